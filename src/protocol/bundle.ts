@@ -1,0 +1,38 @@
+/**
+ * Transcript bundles (docs/protocol.md §8): JSON Lines, UTF-8, one value per line:
+ *   line 1      {"type":"hotline.bundle","v":1,"channel":"<id>", ...}
+ *   then        party cards   {"type":"hotline.party-card", ...}
+ *   then        entries       exactly their canonical wire text
+ */
+import { canonicalize, isHashHex } from './encoding.js';
+import type { SealedEntry } from './entry.js';
+import type { PartyCard } from './schemas.js';
+
+/** The first line of a bundle. */
+export interface BundleHeader {
+  readonly type: 'hotline.bundle';
+  readonly v: 1;
+  readonly channel: string;
+  /** Code of the exporting party (informative, unsigned). */
+  readonly exportedBy?: string;
+  /** Export time in ms (informative, unsigned; the verifier judges expiry at this time). */
+  readonly exportedAt?: number;
+}
+
+/** Writes a bundle's lines, each terminated by "\n". */
+export function* bundleLines(header: Omit<BundleHeader, 'type' | 'v'>, cards: Iterable<PartyCard>, entries: Iterable<SealedEntry | string>): Generator<string> {
+  yield `${canonicalize({ type: 'hotline.bundle', v: 1, ...header })}\n`;
+  for (const card of cards) yield `${canonicalize(card)}\n`;
+  for (const e of entries) yield `${typeof e === 'string' ? e : e.raw}\n`;
+}
+
+/** Writes a whole bundle as one string. */
+export function writeBundle(header: Omit<BundleHeader, 'type' | 'v'>, cards: Iterable<PartyCard>, entries: Iterable<SealedEntry | string>): string {
+  return [...bundleLines(header, cards, entries)].join('');
+}
+
+/** True when a parsed value is a bundle header. */
+export function isBundleHeader(value: unknown): value is BundleHeader {
+  const v = value as Partial<BundleHeader> | null;
+  return !!v && typeof v === 'object' && v.type === 'hotline.bundle' && v.v === 1 && isHashHex(v.channel);
+}

@@ -1,0 +1,470 @@
+/**
+ * A channel's logs as one party holds them, and the rules every new entry must pass
+ * (docs/protocol.md §6–§7). Pure and synchronous: the terminal feeds it entries from the network
+ * and the store; the verifier feeds it a bundle. Everything an entry is judged against is its
+ * CAUSAL PAST (its author's earlier entries and, for every other author, the entries up to the
+ * head it names), so the verdict never depends on arrival order.
+ */
+import {
+  CONTROL_KINDS,
+  KINDS_BY_STATE,
+  checkCharter,
+  deriveState,
+  rolesOf,
+  writers,
+  type ControlEntry,
+  type DerivedState,
+} from './charter.js';
+import { verifyEntrySignature, type Entry, type SealedEntry } from './entry.js';
+import { protocolError, type ProtocolError } from './errors.js';
+import type { KeyRegistry } from './identity.js';
+import type { BodyOf, Charter, Head } from './schemas.js';
+
+/** What happened to an entry offered to a ChannelLog. */
+export type IngestResult =
+  | { readonly status: 'accepted'; readonly sealed: SealedEntry; readonly stateChanged: boolean }
+  | { readonly status: 'duplicate' }
+  | {
+      readonly status: 'pending';
+      /** The entries to fetch first: each range is inclusive. */
+      readonly missing: ReadonlyArray<{ author: string; fromSeq: number; toSeq: number }>;
+      readonly error: ProtocolError;
+    }
+  | { readonly status: 'equivocation'; readonly existingHash: string; readonly error: ProtocolError }
+  | { readonly status: 'rejected'; readonly error: ProtocolError };
+
+interface AuthorLog {
+  /** hashes[i] is the hash of entry seq i+1. */
+  readonly hashes: string[];
+  readonly heads: Array<Readonly<Record<string, Head>>>;
+  readonly times: number[];
+  /** seqs of control entries, ascending. */
+  readonly controlSeqs: number[];
+}
+
+/** A referenceable entry (message or link test) and where it sits. */
+interface Referent {
+  readonly author: string;
+  readonly seq: number;
+  readonly kind: 'message' | 'link.test';
+}
+
+/** Options for ingest. */
+export interface IngestOptions {
+  /** The signature was already verified (e.g. by a worker, or when reloading the store). */
+  readonly signatureChecked?: boolean;
+  /** Upper bound for author time: entries dated later are refused (the terminal's clock + skew). */
+  readonly notAfter?: number;
+}
+
+function short(party: string): string {
+  return party.slice(0, 8);
+}
+
+/** One channel, as held by one party: every author's log, validated entry by entry. */
+export class ChannelLog {
+  /** Channel id: the hash of the proposal entry. */
+  readonly id: string;
+  readonly proposal: SealedEntry<'charter.propose'>;
+  readonly #registry: KeyRegistry;
+  readonly #logs = new Map<string, AuthorLog>();
+  readonly #controls = new Map<string, ControlEntry[]>();
+  readonly #referents = new Map<string, Referent>();
+  readonly #stateCache = new Map<string, DerivedState>();
+  #count = 0;
+
+  private constructor(proposal: SealedEntry<'charter.propose'>, registry: KeyRegistry) {
+    this.id = proposal.hash;
+    this.proposal = proposal;
+    this.#registry = registry;
+  }
+
+  /** Founds a log from its proposal entry, checking it like any other entry. */
+  static found(proposal: SealedEntry, registry: KeyRegistry, options: IngestOptions = {}):
+    | { ok: true; log: ChannelLog }
+    | { ok: false; error: ProtocolError } {
+    const e = proposal.entry;
+    if (e.kind !== 'charter.propose' || e.seq !== 1 || e.channel !== null)
+      return {
+        ok: false,
+        error: protocolError('ENTRY_MALFORMED', { detail: 'a channel is founded by a charter.propose entry with seq 1 and channel null' }),
+      };
+    const charterProblem = checkCharter((e.body as BodyOf<'charter.propose'>).charter, e.author);
+    if (charterProblem) return { ok: false, error: charterProblem };
+    if (Object.keys(e.heads).length > 0)
+      return { ok: false, error: protocolError('ENTRY_MALFORMED', { detail: 'a proposal has no heads' }) };
+    const keyProblem = ChannelLog.#checkKey(registry, proposal, options);
+    if (keyProblem) return { ok: false, error: keyProblem };
+    const log = new ChannelLog(proposal as SealedEntry<'charter.propose'>, registry);
+    log.#append(proposal);
+    return { ok: true, log };
+  }
+
+  static #checkKey(registry: KeyRegistry, sealed: SealedEntry, options: IngestOptions): ProtocolError | undefined {
+    const e = sealed.entry;
+    const d = { author: short(e.author), seq: e.seq, key: short(e.key), time: new Date(e.time).toISOString() };
+    if (options.notAfter !== undefined && e.time > options.notAfter)
+      return protocolError('ENTRY_MALFORMED', { detail: `author time ${d.time} lies in the future` });
+    const k = registry.check(e.author, e.key, e.time);
+    if (!k.ok)
+      return protocolError(k.code, {
+        ...d,
+        revokedAt: k.revokedAt !== undefined ? new Date(k.revokedAt).toISOString() : undefined,
+      });
+    if (!options.signatureChecked && !verifyEntrySignature(sealed)) return protocolError('ENTRY_BAD_SIGNATURE', d);
+    return undefined;
+  }
+
+  /** Number of entries held, all authors. */
+  get size(): number {
+    return this.#count;
+  }
+
+  /** Hash of `author`'s entry `seq`, if held. */
+  hashAt(author: string, seq: number): string | undefined {
+    return this.#logs.get(author)?.hashes[seq - 1];
+  }
+
+  /** Head of one author's log, if any entry is held. */
+  head(author: string): Head | undefined {
+    const log = this.#logs.get(author);
+    const n = log?.hashes.length ?? 0;
+    return n > 0 ? { seq: n, hash: log!.hashes[n - 1]! } : undefined;
+  }
+
+  /** Heads of every author's log held, optionally leaving one author out. */
+  heads(except?: string): Record<string, Head> {
+    const out: Record<string, Head> = {};
+    for (const author of [...this.#logs.keys()].sort()) {
+      if (author === except) continue;
+      const h = this.head(author);
+      if (h) out[author] = h;
+    }
+    return out;
+  }
+
+  /** Authors with at least one entry held. */
+  authors(): string[] {
+    return [...this.#logs.keys()].sort();
+  }
+
+  /** The fields a new entry by `author` must carry next: sequence, previous hash, heads seen. */
+  next(author: string): { seq: number; prev: string | null; heads: Record<string, Head>; minTime: number } {
+    const log = this.#logs.get(author);
+    const n = log?.hashes.length ?? 0;
+    return {
+      seq: n + 1,
+      prev: n > 0 ? log!.hashes[n - 1]! : null,
+      heads: this.heads(author),
+      minTime: n > 0 ? log!.times[n - 1]! : 0,
+    };
+  }
+
+  /** The state with everything held in view, judged at time `at`. */
+  state(at: number): DerivedState {
+    return deriveState(this.#proposalControl(), [...this.#controls.values()].flat(), at);
+  }
+
+  /** Who wrote the message or link test with this hash, if held. */
+  referent(hash: string): Referent | undefined {
+    return this.#referents.get(hash);
+  }
+
+  #proposalControl(): ControlEntry {
+    const e = this.proposal.entry;
+    return { author: e.author, seq: 1, time: e.time, hash: this.proposal.hash, kind: e.kind, body: e.body };
+  }
+
+  /** Bound of the causal past of an entry: the highest seq in view for each author. */
+  #bounds(entry: Entry): Map<string, number> {
+    const b = new Map<string, number>();
+    for (const [a, h] of Object.entries(entry.heads)) b.set(a, h.seq);
+    b.set(entry.author, entry.seq - 1);
+    return b;
+  }
+
+  /** State of an entry's causal past, memoised on which control entries it includes. */
+  #stateFor(entry: Entry): DerivedState {
+    const bounds = this.#bounds(entry);
+    const parts: string[] = [];
+    const included: ControlEntry[] = [];
+    for (const [author, list] of this.#controls) {
+      const bound = bounds.get(author) ?? 0;
+      let n = 0;
+      while (n < list.length && list[n]!.seq <= bound) n++;
+      if (n > 0) {
+        parts.push(`${author}:${n}`);
+        for (let i = 0; i < n; i++) included.push(list[i]!);
+      }
+    }
+    parts.sort();
+    // Expiry depends on the entry's time, so the time is part of the key only while not yet opened.
+    const key = parts.join(',');
+    const cached = this.#stateCache.get(key);
+    if (cached && cached.state !== 'proposed' && cached.state !== 'expired') return cached;
+    const derived = deriveState(this.#proposalControl(), included, entry.time);
+    if (this.#stateCache.size > 4096) this.#stateCache.clear();
+    this.#stateCache.set(key, derived);
+    return derived;
+  }
+
+  /**
+   * Offers an entry. Accepted entries are appended; a duplicate (same hash) is a no-op; an entry
+   * whose predecessors are not held yet is 'pending' and names what to fetch; a second entry
+   * for a held (author, seq) is an equivocation; anything else breaking a rule is 'rejected'.
+   */
+  ingest(sealed: SealedEntry, options: IngestOptions = {}): IngestResult {
+    const e = sealed.entry;
+    const d = { author: short(e.author), seq: e.seq };
+    if (e.channel !== this.id) {
+      if (e.kind === 'charter.propose' && sealed.hash === this.id) return { status: 'duplicate' };
+      return {
+        status: 'rejected',
+        error: protocolError('ENTRY_WRONG_CHANNEL', { ...d, entryChannel: String(e.channel).slice(0, 12), channel: this.id.slice(0, 12) }),
+      };
+    }
+    const log = this.#logs.get(e.author);
+    const held = log?.hashes[e.seq - 1];
+    if (held !== undefined) {
+      if (held === sealed.hash) return { status: 'duplicate' };
+      // Only a correctly signed second entry is evidence of equivocation; anything else is forgery.
+      const keyProblem = ChannelLog.#checkKey(this.#registry, sealed, options);
+      if (keyProblem) return { status: 'rejected', error: keyProblem };
+      return { status: 'equivocation', existingHash: held, error: protocolError('ENTRY_EQUIVOCATION', d) };
+    }
+    const have = log?.hashes.length ?? 0;
+    if (e.seq > have + 1)
+      return {
+        status: 'pending',
+        missing: [{ author: e.author, fromSeq: have + 1, toSeq: e.seq - 1 }],
+        error: protocolError('ENTRY_SEQUENCE_GAP', { ...d, expected: have + 1, before: e.seq - 1 }),
+      };
+    const missing: Array<{ author: string; fromSeq: number; toSeq: number }> = [];
+    for (const [dep, head] of Object.entries(e.heads)) {
+      const depHave = this.#logs.get(dep)?.hashes.length ?? 0;
+      if (head.seq > depHave) missing.push({ author: dep, fromSeq: depHave + 1, toSeq: head.seq });
+    }
+    if (missing.length > 0)
+      return {
+        status: 'pending',
+        missing,
+        error: protocolError('ENTRY_UNKNOWN_DEPENDENCY', {
+          ...d,
+          depAuthor: short(missing[0]!.author),
+          depSeq: missing[0]!.toSeq,
+          why: ' yet',
+        }),
+      };
+    const problem = this.#check(sealed, log, options);
+    if (problem) return { status: 'rejected', error: problem };
+    const before = CONTROL_KINDS.has(e.kind) ? this.state(e.time).state : undefined;
+    this.#append(sealed);
+    const stateChanged = before !== undefined && this.state(e.time).state !== before;
+    return { status: 'accepted', sealed, stateChanged };
+  }
+
+  #check(sealed: SealedEntry, log: AuthorLog | undefined, options: IngestOptions): ProtocolError | undefined {
+    const e = sealed.entry;
+    const d = { author: short(e.author), seq: e.seq };
+    const have = log?.hashes.length ?? 0;
+    // Chain (§4.2).
+    if (have > 0 && e.prev !== log!.hashes[have - 1])
+      return protocolError('ENTRY_WRONG_PREVIOUS_HASH', { ...d, prevSeq: have });
+    if (have > 0 && e.time < log!.times[have - 1]!) return protocolError('ENTRY_TIME_REGRESSED', d);
+    // Heads: each names a held entry by its hash, never goes backwards, and is transitively closed.
+    const lastHeads = have > 0 ? log!.heads[have - 1]! : {};
+    for (const [dep, head] of Object.entries(e.heads)) {
+      const depLog = this.#logs.get(dep)!;
+      if (depLog.hashes[head.seq - 1] !== head.hash)
+        return protocolError('ENTRY_UNKNOWN_DEPENDENCY', {
+          ...d,
+          depAuthor: short(dep),
+          depSeq: head.seq,
+          why: ' with the hash it names',
+        });
+      const depHeads = depLog.heads[head.seq - 1]!;
+      for (const [a, h] of Object.entries(depHeads)) {
+        if (a === e.author) continue;
+        if ((e.heads[a]?.seq ?? 0) < h.seq)
+          return protocolError('ENTRY_HEADS_REGRESSED', { ...d, depAuthor: short(a) });
+      }
+    }
+    for (const [dep, h] of Object.entries(lastHeads))
+      if ((e.heads[dep]?.seq ?? 0) < h.seq) return protocolError('ENTRY_HEADS_REGRESSED', { ...d, depAuthor: short(dep) });
+    if (e.kind === 'charter.propose')
+      return protocolError('ENTRY_KIND_NOT_ALLOWED', {
+        kind: e.kind,
+        state: 'already founded',
+        why: '',
+        hint: 'A channel has exactly one proposal; propose a new channel instead.',
+      });
+
+    const view = this.#stateFor(e);
+    if (!writers(view).has(e.author)) return protocolError('ENTRY_AUTHOR_NOT_PARTY', d);
+    const keyProblem = ChannelLog.#checkKey(this.#registry, sealed, options);
+    if (keyProblem) return keyProblem;
+    if (!KINDS_BY_STATE[view.state].has(e.kind))
+      return protocolError('ENTRY_KIND_NOT_ALLOWED', {
+        kind: e.kind,
+        state: view.state,
+        why: '',
+        hint: hintFor(view.state),
+      });
+    for (const h of Object.keys(e.heads))
+      if (!writers(view).has(h) && !this.#everParty(h))
+        return protocolError('ENTRY_BAD_REFERENCE', { ...d, ref: `the log of ${short(h)}`, why: 'is not a party of the channel' });
+    return this.#checkKind(sealed, view);
+  }
+
+  #everParty(party: string): boolean {
+    const original = (this.proposal.entry.body as BodyOf<'charter.propose'>).charter;
+    return original.parties.some((p) => p.party === party);
+  }
+
+  #checkKind(sealed: SealedEntry, view: DerivedState): ProtocolError | undefined {
+    const e = sealed.entry;
+    const d = { author: short(e.author), seq: e.seq };
+    const notAllowed = (why: string, hint: string) =>
+      protocolError('ENTRY_KIND_NOT_ALLOWED', { kind: e.kind, state: view.state, why: `: ${why}`, hint });
+    switch (e.kind) {
+      case 'charter.accept':
+      case 'charter.decline': {
+        const target = (e.body as BodyOf<'charter.accept'>).charter;
+        if (target === view.proposalHash) {
+          if (view.state !== 'proposed') return notAllowed('the proposal is no longer open', 'Nothing to answer.');
+          if (view.answered.has(e.author)) return notAllowed('this party has already answered the proposal', 'Each party answers once.');
+          const expires = (this.proposal.entry.body as BodyOf<'charter.propose'>).charter.expires;
+          if (expires !== undefined && e.time > expires)
+            return protocolError('CHANNEL_EXPIRED', { channel: this.id.slice(0, 12), expires: new Date(expires).toISOString() });
+          return undefined;
+        }
+        const amendment = view.amendments.find((a) => a.hash === target);
+        if (!amendment) return protocolError('ENTRY_BAD_REFERENCE', { ...d, ref: `charter ${target.slice(0, 12)}`, why: 'is neither the proposal nor an amendment in view' });
+        if (amendment.status !== 'pending') return notAllowed(`the amendment is ${amendment.status}`, 'Nothing to answer.');
+        if (amendment.accepted.has(e.author)) return notAllowed('this party has already accepted the amendment', 'Each party answers once.');
+        return undefined;
+      }
+      case 'charter.withdraw': {
+        const target = (e.body as BodyOf<'charter.withdraw'>).charter;
+        if (target === view.proposalHash) {
+          if (e.author !== view.proposer) return notAllowed('only the proposing party may withdraw its proposal', 'Decline it instead.');
+          if (view.state !== 'proposed') return notAllowed('the proposal is no longer open', 'Close the channel instead.');
+          return undefined;
+        }
+        const amendment = view.amendments.find((a) => a.hash === target);
+        if (!amendment || amendment.proposer !== e.author || amendment.status !== 'pending')
+          return protocolError('ENTRY_BAD_REFERENCE', { ...d, ref: `charter ${target.slice(0, 12)}`, why: 'is not a pending amendment of this party' });
+        return undefined;
+      }
+      case 'charter.amend': {
+        if (view.amendments.some((a) => a.status === 'pending'))
+          return notAllowed('another amendment is pending', 'Wait until every party has answered it, or withdraw it.');
+        const charter = (e.body as BodyOf<'charter.amend'>).charter as Charter;
+        const problem = checkCharter(charter, e.author);
+        if (problem) return problem;
+        return undefined;
+      }
+      case 'channel.suspend':
+        if (view.suspendedBy.has(e.author)) return notAllowed('this party has already suspended the channel', 'Resume it first.');
+        return undefined;
+      case 'channel.resume':
+        if (!view.suspendedBy.has(e.author))
+          return notAllowed('this party holds no suspension to lift', 'Only the party that suspended a channel resumes it.');
+        return undefined;
+      case 'message': {
+        const body = e.body as BodyOf<'message'>;
+        if (body.from) {
+          const allowed = rolesOf(view, e.author);
+          if (!allowed.includes(body.from.role))
+            return protocolError('ENTRY_ROLE_NOT_ALLOWED', { ...d, role: body.from.role, allowed: allowed.join(', ') });
+        }
+        if (body.replyTo && !this.#inPast(body.replyTo, e, 'message'))
+          return protocolError('ENTRY_BAD_REFERENCE', { ...d, ref: `message ${body.replyTo.slice(0, 12)}`, why: 'is not a message this author had seen' });
+        return undefined;
+      }
+      case 'ack': {
+        const body = e.body as BodyOf<'ack'>;
+        const ref = this.#referents.get(body.message);
+        if (!ref || ref.kind !== 'message' || !this.#inPast(body.message, e, 'message'))
+          return protocolError('ENTRY_BAD_REFERENCE', { ...d, ref: `message ${body.message.slice(0, 12)}`, why: 'is not a message this author had received' });
+        if (ref.author === e.author)
+          return protocolError('ENTRY_BAD_REFERENCE', { ...d, ref: `message ${body.message.slice(0, 12)}`, why: 'was written by the same party: a party acknowledges the other side\'s messages' });
+        const allowed = rolesOf(view, e.author);
+        if (!allowed.includes(body.officer.role))
+          return protocolError('ENTRY_ROLE_NOT_ALLOWED', { ...d, role: body.officer.role, allowed: allowed.join(', ') });
+        return undefined;
+      }
+      case 'receipt': {
+        for (const h of (e.body as BodyOf<'receipt'>).holds) {
+          if (h.author === e.author || (e.heads[h.author]?.seq ?? 0) < h.seq || this.hashAt(h.author, h.seq) !== h.hash)
+            return protocolError('ENTRY_BAD_REFERENCE', { ...d, ref: `entry ${short(h.author)}#${h.seq}`, why: 'is not an entry of another party in view with that hash' });
+        }
+        return undefined;
+      }
+      case 'link.echo': {
+        const body = e.body as BodyOf<'link.echo'>;
+        const ref = this.#referents.get(body.test);
+        if (!ref || ref.kind !== 'link.test' || ref.author === e.author || !this.#inPast(body.test, e, 'link.test'))
+          return protocolError('ENTRY_BAD_REFERENCE', { ...d, ref: `link test ${body.test.slice(0, 12)}`, why: 'is not a link test of another party in view' });
+        return undefined;
+      }
+      case 'key.rotate': {
+        const cert = (e.body as BodyOf<'key.rotate'>).cert;
+        if (cert.party !== e.author) return protocolError('CERT_INVALID', { detail: 'a party rotates only its own keys' });
+        return this.#registry.addCertificate(cert);
+      }
+      case 'key.revoke': {
+        const rev = (e.body as BodyOf<'key.revoke'>).revocation;
+        if (rev.party !== e.author) return protocolError('CERT_INVALID', { detail: 'a party revokes only its own keys' });
+        return this.#registry.addRevocation(rev);
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  #inPast(hash: string, e: Entry, kind: Referent['kind']): boolean {
+    const ref = this.#referents.get(hash);
+    if (!ref || ref.kind !== kind) return false;
+    const bound = ref.author === e.author ? e.seq - 1 : (e.heads[ref.author]?.seq ?? 0);
+    return ref.seq <= bound;
+  }
+
+  #append(sealed: SealedEntry): void {
+    const e = sealed.entry;
+    let log = this.#logs.get(e.author);
+    if (!log) {
+      log = { hashes: [], heads: [], times: [], controlSeqs: [] };
+      this.#logs.set(e.author, log);
+    }
+    log.hashes.push(sealed.hash);
+    log.heads.push(e.heads);
+    log.times.push(e.time);
+    if (CONTROL_KINDS.has(e.kind)) {
+      const list = this.#controls.get(e.author) ?? [];
+      list.push({ author: e.author, seq: e.seq, time: e.time, hash: sealed.hash, kind: e.kind, body: e.body });
+      this.#controls.set(e.author, list);
+      this.#stateCache.clear();
+    }
+    if (e.kind === 'message' || e.kind === 'link.test')
+      this.#referents.set(sealed.hash, { author: e.author, seq: e.seq, kind: e.kind });
+    this.#count++;
+  }
+}
+
+function hintFor(state: string): string {
+  switch (state) {
+    case 'proposed':
+      return 'Every party must accept the charter before messages flow.';
+    case 'suspended':
+      return 'The channel is suspended; the suspending party must resume it first.';
+    case 'declined':
+    case 'withdrawn':
+    case 'expired':
+      return 'This channel never opened; propose a new charter.';
+    case 'closed':
+      return 'The channel is closed; propose a new charter to talk again.';
+    default:
+      return '';
+  }
+}

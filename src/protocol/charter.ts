@@ -1,0 +1,255 @@
+/**
+ * The charter state machine (docs/protocol.md §5). A channel's state is a pure function of the
+ * SET of control entries (charter.*, channel.*) in view, so every party that holds the same
+ * entries derives the same state, whatever order they arrived in.
+ *
+ *   proposed --all parties accept the same charter hash--> active <--suspend/resume--> suspended
+ *   proposed --decline--> declined     proposed --withdraw (proposer)--> withdrawn
+ *   proposed --time passes "expires"--> expired          active|suspended --close--> closed
+ */
+import { canonicalBytes, sha256Hex } from './encoding.js';
+import { protocolError, type ProtocolError } from './errors.js';
+import { DOMAIN } from './keys.js';
+import { validateCharter, type Charter, type EntryKind, type Role } from './schemas.js';
+
+export const CHANNEL_STATES = ['proposed', 'active', 'suspended', 'declined', 'withdrawn', 'expired', 'closed'] as const;
+/** Where a channel stands. */
+export type ChannelState = (typeof CHANNEL_STATES)[number];
+
+/** Kinds that change the charter state: the only entries deriveState looks at. */
+export const CONTROL_KINDS: ReadonlySet<EntryKind> = new Set<EntryKind>([
+  'charter.propose',
+  'charter.accept',
+  'charter.decline',
+  'charter.withdraw',
+  'charter.amend',
+  'channel.suspend',
+  'channel.resume',
+  'channel.close',
+]);
+
+/** The part of a control entry the state machine reads. */
+export interface ControlEntry {
+  readonly author: string;
+  readonly seq: number;
+  readonly time: number;
+  readonly hash: string;
+  readonly kind: EntryKind;
+  readonly body: Readonly<Record<string, unknown>>;
+}
+
+/** Hash of a charter: SHA-256("hotline/1/charter\0" || canonical JSON), hex. Accepts name it. */
+export function charterHash(charter: Charter): string {
+  return sha256Hex(DOMAIN.charter, canonicalBytes(charter));
+}
+
+/** Checks a charter beyond its schema: distinct parties and codes, proposer listed, titles. */
+export function checkCharter(charter: unknown, proposer?: string): ProtocolError | undefined {
+  const problem = validateCharter.firstError(charter);
+  if (problem) return protocolError('CHARTER_INVALID', { detail: problem });
+  const c = charter as Charter;
+  const keys = new Set(c.parties.map((p) => p.party));
+  if (keys.size !== c.parties.length) return protocolError('CHARTER_INVALID', { detail: 'a party is listed twice' });
+  const codes = new Set(c.parties.map((p) => p.code));
+  if (codes.size !== c.parties.length) return protocolError('CHARTER_INVALID', { detail: 'two parties share a code' });
+  if (proposer !== undefined && !keys.has(proposer))
+    return protocolError('CHARTER_INVALID', { detail: 'the proposing party is not among the parties' });
+  for (const lang of c.languages)
+    if (!c.title[lang]) return protocolError('CHARTER_INVALID', { detail: `the title has no "${lang}" version` });
+  const d = c.ackDeadlineSec;
+  if (!(d.FLASH <= d.IMMEDIATE && d.IMMEDIATE <= d.PRIORITY && d.PRIORITY <= d.ROUTINE))
+    return protocolError('CHARTER_INVALID', {
+      detail: 'acknowledgement deadlines must not grow shorter as precedence falls (FLASH <= IMMEDIATE <= PRIORITY <= ROUTINE)',
+    });
+  return undefined;
+}
+
+/** An amendment in view with who has answered it. */
+export interface AmendmentView {
+  readonly hash: string;
+  readonly charter: Charter;
+  readonly proposer: string;
+  readonly time: number;
+  readonly accepted: ReadonlySet<string>;
+  readonly status: 'pending' | 'adopted' | 'declined' | 'withdrawn';
+}
+
+/** The state derived from a set of control entries. */
+export interface DerivedState {
+  readonly state: ChannelState;
+  readonly proposer: string;
+  /** The charter in force (the original, or the latest adopted amendment). */
+  readonly charter: Charter;
+  readonly charterHash: string;
+  /** The original proposal's charter hash. */
+  readonly proposalHash: string;
+  /** Parties that accepted the original proposal. */
+  readonly accepted: ReadonlySet<string>;
+  /** Parties that answered the original proposal (accept or decline). */
+  readonly answered: ReadonlySet<string>;
+  /** Parties holding a suspension, with the suspending entry. */
+  readonly suspendedBy: ReadonlyMap<string, ControlEntry>;
+  readonly amendments: readonly AmendmentView[];
+  readonly closedBy?: ControlEntry;
+  readonly declinedBy?: ControlEntry;
+  readonly withdrawnBy?: ControlEntry;
+}
+
+/** Everyone who may write to the channel: parties of the charter in force and of pending amendments. */
+export function writers(d: DerivedState): Set<string> {
+  const set = new Set(d.charter.parties.map((p) => p.party));
+  for (const a of d.amendments) if (a.status === 'pending') for (const p of a.charter.parties) set.add(p.party);
+  return set;
+}
+
+/** Roles a party may use under the charter in force. */
+export function rolesOf(d: DerivedState, party: string): readonly Role[] {
+  return d.charter.parties.find((p) => p.party === party)?.roles ?? [];
+}
+
+/**
+ * Derives the channel state from the proposal and a set of control entries (order irrelevant).
+ * `at` is the time at which to judge expiry (the entry's own time when validating an entry,
+ * the reader's clock when displaying).
+ */
+export function deriveState(proposal: ControlEntry, controls: Iterable<ControlEntry>, at: number): DerivedState {
+  const original = (proposal.body as { charter: Charter }).charter;
+  const proposalHash = charterHash(original);
+  const all = [...controls].filter((c) => c.kind !== 'charter.propose');
+  const accepted = new Set<string>([proposal.author]);
+  const answered = new Set<string>([proposal.author]);
+  let declinedBy: ControlEntry | undefined;
+  let withdrawnBy: ControlEntry | undefined;
+  let closedBy: ControlEntry | undefined;
+  const amendEntries = all.filter((c) => c.kind === 'charter.amend');
+  const amendHashes = new Map(amendEntries.map((a) => [charterHash((a.body as { charter: Charter }).charter), a]));
+  const amendAccepts = new Map<string, Set<string>>([...amendHashes].map(([h, a]) => [h, new Set([a.author])]));
+  const amendDeclined = new Set<string>();
+  const amendWithdrawn = new Set<string>();
+  const lastSuspension = new Map<string, ControlEntry>();
+
+  for (const c of all) {
+    const target = (c.body as { charter?: string }).charter;
+    switch (c.kind) {
+      case 'charter.accept':
+        if (target === proposalHash) {
+          accepted.add(c.author);
+          answered.add(c.author);
+        } else if (typeof target === 'string') amendAccepts.get(target)?.add(c.author);
+        break;
+      case 'charter.decline':
+        if (target === proposalHash) {
+          answered.add(c.author);
+          if (!declinedBy || earlier(c, declinedBy)) declinedBy = c;
+        } else if (typeof target === 'string') amendDeclined.add(target);
+        break;
+      case 'charter.withdraw':
+        if (target === proposalHash && c.author === proposal.author) {
+          if (!withdrawnBy || earlier(c, withdrawnBy)) withdrawnBy = c;
+        } else if (typeof target === 'string' && amendHashes.get(target)?.author === c.author) amendWithdrawn.add(target);
+        break;
+      case 'channel.suspend':
+      case 'channel.resume': {
+        const prior = lastSuspension.get(c.author);
+        if (!prior || prior.seq < c.seq) lastSuspension.set(c.author, c);
+        break;
+      }
+      case 'channel.close':
+        if (!closedBy || earlier(c, closedBy)) closedBy = c;
+        break;
+      default:
+        break;
+    }
+  }
+
+  const opened = original.parties.every((p) => accepted.has(p.party));
+  // Amendments, oldest first; each is adopted once every party of the charter in force and of
+  // the amended charter has accepted it. The last adopted one is in force (§5.3).
+  let charter = original;
+  let hash = proposalHash;
+  const amendments: AmendmentView[] = [];
+  const ordered = [...amendHashes].sort(([ha, a], [hb, b]) => a.time - b.time || (ha < hb ? -1 : 1));
+  for (const [h, a] of ordered) {
+    const next = (a.body as { charter: Charter }).charter;
+    const acc = amendAccepts.get(h)!;
+    const needed = new Set([...charter.parties, ...next.parties].map((p) => p.party));
+    let status: AmendmentView['status'];
+    if (amendWithdrawn.has(h)) status = 'withdrawn';
+    else if (amendDeclined.has(h)) status = 'declined';
+    else if (opened && [...needed].every((p) => acc.has(p))) status = 'adopted';
+    else status = 'pending';
+    if (status === 'adopted') {
+      charter = next;
+      hash = h;
+    }
+    amendments.push(Object.freeze({ hash: h, charter: next, proposer: a.author, time: a.time, accepted: acc, status }));
+  }
+
+  const suspendedBy = new Map<string, ControlEntry>();
+  for (const [party, c] of lastSuspension) if (c.kind === 'channel.suspend') suspendedBy.set(party, c);
+
+  let state: ChannelState;
+  if (closedBy) state = 'closed';
+  else if (opened) state = suspendedBy.size > 0 ? 'suspended' : 'active';
+  else if (withdrawnBy) state = 'withdrawn';
+  else if (declinedBy) state = 'declined';
+  else if (original.expires !== undefined && at > original.expires) state = 'expired';
+  else state = 'proposed';
+
+  return Object.freeze({
+    state,
+    proposer: proposal.author,
+    charter,
+    charterHash: hash,
+    proposalHash,
+    accepted,
+    answered,
+    suspendedBy,
+    amendments,
+    closedBy,
+    declinedBy,
+    withdrawnBy,
+  });
+}
+
+function earlier(a: ControlEntry, b: ControlEntry): boolean {
+  return a.time < b.time || (a.time === b.time && a.hash < b.hash);
+}
+
+/** Kinds allowed in each state, before the finer rules of ChannelLog (docs/protocol.md §6 table). */
+export const KINDS_BY_STATE: Readonly<Record<ChannelState, ReadonlySet<EntryKind>>> = {
+  proposed: new Set(['charter.accept', 'charter.decline', 'charter.withdraw', 'receipt', 'key.rotate', 'key.revoke']),
+  active: new Set([
+    'charter.accept',
+    'charter.decline',
+    'charter.withdraw',
+    'charter.amend',
+    'channel.suspend',
+    'channel.close',
+    'message',
+    'receipt',
+    'ack',
+    'link.test',
+    'link.echo',
+    'key.rotate',
+    'key.revoke',
+  ]),
+  suspended: new Set([
+    'charter.accept',
+    'charter.decline',
+    'charter.withdraw',
+    'channel.suspend',
+    'channel.resume',
+    'channel.close',
+    'receipt',
+    'ack',
+    'link.test',
+    'link.echo',
+    'key.rotate',
+    'key.revoke',
+  ]),
+  declined: new Set(['receipt', 'key.rotate', 'key.revoke']),
+  withdrawn: new Set(['receipt', 'key.rotate', 'key.revoke']),
+  expired: new Set(['receipt', 'key.rotate', 'key.revoke']),
+  closed: new Set(['receipt', 'key.rotate', 'key.revoke']),
+};

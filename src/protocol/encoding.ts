@@ -1,0 +1,55 @@
+/**
+ * Byte-level encodings used on the wire (docs/protocol.md §2): RFC 8785 canonical JSON,
+ * base64url without padding for keys and signatures, lowercase hex for hashes.
+ */
+import { createHash } from 'node:crypto';
+import canonicalizeModule from 'canonicalize';
+
+// The package is CommonJS (`module.exports = serialize`) but its typings declare an ES default export.
+const canonicalizeJson = canonicalizeModule as unknown as (value: unknown) => string | undefined;
+
+/** RFC 8785 (JCS) canonical JSON text of a value. Throws on NaN, Infinity, or values JSON cannot hold. */
+export function canonicalize(value: unknown): string {
+  const text = canonicalizeJson(value);
+  if (text === undefined) throw new TypeError('value has no JSON form');
+  return text;
+}
+
+/** UTF-8 bytes of the canonical JSON text of a value. */
+export function canonicalBytes(value: unknown): Buffer {
+  return Buffer.from(canonicalize(value), 'utf8');
+}
+
+/** SHA-256 digest. */
+export function sha256(...parts: ReadonlyArray<Uint8Array | string>): Buffer {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return h.digest();
+}
+
+/** SHA-256 digest as lowercase hex. */
+export function sha256Hex(...parts: ReadonlyArray<Uint8Array | string>): string {
+  return sha256(...parts).toString('hex');
+}
+
+const B64URL = /^[A-Za-z0-9_-]*$/;
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** base64url without padding (RFC 4648 §5). */
+export function toBase64Url(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('base64url');
+}
+
+/** Strict base64url decoding: rejects padding, foreign characters and non-canonical trailing bits. */
+export function fromBase64Url(text: string, expectedLength?: number): Buffer | undefined {
+  if (!B64URL.test(text)) return undefined;
+  const bytes = Buffer.from(text, 'base64url');
+  if (bytes.toString('base64url') !== text) return undefined;
+  if (expectedLength !== undefined && bytes.length !== expectedLength) return undefined;
+  return bytes;
+}
+
+/** True for a 32-byte hash written as 64 lowercase hex digits. */
+export function isHashHex(text: unknown): text is string {
+  return typeof text === 'string' && HEX64.test(text);
+}

@@ -1,0 +1,153 @@
+/**
+ * Entries (docs/protocol.md §4): the signed, hash-chained unit of every channel log.
+ *
+ *   raw   = canonical JSON (RFC 8785) of the whole entry, signature included: the wire form
+ *   hash  = SHA-256(canonical JSON of the entry without "sig"), lowercase hex: the entry id
+ *   sig   = Ed25519(terminal key, "hotline/1/entry\0" || hash bytes), base64url
+ */
+import { canonicalize, sha256 } from './encoding.js';
+import { protocolError, type ProtocolError } from './errors.js';
+import { DOMAIN, signDomain, verifyDomain, type Signer } from './keys.js';
+import { LIMITS, validateBody, validateEnvelope, type BodyOf, type EntryKind, type Head } from './schemas.js';
+
+/** An entry as written on the wire. Frozen once made. */
+export interface Entry<K extends EntryKind = EntryKind> {
+  readonly v: 1;
+  /** Channel id; null only in the charter.propose entry whose hash becomes the channel id. */
+  readonly channel: string | null;
+  /** Author party id: base64url Ed25519 root public key. */
+  readonly author: string;
+  /** Signing terminal key, certified by the author's root key. */
+  readonly key: string;
+  readonly seq: number;
+  readonly prev: string | null;
+  /** Heads seen of other authors' logs in this channel: causal dependencies. */
+  readonly heads: Readonly<Record<string, Head>>;
+  /** Author time, milliseconds since the Unix epoch. */
+  readonly time: number;
+  readonly kind: K;
+  readonly body: BodyOf<K>;
+  readonly sig: string;
+}
+
+/** An entry with its hash and exact wire text. */
+export interface SealedEntry<K extends EntryKind = EntryKind> {
+  readonly entry: Entry<K>;
+  readonly hash: string;
+  /** Canonical JSON text: what is stored, sent and exported, byte for byte. */
+  readonly raw: string;
+}
+
+export type UnsignedEntry<K extends EntryKind = EntryKind> = Omit<Entry<K>, 'sig' | 'v'>;
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Hash of an entry: SHA-256 of the canonical form without "sig". */
+export function entryHash(entry: Omit<Entry, 'sig'> | Entry): string {
+  const { sig: _sig, ...unsigned } = entry as Entry;
+  return sha256(canonicalize(unsigned)).toString('hex');
+}
+
+const SIG_FIELD = ',"sig":"';
+
+/**
+ * Hash from the canonical text with signature: dropping the `"sig"` member from canonical text
+ * yields the canonical text of the unsigned entry (members stay sorted). Only "time" and "v",
+ * both numbers, sort after "sig", so its last occurrence is the top-level member.
+ */
+function hashOfCanonical(canonical: string, entry: Entry): string {
+  const at = canonical.lastIndexOf(SIG_FIELD);
+  const end = at + SIG_FIELD.length + entry.sig.length;
+  if (at < 0 || canonical[end] !== '"') return entryHash(entry);
+  return sha256(canonical.slice(0, at), canonical.slice(end + 1)).toString('hex');
+}
+
+/** Signs an entry. The caller is responsible for sequence, prev and heads (see ChannelLog). */
+export function sealEntry<K extends EntryKind>(fields: UnsignedEntry<K>, signer: Signer): SealedEntry<K> {
+  if (fields.key !== signer.publicKey) throw new TypeError('entry key does not match the signer');
+  const unsigned = { v: 1 as const, ...fields };
+  const hashBytes = sha256(canonicalize(unsigned));
+  const entry = deepFreeze({ ...unsigned, sig: signDomain(signer, DOMAIN.entry, hashBytes) }) as Entry<K>;
+  const raw = canonicalize(entry);
+  const size = Buffer.byteLength(raw, 'utf8');
+  if (size > LIMITS.entryBytes)
+    throw Object.assign(new RangeError(`entry is ${size} bytes; the limit is ${LIMITS.entryBytes}`), {
+      code: 'ENTRY_TOO_LARGE',
+    });
+  return Object.freeze({ entry, hash: hashBytes.toString('hex'), raw });
+}
+
+export type ParseResult = { ok: true; sealed: SealedEntry } | { ok: false; error: ProtocolError };
+
+function label(value: unknown): { author: string; seq: string } {
+  const v = value as { author?: unknown; seq?: unknown } | null;
+  return {
+    author: typeof v?.author === 'string' ? v.author.slice(0, 8) : '?',
+    seq: typeof v?.seq === 'number' ? String(v.seq) : '?',
+  };
+}
+
+/**
+ * Parses wire text into an entry and checks everything that needs no context: size, JSON,
+ * envelope and body schema, canonical form. It does NOT check the signature (see
+ * verifyEntrySignature) nor anything that depends on other entries (see ChannelLog).
+ */
+export function parseEntry(raw: string): ParseResult {
+  const size = Buffer.byteLength(raw, 'utf8');
+  if (size > LIMITS.entryBytes)
+    return { ok: false, error: protocolError('ENTRY_TOO_LARGE', { size, limit: LIMITS.entryBytes }) };
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (e) {
+    return { ok: false, error: protocolError('ENTRY_MALFORMED', { detail: `not JSON (${(e as Error).message})` }) };
+  }
+  return checkEntryValue(value, raw);
+}
+
+/** As parseEntry, for an already-parsed value; `raw` (when given) must be its canonical text. */
+export function checkEntryValue(value: unknown, raw?: string): ParseResult {
+  if (value && typeof value === 'object' && 'v' in value && (value as { v: unknown }).v !== 1)
+    return {
+      ok: false,
+      error: protocolError('ENTRY_UNSUPPORTED_VERSION', { version: String((value as { v: unknown }).v) }),
+    };
+  const problem = validateEnvelope.firstError(value);
+  if (problem) return { ok: false, error: protocolError('ENTRY_MALFORMED', { detail: problem, ...label(value) }) };
+  const entry = value as Entry;
+  const bodyProblem = validateBody[entry.kind].firstError(entry.body);
+  if (bodyProblem)
+    return { ok: false, error: protocolError('ENTRY_MALFORMED', { detail: `${entry.kind} body ${bodyProblem}` }) };
+  if ((entry.channel === null) !== (entry.kind === 'charter.propose'))
+    return {
+      ok: false,
+      error: protocolError('ENTRY_MALFORMED', {
+        detail: 'channel must be null exactly in the charter.propose entry that founds the channel',
+      }),
+    };
+  if ((entry.prev === null) !== (entry.seq === 1))
+    return { ok: false, error: protocolError('ENTRY_MALFORMED', { detail: 'prev must be null exactly when seq is 1' }) };
+  if (entry.heads[entry.author])
+    return { ok: false, error: protocolError('ENTRY_MALFORMED', { detail: 'heads must not name the author itself' }) };
+  const canonical = canonicalize(entry);
+  if (raw !== undefined && canonical !== raw)
+    return { ok: false, error: protocolError('ENTRY_NON_CANONICAL', { where: '' }) };
+  if (Buffer.byteLength(canonical, 'utf8') > LIMITS.entryBytes)
+    return {
+      ok: false,
+      error: protocolError('ENTRY_TOO_LARGE', { size: Buffer.byteLength(canonical), limit: LIMITS.entryBytes }),
+    };
+  deepFreeze(entry);
+  return { ok: true, sealed: Object.freeze({ entry, hash: hashOfCanonical(canonical, entry), raw: canonical }) };
+}
+
+/** Does the entry's signature verify under its stated key? (Whether that key may sign is ChannelLog's job.) */
+export function verifyEntrySignature(sealed: SealedEntry): boolean {
+  return verifyDomain(sealed.entry.key, DOMAIN.entry, Buffer.from(sealed.hash, 'hex'), sealed.entry.sig);
+}

@@ -1,0 +1,16 @@
+/**
+ * Hotline protocol core: pure functions and values. No I/O, no clock, no database.
+ * The public surface of the layer; see docs/protocol.md for the wire specification.
+ */
+export * from './errors.js';
+export * from './encoding.js';
+export * from './keys.js';
+export * from './schemas.js';
+export * from './identity.js';
+export * from './entry.js';
+export * from './charter.js';
+export * from './channel-log.js';
+export * from './compose.js';
+export * from './bundle.js';
+export * from './verify.js';
+export * from './report-format.js';

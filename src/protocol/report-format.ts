@@ -1,0 +1,55 @@
+/**
+ * The verification report for people: plain text, stable layout, no colour codes (the CLI may
+ * add them). Times are UTC ISO 8601.
+ */
+import type { VerificationReport } from './verify.js';
+
+const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+/** Formats a verification report as text. */
+export function formatReport(r: VerificationReport, options: { maxMessages?: number } = {}): string {
+  const out: string[] = [];
+  const maxMessages = options.maxMessages ?? 50;
+  out.push(`Hotline verification report`);
+  out.push(`Verdict: ${r.valid ? 'VALID' : 'INVALID'}${r.firstError ? ` (first error: ${r.firstError.code})` : ''}`);
+  if (r.channel) out.push(`Channel: ${r.channel}`);
+  if (r.title) out.push(`Title:   ${Object.entries(r.title).map(([l, t]) => `${t} [${l}]`).join(' / ')}`);
+  if (r.tier) out.push(`Tier:    ${r.tier}`);
+  if (r.state) out.push(`State:   ${r.state}`);
+  if (r.parties.length) {
+    out.push('', 'Parties');
+    for (const p of r.parties)
+      out.push(`  ${p.code.padEnd(6)} ${Object.values(p.names).join(' / ')}`, `         fingerprint ${p.fingerprint}   entries ${p.entries}${p.head ? `   head ${p.head.hash.slice(0, 16)}` : ''}`);
+  }
+  if (r.history.length) {
+    out.push('', 'State history');
+    for (const h of r.history) out.push(`  ${iso(h.at)}  ${h.state.padEnd(10)} by ${h.by} (${h.kind})${h.reason ? `: ${h.reason}` : ''}`);
+  }
+  out.push('', 'Integrity');
+  out.push(`  entries ${r.integrity.entries}, accepted ${r.integrity.verified}; hash chains ${r.integrity.chains}; signatures ${r.integrity.signatures}`);
+  if (r.receipts.length) {
+    out.push('', 'Receipt coverage');
+    for (const c of r.receipts) out.push(`  ${c.holder} holds ${c.author} 1..${c.upTo} of ${c.of}${c.upTo >= c.of ? ' (complete)' : ''}   head ${c.head.slice(0, 16)}   at ${iso(c.at)}`);
+  }
+  if (r.messages.length) {
+    out.push('', `Messages (${r.messages.length})`);
+    const shown = r.messages.slice(0, maxMessages);
+    for (const m of shown) {
+      const who = m.from ? ` ${m.from.name}, ${m.from.title}` : '';
+      out.push(`  ${iso(m.time)}  ${m.author}#${m.seq} ${m.precedence}${m.drill ? ' DRILL' : ''} [${m.lang}]${who}: ${m.text.length > 100 ? `${m.text.slice(0, 97)}...` : m.text}`);
+      out.push(`      received: ${m.receivedBy.length ? m.receivedBy.map((x) => `${x.party} ${iso(x.at)}`).join(', ') : 'no receipt'}`);
+      out.push(`      acknowledged: ${m.acks.length ? m.acks.map((a) => `${a.party} ${a.officer.name} (${a.officer.title}) ${iso(a.at)}`).join(', ') : 'none'}`);
+    }
+    if (r.messages.length > shown.length) out.push(`  ... ${r.messages.length - shown.length} more (use --json for all)`);
+  }
+  if (r.equivocations.length) {
+    out.push('', 'EQUIVOCATIONS (two different entries with the same author and sequence)');
+    for (const q of r.equivocations) out.push(`  ${q.author.slice(0, 8)} #${q.seq}: evidence kept (2 entries)`);
+  }
+  if (r.errors.length) {
+    out.push('', `Errors (${r.errors.length})`);
+    for (const e of r.errors.slice(0, 20)) out.push(`  ${e.code}${e.line ? ` (line ${e.line})` : ''}: ${e.message}`);
+    if (r.errors.length > 20) out.push(`  ... ${r.errors.length - 20} more`);
+  }
+  return `${out.join('\n')}\n`;
+}

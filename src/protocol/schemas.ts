@@ -1,0 +1,247 @@
+/**
+ * Wire schemas (docs/protocol.md §4–§6) as TypeBox JSON Schemas: the same definitions validate
+ * entries here and document them in the terminal's OpenAPI description.
+ */
+import Type, { type Static, type TSchema } from 'typebox';
+import { Compile } from 'typebox/compile';
+
+/** Limits fixed by the protocol (docs/protocol.md §4.3). */
+export const LIMITS = Object.freeze({
+  /** Maximum size of one entry's canonical JSON text in bytes, signature included. */
+  entryBytes: 65_536,
+  /** Maximum message text length in UTF-16 code units (well inside entryBytes). */
+  textChars: 16_000,
+  maxParties: 32,
+  maxHeads: 32,
+});
+
+export const PRECEDENCES = ['FLASH', 'IMMEDIATE', 'PRIORITY', 'ROUTINE'] as const;
+export type Precedence = (typeof PRECEDENCES)[number];
+
+export const TIERS = ['leaders', 'ministerial', 'military', 'working', 'technical'] as const;
+export type Tier = (typeof TIERS)[number];
+
+export const ROLES = ['plenipotentiary', 'principal', 'duty-officer', 'observer', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const KINDS = [
+  'charter.propose',
+  'charter.accept',
+  'charter.decline',
+  'charter.withdraw',
+  'charter.amend',
+  'channel.suspend',
+  'channel.resume',
+  'channel.close',
+  'message',
+  'receipt',
+  'ack',
+  'link.test',
+  'link.echo',
+  'key.rotate',
+  'key.revoke',
+] as const;
+export type EntryKind = (typeof KINDS)[number];
+
+const Int = (opts: object = {}) => Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, ...opts });
+export const HashHex = Type.String({ pattern: '^[0-9a-f]{64}$' });
+export const PublicKey = Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' });
+export const SignatureB64 = Type.String({ pattern: '^[A-Za-z0-9_-]{86}$' });
+/** BCP 47 language tag, simplified (en, zh, zh-Hans, en-GB). */
+export const LangTag = Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$' });
+export const Millis = Int();
+const Text = (max: number) => Type.String({ minLength: 1, maxLength: max });
+const LangMap = Type.Record(LangTag, Text(500), { minProperties: 1 });
+
+/** An officer as published to peers inside signed entries (name and title, never session data). */
+export const OfficerRef = Type.Object(
+  { name: Text(200), title: Text(200), role: Type.Union(ROLES.map((r) => Type.Literal(r))) },
+  { additionalProperties: false },
+);
+
+export const Head = Type.Object({ seq: Int({ minimum: 1 }), hash: HashHex }, { additionalProperties: false });
+
+/** The signed envelope shared by every kind. */
+export const EntrySchema = Type.Object(
+  {
+    v: Type.Literal(1),
+    channel: Type.Union([HashHex, Type.Null()]),
+    author: PublicKey,
+    key: PublicKey,
+    seq: Int({ minimum: 1 }),
+    prev: Type.Union([HashHex, Type.Null()]),
+    heads: Type.Record(PublicKey, Head, { maxProperties: LIMITS.maxHeads }),
+    time: Millis,
+    kind: Type.Union(KINDS.map((k) => Type.Literal(k))),
+    body: Type.Object({}, { additionalProperties: true }),
+    sig: SignatureB64,
+  },
+  { additionalProperties: false },
+);
+
+const PartyInCharter = Type.Object(
+  {
+    party: PublicKey,
+    code: Type.String({ pattern: '^[A-Z0-9][A-Z0-9-]{0,15}$' }),
+    roles: Type.Array(Type.Union(ROLES.map((r) => Type.Literal(r))), { minItems: 1, uniqueItems: true }),
+  },
+  { additionalProperties: false },
+);
+
+/** Default acknowledgement deadlines in seconds per precedence (docs/protocol.md §5.1). */
+export const DEFAULT_ACK_DEADLINES = Object.freeze({ FLASH: 180, IMMEDIATE: 900, PRIORITY: 3600, ROUTINE: 86_400 });
+
+export const CharterSchema = Type.Object(
+  {
+    title: LangMap,
+    tier: Type.Union(TIERS.map((t) => Type.Literal(t))),
+    parties: Type.Array(PartyInCharter, { minItems: 2, maxItems: LIMITS.maxParties }),
+    languages: Type.Array(LangTag, { minItems: 1, uniqueItems: true }),
+    linkTestIntervalSec: Int({ minimum: 1, maximum: 86_400 }),
+    ackDeadlineSec: Type.Object(
+      {
+        FLASH: Int({ minimum: 1 }),
+        IMMEDIATE: Int({ minimum: 1 }),
+        PRIORITY: Int({ minimum: 1 }),
+        ROUTINE: Int({ minimum: 1 }),
+      },
+      { additionalProperties: false },
+    ),
+    expires: Type.Optional(Millis),
+    note: Type.Optional(Text(4000)),
+  },
+  { additionalProperties: false },
+);
+
+export const TerminalCertificateSchema = Type.Object(
+  {
+    type: Type.Literal('hotline.terminal-cert'),
+    v: Type.Literal(1),
+    party: PublicKey,
+    key: PublicKey,
+    tls: HashHex,
+    notBefore: Millis,
+    notAfter: Millis,
+    sig: SignatureB64,
+  },
+  { additionalProperties: false },
+);
+
+export const KeyRevocationSchema = Type.Object(
+  {
+    type: Type.Literal('hotline.key-revocation'),
+    v: Type.Literal(1),
+    party: PublicKey,
+    key: PublicKey,
+    from: Millis,
+    reason: Text(1000),
+    sig: SignatureB64,
+  },
+  { additionalProperties: false },
+);
+
+export const PartyCardSchema = Type.Object(
+  {
+    type: Type.Literal('hotline.party-card'),
+    v: Type.Literal(1),
+    party: PublicKey,
+    code: Type.String({ pattern: '^[A-Z0-9][A-Z0-9-]{0,15}$' }),
+    names: LangMap,
+    terminals: Type.Array(TerminalCertificateSchema, { minItems: 1, maxItems: 64 }),
+    revocations: Type.Array(KeyRevocationSchema, { maxItems: 256 }),
+    endpoints: Type.Array(Type.String({ pattern: '^(https|wss)://', maxLength: 500 }), { maxItems: 16 }),
+    issued: Millis,
+    sig: SignatureB64,
+  },
+  { additionalProperties: false },
+);
+
+const Reason = Type.String({ minLength: 1, maxLength: 4000 });
+
+/** Bodies of each kind (docs/protocol.md §6). */
+export const BODY_SCHEMAS = {
+  'charter.propose': Type.Object({ charter: CharterSchema }, { additionalProperties: false }),
+  'charter.accept': Type.Object({ charter: HashHex }, { additionalProperties: false }),
+  'charter.decline': Type.Object({ charter: HashHex, reason: Reason }, { additionalProperties: false }),
+  'charter.withdraw': Type.Object({ charter: HashHex, reason: Reason }, { additionalProperties: false }),
+  'charter.amend': Type.Object({ charter: CharterSchema, reason: Reason }, { additionalProperties: false }),
+  'channel.suspend': Type.Object({ reason: Reason }, { additionalProperties: false }),
+  'channel.resume': Type.Object({ reason: Type.Optional(Reason) }, { additionalProperties: false }),
+  'channel.close': Type.Object({ reason: Reason }, { additionalProperties: false }),
+  message: Type.Object(
+    {
+      text: Text(LIMITS.textChars),
+      lang: LangTag,
+      precedence: Type.Union(PRECEDENCES.map((p) => Type.Literal(p))),
+      replyTo: Type.Optional(HashHex),
+      subject: Type.Optional(Text(300)),
+      template: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9.-]{0,63}$' })),
+      drill: Type.Optional(Type.Boolean()),
+      from: Type.Optional(OfficerRef),
+    },
+    { additionalProperties: false },
+  ),
+  receipt: Type.Object(
+    {
+      holds: Type.Array(
+        Type.Object({ author: PublicKey, seq: Int({ minimum: 1 }), hash: HashHex }, { additionalProperties: false }),
+        { minItems: 1, maxItems: LIMITS.maxParties },
+      ),
+    },
+    { additionalProperties: false },
+  ),
+  ack: Type.Object(
+    { message: HashHex, officer: OfficerRef, note: Type.Optional(Text(2000)) },
+    { additionalProperties: false },
+  ),
+  'link.test': Type.Object({ nonce: Type.String({ pattern: '^[0-9a-f]{16,64}$' }), t1: Millis }, { additionalProperties: false }),
+  'link.echo': Type.Object(
+    { test: HashHex, t1: Millis, t2: Millis, t3: Millis },
+    { additionalProperties: false },
+  ),
+  'key.rotate': Type.Object({ cert: TerminalCertificateSchema }, { additionalProperties: false }),
+  'key.revoke': Type.Object({ revocation: KeyRevocationSchema }, { additionalProperties: false }),
+} as const satisfies Record<EntryKind, TSchema>;
+
+export type Charter = Static<typeof CharterSchema>;
+export type TerminalCertificate = Static<typeof TerminalCertificateSchema>;
+export type KeyRevocation = Static<typeof KeyRevocationSchema>;
+export type PartyCard = Static<typeof PartyCardSchema>;
+export type OfficerRef = Static<typeof OfficerRef>;
+export type Head = Static<typeof Head>;
+export type BodyOf<K extends EntryKind> = Static<(typeof BODY_SCHEMAS)[K]>;
+
+/** A compiled validator that reports the first failing field by JSON pointer. */
+export interface Validator<T> {
+  check(value: unknown): value is T;
+  /** The first problem as "field: message", or undefined when valid. */
+  firstError(value: unknown): string | undefined;
+}
+
+function validator<S extends TSchema>(schema: S): Validator<Static<S>> {
+  const compiled = Compile(schema);
+  return {
+    check: (value: unknown): value is Static<S> => compiled.Check(value),
+    firstError(value) {
+      if (compiled.Check(value)) return undefined;
+      const errors = [...compiled.Errors(value)];
+      // Prefer the most specific problem (longest path, not the generic "schema is false").
+      errors.sort((a, b) => b.instancePath.length - a.instancePath.length);
+      const e = errors.find((x) => x.keyword !== 'boolean') ?? errors[0];
+      if (!e) return 'invalid value';
+      const field = e.instancePath === '' ? '(top level)' : e.instancePath.slice(1).replace(/\//g, '.');
+      const extra =
+        e.keyword === 'additionalProperties' ? ` (${String((e.params as { additionalProperties?: string[] }).additionalProperties ?? '')})` : '';
+      return `${field}: ${e.message}${extra}`;
+    },
+  };
+}
+
+export const validateEnvelope = validator(EntrySchema);
+export const validateCharter = validator(CharterSchema);
+export const validateCard = validator(PartyCardSchema);
+export const validateCert = validator(TerminalCertificateSchema);
+export const validateRevocation = validator(KeyRevocationSchema);
+export const validateBody = Object.fromEntries(
+  Object.entries(BODY_SCHEMAS).map(([k, s]) => [k, validator(s)]),
+) as { [K in EntryKind]: Validator<BodyOf<K>> };
