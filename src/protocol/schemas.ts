@@ -51,9 +51,7 @@ export const SignatureB64 = Type.String({ pattern: '^[A-Za-z0-9_-]{86}$' });
 export const LangTag = Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$' });
 export const Millis = Int();
 const Text = (max: number) => Type.String({ minLength: 1, maxLength: max });
-// additionalProperties: false makes the key pattern binding; without it keys that do not match
-// the pattern are allowed unchecked (JSON Schema patternProperties semantics).
-const LangMap = Type.Record(LangTag, Text(500), { minProperties: 1, additionalProperties: false });
+const LangMap = Type.Record(LangTag, Text(500), { minProperties: 1 });
 
 /** An officer as published to peers inside signed entries (name and title, never session data). */
 export const OfficerRef = Type.Object(
@@ -72,7 +70,7 @@ export const EntrySchema = Type.Object(
     key: PublicKey,
     seq: Int({ minimum: 1 }),
     prev: Type.Union([HashHex, Type.Null()]),
-    heads: Type.Record(PublicKey, Head, { maxProperties: LIMITS.maxHeads, additionalProperties: false }),
+    heads: Type.Record(PublicKey, Head, { maxProperties: LIMITS.maxHeads }),
     time: Millis,
     kind: Type.Union(KINDS.map((k) => Type.Literal(k))),
     body: Type.Object({}, { additionalProperties: true }),

@@ -1,0 +1,612 @@
+/**
+ * The terminal's channels: the one place where entries are written, received, validated against
+ * the channel logs, stored durably and projected for officers. Everything else (officer API,
+ * federation, sync, schedulers) calls these use cases.
+ *
+ * Invariants:
+ *  - an entry is in memory (ChannelLog) before it is stored, and stored before anyone hears of
+ *    it: own entries are pushed to peers, and receipts for received entries are signed, only
+ *    after the durable commit (docs/protocol.md §6 receipt);
+ *  - if a commit fails, the channel is reloaded from the store, so memory never runs ahead of disk.
+ */
+import { EventEmitter } from 'node:events';
+import {
+  ChannelLog,
+  KeyRegistry,
+  checkCharter,
+  checkEntryValue,
+  checkPartyCard,
+  composeEntry,
+  fingerprint,
+  normaliseFingerprint,
+  parseEntry,
+  proposeChannel,
+  protocolError,
+  HotlineProtocolError,
+  DEFAULT_ACK_DEADLINES,
+  type BodyOf,
+  type Charter,
+  type EntryKind,
+  type OfficerRef,
+  type PartyCard,
+  type ProtocolError,
+  type Role,
+  type SealedEntry,
+  type Signer,
+  type Tier,
+} from '../../protocol/index.js';
+import { EntryWriter, type EntryRow, type Store } from '../../store/index.js';
+import type { Clock } from '../clock.js';
+import { TerminalError } from '../errors.js';
+
+/** Who this terminal speaks for. */
+export interface TerminalSelf {
+  readonly party: string;
+  readonly code: string;
+  readonly signer: Signer;
+  readonly card: PartyCard;
+}
+
+/** Events for officers (WebSocket) and for the sync engine. */
+export type TerminalEvent =
+  | { type: 'entry'; channel: string; hash: string; author: string; authorCode: string; seq: number; kind: EntryKind; time: number; own: boolean; body: unknown }
+  | { type: 'state'; channel: string; state: string; previous: string | null }
+  | { type: 'alarm'; code: string; message: string; channel?: string; peer?: string }
+  | { type: 'peers' };
+
+/** What became of a batch of received entries. */
+export interface ReceiveOutcome {
+  accepted: number;
+  duplicate: number;
+  pending: number;
+  rejected: Array<{ hash?: string; code: string; message: string }>;
+  /** Entries to ask for: the sender (or anyone) may supply them. */
+  missing: Array<{ channel: string; author: string; fromSeq: number; toSeq: number }>;
+}
+
+/** Input for proposing a channel. */
+export interface ProposeInput {
+  title: Record<string, string>;
+  tier: Tier;
+  /** Party ids or codes of the other parties (known peers). */
+  parties: string[];
+  roles?: Role[];
+  languages?: string[];
+  linkTestIntervalSec?: number;
+  ackDeadlineSec?: Partial<Charter['ackDeadlineSec']>;
+  expires?: number;
+  note?: string;
+}
+
+/** A channel as officers see it. */
+export interface ChannelView {
+  id: string;
+  state: string;
+  title: Record<string, string>;
+  tier: string;
+  proposer: string;
+  charterHash: string;
+  charter: Charter;
+  parties: Array<{ party: string; code: string; roles: readonly string[]; accepted: boolean; suspended: boolean; entries: number }>;
+  pendingAmendment?: { hash: string; proposer: string; accepted: string[] };
+  entries: number;
+}
+
+/** How far in the future an author time may lie (clock skew allowance), ms. */
+export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
+const MAX_PENDING = 50_000;
+
+interface ChannelServiceOptions {
+  store: Store;
+  self: TerminalSelf;
+  clock: Clock;
+  log?: { info(o: object, m?: string): void; warn(o: object, m?: string): void; error(o: object, m?: string): void };
+  writer?: EntryWriter;
+}
+
+/** The use cases of channels on one terminal. */
+export class ChannelService {
+  readonly events = new EventEmitter();
+  readonly registry = new KeyRegistry();
+  readonly self: TerminalSelf;
+  readonly store: Store;
+  readonly #clock: Clock;
+  readonly #writer: EntryWriter;
+  readonly #logs = new Map<string, ChannelLog>();
+  readonly #pending = new Map<string, Map<string, SealedEntry>>();
+  readonly #receiptDue = new Set<string>();
+  readonly #logger: NonNullable<ChannelServiceOptions['log']>;
+  #receiptTimer: NodeJS.Immediate | undefined;
+
+  constructor(options: ChannelServiceOptions) {
+    this.store = options.store;
+    this.self = options.self;
+    this.#clock = options.clock;
+    this.#writer = options.writer ?? new EntryWriter(options.store, { maxDelayMs: 0 });
+    this.#logger = options.log ?? { info() {}, warn() {}, error() {} };
+    this.events.setMaxListeners(1000);
+  }
+
+  /** Loads cards and every channel log from the store. Signatures were checked on arrival. */
+  async load(): Promise<void> {
+    const own = this.registry.addCard(this.self.card);
+    if (own) throw new HotlineProtocolError(own);
+    for (const peer of await this.store.listPeers()) {
+      const problem = this.registry.addCard(JSON.parse(peer.card) as PartyCard);
+      if (problem) this.#logger.warn({ peer: peer.code, code: problem.code }, 'stored peer card no longer checks');
+    }
+    for (const row of await this.store.listChannels()) await this.#loadChannel(row.id);
+  }
+
+  async #loadChannel(id: string): Promise<void> {
+    this.#logs.delete(id);
+    let log: ChannelLog | undefined;
+    for await (const stored of this.store.streamEntries(id)) {
+      const parsed = checkEntryValue(JSON.parse(stored.raw), stored.raw);
+      if (!parsed.ok) throw new HotlineProtocolError(parsed.error);
+      if (!log) {
+        const r = ChannelLog.found(parsed.sealed, this.registry, { signatureChecked: true });
+        if (!r.ok) throw new HotlineProtocolError(r.error);
+        log = r.log;
+      } else {
+        const r = log.ingest(parsed.sealed, { signatureChecked: true });
+        if (r.status !== 'accepted' && r.status !== 'duplicate')
+          this.#logger.error({ channel: id, status: r.status }, 'stored entry no longer ingests');
+      }
+    }
+    if (log) this.#logs.set(id, log);
+  }
+
+  /** Now, by the injected clock. */
+  now(): number {
+    return this.#clock.now();
+  }
+
+  // ---- peers ---------------------------------------------------------------------------------
+
+  /** Adds (or updates) a peer from its card, after the officer confirmed the fingerprint. */
+  async addPeer(card: unknown, confirmedFingerprint: string): Promise<{ party: string; code: string; fingerprint: string }> {
+    const problem = checkPartyCard(card);
+    if (problem) throw new HotlineProtocolError(problem);
+    const c = card as PartyCard;
+    if (c.party === this.self.party) throw new TerminalError('PEER_IS_SELF');
+    const actual = fingerprint(c.party);
+    if (normaliseFingerprint(confirmedFingerprint) !== normaliseFingerprint(actual))
+      throw new TerminalError('PEER_FINGERPRINT_MISMATCH', { given: confirmedFingerprint, actual });
+    this.registry.addCard(c);
+    const now = this.now();
+    await this.store.putPeer({ party: c.party, code: c.code, card: JSON.stringify(c), fingerprint: actual, addedAt: now, updatedAt: now });
+    this.events.emit('event', { type: 'peers' } satisfies TerminalEvent);
+    return { party: c.party, code: c.code, fingerprint: actual };
+  }
+
+  /** Resolves a party id or code among known peers and self. */
+  async resolveParty(idOrCode: string): Promise<{ party: string; code: string }> {
+    if (idOrCode === this.self.party || idOrCode.toUpperCase() === this.self.code) return { party: this.self.party, code: this.self.code };
+    for (const p of await this.store.listPeers())
+      if (p.party === idOrCode || p.code === idOrCode.toUpperCase()) return { party: p.party, code: p.code };
+    throw new TerminalError('PARTY_UNKNOWN', { party: idOrCode });
+  }
+
+  /** Code of a party for display. */
+  label(party: string): string {
+    return party === this.self.party ? this.self.code : this.registry.label(party);
+  }
+
+  // ---- channels: queries -----------------------------------------------------------------------
+
+  /** Finds a channel by id or unique id prefix. */
+  channel(idOrPrefix: string): ChannelLog {
+    const exact = this.#logs.get(idOrPrefix);
+    if (exact) return exact;
+    const matches = [...this.#logs.keys()].filter((id) => id.startsWith(idOrPrefix.toLowerCase()));
+    if (matches.length === 1 && idOrPrefix.length >= 4) return this.#logs.get(matches[0]!)!;
+    if (matches.length > 1) throw new TerminalError('CHANNEL_AMBIGUOUS', { channel: idOrPrefix });
+    throw new TerminalError('CHANNEL_NOT_FOUND', { channel: idOrPrefix });
+  }
+
+  /** Channel ids known here. */
+  channelIds(): string[] {
+    return [...this.#logs.keys()];
+  }
+
+  /** The officer view of a channel. */
+  view(idOrPrefix: string): ChannelView {
+    const log = this.channel(idOrPrefix);
+    const d = log.state(this.now());
+    const pending = d.amendments.find((a) => a.status === 'pending');
+    return {
+      id: log.id,
+      state: d.state,
+      title: d.charter.title,
+      tier: d.charter.tier,
+      proposer: this.label(d.proposer),
+      charterHash: d.charterHash,
+      charter: d.charter,
+      parties: d.charter.parties.map((p) => ({
+        party: p.party,
+        code: p.code,
+        roles: p.roles,
+        accepted: d.accepted.has(p.party),
+        suspended: d.suspendedBy.has(p.party),
+        entries: log.head(p.party)?.seq ?? 0,
+      })),
+      pendingAmendment: pending ? { hash: pending.hash, proposer: this.label(pending.proposer), accepted: [...pending.accepted].map((p) => this.label(p)) } : undefined,
+      entries: log.size,
+    };
+  }
+
+  /** Parties (other than self) that must receive this channel's entries. */
+  peersOf(channelId: string): string[] {
+    const log = this.#logs.get(channelId);
+    if (!log) return [];
+    const d = log.state(this.now());
+    const set = new Set(d.charter.parties.map((p) => p.party));
+    for (const a of d.amendments) if (a.status === 'pending') for (const p of a.charter.parties) set.add(p.party);
+    set.delete(this.self.party);
+    return [...set];
+  }
+
+  // ---- channels: own actions -------------------------------------------------------------------
+
+  /** Proposes a new channel; returns its id. */
+  async propose(input: ProposeInput): Promise<ChannelView> {
+    const roles: Role[] = input.roles ?? ['plenipotentiary', 'principal', 'duty-officer', 'observer'];
+    const others = [];
+    for (const p of input.parties) others.push(await this.resolveParty(p));
+    const parties = [{ party: this.self.party, code: this.self.code }, ...others.filter((o) => o.party !== this.self.party)];
+    const languages = input.languages ?? Object.keys(input.title);
+    const charter: Charter = {
+      title: input.title,
+      tier: input.tier,
+      parties: parties.map((p) => ({ ...p, roles })),
+      languages,
+      linkTestIntervalSec: input.linkTestIntervalSec ?? 60,
+      ackDeadlineSec: { ...DEFAULT_ACK_DEADLINES, ...input.ackDeadlineSec },
+      ...(input.expires !== undefined ? { expires: input.expires } : {}),
+      ...(input.note ? { note: input.note } : {}),
+    };
+    const problem = checkCharter(charter, this.self.party);
+    if (problem) throw new HotlineProtocolError(problem);
+    const sealed = proposeChannel(this.self.signer, this.self.party, charter, this.now());
+    const founded = ChannelLog.found(sealed, this.registry);
+    if (!founded.ok) throw new HotlineProtocolError(founded.error);
+    this.#logs.set(founded.log.id, founded.log);
+    await this.#commit(founded.log, [sealed], true, 'proposed');
+    return this.view(founded.log.id);
+  }
+
+  /** Writes an own entry of `kind` to a channel (accept, decline, suspend, message, ack, ...). */
+  async write<K extends EntryKind>(channelIdOrPrefix: string, kind: K, body: BodyOf<K>): Promise<SealedEntry<K>> {
+    const log = this.channel(channelIdOrPrefix);
+    const before = log.state(this.now()).state;
+    if (kind === 'message' && before !== 'active')
+      throw new TerminalError('CHANNEL_NOT_ACTIVE', { channel: log.id.slice(0, 12), state: before, hint: notActiveHint(before) });
+    const sealed = composeEntry(log, this.self.signer, this.self.party, kind, body, this.now());
+    const r = log.ingest(sealed, { signatureChecked: true });
+    if (r.status !== 'accepted') {
+      const e = 'error' in r ? r.error : protocolError('ENTRY_MALFORMED', { detail: r.status });
+      throw new HotlineProtocolError(e);
+    }
+    await this.#commit(log, [sealed], true, before);
+    return sealed;
+  }
+
+  /** Accepts the pending proposal or amendment of a channel. */
+  async accept(channel: string): Promise<SealedEntry> {
+    const log = this.channel(channel);
+    const d = log.state(this.now());
+    const target = d.state === 'proposed' ? d.proposalHash : d.amendments.find((a) => a.status === 'pending')?.hash;
+    if (!target)
+      throw new HotlineProtocolError(protocolError('ENTRY_KIND_NOT_ALLOWED', { kind: 'charter.accept', state: d.state, why: '', hint: 'There is no proposal or amendment awaiting an answer.' }));
+    return this.write(log.id, 'charter.accept', { charter: target });
+  }
+
+  /** Declines the pending proposal or amendment. */
+  async decline(channel: string, reason: string): Promise<SealedEntry> {
+    const log = this.channel(channel);
+    const d = log.state(this.now());
+    const target = d.state === 'proposed' ? d.proposalHash : d.amendments.find((a) => a.status === 'pending')?.hash;
+    if (!target)
+      throw new HotlineProtocolError(protocolError('ENTRY_KIND_NOT_ALLOWED', { kind: 'charter.decline', state: d.state, why: '', hint: 'There is no proposal or amendment awaiting an answer.' }));
+    return this.write(log.id, 'charter.decline', { charter: target, reason });
+  }
+
+  /** Withdraws this party's own proposal (or pending amendment). */
+  async withdraw(channel: string, reason: string): Promise<SealedEntry> {
+    const log = this.channel(channel);
+    const d = log.state(this.now());
+    const own = d.amendments.find((a) => a.status === 'pending' && a.proposer === this.self.party);
+    return this.write(log.id, 'charter.withdraw', { charter: d.state === 'proposed' ? d.proposalHash : (own?.hash ?? d.proposalHash), reason });
+  }
+
+  /** Sends a message. */
+  async send(channel: string, message: BodyOf<'message'>): Promise<SealedEntry<'message'>> {
+    return this.write(channel, 'message', message);
+  }
+
+  /** Acknowledges a message of the other side, as an officer. */
+  async acknowledge(messageHashOrPrefix: string, officer: OfficerRef, note?: string): Promise<SealedEntry<'ack'>> {
+    const row = await this.findMessage(messageHashOrPrefix);
+    if (row.author === this.self.party) throw new TerminalError('MESSAGE_OWN', { message: row.hash.slice(0, 12) });
+    return this.write(row.channel, 'ack', { message: row.hash, officer, ...(note ? { note } : {}) });
+  }
+
+  /** Finds a message by hash or unique prefix across channels. */
+  async findMessage(hashOrPrefix: string): Promise<{ hash: string; channel: string; author: string }> {
+    const h = hashOrPrefix.toLowerCase();
+    if (/^[0-9a-f]{64}$/.test(h)) {
+      const m = await this.store.getMessage(h);
+      if (m) return m;
+    } else if (/^[0-9a-f]{6,63}$/.test(h)) {
+      for (const id of this.#logs.keys()) {
+        const found = (await this.store.findEntriesByHashPrefix(id, h, 2)).filter((e) => e.kind === 'message');
+        if (found.length === 1) return { hash: found[0]!.hash, channel: id, author: found[0]!.author };
+      }
+    }
+    throw new TerminalError('MESSAGE_NOT_FOUND', { message: hashOrPrefix });
+  }
+
+  // ---- receiving -----------------------------------------------------------------------------
+
+  /**
+   * Receives entries from a peer (or a bundle file). Each is checked completely; accepted ones
+   * are stored in one durable commit before this resolves. Nothing is trusted for arriving.
+   */
+  async receive(raws: readonly string[], source: string): Promise<ReceiveOutcome> {
+    const out: ReceiveOutcome = { accepted: 0, duplicate: 0, pending: 0, rejected: [], missing: [] };
+    const accepted = new Map<ChannelLog, { entries: SealedEntry[]; before: string }>();
+    const notAfter = this.now() + MAX_FUTURE_SKEW_MS;
+    const touched = new Set<ChannelLog>();
+    for (const raw of raws) {
+      const parsed = parseEntry(raw);
+      if (!parsed.ok) {
+        out.rejected.push({ code: parsed.error.code, message: parsed.error.message });
+        this.#alarmReject(parsed.error, source);
+        continue;
+      }
+      const sealed = parsed.sealed;
+      const e = sealed.entry;
+      if (e.kind === 'charter.propose') {
+        if (this.#logs.has(sealed.hash)) {
+          out.duplicate++;
+          continue;
+        }
+        const charter = (e.body as BodyOf<'charter.propose'>).charter;
+        if (!charter.parties?.some((p) => p.party === this.self.party)) {
+          const err = protocolError('ENTRY_BAD_REFERENCE', { author: e.author.slice(0, 8), seq: 1, ref: 'this terminal\'s party', why: 'is not among the charter\'s parties' });
+          out.rejected.push({ hash: sealed.hash, code: err.code, message: err.message });
+          this.#alarmReject(err, source);
+          continue;
+        }
+        const r = ChannelLog.found(sealed, this.registry, { notAfter });
+        if (!r.ok) {
+          out.rejected.push({ hash: sealed.hash, code: r.error.code, message: r.error.message });
+          this.#alarmReject(r.error, source);
+          continue;
+        }
+        this.#logs.set(r.log.id, r.log);
+        accepted.set(r.log, { entries: [sealed], before: 'none' });
+        out.accepted++;
+        touched.add(r.log);
+        continue;
+      }
+      const log = e.channel ? this.#logs.get(e.channel) : undefined;
+      if (!log) {
+        this.#hold('unknown', sealed);
+        out.pending++;
+        out.missing.push({ channel: e.channel!, author: '', fromSeq: 1, toSeq: 1 });
+        continue;
+      }
+      const slot = accepted.get(log) ?? { entries: [], before: log.state(this.now()).state };
+      const r = log.ingest(sealed, { notAfter });
+      switch (r.status) {
+        case 'accepted':
+          slot.entries.push(sealed);
+          accepted.set(log, slot);
+          touched.add(log);
+          out.accepted++;
+          break;
+        case 'duplicate':
+          out.duplicate++;
+          break;
+        case 'pending':
+          this.#hold(log.id, sealed);
+          out.pending++;
+          for (const m of r.missing) out.missing.push({ channel: log.id, ...m });
+          break;
+        case 'equivocation':
+          await this.#recordEquivocation(log, sealed, r.existingHash);
+          out.rejected.push({ hash: sealed.hash, code: r.error.code, message: r.error.message });
+          break;
+        case 'rejected':
+          out.rejected.push({ hash: sealed.hash, code: r.error.code, message: r.error.message });
+          this.#alarmReject(r.error, source, log.id);
+          break;
+      }
+    }
+    // Entries held for predecessors may now fit.
+    for (const log of touched) this.#drainPending(log, accepted, out, notAfter);
+    this.#drainUnknown(accepted, out, notAfter);
+    for (const [log, { entries, before }] of accepted) if (entries.length) await this.#commit(log, entries, false, before);
+    return out;
+  }
+
+  #hold(key: string, sealed: SealedEntry): void {
+    const map = this.#pending.get(key) ?? new Map<string, SealedEntry>();
+    if (map.size >= MAX_PENDING) return; // bounded: the sender will resend after reconnecting
+    map.set(sealed.hash, sealed);
+    this.#pending.set(key, map);
+  }
+
+  #drainPending(log: ChannelLog, accepted: Map<ChannelLog, { entries: SealedEntry[]; before: string }>, out: ReceiveOutcome, notAfter: number): void {
+    const held = this.#pending.get(log.id);
+    if (!held || held.size === 0) return;
+    let progress = true;
+    while (progress) {
+      progress = false;
+      const ordered = [...held.values()].sort((a, b) => a.entry.seq - b.entry.seq);
+      for (const sealed of ordered) {
+        const r = log.ingest(sealed, { notAfter });
+        if (r.status === 'pending') continue;
+        held.delete(sealed.hash);
+        if (r.status === 'accepted') {
+          const slot = accepted.get(log) ?? { entries: [], before: log.state(this.now()).state };
+          slot.entries.push(sealed);
+          accepted.set(log, slot);
+          out.accepted++;
+          out.pending = Math.max(0, out.pending - 1);
+          progress = true;
+        }
+      }
+    }
+  }
+
+  #drainUnknown(accepted: Map<ChannelLog, { entries: SealedEntry[]; before: string }>, out: ReceiveOutcome, notAfter: number): void {
+    const held = this.#pending.get('unknown');
+    if (!held) return;
+    for (const sealed of [...held.values()]) {
+      const log = this.#logs.get(sealed.entry.channel!);
+      if (!log) continue;
+      held.delete(sealed.hash);
+      this.#hold(log.id, sealed);
+      this.#drainPending(log, accepted, out, notAfter);
+    }
+  }
+
+  async #recordEquivocation(log: ChannelLog, sealed: SealedEntry, existingHash: string): Promise<void> {
+    const first = await this.store.getEntryByHash(existingHash);
+    await this.store.putEvidence({ channel: log.id, author: sealed.entry.author, seq: sealed.entry.seq, firstRaw: first?.raw ?? '', secondRaw: sealed.raw, detectedAt: this.now() });
+    const e = protocolError('ENTRY_EQUIVOCATION', { author: this.label(sealed.entry.author), seq: sealed.entry.seq });
+    this.#logger.error({ channel: log.id, author: sealed.entry.author, seq: sealed.entry.seq, code: e.code }, e.message);
+    this.events.emit('event', { type: 'alarm', code: e.code, message: e.message, channel: log.id } satisfies TerminalEvent);
+  }
+
+  #alarmReject(error: ProtocolError, source: string, channel?: string): void {
+    this.#logger.warn({ code: error.code, source, channel }, `rejected entry: ${error.message}`);
+    this.events.emit('event', { type: 'alarm', code: error.code, message: error.message, channel, peer: source } satisfies TerminalEvent);
+  }
+
+  // ---- commit and projections -------------------------------------------------------------------
+
+  async #commit(log: ChannelLog, entries: SealedEntry[], own: boolean, before: string): Promise<void> {
+    const receivedAt = this.now();
+    const rows: EntryRow[] = entries.map((s) => ({
+      channel: log.id,
+      author: s.entry.author,
+      seq: s.entry.seq,
+      hash: s.hash,
+      kind: s.entry.kind,
+      time: s.entry.time,
+      raw: s.raw,
+      receivedAt,
+    }));
+    try {
+      await this.#writer.write(rows);
+    } catch (e) {
+      this.#logger.error({ channel: log.id, err: (e as Error).message }, 'commit failed; reloading channel from the store');
+      await this.#loadChannel(log.id);
+      throw e;
+    }
+    const after = log.state(this.now());
+    if (after.state !== before || before === 'proposed' || (before as string) === 'none') {
+      await this.store.putChannel({ id: log.id, proposer: after.proposer, state: after.state, charter: JSON.stringify(after.charter), createdAt: log.proposal.entry.time, updatedAt: this.now() });
+      if (after.state !== before) this.events.emit('event', { type: 'state', channel: log.id, state: after.state, previous: (before as string) === 'none' ? null : before } satisfies TerminalEvent);
+    }
+    let needsReceipt = false;
+    for (const s of entries) {
+      await this.#project(log, s, after.charter);
+      if (!own && s.entry.kind !== 'receipt') needsReceipt = true;
+      this.events.emit('event', {
+        type: 'entry',
+        channel: log.id,
+        hash: s.hash,
+        author: s.entry.author,
+        authorCode: this.label(s.entry.author),
+        seq: s.entry.seq,
+        kind: s.entry.kind,
+        time: s.entry.time,
+        own,
+        body: s.entry.body,
+      } satisfies TerminalEvent);
+    }
+    if (needsReceipt) this.#scheduleReceipt(log.id);
+  }
+
+  async #project(log: ChannelLog, s: SealedEntry, charter: Charter): Promise<void> {
+    const e = s.entry;
+    switch (e.kind) {
+      case 'message': {
+        const b = e.body as BodyOf<'message'>;
+        await this.store.putMessage({
+          hash: s.hash,
+          channel: log.id,
+          author: e.author,
+          seq: e.seq,
+          time: e.time,
+          precedence: b.precedence,
+          lang: b.lang,
+          text: b.text,
+          replyTo: b.replyTo ?? null,
+          drill: b.drill === true,
+          deadlineAt: e.time + charter.ackDeadlineSec[b.precedence] * 1000,
+        });
+        break;
+      }
+      case 'ack': {
+        const b = e.body as BodyOf<'ack'>;
+        await this.store.markAcked(b.message, e.time, JSON.stringify({ party: e.author, code: this.label(e.author), officer: b.officer, entry: s.hash }));
+        break;
+      }
+      case 'receipt': {
+        for (const h of (e.body as BodyOf<'receipt'>).holds) {
+          await this.store.putReceipt({ channel: log.id, holder: e.author, author: h.author, seq: h.seq, hash: h.hash, at: e.time });
+          await this.store.markReceipted(log.id, h.author, h.seq, e.time);
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  #scheduleReceipt(channel: string): void {
+    this.#receiptDue.add(channel);
+    if (this.#receiptTimer) return;
+    // Coalesce: one cumulative receipt per channel per turn of the event loop.
+    this.#receiptTimer = setImmediate(() => {
+      this.#receiptTimer = undefined;
+      const due = [...this.#receiptDue];
+      this.#receiptDue.clear();
+      for (const id of due) void this.#writeReceipt(id);
+    });
+  }
+
+  async #writeReceipt(channel: string): Promise<void> {
+    const log = this.#logs.get(channel);
+    if (!log) return;
+    const holds = Object.entries(log.heads(this.self.party)).map(([author, h]) => ({ author, seq: h.seq, hash: h.hash }));
+    if (holds.length === 0) return;
+    try {
+      await this.write(channel, 'receipt', { holds });
+    } catch (e) {
+      this.#logger.warn({ channel, err: (e as Error).message }, 'could not write receipt');
+    }
+  }
+
+  /** Waits for pending receipts to be written (tests, shutdown). */
+  async flush(): Promise<void> {
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+function notActiveHint(state: string): string {
+  switch (state) {
+    case 'proposed':
+      return 'Every party must accept the charter first (`hotline channel accept`).';
+    case 'suspended':
+      return 'The suspending party must resume it (`hotline channel resume`).';
+    default:
+      return 'Propose a new channel to talk again.';
+  }
+}

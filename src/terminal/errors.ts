@@ -1,0 +1,67 @@
+/**
+ * Terminal error codes (officer and federation APIs, CLI). Stable codes, messages that say what
+ * to do, HTTP status decided here at the edge. Protocol errors keep their protocol codes.
+ */
+import { HotlineProtocolError, type ProtocolErrorCode } from '../protocol/index.js';
+
+export const TERMINAL_ERRORS = {
+  CHANNEL_NOT_FOUND: { status: 404, message: 'No channel {channel} on this terminal. List channels with `hotline channel list`.' },
+  CHANNEL_AMBIGUOUS: { status: 400, message: 'Channel prefix {channel} matches several channels; give more characters.' },
+  CHANNEL_NOT_ACTIVE: {
+    status: 409,
+    message: 'Channel {channel} is {state}: messages flow only on an active channel. {hint}',
+  },
+  MESSAGE_NOT_FOUND: { status: 404, message: 'No message {message} here. Check the id with `hotline channel show CHANNEL`.' },
+  MESSAGE_OWN: { status: 409, message: 'Message {message} was sent by this party; only the other side acknowledges it.' },
+  PEER_NOT_FOUND: { status: 404, message: 'No peer {peer}. Add it with `hotline peer add CARD`.' },
+  PEER_FINGERPRINT_MISMATCH: {
+    status: 409,
+    message: 'The fingerprint you confirmed ({given}) does not match the card ({actual}). Do not pair: ask the peer to read their fingerprint again over a trusted line.',
+  },
+  PEER_IS_SELF: { status: 400, message: 'That card is this terminal\'s own party card.' },
+  PARTY_UNKNOWN: { status: 400, message: 'Party {party} is not a known peer. Add its card first with `hotline peer add`.' },
+  BAD_REQUEST: { status: 400, message: '{detail}' },
+  UNAUTHORISED: { status: 401, message: 'Missing or wrong officer token. Use the token printed by `hotline serve` (also in DATA/officer.token).' },
+  FORBIDDEN: { status: 403, message: '{detail}' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests from this peer; slow down and retry in a moment.' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body too large ({detail}).' },
+  INTERNAL: { status: 500, message: 'Internal error ({ref}); see the terminal log.' },
+} as const;
+
+export type TerminalErrorCode = keyof typeof TERMINAL_ERRORS;
+
+/** HTTP status for protocol errors surfaced through the APIs. */
+const PROTOCOL_STATUS: Partial<Record<ProtocolErrorCode, number>> = {
+  ENTRY_KIND_NOT_ALLOWED: 409,
+  CHANNEL_EXPIRED: 409,
+  CHANNEL_UNKNOWN: 404,
+  ENTRY_TOO_LARGE: 413,
+};
+
+/** An error with a stable code, a message for the person, and an HTTP status. */
+export class TerminalError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly details: Record<string, unknown>;
+  constructor(code: TerminalErrorCode, details: Record<string, string | number | undefined> = {}) {
+    const def = TERMINAL_ERRORS[code];
+    super(def.message.replace(/\{(\w+)\}/g, (_m, k: string) => String(details[k] ?? '')).trim());
+    this.name = 'TerminalError';
+    this.code = code;
+    this.status = def.status;
+    this.details = details;
+  }
+}
+
+/** Maps any thrown value to {status, code, message} for an API response; never leaks a stack. */
+export function toApiError(e: unknown): { status: number; code: string; message: string } {
+  if (e instanceof TerminalError) return { status: e.status, code: e.code, message: e.message };
+  if (e instanceof HotlineProtocolError) return { status: PROTOCOL_STATUS[e.code] ?? 422, code: e.code, message: e.message };
+  const err = e as { statusCode?: number; code?: string; message?: string; validation?: unknown };
+  if (err?.validation) return { status: 400, code: 'BAD_REQUEST', message: `Invalid request: ${err.message}` };
+  if (err?.statusCode === 413) return { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'Request body too large.' };
+  if (err?.statusCode === 429) return { status: 429, code: 'RATE_LIMITED', message: TERMINAL_ERRORS.RATE_LIMITED.message };
+  if (err?.statusCode && err.statusCode >= 400 && err.statusCode < 500)
+    return { status: err.statusCode, code: err.code ?? 'BAD_REQUEST', message: err.message ?? 'Bad request.' };
+  return { status: 500, code: 'INTERNAL', message: 'Internal error; see the terminal log.' };
+}
