@@ -51,11 +51,13 @@ export const SignatureB64 = Type.String({ pattern: '^[A-Za-z0-9_-]{86}$' });
 export const LangTag = Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$' });
 export const Millis = Int();
 const Text = (max: number) => Type.String({ minLength: 1, maxLength: max });
-const LangMap = Type.Record(LangTag, Text(500), { minProperties: 1 });
+// additionalProperties: false makes the key pattern binding; without it keys that do not match
+// the pattern are allowed unchecked (JSON Schema patternProperties semantics).
+const LangMap = Type.Record(LangTag, Text(500), { minProperties: 1, additionalProperties: false });
 
 /** An officer as published to peers inside signed entries (name and title, never session data). */
 export const OfficerRef = Type.Object(
-  { name: Text(200), title: Text(200), role: Type.Union(ROLES.map((r) => Type.Literal(r))) },
+  { name: Text(200), title: Text(200), role: Type.Enum(ROLES) },
   { additionalProperties: false },
 );
 
@@ -70,9 +72,9 @@ export const EntrySchema = Type.Object(
     key: PublicKey,
     seq: Int({ minimum: 1 }),
     prev: Type.Union([HashHex, Type.Null()]),
-    heads: Type.Record(PublicKey, Head, { maxProperties: LIMITS.maxHeads }),
+    heads: Type.Record(PublicKey, Head, { maxProperties: LIMITS.maxHeads, additionalProperties: false }),
     time: Millis,
-    kind: Type.Union(KINDS.map((k) => Type.Literal(k))),
+    kind: Type.Enum(KINDS),
     body: Type.Object({}, { additionalProperties: true }),
     sig: SignatureB64,
   },
@@ -83,7 +85,7 @@ const PartyInCharter = Type.Object(
   {
     party: PublicKey,
     code: Type.String({ pattern: '^[A-Z0-9][A-Z0-9-]{0,15}$' }),
-    roles: Type.Array(Type.Union(ROLES.map((r) => Type.Literal(r))), { minItems: 1, uniqueItems: true }),
+    roles: Type.Array(Type.Enum(ROLES), { minItems: 1, uniqueItems: true }),
   },
   { additionalProperties: false },
 );
@@ -94,7 +96,7 @@ export const DEFAULT_ACK_DEADLINES = Object.freeze({ FLASH: 180, IMMEDIATE: 900,
 export const CharterSchema = Type.Object(
   {
     title: LangMap,
-    tier: Type.Union(TIERS.map((t) => Type.Literal(t))),
+    tier: Type.Enum(TIERS),
     parties: Type.Array(PartyInCharter, { minItems: 2, maxItems: LIMITS.maxParties }),
     languages: Type.Array(LangTag, { minItems: 1, uniqueItems: true }),
     linkTestIntervalSec: Int({ minimum: 1, maximum: 86_400 }),
@@ -172,7 +174,7 @@ export const BODY_SCHEMAS = {
     {
       text: Text(LIMITS.textChars),
       lang: LangTag,
-      precedence: Type.Union(PRECEDENCES.map((p) => Type.Literal(p))),
+      precedence: Type.Enum(PRECEDENCES),
       replyTo: Type.Optional(HashHex),
       subject: Type.Optional(Text(300)),
       template: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9.-]{0,63}$' })),
