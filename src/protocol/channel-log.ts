@@ -303,13 +303,17 @@ export class ChannelLog {
     if (!writers(view).has(e.author)) return protocolError('ENTRY_AUTHOR_NOT_PARTY', d);
     const keyProblem = ChannelLog.#checkKey(this.#registry, sealed, options);
     if (keyProblem) return keyProblem;
-    if (!KINDS_BY_STATE[view.state].has(e.kind))
+    if (!KINDS_BY_STATE[view.state].has(e.kind)) {
+      // An accept dated after "expires" meets an expired proposal: say so specifically (§5.1).
+      if (view.state === 'expired' && e.kind === 'charter.accept')
+        return protocolError('CHANNEL_EXPIRED', { channel: this.id.slice(0, 12), expires: new Date(view.charter.expires ?? 0).toISOString() });
       return protocolError('ENTRY_KIND_NOT_ALLOWED', {
         kind: e.kind,
         state: view.state,
         why: '',
         hint: hintFor(view.state),
       });
+    }
     for (const h of Object.keys(e.heads))
       if (!writers(view).has(h) && !this.#everParty(h))
         return protocolError('ENTRY_BAD_REFERENCE', { ...d, ref: `the log of ${short(h)}`, why: 'is not a party of the channel' });
