@@ -117,6 +117,8 @@ export class ChannelService {
   readonly #receiptDue = new Set<string>();
   readonly #logger: NonNullable<ChannelServiceOptions['log']>;
   #receiptTimer: NodeJS.Immediate | undefined;
+  /** Own entries durably committed, per channel: the newest ones kept in memory for the sync engine. */
+  readonly #ownCommitted = new Map<string, { head: number; ring: string[]; ringStart: number }>();
 
   constructor(options: ChannelServiceOptions) {
     this.store = options.store;
@@ -154,7 +156,45 @@ export class ChannelService {
           this.#logger.error({ channel: id, status: r.status }, 'stored entry no longer ingests');
       }
     }
-    if (log) this.#logs.set(id, log);
+    if (log) {
+      this.#logs.set(id, log);
+      this.#ownCommitted.set(id, { head: log.head(this.self.party)?.seq ?? 0, ring: [], ringStart: (log.head(this.self.party)?.seq ?? 0) + 1 });
+    }
+  }
+
+  /** Highest own seq durably committed in a channel. */
+  committedHead(channel: string): number {
+    return this.#ownCommitted.get(channel)?.head ?? 0;
+  }
+
+  /** Own committed entries fromSeq..toSeq (inclusive) as wire text, from memory when recent. */
+  async ownEntries(channel: string, fromSeq: number, toSeq: number): Promise<string[]> {
+    const c = this.#ownCommitted.get(channel);
+    if (!c) return [];
+    const to = Math.min(toSeq, c.head);
+    if (to < fromSeq) return [];
+    if (fromSeq >= c.ringStart) return c.ring.slice(fromSeq - c.ringStart, to - c.ringStart + 1);
+    const rows = await this.store.listEntries(channel, { author: this.self.party, fromSeq, toSeq: to });
+    return rows.map((r) => r.raw);
+  }
+
+  #noteOwnCommitted(channel: string, entries: readonly SealedEntry[]): void {
+    let c = this.#ownCommitted.get(channel);
+    if (!c) {
+      c = { head: 0, ring: [], ringStart: 1 };
+      this.#ownCommitted.set(channel, c);
+    }
+    for (const s of entries) {
+      if (s.entry.author !== this.self.party || s.entry.seq !== c.head + 1) continue;
+      c.head = s.entry.seq;
+      c.ring.push(s.raw);
+    }
+    const RING = 8192;
+    if (c.ring.length > RING) {
+      const drop = c.ring.length - RING;
+      c.ring.splice(0, drop);
+      c.ringStart += drop;
+    }
   }
 
   /** Now, by the injected clock. */
@@ -508,6 +548,7 @@ export class ChannelService {
       await this.#loadChannel(log.id);
       throw e;
     }
+    if (own) this.#noteOwnCommitted(log.id, entries);
     const after = log.state(this.now());
     if (after.state !== before || before === 'proposed' || (before as string) === 'none') {
       await this.store.putChannel({ id: log.id, proposer: after.proposer, state: after.state, charter: JSON.stringify(after.charter), createdAt: log.proposal.entry.time, updatedAt: this.now() });

@@ -1,0 +1,220 @@
+/**
+ * The outbound half of federation with one peer: keeps a pinned WebSocket to one of the peer's
+ * endpoints (failing over between them), and pushes this terminal's own entries for every
+ * channel shared with that peer, resuming from what the peer says it holds.
+ *
+ * Reconnection backoff is capped at a few seconds (BACKOFF_MAX_MS) so that a restored link is
+ * used within seconds, and catch-up starts as soon as the link is back.
+ */
+import type WebSocket from 'ws';
+import { openPinnedWebSocket } from '../tls/pinned-client.js';
+import type { ChannelService, TerminalEvent } from '../channels/channel-service.js';
+import { BATCH_MAX, WINDOW, parseServerFrame, type ClientFrame } from './wire.js';
+
+export const BACKOFF_START_MS = 100;
+export const BACKOFF_MAX_MS = 3000;
+
+/** Link state toward a peer as seen from here. */
+export type LinkState = 'connecting' | 'up' | 'down';
+
+export interface PeerLinkOptions {
+  readonly peer: string;
+  readonly code: string;
+  readonly endpoints: readonly string[];
+  readonly expectedFingerprint: string;
+  readonly tls: { keyPem: string; certPem: string };
+  readonly service: ChannelService;
+  readonly log: { info(o: object, m?: string): void; warn(o: object, m?: string): void };
+  readonly onState?: (state: LinkState, endpoint: string | null) => void;
+}
+
+/** One peer's outbound link. */
+export class PeerLink {
+  readonly peer: string;
+  #opts: PeerLinkOptions;
+  #ws: WebSocket | undefined;
+  #state: LinkState = 'down';
+  #endpointIndex = 0;
+  #backoff = BACKOFF_START_MS;
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+  #ready = false;
+  /** Highest own seq the peer holds or has been sent, per channel. */
+  readonly #cursor = new Map<string, number>();
+  #inflight = 0;
+  #batchId = 0;
+  #pumping = false;
+  readonly #onEvent = (e: TerminalEvent) => {
+    if (e.type === 'entry' && e.own && this.#ready) {
+      if (!this.#cursor.has(e.channel) && this.#opts.service.peersOf(e.channel).includes(this.peer)) this.#cursor.set(e.channel, 0);
+      void this.#pump();
+    }
+  };
+  /** Counters for metrics and tests. */
+  readonly stats = { connects: 0, failovers: 0, sent: 0, stored: 0, rejected: 0 };
+
+  constructor(opts: PeerLinkOptions) {
+    this.peer = opts.peer;
+    this.#opts = opts;
+  }
+
+  get state(): LinkState {
+    return this.#state;
+  }
+
+  get endpoint(): string | null {
+    return this.#state === 'up' ? (this.#opts.endpoints[this.#endpointIndex] ?? null) : null;
+  }
+
+  /** Starts connecting; keeps trying until stop(). */
+  start(): void {
+    this.#opts.service.events.on('event', this.#onEvent);
+    this.#connect();
+  }
+
+  /** Replaces endpoints and pin (after a new card), reconnecting. */
+  update(opts: Pick<PeerLinkOptions, 'endpoints' | 'expectedFingerprint'>): void {
+    this.#opts = { ...this.#opts, ...opts };
+    this.#ws?.terminate();
+  }
+
+  /** Stops for good. */
+  stop(): void {
+    this.#stopped = true;
+    this.#opts.service.events.off('event', this.#onEvent);
+    clearTimeout(this.#timer);
+    this.#ws?.terminate();
+  }
+
+  /** Reconnects now, skipping the backoff wait (an operator's "retry now"). */
+  retryNow(): void {
+    if (this.#state === 'up' || this.#stopped) return;
+    clearTimeout(this.#timer);
+    this.#backoff = BACKOFF_START_MS;
+    this.#connect();
+  }
+
+  #setState(state: LinkState): void {
+    if (state === this.#state) return;
+    this.#state = state;
+    this.#opts.onState?.(state, this.endpoint);
+  }
+
+  #connect(): void {
+    if (this.#stopped) return;
+    const endpoints = this.#opts.endpoints;
+    if (endpoints.length === 0) return;
+    const base = endpoints[this.#endpointIndex % endpoints.length]!;
+    const url = `${base.replace(/^https:/, 'wss:').replace(/\/$/, '')}/fed/v1/stream`;
+    this.#setState(this.#state === 'up' ? 'down' : 'connecting');
+    let opened = false;
+    const ws = openPinnedWebSocket(url, { key: this.#opts.tls.keyPem, cert: this.#opts.tls.certPem, expectedFingerprint: this.#opts.expectedFingerprint, handshakeTimeoutMs: 3000 });
+    this.#ws = ws;
+    ws.on('open', () => {
+      opened = true;
+      this.stats.connects++;
+      const channels = this.#opts.service.channelIds().filter((id) => this.#opts.service.peersOf(id).includes(this.peer));
+      this.#send({ t: 'hello', v: 1, channels });
+    });
+    ws.on('message', (data) => void this.#onFrame(String(data)));
+    ws.on('error', (e) => {
+      if (!opened) this.#opts.log.warn({ peer: this.#opts.code, endpoint: base, err: e.message, code: (e as { code?: string }).code }, 'federation link failed to connect');
+    });
+    ws.on('close', () => {
+      if (this.#ws !== ws) return;
+      this.#ws = undefined;
+      this.#ready = false;
+      this.#inflight = 0;
+      this.#cursor.clear();
+      this.#setState('down');
+      if (this.#stopped) return;
+      // Fail over to the next endpoint; back off once every endpoint was tried.
+      const n = this.#opts.endpoints.length;
+      this.#endpointIndex = (this.#endpointIndex + 1) % n;
+      if (n > 1) this.stats.failovers++;
+      const wait = this.#endpointIndex === 0 || !opened ? this.#backoff : 0;
+      if (this.#endpointIndex === 0) this.#backoff = Math.min(this.#backoff * 2, BACKOFF_MAX_MS);
+      const jitter = Math.floor(Math.random() * Math.min(100, wait / 4));
+      this.#timer = setTimeout(() => this.#connect(), wait + jitter);
+    });
+  }
+
+  #send(frame: ClientFrame): void {
+    this.#ws?.send(JSON.stringify(frame));
+  }
+
+  async #onFrame(text: string): Promise<void> {
+    const frame = parseServerFrame(text);
+    if (!frame) {
+      this.#opts.log.warn({ peer: this.#opts.code }, 'peer sent a malformed federation frame');
+      return;
+    }
+    switch (frame.t) {
+      case 'holds':
+        for (const [channel, seq] of Object.entries(frame.holds)) this.#cursor.set(channel, seq);
+        this.#ready = true;
+        this.#backoff = BACKOFF_START_MS;
+        this.#setState('up');
+        await this.#pump();
+        break;
+      case 'stored':
+        this.#inflight = Math.max(0, this.#inflight - 1);
+        this.stats.stored += frame.accepted;
+        if (frame.rejected.length) {
+          this.stats.rejected += frame.rejected.length;
+          this.#opts.log.warn({ peer: this.#opts.code, first: frame.rejected[0] }, 'peer rejected entries');
+        }
+        await this.#pump();
+        break;
+      case 'want':
+        await this.#relay(frame.channel, frame.author, frame.fromSeq, frame.toSeq);
+        break;
+      case 'refused':
+        this.#opts.log.warn({ peer: this.#opts.code, code: frame.code }, frame.message);
+        break;
+    }
+  }
+
+  async #relay(channel: string, author: string, fromSeq: number, toSeq: number): Promise<void> {
+    const store = this.#opts.service.store;
+    let raws: string[];
+    if (author === '') {
+      const first = await store.listEntries(channel, { limit: 1 });
+      raws = first.map((e) => e.raw);
+    } else {
+      const rows = await store.listEntries(channel, { author, fromSeq, toSeq: Math.min(toSeq, fromSeq + BATCH_MAX - 1) });
+      raws = rows.map((e) => e.raw);
+    }
+    if (raws.length) {
+      this.#inflight++;
+      this.#send({ t: 'entries', id: ++this.#batchId, entries: raws });
+    }
+  }
+
+  /** Sends own entries the peer lacks, BATCH_MAX at a time, at most WINDOW batches unanswered. */
+  async #pump(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      const service = this.#opts.service;
+      let progress = true;
+      while (progress && this.#ready && this.#inflight < WINDOW) {
+        progress = false;
+        for (const [channel, sent] of this.#cursor) {
+          if (!this.#ready || this.#inflight >= WINDOW) break;
+          const head = service.committedHead(channel);
+          if (head <= sent) continue;
+          const raws = await service.ownEntries(channel, sent + 1, Math.min(head, sent + BATCH_MAX));
+          if (raws.length === 0 || !this.#ready) continue;
+          this.#cursor.set(channel, sent + raws.length);
+          this.#inflight++;
+          this.stats.sent += raws.length;
+          this.#send({ t: 'entries', id: ++this.#batchId, entries: raws });
+          progress = true;
+        }
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Frames of the federation stream (docs/protocol.md §10): JSON text frames over a WebSocket on
+ * mutually authenticated, pinned TLS. Each terminal connects to each peer and pushes ITS OWN
+ * entries over its own connection; the receiving side answers with flow-control frames and asks
+ * for what it misses. Entries travel as their exact canonical text.
+ */
+import Type, { type Static } from 'typebox';
+import { Compile } from 'typebox/compile';
+
+const HashHex = Type.String({ pattern: '^[0-9a-f]{64}$' });
+const Party = Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' });
+
+/** Client -> server, first frame: which channels the client shares with the server. */
+export const Hello = Type.Object({ t: Type.Literal('hello'), v: Type.Literal(1), channels: Type.Array(HashHex, { maxItems: 10_000 }) }, { additionalProperties: false });
+/** Server -> client: how much of the client's own log the server holds per channel. */
+export const Holds = Type.Object({ t: Type.Literal('holds'), holds: Type.Record(HashHex, Type.Integer({ minimum: 0 })) }, { additionalProperties: false });
+/** Either direction: a batch of entries (client's own, or relayed on request). */
+export const Entries = Type.Object({ t: Type.Literal('entries'), id: Type.Integer({ minimum: 0 }), entries: Type.Array(Type.String({ maxLength: 70_000 }), { minItems: 1, maxItems: 1024 }) }, { additionalProperties: false });
+/** Server -> client: batch `id` is durably stored (flow control, not a signed receipt). */
+export const Stored = Type.Object(
+  {
+    t: Type.Literal('stored'),
+    id: Type.Integer({ minimum: 0 }),
+    accepted: Type.Integer({ minimum: 0 }),
+    duplicate: Type.Integer({ minimum: 0 }),
+    pending: Type.Integer({ minimum: 0 }),
+    rejected: Type.Array(Type.Object({ hash: Type.Optional(HashHex), code: Type.String(), message: Type.String() }), { maxItems: 1024 }),
+  },
+  { additionalProperties: false },
+);
+/** Server -> client: please send these entries (the client relays what it holds). `author` '' means "the channel's proposal". */
+export const Want = Type.Object({ t: Type.Literal('want'), channel: HashHex, author: Type.Union([Party, Type.Literal('')]), fromSeq: Type.Integer({ minimum: 1 }), toSeq: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+/** Server -> client: a frame was refused. */
+export const Refused = Type.Object({ t: Type.Literal('refused'), code: Type.String(), message: Type.String() }, { additionalProperties: false });
+
+export const ClientFrame = Type.Union([Hello, Entries]);
+export const ServerFrame = Type.Union([Holds, Stored, Want, Refused]);
+export type ClientFrame = Static<typeof ClientFrame>;
+export type ServerFrame = Static<typeof ServerFrame>;
+
+const checkClient = Compile(ClientFrame);
+const checkServer = Compile(ServerFrame);
+
+/** Parses and validates a frame from a client; undefined if it is not one. */
+export function parseClientFrame(text: string): ClientFrame | undefined {
+  try {
+    const v: unknown = JSON.parse(text);
+    return checkClient.Check(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Parses and validates a frame from a server; undefined if it is not one. */
+export function parseServerFrame(text: string): ServerFrame | undefined {
+  try {
+    const v: unknown = JSON.parse(text);
+    return checkServer.Check(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Largest number of entries per batch and of batches in flight per link (back-pressure). */
+export const BATCH_MAX = 256;
+export const WINDOW = 8;
