@@ -1,0 +1,160 @@
+/**
+ * Group commit for entries: concurrent writers share one transaction, so one fsync serves many
+ * entries. Each writer's promise settles only after its transaction committed (durable), so the
+ * terminal may sign a receipt as soon as it resolves.
+ */
+import type { AppendResult, EntryRow } from './store.js';
+
+/** The one method of the store the writer needs (a Store, or a fake in tests). */
+export interface EntryAppender {
+  appendEntries(rows: readonly EntryRow[]): Promise<AppendResult[]>;
+}
+
+/**
+ * Arranges for `flush` to run once, `delayMs` from now or later. Injectable so that tests drive
+ * flushes themselves instead of sleeping.
+ */
+export type FlushScheduler = (flush: () => void, delayMs: number) => void;
+
+/** Flushes on the next turn of the event loop, or after `delayMs` when it is positive. */
+export const defaultFlushScheduler: FlushScheduler = (flush, delayMs) => {
+  if (delayMs > 0) setTimeout(flush, delayMs);
+  else setImmediate(flush);
+};
+
+/** Tuning of an {@link EntryWriter}. */
+export interface EntryWriterOptions {
+  /** Rows per transaction before a flush starts at once (default 512). Whole writes are never split. */
+  readonly maxBatch?: number;
+  /** How long the first write of a batch waits for company (default 2 ms). */
+  readonly maxDelayMs?: number;
+  /** When to flush (default {@link defaultFlushScheduler}). */
+  readonly schedule?: FlushScheduler;
+}
+
+/** Counters of an {@link EntryWriter}, for tests and metrics. */
+export interface EntryWriterStats {
+  /** appendEntries transactions committed. */
+  readonly transactions: number;
+  /** write() calls that resolved. */
+  readonly writes: number;
+  /** Rows in those writes. */
+  readonly rows: number;
+}
+
+interface PendingWrite {
+  readonly rows: readonly EntryRow[];
+  readonly resolve: (results: AppendResult[]) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Coalesces concurrent {@link EntryWriter.write} calls into few appendEntries transactions. */
+export class EntryWriter {
+  readonly #store: EntryAppender;
+  readonly #maxBatch: number;
+  readonly #maxDelayMs: number;
+  readonly #schedule: FlushScheduler;
+  #pending: PendingWrite[] = [];
+  #pendingRows = 0;
+  #scheduled = false;
+  #draining: Promise<void> | undefined;
+  #transactions = 0;
+  #writes = 0;
+  #rows = 0;
+
+  constructor(store: EntryAppender, options: EntryWriterOptions = {}) {
+    this.#store = store;
+    this.#maxBatch = Math.max(1, options.maxBatch ?? 512);
+    this.#maxDelayMs = Math.max(0, options.maxDelayMs ?? 2);
+    this.#schedule = options.schedule ?? defaultFlushScheduler;
+  }
+
+  /**
+   * Appends `rows` (see Store.appendEntries) together with other concurrent writes. Resolves with
+   * one result per row once the transaction holding them committed; rows of one call are always
+   * in the same transaction.
+   */
+  write(rows: readonly EntryRow[]): Promise<AppendResult[]> {
+    if (rows.length === 0) return Promise.resolve([]);
+    return new Promise<AppendResult[]>((resolve, reject) => {
+      this.#pending.push({ rows, resolve, reject });
+      this.#pendingRows += rows.length;
+      if (this.#draining !== undefined) return; // the running drain picks it up next
+      if (this.#pendingRows >= this.#maxBatch) this.#startDrain();
+      else if (!this.#scheduled) {
+        this.#scheduled = true;
+        this.#schedule(() => {
+          this.#scheduled = false;
+          this.#startDrain();
+        }, this.#maxDelayMs);
+      }
+    });
+  }
+
+  /** Writes everything pending now and resolves when it committed (or failed). */
+  async flush(): Promise<void> {
+    while (this.#pending.length > 0 || this.#draining !== undefined) {
+      this.#startDrain();
+      await this.#draining;
+    }
+  }
+
+  /** Counters since construction. */
+  get stats(): EntryWriterStats {
+    return { transactions: this.#transactions, writes: this.#writes, rows: this.#rows };
+  }
+
+  #startDrain(): void {
+    if (this.#draining !== undefined || this.#pending.length === 0) return;
+    this.#draining = this.#drain().finally(() => {
+      this.#draining = undefined;
+      // A write may have arrived after the loop saw an empty queue but before this ran.
+      this.#startDrain();
+    });
+  }
+
+  /** Commits batches one after another while writes keep arriving: the group commit proper. */
+  async #drain(): Promise<void> {
+    while (this.#pending.length > 0) {
+      const batch = this.#takeBatch();
+      await this.#commit(batch);
+    }
+  }
+
+  #takeBatch(): PendingWrite[] {
+    let rows = 0;
+    let n = 0;
+    while (n < this.#pending.length) {
+      const size = this.#pending[n]!.rows.length;
+      if (n > 0 && rows + size > this.#maxBatch) break;
+      rows += size;
+      n += 1;
+    }
+    this.#pendingRows -= rows;
+    return this.#pending.splice(0, n);
+  }
+
+  async #commit(batch: readonly PendingWrite[]): Promise<void> {
+    let results: AppendResult[];
+    try {
+      results = await this.#store.appendEntries(batch.flatMap((w) => w.rows));
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0]!.reject(error);
+        return;
+      }
+      // One bad write must not fail its neighbours: retry each alone, so only the culprit rejects.
+      for (const write of batch) await this.#commit([write]);
+      return;
+    }
+    this.#transactions += 1;
+    let offset = 0;
+    for (const write of batch) {
+      const mine = results.slice(offset, offset + write.rows.length);
+      offset += write.rows.length;
+      this.#writes += 1;
+      this.#rows += write.rows.length;
+      write.resolve(mine);
+    }
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * The public surface of the store layer: open a store, and the types that cross its boundary.
+ * Nothing here leaks Kysely or driver types.
+ */
+export { openStore, type StoreConfig } from './open-store.js';
+export type { SqliteStoreConfig } from './sqlite.js';
+export { dropSchema, type PostgresStoreConfig } from './postgres.js';
+export type {
+  AppendResult,
+  AppendStatus,
+  ChannelRow,
+  EntryRow,
+  EvidenceInput,
+  EvidenceRow,
+  Head,
+  JsonValue,
+  LinkSampleRow,
+  ListEntriesOptions,
+  ListMessagesOptions,
+  ListUnackedOptions,
+  MessageInput,
+  MessageRow,
+  PeerRow,
+  ReceiptRow,
+  Store,
+  StoredEntry,
+} from './store.js';
+export {
+  EntryWriter,
+  defaultFlushScheduler,
+  type EntryAppender,
+  type EntryWriterOptions,
+  type EntryWriterStats,
+  type FlushScheduler,
+} from './entry-writer.js';
+export { StoreError, STORE_ERRORS, type StoreErrorCode, type StoreErrorDetails } from './errors.js';
+export { benchStore, type BenchStoreOptions } from './bench-store.js';

@@ -1,0 +1,552 @@
+/**
+ * The {@link Store} implementation shared by every backend: only portable SQL through Kysely
+ * (`insert ... on conflict`, `returning`, row-by-row mapping). Backend differences live in the
+ * {@link StoreAdapter} (schema) and in sqlite.ts / postgres.ts (connections).
+ */
+import type { Kysely, Selectable } from 'kysely';
+import { StoreError } from './errors.js';
+import type { Database, EntriesTable, MessagesTable } from './schema.js';
+import type { StoreAdapter } from './store-adapter.js';
+import type {
+  AppendResult,
+  ChannelRow,
+  EntryRow,
+  EvidenceInput,
+  EvidenceRow,
+  Head,
+  JsonValue,
+  LinkSampleRow,
+  ListEntriesOptions,
+  ListMessagesOptions,
+  ListUnackedOptions,
+  MessageInput,
+  MessageRow,
+  PeerRow,
+  ReceiptRow,
+  Store,
+  StoredEntry,
+} from './store.js';
+
+/** Rows per INSERT statement: 8 parameters each stays far below every backend's bind limit. */
+const INSERT_CHUNK = 500;
+/** Default page size of {@link KyselyStore.streamEntries}. */
+const STREAM_PAGE = 1000;
+
+const HEX = /^[0-9a-f]+$/;
+
+/** A Store over any Kysely database with the schema of migrations.ts. */
+export class KyselyStore implements Store {
+  /**
+   * @param db a Kysely instance or a transaction of one
+   * @param adapter what differs about this backend
+   */
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly adapter: StoreAdapter,
+  ) {}
+
+  async getMeta<T extends JsonValue = JsonValue>(key: string): Promise<T | undefined> {
+    const row = await this.db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();
+    return row === undefined ? undefined : (JSON.parse(row.value) as T);
+  }
+
+  async setMeta(key: string, value: JsonValue): Promise<void> {
+    const text = JSON.stringify(value);
+    await this.db
+      .insertInto('meta')
+      .values({ key, value: text })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value: text }))
+      .execute();
+  }
+
+  async putPeer(peer: PeerRow): Promise<void> {
+    const row = {
+      party: peer.party,
+      code: peer.code,
+      card: peer.card,
+      fingerprint: peer.fingerprint,
+      added_at: peer.addedAt,
+      updated_at: peer.updatedAt,
+    };
+    await this.db
+      .insertInto('peers')
+      .values(row)
+      .onConflict((oc) =>
+        oc.column('party').doUpdateSet({
+          code: row.code,
+          card: row.card,
+          fingerprint: row.fingerprint,
+          updated_at: row.updated_at,
+        }),
+      )
+      .execute();
+  }
+
+  async getPeer(party: string): Promise<PeerRow | undefined> {
+    const row = await this.db.selectFrom('peers').selectAll().where('party', '=', party).executeTakeFirst();
+    return row && toPeer(row);
+  }
+
+  async listPeers(): Promise<PeerRow[]> {
+    const rows = await this.db.selectFrom('peers').selectAll().orderBy('code').orderBy('party').execute();
+    return rows.map(toPeer);
+  }
+
+  async putChannel(channel: ChannelRow): Promise<void> {
+    const row = {
+      id: channel.id,
+      proposer: channel.proposer,
+      state: channel.state,
+      charter: channel.charter,
+      created_at: channel.createdAt,
+      updated_at: channel.updatedAt,
+    };
+    await this.db
+      .insertInto('channels')
+      .values(row)
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet({
+          proposer: row.proposer,
+          state: row.state,
+          charter: row.charter,
+          updated_at: row.updated_at,
+        }),
+      )
+      .execute();
+  }
+
+  async getChannel(id: string): Promise<ChannelRow | undefined> {
+    const row = await this.db.selectFrom('channels').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toChannel(row);
+  }
+
+  async listChannels(): Promise<ChannelRow[]> {
+    const rows = await this.db.selectFrom('channels').selectAll().orderBy('created_at').orderBy('id').execute();
+    return rows.map(toChannel);
+  }
+
+  async appendEntries(rows: readonly EntryRow[]): Promise<AppendResult[]> {
+    rows.forEach(checkEntry);
+    if (rows.length === 0) return [];
+    return this.inTransaction((store) => store.appendChecked(rows));
+  }
+
+  /** appendEntries inside a transaction, on validated rows. */
+  private async appendChecked(rows: readonly EntryRow[]): Promise<AppendResult[]> {
+    const channels = [...new Set(rows.map((r) => r.channel))].sort();
+    await this.adapter.lockChannelsForAppend(this.db, channels);
+    const results: AppendResult[] = new Array<AppendResult>(rows.length);
+    // The first row for a log position speaks for the batch; later ones compare with what it left.
+    const firstIndex = new Map<string, number>();
+    const firsts: number[] = [];
+    rows.forEach((row, i) => {
+      const k = logKey(row);
+      if (!firstIndex.has(k)) {
+        firstIndex.set(k, i);
+        firsts.push(i);
+      }
+    });
+
+    for (let start = 0; start < firsts.length; start += INSERT_CHUNK) {
+      const chunk = firsts.slice(start, start + INSERT_CHUNK);
+      const inserted = await this.db
+        .insertInto('entries')
+        .values(chunk.map((i) => toEntryRecord(rows[i]!)))
+        .onConflict((oc) => oc.columns(['channel', 'author', 'seq']).doNothing())
+        .returning(['channel', 'author', 'seq'])
+        .execute();
+      const insertedKeys = new Set(inserted.map(logKey));
+
+      const held = chunk.filter((i) => !insertedKeys.has(logKey(rows[i]!)));
+      const existing = new Map<string, string>();
+      if (held.length > 0) {
+        const found = await this.db
+          .selectFrom('entries')
+          .select(['channel', 'author', 'seq', 'hash'])
+          .where((eb) =>
+            eb.or(
+              held.map((i) => {
+                const r = rows[i]!;
+                return eb.and([eb('channel', '=', r.channel), eb('author', '=', r.author), eb('seq', '=', r.seq)]);
+              }),
+            ),
+          )
+          .execute();
+        for (const f of found) existing.set(logKey(f), f.hash);
+      }
+      for (const i of chunk) {
+        const row = rows[i]!;
+        const k = logKey(row);
+        if (insertedKeys.has(k)) {
+          results[i] = { status: 'inserted' };
+          continue;
+        }
+        const hash = existing.get(k);
+        if (hash === undefined) {
+          // Only possible if a concurrent writer's row vanished: never, as entries are not deleted.
+          throw new Error(`entry ${k} was neither inserted nor found`);
+        }
+        results[i] = hash === row.hash ? { status: 'duplicate' } : { status: 'conflict', existingHash: hash };
+      }
+    }
+
+    rows.forEach((row, i) => {
+      if (results[i] !== undefined) return;
+      const first = firstIndex.get(logKey(row))!;
+      const firstRow = rows[first]!;
+      const result = results[first]!;
+      const heldHash = result.status === 'conflict' ? result.existingHash! : firstRow.hash;
+      results[i] = heldHash === row.hash ? { status: 'duplicate' } : { status: 'conflict', existingHash: heldHash };
+    });
+    return results;
+  }
+
+  async getEntry(channel: string, author: string, seq: number): Promise<StoredEntry | undefined> {
+    const row = await this.db
+      .selectFrom('entries')
+      .selectAll()
+      .where('channel', '=', channel)
+      .where('author', '=', author)
+      .where('seq', '=', seq)
+      .executeTakeFirst();
+    return row && toEntry(row);
+  }
+
+  async getEntryByHash(hash: string): Promise<StoredEntry | undefined> {
+    const row = await this.db.selectFrom('entries').selectAll().where('hash', '=', hash).executeTakeFirst();
+    return row && toEntry(row);
+  }
+
+  async findEntriesByHashPrefix(channel: string, prefix: string, limit = 10): Promise<StoredEntry[]> {
+    if (!HEX.test(prefix)) {
+      throw new StoreError('STORE_BAD_INPUT', { field: 'hash prefix', detail: `"${prefix}" is not lowercase hex` });
+    }
+    // Keys compare byte by byte (see StoreAdapter.keyType) and hex digits sort below "g", so the
+    // hashes starting with `prefix` are exactly [prefix, prefix + "g"): an index range scan.
+    const rows = await this.db
+      .selectFrom('entries')
+      .selectAll()
+      .where('hash', '>=', prefix)
+      .where('hash', '<', `${prefix}g`)
+      .where('channel', '=', channel)
+      .orderBy('hash')
+      .limit(limit)
+      .execute();
+    return rows.map(toEntry);
+  }
+
+  async listEntries(channel: string, options: ListEntriesOptions = {}): Promise<StoredEntry[]> {
+    if (options.kinds !== undefined && options.kinds.length === 0) return [];
+    let query = this.db.selectFrom('entries').selectAll().where('channel', '=', channel);
+    if (options.author !== undefined) query = query.where('author', '=', options.author);
+    if (options.fromSeq !== undefined) query = query.where('seq', '>=', options.fromSeq);
+    if (options.toSeq !== undefined) query = query.where('seq', '<=', options.toSeq);
+    if (options.kinds !== undefined) query = query.where('kind', 'in', [...options.kinds]);
+    query = options.author !== undefined ? query.orderBy('seq') : query.orderBy('pos');
+    if (options.limit !== undefined) query = query.limit(options.limit);
+    return (await query.execute()).map(toEntry);
+  }
+
+  async countEntries(channel: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('entries')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('channel', '=', channel)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async heads(channel: string): Promise<Record<string, Head>> {
+    const rows = await this.db
+      .selectFrom('entries as e')
+      .select(['e.author', 'e.seq', 'e.hash'])
+      .where('e.channel', '=', channel)
+      .where('e.seq', '=', (eb) =>
+        eb
+          .selectFrom('entries as m')
+          .select((m) => m.fn.max('m.seq').as('max_seq'))
+          .whereRef('m.channel', '=', 'e.channel')
+          .whereRef('m.author', '=', 'e.author'),
+      )
+      .execute();
+    const heads: Record<string, Head> = {};
+    for (const r of rows) heads[r.author] = { seq: r.seq, hash: r.hash };
+    return heads;
+  }
+
+  async *streamEntries(channel: string, options: { readonly pageSize?: number } = {}): AsyncIterable<StoredEntry> {
+    const pageSize = options.pageSize ?? STREAM_PAGE;
+    // Keyset paging on `pos` rather than a cursor: no connection is held between pages, so a long
+    // export never blocks writers (SQLite has one connection) and works the same on every backend.
+    let after = 0;
+    for (;;) {
+      const rows = await this.db
+        .selectFrom('entries')
+        .selectAll()
+        .where('channel', '=', channel)
+        .where('pos', '>', after)
+        .orderBy('pos')
+        .limit(pageSize)
+        .execute();
+      for (const row of rows) yield toEntry(row);
+      if (rows.length < pageSize) return;
+      after = rows[rows.length - 1]!.pos;
+    }
+  }
+
+  async putEvidence(evidence: EvidenceInput): Promise<number> {
+    const row = await this.db
+      .insertInto('evidence')
+      .values({
+        channel: evidence.channel,
+        author: evidence.author,
+        seq: evidence.seq,
+        first_raw: evidence.firstRaw,
+        second_raw: evidence.secondRaw,
+        detected_at: evidence.detectedAt,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return Number(row.id);
+  }
+
+  async listEvidence(channel: string): Promise<EvidenceRow[]> {
+    const rows = await this.db.selectFrom('evidence').selectAll().where('channel', '=', channel).orderBy('id').execute();
+    return rows.map((r) => ({
+      id: Number(r.id),
+      channel: r.channel,
+      author: r.author,
+      seq: r.seq,
+      firstRaw: r.first_raw,
+      secondRaw: r.second_raw,
+      detectedAt: r.detected_at,
+    }));
+  }
+
+  async putMessage(message: MessageInput): Promise<void> {
+    await this.db
+      .insertInto('messages')
+      .values({
+        hash: message.hash,
+        channel: message.channel,
+        author: message.author,
+        seq: message.seq,
+        time: message.time,
+        precedence: message.precedence,
+        lang: message.lang,
+        text: message.text,
+        reply_to: message.replyTo,
+        drill: message.drill ? 1 : 0,
+        deadline_at: message.deadlineAt,
+        acked_at: message.ackedAt ?? null,
+        acked_by: message.ackedBy ?? null,
+        receipted_at: message.receiptedAt ?? null,
+        escalation_level: message.escalationLevel ?? 0,
+      })
+      .onConflict((oc) => oc.column('hash').doNothing())
+      .execute();
+  }
+
+  async getMessage(hash: string): Promise<MessageRow | undefined> {
+    const row = await this.db.selectFrom('messages').selectAll().where('hash', '=', hash).executeTakeFirst();
+    return row && toMessage(row);
+  }
+
+  async markAcked(hash: string, at: number, by: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('messages')
+      .set({ acked_at: at, acked_by: by })
+      .where('hash', '=', hash)
+      .where('acked_at', 'is', null)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async markReceipted(channel: string, author: string, uptoSeq: number, at: number): Promise<number> {
+    const result = await this.db
+      .updateTable('messages')
+      .set({ receipted_at: at })
+      .where('channel', '=', channel)
+      .where('author', '=', author)
+      .where('seq', '<=', uptoSeq)
+      .where('receipted_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  async setEscalationLevel(hash: string, level: number): Promise<void> {
+    await this.db.updateTable('messages').set({ escalation_level: level }).where('hash', '=', hash).execute();
+  }
+
+  async listMessages(channel: string, options: ListMessagesOptions = {}): Promise<MessageRow[]> {
+    let query = this.db.selectFrom('messages').selectAll().where('channel', '=', channel);
+    if (options.unackedOnly === true) query = query.where('acked_at', 'is', null);
+    query = query.orderBy('time').orderBy('author').orderBy('seq');
+    if (options.limit !== undefined) query = query.limit(options.limit);
+    return (await query.execute()).map(toMessage);
+  }
+
+  async listUnacked(options: ListUnackedOptions = {}): Promise<MessageRow[]> {
+    let query = this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('acked_at', 'is', null)
+      .where('deadline_at', 'is not', null);
+    if (options.deadlineBefore !== undefined) query = query.where('deadline_at', '<=', options.deadlineBefore);
+    const rows = await query.orderBy('deadline_at').orderBy('hash').execute();
+    return rows.map(toMessage);
+  }
+
+  async putReceipt(receipt: ReceiptRow): Promise<boolean> {
+    const result = await this.db
+      .insertInto('receipts')
+      .values({ ...receipt })
+      .onConflict((oc) =>
+        oc
+          .columns(['channel', 'holder', 'author'])
+          .doUpdateSet((eb) => ({
+            seq: eb.ref('excluded.seq'),
+            hash: eb.ref('excluded.hash'),
+            at: eb.ref('excluded.at'),
+          }))
+          // Receipts are cumulative: an older or equal one carries nothing new.
+          .whereRef('receipts.seq', '<', 'excluded.seq'),
+      )
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+  }
+
+  async listReceipts(channel: string): Promise<ReceiptRow[]> {
+    return this.db
+      .selectFrom('receipts')
+      .selectAll()
+      .where('channel', '=', channel)
+      .orderBy('holder')
+      .orderBy('author')
+      .execute();
+  }
+
+  async addLinkSample(sample: LinkSampleRow): Promise<void> {
+    await this.db
+      .insertInto('link_samples')
+      .values({
+        channel: sample.channel,
+        peer: sample.peer,
+        at: sample.at,
+        rtt_ms: sample.rttMs,
+        offset_ms: sample.offsetMs,
+      })
+      .execute();
+  }
+
+  async listLinkSamples(channel: string, peer: string, sinceMs: number, limit = 100): Promise<LinkSampleRow[]> {
+    const rows = await this.db
+      .selectFrom('link_samples')
+      .selectAll()
+      .where('channel', '=', channel)
+      .where('peer', '=', peer)
+      .where('at', '>=', sinceMs)
+      .orderBy('at', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ channel: r.channel, peer: r.peer, at: r.at, rttMs: r.rtt_ms, offsetMs: r.offset_ms }));
+  }
+
+  transaction<T>(fn: (store: Store) => Promise<T>): Promise<T> {
+    return this.inTransaction(fn);
+  }
+
+  private inTransaction<T>(fn: (store: KyselyStore) => Promise<T>): Promise<T> {
+    // Kysely transactions do not nest; an inner call joins the outer one.
+    if (this.db.isTransaction) return fn(this);
+    return this.db.transaction().execute((trx) => fn(new KyselyStore(trx, this.adapter)));
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}
+
+function logKey(row: { readonly channel: string; readonly author: string; readonly seq: number }): string {
+  return `${row.channel}\u0000${row.author}\u0000${row.seq}`;
+}
+
+function checkEntry(row: EntryRow, index: number): void {
+  const bad = (field: string, detail: string): never => {
+    throw new StoreError('STORE_BAD_INPUT', { field: `entry ${index} ${field}`, detail });
+  };
+  if (!Number.isSafeInteger(row.seq) || row.seq < 0) bad('seq', `${row.seq} is not a non-negative integer`);
+  if (!HEX.test(row.hash)) bad('hash', `"${row.hash}" is not lowercase hex`);
+  if (!Number.isSafeInteger(row.time)) bad('time', `${row.time} is not an integer number of milliseconds`);
+  if (!Number.isSafeInteger(row.receivedAt)) bad('receivedAt', `${row.receivedAt} is not an integer`);
+  if (typeof row.raw !== 'string' || row.raw.length === 0) bad('raw', 'is empty');
+}
+
+function toEntryRecord(row: EntryRow): Omit<EntriesTable, 'pos'> {
+  return {
+    channel: row.channel,
+    author: row.author,
+    seq: row.seq,
+    hash: row.hash,
+    kind: row.kind,
+    time: row.time,
+    raw: row.raw,
+    received_at: row.receivedAt,
+  };
+}
+
+function toEntry(r: Selectable<EntriesTable>): StoredEntry {
+  return {
+    pos: Number(r.pos),
+    channel: r.channel,
+    author: r.author,
+    seq: r.seq,
+    hash: r.hash,
+    kind: r.kind,
+    time: r.time,
+    raw: r.raw,
+    receivedAt: r.received_at,
+  };
+}
+
+function toPeer(r: Selectable<Database['peers']>): PeerRow {
+  return {
+    party: r.party,
+    code: r.code,
+    card: r.card,
+    fingerprint: r.fingerprint,
+    addedAt: r.added_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function toChannel(r: Selectable<Database['channels']>): ChannelRow {
+  return {
+    id: r.id,
+    proposer: r.proposer,
+    state: r.state,
+    charter: r.charter,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function toMessage(r: Selectable<MessagesTable>): MessageRow {
+  return {
+    hash: r.hash,
+    channel: r.channel,
+    author: r.author,
+    seq: r.seq,
+    time: r.time,
+    precedence: r.precedence,
+    lang: r.lang,
+    text: r.text,
+    replyTo: r.reply_to,
+    drill: r.drill !== 0,
+    deadlineAt: r.deadline_at,
+    ackedAt: r.acked_at,
+    ackedBy: r.acked_by,
+    receiptedAt: r.receipted_at,
+    escalationLevel: r.escalation_level,
+  };
+}

@@ -1,0 +1,166 @@
+/**
+ * The schema, as an ordered list of migrations run by Kysely's Migrator at `openStore()`.
+ *
+ * Migrations are append-only: never edit one that has shipped, add the next. They take
+ * `Kysely<any>` on purpose (Kysely's advice): a migration must not depend on today's types.
+ * What differs between backends comes from the {@link StoreAdapter}, never from a branch here.
+ */
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { StoreError } from './errors.js';
+import type { StoreAdapter } from './store-adapter.js';
+
+/** Builds the migrations for one backend. Names sort in the order they must run. */
+export function migrations(adapter: StoreAdapter): Record<string, Migration> {
+  const key = adapter.keyType;
+  return {
+    '0001_initial': {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      async up(db: Kysely<any>): Promise<void> {
+        await db.schema
+          .createTable('meta')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('value', 'text', (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable('peers')
+          .addColumn('party', key, (c) => c.primaryKey())
+          .addColumn('code', 'text', (c) => c.notNull())
+          .addColumn('card', 'text', (c) => c.notNull())
+          .addColumn('fingerprint', 'text', (c) => c.notNull())
+          .addColumn('added_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable('channels')
+          .addColumn('id', key, (c) => c.primaryKey())
+          .addColumn('proposer', key, (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('charter', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+
+        // `pos` is the arrival order and the table's primary key; the log key (channel, author,
+        // seq) is a unique constraint. Physically this is what a composite primary key would be on
+        // both backends (a unique index beside the row store), and SQLite can only auto-increment
+        // an INTEGER PRIMARY KEY.
+        await adapter
+          .addSerialPrimaryKey(db.schema.createTable('entries'), 'pos')
+          .addColumn('channel', key, (c) => c.notNull())
+          .addColumn('author', key, (c) => c.notNull())
+          .addColumn('seq', 'integer', (c) => c.notNull())
+          .addColumn('hash', key, (c) => c.notNull().unique())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('time', 'bigint', (c) => c.notNull())
+          .addColumn('raw', 'text', (c) => c.notNull())
+          .addColumn('received_at', 'bigint', (c) => c.notNull())
+          .addUniqueConstraint('entries_log_key', ['channel', 'author', 'seq'])
+          .execute();
+        await db.schema.createIndex('entries_channel_kind').on('entries').columns(['channel', 'kind']).execute();
+        await db.schema.createIndex('entries_channel_pos').on('entries').columns(['channel', 'pos']).execute();
+
+        await adapter
+          .addSerialPrimaryKey(db.schema.createTable('evidence'), 'id')
+          .addColumn('channel', key, (c) => c.notNull())
+          .addColumn('author', key, (c) => c.notNull())
+          .addColumn('seq', 'integer', (c) => c.notNull())
+          .addColumn('first_raw', 'text', (c) => c.notNull())
+          .addColumn('second_raw', 'text', (c) => c.notNull())
+          .addColumn('detected_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('evidence_channel').on('evidence').columns(['channel', 'id']).execute();
+
+        await db.schema
+          .createTable('messages')
+          .addColumn('hash', key, (c) => c.primaryKey())
+          .addColumn('channel', key, (c) => c.notNull())
+          .addColumn('author', key, (c) => c.notNull())
+          .addColumn('seq', 'integer', (c) => c.notNull())
+          .addColumn('time', 'bigint', (c) => c.notNull())
+          .addColumn('precedence', 'text', (c) => c.notNull())
+          .addColumn('lang', 'text', (c) => c.notNull())
+          .addColumn('text', 'text', (c) => c.notNull())
+          .addColumn('reply_to', key)
+          // 0 or 1: SQLite has no boolean type and one write path is simpler than a conversion.
+          .addColumn('drill', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('deadline_at', 'bigint')
+          .addColumn('acked_at', 'bigint')
+          .addColumn('acked_by', 'text')
+          .addColumn('receipted_at', 'bigint')
+          .addColumn('escalation_level', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        await db.schema.createIndex('messages_channel_time').on('messages').columns(['channel', 'time']).execute();
+        await db.schema
+          .createIndex('messages_channel_author_seq')
+          .on('messages')
+          .columns(['channel', 'author', 'seq'])
+          .execute();
+        await db.schema.createIndex('messages_deadline').on('messages').columns(['deadline_at']).execute();
+
+        await db.schema
+          .createTable('receipts')
+          .addColumn('channel', key, (c) => c.notNull())
+          .addColumn('holder', key, (c) => c.notNull())
+          .addColumn('author', key, (c) => c.notNull())
+          .addColumn('seq', 'integer', (c) => c.notNull())
+          .addColumn('hash', key, (c) => c.notNull())
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('receipts_pk', ['channel', 'holder', 'author'])
+          .execute();
+
+        // Double precision rather than `real`: PostgreSQL's real is 4 bytes and would round
+        // sub-millisecond link measurements; SQLite's REAL is 8 bytes anyway.
+        await db.schema
+          .createTable('link_samples')
+          .addColumn('channel', key, (c) => c.notNull())
+          .addColumn('peer', key, (c) => c.notNull())
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('rtt_ms', 'double precision', (c) => c.notNull())
+          .addColumn('offset_ms', 'double precision', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('link_samples_channel_peer_at')
+          .on('link_samples')
+          .columns(['channel', 'peer', 'at'])
+          .execute();
+      },
+    },
+  };
+}
+
+/** Serves {@link migrations} to Kysely's Migrator without reading files. */
+export class InCodeMigrationProvider implements MigrationProvider {
+  constructor(private readonly adapter: StoreAdapter) {}
+
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return migrations(this.adapter);
+  }
+}
+
+/**
+ * Brings the database up to the latest schema; a no-op when it already is.
+ * `migrationTableSchema` pins Kysely's bookkeeping tables to the store's own schema.
+ */
+export async function migrateToLatest(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  db: Kysely<any>,
+  adapter: StoreAdapter,
+  migrationTableSchema?: string,
+): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: new InCodeMigrationProvider(adapter),
+    ...(migrationTableSchema === undefined ? {} : { migrationTableSchema }),
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? '(before any migration ran)';
+    throw new StoreError(
+      'STORE_MIGRATION_FAILED',
+      { backend: adapter.name, migration: failed, detail: error instanceof Error ? error.message : String(error) },
+      { cause: error },
+    );
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * The scale-out backend: PostgreSQL through a pg connection pool.
+ */
+import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { StoreError } from './errors.js';
+import { KyselyStore } from './kysely-store.js';
+import { migrateToLatest } from './migrations.js';
+import type { Database as Schema } from './schema.js';
+import { StandardStoreAdapter, type ColumnType, type StoreAdapter } from './store-adapter.js';
+import type { Store } from './store.js';
+
+/** Opens the PostgreSQL backend. */
+export interface PostgresStoreConfig {
+  readonly kind: 'postgres';
+  /** libpq connection string, e.g. "postgres://hotline@db.example:5432/hotline". */
+  readonly connectionString: string;
+  /**
+   * Schema holding the tables (created if missing); the connection's search_path is set to it.
+   * Lets several stores (e.g. test runs) share one database. Default: the server's current schema.
+   */
+  readonly schema?: string;
+  /** Maximum connections in the pool (default 10). */
+  readonly poolSize?: number;
+}
+
+/** First key of our advisory locks ("HL"), so they cannot collide with another application's. */
+const APPEND_LOCK_NAMESPACE = 0x484c;
+
+/** How PostgreSQL differs from standard SQL. */
+export class PostgresStoreAdapter extends StandardStoreAdapter {
+  override readonly name: string = 'PostgreSQL';
+  // The database's default collation is usually a locale (en_US...), which orders "-" and "_" of
+  // base64url keys unlike bytes and cannot serve prefix ranges from an index. "C" is byte order.
+  override readonly keyType: ColumnType = sql`text collate "C"`;
+
+  // Many connections write at once: a transaction-scoped advisory lock per channel (released at
+  // commit) makes appends to one channel take turns. The first key namespaces our locks.
+  override async lockChannelsForAppend(db: Kysely<Schema>, channels: readonly string[]): Promise<void> {
+    for (const channel of channels) {
+      await sql`select pg_advisory_xact_lock(${APPEND_LOCK_NAMESPACE}, hashtext(${channel}))`.execute(db);
+    }
+  }
+}
+
+/** The schema adapter of the PostgreSQL backend. */
+export const postgresAdapter: StoreAdapter = new PostgresStoreAdapter();
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+const INT8_OID = 20;
+
+/** Opens a PostgreSQL store and migrates it to the latest schema. */
+export async function openPostgresStore(config: PostgresStoreConfig): Promise<Store> {
+  if (config.schema !== undefined) checkSchemaName(config.schema);
+  const pool = newPool(config);
+  let schema: string;
+  try {
+    schema = config.schema ?? (await currentSchema(pool));
+    if (config.schema !== undefined) await pool.query(`create schema if not exists "${schema}"`);
+  } catch (error) {
+    await pool.end();
+    throw unreachable(config.connectionString, error);
+  }
+  const db = new Kysely<Schema>({
+    dialect: new PostgresDialect({
+      pool,
+      onCreateConnection:
+        config.schema === undefined
+          ? undefined
+          : async (conn) => {
+              // `schema` passed checkSchemaName: a plain identifier, safe to quote into the SQL.
+              await conn.executeQuery(CompiledQuery.raw(`set search_path to "${schema}"`));
+            },
+    }),
+  });
+  try {
+    // Pinning Kysely's bookkeeping tables to our schema: otherwise the Migrator would find another
+    // schema's kysely_migration table and believe this one already migrated.
+    await migrateToLatest(db, postgresAdapter, schema);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return new KyselyStore(db, postgresAdapter);
+}
+
+/** Drops a schema and everything in it: for tests that gave each run its own schema. */
+export async function dropSchema(connectionString: string, schema: string): Promise<void> {
+  checkSchemaName(schema);
+  const pool = new pg.Pool({ connectionString, max: 1 });
+  try {
+    await pool.query(`drop schema if exists "${schema}" cascade`);
+  } finally {
+    await pool.end();
+  }
+}
+
+function newPool(config: PostgresStoreConfig): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: config.connectionString,
+    max: config.poolSize ?? 10,
+    // bigint columns (times in ms, counts) come back as numbers: all of ours are below 2^53.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID && format !== 'binary'
+          ? parseInt8
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle connection that dies (server restart) is dropped by the pool and replaced on the next
+  // query; without a listener the 'error' event would crash the process.
+  pool.on('error', () => {});
+  return pool;
+}
+
+function parseInt8(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`bigint ${text} does not fit a JavaScript number`);
+  return n;
+}
+
+async function currentSchema(pool: pg.Pool): Promise<string> {
+  const result = await pool.query<{ schema: string | null }>('select current_schema() as schema');
+  const schema = result.rows[0]?.schema;
+  if (!schema) throw new Error('the search_path names no existing schema');
+  return schema;
+}
+
+function checkSchemaName(schema: string): void {
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new StoreError('STORE_BAD_INPUT', {
+      field: 'schema',
+      detail: `"${schema}" is not a lowercase SQL identifier (letters, digits, underscore)`,
+    });
+  }
+}
+
+function unreachable(connectionString: string, error: unknown): StoreError {
+  return new StoreError(
+    'STORE_UNREACHABLE',
+    { backend: 'PostgreSQL', where: redact(connectionString), detail: describe(error) },
+    { cause: error },
+  );
+}
+
+/** The connection string without its password, fit for a log. */
+function redact(connectionString: string): string {
+  try {
+    const url = new URL(connectionString);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return '(unparsable connection string)';
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return describe(error.errors[0]);
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
+  }
+  return String(error);
+}

@@ -1,0 +1,105 @@
+/**
+ * The tables as Kysely sees them (snake_case, as stored). Rows are mapped to the camelCase types
+ * of store.ts in kysely-store.ts; nothing outside src/store/ sees these types.
+ */
+import type { Generated } from 'kysely';
+
+/** Settings of this terminal: `value` is JSON text. */
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+/** Known peer parties. */
+export interface PeersTable {
+  party: string;
+  code: string;
+  card: string;
+  fingerprint: string;
+  added_at: number;
+  updated_at: number;
+}
+
+/** Channels and their charter state. */
+export interface ChannelsTable {
+  id: string;
+  proposer: string;
+  state: string;
+  charter: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Every entry of every log; `pos` is the arrival order. */
+export interface EntriesTable {
+  pos: Generated<number>;
+  channel: string;
+  author: string;
+  seq: number;
+  hash: string;
+  kind: string;
+  time: number;
+  raw: string;
+  received_at: number;
+}
+
+/** Evidence of equivocation. */
+export interface EvidenceTable {
+  id: Generated<number>;
+  channel: string;
+  author: string;
+  seq: number;
+  first_raw: string;
+  second_raw: string;
+  detected_at: number;
+}
+
+/** Projection of message entries. `drill` is 0 or 1 (SQLite has no boolean type). */
+export interface MessagesTable {
+  hash: string;
+  channel: string;
+  author: string;
+  seq: number;
+  time: number;
+  precedence: string;
+  lang: string;
+  text: string;
+  reply_to: string | null;
+  drill: number;
+  deadline_at: number | null;
+  acked_at: number | null;
+  acked_by: string | null;
+  receipted_at: number | null;
+  escalation_level: Generated<number>;
+}
+
+/** Highest cumulative receipt per (channel, holder, author). */
+export interface ReceiptsTable {
+  channel: string;
+  holder: string;
+  author: string;
+  seq: number;
+  hash: string;
+  at: number;
+}
+
+/** Link test measurements. */
+export interface LinkSamplesTable {
+  channel: string;
+  peer: string;
+  at: number;
+  rtt_ms: number;
+  offset_ms: number;
+}
+
+/** The whole database, for `Kysely<Database>`. */
+export interface Database {
+  meta: MetaTable;
+  peers: PeersTable;
+  channels: ChannelsTable;
+  entries: EntriesTable;
+  evidence: EvidenceTable;
+  messages: MessagesTable;
+  receipts: ReceiptsTable;
+  link_samples: LinkSamplesTable;
+}

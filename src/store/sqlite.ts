@@ -1,0 +1,64 @@
+/**
+ * The embedded backend: one SQLite file through better-sqlite3, the default for a terminal.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { KyselyStore } from './kysely-store.js';
+import { migrateToLatest } from './migrations.js';
+import type { Database as Schema } from './schema.js';
+import { StandardStoreAdapter, type ColumnType, type StoreAdapter } from './store-adapter.js';
+import type { Store } from './store.js';
+import type { CreateTableBuilder } from 'kysely';
+
+/** Opens the SQLite backend. */
+export interface SqliteStoreConfig {
+  readonly kind: 'sqlite';
+  /** Path of the database file (created with its directory if missing), or ":memory:". */
+  readonly path: string;
+}
+
+/** How SQLite differs from standard SQL. */
+export class SqliteStoreAdapter extends StandardStoreAdapter {
+  override readonly name: string = 'SQLite';
+  // TEXT compares with the BINARY collation by default: byte order already.
+  override readonly keyType: ColumnType = 'text';
+
+  // SQLite has no identity columns; only an INTEGER PRIMARY KEY (an alias of the rowid) can
+  // auto-increment, and AUTOINCREMENT guarantees a value is never reused, so `pos` stays monotonic.
+  override addSerialPrimaryKey<T extends string, C extends string>(
+    table: CreateTableBuilder<T, C>,
+    column: string,
+  ): CreateTableBuilder<T, C> {
+    return table.addColumn(column, 'integer', (col) => col.primaryKey().autoIncrement());
+  }
+}
+
+/** The schema adapter of the SQLite backend. */
+export const sqliteAdapter: StoreAdapter = new SqliteStoreAdapter();
+
+/** Opens (creating if needed) a SQLite store at `config.path` and migrates it to the latest schema. */
+export async function openSqliteStore(config: SqliteStoreConfig): Promise<Store> {
+  if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true });
+  const database = new Database(config.path);
+  try {
+    // WAL lets readers run beside the writer; synchronous=FULL fsyncs the WAL at every commit, so
+    // a committed transaction survives a power cut and a receipt may be signed right after.
+    database.pragma('journal_mode = WAL');
+    database.pragma('synchronous = FULL');
+    // Another process (e.g. a CLI command beside the terminal) may hold the write lock briefly.
+    database.pragma('busy_timeout = 5000');
+  } catch (error) {
+    database.close();
+    throw error;
+  }
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database }) });
+  try {
+    await migrateToLatest(db, sqliteAdapter);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return new KyselyStore(db, sqliteAdapter);
+}

@@ -1,0 +1,51 @@
+/**
+ * What the store needs to know about a database that SQL does not spell the same way everywhere.
+ *
+ * Modelled on Kysely's `DialectAdapter`: the base class states the standard SQL way, and each
+ * backend (sqlite.ts, postgres.ts) overrides only what differs, saying why. Nothing else in the
+ * store branches on the backend.
+ */
+import type { ColumnDataType, CreateTableBuilder, Expression, Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+/** A column type, as Kysely's schema builder accepts it. */
+export type ColumnType = ColumnDataType | Expression<unknown>;
+
+/** The capabilities and spellings of one backend. */
+export interface StoreAdapter {
+  /** Short name for messages ("SQLite", "PostgreSQL"). */
+  readonly name: string;
+  /**
+   * Column type of ids, party keys and hashes. They must compare byte by byte, so that logs sort
+   * the same on every backend and a hex prefix is a range scan of the index.
+   */
+  readonly keyType: ColumnType;
+  /** Adds an auto-incrementing integer primary key named `column` to a table being created. */
+  addSerialPrimaryKey<T extends string, C extends string>(
+    table: CreateTableBuilder<T, C>,
+    column: string,
+  ): CreateTableBuilder<T, C>;
+  /**
+   * Within a transaction that is about to append entries to `channels`, waits until no other
+   * connection appends to them. Concurrent appends of overlapping rows in different orders would
+   * otherwise deadlock on each other's uncommitted rows (as two peers relaying the same entries do).
+   * `channels` arrive sorted, so that locks are always taken in the same order.
+   */
+  lockChannelsForAppend(db: Kysely<Database>, channels: readonly string[]): Promise<void>;
+}
+
+/** Standard SQL (SQL:2003 identity columns, binary-collated text by default). */
+export class StandardStoreAdapter implements StoreAdapter {
+  readonly name: string = 'SQL';
+  readonly keyType: ColumnType = 'text';
+
+  addSerialPrimaryKey<T extends string, C extends string>(
+    table: CreateTableBuilder<T, C>,
+    column: string,
+  ): CreateTableBuilder<T, C> {
+    return table.addColumn(column, 'bigint', (col) => col.generatedByDefaultAsIdentity().primaryKey());
+  }
+
+  // Nothing to do where one connection serialises every transaction (SQLite: one writer at a time).
+  async lockChannelsForAppend(_db: Kysely<Database>, _channels: readonly string[]): Promise<void> {}
+}

@@ -1,0 +1,245 @@
+/**
+ * The persistence interface of a terminal: the one thing the terminal and the CLI know about the
+ * database. Backends (SQLite, PostgreSQL) implement it in kysely-store.ts.
+ *
+ * Conventions for every row:
+ *  - hashes and channel ids are lowercase hex; party ids (root keys) are base64url;
+ *  - times are integer milliseconds since the Unix epoch;
+ *  - fields documented as "JSON text" are stored and returned byte-identical: the store never
+ *    parses them, because they may be signed (callers canonicalise, the store keeps bytes).
+ */
+
+/** A JSON value, as stored in the meta table. */
+export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+
+/** A known peer party, from its party card. */
+export interface PeerRow {
+  /** The party's root public key (base64url): its identity. */
+  readonly party: string;
+  /** The party's short code, a label such as "US". */
+  readonly code: string;
+  /** The party card, JSON text exactly as received. */
+  readonly card: string;
+  /** The fingerprint of the root key that officers compare out of band. */
+  readonly fingerprint: string;
+  readonly addedAt: number;
+  readonly updatedAt: number;
+}
+
+/** A channel as this terminal last saw it; the log is the truth, this row is a projection. */
+export interface ChannelRow {
+  /** The channel id: hash of its proposal entry (hex). */
+  readonly id: string;
+  /** The party that proposed the charter. */
+  readonly proposer: string;
+  /** The charter state, e.g. "proposed", "active", "suspended", "closed". */
+  readonly state: string;
+  /** The charter, JSON text. */
+  readonly charter: string;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** One signed entry of one author's log in one channel. */
+export interface EntryRow {
+  readonly channel: string;
+  readonly author: string;
+  readonly seq: number;
+  /** SHA-256 of the entry's canonical bytes (hex); unique across the store. */
+  readonly hash: string;
+  readonly kind: string;
+  /** The author's claimed time of the entry. */
+  readonly time: number;
+  /** The entry's canonical JSON text, returned byte-identical. */
+  readonly raw: string;
+  /** When this terminal stored it. */
+  readonly receivedAt: number;
+}
+
+/** An entry as read back, with its position in this store's arrival order. */
+export interface StoredEntry extends EntryRow {
+  /** Arrival order in this store (monotonic, not comparable across terminals). */
+  readonly pos: number;
+}
+
+/**
+ * What {@link Store.appendEntries} did with one row:
+ * `inserted`, `duplicate` (same author, seq and hash already held: nothing changed), or
+ * `conflict` (same author and seq but another hash: nothing written; the caller records evidence).
+ */
+export type AppendStatus = 'inserted' | 'duplicate' | 'conflict';
+
+/** The outcome for one row of {@link Store.appendEntries}, in the order of the input rows. */
+export interface AppendResult {
+  readonly status: AppendStatus;
+  /** For `conflict`: the hash already held for that (channel, author, seq). */
+  readonly existingHash?: string;
+}
+
+/** Filters for {@link Store.listEntries}. */
+export interface ListEntriesOptions {
+  /** Only this author's log; results are then in seq order. */
+  readonly author?: string;
+  /** Inclusive lower bound on seq. */
+  readonly fromSeq?: number;
+  /** Inclusive upper bound on seq. */
+  readonly toSeq?: number;
+  readonly limit?: number;
+  /** Only entries of these kinds. */
+  readonly kinds?: readonly string[];
+}
+
+/** The head of one author's log: its highest seq held and that entry's hash. */
+export interface Head {
+  readonly seq: number;
+  readonly hash: string;
+}
+
+/** Evidence of equivocation: two different entries signed for the same author and seq. */
+export interface EvidenceInput {
+  readonly channel: string;
+  readonly author: string;
+  readonly seq: number;
+  readonly firstRaw: string;
+  readonly secondRaw: string;
+  readonly detectedAt: number;
+}
+
+/** Stored evidence, with its id. */
+export interface EvidenceRow extends EvidenceInput {
+  readonly id: number;
+}
+
+/** The query-friendly projection of a message entry, maintained by the terminal. */
+export interface MessageRow {
+  /** Hash of the message entry. */
+  readonly hash: string;
+  readonly channel: string;
+  readonly author: string;
+  readonly seq: number;
+  readonly time: number;
+  /** FLASH, IMMEDIATE, PRIORITY or ROUTINE. */
+  readonly precedence: string;
+  /** BCP 47 language tag of the text. */
+  readonly lang: string;
+  readonly text: string;
+  /** Hash of the message this one answers, if any. */
+  readonly replyTo: string | null;
+  readonly drill: boolean;
+  /** When a human acknowledgement is due, or null if none is required. */
+  readonly deadlineAt: number | null;
+  readonly ackedAt: number | null;
+  /** Who acknowledged, JSON text. */
+  readonly ackedBy: string | null;
+  /** When the other side's terminal receipted it. */
+  readonly receiptedAt: number | null;
+  /** How many escalation steps have been taken. */
+  readonly escalationLevel: number;
+}
+
+/** What {@link Store.putMessage} takes: the acknowledgement state starts empty. */
+export type MessageInput = Omit<MessageRow, 'ackedAt' | 'ackedBy' | 'receiptedAt' | 'escalationLevel'> &
+  Partial<Pick<MessageRow, 'ackedAt' | 'ackedBy' | 'receiptedAt' | 'escalationLevel'>>;
+
+/** Filters for {@link Store.listMessages}. */
+export interface ListMessagesOptions {
+  readonly unackedOnly?: boolean;
+  readonly limit?: number;
+}
+
+/** Filters for {@link Store.listUnacked}. */
+export interface ListUnackedOptions {
+  /** Only messages whose deadline is at or before this time. */
+  readonly deadlineBefore?: number;
+}
+
+/** A cumulative receipt: `holder` holds `author`'s entries up to `seq`, whose hash is `hash`. */
+export interface ReceiptRow {
+  readonly channel: string;
+  readonly holder: string;
+  readonly author: string;
+  readonly seq: number;
+  readonly hash: string;
+  readonly at: number;
+}
+
+/** One link test measurement towards a peer. */
+export interface LinkSampleRow {
+  readonly channel: string;
+  readonly peer: string;
+  readonly at: number;
+  readonly rttMs: number;
+  readonly offsetMs: number;
+}
+
+/** Everything a terminal persists. Every method is atomic; use {@link Store.transaction} to group. */
+export interface Store {
+  /** Reads a setting; undefined when never set. */
+  getMeta<T extends JsonValue = JsonValue>(key: string): Promise<T | undefined>;
+  /** Writes a setting (replacing any previous value). */
+  setMeta(key: string, value: JsonValue): Promise<void>;
+
+  /** Inserts or replaces a peer; `addedAt` of an existing peer is kept. */
+  putPeer(peer: PeerRow): Promise<void>;
+  getPeer(party: string): Promise<PeerRow | undefined>;
+  /** All peers, by code. */
+  listPeers(): Promise<PeerRow[]>;
+
+  /** Inserts or replaces a channel; `createdAt` of an existing channel is kept. */
+  putChannel(channel: ChannelRow): Promise<void>;
+  getChannel(id: string): Promise<ChannelRow | undefined>;
+  /** All channels, oldest first. */
+  listChannels(): Promise<ChannelRow[]>;
+
+  /**
+   * Appends entries in one transaction; idempotent. Returns one result per input row, in order.
+   * A row never overwrites another: a different hash for a held (channel, author, seq) is a
+   * `conflict` and nothing is written for it.
+   */
+  appendEntries(rows: readonly EntryRow[]): Promise<AppendResult[]>;
+  getEntry(channel: string, author: string, seq: number): Promise<StoredEntry | undefined>;
+  getEntryByHash(hash: string): Promise<StoredEntry | undefined>;
+  /** Entries of `channel` whose hash starts with the hex `prefix`, for short references. */
+  findEntriesByHashPrefix(channel: string, prefix: string, limit?: number): Promise<StoredEntry[]>;
+  /** Entries of `channel`: by seq when `author` is given, else in arrival order. */
+  listEntries(channel: string, options?: ListEntriesOptions): Promise<StoredEntry[]>;
+  countEntries(channel: string): Promise<number>;
+  /** The head of every author's log in `channel`. */
+  heads(channel: string): Promise<Record<string, Head>>;
+  /** Every entry of `channel` in arrival order, read in pages so that memory stays flat. */
+  streamEntries(channel: string, options?: { readonly pageSize?: number }): AsyncIterable<StoredEntry>;
+
+  /** Records evidence of equivocation; returns its id. */
+  putEvidence(evidence: EvidenceInput): Promise<number>;
+  listEvidence(channel: string): Promise<EvidenceRow[]>;
+
+  /** Inserts the projection of a message; does nothing if the hash is already there. */
+  putMessage(message: MessageInput): Promise<void>;
+  getMessage(hash: string): Promise<MessageRow | undefined>;
+  /** Records the first human acknowledgement; returns false if unknown or already acknowledged. */
+  markAcked(hash: string, at: number, by: string): Promise<boolean>;
+  /** Marks `author`'s messages up to `uptoSeq` as receipted at `at` (only those not yet); returns how many. */
+  markReceipted(channel: string, author: string, uptoSeq: number, at: number): Promise<number>;
+  /** Records that an escalation step was taken for a message. */
+  setEscalationLevel(hash: string, level: number): Promise<void>;
+  /** Messages of `channel`, oldest first. */
+  listMessages(channel: string, options?: ListMessagesOptions): Promise<MessageRow[]>;
+  /** Unacknowledged messages that have a deadline, across channels, earliest deadline first. */
+  listUnacked(options?: ListUnackedOptions): Promise<MessageRow[]>;
+
+  /** Records a receipt, unless one with an equal or higher seq is already held; returns whether it was kept. */
+  putReceipt(receipt: ReceiptRow): Promise<boolean>;
+  listReceipts(channel: string): Promise<ReceiptRow[]>;
+
+  addLinkSample(sample: LinkSampleRow): Promise<void>;
+  /** Samples towards `peer` at or after `sinceMs`, newest first. */
+  listLinkSamples(channel: string, peer: string, sinceMs: number, limit?: number): Promise<LinkSampleRow[]>;
+
+  /**
+   * Runs `fn` in one transaction: all of its writes commit together or not at all.
+   * Inside `fn` use only the store passed in. Nested calls join the outer transaction.
+   */
+  transaction<T>(fn: (store: Store) => Promise<T>): Promise<T>;
+  /** Closes the connections. The store is unusable afterwards. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,77 @@
+/**
+ * What is particular to each backend's configuration: SQLite's file and journal, PostgreSQL's
+ * schemas and connection errors.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dropSchema, openStore, StoreError } from '../../src/store/index.js';
+import { open, PG_URL } from './backends.js';
+import { channelId, log, partyId } from './factories.js';
+
+describe('SQLite backend', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hotline-sqlite-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('creates the file and its directory, journals in WAL mode and survives reopening', async () => {
+    const path = join(dir, 'nested', 'deeper', 'hotline.db');
+    const channel = channelId();
+    const store = await openStore({ kind: 'sqlite', path });
+    await store.appendEntries(log(channel, partyId(), 3));
+    await store.close();
+
+    const raw = new Database(path, { readonly: true });
+    try {
+      expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(raw.prepare('select count(*) as n from kysely_migration').get()).toEqual({ n: 1 });
+    } finally {
+      raw.close();
+    }
+
+    const again = await openStore({ kind: 'sqlite', path });
+    expect(await again.countEntries(channel)).toBe(3);
+    await again.close();
+  });
+});
+
+describe('PostgreSQL backend', () => {
+  const schemas = [`hotline_cfg_${process.pid}_a`, `hotline_cfg_${process.pid}_b`];
+  afterAll(async () => {
+    for (const schema of schemas) await dropSchema(PG_URL, schema);
+  });
+
+  it('keeps stores in different schemas of one database apart, each fully migrated', async () => {
+    const channel = channelId();
+    const a = await open({ kind: 'postgres', connectionString: PG_URL, schema: schemas[0] });
+    const b = await open({ kind: 'postgres', connectionString: PG_URL, schema: schemas[1] });
+    try {
+      await a.appendEntries(log(channel, partyId(), 2));
+      await b.appendEntries(log(channel, partyId(), 5));
+      expect(await a.countEntries(channel)).toBe(2);
+      expect(await b.countEntries(channel)).toBe(5);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('says which server it could not reach, without the password', async () => {
+    const error = await openStore({
+      kind: 'postgres',
+      connectionString: 'postgres://hotline:s3cret@127.0.0.1:1/hotline',
+      schema: 'unused',
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).code).toBe('STORE_UNREACHABLE');
+    expect((error as StoreError).message).toContain('127.0.0.1:1');
+    expect((error as StoreError).message).not.toContain('s3cret');
+  });
+
+  it('refuses a schema name that is not a plain identifier', async () => {
+    await expect(
+      openStore({ kind: 'postgres', connectionString: PG_URL, schema: 'x"; drop schema public; --' }),
+    ).rejects.toMatchObject({ code: 'STORE_BAD_INPUT' });
+  });
+});

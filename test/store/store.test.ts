@@ -1,0 +1,462 @@
+/**
+ * The Store contract, one body for every backend (SQLite and PostgreSQL).
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { StoreError, type EntryRow, type StoredEntry } from '../../src/store/index.js';
+import { BACKENDS, useStore } from './backends.js';
+import { channelId, entry, hashOf, log, message, partyId } from './factories.js';
+
+/** What was written, without the store's own `pos`. */
+function written(e: StoredEntry | undefined): EntryRow | undefined {
+  if (e === undefined) return undefined;
+  const { pos: _pos, ...row } = e;
+  return row;
+}
+
+describe.each(BACKENDS)('store on $name', (backend) => {
+  const ctx = useStore(backend);
+
+  describe('meta', () => {
+    it('returns undefined for an unknown key and the last JSON value set', async () => {
+      const { store } = ctx;
+      expect(await store.getMeta('identity')).toBeUndefined();
+      await store.setMeta('identity', { code: 'US', keys: [1, 2], active: true });
+      await store.setMeta('identity', { code: 'CN', keys: [], active: false, note: null });
+      expect(await store.getMeta('identity')).toEqual({ code: 'CN', keys: [], active: false, note: null });
+    });
+  });
+
+  describe('peers and channels', () => {
+    it('upserts a peer, keeping when it was first added', async () => {
+      const { store } = ctx;
+      const party = partyId();
+      await store.putPeer({ party, code: 'US', card: '{"v":1}', fingerprint: 'abcd', addedAt: 1, updatedAt: 1 });
+      await store.putPeer({ party, code: 'US', card: '{"v":2}', fingerprint: 'abcd', addedAt: 9, updatedAt: 9 });
+      await store.putPeer({ party: partyId(), code: 'CN', card: '{}', fingerprint: 'ef', addedAt: 3, updatedAt: 3 });
+      expect(await store.getPeer(party)).toEqual({
+        party,
+        code: 'US',
+        card: '{"v":2}',
+        fingerprint: 'abcd',
+        addedAt: 1,
+        updatedAt: 9,
+      });
+      expect((await store.listPeers()).map((p) => p.code)).toEqual(['CN', 'US']);
+      expect(await store.getPeer(partyId())).toBeUndefined();
+    });
+
+    it('upserts a channel, keeping when it was created', async () => {
+      const { store } = ctx;
+      const id = channelId();
+      const proposer = partyId();
+      await store.putChannel({ id, proposer, state: 'proposed', charter: '{"a":1}', createdAt: 10, updatedAt: 10 });
+      await store.putChannel({ id, proposer, state: 'active', charter: '{"a":1}', createdAt: 99, updatedAt: 20 });
+      expect(await store.getChannel(id)).toEqual({
+        id,
+        proposer,
+        state: 'active',
+        charter: '{"a":1}',
+        createdAt: 10,
+        updatedAt: 20,
+      });
+      expect(await store.listChannels()).toHaveLength(1);
+    });
+  });
+
+  describe('appendEntries', () => {
+    it('inserts new entries and treats a replay as an idempotent duplicate', async () => {
+      const { store } = ctx;
+      const channel = channelId();
+      const rows = log(channel, partyId(), 3);
+      expect(await store.appendEntries(rows)).toEqual([
+        { status: 'inserted' },
+        { status: 'inserted' },
+        { status: 'inserted' },
+      ]);
+      const before = await store.listEntries(channel);
+
+      expect((await store.appendEntries(rows)).map((r) => r.status)).toEqual(['duplicate', 'duplicate', 'duplicate']);
+      expect(await store.countEntries(channel)).toBe(3);
+      expect(await store.listEntries(channel)).toEqual(before);
+    });
+
+    it('reports a different entry at a held position as a conflict and keeps the first', async () => {
+      const { store } = ctx;
+      const channel = channelId();
+      const author = partyId();
+      const first = entry({ channel, author, seq: 1, body: 'original' });
+      const forged = entry({ channel, author, seq: 1, body: 'equivocation' });
+      await store.appendEntries([first]);
+
+      const [result] = await store.appendEntries([forged]);
+
+      expect(result).toEqual({ status: 'conflict', existingHash: first.hash });
+      expect(written(await store.getEntry(channel, author, 1))).toEqual(first);
+      expect(await store.getEntryByHash(forged.hash)).toBeUndefined();
+      expect(await store.countEntries(channel)).toBe(1);
+    });
+
+    it('answers per row, in input order, for a batch mixing new, replayed and conflicting rows', async () => {
+      const { store } = ctx;
+      const channel = channelId();
+      const author = partyId();
+      const [e1, e2, e3] = log(channel, author, 3);
+      await store.appendEntries([e1!]);
+      const e1b = entry({ channel, author, seq: 1, body: 'other' });
+      const e3b = entry({ channel, author, seq: 3, body: 'other' });
+
+      const results = await store.appendEntries([e2!, e1!, e1b, e3!, e3b, e2!]);
+
+      expect(results).toEqual([
+        { status: 'inserted' },
+        { status: 'duplicate' },
+        { status: 'conflict', existingHash: e1!.hash },
+        { status: 'inserted' },
+        { status: 'conflict', existingHash: e3!.hash },
+        { status: 'duplicate' },
+      ]);
+      expect((await store.listEntries(channel, { author })).map((e) => e.hash)).toEqual([e1, e2, e3].map((e) => e!.hash));
+    });
+
+    it('lets concurrent appends of the same entries in opposite orders both succeed', async () => {
+      // On PostgreSQL such transactions can deadlock on each other's rows; the store retries them.
+      const { store } = ctx;
+      for (let round = 0; round < 3; round += 1) {
+        const channel = channelId();
+        const rows = [...log(channel, partyId(), 1000), ...log(channel, partyId(), 1000)];
+        const [forward, backward] = await Promise.all([
+          store.appendEntries(rows),
+          store.appendEntries([...rows].reverse()),
+        ]);
+        const statuses = [...forward, ...backward].map((r) => r.status);
+        expect(statuses.filter((s) => s === 'inserted')).toHaveLength(rows.length);
+        expect(statuses.filter((s) => s === 'duplicate')).toHaveLength(rows.length);
+        expect(await store.countEntries(channel)).toBe(rows.length);
+      }
+    });
+
+    it('refuses malformed rows with a StoreError naming the field, writing nothing', async () => {
+      const { store } = ctx;
+      const channel = channelId();
+      const good = entry({ channel, author: partyId(), seq: 1 });
+      const bad = { ...entry({ channel, author: partyId(), seq: 2 }), hash: 'NOT-HEX' };
+      const error = await store.appendEntries([good, bad]).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StoreError);
+      expect((error as StoreError).code).toBe('STORE_BAD_INPUT');
+      expect((error as StoreError).message).toContain('entry 1 hash');
+      expect(await store.countEntries(channel)).toBe(0);
+    });
+
+    it('returns raw text byte-identical, non-ASCII included', async () => {
+      const { store } = ctx;
+      const channel = channelId();
+      const author = partyId();
+      const texts = [
+        '{"text":"热线：请确认收到。"}',
+        '{"text":"🚨 FLASH 🛰️ 👩🏽‍✈️ 🇺🇸🇨🇳"}',
+        '{"text":"Ça va? Привет! مرحبا e\u0301\u2028\u2029 \\u0000 \\"quoted\\" \\\\ \\n"}',
+        '{ "spaces" :  [1 , 2.50, -0, 1e3] }',
+      ];
+      const rows = texts.map((raw, i) => entry({ channel, author, seq: i + 1, raw }));
+      await store.appendEntries(rows);
+
+      for (const row of rows) {
+        expect((await store.getEntry(channel, author, row.seq))?.raw).toBe(row.raw);
+        expect((await store.getEntryByHash(row.hash))?.raw).toBe(row.raw);
+        expect(Buffer.from((await store.getEntryByHash(row.hash))!.raw, 'utf8')).toEqual(Buffer.from(row.raw, 'utf8'));
+      }
+      expect((await store.listEntries(channel)).map((e) => e.raw)).toEqual(texts);
+    });
+
+    it('round-trips any JSON text unchanged (property)', async () => {
+      const { store } = ctx;
+      const channel = channelId();
+      const author = partyId();
+      let seq = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 200 }), async (text) => {
+          seq += 1;
+          const raw = JSON.stringify({ seq, text });
+          const row = entry({ channel, author, seq, raw });
+          await store.appendEntries([row]);
+          expect((await store.getEntry(channel, author, seq))?.raw).toBe(raw);
+        }),
+        { numRuns: 60 },
+      );
+    });
+  });
+
+  describe('reading entries', () => {
+    it('gives the head of every author, and nothing for an empty channel', async () => {
+      const { store } = ctx;
+      const channel = channelId();
+      const [a, b] = [partyId(), partyId()];
+      const aLog = log(channel, a, 5);
+      const bLog = [entry({ channel, author: b, seq: 1 }), entry({ channel, author: b, seq: 4 })];
+      await store.appendEntries([...bLog, ...aLog.slice(2), ...aLog.slice(0, 2)]);
+      await store.appendEntries(log(channelId(), a, 9));
+
+      expect(await store.heads(channel)).toEqual({
+        [a]: { seq: 5, hash: aLog[4]!.hash },
+        [b]: { seq: 4, hash: bLog[1]!.hash },
+      });
+      expect(await store.heads(channelId())).toEqual({});
+    });
+
+    it('lists one author by seq, or the channel in arrival order, with filters', async () => {
+      const { store } = ctx;
+      const channel = channelId();
+      const [a, b] = [partyId(), partyId()];
+      const aLog = log(channel, a, 6);
+      const bLog = log(channel, b, 3);
+      const arrival = [aLog[3]!, bLog[0]!, aLog[0]!, bLog[1]!, aLog[1]!, aLog[2]!, bLog[2]!, aLog[5]!, aLog[4]!];
+      await store.appendEntries(arrival.slice(0, 4));
+      await store.appendEntries(arrival.slice(4));
+      const charter = entry({ channel, author: b, seq: 4, kind: 'charter.accept' });
+      await store.appendEntries([charter]);
+
+      const seqs = (rows: StoredEntry[]): string[] => rows.map((e) => `${e.author === a ? 'a' : 'b'}${e.seq}`);
+      expect(seqs(await store.listEntries(channel, { author: a }))).toEqual(['a1', 'a2', 'a3', 'a4', 'a5', 'a6']);
+      expect(seqs(await store.listEntries(channel))).toEqual([
+        'a4', 'b1', 'a1', 'b2', 'a2', 'a3', 'b3', 'a6', 'a5', 'b4',
+      ]);
+      expect(seqs(await store.listEntries(channel, { author: a, fromSeq: 2, toSeq: 5, limit: 3 }))).toEqual([
+        'a2', 'a3', 'a4',
+      ]);
+      expect(seqs(await store.listEntries(channel, { kinds: ['charter.accept'] }))).toEqual(['b4']);
+      expect(seqs(await store.listEntries(channel, { author: b, kinds: ['message'] }))).toEqual(['b1', 'b2', 'b3']);
+      expect(await store.listEntries(channel, { kinds: [] })).toEqual([]);
+      expect(await store.countEntries(channel)).toBe(10);
+
+      const all = await store.listEntries(channel);
+      expect(all.map((e) => e.pos)).toEqual([...all.map((e) => e.pos)].sort((x, y) => x - y));
+    });
+
+    it('finds entries of a channel by hash prefix', async () => {
+      const { store } = ctx;
+      const channel = channelId();
+      const rows = log(channel, partyId(), 40);
+      await store.appendEntries(rows);
+      const other = entry({ channel: channelId(), author: partyId(), seq: 1 });
+      await store.appendEntries([other]);
+      const target = rows[17]!;
+
+      expect((await store.findEntriesByHashPrefix(channel, target.hash.slice(0, 12))).map((e) => e.hash)).toEqual([
+        target.hash,
+      ]);
+      const byFirstDigit = rows.filter((r) => r.hash.startsWith(target.hash[0]!)).map((r) => r.hash).sort();
+      expect((await store.findEntriesByHashPrefix(channel, target.hash[0]!, 100)).map((e) => e.hash)).toEqual(byFirstDigit);
+      expect(await store.findEntriesByHashPrefix(channel, target.hash.slice(0, 6), 0)).toEqual([]);
+      expect(await store.findEntriesByHashPrefix(channel, other.hash.slice(0, 12))).toEqual([]);
+      await expect(store.findEntriesByHashPrefix(channel, "a%' or 1=1")).rejects.toMatchObject({ code: 'STORE_BAD_INPUT' });
+    });
+
+    it('streams a whole channel in arrival order, page by page', async () => {
+      const { store } = ctx;
+      const channel = channelId();
+      const authors = [partyId(), partyId(), partyId()];
+      const rows: EntryRow[] = [];
+      for (let seq = 1; seq <= 700; seq += 1) for (const author of authors) rows.push(entry({ channel, author, seq }));
+      await store.appendEntries(rows);
+      await store.appendEntries(log(channelId(), authors[0]!, 50));
+
+      const streamed: string[] = [];
+      for await (const e of store.streamEntries(channel, { pageSize: 97 })) streamed.push(e.hash);
+
+      expect(streamed).toEqual(rows.map((r) => r.hash));
+      const exact: string[] = [];
+      for await (const e of store.streamEntries(channel, { pageSize: 700 })) exact.push(e.hash);
+      expect(exact).toHaveLength(2100);
+      for await (const _ of store.streamEntries(channelId())) throw new Error('an empty channel streams nothing');
+    });
+  });
+
+  describe('evidence', () => {
+    it('keeps both versions of an equivocation', async () => {
+      const { store } = ctx;
+      const channel = channelId();
+      const author = partyId();
+      const first = entry({ channel, author, seq: 7, body: 'yes' });
+      const second = entry({ channel, author, seq: 7, body: 'no' });
+      const id1 = await store.putEvidence({ channel, author, seq: 7, firstRaw: first.raw, secondRaw: second.raw, detectedAt: 5 });
+      const id2 = await store.putEvidence({ channel, author, seq: 8, firstRaw: 'x', secondRaw: 'y', detectedAt: 6 });
+      await store.putEvidence({ channel: channelId(), author, seq: 1, firstRaw: 'x', secondRaw: 'y', detectedAt: 6 });
+
+      expect(id2).toBeGreaterThan(id1);
+      expect(await store.listEvidence(channel)).toEqual([
+        { id: id1, channel, author, seq: 7, firstRaw: first.raw, secondRaw: second.raw, detectedAt: 5 },
+        { id: id2, channel, author, seq: 8, firstRaw: 'x', secondRaw: 'y', detectedAt: 6 },
+      ]);
+    });
+  });
+
+  describe('messages', () => {
+    it('stores a message once, however often it is projected', async () => {
+      const { store } = ctx;
+      const channel = channelId();
+      const author = partyId();
+      const m = message({ channel, author, seq: 1, precedence: 'FLASH', lang: 'zh', text: '请确认 🚨', drill: true, deadlineAt: 5000 });
+      await store.putMessage(m);
+      await store.putMessage({ ...m, text: 'changed' });
+
+      expect(await store.getMessage(m.hash)).toEqual({
+        ...m,
+        ackedAt: null,
+        ackedBy: null,
+        receiptedAt: null,
+        escalationLevel: 0,
+      });
+      expect(await store.listMessages(channel)).toHaveLength(1);
+    });
+
+    it('records the first acknowledgement only', async () => {
+      const { store } = ctx;
+      const channel = channelId();
+      const m = message({ channel, author: partyId(), seq: 1, deadlineAt: 100 });
+      await store.putMessage(m);
+
+      expect(await store.markAcked(m.hash, 50, '{"officer":"duty-1"}')).toBe(true);
+      expect(await store.markAcked(m.hash, 60, '{"officer":"duty-2"}')).toBe(false);
+      expect(await store.markAcked(hashOf('unknown'), 60, '{}')).toBe(false);
+      expect(await store.getMessage(m.hash)).toMatchObject({ ackedAt: 50, ackedBy: '{"officer":"duty-1"}' });
+    });
+
+    it('marks messages receipted up to a seq, keeping earlier receipt times', async () => {
+      const { store } = ctx;
+      const channel = channelId();
+      const [a, b] = [partyId(), partyId()];
+      for (let seq = 1; seq <= 5; seq += 1) await store.putMessage(message({ channel, author: a, seq }));
+      await store.putMessage(message({ channel, author: b, seq: 1, time: 1_700_000_001_500 }));
+
+      expect(await store.markReceipted(channel, a, 2, 100)).toBe(2);
+      expect(await store.markReceipted(channel, a, 4, 200)).toBe(2);
+      expect(await store.markReceipted(channel, a, 4, 300)).toBe(0);
+
+      const receipted = (await store.listMessages(channel)).map((m) => [m.author === a ? 'a' : 'b', m.seq, m.receiptedAt]);
+      expect(receipted).toEqual([
+        ['a', 1, 100],
+        ['b', 1, null],
+        ['a', 2, 100],
+        ['a', 3, 200],
+        ['a', 4, 200],
+        ['a', 5, null],
+      ]);
+    });
+
+    it('lists what awaits acknowledgement, earliest deadline first, across channels', async () => {
+      const { store } = ctx;
+      const [c1, c2] = [channelId(), channelId()];
+      const author = partyId();
+      const late = message({ channel: c1, author, seq: 1, deadlineAt: 9000, precedence: 'PRIORITY' });
+      const soon = message({ channel: c2, author, seq: 1, deadlineAt: 1000, precedence: 'FLASH' });
+      const acked = message({ channel: c1, author, seq: 2, deadlineAt: 500 });
+      const noDeadline = message({ channel: c1, author, seq: 3 });
+      for (const m of [late, soon, acked, noDeadline]) await store.putMessage(m);
+      await store.markAcked(acked.hash, 400, '{}');
+      await store.setEscalationLevel(soon.hash, 2);
+
+      expect((await store.listUnacked()).map((m) => m.hash)).toEqual([soon.hash, late.hash]);
+      expect(await store.listUnacked({ deadlineBefore: 1000 })).toEqual([
+        { ...soon, ackedAt: null, ackedBy: null, receiptedAt: null, escalationLevel: 2 },
+      ]);
+      expect((await store.listMessages(c1, { unackedOnly: true })).map((m) => m.hash)).toEqual([late.hash, noDeadline.hash]);
+      expect(await store.listMessages(c1, { limit: 1 })).toHaveLength(1);
+    });
+  });
+
+  describe('receipts', () => {
+    it('keeps the highest receipt per holder and author', async () => {
+      const { store } = ctx;
+      const channel = channelId();
+      const [holder, author, other] = [partyId(), partyId(), partyId()];
+      const receipt = (seq: number, at: number) => ({ channel, holder, author, seq, hash: hashOf(`h${seq}`), at });
+
+      expect(await store.putReceipt(receipt(5, 10))).toBe(true);
+      expect(await store.putReceipt(receipt(3, 20))).toBe(false);
+      expect(await store.putReceipt(receipt(5, 30))).toBe(false);
+      expect(await store.putReceipt(receipt(7, 40))).toBe(true);
+      expect(await store.putReceipt({ ...receipt(2, 50), author: other })).toBe(true);
+
+      const expected = [receipt(7, 40), { ...receipt(2, 50), author: other }].sort((x, y) =>
+        x.author < y.author ? -1 : 1,
+      );
+      expect(await store.listReceipts(channel)).toEqual(expected);
+      expect(await store.listReceipts(channelId())).toEqual([]);
+    });
+  });
+
+  describe('link samples', () => {
+    it('lists recent samples towards a peer, newest first, with fractional milliseconds', async () => {
+      const { store } = ctx;
+      const channel = channelId();
+      const [peer, other] = [partyId(), partyId()];
+      for (let i = 0; i < 10; i += 1) {
+        await store.addLinkSample({ channel, peer, at: 1000 + i, rttMs: 12.345678 + i, offsetMs: -0.125 * i });
+      }
+      await store.addLinkSample({ channel, peer: other, at: 2000, rttMs: 1, offsetMs: 0 });
+
+      const samples = await store.listLinkSamples(channel, peer, 1005, 3);
+      expect(samples).toEqual([
+        { channel, peer, at: 1009, rttMs: 12.345678 + 9, offsetMs: -1.125 },
+        { channel, peer, at: 1008, rttMs: 12.345678 + 8, offsetMs: -1 },
+        { channel, peer, at: 1007, rttMs: 12.345678 + 7, offsetMs: -0.875 },
+      ]);
+      expect(await store.listLinkSamples(channel, peer, 1005)).toHaveLength(5);
+    });
+  });
+
+  describe('transactions', () => {
+    it('commits all writes of a transaction together', async () => {
+      const { store } = ctx;
+      const channel = channelId();
+      const author = partyId();
+      const result = await store.transaction(async (tx) => {
+        await tx.appendEntries(log(channel, author, 2));
+        await tx.putMessage(message({ channel, author, seq: 2 }));
+        // A nested call joins the outer transaction.
+        await tx.transaction((inner) => inner.setMeta('last', 2));
+        return 'done';
+      });
+      expect(result).toBe('done');
+      expect(await store.countEntries(channel)).toBe(2);
+      expect(await store.listMessages(channel)).toHaveLength(1);
+      expect(await store.getMeta('last')).toBe(2);
+    });
+
+    it('writes nothing when the transaction fails', async () => {
+      const { store } = ctx;
+      const channel = channelId();
+      const author = partyId();
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.appendEntries(log(channel, author, 2));
+          await tx.setMeta('last', 2);
+          throw new Error('signature check failed');
+        }),
+      ).rejects.toThrow('signature check failed');
+      expect(await store.countEntries(channel)).toBe(0);
+      expect(await store.getMeta('last')).toBeUndefined();
+    });
+  });
+
+  describe('durability', () => {
+    it('keeps everything across close and reopen, and migrating again changes nothing', async () => {
+      const channel = channelId();
+      const author = partyId();
+      const rows = log(channel, author, 3);
+      await ctx.store.appendEntries(rows);
+      await ctx.store.setMeta('party', 'US');
+      await ctx.store.putReceipt({ channel, holder: partyId(), author, seq: 3, hash: rows[2]!.hash, at: 1 });
+
+      await ctx.reopen();
+      const store = await ctx.reopen();
+
+      expect((await store.listEntries(channel)).map(written)).toEqual(rows);
+      expect(await store.getMeta('party')).toBe('US');
+      expect(await store.listReceipts(channel)).toHaveLength(1);
+      expect(await store.heads(channel)).toEqual({ [author]: { seq: 3, hash: rows[2]!.hash } });
+      expect((await store.appendEntries([entry({ channel, author, seq: 4 })]))[0]!.status).toBe('inserted');
+    });
+  });
+});
