@@ -1,7 +1,7 @@
 /**
  * The {@link Store} implementation shared by every backend: only portable SQL through Kysely
  * (`insert ... on conflict`, `returning`, row-by-row mapping). Backend differences live in the
- * {@link StoreAdapter} (schema) and in sqlite.ts / postgres.ts (connections).
+ * {@link StoreAdapter} (column types, locking) and in sqlite.ts / postgres.ts (connections).
  */
 import type { Kysely, Selectable } from 'kysely';
 import { StoreError } from './errors.js';

@@ -8,7 +8,7 @@ import { Kysely, SqliteDialect } from 'kysely';
 import { KyselyStore } from './kysely-store.js';
 import { migrateToLatest } from './migrations.js';
 import type { Database as Schema } from './schema.js';
-import { StandardStoreAdapter, type ColumnType, type StoreAdapter } from './store-adapter.js';
+import { StandardStoreAdapter, type StoreAdapter } from './store-adapter.js';
 import type { Store } from './store.js';
 import type { CreateTableBuilder } from 'kysely';
 
@@ -19,11 +19,9 @@ export interface SqliteStoreConfig {
   readonly path: string;
 }
 
-/** How SQLite differs from standard SQL. */
+/** How SQLite differs from standard SQL (its TEXT already compares bytewise, as keyType wants). */
 export class SqliteStoreAdapter extends StandardStoreAdapter {
   override readonly name: string = 'SQLite';
-  // TEXT compares with the BINARY collation by default: byte order already.
-  override readonly keyType: ColumnType = 'text';
 
   // SQLite has no identity columns; only an INTEGER PRIMARY KEY (an alias of the rowid) can
   // auto-increment, and AUTOINCREMENT guarantees a value is never reused, so `pos` stays monotonic.
