@@ -1,0 +1,91 @@
+/**
+ * config.json of a terminal's data directory: who the terminal speaks for, where its officer and
+ * federation APIs listen, and where its database is. Validated on load with a TypeBox schema.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import Type, { type Static } from 'typebox';
+import { Compile } from 'typebox/compile';
+
+export const CONFIG_TYPE = 'hotline.terminal-config';
+export const CONFIG_VERSION = 1;
+
+/** A party code as in party cards and charters: "US", "CN", "EU-CERT". */
+export const PARTY_CODE_PATTERN = /^[A-Z0-9][A-Z0-9-]{0,15}$/;
+/** BCP 47 language tag, simplified, as in the protocol's language maps. */
+export const LANG_TAG_PATTERN = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
+
+const Port = Type.Integer({ minimum: 1, maximum: 65_535 });
+const Host = Type.String({ minLength: 1, maxLength: 255 });
+
+const SqliteDatabase = Type.Object(
+  { kind: Type.Literal('sqlite'), path: Type.String({ minLength: 1 }) },
+  { additionalProperties: false },
+);
+const PostgresDatabase = Type.Object(
+  {
+    kind: Type.Literal('postgres'),
+    connectionString: Type.String({ minLength: 1 }),
+    schema: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$' })),
+  },
+  { additionalProperties: false },
+);
+
+export const TerminalConfigSchema = Type.Object(
+  {
+    type: Type.Literal(CONFIG_TYPE),
+    version: Type.Literal(CONFIG_VERSION),
+    party: Type.Object(
+      {
+        code: Type.String({ pattern: PARTY_CODE_PATTERN.source }),
+        names: Type.Record(
+          Type.String({ pattern: LANG_TAG_PATTERN.source }),
+          Type.String({ minLength: 1, maxLength: 500 }),
+          {
+            minProperties: 1,
+            additionalProperties: false,
+          },
+        ),
+        /** The root public key (base64url): the party itself. */
+        key: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }),
+      },
+      { additionalProperties: false },
+    ),
+    officer: Type.Object({ host: Host, port: Port }, { additionalProperties: false }),
+    federation: Type.Object(
+      {
+        host: Host,
+        port: Port,
+        endpoints: Type.Array(Type.String({ pattern: '^(https|wss)://', maxLength: 500 }), { maxItems: 16 }),
+      },
+      { additionalProperties: false },
+    ),
+    database: Type.Union([SqliteDatabase, PostgresDatabase]),
+  },
+  { additionalProperties: false },
+);
+
+/** The content of config.json. */
+export type TerminalConfig = Static<typeof TerminalConfigSchema>;
+
+/** Where the terminal keeps its data; a relative SQLite path is relative to the data directory. */
+export type DatabaseConfig = TerminalConfig['database'];
+
+const compiled = Compile(TerminalConfigSchema);
+
+/** The first problem of a parsed config.json as "field: message", or undefined when valid. */
+export function configProblem(value: unknown): string | undefined {
+  if (compiled.Check(value)) return undefined;
+  const errors = [...compiled.Errors(value)].sort((a, b) => b.instancePath.length - a.instancePath.length);
+  const e = errors.find((x) => x.keyword !== 'boolean') ?? errors[0];
+  if (!e) return 'invalid value';
+  const field = e.instancePath === '' ? '(top level)' : e.instancePath.slice(1).replace(/\//g, '.');
+  return `${field}: ${e.message}`;
+}
+
+/** The database configuration with a relative SQLite path resolved against the data directory. */
+export function resolveDatabase(dir: string, database: DatabaseConfig): DatabaseConfig {
+  if (database.kind === 'sqlite' && database.path !== ':memory:' && !isAbsolute(database.path)) {
+    return { kind: 'sqlite', path: resolve(dir, database.path) };
+  }
+  return database;
+}

@@ -1,0 +1,54 @@
+/**
+ * Stable error codes of the terminal identity on disk (data directory, key files, party card),
+ * in the style of src/protocol/errors.ts: each message says what went wrong and what to do.
+ */
+
+/** Every identity error code with its message template. `{name}` placeholders come from details. */
+export const IDENTITY_ERRORS = {
+  IDENTITY_EXISTS:
+    '{dir} already holds a Hotline identity ({file} exists); it was left untouched. Choose another --data directory, or remove that one deliberately if you really mean to discard its keys.',
+  IDENTITY_NOT_FOUND:
+    'No Hotline identity in {dir} ({file} is missing). Run `hotline init --party XX --name ... --data DIR` first, or pass the right --data DIR.',
+  IDENTITY_INCOMPLETE:
+    'The identity in {dir} is incomplete ({file} is missing): an earlier `hotline init` was interrupted. Remove {dir} and run `hotline init` again.',
+  IDENTITY_KEY_PERMISSIONS:
+    'The key file {file} can be read by other users (mode {mode}). Restrict it with `chmod 600 {file}` and check who may have copied it.',
+  IDENTITY_PASSPHRASE_REQUIRED:
+    'The root key in {file} is encrypted with a passphrase. Give it with --passphrase-file FILE or --passphrase-env VAR.',
+  IDENTITY_BAD_PASSPHRASE:
+    'The passphrase does not open the root key in {file}. Check the passphrase (and that the file holds no trailing characters you did not mean); nothing was changed.',
+  IDENTITY_CORRUPT:
+    '{file} is damaged or not a Hotline identity file: {detail}. Restore the data directory from a backup.',
+  IDENTITY_MISMATCH:
+    'The files in {dir} do not belong together: {detail}. Restore the data directory from a backup.',
+  IDENTITY_BAD_INPUT: 'Cannot create the identity: {detail}.',
+  IDENTITY_PASSPHRASE_SOURCE: 'Cannot read the passphrase: {detail}.',
+  IDENTITY_IO: 'Cannot {action} {file}: {detail}. Check the path, free space and permissions.',
+} as const;
+
+/** A stable identity error code. */
+export type IdentityErrorCode = keyof typeof IDENTITY_ERRORS;
+
+/** Details that fill the message template and stay available to machines. */
+export type IdentityErrorDetails = Readonly<Record<string, string | number | undefined>>;
+
+/** An error about the terminal's identity on disk, carrying its stable `code` and `details`. */
+export class IdentityError extends Error {
+  override readonly name = 'IdentityError';
+
+  constructor(
+    readonly code: IdentityErrorCode,
+    readonly details: IdentityErrorDetails = {},
+    options?: { readonly cause?: unknown },
+  ) {
+    super(
+      IDENTITY_ERRORS[code].replace(/\{(\w+)\}/g, (_m, name: string) => String(details[name] ?? '')),
+      options,
+    );
+  }
+}
+
+/** True when `error` is an IdentityError, optionally of the given code. */
+export function isIdentityError(error: unknown, code?: IdentityErrorCode): error is IdentityError {
+  return error instanceof IdentityError && (code === undefined || error.code === code);
+}

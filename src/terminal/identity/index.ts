@@ -1,0 +1,10 @@
+/**
+ * A terminal's identity on disk: data directory, key files, party card. See identity.ts for the
+ * layout of the data directory.
+ */
+export * from './errors.js';
+export * from './config.js';
+export * from './key-file.js';
+export * from './passphrase.js';
+export * from './identity.js';
+export { checkPrivateFile, jsonText, writeFileAtomic } from './files.js';
