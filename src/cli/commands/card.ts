@@ -1,0 +1,80 @@
+/**
+ * `hotline card export`: writes this party's card (public) for peers, and prints the root-key
+ * fingerprint to stderr for the operator to read to the peer over the phone.
+ * `hotline card reissue`: re-signs the card with the root key (new endpoints, renewed certificate).
+ */
+import type { Command } from 'commander';
+import {
+  jsonText,
+  loadTerminalIdentity,
+  readPassphrase,
+  reissueCard,
+  writeFileAtomic,
+} from '../../terminal/identity/index.js';
+import { collect, DEFAULT_DATA_DIR, defaultIo, type CommandIo } from './init.js';
+
+interface ExportOptions {
+  data: string;
+  out?: string;
+}
+
+interface ReissueOptions {
+  data: string;
+  endpoint: string[];
+  renewCertificate?: boolean;
+  passphraseFile?: string;
+  passphraseEnv?: string;
+}
+
+export function register(program: Command, io: CommandIo = defaultIo): void {
+  const card = program
+    .command('card')
+    .description("this party's card: the public keys and endpoints peers need");
+
+  card
+    .command('export')
+    .description('write the party card as JSON (stdout by default); the fingerprint goes to stderr')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .option('--out <file>', 'write the card to this file instead of stdout')
+    .action(async (opts: ExportOptions) => {
+      const identity = await loadTerminalIdentity(opts.data);
+      const text = jsonText(identity.card);
+      if (opts.out === undefined) io.stdout(text);
+      else await writeFileAtomic(opts.out, text, 0o644);
+      const where = opts.out === undefined ? '' : ` written to ${opts.out}`;
+      io.stderr(
+        `Party card of ${identity.config.party.code}${where}.\n` +
+          `Root-key fingerprint: ${identity.fingerprint}\n` +
+          'Read this fingerprint to the peer over the phone; they must compare it before trusting the card.\n',
+      );
+    });
+
+  card
+    .command('reissue')
+    .description('re-sign the party card with the root key, e.g. after the endpoints change')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .option(
+      '--endpoint <url>',
+      'federation URL to publish (repeatable; replaces the current list)',
+      collect,
+      [],
+    )
+    .option('--renew-certificate', "add a fresh certificate for this terminal's keys, valid one year")
+    .option('--passphrase-file <file>', 'file holding the root key passphrase')
+    .option('--passphrase-env <var>', 'environment variable holding the root key passphrase')
+    .action(async (opts: ReissueOptions) => {
+      const passphrase = await readPassphrase({ file: opts.passphraseFile, env: opts.passphraseEnv });
+      const identity = await loadTerminalIdentity(opts.data, { passphrase });
+      const updated = await reissueCard(identity, {
+        endpoints: opts.endpoint.length > 0 ? opts.endpoint : undefined,
+        renewCertificate: opts.renewCertificate === true,
+        passphrase,
+        now: io.now(),
+      });
+      io.stdout(
+        `Reissued the party card of ${updated.config.party.code} (endpoints: ${updated.card.endpoints.join(', ')}).\n` +
+          `Root-key fingerprint (unchanged): ${updated.fingerprint}\n` +
+          `Send the new card to each peer: hotline card export --data ${opts.data}\n`,
+      );
+    });
+}

@@ -1,0 +1,128 @@
+/**
+ * `hotline init`: creates a terminal's identity (root key, terminal key, TLS key, party card and
+ * config.json) in a data directory.
+ */
+import { InvalidArgumentError, type Command } from 'commander';
+import { initTerminal, readPassphrase, type DatabaseConfig } from '../../terminal/identity/index.js';
+
+/** Where a command writes and what time it is; tests substitute their own. */
+export interface CommandIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  now(): number;
+  /** scrypt cost override (log2 N) for sealing keys; tests only. */
+  kdfCost?: number | undefined;
+}
+
+export const defaultIo: CommandIo = {
+  stdout: (text) => void process.stdout.write(text),
+  stderr: (text) => void process.stderr.write(text),
+  now: () => Date.now(),
+};
+
+/** The default data directory of every command. */
+export const DEFAULT_DATA_DIR = './hotline-data';
+
+/** commander parser of a TCP port. */
+export function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port < 1 || port > 65_535)
+    throw new InvalidArgumentError('a port is a number from 1 to 65535.');
+  return port;
+}
+
+/** commander collector of a repeatable option. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+interface InitOptions {
+  party: string;
+  name: string;
+  nameZh?: string;
+  data: string;
+  officerPort?: number;
+  federationPort?: number;
+  host?: string;
+  endpoint: string[];
+  passphraseFile?: string;
+  passphraseEnv?: string;
+  postgres?: string;
+  postgresSchema?: string;
+}
+
+export function register(program: Command, io: CommandIo = defaultIo): void {
+  program
+    .command('init')
+    .description("create this terminal's identity: root key, terminal key, TLS key and party card")
+    .requiredOption('--party <code>', 'party code, e.g. US')
+    .requiredOption('--name <name>', 'party name in English, e.g. "United States"')
+    .option('--name-zh <name>', 'party name in Chinese, e.g. 美国')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .option('--officer-port <port>', 'officer API port (default 7080)', parsePort)
+    .option('--federation-port <port>', 'federation API port (default 7443)', parsePort)
+    .option('--host <host>', 'address both APIs listen on (default 127.0.0.1)')
+    .option(
+      '--endpoint <url>',
+      'federation URL published in the party card (repeatable; default https://HOST:PORT)',
+      collect,
+      [],
+    )
+    .option('--passphrase-file <file>', 'seal the root key with the passphrase in this file')
+    .option('--passphrase-env <var>', 'seal the root key with the passphrase in this environment variable')
+    .option('--postgres <url>', 'keep data in PostgreSQL at this connection string instead of SQLite')
+    .option('--postgres-schema <name>', 'PostgreSQL schema for the tables (with --postgres)')
+    .action(async (opts: InitOptions) => {
+      const passphrase = await readPassphrase({ file: opts.passphraseFile, env: opts.passphraseEnv });
+      const names: Record<string, string> = { en: opts.name };
+      if (opts.nameZh !== undefined) names.zh = opts.nameZh;
+      let database: DatabaseConfig | undefined;
+      if (opts.postgres !== undefined) {
+        database =
+          opts.postgresSchema === undefined
+            ? { kind: 'postgres', connectionString: opts.postgres }
+            : { kind: 'postgres', connectionString: opts.postgres, schema: opts.postgresSchema };
+      } else if (opts.postgresSchema !== undefined) {
+        throw new InvalidArgumentError('--postgres-schema needs --postgres URL.');
+      }
+      const identity = await initTerminal({
+        dir: opts.data,
+        code: opts.party,
+        names,
+        passphrase,
+        officerPort: opts.officerPort,
+        federationPort: opts.federationPort,
+        host: opts.host,
+        endpoints: opts.endpoint,
+        database,
+        now: io.now(),
+        kdfCost: io.kdfCost,
+      });
+      const dataArg =
+        JSON.stringify(opts.data).length === opts.data.length + 2 && !/\s/.test(opts.data)
+          ? opts.data
+          : JSON.stringify(opts.data);
+      const code = identity.config.party.code;
+      const lines = [
+        `Created the identity of party ${code} (${Object.values(identity.config.party.names).join(' / ')}).`,
+        '',
+        `  Party code:            ${code}`,
+        `  Root-key fingerprint:  ${identity.fingerprint}`,
+        `  Data directory:        ${identity.dir}`,
+        `  Root key:              ${identity.rootKeyEncrypted ? 'sealed with your passphrase' : 'NOT encrypted (no passphrase given)'}`,
+        `  Federation endpoints:  ${identity.card.endpoints.join(', ')}`,
+        '',
+        'Next steps:',
+        `  1. Back up ${identity.dir} offline now. keys/root.json is the party's root key: whoever holds it can speak for ${code}.`,
+        `  2. Export the party card:  hotline card export --data ${dataArg} --out ${code.toLowerCase()}-card.json`,
+        '     Send it to each peer, and read them the root-key fingerprint above over the phone.',
+        `  3. Start the terminal:     hotline serve --data ${dataArg}`,
+        '',
+      ];
+      io.stdout(lines.join('\n'));
+      if (!identity.rootKeyEncrypted)
+        io.stderr(
+          'warning: the root key is stored unencrypted; use --passphrase-file or --passphrase-env to seal it.\n',
+        );
+    });
+}
