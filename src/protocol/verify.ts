@@ -201,10 +201,8 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
       else cards.push(card as PartyCard);
       continue;
     }
-    if (pre?.error) {
-      lineErrors.push(err(pre.error, { line: lineNo }));
-      continue;
-    }
+    // A line the precheck rejected is re-checked below, so that its error (and line number) is
+    // exactly the one a verification without prechecks reports.
     if (pre?.hash) {
       // Canonical form, hash and signature were checked elsewhere; re-check the shape cheaply.
       let value: unknown;
