@@ -1,0 +1,122 @@
+/** ChannelLog ingest outcomes (docs/protocol.md §4.2, §6, §7): what a terminal does with each entry offered. */
+import { describe, expect, it } from 'vitest';
+import { ChannelLog, KeyRegistry, KeySigner, canonicalize, composeEntry, parseEntry, sealEntry, sha256, toBase64Url, type Entry, type SealedEntry, type UnsignedEntry } from '../../src/protocol/index.js';
+import { Scenario, bilateralScenario, makeParty } from '../../src/testkit/scenario.js';
+
+/** A fresh log holding the first `n` entries of a finished scenario, as a peer would rebuild it. */
+function replay(s: Scenario, n: number): ChannelLog {
+  const registry = new KeyRegistry();
+  for (const p of s.parties) registry.addCard(p.card);
+  const r = ChannelLog.found(s.entries[0]!, registry);
+  if (!r.ok) throw new Error(r.error.message);
+  for (const e of s.entries.slice(1, n)) expect(r.log.ingest(e).status).toBe('accepted');
+  return r.log;
+}
+
+function resign(sealed: SealedEntry, signer: KeySigner, change: Partial<UnsignedEntry>): SealedEntry {
+  const { sig: _s, v: _v, ...fields } = sealed.entry as Entry;
+  return sealEntry({ ...fields, key: signer.publicKey, ...change } as UnsignedEntry, signer);
+}
+
+describe('ChannelLog.ingest', () => {
+  const s = bilateralScenario(3);
+  const [us, cn] = s.parties as [Scenario['parties'][number], Scenario['parties'][number]];
+  const e = s.entries;
+
+  it('accepts every entry of a valid history in order', () => {
+    expect(replay(s, e.length).size).toBe(e.length);
+  });
+
+  it('treats a replayed entry as an idempotent duplicate', () => {
+    const log = replay(s, e.length);
+    expect(log.ingest(e[5]!)).toEqual({ status: 'duplicate' });
+    expect(log.ingest(e[0]!)).toEqual({ status: 'duplicate' });
+    expect(log.size).toBe(e.length);
+  });
+
+  it('holds an entry whose predecessors are missing as pending, naming the ranges to fetch', () => {
+    const log = replay(s, 2);
+    const last = e[e.length - 1]!; // CN#6, heads US#4
+    const r = log.ingest(last);
+    expect(r.status).toBe('pending');
+    if (r.status !== 'pending') return;
+    expect(r.error.code).toBe('ENTRY_SEQUENCE_GAP');
+    expect(r.missing).toEqual([{ author: cn.id, fromSeq: 2, toSeq: 5 }]);
+    const log2 = replay(s, 4); // US#1-2, CN#1-2
+    const r2 = log2.ingest(e[6]!); // US#3, a receipt that has seen CN#4
+    expect(r2).toMatchObject({ status: 'pending', error: { code: 'ENTRY_UNKNOWN_DEPENDENCY' }, missing: [{ author: cn.id, fromSeq: 3, toSeq: 4 }] });
+  });
+
+  it('keeps a second, correctly signed entry for a held sequence number as equivocation evidence', () => {
+    const log = replay(s, e.length);
+    const twin = resign(e[e.length - 1]!, cn.terminal, { body: { ...(e[e.length - 1]!.entry.body as object), note: 'other' } as Entry['body'] });
+    const r = log.ingest(twin);
+    expect(r).toMatchObject({ status: 'equivocation', existingHash: e[e.length - 1]!.hash, error: { code: 'ENTRY_EQUIVOCATION' } });
+  });
+
+  it('rejects a forged twin as a bad signature, not as equivocation', () => {
+    const log = replay(s, e.length);
+    const last = e[e.length - 1]!;
+    const forged = parseEntry(canonicalize({ ...last.entry, time: last.entry.time + 1 }));
+    if (!forged.ok) throw new Error('parse');
+    expect(log.ingest(forged.sealed)).toMatchObject({ status: 'rejected', error: { code: 'ENTRY_BAD_SIGNATURE' } });
+  });
+
+  const rejections: Array<[string, () => SealedEntry, string]> = [
+    ['a wrong previous hash', () => resign(e[e.length - 1]!, cn.terminal, { prev: e[0]!.hash }), 'ENTRY_WRONG_PREVIOUS_HASH'],
+    ['an author time earlier than the previous entry', () => resign(e[e.length - 1]!, cn.terminal, { time: e[1]!.entry.time }), 'ENTRY_TIME_REGRESSED'],
+    ['a head naming another hash', () => resign(e[e.length - 1]!, cn.terminal, { heads: { [us.id]: { seq: 4, hash: e[0]!.hash } } }), 'ENTRY_UNKNOWN_DEPENDENCY'],
+    ['heads going backwards', () => resign(e[e.length - 1]!, cn.terminal, { heads: { [us.id]: { seq: 1, hash: e[0]!.hash } } }), 'ENTRY_HEADS_REGRESSED'],
+    ['a signing key no certificate vouches for', () => resign(e[e.length - 1]!, KeySigner.fromSeed(toBase64Url(sha256('stranger'))), {}), 'ENTRY_UNKNOWN_KEY'],
+    ['an entry of another channel', () => resign(e[e.length - 1]!, cn.terminal, { channel: sha256('elsewhere').toString('hex') }), 'ENTRY_WRONG_CHANNEL'],
+    ['an ack of the party\'s own message', () => resign(e[e.length - 1]!, cn.terminal, { body: { message: e[5]!.hash, officer: { name: 'A', title: 'B', role: 'duty-officer' } } as Entry['body'] }), 'ENTRY_BAD_REFERENCE'],
+    ['an ack for a role the charter does not give', () => resign(e[e.length - 1]!, cn.terminal, { body: { message: e[8]!.hash, officer: { name: 'A', title: 'B', role: 'admin' } } as Entry['body'] }), 'ENTRY_ROLE_NOT_ALLOWED'],
+    ['a second proposal', () => resign(e[e.length - 1]!, cn.terminal, { kind: 'charter.propose', body: e[0]!.entry.body }), 'ENTRY_KIND_NOT_ALLOWED'],
+  ];
+  for (const [what, make, code] of rejections)
+    it(`rejects ${what} with ${code}`, () => {
+      const log = replay(s, e.length - 1);
+      const entry = make();
+      const r = log.ingest(entry);
+      expect(r.status === 'rejected' || r.status === 'pending' ? r.error.code : r.status).toBe(code);
+      expect(log.size).toBe(e.length - 1);
+    });
+
+  it('rejects a writer that is not a party of the charter', () => {
+    const xx = makeParty('XX', { en: 'Outsider' });
+    const log = replay(s, e.length);
+    const entry = composeEntry(log, xx.terminal, xx.id, 'message', { text: 'hi', lang: 'en', precedence: 'ROUTINE' }, s.time + 1);
+    expect(log.ingest(entry)).toMatchObject({ status: 'rejected', error: { code: 'ENTRY_AUTHOR_NOT_PARTY' } });
+  });
+
+  it('accepts entries in any arrival order once their dependencies are in (pending is retried)', () => {
+    const registry = new KeyRegistry();
+    for (const p of s.parties) registry.addCard(p.card);
+    const r = ChannelLog.found(e[0]!, registry);
+    if (!r.ok) throw new Error(r.error.message);
+    let waiting = [...e.slice(1)].reverse();
+    while (waiting.length > 0) {
+      const next: SealedEntry[] = [];
+      for (const x of waiting) if (r.log.ingest(x).status === 'pending') next.push(x);
+      expect(next.length).toBeLessThan(waiting.length);
+      waiting = next;
+    }
+    expect(r.log.size).toBe(e.length);
+  });
+});
+
+describe('parseEntry', () => {
+  const s = bilateralScenario(1);
+  const raw = s.entries[2]!.raw;
+  it('refuses non-canonical text, unknown versions, malformed envelopes and oversized text', () => {
+    expect(parseEntry(raw.replace('{"author":', '{ "author":'))).toMatchObject({ ok: false, error: { code: 'ENTRY_NON_CANONICAL' } });
+    expect(parseEntry(raw.replace('"v":1', '"v":2'))).toMatchObject({ ok: false, error: { code: 'ENTRY_UNSUPPORTED_VERSION' } });
+    expect(parseEntry(raw.replace('"seq":', '"seqq":'))).toMatchObject({ ok: false, error: { code: 'ENTRY_MALFORMED' } });
+    expect(parseEntry(raw.slice(0, -3))).toMatchObject({ ok: false, error: { code: 'ENTRY_MALFORMED' } });
+    expect(parseEntry(`${raw.slice(0, -1)}${' '.repeat(70_000)}}`)).toMatchObject({ ok: false, error: { code: 'ENTRY_TOO_LARGE' } });
+  });
+  it('refuses heads named by something other than a key', () => {
+    const value = JSON.parse(raw) as Entry;
+    expect(parseEntry(canonicalize({ ...value, heads: { 'not a key': { seq: 1, hash: s.entries[0]!.hash } } }))).toMatchObject({ ok: false, error: { code: 'ENTRY_MALFORMED' } });
+  });
+});

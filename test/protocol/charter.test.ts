@@ -1,0 +1,133 @@
+/** The charter state machine (docs/protocol.md §5), as the parties of a channel live it. */
+import { describe, expect, it } from 'vitest';
+import { charterHash, composeEntry, deriveState, type Charter, type ControlEntry } from '../../src/protocol/index.js';
+import { Scenario, T0, makeCharter, makeParty } from '../../src/testkit/scenario.js';
+
+const us = makeParty('US', { en: 'United States' });
+const cn = makeParty('CN', { en: 'China' });
+const ru = makeParty('RU', { en: 'Russia' });
+
+function proposed(parties = [us, cn], overrides: Partial<Charter> = {}): Scenario {
+  const s = new Scenario(parties);
+  s.propose(makeCharter(parties, overrides));
+  return s;
+}
+
+/** Offers an entry by `by` to the log without throwing; returns the ingest result. */
+function offer(s: Scenario, by: typeof us, kind: Parameters<typeof composeEntry>[3], body: object, time = s.tick()) {
+  return s.log.ingest(composeEntry(s.log, by.terminal, by.id, kind, body as never, time));
+}
+
+const state = (s: Scenario) => s.log.state(s.time).state;
+
+describe('charter state machine', () => {
+  it('opens a channel once every party has accepted the proposed charter', () => {
+    const s = proposed();
+    expect(state(s)).toBe('proposed');
+    s.acceptAll();
+    expect(state(s)).toBe('active');
+  });
+
+  it('keeps a three-party channel proposed until all three have accepted', () => {
+    const s = proposed([us, cn, ru]);
+    const h = s.log.state(s.time).proposalHash;
+    s.write(cn, 'charter.accept', { charter: h });
+    expect(state(s)).toBe('proposed');
+    expect(offer(s, cn, 'message', { text: 'hello', lang: 'en', precedence: 'ROUTINE' })).toMatchObject({ status: 'rejected', error: { code: 'ENTRY_KIND_NOT_ALLOWED' } });
+    s.write(ru, 'charter.accept', { charter: h });
+    expect(state(s)).toBe('active');
+  });
+
+  it('is declined by any party and then refuses messages', () => {
+    const s = proposed();
+    s.write(cn, 'charter.decline', { charter: s.log.state(s.time).proposalHash, reason: 'Not at this level.' });
+    expect(state(s)).toBe('declined');
+    expect(offer(s, us, 'message', { text: 'hello', lang: 'en', precedence: 'ROUTINE' })).toMatchObject({ status: 'rejected', error: { code: 'ENTRY_KIND_NOT_ALLOWED' } });
+  });
+
+  it('is withdrawn only by the proposing party', () => {
+    const s = proposed();
+    const h = s.log.state(s.time).proposalHash;
+    expect(offer(s, cn, 'charter.withdraw', { charter: h, reason: 'x' })).toMatchObject({ status: 'rejected', error: { code: 'ENTRY_KIND_NOT_ALLOWED' } });
+    s.write(us, 'charter.withdraw', { charter: h, reason: 'Superseded.' });
+    expect(state(s)).toBe('withdrawn');
+  });
+
+  it('expires when not accepted by the charter deadline, and a late accept says so', () => {
+    const s = proposed([us, cn], { expires: T0 + 60_000 });
+    expect(s.log.state(T0 + 60_000).state).toBe('proposed');
+    expect(s.log.state(T0 + 60_001).state).toBe('expired');
+    const r = offer(s, cn, 'charter.accept', { charter: s.log.state(s.time).proposalHash }, T0 + 120_000);
+    expect(r).toMatchObject({ status: 'rejected', error: { code: 'CHANNEL_EXPIRED' } });
+  });
+
+  it('lets each party suspend; only the suspending party resumes, and all suspensions must lift', () => {
+    const s = proposed();
+    s.acceptAll();
+    s.write(us, 'channel.suspend', { reason: 'Terminal maintenance.' });
+    expect(state(s)).toBe('suspended');
+    expect(offer(s, cn, 'message', { text: 'hello', lang: 'en', precedence: 'ROUTINE' })).toMatchObject({ status: 'rejected', error: { code: 'ENTRY_KIND_NOT_ALLOWED' } });
+    expect(offer(s, cn, 'channel.resume', {})).toMatchObject({ status: 'rejected', error: { code: 'ENTRY_KIND_NOT_ALLOWED' } });
+    s.write(cn, 'channel.suspend', { reason: 'We suspend too.' });
+    s.write(us, 'channel.resume', { reason: 'Done.' });
+    expect(state(s)).toBe('suspended');
+    s.write(cn, 'channel.resume', {});
+    expect(state(s)).toBe('active');
+    s.message(cn, 'Back.');
+  });
+
+  it('closes for good: afterwards only receipts and key management', () => {
+    const s = proposed();
+    s.acceptAll();
+    const m = s.message(us, 'Last words.');
+    s.write(cn, 'channel.close', { reason: 'Line replaced.' });
+    expect(state(s)).toBe('closed');
+    expect(offer(s, us, 'message', { text: 'wait', lang: 'en', precedence: 'FLASH' })).toMatchObject({ status: 'rejected', error: { code: 'ENTRY_KIND_NOT_ALLOWED' } });
+    expect(offer(s, cn, 'ack', { message: m.hash, officer: { name: 'A', title: 'B', role: 'duty-officer' } })).toMatchObject({ status: 'rejected', error: { code: 'ENTRY_KIND_NOT_ALLOWED' } });
+    s.receipt(cn);
+  });
+
+  it('adopts an amendment only once every party has accepted it', () => {
+    const s = proposed([us, cn, ru]);
+    s.acceptAll();
+    const amended = { ...makeCharter([us, cn, ru]), linkTestIntervalSec: 30 };
+    s.write(us, 'charter.amend', { charter: amended, reason: 'Faster tests.' });
+    const h = charterHash(amended);
+    s.write(cn, 'charter.accept', { charter: h });
+    expect(s.log.state(s.time).charter.linkTestIntervalSec).toBe(60);
+    expect(s.log.state(s.time).amendments[0]!.status).toBe('pending');
+    const second = { ...amended, linkTestIntervalSec: 10 };
+    expect(offer(s, cn, 'charter.amend', { charter: second, reason: 'x' })).toMatchObject({ status: 'rejected', error: { code: 'ENTRY_KIND_NOT_ALLOWED' } });
+    s.write(ru, 'charter.accept', { charter: h });
+    const d = s.log.state(s.time);
+    expect(d.charter.linkTestIntervalSec).toBe(30);
+    expect(d.charterHash).toBe(h);
+    expect(d.amendments[0]!.status).toBe('adopted');
+  });
+
+  it('drops an amendment that any party declines', () => {
+    const s = proposed();
+    s.acceptAll();
+    const amended = { ...makeCharter([us, cn]), linkTestIntervalSec: 30 };
+    s.write(us, 'charter.amend', { charter: amended, reason: 'Faster tests.' });
+    s.write(cn, 'charter.decline', { charter: charterHash(amended), reason: 'No.' });
+    const d = s.log.state(s.time);
+    expect(d.amendments[0]!.status).toBe('declined');
+    expect(d.charter.linkTestIntervalSec).toBe(60);
+  });
+
+  it('derives the same state from the control entries in any order', () => {
+    const s = proposed([us, cn, ru]);
+    s.acceptAll();
+    s.write(ru, 'channel.suspend', { reason: 'x' });
+    s.write(us, 'channel.suspend', { reason: 'y' });
+    s.write(ru, 'channel.resume', {});
+    const controls: ControlEntry[] = s.entries.map((x) => ({ author: x.entry.author, seq: x.entry.seq, time: x.entry.time, hash: x.hash, kind: x.entry.kind, body: x.entry.body as Record<string, unknown> }));
+    const [proposal, ...rest] = controls;
+    const forward = deriveState(proposal!, rest, s.time);
+    const backward = deriveState(proposal!, [...rest].reverse(), s.time);
+    expect(forward.state).toBe('suspended');
+    expect(backward.state).toBe(forward.state);
+    expect([...backward.suspendedBy.keys()]).toEqual([us.id]);
+  });
+});

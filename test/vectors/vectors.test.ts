@@ -1,0 +1,102 @@
+/**
+ * The committed protocol test vectors (docs/protocol.md): a tiny loader that re-checks every vector
+ * from first principles, and a guard that the files equal what src/scripts/make-vectors.ts makes
+ * now, so that a protocol change that breaks compatibility fails here. Regenerate with
+ * `npm run vectors` only when the change is intended, and say so in the commit.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { DOMAIN, KeySigner, canonicalize, fingerprint, linkMetrics, parseEntry, sha256, verifyBundle, verifyDomain, verifyEntrySignature } from '../../src/protocol/index.js';
+import { generateVectors, type BundleVector } from '../../src/scripts/make-vectors.js';
+
+const dir = dirname(fileURLToPath(import.meta.url));
+const read = (path: string) => readFileSync(join(dir, path), 'utf8');
+const load = <T>(path: string) => JSON.parse(read(path)) as T;
+
+describe('key vectors', () => {
+  for (const v of load<Array<{ label: string; seed: string; seedHex: string; publicKey: string; publicKeyHex: string; fingerprint: string; fingerprintDigestHex: string; auditSignature: { domain: string; messageUtf8: string; sig: string } }>>('keys.json'))
+    it(v.label, () => {
+      expect(Buffer.from(v.seed, 'base64url').toString('hex')).toBe(v.seedHex);
+      const signer = KeySigner.fromSeed(v.seed);
+      expect(signer.publicKey).toBe(v.publicKey);
+      expect(Buffer.from(v.publicKey, 'base64url').toString('hex')).toBe(v.publicKeyHex);
+      expect(sha256(Buffer.from(v.publicKeyHex, 'hex')).toString('hex')).toBe(v.fingerprintDigestHex);
+      expect(fingerprint(v.publicKey)).toBe(v.fingerprint);
+      expect(v.auditSignature.domain).toBe(DOMAIN.audit);
+      expect(verifyDomain(v.publicKey, DOMAIN.audit, Buffer.from(v.auditSignature.messageUtf8, 'utf8'), v.auditSignature.sig)).toBe(true);
+      expect(verifyDomain(v.publicKey, DOMAIN.entry, Buffer.from(v.auditSignature.messageUtf8, 'utf8'), v.auditSignature.sig)).toBe(false);
+    });
+});
+
+describe('canonicalisation vectors', () => {
+  for (const v of load<Array<{ input: string; canonical: string }>>('canonical.json'))
+    it(v.input, () => {
+      expect(canonicalize(JSON.parse(v.input))).toBe(v.canonical);
+    });
+});
+
+describe('entry vectors', () => {
+  for (const v of load<Array<{ description: string; unsignedCanonical: string; hash: string; signingInputHex: string; key: string; sig: string; raw: string }>>('entries.json'))
+    it(v.description, () => {
+      expect(sha256(v.unsignedCanonical).toString('hex')).toBe(v.hash);
+      expect(v.signingInputHex).toBe(Buffer.concat([Buffer.from('hotline/1/entry\0', 'utf8'), Buffer.from(v.hash, 'hex')]).toString('hex'));
+      const parsed = parseEntry(v.raw);
+      if (!parsed.ok) throw new Error(parsed.error.message);
+      expect(parsed.sealed.hash).toBe(v.hash);
+      expect(parsed.sealed.entry.sig).toBe(v.sig);
+      expect(verifyEntrySignature(parsed.sealed)).toBe(true);
+      expect(verifyDomain(v.key, DOMAIN.entry, Buffer.from(v.hash, 'hex'), v.sig)).toBe(true);
+    });
+});
+
+describe('identity vectors', () => {
+  interface Signed { value: { sig: string; party: string }; signingInputUtf8: string }
+  const v = load<{ party: string; fingerprint: string; terminalCertificate: Signed; partyCard: Signed; keyRevocation: Signed; charter: { value: unknown; hashInputUtf8: string; hash: string }; channel: { proposalRaw: string; channelId: string } }>('identity.json');
+  it('certificate, card and revocation signatures verify over their documented inputs', () => {
+    for (const s of [v.terminalCertificate, v.partyCard, v.keyRevocation]) {
+      const { sig, ...unsigned } = s.value;
+      const prefix = s.signingInputUtf8.slice(0, s.signingInputUtf8.indexOf('\0') + 1);
+      expect(s.signingInputUtf8).toBe(`${prefix}${canonicalize(unsigned)}`);
+      expect(verifyDomain(v.party, prefix as never, Buffer.from(canonicalize(unsigned), 'utf8'), sig)).toBe(true);
+    }
+    expect(fingerprint(v.party)).toBe(v.fingerprint);
+  });
+  it('charter hash and channel id', () => {
+    expect(v.charter.hashInputUtf8).toBe(`${DOMAIN.charter}${canonicalize(v.charter.value)}`);
+    expect(sha256(v.charter.hashInputUtf8).toString('hex')).toBe(v.charter.hash);
+    const p = parseEntry(v.channel.proposalRaw);
+    expect(p.ok && p.sealed.hash).toBe(v.channel.channelId);
+  });
+});
+
+describe('link test vectors', () => {
+  for (const v of load<Array<{ t1: number; t2: number; t3: number; t4: number; rttMs: number; offsetMs: number }>>('link.json'))
+    it(`${v.t1} ${v.t2} ${v.t3} ${v.t4}`, () => {
+      expect(linkMetrics(v.t1, v.t2, v.t3, v.t4)).toEqual({ rttMs: v.rttMs, offsetMs: v.offsetMs });
+    });
+});
+
+describe('bundle vectors', () => {
+  const manifest = load<{ v: number; bundles: BundleVector[] }>('bundles/manifest.json');
+  it('cover the required cases', () => {
+    const codes = new Set(manifest.bundles.map((b) => b.firstError));
+    for (const c of ['ENTRY_BAD_SIGNATURE', 'ENTRY_WRONG_PREVIOUS_HASH', 'ENTRY_SEQUENCE_GAP', 'ENTRY_EQUIVOCATION', 'ENTRY_KIND_NOT_ALLOWED', 'ENTRY_AUTHOR_NOT_PARTY', 'ENTRY_WRONG_CHANNEL', 'ENTRY_TOO_LARGE', 'ENTRY_NON_CANONICAL', 'ENTRY_UNKNOWN_KEY', 'ENTRY_KEY_REVOKED', 'ENTRY_KEY_EXPIRED', 'BUNDLE_MISSING_CARD', 'BUNDLE_TRUNCATED', 'BUNDLE_EMPTY', 'BUNDLE_NOT_A_BUNDLE'])
+      expect(codes).toContain(c);
+    expect(manifest.bundles.filter((b) => b.valid).map((b) => b.file)).toEqual(['valid-bilateral.jsonl', 'valid-trilateral.jsonl']);
+  });
+  for (const b of manifest.bundles)
+    it(`${b.file}: ${b.valid ? 'valid' : b.firstError}`, () => {
+      const report = verifyBundle(read(join('bundles', b.file)));
+      expect(report.valid).toBe(b.valid);
+      expect(report.firstError?.code ?? null).toBe(b.firstError);
+      expect(report.state).toBe(b.state);
+    });
+});
+
+describe('committed vectors', () => {
+  it('equal what src/scripts/make-vectors.ts generates now (run `npm run vectors` after an intended change)', () => {
+    for (const [path, text] of generateVectors()) expect(read(path), path).toBe(text);
+  });
+});
