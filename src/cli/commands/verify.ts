@@ -1,0 +1,145 @@
+/**
+ * `hotline verify BUNDLE [--json] [--workers N]`: verifies a transcript bundle offline and prints
+ * the verification report. Exit 0 when valid, 1 when invalid (the first error also goes to stderr
+ * as the last line), 2 when the file cannot be read or is not a bundle at all.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { formatReport, reportJson, type ReportError, type VerificationReport } from '../../protocol/index.js';
+import { cliError, quotePath, type CliError } from '../errors.js';
+import { progressBar, progressWanted, writeOut } from '../output.js';
+import { countLines, verifyBundleParallel } from '../verify-parallel.js';
+
+/** Files larger than this are refused: a JavaScript string cannot hold much more. */
+export const MAX_BUNDLE_BYTES = 512 * 1024 * 1024;
+
+/** Progress is drawn for bundles of at least this many lines (and only on a terminal). */
+const PROGRESS_MIN_LINES = 20_000;
+
+export interface VerifyCommandOptions {
+  readonly json?: boolean;
+  readonly workers?: number;
+}
+
+/** Parses --workers: a whole number from 1 (one thread, no workers) to 1024. */
+export function parseWorkers(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1 || n > 1024)
+    throw cliError('CLI_BAD_ARGUMENT', { option: '--workers', expected: 'a whole number from 1 to 1024', value });
+  return n;
+}
+
+/** Reads a bundle file, turning every file-system failure into a one-line CLI error. */
+export async function readBundleFile(path: string): Promise<Buffer> {
+  const p = quotePath(path);
+  let size: number;
+  try {
+    const s = await stat(path);
+    if (s.isDirectory()) throw cliError('CLI_NOT_A_FILE', { path: p });
+    size = s.size;
+  } catch (e) {
+    throw fsError(e, p);
+  }
+  if (size > MAX_BUNDLE_BYTES) throw cliError('CLI_FILE_TOO_LARGE', { path: p, size, limit: MAX_BUNDLE_BYTES });
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    throw fsError(e, p);
+  }
+  if (bytes.length === 0) throw cliError('CLI_EMPTY_FILE', { path: p });
+  return bytes;
+}
+
+function fsError(e: unknown, path: string): unknown {
+  if ((e as CliError).name === 'CliError') return e;
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return cliError('CLI_FILE_NOT_FOUND', { path }, e);
+  if (code === 'EISDIR') return cliError('CLI_NOT_A_FILE', { path }, e);
+  if (code === 'EACCES' || code === 'EPERM') return cliError('CLI_FILE_UNREADABLE', { path, reason: 'permission denied' }, e);
+  if (typeof code === 'string') return cliError('CLI_FILE_UNREADABLE', { path, reason: `${code} (${(e as Error).message})` }, e);
+  return e;
+}
+
+const MAGIC: ReadonlyArray<[bytes: number[], what: string]> = [
+  [[0x89, 0x50, 0x4e, 0x47], 'it is a PNG image'],
+  [[0xff, 0xd8, 0xff], 'it is a JPEG image'],
+  [[0x25, 0x50, 0x44, 0x46], 'it is a PDF document'],
+  [[0x1f, 0x8b], 'it is gzip-compressed; decompress it first (gunzip)'],
+  [[0x50, 0x4b, 0x03, 0x04], 'it is a ZIP archive (or an office document); extract the bundle from it first'],
+  [[0x28, 0xb5, 0x2f, 0xfd], 'it is zstd-compressed; decompress it first (unzstd)'],
+];
+
+/**
+ * Recognises files that are plainly not a bundle (binary, compressed, wrong encoding, converted
+ * line endings) before any verification, with a hint on what to do; undefined when it may be one.
+ */
+export function notABundle(bytes: Uint8Array): string | undefined {
+  for (const [magic, what] of MAGIC) if (magic.every((b, i) => bytes[i] === b)) return what;
+  const head = bytes.subarray(0, 65_536);
+  if (head.includes(0)) return 'it is a binary file';
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf)
+    return 'it starts with a byte-order mark (BOM) added by a text editor; export the bundle again, or save it as UTF-8 without BOM';
+  const nl = head.indexOf(10);
+  const first = Buffer.from(head.subarray(0, nl < 0 ? head.length : nl)).toString('utf8');
+  if (first.endsWith('\r'))
+    return 'it has Windows line endings (CRLF), so it was converted in transit; export it again, or convert it back with `dos2unix`';
+  if (!first.trimStart().startsWith('{')) return 'its first line is not a JSON object';
+  return undefined;
+}
+
+function where(e: ReportError): string {
+  const parts = [e.line !== undefined ? `line ${e.line}` : '', e.author !== undefined ? `${e.author.slice(0, 8)}#${e.seq ?? '?'}` : ''].filter(Boolean);
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
+
+/** The CLI error for an invalid report: input errors (not a bundle at all) or an invalid verdict. */
+export function invalidBundleError(report: VerificationReport, path: string): CliError | undefined {
+  const first = report.firstError;
+  if (report.valid || !first) return undefined;
+  const p = quotePath(path);
+  if (first.code === 'BUNDLE_EMPTY') return cliError('CLI_EMPTY_FILE', { path: p });
+  if (first.code === 'BUNDLE_NOT_A_BUNDLE') {
+    const detail = /not JSON/.test(first.message) ? 'its first line is not JSON' : 'its first line is not a {"type":"hotline.bundle"} header';
+    return cliError('CLI_NOT_A_BUNDLE', { path: p, detail });
+  }
+  return cliError('CLI_BUNDLE_INVALID', { path: p, code: first.code, where: where(first), detail: first.message });
+}
+
+/** Runs the command; resolves with nothing when valid, throws a CliError otherwise. */
+export async function verifyCommand(path: string, options: VerifyCommandOptions): Promise<void> {
+  const bytes = await readBundleFile(path);
+  const notBundle = notABundle(bytes);
+  if (notBundle) throw cliError('CLI_NOT_A_BUNDLE', { path: quotePath(path), detail: notBundle });
+  const lines = countLines(bytes);
+  // --workers 1 means this thread only; N > 1 means N worker threads for the signatures.
+  const workers = options.workers === undefined ? undefined : options.workers === 1 ? 0 : options.workers;
+  const report = await verifyBundleParallel(bytes, {
+    workers,
+    progress: progressBar(progressWanted(lines, PROGRESS_MIN_LINES)),
+    onFallback: (e) => {
+      if (process.env.HOTLINE_DEBUG === '1') process.stderr.write(`hotline: worker threads failed, verifying on one thread: ${String(e)}\n`);
+    },
+  });
+  const failure = invalidBundleError(report, path);
+  // A file that is not a bundle at all gets only the one-line error, not an empty report.
+  if (failure?.code === 'CLI_NOT_A_BUNDLE' || failure?.code === 'CLI_EMPTY_FILE') throw failure;
+  await writeOut(options.json ? `${reportJson(report)}\n` : formatReport(report));
+  if (failure) throw failure;
+}
+
+export function register(program: Command): void {
+  program
+    .command('verify')
+    .description('verify a transcript bundle offline and print the verification report')
+    .argument('<bundle>', 'transcript bundle file (JSON Lines, as written by `hotline export`)')
+    .option('--json', 'print the report as canonical JSON instead of text')
+    .option('--workers <n>', 'threads for signature checks (default: all cores for large bundles; 1 = no worker threads)', parseWorkers)
+    .addHelpText(
+      'after',
+      '\nExit status: 0 valid, 1 invalid (the first error is the last line on stderr), 2 unreadable file or not a bundle.',
+    )
+    .action(async (bundle: string, options: VerifyCommandOptions) => {
+      await verifyCommand(bundle, options);
+    });
+}

@@ -1,0 +1,66 @@
+/**
+ * One registry of CLI error codes. Each message says what went wrong and what to do; main.ts
+ * prints it as one line, `hotline: <message>`, and exits with the code's exit status:
+ *
+ *   1   the input was read and judged, and it is invalid (e.g. a bundle that does not verify)
+ *   2   usage or input error: bad arguments, a file that cannot be read or is not what was expected
+ *   70  internal error (a bug in Hotline): run again with HOTLINE_DEBUG=1 and report it
+ *
+ * Commands throw `cliError(code, details)`; anything else thrown is reported as CLI_INTERNAL.
+ */
+
+export const EXIT = Object.freeze({ ok: 0, invalid: 1, usage: 2, internal: 70 });
+
+/** Every CLI error code: its message template (`{name}` filled from details) and exit status. */
+export const CLI_ERRORS = {
+  CLI_USAGE: { exit: EXIT.usage, message: '{detail}. Run `hotline {command}--help` for usage.' },
+  CLI_BAD_ARGUMENT: { exit: EXIT.usage, message: '{option} must be {expected}, got "{value}".' },
+  CLI_FILE_NOT_FOUND: { exit: EXIT.usage, message: 'cannot read {path}: no such file. Check the path and the current directory.' },
+  CLI_NOT_A_FILE: { exit: EXIT.usage, message: '{path} is a directory, not a file. Give the path of a bundle file (e.g. bundle.jsonl).' },
+  CLI_FILE_UNREADABLE: { exit: EXIT.usage, message: 'cannot read {path}: {reason}. Check the file permissions.' },
+  CLI_FILE_TOO_LARGE: { exit: EXIT.usage, message: '{path} is {size} bytes; the largest file this command reads is {limit} bytes. Export the channel in parts.' },
+  CLI_EMPTY_FILE: { exit: EXIT.usage, message: '{path} is empty. Export the bundle again with `hotline export CHANNEL > bundle.jsonl`.' },
+  CLI_NOT_A_BUNDLE: { exit: EXIT.usage, message: '{path} is not a Hotline transcript bundle: {detail}. A bundle is a JSON Lines text file whose first line is {"type":"hotline.bundle",...}.' },
+  CLI_BUNDLE_INVALID: { exit: EXIT.invalid, message: '{path} is INVALID: {code}{where}: {detail}' },
+  CLI_TERMINAL_NOT_RUNNING: { exit: EXIT.usage, message: 'no terminal answers at {url} (data directory {dir}). Start it with `hotline serve --data {dir}`.' },
+  CLI_API: { exit: EXIT.invalid, message: '{code}: {detail}' },
+  CLI_FINGERPRINT_REQUIRED: { exit: EXIT.usage, message: 'confirm the peer\'s fingerprint: run in a terminal to be prompted, or pass --fingerprint "{fingerprint}" after comparing it with the peer over a trusted line.' },
+  CLI_FINGERPRINT_MISMATCH: { exit: EXIT.invalid, message: 'the fingerprint you typed does not match the card ({actual}). Do not pair: ask the peer to read their fingerprint again over a trusted line.' },
+  CLI_INTERNAL: { exit: EXIT.internal, message: 'internal error: {detail}. This is a bug in Hotline; run again with HOTLINE_DEBUG=1 and report the output.' },
+} as const satisfies Record<string, { exit: number; message: string }>;
+
+export type CliErrorCode = keyof typeof CLI_ERRORS;
+export type CliErrorDetails = Readonly<Record<string, string | number | undefined>>;
+
+/** An error meant for the person at the terminal: one line, a stable code, an exit status. */
+export class CliError extends Error {
+  readonly code: CliErrorCode;
+  readonly exitCode: number;
+  readonly details: CliErrorDetails;
+  constructor(code: CliErrorCode, details: CliErrorDetails = {}, options?: { cause?: unknown }) {
+    super(formatCliError(code, details), options);
+    this.name = 'CliError';
+    this.code = code;
+    this.exitCode = CLI_ERRORS[code].exit;
+    this.details = details;
+  }
+}
+
+/** Builds the message of `code` from its template. */
+export function formatCliError(code: CliErrorCode, details: CliErrorDetails = {}): string {
+  return CLI_ERRORS[code].message.replace(/\{(\w+)\}/g, (m, name: string) => {
+    if (!(name in details)) return name === 'command' ? '' : m;
+    const v = details[name];
+    return v === undefined ? '' : String(v);
+  });
+}
+
+/** Makes a CliError (to throw). */
+export function cliError(code: CliErrorCode, details: CliErrorDetails = {}, cause?: unknown): CliError {
+  return new CliError(code, details, cause === undefined ? undefined : { cause });
+}
+
+/** Quotes a user-supplied path for messages. */
+export function quotePath(path: string): string {
+  return `'${path}'`;
+}

@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+/**
+ * The `hotline` command. Each command lives in src/cli/commands/<name>.ts and exports
+ * `register(program)`; add it to COMMANDS below. Commands throw CliError (src/cli/errors.ts) for
+ * anything the user must fix; main() turns every failure into ONE line on stderr,
+ * `hotline: <message>`, and an exit status (2 usage/input, 1 invalid, 70 internal). Set
+ * HOTLINE_DEBUG=1 to also get the stack trace.
+ */
+import { readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import * as verify from './commands/verify.js';
+import { CliError, EXIT, cliError } from './errors.js';
+import { quietOnBrokenPipe, warnLine } from './output.js';
+
+/** Every command module, in the order `hotline --help` lists them. */
+const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [verify];
+
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The program with every command registered; errors are thrown, never printed or exited on. */
+export function buildProgram(): Command {
+  const program = new Command('hotline')
+    .description('Verifiable crisis communication channels between parties that do not trust each other.')
+    .version(version(), '-V, --version')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    // Errors are printed by main() as one line; help and version still go to stdout.
+    .configureOutput({ outputError: () => {} });
+  for (const c of COMMANDS) c.register(program);
+  for (const cmd of program.commands)
+    cmd.exitOverride((e) => {
+      throw Object.assign(e, { commandName: cmd.name() });
+    });
+  return program;
+}
+
+/** Maps anything thrown to a CliError (usage errors from commander, bugs as CLI_INTERNAL). */
+export function toCliError(e: unknown): CliError {
+  if (e instanceof CliError) return e;
+  if (e instanceof CommanderError) {
+    const command = (e as CommanderError & { commandName?: string }).commandName;
+    const detail = e.message.replace(/^error:\s*/i, '').replace(/\s*\n\s*/g, ' ').replace(/\.$/, '');
+    return cliError('CLI_USAGE', { detail, command: command ? `${command} ` : '' }, e);
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  return cliError('CLI_INTERNAL', { detail: message.replace(/\s*\n\s*/g, ' ').replace(/\.$/, '') }, e);
+}
+
+/** Runs the CLI on `argv` (as process.argv) and resolves with the exit status. */
+export async function main(argv: readonly string[] = process.argv): Promise<number> {
+  try {
+    await buildProgram().parseAsync([...argv]);
+    return EXIT.ok;
+  } catch (e) {
+    // --help and --version end through exitOverride with status 0; so does help shown on request.
+    if (e instanceof CommanderError && (e.code === 'commander.helpDisplayed' || e.code === 'commander.version')) return EXIT.ok;
+    // `hotline` alone prints the help (to stderr) and is a usage error, with nothing more to say.
+    if (e instanceof CommanderError && e.code === 'commander.help') return EXIT.usage;
+    const error = toCliError(e);
+    warnLine(error.message);
+    if (process.env.HOTLINE_DEBUG === '1') process.stderr.write(`[${error.code}] ${(error.cause as Error | undefined)?.stack ?? error.stack}\n`);
+    return error.exitCode;
+  }
+}
+
+function isEntryPoint(): boolean {
+  try {
+    return !!process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  quietOnBrokenPipe();
+  process.exitCode = await main();
+}
