@@ -469,6 +469,6 @@ function hintFor(state: string): string {
     case 'closed':
       return 'The channel is closed; propose a new charter to talk again.';
     default:
-      return '';
+      return 'Check the channel state and the rules for this kind in docs/protocol.md §6.';
   }
 }

@@ -38,7 +38,8 @@ export const PROTOCOL_ERRORS = {
     'Entry {author}#{seq} is written by a party that is not listed in the channel charter. Only the charter\'s parties may write to a channel.',
   ENTRY_KIND_NOT_ALLOWED:
     'A {kind} entry is not allowed while the channel is {state}{why}. {hint}',
-  ENTRY_BAD_REFERENCE: 'Entry {author}#{seq} refers to {ref}, which {why}.',
+  ENTRY_BAD_REFERENCE:
+    'Entry {author}#{seq} refers to {ref}, which {why}. It was not accepted; an entry may refer only to entries its author holds, so the sender\'s terminal is faulty or the entry was forged.',
   ENTRY_ROLE_NOT_ALLOWED:
     'Entry {author}#{seq} is signed for role "{role}", which the charter does not allow for that party. Use one of: {allowed}.',
   CHANNEL_UNKNOWN: 'Channel {channel} is not known here. Check the channel id, or import the channel\'s proposal first.',
@@ -47,7 +48,7 @@ export const PROTOCOL_ERRORS = {
   CARD_INVALID: 'The party card is invalid: {detail}. Ask the party for a fresh card.',
   CARD_BAD_SIGNATURE:
     'The party card of {code} is not signed by the root key it names. The card was altered; do not trust it.',
-  CERT_INVALID: 'The terminal certificate is invalid: {detail}.',
+  CERT_INVALID: 'The terminal certificate is invalid: {detail}. Ask the party to issue it again with its root key.',
   BUNDLE_EMPTY: 'The bundle is empty. Export it again with `hotline export CHANNEL > bundle.jsonl`.',
   BUNDLE_NOT_A_BUNDLE:
     'This is not a Hotline transcript bundle: {detail}. A bundle starts with a {"type":"hotline.bundle"} line.',
