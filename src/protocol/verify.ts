@@ -255,7 +255,8 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
   const byAuthor = new Map<string, Array<{ s: SealedEntry; line: number; sigOk: boolean | undefined }>>();
   const entryErrors: ReportError[] = [];
   for (const x of sealed) {
-    if (x === proposalItem) continue;
+    // A repeated copy of the proposal is an identical duplicate, like any other (§8.2 step 8).
+    if (x === proposalItem || x.s.hash === proposalItem.s.hash) continue;
     if (x.s.entry.channel !== channel) {
       entryErrors.push(err(protocolError('ENTRY_WRONG_CHANNEL', { author: x.s.entry.author.slice(0, 8), seq: x.s.entry.seq, entryChannel: String(x.s.entry.channel).slice(0, 12), channel: channel.slice(0, 12) }), { line: x.line, author: x.s.entry.author, seq: x.s.entry.seq }));
       continue;
