@@ -38,3 +38,14 @@ describe('verification report', () => {
       expect(verifyBundle(junk).valid).toBe(false);
   });
 });
+
+describe('identical duplicates', () => {
+  it('collapse, the proposal included', () => {
+    const s = bilateralScenario(1);
+    const lines = s.bundle().split('\n');
+    const doubled = [...lines.slice(0, -1), lines[3], lines[5], ''].join('\n');
+    const r = verifyBundle(doubled);
+    expect(r.errors).toEqual([]);
+    expect(r.valid).toBe(true);
+  });
+});
