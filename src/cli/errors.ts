@@ -26,6 +26,7 @@ export const CLI_ERRORS = {
   CLI_API: { exit: EXIT.invalid, message: '{code}: {detail}' },
   CLI_FINGERPRINT_REQUIRED: { exit: EXIT.usage, message: 'confirm the peer\'s fingerprint: run in a terminal to be prompted, or pass --fingerprint "{fingerprint}" after comparing it with the peer over a trusted line.' },
   CLI_FINGERPRINT_MISMATCH: { exit: EXIT.invalid, message: 'the fingerprint you typed does not match the card ({actual}). Do not pair: ask the peer to read their fingerprint again over a trusted line.' },
+  CLI_USER_ERROR: { exit: EXIT.usage, message: '{detail}' },
   CLI_INTERNAL: { exit: EXIT.internal, message: 'internal error: {detail}. This is a bug in Hotline; run again with HOTLINE_DEBUG=1 and report the output.' },
 } as const satisfies Record<string, { exit: number; message: string }>;
 

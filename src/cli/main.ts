@@ -10,11 +10,17 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import * as verify from './commands/verify.js';
+import * as init from './commands/init.js';
+import * as card from './commands/card.js';
+import * as serve from './commands/serve.js';
+import * as peer from './commands/peer.js';
+import * as channel from './commands/channel.js';
+import * as demo from './commands/demo.js';
 import { CliError, EXIT, cliError } from './errors.js';
 import { quietOnBrokenPipe, warnLine } from './output.js';
 
 /** Every command module, in the order `hotline --help` lists them. */
-const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [verify];
+const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [init, card, serve, peer, channel, verify, demo];
 
 function version(): string {
   try {
@@ -49,6 +55,10 @@ export function toCliError(e: unknown): CliError {
     const detail = e.message.replace(/^error:\s*/i, '').replace(/\s*\n\s*/g, ' ').replace(/\.$/, '');
     return cliError('CLI_USAGE', { detail, command: command ? `${command} ` : '' }, e);
   }
+  // Coded errors of the other layers (identity, store, terminal, protocol) are the user's to act on.
+  const coded = e as { code?: unknown; message?: unknown } | null;
+  if (e instanceof Error && typeof coded?.code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(coded.code) && !/^E[A-Z]+$/.test(coded.code))
+    return cliError('CLI_USER_ERROR', { detail: e.message.replace(/\s*\n\s*/g, ' ').replace(/\.$/, '') }, e);
   const message = e instanceof Error ? e.message : String(e);
   return cliError('CLI_INTERNAL', { detail: message.replace(/\s*\n\s*/g, ' ').replace(/\.$/, '') }, e);
 }

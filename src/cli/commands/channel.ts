@@ -1,0 +1,195 @@
+/**
+ * `hotline channel ...`: propose a charter and answer it; suspend, resume, close; show and list.
+ * `hotline send`, `hotline ack`, `hotline export`, `hotline import` live here too: they are all
+ * calls to the running terminal's officer API.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { cliError } from '../errors.js';
+import { officerClient } from '../officer-client.js';
+import { collect, DEFAULT_DATA_DIR } from './init.js';
+
+const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString().replace('.000Z', 'Z') : '-');
+
+interface ChannelDetail {
+  id: string;
+  state: string;
+  title: Record<string, string>;
+  tier: string;
+  proposer: string;
+  parties: Array<{ code: string; accepted: boolean; suspended: boolean; entries: number; link: string; roles: string[] }>;
+  messages: { total: number; unacknowledged: number };
+  equivocations: number;
+  charter: { ackDeadlineSec: Record<string, number>; linkTestIntervalSec: number };
+}
+
+interface MessageView {
+  id: string;
+  from: string;
+  own: boolean;
+  time: number;
+  precedence: string;
+  lang: string;
+  text: string;
+  drill: boolean;
+  deadlineAt: number | null;
+  receiptedAt: number | null;
+  ackedAt: number | null;
+  ackedBy: { code: string; officer: { name: string; title: string } } | null;
+}
+
+function printChannel(c: ChannelDetail, messages: MessageView[]): void {
+  const out: string[] = [];
+  out.push(`Channel ${c.id}`);
+  out.push(`  title   ${Object.entries(c.title).map(([l, t]) => `${t} [${l}]`).join(' / ')}`);
+  out.push(`  state   ${c.state.toUpperCase()}   tier ${c.tier}   proposed by ${c.proposer}`);
+  out.push(`  deadlines ${Object.entries(c.charter.ackDeadlineSec).map(([p, s]) => `${p} ${s}s`).join(', ')}   link test every ${c.charter.linkTestIntervalSec}s`);
+  out.push('  members');
+  for (const p of c.parties)
+    out.push(`    ${p.code.padEnd(6)} ${p.accepted ? 'accepted' : 'not yet accepted'}${p.suspended ? ', SUSPENDED' : ''}   link ${p.link}   entries ${p.entries}   roles ${p.roles.join(', ')}`);
+  if (c.equivocations) out.push(`  ALARM: ${c.equivocations} equivocation(s) recorded as evidence`);
+  out.push(`  messages ${c.messages.total}, awaiting our acknowledgement ${c.messages.unacknowledged}`);
+  for (const m of messages) {
+    const receipt = m.own ? (m.receiptedAt ? `receipted ${iso(m.receiptedAt)}` : 'no receipt yet') : 'received';
+    const ack = m.ackedAt ? `acknowledged ${iso(m.ackedAt)} by ${m.ackedBy?.code ?? '?'} ${m.ackedBy?.officer.name ?? ''}`.trim() : `NOT acknowledged (deadline ${iso(m.deadlineAt)})`;
+    out.push(`    ${m.id.slice(0, 12)} ${iso(m.time)} ${m.from.padEnd(4)} ${m.precedence.padEnd(9)}${m.drill ? ' DRILL' : ''} [${m.lang}] ${m.text.length > 80 ? `${m.text.slice(0, 77)}...` : m.text}`);
+    out.push(`                 ${receipt}; ${ack}`);
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+export function register(program: Command): void {
+  const channel = program.command('channel').description('channels: propose a charter, answer it, suspend, resume, close, show');
+
+  channel
+    .command('propose')
+    .description('propose a channel charter to one or more peers')
+    .requiredOption('--with <codes...>', 'the other parties, by code (e.g. CN)')
+    .requiredOption('--title <text>', 'title in English')
+    .option('--title-zh <text>', 'title in Chinese')
+    .option('--tier <tier>', 'leaders | ministerial | military | working | technical', 'working')
+    .option('--link-test <seconds>', 'link test interval in seconds', '60')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .action(async (opts: { with: string[]; title: string; titleZh?: string; tier: string; linkTest: string; data: string }) => {
+      const interval = Number(opts.linkTest);
+      if (!Number.isInteger(interval) || interval < 1) throw cliError('CLI_BAD_ARGUMENT', { option: '--link-test', expected: 'a whole number of seconds >= 1', value: opts.linkTest });
+      const client = await officerClient(opts.data);
+      const title: Record<string, string> = { en: opts.title, ...(opts.titleZh ? { zh: opts.titleZh } : {}) };
+      const c = await client.call<{ id: string; state: string }>('POST', '/api/v1/channels', { title, tier: opts.tier, parties: opts.with, linkTestIntervalSec: interval });
+      process.stdout.write(`${c.id}\n`);
+      process.stderr.write(`Proposed channel ${c.id.slice(0, 12)} (${c.state}); it opens when every party accepts.\n`);
+    });
+
+  for (const action of ['accept', 'decline', 'withdraw', 'suspend', 'resume', 'close'] as const) {
+    const needsReason = action !== 'accept' && action !== 'resume';
+    const cmd = channel
+      .command(`${action} <channel>`)
+      .description(`${action} a channel${needsReason ? ' (a reason goes on the record)' : ''}`)
+      .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR);
+    if (needsReason) cmd.requiredOption('--reason <text>', 'why, for the record');
+    else cmd.option('--reason <text>', 'why, for the record');
+    cmd.action(async (id: string, opts: { data: string; reason?: string }) => {
+      const client = await officerClient(opts.data);
+      const r = await client.call<{ channel: { id: string; state: string } }>('POST', `/api/v1/channels/${encodeURIComponent(id)}/${action}`, opts.reason ? { reason: opts.reason } : {});
+      process.stdout.write(`Channel ${r.channel.id.slice(0, 12)} is now ${r.channel.state}.\n`);
+    });
+  }
+
+  channel
+    .command('list')
+    .description('channels on this terminal')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { data: string; json?: boolean }) => {
+      const client = await officerClient(opts.data);
+      const list = await client.call<Array<{ id: string; state: string; title: Record<string, string>; parties: string[]; entries: number }>>('GET', '/api/v1/channels');
+      if (opts.json) return void process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+      if (list.length === 0) return void process.stdout.write('No channels yet. Propose one with `hotline channel propose --with CODE --title TEXT`.\n');
+      for (const c of list) process.stdout.write(`${c.id.slice(0, 12)}  ${c.state.padEnd(10)} ${c.parties.join('+').padEnd(10)} ${c.title.en ?? Object.values(c.title)[0]}  (${c.entries} entries)\n`);
+    });
+
+  channel
+    .command('show <channel>')
+    .description('state, members, link, and messages with receipt and acknowledgement status')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .option('--json', 'machine-readable output')
+    .option('--limit <n>', 'messages to show', '20')
+    .action(async (id: string, opts: { data: string; json?: boolean; limit: string }) => {
+      const client = await officerClient(opts.data);
+      const c = await client.call<ChannelDetail>('GET', `/api/v1/channels/${encodeURIComponent(id)}`);
+      const messages = await client.call<MessageView[]>('GET', `/api/v1/channels/${c.id}/messages`);
+      const shown = messages.slice(-Math.max(1, Number(opts.limit) || 20));
+      if (opts.json) return void process.stdout.write(`${JSON.stringify({ ...c, messages: shown }, null, 2)}\n`);
+      printChannel(c, shown);
+    });
+
+  program
+    .command('send <channel> <text>')
+    .description('send a message on an active channel')
+    .option('--precedence <p>', 'FLASH | IMMEDIATE | PRIORITY | ROUTINE', 'ROUTINE')
+    .option('--lang <tag>', 'language of the text (BCP 47)', 'en')
+    .option('--reply-to <message>', 'the message this answers')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .action(async (id: string, text: string, opts: { precedence: string; lang: string; replyTo?: string; data: string }) => {
+      const precedence = opts.precedence.toUpperCase();
+      if (!['FLASH', 'IMMEDIATE', 'PRIORITY', 'ROUTINE'].includes(precedence))
+        throw cliError('CLI_BAD_ARGUMENT', { option: '--precedence', expected: 'one of FLASH, IMMEDIATE, PRIORITY, ROUTINE', value: opts.precedence });
+      const client = await officerClient(opts.data);
+      const m = await client.call<{ id: string }>('POST', `/api/v1/channels/${encodeURIComponent(id)}/messages`, { text, lang: opts.lang, precedence, ...(opts.replyTo ? { replyTo: opts.replyTo } : {}) });
+      process.stdout.write(`${m.id}\n`);
+    });
+
+  program
+    .command('ack <message>')
+    .description('acknowledge a message of the other side (id or unique prefix)')
+    .option('--name <name>', 'your name, as the other side will see it')
+    .option('--title <title>', 'your title, as the other side will see it', 'Duty Officer')
+    .option('--note <text>', 'a short note')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .action(async (id: string, opts: { name?: string; title: string; note?: string; data: string }) => {
+      const client = await officerClient(opts.data);
+      const body = { ...(opts.name ? { officer: { name: opts.name, title: opts.title, role: 'duty-officer' } } : {}), ...(opts.note ? { note: opts.note } : {}) };
+      const a = await client.call<{ id: string; message: string }>('POST', `/api/v1/messages/${encodeURIComponent(id)}/ack`, body);
+      process.stdout.write(`Acknowledged ${a.message.slice(0, 12)} (entry ${a.id.slice(0, 12)}).\n`);
+    });
+
+  program
+    .command('export <channel>')
+    .description('write the channel\'s transcript bundle (JSON Lines) to stdout, for `hotline verify`')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .action(async (id: string, opts: { data: string }) => {
+      const client = await officerClient(opts.data);
+      const text = await client.call<string>('GET', `/api/v1/channels/${encodeURIComponent(id)}/export`);
+      process.stdout.write(text);
+    });
+
+  program
+    .command('import <bundle>')
+    .description('merge entries carried by file (verified like any other)')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .action(async (path: string, opts: { data: string }) => {
+      let text: string;
+      try {
+        text = await readFile(path, 'utf8');
+      } catch {
+        throw cliError('CLI_FILE_NOT_FOUND', { path });
+      }
+      if (!text.trim()) throw cliError('CLI_EMPTY_FILE', { path });
+      const client = await officerClient(opts.data);
+      const r = await client.call<{ accepted: number; duplicate: number; pending: number; rejected: Array<{ code: string; message: string }> }>('POST', '/api/v1/import', text, 'application/x-ndjson');
+      process.stdout.write(`Imported: ${r.accepted} new, ${r.duplicate} already held, ${r.pending} waiting for predecessors, ${r.rejected.length} rejected.\n`);
+      for (const e of r.rejected.slice(0, 5)) process.stderr.write(`  rejected ${e.code}: ${e.message}\n`);
+    });
+
+  program
+    .command('status')
+    .description('this terminal: party, fingerprint, links')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .action(async (opts: { data: string }) => {
+      const client = await officerClient(opts.data);
+      const s = await client.call<{ code: string; fingerprint: string; channels: number; links: Array<{ code: string; state: string; endpoint: string | null }> }>('GET', '/api/v1/status');
+      process.stdout.write(`${s.code}  fingerprint ${s.fingerprint}  channels ${s.channels}\n`);
+      for (const l of s.links) process.stdout.write(`  link ${l.code}: ${l.state}${l.endpoint ? ` via ${l.endpoint}` : ''}\n`);
+    });
+  void collect;
+}

@@ -1,0 +1,126 @@
+/**
+ * `hotline demo` (what `npm start` runs): a two-party deployment on this machine. Two terminal
+ * processes (US and CN), each with its own SQLite file under ./data, pair, open a channel by
+ * mutual consent and exchange a few messages. Ctrl-C stops both; a second run reuses the data.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { initTerminal, loadTerminalIdentity } from '../../terminal/identity/index.js';
+import { officerClient, type OfficerClient } from '../officer-client.js';
+import { exists } from '../../terminal/identity/files.js';
+
+const PARTIES = [
+  { code: 'US', names: { en: 'United States', zh: '美国' }, officerPort: 7081, federationPort: 7441 },
+  { code: 'CN', names: { en: 'China', zh: '中国' }, officerPort: 7082, federationPort: 7442 },
+] as const;
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('demo')
+    .description('run two paired terminals (US and CN) on this machine and open a channel between them')
+    .option('--dir <dir>', 'where the two terminals keep their data', './data')
+    .option('--no-stay', 'stop after the demonstration instead of running until Ctrl-C')
+    .action(async (opts: { dir: string; stay: boolean }) => {
+      const root = resolve(opts.dir);
+      const main = fileURLToPath(new URL('../main.js', import.meta.url));
+      const children: ChildProcess[] = [];
+      const dirs = PARTIES.map((p) => join(root, p.code.toLowerCase()));
+      for (const [i, p] of PARTIES.entries()) {
+        if (await exists(join(dirs[i]!, 'config.json'))) continue;
+        await initTerminal({ dir: dirs[i]!, code: p.code, names: { ...p.names }, officerPort: p.officerPort, federationPort: p.federationPort, now: Date.now() });
+        process.stdout.write(`Created terminal ${p.code} in ${dirs[i]}\n`);
+      }
+      const stopAll = async () => {
+        await Promise.all(
+          children.map(
+            (c) =>
+              new Promise<void>((r) => {
+                if (c.exitCode !== null) return r();
+                c.once('exit', () => r());
+                c.kill('SIGTERM');
+              }),
+          ),
+        );
+      };
+      try {
+        for (const [i, p] of PARTIES.entries()) {
+          const child = spawn(process.execPath, [main, 'serve', '--data', dirs[i]!], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HOTLINE_LOG_LEVEL: process.env.HOTLINE_LOG_LEVEL ?? 'warn' } });
+          child.stderr?.on('data', (d: Buffer) => process.stderr.write(`[${p.code}] ${d.toString()}`));
+          children.push(child);
+        }
+        const clients: OfficerClient[] = [];
+        for (const dir of dirs) clients.push(await waitFor('the terminal to start', async () => {
+          const c = await officerClient(dir);
+          await c.call('GET', '/api/v1/status');
+          return c;
+        }));
+        const [us, cn] = clients as [OfficerClient, OfficerClient];
+        const ids = await Promise.all(dirs.map((d) => loadTerminalIdentity(d)));
+        // Pairing: each side imports the other's card and confirms its fingerprint (here: automatically).
+        for (const [i, c] of clients.entries()) {
+          const other = ids[1 - i]!;
+          const peers = await c.call<Array<{ party: string }>>('GET', '/api/v1/peers');
+          if (!peers.some((p) => p.party === other.party)) await c.call('POST', '/api/v1/peers', { card: other.card, fingerprint: other.fingerprint });
+        }
+        process.stdout.write(`Paired US (fingerprint ${ids[0]!.fingerprint}) and CN (fingerprint ${ids[1]!.fingerprint}).\n`);
+        let channels = await us.call<Array<{ id: string; state: string }>>('GET', '/api/v1/channels');
+        let channel = channels.find((c) => c.state === 'active');
+        if (!channel) {
+          const proposed = await us.call<{ id: string }>('POST', '/api/v1/channels', { title: { en: 'Maritime and air incidents line', zh: '海空事件热线' }, tier: 'military', parties: ['CN'], linkTestIntervalSec: 60 });
+          process.stdout.write(`US proposed channel ${proposed.id.slice(0, 12)}.\n`);
+          await waitFor('CN to receive the proposal', async () => ((await cn.call<Array<{ id: string }>>('GET', '/api/v1/channels')).some((c) => c.id === proposed.id) ? true : undefined));
+          await cn.call('POST', `/api/v1/channels/${proposed.id}/accept`, {});
+          process.stdout.write('CN accepted the charter: the channel is open.\n');
+          await waitFor('US to see the acceptance', async () => ((await us.call<{ state: string }>('GET', `/api/v1/channels/${proposed.id}`)).state === 'active' ? true : undefined));
+          const flash = await us.call<{ id: string }>('POST', `/api/v1/channels/${proposed.id}/messages`, { text: 'Unplanned encounter: our destroyer and your frigate are 2 nm apart at 12N 114E. Request you maintain course and speed.', lang: 'en', precedence: 'FLASH' });
+          await waitFor('CN to receive the FLASH message', async () => ((await cn.call<Array<{ id: string }>>('GET', `/api/v1/channels/${proposed.id}/messages`)).some((m) => m.id === flash.id) ? true : undefined));
+          await cn.call('POST', `/api/v1/messages/${flash.id}/ack`, { officer: { name: 'Lt Cdr Wang', title: 'Duty Officer', role: 'duty-officer' } });
+          await cn.call('POST', `/api/v1/channels/${proposed.id}/messages`, { text: '收到。我舰将保持航向航速。Received: we will maintain course and speed.', lang: 'zh', precedence: 'IMMEDIATE', replyTo: flash.id });
+          process.stdout.write('Exchanged a FLASH message, its acknowledgement and a reply.\n');
+          channels = await us.call('GET', '/api/v1/channels');
+          channel = { id: proposed.id, state: 'active' };
+        }
+        process.stdout.write(
+          [
+            '',
+            `Channel ${channel.id}`,
+            ...PARTIES.map((p, i) => `  ${p.code}: officer API ${clients[i]!.url}   data ${dirs[i]}`),
+            '',
+            'Try, in another shell:',
+            `  npx hotline channel show ${channel.id.slice(0, 12)} --data ${dirs[1]}`,
+            `  npx hotline send ${channel.id.slice(0, 12)} --precedence FLASH "Test message" --data ${dirs[0]}`,
+            `  npx hotline export ${channel.id.slice(0, 12)} --data ${dirs[0]} > bundle.jsonl && npx hotline verify bundle.jsonl`,
+            `  (officer API tokens are in ${join(dirs[0]!, 'officer.token')} and ${join(dirs[1]!, 'officer.token')}; OpenAPI at ${clients[0]!.url}/openapi.json)`,
+            '',
+            opts.stay ? 'Both terminals are running. Press Ctrl-C to stop them.' : 'Stopping.',
+            '',
+          ].join('\n'),
+        );
+        if (opts.stay)
+          await new Promise<void>((r) => {
+            process.once('SIGINT', () => r());
+            process.once('SIGTERM', () => r());
+            for (const c of children) c.once('exit', () => r());
+          });
+      } finally {
+        await stopAll();
+      }
+      process.stdout.write('Both terminals stopped.\n');
+    });
+}

@@ -1,0 +1,67 @@
+/**
+ * `hotline peer add CARD` pairs with a peer: shows the card's root-key fingerprint and requires
+ * the operator to confirm it against what the peer read out over a trusted line.
+ * `hotline peer list` shows peers and link state.
+ */
+import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import { checkPartyCard, fingerprint, normaliseFingerprint, type PartyCard } from '../../protocol/index.js';
+import { cliError } from '../errors.js';
+import { officerClient } from '../officer-client.js';
+import { DEFAULT_DATA_DIR } from './init.js';
+
+async function readCard(path: string): Promise<PartyCard> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw cliError('CLI_FILE_NOT_FOUND', { path });
+  }
+  let card: unknown;
+  try {
+    card = JSON.parse(text);
+  } catch {
+    throw cliError('CLI_NOT_A_BUNDLE', { path, detail: 'not JSON' });
+  }
+  const problem = checkPartyCard(card);
+  if (problem) throw cliError('CLI_API', { code: problem.code, detail: problem.message.replace(/\.$/, '') });
+  return card as PartyCard;
+}
+
+export function register(program: Command): void {
+  const peer = program.command('peer').description('pair with other parties\' terminals');
+  peer
+    .command('add <card>')
+    .description('pair with a peer from its party card file, after confirming its fingerprint')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .option('--fingerprint <digits>', 'the fingerprint the peer read to you (for scripts)')
+    .action(async (path: string, opts: { data: string; fingerprint?: string }) => {
+      const card = await readCard(path);
+      const actual = fingerprint(card.party);
+      process.stderr.write(`Card of ${card.code} (${Object.values(card.names).join(' / ')})\n  fingerprint ${actual}\n  endpoints   ${card.endpoints.join(', ')}\n`);
+      let given = opts.fingerprint;
+      if (given === undefined) {
+        if (!process.stdin.isTTY) throw cliError('CLI_FINGERPRINT_REQUIRED', { fingerprint: actual });
+        const rl = createInterface({ input: process.stdin, output: process.stderr });
+        given = await rl.question('Type the fingerprint the peer read to you over a trusted line: ');
+        rl.close();
+      }
+      if (normaliseFingerprint(given) !== normaliseFingerprint(actual)) throw cliError('CLI_FINGERPRINT_MISMATCH', { actual });
+      const client = await officerClient(opts.data);
+      const added = await client.call<{ code: string; fingerprint: string }>('POST', '/api/v1/peers', { card, fingerprint: given });
+      process.stdout.write(`Paired with ${added.code} (fingerprint ${added.fingerprint}).\n`);
+    });
+  peer
+    .command('list')
+    .description('peers and their link state')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { data: string; json?: boolean }) => {
+      const client = await officerClient(opts.data);
+      const peers = await client.call<Array<{ code: string; fingerprint: string; endpoints: string[]; link: string }>>('GET', '/api/v1/peers');
+      if (opts.json) return void process.stdout.write(`${JSON.stringify(peers, null, 2)}\n`);
+      if (peers.length === 0) return void process.stdout.write('No peers yet. Add one with `hotline peer add CARD`.\n');
+      for (const p of peers) process.stdout.write(`${p.code.padEnd(6)} link ${p.link.padEnd(10)} ${p.fingerprint}  ${p.endpoints.join(', ')}\n`);
+    });
+}

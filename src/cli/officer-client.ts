@@ -1,0 +1,52 @@
+/**
+ * The CLI's way to a running terminal: its officer API on loopback, found through the data
+ * directory (config.json for the address, officer.token for the token).
+ */
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { cliError } from './errors.js';
+import { loadTerminalIdentity } from '../terminal/identity/index.js';
+import { TOKEN_FILE } from '../terminal/terminal.js';
+
+/** A connection to a terminal's officer API. */
+export interface OfficerClient {
+  readonly url: string;
+  /** Calls the API; resolves with the parsed JSON (or text) body, or throws a CliError with the API's message. */
+  call<T = unknown>(method: string, path: string, body?: unknown, contentType?: string): Promise<T>;
+}
+
+/** Connects to the terminal whose data directory is `dir`. */
+export async function officerClient(dir: string): Promise<OfficerClient> {
+  const identity = await loadTerminalIdentity(dir);
+  const { host, port } = identity.config.officer;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  let token: string;
+  try {
+    token = (await readFile(join(dir, TOKEN_FILE), 'utf8')).trim();
+  } catch {
+    throw cliError('CLI_TERMINAL_NOT_RUNNING', { url, dir: resolve(dir) });
+  }
+  return {
+    url,
+    async call<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
+      let response: Response;
+      try {
+        response = await fetch(`${url}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': contentType } : {}) },
+          body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+        });
+      } catch {
+        throw cliError('CLI_TERMINAL_NOT_RUNNING', { url, dir: resolve(dir) });
+      }
+      const text = await response.text();
+      const type = response.headers.get('content-type') ?? '';
+      const parsed: unknown = type.includes('application/json') && text ? JSON.parse(text) : text;
+      if (!response.ok) {
+        const e = parsed as { code?: string; message?: string };
+        throw cliError('CLI_API', { code: e.code ?? String(response.status), detail: (e.message ?? text).replace(/\.$/, '') });
+      }
+      return parsed as T;
+    },
+  };
+}

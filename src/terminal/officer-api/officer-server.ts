@@ -1,0 +1,296 @@
+/**
+ * The officer API: REST and a WebSocket of events, described by an OpenAPI document at
+ * /openapi.json. Bound to loopback; guarded by a bearer token until officer accounts exist.
+ * Routes are thin: validate, call a ChannelService use case, present exactly the fields that leave.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import websocket from '@fastify/websocket';
+import swagger from '@fastify/swagger';
+import Type from 'typebox';
+import { writeBundle, fingerprint, OfficerRef, PRECEDENCES, TIERS, ROLES, type PartyCard, type Role } from '../../protocol/index.js';
+import type { ChannelService, TerminalEvent } from '../channels/channel-service.js';
+import { TerminalError, toApiError } from '../errors.js';
+import type { LinkState } from '../sync/peer-link.js';
+
+export interface OfficerServerOptions {
+  readonly service: ChannelService;
+  readonly token: string;
+  readonly logger: FastifyBaseLogger;
+  /** Link state per peer party, for status and channel views. */
+  readonly links: () => Array<{ peer: string; code: string; state: LinkState; endpoint: string | null }>;
+  /** Default officer for acknowledgements and messages until officer accounts exist. */
+  readonly defaultOfficer: { name: string; title: string; role: Role };
+  readonly version: string;
+}
+
+const ChannelParams = Type.Object({ id: Type.String({ minLength: 4, maxLength: 64, pattern: '^[0-9a-f]+$' }) });
+const Reason = Type.Object({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 4000 })) });
+const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() });
+
+function tokenOk(request: FastifyRequest, token: string): boolean {
+  const header = request.headers.authorization;
+  let given = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
+  if (!given) given = (request.query as { token?: string } | undefined)?.token;
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Builds (does not start) the officer API server. */
+export async function buildOfficerServer(opts: OfficerServerOptions): Promise<FastifyInstance> {
+  const { service } = opts;
+  const app = Fastify({ loggerInstance: opts.logger, bodyLimit: 64 * 1024 * 1024 });
+  app.setErrorHandler((error, request, reply) => {
+    const e = toApiError(error);
+    if (e.status >= 500) request.log.error({ err: error }, 'officer API error');
+    else request.log.info({ code: e.code }, 'officer API request refused');
+    void reply.code(e.status).send({ code: e.code, message: e.message });
+  });
+  app.addContentTypeParser(['application/x-ndjson', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Hotline officer API', version: opts.version, description: 'Officer API of a Hotline terminal. Authenticate with `Authorization: Bearer <token>`.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(websocket);
+
+  app.addHook('onRequest', async (request, reply) => {
+    const open = request.url === '/healthz' || request.url === '/readyz' || request.url.startsWith('/openapi.json');
+    if (!open && !tokenOk(request, opts.token)) {
+      const e = new TerminalError('UNAUTHORISED');
+      await reply.code(401).send({ code: e.code, message: e.message });
+    }
+  });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
+  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+    try {
+      await service.store.getMeta('ready-probe');
+    } catch {
+      return reply.code(503).send({ ok: false, reason: 'database unreachable' });
+    }
+    const links = opts.links();
+    const up = links.filter((l) => l.state === 'up').length;
+    if (links.length > 0 && up === 0) return reply.code(503).send({ ok: false, reason: 'no peer endpoint reachable' });
+    return { ok: true, peersUp: up, peers: links.length };
+  });
+
+  app.get('/api/v1/status', { schema: { summary: 'Who this terminal is, its peers and links' } }, async () => ({
+    party: service.self.party,
+    code: service.self.code,
+    fingerprint: fingerprint(service.self.party),
+    channels: service.channelIds().length,
+    links: opts.links(),
+    time: service.now(),
+  }));
+
+  app.get('/api/v1/card', { schema: { summary: 'This party\'s card, to give to peers' } }, async () => service.self.card);
+
+  app.get('/api/v1/peers', { schema: { summary: 'Known peers' } }, async () => {
+    const links = new Map(opts.links().map((l) => [l.peer, l]));
+    return (await service.store.listPeers()).map((p) => ({ party: p.party, code: p.code, fingerprint: p.fingerprint, endpoints: (JSON.parse(p.card) as PartyCard).endpoints, link: links.get(p.party)?.state ?? 'down' }));
+  });
+
+  app.post(
+    '/api/v1/peers',
+    { schema: { summary: 'Pair with a peer: its card and the fingerprint confirmed out of band', body: Type.Object({ card: Type.Unknown(), fingerprint: Type.String({ minLength: 1, maxLength: 100 }) }) } },
+    async (request, reply) => {
+      const { card, fingerprint: fp } = request.body as { card: unknown; fingerprint: string };
+      const added = await service.addPeer(card, fp);
+      return reply.code(201).send(added);
+    },
+  );
+
+  app.get('/api/v1/channels', { schema: { summary: 'Channels on this terminal' } }, async () =>
+    service.channelIds().map((id) => {
+      const v = service.view(id);
+      return { id: v.id, state: v.state, title: v.title, tier: v.tier, proposer: v.proposer, parties: v.parties.map((p) => p.code), entries: v.entries };
+    }),
+  );
+
+  app.post(
+    '/api/v1/channels',
+    {
+      schema: {
+        summary: 'Propose a channel charter',
+        body: Type.Object({
+          title: Type.Record(Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$' }), Type.String({ minLength: 1, maxLength: 500 }), { minProperties: 1 }),
+          tier: Type.Enum(TIERS),
+          parties: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 31 }),
+          roles: Type.Optional(Type.Array(Type.Enum(ROLES), { minItems: 1 })),
+          languages: Type.Optional(Type.Array(Type.String(), { minItems: 1 })),
+          linkTestIntervalSec: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
+          ackDeadlineSec: Type.Optional(Type.Object({ FLASH: Type.Optional(Type.Integer({ minimum: 1 })), IMMEDIATE: Type.Optional(Type.Integer({ minimum: 1 })), PRIORITY: Type.Optional(Type.Integer({ minimum: 1 })), ROUTINE: Type.Optional(Type.Integer({ minimum: 1 })) })),
+          expires: Type.Optional(Type.Integer({ minimum: 0 })),
+          note: Type.Optional(Type.String({ maxLength: 4000 })),
+        }),
+      },
+    },
+    async (request, reply) => reply.code(201).send(await service.propose(request.body as Parameters<ChannelService['propose']>[0])),
+  );
+
+  app.get('/api/v1/channels/:id', { schema: { summary: 'A channel: state, members, link, counts', params: ChannelParams } }, async (request) => {
+    const { id } = request.params as { id: string };
+    const v = service.view(id);
+    const links = new Map(opts.links().map((l) => [l.peer, l.state]));
+    const messages = await service.store.listMessages(v.id);
+    const evidence = await service.store.listEvidence(v.id);
+    return {
+      ...v,
+      parties: v.parties.map((p) => ({ ...p, link: p.party === service.self.party ? 'self' : (links.get(p.party) ?? 'down') })),
+      messages: { total: messages.length, unacknowledged: messages.filter((m) => m.ackedAt === null && m.author !== service.self.party).length },
+      equivocations: evidence.length,
+    };
+  });
+
+  for (const action of ['accept', 'decline', 'withdraw', 'suspend', 'resume', 'close'] as const) {
+    app.post(
+      `/api/v1/channels/:id/${action}`,
+      { schema: { summary: `Charter action: ${action}`, params: ChannelParams, body: Type.Optional(Reason) } },
+      async (request) => {
+        const { id } = request.params as { id: string };
+        const reason = (request.body as { reason?: string } | undefined)?.reason;
+        const need = (what: string) => {
+          if (!reason) throw new TerminalError('BAD_REQUEST', { detail: `A reason is required to ${what} a channel; it goes on the record.` });
+          return reason;
+        };
+        let sealed;
+        switch (action) {
+          case 'accept':
+            sealed = await service.accept(id);
+            break;
+          case 'decline':
+            sealed = await service.decline(id, need('decline'));
+            break;
+          case 'withdraw':
+            sealed = await service.withdraw(id, need('withdraw'));
+            break;
+          case 'suspend':
+            sealed = await service.write(id, 'channel.suspend', { reason: need('suspend') });
+            break;
+          case 'resume':
+            sealed = await service.write(id, 'channel.resume', reason ? { reason } : {});
+            break;
+          case 'close':
+            sealed = await service.write(id, 'channel.close', { reason: need('close') });
+            break;
+        }
+        return { entry: sealed.hash, channel: service.view(id) };
+      },
+    );
+  }
+
+  app.get(
+    '/api/v1/channels/:id/messages',
+    { schema: { summary: 'Messages with receipt and acknowledgement status', params: ChannelParams, querystring: Type.Object({ unacked: Type.Optional(Type.Boolean()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })) }) } },
+    async (request) => {
+      const { id } = request.params as { id: string };
+      const q = request.query as { unacked?: boolean; limit?: number };
+      const log = service.channel(id);
+      const rows = await service.store.listMessages(log.id, { unackedOnly: q.unacked, limit: q.limit });
+      return rows.map((m) => ({
+        id: m.hash,
+        from: service.label(m.author),
+        own: m.author === service.self.party,
+        seq: m.seq,
+        time: m.time,
+        precedence: m.precedence,
+        lang: m.lang,
+        text: m.text,
+        replyTo: m.replyTo,
+        drill: m.drill,
+        deadlineAt: m.deadlineAt,
+        receiptedAt: m.receiptedAt,
+        ackedAt: m.ackedAt,
+        ackedBy: m.ackedBy ? (JSON.parse(m.ackedBy) as unknown) : null,
+      }));
+    },
+  );
+
+  app.post(
+    '/api/v1/channels/:id/messages',
+    {
+      schema: {
+        summary: 'Send a message',
+        params: ChannelParams,
+        body: Type.Object({
+          text: Type.String({ minLength: 1, maxLength: 16_000 }),
+          lang: Type.Optional(Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$' })),
+          precedence: Type.Optional(Type.Enum(PRECEDENCES)),
+          replyTo: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
+          subject: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
+          drill: Type.Optional(Type.Boolean()),
+          from: Type.Optional(OfficerRef),
+        }),
+        response: { 201: Type.Object({ id: Type.String(), seq: Type.Integer(), time: Type.Integer() }), 409: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const b = request.body as { text: string; lang?: string; precedence?: (typeof PRECEDENCES)[number]; replyTo?: string; subject?: string; drill?: boolean; from?: { name: string; title: string; role: Role } };
+      const sealed = await service.send(id, {
+        text: b.text,
+        lang: b.lang ?? 'en',
+        precedence: b.precedence ?? 'ROUTINE',
+        ...(b.replyTo ? { replyTo: b.replyTo } : {}),
+        ...(b.subject ? { subject: b.subject } : {}),
+        ...(b.drill ? { drill: true } : {}),
+        ...(b.from ? { from: b.from } : {}),
+      });
+      return reply.code(201).send({ id: sealed.hash, seq: sealed.entry.seq, time: sealed.entry.time });
+    },
+  );
+
+  app.post(
+    '/api/v1/messages/:id/ack',
+    { schema: { summary: 'Acknowledge a message of the other side', params: Type.Object({ id: Type.String({ minLength: 6, maxLength: 64, pattern: '^[0-9a-f]+$' }) }), body: Type.Optional(Type.Object({ officer: Type.Optional(OfficerRef), note: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })) })) } },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const b = (request.body ?? {}) as { officer?: { name: string; title: string; role: Role }; note?: string };
+      const sealed = await service.acknowledge(id, b.officer ?? opts.defaultOfficer, b.note);
+      return reply.code(201).send({ id: sealed.hash, message: sealed.entry.body.message, time: sealed.entry.time });
+    },
+  );
+
+  app.get('/api/v1/channels/:id/export', { schema: { summary: 'Transcript bundle (JSON Lines) for offline verification', params: ChannelParams } }, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    const log = service.channel(id);
+    const cards = [service.self.card, ...(await service.store.listPeers()).map((p) => JSON.parse(p.card) as PartyCard)];
+    const raws: string[] = [];
+    for await (const e of service.store.streamEntries(log.id)) raws.push(e.raw);
+    void reply.header('content-type', 'application/x-ndjson');
+    return writeBundle({ channel: log.id, exportedBy: service.self.code, exportedAt: service.now() }, cards, raws);
+  });
+
+  app.post('/api/v1/import', { schema: { summary: 'Import a bundle file (the sneakernet path): entries are verified and merged' } }, async (request) => {
+    const text = typeof request.body === 'string' ? request.body : '';
+    const lines = text.split('\n').filter((l) => l.trim() !== '');
+    if (lines.length === 0) throw new TerminalError('BAD_REQUEST', { detail: 'The bundle is empty.' });
+    const entries: string[] = [];
+    for (const line of lines.slice(1)) if (line.startsWith('{"author":')) entries.push(line);
+    const first = await service.receive(entries, 'import');
+    // Entries out of order across authors settle in a second pass.
+    const second = first.pending > 0 ? await service.receive(entries, 'import') : undefined;
+    return { accepted: first.accepted + (second?.accepted ?? 0), duplicate: first.duplicate, pending: second?.pending ?? first.pending, rejected: [...first.rejected, ...(second?.rejected ?? [])].slice(0, 50) };
+  });
+
+  app.get('/api/v1/channels/:id/evidence', { schema: { summary: 'Equivocation evidence', params: ChannelParams } }, async (request) => {
+    const { id } = request.params as { id: string };
+    return service.store.listEvidence(service.channel(id).id);
+  });
+
+  app.get('/api/v1/events', { websocket: true, schema: { summary: 'Live events: entries, state changes, alarms (WebSocket)' } }, (socket) => {
+    const listener = (e: TerminalEvent) => {
+      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ ...e, ...(e.type === 'entry' ? { authorCode: e.authorCode } : {}) }));
+    };
+    service.events.on('event', listener);
+    socket.on('close', () => service.events.off('event', listener));
+  });
+
+  return app;
+}

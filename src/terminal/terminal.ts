@@ -1,0 +1,138 @@
+/**
+ * A running terminal: store, channel service, federation server, officer API and peer links,
+ * composed from an identity loaded from the data directory.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pino, type Logger } from 'pino';
+import type { PartyCard } from '../protocol/index.js';
+import { openStore, type Store } from '../store/index.js';
+import { ChannelService, type TerminalEvent } from './channels/channel-service.js';
+import { systemClock, type Clock } from './clock.js';
+import { buildFederationServer } from './federation-api/federation-server.js';
+import { exists, writeFileAtomic, PRIVATE_FILE_MODE } from './identity/files.js';
+import type { TerminalIdentity } from './identity/index.js';
+import { buildOfficerServer } from './officer-api/officer-server.js';
+import { PeerLink, type LinkState } from './sync/peer-link.js';
+
+/** Options of {@link startTerminal}. */
+export interface StartTerminalOptions {
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** Override ports (0 = any free port); default from config.json. */
+  readonly officerPort?: number;
+  readonly federationPort?: number;
+  readonly version?: string;
+}
+
+/** A started terminal. */
+export interface RunningTerminal {
+  readonly officerUrl: string;
+  readonly federationUrl: string;
+  readonly token: string;
+  readonly service: ChannelService;
+  readonly store: Store;
+  links(): Array<{ peer: string; code: string; state: LinkState; endpoint: string | null }>;
+  close(): Promise<void>;
+}
+
+/** The file holding the officer API token (0600), created at first start. */
+export const TOKEN_FILE = 'officer.token';
+
+async function officerToken(dir: string): Promise<string> {
+  const file = join(dir, TOKEN_FILE);
+  if (await exists(file)) return (await readFile(file, 'utf8')).trim();
+  const token = randomBytes(24).toString('base64url');
+  await writeFileAtomic(file, `${token}\n`, PRIVATE_FILE_MODE);
+  return token;
+}
+
+/** The TLS fingerprint to pin for a peer: its newest certificate valid now. */
+export function peerTlsPins(card: PartyCard, now: number): string[] {
+  return card.terminals.filter((c) => c.notBefore <= now && now < c.notAfter).sort((a, b) => b.notBefore - a.notBefore).map((c) => c.tls);
+}
+
+/** Starts a terminal from its identity. */
+export async function startTerminal(identity: TerminalIdentity, options: StartTerminalOptions = {}): Promise<RunningTerminal> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? pino({ level: process.env.HOTLINE_LOG_LEVEL ?? 'info' }, pino.destination(2));
+  const log = logger.child({ party: identity.config.party.code });
+  const store = await openStore(identity.database);
+  const service = new ChannelService({ store, self: { party: identity.party, code: identity.config.party.code, signer: identity.terminalSigner, card: identity.card }, clock, log });
+  await service.load();
+  const token = await officerToken(identity.dir);
+
+  const pins = new Map<string, string>();
+  const links = new Map<string, PeerLink>();
+  const tls = { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem };
+  const refreshPeers = async () => {
+    const now = clock.now();
+    pins.clear();
+    for (const peer of await store.listPeers()) {
+      const card = JSON.parse(peer.card) as PartyCard;
+      for (const c of card.terminals) pins.set(c.tls, card.party);
+      const expected = peerTlsPins(card, now)[0];
+      if (!expected) {
+        log.warn({ peer: card.code }, 'peer has no terminal certificate valid now; not connecting');
+        continue;
+      }
+      const existing = links.get(card.party);
+      if (existing) existing.update({ endpoints: card.endpoints, expectedFingerprint: expected });
+      else {
+        const link = new PeerLink({
+          peer: card.party,
+          code: card.code,
+          endpoints: card.endpoints,
+          expectedFingerprint: expected,
+          tls,
+          service,
+          log: log.child({ link: card.code }),
+          onState: (state, endpoint) => {
+            log.info({ peer: card.code, state, endpoint }, `link to ${card.code} ${state}`);
+            service.events.emit('event', { type: 'alarm', code: `LINK_${state.toUpperCase()}`, message: `Link to ${card.code} is ${state}${endpoint ? ` via ${endpoint}` : ''}.`, peer: card.party } satisfies TerminalEvent);
+          },
+        });
+        links.set(card.party, link);
+        link.start();
+      }
+    }
+  };
+  await refreshPeers();
+  const onEvent = (e: TerminalEvent) => {
+    if (e.type === 'peers') void refreshPeers();
+  };
+  service.events.on('event', onEvent);
+  const linkList = () => [...links.values()].map((l) => ({ peer: l.peer, code: service.label(l.peer), state: l.state, endpoint: l.endpoint }));
+
+  const federation = await buildFederationServer({ service, tls, pins, logger: log.child({ face: 'federation' }, { level: 'warn' }) });
+  const officer = await buildOfficerServer({
+    service,
+    token,
+    logger: log.child({ face: 'officer' }, { level: 'warn' }),
+    links: linkList,
+    defaultOfficer: { name: `${identity.config.party.code} duty officer`, title: 'Duty Officer', role: 'duty-officer' },
+    version: options.version ?? '0.1.0',
+  });
+  const fedPort = options.federationPort ?? identity.config.federation.port;
+  const offPort = options.officerPort ?? identity.config.officer.port;
+  const federationUrl = await federation.listen({ host: identity.config.federation.host, port: fedPort });
+  const officerUrl = await officer.listen({ host: identity.config.officer.host, port: offPort });
+
+  return {
+    officerUrl,
+    federationUrl,
+    token,
+    service,
+    store,
+    links: linkList,
+    async close() {
+      service.events.off('event', onEvent);
+      for (const l of links.values()) l.stop();
+      await officer.close();
+      await federation.close();
+      await service.flush();
+      await store.close();
+    },
+  };
+}
