@@ -5,7 +5,7 @@
  * verdict. Signature checks may be done beforehand on other cores (see precheckLines).
  */
 import { ChannelLog } from './channel-log.js';
-import type { ChannelState } from './charter.js';
+import { CONTROL_KINDS, deriveState, type ChannelState, type ControlEntry } from './charter.js';
 import { canonicalize } from './encoding.js';
 import { checkEntryValue, parseEntry, verifyEntrySignature, type Entry, type SealedEntry } from './entry.js';
 import { protocolError, type ProtocolError } from './errors.js';
@@ -220,10 +220,12 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
       sealed.push({ s: { entry: value as Entry, hash: pre.hash, raw: line }, line: lineNo, sigOk: pre.signatureOk });
       continue;
     }
+    // parseEntry parses the JSON itself; only a failed line is parsed again, to tell a line that is
+    // not JSON at all (BUNDLE_MALFORMED_LINE) from a malformed entry.
     let parsed;
     try {
-      JSON.parse(line);
       parsed = parseEntry(line);
+      if (!parsed.ok) JSON.parse(line);
     } catch (e) {
       lineErrors.push(err(protocolError('BUNDLE_MALFORMED_LINE', { line: lineNo, detail: ` (${(e as Error).message})` }), { line: lineNo }));
       continue;
@@ -350,10 +352,27 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
   // Collect what the report shows from the accepted entries.
   const judgeAt = header.exportedAt ?? sealed.reduce((m, x) => Math.max(m, x.s.entry.time), 0);
   const derived = log.state(judgeAt);
-  if (derived.state !== lastState) history.push({ state: derived.state, at: judgeAt, by: '-', entry: '', kind: 'time' });
   const accepted: SealedEntry[] = [];
   for (const [author, queue] of queues) for (const x of queue.slice(0, position.get(author))) accepted.push(x.s);
   accepted.push(proposalItem.s);
+  // State history in author-time order (not processing order): replay the accepted control
+  // entries, oldest first, and record every change of state (docs/protocol.md §8.2).
+  history.length = 0;
+  {
+    const proposalControl: ControlEntry = { author: proposal.author, seq: 1, time: proposal.time, hash: proposalItem.s.hash, kind: proposal.kind, body: proposal.body };
+    const included: ControlEntry[] = [];
+    let last: ChannelState | undefined;
+    for (const s of ordered) {
+      if (!CONTROL_KINDS.has(s.entry.kind)) continue;
+      if (s !== proposalItem.s) included.push({ author: s.entry.author, seq: s.entry.seq, time: s.entry.time, hash: s.hash, kind: s.entry.kind, body: s.entry.body });
+      const st = deriveState(proposalControl, included, s.entry.time).state;
+      if (st !== last) {
+        history.push({ state: st, at: s.entry.time, by: registry.label(s.entry.author), entry: s.hash, kind: s.entry.kind, reason: (s.entry.body as { reason?: string }).reason });
+        last = st;
+      }
+    }
+    if (derived.state !== last) history.push({ state: derived.state, at: judgeAt, by: '-', entry: '', kind: 'time' });
+  }
   const messages = new Map<string, { m: ReportMessage; receivedBy: Map<string, number>; acks: ReportMessage['acks'][number][] }>();
   const receipts = new Map<string, ReportReceipt>();
   const counts = new Map<string, number>();
