@@ -355,16 +355,18 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
   const accepted: SealedEntry[] = [];
   for (const [author, queue] of queues) for (const x of queue.slice(0, position.get(author))) accepted.push(x.s);
   accepted.push(proposalItem.s);
+  const ordered = accepted.sort((a, b) => a.entry.time - b.entry.time || (a.entry.author < b.entry.author ? -1 : a.entry.author > b.entry.author ? 1 : a.entry.seq - b.entry.seq));
   // State history in author-time order (not processing order): replay the accepted control
   // entries, oldest first, and record every change of state (docs/protocol.md §8.2).
   history.length = 0;
   {
     const proposalControl: ControlEntry = { author: proposal.author, seq: 1, time: proposal.time, hash: proposalItem.s.hash, kind: proposal.kind, body: proposal.body };
     const included: ControlEntry[] = [];
-    let last: ChannelState | undefined;
+    let last: ChannelState | undefined = deriveState(proposalControl, [], proposal.time).state;
+    history.push({ state: last, at: proposal.time, by: registry.label(proposal.author), entry: proposalItem.s.hash, kind: proposal.kind });
     for (const s of ordered) {
-      if (!CONTROL_KINDS.has(s.entry.kind)) continue;
-      if (s !== proposalItem.s) included.push({ author: s.entry.author, seq: s.entry.seq, time: s.entry.time, hash: s.hash, kind: s.entry.kind, body: s.entry.body });
+      if (!CONTROL_KINDS.has(s.entry.kind) || s === proposalItem.s) continue;
+      included.push({ author: s.entry.author, seq: s.entry.seq, time: s.entry.time, hash: s.hash, kind: s.entry.kind, body: s.entry.body });
       const st = deriveState(proposalControl, included, s.entry.time).state;
       if (st !== last) {
         history.push({ state: st, at: s.entry.time, by: registry.label(s.entry.author), entry: s.hash, kind: s.entry.kind, reason: (s.entry.body as { reason?: string }).reason });
@@ -377,7 +379,6 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
   const receipts = new Map<string, ReportReceipt>();
   const counts = new Map<string, number>();
   for (const a of log.authors()) counts.set(a, log.head(a)?.seq ?? 0);
-  const ordered = accepted.sort((a, b) => a.entry.time - b.entry.time || (a.entry.author < b.entry.author ? -1 : a.entry.author > b.entry.author ? 1 : a.entry.seq - b.entry.seq));
   const label = (p: string) => registry.label(p);
   for (const s of ordered) {
     const e = s.entry;
