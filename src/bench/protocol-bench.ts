@@ -45,15 +45,18 @@ export function buildBilateralBundle(n: number, onProgress?: (done: number) => v
   return { text: s.bundle(), entries: s.entries.length };
 }
 
-function rawEd25519(ms: number, rounds: number): { signPerSec: number; verifyPerSec: number } {
+/** Raw node:crypto Ed25519 on an entry-sized payload, with cached KeyObjects: the baseline. */
+function rawEd25519(): { signRate(ms: number, rounds: number): number; verifyRate(ms: number, rounds: number): number } {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const payload = Buffer.concat([Buffer.from(DOMAIN.entry, 'utf8'), sha256('bench')]);
   const signature = sign(null, payload, privateKey);
-  const signPerSec = measureRate(() => sign(null, payload, privateKey), { ms, rounds });
-  const verifyPerSec = measureRate(() => {
-    if (!verify(null, payload, publicKey, signature)) throw new Error('raw verify failed');
-  }, { ms, rounds });
-  return { signPerSec, verifyPerSec };
+  return {
+    signRate: (ms, rounds) => measureRate(() => sign(null, payload, privateKey), { ms, rounds }),
+    verifyRate: (ms, rounds) =>
+      measureRate(() => {
+        if (!verify(null, payload, publicKey, signature)) throw new Error('raw verify failed');
+      }, { ms, rounds }),
+  };
 }
 
 function entryRates(ms: number, rounds: number): { sealPerSec: number; parseVerifyPerSec: number; entryBytes: number } {
@@ -62,11 +65,10 @@ function entryRates(ms: number, rounds: number): { sealPerSec: number; parseVeri
   const s = new Scenario([us, cn]);
   s.propose();
   s.acceptAll();
-  const m = s.message(us, TEXTS[0]!, 'FLASH');
+  s.message(us, TEXTS[0]!, 'FLASH');
   s.receipt(cn);
   const sample: SealedEntry = s.message(us, TEXTS[1]!);
   const { sig: _sig, v: _v, ...fields } = sample.entry as Entry;
-  void m;
   const sealPerSec = measureRate(() => sealEntry(fields, us.terminal), { ms, rounds });
   const raw = sample.raw;
   const parseVerifyPerSec = measureRate(() => {
@@ -82,7 +84,17 @@ async function run(ctx: BenchContext): Promise<unknown> {
   const n = ctx.quick ? 5_000 : 100_000;
 
   ctx.log('protocol: raw Ed25519 sign/verify');
-  const raw = rawEd25519(ms, rounds);
+  const ed = rawEd25519();
+  const raw = { signPerSec: ed.signRate(ms, rounds), verifyPerSec: ed.verifyRate(ms, rounds) };
+  // On a shared machine the load changes from minute to minute: each bundle run is also compared
+  // with raw verify measured right before and right after it.
+  const bracketMs = ctx.quick ? 200 : 700;
+  const bracketed = async <T>(fn: () => T | Promise<T>) => {
+    const before = ed.verifyRate(bracketMs, 1);
+    const r = await timed(fn);
+    const after = ed.verifyRate(bracketMs, 1);
+    return { ...r, rawVerifyPerSec: (before + after) / 2 };
+  };
   ctx.log('protocol: sealEntry, parseEntry + verifyEntrySignature');
   const entry = entryRates(ms, rounds);
 
@@ -92,7 +104,7 @@ async function run(ctx: BenchContext): Promise<unknown> {
   const bytes = Buffer.from(text, 'utf8');
 
   ctx.log('protocol: verifyBundle, single core');
-  const single = await timed(() => verifyBundle(text));
+  const single = await bracketed(() => verifyBundle(text));
   if (!single.value.valid) throw new Error(`bench bundle did not verify: ${single.value.firstError?.message}`);
   const expected = reportJson(single.value);
   const singleRate = entries / single.seconds;
@@ -101,23 +113,30 @@ async function run(ctx: BenchContext): Promise<unknown> {
   const workers = [];
   for (const k of counts) {
     ctx.log(`protocol: verifyBundle with ${k} worker thread(s)`);
-    const pre = await timed(() => precheckParallel(bytes, k));
-    const chains = await timed(() => verifyBundle(text, { prechecks: pre.value }));
-    if (reportJson(chains.value) !== expected) throw new Error(`report with ${k} workers differs from the single-core report`);
-    const seconds = pre.seconds + chains.seconds;
+    let precheckSeconds = 0;
+    const run = await bracketed(async () => {
+      const pre = await timed(() => precheckParallel(bytes, k));
+      precheckSeconds = pre.seconds;
+      return verifyBundle(text, { prechecks: pre.value });
+    });
+    if (reportJson(run.value) !== expected) throw new Error(`report with ${k} workers differs from the single-core report`);
+    const seconds = run.seconds;
     const rate = entries / seconds;
     workers.push({
       workers: k,
       seconds: round.seconds(seconds),
-      precheckSeconds: round.seconds(pre.seconds),
-      chainsSeconds: round.seconds(chains.seconds),
+      precheckSeconds: round.seconds(precheckSeconds),
+      chainsSeconds: round.seconds(seconds - precheckSeconds),
       entriesPerSec: round.rate(rate),
       ratioToRawVerify: round.ratio(rate / raw.verifyPerSec),
+      rawVerifyPerSecAround: round.rate(run.rawVerifyPerSec),
+      ratioToRawVerifyAround: round.ratio(rate / run.rawVerifyPerSec),
       speedUp: round.ratio(rate / singleRate),
     });
   }
 
   const singleRatio = singleRate / raw.verifyPerSec;
+  const singleRatioAround = singleRate / single.rawVerifyPerSec;
   return {
     cores: availableParallelism(),
     cpu: cpus()[0]?.model ?? 'unknown',
@@ -133,12 +152,19 @@ async function run(ctx: BenchContext): Promise<unknown> {
       entries,
       bytes: bytes.length,
       buildSeconds: round.seconds(build.seconds),
-      singleCore: { seconds: round.seconds(single.seconds), entriesPerSec: round.rate(singleRate), ratioToRawVerify: round.ratio(singleRatio) },
+      singleCore: {
+        seconds: round.seconds(single.seconds),
+        entriesPerSec: round.rate(singleRate),
+        ratioToRawVerify: round.ratio(singleRatio),
+        rawVerifyPerSecAround: round.rate(single.rawVerifyPerSec),
+        ratioToRawVerifyAround: round.ratio(singleRatioAround),
+      },
       workers,
     },
     targets: {
       singleCoreRatioToRawVerify: SINGLE_CORE_TARGET,
-      singleCoreMet: singleRatio >= SINGLE_CORE_TARGET,
+      /** Judged against raw verify measured around the run (robust to load changes on a shared machine). */
+      singleCoreMet: singleRatioAround >= SINGLE_CORE_TARGET,
       bestSpeedUp: Math.max(...workers.map((w) => w.speedUp)),
       idealSpeedUp: availableParallelism(),
     },

@@ -24,7 +24,8 @@ export function warnLine(message: string): void {
 export function quietOnBrokenPipe(): void {
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw e;
+    warnLine(`cannot write the output: ${e.message}. Check the disk or the pipe the output goes to.`);
+    process.exit(2);
   });
 }
 
