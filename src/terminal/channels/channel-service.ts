@@ -143,6 +143,9 @@ export class ChannelService {
   async #loadChannel(id: string): Promise<void> {
     this.#logs.delete(id);
     let log: ChannelLog | undefined;
+    // Entries of different authors may have been committed in an order other than their causal
+    // order (concurrent commits); hold those until their predecessors are in.
+    const held: SealedEntry[] = [];
     for await (const stored of this.store.streamEntries(id)) {
       const parsed = checkEntryValue(JSON.parse(stored.raw), stored.raw);
       if (!parsed.ok) throw new HotlineProtocolError(parsed.error);
@@ -150,16 +153,41 @@ export class ChannelService {
         const r = ChannelLog.found(parsed.sealed, this.registry, { signatureChecked: true });
         if (!r.ok) throw new HotlineProtocolError(r.error);
         log = r.log;
-      } else {
-        const r = log.ingest(parsed.sealed, { signatureChecked: true });
-        if (r.status !== 'accepted' && r.status !== 'duplicate')
-          this.#logger.error({ channel: id, status: r.status }, 'stored entry no longer ingests');
+        continue;
       }
+      const r = log.ingest(parsed.sealed, { signatureChecked: true });
+      if (r.status === 'pending') held.push(parsed.sealed);
+      else if (r.status !== 'accepted' && r.status !== 'duplicate')
+        this.#logger.error({ channel: id, status: r.status }, 'stored entry no longer ingests');
     }
+    if (log && held.length) {
+      let progress = true;
+      while (progress && held.length) {
+        progress = false;
+        for (let i = 0; i < held.length; i++) {
+          const r = log.ingest(held[i]!, { signatureChecked: true });
+          if (r.status === 'pending') continue;
+          held.splice(i--, 1);
+          progress = true;
+        }
+      }
+      for (const s of held) this.#hold(id, s);
+    }
+    if (log) for (const a of log.authors()) this.#noteCommitted(id, a, log.head(a)!.seq);
     if (log) {
       this.#logs.set(id, log);
       this.#ownCommitted.set(id, { head: log.head(this.self.party)?.seq ?? 0, ring: [], ringStart: (log.head(this.self.party)?.seq ?? 0) + 1 });
     }
+  }
+
+  readonly #lastReceipt = new Map<string, string>();
+  /** Highest seq of each author durably committed, per channel: what receipts may claim. */
+  readonly #committed = new Map<string, Map<string, number>>();
+
+  #noteCommitted(channel: string, author: string, seq: number): void {
+    const m = this.#committed.get(channel) ?? new Map<string, number>();
+    if ((m.get(author) ?? 0) < seq) m.set(author, seq);
+    this.#committed.set(channel, m);
   }
 
   /** Highest own seq durably committed in a channel. */
@@ -549,6 +577,7 @@ export class ChannelService {
       throw e;
     }
     if (own) this.#noteOwnCommitted(log.id, entries);
+    for (const e of entries) this.#noteCommitted(log.id, e.entry.author, e.entry.seq);
     const after = log.state(this.now());
     if (after.state !== before || before === 'proposed' || (before as string) === 'none') {
       await this.store.putChannel({ id: log.id, proposer: after.proposer, state: after.state, charter: JSON.stringify(after.charter), createdAt: log.proposal.entry.time, updatedAt: this.now() });
@@ -626,8 +655,18 @@ export class ChannelService {
   async #writeReceipt(channel: string): Promise<void> {
     const log = this.#logs.get(channel);
     if (!log) return;
-    const holds = Object.entries(log.heads(this.self.party)).map(([author, h]) => ({ author, seq: h.seq, hash: h.hash }));
+    // Claim only what is durably committed (a receipt is a promise that we hold the entries).
+    const committed = this.#committed.get(channel) ?? new Map<string, number>();
+    const holds = Object.entries(log.heads(this.self.party))
+      .map(([author, h]) => {
+        const seq = Math.min(h.seq, committed.get(author) ?? 0);
+        return { author, seq, hash: seq === h.seq ? h.hash : (log.hashAt(author, seq) ?? '') };
+      })
+      .filter((h) => h.seq > 0 && h.hash !== '');
     if (holds.length === 0) return;
+    const key = holds.map((h) => `${h.author}:${h.seq}`).join(',');
+    if (this.#lastReceipt.get(channel) === key) return;
+    this.#lastReceipt.set(channel, key);
     try {
       await this.write(channel, 'receipt', { holds });
     } catch (e) {
