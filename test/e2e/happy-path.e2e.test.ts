@@ -1,0 +1,104 @@
+/**
+ * The whole user path through the `hotline` CLI between two terminal processes: pair, propose,
+ * accept, send both ways, acknowledge, see receipts and acknowledgements, export and verify.
+ */
+import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { Harness, check, waitFor, type ApiMessage } from './harness.js';
+
+interface ShownChannel {
+  id: string;
+  state: string;
+  parties: Array<{ code: string; accepted: boolean }>;
+  messages: ApiMessage[];
+}
+
+describe('e2e: happy path through the CLI', () => {
+  it('pairs, opens a channel by mutual consent, exchanges receipted and acknowledged messages, and the export verifies', async () => {
+    const h = await Harness.create();
+    const us = await h.party('US', 'United States');
+    const cn = await h.party('CN', 'China');
+    await h.pair(us, cn);
+
+    const peers = JSON.parse((await us.cli(['peer', 'list', '--json']).then(check('peer list'))).stdout) as Array<{ code: string; link: string }>;
+    expect(peers.map((p) => p.code)).toEqual(['CN']);
+
+    // US proposes; the channel id is the one line on stdout.
+    const proposed = await us.cli(['channel', 'propose', '--with', 'CN', '--title', 'Maritime and air incidents line', '--title-zh', '海空事件热线', '--tier', 'military']).then(check('propose'));
+    const id = proposed.stdout.trim();
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    expect(proposed.stderr).toContain('it opens when every party accepts');
+
+    // CN sees the proposal, accepts it (by prefix, as a user would type it).
+    await waitFor('CN to receive the proposal', async () => {
+      const list = JSON.parse((await cn.cli(['channel', 'list', '--json'])).stdout) as Array<{ id: string; state: string }>;
+      return list.find((c) => c.id === id && c.state === 'proposed');
+    });
+    const accepted = await cn.cli(['channel', 'accept', id.slice(0, 12)]).then(check('accept'));
+    expect(accepted.stdout).toContain('is now active');
+    await waitFor('US to see the channel active', async () => (await us.channel(id)).state === 'active');
+
+    // Messages both ways, with different precedences.
+    const flash = (await us.cli(['send', id, 'Unplanned encounter at 12N 114E: request you maintain course and speed.', '--precedence', 'FLASH']).then(check('US send'))).stdout.trim();
+    const reply = (await cn.cli(['send', id.slice(0, 12), '收到。我舰将保持航向航速。', '--precedence', 'immediate', '--lang', 'zh']).then(check('CN send'))).stdout.trim();
+    expect(flash).toMatch(/^[0-9a-f]{64}$/);
+    expect(reply).toMatch(/^[0-9a-f]{64}$/);
+
+    await waitFor('CN to hold the FLASH message', async () => (await cn.messages(id)).some((m) => m.id === flash));
+    await waitFor('US to hold the reply', async () => (await us.messages(id)).some((m) => m.id === reply));
+
+    // Humans acknowledge (by prefix).
+    const ackCn = await cn.cli(['ack', flash.slice(0, 16), '--name', 'Lt Cdr Wang', '--note', 'Understood']).then(check('CN ack'));
+    expect(ackCn.stdout).toContain(`Acknowledged ${flash.slice(0, 12)}`);
+    await us.cli(['ack', reply, '--name', 'Cdr Smith']).then(check('US ack'));
+
+    // Receipts (machine) and acknowledgements (human) come back to the sender.
+    const show = async (p: typeof us) => JSON.parse((await p.cli(['channel', 'show', id, '--json']).then(check('show'))).stdout) as ShownChannel;
+    const usView = await waitFor('US to see its FLASH receipted and acknowledged', async () => {
+      const v = await show(us);
+      const m = v.messages.find((x) => x.id === flash);
+      return m?.receiptedAt && m.ackedAt ? v : undefined;
+    });
+    const usFlash = usView.messages.find((m) => m.id === flash)!;
+    expect(usView.state).toBe('active');
+    expect(usFlash).toMatchObject({ own: true, precedence: 'FLASH', ackedBy: { code: 'CN', officer: { name: 'Lt Cdr Wang' } } });
+    expect(usView.messages.find((m) => m.id === reply)).toMatchObject({ own: false, precedence: 'IMMEDIATE', lang: 'zh', ackedBy: { code: 'US' } });
+
+    const cnView = await waitFor('CN to see its reply receipted and acknowledged', async () => {
+      const v = await show(cn);
+      const m = v.messages.find((x) => x.id === reply);
+      return m?.receiptedAt && m.ackedAt ? v : undefined;
+    });
+    expect(cnView.messages.find((m) => m.id === reply)).toMatchObject({ own: true, ackedBy: { code: 'US', officer: { name: 'Cdr Smith' } } });
+    expect(cnView.parties.map((p) => [p.code, p.accepted])).toEqual([['US', true], ['CN', true]]);
+
+    // The human-readable view says the same.
+    const text = (await us.cli(['channel', 'show', id.slice(0, 12)]).then(check('show text'))).stdout;
+    expect(text).toContain('state   ACTIVE');
+    expect(text).toMatch(/receipted \S+; acknowledged \S+ by CN Lt Cdr Wang/);
+
+    // `hotline export ... > file`, then `hotline verify file`: exit 0, both parties, the acknowledgement.
+    const bundle = join(h.root, 'bundle.jsonl');
+    await us.cli(['export', id], { stdoutFile: bundle }).then(check('export'));
+    expect((await readFile(bundle, 'utf8')).split('\n')[0]).toContain('"type":"hotline.bundle"');
+    const verified = await h.cli(['verify', bundle]);
+    expect(verified.stderr).toBe('');
+    expect(verified.code).toBe(0);
+    const report = verified.stdout;
+    expect(report).toContain('Verdict: VALID');
+    expect(report).toMatch(/^ {2}US {4} United States/m);
+    expect(report).toMatch(/^ {2}CN {4} China/m);
+    expect(report).toMatch(/US#\d+ FLASH \[en\].*Unplanned encounter/);
+    expect(report).toMatch(/acknowledged: CN Lt Cdr Wang \(Duty Officer\)/);
+    expect(report).toMatch(/acknowledged: US Cdr Smith/);
+    expect(report).toMatch(/received: CN /);
+
+    // CN's own export verifies too, with the same verdict.
+    const bundleCn = join(h.root, 'bundle-cn.jsonl');
+    await cn.cli(['export', id], { stdoutFile: bundleCn }).then(check('export CN'));
+    const verifiedCn = await h.cli(['verify', bundleCn]);
+    expect(verifiedCn.code).toBe(0);
+    expect(verifiedCn.stdout).toContain('Verdict: VALID');
+  }, 120_000);
+});
