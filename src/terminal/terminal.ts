@@ -15,6 +15,7 @@ import { exists, writeFileAtomic, PRIVATE_FILE_MODE } from './identity/files.js'
 import type { TerminalIdentity } from './identity/index.js';
 import { buildOfficerServer } from './officer-api/officer-server.js';
 import { PeerLink, type LinkState } from './sync/peer-link.js';
+import { LinkTester } from './schedulers/link-tester.js';
 
 /** Options of {@link startTerminal}. */
 export interface StartTerminalOptions {
@@ -105,12 +106,18 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
   service.events.on('event', onEvent);
   const linkList = () => [...links.values()].map((l) => ({ peer: l.peer, code: service.label(l.peer), state: l.state, endpoint: l.endpoint }));
 
+  const linkTester = new LinkTester(service);
+  linkTester.start();
+  const linkTimer = setInterval(() => void linkTester.tick().catch((e: Error) => log.warn({ err: e.message }, 'link test tick failed')), 1000);
+  linkTimer.unref();
+
   const federation = await buildFederationServer({ service, tls, pins, logger: log.child({ face: 'federation' }, { level: 'warn' }) });
   const officer = await buildOfficerServer({
     service,
     token,
     logger: log.child({ face: 'officer' }, { level: 'warn' }),
     links: linkList,
+    linkHealth: () => linkTester.health(),
     defaultOfficer: { name: `${identity.config.party.code} duty officer`, title: 'Duty Officer', role: 'duty-officer' },
     version: options.version ?? '0.1.0',
   });
@@ -128,6 +135,8 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
     links: linkList,
     async close() {
       service.events.off('event', onEvent);
+      clearInterval(linkTimer);
+      linkTester.stop();
       for (const l of links.values()) l.stop();
       await officer.close();
       await federation.close();

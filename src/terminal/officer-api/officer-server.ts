@@ -19,6 +19,8 @@ export interface OfficerServerOptions {
   readonly logger: FastifyBaseLogger;
   /** Link state per peer party, for status and channel views. */
   readonly links: () => Array<{ peer: string; code: string; state: LinkState; endpoint: string | null }>;
+  /** Link-test health per channel and peer. */
+  readonly linkHealth?: () => Array<{ channel: string; peer: string; code: string; state: string; lastEchoAt: number | null; lastRttMs: number | null; lastOffsetMs: number | null; since: number }>;
   /** Default officer for acknowledgements and messages until officer accounts exist. */
   readonly defaultOfficer: { name: string; title: string; role: Role };
   readonly version: string;
@@ -277,6 +279,16 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
     // Entries out of order across authors settle in a second pass.
     const second = first.pending > 0 ? await service.receive(entries, 'import') : undefined;
     return { accepted: first.accepted + (second?.accepted ?? 0), duplicate: first.duplicate, pending: second?.pending ?? first.pending, rejected: [...first.rejected, ...(second?.rejected ?? [])].slice(0, 50) };
+  });
+
+  app.get('/api/v1/channels/:id/link', { schema: { summary: 'Link-test state per peer and recent round-trip/offset samples', params: ChannelParams } }, async (request) => {
+    const { id } = request.params as { id: string };
+    const log = service.channel(id);
+    const health = (opts.linkHealth?.() ?? []).filter((h) => h.channel === log.id);
+    const since = service.now() - 24 * 3_600_000;
+    const samples: Record<string, unknown[]> = {};
+    for (const peer of service.peersOf(log.id)) samples[service.label(peer)] = await service.store.listLinkSamples(log.id, peer, since, 500);
+    return { health, samples };
   });
 
   app.get('/api/v1/channels/:id/evidence', { schema: { summary: 'Equivocation evidence', params: ChannelParams } }, async (request) => {

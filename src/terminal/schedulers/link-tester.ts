@@ -1,0 +1,135 @@
+/**
+ * Continuous link testing (docs/protocol.md §6 link.test/link.echo): on every active or
+ * suspended channel this terminal sends a link test at the charter's interval and echoes the
+ * peers' tests; from each exchange it records round-trip time and clock offset (NTP, RFC 5905
+ * §8) and derives the link state per peer and channel: up, degraded, down.
+ *
+ * Driven by an injected clock: the runtime calls tick() every second; tests call it by hand.
+ */
+import { randomBytes } from 'node:crypto';
+import { linkMetrics, type BodyOf } from '../../protocol/index.js';
+import type { ChannelService, TerminalEvent } from '../channels/channel-service.js';
+
+/** Link state of one peer on one channel. */
+export type LinkHealth = 'up' | 'degraded' | 'down';
+
+/** Thresholds deciding degraded and down. */
+export interface LinkThresholds {
+  /** Round-trip time above which the link is degraded, ms. */
+  readonly maxRttMs: number;
+  /** Absolute clock offset above which the link is degraded, ms. */
+  readonly maxOffsetMs: number;
+  /** Intervals without an echo after which the link is degraded, then down. */
+  readonly degradedAfterMissed: number;
+  readonly downAfterMissed: number;
+}
+
+export const DEFAULT_LINK_THRESHOLDS: LinkThresholds = { maxRttMs: 2000, maxOffsetMs: 5000, degradedAfterMissed: 1, downAfterMissed: 3 };
+
+interface PeerLinkHealth {
+  state: LinkHealth;
+  lastEchoAt: number | null;
+  lastRttMs: number | null;
+  lastOffsetMs: number | null;
+  since: number;
+}
+
+/** The link tester of one terminal. */
+export class LinkTester {
+  readonly #service: ChannelService;
+  readonly #thresholds: LinkThresholds;
+  readonly #lastSent = new Map<string, number>();
+  readonly #health = new Map<string, PeerLinkHealth>();
+  readonly #onEvent = (e: TerminalEvent) => void this.#handle(e);
+
+  constructor(service: ChannelService, thresholds: LinkThresholds = DEFAULT_LINK_THRESHOLDS) {
+    this.#service = service;
+    this.#thresholds = thresholds;
+  }
+
+  start(): void {
+    this.#service.events.on('event', this.#onEvent);
+  }
+
+  stop(): void {
+    this.#service.events.off('event', this.#onEvent);
+  }
+
+  /** Link health per channel and peer. */
+  health(): Array<{ channel: string; peer: string; code: string } & PeerLinkHealth> {
+    return [...this.#health].map(([key, h]) => {
+      const [channel, peer] = key.split('/') as [string, string];
+      return { channel, peer, code: this.#service.label(peer), ...h };
+    });
+  }
+
+  /** Sends due link tests and re-evaluates link states. Call about once a second. */
+  async tick(): Promise<void> {
+    const now = this.#service.now();
+    for (const id of this.#service.channelIds()) {
+      const view = this.#service.view(id);
+      if (view.state !== 'active' && view.state !== 'suspended') continue;
+      const intervalMs = view.charter.linkTestIntervalSec * 1000;
+      const last = this.#lastSent.get(id);
+      if (last === undefined || now - last >= intervalMs) {
+        this.#lastSent.set(id, now);
+        try {
+          await this.#service.write(id, 'link.test', { nonce: randomBytes(8).toString('hex'), t1: now });
+        } catch {
+          // the channel changed state meanwhile; next tick decides again
+        }
+      }
+      for (const peer of this.#service.peersOf(id)) this.#evaluate(id, peer, intervalMs, now);
+    }
+  }
+
+  #evaluate(channel: string, peer: string, intervalMs: number, now: number): void {
+    const key = `${channel}/${peer}`;
+    const h = this.#health.get(key) ?? { state: 'down' as LinkHealth, lastEchoAt: null, lastRttMs: null, lastOffsetMs: null, since: now };
+    const t = this.#thresholds;
+    const silentFor = h.lastEchoAt === null ? Infinity : now - h.lastEchoAt;
+    // An echo is expected within one interval (plus the round trip) of each test.
+    const missed = Math.floor(silentFor / intervalMs) - 1;
+    let state: LinkHealth;
+    if (h.lastEchoAt === null || missed >= t.downAfterMissed) state = 'down';
+    else if (missed >= t.degradedAfterMissed || (h.lastRttMs ?? 0) > t.maxRttMs || Math.abs(h.lastOffsetMs ?? 0) > t.maxOffsetMs) state = 'degraded';
+    else state = 'up';
+    if (state !== h.state && (h.lastEchoAt !== null || this.#health.has(key))) {
+      this.#service.events.emit('event', {
+        type: 'alarm',
+        code: `LINK_TEST_${state.toUpperCase()}`,
+        message: `Link tests with ${this.#service.label(peer)} on channel ${channel.slice(0, 12)}: ${h.state} -> ${state}.`,
+        channel,
+        peer,
+      } satisfies TerminalEvent);
+      h.since = now;
+    }
+    h.state = state;
+    this.#health.set(key, h);
+  }
+
+  async #handle(e: TerminalEvent): Promise<void> {
+    if (e.type !== 'entry' || e.own) return;
+    const now = this.#service.now();
+    try {
+      if (e.kind === 'link.test') {
+        const b = e.body as BodyOf<'link.test'>;
+        await this.#service.write(e.channel, 'link.echo', { test: e.hash, t1: b.t1, t2: now, t3: this.#service.now() });
+      } else if (e.kind === 'link.echo') {
+        const b = e.body as BodyOf<'link.echo'>;
+        const ref = this.#service.channel(e.channel).referent(b.test);
+        if (!ref || ref.author !== this.#service.self.party) return;
+        const m = linkMetrics(b.t1, b.t2, b.t3, now);
+        await this.#service.store.addLinkSample({ channel: e.channel, peer: e.author, at: now, rttMs: m.rttMs, offsetMs: m.offsetMs });
+        const key = `${e.channel}/${e.author}`;
+        const h = this.#health.get(key) ?? { state: 'down' as LinkHealth, lastEchoAt: null, lastRttMs: null, lastOffsetMs: null, since: now };
+        Object.assign(h, { lastEchoAt: now, lastRttMs: m.rttMs, lastOffsetMs: m.offsetMs });
+        this.#health.set(key, h);
+        const intervalMs = this.#service.view(e.channel).charter.linkTestIntervalSec * 1000;
+        this.#evaluate(e.channel, e.author, intervalMs, now);
+      }
+    } catch {
+      // a link test on a channel that just closed: nothing to do
+    }
+  }
+}
