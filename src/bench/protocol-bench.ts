@@ -46,16 +46,19 @@ export function buildBilateralBundle(n: number, onProgress?: (done: number) => v
 }
 
 /** Raw node:crypto Ed25519 on an entry-sized payload, with cached KeyObjects: the baseline. */
-function rawEd25519(): { signRate(ms: number, rounds: number): number; verifyRate(ms: number, rounds: number): number } {
+export function rawEd25519(): {
+  signRate(ms: number, rounds: number, clock?: 'wall' | 'cpu'): number;
+  verifyRate(ms: number, rounds: number, clock?: 'wall' | 'cpu'): number;
+} {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const payload = Buffer.concat([Buffer.from(DOMAIN.entry, 'utf8'), sha256('bench')]);
   const signature = sign(null, payload, privateKey);
   return {
-    signRate: (ms, rounds) => measureRate(() => sign(null, payload, privateKey), { ms, rounds }),
-    verifyRate: (ms, rounds) =>
+    signRate: (ms, rounds, clock) => measureRate(() => sign(null, payload, privateKey), { ms, rounds, clock }),
+    verifyRate: (ms, rounds, clock) =>
       measureRate(() => {
         if (!verify(null, payload, publicKey, signature)) throw new Error('raw verify failed');
-      }, { ms, rounds }),
+      }, { ms, rounds, clock }),
   };
 }
 
@@ -85,7 +88,11 @@ async function run(ctx: BenchContext): Promise<unknown> {
 
   ctx.log('protocol: raw Ed25519 sign/verify');
   const ed = rawEd25519();
-  const raw = { signPerSec: ed.signRate(ms, rounds), verifyPerSec: ed.verifyRate(ms, rounds) };
+  const raw = {
+    signPerSec: ed.signRate(ms, rounds),
+    verifyPerSec: ed.verifyRate(ms, rounds),
+    verifyPerCpuSec: ed.verifyRate(ms, rounds, 'cpu'),
+  };
   // On a shared machine the load changes from minute to minute: each bundle run is also compared
   // with raw verify measured right before and right after it.
   const bracketMs = ctx.quick ? 200 : 700;
@@ -125,9 +132,11 @@ async function run(ctx: BenchContext): Promise<unknown> {
     workers.push({
       workers: k,
       seconds: round.seconds(seconds),
+      cpuSeconds: round.seconds(run.cpuSeconds),
       precheckSeconds: round.seconds(precheckSeconds),
       chainsSeconds: round.seconds(seconds - precheckSeconds),
       entriesPerSec: round.rate(rate),
+      entriesPerCpuSec: round.rate(entries / run.cpuSeconds),
       ratioToRawVerify: round.ratio(rate / raw.verifyPerSec),
       rawVerifyPerSecAround: round.rate(run.rawVerifyPerSec),
       ratioToRawVerifyAround: round.ratio(rate / run.rawVerifyPerSec),
@@ -137,10 +146,12 @@ async function run(ctx: BenchContext): Promise<unknown> {
 
   const singleRatio = singleRate / raw.verifyPerSec;
   const singleRatioAround = singleRate / single.rawVerifyPerSec;
+  const singlePerCpuSec = entries / single.cpuSeconds;
+  const singleRatioCpu = singlePerCpuSec / raw.verifyPerCpuSec;
   return {
     cores: availableParallelism(),
     cpu: cpus()[0]?.model ?? 'unknown',
-    raw: { signPerSec: round.rate(raw.signPerSec), verifyPerSec: round.rate(raw.verifyPerSec) },
+    raw: { signPerSec: round.rate(raw.signPerSec), verifyPerSec: round.rate(raw.verifyPerSec), verifyPerCpuSec: round.rate(raw.verifyPerCpuSec) },
     entry: {
       bytes: entry.entryBytes,
       sealPerSec: round.rate(entry.sealPerSec),
@@ -154,17 +165,23 @@ async function run(ctx: BenchContext): Promise<unknown> {
       buildSeconds: round.seconds(build.seconds),
       singleCore: {
         seconds: round.seconds(single.seconds),
+        cpuSeconds: round.seconds(single.cpuSeconds),
         entriesPerSec: round.rate(singleRate),
         ratioToRawVerify: round.ratio(singleRatio),
         rawVerifyPerSecAround: round.rate(single.rawVerifyPerSec),
         ratioToRawVerifyAround: round.ratio(singleRatioAround),
+        entriesPerCpuSec: round.rate(singlePerCpuSec),
+        ratioToRawVerifyPerCpuSec: round.ratio(singleRatioCpu),
       },
       workers,
     },
     targets: {
       singleCoreRatioToRawVerify: SINGLE_CORE_TARGET,
-      /** Judged against raw verify measured around the run (robust to load changes on a shared machine). */
-      singleCoreMet: singleRatioAround >= SINGLE_CORE_TARGET,
+      /**
+       * Judged per CPU second (entries per CPU second of verifyBundle / raw verifies per CPU second):
+       * the protocol's own overhead, which a busy machine does not distort as it does wall time.
+       */
+      singleCoreMet: singleRatioCpu >= SINGLE_CORE_TARGET,
       bestSpeedUp: Math.max(...workers.map((w) => w.speedUp)),
       idealSpeedUp: availableParallelism(),
     },

@@ -10,8 +10,9 @@ import { parseArgs } from 'node:util';
 import { availableParallelism, loadavg } from 'node:os';
 import type { BenchModule } from './bench.js';
 import { protocolBench } from './protocol-bench.js';
+import { terminalBench } from './terminal-bench.js';
 
-export const MODULES: readonly BenchModule[] = [protocolBench];
+export const MODULES: readonly BenchModule[] = [protocolBench, terminalBench];
 
 function usage(): string {
   return [

@@ -1,0 +1,596 @@
+/**
+ * Terminal benchmark: two real terminal processes (`node dist/cli/main.js serve`) on loopback,
+ * each with its own SQLite file (WAL, synchronous=FULL) in a temporary directory, paired and
+ * sharing one active channel. The bench process drives A's officer API over HTTP and listens to
+ * the officer event WebSockets of both terminals.
+ *
+ *   latency     A gets messages at a steady rate (200/s); time from just before each POST to the
+ *               matching `entry` event (kind message, own=false) on B's event socket.
+ *   throughput  A gets N messages, 64 requests in flight; time until B holds all of them AND A
+ *               holds B's signed receipt covering the last one (A's event socket), then checked
+ *               once against A's message list (receiptedAt set on every message).
+ *   catchUp     B is stopped (SIGTERM), A queues M messages, B is started again; time from B's
+ *               spawn until B holds all of them (B's cumulative receipt covering A's head, seen on
+ *               A's event socket, then confirmed by B's channel view).
+ *
+ * Each figure is shown beside raw Ed25519 verify measured in the same run (before and after).
+ * Everything is bounded in count and time; children are killed at the end, on error, and on exit.
+ *
+ * Environment (optional):
+ *   HOTLINE_BENCH_CHILD_NODE_ARGS  extra node arguments for the terminal processes, e.g.
+ *                                  "--cpu-prof --cpu-prof-dir=/tmp/prof" (profiles are written at SIGTERM)
+ *   HOTLINE_BENCH_KEEP=1           keep the temporary data directory (its path is logged)
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { Agent, request as httpRequest } from 'node:http';
+import { createServer, type Server } from 'node:net';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+import { initTerminal, loadTerminalIdentity } from '../terminal/identity/index.js';
+import { TOKEN_FILE } from '../terminal/terminal.js';
+import { round, type BenchContext, type BenchModule } from './bench.js';
+import { rawEd25519 } from './protocol-bench.js';
+
+export const TARGETS = { latencyP50Ms: 3, latencyP99Ms: 15, throughputMsgPerSec: 5_000, catchUpEntriesPerSec: 10_000 } as const;
+
+const CONCURRENCY = 64;
+const START_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 15_000;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, everyMs = 50): Promise<T> {
+  const until = performance.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (performance.now() > until) throw new Error(`terminal bench: timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    await sleep(everyMs);
+  }
+}
+
+/** `n` distinct free TCP ports on loopback (held together while choosing, so no duplicates). */
+async function freePorts(n: number): Promise<number[]> {
+  const servers: Server[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const s = createServer();
+      servers.push(s);
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', reject);
+        s.listen(0, '127.0.0.1', () => resolve());
+      });
+    }
+    return servers.map((s) => (s.address() as { port: number }).port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  }
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+const ms = (x: number): number => Math.round(x * 100) / 100;
+
+function summary(values: readonly number[]): { n: number; p50: number; p90: number; p99: number; max: number; mean: number } {
+  const s = [...values].sort((a, b) => a - b);
+  return { n: s.length, p50: ms(quantile(s, 0.5)), p90: ms(quantile(s, 0.9)), p99: ms(quantile(s, 0.99)), max: ms(s[s.length - 1] ?? NaN), mean: ms(s.reduce((a, b) => a + b, 0) / Math.max(1, s.length)) };
+}
+
+interface EntryEvent {
+  type: 'entry';
+  channel: string;
+  hash: string;
+  author: string;
+  seq: number;
+  kind: string;
+  own: boolean;
+  body: { text?: string; holds?: Array<{ author: string; seq: number; hash: string }> };
+}
+
+/** One terminal process and the bench's connection to its officer API. */
+class TerminalProcess {
+  readonly code: string;
+  readonly dir: string;
+  readonly officerPort: number;
+  #agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY * 2 });
+  #stderrLines = 0;
+  readonly #log: (m: string) => void;
+  readonly #childArgs: string[];
+  child: ChildProcess | undefined;
+  token = '';
+  party = '';
+  #stderrTail: string[] = [];
+
+  constructor(code: string, dir: string, officerPort: number, log: (m: string) => void, childArgs: string[]) {
+    this.code = code;
+    this.dir = dir;
+    this.officerPort = officerPort;
+    this.#log = log;
+    this.#childArgs = childArgs;
+  }
+
+  /** Spawns `serve` and resolves once the officer API answers. */
+  async start(): Promise<void> {
+    const main = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+    this.#agent.destroy();
+    this.#agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY * 2 });
+    const child = spawn(process.execPath, [...this.#childArgs, main, 'serve', '--data', this.dir], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, HOTLINE_LOG_LEVEL: process.env.HOTLINE_LOG_LEVEL ?? 'warn' },
+    });
+    this.child = child;
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (d: string) => {
+      for (const line of d.split('\n').filter(Boolean)) {
+        // Expected while B is down on purpose (catch-up); not worth a line each.
+        if (line.includes('federation link failed to connect')) continue;
+        this.#stderrTail.push(line);
+        if (this.#stderrTail.length > 20) this.#stderrTail.shift();
+        if (++this.#stderrLines <= 50) this.#log(`  [${this.code}] ${line.slice(0, 300)}`);
+      }
+    });
+    await waitFor(
+      `terminal ${this.code} to start`,
+      async () => {
+        if (child.exitCode !== null) throw new Error(`terminal ${this.code} exited with code ${child.exitCode}: ${this.#stderrTail.join(' | ')}`);
+        if (!this.token) this.token = (await readFile(join(this.dir, TOKEN_FILE), 'utf8')).trim();
+        const r = await this.call('GET', '/api/v1/status');
+        return r.status === 200 ? true : undefined;
+      },
+      START_TIMEOUT_MS,
+      20,
+    ).catch((e: unknown) => {
+      if (child.exitCode !== null) throw new Error(`terminal ${this.code} exited with code ${child.exitCode}: ${this.#stderrTail.join(' | ')}`);
+      throw e;
+    });
+  }
+
+  /** SIGTERM (the terminal closes cleanly), SIGKILL if it does not exit in time. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill('SIGTERM');
+    const t = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    await exited;
+    clearTimeout(t);
+  }
+
+  killNow(): void {
+    const child = this.child;
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+
+  /** Calls the officer API; resolves with status and parsed JSON body. */
+  call<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: this.officerPort,
+          method,
+          path,
+          agent: this.#agent,
+          headers: { authorization: `Bearer ${this.token}`, ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
+          timeout: 60_000,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let json: unknown = text;
+            try {
+              json = text ? JSON.parse(text) : undefined;
+            } catch {
+              // not JSON
+            }
+            resolve({ status: res.statusCode ?? 0, json: json as T });
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out`)));
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  /** Calls and insists on a 2xx answer. */
+  async ok<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+    const r = await this.call<T>(method, path, body);
+    if (r.status < 200 || r.status >= 300) throw new Error(`${this.code} ${method} ${path}: HTTP ${r.status} ${JSON.stringify(r.json).slice(0, 300)}`);
+    return r.json;
+  }
+
+  /** Opens the officer event WebSocket; `onEntry` sees every `entry` event. */
+  async events(onEntry: (e: EntryEvent, receivedAt: number) => void): Promise<WebSocket> {
+    const ws = new WebSocket(`ws://127.0.0.1:${this.officerPort}/api/v1/events?token=${encodeURIComponent(this.token)}`);
+    ws.on('message', (data) => {
+      const at = performance.now();
+      const e = JSON.parse(String(data)) as { type: string };
+      if (e.type === 'entry') onEntry(e as EntryEvent, at);
+    });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    ws.on('error', () => {});
+    return ws;
+  }
+}
+
+interface Setup {
+  a: TerminalProcess;
+  b: TerminalProcess;
+  channel: string;
+}
+
+async function setUp(root: string, ctx: BenchContext, childArgs: string[]): Promise<Setup & { all: TerminalProcess[] }> {
+  const ports = await freePorts(4);
+  const specs = [
+    { code: 'AA', names: { en: 'Bench party A' }, officerPort: ports[0]!, federationPort: ports[1]! },
+    { code: 'BB', names: { en: 'Bench party B' }, officerPort: ports[2]!, federationPort: ports[3]! },
+  ];
+  const all: TerminalProcess[] = [];
+  for (const s of specs) {
+    const dir = join(root, s.code.toLowerCase());
+    await initTerminal({ dir, code: s.code, names: s.names, officerPort: s.officerPort, federationPort: s.federationPort, now: Date.now() });
+    all.push(new TerminalProcess(s.code, dir, s.officerPort, ctx.log, childArgs));
+  }
+  const [a, b] = all as [TerminalProcess, TerminalProcess];
+  return { a, b, channel: '', all };
+}
+
+async function pairAndOpen(s: Setup, ctx: BenchContext): Promise<string> {
+  const { a, b } = s;
+  const ids = await Promise.all([loadTerminalIdentity(a.dir), loadTerminalIdentity(b.dir)]);
+  a.party = ids[0].party;
+  b.party = ids[1].party;
+  await a.ok('POST', '/api/v1/peers', { card: ids[1].card, fingerprint: ids[1].fingerprint });
+  await b.ok('POST', '/api/v1/peers', { card: ids[0].card, fingerprint: ids[0].fingerprint });
+  ctx.log('terminal: paired; proposing a channel');
+  const proposed = await a.ok<{ id: string }>('POST', '/api/v1/channels', { title: { en: 'Benchmark line' }, tier: 'technical', parties: ['BB'], linkTestIntervalSec: 86_400 });
+  await waitFor('B to receive the proposal', async () => ((await b.ok<Array<{ id: string }>>('GET', '/api/v1/channels')).some((c) => c.id === proposed.id) ? true : undefined), 20_000);
+  await b.ok('POST', `/api/v1/channels/${proposed.id}/accept`, {});
+  await waitFor('A to see the channel active', async () => ((await a.ok<{ state: string }>('GET', `/api/v1/channels/${proposed.id}`)).state === 'active' ? true : undefined), 20_000);
+  await waitLinksUp(s, 20_000);
+  return proposed.id;
+}
+
+async function waitLinksUp(s: Setup, timeoutMs: number): Promise<void> {
+  for (const t of [s.a, s.b])
+    await waitFor(`${t.code}'s link to be up`, async () => {
+      const st = await t.ok<{ links: Array<{ state: string }> }>('GET', '/api/v1/status');
+      return st.links.length > 0 && st.links.every((l) => l.state === 'up') ? true : undefined;
+    }, timeoutMs);
+}
+
+/** Submits messages `texts` to A with `concurrency` requests in flight; returns own seqs and seconds. */
+async function submitAll(a: TerminalProcess, channel: string, count: number, text: (i: number) => string, concurrency: number, deadline: number): Promise<{ seconds: number; maxSeq: number; submitMs: number[] }> {
+  let next = 0;
+  let maxSeq = 0;
+  const submitMs: number[] = [];
+  const start = performance.now();
+  const worker = async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= count) return;
+      if (performance.now() > deadline) throw new Error('terminal bench: submitting took too long');
+      const t0 = performance.now();
+      const r = await a.ok<{ seq: number }>('POST', `/api/v1/channels/${channel}/messages`, { text: text(i), lang: 'en', precedence: 'ROUTINE' });
+      submitMs.push(performance.now() - t0);
+      if (r.seq > maxSeq) maxSeq = r.seq;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { seconds: (performance.now() - start) / 1000, maxSeq, submitMs };
+}
+
+async function latencyPhase(s: Setup, ctx: BenchContext, runId: string): Promise<Record<string, unknown>> {
+  const rate = 200;
+  const seconds = ctx.quick ? 2 : 10;
+  const warmup = ctx.quick ? 50 : 200;
+  const n = rate * seconds;
+  const interval = 1000 / rate;
+  const prefix = `lat ${runId} `;
+  const sentAt = new Map<number, number>();
+  const latencies = new Map<number, number>();
+  const submitMs: number[] = [];
+  let arrived = 0;
+  let notify: (() => void) | undefined;
+  const ws = await s.b.events((e, at) => {
+    if (e.kind !== 'message' || e.own || e.channel !== s.channel) return;
+    const text = e.body.text;
+    if (!text?.startsWith(prefix)) return;
+    const i = Number(text.slice(prefix.length));
+    const t0 = sentAt.get(i);
+    if (t0 === undefined || latencies.has(i)) return;
+    latencies.set(i, at - t0);
+    arrived++;
+    notify?.();
+  });
+  try {
+    const total = warmup + n;
+    ctx.log(`terminal: latency, ${rate} msg/s for ${seconds} s (+${warmup} warm-up messages)`);
+    const errors: string[] = [];
+    const inflight: Promise<void>[] = [];
+    const start = performance.now();
+    for (let i = 0; i < total; i++) {
+      const due = start + i * interval;
+      const wait = due - performance.now();
+      if (wait > 1) await sleep(wait - 0.5);
+      while (performance.now() < due) {
+        // spin the last half millisecond for a steady rate
+      }
+      const t0 = performance.now();
+      sentAt.set(i, t0);
+      inflight.push(
+        s.a
+          .ok('POST', `/api/v1/channels/${s.channel}/messages`, { text: `${prefix}${i}`, lang: 'en', precedence: 'ROUTINE' })
+          .then(() => {
+            if (i >= warmup) submitMs.push(performance.now() - t0);
+          })
+          .catch((e: unknown) => {
+            if (errors.length < 5) errors.push((e as Error).message);
+          }),
+      );
+    }
+    const sendSeconds = (performance.now() - start) / 1000;
+    await Promise.all(inflight);
+    const until = performance.now() + 30_000;
+    while (arrived < total && performance.now() < until)
+      await new Promise<void>((r) => {
+        notify = r;
+        setTimeout(r, 200);
+      });
+    notify = undefined;
+    if (errors.length) throw new Error(`terminal bench: latency submits failed: ${errors.join('; ')}`);
+    const measured = [...latencies.entries()].filter(([i]) => i >= warmup).map(([, v]) => v);
+    const delivery = summary(measured);
+    return {
+      rateMsgPerSec: rate,
+      seconds,
+      sent: n,
+      delivered: measured.length,
+      lost: n - measured.length,
+      achievedSendRate: round.rate(total / sendSeconds),
+      deliveryMs: delivery,
+      /** POST round trip at A alone (seal + durable commit at A + HTTP). */
+      submitMs: summary(submitMs),
+      targets: { p50Ms: TARGETS.latencyP50Ms, p99Ms: TARGETS.latencyP99Ms, met: delivery.p50 <= TARGETS.latencyP50Ms && delivery.p99 <= TARGETS.latencyP99Ms && measured.length === n },
+    };
+  } finally {
+    ws.terminate();
+  }
+}
+
+async function throughputPhase(s: Setup, ctx: BenchContext, runId: string): Promise<Record<string, unknown>> {
+  const n = ctx.quick ? 3_000 : 20_000;
+  const timeoutMs = ctx.quick ? 120_000 : 300_000;
+  const prefix = `thr ${runId} `;
+  let atB = 0;
+  let bDoneAt = 0;
+  let receiptSeq = 0;
+  let receiptAt = 0;
+  let wake: (() => void) | undefined;
+  const seen = new Set<number>();
+  const wsB = await s.b.events((e, at) => {
+    if (e.kind !== 'message' || e.own || e.channel !== s.channel || !e.body.text?.startsWith(prefix)) return;
+    const i = Number(e.body.text.slice(prefix.length));
+    if (seen.has(i)) return;
+    seen.add(i);
+    atB++;
+    if (atB === n) bDoneAt = at;
+    wake?.();
+  });
+  const wsA = await s.a.events((e, at) => {
+    if (e.kind !== 'receipt' || e.own || e.channel !== s.channel) return;
+    const h = e.body.holds?.find((x) => x.author === s.a.party);
+    if (h && h.seq > receiptSeq) {
+      receiptSeq = h.seq;
+      receiptAt = at;
+      wake?.();
+    }
+  });
+  try {
+    ctx.log(`terminal: throughput, ${n} messages, ${CONCURRENCY} in flight`);
+    const start = performance.now();
+    const deadline = start + timeoutMs;
+    const sub = await submitAll(s.a, s.channel, n, (i) => `${prefix}${i}`, CONCURRENCY, deadline);
+    let timedOut = false;
+    while (!(atB >= n && receiptSeq >= sub.maxSeq)) {
+      if (performance.now() > deadline) {
+        timedOut = true;
+        break;
+      }
+      await new Promise<void>((r) => {
+        wake = r;
+        setTimeout(r, 200);
+      });
+    }
+    wake = undefined;
+    const end = Math.max(bDoneAt, receiptAt);
+    const seconds = (end - start) / 1000;
+    // Check once against A's own projection: every bench message receipted.
+    const rows = await s.a.ok<Array<{ text: string; own: boolean; receiptedAt: number | null }>>('GET', `/api/v1/channels/${s.channel}/messages?limit=100000`);
+    const mine = rows.filter((r) => r.own && r.text.startsWith(prefix));
+    const unreceipted = mine.filter((r) => r.receiptedAt === null).length;
+    const rate = n / seconds;
+    return {
+      messages: n,
+      concurrency: CONCURRENCY,
+      timedOut,
+      deliveredToB: atB,
+      seconds: round.seconds(seconds),
+      msgPerSec: timedOut ? 0 : round.rate(rate),
+      /** A alone: all POSTs answered (each after A's durable commit). */
+      submitSeconds: round.seconds(sub.seconds),
+      submitMsgPerSec: round.rate(n / sub.seconds),
+      submitMs: summary(sub.submitMs),
+      bHoldsAllAfterSeconds: round.seconds((bDoneAt - start) / 1000),
+      receiptCoversLastAfterSeconds: round.seconds((receiptAt - start) / 1000),
+      checkedAtA: { messages: mine.length, unreceipted },
+      targets: { msgPerSec: TARGETS.throughputMsgPerSec, met: !timedOut && unreceipted === 0 && rate >= TARGETS.throughputMsgPerSec },
+    };
+  } finally {
+    wsA.terminate();
+    wsB.terminate();
+  }
+}
+
+async function catchUpPhase(s: Setup, ctx: BenchContext, runId: string): Promise<Record<string, unknown>> {
+  const m = ctx.quick ? 5_000 : 50_000;
+  const timeoutMs = ctx.quick ? 120_000 : 400_000;
+  const partyEntries = async (t: TerminalProcess, party: string) => (await t.ok<{ parties: Array<{ party: string; entries: number }> }>('GET', `/api/v1/channels/${s.channel}`)).parties.find((p) => p.party === party)?.entries ?? 0;
+  const bHadBefore = await partyEntries(s.b, s.a.party);
+  ctx.log('terminal: catch-up, stopping B');
+  await s.b.stop();
+  ctx.log(`terminal: catch-up, A queues ${m} messages while B is down`);
+  const prefix = `cu ${runId} `;
+  const deadline = performance.now() + timeoutMs;
+  const sub = await submitAll(s.a, s.channel, m, (i) => `${prefix}${i}`, CONCURRENCY, deadline);
+  const catchUpDeadline = performance.now() + timeoutMs;
+  const headA = await partyEntries(s.a, s.a.party);
+  const missing = headA - bHadBefore;
+
+  let receiptSeq = 0;
+  let receiptAt = 0;
+  let wake: (() => void) | undefined;
+  const wsA = await s.a.events((e, at) => {
+    if (e.kind !== 'receipt' || e.own || e.channel !== s.channel) return;
+    const h = e.body.holds?.find((x) => x.author === s.a.party);
+    if (h && h.seq > receiptSeq) {
+      receiptSeq = h.seq;
+      receiptAt = at;
+      wake?.();
+    }
+  });
+  try {
+    ctx.log(`terminal: catch-up, starting B (${missing} entries behind)`);
+    const start = performance.now();
+    await s.b.start();
+    const apiUpAt = performance.now();
+    // Light progress probe: the channel list (no message scan); the first change of B's entry count.
+    let firstProgressAt = 0;
+    const listed = async () => (await s.b.ok<Array<{ id: string; entries: number }>>('GET', '/api/v1/channels')).find((c) => c.id === s.channel)?.entries ?? 0;
+    const sizeAtStart = await listed();
+    let timedOut = false;
+    while (receiptSeq < headA) {
+      if (performance.now() > catchUpDeadline) {
+        timedOut = true;
+        break;
+      }
+      if (!firstProgressAt && (await listed()) > sizeAtStart) firstProgressAt = performance.now();
+      await new Promise<void>((r) => {
+        wake = r;
+        setTimeout(r, firstProgressAt ? 500 : 20);
+      });
+    }
+    wake = undefined;
+    const holds = await partyEntries(s.b, s.a.party);
+    const seconds = (receiptAt - start) / 1000;
+    const rate = missing / seconds;
+    const fromFirst = firstProgressAt ? missing / ((receiptAt - firstProgressAt) / 1000) : NaN;
+    return {
+      entries: missing,
+      timedOut,
+      queueSeconds: round.seconds(sub.seconds),
+      queueMsgPerSec: round.rate(m / sub.seconds),
+      queueSubmitMs: summary(sub.submitMs),
+      /** From B's spawn until B holds A's head (B's receipt for it seen at A). */
+      seconds: round.seconds(seconds),
+      entriesPerSec: timedOut ? 0 : round.rate(rate),
+      officerApiUpAfterSeconds: round.seconds((apiUpAt - start) / 1000),
+      firstEntriesAfterSeconds: firstProgressAt ? round.seconds((firstProgressAt - start) / 1000) : null,
+      entriesPerSecFromFirstEntry: Number.isFinite(fromFirst) ? round.rate(fromFirst) : null,
+      bHoldsOfA: holds,
+      aHead: headA,
+      targets: { entriesPerSec: TARGETS.catchUpEntriesPerSec, met: !timedOut && holds >= headA && rate >= TARGETS.catchUpEntriesPerSec },
+    };
+  } finally {
+    wsA.terminate();
+  }
+}
+
+async function run(ctx: BenchContext): Promise<unknown> {
+  const runId = randomBytes(4).toString('hex');
+  const verifyMs = ctx.quick ? 300 : 1000;
+  const verifyRounds = ctx.quick ? 1 : 3;
+  const childArgs = (process.env.HOTLINE_BENCH_CHILD_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  ctx.log('terminal: raw Ed25519 verify (before)');
+  const ed = rawEd25519();
+  const verifyBefore = ed.verifyRate(verifyMs, verifyRounds);
+
+  const root = await mkdtemp(join(tmpdir(), 'hotline-bench-'));
+  ctx.log(`terminal: data in ${root}`);
+  let terminals: TerminalProcess[] = [];
+  const killAll = () => {
+    for (const t of terminals) t.killNow();
+  };
+  process.once('exit', killAll);
+  let results: { latency: unknown; throughput: unknown; catchUp: unknown };
+  try {
+    const setup = await setUp(root, ctx, childArgs);
+    terminals = setup.all;
+    ctx.log('terminal: starting A and B');
+    await Promise.all(terminals.map((t) => t.start()));
+    setup.channel = await pairAndOpen(setup, ctx);
+    ctx.log(`terminal: channel ${setup.channel.slice(0, 12)} active, links up`);
+    const latency = await latencyPhase(setup, ctx, runId);
+    const throughput = await throughputPhase(setup, ctx, runId);
+    const catchUp = await catchUpPhase(setup, ctx, runId);
+    results = { latency, throughput, catchUp };
+    ctx.log('terminal: stopping A and B');
+    await Promise.all(terminals.map((t) => t.stop()));
+  } catch (e) {
+    killAll();
+    throw e;
+  } finally {
+    killAll();
+    process.off('exit', killAll);
+    if (process.env.HOTLINE_BENCH_KEEP === '1') ctx.log(`terminal: kept ${root}`);
+    else await rm(root, { recursive: true, force: true });
+  }
+  ctx.log('terminal: raw Ed25519 verify (after)');
+  const verifyAfter = ed.verifyRate(verifyMs, verifyRounds);
+  const rawVerify = (verifyBefore + verifyAfter) / 2;
+  const thr = results.throughput as { msgPerSec: number; targets: { met: boolean } };
+  const cu = results.catchUp as { entriesPerSec: number; targets: { met: boolean } };
+  const lat = results.latency as { deliveryMs: { p50: number }; targets: { met: boolean } };
+  return {
+    cores: availableParallelism(),
+    cpu: cpus()[0]?.model ?? 'unknown',
+    store: 'sqlite (WAL, synchronous=FULL), temporary directory',
+    rawVerify: { perSecBefore: round.rate(verifyBefore), perSecAfter: round.rate(verifyAfter), perSec: round.rate(rawVerify), microsEach: round.ratio(1e6 / rawVerify) },
+    ...results,
+    ratios: {
+      throughputToRawVerify: round.ratio(thr.msgPerSec / rawVerify),
+      catchUpToRawVerify: round.ratio(cu.entriesPerSec / rawVerify),
+      /** Delivery p50 expressed in raw verify times. */
+      latencyP50InRawVerifies: Math.round((lat.deliveryMs.p50 / 1000) * rawVerify),
+    },
+    targetsMet: { latency: lat.targets.met, throughput: thr.targets.met, catchUp: cu.targets.met },
+  };
+}
+
+export const terminalBench: BenchModule = {
+  name: 'terminal',
+  description: 'two terminal processes on loopback: delivery latency, throughput with receipts, catch-up',
+  run,
+};
