@@ -10,7 +10,7 @@ import { ChannelLog, KeyRegistry, KeySigner, composeEntry, parseEntry, type Part
 import { loadTerminalIdentity } from '../../src/terminal/identity/index.js';
 import { createPinnedClient, type PinnedClient } from '../../src/terminal/tls/pinned-client.js';
 import { generateTlsIdentity } from '../../src/terminal/tls/tls-identity.js';
-import { Harness, bundleEntries, check, waitFor, type Party } from './harness.js';
+import { Harness, bundleEntries, check, waitFor } from './harness.js';
 
 interface Outcome {
   accepted: number;
