@@ -7,7 +7,9 @@
  *   const cn = await h.party('CN', 'China');
  *   await h.pair(us, cn);                       // `hotline peer add` both ways, waits for links up
  *
- * Children run with HOTLINE_LOG_LEVEL=warn; their stderr is kept and printed when a test fails.
+ * Children run with HOTLINE_LOG_LEVEL=warn; their stderr is kept and printed when a test fails,
+ * with the steps the test took (HOTLINE_E2E_STEPS=1 prints the steps always; HOTLINE_E2E_KEEP=1
+ * keeps the temporary directories).
  * Waiting is always polling for an observable condition with a bounded deadline (waitFor).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -340,6 +342,7 @@ export class Harness {
       process.stderr.write(`\n---- steps ----\n${h.#steps.join('\n')}\n---- terminal logs (${h.root}) ----\n${h.logs() || '(none)'}\n---- end of terminal logs ----\n`);
     });
     onTestFinished(async () => {
+      if (process.env.HOTLINE_E2E_STEPS) process.stderr.write(`\n---- steps ----\n${h.#steps.join('\n')}\n`);
       await h.cleanup();
     });
     return h;

@@ -1,0 +1,94 @@
+/**
+ * Crash safety under load: US sends 10,000 messages while CN is SIGKILLed partway and restarted
+ * on the same data directory. A receipt is a promise: every message CN signed a receipt for
+ * before it died must be in CN's database, and in the end every message arrives exactly once.
+ */
+import { describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/index.js';
+import { loadTerminalIdentity } from '../../src/terminal/identity/index.js';
+import { Harness, waitFor } from './harness.js';
+
+const TOTAL = 10_000;
+const CONCURRENCY = 32;
+const KILL_AFTER_RECEIPTED = 3_000;
+
+describe('e2e: kill -9 of the receiving terminal', () => {
+  it('loses no receipted message and delivers all 10,000 exactly once after a restart', async () => {
+    const h = await Harness.create();
+    const us = await h.party('US', 'United States');
+    const cn = await h.party('CN', 'China');
+    await h.pair(us, cn);
+    const { id } = await us.api<{ id: string }>('POST', '/api/v1/channels', { title: { en: 'Load line' }, tier: 'technical', parties: ['CN'] });
+    await waitFor('CN to receive the proposal', async () => (await cn.channel(id)).state === 'proposed');
+    await cn.api('POST', `/api/v1/channels/${id}/accept`, {});
+    await waitFor('US to see the channel active', async () => (await us.channel(id)).state === 'active');
+
+    // US sends TOTAL messages through its officer API, CONCURRENCY at a time.
+    const sent: string[] = [];
+    let next = 0;
+    let sendError: unknown;
+    const worker = async () => {
+      while (next < TOTAL && !sendError) {
+        const i = next++;
+        try {
+          const { id: m } = await us.api<{ id: string }>('POST', `/api/v1/channels/${id}/messages`, { text: `load message ${i}`, precedence: i % 100 === 0 ? 'IMMEDIATE' : 'ROUTINE' });
+          sent.push(m);
+        } catch (e) {
+          sendError = e;
+        }
+      }
+    };
+    h.step('sending');
+    const sending = Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    const receiptedAtUs = async () => new Set((await us.messages(id)).filter((m) => m.receiptedAt !== null).map((m) => m.id));
+
+    // SIGKILL CN once US holds receipts for KILL_AFTER_RECEIPTED messages.
+    await waitFor(`US to hold receipts for ${KILL_AFTER_RECEIPTED} messages`, async () => {
+      if (sendError) throw sendError;
+      return (await receiptedAtUs()).size >= KILL_AFTER_RECEIPTED;
+    }, 60_000, 200);
+    await cn.kill9();
+    h.step(`killed CN with ${sent.length} sent`);
+    // Receipts already on the wire are processed by US after the kill; all of them were signed
+    // by CN before it died, so all of them count.
+    const promised = await receiptedAtUs();
+    h.step(`US holds receipts for ${promised.size} messages at the kill`);
+    expect(promised.size).toBeGreaterThanOrEqual(KILL_AFTER_RECEIPTED);
+    expect(sent.length).toBeLessThan(TOTAL); // the kill really came partway
+
+    // Before CN restarts (and before any catch-up could paper over a loss): its database holds
+    // every message it receipted.
+    const cnDb = await openStore((await loadTerminalIdentity(cn.dir)).database);
+    const onDisk = new Set((await cnDb.listMessages(id)).map((m) => m.hash));
+    await cnDb.close();
+    const lost = [...promised].filter((m) => !onDisk.has(m));
+    expect(lost, 'receipted by CN but not in its database after kill -9').toEqual([]);
+
+    await cn.start();
+    h.step('CN restarted');
+    const afterRestart = new Set((await cn.messages(id)).map((m) => m.id));
+    expect([...promised].filter((m) => !afterRestart.has(m))).toEqual([]);
+
+    await sending;
+    if (sendError) throw sendError;
+    h.step('all sent');
+    expect(sent).toHaveLength(TOTAL);
+
+    await waitFor(`CN to hold all ${TOTAL} messages and US to hold receipts for all`, async () => {
+      const [atCn, receipted] = [await cn.messages(id), await receiptedAtUs()];
+      return atCn.length >= TOTAL && receipted.size === TOTAL;
+    }, 60_000, 500);
+    const atCn = await cn.messages(id);
+    expect(atCn).toHaveLength(TOTAL);
+    const ids = atCn.map((m) => m.id);
+    expect(new Set(ids).size).toBe(TOTAL);
+    expect(new Set(ids)).toEqual(new Set(sent));
+    expect(atCn.every((m) => m.from === 'US')).toBe(true);
+    expect(new Set(atCn.map((m) => m.text)).size).toBe(TOTAL);
+    const atUs = await us.messages(id);
+    expect(atUs).toHaveLength(TOTAL);
+    expect(atUs.filter((m) => m.receiptedAt === null)).toEqual([]);
+    expect(await cn.api<unknown[]>('GET', `/api/v1/channels/${id}/evidence`)).toEqual([]);
+    h.step('done');
+  }, 150_000);
+});
