@@ -33,5 +33,15 @@ export {
   type EntryWriterStats,
   type FlushScheduler,
 } from './entry-writer.js';
+export type {
+  AuditRow,
+  LoginFailureRow,
+  OfficerPatch,
+  OfficerRoles,
+  OfficerRow,
+  OfficerStore,
+  SessionRow,
+  WebAuthnCredentialRow,
+} from './officer-store.js';
 export { StoreError, STORE_ERRORS, type StoreErrorCode, type StoreErrorDetails } from './errors.js';
 export { benchStore, type BenchStoreOptions } from './bench-store.js';

@@ -5,6 +5,7 @@
  */
 import type { Kysely, Selectable } from 'kysely';
 import { StoreError } from './errors.js';
+import { KyselyOfficerStore, type OfficerStore } from './officer-store.js';
 import type { Database, EntriesTable, MessagesTable } from './schema.js';
 import type { StoreAdapter } from './store-adapter.js';
 import type {
@@ -36,6 +37,8 @@ const HEX = /^[0-9a-f]+$/;
 
 /** A Store over any Kysely database with the schema of migrations.ts. */
 export class KyselyStore implements Store {
+  readonly officers: OfficerStore;
+
   /**
    * @param db a Kysely instance or a transaction of one
    * @param adapter what differs about this backend
@@ -43,7 +46,9 @@ export class KyselyStore implements Store {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly adapter: StoreAdapter,
-  ) {}
+  ) {
+    this.officers = new KyselyOfficerStore(db);
+  }
 
   async getMeta<T extends JsonValue = JsonValue>(key: string): Promise<T | undefined> {
     const row = await this.db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();

@@ -127,6 +127,74 @@ export function migrations(adapter: StoreAdapter): Record<string, Migration> {
           .execute();
       },
     },
+    '0002_officers': {
+      // Officer accounts, second factors, console sessions, login failures and the audit log
+      // (src/store/officer-store.ts). Booleans are 0/1 integers, JSON is text, as in 0001.
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      async up(db: Kysely<any>): Promise<void> {
+        await db.schema
+          .createTable('officers')
+          .addColumn('id', key, (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull().unique())
+          .addColumn('title', 'text', (c) => c.notNull())
+          .addColumn('roles', 'text', (c) => c.notNull())
+          .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('password_hash', 'text', (c) => c.notNull())
+          .addColumn('totp_secret', 'text')
+          .addColumn('totp_last_step', 'bigint')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable('webauthn_credentials')
+          .addColumn('id', key, (c) => c.primaryKey())
+          .addColumn('officer', key, (c) => c.notNull())
+          .addColumn('public_key', 'text', (c) => c.notNull())
+          .addColumn('counter', 'bigint', (c) => c.notNull())
+          .addColumn('transports', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_used_at', 'bigint')
+          .execute();
+        await db.schema.createIndex('webauthn_credentials_officer').on('webauthn_credentials').columns(['officer']).execute();
+
+        await db.schema
+          .createTable('sessions')
+          .addColumn('id_hash', key, (c) => c.primaryKey())
+          .addColumn('officer', key, (c) => c.notNull())
+          .addColumn('csrf_hash', key, (c) => c.notNull())
+          .addColumn('second_factor', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('revoked_at', 'bigint')
+          .addColumn('ip', 'text', (c) => c.notNull())
+          .addColumn('user_agent', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('sessions_officer').on('sessions').columns(['officer', 'created_at']).execute();
+
+        await db.schema
+          .createTable('login_failures')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('failures', 'integer', (c) => c.notNull())
+          .addColumn('last_failure_at', 'bigint', (c) => c.notNull())
+          .addColumn('locked_until', 'bigint')
+          .execute();
+
+        // `seq` is assigned by the writer (previous + 1), not by the database: the hash chain
+        // covers it, and the primary key turns a concurrent append into a retry, never a fork.
+        await db.schema
+          .createTable('audit_log')
+          .addColumn('seq', 'bigint', (c) => c.primaryKey())
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('actor', 'text', (c) => c.notNull())
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('detail', 'text', (c) => c.notNull())
+          .addColumn('prev_hash', key, (c) => c.notNull())
+          .addColumn('hash', key, (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

@@ -3,6 +3,7 @@
  * of store.ts in kysely-store.ts; nothing outside src/store/ sees these types.
  */
 import type { Generated } from 'kysely';
+import type { OfficerTables } from './officer-store.js';
 
 /** Settings of this terminal: `value` is JSON text. */
 export interface MetaTable {
@@ -92,8 +93,8 @@ export interface LinkSamplesTable {
   offset_ms: number;
 }
 
-/** The whole database, for `Kysely<Database>`. */
-export interface Database {
+/** The whole database, for `Kysely<Database>` (officer tables: officer-store.ts). */
+export interface Database extends OfficerTables {
   meta: MetaTable;
   peers: PeersTable;
   channels: ChannelsTable;
