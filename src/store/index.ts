@@ -34,14 +34,13 @@ export {
   type FlushScheduler,
 } from './entry-writer.js';
 export type {
-  AuditRow,
-  LoginFailureRow,
-  OfficerPatch,
-  OfficerRoles,
-  OfficerRow,
-  OfficerStore,
-  SessionRow,
-  WebAuthnCredentialRow,
-} from './officer-store.js';
+  EscalationKind,
+  EscalationOutcome,
+  EscalationStepInput,
+  EscalationStepRow,
+  EscalationStore,
+  EscalationVia,
+  ListEscalationsOptions,
+} from './escalation-store.js';
 export { StoreError, STORE_ERRORS, type StoreErrorCode, type StoreErrorDetails } from './errors.js';
 export { benchStore, type BenchStoreOptions } from './bench-store.js';

@@ -5,7 +5,7 @@
  */
 import type { Kysely, Selectable } from 'kysely';
 import { StoreError } from './errors.js';
-import { KyselyOfficerStore, type OfficerStore } from './officer-store.js';
+import { KyselyEscalationStore, type EscalationStore } from './escalation-store.js';
 import type { Database, EntriesTable, MessagesTable } from './schema.js';
 import type { StoreAdapter } from './store-adapter.js';
 import type {
@@ -37,7 +37,7 @@ const HEX = /^[0-9a-f]+$/;
 
 /** A Store over any Kysely database with the schema of migrations.ts. */
 export class KyselyStore implements Store {
-  readonly officers: OfficerStore;
+  readonly escalations: EscalationStore;
 
   /**
    * @param db a Kysely instance or a transaction of one
@@ -47,7 +47,7 @@ export class KyselyStore implements Store {
     private readonly db: Kysely<Database>,
     private readonly adapter: StoreAdapter,
   ) {
-    this.officers = new KyselyOfficerStore(db);
+    this.escalations = new KyselyEscalationStore(db);
   }
 
   async getMeta<T extends JsonValue = JsonValue>(key: string): Promise<T | undefined> {

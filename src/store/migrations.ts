@@ -195,6 +195,29 @@ export function migrations(adapter: StoreAdapter): Record<string, Migration> {
           .execute();
       },
     },
+    '0003_escalations': {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      async up(db: Kysely<any>): Promise<void> {
+        await adapter
+          .addSerialPrimaryKey(db.schema.createTable('escalations'), 'id')
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('message', key)
+          .addColumn('channel', key)
+          .addColumn('level', 'integer', (c) => c.notNull())
+          .addColumn('level_name', 'text', (c) => c.notNull())
+          .addColumn('repeat', 'integer', (c) => c.notNull())
+          .addColumn('contact', 'text', (c) => c.notNull())
+          .addColumn('via', 'text', (c) => c.notNull())
+          .addColumn('address', 'text', (c) => c.notNull())
+          .addColumn('attempt', 'integer', (c) => c.notNull())
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('outcome', 'text', (c) => c.notNull())
+          .addColumn('error', 'text')
+          .execute();
+        await db.schema.createIndex('escalations_message').on('escalations').columns(['message', 'id']).execute();
+        await db.schema.createIndex('escalations_channel_at').on('escalations').columns(['channel', 'at']).execute();
+      },
+    },
   };
 }
 

@@ -93,6 +93,24 @@ export interface LinkSamplesTable {
   offset_ms: number;
 }
 
+/** Escalation steps (escalation-store.ts). */
+export interface EscalationsTable {
+  id: Generated<number>;
+  kind: string;
+  message: string | null;
+  channel: string | null;
+  level: number;
+  level_name: string;
+  repeat: number;
+  contact: string;
+  via: string;
+  address: string;
+  attempt: number;
+  at: number;
+  outcome: string;
+  error: string | null;
+}
+
 /** The whole database, for `Kysely<Database>` (officer tables: officer-store.ts). */
 export interface Database extends OfficerTables {
   meta: MetaTable;
@@ -103,4 +121,5 @@ export interface Database extends OfficerTables {
   messages: MessagesTable;
   receipts: ReceiptsTable;
   link_samples: LinkSamplesTable;
+  escalations: EscalationsTable;
 }

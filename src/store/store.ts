@@ -11,6 +11,8 @@
 
 import type { OfficerStore } from './officer-store.js';
 
+import type { EscalationStore } from './escalation-store.js';
+
 /** A JSON value, as stored in the meta table. */
 export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
@@ -178,6 +180,9 @@ export interface LinkSampleRow {
 export interface Store {
   /** Officer accounts, sessions, login failures and the audit log. */
   readonly officers: OfficerStore;
+
+  /** Escalation steps: who was notified, how, when, and with what outcome. */
+  readonly escalations: EscalationStore;
 
   /** Reads a setting; undefined when never set. */
   getMeta<T extends JsonValue = JsonValue>(key: string): Promise<T | undefined>;
