@@ -42,5 +42,15 @@ export type {
   EscalationVia,
   ListEscalationsOptions,
 } from './escalation-store.js';
+export type {
+  AuditRow,
+  LoginFailureRow,
+  OfficerPatch,
+  OfficerRoles,
+  OfficerRow,
+  OfficerStore,
+  SessionRow,
+  WebAuthnCredentialRow,
+} from './officer-store.js';
 export { StoreError, STORE_ERRORS, type StoreErrorCode, type StoreErrorDetails } from './errors.js';
 export { benchStore, type BenchStoreOptions } from './bench-store.js';

@@ -6,6 +6,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { StoreError } from './errors.js';
 import { KyselyEscalationStore, type EscalationStore } from './escalation-store.js';
+import { KyselyOfficerStore, type OfficerStore } from './officer-store.js';
 import type { Database, EntriesTable, MessagesTable } from './schema.js';
 import type { StoreAdapter } from './store-adapter.js';
 import type {
@@ -38,6 +39,7 @@ const HEX = /^[0-9a-f]+$/;
 /** A Store over any Kysely database with the schema of migrations.ts. */
 export class KyselyStore implements Store {
   readonly escalations: EscalationStore;
+  readonly officers: OfficerStore;
 
   /**
    * @param db a Kysely instance or a transaction of one
@@ -48,6 +50,7 @@ export class KyselyStore implements Store {
     private readonly adapter: StoreAdapter,
   ) {
     this.escalations = new KyselyEscalationStore(db);
+    this.officers = new KyselyOfficerStore(db);
   }
 
   async getMeta<T extends JsonValue = JsonValue>(key: string): Promise<T | undefined> {

@@ -9,9 +9,8 @@
  *    parses them, because they may be signed (callers canonicalise, the store keeps bytes).
  */
 
-import type { OfficerStore } from './officer-store.js';
-
 import type { EscalationStore } from './escalation-store.js';
+import type { OfficerStore } from './officer-store.js';
 
 /** A JSON value, as stored in the meta table. */
 export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
@@ -178,11 +177,10 @@ export interface LinkSampleRow {
 
 /** Everything a terminal persists. Every method is atomic; use {@link Store.transaction} to group. */
 export interface Store {
-  /** Officer accounts, sessions, login failures and the audit log. */
-  readonly officers: OfficerStore;
-
   /** Escalation steps: who was notified, how, when, and with what outcome. */
   readonly escalations: EscalationStore;
+  /** Officer accounts, sessions, login failures and the audit log. */
+  readonly officers: OfficerStore;
 
   /** Reads a setting; undefined when never set. */
   getMeta<T extends JsonValue = JsonValue>(key: string): Promise<T | undefined>;
