@@ -1,0 +1,170 @@
+/**
+ * Prometheus metrics of a terminal (prom-client), served at GET /metrics on the officer API.
+ *
+ * Counters are incremented by the modules that do the work; gauges are read at scrape time from
+ * the terminal's state (links, link tests, sync cursors, receipts, unacknowledged messages).
+ * Other modules increment through the terminal's TerminalMetrics instance, or, where nothing is
+ * injected, through the process default `metrics` below:
+ *
+ *   import { metrics } from '../metrics.js';
+ *   metrics.escalationsFired.inc({ channel, level: String(level) });
+ *   metrics.notifierFailures.inc({ notifier: 'webhook' });
+ *
+ * Each TerminalMetrics has its own Registry, so two terminals in one process (tests) keep
+ * separate figures.
+ */
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { PRECEDENCES } from '../protocol/index.js';
+import type { ChannelService, TerminalEvent } from './channels/channel-service.js';
+
+/** Where the scrape-time gauges read from. */
+export interface MetricsSources {
+  readonly service: ChannelService;
+  /** Federation link state per peer (PeerLink). */
+  readonly links?: () => ReadonlyArray<{ peer: string; code: string; state: string }>;
+  /** Link-test health per channel and peer (LinkTester). */
+  readonly linkHealth?: () => ReadonlyArray<{ channel: string; peer: string; code: string; state: string; lastRttMs: number | null; lastOffsetMs: number | null }>;
+  /** Highest own seq the peer is known to have stored, per channel (the sync engine's confirmed cursor). */
+  readonly peerHolds?: (peer: string, channel: string) => number | undefined;
+}
+
+const LINK_STATES = ['connecting', 'up', 'down'] as const;
+const LINK_TEST_STATES = ['up', 'degraded', 'down'] as const;
+
+/** The metrics of one terminal. */
+export class TerminalMetrics {
+  readonly registry = new Registry();
+  #sources: MetricsSources | undefined;
+
+  readonly entriesIn = new Counter({ name: 'hotline_entries_in_total', help: 'Entries received from peers and durably stored, by kind.', labelNames: ['kind'] as const, registers: [this.registry] });
+  readonly entriesOut = new Counter({ name: 'hotline_entries_out_total', help: 'Own entries written (and queued to peers), by kind.', labelNames: ['kind'] as const, registers: [this.registry] });
+  readonly alarms = new Counter({ name: 'hotline_alarms_total', help: 'Alarms raised (link state changes, rejected entries, equivocation), by code.', labelNames: ['code'] as const, registers: [this.registry] });
+  readonly drillsSent = new Counter({ name: 'hotline_drills_sent_total', help: 'Drills sent by this terminal, by trigger (manual or scheduled).', labelNames: ['trigger'] as const, registers: [this.registry] });
+  /** Incremented by the escalation engine for every escalation step it takes. */
+  readonly escalationsFired = new Counter({ name: 'hotline_escalations_fired_total', help: 'Escalation steps taken for messages not acknowledged by their deadline, by channel and level.', labelNames: ['channel', 'level'] as const, registers: [this.registry] });
+  /** Incremented by notifiers for every notification delivered. */
+  readonly notificationsSent = new Counter({ name: 'hotline_notifications_sent_total', help: 'Notifications delivered, by notifier (console, webhook, email).', labelNames: ['notifier'] as const, registers: [this.registry] });
+  /** Incremented by notifiers for every delivery that failed (after retries). */
+  readonly notifierFailures = new Counter({ name: 'hotline_notifier_failures_total', help: 'Notifications that could not be delivered, by notifier (console, webhook, email).', labelNames: ['notifier'] as const, registers: [this.registry] });
+
+  readonly syncLag = new Gauge({
+    name: 'hotline_sync_lag_entries',
+    help: 'Entries of this terminal\'s own logs that the peer is not known to have stored (confirmed by the sync stream or by signed receipts), by peer.',
+    labelNames: ['peer'] as const,
+    registers: [this.registry],
+    collect: () => this.#collectSyncLag(),
+  });
+  readonly linkUp = new Gauge({
+    name: 'hotline_link_state',
+    help: 'Federation link state per peer: 1 for the current state (connecting, up, down), 0 for the others.',
+    labelNames: ['peer', 'state'] as const,
+    registers: [this.registry],
+    collect: () => this.#collectLinks(),
+  });
+  readonly linkTestState = new Gauge({
+    name: 'hotline_link_test_state',
+    help: 'Link-test health per peer and channel: 1 for the current state (up, degraded, down), 0 for the others.',
+    labelNames: ['peer', 'channel', 'state'] as const,
+    registers: [this.registry],
+    collect: () => this.#collectLinkTests(),
+  });
+  readonly linkRtt = new Gauge({ name: 'hotline_link_rtt_seconds', help: 'Round-trip time of the last link test, by peer and channel.', labelNames: ['peer', 'channel'] as const, registers: [this.registry] });
+  readonly linkOffset = new Gauge({ name: 'hotline_link_clock_offset_seconds', help: 'Clock offset of the peer measured by the last link test (peer minus here), by peer and channel.', labelNames: ['peer', 'channel'] as const, registers: [this.registry] });
+  readonly unacknowledged = new Gauge({
+    name: 'hotline_unacknowledged_messages',
+    help: 'Messages awaiting a human acknowledgement, by precedence and direction (in: ours to acknowledge, out: awaiting the peer).',
+    labelNames: ['precedence', 'direction'] as const,
+    registers: [this.registry],
+    collect: () => this.#collectUnacked(),
+  });
+  readonly overdue = new Gauge({ name: 'hotline_overdue_messages', help: 'Unacknowledged messages past their deadline, by precedence and direction.', labelNames: ['precedence', 'direction'] as const, registers: [this.registry] });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'hotline_' });
+  }
+
+  /** Counts the entries and alarms of a terminal and reads its state at scrape time. Returns the detach function. */
+  bind(sources: MetricsSources): () => void {
+    this.#sources = sources;
+    const onEvent = (e: TerminalEvent) => {
+      if (e.type === 'entry') (e.own ? this.entriesOut : this.entriesIn).inc({ kind: e.kind });
+      else if (e.type === 'alarm') this.alarms.inc({ code: e.code });
+    };
+    sources.service.events.on('event', onEvent);
+    return () => {
+      sources.service.events.off('event', onEvent);
+      if (this.#sources === sources) this.#sources = undefined;
+    };
+  }
+
+  /** The exposition text, and its content type. */
+  async scrape(): Promise<{ contentType: string; text: string }> {
+    return { contentType: this.registry.contentType, text: await this.registry.metrics() };
+  }
+
+  /** The current sync lag per peer code (also what the gauge exposes). */
+  async syncLagByPeer(): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    const src = this.#sources;
+    if (!src) return out;
+    const { service } = src;
+    const self = service.self.party;
+    for (const channel of service.channelIds()) {
+      const peers = service.peersOf(channel);
+      if (peers.length === 0) continue;
+      const head = service.committedHead(channel);
+      const receipts = await service.store.listReceipts(channel);
+      for (const peer of peers) {
+        const receipted = receipts.find((r) => r.holder === peer && r.author === self)?.seq ?? 0;
+        const held = Math.max(receipted, src.peerHolds?.(peer, channel) ?? 0);
+        const code = service.label(peer);
+        out.set(code, (out.get(code) ?? 0) + Math.max(0, head - held));
+      }
+    }
+    return out;
+  }
+
+  async #collectSyncLag(): Promise<void> {
+    this.syncLag.reset();
+    for (const [peer, lag] of await this.syncLagByPeer()) this.syncLag.set({ peer }, lag);
+  }
+
+  #collectLinks(): void {
+    this.linkUp.reset();
+    for (const l of this.#sources?.links?.() ?? []) for (const s of LINK_STATES) this.linkUp.set({ peer: l.code, state: s }, l.state === s ? 1 : 0);
+  }
+
+  #collectLinkTests(): void {
+    this.linkTestState.reset();
+    this.linkRtt.reset();
+    this.linkOffset.reset();
+    for (const h of this.#sources?.linkHealth?.() ?? []) {
+      for (const s of LINK_TEST_STATES) this.linkTestState.set({ peer: h.code, channel: h.channel, state: s }, h.state === s ? 1 : 0);
+      if (h.lastRttMs !== null) this.linkRtt.set({ peer: h.code, channel: h.channel }, h.lastRttMs / 1000);
+      if (h.lastOffsetMs !== null) this.linkOffset.set({ peer: h.code, channel: h.channel }, h.lastOffsetMs / 1000);
+    }
+  }
+
+  async #collectUnacked(): Promise<void> {
+    const src = this.#sources;
+    this.unacknowledged.reset();
+    this.overdue.reset();
+    for (const precedence of PRECEDENCES)
+      for (const direction of ['in', 'out']) {
+        this.unacknowledged.set({ precedence, direction }, 0);
+        this.overdue.set({ precedence, direction }, 0);
+      }
+    if (!src) return;
+    const now = src.service.now();
+    for (const m of await src.service.store.listUnacked()) {
+      const labels = { precedence: m.precedence, direction: m.author === src.service.self.party ? 'out' : 'in' };
+      this.unacknowledged.inc(labels);
+      if (m.deadlineAt !== null && m.deadlineAt <= now) this.overdue.inc(labels);
+    }
+  }
+}
+
+/** The process default, for modules that have no TerminalMetrics injected (`hotline serve` runs one terminal per process). */
+export const metrics = new TerminalMetrics();
+/** The process default registry. */
+export const registry = metrics.registry;
