@@ -16,11 +16,12 @@ import * as serve from './commands/serve.js';
 import * as peer from './commands/peer.js';
 import * as channel from './commands/channel.js';
 import * as demo from './commands/demo.js';
+import * as drill from './commands/drill.js';
 import { CliError, EXIT, cliError } from './errors.js';
 import { quietOnBrokenPipe, warnLine } from './output.js';
 
 /** Every command module, in the order `hotline --help` lists them. */
-const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [init, card, serve, peer, channel, verify, demo];
+const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [init, card, serve, peer, channel, drill, verify, demo];
 
 function version(): string {
   try {

@@ -79,8 +79,17 @@ export class TerminalMetrics {
   });
   readonly overdue = new Gauge({ name: 'hotline_overdue_messages', help: 'Unacknowledged messages past their deadline, by precedence and direction.', labelNames: ['precedence', 'direction'] as const, registers: [this.registry] });
 
-  constructor(options: { defaultMetrics?: boolean } = {}) {
-    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'hotline_' });
+  #processMetrics = false;
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics) this.collectProcessMetrics();
+  }
+
+  /** Adds prom-client's process metrics (CPU, memory, event loop lag, handles) as hotline_process_*, hotline_nodejs_*. Idempotent. */
+  collectProcessMetrics(): void {
+    if (this.#processMetrics) return;
+    this.#processMetrics = true;
+    collectDefaultMetrics({ register: this.registry, prefix: 'hotline_' });
   }
 
   /** Counts the entries and alarms of a terminal and reads its state at scrape time. Returns the detach function. */

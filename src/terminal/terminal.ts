@@ -16,6 +16,8 @@ import type { TerminalIdentity } from './identity/index.js';
 import { buildOfficerServer } from './officer-api/officer-server.js';
 import { PeerLink, type LinkState } from './sync/peer-link.js';
 import { LinkTester } from './schedulers/link-tester.js';
+import { DrillScheduler } from './schedulers/drill-scheduler.js';
+import { metrics as defaultMetrics, type TerminalMetrics } from './metrics.js';
 
 /** Options of {@link startTerminal}. */
 export interface StartTerminalOptions {
@@ -25,6 +27,8 @@ export interface StartTerminalOptions {
   readonly officerPort?: number;
   readonly federationPort?: number;
   readonly version?: string;
+  /** Metrics to count into; default the process default (src/terminal/metrics.ts). */
+  readonly metrics?: TerminalMetrics;
 }
 
 /** A started terminal. */
@@ -34,6 +38,7 @@ export interface RunningTerminal {
   readonly token: string;
   readonly service: ChannelService;
   readonly store: Store;
+  readonly metrics: TerminalMetrics;
   links(): Array<{ peer: string; code: string; state: LinkState; endpoint: string | null }>;
   close(): Promise<void>;
 }
@@ -111,6 +116,13 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
   const linkTimer = setInterval(() => void linkTester.tick().catch((e: Error) => log.warn({ err: e.message }, 'link test tick failed')), 1000);
   linkTimer.unref();
 
+  const metrics = options.metrics ?? defaultMetrics;
+  metrics.collectProcessMetrics();
+  const unbindMetrics = metrics.bind({ service, links: linkList, linkHealth: () => linkTester.health(), peerHolds: (peer, channel) => links.get(peer)?.confirmedHolds(channel) });
+  const drills = new DrillScheduler(service, { onDrill: () => metrics.drillsSent.inc({ trigger: 'scheduled' }), log });
+  const drillTimer = setInterval(() => void drills.tick().catch((e: Error) => log.warn({ err: e.message }, 'drill tick failed')), 1000);
+  drillTimer.unref();
+
   const federation = await buildFederationServer({ service, tls, pins, logger: log.child({ face: 'federation' }, { level: 'warn' }) });
   const officer = await buildOfficerServer({
     service,
@@ -120,6 +132,7 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
     linkHealth: () => linkTester.health(),
     defaultOfficer: { name: `${identity.config.party.code} duty officer`, title: 'Duty Officer', role: 'duty-officer' },
     version: options.version ?? '0.1.0',
+    operations: { drills, metrics },
   });
   const fedPort = options.federationPort ?? identity.config.federation.port;
   const offPort = options.officerPort ?? identity.config.officer.port;
@@ -132,10 +145,13 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
     token,
     service,
     store,
+    metrics,
     links: linkList,
     async close() {
       service.events.off('event', onEvent);
       clearInterval(linkTimer);
+      clearInterval(drillTimer);
+      unbindMetrics();
       linkTester.stop();
       for (const l of links.values()) l.stop();
       await officer.close();

@@ -12,6 +12,7 @@ import { writeBundle, fingerprint, OfficerRef, PRECEDENCES, TIERS, ROLES, type P
 import type { ChannelService, TerminalEvent } from '../channels/channel-service.js';
 import { TerminalError, toApiError } from '../errors.js';
 import type { LinkState } from '../sync/peer-link.js';
+import { registerOperationsRoutes, type OperationsRoutesOptions } from './operations-routes.js';
 
 export interface OfficerServerOptions {
   readonly service: ChannelService;
@@ -24,6 +25,8 @@ export interface OfficerServerOptions {
   /** Default officer for acknowledgements and messages until officer accounts exist. */
   readonly defaultOfficer: { name: string; title: string; role: Role };
   readonly version: string;
+  /** Crisis operations: drill scheduler and metrics (drills, readiness and /metrics routes). */
+  readonly operations?: Omit<OperationsRoutesOptions, 'service'>;
 }
 
 const ChannelParams = Type.Object({ id: Type.String({ minLength: 4, maxLength: 64, pattern: '^[0-9a-f]+$' }) });
@@ -303,6 +306,8 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
     service.events.on('event', listener);
     socket.on('close', () => service.events.off('event', listener));
   });
+
+  await registerOperationsRoutes(app, { service, ...opts.operations });
 
   return app;
 }

@@ -52,6 +52,10 @@ export class PeerLink {
   };
   /** Counters for metrics and tests. */
   readonly stats = { connects: 0, failovers: 0, sent: 0, stored: 0, rejected: 0 };
+  /** Highest own seq the peer confirmed holding, per channel (kept across reconnects): sync lag. */
+  readonly #confirmed = new Map<string, number>();
+  /** Own-entry batches in flight: id -> channel and last seq. */
+  readonly #batches = new Map<number, { channel: string; upto: number }>();
 
   constructor(opts: PeerLinkOptions) {
     this.peer = opts.peer;
@@ -60,6 +64,11 @@ export class PeerLink {
 
   get state(): LinkState {
     return this.#state;
+  }
+
+  /** Highest own seq of `channel` the peer has confirmed storing, if known. */
+  confirmedHolds(channel: string): number | undefined {
+    return this.#confirmed.get(channel);
   }
 
   get endpoint(): string | null {
@@ -126,6 +135,7 @@ export class PeerLink {
       this.#ready = false;
       this.#inflight = 0;
       this.#cursor.clear();
+      this.#batches.clear();
       this.#setState('down');
       if (this.#stopped) return;
       // Fail over to the next endpoint; back off once every endpoint was tried.
@@ -151,7 +161,10 @@ export class PeerLink {
     }
     switch (frame.t) {
       case 'holds':
-        for (const [channel, seq] of Object.entries(frame.holds)) this.#cursor.set(channel, seq);
+        for (const [channel, seq] of Object.entries(frame.holds)) {
+          this.#cursor.set(channel, seq);
+          this.#confirmed.set(channel, seq);
+        }
         this.#ready = true;
         this.#backoff = BACKOFF_START_MS;
         this.#setState('up');
@@ -160,6 +173,11 @@ export class PeerLink {
       case 'stored':
         this.#inflight = Math.max(0, this.#inflight - 1);
         this.stats.stored += frame.accepted;
+        {
+          const b = this.#batches.get(frame.id);
+          this.#batches.delete(frame.id);
+          if (b && frame.rejected.length === 0 && frame.pending === 0) this.#confirmed.set(b.channel, Math.max(this.#confirmed.get(b.channel) ?? 0, b.upto));
+        }
         if (frame.rejected.length) {
           this.stats.rejected += frame.rejected.length;
           this.#opts.log.warn({ peer: this.#opts.code, first: frame.rejected[0] }, 'peer rejected entries');
@@ -209,7 +227,8 @@ export class PeerLink {
           this.#cursor.set(channel, sent + raws.length);
           this.#inflight++;
           this.stats.sent += raws.length;
-          this.#send({ t: 'entries', id: ++this.#batchId, entries: raws });
+          this.#batches.set(++this.#batchId, { channel, upto: sent + raws.length });
+          this.#send({ t: 'entries', id: this.#batchId, entries: raws });
           progress = true;
         }
       }
