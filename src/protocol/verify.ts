@@ -295,9 +295,7 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
   const history: ReportTransition[] = [];
   const total = sealed.length;
   let done = 1;
-  let lastState: ChannelState = log.state(proposalItem.s.entry.time).state;
   const proposal = proposalItem.s.entry;
-  history.push({ state: lastState, at: proposal.time, by: registry.label(proposal.author), entry: proposalItem.s.hash, kind: proposal.kind });
   const position = new Map<string, number>([...queues.keys()].map((a) => [a, 0]));
   const stalled = new Map<string, { error: ProtocolError; line: number; seq: number }>();
   const stopped = new Set<string>();
@@ -328,14 +326,6 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
         i++;
         done++;
         progress = true;
-        if (r.status === 'accepted' && r.stateChanged) {
-          const now = log.state(x.s.entry.time).state;
-          if (now !== lastState) {
-            const body = x.s.entry.body as { reason?: string };
-            history.push({ state: now, at: x.s.entry.time, by: registry.label(author), entry: x.s.hash, kind: x.s.entry.kind, reason: body.reason });
-            lastState = now;
-          }
-        }
         if (options.onProgress && done % 2048 === 0) options.onProgress(done, total);
       }
       position.set(author, i);
@@ -347,7 +337,10 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
   // Entries that could not be placed after an author's first error are not reported one by one.
   entryErrors.sort((a, b) => (a.author ?? '').localeCompare(b.author ?? '') || (a.seq ?? 0) - (b.seq ?? 0) || a.code.localeCompare(b.code));
   lineErrors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
-  const allErrors = [...errors, ...entryErrors, ...lineErrors];
+  // Root causes first: a damaged line or a bad signature explains the gaps and missing
+  // dependencies that follow from it (docs/protocol.md §8.2).
+  const consequence = (e: ReportError) => e.code === 'ENTRY_SEQUENCE_GAP' || e.code === 'ENTRY_UNKNOWN_DEPENDENCY';
+  const allErrors = [...errors, ...entryErrors.filter((e) => !consequence(e)), ...lineErrors, ...entryErrors.filter(consequence)];
 
   // Collect what the report shows from the accepted entries.
   const judgeAt = header.exportedAt ?? sealed.reduce((m, x) => Math.max(m, x.s.entry.time), 0);
@@ -358,7 +351,6 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
   const ordered = accepted.sort((a, b) => a.entry.time - b.entry.time || (a.entry.author < b.entry.author ? -1 : a.entry.author > b.entry.author ? 1 : a.entry.seq - b.entry.seq));
   // State history in author-time order (not processing order): replay the accepted control
   // entries, oldest first, and record every change of state (docs/protocol.md §8.2).
-  history.length = 0;
   {
     const proposalControl: ControlEntry = { author: proposal.author, seq: 1, time: proposal.time, hash: proposalItem.s.hash, kind: proposal.kind, body: proposal.body };
     const included: ControlEntry[] = [];
