@@ -22,6 +22,7 @@ import {
   parseEntry,
   proposeChannel,
   protocolError,
+  verifyEntrySignature,
   HotlineProtocolError,
   DEFAULT_ACK_DEADLINES,
   type BodyOf,
@@ -52,6 +53,8 @@ export type TerminalEvent =
   | { type: 'entry'; channel: string; hash: string; author: string; authorCode: string; seq: number; kind: EntryKind; time: number; own: boolean; body: unknown }
   | { type: 'state'; channel: string; state: string; previous: string | null }
   | { type: 'alarm'; code: string; message: string; channel?: string; peer?: string }
+  /** A notification for the officers at this terminal's consoles (src/terminal/notifiers/console-notifier.ts). */
+  | { type: 'escalation'; kind: 'escalation' | 'overdue' | 'alarm'; subject: string; text: string; channel?: string; message?: string; precedence?: string; drill?: boolean; level: number; levelName: string; repeat: number; contact: string; at: number }
   | { type: 'peers' };
 
 /** What became of a batch of received entries. */
@@ -95,6 +98,8 @@ export interface ChannelView {
 /** How far in the future an author time may lie (clock skew allowance), ms. */
 export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
 const MAX_PENDING = 50_000;
+/** Total size of entries held for their predecessors (memory bound against a flooding peer). */
+const MAX_PENDING_BYTES = 64 * 1024 * 1024;
 
 interface ChannelServiceOptions {
   store: Store;
@@ -461,6 +466,12 @@ export class ChannelService {
       }
       const log = e.channel ? this.#logs.get(e.channel) : undefined;
       if (!log) {
+        const problem = this.#checkBeforeHolding(sealed, notAfter);
+        if (problem) {
+          out.rejected.push({ hash: sealed.hash, code: problem.code, message: problem.message });
+          this.#alarmReject(problem, source);
+          continue;
+        }
         this.#hold('unknown', sealed);
         out.pending++;
         out.missing.push({ channel: e.channel!, author: '', fromSeq: 1, toSeq: 1 });
@@ -478,11 +489,18 @@ export class ChannelService {
         case 'duplicate':
           out.duplicate++;
           break;
-        case 'pending':
+        case 'pending': {
+          const problem = this.#checkBeforeHolding(sealed, notAfter);
+          if (problem) {
+            out.rejected.push({ hash: sealed.hash, code: problem.code, message: problem.message });
+            this.#alarmReject(problem, source, log.id);
+            break;
+          }
           this.#hold(log.id, sealed);
           out.pending++;
           for (const m of r.missing) out.missing.push({ channel: log.id, ...m });
           break;
+        }
         case 'equivocation':
           await this.#recordEquivocation(log, sealed, r.existingHash);
           out.rejected.push({ hash: sealed.hash, code: r.error.code, message: r.error.message });
@@ -500,11 +518,35 @@ export class ChannelService {
     return out;
   }
 
+  /**
+   * An entry waiting for its predecessors is held in memory only if it is authentic: not dated in
+   * the future, signed by a key its author certified, signature valid. A forgery is refused now,
+   * not kept until its place in the log comes (it could never be accepted, and it costs memory).
+   */
+  #checkBeforeHolding(sealed: SealedEntry, notAfter: number): ProtocolError | undefined {
+    const e = sealed.entry;
+    const d = { author: e.author.slice(0, 8), seq: e.seq, key: e.key.slice(0, 8), time: new Date(e.time).toISOString() };
+    if (e.time > notAfter) return protocolError('ENTRY_MALFORMED', { detail: `author time ${d.time} lies in the future` });
+    const k = this.registry.check(e.author, e.key, e.time);
+    if (!k.ok) return protocolError(k.code, { ...d, revokedAt: k.revokedAt !== undefined ? new Date(k.revokedAt).toISOString() : undefined });
+    if (!verifyEntrySignature(sealed)) return protocolError('ENTRY_BAD_SIGNATURE', d);
+    return undefined;
+  }
+
+  /** Bytes of entries held for their predecessors, all channels: bounded by MAX_PENDING_BYTES. */
+  #pendingBytes = 0;
+
   #hold(key: string, sealed: SealedEntry): void {
     const map = this.#pending.get(key) ?? new Map<string, SealedEntry>();
-    if (map.size >= MAX_PENDING) return; // bounded: the sender will resend after reconnecting
+    // Bounded: the sender will resend after reconnecting.
+    if (map.size >= MAX_PENDING || map.has(sealed.hash) || this.#pendingBytes + sealed.raw.length > MAX_PENDING_BYTES) return;
     map.set(sealed.hash, sealed);
+    this.#pendingBytes += sealed.raw.length;
     this.#pending.set(key, map);
+  }
+
+  #unhold(held: Map<string, SealedEntry>, sealed: SealedEntry): void {
+    if (held.delete(sealed.hash)) this.#pendingBytes -= sealed.raw.length;
   }
 
   #drainPending(log: ChannelLog, accepted: Map<ChannelLog, { entries: SealedEntry[]; before: string }>, out: ReceiveOutcome, notAfter: number): void {
@@ -517,7 +559,7 @@ export class ChannelService {
       for (const sealed of ordered) {
         const r = log.ingest(sealed, { notAfter });
         if (r.status === 'pending') continue;
-        held.delete(sealed.hash);
+        this.#unhold(held, sealed);
         if (r.status === 'accepted') {
           const slot = accepted.get(log) ?? { entries: [], before: log.state(this.now()).state };
           slot.entries.push(sealed);
@@ -536,7 +578,7 @@ export class ChannelService {
     for (const sealed of [...held.values()]) {
       const log = this.#logs.get(sealed.entry.channel!);
       if (!log) continue;
-      held.delete(sealed.hash);
+      this.#unhold(held, sealed);
       this.#hold(log.id, sealed);
       this.#drainPending(log, accepted, out, notAfter);
     }

@@ -81,7 +81,7 @@ export function pinnedClientHook(pins: PinnedPeers): (request: FastifyRequest, r
         ? 'this federation endpoint requires a TLS client certificate; connect with your terminal certificate'
         : `TLS client key ${fingerprint.slice(0, 16)}… is not pinned by this terminal; ` +
           "pair the terminals by importing each other's party card, then retry";
-    request.log.warn({ clientFingerprint: fingerprint }, 'rejected federation request from an unpinned TLS client');
+    request.log.warn({ code: FED_UNPINNED_CLIENT, status: 401, clientFingerprint: fingerprint }, 'rejected federation request from an unpinned TLS client');
     await reply.code(401).header('connection', 'close').send({ code: FED_UNPINNED_CLIENT, message });
   };
 }
