@@ -8,8 +8,39 @@ import canonicalizeModule from 'canonicalize';
 // The package is CommonJS (`module.exports = serialize`) but its typings declare an ES default export.
 const canonicalizeJson = canonicalizeModule as unknown as (value: unknown) => string | undefined;
 
+const ARRAY_INDEX = /^(0|[1-9][0-9]*)$/;
+
+/**
+ * True when every object in `value` already has its members in RFC 8785 order (UTF-16 code
+ * units, which is how `<` compares strings) and nothing needs special handling. Then the engine's
+ * own JSON.stringify, which keeps insertion order and serialises primitives exactly as RFC 8785
+ * §3.2.2 requires, yields the canonical text. Array-index-like keys are excluded because engines
+ * enumerate them first, numerically.
+ */
+function alreadyOrdered(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return typeof value !== 'number' || Number.isFinite(value);
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
+  if (Array.isArray(value)) {
+    for (const item of value) if (!alreadyOrdered(item)) return false;
+    return true;
+  }
+  let previous: string | undefined;
+  for (const key in value) {
+    if (previous !== undefined && !(previous < key)) return false;
+    if (ARRAY_INDEX.test(key)) return false;
+    if (!alreadyOrdered((value as Record<string, unknown>)[key])) return false;
+    previous = key;
+  }
+  return true;
+}
+
 /** RFC 8785 (JCS) canonical JSON text of a value. Throws on NaN, Infinity, or values JSON cannot hold. */
 export function canonicalize(value: unknown): string {
+  // Fast path for values parsed from canonical text (the verifier's common case).
+  if (alreadyOrdered(value)) {
+    const fast = JSON.stringify(value) as string | undefined;
+    if (fast !== undefined) return fast;
+  }
   const text = canonicalizeJson(value);
   if (text === undefined) throw new TypeError('value has no JSON form');
   return text;

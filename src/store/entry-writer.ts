@@ -3,12 +3,20 @@
  * entries. Each writer's promise settles only after its transaction committed (durable), so the
  * terminal may sign a receipt as soon as it resolves.
  */
-import type { AppendResult, EntryRow } from './store.js';
+import type { AppendResult, EntryRow, Store } from './store.js';
 
 /** The one method of the store the writer needs (a Store, or a fake in tests). */
 export interface EntryAppender {
   appendEntries(rows: readonly EntryRow[]): Promise<AppendResult[]>;
+  /** When present, entries and their projections commit in one transaction (one fsync). */
+  transaction?<T>(fn: (store: Store) => Promise<T>): Promise<T>;
 }
+
+/**
+ * Work to do in the same transaction as a write's entries, e.g. the query projections of those
+ * entries: they become durable together, so a crash never leaves entries without projections.
+ */
+export type Projection = (store: Store, results: readonly AppendResult[]) => Promise<void>;
 
 /**
  * Arranges for `flush` to run once, `delayMs` from now or later. Injectable so that tests drive
@@ -44,6 +52,7 @@ export interface EntryWriterStats {
 
 interface PendingWrite {
   readonly rows: readonly EntryRow[];
+  readonly project?: Projection | undefined;
   readonly resolve: (results: AppendResult[]) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -74,10 +83,10 @@ export class EntryWriter {
    * one result per row once the transaction holding them committed; rows of one call are always
    * in the same transaction.
    */
-  write(rows: readonly EntryRow[]): Promise<AppendResult[]> {
+  write(rows: readonly EntryRow[], project?: Projection): Promise<AppendResult[]> {
     if (rows.length === 0) return Promise.resolve([]);
     return new Promise<AppendResult[]>((resolve, reject) => {
-      this.#pending.push({ rows, resolve, reject });
+      this.#pending.push({ rows, project, resolve, reject });
       this.#pendingRows += rows.length;
       if (this.#draining !== undefined) return; // the running drain picks it up next
       if (this.#pendingRows >= this.#maxBatch) this.#startDrain();
@@ -137,7 +146,22 @@ export class EntryWriter {
   async #commit(batch: readonly PendingWrite[]): Promise<void> {
     let results: AppendResult[];
     try {
-      results = await this.#store.appendEntries(batch.flatMap((w) => w.rows));
+      const rows = batch.flatMap((w) => w.rows);
+      const projected = batch.some((w) => w.project);
+      if (projected && this.#store.transaction) {
+        results = await this.#store.transaction(async (tx) => {
+          const r = await tx.appendEntries(rows);
+          let at = 0;
+          for (const w of batch) {
+            if (w.project) await w.project(tx, r.slice(at, at + w.rows.length));
+            at += w.rows.length;
+          }
+          return r;
+        });
+      } else {
+        results = await this.#store.appendEntries(rows);
+        if (projected) throw new Error('EntryWriter: projections need a store with transactions');
+      }
     } catch (error) {
       if (batch.length === 1) {
         batch[0]!.reject(error);

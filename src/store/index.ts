@@ -29,6 +29,7 @@ export {
   EntryWriter,
   defaultFlushScheduler,
   type EntryAppender,
+  type Projection,
   type EntryWriterOptions,
   type EntryWriterStats,
   type FlushScheduler,

@@ -36,7 +36,7 @@ import {
   type Signer,
   type Tier,
 } from '../../protocol/index.js';
-import { EntryWriter, type EntryRow, type Store } from '../../store/index.js';
+import { EntryWriter, type EntryRow, type Projection, type Store } from '../../store/index.js';
 import type { Clock } from '../clock.js';
 import { TerminalError } from '../errors.js';
 
@@ -611,8 +611,16 @@ export class ChannelService {
       raw: s.raw,
       receivedAt,
     }));
+    // Projections commit in the same transaction as the entries: one fsync, and never one without the other.
+    const after = log.state(this.now());
+    const changed = after.state !== before || before === 'proposed' || (before as string) === 'none';
+    const project: Projection = async (tx) => {
+      if (changed)
+        await tx.putChannel({ id: log.id, proposer: after.proposer, state: after.state, charter: JSON.stringify(after.charter), createdAt: log.proposal.entry.time, updatedAt: this.now() });
+      for (const s of entries) await this.#project(tx, log, s, after.charter);
+    };
     try {
-      await this.#writer.write(rows);
+      await this.#writer.write(rows, project);
     } catch (e) {
       this.#logger.error({ channel: log.id, err: (e as Error).message }, 'commit failed; reloading channel from the store');
       await this.#loadChannel(log.id);
@@ -620,14 +628,9 @@ export class ChannelService {
     }
     if (own) this.#noteOwnCommitted(log.id, entries);
     for (const e of entries) this.#noteCommitted(log.id, e.entry.author, e.entry.seq);
-    const after = log.state(this.now());
-    if (after.state !== before || before === 'proposed' || (before as string) === 'none') {
-      await this.store.putChannel({ id: log.id, proposer: after.proposer, state: after.state, charter: JSON.stringify(after.charter), createdAt: log.proposal.entry.time, updatedAt: this.now() });
-      if (after.state !== before) this.events.emit('event', { type: 'state', channel: log.id, state: after.state, previous: (before as string) === 'none' ? null : before } satisfies TerminalEvent);
-    }
+    if (after.state !== before) this.events.emit('event', { type: 'state', channel: log.id, state: after.state, previous: (before as string) === 'none' ? null : before } satisfies TerminalEvent);
     let needsReceipt = false;
     for (const s of entries) {
-      await this.#project(log, s, after.charter);
       if (!own && s.entry.kind !== 'receipt') needsReceipt = true;
       this.events.emit('event', {
         type: 'entry',
@@ -645,12 +648,12 @@ export class ChannelService {
     if (needsReceipt) this.#scheduleReceipt(log.id);
   }
 
-  async #project(log: ChannelLog, s: SealedEntry, charter: Charter): Promise<void> {
+  async #project(store: Store, log: ChannelLog, s: SealedEntry, charter: Charter): Promise<void> {
     const e = s.entry;
     switch (e.kind) {
       case 'message': {
         const b = e.body as BodyOf<'message'>;
-        await this.store.putMessage({
+        await store.putMessage({
           hash: s.hash,
           channel: log.id,
           author: e.author,
@@ -667,13 +670,13 @@ export class ChannelService {
       }
       case 'ack': {
         const b = e.body as BodyOf<'ack'>;
-        await this.store.markAcked(b.message, e.time, JSON.stringify({ party: e.author, code: this.label(e.author), officer: b.officer, entry: s.hash }));
+        await store.markAcked(b.message, e.time, JSON.stringify({ party: e.author, code: this.label(e.author), officer: b.officer, entry: s.hash }));
         break;
       }
       case 'receipt': {
         for (const h of (e.body as BodyOf<'receipt'>).holds) {
-          await this.store.putReceipt({ channel: log.id, holder: e.author, author: h.author, seq: h.seq, hash: h.hash, at: e.time });
-          await this.store.markReceipted(log.id, h.author, h.seq, e.time);
+          await store.putReceipt({ channel: log.id, holder: e.author, author: h.author, seq: h.seq, hash: h.hash, at: e.time });
+          await store.markReceipted(log.id, h.author, h.seq, e.time);
         }
         break;
       }
