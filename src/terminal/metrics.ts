@@ -68,16 +68,34 @@ export class TerminalMetrics {
     registers: [this.registry],
     collect: () => this.#collectLinkTests(),
   });
-  readonly linkRtt = new Gauge({ name: 'hotline_link_rtt_seconds', help: 'Round-trip time of the last link test, by peer and channel.', labelNames: ['peer', 'channel'] as const, registers: [this.registry] });
-  readonly linkOffset = new Gauge({ name: 'hotline_link_clock_offset_seconds', help: 'Clock offset of the peer measured by the last link test (peer minus here), by peer and channel.', labelNames: ['peer', 'channel'] as const, registers: [this.registry] });
-  readonly unacknowledged = new Gauge({
+  readonly linkRtt: Gauge<'peer' | 'channel'> = new Gauge({
+    name: 'hotline_link_rtt_seconds',
+    help: 'Round-trip time of the last link test, by peer and channel.',
+    labelNames: ['peer', 'channel'] as const,
+    registers: [this.registry],
+    collect: (): void => this.#collectLinkSample(this.linkRtt, 'lastRttMs'),
+  });
+  readonly linkOffset: Gauge<'peer' | 'channel'> = new Gauge({
+    name: 'hotline_link_clock_offset_seconds',
+    help: 'Clock offset of the peer measured by the last link test (peer minus here), by peer and channel.',
+    labelNames: ['peer', 'channel'] as const,
+    registers: [this.registry],
+    collect: (): void => this.#collectLinkSample(this.linkOffset, 'lastOffsetMs'),
+  });
+  readonly unacknowledged: Gauge<'precedence' | 'direction'> = new Gauge({
     name: 'hotline_unacknowledged_messages',
     help: 'Messages awaiting a human acknowledgement, by precedence and direction (in: ours to acknowledge, out: awaiting the peer).',
     labelNames: ['precedence', 'direction'] as const,
     registers: [this.registry],
-    collect: () => this.#collectUnacked(),
+    collect: (): Promise<void> => this.#collectUnacked(this.unacknowledged, false),
   });
-  readonly overdue = new Gauge({ name: 'hotline_overdue_messages', help: 'Unacknowledged messages past their deadline, by precedence and direction.', labelNames: ['precedence', 'direction'] as const, registers: [this.registry] });
+  readonly overdue: Gauge<'precedence' | 'direction'> = new Gauge({
+    name: 'hotline_overdue_messages',
+    help: 'Unacknowledged messages past their deadline, by precedence and direction.',
+    labelNames: ['precedence', 'direction'] as const,
+    registers: [this.registry],
+    collect: (): Promise<void> => this.#collectUnacked(this.overdue, true),
+  });
 
   #processMetrics = false;
 
@@ -145,31 +163,32 @@ export class TerminalMetrics {
 
   #collectLinkTests(): void {
     this.linkTestState.reset();
-    this.linkRtt.reset();
-    this.linkOffset.reset();
-    for (const h of this.#sources?.linkHealth?.() ?? []) {
+    for (const h of this.#sources?.linkHealth?.() ?? [])
       for (const s of LINK_TEST_STATES) this.linkTestState.set({ peer: h.code, channel: h.channel, state: s }, h.state === s ? 1 : 0);
-      if (h.lastRttMs !== null) this.linkRtt.set({ peer: h.code, channel: h.channel }, h.lastRttMs / 1000);
-      if (h.lastOffsetMs !== null) this.linkOffset.set({ peer: h.code, channel: h.channel }, h.lastOffsetMs / 1000);
+  }
+
+  #collectLinkSample(gauge: Gauge<'peer' | 'channel'>, field: 'lastRttMs' | 'lastOffsetMs'): void {
+    gauge.reset();
+    for (const h of this.#sources?.linkHealth?.() ?? []) {
+      const v = h[field];
+      if (v !== null) gauge.set({ peer: h.code, channel: h.channel }, v / 1000);
     }
   }
 
-  async #collectUnacked(): Promise<void> {
+  // Each gauge reads on its own: prom-client collects the metrics of a scrape concurrently.
+  async #collectUnacked(gauge: Gauge<'precedence' | 'direction'>, overdueOnly: boolean): Promise<void> {
     const src = this.#sources;
-    this.unacknowledged.reset();
-    this.overdue.reset();
-    for (const precedence of PRECEDENCES)
-      for (const direction of ['in', 'out']) {
-        this.unacknowledged.set({ precedence, direction }, 0);
-        this.overdue.set({ precedence, direction }, 0);
+    const counts = new Map<string, number>();
+    if (src) {
+      const now = src.service.now();
+      const rows = await src.service.store.listUnacked(overdueOnly ? { deadlineBefore: now } : {});
+      for (const m of rows) {
+        const key = `${m.precedence}/${m.author === src.service.self.party ? 'out' : 'in'}`;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
       }
-    if (!src) return;
-    const now = src.service.now();
-    for (const m of await src.service.store.listUnacked()) {
-      const labels = { precedence: m.precedence, direction: m.author === src.service.self.party ? 'out' : 'in' };
-      this.unacknowledged.inc(labels);
-      if (m.deadlineAt !== null && m.deadlineAt <= now) this.overdue.inc(labels);
     }
+    gauge.reset();
+    for (const precedence of PRECEDENCES) for (const direction of ['in', 'out']) gauge.set({ precedence, direction }, counts.get(`${precedence}/${direction}`) ?? 0);
   }
 }
 

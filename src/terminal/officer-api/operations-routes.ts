@@ -43,7 +43,11 @@ export async function registerOperationsRoutes(app: FastifyInstance, opts: Opera
       schema: {
         summary: 'Send a drill now: a FLASH message marked DRILL that the other side must acknowledge',
         params: ChannelParams,
-        body: Type.Optional(Type.Object({ from: Type.Optional(OfficerRef), text: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })), lang: Type.Optional(Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$' })) })),
+        body: Type.Object({ from: Type.Optional(OfficerRef), text: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })), lang: Type.Optional(Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$' })) }, { additionalProperties: false }),
+      },
+      // No body at all (`curl -X POST .../drills`) means the defaults.
+      preValidation: async (request) => {
+        if (request.body === undefined || request.body === null) request.body = {};
       },
     },
     async (request, reply) => {
