@@ -17,6 +17,12 @@ export interface SqliteStoreConfig {
   readonly kind: 'sqlite';
   /** Path of the database file (created with its directory if missing), or ":memory:". */
   readonly path: string;
+  /**
+   * FULL (default): every commit is fsynced; a commit survives a power cut. NORMAL: in WAL mode a
+   * commit survives a crash of the process (kill -9) but not of the operating system; it saves
+   * one fsync per commit (milliseconds on slow disks). See docs/operations.md "Durability".
+   */
+  readonly synchronous?: 'full' | 'normal';
 }
 
 /** How SQLite differs from standard SQL (its TEXT already compares bytewise, as keyType wants). */
@@ -44,7 +50,7 @@ export async function openSqliteStore(config: SqliteStoreConfig): Promise<Store>
     // WAL lets readers run beside the writer; synchronous=FULL fsyncs the WAL at every commit, so
     // a committed transaction survives a power cut and a receipt may be signed right after.
     database.pragma('journal_mode = WAL');
-    database.pragma('synchronous = FULL');
+    database.pragma(`synchronous = ${config.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
     // Another process (e.g. a CLI command beside the terminal) may hold the write lock briefly.
     database.pragma('busy_timeout = 5000');
   } catch (error) {

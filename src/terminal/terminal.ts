@@ -64,7 +64,9 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? pino({ level: process.env.HOTLINE_LOG_LEVEL ?? 'info' }, pino.destination(2));
   const log = logger.child({ party: identity.config.party.code });
-  const store = await openStore(identity.database);
+  // HOTLINE_SQLITE_SYNCHRONOUS=normal trades power-cut durability for latency (docs/operations.md).
+  const sync = process.env.HOTLINE_SQLITE_SYNCHRONOUS === 'normal' ? 'normal' : 'full';
+  const store = await openStore(identity.database.kind === 'sqlite' ? { ...identity.database, synchronous: sync } : identity.database);
   const service = new ChannelService({ store, self: { party: identity.party, code: identity.config.party.code, signer: identity.terminalSigner, card: identity.card }, clock, log });
   await service.load();
   const token = await officerToken(identity.dir);
