@@ -14,6 +14,9 @@ import { buildFederationServer } from './federation-api/federation-server.js';
 import { exists, writeFileAtomic, PRIVATE_FILE_MODE } from './identity/files.js';
 import type { TerminalIdentity } from './identity/index.js';
 import { buildOfficerServer } from './officer-api/officer-server.js';
+import { AuditLog } from './officers/audit-log.js';
+import { TerminalError } from './errors.js';
+import { OfficerService } from './officers/officer-service.js';
 import { PeerLink, type LinkState } from './sync/peer-link.js';
 import { LinkTester } from './schedulers/link-tester.js';
 import { DrillScheduler } from './schedulers/drill-scheduler.js';
@@ -29,6 +32,8 @@ export interface StartTerminalOptions {
   readonly version?: string;
   /** Metrics to count into; default the process default (src/terminal/metrics.ts). */
   readonly metrics?: TerminalMetrics;
+  /** Console session cookies without `Secure`: refused unless the officer API is on loopback. */
+  readonly insecureCookies?: boolean;
 }
 
 /** A started terminal. */
@@ -109,6 +114,8 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
   await refreshPeers();
   const onEvent = (e: TerminalEvent) => {
     if (e.type === 'peers') void refreshPeers();
+    // The peer is back: skip the rest of our reconnection backoff towards it.
+    if (e.type === 'peer-seen') links.get(e.peer)?.retryNow();
   };
   service.events.on('event', onEvent);
   const linkList = () => [...links.values()].map((l) => ({ peer: l.peer, code: service.label(l.peer), state: l.state, endpoint: l.endpoint }));
@@ -126,7 +133,18 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
   drillTimer.unref();
 
   const federation = await buildFederationServer({ service, tls, pins, logger: log.child({ face: 'federation' }, { level: 'warn' }) });
+  const code = identity.config.party.code;
+  const consolePort = options.officerPort ?? identity.config.officer.port;
+  if (options.insecureCookies && !['127.0.0.1', '::1', 'localhost'].includes(identity.config.officer.host))
+    throw new TerminalError('BAD_REQUEST', { detail: `Insecure session cookies are allowed only when the officer API listens on loopback, not ${identity.config.officer.host}.` });
+  const officerAudit = new AuditLog(store.officers, clock);
+  const officers = new OfficerService(store.officers, clock, officerAudit, {
+    issuer: `Hotline ${code}`,
+    webauthn: { rpName: `Hotline ${code}`, rpID: 'localhost', origins: [`http://localhost:${consolePort}`, `https://localhost:${consolePort}`] },
+  });
   const officer = await buildOfficerServer({
+    officers,
+    insecureCookies: options.insecureCookies,
     service,
     token,
     logger: log.child({ face: 'officer' }, { level: 'warn' }),

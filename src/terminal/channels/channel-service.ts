@@ -55,7 +55,9 @@ export type TerminalEvent =
   | { type: 'alarm'; code: string; message: string; channel?: string; peer?: string }
   /** A notification for the officers at this terminal's consoles (src/terminal/notifiers/console-notifier.ts). */
   | { type: 'escalation'; kind: 'escalation' | 'overdue' | 'alarm'; subject: string; text: string; channel?: string; message?: string; precedence?: string; drill?: boolean; level: number; levelName: string; repeat: number; contact: string; at: number }
-  | { type: 'peers' };
+  | { type: 'peers' }
+  /** A peer connected to us: our own link to it is worth retrying at once. */
+  | { type: 'peer-seen'; peer: string };
 
 /** What became of a batch of received entries. */
 export interface ReceiveOutcome {
