@@ -1,10 +1,10 @@
 /**
  * The officer API: REST and a WebSocket of events, described by an OpenAPI document at
- * /openapi.json. Bound to loopback; guarded by a bearer token until officer accounts exist.
+ * /openapi.json. Bound to loopback. Officers sign in to console sessions; the CLI on the host
+ * uses the credential file DATA/officer.token; every route requires a permission (auth.ts).
  * Routes are thin: validate, call a ChannelService use case, present exactly the fields that leave.
  */
-import { timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
 import swagger from '@fastify/swagger';
 import Type from 'typebox';
@@ -13,6 +13,12 @@ import type { ChannelService, TerminalEvent } from '../channels/channel-service.
 import { TerminalError, toApiError } from '../errors.js';
 import type { LinkState } from '../sync/peer-link.js';
 import { registerOperationsRoutes, type OperationsRoutesOptions } from './operations-routes.js';
+import { AuditLog } from '../officers/audit-log.js';
+import { OfficerService } from '../officers/officer-service.js';
+import type { PrecedenceCaps } from '../officers/permissions.js';
+import { officerAuth } from './auth.js';
+import { authRoutes } from './auth-routes.js';
+import { officersRoutes } from './officers-routes.js';
 
 export interface OfficerServerOptions {
   readonly service: ChannelService;
@@ -27,21 +33,19 @@ export interface OfficerServerOptions {
   readonly version: string;
   /** Crisis operations: drill scheduler and metrics (drills, readiness and /metrics routes). */
   readonly operations?: Omit<OperationsRoutesOptions, 'service'>;
+  /** Officer accounts and sessions (default: over service.store.officers and the service's clock). */
+  readonly officers?: OfficerService;
+  /** Session cookie without `Secure`: only for plain HTTP on loopback, by explicit choice. */
+  readonly insecureCookies?: boolean;
+  /** Highest precedence per sending role (default: duty officers up to IMMEDIATE). */
+  readonly precedenceCaps?: PrecedenceCaps;
+  /** Sign-in attempts per address per minute. */
+  readonly loginRateLimit?: number;
 }
 
 const ChannelParams = Type.Object({ id: Type.String({ minLength: 4, maxLength: 64, pattern: '^[0-9a-f]+$' }) });
 const Reason = Type.Object({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 4000 })) });
 const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() });
-
-function tokenOk(request: FastifyRequest, token: string): boolean {
-  const header = request.headers.authorization;
-  let given = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
-  if (!given) given = (request.query as { token?: string } | undefined)?.token;
-  if (!given) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 /** Builds (does not start) the officer API server. */
 export async function buildOfficerServer(opts: OfficerServerOptions): Promise<FastifyInstance> {
@@ -56,20 +60,15 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
   app.addContentTypeParser(['application/x-ndjson', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Hotline officer API', version: opts.version, description: 'Officer API of a Hotline terminal. Authenticate with `Authorization: Bearer <token>`.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
+      info: { title: 'Hotline officer API', version: opts.version, description: 'Officer API of a Hotline terminal. Officers sign in with POST /api/v1/auth/login (session cookie; send X-CSRF-Token on state-changing requests); on the terminal host, `Authorization: Bearer <DATA/officer.token>`, optionally acting as an officer named in X-Hotline-Officer.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'hotline_session' } } },
+      security: [{ bearer: [] }, { session: [] }],
     },
   });
   await app.register(websocket);
 
-  app.addHook('onRequest', async (request, reply) => {
-    const open = request.url === '/healthz' || request.url === '/readyz' || request.url.startsWith('/openapi.json');
-    if (!open && !tokenOk(request, opts.token)) {
-      const e = new TerminalError('UNAUTHORISED');
-      await reply.code(401).send({ code: e.code, message: e.message });
-    }
-  });
+  const officers = opts.officers ?? new OfficerService(service.store.officers, service, new AuditLog(service.store.officers, service), { issuer: `Hotline ${service.self.code}` });
+  await app.register(officerAuth, { service, officers, token: opts.token, insecureCookies: opts.insecureCookies, precedenceCaps: opts.precedenceCaps, loginRateLimit: opts.loginRateLimit });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
@@ -308,6 +307,8 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
   });
 
   await registerOperationsRoutes(app, { service, ...opts.operations });
+  await authRoutes(app, { officers, loginRateLimit: opts.loginRateLimit });
+  await officersRoutes(app, { officers, service });
 
   return app;
 }

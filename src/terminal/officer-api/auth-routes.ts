@@ -1,0 +1,115 @@
+/**
+ * /api/v1/auth/*: sign in and out of the console, the current session, list and revoke sessions,
+ * passkey (WebAuthn) registration and sign-in options. Permissions: auth.ts ROUTE_PERMISSIONS.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import Type from 'typebox';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
+import { TerminalError } from '../errors.js';
+import { csrfTokenFor, type OfficerService, type Principal } from '../officers/officer-service.js';
+import { PERMISSIONS, rolesOn } from '../officers/permissions.js';
+import { SESSION_COOKIE, actorOf } from './auth.js';
+
+const Name = Type.String({ minLength: 1, maxLength: 100 });
+
+function officerOf(request: FastifyRequest): Extract<Principal, { kind: 'officer' }> {
+  const p = request.principal;
+  if (p?.kind !== 'officer' || !p.session) throw new TerminalError('BAD_REQUEST', { detail: 'This needs a console session (sign in with POST /api/v1/auth/login); the terminal credential has no session.' });
+  return p;
+}
+
+/** Registers the auth routes. */
+export async function authRoutes(app: FastifyInstance, opts: { officers: OfficerService; loginRateLimit?: number }): Promise<void> {
+  const { officers } = opts;
+  const limited = { rateLimit: { max: opts.loginRateLimit ?? 20, timeWindow: '1 minute' } };
+
+  app.post(
+    '/api/v1/auth/login',
+    {
+      config: limited,
+      schema: {
+        summary: 'Sign in: name, password and a second factor (TOTP code or passkey assertion); sets the session cookie',
+        security: [],
+        body: Type.Object({ name: Name, password: Type.String({ minLength: 1, maxLength: 1000 }), totp: Type.Optional(Type.String({ maxLength: 12 })), webauthn: Type.Optional(Type.Unknown()) }),
+      },
+    },
+    async (request, reply) => {
+      const b = request.body as { name: string; password: string; totp?: string; webauthn?: AuthenticationResponseJSON };
+      // A session id the browser already holds is never adopted (no fixation); a live one is ended.
+      const previous = request.cookies[SESSION_COOKIE];
+      if (previous) {
+        try {
+          const old = await officers.authenticate(previous);
+          await officers.logout(old.session, old.officer.name);
+        } catch {
+          // unknown or dead: nothing to end
+        }
+      }
+      const s = await officers.login(b, { ip: request.ip, userAgent: request.headers['user-agent'] ?? '' });
+      reply.setSession(s.sessionId, officers.policy.absoluteMs);
+      return { officer: { name: s.officer.name, title: s.officer.title, roles: s.officer.roles.terminal, channelRoles: s.officer.roles.channels }, csrfToken: s.csrfToken, secondFactor: s.session.secondFactor, expiresAt: s.session.expiresAt, idleTimeoutMs: officers.policy.idleMs };
+    },
+  );
+
+  app.post('/api/v1/auth/logout', { schema: { summary: 'Sign out: the session id is dead from now on' } }, async (request, reply) => {
+    const p = officerOf(request);
+    await officers.logout(p.session!, p.officer.name);
+    reply.clearSession();
+    return { ok: true };
+  });
+
+  app.get('/api/v1/auth/session', { schema: { summary: 'Who is signed in, their roles and permissions, and the CSRF token for state-changing requests' } }, async (request) => {
+    const p = request.principal!;
+    if (p.kind === 'terminal') return { kind: 'terminal', name: 'terminal', permissions: 'all' };
+    const roles = [...new Set([...rolesOn(p.officer.roles), ...Object.values(p.officer.roles.channels)])];
+    const sessionId = request.cookies[SESSION_COOKIE];
+    return {
+      kind: 'officer',
+      name: p.officer.name,
+      title: p.officer.title,
+      roles: p.officer.roles.terminal,
+      channelRoles: p.officer.roles.channels,
+      permissions: [...new Set(roles.flatMap((r) => PERMISSIONS[r as keyof typeof PERMISSIONS] ?? []))].sort(),
+      ...(p.session && sessionId ? { csrfToken: csrfTokenFor(sessionId), expiresAt: p.session.expiresAt, lastSeenAt: p.session.lastSeenAt, idleTimeoutMs: officers.policy.idleMs } : {}),
+    };
+  });
+
+  app.get(
+    '/api/v1/auth/sessions',
+    { schema: { summary: 'Sessions: your own; all (or one officer\'s) for an officer manager', querystring: Type.Object({ officer: Type.Optional(Name), all: Type.Optional(Type.Boolean()) }) } },
+    async (request) => {
+      const q = request.query as { officer?: string; all?: boolean };
+      const p = request.principal!;
+      const manager = p.kind === 'terminal' || rolesOn(p.officer.roles).some((r) => PERMISSIONS[r].includes('sessions.manage'));
+      if (p.kind === 'officer' && (q.all || (q.officer && q.officer !== p.officer.name)) && !manager)
+        throw new TerminalError('FORBIDDEN', { detail: `Not allowed: officer "${p.officer.name}" lacks the permission "sessions.manage" to see other officers' sessions.` });
+      if (p.kind === 'officer' && !q.all && !q.officer) return officers.sessions(p.officer.name);
+      return officers.sessions(q.officer);
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/sessions/:id/revoke',
+    { schema: { summary: 'End a session (your own; any, for an officer manager)', params: Type.Object({ id: Type.String({ minLength: 8, maxLength: 64 }) }) } },
+    async (request) => {
+      const { id } = request.params as { id: string };
+      const p = request.principal!;
+      const manager = p.kind === 'terminal' || rolesOn(p.officer.roles).some((r) => PERMISSIONS[r].includes('sessions.manage'));
+      const done = await officers.revoke(id, actorOf(p), manager || p.kind !== 'officer' ? undefined : p.officer.id);
+      if (!done) throw new TerminalError('BAD_REQUEST', { detail: `No live session ${id} that you may end; list them with GET /api/v1/auth/sessions.` });
+      return { ok: true };
+    },
+  );
+
+  app.post('/api/v1/auth/webauthn/register/options', { schema: { summary: 'Start registering a passkey for the signed-in officer' } }, async (request) => officers.passkeyRegistrationOptions(officerOf(request).officer));
+
+  app.post('/api/v1/auth/webauthn/register', { schema: { summary: 'Finish registering a passkey', body: Type.Unknown() } }, async (request, reply) =>
+    reply.code(201).send(await officers.registerPasskey(officerOf(request).officer, request.body as RegistrationResponseJSON)),
+  );
+
+  app.post(
+    '/api/v1/auth/webauthn/login/options',
+    { config: limited, schema: { summary: 'Start signing in with a passkey (then POST /api/v1/auth/login with `webauthn`)', security: [], body: Type.Object({ name: Name }) } },
+    async (request) => officers.passkeyLoginOptions((request.body as { name: string }).name),
+  );
+}

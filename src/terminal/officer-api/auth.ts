@@ -1,0 +1,308 @@
+/**
+ * Authentication and authorisation of the officer API, as one Fastify plugin applied to every
+ * route of the server (it skips encapsulation on purpose, like fastify-plugin):
+ *
+ *  1. onRequest: who is calling. Either the host credential (`Authorization: Bearer <token>`,
+ *     the 0600 file DATA/officer.token: the terminal's operator on its own machine), or a console
+ *     session cookie (httpOnly, Secure, SameSite=Strict), checked for idle and absolute expiry
+ *     by the injected clock. A cookie-authenticated request that changes state must carry the
+ *     session's CSRF token in `X-CSRF-Token`.
+ *  2. preHandler: what the route needs. Every route maps to ONE action of the permission table
+ *     (permissions.ts), by ROUTE_PERMISSIONS below or its own `config.permission`; a route that
+ *     names none is refused (fail closed). Channel routes check the officer's role on that
+ *     channel and, for entries that carry a role, the charter's roles for this party and the
+ *     precedence cap. The acting officer's published name, title and role are put in the body
+ *     (`from` of a message, `officer` of an acknowledgement) so they go inside the signed entry.
+ *  3. onResponse: actions that change something, and exports, go to the audit log with the
+ *     session and address (which never leave this terminal).
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import cookie from '@fastify/cookie';
+import rateLimit from '@fastify/rate-limit';
+import type { OfficerRef, Precedence, Role } from '../../protocol/index.js';
+import type { OfficerRow } from '../../store/index.js';
+import type { ChannelService } from '../channels/channel-service.js';
+import { TerminalError } from '../errors.js';
+import { OfficerService, csrfTokenFor, secretHash, type Principal } from '../officers/officer-service.js';
+import { actingRole, forbidden, type Action, type PrecedenceCaps } from '../officers/permissions.js';
+
+/** The console session cookie. */
+export const SESSION_COOKIE = 'hotline_session';
+/** Header naming the officer the host credential acts as (the CLI's `--officer NAME`). */
+export const ACT_AS_HEADER = 'x-hotline-officer';
+/** Header carrying the CSRF token of a cookie session. */
+export const CSRF_HEADER = 'x-csrf-token';
+
+/** What a route requires: an action of the table, any signed-in caller, or nothing. */
+export type RoutePermission = Action | 'authenticated' | 'open';
+
+/**
+ * THE route table: every officer-API route and the permission it requires. The authorisation
+ * matrix test is generated from this table and permissions.ts. Routes of other areas may instead
+ * declare `config: { permission }`; a route in neither place is refused.
+ */
+export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = Object.freeze({
+  'GET /openapi.json': 'open',
+  'GET /healthz': 'open',
+  'GET /readyz': 'open',
+  'GET /api/v1/status': 'terminal.read',
+  'GET /api/v1/card': 'terminal.read',
+  'GET /api/v1/peers': 'terminal.read',
+  'POST /api/v1/peers': 'terminal.manage',
+  'POST /api/v1/import': 'terminal.manage',
+  'GET /api/v1/channels': 'channel.read',
+  'POST /api/v1/channels': 'charter.propose',
+  'GET /api/v1/channels/:id': 'channel.read',
+  'POST /api/v1/channels/:id/accept': 'charter.accept',
+  'POST /api/v1/channels/:id/decline': 'charter.decline',
+  'POST /api/v1/channels/:id/withdraw': 'charter.withdraw',
+  'POST /api/v1/channels/:id/amend': 'charter.amend',
+  'POST /api/v1/channels/:id/suspend': 'charter.suspend',
+  'POST /api/v1/channels/:id/resume': 'charter.resume',
+  'POST /api/v1/channels/:id/close': 'charter.close',
+  'GET /api/v1/channels/:id/messages': 'channel.read',
+  'POST /api/v1/channels/:id/messages': 'message.send',
+  'POST /api/v1/messages/:id/ack': 'message.ack',
+  'GET /api/v1/channels/:id/export': 'channel.export',
+  'GET /api/v1/channels/:id/link': 'channel.read',
+  'GET /api/v1/channels/:id/evidence': 'channel.read',
+  'GET /api/v1/events': 'channel.read',
+  // crisis operations (operations-routes.ts)
+  'POST /api/v1/channels/:id/drills': 'message.send',
+  'GET /api/v1/channels/:id/drill-schedule': 'channel.read',
+  'PUT /api/v1/channels/:id/drill-schedule': 'terminal.manage',
+  'GET /api/v1/channels/:id/readiness': 'channel.read',
+  'GET /metrics': 'terminal.read',
+  // auth and officers (auth-routes.ts, officers-routes.ts)
+  'POST /api/v1/auth/login': 'open',
+  'POST /api/v1/auth/webauthn/login/options': 'open',
+  'GET /api/v1/auth/session': 'authenticated',
+  'POST /api/v1/auth/logout': 'authenticated',
+  'GET /api/v1/auth/sessions': 'authenticated',
+  'POST /api/v1/auth/sessions/:id/revoke': 'authenticated',
+  'POST /api/v1/auth/webauthn/register/options': 'authenticated',
+  'POST /api/v1/auth/webauthn/register': 'authenticated',
+  'GET /api/v1/officers': 'officers.manage',
+  'POST /api/v1/officers': 'officers.manage',
+  'PATCH /api/v1/officers/:name': 'officers.manage',
+  'POST /api/v1/officers/:name/disable': 'officers.manage',
+  'POST /api/v1/officers/:name/enable': 'officers.manage',
+  'POST /api/v1/officers/:name/reset': 'officers.manage',
+  'GET /api/v1/audit': 'audit.read',
+  'GET /api/v1/audit/verify': 'audit.read',
+});
+
+/** Actions recorded in the audit log even though they change nothing. */
+const AUDITED_READS: ReadonlySet<RoutePermission> = new Set<RoutePermission>(['channel.export', 'audit.read']);
+
+/** Options of {@link officerAuth}. */
+export interface OfficerAuthOptions {
+  readonly service: ChannelService;
+  readonly officers: OfficerService;
+  /** The host credential (DATA/officer.token). */
+  readonly token: string;
+  /** Send the session cookie without `Secure` (only for plain HTTP on loopback, by explicit choice). */
+  readonly insecureCookies?: boolean;
+  /** Highest precedence per sending role. */
+  readonly precedenceCaps?: PrecedenceCaps;
+  /** Sign-in attempts per address per minute (before the per-name lockout). */
+  readonly loginRateLimit?: number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who is calling (set by the auth plugin's onRequest hook). */
+    principal?: Principal;
+    /** The action the route required, once granted. */
+    granted?: { permission: RoutePermission; channel?: string; role?: Role };
+  }
+  interface FastifyContextConfig {
+    /** The permission this route requires (instead of an entry in ROUTE_PERMISSIONS). */
+    permission?: RoutePermission;
+  }
+}
+
+/** "officer "Cdr Smith"", "the terminal credential": the caller, for messages and the audit log. */
+export function describe(p: Principal | undefined): string {
+  if (!p) return 'anonymous';
+  return p.kind === 'terminal' ? 'the terminal credential' : `officer "${p.officer.name}"`;
+}
+
+/** The audit actor of a principal. */
+export function actorOf(p: Principal | undefined): string {
+  if (!p) return 'anonymous';
+  return p.kind === 'terminal' ? 'terminal' : p.session ? p.officer.name : `${p.officer.name} (via terminal credential)`;
+}
+
+function tokenOk(header: string | undefined, token: string): boolean {
+  const given = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The permission a route requires, or undefined when it names none (then it is refused). */
+export function routePermission(request: FastifyRequest): RoutePermission | undefined {
+  const method = request.method === 'HEAD' ? 'GET' : request.method;
+  return request.routeOptions.config?.permission ?? ROUTE_PERMISSIONS[`${method} ${request.routeOptions.url ?? ''}`];
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+const ROUTES = new WeakMap<FastifyInstance, Array<{ method: string; url: string; permission: RoutePermission }>>();
+
+/** Every route registered on a server with its permission (for the authorisation matrix test). */
+export function registeredRoutes(app: FastifyInstance): ReadonlyArray<{ method: string; url: string; permission: RoutePermission }> {
+  return ROUTES.get(app) ?? [];
+}
+
+async function plugin(app: FastifyInstance, opts: OfficerAuthOptions): Promise<void> {
+  const { service, officers } = opts;
+  const routes: Array<{ method: string; url: string; permission: RoutePermission }> = [];
+  ROUTES.set(app, routes);
+  // Fail closed at start-up: a route that names no permission cannot even be registered.
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD' || method === 'OPTIONS') continue;
+      const permission = (route.config as { permission?: RoutePermission } | undefined)?.permission ?? ROUTE_PERMISSIONS[`${method} ${route.url}`];
+      if (permission === undefined) throw new Error(`officer API route ${method} ${route.url} declares no permission: add it to ROUTE_PERMISSIONS (src/terminal/officer-api/auth.ts)`);
+      routes.push({ method, url: route.url, permission });
+    }
+  });
+  await app.register(cookie);
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, ctx) => new TerminalError('AUTH_RATE_LIMITED', { after: ctx.after }),
+  });
+
+  app.addHook('onRequest', async (request) => {
+    const permission = routePermission(request);
+    if (permission === 'open') return;
+    // The query-string token of the events WebSocket (browsers cannot set headers there).
+    const query = request.query as { token?: string } | undefined;
+    const bearer = request.headers.authorization ?? (query?.token ? `Bearer ${query.token}` : undefined);
+    if (bearer !== undefined) {
+      if (!tokenOk(bearer, opts.token)) throw new TerminalError('UNAUTHORISED');
+      const actAs = request.headers[ACT_AS_HEADER];
+      if (typeof actAs === 'string' && actAs.trim()) {
+        const officer = await officers.get(decodeURIComponent(actAs.trim()));
+        if (officer.disabled) throw new TerminalError('AUTH_DISABLED', { name: officer.name });
+        request.principal = { kind: 'officer', officer, session: null };
+      } else request.principal = { kind: 'terminal' };
+      return;
+    }
+    const sessionId = request.cookies[SESSION_COOKIE];
+    if (!sessionId) throw new TerminalError('AUTH_REQUIRED');
+    const { officer, session } = await officers.authenticate(sessionId);
+    if (!SAFE_METHODS.has(request.method)) {
+      const given = request.headers[CSRF_HEADER];
+      if (typeof given !== 'string' || !OfficerService.csrfOk(session, given)) {
+        await officers.audit.append({ actor: officer.name, action: 'auth.csrf.refused', detail: { method: request.method, route: request.routeOptions.url ?? request.url, ip: request.ip } });
+        throw new TerminalError('AUTH_CSRF');
+      }
+    }
+    request.principal = { kind: 'officer', officer, session };
+  });
+
+  app.addHook('preHandler', async (request) => {
+    if (request.is404) return;
+    const permission = routePermission(request);
+    if (permission === undefined) throw forbidden(describe(request.principal), `${request.method} ${request.routeOptions.url ?? request.url}`, ' (no permission is declared for this route)');
+    if (permission === 'open' || permission === 'authenticated') {
+      request.granted = { permission };
+      return;
+    }
+    const p = request.principal;
+    if (!p) throw new TerminalError('AUTH_REQUIRED');
+    if (p.kind === 'terminal') {
+      // The host credential may do everything: whoever can read it can read the terminal's
+      // signing key beside it (both 0600 files of the same account).
+      request.granted = { permission };
+      return;
+    }
+    await grant(request, p.officer, permission);
+  });
+
+  async function grant(request: FastifyRequest, officer: OfficerRow, action: Action): Promise<void> {
+    const who = `officer "${officer.name}"`;
+    const params = (request.params ?? {}) as { id?: string };
+    let channel: string | undefined;
+    const url = request.routeOptions.url ?? '';
+    if (url.startsWith('/api/v1/channels/:id') && params.id) channel = service.channel(params.id).id;
+    else if (url === '/api/v1/messages/:id/ack' && params.id) channel = (await service.findMessage(params.id)).channel;
+    const charterRoles = channel ? service.view(channel).parties.find((x) => x.party === service.self.party)?.roles : undefined;
+    const body = (request.body ?? {}) as { precedence?: Precedence; from?: OfficerRef; officer?: OfficerRef };
+    const role = actingRole(who, officer.roles, { action, channel, charterRoles, ...(action === 'message.send' ? { precedence: body.precedence ?? 'ROUTINE' } : {}) }, opts.precedenceCaps);
+    request.granted = { permission: action, channel, role };
+    // Who speaks goes inside the signed entry, from the account: never what the client claims.
+    if (action === 'message.send' || action === 'message.ack') {
+      const ref = OfficerService.ref(officer, role);
+      const claimed = action === 'message.send' ? body.from : body.officer;
+      if (claimed && (claimed.name !== ref.name || claimed.title !== ref.title || claimed.role !== ref.role))
+        throw forbidden(who, 'officer.impersonate', `: an entry is signed in your own name (${ref.name}, ${ref.title}, ${ref.role}), not "${claimed.name}"`);
+      request.body = { ...body, ...(action === 'message.send' ? { from: ref } : { officer: ref }) };
+    }
+  }
+
+  // What was done, by whom, from where: after the answer, with its status.
+  app.addHook('onSend', async (request, reply, payload) => {
+    const g = request.granted;
+    const changes = !SAFE_METHODS.has(request.method);
+    if (!g || g.permission === 'open' || (!changes && !AUDITED_READS.has(g.permission))) return payload;
+    if (g.permission === 'authenticated' && request.routeOptions.url === '/api/v1/auth/logout') return payload; // recorded by the service
+    let result: Record<string, unknown> = {};
+    if (reply.statusCode < 300 && typeof payload === 'string' && payload.startsWith('{') && payload.length < 100_000) {
+      try {
+        const r = JSON.parse(payload) as { id?: unknown; entry?: unknown; message?: unknown };
+        result = { ...(typeof r.id === 'string' ? { id: r.id } : {}), ...(typeof r.entry === 'string' ? { entry: r.entry } : {}), ...(typeof r.message === 'string' ? { message: r.message } : {}) };
+      } catch {
+        // not JSON: nothing to add
+      }
+    }
+    const p = request.principal;
+    await officers.audit.append({
+      actor: actorOf(p),
+      action: g.permission,
+      detail: {
+        method: request.method,
+        route: request.routeOptions.url ?? '',
+        params: request.params ?? {},
+        status: reply.statusCode,
+        ...(g.channel ? { channel: g.channel } : {}),
+        ...(g.role ? { role: g.role } : {}),
+        ...result,
+        ip: request.ip,
+        ...(p?.kind === 'officer' && p.session ? { session: p.session.idHash.slice(0, 16) } : {}),
+      },
+    });
+    return payload;
+  });
+
+  app.decorateReply('setSession', function (this: FastifyReply, sessionId: string, maxAgeMs: number) {
+    return this.setCookie(SESSION_COOKIE, sessionId, { path: '/', httpOnly: true, secure: !opts.insecureCookies, sameSite: 'strict', maxAge: Math.floor(maxAgeMs / 1000) });
+  });
+  app.decorateReply('clearSession', function (this: FastifyReply) {
+    return this.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, secure: !opts.insecureCookies, sameSite: 'strict' });
+  });
+}
+
+declare module 'fastify' {
+  interface FastifyReply {
+    /** Sets the console session cookie. */
+    setSession(sessionId: string, maxAgeMs: number): FastifyReply;
+    /** Clears the console session cookie. */
+    clearSession(): FastifyReply;
+  }
+}
+
+// Applies to the whole server rather than to a child context (what fastify-plugin does).
+(plugin as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
+
+/** The auth plugin: register it before any route. */
+export const officerAuth = plugin;
+
+/** The session id hash of a cookie value, for tests and tools. */
+export const sessionIdHash = secretHash;
+export { csrfTokenFor };
