@@ -15,8 +15,8 @@ export type EscalationKind =
   /** An alarm (link down/up, equivocation). */
   | 'alarm';
 
-/** How a contact was reached. */
-export type EscalationVia = 'console' | 'webhook' | 'email';
+/** How a contact was reached; `none` when a target reached nobody (e.g. nobody on watch in a role). */
+export type EscalationVia = 'console' | 'webhook' | 'email' | 'none';
 
 /**
  * What became of one delivery attempt: `delivered`; `retrying` (failed, another attempt is

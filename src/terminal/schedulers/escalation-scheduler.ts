@@ -1,0 +1,185 @@
+/**
+ * Acknowledgement deadlines and escalation (README "Crisis operations"). On each tick:
+ *
+ *  - a message of the other side not acknowledged here walks its policy's levels: level 1 when its
+ *    deadline passes (or at receipt, for the precedences in `startAtReceipt`), each level repeated
+ *    `repeats` times `waitSec` apart, then the next level `waitSec` after the last notification;
+ *    the walk stops the moment the message is acknowledged;
+ *  - our own message not acknowledged by the other side by its deadline raises the alarm
+ *    ACK_OVERDUE (an event for the consoles) and notifies the policy's `overdue` contacts, once;
+ *  - webhook and e-mail retries that are due are sent.
+ *
+ * Alarms (link down/up from the peer links and the link tester, equivocation) are delivered as
+ * they happen to the policy's `alarms` contacts.
+ *
+ * Progress is kept in messages.escalation_level (steps taken), so a restart neither repeats nor
+ * skips a step. Driven by the injected clock: the runtime calls tick() every second.
+ */
+import type { MessageRow } from '../../store/index.js';
+import type { ChannelService, TerminalEvent } from '../channels/channel-service.js';
+import type { EscalationSettings, PolicySpec } from '../escalation/settings.js';
+import type { Dispatcher } from '../notifiers/dispatcher.js';
+import { describeNotice, type Notice } from '../notifiers/notification.js';
+
+/** One notification step of a policy, `offsetMs` after the policy starts. */
+export interface EscalationStep {
+  readonly level: number;
+  readonly levelName: string;
+  readonly repeat: number;
+  readonly offsetMs: number;
+  readonly contacts: readonly string[];
+}
+
+/** The steps of a policy, in order. */
+export function escalationSteps(policy: PolicySpec): EscalationStep[] {
+  const steps: EscalationStep[] = [];
+  let offsetMs = 0;
+  policy.levels.forEach((l, i) => {
+    for (let repeat = 0; repeat <= (l.repeats ?? 0); repeat++) {
+      steps.push({ level: i + 1, levelName: l.name, repeat, offsetMs, contacts: l.contacts });
+      offsetMs += l.waitSec * 1000;
+    }
+  });
+  return steps;
+}
+
+/** When escalation of a message starts under `policy`. */
+export function escalationStart(m: Pick<MessageRow, 'time' | 'deadlineAt' | 'precedence'>, policy: PolicySpec): number {
+  const atReceipt = policy.startAtReceipt?.some((p) => p === m.precedence) ?? false;
+  return atReceipt ? Math.min(m.time, m.deadlineAt ?? m.time) : (m.deadlineAt ?? m.time);
+}
+
+/** Alarm codes delivered through the notifiers (others are for the consoles only). */
+const NOTIFIED_ALARM = /^(LINK_UP|LINK_DOWN|LINK_TEST_UP|LINK_TEST_DEGRADED|LINK_TEST_DOWN|ENTRY_EQUIVOCATION)$/;
+
+export interface EscalationSchedulerOptions {
+  readonly service: ChannelService;
+  /** The current settings (they change through the API). */
+  readonly settings: () => EscalationSettings;
+  readonly dispatcher: Dispatcher;
+  readonly log?: { warn(o: object, m?: string): void };
+}
+
+export class EscalationScheduler {
+  readonly #service: ChannelService;
+  readonly #settings: () => EscalationSettings;
+  readonly #dispatcher: Dispatcher;
+  readonly #log: NonNullable<EscalationSchedulerOptions['log']>;
+  readonly #inflight = new Set<Promise<void>>();
+  /** Alarm keys (code family + channel + peer) that went down or degraded: only those announce "up". */
+  readonly #down = new Set<string>();
+  #ticking: Promise<void> | undefined;
+  readonly #onEvent = (e: TerminalEvent) => {
+    if (e.type !== 'alarm' || !NOTIFIED_ALARM.test(e.code)) return;
+    const p = this.#alarm(e).catch((err: Error) => this.#log.warn({ err: err.message, code: e.code }, 'alarm notification failed'));
+    this.#inflight.add(p);
+    void p.finally(() => this.#inflight.delete(p));
+  };
+
+  constructor(options: EscalationSchedulerOptions) {
+    this.#service = options.service;
+    this.#settings = options.settings;
+    this.#dispatcher = options.dispatcher;
+    this.#log = options.log ?? { warn() {} };
+  }
+
+  start(): void {
+    this.#service.events.on('event', this.#onEvent);
+  }
+
+  stop(): void {
+    this.#service.events.off('event', this.#onEvent);
+  }
+
+  /** Resolves when the alarm notifications under way are done (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.#inflight.size) await Promise.all([...this.#inflight]);
+    if (this.#ticking) await this.#ticking;
+  }
+
+  /** Takes the escalation steps that are due and sends due retries. Call about once a second. */
+  tick(): Promise<void> {
+    // One tick at a time: a slow webhook must not make the next tick notify the same step again.
+    this.#ticking ??= this.#tick().finally(() => (this.#ticking = undefined));
+    return this.#ticking;
+  }
+
+  async #tick(): Promise<void> {
+    const now = this.#service.now();
+    const settings = this.#settings();
+    for (const m of await this.#service.store.listUnacked({ deadlineBefore: now + maxLeadMs(settings) })) {
+      try {
+        if (m.author === this.#service.self.party) await this.#overdue(m, now, settings);
+        else await this.#escalate(m, now, settings);
+      } catch (e) {
+        this.#log.warn({ message: m.hash, err: (e as Error).message }, 'escalation step failed');
+      }
+    }
+    await this.#dispatcher.tick();
+  }
+
+  async #escalate(m: MessageRow, now: number, settings: EscalationSettings): Promise<void> {
+    const policy = settings.policyFor(m.channel, this.#service.label(m.author));
+    const start = escalationStart(m, policy);
+    const steps = escalationSteps(policy);
+    for (let i = m.escalationLevel; i < steps.length && start + steps[i]!.offsetMs <= now; i++) {
+      // Acknowledged since the tick began? Then stop here: no further level is notified.
+      const fresh = await this.#service.store.getMessage(m.hash);
+      if (!fresh || fresh.ackedAt !== null) return;
+      const step = steps[i]!;
+      await this.#service.store.setEscalationLevel(m.hash, i + 1);
+      const notice = this.#notice('escalation', m, now, step.level, step.levelName, step.repeat);
+      await this.#dispatcher.deliver(notice, settings.resolve(step.contacts, now, m.channel));
+    }
+  }
+
+  async #overdue(m: MessageRow, now: number, settings: EscalationSettings): Promise<void> {
+    if (m.escalationLevel > 0 || m.deadlineAt === null || m.deadlineAt > now) return;
+    await this.#service.store.setEscalationLevel(m.hash, 1);
+    const peers = this.#service.peersOf(m.channel).map((p) => this.#service.label(p));
+    const policy = settings.policyFor(m.channel, peers[0]);
+    const notice = this.#notice('overdue', m, now, 0, 'not acknowledged by deadline', 0);
+    this.#service.events.emit('event', { type: 'alarm', code: 'ACK_OVERDUE', message: notice.subject.replace(/^\[Hotline \S+\] /, ''), channel: m.channel } satisfies TerminalEvent);
+    await this.#dispatcher.deliver(notice, settings.resolve(policy.overdue ?? policy.levels[0]!.contacts, now, m.channel));
+  }
+
+  async #alarm(e: Extract<TerminalEvent, { type: 'alarm' }>): Promise<void> {
+    const family = e.code.replace(/_(UP|DOWN|DEGRADED)$/, '');
+    const key = `${family} ${e.channel ?? ''} ${e.peer ?? ''}`;
+    if (/_UP$/.test(e.code)) {
+      if (!this.#down.delete(key)) return; // an "up" at start-up is news to nobody
+    } else if (/_(DOWN|DEGRADED)$/.test(e.code)) this.#down.add(key);
+    const settings = this.#settings();
+    const now = this.#service.now();
+    const policy = settings.policyFor(e.channel, e.peer ? this.#service.label(e.peer) : undefined);
+    const base = { kind: 'alarm' as const, party: this.#service.self.code, channel: e.channel ?? null, message: null, level: 0, levelName: 'alarm', repeat: 0, alarm: { code: e.code, message: e.message }, at: now };
+    await this.#dispatcher.deliver({ ...base, ...describeNotice(base) }, settings.resolve(policy.alarms ?? policy.levels[0]!.contacts, now, e.channel));
+  }
+
+  #notice(kind: 'escalation' | 'overdue', m: MessageRow, now: number, level: number, levelName: string, repeat: number): Notice {
+    const base = {
+      kind,
+      party: this.#service.self.code,
+      channel: m.channel,
+      message: { hash: m.hash, from: this.#service.label(m.author), precedence: m.precedence, text: m.text, time: m.time, deadlineAt: m.deadlineAt, drill: m.drill },
+      level,
+      levelName,
+      repeat,
+      alarm: null,
+      at: now,
+    };
+    return { ...base, ...describeNotice(base) };
+  }
+
+  /** Whether a retry of `notice` is still wanted: not for a message acknowledged meanwhile. */
+  async stillWanted(notice: Notice): Promise<boolean> {
+    if (!notice.message) return true;
+    const m = await this.#service.store.getMessage(notice.message.hash);
+    return !!m && m.ackedAt === null;
+  }
+}
+
+/** How long before its deadline a message may start escalating (startAtReceipt): the longest deadline. */
+function maxLeadMs(settings: EscalationSettings): number {
+  return settings.file.policies.some((p) => p.startAtReceipt?.length) ? 365 * 86_400_000 : 0;
+}

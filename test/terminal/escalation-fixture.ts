@@ -1,0 +1,120 @@
+/**
+ * Fixtures for the escalation tests: two ChannelServices wired back to back on one ManualClock
+ * (as in link-tester.test.ts), an escalation scheduler on each, and real receivers — an HTTP
+ * server for webhooks and an SMTP server (smtp-server) for e-mail — started by the test.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SMTPServer } from 'smtp-server';
+import { fingerprint } from '../../src/protocol/index.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { ChannelService, type TerminalEvent } from '../../src/terminal/channels/channel-service.js';
+import { ManualClock } from '../../src/terminal/clock.js';
+import { EscalationSettings } from '../../src/terminal/escalation/settings.js';
+import { ConsoleNotifier } from '../../src/terminal/notifiers/console-notifier.js';
+import { Dispatcher } from '../../src/terminal/notifiers/dispatcher.js';
+import { EmailNotifier } from '../../src/terminal/notifiers/email-notifier.js';
+import { WebhookNotifier } from '../../src/terminal/notifiers/webhook-notifier.js';
+import { EscalationScheduler } from '../../src/terminal/schedulers/escalation-scheduler.js';
+import { makeParty, T0 } from '../../src/testkit/scenario.js';
+
+/** A webhook receiver: every POST with its headers and raw body; answers `status` (default 204). */
+export async function webhookReceiver(): Promise<{ url: string; calls: Array<{ headers: IncomingHttpHeaders; body: string }>; status: number; close(): Promise<void> }> {
+  const calls: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
+  const r = {
+    url: '',
+    calls,
+    status: 204,
+    close: () => new Promise<void>((res) => server.close(() => res())),
+  };
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      calls.push({ headers: req.headers, body });
+      res.writeHead(r.status).end();
+    });
+  });
+  await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+  r.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hotline`;
+  return r;
+}
+
+/** An SMTP server that keeps every mail it is given. */
+export async function smtpReceiver(): Promise<{ port: number; mails: Array<{ from: string; to: string[]; data: string }>; close(): Promise<void> }> {
+  const mails: Array<{ from: string; to: string[]; data: string }> = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, session, callback) {
+      let data = '';
+      stream.on('data', (d: Buffer) => (data += d.toString()));
+      stream.on('end', () => {
+        mails.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), data });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((res) => server.listen(0, '127.0.0.1', () => res()));
+  const port = (server.server.address() as AddressInfo).port;
+  return { port, mails, close: () => new Promise<void>((res) => server.close(() => res())) };
+}
+
+/** A terminal's escalation machinery over a ChannelService. */
+export function escalation(service: ChannelService, settings: () => EscalationSettings, smtpPort?: number) {
+  const notifiers = [new ConsoleNotifier(service.events), new WebhookNotifier({ timeoutMs: 5000 }), ...(smtpPort ? [new EmailNotifier({ host: '127.0.0.1', port: smtpPort, from: 'hotline@cn.example' })] : [])];
+  let scheduler: EscalationScheduler | undefined = undefined;
+  const dispatcher = new Dispatcher({ store: service.store.escalations, notifiers, now: () => service.now(), retry: () => settings().retry, stillWanted: (n) => scheduler!.stillWanted(n) });
+  scheduler = new EscalationScheduler({ service, settings, dispatcher });
+  scheduler.start();
+  const events: TerminalEvent[] = [];
+  service.events.on('event', (e: TerminalEvent) => (e.type === 'escalation' || e.type === 'alarm') && events.push(e));
+  return { scheduler, dispatcher, events };
+}
+
+/** Two terminals (US sends, CN receives) in one process on a ManualClock, with an active channel. */
+export async function pairWithChannel(ackDeadlineSec: { FLASH?: number; IMMEDIATE?: number } = { FLASH: 60 }) {
+  const dir = mkdtempSync(join(tmpdir(), 'hotline-esc-'));
+  const clock = new ManualClock(T0 + 1000);
+  const us = makeParty('US', { en: 'United States' });
+  const cn = makeParty('CN', { en: 'China' });
+  const stores: Store[] = [];
+  const make = async (p: typeof us) => {
+    const store = await openStore({ kind: 'sqlite', path: join(dir, `${p.code}.db`) });
+    stores.push(store);
+    const s = new ChannelService({ store, self: { party: p.id, code: p.code, signer: p.terminal, card: p.card }, clock });
+    await s.load();
+    return s;
+  };
+  const a = await make(us);
+  const b = await make(cn);
+  await a.addPeer(cn.card, fingerprint(cn.id));
+  await b.addPeer(us.card, fingerprint(us.id));
+  const queue: Array<Promise<unknown>> = [];
+  const wire = (from: ChannelService, to: ChannelService) =>
+    from.events.on('event', (e: TerminalEvent) => {
+      if (e.type !== 'entry' || !e.own) return;
+      queue.push(from.store.getEntryByHash(e.hash).then((row) => to.receive([row!.raw], from.self.party)));
+    });
+  wire(a, b);
+  wire(b, a);
+  const settle = async () => {
+    for (let i = 0; i < 20; i++) {
+      await new Promise((r) => setImmediate(r));
+      while (queue.length) await queue.shift();
+    }
+  };
+  const channel = await a.propose({ title: { en: 'Line' }, tier: 'military', parties: ['CN'], ackDeadlineSec });
+  await settle();
+  await b.accept(channel.id);
+  await settle();
+  const cleanup = async () => {
+    for (const s of stores) await s.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { us: a, cn: b, clock, settle, cleanup, channel: channel.id };
+}

@@ -1,0 +1,308 @@
+/**
+ * Deadlines, escalation levels, repeats, acknowledgement, notifiers and the duty roster — all on a
+ * ManualClock, against a real HTTP server (webhook) and a real SMTP server (e-mail).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { EscalationSettings } from '../../src/terminal/escalation/settings.js';
+import { webhookSignature } from '../../src/terminal/notifiers/webhook-notifier.js';
+import type { TerminalEvent } from '../../src/terminal/channels/channel-service.js';
+import { escalation, pairWithChannel, smtpReceiver, webhookReceiver } from './escalation-fixture.js';
+
+const SECRET = 'a-webhook-secret-of-some-length';
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function setup(policy: (hook: string) => unknown, roster?: unknown) {
+  const t = await pairWithChannel({ FLASH: 60 });
+  cleanups.push(t.cleanup);
+  const hook = await webhookReceiver();
+  cleanups.push(hook.close);
+  const smtp = await smtpReceiver();
+  cleanups.push(smtp.close);
+  const settings = EscalationSettings.from(policy(hook.url), roster, { smtp: true });
+  const cn = escalation(t.cn, () => settings, smtp.port);
+  const us = escalation(t.us, () => settings, smtp.port);
+  return { ...t, hook, smtp, settings, cnEsc: cn, usEsc: us };
+}
+
+const twoLevels = (hook: string) => ({
+  contacts: {
+    'ops-room': { console: true, webhook: { url: hook, secret: SECRET } },
+    supervisor: { email: 'supervisor@cn.example' },
+    minister: { email: 'minister@cn.example' },
+  },
+  policies: [
+    {
+      channel: '*',
+      levels: [
+        { name: 'duty officer', contacts: ['ops-room'], waitSec: 120, repeats: 1 },
+        { name: 'watch supervisor', contacts: ['supervisor'], waitSec: 300 },
+        { name: 'principal', contacts: ['minister'], waitSec: 600 },
+      ],
+    },
+  ],
+});
+
+describe('escalation', () => {
+  it('notifies level 1 when the deadline passes, repeats it, then level 2; acknowledgement stops level 3', async () => {
+    const t = await setup(twoLevels);
+    const flash = await t.us.send(t.channel, { text: 'Unplanned encounter at 12N 114E.', lang: 'en', precedence: 'FLASH' });
+    await t.settle();
+    const row = (await t.cn.store.getMessage(flash.hash))!;
+    expect(row.deadlineAt).toBe(flash.entry.time + 60_000);
+
+    // Before the deadline: nothing.
+    t.clock.advance(59_000);
+    await t.cnEsc.scheduler.tick();
+    expect(await t.cn.store.escalations.list()).toEqual([]);
+
+    // Deadline passes: level 1 by console and signed webhook.
+    t.clock.advance(1_000);
+    await t.cnEsc.scheduler.tick();
+    expect(t.hook.calls).toHaveLength(1);
+    const call = t.hook.calls[0]!;
+    expect(call.headers['x-hotline-signature']).toBe(webhookSignature(SECRET, call.body));
+    expect(call.headers['x-hotline-event']).toBe('escalation');
+    expect(JSON.parse(call.body)).toMatchObject({ type: 'hotline.notification', kind: 'escalation', level: 1, levelName: 'duty officer', repeat: 0, channel: t.channel, message: { hash: flash.hash, from: 'US', precedence: 'FLASH' } });
+    const consoleEvent = t.cnEsc.events.find((e) => e.type === 'escalation') as Extract<TerminalEvent, { type: 'escalation' }>;
+    expect(consoleEvent).toMatchObject({ kind: 'escalation', level: 1, message: flash.hash, contact: 'ops-room' });
+    expect(consoleEvent.subject).toContain('FLASH awaiting acknowledgement: level 1 (duty officer)');
+
+    // Another tick at the same time takes no step twice.
+    await t.cnEsc.scheduler.tick();
+    expect(t.hook.calls).toHaveLength(1);
+
+    // The wait passes: level 1 again (its one repeat).
+    t.clock.advance(120_000);
+    await t.cnEsc.scheduler.tick();
+    expect(t.hook.calls.map((c) => (JSON.parse(c.body) as { repeat: number }).repeat)).toEqual([0, 1]);
+    expect(t.smtp.mails).toHaveLength(0);
+
+    // Another wait: level 2, by e-mail, really received by the SMTP server.
+    t.clock.advance(120_000);
+    await t.cnEsc.scheduler.tick();
+    expect(t.smtp.mails).toHaveLength(1);
+    expect(t.smtp.mails[0]!.to).toEqual(['supervisor@cn.example']);
+    expect(t.smtp.mails[0]!.data).toContain('level 2 (watch supervisor)');
+    expect(t.smtp.mails[0]!.data).toContain('Unplanned encounter');
+
+    // Acknowledged: level 3 never comes.
+    await t.cn.acknowledge(flash.hash, { name: 'Lt Cdr Wang', title: 'Duty Officer', role: 'duty-officer' });
+    await t.settle();
+    t.clock.advance(3_600_000);
+    await t.cnEsc.scheduler.tick();
+    expect(t.smtp.mails.map((m) => m.to[0])).toEqual(['supervisor@cn.example']);
+
+    const steps = await t.cn.store.escalations.list({ message: flash.hash });
+    expect(steps.map((s) => [s.level, s.repeat, s.contact, s.via, s.outcome])).toEqual([
+      [1, 0, 'ops-room', 'console', 'delivered'],
+      [1, 0, 'ops-room', 'webhook', 'delivered'],
+      [1, 1, 'ops-room', 'console', 'delivered'],
+      [1, 1, 'ops-room', 'webhook', 'delivered'],
+      [2, 0, 'supervisor', 'email', 'delivered'],
+    ]);
+
+    // The sender sees the acknowledgement with the officer who gave it and the time.
+    const seen = (await t.us.store.getMessage(flash.hash))!;
+    expect(seen.ackedAt).not.toBeNull();
+    expect(JSON.parse(seen.ackedBy!)).toMatchObject({ code: 'CN', officer: { name: 'Lt Cdr Wang' } });
+  });
+
+  it('starts at receipt for FLASH when the policy says so, and a message acknowledged in time never escalates', async () => {
+    const t = await setup((hook) => ({
+      contacts: { 'ops-room': { webhook: { url: hook, secret: SECRET } } },
+      policies: [{ startAtReceipt: ['FLASH'], levels: [{ name: 'duty officer', contacts: ['ops-room'], waitSec: 30 }] }],
+    }));
+    const flash = await t.us.send(t.channel, { text: 'FLASH', lang: 'en', precedence: 'FLASH' });
+    const routine = await t.us.send(t.channel, { text: 'routine', lang: 'en', precedence: 'ROUTINE' });
+    await t.settle();
+    await t.cnEsc.scheduler.tick();
+    expect(t.hook.calls.map((c) => (JSON.parse(c.body) as { message: { hash: string } }).message.hash)).toEqual([flash.hash]);
+    await t.cn.acknowledge(routine.hash, { name: 'Wang', title: 'Duty Officer', role: 'duty-officer' });
+    await t.settle();
+    t.clock.advance(2 * 86_400_000);
+    await t.cnEsc.scheduler.tick();
+    expect((await t.cn.store.escalations.list({ message: routine.hash })).length).toBe(0);
+  });
+
+  it('tells the sender that its message was not acknowledged by the deadline (alarm and notifiers), once', async () => {
+    const t = await setup(twoLevels);
+    const flash = await t.us.send(t.channel, { text: 'Are you receiving?', lang: 'en', precedence: 'FLASH' });
+    await t.settle();
+    t.clock.advance(60_000);
+    await t.usEsc.scheduler.tick();
+    await t.usEsc.scheduler.tick();
+    const alarm = t.usEsc.events.filter((e) => e.type === 'alarm' && e.code === 'ACK_OVERDUE');
+    expect(alarm).toHaveLength(1);
+    expect(alarm[0]).toMatchObject({ channel: t.channel });
+    expect((alarm[0] as { message: string }).message).toContain(`NOT ACKNOWLEDGED by deadline: FLASH message ${flash.hash.slice(0, 12)}`);
+    const steps = await t.us.store.escalations.list({ message: flash.hash });
+    expect(steps.map((s) => [s.kind, s.via, s.outcome])).toEqual([
+      ['overdue', 'console', 'delivered'],
+      ['overdue', 'webhook', 'delivered'],
+    ]);
+    expect(JSON.parse(t.hook.calls[0]!.body)).toMatchObject({ kind: 'overdue', message: { hash: flash.hash, from: 'US' } });
+  });
+
+  it('records an unreachable webhook as retrying, retries with capped backoff on the clock, then records it as failed', async () => {
+    const closed = await webhookReceiver();
+    await closed.close(); // a port where nothing listens any more
+    const t = await setup(() => ({
+      contacts: { dead: { webhook: { url: closed.url, secret: SECRET } } },
+      policies: [{ levels: [{ name: 'duty officer', contacts: ['dead'], waitSec: 3600 }] }],
+      retry: { maxAttempts: 3, backoffSec: 10, maxBackoffSec: 15 },
+    }));
+    const flash = await t.us.send(t.channel, { text: 'hello?', lang: 'en', precedence: 'FLASH' });
+    await t.settle();
+    t.clock.advance(60_000);
+    await t.cnEsc.scheduler.tick();
+    let steps = await t.cn.store.escalations.list({ message: flash.hash });
+    expect(steps.map((s) => [s.attempt, s.outcome])).toEqual([[1, 'retrying']]);
+    expect(steps[0]!.error).toMatch(/^POST failed: ECONNREFUSED/);
+    expect(t.cnEsc.dispatcher.pending()).toEqual([{ contact: 'dead', via: 'webhook', attempt: 2, dueAt: t.clock.now() + 10_000 }]);
+
+    t.clock.advance(9_999);
+    await t.cnEsc.scheduler.tick();
+    expect(await t.cn.store.escalations.list({ message: flash.hash })).toHaveLength(1);
+    t.clock.advance(1);
+    await t.cnEsc.scheduler.tick();
+    // Second failure: the next wait would be 20 s, capped at 15 s.
+    expect(t.cnEsc.dispatcher.pending()[0]).toMatchObject({ attempt: 3, dueAt: t.clock.now() + 15_000 });
+    t.clock.advance(15_000);
+    await t.cnEsc.scheduler.tick();
+    steps = await t.cn.store.escalations.list({ message: flash.hash });
+    expect(steps.map((s) => [s.attempt, s.outcome])).toEqual([
+      [1, 'retrying'],
+      [2, 'retrying'],
+      [3, 'failed'],
+    ]);
+    expect(t.cnEsc.dispatcher.pending()).toEqual([]);
+  });
+
+  it('a webhook answering 500 is retried until it answers 2xx; retries stop when the message is acknowledged', async () => {
+    const t = await setup((hook) => ({
+      contacts: { hook: { webhook: { url: hook, secret: SECRET } } },
+      policies: [{ levels: [{ name: 'duty officer', contacts: ['hook'], waitSec: 3600 }] }],
+      retry: { maxAttempts: 5, backoffSec: 5 },
+    }));
+    t.hook.status = 500;
+    const m1 = await t.us.send(t.channel, { text: 'one', lang: 'en', precedence: 'FLASH' });
+    await t.settle();
+    t.clock.advance(60_000);
+    await t.cnEsc.scheduler.tick();
+    t.hook.status = 200;
+    t.clock.advance(5_000);
+    await t.cnEsc.scheduler.tick();
+    expect((await t.cn.store.escalations.list({ message: m1.hash })).map((s) => [s.outcome, s.error])).toEqual([
+      ['retrying', 'HTTP 500 Internal Server Error'],
+      ['delivered', null],
+    ]);
+
+    t.hook.status = 500;
+    const m2 = await t.us.send(t.channel, { text: 'two', lang: 'en', precedence: 'FLASH' });
+    await t.settle();
+    t.clock.advance(60_000);
+    await t.cnEsc.scheduler.tick();
+    await t.cn.acknowledge(m2.hash, { name: 'Wang', title: 'Duty Officer', role: 'duty-officer' });
+    await t.settle();
+    t.clock.advance(5_000);
+    await t.cnEsc.scheduler.tick();
+    expect((await t.cn.store.escalations.list({ message: m2.hash })).map((s) => s.outcome)).toEqual(['retrying', 'cancelled']);
+  });
+
+  it('resolves "duty-officer" through the roster to whoever is on watch now, and records a failure when nobody is', async () => {
+    const roster = {
+      officers: {
+        'lt-chen': { name: 'Lt Chen', email: 'chen@cn.example' },
+        'lt-li': { name: 'Lt Li', email: 'li@cn.example' },
+        'cdr-zhao': { name: 'Cdr Zhao', email: 'zhao@cn.example' },
+      },
+      shifts: [
+        { officer: 'lt-chen', role: 'duty-officer', daily: { from: '00:00', to: '12:00' } },
+        { officer: 'lt-li', role: 'duty-officer', daily: { from: '12:00', to: '00:00' } },
+        { officer: 'cdr-zhao', role: 'watch-supervisor', start: '2026-01-02T00:00:00Z', end: '2026-01-03T00:00:00Z' },
+      ],
+    };
+    const t = await setup(() => ({ policies: [{ levels: [{ name: 'duty officer', contacts: ['duty-officer'], waitSec: 60 }, { name: 'watch supervisor', contacts: ['watch-supervisor'], waitSec: 60 }] }] }), roster);
+    expect(t.settings.onWatch(t.clock.now(), t.channel).map((w) => w.officer)).toEqual(['lt-chen']);
+    const m = await t.us.send(t.channel, { text: 'x', lang: 'en', precedence: 'FLASH' });
+    await t.settle();
+    t.clock.advance(60_000);
+    await t.cnEsc.scheduler.tick();
+    t.clock.advance(60_000);
+    await t.cnEsc.scheduler.tick();
+    expect(t.smtp.mails.map((x) => x.to[0])).toEqual(['chen@cn.example']);
+    const steps = await t.cn.store.escalations.list({ message: m.hash });
+    expect(steps.map((s) => [s.level, s.contact, s.via, s.outcome])).toEqual([
+      [1, 'lt-chen', 'email', 'delivered'],
+      [2, 'watch-supervisor', 'none', 'failed'],
+    ]);
+    expect(steps[1]!.error).toContain('nobody is on watch as watch-supervisor');
+    // In the afternoon, Lt Li has the watch.
+    expect(t.settings.onWatch(t.clock.now() + 13 * 3_600_000, t.channel).map((w) => w.name)).toEqual(['Lt Li']);
+  });
+
+  it('delivers link alarms through the same notifiers: down, then up again', async () => {
+    const t = await setup(twoLevels);
+    const alarm = (code: string) => t.cn.events.emit('event', { type: 'alarm', code, message: `Link tests with US on channel x: ${code}`, channel: t.channel, peer: t.us.self.party } satisfies TerminalEvent);
+    alarm('LINK_TEST_UP'); // at start-up: news to nobody
+    alarm('LINK_TEST_DOWN');
+    await t.cnEsc.scheduler.idle();
+    alarm('LINK_TEST_UP');
+    await t.cnEsc.scheduler.idle();
+    const codes = t.hook.calls.map((c) => (JSON.parse(c.body) as { alarm: { code: string } }).alarm.code);
+    expect(codes).toEqual(['LINK_TEST_DOWN', 'LINK_TEST_UP']);
+    const steps = await t.cn.store.escalations.list({ channel: t.channel });
+    expect(steps.every((s) => s.kind === 'alarm' && s.outcome === 'delivered')).toBe(true);
+  });
+});
+
+describe('escalation configuration', () => {
+  const load = (escalationJson: unknown, roster?: unknown, smtp = true) => () => EscalationSettings.from(escalationJson, roster, { smtp });
+  const level = { name: 'duty officer', contacts: ['ops'], waitSec: 60 };
+  const contacts = { ops: { console: true } };
+
+  it('names the field of an unknown contact, an invalid wait, a policy with no levels and a bad webhook URL', () => {
+    expect(load({ contacts, policies: [{ levels: [{ ...level, contacts: ['nobody'] }] }] })).toThrow(/escalation\.json: policies\[0\]\.levels\[0\]\.contacts\[0\]: unknown contact "nobody"/);
+    expect(load({ contacts, policies: [{ levels: [level, { ...level, waitSec: 0 }] }] })).toThrow(/escalation\.json: policies\[0\]\.levels\[1\]\.waitSec: invalid wait 0/);
+    expect(load({ contacts, policies: [{ levels: [{ ...level, waitSec: '5m' }] }] })).toThrow(/policies\[0\]\.levels\[0\]\.waitSec: invalid wait "5m"/);
+    expect(load({ contacts, policies: [{ levels: [] }] })).toThrow(/policies\[0\]\.levels: the policy has no levels/);
+    expect(load({ contacts: { ops: { webhook: { url: 'not a url', secret: SECRET } } }, policies: [{ levels: [level] }] })).toThrow(/contacts\.ops\.webhook\.url: bad webhook URL "not a url"/);
+    expect(load({ contacts: { ops: { webhook: { url: 'ftp://x.example/', secret: SECRET } } }, policies: [{ levels: [level] }] })).toThrow(/bad webhook URL/);
+    expect(load({ contacts: { ops: {} }, policies: [{ levels: [level] }] })).toThrow(/contacts\.ops: no way to reach this contact/);
+    expect(load({ contacts: { ops: { email: 'ops@example.org' } }, policies: [{ levels: [level] }] }, undefined, false)).toThrow(/contacts\.ops\.email: e-mail needs an SMTP server/);
+    expect(load({ contacts, policies: [{ levels: [level], overdue: ['ghost'] }] })).toThrow(/policies\[0\]\.overdue\[0\]: unknown contact "ghost"/);
+    expect(load({ contacts, policies: [{ levels: [level], colour: 'red' }] })).toThrow(/policies\[0\]: unknown field "colour"/);
+  });
+
+  it('checks the roster: unknown officer, bad times, a shift that ends before it starts', () => {
+    const roster = (shift: object) => ({ officers: { chen: { name: 'Lt Chen', console: true } }, shifts: [{ officer: 'chen', role: 'duty-officer', ...shift }] });
+    expect(load({ contacts, policies: [] }, roster({ officer: 'wang', daily: { from: '08:00', to: '20:00' } }))).toThrow(/roster\.json: shifts\[0\]\.officer: unknown officer "wang"/);
+    expect(load({ contacts, policies: [] }, roster({ daily: { from: '8am', to: '20:00' } }))).toThrow(/roster\.json: shifts\[0\]\.daily\.from/);
+    expect(load({ contacts, policies: [] }, roster({ start: '2026-01-02T00:00:00Z', end: '2026-01-01T00:00:00Z' }))).toThrow(/shifts\[0\]\.end: the shift ends/);
+    expect(load({ contacts, policies: [] }, roster({}))).toThrow(/shifts\[0\]: a shift needs "start" and "end"/);
+  });
+
+  it('picks the most specific policy: channel and party, then channel, then party, then "*"', () => {
+    const s = EscalationSettings.from(
+      {
+        contacts,
+        policies: [
+          { levels: [{ ...level, name: 'any' }] },
+          { party: 'CN', levels: [{ ...level, name: 'party' }] },
+          { channel: 'abcd', levels: [{ ...level, name: 'channel' }] },
+          { channel: 'abcd', party: 'CN', levels: [{ ...level, name: 'both' }] },
+        ],
+      },
+      undefined,
+      { smtp: false },
+    );
+    expect(s.policyFor('abcdef', 'CN').levels[0]!.name).toBe('both');
+    expect(s.policyFor('abcdef', 'RU').levels[0]!.name).toBe('channel');
+    expect(s.policyFor('ffff00', 'CN').levels[0]!.name).toBe('party');
+    expect(s.policyFor('ffff00', 'RU').levels[0]!.name).toBe('any');
+    expect(EscalationSettings.defaults().policyFor('ffff00', 'RU').levels[0]!.contacts).toEqual(['console']);
+  });
+});
