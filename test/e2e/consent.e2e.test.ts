@@ -8,8 +8,7 @@ import { Harness, check, waitFor } from './harness.js';
 describe('e2e: mutual consent', () => {
   it('refuses to send before the peer accepts, and after it declines; both terminals show the channel declined', async () => {
     const h = await Harness.create();
-    const us = await h.party('US', 'United States');
-    const cn = await h.party('CN', 'China');
+    const [us, cn] = await Promise.all([h.party('US', 'United States'), h.party('CN', 'China')]);
     await h.pair(us, cn);
 
     const id = (await us.cli(['channel', 'propose', '--with', 'CN', '--title', 'Border incidents line']).then(check('propose'))).stdout.trim();

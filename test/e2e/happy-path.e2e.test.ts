@@ -17,8 +17,7 @@ interface ShownChannel {
 describe('e2e: happy path through the CLI', () => {
   it('pairs, opens a channel by mutual consent, exchanges receipted and acknowledged messages, and the export verifies', async () => {
     const h = await Harness.create();
-    const us = await h.party('US', 'United States');
-    const cn = await h.party('CN', 'China');
+    const [us, cn] = await Promise.all([h.party('US', 'United States'), h.party('CN', 'China')]);
     await h.pair(us, cn);
 
     const peers = JSON.parse((await us.cli(['peer', 'list', '--json']).then(check('peer list'))).stdout) as Array<{ code: string; link: string }>;

@@ -21,6 +21,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { onTestFailed, onTestFinished } from 'vitest';
+import WebSocket from 'ws';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const MAIN = join(REPO, 'dist', 'cli', 'main.js');
@@ -214,6 +215,16 @@ export class Party {
     await stopChild(this.proc, 'SIGKILL');
   }
 
+  /** The officer API's live events (WebSocket); closed when the test ends. */
+  async events(onEvent: (e: { type: string; kind?: string; author?: string; own?: boolean; body?: unknown }) => void): Promise<WebSocket> {
+    if (!this.#token) this.#token = (await readFile(join(this.dir, 'officer.token'), 'utf8')).trim();
+    const ws = new WebSocket(`ws://127.0.0.1:${this.officerPort}/api/v1/events?token=${encodeURIComponent(this.#token)}`);
+    ws.on('message', (data) => onEvent(JSON.parse(String(data)) as Parameters<typeof onEvent>[0]));
+    await new Promise<void>((r, j) => ws.once('open', () => r()).once('error', j));
+    this.harness.defer(() => ws.terminate());
+    return ws;
+  }
+
   /** Calls the officer API; throws on a non-2xx answer (with the API's code and message). */
   async api<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
     const r = await this.apiRaw(method, path, body);
@@ -236,7 +247,7 @@ export class Party {
   }
 
   /** GET /api/v1/status. */
-  status(): Promise<{ code: string; links: Array<{ code: string; state: string; endpoint: string | null }> }> {
+  status(): Promise<{ party: string; code: string; links: Array<{ code: string; state: string; endpoint: string | null }> }> {
     return this.api('GET', '/api/v1/status');
   }
 
@@ -325,6 +336,7 @@ export class Harness {
   readonly forwarders: Forwarder[] = [];
   readonly #t0 = Date.now();
   readonly #steps: string[] = [];
+  readonly #deferred: Array<() => void> = [];
   readonly #onExit = () => {
     for (const c of this.children) c.kill('SIGKILL');
   };
@@ -341,11 +353,16 @@ export class Harness {
     onTestFailed(() => {
       process.stderr.write(`\n---- steps ----\n${h.#steps.join('\n')}\n---- terminal logs (${h.root}) ----\n${h.logs() || '(none)'}\n---- end of terminal logs ----\n`);
     });
-    onTestFinished(async () => {
-      if (process.env.HOTLINE_E2E_STEPS) process.stderr.write(`\n---- steps ----\n${h.#steps.join('\n')}\n`);
+    onTestFinished(async (ctx) => {
+      if (process.env.HOTLINE_E2E_STEPS && ctx.task.result?.state !== 'fail') process.stderr.write(`\n---- steps ----\n${h.#steps.join('\n')}\n`);
       await h.cleanup();
     });
     return h;
+  }
+
+  /** Runs `fn` at cleanup, before the processes are stopped. */
+  defer(fn: () => void): void {
+    this.#deferred.push(fn);
   }
 
   /** Records a step of the test (shown with the logs if it fails: where it got to, and when). */
@@ -428,6 +445,7 @@ export class Harness {
 
   /** Kills every child (SIGKILL after a short SIGTERM grace), closes forwarders, removes the directory. */
   async cleanup(): Promise<void> {
+    for (const fn of this.#deferred.splice(0)) fn();
     await Promise.all([...this.children].map((c) => stopChild(c, 'SIGTERM')));
     for (const f of this.forwarders) await f.cut().catch(() => {});
     process.removeListener('exit', this.#onExit);
