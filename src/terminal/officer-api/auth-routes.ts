@@ -35,6 +35,7 @@ export async function authRoutes(app: FastifyInstance, opts: { officers: Officer
     },
     async (request, reply) => {
       const b = request.body as { name: string; password: string; totp?: string; webauthn?: AuthenticationResponseJSON };
+      const s = await officers.login(b, { ip: request.ip, userAgent: request.headers['user-agent'] ?? '' });
       // A session id the browser already holds is never adopted (no fixation); a live one is ended.
       const previous = request.cookies[SESSION_COOKIE];
       if (previous) {
@@ -45,7 +46,6 @@ export async function authRoutes(app: FastifyInstance, opts: { officers: Officer
           // unknown or dead: nothing to end
         }
       }
-      const s = await officers.login(b, { ip: request.ip, userAgent: request.headers['user-agent'] ?? '' });
       reply.setSession(s.sessionId, officers.policy.absoluteMs);
       return { officer: { name: s.officer.name, title: s.officer.title, roles: s.officer.roles.terminal, channelRoles: s.officer.roles.channels }, csrfToken: s.csrfToken, secondFactor: s.session.secondFactor, expiresAt: s.session.expiresAt, idleTimeoutMs: officers.policy.idleMs };
     },

@@ -1,0 +1,103 @@
+/**
+ * The authorisation matrix, generated from ONE table: every officer-API route the server
+ * registers (auth.ts ROUTE_PERMISSIONS) against every kind of caller (anonymous, the host
+ * credential, and a signed-in officer of each role), expecting allow or deny exactly as
+ * permissions.ts PERMISSIONS says. A denial must be 401 for the anonymous caller and 403
+ * FORBIDDEN naming the missing permission for an officer; an allowed call may still fail for
+ * other reasons (a bad body, a channel state), but never with an authorisation error.
+ */
+import Fastify from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROLES, type Role } from '../../src/protocol/index.js';
+import { officerAuth, registeredRoutes, type RoutePermission } from '../../src/terminal/officer-api/auth.js';
+import { PERMISSIONS } from '../../src/terminal/officers/permissions.js';
+import { officerFixture, type Console, type OfficerFixture } from './fixture.js';
+
+const AUTH_CODES = new Set(['FORBIDDEN', 'AUTH_REQUIRED', 'UNAUTHORISED', 'AUTH_CSRF', 'AUTH_SESSION_ENDED', 'AUTH_SESSION_EXPIRED']);
+
+type Caller = { kind: 'anonymous' } | { kind: 'terminal' } | { kind: 'officer'; role: Role };
+
+/** Expected outcome from the table alone. */
+function expected(caller: Caller, permission: RoutePermission): 'allow' | 'deny' {
+  if (permission === 'open') return 'allow';
+  if (caller.kind === 'anonymous') return 'deny';
+  if (caller.kind === 'terminal' || permission === 'authenticated') return 'allow';
+  return PERMISSIONS[caller.role].includes(permission) ? 'allow' : 'deny';
+}
+
+/** A minimal body for each route (validity is not the point; authorisation is). */
+function bodyFor(method: string, url: string, caller: string): unknown {
+  if (method === 'GET') return undefined;
+  if (url === '/api/v1/channels') return { title: { en: `Line by ${caller}` }, tier: 'working', parties: ['CN'] };
+  if (url.endsWith('/messages')) return { text: `from ${caller}` };
+  if (/\/(decline|withdraw|suspend|close|resume|accept|amend)$/.test(url)) return { reason: 'for the record' };
+  if (url === '/api/v1/peers') return { card: {}, fingerprint: 'x' };
+  if (url === '/api/v1/officers') return { name: `New ${caller}`, title: 'Clerk', roles: ['observer'] };
+  if (url === '/api/v1/officers/:name') return { title: 'Retitled' };
+  if (url === '/api/v1/auth/login') return { name: 'Nobody', password: 'wrong' };
+  if (url === '/api/v1/auth/webauthn/login/options') return { name: 'Nobody' };
+  if (url.endsWith('/drill-schedule')) return { enabled: false };
+  return {};
+}
+
+// Sign-out ends the caller's session, and so does signing in again from the same browser: last.
+// Closing a channel changes what follows: late.
+const ORDER = (url: string) => (url === '/api/v1/auth/logout' ? 3 : url === '/api/v1/auth/login' ? 2 : url.endsWith('/close') ? 1 : 0);
+
+describe('authorisation matrix (every role x every officer-API route)', () => {
+  let f: OfficerFixture;
+  const consoles = new Map<Role, Console>();
+
+  beforeAll(async () => {
+    f = await officerFixture();
+    await f.add('Target', ['observer']);
+    for (const role of ROLES) consoles.set(role, await f.login(`Officer ${role}`, await f.add(`Officer ${role}`, [role])));
+  });
+  afterAll(async () => f?.close());
+
+  const callers: Caller[] = [{ kind: 'anonymous' }, ...ROLES.map((role) => ({ kind: 'officer', role }) as Caller), { kind: 'terminal' }];
+
+  it.each(callers)('$kind $role', async (caller) => {
+    const routes = [...registeredRoutes(f.app)].sort((a, b) => ORDER(a.url) - ORDER(b.url));
+    expect(routes.length).toBeGreaterThan(40);
+    const label = caller.kind === 'officer' ? caller.role : caller.kind;
+    const mismatches: string[] = [];
+    for (const r of routes) {
+      const url = r.url
+        .replace('/channels/:id', `/channels/${f.channel}`)
+        .replace('/messages/:id', `/messages/${f.cnMessage}`)
+        .replace('/sessions/:id', '/sessions/deadbeefdeadbeef')
+        .replace(':name', 'Target');
+      const body = bodyFor(r.method, r.url, label);
+      const res =
+        caller.kind === 'anonymous'
+          ? await f.app.inject({ method: r.method as 'GET', url, ...(body !== undefined ? { payload: body as object } : {}) })
+          : caller.kind === 'terminal'
+            ? await f.host(r.method, url, body)
+            : await consoles.get(caller.role)!.call(r.method, url, body);
+      let code: string | undefined;
+      let message = '';
+      try {
+        ({ code, message } = res.json() as { code?: string; message: string });
+      } catch {
+        // not JSON (e.g. an export): not an authorisation error
+      }
+      const want = expected(caller, r.permission);
+      const denied = code !== undefined && AUTH_CODES.has(code);
+      const where = `${r.method} ${r.url} [${r.permission}] -> ${res.statusCode} ${code ?? ''}`;
+      if (want === 'allow' && denied) mismatches.push(`expected allow: ${where} ${message}`);
+      if (want === 'deny') {
+        if (caller.kind === 'anonymous' && res.statusCode !== 401) mismatches.push(`expected 401: ${where}`);
+        if (caller.kind === 'officer' && (res.statusCode !== 403 || code !== 'FORBIDDEN' || !message.includes(`"${r.permission}"`))) mismatches.push(`expected 403 naming the permission: ${where} ${message}`);
+      }
+    }
+    expect(mismatches).toEqual([]);
+  });
+
+  it('refuses to register a route that names no permission (fail closed)', async () => {
+    const app = Fastify();
+    await app.register(officerAuth, { service: f.t.a, officers: f.officers, token: 'x' });
+    expect(() => app.get('/api/v1/unlisted', async () => ({ secret: true }))).toThrow(/declares no permission/);
+    await app.close();
+  });
+});
