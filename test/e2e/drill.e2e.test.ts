@@ -76,6 +76,8 @@ describe('e2e: drills and the readiness report', () => {
     expect(metrics.text).toMatch(/^hotline_entries_in_total\{kind="ack"\} 1$/m);
     expect(metrics.text).toMatch(/^hotline_unacknowledged_messages\{precedence="FLASH",direction="out"\} 0$/m);
     expect(metrics.text).toMatch(/^hotline_sync_lag_entries\{peer="CN"\} \d+$/m);
+    // The sync stream confirms what CN stored: with the line idle, nothing of US's log is outstanding.
+    await waitFor('US\'s sync lag towards CN to be 0', async () => /^hotline_sync_lag_entries\{peer="CN"\} 0$/m.test((await us.apiRaw('GET', '/metrics')).text));
     expect(metrics.text).toMatch(/^hotline_process_resident_memory_bytes \d+/m);
     const ready = await fetch(`${us.officerUrl}/readyz`);
     expect(ready.status).toBe(200);
