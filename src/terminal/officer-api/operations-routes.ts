@@ -43,9 +43,17 @@ export async function registerOperationsRoutes(app: FastifyInstance, opts: Opera
       schema: {
         summary: 'Send a drill now: a FLASH message marked DRILL that the other side must acknowledge',
         params: ChannelParams,
-        body: Type.Object({ from: Type.Optional(OfficerRef), text: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })), lang: Type.Optional(Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$' })) }, { additionalProperties: false }),
+        body: Type.Object(
+          {
+            from: Type.Optional(OfficerRef),
+            text: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
+            lang: Type.Optional(Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$' })),
+          },
+          { additionalProperties: false },
+        ),
       },
-      // No body at all (`curl -X POST .../drills`) means the defaults.
+      // No body at all (`curl -X POST .../drills`) means the defaults. Sending a drill needs
+      // message.send but not the FLASH precedence cap: running drills is the watch's own job.
       preValidation: async (request) => {
         if (request.body === undefined || request.body === null) request.body = {};
       },
@@ -53,7 +61,7 @@ export async function registerOperationsRoutes(app: FastifyInstance, opts: Opera
     async (request, reply) => {
       const { id } = request.params as { id: string };
       const b = (request.body ?? {}) as { from?: { name: string; title: string; role: Role }; text?: string; lang?: string };
-      const sealed = await sendDrill(service, id, b);
+      const sealed = await sendDrill(service, id, { ...(b.from ? { from: b.from } : {}), ...(b.text ? { text: b.text } : {}), ...(b.lang ? { lang: b.lang } : {}) });
       metrics?.drillsSent.inc({ trigger: 'manual' });
       const charter = service.view(id).charter;
       return reply.code(201).send({ id: sealed.hash, seq: sealed.entry.seq, time: sealed.entry.time, precedence: 'FLASH', drill: true, deadlineAt: sealed.entry.time + charter.ackDeadlineSec.FLASH * 1000 });
