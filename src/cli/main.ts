@@ -16,12 +16,14 @@ import * as serve from './commands/serve.js';
 import * as peer from './commands/peer.js';
 import * as channel from './commands/channel.js';
 import * as demo from './commands/demo.js';
+import * as officer from './commands/officer.js';
+import * as audit from './commands/audit.js';
 import * as drill from './commands/drill.js';
 import { CliError, EXIT, cliError } from './errors.js';
 import { quietOnBrokenPipe, warnLine } from './output.js';
 
 /** Every command module, in the order `hotline --help` lists them. */
-const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [init, card, serve, peer, channel, drill, verify, demo];
+const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [init, card, serve, peer, channel, drill, officer, audit, verify, demo];
 
 function version(): string {
   try {

@@ -15,8 +15,12 @@ export interface OfficerClient {
   call<T = unknown>(method: string, path: string, body?: unknown, contentType?: string): Promise<T>;
 }
 
-/** Connects to the terminal whose data directory is `dir`. */
-export async function officerClient(dir: string): Promise<OfficerClient> {
+/**
+ * Connects to the terminal whose data directory is `dir`, with the host credential. With
+ * `actAs` (default: the HOTLINE_OFFICER environment variable) the terminal acts as that officer:
+ * their roles are checked and their name, title and role go inside the entries signed.
+ */
+export async function officerClient(dir: string, actAs: string | undefined = process.env.HOTLINE_OFFICER): Promise<OfficerClient> {
   const identity = await loadTerminalIdentity(dir);
   const { host, port } = identity.config.officer;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -33,7 +37,7 @@ export async function officerClient(dir: string): Promise<OfficerClient> {
       try {
         response = await fetch(`${url}${path}`, {
           method,
-          headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': contentType } : {}) },
+          headers: { authorization: `Bearer ${token}`, ...(actAs ? { 'x-hotline-officer': encodeURIComponent(actAs) } : {}), ...(body !== undefined ? { 'content-type': contentType } : {}) },
           body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
         });
       } catch {

@@ -129,12 +129,13 @@ export function register(program: Command): void {
     .option('--precedence <p>', 'FLASH | IMMEDIATE | PRIORITY | ROUTINE', 'ROUTINE')
     .option('--lang <tag>', 'language of the text (BCP 47)', 'en')
     .option('--reply-to <message>', 'the message this answers')
+    .option('--officer <name>', 'act as this officer: their roles are checked and their name, title and role are signed in (default $HOTLINE_OFFICER)')
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
-    .action(async (id: string, text: string, opts: { precedence: string; lang: string; replyTo?: string; data: string }) => {
+    .action(async (id: string, text: string, opts: { precedence: string; lang: string; replyTo?: string; officer?: string; data: string }) => {
       const precedence = opts.precedence.toUpperCase();
       if (!['FLASH', 'IMMEDIATE', 'PRIORITY', 'ROUTINE'].includes(precedence))
         throw cliError('CLI_BAD_ARGUMENT', { option: '--precedence', expected: 'one of FLASH, IMMEDIATE, PRIORITY, ROUTINE', value: opts.precedence });
-      const client = await officerClient(opts.data);
+      const client = await officerClient(opts.data, opts.officer ?? process.env.HOTLINE_OFFICER);
       const m = await client.call<{ id: string }>('POST', `/api/v1/channels/${encodeURIComponent(id)}/messages`, { text, lang: opts.lang, precedence, ...(opts.replyTo ? { replyTo: opts.replyTo } : {}) });
       process.stdout.write(`${m.id}\n`);
     });
@@ -145,9 +146,10 @@ export function register(program: Command): void {
     .option('--name <name>', 'your name, as the other side will see it')
     .option('--title <title>', 'your title, as the other side will see it', 'Duty Officer')
     .option('--note <text>', 'a short note')
+    .option('--officer <name>', 'act as this registered officer (instead of --name/--title; default $HOTLINE_OFFICER)')
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
-    .action(async (id: string, opts: { name?: string; title: string; note?: string; data: string }) => {
-      const client = await officerClient(opts.data);
+    .action(async (id: string, opts: { name?: string; title: string; note?: string; officer?: string; data: string }) => {
+      const client = await officerClient(opts.data, opts.officer ?? process.env.HOTLINE_OFFICER);
       const body = { ...(opts.name ? { officer: { name: opts.name, title: opts.title, role: 'duty-officer' } } : {}), ...(opts.note ? { note: opts.note } : {}) };
       const a = await client.call<{ id: string; message: string }>('POST', `/api/v1/messages/${encodeURIComponent(id)}/ack`, body);
       process.stdout.write(`Acknowledged ${a.message.slice(0, 12)} (entry ${a.id.slice(0, 12)}).\n`);
