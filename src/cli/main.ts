@@ -12,6 +12,8 @@ import { Command, CommanderError } from 'commander';
 import * as verify from './commands/verify.js';
 import * as init from './commands/init.js';
 import * as card from './commands/card.js';
+import * as root from './commands/root.js';
+import * as cert from './commands/cert.js';
 import * as serve from './commands/serve.js';
 import * as peer from './commands/peer.js';
 import * as channel from './commands/channel.js';
@@ -23,7 +25,7 @@ import { CliError, EXIT, cliError } from './errors.js';
 import { quietOnBrokenPipe, warnLine } from './output.js';
 
 /** Every command module, in the order `hotline --help` lists them. */
-const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [init, card, serve, peer, channel, drill, officer, audit, verify, demo];
+const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [init, card, cert, root, serve, peer, channel, drill, officer, audit, verify, demo];
 
 function version(): string {
   try {

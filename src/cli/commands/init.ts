@@ -3,7 +3,7 @@
  * config.json) in a data directory.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { initTerminal, readPassphrase, type DatabaseConfig } from '../../terminal/identity/index.js';
+import { initOfflineTerminal, initTerminal, readPassphrase, type DatabaseConfig } from '../../terminal/identity/index.js';
 
 /** Where a command writes and what time it is; tests substitute their own. */
 export interface CommandIo {
@@ -49,6 +49,7 @@ interface InitOptions {
   passphraseEnv?: string;
   postgres?: string;
   postgresSchema?: string;
+  offlineRoot?: boolean;
 }
 
 export function register(program: Command, io: CommandIo = defaultIo): void {
@@ -72,6 +73,7 @@ export function register(program: Command, io: CommandIo = defaultIo): void {
     .option('--passphrase-env <var>', 'seal the root key with the passphrase in this environment variable')
     .option('--postgres <url>', 'keep data in PostgreSQL at this connection string instead of SQLite')
     .option('--postgres-schema <name>', 'PostgreSQL schema for the tables (with --postgres)')
+    .option('--offline-root', 'keep the root key on another machine: write a signing request instead (see `hotline root`)')
     .action(async (opts: InitOptions) => {
       const passphrase = await readPassphrase({ file: opts.passphraseFile, env: opts.passphraseEnv });
       const names: Record<string, string> = { en: opts.name };
@@ -84,6 +86,38 @@ export function register(program: Command, io: CommandIo = defaultIo): void {
             : { kind: 'postgres', connectionString: opts.postgres, schema: opts.postgresSchema };
       } else if (opts.postgresSchema !== undefined) {
         throw new InvalidArgumentError('--postgres-schema needs --postgres URL.');
+      }
+      if (opts.offlineRoot === true) {
+        if (opts.passphraseFile !== undefined || opts.passphraseEnv !== undefined)
+          throw new InvalidArgumentError('--offline-root keeps no root key here: give the passphrase to `hotline root init` on the root machine instead.');
+        const r = await initOfflineTerminal({
+          dir: opts.data,
+          code: opts.party,
+          names,
+          officerPort: opts.officerPort,
+          federationPort: opts.federationPort,
+          host: opts.host,
+          endpoints: opts.endpoint,
+          database,
+          now: io.now(),
+        });
+        io.stdout(
+          [
+            `Created the keys of a ${r.request.code} terminal whose root key is kept offline.`,
+            '',
+            `  Data directory:        ${r.dir}`,
+            `  Signing request:       ${r.requestPath}`,
+            `  Request fingerprint:   ${r.fingerprint}`,
+            '',
+            'Next steps:',
+            '  1. Carry the signing request to the root machine and run there:',
+            '       hotline root sign-request signing-request.json --data ROOTDIR --out cert.json',
+            '     Check that it prints the request fingerprint above.',
+            `  2. Bring cert.json back and run:  hotline cert install cert.json --data ${opts.data}`,
+            '',
+          ].join('\n'),
+        );
+        return;
       }
       const identity = await initTerminal({
         dir: opts.data,

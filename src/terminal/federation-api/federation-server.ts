@@ -158,7 +158,6 @@ export async function buildFederationServer(opts: FederationServerOptions): Prom
     requestTimeout: limits.requestTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     loggerInstance: log,
-    disableRequestLogging: true,
     // Unknown members are refused, not silently dropped (Fastify's default removes them).
     ajv: { customOptions: { removeAdditional: false } },
   });

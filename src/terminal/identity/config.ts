@@ -60,6 +60,8 @@ export const TerminalConfigSchema = Type.Object(
       { additionalProperties: false },
     ),
     database: Type.Union([SqliteDatabase, PostgresDatabase]),
+    /** The root key is kept on another machine (offline-root mode): no keys/root.json here. */
+    offlineRoot: Type.Optional(Type.Literal(true)),
   },
   { additionalProperties: false },
 );

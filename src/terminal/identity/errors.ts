@@ -24,6 +24,13 @@ export const IDENTITY_ERRORS = {
   IDENTITY_BAD_INPUT: 'Cannot create the identity: {detail}.',
   IDENTITY_PASSPHRASE_SOURCE: 'Cannot read the passphrase: {detail}.',
   IDENTITY_IO: 'Cannot {action} {file}: {detail}. Check the path, free space and permissions.',
+  IDENTITY_ROOT_OFFLINE:
+    'The root key of {dir} is kept offline, not on this machine. Write a signing request with `hotline cert request --data {dir}`, sign it on the root machine with `hotline root sign-request`, then install the answer with `hotline cert install CERT --data {dir}`.',
+  IDENTITY_AWAITING_CERTIFICATE:
+    'The terminal in {dir} awaits its certificate from the offline root key: carry {request} to the root machine, run `hotline root sign-request REQUEST --data ROOTDIR --out CERT` there, bring CERT back and run `hotline cert install CERT --data {dir}`.',
+  IDENTITY_BAD_SIGNING_FILE: '{file} is not a usable {what}: {detail}. Nothing was changed.',
+  IDENTITY_CERT_MISMATCH:
+    'The certificate in {file} does not fit this terminal: {detail}. Carry the answer to this terminal\'s own signing request; nothing was changed.',
 } as const;
 
 /** A stable identity error code. */

@@ -66,6 +66,10 @@ export const IDENTITY_LAYOUT = Object.freeze({
   tlsKey: join('keys', 'tls.key'),
   tlsCert: join('keys', 'tls.crt'),
   database: 'hotline.db',
+  /** Offline-root mode, before the certificate is installed: the config to complete (0600). */
+  offlinePending: 'offline-init.json',
+  /** Offline-root mode: the signing request to carry to the root machine (public). */
+  signingRequest: 'signing-request.json',
 });
 
 /** Validity of a terminal certificate issued by init or on renewal: one year. */
@@ -112,6 +116,8 @@ export interface TerminalIdentity {
   readonly fingerprint: string;
   /** Whether the root key on disk is sealed with a passphrase. */
   readonly rootKeyEncrypted: boolean;
+  /** Whether the root key is kept on another machine (offline-root mode; see offline-root.ts). */
+  readonly offlineRoot: boolean;
   /** The terminal's signing key. */
   readonly terminalSigner: KeySigner;
   /** This terminal's certificate in the card (binds terminalSigner and the TLS key). */
@@ -140,7 +146,7 @@ function badInput(detail: string): IdentityError {
   return new IdentityError('IDENTITY_BAD_INPUT', { detail });
 }
 
-function checkPort(name: string, port: number): number {
+export function checkPort(name: string, port: number): number {
   if (!Number.isInteger(port) || port < 1 || port > 65_535)
     throw badInput(`${name} must be a port number from 1 to 65535, got ${port}`);
   return port;
@@ -166,7 +172,7 @@ export function checkEndpoints(endpoints: readonly string[]): string[] {
   return [...endpoints];
 }
 
-function checkNames(names: Record<string, string>): Record<string, string> {
+export function checkNames(names: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [lang, name] of Object.entries(names)) {
     if (!LANG_TAG_PATTERN.test(lang))
@@ -180,7 +186,7 @@ function checkNames(names: Record<string, string>): Record<string, string> {
   return out;
 }
 
-function checkDatabase(database: DatabaseConfig): DatabaseConfig {
+export function checkDatabase(database: DatabaseConfig): DatabaseConfig {
   if (database.kind === 'sqlite') {
     if (database.path.length === 0) throw badInput('the SQLite path is empty');
     return { kind: 'sqlite', path: database.path };
@@ -363,6 +369,7 @@ function assemble(parts: {
     party: parts.card.party,
     fingerprint: fingerprint(parts.card.party),
     rootKeyEncrypted: parts.rootKeyEncrypted,
+    offlineRoot: parts.config.offlineRoot === true,
     terminalSigner: parts.terminalSigner,
     certificate: parts.certificate,
     tls: parts.tls,
@@ -425,6 +432,8 @@ export async function loadTerminalIdentity(
   const dir = resolve(dirArg);
   const configPath = join(dir, IDENTITY_LAYOUT.config);
   if (!(await exists(configPath))) {
+    if (await exists(join(dir, IDENTITY_LAYOUT.offlinePending)))
+      throw new IdentityError('IDENTITY_AWAITING_CERTIFICATE', { dir, request: join(dir, IDENTITY_LAYOUT.signingRequest) });
     if (await exists(join(dir, IDENTITY_LAYOUT.keys)))
       throw new IdentityError('IDENTITY_INCOMPLETE', { dir, file: configPath });
     throw new IdentityError('IDENTITY_NOT_FOUND', { dir, file: (await exists(dir)) ? configPath : dir });
@@ -439,13 +448,16 @@ export async function loadTerminalIdentity(
   const tlsKeyPath = join(dir, IDENTITY_LAYOUT.tlsKey);
   const tlsCertPath = join(dir, IDENTITY_LAYOUT.tlsCert);
   const cardPath = join(dir, IDENTITY_LAYOUT.card);
-  for (const file of [rootPath, terminalPath, tlsKeyPath, tlsCertPath, cardPath]) {
+  // Offline-root mode: the root key is on another machine; the party is the one in config.json.
+  const offline = config.offlineRoot === true;
+  const held = offline ? [terminalPath, tlsKeyPath] : [rootPath, terminalPath, tlsKeyPath];
+  for (const file of [...held, tlsCertPath, cardPath]) {
     if (!(await exists(file)))
       throw new IdentityError('IDENTITY_CORRUPT', { file, detail: 'the file is missing' });
   }
-  for (const file of [rootPath, terminalPath, tlsKeyPath]) await checkPrivateFile(file);
+  for (const file of held) await checkPrivateFile(file);
 
-  const rootFile = await readRootKeyFile(rootPath);
+  const rootFile = offline ? undefined : await readRootKeyFile(rootPath);
   const terminalFile = parseKeyFile(await readJsonFile(terminalPath), terminalPath, 'terminal');
   const terminalSigner = await openKeyFile(terminalFile, terminalPath);
 
@@ -479,7 +491,7 @@ export async function loadTerminalIdentity(
   if (cardProblem)
     throw new IdentityError('IDENTITY_CORRUPT', { file: cardPath, detail: cardProblem.message });
   const card = cardValue as PartyCard;
-  if (card.party !== rootFile.publicKey)
+  if (rootFile && card.party !== rootFile.publicKey)
     throw mismatch(dir, `${cardPath} is signed by another root key than ${rootPath}`);
   if (config.party.key !== card.party)
     throw mismatch(dir, `${configPath} names another party than ${cardPath}`);
@@ -490,7 +502,7 @@ export async function loadTerminalIdentity(
       `${cardPath} holds no certificate for this terminal's signing key and TLS key; reissue the card`,
     );
 
-  if (opts.passphrase !== undefined && rootFile.encryption !== 'none')
+  if (rootFile && opts.passphrase !== undefined && rootFile.encryption !== 'none')
     await openKeyFile(rootFile, rootPath, opts.passphrase);
 
   return assemble({
@@ -498,10 +510,12 @@ export async function loadTerminalIdentity(
     config,
     card,
     certificate,
-    rootKeyEncrypted: rootFile.encryption !== 'none',
+    rootKeyEncrypted: rootFile !== undefined && rootFile.encryption !== 'none',
     terminalSigner,
     tls: { keyPem, certPem, spkiFingerprint },
-    loadRootSigner: rootLoader(dir, card.party, opts.passphrase),
+    loadRootSigner: rootFile
+      ? rootLoader(dir, card.party, opts.passphrase)
+      : () => Promise.reject(new IdentityError('IDENTITY_ROOT_OFFLINE', { dir })),
   });
 }
 

@@ -7,4 +7,5 @@ export * from './config.js';
 export * from './key-file.js';
 export * from './passphrase.js';
 export * from './identity.js';
+export * from './offline-root.js';
 export { checkPrivateFile, jsonText, writeFileAtomic } from './files.js';
