@@ -84,7 +84,10 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
     pins.clear();
     for (const peer of await store.listPeers()) {
       const card = JSON.parse(peer.card) as PartyCard;
-      for (const c of card.terminals) pins.set(c.tls, card.party);
+      // Pin only TLS keys of certificates not expired and whose terminal key is not revoked: a
+      // retired terminal's stolen TLS key must not read this terminal's channels.
+      const revoked = new Map(card.revocations.map((r) => [r.key, r.from]));
+      for (const c of card.terminals) if (c.notAfter > now && (revoked.get(c.key) ?? Infinity) > now) pins.set(c.tls, card.party);
       const expected = peerTlsPins(card, now)[0];
       if (!expected) {
         log.warn({ peer: card.code }, 'peer has no terminal certificate valid now; not connecting');
