@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dropSchema, openStore, StoreError } from '../../src/store/index.js';
+import { migrations } from '../../src/store/migrations.js';
+import { sqliteAdapter } from '../../src/store/sqlite.js';
 import { open, PG_URL } from './backends.js';
 import { channelId, log, partyId } from './factories.js';
 
@@ -25,7 +27,7 @@ describe('SQLite backend', () => {
     const raw = new Database(path, { readonly: true });
     try {
       expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(raw.prepare('select count(*) as n from kysely_migration').get()).toEqual({ n: 1 });
+      expect(raw.prepare('select count(*) as n from kysely_migration').get()).toEqual({ n: Object.keys(migrations(sqliteAdapter)).length });
     } finally {
       raw.close();
     }
