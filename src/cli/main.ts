@@ -21,11 +21,12 @@ import * as demo from './commands/demo.js';
 import * as officer from './commands/officer.js';
 import * as audit from './commands/audit.js';
 import * as drill from './commands/drill.js';
+import * as operations from './commands/operations.js';
 import { CliError, EXIT, cliError } from './errors.js';
 import { quietOnBrokenPipe, warnLine } from './output.js';
 
 /** Every command module, in the order `hotline --help` lists them. */
-const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [init, card, cert, root, serve, peer, channel, drill, officer, audit, verify, demo];
+const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [init, card, cert, root, serve, peer, channel, drill, operations, officer, audit, verify, demo];
 
 function version(): string {
   try {

@@ -20,6 +20,13 @@ import { OfficerService } from './officers/officer-service.js';
 import { PeerLink, type LinkState } from './sync/peer-link.js';
 import { LinkTester } from './schedulers/link-tester.js';
 import { DrillScheduler } from './schedulers/drill-scheduler.js';
+import { EscalationScheduler } from './schedulers/escalation-scheduler.js';
+import { EscalationSettingsFiles } from './escalation/settings-files.js';
+import { ConsoleNotifier } from './notifiers/console-notifier.js';
+import { Dispatcher } from './notifiers/dispatcher.js';
+import { EmailNotifier } from './notifiers/email-notifier.js';
+import { WebhookNotifier } from './notifiers/webhook-notifier.js';
+import { escalationRoutes } from './officer-api/escalation-routes.js';
 import { metrics as defaultMetrics, type TerminalMetrics } from './metrics.js';
 
 /** Options of {@link startTerminal}. */
@@ -75,6 +82,11 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
   const service = new ChannelService({ store, self: { party: identity.party, code: identity.config.party.code, signer: identity.terminalSigner, card: identity.card }, clock, log });
   await service.load();
   const token = await officerToken(identity.dir);
+  // Escalation policies and roster: a bad file stops the start with an error naming the field.
+  const escalationFiles = await EscalationSettingsFiles.load(identity.dir, { smtp: !!identity.config.smtp }).catch(async (e: unknown) => {
+    await store.close();
+    throw e;
+  });
 
   const pins = new Map<string, string>();
   const links = new Map<string, PeerLink>();
@@ -135,6 +147,22 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
   const drillTimer = setInterval(() => void drills.tick().catch((e: Error) => log.warn({ err: e.message }, 'drill tick failed')), 1000);
   drillTimer.unref();
 
+  // Deadlines and escalation: console, webhook and e-mail notifiers, steps recorded in the store.
+  const email = identity.config.smtp ? new EmailNotifier(identity.config.smtp) : undefined;
+  const escalationLog = log.child({ face: 'escalation' });
+  const dispatcher = new Dispatcher({
+    store: store.escalations,
+    notifiers: [new ConsoleNotifier(service.events), new WebhookNotifier(), ...(email ? [email] : [])],
+    now: () => clock.now(),
+    retry: () => escalationFiles.current().retry,
+    stillWanted: (n): Promise<boolean> => escalation.stillWanted(n),
+    log: escalationLog,
+  });
+  const escalation: EscalationScheduler = new EscalationScheduler({ service, settings: () => escalationFiles.current(), dispatcher, log: escalationLog });
+  escalation.start();
+  const escalationTimer = setInterval(() => void escalation.tick().catch((e: Error) => log.warn({ err: e.message }, 'escalation tick failed')), 1000);
+  escalationTimer.unref();
+
   const federation = await buildFederationServer({ service, tls, pins, logger: log.child({ face: 'federation' }, { level: 'warn' }) });
   const code = identity.config.party.code;
   const consolePort = options.officerPort ?? identity.config.officer.port;
@@ -157,6 +185,7 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
     version: options.version ?? '0.1.0',
     operations: { drills, metrics },
   });
+  await officer.register(escalationRoutes, { service, files: escalationFiles });
   const fedPort = options.federationPort ?? identity.config.federation.port;
   const offPort = options.officerPort ?? identity.config.officer.port;
   const federationUrl = await federation.listen({ host: identity.config.federation.host, port: fedPort });
@@ -174,6 +203,10 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
       service.events.off('event', onEvent);
       clearInterval(linkTimer);
       clearInterval(drillTimer);
+      clearInterval(escalationTimer);
+      escalation.stop();
+      await escalation.idle();
+      email?.close();
       unbindMetrics();
       linkTester.stop();
       for (const l of links.values()) l.stop();

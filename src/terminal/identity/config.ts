@@ -62,6 +62,20 @@ export const TerminalConfigSchema = Type.Object(
     database: Type.Union([SqliteDatabase, PostgresDatabase]),
     /** The root key is kept on another machine (offline-root mode): no keys/root.json here. */
     offlineRoot: Type.Optional(Type.Literal(true)),
+    /** Where e-mail notifications go out (escalation, src/terminal/notifiers/email-notifier.ts). */
+    smtp: Type.Optional(
+      Type.Object(
+        {
+          host: Host,
+          port: Port,
+          from: Type.String({ minLength: 3, maxLength: 320 }),
+          secure: Type.Optional(Type.Boolean()),
+          user: Type.Optional(Type.String({ minLength: 1, maxLength: 320 })),
+          pass: Type.Optional(Type.String({ maxLength: 500 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -1,0 +1,154 @@
+/**
+ * `hotline pending`, `hotline overdue`, `hotline escalation show|set`, `hotline roster show|set`:
+ * acknowledgement deadlines, escalation policies and the duty roster of the running terminal.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { cliError } from '../errors.js';
+import { officerClient } from '../officer-client.js';
+import { DEFAULT_DATA_DIR } from './init.js';
+
+const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString().replace('.000Z', 'Z') : '-');
+
+/** "4m 05s left" / "OVERDUE 1h 02m". */
+function countdown(ms: number | null): string {
+  if (ms === null) return 'no deadline';
+  const abs = Math.abs(ms);
+  const h = Math.floor(abs / 3_600_000);
+  const m = Math.floor((abs % 3_600_000) / 60_000);
+  const s = Math.floor((abs % 60_000) / 1000);
+  const text = h ? `${h}h ${String(m).padStart(2, '0')}m` : `${m}m ${String(s).padStart(2, '0')}s`;
+  return ms > 0 ? `${text} left` : `OVERDUE ${text}`;
+}
+
+interface PendingView {
+  id: string;
+  channel: string;
+  from: string;
+  precedence: string;
+  text: string;
+  drill: boolean;
+  deadlineAt: number | null;
+  remainingMs: number | null;
+  escalation?: { level: number; levelName: string | null; next: { level: number; levelName: string; at: number } | null };
+  to?: string[];
+  receiptedAt: number | null;
+}
+
+async function readJson(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw cliError('CLI_FILE_NOT_FOUND', { path });
+  }
+  if (!text.trim()) throw cliError('CLI_EMPTY_FILE', { path });
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw cliError('CLI_USER_ERROR', { detail: `${path} is not valid JSON (${(e as Error).message})` });
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('pending')
+    .description('messages awaiting acknowledgement here, with the time left and the escalation reached')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { data: string; json?: boolean }) => {
+      const client = await officerClient(opts.data);
+      const list = await client.call<PendingView[]>('GET', '/api/v1/pending');
+      if (opts.json) return void process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+      if (list.length === 0) return void process.stdout.write('Nothing awaits acknowledgement.\n');
+      for (const m of list) {
+        const esc = m.escalation;
+        const level = esc && esc.level ? `escalated to level ${esc.level} (${esc.levelName})` : 'not escalated';
+        const next = esc?.next ? `; next: level ${esc.next.level} (${esc.next.levelName}) at ${iso(esc.next.at)}` : '';
+        process.stdout.write(`${m.id.slice(0, 12)}  ${m.precedence.padEnd(9)}${m.drill ? ' DRILL' : ''} from ${m.from.padEnd(4)} ${countdown(m.remainingMs).padEnd(18)} due ${iso(m.deadlineAt)}  channel ${m.channel.slice(0, 12)}\n`);
+        process.stdout.write(`              ${m.text.length > 70 ? `${m.text.slice(0, 67)}...` : m.text}\n              ${level}${next}\n`);
+      }
+      process.stdout.write('Acknowledge with `hotline ack MESSAGE`.\n');
+    });
+
+  program
+    .command('overdue')
+    .description('our messages the other side has not acknowledged by their deadline')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { data: string; json?: boolean }) => {
+      const client = await officerClient(opts.data);
+      const list = await client.call<PendingView[]>('GET', '/api/v1/overdue');
+      if (opts.json) return void process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+      if (list.length === 0) return void process.stdout.write('Every message we sent was acknowledged in time, or is not yet due.\n');
+      for (const m of list)
+        process.stdout.write(`${m.id.slice(0, 12)}  ${m.precedence.padEnd(9)} to ${(m.to ?? []).join('+').padEnd(6)} ${countdown(m.remainingMs).padEnd(18)} ${m.receiptedAt ? `receipted ${iso(m.receiptedAt)}` : 'NO RECEIPT'}  channel ${m.channel.slice(0, 12)}\n`);
+    });
+
+  const escalation = program.command('escalation').description('escalation policies of a channel');
+  escalation
+    .command('show <channel>')
+    .description('the policies written for a channel, and the policy in effect per party')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, opts: { data: string; json?: boolean }) => {
+      const client = await officerClient(opts.data);
+      const e = await client.call<{
+        channel: string;
+        configured: boolean;
+        effective: Array<{ party: string; policy: { startAtReceipt?: string[]; levels: Array<{ name: string; contacts: string[]; waitSec: number; repeats?: number }>; overdue?: string[]; alarms?: string[] } }>;
+        onWatch: Array<{ name: string; role: string; until: number }>;
+      }>('GET', `/api/v1/channels/${encodeURIComponent(id)}/escalation`);
+      if (opts.json) return void process.stdout.write(`${JSON.stringify(e, null, 2)}\n`);
+      const out = [`Escalation on channel ${e.channel}${e.configured ? '' : ' (no escalation.json: default policy)'}`];
+      for (const { party, policy } of e.effective) {
+        out.push(`  messages from ${party}: starts ${policy.startAtReceipt?.length ? `at receipt for ${policy.startAtReceipt.join(', ')}, else ` : ''}when the deadline passes unacknowledged`);
+        policy.levels.forEach((l, i) => out.push(`    level ${i + 1} ${l.name}: ${l.contacts.join(', ')}; ${l.repeats ? `${l.repeats} repeat(s) every ${l.waitSec}s, then ` : ''}next after ${l.waitSec}s`));
+        out.push(`    our messages not acknowledged in time: ${(policy.overdue ?? policy.levels[0]!.contacts).join(', ')}`);
+        out.push(`    alarms: ${(policy.alarms ?? policy.levels[0]!.contacts).join(', ')}`);
+      }
+      out.push(`  on watch now: ${e.onWatch.length ? e.onWatch.map((w) => `${w.name} (${w.role}, until ${iso(w.until)})`).join('; ') : 'nobody on the roster'}`);
+      process.stdout.write(`${out.join('\n')}\n`);
+    });
+  escalation
+    .command('set <channel> <file>')
+    .description('replace the policies of a channel from a JSON file: {"contacts": {...}, "policies": [...]} or one policy {"levels": [...]}')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .action(async (id: string, file: string, opts: { data: string }) => {
+      const body = await readJson(file);
+      const client = await officerClient(opts.data);
+      const r = await client.call<{ channel: string; policies: unknown[] }>('PUT', `/api/v1/channels/${encodeURIComponent(id)}/escalation`, body);
+      process.stdout.write(`Channel ${r.channel.slice(0, 12)}: ${r.policies.length} escalation polic${r.policies.length === 1 ? 'y' : 'ies'} set (saved in escalation.json).\n`);
+    });
+
+  const roster = program.command('roster').description('the duty roster: who is on watch');
+  roster
+    .command('show')
+    .description('officers, shifts, and who is on watch now')
+    .option('--channel <channel>', 'only who is on watch for this channel')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { data: string; json?: boolean; channel?: string }) => {
+      const client = await officerClient(opts.data);
+      const r = await client.call<{ officers: Record<string, { name: string }>; shifts: Array<{ officer: string; role: string; channel?: string; start?: string; end?: string; daily?: { from: string; to: string } }>; onWatch: Array<{ name: string; role: string; until: number }> }>(
+        'GET',
+        `/api/v1/roster${opts.channel ? `?channel=${encodeURIComponent(opts.channel)}` : ''}`,
+      );
+      if (opts.json) return void process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      const out = ['On watch now:', ...(r.onWatch.length ? r.onWatch.map((w) => `  ${w.role.padEnd(18)} ${w.name} until ${iso(w.until)}`) : ['  nobody'])];
+      out.push('Shifts:');
+      for (const s of r.shifts)
+        out.push(`  ${s.role.padEnd(18)} ${(r.officers[s.officer]?.name ?? s.officer).padEnd(20)} ${s.daily ? `daily ${s.daily.from}-${s.daily.to} UTC` : `${s.start} - ${s.end}`}${s.channel && s.channel !== '*' ? `  channel ${s.channel.slice(0, 12)}` : ''}`);
+      process.stdout.write(`${out.join('\n')}\n`);
+    });
+  roster
+    .command('set <file>')
+    .description('replace the duty roster from a JSON file: {"officers": {...}, "shifts": [...]}')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .action(async (file: string, opts: { data: string }) => {
+      const body = await readJson(file);
+      const client = await officerClient(opts.data);
+      const r = await client.call<{ officers: number; shifts: number; onWatch: Array<{ name: string; role: string }> }>('PUT', '/api/v1/roster', body);
+      process.stdout.write(`Roster set: ${r.officers} officer(s), ${r.shifts} shift(s); on watch now: ${r.onWatch.map((w) => `${w.name} (${w.role})`).join(', ') || 'nobody'}.\n`);
+    });
+}

@@ -1,0 +1,124 @@
+/**
+ * Officer API of crisis operations: what awaits acknowledgement here (with its countdown), our
+ * messages the other side has not acknowledged by their deadline, escalation policies per channel,
+ * the record of escalation steps, and the duty roster.
+ *
+ * Registered on the officer server by the terminal (terminal.ts), behind the same authentication;
+ * reading needs `channel.read`, changing policies or the roster `terminal.manage`.
+ */
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import type { MessageRow } from '../../store/index.js';
+import type { ChannelService } from '../channels/channel-service.js';
+import type { ChannelEscalation, EscalationSettingsFiles } from '../escalation/settings-files.js';
+import { escalationStart, escalationSteps } from '../schedulers/escalation-scheduler.js';
+
+export interface EscalationRoutesOptions {
+  readonly service: ChannelService;
+  readonly files: EscalationSettingsFiles;
+}
+
+const ChannelParams = Type.Object({ id: Type.String({ minLength: 4, maxLength: 64, pattern: '^[0-9a-f]+$' }) });
+
+/** Registers the routes on the officer server. */
+export async function escalationRoutes(app: FastifyInstance, opts: EscalationRoutesOptions): Promise<void> {
+  const { service, files } = opts;
+
+  const present = (m: MessageRow, now: number) => ({
+    id: m.hash,
+    channel: m.channel,
+    from: service.label(m.author),
+    own: m.author === service.self.party,
+    time: m.time,
+    precedence: m.precedence,
+    lang: m.lang,
+    text: m.text,
+    drill: m.drill,
+    deadlineAt: m.deadlineAt,
+    remainingMs: m.deadlineAt === null ? null : m.deadlineAt - now,
+    overdue: m.deadlineAt !== null && m.deadlineAt <= now,
+    receiptedAt: m.receiptedAt,
+  });
+
+  app.get('/api/v1/pending', { config: { permission: 'channel.read' }, schema: { summary: 'Messages of the other side awaiting acknowledgement here, earliest deadline first, with the time left and the escalation reached' } }, async () => {
+    const now = service.now();
+    const settings = files.current();
+    const rows = (await service.store.listUnacked()).filter((m) => m.author !== service.self.party);
+    return rows.map((m) => {
+      const policy = settings.policyFor(m.channel, service.label(m.author));
+      const steps = escalationSteps(policy);
+      const start = escalationStart(m, policy);
+      const taken = steps[m.escalationLevel - 1];
+      const next = steps[m.escalationLevel];
+      return {
+        ...present(m, now),
+        escalation: {
+          level: taken?.level ?? 0,
+          levelName: taken?.levelName ?? null,
+          steps: m.escalationLevel,
+          next: next ? { level: next.level, levelName: next.levelName, at: start + next.offsetMs } : null,
+        },
+      };
+    });
+  });
+
+  app.get('/api/v1/overdue', { config: { permission: 'channel.read' }, schema: { summary: 'Our messages the other side has not acknowledged by their deadline' } }, async () => {
+    const now = service.now();
+    const rows = await service.store.listUnacked({ deadlineBefore: now });
+    return rows.filter((m) => m.author === service.self.party).map((m) => ({ ...present(m, now), to: service.peersOf(m.channel).map((p) => service.label(p)) }));
+  });
+
+  app.get(
+    '/api/v1/escalations',
+    { config: { permission: 'channel.read' }, schema: { summary: 'Escalation steps taken: who was notified, how, when, and the outcome', querystring: Type.Object({ message: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })), channel: Type.Optional(Type.String({ pattern: '^[0-9a-f]{4,64}$' })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })) }) } },
+    async (request) => {
+      const q = request.query as { message?: string; channel?: string; limit?: number };
+      const channel = q.channel ? service.channel(q.channel).id : undefined;
+      return service.store.escalations.list({ ...(q.message ? { message: q.message } : {}), ...(channel ? { channel } : {}), limit: q.limit ?? 1000 });
+    },
+  );
+
+  app.get('/api/v1/channels/:id/escalation', { config: { permission: 'channel.read' }, schema: { summary: 'Escalation policies of a channel: those written for it, and the one in effect per party', params: ChannelParams } }, async (request) => {
+    const { id } = request.params as { id: string };
+    const log = service.channel(id);
+    const settings = files.current();
+    const own = files.channel(log.id);
+    return {
+      channel: log.id,
+      configured: settings.configured,
+      ...own,
+      effective: service.peersOf(log.id).map((p) => {
+        const code = service.label(p);
+        return { party: code, policy: settings.policyFor(log.id, code) };
+      }),
+      onWatch: settings.onWatch(service.now(), log.id),
+    };
+  });
+
+  app.put(
+    '/api/v1/channels/:id/escalation',
+    { config: { permission: 'terminal.manage' }, schema: { summary: 'Replace the escalation policies of a channel: {"contacts"?: {...}, "policies": [...]} or one policy {"levels": [...]}', params: ChannelParams, body: Type.Object({}, { additionalProperties: true }) } },
+    async (request) => {
+      const { id } = request.params as { id: string };
+      const log = service.channel(id);
+      const body = request.body as Record<string, unknown>;
+      const input = (Array.isArray(body.policies) ? body : { policies: [body] }) as unknown as ChannelEscalation;
+      await files.setChannel(log.id, input);
+      return { channel: log.id, ...files.channel(log.id) };
+    },
+  );
+
+  app.get('/api/v1/roster', { config: { permission: 'channel.read' }, schema: { summary: 'The duty roster, and who is on watch now (for one channel with ?channel=)', querystring: Type.Object({ channel: Type.Optional(Type.String({ pattern: '^[0-9a-f]{4,64}$' })) }) } }, async (request) => {
+    const q = request.query as { channel?: string };
+    const settings = files.current();
+    const channel = q.channel ? service.channel(q.channel).id : undefined;
+    const roster = settings.roster;
+    const officers = Object.fromEntries(Object.entries(roster.officers).map(([k, o]) => [k, o.webhook ? { ...o, webhook: { ...o.webhook, secret: '(secret)' } } : o]));
+    return { officers, shifts: roster.shifts, onWatch: settings.onWatch(service.now(), channel), time: service.now() };
+  });
+
+  app.put('/api/v1/roster', { config: { permission: 'terminal.manage' }, schema: { summary: 'Replace the duty roster: {"officers": {...}, "shifts": [...]}', body: Type.Object({}, { additionalProperties: true }) } }, async (request) => {
+    const settings = await files.setRoster(request.body);
+    return { officers: Object.keys(settings.roster.officers).length, shifts: settings.roster.shifts.length, onWatch: settings.onWatch(service.now()) };
+  });
+}
