@@ -97,7 +97,9 @@ export class PeerLink {
 
   /** Reconnects now, skipping the backoff wait (an operator's "retry now"). */
   retryNow(): void {
-    if (this.#state === 'up' || this.#stopped) return;
+    // A connection attempt in progress is not doubled: its socket would be orphaned, and its
+    // 'open' would write on the new, still-connecting socket (which throws and kills the process).
+    if (this.#state === 'up' || this.#stopped || this.#ws) return;
     clearTimeout(this.#timer);
     this.#backoff = BACKOFF_START_MS;
     this.#connect();
@@ -150,7 +152,7 @@ export class PeerLink {
   }
 
   #send(frame: ClientFrame): void {
-    this.#ws?.send(JSON.stringify(frame));
+    if (this.#ws?.readyState === 1 /* OPEN */) this.#ws.send(JSON.stringify(frame));
   }
 
   async #onFrame(text: string): Promise<void> {
