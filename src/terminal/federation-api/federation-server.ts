@@ -297,8 +297,9 @@ export async function buildFederationServer(opts: FederationServerOptions): Prom
     socket.on('message', (data, isBinary) => {
       if (cut) return;
       alive = true;
-      const text = isBinary ? undefined : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
-      const size = text?.length ?? 0;
+      const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+      const size = bytes.length;
+      const text = isBinary ? undefined : bytes.toString('utf8');
       if (!frames.take(1) || queuedFrames + 1 > limits.maxQueuedFrames || queuedBytes + size > limits.maxQueuedBytes) {
         cut = true;
         refuse(FED_CODES.rateLimited, 'Too many frames from this peer; slow down, reconnect and resume.', { code: 1008, reason: 'rate limited' });
