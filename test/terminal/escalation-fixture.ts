@@ -44,8 +44,8 @@ export async function webhookReceiver(): Promise<{ url: string; calls: Array<{ h
 }
 
 /** An SMTP server that keeps every mail it is given. */
-export async function smtpReceiver(): Promise<{ port: number; mails: Array<{ from: string; to: string[]; data: string }>; close(): Promise<void> }> {
-  const mails: Array<{ from: string; to: string[]; data: string }> = [];
+export async function smtpReceiver(): Promise<{ port: number; mails: Array<{ from: string; to: string[]; data: string; at: number }>; close(): Promise<void> }> {
+  const mails: Array<{ from: string; to: string[]; data: string; at: number }> = [];
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
@@ -54,7 +54,7 @@ export async function smtpReceiver(): Promise<{ port: number; mails: Array<{ fro
       let data = '';
       stream.on('data', (d: Buffer) => (data += d.toString()));
       stream.on('end', () => {
-        mails.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), data });
+        mails.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), data, at: Date.now() });
         callback();
       });
     },
