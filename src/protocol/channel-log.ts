@@ -71,6 +71,8 @@ export class ChannelLog {
   readonly #controls = new Map<string, ControlEntry[]>();
   readonly #referents = new Map<string, Referent>();
   readonly #stateCache = new Map<string, DerivedState>();
+  /** State with every held control entry in view (cleared when one is added). */
+  #fullState: DerivedState | undefined;
   #count = 0;
 
   private constructor(proposal: SealedEntry<'charter.propose'>, registry: KeyRegistry) {
@@ -102,16 +104,17 @@ export class ChannelLog {
 
   static #checkKey(registry: KeyRegistry, sealed: SealedEntry, options: IngestOptions): ProtocolError | undefined {
     const e = sealed.entry;
-    const d = { author: short(e.author), seq: e.seq, key: short(e.key), time: new Date(e.time).toISOString() };
+    // Details are built only for an error: this runs for every entry.
+    const d = () => ({ author: short(e.author), seq: e.seq, key: short(e.key), time: new Date(e.time).toISOString() });
     if (options.notAfter !== undefined && e.time > options.notAfter)
-      return protocolError('ENTRY_MALFORMED', { detail: `author time ${d.time} lies in the future` });
+      return protocolError('ENTRY_MALFORMED', { detail: `author time ${d().time} lies in the future` });
     const k = registry.check(e.author, e.key, e.time);
     if (!k.ok)
       return protocolError(k.code, {
-        ...d,
+        ...d(),
         revokedAt: k.revokedAt !== undefined ? new Date(k.revokedAt).toISOString() : undefined,
       });
-    if (!options.signatureChecked && !verifyEntrySignature(sealed)) return protocolError('ENTRY_BAD_SIGNATURE', d);
+    if (!options.signatureChecked && !verifyEntrySignature(sealed)) return protocolError('ENTRY_BAD_SIGNATURE', d());
     return undefined;
   }
 
@@ -186,23 +189,26 @@ export class ChannelLog {
   /** State of an entry's causal past, memoised on which control entries it includes. */
   #stateFor(entry: Entry): DerivedState {
     const bounds = this.#bounds(entry);
-    const parts: string[] = [];
-    const included: ControlEntry[] = [];
+    const counts: Array<[string, ControlEntry[], number]> = [];
+    let all = true;
     for (const [author, list] of this.#controls) {
       const bound = bounds.get(author) ?? 0;
-      let n = 0;
-      while (n < list.length && list[n]!.seq <= bound) n++;
-      if (n > 0) {
-        parts.push(`${author}:${n}`);
-        for (let i = 0; i < n; i++) included.push(list[i]!);
-      }
+      let n = list.length;
+      while (n > 0 && list[n - 1]!.seq > bound) n--;
+      if (n < list.length) all = false;
+      if (n > 0) counts.push([author, list, n]);
     }
-    parts.sort();
-    // Expiry depends on the entry's time, so the time is part of the key only while not yet opened.
-    const key = parts.join(',');
+    // Expiry depends on the entry's time, so states that can still expire are never reused.
+    const reusable = (d: DerivedState | undefined) => d !== undefined && d.state !== 'proposed' && d.state !== 'expired';
+    // The common case: the entry has seen every control entry held.
+    if (all && reusable(this.#fullState)) return this.#fullState!;
+    const key = counts.map(([a, , n]) => `${a}:${n}`).sort().join(',');
     const cached = this.#stateCache.get(key);
-    if (cached && cached.state !== 'proposed' && cached.state !== 'expired') return cached;
+    if (reusable(cached)) return cached!;
+    const included: ControlEntry[] = [];
+    for (const [, list, n] of counts) for (let i = 0; i < n; i++) included.push(list[i]!);
     const derived = deriveState(this.#proposalControl(), included, entry.time);
+    if (all) this.#fullState = derived;
     if (this.#stateCache.size > 4096) this.#stateCache.clear();
     this.#stateCache.set(key, derived);
     return derived;
@@ -449,6 +455,7 @@ export class ChannelLog {
       list.push({ author: e.author, seq: e.seq, time: e.time, hash: sealed.hash, kind: e.kind, body: e.body });
       this.#controls.set(e.author, list);
       this.#stateCache.clear();
+      this.#fullState = undefined;
     }
     if (e.kind === 'message' || e.kind === 'link.test')
       this.#referents.set(sealed.hash, { author: e.author, seq: e.seq, kind: e.kind });

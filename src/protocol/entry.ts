@@ -148,6 +148,10 @@ export function checkEntryValue(value: unknown, raw?: string): ParseResult {
 }
 
 /** Does the entry's signature verify under its stated key? (Whether that key may sign is ChannelLog's job.) */
+function hashBytes(hex: string): Buffer {
+  return Buffer.from(hex, 'hex');
+}
+
 export function verifyEntrySignature(sealed: SealedEntry): boolean {
-  return verifyDomain(sealed.entry.key, DOMAIN.entry, Buffer.from(sealed.hash, 'hex'), sealed.entry.sig);
+  return verifyDomain(sealed.entry.key, DOMAIN.entry, hashBytes(sealed.hash), sealed.entry.sig);
 }

@@ -79,21 +79,39 @@ export class KeySigner implements Signer {
   }
 }
 
+const domainBytes = new Map<string, Buffer>(Object.values(DOMAIN).map((d) => [d, Buffer.from(d, 'utf8')]));
+
 /** Signs `payload` under `domain`: Ed25519(key, domain || payload), base64url. */
 export function signDomain(signer: Signer, domain: Domain, payload: Uint8Array): string {
-  return toBase64Url(signer.sign(Buffer.concat([Buffer.from(domain, 'utf8'), payload])));
+  return toBase64Url(signer.sign(Buffer.concat([domainBytes.get(domain)!, payload])));
 }
 
 /** Verifies a domain-separated signature; false (never throws) on any malformed input. */
 export function verifyDomain(publicKey: string, domain: Domain, payload: Uint8Array, signature: string): boolean {
   const key = publicKeyObject(publicKey);
-  const sig = fromBase64Url(signature, 64);
+  const sig = signatureBytes(signature);
   if (!key || !sig) return false;
+  const prefix = domainBytes.get(domain)!;
+  const message = Buffer.allocUnsafe(prefix.length + payload.length);
+  prefix.copy(message, 0);
+  message.set(payload, prefix.length);
   try {
-    return verify(null, Buffer.concat([Buffer.from(domain, 'utf8'), payload]), key, sig);
+    return verify(null, message, key, sig);
   } catch {
     return false;
   }
+}
+
+const B64URL_86 = /^[A-Za-z0-9_-]{85}[AQgw]$/;
+
+/**
+ * The 64 bytes of a signature written as base64url. Exactly 86 characters whose last one carries
+ * no stray bits (its low four bits are zero: A, Q, g or w), so each signature has ONE text form
+ * (docs/protocol.md §2): a second spelling of the same signature would be another line with the
+ * same entry hash.
+ */
+function signatureBytes(signature: string): Buffer | undefined {
+  return B64URL_86.test(signature) ? Buffer.from(signature, 'base64url') : undefined;
 }
 
 /**

@@ -12,7 +12,7 @@ import { protocolError, type ProtocolError } from './errors.js';
 import { KeyRegistry } from './identity.js';
 import { fingerprint } from './keys.js';
 import { isBundleHeader, type BundleHeader } from './bundle.js';
-import { validateEnvelope, validateBody, type BodyOf, type PartyCard } from './schemas.js';
+import type { BodyOf, PartyCard } from './schemas.js';
 
 /** Every canonical entry starts with its first member in code-point order, "author". */
 const ENTRY_PREFIX = '{"author":';
@@ -204,17 +204,13 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
     // A line the precheck rejected is re-checked below, so that its error (and line number) is
     // exactly the one a verification without prechecks reports.
     if (pre?.hash) {
-      // Canonical form, hash and signature were checked elsewhere; re-check the shape cheaply.
+      // precheckLines already checked this very line completely (shape, canonical form, hash,
+      // signature); prechecks must come from precheckLines on the same lines.
       let value: unknown;
       try {
         value = JSON.parse(line);
       } catch {
         lineErrors.push(err(protocolError('BUNDLE_MALFORMED_LINE', { line: lineNo, detail: '' }), { line: lineNo }));
-        continue;
-      }
-      if (!validateEnvelope.check(value) || !validateBody[(value as Entry).kind].check((value as Entry).body)) {
-        const r = checkEntryValue(value, line);
-        lineErrors.push(err(r.ok ? protocolError('ENTRY_MALFORMED', { detail: 'shape' }) : r.error, { line: lineNo }));
         continue;
       }
       sealed.push({ s: { entry: value as Entry, hash: pre.hash, raw: line }, line: lineNo, sigOk: pre.signatureOk });
