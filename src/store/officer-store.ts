@@ -380,7 +380,16 @@ export class KyselyOfficerStore implements OfficerStore {
     await this.db.deleteFrom('login_failures').where('name', '=', name).execute();
   }
 
-  async appendAudit(build: (last: AuditRow | undefined) => AuditRow): Promise<AuditRow> {
+  /** Appends of this process, one after the other: retries are for other processes' writers. */
+  #auditTail: Promise<unknown> = Promise.resolve();
+
+  appendAudit(build: (last: AuditRow | undefined) => AuditRow): Promise<AuditRow> {
+    const run = this.#auditTail.then(() => this.#appendAuditRetrying(build));
+    this.#auditTail = run.catch(() => undefined);
+    return run;
+  }
+
+  async #appendAuditRetrying(build: (last: AuditRow | undefined) => AuditRow): Promise<AuditRow> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.#appendAuditOnce(build);
