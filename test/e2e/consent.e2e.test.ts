@@ -47,5 +47,5 @@ describe('e2e: mutual consent', () => {
     expect(accept.code).not.toBe(0);
     expect((await cn.channel(id)).state).toBe('declined');
     expect((await us.messages(id)).length + (await cn.messages(id)).length).toBe(0);
-  }, 120_000);
+  }, 180_000);
 });

@@ -99,5 +99,5 @@ describe('e2e: happy path through the CLI', () => {
     const verifiedCn = await h.cli(['verify', bundleCn]);
     expect(verifiedCn.code).toBe(0);
     expect(verifiedCn.stdout).toContain('Verdict: VALID');
-  }, 120_000);
+  }, 180_000);
 });
