@@ -157,6 +157,15 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
     retry: () => escalationFiles.current().retry,
     stillWanted: (n): Promise<boolean> => escalation.stillWanted(n),
     log: escalationLog,
+    observe: {
+      notice: (n) => {
+        if (n.kind === 'escalation') metrics.escalationsFired.inc({ channel: n.channel ?? '-', level: String(n.level) });
+      },
+      outcome: (via, outcome) => {
+        if (outcome === 'delivered') metrics.notificationsSent.inc({ notifier: via });
+        else if (outcome === 'failed') metrics.notifierFailures.inc({ notifier: via });
+      },
+    },
   });
   const escalation: EscalationScheduler = new EscalationScheduler({ service, settings: () => escalationFiles.current(), dispatcher, log: escalationLog });
   escalation.start();

@@ -25,6 +25,11 @@ export interface DispatcherOptions {
   /** Whether a retry is still wanted (false: the message was acknowledged meanwhile). */
   readonly stillWanted?: (notice: Notice) => Promise<boolean>;
   readonly log?: { warn(o: object, m?: string): void };
+  /** Told of every notice dispatched and every recorded outcome (metrics). */
+  readonly observe?: {
+    notice?(notice: Notice): void;
+    outcome?(via: EscalationVia, outcome: 'delivered' | 'retrying' | 'failed' | 'cancelled'): void;
+  };
 }
 
 /** Delay before attempt `attempt + 1` after attempt `attempt` failed. */
@@ -44,6 +49,7 @@ export class Dispatcher {
 
   /** Sends `notice` to every resolved target (concurrently) and records each outcome. */
   async deliver(notice: Notice, resolution: Resolution): Promise<void> {
+    this.#o.observe?.notice?.(notice);
     for (const u of resolution.unreachable)
       await this.#record(notice, { contact: u.contact, via: 'none', address: '-' }, 1, 'failed', u.reason);
     if (resolution.targets.length === 0 && resolution.unreachable.length === 0)
@@ -94,6 +100,7 @@ export class Dispatcher {
   }
 
   async #record(n: Notice, t: { contact: string; via: EscalationVia; address: string }, attempt: number, outcome: 'delivered' | 'retrying' | 'failed' | 'cancelled', error: string | null): Promise<void> {
+    this.#o.observe?.outcome?.(t.via, outcome);
     try {
       await this.#o.store.record({
         kind: n.kind,
