@@ -13,16 +13,19 @@ export function register(program: Command): void {
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
     .option('--officer-port <port>', 'override the officer API port (0 = any free port)')
     .option('--federation-port <port>', 'override the federation port')
-    .action(async (opts: { data: string; officerPort?: string; federationPort?: string }) => {
+    .option('--insecure-cookies', 'console session cookie without Secure, for a console over plain http://127.0.0.1 (loopback only)')
+    .action(async (opts: { data: string; officerPort?: string; federationPort?: string; insecureCookies?: boolean }) => {
       const identity = await loadTerminalIdentity(opts.data);
       const terminal = await startTerminal(identity, {
         ...(opts.officerPort !== undefined ? { officerPort: Number(opts.officerPort) } : {}),
         ...(opts.federationPort !== undefined ? { federationPort: Number(opts.federationPort) } : {}),
+        ...(opts.insecureCookies ? { insecureCookies: true } : {}),
       });
       process.stdout.write(
         `Hotline terminal ${identity.config.party.code} is up.\n` +
           `  fingerprint  ${identity.fingerprint}\n` +
           `  officer API  ${terminal.officerUrl}  (token ${terminal.token})\n` +
+          `  console      ${terminal.officerUrl}/console/\n` +
           `  federation   ${terminal.federationUrl}\n`,
       );
       await new Promise<void>((resolve) => {

@@ -46,6 +46,9 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = Obje
   'GET /openapi.json': 'open',
   'GET /healthz': 'open',
   'GET /readyz': 'open',
+  // the officer console's static files (console-routes.ts): public, no secret in them
+  'GET /console': 'open',
+  'GET /console/*': 'open',
   'GET /api/v1/status': 'terminal.read',
   'GET /api/v1/card': 'terminal.read',
   'GET /api/v1/peers': 'terminal.read',

@@ -19,6 +19,7 @@ import type { PrecedenceCaps } from '../officers/permissions.js';
 import { officerAuth } from './auth.js';
 import { authRoutes } from './auth-routes.js';
 import { officersRoutes } from './officers-routes.js';
+import { consoleRoutes } from './console-routes.js';
 
 export interface OfficerServerOptions {
   readonly service: ChannelService;
@@ -41,6 +42,8 @@ export interface OfficerServerOptions {
   readonly precedenceCaps?: PrecedenceCaps;
   /** Sign-in attempts per address per minute. */
   readonly loginRateLimit?: number;
+  /** The built console served at /console/ (default dist/web of this checkout). */
+  readonly consoleDir?: string;
 }
 
 const ChannelParams = Type.Object({ id: Type.String({ minLength: 4, maxLength: 64, pattern: '^[0-9a-f]+$' }) });
@@ -309,6 +312,7 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
   await registerOperationsRoutes(app, { service, ...opts.operations });
   await authRoutes(app, { officers, loginRateLimit: opts.loginRateLimit });
   await officersRoutes(app, { officers, service });
+  await consoleRoutes(app, { dir: opts.consoleDir });
 
   return app;
 }

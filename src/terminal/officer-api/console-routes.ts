@@ -1,0 +1,69 @@
+/**
+ * The officer console (src/web, built by `vite build` into dist/web) served at /console/ as
+ * public static content: fixed content types, no directory listings, no path outside the
+ * console directory. The console itself holds no secret; everything it shows comes from the
+ * officer API behind a session. Permissions: auth.ts ROUTE_PERMISSIONS ('open').
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { dirname, extname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+
+const TYPES: Readonly<Record<string, string>> = Object.freeze({
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+});
+
+const HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-security-policy': "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+});
+
+/** dist/web of this checkout (the same from dist/terminal/officer-api and src/terminal/officer-api). */
+export function defaultConsoleDir(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'dist', 'web');
+}
+
+/** Registers GET /console (redirect) and GET /console/* (files of `dir`). */
+export async function consoleRoutes(app: FastifyInstance, opts: { dir?: string } = {}): Promise<void> {
+  const root = resolve(opts.dir ?? defaultConsoleDir());
+
+  const send = async (reply: FastifyReply, file: string, cache: string) => {
+    const type = TYPES[extname(file).toLowerCase()];
+    if (!type) return reply.code(404).send({ code: 'NOT_FOUND', message: 'No such file in the console.' });
+    void reply.headers({ ...HEADERS, 'content-type': type, 'cache-control': cache });
+    return reply.send(createReadStream(file));
+  };
+  const isFile = async (p: string) => (await stat(p).catch(() => undefined))?.isFile() === true;
+
+  app.get('/console', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/console/'));
+
+  app.get('/console/*', { schema: { hide: true } }, async (request, reply) => {
+    const rel = (request.params as { '*'?: string })['*'] ?? '';
+    // Refuse traversal and odd names outright rather than normalising them.
+    if (rel.includes('\0') || rel.includes('\\') || rel.split('/').some((s) => s === '..' || s.startsWith('.')))
+      return reply.code(400).send({ code: 'BAD_REQUEST', message: 'Bad console path.' });
+    const index = join(root, 'index.html');
+    if (!(await isFile(index)))
+      return reply.code(503).send({ code: 'CONSOLE_NOT_BUILT', message: 'The console is not built: run `npm run build` (vite build writes dist/web).' });
+    if (rel === '' || rel === 'index.html') return send(reply, index, 'no-cache');
+    const file = resolve(root, rel);
+    if (!file.startsWith(root + sep)) return reply.code(400).send({ code: 'BAD_REQUEST', message: 'Bad console path.' });
+    if (await isFile(file)) return send(reply, file, rel.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+    // A console screen reloaded in the browser (no extension): the single page.
+    if (extname(rel) === '') return send(reply, index, 'no-cache');
+    return reply.code(404).send({ code: 'NOT_FOUND', message: 'No such file in the console.' });
+  });
+}
