@@ -1,0 +1,251 @@
+/**
+ * The officer console: sign-in, then the watch screen — FLASH banner (and ring), what awaits
+ * acknowledgement with countdowns, channels with state badges, and the chosen channel.
+ * It talks only to the officer API (api.ts).
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { api, connectEvents, onSessionEnded, type ChannelSummary, type Pending, type Session, type Status, type TerminalEvent } from './api.js';
+import { ChannelView } from './ChannelView.js';
+import { Countdown } from './Countdown.js';
+import { titleOf, when } from './format.js';
+import { useNow } from './hooks.js';
+import { Bi, bi } from './i18n.js';
+import { SignIn } from './SignIn.js';
+import { audioReady, ring, unlockAudio } from './sound.js';
+
+export function App() {
+  const [session, setSession] = useState<Session | null | undefined>(undefined);
+  const [notice, setNotice] = useState<string | undefined>();
+
+  const refresh = useCallback(async () => {
+    try {
+      setSession(await api.session());
+    } catch (e) {
+      setNotice(`Cannot reach the terminal: ${(e as Error).message}`);
+      setSession(null);
+    }
+  }, []);
+
+  useEffect(() => {
+    void refresh();
+    return onSessionEnded((why) => {
+      setNotice(`Signed out: ${why}`);
+      setSession(null);
+    });
+  }, [refresh]);
+
+  if (session === undefined) return <p className="muted center">Loading… 加载中</p>;
+  if (session === null)
+    return (
+      <SignIn
+        notice={notice}
+        onSignedIn={() => {
+          setNotice(undefined);
+          void refresh();
+        }}
+      />
+    );
+  return (
+    <Watch
+      session={session}
+      onSignOut={async () => {
+        await api.logout().catch(() => {});
+        setSession(null);
+      }}
+    />
+  );
+}
+
+interface Flash {
+  id: string;
+  channel: string;
+  from: string;
+  text: string;
+  drill: boolean;
+}
+
+function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Promise<void> }) {
+  const [status, setStatus] = useState<Status | undefined>();
+  const [channels, setChannels] = useState<ChannelSummary[]>([]);
+  const [pending, setPending] = useState<Pending[]>([]);
+  const [selected, setSelected] = useState<string | undefined>(() => new URLSearchParams(location.hash.slice(1)).get('channel') ?? undefined);
+  const [versions, setVersions] = useState<Record<string, number>>({});
+  const [flashes, setFlashes] = useState<Flash[]>([]);
+  const [silenced, setSilenced] = useState(false);
+  const [live, setLive] = useState(false);
+  const [alarms, setAlarms] = useState<Array<{ at: number; text: string }>>([]);
+  const [sound, setSound] = useState(audioReady());
+  const now = useNow(1000);
+  const reloadTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+
+  const loadAll = useCallback(async () => {
+    const [s, c, p] = await Promise.all([api.status(), api.channels(), api.pending()]);
+    setStatus(s);
+    setChannels(c);
+    setPending(p);
+    setFlashes((f) => f.filter((x) => p.some((q) => q.id === x.id)));
+    setSelected((cur) => cur ?? c.find((x) => x.state === 'active')?.id ?? c[0]?.id);
+  }, []);
+
+  useEffect(() => {
+    void loadAll().catch(() => {});
+    const t = setInterval(() => void loadAll().catch(() => {}), 10_000);
+    return () => clearInterval(t);
+  }, [loadAll]);
+
+  useEffect(() => {
+    if (selected) history.replaceState(null, '', `#channel=${selected}`);
+  }, [selected]);
+
+  // Live events: refresh what changed; a FLASH of the other side rings and shows a banner.
+  useEffect(() => {
+    const onEvent = (e: TerminalEvent) => {
+      if (e.type === 'entry' && e.channel && e.kind !== 'link.test' && e.kind !== 'link.echo') {
+        const ch = e.channel;
+        setVersions((v) => ({ ...v, [ch]: (v[ch] ?? 0) + 1 }));
+        if (e.kind === 'message' && !e.own && e.body?.precedence === 'FLASH' && e.hash) {
+          const flash: Flash = { id: e.hash, channel: ch, from: e.authorCode ?? '?', text: e.body.text ?? '', drill: !!e.body.drill };
+          setFlashes((f) => (f.some((x) => x.id === flash.id) ? f : [flash, ...f]));
+          setSilenced(false);
+          ring();
+        }
+      }
+      if (e.type === 'alarm' || e.type === 'escalation') setAlarms((a) => [{ at: Date.now(), text: e.type === 'alarm' ? (e.message ?? e.code ?? 'alarm') : `${e.subject ?? 'Escalation'}` }, ...a].slice(0, 5));
+      if (e.type !== 'peer-seen') {
+        clearTimeout(reloadTimer.current);
+        reloadTimer.current = setTimeout(() => void loadAll().catch(() => {}), 300);
+      }
+    };
+    return connectEvents(onEvent, setLive);
+  }, [loadAll]);
+
+  // Ring again every 15 s while a FLASH awaits acknowledgement, unless silenced.
+  useEffect(() => {
+    if (flashes.length === 0 || silenced) return;
+    const t = setInterval(() => ring(), 15_000);
+    return () => clearInterval(t);
+  }, [flashes.length, silenced]);
+
+  useEffect(() => {
+    document.title = `${pending.length ? `(${pending.length}) ` : ''}Hotline ${status?.code ?? ''}`;
+  }, [pending.length, status?.code]);
+
+  const channelTitle = (id: string) => {
+    const c = channels.find((x) => x.id === id);
+    return c ? titleOf(c.title) : id.slice(0, 12);
+  };
+
+  return (
+    <div className="app">
+      <header className="top">
+        <h1>
+          Hotline <span className="party">{status?.code ?? ''}</span>
+        </h1>
+        <ul className="links" aria-label="Link state per peer 各对端链路状态">
+          {(status?.links ?? []).map((l) => (
+            <li key={l.peer} className={`link link-${l.state}`} title={l.endpoint ?? ''}>
+              {l.code}: {l.state}
+            </li>
+          ))}
+        </ul>
+        <span className={`live ${live ? 'ok' : 'warn'}`}>{live ? <Bi k="live" /> : <Bi k="offline" />}</span>
+        {!sound && (
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => {
+              unlockAudio();
+              setTimeout(() => setSound(audioReady()), 100);
+            }}
+          >
+            🔔 <Bi k="enableSound" />
+          </button>
+        )}
+        <span className="who">
+          {session.name} <span className="muted">({session.title})</span>
+        </span>
+        <button type="button" className="secondary" onClick={() => void onSignOut()}>
+          <Bi k="signOut" />
+        </button>
+      </header>
+
+      {flashes.length > 0 && (
+        <div className="flash-banner" role="alert" aria-live="assertive" data-testid="flash-banner">
+          {flashes.map((f) => (
+            <div key={f.id} className="flash-item">
+              <strong>FLASH</strong>
+              {f.drill && <span className="badge drill">DRILL 演练</span>} from {f.from} — {channelTitle(f.channel)}: <q>{f.text.slice(0, 200)}</q>
+              <button type="button" onClick={() => setSelected(f.channel)}>
+                <Bi k="open" />
+              </button>
+            </div>
+          ))}
+          {!silenced && (
+            <button type="button" className="secondary" onClick={() => setSilenced(true)}>
+              🔕 <Bi k="silence" />
+            </button>
+          )}
+        </div>
+      )}
+
+      {alarms.length > 0 && (
+        <ul className="alarms" aria-label="Recent alarms">
+          {alarms.map((a) => (
+            <li key={`${a.at}-${a.text}`}>
+              {when(a.at)} {a.text}
+            </li>
+          ))}
+        </ul>
+      )}
+
+      <div className="layout">
+        <nav aria-label={bi('channels')}>
+          <h2>
+            <Bi k="channels" />
+          </h2>
+          <ul className="channel-list">
+            {channels.map((c) => {
+              const waiting = pending.filter((p) => p.channel === c.id).length;
+              return (
+                <li key={c.id}>
+                  <button type="button" className={`channel-item${c.id === selected ? ' selected' : ''}`} aria-current={c.id === selected ? 'page' : undefined} onClick={() => setSelected(c.id)}>
+                    <span className="channel-name">{titleOf(c.title)}</span>
+                    <span className={`badge state-${c.state}`}>{c.state}</span>
+                    {waiting > 0 && <span className="badge waiting" aria-label={`${waiting} awaiting acknowledgement`}>{waiting}</span>}
+                    <span className="muted small">{c.parties.join(' · ')}</span>
+                  </button>
+                </li>
+              );
+            })}
+            {channels.length === 0 && <li className="muted">No channels yet. 暂无频道。</li>}
+          </ul>
+
+          <h2>
+            <Bi k="awaiting" />
+          </h2>
+          {pending.length === 0 ? (
+            <p className="muted small">
+              <Bi k="nothingAwaits" />
+            </p>
+          ) : (
+            <ol className="pending" data-testid="pending">
+              {pending.map((p) => (
+                <li key={p.id} className={`prec-${p.precedence}`}>
+                  <button type="button" className="pending-item" onClick={() => setSelected(p.channel)}>
+                    <span className={`badge prec prec-${p.precedence}`}>{p.precedence}</span>
+                    {p.drill && <span className="badge drill">DRILL</span>} {p.from}: {p.text.slice(0, 60)}
+                    <br />
+                    <Countdown deadlineAt={p.deadlineAt} now={now} />
+                    {p.escalation.level > 0 && <span className="warn small"> escalated: {p.escalation.levelName}</span>}
+                  </button>
+                </li>
+              ))}
+            </ol>
+          )}
+        </nav>
+
+        <main>{selected ? <ChannelView key={selected} id={selected} version={versions[selected] ?? 0} self={status?.code ?? ''} /> : <p className="muted"><Bi k="choose" /></p>}</main>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,225 @@
+/**
+ * One channel: its parties and link state, the messages (precedence, DRILL, receipt,
+ * acknowledgement or countdown), Acknowledge for the other side's messages, the send form with
+ * bilingual templates, and the link's round-trip time chart.
+ */
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { api, ApiError, PRECEDENCES, type ChannelDetail, type LinkView, type Message, type Precedence } from './api.js';
+import { Countdown } from './Countdown.js';
+import { titleOf, utc, when } from './format.js';
+import { useNow } from './hooks.js';
+import { Bi, bi, TEMPLATES } from './i18n.js';
+import { RttChart } from './RttChart.js';
+
+export function ChannelView({ id, version, self }: { id: string; version: number; self: string }) {
+  const [detail, setDetail] = useState<ChannelDetail | undefined>();
+  const [messages, setMessages] = useState<Message[]>([]);
+  const [link, setLink] = useState<LinkView | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  const [replyTo, setReplyTo] = useState<Message | undefined>();
+  const now = useNow(1000);
+
+  const load = useCallback(async () => {
+    try {
+      const [d, m, l] = await Promise.all([api.channel(id), api.messages(id), api.link(id)]);
+      setDetail(d);
+      setMessages([...m].sort((a, b) => b.time - a.time));
+      setLink(l);
+      setError(undefined);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  }, [id]);
+
+  useEffect(() => {
+    void load();
+    const t = setInterval(() => void load(), 10_000);
+    return () => clearInterval(t);
+  }, [load, version]);
+
+  const acknowledge = async (m: Message) => {
+    try {
+      await api.ack(m.id);
+      await load();
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : (e as Error).message);
+    }
+  };
+
+  if (!detail) return <section className="channel">{error ? <p role="alert" className="error">{error}</p> : <p className="muted">Loading…</p>}</section>;
+  const peers = detail.parties.filter((p) => p.code !== self);
+  return (
+    <section className="channel" aria-labelledby="channel-title">
+      <header className="channel-head">
+        <h2 id="channel-title">{titleOf(detail.title)}</h2>
+        <span className={`badge state-${detail.state}`}>{detail.state}</span>
+        <span className="muted">{detail.tier}</span>
+        <ul className="links" aria-label={bi('link')}>
+          {peers.map((p) => (
+            <li key={p.party} className={`link link-${p.link}`}>
+              {p.code}: {p.link}
+            </li>
+          ))}
+        </ul>
+      </header>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      {detail.equivocations > 0 && (
+        <p role="alert" className="error">
+          Equivocation evidence on this channel: {detail.equivocations}. 发现双重签名证据。
+        </p>
+      )}
+
+      <SendForm channel={id} disabled={detail.state !== 'active'} replyTo={replyTo} onCancelReply={() => setReplyTo(undefined)} onSent={() => { setReplyTo(undefined); void load(); }} />
+
+      <h3 className="sr-only">Messages</h3>
+      {messages.length === 0 && <p className="muted"><Bi k="noMessages" /></p>}
+      <ol className="messages" aria-label="Messages, newest first">
+        {messages.map((m) => (
+          <li key={m.id} className={`msg prec-${m.precedence}${m.own ? ' own' : ''}`} data-testid="message" data-id={m.id}>
+            <div className="msg-head">
+              <span className={`badge prec prec-${m.precedence}`}>{m.precedence}</span>
+              {m.drill && <span className="badge drill">DRILL 演练</span>}
+              <strong>{m.own ? `${m.from} (us)` : m.from}</strong>
+              <span className="muted" title={utc(m.time)}>
+                {when(m.time)} · #{m.seq}
+              </span>
+              {m.replyTo && <span className="muted">↩ reply</span>}
+            </div>
+            <p className="msg-text" lang={m.lang}>
+              {m.text}
+            </p>
+            <div className="msg-foot">
+              {m.own && (
+                <span className={m.receiptedAt ? 'ok' : 'warn'}>
+                  {m.receiptedAt ? <>✓ <Bi k="received" /> {when(m.receiptedAt)}</> : <>… <Bi k="notReceived" /></>}
+                </span>
+              )}
+              {m.ackedAt !== null ? (
+                <span className="ok acked" data-testid="acked">
+                  ✓✓ <Bi k="acknowledged" />: {m.ackedBy?.officer?.name ?? 'unknown'}
+                  {m.ackedBy?.officer?.title ? ` (${m.ackedBy.officer.title}${m.ackedBy.code ? `, ${m.ackedBy.code}` : ''})` : ''} {when(m.ackedAt)}
+                </span>
+              ) : (
+                <>
+                  {m.own && m.deadlineAt !== null && <span className="muted"><Bi k="awaitingAck" /></span>}
+                  <Countdown deadlineAt={m.deadlineAt} now={now} />
+                  {!m.own && (
+                    <button type="button" className="ack" onClick={() => void acknowledge(m)}>
+                      <Bi k="acknowledge" />
+                    </button>
+                  )}
+                </>
+              )}
+              {!m.own && (
+                <button type="button" className="secondary" onClick={() => setReplyTo(m)}>
+                  <Bi k="reply" />
+                </button>
+              )}
+            </div>
+          </li>
+        ))}
+      </ol>
+
+      <section className="link-panel" aria-labelledby="link-title">
+        <h3 id="link-title">
+          <Bi k="link" />
+        </h3>
+        <ul className="links">
+          {(link?.health ?? []).map((h) => (
+            <li key={h.peer} className={`link link-${h.state}`}>
+              {h.code}: {h.state}
+              {h.lastRttMs !== null ? ` · RTT ${h.lastRttMs} ms` : ''}
+              {h.lastEchoAt !== null ? ` · last echo ${when(h.lastEchoAt)}` : ''}
+            </li>
+          ))}
+        </ul>
+        <p className="muted">
+          <Bi k="rtt" />
+        </p>
+        <RttChart samples={(link?.samples ?? {}) as Record<string, Array<{ at: number; rttMs: number; offsetMs: number }>>} />
+      </section>
+    </section>
+  );
+}
+
+function SendForm({ channel, disabled, replyTo, onSent, onCancelReply }: { channel: string; disabled: boolean; replyTo: Message | undefined; onSent: () => void; onCancelReply: () => void }) {
+  const [text, setText] = useState('');
+  const [precedence, setPrecedence] = useState<Precedence>('ROUTINE');
+  const [lang, setLang] = useState('en');
+  const [error, setError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api.send(channel, { text: text.trim(), lang, precedence, ...(replyTo ? { replyTo: replyTo.id } : {}) });
+      setText('');
+      onSent();
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : (err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="send" onSubmit={(e) => void submit(e)} aria-label="Send a message">
+      {replyTo && (
+        <p className="replying">
+          <Bi k="replyingTo" />: <q lang={replyTo.lang}>{replyTo.text.slice(0, 120)}</q>{' '}
+          <button type="button" className="secondary" onClick={onCancelReply}>
+            <Bi k="cancel" />
+          </button>
+        </p>
+      )}
+      <div className="templates" role="group" aria-label={`Templates 标准用语`}>
+        <span className="muted">
+          <Bi k="templates" />:
+        </span>
+        {TEMPLATES.map((t) => (
+          <button key={t.id} type="button" className="template" onClick={() => setText(`${t.en}\n${t.zh}`)} title={`${t.en} / ${t.zh}`}>
+            {t.en} <span lang="zh">{t.zh}</span>
+          </button>
+        ))}
+      </div>
+      <label className="grow">
+        <Bi k="message" />
+        <textarea name="text" rows={3} required value={text} onChange={(e) => setText(e.target.value)} disabled={disabled} />
+      </label>
+      <div className="row">
+        <label>
+          <Bi k="precedence" />
+          <select name="precedence" value={precedence} onChange={(e) => setPrecedence(e.target.value as Precedence)}>
+            {PRECEDENCES.map((p) => (
+              <option key={p} value={p}>
+                {p}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          <Bi k="language" />
+          <select name="lang" value={lang} onChange={(e) => setLang(e.target.value)}>
+            <option value="en">English</option>
+            <option value="zh">中文</option>
+          </select>
+        </label>
+        <button type="submit" disabled={disabled || busy || text.trim() === ''}>
+          <Bi k="send" />
+        </button>
+      </div>
+      {disabled && <p className="muted">The channel is not active: nothing can be sent. 频道未启用。</p>}
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,59 @@
+/** Sign-in: name, password and the 6-digit code of the officer's authenticator. */
+import { useState, type FormEvent } from 'react';
+import { api, ApiError } from './api.js';
+import { Bi } from './i18n.js';
+import { unlockAudio } from './sound.js';
+
+export function SignIn({ onSignedIn, notice }: { onSignedIn: () => void; notice?: string }) {
+  const [name, setName] = useState('');
+  const [password, setPassword] = useState('');
+  const [code, setCode] = useState('');
+  const [error, setError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    unlockAudio(); // a user gesture: the FLASH ring may play from now on
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api.login(name.trim(), password, code.replace(/\s+/g, ''));
+      onSignedIn();
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : `Cannot reach the terminal: ${(err as Error).message}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main className="signin">
+      <form onSubmit={(e) => void submit(e)} aria-labelledby="signin-title">
+        <h1 id="signin-title">
+          Hotline <span className="muted">console · 热线控制台</span>
+        </h1>
+        {notice && <p className="notice">{notice}</p>}
+        <label>
+          <Bi k="name" />
+          <input name="name" autoComplete="username" required value={name} onChange={(e) => setName(e.target.value)} />
+        </label>
+        <label>
+          <Bi k="password" />
+          <input name="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+        </label>
+        <label>
+          <Bi k="code" />
+          <input name="totp" inputMode="numeric" autoComplete="one-time-code" pattern="[0-9 ]{6,7}" maxLength={7} required value={code} onChange={(e) => setCode(e.target.value)} />
+        </label>
+        {error && (
+          <p role="alert" className="error">
+            {error}
+          </p>
+        )}
+        <button type="submit" disabled={busy}>
+          <Bi k="signIn" />
+        </button>
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,16 @@
+// The officer console: `vite build src/web` writes dist/web, served by the terminal at /console/.
+// `npx vite src/web` serves it for development, proxying /api to HOTLINE_API (default the
+// officer API at http://127.0.0.1:7080; start the terminal with --insecure-cookies).
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+
+declare const process: { env: Record<string, string | undefined> };
+
+export default defineConfig({
+  base: '/console/',
+  plugins: [react()],
+  build: { outDir: '../../dist/web', emptyOutDir: true, sourcemap: true },
+  server: {
+    proxy: { '/api': { target: process.env.HOTLINE_API ?? 'http://127.0.0.1:7080', ws: true } },
+  },
+});
