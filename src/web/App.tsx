@@ -158,7 +158,7 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
               setTimeout(() => setSound(audioReady()), 100);
             }}
           >
-            🔔 <Bi k="enableSound" />
+            <Bi k="enableSound" />
           </button>
         )}
         <span className="who">
@@ -182,7 +182,7 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
           ))}
           {!silenced && (
             <button type="button" className="secondary" onClick={() => setSilenced(true)}>
-              🔕 <Bi k="silence" />
+              <Bi k="silence" />
             </button>
           )}
         </div>

@@ -189,12 +189,16 @@ function SendForm({ channel, disabled, replyTo, onSent, onCancelReply }: { chann
         ))}
       </div>
       <label className="grow">
-        <Bi k="message" />
+        <span>
+          <Bi k="message" />
+        </span>
         <textarea name="text" rows={3} required value={text} onChange={(e) => setText(e.target.value)} disabled={disabled} />
       </label>
       <div className="row">
         <label>
-          <Bi k="precedence" />
+          <span>
+            <Bi k="precedence" />
+          </span>
           <select name="precedence" value={precedence} onChange={(e) => setPrecedence(e.target.value as Precedence)}>
             {PRECEDENCES.map((p) => (
               <option key={p} value={p}>
@@ -204,7 +208,9 @@ function SendForm({ channel, disabled, replyTo, onSent, onCancelReply }: { chann
           </select>
         </label>
         <label>
-          <Bi k="language" />
+          <span>
+            <Bi k="language" />
+          </span>
           <select name="lang" value={lang} onChange={(e) => setLang(e.target.value)}>
             <option value="en">English</option>
             <option value="zh">中文</option>

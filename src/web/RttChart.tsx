@@ -6,8 +6,8 @@ const H = 140;
 const PAD = { l: 44, r: 10, t: 10, b: 22 };
 const COLOURS = ['#0b63ce', '#b35c00', '#6a3db8', '#087f5b'];
 
-function clock(t: number): string {
-  return new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+function clock(t: number, seconds: boolean): string {
+  return new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', ...(seconds ? { second: '2-digit' } : {}), hour12: false });
 }
 
 export function RttChart({ samples }: { samples: Record<string, LinkSample[]> }) {
@@ -33,10 +33,10 @@ export function RttChart({ samples }: { samples: Record<string, LinkSample[]> })
           </g>
         ))}
         <text x={PAD.l} y={H - 4} fontSize="11" fill="#4a5260">
-          {clock(t0)}
+          {clock(t0, t1 - t0 < 3_600_000)}
         </text>
         <text x={W - PAD.r} y={H - 4} fontSize="11" fill="#4a5260" textAnchor="end">
-          {clock(t1)}
+          {clock(t1, t1 - t0 < 3_600_000)}
         </text>
         {series.map(([peer, s], i) => (
           <g key={peer}>

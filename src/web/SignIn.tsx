@@ -34,15 +34,21 @@ export function SignIn({ onSignedIn, notice }: { onSignedIn: () => void; notice?
         </h1>
         {notice && <p className="notice">{notice}</p>}
         <label>
-          <Bi k="name" />
+          <span>
+            <Bi k="name" />
+          </span>
           <input name="name" autoComplete="username" required value={name} onChange={(e) => setName(e.target.value)} />
         </label>
         <label>
-          <Bi k="password" />
+          <span>
+            <Bi k="password" />
+          </span>
           <input name="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
         </label>
         <label>
-          <Bi k="code" />
+          <span>
+            <Bi k="code" />
+          </span>
           <input name="totp" inputMode="numeric" autoComplete="one-time-code" pattern="[0-9 ]{6,7}" maxLength={7} required value={code} onChange={(e) => setCode(e.target.value)} />
         </label>
         {error && (

@@ -114,7 +114,7 @@ export function onSessionEnded(fn: (why: string) => void): () => void {
   return () => ended.delete(fn);
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+async function call<T>(method: string, path: string, body?: unknown, opts: { probe?: boolean } = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrf) headers['x-csrf-token'] = csrf;
@@ -129,7 +129,7 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   if (!r.ok) {
     const e = (parsed ?? {}) as { code?: string; message?: string };
     const err = new ApiError(r.status, e.code ?? `HTTP_${r.status}`, e.message ?? `${method} ${path} failed (${r.status})`);
-    if (r.status === 401 && !path.startsWith('/api/v1/auth/login')) for (const fn of ended) fn(err.message);
+    if (r.status === 401 && !opts.probe && !path.startsWith('/api/v1/auth/login')) for (const fn of ended) fn(err.message);
     throw err;
   }
   return parsed as T;
@@ -138,7 +138,7 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
 export const api = {
   async session(): Promise<Session | null> {
     try {
-      const s = await call<Session | { kind: 'terminal' }>('GET', '/api/v1/auth/session');
+      const s = await call<Session | { kind: 'terminal' }>('GET', '/api/v1/auth/session', undefined, { probe: true });
       if (s.kind !== 'officer') return null;
       csrf = s.csrfToken;
       return s;

@@ -1,0 +1,165 @@
+/**
+ * The officer console in a real browser (Chromium driven by playwright-core), against two real
+ * terminal processes: CN's duty officer signs in through the page (password + TOTP code), sees
+ * the FLASH that US sends ring in as a banner, watches the acknowledgement countdown, clicks
+ * Acknowledge, and US's API shows the acknowledgement with that officer's name. Then the officer
+ * answers with a bilingual template, and US receives both languages.
+ *
+ * Chromium: /usr/bin/chromium (HOTLINE_CHROMIUM overrides). Missing, the test is skipped on a
+ * developer machine and FAILS in CI (CI=true). Screenshots go to /tmp/hotline-console-*.png.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, rmdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generate } from 'otplib';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { Harness, REPO, check, waitFor, type ApiMessage } from '../e2e/harness.js';
+
+const CHROMIUM = process.env.HOTLINE_CHROMIUM ?? '/usr/bin/chromium';
+const HAVE_CHROMIUM = existsSync(CHROMIUM);
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const WEB_SRC = join(REPO, 'src', 'web');
+const WEB_INDEX = join(REPO, 'dist', 'web', 'index.html');
+
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) t = Math.max(t, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs);
+  return t;
+}
+
+/** `vite build src/web` when dist/web is missing or older than src/web (guarded by a lock: test files run in parallel). */
+async function ensureConsoleBuilt(): Promise<void> {
+  const stale = () => !existsSync(WEB_INDEX) || statSync(WEB_INDEX).mtimeMs < newest(WEB_SRC);
+  if (!stale()) return;
+  const lock = join(tmpdir(), `hotline-web-build-${Buffer.from(REPO).toString('base64url').slice(-24)}.lock`);
+  const until = Date.now() + 180_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() > until) throw new Error(`timed out waiting for the console build lock ${lock}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  try {
+    if (stale()) execFileSync(process.execPath, [join(REPO, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', 'src/web', '--logLevel', 'warn'], { cwd: REPO, stdio: 'pipe' });
+  } finally {
+    rmdirSync(lock);
+  }
+}
+
+/** The password and TOTP secret printed by `hotline officer add`. */
+function secretsOf(stdout: string): { password: string; totpSecret: string } {
+  const password = /password\s+(\S+)/.exec(stdout)?.[1];
+  const uri = /TOTP\s+(otpauth:\/\/\S+)/.exec(stdout)?.[1];
+  const totpSecret = uri ? new URL(uri).searchParams.get('secret') : null;
+  if (!password || !totpSecret) throw new Error(`no password or TOTP URI in the output of hotline officer add:\n${stdout}`);
+  return { password, totpSecret };
+}
+
+const OFFICER = 'Cdr Li Wei';
+
+describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('console in a browser (Chromium)', () => {
+  it('a CN duty officer signs in, sees the FLASH from US ring in with its countdown, acknowledges it, and US sees who acknowledged', { timeout: 240_000 }, async () => {
+    if (!HAVE_CHROMIUM) throw new Error(`Chromium is not installed at ${CHROMIUM} (CI installs it with apt-get install -y chromium; see .ci/run)`);
+    await ensureConsoleBuilt();
+    const h = await Harness.create();
+    const [us, cn] = await Promise.all([h.party('US', 'United States'), h.party('CN', 'China')]);
+    await h.pair(us, cn);
+    h.step('paired');
+
+    // A channel whose FLASH messages must be acknowledged within 3 minutes; links tested every 2 s.
+    const channel = await us.api<{ id: string }>('POST', '/api/v1/channels', { title: { en: 'Incidents at sea', zh: '海上事件' }, tier: 'military', parties: ['CN'], ackDeadlineSec: { FLASH: 180 }, linkTestIntervalSec: 2 });
+    await waitFor('CN to receive the proposal', async () => (await cn.channel(channel.id)).state === 'proposed');
+    await cn.cli(['channel', 'accept', channel.id]).then(check('accept'));
+    await waitFor('US to see the channel active', async () => (await us.channel(channel.id)).state === 'active');
+
+    const added = await cn.cli(['officer', 'add', OFFICER, '--title', 'Duty Officer', '--role', 'duty-officer']).then(check('officer add'));
+    const { password, totpSecret } = secretsOf(added.stdout);
+
+    // The static console: served, with its security headers; no way out of its directory.
+    const index = await fetch(`${cn.officerUrl}/console/`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-type')).toContain('text/html');
+    expect(index.headers.get('content-security-policy')).toContain("default-src 'self'");
+    for (const bad of ['/console/..%2fconfig.json', '/console/%2e%2e/config.json', '/console/assets/..%2f..%2fofficer.token', '/console/.env'])
+      expect([400, 401, 404], bad).toContain((await fetch(`${cn.officerUrl}${bad}`)).status); // 401: normalised to a path outside /console/
+
+    const profile = mkdtempSync(join(tmpdir(), 'hotline-chromium-'));
+    let context: BrowserContext | undefined;
+    h.defer(() => rmSync(profile, { recursive: true, force: true }));
+    try {
+      context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 } });
+      const page = context.pages()[0] ?? (await context.newPage());
+      const problems: string[] = [];
+      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+
+      // Sign in through the page (a Secure cookie over http on loopback: Chromium accepts it).
+      await page.goto(`${cn.officerUrl}/console/`);
+      await page.getByLabel(/Officer name/).fill(OFFICER);
+      await page.getByLabel(/Password/).fill(password);
+      await page.getByLabel(/6-digit code/).fill(await generate({ secret: totpSecret }));
+      await page.screenshot({ path: '/tmp/hotline-console-signin.png' });
+      await page.getByRole('button', { name: /Sign in/ }).click();
+      await page.getByRole('button', { name: /Sign out/ }).waitFor({ timeout: 15_000 });
+      await page.getByText(/live/).first().waitFor({ timeout: 15_000 }); // the events WebSocket is open
+      await page.getByRole('heading', { name: /Incidents at sea/ }).waitFor();
+      h.step('signed in');
+
+      // US sends a FLASH; the console rings it in.
+      const text = 'Collision risk at 12N 114E: respond immediately.';
+      const flash = (await us.cli(['send', channel.id, text, '--precedence', 'FLASH']).then(check('send'))).stdout.trim();
+      expect(flash).toMatch(/^[0-9a-f]{64}$/);
+      const banner = page.getByTestId('flash-banner');
+      await banner.waitFor({ timeout: 15_000 });
+      expect(await banner.textContent()).toContain(text);
+
+      // The message, with its countdown running down.
+      const message = page.locator(`[data-testid=message][data-id="${flash}"]`);
+      await message.waitFor({ timeout: 15_000 });
+      expect(await message.textContent()).toContain(text);
+      const countdown = message.getByTestId('countdown');
+      const left = async () => {
+        const m = /(\d\d):(\d\d) left/.exec((await countdown.textContent()) ?? '');
+        return m ? Number(m[1]) * 60 + Number(m[2]) : NaN;
+      };
+      const first = await left();
+      expect(first).toBeGreaterThan(150);
+      expect(first).toBeLessThanOrEqual(180);
+      await waitFor('the countdown to tick', async () => (await left()) < first, 5_000);
+      await page.screenshot({ path: '/tmp/hotline-console-flash.png', fullPage: true });
+
+      // Acknowledge: the console shows who, and the banner goes.
+      await message.getByRole('button', { name: /Acknowledge/ }).click();
+      await message.getByTestId('acked').waitFor({ timeout: 15_000 });
+      expect(await message.getByTestId('acked').textContent()).toContain(OFFICER);
+      await banner.waitFor({ state: 'detached', timeout: 15_000 });
+
+      // US sees the acknowledgement with the officer's name.
+      const acked = await waitFor('US to see the acknowledgement', async () => (await us.messages(channel.id)).find((m) => m.id === flash && m.ackedAt !== null));
+      expect((acked as ApiMessage & { ackedBy: { officer: { name: string } } }).ackedBy.officer.name).toBe(OFFICER);
+      expect(acked.ackedBy?.code).toBe('CN');
+
+      // The officer answers with a bilingual template; US receives both languages.
+      await message.getByRole('button', { name: /Reply/ }).click();
+      await page.getByRole('button', { name: /Message received; we are looking into it/ }).click();
+      await page.getByLabel(/Precedence/).selectOption('IMMEDIATE');
+      await page.getByRole('button', { name: /^Send/ }).click();
+      const reply = await waitFor('US to receive the reply', async () => (await us.messages(channel.id)).find((m) => !m.own && m.text.includes('收到，我们正在核实')));
+      expect(reply.text).toContain('Message received; we are looking into it.');
+      expect(reply.precedence).toBe('IMMEDIATE');
+      expect((reply as ApiMessage & { replyTo: string | null }).replyTo).toBe(flash);
+      await page.locator('[data-testid=message]', { hasText: '收到，我们正在核实' }).waitFor({ timeout: 15_000 });
+      // The link's round-trip times, drawn once a few link tests have been answered.
+      await page.getByRole('img', { name: /Link round-trip time, US: last \d+ ms/ }).waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: '/tmp/hotline-console-acknowledged.png', fullPage: true });
+
+      expect(problems).toEqual([]);
+    } finally {
+      await context?.close();
+    }
+  });
+});
