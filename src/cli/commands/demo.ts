@@ -107,6 +107,8 @@ export function register(program: Command): void {
             `  npx hotline send ${channel.id.slice(0, 12)} --precedence FLASH "Test message" --data ${dirs[0]}`,
             `  npx hotline export ${channel.id.slice(0, 12)} --data ${dirs[0]} > bundle.jsonl && npx hotline verify bundle.jsonl`,
             `  (officer API tokens are in ${join(dirs[0]!, 'officer.token')} and ${join(dirs[1]!, 'officer.token')}; OpenAPI at ${clients[0]!.url}/openapi.json)`,
+            `  the console: npx hotline officer add "Lt Cdr Wang" --title "Duty Officer" --role duty-officer --data ${dirs[1]}`,
+            `  then sign in at ${clients[1]!.url}/console/ with the password and the authenticator code it prints`,
             '',
             opts.stay ? 'Both terminals are running. Press Ctrl-C to stop them.' : 'Stopping.',
             '',
