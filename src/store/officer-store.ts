@@ -382,11 +382,63 @@ export class KyselyOfficerStore implements OfficerStore {
 
   /** Appends of this process, one after the other: retries are for other processes' writers. */
   #auditTail: Promise<unknown> = Promise.resolve();
+  /** Appends waiting for the next group commit. */
+  #auditQueue: Array<{ build: (last: AuditRow | undefined) => AuditRow; resolve: (row: AuditRow) => void; reject: (e: unknown) => void }> = [];
+  #auditDraining = false;
 
   appendAudit(build: (last: AuditRow | undefined) => AuditRow): Promise<AuditRow> {
-    const run = this.#auditTail.then(() => this.#appendAuditRetrying(build));
-    this.#auditTail = run.catch(() => undefined);
-    return run;
+    if (this.db.isTransaction) {
+      const run = this.#auditTail.then(() => this.#appendAuditRetrying(build));
+      this.#auditTail = run.catch(() => undefined);
+      return run;
+    }
+    // Group commit: appends made while a commit runs share the next transaction (one fsync),
+    // chained in arrival order.
+    return new Promise<AuditRow>((resolve, reject) => {
+      this.#auditQueue.push({ build, resolve, reject });
+      if (!this.#auditDraining) void this.#drainAudit();
+    });
+  }
+
+  async #drainAudit(): Promise<void> {
+    this.#auditDraining = true;
+    try {
+      while (this.#auditQueue.length > 0) {
+        const batch = this.#auditQueue.splice(0, 256);
+        let rows: AuditRow[];
+        try {
+          rows = await this.db.transaction().execute(async (trx) => {
+            const last = await trx.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(1).executeTakeFirst();
+            let prev = last && toAudit(last);
+            const out: AuditRow[] = [];
+            for (const w of batch) {
+              const row = w.build(prev);
+              if (row.seq !== (prev?.seq ?? 0) + 1) throw new StoreError('STORE_BAD_INPUT', { field: 'audit seq', detail: `${row.seq} does not follow ${prev?.seq ?? 0}` });
+              out.push(row);
+              prev = row;
+            }
+            await trx
+              .insertInto('audit_log')
+              .values(out.map((row) => ({ seq: row.seq, at: row.at, actor: row.actor, action: row.action, detail: row.detail, prev_hash: row.prevHash, hash: row.hash })))
+              .execute();
+            return out;
+          });
+        } catch {
+          // One bad append, or another process's writer: fall back to one at a time, so only the culprit fails.
+          for (const w of batch) {
+            try {
+              w.resolve(await this.#appendAuditRetrying(w.build));
+            } catch (e) {
+              w.reject(e);
+            }
+          }
+          continue;
+        }
+        batch.forEach((w, i) => w.resolve(rows[i]!));
+      }
+    } finally {
+      this.#auditDraining = false;
+    }
   }
 
   async #appendAuditRetrying(build: (last: AuditRow | undefined) => AuditRow): Promise<AuditRow> {
