@@ -34,12 +34,45 @@ function alreadyOrdered(value: unknown): boolean {
   return true;
 }
 
+const NOT_ORDERABLE = Symbol('not orderable');
+
+function orderedCopy(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return typeof value === 'number' && !Number.isFinite(value) ? NOT_ORDERABLE : value;
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return NOT_ORDERABLE;
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (const item of value) {
+      const c = orderedCopy(item);
+      if (c === NOT_ORDERABLE) return NOT_ORDERABLE;
+      out.push(c);
+    }
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) {
+    if (ARRAY_INDEX.test(key)) return NOT_ORDERABLE;
+    const v = (value as Record<string, unknown>)[key];
+    if (v === undefined) continue;
+    const c = orderedCopy(v);
+    if (c === NOT_ORDERABLE) return NOT_ORDERABLE;
+    out[key] = c;
+  }
+  return out;
+}
+
 /** RFC 8785 (JCS) canonical JSON text of a value. Throws on NaN, Infinity, or values JSON cannot hold. */
 export function canonicalize(value: unknown): string {
   // Fast path for values parsed from canonical text (the verifier's common case).
   if (alreadyOrdered(value)) {
     const fast = JSON.stringify(value) as string | undefined;
     if (fast !== undefined) return fast;
+  }
+  // Otherwise a copy with members in RFC 8785 order serialises the same way; the package is the
+  // reference for the rest (array-index-like keys, toJSON).
+  const ordered = orderedCopy(value);
+  if (ordered !== NOT_ORDERABLE) {
+    const text = JSON.stringify(ordered) as string | undefined;
+    if (text !== undefined) return text;
   }
   const text = canonicalizeJson(value);
   if (text === undefined) throw new TypeError('value has no JSON form');

@@ -57,7 +57,7 @@ export async function openSqliteStore(config: SqliteStoreConfig): Promise<Store>
     database.close();
     throw error;
   }
-  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   try {
     await migrateToLatest(db, sqliteAdapter);
   } catch (error) {
@@ -65,4 +65,25 @@ export async function openSqliteStore(config: SqliteStoreConfig): Promise<Store>
     throw error;
   }
   return new KyselyStore(db, sqliteAdapter);
+}
+
+/**
+ * Kysely's SQLite driver prepares every query anew; preparing costs more than running most of
+ * ours. The narrow slice of better-sqlite3 the dialect uses (prepare, close), with prepared
+ * statements cached by SQL text (bounded; statements are reusable once they finished running).
+ */
+function withStatementCache(database: InstanceType<typeof Database>): { prepare: (sql: string) => ReturnType<InstanceType<typeof Database>['prepare']>; close: () => void } {
+  const cache = new Map<string, ReturnType<InstanceType<typeof Database>['prepare']>>();
+  return {
+    prepare(sql: string) {
+      let statement = cache.get(sql);
+      if (statement === undefined || statement.busy) {
+        statement = database.prepare(sql);
+        if (cache.size >= 500) cache.clear();
+        cache.set(sql, statement);
+      }
+      return statement;
+    },
+    close: () => database.close(),
+  };
 }
