@@ -177,6 +177,7 @@ describe('initTerminal', () => {
     const identity = await initTerminal(
       options({
         host: '0.0.0.0',
+        officerHost: '127.0.0.2',
         officerPort: 9080,
         federationPort: 9443,
         database: {
@@ -187,7 +188,7 @@ describe('initTerminal', () => {
       }),
     );
     const loaded = await loadTerminalIdentity(identity.dir);
-    expect(loaded.config.officer).toEqual({ host: '0.0.0.0', port: 9080 });
+    expect(loaded.config.officer).toEqual({ host: '127.0.0.2', port: 9080 });
     expect(loaded.config.federation.endpoints).toEqual(['https://0.0.0.0:9443']);
     expect(loaded.database).toEqual({
       kind: 'postgres',

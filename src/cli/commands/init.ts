@@ -44,6 +44,7 @@ interface InitOptions {
   officerPort?: number;
   federationPort?: number;
   host?: string;
+  officerHost?: string;
   endpoint: string[];
   passphraseFile?: string;
   passphraseEnv?: string;
@@ -62,7 +63,8 @@ export function register(program: Command, io: CommandIo = defaultIo): void {
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
     .option('--officer-port <port>', 'officer API port (default 7080)', parsePort)
     .option('--federation-port <port>', 'federation API port (default 7443)', parsePort)
-    .option('--host <host>', 'address both APIs listen on (default 127.0.0.1)')
+    .option('--host <host>', 'address the federation API listens on (default 127.0.0.1)')
+    .option('--officer-host <host>', 'address the officer API listens on (default 127.0.0.1: keep it on loopback)')
     .option(
       '--endpoint <url>',
       'federation URL published in the party card (repeatable; default https://HOST:PORT)',
@@ -97,6 +99,7 @@ export function register(program: Command, io: CommandIo = defaultIo): void {
           officerPort: opts.officerPort,
           federationPort: opts.federationPort,
           host: opts.host,
+          officerHost: opts.officerHost,
           endpoints: opts.endpoint,
           database,
           now: io.now(),
@@ -127,6 +130,7 @@ export function register(program: Command, io: CommandIo = defaultIo): void {
         officerPort: opts.officerPort,
         federationPort: opts.federationPort,
         host: opts.host,
+        officerHost: opts.officerHost,
         endpoints: opts.endpoint,
         database,
         now: io.now(),

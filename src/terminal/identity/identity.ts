@@ -90,8 +90,10 @@ export interface InitTerminalOptions {
   passphrase?: string | undefined;
   officerPort?: number | undefined;
   federationPort?: number | undefined;
-  /** Host both APIs listen on (default 127.0.0.1). */
+  /** Host the federation API listens on (default 127.0.0.1). */
   host?: string | undefined;
+  /** Host the officer API listens on (default 127.0.0.1, loopback). */
+  officerHost?: string | undefined;
   /** Federation endpoints published in the card (default `https://HOST:FEDERATION_PORT`). */
   endpoints?: string[] | undefined;
   /** Default: SQLite in `hotline.db` inside the data directory. */
@@ -264,7 +266,8 @@ export async function initTerminal(opts: InitTerminalOptions): Promise<TerminalI
     type: CONFIG_TYPE,
     version: CONFIG_VERSION,
     party: { code, names, key: root.publicKey },
-    officer: { host, port: officerPort },
+    // The officer API stays on loopback unless asked otherwise: --host opens only federation.
+    officer: { host: (opts.officerHost ?? DEFAULT_HOST).trim(), port: officerPort },
     federation: { host, port: federationPort, endpoints },
     database,
   };

@@ -300,6 +300,8 @@ export interface InitOfflineOptions {
   officerPort?: number | undefined;
   federationPort?: number | undefined;
   host?: string | undefined;
+  /** Host the officer API listens on (default 127.0.0.1, loopback). */
+  officerHost?: string | undefined;
   endpoints?: string[] | undefined;
   database?: DatabaseConfig | undefined;
   now: number;
@@ -341,7 +343,7 @@ export async function initOfflineTerminal(opts: InitOfflineOptions): Promise<{ d
   const pending: OfflinePending = {
     type: 'hotline.offline-init',
     v: 1,
-    config: { type: CONFIG_TYPE, version: CONFIG_VERSION, party: { code, names }, officer: { host, port: officerPort }, federation: { host, port: federationPort, endpoints }, database, offlineRoot: true },
+    config: { type: CONFIG_TYPE, version: CONFIG_VERSION, party: { code, names }, officer: { host: (opts.officerHost ?? DEFAULT_HOST).trim(), port: officerPort }, federation: { host, port: federationPort, endpoints }, database, offlineRoot: true },
   };
   const request = makeSigningRequest({ code, party: null, terminal, tls: tls.spkiFingerprint, endpoints, now: opts.now });
 
