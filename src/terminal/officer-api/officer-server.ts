@@ -4,7 +4,7 @@
  * uses the credential file DATA/officer.token; every route requires a permission (auth.ts).
  * Routes are thin: validate, call a ChannelService use case, present exactly the fields that leave.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
 import swagger from '@fastify/swagger';
 import Type from 'typebox';
@@ -15,7 +15,7 @@ import type { LinkState } from '../sync/peer-link.js';
 import { registerOperationsRoutes, type OperationsRoutesOptions } from './operations-routes.js';
 import { AuditLog } from '../officers/audit-log.js';
 import { OfficerService } from '../officers/officer-service.js';
-import type { PrecedenceCaps } from '../officers/permissions.js';
+import { roleAllows, rolesOn, type PrecedenceCaps } from '../officers/permissions.js';
 import { officerAuth } from './auth.js';
 import { authRoutes } from './auth-routes.js';
 import { officersRoutes } from './officers-routes.js';
@@ -49,6 +49,15 @@ export interface OfficerServerOptions {
 const ChannelParams = Type.Object({ id: Type.String({ minLength: 4, maxLength: 64, pattern: '^[0-9a-f]+$' }) });
 const Reason = Type.Object({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 4000 })) });
 const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() });
+
+/**
+ * Whether the caller may read a channel: the host credential may; an officer needs a role on
+ * that channel (a channel grant replaces the terminal-wide roles) that allows channel.read.
+ */
+function mayRead(principal: FastifyRequest['principal'], channel: string): boolean {
+  if (!principal || principal.kind !== 'officer') return principal?.kind === 'terminal';
+  return rolesOn(principal.officer.roles, channel).some((r) => roleAllows(r, 'channel.read'));
+}
 
 /** Builds (does not start) the officer API server. */
 export async function buildOfficerServer(opts: OfficerServerOptions): Promise<FastifyInstance> {
@@ -113,8 +122,8 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
     },
   );
 
-  app.get('/api/v1/channels', { schema: { summary: 'Channels on this terminal' } }, async () =>
-    service.channelIds().map((id) => {
+  app.get('/api/v1/channels', { schema: { summary: 'Channels on this terminal (those the caller may read)' } }, async (request) =>
+    service.channelIds().filter((id) => mayRead(request.principal, id)).map((id) => {
       const v = service.view(id);
       return { id: v.id, state: v.state, title: v.title, tier: v.tier, proposer: v.proposer, parties: v.parties.map((p) => p.code), entries: v.entries };
     }),
@@ -301,8 +310,10 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
     return service.store.listEvidence(service.channel(id).id);
   });
 
-  app.get('/api/v1/events', { websocket: true, schema: { summary: 'Live events: entries, state changes, alarms (WebSocket)' } }, (socket) => {
+  app.get('/api/v1/events', { websocket: true, schema: { summary: 'Live events: entries, state changes, alarms (WebSocket), for the channels the caller may read' } }, (socket, request) => {
     const listener = (e: TerminalEvent) => {
+      const channel = (e as { channel?: string }).channel;
+      if (channel !== undefined && !mayRead(request.principal, channel)) return;
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ ...e, ...(e.type === 'entry' ? { authorCode: e.authorCode } : {}) }));
     };
     service.events.on('event', listener);
