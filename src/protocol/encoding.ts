@@ -48,7 +48,8 @@ function orderedCopy(value: unknown): unknown {
     }
     return out;
   }
-  const out: Record<string, unknown> = {};
+  // A null prototype: a "__proto__" member is then an ordinary own property, as in JSON.
+  const out = Object.create(null) as Record<string, unknown>;
   for (const key of Object.keys(value).sort()) {
     if (ARRAY_INDEX.test(key)) return NOT_ORDERABLE;
     const v = (value as Record<string, unknown>)[key];
