@@ -1,59 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fingerprint } from '../../src/protocol/index.js';
-import { openStore, type Store } from '../../src/store/index.js';
-import { ChannelService, type TerminalEvent } from '../../src/terminal/channels/channel-service.js';
-import { ManualClock } from '../../src/terminal/clock.js';
+import type { TerminalEvent } from '../../src/terminal/channels/channel-service.js';
 import { LinkTester } from '../../src/terminal/schedulers/link-tester.js';
-import { makeParty, T0 } from '../../src/testkit/scenario.js';
+import { backToBack } from './back-to-back.js';
 
-/** Two terminals in one process, wired back to back: own entries are delivered by hand. */
+/** Two terminals in one process, wired back to back (see back-to-back.ts). */
 async function pair() {
-  const dir = mkdtempSync(join(tmpdir(), 'hotline-link-'));
-  const clock = new ManualClock(T0 + 1000);
-  const us = makeParty('US', { en: 'United States' });
-  const cn = makeParty('CN', { en: 'China' });
-  const stores: Store[] = [];
-  const make = async (p: typeof us) => {
-    const store = await openStore({ kind: 'sqlite', path: join(dir, `${p.code}.db`) });
-    stores.push(store);
-    const s = new ChannelService({ store, self: { party: p.id, code: p.code, signer: p.terminal, card: p.card }, clock });
-    await s.load();
-    return s;
-  };
-  const a = await make(us);
-  const b = await make(cn);
-  await a.addPeer(cn.card, fingerprint(cn.id));
-  await b.addPeer(us.card, fingerprint(us.id));
-  let connected = true;
-  const queue: Array<Promise<unknown>> = [];
-  // While the link is cut, entries wait (as the sync engine keeps them) and catch up on restore.
-  const held: Array<() => Promise<unknown>> = [];
-  const wire = (from: ChannelService, to: ChannelService) =>
-    from.events.on('event', (e: TerminalEvent) => {
-      if (e.type !== 'entry' || !e.own) return;
-      const deliver = () => from.store.getEntryByHash(e.hash).then((row) => to.receive([row!.raw], from.self.party));
-      if (connected) queue.push(deliver());
-      else held.push(deliver);
-    });
-  wire(a, b);
-  wire(b, a);
-  const settle = async () => {
-    for (let i = 0; i < 20; i++) {
-      await new Promise((r) => setImmediate(r));
-      while (queue.length) await queue.shift();
-    }
-  };
-  const cleanup = async () => {
-    for (const s of stores) await s.close();
-    rmSync(dir, { recursive: true, force: true });
-  };
-  return { a, b, clock, settle, cleanup, cut: () => (connected = false), restore: () => {
-      connected = true;
-      for (const d of held.splice(0)) queue.push(d());
-    } };
+  return backToBack();
 }
 
 describe('link tests', () => {
