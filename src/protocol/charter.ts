@@ -10,23 +10,14 @@
 import { canonicalBytes, sha256Hex } from './encoding.js';
 import { protocolError, type ProtocolError } from './errors.js';
 import { DOMAIN } from './keys.js';
-import { validateCharter, type Charter, type EntryKind, type Role } from './schemas.js';
+import { KINDS, validateCharter, type Charter, type EntryKind, type Role } from './schemas.js';
 
 export const CHANNEL_STATES = ['proposed', 'active', 'suspended', 'declined', 'withdrawn', 'expired', 'closed'] as const;
 /** Where a channel stands. */
 export type ChannelState = (typeof CHANNEL_STATES)[number];
 
 /** Kinds that change the charter state: the only entries deriveState looks at. */
-export const CONTROL_KINDS: ReadonlySet<EntryKind> = new Set<EntryKind>([
-  'charter.propose',
-  'charter.accept',
-  'charter.decline',
-  'charter.withdraw',
-  'charter.amend',
-  'channel.suspend',
-  'channel.resume',
-  'channel.close',
-]);
+export const CONTROL_KINDS: ReadonlySet<EntryKind> = new Set<EntryKind>(KINDS.filter((k) => k.startsWith('charter.') || k.startsWith('channel.')));
 
 /** The part of a control entry the state machine reads. */
 export interface ControlEntry {
@@ -40,8 +31,15 @@ export interface ControlEntry {
 
 /** Hash of a charter: SHA-256("hotline/1/charter\0" || canonical JSON), hex. Accepts name it. */
 export function charterHash(charter: Charter): string {
-  return sha256Hex(DOMAIN.charter, canonicalBytes(charter));
+  // deriveState runs for every entry written; a frozen (signed) charter never changes, so its hash is kept.
+  const known = Object.isFrozen(charter) ? charterHashes.get(charter) : undefined;
+  if (known !== undefined) return known;
+  const hash = sha256Hex(DOMAIN.charter, canonicalBytes(charter));
+  if (Object.isFrozen(charter)) charterHashes.set(charter, hash);
+  return hash;
 }
+
+const charterHashes = new WeakMap<Charter, string>();
 
 /** Checks a charter beyond its schema: distinct parties and codes, proposer listed, titles. */
 export function checkCharter(charter: unknown, proposer?: string): ProtocolError | undefined {

@@ -22,7 +22,7 @@ export interface BackToBack {
   cut(): void;
   restore(): void;
   /** An active channel between US (a) and CN (b), proposed by US. */
-  activeChannel(options?: { linkTestIntervalSec?: number; title?: string }): Promise<string>;
+  activeChannel(options?: { linkTestIntervalSec?: number; title?: string; ackDeadlineSec?: { FLASH?: number; IMMEDIATE?: number } }): Promise<string>;
   cleanup(): Promise<void>;
 }
 
@@ -73,7 +73,7 @@ export async function backToBack(start = T0 + 1000): Promise<BackToBack> {
       for (const d of held.splice(0)) queue.push(d());
     },
     async activeChannel(options = {}) {
-      const c = await a.propose({ title: { en: options.title ?? 'Maritime line' }, tier: 'military', parties: ['CN'], linkTestIntervalSec: options.linkTestIntervalSec ?? 60 });
+      const c = await a.propose({ title: { en: options.title ?? 'Maritime line' }, tier: 'military', parties: ['CN'], linkTestIntervalSec: options.linkTestIntervalSec ?? 60, ...(options.ackDeadlineSec ? { ackDeadlineSec: options.ackDeadlineSec } : {}) });
       await settle();
       await b.accept(c.id);
       await settle();

@@ -3,23 +3,17 @@
  * (as in link-tester.test.ts), an escalation scheduler on each, and real receivers — an HTTP
  * server for webhooks and an SMTP server (smtp-server) for e-mail — started by the test.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
-import { fingerprint } from '../../src/protocol/index.js';
-import { openStore, type Store } from '../../src/store/index.js';
 import { ChannelService, type TerminalEvent } from '../../src/terminal/channels/channel-service.js';
-import { ManualClock } from '../../src/terminal/clock.js';
 import { EscalationSettings } from '../../src/terminal/escalation/settings.js';
 import { ConsoleNotifier } from '../../src/terminal/notifiers/console-notifier.js';
 import { Dispatcher } from '../../src/terminal/notifiers/dispatcher.js';
 import { EmailNotifier } from '../../src/terminal/notifiers/email-notifier.js';
 import { WebhookNotifier } from '../../src/terminal/notifiers/webhook-notifier.js';
 import { EscalationScheduler } from '../../src/terminal/schedulers/escalation-scheduler.js';
-import { makeParty, T0 } from '../../src/testkit/scenario.js';
+import { backToBack } from './back-to-back.js';
 
 /** A webhook receiver: every POST with its headers and raw body; answers `status` (default 204). */
 export async function webhookReceiver(): Promise<{ url: string; calls: Array<{ headers: IncomingHttpHeaders; body: string }>; status: number; close(): Promise<void> }> {
@@ -78,43 +72,7 @@ export function escalation(service: ChannelService, settings: () => EscalationSe
 
 /** Two terminals (US sends, CN receives) in one process on a ManualClock, with an active channel. */
 export async function pairWithChannel(ackDeadlineSec: { FLASH?: number; IMMEDIATE?: number } = { FLASH: 60 }) {
-  const dir = mkdtempSync(join(tmpdir(), 'hotline-esc-'));
-  const clock = new ManualClock(T0 + 1000);
-  const us = makeParty('US', { en: 'United States' });
-  const cn = makeParty('CN', { en: 'China' });
-  const stores: Store[] = [];
-  const make = async (p: typeof us) => {
-    const store = await openStore({ kind: 'sqlite', path: join(dir, `${p.code}.db`) });
-    stores.push(store);
-    const s = new ChannelService({ store, self: { party: p.id, code: p.code, signer: p.terminal, card: p.card }, clock });
-    await s.load();
-    return s;
-  };
-  const a = await make(us);
-  const b = await make(cn);
-  await a.addPeer(cn.card, fingerprint(cn.id));
-  await b.addPeer(us.card, fingerprint(us.id));
-  const queue: Array<Promise<unknown>> = [];
-  const wire = (from: ChannelService, to: ChannelService) =>
-    from.events.on('event', (e: TerminalEvent) => {
-      if (e.type !== 'entry' || !e.own) return;
-      queue.push(from.store.getEntryByHash(e.hash).then((row) => to.receive([row!.raw], from.self.party)));
-    });
-  wire(a, b);
-  wire(b, a);
-  const settle = async () => {
-    for (let i = 0; i < 20; i++) {
-      await new Promise((r) => setImmediate(r));
-      while (queue.length) await queue.shift();
-    }
-  };
-  const channel = await a.propose({ title: { en: 'Line' }, tier: 'military', parties: ['CN'], ackDeadlineSec });
-  await settle();
-  await b.accept(channel.id);
-  await settle();
-  const cleanup = async () => {
-    for (const s of stores) await s.close();
-    rmSync(dir, { recursive: true, force: true });
-  };
-  return { us: a, cn: b, clock, settle, cleanup, channel: channel.id };
+  const t = await backToBack();
+  const channel = await t.activeChannel({ title: 'Line', ackDeadlineSec });
+  return { us: t.a, cn: t.b, clock: t.clock, settle: t.settle, cleanup: t.cleanup, channel };
 }

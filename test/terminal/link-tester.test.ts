@@ -3,17 +3,12 @@ import type { TerminalEvent } from '../../src/terminal/channels/channel-service.
 import { LinkTester } from '../../src/terminal/schedulers/link-tester.js';
 import { backToBack } from './back-to-back.js';
 
-/** Two terminals in one process, wired back to back (see back-to-back.ts). */
-async function pair() {
-  return backToBack();
-}
-
 describe('link tests', () => {
   let cleanup: (() => Promise<void>) | undefined;
   afterEach(async () => cleanup?.());
 
   it('measures round-trip time and offset, and goes degraded then down when echoes stop', async () => {
-    const t = await pair();
+    const t = await backToBack();
     cleanup = t.cleanup;
     const channel = await t.a.propose({ title: { en: 'Line' }, tier: 'technical', parties: ['CN'], linkTestIntervalSec: 60 });
     await t.settle();
@@ -58,7 +53,7 @@ describe('link tests', () => {
   });
 
   it('keeps testing a suspended channel so that a resumption finds a working line', async () => {
-    const t = await pair();
+    const t = await backToBack();
     cleanup = t.cleanup;
     const channel = await t.a.propose({ title: { en: 'Line' }, tier: 'technical', parties: ['CN'], linkTestIntervalSec: 10 });
     await t.settle();

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { cliError } from '../errors.js';
 import { officerClient } from '../officer-client.js';
-import { collect, DEFAULT_DATA_DIR } from './init.js';
+import { DEFAULT_DATA_DIR } from './init.js';
 
 const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString().replace('.000Z', 'Z') : '-');
 
@@ -193,5 +193,4 @@ export function register(program: Command): void {
       process.stdout.write(`${s.code}  fingerprint ${s.fingerprint}  channels ${s.channels}\n`);
       for (const l of s.links) process.stdout.write(`  link ${l.code}: ${l.state}${l.endpoint ? ` via ${l.endpoint}` : ''}\n`);
     });
-  void collect;
 }

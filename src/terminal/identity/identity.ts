@@ -154,6 +154,31 @@ export function checkPort(name: string, port: number): number {
   return port;
 }
 
+/** Where a new terminal listens and keeps its data, checked, with the defaults filled in. */
+export function listenerConfig(opts: {
+  host?: string | undefined;
+  officerHost?: string | undefined;
+  officerPort?: number | undefined;
+  federationPort?: number | undefined;
+  endpoints?: string[] | undefined;
+  database?: DatabaseConfig | undefined;
+}): Pick<TerminalConfig, 'officer' | 'federation' | 'database'> {
+  const host = (opts.host ?? DEFAULT_HOST).trim();
+  if (host.length === 0 || host.length > 255) throw badInput('the host is empty or too long');
+  const officerPort = checkPort('the officer port', opts.officerPort ?? DEFAULT_OFFICER_PORT);
+  const federationPort = checkPort('the federation port', opts.federationPort ?? DEFAULT_FEDERATION_PORT);
+  const hostInUrl = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  const endpoints = checkEndpoints(
+    opts.endpoints && opts.endpoints.length > 0 ? opts.endpoints : [`https://${hostInUrl}:${federationPort}`],
+  );
+  return {
+    // The officer API stays on loopback unless asked otherwise: --host opens only federation.
+    officer: { host: (opts.officerHost ?? DEFAULT_HOST).trim(), port: officerPort },
+    federation: { host, port: federationPort, endpoints },
+    database: checkDatabase(opts.database ?? { kind: 'sqlite', path: IDENTITY_LAYOUT.database }),
+  };
+}
+
 /** Checks federation endpoints: https:// or wss:// URLs, at most 16. */
 export function checkEndpoints(endpoints: readonly string[]): string[] {
   if (endpoints.length > 16) throw badInput(`at most 16 endpoints can be published, got ${endpoints.length}`);
@@ -233,15 +258,8 @@ export async function initTerminal(opts: InitTerminalOptions): Promise<TerminalI
       `"${opts.code}" is not a party code: 1 to 16 letters, digits or dashes, starting with a letter or digit (example: US)`,
     );
   const names = checkNames(opts.names);
-  const host = (opts.host ?? DEFAULT_HOST).trim();
-  if (host.length === 0 || host.length > 255) throw badInput('the host is empty or too long');
-  const officerPort = checkPort('the officer port', opts.officerPort ?? DEFAULT_OFFICER_PORT);
-  const federationPort = checkPort('the federation port', opts.federationPort ?? DEFAULT_FEDERATION_PORT);
-  const hostInUrl = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-  const endpoints = checkEndpoints(
-    opts.endpoints && opts.endpoints.length > 0 ? opts.endpoints : [`https://${hostInUrl}:${federationPort}`],
-  );
-  const database = checkDatabase(opts.database ?? { kind: 'sqlite', path: IDENTITY_LAYOUT.database });
+  const { officer, federation, database } = listenerConfig(opts);
+  const endpoints = federation.endpoints;
   if (!Number.isSafeInteger(opts.now) || opts.now < 0)
     throw badInput(`the time ${opts.now} is not a time in milliseconds`);
   if (opts.passphrase !== undefined && opts.passphrase.length === 0)
@@ -266,9 +284,8 @@ export async function initTerminal(opts: InitTerminalOptions): Promise<TerminalI
     type: CONFIG_TYPE,
     version: CONFIG_VERSION,
     party: { code, names, key: root.publicKey },
-    // The officer API stays on loopback unless asked otherwise: --host opens only federation.
-    officer: { host: (opts.officerHost ?? DEFAULT_HOST).trim(), port: officerPort },
-    federation: { host, port: federationPort, endpoints },
+    officer,
+    federation,
     database,
   };
   const rootFile = await makeKeyFile(root, 'root', { passphrase: opts.passphrase, kdfCost: opts.kdfCost });

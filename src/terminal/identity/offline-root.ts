@@ -50,14 +50,10 @@ import {
   writeFileAtomic,
 } from './files.js';
 import {
-  checkDatabase,
   checkEndpoints,
   checkNames,
-  checkPort,
-  DEFAULT_FEDERATION_PORT,
-  DEFAULT_HOST,
-  DEFAULT_OFFICER_PORT,
   IDENTITY_LAYOUT,
+  listenerConfig,
   loadTerminalIdentity,
   TERMINAL_CERT_VALIDITY_MS,
   type TerminalIdentity,
@@ -325,13 +321,8 @@ export async function initOfflineTerminal(opts: InitOfflineOptions): Promise<{ d
   const dir = resolve(opts.dir);
   const code = checkCode(opts.code);
   const names = checkNames(opts.names);
-  const host = (opts.host ?? DEFAULT_HOST).trim();
-  if (host.length === 0 || host.length > 255) throw new IdentityError('IDENTITY_BAD_INPUT', { detail: 'the host is empty or too long' });
-  const officerPort = checkPort('the officer port', opts.officerPort ?? DEFAULT_OFFICER_PORT);
-  const federationPort = checkPort('the federation port', opts.federationPort ?? DEFAULT_FEDERATION_PORT);
-  const hostInUrl = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-  const endpoints = checkEndpoints(opts.endpoints && opts.endpoints.length > 0 ? opts.endpoints : [`https://${hostInUrl}:${federationPort}`]);
-  const database = checkDatabase(opts.database ?? { kind: 'sqlite', path: IDENTITY_LAYOUT.database });
+  const { officer, federation, database } = listenerConfig(opts);
+  const endpoints = federation.endpoints;
 
   await ensurePrivateDir(dir);
   for (const name of [IDENTITY_LAYOUT.config, IDENTITY_LAYOUT.card, IDENTITY_LAYOUT.keys, IDENTITY_LAYOUT.database, IDENTITY_LAYOUT.offlinePending]) {
@@ -343,7 +334,7 @@ export async function initOfflineTerminal(opts: InitOfflineOptions): Promise<{ d
   const pending: OfflinePending = {
     type: 'hotline.offline-init',
     v: 1,
-    config: { type: CONFIG_TYPE, version: CONFIG_VERSION, party: { code, names }, officer: { host: (opts.officerHost ?? DEFAULT_HOST).trim(), port: officerPort }, federation: { host, port: federationPort, endpoints }, database, offlineRoot: true },
+    config: { type: CONFIG_TYPE, version: CONFIG_VERSION, party: { code, names }, officer, federation, database, offlineRoot: true },
   };
   const request = makeSigningRequest({ code, party: null, terminal, tls: tls.spkiFingerprint, endpoints, now: opts.now });
 
