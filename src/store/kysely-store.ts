@@ -394,6 +394,18 @@ export class KyselyStore implements Store {
     return (await query.execute()).map(toMessage);
   }
 
+  async countMessages(channel: string, self: string): Promise<{ total: number; unacknowledged: number }> {
+    const row = await this.db
+      .selectFrom('messages')
+      .select((eb) => [
+        eb.fn.countAll<number | string>().as('total'),
+        eb.fn.count<number | string>(eb.case().when(eb.and([eb('acked_at', 'is', null), eb('author', '!=', self)])).then(1).end()).as('unacknowledged'),
+      ])
+      .where('channel', '=', channel)
+      .executeTakeFirstOrThrow();
+    return { total: Number(row.total), unacknowledged: Number(row.unacknowledged) };
+  }
+
   async listUnacked(options: ListUnackedOptions = {}): Promise<MessageRow[]> {
     let query = this.db
       .selectFrom('messages')

@@ -232,6 +232,8 @@ export interface Store {
   setEscalationLevel(hash: string, level: number): Promise<void>;
   /** Messages of `channel`, oldest first. */
   listMessages(channel: string, options?: ListMessagesOptions): Promise<MessageRow[]>;
+  /** How many messages `channel` holds, and how many of them by authors other than `self` are unacknowledged. */
+  countMessages(channel: string, self: string): Promise<{ total: number; unacknowledged: number }>;
   /** Unacknowledged messages that have a deadline, across channels, earliest deadline first. */
   listUnacked(options?: ListUnackedOptions): Promise<MessageRow[]>;
 

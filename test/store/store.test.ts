@@ -322,6 +322,19 @@ describe.each(BACKENDS)('store on $name', (backend) => {
       expect(await store.getMessage(m.hash)).toMatchObject({ ackedAt: 50, ackedBy: '{"officer":"duty-1"}' });
     });
 
+    it('counts messages, and the other side\'s that await acknowledgement', async () => {
+      const { store } = ctx;
+      const channel = channelId();
+      const self = partyId();
+      const peer = partyId();
+      const theirs = [1, 2, 3].map((seq) => message({ channel, author: peer, seq, deadlineAt: 100 }));
+      for (const m of [...theirs, message({ channel, author: self, seq: 1, deadlineAt: 100 })]) await store.putMessage(m);
+      await store.markAcked(theirs[0]!.hash, 50, '{}');
+
+      expect(await store.countMessages(channel, self)).toEqual({ total: 4, unacknowledged: 2 });
+      expect(await store.countMessages(channelId(), self)).toEqual({ total: 0, unacknowledged: 0 });
+    });
+
     it('marks messages receipted up to a seq, keeping earlier receipt times', async () => {
       const { store } = ctx;
       const channel = channelId();

@@ -154,12 +154,12 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
     const { id } = request.params as { id: string };
     const v = service.view(id);
     const links = new Map(opts.links().map((l) => [l.peer, l.state]));
-    const messages = await service.store.listMessages(v.id);
+    const messages = await service.store.countMessages(v.id, service.self.party);
     const evidence = await service.store.listEvidence(v.id);
     return {
       ...v,
       parties: v.parties.map((p) => ({ ...p, link: p.party === service.self.party ? 'self' : (links.get(p.party) ?? 'down') })),
-      messages: { total: messages.length, unacknowledged: messages.filter((m) => m.ackedAt === null && m.author !== service.self.party).length },
+      messages,
       equivocations: evidence.length,
     };
   });
