@@ -20,6 +20,7 @@
  *   HOTLINE_BENCH_CHILD_NODE_ARGS  extra node arguments for the terminal processes, e.g.
  *                                  "--cpu-prof --cpu-prof-dir=/tmp/prof" (profiles are written at SIGTERM)
  *   HOTLINE_BENCH_KEEP=1           keep the temporary data directory (its path is logged)
+ *   HOTLINE_BENCH_PHASES           comma-separated subset of latency,throughput,catchUp (default all)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -102,7 +103,7 @@ interface EntryEvent {
 }
 
 /** One terminal process and the bench's connection to its officer API. */
-class TerminalProcess {
+export class TerminalProcess {
   readonly code: string;
   readonly dir: string;
   readonly officerPort: number;
@@ -241,7 +242,7 @@ interface Setup {
   channel: string;
 }
 
-async function setUp(root: string, ctx: BenchContext, childArgs: string[]): Promise<Setup & { all: TerminalProcess[] }> {
+export async function setUp(root: string, ctx: BenchContext, childArgs: string[]): Promise<Setup & { all: TerminalProcess[] }> {
   const ports = await freePorts(4);
   const specs = [
     { code: 'AA', names: { en: 'Bench party A' }, officerPort: ports[0]!, federationPort: ports[1]! },
@@ -257,7 +258,7 @@ async function setUp(root: string, ctx: BenchContext, childArgs: string[]): Prom
   return { a, b, channel: '', all };
 }
 
-async function pairAndOpen(s: Setup, ctx: BenchContext): Promise<string> {
+export async function pairAndOpen(s: Setup, ctx: BenchContext): Promise<string> {
   const { a, b } = s;
   const ids = await Promise.all([loadTerminalIdentity(a.dir), loadTerminalIdentity(b.dir)]);
   a.party = ids[0].party;
@@ -552,9 +553,10 @@ async function run(ctx: BenchContext): Promise<unknown> {
     await Promise.all(terminals.map((t) => t.start()));
     setup.channel = await pairAndOpen(setup, ctx);
     ctx.log(`terminal: channel ${setup.channel.slice(0, 12)} active, links up`);
-    const latency = await latencyPhase(setup, ctx, runId);
-    const throughput = await throughputPhase(setup, ctx, runId);
-    const catchUp = await catchUpPhase(setup, ctx, runId);
+    const phases = new Set((process.env.HOTLINE_BENCH_PHASES ?? 'latency,throughput,catchUp').split(',').map((p) => p.trim()));
+    const latency = phases.has('latency') ? await latencyPhase(setup, ctx, runId) : null;
+    const throughput = phases.has('throughput') ? await throughputPhase(setup, ctx, runId) : null;
+    const catchUp = phases.has('catchUp') ? await catchUpPhase(setup, ctx, runId) : null;
     results = { latency, throughput, catchUp };
     ctx.log('terminal: stopping A and B');
     await Promise.all(terminals.map((t) => t.stop()));
@@ -570,9 +572,9 @@ async function run(ctx: BenchContext): Promise<unknown> {
   ctx.log('terminal: raw Ed25519 verify (after)');
   const verifyAfter = ed.verifyRate(verifyMs, verifyRounds);
   const rawVerify = (verifyBefore + verifyAfter) / 2;
-  const thr = results.throughput as { msgPerSec: number; targets: { met: boolean } };
-  const cu = results.catchUp as { entriesPerSec: number; targets: { met: boolean } };
-  const lat = results.latency as { deliveryMs: { p50: number }; targets: { met: boolean } };
+  const thr = results.throughput as { msgPerSec: number; targets: { met: boolean } } | null;
+  const cu = results.catchUp as { entriesPerSec: number; targets: { met: boolean } } | null;
+  const lat = results.latency as { deliveryMs: { p50: number }; targets: { met: boolean } } | null;
   return {
     cores: availableParallelism(),
     cpu: cpus()[0]?.model ?? 'unknown',
@@ -580,12 +582,12 @@ async function run(ctx: BenchContext): Promise<unknown> {
     rawVerify: { perSecBefore: round.rate(verifyBefore), perSecAfter: round.rate(verifyAfter), perSec: round.rate(rawVerify), microsEach: round.ratio(1e6 / rawVerify) },
     ...results,
     ratios: {
-      throughputToRawVerify: round.ratio(thr.msgPerSec / rawVerify),
-      catchUpToRawVerify: round.ratio(cu.entriesPerSec / rawVerify),
+      throughputToRawVerify: thr ? round.ratio(thr.msgPerSec / rawVerify) : null,
+      catchUpToRawVerify: cu ? round.ratio(cu.entriesPerSec / rawVerify) : null,
       /** Delivery p50 expressed in raw verify times. */
-      latencyP50InRawVerifies: Math.round((lat.deliveryMs.p50 / 1000) * rawVerify),
+      latencyP50InRawVerifies: lat ? Math.round((lat.deliveryMs.p50 / 1000) * rawVerify) : null,
     },
-    targetsMet: { latency: lat.targets.met, throughput: thr.targets.met, catchUp: cu.targets.met },
+    targetsMet: { latency: lat?.targets.met ?? null, throughput: thr?.targets.met ?? null, catchUp: cu?.targets.met ?? null },
   };
 }
 

@@ -50,7 +50,7 @@ export class KyselyStore implements Store {
     private readonly adapter: StoreAdapter,
   ) {
     this.escalations = new KyselyEscalationStore(db);
-    this.officers = new KyselyOfficerStore(db);
+    this.officers = new KyselyOfficerStore(db, adapter);
   }
 
   async getMeta<T extends JsonValue = JsonValue>(key: string): Promise<T | undefined> {

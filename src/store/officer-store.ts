@@ -10,6 +10,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { StoreError } from './errors.js';
 import type { Database } from './schema.js';
+import type { StoreAdapter } from './store-adapter.js';
 
 // ---- rows that cross the boundary ------------------------------------------------------------
 
@@ -224,7 +225,10 @@ const AUDIT_APPEND_ATTEMPTS = 8;
 
 /** {@link OfficerStore} over Kysely; `db` may be a transaction. */
 export class KyselyOfficerStore implements OfficerStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly adapter: Pick<StoreAdapter, 'lockAuditForAppend'>,
+  ) {}
 
   async addOfficer(o: OfficerRow): Promise<boolean> {
     const r = await this.db
@@ -408,6 +412,7 @@ export class KyselyOfficerStore implements OfficerStore {
         let rows: AuditRow[];
         try {
           rows = await this.db.transaction().execute(async (trx) => {
+            await this.adapter.lockAuditForAppend(trx);
             const last = await trx.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(1).executeTakeFirst();
             let prev = last && toAudit(last);
             const out: AuditRow[] = [];
@@ -453,6 +458,9 @@ export class KyselyOfficerStore implements OfficerStore {
   }
 
   async #appendAuditOnce(build: (last: AuditRow | undefined) => AuditRow): Promise<AuditRow> {
+    // Inside a caller's transaction (an audit record committed with the entry it records), take
+    // turns with every other appender until that transaction ends.
+    if (this.db.isTransaction) await this.adapter.lockAuditForAppend(this.db);
     const last = await this.db.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(1).executeTakeFirst();
     const prev = last && toAudit(last);
     const row = build(prev);

@@ -41,6 +41,11 @@ export class PostgresStoreAdapter extends StandardStoreAdapter {
       await sql`select pg_advisory_xact_lock(${APPEND_LOCK_NAMESPACE}, hashtext(${channel}))`.execute(db);
     }
   }
+
+  // The audit chain is one sequence: the same namespace, the key of a name no channel id has.
+  override async lockAuditForAppend(db: Kysely<Schema>): Promise<void> {
+    await sql`select pg_advisory_xact_lock(${APPEND_LOCK_NAMESPACE}, hashtext('audit_log'))`.execute(db);
+  }
 }
 
 /** The schema adapter of the PostgreSQL backend. */

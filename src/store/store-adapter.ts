@@ -32,6 +32,11 @@ export interface StoreAdapter {
    * `channels` arrive sorted, so that locks are always taken in the same order.
    */
   lockChannelsForAppend(db: Kysely<Database>, channels: readonly string[]): Promise<void>;
+  /**
+   * Within a transaction that is about to append to the audit log, waits until no other
+   * connection appends to it: each record chains to the last one, so appends take turns.
+   */
+  lockAuditForAppend(db: Kysely<Database>): Promise<void>;
 }
 
 /** Standard SQL (SQL:2003 identity columns, binary-collated text by default). */
@@ -48,4 +53,6 @@ export class StandardStoreAdapter implements StoreAdapter {
 
   // Nothing to do where one connection serialises every transaction (SQLite: one writer at a time).
   async lockChannelsForAppend(_db: Kysely<Database>, _channels: readonly string[]): Promise<void> {}
+
+  async lockAuditForAppend(_db: Kysely<Database>): Promise<void> {}
 }

@@ -192,6 +192,10 @@ describe('who speaks inside signed entries', () => {
     const sends = (await f.t.a.store.officers.listAudit()).filter((r) => r.action === 'message.send').map((r) => JSON.parse(r.detail) as Record<string, unknown>);
     expect(sends[0]).toMatchObject({ ip: '127.0.0.1', session: expect.stringMatching(/^[0-9a-f]{16}$/), status: 201, role: 'duty-officer', id: sent.json().id });
     expect(sends[1]).toMatchObject({ status: 403 }); // refusals are recorded too
+    expect(sends).toHaveLength(2); // one record per request: the one committed with the entry is not written again
+    const acks = (await f.t.a.store.officers.listAudit()).filter((r) => r.action === 'message.ack').map((r) => JSON.parse(r.detail) as Record<string, unknown>);
+    expect(acks).toEqual([expect.objectContaining({ status: 201, id: ack.json().id, message: f.cnMessage, session: expect.stringMatching(/^[0-9a-f]{16}$/) })]);
+    expect((await f.officers.audit.verify()).ok).toBe(true);
   });
 
   it('caps a duty officer at IMMEDIATE and lets a principal send FLASH', async () => {

@@ -97,6 +97,15 @@ export interface ChannelView {
   entries: number;
 }
 
+/** Options of an own write. */
+export interface WriteOptions {
+  /**
+   * More to write in the same transaction as the entry (after its projections), so both commit
+   * durably together or not at all: the audit record of the officer's request that wrote it.
+   */
+  readonly alsoInTransaction?: (tx: Store, sealed: SealedEntry) => Promise<void>;
+}
+
 /** How far in the future an author time may lie (clock skew allowance), ms. */
 export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
 const MAX_PENDING = 50_000;
@@ -352,7 +361,7 @@ export class ChannelService {
   }
 
   /** Writes an own entry of `kind` to a channel (accept, decline, suspend, message, ack, ...). */
-  async write<K extends EntryKind>(channelIdOrPrefix: string, kind: K, body: BodyOf<K>): Promise<SealedEntry<K>> {
+  async write<K extends EntryKind>(channelIdOrPrefix: string, kind: K, body: BodyOf<K>, options: WriteOptions = {}): Promise<SealedEntry<K>> {
     const log = this.channel(channelIdOrPrefix);
     const before = log.state(this.now()).state;
     if (kind === 'message' && before !== 'active')
@@ -363,7 +372,8 @@ export class ChannelService {
       const e = 'error' in r ? r.error : protocolError('ENTRY_MALFORMED', { detail: r.status });
       throw new HotlineProtocolError(e);
     }
-    await this.#commit(log, [sealed], true, before);
+    const also = options.alsoInTransaction;
+    await this.#commit(log, [sealed], true, before, also && ((tx) => also(tx, sealed)));
     return sealed;
   }
 
@@ -396,15 +406,15 @@ export class ChannelService {
   }
 
   /** Sends a message. */
-  async send(channel: string, message: BodyOf<'message'>): Promise<SealedEntry<'message'>> {
-    return this.write(channel, 'message', message);
+  async send(channel: string, message: BodyOf<'message'>, options?: WriteOptions): Promise<SealedEntry<'message'>> {
+    return this.write(channel, 'message', message, options);
   }
 
   /** Acknowledges a message of the other side, as an officer. */
-  async acknowledge(messageHashOrPrefix: string, officer: OfficerRef, note?: string): Promise<SealedEntry<'ack'>> {
+  async acknowledge(messageHashOrPrefix: string, officer: OfficerRef, note?: string, options?: WriteOptions): Promise<SealedEntry<'ack'>> {
     const row = await this.findMessage(messageHashOrPrefix);
     if (row.author === this.self.party) throw new TerminalError('MESSAGE_OWN', { message: row.hash.slice(0, 12) });
-    return this.write(row.channel, 'ack', { message: row.hash, officer, ...(note ? { note } : {}) });
+    return this.write(row.channel, 'ack', { message: row.hash, officer, ...(note ? { note } : {}) }, options);
   }
 
   /** Finds a message by hash or unique prefix across channels. */
@@ -601,7 +611,7 @@ export class ChannelService {
 
   // ---- commit and projections -------------------------------------------------------------------
 
-  async #commit(log: ChannelLog, entries: SealedEntry[], own: boolean, before: string): Promise<void> {
+  async #commit(log: ChannelLog, entries: SealedEntry[], own: boolean, before: string, also?: (tx: Store) => Promise<void>): Promise<void> {
     const receivedAt = this.now();
     const rows: EntryRow[] = entries.map((s) => ({
       channel: log.id,
@@ -620,6 +630,7 @@ export class ChannelService {
       if (changed)
         await tx.putChannel({ id: log.id, proposer: after.proposer, state: after.state, charter: JSON.stringify(after.charter), createdAt: log.proposal.entry.time, updatedAt: this.now() });
       for (const s of entries) await this.#project(tx, log, s, after.charter);
+      if (also) await also(tx);
     };
     try {
       await this.#writer.write(rows, project);

@@ -13,15 +13,16 @@
  *     channel and, for entries that carry a role, the charter's roles for this party and the
  *     precedence cap. The acting officer's published name, title and role are put in the body
  *     (`from` of a message, `officer` of an acknowledgement) so they go inside the signed entry.
- *  3. onResponse: actions that change something, and exports, go to the audit log with the
- *     session and address (which never leave this terminal).
+ *  3. onSend: actions that change something, and exports, go to the audit log with the
+ *     session and address (which never leave this terminal). A route that writes an entry
+ *     records its request in the entry's own transaction instead (request.auditWithEntry).
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
-import type { OfficerRef, Precedence, Role } from '../../protocol/index.js';
-import type { OfficerRow } from '../../store/index.js';
+import type { OfficerRef, Precedence, Role, SealedEntry } from '../../protocol/index.js';
+import type { OfficerRow, Store } from '../../store/index.js';
 import type { ChannelService } from '../channels/channel-service.js';
 import { TerminalError } from '../errors.js';
 import { OfficerService, csrfTokenFor, secretHash, type Principal } from '../officers/officer-service.js';
@@ -119,6 +120,13 @@ declare module 'fastify' {
     principal?: Principal;
     /** The action the route required, once granted. */
     granted?: { permission: RoutePermission; channel?: string; role?: Role };
+    /**
+     * For a route writing one entry: work for the entry's transaction that appends this request's
+     * audit record (answered with `status`; `result` names what was made, as the answer does).
+     */
+    auditWithEntry(status: number, result: (sealed: SealedEntry) => Record<string, unknown>): (tx: Store, sealed: SealedEntry) => Promise<void>;
+    /** Set once the audit record was written in the entry's transaction. */
+    auditedWithEntry?: boolean;
   }
   interface FastifyContextConfig {
     /** The permission this route requires (instead of an entry in ROUTE_PERMISSIONS). */
@@ -249,12 +257,45 @@ async function plugin(app: FastifyInstance, opts: OfficerAuthOptions): Promise<v
     }
   }
 
+  /** The audit record of a request that ended with `status`, `result` naming what it made. */
+  const auditInput = (request: FastifyRequest, permission: RoutePermission, status: number, result: Record<string, unknown>) => {
+    const g = request.granted;
+    const p = request.principal;
+    return {
+      actor: actorOf(p),
+      action: permission,
+      detail: {
+        method: request.method,
+        route: request.routeOptions.url ?? '',
+        params: request.params ?? {},
+        status,
+        ...(g?.channel ? { channel: g.channel } : {}),
+        ...(g?.role ? { role: g.role } : {}),
+        ...result,
+        ip: request.ip,
+        ...(p?.kind === 'officer' && p.session ? { session: p.session.idHash.slice(0, 16) } : {}),
+      },
+    };
+  };
+
+  // A route that writes one entry records the request in the entry's own transaction: one
+  // durable commit for both, and never the entry without its audit record (see onSend).
+  app.decorateRequest('auditWithEntry', function (this: FastifyRequest, status: number, result: (sealed: SealedEntry) => Record<string, unknown>) {
+    return async (tx: Store, sealed: SealedEntry): Promise<void> => {
+      const g = this.granted;
+      if (!g || g.permission === 'open' || g.permission === 'authenticated') return;
+      await officers.audit.append(auditInput(this, g.permission, status, result(sealed)), tx.officers);
+      this.auditedWithEntry = true;
+    };
+  });
+
   // What was done, by whom, from where: after the answer, with its status.
   app.addHook('onSend', async (request, reply, payload) => {
     const g = request.granted;
     const changes = !SAFE_METHODS.has(request.method);
     if (!g || g.permission === 'open' || (!changes && !AUDITED_READS.has(g.permission))) return payload;
     if (g.permission === 'authenticated' && request.routeOptions.url === '/api/v1/auth/logout') return payload; // recorded by the service
+    if (request.auditedWithEntry && reply.statusCode < 300) return payload; // committed with the entry
     let result: Record<string, unknown> = {};
     if (reply.statusCode < 300 && typeof payload === 'string' && payload.startsWith('{') && payload.length < 100_000) {
       try {
@@ -264,22 +305,7 @@ async function plugin(app: FastifyInstance, opts: OfficerAuthOptions): Promise<v
         // not JSON: nothing to add
       }
     }
-    const p = request.principal;
-    await officers.audit.append({
-      actor: actorOf(p),
-      action: g.permission,
-      detail: {
-        method: request.method,
-        route: request.routeOptions.url ?? '',
-        params: request.params ?? {},
-        status: reply.statusCode,
-        ...(g.channel ? { channel: g.channel } : {}),
-        ...(g.role ? { role: g.role } : {}),
-        ...result,
-        ip: request.ip,
-        ...(p?.kind === 'officer' && p.session ? { session: p.session.idHash.slice(0, 16) } : {}),
-      },
-    });
+    await officers.audit.append(auditInput(request, g.permission, reply.statusCode, result));
     return payload;
   });
 

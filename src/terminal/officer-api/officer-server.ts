@@ -257,7 +257,7 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
         ...(b.subject ? { subject: b.subject } : {}),
         ...(b.drill ? { drill: true } : {}),
         ...(b.from ? { from: b.from } : {}),
-      });
+      }, { alsoInTransaction: request.auditWithEntry(201, (s) => ({ id: s.hash })) });
       return reply.code(201).send({ id: sealed.hash, seq: sealed.entry.seq, time: sealed.entry.time });
     },
   );
@@ -268,7 +268,7 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
     async (request, reply) => {
       const { id } = request.params as { id: string };
       const b = (request.body ?? {}) as { officer?: { name: string; title: string; role: Role }; note?: string };
-      const sealed = await service.acknowledge(id, b.officer ?? opts.defaultOfficer, b.note);
+      const sealed = await service.acknowledge(id, b.officer ?? opts.defaultOfficer, b.note, { alsoInTransaction: request.auditWithEntry(201, (s) => ({ id: s.hash, message: (s.entry.body as { message: string }).message })) });
       return reply.code(201).send({ id: sealed.hash, message: sealed.entry.body.message, time: sealed.entry.time });
     },
   );

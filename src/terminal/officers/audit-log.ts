@@ -38,11 +38,15 @@ export class AuditLog {
     private readonly clock: Clock,
   ) {}
 
-  /** Appends one record, chained to the last. */
-  async append(input: AuditInput): Promise<AuditRow> {
+  /**
+   * Appends one record, chained to the last. `within` is the officer store of a transaction in
+   * progress (`tx.officers`): the record then commits, or not, with what that transaction writes,
+   * e.g. the entry an officer's request wrote.
+   */
+  async append(input: AuditInput, within?: OfficerStore): Promise<AuditRow> {
     const at = this.clock.now();
     const detail = canonicalize(input.detail ?? {});
-    return this.store.appendAudit((last) => {
+    return (within ?? this.store).appendAudit((last) => {
       const base = { seq: (last?.seq ?? 0) + 1, at, actor: input.actor, action: input.action, detail, prevHash: last?.hash ?? '' };
       return { ...base, hash: auditHash(base) };
     });
