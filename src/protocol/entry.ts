@@ -147,6 +147,14 @@ export function checkEntryValue(value: unknown, raw?: string): ParseResult {
   return { ok: true, sealed: Object.freeze({ entry, hash: hashOfCanonical(canonical, entry), raw: canonical }) };
 }
 
+/**
+ * The entry of wire text that precheckLines (verify.ts) found well-formed and canonical, with the
+ * hash it computed: only the JSON is parsed again. `raw` must be the very text that was checked.
+ */
+export function sealedFromPrechecked(raw: string, hash: string): SealedEntry {
+  return Object.freeze({ entry: deepFreeze(JSON.parse(raw) as Entry), hash, raw });
+}
+
 /** Does the entry's signature verify under its stated key? (Whether that key may sign is ChannelLog's job.) */
 function hashBytes(hex: string): Buffer {
   return Buffer.from(hex, 'hex');

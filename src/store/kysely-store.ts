@@ -31,6 +31,8 @@ import type {
 
 /** Rows per INSERT statement: 8 parameters each stays far below every backend's bind limit. */
 const INSERT_CHUNK = 500;
+/** Rows per INSERT of messages (15 parameters each). */
+const MESSAGE_CHUNK = 200;
 /** Default page size of {@link KyselyStore.streamEntries}. */
 const STREAM_PAGE = 1000;
 
@@ -332,27 +334,35 @@ export class KyselyStore implements Store {
   }
 
   async putMessage(message: MessageInput): Promise<void> {
-    await this.db
-      .insertInto('messages')
-      .values({
-        hash: message.hash,
-        channel: message.channel,
-        author: message.author,
-        seq: message.seq,
-        time: message.time,
-        precedence: message.precedence,
-        lang: message.lang,
-        text: message.text,
-        reply_to: message.replyTo,
-        drill: message.drill ? 1 : 0,
-        deadline_at: message.deadlineAt,
-        acked_at: message.ackedAt ?? null,
-        acked_by: message.ackedBy ?? null,
-        receipted_at: message.receiptedAt ?? null,
-        escalation_level: message.escalationLevel ?? 0,
-      })
-      .onConflict((oc) => oc.column('hash').doNothing())
-      .execute();
+    await this.putMessages([message]);
+  }
+
+  async putMessages(messages: readonly MessageInput[]): Promise<void> {
+    for (let start = 0; start < messages.length; start += MESSAGE_CHUNK) {
+      await this.db
+        .insertInto('messages')
+        .values(
+          messages.slice(start, start + MESSAGE_CHUNK).map((message) => ({
+            hash: message.hash,
+            channel: message.channel,
+            author: message.author,
+            seq: message.seq,
+            time: message.time,
+            precedence: message.precedence,
+            lang: message.lang,
+            text: message.text,
+            reply_to: message.replyTo,
+            drill: message.drill ? 1 : 0,
+            deadline_at: message.deadlineAt,
+            acked_at: message.ackedAt ?? null,
+            acked_by: message.ackedBy ?? null,
+            receipted_at: message.receiptedAt ?? null,
+            escalation_level: message.escalationLevel ?? 0,
+          })),
+        )
+        .onConflict((oc) => oc.column('hash').doNothing())
+        .execute();
+    }
   }
 
   async getMessage(hash: string): Promise<MessageRow | undefined> {

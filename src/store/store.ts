@@ -223,6 +223,8 @@ export interface Store {
 
   /** Inserts the projection of a message; does nothing if the hash is already there. */
   putMessage(message: MessageInput): Promise<void>;
+  /** putMessage for many at once (few statements: a batch of received entries is one commit). */
+  putMessages(messages: readonly MessageInput[]): Promise<void>;
   getMessage(hash: string): Promise<MessageRow | undefined>;
   /** Records the first human acknowledgement; returns false if unknown or already acknowledged. */
   markAcked(hash: string, at: number, by: string): Promise<boolean>;

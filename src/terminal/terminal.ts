@@ -17,6 +17,7 @@ import { buildOfficerServer } from './officer-api/officer-server.js';
 import { AuditLog } from './officers/audit-log.js';
 import { TerminalError } from './errors.js';
 import { OfficerService } from './officers/officer-service.js';
+import { entryChecker } from './sync/check-pool.js';
 import { PeerLink, type LinkState } from './sync/peer-link.js';
 import { LinkTester } from './schedulers/link-tester.js';
 import { DrillScheduler } from './schedulers/drill-scheduler.js';
@@ -79,7 +80,10 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
   // HOTLINE_SQLITE_SYNCHRONOUS=normal trades power-cut durability for latency (docs/operations.md).
   const sync = process.env.HOTLINE_SQLITE_SYNCHRONOUS === 'normal' ? 'normal' : 'full';
   const store = await openStore(identity.database.kind === 'sqlite' ? { ...identity.database, synchronous: sync } : identity.database);
-  const service = new ChannelService({ store, self: { party: identity.party, code: identity.config.party.code, signer: identity.terminalSigner, card: identity.card }, clock, log });
+  // Received entries' signatures are checked on worker threads (HOTLINE_CHECK_WORKERS, default one
+  // per core; 0 keeps them on the main thread).
+  const checker = entryChecker(checkWorkers(process.env.HOTLINE_CHECK_WORKERS), (e) => log.error({ err: (e as Error).message }, 'entry check workers failed; checking on the main thread'));
+  const service = new ChannelService({ store, self: { party: identity.party, code: identity.config.party.code, signer: identity.terminalSigner, card: identity.card }, clock, log, checker });
   await service.load();
   const token = await officerToken(identity.dir);
   // Escalation policies and roster: a bad file stops the start with an error naming the field.
@@ -222,7 +226,16 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
       await officer.close();
       await federation.close();
       await service.flush();
+      await checker.close();
       await store.close();
     },
   };
+}
+
+/** HOTLINE_CHECK_WORKERS: a whole number of threads, or unset for the default. */
+function checkWorkers(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 64) throw new TerminalError('BAD_REQUEST', { detail: `HOTLINE_CHECK_WORKERS must be a whole number from 0 to 64, not "${value}".` });
+  return n;
 }

@@ -21,6 +21,7 @@ import {
   normaliseFingerprint,
   parseEntry,
   proposeChannel,
+  sealedFromPrechecked,
   protocolError,
   verifyEntrySignature,
   HotlineProtocolError,
@@ -28,6 +29,7 @@ import {
   type BodyOf,
   type Charter,
   type EntryKind,
+  type LinePrecheck,
   type OfficerRef,
   type PartyCard,
   type ProtocolError,
@@ -36,9 +38,10 @@ import {
   type Signer,
   type Tier,
 } from '../../protocol/index.js';
-import { EntryWriter, type EntryRow, type Projection, type Store } from '../../store/index.js';
+import { EntryWriter, type EntryRow, type MessageInput, type Projection, type Store } from '../../store/index.js';
 import type { Clock } from '../clock.js';
 import { TerminalError } from '../errors.js';
+import { inlineChecker, type EntryChecker } from '../sync/check-pool.js';
 
 /** Who this terminal speaks for. */
 export interface TerminalSelf {
@@ -118,6 +121,8 @@ interface ChannelServiceOptions {
   clock: Clock;
   log?: { info(o: object, m?: string): void; warn(o: object, m?: string): void; error(o: object, m?: string): void };
   writer?: EntryWriter;
+  /** Where received entries get their context-free checks (default: this thread). */
+  checker?: EntryChecker;
 }
 
 /** The use cases of channels on one terminal. */
@@ -132,6 +137,7 @@ export class ChannelService {
   readonly #pending = new Map<string, Map<string, SealedEntry>>();
   readonly #receiptDue = new Set<string>();
   readonly #logger: NonNullable<ChannelServiceOptions['log']>;
+  readonly #checker: EntryChecker;
   #receiptTimer: NodeJS.Immediate | undefined;
   /** Own entries durably committed, per channel: the newest ones kept in memory for the sync engine. */
   readonly #ownCommitted = new Map<string, { head: number; ring: string[]; ringStart: number }>();
@@ -142,6 +148,7 @@ export class ChannelService {
     this.#clock = options.clock;
     this.#writer = options.writer ?? new EntryWriter(options.store, { maxDelayMs: 0 });
     this.#logger = options.log ?? { info() {}, warn() {}, error() {} };
+    this.#checker = options.checker ?? inlineChecker;
     this.events.setMaxListeners(1000);
   }
 
@@ -435,22 +442,42 @@ export class ChannelService {
   // ---- receiving -----------------------------------------------------------------------------
 
   /**
+   * Starts the context-free checks of received entries (parse, schema, canonical form, hash,
+   * signature), on worker threads when the terminal has them. Pass the result to receive(): a
+   * stream checks the next batch while the one before is being stored.
+   */
+  precheck(raws: readonly string[]): Promise<LinePrecheck[]> {
+    return this.#checker.check(raws);
+  }
+
+  /**
    * Receives entries from a peer (or a bundle file). Each is checked completely; accepted ones
    * are stored in one durable commit before this resolves. Nothing is trusted for arriving.
+   * `prechecks` (from precheck() on these very `raws`) saves redoing the context-free checks.
    */
-  async receive(raws: readonly string[], source: string): Promise<ReceiveOutcome> {
+  async receive(raws: readonly string[], source: string, prechecks?: readonly LinePrecheck[]): Promise<ReceiveOutcome> {
     const out: ReceiveOutcome = { accepted: 0, duplicate: 0, pending: 0, rejected: [], missing: [] };
     const accepted = new Map<ChannelLog, { entries: SealedEntry[]; before: string }>();
     const notAfter = this.now() + MAX_FUTURE_SKEW_MS;
     const touched = new Set<ChannelLog>();
-    for (const raw of raws) {
-      const parsed = parseEntry(raw);
-      if (!parsed.ok) {
-        out.rejected.push({ code: parsed.error.code, message: parsed.error.message });
-        this.#alarmReject(parsed.error, source);
-        continue;
+    for (let i = 0; i < raws.length; i++) {
+      const raw = raws[i]!;
+      const pre = prechecks?.[i];
+      let sealed: SealedEntry;
+      // Known for a prechecked entry: a bad signature is then found again (and reported) by ingest.
+      let signatureChecked = false;
+      if (pre?.hash !== undefined) {
+        sealed = sealedFromPrechecked(raw, pre.hash);
+        signatureChecked = pre.signatureOk === true;
+      } else {
+        const parsed = parseEntry(raw);
+        if (!parsed.ok) {
+          out.rejected.push({ code: parsed.error.code, message: parsed.error.message });
+          this.#alarmReject(parsed.error, source);
+          continue;
+        }
+        sealed = parsed.sealed;
       }
-      const sealed = parsed.sealed;
       const e = sealed.entry;
       if (e.kind === 'charter.propose') {
         if (this.#logs.has(sealed.hash)) {
@@ -464,7 +491,7 @@ export class ChannelService {
           this.#alarmReject(err, source);
           continue;
         }
-        const r = ChannelLog.found(sealed, this.registry, { notAfter });
+        const r = ChannelLog.found(sealed, this.registry, { notAfter, signatureChecked });
         if (!r.ok) {
           out.rejected.push({ hash: sealed.hash, code: r.error.code, message: r.error.message });
           this.#alarmReject(r.error, source);
@@ -478,7 +505,7 @@ export class ChannelService {
       }
       const log = e.channel ? this.#logs.get(e.channel) : undefined;
       if (!log) {
-        const problem = this.#checkBeforeHolding(sealed, notAfter);
+        const problem = this.#checkBeforeHolding(sealed, notAfter, signatureChecked);
         if (problem) {
           out.rejected.push({ hash: sealed.hash, code: problem.code, message: problem.message });
           this.#alarmReject(problem, source);
@@ -490,7 +517,7 @@ export class ChannelService {
         continue;
       }
       const slot = accepted.get(log) ?? { entries: [], before: log.state(this.now()).state };
-      const r = log.ingest(sealed, { notAfter });
+      const r = log.ingest(sealed, { notAfter, signatureChecked });
       switch (r.status) {
         case 'accepted':
           slot.entries.push(sealed);
@@ -502,7 +529,7 @@ export class ChannelService {
           out.duplicate++;
           break;
         case 'pending': {
-          const problem = this.#checkBeforeHolding(sealed, notAfter);
+          const problem = this.#checkBeforeHolding(sealed, notAfter, signatureChecked);
           if (problem) {
             out.rejected.push({ hash: sealed.hash, code: problem.code, message: problem.message });
             this.#alarmReject(problem, source, log.id);
@@ -534,14 +561,15 @@ export class ChannelService {
    * An entry waiting for its predecessors is held in memory only if it is authentic: not dated in
    * the future, signed by a key its author certified, signature valid. A forgery is refused now,
    * not kept until its place in the log comes (it could never be accepted, and it costs memory).
+   * Every held entry has a valid signature: when its turn comes it is not verified again.
    */
-  #checkBeforeHolding(sealed: SealedEntry, notAfter: number): ProtocolError | undefined {
+  #checkBeforeHolding(sealed: SealedEntry, notAfter: number, signatureChecked: boolean): ProtocolError | undefined {
     const e = sealed.entry;
     const d = { author: e.author.slice(0, 8), seq: e.seq, key: e.key.slice(0, 8), time: new Date(e.time).toISOString() };
     if (e.time > notAfter) return protocolError('ENTRY_MALFORMED', { detail: `author time ${d.time} lies in the future` });
     const k = this.registry.check(e.author, e.key, e.time);
     if (!k.ok) return protocolError(k.code, { ...d, revokedAt: k.revokedAt !== undefined ? new Date(k.revokedAt).toISOString() : undefined });
-    if (!verifyEntrySignature(sealed)) return protocolError('ENTRY_BAD_SIGNATURE', d);
+    if (!signatureChecked && !verifyEntrySignature(sealed)) return protocolError('ENTRY_BAD_SIGNATURE', d);
     return undefined;
   }
 
@@ -569,7 +597,7 @@ export class ChannelService {
       progress = false;
       const ordered = [...held.values()].sort((a, b) => a.entry.seq - b.entry.seq);
       for (const sealed of ordered) {
-        const r = log.ingest(sealed, { notAfter });
+        const r = log.ingest(sealed, { notAfter, signatureChecked: true });
         if (r.status === 'pending') continue;
         this.#unhold(held, sealed);
         if (r.status === 'accepted') {
@@ -629,7 +657,9 @@ export class ChannelService {
     const project: Projection = async (tx) => {
       if (changed)
         await tx.putChannel({ id: log.id, proposer: after.proposer, state: after.state, charter: JSON.stringify(after.charter), createdAt: log.proposal.entry.time, updatedAt: this.now() });
-      for (const s of entries) await this.#project(tx, log, s, after.charter);
+      const messages: MessageInput[] = [];
+      for (const s of entries) await this.#project(tx, log, s, after.charter, messages);
+      if (messages.length) await tx.putMessages(messages);
       if (also) await also(tx);
     };
     try {
@@ -661,12 +691,17 @@ export class ChannelService {
     if (needsReceipt) this.#scheduleReceipt(log.id);
   }
 
-  async #project(store: Store, log: ChannelLog, s: SealedEntry, charter: Charter): Promise<void> {
+  /**
+   * Projects one entry for the officers' queries. Messages are collected in `messages` and
+   * inserted together by the caller; anything that refers to messages inserts them first.
+   */
+  async #project(store: Store, log: ChannelLog, s: SealedEntry, charter: Charter, messages: MessageInput[]): Promise<void> {
     const e = s.entry;
+    if (e.kind !== 'message' && messages.length) await store.putMessages(messages.splice(0));
     switch (e.kind) {
       case 'message': {
         const b = e.body as BodyOf<'message'>;
-        await store.putMessage({
+        messages.push({
           hash: s.hash,
           channel: log.id,
           author: e.author,

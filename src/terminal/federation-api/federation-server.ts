@@ -246,7 +246,7 @@ export async function buildFederationServer(opts: FederationServerOptions): Prom
     async (request) => {
       const peer = peerIdOf(request);
       const { entries } = request.body as { entries: string[] };
-      return service.receive(entries, peer);
+      return service.receive(entries, peer, await service.precheck(entries));
     },
   );
 
@@ -318,19 +318,22 @@ export async function buildFederationServer(opts: FederationServerOptions): Prom
       }
       queuedFrames++;
       queuedBytes += size;
+      // Signatures are checked (on worker threads) from arrival, while the frames ahead are stored.
+      const prechecked = frame.t === 'entries' ? service.precheck(frame.entries) : undefined;
+      prechecked?.catch(() => undefined);
       // Frames are handled strictly in order: entries of one author must be stored in sequence.
       chain = chain
         .then(async () => {
           if (cut || socket.readyState !== socket.OPEN) return;
           if (frame.t === 'hello') {
-          service.events.emit('event', { type: 'peer-seen', peer });
+            service.events.emit('event', { type: 'peer-seen', peer });
             const known = new Set(service.channelIds());
             const holds: Record<string, number> = {};
             for (const id of frame.channels) holds[id] = known.has(id) ? (service.channel(id).head(peer)?.seq ?? 0) : 0;
             send({ t: 'holds', holds });
             return;
           }
-          const outcome = await service.receive(frame.entries, peer);
+          const outcome = await service.receive(frame.entries, peer, await prechecked);
           send({ t: 'stored', id: frame.id, accepted: outcome.accepted, duplicate: outcome.duplicate, pending: outcome.pending, rejected: outcome.rejected.slice(0, 32) });
           const asked = new Set<string>();
           for (const m of outcome.missing) {

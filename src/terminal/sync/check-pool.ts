@@ -1,0 +1,144 @@
+/**
+ * Context-free checks of received entries on other cores. Every received entry costs one Ed25519
+ * verification (about 110 µs, most of the receive path) plus JSON parse, schema, canonical form
+ * and SHA-256; none of it depends on any other entry, so it runs in worker threads while the main
+ * thread orders, stores and projects the entries already checked. The protocol's precheckLines
+ * does the work, exactly as the offline verifier's workers do (src/cli/verify-parallel.ts).
+ *
+ * The federation stream starts checking a batch as soon as it arrives, before the batches ahead
+ * of it are stored, so checking and storing overlap (a pipeline). Small batches are checked on the
+ * calling thread: a thread hop costs more than it saves for one entry on an idle line.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { precheckLines, type LinePrecheck } from '../../protocol/index.js';
+
+/** Checks entries' wire text without context (parse, schema, canonical form, hash, signature). */
+export interface EntryChecker {
+  check(raws: readonly string[]): Promise<LinePrecheck[]>;
+  close(): Promise<void>;
+}
+
+/** Checks on the calling thread. */
+export const inlineChecker: EntryChecker = {
+  check: (raws) => Promise.resolve(precheckLines(raws)),
+  close: () => Promise.resolve(),
+};
+
+/** Below this many entries a batch is checked on the calling thread. */
+export const POOL_MIN_BATCH = 4;
+
+interface Task {
+  readonly id: number;
+  readonly lines: readonly string[];
+  readonly resolve: (prechecks: LinePrecheck[]) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+interface Slot {
+  readonly worker: Worker;
+  readonly tasks: Map<number, Task>;
+  /** Entries handed to this worker and not yet answered: work goes to the least loaded. */
+  load: number;
+}
+
+/** Options of {@link CheckPool}. */
+export interface CheckPoolOptions {
+  /** Worker threads (default: one per core). */
+  readonly workers?: number;
+  /** Told once when the pool fails and checks fall back to the calling thread. */
+  readonly onFallback?: (error: unknown) => void;
+}
+
+/** A pool of worker threads running precheckLines; falls back to the calling thread if a worker dies. */
+export class CheckPool implements EntryChecker {
+  readonly #slots: Slot[] = [];
+  readonly #onFallback: ((error: unknown) => void) | undefined;
+  #nextId = 0;
+  #broken = false;
+  #closed = false;
+
+  constructor(options: CheckPoolOptions = {}) {
+    this.#onFallback = options.onFallback;
+    const n = Math.max(1, options.workers ?? availableParallelism());
+    for (let i = 0; i < n; i++) {
+      const worker = new Worker(new URL('./check-worker.js', import.meta.url));
+      // Idle workers must not keep the process alive; close() ends them on shutdown.
+      worker.unref();
+      const slot: Slot = { worker, tasks: new Map(), load: 0 };
+      worker.on('message', (m: { id: number; prechecks: LinePrecheck[] }) => {
+        const task = slot.tasks.get(m.id);
+        if (!task) return;
+        slot.tasks.delete(m.id);
+        slot.load -= task.lines.length;
+        if (m.prechecks.length !== task.lines.length) task.reject(new Error(`check worker returned ${m.prechecks.length} results for ${task.lines.length} entries`));
+        else task.resolve(m.prechecks);
+      });
+      worker.on('error', (e) => this.#fail(e));
+      worker.on('exit', (code) => {
+        if (!this.#closed) this.#fail(new Error(`check worker exited with code ${code}`));
+      });
+      this.#slots.push(slot);
+    }
+  }
+
+  /** Worker threads in use (0 once the pool fell back to the calling thread). */
+  get workers(): number {
+    return this.#broken || this.#closed ? 0 : this.#slots.length;
+  }
+
+  async check(raws: readonly string[]): Promise<LinePrecheck[]> {
+    if (raws.length < POOL_MIN_BATCH || this.#broken || this.#closed) return precheckLines(raws);
+    // Split across the workers so that one batch uses every core.
+    const parts = Math.min(this.#slots.length, Math.ceil(raws.length / POOL_MIN_BATCH));
+    const size = Math.ceil(raws.length / parts);
+    const pieces: Array<Promise<LinePrecheck[]>> = [];
+    for (let at = 0; at < raws.length; at += size) pieces.push(this.#run(raws.slice(at, at + size)));
+    try {
+      return (await Promise.all(pieces)).flat();
+    } catch {
+      // A worker died under this batch: check it here (the pool already fell back).
+      return precheckLines(raws);
+    }
+  }
+
+  #run(lines: readonly string[]): Promise<LinePrecheck[]> {
+    if (this.#broken || this.#closed) return Promise.resolve(precheckLines(lines));
+    let slot = this.#slots[0]!;
+    for (const s of this.#slots) if (s.load < slot.load) slot = s;
+    const id = this.#nextId++;
+    return new Promise<LinePrecheck[]>((resolve, reject) => {
+      slot.tasks.set(id, { id, lines, resolve, reject });
+      slot.load += lines.length;
+      slot.worker.postMessage({ id, lines });
+    });
+  }
+
+  #fail(error: unknown): void {
+    if (this.#broken || this.#closed) return;
+    this.#broken = true;
+    this.#onFallback?.(error);
+    for (const slot of this.#slots) {
+      for (const task of slot.tasks.values()) task.reject(error);
+      slot.tasks.clear();
+      void slot.worker.terminate();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const slot of this.#slots) for (const task of slot.tasks.values()) task.resolve(precheckLines(task.lines));
+    await Promise.all(this.#slots.map((s) => s.worker.terminate()));
+  }
+}
+
+/**
+ * The checker for a terminal: a pool of `workers` threads (default one per core; 0 = the calling
+ * thread only). Running from TypeScript sources (tests), where no compiled worker script exists,
+ * it checks on the calling thread.
+ */
+export function entryChecker(workers: number | undefined, onFallback?: (error: unknown) => void): EntryChecker {
+  if (workers === 0 || import.meta.url.endsWith('.ts')) return inlineChecker;
+  return new CheckPool({ ...(workers !== undefined ? { workers } : {}), ...(onFallback ? { onFallback } : {}) });
+}
