@@ -155,6 +155,17 @@ export function sealedFromPrechecked(raw: string, hash: string): SealedEntry {
   return Object.freeze({ entry: deepFreeze(JSON.parse(raw) as Entry), hash, raw });
 }
 
+/**
+ * The entry of wire text this terminal checked completely when it arrived and stored since (a
+ * restart reloads its logs): the JSON is parsed and the hash recomputed from the text itself, so
+ * the entry in memory is exactly the stored text; the schema and canonical-form checks are not
+ * redone. Text from anywhere else goes through parseEntry.
+ */
+export function sealedFromStored(raw: string): SealedEntry {
+  const entry = deepFreeze(JSON.parse(raw) as Entry);
+  return Object.freeze({ entry, hash: hashOfCanonical(raw, entry), raw });
+}
+
 /** Does the entry's signature verify under its stated key? (Whether that key may sign is ChannelLog's job.) */
 function hashBytes(hex: string): Buffer {
   return Buffer.from(hex, 'hex');

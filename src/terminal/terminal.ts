@@ -83,7 +83,7 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
   // Received entries' signatures are checked on worker threads (HOTLINE_CHECK_WORKERS, default one
   // per core; 0 keeps them on the main thread).
   const checker = entryChecker(checkWorkers(process.env.HOTLINE_CHECK_WORKERS), (e) => log.error({ err: (e as Error).message }, 'entry check workers failed; checking on the main thread'));
-  const service = new ChannelService({ store, self: { party: identity.party, code: identity.config.party.code, signer: identity.terminalSigner, card: identity.card }, clock, log, checker });
+  const service = new ChannelService({ store, self: { party: identity.party, code: identity.config.party.code, signer: identity.terminalSigner, card: identity.card }, clock, log, checker, receiptSpacingMs: RECEIPT_SPACING_MS });
   await service.load();
   const token = await officerToken(identity.dir);
   // Escalation policies and roster: a bad file stops the start with an error naming the field.
@@ -231,6 +231,12 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
     },
   };
 }
+
+/**
+ * Least time between two receipts of a channel: an isolated message is receipted at once, a
+ * stream of them by one cumulative receipt per 20 ms (instead of one per message).
+ */
+export const RECEIPT_SPACING_MS = 20;
 
 /** HOTLINE_CHECK_WORKERS: a whole number of threads, or unset for the default. */
 function checkWorkers(value: string | undefined): number | undefined {

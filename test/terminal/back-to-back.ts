@@ -26,7 +26,8 @@ export interface BackToBack {
   cleanup(): Promise<void>;
 }
 
-export async function backToBack(start = T0 + 1000): Promise<BackToBack> {
+/** `options` go to both terminals' ChannelService (e.g. receiptSpacingMs). */
+export async function backToBack(start = T0 + 1000, options: { receiptSpacingMs?: number } = {}): Promise<BackToBack> {
   const dir = mkdtempSync(join(tmpdir(), 'hotline-b2b-'));
   const clock = new ManualClock(start);
   const us = makeParty('US', { en: 'United States' });
@@ -35,7 +36,7 @@ export async function backToBack(start = T0 + 1000): Promise<BackToBack> {
   const make = async (p: typeof us) => {
     const store = await openStore({ kind: 'sqlite', path: join(dir, `${p.code}.db`) });
     stores.push(store);
-    const s = new ChannelService({ store, self: { party: p.id, code: p.code, signer: p.terminal, card: p.card }, clock });
+    const s = new ChannelService({ store, self: { party: p.id, code: p.code, signer: p.terminal, card: p.card }, clock, ...options });
     await s.load();
     return s;
   };

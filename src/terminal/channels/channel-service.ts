@@ -14,7 +14,6 @@ import {
   ChannelLog,
   KeyRegistry,
   checkCharter,
-  checkEntryValue,
   checkPartyCard,
   composeEntry,
   fingerprint,
@@ -22,6 +21,7 @@ import {
   parseEntry,
   proposeChannel,
   sealedFromPrechecked,
+  sealedFromStored,
   protocolError,
   verifyEntrySignature,
   HotlineProtocolError,
@@ -123,6 +123,13 @@ interface ChannelServiceOptions {
   writer?: EntryWriter;
   /** Where received entries get their context-free checks (default: this thread). */
   checker?: EntryChecker;
+  /**
+   * Least time between two receipts of one channel, ms (default 0: a receipt at every turn of the
+   * event loop that committed received entries). A receipt is cumulative, so under a stream of
+   * messages one per window covers them all, at a fraction of the signatures, entries and commits
+   * on both sides; after a quiet spell the first receipt still goes at once.
+   */
+  receiptSpacingMs?: number;
 }
 
 /** The use cases of channels on one terminal. */
@@ -138,7 +145,10 @@ export class ChannelService {
   readonly #receiptDue = new Set<string>();
   readonly #logger: NonNullable<ChannelServiceOptions['log']>;
   readonly #checker: EntryChecker;
-  #receiptTimer: NodeJS.Immediate | undefined;
+  #receiptTimer: NodeJS.Immediate | NodeJS.Timeout | undefined;
+  readonly #receiptSpacingMs: number;
+  /** When the last receipts were written (performance.now()): paces them under load. */
+  #lastReceiptsAt = -Infinity;
   /** Own entries durably committed, per channel: the newest ones kept in memory for the sync engine. */
   readonly #ownCommitted = new Map<string, { head: number; ring: string[]; ringStart: number }>();
 
@@ -149,6 +159,7 @@ export class ChannelService {
     this.#writer = options.writer ?? new EntryWriter(options.store, { maxDelayMs: 0 });
     this.#logger = options.log ?? { info() {}, warn() {}, error() {} };
     this.#checker = options.checker ?? inlineChecker;
+    this.#receiptSpacingMs = Math.max(0, options.receiptSpacingMs ?? 0);
     this.events.setMaxListeners(1000);
   }
 
@@ -170,16 +181,17 @@ export class ChannelService {
     // order (concurrent commits); hold those until their predecessors are in.
     const held: SealedEntry[] = [];
     for await (const stored of this.store.streamEntries(id)) {
-      const parsed = checkEntryValue(JSON.parse(stored.raw), stored.raw);
-      if (!parsed.ok) throw new HotlineProtocolError(parsed.error);
+      // Stored after a complete check on arrival: only parsed and hashed again (the chains below
+      // still tie every entry to its predecessor by that hash).
+      const sealed = sealedFromStored(stored.raw);
       if (!log) {
-        const r = ChannelLog.found(parsed.sealed, this.registry, { signatureChecked: true });
+        const r = ChannelLog.found(sealed, this.registry, { signatureChecked: true });
         if (!r.ok) throw new HotlineProtocolError(r.error);
         log = r.log;
         continue;
       }
-      const r = log.ingest(parsed.sealed, { signatureChecked: true });
-      if (r.status === 'pending') held.push(parsed.sealed);
+      const r = log.ingest(sealed, { signatureChecked: true });
+      if (r.status === 'pending') held.push(sealed);
       else if (r.status !== 'accepted' && r.status !== 'duplicate')
         this.#logger.error({ channel: id, status: r.status }, 'stored entry no longer ingests');
     }
@@ -736,13 +748,18 @@ export class ChannelService {
   #scheduleReceipt(channel: string): void {
     this.#receiptDue.add(channel);
     if (this.#receiptTimer) return;
-    // Coalesce: one cumulative receipt per channel per turn of the event loop.
-    this.#receiptTimer = setImmediate(() => {
-      this.#receiptTimer = undefined;
-      const due = [...this.#receiptDue];
-      this.#receiptDue.clear();
-      for (const id of due) void this.#writeReceipt(id);
-    });
+    // Coalesce: one cumulative receipt per channel per turn of the event loop, and per spacing
+    // window when receipts follow each other closely.
+    const wait = this.#lastReceiptsAt + this.#receiptSpacingMs - performance.now();
+    this.#receiptTimer = wait > 0 ? setTimeout(() => this.#writeDueReceipts(), wait) : setImmediate(() => this.#writeDueReceipts());
+  }
+
+  #writeDueReceipts(): Promise<unknown> {
+    this.#receiptTimer = undefined;
+    this.#lastReceiptsAt = performance.now();
+    const due = [...this.#receiptDue];
+    this.#receiptDue.clear();
+    return Promise.all(due.map((id) => this.#writeReceipt(id)));
   }
 
   async #writeReceipt(channel: string): Promise<void> {
@@ -767,9 +784,13 @@ export class ChannelService {
     }
   }
 
-  /** Waits for pending receipts to be written (tests, shutdown). */
+  /** Writes the receipts due now, without waiting for their window (tests, shutdown). */
   async flush(): Promise<void> {
     await new Promise((r) => setImmediate(r));
+    if (this.#receiptTimer === undefined) return;
+    clearTimeout(this.#receiptTimer as NodeJS.Timeout);
+    clearImmediate(this.#receiptTimer as NodeJS.Immediate);
+    await this.#writeDueReceipts();
   }
 }
 
