@@ -68,13 +68,29 @@ function hashOfCanonical(canonical: string, entry: Entry): string {
   return sha256(canonical.slice(0, at), canonical.slice(end + 1)).toString('hex');
 }
 
+const TIME_FIELD = ',"time":';
+
+/**
+ * Canonical text of the signed entry from that of the unsigned one: members sort as author, body,
+ * channel, heads, key, kind, prev, seq, sig, time, v, so "sig" (a string without escapes) goes
+ * right before the top-level "time", whose member is the last `,"time":` of the text (everything
+ * nested lies in members sorting before it). The inverse of hashOfCanonical.
+ */
+function withSignature(unsignedText: string, sig: string): string | undefined {
+  const at = unsignedText.lastIndexOf(TIME_FIELD);
+  if (at < 0) return undefined;
+  return `${unsignedText.slice(0, at)}${SIG_FIELD}${sig}"${unsignedText.slice(at)}`;
+}
+
 /** Signs an entry. The caller is responsible for sequence, prev and heads (see ChannelLog). */
 export function sealEntry<K extends EntryKind>(fields: UnsignedEntry<K>, signer: Signer): SealedEntry<K> {
   if (fields.key !== signer.publicKey) throw new TypeError('entry key does not match the signer');
   const unsigned = { v: 1 as const, ...fields };
-  const hashBytes = sha256(canonicalize(unsigned));
-  const entry = deepFreeze({ ...unsigned, sig: signDomain(signer, DOMAIN.entry, hashBytes) }) as Entry<K>;
-  const raw = canonicalize(entry);
+  const unsignedText = canonicalize(unsigned);
+  const hashBytes = sha256(unsignedText);
+  const sig = signDomain(signer, DOMAIN.entry, hashBytes);
+  const entry = deepFreeze({ ...unsigned, sig }) as Entry<K>;
+  const raw = withSignature(unsignedText, sig) ?? canonicalize(entry);
   const size = Buffer.byteLength(raw, 'utf8');
   if (size > LIMITS.entryBytes)
     throw Object.assign(new RangeError(`entry is ${size} bytes; the limit is ${LIMITS.entryBytes}`), {

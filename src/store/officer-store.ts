@@ -457,18 +457,30 @@ export class KyselyOfficerStore implements OfficerStore {
     }
   }
 
+  /**
+   * The last record, once this transaction holds the audit lock: nobody else appends until it
+   * ends, so its own appends chain on without reading the table again (a group commit of many
+   * officers' requests appends many records in one transaction).
+   */
+  #txLast: { row: AuditRow | undefined } | undefined;
+
   async #appendAuditOnce(build: (last: AuditRow | undefined) => AuditRow): Promise<AuditRow> {
-    // Inside a caller's transaction (an audit record committed with the entry it records), take
-    // turns with every other appender until that transaction ends.
-    if (this.db.isTransaction) await this.adapter.lockAuditForAppend(this.db);
-    const last = await this.db.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(1).executeTakeFirst();
-    const prev = last && toAudit(last);
+    let prev: AuditRow | undefined;
+    if (this.db.isTransaction && this.#txLast) prev = this.#txLast.row;
+    else {
+      // Inside a caller's transaction (an audit record committed with the entry it records), take
+      // turns with every other appender until that transaction ends.
+      if (this.db.isTransaction) await this.adapter.lockAuditForAppend(this.db);
+      const last = await this.db.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(1).executeTakeFirst();
+      prev = last && toAudit(last);
+    }
     const row = build(prev);
     if (row.seq !== (prev?.seq ?? 0) + 1) throw new StoreError('STORE_BAD_INPUT', { field: 'audit seq', detail: `${row.seq} does not follow ${prev?.seq ?? 0}` });
     await this.db
       .insertInto('audit_log')
       .values({ seq: row.seq, at: row.at, actor: row.actor, action: row.action, detail: row.detail, prev_hash: row.prevHash, hash: row.hash })
       .execute();
+    if (this.db.isTransaction) this.#txLast = { row };
     return row;
   }
 
