@@ -529,6 +529,29 @@ async function catchUpPhase(s: Setup, ctx: BenchContext, runId: string): Promise
   }
 }
 
+/** Durable commits and entries committed so far by a terminal (its /metrics); zero if it restarted. */
+async function commitCounters(t: TerminalProcess): Promise<{ commits: number; entries: number }> {
+  const r = await t.call<string>('GET', '/metrics');
+  const text = typeof r.json === 'string' ? r.json : '';
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return { commits: value('hotline_store_entry_commits_total'), entries: value('hotline_store_entries_committed_total') };
+}
+
+/** Runs a phase and adds each terminal's durable commits during it (and entries per commit). */
+async function withCommits(s: Setup, phase: () => Promise<Record<string, unknown>>): Promise<Record<string, unknown>> {
+  const before = await Promise.all([commitCounters(s.a), commitCounters(s.b)]);
+  const result = await phase();
+  const after = await Promise.all([commitCounters(s.a), commitCounters(s.b)]);
+  const delta = (i: number) => {
+    // A restarted terminal (catch-up restarts B) counts from zero again.
+    const b = after[i]!.commits >= before[i]!.commits ? before[i]! : { commits: 0, entries: 0 };
+    const commits = after[i]!.commits - b.commits;
+    const entries = after[i]!.entries - b.entries;
+    return { commits, entries, entriesPerCommit: commits > 0 ? round.ratio(entries / commits) : null };
+  };
+  return { ...result, durableCommits: { [s.a.code]: delta(0), [s.b.code]: delta(1) } };
+}
+
 async function run(ctx: BenchContext): Promise<unknown> {
   const runId = randomBytes(4).toString('hex');
   const verifyMs = ctx.quick ? 300 : 1000;
@@ -554,9 +577,9 @@ async function run(ctx: BenchContext): Promise<unknown> {
     setup.channel = await pairAndOpen(setup, ctx);
     ctx.log(`terminal: channel ${setup.channel.slice(0, 12)} active, links up`);
     const phases = new Set((process.env.HOTLINE_BENCH_PHASES ?? 'latency,throughput,catchUp').split(',').map((p) => p.trim()));
-    const latency = phases.has('latency') ? await latencyPhase(setup, ctx, runId) : null;
-    const throughput = phases.has('throughput') ? await throughputPhase(setup, ctx, runId) : null;
-    const catchUp = phases.has('catchUp') ? await catchUpPhase(setup, ctx, runId) : null;
+    const latency = phases.has('latency') ? await withCommits(setup, () => latencyPhase(setup, ctx, runId)) : null;
+    const throughput = phases.has('throughput') ? await withCommits(setup, () => throughputPhase(setup, ctx, runId)) : null;
+    const catchUp = phases.has('catchUp') ? await withCommits(setup, () => catchUpPhase(setup, ctx, runId)) : null;
     results = { latency, throughput, catchUp };
     ctx.log('terminal: stopping A and B');
     await Promise.all(terminals.map((t) => t.stop()));

@@ -54,6 +54,18 @@ export class TerminalMetrics {
     registers: [this.registry],
     collect: () => this.#collectSyncLag(),
   });
+  readonly storeCommits: Gauge = new Gauge({
+    name: 'hotline_store_entry_commits_total',
+    help: 'Durable commits of entries (group commits: one may hold many entries and their projections).',
+    registers: [this.registry],
+    collect: (): void => this.storeCommits.set(this.#sources?.service.writerStats.transactions ?? 0),
+  });
+  readonly storeRows: Gauge = new Gauge({
+    name: 'hotline_store_entries_committed_total',
+    help: 'Entries durably committed (own and received); divided by hotline_store_entry_commits_total, the entries per commit.',
+    registers: [this.registry],
+    collect: (): void => this.storeRows.set(this.#sources?.service.writerStats.rows ?? 0),
+  });
   readonly linkUp = new Gauge({
     name: 'hotline_link_state',
     help: 'Federation link state per peer: 1 for the current state (connecting, up, down), 0 for the others.',

@@ -38,7 +38,7 @@ import {
   type Signer,
   type Tier,
 } from '../../protocol/index.js';
-import { EntryWriter, type EntryRow, type MessageInput, type Projection, type Store } from '../../store/index.js';
+import { EntryWriter, type EntryRow, type EntryWriterStats, type MessageInput, type Projection, type Store } from '../../store/index.js';
 import type { Clock } from '../clock.js';
 import { TerminalError } from '../errors.js';
 import { inlineChecker, type EntryChecker } from '../sync/check-pool.js';
@@ -223,6 +223,11 @@ export class ChannelService {
     const m = this.#committed.get(channel) ?? new Map<string, number>();
     if ((m.get(author) ?? 0) < seq) m.set(author, seq);
     this.#committed.set(channel, m);
+  }
+
+  /** Commits and entries of the group-commit writer so far (metrics). */
+  get writerStats(): EntryWriterStats {
+    return this.#writer.stats;
   }
 
   /** Highest own seq durably committed in a channel. */
