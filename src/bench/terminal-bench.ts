@@ -601,7 +601,8 @@ async function run(ctx: BenchContext): Promise<unknown> {
   return {
     cores: availableParallelism(),
     cpu: cpus()[0]?.model ?? 'unknown',
-    store: 'sqlite (WAL, synchronous=FULL), temporary directory',
+    store: `sqlite (WAL, synchronous=${process.env.HOTLINE_SQLITE_SYNCHRONOUS === 'normal' ? 'NORMAL' : 'FULL'}), temporary directory`,
+    checkWorkers: process.env.HOTLINE_CHECK_WORKERS ?? 'one per core',
     rawVerify: { perSecBefore: round.rate(verifyBefore), perSecAfter: round.rate(verifyAfter), perSec: round.rate(rawVerify), microsEach: round.ratio(1e6 / rawVerify) },
     ...results,
     ratios: {
