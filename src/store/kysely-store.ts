@@ -3,7 +3,7 @@
  * (`insert ... on conflict`, `returning`, row-by-row mapping). Backend differences live in the
  * {@link StoreAdapter} (column types, locking) and in sqlite.ts / postgres.ts (connections).
  */
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { StoreError } from './errors.js';
 import { KyselyEscalationStore, type EscalationStore } from './escalation-store.js';
 import { KyselyOfficerStore, type OfficerStore } from './officer-store.js';
@@ -37,6 +37,11 @@ const MESSAGE_CHUNK = 200;
 const STREAM_PAGE = 1000;
 
 const HEX = /^[0-9a-f]+$/;
+
+/** Hex digits of the hash prefix that entries and messages are indexed by (migration 0005). */
+const HASH_PREFIX = 12;
+/** The indexed expression, spelled exactly as in its index so that the planner uses it. */
+const hashPrefix = sql<string>`substr(hash, 1, 12)`;
 
 /** A Store over any Kysely database with the schema of migrations.ts. */
 export class KyselyStore implements Store {
@@ -223,7 +228,7 @@ export class KyselyStore implements Store {
   }
 
   async getEntryByHash(hash: string): Promise<StoredEntry | undefined> {
-    const row = await this.db.selectFrom('entries').selectAll().where('hash', '=', hash).executeTakeFirst();
+    const row = await this.db.selectFrom('entries').selectAll().where(hashPrefix, '=', hash.slice(0, HASH_PREFIX)).where('hash', '=', hash).executeTakeFirst();
     return row && toEntry(row);
   }
 
@@ -232,10 +237,14 @@ export class KyselyStore implements Store {
       throw new StoreError('STORE_BAD_INPUT', { field: 'hash prefix', detail: `"${prefix}" is not lowercase hex` });
     }
     // Keys compare byte by byte (see StoreAdapter.keyType) and hex digits sort below "g", so the
-    // hashes starting with `prefix` are exactly [prefix, prefix + "g"): an index range scan.
+    // hashes starting with `prefix` are exactly [prefix, prefix + "g"): a range scan of the
+    // hash-prefix index (an equality on it when the prefix is at least as long).
+    const indexed = prefix.slice(0, HASH_PREFIX);
     const rows = await this.db
       .selectFrom('entries')
       .selectAll()
+      .$if(prefix.length >= HASH_PREFIX, (q) => q.where(hashPrefix, '=', indexed))
+      .$if(prefix.length < HASH_PREFIX, (q) => q.where(hashPrefix, '>=', indexed).where(hashPrefix, '<', `${indexed}g`))
       .where('hash', '>=', prefix)
       .where('hash', '<', `${prefix}g`)
       .where('channel', '=', channel)
@@ -360,13 +369,13 @@ export class KyselyStore implements Store {
             escalation_level: message.escalationLevel ?? 0,
           })),
         )
-        .onConflict((oc) => oc.column('hash').doNothing())
+        .onConflict((oc) => oc.columns(['channel', 'author', 'seq']).doNothing())
         .execute();
     }
   }
 
   async getMessage(hash: string): Promise<MessageRow | undefined> {
-    const row = await this.db.selectFrom('messages').selectAll().where('hash', '=', hash).executeTakeFirst();
+    const row = await this.db.selectFrom('messages').selectAll().where(hashPrefix, '=', hash.slice(0, HASH_PREFIX)).where('hash', '=', hash).executeTakeFirst();
     return row && toMessage(row);
   }
 
@@ -374,6 +383,7 @@ export class KyselyStore implements Store {
     const result = await this.db
       .updateTable('messages')
       .set({ acked_at: at, acked_by: by })
+      .where(hashPrefix, '=', hash.slice(0, HASH_PREFIX))
       .where('hash', '=', hash)
       .where('acked_at', 'is', null)
       .executeTakeFirst();
@@ -393,7 +403,7 @@ export class KyselyStore implements Store {
   }
 
   async setEscalationLevel(hash: string, level: number): Promise<void> {
-    await this.db.updateTable('messages').set({ escalation_level: level }).where('hash', '=', hash).execute();
+    await this.db.updateTable('messages').set({ escalation_level: level }).where(hashPrefix, '=', hash.slice(0, HASH_PREFIX)).where('hash', '=', hash).execute();
   }
 
   async listMessages(channel: string, options: ListMessagesOptions = {}): Promise<MessageRow[]> {

@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, sql } from 'kysely';
 import { KyselyStore } from './kysely-store.js';
 import { migrateToLatest } from './migrations.js';
 import type { Database as Schema } from './schema.js';
@@ -36,6 +36,27 @@ export class SqliteStoreAdapter extends StandardStoreAdapter {
     column: string,
   ): CreateTableBuilder<T, C> {
     return table.addColumn(column, 'integer', (col) => col.primaryKey().autoIncrement());
+  }
+
+  // SQLite cannot drop a constraint: the two tables are rebuilt without them, the rows copied in
+  // the order of their rowid (https://sqlite.org/lang_altertable.html#otheralter), and their other
+  // indexes made again. `pos` values are kept, so arrival order and AUTOINCREMENT carry on.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  override async dropHashKeys(db: Kysely<any>): Promise<void> {
+    const run = (q: ReturnType<typeof sql>) => q.execute(db);
+    await run(sql`create table entries_0005 (pos integer primary key autoincrement, channel text not null, author text not null, seq integer not null, hash text not null, kind text not null, time bigint not null, raw text not null, received_at bigint not null, constraint entries_log_key unique (channel, author, seq))`);
+    await run(sql`insert into entries_0005 (pos, channel, author, seq, hash, kind, time, raw, received_at) select pos, channel, author, seq, hash, kind, time, raw, received_at from entries order by pos`);
+    await run(sql`drop table entries`);
+    await run(sql`alter table entries_0005 rename to entries`);
+    await run(sql`create index entries_channel_kind on entries (channel, kind)`);
+    await run(sql`create index entries_channel_pos on entries (channel, pos)`);
+    await run(sql`create table messages_0005 (hash text not null, channel text not null, author text not null, seq integer not null, time bigint not null, precedence text not null, lang text not null, text text not null, reply_to text, drill integer default 0 not null, deadline_at bigint, acked_at bigint, acked_by text, receipted_at bigint, escalation_level integer default 0 not null, primary key (channel, author, seq))`);
+    await run(sql`insert into messages_0005 select hash, channel, author, seq, time, precedence, lang, text, reply_to, drill, deadline_at, acked_at, acked_by, receipted_at, escalation_level from messages order by rowid`);
+    await run(sql`drop table messages`);
+    await run(sql`alter table messages_0005 rename to messages`);
+    await run(sql`create index messages_channel_time on messages (channel, time)`);
+    await run(sql`create index messages_deadline on messages (deadline_at)`);
+    await run(sql`create index messages_unreceipted on messages (channel, author, seq) where receipted_at is null`);
   }
 }
 

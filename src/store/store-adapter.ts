@@ -5,7 +5,7 @@
  * backend (sqlite.ts, postgres.ts) overrides only what differs, saying why. Nothing else in the
  * store branches on the backend.
  */
-import type { ColumnDataType, CreateTableBuilder, Expression, Kysely } from 'kysely';
+import { sql, type ColumnDataType, type CreateTableBuilder, type Expression, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
 /** A column type, as Kysely's schema builder accepts it. */
@@ -37,6 +37,13 @@ export interface StoreAdapter {
    * connection appends to it: each record chains to the last one, so appends take turns.
    */
   lockAuditForAppend(db: Kysely<Database>): Promise<void>;
+  /**
+   * Migration 0005: drops the keys on entry hashes, entries' UNIQUE (hash) and messages' PRIMARY
+   * KEY (hash), which becomes (channel, author, seq). Hashes are random: every insert dirtied its
+   * own page of those indexes. Indexes on a 12-digit prefix of the hash replace them (lookups).
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  dropHashKeys(db: Kysely<any>): Promise<void>;
 }
 
 /** Standard SQL (SQL:2003 identity columns, binary-collated text by default). */
@@ -55,4 +62,13 @@ export class StandardStoreAdapter implements StoreAdapter {
   async lockChannelsForAppend(_db: Kysely<Database>, _channels: readonly string[]): Promise<void> {}
 
   async lockAuditForAppend(_db: Kysely<Database>): Promise<void> {}
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  async dropHashKeys(db: Kysely<any>): Promise<void> {
+    // Constraint names are those PostgreSQL gave the constraints of migration 0001.
+    await sql`alter table entries drop constraint if exists entries_hash_key`.execute(db);
+    await sql`alter table messages drop constraint if exists messages_pkey`.execute(db);
+    await sql`alter table messages add constraint messages_pkey primary key (channel, author, seq)`.execute(db);
+    await sql`drop index if exists messages_channel_author_seq`.execute(db);
+  }
 }
