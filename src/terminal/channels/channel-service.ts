@@ -257,8 +257,9 @@ export class ChannelService {
       c.head = s.entry.seq;
       c.ring.push(s.raw);
     }
+    // Trimmed a block at a time: dropping one entry at a time moves the whole ring every write.
     const RING = 8192;
-    if (c.ring.length > RING) {
+    if (c.ring.length >= RING + RING / 8) {
       const drop = c.ring.length - RING;
       c.ring.splice(0, drop);
       c.ringStart += drop;
