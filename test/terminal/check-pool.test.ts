@@ -4,6 +4,7 @@
  * line for line, for good entries, forgeries and junk; and a terminal receiving through it
  * refuses a forgery just as without it.
  */
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { precheckLines, type LinePrecheck } from '../../src/protocol/index.js';
 import { bilateralScenario } from '../../src/testkit/scenario.js';
@@ -59,6 +60,15 @@ describe('check pool', () => {
     // Concurrent batches are answered each with its own results.
     const [a, b] = await Promise.all([pool.check(lines.slice(0, 30)), pool.check(lines.slice(30))]);
     expect([...a, ...b].map((p) => p.hash)).toEqual(expected.map((p) => p.hash));
+  });
+
+  it('keeps the process alive while it has work, and not once idle (a script using it ends by itself)', () => {
+    const url = new URL('../../dist/terminal/sync/check-pool.js', import.meta.url).href;
+    const lines = JSON.stringify(mixedLines());
+    const script = `const { CheckPool } = await import(${JSON.stringify(url)}); const pool = new CheckPool({ workers: 2 }); const r = await pool.check(${lines}); console.log('checked', r.length);`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+    expect(run.stdout.trim()).toBe(`checked ${mixedLines().length}`);
+    expect(run.status).toBe(0); // not 13 (work abandoned) nor killed by the timeout (idle workers holding on)
   });
 
   it('after close, checks on the calling thread', async () => {

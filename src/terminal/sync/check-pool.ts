@@ -63,14 +63,13 @@ export class CheckPool implements EntryChecker {
     const n = Math.max(1, options.workers ?? availableParallelism());
     for (let i = 0; i < n; i++) {
       const worker = new Worker(new URL('./check-worker.js', import.meta.url));
-      // Idle workers must not keep the process alive; close() ends them on shutdown.
-      worker.unref();
       const slot: Slot = { worker, tasks: new Map(), load: 0 };
       worker.on('message', (m: { id: number; prechecks: LinePrecheck[] }) => {
         const task = slot.tasks.get(m.id);
         if (!task) return;
         slot.tasks.delete(m.id);
         slot.load -= task.lines.length;
+        if (slot.tasks.size === 0) worker.unref();
         if (m.prechecks.length !== task.lines.length) task.reject(new Error(`check worker returned ${m.prechecks.length} results for ${task.lines.length} entries`));
         else task.resolve(m.prechecks);
       });
@@ -78,6 +77,9 @@ export class CheckPool implements EntryChecker {
       worker.on('exit', (code) => {
         if (!this.#closed) this.#fail(new Error(`check worker exited with code ${code}`));
       });
+      // An idle worker must not keep the process alive (close() ends them on shutdown); one with
+      // work does, until it answers. After the listeners: adding one refs the worker's port again.
+      worker.unref();
       this.#slots.push(slot);
     }
   }
@@ -110,6 +112,7 @@ export class CheckPool implements EntryChecker {
     return new Promise<LinePrecheck[]>((resolve, reject) => {
       slot.tasks.set(id, { id, lines, resolve, reject });
       slot.load += lines.length;
+      slot.worker.ref();
       slot.worker.postMessage({ id, lines });
     });
   }
