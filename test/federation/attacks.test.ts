@@ -311,7 +311,9 @@ describe('federation attacks: rates and slow clients', () => {
   });
 
   it('cuts slow clients: a stalled TLS handshake, a connection that sends nothing, headers dribbled byte by byte', async () => {
-    const g = await startFixture({ handshakeTimeoutMs: 800, idleTimeoutMs: 800, headersTimeoutMs: 800, requestTimeoutMs: 1500, checkIntervalMs: 100 });
+    // The handshake deadline leaves a loaded machine (the whole suite runs in parallel) time to
+    // complete the honest handshakes of steps 2 and 3.
+    const g = await startFixture({ handshakeTimeoutMs: 2000, idleTimeoutMs: 800, headersTimeoutMs: 800, requestTimeoutMs: 1500, checkIntervalMs: 100 });
     const net = await import('node:net');
     const tls = await import('node:tls');
     const port = Number(new URL(g.url).port);
@@ -332,7 +334,10 @@ describe('federation attacks: rates and slow clients', () => {
       expect(await idleClosed).toBeLessThan(5000);
       // 3. Slowloris: headers one byte every 100 ms, never finished.
       const slow = tls.connect({ host: '127.0.0.1', port, key: g.us.tls.keyPem, cert: g.us.tls.certPem, rejectUnauthorized: false });
-      await new Promise((r) => slow.once('secureConnect', r));
+      await new Promise((resolve, reject) => {
+        slow.once('secureConnect', resolve);
+        slow.once('close', () => reject(new Error('the server closed the connection before the TLS handshake completed')));
+      });
       const slowClosed = timeToClose(slow);
       const head = 'POST /fed/v1/entries HTTP/1.1\r\nHost: x\r\nX-Padding: ' + 'a'.repeat(1000);
       let i = 0;

@@ -58,10 +58,17 @@ export class CheckPool implements EntryChecker {
   #broken = false;
   #closed = false;
 
+  readonly #size: number;
+
   constructor(options: CheckPoolOptions = {}) {
     this.#onFallback = options.onFallback;
-    const n = Math.max(1, options.workers ?? availableParallelism());
-    for (let i = 0; i < n; i++) {
+    this.#size = Math.max(1, options.workers ?? availableParallelism());
+  }
+
+  /** Threads start with the first batch worth them: a terminal that only sees single entries never pays for them. */
+  #start(): void {
+    if (this.#slots.length > 0) return;
+    for (let i = 0; i < this.#size; i++) {
       const worker = new Worker(new URL('./check-worker.js', import.meta.url));
       const slot: Slot = { worker, tasks: new Map(), load: 0 };
       worker.on('message', (m: { id: number; prechecks: LinePrecheck[] }) => {
@@ -86,11 +93,12 @@ export class CheckPool implements EntryChecker {
 
   /** Worker threads in use (0 once the pool fell back to the calling thread). */
   get workers(): number {
-    return this.#broken || this.#closed ? 0 : this.#slots.length;
+    return this.#broken || this.#closed ? 0 : this.#size;
   }
 
   async check(raws: readonly string[]): Promise<LinePrecheck[]> {
     if (raws.length < POOL_MIN_BATCH || this.#broken || this.#closed) return precheckLines(raws);
+    this.#start();
     // Split across the workers so that one batch uses every core.
     const parts = Math.min(this.#slots.length, Math.ceil(raws.length / POOL_MIN_BATCH));
     const size = Math.ceil(raws.length / parts);
