@@ -2,9 +2,9 @@
  * The public surface of the store layer: open a store, and the types that cross its boundary.
  * Nothing here leaks Kysely or driver types.
  */
-export { openStore, type StoreConfig } from './open-store.js';
+export { dropSchema, openStore, type StoreConfig } from './open-store.js';
 export type { SqliteStoreConfig } from './sqlite.js';
-export { dropSchema, type PostgresStoreConfig } from './postgres.js';
+export type { PostgresStoreConfig } from './postgres.js';
 export type {
   AppendResult,
   AppendStatus,

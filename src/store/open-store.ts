@@ -1,7 +1,7 @@
 /**
  * The one entry point that picks a backend from configuration.
  */
-import { openPostgresStore, type PostgresStoreConfig } from './postgres.js';
+import type { PostgresStoreConfig } from './postgres.js';
 import { openSqliteStore, type SqliteStoreConfig } from './sqlite.js';
 import type { Store } from './store.js';
 
@@ -14,6 +14,12 @@ export function openStore(config: StoreConfig): Promise<Store> {
     case 'sqlite':
       return openSqliteStore(config);
     case 'postgres':
-      return openPostgresStore(config);
+      // The PostgreSQL driver is loaded only by terminals that use it.
+      return import('./postgres.js').then((m) => m.openPostgresStore(config));
   }
+}
+
+/** Drops a PostgreSQL schema and everything in it (tests that gave each run its own schema). */
+export async function dropSchema(connectionString: string, schema: string): Promise<void> {
+  return (await import('./postgres.js')).dropSchema(connectionString, schema);
 }

@@ -83,6 +83,8 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
   // Received entries' signatures are checked on worker threads (HOTLINE_CHECK_WORKERS, default one
   // per core; 0 keeps them on the main thread).
   const checker = entryChecker(checkWorkers(process.env.HOTLINE_CHECK_WORKERS), (e) => log.error({ err: (e as Error).message }, 'entry check workers failed; checking on the main thread'));
+  // Threads start while the channel logs load: a terminal coming back to a backlog uses them at once.
+  checker.warm();
   const service = new ChannelService({ store, self: { party: identity.party, code: identity.config.party.code, signer: identity.terminalSigner, card: identity.card }, clock, log, checker, receiptSpacingMs: RECEIPT_SPACING_MS });
   await service.load();
   const token = await officerToken(identity.dir);

@@ -2,7 +2,7 @@
  * The e-mail notifier: plain-text mail over SMTP through nodemailer, to the server of config.json
  * ("smtp": {"host", "port", "from", ...}).
  */
-import { createTransport, type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Target } from '../escalation/settings.js';
 import type { Notice, Notifier } from './notification.js';
 
@@ -21,12 +21,14 @@ export interface SmtpSettings {
 export class EmailNotifier implements Notifier {
   readonly via = 'email' as const;
   readonly #smtp: SmtpSettings;
-  readonly #transport: Transporter;
+  /** Loaded with the notifier (only terminals with SMTP configured load nodemailer at all). */
+  readonly #transport: Promise<Transporter>;
 
   constructor(smtp: SmtpSettings, opts: { timeoutMs?: number } = {}) {
     this.#smtp = smtp;
     const timeout = opts.timeoutMs ?? 15_000;
-    this.#transport = createTransport({
+    this.#transport = import('nodemailer').then(({ createTransport }) =>
+      createTransport({
       host: smtp.host,
       port: smtp.port,
       secure: smtp.secure ?? false,
@@ -34,11 +36,12 @@ export class EmailNotifier implements Notifier {
       connectionTimeout: timeout,
       greetingTimeout: timeout,
       socketTimeout: timeout,
-    });
+      }),
+    );
   }
 
   async send(target: Target, n: Notice): Promise<void> {
-    await this.#transport.sendMail({
+    await (await this.#transport).sendMail({
       from: this.#smtp.from,
       to: target.address,
       subject: n.subject,
@@ -48,6 +51,6 @@ export class EmailNotifier implements Notifier {
   }
 
   close(): void {
-    this.#transport.close();
+    void this.#transport.then((t) => t.close()).catch(() => undefined);
   }
 }

@@ -11,15 +11,11 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
 import { generateSecret, generateURI, verify as totpVerify } from 'otplib';
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { sha256Hex, ROLES, type OfficerRef, type Role } from '../../protocol/index.js';
 import type { OfficerRoles, OfficerRow, OfficerStore, SessionRow } from '../../store/index.js';
@@ -27,6 +23,12 @@ import type { Clock } from '../clock.js';
 import { TerminalError } from '../errors.js';
 import type { AuditLog } from './audit-log.js';
 import { needsSecondFactor } from './permissions.js';
+
+/**
+ * The WebAuthn library, loaded at the first passkey operation: it takes about 0.2 s to load, and
+ * most processes (every CLI command among them) never need it.
+ */
+const webauthn = () => import('@simplewebauthn/server');
 
 /** Limits of sign-in and sessions. */
 export interface AuthPolicy {
@@ -357,6 +359,7 @@ export class OfficerService {
   async passkeyRegistrationOptions(officer: OfficerRow): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const cfg = this.#webauthn();
     const existing = await this.store.listCredentials(officer.id);
+    const { generateRegistrationOptions } = await webauthn();
     const options = await generateRegistrationOptions({
       rpName: cfg.rpName,
       rpID: cfg.rpID,
@@ -376,6 +379,7 @@ export class OfficerService {
     const expectedChallenge = this.#takeChallenge(`reg:${officer.id}`);
     let verified;
     try {
+      const { verifyRegistrationResponse } = await webauthn();
       verified = await verifyRegistrationResponse({ response, expectedChallenge, expectedOrigin: [...cfg.origins], expectedRPID: cfg.rpID, requireUserVerification: true });
     } catch (e) {
       throw new TerminalError('AUTH_WEBAUTHN', { detail: (e as Error).message });
@@ -392,6 +396,7 @@ export class OfficerService {
     const cfg = this.#webauthn();
     const officer = await this.store.getOfficerByName(name.trim());
     const creds = officer ? await this.store.listCredentials(officer.id) : [];
+    const { generateAuthenticationOptions } = await webauthn();
     const options = await generateAuthenticationOptions({ rpID: cfg.rpID, allowCredentials: creds.map((c) => ({ id: c.id, transports: [...c.transports] })), userVerification: 'required' });
     this.#challenge(`auth:${name.trim()}`, options.challenge);
     return options;
@@ -406,6 +411,7 @@ export class OfficerService {
     const cred = (await this.store.listCredentials(officer.id)).find((c) => c.id === response.id);
     if (!cred) return false;
     try {
+      const { verifyAuthenticationResponse } = await webauthn();
       const r = await verifyAuthenticationResponse({
         response,
         expectedChallenge: pending.challenge,

@@ -16,12 +16,15 @@ import { precheckLines, type LinePrecheck } from '../../protocol/index.js';
 /** Checks entries' wire text without context (parse, schema, canonical form, hash, signature). */
 export interface EntryChecker {
   check(raws: readonly string[]): Promise<LinePrecheck[]>;
+  /** Gets ready for batches now (starts threads), if there is anything to start. */
+  warm(): void;
   close(): Promise<void>;
 }
 
 /** Checks on the calling thread. */
 export const inlineChecker: EntryChecker = {
   check: (raws) => Promise.resolve(precheckLines(raws)),
+  warm: () => undefined,
   close: () => Promise.resolve(),
 };
 
@@ -65,7 +68,12 @@ export class CheckPool implements EntryChecker {
     this.#size = Math.max(1, options.workers ?? availableParallelism());
   }
 
-  /** Threads start with the first batch worth them: a terminal that only sees single entries never pays for them. */
+  /** Starts the threads now rather than with the first batch worth them (module loading takes a few hundred ms). */
+  warm(): void {
+    if (!this.#broken && !this.#closed) this.#start();
+  }
+
+  /** Threads start with the first batch worth them, or at warm(). */
   #start(): void {
     if (this.#slots.length > 0) return;
     for (let i = 0; i < this.#size; i++) {

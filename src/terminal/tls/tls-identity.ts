@@ -7,7 +7,6 @@
  * Only the key matters; subject, issuer and validity dates are never relied upon.
  */
 import { X509Certificate, createHash, createPrivateKey, createPublicKey, randomBytes, webcrypto, type KeyObject } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
 
 /** A terminal's TLS key pair and self-signed certificate, with the pin its peers use. */
 export interface TlsIdentity {
@@ -49,6 +48,8 @@ export async function generateTlsIdentity(commonName: string, options: TlsIdenti
   const keys = await crypto.subtle.generateKey(ECDSA_P256, true, ['sign', 'verify']);
   const serial = randomBytes(16);
   serial[0] = (serial[0] ?? 0) & 0x7f; // a positive INTEGER
+  // Loaded here, not at start-up: only making a certificate needs it (a few hundred ms to load).
+  const x509 = await import('@peculiar/x509');
   const cert = await x509.X509CertificateGenerator.createSelfSigned(
     {
       serialNumber: serial.toString('hex'),
