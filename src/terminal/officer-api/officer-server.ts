@@ -310,11 +310,21 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
     return service.store.listEvidence(service.channel(id).id);
   });
 
+  // Each event is written as JSON once, however many consoles are listening.
+  const eventText = new WeakMap<TerminalEvent, string>();
+  const textOf = (e: TerminalEvent): string => {
+    let text = eventText.get(e);
+    if (text === undefined) {
+      text = JSON.stringify(e);
+      eventText.set(e, text);
+    }
+    return text;
+  };
   app.get('/api/v1/events', { websocket: true, schema: { summary: 'Live events: entries, state changes, alarms (WebSocket), for the channels the caller may read' } }, (socket, request) => {
     const listener = (e: TerminalEvent) => {
       const channel = (e as { channel?: string }).channel;
       if (channel !== undefined && !mayRead(request.principal, channel)) return;
-      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ ...e, ...(e.type === 'entry' ? { authorCode: e.authorCode } : {}) }));
+      if (socket.readyState === socket.OPEN) socket.send(textOf(e));
     };
     service.events.on('event', listener);
     socket.on('close', () => service.events.off('event', listener));
