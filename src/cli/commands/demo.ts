@@ -51,7 +51,7 @@ export function register(program: Command): void {
           children.map(
             (c) =>
               new Promise<void>((r) => {
-                if (c.exitCode !== null) return r();
+                if (c.exitCode !== null || c.signalCode !== null) return r();
                 c.once('exit', () => r());
                 c.kill('SIGTERM');
               }),
@@ -96,6 +96,14 @@ export function register(program: Command): void {
           channels = await us.call('GET', '/api/v1/channels');
           channel = { id: proposed.id, state: 'active' };
         }
+        // Ctrl-C is listened for before the prompt to press it is printed.
+        const interrupted = opts.stay
+          ? new Promise<void>((r) => {
+              process.once('SIGINT', () => r());
+              process.once('SIGTERM', () => r());
+              for (const c of children) c.once('exit', () => r());
+            })
+          : undefined;
         process.stdout.write(
           [
             '',
@@ -114,12 +122,7 @@ export function register(program: Command): void {
             '',
           ].join('\n'),
         );
-        if (opts.stay)
-          await new Promise<void>((r) => {
-            process.once('SIGINT', () => r());
-            process.once('SIGTERM', () => r());
-            for (const c of children) c.once('exit', () => r());
-          });
+        await interrupted;
       } finally {
         await stopAll();
       }

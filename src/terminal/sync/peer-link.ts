@@ -167,6 +167,11 @@ export class PeerLink {
           this.#cursor.set(channel, seq);
           this.#confirmed.set(channel, seq);
         }
+        // A channel made after the hello went out (a proposal written while the link was opening)
+        // is in neither the hello nor the answer, and its entry event came before the link was
+        // ready: start it from the beginning, or it would wait for the next reconnection.
+        for (const id of this.#opts.service.channelIds())
+          if (!this.#cursor.has(id) && this.#opts.service.peersOf(id).includes(this.peer)) this.#cursor.set(id, 0);
         this.#ready = true;
         this.#backoff = BACKOFF_START_MS;
         this.#setState('up');

@@ -1,0 +1,76 @@
+/**
+ * The first run, as `npm start` gives it to a new user: `hotline demo` starts two terminals, pairs
+ * them, opens a channel and exchanges messages, then runs until Ctrl-C (SIGINT) and stops both
+ * cleanly; a second run reuses the data. Run three times: the channel is proposed while the new
+ * federation links are still opening, a race that once left the proposal unsent for good.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAIN, ensureBuilt } from './harness.js';
+
+let dir: string;
+beforeAll(async () => {
+  await ensureBuilt();
+  dir = mkdtempSync(join(tmpdir(), 'hotline-demo-'));
+}, 240_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/**
+ * Runs the demo until it says both terminals run, then presses Ctrl-C: SIGINT to its process group,
+ * as a terminal does (the two terminal processes get it too). Resolves once its output is closed.
+ */
+function runDemo(dataDir: string): Promise<{ out: string; code: number | null }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, 'demo', '--dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let out = '';
+    let interrupted = false;
+    const group = (signal: NodeJS.Signals) => {
+      try {
+        process.kill(-child.pid!, signal);
+      } catch {
+        // already gone
+      }
+    };
+    const killer = setTimeout(() => group('SIGKILL'), 90_000);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (!interrupted && out.includes('Both terminals are running')) {
+        interrupted = true;
+        group('SIGINT');
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      resolve({ out, code });
+    });
+  });
+}
+
+describe('e2e: the first run (hotline demo, what npm start runs)', () => {
+  it('opens a channel between two new terminals, exchanges messages, stops on Ctrl-C, and runs again on the same data', async () => {
+    // Twice from nothing (each time the channel is proposed while the links are still opening),
+    // then again on the second run's data.
+    for (const [run, data, fresh] of [
+      [1, 'first', true],
+      [2, 'second', true],
+      [3, 'second', false],
+    ] as const) {
+      const { out, code } = await runDemo(join(dir, data));
+      const where = `run ${run}: ${out.slice(-600)}`;
+      if (fresh) {
+        expect(out, where).toContain('Created terminal US');
+        expect(out, where).toContain('CN accepted the charter: the channel is open.');
+        expect(out, where).toContain('Exchanged a FLASH message, its acknowledgement and a reply.');
+      } else expect(out, where).not.toContain('Created terminal');
+      expect(out, where).toMatch(/^Channel [0-9a-f]{64}$/m);
+      expect(out, where).toContain('Both terminals stopped.');
+      expect(code, where).toBe(0);
+    }
+  }, 300_000);
+});
