@@ -221,7 +221,7 @@ export interface Store {
   putEvidence(evidence: EvidenceInput): Promise<number>;
   listEvidence(channel: string): Promise<EvidenceRow[]>;
 
-  /** Inserts the projection of a message; does nothing if the hash is already there. */
+  /** Inserts the projection of a message; does nothing if its log position (channel, author, seq) is already there. */
   putMessage(message: MessageInput): Promise<void>;
   /** putMessage for many at once (few statements: a batch of received entries is one commit). */
   putMessages(messages: readonly MessageInput[]): Promise<void>;

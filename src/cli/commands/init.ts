@@ -89,21 +89,22 @@ export function register(program: Command, io: CommandIo = defaultIo): void {
       } else if (opts.postgresSchema !== undefined) {
         throw new InvalidArgumentError('--postgres-schema needs --postgres URL.');
       }
+      const terminal = {
+        dir: opts.data,
+        code: opts.party,
+        names,
+        officerPort: opts.officerPort,
+        federationPort: opts.federationPort,
+        host: opts.host,
+        officerHost: opts.officerHost,
+        endpoints: opts.endpoint,
+        database,
+        now: io.now(),
+      };
       if (opts.offlineRoot === true) {
         if (opts.passphraseFile !== undefined || opts.passphraseEnv !== undefined)
           throw new InvalidArgumentError('--offline-root keeps no root key here: give the passphrase to `hotline root init` on the root machine instead.');
-        const r = await initOfflineTerminal({
-          dir: opts.data,
-          code: opts.party,
-          names,
-          officerPort: opts.officerPort,
-          federationPort: opts.federationPort,
-          host: opts.host,
-          officerHost: opts.officerHost,
-          endpoints: opts.endpoint,
-          database,
-          now: io.now(),
-        });
+        const r = await initOfflineTerminal(terminal);
         io.stdout(
           [
             `Created the keys of a ${r.request.code} terminal whose root key is kept offline.`,
@@ -122,20 +123,7 @@ export function register(program: Command, io: CommandIo = defaultIo): void {
         );
         return;
       }
-      const identity = await initTerminal({
-        dir: opts.data,
-        code: opts.party,
-        names,
-        passphrase,
-        officerPort: opts.officerPort,
-        federationPort: opts.federationPort,
-        host: opts.host,
-        officerHost: opts.officerHost,
-        endpoints: opts.endpoint,
-        database,
-        now: io.now(),
-        kdfCost: io.kdfCost,
-      });
+      const identity = await initTerminal({ ...terminal, passphrase, kdfCost: io.kdfCost });
       const dataArg =
         JSON.stringify(opts.data).length === opts.data.length + 2 && !/\s/.test(opts.data)
           ? opts.data

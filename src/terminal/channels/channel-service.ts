@@ -461,8 +461,9 @@ export class ChannelService {
 
   /**
    * Starts the context-free checks of received entries (parse, schema, canonical form, hash,
-   * signature), on worker threads when the terminal has them. Pass the result to receive(): a
-   * stream checks the next batch while the one before is being stored.
+   * signature), on worker threads when the terminal has them. receive() does this itself; a stream
+   * starts it early and passes the result, so that the next batch is checked while the one before
+   * is being stored.
    */
   precheck(raws: readonly string[]): Promise<LinePrecheck[]> {
     return this.#checker.check(raws);
@@ -471,23 +472,25 @@ export class ChannelService {
   /**
    * Receives entries from a peer (or a bundle file). Each is checked completely; accepted ones
    * are stored in one durable commit before this resolves. Nothing is trusted for arriving.
-   * `prechecks` (from precheck() on these very `raws`) saves redoing the context-free checks.
+   * `prechecks`: precheck() of these very `raws`, when started earlier (default: done here).
    */
   async receive(raws: readonly string[], source: string, prechecks?: readonly LinePrecheck[]): Promise<ReceiveOutcome> {
+    const checks = prechecks ?? (await this.precheck(raws));
     const out: ReceiveOutcome = { accepted: 0, duplicate: 0, pending: 0, rejected: [], missing: [] };
     const accepted = new Map<ChannelLog, { entries: SealedEntry[]; before: string }>();
     const notAfter = this.now() + MAX_FUTURE_SKEW_MS;
     const touched = new Set<ChannelLog>();
     for (let i = 0; i < raws.length; i++) {
       const raw = raws[i]!;
-      const pre = prechecks?.[i];
+      const pre = checks[i];
       let sealed: SealedEntry;
-      // Known for a prechecked entry: a bad signature is then found again (and reported) by ingest.
+      // A bad signature is found again (and reported) by ingest.
       let signatureChecked = false;
       if (pre?.hash !== undefined) {
         sealed = sealedFromPrechecked(raw, pre.hash);
         signatureChecked = pre.signatureOk === true;
       } else {
+        // Not a well-formed entry: parsed again here for the error to report.
         const parsed = parseEntry(raw);
         if (!parsed.ok) {
           out.rejected.push({ code: parsed.error.code, message: parsed.error.message });

@@ -246,7 +246,7 @@ export async function buildFederationServer(opts: FederationServerOptions): Prom
     async (request) => {
       const peer = peerIdOf(request);
       const { entries } = request.body as { entries: string[] };
-      return service.receive(entries, peer, await service.precheck(entries));
+      return service.receive(entries, peer);
     },
   );
 

@@ -289,7 +289,7 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
     if (lines.length === 0) throw new TerminalError('BAD_REQUEST', { detail: 'The bundle is empty.' });
     const entries: string[] = [];
     for (const line of lines.slice(1)) if (line.startsWith('{"author":')) entries.push(line);
-    const first = await service.receive(entries, 'import', await service.precheck(entries));
+    const first = await service.receive(entries, 'import');
     // Entries out of order across authors settle in a second pass.
     const second = first.pending > 0 ? await service.receive(entries, 'import') : undefined;
     return { accepted: first.accepted + (second?.accepted ?? 0), duplicate: first.duplicate, pending: second?.pending ?? first.pending, rejected: [...first.rejected, ...(second?.rejected ?? [])].slice(0, 50) };
