@@ -7,6 +7,8 @@
  *   latency     A gets messages at a steady rate (200/s); time from just before each POST to the
  *               matching `entry` event (kind message, own=false) on B's event socket.
  *   throughput  A gets N messages, 64 requests in flight (on connections opened beforehand);
+ *               throughputBatched the same through POST /messages/batch (a gateway: 100 messages
+ *               per request, 8 requests in flight);
  *               time until B holds all of them AND A
  *               holds B's signed receipt covering the last one (A's event socket), then checked
  *               once against A's message list (receiptedAt set on every message).
@@ -21,7 +23,7 @@
  *   HOTLINE_BENCH_CHILD_NODE_ARGS  extra node arguments for the terminal processes, e.g.
  *                                  "--cpu-prof --cpu-prof-dir=/tmp/prof" (profiles are written at SIGTERM)
  *   HOTLINE_BENCH_KEEP=1           keep the temporary data directory (its path is logged)
- *   HOTLINE_BENCH_PHASES           comma-separated subset of latency,throughput,catchUp (default all)
+ *   HOTLINE_BENCH_PHASES           comma-separated subset of latency,throughput,throughputBatched,catchUp (default all)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -284,7 +286,18 @@ async function waitLinksUp(s: Setup, timeoutMs: number): Promise<void> {
 }
 
 /** Submits messages `texts` to A with `concurrency` requests in flight; returns own seqs and seconds. */
-async function submitAll(a: TerminalProcess, channel: string, count: number, text: (i: number) => string, concurrency: number, deadline: number): Promise<{ seconds: number; maxSeq: number; submitMs: number[] }> {
+/** How the bench submits: one message per POST, or `batch` messages per POST to /messages/batch. */
+interface SubmitMode {
+  readonly concurrency: number;
+  readonly batch: number;
+}
+
+const SINGLE: SubmitMode = { concurrency: CONCURRENCY, batch: 1 };
+/** A gateway: batches of 100 messages, 8 requests in flight. */
+const GATEWAY: SubmitMode = { concurrency: 8, batch: 100 };
+
+async function submitAll(a: TerminalProcess, channel: string, count: number, text: (i: number) => string, mode: SubmitMode, deadline: number): Promise<{ seconds: number; maxSeq: number; submitMs: number[] }> {
+  const { concurrency, batch } = mode;
   let next = 0;
   let maxSeq = 0;
   const submitMs: number[] = [];
@@ -295,13 +308,20 @@ async function submitAll(a: TerminalProcess, channel: string, count: number, tex
   const start = performance.now();
   const worker = async () => {
     for (;;) {
-      const i = next++;
+      const i = next;
       if (i >= count) return;
+      next = Math.min(count, i + batch);
       if (performance.now() > deadline) throw new Error('terminal bench: submitting took too long');
       const t0 = performance.now();
-      const r = await a.ok<{ seq: number }>('POST', `/api/v1/channels/${channel}/messages`, { text: text(i), lang: 'en', precedence: 'ROUTINE' });
+      let seq: number;
+      if (batch === 1) seq = (await a.ok<{ seq: number }>('POST', `/api/v1/channels/${channel}/messages`, { text: text(i), lang: 'en', precedence: 'ROUTINE' })).seq;
+      else {
+        const messages = Array.from({ length: next - i }, (_, k) => ({ text: text(i + k), lang: 'en', precedence: 'ROUTINE' }));
+        const r = await a.ok<{ messages: Array<{ seq: number }> }>('POST', `/api/v1/channels/${channel}/messages/batch`, { messages });
+        seq = Math.max(...r.messages.map((m) => m.seq));
+      }
       submitMs.push(performance.now() - t0);
-      if (r.seq > maxSeq) maxSeq = r.seq;
+      if (seq > maxSeq) maxSeq = seq;
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
@@ -386,10 +406,10 @@ async function latencyPhase(s: Setup, ctx: BenchContext, runId: string): Promise
   }
 }
 
-async function throughputPhase(s: Setup, ctx: BenchContext, runId: string): Promise<Record<string, unknown>> {
+async function throughputPhase(s: Setup, ctx: BenchContext, runId: string, mode: SubmitMode): Promise<Record<string, unknown>> {
   const n = ctx.quick ? 3_000 : 20_000;
   const timeoutMs = ctx.quick ? 120_000 : 300_000;
-  const prefix = `thr ${runId} `;
+  const prefix = `thr${mode.batch} ${runId} `;
   let atB = 0;
   let bDoneAt = 0;
   let receiptSeq = 0;
@@ -415,10 +435,10 @@ async function throughputPhase(s: Setup, ctx: BenchContext, runId: string): Prom
     }
   });
   try {
-    ctx.log(`terminal: throughput, ${n} messages, ${CONCURRENCY} in flight`);
+    ctx.log(`terminal: throughput, ${n} messages, ${mode.batch === 1 ? 'one per request' : `${mode.batch} per request`}, ${mode.concurrency} requests in flight`);
     const start = performance.now();
     const deadline = start + timeoutMs;
-    const sub = await submitAll(s.a, s.channel, n, (i) => `${prefix}${i}`, CONCURRENCY, deadline);
+    const sub = await submitAll(s.a, s.channel, n, (i) => `${prefix}${i}`, mode, deadline);
     let timedOut = false;
     while (!(atB >= n && receiptSeq >= sub.maxSeq)) {
       if (performance.now() > deadline) {
@@ -440,12 +460,13 @@ async function throughputPhase(s: Setup, ctx: BenchContext, runId: string): Prom
     const rate = n / seconds;
     return {
       messages: n,
-      concurrency: CONCURRENCY,
+      messagesPerRequest: mode.batch,
+      concurrency: mode.concurrency,
       timedOut,
       deliveredToB: atB,
       seconds: round.seconds(seconds),
       msgPerSec: timedOut ? 0 : round.rate(rate),
-      /** A alone: all POSTs answered (each after A's durable commit). */
+      /** A alone: all POSTs answered (each after A's durable commit); submitMs is per request. */
       submitSeconds: round.seconds(sub.seconds),
       submitMsgPerSec: round.rate(n / sub.seconds),
       submitMs: summary(sub.submitMs),
@@ -470,7 +491,7 @@ async function catchUpPhase(s: Setup, ctx: BenchContext, runId: string): Promise
   ctx.log(`terminal: catch-up, A queues ${m} messages while B is down`);
   const prefix = `cu ${runId} `;
   const deadline = performance.now() + timeoutMs;
-  const sub = await submitAll(s.a, s.channel, m, (i) => `${prefix}${i}`, CONCURRENCY, deadline);
+  const sub = await submitAll(s.a, s.channel, m, (i) => `${prefix}${i}`, GATEWAY, deadline);
   const catchUpDeadline = performance.now() + timeoutMs;
   const headA = await partyEntries(s.a, s.a.party);
   const missing = headA - bHadBefore;
@@ -543,9 +564,52 @@ async function commitCounters(t: TerminalProcess): Promise<{ commits: number; en
 }
 
 /** Runs a phase and adds each terminal's durable commits during it (and entries per commit). */
+/** CPU time (user + system, all threads) a process has used, ms; undefined where /proc is missing. */
+async function cpuMsOf(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+/** USER_HZ: 100 on every Linux this runs on (sysconf is not reachable from Node). */
+const CLOCK_TICKS = 100;
+
+interface CpuMark {
+  readonly pids: Array<number | undefined>;
+  readonly ms: Array<number | undefined>;
+  readonly bench: NodeJS.CpuUsage;
+}
+
+async function cpuMark(s: Setup): Promise<CpuMark> {
+  const pids = [s.a.child?.pid, s.b.child?.pid];
+  return { pids, ms: await Promise.all(pids.map(cpuMsOf)), bench: process.cpuUsage() };
+}
+
+/**
+ * CPU each process used during a phase, in microseconds per entry the phase committed at B: what
+ * the two terminals and this bench's client together spend per message. A process restarted in
+ * the phase (catch-up restarts B) counts from its start.
+ */
+function cpuPerEntry(s: Setup, before: CpuMark, after: CpuMark, entries: number): Record<string, number | null> {
+  const per = (ms: number | undefined) => (ms === undefined || entries <= 0 ? null : round.ratio((ms * 1000) / entries));
+  const terminal = (i: number) => (after.ms[i] === undefined ? undefined : after.ms[i]! - (after.pids[i] === before.pids[i] ? (before.ms[i] ?? 0) : 0));
+  const bench = process.cpuUsage(before.bench);
+  const a = terminal(0);
+  const b = terminal(1);
+  const c = (bench.user + bench.system) / 1000;
+  return { [s.a.code]: per(a), [s.b.code]: per(b), benchClient: per(c), total: a === undefined || b === undefined ? null : per(a + b + c) };
+}
+
 async function withCommits(s: Setup, phase: () => Promise<Record<string, unknown>>): Promise<Record<string, unknown>> {
   const before = await Promise.all([commitCounters(s.a), commitCounters(s.b)]);
+  const cpuBefore = await cpuMark(s);
   const result = await phase();
+  const cpuAfter = await cpuMark(s);
   const after = await Promise.all([commitCounters(s.a), commitCounters(s.b)]);
   const delta = (i: number) => {
     // A restarted terminal (catch-up restarts B) counts from zero again.
@@ -554,7 +618,7 @@ async function withCommits(s: Setup, phase: () => Promise<Record<string, unknown
     const entries = after[i]!.entries - b.entries;
     return { commits, entries, entriesPerCommit: commits > 0 ? round.ratio(entries / commits) : null };
   };
-  return { ...result, durableCommits: { [s.a.code]: delta(0), [s.b.code]: delta(1) } };
+  return { ...result, durableCommits: { [s.a.code]: delta(0), [s.b.code]: delta(1) }, cpuMicrosPerEntryAtB: cpuPerEntry(s, cpuBefore, cpuAfter, delta(1).entries) };
 }
 
 async function run(ctx: BenchContext): Promise<unknown> {
@@ -573,7 +637,7 @@ async function run(ctx: BenchContext): Promise<unknown> {
     for (const t of terminals) t.killNow();
   };
   process.once('exit', killAll);
-  let results: { latency: unknown; throughput: unknown; catchUp: unknown };
+  let results: { latency: unknown; throughput: unknown; throughputBatched: unknown; catchUp: unknown };
   try {
     const setup = await setUp(root, ctx, childArgs);
     terminals = setup.all;
@@ -581,11 +645,12 @@ async function run(ctx: BenchContext): Promise<unknown> {
     await Promise.all(terminals.map((t) => t.start()));
     setup.channel = await pairAndOpen(setup, ctx);
     ctx.log(`terminal: channel ${setup.channel.slice(0, 12)} active, links up`);
-    const phases = new Set((process.env.HOTLINE_BENCH_PHASES ?? 'latency,throughput,catchUp').split(',').map((p) => p.trim()));
+    const phases = new Set((process.env.HOTLINE_BENCH_PHASES ?? 'latency,throughput,throughputBatched,catchUp').split(',').map((p) => p.trim()));
     const latency = phases.has('latency') ? await withCommits(setup, () => latencyPhase(setup, ctx, runId)) : null;
-    const throughput = phases.has('throughput') ? await withCommits(setup, () => throughputPhase(setup, ctx, runId)) : null;
+    const throughput = phases.has('throughput') ? await withCommits(setup, () => throughputPhase(setup, ctx, runId, SINGLE)) : null;
+    const throughputBatched = phases.has('throughputBatched') ? await withCommits(setup, () => throughputPhase(setup, ctx, runId, GATEWAY)) : null;
     const catchUp = phases.has('catchUp') ? await withCommits(setup, () => catchUpPhase(setup, ctx, runId)) : null;
-    results = { latency, throughput, catchUp };
+    results = { latency, throughput, throughputBatched, catchUp };
     ctx.log('terminal: stopping A and B');
     await Promise.all(terminals.map((t) => t.stop()));
   } catch (e) {
@@ -601,6 +666,7 @@ async function run(ctx: BenchContext): Promise<unknown> {
   const verifyAfter = ed.verifyRate(verifyMs, verifyRounds);
   const rawVerify = (verifyBefore + verifyAfter) / 2;
   const thr = results.throughput as { msgPerSec: number; targets: { met: boolean } } | null;
+  const thrBatched = results.throughputBatched as { msgPerSec: number; targets: { met: boolean } } | null;
   const cu = results.catchUp as { entriesPerSec: number; targets: { met: boolean } } | null;
   const lat = results.latency as { deliveryMs: { p50: number }; targets: { met: boolean } } | null;
   return {
@@ -612,11 +678,12 @@ async function run(ctx: BenchContext): Promise<unknown> {
     ...results,
     ratios: {
       throughputToRawVerify: thr ? round.ratio(thr.msgPerSec / rawVerify) : null,
+      throughputBatchedToRawVerify: thrBatched ? round.ratio(thrBatched.msgPerSec / rawVerify) : null,
       catchUpToRawVerify: cu ? round.ratio(cu.entriesPerSec / rawVerify) : null,
       /** Delivery p50 expressed in raw verify times. */
       latencyP50InRawVerifies: lat ? Math.round((lat.deliveryMs.p50 / 1000) * rawVerify) : null,
     },
-    targetsMet: { latency: lat?.targets.met ?? null, throughput: thr?.targets.met ?? null, catchUp: cu?.targets.met ?? null },
+    targetsMet: { latency: lat?.targets.met ?? null, throughput: thr?.targets.met ?? null, throughputBatched: thrBatched?.targets.met ?? null, catchUp: cu?.targets.met ?? null },
   };
 }
 

@@ -3,7 +3,7 @@
  * accept, send both ways, acknowledge, see receipts and acknowledgements, export and verify.
  */
 import { join } from 'node:path';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { Harness, check, waitFor, type ApiMessage } from './harness.js';
 
@@ -76,6 +76,28 @@ describe('e2e: happy path through the CLI', () => {
     const text = (await us.cli(['channel', 'show', id.slice(0, 12)]).then(check('show text'))).stdout;
     expect(text).toContain('state   ACTIVE');
     expect(text).toMatch(/receipted \S+; acknowledged \S+ by CN Lt Cdr Wang/);
+
+    // A gateway's batch: `hotline send --file` with 1,200 messages (three batch requests).
+    const lines = Array.from({ length: 1200 }, (_, i) => JSON.stringify({ text: `Track report ${i}`, ...(i === 7 ? { precedence: 'PRIORITY' } : {}) }));
+    const badFile = join(h.root, 'bad.jsonl');
+    await writeFile(badFile, `${lines[0]}\n{"text": ""}\n`);
+    const bad = await us.cli(['send', id, '--file', badFile]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toContain(`${badFile} line 2 is not a message`);
+    const file = join(h.root, 'reports.jsonl');
+    await writeFile(file, `${lines.join('\n')}\n`);
+    const ids = (await us.cli(['send', id, '--file', file]).then(check('send --file'))).stdout.trim().split('\n');
+    expect(ids).toHaveLength(1200);
+    expect(new Set(ids).size).toBe(1200);
+    const atCn = await waitFor('CN to hold the 1,200 reports, receipted at US', async () => {
+      const [theirs, ours] = await Promise.all([cn.messages(id), us.messages(id)]);
+      const reports = theirs.filter((m) => m.text.startsWith('Track report '));
+      return reports.length === 1200 && ours.filter((m) => m.text.startsWith('Track report ')).every((m) => m.receiptedAt) ? reports : undefined;
+    });
+    expect(atCn.map((m) => m.id).sort()).toEqual([...ids].sort());
+    expect(atCn.find((m) => m.text === 'Track report 7')?.precedence).toBe('PRIORITY');
+    expect(atCn.filter((m) => m.text.startsWith('Track report ')).map((m) => m.text)).not.toContain('');
 
     // `hotline export ... > file`, then `hotline verify file`: exit 0, both parties, the acknowledgement.
     const bundle = join(h.root, 'bundle.jsonl');

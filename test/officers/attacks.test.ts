@@ -209,6 +209,48 @@ describe('who speaks inside signed entries', () => {
     expect((await principal.call('POST', `/api/v1/channels/${f.channel}/messages`, { text: 'x', precedence: 'FLASH' })).statusCode).toBe(201);
   });
 
+  it('holds a batch to the same rules, message by message: the signed sender, the most urgent precedence, all or nothing, one audit record', async () => {
+    f = await officerFixture();
+    const duty = await f.login('Cdr Smith', await f.add('Cdr Smith', ['duty-officer']));
+    const url = `/api/v1/channels/${f.channel}/messages/batch`;
+    const before = await f.t.a.store.listMessages(f.channel);
+    // One FLASH among ROUTINE ones: the duty officer's cap refuses the whole batch.
+    const capped = await duty.call('POST', url, { messages: [{ text: 'a' }, { text: 'b', precedence: 'FLASH' }, { text: 'c' }] });
+    expect(capped.statusCode).toBe(403);
+    expect(capped.json().message).toContain('"message.send:FLASH"');
+    // A claimed sender, at the batch or in a message, is never what gets signed.
+    const forged = await duty.call('POST', url, { from: { name: 'The Minister', title: 'Minister', role: 'principal' }, messages: [{ text: 'x' }] });
+    expect(forged.statusCode).toBe(403);
+    expect(forged.json().message).toContain('officer.impersonate');
+    // A reply to something that is not a message of the channel: nothing of the batch is sent.
+    const badRef = await duty.call('POST', url, { messages: [{ text: 'fine' }, { text: 'answer', replyTo: 'ab'.repeat(32) }] });
+    expect(badRef.statusCode).toBe(400);
+    expect(badRef.json().message).toContain('Message 2 of the batch');
+    expect(await f.t.a.store.listMessages(f.channel)).toHaveLength(before.length);
+
+    const ok = await duty.call('POST', url, { messages: [{ text: 'one', precedence: 'IMMEDIATE' }, { text: 'two', from: { name: 'The Minister', title: 'Minister', role: 'principal' } }, { text: 'three', lang: 'fr', replyTo: f.cnMessage }] });
+    expect(ok.statusCode).toBe(201);
+    const made = ok.json().messages as Array<{ id: string; seq: number }>;
+    expect(made).toHaveLength(3);
+    expect(made.map((m) => m.seq)).toEqual([made[0]!.seq, made[0]!.seq + 1, made[0]!.seq + 2]);
+    const bodies = await Promise.all(made.map(async (m) => {
+      const parsed = parseEntry((await f!.t.a.store.getEntryByHash(m.id))!.raw);
+      return parsed.ok ? parsed.sealed.entry.body : undefined;
+    }));
+    expect(bodies).toEqual([
+      expect.objectContaining({ text: 'one', precedence: 'IMMEDIATE', from: { name: 'Cdr Smith', title: 'Cdr Smith title', role: 'duty-officer' } }),
+      expect.objectContaining({ text: 'two', precedence: 'ROUTINE', from: { name: 'Cdr Smith', title: 'Cdr Smith title', role: 'duty-officer' } }),
+      expect.objectContaining({ text: 'three', lang: 'fr', replyTo: f.cnMessage }),
+    ]);
+    // The peer gets them like any other messages.
+    await f.t.settle();
+    expect((await f.t.b.store.listMessages(f.channel)).map((m) => m.text)).toEqual(expect.arrayContaining(['one', 'two', 'three']));
+    const sends = (await f.t.a.store.officers.listAudit()).filter((r) => r.action === 'message.send').map((r) => JSON.parse(r.detail) as Record<string, unknown>);
+    expect(sends.map((r) => r.status)).toEqual([403, 403, 400, 201]);
+    expect(sends[3]).toMatchObject({ route: '/api/v1/channels/:id/messages/batch', count: 3, first: made[0]!.id, last: made[2]!.id, role: 'duty-officer' });
+    expect((await f.officers.audit.verify()).ok).toBe(true);
+  });
+
   it('the host credential may act as a named officer (CLI --officer), whose name then goes in the entry', async () => {
     f = await officerFixture();
     await f.add('Cdr Smith', ['duty-officer']);

@@ -6,7 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { cliError } from '../errors.js';
-import { officerClient } from '../officer-client.js';
+import { officerClient, type OfficerClient } from '../officer-client.js';
+import { progressBar, progressWanted } from '../output.js';
 import { DEFAULT_DATA_DIR } from './init.js';
 
 const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString().replace('.000Z', 'Z') : '-');
@@ -124,19 +125,28 @@ export function register(program: Command): void {
     });
 
   program
-    .command('send <channel> <text>')
-    .description('send a message on an active channel')
+    .command('send <channel> [text]')
+    .description('send a message on an active channel, or with --file many messages (a gateway\'s batch)')
     .option('--precedence <p>', 'FLASH | IMMEDIATE | PRIORITY | ROUTINE', 'ROUTINE')
     .option('--lang <tag>', 'language of the text (BCP 47)', 'en')
     .option('--reply-to <message>', 'the message this answers')
+    .option('--file <path>', 'send every message of a JSON Lines file instead ({"text": ..., "precedence"?: ..., "lang"?: ..., "replyTo"?: ...} per line; - reads stdin), in batches that each commit whole')
     .option('--officer <name>', 'act as this officer: their roles are checked and their name, title and role are signed in (default $HOTLINE_OFFICER)')
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
-    .action(async (id: string, text: string, opts: { precedence: string; lang: string; replyTo?: string; officer?: string; data: string }) => {
+    .action(async (id: string, text: string | undefined, opts: { precedence: string; lang: string; replyTo?: string; file?: string; officer?: string; data: string }) => {
       const precedence = opts.precedence.toUpperCase();
-      if (!['FLASH', 'IMMEDIATE', 'PRIORITY', 'ROUTINE'].includes(precedence))
+      if (!PRECEDENCE_NAMES.includes(precedence))
         throw cliError('CLI_BAD_ARGUMENT', { option: '--precedence', expected: 'one of FLASH, IMMEDIATE, PRIORITY, ROUTINE', value: opts.precedence });
+      if ((text === undefined) === (opts.file === undefined)) throw cliError('CLI_USAGE', { detail: 'give either the text of one message or --file with many', command: 'send ' });
+      const defaults = { lang: opts.lang, precedence, ...(opts.replyTo ? { replyTo: opts.replyTo } : {}) };
+      if (opts.file !== undefined) {
+        const drafts = parseDrafts(opts.file, await readTextFile(opts.file), defaults);
+        const client = await officerClient(opts.data, opts.officer ?? process.env.HOTLINE_OFFICER);
+        await sendBatches(client, id, opts.file, drafts);
+        return;
+      }
       const client = await officerClient(opts.data, opts.officer ?? process.env.HOTLINE_OFFICER);
-      const m = await client.call<{ id: string }>('POST', `/api/v1/channels/${encodeURIComponent(id)}/messages`, { text, lang: opts.lang, precedence, ...(opts.replyTo ? { replyTo: opts.replyTo } : {}) });
+      const m = await client.call<{ id: string }>('POST', `/api/v1/channels/${encodeURIComponent(id)}/messages`, { text, ...defaults });
       process.stdout.write(`${m.id}\n`);
     });
 
@@ -193,4 +203,93 @@ export function register(program: Command): void {
       process.stdout.write(`${s.code}  fingerprint ${s.fingerprint}  channels ${s.channels}\n`);
       for (const l of s.links) process.stdout.write(`  link ${l.code}: ${l.state}${l.endpoint ? ` via ${l.endpoint}` : ''}\n`);
     });
+}
+
+const PRECEDENCE_NAMES = ['FLASH', 'IMMEDIATE', 'PRIORITY', 'ROUTINE'];
+/** Messages per batch request (the API takes up to 1000) and bytes per request. */
+const BATCH_MESSAGES = 500;
+const BATCH_BYTES = 4 * 1024 * 1024;
+
+interface Draft {
+  text: string;
+  lang: string;
+  precedence: string;
+  replyTo?: string;
+  /** Line of the file, for messages. */
+  line: number;
+}
+
+async function readTextFile(path: string): Promise<string> {
+  if (path === '-') {
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw cliError('CLI_FILE_NOT_FOUND', { path });
+    if (code === 'EISDIR') throw cliError('CLI_NOT_A_FILE', { path });
+    throw cliError('CLI_FILE_UNREADABLE', { path, reason: (e as Error).message });
+  }
+}
+
+/** Every line of a messages file, checked before anything is sent. */
+export function parseDrafts(path: string, text: string, defaults: { lang: string; precedence: string; replyTo?: string }): Draft[] {
+  const drafts: Draft[] = [];
+  const name = path === '-' ? 'stdin' : path;
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '') return;
+    let v: unknown;
+    try {
+      v = JSON.parse(line);
+    } catch {
+      v = undefined;
+    }
+    const o = v as { text?: unknown; lang?: unknown; precedence?: unknown; replyTo?: unknown } | undefined;
+    const where = `${name} line ${i + 1}`;
+    if (typeof o !== 'object' || o === null || Array.isArray(o) || typeof o.text !== 'string' || o.text === '')
+      throw cliError('CLI_USER_ERROR', { detail: `${where} is not a message: each line must be a JSON object with a non-empty "text", e.g. {"text": "Exercise begins 0600Z", "precedence": "PRIORITY"}. Nothing was sent.` });
+    const precedence = typeof o.precedence === 'string' ? o.precedence.toUpperCase() : defaults.precedence;
+    if (!PRECEDENCE_NAMES.includes(precedence)) throw cliError('CLI_USER_ERROR', { detail: `${where}: "precedence" must be one of FLASH, IMMEDIATE, PRIORITY, ROUTINE, got ${JSON.stringify(o.precedence)}. Nothing was sent.` });
+    const replyTo = typeof o.replyTo === 'string' ? o.replyTo : defaults.replyTo;
+    drafts.push({ text: o.text, lang: typeof o.lang === 'string' ? o.lang : defaults.lang, precedence, ...(replyTo ? { replyTo } : {}), line: i + 1 });
+  });
+  if (drafts.length === 0) throw cliError('CLI_EMPTY_FILE', { path: name });
+  return drafts;
+}
+
+/** Sends drafts in batches, printing each message id as its batch commits; progress on a terminal. */
+async function sendBatches(client: OfficerClient, channel: string, path: string, drafts: Draft[]): Promise<void> {
+  const progress = progressBar(progressWanted(drafts.length, 2_000));
+  progress.phase('sending', drafts.length);
+  let sent = 0;
+  try {
+    while (sent < drafts.length) {
+      const batch: Draft[] = [];
+      let bytes = 0;
+      for (let i = sent; i < drafts.length && batch.length < BATCH_MESSAGES; i++) {
+        const size = Buffer.byteLength(drafts[i]!.text) + 100;
+        if (batch.length > 0 && bytes + size > BATCH_BYTES) break;
+        batch.push(drafts[i]!);
+        bytes += size;
+      }
+      let r: { messages: Array<{ id: string }> };
+      try {
+        r = await client.call('POST', `/api/v1/channels/${encodeURIComponent(channel)}/messages/batch`, { messages: batch.map(({ line: _line, ...m }) => m) });
+      } catch (e) {
+        if (sent === 0) throw e;
+        const name = path === '-' ? 'stdin' : path;
+        throw cliError('CLI_USER_ERROR', { detail: `${(e as Error).message}. ${sent} of ${drafts.length} messages were sent (their ids are above); nothing from ${name} line ${batch[0]!.line} on was. Fix the cause and send the rest.` });
+      }
+      process.stdout.write(r.messages.map((m) => `${m.id}\n`).join(''));
+      sent += batch.length;
+      progress.update(sent);
+    }
+  } finally {
+    progress.stop();
+  }
+  process.stderr.write(`Sent ${sent} message${sent === 1 ? '' : 's'}.\n`);
 }

@@ -109,6 +109,11 @@ export interface WriteOptions {
   readonly alsoInTransaction?: (tx: Store, sealed: SealedEntry) => Promise<void>;
 }
 
+/** Options of {@link ChannelService.sendMany}: like {@link WriteOptions}, for all the entries at once. */
+export interface BatchWriteOptions {
+  readonly alsoInTransaction?: (tx: Store, sealed: readonly SealedEntry[]) => Promise<void>;
+}
+
 /** How far in the future an author time may lie (clock skew allowance), ms. */
 export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
 const MAX_PENDING = 50_000;
@@ -433,6 +438,38 @@ export class ChannelService {
   /** Sends a message. */
   async send(channel: string, message: BodyOf<'message'>, options?: WriteOptions): Promise<SealedEntry<'message'>> {
     return this.write(channel, 'message', message, options);
+  }
+
+  /**
+   * Sends several messages at once (a gateway's batch): each is its own signed entry, in order,
+   * and all of them commit in one transaction with `options.alsoInTransaction`, or none does.
+   * Everything that could refuse one of them is checked before the first is signed.
+   */
+  async sendMany(channel: string, messages: ReadonlyArray<BodyOf<'message'>>, options: BatchWriteOptions = {}): Promise<Array<SealedEntry<'message'>>> {
+    const log = this.channel(channel);
+    if (messages.length === 0) return [];
+    const before = log.state(this.now()).state;
+    if (before !== 'active') throw new TerminalError('CHANNEL_NOT_ACTIVE', { channel: log.id.slice(0, 12), state: before, hint: notActiveHint(before) });
+    messages.forEach((m, i) => {
+      if (m.replyTo && log.referent(m.replyTo)?.kind !== 'message')
+        throw new TerminalError('BAD_REQUEST', { detail: `Message ${i + 1} of the batch answers ${m.replyTo.slice(0, 12)}, which is not a message of this channel; nothing was sent. Fix or drop its replyTo.` });
+    });
+    const sealed: Array<SealedEntry<'message'>> = [];
+    for (const m of messages) {
+      const s = composeEntry(log, this.self.signer, this.self.party, 'message', m, this.now());
+      const r = log.ingest(s, { signatureChecked: true });
+      if (r.status !== 'accepted') {
+        // Checked above, so this is a fault; the ones already taken into the log must still be
+        // stored (the next entry chains on them), and the caller hears how far the batch got.
+        if (sealed.length) await this.#commit(log, sealed, true, before);
+        const e = 'error' in r ? r.error : protocolError('ENTRY_MALFORMED', { detail: r.status });
+        throw new TerminalError('BAD_REQUEST', { detail: `Message ${sealed.length + 1} of the batch was refused (${e.message}); the ${sealed.length} before it were sent.` });
+      }
+      sealed.push(s);
+    }
+    const also = options.alsoInTransaction;
+    await this.#commit(log, sealed, true, before, also && ((tx) => also(tx, sealed)));
+    return sealed;
   }
 
   /** Acknowledges a message of the other side, as an officer. */

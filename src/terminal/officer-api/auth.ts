@@ -21,7 +21,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
-import type { OfficerRef, Precedence, Role, SealedEntry } from '../../protocol/index.js';
+import { PRECEDENCES, type OfficerRef, type Precedence, type Role, type SealedEntry } from '../../protocol/index.js';
 import type { OfficerRow, Store } from '../../store/index.js';
 import type { ChannelService } from '../channels/channel-service.js';
 import { TerminalError } from '../errors.js';
@@ -67,6 +67,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = Obje
   'POST /api/v1/channels/:id/close': 'charter.close',
   'GET /api/v1/channels/:id/messages': 'channel.read',
   'POST /api/v1/channels/:id/messages': 'message.send',
+  'POST /api/v1/channels/:id/messages/batch': 'message.send',
   'POST /api/v1/messages/:id/ack': 'message.ack',
   'GET /api/v1/channels/:id/export': 'channel.export',
   'GET /api/v1/channels/:id/link': 'channel.read',
@@ -121,10 +122,10 @@ declare module 'fastify' {
     /** The action the route required, once granted. */
     granted?: { permission: RoutePermission; channel?: string; role?: Role };
     /**
-     * For a route writing one entry: work for the entry's transaction that appends this request's
+     * For a route writing entries: work for the entries' transaction that appends this request's
      * audit record (answered with `status`; `result` names what was made, as the answer does).
      */
-    auditWithEntry(status: number, result: (sealed: SealedEntry) => Record<string, unknown>): (tx: Store, sealed: SealedEntry) => Promise<void>;
+    auditWithEntry<T = SealedEntry>(status: number, result: (made: T) => Record<string, unknown>): (tx: Store, made: T) => Promise<void>;
     /** Set once the audit record was written in the entry's transaction. */
     auditedWithEntry?: boolean;
   }
@@ -132,6 +133,15 @@ declare module 'fastify' {
     /** The permission this route requires (instead of an entry in ROUTE_PERMISSIONS). */
     permission?: RoutePermission;
   }
+}
+
+/**
+ * The precedence a send needs the role to allow: a message's own, or for a batch the most urgent
+ * of its messages (a cap allows its level and every less urgent one, so that covers them all).
+ */
+function mostUrgent(body: { precedence?: Precedence; messages?: Array<{ precedence?: Precedence }> }): Precedence {
+  const all = body.messages ? body.messages.map((m) => m.precedence ?? 'ROUTINE') : [body.precedence ?? 'ROUTINE'];
+  return PRECEDENCES[Math.min(...all.map((p) => PRECEDENCES.indexOf(p)))] ?? 'ROUTINE';
 }
 
 /** "officer "Cdr Smith"", "the terminal credential": the caller, for messages and the audit log. */
@@ -244,8 +254,10 @@ async function plugin(app: FastifyInstance, opts: OfficerAuthOptions): Promise<v
     if (url.startsWith('/api/v1/channels/:id') && params.id) channel = service.channel(params.id).id;
     else if (url === '/api/v1/messages/:id/ack' && params.id) channel = (await service.findMessage(params.id)).channel;
     const charterRoles = channel ? service.view(channel).parties.find((x) => x.party === service.self.party)?.roles : undefined;
-    const body = (request.body ?? {}) as { precedence?: Precedence; from?: OfficerRef; officer?: OfficerRef };
-    const role = actingRole(who, officer.roles, { action, channel, charterRoles, ...(action === 'message.send' ? { precedence: body.precedence ?? 'ROUTINE' } : {}) }, opts.precedenceCaps);
+    const body = (request.body ?? {}) as { precedence?: Precedence; from?: OfficerRef; officer?: OfficerRef; messages?: Array<{ precedence?: Precedence }> };
+    // Set before the check, so that a refusal is recorded in the audit log under its action too.
+    request.granted = { permission: action, channel };
+    const role = actingRole(who, officer.roles, { action, channel, charterRoles, ...(action === 'message.send' ? { precedence: mostUrgent(body) } : {}) }, opts.precedenceCaps);
     request.granted = { permission: action, channel, role };
     // Who speaks goes inside the signed entry, from the account: never what the client claims.
     if (action === 'message.send' || action === 'message.ack') {
@@ -278,13 +290,13 @@ async function plugin(app: FastifyInstance, opts: OfficerAuthOptions): Promise<v
     };
   };
 
-  // A route that writes one entry records the request in the entry's own transaction: one
+  // A route that writes entries records the request in the entries' own transaction: one
   // durable commit for both, and never the entry without its audit record (see onSend).
-  app.decorateRequest('auditWithEntry', function (this: FastifyRequest, status: number, result: (sealed: SealedEntry) => Record<string, unknown>) {
-    return async (tx: Store, sealed: SealedEntry): Promise<void> => {
+  app.decorateRequest('auditWithEntry', function <T>(this: FastifyRequest, status: number, result: (made: T) => Record<string, unknown>) {
+    return async (tx: Store, made: T): Promise<void> => {
       const g = this.granted;
       if (!g || g.permission === 'open' || g.permission === 'authenticated') return;
-      await officers.audit.append(auditInput(this, g.permission, status, result(sealed)), tx.officers);
+      await officers.audit.append(auditInput(this, g.permission, status, result(made)), tx.officers);
       this.auditedWithEntry = true;
     };
   });

@@ -8,7 +8,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequ
 import websocket from '@fastify/websocket';
 import swagger from '@fastify/swagger';
 import Type from 'typebox';
-import { writeBundle, fingerprint, OfficerRef, PRECEDENCES, TIERS, ROLES, type PartyCard, type Role } from '../../protocol/index.js';
+import { writeBundle, fingerprint, OfficerRef, PRECEDENCES, TIERS, ROLES, type BodyOf, type PartyCard, type Precedence, type Role, type SealedEntry } from '../../protocol/index.js';
 import type { ChannelService, TerminalEvent } from '../channels/channel-service.js';
 import { TerminalError, toApiError } from '../errors.js';
 import type { LinkState } from '../sync/peer-link.js';
@@ -49,6 +49,40 @@ export interface OfficerServerOptions {
 const ChannelParams = Type.Object({ id: Type.String({ minLength: 4, maxLength: 64, pattern: '^[0-9a-f]+$' }) });
 const Reason = Type.Object({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 4000 })) });
 const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() });
+
+/** Most messages one batch request may carry. */
+export const MAX_BATCH_MESSAGES = 1000;
+/** A message as an officer drafts it (who sends it comes from the account: auth.ts). */
+const draftFields = {
+  text: Type.String({ minLength: 1, maxLength: 16_000 }),
+  lang: Type.Optional(Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$' })),
+  precedence: Type.Optional(Type.Enum(PRECEDENCES)),
+  replyTo: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
+  subject: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
+  drill: Type.Optional(Type.Boolean()),
+};
+const MessageDraft = Type.Object(draftFields);
+interface MessageDraftBody {
+  text: string;
+  lang?: string;
+  precedence?: Precedence;
+  replyTo?: string;
+  subject?: string;
+  drill?: boolean;
+}
+
+/** The signed body of a drafted message, with defaults filled in. */
+function messageBody(m: MessageDraftBody, from: OfficerRef | undefined): BodyOf<'message'> {
+  return {
+    text: m.text,
+    lang: m.lang ?? 'en',
+    precedence: m.precedence ?? 'ROUTINE',
+    ...(m.replyTo ? { replyTo: m.replyTo } : {}),
+    ...(m.subject ? { subject: m.subject } : {}),
+    ...(m.drill ? { drill: true } : {}),
+    ...(from ? { from } : {}),
+  };
+}
 
 /**
  * Whether the caller may read a channel: the host credential may; an officer needs a role on
@@ -234,31 +268,40 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
       schema: {
         summary: 'Send a message',
         params: ChannelParams,
-        body: Type.Object({
-          text: Type.String({ minLength: 1, maxLength: 16_000 }),
-          lang: Type.Optional(Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$' })),
-          precedence: Type.Optional(Type.Enum(PRECEDENCES)),
-          replyTo: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
-          subject: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
-          drill: Type.Optional(Type.Boolean()),
-          from: Type.Optional(OfficerRef),
-        }),
+        body: Type.Object({ ...draftFields, from: Type.Optional(OfficerRef) }),
         response: { 201: Type.Object({ id: Type.String(), seq: Type.Integer(), time: Type.Integer() }), 409: ErrorBody },
       },
     },
     async (request, reply) => {
       const { id } = request.params as { id: string };
-      const b = request.body as { text: string; lang?: string; precedence?: (typeof PRECEDENCES)[number]; replyTo?: string; subject?: string; drill?: boolean; from?: { name: string; title: string; role: Role } };
-      const sealed = await service.send(id, {
-        text: b.text,
-        lang: b.lang ?? 'en',
-        precedence: b.precedence ?? 'ROUTINE',
-        ...(b.replyTo ? { replyTo: b.replyTo } : {}),
-        ...(b.subject ? { subject: b.subject } : {}),
-        ...(b.drill ? { drill: true } : {}),
-        ...(b.from ? { from: b.from } : {}),
-      }, { alsoInTransaction: request.auditWithEntry(201, (s) => ({ id: s.hash })) });
+      const b = request.body as MessageDraftBody & { from?: { name: string; title: string; role: Role } };
+      const sealed = await service.send(id, messageBody(b, b.from), { alsoInTransaction: request.auditWithEntry(201, (s: SealedEntry) => ({ id: s.hash })) });
       return reply.code(201).send({ id: sealed.hash, seq: sealed.entry.seq, time: sealed.entry.time });
+    },
+  );
+
+  app.post(
+    '/api/v1/channels/:id/messages/batch',
+    {
+      schema: {
+        summary: 'Send several messages at once (a gateway): each is its own signed entry, and all commit together or none does',
+        params: ChannelParams,
+        body: Type.Object({
+          messages: Type.Array(MessageDraft, { minItems: 1, maxItems: MAX_BATCH_MESSAGES }),
+          from: Type.Optional(OfficerRef),
+        }),
+        response: { 201: Type.Object({ messages: Type.Array(Type.Object({ id: Type.String(), seq: Type.Integer(), time: Type.Integer() })) }), 409: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const b = request.body as { messages: MessageDraftBody[]; from?: { name: string; title: string; role: Role } };
+      const sealed = await service.sendMany(
+        id,
+        b.messages.map((m) => messageBody(m, b.from)),
+        { alsoInTransaction: request.auditWithEntry(201, (made: readonly SealedEntry[]) => ({ count: made.length, first: made[0]!.hash, last: made.at(-1)!.hash })) },
+      );
+      return reply.code(201).send({ messages: sealed.map((s) => ({ id: s.hash, seq: s.entry.seq, time: s.entry.time })) });
     },
   );
 
