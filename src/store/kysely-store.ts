@@ -8,7 +8,7 @@ import { StoreError } from './errors.js';
 import { KyselyEscalationStore, type EscalationStore } from './escalation-store.js';
 import { KyselyOfficerStore, type OfficerStore } from './officer-store.js';
 import type { Database, EntriesTable, MessagesTable } from './schema.js';
-import type { StoreAdapter } from './store-adapter.js';
+import type { BulkInserts, StoreAdapter } from './store-adapter.js';
 import type {
   AppendResult,
   ChannelRow,
@@ -51,10 +51,12 @@ export class KyselyStore implements Store {
   /**
    * @param db a Kysely instance or a transaction of one
    * @param adapter what differs about this backend
+   * @param bulk the write path's inserts prepared on the driver, where the backend has them
    */
   constructor(
     private readonly db: Kysely<Database>,
     private readonly adapter: StoreAdapter,
+    private readonly bulk?: BulkInserts,
   ) {
     this.escalations = new KyselyEscalationStore(db);
     this.officers = new KyselyOfficerStore(db, adapter);
@@ -164,13 +166,19 @@ export class KyselyStore implements Store {
 
     for (let start = 0; start < firsts.length; start += INSERT_CHUNK) {
       const chunk = firsts.slice(start, start + INSERT_CHUNK);
-      const inserted = await this.db
-        .insertInto('entries')
-        .values(chunk.map((i) => toEntryRecord(rows[i]!)))
-        .onConflict((oc) => oc.columns(['channel', 'author', 'seq']).doNothing())
-        .returning(['channel', 'author', 'seq'])
-        .execute();
-      const insertedKeys = new Set(inserted.map(logKey));
+      let insertedKeys: Set<string>;
+      if (this.bulk && this.db.isTransaction) {
+        const flags = this.bulk.entries(chunk.map((i) => toEntryRecord(rows[i]!)));
+        insertedKeys = new Set(chunk.filter((_, k) => flags[k]).map((i) => logKey(rows[i]!)));
+      } else {
+        const inserted = await this.db
+          .insertInto('entries')
+          .values(chunk.map((i) => toEntryRecord(rows[i]!)))
+          .onConflict((oc) => oc.columns(['channel', 'author', 'seq']).doNothing())
+          .returning(['channel', 'author', 'seq'])
+          .execute();
+        insertedKeys = new Set(inserted.map(logKey));
+      }
 
       const held = chunk.filter((i) => !insertedKeys.has(logKey(rows[i]!)));
       const existing = new Map<string, string>();
@@ -347,28 +355,28 @@ export class KyselyStore implements Store {
   }
 
   async putMessages(messages: readonly MessageInput[]): Promise<void> {
+    const record = (message: MessageInput) => ({
+      hash: message.hash,
+      channel: message.channel,
+      author: message.author,
+      seq: message.seq,
+      time: message.time,
+      precedence: message.precedence,
+      lang: message.lang,
+      text: message.text,
+      reply_to: message.replyTo,
+      drill: message.drill ? 1 : 0,
+      deadline_at: message.deadlineAt,
+      acked_at: message.ackedAt ?? null,
+      acked_by: message.ackedBy ?? null,
+      receipted_at: message.receiptedAt ?? null,
+      escalation_level: message.escalationLevel ?? 0,
+    });
+    if (this.bulk && this.db.isTransaction) return this.bulk.messages(messages.map(record));
     for (let start = 0; start < messages.length; start += MESSAGE_CHUNK) {
       await this.db
         .insertInto('messages')
-        .values(
-          messages.slice(start, start + MESSAGE_CHUNK).map((message) => ({
-            hash: message.hash,
-            channel: message.channel,
-            author: message.author,
-            seq: message.seq,
-            time: message.time,
-            precedence: message.precedence,
-            lang: message.lang,
-            text: message.text,
-            reply_to: message.replyTo,
-            drill: message.drill ? 1 : 0,
-            deadline_at: message.deadlineAt,
-            acked_at: message.ackedAt ?? null,
-            acked_by: message.ackedBy ?? null,
-            receipted_at: message.receiptedAt ?? null,
-            escalation_level: message.escalationLevel ?? 0,
-          })),
-        )
+        .values(messages.slice(start, start + MESSAGE_CHUNK).map(record))
         .onConflict((oc) => oc.columns(['channel', 'author', 'seq']).doNothing())
         .execute();
     }
@@ -499,7 +507,7 @@ export class KyselyStore implements Store {
   private inTransaction<T>(fn: (store: KyselyStore) => Promise<T>): Promise<T> {
     // Kysely transactions do not nest; an inner call joins the outer one.
     if (this.db.isTransaction) return fn(this);
-    return this.db.transaction().execute((trx) => fn(new KyselyStore(trx, this.adapter)));
+    return this.db.transaction().execute((trx) => fn(new KyselyStore(trx, this.adapter, this.bulk)));
   }
 
   async close(): Promise<void> {

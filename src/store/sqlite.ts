@@ -8,7 +8,7 @@ import { Kysely, SqliteDialect, sql } from 'kysely';
 import { KyselyStore } from './kysely-store.js';
 import { migrateToLatest } from './migrations.js';
 import type { Database as Schema } from './schema.js';
-import { StandardStoreAdapter, type StoreAdapter } from './store-adapter.js';
+import { StandardStoreAdapter, type BulkInserts, type StoreAdapter } from './store-adapter.js';
 import type { Store } from './store.js';
 import type { CreateTableBuilder } from 'kysely';
 
@@ -90,7 +90,27 @@ export async function openSqliteStore(config: SqliteStoreConfig): Promise<Store>
     await db.destroy();
     throw error;
   }
-  return new KyselyStore(db, sqliteAdapter);
+  return new KyselyStore(db, sqliteAdapter, sqliteBulkInserts(database));
+}
+
+/**
+ * The write path's inserts as statements prepared once on the same connection Kysely uses, one
+ * row per run. The store runs them only inside its transactions, which hold that connection.
+ */
+function sqliteBulkInserts(database: InstanceType<typeof Database>): BulkInserts {
+  const entry = database.prepare(
+    'INSERT INTO entries (channel, author, seq, hash, kind, time, raw, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, author, seq) DO NOTHING',
+  );
+  const message = database.prepare(
+    'INSERT INTO messages (hash, channel, author, seq, time, precedence, lang, text, reply_to, drill, deadline_at, acked_at, acked_by, receipted_at, escalation_level) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, author, seq) DO NOTHING',
+  );
+  return {
+    entries: (rows) => rows.map((r) => entry.run(r.channel, r.author, r.seq, r.hash, r.kind, r.time, r.raw, r.received_at).changes === 1),
+    messages: (rows) => {
+      for (const m of rows)
+        message.run(m.hash, m.channel, m.author, m.seq, m.time, m.precedence, m.lang, m.text, m.reply_to, m.drill, m.deadline_at, m.acked_at, m.acked_by, m.receipted_at, m.escalation_level);
+    },
+  };
 }
 
 /**
