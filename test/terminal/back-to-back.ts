@@ -56,9 +56,12 @@ export async function backToBack(start = T0 + 1000, options: { receiptSpacingMs?
     });
   wire(a, b);
   wire(b, a);
+  // Until both sides have nothing left to write or deliver: commits settle after an fsync on the
+  // thread pool, so turns of the event loop alone do not mean the work is done.
   const settle = async () => {
     for (let i = 0; i < 20; i++) {
       await new Promise((r) => setImmediate(r));
+      await Promise.all([a.idle(), b.idle()]);
       while (queue.length) await queue.shift();
     }
   };

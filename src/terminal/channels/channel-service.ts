@@ -830,13 +830,23 @@ export class ChannelService {
     }
   }
 
-  /** Writes the receipts due now, without waiting for their window (tests, shutdown). */
+  /**
+   * Writes the receipts due now, without waiting for their window, and resolves once every write
+   * started so far has committed (tests, shutdown).
+   */
   async flush(): Promise<void> {
     await new Promise((r) => setImmediate(r));
-    if (this.#receiptTimer === undefined) return;
-    clearTimeout(this.#receiptTimer as NodeJS.Timeout);
-    clearImmediate(this.#receiptTimer as NodeJS.Immediate);
-    await this.#writeDueReceipts();
+    if (this.#receiptTimer !== undefined) {
+      clearTimeout(this.#receiptTimer as NodeJS.Timeout);
+      clearImmediate(this.#receiptTimer as NodeJS.Immediate);
+      await this.#writeDueReceipts();
+    }
+    await this.#writer.flush();
+  }
+
+  /** Resolves once every write started so far has committed; receipts keep their window (tests). */
+  async idle(): Promise<void> {
+    await this.#writer.flush();
   }
 }
 
