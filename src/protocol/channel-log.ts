@@ -73,6 +73,8 @@ export class ChannelLog {
   readonly #stateCache = new Map<string, DerivedState>();
   /** State with every held control entry in view (cleared when one is added). */
   #fullState: DerivedState | undefined;
+  /** The last state(), with everything held in view; dropped when a control entry arrives. */
+  #viewState: DerivedState | undefined;
   #count = 0;
 
   private constructor(proposal: SealedEntry<'charter.propose'>, registry: KeyRegistry) {
@@ -165,7 +167,10 @@ export class ChannelLog {
 
   /** The state with everything held in view, judged at time `at`. */
   state(at: number): DerivedState {
-    return deriveState(this.#proposalControl(), [...this.#controls.values()].flat(), at);
+    // Only a proposal's expiry depends on the time: any other state holds until a control entry comes.
+    const held = this.#viewState;
+    if (held !== undefined && held.state !== 'proposed' && held.state !== 'expired') return held;
+    return (this.#viewState = deriveState(this.#proposalControl(), [...this.#controls.values()].flat(), at));
   }
 
   /** Who wrote the message or link test with this hash, if held. */
@@ -456,6 +461,7 @@ export class ChannelLog {
       this.#controls.set(e.author, list);
       this.#stateCache.clear();
       this.#fullState = undefined;
+      this.#viewState = undefined;
     }
     if (e.kind === 'message' || e.kind === 'link.test')
       this.#referents.set(sealed.hash, { author: e.author, seq: e.seq, kind: e.kind });
