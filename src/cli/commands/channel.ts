@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { PRECEDENCES } from '../../protocol/index.js';
 import { cliError } from '../errors.js';
 import { officerClient, type OfficerClient } from '../officer-client.js';
 import { progressBar, progressWanted } from '../output.js';
@@ -205,7 +206,7 @@ export function register(program: Command): void {
     });
 }
 
-const PRECEDENCE_NAMES = ['FLASH', 'IMMEDIATE', 'PRIORITY', 'ROUTINE'];
+const PRECEDENCE_NAMES: readonly string[] = PRECEDENCES;
 /** Messages per batch request (the API takes up to 1000) and bytes per request. */
 const BATCH_MESSAGES = 500;
 const BATCH_BYTES = 4 * 1024 * 1024;
