@@ -359,11 +359,10 @@ async function latencyPhase(s: Setup, ctx: BenchContext, runId: string): Promise
     const start = performance.now();
     for (let i = 0; i < total; i++) {
       const due = start + i * interval;
+      // Sleep until the send is due (due times are absolute, so a late timer does not slow the
+      // rate). Never spin: on 2 cores a spinning client takes a core from the terminals measured.
       const wait = due - performance.now();
-      if (wait > 1) await sleep(wait - 0.5);
-      while (performance.now() < due) {
-        // spin the last half millisecond for a steady rate
-      }
+      if (wait > 0) await sleep(wait);
       const t0 = performance.now();
       sentAt.set(i, t0);
       inflight.push(
