@@ -16,6 +16,7 @@ import type { TerminalIdentity } from './identity/index.js';
 import { buildOfficerServer } from './officer-api/officer-server.js';
 import { AuditLog } from './officers/audit-log.js';
 import { TerminalError } from './errors.js';
+import { lazyValidators } from './lazy-validators.js';
 import { OfficerService } from './officers/officer-service.js';
 import { entryChecker } from './sync/check-pool.js';
 import { PeerLink, type LinkState } from './sync/peer-link.js';
@@ -178,7 +179,9 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
   const escalationTimer = setInterval(() => void escalation.tick().catch((e: Error) => log.warn({ err: e.message }, 'escalation tick failed')), 1000);
   escalationTimer.unref();
 
-  const federation = await buildFederationServer({ service, tls, pins, logger: log.child({ face: 'federation' }, { level: 'warn' }) });
+  // Route validators compile at first use, and the rest once both faces listen (lazy-validators.ts).
+  const validators = lazyValidators();
+  const federation = await buildFederationServer({ service, tls, pins, logger: log.child({ face: 'federation' }, { level: 'warn' }), schemaController: validators.schemaController });
   const code = identity.config.party.code;
   const consolePort = options.officerPort ?? identity.config.officer.port;
   if (options.insecureCookies && !['127.0.0.1', '::1', 'localhost'].includes(identity.config.officer.host))
@@ -189,6 +192,7 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
     webauthn: { rpName: `Hotline ${code}`, rpID: 'localhost', origins: [`http://localhost:${consolePort}`, `https://localhost:${consolePort}`] },
   });
   const officer = await buildOfficerServer({
+    schemaController: validators.schemaController,
     officers,
     insecureCookies: options.insecureCookies,
     service,
@@ -205,6 +209,7 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
   const offPort = options.officerPort ?? identity.config.officer.port;
   const federationUrl = await federation.listen({ host: identity.config.federation.host, port: fedPort });
   const officerUrl = await officer.listen({ host: identity.config.officer.host, port: offPort });
+  void validators.warm();
 
   return {
     officerUrl,
@@ -216,6 +221,7 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
     links: linkList,
     async close() {
       service.events.off('event', onEvent);
+      validators.stop();
       clearInterval(linkTimer);
       clearInterval(drillTimer);
       clearInterval(escalationTimer);

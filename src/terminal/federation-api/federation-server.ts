@@ -15,7 +15,7 @@
  *  - Responses carry `{code, message}` only: no stack traces, no paths. Every rejection is
  *    logged at warn with its code.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import websocket from '@fastify/websocket';
 import type { Socket } from 'node:net';
@@ -82,6 +82,8 @@ export const DEFAULT_FEDERATION_LIMITS: FederationLimits = Object.freeze({
 
 export interface FederationServerOptions {
   readonly service: ChannelService;
+  /** Fastify's schemaController option (e.g. lazyValidators().schemaController). */
+  readonly schemaController?: FastifyServerOptions['schemaController'];
   readonly tls: { keyPem: string; certPem: string };
   readonly pins: PinnedPeers;
   readonly logger: FastifyBaseLogger;
@@ -160,6 +162,7 @@ export async function buildFederationServer(opts: FederationServerOptions): Prom
     loggerInstance: log,
     // Unknown members are refused, not silently dropped (Fastify's default removes them).
     ajv: { customOptions: { removeAdditional: false } },
+    ...(opts.schemaController ? { schemaController: opts.schemaController } : {}),
   });
   const server = app.server;
   // Below HTTP: TLS handshakes that fail or time out, malformed HTTP, idle connections.

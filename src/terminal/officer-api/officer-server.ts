@@ -4,7 +4,7 @@
  * uses the credential file DATA/officer.token; every route requires a permission (auth.ts).
  * Routes are thin: validate, call a ChannelService use case, present exactly the fields that leave.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import websocket from '@fastify/websocket';
 import swagger from '@fastify/swagger';
 import Type from 'typebox';
@@ -23,6 +23,8 @@ import { consoleRoutes } from './console-routes.js';
 
 export interface OfficerServerOptions {
   readonly service: ChannelService;
+  /** Fastify's schemaController option (e.g. lazyValidators().schemaController). */
+  readonly schemaController?: FastifyServerOptions['schemaController'];
   readonly token: string;
   readonly logger: FastifyBaseLogger;
   /** Link state per peer party, for status and channel views. */
@@ -96,7 +98,7 @@ function mayRead(principal: FastifyRequest['principal'], channel: string): boole
 /** Builds (does not start) the officer API server. */
 export async function buildOfficerServer(opts: OfficerServerOptions): Promise<FastifyInstance> {
   const { service } = opts;
-  const app = Fastify({ loggerInstance: opts.logger, bodyLimit: 64 * 1024 * 1024 });
+  const app = Fastify({ loggerInstance: opts.logger, bodyLimit: 64 * 1024 * 1024, ...(opts.schemaController ? { schemaController: opts.schemaController } : {}) });
   app.setErrorHandler((error, request, reply) => {
     const e = toApiError(error);
     if (e.status >= 500) request.log.error({ err: error }, 'officer API error');

@@ -1,0 +1,63 @@
+/**
+ * Route validators compiled at first use (src/terminal/lazy-validators.ts) behave exactly like
+ * Fastify's own: the same refusals and messages, querystring coercion, unknown members dropped
+ * or refused as the server's Ajv options say; warm() compiles what was not used yet.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import { afterEach, describe, expect, it } from 'vitest';
+import { lazyValidators } from '../../src/terminal/lazy-validators.js';
+
+const apps: FastifyInstance[] = [];
+afterEach(async () => {
+  for (const a of apps.splice(0)) await a.close();
+});
+
+async function serve(lazy: boolean, ajv?: { customOptions: Record<string, unknown> }) {
+  const v = lazyValidators();
+  const app = Fastify({ ...(lazy ? { schemaController: v.schemaController } : {}), ...(ajv ? { ajv } : {}) });
+  apps.push(app);
+  app.post(
+    '/things/:id',
+    {
+      schema: {
+        params: Type.Object({ id: Type.String({ pattern: '^[0-9a-f]+$' }) }),
+        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })) }),
+        body: Type.Object({ text: Type.String({ minLength: 1 }), n: Type.Optional(Type.Integer()) }),
+      },
+    },
+    async (request) => ({ params: request.params, query: request.query, body: request.body }),
+  );
+  app.get('/other', { schema: { querystring: Type.Object({ q: Type.String() }) } }, async () => ({ ok: true }));
+  await app.ready();
+  return { app, v };
+}
+
+const cases = [
+  { url: '/things/ab?limit=3', payload: { text: 'x', n: 2, extra: true } },
+  { url: '/things/ab?limit=30', payload: { text: 'x' } },
+  { url: '/things/zz', payload: { text: 'x' } },
+  { url: '/things/ab', payload: { text: '' } },
+  { url: '/things/ab', payload: { n: 'two' } },
+  { url: '/things/ab?limit=2', payload: { text: 'x', n: '7' } },
+];
+
+describe('lazy route validators', () => {
+  it('answer every request as the validators Fastify compiles at start do', async () => {
+    for (const ajv of [undefined, { customOptions: { removeAdditional: false } }]) {
+      const eager = await serve(false, ajv);
+      const lazy = await serve(true, ajv);
+      for (const c of cases) {
+        const [a, b] = await Promise.all([eager.app, lazy.app].map((app) => app.inject({ method: 'POST', url: c.url, payload: c.payload })));
+        expect({ status: b!.statusCode, body: b!.json() }).toEqual({ status: a!.statusCode, body: a!.json() });
+      }
+    }
+  });
+
+  it('compiles what was not used yet when warmed', async () => {
+    const { app, v } = await serve(true);
+    await v.warm();
+    expect((await app.inject({ method: 'GET', url: '/other' })).statusCode).toBe(400);
+    expect((await app.inject({ method: 'GET', url: '/other?q=x' })).json()).toEqual({ ok: true });
+  });
+});
