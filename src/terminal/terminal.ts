@@ -98,6 +98,9 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
   const pins = new Map<string, string>();
   const links = new Map<string, PeerLink>();
   const tls = { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem };
+  // Links dial out once this terminal's own servers listen: a peer that sees us connect dials back
+  // at once (peer-seen below), and would otherwise find nobody listening yet and back off.
+  let serving = false;
   const refreshPeers = async () => {
     const now = clock.now();
     pins.clear();
@@ -129,7 +132,7 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
           },
         });
         links.set(card.party, link);
-        link.start();
+        if (serving) link.start();
       }
     }
   };
@@ -209,6 +212,8 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
   const offPort = options.officerPort ?? identity.config.officer.port;
   const federationUrl = await federation.listen({ host: identity.config.federation.host, port: fedPort });
   const officerUrl = await officer.listen({ host: identity.config.officer.host, port: offPort });
+  serving = true;
+  for (const l of links.values()) l.start();
   void validators.warm();
 
   return {
