@@ -285,7 +285,6 @@ async function waitLinksUp(s: Setup, timeoutMs: number): Promise<void> {
     }, timeoutMs);
 }
 
-/** Submits messages `texts` to A with `concurrency` requests in flight; returns own seqs and seconds. */
 /** How the bench submits: one message per POST, or `batch` messages per POST to /messages/batch. */
 interface SubmitMode {
   readonly concurrency: number;
@@ -296,6 +295,7 @@ const SINGLE: SubmitMode = { concurrency: CONCURRENCY, batch: 1 };
 /** A gateway: batches of 100 messages, 8 requests in flight. */
 const GATEWAY: SubmitMode = { concurrency: 8, batch: 100 };
 
+/** Submits `count` messages to A as `mode` says; returns the highest own seq, seconds and per-request times. */
 async function submitAll(a: TerminalProcess, channel: string, count: number, text: (i: number) => string, mode: SubmitMode, deadline: number): Promise<{ seconds: number; maxSeq: number; submitMs: number[] }> {
   const { concurrency, batch } = mode;
   let next = 0;

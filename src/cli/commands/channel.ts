@@ -137,16 +137,13 @@ export function register(program: Command): void {
     .action(async (id: string, text: string | undefined, opts: { precedence: string; lang: string; replyTo?: string; file?: string; officer?: string; data: string }) => {
       const precedence = opts.precedence.toUpperCase();
       if (!PRECEDENCE_NAMES.includes(precedence))
-        throw cliError('CLI_BAD_ARGUMENT', { option: '--precedence', expected: 'one of FLASH, IMMEDIATE, PRIORITY, ROUTINE', value: opts.precedence });
+        throw cliError('CLI_BAD_ARGUMENT', { option: '--precedence', expected: `one of ${PRECEDENCE_NAMES.join(', ')}`, value: opts.precedence });
       if ((text === undefined) === (opts.file === undefined)) throw cliError('CLI_USAGE', { detail: 'give either the text of one message or --file with many', command: 'send ' });
       const defaults = { lang: opts.lang, precedence, ...(opts.replyTo ? { replyTo: opts.replyTo } : {}) };
-      if (opts.file !== undefined) {
-        const drafts = parseDrafts(opts.file, await readTextFile(opts.file), defaults);
-        const client = await officerClient(opts.data, opts.officer ?? process.env.HOTLINE_OFFICER);
-        await sendBatches(client, id, opts.file, drafts);
-        return;
-      }
+      // Every line of a file is checked before the terminal is even asked.
+      const drafts = opts.file !== undefined ? parseDrafts(opts.file, await readTextFile(opts.file), defaults) : undefined;
       const client = await officerClient(opts.data, opts.officer ?? process.env.HOTLINE_OFFICER);
+      if (drafts) return sendBatches(client, id, opts.file!, drafts);
       const m = await client.call<{ id: string }>('POST', `/api/v1/channels/${encodeURIComponent(id)}/messages`, { text, ...defaults });
       process.stdout.write(`${m.id}\n`);
     });
@@ -254,7 +251,7 @@ export function parseDrafts(path: string, text: string, defaults: { lang: string
     if (typeof o !== 'object' || o === null || Array.isArray(o) || typeof o.text !== 'string' || o.text === '')
       throw cliError('CLI_USER_ERROR', { detail: `${where} is not a message: each line must be a JSON object with a non-empty "text", e.g. {"text": "Exercise begins 0600Z", "precedence": "PRIORITY"}. Nothing was sent.` });
     const precedence = typeof o.precedence === 'string' ? o.precedence.toUpperCase() : defaults.precedence;
-    if (!PRECEDENCE_NAMES.includes(precedence)) throw cliError('CLI_USER_ERROR', { detail: `${where}: "precedence" must be one of FLASH, IMMEDIATE, PRIORITY, ROUTINE, got ${JSON.stringify(o.precedence)}. Nothing was sent.` });
+    if (!PRECEDENCE_NAMES.includes(precedence)) throw cliError('CLI_USER_ERROR', { detail: `${where}: "precedence" must be one of ${PRECEDENCE_NAMES.join(', ')}, got ${JSON.stringify(o.precedence)}. Nothing was sent.` });
     const replyTo = typeof o.replyTo === 'string' ? o.replyTo : defaults.replyTo;
     drafts.push({ text: o.text, lang: typeof o.lang === 'string' ? o.lang : defaults.lang, precedence, ...(replyTo ? { replyTo } : {}), line: i + 1 });
   });

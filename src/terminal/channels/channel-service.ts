@@ -394,8 +394,7 @@ export class ChannelService {
   async write<K extends EntryKind>(channelIdOrPrefix: string, kind: K, body: BodyOf<K>, options: WriteOptions = {}): Promise<SealedEntry<K>> {
     const log = this.channel(channelIdOrPrefix);
     const before = log.state(this.now()).state;
-    if (kind === 'message' && before !== 'active')
-      throw new TerminalError('CHANNEL_NOT_ACTIVE', { channel: log.id.slice(0, 12), state: before, hint: notActiveHint(before) });
+    if (kind === 'message' && before !== 'active') throw notActive(log, before);
     const sealed = composeEntry(log, this.self.signer, this.self.party, kind, body, this.now());
     const r = log.ingest(sealed, { signatureChecked: true });
     if (r.status !== 'accepted') {
@@ -449,7 +448,7 @@ export class ChannelService {
     const log = this.channel(channel);
     if (messages.length === 0) return [];
     const before = log.state(this.now()).state;
-    if (before !== 'active') throw new TerminalError('CHANNEL_NOT_ACTIVE', { channel: log.id.slice(0, 12), state: before, hint: notActiveHint(before) });
+    if (before !== 'active') throw notActive(log, before);
     messages.forEach((m, i) => {
       if (m.replyTo && log.referent(m.replyTo)?.kind !== 'message')
         throw new TerminalError('BAD_REQUEST', { detail: `Message ${i + 1} of the batch answers ${m.replyTo.slice(0, 12)}, which is not a message of this channel; nothing was sent. Fix or drop its replyTo.` });
@@ -841,13 +840,18 @@ export class ChannelService {
       clearImmediate(this.#receiptTimer as NodeJS.Immediate);
       await this.#writeDueReceipts();
     }
-    await this.#writer.flush();
+    await this.idle();
   }
 
   /** Resolves once every write started so far has committed; receipts keep their window (tests). */
   async idle(): Promise<void> {
     await this.#writer.flush();
   }
+}
+
+/** CHANNEL_NOT_ACTIVE for a message on a channel in `state`. */
+function notActive(log: ChannelLog, state: string): TerminalError {
+  return new TerminalError('CHANNEL_NOT_ACTIVE', { channel: log.id.slice(0, 12), state, hint: notActiveHint(state) });
 }
 
 function notActiveHint(state: string): string {

@@ -7,8 +7,8 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import websocket from '@fastify/websocket';
 import swagger from '@fastify/swagger';
-import Type from 'typebox';
-import { writeBundle, fingerprint, OfficerRef, PRECEDENCES, TIERS, ROLES, type BodyOf, type PartyCard, type Precedence, type Role, type SealedEntry } from '../../protocol/index.js';
+import Type, { type Static } from 'typebox';
+import { writeBundle, fingerprint, OfficerRef, PRECEDENCES, TIERS, ROLES, type BodyOf, type PartyCard, type Role, type SealedEntry } from '../../protocol/index.js';
 import type { ChannelService, TerminalEvent } from '../channels/channel-service.js';
 import { TerminalError, toApiError } from '../errors.js';
 import type { LinkState } from '../sync/peer-link.js';
@@ -64,14 +64,7 @@ const draftFields = {
   drill: Type.Optional(Type.Boolean()),
 };
 const MessageDraft = Type.Object(draftFields);
-interface MessageDraftBody {
-  text: string;
-  lang?: string;
-  precedence?: Precedence;
-  replyTo?: string;
-  subject?: string;
-  drill?: boolean;
-}
+type MessageDraftBody = Static<typeof MessageDraft>;
 
 /** The signed body of a drafted message, with defaults filled in. */
 function messageBody(m: MessageDraftBody, from: OfficerRef | undefined): BodyOf<'message'> {
@@ -276,7 +269,7 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
     },
     async (request, reply) => {
       const { id } = request.params as { id: string };
-      const b = request.body as MessageDraftBody & { from?: { name: string; title: string; role: Role } };
+      const b = request.body as MessageDraftBody & { from?: OfficerRef };
       const sealed = await service.send(id, messageBody(b, b.from), { alsoInTransaction: request.auditWithEntry(201, (s: SealedEntry) => ({ id: s.hash })) });
       return reply.code(201).send({ id: sealed.hash, seq: sealed.entry.seq, time: sealed.entry.time });
     },
@@ -297,7 +290,7 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
     },
     async (request, reply) => {
       const { id } = request.params as { id: string };
-      const b = request.body as { messages: MessageDraftBody[]; from?: { name: string; title: string; role: Role } };
+      const b = request.body as { messages: MessageDraftBody[]; from?: OfficerRef };
       const sealed = await service.sendMany(
         id,
         b.messages.map((m) => messageBody(m, b.from)),
