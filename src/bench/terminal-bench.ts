@@ -1,6 +1,6 @@
 /**
  * Terminal benchmark: two real terminal processes (`node dist/cli/main.js serve`) on loopback,
- * each with its own SQLite file (WAL, synchronous=FULL) in a temporary directory, paired and
+ * each with its own SQLite file (WAL, durable commits) in a temporary directory, paired and
  * sharing one active channel. The bench process drives A's officer API over HTTP and listens to
  * the officer event WebSockets of both terminals.
  *
@@ -24,6 +24,7 @@
  *                                  "--cpu-prof --cpu-prof-dir=/tmp/prof" (profiles are written at SIGTERM)
  *   HOTLINE_BENCH_KEEP=1           keep the temporary data directory (its path is logged)
  *   HOTLINE_BENCH_PHASES           comma-separated subset of latency,throughput,throughputBatched,catchUp (default all)
+ *   HOTLINE_BENCH_LATENCY_RATE     messages per second in the latency phase (default 200, the target's rate)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -329,7 +330,7 @@ async function submitAll(a: TerminalProcess, channel: string, count: number, tex
 }
 
 async function latencyPhase(s: Setup, ctx: BenchContext, runId: string): Promise<Record<string, unknown>> {
-  const rate = 200;
+  const rate = Number(process.env.HOTLINE_BENCH_LATENCY_RATE ?? 200);
   const seconds = ctx.quick ? 2 : 10;
   const warmup = ctx.quick ? 50 : 200;
   const n = rate * seconds;
@@ -671,7 +672,7 @@ async function run(ctx: BenchContext): Promise<unknown> {
   return {
     cores: availableParallelism(),
     cpu: cpus()[0]?.model ?? 'unknown',
-    store: `sqlite (WAL, synchronous=${process.env.HOTLINE_SQLITE_SYNCHRONOUS === 'normal' ? 'NORMAL' : 'FULL'}), temporary directory`,
+    store: `sqlite (WAL, ${process.env.HOTLINE_SQLITE_SYNCHRONOUS === 'normal' ? 'synchronous=NORMAL: not durable against a power cut' : 'durable commits: NORMAL plus an fdatasync of the WAL after every commit, as FULL'}), temporary directory`,
     checkWorkers: process.env.HOTLINE_CHECK_WORKERS ?? 'one per core',
     rawVerify: { perSecBefore: round.rate(verifyBefore), perSecAfter: round.rate(verifyAfter), perSec: round.rate(rawVerify), microsEach: round.ratio(1e6 / rawVerify) },
     ...results,

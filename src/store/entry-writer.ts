@@ -1,15 +1,19 @@
 /**
  * Group commit for entries: concurrent writers share one transaction, so one fsync serves many
  * entries. Each writer's promise settles only after its transaction committed (durable), so the
- * terminal may sign a receipt as soon as it resolves.
+ * terminal may sign a receipt as soon as it resolves. Where the store can say when a commit is
+ * durable apart from when it committed (Store.pipelinedTransaction), the next batch is written
+ * while the last one syncs.
  */
-import type { AppendResult, EntryRow, Store } from './store.js';
+import type { AppendResult, Committed, EntryRow, Store } from './store.js';
 
 /** The one method of the store the writer needs (a Store, or a fake in tests). */
 export interface EntryAppender {
   appendEntries(rows: readonly EntryRow[]): Promise<AppendResult[]>;
   /** When present, entries and their projections commit in one transaction (one fsync). */
   transaction?<T>(fn: (store: Store) => Promise<T>): Promise<T>;
+  /** When present, used instead of transaction: the next batch commits while this one syncs. */
+  pipelinedTransaction?<T>(fn: (store: Store) => Promise<T>): Promise<Committed<T>>;
 }
 
 /**
@@ -72,6 +76,8 @@ export class EntryWriter {
   #pendingRows = 0;
   #scheduled = false;
   #draining: Promise<void> | undefined;
+  /** Batches committed and not yet durable. */
+  readonly #syncing = new Set<Promise<void>>();
   #transactions = 0;
   #writes = 0;
   #rows = 0;
@@ -105,11 +111,12 @@ export class EntryWriter {
     });
   }
 
-  /** Writes everything pending now and resolves when it committed (or failed). */
+  /** Writes everything pending now and resolves when it is durable (or failed). */
   async flush(): Promise<void> {
-    while (this.#pending.length > 0 || this.#draining !== undefined) {
+    while (this.#pending.length > 0 || this.#draining !== undefined || this.#syncing.size > 0) {
       this.#startDrain();
       await this.#draining;
+      await Promise.all(this.#syncing);
     }
   }
 
@@ -150,19 +157,23 @@ export class EntryWriter {
 
   async #commit(batch: readonly PendingWrite[]): Promise<void> {
     let results: AppendResult[];
+    let durable: Promise<void> | undefined;
     try {
       const rows = batch.flatMap((w) => w.rows);
       const projected = batch.some((w) => w.project);
-      if (projected && this.#store.transaction) {
-        results = await this.#store.transaction(async (tx) => {
-          const r = await tx.appendEntries(rows);
-          let at = 0;
-          for (const w of batch) {
-            if (w.project) await w.project(tx, r.slice(at, at + w.rows.length));
-            at += w.rows.length;
-          }
-          return r;
-        });
+      const inTransaction = async (tx: Store): Promise<AppendResult[]> => {
+        const r = await tx.appendEntries(rows);
+        let at = 0;
+        for (const w of batch) {
+          if (w.project) await w.project(tx, r.slice(at, at + w.rows.length));
+          at += w.rows.length;
+        }
+        return r;
+      };
+      if (this.#store.pipelinedTransaction) {
+        ({ value: results, durable } = await this.#store.pipelinedTransaction(inTransaction));
+      } else if (projected && this.#store.transaction) {
+        results = await this.#store.transaction(inTransaction);
       } else {
         results = await this.#store.appendEntries(rows);
         if (projected) throw new Error('EntryWriter: projections need a store with transactions');
@@ -177,13 +188,23 @@ export class EntryWriter {
       return;
     }
     this.#transactions += 1;
-    let offset = 0;
-    for (const write of batch) {
-      const mine = results.slice(offset, offset + write.rows.length);
-      offset += write.rows.length;
-      this.#writes += 1;
-      this.#rows += write.rows.length;
-      write.resolve(mine);
-    }
+    const settle = (): void => {
+      let offset = 0;
+      for (const write of batch) {
+        const mine = results.slice(offset, offset + write.rows.length);
+        offset += write.rows.length;
+        this.#writes += 1;
+        this.#rows += write.rows.length;
+        write.resolve(mine);
+      }
+    };
+    if (durable === undefined) return settle();
+    // Committed, not yet on disk: the drain goes on with the next batch; these writers hear of
+    // their commit once it is durable (syncs complete in commit order).
+    const syncing: Promise<void> = durable.then(settle, (error: unknown) => {
+      for (const write of batch) write.reject(error);
+    });
+    this.#syncing.add(syncing);
+    void syncing.finally(() => this.#syncing.delete(syncing));
   }
 }

@@ -8,6 +8,7 @@ export type { PostgresStoreConfig } from './postgres.js';
 export type {
   AppendResult,
   AppendStatus,
+  Committed,
   ChannelRow,
   EntryRow,
   EvidenceInput,

@@ -21,6 +21,7 @@ import type {
   ListEntriesOptions,
   ListMessagesOptions,
   ListUnackedOptions,
+  Committed,
   MessageInput,
   MessageRow,
   PeerRow,
@@ -52,14 +53,17 @@ export class KyselyStore implements Store {
    * @param db a Kysely instance or a transaction of one
    * @param adapter what differs about this backend
    * @param bulk the write path's inserts prepared on the driver, where the backend has them
+   * @param durability where a COMMIT returns before it is on disk (SQLite, sqlite-durable.ts): what
+   *   makes it so; transactions settle only after it
    */
   constructor(
     private readonly db: Kysely<Database>,
     private readonly adapter: StoreAdapter,
     private readonly bulk?: BulkInserts,
+    private readonly durability?: { sync(): Promise<void> },
   ) {
     this.escalations = new KyselyEscalationStore(db);
-    this.officers = new KyselyOfficerStore(db, adapter);
+    this.officers = new KyselyOfficerStore(db, adapter, durability);
   }
 
   async getMeta<T extends JsonValue = JsonValue>(key: string): Promise<T | undefined> {
@@ -504,10 +508,22 @@ export class KyselyStore implements Store {
     return this.inTransaction(fn);
   }
 
-  private inTransaction<T>(fn: (store: KyselyStore) => Promise<T>): Promise<T> {
+  async pipelinedTransaction<T>(fn: (store: Store) => Promise<T>): Promise<Committed<T>> {
+    if (this.db.isTransaction) return { value: await fn(this), durable: Promise.resolve() };
+    const value = await this.db.transaction().execute((trx) => fn(this.#within(trx)));
+    return { value, durable: this.durability?.sync() ?? Promise.resolve() };
+  }
+
+  private async inTransaction<T>(fn: (store: KyselyStore) => Promise<T>): Promise<T> {
     // Kysely transactions do not nest; an inner call joins the outer one.
     if (this.db.isTransaction) return fn(this);
-    return this.db.transaction().execute((trx) => fn(new KyselyStore(trx, this.adapter, this.bulk)));
+    const value = await this.db.transaction().execute((trx) => fn(this.#within(trx)));
+    if (this.durability) await this.durability.sync();
+    return value;
+  }
+
+  #within(trx: Kysely<Database>): KyselyStore {
+    return new KyselyStore(trx, this.adapter, this.bulk, this.durability);
   }
 
   async close(): Promise<void> {

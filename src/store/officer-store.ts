@@ -225,9 +225,14 @@ const AUDIT_APPEND_ATTEMPTS = 8;
 
 /** {@link OfficerStore} over Kysely; `db` may be a transaction. */
 export class KyselyOfficerStore implements OfficerStore {
+  /**
+   * @param durability where a COMMIT returns before it is on disk (SQLite, sqlite-durable.ts): what
+   *   makes it so; the audit's own transactions settle only after it
+   */
   constructor(
     private readonly db: Kysely<Database>,
     private readonly adapter: Pick<StoreAdapter, 'lockAuditForAppend'>,
+    private readonly durability?: { sync(): Promise<void> },
   ) {}
 
   async addOfficer(o: OfficerRow): Promise<boolean> {
@@ -437,6 +442,12 @@ export class KyselyOfficerStore implements OfficerStore {
               w.reject(e);
             }
           }
+          continue;
+        }
+        try {
+          await this.durability?.sync();
+        } catch (e) {
+          for (const w of batch) w.reject(e);
           continue;
         }
         batch.forEach((w, i) => w.resolve(rows[i]!));

@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { KyselyStore } from './kysely-store.js';
+import { DurableSqliteDialect, WalSync } from './sqlite-durable.js';
 import { migrateToLatest } from './migrations.js';
 import type { Database as Schema } from './schema.js';
 import { StandardStoreAdapter, type BulkInserts, type StoreAdapter } from './store-adapter.js';
@@ -18,9 +19,10 @@ export interface SqliteStoreConfig {
   /** Path of the database file (created with its directory if missing), or ":memory:". */
   readonly path: string;
   /**
-   * FULL (default): every commit is fsynced; a commit survives a power cut. NORMAL: in WAL mode a
-   * commit survives a crash of the process (kill -9) but not of the operating system; it saves
-   * one fsync per commit (milliseconds on slow disks). See docs/operations.md "Durability".
+   * FULL (default): every commit is fsynced before it settles; a commit survives a power cut
+   * (sqlite-durable.ts: the fsync runs off the event loop). NORMAL: in WAL mode a commit survives
+   * a crash of the process (kill -9) but not of the operating system; it saves one fsync per
+   * commit. See docs/operations.md "Durability".
    */
   readonly synchronous?: 'full' | 'normal';
 }
@@ -68,10 +70,12 @@ export async function openSqliteStore(config: SqliteStoreConfig): Promise<Store>
   if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true });
   const database = new Database(config.path);
   try {
-    // WAL lets readers run beside the writer; synchronous=FULL fsyncs the WAL at every commit, so
-    // a committed transaction survives a power cut and a receipt may be signed right after.
+    // WAL lets readers run beside the writer. Durable commits (the default) are synchronous=FULL
+    // in effect: NORMAL plus an fsync of the WAL after every commit, which sqlite-durable.ts runs
+    // on the thread pool while the event loop goes on; a write settles only after its sync, so it
+    // survives a power cut and a receipt may be signed right after.
     database.pragma('journal_mode = WAL');
-    database.pragma(`synchronous = ${config.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+    database.pragma('synchronous = NORMAL');
     // Another process (e.g. a CLI command beside the terminal) may hold the write lock briefly.
     database.pragma('busy_timeout = 5000');
     // The hash-prefix indexes have random keys: their inserts touch pages all over the index. A
@@ -83,14 +87,18 @@ export async function openSqliteStore(config: SqliteStoreConfig): Promise<Store>
     database.close();
     throw error;
   }
-  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  const durable = config.synchronous !== 'normal' && config.path !== ':memory:';
+  const wal = durable ? new WalSync(`${config.path}-wal`) : undefined;
+  const dialectConfig = { database: withStatementCache(database) };
+  const db = new Kysely<Schema>({ dialect: wal ? new DurableSqliteDialect(dialectConfig, database, wal) : new SqliteDialect(dialectConfig) });
   try {
     await migrateToLatest(db, sqliteAdapter);
+    await wal?.sync();
   } catch (error) {
     await db.destroy();
     throw error;
   }
-  return new KyselyStore(db, sqliteAdapter, sqliteBulkInserts(database));
+  return new KyselyStore(db, sqliteAdapter, sqliteBulkInserts(database), wal);
 }
 
 /**

@@ -175,6 +175,13 @@ export interface LinkSampleRow {
   readonly offsetMs: number;
 }
 
+/** What {@link Store.pipelinedTransaction} resolves with. */
+export interface Committed<T> {
+  readonly value: T;
+  /** Settles once the commit is durable. */
+  readonly durable: Promise<void>;
+}
+
 /** Everything a terminal persists. Every method is atomic; use {@link Store.transaction} to group. */
 export interface Store {
   /** Escalation steps: who was notified, how, when, and with what outcome. */
@@ -252,6 +259,16 @@ export interface Store {
    * Inside `fn` use only the store passed in. Nested calls join the outer transaction.
    */
   transaction<T>(fn: (store: Store) => Promise<T>): Promise<T>;
+  /**
+   * Like {@link Store.transaction}, but resolves as soon as the transaction committed, with
+   * `durable`, which settles once the commit is on disk (rejects if syncing it failed). The store
+   * is free for the next transaction meanwhile, so a group commit can prepare its next batch while
+   * the disk syncs the last (sqlite-durable.ts). Nothing may treat the writes as durable (sign a
+   * receipt for them, send them to a peer, answer the client) before `durable` settles. A backend
+   * whose commit returns only once durable simply resolves `durable` at once. Inside a transaction
+   * it joins the outer one, whose own durability covers it.
+   */
+  pipelinedTransaction<T>(fn: (store: Store) => Promise<T>): Promise<Committed<T>>;
   /** Closes the connections. The store is unusable afterwards. */
   close(): Promise<void>;
 }

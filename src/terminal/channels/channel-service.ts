@@ -240,6 +240,18 @@ export class ChannelService {
     return this.#ownCommitted.get(channel)?.head ?? 0;
   }
 
+  /**
+   * Stored entries of `author` fromSeq..toSeq (inclusive) as wire text, for a peer that asked.
+   * Own entries only up to the committed head: a commit is visible in the store a moment before it
+   * is durable, and an own entry that reached a peer but not the disk could be sealed again,
+   * differently, after a crash (an equivocation).
+   */
+  async entriesFor(channel: string, author: string, fromSeq: number, toSeq: number): Promise<string[]> {
+    const to = author === this.self.party ? Math.min(toSeq, this.committedHead(channel)) : toSeq;
+    if (to < fromSeq) return [];
+    return (await this.store.listEntries(channel, { author, fromSeq, toSeq: to })).map((r) => r.raw);
+  }
+
   /** Own committed entries fromSeq..toSeq (inclusive) as wire text, from memory when recent. */
   async ownEntries(channel: string, fromSeq: number, toSeq: number): Promise<string[]> {
     const c = this.#ownCommitted.get(channel);

@@ -237,9 +237,9 @@ export async function buildFederationServer(opts: FederationServerOptions): Prom
         return reply.code(404).send({ code: 'CHANNEL_NOT_FOUND', message: 'No such channel shared with you.' });
       }
       const from = q.from ?? 1;
-      const rows = await service.store.listEntries(id, { author: q.author, fromSeq: from, toSeq: from + (q.limit ?? BATCH_MAX) - 1 });
+      const raws = await service.entriesFor(id, q.author, from, from + (q.limit ?? BATCH_MAX) - 1);
       void reply.header('content-type', 'application/x-ndjson');
-      return rows.map((r) => `${r.raw}\n`).join('');
+      return raws.map((raw) => `${raw}\n`).join('');
     },
   );
 

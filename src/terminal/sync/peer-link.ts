@@ -201,14 +201,14 @@ export class PeerLink {
   }
 
   async #relay(channel: string, author: string, fromSeq: number, toSeq: number): Promise<void> {
-    const store = this.#opts.service.store;
+    const service = this.#opts.service;
     let raws: string[];
     if (author === '') {
-      const first = await store.listEntries(channel, { limit: 1 });
-      raws = first.map((e) => e.raw);
+      // The founding entry; an own one only once durable (see ChannelService.entriesFor).
+      const first = await service.store.listEntries(channel, { limit: 1 });
+      raws = first.filter((e) => e.author !== service.self.party || service.committedHead(channel) >= e.seq).map((e) => e.raw);
     } else {
-      const rows = await store.listEntries(channel, { author, fromSeq, toSeq: Math.min(toSeq, fromSeq + BATCH_MAX - 1) });
-      raws = rows.map((e) => e.raw);
+      raws = await service.entriesFor(channel, author, fromSeq, Math.min(toSeq, fromSeq + BATCH_MAX - 1));
     }
     if (raws.length) {
       this.#inflight++;
