@@ -8,7 +8,7 @@ import { StoreError } from './errors.js';
 import { KyselyEscalationStore, type EscalationStore } from './escalation-store.js';
 import { KyselyOfficerStore, type OfficerStore } from './officer-store.js';
 import type { Database, EntriesTable, MessagesTable } from './schema.js';
-import type { BulkInserts, StoreAdapter } from './store-adapter.js';
+import type { PreparedWritePath, StoreAdapter } from './store-adapter.js';
 import type {
   AppendResult,
   ChannelRow,
@@ -44,26 +44,41 @@ const HASH_PREFIX = 12;
 /** The indexed expression, spelled exactly as in its index so that the planner uses it. */
 const hashPrefix = sql<string>`substr(hash, 1, 12)`;
 
+/** What a backend adds to a {@link KyselyStore}. */
+export interface KyselyStoreOptions {
+  /** The write path's statements prepared on the driver, where the backend has them. */
+  readonly writePath?: PreparedWritePath;
+  /**
+   * Where a COMMIT returns before it is on disk (SQLite, sqlite-durable.ts): what makes it so;
+   * transactions settle only after it.
+   */
+  readonly durability?: { sync(): Promise<void> };
+  /** Runs at close(), before the connections close (e.g. stopping a checkpoint thread). */
+  readonly beforeClose?: () => Promise<void>;
+}
+
 /** A Store over any Kysely database with the schema of migrations.ts. */
 export class KyselyStore implements Store {
   readonly escalations: EscalationStore;
   readonly officers: OfficerStore;
+  private readonly bulk: PreparedWritePath | undefined;
+  private readonly durability: { sync(): Promise<void> } | undefined;
 
   /**
    * @param db a Kysely instance or a transaction of one
    * @param adapter what differs about this backend
-   * @param bulk the write path's inserts prepared on the driver, where the backend has them
-   * @param durability where a COMMIT returns before it is on disk (SQLite, sqlite-durable.ts): what
-   *   makes it so; transactions settle only after it
+   * @param options what the backend adds (see {@link KyselyStoreOptions})
    */
   constructor(
     private readonly db: Kysely<Database>,
     private readonly adapter: StoreAdapter,
-    private readonly bulk?: BulkInserts,
-    private readonly durability?: { sync(): Promise<void> },
+    private readonly options: KyselyStoreOptions = {},
   ) {
+    const { writePath: bulk, durability } = options;
+    this.bulk = bulk;
+    this.durability = durability;
     this.escalations = new KyselyEscalationStore(db);
-    this.officers = new KyselyOfficerStore(db, adapter, durability);
+    this.officers = new KyselyOfficerStore(db, adapter, durability, bulk);
   }
 
   async getMeta<T extends JsonValue = JsonValue>(key: string): Promise<T | undefined> {
@@ -523,10 +538,11 @@ export class KyselyStore implements Store {
   }
 
   #within(trx: Kysely<Database>): KyselyStore {
-    return new KyselyStore(trx, this.adapter, this.bulk, this.durability);
+    return new KyselyStore(trx, this.adapter, this.options);
   }
 
   async close(): Promise<void> {
+    await this.options.beforeClose?.();
     await this.db.destroy();
   }
 }

@@ -10,7 +10,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { StoreError } from './errors.js';
 import type { Database } from './schema.js';
-import type { StoreAdapter } from './store-adapter.js';
+import type { PreparedWritePath, StoreAdapter } from './store-adapter.js';
 
 // ---- rows that cross the boundary ------------------------------------------------------------
 
@@ -228,11 +228,14 @@ export class KyselyOfficerStore implements OfficerStore {
   /**
    * @param durability where a COMMIT returns before it is on disk (SQLite, sqlite-durable.ts): what
    *   makes it so; the audit's own transactions settle only after it
+   * @param writePath prepared statements for appends inside a caller's transaction, where the
+   *   backend has them
    */
   constructor(
     private readonly db: Kysely<Database>,
     private readonly adapter: Pick<StoreAdapter, 'lockAuditForAppend'>,
     private readonly durability?: { sync(): Promise<void> },
+    private readonly writePath?: Pick<PreparedWritePath, 'auditLast' | 'auditInsert'>,
   ) {}
 
   async addOfficer(o: OfficerRow): Promise<boolean> {
@@ -475,6 +478,11 @@ export class KyselyOfficerStore implements OfficerStore {
    */
   #txLast: { row: AuditRow | undefined } | undefined;
 
+  /** The prepared statements, inside a transaction only: they bypass the durable commit of autocommit writes. */
+  get #prepared(): Pick<PreparedWritePath, 'auditLast' | 'auditInsert'> | undefined {
+    return this.db.isTransaction ? this.writePath : undefined;
+  }
+
   async #appendAuditOnce(build: (last: AuditRow | undefined) => AuditRow): Promise<AuditRow> {
     let prev: AuditRow | undefined;
     if (this.db.isTransaction && this.#txLast) prev = this.#txLast.row;
@@ -482,15 +490,14 @@ export class KyselyOfficerStore implements OfficerStore {
       // Inside a caller's transaction (an audit record committed with the entry it records), take
       // turns with every other appender until that transaction ends.
       if (this.db.isTransaction) await this.adapter.lockAuditForAppend(this.db);
-      const last = await this.db.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(1).executeTakeFirst();
+      const last: Selectable<AuditLogTable> | undefined = this.#prepared ? this.#prepared.auditLast() : await this.db.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(1).executeTakeFirst();
       prev = last && toAudit(last);
     }
     const row = build(prev);
     if (row.seq !== (prev?.seq ?? 0) + 1) throw new StoreError('STORE_BAD_INPUT', { field: 'audit seq', detail: `${row.seq} does not follow ${prev?.seq ?? 0}` });
-    await this.db
-      .insertInto('audit_log')
-      .values({ seq: row.seq, at: row.at, actor: row.actor, action: row.action, detail: row.detail, prev_hash: row.prevHash, hash: row.hash })
-      .execute();
+    const values = { seq: row.seq, at: row.at, actor: row.actor, action: row.action, detail: row.detail, prev_hash: row.prevHash, hash: row.hash };
+    if (this.#prepared) this.#prepared.auditInsert(values);
+    else await this.db.insertInto('audit_log').values(values).execute();
     if (this.db.isTransaction) this.#txLast = { row };
     return row;
   }

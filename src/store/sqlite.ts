@@ -6,10 +6,11 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { KyselyStore } from './kysely-store.js';
+import { Checkpointer } from './sqlite-checkpointer.js';
 import { DurableSqliteDialect, WalSync } from './sqlite-durable.js';
 import { migrateToLatest } from './migrations.js';
 import type { Database as Schema } from './schema.js';
-import { StandardStoreAdapter, type BulkInserts, type StoreAdapter } from './store-adapter.js';
+import { StandardStoreAdapter, type PreparedWritePath, type StoreAdapter } from './store-adapter.js';
 import type { Store } from './store.js';
 import type { CreateTableBuilder } from 'kysely';
 
@@ -98,21 +99,30 @@ export async function openSqliteStore(config: SqliteStoreConfig): Promise<Store>
     await db.destroy();
     throw error;
   }
-  return new KyselyStore(db, sqliteAdapter, sqliteBulkInserts(database), wal);
+  const checkpointer = config.path === ':memory:' ? undefined : new Checkpointer(config.path, database);
+  return new KyselyStore(db, sqliteAdapter, {
+    writePath: sqliteWritePath(database),
+    ...(wal ? { durability: wal } : {}),
+    ...(checkpointer ? { beforeClose: () => checkpointer.close() } : {}),
+  });
 }
 
 /**
  * The write path's inserts as statements prepared once on the same connection Kysely uses, one
  * row per run. The store runs them only inside its transactions, which hold that connection.
  */
-function sqliteBulkInserts(database: InstanceType<typeof Database>): BulkInserts {
+function sqliteWritePath(database: InstanceType<typeof Database>): PreparedWritePath {
   const entry = database.prepare(
     'INSERT INTO entries (channel, author, seq, hash, kind, time, raw, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, author, seq) DO NOTHING',
   );
   const message = database.prepare(
     'INSERT INTO messages (hash, channel, author, seq, time, precedence, lang, text, reply_to, drill, deadline_at, acked_at, acked_by, receipted_at, escalation_level) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, author, seq) DO NOTHING',
   );
+  const auditLast = database.prepare('SELECT seq, at, actor, action, detail, prev_hash, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
+  const auditInsert = database.prepare('INSERT INTO audit_log (seq, at, actor, action, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)');
   return {
+    auditLast: () => auditLast.get() as ReturnType<PreparedWritePath['auditLast']>,
+    auditInsert: (r) => void auditInsert.run(r.seq, r.at, r.actor, r.action, r.detail, r.prev_hash, r.hash),
     entries: (rows) => rows.map((r) => entry.run(r.channel, r.author, r.seq, r.hash, r.kind, r.time, r.raw, r.received_at).changes === 1),
     messages: (rows) => {
       for (const m of rows)

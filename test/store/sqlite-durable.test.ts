@@ -118,7 +118,7 @@ describe('durable SQLite commits', () => {
     const db = new Kysely<Schema>({ dialect: new DurableSqliteDialect({ database: raw }, raw, new WalSync(`${path}-wal`)) });
     await migrateToLatest(db, sqliteAdapter);
     const gate = gatedDurability();
-    const store = new KyselyStore(db, sqliteAdapter, undefined, gate);
+    const store = new KyselyStore(db, sqliteAdapter, { durability: gate });
     const channel = channelId();
     const author = partyId();
 

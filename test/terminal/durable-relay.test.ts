@@ -35,7 +35,7 @@ it('answers a peer asking for own entries only with those already durable', asyn
   await migrateToLatest(db, sqliteAdapter);
   // Transactions' syncs complete only when the test says so.
   const gates: Array<() => void> = [];
-  const store = new KyselyStore(db, sqliteAdapter, undefined, { sync: () => new Promise<void>((r) => gates.push(r)) });
+  const store = new KyselyStore(db, sqliteAdapter, { durability: { sync: () => new Promise<void>((r) => gates.push(r)) } });
   const us = makeParty('US', { en: 'United States' });
   const cn = makeParty('CN', { en: 'China' });
   const service = new ChannelService({ store, self: { party: us.id, code: us.code, signer: us.terminal, card: us.card }, clock: new ManualClock(T0 + 1000) });
