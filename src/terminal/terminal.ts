@@ -80,17 +80,22 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
   const log = logger.child({ party: identity.config.party.code });
   // HOTLINE_SQLITE_SYNCHRONOUS=normal trades power-cut durability for latency (docs/operations.md).
   const sync = process.env.HOTLINE_SQLITE_SYNCHRONOUS === 'normal' ? 'normal' : 'full';
-  const store = await openStore(identity.database.kind === 'sqlite' ? { ...identity.database, synchronous: sync } : identity.database);
   // Received entries' signatures are checked on worker threads (HOTLINE_CHECK_WORKERS, default one
   // per core; 0 keeps them on the main thread).
   const checker = entryChecker(checkWorkers(process.env.HOTLINE_CHECK_WORKERS), (e) => log.error({ err: (e as Error).message }, 'entry check workers failed; checking on the main thread'));
-  // Threads start while the channel logs load: a terminal coming back to a backlog uses them at once.
+  // Threads start while the store opens and the channel logs load: a terminal coming back to a
+  // backlog uses them at once.
   checker.warm();
+  const store = await openStore(identity.database.kind === 'sqlite' ? { ...identity.database, synchronous: sync } : identity.database).catch(async (e: unknown) => {
+    await checker.close();
+    throw e;
+  });
   const service = new ChannelService({ store, self: { party: identity.party, code: identity.config.party.code, signer: identity.terminalSigner, card: identity.card }, clock, log, checker, receiptSpacingMs: RECEIPT_SPACING_MS });
   await service.load();
   const token = await officerToken(identity.dir);
   // Escalation policies and roster: a bad file stops the start with an error naming the field.
   const escalationFiles = await EscalationSettingsFiles.load(identity.dir, { smtp: !!identity.config.smtp }).catch(async (e: unknown) => {
+    await checker.close();
     await store.close();
     throw e;
   });
