@@ -7,6 +7,7 @@
  * HOTLINE_DEBUG=1 to also get the stack trace.
  */
 import { readFileSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import * as verify from './commands/verify.js';
@@ -24,13 +25,14 @@ import * as drill from './commands/drill.js';
 import * as operations from './commands/operations.js';
 import { CliError, EXIT, cliError } from './errors.js';
 import { quietOnBrokenPipe, warnLine } from './output.js';
+import { PACKAGE_ROOT } from '../terminal/install-paths.js';
 
 /** Every command module, in the order `hotline --help` lists them. */
 const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [init, card, cert, root, serve, peer, channel, drill, operations, officer, audit, verify, demo];
 
 function version(): string {
   try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return 'unknown';
   }

@@ -13,6 +13,7 @@ import { Worker } from 'node:worker_threads';
 import { isBundleHeader, splitBundle, verifyBundle, type LinePrecheck, type VerificationReport } from '../protocol/index.js';
 import type { Progress } from './output.js';
 import type { PrecheckTask } from './verify-worker.js';
+import { distPath } from '../terminal/install-paths.js';
 
 /** Below this many lines, starting threads costs more than it saves: verify in-process. */
 export const PARALLEL_MIN_LINES = 2_000;
@@ -73,7 +74,7 @@ export async function precheckParallel(bytes: Uint8Array, workers: number, onLin
   const perChunk = Math.max(256, Math.min(4_096, Math.ceil(totalLines / (workers * 8))));
   const chunks = chunkRanges(bytes, perChunk);
   const results: LinePrecheck[] = new Array<LinePrecheck>(totalLines);
-  const pool = Array.from({ length: Math.min(workers, chunks.length) }, () => new Worker(new URL('./verify-worker.js', import.meta.url), { workerData: { bytes: shared } }));
+  const pool = Array.from({ length: Math.min(workers, chunks.length) }, () => new Worker(distPath('cli', 'verify-worker.js'), { workerData: { bytes: shared } }));
   let next = 0;
   let done = 0;
   try {

@@ -5,11 +5,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { initTerminal, loadTerminalIdentity } from '../../terminal/identity/index.js';
 import { officerClient, type OfficerClient } from '../officer-client.js';
 import { exists } from '../../terminal/identity/files.js';
+import { distPath } from '../../terminal/install-paths.js';
 
 const PARTIES = [
   { code: 'US', names: { en: 'United States', zh: '美国' }, officerPort: 7081, federationPort: 7441 },
@@ -38,7 +38,7 @@ export function register(program: Command): void {
     .option('--no-stay', 'stop after the demonstration instead of running until Ctrl-C')
     .action(async (opts: { dir: string; stay: boolean }) => {
       const root = resolve(opts.dir);
-      const main = fileURLToPath(new URL('../main.js', import.meta.url));
+      const main = distPath('cli', 'main.js');
       const children: ChildProcess[] = [];
       const dirs = PARTIES.map((p) => join(root, p.code.toLowerCase()));
       for (const [i, p] of PARTIES.entries()) {

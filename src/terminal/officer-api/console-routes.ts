@@ -6,9 +6,9 @@
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { dirname, extname, join, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { extname, join, resolve, sep } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { distPath } from '../install-paths.js';
 
 const TYPES: Readonly<Record<string, string>> = Object.freeze({
   '.html': 'text/html; charset=utf-8',
@@ -31,9 +31,9 @@ const HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'referrer-policy': 'no-referrer',
 });
 
-/** dist/web of this checkout (the same from dist/terminal/officer-api and src/terminal/officer-api). */
+/** dist/web of this package (the console's build). */
 export function defaultConsoleDir(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'dist', 'web');
+  return distPath('web');
 }
 
 /** Registers GET /console (redirect) and GET /console/* (files of `dir`). */

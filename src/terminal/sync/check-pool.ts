@@ -12,6 +12,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { precheckLines, type LinePrecheck } from '../../protocol/index.js';
+import { distPath } from '../install-paths.js';
 
 /** Checks entries' wire text without context (parse, schema, canonical form, hash, signature). */
 export interface EntryChecker {
@@ -77,7 +78,7 @@ export class CheckPool implements EntryChecker {
   #start(): void {
     if (this.#slots.length > 0) return;
     for (let i = 0; i < this.#size; i++) {
-      const worker = new Worker(new URL('./check-worker.js', import.meta.url));
+      const worker = new Worker(distPath('terminal', 'sync', 'check-worker.js'));
       const slot: Slot = { worker, tasks: new Map(), load: 0 };
       worker.on('message', (m: { id: number; prechecks: LinePrecheck[] }) => {
         const task = slot.tasks.get(m.id);
