@@ -401,16 +401,34 @@ export class KyselyStore implements Store {
     }
   }
 
+  /** The log position of the entry `hash`, which is also its message's key (migration 0006). */
+  async #logPosition(hash: string): Promise<{ channel: string; author: string; seq: number } | undefined> {
+    return this.db.selectFrom('entries').select(['channel', 'author', 'seq']).where(hashPrefix, '=', hash.slice(0, HASH_PREFIX)).where('hash', '=', hash).executeTakeFirst();
+  }
+
   async getMessage(hash: string): Promise<MessageRow | undefined> {
-    const row = await this.db.selectFrom('messages').selectAll().where(hashPrefix, '=', hash.slice(0, HASH_PREFIX)).where('hash', '=', hash).executeTakeFirst();
+    const at = await this.#logPosition(hash);
+    if (!at) return undefined;
+    const row = await this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('channel', '=', at.channel)
+      .where('author', '=', at.author)
+      .where('seq', '=', at.seq)
+      .where('hash', '=', hash)
+      .executeTakeFirst();
     return row && toMessage(row);
   }
 
   async markAcked(hash: string, at: number, by: string): Promise<boolean> {
+    const pos = await this.#logPosition(hash);
+    if (!pos) return false;
     const result = await this.db
       .updateTable('messages')
       .set({ acked_at: at, acked_by: by })
-      .where(hashPrefix, '=', hash.slice(0, HASH_PREFIX))
+      .where('channel', '=', pos.channel)
+      .where('author', '=', pos.author)
+      .where('seq', '=', pos.seq)
       .where('hash', '=', hash)
       .where('acked_at', 'is', null)
       .executeTakeFirst();
@@ -430,7 +448,16 @@ export class KyselyStore implements Store {
   }
 
   async setEscalationLevel(hash: string, level: number): Promise<void> {
-    await this.db.updateTable('messages').set({ escalation_level: level }).where(hashPrefix, '=', hash.slice(0, HASH_PREFIX)).where('hash', '=', hash).execute();
+    const pos = await this.#logPosition(hash);
+    if (!pos) return;
+    await this.db
+      .updateTable('messages')
+      .set({ escalation_level: level })
+      .where('channel', '=', pos.channel)
+      .where('author', '=', pos.author)
+      .where('seq', '=', pos.seq)
+      .where('hash', '=', hash)
+      .execute();
   }
 
   async listMessages(channel: string, options: ListMessagesOptions = {}): Promise<MessageRow[]> {

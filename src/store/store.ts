@@ -228,7 +228,11 @@ export interface Store {
   putEvidence(evidence: EvidenceInput): Promise<number>;
   listEvidence(channel: string): Promise<EvidenceRow[]>;
 
-  /** Inserts the projection of a message; does nothing if its log position (channel, author, seq) is already there. */
+  /**
+   * Inserts the projection of a message entry; does nothing if its log position (channel, author,
+   * seq) is already there. The entry must be stored (before, or in the same transaction): lookups
+   * by hash (getMessage, markAcked, setEscalationLevel) find the message through its entry.
+   */
   putMessage(message: MessageInput): Promise<void>;
   /** putMessage for many at once (few statements: a batch of received entries is one commit). */
   putMessages(messages: readonly MessageInput[]): Promise<void>;

@@ -3,7 +3,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { StoreError, type EntryRow, type StoredEntry } from '../../src/store/index.js';
+import { StoreError, type EntryRow, type MessageInput, type Store, type StoredEntry } from '../../src/store/index.js';
 import { BACKENDS, useStore } from './backends.js';
 import { channelId, entry, hashOf, log, message, partyId } from './factories.js';
 
@@ -292,12 +292,20 @@ describe.each(BACKENDS)('store on $name', (backend) => {
   });
 
   describe('messages', () => {
+    /** Stores a message as a terminal does: its entry, then the entry's projection. */
+    async function project(store: Store, fields: Parameters<typeof message>[0]): Promise<MessageInput> {
+      const stored = entry({ channel: fields.channel, author: fields.author, seq: fields.seq });
+      await store.appendEntries([stored]);
+      const m = message({ ...fields, hash: stored.hash });
+      await store.putMessage(m);
+      return m;
+    }
+
     it('stores a message once, however often it is projected', async () => {
       const { store } = ctx;
       const channel = channelId();
       const author = partyId();
-      const m = message({ channel, author, seq: 1, precedence: 'FLASH', lang: 'zh', text: '请确认 🚨', drill: true, deadlineAt: 5000 });
-      await store.putMessage(m);
+      const m = await project(store, { channel, author, seq: 1, precedence: 'FLASH', lang: 'zh', text: '请确认 🚨', drill: true, deadlineAt: 5000 });
       await store.putMessage({ ...m, text: 'changed' });
 
       expect(await store.getMessage(m.hash)).toEqual({
@@ -313,8 +321,7 @@ describe.each(BACKENDS)('store on $name', (backend) => {
     it('records the first acknowledgement only', async () => {
       const { store } = ctx;
       const channel = channelId();
-      const m = message({ channel, author: partyId(), seq: 1, deadlineAt: 100 });
-      await store.putMessage(m);
+      const m = await project(store, { channel, author: partyId(), seq: 1, deadlineAt: 100 });
 
       expect(await store.markAcked(m.hash, 50, '{"officer":"duty-1"}')).toBe(true);
       expect(await store.markAcked(m.hash, 60, '{"officer":"duty-2"}')).toBe(false);
@@ -327,8 +334,9 @@ describe.each(BACKENDS)('store on $name', (backend) => {
       const channel = channelId();
       const self = partyId();
       const peer = partyId();
-      const theirs = [1, 2, 3].map((seq) => message({ channel, author: peer, seq, deadlineAt: 100 }));
-      for (const m of [...theirs, message({ channel, author: self, seq: 1, deadlineAt: 100 })]) await store.putMessage(m);
+      const theirs: MessageInput[] = [];
+      for (const seq of [1, 2, 3]) theirs.push(await project(store, { channel, author: peer, seq, deadlineAt: 100 }));
+      await project(store, { channel, author: self, seq: 1, deadlineAt: 100 });
       await store.markAcked(theirs[0]!.hash, 50, '{}');
 
       expect(await store.countMessages(channel, self)).toEqual({ total: 4, unacknowledged: 2 });
@@ -361,11 +369,10 @@ describe.each(BACKENDS)('store on $name', (backend) => {
       const { store } = ctx;
       const [c1, c2] = [channelId(), channelId()];
       const author = partyId();
-      const late = message({ channel: c1, author, seq: 1, deadlineAt: 9000, precedence: 'PRIORITY' });
-      const soon = message({ channel: c2, author, seq: 1, deadlineAt: 1000, precedence: 'FLASH' });
-      const acked = message({ channel: c1, author, seq: 2, deadlineAt: 500 });
-      const noDeadline = message({ channel: c1, author, seq: 3 });
-      for (const m of [late, soon, acked, noDeadline]) await store.putMessage(m);
+      const late = await project(store, { channel: c1, author, seq: 1, deadlineAt: 9000, precedence: 'PRIORITY' });
+      const soon = await project(store, { channel: c2, author, seq: 1, deadlineAt: 1000, precedence: 'FLASH' });
+      const acked = await project(store, { channel: c1, author, seq: 2, deadlineAt: 500 });
+      const noDeadline = await project(store, { channel: c1, author, seq: 3 });
       await store.markAcked(acked.hash, 400, '{}');
       await store.setEscalationLevel(soon.hash, 2);
 
