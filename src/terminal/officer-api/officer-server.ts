@@ -359,10 +359,26 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
     return text;
   };
   app.get('/api/v1/events', { websocket: true, schema: { summary: 'Live events: entries, state changes, alarms (WebSocket), for the channels the caller may read' } }, (socket, request) => {
+    // A commit of many entries emits one event each, synchronously: the frames written meanwhile
+    // leave in one write to the socket (corked until the end of this turn of the event loop), not
+    // one system call per event (measured: 10 to 13% of a terminal's main thread at 4,000 msg/s).
+    const tcp = (socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    let corked = false;
+    const cork = () => {
+      if (corked || !tcp) return;
+      corked = true;
+      tcp.cork();
+      process.nextTick(() => {
+        corked = false;
+        tcp.uncork();
+      });
+    };
     const listener = (e: TerminalEvent) => {
       const channel = (e as { channel?: string }).channel;
       if (channel !== undefined && !mayRead(request.principal, channel)) return;
-      if (socket.readyState === socket.OPEN) socket.send(textOf(e));
+      if (socket.readyState !== socket.OPEN) return;
+      cork();
+      socket.send(textOf(e));
     };
     service.events.on('event', listener);
     socket.on('close', () => service.events.off('event', listener));
