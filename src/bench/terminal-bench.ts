@@ -1,6 +1,6 @@
 /**
  * Terminal benchmark: two real terminal processes (`node dist/cli/main.js serve`) on loopback,
- * each with its own SQLite file (WAL, durable commits) in a temporary directory, paired and
+ * each with its own SQLite file (WAL, synchronous=FULL) in a temporary directory, paired and
  * sharing one active channel. The bench process drives A's officer API over HTTP and listens to
  * the officer event WebSockets of both terminals.
  *
@@ -672,7 +672,7 @@ async function run(ctx: BenchContext): Promise<unknown> {
   return {
     cores: availableParallelism(),
     cpu: cpus()[0]?.model ?? 'unknown',
-    store: `sqlite (WAL, ${process.env.HOTLINE_SQLITE_SYNCHRONOUS === 'normal' ? 'synchronous=NORMAL: not durable against a power cut' : 'durable commits: NORMAL plus an fdatasync of the WAL after every commit, as FULL'}), temporary directory`,
+    store: `sqlite (WAL, ${{ normal: 'synchronous=NORMAL: not durable against a power cut', 'full-async': 'durable commits: NORMAL plus an fdatasync of the WAL on the thread pool after every commit', full: 'synchronous=FULL' }[process.env.HOTLINE_SQLITE_SYNCHRONOUS ?? 'full'] ?? process.env.HOTLINE_SQLITE_SYNCHRONOUS}), temporary directory`,
     checkWorkers: process.env.HOTLINE_CHECK_WORKERS ?? 'one per core',
     rawVerify: { perSecBefore: round.rate(verifyBefore), perSecAfter: round.rate(verifyAfter), perSec: round.rate(rawVerify), microsEach: round.ratio(1e6 / rawVerify) },
     ...results,

@@ -3,7 +3,8 @@
  * Nothing here leaks Kysely or driver types.
  */
 export { dropSchema, openStore, type StoreConfig } from './open-store.js';
-export type { SqliteStoreConfig } from './sqlite.js';
+export type { SqliteStoreConfig, SqliteSynchronous } from './sqlite.js';
+export { SQLITE_SYNCHRONOUS } from './sqlite.js';
 export type { PostgresStoreConfig } from './postgres.js';
 export type {
   AppendResult,

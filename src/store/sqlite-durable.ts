@@ -1,5 +1,7 @@
 /**
- * Durable commits for SQLite without blocking the event loop.
+ * Durable commits for SQLite without blocking the event loop: the `full-async` mode of a SQLite
+ * store (HOTLINE_SQLITE_SYNCHRONOUS=full-async; the default is plain FULL, which measured faster on
+ * a VM whose fsync takes about a millisecond: see docs/operations.md "Durability").
  *
  * With `synchronous=FULL` in WAL mode, SQLite fsyncs the WAL inside every COMMIT. better-sqlite3
  * is synchronous, so the terminal's one thread then waits for the disk at every commit: it can

@@ -14,18 +14,25 @@ import { StandardStoreAdapter, type PreparedWritePath, type StoreAdapter } from 
 import type { Store } from './store.js';
 import type { CreateTableBuilder } from 'kysely';
 
+/** How a SQLite store makes its commits durable (see {@link SqliteStoreConfig.synchronous}). */
+export type SqliteSynchronous = 'full' | 'full-async' | 'normal';
+
+/** The values of {@link SqliteSynchronous}, for parsing settings. */
+export const SQLITE_SYNCHRONOUS: readonly SqliteSynchronous[] = ['full', 'full-async', 'normal'];
+
 /** Opens the SQLite backend. */
 export interface SqliteStoreConfig {
   readonly kind: 'sqlite';
   /** Path of the database file (created with its directory if missing), or ":memory:". */
   readonly path: string;
   /**
-   * FULL (default): every commit is fsynced before it settles; a commit survives a power cut
-   * (sqlite-durable.ts: the fsync runs off the event loop). NORMAL: in WAL mode a commit survives
-   * a crash of the process (kill -9) but not of the operating system; it saves one fsync per
-   * commit. See docs/operations.md "Durability".
+   * FULL (default): every commit is fsynced inside COMMIT; a commit survives a power cut.
+   * FULL-ASYNC: as durable, the fsync run on the thread pool while the event loop goes on
+   * (sqlite-durable.ts); it pays only where an fsync takes milliseconds. NORMAL: in WAL mode a
+   * commit survives a crash of the process (kill -9) but not of the operating system; it saves one
+   * fsync per commit. See docs/operations.md "Durability".
    */
-  readonly synchronous?: 'full' | 'normal';
+  readonly synchronous?: SqliteSynchronous;
 }
 
 /** How SQLite differs from standard SQL (its TEXT already compares bytewise, as keyType wants). */
@@ -71,12 +78,12 @@ export async function openSqliteStore(config: SqliteStoreConfig): Promise<Store>
   if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true });
   const database = new Database(config.path);
   try {
-    // WAL lets readers run beside the writer. Durable commits (the default) are synchronous=FULL
-    // in effect: NORMAL plus an fsync of the WAL after every commit, which sqlite-durable.ts runs
-    // on the thread pool while the event loop goes on; a write settles only after its sync, so it
-    // survives a power cut and a receipt may be signed right after.
+    // WAL lets readers run beside the writer; synchronous=FULL fsyncs the WAL at every commit, so
+    // a committed transaction survives a power cut and a receipt may be signed right after.
+    // full-async is FULL in effect: NORMAL plus that fsync, which sqlite-durable.ts runs on the
+    // thread pool; a write settles only after its sync.
     database.pragma('journal_mode = WAL');
-    database.pragma('synchronous = NORMAL');
+    database.pragma(`synchronous = ${(config.synchronous ?? 'full') === 'full' ? 'FULL' : 'NORMAL'}`);
     // Another process (e.g. a CLI command beside the terminal) may hold the write lock briefly.
     database.pragma('busy_timeout = 5000');
     // The hash-prefix indexes have random keys: their inserts touch pages all over the index. A
@@ -88,8 +95,7 @@ export async function openSqliteStore(config: SqliteStoreConfig): Promise<Store>
     database.close();
     throw error;
   }
-  const durable = config.synchronous !== 'normal' && config.path !== ':memory:';
-  const wal = durable ? new WalSync(`${config.path}-wal`) : undefined;
+  const wal = config.synchronous === 'full-async' && config.path !== ':memory:' ? new WalSync(`${config.path}-wal`) : undefined;
   const dialectConfig = { database: withStatementCache(database) };
   const db = new Kysely<Schema>({ dialect: wal ? new DurableSqliteDialect(dialectConfig, database, wal) : new SqliteDialect(dialectConfig) });
   try {

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { PartyCard } from '../protocol/index.js';
-import { openStore, type Store } from '../store/index.js';
+import { openStore, SQLITE_SYNCHRONOUS, type SqliteSynchronous, type Store } from '../store/index.js';
 import { ChannelService, type TerminalEvent } from './channels/channel-service.js';
 import { systemClock, type Clock } from './clock.js';
 import { buildFederationServer } from './federation-api/federation-server.js';
@@ -78,8 +78,9 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? pino({ level: process.env.HOTLINE_LOG_LEVEL ?? 'info' }, pino.destination(2));
   const log = logger.child({ party: identity.config.party.code });
-  // HOTLINE_SQLITE_SYNCHRONOUS=normal trades power-cut durability for latency (docs/operations.md).
-  const sync = process.env.HOTLINE_SQLITE_SYNCHRONOUS === 'normal' ? 'normal' : 'full';
+  // HOTLINE_SQLITE_SYNCHRONOUS: full (default), full-async, or normal, which trades power-cut
+  // durability for latency (docs/operations.md "Durability").
+  const sync = sqliteSynchronous(process.env.HOTLINE_SQLITE_SYNCHRONOUS);
   // Received entries' signatures are checked on worker threads (HOTLINE_CHECK_WORKERS, default one
   // per core; 0 keeps them on the main thread).
   const checker = entryChecker(checkWorkers(process.env.HOTLINE_CHECK_WORKERS), (e) => log.error({ err: (e as Error).message }, 'entry check workers failed; checking on the main thread'));
@@ -255,6 +256,14 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
  * stream of them by one cumulative receipt per 20 ms (instead of one per message).
  */
 export const RECEIPT_SPACING_MS = 20;
+
+/** HOTLINE_SQLITE_SYNCHRONOUS: one of SQLITE_SYNCHRONOUS, or unset for full. */
+function sqliteSynchronous(value: string | undefined): SqliteSynchronous {
+  if (value === undefined || value.trim() === '') return 'full';
+  const mode = SQLITE_SYNCHRONOUS.find((m) => m === value.trim().toLowerCase());
+  if (!mode) throw new TerminalError('BAD_REQUEST', { detail: `HOTLINE_SQLITE_SYNCHRONOUS must be one of ${SQLITE_SYNCHRONOUS.join(', ')}, not "${value}".` });
+  return mode;
+}
 
 /** HOTLINE_CHECK_WORKERS: a whole number of threads, or unset for the default. */
 function checkWorkers(value: string | undefined): number | undefined {
