@@ -9,6 +9,8 @@ export const STORE_ERRORS = {
     'Cannot connect to {backend} at {where}: {detail}. Check that the database server is running and that the connection string is right.',
   STORE_MIGRATION_FAILED:
     'Upgrading the {backend} database failed at migration {migration}: {detail}. Nothing after it was applied; restore the backup or fix the cause and start again.',
+  STORE_NEWER_SCHEMA:
+    'This {backend} database was upgraded by a newer version of Hotline: it has migration {migration}, which this version does not know. Run that version or a later one, or restore the backup made before the upgrade; nothing was changed.',
   STORE_BAD_INPUT: 'The store refused {field}: {detail}. This is a bug in the caller; nothing was written.',
 } as const;
 

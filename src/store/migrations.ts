@@ -283,6 +283,10 @@ export async function migrateToLatest(
     ...(migrationTableSchema === undefined ? {} : { migrationTableSchema }),
   });
   const { error, results } = await migrator.migrateToLatest();
+  // A migration this version does not know was applied by a newer one (a downgrade): Kysely then
+  // refuses to run anything, and says so in words this matches.
+  const unknown = error instanceof Error ? /previously executed migration (\S+) is missing/.exec(error.message)?.[1] : undefined;
+  if (unknown !== undefined) throw new StoreError('STORE_NEWER_SCHEMA', { backend: adapter.name, migration: unknown }, { cause: error });
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? '(before any migration ran)';
     throw new StoreError(

@@ -36,6 +36,32 @@ describe('SQLite backend', () => {
     expect(await again.countEntries(channel)).toBe(3);
     await again.close();
   });
+
+  it('refuses a database a newer version upgraded, saying so, and changes nothing', async () => {
+    const path = join(dir, 'newer.db');
+    const channel = channelId();
+    const store = await openStore({ kind: 'sqlite', path });
+    await store.appendEntries(log(channel, partyId(), 2));
+    await store.close();
+    const raw = new Database(path);
+    raw.prepare("insert into kysely_migration (name, timestamp) values ('9999_from_the_future', '2030-01-01T00:00:00.000Z')").run();
+    raw.close();
+
+    const refused = await openStore({ kind: 'sqlite', path }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(refused).toBeInstanceOf(StoreError);
+    expect((refused as StoreError).code).toBe('STORE_NEWER_SCHEMA');
+    expect((refused as StoreError).message).toContain('upgraded by a newer version of Hotline: it has migration 9999_from_the_future');
+
+    const check = new Database(path, { readonly: true });
+    try {
+      expect(check.prepare('select count(*) as n from entries').get()).toEqual({ n: 2 });
+    } finally {
+      check.close();
+    }
+  });
 });
 
 describe('PostgreSQL backend', () => {
