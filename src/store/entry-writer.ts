@@ -171,7 +171,9 @@ export class EntryWriter {
         return r;
       };
       if (this.#store.pipelinedTransaction) {
-        ({ value: results, durable } = await this.#store.pipelinedTransaction(inTransaction));
+        const committed = await this.#store.pipelinedTransaction(inTransaction);
+        results = committed.value;
+        durable = committed.durable;
       } else if (projected && this.#store.transaction) {
         results = await this.#store.transaction(inTransaction);
       } else {

@@ -61,8 +61,6 @@ export interface KyselyStoreOptions {
 export class KyselyStore implements Store {
   readonly escalations: EscalationStore;
   readonly officers: OfficerStore;
-  private readonly bulk: PreparedWritePath | undefined;
-  private readonly durability: { sync(): Promise<void> } | undefined;
 
   /**
    * @param db a Kysely instance or a transaction of one
@@ -74,11 +72,8 @@ export class KyselyStore implements Store {
     private readonly adapter: StoreAdapter,
     private readonly options: KyselyStoreOptions = {},
   ) {
-    const { writePath: bulk, durability } = options;
-    this.bulk = bulk;
-    this.durability = durability;
     this.escalations = new KyselyEscalationStore(db);
-    this.officers = new KyselyOfficerStore(db, adapter, durability, bulk);
+    this.officers = new KyselyOfficerStore(db, adapter, options.durability, options.writePath);
   }
 
   async getMeta<T extends JsonValue = JsonValue>(key: string): Promise<T | undefined> {
@@ -186,8 +181,9 @@ export class KyselyStore implements Store {
     for (let start = 0; start < firsts.length; start += INSERT_CHUNK) {
       const chunk = firsts.slice(start, start + INSERT_CHUNK);
       let insertedKeys: Set<string>;
-      if (this.bulk && this.db.isTransaction) {
-        const flags = this.bulk.entries(chunk.map((i) => toEntryRecord(rows[i]!)));
+      const bulk = this.options.writePath;
+      if (bulk && this.db.isTransaction) {
+        const flags = bulk.entries(chunk.map((i) => toEntryRecord(rows[i]!)));
         insertedKeys = new Set(chunk.filter((_, k) => flags[k]).map((i) => logKey(rows[i]!)));
       } else {
         const inserted = await this.db
@@ -391,7 +387,8 @@ export class KyselyStore implements Store {
       receipted_at: message.receiptedAt ?? null,
       escalation_level: message.escalationLevel ?? 0,
     });
-    if (this.bulk && this.db.isTransaction) return this.bulk.messages(messages.map(record));
+    const bulk = this.options.writePath;
+    if (bulk && this.db.isTransaction) return bulk.messages(messages.map(record));
     for (let start = 0; start < messages.length; start += MESSAGE_CHUNK) {
       await this.db
         .insertInto('messages')
@@ -401,35 +398,29 @@ export class KyselyStore implements Store {
     }
   }
 
-  /** The log position of the entry `hash`, which is also its message's key (migration 0006). */
-  async #logPosition(hash: string): Promise<{ channel: string; author: string; seq: number } | undefined> {
-    return this.db.selectFrom('entries').select(['channel', 'author', 'seq']).where(hashPrefix, '=', hash.slice(0, HASH_PREFIX)).where('hash', '=', hash).executeTakeFirst();
+  /**
+   * The key of the message `hash`: the log position of its entry, found through the entries'
+   * hash-prefix index (migration 0006), and the hash itself.
+   */
+  async #messageKey(hash: string): Promise<{ channel: string; author: string; seq: number; hash: string } | undefined> {
+    const at = await this.db.selectFrom('entries').select(['channel', 'author', 'seq']).where(hashPrefix, '=', hash.slice(0, HASH_PREFIX)).where('hash', '=', hash).executeTakeFirst();
+    return at && { ...at, hash };
   }
 
   async getMessage(hash: string): Promise<MessageRow | undefined> {
-    const at = await this.#logPosition(hash);
-    if (!at) return undefined;
-    const row = await this.db
-      .selectFrom('messages')
-      .selectAll()
-      .where('channel', '=', at.channel)
-      .where('author', '=', at.author)
-      .where('seq', '=', at.seq)
-      .where('hash', '=', hash)
-      .executeTakeFirst();
+    const key = await this.#messageKey(hash);
+    if (!key) return undefined;
+    const row = await this.db.selectFrom('messages').selectAll().where((eb) => eb.and(key)).executeTakeFirst();
     return row && toMessage(row);
   }
 
   async markAcked(hash: string, at: number, by: string): Promise<boolean> {
-    const pos = await this.#logPosition(hash);
-    if (!pos) return false;
+    const key = await this.#messageKey(hash);
+    if (!key) return false;
     const result = await this.db
       .updateTable('messages')
       .set({ acked_at: at, acked_by: by })
-      .where('channel', '=', pos.channel)
-      .where('author', '=', pos.author)
-      .where('seq', '=', pos.seq)
-      .where('hash', '=', hash)
+      .where((eb) => eb.and(key))
       .where('acked_at', 'is', null)
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
@@ -448,16 +439,8 @@ export class KyselyStore implements Store {
   }
 
   async setEscalationLevel(hash: string, level: number): Promise<void> {
-    const pos = await this.#logPosition(hash);
-    if (!pos) return;
-    await this.db
-      .updateTable('messages')
-      .set({ escalation_level: level })
-      .where('channel', '=', pos.channel)
-      .where('author', '=', pos.author)
-      .where('seq', '=', pos.seq)
-      .where('hash', '=', hash)
-      .execute();
+    const key = await this.#messageKey(hash);
+    if (key) await this.db.updateTable('messages').set({ escalation_level: level }).where((eb) => eb.and(key)).execute();
   }
 
   async listMessages(channel: string, options: ListMessagesOptions = {}): Promise<MessageRow[]> {
@@ -551,16 +534,17 @@ export class KyselyStore implements Store {
   }
 
   async pipelinedTransaction<T>(fn: (store: Store) => Promise<T>): Promise<Committed<T>> {
-    if (this.db.isTransaction) return { value: await fn(this), durable: Promise.resolve() };
+    if (this.db.isTransaction) return { value: await fn(this) };
     const value = await this.db.transaction().execute((trx) => fn(this.#within(trx)));
-    return { value, durable: this.durability?.sync() ?? Promise.resolve() };
+    const durable = this.options.durability?.sync();
+    return durable ? { value, durable } : { value };
   }
 
   private async inTransaction<T>(fn: (store: KyselyStore) => Promise<T>): Promise<T> {
     // Kysely transactions do not nest; an inner call joins the outer one.
     if (this.db.isTransaction) return fn(this);
     const value = await this.db.transaction().execute((trx) => fn(this.#within(trx)));
-    if (this.durability) await this.durability.sync();
+    await this.options.durability?.sync();
     return value;
   }
 

@@ -178,8 +178,8 @@ export interface LinkSampleRow {
 /** What {@link Store.pipelinedTransaction} resolves with. */
 export interface Committed<T> {
   readonly value: T;
-  /** Settles once the commit is durable. */
-  readonly durable: Promise<void>;
+  /** Settles once the commit is durable; absent when it already was on return. */
+  readonly durable?: Promise<void>;
 }
 
 /** Everything a terminal persists. Every method is atomic; use {@link Store.transaction} to group. */
@@ -269,7 +269,7 @@ export interface Store {
    * is free for the next transaction meanwhile, so a group commit can prepare its next batch while
    * the disk syncs the last (sqlite-durable.ts). Nothing may treat the writes as durable (sign a
    * receipt for them, send them to a peer, answer the client) before `durable` settles. A backend
-   * whose commit returns only once durable simply resolves `durable` at once. Inside a transaction
+   * whose commit returns only once durable leaves `durable` out. Inside a transaction
    * it joins the outer one, whose own durability covers it.
    */
   pipelinedTransaction<T>(fn: (store: Store) => Promise<T>): Promise<Committed<T>>;

@@ -131,7 +131,7 @@ describe('durable SQLite commits', () => {
 
     const first = await store.pipelinedTransaction((tx) => tx.appendEntries([entry({ channel, author, seq: 2 })]));
     let durable = false;
-    void first.durable.then(() => (durable = true));
+    void first.durable!.then(() => (durable = true));
     // The connection is free while the first syncs: a second transaction commits now.
     const second = await store.pipelinedTransaction((tx) => tx.appendEntries([entry({ channel, author, seq: 3 })]));
     expect(first.value).toEqual([{ status: 'inserted' }]);
