@@ -43,7 +43,7 @@ interface AuthorLog {
 }
 
 /** A referenceable entry (message or link test) and where it sits. */
-interface Referent {
+export interface Referent {
   readonly author: string;
   readonly seq: number;
   readonly kind: 'message' | 'link.test';
@@ -176,6 +176,21 @@ export class ChannelLog {
   /** Who wrote the message or link test with this hash, if held. */
   referent(hash: string): Referent | undefined {
     return this.#referents.get(hash);
+  }
+
+  /**
+   * The messages (or link tests) held whose hash starts with `prefix`, at most `limit` of them.
+   * Goes through every one held: meant for a short reference typed by a person.
+   */
+  referentsByPrefix(prefix: string, kind: Referent['kind'], limit: number): Array<Referent & { readonly hash: string }> {
+    const found: Array<Referent & { readonly hash: string }> = [];
+    if (limit <= 0) return found;
+    for (const [hash, ref] of this.#referents) {
+      if (ref.kind !== kind || !hash.startsWith(prefix)) continue;
+      found.push({ hash, ...ref });
+      if (found.length >= limit) break;
+    }
+    return found;
   }
 
   #proposalControl(): ControlEntry {

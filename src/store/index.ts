@@ -20,6 +20,7 @@ export type {
   ListEntriesOptions,
   ListMessagesOptions,
   ListUnackedOptions,
+  LogPosition,
   MessageInput,
   MessageRow,
   PeerRow,

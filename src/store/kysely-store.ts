@@ -3,7 +3,7 @@
  * (`insert ... on conflict`, `returning`, row-by-row mapping). Backend differences live in the
  * {@link StoreAdapter} (column types, locking) and in sqlite.ts / postgres.ts (connections).
  */
-import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { StoreError } from './errors.js';
 import { KyselyEscalationStore, type EscalationStore } from './escalation-store.js';
 import { KyselyOfficerStore, type OfficerStore } from './officer-store.js';
@@ -21,6 +21,7 @@ import type {
   ListEntriesOptions,
   ListMessagesOptions,
   ListUnackedOptions,
+  LogPosition,
   Committed,
   MessageInput,
   MessageRow,
@@ -39,10 +40,10 @@ const STREAM_PAGE = 1000;
 
 const HEX = /^[0-9a-f]+$/;
 
-/** Hex digits of the hash prefix that entries and messages are indexed by (migration 0005). */
-const HASH_PREFIX = 12;
-/** The indexed expression, spelled exactly as in its index so that the planner uses it. */
-const hashPrefix = sql<string>`substr(hash, 1, 12)`;
+/** The filter for one log position (the primary key of messages, the unique key of entries). */
+function position(at: LogPosition): { channel: string; author: string; seq: number } {
+  return { channel: at.channel, author: at.author, seq: at.seq };
+}
 
 /** What a backend adds to a {@link KyselyStore}. */
 export interface KyselyStoreOptions {
@@ -250,33 +251,6 @@ export class KyselyStore implements Store {
     return row && toEntry(row);
   }
 
-  async getEntryByHash(hash: string): Promise<StoredEntry | undefined> {
-    const row = await this.db.selectFrom('entries').selectAll().where(hashPrefix, '=', hash.slice(0, HASH_PREFIX)).where('hash', '=', hash).executeTakeFirst();
-    return row && toEntry(row);
-  }
-
-  async findEntriesByHashPrefix(channel: string, prefix: string, limit = 10): Promise<StoredEntry[]> {
-    if (!HEX.test(prefix)) {
-      throw new StoreError('STORE_BAD_INPUT', { field: 'hash prefix', detail: `"${prefix}" is not lowercase hex` });
-    }
-    // Keys compare byte by byte (see StoreAdapter.keyType) and hex digits sort below "g", so the
-    // hashes starting with `prefix` are exactly [prefix, prefix + "g"): a range scan of the
-    // hash-prefix index (an equality on it when the prefix is at least as long).
-    const indexed = prefix.slice(0, HASH_PREFIX);
-    const rows = await this.db
-      .selectFrom('entries')
-      .selectAll()
-      .$if(prefix.length >= HASH_PREFIX, (q) => q.where(hashPrefix, '=', indexed))
-      .$if(prefix.length < HASH_PREFIX, (q) => q.where(hashPrefix, '>=', indexed).where(hashPrefix, '<', `${indexed}g`))
-      .where('hash', '>=', prefix)
-      .where('hash', '<', `${prefix}g`)
-      .where('channel', '=', channel)
-      .orderBy('hash')
-      .limit(limit)
-      .execute();
-    return rows.map(toEntry);
-  }
-
   async listEntries(channel: string, options: ListEntriesOptions = {}): Promise<StoredEntry[]> {
     if (options.kinds !== undefined && options.kinds.length === 0) return [];
     let query = this.db.selectFrom('entries').selectAll().where('channel', '=', channel);
@@ -398,29 +372,16 @@ export class KyselyStore implements Store {
     }
   }
 
-  /**
-   * The key of the message `hash`: the log position of its entry, found through the entries'
-   * hash-prefix index (migration 0006), and the hash itself.
-   */
-  async #messageKey(hash: string): Promise<{ channel: string; author: string; seq: number; hash: string } | undefined> {
-    const at = await this.db.selectFrom('entries').select(['channel', 'author', 'seq']).where(hashPrefix, '=', hash.slice(0, HASH_PREFIX)).where('hash', '=', hash).executeTakeFirst();
-    return at && { ...at, hash };
-  }
-
-  async getMessage(hash: string): Promise<MessageRow | undefined> {
-    const key = await this.#messageKey(hash);
-    if (!key) return undefined;
-    const row = await this.db.selectFrom('messages').selectAll().where((eb) => eb.and(key)).executeTakeFirst();
+  async getMessage(at: LogPosition): Promise<MessageRow | undefined> {
+    const row = await this.db.selectFrom('messages').selectAll().where((eb) => eb.and(position(at))).executeTakeFirst();
     return row && toMessage(row);
   }
 
-  async markAcked(hash: string, at: number, by: string): Promise<boolean> {
-    const key = await this.#messageKey(hash);
-    if (!key) return false;
+  async markAcked(message: LogPosition, at: number, by: string): Promise<boolean> {
     const result = await this.db
       .updateTable('messages')
       .set({ acked_at: at, acked_by: by })
-      .where((eb) => eb.and(key))
+      .where((eb) => eb.and(position(message)))
       .where('acked_at', 'is', null)
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
@@ -438,9 +399,8 @@ export class KyselyStore implements Store {
     return Number(result.numUpdatedRows);
   }
 
-  async setEscalationLevel(hash: string, level: number): Promise<void> {
-    const key = await this.#messageKey(hash);
-    if (key) await this.db.updateTable('messages').set({ escalation_level: level }).where((eb) => eb.and(key)).execute();
+  async setEscalationLevel(message: LogPosition, level: number): Promise<void> {
+    await this.db.updateTable('messages').set({ escalation_level: level }).where((eb) => eb.and(position(message))).execute();
   }
 
   async listMessages(channel: string, options: ListMessagesOptions = {}): Promise<MessageRow[]> {

@@ -86,9 +86,8 @@ export async function openSqliteStore(config: SqliteStoreConfig): Promise<Store>
     database.pragma(`synchronous = ${(config.synchronous ?? 'full') === 'full' ? 'FULL' : 'NORMAL'}`);
     // Another process (e.g. a CLI command beside the terminal) may hold the write lock briefly.
     database.pragma('busy_timeout = 5000');
-    // The hash-prefix indexes have random keys: their inserts touch pages all over the index. A
-    // 64 MiB page cache (default 2 MiB) and memory-mapped reads keep a large channel's indexes in
-    // memory instead of re-reading pages through the file system at every insert.
+    // A 64 MiB page cache (default 2 MiB) and memory-mapped reads keep a large channel's indexes
+    // in memory instead of re-reading pages through the file system at every insert or lookup.
     database.pragma(`cache_size = -${64 * 1024}`);
     database.pragma(`mmap_size = ${256 * 1024 * 1024}`);
   } catch (error) {

@@ -114,6 +114,13 @@ export interface EvidenceRow extends EvidenceInput {
 }
 
 /** The query-friendly projection of a message entry, maintained by the terminal. */
+/** Where an entry sits: its author's log in a channel, and its place in that log. */
+export interface LogPosition {
+  readonly channel: string;
+  readonly author: string;
+  readonly seq: number;
+}
+
 export interface MessageRow {
   /** Hash of the message entry. */
   readonly hash: string;
@@ -213,9 +220,6 @@ export interface Store {
    */
   appendEntries(rows: readonly EntryRow[]): Promise<AppendResult[]>;
   getEntry(channel: string, author: string, seq: number): Promise<StoredEntry | undefined>;
-  getEntryByHash(hash: string): Promise<StoredEntry | undefined>;
-  /** Entries of `channel` whose hash starts with the hex `prefix`, for short references. */
-  findEntriesByHashPrefix(channel: string, prefix: string, limit?: number): Promise<StoredEntry[]>;
   /** Entries of `channel`: by seq when `author` is given, else in arrival order. */
   listEntries(channel: string, options?: ListEntriesOptions): Promise<StoredEntry[]>;
   countEntries(channel: string): Promise<number>;
@@ -230,19 +234,20 @@ export interface Store {
 
   /**
    * Inserts the projection of a message entry; does nothing if its log position (channel, author,
-   * seq) is already there. The entry must be stored (before, or in the same transaction): lookups
-   * by hash (getMessage, markAcked, setEscalationLevel) find the message through its entry.
+   * seq) is already there. A message is addressed by that position (a {@link LogPosition}); the
+   * terminal finds the position of a hash in its channel logs (no index on hashes: see migration
+   * 0007).
    */
   putMessage(message: MessageInput): Promise<void>;
   /** putMessage for many at once (few statements: a batch of received entries is one commit). */
   putMessages(messages: readonly MessageInput[]): Promise<void>;
-  getMessage(hash: string): Promise<MessageRow | undefined>;
+  getMessage(at: LogPosition): Promise<MessageRow | undefined>;
   /** Records the first human acknowledgement; returns false if unknown or already acknowledged. */
-  markAcked(hash: string, at: number, by: string): Promise<boolean>;
+  markAcked(message: LogPosition, at: number, by: string): Promise<boolean>;
   /** Marks `author`'s messages up to `uptoSeq` as receipted at `at` (only those not yet); returns how many. */
   markReceipted(channel: string, author: string, uptoSeq: number, at: number): Promise<number>;
   /** Records that an escalation step was taken for a message. */
-  setEscalationLevel(hash: string, level: number): Promise<void>;
+  setEscalationLevel(message: LogPosition, level: number): Promise<void>;
   /** Messages of `channel`, oldest first. */
   listMessages(channel: string, options?: ListMessagesOptions): Promise<MessageRow[]>;
   /** How many messages `channel` holds, and how many of them by authors other than `self` are unacknowledged. */

@@ -5,11 +5,15 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseEntry } from '../../src/protocol/index.js';
+import type { Store } from '../../src/store/index.js';
 import { SESSION_COOKIE } from '../../src/terminal/officer-api/auth.js';
 import { verifyAudit } from '../../src/terminal/officers/audit-log.js';
 import { cookieOf, officerFixture, type OfficerFixture } from './fixture.js';
 
 let f: OfficerFixture | undefined;
+
+/** The stored entry with this hash (the store has no index on hashes: a scan, fine in a test). */
+const rawEntry = async (store: Store, channel: string, hash: string) => (await store.listEntries(channel)).find((e) => e.hash === hash);
 afterEach(async () => {
   await f?.close();
   f = undefined;
@@ -177,7 +181,7 @@ describe('who speaks inside signed entries', () => {
     const duty = await f.login('Cdr Smith', await f.add('Cdr Smith', ['duty-officer']));
     const sent = await duty.call('POST', `/api/v1/channels/${f.channel}/messages`, { text: 'from the watch', precedence: 'IMMEDIATE' });
     expect(sent.statusCode).toBe(201);
-    const raw = (await f.t.a.store.getEntryByHash(sent.json().id))!.raw;
+    const raw = (await rawEntry(f.t.a.store, f.channel, sent.json().id))!.raw;
     const parsed = parseEntry(raw);
     expect(parsed.ok && parsed.sealed.entry.body).toMatchObject({ from: { name: 'Cdr Smith', title: 'Cdr Smith title', role: 'duty-officer' } });
     expect(raw).not.toContain('127.0.0.1');
@@ -186,7 +190,7 @@ describe('who speaks inside signed entries', () => {
     expect(forged.json().message).toContain('officer.impersonate');
     const ack = await duty.call('POST', `/api/v1/messages/${f.cnMessage}/ack`, {});
     expect(ack.statusCode).toBe(201);
-    const ackRaw = (await f.t.a.store.getEntryByHash(ack.json().id))!.raw;
+    const ackRaw = (await rawEntry(f.t.a.store, f.channel, ack.json().id))!.raw;
     expect(ackRaw).toContain('"officer":{"name":"Cdr Smith","role":"duty-officer","title":"Cdr Smith title"}');
     // The session and address are in the local audit log only.
     const sends = (await f.t.a.store.officers.listAudit()).filter((r) => r.action === 'message.send').map((r) => JSON.parse(r.detail) as Record<string, unknown>);
@@ -234,7 +238,7 @@ describe('who speaks inside signed entries', () => {
     expect(made).toHaveLength(3);
     expect(made.map((m) => m.seq)).toEqual([made[0]!.seq, made[0]!.seq + 1, made[0]!.seq + 2]);
     const bodies = await Promise.all(made.map(async (m) => {
-      const parsed = parseEntry((await f!.t.a.store.getEntryByHash(m.id))!.raw);
+      const parsed = parseEntry((await rawEntry(f!.t.a.store, f!.channel, m.id))!.raw);
       return parsed.ok ? parsed.sealed.entry.body : undefined;
     }));
     expect(bodies).toEqual([
@@ -256,7 +260,7 @@ describe('who speaks inside signed entries', () => {
     await f.add('Cdr Smith', ['duty-officer']);
     const r = await f.host('POST', `/api/v1/channels/${f.channel}/messages`, { text: 'via CLI' }, { 'x-hotline-officer': 'Cdr Smith' });
     expect(r.statusCode).toBe(201);
-    expect((await f.t.a.store.getEntryByHash(r.json().id))!.raw).toContain('"from":{"name":"Cdr Smith"');
+    expect((await rawEntry(f.t.a.store, f.channel, r.json().id))!.raw).toContain('"from":{"name":"Cdr Smith"');
     const observer = await f.add('Ms Watcher', ['observer']);
     void observer;
     const denied = await f.host('POST', `/api/v1/channels/${f.channel}/messages`, { text: 'x' }, { 'x-hotline-officer': 'Ms Watcher' });

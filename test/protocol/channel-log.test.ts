@@ -103,6 +103,24 @@ describe('ChannelLog.ingest', () => {
     }
     expect(r.log.size).toBe(e.length);
   });
+
+  it('finds the messages it holds by hash and by hash prefix (what the terminal resolves ids with)', () => {
+    const log = replay(s, e.length);
+    const messages = e.filter((x) => x.entry.kind === 'message');
+    expect(messages.length).toBeGreaterThan(1);
+    const m = messages[1]!;
+    expect(log.referent(m.hash)).toEqual({ author: m.entry.author, seq: m.entry.seq, kind: 'message' });
+    expect(log.referentsByPrefix(m.hash.slice(0, 12), 'message', 2)).toEqual([{ hash: m.hash, author: m.entry.author, seq: m.entry.seq, kind: 'message' }]);
+    // Every message whose hash starts with a one-digit prefix, and no more than asked for.
+    const digit = m.hash[0]!;
+    const expected = messages.filter((x) => x.hash.startsWith(digit)).map((x) => x.hash).sort();
+    expect(log.referentsByPrefix(digit, 'message', 1000).map((r) => r.hash).sort()).toEqual(expected);
+    expect(log.referentsByPrefix('', 'message', 1)).toHaveLength(1);
+    expect(log.referentsByPrefix(m.hash, 'message', 0)).toEqual([]);
+    // Only messages: a control entry's hash is not a message id.
+    expect(log.referent(e[0]!.hash)).toBeUndefined();
+    expect(log.referentsByPrefix(e[0]!.hash, 'message', 2)).toEqual([]);
+  });
 });
 
 describe('parseEntry', () => {

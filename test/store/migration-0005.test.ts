@@ -1,8 +1,9 @@
 /**
  * Migration 0005 on a SQLite store that already holds entries and messages (written at 0004):
  * the tables are rebuilt without the keys on hashes, every row and its arrival position kept, the
- * log key still unique, and lookups by hash (and hash prefix) served by the new prefix indexes.
- * (PostgreSQL runs the same migration, by dropping the constraints, in every store test.)
+ * log key still unique. Then 0006 and 0007 drop the prefix indexes it made: no index on a hash is
+ * left, and rows are read by their log position. (PostgreSQL runs the same migrations, by dropping
+ * the constraints and indexes, in every store test.)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,9 +25,10 @@ afterEach(async () => {
 const CHANNEL = 'c'.repeat(64);
 const AUTHOR = 'A'.repeat(43);
 const hashOf = (i: number) => i.toString(16).padStart(4, '0').repeat(16);
+const at = (seq: number) => ({ channel: CHANNEL, author: AUTHOR, seq });
 
-describe('migration 0005 (hash-prefix indexes) on a SQLite store with data', () => {
-  it('keeps every entry and message with its position, keeps the log key unique, and finds them by hash', async () => {
+describe('migrations 0005 to 0007 (no keys or indexes on hashes) on a SQLite store with data', () => {
+  it('keeps every entry and message with its position, keeps the log key unique, and finds them by position', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hotline-m0005-'));
     dirs.push(dir);
     const path = join(dir, 'store.db');
@@ -50,20 +52,18 @@ describe('migration 0005 (hash-prefix indexes) on a SQLite store with data', () 
     const positions: number[] = [];
     for await (const e of store.streamEntries(CHANNEL)) positions.push(e.pos);
     expect(positions).toEqual([...Array.from({ length: 10 }, (_, k) => k + 1), ...Array.from({ length: 10 }, (_, k) => k + 111)]);
-    expect((await store.getEntryByHash(hashOf(7)))?.seq).toBe(7);
-    expect((await store.findEntriesByHashPrefix(CHANNEL, hashOf(12).slice(0, 8))).map((e) => e.seq)).toEqual([12]);
-    expect((await store.findEntriesByHashPrefix(CHANNEL, hashOf(12).slice(0, 20))).map((e) => e.seq)).toEqual([12]);
-    expect((await store.getMessage(hashOf(9)))?.text).toBe('text 9');
-    expect((await store.getMessage(hashOf(3)))?.receiptedAt).toBe(3);
-    expect(await store.markAcked(hashOf(9), 99, '{}')).toBe(true);
-    expect((await store.getMessage(hashOf(9)))?.ackedAt).toBe(99);
+    expect((await store.getEntry(CHANNEL, AUTHOR, 7))?.hash).toBe(hashOf(7));
+    expect((await store.getMessage(at(9)))?.text).toBe('text 9');
+    expect((await store.getMessage(at(3)))?.receiptedAt).toBe(3);
+    expect(await store.markAcked(at(9), 99, '{}')).toBe(true);
+    expect((await store.getMessage(at(9)))?.ackedAt).toBe(99);
     expect(await store.markReceipted(CHANNEL, AUTHOR, 20, 50)).toBe(15);
 
     // The log key is still the identity: the same (channel, author, seq) again changes nothing.
     const again = await store.appendEntries([{ channel: CHANNEL, author: AUTHOR, seq: 3, hash: hashOf(3), kind: 'message', time: 3, raw: 'raw 3', receivedAt: 3 }]);
     expect(again.map((r) => r.status)).toEqual(['duplicate']);
     await store.putMessages([{ hash: hashOf(3), channel: CHANNEL, author: AUTHOR, seq: 3, time: 3, precedence: 'ROUTINE', lang: 'en', text: 'changed', replyTo: null, drill: false, deadlineAt: null }]);
-    expect((await store.getMessage(hashOf(3)))?.text).toBe('text 3');
+    expect((await store.getMessage(at(3)))?.text).toBe('text 3');
     // New rows continue after the highest position.
     await store.appendEntries([{ channel: CHANNEL, author: AUTHOR, seq: 21, hash: hashOf(21), kind: 'message', time: 21, raw: 'raw 21', receivedAt: 21 }]);
     const last: number[] = [];
@@ -72,17 +72,18 @@ describe('migration 0005 (hash-prefix indexes) on a SQLite store with data', () 
     await store.close();
     stores.pop();
 
-    // The lookups by hash use the entries' prefix index; the hash itself is no longer an index key.
-    // A message is found by its entry's log position (0006 dropped the messages' prefix index).
+    // No index on hashes is left (0006 and 0007 dropped the prefix indexes): entries and messages
+    // are read by their log position, the unique key of both.
     const db = new Database(path, { readonly: true });
     try {
       const plan = (q: string) => (db.prepare(`explain query plan ${q}`).all() as Array<{ detail: string }>).map((r) => r.detail).join('; ');
-      expect(plan(`select * from entries where substr(hash, 1, 12) = 'abc' and hash = 'abcd'`)).toContain('entries_hash_prefix');
+      expect(plan(`select * from entries where channel = 'c' and author = 'a' and seq = 1`)).toContain('sqlite_autoindex_entries_1');
       expect(plan(`select * from messages where channel = 'c' and author = 'a' and seq = 1 and hash = 'abcd'`)).toContain('sqlite_autoindex_messages_1');
       const indexes = (db.prepare(`select name from sqlite_master where type = 'index' and tbl_name in ('entries', 'messages') order by name`).all() as Array<{ name: string }>).map((r) => r.name);
-      expect(indexes).toEqual(expect.arrayContaining(['entries_channel_kind', 'entries_channel_pos', 'entries_hash_prefix', 'messages_channel_time', 'messages_deadline', 'messages_unreceipted']));
+      expect(indexes).toEqual(expect.arrayContaining(['entries_channel_kind', 'entries_channel_pos', 'messages_channel_time', 'messages_deadline', 'messages_unreceipted']));
       expect(indexes).not.toContain('messages_channel_author_seq');
       expect(indexes).not.toContain('messages_hash_prefix');
+      expect(indexes).not.toContain('entries_hash_prefix');
     } finally {
       db.close();
     }

@@ -50,7 +50,7 @@ export async function backToBack(start = T0 + 1000, options: { receiptSpacingMs?
   const wire = (from: ChannelService, to: ChannelService) =>
     from.events.on('event', (e: TerminalEvent) => {
       if (e.type !== 'entry' || !e.own) return;
-      const deliver = () => from.store.getEntryByHash(e.hash).then((row) => to.receive([row!.raw], from.self.party));
+      const deliver = () => from.store.getEntry(e.channel, e.author, e.seq).then((row) => to.receive([row!.raw], from.self.party));
       if (connected) queue.push(deliver());
       else held.push(deliver);
     });

@@ -50,7 +50,7 @@ describe('escalation', () => {
     const t = await setup(twoLevels);
     const flash = await t.us.send(t.channel, { text: 'Unplanned encounter at 12N 114E.', lang: 'en', precedence: 'FLASH' });
     await t.settle();
-    const row = (await t.cn.store.getMessage(flash.hash))!;
+    const row = (await t.cn.getMessage(flash.hash))!;
     expect(row.deadlineAt).toBe(flash.entry.time + 60_000);
 
     // Before the deadline: nothing.
@@ -105,7 +105,7 @@ describe('escalation', () => {
     ]);
 
     // The sender sees the acknowledgement with the officer who gave it and the time.
-    const seen = (await t.us.store.getMessage(flash.hash))!;
+    const seen = (await t.us.getMessage(flash.hash))!;
     expect(seen.ackedAt).not.toBeNull();
     expect(JSON.parse(seen.ackedBy!)).toMatchObject({ code: 'CN', officer: { name: 'Lt Cdr Wang' } });
   });

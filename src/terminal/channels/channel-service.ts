@@ -38,7 +38,7 @@ import {
   type Signer,
   type Tier,
 } from '../../protocol/index.js';
-import { EntryWriter, type EntryRow, type EntryWriterStats, type MessageInput, type Projection, type Store } from '../../store/index.js';
+import { EntryWriter, type EntryRow, type EntryWriterStats, type MessageInput, type MessageRow, type Projection, type Store } from '../../store/index.js';
 import type { Clock } from '../clock.js';
 import { TerminalError } from '../errors.js';
 import { inlineChecker, type EntryChecker } from '../sync/check-pool.js';
@@ -490,17 +490,33 @@ export class ChannelService {
     return this.write(row.channel, 'ack', { message: row.hash, officer, ...(note ? { note } : {}) }, options);
   }
 
-  /** Finds a message by hash or unique prefix across channels. */
-  async findMessage(hashOrPrefix: string): Promise<{ hash: string; channel: string; author: string }> {
+  /** The stored row of the message with this (full) hash, if this terminal holds it. */
+  async getMessage(hash: string): Promise<MessageRow | undefined> {
+    for (const log of this.#logs.values()) {
+      const ref = log.referent(hash);
+      if (ref?.kind === 'message') return this.store.getMessage({ channel: log.id, author: ref.author, seq: ref.seq });
+    }
+    return undefined;
+  }
+
+  /**
+   * Finds a message by hash or unique prefix across channels, in the channel logs held in memory
+   * (the store has no index on hashes; a message's row is read by its log position).
+   */
+  async findMessage(hashOrPrefix: string): Promise<{ hash: string; channel: string; author: string; seq: number }> {
     const h = hashOrPrefix.toLowerCase();
     if (/^[0-9a-f]{64}$/.test(h)) {
-      const m = await this.store.getMessage(h);
-      if (m) return m;
-    } else if (/^[0-9a-f]{6,63}$/.test(h)) {
-      for (const id of this.#logs.keys()) {
-        const found = (await this.store.findEntriesByHashPrefix(id, h, 2)).filter((e) => e.kind === 'message');
-        if (found.length === 1) return { hash: found[0]!.hash, channel: id, author: found[0]!.author };
+      for (const log of this.#logs.values()) {
+        const ref = log.referent(h);
+        if (ref?.kind === 'message') return { hash: h, channel: log.id, author: ref.author, seq: ref.seq };
       }
+    } else if (/^[0-9a-f]{6,63}$/.test(h)) {
+      const found: Array<{ hash: string; channel: string; author: string; seq: number }> = [];
+      for (const log of this.#logs.values()) {
+        for (const ref of log.referentsByPrefix(h, 'message', 2 - found.length)) found.push({ hash: ref.hash, channel: log.id, author: ref.author, seq: ref.seq });
+        if (found.length > 1) break;
+      }
+      if (found.length === 1) return found[0]!;
     }
     throw new TerminalError('MESSAGE_NOT_FOUND', { message: hashOrPrefix });
   }
@@ -610,7 +626,7 @@ export class ChannelService {
           break;
         }
         case 'equivocation':
-          await this.#recordEquivocation(log, sealed, r.existingHash);
+          await this.#recordEquivocation(log, sealed);
           out.rejected.push({ hash: sealed.hash, code: r.error.code, message: r.error.message });
           break;
         case 'rejected':
@@ -693,8 +709,9 @@ export class ChannelService {
     }
   }
 
-  async #recordEquivocation(log: ChannelLog, sealed: SealedEntry, existingHash: string): Promise<void> {
-    const first = await this.store.getEntryByHash(existingHash);
+  async #recordEquivocation(log: ChannelLog, sealed: SealedEntry): Promise<void> {
+    // The entry held at that place, which the second one contradicts.
+    const first = await this.store.getEntry(log.id, sealed.entry.author, sealed.entry.seq);
     await this.store.putEvidence({ channel: log.id, author: sealed.entry.author, seq: sealed.entry.seq, firstRaw: first?.raw ?? '', secondRaw: sealed.raw, detectedAt: this.now() });
     const e = protocolError('ENTRY_EQUIVOCATION', { author: this.label(sealed.entry.author), seq: sealed.entry.seq });
     this.#logger.error({ channel: log.id, author: sealed.entry.author, seq: sealed.entry.seq, code: e.code }, e.message);
@@ -787,7 +804,9 @@ export class ChannelService {
       }
       case 'ack': {
         const b = e.body as BodyOf<'ack'>;
-        await store.markAcked(b.message, e.time, JSON.stringify({ party: e.author, code: this.label(e.author), officer: b.officer, entry: s.hash }));
+        // Ingest checked that the message is held here (its referent).
+        const ref = log.referent(b.message);
+        if (ref) await store.markAcked({ channel: log.id, author: ref.author, seq: ref.seq }, e.time, JSON.stringify({ party: e.author, code: this.label(e.author), officer: b.officer, entry: s.hash }));
         break;
       }
       case 'receipt': {

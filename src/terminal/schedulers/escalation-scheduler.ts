@@ -124,10 +124,10 @@ export class EscalationScheduler {
     const steps = escalationSteps(policy);
     for (let i = m.escalationLevel; i < steps.length && start + steps[i]!.offsetMs <= now; i++) {
       // Acknowledged since the tick began? Then stop here: no further level is notified.
-      const fresh = await this.#service.store.getMessage(m.hash);
+      const fresh = await this.#service.store.getMessage(m);
       if (!fresh || fresh.ackedAt !== null) return;
       const step = steps[i]!;
-      await this.#service.store.setEscalationLevel(m.hash, i + 1);
+      await this.#service.store.setEscalationLevel(m, i + 1);
       const notice = this.#notice('escalation', m, now, step.level, step.levelName, step.repeat);
       await this.#dispatcher.deliver(notice, settings.resolve(step.contacts, now, m.channel));
     }
@@ -135,7 +135,7 @@ export class EscalationScheduler {
 
   async #overdue(m: MessageRow, now: number, settings: EscalationSettings): Promise<void> {
     if (m.escalationLevel > 0 || m.deadlineAt === null || m.deadlineAt > now) return;
-    await this.#service.store.setEscalationLevel(m.hash, 1);
+    await this.#service.store.setEscalationLevel(m, 1);
     const peers = this.#service.peersOf(m.channel).map((p) => this.#service.label(p));
     const policy = settings.policyFor(m.channel, peers[0]);
     const notice = this.#notice('overdue', m, now, 0, 'not acknowledged by deadline', 0);
@@ -174,7 +174,7 @@ export class EscalationScheduler {
   /** Whether a retry of `notice` is still wanted: not for a message acknowledged meanwhile. */
   async stillWanted(notice: Notice): Promise<boolean> {
     if (!notice.message) return true;
-    const m = await this.#service.store.getMessage(notice.message.hash);
+    const m = await this.#service.getMessage(notice.message.hash);
     return !!m && m.ackedAt === null;
   }
 }
