@@ -9,6 +9,7 @@ import { KyselyEscalationStore, type EscalationStore } from './escalation-store.
 import { KyselyOfficerStore, type OfficerStore } from './officer-store.js';
 import type { Database, EntriesTable, MessagesTable } from './schema.js';
 import type { PreparedWritePath, StoreAdapter } from './store-adapter.js';
+import { earliestEscalation } from './store.js';
 import type {
   AppendResult,
   ChannelRow,
@@ -360,6 +361,7 @@ export class KyselyStore implements Store {
       acked_by: message.ackedBy ?? null,
       receipted_at: message.receiptedAt ?? null,
       escalation_level: message.escalationLevel ?? 0,
+      escalation_due_at: message.escalationDueAt !== undefined ? message.escalationDueAt : earliestEscalation(message, undefined),
     });
     const bulk = this.options.writePath;
     if (bulk && this.db.isTransaction) return bulk.messages(messages.map(record));
@@ -399,8 +401,45 @@ export class KyselyStore implements Store {
     return Number(result.numUpdatedRows);
   }
 
-  async setEscalationLevel(message: LogPosition, level: number): Promise<void> {
-    await this.db.updateTable('messages').set({ escalation_level: level }).where((eb) => eb.and(position(message))).execute();
+  async setEscalation(message: LogPosition, progress: { readonly level?: number; readonly dueAt: number | null }): Promise<void> {
+    await this.db
+      .updateTable('messages')
+      .set({ escalation_due_at: progress.dueAt, ...(progress.level !== undefined ? { escalation_level: progress.level } : {}) })
+      .where((eb) => eb.and(position(message)))
+      .execute();
+  }
+
+  async listEscalationsDue(at: number, limit: number): Promise<MessageRow[]> {
+    // The terms of the partial index messages_escalation_due (migration 0008), spelled as there.
+    const rows = await this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('acked_at', 'is', null)
+      .where('escalation_due_at', 'is not', null)
+      .where('escalation_due_at', '<=', at)
+      .orderBy('escalation_due_at')
+      .limit(limit)
+      .execute();
+    return rows.map(toMessage);
+  }
+
+  async replanEscalations(self: string): Promise<number> {
+    const result = await this.db
+      .updateTable('messages')
+      .set((eb) => ({
+        escalation_due_at: eb
+          .case()
+          .when('author', '=', self)
+          .then(eb.ref('deadline_at'))
+          .when('time', '<', eb.ref('deadline_at'))
+          .then(eb.ref('time'))
+          .else(eb.ref('deadline_at'))
+          .end(),
+      }))
+      .where('acked_at', 'is', null)
+      .where('deadline_at', 'is not', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
   }
 
   async listMessages(channel: string, options: ListMessagesOptions = {}): Promise<MessageRow[]> {
@@ -599,5 +638,6 @@ function toMessage(r: Selectable<MessagesTable>): MessageRow {
     ackedBy: r.acked_by,
     receiptedAt: r.receipted_at,
     escalationLevel: r.escalation_level,
+    escalationDueAt: r.escalation_due_at,
   };
 }

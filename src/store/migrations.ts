@@ -267,6 +267,26 @@ export function migrations(adapter: StoreAdapter): Record<string, Migration> {
         await db.schema.dropIndex('entries_hash_prefix').execute();
       },
     },
+    '0008_escalation_due': {
+      // The escalation scheduler looked at every unacknowledged message with a deadline once a
+      // second (with a policy that starts at receipt, every one of the last year), so its tick
+      // grew with the backlog: a terminal holding 90,000 unacknowledged messages read them all
+      // every second. Each message now carries when the scheduler should next look at it, and a
+      // partial index holds only the unacknowledged ones that still have a step to come. Existing
+      // messages are due at once (the earliest any policy could act); the scheduler plans each.
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      async up(db: Kysely<any>): Promise<void> {
+        await db.schema.alterTable('messages').addColumn('escalation_due_at', 'bigint').execute();
+        await sql`update messages set escalation_due_at = case when time < deadline_at then time else deadline_at end where acked_at is null and deadline_at is not null`.execute(db);
+        await db.schema
+          .createIndex('messages_escalation_due')
+          .on('messages')
+          .column('escalation_due_at')
+          .where(sql.ref('acked_at'), 'is', null)
+          .where(sql.ref('escalation_due_at'), 'is not', null)
+          .execute();
+      },
+    },
   };
 }
 

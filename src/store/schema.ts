@@ -72,6 +72,8 @@ export interface MessagesTable {
   acked_by: string | null;
   receipted_at: number | null;
   escalation_level: Generated<number>;
+  /** When the escalation scheduler next looks at the message; null: nothing more to do (migration 0008). */
+  escalation_due_at: number | null;
 }
 
 /** Highest cumulative receipt per (channel, holder, author). */

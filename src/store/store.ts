@@ -145,11 +145,28 @@ export interface MessageRow {
   readonly receiptedAt: number | null;
   /** How many escalation steps have been taken. */
   readonly escalationLevel: number;
+  /**
+   * When the escalation scheduler should next look at this message, while unacknowledged (the
+   * time of its next step, as the policies were when it was planned); null when nothing more is
+   * to be done. See {@link Store.listEscalationsDue}.
+   */
+  readonly escalationDueAt: number | null;
 }
 
 /** What {@link Store.putMessage} takes: the acknowledgement state starts empty. */
-export type MessageInput = Omit<MessageRow, 'ackedAt' | 'ackedBy' | 'receiptedAt' | 'escalationLevel'> &
-  Partial<Pick<MessageRow, 'ackedAt' | 'ackedBy' | 'receiptedAt' | 'escalationLevel'>>;
+export type MessageInput = Omit<MessageRow, 'ackedAt' | 'ackedBy' | 'receiptedAt' | 'escalationLevel' | 'escalationDueAt'> &
+  Partial<Pick<MessageRow, 'ackedAt' | 'ackedBy' | 'receiptedAt' | 'escalationLevel' | 'escalationDueAt'>>;
+
+/**
+ * When escalation may first act on a message, whatever the policies: at its deadline for our own
+ * (overdue), at the earlier of its time and deadline for the other side's (a policy may start at
+ * receipt). What a message is stored with unless the writer knows better, and what
+ * {@link Store.replanEscalations} goes back to.
+ */
+export function earliestEscalation(m: Pick<MessageRow, 'time' | 'deadlineAt' | 'author'>, self: string | undefined): number | null {
+  if (m.deadlineAt === null) return null;
+  return m.author === self ? m.deadlineAt : Math.min(m.time, m.deadlineAt);
+}
 
 /** Filters for {@link Store.listMessages}. */
 export interface ListMessagesOptions {
@@ -246,8 +263,21 @@ export interface Store {
   markAcked(message: LogPosition, at: number, by: string): Promise<boolean>;
   /** Marks `author`'s messages up to `uptoSeq` as receipted at `at` (only those not yet); returns how many. */
   markReceipted(channel: string, author: string, uptoSeq: number, at: number): Promise<number>;
-  /** Records that an escalation step was taken for a message. */
-  setEscalationLevel(message: LogPosition, level: number): Promise<void>;
+  /**
+   * Records escalation progress of a message: the steps taken (`level`, when one was just taken)
+   * and when the scheduler should look at it next (`dueAt`; null when nothing more is to be done).
+   */
+  setEscalation(message: LogPosition, progress: { readonly level?: number; readonly dueAt: number | null }): Promise<void>;
+  /**
+   * Unacknowledged messages whose escalation is due at or before `at`, earliest first, at most
+   * `limit`: what the scheduler looks at in a tick (an index holds only these, not every message).
+   */
+  listEscalationsDue(at: number, limit: number): Promise<MessageRow[]>;
+  /**
+   * Sets every unacknowledged message's next look back to {@link earliestEscalation} (`self`: this
+   * terminal's party), after the policies changed; returns how many.
+   */
+  replanEscalations(self: string): Promise<number>;
   /** Messages of `channel`, oldest first. */
   listMessages(channel: string, options?: ListMessagesOptions): Promise<MessageRow[]>;
   /** How many messages `channel` holds, and how many of them by authors other than `self` are unacknowledged. */

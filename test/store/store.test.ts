@@ -294,6 +294,8 @@ describe.each(BACKENDS)('store on $name', (backend) => {
         ackedBy: null,
         receiptedAt: null,
         escalationLevel: 0,
+        // Unless the writer says, the earliest any policy could act: here the deadline.
+        escalationDueAt: 5000,
       });
       expect(await store.listMessages(channel)).toHaveLength(1);
     });
@@ -354,14 +356,47 @@ describe.each(BACKENDS)('store on $name', (backend) => {
       const acked = await project(store, { channel: c1, author, seq: 2, deadlineAt: 500 });
       const noDeadline = await project(store, { channel: c1, author, seq: 3 });
       await store.markAcked(acked, 400, '{}');
-      await store.setEscalationLevel(soon, 2);
+      await store.setEscalation(soon, { level: 2, dueAt: 1500 });
 
       expect((await store.listUnacked()).map((m) => m.hash)).toEqual([soon.hash, late.hash]);
       expect(await store.listUnacked({ deadlineBefore: 1000 })).toEqual([
-        { ...soon, ackedAt: null, ackedBy: null, receiptedAt: null, escalationLevel: 2 },
+        { ...soon, ackedAt: null, ackedBy: null, receiptedAt: null, escalationLevel: 2, escalationDueAt: 1500 },
       ]);
       expect((await store.listMessages(c1, { unackedOnly: true })).map((m) => m.hash)).toEqual([late.hash, noDeadline.hash]);
       expect(await store.listMessages(c1, { limit: 1 })).toHaveLength(1);
+    });
+
+    it('lists only the unacknowledged messages whose escalation is due, earliest first, and plans them again', async () => {
+      const { store } = ctx;
+      const channel = channelId();
+      const [self, peer] = [partyId(), partyId()];
+      const a = await project(store, { channel, author: peer, seq: 1, deadlineAt: 1000 });
+      const b = await project(store, { channel, author: peer, seq: 2, deadlineAt: 9000, escalationDueAt: 3000 });
+      const acked = await project(store, { channel, author: peer, seq: 3, deadlineAt: 500 });
+      await project(store, { channel, author: peer, seq: 4 }); // no deadline: never due
+      const done = await project(store, { channel, author: peer, seq: 5, deadlineAt: 700 });
+      const mine = await project(store, { channel, author: self, seq: 1, deadlineAt: 7000, escalationDueAt: null });
+      await store.markAcked(acked, 400, '{}');
+      await store.setEscalation(done, { level: 3, dueAt: null });
+
+      const due = async (at: number, limit = 10) => (await store.listEscalationsDue(at, limit)).map((m) => m.hash);
+      expect(await due(999)).toEqual([]);
+      expect(await due(2000)).toEqual([a.hash]);
+      expect(await due(5000)).toEqual([a.hash, b.hash]);
+      expect(await due(5000, 1)).toEqual([a.hash]);
+      expect((await store.listEscalationsDue(5000, 10))[1]).toMatchObject({ hash: b.hash, escalationDueAt: 3000, escalationLevel: 0 });
+
+      // A step taken: the level and the next look, in one write.
+      await store.setEscalation(a, { level: 1, dueAt: 4000 });
+      expect(await due(3500)).toEqual([b.hash]);
+      expect((await store.getMessage(a))).toMatchObject({ escalationLevel: 1, escalationDueAt: 4000 });
+
+      // New policies: every unacknowledged message with a deadline is looked at again, at the
+      // earliest any policy could act (our own at its deadline); acknowledged ones stay out.
+      expect(await store.replanEscalations(self)).toBe(4);
+      expect(await due(Number.MAX_SAFE_INTEGER)).toEqual([done.hash, a.hash, mine.hash, b.hash]);
+      expect((await store.getMessage(mine))?.escalationDueAt).toBe(7000);
+      expect((await store.getMessage(a))?.escalationLevel).toBe(1);
     });
   });
 

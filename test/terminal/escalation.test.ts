@@ -127,6 +127,34 @@ describe('escalation', () => {
     expect((await t.cn.store.escalations.list({ message: routine.hash })).length).toBe(0);
   });
 
+  it('applies changed policies to the messages already waiting, and walks a backlog by due time only', async () => {
+    const t = await setup(twoLevels);
+    const hook = t.hook.url;
+    const atReceipt = EscalationSettings.from(
+      { contacts: { 'ops-room': { webhook: { url: hook, secret: SECRET } } }, policies: [{ startAtReceipt: ['FLASH'], levels: [{ name: 'duty officer', contacts: ['ops-room'], waitSec: 30 }] }] },
+      undefined,
+      { smtp: true },
+    );
+    let current = t.settings;
+    const cn = escalation(t.cn, () => current);
+    cleanups.push(async () => cn.scheduler.stop());
+    const flash = await t.us.send(t.channel, { text: 'FLASH under the old policy', lang: 'en', precedence: 'FLASH' });
+    await t.settle();
+    // Planned under the first policy: nothing before the deadline (60 s).
+    await cn.scheduler.tick();
+    expect(t.hook.calls).toHaveLength(0);
+    expect((await t.cn.getMessage(flash.hash))?.escalationDueAt).toBe(flash.entry.time + 60_000);
+    // The policy now starts FLASH at receipt: the message already held is escalated at the next tick.
+    current = atReceipt;
+    await cn.scheduler.tick();
+    expect(t.hook.calls.map((c) => (JSON.parse(c.body) as { message: { hash: string } }).message.hash)).toEqual([flash.hash]);
+    // One level only: nothing more is planned for it.
+    expect(await t.cn.getMessage(flash.hash)).toMatchObject({ escalationLevel: 1, escalationDueAt: null });
+    t.clock.advance(86_400_000);
+    await cn.scheduler.tick();
+    expect(t.hook.calls).toHaveLength(1);
+  });
+
   it('tells the sender that its message was not acknowledged by the deadline (alarm and notifiers), once', async () => {
     const t = await setup(twoLevels);
     const flash = await t.us.send(t.channel, { text: 'Are you receiving?', lang: 'en', precedence: 'FLASH' });

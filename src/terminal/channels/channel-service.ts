@@ -38,7 +38,7 @@ import {
   type Signer,
   type Tier,
 } from '../../protocol/index.js';
-import { EntryWriter, type EntryRow, type EntryWriterStats, type MessageInput, type MessageRow, type Projection, type Store } from '../../store/index.js';
+import { EntryWriter, earliestEscalation, type EntryRow, type EntryWriterStats, type MessageInput, type MessageRow, type Projection, type Store } from '../../store/index.js';
 import type { Clock } from '../clock.js';
 import { TerminalError } from '../errors.js';
 import { inlineChecker, type EntryChecker } from '../sync/check-pool.js';
@@ -140,6 +140,11 @@ interface ChannelServiceOptions {
 /** The use cases of channels on one terminal. */
 export class ChannelService {
   readonly events = new EventEmitter();
+  /**
+   * When the escalation scheduler should first look at a new message (stored with it). Set by the
+   * scheduler from its policies; without one, the earliest any policy could act.
+   */
+  escalationDueAt: ((m: MessageInput) => number | null) | undefined;
   readonly registry = new KeyRegistry();
   readonly self: TerminalSelf;
   readonly store: Store;
@@ -787,7 +792,7 @@ export class ChannelService {
     switch (e.kind) {
       case 'message': {
         const b = e.body as BodyOf<'message'>;
-        messages.push({
+        const m: MessageInput = {
           hash: s.hash,
           channel: log.id,
           author: e.author,
@@ -799,7 +804,8 @@ export class ChannelService {
           replyTo: b.replyTo ?? null,
           drill: b.drill === true,
           deadlineAt: e.time + charter.ackDeadlineSec[b.precedence] * 1000,
-        });
+        };
+        messages.push({ ...m, escalationDueAt: this.escalationDueAt ? this.escalationDueAt(m) : earliestEscalation(m, this.self.party) });
         break;
       }
       case 'ack': {

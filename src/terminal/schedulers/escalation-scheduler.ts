@@ -14,8 +14,15 @@
  *
  * Progress is kept in messages.escalation_level (steps taken), so a restart neither repeats nor
  * skips a step. Driven by the injected clock: the runtime calls tick() every second.
+ *
+ * A tick looks only at the messages that are due (messages.escalation_due_at, the time of each
+ * message's next step): a new message is stored with the time of its first step under the current
+ * policies (ChannelService.escalationDueAt), and each look plans the next. A backlog of
+ * unacknowledged messages costs nothing until one of them has a step to take. When the policies
+ * change (through the API, or in the files between two runs) every unacknowledged message is
+ * looked at again once.
  */
-import type { MessageRow } from '../../store/index.js';
+import type { MessageInput, MessageRow } from '../../store/index.js';
 import type { ChannelService, TerminalEvent } from '../channels/channel-service.js';
 import type { EscalationSettings, PolicySpec } from '../escalation/settings.js';
 import type { Dispatcher } from '../notifiers/dispatcher.js';
@@ -49,6 +56,11 @@ export function escalationStart(m: Pick<MessageRow, 'time' | 'deadlineAt' | 'pre
   return atReceipt ? Math.min(m.time, m.deadlineAt ?? m.time) : (m.deadlineAt ?? m.time);
 }
 
+/** Messages looked at in one tick at most: a large backlog that falls due is worked through over several. */
+export const DUE_PER_TICK = 1000;
+/** Meta key: the policies the stored due times were planned with (JSON). */
+const PLANNED_WITH = 'escalation.plannedWith';
+
 /** Alarm codes delivered through the notifiers (others are for the consoles only). */
 const NOTIFIED_ALARM = /^(LINK_UP|LINK_DOWN|LINK_TEST_UP|LINK_TEST_DEGRADED|LINK_TEST_DOWN|ENTRY_EQUIVOCATION)$/;
 
@@ -69,6 +81,8 @@ export class EscalationScheduler {
   /** Alarm keys (code family + channel + peer) that went down or degraded: only those announce "up". */
   readonly #down = new Set<string>();
   #ticking: Promise<void> | undefined;
+  /** The settings the stored due times are known to follow. */
+  #plannedFor: EscalationSettings | undefined;
   readonly #onEvent = (e: TerminalEvent) => {
     if (e.type !== 'alarm' || !NOTIFIED_ALARM.test(e.code)) return;
     const p = this.#alarm(e).catch((err: Error) => this.#log.warn({ err: err.message, code: e.code }, 'alarm notification failed'));
@@ -85,10 +99,21 @@ export class EscalationScheduler {
 
   start(): void {
     this.#service.events.on('event', this.#onEvent);
+    this.#service.escalationDueAt = (m) => this.firstDueAt(m);
   }
 
   stop(): void {
     this.#service.events.off('event', this.#onEvent);
+    this.#service.escalationDueAt = undefined;
+  }
+
+  /** When a new message should first be looked at, under the current policies (null: never). */
+  firstDueAt(m: Pick<MessageInput, 'channel' | 'author' | 'time' | 'deadlineAt' | 'precedence'>): number | null {
+    if (m.deadlineAt === null) return null;
+    if (m.author === this.#service.self.party) return m.deadlineAt;
+    const policy = this.#settings().policyFor(m.channel, this.#service.label(m.author));
+    const first = escalationSteps(policy)[0];
+    return first ? escalationStart(m, policy) + first.offsetMs : null;
   }
 
   /** Resolves when the alarm notifications under way are done (tests, shutdown). */
@@ -107,7 +132,8 @@ export class EscalationScheduler {
   async #tick(): Promise<void> {
     const now = this.#service.now();
     const settings = this.#settings();
-    for (const m of await this.#service.store.listUnacked({ deadlineBefore: now + maxLeadMs(settings) })) {
+    await this.#plan(settings);
+    for (const m of await this.#service.store.listEscalationsDue(now, DUE_PER_TICK)) {
       try {
         if (m.author === this.#service.self.party) await this.#overdue(m, now, settings);
         else await this.#escalate(m, now, settings);
@@ -118,24 +144,43 @@ export class EscalationScheduler {
     await this.#dispatcher.tick();
   }
 
+  /** After the policies changed (or at the first tick, if they differ from the stored plan): look at every message again. */
+  async #plan(settings: EscalationSettings): Promise<void> {
+    if (settings === this.#plannedFor) return;
+    const policies = JSON.stringify(settings.file.policies);
+    const store = this.#service.store;
+    if ((await store.getMeta<string>(PLANNED_WITH)) !== policies) {
+      await store.replanEscalations(this.#service.self.party);
+      await store.setMeta(PLANNED_WITH, policies);
+    }
+    this.#plannedFor = settings;
+  }
+
   async #escalate(m: MessageRow, now: number, settings: EscalationSettings): Promise<void> {
     const policy = settings.policyFor(m.channel, this.#service.label(m.author));
     const start = escalationStart(m, policy);
     const steps = escalationSteps(policy);
-    for (let i = m.escalationLevel; i < steps.length && start + steps[i]!.offsetMs <= now; i++) {
+    const dueAfter = (taken: number) => (taken < steps.length ? start + steps[taken]!.offsetMs : null);
+    let i = m.escalationLevel;
+    for (; i < steps.length && start + steps[i]!.offsetMs <= now; i++) {
       // Acknowledged since the tick began? Then stop here: no further level is notified.
       const fresh = await this.#service.store.getMessage(m);
       if (!fresh || fresh.ackedAt !== null) return;
       const step = steps[i]!;
-      await this.#service.store.setEscalationLevel(m, i + 1);
+      await this.#service.store.setEscalation(m, { level: i + 1, dueAt: dueAfter(i + 1) });
       const notice = this.#notice('escalation', m, now, step.level, step.levelName, step.repeat);
       await this.#dispatcher.deliver(notice, settings.resolve(step.contacts, now, m.channel));
     }
+    // Nothing was due yet (planned under other policies): look again when the next step is.
+    if (i === m.escalationLevel) await this.#service.store.setEscalation(m, { dueAt: dueAfter(i) });
   }
 
   async #overdue(m: MessageRow, now: number, settings: EscalationSettings): Promise<void> {
-    if (m.escalationLevel > 0 || m.deadlineAt === null || m.deadlineAt > now) return;
-    await this.#service.store.setEscalationLevel(m, 1);
+    if (m.escalationLevel > 0 || m.deadlineAt === null || m.deadlineAt > now) {
+      await this.#service.store.setEscalation(m, { dueAt: m.escalationLevel > 0 || m.deadlineAt === null ? null : m.deadlineAt });
+      return;
+    }
+    await this.#service.store.setEscalation(m, { level: 1, dueAt: null });
     const peers = this.#service.peersOf(m.channel).map((p) => this.#service.label(p));
     const policy = settings.policyFor(m.channel, peers[0]);
     const notice = this.#notice('overdue', m, now, 0, 'not acknowledged by deadline', 0);
@@ -179,7 +224,3 @@ export class EscalationScheduler {
   }
 }
 
-/** How long before its deadline a message may start escalating (startAtReceipt): the longest deadline. */
-function maxLeadMs(settings: EscalationSettings): number {
-  return settings.file.policies.some((p) => p.startAtReceipt?.length) ? 365 * 86_400_000 : 0;
-}
