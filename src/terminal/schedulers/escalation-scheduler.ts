@@ -83,6 +83,9 @@ export class EscalationScheduler {
   #ticking: Promise<void> | undefined;
   /** The settings the stored due times are known to follow. */
   #plannedFor: EscalationSettings | undefined;
+  /** firstDueAt's policy and first step per channel and author, for the settings `#firstFor`. */
+  readonly #first = new Map<string, { readonly policy: PolicySpec; readonly offsetMs: number } | null>();
+  #firstFor: EscalationSettings | undefined;
   readonly #onEvent = (e: TerminalEvent) => {
     if (e.type !== 'alarm' || !NOTIFIED_ALARM.test(e.code)) return;
     const p = this.#alarm(e).catch((err: Error) => this.#log.warn({ err: err.message, code: e.code }, 'alarm notification failed'));
@@ -111,9 +114,21 @@ export class EscalationScheduler {
   firstDueAt(m: Pick<MessageInput, 'channel' | 'author' | 'time' | 'deadlineAt' | 'precedence'>): number | null {
     if (m.deadlineAt === null) return null;
     if (m.author === this.#service.self.party) return m.deadlineAt;
-    const policy = this.#settings().policyFor(m.channel, this.#service.label(m.author));
-    const first = escalationSteps(policy)[0];
-    return first ? escalationStart(m, policy) + first.offsetMs : null;
+    // Asked for every message stored: the policy's lookup is kept per channel and author.
+    const settings = this.#settings();
+    if (settings !== this.#firstFor) {
+      this.#first.clear();
+      this.#firstFor = settings;
+    }
+    const key = `${m.channel} ${m.author}`;
+    let first = this.#first.get(key);
+    if (first === undefined) {
+      const policy = settings.policyFor(m.channel, this.#service.label(m.author));
+      const step = escalationSteps(policy)[0];
+      first = step ? { policy, offsetMs: step.offsetMs } : null;
+      this.#first.set(key, first);
+    }
+    return first ? escalationStart(m, first.policy) + first.offsetMs : null;
   }
 
   /** Resolves when the alarm notifications under way are done (tests, shutdown). */
