@@ -38,6 +38,8 @@ const INSERT_CHUNK = 500;
 const MESSAGE_CHUNK = 200;
 /** Default page size of {@link KyselyStore.streamEntries}. */
 const STREAM_PAGE = 1000;
+/** Default page size of {@link KyselyStore.streamRawEntries} (a few MB of text). */
+const RAW_PAGE = 5000;
 
 const HEX = /^[0-9a-f]+$/;
 
@@ -306,6 +308,17 @@ export class KyselyStore implements Store {
         .limit(pageSize)
         .execute();
       for (const row of rows) yield toEntry(row);
+      if (rows.length < pageSize) return;
+      after = rows[rows.length - 1]!.pos;
+    }
+  }
+
+  async *streamRawEntries(channel: string, options: { readonly pageSize?: number } = {}): AsyncIterable<readonly string[]> {
+    const pageSize = options.pageSize ?? RAW_PAGE;
+    let after = 0;
+    for (;;) {
+      const rows = await this.db.selectFrom('entries').select(['pos', 'raw']).where('channel', '=', channel).where('pos', '>', after).orderBy('pos').limit(pageSize).execute();
+      if (rows.length > 0) yield rows.map((r) => r.raw);
       if (rows.length < pageSize) return;
       after = rows[rows.length - 1]!.pos;
     }

@@ -244,6 +244,11 @@ export interface Store {
   heads(channel: string): Promise<Record<string, Head>>;
   /** Every entry of `channel` in arrival order, read in pages so that memory stays flat. */
   streamEntries(channel: string, options?: { readonly pageSize?: number }): AsyncIterable<StoredEntry>;
+  /**
+   * The raw text of every entry of `channel` in arrival order, a page at a time: what reloading a
+   * channel's log needs, without the rest of each row.
+   */
+  streamRawEntries(channel: string, options?: { readonly pageSize?: number }): AsyncIterable<readonly string[]>;
 
   /** Records evidence of equivocation; returns its id. */
   putEvidence(evidence: EvidenceInput): Promise<number>;

@@ -82,6 +82,31 @@ describe('ChannelLog.ingest', () => {
       expect(log.size).toBe(e.length - 1);
     });
 
+  it('restores entries from its own store to the same log, and still refuses one that breaks a chain', () => {
+    const full = replay(s, e.length);
+    const registry = new KeyRegistry();
+    for (const p of s.parties) registry.addCard(p.card);
+    const r = ChannelLog.found(e[0]!, registry);
+    if (!r.ok) throw new Error(r.error.message);
+    const restored = r.log;
+    for (const x of e.slice(1, -1)) expect(restored.ingest(x, { signatureChecked: true, restored: true }).status).toBe('accepted');
+    // Only the chains are checked: the previous hash, the time order and the heads' hashes.
+    for (const [make, code] of [
+      [() => resign(e[e.length - 1]!, cn.terminal, { prev: e[0]!.hash }), 'ENTRY_WRONG_PREVIOUS_HASH'],
+      [() => resign(e[e.length - 1]!, cn.terminal, { time: e[1]!.entry.time }), 'ENTRY_TIME_REGRESSED'],
+      [() => resign(e[e.length - 1]!, cn.terminal, { heads: { [us.id]: { seq: 4, hash: e[0]!.hash } } }), 'ENTRY_UNKNOWN_DEPENDENCY'],
+    ] as const)
+      expect(restored.ingest(make(), { signatureChecked: true, restored: true })).toMatchObject({ status: 'rejected', error: { code } });
+    expect(restored.ingest(e[e.length - 1]!, { signatureChecked: true, restored: true }).status).toBe('accepted');
+    expect(restored.size).toBe(full.size);
+    expect(restored.heads()).toEqual(full.heads());
+    expect(restored.state(s.time).state).toBe(full.state(s.time).state);
+    for (const x of e.filter((y) => y.entry.kind === 'message')) expect(restored.referent(x.hash)).toEqual(full.referent(x.hash));
+    // What comes next is judged the same way by both.
+    const next = composeEntry(full, cn.terminal, cn.id, 'message', { text: 'after a restart', lang: 'en', precedence: 'ROUTINE' }, s.time + 10);
+    expect(restored.ingest(next).status).toBe('accepted');
+  });
+
   it('rejects a writer that is not a party of the charter', () => {
     const xx = makeParty('XX', { en: 'Outsider' });
     const log = replay(s, e.length);

@@ -249,6 +249,16 @@ describe.each(BACKENDS)('store on $name', (backend) => {
       for await (const e of store.streamEntries(channel, { pageSize: 700 })) exact.push(e.hash);
       expect(exact).toHaveLength(2100);
       for await (const _ of store.streamEntries(channelId())) throw new Error('an empty channel streams nothing');
+      // The raw texts alone, a page at a time (what reloading a log reads).
+      const pages: number[] = [];
+      const raws: string[] = [];
+      for await (const page of store.streamRawEntries(channel, { pageSize: 1000 })) {
+        pages.push(page.length);
+        raws.push(...page);
+      }
+      expect(pages).toEqual([1000, 1000, 100]);
+      expect(raws).toEqual(rows.map((r) => r.raw));
+      for await (const _ of store.streamRawEntries(channelId())) throw new Error('an empty channel streams nothing');
     });
   });
 

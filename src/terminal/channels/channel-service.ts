@@ -138,6 +138,9 @@ interface ChannelServiceOptions {
 }
 
 /** The use cases of channels on one terminal. */
+/** How entries reloaded from the store at start are offered to their logs (IngestOptions.restored). */
+const RESTORED = { signatureChecked: true, restored: true } as const;
+
 export class ChannelService {
   readonly events = new EventEmitter();
   /**
@@ -190,27 +193,29 @@ export class ChannelService {
     // Entries of different authors may have been committed in an order other than their causal
     // order (concurrent commits); hold those until their predecessors are in.
     const held: SealedEntry[] = [];
-    for await (const stored of this.store.streamEntries(id)) {
-      // Stored after a complete check on arrival: only parsed and hashed again (the chains below
-      // still tie every entry to its predecessor by that hash).
-      const sealed = sealedFromStored(stored.raw);
-      if (!log) {
-        const r = ChannelLog.found(sealed, this.registry, { signatureChecked: true });
-        if (!r.ok) throw new HotlineProtocolError(r.error);
-        log = r.log;
-        continue;
+    for await (const page of this.store.streamRawEntries(id)) {
+      for (const raw of page) {
+        // Stored after a complete check on arrival: parsed and hashed again, and put back in its
+        // chains (which tie every entry to its predecessor by that hash), not judged again.
+        const sealed = sealedFromStored(raw);
+        if (!log) {
+          const r = ChannelLog.found(sealed, this.registry, { signatureChecked: true });
+          if (!r.ok) throw new HotlineProtocolError(r.error);
+          log = r.log;
+          continue;
+        }
+        const r = log.ingest(sealed, RESTORED);
+        if (r.status === 'pending') held.push(sealed);
+        else if (r.status !== 'accepted' && r.status !== 'duplicate')
+          this.#logger.error({ channel: id, status: r.status }, 'stored entry no longer ingests');
       }
-      const r = log.ingest(sealed, { signatureChecked: true });
-      if (r.status === 'pending') held.push(sealed);
-      else if (r.status !== 'accepted' && r.status !== 'duplicate')
-        this.#logger.error({ channel: id, status: r.status }, 'stored entry no longer ingests');
     }
     if (log && held.length) {
       let progress = true;
       while (progress && held.length) {
         progress = false;
         for (let i = 0; i < held.length; i++) {
-          const r = log.ingest(held[i]!, { signatureChecked: true });
+          const r = log.ingest(held[i]!, RESTORED);
           if (r.status === 'pending') continue;
           held.splice(i--, 1);
           progress = true;
