@@ -475,6 +475,17 @@ export class KyselyStore implements Store {
     return { total: Number(row.total), unacknowledged: Number(row.unacknowledged) };
   }
 
+  async countUnacked(self: string, options: ListUnackedOptions = {}): Promise<Array<{ precedence: string; own: boolean; count: number }>> {
+    let query = this.db
+      .selectFrom('messages')
+      .select((eb) => ['precedence', eb.case().when('author', '=', self).then(1).else(0).end().as('own'), eb.fn.countAll<number | string>().as('n')])
+      .where('acked_at', 'is', null)
+      .where('deadline_at', 'is not', null);
+    if (options.deadlineBefore !== undefined) query = query.where('deadline_at', '<=', options.deadlineBefore);
+    const rows = await query.groupBy(['precedence', 'own']).execute();
+    return rows.map((r) => ({ precedence: r.precedence, own: Number(r.own) === 1, count: Number(r.n) }));
+  }
+
   async listUnacked(options: ListUnackedOptions = {}): Promise<MessageRow[]> {
     let query = this.db
       .selectFrom('messages')

@@ -289,6 +289,11 @@ export interface Store {
   countMessages(channel: string, self: string): Promise<{ total: number; unacknowledged: number }>;
   /** Unacknowledged messages that have a deadline, across channels, earliest deadline first. */
   listUnacked(options?: ListUnackedOptions): Promise<MessageRow[]>;
+  /**
+   * How many messages listUnacked would list, by precedence and by whether `self` wrote them,
+   * counted by the database (for metrics: no row is read out).
+   */
+  countUnacked(self: string, options?: ListUnackedOptions): Promise<Array<{ precedence: string; own: boolean; count: number }>>;
 
   /** Records a receipt, unless one with an equal or higher seq is already held; returns whether it was kept. */
   putReceipt(receipt: ReceiptRow): Promise<boolean>;

@@ -193,11 +193,8 @@ export class TerminalMetrics {
     const counts = new Map<string, number>();
     if (src) {
       const now = src.service.now();
-      const rows = await src.service.store.listUnacked(overdueOnly ? { deadlineBefore: now } : {});
-      for (const m of rows) {
-        const key = `${m.precedence}/${m.author === src.service.self.party ? 'out' : 'in'}`;
-        counts.set(key, (counts.get(key) ?? 0) + 1);
-      }
+      for (const c of await src.service.store.countUnacked(src.service.self.party, overdueOnly ? { deadlineBefore: now } : {}))
+        counts.set(`${c.precedence}/${c.own ? 'out' : 'in'}`, c.count);
     }
     gauge.reset();
     for (const precedence of PRECEDENCES) for (const direction of ['in', 'out']) gauge.set({ precedence, direction }, counts.get(`${precedence}/${direction}`) ?? 0);

@@ -372,6 +372,13 @@ describe.each(BACKENDS)('store on $name', (backend) => {
       expect(await store.listUnacked({ deadlineBefore: 1000 })).toEqual([
         { ...soon, ackedAt: null, ackedBy: null, receiptedAt: null, escalationLevel: 2, escalationDueAt: 1500 },
       ]);
+      // The same, counted by precedence and direction (metrics).
+      const counted = async (self: string, options?: { deadlineBefore?: number }) => (await store.countUnacked(self, options)).sort((x, y) => x.precedence.localeCompare(y.precedence));
+      expect(await counted(author)).toEqual([
+        { precedence: 'FLASH', own: true, count: 1 },
+        { precedence: 'PRIORITY', own: true, count: 1 },
+      ]);
+      expect(await counted(partyId(), { deadlineBefore: 1000 })).toEqual([{ precedence: 'FLASH', own: false, count: 1 }]);
       expect((await store.listMessages(c1, { unackedOnly: true })).map((m) => m.hash)).toEqual([late.hash, noDeadline.hash]);
       expect(await store.listMessages(c1, { limit: 1 })).toHaveLength(1);
     });
