@@ -266,6 +266,19 @@ export class KyselyStore implements Store {
     return (await query.execute()).map(toEntry);
   }
 
+  async listRawEntries(channel: string, author: string, fromSeq: number, toSeq: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('entries')
+      .select('raw')
+      .where('channel', '=', channel)
+      .where('author', '=', author)
+      .where('seq', '>=', fromSeq)
+      .where('seq', '<=', toSeq)
+      .orderBy('seq')
+      .execute();
+    return rows.map((r) => r.raw);
+  }
+
   async countEntries(channel: string): Promise<number> {
     const row = await this.db
       .selectFrom('entries')

@@ -239,6 +239,8 @@ export interface Store {
   getEntry(channel: string, author: string, seq: number): Promise<StoredEntry | undefined>;
   /** Entries of `channel`: by seq when `author` is given, else in arrival order. */
   listEntries(channel: string, options?: ListEntriesOptions): Promise<StoredEntry[]>;
+  /** The raw text of `author`'s entries fromSeq..toSeq (inclusive) in `channel`, by seq: what a peer is sent. */
+  listRawEntries(channel: string, author: string, fromSeq: number, toSeq: number): Promise<string[]>;
   countEntries(channel: string): Promise<number>;
   /** The head of every author's log in `channel`. */
   heads(channel: string): Promise<Record<string, Head>>;

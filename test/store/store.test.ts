@@ -224,6 +224,9 @@ describe.each(BACKENDS)('store on $name', (backend) => {
         'a2', 'a3', 'a4',
       ]);
       expect(seqs(await store.listEntries(channel, { kinds: ['charter.accept'] }))).toEqual(['b4']);
+      // The raw text alone, by seq (what a peer is sent).
+      expect(await store.listRawEntries(channel, a, 2, 4)).toEqual((await store.listEntries(channel, { author: a, fromSeq: 2, toSeq: 4 })).map((e) => e.raw));
+      expect(await store.listRawEntries(channel, a, 5, 4)).toEqual([]);
       expect(seqs(await store.listEntries(channel, { author: b, kinds: ['message'] }))).toEqual(['b1', 'b2', 'b3']);
       expect(await store.listEntries(channel, { kinds: [] })).toEqual([]);
       expect(await store.countEntries(channel)).toBe(10);

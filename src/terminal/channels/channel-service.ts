@@ -259,7 +259,7 @@ export class ChannelService {
   async entriesFor(channel: string, author: string, fromSeq: number, toSeq: number): Promise<string[]> {
     const to = author === this.self.party ? Math.min(toSeq, this.committedHead(channel)) : toSeq;
     if (to < fromSeq) return [];
-    return (await this.store.listEntries(channel, { author, fromSeq, toSeq: to })).map((r) => r.raw);
+    return this.store.listRawEntries(channel, author, fromSeq, to);
   }
 
   /** Own committed entries fromSeq..toSeq (inclusive) as wire text, from memory when recent. */
@@ -269,8 +269,7 @@ export class ChannelService {
     const to = Math.min(toSeq, c.head);
     if (to < fromSeq) return [];
     if (fromSeq >= c.ringStart) return c.ring.slice(fromSeq - c.ringStart, to - c.ringStart + 1);
-    const rows = await this.store.listEntries(channel, { author: this.self.party, fromSeq, toSeq: to });
-    return rows.map((r) => r.raw);
+    return this.store.listRawEntries(channel, this.self.party, fromSeq, to);
   }
 
   #noteOwnCommitted(channel: string, entries: readonly SealedEntry[]): void {
