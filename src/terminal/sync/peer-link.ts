@@ -9,7 +9,7 @@
 import type WebSocket from 'ws';
 import { openPinnedWebSocket } from '../tls/pinned-client.js';
 import type { ChannelService, TerminalEvent } from '../channels/channel-service.js';
-import { BATCH_MAX, WINDOW, parseServerFrame, type ClientFrame } from './wire.js';
+import { BATCH_MAX, WINDOW, fitBatch, parseServerFrame, type ClientFrame } from './wire.js';
 
 export const BACKOFF_START_MS = 100;
 export const BACKOFF_MAX_MS = 3000;
@@ -208,7 +208,7 @@ export class PeerLink {
       const first = await service.store.listEntries(channel, { limit: 1 });
       raws = first.filter((e) => e.author !== service.self.party || service.committedHead(channel) >= e.seq).map((e) => e.raw);
     } else {
-      raws = await service.entriesFor(channel, author, fromSeq, Math.min(toSeq, fromSeq + BATCH_MAX - 1));
+      raws = fitBatch(await service.entriesFor(channel, author, fromSeq, Math.min(toSeq, fromSeq + BATCH_MAX - 1)));
     }
     if (raws.length) {
       this.#inflight++;
@@ -229,7 +229,7 @@ export class PeerLink {
           if (!this.#ready || this.#inflight >= WINDOW) break;
           const head = service.committedHead(channel);
           if (head <= sent) continue;
-          const raws = await service.ownEntries(channel, sent + 1, Math.min(head, sent + BATCH_MAX));
+          const raws = fitBatch(await service.ownEntries(channel, sent + 1, Math.min(head, sent + BATCH_MAX)));
           if (raws.length === 0 || !this.#ready) continue;
           this.#cursor.set(channel, sent + raws.length);
           this.#inflight++;

