@@ -15,10 +15,7 @@ describe('e2e: a backlog larger than a frame', () => {
     const h = await Harness.create();
     const [us, cn] = await Promise.all([h.party('US', 'United States'), h.party('CN', 'China')]);
     await h.pair(us, cn);
-    const { id } = await us.api<{ id: string }>('POST', '/api/v1/channels', { title: { en: 'Long line' }, tier: 'technical', parties: ['CN'], linkTestIntervalSec: 86_400 });
-    await waitFor('CN to receive the proposal', async () => (await cn.channel(id)).state === 'proposed');
-    await cn.api('POST', `/api/v1/channels/${id}/accept`, {});
-    await waitFor('US to see the channel active', async () => (await us.channel(id)).state === 'active');
+    const id = await h.openChannel(us, cn, { title: { en: 'Long line' }, tier: 'technical', parties: ['CN'], linkTestIntervalSec: 86_400 });
 
     await cn.stop();
     h.step('CN stopped; US queues the backlog');

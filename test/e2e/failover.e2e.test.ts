@@ -23,10 +23,7 @@ describe('e2e: endpoint failover', () => {
     expect([primary, secondary]).toContain(inUse);
     const [cut, spare, spareUrl] = inUse === primary ? [cable1, cable2, secondary] : [cable2, cable1, primary];
 
-    const { id } = await us.api<{ id: string }>('POST', '/api/v1/channels', { title: { en: 'Air incidents line' }, tier: 'military', parties: ['CN'] });
-    await waitFor('CN to receive the proposal', async () => (await cn.channel(id)).state === 'proposed');
-    await cn.api('POST', `/api/v1/channels/${id}/accept`, {});
-    await waitFor('US to see the channel active', async () => (await us.channel(id)).state === 'active');
+    const id = await h.openChannel(us, cn, { title: { en: 'Air incidents line' }, tier: 'military', parties: ['CN'] });
     const { id: before } = await us.api<{ id: string }>('POST', `/api/v1/channels/${id}/messages`, { text: 'Before the cut', precedence: 'PRIORITY' });
     await waitFor('CN to hold the first message', async () => (await cn.messages(id)).some((m) => m.id === before));
     expect(cut.connections).toBeGreaterThan(0);

@@ -436,6 +436,19 @@ export class Harness {
     await b.linkUp(a);
   }
 
+  /**
+   * Opens a channel through the officer APIs: `proposer` proposes it to `accepter` (the body of
+   * POST /api/v1/channels), `accepter` accepts once the proposal has arrived; resolves with the
+   * channel id once the proposer sees it active.
+   */
+  async openChannel(proposer: Party, accepter: Party, proposal: Record<string, unknown>): Promise<string> {
+    const { id } = await proposer.api<{ id: string }>('POST', '/api/v1/channels', proposal);
+    await waitFor(`${accepter.code} to receive the proposal`, async () => (await accepter.channel(id)).state === 'proposed');
+    await accepter.api('POST', `/api/v1/channels/${id}/accept`, {});
+    await waitFor(`${proposer.code} to see the channel active`, async () => (await proposer.channel(id)).state === 'active');
+    return id;
+  }
+
   /** A TCP forwarder on a free port to `targetPort`; cut at cleanup. */
   async forwarder(targetPort: number, port?: number): Promise<Forwarder> {
     const f = await Forwarder.open(port ?? (await freePort()), targetPort);

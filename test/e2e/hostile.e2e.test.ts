@@ -45,10 +45,7 @@ describe('e2e: hostile inputs at the federation API', () => {
     // CN also knows RU (so RU's keys are valid keys to CN), but RU is not in the channel's charter.
     await cn.cli(['peer', 'add', ru.cardPath, '--fingerprint', ru.fingerprint]).then(check('CN peer add RU'));
 
-    const { id } = await us.api<{ id: string }>('POST', '/api/v1/channels', { title: { en: 'Cyber incidents line' }, tier: 'technical', parties: ['CN'], linkTestIntervalSec: 86_400 });
-    await waitFor('CN to receive the proposal', async () => (await cn.channel(id)).state === 'proposed');
-    await cn.api('POST', `/api/v1/channels/${id}/accept`, {});
-    await waitFor('US to see the channel active', async () => (await us.channel(id)).state === 'active');
+    const id = await h.openChannel(us, cn, { title: { en: 'Cyber incidents line' }, tier: 'technical', parties: ['CN'], linkTestIntervalSec: 86_400 });
     for (const [p, text] of [[us, 'Scanning from AS 64500 against our grid operator.'], [cn, 'We are looking into it.'], [us, 'Thank you.']] as const)
       await p.api('POST', `/api/v1/channels/${id}/messages`, { text, precedence: 'PRIORITY' });
     await waitFor('both sides to hold all three messages, receipted', async () => {

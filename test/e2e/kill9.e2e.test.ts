@@ -17,10 +17,7 @@ describe('e2e: kill -9 of the receiving terminal', () => {
     const h = await Harness.create();
     const [us, cn] = await Promise.all([h.party('US', 'United States'), h.party('CN', 'China')]);
     await h.pair(us, cn);
-    const { id } = await us.api<{ id: string }>('POST', '/api/v1/channels', { title: { en: 'Load line' }, tier: 'technical', parties: ['CN'], linkTestIntervalSec: 86_400 });
-    await waitFor('CN to receive the proposal', async () => (await cn.channel(id)).state === 'proposed');
-    await cn.api('POST', `/api/v1/channels/${id}/accept`, {});
-    await waitFor('US to see the channel active', async () => (await us.channel(id)).state === 'active');
+    const id = await h.openChannel(us, cn, { title: { en: 'Load line' }, tier: 'technical', parties: ['CN'], linkTestIntervalSec: 86_400 });
 
     // CN's cumulative receipts, as US hears of them: the highest seq of US's log CN holds.
     const usParty = (await us.status()).party;
