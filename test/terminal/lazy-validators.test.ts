@@ -54,9 +54,20 @@ describe('lazy route validators', () => {
     }
   });
 
-  it('compiles what was not used yet when warmed', async () => {
+  it('compiles what was not used yet when warmed, and only while the terminal is idle', async () => {
     const { app, v } = await serve(true);
-    await v.warm();
+    const before = v.waiting;
+    expect(before).toBeGreaterThan(0);
+    // Busy: warm() waits for the terminal to be idle before compiling anything.
+    let busy = true;
+    let idle: () => void = () => undefined;
+    const warming = v.warm(() => (busy ? new Promise<void>((r) => (idle = r)) : Promise.resolve()));
+    await new Promise((r) => setImmediate(r));
+    expect(v.waiting).toBe(before);
+    busy = false;
+    idle();
+    await warming;
+    expect(v.waiting).toBe(0);
     expect((await app.inject({ method: 'GET', url: '/other' })).statusCode).toBe(400);
     expect((await app.inject({ method: 'GET', url: '/other?q=x' })).json()).toEqual({ ok: true });
   });
