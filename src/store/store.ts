@@ -113,7 +113,6 @@ export interface EvidenceRow extends EvidenceInput {
   readonly id: number;
 }
 
-/** The query-friendly projection of a message entry, maintained by the terminal. */
 /** Where an entry sits: its author's log in a channel, and its place in that log. */
 export interface LogPosition {
   readonly channel: string;
@@ -121,6 +120,7 @@ export interface LogPosition {
   readonly seq: number;
 }
 
+/** The query-friendly projection of a message entry, maintained by the terminal. */
 export interface MessageRow {
   /** Hash of the message entry. */
   readonly hash: string;

@@ -137,10 +137,10 @@ interface ChannelServiceOptions {
   receiptSpacingMs?: number;
 }
 
-/** The use cases of channels on one terminal. */
 /** How entries reloaded from the store at start are offered to their logs (IngestOptions.restored). */
 const RESTORED = { signatureChecked: true, restored: true } as const;
 
+/** The use cases of channels on one terminal. */
 export class ChannelService {
   readonly events = new EventEmitter();
   /**
@@ -499,13 +499,19 @@ export class ChannelService {
     return this.write(row.channel, 'ack', { message: row.hash, officer, ...(note ? { note } : {}) }, options);
   }
 
-  /** The stored row of the message with this (full) hash, if this terminal holds it. */
-  async getMessage(hash: string): Promise<MessageRow | undefined> {
+  /** Where the message with this (full) hash sits, if this terminal holds it (found in memory). */
+  #locateMessage(hash: string): { hash: string; channel: string; author: string; seq: number } | undefined {
     for (const log of this.#logs.values()) {
       const ref = log.referent(hash);
-      if (ref?.kind === 'message') return this.store.getMessage({ channel: log.id, author: ref.author, seq: ref.seq });
+      if (ref?.kind === 'message') return { hash, channel: log.id, author: ref.author, seq: ref.seq };
     }
     return undefined;
+  }
+
+  /** The stored row of the message with this (full) hash, if this terminal holds it. */
+  async getMessage(hash: string): Promise<MessageRow | undefined> {
+    const at = this.#locateMessage(hash);
+    return at && this.store.getMessage(at);
   }
 
   /**
@@ -515,10 +521,8 @@ export class ChannelService {
   async findMessage(hashOrPrefix: string): Promise<{ hash: string; channel: string; author: string; seq: number }> {
     const h = hashOrPrefix.toLowerCase();
     if (/^[0-9a-f]{64}$/.test(h)) {
-      for (const log of this.#logs.values()) {
-        const ref = log.referent(h);
-        if (ref?.kind === 'message') return { hash: h, channel: log.id, author: ref.author, seq: ref.seq };
-      }
+      const at = this.#locateMessage(h);
+      if (at) return at;
     } else if (/^[0-9a-f]{6,63}$/.test(h)) {
       const found: Array<{ hash: string; channel: string; author: string; seq: number }> = [];
       for (const log of this.#logs.values()) {

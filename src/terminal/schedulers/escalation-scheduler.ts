@@ -191,10 +191,9 @@ export class EscalationScheduler {
   }
 
   async #overdue(m: MessageRow, now: number, settings: EscalationSettings): Promise<void> {
-    if (m.escalationLevel > 0 || m.deadlineAt === null || m.deadlineAt > now) {
-      await this.#service.store.setEscalation(m, { dueAt: m.escalationLevel > 0 || m.deadlineAt === null ? null : m.deadlineAt });
-      return;
-    }
+    // Already told, or nothing to tell: never again. Not yet due: at the deadline.
+    if (m.escalationLevel > 0 || m.deadlineAt === null) return this.#service.store.setEscalation(m, { dueAt: null });
+    if (m.deadlineAt > now) return this.#service.store.setEscalation(m, { dueAt: m.deadlineAt });
     await this.#service.store.setEscalation(m, { level: 1, dueAt: null });
     const peers = this.#service.peersOf(m.channel).map((p) => this.#service.label(p));
     const policy = settings.policyFor(m.channel, peers[0]);
