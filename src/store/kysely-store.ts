@@ -427,12 +427,14 @@ export class KyselyStore implements Store {
     return Number(result.numUpdatedRows);
   }
 
-  async setEscalation(message: LogPosition, progress: { readonly level?: number; readonly dueAt: number | null }): Promise<void> {
-    await this.db
+  async setEscalation(message: LogPosition, progress: { readonly level?: number; readonly dueAt: number | null }): Promise<boolean> {
+    const result = await this.db
       .updateTable('messages')
       .set({ escalation_due_at: progress.dueAt, ...(progress.level !== undefined ? { escalation_level: progress.level } : {}) })
       .where((eb) => eb.and(position(message)))
-      .execute();
+      .where('acked_at', 'is', null)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
   }
 
   async listEscalationsDue(at: number, limit: number): Promise<MessageRow[]> {

@@ -273,8 +273,10 @@ export interface Store {
   /**
    * Records escalation progress of a message: the steps taken (`level`, when one was just taken)
    * and when the scheduler should look at it next (`dueAt`; null when nothing more is to be done).
+   * Only while the message is unacknowledged: returns false, and changes nothing, once it is
+   * acknowledged (or unknown), so that an acknowledgement racing a step stops it.
    */
-  setEscalation(message: LogPosition, progress: { readonly level?: number; readonly dueAt: number | null }): Promise<void>;
+  setEscalation(message: LogPosition, progress: { readonly level?: number; readonly dueAt: number | null }): Promise<boolean>;
   /**
    * Unacknowledged messages whose escalation is due at or before `at`, earliest first, at most
    * `limit`: what the scheduler looks at in a tick (an index holds only these, not every message).

@@ -407,9 +407,12 @@ describe.each(BACKENDS)('store on $name', (backend) => {
       expect((await store.listEscalationsDue(5000, 10))[1]).toMatchObject({ hash: b.hash, escalationDueAt: 3000, escalationLevel: 0 });
 
       // A step taken: the level and the next look, in one write.
-      await store.setEscalation(a, { level: 1, dueAt: 4000 });
+      expect(await store.setEscalation(a, { level: 1, dueAt: 4000 })).toBe(true);
       expect(await due(3500)).toEqual([b.hash]);
       expect((await store.getMessage(a))).toMatchObject({ escalationLevel: 1, escalationDueAt: 4000 });
+      // An acknowledged message takes no step (an acknowledgement that raced the tick wins).
+      expect(await store.setEscalation(acked, { level: 1, dueAt: 4000 })).toBe(false);
+      expect((await store.getMessage(acked))).toMatchObject({ escalationLevel: 0 });
 
       // New policies: every unacknowledged message with a deadline is looked at again, at the
       // earliest any policy could act (our own at its deadline); acknowledged ones stay out.

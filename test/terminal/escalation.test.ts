@@ -2,7 +2,7 @@
  * Deadlines, escalation levels, repeats, acknowledgement, notifiers and the duty roster — all on a
  * ManualClock, against a real HTTP server (webhook) and a real SMTP server (e-mail).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EscalationSettings } from '../../src/terminal/escalation/settings.js';
 import { webhookSignature } from '../../src/terminal/notifiers/webhook-notifier.js';
 import type { TerminalEvent } from '../../src/terminal/channels/channel-service.js';
@@ -153,6 +153,45 @@ describe('escalation', () => {
     t.clock.advance(86_400_000);
     await cn.scheduler.tick();
     expect(t.hook.calls).toHaveLength(1);
+  });
+
+  it('takes a backlog falling due at once in one commit, and skips a message acknowledged after it was listed', async () => {
+    const t = await setup(twoLevels);
+    const atReceipt = EscalationSettings.from(
+      { contacts: { 'ops-room': { webhook: { url: t.hook.url, secret: SECRET } } }, policies: [{ startAtReceipt: ['FLASH'], levels: [{ name: 'duty officer', contacts: ['ops-room'], waitSec: 30 }] }] },
+      undefined,
+      { smtp: true },
+    );
+    let current = t.settings;
+    const cn = escalation(t.cn, () => current);
+    cleanups.push(async () => cn.scheduler.stop());
+    const sent: Array<{ hash: string }> = [];
+    for (let i = 0; i < 40; i++) sent.push(await t.us.send(t.channel, { text: `FLASH ${i}`, lang: 'en', precedence: 'FLASH' }));
+    await t.settle();
+    await cn.scheduler.tick();
+    expect(t.hook.calls).toHaveLength(0);
+
+    // The policy changes: all 40 fall due at the next tick. One is acknowledged by an officer
+    // right after the tick listed it, before its step is recorded.
+    current = atReceipt;
+    const store = t.cn.store;
+    const transaction = vi.spyOn(store, 'transaction');
+    const outside = vi.spyOn(store, 'setEscalation');
+    const list = store.listEscalationsDue.bind(store);
+    vi.spyOn(store, 'listEscalationsDue').mockImplementationOnce(async (at, limit) => {
+      const due = await list(at, limit);
+      await t.cn.acknowledge(sent[7]!.hash, { name: 'Wang', title: 'Duty Officer', role: 'duty-officer' });
+      return due;
+    });
+    await cn.scheduler.tick();
+    expect(transaction).toHaveBeenCalledTimes(1);
+    expect(outside).not.toHaveBeenCalled();
+    const notified = t.hook.calls.map((c) => (JSON.parse(c.body) as { message: { hash: string } }).message.hash);
+    expect(notified).toHaveLength(39);
+    expect(notified).not.toContain(sent[7]!.hash);
+    expect(await t.cn.getMessage(sent[7]!.hash)).toMatchObject({ escalationLevel: 0 });
+    expect(await t.cn.getMessage(sent[8]!.hash)).toMatchObject({ escalationLevel: 1, escalationDueAt: null });
+    vi.restoreAllMocks();
   });
 
   it('tells the sender that its message was not acknowledged by the deadline (alarm and notifiers), once', async () => {

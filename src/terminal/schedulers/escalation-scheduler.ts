@@ -58,6 +58,15 @@ export function escalationStart(m: Pick<MessageRow, 'time' | 'deadlineAt' | 'pre
 
 /** Messages looked at in one tick at most: a large backlog that falls due is worked through over several. */
 export const DUE_PER_TICK = 1000;
+/** What a tick does with one due message: the progress to record, and what to notify once it is recorded. */
+interface Plan {
+  readonly message: MessageRow;
+  readonly progress: { readonly level?: number; readonly dueAt: number | null };
+  readonly notify: () => Promise<void>;
+}
+
+const NOTHING = (): Promise<void> => Promise.resolve();
+
 /** Meta key: the policies the stored due times were planned with (JSON). */
 const PLANNED_WITH = 'escalation.plannedWith';
 
@@ -148,14 +157,8 @@ export class EscalationScheduler {
     const now = this.#service.now();
     const settings = this.#settings();
     await this.#plan(settings);
-    for (const m of await this.#service.store.listEscalationsDue(now, DUE_PER_TICK)) {
-      try {
-        if (m.author === this.#service.self.party) await this.#overdue(m, now, settings);
-        else await this.#escalate(m, now, settings);
-      } catch (e) {
-        this.#log.warn({ message: m.hash, err: (e as Error).message }, 'escalation step failed');
-      }
-    }
+    const due = await this.#service.store.listEscalationsDue(now, DUE_PER_TICK);
+    if (due.length > 0) await this.#step(due, now, settings);
     await this.#dispatcher.tick();
   }
 
@@ -171,35 +174,85 @@ export class EscalationScheduler {
     this.#plannedFor = settings;
   }
 
-  async #escalate(m: MessageRow, now: number, settings: EscalationSettings): Promise<void> {
+  /**
+   * Takes the due messages' steps: decides every message's progress first (no I/O), writes it all
+   * in one transaction, then notifies. One commit per tick, not one per message: a thousand
+   * messages falling due at once (after a policy change, every unacknowledged one) cost one
+   * durable commit instead of a thousand, each of which stopped the terminal for an fsync.
+   * A message acknowledged since it was listed is not written (setEscalation is conditional on
+   * that), and so not notified; progress is written before the notification, as before, so a
+   * crash in between never repeats a step.
+   */
+  async #step(due: readonly MessageRow[], now: number, settings: EscalationSettings): Promise<void> {
+    const plans: Plan[] = [];
+    for (const m of due) {
+      try {
+        plans.push(m.author === this.#service.self.party ? this.#overdue(m, now, settings) : this.#escalate(m, now, settings));
+      } catch (e) {
+        this.#log.warn({ message: m.hash, err: (e as Error).message }, 'escalation step failed');
+      }
+    }
+    let taken: boolean[];
+    try {
+      taken = await this.#service.store.transaction(async (tx) => {
+        const applied: boolean[] = [];
+        for (const p of plans) applied.push(await tx.setEscalation(p.message, p.progress));
+        return applied;
+      });
+    } catch (e) {
+      // Nothing was written: the same messages are due again at the next tick.
+      this.#log.warn({ messages: plans.length, err: (e as Error).message }, 'escalation steps not recorded; trying again at the next tick');
+      return;
+    }
+    for (let i = 0; i < plans.length; i++) {
+      if (!taken[i]) continue;
+      try {
+        await plans[i]!.notify();
+      } catch (e) {
+        this.#log.warn({ message: plans[i]!.message.hash, err: (e as Error).message }, 'escalation step failed');
+      }
+    }
+  }
+
+  /** The other side's message: the policy's steps that are due now, and when to look next. */
+  #escalate(m: MessageRow, now: number, settings: EscalationSettings): Plan {
     const policy = settings.policyFor(m.channel, this.#service.label(m.author));
     const start = escalationStart(m, policy);
     const steps = escalationSteps(policy);
     const dueAfter = (taken: number) => (taken < steps.length ? start + steps[taken]!.offsetMs : null);
     let i = m.escalationLevel;
-    for (; i < steps.length && start + steps[i]!.offsetMs <= now; i++) {
-      // Acknowledged since the tick began? Then stop here: no further level is notified.
-      const fresh = await this.#service.store.getMessage(m);
-      if (!fresh || fresh.ackedAt !== null) return;
-      const step = steps[i]!;
-      await this.#service.store.setEscalation(m, { level: i + 1, dueAt: dueAfter(i + 1) });
-      const notice = this.#notice('escalation', m, now, step.level, step.levelName, step.repeat);
-      await this.#dispatcher.deliver(notice, settings.resolve(step.contacts, now, m.channel));
-    }
-    // Nothing was due yet (planned under other policies): look again when the next step is.
-    if (i === m.escalationLevel) await this.#service.store.setEscalation(m, { dueAt: dueAfter(i) });
+    while (i < steps.length && start + steps[i]!.offsetMs <= now) i++;
+    // Nothing due yet (planned under other policies): only look again when the next step is.
+    if (i === m.escalationLevel) return { message: m, progress: { dueAt: dueAfter(i) }, notify: NOTHING };
+    const taken = steps.slice(m.escalationLevel, i);
+    return {
+      message: m,
+      progress: { level: i, dueAt: dueAfter(i) },
+      notify: async () => {
+        for (const step of taken) {
+          const notice = this.#notice('escalation', m, now, step.level, step.levelName, step.repeat);
+          await this.#dispatcher.deliver(notice, settings.resolve(step.contacts, now, m.channel));
+        }
+      },
+    };
   }
 
-  async #overdue(m: MessageRow, now: number, settings: EscalationSettings): Promise<void> {
+  /** Our own message: the alarm once its deadline passed unacknowledged by the other side. */
+  #overdue(m: MessageRow, now: number, settings: EscalationSettings): Plan {
     // Already told, or nothing to tell: never again. Not yet due: at the deadline.
-    if (m.escalationLevel > 0 || m.deadlineAt === null) return this.#service.store.setEscalation(m, { dueAt: null });
-    if (m.deadlineAt > now) return this.#service.store.setEscalation(m, { dueAt: m.deadlineAt });
-    await this.#service.store.setEscalation(m, { level: 1, dueAt: null });
-    const peers = this.#service.peersOf(m.channel).map((p) => this.#service.label(p));
-    const policy = settings.policyFor(m.channel, peers[0]);
-    const notice = this.#notice('overdue', m, now, 0, 'not acknowledged by deadline', 0);
-    this.#service.events.emit('event', { type: 'alarm', code: 'ACK_OVERDUE', message: notice.subject.replace(/^\[Hotline \S+\] /, ''), channel: m.channel } satisfies TerminalEvent);
-    await this.#dispatcher.deliver(notice, settings.resolve(policy.overdue ?? policy.levels[0]!.contacts, now, m.channel));
+    if (m.escalationLevel > 0 || m.deadlineAt === null) return { message: m, progress: { dueAt: null }, notify: NOTHING };
+    if (m.deadlineAt > now) return { message: m, progress: { dueAt: m.deadlineAt }, notify: NOTHING };
+    return {
+      message: m,
+      progress: { level: 1, dueAt: null },
+      notify: async () => {
+        const peers = this.#service.peersOf(m.channel).map((p) => this.#service.label(p));
+        const policy = settings.policyFor(m.channel, peers[0]);
+        const notice = this.#notice('overdue', m, now, 0, 'not acknowledged by deadline', 0);
+        this.#service.events.emit('event', { type: 'alarm', code: 'ACK_OVERDUE', message: notice.subject.replace(/^\[Hotline \S+\] /, ''), channel: m.channel } satisfies TerminalEvent);
+        await this.#dispatcher.deliver(notice, settings.resolve(policy.overdue ?? policy.levels[0]!.contacts, now, m.channel));
+      },
+    };
   }
 
   async #alarm(e: Extract<TerminalEvent, { type: 'alarm' }>): Promise<void> {
