@@ -17,7 +17,7 @@ interface Pool {
   readonly workers: number;
 }
 
-let CheckPool: new (options: { workers?: number; onFallback?: (e: unknown) => void }) => Pool;
+let CheckPool: new (options: { workers?: number; onFallback?: (e: unknown) => void; minBatch?: number }) => Pool;
 
 beforeAll(async () => {
   await ensureBuilt();
@@ -44,7 +44,8 @@ describe('check pool', () => {
   });
 
   it('answers each line exactly as precheckLines does on this thread, in order, whatever the batch size', async () => {
-    const pool = new CheckPool({ workers: 2 });
+    // Batches from 4 entries go to the workers here (the terminal's default is POOL_MIN_BATCH).
+    const pool = new CheckPool({ workers: 2, minBatch: 4 });
     pools.push(pool);
     expect(pool.workers).toBe(2);
     const lines = mixedLines();
@@ -65,7 +66,7 @@ describe('check pool', () => {
   it('keeps the process alive while it has work, and not once idle (a script using it ends by itself)', () => {
     const url = new URL('../../dist/terminal/sync/check-pool.js', import.meta.url).href;
     const lines = JSON.stringify(mixedLines());
-    const script = `const { CheckPool } = await import(${JSON.stringify(url)}); const pool = new CheckPool({ workers: 2 }); const r = await pool.check(${lines}); console.log('checked', r.length);`;
+    const script = `const { CheckPool } = await import(${JSON.stringify(url)}); const pool = new CheckPool({ workers: 2, minBatch: 1 }); const r = await pool.check(${lines}); console.log('checked', r.length);`;
     const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
     expect(run.stdout.trim()).toBe(`checked ${mixedLines().length}`);
     expect(run.status).toBe(0); // not 13 (work abandoned) nor killed by the timeout (idle workers holding on)
@@ -94,7 +95,7 @@ describe('receiving with prechecks from the pool', () => {
     const raws = (await pair.a.store.listEntries(channel, { author: pair.a.self.party })).map((r) => r.raw).filter((r) => r.includes('"kind":"message"'));
     expect(raws).toHaveLength(6);
     const forged = raws[3]!.replace(/"sig":"(.)/, (_m, c: string) => `"sig":"${c === 'A' ? 'B' : 'A'}`);
-    const pool = new CheckPool({ workers: 2 });
+    const pool = new CheckPool({ workers: 2, minBatch: 1 });
     try {
       const batch = [...raws.slice(0, 3), forged];
       const outcome = await pair.b.receive(batch, 'test', await pool.check(batch));
