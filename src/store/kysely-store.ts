@@ -508,8 +508,27 @@ export class KyselyStore implements Store {
       .where('acked_at', 'is', null)
       .where('deadline_at', 'is not', null);
     if (options.deadlineBefore !== undefined) query = query.where('deadline_at', '<=', options.deadlineBefore);
-    const rows = await query.orderBy('deadline_at').orderBy('hash').execute();
+    if (options.from !== undefined) query = query.where('author', '=', options.from);
+    if (options.notFrom !== undefined) query = query.where('author', '!=', options.notFrom);
+    // The order of the partial index messages_unacked (migration 0010), so that a limit reads only
+    // as many rows as it returns.
+    query = query.orderBy('deadline_at').orderBy('author').orderBy('seq');
+    if (options.limit !== undefined) query = query.limit(options.limit);
+    const rows = await query.execute();
     return rows.map(toMessage);
+  }
+
+  async countUnackedByChannel(self: string): Promise<Array<{ channel: string; count: number }>> {
+    const rows = await this.db
+      .selectFrom('messages')
+      .select((eb) => ['channel', eb.fn.countAll<number | string>().as('n')])
+      .where('acked_at', 'is', null)
+      .where('deadline_at', 'is not', null)
+      .where('author', '!=', self)
+      .groupBy('channel')
+      .orderBy('channel')
+      .execute();
+    return rows.map((r) => ({ channel: r.channel, count: Number(r.n) }));
   }
 
   async putReceipt(receipt: ReceiptRow): Promise<boolean> {

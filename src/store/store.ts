@@ -178,6 +178,12 @@ export interface ListMessagesOptions {
 export interface ListUnackedOptions {
   /** Only messages whose deadline is at or before this time. */
   readonly deadlineBefore?: number;
+  /** Only the messages of this author (a party id). */
+  readonly from?: string;
+  /** Only the messages of authors other than this one (a party id): the other side's. */
+  readonly notFrom?: string;
+  /** At most this many (the earliest deadlines). */
+  readonly limit?: number;
 }
 
 /** A cumulative receipt: `holder` holds `author`'s entries up to `seq`, whose hash is `hash`. */
@@ -298,6 +304,8 @@ export interface Store {
    * counted by the database (for metrics: no row is read out).
    */
   countUnacked(self: string, options?: ListUnackedOptions): Promise<Array<{ precedence: string; own: boolean; count: number }>>;
+  /** How many messages of authors other than `self` await acknowledgement (with a deadline), per channel that has any. */
+  countUnackedByChannel(self: string): Promise<Array<{ channel: string; count: number }>>;
 
   /** Records a receipt, unless one with an equal or higher seq is already held; returns whether it was kept. */
   putReceipt(receipt: ReceiptRow): Promise<boolean>;

@@ -4,7 +4,7 @@
  * It talks only to the officer API (api.ts).
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, connectEvents, onSessionEnded, type ChannelSummary, type Pending, type Session, type Status, type TerminalEvent } from './api.js';
+import { api, connectEvents, onSessionEnded, type ChannelSummary, type Pending, type PendingSummary, type Session, type Status, type TerminalEvent } from './api.js';
 import { ChannelView } from './ChannelView.js';
 import { Countdown } from './Countdown.js';
 import { titleOf, when } from './format.js';
@@ -68,6 +68,7 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
   const [status, setStatus] = useState<Status | undefined>();
   const [channels, setChannels] = useState<ChannelSummary[]>([]);
   const [pending, setPending] = useState<Pending[]>([]);
+  const [summary, setSummary] = useState<PendingSummary>({ total: 0, channels: {} });
   const [selected, setSelected] = useState<string | undefined>(() => new URLSearchParams(location.hash.slice(1)).get('channel') ?? undefined);
   const [versions, setVersions] = useState<Record<string, number>>({});
   const [flashes, setFlashes] = useState<Flash[]>([]);
@@ -79,11 +80,13 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
   const reloadTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   const loadAll = useCallback(async () => {
-    const [s, c, p] = await Promise.all([api.status(), api.channels(), api.pending()]);
+    const [s, c, p, n] = await Promise.all([api.status(), api.channels(), api.pending(), api.pendingSummary()]);
     setStatus(s);
     setChannels(c);
     setPending(p);
-    setFlashes((f) => f.filter((x) => p.some((q) => q.id === x.id)));
+    setSummary(n);
+    // A FLASH banner goes once its message no longer awaits acknowledgement (when the list is whole).
+    if (n.total <= p.length) setFlashes((f) => f.filter((x) => p.some((q) => q.id === x.id)));
     setSelected((cur) => cur ?? c.find((x) => x.state === 'active')?.id ?? c[0]?.id);
   }, []);
 
@@ -127,8 +130,8 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
   }, [flashes.length, silenced]);
 
   useEffect(() => {
-    document.title = `${pending.length ? `(${pending.length}) ` : ''}Hotline ${status?.code ?? ''}`;
-  }, [pending.length, status?.code]);
+    document.title = `${summary.total ? `(${summary.total}) ` : ''}Hotline ${status?.code ?? ''}`;
+  }, [summary.total, status?.code]);
 
   const channelTitle = (id: string) => {
     const c = channels.find((x) => x.id === id);
@@ -205,7 +208,7 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
           </h2>
           <ul className="channel-list">
             {channels.map((c) => {
-              const waiting = pending.filter((p) => p.channel === c.id).length;
+              const waiting = summary.channels[c.id] ?? 0;
               return (
                 <li key={c.id}>
                   <button type="button" className={`channel-item${c.id === selected ? ' selected' : ''}`} aria-current={c.id === selected ? 'page' : undefined} onClick={() => setSelected(c.id)}>
@@ -241,6 +244,11 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
                 </li>
               ))}
             </ol>
+          )}
+          {summary.total > pending.length && (
+            <p className="muted small" data-testid="pending-more">
+              +{summary.total - pending.length} <Bi k="more" />
+            </p>
           )}
         </nav>
 

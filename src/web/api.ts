@@ -73,6 +73,15 @@ export interface Pending {
   escalation: { level: number; levelName: string | null };
 }
 
+/** How many await acknowledgement here, in all and per channel (the list holds the earliest few). */
+export interface PendingSummary {
+  total: number;
+  channels: Record<string, number>;
+}
+
+/** Messages awaiting acknowledgement the console lists: the earliest deadlines. */
+export const PENDING_SHOWN = 200;
+
 export interface LinkSample {
   at: number;
   rttMs: number;
@@ -162,7 +171,8 @@ export const api = {
   channels: () => call<ChannelSummary[]>('GET', '/api/v1/channels'),
   channel: (id: string) => call<ChannelDetail>('GET', `/api/v1/channels/${id}`),
   messages: (id: string) => call<Message[]>('GET', `/api/v1/channels/${id}/messages?limit=500`),
-  pending: () => call<Pending[]>('GET', '/api/v1/pending'),
+  pending: () => call<Pending[]>('GET', `/api/v1/pending?limit=${PENDING_SHOWN}`),
+  pendingSummary: () => call<PendingSummary>('GET', '/api/v1/pending/summary'),
   link: (id: string) => call<LinkView>('GET', `/api/v1/channels/${id}/link`),
   send: (id: string, m: { text: string; lang: string; precedence: Precedence; replyTo?: string }) => call<{ id: string }>('POST', `/api/v1/channels/${id}/messages`, m),
   ack: (messageId: string) => call<{ id: string }>('POST', `/api/v1/messages/${messageId}/ack`, {}),

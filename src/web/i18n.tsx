@@ -10,6 +10,7 @@ export const L = {
   channels: ['Channels', '频道'],
   awaiting: ['Awaiting your acknowledgement', '待您确认'],
   nothingAwaits: ['Nothing awaits acknowledgement.', '没有待确认的消息。'],
+  more: ['more, with later deadlines', '条（截止时间较晚）'],
   acknowledge: ['Acknowledge', '确认收到'],
   acknowledged: ['Acknowledged', '已确认'],
   received: ['Received', '已送达'],

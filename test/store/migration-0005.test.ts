@@ -80,7 +80,12 @@ describe('migrations 0005 to 0007 (no keys or indexes on hashes) on a SQLite sto
       expect(plan(`select * from entries where channel = 'c' and author = 'a' and seq = 1`)).toContain('sqlite_autoindex_entries_1');
       expect(plan(`select * from messages where channel = 'c' and author = 'a' and seq = 1 and hash = 'abcd'`)).toContain('sqlite_autoindex_messages_1');
       const indexes = (db.prepare(`select name from sqlite_master where type = 'index' and tbl_name in ('entries', 'messages') order by name`).all() as Array<{ name: string }>).map((r) => r.name);
-      expect(indexes).toEqual(expect.arrayContaining(['entries_channel_pos', 'messages_channel_time', 'messages_deadline', 'messages_unreceipted', 'messages_escalation_due']));
+      expect(indexes).toEqual(expect.arrayContaining(['entries_channel_pos', 'messages_channel_time', 'messages_unacked', 'messages_unreceipted', 'messages_escalation_due']));
+      expect(indexes).not.toContain('messages_deadline');
+      // What awaits acknowledgement is read in index order (0010), not sorted after reading all of it.
+      const pending = plan(`select * from messages where acked_at is null and deadline_at is not null and author != 'a' order by deadline_at, author, seq limit 10`);
+      expect(pending).toContain('messages_unacked');
+      expect(pending).not.toContain('TEMP B-TREE');
       expect(indexes).not.toContain('entries_channel_kind');
       expect(indexes).not.toContain('messages_channel_author_seq');
       expect(indexes).not.toContain('messages_hash_prefix');

@@ -382,6 +382,19 @@ describe.each(BACKENDS)('store on $name', (backend) => {
         { precedence: 'PRIORITY', own: true, count: 1 },
       ]);
       expect(await counted(partyId(), { deadlineBefore: 1000 })).toEqual([{ precedence: 'FLASH', own: false, count: 1 }]);
+      // The other side's only, ours only, the earliest few, and per channel.
+      const other = partyId();
+      const theirs = await project(store, { channel: c2, author: other, seq: 1, deadlineAt: 5000 });
+      const theirsToo = await project(store, { channel: c2, author: other, seq: 2, deadlineAt: 5000 });
+      const hashes = async (options: Parameters<typeof store.listUnacked>[0]) => (await store.listUnacked(options)).map((m) => m.hash);
+      expect(await hashes({ notFrom: author })).toEqual([theirs.hash, theirsToo.hash]);
+      expect(await hashes({ from: author })).toEqual([soon.hash, late.hash]);
+      expect(await hashes({ limit: 2 })).toEqual([soon.hash, theirs.hash]);
+      expect(await hashes({ notFrom: author, limit: 1 })).toEqual([theirs.hash]);
+      expect(await store.countUnackedByChannel(author)).toEqual([{ channel: c2, count: 2 }]);
+      expect(await store.countUnackedByChannel(other)).toEqual([c1, c2].sort().map((channel) => ({ channel, count: 1 })));
+      await store.markAcked(theirs, 600, '{}');
+      expect(await store.countUnackedByChannel(author)).toEqual([{ channel: c2, count: 1 }]);
       expect((await store.listMessages(c1, { unackedOnly: true })).map((m) => m.hash)).toEqual([late.hash, noDeadline.hash]);
       expect(await store.listMessages(c1, { limit: 1 })).toHaveLength(1);
     });

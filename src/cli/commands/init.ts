@@ -31,6 +31,15 @@ export function parsePort(value: string): number {
   return port;
 }
 
+/** commander parser of a whole number from `min` to `max`. */
+export function parseWhole(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`a whole number from ${min} to ${max}.`);
+    return n;
+  };
+}
+
 /** commander collector of a repeatable option. */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];

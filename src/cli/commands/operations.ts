@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { cliError } from '../errors.js';
 import { officerClient } from '../officer-client.js';
-import { DEFAULT_DATA_DIR } from './init.js';
+import { DEFAULT_DATA_DIR, parseWhole } from './init.js';
 
 const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString().replace('.000Z', 'Z') : '-');
 
@@ -55,10 +55,11 @@ export function register(program: Command): void {
     .command('pending')
     .description('messages awaiting acknowledgement here, with the time left and the escalation reached')
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .option('--limit <n>', 'list at most n, the earliest deadlines first (at most 10000)', parseWhole(1, 10_000), 50)
     .option('--json', 'machine-readable output')
-    .action(async (opts: { data: string; json?: boolean }) => {
+    .action(async (opts: { data: string; limit: number; json?: boolean }) => {
       const client = await officerClient(opts.data);
-      const list = await client.call<PendingView[]>('GET', '/api/v1/pending');
+      const list = await client.call<PendingView[]>('GET', `/api/v1/pending?limit=${opts.limit}`);
       if (opts.json) return void process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
       if (list.length === 0) return void process.stdout.write('Nothing awaits acknowledgement.\n');
       for (const m of list) {
@@ -67,6 +68,10 @@ export function register(program: Command): void {
         const next = esc?.next ? `; next: level ${esc.next.level} (${esc.next.levelName}) at ${iso(esc.next.at)}` : '';
         process.stdout.write(`${m.id.slice(0, 12)}  ${m.precedence.padEnd(9)}${m.drill ? ' DRILL' : ''} from ${m.from.padEnd(4)} ${countdown(m.remainingMs).padEnd(18)} due ${iso(m.deadlineAt)}  channel ${m.channel.slice(0, 12)}\n`);
         process.stdout.write(`              ${m.text.length > 70 ? `${m.text.slice(0, 67)}...` : m.text}\n              ${level}${next}\n`);
+      }
+      if (list.length === opts.limit) {
+        const { total } = await client.call<{ total: number }>('GET', '/api/v1/pending/summary');
+        if (total > list.length) process.stdout.write(`... and ${total - list.length} more (--limit to list more).\n`);
       }
       process.stdout.write('Acknowledge with `hotline ack MESSAGE`.\n');
     });

@@ -18,6 +18,10 @@ export interface EscalationRoutesOptions {
   readonly files: EscalationSettingsFiles;
 }
 
+/** Messages /api/v1/pending lists unless asked for another number, and the most it lists (and /api/v1/overdue). */
+export const PENDING_LIMIT = 500;
+export const PENDING_LIMIT_MAX = 10_000;
+
 const ChannelParams = Type.Object({ id: Type.String({ minLength: 4, maxLength: 64, pattern: '^[0-9a-f]+$' }) });
 
 /** Registers the routes on the officer server. */
@@ -40,32 +44,58 @@ export async function escalationRoutes(app: FastifyInstance, opts: EscalationRou
     receiptedAt: m.receiptedAt,
   });
 
-  app.get('/api/v1/pending', { config: { permission: 'channel.read' }, schema: { summary: 'Messages of the other side awaiting acknowledgement here, earliest deadline first, with the time left and the escalation reached' } }, async () => {
-    const now = service.now();
-    const settings = files.current();
-    const rows = (await service.store.listUnacked()).filter((m) => m.author !== service.self.party);
-    return rows.map((m) => {
-      const policy = settings.policyFor(m.channel, service.label(m.author));
-      const steps = escalationSteps(policy);
-      const start = escalationStart(m, policy);
-      const taken = steps[m.escalationLevel - 1];
-      const next = steps[m.escalationLevel];
-      return {
-        ...present(m, now),
-        escalation: {
-          level: taken?.level ?? 0,
-          levelName: taken?.levelName ?? null,
-          steps: m.escalationLevel,
-          next: next ? { level: next.level, levelName: next.levelName, at: start + next.offsetMs } : null,
-        },
-      };
-    });
-  });
+  app.get(
+    '/api/v1/pending',
+    {
+      config: { permission: 'channel.read' },
+      schema: {
+        summary: `Messages of the other side awaiting acknowledgement here, earliest deadline first, with the time left and the escalation reached: the first \`limit\` (default ${PENDING_LIMIT}); /api/v1/pending/summary counts them all`,
+        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: PENDING_LIMIT_MAX })) }),
+      },
+    },
+    async (request) => {
+      const now = service.now();
+      const settings = files.current();
+      const { limit = PENDING_LIMIT } = request.query as { limit?: number };
+      const rows = await service.store.listUnacked({ notFrom: service.self.party, limit });
+      return rows.map((m) => {
+        const policy = settings.policyFor(m.channel, service.label(m.author));
+        const steps = escalationSteps(policy);
+        const start = escalationStart(m, policy);
+        const taken = steps[m.escalationLevel - 1];
+        const next = steps[m.escalationLevel];
+        return {
+          ...present(m, now),
+          escalation: {
+            level: taken?.level ?? 0,
+            levelName: taken?.levelName ?? null,
+            steps: m.escalationLevel,
+            next: next ? { level: next.level, levelName: next.levelName, at: start + next.offsetMs } : null,
+          },
+        };
+      });
+    },
+  );
 
-  app.get('/api/v1/overdue', { config: { permission: 'channel.read' }, schema: { summary: 'Our messages the other side has not acknowledged by their deadline' } }, async () => {
+  app.get(
+    '/api/v1/pending/summary',
+    {
+      config: { permission: 'channel.read' },
+      schema: {
+        summary: 'How many messages of the other side await acknowledgement here, in all and per channel',
+        response: { 200: Type.Object({ total: Type.Integer(), channels: Type.Record(Type.String(), Type.Integer()) }) },
+      },
+    },
+    async () => {
+      const counts = await service.store.countUnackedByChannel(service.self.party);
+      return { total: counts.reduce((n, c) => n + c.count, 0), channels: Object.fromEntries(counts.map((c) => [c.channel, c.count])) };
+    },
+  );
+
+  app.get('/api/v1/overdue', { config: { permission: 'channel.read' }, schema: { summary: `Our messages the other side has not acknowledged by their deadline, earliest first (${PENDING_LIMIT_MAX} at most)` } }, async () => {
     const now = service.now();
-    const rows = await service.store.listUnacked({ deadlineBefore: now });
-    return rows.filter((m) => m.author === service.self.party).map((m) => ({ ...present(m, now), to: service.peersOf(m.channel).map((p) => service.label(p)) }));
+    const rows = await service.store.listUnacked({ deadlineBefore: now, from: service.self.party, limit: PENDING_LIMIT_MAX });
+    return rows.map((m) => ({ ...present(m, now), to: service.peersOf(m.channel).map((p) => service.label(p)) }));
   });
 
   app.get(
