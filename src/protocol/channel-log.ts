@@ -34,8 +34,15 @@ export type IngestResult =
   | { readonly status: 'rejected'; readonly error: ProtocolError };
 
 interface AuthorLog {
+  /** The author's party id (one string shared by everything held of this log). */
+  readonly author: string;
   /** hashes[i] is the hash of entry seq i+1. */
   readonly hashes: string[];
+  /**
+   * heads[i] is the heads of entry seq i+1. Consecutive entries that saw the same heads share one
+   * object, and each head's hash is the string held in its author's `hashes`: a log is held for
+   * the terminal's whole life, and every entry's own copies were most of its memory.
+   */
   readonly heads: Array<Readonly<Record<string, Head>>>;
   readonly times: number[];
   /** seqs of control entries, ascending. */
@@ -63,6 +70,8 @@ export interface IngestOptions {
    */
   readonly restored?: boolean;
 }
+
+const EMPTY_HEADS: Readonly<Record<string, Head>> = Object.freeze({});
 
 function short(party: string): string {
   return party.slice(0, 8);
@@ -484,11 +493,11 @@ export class ChannelLog {
     const e = sealed.entry;
     let log = this.#logs.get(e.author);
     if (!log) {
-      log = { hashes: [], heads: [], times: [], controlSeqs: [] };
+      log = { author: e.author, hashes: [], heads: [], times: [], controlSeqs: [] };
       this.#logs.set(e.author, log);
     }
     log.hashes.push(sealed.hash);
-    log.heads.push(e.heads);
+    log.heads.push(this.#compactHeads(e.heads, log.heads[log.heads.length - 1]));
     log.times.push(e.time);
     if (CONTROL_KINDS.has(e.kind)) {
       const list = this.#controls.get(e.author) ?? [];
@@ -499,8 +508,27 @@ export class ChannelLog {
       this.#viewState = undefined;
     }
     if (e.kind === 'message' || e.kind === 'link.test')
-      this.#referents.set(sealed.hash, { author: e.author, seq: e.seq, kind: e.kind });
+      this.#referents.set(sealed.hash, { author: log.author, seq: e.seq, kind: e.kind });
     this.#count++;
+  }
+
+  /**
+   * The heads to keep for an entry: `previous` (those of the author's entry before) when equal,
+   * else a copy whose hashes are the strings already held for those entries. Ingest checked
+   * every head against the logs before this (#check), so a held hash is the same text.
+   */
+  #compactHeads(heads: Readonly<Record<string, Head>>, previous: Readonly<Record<string, Head>> | undefined): Readonly<Record<string, Head>> {
+    const authors = Object.keys(heads);
+    if (previous !== undefined && authors.length === Object.keys(previous).length && authors.every((a) => previous[a]?.seq === heads[a]!.seq && previous[a]!.hash === heads[a]!.hash)) return previous;
+    if (authors.length === 0) return EMPTY_HEADS;
+    const compact: Record<string, Head> = {};
+    for (const a of authors) {
+      const h = heads[a]!;
+      const dep = this.#logs.get(a);
+      const held = dep?.hashes[h.seq - 1];
+      compact[dep?.author ?? a] = Object.freeze({ seq: h.seq, hash: held === h.hash ? held : h.hash });
+    }
+    return Object.freeze(compact);
   }
 }
 
