@@ -85,7 +85,8 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
     setChannels(c);
     setPending(p);
     setSummary(n);
-    // A FLASH banner goes once its message no longer awaits acknowledgement (when the list is whole).
+    // A FLASH banner goes once its message no longer awaits acknowledgement (when the list is
+    // whole; else when its acknowledgement is seen, below).
     if (n.total <= p.length) setFlashes((f) => f.filter((x) => p.some((q) => q.id === x.id)));
     setSelected((cur) => cur ?? c.find((x) => x.state === 'active')?.id ?? c[0]?.id);
   }, []);
@@ -105,6 +106,9 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
     const onEvent = (e: TerminalEvent) => {
       if (e.type === 'entry' && e.channel && e.kind !== 'link.test' && e.kind !== 'link.echo') {
         const ch = e.channel;
+        // Acknowledged (here or at another console): its banner goes, however long the list is.
+        const acked = e.kind === 'ack' ? e.body?.message : undefined;
+        if (acked) setFlashes((f) => f.filter((x) => x.id !== acked));
         setVersions((v) => ({ ...v, [ch]: (v[ch] ?? 0) + 1 }));
         if (e.kind === 'message' && !e.own && e.body?.precedence === 'FLASH' && e.hash) {
           const flash: Flash = { id: e.hash, channel: ch, from: e.authorCode ?? '?', text: e.body.text ?? '', drill: !!e.body.drill };

@@ -117,6 +117,14 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('console in a browser (Chromi
       await banner.waitFor({ timeout: 15_000 });
       expect(await banner.textContent()).toContain(text);
 
+      // Many more await acknowledgement than the console lists: it lists the earliest deadlines
+      // (the FLASH first) and counts the rest, in its title and under the list.
+      await us.api('POST', `/api/v1/channels/${channel.id}/messages/batch`, { messages: Array.from({ length: 201 }, (_, i) => ({ text: `Routine report ${i}`, precedence: 'ROUTINE' })) });
+      await waitFor('the console to count 202 awaiting', async () => (await page.title()).startsWith('(202) '), 15_000);
+      expect(await page.getByTestId('pending-more').textContent()).toContain('+2');
+      expect(await page.getByTestId('pending').locator('li').first().textContent()).toContain('FLASH');
+      await page.screenshot({ path: '/tmp/hotline-console-pending.png' });
+
       // The message, with its countdown running down.
       const message = page.locator(`[data-testid=message][data-id="${flash}"]`);
       await message.waitFor({ timeout: 15_000 });
