@@ -473,9 +473,10 @@ export class KyselyStore implements Store {
   async listMessages(channel: string, options: ListMessagesOptions = {}): Promise<MessageRow[]> {
     let query = this.db.selectFrom('messages').selectAll().where('channel', '=', channel);
     if (options.unackedOnly === true) query = query.where('acked_at', 'is', null);
-    query = query.orderBy('time').orderBy('author').orderBy('seq');
-    if (options.limit !== undefined) query = query.limit(options.limit);
-    return (await query.execute()).map(toMessage);
+    if (options.limit === undefined) return (await query.orderBy('time').orderBy('author').orderBy('seq').execute()).map(toMessage);
+    // The latest: read backwards (index messages_channel_time) and turn the page round.
+    const rows = await query.orderBy('time', 'desc').orderBy('author', 'desc').orderBy('seq', 'desc').limit(options.limit).execute();
+    return rows.reverse().map(toMessage);
   }
 
   async countMessages(channel: string, self: string): Promise<{ total: number; unacknowledged: number }> {

@@ -171,6 +171,7 @@ export function earliestEscalation(m: Pick<MessageRow, 'time' | 'deadlineAt' | '
 /** Filters for {@link Store.listMessages}. */
 export interface ListMessagesOptions {
   readonly unackedOnly?: boolean;
+  /** Only the latest this many (still returned oldest first): what a view of the channel shows. */
   readonly limit?: number;
 }
 

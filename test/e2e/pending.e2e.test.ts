@@ -51,6 +51,11 @@ describe('e2e: pending', () => {
     expect(refused.code).not.toBe(0);
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
 
+    // A view of the channel shows the latest messages, oldest first.
+    const shown = JSON.parse((await cn.cli(['channel', 'show', id, '--json', '--limit', '2']).then(check('channel show'))).stdout) as { messages: Array<{ id: string }> };
+    expect(shown.messages.map((m) => m.id)).toEqual([flash, priority]);
+    expect((await cn.api<Array<{ id: string }>>('GET', `/api/v1/channels/${id}/messages?limit=3`)).map((m) => m.id)).toEqual(sent.messages.slice(1).map((m) => m.id));
+
     // The sender's own messages await CN, not its own officers.
     expect(await us.api('GET', '/api/v1/pending')).toEqual([]);
     expect(await us.api('GET', '/api/v1/pending/summary')).toEqual({ total: 0, channels: {} });

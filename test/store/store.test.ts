@@ -396,7 +396,9 @@ describe.each(BACKENDS)('store on $name', (backend) => {
       await store.markAcked(theirs, 600, '{}');
       expect(await store.countUnackedByChannel(author)).toEqual([{ channel: c2, count: 1 }]);
       expect((await store.listMessages(c1, { unackedOnly: true })).map((m) => m.hash)).toEqual([late.hash, noDeadline.hash]);
-      expect(await store.listMessages(c1, { limit: 1 })).toHaveLength(1);
+      // A limit keeps the latest, oldest first.
+      expect((await store.listMessages(c1, { limit: 1 })).map((m) => m.hash)).toEqual([noDeadline.hash]);
+      expect((await store.listMessages(c1, { limit: 2 })).map((m) => m.hash)).toEqual([acked.hash, noDeadline.hash]);
     });
 
     it('lists only the unacknowledged messages whose escalation is due, earliest first, and plans them again', async () => {

@@ -119,8 +119,7 @@ export function register(program: Command): void {
     .action(async (id: string, opts: { data: string; json?: boolean; limit: string }) => {
       const client = await officerClient(opts.data);
       const c = await client.call<ChannelDetail>('GET', `/api/v1/channels/${encodeURIComponent(id)}`);
-      const messages = await client.call<MessageView[]>('GET', `/api/v1/channels/${c.id}/messages`);
-      const shown = messages.slice(-Math.max(1, Number(opts.limit) || 20));
+      const shown = await client.call<MessageView[]>('GET', `/api/v1/channels/${c.id}/messages?limit=${Math.min(100_000, Math.max(1, Number(opts.limit) || 20))}`);
       if (opts.json) return void process.stdout.write(`${JSON.stringify({ ...c, messages: shown }, null, 2)}\n`);
       printChannel(c, shown);
     });

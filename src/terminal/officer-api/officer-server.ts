@@ -232,7 +232,7 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
 
   app.get(
     '/api/v1/channels/:id/messages',
-    { schema: { summary: 'Messages with receipt and acknowledgement status', params: ChannelParams, querystring: Type.Object({ unacked: Type.Optional(Type.Boolean()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })) }) } },
+    { schema: { summary: 'Messages with receipt and acknowledgement status, oldest first: all of them, or the latest `limit`', params: ChannelParams, querystring: Type.Object({ unacked: Type.Optional(Type.Boolean()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })) }) } },
     async (request) => {
       const { id } = request.params as { id: string };
       const q = request.query as { unacked?: boolean; limit?: number };
