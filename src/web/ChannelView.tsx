@@ -3,13 +3,16 @@
  * acknowledgement or countdown), Acknowledge for the other side's messages, the send form with
  * bilingual templates, and the link's round-trip time chart.
  */
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, PRECEDENCES, type ChannelDetail, type LinkView, type Message, type Precedence } from './api.js';
 import { Countdown } from './Countdown.js';
 import { titleOf, utc, when } from './format.js';
 import { useNow } from './hooks.js';
 import { Bi, bi, TEMPLATES } from './i18n.js';
 import { RttChart } from './RttChart.js';
+
+/** Loads of a channel's view at most this often while entries stream in. */
+const RELOAD_MS = 500;
 
 export function ChannelView({ id, version, self }: { id: string; version: number; self: string }) {
   const [detail, setDetail] = useState<ChannelDetail | undefined>();
@@ -35,7 +38,21 @@ export function ChannelView({ id, version, self }: { id: string; version: number
     void load();
     const t = setInterval(() => void load(), 10_000);
     return () => clearInterval(t);
+  }, [load]);
+
+  // New entries: load again, at most every RELOAD_MS. Every entry is an event, and a busy line
+  // brings thousands a second: one load each would keep the terminal busy serving its own console.
+  const lastLoad = useRef(0);
+  const reload = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => {
+    if (version === 0 || reload.current !== undefined) return;
+    reload.current = setTimeout(() => {
+      reload.current = undefined;
+      lastLoad.current = Date.now();
+      void load();
+    }, Math.max(0, lastLoad.current + RELOAD_MS - Date.now()));
   }, [load, version]);
+  useEffect(() => () => clearTimeout(reload.current), []);
 
   const acknowledge = async (m: Message) => {
     try {
