@@ -165,6 +165,11 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('console in a browser (Chromi
       await page.getByRole('img', { name: /Link round-trip time, US: last \d+ ms/ }).waitFor({ timeout: 30_000 });
       await page.screenshot({ path: '/tmp/hotline-console-acknowledged.png', fullPage: true });
 
+      // Past 500 messages, the view shows the latest ones.
+      await us.api('POST', `/api/v1/channels/${channel.id}/messages/batch`, { messages: Array.from({ length: 300 }, (_, i) => ({ text: `Later report ${i}`, precedence: 'ROUTINE' })) });
+      await us.cli(['send', channel.id, 'The latest word.']).then(check('send'));
+      await page.locator('[data-testid=message]', { hasText: 'The latest word.' }).waitFor({ timeout: 15_000 });
+
       expect(problems).toEqual([]);
     } finally {
       await context?.close();
