@@ -59,6 +59,8 @@ export interface EscalationStepRow extends EscalationStepInput {
 export interface ListEscalationsOptions {
   readonly message?: string;
   readonly channel?: string;
+  /** Only steps about one of these channels (an officer's channels). */
+  readonly channels?: readonly string[];
   /** Only steps at or after this time. */
   readonly since?: number;
   readonly limit?: number;
@@ -103,6 +105,10 @@ export class KyselyEscalationStore implements EscalationStore {
     let query = this.db.selectFrom('escalations').selectAll();
     if (options.message !== undefined) query = query.where('message', '=', options.message);
     if (options.channel !== undefined) query = query.where('channel', '=', options.channel);
+    if (options.channels !== undefined) {
+      if (options.channels.length === 0) return [];
+      query = query.where('channel', 'in', options.channels);
+    }
     if (options.since !== undefined) query = query.where('at', '>=', options.since);
     query = query.orderBy('id');
     if (options.limit !== undefined) query = query.limit(options.limit);

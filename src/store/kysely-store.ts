@@ -511,6 +511,10 @@ export class KyselyStore implements Store {
     if (options.deadlineBefore !== undefined) query = query.where('deadline_at', '<=', options.deadlineBefore);
     if (options.from !== undefined) query = query.where('author', '=', options.from);
     if (options.notFrom !== undefined) query = query.where('author', '!=', options.notFrom);
+    if (options.channels !== undefined) {
+      if (options.channels.length === 0) return [];
+      query = query.where('channel', 'in', options.channels);
+    }
     // The order of the partial index messages_unacked (migration 0010), so that a limit reads only
     // as many rows as it returns.
     query = query.orderBy('deadline_at').orderBy('author').orderBy('seq');

@@ -183,6 +183,8 @@ export interface ListUnackedOptions {
   readonly from?: string;
   /** Only the messages of authors other than this one (a party id): the other side's. */
   readonly notFrom?: string;
+  /** Only the messages of these channels (an officer's channels). */
+  readonly channels?: readonly string[];
   /** At most this many (the earliest deadlines). */
   readonly limit?: number;
 }

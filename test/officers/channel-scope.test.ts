@@ -19,3 +19,37 @@ describe('channel scope of an officer', () => {
     expect(all.map((c) => c.id).sort()).toEqual([f.channel, other.id].sort());
   });
 });
+
+describe('routes spanning channels, for an officer granted some channels only', () => {
+  let f: OfficerFixture | undefined;
+  afterEach(async () => f?.close());
+
+  it('shows what awaits acknowledgement and the escalation steps only on the channels the officer may read', async () => {
+    f = await officerFixture();
+    // A second channel, with a message of CN awaiting acknowledgement at US, on which the officer has no grant.
+    const other = await f.t.activeChannel({ title: 'Other line' });
+    const hidden = await f.t.b.send(other, { text: 'On the other line', lang: 'en', precedence: 'FLASH' });
+    await f.t.settle();
+    const creds = await f.add('Cdr Grant', [], { [f.channel]: 'duty-officer' });
+    const session = await f.login('Cdr Grant', creds);
+    const get = async <T>(url: string, as: 'officer' | 'host' = 'officer') => {
+      const r = as === 'officer' ? await session.call('GET', url) : await f!.host('GET', url);
+      expect(r.statusCode, `${as} ${url}: ${r.body}`).toBe(200);
+      return r.json() as T;
+    };
+
+    const mine = await get<Array<{ id: string; channel: string }>>('/api/v1/pending');
+    expect(mine.map((m) => m.id)).toEqual([f.cnMessage]);
+    expect(await get('/api/v1/pending/summary')).toEqual({ total: 1, channels: { [f.channel]: 1 } });
+    // Escalation steps: one taken on each channel.
+    for (const [channel, message] of [[f.channel, f.cnMessage], [other, hidden.hash]] as const)
+      await f.t.a.store.escalations.record({ kind: 'escalation', message, channel, level: 1, levelName: 'duty officer', repeat: 0, contact: 'ops-room', via: 'console', address: 'console', attempt: 1, at: f.t.clock.now(), outcome: 'delivered', error: null });
+    expect((await get<Array<{ channel: string }>>('/api/v1/escalations')).map((s) => s.channel)).toEqual([f.channel]);
+    expect(await get<unknown[]>(`/api/v1/escalations?channel=${other}`)).toEqual([]);
+    expect((await get<Array<{ channel: string }>>('/api/v1/escalations', 'host')).map((s) => s.channel)).toEqual([f.channel, other]);
+    // The host credential sees both channels.
+    const all = await get<Array<{ id: string }>>('/api/v1/pending', 'host');
+    expect(all.map((m) => m.id).sort()).toEqual([f.cnMessage, hidden.hash].sort());
+    expect(await get('/api/v1/pending/summary', 'host')).toEqual({ total: 2, channels: { [f.channel]: 1, [other]: 1 } });
+  });
+});

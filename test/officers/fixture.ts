@@ -7,6 +7,11 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { generate } from 'otplib';
 import { pino } from 'pino';
 import type { Role } from '../../src/protocol/index.js';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EscalationSettingsFiles } from '../../src/terminal/escalation/settings-files.js';
+import { escalationRoutes } from '../../src/terminal/officer-api/escalation-routes.js';
 import { buildOfficerServer } from '../../src/terminal/officer-api/officer-server.js';
 import { AuditLog } from '../../src/terminal/officers/audit-log.js';
 import { OfficerService, type AuthPolicy } from '../../src/terminal/officers/officer-service.js';
@@ -63,6 +68,8 @@ export async function officerFixture(policy: Partial<AuthPolicy> = {}, options: 
     officers,
     loginRateLimit: options.loginRateLimit ?? 1000,
   });
+  // The routes spanning channels (what awaits acknowledgement, escalation steps), as the terminal registers them.
+  await app.register(escalationRoutes, { service: t.a, files: await EscalationSettingsFiles.load(await mkdtemp(join(tmpdir(), 'hotline-officers-')), { smtp: false }) });
   const totp = (secret: string, offsetSec = 0) => generate({ secret, epoch: Math.floor(t.clock.now() / 1000) + offsetSec });
   const inject = (method: string, url: string, body: unknown, headers: Record<string, string>) =>
     app.inject({ method: method as 'GET', url, headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }, ...(body !== undefined ? { payload: JSON.stringify(body) } : {}) });

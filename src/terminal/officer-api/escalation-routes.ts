@@ -12,6 +12,7 @@ import type { MessageRow } from '../../store/index.js';
 import type { ChannelService } from '../channels/channel-service.js';
 import type { ChannelEscalation, EscalationSettingsFiles } from '../escalation/settings-files.js';
 import { escalationStart, escalationSteps } from '../schedulers/escalation-scheduler.js';
+import { readableChannels } from './officer-server.js';
 
 export interface EscalationRoutesOptions {
   readonly service: ChannelService;
@@ -57,7 +58,8 @@ export async function escalationRoutes(app: FastifyInstance, opts: EscalationRou
       const now = service.now();
       const settings = files.current();
       const { limit = PENDING_LIMIT } = request.query as { limit?: number };
-      const rows = await service.store.listUnacked({ notFrom: service.self.party, limit });
+      const channels = readableChannels(request.principal, service);
+      const rows = await service.store.listUnacked({ notFrom: service.self.party, limit, ...(channels ? { channels } : {}) });
       return rows.map((m) => {
         const policy = settings.policyFor(m.channel, service.label(m.author));
         const steps = escalationSteps(policy);
@@ -86,15 +88,17 @@ export async function escalationRoutes(app: FastifyInstance, opts: EscalationRou
         response: { 200: Type.Object({ total: Type.Integer(), channels: Type.Record(Type.String(), Type.Integer()) }) },
       },
     },
-    async () => {
-      const counts = await service.store.countUnackedByChannel(service.self.party);
+    async (request) => {
+      const channels = readableChannels(request.principal, service);
+      const counts = (await service.store.countUnackedByChannel(service.self.party)).filter((c) => !channels || channels.includes(c.channel));
       return { total: counts.reduce((n, c) => n + c.count, 0), channels: Object.fromEntries(counts.map((c) => [c.channel, c.count])) };
     },
   );
 
-  app.get('/api/v1/overdue', { config: { permission: 'channel.read' }, schema: { summary: `Our messages the other side has not acknowledged by their deadline, earliest first (${PENDING_LIMIT_MAX} at most)` } }, async () => {
+  app.get('/api/v1/overdue', { config: { permission: 'channel.read' }, schema: { summary: `Our messages the other side has not acknowledged by their deadline, earliest first (${PENDING_LIMIT_MAX} at most)` } }, async (request) => {
     const now = service.now();
-    const rows = await service.store.listUnacked({ deadlineBefore: now, from: service.self.party, limit: PENDING_LIMIT_MAX });
+    const channels = readableChannels(request.principal, service);
+    const rows = await service.store.listUnacked({ deadlineBefore: now, from: service.self.party, limit: PENDING_LIMIT_MAX, ...(channels ? { channels } : {}) });
     return rows.map((m) => ({ ...present(m, now), to: service.peersOf(m.channel).map((p) => service.label(p)) }));
   });
 
@@ -104,7 +108,8 @@ export async function escalationRoutes(app: FastifyInstance, opts: EscalationRou
     async (request) => {
       const q = request.query as { message?: string; channel?: string; limit?: number };
       const channel = q.channel ? service.channel(q.channel).id : undefined;
-      return service.store.escalations.list({ ...(q.message ? { message: q.message } : {}), ...(channel ? { channel } : {}), limit: q.limit ?? 1000 });
+      const channels = readableChannels(request.principal, service);
+      return service.store.escalations.list({ ...(q.message ? { message: q.message } : {}), ...(channel ? { channel } : {}), ...(channels ? { channels } : {}), limit: q.limit ?? 1000 });
     },
   );
 

@@ -83,9 +83,19 @@ function messageBody(m: MessageDraftBody, from: OfficerRef | undefined): BodyOf<
  * Whether the caller may read a channel: the host credential may; an officer needs a role on
  * that channel (a channel grant replaces the terminal-wide roles) that allows channel.read.
  */
-function mayRead(principal: FastifyRequest['principal'], channel: string): boolean {
+export function mayRead(principal: FastifyRequest['principal'], channel: string): boolean {
   if (!principal || principal.kind !== 'officer') return principal?.kind === 'terminal';
   return rolesOn(principal.officer.roles, channel).some((r) => roleAllows(r, 'channel.read'));
+}
+
+/**
+ * The channels the caller may read, for routes that span channels (what awaits acknowledgement,
+ * escalation steps): undefined when it may read every channel on the terminal.
+ */
+export function readableChannels(principal: FastifyRequest['principal'], service: Pick<ChannelService, 'channelIds'>): string[] | undefined {
+  const all = service.channelIds();
+  const readable = all.filter((id) => mayRead(principal, id));
+  return readable.length === all.length ? undefined : readable;
 }
 
 /** Builds (does not start) the officer API server. */
