@@ -14,6 +14,8 @@ describe('channel scope of an officer', () => {
     const listed = (await session.call('GET', '/api/v1/channels')).json() as Array<{ id: string }>;
     expect(listed.map((c) => c.id)).toEqual([f.channel]);
     expect((await session.call('GET', `/api/v1/channels/${other.id}`)).statusCode).toBe(403);
+    // Who this terminal is (the console's header): readable with a channel grant alone.
+    expect((await session.call('GET', '/api/v1/status')).json()).toMatchObject({ code: 'US' });
     // The host credential sees every channel.
     const all = (await f.host('GET', '/api/v1/channels')).json() as Array<{ id: string }>;
     expect(all.map((c) => c.id).sort()).toEqual([f.channel, other.id].sort());

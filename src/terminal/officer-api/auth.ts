@@ -50,7 +50,9 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = Obje
   // the officer console's static files (console-routes.ts): public, no secret in them
   'GET /console': 'open',
   'GET /console/*': 'open',
-  'GET /api/v1/status': 'terminal.read',
+  // who this terminal is and its links: the console's header, for every signed-in officer (one
+  // granted a single channel too)
+  'GET /api/v1/status': 'authenticated',
   'GET /api/v1/card': 'terminal.read',
   'GET /api/v1/peers': 'terminal.read',
   'POST /api/v1/peers': 'terminal.manage',

@@ -94,8 +94,9 @@ export interface PermissionQuery {
  */
 export function actingRole(who: string, roles: OfficerRoles, query: PermissionQuery, caps: PrecedenceCaps = DEFAULT_PRECEDENCE_CAPS): Role {
   const held = rolesOn(roles, query.channel);
-  // Terminal-scoped actions (and the channel list) also count channel grants: an officer granted
-  // one channel may read the terminal's status and see that channel listed.
+  // The channel list (no channel named) also counts channel grants: an officer granted one
+  // channel sees that channel listed. Routes spanning channels show only the channels the officer
+  // may read (officer-server.ts readableChannels); the terminal's status is open to every officer.
   const candidates = query.channel === undefined && query.action === 'channel.read' ? [...new Set([...held, ...(Object.values(roles.channels) as Role[])])] : held;
   const permitted = candidates.filter((r) => roleAllows(r, query.action));
   const heldText = candidates.length ? candidates.join(', ') : 'no role';
