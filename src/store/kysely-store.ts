@@ -491,45 +491,42 @@ export class KyselyStore implements Store {
     return { total: Number(row.total), unacknowledged: Number(row.unacknowledged) };
   }
 
-  async countUnacked(self: string, options: ListUnackedOptions = {}): Promise<Array<{ precedence: string; own: boolean; count: number }>> {
-    let query = this.db
-      .selectFrom('messages')
-      .select((eb) => ['precedence', eb.case().when('author', '=', self).then(1).else(0).end().as('own'), eb.fn.countAll<number | string>().as('n')])
-      .where('acked_at', 'is', null)
-      .where('deadline_at', 'is not', null);
+  /**
+   * The unacknowledged messages with a deadline that `options` select (its limit aside), in the
+   * terms of the partial index messages_unacked (migration 0010); undefined when none can be.
+   */
+  #unacked(options: ListUnackedOptions) {
+    if (options.channels?.length === 0) return undefined;
+    let query = this.db.selectFrom('messages').where('acked_at', 'is', null).where('deadline_at', 'is not', null);
     if (options.deadlineBefore !== undefined) query = query.where('deadline_at', '<=', options.deadlineBefore);
-    const rows = await query.groupBy(['precedence', 'own']).execute();
+    if (options.from !== undefined) query = query.where('author', '=', options.from);
+    if (options.notFrom !== undefined) query = query.where('author', '!=', options.notFrom);
+    if (options.channels !== undefined) query = query.where('channel', 'in', options.channels);
+    return query;
+  }
+
+  async countUnacked(self: string, options: ListUnackedOptions = {}): Promise<Array<{ precedence: string; own: boolean; count: number }>> {
+    const query = this.#unacked(options);
+    if (!query) return [];
+    const rows = await query
+      .select((eb) => ['precedence', eb.case().when('author', '=', self).then(1).else(0).end().as('own'), eb.fn.countAll<number | string>().as('n')])
+      .groupBy(['precedence', 'own'])
+      .execute();
     return rows.map((r) => ({ precedence: r.precedence, own: Number(r.own) === 1, count: Number(r.n) }));
   }
 
   async listUnacked(options: ListUnackedOptions = {}): Promise<MessageRow[]> {
-    let query = this.db
-      .selectFrom('messages')
-      .selectAll()
-      .where('acked_at', 'is', null)
-      .where('deadline_at', 'is not', null);
-    if (options.deadlineBefore !== undefined) query = query.where('deadline_at', '<=', options.deadlineBefore);
-    if (options.from !== undefined) query = query.where('author', '=', options.from);
-    if (options.notFrom !== undefined) query = query.where('author', '!=', options.notFrom);
-    if (options.channels !== undefined) {
-      if (options.channels.length === 0) return [];
-      query = query.where('channel', 'in', options.channels);
-    }
-    // The order of the partial index messages_unacked (migration 0010), so that a limit reads only
-    // as many rows as it returns.
-    query = query.orderBy('deadline_at').orderBy('author').orderBy('seq');
-    if (options.limit !== undefined) query = query.limit(options.limit);
-    const rows = await query.execute();
+    const query = this.#unacked(options);
+    if (!query) return [];
+    // The order of the index, so that a limit reads only as many rows as it returns.
+    const ordered = query.selectAll().orderBy('deadline_at').orderBy('author').orderBy('seq');
+    const rows = await (options.limit !== undefined ? ordered.limit(options.limit) : ordered).execute();
     return rows.map(toMessage);
   }
 
   async countUnackedByChannel(self: string): Promise<Array<{ channel: string; count: number }>> {
-    const rows = await this.db
-      .selectFrom('messages')
+    const rows = await this.#unacked({ notFrom: self })!
       .select((eb) => ['channel', eb.fn.countAll<number | string>().as('n')])
-      .where('acked_at', 'is', null)
-      .where('deadline_at', 'is not', null)
-      .where('author', '!=', self)
       .groupBy('channel')
       .orderBy('channel')
       .execute();

@@ -303,8 +303,8 @@ export interface Store {
   /** Unacknowledged messages that have a deadline, across channels, earliest deadline first. */
   listUnacked(options?: ListUnackedOptions): Promise<MessageRow[]>;
   /**
-   * How many messages listUnacked would list, by precedence and by whether `self` wrote them,
-   * counted by the database (for metrics: no row is read out).
+   * How many messages listUnacked would list (its limit aside), by precedence and by whether
+   * `self` wrote them, counted by the database (for metrics: no row is read out).
    */
   countUnacked(self: string, options?: ListUnackedOptions): Promise<Array<{ precedence: string; own: boolean; count: number }>>;
   /** How many messages of authors other than `self` await acknowledgement (with a deadline), per channel that has any. */

@@ -58,6 +58,7 @@ export function escalationStart(m: Pick<MessageRow, 'time' | 'deadlineAt' | 'pre
 
 /** Messages looked at in one tick at most: a large backlog that falls due is worked through over several. */
 export const DUE_PER_TICK = 1000;
+
 /** What a tick does with one due message: the progress to record, and what to notify once it is recorded. */
 interface Plan {
   readonly message: MessageRow;
