@@ -15,7 +15,8 @@
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { PRECEDENCES } from '../protocol/index.js';
-import type { ChannelService, TerminalEvent } from './channels/channel-service.js';
+import type { ChannelService } from './channels/channel-service.js';
+import type { TerminalEvent } from './events/event-bus.js';
 
 /** Where the scrape-time gauges read from. */
 export interface MetricsSources {
@@ -129,9 +130,9 @@ export class TerminalMetrics {
       if (e.type === 'entry') (e.own ? this.entriesOut : this.entriesIn).inc({ kind: e.kind });
       else if (e.type === 'alarm') this.alarms.inc({ code: e.code });
     };
-    sources.service.events.on('event', onEvent);
+    const unsubscribe = sources.service.events.onAny(onEvent);
     return () => {
-      sources.service.events.off('event', onEvent);
+      unsubscribe();
       if (this.#sources === sources) this.#sources = undefined;
     };
   }

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { PartyCard } from '../protocol/index.js';
 import { openStore, SQLITE_SYNCHRONOUS, type SqliteSynchronous, type Store } from '../store/index.js';
-import { ChannelService, type TerminalEvent } from './channels/channel-service.js';
+import { ChannelService } from './channels/channel-service.js';
+import { EventBus } from './events/event-bus.js';
 import { systemClock, type Clock } from './clock.js';
 import { buildFederationServer } from './federation-api/federation-server.js';
 import { exists, writeFileAtomic, PRIVATE_FILE_MODE } from './identity/files.js';
@@ -78,6 +79,7 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? pino({ level: process.env.HOTLINE_LOG_LEVEL ?? 'info' }, pino.destination(2));
   const log = logger.child({ party: identity.config.party.code });
+  const events = new EventBus({ onListenerError: (e, event) => log.error({ err: (e as Error)?.message, event: event.type }, 'an event listener failed') });
   // HOTLINE_SQLITE_SYNCHRONOUS: full (default), full-async, or normal, which trades power-cut
   // durability for latency (docs/operations.md "Durability").
   const sync = sqliteSynchronous(process.env.HOTLINE_SQLITE_SYNCHRONOUS);
@@ -91,7 +93,7 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
     await checker.close();
     throw e;
   });
-  const service = new ChannelService({ store, self: { party: identity.party, code: identity.config.party.code, signer: identity.terminalSigner, card: identity.card }, clock, log, checker, receiptSpacingMs: RECEIPT_SPACING_MS });
+  const service = new ChannelService({ events, store, self: { party: identity.party, code: identity.config.party.code, signer: identity.terminalSigner, card: identity.card }, clock, log, checker, receiptSpacingMs: RECEIPT_SPACING_MS });
   await service.load();
   const token = await officerToken(identity.dir);
   // Escalation policies and roster: a bad file stops the start with an error naming the field.
@@ -134,7 +136,7 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
           log: log.child({ link: card.code }),
           onState: (state, endpoint) => {
             log.info({ peer: card.code, state, endpoint }, `link to ${card.code} ${state}`);
-            service.events.emit('event', { type: 'alarm', code: `LINK_${state.toUpperCase()}`, message: `Link to ${card.code} is ${state}${endpoint ? ` via ${endpoint}` : ''}.`, peer: card.party } satisfies TerminalEvent);
+            events.emit({ type: 'alarm', code: `LINK_${state.toUpperCase()}`, message: `Link to ${card.code} is ${state}${endpoint ? ` via ${endpoint}` : ''}.`, peer: card.party });
           },
         });
         links.set(card.party, link);
@@ -143,12 +145,11 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
     }
   };
   await refreshPeers();
-  const onEvent = (e: TerminalEvent) => {
-    if (e.type === 'peers') void refreshPeers();
+  const unsubscribe = [
+    events.on('peers', () => void refreshPeers()),
     // The peer is back: skip the rest of our reconnection backoff towards it.
-    if (e.type === 'peer-seen') links.get(e.peer)?.retryNow();
-  };
-  service.events.on('event', onEvent);
+    events.on('peer-seen', (e) => links.get(e.peer)?.retryNow()),
+  ];
   const linkList = () => [...links.values()].map((l) => ({ peer: l.peer, code: service.label(l.peer), state: l.state, endpoint: l.endpoint }));
 
   const linkTester = new LinkTester(service);
@@ -168,7 +169,7 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
   const escalationLog = log.child({ face: 'escalation' });
   const dispatcher = new Dispatcher({
     store: store.escalations,
-    notifiers: [new ConsoleNotifier(service.events), new WebhookNotifier(), ...(email ? [email] : [])],
+    notifiers: [new ConsoleNotifier(events), new WebhookNotifier(), ...(email ? [email] : [])],
     now: () => clock.now(),
     retry: () => escalationFiles.current().retry,
     stillWanted: (n): Promise<boolean> => escalation.stillWanted(n),
@@ -231,7 +232,7 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
     metrics,
     links: linkList,
     async close() {
-      service.events.off('event', onEvent);
+      for (const u of unsubscribe) u();
       validators.stop();
       clearInterval(linkTimer);
       clearInterval(drillTimer);

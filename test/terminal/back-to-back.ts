@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fingerprint } from '../../src/protocol/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
-import { ChannelService, type TerminalEvent } from '../../src/terminal/channels/channel-service.js';
+import { ChannelService } from '../../src/terminal/channels/channel-service.js';
 import { ManualClock } from '../../src/terminal/clock.js';
 import { makeParty, T0 } from '../../src/testkit/scenario.js';
 
@@ -48,8 +48,8 @@ export async function backToBack(start = T0 + 1000, options: { receiptSpacingMs?
   const queue: Array<Promise<unknown>> = [];
   const held: Array<() => Promise<unknown>> = [];
   const wire = (from: ChannelService, to: ChannelService) =>
-    from.events.on('event', (e: TerminalEvent) => {
-      if (e.type !== 'entry' || !e.own) return;
+    from.events.on('entry', (e) => {
+      if (!e.own) return;
       const deliver = () => from.store.getEntry(e.channel, e.author, e.seq).then((row) => to.receive([row!.raw], from.self.party));
       if (connected) queue.push(deliver());
       else held.push(deliver);

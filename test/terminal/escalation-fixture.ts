@@ -66,7 +66,7 @@ export function escalation(service: ChannelService, settings: () => EscalationSe
   scheduler = new EscalationScheduler({ service, settings, dispatcher });
   scheduler.start();
   const events: TerminalEvent[] = [];
-  service.events.on('event', (e: TerminalEvent) => (e.type === 'escalation' || e.type === 'alarm') && events.push(e));
+  service.events.onAny((e: TerminalEvent) => (e.type === 'escalation' || e.type === 'alarm') && events.push(e));
   return { scheduler, dispatcher, events };
 }
 

@@ -313,7 +313,7 @@ describe('escalation', () => {
 
   it('delivers link alarms through the same notifiers: down, then up again', async () => {
     const t = await setup(twoLevels);
-    const alarm = (code: string) => t.cn.events.emit('event', { type: 'alarm', code, message: `Link tests with US on channel x: ${code}`, channel: t.channel, peer: t.us.self.party } satisfies TerminalEvent);
+    const alarm = (code: string) => t.cn.events.emit({ type: 'alarm', code, message: `Link tests with US on channel x: ${code}`, channel: t.channel, peer: t.us.self.party } satisfies TerminalEvent);
     alarm('LINK_TEST_UP'); // at start-up: news to nobody
     alarm('LINK_TEST_DOWN');
     await t.cnEsc.scheduler.idle();

@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { TerminalEvent } from '../../src/terminal/channels/channel-service.js';
 import { LinkTester } from '../../src/terminal/schedulers/link-tester.js';
 import { backToBack } from './back-to-back.js';
 
@@ -19,7 +18,7 @@ describe('link tests', () => {
     tester.start();
     echoer.start();
     const alarms: string[] = [];
-    t.a.events.on('event', (e: TerminalEvent) => e.type === 'alarm' && alarms.push(e.code));
+    t.a.events.on('alarm', (e) => alarms.push(e.code));
 
     await tester.tick();
     await t.settle();

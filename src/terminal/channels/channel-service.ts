@@ -9,7 +9,6 @@
  *    after the durable commit (docs/protocol.md §6 receipt);
  *  - if a commit fails, the channel is reloaded from the store, so memory never runs ahead of disk.
  */
-import { EventEmitter } from 'node:events';
 import {
   ChannelLog,
   KeyRegistry,
@@ -42,6 +41,9 @@ import { EntryWriter, earliestEscalation, type EntryRow, type EntryWriterStats, 
 import type { Clock } from '../clock.js';
 import { TerminalError } from '../errors.js';
 import { inlineChecker, type EntryChecker } from '../sync/check-pool.js';
+import { EventBus } from '../events/event-bus.js';
+
+export type { TerminalEvent } from '../events/event-bus.js';
 
 /** Who this terminal speaks for. */
 export interface TerminalSelf {
@@ -50,17 +52,6 @@ export interface TerminalSelf {
   readonly signer: Signer;
   readonly card: PartyCard;
 }
-
-/** Events for officers (WebSocket) and for the sync engine. */
-export type TerminalEvent =
-  | { type: 'entry'; channel: string; hash: string; author: string; authorCode: string; seq: number; kind: EntryKind; time: number; own: boolean; body: unknown }
-  | { type: 'state'; channel: string; state: string; previous: string | null }
-  | { type: 'alarm'; code: string; message: string; channel?: string; peer?: string }
-  /** A notification for the officers at this terminal's consoles (src/terminal/notifiers/console-notifier.ts). */
-  | { type: 'escalation'; kind: 'escalation' | 'overdue' | 'alarm'; subject: string; text: string; channel?: string; message?: string; precedence?: string; drill?: boolean; level: number; levelName: string; repeat: number; contact: string; at: number }
-  | { type: 'peers' }
-  /** A peer connected to us: our own link to it is worth retrying at once. */
-  | { type: 'peer-seen'; peer: string };
 
 /** What became of a batch of received entries. */
 export interface ReceiveOutcome {
@@ -135,6 +126,8 @@ interface ChannelServiceOptions {
    * on both sides; after a quiet spell the first receipt still goes at once.
    */
   receiptSpacingMs?: number;
+  /** The terminal's event bus (default: one of its own). */
+  events?: EventBus;
 }
 
 /** How entries reloaded from the store at start are offered to their logs (IngestOptions.restored). */
@@ -142,7 +135,8 @@ const RESTORED = { signatureChecked: true, restored: true } as const;
 
 /** The use cases of channels on one terminal. */
 export class ChannelService {
-  readonly events = new EventEmitter();
+  /** The terminal's event bus (terminal.ts owns it). */
+  readonly events: EventBus;
   /**
    * When the escalation scheduler should first look at a new message (stored with it). Set by the
    * scheduler from its policies; without one, the earliest any policy could act.
@@ -173,7 +167,7 @@ export class ChannelService {
     this.#logger = options.log ?? { info() {}, warn() {}, error() {} };
     this.#checker = options.checker ?? inlineChecker;
     this.#receiptSpacingMs = Math.max(0, options.receiptSpacingMs ?? 0);
-    this.events.setMaxListeners(1000);
+    this.events = options.events ?? new EventBus();
   }
 
   /** Loads cards and every channel log from the store. Signatures were checked on arrival. */
@@ -311,7 +305,7 @@ export class ChannelService {
     this.registry.addCard(c);
     const now = this.now();
     await this.store.putPeer({ party: c.party, code: c.code, card: JSON.stringify(c), fingerprint: actual, addedAt: now, updatedAt: now });
-    this.events.emit('event', { type: 'peers' } satisfies TerminalEvent);
+    this.events.emit({ type: 'peers' });
     return { party: c.party, code: c.code, fingerprint: actual };
   }
 
@@ -728,12 +722,12 @@ export class ChannelService {
     await this.store.putEvidence({ channel: log.id, author: sealed.entry.author, seq: sealed.entry.seq, firstRaw: first?.raw ?? '', secondRaw: sealed.raw, detectedAt: this.now() });
     const e = protocolError('ENTRY_EQUIVOCATION', { author: this.label(sealed.entry.author), seq: sealed.entry.seq });
     this.#logger.error({ channel: log.id, author: sealed.entry.author, seq: sealed.entry.seq, code: e.code }, e.message);
-    this.events.emit('event', { type: 'alarm', code: e.code, message: e.message, channel: log.id } satisfies TerminalEvent);
+    this.events.emit({ type: 'alarm', code: e.code, message: e.message, channel: log.id });
   }
 
   #alarmReject(error: ProtocolError, source: string, channel?: string): void {
     this.#logger.warn({ code: error.code, source, channel }, `rejected entry: ${error.message}`);
-    this.events.emit('event', { type: 'alarm', code: error.code, message: error.message, channel, peer: source } satisfies TerminalEvent);
+    this.events.emit({ type: 'alarm', code: error.code, message: error.message, channel, peer: source });
   }
 
   // ---- commit and projections -------------------------------------------------------------------
@@ -770,11 +764,11 @@ export class ChannelService {
     }
     if (own) this.#noteOwnCommitted(log.id, entries);
     for (const e of entries) this.#noteCommitted(log.id, e.entry.author, e.entry.seq);
-    if (after.state !== before) this.events.emit('event', { type: 'state', channel: log.id, state: after.state, previous: (before as string) === 'none' ? null : before } satisfies TerminalEvent);
+    if (after.state !== before) this.events.emit({ type: 'state', channel: log.id, state: after.state, previous: (before as string) === 'none' ? null : before });
     let needsReceipt = false;
     for (const s of entries) {
       if (!own && s.entry.kind !== 'receipt') needsReceipt = true;
-      this.events.emit('event', {
+      this.events.emit({
         type: 'entry',
         channel: log.id,
         hash: s.hash,
@@ -785,7 +779,7 @@ export class ChannelService {
         time: s.entry.time,
         own,
         body: s.entry.body,
-      } satisfies TerminalEvent);
+      });
     }
     if (needsReceipt) this.#scheduleReceipt(log.id);
   }

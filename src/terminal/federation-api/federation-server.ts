@@ -329,7 +329,7 @@ export async function buildFederationServer(opts: FederationServerOptions): Prom
         .then(async () => {
           if (cut || socket.readyState !== socket.OPEN) return;
           if (frame.t === 'hello') {
-            service.events.emit('event', { type: 'peer-seen', peer });
+            service.events.emit({ type: 'peer-seen', peer });
             const known = new Set(service.channelIds());
             const holds: Record<string, number> = {};
             for (const id of frame.channels) holds[id] = known.has(id) ? (service.channel(id).head(peer)?.seq ?? 0) : 0;

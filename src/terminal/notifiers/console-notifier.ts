@@ -2,22 +2,21 @@
  * The console notifier: an `escalation` event on the officer WebSocket (/api/v1/events), which
  * the console rings for.
  */
-import type { EventEmitter } from 'node:events';
-import type { TerminalEvent } from '../channels/channel-service.js';
+import type { EventSink } from '../events/event-bus.js';
 import type { Target } from '../escalation/settings.js';
 import type { Notice, Notifier } from './notification.js';
 
 export class ConsoleNotifier implements Notifier {
   readonly via = 'console' as const;
-  readonly #events: EventEmitter;
+  readonly #events: EventSink;
 
-  /** @param events the terminal's event bus (ChannelService.events) */
-  constructor(events: EventEmitter) {
+  /** @param events where the terminal's events go (its event bus) */
+  constructor(events: EventSink) {
     this.#events = events;
   }
 
   async send(target: Target, n: Notice): Promise<void> {
-    this.#events.emit('event', {
+    this.#events.emit({
       type: 'escalation',
       kind: n.kind,
       subject: n.subject,
@@ -29,6 +28,6 @@ export class ConsoleNotifier implements Notifier {
       repeat: n.repeat,
       contact: target.contact,
       at: n.at,
-    } satisfies TerminalEvent);
+    });
   }
 }

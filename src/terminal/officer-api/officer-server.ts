@@ -9,7 +9,8 @@ import websocket from '@fastify/websocket';
 import swagger from '@fastify/swagger';
 import Type, { type Static } from 'typebox';
 import { writeBundle, fingerprint, OfficerRef, PRECEDENCES, TIERS, ROLES, type BodyOf, type PartyCard, type Role, type SealedEntry } from '../../protocol/index.js';
-import type { ChannelService, TerminalEvent } from '../channels/channel-service.js';
+import type { ChannelService } from '../channels/channel-service.js';
+import type { TerminalEvent } from '../events/event-bus.js';
 import { TerminalError, toApiError } from '../errors.js';
 import type { LinkState } from '../sync/peer-link.js';
 import { registerOperationsRoutes, type OperationsRoutesOptions } from './operations-routes.js';
@@ -390,8 +391,8 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
       cork();
       socket.send(textOf(e));
     };
-    service.events.on('event', listener);
-    socket.on('close', () => service.events.off('event', listener));
+    const unsubscribe = service.events.onAny(listener);
+    socket.on('close', unsubscribe);
   });
 
   await registerOperationsRoutes(app, { service, ...opts.operations });

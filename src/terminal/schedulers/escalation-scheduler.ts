@@ -23,7 +23,8 @@
  * looked at again once.
  */
 import type { MessageInput, MessageRow } from '../../store/index.js';
-import type { ChannelService, TerminalEvent } from '../channels/channel-service.js';
+import type { ChannelService } from '../channels/channel-service.js';
+import type { EventOf, Unsubscribe } from '../events/event-bus.js';
 import type { EscalationSettings, PolicySpec } from '../escalation/settings.js';
 import type { Dispatcher } from '../notifiers/dispatcher.js';
 import { describeNotice, type Notice } from '../notifiers/notification.js';
@@ -96,8 +97,9 @@ export class EscalationScheduler {
   /** firstDueAt's policy and first step per channel and author, for the settings `#firstFor`. */
   readonly #first = new Map<string, { readonly policy: PolicySpec; readonly offsetMs: number } | null>();
   #firstFor: EscalationSettings | undefined;
-  readonly #onEvent = (e: TerminalEvent) => {
-    if (e.type !== 'alarm' || !NOTIFIED_ALARM.test(e.code)) return;
+  #unsubscribe: Unsubscribe | undefined;
+  readonly #onAlarm = (e: EventOf<'alarm'>) => {
+    if (!NOTIFIED_ALARM.test(e.code)) return;
     const p = this.#alarm(e).catch((err: Error) => this.#log.warn({ err: err.message, code: e.code }, 'alarm notification failed'));
     this.#inflight.add(p);
     void p.finally(() => this.#inflight.delete(p));
@@ -111,12 +113,13 @@ export class EscalationScheduler {
   }
 
   start(): void {
-    this.#service.events.on('event', this.#onEvent);
+    this.#unsubscribe ??= this.#service.events.on('alarm', this.#onAlarm);
     this.#service.escalationDueAt = (m) => this.firstDueAt(m);
   }
 
   stop(): void {
-    this.#service.events.off('event', this.#onEvent);
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
     this.#service.escalationDueAt = undefined;
   }
 
@@ -250,13 +253,13 @@ export class EscalationScheduler {
         const peers = this.#service.peersOf(m.channel).map((p) => this.#service.label(p));
         const policy = settings.policyFor(m.channel, peers[0]);
         const notice = this.#notice('overdue', m, now, 0, 'not acknowledged by deadline', 0);
-        this.#service.events.emit('event', { type: 'alarm', code: 'ACK_OVERDUE', message: notice.subject.replace(/^\[Hotline \S+\] /, ''), channel: m.channel } satisfies TerminalEvent);
+        this.#service.events.emit({ type: 'alarm', code: 'ACK_OVERDUE', message: notice.subject.replace(/^\[Hotline \S+\] /, ''), channel: m.channel });
         await this.#dispatcher.deliver(notice, settings.resolve(policy.overdue ?? policy.levels[0]!.contacts, now, m.channel));
       },
     };
   }
 
-  async #alarm(e: Extract<TerminalEvent, { type: 'alarm' }>): Promise<void> {
+  async #alarm(e: EventOf<'alarm'>): Promise<void> {
     const family = e.code.replace(/_(UP|DOWN|DEGRADED)$/, '');
     const key = `${family} ${e.channel ?? ''} ${e.peer ?? ''}`;
     if (/_UP$/.test(e.code)) {

@@ -8,7 +8,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { linkMetrics, type BodyOf } from '../../protocol/index.js';
-import type { ChannelService, TerminalEvent } from '../channels/channel-service.js';
+import type { ChannelService } from '../channels/channel-service.js';
+import type { EventOf, Unsubscribe } from '../events/event-bus.js';
 
 /** Link state of one peer on one channel. */
 export type LinkHealth = 'up' | 'degraded' | 'down';
@@ -40,7 +41,8 @@ export class LinkTester {
   readonly #thresholds: LinkThresholds;
   readonly #lastSent = new Map<string, number>();
   readonly #health = new Map<string, PeerLinkHealth>();
-  readonly #onEvent = (e: TerminalEvent) => void this.#handle(e);
+  #unsubscribe: Unsubscribe | undefined;
+  readonly #onEntry = (e: EventOf<'entry'>) => void this.#handle(e);
 
   constructor(service: ChannelService, thresholds: LinkThresholds = DEFAULT_LINK_THRESHOLDS) {
     this.#service = service;
@@ -48,11 +50,12 @@ export class LinkTester {
   }
 
   start(): void {
-    this.#service.events.on('event', this.#onEvent);
+    this.#unsubscribe ??= this.#service.events.on('entry', this.#onEntry);
   }
 
   stop(): void {
-    this.#service.events.off('event', this.#onEvent);
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
   }
 
   /** Link health per channel and peer. */
@@ -95,21 +98,21 @@ export class LinkTester {
     else if (missed >= t.degradedAfterMissed || (h.lastRttMs ?? 0) > t.maxRttMs || Math.abs(h.lastOffsetMs ?? 0) > t.maxOffsetMs) state = 'degraded';
     else state = 'up';
     if (state !== h.state && (h.lastEchoAt !== null || this.#health.has(key))) {
-      this.#service.events.emit('event', {
+      this.#service.events.emit({
         type: 'alarm',
         code: `LINK_TEST_${state.toUpperCase()}`,
         message: `Link tests with ${this.#service.label(peer)} on channel ${channel.slice(0, 12)}: ${h.state} -> ${state}.`,
         channel,
         peer,
-      } satisfies TerminalEvent);
+      });
       h.since = now;
     }
     h.state = state;
     this.#health.set(key, h);
   }
 
-  async #handle(e: TerminalEvent): Promise<void> {
-    if (e.type !== 'entry' || e.own) return;
+  async #handle(e: EventOf<'entry'>): Promise<void> {
+    if (e.own) return;
     const now = this.#service.now();
     try {
       if (e.kind === 'link.test') {

@@ -8,7 +8,8 @@
  */
 import type WebSocket from 'ws';
 import { openPinnedWebSocket } from '../tls/pinned-client.js';
-import type { ChannelService, TerminalEvent } from '../channels/channel-service.js';
+import type { ChannelService } from '../channels/channel-service.js';
+import type { EventOf, Unsubscribe } from '../events/event-bus.js';
 import { BATCH_MAX, WINDOW, fitBatch, parseServerFrame, type ClientFrame } from './wire.js';
 
 export const BACKOFF_START_MS = 100;
@@ -44,8 +45,9 @@ export class PeerLink {
   #inflight = 0;
   #batchId = 0;
   #pumping = false;
-  readonly #onEvent = (e: TerminalEvent) => {
-    if (e.type === 'entry' && e.own && this.#ready) {
+  #unsubscribe: Unsubscribe | undefined;
+  readonly #onEntry = (e: EventOf<'entry'>) => {
+    if (e.own && this.#ready) {
       if (!this.#cursor.has(e.channel) && this.#opts.service.peersOf(e.channel).includes(this.peer)) this.#cursor.set(e.channel, 0);
       void this.#pump();
     }
@@ -77,7 +79,7 @@ export class PeerLink {
 
   /** Starts connecting; keeps trying until stop(). */
   start(): void {
-    this.#opts.service.events.on('event', this.#onEvent);
+    this.#unsubscribe ??= this.#opts.service.events.on('entry', this.#onEntry);
     this.#connect();
   }
 
@@ -90,7 +92,8 @@ export class PeerLink {
   /** Stops for good. */
   stop(): void {
     this.#stopped = true;
-    this.#opts.service.events.off('event', this.#onEvent);
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
     clearTimeout(this.#timer);
     this.#ws?.terminate();
   }
