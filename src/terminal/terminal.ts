@@ -93,7 +93,8 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
     await checker.close();
     throw e;
   });
-  const service = new ChannelService({ events, store, self: { party: identity.party, code: identity.config.party.code, signer: identity.terminalSigner, card: identity.card }, clock, log, checker, receiptSpacingMs: RECEIPT_SPACING_MS });
+  const officerAudit = new AuditLog(store.officers, clock);
+  const service = new ChannelService({ events, audit: officerAudit, store, self: { party: identity.party, code: identity.config.party.code, signer: identity.terminalSigner, card: identity.card }, clock, log, checker, receiptSpacingMs: RECEIPT_SPACING_MS });
   await service.load();
   const token = await officerToken(identity.dir);
   // Escalation policies and roster: a bad file stops the start with an error naming the field.
@@ -196,7 +197,6 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
   const consolePort = options.officerPort ?? identity.config.officer.port;
   if (options.insecureCookies && !['127.0.0.1', '::1', 'localhost'].includes(identity.config.officer.host))
     throw new TerminalError('BAD_REQUEST', { detail: `Insecure session cookies are allowed only when the officer API listens on loopback, not ${identity.config.officer.host}.` });
-  const officerAudit = new AuditLog(store.officers, clock);
   const officers = new OfficerService(store.officers, clock, officerAudit, {
     issuer: `Hotline ${code}`,
     webauthn: { rpName: `Hotline ${code}`, rpID: 'localhost', origins: [`http://localhost:${consolePort}`, `https://localhost:${consolePort}`] },

@@ -34,76 +34,20 @@ import {
   type ProtocolError,
   type Role,
   type SealedEntry,
-  type Signer,
-  type Tier,
 } from '../../protocol/index.js';
 import { EntryWriter, earliestEscalation, type EntryRow, type EntryWriterStats, type MessageInput, type MessageRow, type Projection, type Store } from '../../store/index.js';
 import type { Clock } from '../clock.js';
 import { TerminalError } from '../errors.js';
 import { inlineChecker, type EntryChecker } from '../sync/check-pool.js';
 import { EventBus } from '../events/event-bus.js';
+import type { AuditInput, AuditLog } from '../officers/audit-log.js';
+import type { BatchWriteOptions, WriteOptions } from './ports.js';
+import type { ChannelView, ProposeInput, ReceiveOutcome, TerminalSelf } from './channel-types.js';
 
 export type { TerminalEvent } from '../events/event-bus.js';
 
-/** Who this terminal speaks for. */
-export interface TerminalSelf {
-  readonly party: string;
-  readonly code: string;
-  readonly signer: Signer;
-  readonly card: PartyCard;
-}
-
-/** What became of a batch of received entries. */
-export interface ReceiveOutcome {
-  accepted: number;
-  duplicate: number;
-  pending: number;
-  rejected: Array<{ hash?: string; code: string; message: string }>;
-  /** Entries to ask for: the sender (or anyone) may supply them. */
-  missing: Array<{ channel: string; author: string; fromSeq: number; toSeq: number }>;
-}
-
-/** Input for proposing a channel. */
-export interface ProposeInput {
-  title: Record<string, string>;
-  tier: Tier;
-  /** Party ids or codes of the other parties (known peers). */
-  parties: string[];
-  roles?: Role[];
-  languages?: string[];
-  linkTestIntervalSec?: number;
-  ackDeadlineSec?: Partial<Charter['ackDeadlineSec']>;
-  expires?: number;
-  note?: string;
-}
-
-/** A channel as officers see it. */
-export interface ChannelView {
-  id: string;
-  state: string;
-  title: Record<string, string>;
-  tier: string;
-  proposer: string;
-  charterHash: string;
-  charter: Charter;
-  parties: Array<{ party: string; code: string; roles: readonly string[]; accepted: boolean; suspended: boolean; entries: number }>;
-  pendingAmendment?: { hash: string; proposer: string; accepted: string[] };
-  entries: number;
-}
-
-/** Options of an own write. */
-export interface WriteOptions {
-  /**
-   * More to write in the same transaction as the entry (after its projections), so both commit
-   * durably together or not at all: the audit record of the officer's request that wrote it.
-   */
-  readonly alsoInTransaction?: (tx: Store, sealed: SealedEntry) => Promise<void>;
-}
-
-/** Options of {@link ChannelService.sendMany}: like {@link WriteOptions}, for all the entries at once. */
-export interface BatchWriteOptions {
-  readonly alsoInTransaction?: (tx: Store, sealed: readonly SealedEntry[]) => Promise<void>;
-}
+export type { TerminalSelf, ReceiveOutcome, ProposeInput, ChannelView } from './channel-types.js';
+export type { WriteOptions, BatchWriteOptions } from './ports.js';
 
 /** How far in the future an author time may lie (clock skew allowance), ms. */
 export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
@@ -128,6 +72,8 @@ interface ChannelServiceOptions {
   receiptSpacingMs?: number;
   /** The terminal's event bus (default: one of its own). */
   events?: EventBus;
+  /** Where the audit records of officers' writes go, in the entries' transaction. */
+  audit?: Pick<AuditLog, 'append'>;
 }
 
 /** How entries reloaded from the store at start are offered to their logs (IngestOptions.restored). */
@@ -137,6 +83,7 @@ const RESTORED = { signatureChecked: true, restored: true } as const;
 export class ChannelService {
   /** The terminal's event bus (terminal.ts owns it). */
   readonly events: EventBus;
+  readonly #audit: Pick<AuditLog, 'append'> | undefined;
   /**
    * When the escalation scheduler should first look at a new message (stored with it). Set by the
    * scheduler from its policies; without one, the earliest any policy could act.
@@ -168,6 +115,7 @@ export class ChannelService {
     this.#checker = options.checker ?? inlineChecker;
     this.#receiptSpacingMs = Math.max(0, options.receiptSpacingMs ?? 0);
     this.events = options.events ?? new EventBus();
+    this.#audit = options.audit;
   }
 
   /** Loads cards and every channel log from the store. Signatures were checked on arrival. */
@@ -416,8 +364,7 @@ export class ChannelService {
       const e = 'error' in r ? r.error : protocolError('ENTRY_MALFORMED', { detail: r.status });
       throw new HotlineProtocolError(e);
     }
-    const also = options.alsoInTransaction;
-    await this.#commit(log, [sealed], true, before, also && ((tx) => also(tx, sealed)));
+    await this.#commit(log, [sealed], true, before, options.audit?.(sealed));
     return sealed;
   }
 
@@ -456,7 +403,7 @@ export class ChannelService {
 
   /**
    * Sends several messages at once (a gateway's batch): each is its own signed entry, in order,
-   * and all of them commit in one transaction with `options.alsoInTransaction`, or none does.
+   * and all of them commit in one transaction with the audit record of `options.audit`, or none does.
    * Everything that could refuse one of them is checked before the first is signed.
    */
   async sendMany(channel: string, messages: ReadonlyArray<BodyOf<'message'>>, options: BatchWriteOptions = {}): Promise<Array<SealedEntry<'message'>>> {
@@ -481,8 +428,7 @@ export class ChannelService {
       }
       sealed.push(s);
     }
-    const also = options.alsoInTransaction;
-    await this.#commit(log, sealed, true, before, also && ((tx) => also(tx, sealed)));
+    await this.#commit(log, sealed, true, before, options.audit?.(sealed));
     return sealed;
   }
 
@@ -732,7 +678,7 @@ export class ChannelService {
 
   // ---- commit and projections -------------------------------------------------------------------
 
-  async #commit(log: ChannelLog, entries: SealedEntry[], own: boolean, before: string, also?: (tx: Store) => Promise<void>): Promise<void> {
+  async #commit(log: ChannelLog, entries: SealedEntry[], own: boolean, before: string, audit?: AuditInput): Promise<void> {
     const receivedAt = this.now();
     const rows: EntryRow[] = entries.map((s) => ({
       channel: log.id,
@@ -753,7 +699,7 @@ export class ChannelService {
       const messages: MessageInput[] = [];
       for (const s of entries) await this.#project(tx, log, s, after.charter, messages);
       if (messages.length) await tx.putMessages(messages);
-      if (also) await also(tx);
+      if (audit) await this.#audit?.append(audit, tx.officers);
     };
     try {
       await this.#writer.write(rows, project);

@@ -22,7 +22,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import { PRECEDENCES, type OfficerRef, type Precedence, type Role, type SealedEntry } from '../../protocol/index.js';
-import type { OfficerRow, Store } from '../../store/index.js';
+import type { OfficerRow } from '../../store/index.js';
+import type { AuditInput } from '../officers/audit-log.js';
 import type { ChannelService } from '../channels/channel-service.js';
 import { TerminalError } from '../errors.js';
 import { OfficerService, csrfTokenFor, secretHash, type Principal } from '../officers/officer-service.js';
@@ -127,7 +128,7 @@ declare module 'fastify' {
      * For a route writing entries: work for the entries' transaction that appends this request's
      * audit record (answered with `status`; `result` names what was made, as the answer does).
      */
-    auditWithEntry<T = SealedEntry>(status: number, result: (made: T) => Record<string, unknown>): (tx: Store, made: T) => Promise<void>;
+    auditWithEntry<T = SealedEntry>(status: number, result: (made: T) => Record<string, unknown>): (made: T) => AuditInput | undefined;
     /** Set once the audit record was written in the entry's transaction. */
     auditedWithEntry?: boolean;
   }
@@ -295,11 +296,13 @@ async function plugin(app: FastifyInstance, opts: OfficerAuthOptions): Promise<v
   // A route that writes entries records the request in the entries' own transaction: one
   // durable commit for both, and never the entry without its audit record (see onSend).
   app.decorateRequest('auditWithEntry', function <T>(this: FastifyRequest, status: number, result: (made: T) => Record<string, unknown>) {
-    return async (tx: Store, made: T): Promise<void> => {
+    return (made: T): AuditInput | undefined => {
       const g = this.granted;
-      if (!g || g.permission === 'open' || g.permission === 'authenticated') return;
-      await officers.audit.append(auditInput(this, g.permission, status, result(made)), tx.officers);
+      if (!g || g.permission === 'open' || g.permission === 'authenticated') return undefined;
+      // Written in the entry's transaction; if that fails, the answer is an error and onSend
+      // records the request instead.
       this.auditedWithEntry = true;
+      return auditInput(this, g.permission, status, result(made));
     };
   });
 

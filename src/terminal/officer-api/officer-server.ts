@@ -281,7 +281,7 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
     async (request, reply) => {
       const { id } = request.params as { id: string };
       const b = request.body as MessageDraftBody & { from?: OfficerRef };
-      const sealed = await service.send(id, messageBody(b, b.from), { alsoInTransaction: request.auditWithEntry(201, (s: SealedEntry) => ({ id: s.hash })) });
+      const sealed = await service.send(id, messageBody(b, b.from), { audit: request.auditWithEntry(201, (s: SealedEntry) => ({ id: s.hash })) });
       return reply.code(201).send({ id: sealed.hash, seq: sealed.entry.seq, time: sealed.entry.time });
     },
   );
@@ -305,7 +305,7 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
       const sealed = await service.sendMany(
         id,
         b.messages.map((m) => messageBody(m, b.from)),
-        { alsoInTransaction: request.auditWithEntry(201, (made: readonly SealedEntry[]) => ({ count: made.length, first: made[0]!.hash, last: made.at(-1)!.hash })) },
+        { audit: request.auditWithEntry(201, (made: readonly SealedEntry[]) => ({ count: made.length, first: made[0]!.hash, last: made.at(-1)!.hash })) },
       );
       return reply.code(201).send({ messages: sealed.map((s) => ({ id: s.hash, seq: s.entry.seq, time: s.entry.time })) });
     },
@@ -317,7 +317,7 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
     async (request, reply) => {
       const { id } = request.params as { id: string };
       const b = (request.body ?? {}) as { officer?: { name: string; title: string; role: Role }; note?: string };
-      const sealed = await service.acknowledge(id, b.officer ?? opts.defaultOfficer, b.note, { alsoInTransaction: request.auditWithEntry(201, (s) => ({ id: s.hash, message: (s.entry.body as { message: string }).message })) });
+      const sealed = await service.acknowledge(id, b.officer ?? opts.defaultOfficer, b.note, { audit: request.auditWithEntry(201, (s) => ({ id: s.hash, message: (s.entry.body as { message: string }).message })) });
       return reply.code(201).send({ id: sealed.hash, message: sealed.entry.body.message, time: sealed.entry.time });
     },
   );

@@ -1,0 +1,51 @@
+/**
+ * The data types of the channel wing: who this terminal is, what a receive did, what a proposal
+ * asks for, and a channel as officers see it.
+ */
+import type { Charter, PartyCard, Role, Signer, Tier } from '../../protocol/index.js';
+
+/** Who this terminal speaks for. */
+export interface TerminalSelf {
+  readonly party: string;
+  readonly code: string;
+  readonly signer: Signer;
+  readonly card: PartyCard;
+}
+
+/** What became of a batch of received entries. */
+export interface ReceiveOutcome {
+  accepted: number;
+  duplicate: number;
+  pending: number;
+  rejected: Array<{ hash?: string; code: string; message: string }>;
+  /** Entries to ask for: the sender (or anyone) may supply them. */
+  missing: Array<{ channel: string; author: string; fromSeq: number; toSeq: number }>;
+}
+
+/** Input for proposing a channel. */
+export interface ProposeInput {
+  title: Record<string, string>;
+  tier: Tier;
+  /** Party ids or codes of the other parties (known peers). */
+  parties: string[];
+  roles?: Role[];
+  languages?: string[];
+  linkTestIntervalSec?: number;
+  ackDeadlineSec?: Partial<Charter['ackDeadlineSec']>;
+  expires?: number;
+  note?: string;
+}
+
+/** A channel as officers see it. */
+export interface ChannelView {
+  id: string;
+  state: string;
+  title: Record<string, string>;
+  tier: string;
+  proposer: string;
+  charterHash: string;
+  charter: Charter;
+  parties: Array<{ party: string; code: string; roles: readonly string[]; accepted: boolean; suspended: boolean; entries: number }>;
+  pendingAmendment?: { hash: string; proposer: string; accepted: string[] };
+  entries: number;
+}

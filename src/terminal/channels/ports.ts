@@ -1,0 +1,100 @@
+/**
+ * The narrow ports through which the rest of the terminal uses its channels. Each consumer takes
+ * the few it needs (as the store's EntryWriter takes EntryAppender), never the whole channel
+ * wing: the federation takes EntryReceiver, EntrySource and ChannelDirectory; the officer API the
+ * directory, the actions and the message finder; the schedulers what they write and read.
+ * The composition root (terminal.ts) hands each one the objects that implement them.
+ */
+import type { ChannelLog, LinePrecheck, OfficerRef, PartyCard, SealedEntry, BodyOf, EntryKind } from '../../protocol/index.js';
+import type { MessageRow } from '../../store/index.js';
+import type { AuditInput } from '../officers/audit-log.js';
+import type { ChannelView, ProposeInput, ReceiveOutcome } from './channel-types.js';
+
+/** Who this terminal is, as others may read it (the signer stays with the writer). */
+export interface SelfInfo {
+  readonly party: string;
+  readonly code: string;
+  readonly card: PartyCard;
+}
+
+/** The channels held here, in memory: lookup, membership, labels. */
+export interface ChannelDirectory {
+  /** Ids of the channels held here. */
+  channelIds(): string[];
+  /** A channel's log by id or unique prefix (CHANNEL_NOT_FOUND, CHANNEL_AMBIGUOUS). */
+  channel(idOrPrefix: string): ChannelLog;
+  /** A channel as officers see it. */
+  view(idOrPrefix: string): ChannelView;
+  /** Parties other than this one that must receive the channel's entries. */
+  peersOf(channel: string): string[];
+  /** A party's code, for display. */
+  label(party: string): string;
+}
+
+/** Entries received from a peer or a bundle: checked completely, stored, receipted. */
+export interface EntryReceiver {
+  /** Starts the context-free checks of `raws` (maybe on worker threads). */
+  precheck(raws: readonly string[]): Promise<LinePrecheck[]>;
+  /** Receives `raws` from `source` (a party id, or 'import'); `prechecks` from precheck() of these very raws. */
+  receive(raws: readonly string[], source: string, prechecks?: readonly LinePrecheck[]): Promise<ReceiveOutcome>;
+}
+
+/** Stored entries as wire text, for peers that ask and for the outbound links. */
+export interface EntrySource {
+  /** Entries of `author` fromSeq..toSeq inclusive (own ones only up to the durably committed head). */
+  entriesFor(channel: string, author: string, fromSeq: number, toSeq: number): Promise<string[]>;
+  /** Own committed entries fromSeq..toSeq inclusive, from memory when recent. */
+  ownEntries(channel: string, fromSeq: number, toSeq: number): Promise<string[]>;
+  /** Highest own seq durably committed in a channel. */
+  committedHead(channel: string): number;
+}
+
+/**
+ * Options of an own write. `audit` names the audit record of the officer's request that wrote the
+ * entry: computed from the sealed entry before the commit and written in the same transaction, as
+ * data, so both become durable together or not at all.
+ */
+export interface WriteOptions {
+  readonly audit?: (made: SealedEntry) => AuditInput | undefined;
+}
+
+/** Like {@link WriteOptions}, for several entries written at once. */
+export interface BatchWriteOptions {
+  readonly audit?: (made: readonly SealedEntry[]) => AuditInput | undefined;
+}
+
+/** What officers (and schedulers) do on channels: every own entry is written through these. */
+export interface ChannelActions {
+  propose(input: ProposeInput): Promise<ChannelView>;
+  write<K extends EntryKind>(channel: string, kind: K, body: BodyOf<K>, options?: WriteOptions): Promise<SealedEntry<K>>;
+  accept(channel: string, options?: WriteOptions): Promise<SealedEntry>;
+  decline(channel: string, reason: string, options?: WriteOptions): Promise<SealedEntry>;
+  withdraw(channel: string, reason: string, options?: WriteOptions): Promise<SealedEntry>;
+  send(channel: string, message: BodyOf<'message'>, options?: WriteOptions): Promise<SealedEntry<'message'>>;
+  sendMany(channel: string, messages: ReadonlyArray<BodyOf<'message'>>, options?: BatchWriteOptions): Promise<Array<SealedEntry<'message'>>>;
+  acknowledge(messageHashOrPrefix: string, officer: OfficerRef, note?: string, options?: WriteOptions): Promise<SealedEntry<'ack'>>;
+}
+
+/** Where a message sits, found by hash or prefix in the logs held in memory. */
+export interface MessageLocation {
+  readonly hash: string;
+  readonly channel: string;
+  readonly author: string;
+  readonly seq: number;
+}
+
+/** Finds messages by hash across channels. */
+export interface MessageFinder {
+  /** By full hash or unique prefix of at least 6 hex digits (MESSAGE_NOT_FOUND). */
+  findMessage(hashOrPrefix: string): Promise<MessageLocation>;
+  /** The stored row of the message with this full hash, if held here. */
+  getMessage(hash: string): Promise<MessageRow | undefined>;
+}
+
+/** Known peers: pairing and lookup. */
+export interface PeerDirectory {
+  /** Adds (or updates) a peer from its card, after the officer confirmed the fingerprint. */
+  addPeer(card: unknown, confirmedFingerprint: string): Promise<{ party: string; code: string; fingerprint: string }>;
+  /** A party id or code among known peers and self (PARTY_UNKNOWN). */
+  resolveParty(idOrCode: string): Promise<{ party: string; code: string }>;
+}
