@@ -6,6 +6,7 @@
  * while the last one syncs.
  */
 import type { AppendResult, Committed, EntryRow, Store } from './store.js';
+import { applyProjection, isEmptyProjection, type EntryProjection } from './entry-projection.js';
 
 /** The one method of the store the writer needs (a Store, or a fake in tests). */
 export interface EntryAppender {
@@ -15,12 +16,6 @@ export interface EntryAppender {
   /** When present, used instead of transaction: the next batch commits while this one syncs. */
   pipelinedTransaction?<T>(fn: (store: Store) => Promise<T>): Promise<Committed<T>>;
 }
-
-/**
- * Work to do in the same transaction as a write's entries, e.g. the query projections of those
- * entries: they become durable together, so a crash never leaves entries without projections.
- */
-export type Projection = (store: Store, results: readonly AppendResult[]) => Promise<void>;
 
 /**
  * Arranges for `flush` to run once, `delayMs` from now or later. Injectable so that tests drive
@@ -61,7 +56,7 @@ export interface EntryWriterStats {
 
 interface PendingWrite {
   readonly rows: readonly EntryRow[];
-  readonly project?: Projection | undefined;
+  readonly project?: EntryProjection | undefined;
   readonly resolve: (results: AppendResult[]) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -90,12 +85,15 @@ export class EntryWriter {
   }
 
   /**
-   * Appends `rows` (see Store.appendEntries) together with other concurrent writes. Resolves with
+   * Appends `rows` (see Store.appendEntries) together with other concurrent writes, and writes
+   * `projection` (the rows the officers' queries keep of them) in the same transaction: they
+   * become durable together, so a crash never leaves entries without projections. Resolves with
    * one result per row once the transaction holding them committed; rows of one call are always
    * in the same transaction.
    */
-  write(rows: readonly EntryRow[], project?: Projection): Promise<AppendResult[]> {
+  write(rows: readonly EntryRow[], projection?: EntryProjection): Promise<AppendResult[]> {
     if (rows.length === 0) return Promise.resolve([]);
+    const project = isEmptyProjection(projection) ? undefined : projection;
     return new Promise<AppendResult[]>((resolve, reject) => {
       this.#pending.push({ rows, project, resolve, reject });
       this.#pendingRows += rows.length;
@@ -163,11 +161,7 @@ export class EntryWriter {
       const projected = batch.some((w) => w.project);
       const inTransaction = async (tx: Store): Promise<AppendResult[]> => {
         const r = await tx.appendEntries(rows);
-        let at = 0;
-        for (const w of batch) {
-          if (w.project) await w.project(tx, r.slice(at, at + w.rows.length));
-          at += w.rows.length;
-        }
+        for (const w of batch) if (w.project) await applyProjection(tx, w.project);
         return r;
       };
       if (this.#store.pipelinedTransaction) {

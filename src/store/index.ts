@@ -33,7 +33,6 @@ export {
   EntryWriter,
   defaultFlushScheduler,
   type EntryAppender,
-  type Projection,
   type EntryWriterOptions,
   type EntryWriterStats,
   type FlushScheduler,
@@ -57,5 +56,7 @@ export type {
   SessionRow,
   WebAuthnCredentialRow,
 } from './officer-store.js';
+export type { EntryProjection, AckProjection } from './entry-projection.js';
+export { auditHash, nextAuditRow, type AuditRecordInput } from './audit-chain.js';
 export { StoreError, STORE_ERRORS, type StoreErrorCode, type StoreErrorDetails } from './errors.js';
 export { benchStore, type BenchStoreOptions } from './bench-store.js';

@@ -25,6 +25,7 @@ import { LinkTester } from './schedulers/link-tester.js';
 import { DrillScheduler } from './schedulers/drill-scheduler.js';
 import { EscalationScheduler } from './schedulers/escalation-scheduler.js';
 import { EscalationSettingsFiles } from './escalation/settings-files.js';
+import { EscalationPlanner } from './escalation/escalation-planner.js';
 import { ConsoleNotifier } from './notifiers/console-notifier.js';
 import { Dispatcher } from './notifiers/dispatcher.js';
 import { EmailNotifier } from './notifiers/email-notifier.js';
@@ -93,16 +94,16 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
     await checker.close();
     throw e;
   });
-  const officerAudit = new AuditLog(store.officers, clock);
-  const service = new ChannelService({ events, audit: officerAudit, store, self: { party: identity.party, code: identity.config.party.code, signer: identity.terminalSigner, card: identity.card }, clock, log, checker, receiptSpacingMs: RECEIPT_SPACING_MS });
-  await service.load();
-  const token = await officerToken(identity.dir);
   // Escalation policies and roster: a bad file stops the start with an error naming the field.
   const escalationFiles = await EscalationSettingsFiles.load(identity.dir, { smtp: !!identity.config.smtp }).catch(async (e: unknown) => {
     await checker.close();
     await store.close();
     throw e;
   });
+  const planner: EscalationPlanner = new EscalationPlanner({ settings: () => escalationFiles.current(), self: identity.party, label: (p: string): string => service.label(p) });
+  const service: ChannelService = new ChannelService({ events, store, self: { party: identity.party, code: identity.config.party.code, signer: identity.terminalSigner, card: identity.card }, clock, log, checker, planner, receiptSpacingMs: RECEIPT_SPACING_MS });
+  await service.load();
+  const token = await officerToken(identity.dir);
 
   const pins = new Map<string, string>();
   const links = new Map<string, PeerLink>();
@@ -197,6 +198,7 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
   const consolePort = options.officerPort ?? identity.config.officer.port;
   if (options.insecureCookies && !['127.0.0.1', '::1', 'localhost'].includes(identity.config.officer.host))
     throw new TerminalError('BAD_REQUEST', { detail: `Insecure session cookies are allowed only when the officer API listens on loopback, not ${identity.config.officer.host}.` });
+  const officerAudit = new AuditLog(store.officers, clock);
   const officers = new OfficerService(store.officers, clock, officerAudit, {
     issuer: `Hotline ${code}`,
     webauthn: { rpName: `Hotline ${code}`, rpID: 'localhost', origins: [`http://localhost:${consolePort}`, `https://localhost:${consolePort}`] },

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { fingerprint } from '../../src/protocol/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { ChannelService } from '../../src/terminal/channels/channel-service.js';
-import { AuditLog } from '../../src/terminal/officers/audit-log.js';
 import { ManualClock } from '../../src/terminal/clock.js';
 import { makeParty, T0 } from '../../src/testkit/scenario.js';
 
@@ -37,7 +36,7 @@ export async function backToBack(start = T0 + 1000, options: { receiptSpacingMs?
   const make = async (p: typeof us) => {
     const store = await openStore({ kind: 'sqlite', path: join(dir, `${p.code}.db`) });
     stores.push(store);
-    const s = new ChannelService({ store, audit: new AuditLog(store.officers, clock), self: { party: p.id, code: p.code, signer: p.terminal, card: p.card }, clock, ...options });
+    const s = new ChannelService({ store, self: { party: p.id, code: p.code, signer: p.terminal, card: p.card }, clock, ...options });
     await s.load();
     return s;
   };

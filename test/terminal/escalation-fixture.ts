@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { ChannelService, type TerminalEvent } from '../../src/terminal/channels/channel-service.js';
 import { EscalationSettings } from '../../src/terminal/escalation/settings.js';
+import { EscalationPlanner } from '../../src/terminal/escalation/escalation-planner.js';
 import { ConsoleNotifier } from '../../src/terminal/notifiers/console-notifier.js';
 import { Dispatcher } from '../../src/terminal/notifiers/dispatcher.js';
 import { EmailNotifier } from '../../src/terminal/notifiers/email-notifier.js';
@@ -64,6 +65,7 @@ export function escalation(service: ChannelService, settings: () => EscalationSe
   let scheduler: EscalationScheduler | undefined = undefined;
   const dispatcher = new Dispatcher({ store: service.store.escalations, notifiers, now: () => service.now(), retry: () => settings().retry, stillWanted: (n) => scheduler!.stillWanted(n) });
   scheduler = new EscalationScheduler({ service, settings, dispatcher });
+  service.wing.committer.planner = new EscalationPlanner({ settings, self: service.self.party, label: (p) => service.label(p) });
   scheduler.start();
   const events: TerminalEvent[] = [];
   service.events.onAny((e: TerminalEvent) => (e.type === 'escalation' || e.type === 'alarm') && events.push(e));

@@ -17,45 +17,20 @@
  *
  * A tick looks only at the messages that are due (messages.escalation_due_at, the time of each
  * message's next step): a new message is stored with the time of its first step under the current
- * policies (ChannelService.escalationDueAt), and each look plans the next. A backlog of
+ * policies (EscalationPlanner, src/terminal/escalation/escalation-planner.ts), and each look plans the next. A backlog of
  * unacknowledged messages costs nothing until one of them has a step to take. When the policies
  * change (through the API, or in the files between two runs) every unacknowledged message is
  * looked at again once.
  */
-import type { MessageInput, MessageRow } from '../../store/index.js';
+import type { MessageRow } from '../../store/index.js';
+import { escalationStart, escalationSteps } from '../escalation/escalation-planner.js';
 import type { ChannelService } from '../channels/channel-service.js';
 import type { EventOf, Unsubscribe } from '../events/event-bus.js';
-import type { EscalationSettings, PolicySpec } from '../escalation/settings.js';
+import type { EscalationSettings } from '../escalation/settings.js';
 import type { Dispatcher } from '../notifiers/dispatcher.js';
 import { describeNotice, type Notice } from '../notifiers/notification.js';
 
-/** One notification step of a policy, `offsetMs` after the policy starts. */
-export interface EscalationStep {
-  readonly level: number;
-  readonly levelName: string;
-  readonly repeat: number;
-  readonly offsetMs: number;
-  readonly contacts: readonly string[];
-}
-
-/** The steps of a policy, in order. */
-export function escalationSteps(policy: PolicySpec): EscalationStep[] {
-  const steps: EscalationStep[] = [];
-  let offsetMs = 0;
-  policy.levels.forEach((l, i) => {
-    for (let repeat = 0; repeat <= (l.repeats ?? 0); repeat++) {
-      steps.push({ level: i + 1, levelName: l.name, repeat, offsetMs, contacts: l.contacts });
-      offsetMs += l.waitSec * 1000;
-    }
-  });
-  return steps;
-}
-
-/** When escalation of a message starts under `policy`. */
-export function escalationStart(m: Pick<MessageRow, 'time' | 'deadlineAt' | 'precedence'>, policy: PolicySpec): number {
-  const atReceipt = policy.startAtReceipt?.some((p) => p === m.precedence) ?? false;
-  return atReceipt ? Math.min(m.time, m.deadlineAt ?? m.time) : (m.deadlineAt ?? m.time);
-}
+export { escalationSteps, escalationStart, type EscalationStep } from '../escalation/escalation-planner.js';
 
 /** Messages looked at in one tick at most: a large backlog that falls due is worked through over several. */
 export const DUE_PER_TICK = 1000;
@@ -94,9 +69,6 @@ export class EscalationScheduler {
   #ticking: Promise<void> | undefined;
   /** The settings the stored due times are known to follow. */
   #plannedFor: EscalationSettings | undefined;
-  /** firstDueAt's policy and first step per channel and author, for the settings `#firstFor`. */
-  readonly #first = new Map<string, { readonly policy: PolicySpec; readonly offsetMs: number } | null>();
-  #firstFor: EscalationSettings | undefined;
   #unsubscribe: Unsubscribe | undefined;
   readonly #onAlarm = (e: EventOf<'alarm'>) => {
     if (!NOTIFIED_ALARM.test(e.code)) return;
@@ -114,34 +86,11 @@ export class EscalationScheduler {
 
   start(): void {
     this.#unsubscribe ??= this.#service.events.on('alarm', this.#onAlarm);
-    this.#service.escalationDueAt = (m) => this.firstDueAt(m);
   }
 
   stop(): void {
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
-    this.#service.escalationDueAt = undefined;
-  }
-
-  /** When a new message should first be looked at, under the current policies (null: never). */
-  firstDueAt(m: Pick<MessageInput, 'channel' | 'author' | 'time' | 'deadlineAt' | 'precedence'>): number | null {
-    if (m.deadlineAt === null) return null;
-    if (m.author === this.#service.self.party) return m.deadlineAt;
-    // Asked for every message stored: the policy's lookup is kept per channel and author.
-    const settings = this.#settings();
-    if (settings !== this.#firstFor) {
-      this.#first.clear();
-      this.#firstFor = settings;
-    }
-    const key = `${m.channel} ${m.author}`;
-    let first = this.#first.get(key);
-    if (first === undefined) {
-      const policy = settings.policyFor(m.channel, this.#service.label(m.author));
-      const step = escalationSteps(policy)[0];
-      first = step ? { policy, offsetMs: step.offsetMs } : null;
-      this.#first.set(key, first);
-    }
-    return first ? escalationStart(m, first.policy) + first.offsetMs : null;
   }
 
   /** Resolves when the alarm notifications under way are done (tests, shutdown). */

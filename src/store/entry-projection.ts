@@ -1,0 +1,49 @@
+/**
+ * What the officers' queries keep of a batch of entries, as data: computed by the terminal's pure
+ * projector before the commit (src/terminal/channels/projector.ts) and written by the store in the
+ * entries' own transaction, so entries and projections become durable together. No terminal code
+ * runs inside the transaction.
+ */
+import type { AuditRecordInput } from './audit-chain.js';
+import { nextAuditRow } from './audit-chain.js';
+import type { ChannelRow, LogPosition, MessageInput, ReceiptRow, Store } from './store.js';
+
+/** A human acknowledgement of a held message. */
+export interface AckProjection {
+  readonly message: LogPosition;
+  readonly at: number;
+  /** Who acknowledged, JSON text ({party, code, officer, entry}). */
+  readonly by: string;
+}
+
+/** The rows a batch of entries adds or changes. Applied in this order: messages before what refers to them. */
+export interface EntryProjection {
+  /** The channel's row, when its charter state changed (or it is new). */
+  readonly channel?: ChannelRow;
+  readonly messages?: readonly MessageInput[];
+  readonly acks?: readonly AckProjection[];
+  /** Receipts: each also marks the author's messages up to its seq as receipted. */
+  readonly receipts?: readonly ReceiptRow[];
+  /** The audit record of the officer's request that wrote these entries. */
+  readonly audit?: AuditRecordInput;
+}
+
+/** Writes a projection with `tx`, the store of the entries' transaction. */
+export async function applyProjection(tx: Store, p: EntryProjection): Promise<void> {
+  if (p.channel) await tx.putChannel(p.channel);
+  if (p.messages?.length) await tx.putMessages(p.messages);
+  for (const a of p.acks ?? []) await tx.markAcked(a.message, a.at, a.by);
+  for (const r of p.receipts ?? []) {
+    await tx.putReceipt(r);
+    await tx.markReceipted(r.channel, r.author, r.seq, r.at);
+  }
+  if (p.audit) {
+    const input = p.audit;
+    await tx.officers.appendAudit((last) => nextAuditRow(last, input));
+  }
+}
+
+/** Whether a projection has anything to write. */
+export function isEmptyProjection(p: EntryProjection | undefined): boolean {
+  return !p || (!p.channel && !p.messages?.length && !p.acks?.length && !p.receipts?.length && !p.audit);
+}

@@ -1,0 +1,182 @@
+/**
+ * The one way entries become durable: the projector computes their rows, the group-commit writer
+ * stores entries and rows in one transaction, then (and only then) the rest of the terminal hears
+ * of them on the event bus. It also knows what is durably committed, which is all that receipts
+ * may claim and all that peers may be sent (docs/protocol.md §6): the EntrySource of the
+ * federation.
+ *
+ * Invariants:
+ *  - an entry is in memory (ChannelLog) before it is stored, and stored before anyone hears of it;
+ *  - if a commit fails, the channel is reloaded from the store, so memory never runs ahead of disk.
+ */
+import type { ChannelLog, SealedEntry } from '../../protocol/index.js';
+import { earliestEscalation, type AuditRecordInput, type EntryRow, type EntryWriter, type EntryWriterStats, type Store } from '../../store/index.js';
+import type { Clock } from '../clock.js';
+import type { EventSink } from '../events/event-bus.js';
+import type { AuditInput } from '../officers/audit-log.js';
+import { SILENT, type ChannelLogger, type ChannelRegistry } from './channel-registry.js';
+import type { EntrySource } from './ports.js';
+import { projectEntries, type EscalationPlanner } from './projector.js';
+
+/** Own entries kept in memory per channel for the outbound links (the rest is read from the store). */
+const OWN_RING = 8192;
+
+/** How one batch is committed. */
+export interface CommitOptions {
+  /** Written by this terminal (sent to peers), or received (receipted). */
+  readonly own: boolean;
+  /** The channel's charter state before the batch ('none' for a new channel). */
+  readonly before: string;
+  /** The audit record of the officer's request that wrote the entries. */
+  readonly audit?: AuditInput;
+}
+
+export interface ChannelCommitterOptions {
+  readonly registry: ChannelRegistry;
+  readonly writer: EntryWriter;
+  readonly store: Pick<Store, 'listRawEntries'>;
+  readonly events: EventSink;
+  readonly clock: Clock;
+  /** When escalation first looks at a new message (default: the earliest any policy could act). */
+  readonly planner?: EscalationPlanner;
+  readonly log?: ChannelLogger;
+}
+
+/** Commits entries with their projections and tracks what is durable. */
+export class ChannelCommitter implements EntrySource {
+  readonly #o: ChannelCommitterOptions;
+  readonly #log: ChannelLogger;
+  /** Highest seq of each author durably committed, per channel: what receipts may claim. */
+  readonly #committed = new Map<string, Map<string, number>>();
+  /** Own entries durably committed, per channel: the newest ones kept in memory for the sync engine. */
+  readonly #own = new Map<string, { head: number; ring: string[]; ringStart: number }>();
+  /** When escalation first looks at a new message: the terminal's escalation planner. */
+  planner: EscalationPlanner;
+  /** Called after received entries (other than receipts) committed: they are due a receipt. */
+  onReceived: (channel: string) => void = () => {};
+
+  constructor(options: ChannelCommitterOptions) {
+    this.#o = options;
+    this.#log = options.log ?? SILENT;
+    const self = options.registry.self.party;
+    this.planner = options.planner ?? { firstDueAt: (m) => earliestEscalation(m, self) };
+  }
+
+  /** Takes what a (re)loaded channel log holds as committed: it came from the store. */
+  noteLoaded(log: ChannelLog): void {
+    const self = this.#o.registry.self.party;
+    this.#committed.delete(log.id);
+    for (const a of log.authors()) this.#noteCommitted(log.id, a, log.head(a)!.seq);
+    const head = log.head(self)?.seq ?? 0;
+    this.#own.set(log.id, { head, ring: [], ringStart: head + 1 });
+  }
+
+  /** Stores `entries` (all of `log`, already in it) durably with their projections, then announces them. */
+  async commit(log: ChannelLog, entries: readonly SealedEntry[], options: CommitOptions): Promise<void> {
+    const { registry, clock } = this.#o;
+    const receivedAt = clock.now();
+    const rows: EntryRow[] = entries.map((s) => ({ channel: log.id, author: s.entry.author, seq: s.entry.seq, hash: s.hash, kind: s.entry.kind, time: s.entry.time, raw: s.raw, receivedAt }));
+    const before = options.before;
+    const after = log.state(receivedAt);
+    const projection = projectEntries(entries, {
+      log,
+      after,
+      channelChanged: after.state !== before || before === 'proposed' || (before as string) === 'none',
+      now: receivedAt,
+      label: (p) => registry.label(p),
+      planner: this.planner,
+    });
+    const audit: AuditRecordInput | undefined = options.audit && { at: receivedAt, ...options.audit };
+    try {
+      await this.#o.writer.write(rows, audit ? { ...projection, audit } : projection);
+    } catch (e) {
+      this.#log.error({ channel: log.id, err: (e as Error).message }, 'commit failed; reloading channel from the store');
+      await registry.reload(log.id);
+      const reloaded = registry.get(log.id);
+      if (reloaded) this.noteLoaded(reloaded);
+      throw e;
+    }
+    this.#announce(log, entries, options.own, before, after.state);
+  }
+
+  #announce(log: ChannelLog, entries: readonly SealedEntry[], own: boolean, before: string, after: string): void {
+    if (own) this.#noteOwnCommitted(log.id, entries);
+    for (const e of entries) this.#noteCommitted(log.id, e.entry.author, e.entry.seq);
+    const { events, registry } = this.#o;
+    if (after !== before) events.emit({ type: 'state', channel: log.id, state: after, previous: before === 'none' ? null : before });
+    let needsReceipt = false;
+    for (const s of entries) {
+      if (!own && s.entry.kind !== 'receipt') needsReceipt = true;
+      events.emit({ type: 'entry', channel: log.id, hash: s.hash, author: s.entry.author, authorCode: registry.label(s.entry.author), seq: s.entry.seq, kind: s.entry.kind, time: s.entry.time, own, body: s.entry.body });
+    }
+    if (needsReceipt) this.onReceived(log.id);
+  }
+
+  #noteCommitted(channel: string, author: string, seq: number): void {
+    let m = this.#committed.get(channel);
+    if (!m) {
+      m = new Map<string, number>();
+      this.#committed.set(channel, m);
+    }
+    if ((m.get(author) ?? 0) < seq) m.set(author, seq);
+  }
+
+  #noteOwnCommitted(channel: string, entries: readonly SealedEntry[]): void {
+    let c = this.#own.get(channel);
+    if (!c) {
+      c = { head: 0, ring: [], ringStart: 1 };
+      this.#own.set(channel, c);
+    }
+    const self = this.#o.registry.self.party;
+    for (const s of entries) {
+      if (s.entry.author !== self || s.entry.seq !== c.head + 1) continue;
+      c.head = s.entry.seq;
+      c.ring.push(s.raw);
+    }
+    // Trimmed a block at a time: dropping one entry at a time moves the whole ring every write.
+    if (c.ring.length >= OWN_RING + OWN_RING / 8) {
+      const drop = c.ring.length - OWN_RING;
+      c.ring.splice(0, drop);
+      c.ringStart += drop;
+    }
+  }
+
+  /** Highest seq of `author` durably committed in `channel` (0: none). */
+  committedSeq(channel: string, author: string): number {
+    return this.#committed.get(channel)?.get(author) ?? 0;
+  }
+
+  committedHead(channel: string): number {
+    return this.#own.get(channel)?.head ?? 0;
+  }
+
+  /**
+   * Own entries only up to the committed head: a commit is visible in the store a moment before it
+   * is durable, and an own entry that reached a peer but not the disk could be sealed again,
+   * differently, after a crash (an equivocation).
+   */
+  async entriesFor(channel: string, author: string, fromSeq: number, toSeq: number): Promise<string[]> {
+    const to = author === this.#o.registry.self.party ? Math.min(toSeq, this.committedHead(channel)) : toSeq;
+    if (to < fromSeq) return [];
+    return this.#o.store.listRawEntries(channel, author, fromSeq, to);
+  }
+
+  async ownEntries(channel: string, fromSeq: number, toSeq: number): Promise<string[]> {
+    const c = this.#own.get(channel);
+    if (!c) return [];
+    const to = Math.min(toSeq, c.head);
+    if (to < fromSeq) return [];
+    if (fromSeq >= c.ringStart) return c.ring.slice(fromSeq - c.ringStart, to - c.ringStart + 1);
+    return this.#o.store.listRawEntries(channel, this.#o.registry.self.party, fromSeq, to);
+  }
+
+  /** Commits and entries of the group-commit writer so far (metrics). */
+  get writerStats(): EntryWriterStats {
+    return this.#o.writer.stats;
+  }
+
+  /** Resolves once every write started so far has committed. */
+  idle(): Promise<void> {
+    return this.#o.writer.flush();
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * The channel registry: every channel's log in memory, the parties' keys, and lookups by id or
+ * prefix. Loaded from the store at start and reloaded for a channel whose commit failed, so that
+ * memory never runs ahead of disk. Every other part of the channel wing reads the logs from here.
+ */
+import { ChannelLog, HotlineProtocolError, KeyRegistry, sealedFromStored, type PartyCard, type SealedEntry } from '../../protocol/index.js';
+import type { Store } from '../../store/index.js';
+import type { Clock } from '../clock.js';
+import { TerminalError } from '../errors.js';
+import type { ChannelView } from './channel-types.js';
+import type { ChannelDirectory, SelfInfo } from './ports.js';
+
+/** How entries reloaded from the store are offered to their logs (IngestOptions.restored). */
+const RESTORED = { signatureChecked: true, restored: true } as const;
+
+/** The store reads the registry needs. */
+export type RegistryStore = Pick<Store, 'listPeers' | 'listChannels' | 'streamRawEntries'>;
+
+/** A logger with the levels the channel wing uses. */
+export interface ChannelLogger {
+  info(o: object, m?: string): void;
+  warn(o: object, m?: string): void;
+  error(o: object, m?: string): void;
+}
+
+export const SILENT: ChannelLogger = { info() {}, warn() {}, error() {} };
+
+/** The channels held here. */
+export class ChannelRegistry implements ChannelDirectory {
+  /** Parties' root keys and terminal certificates (from their cards). */
+  readonly keys = new KeyRegistry();
+  readonly self: SelfInfo;
+  readonly #logs = new Map<string, ChannelLog>();
+  readonly #store: RegistryStore;
+  readonly #clock: Clock;
+  readonly #log: ChannelLogger;
+
+  constructor(options: { self: SelfInfo; store: RegistryStore; clock: Clock; log?: ChannelLogger }) {
+    this.self = options.self;
+    this.#store = options.store;
+    this.#clock = options.clock;
+    this.#log = options.log ?? SILENT;
+  }
+
+  /**
+   * Loads cards and every channel log from the store (signatures were checked on arrival).
+   * Returns, per channel, the stored entries that still wait for a predecessor.
+   */
+  async load(): Promise<Map<string, SealedEntry[]>> {
+    const own = this.keys.addCard(this.self.card);
+    if (own) throw new HotlineProtocolError(own);
+    for (const peer of await this.#store.listPeers()) {
+      const problem = this.keys.addCard(JSON.parse(peer.card) as PartyCard);
+      if (problem) this.#log.warn({ peer: peer.code, code: problem.code }, 'stored peer card no longer checks');
+    }
+    const held = new Map<string, SealedEntry[]>();
+    for (const row of await this.#store.listChannels()) {
+      const waiting = await this.reload(row.id);
+      if (waiting.length) held.set(row.id, waiting);
+    }
+    return held;
+  }
+
+  /**
+   * (Re)loads one channel's log from the store: each stored entry is parsed and hashed again and
+   * put back in its chains, not judged again. Returns the entries still waiting for a predecessor.
+   */
+  async reload(id: string): Promise<SealedEntry[]> {
+    this.#logs.delete(id);
+    let log: ChannelLog | undefined;
+    // Entries of different authors may have been committed in an order other than their causal
+    // order (concurrent commits); hold those until their predecessors are in.
+    const held: SealedEntry[] = [];
+    for await (const page of this.#store.streamRawEntries(id)) {
+      for (const raw of page) {
+        const sealed = sealedFromStored(raw);
+        if (!log) {
+          const r = ChannelLog.found(sealed, this.keys, { signatureChecked: true });
+          if (!r.ok) throw new HotlineProtocolError(r.error);
+          log = r.log;
+          continue;
+        }
+        const r = log.ingest(sealed, RESTORED);
+        if (r.status === 'pending') held.push(sealed);
+        else if (r.status !== 'accepted' && r.status !== 'duplicate') this.#log.error({ channel: id, status: r.status }, 'stored entry no longer ingests');
+      }
+    }
+    if (!log) return [];
+    let progress = true;
+    while (progress && held.length) {
+      progress = false;
+      for (let i = 0; i < held.length; i++) {
+        if (log.ingest(held[i]!, RESTORED).status === 'pending') continue;
+        held.splice(i--, 1);
+        progress = true;
+      }
+    }
+    this.#logs.set(id, log);
+    return held;
+  }
+
+  /** The log of a channel by exact id, if held. */
+  get(id: string): ChannelLog | undefined {
+    return this.#logs.get(id);
+  }
+
+  /** Holds a new channel's log (founded from its proposal). */
+  add(log: ChannelLog): void {
+    this.#logs.set(log.id, log);
+  }
+
+  /** Every log held. */
+  logs(): IterableIterator<ChannelLog> {
+    return this.#logs.values();
+  }
+
+  channel(idOrPrefix: string): ChannelLog {
+    const exact = this.#logs.get(idOrPrefix);
+    if (exact) return exact;
+    const matches = [...this.#logs.keys()].filter((id) => id.startsWith(idOrPrefix.toLowerCase()));
+    if (matches.length === 1 && idOrPrefix.length >= 4) return this.#logs.get(matches[0]!)!;
+    if (matches.length > 1) throw new TerminalError('CHANNEL_AMBIGUOUS', { channel: idOrPrefix });
+    throw new TerminalError('CHANNEL_NOT_FOUND', { channel: idOrPrefix });
+  }
+
+  channelIds(): string[] {
+    return [...this.#logs.keys()];
+  }
+
+  label(party: string): string {
+    return party === this.self.party ? this.self.code : this.keys.label(party);
+  }
+
+  peersOf(channelId: string): string[] {
+    const log = this.#logs.get(channelId);
+    if (!log) return [];
+    const d = log.state(this.#clock.now());
+    const set = new Set(d.charter.parties.map((p) => p.party));
+    for (const a of d.amendments) if (a.status === 'pending') for (const p of a.charter.parties) set.add(p.party);
+    set.delete(this.self.party);
+    return [...set];
+  }
+
+  view(idOrPrefix: string): ChannelView {
+    const log = this.channel(idOrPrefix);
+    const d = log.state(this.#clock.now());
+    const pending = d.amendments.find((a) => a.status === 'pending');
+    return {
+      id: log.id,
+      state: d.state,
+      title: d.charter.title,
+      tier: d.charter.tier,
+      proposer: this.label(d.proposer),
+      charterHash: d.charterHash,
+      charter: d.charter,
+      parties: d.charter.parties.map((p) => ({
+        party: p.party,
+        code: p.code,
+        roles: p.roles,
+        accepted: d.accepted.has(p.party),
+        suspended: d.suspendedBy.has(p.party),
+        entries: log.head(p.party)?.seq ?? 0,
+      })),
+      pendingAmendment: pending ? { hash: pending.hash, proposer: this.label(pending.proposer), accepted: [...pending.accepted].map((p) => this.label(p)) } : undefined,
+      entries: log.size,
+    };
+  }
+}

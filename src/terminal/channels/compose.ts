@@ -1,0 +1,78 @@
+/**
+ * The channel wing, composed: registry, committer, own-entry writer, receiver, receipts, message
+ * finder and peers, wired to each other through their narrow ports. Called by the composition
+ * root (terminal.ts) and by tests that run channel wings back to back; every other module receives
+ * the parts it needs, never this whole.
+ */
+import { EntryWriter, type Store } from '../../store/index.js';
+import type { Clock } from '../clock.js';
+import type { EventSink } from '../events/event-bus.js';
+import type { EntryChecker } from '../sync/check-pool.js';
+import { ChannelCommitter } from './channel-committer.js';
+import { ChannelRegistry, type ChannelLogger } from './channel-registry.js';
+import type { TerminalSelf } from './channel-types.js';
+import { ChannelMessages } from './message-finder.js';
+import { OwnWriter } from './own-writer.js';
+import { Peers } from './peer-directory.js';
+import type { EscalationPlanner } from './projector.js';
+import { ReceiptScheduler } from './receipts.js';
+import { Receiver } from './receiver.js';
+
+export interface ChannelWingOptions {
+  readonly store: Store;
+  readonly self: TerminalSelf;
+  readonly clock: Clock;
+  readonly events: EventSink;
+  readonly log?: ChannelLogger;
+  /** Where received entries get their context-free checks (default: this thread). */
+  readonly checker?: EntryChecker;
+  /** When escalation first looks at a new message (default: the earliest any policy could act). */
+  readonly planner?: EscalationPlanner;
+  /** Least time between two receipts of one channel, ms (ReceiptScheduler). */
+  readonly receiptSpacingMs?: number;
+  /** The group-commit writer (default: one that commits at the next turn of the event loop). */
+  readonly writer?: EntryWriter;
+}
+
+/** The parts of a channel wing. */
+export interface ChannelWing {
+  readonly registry: ChannelRegistry;
+  readonly committer: ChannelCommitter;
+  readonly writer: OwnWriter;
+  readonly receiver: Receiver;
+  readonly receipts: ReceiptScheduler;
+  readonly messages: ChannelMessages;
+  readonly peers: Peers;
+  /** Loads peers' cards and every channel from the store. */
+  load(): Promise<void>;
+  /** Writes the receipts due now and resolves once everything started has committed. */
+  flush(): Promise<void>;
+}
+
+/** Builds a channel wing over a store. */
+export function composeChannels(o: ChannelWingOptions): ChannelWing {
+  const self = o.self;
+  const registry = new ChannelRegistry({ self: { party: self.party, code: self.code, card: self.card }, store: o.store, clock: o.clock, log: o.log });
+  const committer = new ChannelCommitter({ registry, writer: o.writer ?? new EntryWriter(o.store, { maxDelayMs: 0 }), store: o.store, events: o.events, clock: o.clock, planner: o.planner, log: o.log });
+  const messages = new ChannelMessages({ registry, store: o.store });
+  const peers = new Peers({ registry, store: o.store, clock: o.clock, events: o.events });
+  const writer = new OwnWriter({ registry, committer, signer: self.signer, clock: o.clock, peers, messages });
+  const receipts = new ReceiptScheduler({ registry, committer, writer, spacingMs: o.receiptSpacingMs, log: o.log });
+  committer.onReceived = (channel) => receipts.schedule(channel);
+  const receiver = new Receiver({ registry, committer, store: o.store, events: o.events, clock: o.clock, checker: o.checker, log: o.log });
+  return {
+    registry,
+    committer,
+    writer,
+    receiver,
+    receipts,
+    messages,
+    peers,
+    async load() {
+      const held = await registry.load();
+      for (const log of registry.logs()) committer.noteLoaded(log);
+      receiver.holdLoaded(held);
+    },
+    flush: () => receipts.flush(),
+  };
+}

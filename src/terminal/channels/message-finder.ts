@@ -1,0 +1,49 @@
+/**
+ * Finds messages by hash or typed prefix in the channel logs held in memory (the store has no index
+ * on hashes: see migration 0007), and reads a message's row by its log position.
+ */
+import type { MessageRow, Store } from '../../store/index.js';
+import { TerminalError } from '../errors.js';
+import type { ChannelRegistry } from './channel-registry.js';
+import type { MessageFinder, MessageLocation } from './ports.js';
+
+/** Messages across the channels of a registry. */
+export class ChannelMessages implements MessageFinder {
+  readonly #registry: ChannelRegistry;
+  readonly #store: Pick<Store, 'getMessage'>;
+
+  constructor(options: { registry: ChannelRegistry; store: Pick<Store, 'getMessage'> }) {
+    this.#registry = options.registry;
+    this.#store = options.store;
+  }
+
+  /** Where the message with this (full) hash sits, if this terminal holds it. */
+  #locate(hash: string): MessageLocation | undefined {
+    for (const log of this.#registry.logs()) {
+      const ref = log.referent(hash);
+      if (ref?.kind === 'message') return { hash, channel: log.id, author: ref.author, seq: ref.seq };
+    }
+    return undefined;
+  }
+
+  async getMessage(hash: string): Promise<MessageRow | undefined> {
+    const at = this.#locate(hash);
+    return at && this.#store.getMessage(at);
+  }
+
+  async findMessage(hashOrPrefix: string): Promise<MessageLocation> {
+    const h = hashOrPrefix.toLowerCase();
+    if (/^[0-9a-f]{64}$/.test(h)) {
+      const at = this.#locate(h);
+      if (at) return at;
+    } else if (/^[0-9a-f]{6,63}$/.test(h)) {
+      const found: MessageLocation[] = [];
+      for (const log of this.#registry.logs()) {
+        for (const ref of log.referentsByPrefix(h, 'message', 2 - found.length)) found.push({ hash: ref.hash, channel: log.id, author: ref.author, seq: ref.seq });
+        if (found.length > 1) break;
+      }
+      if (found.length === 1) return found[0]!;
+    }
+    throw new TerminalError('MESSAGE_NOT_FOUND', { message: hashOrPrefix });
+  }
+}

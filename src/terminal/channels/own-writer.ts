@@ -1,0 +1,181 @@
+/**
+ * The own-entry writer: every entry this terminal signs (charter actions, messages,
+ * acknowledgements, receipts, link tests) is composed, taken into its channel's log and committed
+ * here. The use cases of ChannelActions, called by the officer API, the CLI and the schedulers.
+ */
+import {
+  ChannelLog,
+  DEFAULT_ACK_DEADLINES,
+  HotlineProtocolError,
+  checkCharter,
+  composeEntry,
+  proposeChannel,
+  protocolError,
+  type BodyOf,
+  type Charter,
+  type EntryKind,
+  type OfficerRef,
+  type Role,
+  type SealedEntry,
+  type Signer,
+} from '../../protocol/index.js';
+import type { Clock } from '../clock.js';
+import { TerminalError } from '../errors.js';
+import type { ChannelCommitter } from './channel-committer.js';
+import type { ChannelRegistry } from './channel-registry.js';
+import type { ChannelView, ProposeInput } from './channel-types.js';
+import type { BatchWriteOptions, ChannelActions, MessageFinder, PeerDirectory, WriteOptions } from './ports.js';
+
+export interface OwnWriterOptions {
+  readonly registry: ChannelRegistry;
+  readonly committer: Pick<ChannelCommitter, 'commit'>;
+  /** This terminal's key (certified by its party's root key). */
+  readonly signer: Signer;
+  readonly clock: Clock;
+  readonly peers: Pick<PeerDirectory, 'resolveParty'>;
+  readonly messages: Pick<MessageFinder, 'findMessage'>;
+}
+
+/** Signs and commits this terminal's own entries. */
+export class OwnWriter implements ChannelActions {
+  readonly #o: OwnWriterOptions;
+
+  constructor(options: OwnWriterOptions) {
+    this.#o = options;
+  }
+
+  get #self(): string {
+    return this.#o.registry.self.party;
+  }
+
+  /** Proposes a new channel; returns its view. */
+  async propose(input: ProposeInput): Promise<ChannelView> {
+    const { registry } = this.#o;
+    const roles: Role[] = input.roles ?? ['plenipotentiary', 'principal', 'duty-officer', 'observer'];
+    const others = [];
+    for (const p of input.parties) others.push(await this.#o.peers.resolveParty(p));
+    const parties = [{ party: this.#self, code: registry.self.code }, ...others.filter((o) => o.party !== this.#self)];
+    const charter: Charter = {
+      title: input.title,
+      tier: input.tier,
+      parties: parties.map((p) => ({ ...p, roles })),
+      languages: input.languages ?? Object.keys(input.title),
+      linkTestIntervalSec: input.linkTestIntervalSec ?? 60,
+      ackDeadlineSec: { ...DEFAULT_ACK_DEADLINES, ...input.ackDeadlineSec },
+      ...(input.expires !== undefined ? { expires: input.expires } : {}),
+      ...(input.note ? { note: input.note } : {}),
+    };
+    const problem = checkCharter(charter, this.#self);
+    if (problem) throw new HotlineProtocolError(problem);
+    const sealed = proposeChannel(this.#o.signer, this.#self, charter, this.#o.clock.now());
+    const founded = ChannelLog.found(sealed, registry.keys);
+    if (!founded.ok) throw new HotlineProtocolError(founded.error);
+    registry.add(founded.log);
+    await this.#o.committer.commit(founded.log, [sealed], { own: true, before: 'proposed' });
+    return registry.view(founded.log.id);
+  }
+
+  /** Writes an own entry of `kind` to a channel (accept, decline, suspend, message, ack, ...). */
+  async write<K extends EntryKind>(channelIdOrPrefix: string, kind: K, body: BodyOf<K>, options: WriteOptions = {}): Promise<SealedEntry<K>> {
+    const log = this.#o.registry.channel(channelIdOrPrefix);
+    const before = log.state(this.#o.clock.now()).state;
+    if (kind === 'message' && before !== 'active') throw notActive(log, before);
+    const sealed = this.#seal(log, kind, body);
+    await this.#o.committer.commit(log, [sealed], { own: true, before, audit: options.audit?.(sealed) });
+    return sealed;
+  }
+
+  /** Composes an own entry and takes it into its log (it chains on what the log holds). */
+  #seal<K extends EntryKind>(log: ChannelLog, kind: K, body: BodyOf<K>): SealedEntry<K> {
+    const sealed = composeEntry(log, this.#o.signer, this.#self, kind, body, this.#o.clock.now());
+    const r = log.ingest(sealed, { signatureChecked: true });
+    if (r.status !== 'accepted') throw new HotlineProtocolError('error' in r ? r.error : protocolError('ENTRY_MALFORMED', { detail: r.status }));
+    return sealed;
+  }
+
+  /** The pending proposal or amendment a charter answer refers to. */
+  #awaitingAnswer(channel: string, kind: 'charter.accept' | 'charter.decline'): { log: ChannelLog; target: string } {
+    const log = this.#o.registry.channel(channel);
+    const d = log.state(this.#o.clock.now());
+    const target = d.state === 'proposed' ? d.proposalHash : d.amendments.find((a) => a.status === 'pending')?.hash;
+    if (!target) throw new HotlineProtocolError(protocolError('ENTRY_KIND_NOT_ALLOWED', { kind, state: d.state, why: '', hint: 'There is no proposal or amendment awaiting an answer.' }));
+    return { log, target };
+  }
+
+  /** Accepts the pending proposal or amendment of a channel. */
+  async accept(channel: string, options?: WriteOptions): Promise<SealedEntry> {
+    const { log, target } = this.#awaitingAnswer(channel, 'charter.accept');
+    return this.write(log.id, 'charter.accept', { charter: target }, options);
+  }
+
+  /** Declines the pending proposal or amendment. */
+  async decline(channel: string, reason: string, options?: WriteOptions): Promise<SealedEntry> {
+    const { log, target } = this.#awaitingAnswer(channel, 'charter.decline');
+    return this.write(log.id, 'charter.decline', { charter: target, reason }, options);
+  }
+
+  /** Withdraws this party's own proposal (or pending amendment). */
+  async withdraw(channel: string, reason: string, options?: WriteOptions): Promise<SealedEntry> {
+    const log = this.#o.registry.channel(channel);
+    const d = log.state(this.#o.clock.now());
+    const own = d.amendments.find((a) => a.status === 'pending' && a.proposer === this.#self);
+    return this.write(log.id, 'charter.withdraw', { charter: d.state === 'proposed' ? d.proposalHash : (own?.hash ?? d.proposalHash), reason }, options);
+  }
+
+  /** Sends a message. */
+  async send(channel: string, message: BodyOf<'message'>, options?: WriteOptions): Promise<SealedEntry<'message'>> {
+    return this.write(channel, 'message', message, options);
+  }
+
+  /**
+   * Sends several messages at once (a gateway's batch): each is its own signed entry, in order,
+   * and all of them commit in one transaction with the audit record of `options.audit`, or none
+   * does. Everything that could refuse one of them is checked before the first is signed.
+   */
+  async sendMany(channel: string, messages: ReadonlyArray<BodyOf<'message'>>, options: BatchWriteOptions = {}): Promise<Array<SealedEntry<'message'>>> {
+    const log = this.#o.registry.channel(channel);
+    if (messages.length === 0) return [];
+    const before = log.state(this.#o.clock.now()).state;
+    if (before !== 'active') throw notActive(log, before);
+    messages.forEach((m, i) => {
+      if (m.replyTo && log.referent(m.replyTo)?.kind !== 'message')
+        throw new TerminalError('BAD_REQUEST', { detail: `Message ${i + 1} of the batch answers ${m.replyTo.slice(0, 12)}, which is not a message of this channel; nothing was sent. Fix or drop its replyTo.` });
+    });
+    const sealed: Array<SealedEntry<'message'>> = [];
+    for (const m of messages) {
+      try {
+        sealed.push(this.#seal(log, 'message', m));
+      } catch (e) {
+        // Checked above, so this is a fault; the ones already taken into the log must still be
+        // stored (the next entry chains on them), and the caller hears how far the batch got.
+        if (sealed.length) await this.#o.committer.commit(log, sealed, { own: true, before });
+        throw new TerminalError('BAD_REQUEST', { detail: `Message ${sealed.length + 1} of the batch was refused (${(e as Error).message}); the ${sealed.length} before it were sent.` });
+      }
+    }
+    await this.#o.committer.commit(log, sealed, { own: true, before, audit: options.audit?.(sealed) });
+    return sealed;
+  }
+
+  /** Acknowledges a message of the other side, as an officer. */
+  async acknowledge(messageHashOrPrefix: string, officer: OfficerRef, note?: string, options?: WriteOptions): Promise<SealedEntry<'ack'>> {
+    const row = await this.#o.messages.findMessage(messageHashOrPrefix);
+    if (row.author === this.#self) throw new TerminalError('MESSAGE_OWN', { message: row.hash.slice(0, 12) });
+    return this.write(row.channel, 'ack', { message: row.hash, officer, ...(note ? { note } : {}) }, options);
+  }
+}
+
+/** CHANNEL_NOT_ACTIVE for a message on a channel in `state`. */
+function notActive(log: ChannelLog, state: string): TerminalError {
+  return new TerminalError('CHANNEL_NOT_ACTIVE', { channel: log.id.slice(0, 12), state, hint: notActiveHint(state) });
+}
+
+function notActiveHint(state: string): string {
+  switch (state) {
+    case 'proposed':
+      return 'Every party must accept the charter first (`hotline channel accept`).';
+    case 'suspended':
+      return 'The suspending party must resume it (`hotline channel resume`).';
+    default:
+      return 'Propose a new channel to talk again.';
+  }
+}

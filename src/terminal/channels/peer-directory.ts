@@ -1,0 +1,48 @@
+/**
+ * Known peers: pairing with a peer from its party card once an officer confirmed its fingerprint
+ * out of band, and resolving party ids or codes. A new or changed card is announced on the event
+ * bus (`peers`), so that the composition root dials the peer.
+ */
+import { checkPartyCard, fingerprint, HotlineProtocolError, normaliseFingerprint, type PartyCard } from '../../protocol/index.js';
+import type { Store } from '../../store/index.js';
+import type { Clock } from '../clock.js';
+import { TerminalError } from '../errors.js';
+import type { EventSink } from '../events/event-bus.js';
+import type { ChannelRegistry } from './channel-registry.js';
+import type { PeerDirectory } from './ports.js';
+
+/** The peers of this terminal. */
+export class Peers implements PeerDirectory {
+  readonly #registry: ChannelRegistry;
+  readonly #store: Pick<Store, 'putPeer' | 'listPeers'>;
+  readonly #clock: Clock;
+  readonly #events: EventSink;
+
+  constructor(options: { registry: ChannelRegistry; store: Pick<Store, 'putPeer' | 'listPeers'>; clock: Clock; events: EventSink }) {
+    this.#registry = options.registry;
+    this.#store = options.store;
+    this.#clock = options.clock;
+    this.#events = options.events;
+  }
+
+  async addPeer(card: unknown, confirmedFingerprint: string): Promise<{ party: string; code: string; fingerprint: string }> {
+    const problem = checkPartyCard(card);
+    if (problem) throw new HotlineProtocolError(problem);
+    const c = card as PartyCard;
+    if (c.party === this.#registry.self.party) throw new TerminalError('PEER_IS_SELF');
+    const actual = fingerprint(c.party);
+    if (normaliseFingerprint(confirmedFingerprint) !== normaliseFingerprint(actual)) throw new TerminalError('PEER_FINGERPRINT_MISMATCH', { given: confirmedFingerprint, actual });
+    this.#registry.keys.addCard(c);
+    const now = this.#clock.now();
+    await this.#store.putPeer({ party: c.party, code: c.code, card: JSON.stringify(c), fingerprint: actual, addedAt: now, updatedAt: now });
+    this.#events.emit({ type: 'peers' });
+    return { party: c.party, code: c.code, fingerprint: actual };
+  }
+
+  async resolveParty(idOrCode: string): Promise<{ party: string; code: string }> {
+    const self = this.#registry.self;
+    if (idOrCode === self.party || idOrCode.toUpperCase() === self.code) return { party: self.party, code: self.code };
+    for (const p of await this.#store.listPeers()) if (p.party === idOrCode || p.code === idOrCode.toUpperCase()) return { party: p.party, code: p.code };
+    throw new TerminalError('PARTY_UNKNOWN', { party: idOrCode });
+  }
+}

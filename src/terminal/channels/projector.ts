@@ -1,0 +1,88 @@
+/**
+ * The projector: what the officers' queries keep of a batch of entries, computed from the entries
+ * and the channel's state alone. Pure (no I/O, no clock: `now` is an argument), so it is tested on
+ * its own and runs before the commit; the store writes its result in the entries' transaction
+ * (src/store/entry-projection.ts).
+ */
+import type { BodyOf, Charter, ChannelLog, SealedEntry } from '../../protocol/index.js';
+import type { AckProjection, ChannelRow, EntryProjection, MessageInput, ReceiptRow } from '../../store/index.js';
+
+/** When the escalation scheduler should first look at a new message (null: never). */
+export interface EscalationPlanner {
+  firstDueAt(m: Pick<MessageInput, 'channel' | 'author' | 'time' | 'deadlineAt' | 'precedence'>): number | null;
+}
+
+/** The charter state of a channel after the batch (ChannelLog.state). */
+export interface ProjectedState {
+  readonly state: string;
+  readonly proposer: string;
+  readonly charter: Charter;
+}
+
+/** What the projector needs besides the entries. */
+export interface ProjectionContext {
+  /** The channel's log, holding the entries already (for what an acknowledgement refers to). */
+  readonly log: Pick<ChannelLog, 'id' | 'proposal' | 'referent'>;
+  /** The channel's charter state after the batch. */
+  readonly after: ProjectedState;
+  /** Whether the channel's row must be written (its state changed, or it is new or proposed). */
+  readonly channelChanged: boolean;
+  readonly now: number;
+  readonly label: (party: string) => string;
+  readonly planner: EscalationPlanner;
+}
+
+/** The projection of `entries`, all of one channel, in log order. */
+export function projectEntries(entries: readonly SealedEntry[], ctx: ProjectionContext): EntryProjection {
+  const { log, after } = ctx;
+  const channel: ChannelRow | undefined = ctx.channelChanged
+    ? { id: log.id, proposer: after.proposer, state: after.state, charter: JSON.stringify(after.charter), createdAt: log.proposal.entry.time, updatedAt: ctx.now }
+    : undefined;
+  const messages: MessageInput[] = [];
+  const acks: AckProjection[] = [];
+  const receipts: ReceiptRow[] = [];
+  for (const s of entries) {
+    const e = s.entry;
+    switch (e.kind) {
+      case 'message': {
+        const b = e.body as BodyOf<'message'>;
+        // Built once and completed in place: a message per entry, thousands a second.
+        const m: { -readonly [K in keyof MessageInput]: MessageInput[K] } = {
+          hash: s.hash,
+          channel: log.id,
+          author: e.author,
+          seq: e.seq,
+          time: e.time,
+          precedence: b.precedence,
+          lang: b.lang,
+          text: b.text,
+          replyTo: b.replyTo ?? null,
+          drill: b.drill === true,
+          deadlineAt: e.time + after.charter.ackDeadlineSec[b.precedence] * 1000,
+          escalationDueAt: null,
+        };
+        m.escalationDueAt = ctx.planner.firstDueAt(m);
+        messages.push(m);
+        break;
+      }
+      case 'ack': {
+        const b = e.body as BodyOf<'ack'>;
+        // Ingest checked that the message is held here (its referent).
+        const ref = log.referent(b.message);
+        if (ref) acks.push({ message: { channel: log.id, author: ref.author, seq: ref.seq }, at: e.time, by: JSON.stringify({ party: e.author, code: ctx.label(e.author), officer: b.officer, entry: s.hash }) });
+        break;
+      }
+      case 'receipt':
+        for (const h of (e.body as BodyOf<'receipt'>).holds) receipts.push({ channel: log.id, holder: e.author, author: h.author, seq: h.seq, hash: h.hash, at: e.time });
+        break;
+      default:
+        break;
+    }
+  }
+  return {
+    ...(channel ? { channel } : {}),
+    ...(messages.length ? { messages } : {}),
+    ...(acks.length ? { acks } : {}),
+    ...(receipts.length ? { receipts } : {}),
+  };
+}

@@ -1,0 +1,259 @@
+/**
+ * The receiver: entries from a peer (or a bundle file) go precheck -> ingest -> commit -> receipt.
+ * Each is checked completely; nothing is trusted for arriving. The context-free checks (parse,
+ * schema, canonical form, hash, signature) run on the check pool (worker threads), the rest against
+ * the channel's log; accepted entries are committed in one durable commit before receive()
+ * resolves, and the receipt scheduler hears of them from the committer.
+ *
+ * Entries whose predecessors have not arrived are held in memory (bounded), if authentic, until
+ * they fit; two different entries at one place of a log are kept as evidence of equivocation.
+ */
+import {
+  ChannelLog,
+  parseEntry,
+  protocolError,
+  sealedFromPrechecked,
+  verifyEntrySignature,
+  type BodyOf,
+  type LinePrecheck,
+  type ProtocolError,
+  type SealedEntry,
+} from '../../protocol/index.js';
+import type { Store } from '../../store/index.js';
+import type { Clock } from '../clock.js';
+import type { EventSink } from '../events/event-bus.js';
+import type { ChannelCommitter } from './channel-committer.js';
+import { SILENT, type ChannelLogger, type ChannelRegistry } from './channel-registry.js';
+import type { ReceiveOutcome } from './channel-types.js';
+import { inlineChecker, type EntryChecker } from '../sync/check-pool.js';
+import type { EntryReceiver } from './ports.js';
+
+/** How far in the future an author time may lie (clock skew allowance), ms. */
+export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
+/** Entries held for their predecessors, per channel (the sender resends after reconnecting). */
+const MAX_PENDING = 50_000;
+/** Total size of entries held for their predecessors (memory bound against a flooding peer). */
+const MAX_PENDING_BYTES = 64 * 1024 * 1024;
+/** The holding key of entries whose channel is not held yet. */
+const UNKNOWN_CHANNEL = 'unknown';
+
+export interface ReceiverOptions {
+  readonly registry: ChannelRegistry;
+  readonly committer: Pick<ChannelCommitter, 'commit'>;
+  readonly store: Pick<Store, 'getEntry' | 'putEvidence'>;
+  readonly events: EventSink;
+  readonly clock: Clock;
+  /** Where received entries get their context-free checks (default: this thread). */
+  readonly checker?: EntryChecker;
+  readonly log?: ChannelLogger;
+}
+
+/** One receive() call's work: what was accepted per channel, and the outcome to answer. */
+interface Batch {
+  readonly out: ReceiveOutcome;
+  readonly accepted: Map<ChannelLog, { entries: SealedEntry[]; before: string }>;
+  readonly touched: Set<ChannelLog>;
+  readonly notAfter: number;
+  readonly source: string;
+}
+
+/** Receives entries from peers and bundles. */
+export class Receiver implements EntryReceiver {
+  readonly #o: ReceiverOptions;
+  readonly #checker: EntryChecker;
+  readonly #log: ChannelLogger;
+  readonly #pending = new Map<string, Map<string, SealedEntry>>();
+  /** Bytes of entries held for their predecessors, all channels: bounded by MAX_PENDING_BYTES. */
+  #pendingBytes = 0;
+
+  constructor(options: ReceiverOptions) {
+    this.#o = options;
+    this.#checker = options.checker ?? inlineChecker;
+    this.#log = options.log ?? SILENT;
+  }
+
+  /** Holds stored entries that still wait for a predecessor (ChannelRegistry.load). */
+  holdLoaded(held: ReadonlyMap<string, readonly SealedEntry[]>): void {
+    for (const [channel, entries] of held) for (const s of entries) this.#hold(channel, s);
+  }
+
+  precheck(raws: readonly string[]): Promise<LinePrecheck[]> {
+    return this.#checker.check(raws);
+  }
+
+  async receive(raws: readonly string[], source: string, prechecks?: readonly LinePrecheck[]): Promise<ReceiveOutcome> {
+    const checks = prechecks ?? (await this.precheck(raws));
+    const b: Batch = { out: { accepted: 0, duplicate: 0, pending: 0, rejected: [], missing: [] }, accepted: new Map(), touched: new Set(), notAfter: this.#o.clock.now() + MAX_FUTURE_SKEW_MS, source };
+    for (let i = 0; i < raws.length; i++) {
+      const sealed = this.#sealed(raws[i]!, checks[i], b);
+      if (!sealed) continue;
+      if (sealed.entry.kind === 'charter.propose') this.#found(sealed.sealed, sealed.signatureChecked, b);
+      else await this.#ingest(sealed.sealed, sealed.signatureChecked, b);
+    }
+    // Entries held for predecessors may now fit.
+    for (const log of b.touched) this.#drainPending(log, b);
+    this.#drainUnknown(b);
+    for (const [log, { entries, before }] of b.accepted) if (entries.length) await this.#o.committer.commit(log, entries, { own: false, before });
+    return b.out;
+  }
+
+  /** The entry of a line, from its precheck (or parsed again for the error to report). */
+  #sealed(raw: string, pre: LinePrecheck | undefined, b: Batch): { sealed: SealedEntry; signatureChecked: boolean; entry: SealedEntry['entry'] } | undefined {
+    if (pre?.hash !== undefined) {
+      const sealed = sealedFromPrechecked(raw, pre.hash);
+      // A bad signature is found again (and reported) by ingest.
+      return { sealed, signatureChecked: pre.signatureOk === true, entry: sealed.entry };
+    }
+    const parsed = parseEntry(raw);
+    if (!parsed.ok) {
+      this.#reject(b, parsed.error);
+      return undefined;
+    }
+    return { sealed: parsed.sealed, signatureChecked: false, entry: parsed.sealed.entry };
+  }
+
+  /** A proposal founds a new channel (or is a duplicate). */
+  #found(sealed: SealedEntry, signatureChecked: boolean, b: Batch): void {
+    const { registry } = this.#o;
+    if (registry.get(sealed.hash)) {
+      b.out.duplicate++;
+      return;
+    }
+    const charter = (sealed.entry.body as BodyOf<'charter.propose'>).charter;
+    if (!charter.parties?.some((p) => p.party === registry.self.party)) {
+      this.#reject(b, protocolError('ENTRY_BAD_REFERENCE', { author: sealed.entry.author.slice(0, 8), seq: 1, ref: "this terminal's party", why: 'is not among the charter\'s parties' }), sealed.hash);
+      return;
+    }
+    const r = ChannelLog.found(sealed, registry.keys, { notAfter: b.notAfter, signatureChecked });
+    if (!r.ok) {
+      this.#reject(b, r.error, sealed.hash);
+      return;
+    }
+    registry.add(r.log);
+    b.accepted.set(r.log, { entries: [sealed], before: 'none' });
+    b.out.accepted++;
+    b.touched.add(r.log);
+  }
+
+  /** Any other entry goes into its channel's log, or is held, or is refused. */
+  async #ingest(sealed: SealedEntry, signatureChecked: boolean, b: Batch): Promise<void> {
+    const e = sealed.entry;
+    const log = e.channel ? this.#o.registry.get(e.channel) : undefined;
+    if (!log) {
+      const problem = this.#checkBeforeHolding(sealed, b.notAfter, signatureChecked);
+      if (problem) return this.#reject(b, problem, sealed.hash);
+      this.#hold(UNKNOWN_CHANNEL, sealed);
+      b.out.pending++;
+      b.out.missing.push({ channel: e.channel!, author: '', fromSeq: 1, toSeq: 1 });
+      return;
+    }
+    const slot = b.accepted.get(log) ?? { entries: [], before: log.state(this.#o.clock.now()).state };
+    const r = log.ingest(sealed, { notAfter: b.notAfter, signatureChecked });
+    switch (r.status) {
+      case 'accepted':
+        slot.entries.push(sealed);
+        b.accepted.set(log, slot);
+        b.touched.add(log);
+        b.out.accepted++;
+        break;
+      case 'duplicate':
+        b.out.duplicate++;
+        break;
+      case 'pending': {
+        const problem = this.#checkBeforeHolding(sealed, b.notAfter, signatureChecked);
+        if (problem) return this.#reject(b, problem, sealed.hash, log.id);
+        this.#hold(log.id, sealed);
+        b.out.pending++;
+        for (const m of r.missing) b.out.missing.push({ channel: log.id, ...m });
+        break;
+      }
+      case 'equivocation':
+        await this.#recordEquivocation(log, sealed);
+        b.out.rejected.push({ hash: sealed.hash, code: r.error.code, message: r.error.message });
+        break;
+      case 'rejected':
+        this.#reject(b, r.error, sealed.hash, log.id);
+        break;
+    }
+  }
+
+  /**
+   * An entry waiting for its predecessors is held in memory only if it is authentic: not dated in
+   * the future, signed by a key its author certified, signature valid. A forgery is refused now,
+   * not kept until its place in the log comes (it could never be accepted, and it costs memory).
+   * Every held entry has a valid signature: when its turn comes it is not verified again.
+   */
+  #checkBeforeHolding(sealed: SealedEntry, notAfter: number, signatureChecked: boolean): ProtocolError | undefined {
+    const e = sealed.entry;
+    const d = { author: e.author.slice(0, 8), seq: e.seq, key: e.key.slice(0, 8), time: new Date(e.time).toISOString() };
+    if (e.time > notAfter) return protocolError('ENTRY_MALFORMED', { detail: `author time ${d.time} lies in the future` });
+    const k = this.#o.registry.keys.check(e.author, e.key, e.time);
+    if (!k.ok) return protocolError(k.code, { ...d, revokedAt: k.revokedAt !== undefined ? new Date(k.revokedAt).toISOString() : undefined });
+    if (!signatureChecked && !verifyEntrySignature(sealed)) return protocolError('ENTRY_BAD_SIGNATURE', d);
+    return undefined;
+  }
+
+  #hold(key: string, sealed: SealedEntry): void {
+    const map = this.#pending.get(key) ?? new Map<string, SealedEntry>();
+    // Bounded: the sender will resend after reconnecting.
+    if (map.size >= MAX_PENDING || map.has(sealed.hash) || this.#pendingBytes + sealed.raw.length > MAX_PENDING_BYTES) return;
+    map.set(sealed.hash, sealed);
+    this.#pendingBytes += sealed.raw.length;
+    this.#pending.set(key, map);
+  }
+
+  #unhold(held: Map<string, SealedEntry>, sealed: SealedEntry): void {
+    if (held.delete(sealed.hash)) this.#pendingBytes -= sealed.raw.length;
+  }
+
+  #drainPending(log: ChannelLog, b: Batch): void {
+    const held = this.#pending.get(log.id);
+    if (!held || held.size === 0) return;
+    let progress = true;
+    while (progress) {
+      progress = false;
+      const ordered = [...held.values()].sort((x, y) => x.entry.seq - y.entry.seq);
+      for (const sealed of ordered) {
+        const r = log.ingest(sealed, { notAfter: b.notAfter, signatureChecked: true });
+        if (r.status === 'pending') continue;
+        this.#unhold(held, sealed);
+        if (r.status !== 'accepted') continue;
+        const slot = b.accepted.get(log) ?? { entries: [], before: log.state(this.#o.clock.now()).state };
+        slot.entries.push(sealed);
+        b.accepted.set(log, slot);
+        b.out.accepted++;
+        b.out.pending = Math.max(0, b.out.pending - 1);
+        progress = true;
+      }
+    }
+  }
+
+  #drainUnknown(b: Batch): void {
+    const held = this.#pending.get(UNKNOWN_CHANNEL);
+    if (!held) return;
+    for (const sealed of [...held.values()]) {
+      const log = this.#o.registry.get(sealed.entry.channel!);
+      if (!log) continue;
+      this.#unhold(held, sealed);
+      this.#hold(log.id, sealed);
+      this.#drainPending(log, b);
+    }
+  }
+
+  async #recordEquivocation(log: ChannelLog, sealed: SealedEntry): Promise<void> {
+    const { store, registry } = this.#o;
+    // The entry held at that place, which the second one contradicts.
+    const first = await store.getEntry(log.id, sealed.entry.author, sealed.entry.seq);
+    await store.putEvidence({ channel: log.id, author: sealed.entry.author, seq: sealed.entry.seq, firstRaw: first?.raw ?? '', secondRaw: sealed.raw, detectedAt: this.#o.clock.now() });
+    const e = protocolError('ENTRY_EQUIVOCATION', { author: registry.label(sealed.entry.author), seq: sealed.entry.seq });
+    this.#log.error({ channel: log.id, author: sealed.entry.author, seq: sealed.entry.seq, code: e.code }, e.message);
+    this.#o.events.emit({ type: 'alarm', code: e.code, message: e.message, channel: log.id });
+  }
+
+  /** Refuses an entry: in the outcome, in the log, and as an alarm for the officers. */
+  #reject(b: Batch, error: ProtocolError, hash?: string, channel?: string): void {
+    b.out.rejected.push({ ...(hash !== undefined ? { hash } : {}), code: error.code, message: error.message });
+    this.#log.warn({ code: error.code, source: b.source, channel }, `rejected entry: ${error.message}`);
+    this.#o.events.emit({ type: 'alarm', code: error.code, message: error.message, channel, peer: b.source });
+  }
+}
