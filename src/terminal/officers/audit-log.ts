@@ -7,17 +7,11 @@
  * This log stays on this terminal: officers' sessions and addresses are recorded here and never
  * in signed entries, which peers see.
  */
-import { canonicalize, sha256Hex } from '../../protocol/index.js';
-import type { AuditRow, OfficerStore } from '../../store/index.js';
+import { auditHash, nextAuditRow, type AuditRow, type OfficerStore } from '../../store/index.js';
 import type { Clock } from '../clock.js';
 
-/** Domain separation of audit hashes (never valid as an entry hash). */
-const AUDIT_DOMAIN = 'hotline.audit.v1\n';
-
-/** The values an audit record's hash covers, in canonical JSON (RFC 8785). */
-export function auditHash(row: Omit<AuditRow, 'hash'>): string {
-  return sha256Hex(AUDIT_DOMAIN, canonicalize({ seq: row.seq, at: row.at, actor: row.actor, action: row.action, detail: row.detail, prev: row.prevHash }));
-}
+/** The hash of an audit record (the store chains records with it: src/store/audit-chain.ts). */
+export { auditHash };
 
 /** What to record. */
 export interface AuditInput {
@@ -44,12 +38,8 @@ export class AuditLog {
    * e.g. the entry an officer's request wrote.
    */
   async append(input: AuditInput, within?: OfficerStore): Promise<AuditRow> {
-    const at = this.clock.now();
-    const detail = canonicalize(input.detail ?? {});
-    return (within ?? this.store).appendAudit((last) => {
-      const base = { seq: (last?.seq ?? 0) + 1, at, actor: input.actor, action: input.action, detail, prevHash: last?.hash ?? '' };
-      return { ...base, hash: auditHash(base) };
-    });
+    const record = { ...input, at: this.clock.now() };
+    return (within ?? this.store).appendAudit((last) => nextAuditRow(last, record));
   }
 
   /** Every record from `fromSeq`, in order, read in pages. */
