@@ -15,12 +15,22 @@
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { PRECEDENCES } from '../protocol/index.js';
-import type { ChannelService } from './channels/channel-service.js';
-import type { TerminalEvent } from './events/event-bus.js';
+import type { EntryWriterStats, Store } from '../store/index.js';
+import type { ChannelDirectory, EntrySource, SelfInfo } from './channels/ports.js';
+import type { Clock } from './clock.js';
+import type { EventSource, TerminalEvent } from './events/event-bus.js';
 
 /** Where the scrape-time gauges read from. */
 export interface MetricsSources {
-  readonly service: ChannelService;
+  readonly directory: Pick<ChannelDirectory, 'channelIds' | 'peersOf' | 'label'>;
+  readonly entries: Pick<EntrySource, 'committedHead'>;
+  readonly store: Pick<Store, 'listReceipts' | 'countUnacked'>;
+  readonly self: Pick<SelfInfo, 'party'>;
+  readonly clock: Clock;
+  /** Entries and alarms are counted as they happen. */
+  readonly events: EventSource;
+  /** Commits and rows of the group-commit writer so far. */
+  readonly writerStats: () => EntryWriterStats;
   /** Federation link state per peer (PeerLink). */
   readonly links?: () => ReadonlyArray<{ peer: string; code: string; state: string }>;
   /** Link-test health per channel and peer (LinkTester). */
@@ -59,13 +69,13 @@ export class TerminalMetrics {
     name: 'hotline_store_entry_commits_total',
     help: 'Durable commits of entries (group commits: one may hold many entries and their projections).',
     registers: [this.registry],
-    collect: (): void => this.storeCommits.set(this.#sources?.service.writerStats.transactions ?? 0),
+    collect: (): void => this.storeCommits.set(this.#sources?.writerStats().transactions ?? 0),
   });
   readonly storeRows: Gauge = new Gauge({
     name: 'hotline_store_entries_committed_total',
     help: 'Entries durably committed (own and received); divided by hotline_store_entry_commits_total, the entries per commit.',
     registers: [this.registry],
-    collect: (): void => this.storeRows.set(this.#sources?.service.writerStats.rows ?? 0),
+    collect: (): void => this.storeRows.set(this.#sources?.writerStats().rows ?? 0),
   });
   readonly linkUp = new Gauge({
     name: 'hotline_link_state',
@@ -130,7 +140,7 @@ export class TerminalMetrics {
       if (e.type === 'entry') (e.own ? this.entriesOut : this.entriesIn).inc({ kind: e.kind });
       else if (e.type === 'alarm') this.alarms.inc({ code: e.code });
     };
-    const unsubscribe = sources.service.events.onAny(onEvent);
+    const unsubscribe = sources.events.onAny(onEvent);
     return () => {
       unsubscribe();
       if (this.#sources === sources) this.#sources = undefined;
@@ -147,17 +157,17 @@ export class TerminalMetrics {
     const out = new Map<string, number>();
     const src = this.#sources;
     if (!src) return out;
-    const { service } = src;
-    const self = service.self.party;
-    for (const channel of service.channelIds()) {
-      const peers = service.peersOf(channel);
+    const { directory, store } = src;
+    const self = src.self.party;
+    for (const channel of directory.channelIds()) {
+      const peers = directory.peersOf(channel);
       if (peers.length === 0) continue;
-      const head = service.committedHead(channel);
-      const receipts = await service.store.listReceipts(channel);
+      const head = src.entries.committedHead(channel);
+      const receipts = await store.listReceipts(channel);
       for (const peer of peers) {
         const receipted = receipts.find((r) => r.holder === peer && r.author === self)?.seq ?? 0;
         const held = Math.max(receipted, src.peerHolds?.(peer, channel) ?? 0);
-        const code = service.label(peer);
+        const code = directory.label(peer);
         out.set(code, (out.get(code) ?? 0) + Math.max(0, head - held));
       }
     }
@@ -193,8 +203,8 @@ export class TerminalMetrics {
     const src = this.#sources;
     const counts = new Map<string, number>();
     if (src) {
-      const now = src.service.now();
-      for (const c of await src.service.store.countUnacked(src.service.self.party, overdueOnly ? { deadlineBefore: now } : {}))
+      const now = src.clock.now();
+      for (const c of await src.store.countUnacked(src.self.party, overdueOnly ? { deadlineBefore: now } : {}))
         counts.set(`${c.precedence}/${c.own ? 'out' : 'in'}`, c.count);
     }
     gauge.reset();

@@ -6,7 +6,6 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
-import type { PartyCard } from '../protocol/index.js';
 import { openStore, SQLITE_SYNCHRONOUS, type SqliteSynchronous, type Store } from '../store/index.js';
 import { ChannelService } from './channels/channel-service.js';
 import { EventBus } from './events/event-bus.js';
@@ -21,6 +20,9 @@ import { lazyValidators } from './lazy-validators.js';
 import { OfficerService } from './officers/officer-service.js';
 import { entryChecker } from './sync/check-pool.js';
 import { PeerLink, type LinkState } from './sync/peer-link.js';
+import { PeerLinks } from './federation/peer-links.js';
+import { JobRunner } from './jobs/periodic-job.js';
+import { composeChannels, type ChannelWing } from './channels/compose.js';
 import { LinkTester } from './schedulers/link-tester.js';
 import { DrillScheduler } from './schedulers/drill-scheduler.js';
 import { EscalationScheduler } from './schedulers/escalation-scheduler.js';
@@ -52,7 +54,6 @@ export interface RunningTerminal {
   readonly officerUrl: string;
   readonly federationUrl: string;
   readonly token: string;
-  readonly service: ChannelService;
   readonly store: Store;
   readonly metrics: TerminalMetrics;
   links(): Array<{ peer: string; code: string; state: LinkState; endpoint: string | null }>;
@@ -70,12 +71,9 @@ async function officerToken(dir: string): Promise<string> {
   return token;
 }
 
-/** The TLS fingerprint to pin for a peer: its newest certificate valid now. */
-export function peerTlsPins(card: PartyCard, now: number): string[] {
-  return card.terminals.filter((c) => c.notBefore <= now && now < c.notAfter).sort((a, b) => b.notBefore - a.notBefore).map((c) => c.tls);
-}
+export { peerTlsPins } from './federation/peer-links.js';
 
-/** Starts a terminal from its identity. */
+/** Starts a terminal from its identity: the composition root, where every part is constructed and wired. */
 export async function startTerminal(identity: TerminalIdentity, options: StartTerminalOptions = {}): Promise<RunningTerminal> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? pino({ level: process.env.HOTLINE_LOG_LEVEL ?? 'info' }, pino.destination(2));
@@ -100,71 +98,28 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
     await store.close();
     throw e;
   });
-  const planner: EscalationPlanner = new EscalationPlanner({ settings: () => escalationFiles.current(), self: identity.party, label: (p: string): string => service.label(p) });
-  const service: ChannelService = new ChannelService({ events, store, self: { party: identity.party, code: identity.config.party.code, signer: identity.terminalSigner, card: identity.card }, clock, log, checker, planner, receiptSpacingMs: RECEIPT_SPACING_MS });
-  await service.load();
+
+  // The channel wing, and the ports the rest of the terminal takes from it.
+  const self = { party: identity.party, code: identity.config.party.code, signer: identity.terminalSigner, card: identity.card };
+  const planner: EscalationPlanner = new EscalationPlanner({ settings: () => escalationFiles.current(), self: identity.party, label: (p: string): string => wing.registry.label(p) });
+  const wing: ChannelWing = composeChannels({ store, self, clock, events, log, checker, planner, receiptSpacingMs: RECEIPT_SPACING_MS });
+  await wing.load();
+  const directory = wing.registry;
+  const selfInfo = directory.self;
+  // Temporary: the federation and officer API still take the whole wing (channel-service.ts).
+  const service = new ChannelService({ store, self, clock, events, wing });
   const token = await officerToken(identity.dir);
 
-  const pins = new Map<string, string>();
-  const links = new Map<string, PeerLink>();
-  const tls = { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem };
-  // Links dial out once this terminal's own servers listen: a peer that sees us connect dials back
-  // at once (peer-seen below), and would otherwise find nobody listening yet and back off.
-  let serving = false;
-  const refreshPeers = async () => {
-    const now = clock.now();
-    pins.clear();
-    for (const peer of await store.listPeers()) {
-      const card = JSON.parse(peer.card) as PartyCard;
-      // Pin only TLS keys of certificates not expired and whose terminal key is not revoked: a
-      // retired terminal's stolen TLS key must not read this terminal's channels.
-      const revoked = new Map(card.revocations.map((r) => [r.key, r.from]));
-      for (const c of card.terminals) if (c.notAfter > now && (revoked.get(c.key) ?? Infinity) > now) pins.set(c.tls, card.party);
-      const expected = peerTlsPins(card, now)[0];
-      if (!expected) {
-        log.warn({ peer: card.code }, 'peer has no terminal certificate valid now; not connecting');
-        continue;
-      }
-      const existing = links.get(card.party);
-      if (existing) existing.update({ endpoints: card.endpoints, expectedFingerprint: expected });
-      else {
-        const link = new PeerLink({
-          peer: card.party,
-          code: card.code,
-          endpoints: card.endpoints,
-          expectedFingerprint: expected,
-          tls,
-          service,
-          log: log.child({ link: card.code }),
-          onState: (state, endpoint) => {
-            log.info({ peer: card.code, state, endpoint }, `link to ${card.code} ${state}`);
-            events.emit({ type: 'alarm', code: `LINK_${state.toUpperCase()}`, message: `Link to ${card.code} is ${state}${endpoint ? ` via ${endpoint}` : ''}.`, peer: card.party });
-          },
-        });
-        links.set(card.party, link);
-        if (serving) link.start();
-      }
-    }
-  };
-  await refreshPeers();
-  const unsubscribe = [
-    events.on('peers', () => void refreshPeers()),
-    // The peer is back: skip the rest of our reconnection backoff towards it.
-    events.on('peer-seen', (e) => links.get(e.peer)?.retryNow()),
-  ];
-  const linkList = () => [...links.values()].map((l) => ({ peer: l.peer, code: service.label(l.peer), state: l.state, endpoint: l.endpoint }));
+  const peerLinks = new PeerLinks({ store, clock, log, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, connect: (o) => new PeerLink({ ...o, service }), events });
+  await peerLinks.refresh();
+  const linkList = () => peerLinks.list((p) => directory.label(p));
 
-  const linkTester = new LinkTester(service);
+  const linkTester = new LinkTester({ directory, actions: wing.writer, samples: store, self: selfInfo, clock, events });
   linkTester.start();
-  const linkTimer = setInterval(() => void linkTester.tick().catch((e: Error) => log.warn({ err: e.message }, 'link test tick failed')), 1000);
-  linkTimer.unref();
-
   const metrics = options.metrics ?? defaultMetrics;
   metrics.collectProcessMetrics();
-  const unbindMetrics = metrics.bind({ service, links: linkList, linkHealth: () => linkTester.health(), peerHolds: (peer, channel) => links.get(peer)?.confirmedHolds(channel) });
-  const drills = new DrillScheduler(service, { onDrill: () => metrics.drillsSent.inc({ trigger: 'scheduled' }), log });
-  const drillTimer = setInterval(() => void drills.tick().catch((e: Error) => log.warn({ err: e.message }, 'drill tick failed')), 1000);
-  drillTimer.unref();
+  const unbindMetrics = metrics.bind({ directory, entries: wing.committer, store, self: selfInfo, clock, events, writerStats: () => wing.committer.writerStats, links: linkList, linkHealth: () => linkTester.health(), peerHolds: (peer, channel) => peerLinks.get(peer)?.confirmedHolds(channel) });
+  const drills = new DrillScheduler({ directory, actions: wing.writer, store, clock }, { onDrill: () => metrics.drillsSent.inc({ trigger: 'scheduled' }), log });
 
   // Deadlines and escalation: console, webhook and e-mail notifiers, steps recorded in the store.
   const email = identity.config.smtp ? new EmailNotifier(identity.config.smtp) : undefined;
@@ -176,24 +131,21 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
     retry: () => escalationFiles.current().retry,
     stillWanted: (n): Promise<boolean> => escalation.stillWanted(n),
     log: escalationLog,
-    observe: {
-      notice: (n) => {
-        if (n.kind === 'escalation') metrics.escalationsFired.inc({ channel: n.channel ?? '-', level: String(n.level) });
-      },
-      outcome: (via, outcome) => {
-        if (outcome === 'delivered') metrics.notificationsSent.inc({ notifier: via });
-        else if (outcome === 'failed') metrics.notifierFailures.inc({ notifier: via });
-      },
-    },
+    observe: dispatcherMetrics(metrics),
   });
-  const escalation: EscalationScheduler = new EscalationScheduler({ service, settings: () => escalationFiles.current(), dispatcher, log: escalationLog });
+  const escalation: EscalationScheduler = new EscalationScheduler({ directory, messages: wing.messages, store, self: selfInfo, clock, events, settings: () => escalationFiles.current(), dispatcher, log: escalationLog });
   escalation.start();
-  const escalationTimer = setInterval(() => void escalation.tick().catch((e: Error) => log.warn({ err: e.message }, 'escalation tick failed')), 1000);
-  escalationTimer.unref();
+
+  // The periodic jobs, named (jobs/periodic-job.ts).
+  const jobs = new JobRunner({ onError: (e, job) => log.warn({ err: (e as Error)?.message, job }, `${job} tick failed`) });
+  jobs.add({ name: 'link-tests', everyMs: 1000, run: () => linkTester.tick() });
+  jobs.add({ name: 'escalation', everyMs: 1000, run: () => escalation.tick() });
+  jobs.add({ name: 'drills', everyMs: 1000, run: () => drills.tick() });
+  jobs.start();
 
   // Route validators compile at first use, and the rest once both faces listen (lazy-validators.ts).
   const validators = lazyValidators();
-  const federation = await buildFederationServer({ service, tls, pins, logger: log.child({ face: 'federation' }, { level: 'warn' }), schemaController: validators.schemaController });
+  const federation = await buildFederationServer({ service, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, pins: peerLinks.pins, logger: log.child({ face: 'federation' }, { level: 'warn' }), schemaController: validators.schemaController });
   const code = identity.config.party.code;
   const consolePort = options.officerPort ?? identity.config.officer.port;
   if (options.insecureCookies && !['127.0.0.1', '::1', 'localhost'].includes(identity.config.officer.host))
@@ -217,39 +169,47 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
     operations: { drills, metrics },
   });
   await officer.register(escalationRoutes, { service, files: escalationFiles });
-  const fedPort = options.federationPort ?? identity.config.federation.port;
-  const offPort = options.officerPort ?? identity.config.officer.port;
-  const federationUrl = await federation.listen({ host: identity.config.federation.host, port: fedPort });
-  const officerUrl = await officer.listen({ host: identity.config.officer.host, port: offPort });
-  serving = true;
-  for (const l of links.values()) l.start();
+  const federationUrl = await federation.listen({ host: identity.config.federation.host, port: options.federationPort ?? identity.config.federation.port });
+  const officerUrl = await officer.listen({ host: identity.config.officer.host, port: consolePort });
+  // Links dial out once this terminal's own servers listen: a peer that sees us connect dials back
+  // at once (peer-seen), and would otherwise find nobody listening yet and back off.
+  peerLinks.start();
   void validators.warm();
 
   return {
     officerUrl,
     federationUrl,
     token,
-    service,
     store,
     metrics,
     links: linkList,
     async close() {
-      for (const u of unsubscribe) u();
       validators.stop();
-      clearInterval(linkTimer);
-      clearInterval(drillTimer);
-      clearInterval(escalationTimer);
+      await jobs.stop();
       escalation.stop();
       await escalation.idle();
       email?.close();
       unbindMetrics();
       linkTester.stop();
-      for (const l of links.values()) l.stop();
+      peerLinks.stop();
       await officer.close();
       await federation.close();
-      await service.flush();
+      await wing.flush();
       await checker.close();
       await store.close();
+    },
+  };
+}
+
+/** The dispatcher's observations counted into the metrics. */
+function dispatcherMetrics(metrics: TerminalMetrics): NonNullable<ConstructorParameters<typeof Dispatcher>[0]['observe']> {
+  return {
+    notice: (n) => {
+      if (n.kind === 'escalation') metrics.escalationsFired.inc({ channel: n.channel ?? '-', level: String(n.level) });
+    },
+    outcome: (via, outcome) => {
+      if (outcome === 'delivered') metrics.notificationsSent.inc({ notifier: via });
+      else if (outcome === 'failed') metrics.notifierFailures.inc({ notifier: via });
     },
   };
 }

@@ -90,3 +90,12 @@ export async function backToBack(start = T0 + 1000, options: { receiptSpacingMs?
     },
   };
 }
+
+/**
+ * The ports of a channel wing, as the composition root hands them to the schedulers (named as
+ * their options name them).
+ */
+export function portsOf(s: ChannelService) {
+  const w = s.wing;
+  return { directory: w.registry, actions: w.writer, messages: w.messages, entries: w.committer, store: s.store, samples: s.store, clock: { now: () => s.now() }, events: s.events, self: s.self };
+}

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { T0 } from '../../src/testkit/scenario.js';
 import { parseWindow, formatWindow } from '../../src/terminal/operations/drills.js';
 import { DrillScheduler, seededRandom } from '../../src/terminal/schedulers/drill-scheduler.js';
-import { backToBack, type BackToBack } from './back-to-back.js';
+import { backToBack, portsOf, type BackToBack } from './back-to-back.js';
 
 const H = 3_600_000;
 const DAY = 24 * H;
@@ -20,7 +20,7 @@ describe('drill scheduler (ManualClock, seeded random source)', () => {
     t = await backToBack(T0 + 1000); // 2026-01-01T00:00:01Z
     const channel = await t.activeChannel();
     const expected = seededRandom(7);
-    const scheduler = new DrillScheduler(t.a, { random: seededRandom(7) });
+    const scheduler = new DrillScheduler(portsOf(t.a), { random: seededRandom(7) });
     const { next } = await scheduler.setSchedule(channel.slice(0, 12), { enabled: true, ...parseWindow('09:00-17:00') });
     const at1 = T0 + 9 * H + Math.floor(expected() * 8 * H);
     expect(next).toMatchObject({ windowStart: T0 + 9 * H, windowEnd: T0 + 17 * H, at: at1, status: 'planned' });
@@ -54,11 +54,11 @@ describe('drill scheduler (ManualClock, seeded random source)', () => {
     expect(at2 - DAY).not.toBe(at1);
 
     // A restart (new scheduler, other seed) keeps the persisted plan: same time, sent once.
-    const restarted = new DrillScheduler(t.a, { random: seededRandom(99) });
+    const restarted = new DrillScheduler(portsOf(t.a), { random: seededRandom(99) });
     expect((await restarted.schedule(channel)).plan!.at).toBe(at2);
     t.clock.set(at2 + 500);
     await restarted.tick();
-    const again = new DrillScheduler(t.a, { random: seededRandom(5) });
+    const again = new DrillScheduler(portsOf(t.a), { random: seededRandom(5) });
     await again.tick();
     await restarted.tick();
     await t.settle();
@@ -68,7 +68,7 @@ describe('drill scheduler (ManualClock, seeded random source)', () => {
   it('windows past midnight, a start inside a window, a window already over', async () => {
     t = await backToBack(T0 + 1000); // 00:00:01Z
     const channel = await t.activeChannel();
-    const scheduler = new DrillScheduler(t.a, { random: seededRandom(1) });
+    const scheduler = new DrillScheduler(portsOf(t.a), { random: seededRandom(1) });
 
     // 22:00-06:00: the window that began yesterday is running; the time comes from what is left.
     const night = await scheduler.setSchedule(channel, { enabled: true, ...parseWindow('22:00-06:00') });
@@ -91,7 +91,7 @@ describe('drill scheduler (ManualClock, seeded random source)', () => {
   it('skips the window of a suspended channel, and stops when disabled', async () => {
     t = await backToBack(T0 + 1000);
     const channel = await t.activeChannel();
-    const scheduler = new DrillScheduler(t.a, { random: seededRandom(3) });
+    const scheduler = new DrillScheduler(portsOf(t.a), { random: seededRandom(3) });
     const { next } = await scheduler.setSchedule(channel, { enabled: true, ...parseWindow('09:00-10:00') });
     await t.b.write(channel, 'channel.suspend', { reason: 'consultations' });
     await t.settle();

@@ -14,7 +14,7 @@ import { Dispatcher } from '../../src/terminal/notifiers/dispatcher.js';
 import { EmailNotifier } from '../../src/terminal/notifiers/email-notifier.js';
 import { WebhookNotifier } from '../../src/terminal/notifiers/webhook-notifier.js';
 import { EscalationScheduler } from '../../src/terminal/schedulers/escalation-scheduler.js';
-import { backToBack } from './back-to-back.js';
+import { backToBack, portsOf } from './back-to-back.js';
 
 /** A webhook receiver: every POST with its headers and raw body; answers `status` (default 204). */
 export async function webhookReceiver(): Promise<{ url: string; calls: Array<{ headers: IncomingHttpHeaders; body: string }>; status: number; close(): Promise<void> }> {
@@ -64,7 +64,7 @@ export function escalation(service: ChannelService, settings: () => EscalationSe
   const notifiers = [new ConsoleNotifier(service.events), new WebhookNotifier({ timeoutMs: 5000 }), ...(smtpPort ? [new EmailNotifier({ host: '127.0.0.1', port: smtpPort, from: 'hotline@cn.example' })] : [])];
   let scheduler: EscalationScheduler | undefined = undefined;
   const dispatcher = new Dispatcher({ store: service.store.escalations, notifiers, now: () => service.now(), retry: () => settings().retry, stillWanted: (n) => scheduler!.stillWanted(n) });
-  scheduler = new EscalationScheduler({ service, settings, dispatcher });
+  scheduler = new EscalationScheduler({ ...portsOf(service), settings, dispatcher });
   service.wing.committer.planner = new EscalationPlanner({ settings, self: service.self.party, label: (p) => service.label(p) });
   scheduler.start();
   const events: TerminalEvent[] = [];

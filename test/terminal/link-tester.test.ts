@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LinkTester } from '../../src/terminal/schedulers/link-tester.js';
-import { backToBack } from './back-to-back.js';
+import { backToBack, portsOf } from './back-to-back.js';
 
 describe('link tests', () => {
   let cleanup: (() => Promise<void>) | undefined;
@@ -13,8 +13,8 @@ describe('link tests', () => {
     await t.settle();
     await t.b.accept(channel.id);
     await t.settle();
-    const tester = new LinkTester(t.a);
-    const echoer = new LinkTester(t.b);
+    const tester = new LinkTester(portsOf(t.a));
+    const echoer = new LinkTester(portsOf(t.b));
     tester.start();
     echoer.start();
     const alarms: string[] = [];
@@ -61,8 +61,8 @@ describe('link tests', () => {
     await t.b.write(channel.id, 'channel.suspend', { reason: 'consultations' });
     await t.settle();
     expect(t.a.view(channel.id).state).toBe('suspended');
-    const tester = new LinkTester(t.a);
-    const echoer = new LinkTester(t.b);
+    const tester = new LinkTester(portsOf(t.a));
+    const echoer = new LinkTester(portsOf(t.b));
     tester.start();
     echoer.start();
     await tester.tick();

@@ -11,7 +11,7 @@ import { buildOfficerServer } from '../../src/terminal/officer-api/officer-serve
 import { DrillScheduler, seededRandom } from '../../src/terminal/schedulers/drill-scheduler.js';
 import { LinkTester } from '../../src/terminal/schedulers/link-tester.js';
 import type { LinkState } from '../../src/terminal/sync/peer-link.js';
-import { backToBack, type BackToBack } from './back-to-back.js';
+import { backToBack, portsOf, type BackToBack } from './back-to-back.js';
 
 const TOKEN = 'test-token';
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -41,13 +41,13 @@ describe('officer API: drills, readiness, metrics, health', () => {
     t = await backToBack(T0 + 9 * 3_600_000); // 09:00Z
     const channel = await t.activeChannel({ linkTestIntervalSec: 60 });
     const metrics = new TerminalMetrics();
-    const tester = new LinkTester(t.a);
-    const echoer = new LinkTester(t.b);
+    const tester = new LinkTester(portsOf(t.a));
+    const echoer = new LinkTester(portsOf(t.b));
     tester.start();
     echoer.start();
     const links: Array<{ peer: string; code: string; state: LinkState; endpoint: string | null }> = [{ peer: t.b.self.party, code: 'CN', state: 'up', endpoint: 'https://cn.example:7443' }];
-    metrics.bind({ service: t.a, links: () => links, linkHealth: () => tester.health() });
-    const drills = new DrillScheduler(t.a, { random: seededRandom(11) });
+    metrics.bind({ ...portsOf(t.a), writerStats: () => t!.a.writerStats, links: () => links, linkHealth: () => tester.health() });
+    const drills = new DrillScheduler(portsOf(t.a), { random: seededRandom(11) });
     app = await buildOfficerServer({
       service: t.a,
       token: TOKEN,

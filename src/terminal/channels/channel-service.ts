@@ -29,6 +29,8 @@ interface ChannelServiceOptions {
   receiptSpacingMs?: number;
   events?: EventBus;
   planner?: EscalationPlanner;
+  /** An already composed wing to stand in front of (default: one composed here). */
+  wing?: ChannelWing;
 }
 
 /** The channel wing behind one object (temporary: see the file comment). */
@@ -44,7 +46,7 @@ export class ChannelService {
     this.self = options.self;
     this.#clock = options.clock;
     this.events = options.events ?? new EventBus();
-    this.wing = composeChannels({ ...options, events: this.events });
+    this.wing = options.wing ?? composeChannels({ ...options, events: this.events });
   }
 
   get registry() {

@@ -35,7 +35,7 @@ function presentSchedule(channel: string, schedule: DrillSchedule | null, plan: 
 /** Registers the routes on the officer API. */
 export async function registerOperationsRoutes(app: FastifyInstance, opts: OperationsRoutesOptions): Promise<void> {
   const { service, metrics } = opts;
-  const drills = opts.drills ?? new DrillScheduler(service);
+  const drills = opts.drills ?? new DrillScheduler({ directory: service, actions: service, store: service.store, clock: service });
 
   app.post(
     '/api/v1/channels/:id/drills',

@@ -9,7 +9,7 @@
  */
 import type { OfficerRef, SealedEntry } from '../../protocol/index.js';
 import type { JsonValue, Store } from '../../store/index.js';
-import type { ChannelService } from '../channels/channel-service.js';
+import type { ChannelActions } from '../channels/ports.js';
 import { TerminalError } from '../errors.js';
 
 /** The daily drill schedule of one channel: a UTC window [from, to) in minutes of the day. */
@@ -47,12 +47,12 @@ export function formatWindow(s: Pick<DrillSchedule, 'fromMinute' | 'toMinute'>):
 const scheduleKey = (channel: string) => `drills.schedule.${channel}`;
 const planKey = (channel: string) => `drills.plan.${channel}`;
 
-export async function getDrillSchedule(store: Store, channel: string): Promise<DrillSchedule | undefined> {
+export async function getDrillSchedule(store: Pick<Store, 'getMeta'>, channel: string): Promise<DrillSchedule | undefined> {
   const v = await store.getMeta<{ enabled: boolean; fromMinute: number; toMinute: number }>(scheduleKey(channel));
   return v ? { enabled: v.enabled, fromMinute: v.fromMinute, toMinute: v.toMinute } : undefined;
 }
 
-export async function setDrillSchedule(store: Store, channel: string, schedule: DrillSchedule): Promise<void> {
+export async function setDrillSchedule(store: Pick<Store, 'setMeta'>, channel: string, schedule: DrillSchedule): Promise<void> {
   await store.setMeta(scheduleKey(channel), { enabled: schedule.enabled, fromMinute: schedule.fromMinute, toMinute: schedule.toMinute });
   // A new window means a new plan.
   await store.setMeta(planKey(channel), null);
@@ -70,20 +70,20 @@ export interface DrillPlan {
   readonly message?: string;
 }
 
-export async function getDrillPlan(store: Store, channel: string): Promise<DrillPlan | undefined> {
+export async function getDrillPlan(store: Pick<Store, 'getMeta'>, channel: string): Promise<DrillPlan | undefined> {
   const v = await store.getMeta<JsonValue>(planKey(channel));
   return v && typeof v === 'object' ? (v as unknown as DrillPlan) : undefined;
 }
 
-export async function setDrillPlan(store: Store, channel: string, plan: DrillPlan): Promise<void> {
+export async function setDrillPlan(store: Pick<Store, 'setMeta'>, channel: string, plan: DrillPlan): Promise<void> {
   await store.setMeta(planKey(channel), { ...plan } as unknown as JsonValue);
 }
 
 export const DRILL_TEXT = 'DRILL. This is a readiness drill, not a real event. Acknowledge it as you would a FLASH message.';
 
 /** Sends a drill on a channel: FLASH, drill: true, subject DRILL. */
-export async function sendDrill(service: ChannelService, channel: string, options: { from?: OfficerRef; text?: string; lang?: string } = {}): Promise<SealedEntry<'message'>> {
-  return service.send(channel, {
+export async function sendDrill(actions: Pick<ChannelActions, 'send'>, channel: string, options: { from?: OfficerRef; text?: string; lang?: string } = {}): Promise<SealedEntry<'message'>> {
+  return actions.send(channel, {
     text: options.text ?? DRILL_TEXT,
     lang: options.lang ?? 'en',
     precedence: 'FLASH',

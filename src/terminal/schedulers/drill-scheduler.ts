@@ -12,7 +12,9 @@
  * second; tests call it by hand with a ManualClock and a seeded random source.
  */
 import type { OfficerRef } from '../../protocol/index.js';
-import type { ChannelService } from '../channels/channel-service.js';
+import type { Store } from '../../store/index.js';
+import type { ChannelActions, ChannelDirectory } from '../channels/ports.js';
+import type { Clock } from '../clock.js';
 import { getDrillPlan, getDrillSchedule, sendDrill, setDrillPlan, setDrillSchedule, type DrillPlan, type DrillSchedule } from '../operations/drills.js';
 
 /** A source of uniformly distributed numbers in [0, 1). */
@@ -49,9 +51,18 @@ export interface DrillSchedulerOptions {
   readonly log?: { warn(o: object, m?: string): void };
 }
 
+/** What the drill scheduler reads and writes. */
+export interface DrillSchedulerPorts {
+  readonly directory: Pick<ChannelDirectory, 'channel' | 'channelIds' | 'view'>;
+  readonly actions: Pick<ChannelActions, 'send'>;
+  /** Schedules and plans are settings (Store meta). */
+  readonly store: Pick<Store, 'getMeta' | 'setMeta'>;
+  readonly clock: Clock;
+}
+
 /** The drill scheduler of one terminal. */
 export class DrillScheduler {
-  readonly #service: ChannelService;
+  readonly #p: DrillSchedulerPorts;
   readonly #random: RandomSource;
   readonly #opts: DrillSchedulerOptions;
   /** Plans in memory, loaded from the store on first sight of a channel. */
@@ -60,35 +71,35 @@ export class DrillScheduler {
   readonly #schedules = new Map<string, DrillSchedule | null>();
   #ticking = false;
 
-  constructor(service: ChannelService, options: DrillSchedulerOptions = {}) {
-    this.#service = service;
+  constructor(ports: DrillSchedulerPorts, options: DrillSchedulerOptions = {}) {
+    this.#p = ports;
     this.#random = options.random ?? Math.random;
     this.#opts = options;
   }
 
   /** Sets (or disables) a channel's schedule; the current plan is dropped and made again. */
   async setSchedule(channel: string, schedule: DrillSchedule): Promise<{ schedule: DrillSchedule; next: DrillPlan | null }> {
-    const id = this.#service.channel(channel).id;
-    await setDrillSchedule(this.#service.store, id, schedule);
+    const id = this.#p.directory.channel(channel).id;
+    await setDrillSchedule(this.#p.store, id, schedule);
     this.#schedules.set(id, schedule);
     this.#plans.set(id, null);
-    const next = schedule.enabled ? await this.#plan(id, schedule, this.#service.now()) : null;
+    const next = schedule.enabled ? await this.#plan(id, schedule, this.#p.clock.now()) : null;
     return { schedule, next };
   }
 
   /** A channel's schedule and its next (or last) plan. */
   async schedule(channel: string): Promise<{ schedule: DrillSchedule | null; plan: DrillPlan | null }> {
-    const id = this.#service.channel(channel).id;
+    const id = this.#p.directory.channel(channel).id;
     return { schedule: await this.#currentSchedule(id), plan: await this.#currentPlan(id) };
   }
 
   async #currentSchedule(id: string): Promise<DrillSchedule | null> {
-    if (!this.#schedules.has(id)) this.#schedules.set(id, (await getDrillSchedule(this.#service.store, id)) ?? null);
+    if (!this.#schedules.has(id)) this.#schedules.set(id, (await getDrillSchedule(this.#p.store, id)) ?? null);
     return this.#schedules.get(id) ?? null;
   }
 
   async #currentPlan(id: string): Promise<DrillPlan | null> {
-    if (!this.#plans.has(id)) this.#plans.set(id, (await getDrillPlan(this.#service.store, id)) ?? null);
+    if (!this.#plans.has(id)) this.#plans.set(id, (await getDrillPlan(this.#p.store, id)) ?? null);
     return this.#plans.get(id) ?? null;
   }
 
@@ -105,7 +116,7 @@ export class DrillScheduler {
 
   async #save(id: string, plan: DrillPlan): Promise<void> {
     this.#plans.set(id, plan);
-    await setDrillPlan(this.#service.store, id, plan);
+    await setDrillPlan(this.#p.store, id, plan);
   }
 
   /** Plans windows and sends due drills. Call about once a second. */
@@ -113,8 +124,8 @@ export class DrillScheduler {
     if (this.#ticking) return;
     this.#ticking = true;
     try {
-      const now = this.#service.now();
-      for (const id of this.#service.channelIds()) {
+      const now = this.#p.clock.now();
+      for (const id of this.#p.directory.channelIds()) {
         const s = await this.#currentSchedule(id);
         if (!s?.enabled) continue;
         let plan = await this.#currentPlan(id);
@@ -124,12 +135,12 @@ export class DrillScheduler {
           plan = await this.#plan(id, s, now);
         }
         if (!plan || plan.status !== 'planned' || now < plan.at) continue;
-        if (this.#service.view(id).state !== 'active') {
+        if (this.#p.directory.view(id).state !== 'active') {
           await this.#save(id, { ...plan, status: 'skipped' });
           continue;
         }
         try {
-          const sealed = await sendDrill(this.#service, id, this.#opts.from ? { from: this.#opts.from } : {});
+          const sealed = await sendDrill(this.#p.actions, id, this.#opts.from ? { from: this.#opts.from } : {});
           await this.#save(id, { ...plan, status: 'sent', message: sealed.hash });
           this.#opts.onDrill?.(id, sealed.hash);
         } catch (e) {

@@ -22,10 +22,11 @@
  * change (through the API, or in the files between two runs) every unacknowledged message is
  * looked at again once.
  */
-import type { MessageRow } from '../../store/index.js';
+import type { MessageRow, Store } from '../../store/index.js';
+import type { ChannelDirectory, MessageFinder, SelfInfo } from '../channels/ports.js';
+import type { Clock } from '../clock.js';
 import { escalationStart, escalationSteps } from '../escalation/escalation-planner.js';
-import type { ChannelService } from '../channels/channel-service.js';
-import type { EventOf, Unsubscribe } from '../events/event-bus.js';
+import type { EventOf, EventSink, EventSource, Unsubscribe } from '../events/event-bus.js';
 import type { EscalationSettings } from '../escalation/settings.js';
 import type { Dispatcher } from '../notifiers/dispatcher.js';
 import { describeNotice, type Notice } from '../notifiers/notification.js';
@@ -51,7 +52,14 @@ const PLANNED_WITH = 'escalation.plannedWith';
 const NOTIFIED_ALARM = /^(LINK_UP|LINK_DOWN|LINK_TEST_UP|LINK_TEST_DEGRADED|LINK_TEST_DOWN|ENTRY_EQUIVOCATION)$/;
 
 export interface EscalationSchedulerOptions {
-  readonly service: ChannelService;
+  readonly directory: Pick<ChannelDirectory, 'label' | 'peersOf'>;
+  readonly messages: Pick<MessageFinder, 'getMessage'>;
+  /** Escalation progress is kept with the messages; the plan's policies are a setting. */
+  readonly store: Pick<Store, 'listEscalationsDue' | 'transaction' | 'getMeta' | 'setMeta' | 'replanEscalations'>;
+  readonly self: Pick<SelfInfo, 'party' | 'code'>;
+  readonly clock: Clock;
+  /** Alarms are heard here; ACK_OVERDUE is announced here. */
+  readonly events: EventSource & EventSink;
   /** The current settings (they change through the API). */
   readonly settings: () => EscalationSettings;
   readonly dispatcher: Dispatcher;
@@ -59,7 +67,7 @@ export interface EscalationSchedulerOptions {
 }
 
 export class EscalationScheduler {
-  readonly #service: ChannelService;
+  readonly #p: Omit<EscalationSchedulerOptions, 'settings' | 'dispatcher' | 'log'>;
   readonly #settings: () => EscalationSettings;
   readonly #dispatcher: Dispatcher;
   readonly #log: NonNullable<EscalationSchedulerOptions['log']>;
@@ -78,14 +86,14 @@ export class EscalationScheduler {
   };
 
   constructor(options: EscalationSchedulerOptions) {
-    this.#service = options.service;
+    this.#p = options;
     this.#settings = options.settings;
     this.#dispatcher = options.dispatcher;
     this.#log = options.log ?? { warn() {} };
   }
 
   start(): void {
-    this.#unsubscribe ??= this.#service.events.on('alarm', this.#onAlarm);
+    this.#unsubscribe ??= this.#p.events.on('alarm', this.#onAlarm);
   }
 
   stop(): void {
@@ -107,10 +115,10 @@ export class EscalationScheduler {
   }
 
   async #tick(): Promise<void> {
-    const now = this.#service.now();
+    const now = this.#p.clock.now();
     const settings = this.#settings();
     await this.#plan(settings);
-    const due = await this.#service.store.listEscalationsDue(now, DUE_PER_TICK);
+    const due = await this.#p.store.listEscalationsDue(now, DUE_PER_TICK);
     if (due.length > 0) await this.#step(due, now, settings);
     await this.#dispatcher.tick();
   }
@@ -119,9 +127,9 @@ export class EscalationScheduler {
   async #plan(settings: EscalationSettings): Promise<void> {
     if (settings === this.#plannedFor) return;
     const policies = JSON.stringify(settings.file.policies);
-    const store = this.#service.store;
+    const store = this.#p.store;
     if ((await store.getMeta<string>(PLANNED_WITH)) !== policies) {
-      await store.replanEscalations(this.#service.self.party);
+      await store.replanEscalations(this.#p.self.party);
       await store.setMeta(PLANNED_WITH, policies);
     }
     this.#plannedFor = settings;
@@ -140,14 +148,14 @@ export class EscalationScheduler {
     const plans: Plan[] = [];
     for (const m of due) {
       try {
-        plans.push(m.author === this.#service.self.party ? this.#overdue(m, now, settings) : this.#escalate(m, now, settings));
+        plans.push(m.author === this.#p.self.party ? this.#overdue(m, now, settings) : this.#escalate(m, now, settings));
       } catch (e) {
         this.#log.warn({ message: m.hash, err: (e as Error).message }, 'escalation step failed');
       }
     }
     let taken: boolean[];
     try {
-      taken = await this.#service.store.transaction(async (tx) => {
+      taken = await this.#p.store.transaction(async (tx) => {
         const applied: boolean[] = [];
         for (const p of plans) applied.push(await tx.setEscalation(p.message, p.progress));
         return applied;
@@ -169,7 +177,7 @@ export class EscalationScheduler {
 
   /** The other side's message: the policy's steps that are due now, and when to look next. */
   #escalate(m: MessageRow, now: number, settings: EscalationSettings): Plan {
-    const policy = settings.policyFor(m.channel, this.#service.label(m.author));
+    const policy = settings.policyFor(m.channel, this.#p.directory.label(m.author));
     const start = escalationStart(m, policy);
     const steps = escalationSteps(policy);
     const dueAfter = (taken: number) => (taken < steps.length ? start + steps[taken]!.offsetMs : null);
@@ -199,10 +207,10 @@ export class EscalationScheduler {
       message: m,
       progress: { level: 1, dueAt: null },
       notify: async () => {
-        const peers = this.#service.peersOf(m.channel).map((p) => this.#service.label(p));
+        const peers = this.#p.directory.peersOf(m.channel).map((p) => this.#p.directory.label(p));
         const policy = settings.policyFor(m.channel, peers[0]);
         const notice = this.#notice('overdue', m, now, 0, 'not acknowledged by deadline', 0);
-        this.#service.events.emit({ type: 'alarm', code: 'ACK_OVERDUE', message: notice.subject.replace(/^\[Hotline \S+\] /, ''), channel: m.channel });
+        this.#p.events.emit({ type: 'alarm', code: 'ACK_OVERDUE', message: notice.subject.replace(/^\[Hotline \S+\] /, ''), channel: m.channel });
         await this.#dispatcher.deliver(notice, settings.resolve(policy.overdue ?? policy.levels[0]!.contacts, now, m.channel));
       },
     };
@@ -215,18 +223,18 @@ export class EscalationScheduler {
       if (!this.#down.delete(key)) return; // an "up" at start-up is news to nobody
     } else if (/_(DOWN|DEGRADED)$/.test(e.code)) this.#down.add(key);
     const settings = this.#settings();
-    const now = this.#service.now();
-    const policy = settings.policyFor(e.channel, e.peer ? this.#service.label(e.peer) : undefined);
-    const base = { kind: 'alarm' as const, party: this.#service.self.code, channel: e.channel ?? null, message: null, level: 0, levelName: 'alarm', repeat: 0, alarm: { code: e.code, message: e.message }, at: now };
+    const now = this.#p.clock.now();
+    const policy = settings.policyFor(e.channel, e.peer ? this.#p.directory.label(e.peer) : undefined);
+    const base = { kind: 'alarm' as const, party: this.#p.self.code, channel: e.channel ?? null, message: null, level: 0, levelName: 'alarm', repeat: 0, alarm: { code: e.code, message: e.message }, at: now };
     await this.#dispatcher.deliver({ ...base, ...describeNotice(base) }, settings.resolve(policy.alarms ?? policy.levels[0]!.contacts, now, e.channel));
   }
 
   #notice(kind: 'escalation' | 'overdue', m: MessageRow, now: number, level: number, levelName: string, repeat: number): Notice {
     const base = {
       kind,
-      party: this.#service.self.code,
+      party: this.#p.self.code,
       channel: m.channel,
-      message: { hash: m.hash, from: this.#service.label(m.author), precedence: m.precedence, text: m.text, time: m.time, deadlineAt: m.deadlineAt, drill: m.drill },
+      message: { hash: m.hash, from: this.#p.directory.label(m.author), precedence: m.precedence, text: m.text, time: m.time, deadlineAt: m.deadlineAt, drill: m.drill },
       level,
       levelName,
       repeat,
@@ -239,7 +247,7 @@ export class EscalationScheduler {
   /** Whether a retry of `notice` is still wanted: not for a message acknowledged meanwhile. */
   async stillWanted(notice: Notice): Promise<boolean> {
     if (!notice.message) return true;
-    const m = await this.#service.getMessage(notice.message.hash);
+    const m = await this.#p.messages.getMessage(notice.message.hash);
     return !!m && m.ackedAt === null;
   }
 }

@@ -8,7 +8,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { linkMetrics, type BodyOf } from '../../protocol/index.js';
-import type { ChannelService } from '../channels/channel-service.js';
+import type { Store } from '../../store/index.js';
+import type { ChannelActions, ChannelDirectory, SelfInfo } from '../channels/ports.js';
+import type { Clock } from '../clock.js';
+import type { EventSink, EventSource } from '../events/event-bus.js';
 import type { EventOf, Unsubscribe } from '../events/event-bus.js';
 
 /** Link state of one peer on one channel. */
@@ -35,22 +38,32 @@ interface PeerLinkHealth {
   since: number;
 }
 
+/** What the link tester reads, writes and hears. */
+export interface LinkTesterPorts {
+  readonly directory: Pick<ChannelDirectory, 'channelIds' | 'channel' | 'view' | 'peersOf' | 'label'>;
+  readonly actions: Pick<ChannelActions, 'write'>;
+  readonly samples: Pick<Store, 'addLinkSample'>;
+  readonly self: Pick<SelfInfo, 'party'>;
+  readonly clock: Clock;
+  readonly events: EventSource & EventSink;
+}
+
 /** The link tester of one terminal. */
 export class LinkTester {
-  readonly #service: ChannelService;
+  readonly #p: LinkTesterPorts;
   readonly #thresholds: LinkThresholds;
   readonly #lastSent = new Map<string, number>();
   readonly #health = new Map<string, PeerLinkHealth>();
   #unsubscribe: Unsubscribe | undefined;
   readonly #onEntry = (e: EventOf<'entry'>) => void this.#handle(e);
 
-  constructor(service: ChannelService, thresholds: LinkThresholds = DEFAULT_LINK_THRESHOLDS) {
-    this.#service = service;
+  constructor(ports: LinkTesterPorts, thresholds: LinkThresholds = DEFAULT_LINK_THRESHOLDS) {
+    this.#p = ports;
     this.#thresholds = thresholds;
   }
 
   start(): void {
-    this.#unsubscribe ??= this.#service.events.on('entry', this.#onEntry);
+    this.#unsubscribe ??= this.#p.events.on('entry', this.#onEntry);
   }
 
   stop(): void {
@@ -62,27 +75,27 @@ export class LinkTester {
   health(): Array<{ channel: string; peer: string; code: string } & PeerLinkHealth> {
     return [...this.#health].map(([key, h]) => {
       const [channel, peer] = key.split('/') as [string, string];
-      return { channel, peer, code: this.#service.label(peer), ...h };
+      return { channel, peer, code: this.#p.directory.label(peer), ...h };
     });
   }
 
   /** Sends due link tests and re-evaluates link states. Call about once a second. */
   async tick(): Promise<void> {
-    const now = this.#service.now();
-    for (const id of this.#service.channelIds()) {
-      const view = this.#service.view(id);
+    const now = this.#p.clock.now();
+    for (const id of this.#p.directory.channelIds()) {
+      const view = this.#p.directory.view(id);
       if (view.state !== 'active' && view.state !== 'suspended') continue;
       const intervalMs = view.charter.linkTestIntervalSec * 1000;
       const last = this.#lastSent.get(id);
       if (last === undefined || now - last >= intervalMs) {
         this.#lastSent.set(id, now);
         try {
-          await this.#service.write(id, 'link.test', { nonce: randomBytes(8).toString('hex'), t1: now });
+          await this.#p.actions.write(id, 'link.test', { nonce: randomBytes(8).toString('hex'), t1: now });
         } catch {
           // the channel changed state meanwhile; next tick decides again
         }
       }
-      for (const peer of this.#service.peersOf(id)) this.#evaluate(id, peer, intervalMs, now);
+      for (const peer of this.#p.directory.peersOf(id)) this.#evaluate(id, peer, intervalMs, now);
     }
   }
 
@@ -98,10 +111,10 @@ export class LinkTester {
     else if (missed >= t.degradedAfterMissed || (h.lastRttMs ?? 0) > t.maxRttMs || Math.abs(h.lastOffsetMs ?? 0) > t.maxOffsetMs) state = 'degraded';
     else state = 'up';
     if (state !== h.state && (h.lastEchoAt !== null || this.#health.has(key))) {
-      this.#service.events.emit({
+      this.#p.events.emit({
         type: 'alarm',
         code: `LINK_TEST_${state.toUpperCase()}`,
-        message: `Link tests with ${this.#service.label(peer)} on channel ${channel.slice(0, 12)}: ${h.state} -> ${state}.`,
+        message: `Link tests with ${this.#p.directory.label(peer)} on channel ${channel.slice(0, 12)}: ${h.state} -> ${state}.`,
         channel,
         peer,
       });
@@ -113,22 +126,22 @@ export class LinkTester {
 
   async #handle(e: EventOf<'entry'>): Promise<void> {
     if (e.own) return;
-    const now = this.#service.now();
+    const now = this.#p.clock.now();
     try {
       if (e.kind === 'link.test') {
         const b = e.body as BodyOf<'link.test'>;
-        await this.#service.write(e.channel, 'link.echo', { test: e.hash, t1: b.t1, t2: now, t3: this.#service.now() });
+        await this.#p.actions.write(e.channel, 'link.echo', { test: e.hash, t1: b.t1, t2: now, t3: this.#p.clock.now() });
       } else if (e.kind === 'link.echo') {
         const b = e.body as BodyOf<'link.echo'>;
-        const ref = this.#service.channel(e.channel).referent(b.test);
-        if (!ref || ref.author !== this.#service.self.party) return;
+        const ref = this.#p.directory.channel(e.channel).referent(b.test);
+        if (!ref || ref.author !== this.#p.self.party) return;
         const m = linkMetrics(b.t1, b.t2, b.t3, now);
-        await this.#service.store.addLinkSample({ channel: e.channel, peer: e.author, at: now, rttMs: m.rttMs, offsetMs: m.offsetMs });
+        await this.#p.samples.addLinkSample({ channel: e.channel, peer: e.author, at: now, rttMs: m.rttMs, offsetMs: m.offsetMs });
         const key = `${e.channel}/${e.author}`;
         const h = this.#health.get(key) ?? { state: 'down' as LinkHealth, lastEchoAt: null, lastRttMs: null, lastOffsetMs: null, since: now };
         Object.assign(h, { lastEchoAt: now, lastRttMs: m.rttMs, lastOffsetMs: m.offsetMs });
         this.#health.set(key, h);
-        const intervalMs = this.#service.view(e.channel).charter.linkTestIntervalSec * 1000;
+        const intervalMs = this.#p.directory.view(e.channel).charter.linkTestIntervalSec * 1000;
         this.#evaluate(e.channel, e.author, intervalMs, now);
       }
     } catch {

@@ -1,0 +1,107 @@
+/**
+ * The outbound links of a terminal, one per peer: dialled from the peers' cards, re-dialled when a
+ * card changes (`peers` event), retried at once when the peer connects to us (`peer-seen`). Also
+ * the TLS pins of the federation server: the TLS keys of the peers' certificates valid now.
+ */
+import type { PartyCard } from '../../protocol/index.js';
+import type { Store } from '../../store/index.js';
+import type { Clock } from '../clock.js';
+import type { EventSink, EventSource, Unsubscribe } from '../events/event-bus.js';
+import type { LinkState, PeerLink, PeerLinkOptions } from '../sync/peer-link.js';
+
+/** The TLS fingerprints to pin for a peer: its certificates valid now, newest first. */
+export function peerTlsPins(card: PartyCard, now: number): string[] {
+  return card.terminals.filter((c) => c.notBefore <= now && now < c.notAfter).sort((a, b) => b.notBefore - a.notBefore).map((c) => c.tls);
+}
+
+/** What a new link needs from here; the composition root adds the rest. */
+export type LinkParams = Pick<PeerLinkOptions, 'peer' | 'code' | 'endpoints' | 'expectedFingerprint' | 'tls' | 'log' | 'onState'>;
+
+export interface PeerLinksOptions {
+  readonly store: Pick<Store, 'listPeers'>;
+  readonly clock: Clock;
+  readonly log: { info(o: object, m?: string): void; warn(o: object, m?: string): void; child(b: object): PeerLinkOptions['log'] };
+  readonly tls: { keyPem: string; certPem: string };
+  readonly events: EventSource & EventSink;
+  /** Makes a link (the composition root gives it its ports). */
+  readonly connect: (params: LinkParams) => PeerLink;
+}
+
+/** Every peer's outbound link. */
+export class PeerLinks {
+  /** TLS key fingerprint -> party, for the federation server's client pinning. */
+  readonly pins = new Map<string, string>();
+  readonly #o: PeerLinksOptions;
+  readonly #links = new Map<string, PeerLink>();
+  readonly #unsubscribe: Unsubscribe[];
+  #serving = false;
+
+  constructor(options: PeerLinksOptions) {
+    this.#o = options;
+    this.#unsubscribe = [
+      options.events.on('peers', () => void this.refresh()),
+      // The peer is back: skip the rest of our reconnection backoff towards it.
+      options.events.on('peer-seen', (e) => this.#links.get(e.peer)?.retryNow()),
+    ];
+  }
+
+  /** Reads the peers' cards again: pins, new links, changed endpoints. */
+  async refresh(): Promise<void> {
+    const { clock, log } = this.#o;
+    const now = clock.now();
+    this.pins.clear();
+    for (const peer of await this.#o.store.listPeers()) {
+      const card = JSON.parse(peer.card) as PartyCard;
+      // Pin only TLS keys of certificates not expired and whose terminal key is not revoked: a
+      // retired terminal's stolen TLS key must not read this terminal's channels.
+      const revoked = new Map(card.revocations.map((r) => [r.key, r.from]));
+      for (const c of card.terminals) if (c.notAfter > now && (revoked.get(c.key) ?? Infinity) > now) this.pins.set(c.tls, card.party);
+      const expected = peerTlsPins(card, now)[0];
+      if (!expected) {
+        log.warn({ peer: card.code }, 'peer has no terminal certificate valid now; not connecting');
+        continue;
+      }
+      const existing = this.#links.get(card.party);
+      if (existing) existing.update({ endpoints: card.endpoints, expectedFingerprint: expected });
+      else this.#add(card, expected);
+    }
+  }
+
+  #add(card: PartyCard, expected: string): void {
+    const { log, events } = this.#o;
+    const link = this.#o.connect({
+      peer: card.party,
+      code: card.code,
+      endpoints: card.endpoints,
+      expectedFingerprint: expected,
+      tls: this.#o.tls,
+      log: log.child({ link: card.code }),
+      onState: (state, endpoint) => {
+        log.info({ peer: card.code, state, endpoint }, `link to ${card.code} ${state}`);
+        events.emit({ type: 'alarm', code: `LINK_${state.toUpperCase()}`, message: `Link to ${card.code} is ${state}${endpoint ? ` via ${endpoint}` : ''}.`, peer: card.party });
+      },
+    });
+    this.#links.set(card.party, link);
+    if (this.#serving) link.start();
+  }
+
+  /** Starts dialling (once this terminal's own servers listen). */
+  start(): void {
+    this.#serving = true;
+    for (const l of this.#links.values()) l.start();
+  }
+
+  stop(): void {
+    for (const u of this.#unsubscribe) u();
+    for (const l of this.#links.values()) l.stop();
+  }
+
+  get(peer: string): PeerLink | undefined {
+    return this.#links.get(peer);
+  }
+
+  /** Each link's state, for status, readiness and metrics. */
+  list(label: (party: string) => string): Array<{ peer: string; code: string; state: LinkState; endpoint: string | null }> {
+    return [...this.#links.values()].map((l) => ({ peer: l.peer, code: label(l.peer), state: l.state, endpoint: l.endpoint }));
+  }
+}
