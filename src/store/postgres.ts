@@ -115,6 +115,13 @@ function newPool(config: PostgresStoreConfig): pg.Pool {
   // An idle connection that dies (server restart) is dropped by the pool and replaced on the next
   // query; without a listener the 'error' event would crash the process.
   pool.on('error', () => {});
+  // So is one in use (pg_terminate_backend, a failover of the database): the pool's listener covers
+  // idle clients only, and a checked-out client's 'error' event would crash the process. The query
+  // in hand fails with the connection's error (the transaction is not committed), the pool discards
+  // the client when it is released (it is no longer queryable), and the next query connects anew.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   return pool;
 }
 

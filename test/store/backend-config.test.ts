@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dropSchema, openStore, StoreError } from '../../src/store/index.js';
 import { migrations } from '../../src/store/migrations.js';
@@ -122,5 +123,52 @@ describe('PostgreSQL backend', () => {
     await expect(
       openStore({ kind: 'postgres', connectionString: PG_URL, schema: 'x"; drop schema public; --' }),
     ).rejects.toMatchObject({ code: 'STORE_BAD_INPUT' });
+  });
+
+  it('survives its connections being terminated under traffic: the write in hand fails, the next ones succeed, nothing that succeeded is lost', async () => {
+    const app = `hotline_term_${process.pid}`;
+    const schema = `hotline_cfg_${process.pid}_term`;
+    schemas.push(schema);
+    const store = await open({ kind: 'postgres', connectionString: `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}application_name=${app}`, schema });
+    const admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+    const channel = channelId();
+    const author = partyId();
+    const rows = log(channel, author, 400);
+    const stored: number[] = [];
+    let failed = 0;
+    try {
+      let next = 0;
+      // Four writers at a time, so that connections are checked out when they are cut.
+      const writer = async () => {
+        while (next < rows.length) {
+          const row = rows[next++]!;
+          try {
+            await store.transaction(async (tx) => {
+              await tx.appendEntries([row]);
+              await tx.setMeta(`last-${row.seq % 4}`, row.seq);
+            });
+            stored.push(row.seq);
+          } catch {
+            failed++;
+          }
+        }
+      };
+      const cutter = async () => {
+        for (let i = 0; i < 6 && next < rows.length; i++) {
+          await new Promise((r) => setTimeout(r, 15));
+          await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1', [app]);
+        }
+      };
+      await Promise.all([writer(), writer(), writer(), writer(), cutter()]);
+      // The store still works, and holds every entry whose write succeeded.
+      await store.appendEntries(log(channel, partyId(), 1));
+      const held = new Set((await store.listEntries(channel, { author })).map((e) => e.seq));
+      expect(stored.every((seq) => held.has(seq))).toBe(true);
+      expect(stored.length + failed).toBe(rows.length);
+    } finally {
+      await admin.end();
+      await store.close();
+    }
   });
 });
