@@ -11,6 +11,8 @@ export const STORE_ERRORS = {
     'Upgrading the {backend} database failed at migration {migration}: {detail}. Nothing after it was applied; restore the backup or fix the cause and start again.',
   STORE_NEWER_SCHEMA:
     'This {backend} database was upgraded by a newer version of Hotline: it has migration {migration}, which this version does not know. Run that version or a later one, or restore the backup made before the upgrade; nothing was changed.',
+  STORE_LOCKED:
+    'Another terminal already runs on {where}: {holder}. Two terminals on one database would both sign, and the peers would record that as equivocation against your party. Stop the other one first (or give this one its own data directory).',
   STORE_BAD_INPUT: 'The store refused {field}: {detail}. This is a bug in the caller; nothing was written.',
 } as const;
 

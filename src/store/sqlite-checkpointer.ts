@@ -140,6 +140,9 @@ export class Checkpointer {
     if (this.#failed) return Promise.resolve(); // terminated already
     this.#stopped ??= new Promise<void>((resolve) => {
       this.#worker.once('exit', () => resolve());
+      // Waited for now: an unref'd thread would let the process end (exit 13, an unsettled
+      // top-level await) before the thread closed its connection, when nothing else runs.
+      this.#worker.ref();
       if (this.#ready) this.#worker.postMessage({ t: 'stop' });
       else void this.#worker.terminate();
     });

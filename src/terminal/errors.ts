@@ -36,6 +36,8 @@ export const TERMINAL_ERRORS = {
   OFFICER_EXISTS: { status: 409, message: 'An officer named "{name}" already exists; choose another name or reset that officer.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests from this peer; slow down and retry in a moment.' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body too large ({detail}).' },
+  PORT_IN_USE: { status: 500, message: 'Cannot start the {face}: {host}:{port} is already in use by another program (or another terminal). Stop it, or choose another port with {option} (or in config.json).' },
+  PORT_UNAVAILABLE: { status: 500, message: 'Cannot start the {face} on {host}:{port}: {why}. Choose another address in config.json, or another port with {option}.' },
   INTERNAL: { status: 500, message: 'Internal error ({ref}); see the terminal log.' },
 } as const;
 

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { openStore, SQLITE_SYNCHRONOUS, type SqliteSynchronous, type Store } from '../store/index.js';
+import { acquireTerminalLock, openStore, SQLITE_SYNCHRONOUS, thisProcess, type SqliteSynchronous, type Store } from '../store/index.js';
 import { ChannelService } from './channels/channel-service.js';
 import { EventBus } from './events/event-bus.js';
 import { systemClock, type Clock } from './clock.js';
@@ -73,85 +73,73 @@ async function officerToken(dir: string): Promise<string> {
 
 export { peerTlsPins } from './federation/peer-links.js';
 
+/**
+ * What a terminal has started, in order, so that close (or a start that fails half-way) stops it in
+ * reverse: a failed start leaves no server listening, no timer running and no lock held, and the
+ * process can exit.
+ */
+class Teardown {
+  readonly #steps: Array<() => unknown> = [];
+  add(step: () => unknown): void {
+    this.#steps.push(step);
+  }
+  async run(log: { warn(o: object, m?: string): void }): Promise<void> {
+    while (this.#steps.length) {
+      try {
+        await this.#steps.pop()!();
+      } catch (e) {
+        log.warn({ err: (e as Error)?.message }, 'a part of the terminal failed to stop');
+      }
+    }
+  }
+}
+
 /** Starts a terminal from its identity: the composition root, where every part is constructed and wired. */
 export async function startTerminal(identity: TerminalIdentity, options: StartTerminalOptions = {}): Promise<RunningTerminal> {
-  const clock = options.clock ?? systemClock;
   const logger = options.logger ?? pino({ level: process.env.HOTLINE_LOG_LEVEL ?? 'info' }, pino.destination(2));
   const log = logger.child({ party: identity.config.party.code });
+  const down = new Teardown();
+  try {
+    return await compose(identity, options, log, down);
+  } catch (e) {
+    await down.run(log);
+    throw e;
+  }
+}
+
+async function compose(identity: TerminalIdentity, options: StartTerminalOptions, log: Logger, down: Teardown): Promise<RunningTerminal> {
+  const clock = options.clock ?? systemClock;
   const events = new EventBus({ onListenerError: (e, event) => log.error({ err: (e as Error)?.message, event: event.type }, 'an event listener failed') });
-  // HOTLINE_SQLITE_SYNCHRONOUS: full (default), full-async, or normal, which trades power-cut
-  // durability for latency (docs/operations.md "Durability").
-  const sync = sqliteSynchronous(process.env.HOTLINE_SQLITE_SYNCHRONOUS);
-  // Received entries' signatures are checked on worker threads (HOTLINE_CHECK_WORKERS, default one
-  // per core; 0 keeps them on the main thread).
-  const checker = entryChecker(checkWorkers(process.env.HOTLINE_CHECK_WORKERS), (e) => log.error({ err: (e as Error).message }, 'entry check workers failed; checking on the main thread'));
-  // Threads start while the store opens and the channel logs load: a terminal coming back to a
-  // backlog uses them at once.
-  checker.warm();
-  const store = await openStore(identity.database.kind === 'sqlite' ? { ...identity.database, synchronous: sync } : identity.database).catch(async (e: unknown) => {
-    await checker.close();
-    throw e;
-  });
-  // Escalation policies and roster: a bad file stops the start with an error naming the field.
-  const escalationFiles = await EscalationSettingsFiles.load(identity.dir, { smtp: !!identity.config.smtp }).catch(async (e: unknown) => {
-    await checker.close();
-    await store.close();
-    throw e;
-  });
+  const { store, checker, escalationFiles, lock } = await openData(identity, log, down);
+  const token = await officerToken(identity.dir);
 
   // The channel wing, and the ports the rest of the terminal takes from it.
   const self = { party: identity.party, code: identity.config.party.code, signer: identity.terminalSigner, card: identity.card };
   const planner: EscalationPlanner = new EscalationPlanner({ settings: () => escalationFiles.current(), self: identity.party, label: (p: string): string => wing.registry.label(p) });
   const wing: ChannelWing = composeChannels({ store, self, clock, events, log, checker, planner, receiptSpacingMs: RECEIPT_SPACING_MS });
   await wing.load();
+  down.add(() => wing.flush());
   const directory = wing.registry;
-  const selfInfo = directory.self;
   // Temporary: the federation and officer API still take the whole wing (channel-service.ts).
   const service = new ChannelService({ store, self, clock, events, wing });
-  const token = await officerToken(identity.dir);
 
   const peerLinks = new PeerLinks({ store, clock, log, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, connect: (o) => new PeerLink({ ...o, service }), events });
+  down.add(() => peerLinks.stop());
   await peerLinks.refresh();
   const linkList = () => peerLinks.list((p) => directory.label(p));
-
-  const linkTester = new LinkTester({ directory, actions: wing.writer, samples: store, self: selfInfo, clock, events });
-  linkTester.start();
   const metrics = options.metrics ?? defaultMetrics;
-  metrics.collectProcessMetrics();
-  const unbindMetrics = metrics.bind({ directory, entries: wing.committer, store, self: selfInfo, clock, events, writerStats: () => wing.committer.writerStats, links: linkList, linkHealth: () => linkTester.health(), peerHolds: (peer, channel) => peerLinks.get(peer)?.confirmedHolds(channel) });
-  const drills = new DrillScheduler({ directory, actions: wing.writer, store, clock }, { onDrill: () => metrics.drillsSent.inc({ trigger: 'scheduled' }), log });
-
-  // Deadlines and escalation: console, webhook and e-mail notifiers, steps recorded in the store.
-  const email = identity.config.smtp ? new EmailNotifier(identity.config.smtp) : undefined;
-  const escalationLog = log.child({ face: 'escalation' });
-  const dispatcher = new Dispatcher({
-    store: store.escalations,
-    notifiers: [new ConsoleNotifier(events), new WebhookNotifier(), ...(email ? [email] : [])],
-    now: () => clock.now(),
-    retry: () => escalationFiles.current().retry,
-    stillWanted: (n): Promise<boolean> => escalation.stillWanted(n),
-    log: escalationLog,
-    observe: dispatcherMetrics(metrics),
-  });
-  const escalation: EscalationScheduler = new EscalationScheduler({ directory, messages: wing.messages, store, self: selfInfo, clock, events, settings: () => escalationFiles.current(), dispatcher, log: escalationLog });
-  escalation.start();
-
-  // The periodic jobs, named (jobs/periodic-job.ts).
-  const jobs = new JobRunner({ onError: (e, job) => log.warn({ err: (e as Error)?.message, job }, `${job} tick failed`) });
-  jobs.add({ name: 'link-tests', everyMs: 1000, run: () => linkTester.tick() });
-  jobs.add({ name: 'escalation', everyMs: 1000, run: () => escalation.tick() });
-  jobs.add({ name: 'drills', everyMs: 1000, run: () => drills.tick() });
-  jobs.start();
+  const ops = composeOperations({ identity, wing, store, clock, events, log, metrics, escalationFiles, peerLinks, linkList, down });
 
   // Route validators compile at first use, and the rest once both faces listen (lazy-validators.ts).
   const validators = lazyValidators();
+  down.add(() => validators.stop());
   const federation = await buildFederationServer({ service, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, pins: peerLinks.pins, logger: log.child({ face: 'federation' }, { level: 'warn' }), schemaController: validators.schemaController });
-  const code = identity.config.party.code;
+  down.add(() => federation.close());
   const consolePort = options.officerPort ?? identity.config.officer.port;
   if (options.insecureCookies && !['127.0.0.1', '::1', 'localhost'].includes(identity.config.officer.host))
     throw new TerminalError('BAD_REQUEST', { detail: `Insecure session cookies are allowed only when the officer API listens on loopback, not ${identity.config.officer.host}.` });
-  const officerAudit = new AuditLog(store.officers, clock);
-  const officers = new OfficerService(store.officers, clock, officerAudit, {
+  const code = identity.config.party.code;
+  const officers = new OfficerService(store.officers, clock, new AuditLog(store.officers, clock), {
     issuer: `Hotline ${code}`,
     webauthn: { rpName: `Hotline ${code}`, rpID: 'localhost', origins: [`http://localhost:${consolePort}`, `https://localhost:${consolePort}`] },
   });
@@ -163,42 +151,113 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
     token,
     logger: log.child({ face: 'officer' }, { level: 'warn' }),
     links: linkList,
-    linkHealth: () => linkTester.health(),
-    defaultOfficer: { name: `${identity.config.party.code} duty officer`, title: 'Duty Officer', role: 'duty-officer' },
+    linkHealth: () => ops.linkTester.health(),
+    defaultOfficer: { name: `${code} duty officer`, title: 'Duty Officer', role: 'duty-officer' },
     version: options.version ?? '0.1.0',
-    operations: { drills, metrics },
+    operations: { drills: ops.drills, metrics },
   });
+  down.add(() => officer.close());
   await officer.register(escalationRoutes, { service, files: escalationFiles });
-  const federationUrl = await federation.listen({ host: identity.config.federation.host, port: options.federationPort ?? identity.config.federation.port });
-  const officerUrl = await officer.listen({ host: identity.config.officer.host, port: consolePort });
+  const federationUrl = await listen(federation, 'federation', identity.config.federation.host, options.federationPort ?? identity.config.federation.port, '--federation-port');
+  const officerUrl = await listen(officer, 'officer API', identity.config.officer.host, consolePort, '--officer-port');
+  await lock.describe(thisProcess(`officer API ${officerUrl}, federation ${federationUrl}`, clock.now()));
   // Links dial out once this terminal's own servers listen: a peer that sees us connect dials back
   // at once (peer-seen), and would otherwise find nobody listening yet and back off.
   peerLinks.start();
   void validators.warm();
+  return { officerUrl, federationUrl, token, store, metrics, links: linkList, close: () => down.run(log) };
+}
 
-  return {
-    officerUrl,
-    federationUrl,
-    token,
-    store,
-    metrics,
-    links: linkList,
-    async close() {
-      validators.stop();
-      await jobs.stop();
-      escalation.stop();
-      await escalation.idle();
-      email?.close();
-      unbindMetrics();
-      linkTester.stop();
-      peerLinks.stop();
-      await officer.close();
-      await federation.close();
-      await wing.flush();
-      await checker.close();
-      await store.close();
-    },
-  };
+/** The database (under the terminal lock), the check workers and the escalation settings. */
+async function openData(identity: TerminalIdentity, log: Logger, down: Teardown) {
+  // HOTLINE_SQLITE_SYNCHRONOUS: full (default), full-async, or normal, which trades power-cut
+  // durability for latency (docs/operations.md "Durability").
+  const sync = sqliteSynchronous(process.env.HOTLINE_SQLITE_SYNCHRONOUS);
+  const workers = checkWorkers(process.env.HOTLINE_CHECK_WORKERS);
+  const config = identity.database.kind === 'sqlite' ? { ...identity.database, synchronous: sync } : identity.database;
+  // One terminal process per database: a second one would sign with the same sequence numbers.
+  const lock = await acquireTerminalLock(config);
+  down.add(() => lock.release());
+  // Received entries' signatures are checked on worker threads (HOTLINE_CHECK_WORKERS, default one
+  // per core; 0 keeps them on the main thread). Threads start while the store opens and the channel
+  // logs load: a terminal coming back to a backlog uses them at once.
+  const checker = entryChecker(workers, (e) => log.error({ err: (e as Error).message }, 'entry check workers failed; checking on the main thread'));
+  down.add(() => checker.close());
+  checker.warm();
+  const store = await openStore(config);
+  down.add(() => store.close());
+  // Escalation policies and roster: a bad file stops the start with an error naming the field.
+  const escalationFiles = await EscalationSettingsFiles.load(identity.dir, { smtp: !!identity.config.smtp });
+  return { store, checker, escalationFiles, lock };
+}
+
+/** Link tests, metrics, drills, escalation and the periodic jobs that drive them. */
+function composeOperations(o: {
+  identity: TerminalIdentity;
+  wing: ChannelWing;
+  store: Store;
+  clock: Clock;
+  events: EventBus;
+  log: Logger;
+  metrics: TerminalMetrics;
+  escalationFiles: EscalationSettingsFiles;
+  peerLinks: PeerLinks;
+  linkList: () => ReturnType<PeerLinks['list']>;
+  down: Teardown;
+}) {
+  const { wing, store, clock, events, log, metrics, down } = o;
+  const directory = wing.registry;
+  const self = directory.self;
+  const linkTester = new LinkTester({ directory, actions: wing.writer, samples: store, self, clock, events });
+  linkTester.start();
+  down.add(() => linkTester.stop());
+  metrics.collectProcessMetrics();
+  const unbind = metrics.bind({ directory, entries: wing.committer, store, self, clock, events, writerStats: () => wing.committer.writerStats, links: o.linkList, linkHealth: () => linkTester.health(), peerHolds: (peer, channel) => o.peerLinks.get(peer)?.confirmedHolds(channel) });
+  down.add(unbind);
+  const drills = new DrillScheduler({ directory, actions: wing.writer, store, clock }, { onDrill: () => metrics.drillsSent.inc({ trigger: 'scheduled' }), log });
+
+  // Deadlines and escalation: console, webhook and e-mail notifiers, steps recorded in the store.
+  const smtp = o.identity.config.smtp;
+  const email = smtp ? new EmailNotifier(smtp) : undefined;
+  if (email) down.add(() => email.close());
+  const escalationLog = log.child({ face: 'escalation' });
+  const settings = () => o.escalationFiles.current();
+  const dispatcher = new Dispatcher({
+    store: store.escalations,
+    notifiers: [new ConsoleNotifier(events), new WebhookNotifier(), ...(email ? [email] : [])],
+    now: () => clock.now(),
+    retry: () => settings().retry,
+    stillWanted: (n): Promise<boolean> => escalation.stillWanted(n),
+    log: escalationLog,
+    observe: dispatcherMetrics(metrics),
+  });
+  const escalation: EscalationScheduler = new EscalationScheduler({ directory, messages: wing.messages, store, self, clock, events, settings, dispatcher, log: escalationLog });
+  escalation.start();
+  down.add(async () => {
+    escalation.stop();
+    await escalation.idle();
+  });
+
+  // The periodic jobs, named (jobs/periodic-job.ts).
+  const jobs = new JobRunner({ onError: (e, job) => log.warn({ err: (e as Error)?.message, job }, `${job} tick failed`) });
+  jobs.add({ name: 'link-tests', everyMs: 1000, run: () => linkTester.tick() });
+  jobs.add({ name: 'escalation', everyMs: 1000, run: () => escalation.tick() });
+  jobs.add({ name: 'drills', everyMs: 1000, run: () => drills.tick() });
+  jobs.start();
+  down.add(() => jobs.stop());
+  return { linkTester, drills };
+}
+
+/** Listens, saying which port is taken and which option changes it (#14 2c). */
+async function listen(app: { listen(o: { host: string; port: number }): Promise<string> }, face: string, host: string, port: number, option: string): Promise<string> {
+  try {
+    return await app.listen({ host, port });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'EADDRINUSE') throw new TerminalError('PORT_IN_USE', { face, host, port, option });
+    if (code === 'EADDRNOTAVAIL' || code === 'EACCES') throw new TerminalError('PORT_UNAVAILABLE', { face, host, port, option, why: code === 'EACCES' ? 'this user may not listen on it' : 'no interface of this machine has that address' });
+    throw e;
+  }
 }
 
 /** The dispatcher's observations counted into the metrics. */
