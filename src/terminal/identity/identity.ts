@@ -12,11 +12,10 @@
  *     hotline.db               the SQLite database (default), created by the store
  *
  * The root key is needed only to (re)issue cards and terminal certificates; the running terminal
- * uses the terminal key and the TLS key.
+ * uses the terminal key and the TLS key. Creating one is init-terminal.ts; loading one,
+ * load-identity.ts; this file holds the layout, the checks of its inputs and reissuing the card.
  */
-import { constants } from 'node:fs';
-import { copyFile, link, mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import {
   checkPartyCard,
   fingerprint,
@@ -26,18 +25,9 @@ import {
   type PartyCard,
   type TerminalCertificate,
 } from '../../protocol/index.js';
+import type { TlsIdentity } from '../tls/tls-identity.js';
 import {
-  generateTlsIdentity,
-  spkiFingerprintOfCert,
-  spkiFingerprintOfKey,
-  type TlsIdentity,
-} from '../tls/tls-identity.js';
-import {
-  CONFIG_TYPE,
-  CONFIG_VERSION,
-  configProblem,
   LANG_TAG_PATTERN,
-  PARTY_CODE_PATTERN,
   resolveDatabase,
   type DatabaseConfig,
   type TerminalConfig,
@@ -45,16 +35,13 @@ import {
 import { IdentityError } from './errors.js';
 import {
   checkPrivateFile,
-  ensurePrivateDir,
-  exists,
   jsonText,
-  PRIVATE_DIR_MODE,
   PRIVATE_FILE_MODE,
   PUBLIC_FILE_MODE,
   readJsonFile,
   writeFileAtomic,
 } from './files.js';
-import { makeKeyFile, openKeyFile, parseKeyFile, type KeyFile } from './key-file.js';
+import { openKeyFile, parseKeyFile, type KeyFile } from './key-file.js';
 
 /** File names inside the data directory. */
 export const IDENTITY_LAYOUT = Object.freeze({
@@ -144,7 +131,8 @@ export interface ReissueCardOptions {
   now: number;
 }
 
-function badInput(detail: string): IdentityError {
+/** IDENTITY_BAD_INPUT. */
+export function badInput(detail: string): IdentityError {
   return new IdentityError('IDENTITY_BAD_INPUT', { detail });
 }
 
@@ -229,149 +217,8 @@ export function checkDatabase(database: DatabaseConfig): DatabaseConfig {
     : { kind: 'postgres', connectionString: database.connectionString, schema: database.schema };
 }
 
-function errno(error: unknown): string | undefined {
-  return (error as NodeJS.ErrnoException | undefined)?.code;
-}
-
-/** Publishes `from` at `to` only if `to` does not exist (hard link; exclusive copy where links are unsupported). */
-async function publishExclusive(from: string, to: string): Promise<void> {
-  try {
-    await link(from, to);
-  } catch (error) {
-    const code = errno(error);
-    if (code === 'EEXIST') throw error;
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV' && code !== 'ENOSYS') throw error;
-    await copyFile(from, to, constants.COPYFILE_EXCL);
-  }
-}
-
-/**
- * Creates a terminal's identity in `opts.dir`: root key, terminal key, TLS key and certificate,
- * a party card with one terminal certificate valid one year, and config.json.
- * Refuses (IDENTITY_EXISTS) if the directory already holds an identity, changing nothing.
- */
-export async function initTerminal(opts: InitTerminalOptions): Promise<TerminalIdentity> {
-  const dir = resolve(opts.dir);
-  const code = opts.code.trim().toUpperCase();
-  if (!PARTY_CODE_PATTERN.test(code))
-    throw badInput(
-      `"${opts.code}" is not a party code: 1 to 16 letters, digits or dashes, starting with a letter or digit (example: US)`,
-    );
-  const names = checkNames(opts.names);
-  const { officer, federation, database } = listenerConfig(opts);
-  const endpoints = federation.endpoints;
-  if (!Number.isSafeInteger(opts.now) || opts.now < 0)
-    throw badInput(`the time ${opts.now} is not a time in milliseconds`);
-  if (opts.passphrase !== undefined && opts.passphrase.length === 0)
-    throw badInput('the passphrase is empty');
-
-  await ensurePrivateDir(dir);
-  await refuseExisting(dir);
-
-  const root = KeySigner.generate();
-  const terminal = KeySigner.generate();
-  const tls = await generateTlsIdentity(`hotline ${code} terminal`, { now: new Date(opts.now) });
-  const certificate = issueTerminalCertificate(root, {
-    key: terminal.publicKey,
-    tls: tls.spkiFingerprint,
-    notBefore: opts.now,
-    notAfter: opts.now + TERMINAL_CERT_VALIDITY_MS,
-  });
-  const card = issuePartyCard(root, { code, names, terminals: [certificate], endpoints, issued: opts.now });
-  const problem = checkPartyCard(card);
-  if (problem) throw badInput(problem.message);
-  const config: TerminalConfig = {
-    type: CONFIG_TYPE,
-    version: CONFIG_VERSION,
-    party: { code, names, key: root.publicKey },
-    officer,
-    federation,
-    database,
-  };
-  const rootFile = await makeKeyFile(root, 'root', { passphrase: opts.passphrase, kdfCost: opts.kdfCost });
-  const terminalFile = await makeKeyFile(terminal, 'terminal');
-
-  // Everything is written into a private staging directory inside DIR, then published: keys/
-  // first (a rename, which fails if keys/ exists and is not empty), the card, and config.json
-  // last: an identity exists once config.json does. Nothing existing is ever replaced.
-  let staging: string;
-  try {
-    staging = await mkdtemp(join(dir, '.init-'));
-  } catch (error) {
-    throw new IdentityError(
-      'IDENTITY_IO',
-      { action: 'write the identity in', file: dir, detail: (error as Error).message },
-      { cause: error },
-    );
-  }
-  const published: string[] = [];
-  try {
-    await mkdir(join(staging, IDENTITY_LAYOUT.keys), { mode: PRIVATE_DIR_MODE });
-    await writeFileAtomic(join(staging, IDENTITY_LAYOUT.rootKey), jsonText(rootFile), PRIVATE_FILE_MODE);
-    await writeFileAtomic(
-      join(staging, IDENTITY_LAYOUT.terminalKey),
-      jsonText(terminalFile),
-      PRIVATE_FILE_MODE,
-    );
-    await writeFileAtomic(join(staging, IDENTITY_LAYOUT.tlsKey), tls.keyPem, PRIVATE_FILE_MODE);
-    await writeFileAtomic(join(staging, IDENTITY_LAYOUT.tlsCert), tls.certPem, PRIVATE_FILE_MODE);
-    await writeFileAtomic(join(staging, IDENTITY_LAYOUT.card), jsonText(card), PUBLIC_FILE_MODE);
-    await writeFileAtomic(join(staging, IDENTITY_LAYOUT.config), jsonText(config), PRIVATE_FILE_MODE);
-    try {
-      await rename(join(staging, IDENTITY_LAYOUT.keys), join(dir, IDENTITY_LAYOUT.keys));
-      published.push(IDENTITY_LAYOUT.keys);
-      for (const name of [IDENTITY_LAYOUT.card, IDENTITY_LAYOUT.config]) {
-        await publishExclusive(join(staging, name), join(dir, name));
-        published.push(name);
-      }
-    } catch (error) {
-      // Someone else initialised DIR meanwhile: withdraw what this call published, nothing else.
-      for (const name of published.reverse()) await rm(join(dir, name), { recursive: true, force: true });
-      const code = errno(error);
-      if (code === 'EEXIST' || code === 'ENOTEMPTY' || code === 'EISDIR' || code === 'ENOTDIR')
-        throw new IdentityError(
-          'IDENTITY_EXISTS',
-          { dir, file: join(dir, IDENTITY_LAYOUT.config) },
-          { cause: error },
-        );
-      throw error;
-    }
-  } catch (error) {
-    if (error instanceof IdentityError) throw error;
-    throw new IdentityError(
-      'IDENTITY_IO',
-      { action: 'write the identity in', file: dir, detail: (error as Error).message },
-      { cause: error },
-    );
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
-
-  return assemble({
-    dir,
-    config,
-    card,
-    certificate,
-    rootKeyEncrypted: rootFile.encryption !== 'none',
-    terminalSigner: terminal,
-    tls,
-    loadRootSigner: rootLoader(dir, root.publicKey, opts.passphrase),
-  });
-}
-
-async function refuseExisting(dir: string): Promise<void> {
-  for (const name of [
-    IDENTITY_LAYOUT.config,
-    IDENTITY_LAYOUT.card,
-    IDENTITY_LAYOUT.keys,
-    IDENTITY_LAYOUT.database,
-  ]) {
-    const file = join(dir, name);
-    if (await exists(file)) throw new IdentityError('IDENTITY_EXISTS', { dir, file });
-  }
-}
-
-function assemble(parts: {
+/** A frozen identity from its parts (init, load and reissue build one). */
+export function assemble(parts: {
   dir: string;
   config: TerminalConfig;
   card: PartyCard;
@@ -397,8 +244,14 @@ function assemble(parts: {
   });
 }
 
+/** The root key file, private and well-formed. */
+export async function readRootKeyFile(file: string): Promise<KeyFile> {
+  await checkPrivateFile(file);
+  return parseKeyFile(await readJsonFile(file), file, 'root');
+}
+
 /** Opens the root key from disk each time it is needed: it is not kept in memory. */
-function rootLoader(
+export function rootLoader(
   dir: string,
   party: string,
   remembered: string | undefined,
@@ -412,131 +265,9 @@ function rootLoader(
   };
 }
 
-function mismatch(dir: string, detail: string): IdentityError {
+/** IDENTITY_MISMATCH: files of the data directory that do not belong together. */
+export function mismatch(dir: string, detail: string): IdentityError {
   return new IdentityError('IDENTITY_MISMATCH', { dir, detail });
-}
-
-async function readRootKeyFile(file: string): Promise<KeyFile> {
-  await checkPrivateFile(file);
-  return parseKeyFile(await readJsonFile(file), file, 'root');
-}
-
-async function readText(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    throw new IdentityError(
-      'IDENTITY_IO',
-      { action: 'read', file, detail: (error as Error).message },
-      { cause: error },
-    );
-  }
-}
-
-/** The certificate in `card` that vouches for `key` with TLS key `tls`, the latest-expiring one. */
-function certificateFor(card: PartyCard, key: string, tls: string): TerminalCertificate | undefined {
-  return card.terminals
-    .filter((c) => c.key === key && c.tls === tls)
-    .sort((a, b) => b.notAfter - a.notAfter)[0];
-}
-
-/**
- * Loads the identity in `dir`. Checks that key files are private (IDENTITY_KEY_PERMISSIONS), that
- * the files belong together (IDENTITY_MISMATCH) and, when a passphrase is given, that it opens
- * the root key (IDENTITY_BAD_PASSPHRASE). Without a passphrase the root key is not opened.
- */
-export async function loadTerminalIdentity(
-  dirArg: string,
-  opts: { passphrase?: string | undefined } = {},
-): Promise<TerminalIdentity> {
-  const dir = resolve(dirArg);
-  const configPath = join(dir, IDENTITY_LAYOUT.config);
-  if (!(await exists(configPath))) {
-    if (await exists(join(dir, IDENTITY_LAYOUT.offlinePending)))
-      throw new IdentityError('IDENTITY_AWAITING_CERTIFICATE', { dir, request: join(dir, IDENTITY_LAYOUT.signingRequest) });
-    if (await exists(join(dir, IDENTITY_LAYOUT.keys)))
-      throw new IdentityError('IDENTITY_INCOMPLETE', { dir, file: configPath });
-    throw new IdentityError('IDENTITY_NOT_FOUND', { dir, file: (await exists(dir)) ? configPath : dir });
-  }
-  const configValue = await readJsonFile(configPath);
-  const problem = configProblem(configValue);
-  if (problem) throw new IdentityError('IDENTITY_CORRUPT', { file: configPath, detail: problem });
-  const config = configValue as TerminalConfig;
-
-  const rootPath = join(dir, IDENTITY_LAYOUT.rootKey);
-  const terminalPath = join(dir, IDENTITY_LAYOUT.terminalKey);
-  const tlsKeyPath = join(dir, IDENTITY_LAYOUT.tlsKey);
-  const tlsCertPath = join(dir, IDENTITY_LAYOUT.tlsCert);
-  const cardPath = join(dir, IDENTITY_LAYOUT.card);
-  // Offline-root mode: the root key is on another machine; the party is the one in config.json.
-  const offline = config.offlineRoot === true;
-  const held = offline ? [terminalPath, tlsKeyPath] : [rootPath, terminalPath, tlsKeyPath];
-  for (const file of [...held, tlsCertPath, cardPath]) {
-    if (!(await exists(file)))
-      throw new IdentityError('IDENTITY_CORRUPT', { file, detail: 'the file is missing' });
-  }
-  for (const file of held) await checkPrivateFile(file);
-
-  const rootFile = offline ? undefined : await readRootKeyFile(rootPath);
-  const terminalFile = parseKeyFile(await readJsonFile(terminalPath), terminalPath, 'terminal');
-  const terminalSigner = await openKeyFile(terminalFile, terminalPath);
-
-  const keyPem = await readText(tlsKeyPath);
-  const certPem = await readText(tlsCertPath);
-  let spkiFingerprint: string;
-  try {
-    spkiFingerprint = spkiFingerprintOfCert(certPem);
-  } catch (error) {
-    throw new IdentityError(
-      'IDENTITY_CORRUPT',
-      { file: tlsCertPath, detail: 'it is not a PEM certificate' },
-      { cause: error },
-    );
-  }
-  let keyFingerprint: string;
-  try {
-    keyFingerprint = spkiFingerprintOfKey(keyPem);
-  } catch (error) {
-    throw new IdentityError(
-      'IDENTITY_CORRUPT',
-      { file: tlsKeyPath, detail: 'it is not a PEM private key' },
-      { cause: error },
-    );
-  }
-  if (keyFingerprint !== spkiFingerprint)
-    throw mismatch(dir, `${tlsKeyPath} is not the key of ${tlsCertPath}`);
-
-  const cardValue = await readJsonFile(cardPath);
-  const cardProblem = checkPartyCard(cardValue);
-  if (cardProblem)
-    throw new IdentityError('IDENTITY_CORRUPT', { file: cardPath, detail: cardProblem.message });
-  const card = cardValue as PartyCard;
-  if (rootFile && card.party !== rootFile.publicKey)
-    throw mismatch(dir, `${cardPath} is signed by another root key than ${rootPath}`);
-  if (config.party.key !== card.party)
-    throw mismatch(dir, `${configPath} names another party than ${cardPath}`);
-  const certificate = certificateFor(card, terminalSigner.publicKey, spkiFingerprint);
-  if (!certificate)
-    throw mismatch(
-      dir,
-      `${cardPath} holds no certificate for this terminal's signing key and TLS key; reissue the card`,
-    );
-
-  if (rootFile && opts.passphrase !== undefined && rootFile.encryption !== 'none')
-    await openKeyFile(rootFile, rootPath, opts.passphrase);
-
-  return assemble({
-    dir,
-    config,
-    card,
-    certificate,
-    rootKeyEncrypted: rootFile !== undefined && rootFile.encryption !== 'none',
-    terminalSigner,
-    tls: { keyPem, certPem, spkiFingerprint },
-    loadRootSigner: rootFile
-      ? rootLoader(dir, card.party, opts.passphrase)
-      : () => Promise.reject(new IdentityError('IDENTITY_ROOT_OFFLINE', { dir })),
-  });
 }
 
 /**

@@ -7,5 +7,7 @@ export * from './config.js';
 export * from './key-file.js';
 export * from './passphrase.js';
 export * from './identity.js';
+export { initTerminal } from './init-terminal.js';
+export { loadTerminalIdentity } from './load-identity.js';
 export * from './offline-root.js';
 export { checkPrivateFile, jsonText, writeFileAtomic } from './files.js';

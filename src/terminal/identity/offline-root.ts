@@ -54,10 +54,10 @@ import {
   checkNames,
   IDENTITY_LAYOUT,
   listenerConfig,
-  loadTerminalIdentity,
   TERMINAL_CERT_VALIDITY_MS,
   type TerminalIdentity,
 } from './identity.js';
+import { loadTerminalIdentity } from './load-identity.js';
 import { makeKeyFile, openKeyFile, parseKeyFile } from './key-file.js';
 
 export const ROOT_DIR_LAYOUT = Object.freeze({ key: 'root.json', party: 'party.json', card: 'card.json' });
