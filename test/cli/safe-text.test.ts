@@ -32,6 +32,7 @@ function hotline(...args: string[]): Promise<{ code: number; stdout: string; std
 
 /** Nothing a terminal would act on, and no line of the output beginning with the forged text. */
 function expectSafe(out: string): void {
+  // eslint-disable-next-line no-control-regex -- what must not reach the terminal
   expect(out).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
   for (const line of out.split('\n')) expect(line.trimStart()).not.toMatch(/^(received: CN 2026-01-01T00:00:09Z|acknowledged: CN Lt Cdr Wang)/);
   expect(out).toContain('All clear.\\u001b[2K\\r\\u202e\\n      received: CN');
@@ -115,6 +116,7 @@ describe('text output of signed data', () => {
   it('hotline pending shows it escaped, and --json keeps it exact', async () => {
     const r = await hotline('pending', '--data', join(dir, 'data'));
     expect(r.stderr).toBe('');
+    // eslint-disable-next-line no-control-regex -- what must not reach the terminal
     expect(r.stdout).not.toMatch(/[\u001b\u202e\u2066]/);
     expect(r.stdout).toContain('All clear.\\u001b[2K\\r\\u202e\\n');
     for (const line of r.stdout.split('\n')) expect(line.trimStart()).not.toMatch(/^(received|acknowledged): CN/);
