@@ -114,7 +114,7 @@ export async function precheckParallel(bytes: Uint8Array, workers: number, onLin
  */
 export async function verifyBundleParallel(bytes: Uint8Array, options: ParallelOptions = {}): Promise<VerificationReport> {
   const text = decodeBundle(bytes);
-  // Not UTF-8: the protocol reports it (docs/protocol.md §8.2 step 2); nothing to share out.
+  // Not UTF-8: the protocol reports it (docs/protocol.md §8.2 step 1); nothing to share out.
   if (text === undefined) return verifyBundleBytes(bytes);
   const lines = countLines(bytes);
   const workers = options.workers ?? defaultWorkers(lines);

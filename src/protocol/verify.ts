@@ -384,7 +384,7 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
     entryErrors.push(err(protocolError('ENTRY_EQUIVOCATION', { author: author.slice(0, 8), seq: other.s.entry.seq }), where(other)));
   };
   /**
-   * Two or more entries for one place (§4.2, §8.2 step 10): reached once the author's earlier
+   * Two or more entries for one place (§4.2, §8.2 step 12): reached once the author's earlier
    * entries are in, so that its keys are judged as for any entry there. Forgeries (no valid key
    * or signature) are reported with their code; among the authentic ones the smallest hash stays
    * and each other one is evidence of equivocation.
@@ -471,7 +471,7 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
 }
 
 /**
- * Copies of one entry (§8.2 step 6): lines with the same hash are the same entry, whatever
+ * Copies of one entry (§8.2 step 7): lines with the same hash are the same entry, whatever
  * their order. Identical lines collapse. Lines that differ (only the signature can, in canonical
  * form) are judged by their signature: when one verifies, each copy that does not is reported
  * (ENTRY_BAD_SIGNATURE: a malleated or damaged copy) and the verifying copy with the smallest
