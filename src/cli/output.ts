@@ -3,6 +3,7 @@
  * Progress bars are drawn only when stderr is a terminal, so pipes and logs stay clean.
  */
 import cliProgress from 'cli-progress';
+import { printable } from './safe-text.js';
 
 /** Writes command output to stdout, resolving once it has been handed to the OS. */
 export function writeOut(text: string): Promise<void> {
@@ -14,7 +15,7 @@ export function writeOut(text: string): Promise<void> {
 
 /** Writes one diagnostic line to stderr, prefixed with the program name. */
 export function warnLine(message: string): void {
-  process.stderr.write(`hotline: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+  process.stderr.write(`hotline: ${printable(message.replace(/\s*\n\s*/g, ' '))}\n`);
 }
 
 /**

@@ -10,7 +10,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { isBundleHeader, splitBundle, verifyBundle, type LinePrecheck, type VerificationReport } from '../protocol/index.js';
+import { checkBundleText, decodeBundle, verifyBundle, verifyBundleBytes, type LinePrecheck, type VerificationReport } from '../protocol/index.js';
 import type { Progress } from './output.js';
 import type { PrecheckTask } from './verify-worker.js';
 import { distPath } from '../terminal/install-paths.js';
@@ -108,28 +108,20 @@ export async function precheckParallel(bytes: Uint8Array, workers: number, onLin
   return results;
 }
 
-/** True when the first line is a bundle header and the file splits cleanly: worth starting workers for. */
-function looksVerifiable(text: string): boolean {
-  if (splitBundle(text).error) return false;
-  const nl = text.indexOf('\n');
-  try {
-    return isBundleHeader(JSON.parse(nl < 0 ? text : text.slice(0, nl)));
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Verifies a bundle given as UTF-8 bytes, checking signatures on `workers` threads. The report is
  * identical to verifyBundle's on the same text, whatever the number of workers.
  */
 export async function verifyBundleParallel(bytes: Uint8Array, options: ParallelOptions = {}): Promise<VerificationReport> {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  const text = decodeBundle(bytes);
+  // Not UTF-8: the protocol reports it (docs/protocol.md §8.2 step 1); nothing to share out.
+  if (text === undefined) return verifyBundleBytes(bytes);
   const lines = countLines(bytes);
   const workers = options.workers ?? defaultWorkers(lines);
   const progress = options.progress;
   let prechecks: LinePrecheck[] | undefined;
-  if (workers > 0 && looksVerifiable(text)) {
+  // Worth starting workers only when the text as a whole passes (header, encoding, final LF).
+  if (workers > 0 && !checkBundleText(text).error) {
     progress?.phase(`signatures (${workers}x)`, lines);
     try {
       prechecks = await precheckParallel(bytes, workers, (done) => progress?.update(done));

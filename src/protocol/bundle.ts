@@ -4,9 +4,9 @@
  *   then        party cards   {"type":"hotline.party-card", ...}
  *   then        entries       exactly their canonical wire text
  */
-import { canonicalize, isHashHex } from './encoding.js';
+import { canonicalize } from './encoding.js';
 import type { SealedEntry } from './entry.js';
-import type { PartyCard } from './schemas.js';
+import { validateBundleHeader, type PartyCard } from './schemas.js';
 
 /** The first line of a bundle. */
 export interface BundleHeader {
@@ -15,7 +15,7 @@ export interface BundleHeader {
   readonly channel: string;
   /** Code of the exporting party (informative, unsigned). */
   readonly exportedBy?: string;
-  /** Export time in ms (informative, unsigned; the verifier judges expiry at this time). */
+  /** Export time in ms (informative and unsigned: no verdict depends on it, §8.3). */
   readonly exportedAt?: number;
 }
 
@@ -31,8 +31,7 @@ export function writeBundle(header: Omit<BundleHeader, 'type' | 'v'>, cards: Ite
   return [...bundleLines(header, cards, entries)].join('');
 }
 
-/** True when a parsed value is a bundle header. */
+/** True when a parsed value is a bundle header (§8.1: its members and nothing else). */
 export function isBundleHeader(value: unknown): value is BundleHeader {
-  const v = value as Partial<BundleHeader> | null;
-  return !!v && typeof v === 'object' && v.type === 'hotline.bundle' && v.v === 1 && isHashHex(v.channel);
+  return validateBundleHeader.check(value);
 }

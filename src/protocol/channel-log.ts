@@ -17,8 +17,8 @@ import {
 } from './charter.js';
 import { verifyEntrySignature, type Entry, type SealedEntry } from './entry.js';
 import { protocolError, type ProtocolError } from './errors.js';
-import type { KeyRegistry } from './identity.js';
-import type { BodyOf, Charter, Head } from './schemas.js';
+import { checkRevocation, checkTerminalCertificate, judgeKey, type KeyCheck, type KeyRegistry } from './identity.js';
+import type { BodyOf, Charter, Head, KeyRevocation, TerminalCertificate } from './schemas.js';
 
 /** What happened to an entry offered to a ChannelLog. */
 export type IngestResult =
@@ -49,11 +49,19 @@ interface AuthorLog {
   readonly controlSeqs: number[];
 }
 
+/** Certificates and revocations an author published in this channel, with their seq (§3.2). */
+interface KeyEntries {
+  readonly certs: Array<{ readonly seq: number; readonly cert: TerminalCertificate }>;
+  readonly revocations: Array<{ readonly seq: number; readonly rev: KeyRevocation }>;
+}
+
 /** A referenceable entry (message or link test) and where it sits. */
 export interface Referent {
   readonly author: string;
   readonly seq: number;
   readonly kind: 'message' | 'link.test';
+  /** A link test's t1, which its echo must carry back. */
+  readonly t1?: number;
 }
 
 /** Options for ingest. */
@@ -87,6 +95,8 @@ export class ChannelLog {
   readonly #controls = new Map<string, ControlEntry[]>();
   readonly #referents = new Map<string, Referent>();
   readonly #stateCache = new Map<string, DerivedState>();
+  /** key.rotate / key.revoke entries held, per author: they count for that author's later entries only. */
+  readonly #keyEntries = new Map<string, KeyEntries>();
   /** State with every held control entry in view (cleared when one is added). */
   #fullState: DerivedState | undefined;
   /** The last state(), with everything held in view; dropped when a control entry arrives. */
@@ -113,20 +123,26 @@ export class ChannelLog {
     if (charterProblem) return { ok: false, error: charterProblem };
     if (Object.keys(e.heads).length > 0)
       return { ok: false, error: protocolError('ENTRY_MALFORMED', { detail: 'a proposal has no heads' }) };
-    const keyProblem = ChannelLog.#checkKey(registry, proposal, options);
-    if (keyProblem) return { ok: false, error: keyProblem };
     const log = new ChannelLog(proposal as SealedEntry<'charter.propose'>, registry);
+    const keyProblem = log.authenticate(proposal, options);
+    if (keyProblem) return { ok: false, error: keyProblem };
     log.#append(proposal);
     return { ok: true, log };
   }
 
-  static #checkKey(registry: KeyRegistry, sealed: SealedEntry, options: IngestOptions): ProtocolError | undefined {
+  /**
+   * Is the entry authentic: signed by a key that may sign for its author at its time and place
+   * (docs/protocol.md §3.2), with a signature that verifies? The certificates of the cards count,
+   * and the author's `key.rotate` and `key.revoke` entries held BEFORE this one in its log.
+   * Only an authentic second entry for a held (author, seq) is evidence of equivocation (§4.2).
+   */
+  authenticate(sealed: SealedEntry, options: IngestOptions = {}): ProtocolError | undefined {
     const e = sealed.entry;
     // Details are built only for an error: this runs for every entry.
     const d = () => ({ author: short(e.author), seq: e.seq, key: short(e.key), time: new Date(e.time).toISOString() });
     if (options.notAfter !== undefined && e.time > options.notAfter)
       return protocolError('ENTRY_MALFORMED', { detail: `author time ${d().time} lies in the future` });
-    const k = registry.check(e.author, e.key, e.time);
+    const k = this.#keyCheck(e);
     if (!k.ok)
       return protocolError(k.code, {
         ...d(),
@@ -134,6 +150,18 @@ export class ChannelLog {
       });
     if (!options.signatureChecked && !verifyEntrySignature(sealed)) return protocolError('ENTRY_BAD_SIGNATURE', d());
     return undefined;
+  }
+
+  #keyCheck(e: Entry): KeyCheck {
+    const own = this.#keyEntries.get(e.author);
+    // The common case: the author published no key entry in this channel.
+    if (own === undefined) return this.#registry.check(e.author, e.key, e.time);
+    let certs = this.#registry.certificates(e.author, e.key);
+    const rotated = own.certs.filter((c) => c.seq < e.seq && c.cert.key === e.key).map((c) => c.cert);
+    if (rotated.length > 0) certs = [...certs, ...rotated];
+    let revokedFrom: number | undefined;
+    for (const r of own.revocations) if (r.seq < e.seq && r.rev.key === e.key && (revokedFrom === undefined || r.rev.from < revokedFrom)) revokedFrom = r.rev.from;
+    return judgeKey(certs, revokedFrom, e.time);
   }
 
   /** Number of entries held, all authors. */
@@ -269,8 +297,8 @@ export class ChannelLog {
     const held = log?.hashes[e.seq - 1];
     if (held !== undefined) {
       if (held === sealed.hash) return { status: 'duplicate' };
-      // Only a correctly signed second entry is evidence of equivocation; anything else is forgery.
-      const keyProblem = ChannelLog.#checkKey(this.#registry, sealed, options);
+      // Only an authentic second entry is evidence of equivocation; anything else is a forgery (§4.2).
+      const keyProblem = this.authenticate(sealed, options);
       if (keyProblem) return { status: 'rejected', error: keyProblem };
       return { status: 'equivocation', existingHash: held, error: protocolError('ENTRY_EQUIVOCATION', d) };
     }
@@ -346,6 +374,8 @@ export class ChannelLog {
     }
     for (const [dep, h] of Object.entries(lastHeads))
       if ((e.heads[dep]?.seq ?? 0) < h.seq) return protocolError('ENTRY_HEADS_REGRESSED', { ...d, depAuthor: short(dep) });
+    // Unreachable from the wire: a charter.propose has channel null (§4.4), so it belongs to
+    // another channel and was refused above with ENTRY_WRONG_CHANNEL (§7).
     if (e.kind === 'charter.propose')
       return protocolError('ENTRY_KIND_NOT_ALLOWED', {
         kind: e.kind,
@@ -356,7 +386,7 @@ export class ChannelLog {
 
     const view = this.#stateFor(e);
     if (!writers(view).has(e.author)) return protocolError('ENTRY_AUTHOR_NOT_PARTY', d);
-    const keyProblem = ChannelLog.#checkKey(this.#registry, sealed, options);
+    const keyProblem = this.authenticate(sealed, options);
     if (keyProblem) return keyProblem;
     if (!KINDS_BY_STATE[view.state].has(e.kind)) {
       // An accept dated after "expires" meets an expired proposal: say so specifically (§5.1).
@@ -465,17 +495,20 @@ export class ChannelLog {
         const ref = this.#referents.get(body.test);
         if (!ref || ref.kind !== 'link.test' || ref.author === e.author || !this.#inPast(body.test, e, 'link.test'))
           return protocolError('ENTRY_BAD_REFERENCE', { ...d, ref: `link test ${body.test.slice(0, 12)}`, why: 'is not a link test of another party in view' });
+        // The echo carries the test's own t1 back (§6), so that the sender computes δ and θ from it.
+        if (ref.t1 !== body.t1)
+          return protocolError('ENTRY_BAD_REFERENCE', { ...d, ref: `link test ${body.test.slice(0, 12)}`, why: `has t1 ${ref.t1}, not the ${body.t1} the echo carries back` });
         return undefined;
       }
       case 'key.rotate': {
         const cert = (e.body as BodyOf<'key.rotate'>).cert;
         if (cert.party !== e.author) return protocolError('CERT_INVALID', { detail: 'a party rotates only its own keys' });
-        return this.#registry.addCertificate(cert);
+        return checkTerminalCertificate(cert);
       }
       case 'key.revoke': {
         const rev = (e.body as BodyOf<'key.revoke'>).revocation;
         if (rev.party !== e.author) return protocolError('CERT_INVALID', { detail: 'a party revokes only its own keys' });
-        return this.#registry.addRevocation(rev);
+        return checkRevocation(rev);
       }
       default:
         return undefined;
@@ -507,8 +540,14 @@ export class ChannelLog {
       this.#fullState = undefined;
       this.#viewState = undefined;
     }
-    if (e.kind === 'message' || e.kind === 'link.test')
-      this.#referents.set(sealed.hash, { author: log.author, seq: e.seq, kind: e.kind });
+    if (e.kind === 'message') this.#referents.set(sealed.hash, { author: log.author, seq: e.seq, kind: e.kind });
+    else if (e.kind === 'link.test') this.#referents.set(sealed.hash, { author: log.author, seq: e.seq, kind: e.kind, t1: (e.body as BodyOf<'link.test'>).t1 });
+    else if (e.kind === 'key.rotate' || e.kind === 'key.revoke') {
+      const own = this.#keyEntries.get(e.author) ?? { certs: [], revocations: [] };
+      if (e.kind === 'key.rotate') own.certs.push({ seq: e.seq, cert: (e.body as BodyOf<'key.rotate'>).cert });
+      else own.revocations.push({ seq: e.seq, rev: (e.body as BodyOf<'key.revoke'>).revocation });
+      this.#keyEntries.set(e.author, own);
+    }
     this.#count++;
   }
 

@@ -5,8 +5,8 @@
  *   hash  = SHA-256(canonical JSON of the entry without "sig"), lowercase hex: the entry id
  *   sig   = Ed25519(terminal key, "hotline/1/entry\0" || hash bytes), base64url
  */
-import { canonicalize, sha256 } from './encoding.js';
-import { protocolError, type ProtocolError } from './errors.js';
+import { canonicalize, duplicateMember, hasLoneSurrogate, parsedHasLoneSurrogate, sha256 } from './encoding.js';
+import { fail, protocolError, type ProtocolError } from './errors.js';
 import { DOMAIN, signDomain, verifyDomain, type Signer } from './keys.js';
 import { LIMITS, validateBody, validateEnvelope, type BodyOf, type EntryKind, type Head } from './schemas.js';
 
@@ -85,6 +85,8 @@ function withSignature(unsignedText: string, sig: string): string | undefined {
 /** Signs an entry. The caller is responsible for sequence, prev and heads (see ChannelLog). */
 export function sealEntry<K extends EntryKind>(fields: UnsignedEntry<K>, signer: Signer): SealedEntry<K> {
   if (fields.key !== signer.publicKey) throw new TypeError('entry key does not match the signer');
+  // What is signed must be what was written: a lone surrogate has no UTF-8 form (§2.5).
+  if (hasLoneSurrogate(fields.body)) fail('JSON_LONE_SURROGATE', { what: `${fields.kind} entry` });
   const unsigned = { v: 1 as const, ...fields };
   const unsignedText = canonicalize(unsigned);
   const hashBytes = sha256(unsignedText);
@@ -127,8 +129,24 @@ export function parseEntry(raw: string): ParseResult {
   return checkEntryValue(value, raw);
 }
 
-/** As parseEntry, for an already-parsed value; `raw` (when given) must be its canonical text. */
+/**
+ * As parseEntry, for `value` parsed from `raw` (when given, the text it was parsed from, which
+ * must be canonical). Checks in the order of docs/protocol.md §4.4 from step 3 on.
+ */
 export function checkEntryValue(value: unknown, raw?: string): ParseResult {
+  const result = checkParsed(value, raw);
+  // Duplicate members (step 3) make a text non-canonical, so only a text that fails a later
+  // check can hold them: looking for them then costs nothing on the common path.
+  if (!result.ok && raw !== undefined) {
+    const name = duplicateMember(raw);
+    if (name !== undefined) return { ok: false, error: protocolError('JSON_DUPLICATE_MEMBER', { what: 'entry', name }) };
+  }
+  return result;
+}
+
+function checkParsed(value: unknown, raw: string | undefined): ParseResult {
+  if (raw !== undefined ? parsedHasLoneSurrogate(raw, value) : hasLoneSurrogate(value))
+    return { ok: false, error: protocolError('JSON_LONE_SURROGATE', { what: 'entry' }) };
   if (value && typeof value === 'object' && 'v' in value && (value as { v: unknown }).v !== 1)
     return {
       ok: false,

@@ -49,6 +49,12 @@ export const PROTOCOL_ERRORS = {
   CARD_BAD_SIGNATURE:
     'The party card of {code} is not signed by the root key it names. The card was altered; do not trust it.',
   CERT_INVALID: 'The terminal certificate is invalid: {detail}. Ask the party to issue it again with its root key.',
+  JSON_DUPLICATE_MEMBER:
+    'The {what} names the member "{name}" twice. Two readers of it could see different values, so it is refused; the copy was altered or produced by a faulty implementation.',
+  JSON_LONE_SURROGATE:
+    'The {what} holds a text with a lone UTF-16 surrogate (a broken character). Such text has no exact UTF-8 form, so what is signed would differ from what was written; correct the text and send it again.',
+  BUNDLE_BAD_ENCODING:
+    'The bundle is not plain UTF-8 JSON Lines: {detail}. Export it again, or copy it without converting it as text.',
   BUNDLE_EMPTY: 'The bundle is empty. Export it again with `hotline export CHANNEL > bundle.jsonl`.',
   BUNDLE_NOT_A_BUNDLE:
     'This is not a Hotline transcript bundle: {detail}. A bundle starts with a {"type":"hotline.bundle"} line.',

@@ -2,9 +2,9 @@
  * Party identities (docs/protocol.md §3): a party IS its Ed25519 root public key. The root key
  * certifies terminal keys; cards publish them; revocations withdraw them from a point in time.
  */
-import { canonicalBytes } from './encoding.js';
-import { protocolError, type ProtocolError } from './errors.js';
-import { DOMAIN, signDomain, verifyDomain, type Signer } from './keys.js';
+import { canonicalBytes, hasLoneSurrogate } from './encoding.js';
+import { fail, protocolError, type ProtocolError } from './errors.js';
+import { DOMAIN, publicKeyProblem, signDomain, verifyDomain, type Signer } from './keys.js';
 import {
   validateCard,
   validateCert,
@@ -48,6 +48,7 @@ export function issueRevocation(root: Signer, fields: { key: string; from: numbe
     from: fields.from,
     reason: fields.reason,
   };
+  if (hasLoneSurrogate(unsigned)) fail('JSON_LONE_SURROGATE', { what: 'key revocation' });
   return Object.freeze({ ...unsigned, sig: signDomain(root, DOMAIN.keyRevocation, canonicalBytes(unsigned)) });
 }
 
@@ -74,35 +75,53 @@ export function issuePartyCard(
     endpoints: fields.endpoints,
     issued: fields.issued,
   };
+  if (hasLoneSurrogate(unsigned)) fail('JSON_LONE_SURROGATE', { what: 'party card' });
   return Object.freeze({ ...unsigned, sig: signDomain(root, DOMAIN.partyCard, canonicalBytes(unsigned)) });
 }
 
-/** Checks a terminal certificate's shape and root signature. */
+/** Checks a terminal certificate: shape, period, keys (§3.1) and root signature (§3.4). */
 export function checkTerminalCertificate(cert: unknown): ProtocolError | undefined {
   const problem = validateCert.firstError(cert);
   if (problem) return protocolError('CERT_INVALID', { detail: problem });
   const c = cert as TerminalCertificate;
   if (c.notAfter <= c.notBefore) return protocolError('CERT_INVALID', { detail: 'notAfter must be later than notBefore' });
+  const weak = keyProblem(c.party, 'party') ?? keyProblem(c.key, 'key');
+  if (weak) return protocolError('CERT_INVALID', { detail: weak });
   if (!verifyDomain(c.party, DOMAIN.terminalCert, canonicalBytes(withoutSig(c)), c.sig))
     return protocolError('CERT_INVALID', { detail: 'signature does not verify against the party root key' });
   return undefined;
 }
 
-/** Checks a revocation's shape and root signature. */
+function keyProblem(key: string, field: string): string | undefined {
+  const why = publicKeyProblem(key);
+  return why ? `${field}: not an acceptable Ed25519 public key (${why})` : undefined;
+}
+
+/** Checks a revocation: shape, keys (§3.1) and root signature (§3.5). */
 export function checkRevocation(rev: unknown): ProtocolError | undefined {
   const problem = validateRevocation.firstError(rev);
   if (problem) return protocolError('CERT_INVALID', { detail: `revocation ${problem}` });
   const r = rev as KeyRevocation;
+  if (hasLoneSurrogate(r)) return protocolError('JSON_LONE_SURROGATE', { what: 'key revocation' });
+  const weak = keyProblem(r.party, 'party');
+  if (weak) return protocolError('CERT_INVALID', { detail: `revocation ${weak}` });
   if (!verifyDomain(r.party, DOMAIN.keyRevocation, canonicalBytes(withoutSig(r)), r.sig))
     return protocolError('CERT_INVALID', { detail: 'revocation signature does not verify against the party root key' });
   return undefined;
 }
 
-/** Checks a party card: shape, root signature, and every certificate and revocation inside it. */
+/**
+ * Checks a party card (§3.6): no lone surrogate in any text, shape, root key, root signature,
+ * and every certificate and revocation inside it. The card's bytes (canonical form, duplicate
+ * members) are the reader's to check: see verify.ts.
+ */
 export function checkPartyCard(card: unknown): ProtocolError | undefined {
+  if (hasLoneSurrogate(card)) return protocolError('JSON_LONE_SURROGATE', { what: 'party card' });
   const problem = validateCard.firstError(card);
   if (problem) return protocolError('CARD_INVALID', { detail: problem });
   const c = card as PartyCard;
+  const weak = keyProblem(c.party, 'party');
+  if (weak) return protocolError('CARD_INVALID', { detail: weak });
   if (!verifyDomain(c.party, DOMAIN.partyCard, canonicalBytes(withoutSig(c)), c.sig))
     return protocolError('CARD_BAD_SIGNATURE', { code: c.code });
   for (const cert of c.terminals) {
@@ -124,13 +143,30 @@ export type KeyCheck =
   | { ok: false; code: 'ENTRY_UNKNOWN_KEY' | 'ENTRY_KEY_EXPIRED' | 'ENTRY_KEY_REVOKED'; revokedAt?: number };
 
 /**
- * Which terminal keys may sign for which party, and when (docs/protocol.md §3.2).
- * Fed with verified certificates and revocations from cards and key.rotate/key.revoke entries;
- * the answer does not depend on the order in which they were added.
+ * Judges a key by the certificates and revocations that count for one entry (docs/protocol.md
+ * §3.2), in the order of the checks there: a certificate names the key (else unknown); no
+ * revocation from at or before `time` (else revoked, the earliest `from` reported); a
+ * certificate's period holds `time` (else expired).
+ */
+export function judgeKey(certs: readonly TerminalCertificate[], revokedFrom: number | undefined, time: number): KeyCheck {
+  if (certs.length === 0) return { ok: false, code: 'ENTRY_UNKNOWN_KEY' };
+  if (revokedFrom !== undefined && time >= revokedFrom) return { ok: false, code: 'ENTRY_KEY_REVOKED', revokedAt: revokedFrom };
+  const cert = certs.find((c) => c.notBefore <= time && time < c.notAfter);
+  return cert ? { ok: true, cert } : { ok: false, code: 'ENTRY_KEY_EXPIRED' };
+}
+
+const NO_CERTS: readonly TerminalCertificate[] = Object.freeze([]);
+
+/**
+ * The parties' cards, and which terminal keys they certify (docs/protocol.md §3.2, §3.6).
+ * The answer does not depend on the order in which cards were added. Revocations carried by
+ * cards are kept for display (and for the transport, which pins no revoked terminal) but do not
+ * decide whether an entry's key may sign: only `key.revoke` entries in the channel do (§3.2),
+ * which ChannelLog applies, with `key.rotate` certificates, on top of this.
  */
 export class KeyRegistry {
   readonly #certs = new Map<string, TerminalCertificate[]>();
-  readonly #revoked = new Map<string, number>();
+  readonly #revocations = new Map<string, KeyRevocation[]>();
   readonly #cards = new Map<string, PartyCard>();
 
   /** Adds a party card after checking it; returns the problem instead if it does not check. */
@@ -140,23 +176,19 @@ export class KeyRegistry {
     const known = this.#cards.get(card.party);
     if (!known || known.issued <= card.issued) this.#cards.set(card.party, card);
     for (const cert of card.terminals) this.#addCertUnchecked(cert);
-    for (const rev of card.revocations) this.#addRevocationUnchecked(rev);
+    for (const rev of card.revocations) {
+      const list = this.#revocations.get(card.party) ?? [];
+      if (!list.some((r) => r.sig === rev.sig)) list.push(rev);
+      this.#revocations.set(card.party, list);
+    }
     return undefined;
   }
 
-  /** Adds a certificate (from a key.rotate entry) after checking its root signature. */
+  /** Adds a certificate learnt out of band (not from a channel), after checking it. */
   addCertificate(cert: TerminalCertificate): ProtocolError | undefined {
     const e = checkTerminalCertificate(cert);
     if (e) return e;
     this.#addCertUnchecked(cert);
-    return undefined;
-  }
-
-  /** Adds a revocation (from a key.revoke entry or card) after checking its root signature. */
-  addRevocation(rev: KeyRevocation): ProtocolError | undefined {
-    const e = checkRevocation(rev);
-    if (e) return e;
-    this.#addRevocationUnchecked(rev);
     return undefined;
   }
 
@@ -167,22 +199,19 @@ export class KeyRegistry {
     this.#certs.set(id, list);
   }
 
-  #addRevocationUnchecked(rev: KeyRevocation): void {
-    const id = `${rev.party}/${rev.key}`;
-    const prior = this.#revoked.get(id);
-    if (prior === undefined || rev.from < prior) this.#revoked.set(id, rev.from);
+  /** The certificates of `party` for `key` known from cards. */
+  certificates(party: string, key: string): readonly TerminalCertificate[] {
+    return this.#certs.get(`${party}/${key}`) ?? NO_CERTS;
   }
 
-  /** May `key` sign for `party` at `time`? */
+  /** May `key` sign for `party` at `time`, by the certificates of the cards known (§3.2)? */
   check(party: string, key: string, time: number): KeyCheck {
-    const id = `${party}/${key}`;
-    const certs = this.#certs.get(id);
-    if (!certs || certs.length === 0) return { ok: false, code: 'ENTRY_UNKNOWN_KEY' };
-    const revokedAt = this.#revoked.get(id);
-    if (revokedAt !== undefined && time >= revokedAt) return { ok: false, code: 'ENTRY_KEY_REVOKED', revokedAt };
-    const cert = certs.find((c) => c.notBefore <= time && time < c.notAfter);
-    if (!cert) return { ok: false, code: 'ENTRY_KEY_EXPIRED' };
-    return { ok: true, cert };
+    return judgeKey(this.certificates(party, key), undefined, time);
+  }
+
+  /** The revocations the party's cards carry (informative: see the class comment). */
+  revocations(party: string): readonly KeyRevocation[] {
+    return this.#revocations.get(party) ?? [];
   }
 
   /** The newest card known for a party. */

@@ -14,3 +14,4 @@ export * from './compose.js';
 export * from './bundle.js';
 export * from './verify.js';
 export * from './report-format.js';
+export * from './printable.js';

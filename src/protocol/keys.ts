@@ -29,12 +29,59 @@ const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'he
 
 const publicKeyCache = new Map<string, KeyObject | null>();
 
-/** Node KeyObject of a base64url raw Ed25519 public key, cached; undefined if malformed. */
+/**
+ * The encodings of the eight points of small order (order 1, 2, 4 and 8) with the sign bit
+ * cleared; y < p is checked apart, so only canonical encodings are listed (as in libsodium's
+ * `has_small_order`). The sign bit is ignored when comparing.
+ *   0100…00  the identity (0, 1)                  order 1
+ *   ecff…7f  (0, −1), y = p − 1                    order 2
+ *   0000…00  (±√−1, 0)                             order 4
+ *   26e8…05, c717…7a  the two y of the four points of order 8 (checked in test/protocol/keys.test.ts)
+ */
+const SMALL_ORDER = [
+  '0100000000000000000000000000000000000000000000000000000000000000',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+].map((hex) => Buffer.from(hex, 'hex'));
+
+/**
+ * Why 32 bytes are not an acceptable Ed25519 public key, or undefined when they are
+ * (docs/protocol.md §3.1). OpenSSL verifies under any point it can decode, but:
+ * - a non-canonical encoding (y ≥ p, or x = 0 with the sign bit set: RFC 8032 §5.1.3 step 4)
+ *   gives a second spelling of one key, hence a second party id;
+ * - under a key of small order, signatures verify for messages nobody signed (under the
+ *   identity, R = identity and S = 0 verifies for every message), so it vouches for nothing.
+ * These are checks of the input's bytes against fixed values, not arithmetic on the curve.
+ */
+export function weakPublicKey(raw: Uint8Array): string | undefined {
+  if (raw.length !== 32) return 'not 32 bytes';
+  // y is the little-endian number in bits 0..254; p = 2^255 − 19 is ed ff … ff 7f.
+  let geP = (raw[31]! & 0x7f) === 0x7f && raw[0]! >= 0xed;
+  for (let i = 1; geP && i < 31; i++) if (raw[i] !== 0xff) geP = false;
+  if (geP) return 'non-canonical encoding (y >= p)';
+  const sign = (raw[31]! & 0x80) !== 0;
+  const cleared = Buffer.from(raw);
+  cleared[31] = cleared[31]! & 0x7f;
+  // y = 1 or y = p − 1 give x = 0, whose sign bit must be 0.
+  if (sign && (cleared.equals(SMALL_ORDER[0]!) || cleared.equals(SMALL_ORDER[1]!))) return 'non-canonical encoding (x = 0 with the sign bit set)';
+  if (SMALL_ORDER.some((p) => p.equals(cleared))) return 'a point of small order';
+  return undefined;
+}
+
+/** Why a base64url public key is not acceptable (malformed, non-canonical, small order), or undefined. */
+export function publicKeyProblem(publicKey: string): string | undefined {
+  const raw = fromBase64Url(publicKey, 32);
+  return raw ? weakPublicKey(raw) : 'not 32 bytes of base64url';
+}
+
+/** Node KeyObject of a base64url raw Ed25519 public key, cached; undefined if malformed or weak. */
 export function publicKeyObject(publicKey: string): KeyObject | undefined {
   let key = publicKeyCache.get(publicKey);
   if (key === undefined) {
     const raw = fromBase64Url(publicKey, 32);
-    key = raw ? createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, raw]), format: 'der', type: 'spki' }) : null;
+    key = raw && !weakPublicKey(raw) ? createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, raw]), format: 'der', type: 'spki' }) : null;
     if (publicKeyCache.size > 10_000) publicKeyCache.clear();
     publicKeyCache.set(publicKey, key);
   }
@@ -104,14 +151,30 @@ export function verifyDomain(publicKey: string, domain: Domain, payload: Uint8Ar
 
 const B64URL_86 = /^[A-Za-z0-9_-]{85}[AQgw]$/;
 
+/** L, the order of the base point, little-endian (RFC 8032 §5.1). */
+const GROUP_ORDER = Buffer.from('edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010', 'hex');
+
+/** True when the 32 little-endian bytes of S are a number below L (RFC 8032 §5.1.7: S < L). */
+function scalarBelowOrder(sig: Buffer): boolean {
+  for (let i = 31; i >= 0; i--) {
+    const s = sig[32 + i]!;
+    const l = GROUP_ORDER[i]!;
+    if (s !== l) return s < l;
+  }
+  return false;
+}
+
 /**
  * The 64 bytes of a signature written as base64url. Exactly 86 characters whose last one carries
  * no stray bits (its low four bits are zero: A, Q, g or w), so each signature has ONE text form
- * (docs/protocol.md §2): a second spelling of the same signature would be another line with the
- * same entry hash.
+ * (docs/protocol.md §2); and S < L, so a signature has no second, malleated value S + L
+ * (§3.1; OpenSSL refuses it too, this does not rely on it). Either would be another line with
+ * the same entry hash.
  */
 function signatureBytes(signature: string): Buffer | undefined {
-  return B64URL_86.test(signature) ? Buffer.from(signature, 'base64url') : undefined;
+  if (!B64URL_86.test(signature)) return undefined;
+  const sig = Buffer.from(signature, 'base64url');
+  return scalarBelowOrder(sig) ? sig : undefined;
 }
 
 /**

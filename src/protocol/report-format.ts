@@ -1,8 +1,16 @@
 /**
  * The verification report for people: plain text, stable layout, no colour codes (the CLI may
- * add them). Times are UTC ISO 8601.
+ * add them). Times are UTC ISO 8601. Every line goes through printable(): texts from the bundle
+ * (messages, names, reasons, even error details) cannot forge a line or drive the terminal.
  */
+import { printable } from './printable.js';
 import type { VerificationReport } from './verify.js';
+
+/** The first `n` characters (code points, so no surrogate pair is cut) and "..." when longer. */
+const clip = (text: string, n: number) => {
+  const chars = [...text];
+  return chars.length > n ? `${chars.slice(0, n - 3).join('')}...` : text;
+};
 
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
@@ -15,11 +23,14 @@ export function formatReport(r: VerificationReport, options: { maxMessages?: num
   if (r.channel) out.push(`Channel: ${r.channel}`);
   if (r.title) out.push(`Title:   ${Object.entries(r.title).map(([l, t]) => `${t} [${l}]`).join(' / ')}`);
   if (r.tier) out.push(`Tier:    ${r.tier}`);
-  if (r.state) out.push(`State:   ${r.state}`);
+  if (r.state) out.push(`State:   ${r.state}${r.asOf ? ` (as of ${iso(r.asOf)}, the latest signed entry)` : ''}`);
   if (r.parties.length) {
     out.push('', 'Parties');
     for (const p of r.parties)
+    {
       out.push(`  ${p.code.padEnd(6)} ${Object.values(p.names).join(' / ')}`, `         fingerprint ${p.fingerprint}   entries ${p.entries}${p.head ? `   head ${p.head.hash.slice(0, 16)}` : ''}`);
+      for (const v of p.revocations) out.push(`         its card revokes key ${v.key.slice(0, 8)} from ${iso(v.from)} (informative: only key.revoke entries count)`);
+    }
   }
   if (r.history.length) {
     out.push('', 'State history');
@@ -36,7 +47,7 @@ export function formatReport(r: VerificationReport, options: { maxMessages?: num
     const shown = r.messages.slice(0, maxMessages);
     for (const m of shown) {
       const who = m.from ? ` ${m.from.name}, ${m.from.title}` : '';
-      out.push(`  ${iso(m.time)}  ${m.author}#${m.seq} ${m.precedence}${m.drill ? ' DRILL' : ''} [${m.lang}]${who}: ${m.text.length > 100 ? `${m.text.slice(0, 97)}...` : m.text}`);
+      out.push(`  ${iso(m.time)}  ${m.author}#${m.seq} ${m.precedence}${m.drill ? ' DRILL' : ''} [${m.lang}]${who}: ${clip(m.text, 100)}`);
       out.push(`      received: ${m.receivedBy.length ? m.receivedBy.map((x) => `${x.party} ${iso(x.at)}`).join(', ') : 'no receipt'}`);
       out.push(`      acknowledged: ${m.acks.length ? m.acks.map((a) => `${a.party} ${a.officer.name} (${a.officer.title}) ${iso(a.at)}`).join(', ') : 'none'}`);
     }
@@ -51,5 +62,5 @@ export function formatReport(r: VerificationReport, options: { maxMessages?: num
     for (const e of r.errors.slice(0, 20)) out.push(`  ${e.code}${e.line ? ` (line ${e.line})` : ''}: ${e.message}`);
     if (r.errors.length > 20) out.push(`  ... ${r.errors.length - 20} more`);
   }
-  return `${out.join('\n')}\n`;
+  return `${out.map(printable).join('\n')}\n`;
 }

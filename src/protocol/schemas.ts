@@ -13,6 +13,16 @@ export const LIMITS = Object.freeze({
   textChars: 16_000,
   maxParties: 32,
   maxHeads: 32,
+  /**
+   * Latest time the protocol can carry, ms: 9999-12-31T23:59:59.999Z (docs/protocol.md §2.4).
+   * Every time prints as a four-digit-year ISO 8601 date, and adding a charter's longest deadline
+   * to it stays an exact integer.
+   */
+  maxTime: 253_402_300_799_999,
+  /** Longest acknowledgement deadline a charter may set, seconds: seven days (§5.1). */
+  maxAckDeadlineSec: 604_800,
+  /** Longest link-test interval a charter may set, seconds: one day (§5.1). */
+  maxLinkTestIntervalSec: 86_400,
 });
 
 export const PRECEDENCES = ['FLASH', 'IMMEDIATE', 'PRIORITY', 'ROUTINE'] as const;
@@ -47,9 +57,15 @@ const Int = (opts: object = {}) => Type.Integer({ minimum: 0, maximum: Number.MA
 export const HashHex = Type.String({ pattern: '^[0-9a-f]{64}$' });
 export const PublicKey = Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' });
 export const SignatureB64 = Type.String({ pattern: '^[A-Za-z0-9_-]{86}$' });
-/** BCP 47 language tag, simplified (en, zh, zh-Hans, en-GB). */
-export const LangTag = Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$' });
-export const Millis = Int();
+/**
+ * BCP 47 language tag, simplified (en, zh, zh-Hans, en-GB, sr-Latn-RS): a language and at most
+ * three subtags, so at most 30 characters. The bound is in the pattern itself because language
+ * maps use it for member names, which maxLength does not reach.
+ */
+export const LangTag = Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$' });
+/** A time: ms since the epoch, 0 ..= LIMITS.maxTime. */
+export const Millis = Int({ maximum: LIMITS.maxTime });
+const Deadline = Int({ minimum: 1, maximum: LIMITS.maxAckDeadlineSec });
 const Text = (max: number) => Type.String({ minLength: 1, maxLength: max });
 // additionalProperties: false makes the key pattern binding; without it keys that do not match
 // the pattern are allowed unchecked (JSON Schema patternProperties semantics).
@@ -99,14 +115,9 @@ export const CharterSchema = Type.Object(
     tier: Type.Enum(TIERS),
     parties: Type.Array(PartyInCharter, { minItems: 2, maxItems: LIMITS.maxParties }),
     languages: Type.Array(LangTag, { minItems: 1, uniqueItems: true }),
-    linkTestIntervalSec: Int({ minimum: 1, maximum: 86_400 }),
+    linkTestIntervalSec: Int({ minimum: 1, maximum: LIMITS.maxLinkTestIntervalSec }),
     ackDeadlineSec: Type.Object(
-      {
-        FLASH: Int({ minimum: 1 }),
-        IMMEDIATE: Int({ minimum: 1 }),
-        PRIORITY: Int({ minimum: 1 }),
-        ROUTINE: Int({ minimum: 1 }),
-      },
+      { FLASH: Deadline, IMMEDIATE: Deadline, PRIORITY: Deadline, ROUTINE: Deadline },
       { additionalProperties: false },
     ),
     expires: Type.Optional(Millis),
@@ -138,6 +149,18 @@ export const KeyRevocationSchema = Type.Object(
     from: Millis,
     reason: Text(1000),
     sig: SignatureB64,
+  },
+  { additionalProperties: false },
+);
+
+/** The first line of a transcript bundle (§8.1): informative, unsigned, but exact. */
+export const BundleHeaderSchema = Type.Object(
+  {
+    type: Type.Literal('hotline.bundle'),
+    v: Type.Literal(1),
+    channel: HashHex,
+    exportedAt: Type.Optional(Millis),
+    exportedBy: Type.Optional(Type.String({ pattern: '^[A-Z0-9][A-Z0-9-]{0,15}$' })),
   },
   { additionalProperties: false },
 );
@@ -244,6 +267,22 @@ export const validateCharter = validator(CharterSchema);
 export const validateCard = validator(PartyCardSchema);
 export const validateCert = validator(TerminalCertificateSchema);
 export const validateRevocation = validator(KeyRevocationSchema);
+export const validateBundleHeader = validator(BundleHeaderSchema);
 export const validateBody = Object.fromEntries(
   Object.entries(BODY_SCHEMAS).map(([k, s]) => [k, validator(s)]),
 ) as { [K in EntryKind]: Validator<BodyOf<K>> };
+
+/**
+ * Every object of the protocol by name, as docs/protocol.md Appendix A publishes it (normative
+ * JSON Schema; test/protocol/schema-appendix.test.ts keeps the two identical).
+ */
+export const WIRE_SCHEMAS: Readonly<Record<string, TSchema>> = Object.freeze({
+  entry: EntrySchema,
+  ...Object.fromEntries(KINDS.map((k) => [`body:${k}`, BODY_SCHEMAS[k]])),
+  charter: CharterSchema,
+  officer: OfficerRef,
+  'terminal-cert': TerminalCertificateSchema,
+  'key-revocation': KeyRevocationSchema,
+  'party-card': PartyCardSchema,
+  'bundle-header': BundleHeaderSchema,
+});

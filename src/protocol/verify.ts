@@ -4,15 +4,16 @@
  * Deterministic: the same bundle, in any order of lines from different authors, gives the same
  * verdict. Signature checks may be done beforehand on other cores (see precheckLines).
  */
+import { isUtf8 } from 'node:buffer';
 import { ChannelLog } from './channel-log.js';
 import { CONTROL_KINDS, deriveState, type ChannelState, type ControlEntry } from './charter.js';
-import { canonicalize } from './encoding.js';
-import { checkEntryValue, parseEntry, verifyEntrySignature, type Entry, type SealedEntry } from './entry.js';
+import { canonicalize, duplicateMember, parsedHasLoneSurrogate } from './encoding.js';
+import { checkEntryValue, parseEntry, sealedFromPrechecked, verifyEntrySignature, type SealedEntry } from './entry.js';
 import { protocolError, type ProtocolError } from './errors.js';
 import { KeyRegistry } from './identity.js';
 import { fingerprint } from './keys.js';
-import { isBundleHeader, type BundleHeader } from './bundle.js';
-import type { BodyOf, PartyCard } from './schemas.js';
+import type { BundleHeader } from './bundle.js';
+import { validateBundleHeader, validateCard, type BodyOf, type PartyCard } from './schemas.js';
 
 /** Every canonical entry starts with its first member in code-point order, "author". */
 const ENTRY_PREFIX = '{"author":';
@@ -54,6 +55,8 @@ export interface ReportParty {
   readonly fingerprint: string;
   readonly entries: number;
   readonly head?: { seq: number; hash: string };
+  /** Revocations the party's cards carry: shown, but they decide no verdict (§3.2). */
+  readonly revocations: readonly { key: string; from: number }[];
 }
 
 export interface ReportTransition {
@@ -102,6 +105,10 @@ export interface VerificationReport {
   readonly title?: Readonly<Record<string, string>>;
   readonly tier?: string;
   readonly state: ChannelState | null;
+  /** The time the state is judged at: the latest author time of the entries accepted (§8.3). */
+  readonly asOf: number | null;
+  /** Hash of the charter in force (§5.1). */
+  readonly charterHash?: string;
   readonly parties: readonly ReportParty[];
   readonly history: readonly ReportTransition[];
   readonly integrity: { readonly entries: number; readonly verified: number; readonly chains: 'intact' | 'broken'; readonly signatures: 'valid' | 'invalid' };
@@ -127,6 +134,7 @@ function failed(errors: ReportError[], channel: string | null = null): Verificat
     valid: false,
     channel,
     state: null,
+    asOf: null,
     parties: [],
     history: [],
     integrity: { entries: 0, verified: 0, chains: 'broken', signatures: 'invalid' },
@@ -142,63 +150,157 @@ function err(e: ProtocolError, where: { line?: number; author?: string; seq?: nu
   return { code: e.code, message: e.message, ...where };
 }
 
-/** Splits bundle text into lines, reporting an empty or truncated file. */
-export function splitBundle(text: string): { lines: string[]; error?: ReportError } {
-  if (text.trim() === '') return { lines: [], error: err(protocolError('BUNDLE_EMPTY')) };
-  const lines = text.split('\n');
-  const complete = text.endsWith('\n');
-  if (complete) lines.pop();
-  if (!complete) {
-    const last = lines[lines.length - 1]!;
-    try {
-      JSON.parse(last);
-    } catch {
-      if (lines.length > 1) return { lines, error: err(protocolError('BUNDLE_TRUNCATED', { line: lines.length }), { line: lines.length }) };
-    }
-  }
-  return { lines };
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Whitespace as JSON has it (RFC 8259 §2): a text of nothing else is an empty bundle. */
+const ONLY_WHITESPACE = /^[\t\n\r ]*$/;
+/**
+ * What never occurs in a bundle (§8.1): control characters other than LF (canonical JSON
+ * escapes them in strings and has no whitespace between tokens) and lone surrogates. Two
+ * searches: with the /u flag one regular expression would take five times as long.
+ */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL = /[\u0000-\u0009\u000B-\u001F]/;
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+function forbidden(text: string): { index: number; char: number } | undefined {
+  const control = CONTROL.exec(text);
+  // String.prototype.isWellFormed (ES2024, Node 20) is native; older engines take the regex.
+  const wellFormed = (text as { isWellFormed?: () => boolean }).isWellFormed?.() ?? !LONE_SURROGATE.test(text);
+  const lone = wellFormed ? null : LONE_SURROGATE.exec(text);
+  const first = control && lone ? (control.index < lone.index ? control : lone) : (control ?? lone);
+  return first ? { index: first.index, char: first[0].charCodeAt(0) } : undefined;
 }
+
+function lineOf(text: string, index: number): number {
+  let line = 1;
+  for (let at = text.indexOf('\n'); at >= 0 && at < index; at = text.indexOf('\n', at + 1)) line++;
+  return line;
+}
+
+function forbiddenDetail(c: number, line: number): string {
+  if (c === 0x0d) return `line ${line} holds a carriage return (U+000D): the file was converted to Windows line endings (CRLF); convert it back (dos2unix)`;
+  if (c >= 0xd800 && c <= 0xdfff) return `line ${line} holds a lone surrogate, which has no UTF-8 form`;
+  return `line ${line} holds the control character U+${c.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/** Canonical text of a parsed value, or undefined when it has none (a number that overflowed). */
+function canonicalOrUndefined(value: unknown): string | undefined {
+  try {
+    return canonicalize(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The checks of a bundle's text as a whole, before any line but the first (docs/protocol.md §8.2
+ * steps 1–5): empty, encoding, header, final LF. Gives the lines (without their LF) and the
+ * header, or the error that stops verification.
+ */
+export function checkBundleText(text: string): { lines: string[]; header: BundleHeader; error?: undefined } | { error: ReportError } {
+  if (ONLY_WHITESPACE.test(text)) return { error: err(protocolError('BUNDLE_EMPTY')) };
+  if (text.charCodeAt(0) === 0xfeff)
+    return { error: err(protocolError('BUNDLE_BAD_ENCODING', { detail: 'it starts with a byte-order mark (BOM), which a text editor added' }), { line: 1 }) };
+  const bad = forbidden(text);
+  if (bad) {
+    const line = lineOf(text, bad.index);
+    return { error: err(protocolError('BUNDLE_BAD_ENCODING', { detail: forbiddenDetail(bad.char, line) }), { line }) };
+  }
+  const nl = text.indexOf('\n');
+  const first = nl < 0 ? text : text.slice(0, nl);
+  const notABundle = (detail: string) => ({ error: err(protocolError('BUNDLE_NOT_A_BUNDLE', { detail }), { line: 1 }) });
+  let value: unknown;
+  try {
+    value = JSON.parse(first);
+  } catch {
+    return notABundle('the first line is not JSON');
+  }
+  const canonical = canonicalOrUndefined(value);
+  if (canonical !== first) {
+    const name = duplicateMember(first);
+    if (name !== undefined) return { error: err(protocolError('JSON_DUPLICATE_MEMBER', { what: 'bundle header', name }), { line: 1 }) };
+  }
+  const problem = validateBundleHeader.firstError(value);
+  if (problem) return notABundle(`the first line is not a bundle header (${problem})`);
+  if (canonical !== first) return notABundle('the header is not in canonical form (RFC 8785)');
+  const lines = text.split('\n');
+  if (!text.endsWith('\n')) return { error: err(protocolError('BUNDLE_TRUNCATED', { line: lines.length }), { line: lines.length }) };
+  lines.pop();
+  return { lines, header: value as BundleHeader };
+}
+
+/**
+ * The text of a bundle file's bytes, or undefined when they are not UTF-8 (§8.1): invalid
+ * sequences are an error, not U+FFFD. A BOM is kept, to be reported. (isUtf8 then toString is
+ * several times faster than a fatal TextDecoder.)
+ */
+export function decodeBundle(bytes: Uint8Array): string | undefined {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return isUtf8(buf) ? buf.toString('utf8') : undefined;
+}
+
+/** Verifies a bundle given as bytes (a file): as verifyBundle, after a strict UTF-8 decoding. */
+export function verifyBundleBytes(bytes: Uint8Array, options: VerifyOptions = {}): VerificationReport {
+  const text = decodeBundle(bytes);
+  if (text === undefined) return failed([err(protocolError('BUNDLE_BAD_ENCODING', { detail: 'it is not valid UTF-8' }))]);
+  return verifyBundle(text, options);
+}
+
+/** An entry of the bundle, where it was read, and its signature check if already made. */
+interface Item {
+  readonly s: SealedEntry;
+  readonly line: number;
+  readonly sigOk: boolean | undefined;
+}
+
+const where = (x: Item) => ({ line: x.line, author: x.s.entry.author, seq: x.s.entry.seq });
+const badSignature = (x: Item) => protocolError('ENTRY_BAD_SIGNATURE', { author: x.s.entry.author.slice(0, 8), seq: x.s.entry.seq });
 
 /** Verifies a transcript bundle and reports on it. Never throws on bad input. */
 export function verifyBundle(text: string, options: VerifyOptions = {}): VerificationReport {
-  const split = splitBundle(text);
-  if (split.error) return failed([split.error]);
-  const lines = split.lines;
-  let header: BundleHeader;
-  try {
-    const first: unknown = JSON.parse(lines[0]!);
-    if (!isBundleHeader(first)) return failed([err(protocolError('BUNDLE_NOT_A_BUNDLE', { detail: 'the first line is not a bundle header' }), { line: 1 })]);
-    header = first;
-  } catch {
-    return failed([err(protocolError('BUNDLE_NOT_A_BUNDLE', { detail: 'the first line is not JSON' }), { line: 1 })]);
-  }
+  const checked = checkBundleText(text);
+  if (checked.error) return failed([checked.error]);
+  const { lines, header } = checked;
   const channel = header.channel;
   const registry = new KeyRegistry();
   const errors: ReportError[] = [];
   const lineErrors: ReportError[] = [];
-  const cards: PartyCard[] = [];
-  const sealed: Array<{ s: SealedEntry; line: number; sigOk: boolean | undefined }> = [];
+  const read: Item[] = [];
 
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
     const lineNo = i + 1;
     const pre = options.prechecks?.[i];
     if (!line.startsWith(ENTRY_PREFIX)) {
-      let card: unknown;
+      let value: unknown;
       try {
-        card = JSON.parse(line);
+        value = JSON.parse(line);
       } catch (e) {
         lineErrors.push(err(protocolError('BUNDLE_MALFORMED_LINE', { line: lineNo, detail: ` (${(e as Error).message})` }), { line: lineNo }));
         continue;
       }
-      if ((card as { type?: unknown } | null)?.type !== 'hotline.party-card') {
-        const r = checkEntryValue(card, line);
+      const canonical = canonicalOrUndefined(value);
+      const name = canonical === line ? undefined : duplicateMember(line);
+      if (name !== undefined) {
+        lineErrors.push(err(protocolError('JSON_DUPLICATE_MEMBER', { what: `line ${lineNo}`, name }), { line: lineNo }));
+        continue;
+      }
+      if ((value as { type?: unknown } | null)?.type !== 'hotline.party-card') {
+        const r = checkEntryValue(value, line);
         lineErrors.push(err(r.ok ? protocolError('ENTRY_NON_CANONICAL', { where: '' }) : r.error, { line: lineNo }));
         continue;
       }
-      const problem = registry.addCard(card as PartyCard);
+      if (parsedHasLoneSurrogate(line, value)) {
+        lineErrors.push(err(protocolError('JSON_LONE_SURROGATE', { what: `party card on line ${lineNo}` }), { line: lineNo }));
+        continue;
+      }
+      const shape = validateCard.firstError(value);
+      const problem =
+        shape !== undefined ? protocolError('CARD_INVALID', { detail: shape })
+        : canonical !== line ? protocolError('CARD_INVALID', { detail: 'the card is not in canonical form (RFC 8785)' })
+        : registry.addCard(value as PartyCard);
       if (problem) errors.push(err(problem, { line: lineNo }));
-      else cards.push(card as PartyCard);
       continue;
     }
     // A line the precheck rejected is re-checked below, so that its error (and line number) is
@@ -206,14 +308,14 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
     if (pre?.hash) {
       // precheckLines already checked this very line completely (shape, canonical form, hash,
       // signature); prechecks must come from precheckLines on the same lines.
-      let value: unknown;
+      let s: SealedEntry;
       try {
-        value = JSON.parse(line);
+        s = sealedFromPrechecked(line, pre.hash);
       } catch {
         lineErrors.push(err(protocolError('BUNDLE_MALFORMED_LINE', { line: lineNo, detail: '' }), { line: lineNo }));
         continue;
       }
-      sealed.push({ s: { entry: value as Entry, hash: pre.hash, raw: line }, line: lineNo, sigOk: pre.signatureOk });
+      read.push({ s, line: lineNo, sigOk: pre.signatureOk });
       continue;
     }
     // parseEntry parses the JSON itself; only a failed line is parsed again, to tell a line that is
@@ -230,8 +332,12 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
       lineErrors.push(err(parsed.error, { line: lineNo }));
       continue;
     }
-    sealed.push({ s: parsed.sealed, line: lineNo, sigOk: undefined });
+    read.push({ s: parsed.sealed, line: lineNo, sigOk: undefined });
   }
+
+  const signatureOk = (x: Item) => x.sigOk ?? verifyEntrySignature(x.s);
+  const entryErrors: ReportError[] = [];
+  const sealed = sameHashCopies(read, signatureOk, entryErrors);
 
   const proposalItem = sealed.find((x) => x.s.hash === channel && x.s.entry.kind === 'charter.propose');
   if (!proposalItem) return failed([err(protocolError('BUNDLE_MISSING_PROPOSAL', { channel: channel.slice(0, 12) })), ...errors, ...lineErrors], channel);
@@ -239,61 +345,65 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
   // Authors without a card cannot be checked at all.
   const authorsWithoutCard = new Set<string>();
   for (const x of sealed) if (!registry.card(x.s.entry.author)) authorsWithoutCard.add(x.s.entry.author);
-  for (const a of [...authorsWithoutCard].sort()) errors.push(err(protocolError('BUNDLE_MISSING_CARD', { author: a.slice(0, 8) }), { author: a }));
+  for (const a of [...authorsWithoutCard].sort(cmp)) errors.push(err(protocolError('BUNDLE_MISSING_CARD', { author: a.slice(0, 8) }), { author: a }));
 
-  const signatureOk = (x: { s: SealedEntry; sigOk: boolean | undefined }) => x.sigOk ?? verifyEntrySignature(x.s);
-  const proposalSigOk = signatureOk(proposalItem);
-  const founded = proposalSigOk
+  const founded = signatureOk(proposalItem)
     ? ChannelLog.found(proposalItem.s, registry, { signatureChecked: true })
-    : ({ ok: false, error: protocolError('ENTRY_BAD_SIGNATURE', { author: proposalItem.s.entry.author.slice(0, 8), seq: 1 }) } as const);
-  if (!founded.ok) return failed([err(founded.error, { line: proposalItem.line, author: proposalItem.s.entry.author, seq: 1 }), ...errors, ...lineErrors], channel);
+    : ({ ok: false, error: badSignature(proposalItem) } as const);
+  if (!founded.ok) return failed([err(founded.error, where(proposalItem)), ...errors, ...lineErrors], channel);
   const log = founded.log;
 
-  // Group by author, in sequence order; identical duplicates collapse, conflicting ones are evidence.
-  const byAuthor = new Map<string, Array<{ s: SealedEntry; line: number; sigOk: boolean | undefined }>>();
-  const entryErrors: ReportError[] = [];
+  // Group by author, then by sequence number: the candidates for each place of each log.
+  const byAuthor = new Map<string, Item[]>();
   for (const x of sealed) {
-    // A repeated copy of the proposal is an identical duplicate, like any other (§8.2 step 8).
-    if (x === proposalItem || x.s.hash === proposalItem.s.hash) continue;
+    if (x === proposalItem) continue;
     if (x.s.entry.channel !== channel) {
-      entryErrors.push(err(protocolError('ENTRY_WRONG_CHANNEL', { author: x.s.entry.author.slice(0, 8), seq: x.s.entry.seq, entryChannel: String(x.s.entry.channel).slice(0, 12), channel: channel.slice(0, 12) }), { line: x.line, author: x.s.entry.author, seq: x.s.entry.seq }));
+      entryErrors.push(err(protocolError('ENTRY_WRONG_CHANNEL', { author: x.s.entry.author.slice(0, 8), seq: x.s.entry.seq, entryChannel: String(x.s.entry.channel).slice(0, 12), channel: channel.slice(0, 12) }), where(x)));
       continue;
     }
     const list = byAuthor.get(x.s.entry.author) ?? [];
     list.push(x);
     byAuthor.set(x.s.entry.author, list);
   }
-  const equivocations: ReportEquivocation[] = [];
-  const queues = new Map<string, Array<{ s: SealedEntry; line: number; sigOk: boolean | undefined }>>();
-  for (const [author, list] of [...byAuthor].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    list.sort((a, b) => a.s.entry.seq - b.s.entry.seq || (a.s.hash < b.s.hash ? -1 : a.s.hash > b.s.hash ? 1 : 0));
-    const unique: typeof list = [];
+  const queues = new Map<string, Item[][]>();
+  for (const [author, list] of [...byAuthor].sort(([a], [b]) => cmp(a, b))) {
+    list.sort((a, b) => a.s.entry.seq - b.s.entry.seq || cmp(a.s.hash, b.s.hash));
+    const groups: Item[][] = [];
     for (const x of list) {
-      const prev = unique[unique.length - 1];
-      if (prev && prev.s.entry.seq === x.s.entry.seq) {
-        if (prev.s.hash === x.s.hash) continue;
-        if (signatureOk(prev) && signatureOk(x)) {
-          equivocations.push({ author, seq: x.s.entry.seq, entries: [prev.s.raw, x.s.raw] });
-          entryErrors.push(err(protocolError('ENTRY_EQUIVOCATION', { author: author.slice(0, 8), seq: x.s.entry.seq }), { author, seq: x.s.entry.seq }));
-        } else {
-          const bad = signatureOk(prev) ? x : prev;
-          entryErrors.push(err(protocolError('ENTRY_BAD_SIGNATURE', { author: author.slice(0, 8), seq: bad.s.entry.seq }), { line: bad.line, author, seq: bad.s.entry.seq }));
-          if (bad === prev) unique[unique.length - 1] = x;
-        }
-        continue;
-      }
-      unique.push(x);
+      const last = groups[groups.length - 1];
+      if (last && last[0]!.s.entry.seq === x.s.entry.seq) last.push(x);
+      else groups.push([x]);
     }
-    queues.set(author, unique);
+    queues.set(author, groups);
   }
 
   // Ingest: each author's log in order, switching authors when a dependency is not yet in.
-  const history: ReportTransition[] = [];
-  const total = sealed.length;
+  const equivocations: ReportEquivocation[] = [];
+  const evidence = (author: string, held: string, other: Item) => {
+    equivocations.push({ author, seq: other.s.entry.seq, entries: [held, other.s.raw] });
+    entryErrors.push(err(protocolError('ENTRY_EQUIVOCATION', { author: author.slice(0, 8), seq: other.s.entry.seq }), where(other)));
+  };
+  /**
+   * Two or more entries for one place (§4.2, §8.2 step 12): reached once the author's earlier
+   * entries are in, so that its keys are judged as for any entry there. Forgeries (no valid key
+   * or signature) are reported with their code; among the authentic ones the smallest hash stays
+   * and each other one is evidence of equivocation.
+   */
+  const authentic = (group: Item[]): Item[] =>
+    group.filter((x) => {
+      const problem = signatureOk(x) ? log.authenticate(x.s, { signatureChecked: true }) : badSignature(x);
+      if (problem) entryErrors.push(err(problem, where(x)));
+      return !problem;
+    });
+  const resolve = (author: string, group: Item[]): Item | undefined => {
+    const [kept, ...others] = authentic(group);
+    for (const o of others) evidence(author, kept!.s.raw, o);
+    return kept;
+  };
+  const total = read.length;
   let done = 1;
-  const proposal = proposalItem.s.entry;
   const position = new Map<string, number>([...queues.keys()].map((a) => [a, 0]));
-  const stalled = new Map<string, { error: ProtocolError; line: number; seq: number }>();
+  const stalled = new Map<string, { error: ProtocolError; x: Item }>();
   const stopped = new Set<string>();
   let progress = true;
   while (progress) {
@@ -302,20 +412,36 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
       if (stopped.has(author)) continue;
       let i = position.get(author)!;
       while (i < queue.length) {
-        const x = queue[i]!;
+        let group = queue[i]!;
+        // A place already held: only the proposal's (seq 1 of the proposer), which stays.
+        if (log.hashAt(author, group[0]!.s.entry.seq) !== undefined) {
+          for (const x of authentic(group)) evidence(author, log.proposal.raw, x);
+          queue.splice(i, 1);
+          progress = true;
+          continue;
+        }
+        if (group.length > 1) {
+          const kept = resolve(author, group);
+          if (!kept) {
+            stopped.add(author);
+            break;
+          }
+          group = queue[i] = [kept];
+        }
+        const x = group[0]!;
         if (!signatureOk(x)) {
-          entryErrors.push(err(protocolError('ENTRY_BAD_SIGNATURE', { author: author.slice(0, 8), seq: x.s.entry.seq }), { line: x.line, author, seq: x.s.entry.seq }));
+          entryErrors.push(err(badSignature(x), where(x)));
           stopped.add(author);
           break;
         }
         const r = log.ingest(x.s, { signatureChecked: true });
         if (r.status === 'pending') {
-          stalled.set(author, { error: r.error, line: x.line, seq: x.s.entry.seq });
+          stalled.set(author, { error: r.error, x });
           break;
         }
         stalled.delete(author);
         if (r.status === 'rejected' || r.status === 'equivocation') {
-          entryErrors.push(err(r.error, { line: x.line, author, seq: x.s.entry.seq }));
+          entryErrors.push(err(r.error, where(x)));
           stopped.add(author);
           break;
         }
@@ -327,33 +453,87 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
       position.set(author, i);
     }
   }
-  for (const [author, s] of stalled) entryErrors.push(err(s.error, { line: s.line, author, seq: s.seq }));
+  for (const [author, s] of stalled) entryErrors.push(err(s.error, { line: s.x.line, author, seq: s.x.s.entry.seq }));
   options.onProgress?.(total, total);
 
   // Entries that could not be placed after an author's first error are not reported one by one.
-  entryErrors.sort((a, b) => (a.author ?? '').localeCompare(b.author ?? '') || (a.seq ?? 0) - (b.seq ?? 0) || a.code.localeCompare(b.code));
+  const byPlace = (a: ReportError, b: ReportError) => cmp(a.author ?? '', b.author ?? '') || (a.seq ?? 0) - (b.seq ?? 0) || cmp(a.code, b.code);
+  entryErrors.sort(byPlace);
   lineErrors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   // Root causes first: a damaged line or a bad signature explains the gaps and missing
   // dependencies that follow from it (docs/protocol.md §8.2).
   const consequence = (e: ReportError) => e.code === 'ENTRY_SEQUENCE_GAP' || e.code === 'ENTRY_UNKNOWN_DEPENDENCY';
   const allErrors = [...errors, ...entryErrors.filter((e) => !consequence(e)), ...lineErrors, ...entryErrors.filter(consequence)];
 
-  // Collect what the report shows from the accepted entries.
-  const judgeAt = header.exportedAt ?? sealed.reduce((m, x) => Math.max(m, x.s.entry.time), 0);
+  const accepted: SealedEntry[] = [proposalItem.s];
+  for (const [author, queue] of queues) for (const g of queue.slice(0, position.get(author))) accepted.push(g[0]!.s);
+  return buildReport({ channel, registry, log, proposal: proposalItem.s, accepted, entries: read.length, equivocations, errors: allErrors });
+}
+
+/**
+ * Copies of one entry (§8.2 step 7): lines with the same hash are the same entry, whatever
+ * their order. Identical lines collapse. Lines that differ (only the signature can, in canonical
+ * form) are judged by their signature: when one verifies, each copy that does not is reported
+ * (ENTRY_BAD_SIGNATURE: a malleated or damaged copy) and the verifying copy with the smallest
+ * text stays; when none verifies, they count as one entry, the smallest text.
+ */
+function sameHashCopies(read: readonly Item[], signatureOk: (x: Item) => boolean, errors: ReportError[]): Item[] {
+  const byHash = new Map<string, Item | Item[]>();
+  for (const x of read) {
+    const held = byHash.get(x.s.hash);
+    if (held === undefined) byHash.set(x.s.hash, x);
+    else if (Array.isArray(held)) held.push(x);
+    else byHash.set(x.s.hash, [held, x]);
+  }
+  const out: Item[] = [];
+  for (const held of byHash.values()) {
+    if (!Array.isArray(held)) {
+      out.push(held);
+      continue;
+    }
+    const distinct = new Map<string, Item>();
+    for (const x of held) if (!distinct.has(x.s.raw)) distinct.set(x.s.raw, x);
+    const copies = [...distinct.values()].sort((a, b) => cmp(a.s.raw, b.s.raw));
+    const good = copies.filter(signatureOk);
+    if (good.length === 0) {
+      out.push(copies[0]!);
+      continue;
+    }
+    out.push(good[0]!);
+    for (const x of copies) if (!good.includes(x)) errors.push(err(badSignature(x), where(x)));
+  }
+  return out;
+}
+
+function buildReport(input: {
+  channel: string;
+  registry: KeyRegistry;
+  log: ChannelLog;
+  proposal: SealedEntry;
+  accepted: SealedEntry[];
+  entries: number;
+  equivocations: ReportEquivocation[];
+  errors: ReportError[];
+}): VerificationReport {
+  const { channel, registry, log, accepted, equivocations } = input;
+  const allErrors = input.errors;
+  const proposalSealed = input.proposal;
+  const proposal = proposalSealed.entry;
+  // The report depends on signed data only (§8.3): the state is judged at the latest author time
+  // of the entries accepted, not at the unsigned exportedAt of the header.
+  const judgeAt = accepted.reduce((m, s) => Math.max(m, s.entry.time), 0);
   const derived = log.state(judgeAt);
-  const accepted: SealedEntry[] = [];
-  for (const [author, queue] of queues) for (const x of queue.slice(0, position.get(author))) accepted.push(x.s);
-  accepted.push(proposalItem.s);
-  const ordered = accepted.sort((a, b) => a.entry.time - b.entry.time || (a.entry.author < b.entry.author ? -1 : a.entry.author > b.entry.author ? 1 : a.entry.seq - b.entry.seq));
+  const ordered = accepted.sort((a, b) => a.entry.time - b.entry.time || cmp(a.entry.author, b.entry.author) || a.entry.seq - b.entry.seq);
+  const history: ReportTransition[] = [];
   // State history in author-time order (not processing order): replay the accepted control
   // entries, oldest first, and record every change of state (docs/protocol.md §8.2).
   {
-    const proposalControl: ControlEntry = { author: proposal.author, seq: 1, time: proposal.time, hash: proposalItem.s.hash, kind: proposal.kind, body: proposal.body };
+    const proposalControl: ControlEntry = { author: proposal.author, seq: 1, time: proposal.time, hash: proposalSealed.hash, kind: proposal.kind, body: proposal.body };
     const included: ControlEntry[] = [];
     let last: ChannelState | undefined = deriveState(proposalControl, [], proposal.time).state;
-    history.push({ state: last, at: proposal.time, by: registry.label(proposal.author), entry: proposalItem.s.hash, kind: proposal.kind });
+    history.push({ state: last, at: proposal.time, by: registry.label(proposal.author), entry: proposalSealed.hash, kind: proposal.kind });
     for (const s of ordered) {
-      if (!CONTROL_KINDS.has(s.entry.kind) || s === proposalItem.s) continue;
+      if (!CONTROL_KINDS.has(s.entry.kind) || s === proposalSealed) continue;
       included.push({ author: s.entry.author, seq: s.entry.seq, time: s.entry.time, hash: s.hash, kind: s.entry.kind, body: s.entry.body });
       const st = deriveState(proposalControl, included, s.entry.time).state;
       if (st !== last) {
@@ -435,6 +615,7 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
       fingerprint: fingerprint(p.party),
       entries: counts.get(p.party) ?? 0,
       head: log.head(p.party),
+      revocations: registry.revocations(p.party).map((r) => ({ key: r.key, from: r.from })),
     };
   });
   const chainBroken = allErrors.some((e) => CHAIN_CODES.has(e.code) || e.code === 'ENTRY_WRONG_CHANNEL' || e.code === 'BUNDLE_MISSING_PROPOSAL');
@@ -445,13 +626,15 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
     title: derived.charter.title,
     tier: derived.charter.tier,
     state: derived.state,
+    asOf: judgeAt,
+    charterHash: derived.charterHash,
     parties,
     history,
-    integrity: { entries: sealed.length, verified: log.size, chains: chainBroken ? 'broken' : 'intact', signatures: sigBroken ? 'invalid' : 'valid' },
-    receipts: [...receipts.values()].sort((a, b) => a.holder.localeCompare(b.holder) || a.author.localeCompare(b.author)),
+    integrity: { entries: input.entries, verified: log.size, chains: chainBroken ? 'broken' : 'intact', signatures: sigBroken ? 'invalid' : 'valid' },
+    receipts: [...receipts.values()].sort((a, b) => cmp(a.holder, b.holder) || cmp(a.author, b.author)),
     messages: [...messages.values()].map((x) => ({
       ...x.m,
-      receivedBy: [...x.receivedBy].map(([party, at]) => ({ party, at })).sort((a, b) => a.party.localeCompare(b.party)),
+      receivedBy: [...x.receivedBy].map(([party, at]) => ({ party, at })).sort((a, b) => cmp(a.party, b.party)),
       acks: x.acks,
     })),
     equivocations,

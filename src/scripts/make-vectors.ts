@@ -24,10 +24,12 @@ import {
   sha256,
   signDomain,
   toBase64Url,
-  verifyBundle,
+  verifyBundleBytes,
   writeBundle,
+  type Charter,
   type Entry,
   type PartyCard,
+  type Signer,
   type ProtocolErrorCode,
   type SealedEntry,
   type UnsignedEntry,
@@ -43,6 +45,10 @@ export interface BundleVector {
   readonly firstError: ProtocolErrorCode | null;
   /** Channel state in the report (null when the verifier could not derive one). */
   readonly state: string | null;
+  /** Hash of the charter in force in the report (null when the verifier could not derive one). */
+  readonly charterHash: string | null;
+  /** The codes of every error of the report, in its order (docs/protocol.md §8.2). */
+  readonly errors: readonly ProtocolErrorCode[];
 }
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
@@ -91,7 +97,8 @@ function trilateral(): Scenario {
   s.ack(cn, m1);
   s.ack(ru, m1);
   const test = s.write(cn, 'link.test', { nonce: '00112233445566778899aabbccddeeff', t1: s.time + 1 });
-  s.write(us, 'link.echo', { test: test.hash, t1: s.time, t2: s.time + 40, t3: s.time + 45 });
+  // The echo carries the test's own t1 back (docs/protocol.md §6).
+  s.write(us, 'link.echo', { test: test.hash, t1: test.entry.body.t1, t2: s.time + 40, t3: s.time + 45 });
   s.write(ru, 'channel.suspend', { reason: 'Maintenance of the Moscow terminal.' });
   s.write(ru, 'channel.resume', { reason: 'Maintenance complete.' });
   const amended = { ...charter, linkTestIntervalSec: 30 };
@@ -140,7 +147,7 @@ function cardWith(p: TestParty, change: { certNotAfter?: number; revokeFrom?: nu
 // ---------------------------------------------------------------------------------------------
 // Bundle vectors
 
-function bundleVectors(): Array<{ file: string; description: string; text: string; expect: ProtocolErrorCode | null }> {
+function bundleVectors(): Array<{ file: string; description: string; text: string | Buffer; expect: ProtocolErrorCode | null }> {
   const { s, us, cn } = bilateral();
   const { xx } = parties();
   const e = s.entries;
@@ -149,8 +156,8 @@ function bundleVectors(): Array<{ file: string; description: string; text: strin
   const bundle = (entries: ReadonlyArray<SealedEntry | string>, c: readonly PartyCard[] = cards) => writeBundle(header, c, entries);
   const last = e[e.length - 1]!; // CN ack, seq 6
   const valid = bundle(e);
-  const out: Array<{ file: string; description: string; text: string; expect: ProtocolErrorCode | null }> = [];
-  const add = (file: string, description: string, text: string, expect: ProtocolErrorCode | null) => out.push({ file, description, text, expect });
+  const out: Array<{ file: string; description: string; text: string | Buffer; expect: ProtocolErrorCode | null }> = [];
+  const add = (file: string, description: string, text: string | Buffer, expect: ProtocolErrorCode | null) => out.push({ file, description, text, expect });
 
   add('valid-bilateral.jsonl', 'US proposes, CN accepts; three messages with receipts and acknowledgements.', valid, null);
   const tri = trilateral();
@@ -198,7 +205,7 @@ function bundleVectors(): Array<{ file: string; description: string; text: strin
   const stranger = KeySigner.fromSeed(toBase64Url(sha256('hotline test seed CN uncertified')));
   add('unknown-key.jsonl', 'The last entry is signed by a terminal key that no certificate of CN vouches for.', bundle([...e.slice(0, -1), resign(last, stranger, {})]), 'ENTRY_UNKNOWN_KEY');
   const cut = e[9]!.entry.time; // CN#5
-  add('revoked-key.jsonl', "CN's card revokes its terminal key from the time of CN#5.", bundle(e, [us.card, cardWith(cn, { revokeFrom: cut })]), 'ENTRY_KEY_REVOKED');
+  add('revoked-in-card.jsonl', "CN's card revokes its terminal key from the time of CN#5: a card's revocation decides no verdict, the entries stay valid (§3.2).", bundle(e, [us.card, cardWith(cn, { revokeFrom: cut })]), null);
   add('expired-key.jsonl', "CN's terminal certificate ends at the time of CN#5.", bundle(e, [us.card, cardWith(cn, { certNotAfter: cut })]), 'ENTRY_KEY_EXPIRED');
   add('missing-card.jsonl', "CN's party card is absent.", bundle(e, [us.card]), 'BUNDLE_MISSING_CARD');
   const forgedCard = canonicalize({ ...cn.card, names: { en: 'People’s Republic of Nowhere', zh: '中国' } });
@@ -210,7 +217,168 @@ function bundleVectors(): Array<{ file: string; description: string; text: strin
   add('empty.jsonl', 'An empty file.', '', 'BUNDLE_EMPTY');
   add('not-a-bundle.jsonl', 'A JSON Lines file of something else.', '{"type":"syslog","msg":"link down"}\n{"type":"syslog","msg":"link up"}\n', 'BUNDLE_NOT_A_BUNDLE');
   add('malformed-line.jsonl', 'A line that is not JSON at all, after the entries.', `${valid}this is not json\n`, 'BUNDLE_MALFORMED_LINE');
+  fileFormatVectors(valid, add);
+  forgeryVectors(add);
+  keyValidityVectors(add);
+  orderAndSchemaVectors(add);
   return out;
+}
+
+type Add = (file: string, description: string, text: string | Buffer, expect: ProtocolErrorCode | null) => void;
+
+/** The bytes of a bundle file (§8.1): encoding, line ends, canonical header and cards. */
+function fileFormatVectors(valid: string, add: Add): void {
+  const lines = valid.split('\n').slice(0, -1);
+  const join = (ls: readonly string[]) => `${ls.join('\n')}\n`;
+  add('byte-order-mark.jsonl', 'The valid bilateral bundle with a UTF-8 byte-order mark in front.', `\uFEFF${valid}`, 'BUNDLE_BAD_ENCODING');
+  add('crlf.jsonl', 'The valid bilateral bundle with Windows line endings (CRLF).', valid.replace(/\n/g, '\r\n'), 'BUNDLE_BAD_ENCODING');
+  add('nul-byte.jsonl', 'The valid bilateral bundle with a NUL byte at the end of its last line.', `${valid.slice(0, -1)}\u0000\n`, 'BUNDLE_BAD_ENCODING');
+  const bytes = Buffer.from(valid, 'utf8');
+  const at = bytes.indexOf(Buffer.from('收到', 'utf8'));
+  add('invalid-utf8.jsonl', 'The valid bilateral bundle with one byte of a Chinese character in a signed text replaced by 0xFF (not UTF-8).', Buffer.concat([bytes.subarray(0, at), Buffer.from([0xff]), bytes.subarray(at + 1)]), 'BUNDLE_BAD_ENCODING');
+  add('blank-line.jsonl', 'An empty line between the cards and the entries.', join([...lines.slice(0, 3), '', ...lines.slice(3)]), 'BUNDLE_MALFORMED_LINE');
+  add('no-final-newline.jsonl', 'The valid bilateral bundle without the LF that ends its last line.', valid.slice(0, -1), 'BUNDLE_TRUNCATED');
+  const header = JSON.parse(lines[0]!) as Record<string, unknown>;
+  add('non-canonical-header.jsonl', 'The header with its members out of order (not RFC 8785).', join([JSON.stringify({ type: header.type, v: header.v, channel: header.channel, exportedAt: header.exportedAt }), ...lines.slice(1)]), 'BUNDLE_NOT_A_BUNDLE');
+  add('header-unknown-member.jsonl', 'The header with a member the protocol does not define.', join([canonicalize({ ...header, note: 'exported for the archive' }), ...lines.slice(1)]), 'BUNDLE_NOT_A_BUNDLE');
+  const other = 'f'.repeat(64);
+  add('duplicate-member-header.jsonl', 'The header names "channel" twice: another channel first, the real one last (a last-wins parser reads the real one).', join([lines[0]!.replace('{', `{"channel":"${other}",`), ...lines.slice(1)]), 'JSON_DUPLICATE_MEMBER');
+  add('duplicate-member-card.jsonl', "A second copy of CN's card that names \"code\" twice: \"XX\" first, its signed \"CN\" last (a last-wins parser finds the signature valid).", join([...lines.slice(0, 3), lines[2]!.replace('"code":"CN"', '"code":"XX","code":"CN"'), ...lines.slice(3)]), 'JSON_DUPLICATE_MEMBER');
+  add('non-canonical-card.jsonl', "CN's card with a space after a colon: its signature still verifies over the parsed value, but the line is not canonical.", join([lines[0]!, lines[1]!, lines[2]!.replace('"code":', '"code": '), ...lines.slice(3)]), 'CARD_INVALID');
+  const last = lines[lines.length - 1]!;
+  add('duplicate-member-entry.jsonl', 'The last entry names "kind" twice (the same value both times).', join([...lines.slice(0, -1), last.replace('"kind":"ack"', '"kind":"ack","kind":"ack"')]), 'JSON_DUPLICATE_MEMBER');
+}
+
+/** The 64 bytes of S + L for a signature (S < L): the same signature written as another number. */
+function malleate(sig: string): string {
+  const bytes = Buffer.from(sig, 'base64url');
+  const L = (1n << 252n) + 27742317777372353535851937790883648493n;
+  let n = 0n;
+  for (let i = 63; i >= 32; i--) n = (n << 8n) | BigInt(bytes[i]!);
+  n += L;
+  for (let i = 32; i < 64; i++) {
+    bytes[i] = Number(n & 0xffn);
+    n >>= 8n;
+  }
+  return toBase64Url(bytes);
+}
+
+/** Under the identity point, R = identity and S = 0 verify for every message: anyone "signs". */
+const IDENTITY_KEY = toBase64Url(Buffer.from(`01${'00'.repeat(31)}`, 'hex'));
+const ANY_MESSAGE_SIG = Buffer.concat([Buffer.from(`01${'00'.repeat(31)}`, 'hex'), Buffer.alloc(32)]);
+const anyoneSigner: Signer = { publicKey: IDENTITY_KEY, sign: () => Buffer.from(ANY_MESSAGE_SIG) };
+
+/** Forged evidence and forged signatures (§3.1, §4.2). */
+function forgeryVectors(add: Add): void {
+  const { s, us, cn } = bilateral();
+  const e = s.entries;
+  const last = e[e.length - 1]!; // CN#6, an ack
+  const bundle = (entries: ReadonlyArray<SealedEntry | string>, cards: readonly PartyCard[] = [us.card, cn.card]) => writeBundle({ channel: s.log.id, exportedAt: s.time }, cards, entries);
+  const stranger = KeySigner.fromSeed(toBase64Url(sha256('hotline test seed forger')));
+  const forged = resign(last, stranger, { body: { ...(last.entry.body as object), note: 'CN never wrote this.' } as Entry['body'] });
+  add('forged-equivocation.jsonl', "Besides CN#6, a second CN#6 signed by a key no certificate of CN names: a forgery, not evidence of equivocation.", bundle([...e, forged]), 'ENTRY_UNKNOWN_KEY');
+  const malleated = canonicalize({ ...last.entry, sig: malleate(last.entry.sig) });
+  add('malleated-signature.jsonl', 'After CN#6, a copy of it whose signature has S + L in place of S (same entry hash).', bundle([...e, malleated]), 'ENTRY_BAD_SIGNATURE');
+
+  // A party whose root and terminal key is the identity point: its card, certificate and entries
+  // all carry the signature (identity, 0), which OpenSSL accepts for any message.
+  const cert = { type: 'hotline.terminal-cert', v: 1, party: IDENTITY_KEY, key: IDENTITY_KEY, tls: sha256('ZZ tls').toString('hex'), notBefore: T0 - 86_400_000, notAfter: T0 + 365 * 86_400_000, sig: toBase64Url(ANY_MESSAGE_SIG) } as const;
+  const zzCard = { type: 'hotline.party-card', v: 1, party: IDENTITY_KEY, code: 'ZZ', names: { en: 'Anyone' }, terminals: [cert], revocations: [], endpoints: [], issued: T0 - 86_400_000, sig: toBase64Url(ANY_MESSAGE_SIG) } as unknown as PartyCard;
+  const charter = makeCharter([us, { ...us, code: 'ZZ', id: IDENTITY_KEY }]);
+  const proposal = proposeChannel(us.terminal, us.id, charter, T0 + 1000);
+  const accept = sealEntry({ channel: proposal.hash, author: IDENTITY_KEY, key: IDENTITY_KEY, seq: 1, prev: null, heads: { [us.id]: { seq: 1, hash: proposal.hash } }, time: T0 + 2000, kind: 'charter.accept', body: { charter: charterHash(charter) } }, anyoneSigner);
+  add('small-order-key.jsonl', "A party whose root key (and terminal key) is the identity point, under which one signature verifies for every message: its card is refused.", writeBundle({ channel: proposal.hash }, [us.card, zzCard], [proposal, accept]), 'CARD_INVALID');
+}
+
+
+/** Which keys may sign where (§3.2): rotations and revocations count from their place in the log on. */
+function keyValidityVectors(add: Add): void {
+  const { us, cn } = parties();
+  const s = new Scenario([us, cn]);
+  s.propose();
+  s.acceptAll();
+  s.message(us, 'Exercise notice follows.', 'ROUTINE');
+  s.receipt(cn);
+  const k2 = KeySigner.fromSeed(toBase64Url(sha256('hotline test seed US terminal 2')));
+  const cert = issueTerminalCertificate(us.root, { key: k2.publicKey, tls: sha256('US tls 2').toString('hex'), notBefore: T0, notAfter: T0 + 365 * 86_400_000 });
+  const early = composeEntry(s.log, k2, us.id, 'message', { text: 'Signed with the new key before it was announced.', lang: 'en', precedence: 'ROUTINE' }, s.tick());
+  const rotate = sealEntry({ channel: s.log.id, author: us.id, key: us.terminal.publicKey, seq: early.entry.seq + 1, prev: early.hash, heads: early.entry.heads, time: s.tick(), kind: 'key.rotate', body: { cert } }, us.terminal);
+  add('key-used-before-rotation.jsonl', "US#4 is signed by a key that only US#5, a key.rotate, certifies: a certificate counts for the entries after it, not before.", s.bundle([...s.entries, early, rotate]), 'ENTRY_UNKNOWN_KEY');
+
+  const cn2: TestParty = { ...cn, terminal: KeySigner.fromSeed(toBase64Url(sha256('hotline test seed CN terminal 2'))) };
+  const cnCert = issueTerminalCertificate(cn.root, { key: cn2.terminal.publicKey, tls: sha256('CN tls 2').toString('hex'), notBefore: T0, notAfter: T0 + 365 * 86_400_000 });
+  s.write(cn, 'key.rotate', { cert: cnCert });
+  const revocation = issueRevocation(cn.root, { key: cn.terminal.publicKey, from: T0, reason: 'Terminal lost; revoked from the start of the channel.' });
+  s.write(cn2, 'key.revoke', { revocation });
+  s.message(cn2, 'Our old terminal is revoked; this one replaces it.', 'PRIORITY');
+  add('backdated-revocation.jsonl', "CN rotates its terminal key, then revokes the old one from a time before every entry it signed: the entries before the key.revoke stay CN's (§3.2).", s.bundle(), null);
+  const after = composeEntry(s.log, cn.terminal, cn.id, 'message', { text: 'Signed with the revoked key.', lang: 'en', precedence: 'FLASH' }, s.tick());
+  add('revoked-in-channel.jsonl', "After its key.revoke, an entry of CN signed by the revoked key.", s.bundle([...s.entries, after]), 'ENTRY_KEY_REVOKED');
+}
+
+/** Order of checks and errors, state rules, and the bounds of the schemas (§5–§8). */
+function orderAndSchemaVectors(add: Add): void {
+  const { us, cn } = parties();
+  const { s } = bilateral();
+  const e = s.entries;
+  const header = { channel: s.log.id, exportedAt: s.time };
+  const bundle = (entries: ReadonlyArray<SealedEntry | string>) => writeBundle(header, [us.card, cn.card], entries);
+
+  const expiring = new Scenario([us, cn]);
+  const proposal = expiring.propose(makeCharter([us, cn], { expires: T0 + 60_000 }));
+  add('exported-after-expiry.jsonl', 'A proposal that expires a minute after T0, unanswered, in a bundle whose (unsigned) exportedAt is a day later: the state is judged at the latest signed time, so "proposed".', writeBundle({ channel: proposal.hash, exportedAt: T0 + 86_400_000 }, [us.card, cn.card], [proposal]), null);
+
+  const other = new Scenario([cn, us]);
+  const second = other.propose(makeCharter([cn, us], { title: { en: 'Counter-proposal', zh: '反提案' } }));
+  add('second-proposal.jsonl', "CN's proposal of another channel among this channel's entries: its channel is null, not this channel's id.", bundle([...e, second]), 'ENTRY_WRONG_CHANNEL');
+
+  const implicit = new Scenario([us, cn]);
+  const p = implicit.propose();
+  const accept = sealEntry({ channel: p.hash, author: cn.id, key: cn.terminal.publicKey, seq: 1, prev: null, heads: {}, time: implicit.tick(), kind: 'charter.accept', body: { charter: implicit.log.state(implicit.time).proposalHash } }, cn.terminal);
+  add('valid-implicit-proposal.jsonl', "CN's accept names no heads: the proposal is in every entry's causal past through the channel id.", implicit.bundle([p, accept]), null);
+
+  const amend = new Scenario([us, cn]);
+  amend.propose();
+  amend.acceptAll();
+  const base = makeCharter([us, cn]);
+  const byUs: Charter = { ...base, linkTestIntervalSec: 30 };
+  const byCn: Charter = { ...base, linkTestIntervalSec: 120 };
+  const a1 = composeEntry(amend.log, us.terminal, us.id, 'charter.amend', { charter: byUs, reason: 'Test the link every 30 seconds.' }, amend.tick());
+  const a2 = composeEntry(amend.log, cn.terminal, cn.id, 'charter.amend', { charter: byCn, reason: 'Test the link every two minutes.' }, amend.tick());
+  for (const a of [a1, a2]) {
+    const r = amend.log.ingest(a);
+    if (r.status !== 'accepted') throw new Error(`concurrent amendment not accepted: ${r.status}`);
+    amend.entries.push(a);
+  }
+  amend.write(us, 'charter.accept', { charter: charterHash(byCn) });
+  amend.write(cn, 'charter.accept', { charter: charterHash(byUs) });
+  add('concurrent-amendments.jsonl', "US and CN amend the charter concurrently (neither amendment is in the other's causal past); each accepts the other's. Both are adopted; CN's, the later, is in force (§5.3).", amend.bundle(), null);
+
+  const link = new Scenario([us, cn]);
+  link.propose();
+  link.acceptAll();
+  const test = link.write(cn, 'link.test', { nonce: '00112233445566778899aabbccddeeff', t1: link.time + 500 });
+  const echo = composeEntry(link.log, us.terminal, us.id, 'link.echo', { test: test.hash, t1: test.entry.time, t2: link.time + 40, t3: link.time + 45 }, link.tick());
+  add('link-echo-wrong-t1.jsonl', "US echoes CN's link test with the test entry's time as t1, not the test's own t1.", link.bundle([...link.entries, echo]), 'ENTRY_BAD_REFERENCE');
+
+  const last = e[e.length - 1]!;
+  const badSig = canonicalize({ ...last.entry, sig: e[e.length - 2]!.entry.sig });
+  add('error-order.jsonl', 'A line that is not JSON before the entries, and a last entry with a bad signature: entry problems are listed before line problems (§8.2).', writeBundle(header, [us.card, cn.card], ['not json', ...e.slice(0, -1).map((x) => x.raw), badSig]), 'ENTRY_BAD_SIGNATURE');
+
+  const longTag = `en${'-abcdefgh'.repeat(12)}`;
+  const tagged = composeEntry(s.log, us.terminal, us.id, 'message', { text: 'Language tag of 110 characters.', lang: longTag, precedence: 'ROUTINE' }, s.time + 1000);
+  add('long-language-tag.jsonl', 'A message whose language tag has twelve subtags (110 characters).', bundle([...e, tagged]), 'ENTRY_MALFORMED');
+
+  const hugeCharter = makeCharter([us, cn], { ackDeadlineSec: { FLASH: 180, IMMEDIATE: 900, PRIORITY: 3600, ROUTINE: Number.MAX_SAFE_INTEGER } });
+  const huge = composeEntry(s.log, us.terminal, us.id, 'charter.amend', { charter: hugeCharter, reason: 'Routine traffic may wait.' }, s.time + 1000);
+  add('huge-deadline.jsonl', 'An amendment whose ROUTINE acknowledgement deadline is 2^53 − 1 seconds (the schema allows at most 604 800).', bundle([...e, huge]), 'ENTRY_MALFORMED');
+
+  const inverted = proposeChannel(us.terminal, us.id, makeCharter([us, cn], { ackDeadlineSec: { FLASH: 900, IMMEDIATE: 180, PRIORITY: 3600, ROUTINE: 86_400 } }), T0 + 1000);
+  add('charter-invalid.jsonl', 'A proposal whose FLASH deadline is longer than its IMMEDIATE one (§5.1): the channel is not founded.', writeBundle({ channel: inverted.hash }, [us.card, cn.card], [inverted]), 'CHARTER_INVALID');
+
+  const next = s.log.next(us.id);
+  const lone = sealUnchecked({ channel: s.log.id, author: us.id, key: us.terminal.publicKey, seq: next.seq, prev: next.prev, heads: next.heads, time: s.time + 1000, kind: 'message', body: { text: 'Broken character: \ud800', lang: 'en', precedence: 'ROUTINE' } }, us.terminal);
+  add('lone-surrogate.jsonl', 'A correctly signed message whose text holds a lone surrogate (written \\ud800).', bundle([...e, lone]), 'JSON_LONE_SURROGATE');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -308,8 +476,8 @@ function linkVectors() {
 }
 
 /** Every vector file, by path relative to test/vectors/, with its exact content. */
-export function generateVectors(): Map<string, string> {
-  const files = new Map<string, string>();
+export function generateVectors(): Map<string, string | Buffer> {
+  const files = new Map<string, string | Buffer>();
   files.set('keys.json', json(keyVectors()));
   files.set('canonical.json', json(canonicalVectors()));
   files.set('entries.json', json(entryVectors()));
@@ -317,12 +485,13 @@ export function generateVectors(): Map<string, string> {
   files.set('link.json', json(linkVectors()));
   const manifest: BundleVector[] = [];
   for (const b of bundleVectors()) {
-    const report = verifyBundle(b.text);
+    const bytes = typeof b.text === 'string' ? Buffer.from(b.text, 'utf8') : b.text;
+    const report = verifyBundleBytes(bytes);
     const got = report.firstError?.code ?? null;
     if (report.valid !== (b.expect === null) || got !== b.expect)
-      throw new Error(`vector ${b.file}: expected ${b.expect ?? 'valid'}, the verifier says ${got ?? 'valid'}`);
+      throw new Error(`vector ${b.file}: expected ${b.expect ?? 'valid'}, the verifier says ${got ?? 'valid'}${report.firstError ? `: ${report.firstError.message}` : ''}`);
     files.set(`bundles/${b.file}`, b.text);
-    manifest.push({ file: b.file, description: b.description, valid: report.valid, firstError: got, state: report.state });
+    manifest.push({ file: b.file, description: b.description, valid: report.valid, firstError: got, state: report.state, charterHash: report.charterHash ?? null, errors: report.errors.map((x) => x.code) });
   }
   files.set('bundles/manifest.json', json({ v: 1, bundles: manifest }));
   return files;

@@ -41,20 +41,31 @@ describe('party cards and terminal certificates', () => {
     expect(checkTerminalCertificate({ ...cert, sig: us.card.sig })?.code).toBe('CERT_INVALID');
   });
 
-  it('judges a key by its certificate period and revocations, whatever order they were learnt in', () => {
-    const rev = issueRevocation(us.root, { key: us.terminal.publicKey, from: T0 + 1000, reason: 'Compromised.' });
+  it('judges a key by the certificates of the cards, whatever order they were learnt in', () => {
+    const later = issueTerminalCertificate(us.root, { key: cn.terminal.publicKey, tls: 'b'.repeat(64), notBefore: T0 + 5000, notAfter: T0 + 9000 });
+    const card2 = issuePartyCard(us.root, { code: 'US', names: { en: 'US' }, terminals: [later], endpoints: [], issued: T0 + 1 });
     const a = new KeyRegistry();
     a.addCard(us.card);
-    a.addRevocation(rev);
+    a.addCard(card2);
     const b = new KeyRegistry();
-    b.addRevocation(rev);
+    b.addCard(card2);
     b.addCard(us.card);
     for (const r of [a, b]) {
       expect(r.check(us.id, us.terminal.publicKey, T0).ok).toBe(true);
-      expect(r.check(us.id, us.terminal.publicKey, T0 + 1000)).toMatchObject({ ok: false, code: 'ENTRY_KEY_REVOKED', revokedAt: T0 + 1000 });
+      expect(r.check(us.id, cn.terminal.publicKey, T0 + 5000).ok).toBe(true);
+      expect(r.check(us.id, cn.terminal.publicKey, T0 + 9000)).toMatchObject({ ok: false, code: 'ENTRY_KEY_EXPIRED' });
       expect(r.check(us.id, us.terminal.publicKey, T0 - 2 * 86_400_000)).toMatchObject({ ok: false, code: 'ENTRY_KEY_EXPIRED' });
-      expect(r.check(us.id, cn.terminal.publicKey, T0)).toMatchObject({ ok: false, code: 'ENTRY_UNKNOWN_KEY' });
+      expect(r.check(cn.id, us.terminal.publicKey, T0)).toMatchObject({ ok: false, code: 'ENTRY_UNKNOWN_KEY' });
     }
+  });
+
+  it('keeps the revocations a card carries for display, but they decide no key (§3.2: only key.revoke entries do)', () => {
+    const rev = issueRevocation(us.root, { key: us.terminal.publicKey, from: T0 + 1000, reason: 'Compromised.' });
+    const card = issuePartyCard(us.root, { code: 'US', names: { en: 'US' }, terminals: [...us.card.terminals], revocations: [rev], endpoints: [], issued: T0 });
+    const r = new KeyRegistry();
+    expect(r.addCard(card)).toBeUndefined();
+    expect(r.revocations(us.id).map((x) => x.from)).toEqual([T0 + 1000]);
+    expect(r.check(us.id, us.terminal.publicKey, T0 + 5000).ok).toBe(true);
   });
 });
 

@@ -28,7 +28,11 @@ const entryLines = lines.slice(FIRST_ENTRY);
  *  - a damaged entry in the middle of a log is dropped, so the entries that follow it report
  *    ENTRY_SEQUENCE_GAP or ENTRY_UNKNOWN_DEPENDENCY, which sort before line errors and may sort
  *    before the damaged entry's own error (entry errors are ordered by author, then sequence);
- *  - the proposal itself damaged: BUNDLE_MISSING_PROPOSAL.
+ *  - the proposal itself damaged: BUNDLE_MISSING_PROPOSAL;
+ *  - the byte became a control character or invalid UTF-8 (made U+FFFD here, then a broken hash
+ *    or text): BUNDLE_BAD_ENCODING for a control character, which stops everything;
+ *  - a member name turned into its neighbour's (t1 into t2): JSON_DUPLICATE_MEMBER; a backslash
+ *    made before "ud8..": JSON_LONE_SURROGATE.
  */
 const FLIP_CODES = new Set<ProtocolErrorCode>([
   'BUNDLE_MALFORMED_LINE',
@@ -41,6 +45,9 @@ const FLIP_CODES = new Set<ProtocolErrorCode>([
   'ENTRY_SEQUENCE_GAP',
   'ENTRY_UNKNOWN_DEPENDENCY',
   'BUNDLE_MISSING_PROPOSAL',
+  'BUNDLE_BAD_ENCODING',
+  'JSON_DUPLICATE_MEMBER',
+  'JSON_LONE_SURROGATE',
 ]);
 
 function withEntries(entries: readonly string[]): string {

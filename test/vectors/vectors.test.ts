@@ -8,11 +8,12 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DOMAIN, KeySigner, canonicalize, fingerprint, linkMetrics, parseEntry, sha256, verifyBundle, verifyDomain, verifyEntrySignature } from '../../src/protocol/index.js';
+import { DOMAIN, KeySigner, canonicalize, fingerprint, linkMetrics, parseEntry, sha256, verifyBundleBytes, verifyDomain, verifyEntrySignature } from '../../src/protocol/index.js';
 import { generateVectors, type BundleVector } from '../../src/scripts/make-vectors.js';
 
 const dir = dirname(fileURLToPath(import.meta.url));
 const read = (path: string) => readFileSync(join(dir, path), 'utf8');
+const readBytes = (path: string) => readFileSync(join(dir, path));
 const load = <T>(path: string) => JSON.parse(read(path)) as T;
 
 describe('key vectors', () => {
@@ -82,21 +83,34 @@ describe('bundle vectors', () => {
   const manifest = load<{ v: number; bundles: BundleVector[] }>('bundles/manifest.json');
   it('cover the required cases', () => {
     const codes = new Set(manifest.bundles.map((b) => b.firstError));
-    for (const c of ['ENTRY_BAD_SIGNATURE', 'ENTRY_WRONG_PREVIOUS_HASH', 'ENTRY_SEQUENCE_GAP', 'ENTRY_EQUIVOCATION', 'ENTRY_KIND_NOT_ALLOWED', 'ENTRY_AUTHOR_NOT_PARTY', 'ENTRY_WRONG_CHANNEL', 'ENTRY_TOO_LARGE', 'ENTRY_NON_CANONICAL', 'ENTRY_UNKNOWN_KEY', 'ENTRY_KEY_REVOKED', 'ENTRY_KEY_EXPIRED', 'BUNDLE_MISSING_CARD', 'BUNDLE_TRUNCATED', 'BUNDLE_EMPTY', 'BUNDLE_NOT_A_BUNDLE'])
+    for (const c of ['ENTRY_BAD_SIGNATURE', 'ENTRY_WRONG_PREVIOUS_HASH', 'ENTRY_SEQUENCE_GAP', 'ENTRY_EQUIVOCATION', 'ENTRY_KIND_NOT_ALLOWED', 'ENTRY_AUTHOR_NOT_PARTY', 'ENTRY_WRONG_CHANNEL', 'ENTRY_TOO_LARGE', 'ENTRY_NON_CANONICAL', 'ENTRY_UNKNOWN_KEY', 'ENTRY_KEY_REVOKED', 'ENTRY_KEY_EXPIRED', 'ENTRY_BAD_REFERENCE', 'ENTRY_MALFORMED', 'CHARTER_INVALID', 'CARD_INVALID', 'CARD_BAD_SIGNATURE', 'JSON_DUPLICATE_MEMBER', 'JSON_LONE_SURROGATE', 'BUNDLE_BAD_ENCODING', 'BUNDLE_MISSING_CARD', 'BUNDLE_MISSING_PROPOSAL', 'BUNDLE_MALFORMED_LINE', 'BUNDLE_TRUNCATED', 'BUNDLE_EMPTY', 'BUNDLE_NOT_A_BUNDLE'])
       expect(codes).toContain(c);
-    expect(manifest.bundles.filter((b) => b.valid).map((b) => b.file)).toEqual(['valid-bilateral.jsonl', 'valid-trilateral.jsonl']);
+    expect(manifest.bundles.filter((b) => b.valid).map((b) => b.file)).toEqual([
+      'valid-bilateral.jsonl',
+      'valid-trilateral.jsonl',
+      'revoked-in-card.jsonl',
+      'backdated-revocation.jsonl',
+      'exported-after-expiry.jsonl',
+      'valid-implicit-proposal.jsonl',
+      'concurrent-amendments.jsonl',
+    ]);
   });
   for (const b of manifest.bundles)
     it(`${b.file}: ${b.valid ? 'valid' : b.firstError}`, () => {
-      const report = verifyBundle(read(join('bundles', b.file)));
+      const report = verifyBundleBytes(readBytes(join('bundles', b.file)));
       expect(report.valid).toBe(b.valid);
       expect(report.firstError?.code ?? null).toBe(b.firstError);
       expect(report.state).toBe(b.state);
+      expect(report.charterHash ?? null).toBe(b.charterHash);
+      expect(report.errors.map((e) => e.code)).toEqual(b.errors);
     });
 });
 
 describe('committed vectors', () => {
   it('equal what src/scripts/make-vectors.ts generates now (run `npm run vectors` after an intended change)', () => {
-    for (const [path, text] of generateVectors()) expect(read(path), path).toBe(text);
+    for (const [path, content] of generateVectors()) {
+      if (typeof content === 'string') expect(read(path), path).toBe(content);
+      else expect(readBytes(path).equals(content), path).toBe(true);
+    }
   });
 });

@@ -9,6 +9,7 @@ import { PRECEDENCES } from '../../protocol/index.js';
 import { cliError } from '../errors.js';
 import { officerClient, type OfficerClient } from '../officer-client.js';
 import { progressBar, progressWanted } from '../output.js';
+import { printable, printableDeep } from '../safe-text.js';
 import { DEFAULT_DATA_DIR } from './init.js';
 
 const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString().replace('.000Z', 'Z') : '-');
@@ -107,7 +108,7 @@ export function register(program: Command): void {
       const list = await client.call<Array<{ id: string; state: string; title: Record<string, string>; parties: string[]; entries: number }>>('GET', '/api/v1/channels');
       if (opts.json) return void process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
       if (list.length === 0) return void process.stdout.write('No channels yet. Propose one with `hotline channel propose --with CODE --title TEXT`.\n');
-      for (const c of list) process.stdout.write(`${c.id.slice(0, 12)}  ${c.state.padEnd(10)} ${c.parties.join('+').padEnd(10)} ${c.title.en ?? Object.values(c.title)[0]}  (${c.entries} entries)\n`);
+      for (const c of printableDeep(list)) process.stdout.write(`${c.id.slice(0, 12)}  ${c.state.padEnd(10)} ${c.parties.join('+').padEnd(10)} ${c.title.en ?? Object.values(c.title)[0]}  (${c.entries} entries)\n`);
     });
 
   channel
@@ -121,7 +122,7 @@ export function register(program: Command): void {
       const c = await client.call<ChannelDetail>('GET', `/api/v1/channels/${encodeURIComponent(id)}`);
       const shown = await client.call<MessageView[]>('GET', `/api/v1/channels/${c.id}/messages?limit=${Math.min(100_000, Math.max(1, Number(opts.limit) || 20))}`);
       if (opts.json) return void process.stdout.write(`${JSON.stringify({ ...c, messages: shown }, null, 2)}\n`);
-      printChannel(c, shown);
+      printChannel(printableDeep(c), printableDeep(shown));
     });
 
   program
@@ -187,7 +188,7 @@ export function register(program: Command): void {
       const client = await officerClient(opts.data);
       const r = await client.call<{ accepted: number; duplicate: number; pending: number; rejected: Array<{ code: string; message: string }> }>('POST', '/api/v1/import', text, 'application/x-ndjson');
       process.stdout.write(`Imported: ${r.accepted} new, ${r.duplicate} already held, ${r.pending} waiting for predecessors, ${r.rejected.length} rejected.\n`);
-      for (const e of r.rejected.slice(0, 5)) process.stderr.write(`  rejected ${e.code}: ${e.message}\n`);
+      for (const e of r.rejected.slice(0, 5)) process.stderr.write(`  rejected ${printable(e.code)}: ${printable(e.message)}\n`);
     });
 
   program
@@ -196,7 +197,7 @@ export function register(program: Command): void {
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
     .action(async (opts: { data: string }) => {
       const client = await officerClient(opts.data);
-      const s = await client.call<{ code: string; fingerprint: string; channels: number; links: Array<{ code: string; state: string; endpoint: string | null }> }>('GET', '/api/v1/status');
+      const s = printableDeep(await client.call<{ code: string; fingerprint: string; channels: number; links: Array<{ code: string; state: string; endpoint: string | null }> }>('GET', '/api/v1/status'));
       process.stdout.write(`${s.code}  fingerprint ${s.fingerprint}  channels ${s.channels}\n`);
       for (const l of s.links) process.stdout.write(`  link ${l.code}: ${l.state}${l.endpoint ? ` via ${l.endpoint}` : ''}\n`);
     });

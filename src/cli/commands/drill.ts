@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { cliError } from '../errors.js';
 import { officerClient } from '../officer-client.js';
+import { printableDeep } from '../safe-text.js';
 import { formatReadiness, parseShifts, type ReadinessReport } from '../../terminal/operations/readiness.js';
 import { DEFAULT_DATA_DIR } from './init.js';
 
@@ -80,6 +81,7 @@ export function register(program: Command): void {
       const q = new URLSearchParams({ ...(opts.shifts ? { shifts: opts.shifts } : {}), ...(opts.party ? { party: opts.party } : {}) }).toString();
       const r = await client.call<ReadinessReport & { title: Record<string, string> }>('GET', `/api/v1/channels/${encodeURIComponent(id)}/readiness${q ? `?${q}` : ''}`);
       if (opts.json) return void process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
-      process.stdout.write(formatReadiness(r, r.title.en ?? Object.values(r.title)[0]));
+      const safe = printableDeep(r);
+      process.stdout.write(formatReadiness(safe, safe.title.en ?? Object.values(safe.title)[0]));
     });
 }

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { cliError } from '../errors.js';
 import { officerClient } from '../officer-client.js';
+import { printableDeep } from '../safe-text.js';
 import { DEFAULT_DATA_DIR, parseWhole } from './init.js';
 
 const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString().replace('.000Z', 'Z') : '-');
@@ -62,7 +63,7 @@ export function register(program: Command): void {
       const list = await client.call<PendingView[]>('GET', `/api/v1/pending?limit=${opts.limit}`);
       if (opts.json) return void process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
       if (list.length === 0) return void process.stdout.write('Nothing awaits acknowledgement.\n');
-      for (const m of list) {
+      for (const m of printableDeep(list)) {
         const esc = m.escalation;
         const level = esc && esc.level ? `escalated to level ${esc.level} (${esc.levelName})` : 'not escalated';
         const next = esc?.next ? `; next: level ${esc.next.level} (${esc.next.levelName}) at ${iso(esc.next.at)}` : '';
@@ -86,7 +87,7 @@ export function register(program: Command): void {
       const list = await client.call<PendingView[]>('GET', '/api/v1/overdue');
       if (opts.json) return void process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
       if (list.length === 0) return void process.stdout.write('Every message we sent was acknowledged in time, or is not yet due.\n');
-      for (const m of list)
+      for (const m of printableDeep(list))
         process.stdout.write(`${m.id.slice(0, 12)}  ${m.precedence.padEnd(9)} to ${(m.to ?? []).join('+').padEnd(6)} ${countdown(m.remainingMs).padEnd(18)} ${m.receiptedAt ? `receipted ${iso(m.receiptedAt)}` : 'NO RECEIPT'}  channel ${m.channel.slice(0, 12)}\n`);
     });
 
@@ -106,13 +107,13 @@ export function register(program: Command): void {
       }>('GET', `/api/v1/channels/${encodeURIComponent(id)}/escalation`);
       if (opts.json) return void process.stdout.write(`${JSON.stringify(e, null, 2)}\n`);
       const out = [`Escalation on channel ${e.channel}${e.configured ? '' : ' (no escalation.json: default policy)'}`];
-      for (const { party, policy } of e.effective) {
+      for (const { party, policy } of printableDeep(e.effective)) {
         out.push(`  messages from ${party}: starts ${policy.startAtReceipt?.length ? `at receipt for ${policy.startAtReceipt.join(', ')}, else ` : ''}when the deadline passes unacknowledged`);
         policy.levels.forEach((l, i) => out.push(`    level ${i + 1} ${l.name}: ${l.contacts.join(', ')}; ${l.repeats ? `${l.repeats} repeat(s) every ${l.waitSec}s, then ` : ''}next after ${l.waitSec}s`));
         out.push(`    our messages not acknowledged in time: ${(policy.overdue ?? policy.levels[0]!.contacts).join(', ')}`);
         out.push(`    alarms: ${(policy.alarms ?? policy.levels[0]!.contacts).join(', ')}`);
       }
-      out.push(`  on watch now: ${e.onWatch.length ? e.onWatch.map((w) => `${w.name} (${w.role}, until ${iso(w.until)})`).join('; ') : 'nobody on the roster'}`);
+      out.push(`  on watch now: ${e.onWatch.length ? printableDeep(e.onWatch).map((w) => `${w.name} (${w.role}, until ${iso(w.until)})`).join('; ') : 'nobody on the roster'}`);
       process.stdout.write(`${out.join('\n')}\n`);
     });
   escalation
@@ -140,10 +141,11 @@ export function register(program: Command): void {
         `/api/v1/roster${opts.channel ? `?channel=${encodeURIComponent(opts.channel)}` : ''}`,
       );
       if (opts.json) return void process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
-      const out = ['On watch now:', ...(r.onWatch.length ? r.onWatch.map((w) => `  ${w.role.padEnd(18)} ${w.name} until ${iso(w.until)}`) : ['  nobody'])];
+      const safe = printableDeep(r);
+      const out = ['On watch now:', ...(safe.onWatch.length ? safe.onWatch.map((w) => `  ${w.role.padEnd(18)} ${w.name} until ${iso(w.until)}`) : ['  nobody'])];
       out.push('Shifts:');
-      for (const s of r.shifts)
-        out.push(`  ${s.role.padEnd(18)} ${(r.officers[s.officer]?.name ?? s.officer).padEnd(20)} ${s.daily ? `daily ${s.daily.from}-${s.daily.to} UTC` : `${s.start} - ${s.end}`}${s.channel && s.channel !== '*' ? `  channel ${s.channel.slice(0, 12)}` : ''}`);
+      for (const s of safe.shifts)
+        out.push(`  ${s.role.padEnd(18)} ${(safe.officers[s.officer]?.name ?? s.officer).padEnd(20)} ${s.daily ? `daily ${s.daily.from}-${s.daily.to} UTC` : `${s.start} - ${s.end}`}${s.channel && s.channel !== '*' ? `  channel ${s.channel.slice(0, 12)}` : ''}`);
       process.stdout.write(`${out.join('\n')}\n`);
     });
   roster

@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { checkPartyCard, fingerprint, normaliseFingerprint, type PartyCard } from '../../protocol/index.js';
 import { cliError } from '../errors.js';
 import { officerClient } from '../officer-client.js';
+import { printable, printableDeep } from '../safe-text.js';
 import { DEFAULT_DATA_DIR } from './init.js';
 
 async function readCard(path: string): Promise<PartyCard> {
@@ -39,7 +40,9 @@ export function register(program: Command): void {
     .action(async (path: string, opts: { data: string; fingerprint?: string }) => {
       const card = await readCard(path);
       const actual = fingerprint(card.party);
-      process.stderr.write(`Card of ${card.code} (${Object.values(card.names).join(' / ')})\n  fingerprint ${actual}\n  endpoints   ${card.endpoints.join(', ')}\n`);
+      // The card is the peer's: its texts are shown escaped (docs/protocol.md §8.3).
+      const shown = printableDeep({ code: card.code, names: Object.values(card.names), endpoints: card.endpoints });
+      process.stderr.write(`Card of ${shown.code} (${shown.names.join(' / ')})\n  fingerprint ${actual}\n  endpoints   ${shown.endpoints.join(', ')}\n`);
       let given = opts.fingerprint;
       if (given === undefined) {
         if (!process.stdin.isTTY) throw cliError('CLI_FINGERPRINT_REQUIRED', { fingerprint: actual });
@@ -50,7 +53,7 @@ export function register(program: Command): void {
       if (normaliseFingerprint(given) !== normaliseFingerprint(actual)) throw cliError('CLI_FINGERPRINT_MISMATCH', { actual });
       const client = await officerClient(opts.data);
       const added = await client.call<{ code: string; fingerprint: string }>('POST', '/api/v1/peers', { card, fingerprint: given });
-      process.stdout.write(`Paired with ${added.code} (fingerprint ${added.fingerprint}).\n`);
+      process.stdout.write(`Paired with ${printable(added.code)} (fingerprint ${added.fingerprint}).\n`);
     });
   peer
     .command('list')
@@ -62,6 +65,6 @@ export function register(program: Command): void {
       const peers = await client.call<Array<{ code: string; fingerprint: string; endpoints: string[]; link: string }>>('GET', '/api/v1/peers');
       if (opts.json) return void process.stdout.write(`${JSON.stringify(peers, null, 2)}\n`);
       if (peers.length === 0) return void process.stdout.write('No peers yet. Add one with `hotline peer add CARD`.\n');
-      for (const p of peers) process.stdout.write(`${p.code.padEnd(6)} link ${p.link.padEnd(10)} ${p.fingerprint}  ${p.endpoints.join(', ')}\n`);
+      for (const p of printableDeep(peers)) process.stdout.write(`${p.code.padEnd(6)} link ${p.link.padEnd(10)} ${p.fingerprint}  ${p.endpoints.join(', ')}\n`);
     });
 }

@@ -1,7 +1,8 @@
 /**
  * `hotline verify BUNDLE [--json] [--workers N]`: verifies a transcript bundle offline and prints
  * the verification report. Exit 0 when valid, 1 when invalid (the first error also goes to stderr
- * as the last line), 2 when the file cannot be read or is not a bundle at all.
+ * as the last line), 2 when the file cannot be read or is not a bundle at all (not UTF-8 JSON
+ * Lines, no bundle header). The text report escapes what the bundle's texts could print (§8.3).
  */
 import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
@@ -100,9 +101,16 @@ export function invalidBundleError(report: VerificationReport, path: string): Cl
   const p = quotePath(path);
   if (first.code === 'BUNDLE_EMPTY') return cliError('CLI_EMPTY_FILE', { path: p });
   if (first.code === 'BUNDLE_NOT_A_BUNDLE') {
-    const detail = /not JSON/.test(first.message) ? 'its first line is not JSON' : 'its first line is not a {"type":"hotline.bundle"} header';
+    const detail = /not JSON/.test(first.message)
+      ? 'its first line is not JSON'
+      : /canonical/.test(first.message)
+        ? 'its header line is not in canonical form (RFC 8785): it was edited or reformatted; export the bundle again'
+        : 'its first line is not a {"type":"hotline.bundle"} header';
     return cliError('CLI_NOT_A_BUNDLE', { path: p, detail });
   }
+  // Not UTF-8, a byte-order mark, CR or control characters: not a bundle as written (docs/protocol.md §8.1).
+  if (first.code === 'BUNDLE_BAD_ENCODING')
+    return cliError('CLI_NOT_A_BUNDLE', { path: p, detail: first.message.replace(/^The bundle is not plain UTF-8 JSON Lines: /, '').replace(/\. Export it again.*$/, '') });
   return cliError('CLI_BUNDLE_INVALID', { path: p, code: first.code, where: where(first), detail: first.message });
 }
 
