@@ -58,4 +58,3 @@ export type {
   WebAuthnCredentialRow,
 } from './officer-store.js';
 export { StoreError, STORE_ERRORS, type StoreErrorCode, type StoreErrorDetails } from './errors.js';
-export { benchStore, type BenchStoreOptions } from './bench-store.js';
