@@ -36,8 +36,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { initTerminal, loadTerminalIdentity } from '../terminal/identity/index.js';
-import { TOKEN_FILE } from '../terminal/terminal.js';
+import { initTerminal, loadTerminalIdentity, TOKEN_FILE } from '../terminal/index.js';
 import { round, type BenchContext, type BenchModule } from './bench.js';
 import { rawEd25519 } from './protocol-bench.js';
 

@@ -5,8 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { cliError } from './errors.js';
-import { loadTerminalIdentity } from '../terminal/identity/index.js';
-import { TOKEN_FILE } from '../terminal/terminal.js';
+import { loadTerminalIdentity, TOKEN_FILE } from '../terminal/index.js';
 
 /** A connection to a terminal's officer API. */
 export interface OfficerClient {

@@ -13,7 +13,7 @@ import { Worker } from 'node:worker_threads';
 import { checkBundleText, decodeBundle, verifyBundle, verifyBundleBytes, type LinePrecheck, type VerificationReport } from '../protocol/index.js';
 import type { Progress } from './output.js';
 import type { PrecheckTask } from './verify-worker.js';
-import { distPath } from '../terminal/install-paths.js';
+import { distPath } from '../terminal/index.js';
 
 /** Below this many lines, starting threads costs more than it saves: verify in-process. */
 export const PARALLEL_MIN_LINES = 2_000;

@@ -9,7 +9,7 @@
  */
 import type { Kysely, Selectable } from 'kysely';
 import { StoreError } from './errors.js';
-import type { Database } from './schema.js';
+import type { AuditLogTable, Database, OfficersTable, SessionsTable } from './schema.js';
 import type { PreparedWritePath, StoreAdapter } from './store-adapter.js';
 
 // ---- rows that cross the boundary ------------------------------------------------------------
@@ -148,75 +148,6 @@ export interface OfficerStore {
   appendAudit(build: (last: AuditRow | undefined) => AuditRow): Promise<AuditRow>;
   /** Audit records with seq >= fromSeq, in order. */
   listAudit(options?: { readonly fromSeq?: number; readonly limit?: number }): Promise<AuditRow[]>;
-}
-
-// ---- tables ------------------------------------------------------------------------------------
-
-/** `officers`: `roles` is JSON text, `disabled` 0 or 1 (SQLite has no boolean type). */
-export interface OfficersTable {
-  id: string;
-  name: string;
-  title: string;
-  roles: string;
-  disabled: number;
-  password_hash: string;
-  totp_secret: string | null;
-  totp_last_step: number | null;
-  created_at: number;
-  updated_at: number;
-}
-
-/** `webauthn_credentials`: `transports` is JSON text. */
-export interface WebAuthnCredentialsTable {
-  id: string;
-  officer: string;
-  public_key: string;
-  counter: number;
-  transports: string;
-  created_at: number;
-  last_used_at: number | null;
-}
-
-/** `sessions`, keyed by the hash of the session id. */
-export interface SessionsTable {
-  id_hash: string;
-  officer: string;
-  csrf_hash: string;
-  second_factor: string;
-  created_at: number;
-  last_seen_at: number;
-  expires_at: number;
-  revoked_at: number | null;
-  ip: string;
-  user_agent: string;
-}
-
-/** `login_failures`, keyed by the name tried. */
-export interface LoginFailuresTable {
-  name: string;
-  failures: number;
-  last_failure_at: number;
-  locked_until: number | null;
-}
-
-/** `audit_log`: append-only, hash-chained. */
-export interface AuditLogTable {
-  seq: number;
-  at: number;
-  actor: string;
-  action: string;
-  detail: string;
-  prev_hash: string;
-  hash: string;
-}
-
-/** The officer tables, merged into the store's `Database` (schema.ts). */
-export interface OfficerTables {
-  officers: OfficersTable;
-  webauthn_credentials: WebAuthnCredentialsTable;
-  sessions: SessionsTable;
-  login_failures: LoginFailuresTable;
-  audit_log: AuditLogTable;
 }
 
 // ---- implementation ----------------------------------------------------------------------------

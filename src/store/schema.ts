@@ -1,9 +1,9 @@
 /**
  * The tables as Kysely sees them (snake_case, as stored). Rows are mapped to the camelCase types
- * of store.ts in kysely-store.ts; nothing outside src/store/ sees these types.
+ * of store.ts in kysely-store.ts (officer rows in officer-store.ts); nothing outside src/store/
+ * sees these types. This module imports nothing of ours: every other store module may import it.
  */
 import type { Generated } from 'kysely';
-import type { OfficerTables } from './officer-store.js';
 
 /** Settings of this terminal: `value` is JSON text. */
 export interface MetaTable {
@@ -113,7 +113,76 @@ export interface EscalationsTable {
   error: string | null;
 }
 
-/** The whole database, for `Kysely<Database>` (officer tables: officer-store.ts). */
+// ---- officer accounts, sessions and the audit log (officer-store.ts) ----------------------------
+
+/** `officers`: `roles` is JSON text, `disabled` 0 or 1 (SQLite has no boolean type). */
+export interface OfficersTable {
+  id: string;
+  name: string;
+  title: string;
+  roles: string;
+  disabled: number;
+  password_hash: string;
+  totp_secret: string | null;
+  totp_last_step: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** `webauthn_credentials`: `transports` is JSON text. */
+export interface WebAuthnCredentialsTable {
+  id: string;
+  officer: string;
+  public_key: string;
+  counter: number;
+  transports: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+/** `sessions`, keyed by the hash of the session id. */
+export interface SessionsTable {
+  id_hash: string;
+  officer: string;
+  csrf_hash: string;
+  second_factor: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+  ip: string;
+  user_agent: string;
+}
+
+/** `login_failures`, keyed by the name tried. */
+export interface LoginFailuresTable {
+  name: string;
+  failures: number;
+  last_failure_at: number;
+  locked_until: number | null;
+}
+
+/** `audit_log`: append-only, hash-chained. */
+export interface AuditLogTable {
+  seq: number;
+  at: number;
+  actor: string;
+  action: string;
+  detail: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** The officer tables (officer-store.ts), part of {@link Database}. */
+export interface OfficerTables {
+  officers: OfficersTable;
+  webauthn_credentials: WebAuthnCredentialsTable;
+  sessions: SessionsTable;
+  login_failures: LoginFailuresTable;
+  audit_log: AuditLogTable;
+}
+
+/** The whole database, for `Kysely<Database>`. */
 export interface Database extends OfficerTables {
   meta: MetaTable;
   peers: PeersTable;

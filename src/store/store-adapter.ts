@@ -7,8 +7,7 @@
  */
 import { sql, type ColumnDataType, type CreateTableBuilder, type Expression, type Kysely } from 'kysely';
 import type { Selectable } from 'kysely';
-import type { AuditLogTable } from './officer-store.js';
-import type { Database, EntriesTable, MessagesTable } from './schema.js';
+import type { AuditLogTable, Database, EntriesTable, MessagesTable } from './schema.js';
 
 /** A column type, as Kysely's schema builder accepts it. */
 export type ColumnType = ColumnDataType | Expression<unknown>;

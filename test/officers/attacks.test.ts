@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseEntry } from '../../src/protocol/index.js';
 import type { Store } from '../../src/store/index.js';
 import { SESSION_COOKIE } from '../../src/terminal/officer-api/auth.js';
-import { verifyAudit } from '../../src/terminal/officers/audit-log.js';
+import { verifyAudit } from '../../src/terminal/officers/audit-chain.js';
 import { cookieOf, officerFixture, type OfficerFixture } from './fixture.js';
 
 let f: OfficerFixture | undefined;
@@ -284,7 +284,7 @@ describe('audit log', () => {
     expect(verifyAudit(rows.filter((_, i) => i !== 1))).toMatchObject({ ok: false, seq: 3 });
     expect(verifyAudit([rows[0]!, rows[2]!, rows[1]!, ...rows.slice(3)])).toMatchObject({ ok: false });
     // A forger who recomputes the hash of the altered record still breaks the next link.
-    const { auditHash } = await import('../../src/terminal/officers/audit-log.js');
+    const { auditHash } = await import('../../src/terminal/officers/audit-chain.js');
     const rehashed = altered.map((r, i) => (i === 1 ? { ...r, hash: auditHash(r) } : r));
     expect(verifyAudit(rehashed)).toMatchObject({ ok: false, seq: 3 });
   });

@@ -15,8 +15,9 @@ import { escalationRoutes } from '../../src/terminal/officer-api/escalation-rout
 import { buildOfficerServer } from '../../src/terminal/officer-api/officer-server.js';
 import { AuditLog } from '../../src/terminal/officers/audit-log.js';
 import { OfficerService, type AuthPolicy } from '../../src/terminal/officers/officer-service.js';
+import { DrillScheduler } from '../../src/terminal/schedulers/drill-scheduler.js';
 import { SESSION_COOKIE } from '../../src/terminal/officer-api/auth.js';
-import { backToBack, type BackToBack } from '../terminal/back-to-back.js';
+import { backToBack, portsOf, type BackToBack } from '../terminal/back-to-back.js';
 
 export const TOKEN = 'host-credential-for-tests';
 
@@ -66,6 +67,7 @@ export async function officerFixture(policy: Partial<AuthPolicy> = {}, options: 
     defaultOfficer: { name: 'US duty officer', title: 'Duty Officer', role: 'duty-officer' },
     version: 'test',
     officers,
+    operations: { drills: new DrillScheduler(portsOf(t.a)) },
     loginRateLimit: options.loginRateLimit ?? 1000,
   });
   // The routes spanning channels (what awaits acknowledgement, escalation steps), as the terminal registers them.

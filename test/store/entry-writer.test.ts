@@ -3,7 +3,8 @@
  * Flushes are driven by a manual scheduler or setImmediate; no test sleeps.
  */
 import { describe, expect, it } from 'vitest';
-import { benchStore, EntryWriter, StoreError, type EntryRow, type FlushScheduler } from '../../src/store/index.js';
+import { benchStore } from '../../src/bench/bench-store.js';
+import { EntryWriter, StoreError, type EntryRow, type FlushScheduler } from '../../src/store/index.js';
 import { BACKENDS, open, useStore } from './backends.js';
 import { channelId, entry, partyId } from './factories.js';
 

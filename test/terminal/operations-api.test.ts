@@ -8,6 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { T0 } from '../../src/testkit/scenario.js';
 import { TerminalMetrics } from '../../src/terminal/metrics.js';
 import { buildOfficerServer } from '../../src/terminal/officer-api/officer-server.js';
+import { AuditLog } from '../../src/terminal/officers/audit-log.js';
+import { OfficerService } from '../../src/terminal/officers/officer-service.js';
 import { DrillScheduler, seededRandom } from '../../src/terminal/schedulers/drill-scheduler.js';
 import { LinkTester } from '../../src/terminal/schedulers/link-tester.js';
 import type { LinkState } from '../../src/terminal/sync/peer-link.js';
@@ -56,6 +58,7 @@ describe('officer API: drills, readiness, metrics, health', () => {
       linkHealth: () => tester.health(),
       defaultOfficer: { name: 'US duty officer', title: 'Duty Officer', role: 'duty-officer' },
       version: 'test',
+      officers: new OfficerService(t.a.store.officers, t.clock, new AuditLog(t.a.store.officers, t.clock), { issuer: 'Hotline US' }),
       operations: { drills, metrics },
     });
     return { t, app, channel, metrics, tester, links };

@@ -21,7 +21,7 @@ import {
   createPinnedClient,
   openPinnedWebSocket,
 } from '../../src/terminal/tls/pinned-client.js';
-import { benchPinnedRequests } from '../../src/terminal/tls/bench-tls.js';
+import { benchPinnedRequests } from '../../src/bench/bench-tls.js';
 
 interface Server {
   app: FastifyInstance<https.Server>;

@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { parseAuditExport, verifyAudit, type AuditVerdict } from '../../terminal/officers/audit-log.js';
+import { parseAuditExport, verifyAudit, type AuditVerdict } from '../../terminal/index.js';
 import { cliError } from '../errors.js';
 import { officerClient } from '../officer-client.js';
 import { DEFAULT_DATA_DIR } from './init.js';

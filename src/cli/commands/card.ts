@@ -10,7 +10,7 @@ import {
   readPassphrase,
   reissueCard,
   writeFileAtomic,
-} from '../../terminal/identity/index.js';
+} from '../../terminal/index.js';
 import { collect, DEFAULT_DATA_DIR, defaultIo, type CommandIo } from './init.js';
 
 interface ExportOptions {

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { IdentityError, installCertificate, jsonText, requestRenewal, writeFileAtomic } from '../../terminal/identity/index.js';
+import { IdentityError, installCertificate, jsonText, requestRenewal, writeFileAtomic } from '../../terminal/index.js';
 import { DEFAULT_DATA_DIR, defaultIo, type CommandIo } from './init.js';
 
 export function register(program: Command, io: CommandIo = defaultIo): void {

@@ -6,10 +6,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { initTerminal, loadTerminalIdentity } from '../../terminal/identity/index.js';
+import { distPath, exists, initTerminal, loadTerminalIdentity } from '../../terminal/index.js';
 import { officerClient, type OfficerClient } from '../officer-client.js';
-import { exists } from '../../terminal/identity/files.js';
-import { distPath } from '../../terminal/install-paths.js';
 
 const PARTIES = [
   { code: 'US', names: { en: 'United States', zh: '美国' }, officerPort: 7081, federationPort: 7441 },

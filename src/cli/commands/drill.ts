@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { cliError } from '../errors.js';
 import { officerClient } from '../officer-client.js';
 import { printableDeep } from '../safe-text.js';
-import { formatReadiness, parseShifts, type ReadinessReport } from '../../terminal/operations/readiness.js';
+import { formatReadiness, parseShifts, type ReadinessReport } from '../../terminal/index.js';
 import { DEFAULT_DATA_DIR } from './init.js';
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');

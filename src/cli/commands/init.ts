@@ -3,7 +3,7 @@
  * config.json) in a data directory.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { initOfflineTerminal, initTerminal, readPassphrase, type DatabaseConfig } from '../../terminal/identity/index.js';
+import { initOfflineTerminal, initTerminal, readPassphrase, type DatabaseConfig } from '../../terminal/index.js';
 
 /** Where a command writes and what time it is; tests substitute their own. */
 export interface CommandIo {

@@ -15,7 +15,7 @@ import {
   requestFingerprint,
   signRequest,
   writeFileAtomic,
-} from '../../terminal/identity/index.js';
+} from '../../terminal/index.js';
 import { defaultIo, type CommandIo } from './init.js';
 
 interface RootInitOptions {

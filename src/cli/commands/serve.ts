@@ -2,8 +2,7 @@
  * `hotline serve`: runs the terminal (federation API, officer API, peer links) until Ctrl-C.
  */
 import type { Command } from 'commander';
-import { loadTerminalIdentity } from '../../terminal/identity/index.js';
-import { startTerminal } from '../../terminal/terminal.js';
+import { loadTerminalIdentity, startTerminal } from '../../terminal/index.js';
 import { DEFAULT_DATA_DIR } from './init.js';
 
 export function register(program: Command): void {

@@ -45,6 +45,7 @@ export class ChannelService {
     this.store = options.store;
     this.self = options.self;
     this.#clock = options.clock;
+    // eslint-disable-next-line no-restricted-syntax -- temporary facade for tests, removed with this file
     this.events = options.events ?? new EventBus();
     this.wing = options.wing ?? composeChannels({ ...options, events: this.events });
   }

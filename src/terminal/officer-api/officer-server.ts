@@ -14,8 +14,7 @@ import type { TerminalEvent } from '../events/event-bus.js';
 import { TerminalError, toApiError } from '../errors.js';
 import type { LinkState } from '../sync/peer-link.js';
 import { registerOperationsRoutes, type OperationsRoutesOptions } from './operations-routes.js';
-import { AuditLog } from '../officers/audit-log.js';
-import { OfficerService } from '../officers/officer-service.js';
+import type { OfficerService } from '../officers/officer-service.js';
 import { roleAllows, rolesOn, type PrecedenceCaps } from '../officers/permissions.js';
 import { officerAuth } from './auth.js';
 import { authRoutes } from './auth-routes.js';
@@ -36,9 +35,9 @@ export interface OfficerServerOptions {
   readonly defaultOfficer: { name: string; title: string; role: Role };
   readonly version: string;
   /** Crisis operations: drill scheduler and metrics (drills, readiness and /metrics routes). */
-  readonly operations?: Omit<OperationsRoutesOptions, 'service'>;
-  /** Officer accounts and sessions (default: over service.store.officers and the service's clock). */
-  readonly officers?: OfficerService;
+  readonly operations: Omit<OperationsRoutesOptions, 'service'>;
+  /** Officer accounts and sessions (built by the composition root, terminal.ts). */
+  readonly officers: OfficerService;
   /** Session cookie without `Secure`: only for plain HTTP on loopback, by explicit choice. */
   readonly insecureCookies?: boolean;
   /** Highest precedence per sending role (default: duty officers up to IMMEDIATE). */
@@ -119,7 +118,7 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
   });
   await app.register(websocket);
 
-  const officers = opts.officers ?? new OfficerService(service.store.officers, service, new AuditLog(service.store.officers, service), { issuer: `Hotline ${service.self.code}` });
+  const { officers } = opts;
   await app.register(officerAuth, { service, officers, token: opts.token, insecureCookies: opts.insecureCookies, precedenceCaps: opts.precedenceCaps, loginRateLimit: opts.loginRateLimit });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

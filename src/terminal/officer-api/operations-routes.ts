@@ -11,12 +11,12 @@ import { TerminalError } from '../errors.js';
 import type { TerminalMetrics } from '../metrics.js';
 import { DEFAULT_DRILL_WINDOW, formatWindow, parseWindow, sendDrill, type DrillPlan, type DrillSchedule } from '../operations/drills.js';
 import { DEFAULT_SHIFTS, parseShifts, readinessReport } from '../operations/readiness.js';
-import { DrillScheduler } from '../schedulers/drill-scheduler.js';
+import type { DrillScheduler } from '../schedulers/drill-scheduler.js';
 
 export interface OperationsRoutesOptions {
   readonly service: ChannelService;
-  /** The running drill scheduler; without one, schedules are stored and take effect at the next start. */
-  readonly drills?: DrillScheduler;
+  /** The drill scheduler (built by the composition root, terminal.ts). */
+  readonly drills: DrillScheduler;
   /** The terminal's metrics; without them, /metrics is not served. */
   readonly metrics?: TerminalMetrics;
 }
@@ -34,8 +34,7 @@ function presentSchedule(channel: string, schedule: DrillSchedule | null, plan: 
 
 /** Registers the routes on the officer API. */
 export async function registerOperationsRoutes(app: FastifyInstance, opts: OperationsRoutesOptions): Promise<void> {
-  const { service, metrics } = opts;
-  const drills = opts.drills ?? new DrillScheduler({ directory: service, actions: service, store: service.store, clock: service });
+  const { service, metrics, drills } = opts;
 
   app.post(
     '/api/v1/channels/:id/drills',

@@ -1,12 +1,13 @@
 /**
  * Micro benchmark of the federation transport: sequential pinned mutual-TLS requests over one
- * keep-alive connection, against an in-process Fastify server on 127.0.0.1.
+ * keep-alive connection, against an in-process Fastify server on 127.0.0.1. A measurement used by
+ * the TLS tests (test/terminal/tls.test.ts), not one of run.ts's modules.
  */
 import { performance } from 'node:perf_hooks';
 import Fastify from 'fastify';
-import { createPinnedClient } from './pinned-client.js';
-import { peerIdOf, pinnedServerTlsOptions, registerPeerPinning } from './pinned-server.js';
-import { generateTlsIdentity } from './tls-identity.js';
+import { createPinnedClient } from '../terminal/tls/pinned-client.js';
+import { peerIdOf, pinnedServerTlsOptions, registerPeerPinning } from '../terminal/tls/pinned-server.js';
+import { generateTlsIdentity } from '../terminal/tls/tls-identity.js';
 
 /**
  * Run `n` sequential POST requests (64-byte body, JSON answer) through the pinned client and

@@ -1,11 +1,11 @@
 /**
  * A write benchmark of a store: how many entries per second it makes durable when many writers
- * append concurrently through the group commit, as a busy terminal does.
+ * append concurrently through the group commit, as a busy terminal does. A measurement used by the
+ * store tests (test/store/entry-writer.test.ts), not one of run.ts's modules.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { EntryWriter } from './entry-writer.js';
-import type { EntryRow, Store } from './store.js';
+import { EntryWriter, type EntryRow, type Store } from '../store/index.js';
 
 /** Tuning of {@link benchStore}. */
 export interface BenchStoreOptions {

@@ -1,0 +1,42 @@
+/**
+ * The terminal's public face: everything of src/terminal/ that the CLI (and the benchmark) may
+ * use. src/cli/ imports nothing below this file (eslint.config.js), so the terminal's inside can
+ * move without the CLI noticing; test/terminal/public-surface.test.ts checks that every name here
+ * is used, so the face does not grow by habit.
+ *
+ * The CLI talks to a running terminal through the officer API (src/cli/officer-client.ts); what
+ * it takes from here is what works without one: starting it, its identity on disk, the files of
+ * the installed package, and pure computations on what the officer API returned.
+ */
+
+/** `hotline serve`; the officer credential file that the CLI on the host reads. */
+export { startTerminal, TOKEN_FILE } from './terminal.js';
+
+/** The identity in a data directory: `hotline init`, `cert`, `card`, `root` (identity/index.ts). */
+export {
+  checkSigningRequest,
+  IdentityError,
+  initOfflineTerminal,
+  initRootDir,
+  initTerminal,
+  installCertificate,
+  loadTerminalIdentity,
+  readPassphrase,
+  reissueCard,
+  requestFingerprint,
+  requestRenewal,
+  signRequest,
+  type DatabaseConfig,
+} from './identity/index.js';
+
+/** File helpers of the identity that the CLI's commands share: atomic writes, JSON text, existence. */
+export { exists, jsonText, writeFileAtomic } from './identity/files.js';
+
+/** Paths to the installed package's files (the bundle, worker scripts, package.json). */
+export { distPath, PACKAGE_ROOT } from './install-paths.js';
+
+/** `hotline audit verify FILE`: the audit log's hash chain, checked offline (no I/O). */
+export { parseAuditExport, verifyAudit, type AuditVerdict } from './officers/audit-chain.js';
+
+/** `hotline readiness`: shift bands and the report as text (no I/O). */
+export { formatReadiness, parseShifts, type ReadinessReport } from './operations/readiness.js';
