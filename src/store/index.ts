@@ -57,5 +57,5 @@ export type {
   SessionRow,
   WebAuthnCredentialRow,
 } from './officer-store.js';
-export { StoreError, STORE_ERRORS, type StoreErrorCode, type StoreErrorDetails } from './errors.js';
+export { StoreError, STORE_ERRORS, storeErrorOf, type StoreErrorCode, type StoreErrorDetails } from './errors.js';
 export { benchStore, type BenchStoreOptions } from './bench-store.js';
