@@ -34,20 +34,25 @@ export type ErrorSpec = {
   readonly exit?: number;
 } & ({ readonly status?: undefined; readonly fault?: undefined } | HttpAnswer);
 
-/** A layer's registry: its codes, their definitions, and the message filler. */
+/**
+ * A layer's registry: its codes, their definitions, and the message filler. `C` is spelt out
+ * beside `S` so that a registry of some layer is also an `ErrorRegistry` of any (for tests and
+ * documentation tools that walk every registry).
+ */
 export interface ErrorRegistry<
   S extends Readonly<Record<string, ErrorSpec>> = Readonly<Record<string, ErrorSpec>>,
+  C extends string = keyof S & string,
 > {
   /** The layer that owns the codes (for documentation and tests). */
   readonly layer: string;
   /** Every code, in declaration order. */
-  readonly codes: readonly (keyof S & string)[];
+  readonly codes: readonly C[];
   /** The definition of each code. */
   readonly specs: S;
   /** True when `code` is one of this registry's codes. */
-  has(code: unknown): code is keyof S & string;
+  has(code: unknown): code is C;
   /** The message of `code` with its placeholders filled from `details`. */
-  format(code: keyof S & string, details?: ErrorDetails): string;
+  format(code: C, details?: ErrorDetails): string;
 }
 
 /** The codes of a registry, as a union type. */

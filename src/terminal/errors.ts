@@ -27,7 +27,7 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   PARTY_UNKNOWN: { status: 400, message: 'Party {party} is not a known peer. Add its card first with `hotline peer add`.' },
   BAD_REQUEST: { status: 400, message: '{detail}' },
   NOT_FOUND: { status: 404, message: 'Nothing at {what}. Check the address: the officer API is described at /openapi.json, the federation API in docs/protocol.md.' },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'This endpoint does not take {what}. Send JSON (application/json), as the API reference says.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'This endpoint does not take that content type. Send JSON (application/json), or the type the API reference names for it.' },
   REQUEST_TIMEOUT: { status: 408, message: 'The request did not arrive in time; it was dropped. Retry it, over a faster link if this repeats.' },
   UNAUTHORISED: { status: 401, message: 'Missing or wrong officer token. Use the token printed by `hotline serve` (also in DATA/officer.token).' },
   FORBIDDEN: { status: 403, message: '{detail}' },
@@ -65,12 +65,12 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   FED_RESPONSE_TOO_LARGE: { message: 'The peer at {endpoint} answered with more than {limit} bytes; the answer was dropped. Ask its operator to check the terminal.' },
   // Console alarms (events socket, notifications): not errors of a request.
   ACK_OVERDUE: { message: 'A {precedence} message on channel {channel} passed its acknowledgement deadline. Acknowledge it, or see who the escalation reached.' },
+  LINK_CONNECTING: { message: 'Link to {peer} is connecting{via}. Wait for it to come up; if it does not, check the peer\'s endpoints and the network.' },
   LINK_UP: { message: 'Link to {peer} is up{via}. Traffic flows again.' },
-  LINK_DEGRADED: { message: 'Link to {peer} is degraded{via}. Messages may be late: watch the link tests.' },
-  LINK_DOWN: { message: 'Link to {peer} is down{via}. Nothing reaches the peer; try another path or call its operator.' },
-  LINK_TEST_UP: { message: 'Link tests with {peer} on channel {channel} answer again. No action needed.' },
-  LINK_TEST_DEGRADED: { message: 'Link tests with {peer} on channel {channel} are late or show clock drift. Check the link and both clocks.' },
-  LINK_TEST_DOWN: { message: 'Link tests with {peer} on channel {channel} go unanswered. Check the link; call the peer\'s operator.' },
+  LINK_DOWN: { message: 'Link to {peer} is down{via}. Nothing reaches the peer: try another path or call its operator.' },
+  LINK_TEST_UP: { message: 'Link tests with {peer} on channel {channel} are answered again ({from} -> up). No action needed.' },
+  LINK_TEST_DEGRADED: { message: 'Link tests with {peer} on channel {channel} are late or show clock drift ({from} -> degraded). Check the link and both clocks.' },
+  LINK_TEST_DOWN: { message: 'Link tests with {peer} on channel {channel} go unanswered ({from} -> down). Check the link; call the peer\'s operator.' },
 });
 
 type TerminalSpecs = typeof TERMINAL_ERRORS.specs;
@@ -126,7 +126,7 @@ function frameworkError(err: { statusCode?: number; message?: string; validation
   const status = TERMINAL_ERRORS.specs[code].status;
   const details: ErrorDetails = {
     detail: code === 'BAD_REQUEST' ? `Bad request: ${said || 'it could not be read'}.` : 'over the limit of this endpoint',
-    what: code === 'UNSUPPORTED_MEDIA_TYPE' ? (/: (.+)$/.exec(said)?.[1] ?? 'this content type') : 'this address',
+    what: 'this address',
   };
   return { status, code, message: TERMINAL_ERRORS.format(code, details) };
 }

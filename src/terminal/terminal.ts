@@ -15,7 +15,7 @@ import { exists, writeFileAtomic, PRIVATE_FILE_MODE } from './identity/files.js'
 import type { TerminalIdentity } from './identity/index.js';
 import { buildOfficerServer } from './officer-api/officer-server.js';
 import { AuditLog } from './officers/audit-log.js';
-import { TerminalError } from './errors.js';
+import { TERMINAL_ERRORS, TerminalError, type TerminalCode } from './errors.js';
 import { lazyValidators } from './lazy-validators.js';
 import { OfficerService } from './officers/officer-service.js';
 import { entryChecker } from './sync/check-pool.js';
@@ -30,6 +30,9 @@ import { EmailNotifier } from './notifiers/email-notifier.js';
 import { WebhookNotifier } from './notifiers/webhook-notifier.js';
 import { escalationRoutes } from './officer-api/escalation-routes.js';
 import { metrics as defaultMetrics, type TerminalMetrics } from './metrics.js';
+
+/** The console alarm raised when the link to a peer changes state. */
+const LINK_ALARMS = { connecting: 'LINK_CONNECTING', up: 'LINK_UP', down: 'LINK_DOWN' } as const satisfies Record<LinkState, TerminalCode>;
 
 /** Options of {@link startTerminal}. */
 export interface StartTerminalOptions {
@@ -134,7 +137,8 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
           log: log.child({ link: card.code }),
           onState: (state, endpoint) => {
             log.info({ peer: card.code, state, endpoint }, `link to ${card.code} ${state}`);
-            service.events.emit('event', { type: 'alarm', code: `LINK_${state.toUpperCase()}`, message: `Link to ${card.code} is ${state}${endpoint ? ` via ${endpoint}` : ''}.`, peer: card.party } satisfies TerminalEvent);
+            const code = LINK_ALARMS[state];
+            service.events.emit('event', { type: 'alarm', code, message: TERMINAL_ERRORS.format(code, { peer: card.code, via: endpoint ? ` via ${endpoint}` : '' }), peer: card.party } satisfies TerminalEvent);
           },
         });
         links.set(card.party, link);

@@ -9,9 +9,13 @@
 import { randomBytes } from 'node:crypto';
 import { linkMetrics, type BodyOf } from '../../protocol/index.js';
 import type { ChannelService, TerminalEvent } from '../channels/channel-service.js';
+import { TERMINAL_ERRORS, type TerminalCode } from '../errors.js';
 
 /** Link state of one peer on one channel. */
 export type LinkHealth = 'up' | 'degraded' | 'down';
+
+/** The console alarm raised when link tests on a channel change state. */
+const LINK_TEST_ALARMS = { up: 'LINK_TEST_UP', degraded: 'LINK_TEST_DEGRADED', down: 'LINK_TEST_DOWN' } as const satisfies Record<LinkHealth, TerminalCode>;
 
 /** Thresholds deciding degraded and down. */
 export interface LinkThresholds {
@@ -97,8 +101,8 @@ export class LinkTester {
     if (state !== h.state && (h.lastEchoAt !== null || this.#health.has(key))) {
       this.#service.events.emit('event', {
         type: 'alarm',
-        code: `LINK_TEST_${state.toUpperCase()}`,
-        message: `Link tests with ${this.#service.label(peer)} on channel ${channel.slice(0, 12)}: ${h.state} -> ${state}.`,
+        code: LINK_TEST_ALARMS[state],
+        message: TERMINAL_ERRORS.format(LINK_TEST_ALARMS[state], { peer: this.#service.label(peer), channel: channel.slice(0, 12), from: h.state }),
         channel,
         peer,
       } satisfies TerminalEvent);
