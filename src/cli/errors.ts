@@ -7,12 +7,14 @@
  *   70  internal error (a bug in Hotline): run again with HOTLINE_DEBUG=1 and report it
  *
  * Commands throw `cliError(code, details)`; anything else thrown is reported as CLI_INTERNAL.
+ * The codes are declared with the protocol's registry mechanism and documented in docs/errors.md.
  */
+import { defineErrors, RegisteredError, type CodeOf, type ErrorDetails } from '../protocol/index.js';
 
 export const EXIT = Object.freeze({ ok: 0, invalid: 1, usage: 2, internal: 70 });
 
 /** Every CLI error code: its message template (`{name}` filled from details) and exit status. */
-export const CLI_ERRORS = {
+export const CLI_ERRORS = defineErrors('cli', {
   CLI_USAGE: { exit: EXIT.usage, message: '{detail}. Run `hotline {command}--help` for usage.' },
   CLI_BAD_ARGUMENT: { exit: EXIT.usage, message: '{option} must be {expected}, got "{value}".' },
   CLI_FILE_NOT_FOUND: { exit: EXIT.usage, message: 'cannot read {path}: no such file. Check the path and the current directory.' },
@@ -28,32 +30,24 @@ export const CLI_ERRORS = {
   CLI_FINGERPRINT_MISMATCH: { exit: EXIT.invalid, message: 'the fingerprint you typed does not match the card ({actual}). Do not pair: ask the peer to read their fingerprint again over a trusted line.' },
   CLI_USER_ERROR: { exit: EXIT.usage, message: '{detail}' },
   CLI_INTERNAL: { exit: EXIT.internal, message: 'internal error: {detail}. This is a bug in Hotline; run again with HOTLINE_DEBUG=1 and report the output.' },
-} as const satisfies Record<string, { exit: number; message: string }>;
+});
 
-export type CliErrorCode = keyof typeof CLI_ERRORS;
-export type CliErrorDetails = Readonly<Record<string, string | number | undefined>>;
+export type CliErrorCode = CodeOf<typeof CLI_ERRORS>;
+export type CliErrorDetails = ErrorDetails;
 
 /** An error meant for the person at the terminal: one line, a stable code, an exit status. */
-export class CliError extends Error {
-  readonly code: CliErrorCode;
+export class CliError extends RegisteredError<CliErrorCode> {
   readonly exitCode: number;
-  readonly details: CliErrorDetails;
   constructor(code: CliErrorCode, details: CliErrorDetails = {}, options?: { cause?: unknown }) {
-    super(formatCliError(code, details), options);
+    super(CLI_ERRORS, code, details, options);
     this.name = 'CliError';
-    this.code = code;
-    this.exitCode = CLI_ERRORS[code].exit;
-    this.details = details;
+    this.exitCode = CLI_ERRORS.specs[code].exit;
   }
 }
 
-/** Builds the message of `code` from its template. */
+/** Builds the message of `code` from its template (a missing detail reads as nothing). */
 export function formatCliError(code: CliErrorCode, details: CliErrorDetails = {}): string {
-  return CLI_ERRORS[code].message.replace(/\{(\w+)\}/g, (m, name: string) => {
-    if (!(name in details)) return name === 'command' ? '' : m;
-    const v = details[name];
-    return v === undefined ? '' : String(v);
-  });
+  return CLI_ERRORS.format(code, details);
 }
 
 /** Makes a CliError (to throw). */

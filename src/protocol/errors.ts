@@ -1,77 +1,146 @@
 /**
- * One registry of stable error codes for the protocol (docs/protocol.md §9).
+ * One registry of stable error codes for the protocol (docs/protocol.md §9), declared with the
+ * mechanism every layer shares (./error-registry.ts).
  *
  * Codes never change meaning once published. Each message is worded for the person who has to
  * act: what went wrong, and what to do. HTTP statuses are mapped at the edge (terminal/), not here.
  */
+import { defineErrors, type CodeOf, RegisteredError, type ErrorDetails } from './error-registry.js';
 
 /** Every protocol error code with its message template. `{name}` placeholders are filled from details. */
-export const PROTOCOL_ERRORS = {
-  ENTRY_MALFORMED: 'Entry is malformed: {detail}. The sender produced an invalid entry; it was not stored.',
-  ENTRY_NON_CANONICAL:
-    'Entry bytes are not in canonical form (RFC 8785){where}. Entries must be transmitted byte-for-byte as signed; the copy was altered or produced by a faulty implementation.',
-  ENTRY_TOO_LARGE: 'Entry is {size} bytes; the limit is {limit} bytes. Split the text into several messages.',
-  ENTRY_UNSUPPORTED_VERSION: 'Entry version {version} is not supported (this implementation speaks version 1). Upgrade Hotline.',
-  ENTRY_BAD_SIGNATURE:
-    'Signature of entry {author}#{seq} does not verify. The entry was forged or altered in transit; it was not accepted.',
-  ENTRY_UNKNOWN_KEY:
-    'Entry {author}#{seq} is signed by key {key}, which no certificate of party {author} vouches for. Obtain the party\'s current party card.',
-  ENTRY_KEY_EXPIRED:
-    'Entry {author}#{seq} is dated {time}, outside the validity period of its signing key {key}. The terminal certificate must be renewed.',
-  ENTRY_KEY_REVOKED:
-    'Entry {author}#{seq} is signed by key {key}, revoked by its party from {revokedAt}. Treat the entry as not written by that party.',
-  ENTRY_WRONG_PREVIOUS_HASH:
-    'Entry {author}#{seq} names a previous hash that is not the hash of entry #{prevSeq} of the same author. The log was altered or an entry is missing.',
-  ENTRY_SEQUENCE_GAP:
-    'Entry {author}#{seq} arrived but #{expected} is the next in that log: entries {expected}..{before} are missing. Request the missing entries from the peer.',
-  ENTRY_EQUIVOCATION:
-    'Party {author} signed two different entries with sequence number {seq}. Both are kept as evidence; raise it with the other party.',
-  ENTRY_UNKNOWN_DEPENDENCY:
-    'Entry {author}#{seq} depends on entry {depAuthor}#{depSeq}, which is not held{why}. Fetch the missing entries first.',
-  ENTRY_HEADS_REGRESSED:
-    'Entry {author}#{seq} claims to have seen fewer entries of {depAuthor} than an earlier entry of the same author did. The log is inconsistent.',
-  ENTRY_TIME_REGRESSED:
-    'Entry {author}#{seq} is dated before the previous entry of the same author. Author times must not go backwards; check the terminal clock.',
-  ENTRY_WRONG_CHANNEL:
-    'Entry {author}#{seq} belongs to channel {entryChannel}, not to channel {channel}. It was spliced in from another channel.',
-  ENTRY_AUTHOR_NOT_PARTY:
-    'Entry {author}#{seq} is written by a party that is not listed in the channel charter. Only the charter\'s parties may write to a channel.',
-  ENTRY_KIND_NOT_ALLOWED:
-    'A {kind} entry is not allowed while the channel is {state}{why}. {hint}',
-  ENTRY_BAD_REFERENCE:
-    'Entry {author}#{seq} refers to {ref}, which {why}. It was not accepted; an entry may refer only to entries its author holds, so the sender\'s terminal is faulty or the entry was forged.',
-  ENTRY_ROLE_NOT_ALLOWED:
-    'Entry {author}#{seq} is signed for role "{role}", which the charter does not allow for that party. Use one of: {allowed}.',
-  CHANNEL_UNKNOWN: 'Channel {channel} is not known here. Check the channel id, or import the channel\'s proposal first.',
-  CHANNEL_EXPIRED: 'The charter proposal of channel {channel} expired at {expires}; it can no longer be accepted. Propose it again.',
-  CHARTER_INVALID: 'The charter is invalid: {detail}. Correct it and propose again.',
-  CARD_INVALID: 'The party card is invalid: {detail}. Ask the party for a fresh card.',
-  CARD_BAD_SIGNATURE:
-    'The party card of {code} is not signed by the root key it names. The card was altered; do not trust it.',
-  CERT_INVALID: 'The terminal certificate is invalid: {detail}. Ask the party to issue it again with its root key.',
-  JSON_DUPLICATE_MEMBER:
-    'The {what} names the member "{name}" twice. Two readers of it could see different values, so it is refused; the copy was altered or produced by a faulty implementation.',
-  JSON_LONE_SURROGATE:
-    'The {what} holds a text with a lone UTF-16 surrogate (a broken character). Such text has no exact UTF-8 form, so what is signed would differ from what was written; correct the text and send it again.',
-  BUNDLE_BAD_ENCODING:
-    'The bundle is not plain UTF-8 JSON Lines: {detail}. Export it again, or copy it without converting it as text.',
-  BUNDLE_EMPTY: 'The bundle is empty. Export it again with `hotline export CHANNEL > bundle.jsonl`.',
-  BUNDLE_NOT_A_BUNDLE:
-    'This is not a Hotline transcript bundle: {detail}. A bundle starts with a {"type":"hotline.bundle"} line.',
-  BUNDLE_MALFORMED_LINE: 'Line {line} of the bundle is not valid JSON{detail}. The file was altered or damaged.',
-  BUNDLE_TRUNCATED:
-    'The last line of the bundle (line {line}) is incomplete: the file was cut short. Copy or export it again.',
-  BUNDLE_MISSING_PROPOSAL:
-    'The bundle holds no charter proposal for channel {channel}. A bundle must contain the channel\'s whole history.',
-  BUNDLE_MISSING_CARD:
-    'The bundle holds no party card for {author}, who wrote entries in it. Export the bundle again from a terminal that knows every party.',
-} as const;
+export const PROTOCOL_ERRORS = defineErrors('protocol', {
+  ENTRY_MALFORMED: {
+    message: 'Entry is malformed: {detail}. The sender produced an invalid entry; it was not stored.',
+  },
+  ENTRY_NON_CANONICAL: {
+    message:
+      'Entry bytes are not in canonical form (RFC 8785){where}. Entries must be transmitted byte-for-byte as signed; the copy was altered or produced by a faulty implementation.',
+  },
+  ENTRY_TOO_LARGE: {
+    message: 'Entry is {size} bytes; the limit is {limit} bytes. Split the text into several messages.',
+  },
+  ENTRY_UNSUPPORTED_VERSION: {
+    message:
+      'Entry version {version} is not supported (this implementation speaks version 1). Upgrade Hotline.',
+  },
+  ENTRY_BAD_SIGNATURE: {
+    message:
+      'Signature of entry {author}#{seq} does not verify. The entry was forged or altered in transit; it was not accepted.',
+  },
+  ENTRY_UNKNOWN_KEY: {
+    message:
+      "Entry {author}#{seq} is signed by key {key}, which no certificate of party {author} vouches for. Obtain the party's current party card.",
+  },
+  ENTRY_KEY_EXPIRED: {
+    message:
+      'Entry {author}#{seq} is dated {time}, outside the validity period of its signing key {key}. The terminal certificate must be renewed.',
+  },
+  ENTRY_KEY_REVOKED: {
+    message:
+      'Entry {author}#{seq} is signed by key {key}, revoked by its party from {revokedAt}. Treat the entry as not written by that party.',
+  },
+  ENTRY_WRONG_PREVIOUS_HASH: {
+    message:
+      'Entry {author}#{seq} names a previous hash that is not the hash of entry #{prevSeq} of the same author. The log was altered or an entry is missing.',
+  },
+  ENTRY_SEQUENCE_GAP: {
+    message:
+      'Entry {author}#{seq} arrived but #{expected} is the next in that log: entries {expected}..{before} are missing. Request the missing entries from the peer.',
+  },
+  ENTRY_EQUIVOCATION: {
+    message:
+      'Party {author} signed two different entries with sequence number {seq}. Both are kept as evidence; raise it with the other party.',
+  },
+  ENTRY_UNKNOWN_DEPENDENCY: {
+    message:
+      'Entry {author}#{seq} depends on entry {depAuthor}#{depSeq}, which is not held{why}. Fetch the missing entries first.',
+  },
+  ENTRY_HEADS_REGRESSED: {
+    message:
+      'Entry {author}#{seq} claims to have seen fewer entries of {depAuthor} than an earlier entry of the same author did. The log is inconsistent.',
+  },
+  ENTRY_TIME_REGRESSED: {
+    message:
+      'Entry {author}#{seq} is dated before the previous entry of the same author. Author times must not go backwards; check the terminal clock.',
+  },
+  ENTRY_WRONG_CHANNEL: {
+    message:
+      'Entry {author}#{seq} belongs to channel {entryChannel}, not to channel {channel}. It was spliced in from another channel.',
+  },
+  ENTRY_AUTHOR_NOT_PARTY: {
+    message:
+      "Entry {author}#{seq} is written by a party that is not listed in the channel charter. Only the charter's parties may write to a channel.",
+  },
+  ENTRY_KIND_NOT_ALLOWED: {
+    message: 'A {kind} entry is not allowed while the channel is {state}{why}. {hint}',
+  },
+  ENTRY_BAD_REFERENCE: {
+    message:
+      "Entry {author}#{seq} refers to {ref}, which {why}. It was not accepted; an entry may refer only to entries its author holds, so the sender's terminal is faulty or the entry was forged.",
+  },
+  ENTRY_ROLE_NOT_ALLOWED: {
+    message:
+      'Entry {author}#{seq} is signed for role "{role}", which the charter does not allow for that party. Use one of: {allowed}.',
+  },
+  CHANNEL_UNKNOWN: {
+    message:
+      "Channel {channel} is not known here. Check the channel id, or import the channel's proposal first.",
+  },
+  CHANNEL_EXPIRED: {
+    message:
+      'The charter proposal of channel {channel} expired at {expires}; it can no longer be accepted. Propose it again.',
+  },
+  CHARTER_INVALID: {
+    message: 'The charter is invalid: {detail}. Correct it and propose again.',
+  },
+  CARD_INVALID: {
+    message: 'The party card is invalid: {detail}. Ask the party for a fresh card.',
+  },
+  CARD_BAD_SIGNATURE: {
+    message:
+      'The party card of {code} is not signed by the root key it names. The card was altered; do not trust it.',
+  },
+  CERT_INVALID: {
+    message:
+      'The terminal certificate is invalid: {detail}. Ask the party to issue it again with its root key.',
+  },
+  JSON_DUPLICATE_MEMBER: {
+    message:
+      'The {what} names the member "{name}" twice. Two readers of it could see different values, so it is refused; the copy was altered or produced by a faulty implementation.',
+  },
+  JSON_LONE_SURROGATE: {
+    message:
+      'The {what} holds a text with a lone UTF-16 surrogate (a broken character). Such text has no exact UTF-8 form, so what is signed would differ from what was written; correct the text and send it again.',
+  },
+  BUNDLE_BAD_ENCODING: {
+    message: 'The bundle is not plain UTF-8 JSON Lines: {detail}. Export it again, or copy it without converting it as text.',
+  },
+  BUNDLE_EMPTY: {
+    message: 'The bundle is empty. Export it again with `hotline export CHANNEL > bundle.jsonl`.',
+  },
+  BUNDLE_NOT_A_BUNDLE: {
+    message:
+      'This is not a Hotline transcript bundle: {detail}. A bundle starts with a {"type":"hotline.bundle"} line.',
+  },
+  BUNDLE_MALFORMED_LINE: {
+    message: 'Line {line} of the bundle is not valid JSON{detail}. The file was altered or damaged.',
+  },
+  BUNDLE_TRUNCATED: {
+    message:
+      'The last line of the bundle (line {line}) is incomplete: the file was cut short. Copy or export it again.',
+  },
+  BUNDLE_MISSING_PROPOSAL: {
+    message:
+      "The bundle holds no charter proposal for channel {channel}. A bundle must contain the channel's whole history.",
+  },
+  BUNDLE_MISSING_CARD: {
+    message:
+      'The bundle holds no party card for {author}, who wrote entries in it. Export the bundle again from a terminal that knows every party.',
+  },
+});
 
 /** A stable protocol error code. */
-export type ProtocolErrorCode = keyof typeof PROTOCOL_ERRORS;
-
-/** Details attached to an error; they fill the message template and are kept for machines. */
-export type ErrorDetails = Readonly<Record<string, string | number | undefined>>;
+export type ProtocolErrorCode = CodeOf<typeof PROTOCOL_ERRORS>;
 
 /** A protocol error as data: stable code, human message, and the details that produced it. */
 export interface ProtocolError {
@@ -82,10 +151,7 @@ export interface ProtocolError {
 
 /** Builds the human message of `code` from its template and `details`. */
 export function formatError(code: ProtocolErrorCode, details: ErrorDetails = {}): string {
-  return PROTOCOL_ERRORS[code].replace(/\{(\w+)\}/g, (_m, name: string) => {
-    const v = details[name];
-    return v === undefined ? '' : String(v);
-  });
+  return PROTOCOL_ERRORS.format(code, details);
 }
 
 /** Makes a protocol error value. */
@@ -94,14 +160,10 @@ export function protocolError(code: ProtocolErrorCode, details: ErrorDetails = {
 }
 
 /** An Error carrying a ProtocolError, for code paths that throw (construction, not validation). */
-export class HotlineProtocolError extends Error {
-  readonly code: ProtocolErrorCode;
-  readonly details: ErrorDetails;
+export class HotlineProtocolError extends RegisteredError<ProtocolErrorCode> {
   constructor(error: ProtocolError) {
-    super(error.message);
+    super(PROTOCOL_ERRORS, error.code, error.details);
     this.name = 'HotlineProtocolError';
-    this.code = error.code;
-    this.details = error.details;
   }
 }
 

@@ -2,6 +2,7 @@
  * Hotline protocol core: pure functions and values. No I/O, no clock, no database.
  * The public surface of the layer; see docs/protocol.md for the wire specification.
  */
+export * from './error-registry.js';
 export * from './errors.js';
 export * from './encoding.js';
 export * from './keys.js';

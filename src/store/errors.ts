@@ -1,39 +1,95 @@
 /**
- * Stable error codes of the store, in the style of src/protocol/errors.ts: a registry of codes
- * with messages worded for the person who has to act. HTTP mapping happens at the edge.
+ * Stable error codes of the store, declared with the protocol's registry mechanism: codes with
+ * messages worded for the person who has to act. HTTP mapping happens at the edge
+ * (src/terminal/errors.ts); docs/errors.md documents every code.
  */
+import { defineErrors, type CodeOf, RegisteredError, type ErrorDetails } from '../protocol/index.js';
 
 /** Every store error code with its message template. `{name}` placeholders come from details. */
-export const STORE_ERRORS = {
-  STORE_UNREACHABLE:
-    'Cannot connect to {backend} at {where}: {detail}. Check that the database server is running and that the connection string is right.',
-  STORE_MIGRATION_FAILED:
-    'Upgrading the {backend} database failed at migration {migration}: {detail}. Nothing after it was applied; restore the backup or fix the cause and start again.',
-  STORE_NEWER_SCHEMA:
-    'This {backend} database was upgraded by a newer version of Hotline: it has migration {migration}, which this version does not know. Run that version or a later one, or restore the backup made before the upgrade; nothing was changed.',
-  STORE_LOCKED:
-    'Another terminal already runs on {where}: {holder}. Two terminals on one database would both sign, and the peers would record that as equivocation against your party. Stop the other one first (or give this one its own data directory).',
-  STORE_BAD_INPUT: 'The store refused {field}: {detail}. This is a bug in the caller; nothing was written.',
-} as const;
+export const STORE_ERRORS = defineErrors('store', {
+  STORE_UNREACHABLE: {
+    message:
+      'Cannot connect to {backend} at {where}: {detail}. Check that the database server is running and that the connection string is right.',
+  },
+  STORE_MIGRATION_FAILED: {
+    message:
+      'Upgrading the {backend} database failed at migration {migration}: {detail}. Nothing after it was applied; restore the backup or fix the cause and start again.',
+  },
+  STORE_NEWER_SCHEMA: {
+    message:
+      'This {backend} database was upgraded by a newer version of Hotline: it has migration {migration}, which this version does not know. Run that version or a later one, or restore the backup made before the upgrade; nothing was changed.',
+  },
+  STORE_LOCKED: {
+    message:
+      'Another terminal already runs on {where}: {holder}. Two terminals on one database would both sign, and the peers would record that as equivocation against your party. Stop the other one first (or give this one its own data directory).',
+  },
+  STORE_BAD_INPUT: {
+    message: 'The store refused {field}: {detail}. This is a bug in the caller; nothing was written.',
+  },
+  STORE_BUSY: {
+    message:
+      'The {backend} database is busy with another writer ({detail}); nothing was written. Retry in a moment; if it lasts, look for another process holding the database.',
+  },
+  STORE_CONFLICT: {
+    message:
+      'The {backend} database refused the write because it conflicts with a stored row ({detail}); nothing was written. Reload and try again.',
+  },
+  STORE_FULL: {
+    message:
+      'The {backend} database has no room left ({detail}); nothing was written. Free disk space on the database host, then retry.',
+  },
+});
 
 /** A stable store error code. */
-export type StoreErrorCode = keyof typeof STORE_ERRORS;
+export type StoreErrorCode = CodeOf<typeof STORE_ERRORS>;
 
 /** Details that fill the message template and stay available to machines. */
-export type StoreErrorDetails = Readonly<Record<string, string | number | undefined>>;
+export type StoreErrorDetails = ErrorDetails;
 
 /** An error raised by the store, carrying its stable `code` and `details`. */
-export class StoreError extends Error {
-  override readonly name = 'StoreError';
-
-  constructor(
-    readonly code: StoreErrorCode,
-    readonly details: StoreErrorDetails = {},
-    options?: { readonly cause?: unknown },
-  ) {
-    super(
-      STORE_ERRORS[code].replace(/\{(\w+)\}/g, (_m, name: string) => String(details[name] ?? '')),
-      options,
-    );
+export class StoreError extends RegisteredError<StoreErrorCode> {
+  constructor(code: StoreErrorCode, details: StoreErrorDetails = {}, options?: { readonly cause?: unknown }) {
+    super(STORE_ERRORS, code, details, options);
+    this.name = 'StoreError';
   }
+}
+
+/** SQLite result codes (better-sqlite3's `code`) and the store code each stands for. */
+const SQLITE_CODES: ReadonlyArray<readonly [RegExp, StoreErrorCode]> = [
+  [/^SQLITE_(BUSY|LOCKED)/, 'STORE_BUSY'],
+  [/^SQLITE_CONSTRAINT/, 'STORE_CONFLICT'],
+  [/^SQLITE_FULL/, 'STORE_FULL'],
+];
+
+/** PostgreSQL SQLSTATEs (https://www.postgresql.org/docs/current/errcodes-appendix.html) and the store code each stands for. */
+const PG_CODES: ReadonlyArray<readonly [RegExp, StoreErrorCode]> = [
+  [/^(40001|40P01|55P03)$/, 'STORE_BUSY'], // serialization failure, deadlock, lock not available
+  [/^23/, 'STORE_CONFLICT'], // integrity constraint violation
+  [/^(53100|53200)$/, 'STORE_FULL'], // disk full, out of memory
+  [/^(08|57P0[1-3])/, 'STORE_UNREACHABLE'], // connection exception, server shutting down
+];
+
+/**
+ * The StoreError a thrown value stands for: itself if it is one, or the store code of a database
+ * driver's error (busy, constraint, full, connection lost); undefined for anything else. The edge
+ * calls it so that a database failure answers with its own code, not a generic internal error.
+ * Only the drivers' own error shapes are recognised (better-sqlite3's SqliteError, pg's
+ * DatabaseError with its severity), so a socket error of some other client is never taken for one.
+ */
+export function storeErrorOf(error: unknown): StoreError | undefined {
+  if (error instanceof StoreError) return error;
+  if (!(error instanceof Error)) return undefined;
+  const { code, severity } = error as { code?: unknown; severity?: unknown };
+  if (typeof code !== 'string') return undefined;
+  const sqlite = error.name === 'SqliteError' && code.startsWith('SQLITE_');
+  const pg = typeof severity === 'string' && /^[0-9A-Z]{5}$/.test(code);
+  if (!sqlite && !pg) return undefined;
+  const match = (sqlite ? SQLITE_CODES : PG_CODES).find(([pattern]) => pattern.test(code));
+  if (!match) return undefined;
+  const detail = `${code}: ${error.message.split('\n')[0]!.slice(0, 200)}`;
+  return new StoreError(
+    match[1],
+    { backend: sqlite ? 'SQLite' : 'PostgreSQL', where: 'the configured database', detail },
+    { cause: error },
+  );
 }

@@ -59,4 +59,4 @@ export type {
 export type { EntryProjection, AckProjection } from './entry-projection.js';
 export { auditHash, nextAuditRow, type AuditRecordInput } from './audit-chain.js';
 export { acquireTerminalLock, thisProcess, type LockHolder, type TerminalLock } from './terminal-lock.js';
-export { StoreError, STORE_ERRORS, type StoreErrorCode, type StoreErrorDetails } from './errors.js';
+export { StoreError, STORE_ERRORS, storeErrorOf, type StoreErrorCode, type StoreErrorDetails } from './errors.js';

@@ -1,16 +1,21 @@
 /**
- * Terminal error codes (officer and federation APIs, CLI). Stable codes, messages that say what
- * to do, HTTP status decided here at the edge. Protocol errors keep their protocol codes.
+ * Terminal error codes (officer and federation APIs, officers and their sign-in, federation
+ * transport), declared with the protocol's registry mechanism, and the HTTP edge: every code of
+ * every layer that can reach an API caller answers with the status chosen here, deliberately.
+ * Codes without a status never answer an HTTP request: they travel in federation frames, in logs
+ * or as console alarms. docs/errors.md documents every code; test/terminal/errors.test.ts checks
+ * the table and that no known error answers 500 INTERNAL.
  */
-import { HotlineProtocolError, type ProtocolErrorCode } from '../protocol/index.js';
+import { defineErrors, type CodeOf, HotlineProtocolError, RegisteredError, type ErrorDetails, type HttpAnswer } from '../protocol/index.js';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { storeErrorOf } from '../store/index.js';
+import { IDENTITY_HTTP, PROTOCOL_HTTP, STORE_HTTP } from './http-answers.js';
+import { IdentityError } from './identity/errors.js';
 
-export const TERMINAL_ERRORS = {
+export const TERMINAL_ERRORS = defineErrors('terminal', {
   CHANNEL_NOT_FOUND: { status: 404, message: 'No channel {channel} on this terminal. List channels with `hotline channel list`.' },
   CHANNEL_AMBIGUOUS: { status: 400, message: 'Channel prefix {channel} matches several channels; give more characters.' },
-  CHANNEL_NOT_ACTIVE: {
-    status: 409,
-    message: 'Channel {channel} is {state}: messages flow only on an active channel. {hint}',
-  },
+  CHANNEL_NOT_ACTIVE: { status: 409, message: 'Channel {channel} is {state}: messages flow only on an active channel. {hint}' },
   MESSAGE_NOT_FOUND: { status: 404, message: 'No message {message} here. Check the id with `hotline channel show CHANNEL`.' },
   MESSAGE_OWN: { status: 409, message: 'Message {message} was sent by this party; only the other side acknowledges it.' },
   PEER_NOT_FOUND: { status: 404, message: 'No peer {peer}. Add it with `hotline peer add CARD`.' },
@@ -18,9 +23,12 @@ export const TERMINAL_ERRORS = {
     status: 409,
     message: 'The fingerprint you confirmed ({given}) does not match the card ({actual}). Do not pair: ask the peer to read their fingerprint again over a trusted line.',
   },
-  PEER_IS_SELF: { status: 400, message: 'That card is this terminal\'s own party card.' },
+  PEER_IS_SELF: { status: 400, message: 'That card is this terminal\'s own party card. Add the card the other party sent you.' },
   PARTY_UNKNOWN: { status: 400, message: 'Party {party} is not a known peer. Add its card first with `hotline peer add`.' },
   BAD_REQUEST: { status: 400, message: '{detail}' },
+  NOT_FOUND: { status: 404, message: 'Nothing at {what}. Check the address: the officer API is described at /openapi.json, the federation API in docs/protocol.md.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'This endpoint does not take that content type. Send JSON (application/json), or the type the API reference names for it.' },
+  REQUEST_TIMEOUT: { status: 408, message: 'The request did not arrive in time; it was dropped. Retry it, over a faster link if this repeats.' },
   UNAUTHORISED: { status: 401, message: 'Missing or wrong officer token. Use the token printed by `hotline serve` (also in DATA/officer.token).' },
   FORBIDDEN: { status: 403, message: '{detail}' },
   AUTH_REQUIRED: { status: 401, message: 'Sign in first: POST /api/v1/auth/login with your name, password and authenticator code (on the terminal host the CLI uses DATA/officer.token).' },
@@ -35,46 +43,120 @@ export const TERMINAL_ERRORS = {
   OFFICER_NOT_FOUND: { status: 404, message: 'No officer "{name}". List officers with `hotline officer list`.' },
   OFFICER_EXISTS: { status: 409, message: 'An officer named "{name}" already exists; choose another name or reset that officer.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests from this peer; slow down and retry in a moment.' },
-  PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body too large ({detail}).' },
-  PORT_IN_USE: { status: 500, message: 'Cannot start the {face}: {host}:{port} is already in use by another program (or another terminal). Stop it, or choose another port with {option} (or in config.json).' },
-  PORT_UNAVAILABLE: { status: 500, message: 'Cannot start the {face} on {host}:{port}: {why}. Choose another address in config.json, or another port with {option}.' },
-  INTERNAL: { status: 500, message: 'Internal error ({ref}); see the terminal log.' },
-} as const;
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body too large ({detail}). Send less at once: split the batch or the bundle.' },
+  CONSOLE_NOT_BUILT: {
+    status: 503,
+    fault: 'The console files are missing from this terminal\'s installation.',
+    message: 'The console is not built: run `npm run build` (vite build writes dist/web), then reload.',
+  },
+  PORT_IN_USE: { status: 500, fault: 'Another program holds the port this terminal is configured to listen on.', message: 'Cannot start the {face}: {host}:{port} is already in use by another program (or another terminal). Stop it, or choose another port with {option} (or in config.json).' },
+  PORT_UNAVAILABLE: { status: 500, fault: 'The terminal is configured to listen on an address or port it may not use.', message: 'Cannot start the {face} on {host}:{port}: {why}. Choose another address in config.json, or another port with {option}.' },
+  INTERNAL: { status: 500, fault: 'A bug in this terminal.', message: 'Internal error; see the terminal log. This is a bug in Hotline: report it with that log.' },
+  // Federation transport (src/terminal/tls, src/terminal/federation-api): answers to a peer.
+  FED_UNPINNED_CLIENT: { status: 401, message: 'TLS client key {fingerprint} is not pinned by this terminal. Pair the terminals by importing each other\'s party card, then retry.' },
+  FED_TIMEOUT: { status: 408, message: 'The federation connection was too slow or silent ({reason}) and was cut. The peer\'s terminal reconnects by itself; check the link if this repeats.' },
+  FED_BAD_FRAME: { message: 'Malformed federation frame: JSON text frames of docs/protocol.md only. The frame was dropped; the stream stays open.' },
+  FED_FRAME_TOO_LARGE: { message: 'A federation frame exceeded {limit} bytes and the stream was cut. Send entries in smaller batches.' },
+  FED_TOO_MANY_STREAMS: { message: 'At most {limit} streams per peer; close the others first.' },
+  FED_TLS_ERROR: { message: 'A TLS handshake from {remote} failed ({reason}). If it is a peer, compare its card\'s TLS fingerprint with its terminal.' },
+  FED_CLIENT_ERROR: { message: 'A malformed HTTP request from {remote} ({reason}); the connection was cut. Nothing was read from it.' },
+  // Federation client (this terminal calling a peer): logged, and shown as the link's state.
+  FED_PIN_MISMATCH: {
+    message: '{endpoint} presented {presented} but the pinned TLS key is {expected}: refusing to talk to it. Re-check the peer\'s party card (and that the address points to the right terminal).',
+  },
+  FED_RESPONSE_TOO_LARGE: { message: 'The peer at {endpoint} answered with more than {limit} bytes; the answer was dropped. Ask its operator to check the terminal.' },
+  // Console alarms (events socket, notifications): not errors of a request.
+  ACK_OVERDUE: { message: 'A {precedence} message on channel {channel} passed its acknowledgement deadline. Acknowledge it, or see who the escalation reached.' },
+  LINK_CONNECTING: { message: 'Link to {peer} is connecting{via}. Wait for it to come up; if it does not, check the peer\'s endpoints and the network.' },
+  LINK_UP: { message: 'Link to {peer} is up{via}. Traffic flows again.' },
+  LINK_DOWN: { message: 'Link to {peer} is down{via}. Nothing reaches the peer: try another path or call its operator.' },
+  LINK_TEST_UP: { message: 'Link tests with {peer} on channel {channel} are answered again ({from} -> up). No action needed.' },
+  LINK_TEST_DEGRADED: { message: 'Link tests with {peer} on channel {channel} are late or show clock drift ({from} -> degraded). Check the link and both clocks.' },
+  LINK_TEST_DOWN: { message: 'Link tests with {peer} on channel {channel} go unanswered ({from} -> down). Check the link; call the peer\'s operator.' },
+});
 
-export type TerminalErrorCode = keyof typeof TERMINAL_ERRORS;
-
-/** HTTP status for protocol errors surfaced through the APIs. */
-const PROTOCOL_STATUS: Partial<Record<ProtocolErrorCode, number>> = {
-  ENTRY_KIND_NOT_ALLOWED: 409,
-  CHANNEL_EXPIRED: 409,
-  CHANNEL_UNKNOWN: 404,
-  ENTRY_TOO_LARGE: 413,
-};
+type TerminalSpecs = typeof TERMINAL_ERRORS.specs;
+/** A terminal code that answers HTTP requests (the codes `TerminalError` may be thrown with). */
+export type TerminalErrorCode = { [C in keyof TerminalSpecs]: TerminalSpecs[C] extends { readonly status: number } ? C : never }[keyof TerminalSpecs];
+/** Any terminal code, including those sent only in frames, logs and alarms. */
+export type TerminalCode = CodeOf<typeof TERMINAL_ERRORS>;
 
 /** An error with a stable code, a message for the person, and an HTTP status. */
-export class TerminalError extends Error {
-  readonly code: string;
+export class TerminalError extends RegisteredError<TerminalErrorCode> {
   readonly status: number;
-  readonly details: Record<string, unknown>;
-  constructor(code: TerminalErrorCode, details: Record<string, string | number | undefined> = {}) {
-    const def = TERMINAL_ERRORS[code];
-    super(def.message.replace(/\{(\w+)\}/g, (_m, k: string) => String(details[k] ?? '')).trim());
+  constructor(code: TerminalErrorCode, details: ErrorDetails = {}) {
+    super(TERMINAL_ERRORS, code, details);
     this.name = 'TerminalError';
-    this.code = code;
-    this.status = def.status;
-    this.details = details;
+    this.status = TERMINAL_ERRORS.specs[code].status;
   }
 }
 
-/** Maps any thrown value to {status, code, message} for an API response; never leaks a stack. */
-export function toApiError(e: unknown): { status: number; code: string; message: string } {
-  if (e instanceof TerminalError) return { status: e.status, code: e.code, message: e.message };
-  if (e instanceof HotlineProtocolError) return { status: PROTOCOL_STATUS[e.code] ?? 422, code: e.code, message: e.message };
-  const err = e as { statusCode?: number; code?: string; message?: string; validation?: unknown };
-  if (err?.validation) return { status: 400, code: 'BAD_REQUEST', message: `Invalid request: ${err.message}` };
-  if (err?.statusCode === 413) return { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'Request body too large.' };
-  if (err?.statusCode === 429) return { status: 429, code: 'RATE_LIMITED', message: TERMINAL_ERRORS.RATE_LIMITED.message };
-  if (err?.statusCode && err.statusCode >= 400 && err.statusCode < 500)
-    return { status: err.statusCode, code: err.code ?? 'BAD_REQUEST', message: err.message ?? 'Bad request.' };
-  return { status: 500, code: 'INTERNAL', message: 'Internal error; see the terminal log.' };
+/** An API answer: status, stable code, message. */
+export interface ApiError {
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+}
+
+/**
+ * Who reads the answer. Officers are this party's own: they get the full message of a 5xx, which
+ * may name the database or a file. A peer is another party: it gets only the code's `fault`.
+ */
+export type Audience = 'officer' | 'peer';
+
+/** The HTTP answer of a registered error of any layer, or undefined for an error no registry knows. */
+export function httpAnswerOf(e: unknown): (HttpAnswer & { readonly code: string; readonly message: string }) | undefined {
+  if (e instanceof TerminalError) {
+    const spec: HttpAnswer = TERMINAL_ERRORS.specs[e.code];
+    return { ...spec, code: e.code, message: e.message };
+  }
+  if (e instanceof HotlineProtocolError) return { ...PROTOCOL_HTTP[e.code], code: e.code, message: e.message };
+  if (e instanceof IdentityError) return { ...IDENTITY_HTTP[e.code], code: e.code, message: e.message };
+  const store = storeErrorOf(e);
+  if (store) return { ...STORE_HTTP[store.code], code: store.code, message: store.message };
+  return undefined;
+}
+
+/** Framework (Fastify) errors by status: validation, body size, media type, rate, timeouts. */
+const FRAMEWORK_CODES: Readonly<Record<number, TerminalErrorCode>> = { 404: 'NOT_FOUND', 408: 'REQUEST_TIMEOUT', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED' };
+
+function frameworkError(err: { statusCode?: number; message?: string; validation?: unknown }): ApiError | undefined {
+  const said = (err.message ?? '').replace(/\.$/, '');
+  if (err.validation) return { status: 400, code: 'BAD_REQUEST', message: `Invalid request: ${said}.` };
+  if (!err.statusCode || err.statusCode < 400 || err.statusCode >= 500) return undefined;
+  const code = FRAMEWORK_CODES[err.statusCode] ?? 'BAD_REQUEST';
+  const status = TERMINAL_ERRORS.specs[code].status;
+  const details: ErrorDetails = {
+    detail: code === 'BAD_REQUEST' ? `Bad request: ${said || 'it could not be read'}.` : 'over the limit of this endpoint',
+    what: 'this address',
+  };
+  return { status, code, message: TERMINAL_ERRORS.format(code, details) };
+}
+
+/**
+ * Maps any thrown value to {status, code, message} for an API response; never leaks a stack.
+ * Registered errors of every layer answer with their own status; anything else is a bug: 500
+ * INTERNAL with a generic message (the error itself goes to the log).
+ */
+export function toApiError(e: unknown, audience: Audience = 'peer'): ApiError {
+  const known = httpAnswerOf(e);
+  if (known) {
+    const message = known.fault !== undefined && audience === 'peer' ? known.fault : known.message;
+    return { status: known.status, code: known.code, message };
+  }
+  const framework = e !== null && typeof e === 'object' ? frameworkError(e as { statusCode?: number; message?: string; validation?: unknown }) : undefined;
+  return framework ?? { status: 500, code: 'INTERNAL', message: TERMINAL_ERRORS.format('INTERNAL') };
+}
+
+/**
+ * A Fastify error handler answering `{ code, message }` with the status of {@link toApiError}:
+ * refusals are logged at info level with their code, 5xx answers at error level with the error.
+ */
+export function apiErrorHandler(audience: Audience, what: string): (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => void {
+  return (error, request, reply) => {
+    const e = toApiError(error, audience);
+    if (e.status >= 500) request.log.error({ code: e.code, status: e.status, err: error }, `${what} error`);
+    else request.log.info({ code: e.code, status: e.status }, `${what} request refused`);
+    void reply.code(e.status).send({ code: e.code, message: e.message });
+  };
 }

@@ -5,7 +5,7 @@ import { PROTOCOL_ERRORS, composeEntry, formatError, type ProtocolErrorCode } fr
 import { bilateralScenario } from '../../src/testkit/scenario.js';
 
 const doc = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
-const codes = Object.keys(PROTOCOL_ERRORS) as ProtocolErrorCode[];
+const codes: readonly ProtocolErrorCode[] = PROTOCOL_ERRORS.codes;
 
 /** Codes in the first column of the table in §9. */
 function documentedCodes(): string[] {

@@ -7,7 +7,11 @@ import type { PartyCard } from '../../protocol/index.js';
 import type { Store } from '../../store/index.js';
 import type { Clock } from '../clock.js';
 import type { EventSink, EventSource, Unsubscribe } from '../events/event-bus.js';
+import { TERMINAL_ERRORS, type TerminalCode } from '../errors.js';
 import type { LinkState, PeerLink, PeerLinkOptions } from '../sync/peer-link.js';
+
+/** The console alarm raised when the link to a peer changes state. */
+const LINK_ALARMS = { connecting: 'LINK_CONNECTING', up: 'LINK_UP', down: 'LINK_DOWN' } as const satisfies Record<LinkState, TerminalCode>;
 
 /** The TLS fingerprints to pin for a peer: its certificates valid now, newest first. */
 export function peerTlsPins(card: PartyCard, now: number): string[] {
@@ -78,7 +82,8 @@ export class PeerLinks {
       log: log.child({ link: card.code }),
       onState: (state, endpoint) => {
         log.info({ peer: card.code, state, endpoint }, `link to ${card.code} ${state}`);
-        events.emit({ type: 'alarm', code: `LINK_${state.toUpperCase()}`, message: `Link to ${card.code} is ${state}${endpoint ? ` via ${endpoint}` : ''}.`, peer: card.party });
+        const code = LINK_ALARMS[state];
+        events.emit({ type: 'alarm', code, message: TERMINAL_ERRORS.format(code, { peer: card.code, via: endpoint ? ` via ${endpoint}` : '' }), peer: card.party });
       },
     });
     this.#links.set(card.party, link);

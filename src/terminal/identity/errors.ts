@@ -1,57 +1,84 @@
 /**
  * Stable error codes of the terminal identity on disk (data directory, key files, party card),
- * in the style of src/protocol/errors.ts: each message says what went wrong and what to do.
+ * declared with the protocol's registry mechanism: each message says what went wrong and what to
+ * do. Their HTTP answers are set at the edge (src/terminal/errors.ts); docs/errors.md lists them.
  */
+import { defineErrors, type CodeOf, RegisteredError, type ErrorDetails } from '../../protocol/index.js';
 
 /** Every identity error code with its message template. `{name}` placeholders come from details. */
-export const IDENTITY_ERRORS = {
-  IDENTITY_EXISTS:
-    '{dir} already holds a Hotline identity ({file} exists); it was left untouched. Choose another --data directory, or remove that one deliberately if you really mean to discard its keys.',
-  IDENTITY_NOT_FOUND:
-    'No Hotline identity in {dir} ({file} is missing). Run `hotline init --party XX --name ... --data DIR` first, or pass the right --data DIR.',
-  IDENTITY_INCOMPLETE:
-    'The identity in {dir} is incomplete ({file} is missing): an earlier `hotline init` was interrupted. Remove {dir} and run `hotline init` again.',
-  IDENTITY_KEY_PERMISSIONS:
-    'The key file {file} can be read by other users (mode {mode}). Restrict it with `chmod 600 {file}` and check who may have copied it.',
-  IDENTITY_PASSPHRASE_REQUIRED:
-    'The root key in {file} is encrypted with a passphrase. Give it with --passphrase-file FILE or --passphrase-env VAR.',
-  IDENTITY_BAD_PASSPHRASE:
-    'The passphrase does not open the root key in {file}. Check the passphrase (and that the file holds no trailing characters you did not mean); nothing was changed.',
-  IDENTITY_CORRUPT:
-    '{file} is damaged or not a Hotline identity file: {detail}. Restore the data directory from a backup.',
-  IDENTITY_MISMATCH:
-    'The files in {dir} do not belong together: {detail}. Restore the data directory from a backup.',
-  IDENTITY_BAD_INPUT: 'Cannot create the identity: {detail}.',
-  IDENTITY_PASSPHRASE_SOURCE: 'Cannot read the passphrase: {detail}.',
-  IDENTITY_IO: 'Cannot {action} {file}: {detail}. Check the path, free space and permissions.',
-  IDENTITY_ROOT_OFFLINE:
-    'The root key of {dir} is kept offline, not on this machine. Write a signing request with `hotline cert request --data {dir}`, sign it on the root machine with `hotline root sign-request`, then install the answer with `hotline cert install CERT --data {dir}`.',
-  IDENTITY_AWAITING_CERTIFICATE:
-    'The terminal in {dir} awaits its certificate from the offline root key: carry {request} to the root machine, run `hotline root sign-request REQUEST --data ROOTDIR --out CERT` there, bring CERT back and run `hotline cert install CERT --data {dir}`.',
-  IDENTITY_BAD_SIGNING_FILE: '{file} is not a usable {what}: {detail}. Nothing was changed.',
-  IDENTITY_CERT_MISMATCH:
-    'The certificate in {file} does not fit this terminal: {detail}. Carry the answer to this terminal\'s own signing request; nothing was changed.',
-} as const;
+export const IDENTITY_ERRORS = defineErrors('identity', {
+  IDENTITY_EXISTS: {
+    message:
+      '{dir} already holds a Hotline identity ({file} exists); it was left untouched. Choose another --data directory, or remove that one deliberately if you really mean to discard its keys.',
+  },
+  IDENTITY_NOT_FOUND: {
+    message:
+      'No Hotline identity in {dir} ({file} is missing). Run `hotline init --party XX --name ... --data DIR` first, or pass the right --data DIR.',
+  },
+  IDENTITY_INCOMPLETE: {
+    message:
+      'The identity in {dir} is incomplete ({file} is missing): an earlier `hotline init` was interrupted. Remove {dir} and run `hotline init` again.',
+  },
+  IDENTITY_KEY_PERMISSIONS: {
+    message:
+      'The key file {file} can be read by other users (mode {mode}). Restrict it with `chmod 600 {file}` and check who may have copied it.',
+  },
+  IDENTITY_PASSPHRASE_REQUIRED: {
+    message:
+      'The root key in {file} is encrypted with a passphrase. Give it with --passphrase-file FILE or --passphrase-env VAR.',
+  },
+  IDENTITY_BAD_PASSPHRASE: {
+    message:
+      'The passphrase does not open the root key in {file}. Check the passphrase (and that the file holds no trailing characters you did not mean); nothing was changed.',
+  },
+  IDENTITY_CORRUPT: {
+    message:
+      '{file} is damaged or not a Hotline identity file: {detail}. Restore the data directory from a backup.',
+  },
+  IDENTITY_MISMATCH: {
+    message: 'The files in {dir} do not belong together: {detail}. Restore the data directory from a backup.',
+  },
+  IDENTITY_BAD_INPUT: {
+    message: 'Cannot create the identity: {detail}.',
+  },
+  IDENTITY_PASSPHRASE_SOURCE: {
+    message: 'Cannot read the passphrase: {detail}.',
+  },
+  IDENTITY_IO: {
+    message: 'Cannot {action} {file}: {detail}. Check the path, free space and permissions.',
+  },
+  IDENTITY_ROOT_OFFLINE: {
+    message:
+      'The root key of {dir} is kept offline, not on this machine. Write a signing request with `hotline cert request --data {dir}`, sign it on the root machine with `hotline root sign-request`, then install the answer with `hotline cert install CERT --data {dir}`.',
+  },
+  IDENTITY_AWAITING_CERTIFICATE: {
+    message:
+      'The terminal in {dir} awaits its certificate from the offline root key: carry {request} to the root machine, run `hotline root sign-request REQUEST --data ROOTDIR --out CERT` there, bring CERT back and run `hotline cert install CERT --data {dir}`.',
+  },
+  IDENTITY_BAD_SIGNING_FILE: {
+    message: '{file} is not a usable {what}: {detail}. Nothing was changed.',
+  },
+  IDENTITY_CERT_MISMATCH: {
+    message:
+      "The certificate in {file} does not fit this terminal: {detail}. Carry the answer to this terminal's own signing request; nothing was changed.",
+  },
+});
 
 /** A stable identity error code. */
-export type IdentityErrorCode = keyof typeof IDENTITY_ERRORS;
+export type IdentityErrorCode = CodeOf<typeof IDENTITY_ERRORS>;
 
 /** Details that fill the message template and stay available to machines. */
-export type IdentityErrorDetails = Readonly<Record<string, string | number | undefined>>;
+export type IdentityErrorDetails = ErrorDetails;
 
 /** An error about the terminal's identity on disk, carrying its stable `code` and `details`. */
-export class IdentityError extends Error {
-  override readonly name = 'IdentityError';
-
+export class IdentityError extends RegisteredError<IdentityErrorCode> {
   constructor(
-    readonly code: IdentityErrorCode,
-    readonly details: IdentityErrorDetails = {},
+    code: IdentityErrorCode,
+    details: IdentityErrorDetails = {},
     options?: { readonly cause?: unknown },
   ) {
-    super(
-      IDENTITY_ERRORS[code].replace(/\{(\w+)\}/g, (_m, name: string) => String(details[name] ?? '')),
-      options,
-    );
+    super(IDENTITY_ERRORS, code, details, options);
+    this.name = 'IdentityError';
   }
 }
 

@@ -8,6 +8,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { TerminalError } from '../errors.js';
 import { distPath } from '../install-paths.js';
 
 const TYPES: Readonly<Record<string, string>> = Object.freeze({
@@ -42,7 +43,7 @@ export async function consoleRoutes(app: FastifyInstance, opts: { dir?: string }
 
   const send = async (reply: FastifyReply, file: string, cache: string) => {
     const type = TYPES[extname(file).toLowerCase()];
-    if (!type) return reply.code(404).send({ code: 'NOT_FOUND', message: 'No such file in the console.' });
+    if (!type) throw new TerminalError('NOT_FOUND', { what: 'this address: no such file in the console' });
     void reply.headers({ ...HEADERS, 'content-type': type, 'cache-control': cache });
     return reply.send(createReadStream(file));
   };
@@ -54,16 +55,16 @@ export async function consoleRoutes(app: FastifyInstance, opts: { dir?: string }
     const rel = (request.params as { '*'?: string })['*'] ?? '';
     // Refuse traversal and odd names outright rather than normalising them.
     if (rel.includes('\0') || rel.includes('\\') || rel.split('/').some((s) => s === '..' || s.startsWith('.')))
-      return reply.code(400).send({ code: 'BAD_REQUEST', message: 'Bad console path.' });
+      throw new TerminalError('BAD_REQUEST', { detail: 'Bad console path: no "..", no hidden files, no backslashes. Open /console/.' });
     const index = join(root, 'index.html');
     if (!(await isFile(index)))
-      return reply.code(503).send({ code: 'CONSOLE_NOT_BUILT', message: 'The console is not built: run `npm run build` (vite build writes dist/web).' });
+      throw new TerminalError('CONSOLE_NOT_BUILT');
     if (rel === '' || rel === 'index.html') return send(reply, index, 'no-cache');
     const file = resolve(root, rel);
-    if (!file.startsWith(root + sep)) return reply.code(400).send({ code: 'BAD_REQUEST', message: 'Bad console path.' });
+    if (!file.startsWith(root + sep)) throw new TerminalError('BAD_REQUEST', { detail: 'Bad console path: no "..", no hidden files, no backslashes. Open /console/.' });
     if (await isFile(file)) return send(reply, file, rel.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
     // A console screen reloaded in the browser (no extension): the single page.
     if (extname(rel) === '') return send(reply, index, 'no-cache');
-    return reply.code(404).send({ code: 'NOT_FOUND', message: 'No such file in the console.' });
+    throw new TerminalError('NOT_FOUND', { what: 'this address: no such file in the console' });
   });
 }

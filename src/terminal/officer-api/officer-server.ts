@@ -11,7 +11,7 @@ import Type, { type Static } from 'typebox';
 import { writeBundle, fingerprint, OfficerRef, PRECEDENCES, TIERS, ROLES, type BodyOf, type PartyCard, type Role, type SealedEntry } from '../../protocol/index.js';
 import type { ChannelService } from '../channels/channel-service.js';
 import type { TerminalEvent } from '../events/event-bus.js';
-import { TerminalError, toApiError } from '../errors.js';
+import { apiErrorHandler, TerminalError } from '../errors.js';
 import type { LinkState } from '../sync/peer-link.js';
 import { registerOperationsRoutes, type OperationsRoutesOptions } from './operations-routes.js';
 import type { OfficerService } from '../officers/officer-service.js';
@@ -102,11 +102,9 @@ export function readableChannels(principal: FastifyRequest['principal'], service
 export async function buildOfficerServer(opts: OfficerServerOptions): Promise<FastifyInstance> {
   const { service } = opts;
   const app = Fastify({ loggerInstance: opts.logger, bodyLimit: 64 * 1024 * 1024, ...(opts.schemaController ? { schemaController: opts.schemaController } : {}) });
-  app.setErrorHandler((error, request, reply) => {
-    const e = toApiError(error);
-    if (e.status >= 500) request.log.error({ err: error }, 'officer API error');
-    else request.log.info({ code: e.code }, 'officer API request refused');
-    void reply.code(e.status).send({ code: e.code, message: e.message });
+  app.setErrorHandler(apiErrorHandler('officer', 'officer API'));
+  app.setNotFoundHandler(async (request) => {
+    throw new TerminalError('NOT_FOUND', { what: `${request.method} ${request.url.slice(0, 200)}` });
   });
   app.addContentTypeParser(['application/x-ndjson', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
   await app.register(swagger, {

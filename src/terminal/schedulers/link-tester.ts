@@ -11,11 +11,14 @@ import { linkMetrics, type BodyOf } from '../../protocol/index.js';
 import type { Store } from '../../store/index.js';
 import type { ChannelActions, ChannelDirectory, SelfInfo } from '../channels/ports.js';
 import type { Clock } from '../clock.js';
-import type { EventSink, EventSource } from '../events/event-bus.js';
-import type { EventOf, Unsubscribe } from '../events/event-bus.js';
+import type { EventOf, EventSink, EventSource, Unsubscribe } from '../events/event-bus.js';
+import { TERMINAL_ERRORS, type TerminalCode } from '../errors.js';
 
 /** Link state of one peer on one channel. */
 export type LinkHealth = 'up' | 'degraded' | 'down';
+
+/** The console alarm raised when link tests on a channel change state. */
+const LINK_TEST_ALARMS = { up: 'LINK_TEST_UP', degraded: 'LINK_TEST_DEGRADED', down: 'LINK_TEST_DOWN' } as const satisfies Record<LinkHealth, TerminalCode>;
 
 /** Thresholds deciding degraded and down. */
 export interface LinkThresholds {
@@ -113,8 +116,8 @@ export class LinkTester {
     if (state !== h.state && (h.lastEchoAt !== null || this.#health.has(key))) {
       this.#p.events.emit({
         type: 'alarm',
-        code: `LINK_TEST_${state.toUpperCase()}`,
-        message: `Link tests with ${this.#p.directory.label(peer)} on channel ${channel.slice(0, 12)}: ${h.state} -> ${state}.`,
+        code: LINK_TEST_ALARMS[state],
+        message: TERMINAL_ERRORS.format(LINK_TEST_ALARMS[state], { peer: this.#p.directory.label(peer), channel: channel.slice(0, 12), from: h.state }),
         channel,
         peer,
       });

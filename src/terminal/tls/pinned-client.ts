@@ -18,13 +18,14 @@ import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import WebSocket from 'ws';
 import { normalizeSpkiFingerprint } from './tls-identity.js';
+import type { TerminalCode } from '../errors.js';
 
 /** Error code of a server whose TLS key does not match the pinned fingerprint. */
-export const FED_PIN_MISMATCH = 'FED_PIN_MISMATCH';
+export const FED_PIN_MISMATCH = 'FED_PIN_MISMATCH' satisfies TerminalCode;
 /** Error code of a federation request that did not complete in time. */
-export const FED_TIMEOUT = 'FED_TIMEOUT';
+export const FED_TIMEOUT = 'FED_TIMEOUT' satisfies TerminalCode;
 /** Error code of a response body larger than the client accepts. */
-export const FED_RESPONSE_TOO_LARGE = 'FED_RESPONSE_TOO_LARGE';
+export const FED_RESPONSE_TOO_LARGE = 'FED_RESPONSE_TOO_LARGE' satisfies TerminalCode;
 
 /** The server presented a TLS key other than the one pinned from the peer's party card. */
 export class PinMismatchError extends Error {

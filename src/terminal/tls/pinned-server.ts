@@ -12,6 +12,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TerminalCode } from '../errors.js';
 
 /** Pinned peers: SPKI fingerprint (lowercase hex) -> peer id. Read on every request, so it may change at run time. */
 export type PinnedPeers = ReadonlyMap<string, string>;
@@ -26,7 +27,7 @@ export interface PinnedServerTlsOptions {
 }
 
 /** Error code of the 401 answer given to a client whose TLS key is not pinned. */
-export const FED_UNPINNED_CLIENT = 'FED_UNPINNED_CLIENT';
+export const FED_UNPINNED_CLIENT = 'FED_UNPINNED_CLIENT' satisfies TerminalCode;
 
 /**
  * TLS server options for a federation endpoint: present `certPem`, request a client
