@@ -27,7 +27,7 @@ import {
 } from '../../src/protocol/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { ChannelService } from '../../src/terminal/channels/channel-service.js';
-import { buildFederationServer, type FederationLimits } from '../../src/terminal/federation-api/federation-server.js';
+import { buildFederationServer, type FederationLimits } from '../../src/terminal/federation/federation-server.js';
 import { createPinnedClient, openPinnedWebSocket, type PinnedClient } from '../../src/terminal/tls/pinned-client.js';
 import { generateTlsIdentity, type TlsIdentity } from '../../src/terminal/tls/tls-identity.js';
 import type { WebSocket } from 'ws';

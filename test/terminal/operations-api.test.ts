@@ -10,7 +10,7 @@ import { TerminalMetrics } from '../../src/terminal/metrics.js';
 import { buildOfficerServer } from '../../src/terminal/officer-api/officer-server.js';
 import { DrillScheduler, seededRandom } from '../../src/terminal/schedulers/drill-scheduler.js';
 import { LinkTester } from '../../src/terminal/schedulers/link-tester.js';
-import type { LinkState } from '../../src/terminal/sync/peer-link.js';
+import type { LinkState } from '../../src/terminal/federation/peer-link.js';
 import { backToBack, type BackToBack } from './back-to-back.js';
 
 const TOKEN = 'test-token';

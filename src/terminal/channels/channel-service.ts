@@ -38,7 +38,7 @@ import {
 import { EntryWriter, earliestEscalation, type EntryRow, type EntryWriterStats, type MessageInput, type MessageRow, type Projection, type Store } from '../../store/index.js';
 import type { Clock } from '../clock.js';
 import { TerminalError } from '../errors.js';
-import { inlineChecker, type EntryChecker } from '../sync/check-pool.js';
+import { inlineChecker, type EntryChecker } from './check-pool.js';
 import { EventBus } from '../events/event-bus.js';
 import type { AuditInput, AuditLog } from '../officers/audit-log.js';
 import type { BatchWriteOptions, WriteOptions } from './ports.js';

@@ -24,7 +24,7 @@ import Type from 'typebox';
 import { pinnedServerTlsOptions, registerPeerPinning, peerIdOf, type PinnedPeers } from '../tls/pinned-server.js';
 import type { ChannelService } from '../channels/channel-service.js';
 import { toApiError } from '../errors.js';
-import { BATCH_MAX, parseClientFrame, type ServerFrame } from '../sync/wire.js';
+import { BATCH_MAX, parseClientFrame, type ServerFrame } from './wire.js';
 
 /** Bounds of the federation server. Every field has a default ({@link DEFAULT_FEDERATION_LIMITS}). */
 export interface FederationLimits {
