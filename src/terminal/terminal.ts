@@ -133,7 +133,9 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
           endpoints: card.endpoints,
           expectedFingerprint: expected,
           tls,
-          service,
+          entries: service,
+          directory: service,
+          events,
           log: log.child({ link: card.code }),
           onState: (state, endpoint) => {
             log.info({ peer: card.code, state, endpoint }, `link to ${card.code} ${state}`);

@@ -835,6 +835,13 @@ export class ChannelService {
   async idle(): Promise<void> {
     await this.#writer.flush();
   }
+
+  /** The channel's founding entry (its proposal) as wire text; an own one only once durably committed (see entriesFor). */
+  async proposalEntry(channel: string): Promise<string | undefined> {
+    const [first] = await this.store.listEntries(channel, { limit: 1 });
+    if (!first || (first.author === this.self.party && this.committedHead(channel) < first.seq)) return undefined;
+    return first.raw;
+  }
 }
 
 /** CHANNEL_NOT_ACTIVE for a message on a channel in `state`. */
