@@ -194,7 +194,7 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
 
   // Route validators compile at first use, and the rest once both faces listen (lazy-validators.ts).
   const validators = lazyValidators();
-  const federation = await buildFederationServer({ service, tls, pins, logger: log.child({ face: 'federation' }, { level: 'warn' }), schemaController: validators.schemaController });
+  const federation = await buildFederationServer({ receiver: service, entries: service, directory: service, self: service.self, events, tls, pins, logger: log.child({ face: 'federation' }, { level: 'warn' }), schemaController: validators.schemaController });
   const code = identity.config.party.code;
   const consolePort = options.officerPort ?? identity.config.officer.port;
   if (options.insecureCookies && !['127.0.0.1', '::1', 'localhost'].includes(identity.config.officer.host))
