@@ -32,4 +32,4 @@ const inPlace = (file) => ({
   },
 });
 
-export default defineConfig([inPlace('dist/cli/main.js'), inPlace('dist/terminal/sync/check-worker.js'), inPlace('dist/cli/verify-worker.js')]);
+export default defineConfig([inPlace('dist/cli/main.js'), inPlace('dist/terminal/channels/check-worker.js'), inPlace('dist/cli/verify-worker.js')]);

@@ -52,7 +52,7 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   PORT_IN_USE: { status: 500, fault: 'Another program holds the port this terminal is configured to listen on.', message: 'Cannot start the {face}: {host}:{port} is already in use by another program (or another terminal). Stop it, or choose another port with {option} (or in config.json).' },
   PORT_UNAVAILABLE: { status: 500, fault: 'The terminal is configured to listen on an address or port it may not use.', message: 'Cannot start the {face} on {host}:{port}: {why}. Choose another address in config.json, or another port with {option}.' },
   INTERNAL: { status: 500, fault: 'A bug in this terminal.', message: 'Internal error; see the terminal log. This is a bug in Hotline: report it with that log.' },
-  // Federation transport (src/terminal/tls, src/terminal/federation-api): answers to a peer.
+  // Federation transport (src/terminal/tls, src/terminal/federation): answers to a peer.
   FED_UNPINNED_CLIENT: { status: 401, message: 'TLS client key {fingerprint} is not pinned by this terminal. Pair the terminals by importing each other\'s party card, then retry.' },
   FED_TIMEOUT: { status: 408, message: 'The federation connection was too slow or silent ({reason}) and was cut. The peer\'s terminal reconnects by itself; check the link if this repeats.' },
   FED_BAD_FRAME: { message: 'Malformed federation frame: JSON text frames of docs/protocol.md only. The frame was dropped; the stream stays open.' },

@@ -10,7 +10,7 @@ import { acquireTerminalLock, openStore, SQLITE_SYNCHRONOUS, thisProcess, type S
 import { ChannelService } from './channels/channel-service.js';
 import { EventBus } from './events/event-bus.js';
 import { systemClock, type Clock } from './clock.js';
-import { buildFederationServer } from './federation-api/federation-server.js';
+import { buildFederationServer } from './federation/federation-server.js';
 import { exists, writeFileAtomic, PRIVATE_FILE_MODE } from './identity/files.js';
 import type { TerminalIdentity } from './identity/index.js';
 import { buildOfficerServer } from './officer-api/officer-server.js';
@@ -18,8 +18,8 @@ import { AuditLog } from './officers/audit-log.js';
 import { TerminalError } from './errors.js';
 import { lazyValidators } from './lazy-validators.js';
 import { OfficerService } from './officers/officer-service.js';
-import { entryChecker } from './sync/check-pool.js';
-import { PeerLink, type LinkState } from './sync/peer-link.js';
+import { entryChecker } from './channels/check-pool.js';
+import { PeerLink, type LinkState } from './federation/peer-link.js';
 import { PeerLinks } from './federation/peer-links.js';
 import { JobRunner } from './jobs/periodic-job.js';
 import { composeChannels, type ChannelWing } from './channels/compose.js';
@@ -123,7 +123,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   // Temporary: the federation and officer API still take the whole wing (channel-service.ts).
   const service = new ChannelService({ store, self, clock, events, wing });
 
-  const peerLinks = new PeerLinks({ store, clock, log, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, connect: (o) => new PeerLink({ ...o, service }), events });
+  const peerLinks = new PeerLinks({ store, clock, log, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, connect: (o) => new PeerLink({ ...o, entries: wing.committer, directory, events }), events });
   down.add(() => peerLinks.stop());
   await peerLinks.refresh();
   const linkList = () => peerLinks.list((p) => directory.label(p));
@@ -133,7 +133,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   // Route validators compile at first use, and the rest once both faces listen (lazy-validators.ts).
   const validators = lazyValidators();
   down.add(() => validators.stop());
-  const federation = await buildFederationServer({ service, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, pins: peerLinks.pins, logger: log.child({ face: 'federation' }, { level: 'warn' }), schemaController: validators.schemaController });
+  const federation = await buildFederationServer({ receiver: wing.receiver, entries: wing.committer, directory, self: directory.self, events, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, pins: peerLinks.pins, logger: log.child({ face: 'federation' }, { level: 'warn' }), schemaController: validators.schemaController });
   down.add(() => federation.close());
   const consolePort = options.officerPort ?? identity.config.officer.port;
   if (options.insecureCookies && !['127.0.0.1', '::1', 'localhost'].includes(identity.config.officer.host))

@@ -27,7 +27,8 @@ import {
 } from '../../src/protocol/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { ChannelService } from '../../src/terminal/channels/channel-service.js';
-import { buildFederationServer, type FederationLimits } from '../../src/terminal/federation-api/federation-server.js';
+import { buildFederationServer } from '../../src/terminal/federation/federation-server.js';
+import type { FederationLimits } from '../../src/terminal/federation/limits.js';
 import { createPinnedClient, openPinnedWebSocket, type PinnedClient } from '../../src/terminal/tls/pinned-client.js';
 import { generateTlsIdentity, type TlsIdentity } from '../../src/terminal/tls/tls-identity.js';
 import type { WebSocket } from 'ws';
@@ -159,7 +160,7 @@ export async function startFixture(limits: Partial<FederationLimits> = {}): Prom
     [us.tls.spkiFingerprint, us.party],
     [ru.tls.spkiFingerprint, ru.party],
   ]);
-  const app = await buildFederationServer({ service, tls: { keyPem: cn.tls.keyPem, certPem: cn.tls.certPem }, pins, logger, limits });
+  const app = await buildFederationServer({ receiver: service, entries: service, directory: service, self: service.self, events: service.events, tls: { keyPem: cn.tls.keyPem, certPem: cn.tls.certPem }, pins, logger, limits });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   const clients: PinnedClient[] = [];
   const sockets: WebSocket[] = [];

@@ -21,8 +21,8 @@ let CheckPool: new (options: { workers?: number; onFallback?: (e: unknown) => vo
 
 beforeAll(async () => {
   await ensureBuilt();
-  // The built module: its workers run dist/terminal/sync/check-worker.js.
-  const url = new URL('../../dist/terminal/sync/check-pool.js', import.meta.url).href;
+  // The built module: its workers run dist/terminal/channels/check-worker.js.
+  const url = new URL('../../dist/terminal/channels/check-pool.js', import.meta.url).href;
   ({ CheckPool } = (await import(url)) as { CheckPool: typeof CheckPool });
 }, 240_000);
 
@@ -64,7 +64,7 @@ describe('check pool', () => {
   });
 
   it('keeps the process alive while it has work, and not once idle (a script using it ends by itself)', () => {
-    const url = new URL('../../dist/terminal/sync/check-pool.js', import.meta.url).href;
+    const url = new URL('../../dist/terminal/channels/check-pool.js', import.meta.url).href;
     const lines = JSON.stringify(mixedLines());
     const script = `const { CheckPool } = await import(${JSON.stringify(url)}); const pool = new CheckPool({ workers: 2, minBatch: 1 }); const r = await pool.check(${lines}); console.log('checked', r.length);`;
     const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });

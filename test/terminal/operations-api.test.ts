@@ -12,7 +12,7 @@ import { AuditLog } from '../../src/terminal/officers/audit-log.js';
 import { OfficerService } from '../../src/terminal/officers/officer-service.js';
 import { DrillScheduler, seededRandom } from '../../src/terminal/schedulers/drill-scheduler.js';
 import { LinkTester } from '../../src/terminal/schedulers/link-tester.js';
-import type { LinkState } from '../../src/terminal/sync/peer-link.js';
+import type { LinkState } from '../../src/terminal/federation/peer-link.js';
 import { backToBack, portsOf, type BackToBack } from './back-to-back.js';
 
 const TOKEN = 'test-token';

@@ -170,6 +170,15 @@ export class ChannelCommitter implements EntrySource {
     return this.#o.store.listRawEntries(channel, this.#o.registry.self.party, fromSeq, to);
   }
 
+  async proposalEntry(channel: string): Promise<string | undefined> {
+    const log = this.#o.registry.get(channel);
+    if (!log) return undefined;
+    const p = log.proposal;
+    // An own proposal only once durable (see entriesFor); it is seq 1 of its author's log.
+    if (p.entry.author === this.#o.registry.self.party && this.committedHead(channel) < p.entry.seq) return undefined;
+    return p.raw;
+  }
+
   /** Commits and entries of the group-commit writer so far (metrics). */
   get writerStats(): EntryWriterStats {
     return this.#o.writer.stats;

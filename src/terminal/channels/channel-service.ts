@@ -7,7 +7,7 @@ import type { BodyOf, ChannelLog, EntryKind, LinePrecheck, OfficerRef, SealedEnt
 import type { EntryWriter, EntryWriterStats, MessageRow, Store } from '../../store/index.js';
 import type { Clock } from '../clock.js';
 import { EventBus } from '../events/event-bus.js';
-import type { EntryChecker } from '../sync/check-pool.js';
+import type { EntryChecker } from './check-pool.js';
 import type { ChannelLogger } from './channel-registry.js';
 import type { ChannelView, ProposeInput, ReceiveOutcome, TerminalSelf } from './channel-types.js';
 import { composeChannels, type ChannelWing } from './compose.js';
@@ -67,6 +67,9 @@ export class ChannelService {
   }
   ownEntries(channel: string, fromSeq: number, toSeq: number): Promise<string[]> {
     return this.wing.committer.ownEntries(channel, fromSeq, toSeq);
+  }
+  proposalEntry(channel: string): Promise<string | undefined> {
+    return this.wing.committer.proposalEntry(channel);
   }
   now(): number {
     return this.#clock.now();

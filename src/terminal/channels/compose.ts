@@ -7,7 +7,7 @@
 import { EntryWriter, type Store } from '../../store/index.js';
 import type { Clock } from '../clock.js';
 import type { EventSink } from '../events/event-bus.js';
-import type { EntryChecker } from '../sync/check-pool.js';
+import type { EntryChecker } from './check-pool.js';
 import { ChannelCommitter } from './channel-committer.js';
 import { ChannelRegistry, type ChannelLogger } from './channel-registry.js';
 import type { TerminalSelf } from './channel-types.js';

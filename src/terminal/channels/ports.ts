@@ -47,6 +47,8 @@ export interface EntrySource {
   ownEntries(channel: string, fromSeq: number, toSeq: number): Promise<string[]>;
   /** Highest own seq durably committed in a channel. */
   committedHead(channel: string): number;
+  /** The channel's founding entry (its proposal) as wire text; an own one only once durably committed. */
+  proposalEntry(channel: string): Promise<string | undefined>;
 }
 
 /**

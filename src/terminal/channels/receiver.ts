@@ -25,7 +25,7 @@ import type { EventSink } from '../events/event-bus.js';
 import type { ChannelCommitter } from './channel-committer.js';
 import { SILENT, type ChannelLogger, type ChannelRegistry } from './channel-registry.js';
 import type { ReceiveOutcome } from './channel-types.js';
-import { inlineChecker, type EntryChecker } from '../sync/check-pool.js';
+import { inlineChecker, type EntryChecker } from './check-pool.js';
 import type { EntryReceiver } from './ports.js';
 
 /** How far in the future an author time may lie (clock skew allowance), ms. */

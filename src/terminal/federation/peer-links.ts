@@ -8,7 +8,7 @@ import type { Store } from '../../store/index.js';
 import type { Clock } from '../clock.js';
 import type { EventSink, EventSource, Unsubscribe } from '../events/event-bus.js';
 import { TERMINAL_ERRORS, type TerminalCode } from '../errors.js';
-import type { LinkState, PeerLink, PeerLinkOptions } from '../sync/peer-link.js';
+import type { LinkState, PeerLink, PeerLinkOptions } from './peer-link.js';
 
 /** The console alarm raised when the link to a peer changes state. */
 const LINK_ALARMS = { connecting: 'LINK_CONNECTING', up: 'LINK_UP', down: 'LINK_DOWN' } as const satisfies Record<LinkState, TerminalCode>;

@@ -12,7 +12,7 @@ import { writeBundle, fingerprint, OfficerRef, PRECEDENCES, TIERS, ROLES, type B
 import type { ChannelService } from '../channels/channel-service.js';
 import type { TerminalEvent } from '../events/event-bus.js';
 import { apiErrorHandler, TerminalError } from '../errors.js';
-import type { LinkState } from '../sync/peer-link.js';
+import type { LinkState } from '../federation/peer-link.js';
 import { registerOperationsRoutes, type OperationsRoutesOptions } from './operations-routes.js';
 import type { OfficerService } from '../officers/officer-service.js';
 import { roleAllows, rolesOn, type PrecedenceCaps } from '../officers/permissions.js';

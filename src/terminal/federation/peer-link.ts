@@ -8,8 +8,8 @@
  */
 import type WebSocket from 'ws';
 import { openPinnedWebSocket } from '../tls/pinned-client.js';
-import type { ChannelService } from '../channels/channel-service.js';
-import type { EventOf, Unsubscribe } from '../events/event-bus.js';
+import type { ChannelDirectory, EntrySource } from '../channels/ports.js';
+import type { EventOf, EventSource, Unsubscribe } from '../events/event-bus.js';
 import { BATCH_MAX, WINDOW, fitBatch, parseServerFrame, type ClientFrame } from './wire.js';
 
 export const BACKOFF_START_MS = 100;
@@ -24,7 +24,12 @@ export interface PeerLinkOptions {
   readonly endpoints: readonly string[];
   readonly expectedFingerprint: string;
   readonly tls: { keyPem: string; certPem: string };
-  readonly service: ChannelService;
+  /** This terminal's own entries to push, and what it relays when asked. */
+  readonly entries: EntrySource;
+  /** Which channels are shared with the peer. */
+  readonly directory: Pick<ChannelDirectory, 'channelIds' | 'peersOf'>;
+  /** Own entries committed here ('entry' events) start a push at once. */
+  readonly events: EventSource;
   readonly log: { info(o: object, m?: string): void; warn(o: object, m?: string): void };
   readonly onState?: (state: LinkState, endpoint: string | null) => void;
 }
@@ -48,7 +53,7 @@ export class PeerLink {
   #unsubscribe: Unsubscribe | undefined;
   readonly #onEntry = (e: EventOf<'entry'>) => {
     if (e.own && this.#ready) {
-      if (!this.#cursor.has(e.channel) && this.#opts.service.peersOf(e.channel).includes(this.peer)) this.#cursor.set(e.channel, 0);
+      if (!this.#cursor.has(e.channel) && this.#opts.directory.peersOf(e.channel).includes(this.peer)) this.#cursor.set(e.channel, 0);
       void this.#pump();
     }
   };
@@ -79,7 +84,7 @@ export class PeerLink {
 
   /** Starts connecting; keeps trying until stop(). */
   start(): void {
-    this.#unsubscribe ??= this.#opts.service.events.on('entry', this.#onEntry);
+    this.#unsubscribe ??= this.#opts.events.on('entry', this.#onEntry);
     this.#connect();
   }
 
@@ -127,7 +132,8 @@ export class PeerLink {
     ws.on('open', () => {
       opened = true;
       this.stats.connects++;
-      const channels = this.#opts.service.channelIds().filter((id) => this.#opts.service.peersOf(id).includes(this.peer));
+      const directory = this.#opts.directory;
+      const channels = directory.channelIds().filter((id) => directory.peersOf(id).includes(this.peer));
       this.#send({ t: 'hello', v: 1, channels });
     });
     ws.on('message', (data) => void this.#onFrame(String(data)));
@@ -173,8 +179,8 @@ export class PeerLink {
         // A channel made after the hello went out (a proposal written while the link was opening)
         // is in neither the hello nor the answer, and its entry event came before the link was
         // ready: start it from the beginning, or it would wait for the next reconnection.
-        for (const id of this.#opts.service.channelIds())
-          if (!this.#cursor.has(id) && this.#opts.service.peersOf(id).includes(this.peer)) this.#cursor.set(id, 0);
+        for (const id of this.#opts.directory.channelIds())
+          if (!this.#cursor.has(id) && this.#opts.directory.peersOf(id).includes(this.peer)) this.#cursor.set(id, 0);
         this.#ready = true;
         this.#backoff = BACKOFF_START_MS;
         this.#setState('up');
@@ -204,14 +210,14 @@ export class PeerLink {
   }
 
   async #relay(channel: string, author: string, fromSeq: number, toSeq: number): Promise<void> {
-    const service = this.#opts.service;
+    const entries = this.#opts.entries;
     let raws: string[];
     if (author === '') {
-      // The founding entry; an own one only once durable (see ChannelService.entriesFor).
-      const first = await service.store.listEntries(channel, { limit: 1 });
-      raws = first.filter((e) => e.author !== service.self.party || service.committedHead(channel) >= e.seq).map((e) => e.raw);
+      // The founding entry; an own one only once durable (see EntrySource.entriesFor).
+      const proposal = await entries.proposalEntry(channel);
+      raws = proposal === undefined ? [] : [proposal];
     } else {
-      raws = fitBatch(await service.entriesFor(channel, author, fromSeq, Math.min(toSeq, fromSeq + BATCH_MAX - 1)));
+      raws = fitBatch(await entries.entriesFor(channel, author, fromSeq, Math.min(toSeq, fromSeq + BATCH_MAX - 1)));
     }
     if (raws.length) {
       this.#inflight++;
@@ -224,15 +230,15 @@ export class PeerLink {
     if (this.#pumping) return;
     this.#pumping = true;
     try {
-      const service = this.#opts.service;
+      const entries = this.#opts.entries;
       let progress = true;
       while (progress && this.#ready && this.#inflight < WINDOW) {
         progress = false;
         for (const [channel, sent] of this.#cursor) {
           if (!this.#ready || this.#inflight >= WINDOW) break;
-          const head = service.committedHead(channel);
+          const head = entries.committedHead(channel);
           if (head <= sent) continue;
-          const raws = fitBatch(await service.ownEntries(channel, sent + 1, Math.min(head, sent + BATCH_MAX)));
+          const raws = fitBatch(await entries.ownEntries(channel, sent + 1, Math.min(head, sent + BATCH_MAX)));
           if (raws.length === 0 || !this.#ready) continue;
           this.#cursor.set(channel, sent + raws.length);
           this.#inflight++;

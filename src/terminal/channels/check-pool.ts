@@ -91,7 +91,7 @@ export class CheckPool implements EntryChecker {
   #start(): void {
     if (this.#slots.length > 0) return;
     for (let i = 0; i < this.#size; i++) {
-      const worker = new Worker(distPath('terminal', 'sync', 'check-worker.js'));
+      const worker = new Worker(distPath('terminal', 'channels', 'check-worker.js'));
       const slot: Slot = { worker, tasks: new Map(), load: 0 };
       worker.on('message', (m: { id: number; prechecks: LinePrecheck[] }) => {
         const task = slot.tasks.get(m.id);

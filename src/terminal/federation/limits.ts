@@ -1,0 +1,94 @@
+/**
+ * Bounds of the federation face (docs/security.md "Federation limits"): every number a peer can
+ * push against, with its default in one frozen table, the codes of the rejections that happen
+ * outside route handlers, and the token bucket the stream's rates are counted in.
+ */
+
+/** Bounds of the federation server. Every field has a default ({@link DEFAULT_FEDERATION_LIMITS}). */
+export interface FederationLimits {
+  /** Largest HTTP request body, bytes. */
+  readonly bodyLimit: number;
+  /** Largest WebSocket frame (message), bytes. */
+  readonly frameLimit: number;
+  /** HTTP requests (WebSocket upgrades included) per peer per window. */
+  readonly requestsPerWindow: number;
+  readonly windowMs: number;
+  /** WebSocket frames per second per connection (sustained; bursts up to twice this). */
+  readonly framesPerSecond: number;
+  /** Entries per second per connection (sustained; bursts up to twice this). */
+  readonly entriesPerSecond: number;
+  /** Frames received but not yet handled, per connection. */
+  readonly maxQueuedFrames: number;
+  /** Bytes of frames received but not yet handled, per connection. */
+  readonly maxQueuedBytes: number;
+  /** Open WebSocket streams per peer. */
+  readonly maxStreamsPerPeer: number;
+  /** TLS handshake deadline, ms. */
+  readonly handshakeTimeoutMs: number;
+  /** Deadline for the complete request headers, ms (slowloris). */
+  readonly headersTimeoutMs: number;
+  /** Deadline for the complete request, body included, ms. */
+  readonly requestTimeoutMs: number;
+  /** A connection with no traffic for this long is closed, ms. */
+  readonly idleTimeoutMs: number;
+  /** Idle time of a kept-alive HTTP connection between requests, ms. */
+  readonly keepAliveTimeoutMs: number;
+  /** How often the header and request deadlines are checked, ms. */
+  readonly checkIntervalMs: number;
+  /** WebSocket ping interval; a stream that did not answer the previous ping is cut, ms. */
+  readonly pingIntervalMs: number;
+}
+
+export const DEFAULT_FEDERATION_LIMITS: FederationLimits = Object.freeze({
+  bodyLimit: 8 * 1024 * 1024,
+  frameLimit: 16 * 1024 * 1024,
+  requestsPerWindow: 600,
+  windowMs: 60_000,
+  framesPerSecond: 1_000,
+  entriesPerSecond: 50_000,
+  maxQueuedFrames: 256,
+  maxQueuedBytes: 64 * 1024 * 1024,
+  maxStreamsPerPeer: 4,
+  handshakeTimeoutMs: 10_000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  idleTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 30_000,
+  checkIntervalMs: 1_000,
+  pingIntervalMs: 30_000,
+});
+
+/** Codes of rejections that happen outside route handlers (logged; some also sent in frames). */
+export const FED_CODES = Object.freeze({
+  badFrame: 'FED_BAD_FRAME',
+  frameTooLarge: 'FED_FRAME_TOO_LARGE',
+  rateLimited: 'RATE_LIMITED',
+  tooManyStreams: 'FED_TOO_MANY_STREAMS',
+  tlsError: 'FED_TLS_ERROR',
+  clientError: 'FED_CLIENT_ERROR',
+  timeout: 'FED_TIMEOUT',
+  notFound: 'NOT_FOUND',
+  internal: 'INTERNAL',
+});
+
+/** A token bucket: `rate` per second, holding at most `burst`; `now` in ms (injected in tests). */
+export class Bucket {
+  #tokens: number;
+  #at: number;
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.#tokens = burst;
+    this.#at = now();
+  }
+  take(n: number): boolean {
+    const now = this.now();
+    this.#tokens = Math.min(this.burst, this.#tokens + ((now - this.#at) / 1000) * this.rate);
+    this.#at = now;
+    if (this.#tokens < n) return false;
+    this.#tokens -= n;
+    return true;
+  }
+}

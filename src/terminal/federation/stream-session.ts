@@ -1,0 +1,231 @@
+/**
+ * One inbound federation stream (docs/protocol.md §10): a pinned peer pushes its own entries (and
+ * relays what it was asked for) as frames over a WebSocket; this side answers each batch with
+ * `stored`, asks with `want` for what it misses, and tells a `hello` how much of the peer's log it
+ * holds.
+ *
+ * Everything the peer sends is bounded before it is looked at (docs/security.md): frames per
+ * second, entries per second, frames and bytes waiting to be handled. Exceeding one sends `refused`
+ * RATE_LIMITED and closes the stream (the peer reconnects and resumes from what this terminal
+ * holds; nothing is lost). A frame that is not one of the wire schema is refused and dropped. A
+ * stream that does not answer a ping before the next one is cut.
+ *
+ * Frames are handled strictly in arrival order (entries of one author must be stored in sequence),
+ * but the signatures of a batch start being checked when it arrives, on the receiver's check pool,
+ * while the batches ahead of it are stored: checking and storing overlap. This is the hot path of
+ * every received entry: no allocation or await per frame beyond what handling it needs.
+ *
+ * The session knows the socket only through {@link StreamSocket} and the rest of the terminal only
+ * through its ports, so tests drive it with a fake socket; federation-server.ts wires it to ws.
+ */
+import type { LinePrecheck } from '../../protocol/index.js';
+import type { ChannelDirectory, EntryReceiver } from '../channels/ports.js';
+import { toApiError } from '../errors.js';
+import type { EventSink } from '../events/event-bus.js';
+import { Bucket, FED_CODES, type FederationLimits } from './limits.js';
+import { parseClientFrame, type ClientFrame, type ServerFrame } from './wire.js';
+
+/** The WebSocket readyState of an open socket (WHATWG's value, which ws uses). */
+export const SOCKET_OPEN = 1;
+
+/** The members of a ws WebSocket a session uses. */
+export interface StreamSocket {
+  readonly readyState: number;
+  send(text: string): void;
+  close(code: number, reason: string): void;
+  /** Destroys the connection at once, without a closing handshake. */
+  terminate(): void;
+  ping(): void;
+}
+
+/** A frame's payload as ws delivers it. */
+export type FramePayload = Buffer | ArrayBuffer | Buffer[];
+
+/** Calls `fn` every `ms` until the returned function is called. */
+export type Repeat = (ms: number, fn: () => void) => () => void;
+
+/** Node's setInterval, not keeping the process alive. */
+export const repeatEvery: Repeat = (ms, fn) => {
+  const timer = setInterval(fn, ms);
+  timer.unref();
+  return () => clearInterval(timer);
+};
+
+/** What a session reads of the channels: which are held here, and how much of a peer's log each holds. */
+export type StreamDirectory = Pick<ChannelDirectory, 'channelIds'> & {
+  channel(id: string): { head(author: string): { readonly seq: number } | undefined };
+};
+
+/** The bounds a session enforces (see {@link FederationLimits}). */
+export type StreamLimits = Pick<FederationLimits, 'framesPerSecond' | 'entriesPerSecond' | 'maxQueuedFrames' | 'maxQueuedBytes' | 'pingIntervalMs'>;
+
+/** At most this many `want` frames follow one `stored` answer. */
+export const MAX_WANTS_PER_BATCH = 64;
+/** At most this many rejections are listed in one `stored` answer. */
+export const MAX_REJECTED_LISTED = 32;
+
+export interface StreamSessionOptions {
+  /** The pinned peer on the other end. */
+  readonly peer: string;
+  readonly socket: StreamSocket;
+  readonly receiver: EntryReceiver;
+  readonly directory: StreamDirectory;
+  /** Where `peer-seen` goes when the peer says hello (our own link to it retries at once). */
+  readonly events: EventSink;
+  readonly limits: StreamLimits;
+  readonly log: { warn(o: object, m?: string): void; error(o: object, m?: string): void };
+  /** Milliseconds, for the rate buckets (default Date.now). */
+  readonly now?: () => number;
+  /** Runs the ping (default {@link repeatEvery}). */
+  readonly repeat?: Repeat;
+}
+
+/** One inbound stream: {@link message} for each frame, {@link pong}, and {@link closed} at the end. */
+export class StreamSession {
+  readonly peer: string;
+  readonly #socket: StreamSocket;
+  readonly #receiver: EntryReceiver;
+  readonly #directory: StreamDirectory;
+  readonly #events: EventSink;
+  readonly #limits: StreamLimits;
+  readonly #log: StreamSessionOptions['log'];
+  readonly #repeat: Repeat;
+  readonly #frames: Bucket;
+  readonly #entryBudget: Bucket;
+  #queuedFrames = 0;
+  #queuedBytes = 0;
+  /** Refused for good: later frames are ignored until the socket closes. */
+  #cut = false;
+  /** Traffic (a frame or a pong) since the last ping. */
+  #alive = true;
+  #stopPing: (() => void) | undefined;
+  /** The frames accepted so far, handled one after the other. */
+  #chain: Promise<void> = Promise.resolve();
+
+  constructor(opts: StreamSessionOptions) {
+    this.peer = opts.peer;
+    this.#socket = opts.socket;
+    this.#receiver = opts.receiver;
+    this.#directory = opts.directory;
+    this.#events = opts.events;
+    this.#limits = opts.limits;
+    this.#log = opts.log;
+    this.#repeat = opts.repeat ?? repeatEvery;
+    const now = opts.now ?? Date.now;
+    this.#frames = new Bucket(opts.limits.framesPerSecond, opts.limits.framesPerSecond * 2, now);
+    this.#entryBudget = new Bucket(opts.limits.entriesPerSecond, opts.limits.entriesPerSecond * 2, now);
+  }
+
+  /** Frames received and not yet handled, and their bytes. */
+  get queued(): { frames: number; bytes: number } {
+    return { frames: this.#queuedFrames, bytes: this.#queuedBytes };
+  }
+
+  /** Starts the liveness check: every pingIntervalMs a ping, and the stream is cut if the previous one went unanswered. */
+  start(): void {
+    this.#stopPing ??= this.#repeat(this.#limits.pingIntervalMs, () => this.#ping());
+  }
+
+  /** The socket closed: the ping stops. */
+  closed(): void {
+    this.#stopPing?.();
+    this.#stopPing = undefined;
+  }
+
+  /** The peer answered a ping. */
+  pong(): void {
+    this.#alive = true;
+  }
+
+  /** Sends `refused` (and closes the stream if `close` is given); logged at warn with its code. */
+  refuse(code: string, message: string, close?: { code: number; reason: string }): void {
+    this.#log.warn({ code }, `federation frame refused: ${message}`);
+    this.#send({ t: 'refused', code, message });
+    if (close) this.#socket.close(close.code, close.reason);
+  }
+
+  /** A frame arrived: bounded, validated, queued in order; its entries' checks start now. */
+  message(data: FramePayload, isBinary: boolean): void {
+    if (this.#cut) return;
+    this.#alive = true;
+    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    const size = bytes.length;
+    if (!this.#frames.take(1) || this.#queuedFrames + 1 > this.#limits.maxQueuedFrames || this.#queuedBytes + size > this.#limits.maxQueuedBytes) {
+      this.#cutFor('Too many frames from this peer; slow down, reconnect and resume.');
+      return;
+    }
+    // Validate before anything else: a frame that is not one is answered and dropped.
+    const frame = isBinary ? undefined : parseClientFrame(bytes.toString('utf8'));
+    if (!frame) {
+      this.refuse(FED_CODES.badFrame, 'Malformed federation frame: JSON text frames of docs/protocol.md only.');
+      return;
+    }
+    if (frame.t === 'entries' && !this.#entryBudget.take(frame.entries.length)) {
+      this.#cutFor('Too many entries from this peer; slow down, reconnect and resume.');
+      return;
+    }
+    this.#queuedFrames++;
+    this.#queuedBytes += size;
+    const prechecked = frame.t === 'entries' ? this.#receiver.precheck(frame.entries) : undefined;
+    prechecked?.catch(() => undefined);
+    this.#chain = this.#chain
+      .then(() => this.#handle(frame, prechecked))
+      .catch((e: unknown) => this.#failed(e))
+      .finally(() => {
+        this.#queuedFrames--;
+        this.#queuedBytes -= size;
+      });
+  }
+
+  async #handle(frame: ClientFrame, prechecked: Promise<LinePrecheck[]> | undefined): Promise<void> {
+    if (this.#cut || this.#socket.readyState !== SOCKET_OPEN) return;
+    if (frame.t === 'hello') {
+      this.#hello(frame.channels);
+      return;
+    }
+    const outcome = await this.#receiver.receive(frame.entries, this.peer, await prechecked);
+    this.#send({ t: 'stored', id: frame.id, accepted: outcome.accepted, duplicate: outcome.duplicate, pending: outcome.pending, rejected: outcome.rejected.slice(0, MAX_REJECTED_LISTED) });
+    const asked = new Set<string>();
+    for (const m of outcome.missing) {
+      const key = `${m.channel}/${m.author}/${m.fromSeq}`;
+      if (asked.has(key) || asked.size >= MAX_WANTS_PER_BATCH) continue;
+      asked.add(key);
+      this.#send({ t: 'want', ...m });
+    }
+  }
+
+  /** Answers a hello with how much of the peer's own log this terminal holds per channel (0: nothing, or a channel not held here). */
+  #hello(channels: readonly string[]): void {
+    this.#events.emit({ type: 'peer-seen', peer: this.peer });
+    const known = new Set(this.#directory.channelIds());
+    const holds: Record<string, number> = {};
+    for (const id of channels) holds[id] = known.has(id) ? (this.#directory.channel(id).head(this.peer)?.seq ?? 0) : 0;
+    this.#send({ t: 'holds', holds });
+  }
+
+  #cutFor(message: string): void {
+    this.#cut = true;
+    this.refuse(FED_CODES.rateLimited, message, { code: 1008, reason: 'rate limited' });
+  }
+
+  #failed(e: unknown): void {
+    const err = toApiError(e);
+    this.#log.error({ code: err.code, err: (e as Error)?.message }, 'failed to handle a federation frame');
+    this.#cut = true;
+    this.#socket.close(1011, 'internal error');
+  }
+
+  #ping(): void {
+    if (!this.#alive) {
+      this.#log.warn({ code: FED_CODES.timeout, reason: 'no pong' }, 'unresponsive federation stream cut');
+      this.#socket.terminate();
+      return;
+    }
+    this.#alive = false;
+    this.#socket.ping();
+  }
+
+  #send(frame: ServerFrame): void {
+    if (this.#socket.readyState === SOCKET_OPEN) this.#socket.send(JSON.stringify(frame));
+  }
+}

@@ -1,0 +1,282 @@
+/**
+ * One inbound federation stream, without Fastify or a network: a StreamSession driven with a fake
+ * socket (it records what the session sends, closes and pings), a fake receiver whose answers the
+ * test releases one by one, a fake directory and a clock moved by hand. What a peer at the other
+ * end would see: frames handled in order, `stored` counts, `want` requests, `holds`, refusals,
+ * and the stream cut when it floods or stops answering pings.
+ */
+import { describe, expect, it } from 'vitest';
+import type { LinePrecheck } from '../../src/protocol/index.js';
+import type { ReceiveOutcome } from '../../src/terminal/channels/channel-types.js';
+import type { TerminalEvent } from '../../src/terminal/events/event-bus.js';
+import { ManualClock } from '../../src/terminal/clock.js';
+import { DEFAULT_FEDERATION_LIMITS, FED_CODES } from '../../src/terminal/federation/limits.js';
+import { MAX_WANTS_PER_BATCH, SOCKET_OPEN, StreamSession, type StreamLimits, type StreamSocket } from '../../src/terminal/federation/stream-session.js';
+
+const PEER = 'U'.repeat(43);
+const OTHER = 'R'.repeat(43);
+const CH_A = 'a'.repeat(64);
+const CH_B = 'b'.repeat(64);
+const CH_UNKNOWN = 'c'.repeat(64);
+
+/** A socket that records everything the session does to it. */
+class FakeSocket implements StreamSocket {
+  readyState = SOCKET_OPEN;
+  readonly sent: Array<Record<string, unknown>> = [];
+  closedWith: { code: number; reason: string } | undefined;
+  terminated = false;
+  pings = 0;
+  send(text: string): void {
+    this.sent.push(JSON.parse(text) as Record<string, unknown>);
+  }
+  close(code: number, reason: string): void {
+    this.closedWith = { code, reason };
+    this.readyState = 2; // CLOSING
+  }
+  terminate(): void {
+    this.terminated = true;
+    this.readyState = 3; // CLOSED
+  }
+  ping(): void {
+    this.pings++;
+  }
+  framesOf(t: string): Array<Record<string, unknown>> {
+    return this.sent.filter((f) => f.t === t);
+  }
+}
+
+/** A receiver whose receive() answers only when the test releases it, in order. */
+class FakeReceiver {
+  readonly prechecked: string[][] = [];
+  readonly received: Array<{ raws: readonly string[]; source: string; prechecks: readonly LinePrecheck[] | undefined }> = [];
+  readonly #waiting: Array<{ resolve: (o: ReceiveOutcome) => void; reject: (e: unknown) => void }> = [];
+  precheck(raws: readonly string[]): Promise<LinePrecheck[]> {
+    this.prechecked.push([...raws]);
+    return Promise.resolve(raws.map((raw) => ({ raw }) as unknown as LinePrecheck));
+  }
+  receive(raws: readonly string[], source: string, prechecks?: readonly LinePrecheck[]): Promise<ReceiveOutcome> {
+    this.received.push({ raws, source, prechecks });
+    return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }));
+  }
+  /** Answers the oldest receive() still waiting. */
+  answer(outcome: Partial<ReceiveOutcome> = {}): void {
+    const w = this.#waiting.shift();
+    if (!w) throw new Error('no receive() is waiting');
+    w.resolve({ accepted: 0, duplicate: 0, pending: 0, rejected: [], missing: [], ...outcome });
+  }
+  fail(e: unknown): void {
+    this.#waiting.shift()!.reject(e);
+  }
+}
+
+/** The directory: CH_A holds PEER's log up to seq 5, CH_B nothing of PEER yet. */
+const directory = {
+  channelIds: () => [CH_A, CH_B],
+  channel: (id: string) => ({ head: (author: string) => (id === CH_A && author === PEER ? { seq: 5 } : undefined) }),
+};
+
+/** Lets the promises of the session settle (no time passes). */
+const settle = () => new Promise<void>((r) => setImmediate(r));
+
+function session(limits: Partial<StreamLimits> = {}) {
+  const socket = new FakeSocket();
+  const receiver = new FakeReceiver();
+  const events: TerminalEvent[] = [];
+  const logs: Array<{ level: 'warn' | 'error'; o: Record<string, unknown>; m: string | undefined }> = [];
+  const clock = new ManualClock(1_000_000);
+  const pinger: { fn?: () => void; every?: number; stopped: boolean } = { stopped: false };
+  const s = new StreamSession({
+    peer: PEER,
+    socket,
+    receiver,
+    directory,
+    events: { emit: (e) => events.push(e) },
+    limits: { ...DEFAULT_FEDERATION_LIMITS, ...limits },
+    log: {
+      warn: (o, m) => logs.push({ level: 'warn', o: o as Record<string, unknown>, m }),
+      error: (o, m) => logs.push({ level: 'error', o: o as Record<string, unknown>, m }),
+    },
+    now: () => clock.now(),
+    repeat: (ms, fn) => {
+      pinger.fn = fn;
+      pinger.every = ms;
+      return () => (pinger.stopped = true);
+    },
+  });
+  const send = (frame: unknown) => s.message(Buffer.from(JSON.stringify(frame)), false);
+  const entries = (id: number, ...raws: string[]) => send({ t: 'entries', id, entries: raws });
+  return { s, socket, receiver, events, logs, clock, pinger, send, entries };
+}
+
+describe('stream session: entries', () => {
+  it('handles batches strictly in arrival order, checking each as soon as it arrives', async () => {
+    const { socket, receiver, entries } = session();
+    entries(1, 'e1', 'e2');
+    entries(2, 'e3');
+    entries(3, 'e4');
+    // Every batch's check started on arrival, before the first one was stored.
+    expect(receiver.prechecked).toEqual([['e1', 'e2'], ['e3'], ['e4']]);
+    await settle();
+    expect(receiver.received.map((r) => r.raws)).toEqual([['e1', 'e2']]);
+    receiver.answer({ accepted: 2 });
+    await settle();
+    expect(receiver.received.map((r) => r.raws)).toEqual([['e1', 'e2'], ['e3']]);
+    receiver.answer({ accepted: 1 });
+    await settle();
+    receiver.answer({ duplicate: 1 });
+    await settle();
+    expect(socket.framesOf('stored').map((f) => f.id)).toEqual([1, 2, 3]);
+    // Received from the pinned peer, with the checks started on arrival.
+    expect(receiver.received.every((r) => r.source === PEER)).toBe(true);
+    expect(receiver.received[0]!.prechecks).toEqual([{ raw: 'e1' }, { raw: 'e2' }]);
+  });
+
+  it('answers each batch with its counts, listing at most 32 rejections', async () => {
+    const { socket, receiver, entries } = session();
+    entries(7, 'e1');
+    await settle();
+    const rejected = Array.from({ length: 40 }, (_, i) => ({ code: 'ENTRY_BAD_SIGNATURE', message: `forged ${i}` }));
+    receiver.answer({ accepted: 3, duplicate: 2, pending: 1, rejected });
+    await settle();
+    expect(socket.sent).toEqual([{ t: 'stored', id: 7, accepted: 3, duplicate: 2, pending: 1, rejected: rejected.slice(0, 32) }]);
+  });
+
+  it('asks with want frames for what it misses, each range once, at most 64 per batch', async () => {
+    const { socket, receiver, entries } = session();
+    entries(1, 'e1');
+    await settle();
+    const missing = Array.from({ length: 100 }, (_, i) => ({ channel: CH_A, author: OTHER, fromSeq: i + 1, toSeq: i + 1 }));
+    receiver.answer({ pending: 100, missing: [missing[0]!, missing[0]!, ...missing] });
+    await settle();
+    const wants = socket.framesOf('want');
+    expect(wants).toHaveLength(MAX_WANTS_PER_BATCH);
+    expect(wants[0]).toEqual({ t: 'want', channel: CH_A, author: OTHER, fromSeq: 1, toSeq: 1 });
+    expect(new Set(wants.map((w) => w.fromSeq)).size).toBe(64);
+    // The stored answer comes first: the peer learns the batch is safe before it is asked for more.
+    expect(socket.sent[0]!.t).toBe('stored');
+  });
+
+  it('closes the stream (1011) when storing fails, and ignores what follows', async () => {
+    const { socket, receiver, logs, entries } = session();
+    entries(1, 'e1');
+    entries(2, 'e2');
+    await settle();
+    receiver.fail(new Error('disk full'));
+    await settle();
+    expect(socket.closedWith).toEqual({ code: 1011, reason: 'internal error' });
+    expect(receiver.received).toHaveLength(1);
+    expect(logs.some((l) => l.level === 'error' && typeof l.o.code === 'string')).toBe(true);
+    entries(3, 'e3');
+    expect(receiver.prechecked).toHaveLength(2);
+    expect(socket.framesOf('stored')).toHaveLength(0);
+  });
+});
+
+describe('stream session: hello', () => {
+  it('answers a hello with how much of the peer log it holds per channel, and tells the terminal the peer is back', async () => {
+    const { socket, events, send } = session();
+    send({ t: 'hello', v: 1, channels: [CH_A, CH_B, CH_UNKNOWN] });
+    await settle();
+    expect(socket.sent).toEqual([{ t: 'holds', holds: { [CH_A]: 5, [CH_B]: 0, [CH_UNKNOWN]: 0 } }]);
+    expect(events).toEqual([{ type: 'peer-seen', peer: PEER }]);
+  });
+});
+
+describe('stream session: refusals', () => {
+  it('refuses a malformed frame with FED_BAD_FRAME and keeps the stream usable', async () => {
+    const { s, socket, receiver, logs, send, entries } = session();
+    s.message(Buffer.from('{not json'), false);
+    send({ t: 'entries', id: 1, entries: [] });
+    send({ t: 'hello', v: 2, channels: [] });
+    s.message(Buffer.from(JSON.stringify({ t: 'hello', v: 1, channels: [] })), true);
+    expect(socket.sent).toHaveLength(4);
+    for (const f of socket.sent) expect(f).toMatchObject({ t: 'refused', code: FED_CODES.badFrame });
+    expect(socket.closedWith).toBeUndefined();
+    expect(logs.filter((l) => l.o.code === FED_CODES.badFrame)).toHaveLength(4);
+    entries(2, 'e1');
+    await settle();
+    receiver.answer({ accepted: 1 });
+    await settle();
+    expect(socket.framesOf('stored')).toEqual([expect.objectContaining({ id: 2, accepted: 1 })]);
+  });
+
+  it('takes frames at the sustained rate, and cuts a flood with RATE_LIMITED (bursts up to twice the rate)', async () => {
+    const { socket, receiver, clock, send } = session({ framesPerSecond: 2 });
+    for (let i = 0; i < 4; i++) {
+      clock.advance(500);
+      send({ t: 'hello', v: 1, channels: [] });
+    }
+    expect(socket.closedWith).toBeUndefined();
+    // At the sustained rate the bucket stays one below its burst (4): three more at once pass, the fourth is one too many.
+    for (let i = 0; i < 3; i++) send({ t: 'hello', v: 1, channels: [] });
+    expect(socket.closedWith).toBeUndefined();
+    send({ t: 'hello', v: 1, channels: [] });
+    expect(socket.framesOf('refused')).toEqual([expect.objectContaining({ code: FED_CODES.rateLimited })]);
+    expect(socket.closedWith).toEqual({ code: 1008, reason: 'rate limited' });
+    // Nothing after the cut is looked at, nor answered.
+    send({ t: 'entries', id: 9, entries: ['late'] });
+    await settle();
+    expect(receiver.prechecked).toEqual([]);
+    expect(socket.framesOf('refused')).toHaveLength(1);
+  });
+
+  it('cuts a stream that pushes more entries per second than allowed', () => {
+    const { socket, receiver, entries } = session({ entriesPerSecond: 2 });
+    entries(1, 'e1', 'e2', 'e3', 'e4', 'e5');
+    expect(socket.framesOf('refused')).toEqual([expect.objectContaining({ code: FED_CODES.rateLimited })]);
+    expect(socket.closedWith).toEqual({ code: 1008, reason: 'rate limited' });
+    expect(receiver.prechecked).toEqual([]);
+  });
+
+  it('cuts a stream whose frames queue up beyond the bound while storing is slow, and frees the queue as batches are stored', async () => {
+    const { s, socket, receiver, entries } = session({ maxQueuedFrames: 2 });
+    entries(1, 'e1');
+    entries(2, 'e2');
+    expect(s.queued.frames).toBe(2);
+    await settle();
+    receiver.answer();
+    await settle();
+    expect(s.queued.frames).toBe(1);
+    entries(3, 'e3');
+    expect(socket.closedWith).toBeUndefined();
+    entries(4, 'e4');
+    expect(socket.framesOf('refused')).toEqual([expect.objectContaining({ code: FED_CODES.rateLimited })]);
+    expect(socket.closedWith).toEqual({ code: 1008, reason: 'rate limited' });
+  });
+
+  it('bounds the bytes queued as well as the frames', () => {
+    const { socket, entries } = session({ maxQueuedBytes: 100 });
+    entries(1, 'x'.repeat(40));
+    expect(socket.closedWith).toBeUndefined();
+    entries(2, 'y'.repeat(40));
+    expect(socket.closedWith).toEqual({ code: 1008, reason: 'rate limited' });
+  });
+});
+
+describe('stream session: liveness', () => {
+  it('pings every interval, keeps a stream that answers, and terminates one that does not', () => {
+    const { s, socket, pinger, logs } = session({ pingIntervalMs: 30_000 });
+    s.start();
+    expect(pinger.every).toBe(30_000);
+    pinger.fn!();
+    expect(socket.pings).toBe(1);
+    s.pong();
+    pinger.fn!();
+    expect(socket.pings).toBe(2);
+    expect(socket.terminated).toBe(false);
+    pinger.fn!();
+    expect(socket.terminated).toBe(true);
+    expect(logs).toEqual([expect.objectContaining({ level: 'warn', o: expect.objectContaining({ code: FED_CODES.timeout, reason: 'no pong' }) })]);
+  });
+
+  it('counts a frame as a sign of life, and stops pinging once the socket closed', () => {
+    const { s, socket, pinger, send } = session();
+    s.start();
+    pinger.fn!();
+    send({ t: 'hello', v: 1, channels: [] });
+    pinger.fn!();
+    expect(socket.terminated).toBe(false);
+    s.closed();
+    expect(pinger.stopped).toBe(true);
+  });
+});
