@@ -29,7 +29,6 @@ import { ConsoleNotifier } from './notifiers/console-notifier.js';
 import { Dispatcher } from './notifiers/dispatcher.js';
 import { EmailNotifier } from './notifiers/email-notifier.js';
 import { WebhookNotifier } from './notifiers/webhook-notifier.js';
-import { escalationRoutes } from './officer-api/escalation-routes.js';
 import { metrics as defaultMetrics, type TerminalMetrics } from './metrics.js';
 
 /** Options of {@link startTerminal}. */
@@ -205,7 +204,9 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
     schemaController: validators.schemaController,
     officers,
     insecureCookies: options.insecureCookies,
-    service,
+    // The channel service implements the narrow ports the officer API takes.
+    ports: { self: service.self, directory: service, actions: service, messages: service, peers: service, receiver: service, events, now: () => clock.now() },
+    store,
     token,
     logger: log.child({ face: 'officer' }, { level: 'warn' }),
     links: linkList,
@@ -213,8 +214,8 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
     defaultOfficer: { name: `${identity.config.party.code} duty officer`, title: 'Duty Officer', role: 'duty-officer' },
     version: options.version ?? '0.1.0',
     operations: { drills, metrics },
+    escalation: escalationFiles,
   });
-  await officer.register(escalationRoutes, { service, files: escalationFiles });
   const fedPort = options.federationPort ?? identity.config.federation.port;
   const offPort = options.officerPort ?? identity.config.officer.port;
   const federationUrl = await federation.listen({ host: identity.config.federation.host, port: fedPort });

@@ -9,7 +9,7 @@
  */
 import type { OfficerRef, SealedEntry } from '../../protocol/index.js';
 import type { JsonValue, Store } from '../../store/index.js';
-import type { ChannelService } from '../channels/channel-service.js';
+import type { ChannelActions } from '../channels/ports.js';
 import { TerminalError } from '../errors.js';
 
 /** The daily drill schedule of one channel: a UTC window [from, to) in minutes of the day. */
@@ -82,7 +82,7 @@ export async function setDrillPlan(store: Store, channel: string, plan: DrillPla
 export const DRILL_TEXT = 'DRILL. This is a readiness drill, not a real event. Acknowledge it as you would a FLASH message.';
 
 /** Sends a drill on a channel: FLASH, drill: true, subject DRILL. */
-export async function sendDrill(service: ChannelService, channel: string, options: { from?: OfficerRef; text?: string; lang?: string } = {}): Promise<SealedEntry<'message'>> {
+export async function sendDrill(service: Pick<ChannelActions, 'send'>, channel: string, options: { from?: OfficerRef; text?: string; lang?: string } = {}): Promise<SealedEntry<'message'>> {
   return service.send(channel, {
     text: options.text ?? DRILL_TEXT,
     lang: options.lang ?? 'en',
