@@ -20,11 +20,18 @@ function officerOf(request: FastifyRequest): Extract<Principal, { kind: 'officer
   return p;
 }
 
+/** Routes that need a signed-in caller (and check themselves what a manager may do more). */
+const signedIn = { permission: 'authenticated' } as const;
+
+/** Sign-in routes: open to anyone, `max` attempts per address per minute (default 20). */
+function signInConfig(max = 20) {
+  return { permission: 'open', rateLimit: { max, timeWindow: '1 minute' } } as const;
+}
+
 /** Registers the auth routes. */
 export async function authRoutes(app: FastifyInstance, opts: { officers: OfficerService; loginRateLimit?: number }): Promise<void> {
   const { officers } = opts;
-  const limited = { permission: 'open', rateLimit: { max: opts.loginRateLimit ?? 20, timeWindow: '1 minute' } } as const;
-  const signedIn = { permission: 'authenticated' } as const;
+  const limited = signInConfig(opts.loginRateLimit);
 
   app.post(
     '/api/v1/auth/login',
@@ -78,6 +85,12 @@ export async function authRoutes(app: FastifyInstance, opts: { officers: Officer
     };
   });
 
+  sessionRoutes(app, officers);
+  passkeyRoutes(app, opts);
+}
+
+/** Sessions: list them, end one. */
+function sessionRoutes(app: FastifyInstance, officers: OfficerService): void {
   app.get(
     '/api/v1/auth/sessions',
     { config: signedIn, schema: { summary: 'Sessions: your own; all (or one officer\'s) for an officer manager', querystring: Type.Object({ officer: Type.Optional(Name), all: Type.Optional(Type.Boolean()) }) } },
@@ -104,7 +117,12 @@ export async function authRoutes(app: FastifyInstance, opts: { officers: Officer
       return { ok: true };
     },
   );
+}
 
+/** Passkeys (WebAuthn): register one for the officer signed in; start signing in with one. */
+function passkeyRoutes(app: FastifyInstance, opts: { officers: OfficerService; loginRateLimit?: number }): void {
+  const { officers } = opts;
+  const limited = signInConfig(opts.loginRateLimit);
   app.post('/api/v1/auth/webauthn/register/options', { config: signedIn, schema: { summary: 'Start registering a passkey for the signed-in officer' } }, async (request) => officers.passkeyRegistrationOptions(officerOf(request).officer));
 
   app.post('/api/v1/auth/webauthn/register', { config: signedIn, schema: { summary: 'Finish registering a passkey', body: Type.Unknown() } }, async (request, reply) =>

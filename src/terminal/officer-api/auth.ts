@@ -177,7 +177,7 @@ export function registeredRoutes(app: FastifyInstance): ReadonlyArray<{ method: 
 }
 
 async function plugin(app: FastifyInstance, opts: OfficerAuthOptions): Promise<void> {
-  const { directory, officers } = opts;
+  const { officers } = opts;
   const routes: Array<{ method: string; url: string; permission: RoutePermission }> = [];
   ROUTES.set(app, routes);
   // Fail closed at start-up: a route that names no permission cannot even be registered.
@@ -229,6 +229,20 @@ async function plugin(app: FastifyInstance, opts: OfficerAuthOptions): Promise<v
     request.principal = { kind: 'officer', officer, session };
   });
 
+  authorisation(app, opts);
+  auditTrail(app, officers);
+
+  app.decorateReply('setSession', function (this: FastifyReply, sessionId: string, maxAgeMs: number) {
+    return this.setCookie(SESSION_COOKIE, sessionId, { path: '/', httpOnly: true, secure: !opts.insecureCookies, sameSite: 'strict', maxAge: Math.floor(maxAgeMs / 1000) });
+  });
+  app.decorateReply('clearSession', function (this: FastifyReply) {
+    return this.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, secure: !opts.insecureCookies, sameSite: 'strict' });
+  });
+}
+
+/** preHandler: what the route needs, granted (or refused, FORBIDDEN naming the permission). */
+function authorisation(app: FastifyInstance, opts: OfficerAuthOptions): void {
+  const { directory } = opts;
   app.addHook('preHandler', async (request) => {
     if (request.is404) return;
     const permission = routePermission(request);
@@ -263,6 +277,13 @@ async function plugin(app: FastifyInstance, opts: OfficerAuthOptions): Promise<v
     request.granted = { permission: action, channel, role };
   }
 
+}
+
+/**
+ * The audit log: actions that change something, and exports, with the session and address. A
+ * route that writes entries records the request in the entries' own transaction instead.
+ */
+function auditTrail(app: FastifyInstance, officers: OfficerService): void {
   /** The audit record of a request that ended with `status`, `result` naming what it made. */
   const auditInput = (request: FastifyRequest, permission: RoutePermission, status: number, result: Record<string, unknown>) => {
     const g = request.granted;
@@ -317,12 +338,6 @@ async function plugin(app: FastifyInstance, opts: OfficerAuthOptions): Promise<v
     return payload;
   });
 
-  app.decorateReply('setSession', function (this: FastifyReply, sessionId: string, maxAgeMs: number) {
-    return this.setCookie(SESSION_COOKIE, sessionId, { path: '/', httpOnly: true, secure: !opts.insecureCookies, sameSite: 'strict', maxAge: Math.floor(maxAgeMs / 1000) });
-  });
-  app.decorateReply('clearSession', function (this: FastifyReply) {
-    return this.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, secure: !opts.insecureCookies, sameSite: 'strict' });
-  });
 }
 
 declare module 'fastify' {

@@ -49,7 +49,7 @@ const LINK_SAMPLES = 500;
 
 /** Registers the channel routes. */
 export async function channelsRoutes(app: FastifyInstance, opts: ChannelsRoutesOptions): Promise<void> {
-  const { self, directory, actions, receiver, reads } = opts;
+  const { self, directory, actions, reads } = opts;
 
   app.get(
     '/api/v1/channels',
@@ -73,6 +73,33 @@ export async function channelsRoutes(app: FastifyInstance, opts: ChannelsRoutesO
       return presentChannelDetail(v, self.party, links, counts, evidence.length);
     },
   );
+
+  charterRoutes(app, opts);
+  transcriptRoutes(app, opts);
+
+  app.get(
+    '/api/v1/channels/:id/link',
+    { config: { permission: 'channel.read', scope: 'channel' }, schema: { summary: 'Link-test state per peer and recent round-trip/offset samples', params: ChannelParams, response: { 200: Api.LinkView } } },
+    async (request) => {
+      const log = directory.channel((request.params as { id: string }).id);
+      const health = (opts.linkHealth?.() ?? []).filter((h) => h.channel === log.id);
+      const since = opts.now() - 24 * 3_600_000;
+      const samples: Api.LinkView['samples'] = {};
+      for (const peer of directory.peersOf(log.id)) samples[directory.label(peer)] = await reads.linkSamples(log.id, peer, since, LINK_SAMPLES);
+      return { health, samples };
+    },
+  );
+
+  app.get(
+    '/api/v1/channels/:id/evidence',
+    { config: { permission: 'channel.read', scope: 'channel' }, schema: { summary: 'Equivocation evidence', params: ChannelParams, response: { 200: Type.Array(Api.Evidence) } } },
+    async (request) => reads.evidence(directory.channel((request.params as { id: string }).id).id),
+  );
+}
+
+/** The charter actions: accept, decline, withdraw, suspend, resume, close. */
+function charterRoutes(app: FastifyInstance, opts: ChannelsRoutesOptions): void {
+  const { directory, actions } = opts;
 
   for (const [action, permission] of CHARTER_ACTIONS)
     app.post(
@@ -105,6 +132,11 @@ export async function channelsRoutes(app: FastifyInstance, opts: ChannelsRoutesO
         return actions.write(id, 'channel.close', { reason: need() });
     }
   }
+}
+
+/** Transcript bundles: out for offline verification, in by hand (the sneakernet path). */
+function transcriptRoutes(app: FastifyInstance, opts: ChannelsRoutesOptions): void {
+  const { self, directory, receiver, reads } = opts;
 
   app.get(
     '/api/v1/channels/:id/export',
@@ -131,24 +163,5 @@ export async function channelsRoutes(app: FastifyInstance, opts: ChannelsRoutesO
       const second = first.pending > 0 ? await receiver.receive(entries, 'import') : undefined;
       return { accepted: first.accepted + (second?.accepted ?? 0), duplicate: first.duplicate, pending: second?.pending ?? first.pending, rejected: [...first.rejected, ...(second?.rejected ?? [])].slice(0, 50) };
     },
-  );
-
-  app.get(
-    '/api/v1/channels/:id/link',
-    { config: { permission: 'channel.read', scope: 'channel' }, schema: { summary: 'Link-test state per peer and recent round-trip/offset samples', params: ChannelParams, response: { 200: Api.LinkView } } },
-    async (request) => {
-      const log = directory.channel((request.params as { id: string }).id);
-      const health = (opts.linkHealth?.() ?? []).filter((h) => h.channel === log.id);
-      const since = opts.now() - 24 * 3_600_000;
-      const samples: Api.LinkView['samples'] = {};
-      for (const peer of directory.peersOf(log.id)) samples[directory.label(peer)] = await reads.linkSamples(log.id, peer, since, LINK_SAMPLES);
-      return { health, samples };
-    },
-  );
-
-  app.get(
-    '/api/v1/channels/:id/evidence',
-    { config: { permission: 'channel.read', scope: 'channel' }, schema: { summary: 'Equivocation evidence', params: ChannelParams, response: { 200: Type.Array(Api.Evidence) } } },
-    async (request) => reads.evidence(directory.channel((request.params as { id: string }).id).id),
   );
 }

@@ -102,6 +102,14 @@ export async function escalationRoutes(app: FastifyInstance, opts: EscalationRou
     },
   );
 
+  policyRoutes(app, opts);
+}
+
+/** Escalation policies of a channel, and the duty roster. */
+function policyRoutes(app: FastifyInstance, opts: EscalationRoutesOptions): void {
+  const { directory, files } = opts;
+  const label = (party: string) => directory.label(party);
+
   app.get('/api/v1/channels/:id/escalation', { config: { permission: 'channel.read', scope: 'channel' }, schema: { summary: 'Escalation policies of a channel: those written for it, and the one in effect per party', params: ChannelParams } }, async (request) => {
     const { id } = request.params as { id: string };
     const log = directory.channel(id);

@@ -113,6 +113,12 @@ export async function messagesRoutes(app: FastifyInstance, opts: MessagesRoutesO
     },
   );
 
+  ackRoute(app, opts);
+}
+
+/** POST /api/v1/messages/:id/ack. */
+function ackRoute(app: FastifyInstance, opts: MessagesRoutesOptions): void {
+  const { actions } = opts;
   app.post(
     '/api/v1/messages/:id/ack',
     {
