@@ -159,10 +159,15 @@ export default tseslint.config(
     },
   },
   {
+    // The console talks only to the officer API: from outside src/web it may import the API's
+    // own types (src/terminal/officer-api/api-schemas.ts), as types only, and nothing else.
     files: ['src/web/**/*.{ts,tsx}'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [{ group: ['**/protocol/*', '**/store/*', '**/terminal/*', '**/cli/*'], message: 'The console talks only to the officer API.' }],
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [
+          { regex: '^\\.\\./(?!terminal/officer-api/api-schemas\\.js$)', message: 'The console talks only to the officer API: from outside src/web it imports only the API types of src/terminal/officer-api/api-schemas.ts.' },
+          { regex: '^\\.\\./terminal/officer-api/api-schemas\\.js$', allowTypeImports: true, message: 'The console imports the officer API\'s types only (`import type`): nothing of the server goes into its bundle.' },
+        ],
       }],
     },
   },

@@ -40,3 +40,6 @@ export { parseAuditExport, verifyAudit, type AuditVerdict } from './officers/aud
 
 /** `hotline readiness`: shift bands and the report as text (no I/O). */
 export { formatReadiness, parseShifts, type ReadinessReport } from './operations/readiness.js';
+
+/** The officer API's answers and events, as its schemas define them: the CLI types what it reads with these. */
+export type * as Api from './officer-api/api-schemas.js';

@@ -7,7 +7,6 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { acquireTerminalLock, openStore, SQLITE_SYNCHRONOUS, thisProcess, type SqliteSynchronous, type Store } from '../store/index.js';
-import { ChannelService } from './channels/channel-service.js';
 import { EventBus } from './events/event-bus.js';
 import { systemClock, type Clock } from './clock.js';
 import { buildFederationServer } from './federation/federation-server.js';
@@ -32,7 +31,6 @@ import { ConsoleNotifier } from './notifiers/console-notifier.js';
 import { Dispatcher } from './notifiers/dispatcher.js';
 import { EmailNotifier } from './notifiers/email-notifier.js';
 import { WebhookNotifier } from './notifiers/webhook-notifier.js';
-import { escalationRoutes } from './officer-api/escalation-routes.js';
 import { metrics as defaultMetrics, type TerminalMetrics } from './metrics.js';
 
 /** Options of {@link startTerminal}. */
@@ -120,8 +118,6 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   await wing.load();
   down.add(() => wing.flush());
   const directory = wing.registry;
-  // Temporary: the federation and officer API still take the whole wing (channel-service.ts).
-  const service = new ChannelService({ store, self, clock, events, wing });
 
   const peerLinks = new PeerLinks({ store, clock, log, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, connect: (o) => new PeerLink({ ...o, entries: wing.committer, directory, events }), events });
   down.add(() => peerLinks.stop());
@@ -147,7 +143,8 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
     schemaController: validators.schemaController,
     officers,
     insecureCookies: options.insecureCookies,
-    service,
+    ports: { self: directory.self, directory, actions: wing.writer, messages: wing.messages, peers: wing.peers, receiver: wing.receiver, events, now: () => clock.now() },
+    store,
     token,
     logger: log.child({ face: 'officer' }, { level: 'warn' }),
     links: linkList,
@@ -155,9 +152,9 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
     defaultOfficer: { name: `${code} duty officer`, title: 'Duty Officer', role: 'duty-officer' },
     version: options.version ?? '0.1.0',
     operations: { drills: ops.drills, metrics },
+    escalation: escalationFiles,
   });
   down.add(() => officer.close());
-  await officer.register(escalationRoutes, { service, files: escalationFiles });
   const federationUrl = await listen(federation, 'federation', identity.config.federation.host, options.federationPort ?? identity.config.federation.port, '--federation-port');
   const officerUrl = await listen(officer, 'officer API', identity.config.officer.host, consolePort, '--officer-port');
   await lock.describe(thisProcess(`officer API ${officerUrl}, federation ${federationUrl}`, clock.now()));

@@ -4,8 +4,9 @@
  * It talks only to the officer API (api.ts).
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, connectEvents, onSessionEnded, type ChannelSummary, type Pending, type PendingSummary, type Session, type Status, type TerminalEvent } from './api.js';
-import { ChannelView } from './ChannelView.js';
+import { api, bodyOf, connectEvents, onSessionEnded, PENDING_SHOWN, type ApiEvent, type ChannelSummary, type EntryEvent, type Pending, type PendingSummary, type Session, type Status } from './api.js';
+import { ChannelView, type EventFeed } from './ChannelView.js';
+import { applyToPending } from './live.js';
 import { Countdown } from './Countdown.js';
 import { titleOf, when } from './format.js';
 import { useNow } from './hooks.js';
@@ -67,10 +68,16 @@ interface Flash {
 function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Promise<void> }) {
   const [status, setStatus] = useState<Status | undefined>();
   const [channels, setChannels] = useState<ChannelSummary[]>([]);
-  const [pending, setPending] = useState<Pending[]>([]);
-  const [summary, setSummary] = useState<PendingSummary>({ total: 0, channels: {} });
+  const [{ pending, summary }, setPendingState] = useState<{ pending: readonly Pending[]; summary: PendingSummary }>({ pending: [], summary: { total: 0, channels: {} } });
   const [selected, setSelected] = useState<string | undefined>(() => new URLSearchParams(location.hash.slice(1)).get('channel') ?? undefined);
-  const [versions, setVersions] = useState<Record<string, number>>({});
+  // The channel view subscribes to the events it applies itself; `connections` counts the times
+  // the events socket (re)opened, after which the view loads again (events may have been missed).
+  const feed = useRef(new Set<(e: ApiEvent) => void>());
+  const subscribe = useCallback<EventFeed>((fn) => {
+    feed.current.add(fn);
+    return () => void feed.current.delete(fn);
+  }, []);
+  const [connections, setConnections] = useState(0);
   const [flashes, setFlashes] = useState<Flash[]>([]);
   const [silenced, setSilenced] = useState(false);
   const [live, setLive] = useState(false);
@@ -79,15 +86,25 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
   const now = useNow(1000);
   const reloadTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
+  // Messages and acknowledgements seen while a load is under way: applied again to its answer.
+  const seenWhileLoading = useRef(new Set<EntryEvent[]>());
   const loadAll = useCallback(async () => {
-    const [s, c, p, n] = await Promise.all([api.status(), api.channels(), api.pending(), api.pendingSummary()]);
+    const seen: EntryEvent[] = [];
+    seenWhileLoading.current.add(seen);
+    let answers;
+    try {
+      answers = await Promise.all([api.status(), api.channels(), api.pending(), api.pendingSummary()]);
+    } finally {
+      seenWhileLoading.current.delete(seen);
+    }
+    const [s, c, p, n] = answers;
+    const loaded = seen.reduce((state, e) => applyToPending(state, e, PENDING_SHOWN, true), { pending: p as readonly Pending[], summary: n });
     setStatus(s);
     setChannels(c);
-    setPending(p);
-    setSummary(n);
+    setPendingState(loaded);
     // A FLASH banner goes once its message no longer awaits acknowledgement (when the list is
     // whole; else when its acknowledgement is seen, below).
-    if (n.total <= p.length) setFlashes((f) => f.filter((x) => p.some((q) => q.id === x.id)));
+    if (loaded.summary.total <= loaded.pending.length) setFlashes((f) => f.filter((x) => loaded.pending.some((q) => q.id === x.id)));
     setSelected((cur) => cur ?? c.find((x) => x.state === 'active')?.id ?? c[0]?.id);
   }, []);
 
@@ -101,29 +118,46 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
     if (selected) history.replaceState(null, '', `#channel=${selected}`);
   }, [selected]);
 
-  // Live events: refresh what changed; a FLASH of the other side rings and shows a banner.
+  // Live events: what an event carries is applied at once (a message of the other side joins what
+  // awaits acknowledgement, an acknowledgement here takes it off); other changes (charters,
+  // links, peers, escalations) load the overview again. A FLASH of the other side rings and
+  // shows a banner.
   useEffect(() => {
-    const onEvent = (e: TerminalEvent) => {
-      if (e.type === 'entry' && e.channel && e.kind !== 'link.test' && e.kind !== 'link.echo') {
-        const ch = e.channel;
+    const reload = () => {
+      clearTimeout(reloadTimer.current);
+      reloadTimer.current = setTimeout(() => void loadAll().catch(() => {}), 300);
+    };
+    const onEvent = (e: ApiEvent) => {
+      for (const fn of feed.current) fn(e);
+      if (e.type === 'entry') {
+        if (e.kind === 'link.test' || e.kind === 'link.echo' || e.kind === 'receipt') return;
+        if (e.kind !== 'message' && e.kind !== 'ack') return reload();
+        for (const seen of seenWhileLoading.current) seen.push(e);
+        setPendingState((s) => applyToPending(s, e, PENDING_SHOWN));
         // Acknowledged (here or at another console): its banner goes, however long the list is.
-        const acked = e.kind === 'ack' ? e.body?.message : undefined;
+        const acked = bodyOf(e, 'ack')?.message;
         if (acked) setFlashes((f) => f.filter((x) => x.id !== acked));
-        setVersions((v) => ({ ...v, [ch]: (v[ch] ?? 0) + 1 }));
-        if (e.kind === 'message' && !e.own && e.body?.precedence === 'FLASH' && e.hash) {
-          const flash: Flash = { id: e.hash, channel: ch, from: e.authorCode ?? '?', text: e.body.text ?? '', drill: !!e.body.drill };
+        const message = bodyOf(e, 'message');
+        if (message && !e.own && message.precedence === 'FLASH') {
+          const flash: Flash = { id: e.hash, channel: e.channel, from: e.authorCode, text: message.text, drill: message.drill === true };
           setFlashes((f) => (f.some((x) => x.id === flash.id) ? f : [flash, ...f]));
           setSilenced(false);
           ring();
         }
+        return;
       }
-      if (e.type === 'alarm' || e.type === 'escalation') setAlarms((a) => [{ at: Date.now(), text: e.type === 'alarm' ? (e.message ?? e.code ?? 'alarm') : `${e.subject ?? 'Escalation'}` }, ...a].slice(0, 5));
-      if (e.type !== 'peer-seen') {
-        clearTimeout(reloadTimer.current);
-        reloadTimer.current = setTimeout(() => void loadAll().catch(() => {}), 300);
+      if (e.type === 'alarm' || e.type === 'escalation') setAlarms((a) => [{ at: Date.now(), text: e.type === 'alarm' ? e.message || e.code : e.subject || 'Escalation' }, ...a].slice(0, 5));
+      reload();
+    };
+    const onState = (open: boolean) => {
+      setLive(open);
+      // (Re)connected: what happened meanwhile was not seen; load it.
+      if (open) {
+        setConnections((n) => n + 1);
+        reload();
       }
     };
-    return connectEvents(onEvent, setLive);
+    return connectEvents(onEvent, onState);
   }, [loadAll]);
 
   // Ring again every 15 s while a FLASH awaits acknowledgement, unless silenced.
@@ -256,7 +290,7 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
           )}
         </nav>
 
-        <main>{selected ? <ChannelView key={selected} id={selected} version={versions[selected] ?? 0} self={status?.code ?? ''} /> : <p className="muted"><Bi k="choose" /></p>}</main>
+        <main>{selected ? <ChannelView key={selected} id={selected} subscribe={subscribe} connections={connections} self={status?.code ?? ''} selfParty={status?.party ?? ''} /> : <p className="muted"><Bi k="choose" /></p>}</main>
       </div>
     </div>
   );

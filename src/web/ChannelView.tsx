@@ -4,55 +4,91 @@
  * bilingual templates, and the link's round-trip time chart.
  */
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
-import { api, ApiError, PRECEDENCES, type ChannelDetail, type LinkView, type Message, type Precedence } from './api.js';
+import { api, ApiError, MESSAGES_SHOWN, PRECEDENCES, type ApiEvent, type ChannelDetail, type EntryEvent, type LinkView, type Message, type Precedence } from './api.js';
 import { Countdown } from './Countdown.js';
 import { titleOf, utc, when } from './format.js';
 import { useNow } from './hooks.js';
 import { Bi, bi, TEMPLATES } from './i18n.js';
+import { applyToMessages } from './live.js';
 import { RttChart } from './RttChart.js';
 
-/** Loads of a channel's view at most this often while entries stream in. */
-const RELOAD_MS = 500;
+/** Subscribes to the console's live events; returns the unsubscribe. */
+export type EventFeed = (listener: (e: ApiEvent) => void) => () => void;
 
-export function ChannelView({ id, version, self }: { id: string; version: number; self: string }) {
+/** Loads of a channel's view at most this often while its charter or state changes. */
+const RELOAD_MS = 500;
+/** The safety net: the whole view is loaded again this often, whatever the events said. */
+const REFRESH_MS = 10_000;
+
+/** Entry kinds whose events the view applies itself; others (charter, channel state) load it again. */
+const APPLIED = new Set(['message', 'ack', 'receipt', 'link.test', 'link.echo']);
+
+export function ChannelView({ id, subscribe, connections, self, selfParty }: { id: string; subscribe: EventFeed; connections: number; self: string; selfParty: string }) {
   const [detail, setDetail] = useState<ChannelDetail | undefined>();
-  const [messages, setMessages] = useState<Message[]>([]);
+  const [messages, setMessages] = useState<readonly Message[]>([]);
   const [link, setLink] = useState<LinkView | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [replyTo, setReplyTo] = useState<Message | undefined>();
   const now = useNow(1000);
+  const party = useRef(selfParty);
+  party.current = selfParty;
 
+  // Entries seen while a load is under way: applied again to its answer (applying twice changes nothing).
+  const seenWhileLoading = useRef(new Set<EntryEvent[]>());
   const load = useCallback(async () => {
+    const seen: EntryEvent[] = [];
+    seenWhileLoading.current.add(seen);
     try {
       const [d, m, l] = await Promise.all([api.channel(id), api.messages(id), api.link(id)]);
+      const loaded = seen.reduce<readonly Message[]>((list, e) => applyToMessages(list, e, party.current, MESSAGES_SHOWN), [...m].sort((a, b) => b.time - a.time));
       setDetail(d);
-      setMessages([...m].sort((a, b) => b.time - a.time));
+      setMessages(loaded);
       setLink(l);
       setError(undefined);
     } catch (e) {
       setError((e as Error).message);
+    } finally {
+      seenWhileLoading.current.delete(seen);
     }
   }, [id]);
 
+  // Loaded at first, when the events socket (re)connects (events may have been missed), and
+  // every REFRESH_MS as a safety net.
   useEffect(() => {
     void load();
-    const t = setInterval(() => void load(), 10_000);
+    const t = setInterval(() => void load(), REFRESH_MS);
     return () => clearInterval(t);
-  }, [load]);
+  }, [load, connections]);
 
-  // New entries: load again, at most every RELOAD_MS. Every entry is an event, and a busy line
-  // brings thousands a second: one load each would keep the terminal busy serving its own console.
+  // A change of charter or state: load again, at most every RELOAD_MS.
   const lastLoad = useRef(0);
   const reload = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-  useEffect(() => {
-    if (version === 0 || reload.current !== undefined) return;
+  const reloadSoon = useCallback(() => {
+    if (reload.current !== undefined) return;
     reload.current = setTimeout(() => {
       reload.current = undefined;
       lastLoad.current = Date.now();
       void load();
     }, Math.max(0, lastLoad.current + RELOAD_MS - Date.now()));
-  }, [load, version]);
+  }, [load]);
   useEffect(() => () => clearTimeout(reload.current), []);
+
+  // What an entry event carries is applied to the messages shown: a busy line brings thousands
+  // a second, and a load each would keep the terminal busy serving its own console.
+  useEffect(
+    () =>
+      subscribe((e) => {
+        if (!('channel' in e) || e.channel === undefined || !e.channel.startsWith(id)) return;
+        if (e.type !== 'entry') {
+          if (e.type === 'state' || e.type === 'alarm') reloadSoon();
+          return;
+        }
+        if (!APPLIED.has(e.kind)) return reloadSoon();
+        for (const seen of seenWhileLoading.current) seen.push(e);
+        setMessages((list) => applyToMessages(list, e, party.current, MESSAGES_SHOWN));
+      }),
+    [subscribe, id, reloadSoon],
+  );
 
   const acknowledge = async (m: Message) => {
     try {
@@ -157,7 +193,7 @@ export function ChannelView({ id, version, self }: { id: string; version: number
         <p className="muted">
           <Bi k="rtt" />
         </p>
-        <RttChart samples={(link?.samples ?? {}) as Record<string, Array<{ at: number; rttMs: number; offsetMs: number }>>} />
+        <RttChart samples={link?.samples ?? {}} />
       </section>
     </section>
   );

@@ -10,7 +10,7 @@ function clock(t: number, seconds: boolean): string {
   return new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', ...(seconds ? { second: '2-digit' } : {}), hour12: false });
 }
 
-export function RttChart({ samples }: { samples: Record<string, LinkSample[]> }) {
+export function RttChart({ samples }: { samples: Record<string, ReadonlyArray<Pick<LinkSample, 'at' | 'rttMs' | 'offsetMs'>>> }) {
   const series = Object.entries(samples).map(([peer, s]) => [peer, [...s].sort((a, b) => a.at - b.at)] as const);
   const all = series.flatMap(([, s]) => s);
   if (all.length < 2) return <p className="muted">Not enough link tests yet to draw a chart. 链路测试数据不足。</p>;

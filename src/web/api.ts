@@ -1,107 +1,22 @@
 /**
  * The console's only way out: the officer API over HTTP (session cookie + X-CSRF-Token on
- * state-changing requests) and its events WebSocket. Types are the fields the API presents.
+ * state-changing requests) and its events WebSocket. The types of what the API answers and of
+ * the events' frames are the API's own (src/terminal/officer-api/api-schemas.ts, imported as
+ * types only: nothing of the server reaches the console's bundle).
  */
 
-export interface Officer {
-  name: string;
-  title: string;
-  roles: string[];
-  channelRoles: Record<string, string>;
-  permissions?: string[];
-}
+import type * as Api from '../terminal/officer-api/api-schemas.js';
 
-export interface Session extends Officer {
-  kind: 'officer';
-  csrfToken: string;
-  expiresAt?: number;
-  idleTimeoutMs?: number;
-}
+export type { ChannelDetail, ChannelSummary, Message, Pending, PendingSummary, LinkView, LinkSample, Status, ApiEvent, EntryEvent } from '../terminal/officer-api/api-schemas.js';
 
-export interface ChannelSummary {
-  id: string;
-  state: string;
-  title: Record<string, string>;
-  tier: string;
-  proposer: string;
-  parties: string[];
-  entries: number;
-}
-
-export interface ChannelDetail {
-  id: string;
-  state: string;
-  title: Record<string, string>;
-  tier: string;
-  parties: Array<{ party: string; code: string; accepted?: boolean; link: string; roles?: string[] }>;
-  messages: { total: number; unacknowledged: number };
-  equivocations: number;
-}
-
-export interface AckedBy {
-  code?: string;
-  officer?: { name: string; title: string; role?: string };
-  time?: number;
-}
-
-export interface Message {
-  id: string;
-  from: string;
-  own: boolean;
-  seq: number;
-  time: number;
-  precedence: Precedence;
-  lang: string;
-  text: string;
-  replyTo: string | null;
-  drill: boolean;
-  deadlineAt: number | null;
-  receiptedAt: number | null;
-  ackedAt: number | null;
-  ackedBy: AckedBy | null;
-}
-
-export interface Pending {
-  id: string;
-  channel: string;
-  from: string;
-  time: number;
-  precedence: Precedence;
-  text: string;
-  drill: boolean;
-  deadlineAt: number | null;
-  escalation: { level: number; levelName: string | null };
-}
-
-/** How many await acknowledgement here, in all and per channel (the list holds the earliest few). */
-export interface PendingSummary {
-  total: number;
-  channels: Record<string, number>;
-}
+/** The officer signed in to this console (a session always carries its CSRF token here). */
+export type Session = Api.OfficerSession & { csrfToken: string };
 
 /** Messages awaiting acknowledgement the console lists: the earliest deadlines. */
 export const PENDING_SHOWN = 200;
 
-export interface LinkSample {
-  at: number;
-  rttMs: number;
-  offsetMs: number;
-}
-
-export interface LinkView {
-  health: Array<{ peer: string; code: string; state: string; lastEchoAt: number | null; lastRttMs: number | null; lastOffsetMs: number | null; since: number }>;
-  samples: Record<string, LinkSample[]>;
-}
-
-export interface Status {
-  party: string;
-  code: string;
-  links: Array<{ peer: string; code: string; state: string; endpoint: string | null }>;
-  time: number;
-}
-
-export const PRECEDENCES = ['FLASH', 'IMMEDIATE', 'PRIORITY', 'ROUTINE'] as const;
-export type Precedence = (typeof PRECEDENCES)[number];
+export type Precedence = Api.Message['precedence'];
+export const PRECEDENCES = ['FLASH', 'IMMEDIATE', 'PRIORITY', 'ROUTINE'] as const satisfies readonly Precedence[];
 
 /** An answer of the API other than 2xx, with its code and message. */
 export class ApiError extends Error {
@@ -147,17 +62,17 @@ async function call<T>(method: string, path: string, body?: unknown, opts: { pro
 export const api = {
   async session(): Promise<Session | null> {
     try {
-      const s = await call<Session | { kind: 'terminal' }>('GET', '/api/v1/auth/session', undefined, { probe: true });
-      if (s.kind !== 'officer') return null;
+      const s = await call<Api.SessionView>('GET', '/api/v1/auth/session', undefined, { probe: true });
+      if (s.kind !== 'officer' || s.csrfToken === undefined) return null;
       csrf = s.csrfToken;
-      return s;
+      return { ...s, csrfToken: s.csrfToken };
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) return null;
       throw e;
     }
   },
   async login(name: string, password: string, totp: string): Promise<void> {
-    const r = await call<{ csrfToken: string }>('POST', '/api/v1/auth/login', { name, password, totp });
+    const r = await call<Api.LoginResult>('POST', '/api/v1/auth/login', { name, password, totp });
     csrf = r.csrfToken;
   },
   async logout(): Promise<void> {
@@ -167,38 +82,53 @@ export const api = {
       csrf = '';
     }
   },
-  status: () => call<Status>('GET', '/api/v1/status'),
-  channels: () => call<ChannelSummary[]>('GET', '/api/v1/channels'),
-  channel: (id: string) => call<ChannelDetail>('GET', `/api/v1/channels/${id}`),
-  messages: (id: string) => call<Message[]>('GET', `/api/v1/channels/${id}/messages?limit=500`),
-  pending: () => call<Pending[]>('GET', `/api/v1/pending?limit=${PENDING_SHOWN}`),
-  pendingSummary: () => call<PendingSummary>('GET', '/api/v1/pending/summary'),
-  link: (id: string) => call<LinkView>('GET', `/api/v1/channels/${id}/link`),
-  send: (id: string, m: { text: string; lang: string; precedence: Precedence; replyTo?: string }) => call<{ id: string }>('POST', `/api/v1/channels/${id}/messages`, m),
-  ack: (messageId: string) => call<{ id: string }>('POST', `/api/v1/messages/${messageId}/ack`, {}),
+  status: () => call<Api.Status>('GET', '/api/v1/status'),
+  channels: () => call<Api.ChannelSummary[]>('GET', '/api/v1/channels'),
+  channel: (id: string) => call<Api.ChannelDetail>('GET', `/api/v1/channels/${id}`),
+  messages: (id: string) => call<Api.Message[]>('GET', `/api/v1/channels/${id}/messages?limit=${MESSAGES_SHOWN}`),
+  pending: () => call<Api.Pending[]>('GET', `/api/v1/pending?limit=${PENDING_SHOWN}`),
+  pendingSummary: () => call<Api.PendingSummary>('GET', '/api/v1/pending/summary'),
+  link: (id: string) => call<Api.LinkView>('GET', `/api/v1/channels/${id}/link`),
+  send: (id: string, m: { text: string; lang: string; precedence: Precedence; replyTo?: string }) => call<Api.SendResult>('POST', `/api/v1/channels/${id}/messages`, m),
+  ack: (messageId: string) => call<Api.AckResult>('POST', `/api/v1/messages/${messageId}/ack`, {}),
 };
 
-/** An event of the terminal (the fields the console uses). */
-export interface TerminalEvent {
-  type: 'entry' | 'state' | 'alarm' | 'escalation' | 'peers' | 'peer-seen';
-  channel?: string;
-  kind?: string;
-  own?: boolean;
-  authorCode?: string;
-  hash?: string;
-  body?: { text?: string; precedence?: Precedence; drill?: boolean; message?: string } | undefined;
-  code?: string;
-  message?: string;
-  subject?: string;
-  text?: string;
-  state?: string;
+/** Messages of a channel the console shows: the latest ones. */
+export const MESSAGES_SHOWN = 500;
+
+/** The signed body of a message entry, as its event carries it. */
+export interface MessageBody {
+  text: string;
+  lang: string;
+  precedence: Precedence;
+  replyTo?: string;
+  drill?: boolean;
+}
+
+/** The signed body of an acknowledgement entry. */
+export interface AckBody {
+  message: string;
+  officer?: NonNullable<Api.AckedBy['officer']>;
+}
+
+/** The signed body of a receipt entry: "I hold your entries 1..seq". */
+export interface ReceiptBody {
+  holds: Array<{ author: string; seq: number; hash: string }>;
+}
+
+/** The body of an entry event by its kind (the API checked it against the protocol's schema). */
+export function bodyOf(e: Api.EntryEvent, kind: 'message'): MessageBody | undefined;
+export function bodyOf(e: Api.EntryEvent, kind: 'ack'): AckBody | undefined;
+export function bodyOf(e: Api.EntryEvent, kind: 'receipt'): ReceiptBody | undefined;
+export function bodyOf(e: Api.EntryEvent, kind: 'message' | 'ack' | 'receipt'): MessageBody | AckBody | ReceiptBody | undefined {
+  return e.kind === kind && typeof e.body === 'object' && e.body !== null ? (e.body as MessageBody | AckBody | ReceiptBody) : undefined;
 }
 
 /**
  * The events WebSocket, authenticated by the session cookie (same origin); reconnects with a
  * growing delay. Returns a function that closes it for good.
  */
-export function connectEvents(onEvent: (e: TerminalEvent) => void, onState: (open: boolean) => void): () => void {
+export function connectEvents(onEvent: (e: Api.ApiEvent) => void, onState: (open: boolean) => void): () => void {
   let ws: WebSocket | undefined;
   let closed = false;
   let delay = 500;
@@ -212,7 +142,7 @@ export function connectEvents(onEvent: (e: TerminalEvent) => void, onState: (ope
     };
     ws.onmessage = (m) => {
       try {
-        onEvent(JSON.parse(String(m.data)) as TerminalEvent);
+        onEvent(JSON.parse(String(m.data)) as Api.ApiEvent);
       } catch {
         // not an event
       }

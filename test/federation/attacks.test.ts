@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeySigner, canonicalize, composeEntry, sealEntry, type Entry, type Signer } from '../../src/protocol/index.js';
-import { MAX_FUTURE_SKEW_MS } from '../../src/terminal/channels/channel-service.js';
+import { MAX_FUTURE_SKEW_MS } from '../terminal/test-wing.js';
 import { createPinnedClient } from '../../src/terminal/tls/pinned-client.js';
 import { generateTlsIdentity } from '../../src/terminal/tls/tls-identity.js';
 import { frames, message, startFixture, type Fixture } from './fixture.js';

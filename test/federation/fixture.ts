@@ -1,5 +1,5 @@
 /**
- * A real federation server on 127.0.0.1 for attack tests: terminal CN (a ChannelService on a
+ * A real federation server on 127.0.0.1 for attack tests: terminal CN (a TestWing on a
  * temporary SQLite store behind buildFederationServer, pinned mutual TLS), its peers US and RU
  * (keys held by the test, so it can compose genuine, forged and tampered entries), one active
  * channel CN–US with a few messages, and a log of everything the server wrote.
@@ -26,7 +26,7 @@ import {
   type Signer,
 } from '../../src/protocol/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
-import { ChannelService } from '../../src/terminal/channels/channel-service.js';
+import { TestWing } from '../terminal/test-wing.js';
 import { buildFederationServer } from '../../src/terminal/federation/federation-server.js';
 import type { FederationLimits } from '../../src/terminal/federation/limits.js';
 import { createPinnedClient, openPinnedWebSocket, type PinnedClient } from '../../src/terminal/tls/pinned-client.js';
@@ -64,7 +64,7 @@ export interface Snapshot {
 export interface Fixture {
   dir: string;
   store: Store;
-  service: ChannelService;
+  service: TestWing;
   app: FastifyInstance;
   url: string;
   wsUrl: string;
@@ -120,7 +120,7 @@ export async function startFixture(limits: Partial<FederationLimits> = {}): Prom
   const [cn, us, ru] = await Promise.all([makeParty('CN'), makeParty('US'), makeParty('RU')]);
   const logs: Array<Record<string, unknown>> = [];
   const logger = pino({ level: 'warn' }, logSink(logs));
-  const service = new ChannelService({ store, self: { party: cn.party, code: cn.code, signer: cn.terminal, card: cn.card }, clock: { now: () => Date.now() }, log: logger });
+  const service = new TestWing({ store, self: { party: cn.party, code: cn.code, signer: cn.terminal, card: cn.card }, clock: { now: () => Date.now() }, log: logger });
   await service.load();
   await service.addPeer(us.card, fingerprint(us.party));
   await service.addPeer(ru.card, fingerprint(ru.party));

@@ -1,7 +1,8 @@
 /**
- * The authorisation matrix, generated from ONE table: every officer-API route the server
- * registers (auth.ts ROUTE_PERMISSIONS) against every kind of caller (anonymous, the host
- * credential, and a signed-in officer of each role), expecting allow or deny exactly as
+ * The authorisation matrix, generated from the routes themselves: every officer-API route the
+ * server registers, with the permission it declares beside its schema (auth.ts registeredRoutes),
+ * against every kind of caller (anonymous, the host credential, and a signed-in officer of each
+ * role), expecting allow or deny exactly as
  * permissions.ts PERMISSIONS says. A denial must be 401 for the anonymous caller and 403
  * FORBIDDEN naming the missing permission for an officer; an allowed call may still fail for
  * other reasons (a bad body, a channel state), but never with an authorisation error.
@@ -97,8 +98,11 @@ describe('authorisation matrix (every role x every officer-API route)', () => {
 
   it('refuses to register a route that names no permission (fail closed)', async () => {
     const app = Fastify();
-    await app.register(officerAuth, { service: f.t.a, officers: f.officers, token: 'x' });
+    await app.register(officerAuth, { directory: f.t.a, messages: f.t.a, self: f.t.a.self, officers: f.officers, token: 'x' });
     expect(() => app.get('/api/v1/unlisted', async () => ({ secret: true }))).toThrow(/declares no permission/);
+    // A channel's route checked against the terminal-wide roles would let a narrower grant on
+    // that channel through: it must say what its :id names.
+    expect(() => app.get('/api/v1/channels/:id/unscoped', { config: { permission: 'channel.read' } }, async () => ({ secret: true }))).toThrow(/declares no `config.scope`/);
     await app.close();
   });
 });

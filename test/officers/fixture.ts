@@ -11,15 +11,20 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EscalationSettingsFiles } from '../../src/terminal/escalation/settings-files.js';
-import { escalationRoutes } from '../../src/terminal/officer-api/escalation-routes.js';
-import { buildOfficerServer } from '../../src/terminal/officer-api/officer-server.js';
+import type { TestWing } from '../terminal/test-wing.js';
+import { buildOfficerServer, type OfficerApiPorts } from '../../src/terminal/officer-api/officer-server.js';
+import { DrillScheduler } from '../../src/terminal/schedulers/drill-scheduler.js';
 import { AuditLog } from '../../src/terminal/officers/audit-log.js';
 import { OfficerService, type AuthPolicy } from '../../src/terminal/officers/officer-service.js';
-import { DrillScheduler } from '../../src/terminal/schedulers/drill-scheduler.js';
 import { SESSION_COOKIE } from '../../src/terminal/officer-api/auth.js';
 import { backToBack, portsOf, type BackToBack } from '../terminal/back-to-back.js';
 
 export const TOKEN = 'host-credential-for-tests';
+
+/** The officer API's ports over a channel service, wired as terminal.ts wires them. */
+export function apiPorts(service: TestWing): OfficerApiPorts {
+  return { self: service.self, directory: service, actions: service, messages: service, peers: service, receiver: service, events: service.events, now: () => service.now() };
+}
 
 /** A signed-in console session. */
 export interface Console {
@@ -60,7 +65,8 @@ export async function officerFixture(policy: Partial<AuthPolicy> = {}, options: 
   const store = t.a.store.officers;
   const officers = new OfficerService(store, t.clock, new AuditLog(store, t.clock), { issuer: 'Hotline US', policy });
   const app = await buildOfficerServer({
-    service: t.a,
+    ports: apiPorts(t.a),
+    store: t.a.store,
     token: TOKEN,
     logger: pino({ level: 'silent' }),
     links: () => [],
@@ -69,9 +75,10 @@ export async function officerFixture(policy: Partial<AuthPolicy> = {}, options: 
     officers,
     operations: { drills: new DrillScheduler(portsOf(t.a)) },
     loginRateLimit: options.loginRateLimit ?? 1000,
+    // Every area of the terminal, as it registers them: drill schedules, and the routes spanning
+    // channels (what awaits acknowledgement, escalation steps).
+    escalation: await EscalationSettingsFiles.load(await mkdtemp(join(tmpdir(), 'hotline-officers-')), { smtp: false }),
   });
-  // The routes spanning channels (what awaits acknowledgement, escalation steps), as the terminal registers them.
-  await app.register(escalationRoutes, { service: t.a, files: await EscalationSettingsFiles.load(await mkdtemp(join(tmpdir(), 'hotline-officers-')), { smtp: false }) });
   const totp = (secret: string, offsetSec = 0) => generate({ secret, epoch: Math.floor(t.clock.now() / 1000) + offsetSec });
   const inject = (method: string, url: string, body: unknown, headers: Record<string, string>) =>
     app.inject({ method: method as 'GET', url, headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }, ...(body !== undefined ? { payload: JSON.stringify(body) } : {}) });

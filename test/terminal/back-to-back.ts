@@ -8,13 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fingerprint } from '../../src/protocol/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
-import { ChannelService } from '../../src/terminal/channels/channel-service.js';
+import { TestWing } from './test-wing.js';
 import { ManualClock } from '../../src/terminal/clock.js';
 import { makeParty, T0 } from '../../src/testkit/scenario.js';
 
 export interface BackToBack {
-  a: ChannelService;
-  b: ChannelService;
+  a: TestWing;
+  b: TestWing;
   clock: ManualClock;
   dir: string;
   /** Lets queued deliveries (and receipts) run to completion. */
@@ -26,7 +26,7 @@ export interface BackToBack {
   cleanup(): Promise<void>;
 }
 
-/** `options` go to both terminals' ChannelService (e.g. receiptSpacingMs). */
+/** `options` go to both terminals' TestWing (e.g. receiptSpacingMs). */
 export async function backToBack(start = T0 + 1000, options: { receiptSpacingMs?: number } = {}): Promise<BackToBack> {
   const dir = mkdtempSync(join(tmpdir(), 'hotline-b2b-'));
   const clock = new ManualClock(start);
@@ -36,7 +36,7 @@ export async function backToBack(start = T0 + 1000, options: { receiptSpacingMs?
   const make = async (p: typeof us) => {
     const store = await openStore({ kind: 'sqlite', path: join(dir, `${p.code}.db`) });
     stores.push(store);
-    const s = new ChannelService({ store, self: { party: p.id, code: p.code, signer: p.terminal, card: p.card }, clock, ...options });
+    const s = new TestWing({ store, self: { party: p.id, code: p.code, signer: p.terminal, card: p.card }, clock, ...options });
     await s.load();
     return s;
   };
@@ -47,7 +47,7 @@ export async function backToBack(start = T0 + 1000, options: { receiptSpacingMs?
   let connected = true;
   const queue: Array<Promise<unknown>> = [];
   const held: Array<() => Promise<unknown>> = [];
-  const wire = (from: ChannelService, to: ChannelService) =>
+  const wire = (from: TestWing, to: TestWing) =>
     from.events.on('entry', (e) => {
       if (!e.own) return;
       const deliver = () => from.store.getEntry(e.channel, e.author, e.seq).then((row) => to.receive([row!.raw], from.self.party));
@@ -95,7 +95,7 @@ export async function backToBack(start = T0 + 1000, options: { receiptSpacingMs?
  * The ports of a channel wing, as the composition root hands them to the schedulers (named as
  * their options name them).
  */
-export function portsOf(s: ChannelService) {
+export function portsOf(s: TestWing) {
   const w = s.wing;
   return { directory: w.registry, actions: w.writer, messages: w.messages, entries: w.committer, store: s.store, samples: s.store, clock: { now: () => s.now() }, events: s.events, self: s.self };
 }

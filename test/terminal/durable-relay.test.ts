@@ -15,7 +15,7 @@ import { migrateToLatest } from '../../src/store/migrations.js';
 import type { Database as Schema } from '../../src/store/schema.js';
 import { sqliteAdapter } from '../../src/store/sqlite.js';
 import { DurableSqliteDialect, WalSync } from '../../src/store/sqlite-durable.js';
-import { ChannelService } from '../../src/terminal/channels/channel-service.js';
+import { TestWing } from './test-wing.js';
 import { ManualClock } from '../../src/terminal/clock.js';
 import { makeParty, T0 } from '../../src/testkit/scenario.js';
 
@@ -38,7 +38,7 @@ it('answers a peer asking for own entries only with those already durable', asyn
   const store = new KyselyStore(db, sqliteAdapter, { durability: { sync: () => new Promise<void>((r) => gates.push(r)) } });
   const us = makeParty('US', { en: 'United States' });
   const cn = makeParty('CN', { en: 'China' });
-  const service = new ChannelService({ store, self: { party: us.id, code: us.code, signer: us.terminal, card: us.card }, clock: new ManualClock(T0 + 1000) });
+  const service = new TestWing({ store, self: { party: us.id, code: us.code, signer: us.terminal, card: us.card }, clock: new ManualClock(T0 + 1000) });
   await service.load();
   await service.addPeer(cn.card, fingerprint(cn.id));
 

@@ -1,12 +1,12 @@
 /**
- * Fixtures for the escalation tests: two ChannelServices wired back to back on one ManualClock
+ * Fixtures for the escalation tests: two TestWings wired back to back on one ManualClock
  * (as in link-tester.test.ts), an escalation scheduler on each, and real receivers — an HTTP
  * server for webhooks and an SMTP server (smtp-server) for e-mail — started by the test.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import { ChannelService, type TerminalEvent } from '../../src/terminal/channels/channel-service.js';
+import { TestWing, type TerminalEvent } from './test-wing.js';
 import { EscalationSettings } from '../../src/terminal/escalation/settings.js';
 import { EscalationPlanner } from '../../src/terminal/escalation/escalation-planner.js';
 import { ConsoleNotifier } from '../../src/terminal/notifiers/console-notifier.js';
@@ -59,8 +59,8 @@ export async function smtpReceiver(): Promise<{ port: number; mails: Array<{ fro
   return { port, mails, close: () => new Promise<void>((res) => server.close(() => res())) };
 }
 
-/** A terminal's escalation machinery over a ChannelService. */
-export function escalation(service: ChannelService, settings: () => EscalationSettings, smtpPort?: number) {
+/** A terminal's escalation machinery over a TestWing. */
+export function escalation(service: TestWing, settings: () => EscalationSettings, smtpPort?: number) {
   const notifiers = [new ConsoleNotifier(service.events), new WebhookNotifier({ timeoutMs: 5000 }), ...(smtpPort ? [new EmailNotifier({ host: '127.0.0.1', port: smtpPort, from: 'hotline@cn.example' })] : [])];
   let scheduler: EscalationScheduler | undefined = undefined;
   const dispatcher = new Dispatcher({ store: service.store.escalations, notifiers, now: () => service.now(), retry: () => settings().retry, stillWanted: (n) => scheduler!.stillWanted(n) });

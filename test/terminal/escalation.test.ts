@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EscalationSettings } from '../../src/terminal/escalation/settings.js';
 import { webhookSignature } from '../../src/terminal/notifiers/webhook-notifier.js';
-import type { TerminalEvent } from '../../src/terminal/channels/channel-service.js';
+import type { TerminalEvent } from './test-wing.js';
 import { escalation, pairWithChannel, smtpReceiver, webhookReceiver } from './escalation-fixture.js';
 
 const SECRET = 'a-webhook-secret-of-some-length';

@@ -14,6 +14,7 @@ import { DrillScheduler, seededRandom } from '../../src/terminal/schedulers/dril
 import { LinkTester } from '../../src/terminal/schedulers/link-tester.js';
 import type { LinkState } from '../../src/terminal/federation/peer-link.js';
 import { backToBack, portsOf, type BackToBack } from './back-to-back.js';
+import { apiPorts } from '../officers/fixture.js';
 
 const TOKEN = 'test-token';
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -51,7 +52,8 @@ describe('officer API: drills, readiness, metrics, health', () => {
     metrics.bind({ ...portsOf(t.a), writerStats: () => t!.a.writerStats, links: () => links, linkHealth: () => tester.health() });
     const drills = new DrillScheduler(portsOf(t.a), { random: seededRandom(11) });
     app = await buildOfficerServer({
-      service: t.a,
+      ports: apiPorts(t.a),
+      store: t.a.store,
       token: TOKEN,
       logger: pino({ level: 'silent' }),
       links: () => links,

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { PRECEDENCES } from '../../protocol/index.js';
+import type { Api } from '../../terminal/index.js';
 import { cliError } from '../errors.js';
 import { officerClient, type OfficerClient } from '../officer-client.js';
 import { progressBar, progressWanted } from '../output.js';
@@ -14,34 +15,7 @@ import { DEFAULT_DATA_DIR } from './init.js';
 
 const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString().replace('.000Z', 'Z') : '-');
 
-interface ChannelDetail {
-  id: string;
-  state: string;
-  title: Record<string, string>;
-  tier: string;
-  proposer: string;
-  parties: Array<{ code: string; accepted: boolean; suspended: boolean; entries: number; link: string; roles: string[] }>;
-  messages: { total: number; unacknowledged: number };
-  equivocations: number;
-  charter: { ackDeadlineSec: Record<string, number>; linkTestIntervalSec: number };
-}
-
-interface MessageView {
-  id: string;
-  from: string;
-  own: boolean;
-  time: number;
-  precedence: string;
-  lang: string;
-  text: string;
-  drill: boolean;
-  deadlineAt: number | null;
-  receiptedAt: number | null;
-  ackedAt: number | null;
-  ackedBy: { code: string; officer: { name: string; title: string } } | null;
-}
-
-function printChannel(c: ChannelDetail, messages: MessageView[]): void {
+function printChannel(c: Api.ChannelDetail, messages: readonly Api.Message[]): void {
   const out: string[] = [];
   out.push(`Channel ${c.id}`);
   out.push(`  title   ${Object.entries(c.title).map(([l, t]) => `${t} [${l}]`).join(' / ')}`);
@@ -54,7 +28,7 @@ function printChannel(c: ChannelDetail, messages: MessageView[]): void {
   out.push(`  messages ${c.messages.total}, awaiting our acknowledgement ${c.messages.unacknowledged}`);
   for (const m of messages) {
     const receipt = m.own ? (m.receiptedAt ? `receipted ${iso(m.receiptedAt)}` : 'no receipt yet') : 'received';
-    const ack = m.ackedAt ? `acknowledged ${iso(m.ackedAt)} by ${m.ackedBy?.code ?? '?'} ${m.ackedBy?.officer.name ?? ''}`.trim() : `NOT acknowledged (deadline ${iso(m.deadlineAt)})`;
+    const ack = m.ackedAt ? `acknowledged ${iso(m.ackedAt)} by ${m.ackedBy?.code ?? '?'} ${m.ackedBy?.officer?.name ?? ''}`.trim() : `NOT acknowledged (deadline ${iso(m.deadlineAt)})`;
     out.push(`    ${m.id.slice(0, 12)} ${iso(m.time)} ${m.from.padEnd(4)} ${m.precedence.padEnd(9)}${m.drill ? ' DRILL' : ''} [${m.lang}] ${m.text.length > 80 ? `${m.text.slice(0, 77)}...` : m.text}`);
     out.push(`                 ${receipt}; ${ack}`);
   }
@@ -78,7 +52,7 @@ export function register(program: Command): void {
       if (!Number.isInteger(interval) || interval < 1) throw cliError('CLI_BAD_ARGUMENT', { option: '--link-test', expected: 'a whole number of seconds >= 1', value: opts.linkTest });
       const client = await officerClient(opts.data);
       const title: Record<string, string> = { en: opts.title, ...(opts.titleZh ? { zh: opts.titleZh } : {}) };
-      const c = await client.call<{ id: string; state: string }>('POST', '/api/v1/channels', { title, tier: opts.tier, parties: opts.with, linkTestIntervalSec: interval });
+      const c = await client.call<Api.ChannelView>('POST', '/api/v1/channels', { title, tier: opts.tier, parties: opts.with, linkTestIntervalSec: interval });
       process.stdout.write(`${c.id}\n`);
       process.stderr.write(`Proposed channel ${c.id.slice(0, 12)} (${c.state}); it opens when every party accepts.\n`);
     });
@@ -93,7 +67,7 @@ export function register(program: Command): void {
     else cmd.option('--reason <text>', 'why, for the record');
     cmd.action(async (id: string, opts: { data: string; reason?: string }) => {
       const client = await officerClient(opts.data);
-      const r = await client.call<{ channel: { id: string; state: string } }>('POST', `/api/v1/channels/${encodeURIComponent(id)}/${action}`, opts.reason ? { reason: opts.reason } : {});
+      const r = await client.call<Api.CharterActionResult>('POST', `/api/v1/channels/${encodeURIComponent(id)}/${action}`, opts.reason ? { reason: opts.reason } : {});
       process.stdout.write(`Channel ${r.channel.id.slice(0, 12)} is now ${r.channel.state}.\n`);
     });
   }
@@ -105,7 +79,7 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (opts: { data: string; json?: boolean }) => {
       const client = await officerClient(opts.data);
-      const list = await client.call<Array<{ id: string; state: string; title: Record<string, string>; parties: string[]; entries: number }>>('GET', '/api/v1/channels');
+      const list = await client.call<Api.ChannelSummary[]>('GET', '/api/v1/channels');
       if (opts.json) return void process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
       if (list.length === 0) return void process.stdout.write('No channels yet. Propose one with `hotline channel propose --with CODE --title TEXT`.\n');
       for (const c of printableDeep(list)) process.stdout.write(`${c.id.slice(0, 12)}  ${c.state.padEnd(10)} ${c.parties.join('+').padEnd(10)} ${c.title.en ?? Object.values(c.title)[0]}  (${c.entries} entries)\n`);
@@ -119,8 +93,8 @@ export function register(program: Command): void {
     .option('--limit <n>', 'messages to show', '20')
     .action(async (id: string, opts: { data: string; json?: boolean; limit: string }) => {
       const client = await officerClient(opts.data);
-      const c = await client.call<ChannelDetail>('GET', `/api/v1/channels/${encodeURIComponent(id)}`);
-      const shown = await client.call<MessageView[]>('GET', `/api/v1/channels/${c.id}/messages?limit=${Math.min(100_000, Math.max(1, Number(opts.limit) || 20))}`);
+      const c = await client.call<Api.ChannelDetail>('GET', `/api/v1/channels/${encodeURIComponent(id)}`);
+      const shown = await client.call<Api.Message[]>('GET', `/api/v1/channels/${c.id}/messages?limit=${Math.min(100_000, Math.max(1, Number(opts.limit) || 20))}`);
       if (opts.json) return void process.stdout.write(`${JSON.stringify({ ...c, messages: shown }, null, 2)}\n`);
       printChannel(printableDeep(c), printableDeep(shown));
     });
@@ -144,7 +118,7 @@ export function register(program: Command): void {
       const drafts = opts.file !== undefined ? parseDrafts(opts.file, await readTextFile(opts.file), defaults) : undefined;
       const client = await officerClient(opts.data, opts.officer ?? process.env.HOTLINE_OFFICER);
       if (drafts) return sendBatches(client, id, opts.file!, drafts);
-      const m = await client.call<{ id: string }>('POST', `/api/v1/channels/${encodeURIComponent(id)}/messages`, { text, ...defaults });
+      const m = await client.call<Api.SendResult>('POST', `/api/v1/channels/${encodeURIComponent(id)}/messages`, { text, ...defaults });
       process.stdout.write(`${m.id}\n`);
     });
 
@@ -159,7 +133,7 @@ export function register(program: Command): void {
     .action(async (id: string, opts: { name?: string; title: string; note?: string; officer?: string; data: string }) => {
       const client = await officerClient(opts.data, opts.officer ?? process.env.HOTLINE_OFFICER);
       const body = { ...(opts.name ? { officer: { name: opts.name, title: opts.title, role: 'duty-officer' } } : {}), ...(opts.note ? { note: opts.note } : {}) };
-      const a = await client.call<{ id: string; message: string }>('POST', `/api/v1/messages/${encodeURIComponent(id)}/ack`, body);
+      const a = await client.call<Api.AckResult>('POST', `/api/v1/messages/${encodeURIComponent(id)}/ack`, body);
       process.stdout.write(`Acknowledged ${a.message.slice(0, 12)} (entry ${a.id.slice(0, 12)}).\n`);
     });
 
@@ -186,7 +160,7 @@ export function register(program: Command): void {
       }
       if (!text.trim()) throw cliError('CLI_EMPTY_FILE', { path });
       const client = await officerClient(opts.data);
-      const r = await client.call<{ accepted: number; duplicate: number; pending: number; rejected: Array<{ code: string; message: string }> }>('POST', '/api/v1/import', text, 'application/x-ndjson');
+      const r = await client.call<Api.ImportResult>('POST', '/api/v1/import', text, 'application/x-ndjson');
       process.stdout.write(`Imported: ${r.accepted} new, ${r.duplicate} already held, ${r.pending} waiting for predecessors, ${r.rejected.length} rejected.\n`);
       for (const e of r.rejected.slice(0, 5)) process.stderr.write(`  rejected ${printable(e.code)}: ${printable(e.message)}\n`);
     });
@@ -197,7 +171,7 @@ export function register(program: Command): void {
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
     .action(async (opts: { data: string }) => {
       const client = await officerClient(opts.data);
-      const s = printableDeep(await client.call<{ code: string; fingerprint: string; channels: number; links: Array<{ code: string; state: string; endpoint: string | null }> }>('GET', '/api/v1/status'));
+      const s = printableDeep(await client.call<Api.Status>('GET', '/api/v1/status'));
       process.stdout.write(`${s.code}  fingerprint ${s.fingerprint}  channels ${s.channels}\n`);
       for (const l of s.links) process.stdout.write(`  link ${l.code}: ${l.state}${l.endpoint ? ` via ${l.endpoint}` : ''}\n`);
     });
@@ -274,9 +248,9 @@ async function sendBatches(client: OfficerClient, channel: string, path: string,
         batch.push(drafts[i]!);
         bytes += size;
       }
-      let r: { messages: Array<{ id: string }> };
+      let r: Api.BatchResult;
       try {
-        r = await client.call('POST', `/api/v1/channels/${encodeURIComponent(channel)}/messages/batch`, { messages: batch.map(({ line: _line, ...m }) => m) });
+        r = await client.call<Api.BatchResult>('POST', `/api/v1/channels/${encodeURIComponent(channel)}/messages/batch`, { messages: batch.map(({ line: _line, ...m }) => m) });
       } catch (e) {
         if (sent === 0) throw e;
         const name = path === '-' ? 'stdin' : path;

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { Api } from '../../terminal/index.js';
 import { distPath, exists, initTerminal, loadTerminalIdentity } from '../../terminal/index.js';
 import { officerClient, type OfficerClient } from '../officer-client.js';
 
@@ -73,21 +74,21 @@ export function register(program: Command): void {
         // Pairing: each side imports the other's card and confirms its fingerprint (here: automatically).
         for (const [i, c] of clients.entries()) {
           const other = ids[1 - i]!;
-          const peers = await c.call<Array<{ party: string }>>('GET', '/api/v1/peers');
+          const peers = await c.call<Api.Peer[]>('GET', '/api/v1/peers');
           if (!peers.some((p) => p.party === other.party)) await c.call('POST', '/api/v1/peers', { card: other.card, fingerprint: other.fingerprint });
         }
         process.stdout.write(`Paired US (fingerprint ${ids[0]!.fingerprint}) and CN (fingerprint ${ids[1]!.fingerprint}).\n`);
-        let channels = await us.call<Array<{ id: string; state: string }>>('GET', '/api/v1/channels');
-        let channel = channels.find((c) => c.state === 'active');
+        let channels = await us.call<Api.ChannelSummary[]>('GET', '/api/v1/channels');
+        let channel: Pick<Api.ChannelSummary, 'id' | 'state'> | undefined = channels.find((c) => c.state === 'active');
         if (!channel) {
-          const proposed = await us.call<{ id: string }>('POST', '/api/v1/channels', { title: { en: 'Maritime and air incidents line', zh: '海空事件热线' }, tier: 'military', parties: ['CN'], linkTestIntervalSec: 60 });
+          const proposed = await us.call<Api.ChannelView>('POST', '/api/v1/channels', { title: { en: 'Maritime and air incidents line', zh: '海空事件热线' }, tier: 'military', parties: ['CN'], linkTestIntervalSec: 60 });
           process.stdout.write(`US proposed channel ${proposed.id.slice(0, 12)}.\n`);
-          await waitFor('CN to receive the proposal', async () => ((await cn.call<Array<{ id: string }>>('GET', '/api/v1/channels')).some((c) => c.id === proposed.id) ? true : undefined));
+          await waitFor('CN to receive the proposal', async () => ((await cn.call<Api.ChannelSummary[]>('GET', '/api/v1/channels')).some((c) => c.id === proposed.id) ? true : undefined));
           await cn.call('POST', `/api/v1/channels/${proposed.id}/accept`, {});
           process.stdout.write('CN accepted the charter: the channel is open.\n');
-          await waitFor('US to see the acceptance', async () => ((await us.call<{ state: string }>('GET', `/api/v1/channels/${proposed.id}`)).state === 'active' ? true : undefined));
-          const flash = await us.call<{ id: string }>('POST', `/api/v1/channels/${proposed.id}/messages`, { text: 'Unplanned encounter: our destroyer and your frigate are 2 nm apart at 12N 114E. Request you maintain course and speed.', lang: 'en', precedence: 'FLASH' });
-          await waitFor('CN to receive the FLASH message', async () => ((await cn.call<Array<{ id: string }>>('GET', `/api/v1/channels/${proposed.id}/messages`)).some((m) => m.id === flash.id) ? true : undefined));
+          await waitFor('US to see the acceptance', async () => ((await us.call<Api.ChannelDetail>('GET', `/api/v1/channels/${proposed.id}`)).state === 'active' ? true : undefined));
+          const flash = await us.call<Api.SendResult>('POST', `/api/v1/channels/${proposed.id}/messages`, { text: 'Unplanned encounter: our destroyer and your frigate are 2 nm apart at 12N 114E. Request you maintain course and speed.', lang: 'en', precedence: 'FLASH' });
+          await waitFor('CN to receive the FLASH message', async () => ((await cn.call<Api.Message[]>('GET', `/api/v1/channels/${proposed.id}/messages`)).some((m) => m.id === flash.id) ? true : undefined));
           await cn.call('POST', `/api/v1/messages/${flash.id}/ack`, { officer: { name: 'Lt Cdr Wang', title: 'Duty Officer', role: 'duty-officer' } });
           await cn.call('POST', `/api/v1/channels/${proposed.id}/messages`, { text: '收到。我舰将保持航向航速。Received: we will maintain course and speed.', lang: 'zh', precedence: 'IMMEDIATE', replyTo: flash.id });
           process.stdout.write('Exchanged a FLASH message, its acknowledgement and a reply.\n');

@@ -5,6 +5,7 @@
  * acknowledge by party, officer and shift). All are calls to the running terminal's officer API.
  */
 import type { Command } from 'commander';
+import type { Api } from '../../terminal/index.js';
 import { cliError } from '../errors.js';
 import { officerClient } from '../officer-client.js';
 import { printableDeep } from '../safe-text.js';
@@ -13,13 +14,7 @@ import { DEFAULT_DATA_DIR } from './init.js';
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-interface ScheduleView {
-  channel: string;
-  schedule: { enabled: boolean; window: string; timezone: string } | null;
-  plan: { window: string; at: number; status: string; message: string | null } | null;
-}
-
-function printSchedule(s: ScheduleView): void {
+function printSchedule(s: Api.DrillScheduleView): void {
   if (!s.schedule) return void process.stdout.write(`Channel ${s.channel.slice(0, 12)}: no drill schedule. Set one with \`hotline drill-schedule ${s.channel.slice(0, 12)} --window 09:00-17:00\`.\n`);
   const lines = [`Channel ${s.channel.slice(0, 12)}: daily drill ${s.schedule.enabled ? 'ENABLED' : 'disabled'}, at a random time between ${s.schedule.window.replace('-', ' and ')} UTC`];
   if (s.plan) lines.push(s.plan.status === 'planned' ? `  next drill at ${iso(s.plan.at)}` : `  last drill ${s.plan.status} (${iso(s.plan.at)})${s.plan.message ? `, message ${s.plan.message.slice(0, 12)}` : ''}`);
@@ -37,7 +32,7 @@ export function register(program: Command): void {
     .action(async (id: string, opts: { name?: string; title: string; text?: string; data: string }) => {
       const client = await officerClient(opts.data);
       const body = { ...(opts.name ? { from: { name: opts.name, title: opts.title, role: 'duty-officer' } } : {}), ...(opts.text ? { text: opts.text } : {}) };
-      const d = await client.call<{ id: string; deadlineAt: number }>('POST', `/api/v1/channels/${encodeURIComponent(id)}/drills`, body);
+      const d = await client.call<Api.DrillSent>('POST', `/api/v1/channels/${encodeURIComponent(id)}/drills`, body);
       process.stdout.write(`${d.id}\n`);
       process.stderr.write(`DRILL sent (FLASH); acknowledgement due by ${iso(d.deadlineAt)}. See \`hotline readiness ${id}\`.\n`);
     });
@@ -56,8 +51,8 @@ export function register(program: Command): void {
       const path = `/api/v1/channels/${encodeURIComponent(id)}/drill-schedule`;
       const s =
         opts.off || opts.on || opts.window
-          ? await client.call<ScheduleView>('PUT', path, { enabled: !opts.off, ...(opts.window ? { window: opts.window } : {}) })
-          : await client.call<ScheduleView>('GET', path);
+          ? await client.call<Api.DrillScheduleView>('PUT', path, { enabled: !opts.off, ...(opts.window ? { window: opts.window } : {}) })
+          : await client.call<Api.DrillScheduleView>('GET', path);
       if (opts.json) return void process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
       printSchedule(s);
     });

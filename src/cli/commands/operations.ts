@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import type { Api } from '../../terminal/index.js';
 import { cliError } from '../errors.js';
 import { officerClient } from '../officer-client.js';
 import { printableDeep } from '../safe-text.js';
@@ -20,20 +21,6 @@ function countdown(ms: number | null): string {
   const s = Math.floor((abs % 60_000) / 1000);
   const text = h ? `${h}h ${String(m).padStart(2, '0')}m` : `${m}m ${String(s).padStart(2, '0')}s`;
   return ms > 0 ? `${text} left` : `OVERDUE ${text}`;
-}
-
-interface PendingView {
-  id: string;
-  channel: string;
-  from: string;
-  precedence: string;
-  text: string;
-  drill: boolean;
-  deadlineAt: number | null;
-  remainingMs: number | null;
-  escalation?: { level: number; levelName: string | null; next: { level: number; levelName: string; at: number } | null };
-  to?: string[];
-  receiptedAt: number | null;
 }
 
 async function readJson(path: string): Promise<unknown> {
@@ -60,7 +47,7 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (opts: { data: string; limit: number; json?: boolean }) => {
       const client = await officerClient(opts.data);
-      const list = await client.call<PendingView[]>('GET', `/api/v1/pending?limit=${opts.limit}`);
+      const list = await client.call<Api.Pending[]>('GET', `/api/v1/pending?limit=${opts.limit}`);
       if (opts.json) return void process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
       if (list.length === 0) return void process.stdout.write('Nothing awaits acknowledgement.\n');
       for (const m of printableDeep(list)) {
@@ -71,7 +58,7 @@ export function register(program: Command): void {
         process.stdout.write(`              ${m.text.length > 70 ? `${m.text.slice(0, 67)}...` : m.text}\n              ${level}${next}\n`);
       }
       if (list.length === opts.limit) {
-        const { total } = await client.call<{ total: number }>('GET', '/api/v1/pending/summary');
+        const { total } = await client.call<Api.PendingSummary>('GET', '/api/v1/pending/summary');
         if (total > list.length) process.stdout.write(`... and ${total - list.length} more (--limit to list more).\n`);
       }
       process.stdout.write('Acknowledge with `hotline ack MESSAGE`.\n');
@@ -84,11 +71,11 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (opts: { data: string; json?: boolean }) => {
       const client = await officerClient(opts.data);
-      const list = await client.call<PendingView[]>('GET', '/api/v1/overdue');
+      const list = await client.call<Api.Overdue[]>('GET', '/api/v1/overdue');
       if (opts.json) return void process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
       if (list.length === 0) return void process.stdout.write('Every message we sent was acknowledged in time, or is not yet due.\n');
       for (const m of printableDeep(list))
-        process.stdout.write(`${m.id.slice(0, 12)}  ${m.precedence.padEnd(9)} to ${(m.to ?? []).join('+').padEnd(6)} ${countdown(m.remainingMs).padEnd(18)} ${m.receiptedAt ? `receipted ${iso(m.receiptedAt)}` : 'NO RECEIPT'}  channel ${m.channel.slice(0, 12)}\n`);
+        process.stdout.write(`${m.id.slice(0, 12)}  ${m.precedence.padEnd(9)} to ${m.to.join('+').padEnd(6)} ${countdown(m.remainingMs).padEnd(18)} ${m.receiptedAt ? `receipted ${iso(m.receiptedAt)}` : 'NO RECEIPT'}  channel ${m.channel.slice(0, 12)}\n`);
     });
 
   const escalation = program.command('escalation').description('escalation policies of a channel');

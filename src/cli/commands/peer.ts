@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
+import type { Api } from '../../terminal/index.js';
 import { checkPartyCard, fingerprint, normaliseFingerprint, type PartyCard } from '../../protocol/index.js';
 import { cliError } from '../errors.js';
 import { officerClient } from '../officer-client.js';
@@ -52,7 +53,7 @@ export function register(program: Command): void {
       }
       if (normaliseFingerprint(given) !== normaliseFingerprint(actual)) throw cliError('CLI_FINGERPRINT_MISMATCH', { actual });
       const client = await officerClient(opts.data);
-      const added = await client.call<{ code: string; fingerprint: string }>('POST', '/api/v1/peers', { card, fingerprint: given });
+      const added = await client.call<Api.PeerAdded>('POST', '/api/v1/peers', { card, fingerprint: given });
       process.stdout.write(`Paired with ${printable(added.code)} (fingerprint ${added.fingerprint}).\n`);
     });
   peer
@@ -62,7 +63,7 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (opts: { data: string; json?: boolean }) => {
       const client = await officerClient(opts.data);
-      const peers = await client.call<Array<{ code: string; fingerprint: string; endpoints: string[]; link: string }>>('GET', '/api/v1/peers');
+      const peers = await client.call<Api.Peer[]>('GET', '/api/v1/peers');
       if (opts.json) return void process.stdout.write(`${JSON.stringify(peers, null, 2)}\n`);
       if (peers.length === 0) return void process.stdout.write('No peers yet. Add one with `hotline peer add CARD`.\n');
       for (const p of printableDeep(peers)) process.stdout.write(`${p.code.padEnd(6)} link ${p.link.padEnd(10)} ${p.fingerprint}  ${p.endpoints.join(', ')}\n`);

@@ -1,6 +1,7 @@
 /**
  * /api/v1/auth/*: sign in and out of the console, the current session, list and revoke sessions,
- * passkey (WebAuthn) registration and sign-in options. Permissions: auth.ts ROUTE_PERMISSIONS.
+ * passkey (WebAuthn) registration and sign-in options. Signing in is open to anyone; the rest
+ * needs a signed-in caller ('authenticated'), and checks itself what a manager may do more.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
@@ -8,6 +9,7 @@ import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simp
 import { TerminalError } from '../errors.js';
 import { csrfTokenFor, type OfficerService, type Principal } from '../officers/officer-service.js';
 import { PERMISSIONS, rolesOn } from '../officers/permissions.js';
+import * as Api from './api-schemas.js';
 import { SESSION_COOKIE, actorOf } from './auth.js';
 
 const Name = Type.String({ minLength: 1, maxLength: 100 });
@@ -18,10 +20,18 @@ function officerOf(request: FastifyRequest): Extract<Principal, { kind: 'officer
   return p;
 }
 
+/** Routes that need a signed-in caller (and check themselves what a manager may do more). */
+const signedIn = { permission: 'authenticated' } as const;
+
+/** Sign-in routes: open to anyone, `max` attempts per address per minute (default 20). */
+function signInConfig(max = 20) {
+  return { permission: 'open', rateLimit: { max, timeWindow: '1 minute' } } as const;
+}
+
 /** Registers the auth routes. */
 export async function authRoutes(app: FastifyInstance, opts: { officers: OfficerService; loginRateLimit?: number }): Promise<void> {
   const { officers } = opts;
-  const limited = { rateLimit: { max: opts.loginRateLimit ?? 20, timeWindow: '1 minute' } };
+  const limited = signInConfig(opts.loginRateLimit);
 
   app.post(
     '/api/v1/auth/login',
@@ -31,6 +41,7 @@ export async function authRoutes(app: FastifyInstance, opts: { officers: Officer
         summary: 'Sign in: name, password and a second factor (TOTP code or passkey assertion); sets the session cookie',
         security: [],
         body: Type.Object({ name: Name, password: Type.String({ minLength: 1, maxLength: 1000 }), totp: Type.Optional(Type.String({ maxLength: 12 })), webauthn: Type.Optional(Type.Unknown()) }),
+        response: { 200: Api.LoginResult },
       },
     },
     async (request, reply) => {
@@ -51,14 +62,14 @@ export async function authRoutes(app: FastifyInstance, opts: { officers: Officer
     },
   );
 
-  app.post('/api/v1/auth/logout', { schema: { summary: 'Sign out: the session id is dead from now on' } }, async (request, reply) => {
+  app.post('/api/v1/auth/logout', { config: signedIn, schema: { summary: 'Sign out: the session id is dead from now on' } }, async (request, reply) => {
     const p = officerOf(request);
     await officers.logout(p.session!, p.officer.name);
     reply.clearSession();
     return { ok: true };
   });
 
-  app.get('/api/v1/auth/session', { schema: { summary: 'Who is signed in, their roles and permissions, and the CSRF token for state-changing requests' } }, async (request) => {
+  app.get('/api/v1/auth/session', { config: signedIn, schema: { summary: 'Who is signed in, their roles and permissions, and the CSRF token for state-changing requests', response: { 200: Api.SessionView } } }, async (request): Promise<Api.SessionView> => {
     const p = request.principal!;
     if (p.kind === 'terminal') return { kind: 'terminal', name: 'terminal', permissions: 'all' };
     const roles = [...new Set([...rolesOn(p.officer.roles), ...Object.values(p.officer.roles.channels)])];
@@ -67,16 +78,22 @@ export async function authRoutes(app: FastifyInstance, opts: { officers: Officer
       kind: 'officer',
       name: p.officer.name,
       title: p.officer.title,
-      roles: p.officer.roles.terminal,
+      roles: [...p.officer.roles.terminal],
       channelRoles: p.officer.roles.channels,
       permissions: [...new Set(roles.flatMap((r) => PERMISSIONS[r as keyof typeof PERMISSIONS] ?? []))].sort(),
       ...(p.session && sessionId ? { csrfToken: csrfTokenFor(sessionId), expiresAt: p.session.expiresAt, lastSeenAt: p.session.lastSeenAt, idleTimeoutMs: officers.policy.idleMs } : {}),
     };
   });
 
+  sessionRoutes(app, officers);
+  passkeyRoutes(app, opts);
+}
+
+/** Sessions: list them, end one. */
+function sessionRoutes(app: FastifyInstance, officers: OfficerService): void {
   app.get(
     '/api/v1/auth/sessions',
-    { schema: { summary: 'Sessions: your own; all (or one officer\'s) for an officer manager', querystring: Type.Object({ officer: Type.Optional(Name), all: Type.Optional(Type.Boolean()) }) } },
+    { config: signedIn, schema: { summary: 'Sessions: your own; all (or one officer\'s) for an officer manager', querystring: Type.Object({ officer: Type.Optional(Name), all: Type.Optional(Type.Boolean()) }) } },
     async (request) => {
       const q = request.query as { officer?: string; all?: boolean };
       const p = request.principal!;
@@ -90,7 +107,7 @@ export async function authRoutes(app: FastifyInstance, opts: { officers: Officer
 
   app.post(
     '/api/v1/auth/sessions/:id/revoke',
-    { schema: { summary: 'End a session (your own; any, for an officer manager)', params: Type.Object({ id: Type.String({ minLength: 8, maxLength: 64 }) }) } },
+    { config: signedIn, schema: { summary: 'End a session (your own; any, for an officer manager)', params: Type.Object({ id: Type.String({ minLength: 8, maxLength: 64 }) }) } },
     async (request) => {
       const { id } = request.params as { id: string };
       const p = request.principal!;
@@ -100,10 +117,15 @@ export async function authRoutes(app: FastifyInstance, opts: { officers: Officer
       return { ok: true };
     },
   );
+}
 
-  app.post('/api/v1/auth/webauthn/register/options', { schema: { summary: 'Start registering a passkey for the signed-in officer' } }, async (request) => officers.passkeyRegistrationOptions(officerOf(request).officer));
+/** Passkeys (WebAuthn): register one for the officer signed in; start signing in with one. */
+function passkeyRoutes(app: FastifyInstance, opts: { officers: OfficerService; loginRateLimit?: number }): void {
+  const { officers } = opts;
+  const limited = signInConfig(opts.loginRateLimit);
+  app.post('/api/v1/auth/webauthn/register/options', { config: signedIn, schema: { summary: 'Start registering a passkey for the signed-in officer' } }, async (request) => officers.passkeyRegistrationOptions(officerOf(request).officer));
 
-  app.post('/api/v1/auth/webauthn/register', { schema: { summary: 'Finish registering a passkey', body: Type.Unknown() } }, async (request, reply) =>
+  app.post('/api/v1/auth/webauthn/register', { config: signedIn, schema: { summary: 'Finish registering a passkey', body: Type.Unknown() } }, async (request, reply) =>
     reply.code(201).send(await officers.registerPasskey(officerOf(request).officer, request.body as RegistrationResponseJSON)),
   );
 

@@ -7,12 +7,14 @@
  *     session cookie (httpOnly, Secure, SameSite=Strict), checked for idle and absolute expiry
  *     by the injected clock. A cookie-authenticated request that changes state must carry the
  *     session's CSRF token in `X-CSRF-Token`.
- *  2. preHandler: what the route needs. Every route maps to ONE action of the permission table
- *     (permissions.ts), by ROUTE_PERMISSIONS below or its own `config.permission`; a route that
- *     names none is refused (fail closed). Channel routes check the officer's role on that
- *     channel and, for entries that carry a role, the charter's roles for this party and the
- *     precedence cap. The acting officer's published name, title and role are put in the body
- *     (`from` of a message, `officer` of an acknowledgement) so they go inside the signed entry.
+ *  2. preHandler: what the route needs. Every route declares ONE action of the permission table
+ *     (permissions.ts) next to its schema, `config: { permission }`, and a route acting on one
+ *     channel says how its `:id` names it (`config.scope`); a route that declares no permission
+ *     cannot even be registered (fail closed), and the authorisation matrix test is generated
+ *     from the routes registered. Channel routes check the officer's role on that channel and,
+ *     for entries that carry a role, the charter's roles for this party and the precedence cap.
+ *     Who signs an entry is the route's explicit choice through {@link signingOfficer}: the
+ *     officer signed in, never what the client claims; the request body is never rewritten.
  *  3. onSend: actions that change something, and exports, go to the audit log with the
  *     session and address (which never leave this terminal). A route that writes an entry
  *     records its request in the entry's own transaction instead (request.auditWithEntry).
@@ -24,10 +26,10 @@ import rateLimit from '@fastify/rate-limit';
 import { PRECEDENCES, type OfficerRef, type Precedence, type Role, type SealedEntry } from '../../protocol/index.js';
 import type { OfficerRow } from '../../store/index.js';
 import type { AuditInput } from '../officers/audit-log.js';
-import type { ChannelService } from '../channels/channel-service.js';
+import type { ChannelDirectory, MessageFinder, SelfInfo } from '../channels/ports.js';
 import { TerminalError } from '../errors.js';
 import { OfficerService, csrfTokenFor, secretHash, type Principal } from '../officers/officer-service.js';
-import { actingRole, forbidden, type Action, type PrecedenceCaps } from '../officers/permissions.js';
+import { actingRole, forbidden, roleAllows, rolesOn, type Action, type PrecedenceCaps } from '../officers/permissions.js';
 
 /** The console session cookie. */
 export const SESSION_COOKIE = 'hotline_session';
@@ -39,74 +41,19 @@ export const CSRF_HEADER = 'x-csrf-token';
 /** What a route requires: an action of the table, any signed-in caller, or nothing. */
 export type RoutePermission = Action | 'authenticated' | 'open';
 
-/**
- * THE route table: every officer-API route and the permission it requires. The authorisation
- * matrix test is generated from this table and permissions.ts. Routes of other areas may instead
- * declare `config: { permission }`; a route in neither place is refused.
- */
-export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = Object.freeze({
-  'GET /openapi.json': 'open',
-  'GET /healthz': 'open',
-  'GET /readyz': 'open',
-  // the officer console's static files (console-routes.ts): public, no secret in them
-  'GET /console': 'open',
-  'GET /console/*': 'open',
-  // who this terminal is and its links: the console's header, for every signed-in officer (one
-  // granted a single channel too)
-  'GET /api/v1/status': 'authenticated',
-  'GET /api/v1/card': 'terminal.read',
-  'GET /api/v1/peers': 'terminal.read',
-  'POST /api/v1/peers': 'terminal.manage',
-  'POST /api/v1/import': 'terminal.manage',
-  'GET /api/v1/channels': 'channel.read',
-  'POST /api/v1/channels': 'charter.propose',
-  'GET /api/v1/channels/:id': 'channel.read',
-  'POST /api/v1/channels/:id/accept': 'charter.accept',
-  'POST /api/v1/channels/:id/decline': 'charter.decline',
-  'POST /api/v1/channels/:id/withdraw': 'charter.withdraw',
-  'POST /api/v1/channels/:id/amend': 'charter.amend',
-  'POST /api/v1/channels/:id/suspend': 'charter.suspend',
-  'POST /api/v1/channels/:id/resume': 'charter.resume',
-  'POST /api/v1/channels/:id/close': 'charter.close',
-  'GET /api/v1/channels/:id/messages': 'channel.read',
-  'POST /api/v1/channels/:id/messages': 'message.send',
-  'POST /api/v1/channels/:id/messages/batch': 'message.send',
-  'POST /api/v1/messages/:id/ack': 'message.ack',
-  'GET /api/v1/channels/:id/export': 'channel.export',
-  'GET /api/v1/channels/:id/link': 'channel.read',
-  'GET /api/v1/channels/:id/evidence': 'channel.read',
-  'GET /api/v1/events': 'channel.read',
-  // crisis operations (operations-routes.ts)
-  'POST /api/v1/channels/:id/drills': 'message.send',
-  'GET /api/v1/channels/:id/drill-schedule': 'channel.read',
-  'PUT /api/v1/channels/:id/drill-schedule': 'terminal.manage',
-  'GET /api/v1/channels/:id/readiness': 'channel.read',
-  'GET /metrics': 'terminal.read',
-  // auth and officers (auth-routes.ts, officers-routes.ts)
-  'POST /api/v1/auth/login': 'open',
-  'POST /api/v1/auth/webauthn/login/options': 'open',
-  'GET /api/v1/auth/session': 'authenticated',
-  'POST /api/v1/auth/logout': 'authenticated',
-  'GET /api/v1/auth/sessions': 'authenticated',
-  'POST /api/v1/auth/sessions/:id/revoke': 'authenticated',
-  'POST /api/v1/auth/webauthn/register/options': 'authenticated',
-  'POST /api/v1/auth/webauthn/register': 'authenticated',
-  'GET /api/v1/officers': 'officers.manage',
-  'POST /api/v1/officers': 'officers.manage',
-  'PATCH /api/v1/officers/:name': 'officers.manage',
-  'POST /api/v1/officers/:name/disable': 'officers.manage',
-  'POST /api/v1/officers/:name/enable': 'officers.manage',
-  'POST /api/v1/officers/:name/reset': 'officers.manage',
-  'GET /api/v1/audit': 'audit.read',
-  'GET /api/v1/audit/verify': 'audit.read',
-});
+/** What a route's `:id` names, when its permission is checked on one channel. */
+export type RouteScope = 'channel' | 'message';
 
 /** Actions recorded in the audit log even though they change nothing. */
 const AUDITED_READS: ReadonlySet<RoutePermission> = new Set<RoutePermission>(['channel.export', 'audit.read']);
 
 /** Options of {@link officerAuth}. */
 export interface OfficerAuthOptions {
-  readonly service: ChannelService;
+  /** Channels by id or prefix, and their charters (the roles this party may act in). */
+  readonly directory: Pick<ChannelDirectory, 'channel' | 'view'>;
+  /** The channel of a message named by hash or prefix (acknowledgements). */
+  readonly messages: Pick<MessageFinder, 'findMessage'>;
+  readonly self: Pick<SelfInfo, 'party'>;
   readonly officers: OfficerService;
   /** The host credential (DATA/officer.token). */
   readonly token: string;
@@ -133,8 +80,13 @@ declare module 'fastify' {
     auditedWithEntry?: boolean;
   }
   interface FastifyContextConfig {
-    /** The permission this route requires (instead of an entry in ROUTE_PERMISSIONS). */
+    /** The permission this route requires: every route declares one, next to its schema. */
     permission?: RoutePermission;
+    /**
+     * What the route's `:id` parameter names, for a permission checked on one channel: the
+     * channel itself (id or unique prefix), or a message of it (hash or unique prefix).
+     */
+    scope?: RouteScope;
   }
 }
 
@@ -159,6 +111,46 @@ export function actorOf(p: Principal | undefined): string {
   return p.kind === 'terminal' ? 'terminal' : p.session ? p.officer.name : `${p.officer.name} (via terminal credential)`;
 }
 
+/**
+ * Who signs the entry a request writes (`from` of a message, `officer` of an acknowledgement):
+ * for an officer (a console session, or the host credential acting as the officer named in
+ * X-Hotline-Officer), their published name and title and the role granted for this request;
+ * a different officer claimed in the request is refused (officer.impersonate). The host
+ * credential acting as nobody signs what it names (`claimed`), or nobody: whoever holds it holds
+ * the terminal's signing key beside it.
+ */
+export function signingOfficer(request: FastifyRequest, claimed: OfficerRef | undefined): OfficerRef | undefined {
+  const p = request.principal;
+  if (p?.kind !== 'officer') return claimed;
+  const role = request.granted?.role;
+  const who = describe(p);
+  // The preHandler grants a role for every action that signs; without one nothing is signed.
+  if (role === undefined) throw forbidden(who, 'officer.sign', ': no role was granted for this request');
+  const ref = OfficerService.ref(p.officer, role);
+  if (claimed && (claimed.name !== ref.name || claimed.title !== ref.title || claimed.role !== ref.role))
+    throw forbidden(who, 'officer.impersonate', `: an entry is signed in your own name (${ref.name}, ${ref.title}, ${ref.role}), not "${claimed.name}"`);
+  return ref;
+}
+
+/**
+ * Whether the caller may read a channel: the host credential may; an officer needs a role on
+ * that channel (a channel grant replaces the terminal-wide roles) that allows channel.read.
+ */
+export function mayRead(principal: Principal | undefined, channel: string): boolean {
+  if (!principal || principal.kind !== 'officer') return principal?.kind === 'terminal';
+  return rolesOn(principal.officer.roles, channel).some((r) => roleAllows(r, 'channel.read'));
+}
+
+/**
+ * The channels the caller may read, for routes that span channels (what awaits acknowledgement,
+ * escalation steps): undefined when it may read every channel on the terminal.
+ */
+export function readableChannels(principal: Principal | undefined, directory: Pick<ChannelDirectory, 'channelIds'>): string[] | undefined {
+  const all = directory.channelIds();
+  const readable = all.filter((id) => mayRead(principal, id));
+  return readable.length === all.length ? undefined : readable;
+}
+
 function tokenOk(header: string | undefined, token: string): boolean {
   const given = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
   if (!given) return false;
@@ -169,9 +161,11 @@ function tokenOk(header: string | undefined, token: string): boolean {
 
 /** The permission a route requires, or undefined when it names none (then it is refused). */
 export function routePermission(request: FastifyRequest): RoutePermission | undefined {
-  const method = request.method === 'HEAD' ? 'GET' : request.method;
-  return request.routeOptions.config?.permission ?? ROUTE_PERMISSIONS[`${method} ${request.routeOptions.url ?? ''}`];
+  return request.routeOptions.config?.permission;
 }
+
+/** Routes whose `:id` names a channel or a message: their permission is checked on that channel. */
+const SCOPED_URL = /^\/api\/v1\/(channels|messages)\/:id(\/|$)/;
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -183,15 +177,20 @@ export function registeredRoutes(app: FastifyInstance): ReadonlyArray<{ method: 
 }
 
 async function plugin(app: FastifyInstance, opts: OfficerAuthOptions): Promise<void> {
-  const { service, officers } = opts;
+  const { officers } = opts;
   const routes: Array<{ method: string; url: string; permission: RoutePermission }> = [];
   ROUTES.set(app, routes);
   // Fail closed at start-up: a route that names no permission cannot even be registered.
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
       if (method === 'HEAD' || method === 'OPTIONS') continue;
-      const permission = (route.config as { permission?: RoutePermission } | undefined)?.permission ?? ROUTE_PERMISSIONS[`${method} ${route.url}`];
-      if (permission === undefined) throw new Error(`officer API route ${method} ${route.url} declares no permission: add it to ROUTE_PERMISSIONS (src/terminal/officer-api/auth.ts)`);
+      const config = route.config as { permission?: RoutePermission; scope?: RouteScope } | undefined;
+      const permission = config?.permission;
+      if (permission === undefined) throw new Error(`officer API route ${method} ${route.url} declares no permission: give it \`config: { permission }\` beside its schema`);
+      // A route acting on one channel that did not say so would be checked against the
+      // terminal-wide roles, which a narrower grant on that channel replaces: refuse it too.
+      if (permission !== 'open' && permission !== 'authenticated' && SCOPED_URL.test(route.url) && config?.scope === undefined)
+        throw new Error(`officer API route ${method} ${route.url} acts on one channel but declares no \`config.scope\` ('channel' or 'message')`);
       routes.push({ method, url: route.url, permission });
     }
   });
@@ -230,6 +229,20 @@ async function plugin(app: FastifyInstance, opts: OfficerAuthOptions): Promise<v
     request.principal = { kind: 'officer', officer, session };
   });
 
+  authorisation(app, opts);
+  auditTrail(app, officers);
+
+  app.decorateReply('setSession', function (this: FastifyReply, sessionId: string, maxAgeMs: number) {
+    return this.setCookie(SESSION_COOKIE, sessionId, { path: '/', httpOnly: true, secure: !opts.insecureCookies, sameSite: 'strict', maxAge: Math.floor(maxAgeMs / 1000) });
+  });
+  app.decorateReply('clearSession', function (this: FastifyReply) {
+    return this.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, secure: !opts.insecureCookies, sameSite: 'strict' });
+  });
+}
+
+/** preHandler: what the route needs, granted (or refused, FORBIDDEN naming the permission). */
+function authorisation(app: FastifyInstance, opts: OfficerAuthOptions): void {
+  const { directory } = opts;
   app.addHook('preHandler', async (request) => {
     if (request.is404) return;
     const permission = routePermission(request);
@@ -251,27 +264,26 @@ async function plugin(app: FastifyInstance, opts: OfficerAuthOptions): Promise<v
 
   async function grant(request: FastifyRequest, officer: OfficerRow, action: Action): Promise<void> {
     const who = `officer "${officer.name}"`;
-    const params = (request.params ?? {}) as { id?: string };
+    const id = (request.params as { id?: string } | undefined)?.id;
+    const scope = request.routeOptions.config?.scope;
     let channel: string | undefined;
-    const url = request.routeOptions.url ?? '';
-    if (url.startsWith('/api/v1/channels/:id') && params.id) channel = service.channel(params.id).id;
-    else if (url === '/api/v1/messages/:id/ack' && params.id) channel = (await service.findMessage(params.id)).channel;
-    const charterRoles = channel ? service.view(channel).parties.find((x) => x.party === service.self.party)?.roles : undefined;
-    const body = (request.body ?? {}) as { precedence?: Precedence; from?: OfficerRef; officer?: OfficerRef; messages?: Array<{ precedence?: Precedence }> };
+    if (id !== undefined && scope === 'channel') channel = directory.channel(id).id;
+    else if (id !== undefined && scope === 'message') channel = (await opts.messages.findMessage(id)).channel;
+    const charterRoles = channel ? directory.view(channel).parties.find((x) => x.party === opts.self.party)?.roles : undefined;
+    const body = (request.body ?? {}) as { precedence?: Precedence; messages?: Array<{ precedence?: Precedence }> };
     // Set before the check, so that a refusal is recorded in the audit log under its action too.
     request.granted = { permission: action, channel };
     const role = actingRole(who, officer.roles, { action, channel, charterRoles, ...(action === 'message.send' ? { precedence: mostUrgent(body) } : {}) }, opts.precedenceCaps);
     request.granted = { permission: action, channel, role };
-    // Who speaks goes inside the signed entry, from the account: never what the client claims.
-    if (action === 'message.send' || action === 'message.ack') {
-      const ref = OfficerService.ref(officer, role);
-      const claimed = action === 'message.send' ? body.from : body.officer;
-      if (claimed && (claimed.name !== ref.name || claimed.title !== ref.title || claimed.role !== ref.role))
-        throw forbidden(who, 'officer.impersonate', `: an entry is signed in your own name (${ref.name}, ${ref.title}, ${ref.role}), not "${claimed.name}"`);
-      request.body = { ...body, ...(action === 'message.send' ? { from: ref } : { officer: ref }) };
-    }
   }
 
+}
+
+/**
+ * The audit log: actions that change something, and exports, with the session and address. A
+ * route that writes entries records the request in the entries' own transaction instead.
+ */
+function auditTrail(app: FastifyInstance, officers: OfficerService): void {
   /** The audit record of a request that ended with `status`, `result` naming what it made. */
   const auditInput = (request: FastifyRequest, permission: RoutePermission, status: number, result: Record<string, unknown>) => {
     const g = request.granted;
@@ -326,12 +338,6 @@ async function plugin(app: FastifyInstance, opts: OfficerAuthOptions): Promise<v
     return payload;
   });
 
-  app.decorateReply('setSession', function (this: FastifyReply, sessionId: string, maxAgeMs: number) {
-    return this.setCookie(SESSION_COOKIE, sessionId, { path: '/', httpOnly: true, secure: !opts.insecureCookies, sameSite: 'strict', maxAge: Math.floor(maxAgeMs / 1000) });
-  });
-  app.decorateReply('clearSession', function (this: FastifyReply) {
-    return this.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, secure: !opts.insecureCookies, sameSite: 'strict' });
-  });
 }
 
 declare module 'fastify' {

@@ -2,7 +2,7 @@
  * The officer console (src/web, built by `vite build` into dist/web) served at /console/ as
  * public static content: fixed content types, no directory listings, no path outside the
  * console directory. The console itself holds no secret; everything it shows comes from the
- * officer API behind a session. Permissions: auth.ts ROUTE_PERMISSIONS ('open').
+ * officer API behind a session. Every route here is open.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -49,9 +49,9 @@ export async function consoleRoutes(app: FastifyInstance, opts: { dir?: string }
   };
   const isFile = async (p: string) => (await stat(p).catch(() => undefined))?.isFile() === true;
 
-  app.get('/console', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/console/'));
+  app.get('/console', { config: { permission: 'open' }, schema: { hide: true } }, async (_request, reply) => reply.redirect('/console/'));
 
-  app.get('/console/*', { schema: { hide: true } }, async (request, reply) => {
+  app.get('/console/*', { config: { permission: 'open' }, schema: { hide: true } }, async (request, reply) => {
     const rel = (request.params as { '*'?: string })['*'] ?? '';
     // Refuse traversal and odd names outright rather than normalising them.
     if (rel.includes('\0') || rel.includes('\\') || rel.split('/').some((s) => s === '..' || s.startsWith('.')))

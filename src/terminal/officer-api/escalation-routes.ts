@@ -8,14 +8,15 @@
  */
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import type { MessageRow } from '../../store/index.js';
-import type { ChannelService } from '../channels/channel-service.js';
 import type { ChannelEscalation, EscalationSettingsFiles } from '../escalation/settings-files.js';
 import { escalationStart, escalationSteps } from '../schedulers/escalation-scheduler.js';
-import { readableChannels } from './officer-server.js';
+import * as Api from './api-schemas.js';
+import { readableChannels } from './auth.js';
+import { presentAwaiting } from './presenters.js';
+import { ChannelParams, type OfficerApiPorts, type ReadPorts } from './route-kit.js';
 
-export interface EscalationRoutesOptions {
-  readonly service: ChannelService;
+/** Options of {@link escalationRoutes}. */
+export interface EscalationRoutesOptions extends Pick<OfficerApiPorts, 'self' | 'directory' | 'now'>, ReadPorts {
   readonly files: EscalationSettingsFiles;
 }
 
@@ -23,51 +24,35 @@ export interface EscalationRoutesOptions {
 export const PENDING_LIMIT = 500;
 export const PENDING_LIMIT_MAX = 10_000;
 
-const ChannelParams = Type.Object({ id: Type.String({ minLength: 4, maxLength: 64, pattern: '^[0-9a-f]+$' }) });
-
 /** Registers the routes on the officer server. */
 export async function escalationRoutes(app: FastifyInstance, opts: EscalationRoutesOptions): Promise<void> {
-  const { service, files } = opts;
-
-  const present = (m: MessageRow, now: number) => ({
-    id: m.hash,
-    channel: m.channel,
-    from: service.label(m.author),
-    own: m.author === service.self.party,
-    time: m.time,
-    precedence: m.precedence,
-    lang: m.lang,
-    text: m.text,
-    drill: m.drill,
-    deadlineAt: m.deadlineAt,
-    remainingMs: m.deadlineAt === null ? null : m.deadlineAt - now,
-    overdue: m.deadlineAt !== null && m.deadlineAt <= now,
-    receiptedAt: m.receiptedAt,
-  });
+  const { self, directory, reads, files } = opts;
+  const label = (party: string) => directory.label(party);
 
   app.get(
     '/api/v1/pending',
     {
       config: { permission: 'channel.read' },
       schema: {
+        response: { 200: Type.Array(Api.Pending) },
         summary: `Messages of the other side awaiting acknowledgement here, earliest deadline first, with the time left and the escalation reached: the first \`limit\` (default ${PENDING_LIMIT}); /api/v1/pending/summary counts them all`,
         querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: PENDING_LIMIT_MAX })) }),
       },
     },
     async (request) => {
-      const now = service.now();
+      const now = opts.now();
       const settings = files.current();
       const { limit = PENDING_LIMIT } = request.query as { limit?: number };
-      const channels = readableChannels(request.principal, service);
-      const rows = await service.store.listUnacked({ notFrom: service.self.party, limit, ...(channels ? { channels } : {}) });
+      const channels = readableChannels(request.principal, directory);
+      const rows = await reads.unacked({ notFrom: self.party, limit, ...(channels ? { channels } : {}) });
       return rows.map((m) => {
-        const policy = settings.policyFor(m.channel, service.label(m.author));
+        const policy = settings.policyFor(m.channel, label(m.author));
         const steps = escalationSteps(policy);
         const start = escalationStart(m, policy);
         const taken = steps[m.escalationLevel - 1];
         const next = steps[m.escalationLevel];
         return {
-          ...present(m, now),
+          ...presentAwaiting(m, now, label, self.party),
           escalation: {
             level: taken?.level ?? 0,
             levelName: taken?.levelName ?? null,
@@ -85,57 +70,69 @@ export async function escalationRoutes(app: FastifyInstance, opts: EscalationRou
       config: { permission: 'channel.read' },
       schema: {
         summary: 'How many messages of the other side await acknowledgement here, in all and per channel',
-        response: { 200: Type.Object({ total: Type.Integer(), channels: Type.Record(Type.String(), Type.Integer()) }) },
+        response: { 200: Api.PendingSummary },
       },
     },
     async (request) => {
-      const channels = readableChannels(request.principal, service);
-      const counts = (await service.store.countUnackedByChannel(service.self.party)).filter((c) => !channels || channels.includes(c.channel));
+      const channels = readableChannels(request.principal, directory);
+      const counts = (await reads.unackedByChannel()).filter((c) => !channels || channels.includes(c.channel));
       return { total: counts.reduce((n, c) => n + c.count, 0), channels: Object.fromEntries(counts.map((c) => [c.channel, c.count])) };
     },
   );
 
-  app.get('/api/v1/overdue', { config: { permission: 'channel.read' }, schema: { summary: `Our messages the other side has not acknowledged by their deadline, earliest first (${PENDING_LIMIT_MAX} at most)` } }, async (request) => {
-    const now = service.now();
-    const channels = readableChannels(request.principal, service);
-    const rows = await service.store.listUnacked({ deadlineBefore: now, from: service.self.party, limit: PENDING_LIMIT_MAX, ...(channels ? { channels } : {}) });
-    return rows.map((m) => ({ ...present(m, now), to: service.peersOf(m.channel).map((p) => service.label(p)) }));
-  });
+  app.get(
+    '/api/v1/overdue',
+    { config: { permission: 'channel.read' }, schema: { summary: `Our messages the other side has not acknowledged by their deadline, earliest first (${PENDING_LIMIT_MAX} at most)`, response: { 200: Type.Array(Api.Overdue) } } },
+    async (request) => {
+      const now = opts.now();
+      const channels = readableChannels(request.principal, directory);
+      const rows = await reads.unacked({ deadlineBefore: now, from: self.party, limit: PENDING_LIMIT_MAX, ...(channels ? { channels } : {}) });
+      return rows.map((m) => ({ ...presentAwaiting(m, now, label, self.party), to: directory.peersOf(m.channel).map(label) }));
+    },
+  );
 
   app.get(
     '/api/v1/escalations',
     { config: { permission: 'channel.read' }, schema: { summary: 'Escalation steps taken: who was notified, how, when, and the outcome', querystring: Type.Object({ message: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })), channel: Type.Optional(Type.String({ pattern: '^[0-9a-f]{4,64}$' })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })) }) } },
     async (request) => {
       const q = request.query as { message?: string; channel?: string; limit?: number };
-      const channel = q.channel ? service.channel(q.channel).id : undefined;
-      const channels = readableChannels(request.principal, service);
-      return service.store.escalations.list({ ...(q.message ? { message: q.message } : {}), ...(channel ? { channel } : {}), ...(channels ? { channels } : {}), limit: q.limit ?? 1000 });
+      const channel = q.channel ? directory.channel(q.channel).id : undefined;
+      const channels = readableChannels(request.principal, directory);
+      return reads.escalationSteps({ ...(q.message ? { message: q.message } : {}), ...(channel ? { channel } : {}), ...(channels ? { channels } : {}), limit: q.limit ?? 1000 });
     },
   );
 
-  app.get('/api/v1/channels/:id/escalation', { config: { permission: 'channel.read' }, schema: { summary: 'Escalation policies of a channel: those written for it, and the one in effect per party', params: ChannelParams } }, async (request) => {
+  policyRoutes(app, opts);
+}
+
+/** Escalation policies of a channel, and the duty roster. */
+function policyRoutes(app: FastifyInstance, opts: EscalationRoutesOptions): void {
+  const { directory, files } = opts;
+  const label = (party: string) => directory.label(party);
+
+  app.get('/api/v1/channels/:id/escalation', { config: { permission: 'channel.read', scope: 'channel' }, schema: { summary: 'Escalation policies of a channel: those written for it, and the one in effect per party', params: ChannelParams } }, async (request) => {
     const { id } = request.params as { id: string };
-    const log = service.channel(id);
+    const log = directory.channel(id);
     const settings = files.current();
     const own = files.channel(log.id);
     return {
       channel: log.id,
       configured: settings.configured,
       ...own,
-      effective: service.peersOf(log.id).map((p) => {
-        const code = service.label(p);
+      effective: directory.peersOf(log.id).map((p) => {
+        const code = label(p);
         return { party: code, policy: settings.policyFor(log.id, code) };
       }),
-      onWatch: settings.onWatch(service.now(), log.id),
+      onWatch: settings.onWatch(opts.now(), log.id),
     };
   });
 
   app.put(
     '/api/v1/channels/:id/escalation',
-    { config: { permission: 'terminal.manage' }, schema: { summary: 'Replace the escalation policies of a channel: {"contacts"?: {...}, "policies": [...]} or one policy {"levels": [...]}', params: ChannelParams, body: Type.Object({}, { additionalProperties: true }) } },
+    { config: { permission: 'terminal.manage', scope: 'channel' }, schema: { summary: 'Replace the escalation policies of a channel: {"contacts"?: {...}, "policies": [...]} or one policy {"levels": [...]}', params: ChannelParams, body: Type.Object({}, { additionalProperties: true }) } },
     async (request) => {
       const { id } = request.params as { id: string };
-      const log = service.channel(id);
+      const log = directory.channel(id);
       const body = request.body as Record<string, unknown>;
       const input = (Array.isArray(body.policies) ? body : { policies: [body] }) as unknown as ChannelEscalation;
       await files.setChannel(log.id, input);
@@ -146,14 +143,14 @@ export async function escalationRoutes(app: FastifyInstance, opts: EscalationRou
   app.get('/api/v1/roster', { config: { permission: 'channel.read' }, schema: { summary: 'The duty roster, and who is on watch now (for one channel with ?channel=)', querystring: Type.Object({ channel: Type.Optional(Type.String({ pattern: '^[0-9a-f]{4,64}$' })) }) } }, async (request) => {
     const q = request.query as { channel?: string };
     const settings = files.current();
-    const channel = q.channel ? service.channel(q.channel).id : undefined;
+    const channel = q.channel ? directory.channel(q.channel).id : undefined;
     const roster = settings.roster;
     const officers = Object.fromEntries(Object.entries(roster.officers).map(([k, o]) => [k, o.webhook ? { ...o, webhook: { ...o.webhook, secret: '(secret)' } } : o]));
-    return { officers, shifts: roster.shifts, onWatch: settings.onWatch(service.now(), channel), time: service.now() };
+    return { officers, shifts: roster.shifts, onWatch: settings.onWatch(opts.now(), channel), time: opts.now() };
   });
 
   app.put('/api/v1/roster', { config: { permission: 'terminal.manage' }, schema: { summary: 'Replace the duty roster: {"officers": {...}, "shifts": [...]}', body: Type.Object({}, { additionalProperties: true }) } }, async (request) => {
     const settings = await files.setRoster(request.body);
-    return { officers: Object.keys(settings.roster.officers).length, shifts: settings.roster.shifts.length, onWatch: settings.onWatch(service.now()) };
+    return { officers: Object.keys(settings.roster.officers).length, shifts: settings.roster.shifts.length, onWatch: settings.onWatch(opts.now()) };
   });
 }

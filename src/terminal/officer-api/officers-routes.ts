@@ -1,11 +1,11 @@
 /**
  * /api/v1/officers*: officer accounts for admins (the same as `hotline officer ...`), and
- * /api/v1/audit: the audit log, exported and verified. Permissions: auth.ts ROUTE_PERMISSIONS.
+ * /api/v1/audit: the audit log, exported and verified. Each route declares its permission.
  */
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { ROLES, type Role } from '../../protocol/index.js';
-import type { ChannelService } from '../channels/channel-service.js';
+import type { ChannelDirectory } from '../channels/ports.js';
 import type { OfficerService } from '../officers/officer-service.js';
 import { actorOf } from './auth.js';
 
@@ -14,16 +14,18 @@ const RoleList = Type.Array(Type.Enum(ROLES), { maxItems: 5 });
 const ChannelRoles = Type.Record(Type.String({ minLength: 4, maxLength: 64, pattern: '^[0-9a-f]+$' }), Type.Enum(ROLES));
 
 /** Registers the officer-management and audit routes. */
-export async function officersRoutes(app: FastifyInstance, opts: { officers: OfficerService; service: ChannelService }): Promise<void> {
-  const { officers, service } = opts;
+export async function officersRoutes(app: FastifyInstance, opts: { officers: OfficerService; directory: Pick<ChannelDirectory, 'channel'> }): Promise<void> {
+  const { officers, directory } = opts;
+  const manage = { permission: 'officers.manage' } as const;
+  const audit = { permission: 'audit.read' } as const;
   // Channel grants may name a channel by a unique prefix, as everywhere else.
-  const fullIds = (grants: Record<string, Role> | undefined) => (grants ? Object.fromEntries(Object.entries(grants).map(([c, r]) => [service.channel(c).id, r])) : undefined);
+  const fullIds = (grants: Record<string, Role> | undefined) => (grants ? Object.fromEntries(Object.entries(grants).map(([c, r]) => [directory.channel(c).id, r])) : undefined);
 
-  app.get('/api/v1/officers', { schema: { summary: 'Officer accounts (no secrets)' } }, async () => officers.list());
+  app.get('/api/v1/officers', { config: manage, schema: { summary: 'Officer accounts (no secrets)' } }, async () => officers.list());
 
   app.post(
     '/api/v1/officers',
-    { schema: { summary: 'Add an officer: the initial password and TOTP enrolment URI are returned once', body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), title: Type.String({ minLength: 1, maxLength: 200 }), roles: RoleList, channelRoles: Type.Optional(ChannelRoles) }) } },
+    { config: manage, schema: { summary: 'Add an officer: the initial password and TOTP enrolment URI are returned once', body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), title: Type.String({ minLength: 1, maxLength: 200 }), roles: RoleList, channelRoles: Type.Optional(ChannelRoles) }) } },
     async (request, reply) => {
       const b = request.body as { name: string; title: string; roles: Role[]; channelRoles?: Record<string, Role> };
       const r = await officers.add({ name: b.name, title: b.title, roles: b.roles, channelRoles: fullIds(b.channelRoles) }, actorOf(request.principal));
@@ -33,7 +35,7 @@ export async function officersRoutes(app: FastifyInstance, opts: { officers: Off
 
   app.patch(
     '/api/v1/officers/:name',
-    { schema: { summary: 'Change an officer\'s title or roles', params: NameParams, body: Type.Object({ title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), roles: Type.Optional(RoleList), channelRoles: Type.Optional(ChannelRoles) }) } },
+    { config: manage, schema: { summary: 'Change an officer\'s title or roles', params: NameParams, body: Type.Object({ title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), roles: Type.Optional(RoleList), channelRoles: Type.Optional(ChannelRoles) }) } },
     async (request) => {
       const b = request.body as { title?: string; roles?: Role[]; channelRoles?: Record<string, Role> };
       return officers.update((request.params as { name: string }).name, { ...b, channelRoles: fullIds(b.channelRoles) }, actorOf(request.principal));
@@ -41,13 +43,13 @@ export async function officersRoutes(app: FastifyInstance, opts: { officers: Off
   );
 
   for (const [action, disabled] of [['disable', true], ['enable', false]] as const)
-    app.post(`/api/v1/officers/:name/${action}`, { schema: { summary: `${action} an officer${disabled ? ' (ends their sessions)' : ''}`, params: NameParams } }, async (request) =>
+    app.post(`/api/v1/officers/:name/${action}`, { config: manage, schema: { summary: `${action} an officer${disabled ? ' (ends their sessions)' : ''}`, params: NameParams } }, async (request) =>
       officers.setDisabled((request.params as { name: string }).name, disabled, actorOf(request.principal)),
     );
 
   app.post(
     '/api/v1/officers/:name/reset',
-    { schema: { summary: 'Issue a new password and/or second factor (returned once); ends sessions and clears a lockout', params: NameParams, body: Type.Object({ password: Type.Optional(Type.Boolean()), secondFactor: Type.Optional(Type.Boolean()) }) } },
+    { config: manage, schema: { summary: 'Issue a new password and/or second factor (returned once); ends sessions and clears a lockout', params: NameParams, body: Type.Object({ password: Type.Optional(Type.Boolean()), secondFactor: Type.Optional(Type.Boolean()) }) } },
     async (request) => {
       const b = request.body as { password?: boolean; secondFactor?: boolean };
       const what = b.password || b.secondFactor ? b : { password: true, secondFactor: true };
@@ -55,10 +57,10 @@ export async function officersRoutes(app: FastifyInstance, opts: { officers: Off
     },
   );
 
-  app.get('/api/v1/audit', { schema: { summary: 'The audit log as JSON Lines', querystring: Type.Object({ from: Type.Optional(Type.Integer({ minimum: 1 })) }) } }, async (request, reply) => {
+  app.get('/api/v1/audit', { config: audit, schema: { summary: 'The audit log as JSON Lines', querystring: Type.Object({ from: Type.Optional(Type.Integer({ minimum: 1 })) }) } }, async (request, reply) => {
     void reply.header('content-type', 'application/x-ndjson');
     return officers.audit.export((request.query as { from?: number }).from ?? 1);
   });
 
-  app.get('/api/v1/audit/verify', { schema: { summary: 'Verify the audit log\'s hash chain' } }, async () => officers.audit.verify());
+  app.get('/api/v1/audit/verify', { config: audit, schema: { summary: 'Verify the audit log\'s hash chain' } }, async () => officers.audit.verify());
 }

@@ -2,26 +2,32 @@
  * Officer API routes of crisis operations: drills (on demand and scheduled), the readiness report,
  * and Prometheus metrics at /metrics. Registered by buildOfficerServer; behind the officer token
  * like every /api route (Prometheus sends it with `authorization: {credentials_file: DATA/officer.token}`).
+ * Each route declares its permission beside its schema.
  */
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { OfficerRef, type Role } from '../../protocol/index.js';
-import type { ChannelService } from '../channels/channel-service.js';
+import { OfficerRef, type OfficerRef as OfficerRefT } from '../../protocol/index.js';
 import { TerminalError } from '../errors.js';
 import type { TerminalMetrics } from '../metrics.js';
 import { DEFAULT_DRILL_WINDOW, formatWindow, parseWindow, sendDrill, type DrillPlan, type DrillSchedule } from '../operations/drills.js';
 import { DEFAULT_SHIFTS, parseShifts, readinessReport } from '../operations/readiness.js';
 import type { DrillScheduler } from '../schedulers/drill-scheduler.js';
+import * as Api from './api-schemas.js';
+import { signingOfficer } from './auth.js';
+import { ackDeadline } from './presenters.js';
+import { ChannelParams, LangTagParam, type OfficerApiPorts, type ReadPorts } from './route-kit.js';
 
-export interface OperationsRoutesOptions {
-  readonly service: ChannelService;
-  /** The drill scheduler (built by the composition root, terminal.ts). */
-  readonly drills: DrillScheduler;
+/** Crisis operations of the terminal: its drill scheduler and metrics. */
+export interface OperationsOptions {
+  /** The running drill scheduler; without one, the drill-schedule routes are not served. */
+  readonly drills?: Pick<DrillScheduler, 'schedule' | 'setSchedule'>;
   /** The terminal's metrics; without them, /metrics is not served. */
   readonly metrics?: TerminalMetrics;
 }
 
-const ChannelParams = Type.Object({ id: Type.String({ minLength: 4, maxLength: 64, pattern: '^[0-9a-f]+$' }) });
+/** Options of {@link operationsRoutes}. */
+export interface OperationsRoutesOptions extends OperationsOptions, Pick<OfficerApiPorts, 'directory' | 'actions' | 'now'>, ReadPorts {}
+
 const iso = (ms: number) => new Date(ms).toISOString();
 
 function presentSchedule(channel: string, schedule: DrillSchedule | null, plan: DrillPlan | null) {
@@ -33,12 +39,15 @@ function presentSchedule(channel: string, schedule: DrillSchedule | null, plan: 
 }
 
 /** Registers the routes on the officer API. */
-export async function registerOperationsRoutes(app: FastifyInstance, opts: OperationsRoutesOptions): Promise<void> {
-  const { service, metrics, drills } = opts;
+export async function operationsRoutes(app: FastifyInstance, opts: OperationsRoutesOptions): Promise<void> {
+  const { directory, reads, metrics, drills } = opts;
 
   app.post(
     '/api/v1/channels/:id/drills',
     {
+      // Sending a drill needs message.send but not the FLASH precedence cap: running drills is
+      // the watch's own job.
+      config: { permission: 'message.send', scope: 'channel' },
       schema: {
         summary: 'Send a drill now: a FLASH message marked DRILL that the other side must acknowledge',
         params: ChannelParams,
@@ -46,57 +55,34 @@ export async function registerOperationsRoutes(app: FastifyInstance, opts: Opera
           {
             from: Type.Optional(OfficerRef),
             text: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
-            lang: Type.Optional(Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$' })),
+            lang: Type.Optional(LangTagParam),
           },
           { additionalProperties: false },
         ),
+        response: { 201: Api.DrillSent },
       },
-      // No body at all (`curl -X POST .../drills`) means the defaults. Sending a drill needs
-      // message.send but not the FLASH precedence cap: running drills is the watch's own job.
+      // No body at all (`curl -X POST .../drills`) means the defaults.
       preValidation: async (request) => {
         if (request.body === undefined || request.body === null) request.body = {};
       },
     },
     async (request, reply) => {
       const { id } = request.params as { id: string };
-      const b = (request.body ?? {}) as { from?: { name: string; title: string; role: Role }; text?: string; lang?: string };
-      const sealed = await sendDrill(service, id, { ...(b.from ? { from: b.from } : {}), ...(b.text ? { text: b.text } : {}), ...(b.lang ? { lang: b.lang } : {}) });
+      const b = (request.body ?? {}) as { from?: OfficerRefT; text?: string; lang?: string };
+      const from = signingOfficer(request, b.from);
+      const sealed = await sendDrill(opts.actions, id, { ...(from ? { from } : {}), ...(b.text ? { text: b.text } : {}), ...(b.lang ? { lang: b.lang } : {}) });
       metrics?.drillsSent.inc({ trigger: 'manual' });
-      const charter = service.view(id).charter;
-      return reply.code(201).send({ id: sealed.hash, seq: sealed.entry.seq, time: sealed.entry.time, precedence: 'FLASH', drill: true, deadlineAt: sealed.entry.time + charter.ackDeadlineSec.FLASH * 1000 });
+      const deadlineAt = ackDeadline(directory.view(id).charter, 'FLASH', sealed.entry.time);
+      return reply.code(201).send({ id: sealed.hash, seq: sealed.entry.seq, time: sealed.entry.time, precedence: 'FLASH', drill: true, deadlineAt });
     },
   );
 
-  app.get('/api/v1/channels/:id/drill-schedule', { schema: { summary: 'The daily drill schedule of a channel and its next planned drill', params: ChannelParams } }, async (request) => {
-    const { id } = request.params as { id: string };
-    const channel = service.channel(id).id;
-    const s = await drills.schedule(channel);
-    return presentSchedule(channel, s.schedule, s.plan);
-  });
-
-  app.put(
-    '/api/v1/channels/:id/drill-schedule',
-    {
-      schema: {
-        summary: `Schedule a daily drill at a random time inside a UTC window (default ${DEFAULT_DRILL_WINDOW}), or stop with enabled: false`,
-        params: ChannelParams,
-        body: Type.Object({ enabled: Type.Optional(Type.Boolean()), window: Type.Optional(Type.String({ maxLength: 40 })) }, { additionalProperties: false }),
-      },
-    },
-    async (request) => {
-      const { id } = request.params as { id: string };
-      const b = request.body as { enabled?: boolean; window?: string };
-      const channel = service.channel(id).id;
-      const previous = (await drills.schedule(channel)).schedule;
-      const window = b.window !== undefined ? parseWindow(b.window) : (previous ?? parseWindow(DEFAULT_DRILL_WINDOW));
-      const r = await drills.setSchedule(channel, { enabled: b.enabled ?? true, fromMinute: window.fromMinute, toMinute: window.toMinute });
-      return presentSchedule(channel, r.schedule, r.next);
-    },
-  );
+  if (drills) drillScheduleRoutes(app, opts, drills);
 
   app.get(
     '/api/v1/channels/:id/readiness',
     {
+      config: { permission: 'channel.read', scope: 'channel' },
       schema: {
         summary: 'Readiness report: drills sent, acknowledged, missed, time to acknowledge (median, p90, worst) by party, officer and shift',
         params: ChannelParams,
@@ -114,17 +100,53 @@ export async function registerOperationsRoutes(app: FastifyInstance, opts: Opera
           throw new TerminalError('BAD_REQUEST', { detail: (e as Error).message });
         }
       }
-      const view = service.view(id);
+      const view = directory.view(id);
       const codes = new Map(view.parties.map((p) => [p.party, p.code]));
-      const messages = await service.store.listMessages(view.id);
-      const report = readinessReport({ channel: view.id, messages, codes, now: service.now(), shifts, ...(q.party ? { sender: q.party } : {}) });
+      const messages = await reads.messages(view.id);
+      const report = readinessReport({ channel: view.id, messages, codes, now: opts.now(), shifts, ...(q.party ? { sender: q.party } : {}) });
       return { ...report, title: view.title };
     },
   );
 
   if (metrics)
-    app.get('/metrics', { schema: { summary: 'Prometheus metrics (text exposition format)' } }, async (_request, reply) => {
+    app.get('/metrics', { config: { permission: 'terminal.read' }, schema: { summary: 'Prometheus metrics (text exposition format)' } }, async (_request, reply) => {
       const { contentType, text } = await metrics.scrape();
       return reply.header('content-type', contentType).send(text);
     });
+}
+
+/** GET and PUT /api/v1/channels/:id/drill-schedule, over the running drill scheduler. */
+function drillScheduleRoutes(app: FastifyInstance, opts: OperationsRoutesOptions, drills: NonNullable<OperationsOptions['drills']>): void {
+  const { directory } = opts;
+
+  app.get(
+    '/api/v1/channels/:id/drill-schedule',
+    { config: { permission: 'channel.read', scope: 'channel' }, schema: { summary: 'The daily drill schedule of a channel and its next planned drill', params: ChannelParams, response: { 200: Api.DrillScheduleView } } },
+    async (request) => {
+      const channel = directory.channel((request.params as { id: string }).id).id;
+      const s = await drills.schedule(channel);
+      return presentSchedule(channel, s.schedule, s.plan);
+    },
+  );
+
+  app.put(
+    '/api/v1/channels/:id/drill-schedule',
+    {
+      config: { permission: 'terminal.manage', scope: 'channel' },
+      schema: {
+        summary: `Schedule a daily drill at a random time inside a UTC window (default ${DEFAULT_DRILL_WINDOW}), or stop with enabled: false`,
+        params: ChannelParams,
+        body: Type.Object({ enabled: Type.Optional(Type.Boolean()), window: Type.Optional(Type.String({ maxLength: 40 })) }, { additionalProperties: false }),
+        response: { 200: Api.DrillScheduleView },
+      },
+    },
+    async (request) => {
+      const b = request.body as { enabled?: boolean; window?: string };
+      const channel = directory.channel((request.params as { id: string }).id).id;
+      const previous = (await drills.schedule(channel)).schedule;
+      const window = b.window !== undefined ? parseWindow(b.window) : (previous ?? parseWindow(DEFAULT_DRILL_WINDOW));
+      const r = await drills.setSchedule(channel, { enabled: b.enabled ?? true, fromMinute: window.fromMinute, toMinute: window.toMinute });
+      return presentSchedule(channel, r.schedule, r.next);
+    },
+  );
 }

@@ -82,8 +82,8 @@ export async function setDrillPlan(store: Pick<Store, 'setMeta'>, channel: strin
 export const DRILL_TEXT = 'DRILL. This is a readiness drill, not a real event. Acknowledge it as you would a FLASH message.';
 
 /** Sends a drill on a channel: FLASH, drill: true, subject DRILL. */
-export async function sendDrill(actions: Pick<ChannelActions, 'send'>, channel: string, options: { from?: OfficerRef; text?: string; lang?: string } = {}): Promise<SealedEntry<'message'>> {
-  return actions.send(channel, {
+export async function sendDrill(service: Pick<ChannelActions, 'send'>, channel: string, options: { from?: OfficerRef; text?: string; lang?: string } = {}): Promise<SealedEntry<'message'>> {
+  return service.send(channel, {
     text: options.text ?? DRILL_TEXT,
     lang: options.lang ?? 'en',
     precedence: 'FLASH',

@@ -1,25 +1,26 @@
 /**
- * TEMPORARY facade over the channel wing (compose.ts), kept only while the federation and officer
- * API move to the narrow ports of ports.ts; it goes once nothing takes ChannelService. New code
- * takes the ports, never this class.
+ * A channel wing for tests: composed as the terminal composes it (src/terminal/channels/compose.ts)
+ * and reachable through one object, so that a test can drive a terminal's channels by hand (send,
+ * receive, settle) and hand its parts to what it tests as the composition root would. Production
+ * code never takes the whole wing: it takes the ports of src/terminal/channels/ports.ts.
  */
-import type { BodyOf, ChannelLog, EntryKind, LinePrecheck, OfficerRef, SealedEntry } from '../../protocol/index.js';
-import type { EntryWriter, EntryWriterStats, MessageRow, Store } from '../../store/index.js';
-import type { Clock } from '../clock.js';
-import { EventBus } from '../events/event-bus.js';
-import type { EntryChecker } from './check-pool.js';
-import type { ChannelLogger } from './channel-registry.js';
-import type { ChannelView, ProposeInput, ReceiveOutcome, TerminalSelf } from './channel-types.js';
-import { composeChannels, type ChannelWing } from './compose.js';
-import type { BatchWriteOptions, MessageLocation, WriteOptions } from './ports.js';
-import type { EscalationPlanner } from './projector.js';
+import type { BodyOf, ChannelLog, EntryKind, LinePrecheck, OfficerRef, SealedEntry } from '../../src/protocol/index.js';
+import type { EntryWriter, EntryWriterStats, MessageRow, Store } from '../../src/store/index.js';
+import type { Clock } from '../../src/terminal/clock.js';
+import { EventBus } from '../../src/terminal/events/event-bus.js';
+import type { EntryChecker } from '../../src/terminal/channels/check-pool.js';
+import type { ChannelLogger } from '../../src/terminal/channels/channel-registry.js';
+import type { ChannelView, ProposeInput, ReceiveOutcome, TerminalSelf } from '../../src/terminal/channels/channel-types.js';
+import { composeChannels, type ChannelWing } from '../../src/terminal/channels/compose.js';
+import type { BatchWriteOptions, MessageLocation, WriteOptions } from '../../src/terminal/channels/ports.js';
+import type { EscalationPlanner } from '../../src/terminal/channels/projector.js';
 
-export type { TerminalEvent } from '../events/event-bus.js';
-export type { TerminalSelf, ReceiveOutcome, ProposeInput, ChannelView } from './channel-types.js';
-export type { WriteOptions, BatchWriteOptions } from './ports.js';
-export { MAX_FUTURE_SKEW_MS } from './receiver.js';
+export type { TerminalEvent } from '../../src/terminal/events/event-bus.js';
+export type { TerminalSelf, ReceiveOutcome, ProposeInput, ChannelView } from '../../src/terminal/channels/channel-types.js';
+export type { WriteOptions, BatchWriteOptions } from '../../src/terminal/channels/ports.js';
+export { MAX_FUTURE_SKEW_MS } from '../../src/terminal/channels/receiver.js';
 
-interface ChannelServiceOptions {
+interface TestWingOptions {
   store: Store;
   self: TerminalSelf;
   clock: Clock;
@@ -33,19 +34,18 @@ interface ChannelServiceOptions {
   wing?: ChannelWing;
 }
 
-/** The channel wing behind one object (temporary: see the file comment). */
-export class ChannelService {
+/** A channel wing behind one object (see the file comment). */
+export class TestWing {
   readonly events: EventBus;
   readonly self: TerminalSelf;
   readonly store: Store;
   readonly wing: ChannelWing;
   readonly #clock: Clock;
 
-  constructor(options: ChannelServiceOptions) {
+  constructor(options: TestWingOptions) {
     this.store = options.store;
     this.self = options.self;
     this.#clock = options.clock;
-    // eslint-disable-next-line no-restricted-syntax -- temporary facade for tests, removed with this file
     this.events = options.events ?? new EventBus();
     this.wing = options.wing ?? composeChannels({ ...options, events: this.events });
   }

@@ -1,0 +1,267 @@
+/**
+ * The officer API's answers and the frames of its events socket, defined ONCE as TypeBox
+ * schemas: routes declare them as response schemas (Fastify serialises through them, and the
+ * OpenAPI document at /openapi.json shows them), presenters.ts builds them, and the console
+ * (src/web/api.ts) and the CLI (src/cli) import their static types with `import type`.
+ *
+ * This file imports nothing of ours but the protocol's wire schemas (typebox only): the console
+ * typechecks it as part of its own program (src/web/tsconfig.json), without Node's types.
+ */
+import Type, { type Static } from 'typebox';
+import { CharterSchema, KINDS, OfficerRef, PartyCardSchema, PRECEDENCES } from '../../protocol/schemas.js';
+
+const Int = Type.Integer();
+const NullableInt = Type.Union([Type.Integer(), Type.Null()]);
+const NullableNumber = Type.Union([Type.Number(), Type.Null()]);
+const NullableString = Type.Union([Type.String(), Type.Null()]);
+const LangMap = Type.Record(Type.String(), Type.String());
+
+/** An answer other than 2xx: a stable code and a message worded for the person who must act. */
+export const ApiErrorBody = Type.Object({ code: Type.String(), message: Type.String() });
+
+// ---- the terminal ----------------------------------------------------------------------------
+
+/** A link to a peer party and its state (up, degraded, down). */
+export const LinkStatus = Type.Object({ peer: Type.String(), code: Type.String(), state: Type.String(), endpoint: NullableString });
+
+/** GET /api/v1/status: who this terminal is, its peers' links, its clock. */
+export const Status = Type.Object({ party: Type.String(), code: Type.String(), fingerprint: Type.String(), channels: Int, links: Type.Array(LinkStatus), time: Int });
+
+/** GET /api/v1/peers: a known peer. */
+export const Peer = Type.Object({ party: Type.String(), code: Type.String(), fingerprint: Type.String(), endpoints: Type.Array(Type.String()), link: Type.String() });
+
+/** POST /api/v1/peers: the peer paired with. */
+export const PeerAdded = Type.Object({ party: Type.String(), code: Type.String(), fingerprint: Type.String() });
+
+/** GET /api/v1/card: this party's card. */
+export const PartyCard = PartyCardSchema;
+
+/** GET /readyz. */
+export const Readiness = Type.Object({ ok: Type.Boolean(), reason: Type.Optional(Type.String()), peersUp: Type.Optional(Int), peers: Type.Optional(Int) });
+
+// ---- channels --------------------------------------------------------------------------------
+
+/** GET /api/v1/channels: one channel of the list. */
+export const ChannelSummary = Type.Object({ id: Type.String(), state: Type.String(), title: LangMap, tier: Type.String(), proposer: Type.String(), parties: Type.Array(Type.String()), entries: Int });
+
+const viewParty = { party: Type.String(), code: Type.String(), roles: Type.Array(Type.String()), accepted: Type.Boolean(), suspended: Type.Boolean(), entries: Int };
+const viewFields = {
+  id: Type.String(),
+  state: Type.String(),
+  title: LangMap,
+  tier: Type.String(),
+  proposer: Type.String(),
+  charterHash: Type.String(),
+  charter: CharterSchema,
+  pendingAmendment: Type.Optional(Type.Object({ hash: Type.String(), proposer: Type.String(), accepted: Type.Array(Type.String()) })),
+  entries: Int,
+};
+
+/** A channel as officers see it: charter, state, members. */
+export const ChannelView = Type.Object({ ...viewFields, parties: Type.Array(Type.Object(viewParty)) });
+
+/** GET /api/v1/channels/:id: the view, each member's link, message counts, equivocations. */
+export const ChannelDetail = Type.Object({
+  ...viewFields,
+  parties: Type.Array(Type.Object({ ...viewParty, link: Type.String() })),
+  messages: Type.Object({ total: Int, unacknowledged: Int }),
+  equivocations: Int,
+});
+
+/** POST /api/v1/channels/:id/{accept,decline,...}: the entry written and the channel after it. */
+export const CharterActionResult = Type.Object({ entry: Type.String(), channel: ChannelView });
+
+/** GET /api/v1/channels/:id/link. */
+export const LinkHealth = Type.Object({ channel: Type.String(), peer: Type.String(), code: Type.String(), state: Type.String(), lastEchoAt: NullableInt, lastRttMs: NullableNumber, lastOffsetMs: NullableNumber, since: Int });
+export const LinkSample = Type.Object({ channel: Type.String(), peer: Type.String(), at: Int, rttMs: Type.Number(), offsetMs: Type.Number() });
+export const LinkView = Type.Object({ health: Type.Array(LinkHealth), samples: Type.Record(Type.String(), Type.Array(LinkSample)) });
+
+/** GET /api/v1/channels/:id/evidence: two different entries with the same author and seq. */
+export const Evidence = Type.Object({ id: Int, channel: Type.String(), author: Type.String(), seq: Int, firstRaw: Type.String(), secondRaw: Type.String(), detectedAt: Int });
+
+/** POST /api/v1/import. */
+export const ImportResult = Type.Object({
+  accepted: Int,
+  duplicate: Int,
+  pending: Int,
+  rejected: Type.Array(Type.Object({ hash: Type.Optional(Type.String()), code: Type.String(), message: Type.String() })),
+});
+
+// ---- messages --------------------------------------------------------------------------------
+
+/** Who acknowledged a message: their party, its code, the officer signed in, the ack entry. */
+export const AckedBy = Type.Object({ party: Type.Optional(Type.String()), code: Type.Optional(Type.String()), officer: Type.Optional(OfficerRef), entry: Type.Optional(Type.String()) });
+
+/** GET /api/v1/channels/:id/messages: a message with its receipt and acknowledgement. */
+export const Message = Type.Object({
+  id: Type.String(),
+  from: Type.String(),
+  own: Type.Boolean(),
+  seq: Int,
+  time: Int,
+  precedence: Type.Enum(PRECEDENCES),
+  lang: Type.String(),
+  text: Type.String(),
+  replyTo: NullableString,
+  drill: Type.Boolean(),
+  deadlineAt: NullableInt,
+  receiptedAt: NullableInt,
+  ackedAt: NullableInt,
+  ackedBy: Type.Union([AckedBy, Type.Null()]),
+});
+
+/** POST /api/v1/channels/:id/messages: the message entry written. */
+export const SendResult = Type.Object({ id: Type.String(), seq: Int, time: Int });
+
+/** POST /api/v1/channels/:id/messages/batch. */
+export const BatchResult = Type.Object({ messages: Type.Array(SendResult) });
+
+/** POST /api/v1/messages/:id/ack: the acknowledgement entry and the message it acknowledges. */
+export const AckResult = Type.Object({ id: Type.String(), message: Type.String(), time: Int });
+
+// ---- what awaits acknowledgement (escalation-routes.ts) --------------------------------------
+
+const pendingFields = {
+  id: Type.String(),
+  channel: Type.String(),
+  from: Type.String(),
+  own: Type.Boolean(),
+  time: Int,
+  precedence: Type.Enum(PRECEDENCES),
+  lang: Type.String(),
+  text: Type.String(),
+  drill: Type.Boolean(),
+  deadlineAt: NullableInt,
+  remainingMs: NullableInt,
+  overdue: Type.Boolean(),
+  receiptedAt: NullableInt,
+};
+
+/** GET /api/v1/pending: a message of the other side awaiting acknowledgement here. */
+export const Pending = Type.Object({
+  ...pendingFields,
+  escalation: Type.Object({ level: Int, levelName: NullableString, steps: Int, next: Type.Union([Type.Object({ level: Int, levelName: Type.String(), at: Int }), Type.Null()]) }),
+});
+
+/** GET /api/v1/pending/summary: how many await acknowledgement here, in all and per channel. */
+export const PendingSummary = Type.Object({ total: Int, channels: Type.Record(Type.String(), Int) });
+
+/** GET /api/v1/overdue: our message the other side has not acknowledged by its deadline. */
+export const Overdue = Type.Object({ ...pendingFields, to: Type.Array(Type.String()) });
+
+// ---- drills (operations-routes.ts) -----------------------------------------------------------
+
+/** POST /api/v1/channels/:id/drills. */
+export const DrillSent = Type.Object({ id: Type.String(), seq: Int, time: Int, precedence: Type.Literal('FLASH'), drill: Type.Literal(true), deadlineAt: Int });
+
+/** GET and PUT /api/v1/channels/:id/drill-schedule. */
+export const DrillScheduleView = Type.Object({
+  channel: Type.String(),
+  schedule: Type.Union([Type.Object({ enabled: Type.Boolean(), window: Type.String(), timezone: Type.String() }), Type.Null()]),
+  plan: Type.Union([Type.Object({ window: Type.String(), at: Int, status: Type.String(), message: NullableString }), Type.Null()]),
+});
+
+// ---- officers and sessions (auth-routes.ts) --------------------------------------------------
+
+/** An officer as the console shows the one signed in. */
+export const OfficerSummary = Type.Object({ name: Type.String(), title: Type.String(), roles: Type.Array(Type.String()), channelRoles: Type.Record(Type.String(), Type.String()) });
+
+/** POST /api/v1/auth/login. */
+export const LoginResult = Type.Object({ officer: OfficerSummary, csrfToken: Type.String(), secondFactor: Type.String(), expiresAt: Int, idleTimeoutMs: Int });
+
+/** GET /api/v1/auth/session: an officer's session, or the host credential. */
+export const OfficerSession = Type.Object({
+  kind: Type.Literal('officer'),
+  name: Type.String(),
+  title: Type.String(),
+  roles: Type.Array(Type.String()),
+  channelRoles: Type.Record(Type.String(), Type.String()),
+  permissions: Type.Array(Type.String()),
+  csrfToken: Type.Optional(Type.String()),
+  expiresAt: Type.Optional(Int),
+  lastSeenAt: Type.Optional(Int),
+  idleTimeoutMs: Type.Optional(Int),
+});
+export const TerminalSession = Type.Object({ kind: Type.Literal('terminal'), name: Type.Literal('terminal'), permissions: Type.Literal('all') });
+export const SessionView = Type.Union([OfficerSession, TerminalSession]);
+
+// ---- the events socket (GET /api/v1/events) --------------------------------------------------
+
+/**
+ * An entry durably committed to a channel (own, or received from a peer), with its signed body.
+ * A message's frame also carries its acknowledgement deadline, as the message list shows it.
+ */
+export const EntryEvent = Type.Object({
+  type: Type.Literal('entry'),
+  channel: Type.String(),
+  hash: Type.String(),
+  author: Type.String(),
+  authorCode: Type.String(),
+  seq: Int,
+  kind: Type.Enum(KINDS),
+  time: Int,
+  own: Type.Boolean(),
+  body: Type.Unknown(),
+  deadlineAt: Type.Optional(Int),
+});
+/** A channel's charter state changed (proposed, active, suspended, ...). */
+export const StateEvent = Type.Object({ type: Type.Literal('state'), channel: Type.String(), state: Type.String(), previous: NullableString });
+/** Something an officer must see: a rejected entry, equivocation, a link going down. */
+export const AlarmEvent = Type.Object({ type: Type.Literal('alarm'), code: Type.String(), message: Type.String(), channel: Type.Optional(Type.String()), peer: Type.Optional(Type.String()) });
+/** A notification of escalation for the officers at this terminal's consoles. */
+export const EscalationEvent = Type.Object({
+  type: Type.Literal('escalation'),
+  kind: Type.Union([Type.Literal('escalation'), Type.Literal('overdue'), Type.Literal('alarm')]),
+  subject: Type.String(),
+  text: Type.String(),
+  channel: Type.Optional(Type.String()),
+  message: Type.Optional(Type.String()),
+  precedence: Type.Optional(Type.String()),
+  drill: Type.Optional(Type.Boolean()),
+  level: Int,
+  levelName: Type.String(),
+  repeat: Type.Integer(),
+  contact: Type.String(),
+  at: Int,
+});
+/** The set of peers (or a peer's card) changed. */
+export const PeersEvent = Type.Object({ type: Type.Literal('peers') });
+
+/** One frame of the events socket (JSON text). */
+export const ApiEvent = Type.Union([EntryEvent, StateEvent, AlarmEvent, EscalationEvent, PeersEvent]);
+
+export type ApiErrorBody = Static<typeof ApiErrorBody>;
+export type LinkStatus = Static<typeof LinkStatus>;
+export type Status = Static<typeof Status>;
+export type Peer = Static<typeof Peer>;
+export type PeerAdded = Static<typeof PeerAdded>;
+export type PartyCard = Static<typeof PartyCard>;
+export type ChannelSummary = Static<typeof ChannelSummary>;
+export type ChannelView = Static<typeof ChannelView>;
+export type ChannelDetail = Static<typeof ChannelDetail>;
+export type CharterActionResult = Static<typeof CharterActionResult>;
+export type LinkHealth = Static<typeof LinkHealth>;
+export type LinkSample = Static<typeof LinkSample>;
+export type LinkView = Static<typeof LinkView>;
+export type Evidence = Static<typeof Evidence>;
+export type ImportResult = Static<typeof ImportResult>;
+export type AckedBy = Static<typeof AckedBy>;
+export type Message = Static<typeof Message>;
+export type SendResult = Static<typeof SendResult>;
+export type BatchResult = Static<typeof BatchResult>;
+export type AckResult = Static<typeof AckResult>;
+export type Pending = Static<typeof Pending>;
+export type PendingSummary = Static<typeof PendingSummary>;
+export type Overdue = Static<typeof Overdue>;
+export type DrillSent = Static<typeof DrillSent>;
+export type DrillScheduleView = Static<typeof DrillScheduleView>;
+export type OfficerSummary = Static<typeof OfficerSummary>;
+export type LoginResult = Static<typeof LoginResult>;
+export type OfficerSession = Static<typeof OfficerSession>;
+export type SessionView = Static<typeof SessionView>;
+export type EntryEvent = Static<typeof EntryEvent>;
+export type StateEvent = Static<typeof StateEvent>;
+export type AlarmEvent = Static<typeof AlarmEvent>;
+export type EscalationEvent = Static<typeof EscalationEvent>;
+export type PeersEvent = Static<typeof PeersEvent>;
+export type ApiEvent = Static<typeof ApiEvent>;

@@ -1,0 +1,167 @@
+/**
+ * /api/v1/channels*: the channels held here and their charters (list, propose, show, accept,
+ * decline, withdraw, suspend, resume, close), transcript bundles out (export) and in (import),
+ * link tests and equivocation evidence. Each route declares its permission beside its schema.
+ */
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import { ROLES, TIERS, writeBundle, type SealedEntry } from '../../protocol/index.js';
+import type { ProposeInput } from '../channels/channel-types.js';
+import { TerminalError } from '../errors.js';
+import * as Api from './api-schemas.js';
+import { mayRead } from './auth.js';
+import { presentChannelDetail, presentChannelSummary, presentChannelView } from './presenters.js';
+import { ChannelParams, LangTagParam, type LinkHealthFn, type LinksFn, type OfficerApiPorts, type ReadPorts } from './route-kit.js';
+
+/** Options of {@link channelsRoutes}. */
+export interface ChannelsRoutesOptions extends Pick<OfficerApiPorts, 'self' | 'directory' | 'actions' | 'receiver' | 'now'>, ReadPorts {
+  readonly links: LinksFn;
+  readonly linkHealth?: LinkHealthFn;
+}
+
+const Reason = Type.Object({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 4000 })) });
+const Deadline = Type.Optional(Type.Integer({ minimum: 1 }));
+const Proposal = Type.Object({
+  title: Type.Record(LangTagParam, Type.String({ minLength: 1, maxLength: 500 }), { minProperties: 1 }),
+  tier: Type.Enum(TIERS),
+  parties: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 31 }),
+  roles: Type.Optional(Type.Array(Type.Enum(ROLES), { minItems: 1 })),
+  languages: Type.Optional(Type.Array(Type.String(), { minItems: 1 })),
+  linkTestIntervalSec: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
+  ackDeadlineSec: Type.Optional(Type.Object({ FLASH: Deadline, IMMEDIATE: Deadline, PRIORITY: Deadline, ROUTINE: Deadline })),
+  expires: Type.Optional(Type.Integer({ minimum: 0 })),
+  note: Type.Optional(Type.String({ maxLength: 4000 })),
+});
+
+/** Charter actions and the permission each needs. */
+const CHARTER_ACTIONS = [
+  ['accept', 'charter.accept'],
+  ['decline', 'charter.decline'],
+  ['withdraw', 'charter.withdraw'],
+  ['suspend', 'charter.suspend'],
+  ['resume', 'charter.resume'],
+  ['close', 'charter.close'],
+] as const;
+type CharterAction = (typeof CHARTER_ACTIONS)[number][0];
+
+/** Link-test samples shown per peer: the last day's, at most this many. */
+const LINK_SAMPLES = 500;
+
+/** Registers the channel routes. */
+export async function channelsRoutes(app: FastifyInstance, opts: ChannelsRoutesOptions): Promise<void> {
+  const { self, directory, actions, reads } = opts;
+
+  app.get(
+    '/api/v1/channels',
+    { config: { permission: 'channel.read' }, schema: { summary: 'Channels on this terminal (those the caller may read)', response: { 200: Type.Array(Api.ChannelSummary) } } },
+    async (request) => directory.channelIds().filter((id) => mayRead(request.principal, id)).map((id) => presentChannelSummary(directory.view(id))),
+  );
+
+  app.post(
+    '/api/v1/channels',
+    { config: { permission: 'charter.propose' }, schema: { summary: 'Propose a channel charter', body: Proposal, response: { 201: Api.ChannelView } } },
+    async (request, reply) => reply.code(201).send(presentChannelView(await actions.propose(request.body as ProposeInput))),
+  );
+
+  app.get(
+    '/api/v1/channels/:id',
+    { config: { permission: 'channel.read', scope: 'channel' }, schema: { summary: 'A channel: state, members, link, counts', params: ChannelParams, response: { 200: Api.ChannelDetail } } },
+    async (request) => {
+      const v = directory.view((request.params as { id: string }).id);
+      const links = new Map(opts.links().map((l) => [l.peer, l.state]));
+      const [counts, evidence] = await Promise.all([reads.messageCounts(v.id), reads.evidence(v.id)]);
+      return presentChannelDetail(v, self.party, links, counts, evidence.length);
+    },
+  );
+
+  charterRoutes(app, opts);
+  transcriptRoutes(app, opts);
+
+  app.get(
+    '/api/v1/channels/:id/link',
+    { config: { permission: 'channel.read', scope: 'channel' }, schema: { summary: 'Link-test state per peer and recent round-trip/offset samples', params: ChannelParams, response: { 200: Api.LinkView } } },
+    async (request) => {
+      const log = directory.channel((request.params as { id: string }).id);
+      const health = (opts.linkHealth?.() ?? []).filter((h) => h.channel === log.id);
+      const since = opts.now() - 24 * 3_600_000;
+      const samples: Api.LinkView['samples'] = {};
+      for (const peer of directory.peersOf(log.id)) samples[directory.label(peer)] = await reads.linkSamples(log.id, peer, since, LINK_SAMPLES);
+      return { health, samples };
+    },
+  );
+
+  app.get(
+    '/api/v1/channels/:id/evidence',
+    { config: { permission: 'channel.read', scope: 'channel' }, schema: { summary: 'Equivocation evidence', params: ChannelParams, response: { 200: Type.Array(Api.Evidence) } } },
+    async (request) => reads.evidence(directory.channel((request.params as { id: string }).id).id),
+  );
+}
+
+/** The charter actions: accept, decline, withdraw, suspend, resume, close. */
+function charterRoutes(app: FastifyInstance, opts: ChannelsRoutesOptions): void {
+  const { directory, actions } = opts;
+
+  for (const [action, permission] of CHARTER_ACTIONS)
+    app.post(
+      `/api/v1/channels/:id/${action}`,
+      { config: { permission, scope: 'channel' }, schema: { summary: `Charter action: ${action}`, params: ChannelParams, body: Type.Optional(Reason), response: { 200: Api.CharterActionResult } } },
+      async (request) => {
+        const { id } = request.params as { id: string };
+        const sealed = await charterAction(id, action, (request.body as { reason?: string } | undefined)?.reason);
+        return { entry: sealed.hash, channel: presentChannelView(directory.view(id)) };
+      },
+    );
+
+  function charterAction(id: string, action: CharterAction, reason: string | undefined): Promise<SealedEntry> {
+    const need = () => {
+      if (!reason) throw new TerminalError('BAD_REQUEST', { detail: `A reason is required to ${action} a channel; it goes on the record.` });
+      return reason;
+    };
+    switch (action) {
+      case 'accept':
+        return actions.accept(id);
+      case 'decline':
+        return actions.decline(id, need());
+      case 'withdraw':
+        return actions.withdraw(id, need());
+      case 'suspend':
+        return actions.write(id, 'channel.suspend', { reason: need() });
+      case 'resume':
+        return actions.write(id, 'channel.resume', reason ? { reason } : {});
+      case 'close':
+        return actions.write(id, 'channel.close', { reason: need() });
+    }
+  }
+}
+
+/** Transcript bundles: out for offline verification, in by hand (the sneakernet path). */
+function transcriptRoutes(app: FastifyInstance, opts: ChannelsRoutesOptions): void {
+  const { self, directory, receiver, reads } = opts;
+
+  app.get(
+    '/api/v1/channels/:id/export',
+    { config: { permission: 'channel.export', scope: 'channel' }, schema: { summary: 'Transcript bundle (JSON Lines) for offline verification', params: ChannelParams } },
+    async (request, reply) => {
+      const log = directory.channel((request.params as { id: string }).id);
+      const [cards, raws] = await Promise.all([reads.peerCards(), reads.rawEntries(log.id)]);
+      void reply.header('content-type', 'application/x-ndjson');
+      return writeBundle({ channel: log.id, exportedBy: self.code, exportedAt: opts.now() }, [self.card, ...cards], raws);
+    },
+  );
+
+  app.post(
+    '/api/v1/import',
+    { config: { permission: 'terminal.manage' }, schema: { summary: 'Import a bundle file (the sneakernet path): entries are verified and merged', response: { 200: Api.ImportResult } } },
+    async (request) => {
+      const text = typeof request.body === 'string' ? request.body : '';
+      const lines = text.split('\n').filter((l) => l.trim() !== '');
+      if (lines.length === 0) throw new TerminalError('BAD_REQUEST', { detail: 'The bundle is empty.' });
+      const entries: string[] = [];
+      for (const line of lines.slice(1)) if (line.startsWith('{"author":')) entries.push(line);
+      const first = await receiver.receive(entries, 'import');
+      // Entries out of order across authors settle in a second pass.
+      const second = first.pending > 0 ? await receiver.receive(entries, 'import') : undefined;
+      return { accepted: first.accepted + (second?.accepted ?? 0), duplicate: first.duplicate, pending: second?.pending ?? first.pending, rejected: [...first.rejected, ...(second?.rejected ?? [])].slice(0, 50) };
+    },
+  );
+}

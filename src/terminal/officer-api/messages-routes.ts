@@ -1,0 +1,141 @@
+/**
+ * Messages: the list of a channel (with receipts and acknowledgements), send one, send a batch
+ * (a gateway), acknowledge one of the other side's. Who signs is the route's explicit choice
+ * (auth.ts signingOfficer): the officer signed in, whatever the request claims.
+ */
+import type { FastifyInstance } from 'fastify';
+import Type, { type Static } from 'typebox';
+import { OfficerRef, PRECEDENCES, type BodyOf, type OfficerRef as OfficerRefT, type Role, type SealedEntry } from '../../protocol/index.js';
+import * as Api from './api-schemas.js';
+import { signingOfficer } from './auth.js';
+import { presentAck, presentMessage, presentSent } from './presenters.js';
+import { ChannelParams, LangTagParam, MessageParams, type OfficerApiPorts, type ReadPorts } from './route-kit.js';
+
+/** Options of {@link messagesRoutes}. */
+export interface MessagesRoutesOptions extends Pick<OfficerApiPorts, 'self' | 'directory' | 'actions'>, ReadPorts {
+  /** Who acknowledges when the host credential names nobody (until officer accounts exist). */
+  readonly defaultOfficer: { name: string; title: string; role: Role };
+}
+
+/** Most messages one batch request may carry. */
+export const MAX_BATCH_MESSAGES = 1000;
+
+/** A message as an officer drafts it (who signs it comes from the account: auth.ts). */
+const draftFields = {
+  text: Type.String({ minLength: 1, maxLength: 16_000 }),
+  lang: Type.Optional(LangTagParam),
+  precedence: Type.Optional(Type.Enum(PRECEDENCES)),
+  replyTo: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
+  subject: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
+  drill: Type.Optional(Type.Boolean()),
+};
+const MessageDraft = Type.Object(draftFields);
+type MessageDraftBody = Static<typeof MessageDraft>;
+
+/** The signed body of a drafted message, with defaults filled in, signed by `from`. */
+function messageBody(m: MessageDraftBody, from: OfficerRefT | undefined): BodyOf<'message'> {
+  return {
+    text: m.text,
+    lang: m.lang ?? 'en',
+    precedence: m.precedence ?? 'ROUTINE',
+    ...(m.replyTo ? { replyTo: m.replyTo } : {}),
+    ...(m.subject ? { subject: m.subject } : {}),
+    ...(m.drill ? { drill: true } : {}),
+    ...(from ? { from } : {}),
+  };
+}
+
+/** Registers the message routes. */
+export async function messagesRoutes(app: FastifyInstance, opts: MessagesRoutesOptions): Promise<void> {
+  const { self, directory, actions, reads } = opts;
+  const label = (party: string) => directory.label(party);
+
+  app.get(
+    '/api/v1/channels/:id/messages',
+    {
+      config: { permission: 'channel.read', scope: 'channel' },
+      schema: {
+        summary: 'Messages with receipt and acknowledgement status, oldest first: all of them, or the latest `limit`',
+        params: ChannelParams,
+        querystring: Type.Object({ unacked: Type.Optional(Type.Boolean()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })) }),
+        response: { 200: Type.Array(Api.Message) },
+      },
+    },
+    async (request) => {
+      const q = request.query as { unacked?: boolean; limit?: number };
+      const log = directory.channel((request.params as { id: string }).id);
+      const rows = await reads.messages(log.id, { unackedOnly: q.unacked, limit: q.limit });
+      return rows.map((m) => presentMessage(m, label, self.party));
+    },
+  );
+
+  app.post(
+    '/api/v1/channels/:id/messages',
+    {
+      config: { permission: 'message.send', scope: 'channel' },
+      schema: {
+        summary: 'Send a message',
+        params: ChannelParams,
+        body: Type.Object({ ...draftFields, from: Type.Optional(OfficerRef) }),
+        response: { 201: Api.SendResult, 409: Api.ApiErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const b = request.body as MessageDraftBody & { from?: OfficerRefT };
+      const from = signingOfficer(request, b.from);
+      const sealed = await actions.send(id, messageBody(b, from), { audit: request.auditWithEntry(201, (s: SealedEntry) => ({ id: s.hash })) });
+      return reply.code(201).send(presentSent(sealed));
+    },
+  );
+
+  app.post(
+    '/api/v1/channels/:id/messages/batch',
+    {
+      config: { permission: 'message.send', scope: 'channel' },
+      schema: {
+        summary: 'Send several messages at once (a gateway): each is its own signed entry, and all commit together or none does',
+        params: ChannelParams,
+        body: Type.Object({ messages: Type.Array(MessageDraft, { minItems: 1, maxItems: MAX_BATCH_MESSAGES }), from: Type.Optional(OfficerRef) }),
+        response: { 201: Api.BatchResult, 409: Api.ApiErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const b = request.body as { messages: MessageDraftBody[]; from?: OfficerRefT };
+      const from = signingOfficer(request, b.from);
+      const sealed = await actions.sendMany(
+        id,
+        b.messages.map((m) => messageBody(m, from)),
+        { audit: request.auditWithEntry(201, (made: readonly SealedEntry[]) => ({ count: made.length, first: made[0]!.hash, last: made.at(-1)!.hash })) },
+      );
+      return reply.code(201).send({ messages: sealed.map(presentSent) });
+    },
+  );
+
+  ackRoute(app, opts);
+}
+
+/** POST /api/v1/messages/:id/ack. */
+function ackRoute(app: FastifyInstance, opts: MessagesRoutesOptions): void {
+  const { actions } = opts;
+  app.post(
+    '/api/v1/messages/:id/ack',
+    {
+      config: { permission: 'message.ack', scope: 'message' },
+      schema: {
+        summary: 'Acknowledge a message of the other side',
+        params: MessageParams,
+        body: Type.Optional(Type.Object({ officer: Type.Optional(OfficerRef), note: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })) })),
+        response: { 201: Api.AckResult },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const b = (request.body ?? {}) as { officer?: OfficerRefT; note?: string };
+      const officer = signingOfficer(request, b.officer) ?? opts.defaultOfficer;
+      const sealed = await actions.acknowledge(id, officer, b.note, { audit: request.auditWithEntry(201, (s) => ({ id: s.hash, message: (s.entry.body as { message: string }).message })) });
+      return reply.code(201).send(presentAck(sealed));
+    },
+  );
+}

@@ -1,0 +1,154 @@
+/**
+ * Presenters: from what the terminal holds (channel views, stored rows, sealed entries, internal
+ * events) to what the officer API answers, field by field as api-schemas.ts defines it. Nothing
+ * leaves the officer API that a presenter did not list.
+ */
+import type { Charter, PartyCard, Precedence, SealedEntry } from '../../protocol/index.js';
+import type { MessageRow, PeerRow } from '../../store/index.js';
+import type { ChannelView as DomainChannelView } from '../channels/channel-types.js';
+import type { TerminalEvent } from '../events/event-bus.js';
+import type * as Api from './api-schemas.js';
+
+/** A party's code, for display. */
+export type Labeller = (party: string) => string;
+
+/** A link to a peer as the terminal reports it. */
+export interface LinkInfo {
+  readonly peer: string;
+  readonly code: string;
+  readonly state: string;
+  readonly endpoint: string | null;
+}
+
+/** A channel of the list. */
+export function presentChannelSummary(v: DomainChannelView): Api.ChannelSummary {
+  return { id: v.id, state: v.state, title: v.title, tier: v.tier, proposer: v.proposer, parties: v.parties.map((p) => p.code), entries: v.entries };
+}
+
+/** A channel as officers see it (after a charter action, or proposed). */
+export function presentChannelView(v: DomainChannelView): Api.ChannelView {
+  return {
+    id: v.id,
+    state: v.state,
+    title: v.title,
+    tier: v.tier,
+    proposer: v.proposer,
+    charterHash: v.charterHash,
+    charter: v.charter,
+    parties: v.parties.map((p) => ({ party: p.party, code: p.code, roles: [...p.roles], accepted: p.accepted, suspended: p.suspended, entries: p.entries })),
+    ...(v.pendingAmendment ? { pendingAmendment: v.pendingAmendment } : {}),
+    entries: v.entries,
+  };
+}
+
+/** A channel with each member's link, its message counts and equivocations recorded. */
+export function presentChannelDetail(v: DomainChannelView, self: string, links: ReadonlyMap<string, string>, messages: { total: number; unacknowledged: number }, equivocations: number): Api.ChannelDetail {
+  const view = presentChannelView(v);
+  return {
+    ...view,
+    parties: view.parties.map((p) => ({ ...p, link: p.party === self ? 'self' : (links.get(p.party) ?? 'down') })),
+    messages,
+    equivocations,
+  };
+}
+
+/** A known peer and the state of our link to it. */
+export function presentPeer(p: PeerRow, link: string | undefined): Api.Peer {
+  return { party: p.party, code: p.code, fingerprint: p.fingerprint, endpoints: (JSON.parse(p.card) as PartyCard).endpoints, link: link ?? 'down' };
+}
+
+/** A stored message with its receipt and acknowledgement. */
+export function presentMessage(m: MessageRow, label: Labeller, self: string): Api.Message {
+  return {
+    id: m.hash,
+    from: label(m.author),
+    own: m.author === self,
+    seq: m.seq,
+    time: m.time,
+    precedence: m.precedence as Precedence,
+    lang: m.lang,
+    text: m.text,
+    replyTo: m.replyTo,
+    drill: m.drill,
+    deadlineAt: m.deadlineAt,
+    receiptedAt: m.receiptedAt,
+    ackedAt: m.ackedAt,
+    ackedBy: m.ackedBy ? (JSON.parse(m.ackedBy) as Api.AckedBy) : null,
+  };
+}
+
+/** A message entry just written. */
+export function presentSent(s: SealedEntry): Api.SendResult {
+  return { id: s.hash, seq: s.entry.seq, time: s.entry.time };
+}
+
+/** An acknowledgement entry just written. */
+export function presentAck(s: SealedEntry<'ack'>): Api.AckResult {
+  return { id: s.hash, message: s.entry.body.message, time: s.entry.time };
+}
+
+/** The fields of a message awaiting acknowledgement, with the time left at `now`. */
+export function presentAwaiting(m: MessageRow, now: number, label: Labeller, self: string) {
+  return {
+    id: m.hash,
+    channel: m.channel,
+    from: label(m.author),
+    own: m.author === self,
+    time: m.time,
+    precedence: m.precedence as Precedence,
+    lang: m.lang,
+    text: m.text,
+    drill: m.drill,
+    deadlineAt: m.deadlineAt,
+    remainingMs: m.deadlineAt === null ? null : m.deadlineAt - now,
+    overdue: m.deadlineAt !== null && m.deadlineAt <= now,
+    receiptedAt: m.receiptedAt,
+  };
+}
+
+/** When a message's acknowledgement is due: its time plus the charter's deadline for its precedence (docs/protocol.md §5.1). */
+export function ackDeadline(charter: Pick<Charter, 'ackDeadlineSec'>, precedence: Precedence, time: number): number {
+  return time + charter.ackDeadlineSec[precedence] * 1000;
+}
+
+/**
+ * The frame of the events socket for an internal event, or undefined for events that are the
+ * terminal's own plumbing (peer-seen). A message's frame carries its acknowledgement deadline
+ * (`charterOf` gives the channel's charter), so that a console can show it without asking again.
+ */
+export function presentEvent(e: TerminalEvent, charterOf: (channel: string) => Pick<Charter, 'ackDeadlineSec'> | undefined): Api.ApiEvent | undefined {
+  switch (e.type) {
+    case 'entry': {
+      const frame: Api.EntryEvent = { type: 'entry', channel: e.channel, hash: e.hash, author: e.author, authorCode: e.authorCode, seq: e.seq, kind: e.kind, time: e.time, own: e.own, body: e.body };
+      if (e.kind === 'message') {
+        const charter = charterOf(e.channel);
+        if (charter) frame.deadlineAt = ackDeadline(charter, (e.body as { precedence: Precedence }).precedence, e.time);
+      }
+      return frame;
+    }
+    case 'state':
+      return { type: 'state', channel: e.channel, state: e.state, previous: e.previous };
+    case 'alarm':
+      return { type: 'alarm', code: e.code, message: e.message, ...(e.channel !== undefined ? { channel: e.channel } : {}), ...(e.peer !== undefined ? { peer: e.peer } : {}) };
+    case 'escalation':
+      return {
+        type: 'escalation',
+        kind: e.kind,
+        subject: e.subject,
+        text: e.text,
+        ...(e.channel !== undefined ? { channel: e.channel } : {}),
+        ...(e.message !== undefined ? { message: e.message } : {}),
+        ...(e.precedence !== undefined ? { precedence: e.precedence } : {}),
+        ...(e.drill !== undefined ? { drill: e.drill } : {}),
+        level: e.level,
+        levelName: e.levelName,
+        repeat: e.repeat,
+        contact: e.contact,
+        at: e.at,
+      };
+    case 'peers':
+      return { type: 'peers' };
+    case 'peer-seen':
+      return undefined;
+  }
+}

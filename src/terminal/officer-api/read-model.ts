@@ -1,0 +1,76 @@
+/**
+ * What the officer API reads from the store: the ONE place in officer-api/ that touches the
+ * Store. Routes ask it, and presenters.ts shapes the answer; writes go through the channel
+ * ports (ChannelActions), never through here.
+ */
+import type { PartyCard } from '../../protocol/index.js';
+import type { EscalationStepRow, EvidenceRow, LinkSampleRow, ListEscalationsOptions, ListMessagesOptions, ListUnackedOptions, MessageRow, PeerRow, Store } from '../../store/index.js';
+
+/** Queries of the officer API over one terminal's store. */
+export class OfficerReadModel {
+  readonly #store: Store;
+  readonly #self: string;
+
+  /** `self` is this terminal's party: counts and lists "awaiting acknowledgement here" exclude its own messages. */
+  constructor(store: Store, self: string) {
+    this.#store = store;
+    this.#self = self;
+  }
+
+  /** Throws when the database does not answer (readiness probe). */
+  async probe(): Promise<void> {
+    await this.#store.getMeta('ready-probe');
+  }
+
+  /** Known peers. */
+  peers(): Promise<PeerRow[]> {
+    return this.#store.listPeers();
+  }
+
+  /** The cards of the known peers. */
+  async peerCards(): Promise<PartyCard[]> {
+    return (await this.#store.listPeers()).map((p) => JSON.parse(p.card) as PartyCard);
+  }
+
+  /** Messages of a channel with receipt and acknowledgement, oldest first. */
+  messages(channel: string, options?: ListMessagesOptions): Promise<MessageRow[]> {
+    return this.#store.listMessages(channel, options);
+  }
+
+  /** How many messages a channel holds, and how many of the other side's await acknowledgement here. */
+  messageCounts(channel: string): Promise<{ total: number; unacknowledged: number }> {
+    return this.#store.countMessages(channel, this.#self);
+  }
+
+  /** Equivocation evidence of a channel. */
+  evidence(channel: string): Promise<EvidenceRow[]> {
+    return this.#store.listEvidence(channel);
+  }
+
+  /** Link-test samples of a channel and peer since `sinceMs`, at most `limit`. */
+  linkSamples(channel: string, peer: string, sinceMs: number, limit: number): Promise<LinkSampleRow[]> {
+    return this.#store.listLinkSamples(channel, peer, sinceMs, limit);
+  }
+
+  /** Every stored entry of a channel as wire text, in store order (for a transcript bundle). */
+  async rawEntries(channel: string): Promise<string[]> {
+    const raws: string[] = [];
+    for await (const e of this.#store.streamEntries(channel)) raws.push(e.raw);
+    return raws;
+  }
+
+  /** Messages not acknowledged yet, earliest deadline first. */
+  unacked(options: ListUnackedOptions): Promise<MessageRow[]> {
+    return this.#store.listUnacked(options);
+  }
+
+  /** How many of the other side's messages await acknowledgement here, per channel. */
+  unackedByChannel(): Promise<Array<{ channel: string; count: number }>> {
+    return this.#store.countUnackedByChannel(this.#self);
+  }
+
+  /** Escalation steps taken. */
+  escalationSteps(filter: ListEscalationsOptions): Promise<EscalationStepRow[]> {
+    return this.#store.escalations.list(filter);
+  }
+}

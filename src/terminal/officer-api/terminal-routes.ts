@@ -1,0 +1,68 @@
+/**
+ * The terminal itself: liveness and readiness probes, who it is and its links (status), its
+ * party card, and its peers (list, pair). Each route declares its permission beside its schema.
+ */
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import { fingerprint } from '../../protocol/index.js';
+import * as Api from './api-schemas.js';
+import { presentPeer } from './presenters.js';
+import type { LinksFn, OfficerApiPorts, ReadPorts } from './route-kit.js';
+
+/** Options of {@link terminalRoutes}. */
+export interface TerminalRoutesOptions extends Pick<OfficerApiPorts, 'self' | 'directory' | 'peers' | 'now'>, ReadPorts {
+  readonly links: LinksFn;
+}
+
+/** Registers the terminal routes. */
+export async function terminalRoutes(app: FastifyInstance, opts: TerminalRoutesOptions): Promise<void> {
+  const { self, directory, reads } = opts;
+
+  app.get('/healthz', { config: { permission: 'open' }, schema: { hide: true } }, async () => ({ ok: true }));
+
+  app.get('/readyz', { config: { permission: 'open' }, schema: { hide: true, response: { 200: Api.Readiness, 503: Api.Readiness } } }, async (_req, reply) => {
+    try {
+      await reads.probe();
+    } catch {
+      return reply.code(503).send({ ok: false, reason: 'database unreachable' });
+    }
+    const links = opts.links();
+    const up = links.filter((l) => l.state === 'up').length;
+    if (links.length > 0 && up === 0) return reply.code(503).send({ ok: false, reason: 'no peer endpoint reachable' });
+    return { ok: true, peersUp: up, peers: links.length };
+  });
+
+  // Who this terminal is and its links: the console's header, for every signed-in officer (one
+  // granted a single channel too).
+  app.get('/api/v1/status', { config: { permission: 'authenticated' }, schema: { summary: 'Who this terminal is, its peers and links', response: { 200: Api.Status } } }, async () => ({
+    party: self.party,
+    code: self.code,
+    fingerprint: fingerprint(self.party),
+    channels: directory.channelIds().length,
+    links: opts.links().map((l) => ({ peer: l.peer, code: l.code, state: l.state, endpoint: l.endpoint })),
+    time: opts.now(),
+  }));
+
+  app.get('/api/v1/card', { config: { permission: 'terminal.read' }, schema: { summary: "This party's card, to give to peers", response: { 200: Api.PartyCard } } }, async () => self.card);
+
+  app.get('/api/v1/peers', { config: { permission: 'terminal.read' }, schema: { summary: 'Known peers', response: { 200: Type.Array(Api.Peer) } } }, async () => {
+    const links = new Map(opts.links().map((l) => [l.peer, l.state]));
+    return (await reads.peers()).map((p) => presentPeer(p, links.get(p.party)));
+  });
+
+  app.post(
+    '/api/v1/peers',
+    {
+      config: { permission: 'terminal.manage' },
+      schema: {
+        summary: 'Pair with a peer: its card and the fingerprint confirmed out of band',
+        body: Type.Object({ card: Type.Unknown(), fingerprint: Type.String({ minLength: 1, maxLength: 100 }) }),
+        response: { 201: Api.PeerAdded },
+      },
+    },
+    async (request, reply) => {
+      const { card, fingerprint: fp } = request.body as { card: unknown; fingerprint: string };
+      return reply.code(201).send(await opts.peers.addPeer(card, fp));
+    },
+  );
+}

@@ -1,0 +1,99 @@
+/**
+ * What the console does with the events it is sent: a new message joins the lists, an
+ * acknowledgement marks its message, a receipt marks what it covers, without asking the API
+ * again. Pure functions of the state and one event; applying an event twice changes nothing, so
+ * the events seen while a reload was under way are applied again to its answer.
+ */
+import { bodyOf, type EntryEvent, type Message, type Pending, type PendingSummary } from './api.js';
+
+/** Messages newest first, at most `limit`, with what `e` says applied. */
+export function applyToMessages(list: readonly Message[], e: EntryEvent, selfParty: string, limit: number): readonly Message[] {
+  const message = bodyOf(e, 'message');
+  if (message) {
+    if (list.some((m) => m.id === e.hash)) return list;
+    const m: Message = {
+      id: e.hash,
+      from: e.authorCode,
+      own: e.own,
+      seq: e.seq,
+      time: e.time,
+      precedence: message.precedence,
+      lang: message.lang,
+      text: message.text,
+      replyTo: message.replyTo ?? null,
+      drill: message.drill === true,
+      deadlineAt: e.deadlineAt ?? null,
+      receiptedAt: null,
+      ackedAt: null,
+      ackedBy: null,
+    };
+    const at = list.findIndex((x) => x.time < m.time);
+    const next = at === -1 ? [...list, m] : [...list.slice(0, at), m, ...list.slice(at)];
+    return next.slice(0, limit);
+  }
+  const ack = bodyOf(e, 'ack');
+  if (ack) {
+    // The first acknowledgement counts (as the terminal records it).
+    if (!list.some((m) => m.id === ack.message && m.ackedAt === null)) return list;
+    return list.map((m) => (m.id === ack.message && m.ackedAt === null ? { ...m, ackedAt: e.time, ackedBy: { party: e.author, code: e.authorCode, entry: e.hash, ...(ack.officer ? { officer: ack.officer } : {}) } } : m));
+  }
+  const receipt = bodyOf(e, 'receipt');
+  if (receipt && !e.own) {
+    // Another party holds our entries up to `seq`: our messages up to there are receipted.
+    const upTo = receipt.holds.find((h) => h.author === selfParty)?.seq;
+    if (upTo === undefined || !list.some((m) => m.own && m.receiptedAt === null && m.seq <= upTo)) return list;
+    return list.map((m) => (m.own && m.receiptedAt === null && m.seq <= upTo ? { ...m, receiptedAt: e.time } : m));
+  }
+  return list;
+}
+
+/**
+ * What awaits acknowledgement here (the earliest deadlines, at most `limit`) and the counts, with
+ * `e` applied. `replay` is for an event seen while the state was being loaded, which may or may
+ * not include it: then only what the list itself shows is applied (the counts of messages not
+ * listed are the load's).
+ */
+export function applyToPending(state: { pending: readonly Pending[]; summary: PendingSummary }, e: EntryEvent, limit: number, replay = false): { pending: readonly Pending[]; summary: PendingSummary } {
+  const { pending, summary } = state;
+  const message = bodyOf(e, 'message');
+  if (message && !e.own) {
+    if (pending.some((p) => p.id === e.hash)) return state;
+    const deadlineAt = e.deadlineAt ?? null;
+    const p: Pending = {
+      id: e.hash,
+      channel: e.channel,
+      from: e.authorCode,
+      own: false,
+      time: e.time,
+      precedence: message.precedence,
+      lang: message.lang,
+      text: message.text,
+      drill: message.drill === true,
+      deadlineAt,
+      remainingMs: deadlineAt === null ? null : deadlineAt - e.time,
+      overdue: false,
+      receiptedAt: null,
+      escalation: { level: 0, levelName: null, steps: 0, next: null },
+    };
+    const key = (x: Pending) => x.deadlineAt ?? Number.MAX_SAFE_INTEGER;
+    const at = pending.findIndex((x) => key(x) > key(p));
+    // A loaded list that is full and ends before this deadline may or may not count it already.
+    if (replay && at === -1 && pending.length >= limit) return state;
+    const listed = at === -1 ? [...pending, p] : [...pending.slice(0, at), p, ...pending.slice(at)];
+    return { pending: listed.slice(0, limit), summary: count(summary, e.channel, +1) };
+  }
+  const ack = bodyOf(e, 'ack');
+  if (ack && e.own) {
+    // Acknowledged here: it no longer awaits. Counted down if it was listed, or may have been
+    // among those counted but not listed.
+    const listed = pending.some((p) => p.id === ack.message);
+    if (!listed && (replay || summary.total <= pending.length || !((summary.channels[e.channel] ?? 0) > 0))) return state;
+    return { pending: listed ? pending.filter((p) => p.id !== ack.message) : pending, summary: count(summary, e.channel, -1) };
+  }
+  return state;
+}
+
+function count(summary: PendingSummary, channel: string, by: number): PendingSummary {
+  const n = Math.max(0, (summary.channels[channel] ?? 0) + by);
+  return { total: Math.max(0, summary.total + by), channels: { ...summary.channels, [channel]: n } };
+}

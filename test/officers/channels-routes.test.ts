@@ -1,0 +1,73 @@
+/**
+ * The channel routes (channels-routes.ts) on their own: the list and a channel's view as
+ * api-schemas.ts presents them, charter actions with their reasons on the record, permission
+ * refusals naming the action, transcript bundles out and back in.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ChannelDetail, ChannelSummary, CharterActionResult, ImportResult } from '../../src/terminal/officer-api/api-schemas.js';
+import { officerFixture, TOKEN, type OfficerFixture } from './fixture.js';
+
+let f: OfficerFixture | undefined;
+afterEach(async () => {
+  await f?.close();
+  f = undefined;
+});
+
+describe('channel routes', () => {
+  it('lists channels and shows one by a prefix: members with their link, message counts, the charter', async () => {
+    f = await officerFixture();
+    const list = (await f.host('GET', '/api/v1/channels')).json() as ChannelSummary[];
+    expect(list).toEqual([{ id: f.channel, state: 'active', title: expect.any(Object), tier: expect.any(String), proposer: 'US', parties: ['US', 'CN'], entries: expect.any(Number) }]);
+    const res = await f.host('GET', `/api/v1/channels/${f.channel.slice(0, 8)}`);
+    expect(res.statusCode).toBe(200);
+    const c = res.json() as ChannelDetail;
+    expect(c).toMatchObject({ id: f.channel, state: 'active', messages: { total: 1, unacknowledged: 1 }, equivocations: 0, charter: { ackDeadlineSec: { FLASH: 180 } } });
+    expect(c.parties.map((p) => [p.code, p.link, p.accepted])).toEqual([['US', 'self', true], ['CN', 'down', true]]);
+    expect((await f.host('GET', '/api/v1/channels/abcdef12')).json()).toMatchObject({ code: 'CHANNEL_NOT_FOUND' });
+  });
+
+  it('suspends only with a reason, resumes, and refuses an officer whose role lacks the charter action', async () => {
+    f = await officerFixture();
+    const url = `/api/v1/channels/${f.channel}`;
+    const bare = await f.host('POST', `${url}/suspend`, {});
+    expect(bare.statusCode).toBe(400);
+    expect(bare.json().message).toContain('A reason is required to suspend a channel');
+    const suspended = await f.host('POST', `${url}/suspend`, { reason: 'Maintenance window' });
+    expect(suspended.statusCode).toBe(200);
+    expect((suspended.json() as CharterActionResult).channel).toMatchObject({ id: f.channel, state: 'suspended' });
+    const duty = await f.login('Cdr Smith', await f.add('Cdr Smith', ['duty-officer']));
+    const refused = await duty.call('POST', `${url}/resume`, {});
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().message).toContain('"charter.resume"');
+    const resumed = await f.host('POST', `${url}/resume`, {});
+    expect((resumed.json() as CharterActionResult).channel.state).toBe('active');
+  });
+
+  it('exports a transcript bundle that imports back as entries already held', async () => {
+    f = await officerFixture();
+    const bundle = await f.host('GET', `/api/v1/channels/${f.channel}/export`);
+    expect(bundle.statusCode).toBe(200);
+    expect(bundle.headers['content-type']).toContain('application/x-ndjson');
+    const lines = bundle.body.trim().split('\n');
+    expect(JSON.parse(lines[0]!)).toMatchObject({ channel: f.channel, exportedBy: 'US' });
+    const importBundle = (text: string) => f!.app.inject({ method: 'POST', url: '/api/v1/import', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-ndjson' }, payload: text });
+    const imported = await importBundle(bundle.body);
+    expect(imported.statusCode).toBe(200);
+    const r = imported.json() as ImportResult;
+    expect(r).toMatchObject({ accepted: 0, pending: 0, rejected: [] });
+    expect(r.duplicate).toBeGreaterThan(3);
+    expect((await importBundle('\n')).json()).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('The bundle is empty') });
+  });
+
+  it('shows an officer granted another channel nothing of this one', async () => {
+    f = await officerFixture();
+    const other = await f.t.activeChannel({ title: 'Other line' });
+    const session = await f.login('Cdr Grant', await f.add('Cdr Grant', [], { [other]: 'observer' }));
+    for (const path of ['', '/link', '/evidence', '/messages']) {
+      const r = await session.call('GET', `/api/v1/channels/${f.channel}${path}`);
+      expect(r.statusCode, path).toBe(403);
+      expect(r.json().message).toContain('"channel.read"');
+    }
+    expect((await session.call('GET', `/api/v1/channels/${other}/evidence`)).json()).toEqual([]);
+  });
+});
