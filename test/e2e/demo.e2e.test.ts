@@ -2,10 +2,11 @@
  * The first run, as `npm start` gives it to a new user: `hotline demo` starts two terminals, pairs
  * them, opens a channel and exchanges messages, then runs until Ctrl-C (SIGINT) and stops both
  * cleanly; a second run reuses the data. Run three times: the channel is proposed while the new
- * federation links are still opening, a race that once left the proposal unsent for good.
+ * federation links are still opening, a race that once left the proposal unsent for good. The
+ * screen shows what a person needs; the terminals' log lines go to files it names.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,6 +70,10 @@ describe('e2e: the first run (hotline demo, what npm start runs)', () => {
         expect(out, where).toContain('Exchanged a FLASH message, its acknowledgement and a reply.');
       } else expect(out, where).not.toContain('Created terminal');
       expect(out, where).toMatch(/^Channel [0-9a-f]{64}$/m);
+      // What a person needs, not the terminals' JSON log lines: those are in a file it names.
+      expect(out, where).not.toContain('"level"');
+      expect(out, where).toContain(`log ${join(dir, data, 'us.log')}`);
+      expect(existsSync(join(dir, data, 'cn.log')), where).toBe(true);
       expect(out, where).toContain('Both terminals stopped.');
       expect(code, where).toBe(0);
     }

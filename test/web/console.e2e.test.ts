@@ -5,7 +5,8 @@
  * Acknowledge, and US's API shows the acknowledgement with that officer's name. Then the officer
  * answers with a bilingual template, and US receives both languages.
  *
- * Chromium: /usr/bin/chromium (HOTLINE_CHROMIUM overrides). Missing, the test is skipped on a
+ * Chromium: the system's (/usr/bin/chromium), else the one inside the npm package @sparticuz/chromium
+ * (test/web/chromium.ts; HOTLINE_TEST_CHROMIUM overrides). With neither, the test is skipped on a
  * developer machine and FAILS in CI (CI=true). Screenshots go to /tmp/hotline-console-*.png.
  */
 import { execFileSync } from 'node:child_process';
@@ -16,10 +17,9 @@ import { generate } from 'otplib';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { Harness, REPO, check, waitFor, type ApiMessage } from '../e2e/harness.js';
+import { CHROMIUM_ARGS, chromiumHere, chromiumLaunch } from './chromium.js';
 
-const CHROMIUM = process.env.HOTLINE_CHROMIUM ?? '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM = chromiumHere();
 const WEB_SRC = join(REPO, 'src', 'web');
 const WEB_INDEX = join(REPO, 'dist', 'web', 'index.html');
 
@@ -62,9 +62,11 @@ function secretsOf(stdout: string): { password: string; totpSecret: string } {
 
 const OFFICER = 'Cdr Li Wei';
 
-describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('console in a browser (Chromium)', () => {
+describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console in a browser (Chromium)', () => {
   it('a CN duty officer signs in, sees the FLASH from US ring in with its countdown, acknowledges it, and US sees who acknowledged', { timeout: 240_000 }, async () => {
-    if (!HAVE_CHROMIUM) throw new Error(`Chromium is not installed at ${CHROMIUM} (CI installs it with apt-get install -y chromium; see .ci/run)`);
+    if (CHROMIUM.kind === 'none') throw new Error(`no browser for the console test: ${CHROMIUM.reason}`);
+    const browser = chromiumLaunch(CHROMIUM);
+    console.log(`console test browser: ${browser.description}`);
     await ensureConsoleBuilt();
     const h = await Harness.create();
     const [us, cn] = await Promise.all([h.party('US', 'United States'), h.party('CN', 'China')]);
@@ -92,7 +94,7 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('console in a browser (Chromi
     let context: BrowserContext | undefined;
     h.defer(() => rmSync(profile, { recursive: true, force: true }));
     try {
-      context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 } });
+      context = await chromium.launchPersistentContext(profile, { executablePath: browser.executablePath, env: { ...process.env, ...browser.env }, headless: true, args: [...CHROMIUM_ARGS], viewport: { width: 1280, height: 900 } });
       const page = context.pages()[0] ?? (await context.newPage());
       const problems: string[] = [];
       page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));

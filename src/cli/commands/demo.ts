@@ -2,8 +2,11 @@
  * `hotline demo` (what `npm start` runs): a two-party deployment on this machine. Two terminal
  * processes (US and CN), each with its own SQLite file under ./data, pair, open a channel by
  * mutual consent and exchange a few messages. Ctrl-C stops both; a second run reuses the data.
+ * The terminals' own log lines go to <dir>/us.log and <dir>/cn.log (to the screen with --verbose):
+ * the screen is for what the person trying Hotline needs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Api } from '../../terminal/index.js';
@@ -35,8 +38,10 @@ export function register(program: Command): void {
     .description('run two paired terminals (US and CN) on this machine and open a channel between them')
     .option('--dir <dir>', 'where the two terminals keep their data', './data')
     .option('--no-stay', 'stop after the demonstration instead of running until Ctrl-C')
-    .action(async (opts: { dir: string; stay: boolean }) => {
+    .option('--verbose', "show the terminals' log lines instead of writing them to <dir>/us.log and <dir>/cn.log")
+    .action(async (opts: { dir: string; stay: boolean; verbose?: boolean }) => {
       const root = resolve(opts.dir);
+      const logs = PARTIES.map((p) => join(root, `${p.code.toLowerCase()}.log`));
       const main = distPath('cli', 'main.js');
       const children: ChildProcess[] = [];
       const dirs = PARTIES.map((p) => join(root, p.code.toLowerCase()));
@@ -58,13 +63,16 @@ export function register(program: Command): void {
         );
       };
       try {
+        mkdirSync(root, { recursive: true });
         for (const [i, p] of PARTIES.entries()) {
-          const child = spawn(process.execPath, [main, 'serve', '--data', dirs[i]!], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HOTLINE_LOG_LEVEL: process.env.HOTLINE_LOG_LEVEL ?? 'warn' } });
+          const log = opts.verbose ? 'pipe' : openSync(logs[i]!, 'a');
+          const child = spawn(process.execPath, [main, 'serve', '--data', dirs[i]!], { stdio: ['ignore', 'ignore', log], env: { ...process.env, HOTLINE_LOG_LEVEL: process.env.HOTLINE_LOG_LEVEL ?? 'warn' } });
+          if (typeof log === 'number') closeSync(log); // the child holds its own copy
           child.stderr?.on('data', (d: Buffer) => process.stderr.write(`[${p.code}] ${d.toString()}`));
           children.push(child);
         }
         const clients: OfficerClient[] = [];
-        for (const dir of dirs) clients.push(await waitFor('the terminal to start', async () => {
+        for (const [i, dir] of dirs.entries()) clients.push(await waitFor(`terminal ${PARTIES[i]!.code} to start (its log: ${opts.verbose ? 'above' : logs[i]})`, async () => {
           const c = await officerClient(dir);
           await c.call('GET', '/api/v1/status');
           return c;
@@ -107,7 +115,7 @@ export function register(program: Command): void {
           [
             '',
             `Channel ${channel.id}`,
-            ...PARTIES.map((p, i) => `  ${p.code}: officer API ${clients[i]!.url}   data ${dirs[i]}`),
+            ...PARTIES.map((p, i) => `  ${p.code}: officer API ${clients[i]!.url}   data ${dirs[i]}${opts.verbose ? '' : `   log ${logs[i]}`}`),
             '',
             'Try, in another shell:',
             `  npx hotline channel show ${channel.id.slice(0, 12)} --data ${dirs[1]}`,
