@@ -1,7 +1,7 @@
 /**
  * The scale-out backend: PostgreSQL through a pg connection pool.
  */
-import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { StoreError } from './errors.js';
 import { KyselyStore } from './kysely-store.js';
@@ -67,16 +67,10 @@ export async function openPostgresStore(config: PostgresStoreConfig): Promise<St
     throw unreachable(config.connectionString, error);
   }
   const db = new Kysely<Schema>({
-    dialect: new PostgresDialect({
-      pool,
-      onCreateConnection:
-        config.schema === undefined
-          ? undefined
-          : async (conn) => {
-              // `schema` passed checkSchemaName: a plain identifier, safe to quote into the SQL.
-              await conn.executeQuery(CompiledQuery.raw(`set search_path to "${schema}"`));
-            },
-    }),
+    // The schema is the connection's search_path from its start-up options (newPool), not a query
+    // run on each new connection: that query could fail on a connection cut at that moment, and
+    // Kysely would then never give the connection back, so that closing the store hung forever.
+    dialect: new PostgresDialect({ pool }),
   });
   try {
     // Pinning Kysely's bookkeeping tables to our schema: otherwise the Migrator would find another
@@ -104,6 +98,8 @@ function newPool(config: PostgresStoreConfig): pg.Pool {
   const pool = new pg.Pool({
     connectionString: config.connectionString,
     max: config.poolSize ?? 10,
+    // `schema` passed checkSchemaName: a plain identifier, safe in the start-up options.
+    ...(config.schema !== undefined ? { options: `-c search_path=${config.schema}` } : {}),
     // bigint columns (times in ms, counts) come back as numbers: all of ours are below 2^53.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>

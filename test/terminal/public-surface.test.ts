@@ -41,7 +41,7 @@ function importsOf(file: string): ImportOf[] {
       add(node.moduleSpecifier, clause?.name ? ['default', ...names] : names);
     } else if (ts.isExportDeclaration(node)) {
       const clause = node.exportClause;
-      add(node.moduleSpecifier, clause && ts.isNamedExports(clause) ? clause.elements.map((e) => (e.propertyName ?? e.name).text) : ['*']);
+      add(node.moduleSpecifier, clause && ts.isNamedExports(clause) ? clause.elements.map((e) => (e.propertyName ?? e.name).text) : clause && ts.isNamespaceExport(clause) ? [clause.name.text] : ['*']);
     } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
       add(node.arguments[0], ['*']);
     } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) {
