@@ -1,0 +1,136 @@
+/**
+ * `npm run bench -- --peer xmpp`: Hotline's terminal bench side by side with the software its users
+ * would otherwise pick, two federated Prosody servers (TLS s2s) from the ready harness in
+ * `../shared/peers/xmpp` (outside this repository; `HOTLINE_BENCH_XMPP_DIR` overrides the path).
+ *
+ * The two run ALTERNATELY in one sitting (Hotline, peer, Hotline, peer, ...: `--rounds`, default 2),
+ * because absolute figures on a shared machine drift from minute to minute while ratios taken a
+ * minute apart hold. Each round reports Hotline's figures as ratios to the peer's of that round;
+ * the summary gives the median ratio over the rounds. Below 1 is better for latency and CPU, above
+ * 1 better for throughput.
+ *
+ * The peer's CPU per message comes from its own report: percent of a core for each server during
+ * the 200 msg/s phase, times the phase's length (messages / rate), divided by the messages.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchContext } from './bench.js';
+
+/** What the harness prints as its last line (the members this bench reads). */
+export interface XmppResult {
+  readonly p50_ms: number;
+  readonly p99_ms: number;
+  readonly throughput_msg_s: number;
+  readonly lat_sent: number;
+  readonly lat_rate_msg_s: number;
+  readonly lost: number;
+  readonly cpu_lat: { readonly server_a_cpu_pct: number; readonly server_b_cpu_pct: number };
+  readonly error?: string;
+}
+
+/** Hotline's figures of one terminal bench run (the members this bench reads). */
+export interface HotlineFigures {
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly cpuMicrosA: number;
+  readonly cpuMicrosB: number;
+  readonly throughputMsgPerSec: number | null;
+  readonly throughputBatchedMsgPerSec: number | null;
+  readonly rawVerifyPerSec: number;
+}
+
+export function xmppHarnessDir(): string {
+  if (process.env.HOTLINE_BENCH_XMPP_DIR) return resolve(process.env.HOTLINE_BENCH_XMPP_DIR);
+  // dist/bench/peer-bench.js → the package root → its sibling ../shared/peers/xmpp
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  return resolve(root, '..', 'shared', 'peers', 'xmpp');
+}
+
+/** Runs `run.sh` of the harness once (about 30 s) and returns its JSON line. */
+export async function runXmpp(ctx: BenchContext, dir = xmppHarnessDir()): Promise<XmppResult> {
+  const script = join(dir, 'run.sh');
+  if (!existsSync(script)) throw new Error(`the XMPP peer harness is not at ${dir} (set HOTLINE_BENCH_XMPP_DIR to its folder)`);
+  ctx.log(`peer: ${script} (two federated Prosody servers, about 30 s)`);
+  const child = spawn(script, [], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    for (const line of d.split('\n')) if (line.trim()) ctx.log(`peer: ${line}`);
+  });
+  const timer = setTimeout(() => child.kill('SIGTERM'), 300_000);
+  const code = await new Promise<number | null>((done) => child.on('close', done));
+  clearTimeout(timer);
+  const last = out.trim().split('\n').reverse().find((l) => l.startsWith('{'));
+  if (!last) throw new Error(`the XMPP peer harness printed no result (exit ${code}); see /tmp/xmpp-peer/bench.out`);
+  const result = JSON.parse(last) as XmppResult;
+  if (result.error) throw new Error(`the XMPP peer harness failed: ${result.error}`);
+  return result;
+}
+
+/** CPU microseconds per message of each Prosody server in the 200 msg/s phase. */
+export function xmppCpuMicros(r: XmppResult): { a: number; b: number } {
+  const seconds = r.lat_sent / r.lat_rate_msg_s;
+  const per = (pct: number) => Math.round(((pct / 100) * seconds * 1e6) / r.lat_sent);
+  return { a: per(r.cpu_lat.server_a_cpu_pct), b: per(r.cpu_lat.server_b_cpu_pct) };
+}
+
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/** Hotline / peer for one round. */
+export function roundRatios(h: HotlineFigures, x: XmppResult): Record<string, number | null> {
+  const cpu = xmppCpuMicros(x);
+  return {
+    p50: r3(h.p50Ms / x.p50_ms),
+    p99: r3(h.p99Ms / x.p99_ms),
+    cpuPerMessageA: r3(h.cpuMicrosA / cpu.a),
+    cpuPerMessageB: r3(h.cpuMicrosB / cpu.b),
+    throughputOnePerRequest: h.throughputMsgPerSec === null ? null : r3(h.throughputMsgPerSec / x.throughput_msg_s),
+    throughputBatched: h.throughputBatchedMsgPerSec === null ? null : r3(h.throughputBatchedMsgPerSec / x.throughput_msg_s),
+  };
+}
+
+/** The issue's targets, judged on the median ratios. */
+export const PEER_TARGETS = { p50: 1, p99: 1, cpuPerMessageA: 1.5, cpuPerMessageB: 1.5, throughputOnePerRequest: 1, throughputBatched: 2 } as const;
+
+export function median(xs: readonly number[]): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+export function summarise(rounds: readonly Record<string, number | null>[]): { medianRatios: Record<string, number | null>; targetsMet: Record<string, boolean | null> } {
+  const medianRatios: Record<string, number | null> = {};
+  const targetsMet: Record<string, boolean | null> = {};
+  for (const [k, target] of Object.entries(PEER_TARGETS)) {
+    const m = median(rounds.map((r) => r[k]).filter((v): v is number => typeof v === 'number'));
+    medianRatios[k] = m === null ? null : r3(m);
+    const higherIsBetter = k.startsWith('throughput');
+    targetsMet[k] = m === null ? null : higherIsBetter ? m >= target : m <= target;
+  }
+  return { medianRatios, targetsMet };
+}
+
+/** Reads the figures the comparison needs out of the terminal module's result. */
+export function hotlineFigures(terminal: unknown): HotlineFigures {
+  type T = {
+    rawVerify: { perSec: number };
+    latency: { deliveryMs: { p50: number; p99: number }; cpuMicrosPerEntryAtB: Record<string, number | null> } | null;
+    throughput: { msgPerSec: number } | null;
+    throughputBatched: { msgPerSec: number } | null;
+  };
+  const t = terminal as T;
+  if (!t.latency) throw new Error('the peer comparison needs the latency phase');
+  const cpu = Object.entries(t.latency.cpuMicrosPerEntryAtB).filter(([k]) => k !== 'benchClient' && k !== 'total');
+  return {
+    p50Ms: t.latency.deliveryMs.p50,
+    p99Ms: t.latency.deliveryMs.p99,
+    cpuMicrosA: cpu[0]?.[1] ?? NaN,
+    cpuMicrosB: cpu[1]?.[1] ?? NaN,
+    throughputMsgPerSec: t.throughput?.msgPerSec ?? null,
+    throughputBatchedMsgPerSec: t.throughputBatched?.msgPerSec ?? null,
+    rawVerifyPerSec: t.rawVerify.perSec,
+  };
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { hotlineFigures, roundRatios, summarise, xmppCpuMicros, type XmppResult } from '../../src/bench/peer-bench.js';
+
+const xmpp: XmppResult = {
+  p50_ms: 1.1,
+  p99_ms: 40,
+  throughput_msg_s: 8000,
+  lat_sent: 2000,
+  lat_rate_msg_s: 200,
+  lost: 0,
+  cpu_lat: { server_a_cpu_pct: 12, server_b_cpu_pct: 14 },
+};
+
+const terminal = {
+  rawVerify: { perSec: 14000 },
+  latency: { deliveryMs: { p50: 2.2, p99: 20 }, cpuMicrosPerEntryAtB: { AA: 900, BB: 700, benchClient: 300, total: 1900 } },
+  throughput: { msgPerSec: 4000 },
+  throughputBatched: { msgPerSec: 16000 },
+};
+
+describe('the XMPP peer comparison', () => {
+  it("reads a Prosody server's CPU per message from its percent of a core over the 200 msg/s phase", () => {
+    // 12 % of a core for 10 s = 1.2 CPU s over 2,000 messages = 600 µs each.
+    expect(xmppCpuMicros(xmpp)).toEqual({ a: 600, b: 700 });
+  });
+
+  it("expresses Hotline's figures as ratios to the peer's, terminal A against server A", () => {
+    const r = roundRatios(hotlineFigures(terminal), xmpp);
+    expect(r).toEqual({ p50: 2, p99: 0.5, cpuPerMessageA: 1.5, cpuPerMessageB: 1, throughputOnePerRequest: 0.5, throughputBatched: 2 });
+  });
+
+  it('judges the targets on the median of the rounds, lower better for time and CPU, higher for throughput', () => {
+    const a = roundRatios(hotlineFigures(terminal), xmpp);
+    const b = { ...a, p50: 0.8, cpuPerMessageA: 1.7 };
+    const c = { ...a, p50: 0.9, cpuPerMessageA: 1.2 };
+    const s = summarise([a, b, c]);
+    expect(s.medianRatios.p50).toBe(0.9);
+    expect(s.medianRatios.cpuPerMessageA).toBe(1.5);
+    expect(s.targetsMet).toEqual({ p50: true, p99: true, cpuPerMessageA: true, cpuPerMessageB: true, throughputOnePerRequest: false, throughputBatched: true });
+  });
+
+  it('refuses a terminal result without the latency phase: the comparison would be empty', () => {
+    expect(() => hotlineFigures({ ...terminal, latency: null })).toThrow(/latency phase/);
+  });
+});
