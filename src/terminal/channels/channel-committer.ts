@@ -1,12 +1,13 @@
 /**
  * The one way entries become durable: the projector computes their rows, the group-commit writer
  * stores entries and rows in one transaction, then (and only then) the rest of the terminal hears
- * of them on the event bus. It also knows what is durably committed, which is all that receipts
+ * of its own entries on the event bus; received entries are shown while their commit runs. It also knows what is durably committed, which is all that receipts
  * may claim and all that peers may be sent (docs/protocol.md §6): the EntrySource of the
  * federation.
  *
  * Invariants:
- *  - an entry is in memory (ChannelLog) before it is stored, and stored before anyone hears of it;
+ *  - an entry is in memory (ChannelLog) before it is stored; an own entry is stored before anyone
+ *    hears of it, a received one before its receipt is written or its author is told it is held;
  *  - if a commit fails, the channel is reloaded from the store, so memory never runs ahead of disk.
  */
 import type { ChannelLog, SealedEntry } from '../../protocol/index.js';
@@ -87,6 +88,10 @@ export class ChannelCommitter implements EntrySource {
       planner: this.planner,
     });
     const audit: AuditRecordInput | undefined = options.audit && { at: receivedAt, ...options.audit };
+    // A received entry is shown while its commit runs (docs/protocol.md §6, "Shown before
+    // durable"): its author holds it durably and sends it again until receipted, and nothing this
+    // terminal signs about it (its receipt) goes out before the commit below is durable.
+    if (!options.own) this.#emitEntries(log, entries, false);
     try {
       await this.#o.writer.write(rows, audit ? { ...projection, audit } : projection);
     } catch (e) {
@@ -102,14 +107,15 @@ export class ChannelCommitter implements EntrySource {
   #announce(log: ChannelLog, entries: readonly SealedEntry[], own: boolean, before: string, after: string): void {
     if (own) this.#noteOwnCommitted(log.id, entries);
     for (const e of entries) this.#noteCommitted(log.id, e.entry.author, e.entry.seq);
-    const { events, registry } = this.#o;
+    const { events } = this.#o;
     if (after !== before) events.emit({ type: 'state', channel: log.id, state: after, previous: before === 'none' ? null : before });
-    let needsReceipt = false;
-    for (const s of entries) {
-      if (!own && s.entry.kind !== 'receipt') needsReceipt = true;
-      events.emit({ type: 'entry', channel: log.id, hash: s.hash, author: s.entry.author, authorCode: registry.label(s.entry.author), seq: s.entry.seq, kind: s.entry.kind, time: s.entry.time, own, body: s.entry.body });
-    }
-    if (needsReceipt) this.onReceived(log.id);
+    if (own) this.#emitEntries(log, entries, true);
+    else if (entries.some((s) => s.entry.kind !== 'receipt')) this.onReceived(log.id);
+  }
+
+  #emitEntries(log: ChannelLog, entries: readonly SealedEntry[], own: boolean): void {
+    const { events, registry } = this.#o;
+    for (const s of entries) events.emit({ type: 'entry', channel: log.id, hash: s.hash, author: s.entry.author, authorCode: registry.label(s.entry.author), seq: s.entry.seq, kind: s.entry.kind, time: s.entry.time, own, body: s.entry.body });
   }
 
   #noteCommitted(channel: string, author: string, seq: number): void {
