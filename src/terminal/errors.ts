@@ -16,6 +16,12 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   CHANNEL_NOT_FOUND: { status: 404, message: 'No channel {channel} on this terminal. List channels with `hotline channel list`.' },
   CHANNEL_AMBIGUOUS: { status: 400, message: 'Channel prefix {channel} matches several channels; give more characters.' },
   CHANNEL_NOT_ACTIVE: { status: 409, message: 'Channel {channel} is {state}: messages flow only on an active channel. {hint}' },
+  CHANNEL_RECONCILING: {
+    status: 503,
+    fault: 'This terminal is fetching its own entries back from its peers (after a restore or a lost database file) and signs nothing on that channel until it holds them.',
+    message: 'Channel {channel} is reconciling: this terminal holds its own entries up to {have}, its peers up to {peerHolds}. It signs nothing there until it has fetched them back from the peers (seconds when they are reachable); retry then. `hotline status` shows the progress.',
+  },
+  CHANNEL_RECONCILE_FAILED: { message: 'A peer claimed to hold own entries it did not send; this terminal continued its chain: {detail}' },
   MESSAGE_NOT_FOUND: { status: 404, message: 'No message {message} here. Check the id with `hotline channel show CHANNEL`.' },
   MESSAGE_OWN: { status: 409, message: 'Message {message} was sent by this party; only the other side acknowledges it.' },
   PEER_NOT_FOUND: { status: 404, message: 'No peer {peer}. Add it with `hotline peer add CARD`.' },

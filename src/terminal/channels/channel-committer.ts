@@ -100,14 +100,17 @@ export class ChannelCommitter implements EntrySource {
   }
 
   #announce(log: ChannelLog, entries: readonly SealedEntry[], own: boolean, before: string, after: string): void {
-    if (own) this.#noteOwnCommitted(log.id, entries);
+    // Own entries received back from a peer (channels/reconciler.ts) count as own too.
+    this.#noteOwnCommitted(log.id, entries);
     for (const e of entries) this.#noteCommitted(log.id, e.entry.author, e.entry.seq);
     const { events, registry } = this.#o;
+    const self = registry.self.party;
     if (after !== before) events.emit({ type: 'state', channel: log.id, state: after, previous: before === 'none' ? null : before });
     let needsReceipt = false;
     for (const s of entries) {
-      if (!own && s.entry.kind !== 'receipt') needsReceipt = true;
-      events.emit({ type: 'entry', channel: log.id, hash: s.hash, author: s.entry.author, authorCode: registry.label(s.entry.author), seq: s.entry.seq, kind: s.entry.kind, time: s.entry.time, own, body: s.entry.body });
+      const mine = own || s.entry.author === self;
+      if (!mine && s.entry.kind !== 'receipt') needsReceipt = true;
+      events.emit({ type: 'entry', channel: log.id, hash: s.hash, author: s.entry.author, authorCode: registry.label(s.entry.author), seq: s.entry.seq, kind: s.entry.kind, time: s.entry.time, own: mine, body: s.entry.body });
     }
     if (needsReceipt) this.onReceived(log.id);
   }
