@@ -24,6 +24,7 @@ import { JobRunner } from './jobs/periodic-job.js';
 import { composeChannels, type ChannelWing } from './channels/compose.js';
 import { LinkTester } from './schedulers/link-tester.js';
 import { Reconciler } from './channels/reconciler.js';
+import { refuseDamagedStorage, refuseEmptyDatabase } from './integrity/doctor.js';
 import { DrillScheduler } from './schedulers/drill-scheduler.js';
 import { EscalationScheduler } from './schedulers/escalation-scheduler.js';
 import { EscalationSettingsFiles } from './escalation/settings-files.js';
@@ -189,8 +190,12 @@ async function openData(identity: TerminalIdentity, log: Logger, down: Teardown)
   const checker = entryChecker(workers, (e) => log.error({ err: (e as Error).message }, 'entry check workers failed; checking on the main thread'));
   down.add(() => checker.close());
   checker.warm();
+  // A zero-length database in place of a terminal's data, and damaged entries or rows, stop the
+  // start with the recovery to run (#14 A2, integrity/doctor.ts).
+  await refuseEmptyDatabase(identity);
   const store = await openStore(config);
   down.add(() => store.close());
+  await refuseDamagedStorage(store, identity);
   // Escalation policies and roster: a bad file stops the start with an error naming the field.
   const escalationFiles = await EscalationSettingsFiles.load(identity.dir, { smtp: !!identity.config.smtp });
   return { store, checker, escalationFiles, lock };
