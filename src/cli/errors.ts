@@ -29,6 +29,8 @@ export const CLI_ERRORS = defineErrors('cli', {
   CLI_FINGERPRINT_REQUIRED: { exit: EXIT.usage, message: 'confirm the peer\'s fingerprint: run in a terminal to be prompted, or pass --fingerprint "{fingerprint}" after comparing it with the peer over a trusted line.' },
   CLI_FINGERPRINT_MISMATCH: { exit: EXIT.invalid, message: 'the fingerprint you typed does not match the card ({actual}). Do not pair: ask the peer to read their fingerprint again over a trusted line.' },
   CLI_USER_ERROR: { exit: EXIT.usage, message: '{detail}' },
+  CLI_STORAGE_PROBLEMS: { exit: EXIT.invalid, message: '{count} problem(s) in the storage of {dir} (listed above). Stop nothing else: run `hotline repair --data {dir}`, then start the terminal.' },
+  CLI_STORAGE_UNREPAIRABLE: { exit: EXIT.invalid, message: '{count} problem(s) remain that repair cannot fix from the entries (listed above): restore the database from a backup (docs/operations.md "Backup and restore"); the peers give back what they hold.' },
   CLI_INTERNAL: { exit: EXIT.internal, message: 'internal error: {detail}. This is a bug in Hotline; run again with HOTLINE_DEBUG=1 and report the output.' },
 });
 

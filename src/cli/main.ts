@@ -23,12 +23,13 @@ import * as officer from './commands/officer.js';
 import * as audit from './commands/audit.js';
 import * as drill from './commands/drill.js';
 import * as operations from './commands/operations.js';
+import * as doctorCommands from './commands/doctor.js';
 import { CliError, EXIT, cliError } from './errors.js';
 import { quietOnBrokenPipe, warnLine } from './output.js';
 import { PACKAGE_ROOT } from '../terminal/index.js';
 
 /** Every command module, in the order `hotline --help` lists them. */
-const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [init, card, cert, root, serve, peer, channel, drill, operations, officer, audit, verify, demo];
+const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [init, card, cert, root, serve, peer, channel, drill, operations, officer, audit, verify, doctorCommands, demo];
 
 function version(): string {
   try {

@@ -59,6 +59,8 @@ export interface KyselyStoreOptions {
   readonly durability?: { sync(): Promise<void> };
   /** Runs at close(), before the connections close (e.g. stopping a checkpoint thread). */
   readonly beforeClose?: () => Promise<void>;
+  /** The engine's consistency check (SQLite: PRAGMA quick_check), its problems; none if absent. */
+  readonly quickCheck?: () => string[];
 }
 
 /** A Store over any Kysely database with the schema of migrations.ts. */
@@ -468,6 +470,29 @@ export class KyselyStore implements Store {
       .where('deadline_at', 'is not', null)
       .executeTakeFirst();
     return Number(result.numUpdatedRows);
+  }
+
+  async quickCheck(): Promise<string[]> {
+    return this.options.quickCheck?.() ?? [];
+  }
+
+  async removeEntriesFrom(channel: string, author: string, fromSeq: number): Promise<number> {
+    return this.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('messages').where('channel', '=', channel).where('author', '=', author).where('seq', '>=', fromSeq).execute();
+      const r = await tx.deleteFrom('entries').where('channel', '=', channel).where('author', '=', author).where('seq', '>=', fromSeq).executeTakeFirst();
+      return Number(r.numDeletedRows);
+    });
+  }
+
+  async rewriteMessage(m: Pick<MessageRow, 'channel' | 'author' | 'seq' | 'hash' | 'time' | 'precedence' | 'lang' | 'text' | 'replyTo' | 'drill'>): Promise<boolean> {
+    const r = await this.db
+      .updateTable('messages')
+      .set({ hash: m.hash, time: m.time, precedence: m.precedence, lang: m.lang, text: m.text, reply_to: m.replyTo, drill: m.drill ? 1 : 0 })
+      .where('channel', '=', m.channel)
+      .where('author', '=', m.author)
+      .where('seq', '=', m.seq)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   }
 
   async listMessages(channel: string, options: ListMessagesOptions = {}): Promise<MessageRow[]> {

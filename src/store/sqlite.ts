@@ -117,6 +117,10 @@ export async function openSqliteStore(config: SqliteStoreConfig): Promise<Store>
     writePath: sqliteWritePath(database),
     ...(wal ? { durability: wal } : {}),
     ...(checkpointer ? { beforeClose: () => checkpointer.close() } : {}),
+    quickCheck: () => {
+      const rows = database.pragma('quick_check') as Array<{ quick_check: string }>;
+      return rows.map((r) => r.quick_check).filter((r) => r !== 'ok');
+    },
   });
 }
 

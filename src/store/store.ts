@@ -298,6 +298,18 @@ export interface Store {
   replanEscalations(self: string): Promise<number>;
   /** Messages of `channel`, oldest first. */
   listMessages(channel: string, options?: ListMessagesOptions): Promise<MessageRow[]>;
+  /**
+   * The database engine's own consistency check (SQLite `PRAGMA quick_check`): the problems it
+   * reports, none when sound. PostgreSQL checks its pages itself: always none.
+   */
+  quickCheck(): Promise<string[]>;
+  /**
+   * Repair (#14 A2): removes `author`'s entries of `channel` from `fromSeq` on, with the message
+   * rows at those places, so that they are fetched again from the peers. Returns how many entries.
+   */
+  removeEntriesFrom(channel: string, author: string, fromSeq: number): Promise<number>;
+  /** Repair: sets a message row's signed fields (hash, time, precedence, lang, text, reply, drill) to those of its entry. */
+  rewriteMessage(message: Pick<MessageRow, 'channel' | 'author' | 'seq' | 'hash' | 'time' | 'precedence' | 'lang' | 'text' | 'replyTo' | 'drill'>): Promise<boolean>;
   /** How many messages `channel` holds, and how many of them by authors other than `self` are unacknowledged. */
   countMessages(channel: string, self: string): Promise<{ total: number; unacknowledged: number }>;
   /** Unacknowledged messages that have a deadline, across channels, earliest deadline first. */

@@ -16,6 +16,12 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   CHANNEL_NOT_FOUND: { status: 404, message: 'No channel {channel} on this terminal. List channels with `hotline channel list`.' },
   CHANNEL_AMBIGUOUS: { status: 400, message: 'Channel prefix {channel} matches several channels; give more characters.' },
   CHANNEL_NOT_ACTIVE: { status: 409, message: 'Channel {channel} is {state}: messages flow only on an active channel. {hint}' },
+  CHANNEL_RECONCILING: {
+    status: 503,
+    fault: 'This terminal is fetching its own entries back from its peers (after a restore or a lost database file) and signs nothing on that channel until it holds them.',
+    message: 'Channel {channel} is reconciling: this terminal holds its own entries up to {have}, its peers up to {peerHolds}. It signs nothing there until it has fetched them back from the peers (seconds when they are reachable); retry then. `hotline status` shows the progress.',
+  },
+  CHANNEL_RECONCILE_FAILED: { message: 'A peer claimed to hold own entries it did not send; this terminal continued its chain: {detail}' },
   MESSAGE_NOT_FOUND: { status: 404, message: 'No message {message} here. Check the id with `hotline channel show CHANNEL`.' },
   MESSAGE_OWN: { status: 409, message: 'Message {message} was sent by this party; only the other side acknowledges it.' },
   PEER_NOT_FOUND: { status: 404, message: 'No peer {peer}. Add it with `hotline peer add CARD`.' },
@@ -51,6 +57,16 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   },
   PORT_IN_USE: { status: 500, fault: 'Another program holds the port this terminal is configured to listen on.', message: 'Cannot start the {face}: {host}:{port} is already in use by another program (or another terminal). Stop it, or choose another port with {option} (or in config.json).' },
   PORT_UNAVAILABLE: { status: 500, fault: 'The terminal is configured to listen on an address or port it may not use.', message: 'Cannot start the {face} on {host}:{port}: {why}. Choose another address in config.json, or another port with {option}.' },
+  STORAGE_EMPTY: {
+    status: 500,
+    fault: 'The terminal\'s database file is empty although the terminal has run before.',
+    message: 'The database {path} is empty (zero length), but this terminal has run before ({dir} holds its identity): it was not started as a blank terminal. Restore the database from a backup (docs/operations.md "Backup and restore"; the peers give back what they hold), or, to start over on purpose, delete the empty file.',
+  },
+  STORAGE_DAMAGED: {
+    status: 500,
+    fault: 'The terminal\'s database is damaged.',
+    message: 'The database is damaged ({count} problem(s); first: {first}). The terminal was not started. List every problem with `hotline doctor --data {dir}`; `hotline repair --data {dir}` rebuilds what officers see from the signed entries and removes damaged entries so that they are fetched again from the peers.',
+  },
   INTERNAL: { status: 500, fault: 'A bug in this terminal.', message: 'Internal error; see the terminal log. This is a bug in Hotline: report it with that log.' },
   // Federation transport (src/terminal/tls, src/terminal/federation): answers to a peer.
   FED_UNPINNED_CLIENT: { status: 401, message: 'TLS client key {fingerprint} is not pinned by this terminal. Pair the terminals by importing each other\'s party card, then retry.' },

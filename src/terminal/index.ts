@@ -12,6 +12,9 @@
 /** `hotline serve`; the officer credential file that the CLI on the host reads. */
 export { startTerminal, TOKEN_FILE } from './terminal.js';
 
+/** `hotline doctor` and `hotline repair`: the stopped terminal's storage checked, and repaired from its entries. */
+export { describeProblem, doctor, repair } from './integrity/doctor.js';
+
 /** The identity in a data directory: `hotline init`, `cert`, `card`, `root` (identity/index.ts). */
 export {
   checkSigningRequest,

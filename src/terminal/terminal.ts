@@ -23,6 +23,8 @@ import { PeerLinks } from './federation/peer-links.js';
 import { JobRunner } from './jobs/periodic-job.js';
 import { composeChannels, type ChannelWing } from './channels/compose.js';
 import { LinkTester } from './schedulers/link-tester.js';
+import { Reconciler } from './channels/reconciler.js';
+import { refuseDamagedStorage, refuseEmptyDatabase } from './integrity/doctor.js';
 import { DrillScheduler } from './schedulers/drill-scheduler.js';
 import { EscalationScheduler } from './schedulers/escalation-scheduler.js';
 import { EscalationSettingsFiles } from './escalation/settings-files.js';
@@ -118,18 +120,24 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   await wing.load();
   down.add(() => wing.flush());
   const directory = wing.registry;
+  // Nothing is signed on a channel until the peers said how much of our log they hold, and what
+  // they hold beyond our database is fetched back first (#14 A1, channels/reconciler.ts).
+  const reconciler = new Reconciler({ self: identity.party, directory, head: (c) => wing.committer.committedHead(c), clock, events, startWaitMs: reconcileWait(process.env.HOTLINE_RECONCILE_WAIT_MS), log });
+  reconciler.startUp();
+  reconciler.onReconciled = (channel) => wing.receipts.schedule(channel);
+  wing.writer.gate = reconciler;
 
-  const peerLinks = new PeerLinks({ store, clock, log, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, connect: (o) => new PeerLink({ ...o, entries: wing.committer, directory, events }), events });
+  const peerLinks = new PeerLinks({ store, clock, log, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, connect: (o) => new PeerLink({ ...o, entries: wing.committer, directory, events, onHolds: (channel, seq) => reconciler.peerHolds(o.peer, channel, seq) }), events });
   down.add(() => peerLinks.stop());
   await peerLinks.refresh();
   const linkList = () => peerLinks.list((p) => directory.label(p));
   const metrics = options.metrics ?? defaultMetrics;
-  const ops = composeOperations({ identity, wing, store, clock, events, log, metrics, escalationFiles, peerLinks, linkList, down });
+  const ops = composeOperations({ identity, wing, store, clock, events, log, metrics, escalationFiles, peerLinks, linkList, down, reconciler });
 
   // Route validators compile at first use, and the rest once both faces listen (lazy-validators.ts).
   const validators = lazyValidators();
   down.add(() => validators.stop());
-  const federation = await buildFederationServer({ receiver: wing.receiver, entries: wing.committer, directory, self: directory.self, events, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, pins: peerLinks.pins, logger: log.child({ face: 'federation' }, { level: 'warn' }), schemaController: validators.schemaController });
+  const federation = await buildFederationServer({ receiver: wing.receiver, entries: wing.committer, directory, self: directory.self, events, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, pins: peerLinks.pins, reconcile: reconciler, logger: log.child({ face: 'federation' }, { level: 'warn' }), schemaController: validators.schemaController });
   down.add(() => federation.close());
   const consolePort = options.officerPort ?? identity.config.officer.port;
   if (options.insecureCookies && !['127.0.0.1', '::1', 'localhost'].includes(identity.config.officer.host))
@@ -149,6 +157,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
     logger: log.child({ face: 'officer' }, { level: 'warn' }),
     links: linkList,
     linkHealth: () => ops.linkTester.health(),
+    reconciling: () => reconciler.reconciling(),
     defaultOfficer: { name: `${code} duty officer`, title: 'Duty Officer', role: 'duty-officer' },
     version: options.version ?? '0.1.0',
     operations: { drills: ops.drills, metrics },
@@ -181,8 +190,12 @@ async function openData(identity: TerminalIdentity, log: Logger, down: Teardown)
   const checker = entryChecker(workers, (e) => log.error({ err: (e as Error).message }, 'entry check workers failed; checking on the main thread'));
   down.add(() => checker.close());
   checker.warm();
+  // A zero-length database in place of a terminal's data, and damaged entries or rows, stop the
+  // start with the recovery to run (#14 A2, integrity/doctor.ts).
+  await refuseEmptyDatabase(identity);
   const store = await openStore(config);
   down.add(() => store.close());
+  await refuseDamagedStorage(store, identity);
   // Escalation policies and roster: a bad file stops the start with an error naming the field.
   const escalationFiles = await EscalationSettingsFiles.load(identity.dir, { smtp: !!identity.config.smtp });
   return { store, checker, escalationFiles, lock };
@@ -201,6 +214,7 @@ function composeOperations(o: {
   peerLinks: PeerLinks;
   linkList: () => ReturnType<PeerLinks['list']>;
   down: Teardown;
+  reconciler: Reconciler;
 }) {
   const { wing, store, clock, events, log, metrics, down } = o;
   const directory = wing.registry;
@@ -240,6 +254,7 @@ function composeOperations(o: {
   jobs.add({ name: 'link-tests', everyMs: 1000, run: () => linkTester.tick() });
   jobs.add({ name: 'escalation', everyMs: 1000, run: () => escalation.tick() });
   jobs.add({ name: 'drills', everyMs: 1000, run: () => drills.tick() });
+  jobs.add({ name: 'reconcile', everyMs: 1000, run: async () => o.reconciler.tick() });
   jobs.start();
   down.add(() => jobs.stop());
   return { linkTester, drills };
@@ -282,6 +297,14 @@ function sqliteSynchronous(value: string | undefined): SqliteSynchronous {
   const mode = SQLITE_SYNCHRONOUS.find((m) => m === value.trim().toLowerCase());
   if (!mode) throw new TerminalError('BAD_REQUEST', { detail: `HOTLINE_SQLITE_SYNCHRONOUS must be one of ${SQLITE_SYNCHRONOUS.join(', ')}, not "${value}".` });
   return mode;
+}
+
+/** HOTLINE_RECONCILE_WAIT_MS: how long, at most, a channel waits at start-up for its peers' holds (default 10 s). */
+function reconcileWait(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 3_600_000) throw new TerminalError('BAD_REQUEST', { detail: `HOTLINE_RECONCILE_WAIT_MS must be a whole number of milliseconds from 0 to 3600000, not "${value}".` });
+  return n;
 }
 
 /** HOTLINE_CHECK_WORKERS: a whole number of threads, or unset for the default. */

@@ -174,6 +174,12 @@ export function register(program: Command): void {
       const s = printableDeep(await client.call<Api.Status>('GET', '/api/v1/status'));
       process.stdout.write(`${s.code}  fingerprint ${s.fingerprint}  channels ${s.channels}\n`);
       for (const l of s.links) process.stdout.write(`  link ${l.code}: ${l.state}${l.endpoint ? ` via ${l.endpoint}` : ''}\n`);
+      for (const r of s.reconciling ?? [])
+        process.stdout.write(
+          r.why === 'waiting-for-peers'
+            ? `  channel ${r.channel.slice(0, 12)}: reconciling (waiting for the peers to say how much of this terminal's log they hold; nothing is signed there yet)\n`
+            : `  channel ${r.channel.slice(0, 12)}: reconciling (own entries held here up to ${r.have}, by a peer up to ${r.peerHolds}; fetching them back, nothing is signed there yet)\n`,
+        );
     });
 }
 

@@ -91,7 +91,11 @@ export class ChannelCommitter implements EntrySource {
     // A received entry is shown while its commit runs (docs/protocol.md §6, "Shown before
     // durable"): its author holds it durably and sends it again until receipted, and nothing this
     // terminal signs about it (its receipt) goes out before the commit below is durable.
-    if (!options.own) this.#emitEntries(log, entries, false);
+    if (!options.own) {
+      const self = registry.self.party;
+      const theirs = entries.filter((s) => s.entry.author !== self);
+      if (theirs.length > 0) this.#emitEntries(log, theirs, false);
+    }
     try {
       await this.#o.writer.write(rows, audit ? { ...projection, audit } : projection);
     } catch (e) {
@@ -105,12 +109,17 @@ export class ChannelCommitter implements EntrySource {
   }
 
   #announce(log: ChannelLog, entries: readonly SealedEntry[], own: boolean, before: string, after: string): void {
-    if (own) this.#noteOwnCommitted(log.id, entries);
+    // Own entries received back from a peer (channels/reconciler.ts) count as own too.
+    this.#noteOwnCommitted(log.id, entries);
     for (const e of entries) this.#noteCommitted(log.id, e.entry.author, e.entry.seq);
     const { events } = this.#o;
+    const self = this.#o.registry.self.party;
     if (after !== before) events.emit({ type: 'state', channel: log.id, state: after, previous: before === 'none' ? null : before });
-    if (own) this.#emitEntries(log, entries, true);
-    else if (entries.some((s) => s.entry.kind !== 'receipt')) this.onReceived(log.id);
+    // Received entries were shown while they were committed (see commit), except our own entries
+    // received back from a peer: those are announced as own, once durable, like any own entry.
+    const mine = own ? entries : entries.filter((s) => s.entry.author === self);
+    if (mine.length > 0) this.#emitEntries(log, mine, true);
+    if (!own && entries.some((s) => s.entry.author !== self && s.entry.kind !== 'receipt')) this.onReceived(log.id);
   }
 
   #emitEntries(log: ChannelLog, entries: readonly SealedEntry[], own: boolean): void {

@@ -89,6 +89,8 @@ export class ReceiptScheduler {
     try {
       await this.#o.writer.write(channel, 'receipt', { holds });
     } catch (e) {
+      // Not written (e.g. CHANNEL_RECONCILING): the same holds are written when scheduled again.
+      this.#last.delete(channel);
       this.#log.warn({ channel, err: (e as Error).message }, 'could not write receipt');
     }
   }

@@ -26,7 +26,7 @@ import type { ChannelDirectory, EntryReceiver, EntrySource, SelfInfo } from '../
 import type { EventSink } from '../events/event-bus.js';
 import { toApiError } from '../errors.js';
 import { DEFAULT_FEDERATION_LIMITS, FED_CODES, type FederationLimits } from './limits.js';
-import { StreamSession } from './stream-session.js';
+import { StreamSession, type StreamSessionOptions } from './stream-session.js';
 import { BATCH_MAX } from './wire.js';
 
 /** The ports the federation face calls: never the whole channel service. */
@@ -41,6 +41,8 @@ export interface FederationPorts {
   readonly self: Pick<SelfInfo, 'card'>;
   /** Where `peer-seen` goes when a peer says hello. */
   readonly events: EventSink;
+  /** Where a stream is asked for this terminal's own entries its peer holds (channels/reconciler.ts). */
+  readonly reconcile?: StreamSessionOptions['reconcile'];
 }
 
 export interface FederationServerOptions extends FederationPorts {
@@ -201,7 +203,7 @@ function registerStream(app: FastifyInstance, ports: FederationPorts, limits: Fe
   app.get('/fed/v1/stream', { websocket: true }, (socket: WebSocket, request) => {
     const peer = peerIdOf(request);
     const log = request.log.child({ peer: ports.directory.label(peer) });
-    const session = new StreamSession({ peer, socket, receiver: ports.receiver, directory: ports.directory, events: ports.events, limits, log });
+    const session = new StreamSession({ peer, socket, receiver: ports.receiver, directory: ports.directory, events: ports.events, limits, log, reconcile: ports.reconcile });
     const open = (streams.get(peer) ?? 0) + 1;
     if (open > limits.maxStreamsPerPeer) {
       session.refuse(FED_CODES.tooManyStreams, `At most ${limits.maxStreamsPerPeer} streams per peer; close the others first.`, { code: 1008, reason: 'too many streams' });

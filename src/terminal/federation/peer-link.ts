@@ -32,6 +32,8 @@ export interface PeerLinkOptions {
   readonly events: EventSource;
   readonly log: { info(o: object, m?: string): void; warn(o: object, m?: string): void };
   readonly onState?: (state: LinkState, endpoint: string | null) => void;
+  /** The peer said how much of our own log of a channel it holds (channels/reconciler.ts). */
+  readonly onHolds?: (channel: string, seq: number) => void;
 }
 
 /** One peer's outbound link. */
@@ -175,6 +177,7 @@ export class PeerLink {
         for (const [channel, seq] of Object.entries(frame.holds)) {
           this.#cursor.set(channel, seq);
           this.#confirmed.set(channel, seq);
+          this.#opts.onHolds?.(channel, seq);
         }
         // A channel made after the hello went out (a proposal written while the link was opening)
         // is in neither the hello nor the answer, and its entry event came before the link was

@@ -78,6 +78,11 @@ export interface StreamSessionOptions {
   readonly now?: () => number;
   /** Runs the ping (default {@link repeatEvery}). */
   readonly repeat?: Repeat;
+  /**
+   * Reconciliation (channels/reconciler.ts): once the peer said hello, this stream may be asked to
+   * send `want` frames for this terminal's own entries that the peer holds and this one lost.
+   */
+  readonly reconcile?: { attach(peer: string, ask: (w: { channel: string; author: string; fromSeq: number; toSeq: number }) => void): () => void };
 }
 
 /** One inbound stream: {@link message} for each frame, {@link pong}, and {@link closed} at the end. */
@@ -99,6 +104,8 @@ export class StreamSession {
   /** Traffic (a frame or a pong) since the last ping. */
   #alive = true;
   #stopPing: (() => void) | undefined;
+  #detach: (() => void) | undefined;
+  readonly #reconcile: StreamSessionOptions['reconcile'];
   /** The frames accepted so far, handled one after the other. */
   #chain: Promise<void> = Promise.resolve();
 
@@ -111,6 +118,7 @@ export class StreamSession {
     this.#limits = opts.limits;
     this.#log = opts.log;
     this.#repeat = opts.repeat ?? repeatEvery;
+    this.#reconcile = opts.reconcile;
     const now = opts.now ?? Date.now;
     this.#frames = new Bucket(opts.limits.framesPerSecond, opts.limits.framesPerSecond * 2, now);
     this.#entryBudget = new Bucket(opts.limits.entriesPerSecond, opts.limits.entriesPerSecond * 2, now);
@@ -130,6 +138,8 @@ export class StreamSession {
   closed(): void {
     this.#stopPing?.();
     this.#stopPing = undefined;
+    this.#detach?.();
+    this.#detach = undefined;
   }
 
   /** The peer answered a ping. */
@@ -201,6 +211,8 @@ export class StreamSession {
     const holds: Record<string, number> = {};
     for (const id of channels) holds[id] = known.has(id) ? (this.#directory.channel(id).head(this.peer)?.seq ?? 0) : 0;
     this.#send({ t: 'holds', holds });
+    this.#detach?.();
+    this.#detach = this.#reconcile?.attach(this.peer, (w) => this.#send({ t: 'want', ...w }));
   }
 
   #cutFor(message: string): void {

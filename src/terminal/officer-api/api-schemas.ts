@@ -25,7 +25,9 @@ export const ApiErrorBody = Type.Object({ code: Type.String(), message: Type.Str
 export const LinkStatus = Type.Object({ peer: Type.String(), code: Type.String(), state: Type.String(), endpoint: NullableString });
 
 /** GET /api/v1/status: who this terminal is, its peers' links, its clock. */
-export const Status = Type.Object({ party: Type.String(), code: Type.String(), fingerprint: Type.String(), channels: Int, links: Type.Array(LinkStatus), time: Int });
+/** A channel this terminal may not sign on yet: it is fetching its own entries back from its peers. */
+export const Reconciling = Type.Object({ channel: Type.String(), have: Int, peerHolds: Int, why: Type.String() });
+export const Status = Type.Object({ party: Type.String(), code: Type.String(), fingerprint: Type.String(), channels: Int, links: Type.Array(LinkStatus), time: Int, reconciling: Type.Optional(Type.Array(Reconciling)) });
 
 /** GET /api/v1/peers: a known peer. */
 export const Peer = Type.Object({ party: Type.String(), code: Type.String(), fingerprint: Type.String(), endpoints: Type.Array(Type.String()), link: Type.String() });
@@ -37,7 +39,7 @@ export const PeerAdded = Type.Object({ party: Type.String(), code: Type.String()
 export const PartyCard = PartyCardSchema;
 
 /** GET /readyz. */
-export const Readiness = Type.Object({ ok: Type.Boolean(), reason: Type.Optional(Type.String()), peersUp: Type.Optional(Int), peers: Type.Optional(Int) });
+export const Readiness = Type.Object({ ok: Type.Boolean(), reason: Type.Optional(Type.String()), peersUp: Type.Optional(Int), peers: Type.Optional(Int), reconciling: Type.Optional(Type.Array(Reconciling)) });
 
 // ---- channels --------------------------------------------------------------------------------
 

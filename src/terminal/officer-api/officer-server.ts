@@ -25,7 +25,7 @@ import { messagesRoutes } from './messages-routes.js';
 import { officersRoutes } from './officers-routes.js';
 import { operationsRoutes, type OperationsOptions } from './operations-routes.js';
 import { OfficerReadModel } from './read-model.js';
-import type { LinkHealthFn, LinksFn, OfficerApiPorts } from './route-kit.js';
+import type { LinkHealthFn, LinksFn, OfficerApiPorts, ReconcilingFn } from './route-kit.js';
 import { terminalRoutes } from './terminal-routes.js';
 
 export { MAX_BATCH_MESSAGES } from './messages-routes.js';
@@ -44,6 +44,8 @@ export interface OfficerServerOptions {
   readonly links: LinksFn;
   /** Link-test health per channel and peer. */
   readonly linkHealth?: LinkHealthFn;
+  /** Channels reconciling with the peers (readiness and status say so). */
+  readonly reconciling?: ReconcilingFn;
   /** Default officer for acknowledgements by the host credential naming nobody. */
   readonly defaultOfficer: { name: string; title: string; role: Role };
   readonly version: string;
@@ -90,7 +92,7 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
 
   const reads = new OfficerReadModel(store, ports.self.party);
   const area = { ...ports, reads };
-  await app.register(terminalRoutes, { ...area, links: opts.links });
+  await app.register(terminalRoutes, { ...area, links: opts.links, reconciling: opts.reconciling });
   await app.register(channelsRoutes, { ...area, links: opts.links, linkHealth: opts.linkHealth });
   await app.register(messagesRoutes, { ...area, defaultOfficer: opts.defaultOfficer });
   await app.register(eventsRoute, area);

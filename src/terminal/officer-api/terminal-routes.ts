@@ -7,11 +7,12 @@ import Type from 'typebox';
 import { fingerprint } from '../../protocol/index.js';
 import * as Api from './api-schemas.js';
 import { presentPeer } from './presenters.js';
-import type { LinksFn, OfficerApiPorts, ReadPorts } from './route-kit.js';
+import type { LinksFn, OfficerApiPorts, ReadPorts, ReconcilingFn } from './route-kit.js';
 
 /** Options of {@link terminalRoutes}. */
 export interface TerminalRoutesOptions extends Pick<OfficerApiPorts, 'self' | 'directory' | 'peers' | 'now'>, ReadPorts {
   readonly links: LinksFn;
+  readonly reconciling?: ReconcilingFn;
 }
 
 /** Registers the terminal routes. */
@@ -28,6 +29,8 @@ export async function terminalRoutes(app: FastifyInstance, opts: TerminalRoutesO
     }
     const links = opts.links();
     const up = links.filter((l) => l.state === 'up').length;
+    const reconciling = opts.reconciling?.() ?? [];
+    if (reconciling.length) return reply.code(503).send({ ok: false, reason: `reconciling ${reconciling.length} channel(s) with the peers: fetching this terminal's own entries back before signing`, peersUp: up, peers: links.length, reconciling: [...reconciling] });
     if (links.length > 0 && up === 0) return reply.code(503).send({ ok: false, reason: 'no peer endpoint reachable' });
     return { ok: true, peersUp: up, peers: links.length };
   });
@@ -41,6 +44,7 @@ export async function terminalRoutes(app: FastifyInstance, opts: TerminalRoutesO
     channels: directory.channelIds().length,
     links: opts.links().map((l) => ({ peer: l.peer, code: l.code, state: l.state, endpoint: l.endpoint })),
     time: opts.now(),
+    reconciling: [...(opts.reconciling?.() ?? [])],
   }));
 
   app.get('/api/v1/card', { config: { permission: 'terminal.read' }, schema: { summary: "This party's card, to give to peers", response: { 200: Api.PartyCard } } }, async () => self.card);

@@ -1,0 +1,197 @@
+/**
+ * Reconciliation of this terminal's own logs with its peers (#14 A1, docs/operations.md "Backup
+ * and restore"). A terminal whose database lost its newest entries (an old backup restored, the
+ * SQLite WAL lost after a crash) would otherwise sign new entries with sequence numbers it already
+ * used: an equivocation, evidence against its own party for ever, and a channel its peers refuse.
+ *
+ * Its peers hold every own entry they receipted. So the own writer signs nothing on a channel that
+ * is reconciling:
+ *  - at start-up, until every peer of the channel has said how much of our log it holds (the
+ *    `holds` answer to our link's hello), or until the start-up wait passes (a peer that is down
+ *    cannot be waited for for ever: docs/operations.md says to restore with the peers reachable);
+ *  - whenever a peer reports holding more of our log than we have: we ask its stream for our own
+ *    entries (`want` with our party as author; the peer relays what it holds), take them in as
+ *    any received entry (checked completely: signature, chain), and continue the chain after them.
+ * A peer that claims more than it delivers (no progress for {@link GIVE_UP_MS}) is given up with an
+ * alarm, so a lying peer cannot stop this terminal writing for ever.
+ */
+import type { Clock } from '../clock.js';
+import { TerminalError } from '../errors.js';
+import type { EventSink, EventSource } from '../events/event-bus.js';
+import type { ChannelDirectory } from './ports.js';
+
+/** Default wait at start-up for the peers' `holds` answers, ms (HOTLINE_RECONCILE_WAIT_MS). */
+export const DEFAULT_START_WAIT_MS = 10_000;
+/** A request for our own entries without progress for this long is asked again, ms. */
+export const ASK_AGAIN_MS = 2_000;
+/** A peer's claim without any progress for this long is given up (with an alarm), ms. */
+export const GIVE_UP_MS = 30_000;
+/** Most entries asked for at once (one federation batch). */
+const ASK_MAX = 1024;
+
+/** A `want` for our own entries, as a stream session sends it. */
+export interface OwnWant {
+  readonly channel: string;
+  readonly author: string;
+  readonly fromSeq: number;
+  readonly toSeq: number;
+}
+
+/** Why a channel is reconciling, for status, readiness and the refusal. */
+export interface ReconcilingChannel {
+  readonly channel: string;
+  /** Highest own seq held here. */
+  readonly have: number;
+  /** Highest own seq a peer reported holding (0 while waiting for the peers at start-up). */
+  readonly peerHolds: number;
+  /** 'peer-holds-more' (fetching), or 'waiting-for-peers' (start-up). */
+  readonly why: 'peer-holds-more' | 'waiting-for-peers';
+}
+
+export interface ReconcilerOptions {
+  readonly self: string;
+  readonly directory: Pick<ChannelDirectory, 'channelIds' | 'peersOf' | 'label'>;
+  /** Highest own seq durably held per channel (the committer's committedHead). */
+  readonly head: (channel: string) => number;
+  readonly clock: Clock;
+  readonly events: EventSink & EventSource;
+  readonly startWaitMs?: number;
+  readonly log?: { warn(o: object, m?: string): void; info(o: object, m?: string): void };
+}
+
+interface Claim {
+  target: number;
+  peer: string;
+  askedTo: number;
+  askedAt: number;
+  progressAt: number;
+}
+
+/** Decides which channels may be signed on, and fetches our own entries back from the peers. */
+export class Reconciler {
+  readonly #o: ReconcilerOptions;
+  /** Per channel loaded at start-up: peers that have not reported their holds yet. */
+  readonly #awaiting = new Map<string, Set<string>>();
+  #waitUntil = 0;
+  readonly #claims = new Map<string, Claim>();
+  /** Inbound streams by peer: how to ask that peer for entries. */
+  readonly #streams = new Map<string, (w: OwnWant) => void>();
+  /** Called when a channel may be signed on again (receipts that were due are written then). */
+  onReconciled: (channel: string) => void = () => {};
+
+  constructor(options: ReconcilerOptions) {
+    this.#o = options;
+    options.events.on('entry', (e) => {
+      if (e.author === options.self && this.#claims.has(e.channel)) this.#progress(e.channel);
+    });
+  }
+
+  /** At start-up, every channel that has peers waits for their holds (bounded by the start wait). */
+  startUp(): void {
+    const { directory, clock } = this.#o;
+    this.#waitUntil = clock.now() + (this.#o.startWaitMs ?? DEFAULT_START_WAIT_MS);
+    for (const id of directory.channelIds()) {
+      const peers = directory.peersOf(id);
+      if (peers.length) this.#awaiting.set(id, new Set(peers));
+    }
+  }
+
+  /** A peer said how much of our own log of `channel` it holds. */
+  peerHolds(peer: string, channel: string, seq: number): void {
+    const waiting = this.#awaiting.get(channel);
+    if (waiting?.delete(peer) && waiting.size === 0) this.#awaiting.delete(channel);
+    const have = this.#o.head(channel);
+    const claim = this.#claims.get(channel);
+    if (seq > have && (!claim || seq > claim.target)) {
+      const now = this.#o.clock.now();
+      this.#claims.set(channel, { target: seq, peer, askedTo: have, askedAt: 0, progressAt: now });
+      this.#alarm(channel, `Peer ${this.#o.directory.label(peer)} holds this terminal's entries up to ${seq} of channel ${channel.slice(0, 12)}, this database only up to ${have} (a restored backup or lost database file?). Fetching them back before signing anything new on that channel.`, 'CHANNEL_RECONCILING');
+      this.#ask(channel);
+    } else if (!claim && !this.#blocked(channel)) this.onReconciled(channel);
+  }
+
+  /** Throws CHANNEL_RECONCILING (503) if this terminal may not sign on `channel` now. */
+  check(channel: string): void {
+    const r = this.#blocked(channel);
+    if (r) throw new TerminalError('CHANNEL_RECONCILING', { channel: channel.slice(0, 12), have: r.have, peerHolds: r.why === 'waiting-for-peers' ? 'not yet known' : String(r.peerHolds) });
+  }
+
+  /** Every channel that may not be signed on now, and why. */
+  reconciling(): ReconcilingChannel[] {
+    const ids = new Set([...this.#claims.keys(), ...this.#awaiting.keys()]);
+    return [...ids].map((id) => this.#blocked(id)).filter((r): r is ReconcilingChannel => r !== undefined);
+  }
+
+  /** An inbound stream of `peer` is open (it said hello): it can be asked for entries. Returns the detach. */
+  attach(peer: string, ask: (w: OwnWant) => void): () => void {
+    this.#streams.set(peer, ask);
+    for (const [channel, claim] of this.#claims) {
+      if (this.#o.directory.peersOf(channel).includes(peer)) {
+        claim.askedAt = 0;
+        this.#ask(channel);
+      }
+    }
+    return () => {
+      if (this.#streams.get(peer) === ask) this.#streams.delete(peer);
+    };
+  }
+
+  /** Periodic: asks again where a request went unanswered; gives up a claim that brings nothing. */
+  tick(): void {
+    const now = this.#o.clock.now();
+    for (const [channel, claim] of this.#claims) {
+      if (now - claim.progressAt > GIVE_UP_MS) {
+        this.#claims.delete(channel);
+        this.#alarm(channel, `Peer ${this.#o.directory.label(claim.peer)} claimed to hold this terminal's entries up to ${claim.target} of channel ${channel.slice(0, 12)} but sent none for ${GIVE_UP_MS / 1000} s; continuing from ${this.#o.head(channel)}. Check that peer.`, 'CHANNEL_RECONCILE_FAILED');
+        this.#reconciledIfFree(channel);
+      } else if (now - claim.askedAt > ASK_AGAIN_MS) this.#ask(channel);
+    }
+    if (this.#awaiting.size && now >= this.#waitUntil) {
+      const late = [...this.#awaiting.keys()];
+      this.#awaiting.clear();
+      for (const channel of late) this.#reconciledIfFree(channel);
+    }
+  }
+
+  #blocked(channel: string): ReconcilingChannel | undefined {
+    const have = this.#o.head(channel);
+    const claim = this.#claims.get(channel);
+    if (claim) return { channel, have, peerHolds: claim.target, why: 'peer-holds-more' };
+    if (this.#awaiting.has(channel) && this.#o.clock.now() < this.#waitUntil) return { channel, have, peerHolds: 0, why: 'waiting-for-peers' };
+    return undefined;
+  }
+
+  #progress(channel: string): void {
+    const claim = this.#claims.get(channel)!;
+    const have = this.#o.head(channel);
+    claim.progressAt = this.#o.clock.now();
+    if (have >= claim.target) {
+      this.#claims.delete(channel);
+      this.#o.log?.info({ channel, have }, 'own entries fetched back from the peers; signing again');
+      this.#reconciledIfFree(channel);
+    } else if (have >= claim.askedTo) this.#ask(channel);
+  }
+
+  #reconciledIfFree(channel: string): void {
+    if (!this.#blocked(channel)) this.onReconciled(channel);
+  }
+
+  /** Asks the claiming peer's stream (or another peer of the channel) for the next own entries. */
+  #ask(channel: string): void {
+    const claim = this.#claims.get(channel);
+    if (!claim) return;
+    const peers = [claim.peer, ...this.#o.directory.peersOf(channel).filter((p) => p !== claim.peer)];
+    const ask = peers.map((p) => this.#streams.get(p)).find((a) => a !== undefined);
+    if (!ask) return;
+    const from = this.#o.head(channel) + 1;
+    const to = Math.min(claim.target, from + ASK_MAX - 1);
+    claim.askedTo = to;
+    claim.askedAt = this.#o.clock.now();
+    ask({ channel, author: this.#o.self, fromSeq: from, toSeq: to });
+  }
+
+  #alarm(channel: string, message: string, code: 'CHANNEL_RECONCILING' | 'CHANNEL_RECONCILE_FAILED'): void {
+    this.#o.log?.warn({ channel, code }, message);
+    this.#o.events.emit({ type: 'alarm', code, message, channel });
+  }
+}

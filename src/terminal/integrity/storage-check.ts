@@ -1,0 +1,161 @@
+/**
+ * Damaged storage (#14 A2): the checks a terminal runs at start-up and `hotline doctor` runs in
+ * full, and what `hotline repair` does about what they find. The entries are the truth:
+ *  - the database engine's own check (SQLite `PRAGMA quick_check`);
+ *  - every stored entry parsed and re-hashed: its text must still be a valid entry, hash to the
+ *    hash it was stored under, sit at its stored author and sequence number and chain on the one
+ *    before it; signatures are verified again for the tail of each log (all of them in full mode);
+ *  - every message row (the tail at start-up) compared with its signed entry: what officers are
+ *    shown must be what was signed.
+ * Never a hang: a row that does not parse is a problem found, not an exception thrown.
+ */
+import { parseEntry, verifyEntrySignature, type BodyOf } from '../../protocol/index.js';
+import type { Store } from '../../store/index.js';
+
+/** One thing found wrong. */
+export interface StorageProblem {
+  /** 'database': the engine's check; 'entry': a stored entry; 'message': a message row. */
+  readonly kind: 'database' | 'entry' | 'message';
+  readonly channel?: string;
+  readonly author?: string;
+  readonly seq?: number;
+  readonly detail: string;
+}
+
+export interface StorageCheckOptions {
+  /** Entries per author (and message rows per channel) checked in full at the end of each log; undefined: all. */
+  readonly tail?: number;
+  /** Called per channel checked. */
+  readonly onProgress?: (done: number, total: number, channel: string) => void;
+}
+
+/** What the check found, and the message entries it read (for repair). */
+export interface StorageReport {
+  readonly problems: StorageProblem[];
+  readonly channels: number;
+  readonly entries: number;
+  readonly messages: number;
+}
+
+type MessageBody = BodyOf<'message'>;
+
+/** Checks the store; resolves with every problem found (none: sound). */
+export async function checkStorage(store: Store, options: StorageCheckOptions = {}): Promise<StorageReport> {
+  const problems: StorageProblem[] = [];
+  for (const p of await store.quickCheck()) problems.push({ kind: 'database', detail: `database check: ${p}` });
+  const channels = await store.listChannels();
+  let entries = 0;
+  let messages = 0;
+  for (const [i, ch] of channels.entries()) {
+    const r = await checkChannel(store, ch.id, options.tail, problems);
+    entries += r.entries;
+    messages += r.messages;
+    options.onProgress?.(i + 1, channels.length, ch.id);
+  }
+  return { problems, channels: channels.length, entries, messages };
+}
+
+async function checkChannel(store: Store, channel: string, tail: number | undefined, problems: StorageProblem[]): Promise<{ entries: number; messages: number }> {
+  const heads = await store.heads(channel);
+  const last = new Map<string, { seq: number; hash: string }>();
+  const signed = new Map<string, { hash: string; time: number; body: MessageBody }>();
+  let entries = 0;
+  for await (const row of store.streamEntries(channel)) {
+    entries++;
+    const at = { kind: 'entry' as const, channel, author: row.author, seq: row.seq };
+    const parsed = safeParse(row.raw);
+    if (!parsed.ok) {
+      problems.push({ ...at, detail: `stored entry does not parse: ${parsed.error}` });
+      continue;
+    }
+    const { sealed } = parsed;
+    const e = sealed.entry;
+    if (sealed.hash !== row.hash || e.author !== row.author || e.seq !== row.seq || (e.channel ?? sealed.hash) !== channel) {
+      problems.push({ ...at, detail: `stored entry text does not match the hash, author, place or channel it was stored under (altered bytes)` });
+      continue;
+    }
+    const before = last.get(row.author);
+    if (before && before.seq === e.seq - 1 && e.prev !== before.hash) problems.push({ ...at, detail: `entry does not chain on entry ${before.seq} of its author (wrong previous hash)` });
+    last.set(row.author, { seq: e.seq, hash: sealed.hash });
+    const head = heads[row.author]?.seq ?? 0;
+    if ((tail === undefined || e.seq > head - tail) && !verifyEntrySignature(sealed)) problems.push({ ...at, detail: 'entry signature does not verify' });
+    if (e.kind === 'message') signed.set(`${e.author}:${e.seq}`, { hash: sealed.hash, time: e.time, body: e.body as MessageBody });
+  }
+  const rows = await store.listMessages(channel, tail === undefined ? {} : { limit: tail });
+  for (const m of rows) {
+    const s = signed.get(`${m.author}:${m.seq}`);
+    const at = { kind: 'message' as const, channel, author: m.author, seq: m.seq };
+    if (!s) {
+      problems.push({ ...at, detail: 'message row without a valid signed entry' });
+      continue;
+    }
+    const differs = messageDiffers(m, s);
+    if (differs) problems.push({ ...at, detail: `message row differs from its signed entry (${differs})` });
+  }
+  return { entries, messages: rows.length };
+}
+
+/** Which signed field of a message row differs from its entry, if any. */
+export function messageDiffers(m: { hash: string; time: number; text: string; lang: string; precedence: string; replyTo: string | null; drill: boolean }, s: { hash: string; time: number; body: MessageBody }): string | undefined {
+  if (m.hash !== s.hash) return 'hash';
+  if (m.text !== s.body.text) return 'text';
+  if (m.lang !== s.body.lang) return 'language';
+  if (m.precedence !== s.body.precedence) return 'precedence';
+  if (m.time !== s.time) return 'time';
+  if ((m.replyTo ?? null) !== (s.body.replyTo ?? null)) return 'reply';
+  if (m.drill !== (s.body.drill === true)) return 'drill';
+  return undefined;
+}
+
+function safeParse(raw: string): { ok: true; sealed: Extract<ReturnType<typeof parseEntry>, { ok: true }>['sealed'] } | { ok: false; error: string } {
+  try {
+    const r = parseEntry(raw);
+    return r.ok ? { ok: true, sealed: r.sealed } : { ok: false, error: r.error.message };
+  } catch (e) {
+    return { ok: false, error: (e as Error).message };
+  }
+}
+
+/** What {@link repairStorage} did. */
+export interface RepairOutcome {
+  /** Entries removed (the damaged ones and the later ones of their authors), to be fetched again from the peers. */
+  readonly entriesRemoved: number;
+  readonly messagesRewritten: number;
+  /** Problems repair cannot fix (the engine's check): restore a backup. */
+  readonly unrepairable: StorageProblem[];
+}
+
+/**
+ * Repairs what {@link checkStorage} found: message rows are rewritten from their signed entries;
+ * a damaged entry is removed with every later entry of its author in that channel (they chain on
+ * it), and the terminal fetches them again from its peers when it starts (its own entries through
+ * the reconciler, the peers' through their links, which resume from what this terminal holds).
+ */
+export async function repairStorage(store: Store, problems: readonly StorageProblem[]): Promise<RepairOutcome> {
+  const unrepairable = problems.filter((p) => p.kind === 'database');
+  const cut = new Map<string, { channel: string; author: string; seq: number }>();
+  for (const p of problems) {
+    if (p.kind !== 'entry' || p.channel === undefined || p.author === undefined || p.seq === undefined) continue;
+    const key = `${p.channel}/${p.author}`;
+    const was = cut.get(key);
+    if (!was || p.seq < was.seq) cut.set(key, { channel: p.channel, author: p.author, seq: p.seq });
+  }
+  let entriesRemoved = 0;
+  for (const c of cut.values()) entriesRemoved += await store.removeEntriesFrom(c.channel, c.author, c.seq);
+  let messagesRewritten = 0;
+  for (const p of problems) {
+    if (p.kind !== 'message' || p.channel === undefined || p.author === undefined || p.seq === undefined) continue;
+    const removed = cut.get(`${p.channel}/${p.author}`);
+    if (removed && p.seq >= removed.seq) continue;
+    const stored = await store.getEntry(p.channel, p.author, p.seq);
+    const parsed = stored ? safeParse(stored.raw) : undefined;
+    if (!parsed?.ok || parsed.sealed.entry.kind !== 'message') {
+      entriesRemoved += await store.removeEntriesFrom(p.channel, p.author, p.seq);
+      continue;
+    }
+    const body = parsed.sealed.entry.body as MessageBody;
+    const ok = await store.rewriteMessage({ channel: p.channel, author: p.author, seq: p.seq, hash: parsed.sealed.hash, time: parsed.sealed.entry.time, precedence: body.precedence, lang: body.lang, text: body.text, replyTo: body.replyTo ?? null, drill: body.drill === true });
+    if (ok) messagesRewritten++;
+  }
+  return { entriesRemoved, messagesRewritten, unrepairable };
+}

@@ -1,0 +1,85 @@
+/**
+ * Restore from a backup (#14 A1): US's database is backed up with SQLite's online backup while it
+ * runs, US sends more, stops, and the old copy is put back. Its peer CN holds every entry of US's
+ * that it receipted: US must fetch them back before it signs anything new, never sign a sequence
+ * number twice, and traffic must then resume both ways with an export that verifies.
+ */
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { check, Harness, waitFor } from './harness.js';
+
+describe('e2e: restoring an old copy of the database', () => {
+  it('fetches its own entries back from the peer, re-signs nothing, and traffic resumes', async () => {
+    const h = await Harness.create();
+    const [us, cn] = await Promise.all([h.party('US', 'United States'), h.party('CN', 'China')]);
+    await h.pair(us, cn);
+    const id = await h.openChannel(us, cn, { title: { en: 'Restore line' }, tier: 'technical', parties: ['CN'], linkTestIntervalSec: 86_400 });
+    const send = (p: typeof us, text: string) => p.api<{ id: string; seq: number }>('POST', `/api/v1/channels/${id}/messages`, { text, precedence: 'ROUTINE' });
+    for (let i = 0; i < 5; i++) await send(us, `before backup ${i}`);
+    await waitFor('CN to hold the first 5', async () => (await cn.messages(id)).length === 5);
+
+    // The documented procedure (docs/operations.md "Backup and restore"): SQLite's online backup.
+    const db = join(us.dir, 'hotline.db');
+    const backup = join(h.root, 'us-backup.db');
+    execFileSync('sqlite3', [db, `.backup '${backup}'`]);
+    h.step('backed up');
+
+    const later: Array<{ id: string; seq: number }> = [];
+    for (let i = 0; i < 20; i++) later.push(await send(us, `after backup ${i}`));
+    await send(cn, 'from CN while US was whole');
+    await waitFor('CN to hold all 25 of US and US to hold CN\'s', async () =>
+      (await cn.messages(id)).filter((m) => m.from === 'US').length === 25 && (await us.messages(id)).some((m) => m.from === 'CN'));
+    await waitFor('US to hold receipts for everything', async () => (await us.messages(id)).filter((m) => m.own).every((m) => m.receiptedAt !== null));
+    const usHead = Math.max(...later.map((m) => m.seq));
+    await us.stop();
+
+    // Restore: the old copy replaces the database (and its WAL and shared-memory files).
+    for (const f of ['hotline.db', 'hotline.db-wal', 'hotline.db-shm']) rmSync(join(us.dir, f), { force: true });
+    execFileSync('sqlite3', [backup, `.backup '${db}'`]);
+    h.step('restored');
+    // Started while its peer is down (and told to wait for it): it signs nothing, and says why.
+    await cn.stop();
+    process.env.HOTLINE_RECONCILE_WAIT_MS = '120000';
+    try {
+      await us.start();
+    } finally {
+      delete process.env.HOTLINE_RECONCILE_WAIT_MS;
+    }
+    const refused = await us.apiRaw('POST', `/api/v1/channels/${id}/messages`, { text: 'too early', precedence: 'ROUTINE' });
+    expect(refused.status).toBe(503);
+    expect((refused.body as { code: string }).code).toBe('CHANNEL_RECONCILING');
+    const ready = await fetch(`${us.officerUrl}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.text()).toMatch(/reconciling/);
+    const status = await us.cli(['status']);
+    expect(status.stdout).toMatch(new RegExp(`channel ${id.slice(0, 12)}: reconciling`));
+    await cn.start();
+
+    // US fetches its lost entries back from CN before writing anything of its own.
+    await waitFor('US to hold its 25 messages again', async () => (await us.messages(id)).filter((m) => m.own).length === 25, 30_000);
+    const next = await waitFor('US to sign again', async () => {
+      const r = await us.apiRaw('POST', `/api/v1/channels/${id}/messages`, { text: 'after restore', precedence: 'ROUTINE' });
+      return r.status === 201 || r.status === 200 ? (r.body as { seq: number }) : undefined;
+    }, 30_000);
+    expect(next.seq).toBeGreaterThan(usHead);
+    await send(cn, 'from CN after the restore');
+    await waitFor('both messages to cross', async () =>
+      (await cn.messages(id)).some((m) => m.text === 'after restore') && (await us.messages(id)).some((m) => m.text === 'from CN after the restore'));
+
+    // Nothing was signed twice: no equivocation evidence on either side, and both exports verify.
+    expect(await cn.api<unknown[]>('GET', `/api/v1/channels/${id}/evidence`)).toEqual([]);
+    expect(await us.api<unknown[]>('GET', `/api/v1/channels/${id}/evidence`)).toEqual([]);
+    for (const p of [us, cn]) {
+      const file = join(h.root, `${p.code}.jsonl`);
+      await p.cli(['export', id], { stdoutFile: file }).then(check(`export ${p.code}`));
+      const v = await h.cli(['verify', file]);
+      expect(v.stdout).toContain('Verdict: VALID');
+      expect(v.code).toBe(0);
+    }
+    expect(us.log).not.toMatch(/EQUIVOCATION/);
+    // The terminal said what it did: the peer held more of its log, fetched back before signing.
+    expect(us.log).toMatch(/holds this terminal's entries up to \d+ .*Fetching them back/);
+  }, 180_000);
+});

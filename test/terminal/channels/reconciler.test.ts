@@ -1,0 +1,101 @@
+/**
+ * The reconciler (#14 A1): a channel is not signed on while a peer holds more of this terminal's
+ * own log than its database, or (at start-up) until the peers said how much they hold; own entries
+ * are asked for from the peer's stream, and a peer that claims more than it sends is given up.
+ */
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../src/terminal/clock.js';
+import { httpAnswerOf } from '../../../src/terminal/errors.js';
+import { EventBus } from '../../../src/terminal/events/event-bus.js';
+import { GIVE_UP_MS, Reconciler, type OwnWant } from '../../../src/terminal/channels/reconciler.js';
+
+const SELF = 'S'.repeat(43);
+const PEER = 'P'.repeat(43);
+const CH = 'c'.repeat(64);
+
+function setup(startWaitMs = 10_000) {
+  const clock = new ManualClock(1_000_000);
+  const events = new EventBus();
+  const heads = new Map<string, number>([[CH, 5]]);
+  const alarms: string[] = [];
+  events.on('alarm', (a) => alarms.push(a.code));
+  const r = new Reconciler({ self: SELF, directory: { channelIds: () => [CH], peersOf: () => [PEER], label: () => 'CN' }, head: (c) => heads.get(c) ?? 0, clock, events, startWaitMs });
+  const reconciled: string[] = [];
+  r.onReconciled = (c) => reconciled.push(c);
+  // An own entry taken back in: the committer announces it with our party as author.
+  const takeBack = (seq: number) => {
+    heads.set(CH, seq);
+    events.emit({ type: 'entry', channel: CH, hash: 'h', author: SELF, authorCode: 'US', seq, kind: 'message', time: clock.now(), own: true, body: {} });
+  };
+  return { clock, r, heads, alarms, reconciled, takeBack };
+}
+
+const refusal = (fn: () => void) => {
+  try {
+    fn();
+  } catch (e) {
+    return httpAnswerOf(e);
+  }
+  return undefined;
+};
+
+describe('Reconciler', () => {
+  it('refuses to sign at start-up until the peer said what it holds, then allows it', () => {
+    const { r, reconciled } = setup();
+    r.startUp();
+    const answer = refusal(() => r.check(CH));
+    expect(answer?.code).toBe('CHANNEL_RECONCILING');
+    expect(answer?.status).toBe(503);
+    expect(r.reconciling()).toEqual([{ channel: CH, have: 5, peerHolds: 0, why: 'waiting-for-peers' }]);
+    r.peerHolds(PEER, CH, 5);
+    expect(() => r.check(CH)).not.toThrow();
+    expect(r.reconciling()).toEqual([]);
+    expect(reconciled).toEqual([CH]);
+  });
+
+  it('stops waiting for an unreachable peer after the start-up wait', () => {
+    const { r, clock } = setup(3000);
+    r.startUp();
+    expect(refusal(() => r.check(CH))?.code).toBe('CHANNEL_RECONCILING');
+    clock.advance(3000);
+    r.tick();
+    expect(() => r.check(CH)).not.toThrow();
+  });
+
+  it('fetches own entries a peer holds beyond the database before signing again', () => {
+    const { r, alarms, takeBack } = setup();
+    const asked: OwnWant[] = [];
+    r.attach(PEER, (w) => asked.push(w));
+    r.peerHolds(PEER, CH, 2000);
+    expect(alarms).toEqual(['CHANNEL_RECONCILING']);
+    expect(r.reconciling()).toEqual([{ channel: CH, have: 5, peerHolds: 2000, why: 'peer-holds-more' }]);
+    expect(asked).toEqual([{ channel: CH, author: SELF, fromSeq: 6, toSeq: 1029 }]);
+    expect(refusal(() => r.check(CH))?.message).toMatch(/up to 5, its peers up to 2000/);
+    takeBack(1029);
+    expect(asked.at(-1)).toEqual({ channel: CH, author: SELF, fromSeq: 1030, toSeq: 2000 });
+    expect(refusal(() => r.check(CH))?.code).toBe('CHANNEL_RECONCILING');
+    takeBack(2000);
+    expect(() => r.check(CH)).not.toThrow();
+  });
+
+  it('asks a stream that opens later, and asks again when a request goes unanswered', () => {
+    const { r, clock } = setup();
+    r.peerHolds(PEER, CH, 9);
+    const asked: OwnWant[] = [];
+    r.attach(PEER, (w) => asked.push(w));
+    expect(asked).toHaveLength(1);
+    clock.advance(2500);
+    r.tick();
+    expect(asked).toHaveLength(2);
+  });
+
+  it('gives up a peer that claims entries it never sends, with an alarm', () => {
+    const { r, clock, alarms, reconciled } = setup();
+    r.peerHolds(PEER, CH, 50);
+    clock.advance(GIVE_UP_MS + 1);
+    r.tick();
+    expect(alarms).toContain('CHANNEL_RECONCILE_FAILED');
+    expect(() => r.check(CH)).not.toThrow();
+    expect(reconciled).toEqual([CH]);
+  });
+});
