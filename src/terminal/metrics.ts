@@ -39,7 +39,7 @@ export interface MetricsSources {
   readonly peerHolds?: (peer: string, channel: string) => number | undefined;
 }
 
-const LINK_STATES = ['connecting', 'up', 'down'] as const;
+const LINK_STATES = ['connecting', 'up', 'degraded', 'down'] as const;
 const LINK_TEST_STATES = ['up', 'degraded', 'down'] as const;
 
 /** The metrics of one terminal. */
@@ -79,7 +79,7 @@ export class TerminalMetrics {
   });
   readonly linkUp = new Gauge({
     name: 'hotline_link_state',
-    help: 'Federation link state per peer: 1 for the current state (connecting, up, down), 0 for the others.',
+    help: 'Line state per peer, the stream and its heartbeats combined with the link tests: 1 for the current state (connecting, up, degraded, down), 0 for the others.',
     labelNames: ['peer', 'state'] as const,
     registers: [this.registry],
     collect: () => this.#collectLinks(),

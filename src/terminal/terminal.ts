@@ -20,6 +20,7 @@ import { OfficerService } from './officers/officer-service.js';
 import { entryChecker } from './channels/check-pool.js';
 import { PeerLink, type LinkState } from './federation/peer-link.js';
 import { PeerLinks } from './federation/peer-links.js';
+import { combineLine, type LineState } from './federation/link-state.js';
 import { JobRunner } from './jobs/periodic-job.js';
 import { composeChannels, type ChannelWing } from './channels/compose.js';
 import { LinkTester } from './schedulers/link-tester.js';
@@ -56,7 +57,7 @@ export interface RunningTerminal {
   readonly token: string;
   readonly store: Store;
   readonly metrics: TerminalMetrics;
-  links(): Array<{ peer: string; code: string; state: LinkState; endpoint: string | null }>;
+  links(): Array<{ peer: string; code: string; state: LineState; endpoint: string | null; since: number; reason: string | null; transport: LinkState }>;
   close(): Promise<void>;
 }
 
@@ -130,7 +131,18 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   const peerLinks = new PeerLinks({ store, clock, log, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, connect: (o) => new PeerLink({ ...o, entries: wing.committer, directory, events, onHolds: (channel, seq) => reconciler.peerHolds(o.peer, channel, seq) }), events });
   down.add(() => peerLinks.stop());
   await peerLinks.refresh();
-  const linkList = () => peerLinks.list((p) => directory.label(p));
+  // One state per peer: the stream and its heartbeats combined with the link tests (link-state.ts).
+  const linkList = () =>
+    peerLinks.list((p) => directory.label(p)).map((l) => {
+      // A channel's tests never answered yet count once three intervals went by without an echo.
+      const now = clock.now();
+      const tests = ops.linkTester
+        .health()
+        .filter((h) => h.peer === l.peer)
+        .filter((h) => h.lastEchoAt !== null || now - h.since >= 3 * 1000 * directory.view(h.channel).charter.linkTestIntervalSec);
+      const line = combineLine(l, tests);
+      return { ...l, transport: l.state, state: line.state, since: line.since, reason: line.reason };
+    });
   const metrics = options.metrics ?? defaultMetrics;
   const ops = composeOperations({ identity, wing, store, clock, events, log, metrics, escalationFiles, peerLinks, linkList, down, reconciler });
 
@@ -212,7 +224,7 @@ function composeOperations(o: {
   metrics: TerminalMetrics;
   escalationFiles: EscalationSettingsFiles;
   peerLinks: PeerLinks;
-  linkList: () => ReturnType<PeerLinks['list']>;
+  linkList: RunningTerminal['links'];
   down: Teardown;
   reconciler: Reconciler;
 }) {

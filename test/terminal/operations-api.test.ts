@@ -193,12 +193,12 @@ describe('officer API: drills, readiness, metrics, health', () => {
     expect((await app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ ok: true });
     let ready = await app.inject({ method: 'GET', url: '/readyz' });
     expect(ready.statusCode).toBe(200);
-    expect(ready.json()).toEqual({ ok: true, peersUp: 1, peers: 1 });
+    expect(ready.json()).toMatchObject({ ok: true, peersUp: 1, peers: 1, links: [{ code: 'CN', state: 'up', reason: null }] });
 
-    links[0]!.state = 'down';
+    Object.assign(links[0]!, { state: 'down', since: Date.UTC(2026, 11, 4, 0, 12, 3), reason: 'the peer stopped answering heartbeats' });
     ready = await app.inject({ method: 'GET', url: '/readyz' });
     expect(ready.statusCode).toBe(503);
-    expect(ready.json()).toEqual({ ok: false, reason: 'no peer endpoint reachable' });
+    expect(ready.json()).toMatchObject({ ok: false, reason: 'no peer reachable: CN down since 2026-12-04T00:12:03Z (the peer stopped answering heartbeats)', peersUp: 0 });
 
     // No peers configured yet (a fresh terminal being paired): ready, so officers can reach it.
     links.length = 0;

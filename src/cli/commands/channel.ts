@@ -173,7 +173,10 @@ export function register(program: Command): void {
       const client = await officerClient(opts.data);
       const s = printableDeep(await client.call<Api.Status>('GET', '/api/v1/status'));
       process.stdout.write(`${s.code}  fingerprint ${s.fingerprint}  channels ${s.channels}\n`);
-      for (const l of s.links) process.stdout.write(`  link ${l.code}: ${l.state}${l.endpoint ? ` via ${l.endpoint}` : ''}\n`);
+      for (const l of s.links) {
+        const since = l.since !== undefined && l.state !== 'up' ? ` since ${new Date(l.since).toISOString().replace(/\.\d{3}Z$/, 'Z')}` : '';
+        process.stdout.write(`  link ${l.code}: ${l.state}${since}${l.endpoint ? ` via ${l.endpoint}` : ''}${l.reason ? ` (${l.reason})` : ''}\n`);
+      }
       for (const r of s.reconciling ?? [])
         process.stdout.write(
           r.why === 'waiting-for-peers'

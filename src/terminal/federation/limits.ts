@@ -35,7 +35,7 @@ export interface FederationLimits {
   readonly keepAliveTimeoutMs: number;
   /** How often the header and request deadlines are checked, ms. */
   readonly checkIntervalMs: number;
-  /** WebSocket ping interval; a stream that did not answer the previous ping is cut, ms. */
+  /** WebSocket ping interval (the heartbeat, docs/protocol.md §10): a stream on which nothing arrived since the previous ping is cut, ms. */
   readonly pingIntervalMs: number;
 }
 
@@ -55,7 +55,7 @@ export const DEFAULT_FEDERATION_LIMITS: FederationLimits = Object.freeze({
   idleTimeoutMs: 60_000,
   keepAliveTimeoutMs: 30_000,
   checkIntervalMs: 1_000,
-  pingIntervalMs: 30_000,
+  pingIntervalMs: 2_500,
 });
 
 /** Codes of rejections that happen outside route handlers (logged; some also sent in frames). */

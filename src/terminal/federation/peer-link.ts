@@ -11,9 +11,15 @@ import { openPinnedWebSocket } from '../tls/pinned-client.js';
 import type { ChannelDirectory, EntrySource } from '../channels/ports.js';
 import type { EventOf, EventSource, Unsubscribe } from '../events/event-bus.js';
 import { BATCH_MAX, WINDOW, fitBatch, parseServerFrame, type ClientFrame } from './wire.js';
+import { repeatEvery, type Repeat } from './stream-session.js';
 
 export const BACKOFF_START_MS = 100;
 export const BACKOFF_MAX_MS = 3000;
+/**
+ * Heartbeat of the outbound stream (docs/protocol.md §10.4): a WebSocket ping every interval; a
+ * stream on which nothing arrived (no frame, no pong) for a whole interval after a ping is cut.
+ */
+export const HEARTBEAT_INTERVAL_MS = 2500;
 
 /** Link state toward a peer as seen from here. */
 export type LinkState = 'connecting' | 'up' | 'down';
@@ -34,6 +40,18 @@ export interface PeerLinkOptions {
   readonly onState?: (state: LinkState, endpoint: string | null) => void;
   /** The peer said how much of our own log of a channel it holds (channels/reconciler.ts). */
   readonly onHolds?: (channel: string, seq: number) => void;
+  /** Milliseconds now, for "down since" (default Date.now; the terminal gives its clock). */
+  readonly now?: () => number;
+  /** Heartbeat interval (default {@link HEARTBEAT_INTERVAL_MS}). */
+  readonly heartbeatMs?: number;
+  /** Runs the heartbeat (default {@link repeatEvery}). */
+  readonly repeat?: Repeat;
+}
+
+/** Why a link is not up, as a stable code and a sentence for status and alarms. */
+export interface LinkReason {
+  readonly code: string;
+  readonly message: string;
 }
 
 /** One peer's outbound link. */
@@ -42,10 +60,14 @@ export class PeerLink {
   #opts: PeerLinkOptions;
   #ws: WebSocket | undefined;
   #state: LinkState = 'down';
+  #since: number;
+  #reason: LinkReason | null = { code: 'LINK_NOT_STARTED', message: 'not dialled yet' };
+  #stopHeartbeat: (() => void) | undefined;
   #endpointIndex = 0;
   #backoff = BACKOFF_START_MS;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
+  #started = false;
   #ready = false;
   /** Highest own seq the peer holds or has been sent, per channel. */
   readonly #cursor = new Map<string, number>();
@@ -69,10 +91,34 @@ export class PeerLink {
   constructor(opts: PeerLinkOptions) {
     this.peer = opts.peer;
     this.#opts = opts;
+    this.#since = this.#now();
+  }
+
+  #now(): number {
+    return (this.#opts.now ?? Date.now)();
   }
 
   get state(): LinkState {
     return this.#state;
+  }
+
+  /** When the link entered its current state (ms). */
+  get since(): number {
+    return this.#since;
+  }
+
+  /** Why the link is not up (null when up). */
+  get reason(): LinkReason | null {
+    return this.#state === 'up' ? null : this.#reason;
+  }
+
+  /** Marks the link down without dialling, for a reason found before any connection (a certificate). */
+  hold(reason: LinkReason): void {
+    this.#reason = reason;
+    // No pin, no dialling, until update() gives a certificate valid again.
+    this.#opts = { ...this.#opts, expectedFingerprint: '' };
+    this.#ws?.terminate();
+    this.#setState('down');
   }
 
   /** Highest own seq of `channel` the peer has confirmed storing, if known. */
@@ -86,14 +132,21 @@ export class PeerLink {
 
   /** Starts connecting; keeps trying until stop(). */
   start(): void {
+    this.#started = true;
     this.#unsubscribe ??= this.#opts.events.on('entry', this.#onEntry);
     this.#connect();
   }
 
   /** Replaces endpoints and pin (after a new card), reconnecting. */
   update(opts: Pick<PeerLinkOptions, 'endpoints' | 'expectedFingerprint'>): void {
+    const changed = opts.expectedFingerprint !== this.#opts.expectedFingerprint || opts.endpoints.join(' ') !== this.#opts.endpoints.join(' ');
     this.#opts = { ...this.#opts, ...opts };
-    this.#ws?.terminate();
+    if (changed) this.#ws?.terminate();
+    // Held down (no valid certificate before): dial now.
+    if (!this.#ws && this.#state !== 'up' && !this.#stopped && this.#started && this.#timer === undefined) {
+      this.#backoff = BACKOFF_START_MS;
+      this.#connect();
+    }
   }
 
   /** Stops for good. */
@@ -102,6 +155,7 @@ export class PeerLink {
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
     clearTimeout(this.#timer);
+    this.#stopHeartbeat?.();
     this.#ws?.terminate();
   }
 
@@ -117,14 +171,41 @@ export class PeerLink {
 
   #setState(state: LinkState): void {
     if (state === this.#state) return;
+    // connecting <-> down while retrying is one outage: "down since" keeps its start.
+    const outage = (s: LinkState) => s !== 'up';
+    if (!(outage(state) && outage(this.#state))) this.#since = this.#now();
     this.#state = state;
     this.#opts.onState?.(state, this.endpoint);
+  }
+
+  /** Pings every interval; cuts the stream when nothing came back since the last ping. */
+  #startHeartbeat(ws: WebSocket): void {
+    let heard = true;
+    const hear = () => {
+      heard = true;
+    };
+    ws.on('pong', hear);
+    ws.on('message', hear);
+    const stop = (this.#opts.repeat ?? repeatEvery)(this.#opts.heartbeatMs ?? HEARTBEAT_INTERVAL_MS, () => {
+      if (this.#ws !== ws || ws.readyState !== 1) return;
+      if (!heard) {
+        this.#reason = { code: 'LINK_HEARTBEAT_LOST', message: `the peer stopped answering heartbeats (nothing for ${Math.round((this.#opts.heartbeatMs ?? HEARTBEAT_INTERVAL_MS) / 1000)} s)` };
+        this.#opts.log.warn({ peer: this.#opts.code, code: 'LINK_HEARTBEAT_LOST' }, 'peer stopped answering heartbeats; link cut');
+        ws.terminate();
+        return;
+      }
+      heard = false;
+      ws.ping();
+    });
+    this.#stopHeartbeat = stop;
   }
 
   #connect(): void {
     if (this.#stopped) return;
     const endpoints = this.#opts.endpoints;
-    if (endpoints.length === 0) return;
+    if (endpoints.length === 0 || !this.#opts.expectedFingerprint) return;
+    // A reason from before any dialling no longer holds; a failed attempt's stays until the next one fails or succeeds.
+    if (this.#reason?.code === 'LINK_CERT_INVALID' || this.#reason?.code === 'LINK_NOT_STARTED') this.#reason = null;
     const base = endpoints[this.#endpointIndex % endpoints.length]!;
     const url = `${base.replace(/^https:/, 'wss:').replace(/\/$/, '')}/fed/v1/stream`;
     this.#setState(this.#state === 'up' ? 'down' : 'connecting');
@@ -134,16 +215,22 @@ export class PeerLink {
     ws.on('open', () => {
       opened = true;
       this.stats.connects++;
+      this.#startHeartbeat(ws);
       const directory = this.#opts.directory;
       const channels = directory.channelIds().filter((id) => directory.peersOf(id).includes(this.peer));
       this.#send({ t: 'hello', v: 1, channels });
     });
     ws.on('message', (data) => void this.#onFrame(String(data)));
     ws.on('error', (e) => {
+      const code = (e as { code?: string }).code;
+      this.#reason = { code: code === 'FED_PIN_MISMATCH' ? 'FED_PIN_MISMATCH' : 'LINK_UNREACHABLE', message: `${base}: ${e.message}` };
       if (!opened) this.#opts.log.warn({ peer: this.#opts.code, endpoint: base, err: e.message, code: (e as { code?: string }).code }, 'federation link failed to connect');
     });
     ws.on('close', () => {
       if (this.#ws !== ws) return;
+      this.#stopHeartbeat?.();
+      this.#stopHeartbeat = undefined;
+      if (opened && this.#reason?.code !== 'LINK_HEARTBEAT_LOST' && this.#reason?.code !== 'LINK_CERT_INVALID') this.#reason = { code: 'LINK_CLOSED', message: `the stream to ${base} closed` };
       this.#ws = undefined;
       this.#ready = false;
       this.#inflight = 0;
@@ -158,7 +245,10 @@ export class PeerLink {
       const wait = this.#endpointIndex === 0 || !opened ? this.#backoff : 0;
       if (this.#endpointIndex === 0) this.#backoff = Math.min(this.#backoff * 2, BACKOFF_MAX_MS);
       const jitter = Math.floor(Math.random() * Math.min(100, wait / 4));
-      this.#timer = setTimeout(() => this.#connect(), wait + jitter);
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.#connect();
+      }, wait + jitter);
     });
   }
 

@@ -29,6 +29,23 @@ export interface PeerLinksOptions {
   readonly events: EventSource & EventSink;
   /** Makes a link (the composition root gives it its ports). */
   readonly connect: (params: LinkParams) => PeerLink;
+  /** How often cards are read again while a peer has no valid certificate (default RECHECK_MS). */
+  readonly recheckMs?: number;
+}
+
+/** Cards are read again this often while a peer has no certificate valid now. */
+export const RECHECK_MS = 10_000;
+
+/** Why none of a peer's terminal certificates is valid at `now`. */
+export function certificateProblem(card: PartyCard, now: number): { code: 'LINK_CERT_INVALID'; message: string } {
+  const iso = (t: number) => new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const future = card.terminals.filter((c) => c.notBefore > now).sort((a, b) => a.notBefore - b.notBefore)[0];
+  const expired = card.terminals.filter((c) => c.notAfter <= now).sort((a, b) => b.notAfter - a.notAfter)[0];
+  const message =
+    future ? `its certificate is not valid until ${iso(future.notBefore)}, and this terminal's clock says ${iso(now)}: check both clocks`
+    : expired ? `its newest certificate expired at ${iso(expired.notAfter)}: ask the peer for a new party card`
+    : 'its card holds no terminal certificate';
+  return { code: 'LINK_CERT_INVALID', message };
 }
 
 /** Every peer's outbound link. */
@@ -39,6 +56,8 @@ export class PeerLinks {
   readonly #links = new Map<string, PeerLink>();
   readonly #unsubscribe: Unsubscribe[];
   #serving = false;
+  #stopped = false;
+  #recheck: NodeJS.Timeout | undefined;
 
   constructor(options: PeerLinksOptions) {
     this.#o = options;
@@ -61,17 +80,34 @@ export class PeerLinks {
       const revoked = new Map(card.revocations.map((r) => [r.key, r.from]));
       for (const c of card.terminals) if (c.notAfter > now && (revoked.get(c.key) ?? Infinity) > now) this.pins.set(c.tls, card.party);
       const expected = peerTlsPins(card, now)[0];
+      const existing = this.#links.get(card.party);
       if (!expected) {
-        log.warn({ peer: card.code }, 'peer has no terminal certificate valid now; not connecting');
+        // Shown as a down link with the reason, and tried again (a clock corrected, a new card).
+        const reason = certificateProblem(card, now);
+        log.warn({ peer: card.code, code: reason.code }, `peer has no terminal certificate valid now (${reason.message}); not connecting`);
+        const link = existing ?? this.#add(card, '');
+        if (link.reason?.code !== reason.code) {
+          link.hold(reason);
+          this.#o.events.emit({ type: 'alarm', code: 'LINK_CERT_INVALID', message: TERMINAL_ERRORS.format('LINK_CERT_INVALID', { peer: card.code, reason: reason.message }), peer: card.party });
+        }
         continue;
       }
-      const existing = this.#links.get(card.party);
       if (existing) existing.update({ endpoints: card.endpoints, expectedFingerprint: expected });
       else this.#add(card, expected);
     }
+    this.#scheduleRecheck();
   }
 
-  #add(card: PartyCard, expected: string): void {
+  /** While some peer has no valid certificate, the cards are read again every RECHECK_MS. */
+  #scheduleRecheck(): void {
+    clearTimeout(this.#recheck);
+    this.#recheck = undefined;
+    if (this.#stopped || ![...this.#links.values()].some((l) => l.reason?.code === 'LINK_CERT_INVALID')) return;
+    this.#recheck = setTimeout(() => void this.refresh().catch((e: unknown) => this.#o.log.warn({ err: (e as Error).message }, 'reading peers failed')), this.#o.recheckMs ?? RECHECK_MS);
+    this.#recheck.unref();
+  }
+
+  #add(card: PartyCard, expected: string): PeerLink {
     const { log, events } = this.#o;
     const link = this.#o.connect({
       peer: card.party,
@@ -88,6 +124,7 @@ export class PeerLinks {
     });
     this.#links.set(card.party, link);
     if (this.#serving) link.start();
+    return link;
   }
 
   /** Starts dialling (once this terminal's own servers listen). */
@@ -97,6 +134,8 @@ export class PeerLinks {
   }
 
   stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#recheck);
     for (const u of this.#unsubscribe) u();
     for (const l of this.#links.values()) l.stop();
   }
@@ -106,7 +145,7 @@ export class PeerLinks {
   }
 
   /** Each link's state, for status, readiness and metrics. */
-  list(label: (party: string) => string): Array<{ peer: string; code: string; state: LinkState; endpoint: string | null }> {
-    return [...this.#links.values()].map((l) => ({ peer: l.peer, code: label(l.peer), state: l.state, endpoint: l.endpoint }));
+  list(label: (party: string) => string): Array<{ peer: string; code: string; state: LinkState; endpoint: string | null; since: number; reason: string | null }> {
+    return [...this.#links.values()].map((l) => ({ peer: l.peer, code: label(l.peer), state: l.state, endpoint: l.endpoint, since: l.since, reason: l.reason?.message ?? null }));
   }
 }

@@ -22,7 +22,7 @@ export const ApiErrorBody = Type.Object({ code: Type.String(), message: Type.Str
 // ---- the terminal ----------------------------------------------------------------------------
 
 /** A link to a peer party and its state (up, degraded, down). */
-export const LinkStatus = Type.Object({ peer: Type.String(), code: Type.String(), state: Type.String(), endpoint: NullableString });
+export const LinkStatus = Type.Object({ peer: Type.String(), code: Type.String(), state: Type.String(), endpoint: NullableString, since: Type.Optional(Int), reason: Type.Optional(NullableString), transport: Type.Optional(Type.String()) });
 
 /** GET /api/v1/status: who this terminal is, its peers' links, its clock. */
 /** A channel this terminal may not sign on yet: it is fetching its own entries back from its peers. */
@@ -39,7 +39,7 @@ export const PeerAdded = Type.Object({ party: Type.String(), code: Type.String()
 export const PartyCard = PartyCardSchema;
 
 /** GET /readyz. */
-export const Readiness = Type.Object({ ok: Type.Boolean(), reason: Type.Optional(Type.String()), peersUp: Type.Optional(Int), peers: Type.Optional(Int), reconciling: Type.Optional(Type.Array(Reconciling)) });
+export const Readiness = Type.Object({ ok: Type.Boolean(), reason: Type.Optional(Type.String()), peersUp: Type.Optional(Int), peers: Type.Optional(Int), reconciling: Type.Optional(Type.Array(Reconciling)), links: Type.Optional(Type.Array(LinkStatus)) });
 
 // ---- channels --------------------------------------------------------------------------------
 

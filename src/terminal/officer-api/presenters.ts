@@ -16,8 +16,15 @@ export type Labeller = (party: string) => string;
 export interface LinkInfo {
   readonly peer: string;
   readonly code: string;
+  /** The combined state (federation/link-state.ts): connecting, up, degraded or down. */
   readonly state: string;
   readonly endpoint: string | null;
+  /** When it entered that state (ms). */
+  readonly since?: number;
+  /** Why it is not up. */
+  readonly reason?: string | null;
+  /** The stream's own state, before the link tests are combined in. */
+  readonly transport?: string;
 }
 
 /** A channel of the list. */

@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { fingerprint } from '../../protocol/index.js';
+import { carriesTraffic, type LineState } from '../federation/link-state.js';
 import * as Api from './api-schemas.js';
 import { presentPeer } from './presenters.js';
 import type { LinksFn, OfficerApiPorts, ReadPorts, ReconcilingFn } from './route-kit.js';
@@ -28,11 +29,16 @@ export async function terminalRoutes(app: FastifyInstance, opts: TerminalRoutesO
       return reply.code(503).send({ ok: false, reason: 'database unreachable' });
     }
     const links = opts.links();
-    const up = links.filter((l) => l.state === 'up').length;
+    const up = links.filter((l) => carriesTraffic(l.state as LineState)).length;
+    const shown = links.map((l) => ({ peer: l.peer, code: l.code, state: l.state, endpoint: l.endpoint, since: l.since, reason: l.reason ?? null }));
     const reconciling = opts.reconciling?.() ?? [];
     if (reconciling.length) return reply.code(503).send({ ok: false, reason: `reconciling ${reconciling.length} channel(s) with the peers: fetching this terminal's own entries back before signing`, peersUp: up, peers: links.length, reconciling: [...reconciling] });
-    if (links.length > 0 && up === 0) return reply.code(503).send({ ok: false, reason: 'no peer endpoint reachable' });
-    return { ok: true, peersUp: up, peers: links.length };
+    if (links.length > 0 && up === 0) {
+      const iso = (t: number | undefined) => (t === undefined ? '' : ` since ${new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z')}`);
+      const why = links.map((l) => `${l.code} ${l.state}${iso(l.since)}${l.reason ? ` (${l.reason})` : ''}`).join('; ');
+      return reply.code(503).send({ ok: false, reason: `no peer reachable: ${why}`, peersUp: 0, peers: links.length, links: shown });
+    }
+    return { ok: true, peersUp: up, peers: links.length, links: shown };
   });
 
   // Who this terminal is and its links: the console's header, for every signed-in officer (one
@@ -42,7 +48,7 @@ export async function terminalRoutes(app: FastifyInstance, opts: TerminalRoutesO
     code: self.code,
     fingerprint: fingerprint(self.party),
     channels: directory.channelIds().length,
-    links: opts.links().map((l) => ({ peer: l.peer, code: l.code, state: l.state, endpoint: l.endpoint })),
+    links: opts.links().map((l) => ({ peer: l.peer, code: l.code, state: l.state, endpoint: l.endpoint, since: l.since, reason: l.reason ?? null, transport: l.transport })),
     time: opts.now(),
     reconciling: [...(opts.reconciling?.() ?? [])],
   }));

@@ -1,0 +1,55 @@
+/**
+ * One state per peer, the one status, /readyz, metrics and the console show: the transport (the
+ * outbound stream and its heartbeats, peer-link.ts) combined with the signed link tests of every
+ * channel shared with the peer (schedulers/link-tester.ts). The transport can look up while the
+ * peer answers nothing above it (a frozen process behind a live TCP stack); the link tests can
+ * look fine for a while after the transport died. Either one down is down.
+ */
+import type { LinkState } from './peer-link.js';
+
+/** The combined state of the line to one peer. */
+export type LineState = LinkState | 'degraded';
+
+/** The transport's view of one peer (PeerLinks.list). */
+export interface TransportView {
+  readonly state: LinkState;
+  readonly since: number;
+  readonly reason: string | null;
+}
+
+/** One channel's link-test health with the peer (LinkTester.health). */
+export interface LinkTestView {
+  readonly channel: string;
+  readonly state: string;
+  readonly since: number;
+}
+
+/** The combined state, since when, and why it is not up. */
+export interface LineView {
+  readonly state: LineState;
+  readonly since: number;
+  readonly reason: string | null;
+}
+
+const short = (channel: string) => channel.slice(0, 12);
+
+/** Combines the transport with the link tests (see the file comment). */
+export function combineLine(transport: TransportView, tests: readonly LinkTestView[]): LineView {
+  if (transport.state !== 'up') return { state: transport.state, since: transport.since, reason: transport.reason };
+  const down = tests.filter((t) => t.state === 'down');
+  if (down.length > 0) {
+    const since = Math.max(transport.since, ...down.map((t) => t.since));
+    return { state: 'down', since, reason: `link tests unanswered on channel ${down.map((t) => short(t.channel)).join(', ')} although the stream is connected` };
+  }
+  const degraded = tests.filter((t) => t.state === 'degraded');
+  if (degraded.length > 0) {
+    const since = Math.max(transport.since, ...degraded.map((t) => t.since));
+    return { state: 'degraded', since, reason: `link tests late or showing clock drift on channel ${degraded.map((t) => short(t.channel)).join(', ')}` };
+  }
+  return { state: 'up', since: transport.since, reason: null };
+}
+
+/** Whether traffic gets through in this state (readiness counts the peer). */
+export function carriesTraffic(state: LineState): boolean {
+  return state === 'up' || state === 'degraded';
+}
