@@ -56,7 +56,11 @@ describe('channel routes', () => {
     const r = imported.json() as ImportResult;
     expect(r).toMatchObject({ accepted: 0, pending: 0, rejected: [] });
     expect(r.duplicate).toBeGreaterThan(3);
-    expect((await importBundle('\n')).json()).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('The bundle is empty') });
+    expect((await importBundle('\n')).json()).toMatchObject({ code: 'BUNDLE_EMPTY', message: expect.stringContaining('The bundle is empty') });
+    // A file that is not a bundle is refused, not "0 imported" (#14 D10).
+    const notBundle = await importBundle('{"author":"x"}\n');
+    expect(notBundle.statusCode).toBe(422);
+    expect(notBundle.json()).toMatchObject({ code: 'BUNDLE_NOT_A_BUNDLE' });
   });
 
   it('shows an officer granted another channel nothing of this one', async () => {
