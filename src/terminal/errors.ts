@@ -46,6 +46,7 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   AUTH_DISABLED: { status: 403, message: 'Officer "{name}" is disabled. Ask an admin to re-enable the account (`hotline officer enable {name}`).' },
   AUTH_RATE_LIMITED: { status: 429, message: 'Too many sign-in attempts from this address; retry in {after}.' },
   AUTH_WEBAUTHN: { status: 400, message: 'Passkey check failed: {detail}. Start again from the options endpoint.' },
+  AUTH_BAD_OFFICER_HEADER: { status: 400, message: 'The X-Hotline-Officer header "{value}" is not a percent-encoded UTF-8 officer name. Send the name as is, or percent-encode it whole (encodeURIComponent).' },
   OFFICER_NOT_FOUND: { status: 404, message: 'No officer "{name}". List officers with `hotline officer list`.' },
   OFFICER_EXISTS: { status: 409, message: 'An officer named "{name}" already exists; choose another name or reset that officer.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests from this peer; slow down and retry in a moment.' },

@@ -210,7 +210,7 @@ async function plugin(app: FastifyInstance, opts: OfficerAuthOptions): Promise<v
       if (!tokenOk(bearer, opts.token)) throw new TerminalError('UNAUTHORISED');
       const actAs = request.headers[ACT_AS_HEADER];
       if (typeof actAs === 'string' && actAs.trim()) {
-        const officer = await officers.get(decodeURIComponent(actAs.trim()));
+        const officer = await officers.get(officerHeaderName(actAs.trim()));
         if (officer.disabled) throw new TerminalError('AUTH_DISABLED', { name: officer.name });
         request.principal = { kind: 'officer', officer, session: null };
       } else request.principal = { kind: 'terminal' };
@@ -358,3 +358,12 @@ export const officerAuth = plugin;
 /** The session id hash of a cookie value, for tests and tools. */
 export const sessionIdHash = secretHash;
 export { csrfTokenFor };
+
+/** The officer name of an X-Hotline-Officer header (percent-encoded UTF-8); a malformed one is the caller's error. */
+function officerHeaderName(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new TerminalError('AUTH_BAD_OFFICER_HEADER', { value: value.slice(0, 64) });
+  }
+}

@@ -44,7 +44,7 @@ export async function terminalRoutes(app: FastifyInstance, opts: TerminalRoutesO
     channels: directory.channelIds().length,
     links: opts.links().map((l) => ({ peer: l.peer, code: l.code, state: l.state, endpoint: l.endpoint })),
     time: opts.now(),
-    reconciling: [...(opts.reconciling?.() ?? [])],
+    ...reconcilingOf(opts.reconciling),
   }));
 
   app.get('/api/v1/card', { config: { permission: 'terminal.read' }, schema: { summary: "This party's card, to give to peers", response: { 200: Api.PartyCard } } }, async () => self.card);
@@ -69,4 +69,10 @@ export async function terminalRoutes(app: FastifyInstance, opts: TerminalRoutesO
       return reply.code(201).send(await opts.peers.addPeer(card, fp));
     },
   );
+}
+
+/** The channels reconciling, as a member of the status only when there are any. */
+function reconcilingOf(fn: ReconcilingFn | undefined): { reconciling?: Array<{ channel: string; have: number; peerHolds: number; why: string }> } {
+  const list = fn?.() ?? [];
+  return list.length ? { reconciling: [...list] } : {};
 }
