@@ -23,6 +23,11 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   },
   CHANNEL_RECONCILE_FAILED: { message: 'A peer claimed to hold own entries it did not send; this terminal continued its chain: {detail}' },
   MESSAGE_NOT_FOUND: { status: 404, message: 'No message {message} here. Check the id with `hotline channel show CHANNEL`.' },
+  ACK_REPEATED: { status: 409, message: 'Message {message} was already acknowledged by {officer}; nothing was signed. To acknowledge it again on purpose, say so (`hotline ack --again`, or "again": true).' },
+  OFFICER_REQUIRED: {
+    status: 403,
+    message: 'This terminal has officer accounts, so every signed action ({action}) names a registered officer whose roles the charter allows: sign in, or act as one with the host credential (`--officer NAME`, header X-Hotline-Officer). Free-text names (`--name`) and the anonymous host credential are not accepted here.',
+  },
   MESSAGE_OWN: { status: 409, message: 'Message {message} was sent by this party; only the other side acknowledges it.' },
   PEER_NOT_FOUND: { status: 404, message: 'No peer {peer}. Add it with `hotline peer add CARD`.' },
   PEER_FINGERPRINT_MISMATCH: {

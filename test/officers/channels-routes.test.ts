@@ -39,7 +39,10 @@ describe('channel routes', () => {
     const refused = await duty.call('POST', `${url}/resume`, {});
     expect(refused.statusCode).toBe(403);
     expect(refused.json().message).toContain('"charter.resume"');
-    const resumed = await f.host('POST', `${url}/resume`, {});
+    // Officers exist now: the host credential signs only as a named one (#14 D11).
+    expect((await f.host('POST', `${url}/resume`, {})).json()).toMatchObject({ code: 'OFFICER_REQUIRED' });
+    await f.add('Amb Lee', ['plenipotentiary']);
+    const resumed = await f.host('POST', `${url}/resume`, {}, { 'x-hotline-officer': 'Amb Lee' });
     expect((resumed.json() as CharterActionResult).channel.state).toBe('active');
   });
 

@@ -130,11 +130,14 @@ export function register(program: Command): void {
     .option('--name <name>', 'your name, as the other side will see it')
     .option('--title <title>', 'your title, as the other side will see it', 'Duty Officer')
     .option('--note <text>', 'a short note')
-    .option('--officer <name>', 'act as this registered officer (instead of --name/--title; default $HOTLINE_OFFICER)')
+    .option('--officer <name>', 'act as this registered officer (instead of --name/--title; default $HOTLINE_OFFICER); required on a terminal with officer accounts')
+    .option('--again', 'acknowledge again on purpose (a second acknowledgement by the same officer is refused otherwise)')
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
-    .action(async (id: string, opts: { name?: string; title: string; note?: string; officer?: string; data: string }) => {
-      const client = await officerClient(opts.data, opts.officer ?? process.env.HOTLINE_OFFICER);
-      const body = { ...(opts.name ? { officer: { name: opts.name, title: opts.title, role: 'duty-officer' } } : {}), ...(opts.note ? { note: opts.note } : {}) };
+    .action(async (id: string, opts: { name?: string; title: string; note?: string; officer?: string; again?: boolean; data: string }) => {
+      const officer = opts.officer ?? process.env.HOTLINE_OFFICER;
+      if (opts.name && officer) throw cliError('CLI_USAGE', { detail: '--name and --officer exclude each other: a registered officer signs in their own published name', command: 'ack ' });
+      const client = await officerClient(opts.data, officer);
+      const body = { ...(opts.name ? { officer: { name: opts.name, title: opts.title, role: 'duty-officer' } } : {}), ...(opts.note ? { note: opts.note } : {}), ...(opts.again ? { again: true } : {}) };
       const a = await client.call<Api.AckResult>('POST', `/api/v1/messages/${encodeURIComponent(id)}/ack`, body);
       process.stdout.write(`Acknowledged ${a.message.slice(0, 12)} (entry ${a.id.slice(0, 12)}).\n`);
     });
