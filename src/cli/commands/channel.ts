@@ -37,6 +37,9 @@ function printChannel(c: Api.ChannelDetail, messages: readonly Api.Message[]): v
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
+/** The --officer option of the signed actions. */
+const OFFICER_HELP = 'act as this registered officer, whose roles are checked and recorded (default $HOTLINE_OFFICER); required on a terminal with officer accounts';
+
 export function register(program: Command): void {
   const channel = program.command('channel').description('channels: propose a charter, answer it, suspend, resume, close, show');
 
@@ -48,11 +51,12 @@ export function register(program: Command): void {
     .option('--title-zh <text>', 'title in Chinese')
     .option('--tier <tier>', 'leaders | ministerial | military | working | technical', 'working')
     .option('--link-test <seconds>', 'link test interval in seconds', '60')
+    .option('--officer <name>', OFFICER_HELP)
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
-    .action(async (opts: { with: string[]; title: string; titleZh?: string; tier: string; linkTest: string; data: string }) => {
+    .action(async (opts: { with: string[]; title: string; titleZh?: string; tier: string; linkTest: string; officer?: string; data: string }) => {
       const interval = Number(opts.linkTest);
       if (!Number.isInteger(interval) || interval < 1) throw cliError('CLI_BAD_ARGUMENT', { option: '--link-test', expected: 'a whole number of seconds >= 1', value: opts.linkTest });
-      const client = await officerClient(opts.data);
+      const client = await officerClient(opts.data, opts.officer ?? process.env.HOTLINE_OFFICER);
       const title: Record<string, string> = { en: opts.title, ...(opts.titleZh ? { zh: opts.titleZh } : {}) };
       const c = await client.call<Api.ChannelView>('POST', '/api/v1/channels', { title, tier: opts.tier, parties: opts.with, linkTestIntervalSec: interval });
       process.stdout.write(`${c.id}\n`);
@@ -64,11 +68,12 @@ export function register(program: Command): void {
     const cmd = channel
       .command(`${action} <channel>`)
       .description(`${action} a channel${needsReason ? ' (a reason goes on the record)' : ''}`)
+      .option('--officer <name>', OFFICER_HELP)
       .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR);
     if (needsReason) cmd.requiredOption('--reason <text>', 'why, for the record');
     else cmd.option('--reason <text>', 'why, for the record');
-    cmd.action(async (id: string, opts: { data: string; reason?: string }) => {
-      const client = await officerClient(opts.data);
+    cmd.action(async (id: string, opts: { data: string; reason?: string; officer?: string }) => {
+      const client = await officerClient(opts.data, opts.officer ?? process.env.HOTLINE_OFFICER);
       const r = await client.call<Api.CharterActionResult>('POST', `/api/v1/channels/${encodeURIComponent(id)}/${action}`, opts.reason ? { reason: opts.reason } : {});
       process.stdout.write(`Channel ${r.channel.id.slice(0, 12)} is now ${r.channel.state}.\n`);
     });
