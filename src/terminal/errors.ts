@@ -23,6 +23,11 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   },
   CHANNEL_RECONCILE_FAILED: { message: 'A peer claimed to hold own entries it did not send; this terminal continued its chain: {detail}' },
   MESSAGE_NOT_FOUND: { status: 404, message: 'No message {message} here. Check the id with `hotline channel show CHANNEL`.' },
+  ACK_REPEATED: { status: 409, message: 'Message {message} was already acknowledged by {officer}; nothing was signed. To acknowledge it again on purpose, say so (`hotline ack --again`, or "again": true).' },
+  OFFICER_REQUIRED: {
+    status: 403,
+    message: 'This terminal has officer accounts, so every signed action ({action}) names a registered officer whose roles the charter allows: sign in, or act as one with the host credential (`--officer NAME`, header X-Hotline-Officer). Free-text names (`--name`) and the anonymous host credential are not accepted here.',
+  },
   MESSAGE_OWN: { status: 409, message: 'Message {message} was sent by this party; only the other side acknowledges it.' },
   PEER_NOT_FOUND: { status: 404, message: 'No peer {peer}. Add it with `hotline peer add CARD`.' },
   PEER_FINGERPRINT_MISMATCH: {
@@ -46,6 +51,7 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   AUTH_DISABLED: { status: 403, message: 'Officer "{name}" is disabled. Ask an admin to re-enable the account (`hotline officer enable {name}`).' },
   AUTH_RATE_LIMITED: { status: 429, message: 'Too many sign-in attempts from this address; retry in {after}.' },
   AUTH_WEBAUTHN: { status: 400, message: 'Passkey check failed: {detail}. Start again from the options endpoint.' },
+  AUTH_BAD_OFFICER_HEADER: { status: 400, message: 'The X-Hotline-Officer header "{value}" is not a percent-encoded UTF-8 officer name. Send the name as is, or percent-encode it whole (encodeURIComponent).' },
   OFFICER_NOT_FOUND: { status: 404, message: 'No officer "{name}". List officers with `hotline officer list`.' },
   OFFICER_EXISTS: { status: 409, message: 'An officer named "{name}" already exists; choose another name or reset that officer.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests from this peer; slow down and retry in a moment.' },

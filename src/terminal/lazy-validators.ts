@@ -32,17 +32,32 @@ export interface LazyValidators {
   stop(): void;
 }
 
-export function lazyValidators(): LazyValidators {
+/** Options of {@link lazyValidators}. */
+export interface LazyValidatorOptions {
+  /**
+   * Request bodies taken as sent (#14 D10): no type coercion, and unknown members refused rather
+   * than dropped (every object schema listing its properties is closed). Default false: Fastify's.
+   */
+  readonly strictBodies?: boolean;
+}
+
+export function lazyValidators(settings: LazyValidatorOptions = {}): LazyValidators {
   const pool = AjvCompiler() as unknown as BuildValidator;
   const pending = new Set<() => Validate>();
   let stopped = false;
   const buildValidator: BuildValidator = (externalSchemas, options) => {
     const build = pool(externalSchemas, options);
+    // With strictBodies, request bodies are taken as sent (#14 D10): no type coercion ({"text": 12345} is not the text
+    // "12345") and no silent removal of unknown members, which are refused instead. Query strings
+    // and path parameters keep Fastify's coercion (they are text by nature).
+    const opts = options as { customOptions?: Record<string, unknown> };
+    const buildBody = settings.strictBodies ? pool(externalSchemas, { ...opts, customOptions: { ...opts.customOptions, coerceTypes: false, removeAdditional: false } }) : undefined;
     return (routeSchema) => {
       let compiled: Validate | undefined;
       const get = (): Validate => {
         if (compiled === undefined) {
-          compiled = build(routeSchema);
+          const r = routeSchema as { httpPart?: string; schema?: unknown };
+          compiled = buildBody && r.httpPart === 'body' ? buildBody({ ...r, schema: closedObjects(r.schema) }) : build(routeSchema);
           pending.delete(get);
         }
         return compiled;
@@ -93,4 +108,22 @@ export async function loopIdle(maxWaitMs = 10_000): Promise<void> {
     await new Promise((r) => setTimeout(r, IDLE_RECHECK_MS));
     if (performance.eventLoopUtilization(before).utilization < 0.5 || performance.now() >= until) return;
   }
+}
+
+/**
+ * A copy of a body schema in which every object schema that lists its properties and says nothing
+ * of others refuses others (`additionalProperties: false`): an unknown member is an error, not
+ * dropped. Members of an `allOf` are left open (each part names only some of the members).
+ */
+export function closedObjects(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(closedObjects);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const s = schema as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  // Enumerable members only: TypeBox's markers (`~kind`) are not, and are no JSON Schema keywords.
+  for (const [key, v] of Object.entries(s)) {
+    out[key] = key === 'allOf' || key === 'const' || key === 'default' || key === 'examples' || key === 'enum' ? v : closedObjects(v);
+  }
+  if (s.type === 'object' && s.properties !== undefined && s.additionalProperties === undefined && s.patternProperties === undefined) out.additionalProperties = false;
+  return out;
 }

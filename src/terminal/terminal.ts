@@ -147,7 +147,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   const ops = composeOperations({ identity, wing, store, clock, events, log, metrics, escalationFiles, peerLinks, linkList, down, reconciler });
 
   // Route validators compile at first use, and the rest once both faces listen (lazy-validators.ts).
-  const validators = lazyValidators();
+  const validators = lazyValidators({ strictBodies: true });
   down.add(() => validators.stop());
   const federation = await buildFederationServer({ receiver: wing.receiver, entries: wing.committer, directory, self: directory.self, events, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, pins: peerLinks.pins, reconcile: reconciler, logger: log.child({ face: 'federation' }, { level: 'warn' }), schemaController: validators.schemaController });
   down.add(() => federation.close());

@@ -409,7 +409,7 @@ export class Harness {
    * `hotline init` a party on free ports (and `hotline card export`), then starts it unless
    * `start: false`. `endpoints` go into the card (default: its federation port).
    */
-  async party(code: string, name: string, opts: { endpoints?: string[]; start?: boolean } = {}): Promise<Party> {
+  async party(code: string, name: string, opts: { endpoints?: string[]; start?: boolean; init?: string[] } = {}): Promise<Party> {
     const dir = join(this.root, code.toLowerCase());
     const officerPort = await freePort();
     const federationPort = await freePort();
@@ -417,6 +417,7 @@ export class Harness {
       'init', '--party', code, '--name', name, '--data', dir,
       '--officer-port', String(officerPort), '--federation-port', String(federationPort),
       ...(opts.endpoints ?? []).flatMap((e) => ['--endpoint', e]),
+      ...(opts.init ?? []),
     ]);
     const fp = /Root-key fingerprint:\s+([0-9 ]+)/.exec(init.stdout)?.[1]?.trim();
     if (!fp) throw new Error(`no fingerprint in the output of hotline init:\n${init.stdout}`);

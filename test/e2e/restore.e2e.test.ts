@@ -5,9 +5,10 @@
  * number twice, and traffic must then resume both ways with an export that verifies.
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { check, Harness, waitFor } from './harness.js';
 
 describe('e2e: restoring an old copy of the database', () => {
@@ -81,5 +82,37 @@ describe('e2e: restoring an old copy of the database', () => {
     expect(us.log).not.toMatch(/EQUIVOCATION/);
     // The terminal said what it did: the peer held more of its log, fetched back before signing.
     expect(us.log).toMatch(/holds this terminal's entries up to \d+ .*Fetching them back/);
+  }, 180_000);
+
+  it('on PostgreSQL: pg_dump, more traffic, pg_restore of the old dump; own entries come back, nothing re-signed', async () => {
+    const url = inject('pgUrl');
+    const schema = `e2e_restore_${randomBytes(4).toString('hex')}`;
+    const psql = (command: string) => execFileSync('psql', ['-q', '-d', url, '-c', command]);
+    const h = await Harness.create();
+    h.defer(() => void psql(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
+    const [us, cn] = await Promise.all([h.party('US', 'United States', { init: ['--postgres', url, '--postgres-schema', schema] }), h.party('CN', 'China')]);
+    await h.pair(us, cn);
+    const id = await h.openChannel(us, cn, { title: { en: 'Restore line' }, tier: 'technical', parties: ['CN'], linkTestIntervalSec: 86_400 });
+    const send = (text: string) => us.api<{ id: string; seq: number }>('POST', `/api/v1/channels/${id}/messages`, { text, precedence: 'ROUTINE' });
+    await send('before the dump');
+    // The documented procedure (docs/operations.md "Backup and restore").
+    const dump = join(h.root, 'us.dump');
+    execFileSync('pg_dump', ['-d', url, `--schema=${schema}`, '-Fc', '-f', dump]);
+    let last = 0;
+    for (let i = 0; i < 10; i++) last = (await send(`after the dump ${i}`)).seq;
+    await waitFor('CN to hold all 11', async () => (await cn.messages(id)).length === 11);
+    await waitFor('US to hold receipts for all', async () => (await us.messages(id)).every((m) => m.receiptedAt !== null));
+    await us.stop();
+    psql(`DROP SCHEMA ${schema} CASCADE`);
+    execFileSync('pg_restore', ['-d', url, dump]);
+    await us.start();
+    await waitFor('US to hold its 11 messages again', async () => (await us.messages(id)).length === 11, 30_000);
+    const next = await waitFor('US to sign again', async () => {
+      const r = await us.apiRaw('POST', `/api/v1/channels/${id}/messages`, { text: 'after restore', precedence: 'ROUTINE' });
+      return r.status === 201 ? (r.body as { seq: number }) : undefined;
+    }, 30_000);
+    expect(next.seq).toBeGreaterThan(last);
+    await waitFor('CN to receive it', async () => (await cn.messages(id)).some((m) => m.text === 'after restore'));
+    expect(await cn.api<unknown[]>('GET', `/api/v1/channels/${id}/evidence`)).toEqual([]);
   }, 180_000);
 });

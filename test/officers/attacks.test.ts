@@ -232,7 +232,13 @@ describe('who speaks inside signed entries', () => {
     expect(badRef.json().message).toContain('Message 2 of the batch');
     expect(await f.t.a.store.listMessages(f.channel)).toHaveLength(before.length);
 
-    const ok = await duty.call('POST', url, { messages: [{ text: 'one', precedence: 'IMMEDIATE' }, { text: 'two', from: { name: 'The Minister', title: 'Minister', role: 'principal' } }, { text: 'three', lang: 'fr', replyTo: f.cnMessage }] });
+    // A sender claimed inside a message is a member the API does not know: refused, nothing sent (#14 D10).
+    const claimed = await duty.call('POST', url, { messages: [{ text: 'one' }, { text: 'two', from: { name: 'The Minister', title: 'Minister', role: 'principal' } }] });
+    expect(claimed.statusCode).toBe(400);
+    expect(claimed.json().message).toMatch(/additional properties/);
+    expect(await f.t.a.store.listMessages(f.channel)).toHaveLength(before.length);
+
+    const ok = await duty.call('POST', url, { messages: [{ text: 'one', precedence: 'IMMEDIATE' }, { text: 'two' }, { text: 'three', lang: 'fr', replyTo: f.cnMessage }] });
     expect(ok.statusCode).toBe(201);
     const made = ok.json().messages as Array<{ id: string; seq: number }>;
     expect(made).toHaveLength(3);

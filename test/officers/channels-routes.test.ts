@@ -39,7 +39,10 @@ describe('channel routes', () => {
     const refused = await duty.call('POST', `${url}/resume`, {});
     expect(refused.statusCode).toBe(403);
     expect(refused.json().message).toContain('"charter.resume"');
-    const resumed = await f.host('POST', `${url}/resume`, {});
+    // Officers exist now: the host credential signs only as a named one (#14 D11).
+    expect((await f.host('POST', `${url}/resume`, {})).json()).toMatchObject({ code: 'OFFICER_REQUIRED' });
+    await f.add('Amb Lee', ['plenipotentiary']);
+    const resumed = await f.host('POST', `${url}/resume`, {}, { 'x-hotline-officer': 'Amb Lee' });
     expect((resumed.json() as CharterActionResult).channel.state).toBe('active');
   });
 
@@ -56,7 +59,11 @@ describe('channel routes', () => {
     const r = imported.json() as ImportResult;
     expect(r).toMatchObject({ accepted: 0, pending: 0, rejected: [] });
     expect(r.duplicate).toBeGreaterThan(3);
-    expect((await importBundle('\n')).json()).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('The bundle is empty') });
+    expect((await importBundle('\n')).json()).toMatchObject({ code: 'BUNDLE_EMPTY', message: expect.stringContaining('The bundle is empty') });
+    // A file that is not a bundle is refused, not "0 imported" (#14 D10).
+    const notBundle = await importBundle('{"author":"x"}\n');
+    expect(notBundle.statusCode).toBe(422);
+    expect(notBundle.json()).toMatchObject({ code: 'BUNDLE_NOT_A_BUNDLE' });
   });
 
   it('shows an officer granted another channel nothing of this one', async () => {

@@ -67,6 +67,6 @@ describe('message routes', () => {
     const ack = await observer.call('POST', `/api/v1/messages/${f.cnMessage}/ack`, {});
     expect(ack.statusCode).toBe(403);
     expect(ack.json().message).toContain('"message.ack"');
-    expect((await f.host('POST', `/api/v1/messages/${'ab'.repeat(32)}/ack`, {})).json()).toMatchObject({ code: 'MESSAGE_NOT_FOUND' });
+    expect((await f.host('POST', `/api/v1/messages/${'ab'.repeat(32)}/ack`, {}, { 'x-hotline-officer': 'Ms Watcher' })).json()).toMatchObject({ code: 'MESSAGE_NOT_FOUND' });
   });
 });

@@ -54,6 +54,18 @@ describe('lazy route validators', () => {
     }
   });
 
+  it('with strictBodies, takes bodies as sent: no coercion, unknown members refused, queries still coerced', async () => {
+    const v = lazyValidators({ strictBodies: true });
+    const app = Fastify({ schemaController: v.schemaController });
+    apps.push(app);
+    app.post('/t', { schema: { querystring: Type.Object({ limit: Type.Optional(Type.Integer()) }), body: Type.Object({ text: Type.String(), inner: Type.Optional(Type.Object({ a: Type.String() })) }) } }, async (r) => ({ q: r.query, b: r.body }));
+    const send = (url: string, payload: unknown) => app.inject({ method: 'POST', url, payload: payload as object });
+    expect((await send('/t', { text: 12345 })).json()).toMatchObject({ statusCode: 400, message: 'body/text must be string' });
+    expect((await send('/t', { text: 'x', extra: 1 })).json()).toMatchObject({ statusCode: 400, message: 'body must NOT have additional properties' });
+    expect((await send('/t', { text: 'x', inner: { a: 'y', b: 2 } })).statusCode).toBe(400);
+    expect((await send('/t?limit=3', { text: 'x' })).json()).toEqual({ q: { limit: 3 }, b: { text: 'x' } });
+  });
+
   it('compiles what was not used yet when warmed, and only while the terminal is idle', async () => {
     const { app, v } = await serve(true);
     const before = v.waiting;

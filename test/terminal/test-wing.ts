@@ -116,7 +116,7 @@ export class TestWing {
   sendMany(channel: string, messages: ReadonlyArray<BodyOf<'message'>>, options?: BatchWriteOptions): Promise<Array<SealedEntry<'message'>>> {
     return this.wing.writer.sendMany(channel, messages, options);
   }
-  acknowledge(message: string, officer: OfficerRef, note?: string, options?: WriteOptions): Promise<SealedEntry<'ack'>> {
+  acknowledge(message: string, officer: OfficerRef, note?: string, options?: WriteOptions & { again?: boolean }): Promise<SealedEntry<'ack'>> {
     return this.wing.writer.acknowledge(message, officer, note, options);
   }
   getMessage(hash: string): Promise<MessageRow | undefined> {
@@ -124,6 +124,10 @@ export class TestWing {
   }
   findMessage(hashOrPrefix: string): Promise<MessageLocation> {
     return this.wing.messages.findMessage(hashOrPrefix);
+  }
+
+  acknowledgers(channel: string, hash: string, author: string): Promise<OfficerRef[]> {
+    return this.wing.messages.acknowledgers(channel, hash, author);
   }
   precheck(raws: readonly string[]): Promise<LinePrecheck[]> {
     return this.wing.receiver.precheck(raws);

@@ -3,7 +3,9 @@
  * `hotline send`, `hotline ack`, `hotline export`, `hotline import` live here too: they are all
  * calls to the running terminal's officer API.
  */
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { access, readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { PRECEDENCES } from '../../protocol/index.js';
 import type { Api } from '../../terminal/index.js';
@@ -35,6 +37,9 @@ function printChannel(c: Api.ChannelDetail, messages: readonly Api.Message[]): v
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
+/** The --officer option of the signed actions. */
+const OFFICER_HELP = 'act as this registered officer, whose roles are checked and recorded (default $HOTLINE_OFFICER); required on a terminal with officer accounts';
+
 export function register(program: Command): void {
   const channel = program.command('channel').description('channels: propose a charter, answer it, suspend, resume, close, show');
 
@@ -46,11 +51,12 @@ export function register(program: Command): void {
     .option('--title-zh <text>', 'title in Chinese')
     .option('--tier <tier>', 'leaders | ministerial | military | working | technical', 'working')
     .option('--link-test <seconds>', 'link test interval in seconds', '60')
+    .option('--officer <name>', OFFICER_HELP)
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
-    .action(async (opts: { with: string[]; title: string; titleZh?: string; tier: string; linkTest: string; data: string }) => {
+    .action(async (opts: { with: string[]; title: string; titleZh?: string; tier: string; linkTest: string; officer?: string; data: string }) => {
       const interval = Number(opts.linkTest);
       if (!Number.isInteger(interval) || interval < 1) throw cliError('CLI_BAD_ARGUMENT', { option: '--link-test', expected: 'a whole number of seconds >= 1', value: opts.linkTest });
-      const client = await officerClient(opts.data);
+      const client = await officerClient(opts.data, opts.officer ?? process.env.HOTLINE_OFFICER);
       const title: Record<string, string> = { en: opts.title, ...(opts.titleZh ? { zh: opts.titleZh } : {}) };
       const c = await client.call<Api.ChannelView>('POST', '/api/v1/channels', { title, tier: opts.tier, parties: opts.with, linkTestIntervalSec: interval });
       process.stdout.write(`${c.id}\n`);
@@ -62,11 +68,12 @@ export function register(program: Command): void {
     const cmd = channel
       .command(`${action} <channel>`)
       .description(`${action} a channel${needsReason ? ' (a reason goes on the record)' : ''}`)
+      .option('--officer <name>', OFFICER_HELP)
       .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR);
     if (needsReason) cmd.requiredOption('--reason <text>', 'why, for the record');
     else cmd.option('--reason <text>', 'why, for the record');
-    cmd.action(async (id: string, opts: { data: string; reason?: string }) => {
-      const client = await officerClient(opts.data);
+    cmd.action(async (id: string, opts: { data: string; reason?: string; officer?: string }) => {
+      const client = await officerClient(opts.data, opts.officer ?? process.env.HOTLINE_OFFICER);
       const r = await client.call<Api.CharterActionResult>('POST', `/api/v1/channels/${encodeURIComponent(id)}/${action}`, opts.reason ? { reason: opts.reason } : {});
       process.stdout.write(`Channel ${r.channel.id.slice(0, 12)} is now ${r.channel.state}.\n`);
     });
@@ -128,11 +135,14 @@ export function register(program: Command): void {
     .option('--name <name>', 'your name, as the other side will see it')
     .option('--title <title>', 'your title, as the other side will see it', 'Duty Officer')
     .option('--note <text>', 'a short note')
-    .option('--officer <name>', 'act as this registered officer (instead of --name/--title; default $HOTLINE_OFFICER)')
+    .option('--officer <name>', 'act as this registered officer (instead of --name/--title; default $HOTLINE_OFFICER); required on a terminal with officer accounts')
+    .option('--again', 'acknowledge again on purpose (a second acknowledgement by the same officer is refused otherwise)')
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
-    .action(async (id: string, opts: { name?: string; title: string; note?: string; officer?: string; data: string }) => {
-      const client = await officerClient(opts.data, opts.officer ?? process.env.HOTLINE_OFFICER);
-      const body = { ...(opts.name ? { officer: { name: opts.name, title: opts.title, role: 'duty-officer' } } : {}), ...(opts.note ? { note: opts.note } : {}) };
+    .action(async (id: string, opts: { name?: string; title: string; note?: string; officer?: string; again?: boolean; data: string }) => {
+      const officer = opts.officer ?? process.env.HOTLINE_OFFICER;
+      if (opts.name && officer) throw cliError('CLI_USAGE', { detail: '--name and --officer exclude each other: a registered officer signs in their own published name', command: 'ack ' });
+      const client = await officerClient(opts.data, officer);
+      const body = { ...(opts.name ? { officer: { name: opts.name, title: opts.title, role: 'duty-officer' } } : {}), ...(opts.note ? { note: opts.note } : {}), ...(opts.again ? { again: true } : {}) };
       const a = await client.call<Api.AckResult>('POST', `/api/v1/messages/${encodeURIComponent(id)}/ack`, body);
       process.stdout.write(`Acknowledged ${a.message.slice(0, 12)} (entry ${a.id.slice(0, 12)}).\n`);
     });
@@ -152,17 +162,7 @@ export function register(program: Command): void {
     .description('merge entries carried by file (verified like any other)')
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
     .action(async (path: string, opts: { data: string }) => {
-      let text: string;
-      try {
-        text = await readFile(path, 'utf8');
-      } catch {
-        throw cliError('CLI_FILE_NOT_FOUND', { path });
-      }
-      if (!text.trim()) throw cliError('CLI_EMPTY_FILE', { path });
-      const client = await officerClient(opts.data);
-      const r = await client.call<Api.ImportResult>('POST', '/api/v1/import', text, 'application/x-ndjson');
-      process.stdout.write(`Imported: ${r.accepted} new, ${r.duplicate} already held, ${r.pending} waiting for predecessors, ${r.rejected.length} rejected.\n`);
-      for (const e of r.rejected.slice(0, 5)) process.stderr.write(`  rejected ${printable(e.code)}: ${printable(e.message)}\n`);
+      await importBundle(path, opts.data);
     });
 
   program
@@ -273,4 +273,66 @@ async function sendBatches(client: OfficerClient, channel: string, path: string,
     progress.stop();
   }
   process.stderr.write(`Sent ${sent} message${sent === 1 ? '' : 's'}.\n`);
+}
+
+/** Bytes of entry lines per import request (the officer API takes up to 64 MiB a request). */
+const IMPORT_BATCH_BYTES = 8 * 1024 * 1024;
+
+/**
+ * `hotline import FILE` (#14 E14): the bundle is read line by line and sent in batches, each
+ * request carrying the header and a slice of the entries, so a bundle of any size this terminal
+ * exported can be carried back by hand. Exits non-zero, naming them, when entries were rejected or
+ * still wait for predecessors the bundle lacks; a file that is not a bundle is refused before
+ * anything is sent.
+ */
+async function importBundle(path: string, dataDir: string): Promise<void> {
+  let lines: AsyncIterable<string>;
+  try {
+    await access(path);
+    lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  } catch {
+    throw cliError('CLI_FILE_NOT_FOUND', { path });
+  }
+  let header: string | undefined;
+  let batch: string[] = [];
+  let bytes = 0;
+  let client: OfficerClient | undefined;
+  const total = { entries: 0, accepted: 0, duplicate: 0, rejected: [] as Api.ImportResult['rejected'] };
+  const flush = async () => {
+    if (batch.length === 0) return;
+    client ??= await officerClient(dataDir);
+    const r = await client.call<Api.ImportResult>('POST', '/api/v1/import', `${header}\n${batch.join('\n')}\n`, 'application/x-ndjson');
+    total.entries += batch.length;
+    total.accepted += r.accepted;
+    total.duplicate += r.duplicate;
+    total.rejected.push(...r.rejected);
+    batch = [];
+    bytes = 0;
+  };
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    if (header === undefined) {
+      if (!isHeaderLine(line)) throw cliError('CLI_NOT_A_BUNDLE', { path, detail: 'its first line is not a bundle header' });
+      header = line;
+      continue;
+    }
+    if (!line.startsWith('{"author":')) continue; // a card: the terminal knows its peers' cards
+    batch.push(line);
+    bytes += Buffer.byteLength(line) + 1;
+    if (bytes >= IMPORT_BATCH_BYTES) await flush();
+  }
+  if (header === undefined) throw cliError('CLI_EMPTY_FILE', { path });
+  await flush();
+  const waiting = Math.max(0, total.entries - total.accepted - total.duplicate - total.rejected.length);
+  process.stdout.write(`Imported: ${total.accepted} new, ${total.duplicate} already held, ${waiting} waiting for predecessors, ${total.rejected.length} rejected.\n`);
+  for (const e of total.rejected) process.stderr.write(`  rejected ${e.hash ? `${e.hash.slice(0, 12)} ` : ''}${printable(e.code)}: ${printable(e.message)}\n`);
+  if (total.rejected.length || waiting) throw cliError('CLI_IMPORT_INCOMPLETE', { path, rejected: total.rejected.length, waiting });
+}
+
+function isHeaderLine(line: string): boolean {
+  try {
+    return (JSON.parse(line) as { type?: unknown }).type === 'hotline.bundle';
+  } catch {
+    return false;
+  }
 }

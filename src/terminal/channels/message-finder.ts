@@ -2,6 +2,7 @@
  * Finds messages by hash or typed prefix in the channel logs held in memory (the store has no index
  * on hashes: see migration 0007), and reads a message's row by its log position.
  */
+import type { BodyOf, OfficerRef } from '../../protocol/index.js';
 import type { MessageRow, Store } from '../../store/index.js';
 import { TerminalError } from '../errors.js';
 import type { ChannelRegistry } from './channel-registry.js';
@@ -10,9 +11,9 @@ import type { MessageFinder, MessageLocation } from './ports.js';
 /** Messages across the channels of a registry. */
 export class ChannelMessages implements MessageFinder {
   readonly #registry: ChannelRegistry;
-  readonly #store: Pick<Store, 'getMessage'>;
+  readonly #store: Pick<Store, 'getMessage' | 'listEntries'>;
 
-  constructor(options: { registry: ChannelRegistry; store: Pick<Store, 'getMessage'> }) {
+  constructor(options: { registry: ChannelRegistry; store: Pick<Store, 'getMessage' | 'listEntries'> }) {
     this.#registry = options.registry;
     this.#store = options.store;
   }
@@ -29,6 +30,17 @@ export class ChannelMessages implements MessageFinder {
   async getMessage(hash: string): Promise<MessageRow | undefined> {
     const at = this.#locate(hash);
     return at && this.#store.getMessage(at);
+  }
+
+  /** The officers of `author` who acknowledged the message `hash` of `channel`, in log order. */
+  async acknowledgers(channel: string, hash: string, author: string): Promise<OfficerRef[]> {
+    const acks = await this.#store.listEntries(channel, { author, kinds: ['ack'] });
+    const out: OfficerRef[] = [];
+    for (const e of acks) {
+      const body = (JSON.parse(e.raw) as { body: BodyOf<'ack'> }).body;
+      if (body.message === hash) out.push(body.officer);
+    }
+    return out;
   }
 
   async findMessage(hashOrPrefix: string): Promise<MessageLocation> {

@@ -33,7 +33,7 @@ export interface OwnWriterOptions {
   readonly signer: Signer;
   readonly clock: Clock;
   readonly peers: Pick<PeerDirectory, 'resolveParty'>;
-  readonly messages: Pick<MessageFinder, 'findMessage'>;
+  readonly messages: Pick<MessageFinder, 'findMessage' | 'acknowledgers'>;
 }
 
 /** Signs and commits this terminal's own entries. */
@@ -164,9 +164,12 @@ export class OwnWriter implements ChannelActions {
   }
 
   /** Acknowledges a message of the other side, as an officer. */
-  async acknowledge(messageHashOrPrefix: string, officer: OfficerRef, note?: string, options?: WriteOptions): Promise<SealedEntry<'ack'>> {
+  async acknowledge(messageHashOrPrefix: string, officer: OfficerRef, note?: string, options?: WriteOptions & { again?: boolean }): Promise<SealedEntry<'ack'>> {
     const row = await this.#o.messages.findMessage(messageHashOrPrefix);
     if (row.author === this.#self) throw new TerminalError('MESSAGE_OWN', { message: row.hash.slice(0, 12) });
+    // A second acknowledgement by the same officer is a mistake unless said to be deliberate (#14 D11).
+    if (!options?.again && (await this.#o.messages.acknowledgers(row.channel, row.hash, this.#self)).some((o) => o.name === officer.name))
+      throw new TerminalError('ACK_REPEATED', { message: row.hash.slice(0, 12), officer: officer.name });
     return this.write(row.channel, 'ack', { message: row.hash, officer, ...(note ? { note } : {}) }, options);
   }
 }

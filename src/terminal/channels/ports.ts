@@ -74,7 +74,8 @@ export interface ChannelActions {
   withdraw(channel: string, reason: string, options?: WriteOptions): Promise<SealedEntry>;
   send(channel: string, message: BodyOf<'message'>, options?: WriteOptions): Promise<SealedEntry<'message'>>;
   sendMany(channel: string, messages: ReadonlyArray<BodyOf<'message'>>, options?: BatchWriteOptions): Promise<Array<SealedEntry<'message'>>>;
-  acknowledge(messageHashOrPrefix: string, officer: OfficerRef, note?: string, options?: WriteOptions): Promise<SealedEntry<'ack'>>;
+  /** Refuses (ACK_REPEATED) a second acknowledgement by the same officer unless `options.again`. */
+  acknowledge(messageHashOrPrefix: string, officer: OfficerRef, note?: string, options?: WriteOptions & { again?: boolean }): Promise<SealedEntry<'ack'>>;
 }
 
 /** Where a message sits, found by hash or prefix in the logs held in memory. */
@@ -91,6 +92,8 @@ export interface MessageFinder {
   findMessage(hashOrPrefix: string): Promise<MessageLocation>;
   /** The stored row of the message with this full hash, if held here. */
   getMessage(hash: string): Promise<MessageRow | undefined>;
+  /** The officers of `author` who acknowledged the message `hash` of `channel`, in log order. */
+  acknowledgers(channel: string, hash: string, author: string): Promise<OfficerRef[]>;
 }
 
 /** Known peers: pairing and lookup. */

@@ -29,7 +29,7 @@ import type { AuditInput } from '../officers/audit-log.js';
 import type { ChannelDirectory, MessageFinder, SelfInfo } from '../channels/ports.js';
 import { TerminalError } from '../errors.js';
 import { OfficerService, csrfTokenFor, secretHash, type Principal } from '../officers/officer-service.js';
-import { actingRole, forbidden, roleAllows, rolesOn, type Action, type PrecedenceCaps } from '../officers/permissions.js';
+import { actingRole, forbidden, roleAllows, rolesOn, SIGNING_ACTIONS, type Action, type PrecedenceCaps } from '../officers/permissions.js';
 
 /** The console session cookie. */
 export const SESSION_COOKIE = 'hotline_session';
@@ -43,6 +43,9 @@ export type RoutePermission = Action | 'authenticated' | 'open';
 
 /** What a route's `:id` names, when its permission is checked on one channel. */
 export type RouteScope = 'channel' | 'message';
+
+/** Actions that sign an entry of a channel: on a terminal with officers, only a named officer may. */
+const SIGNED_ENTRY_ACTIONS: ReadonlySet<Action> = new Set<Action>([...SIGNING_ACTIONS].filter((a) => a !== 'officers.manage'));
 
 /** Actions recorded in the audit log even though they change nothing. */
 const AUDITED_READS: ReadonlySet<RoutePermission> = new Set<RoutePermission>(['channel.export', 'audit.read']);
@@ -210,7 +213,7 @@ async function plugin(app: FastifyInstance, opts: OfficerAuthOptions): Promise<v
       if (!tokenOk(bearer, opts.token)) throw new TerminalError('UNAUTHORISED');
       const actAs = request.headers[ACT_AS_HEADER];
       if (typeof actAs === 'string' && actAs.trim()) {
-        const officer = await officers.get(decodeURIComponent(actAs.trim()));
+        const officer = await officers.get(officerHeaderName(actAs.trim()));
         if (officer.disabled) throw new TerminalError('AUTH_DISABLED', { name: officer.name });
         request.principal = { kind: 'officer', officer, session: null };
       } else request.principal = { kind: 'terminal' };
@@ -255,7 +258,9 @@ function authorisation(app: FastifyInstance, opts: OfficerAuthOptions): void {
     if (!p) throw new TerminalError('AUTH_REQUIRED');
     if (p.kind === 'terminal') {
       // The host credential may do everything: whoever can read it can read the terminal's
-      // signing key beside it (both 0600 files of the same account).
+      // signing key beside it (both 0600 files of the same account). But once officers exist, a
+      // signed action names one of them, whose roles are checked (#14 D11): the CLI's --officer.
+      if (SIGNED_ENTRY_ACTIONS.has(permission as Action) && (await opts.officers.list()).some((o) => !o.disabled)) throw new TerminalError('OFFICER_REQUIRED', { action: permission });
       request.granted = { permission };
       return;
     }
@@ -358,3 +363,12 @@ export const officerAuth = plugin;
 /** The session id hash of a cookie value, for tests and tools. */
 export const sessionIdHash = secretHash;
 export { csrfTokenFor };
+
+/** The officer name of an X-Hotline-Officer header (percent-encoded UTF-8); a malformed one is the caller's error. */
+function officerHeaderName(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new TerminalError('AUTH_BAD_OFFICER_HEADER', { value: value.slice(0, 64) });
+  }
+}

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { ROLES, TIERS, writeBundle, type SealedEntry } from '../../protocol/index.js';
+import { HotlineProtocolError, isBundleHeader, protocolError, ROLES, TIERS, writeBundle, type SealedEntry } from '../../protocol/index.js';
 import type { ProposeInput } from '../channels/channel-types.js';
 import { TerminalError } from '../errors.js';
 import * as Api from './api-schemas.js';
@@ -155,7 +155,10 @@ function transcriptRoutes(app: FastifyInstance, opts: ChannelsRoutesOptions): vo
     async (request) => {
       const text = typeof request.body === 'string' ? request.body : '';
       const lines = text.split('\n').filter((l) => l.trim() !== '');
-      if (lines.length === 0) throw new TerminalError('BAD_REQUEST', { detail: 'The bundle is empty.' });
+      if (lines.length === 0) throw new HotlineProtocolError(protocolError('BUNDLE_EMPTY', {}));
+      // The first line must be a bundle header: anything else is refused, not "0 imported" (#14 D10).
+      // A large bundle comes in several requests (`hotline import` sends batches), each with the header.
+      if (!isBundleHeader(parseOrUndefined(lines[0]!))) throw new HotlineProtocolError(protocolError('BUNDLE_NOT_A_BUNDLE', { detail: 'its first line is not a bundle header' }));
       const entries: string[] = [];
       for (const line of lines.slice(1)) if (line.startsWith('{"author":')) entries.push(line);
       const first = await receiver.receive(entries, 'import');
@@ -164,4 +167,13 @@ function transcriptRoutes(app: FastifyInstance, opts: ChannelsRoutesOptions): vo
       return { accepted: first.accepted + (second?.accepted ?? 0), duplicate: first.duplicate, pending: second?.pending ?? first.pending, rejected: [...first.rejected, ...(second?.rejected ?? [])].slice(0, 50) };
     },
   );
+}
+
+/** A line's JSON value, or undefined if it is not JSON. */
+function parseOrUndefined(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined;
+  }
 }

@@ -126,15 +126,15 @@ function ackRoute(app: FastifyInstance, opts: MessagesRoutesOptions): void {
       schema: {
         summary: 'Acknowledge a message of the other side',
         params: MessageParams,
-        body: Type.Optional(Type.Object({ officer: Type.Optional(OfficerRef), note: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })) })),
+        body: Type.Optional(Type.Object({ officer: Type.Optional(OfficerRef), note: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })), again: Type.Optional(Type.Boolean({ description: 'acknowledge again on purpose: by default a second acknowledgement by the same officer is refused (ACK_REPEATED)' })) })),
         response: { 201: Api.AckResult },
       },
     },
     async (request, reply) => {
       const { id } = request.params as { id: string };
-      const b = (request.body ?? {}) as { officer?: OfficerRefT; note?: string };
+      const b = (request.body ?? {}) as { officer?: OfficerRefT; note?: string; again?: boolean };
       const officer = signingOfficer(request, b.officer) ?? opts.defaultOfficer;
-      const sealed = await actions.acknowledge(id, officer, b.note, { audit: request.auditWithEntry(201, (s) => ({ id: s.hash, message: (s.entry.body as { message: string }).message })) });
+      const sealed = await actions.acknowledge(id, officer, b.note, { again: b.again === true, audit: request.auditWithEntry(201, (s) => ({ id: s.hash, message: (s.entry.body as { message: string }).message })) });
       return reply.code(201).send(presentAck(sealed));
     },
   );

@@ -9,12 +9,13 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import websocket from '@fastify/websocket';
 import swagger from '@fastify/swagger';
-import type { Role } from '../../protocol/index.js';
+import { duplicateMember, HotlineProtocolError, protocolError, type Role } from '../../protocol/index.js';
 import type { Store } from '../../store/index.js';
 import type { EscalationSettingsFiles } from '../escalation/settings-files.js';
 import { apiErrorHandler, TerminalError } from '../errors.js';
 import type { OfficerService } from '../officers/officer-service.js';
 import type { PrecedenceCaps } from '../officers/permissions.js';
+import { lazyValidators } from '../lazy-validators.js';
 import { officerAuth } from './auth.js';
 import { authRoutes } from './auth-routes.js';
 import { channelsRoutes } from './channels-routes.js';
@@ -71,12 +72,25 @@ const DESCRIPTION =
 /** Builds (does not start) the officer API server. */
 export async function buildOfficerServer(opts: OfficerServerOptions): Promise<FastifyInstance> {
   const { ports, store } = opts;
-  const app = Fastify({ loggerInstance: opts.logger, bodyLimit: 64 * 1024 * 1024, ...(opts.schemaController ? { schemaController: opts.schemaController } : {}) });
+  // Request bodies are validated as sent, never coerced or stripped (lazy-validators.ts).
+  const app = Fastify({ loggerInstance: opts.logger, bodyLimit: 64 * 1024 * 1024, schemaController: opts.schemaController ?? lazyValidators({ strictBodies: true }).schemaController });
   app.setErrorHandler(apiErrorHandler('officer', 'officer API'));
   app.setNotFoundHandler(async (request) => {
     throw new TerminalError('NOT_FOUND', { what: `${request.method} ${request.url.slice(0, 200)}` });
   });
   app.addContentTypeParser(['application/x-ndjson', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // JSON bodies: Fastify's parser (prototype-poisoning checks), and a member named twice in one
+  // object is refused (JSON_DUPLICATE_MEMBER): JSON.parse keeps the last, other readers the first.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    json(request, body as string, (err: Error | null, value?: unknown) => {
+      if (err) return done(err);
+      const name = typeof body === 'string' ? duplicateMember(body) : undefined;
+      if (name !== undefined) return done(new HotlineProtocolError(protocolError('JSON_DUPLICATE_MEMBER', { what: 'request body', name })));
+      done(null, value);
+    });
+  });
   await app.register(swagger, {
     openapi: {
       info: { title: 'Hotline officer API', version: opts.version, description: DESCRIPTION },

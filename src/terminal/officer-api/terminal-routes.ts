@@ -50,7 +50,7 @@ export async function terminalRoutes(app: FastifyInstance, opts: TerminalRoutesO
     channels: directory.channelIds().length,
     links: opts.links().map((l) => ({ peer: l.peer, code: l.code, state: l.state, endpoint: l.endpoint, since: l.since, reason: l.reason ?? null, transport: l.transport })),
     time: opts.now(),
-    reconciling: [...(opts.reconciling?.() ?? [])],
+    ...reconcilingOf(opts.reconciling),
   }));
 
   app.get('/api/v1/card', { config: { permission: 'terminal.read' }, schema: { summary: "This party's card, to give to peers", response: { 200: Api.PartyCard } } }, async () => self.card);
@@ -75,4 +75,10 @@ export async function terminalRoutes(app: FastifyInstance, opts: TerminalRoutesO
       return reply.code(201).send(await opts.peers.addPeer(card, fp));
     },
   );
+}
+
+/** The channels reconciling, as a member of the status only when there are any. */
+function reconcilingOf(fn: ReconcilingFn | undefined): { reconciling?: Array<{ channel: string; have: number; peerHolds: number; why: string }> } {
+  const list = fn?.() ?? [];
+  return list.length ? { reconciling: [...list] } : {};
 }

@@ -1,0 +1,36 @@
+/**
+ * Acknowledgements by whom (#14 D11), with real processes and the CLI: once US has officer
+ * accounts, `hotline ack --name` (a free-text name) and a bare `hotline ack` are refused; the
+ * host acknowledges as a registered officer (`--officer`), whose published name CN sees; a second
+ * acknowledgement by the same officer is refused unless `--again`.
+ */
+import { describe, expect, it } from 'vitest';
+import { check, Harness, waitFor } from './harness.js';
+
+describe('e2e: who acknowledges', () => {
+  it('refuses free-text and anonymous signers on a terminal with officers, and repeated acknowledgements unless explicit', async () => {
+    const h = await Harness.create();
+    const [us, cn] = await Promise.all([h.party('US', 'United States'), h.party('CN', 'China')]);
+    await h.pair(us, cn);
+    const id = await h.openChannel(us, cn, { title: { en: 'Who line' }, tier: 'technical', parties: ['CN'], linkTestIntervalSec: 86_400 });
+    const sent = await cn.api<{ id: string }>('POST', `/api/v1/channels/${id}/messages`, { text: 'Please acknowledge', precedence: 'PRIORITY' });
+    await waitFor('US to receive it', async () => (await us.messages(id)).some((m) => m.id === sent.id));
+
+    await us.cli(['officer', 'add', 'Cdr Smith', '--title', 'Watch Officer', '--role', 'duty-officer']).then(check('officer add'));
+    const freeText = await us.cli(['ack', sent.id, '--name', 'The Minister']);
+    expect(freeText.code).not.toBe(0);
+    expect(freeText.stderr).toMatch(/OFFICER_REQUIRED/);
+    const bare = await us.cli(['ack', sent.id]);
+    expect(bare.code).not.toBe(0);
+    expect(bare.stderr).toMatch(/registered officer/);
+
+    await us.cli(['ack', sent.id, '--officer', 'Cdr Smith']).then(check('ack as officer'));
+    const twice = await us.cli(['ack', sent.id, '--officer', 'Cdr Smith']);
+    expect(twice.code).not.toBe(0);
+    expect(twice.stderr).toMatch(/ACK_REPEATED|already acknowledged by Cdr Smith/);
+    await us.cli(['ack', sent.id, '--officer', 'Cdr Smith', '--again']).then(check('ack again'));
+
+    const acked = await waitFor('CN to see the acknowledgement', async () => (await cn.messages(id)).find((m) => m.id === sent.id && m.ackedBy));
+    expect(acked.ackedBy?.officer).toMatchObject({ name: 'Cdr Smith', title: 'Watch Officer' });
+  }, 120_000);
+});

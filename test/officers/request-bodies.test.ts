@@ -1,0 +1,50 @@
+/**
+ * What is signed must be what was sent (#14 D10, API side): a request body is taken as sent or
+ * refused with a clear 4xx and nothing stored — no coercion of types, no unknown members dropped,
+ * no duplicate member names resolved silently — and a malformed X-Hotline-Officer header is the
+ * caller's error, not a 500.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { officerFixture, TOKEN, type OfficerFixture } from './fixture.js';
+
+let f: OfficerFixture | undefined;
+afterEach(async () => {
+  await f?.close();
+  f = undefined;
+});
+
+const raw = (fx: OfficerFixture, url: string, payload: string, headers: Record<string, string> = {}) =>
+  fx.app.inject({ method: 'POST', url, payload, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...headers } });
+
+describe('request bodies', () => {
+  it('refuses a number for a text, an unknown member and a member named twice, storing nothing', async () => {
+    f = await officerFixture();
+    const url = `/api/v1/channels/${f.channel}/messages`;
+    const before = (await f.t.a.store.listMessages(f.channel)).length;
+
+    const number = await f.host('POST', url, { text: 12345 });
+    expect(number.statusCode).toBe(400);
+    expect(number.json().message).toMatch(/text must be string/);
+
+    const unknown = await f.host('POST', url, { text: 'hello', precedance: 'FLASH' });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().message).toMatch(/must NOT have additional properties/);
+
+    const twice = await raw(f, url, '{"text":"stand down","precedence":"ROUTINE","text":"launch"}');
+    expect(twice.statusCode).toBe(422);
+    expect(twice.json()).toMatchObject({ code: 'JSON_DUPLICATE_MEMBER', message: expect.stringContaining('"text" twice') });
+    const nested = await raw(f, `${url}/batch`, '{"messages":[{"text":"a","lang":"en","lang":"fr"}]}');
+    expect(nested.statusCode).toBe(422);
+
+    expect(await f.t.a.store.listMessages(f.channel)).toHaveLength(before);
+    // The same request, well formed, is taken.
+    expect((await f.host('POST', url, { text: 'hello' })).statusCode).toBe(201);
+  });
+
+  it('answers a malformed X-Hotline-Officer header with 400 and a code saying what is wrong', async () => {
+    f = await officerFixture();
+    const r = await f.host('GET', '/api/v1/status', undefined, { 'x-hotline-officer': '%E0%A4%A' });
+    expect(r.statusCode).toBe(400);
+    expect(r.json()).toMatchObject({ code: 'AUTH_BAD_OFFICER_HEADER', message: expect.stringContaining('percent-encoded') });
+  });
+});
