@@ -27,7 +27,7 @@ export interface BackToBack {
 }
 
 /** `options` go to both terminals' TestWing (e.g. receiptSpacingMs). */
-export async function backToBack(start = T0 + 1000, options: { receiptSpacingMs?: number } = {}): Promise<BackToBack> {
+export async function backToBack(start = T0 + 1000, options: { receiptSpacingMs?: number; skewOfB?: () => number } = {}): Promise<BackToBack> {
   const dir = mkdtempSync(join(tmpdir(), 'hotline-b2b-'));
   const clock = new ManualClock(start);
   const us = makeParty('US', { en: 'United States' });
@@ -36,7 +36,9 @@ export async function backToBack(start = T0 + 1000, options: { receiptSpacingMs?
   const make = async (p: typeof us) => {
     const store = await openStore({ kind: 'sqlite', path: join(dir, `${p.code}.db`) });
     stores.push(store);
-    const s = new TestWing({ store, self: { party: p.id, code: p.code, signer: p.terminal, card: p.card }, clock, ...options });
+    // CN's clock may run off the shared one by skewOfB() ms (a wrong clock on one side).
+    const own = p === cn && options.skewOfB ? { now: () => clock.now() + options.skewOfB!() } : clock;
+    const s = new TestWing({ store, self: { party: p.id, code: p.code, signer: p.terminal, card: p.card }, clock: own, receiptSpacingMs: options.receiptSpacingMs });
     await s.load();
     return s;
   };

@@ -84,6 +84,7 @@ export class ChannelCommitter implements EntrySource {
       after,
       channelChanged: after.state !== before || before === 'proposed' || (before as string) === 'none',
       now: receivedAt,
+      self: registry.self.party,
       label: (p) => registry.label(p),
       planner: this.planner,
     });

@@ -56,7 +56,18 @@ export function composeChannels(o: ChannelWingOptions): ChannelWing {
   const committer = new ChannelCommitter({ registry, writer: o.writer ?? new EntryWriter(o.store, { maxDelayMs: 0 }), store: o.store, events: o.events, clock: o.clock, planner: o.planner, log: o.log });
   const messages = new ChannelMessages({ registry, store: o.store });
   const peers = new Peers({ registry, store: o.store, clock: o.clock, events: o.events });
-  const writer = new OwnWriter({ registry, committer, signer: self.signer, clock: o.clock, peers, messages });
+  const writer = new OwnWriter({
+    registry,
+    committer,
+    signer: self.signer,
+    clock: o.clock,
+    peers,
+    messages,
+    onClockBehind: (e) => {
+      o.log?.error({ code: e.code }, e.message);
+      o.events.emit({ type: 'alarm', code: 'CLOCK_BEHIND_LOG', message: e.message });
+    },
+  });
   const receipts = new ReceiptScheduler({ registry, committer, writer, spacingMs: o.receiptSpacingMs, log: o.log });
   committer.onReceived = (channel) => receipts.schedule(channel);
   const receiver = new Receiver({ registry, committer, store: o.store, events: o.events, clock: o.clock, checker: o.checker, log: o.log });

@@ -34,7 +34,16 @@ export interface OwnWriterOptions {
   readonly clock: Clock;
   readonly peers: Pick<PeerDirectory, 'resolveParty'>;
   readonly messages: Pick<MessageFinder, 'findMessage' | 'acknowledgers'>;
+  /** Told once each time the clock is found behind the log (CLOCK_BEHIND_LOG), for the alarm. */
+  readonly onClockBehind?: (error: TerminalError) => void;
 }
+
+/**
+ * How far the clock may be behind an author's last entry and still be stamped with that entry's
+ * time (entry times never go backwards): NTP's slews and steps of a few milliseconds. Beyond it
+ * the terminal refuses to sign (CLOCK_BEHIND_LOG) instead of stamping a time that is not now.
+ */
+export const CLOCK_TOLERANCE_MS = 1000;
 
 /** Signs and commits this terminal's own entries. */
 export class OwnWriter implements ChannelActions {
@@ -44,6 +53,7 @@ export class OwnWriter implements ChannelActions {
    * reconciler, wired by the composition root); by default every channel may be.
    */
   gate: { check(channel: string): void } = { check: () => undefined };
+  #clockBehind = false;
 
   constructor(options: OwnWriterOptions) {
     this.#o = options;
@@ -93,7 +103,17 @@ export class OwnWriter implements ChannelActions {
 
   /** Composes an own entry and takes it into its log (it chains on what the log holds). */
   #seal<K extends EntryKind>(log: ChannelLog, kind: K, body: BodyOf<K>): SealedEntry<K> {
-    const sealed = composeEntry(log, this.#o.signer, this.#self, kind, body, this.#o.clock.now());
+    const now = this.#o.clock.now();
+    const last = log.next(this.#self).minTime;
+    if (last - now > CLOCK_TOLERANCE_MS) {
+      const iso = (t: number) => new Date(t).toISOString();
+      const error = new TerminalError('CLOCK_BEHIND_LOG', { now: iso(now), seconds: ((last - now) / 1000).toFixed(1), channel: log.id.slice(0, 12), last: iso(last) });
+      if (!this.#clockBehind) this.#o.onClockBehind?.(error);
+      this.#clockBehind = true;
+      throw error;
+    }
+    this.#clockBehind = false;
+    const sealed = composeEntry(log, this.#o.signer, this.#self, kind, body, now);
     const r = log.ingest(sealed, { signatureChecked: true });
     if (r.status !== 'accepted') throw new HotlineProtocolError('error' in r ? r.error : protocolError('ENTRY_MALFORMED', { detail: r.status }));
     return sealed;

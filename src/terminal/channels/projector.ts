@@ -28,6 +28,13 @@ export interface ProjectionContext {
   /** Whether the channel's row must be written (its state changed, or it is new or proposed). */
   readonly channelChanged: boolean;
   readonly now: number;
+  /**
+   * This terminal's party. A message another party wrote gets its acknowledgement deadline from
+   * its arrival, on this terminal's clock (the author's time is shown beside): a skewed author
+   * clock must not make a message overdue on arrival, nor give it minutes more (docs/operations.md
+   * "Clocks"). Without it, deadlines count from the author's time.
+   */
+  readonly self?: string;
   readonly label: (party: string) => string;
   readonly planner: EscalationPlanner;
 }
@@ -58,7 +65,7 @@ export function projectEntries(entries: readonly SealedEntry[], ctx: ProjectionC
           text: b.text,
           replyTo: b.replyTo ?? null,
           drill: b.drill === true,
-          deadlineAt: e.time + after.charter.ackDeadlineSec[b.precedence] * 1000,
+          deadlineAt: (ctx.self !== undefined && e.author !== ctx.self ? ctx.now : e.time) + after.charter.ackDeadlineSec[b.precedence] * 1000,
           escalationDueAt: null,
         };
         m.escalationDueAt = ctx.planner.firstDueAt(m);

@@ -57,6 +57,8 @@ export class LinkTester {
   readonly #thresholds: LinkThresholds;
   readonly #lastSent = new Map<string, number>();
   readonly #health = new Map<string, PeerLinkHealth>();
+  /** Channel/peer pairs whose last measured clock offset was beyond the threshold. */
+  readonly #skewed = new Set<string>();
   #unsubscribe: Unsubscribe | undefined;
   readonly #onEntry = (e: EventOf<'entry'>) => void this.#handle(e);
 
@@ -127,6 +129,19 @@ export class LinkTester {
     this.#health.set(key, h);
   }
 
+  /** Raises CLOCK_SKEW when the measured offset first goes beyond the threshold (again after it came back). */
+  #judgeClock(channel: string, peer: string, offsetMs: number): void {
+    const key = `${channel}/${peer}`;
+    const limit = this.#thresholds.maxOffsetMs;
+    const skewed = Math.abs(offsetMs) > limit;
+    if (skewed && !this.#skewed.has(key)) {
+      const values = { peer: this.#p.directory.label(peer), offset: (offsetMs / 1000).toFixed(1), channel: channel.slice(0, 12), limit: (limit / 1000).toFixed(0) };
+      this.#p.events.emit({ type: 'alarm', code: 'CLOCK_SKEW', message: TERMINAL_ERRORS.format('CLOCK_SKEW', values), channel, peer });
+    }
+    if (skewed) this.#skewed.add(key);
+    else this.#skewed.delete(key);
+  }
+
   async #handle(e: EventOf<'entry'>): Promise<void> {
     if (e.own) return;
     const now = this.#p.clock.now();
@@ -144,6 +159,7 @@ export class LinkTester {
         const h = this.#health.get(key) ?? { state: 'down' as LinkHealth, lastEchoAt: null, lastRttMs: null, lastOffsetMs: null, since: now };
         Object.assign(h, { lastEchoAt: now, lastRttMs: m.rttMs, lastOffsetMs: m.offsetMs });
         this.#health.set(key, h);
+        this.#judgeClock(e.channel, e.author, m.offsetMs);
         const intervalMs = this.#p.directory.view(e.channel).charter.linkTestIntervalSec * 1000;
         this.#evaluate(e.channel, e.author, intervalMs, now);
       }

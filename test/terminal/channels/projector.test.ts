@@ -34,6 +34,20 @@ describe('projector', () => {
     expect(p.acks).toBeUndefined();
   });
 
+  it("gives another party's message its deadline from its arrival on this terminal's clock, its own from its time", () => {
+    const s = bilateralScenario(0);
+    const [us, cn] = s.parties;
+    const flash = s.message(us!, 'Unidentified aircraft', 'FLASH');
+    const window = s.log.state(s.time).charter.ackDeadlineSec.FLASH * 1000;
+    // US's clock is 4 minutes behind CN's: the FLASH arrives at CN 4 minutes "after" its time.
+    const arrival = flash.entry.time + 4 * 60_000;
+    const atCn = projectEntries([flash], context(s, { now: arrival, self: cn!.id }));
+    expect(atCn.messages![0]!.deadlineAt).toBe(arrival + window);
+    expect(atCn.messages![0]!.time).toBe(flash.entry.time); // the author's time, shown beside
+    const atUs = projectEntries([flash], context(s, { now: arrival, self: us!.id }));
+    expect(atUs.messages![0]!.deadlineAt).toBe(flash.entry.time + window);
+  });
+
   it('writes the channel row only when its state changed, with the charter after the batch', () => {
     const us = makeParty('US', { en: 'United States' });
     const cn = makeParty('CN', { en: 'China' });

@@ -1,0 +1,87 @@
+/**
+ * Clocks (#14 B5): a measured offset beyond the threshold raises CLOCK_SKEW; another party's
+ * message gets its acknowledgement deadline on this terminal's clock from its arrival; a clock set
+ * back behind the terminal's own last entry makes it refuse to sign (CLOCK_BEHIND_LOG, one alarm)
+ * until the clock passes that time, so no entry ever carries a false time.
+ */
+import { afterEach, expect, it } from 'vitest';
+import { LinkTester } from '../../src/terminal/schedulers/link-tester.js';
+import { TerminalError } from '../../src/terminal/errors.js';
+import { backToBack, portsOf, type BackToBack } from './back-to-back.js';
+
+let pair: BackToBack | undefined;
+afterEach(async () => {
+  await pair?.cleanup();
+  pair = undefined;
+});
+
+it('raises CLOCK_SKEW once when a link test measures the peer four minutes ahead', async () => {
+  let skew = 0;
+  pair = await backToBack(undefined, { skewOfB: () => skew });
+  const channel = await pair.activeChannel();
+  const tester = new LinkTester(portsOf(pair.a));
+  const echoer = new LinkTester(portsOf(pair.b));
+  tester.start();
+  echoer.start();
+  const alarms: string[] = [];
+  pair.a.events.on('alarm', (e) => alarms.push(`${e.code} ${e.message}`));
+  await tester.tick();
+  await pair.settle();
+  expect(alarms.filter((a) => a.startsWith('CLOCK_SKEW'))).toEqual([]);
+
+  skew = 4 * 60_000;
+  pair.clock.advance(60_000);
+  await tester.tick();
+  await pair.settle();
+  pair.clock.advance(60_000);
+  await tester.tick();
+  await pair.settle();
+  const skews = alarms.filter((a) => a.startsWith('CLOCK_SKEW'));
+  expect(skews).toHaveLength(1); // once, not at every test
+  expect(skews[0]).toMatch(/Clock offset to CN measured at 240\.0 s on channel [0-9a-f]{12}/);
+  expect(tester.health().find((h) => h.channel === channel)!.state).toBe('degraded');
+  tester.stop();
+  echoer.stop();
+});
+
+it("counts another party's deadline from the message's arrival on this terminal's clock", async () => {
+  // CN's clock is four minutes behind: its FLASH is dated four minutes before it arrives at US.
+  pair = await backToBack(undefined, { skewOfB: () => -4 * 60_000 });
+  const channel = await pair.activeChannel();
+  const flash = await pair.b.send(channel, { text: 'Unidentified aircraft', lang: 'en', precedence: 'FLASH' });
+  const arrival = pair.clock.now();
+  await pair.settle();
+  const atUs = await pair.a.getMessage(flash.hash);
+  const window = pair.a.view(channel).charter.ackDeadlineSec.FLASH * 1000;
+  expect(atUs!.time).toBe(arrival - 4 * 60_000); // the author's time, as signed
+  expect(atUs!.deadlineAt).toBe(arrival + window); // not already overdue
+  const atCn = await pair.b.getMessage(flash.hash);
+  expect(atCn!.deadlineAt).toBe(flash.entry.time + window);
+});
+
+it('refuses to sign while the clock is behind its own last entry, with one alarm, and never stamps a false time', async () => {
+  pair = await backToBack();
+  const channel = await pair.activeChannel();
+  const alarms: string[] = [];
+  pair.a.events.on('alarm', (e) => alarms.push(e.code));
+  // The clock ran ten minutes ahead and US signed then; NTP sets it back.
+  pair.clock.advance(10 * 60_000);
+  const ahead = await pair.a.send(channel, { text: 'sent with the clock ahead', lang: 'en', precedence: 'ROUTINE' });
+  await pair.settle();
+  pair.clock.advance(-10 * 60_000);
+
+  const refused = await pair.a.send(channel, { text: 'after the correction', lang: 'en', precedence: 'ROUTINE' }).catch((e: unknown) => e);
+  expect(refused).toBeInstanceOf(TerminalError);
+  expect((refused as TerminalError).code).toBe('CLOCK_BEHIND_LOG');
+  expect((refused as TerminalError).message).toMatch(/600\.0 s behind its own last entry/);
+  await expect(pair.a.send(channel, { text: 'again', lang: 'en', precedence: 'ROUTINE' })).rejects.toThrow(/behind/);
+  expect(alarms.filter((a) => a === 'CLOCK_BEHIND_LOG')).toHaveLength(1);
+
+  // Within the tolerance (NTP's small steps) an entry takes its predecessor's time.
+  pair.clock.advance(10 * 60_000 - 500);
+  const within = await pair.a.send(channel, { text: 'half a second behind', lang: 'en', precedence: 'ROUTINE' });
+  expect(within.entry.time).toBe(ahead.entry.time);
+  pair.clock.advance(1000);
+  const after = await pair.a.send(channel, { text: 'clock right again', lang: 'en', precedence: 'ROUTINE' });
+  expect(after.entry.time).toBe(pair.clock.now());
+});
