@@ -74,6 +74,10 @@ describe('e2e: damaged storage', () => {
     expect(after.seq).toBeGreaterThan(usSeq);
     await waitFor('CN to receive it', async () => (await cn.messages(id)).some((m) => m.text === 'after repair'));
     expect(await cn.api<unknown[]>('GET', `/api/v1/channels/${id}/evidence`)).toEqual([]);
+    // Doctor and repair work on a stopped terminal: a running one is named, not raced.
+    const busy = await us.cli(['repair']);
+    expect(busy.code).not.toBe(0);
+    expect(busy.stderr).toMatch(/officer API http:\/\/127\.0\.0\.1:\d+/);
     await us.stop();
 
     // A zero-length database with the identity present: refused, not a blank terminal.
