@@ -5,13 +5,23 @@
  * start-up with the recovery command; `hotline doctor` lists the problems and exits non-zero;
  * `hotline repair` rebuilds from the entries and the peer gives back what was removed.
  */
-import { execFileSync } from 'node:child_process';
+import Database from 'better-sqlite3';
 import { rmSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Harness, waitFor, type Party } from './harness.js';
 
-const sql = (p: Party, statement: string) => execFileSync('sqlite3', [join(p.dir, 'hotline.db'), statement]).toString().trim();
+/** Runs one SQL statement on a stopped party's database (a SELECT answers its single value). */
+function sql(p: Party, statement: string): string {
+  const db = new Database(join(p.dir, 'hotline.db'));
+  try {
+    if (/^\s*select/i.test(statement)) return String(db.prepare(statement).pluck().get());
+    db.exec(statement);
+    return '';
+  } finally {
+    db.close();
+  }
+}
 
 describe('e2e: damaged storage', () => {
   it('refuses to start on altered rows or entries, doctor lists them, repair restores them from the entries and the peer', async () => {
@@ -74,6 +84,10 @@ describe('e2e: damaged storage', () => {
     expect(after.seq).toBeGreaterThan(usSeq);
     await waitFor('CN to receive it', async () => (await cn.messages(id)).some((m) => m.text === 'after repair'));
     expect(await cn.api<unknown[]>('GET', `/api/v1/channels/${id}/evidence`)).toEqual([]);
+    // Doctor and repair work on a stopped terminal: a running one is named, not raced.
+    const busy = await us.cli(['repair']);
+    expect(busy.code).not.toBe(0);
+    expect(busy.stderr).toMatch(/officer API http:\/\/127\.0\.0\.1:\d+/);
     await us.stop();
 
     // A zero-length database with the identity present: refused, not a blank terminal.

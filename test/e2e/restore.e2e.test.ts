@@ -8,8 +8,22 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, inject, it } from 'vitest';
 import { check, Harness, waitFor } from './harness.js';
+
+/**
+ * SQLite's online backup (the API the `sqlite3` shell's `.backup` uses), from `from` to `to`,
+ * without depending on the shell being installed.
+ */
+async function sqliteBackup(from: string, to: string): Promise<void> {
+  const db = new Database(from);
+  try {
+    await db.backup(to);
+  } finally {
+    db.close();
+  }
+}
 
 describe('e2e: restoring an old copy of the database', () => {
   it('fetches its own entries back from the peer, re-signs nothing, and traffic resumes', async () => {
@@ -24,7 +38,7 @@ describe('e2e: restoring an old copy of the database', () => {
     // The documented procedure (docs/operations.md "Backup and restore"): SQLite's online backup.
     const db = join(us.dir, 'hotline.db');
     const backup = join(h.root, 'us-backup.db');
-    execFileSync('sqlite3', [db, `.backup '${backup}'`]);
+    await sqliteBackup(db, backup);
     h.step('backed up');
 
     const later: Array<{ id: string; seq: number }> = [];
@@ -38,7 +52,7 @@ describe('e2e: restoring an old copy of the database', () => {
 
     // Restore: the old copy replaces the database (and its WAL and shared-memory files).
     for (const f of ['hotline.db', 'hotline.db-wal', 'hotline.db-shm']) rmSync(join(us.dir, f), { force: true });
-    execFileSync('sqlite3', [backup, `.backup '${db}'`]);
+    await sqliteBackup(backup, db);
     h.step('restored');
     // Started while its peer is down (and told to wait for it): it signs nothing, and says why.
     await cn.stop();

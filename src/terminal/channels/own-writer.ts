@@ -52,7 +52,7 @@ export class OwnWriter implements ChannelActions {
    * Refuses to sign on a channel that may not be signed on now (CHANNEL_RECONCILING: the
    * reconciler, wired by the composition root); by default every channel may be.
    */
-  gate: { check(channel: string): void } = { check: () => undefined };
+  gate: { ready(channel: string): Promise<void> | undefined } = { ready: () => undefined };
   #clockBehind = false;
 
   constructor(options: OwnWriterOptions) {
@@ -93,7 +93,8 @@ export class OwnWriter implements ChannelActions {
   /** Writes an own entry of `kind` to a channel (accept, decline, suspend, message, ack, ...). */
   async write<K extends EntryKind>(channelIdOrPrefix: string, kind: K, body: BodyOf<K>, options: WriteOptions = {}): Promise<SealedEntry<K>> {
     const log = this.#o.registry.channel(channelIdOrPrefix);
-    this.gate.check(log.id);
+    const reconciling = this.gate.ready(log.id);
+    if (reconciling) await reconciling;
     const before = log.state(this.#o.clock.now()).state;
     if (kind === 'message' && before !== 'active') throw notActive(log, before);
     const sealed = this.#seal(log, kind, body);
@@ -161,7 +162,8 @@ export class OwnWriter implements ChannelActions {
   async sendMany(channel: string, messages: ReadonlyArray<BodyOf<'message'>>, options: BatchWriteOptions = {}): Promise<Array<SealedEntry<'message'>>> {
     const log = this.#o.registry.channel(channel);
     if (messages.length === 0) return [];
-    this.gate.check(log.id);
+    const reconciling = this.gate.ready(log.id);
+    if (reconciling) await reconciling;
     const before = log.state(this.#o.clock.now()).state;
     if (before !== 'active') throw notActive(log, before);
     messages.forEach((m, i) => {

@@ -26,6 +26,8 @@ export const DEFAULT_START_WAIT_MS = 10_000;
 export const ASK_AGAIN_MS = 2_000;
 /** A peer's claim without any progress for this long is given up (with an alarm), ms. */
 export const GIVE_UP_MS = 30_000;
+/** How long a write waits for its channel to be reconciled before CHANNEL_RECONCILING, ms. */
+export const WRITE_WAIT_MS = 5_000;
 /** Most entries asked for at once (one federation batch). */
 const ASK_MAX = 1024;
 
@@ -78,6 +80,8 @@ export class Reconciler {
   readonly #streams = new Map<string, (w: OwnWant) => void>();
   /** Called when a channel may be signed on again (receipts that were due are written then). */
   onReconciled: (channel: string) => void = () => {};
+  /** Writes waiting for their channel to be reconciled. */
+  readonly #waiters = new Map<string, Set<() => void>>();
 
   constructor(options: ReconcilerOptions) {
     this.#o = options;
@@ -107,7 +111,36 @@ export class Reconciler {
       this.#claims.set(channel, { target: seq, peer, askedTo: have, askedAt: 0, progressAt: now });
       this.#alarm(channel, `Peer ${this.#o.directory.label(peer)} holds this terminal's entries up to ${seq} of channel ${channel.slice(0, 12)}, this database only up to ${have} (a restored backup or lost database file?). Fetching them back before signing anything new on that channel.`, 'CHANNEL_RECONCILING');
       this.#ask(channel);
-    } else if (!claim && !this.#blocked(channel)) this.onReconciled(channel);
+    } else if (!claim) this.#reconciledIfFree(channel);
+  }
+
+  /**
+   * Undefined when `channel` may be signed on now; otherwise a promise that resolves once it may
+   * (the peers answer within milliseconds when they are up), or rejects with CHANNEL_RECONCILING
+   * after `waitMs`. A send right after a start waits for the peers' answer instead of failing.
+   */
+  ready(channel: string, waitMs = WRITE_WAIT_MS): Promise<void> | undefined {
+    if (!this.#blocked(channel)) return undefined;
+    return new Promise<void>((resolve, reject) => {
+      const set = this.#waiters.get(channel) ?? new Set<() => void>();
+      this.#waiters.set(channel, set);
+      const done = () => {
+        clearTimeout(timer);
+        set.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        set.delete(done);
+        try {
+          this.check(channel);
+          resolve();
+        } catch (e) {
+          reject(e as Error);
+        }
+      }, waitMs);
+      timer.unref?.();
+      set.add(done);
+    });
   }
 
   /** Throws CHANNEL_RECONCILING (503) if this terminal may not sign on `channel` now. */
@@ -173,7 +206,10 @@ export class Reconciler {
   }
 
   #reconciledIfFree(channel: string): void {
-    if (!this.#blocked(channel)) this.onReconciled(channel);
+    if (this.#blocked(channel)) return;
+    for (const wake of [...(this.#waiters.get(channel) ?? [])]) wake();
+    this.#waiters.delete(channel);
+    this.onReconciled(channel);
   }
 
   /** Asks the claiming peer's stream (or another peer of the channel) for the next own entries. */

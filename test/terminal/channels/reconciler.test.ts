@@ -3,7 +3,7 @@
  * own log than its database, or (at start-up) until the peers said how much they hold; own entries
  * are asked for from the peer's stream, and a peer that claims more than it sends is given up.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../../src/terminal/clock.js';
 import { httpAnswerOf } from '../../../src/terminal/errors.js';
 import { EventBus } from '../../../src/terminal/events/event-bus.js';
@@ -97,5 +97,36 @@ describe('Reconciler', () => {
     expect(alarms).toContain('CHANNEL_RECONCILE_FAILED');
     expect(() => r.check(CH)).not.toThrow();
     expect(reconciled).toEqual([CH]);
+  });
+
+  describe('a write on a channel being reconciled', () => {
+    afterEach(() => vi.useRealTimers());
+
+    it('goes ahead at once when the channel is free, and waits for the peers\' answer otherwise', async () => {
+      const { r, takeBack } = setup();
+      expect(r.ready(CH)).toBeUndefined();
+      r.startUp();
+      const waiting = r.ready(CH)!;
+      let done = false;
+      void waiting.then(() => (done = true));
+      await Promise.resolve();
+      expect(done).toBe(false);
+      r.peerHolds(PEER, CH, 7);
+      await Promise.resolve();
+      expect(done).toBe(false); // the peer holds more: fetched back first
+      takeBack(7);
+      await waiting;
+      expect(done).toBe(true);
+    });
+
+    it('is refused with CHANNEL_RECONCILING when the wait runs out', async () => {
+      vi.useFakeTimers();
+      const { r } = setup();
+      r.peerHolds(PEER, CH, 9);
+      const waiting = r.ready(CH, 5000)!;
+      const outcome = waiting.then(() => 'written', (e: unknown) => httpAnswerOf(e)?.code);
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(await outcome).toBe('CHANNEL_RECONCILING');
+    });
   });
 });

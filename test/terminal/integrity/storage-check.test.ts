@@ -1,0 +1,49 @@
+/**
+ * The storage check (#14 A2) on a real SQLite store written by a real channel wing: a sound store
+ * has no problems; an altered entry is found by its hash even outside the fully checked tail; a
+ * message row that differs from its signed entry is found, and repair rewrites it and removes the
+ * altered entry with the later ones of its author, leaving a store that checks sound.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { checkStorage, repairStorage } from '../../../src/terminal/integrity/storage-check.js';
+import { backToBack, type BackToBack } from '../back-to-back.js';
+
+let t: BackToBack | undefined;
+afterEach(async () => {
+  await t?.cleanup();
+  t = undefined;
+});
+
+describe('storage check', () => {
+  it('finds altered entries and rows, and repair leaves a sound store', async () => {
+    t = await backToBack();
+    const channel = await t.activeChannel();
+    for (let i = 0; i < 12; i++) await t.b.send(channel, { text: `CN report ${i}`, lang: 'en', precedence: 'ROUTINE' });
+    for (let i = 0; i < 3; i++) await t.a.send(channel, { text: `US report ${i}`, lang: 'en', precedence: 'ROUTINE' });
+    await t.settle();
+    const store = t.a.store;
+    const cn = t.b.self.party;
+    expect((await checkStorage(store, { tail: 3 })).problems).toEqual([]);
+
+    // CN's entry 3, far outside a tail of 3: its text altered, its stored hash kept.
+    const rows = await store.listEntries(channel, { author: cn, fromSeq: 3 });
+    await store.removeEntriesFrom(channel, cn, 3);
+    await store.appendEntries(rows.map((r) => (r.seq === 3 ? { ...r, raw: r.raw.replace('CN report', 'CN rep0rt') } : r)));
+    // And the newest message row shown with a text nobody signed.
+    const us = t.a.self.party;
+    const last = (await store.listMessages(channel)).filter((m) => m.author === us).at(-1)!;
+    await store.rewriteMessage({ ...last, text: 'ALTERED' });
+
+    const found = (await checkStorage(store, { tail: 3 })).problems;
+    expect(found).toEqual(expect.arrayContaining([
+      expect.objectContaining({ kind: 'entry', author: cn, seq: 3, detail: expect.stringContaining('does not match the hash') }),
+      expect.objectContaining({ kind: 'message', author: us, seq: last.seq, detail: expect.stringContaining('(text)') }),
+    ]));
+
+    const outcome = await repairStorage(store, found);
+    expect(outcome.entriesRemoved).toBe(rows.length);
+    expect((await checkStorage(store)).problems).toEqual([]);
+    expect((await store.heads(channel))[cn]?.seq).toBe(2);
+    expect((await store.listMessages(channel)).find((m) => m.seq === last.seq && m.author === us)?.text).toBe('US report 2');
+  });
+});
