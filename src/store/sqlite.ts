@@ -12,7 +12,7 @@ import { migrateToLatest } from './migrations.js';
 import type { Database as Schema } from './schema.js';
 import { StandardStoreAdapter, type PreparedWritePath, type StoreAdapter } from './store-adapter.js';
 import type { Store } from './store.js';
-import type { CreateTableBuilder } from 'kysely';
+import type { CreateTableBuilder, Dialect } from 'kysely';
 
 /** How a SQLite store makes its commits durable (see {@link SqliteStoreConfig.synchronous}). */
 export type SqliteSynchronous = 'full' | 'full-async' | 'normal';
@@ -33,6 +33,11 @@ export interface SqliteStoreConfig {
    * fsync per commit. See docs/operations.md "Durability".
    */
   readonly synchronous?: SqliteSynchronous;
+  /**
+   * Largest size the database file may grow to, in bytes (SQLite's max_page_count): beyond it
+   * writes fail with STORE_FULL while the disk still has room for the WAL, the logs and a repair.
+   */
+  readonly maxBytes?: number;
 }
 
 /** How SQLite differs from standard SQL (its TEXT already compares bytewise, as keyType wants). */
@@ -98,13 +103,14 @@ export async function openSqliteStore(config: SqliteStoreConfig): Promise<Store>
     // in memory instead of re-reading pages through the file system at every insert or lookup.
     database.pragma(`cache_size = -${64 * 1024}`);
     database.pragma(`mmap_size = ${256 * 1024 * 1024}`);
+    if (config.maxBytes !== undefined) database.pragma(`max_page_count = ${Math.max(1, Math.floor(config.maxBytes / (database.pragma('page_size', { simple: true }) as number)))}`);
   } catch (error) {
     database.close();
     throw error;
   }
   const wal = config.synchronous === 'full-async' && config.path !== ':memory:' ? new WalSync(`${config.path}-wal`) : undefined;
   const dialectConfig = { database: withStatementCache(database) };
-  const db = new Kysely<Schema>({ dialect: wal ? new DurableSqliteDialect(dialectConfig, database, wal) : new SqliteDialect(dialectConfig) });
+  const db = new Kysely<Schema>({ dialect: keepingTheCause(wal ? new DurableSqliteDialect(dialectConfig, database, wal) : new SqliteDialect(dialectConfig)) });
   try {
     await migrateToLatest(db, sqliteAdapter);
     await wal?.sync();
@@ -166,5 +172,32 @@ function withStatementCache(database: InstanceType<typeof Database>): { prepare:
       return statement;
     },
     close: () => database.close(),
+  };
+}
+
+/**
+ * SQLite ends a transaction by itself when a statement fails with SQLITE_FULL (or SQLITE_IOERR,
+ * SQLITE_NOMEM, SQLITE_BUSY in some cases); Kysely's ROLLBACK then fails with "cannot rollback -
+ * no transaction is active", and that error replaced the one that said why (the disk was full).
+ * The dialect's driver here ignores exactly that rollback failure, so the cause is what surfaces.
+ */
+function keepingTheCause(dialect: Dialect): Dialect {
+  return {
+    createAdapter: () => dialect.createAdapter(),
+    createQueryCompiler: () => dialect.createQueryCompiler(),
+    createIntrospector: (db) => dialect.createIntrospector(db),
+    createDriver: () => {
+      const driver = dialect.createDriver();
+      const rollback = driver.rollbackTransaction.bind(driver);
+      driver.rollbackTransaction = async (connection) => {
+        try {
+          await rollback(connection);
+        } catch (e) {
+          if (/no transaction is active/.test((e as Error)?.message ?? '')) return;
+          throw e;
+        }
+      };
+      return driver;
+    },
   };
 }

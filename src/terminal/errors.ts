@@ -26,6 +26,7 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
     fault: "This terminal's clock is behind the time of its own last entry (the clock was set back); it signs nothing until its clock passes that time, so it never stamps a false time.",
     message: "This terminal's clock ({now}) is {seconds} s behind its own last entry on channel {channel} ({last}): the clock was set back, or was ahead before. Nothing was signed, so no entry carries a false time. Check the clock (NTP); signing resumes by itself once the clock passes {last}.",
   },
+  STORE_WRITABLE: { message: 'The database has room again: commits succeed. Find what filled it before it happens again.' },
   CLOCK_SKEW: { message: "Clock offset to {peer} measured at {offset} s on channel {channel} (beyond {limit} s): one of the two clocks is wrong. Deadlines here count on this terminal's clock from arrival; check both clocks (NTP)." },
   CHANNEL_RECONCILE_FAILED: { message: 'A peer claimed to hold own entries it did not send; this terminal continued its chain: {detail}' },
   MESSAGE_NOT_FOUND: { status: 404, message: 'No message {message} here. Check the id with `hotline channel show CHANNEL`.' },

@@ -13,6 +13,7 @@
  * Each TerminalMetrics has its own Registry, so two terminals in one process (tests) keep
  * separate figures.
  */
+import { stderrLog } from './log-destination.js';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { PRECEDENCES } from '../protocol/index.js';
 import type { EntryWriterStats, Store } from '../store/index.js';
@@ -76,6 +77,12 @@ export class TerminalMetrics {
     help: 'Entries durably committed (own and received); divided by hotline_store_entry_commits_total, the entries per commit.',
     registers: [this.registry],
     collect: (): void => this.storeRows.set(this.#sources?.writerStats().rows ?? 0),
+  });
+  readonly logDropped: Gauge = new Gauge({
+    name: 'hotline_log_lines_dropped_total',
+    help: 'Log lines that could not be written (a full disk, a closed or full pipe): the terminal went on without them.',
+    registers: [this.registry],
+    collect: (): void => this.logDropped.set(stderrLog.dropped),
   });
   readonly linkUp = new Gauge({
     name: 'hotline_link_state',

@@ -20,6 +20,7 @@ import { OfficerService } from './officers/officer-service.js';
 import { entryChecker } from './channels/check-pool.js';
 import { PeerLink, type LinkState } from './federation/peer-link.js';
 import { PeerLinks } from './federation/peer-links.js';
+import { stderrLog } from './log-destination.js';
 import { combineLine, type LineState } from './federation/link-state.js';
 import { JobRunner } from './jobs/periodic-job.js';
 import { composeChannels, type ChannelWing } from './channels/compose.js';
@@ -97,7 +98,8 @@ class Teardown {
 
 /** Starts a terminal from its identity: the composition root, where every part is constructed and wired. */
 export async function startTerminal(identity: TerminalIdentity, options: StartTerminalOptions = {}): Promise<RunningTerminal> {
-  const logger = options.logger ?? pino({ level: process.env.HOTLINE_LOG_LEVEL ?? 'info' }, pino.destination(2));
+  // Logging can never kill or freeze the terminal (a full disk, a closed pipe): log-destination.ts.
+  const logger = options.logger ?? pino({ level: process.env.HOTLINE_LOG_LEVEL ?? 'info' }, stderrLog);
   const log = logger.child({ party: identity.config.party.code });
   const down = new Teardown();
   try {
@@ -170,6 +172,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
     links: linkList,
     linkHealth: () => ops.linkTester.health(),
     reconciling: () => reconciler.reconciling(),
+    storeFull: () => wing.committer.fullSince,
     defaultOfficer: { name: `${code} duty officer`, title: 'Duty Officer', role: 'duty-officer' },
     version: options.version ?? '0.1.0',
     operations: { drills: ops.drills, metrics },
@@ -192,7 +195,11 @@ async function openData(identity: TerminalIdentity, log: Logger, down: Teardown)
   // durability for latency (docs/operations.md "Durability").
   const sync = sqliteSynchronous(process.env.HOTLINE_SQLITE_SYNCHRONOUS);
   const workers = checkWorkers(process.env.HOTLINE_CHECK_WORKERS);
-  const config = identity.database.kind === 'sqlite' ? { ...identity.database, synchronous: sync } : identity.database;
+  // HOTLINE_SQLITE_MAX_BYTES: a cap on the database file (docs/operations.md "Disk full").
+  const maxBytes = process.env.HOTLINE_SQLITE_MAX_BYTES ? Number(process.env.HOTLINE_SQLITE_MAX_BYTES) : undefined;
+  if (maxBytes !== undefined && !(Number.isSafeInteger(maxBytes) && maxBytes > 0))
+    throw new TerminalError('BAD_REQUEST', { detail: `HOTLINE_SQLITE_MAX_BYTES must be a number of bytes, not "${process.env.HOTLINE_SQLITE_MAX_BYTES}".` });
+  const config = identity.database.kind === 'sqlite' ? { ...identity.database, synchronous: sync, ...(maxBytes ? { maxBytes } : {}) } : identity.database;
   // One terminal process per database: a second one would sign with the same sequence numbers.
   const lock = await acquireTerminalLock(config);
   down.add(() => lock.release());

@@ -11,7 +11,7 @@
  *  - if a commit fails, the channel is reloaded from the store, so memory never runs ahead of disk.
  */
 import type { ChannelLog, SealedEntry } from '../../protocol/index.js';
-import { earliestEscalation, type AuditRecordInput, type EntryRow, type EntryWriter, type EntryWriterStats, type Store } from '../../store/index.js';
+import { earliestEscalation, storeErrorOf, type AuditRecordInput, type EntryRow, type EntryWriter, type EntryWriterStats, type Store } from '../../store/index.js';
 import type { Clock } from '../clock.js';
 import type { EventSink } from '../events/event-bus.js';
 import type { AuditInput } from '../officers/audit-log.js';
@@ -51,6 +51,7 @@ export class ChannelCommitter implements EntrySource {
   readonly #committed = new Map<string, Map<string, number>>();
   /** Own entries durably committed, per channel: the newest ones kept in memory for the sync engine. */
   readonly #own = new Map<string, { head: number; ring: string[]; ringStart: number }>();
+  #fullSince: number | undefined;
   /** When escalation first looks at a new message: the terminal's escalation planner. */
   planner: EscalationPlanner;
   /** Called after received entries (other than receipts) committed: they are due a receipt. */
@@ -100,13 +101,31 @@ export class ChannelCommitter implements EntrySource {
     try {
       await this.#o.writer.write(rows, audit ? { ...projection, audit } : projection);
     } catch (e) {
+      this.#noteFull(storeErrorOf(e)?.code === 'STORE_FULL' ? (e as Error) : undefined);
       this.#log.error({ channel: log.id, err: (e as Error).message }, 'commit failed; reloading channel from the store');
       await registry.reload(log.id);
       const reloaded = registry.get(log.id);
       if (reloaded) this.noteLoaded(reloaded);
       throw e;
     }
+    this.#noteFull(undefined);
     this.#announce(log, entries, options.own, before, after.state);
+  }
+
+  /** Since when the database has had no room for a commit (undefined: it has). */
+  get fullSince(): number | undefined {
+    return this.#fullSince;
+  }
+
+  /** Raises STORE_FULL once when commits start failing for lack of room, and says when they work again. */
+  #noteFull(error: Error | undefined): void {
+    if (error && this.#fullSince === undefined) {
+      this.#fullSince = this.#o.clock.now();
+      this.#o.events.emit({ type: 'alarm', code: 'STORE_FULL', message: storeErrorOf(error)!.message });
+    } else if (!error && this.#fullSince !== undefined) {
+      this.#fullSince = undefined;
+      this.#o.events.emit({ type: 'alarm', code: 'STORE_WRITABLE', message: 'The database has room again: commits succeed. Find what filled it before it happens again.' });
+    }
   }
 
   #announce(log: ChannelLog, entries: readonly SealedEntry[], own: boolean, before: string, after: string): void {

@@ -47,6 +47,8 @@ export interface OfficerServerOptions {
   readonly linkHealth?: LinkHealthFn;
   /** Channels reconciling with the peers (readiness and status say so). */
   readonly reconciling?: ReconcilingFn;
+  /** Since when the database has had no room for a commit (readiness). */
+  readonly storeFull?: () => number | undefined;
   /** Default officer for acknowledgements by the host credential naming nobody. */
   readonly defaultOfficer: { name: string; title: string; role: Role };
   readonly version: string;
@@ -106,7 +108,7 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
 
   const reads = new OfficerReadModel(store, ports.self.party);
   const area = { ...ports, reads };
-  await app.register(terminalRoutes, { ...area, links: opts.links, reconciling: opts.reconciling });
+  await app.register(terminalRoutes, { ...area, links: opts.links, reconciling: opts.reconciling, storeFull: opts.storeFull });
   await app.register(channelsRoutes, { ...area, links: opts.links, linkHealth: opts.linkHealth });
   await app.register(messagesRoutes, { ...area, defaultOfficer: opts.defaultOfficer });
   await app.register(eventsRoute, area);

@@ -14,6 +14,8 @@ import type { LinksFn, OfficerApiPorts, ReadPorts, ReconcilingFn } from './route
 export interface TerminalRoutesOptions extends Pick<OfficerApiPorts, 'self' | 'directory' | 'peers' | 'now'>, ReadPorts {
   readonly links: LinksFn;
   readonly reconciling?: ReconcilingFn;
+  /** Since when commits fail for lack of room in the database (undefined: they do not). */
+  readonly storeFull?: () => number | undefined;
 }
 
 /** Registers the terminal routes. */
@@ -28,6 +30,8 @@ export async function terminalRoutes(app: FastifyInstance, opts: TerminalRoutesO
     } catch {
       return reply.code(503).send({ ok: false, reason: 'database unreachable' });
     }
+    const full = opts.storeFull?.();
+    if (full !== undefined) return reply.code(503).send({ ok: false, reason: `database full since ${new Date(full).toISOString().replace(/\.\d{3}Z$/, 'Z')}: nothing can be stored; free space on the database host` });
     const links = opts.links();
     const up = links.filter((l) => carriesTraffic(l.state as LineState)).length;
     const shown = links.map((l) => ({ peer: l.peer, code: l.code, state: l.state, endpoint: l.endpoint, since: l.since, reason: l.reason ?? null }));
