@@ -132,6 +132,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
 
   const peerLinks = new PeerLinks({ store, clock, log, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, connect: (o) => new PeerLink({ ...o, entries: wing.committer, directory, events, onHolds: (channel, seq) => reconciler.peerHolds(o.peer, channel, seq) }), events });
   down.add(() => peerLinks.stop());
+  reconciler.resync = (peer) => peerLinks.get(peer)?.resync();
   await peerLinks.refresh();
   // One state per peer: the stream and its heartbeats combined with the link tests (link-state.ts).
   const linkList = () =>

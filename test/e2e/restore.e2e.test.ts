@@ -98,6 +98,31 @@ describe('e2e: restoring an old copy of the database', () => {
     expect(us.log).toMatch(/holds this terminal's entries up to \d+ .*Fetching them back/);
   }, 180_000);
 
+  it('restores a backup older than a channel: the channel and its own entries come back from the peer', async () => {
+    const h = await Harness.create();
+    const [us, cn] = await Promise.all([h.party('US', 'United States'), h.party('CN', 'China')]);
+    await h.pair(us, cn);
+    const backup = join(h.root, 'us-before-channel.db');
+    await sqliteBackup(join(us.dir, 'hotline.db'), backup);
+    const id = await h.openChannel(us, cn, { title: { en: 'Younger than the backup' }, tier: 'technical', parties: ['CN'], linkTestIntervalSec: 86_400 });
+    let last = 0;
+    for (let i = 0; i < 5; i++) last = (await us.api<{ seq: number }>('POST', `/api/v1/channels/${id}/messages`, { text: `us ${i}`, precedence: 'ROUTINE' })).seq;
+    await cn.api('POST', `/api/v1/channels/${id}/messages`, { text: 'cn answers', precedence: 'ROUTINE' });
+    await waitFor('both to hold all 6, receipted', async () => (await cn.messages(id)).length === 6 && (await us.messages(id)).every((m) => m.receiptedAt !== null || !m.own));
+    await us.stop();
+    for (const f of ['hotline.db', 'hotline.db-wal', 'hotline.db-shm']) rmSync(join(us.dir, f), { force: true });
+    await sqliteBackup(backup, join(us.dir, 'hotline.db'));
+    await us.start();
+    await waitFor('US to hold the channel and its 6 messages again', async () => (await us.messages(id)).length === 6, 30_000);
+    const next = await waitFor('US to sign again', async () => {
+      const r = await us.apiRaw('POST', `/api/v1/channels/${id}/messages`, { text: 'after restore', precedence: 'ROUTINE' });
+      return r.status === 201 ? (r.body as { seq: number }) : undefined;
+    }, 30_000);
+    expect(next.seq).toBeGreaterThan(last);
+    await waitFor('CN to receive it', async () => (await cn.messages(id)).some((m) => m.text === 'after restore'));
+    expect(await cn.api<unknown[]>('GET', `/api/v1/channels/${id}/evidence`)).toEqual([]);
+  }, 180_000);
+
   it('on PostgreSQL: pg_dump, more traffic, pg_restore of the old dump; own entries come back, nothing re-signed', async () => {
     const url = inject('pgUrl');
     const schema = `e2e_restore_${randomBytes(4).toString('hex')}`;

@@ -34,6 +34,8 @@ export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
 const MAX_PENDING = 50_000;
 /** Total size of entries held for their predecessors (memory bound against a flooding peer). */
 const MAX_PENDING_BYTES = 64 * 1024 * 1024;
+/** Gaps reported at most per receive() from a channel just founded (the session asks for 64 at a time). */
+const MAX_MISSING_REPORTED = 1024;
 /** The holding key of entries whose channel is not held yet. */
 const UNKNOWN_CHANNEL = 'unknown';
 
@@ -206,7 +208,12 @@ export class Receiver implements EntryReceiver {
     if (held.delete(sealed.hash)) this.#pendingBytes -= sealed.raw.length;
   }
 
-  #drainPending(log: ChannelLog, b: Batch): void {
+  /**
+   * Takes in the held entries of `log` that fit now. With `reportMissing` (a channel just founded
+   * from its proposal), what the rest still wait for is asked for: nobody asked before, as their
+   * channel was unknown (in a channel restored from an old backup, this terminal's own entries).
+   */
+  #drainPending(log: ChannelLog, b: Batch, reportMissing = false): void {
     const held = this.#pending.get(log.id);
     if (!held || held.size === 0) return;
     let progress = true;
@@ -215,7 +222,10 @@ export class Receiver implements EntryReceiver {
       const ordered = [...held.values()].sort((x, y) => x.entry.seq - y.entry.seq);
       for (const sealed of ordered) {
         const r = log.ingest(sealed, { notAfter: b.notAfter, signatureChecked: true });
-        if (r.status === 'pending') continue;
+        if (r.status === 'pending') {
+          if (reportMissing && !progress) for (const m of r.missing) if (b.out.missing.length < MAX_MISSING_REPORTED) b.out.missing.push({ channel: log.id, ...m });
+          continue;
+        }
         this.#unhold(held, sealed);
         if (r.status !== 'accepted') continue;
         const slot = b.accepted.get(log) ?? { entries: [], before: log.state(this.#o.clock.now()).state };
@@ -231,13 +241,15 @@ export class Receiver implements EntryReceiver {
   #drainUnknown(b: Batch): void {
     const held = this.#pending.get(UNKNOWN_CHANNEL);
     if (!held) return;
+    const founded = new Set<ChannelLog>();
     for (const sealed of [...held.values()]) {
       const log = this.#o.registry.get(sealed.entry.channel!);
       if (!log) continue;
       this.#unhold(held, sealed);
       this.#hold(log.id, sealed);
-      this.#drainPending(log, b);
+      founded.add(log);
     }
+    for (const log of founded) this.#drainPending(log, b, true);
   }
 
   async #recordEquivocation(log: ChannelLog, sealed: SealedEntry): Promise<void> {

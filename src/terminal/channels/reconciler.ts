@@ -63,6 +63,11 @@ export interface ReconcilerOptions {
 
 interface Claim {
   target: number;
+  /**
+   * Known only from what a received entry cites (a lower bound): not done until the peer has also
+   * said what it holds (its `holds`, after the link is opened again: {@link Reconciler.resync}).
+   */
+  needHolds: boolean;
   peer: string;
   askedTo: number;
   askedAt: number;
@@ -80,6 +85,8 @@ export class Reconciler {
   readonly #streams = new Map<string, (w: OwnWant) => void>();
   /** Called when a channel may be signed on again (receipts that were due are written then). */
   onReconciled: (channel: string) => void = () => {};
+  /** Opens the link to a peer again, so that it says anew what it holds of our logs (its `holds`). */
+  resync: (peer: string) => void = () => {};
   /** Writes waiting for their channel to be reconciled. */
   readonly #waiters = new Map<string, Set<() => void>>();
 
@@ -104,14 +111,38 @@ export class Reconciler {
   peerHolds(peer: string, channel: string, seq: number): void {
     const waiting = this.#awaiting.get(channel);
     if (waiting?.delete(peer) && waiting.size === 0) this.#awaiting.delete(channel);
+    const claim = this.#claims.get(channel);
+    if (claim && claim.peer === peer) claim.needHolds = false;
+    if (!this.#claim(peer, channel, seq)) {
+      if (claim) this.#doneIfHeld(channel);
+      else this.#reconciledIfFree(channel);
+    }
+  }
+
+  /**
+   * An entry received from `peer` waits for entries of `author` up to `toSeq` that this terminal
+   * lacks. When they are its own (a receipt or an answer citing them, in a channel restored from a
+   * backup older than it, say), they are fetched back like a peer's holds.
+   */
+  missing(peer: string, channel: string, author: string, toSeq: number): void {
+    if (author !== this.#o.self) return;
+    const had = this.#claims.has(channel);
+    if (this.#claim(peer, channel, toSeq) && !had) {
+      // What the entry cites is a lower bound of what the peer holds: ask it for its holds.
+      this.#claims.get(channel)!.needHolds = true;
+      this.resync(peer);
+    }
+  }
+
+  /** A peer has own entries up to `seq` that this terminal lacks: claimed, alarmed, asked for. */
+  #claim(peer: string, channel: string, seq: number): boolean {
     const have = this.#o.head(channel);
     const claim = this.#claims.get(channel);
-    if (seq > have && (!claim || seq > claim.target)) {
-      const now = this.#o.clock.now();
-      this.#claims.set(channel, { target: seq, peer, askedTo: have, askedAt: 0, progressAt: now });
-      this.#alarm(channel, `Peer ${this.#o.directory.label(peer)} holds this terminal's entries up to ${seq} of channel ${channel.slice(0, 12)}, this database only up to ${have} (a restored backup or lost database file?). Fetching them back before signing anything new on that channel.`, 'CHANNEL_RECONCILING');
-      this.#ask(channel);
-    } else if (!claim) this.#reconciledIfFree(channel);
+    if (seq <= have || (claim && seq <= claim.target)) return false;
+    this.#claims.set(channel, { target: seq, needHolds: claim?.needHolds ?? false, peer, askedTo: have, askedAt: 0, progressAt: this.#o.clock.now() });
+    this.#alarm(channel, `Peer ${this.#o.directory.label(peer)} holds this terminal's entries up to ${seq} of channel ${channel.slice(0, 12)}, this database only up to ${have} (a restored backup or lost database file?). Fetching them back before signing anything new on that channel.`, 'CHANNEL_RECONCILING');
+    this.#ask(channel);
+    return true;
   }
 
   /**
@@ -196,13 +227,19 @@ export class Reconciler {
 
   #progress(channel: string): void {
     const claim = this.#claims.get(channel)!;
-    const have = this.#o.head(channel);
     claim.progressAt = this.#o.clock.now();
-    if (have >= claim.target) {
-      this.#claims.delete(channel);
-      this.#o.log?.info({ channel, have }, 'own entries fetched back from the peers; signing again');
-      this.#reconciledIfFree(channel);
-    } else if (have >= claim.askedTo) this.#ask(channel);
+    if (!this.#doneIfHeld(channel) && this.#o.head(channel) >= claim.askedTo) this.#ask(channel);
+  }
+
+  /** Ends the claim on `channel` once everything claimed is held (and the peer said what it holds). */
+  #doneIfHeld(channel: string): boolean {
+    const claim = this.#claims.get(channel);
+    const have = this.#o.head(channel);
+    if (!claim || have < claim.target || claim.needHolds) return false;
+    this.#claims.delete(channel);
+    this.#o.log?.info({ channel, have }, 'own entries fetched back from the peers; signing again');
+    this.#reconciledIfFree(channel);
+    return true;
   }
 
   #reconciledIfFree(channel: string): void {

@@ -149,6 +149,11 @@ export class PeerLink {
     }
   }
 
+  /** Opens the connection again (a new hello, so the peer says anew what it holds). */
+  resync(): void {
+    this.#ws?.terminate();
+  }
+
   /** Stops for good. */
   stop(): void {
     this.#stopped = true;

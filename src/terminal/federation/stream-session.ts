@@ -82,7 +82,11 @@ export interface StreamSessionOptions {
    * Reconciliation (channels/reconciler.ts): once the peer said hello, this stream may be asked to
    * send `want` frames for this terminal's own entries that the peer holds and this one lost.
    */
-  readonly reconcile?: { attach(peer: string, ask: (w: { channel: string; author: string; fromSeq: number; toSeq: number }) => void): () => void };
+  readonly reconcile?: {
+    attach(peer: string, ask: (w: { channel: string; author: string; fromSeq: number; toSeq: number }) => void): () => void;
+    /** A received entry waits for entries this terminal lacks (its own among them, maybe). */
+    missing(peer: string, channel: string, author: string, toSeq: number): void;
+  };
 }
 
 /** One inbound stream: {@link message} for each frame, {@link pong}, and {@link closed} at the end. */
@@ -196,6 +200,7 @@ export class StreamSession {
     const outcome = await this.#receiver.receive(frame.entries, this.peer, await prechecked);
     this.#send({ t: 'stored', id: frame.id, accepted: outcome.accepted, duplicate: outcome.duplicate, pending: outcome.pending, rejected: outcome.rejected.slice(0, MAX_REJECTED_LISTED) });
     const asked = new Set<string>();
+    for (const m of outcome.missing) this.#reconcile?.missing(this.peer, m.channel, m.author, m.toSeq);
     for (const m of outcome.missing) {
       const key = `${m.channel}/${m.author}/${m.fromSeq}`;
       if (asked.has(key) || asked.size >= MAX_WANTS_PER_BATCH) continue;

@@ -78,6 +78,27 @@ describe('Reconciler', () => {
     expect(() => r.check(CH)).not.toThrow();
   });
 
+  it('fetches own entries that a received entry depends on, and ignores other authors\' gaps', () => {
+    const { r, takeBack } = setup();
+    const asked: OwnWant[] = [];
+    const resynced: string[] = [];
+    r.resync = (p) => resynced.push(p);
+    r.attach(PEER, (w) => asked.push(w));
+    r.missing(PEER, CH, PEER, 40);
+    expect(r.reconciling()).toEqual([]);
+    r.missing(PEER, CH, SELF, 8);
+    expect(r.reconciling()).toEqual([{ channel: CH, have: 5, peerHolds: 8, why: 'peer-holds-more' }]);
+    expect(asked).toEqual([{ channel: CH, author: SELF, fromSeq: 6, toSeq: 8 }]);
+    // What an entry cites is a lower bound: the link is opened again for the peer's holds.
+    expect(resynced).toEqual([PEER]);
+    takeBack(8);
+    expect(r.reconciling()).toHaveLength(1);
+    r.peerHolds(PEER, CH, 12);
+    expect(asked.at(-1)).toEqual({ channel: CH, author: SELF, fromSeq: 9, toSeq: 12 });
+    takeBack(12);
+    expect(r.reconciling()).toEqual([]);
+  });
+
   it('asks a stream that opens later, and asks again when a request goes unanswered', () => {
     const { r, clock } = setup();
     r.peerHolds(PEER, CH, 9);
