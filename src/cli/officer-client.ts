@@ -11,7 +11,7 @@ import { loadTerminalIdentity, TOKEN_FILE } from '../terminal/index.js';
 export interface OfficerClient {
   readonly url: string;
   /** Calls the API; resolves with the parsed JSON (or text) body, or throws a CliError with the API's message. */
-  call<T = unknown>(method: string, path: string, body?: unknown, contentType?: string): Promise<T>;
+  call<T = unknown>(method: string, path: string, body?: unknown, contentType?: string, extraHeaders?: Record<string, string>): Promise<T>;
 }
 
 /**
@@ -31,12 +31,12 @@ export async function officerClient(dir: string, actAs: string | undefined = pro
   }
   return {
     url,
-    async call<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
+    async call<T>(method: string, path: string, body?: unknown, contentType = 'application/json', extraHeaders: Record<string, string> = {}): Promise<T> {
       let response: Response;
       try {
         response = await fetch(`${url}${path}`, {
           method,
-          headers: { authorization: `Bearer ${token}`, ...(actAs ? { 'x-hotline-officer': encodeURIComponent(actAs) } : {}), ...(body !== undefined ? { 'content-type': contentType } : {}) },
+          headers: { authorization: `Bearer ${token}`, ...(actAs ? { 'x-hotline-officer': encodeURIComponent(actAs) } : {}), ...(body !== undefined ? { 'content-type': contentType } : {}), ...extraHeaders },
           body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
         });
       } catch {

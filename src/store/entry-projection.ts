@@ -6,7 +6,7 @@
  */
 import type { AuditRecordInput } from './audit-chain.js';
 import { nextAuditRow } from './audit-chain.js';
-import type { ChannelRow, LogPosition, MessageInput, ReceiptRow, Store } from './store.js';
+import type { ChannelRow, IdempotentAnswer, LogPosition, MessageInput, ReceiptRow, Store } from './store.js';
 
 /** A human acknowledgement of a held message. */
 export interface AckProjection {
@@ -26,6 +26,8 @@ export interface EntryProjection {
   readonly receipts?: readonly ReceiptRow[];
   /** The audit record of the officer's request that wrote these entries. */
   readonly audit?: AuditRecordInput;
+  /** The answer of an idempotent officer-API write, stored with its entries. */
+  readonly idempotent?: IdempotentAnswer;
 }
 
 /** Writes a projection with `tx`, the store of the entries' transaction. */
@@ -37,6 +39,7 @@ export async function applyProjection(tx: Store, p: EntryProjection): Promise<vo
     await tx.putReceipt(r);
     await tx.markReceipted(r.channel, r.author, r.seq, r.at);
   }
+  if (p.idempotent) await tx.putIdempotent(p.idempotent);
   if (p.audit) {
     const input = p.audit;
     await tx.officers.appendAudit((last) => nextAuditRow(last, input));
@@ -45,5 +48,5 @@ export async function applyProjection(tx: Store, p: EntryProjection): Promise<vo
 
 /** Whether a projection has anything to write. */
 export function isEmptyProjection(p: EntryProjection | undefined): boolean {
-  return !p || (!p.channel && !p.messages?.length && !p.acks?.length && !p.receipts?.length && !p.audit);
+  return !p || (!p.channel && !p.messages?.length && !p.acks?.length && !p.receipts?.length && !p.audit && !p.idempotent);
 }

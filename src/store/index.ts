@@ -26,6 +26,7 @@ export type {
   MessageRow,
   PeerRow,
   ReceiptRow,
+  IdempotentAnswer,
   Store,
   StoredEntry,
 } from './store.js';

@@ -28,6 +28,7 @@ import type {
   MessageRow,
   PeerRow,
   ReceiptRow,
+  IdempotentAnswer,
   Store,
   StoredEntry,
 } from './store.js';
@@ -556,6 +557,15 @@ export class KyselyStore implements Store {
       .orderBy('channel')
       .execute();
     return rows.map((r) => ({ channel: r.channel, count: Number(r.n) }));
+  }
+
+  async putIdempotent(row: IdempotentAnswer): Promise<void> {
+    await this.db.insertInto('idempotency').values({ ...row }).execute();
+  }
+
+  async getIdempotent(key: string): Promise<IdempotentAnswer | undefined> {
+    const row = await this.db.selectFrom('idempotency').selectAll().where('key', '=', key).executeTakeFirst();
+    return row ? { key: row.key, request: row.request, status: Number(row.status), response: row.response, at: Number(row.at) } : undefined;
   }
 
   async putReceipt(receipt: ReceiptRow): Promise<boolean> {

@@ -316,6 +316,22 @@ export function migrations(adapter: StoreAdapter): Record<string, Migration> {
           .execute();
       },
     },
+    '0015_idempotency': {
+      // Officer-API writes carrying an Idempotency-Key (#14 C7): the answer given, stored in the
+      // transaction of the entries it reports, so a resubmission after any crash gets that answer
+      // instead of a second message.
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      async up(db: Kysely<any>): Promise<void> {
+        await db.schema
+          .createTable('idempotency')
+          .addColumn('key', key, (c) => c.primaryKey())
+          .addColumn('request', 'text', (c) => c.notNull())
+          .addColumn('status', 'integer', (c) => c.notNull())
+          .addColumn('response', 'text', (c) => c.notNull())
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

@@ -173,6 +173,18 @@ export interface AuditLogTable {
   hash: string;
 }
 
+/** `idempotency`: the answer to each officer-API write made with an Idempotency-Key. */
+export interface IdempotencyTable {
+  /** The caller's key, scoped by the route and caller (see officer-api/idempotency.ts). */
+  key: string;
+  /** SHA-256 of the request (method, path, body): the same key with another request is refused. */
+  request: string;
+  status: number;
+  /** The answer's JSON body. */
+  response: string;
+  at: number;
+}
+
 /** The officer tables (officer-store.ts), part of {@link Database}. */
 export interface OfficerTables {
   officers: OfficersTable;
@@ -191,6 +203,7 @@ export interface Database extends OfficerTables {
   evidence: EvidenceTable;
   messages: MessagesTable;
   receipts: ReceiptsTable;
+  idempotency: IdempotencyTable;
   link_samples: LinkSamplesTable;
   escalations: EscalationsTable;
 }

@@ -216,6 +216,15 @@ export interface Committed<T> {
 }
 
 /** Everything a terminal persists. Every method is atomic; use {@link Store.transaction} to group. */
+/** The answer to an officer-API write made with an Idempotency-Key. */
+export interface IdempotentAnswer {
+  readonly key: string;
+  readonly request: string;
+  readonly status: number;
+  readonly response: string;
+  readonly at: number;
+}
+
 export interface Store {
   /** Escalation steps: who was notified, how, when, and with what outcome. */
   readonly escalations: EscalationStore;
@@ -324,6 +333,10 @@ export interface Store {
 
   /** Records a receipt, unless one with an equal or higher seq is already held; returns whether it was kept. */
   putReceipt(receipt: ReceiptRow): Promise<boolean>;
+  /** Records the answer to an idempotent write (in the transaction of its entries). */
+  putIdempotent(row: IdempotentAnswer): Promise<void>;
+  /** The answer recorded for an idempotency key, if any. */
+  getIdempotent(key: string): Promise<IdempotentAnswer | undefined>;
   listReceipts(channel: string): Promise<ReceiptRow[]>;
 
   addLinkSample(sample: LinkSampleRow): Promise<void>;

@@ -98,6 +98,11 @@ describe('e2e: happy path through the CLI', () => {
     expect(atCn.map((m) => m.id).sort()).toEqual([...ids].sort());
     expect(atCn.find((m) => m.text === 'Track report 7')?.precedence).toBe('PRIORITY');
     expect(atCn.filter((m) => m.text.startsWith('Track report ')).map((m) => m.text)).not.toContain('');
+    // The same command again (as after a CLI killed mid-file, #14 C7): every batch is answered
+    // from its idempotency key, the same ids are printed, and nothing is sent twice.
+    const again = (await us.cli(['send', id, '--file', file]).then(check('send --file again'))).stdout.trim().split('\n');
+    expect(again).toEqual(ids);
+    expect((await us.messages(id)).filter((m) => m.text.startsWith('Track report '))).toHaveLength(1200);
 
     // `hotline export ... > file`, then `hotline verify file`: exit 0, both parties, the acknowledgement.
     const bundle = join(h.root, 'bundle.jsonl');

@@ -3,6 +3,7 @@
  * `hotline send`, `hotline ack`, `hotline export`, `hotline import` live here too: they are all
  * calls to the running terminal's officer API.
  */
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
@@ -246,6 +247,10 @@ export function parseDrafts(path: string, text: string, defaults: { lang: string
 async function sendBatches(client: OfficerClient, channel: string, path: string, drafts: Draft[]): Promise<void> {
   const progress = progressBar(progressWanted(drafts.length, 2_000));
   progress.phase('sending', drafts.length);
+  // Each batch carries an idempotency key derived from the channel, the file's content and the
+  // batch's lines: running the same command again after a crash or a cut gets the batches already
+  // stored back (their ids printed again) and sends only the rest, never a message twice.
+  const fileDigest = createHash('sha256').update(drafts.map((d) => `${d.line}\t${d.text}\t${d.lang}\t${d.precedence}\t${d.replyTo ?? ''}`).join('\n')).digest('hex');
   let sent = 0;
   try {
     while (sent < drafts.length) {
@@ -259,11 +264,12 @@ async function sendBatches(client: OfficerClient, channel: string, path: string,
       }
       let r: Api.BatchResult;
       try {
-        r = await client.call<Api.BatchResult>('POST', `/api/v1/channels/${encodeURIComponent(channel)}/messages/batch`, { messages: batch.map(({ line: _line, ...m }) => m) });
+        const key = `send-file:${createHash('sha256').update(`${channel}\n${fileDigest}\n${batch[0]!.line}-${batch.at(-1)!.line}`).digest('hex')}`;
+        r = await client.call<Api.BatchResult>('POST', `/api/v1/channels/${encodeURIComponent(channel)}/messages/batch`, { messages: batch.map(({ line: _line, ...m }) => m) }, 'application/json', { 'idempotency-key': key });
       } catch (e) {
         if (sent === 0) throw e;
         const name = path === '-' ? 'stdin' : path;
-        throw cliError('CLI_USER_ERROR', { detail: `${(e as Error).message}. ${sent} of ${drafts.length} messages were sent (their ids are above); nothing from ${name} line ${batch[0]!.line} on was. Fix the cause and send the rest.` });
+        throw cliError('CLI_USER_ERROR', { detail: `${(e as Error).message}. ${sent} of ${drafts.length} messages were sent (their ids are above); nothing from ${name} line ${batch[0]!.line} on was. Fix the cause and run the same command again: the batches already stored are not sent twice.` });
       }
       process.stdout.write(r.messages.map((m) => `${m.id}\n`).join(''));
       sent += batch.length;

@@ -11,7 +11,7 @@
  *  - if a commit fails, the channel is reloaded from the store, so memory never runs ahead of disk.
  */
 import type { ChannelLog, SealedEntry } from '../../protocol/index.js';
-import { earliestEscalation, storeErrorOf, type AuditRecordInput, type EntryRow, type EntryWriter, type EntryWriterStats, type Store } from '../../store/index.js';
+import { earliestEscalation, storeErrorOf, type AuditRecordInput, type IdempotentAnswer, type EntryRow, type EntryWriter, type EntryWriterStats, type Store } from '../../store/index.js';
 import type { Clock } from '../clock.js';
 import type { EventSink } from '../events/event-bus.js';
 import type { AuditInput } from '../officers/audit-log.js';
@@ -30,6 +30,8 @@ export interface CommitOptions {
   readonly before: string;
   /** The audit record of the officer's request that wrote the entries. */
   readonly audit?: AuditInput;
+  /** The answer of an idempotent officer-API request, stored with the entries. */
+  readonly idempotent?: IdempotentAnswer | undefined;
 }
 
 export interface ChannelCommitterOptions {
@@ -99,7 +101,8 @@ export class ChannelCommitter implements EntrySource {
       if (theirs.length > 0) this.#emitEntries(log, theirs, false);
     }
     try {
-      await this.#o.writer.write(rows, audit ? { ...projection, audit } : projection);
+      const idempotent = options.idempotent;
+      await this.#o.writer.write(rows, audit || idempotent ? { ...projection, ...(audit ? { audit } : {}), ...(idempotent ? { idempotent } : {}) } : projection);
     } catch (e) {
       this.#noteFull(storeErrorOf(e)?.code === 'STORE_FULL' ? (e as Error) : undefined);
       this.#log.error({ channel: log.id, err: (e as Error).message }, 'commit failed; reloading channel from the store');

@@ -98,7 +98,7 @@ export class OwnWriter implements ChannelActions {
     const before = log.state(this.#o.clock.now()).state;
     if (kind === 'message' && before !== 'active') throw notActive(log, before);
     const sealed = this.#seal(log, kind, body);
-    await this.#o.committer.commit(log, [sealed], { own: true, before, audit: options.audit?.(sealed) });
+    await this.#o.committer.commit(log, [sealed], { own: true, before, audit: options.audit?.(sealed), idempotent: options.idempotent?.(sealed) });
     return sealed;
   }
 
@@ -181,7 +181,7 @@ export class OwnWriter implements ChannelActions {
         throw new TerminalError('BAD_REQUEST', { detail: `Message ${sealed.length + 1} of the batch was refused (${(e as Error).message}); the ${sealed.length} before it were sent.` });
       }
     }
-    await this.#o.committer.commit(log, sealed, { own: true, before, audit: options.audit?.(sealed) });
+    await this.#o.committer.commit(log, sealed, { own: true, before, audit: options.audit?.(sealed), idempotent: options.idempotent?.(sealed) });
     return sealed;
   }
 

@@ -5,6 +5,7 @@
  * directory, the actions and the message finder; the schedulers what they write and read.
  * The composition root (terminal.ts) hands each one the objects that implement them.
  */
+import type { IdempotentAnswer } from '../../store/index.js';
 import type { ChannelLog, LinePrecheck, OfficerRef, PartyCard, SealedEntry, BodyOf, EntryKind } from '../../protocol/index.js';
 import type { MessageRow } from '../../store/index.js';
 import type { AuditInput } from '../officers/audit-log.js';
@@ -58,11 +59,14 @@ export interface EntrySource {
  */
 export interface WriteOptions {
   readonly audit?: (made: SealedEntry) => AuditInput | undefined;
+  /** The answer to record for an idempotent request, stored in the entry's transaction. */
+  readonly idempotent?: (made: SealedEntry) => IdempotentAnswer | undefined;
 }
 
 /** Like {@link WriteOptions}, for several entries written at once. */
 export interface BatchWriteOptions {
   readonly audit?: (made: readonly SealedEntry[]) => AuditInput | undefined;
+  readonly idempotent?: (made: readonly SealedEntry[]) => IdempotentAnswer | undefined;
 }
 
 /** What officers (and schedulers) do on channels: every own entry is written through these. */

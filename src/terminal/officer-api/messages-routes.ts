@@ -3,6 +3,7 @@
  * (a gateway), acknowledge one of the other side's. Who signs is the route's explicit choice
  * (auth.ts signingOfficer): the officer signed in, whatever the request claims.
  */
+import { idempotently } from './idempotency.js';
 import type { FastifyInstance } from 'fastify';
 import Type, { type Static } from 'typebox';
 import { OfficerRef, PRECEDENCES, type BodyOf, type OfficerRef as OfficerRefT, type Role, type SealedEntry } from '../../protocol/index.js';
@@ -12,7 +13,7 @@ import { presentAck, presentMessage, presentSent } from './presenters.js';
 import { ChannelParams, LangTagParam, MessageParams, type OfficerApiPorts, type ReadPorts } from './route-kit.js';
 
 /** Options of {@link messagesRoutes}. */
-export interface MessagesRoutesOptions extends Pick<OfficerApiPorts, 'self' | 'directory' | 'actions'>, ReadPorts {
+export interface MessagesRoutesOptions extends Pick<OfficerApiPorts, 'self' | 'directory' | 'actions' | 'now'>, ReadPorts {
   /** Who acknowledges when the host credential names nobody (until officer accounts exist). */
   readonly defaultOfficer: { name: string; title: string; role: Role };
 }
@@ -84,8 +85,9 @@ export async function messagesRoutes(app: FastifyInstance, opts: MessagesRoutesO
       const { id } = request.params as { id: string };
       const b = request.body as MessageDraftBody & { from?: OfficerRefT };
       const from = signingOfficer(request, b.from);
-      const sealed = await actions.send(id, messageBody(b, from), { audit: request.auditWithEntry(201, (s: SealedEntry) => ({ id: s.hash })) });
-      return reply.code(201).send(presentSent(sealed));
+      return idempotently(request, reply, reads, presentSent, (idempotent) =>
+        actions.send(id, messageBody(b, from), { audit: request.auditWithEntry(201, (s: SealedEntry) => ({ id: s.hash })), ...(idempotent ? { idempotent } : {}) }),
+      opts.now);
     },
   );
 
@@ -104,12 +106,14 @@ export async function messagesRoutes(app: FastifyInstance, opts: MessagesRoutesO
       const { id } = request.params as { id: string };
       const b = request.body as { messages: MessageDraftBody[]; from?: OfficerRefT };
       const from = signingOfficer(request, b.from);
-      const sealed = await actions.sendMany(
-        id,
-        b.messages.map((m) => messageBody(m, from)),
-        { audit: request.auditWithEntry(201, (made: readonly SealedEntry[]) => ({ count: made.length, first: made[0]!.hash, last: made.at(-1)!.hash })) },
-      );
-      return reply.code(201).send({ messages: sealed.map(presentSent) });
+      const present = (made: ReadonlyArray<SealedEntry<'message'>>) => ({ messages: made.map(presentSent) });
+      return idempotently(request, reply, reads, present, (idempotent) =>
+        actions.sendMany(
+          id,
+          b.messages.map((m) => messageBody(m, from)),
+          { audit: request.auditWithEntry(201, (made: readonly SealedEntry[]) => ({ count: made.length, first: made[0]!.hash, last: made.at(-1)!.hash })), ...(idempotent ? { idempotent: (made: readonly SealedEntry[]) => idempotent(made as ReadonlyArray<SealedEntry<"message">>) } : {}) },
+        ),
+      opts.now);
     },
   );
 

@@ -4,7 +4,7 @@
  * ports (ChannelActions), never through here.
  */
 import type { PartyCard } from '../../protocol/index.js';
-import type { EscalationStepRow, EvidenceRow, LinkSampleRow, ListEscalationsOptions, ListMessagesOptions, ListUnackedOptions, MessageRow, PeerRow, Store } from '../../store/index.js';
+import type { EscalationStepRow, EvidenceRow, LinkSampleRow, ListEscalationsOptions, ListMessagesOptions, ListUnackedOptions, IdempotentAnswer, MessageRow, PeerRow, Store } from '../../store/index.js';
 
 /** Queries of the officer API over one terminal's store. */
 export class OfficerReadModel {
@@ -20,6 +20,11 @@ export class OfficerReadModel {
   /** Throws when the database does not answer (readiness probe). */
   async probe(): Promise<void> {
     await this.#store.getMeta('ready-probe');
+  }
+
+  /** The answer recorded for an idempotency key (officer-api/idempotency.ts). */
+  idempotent(key: string): Promise<IdempotentAnswer | undefined> {
+    return this.#store.getIdempotent(key);
   }
 
   /** Known peers. */
