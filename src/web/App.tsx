@@ -3,6 +3,7 @@
  * acknowledgement with countdowns, channels with state badges, and the chosen channel.
  * It talks only to the officer API (api.ts).
  */
+import { SignedText } from './SignedText.js';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, bodyOf, connectEvents, onSessionEnded, PENDING_SHOWN, type ApiEvent, type ChannelSummary, type EntryEvent, type Pending, type PendingSummary, type Session, type Status } from './api.js';
 import { ChannelView, type EventFeed } from './ChannelView.js';
@@ -215,7 +216,7 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
           {flashes.map((f) => (
             <div key={f.id} className="flash-item">
               <strong>FLASH</strong>
-              {f.drill && <span className="badge drill">DRILL 演练</span>} from {f.from} — {channelTitle(f.channel)}: <q>{f.text.slice(0, 200)}</q>
+              {f.drill && <span className="badge drill">DRILL 演练</span>} from {f.from} — {channelTitle(f.channel)}: <q><SignedText text={f.text.slice(0, 200)} /></q>
               <button type="button" onClick={() => setSelected(f.channel)}>
                 <Bi k="open" />
               </button>
@@ -274,7 +275,7 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
                 <li key={p.id} className={`prec-${p.precedence}`}>
                   <button type="button" className="pending-item" onClick={() => setSelected(p.channel)}>
                     <span className={`badge prec prec-${p.precedence}`}>{p.precedence}</span>
-                    {p.drill && <span className="badge drill">DRILL</span>} {p.from}: {p.text.slice(0, 60)}
+                    {p.drill && <span className="badge drill">DRILL</span>} {p.from}: <SignedText text={p.text.slice(0, 60)} />
                     <br />
                     <Countdown deadlineAt={p.deadlineAt} now={now} />
                     {p.escalation.level > 0 && <span className="warn small"> escalated: {p.escalation.levelName}</span>}

@@ -3,6 +3,7 @@
  * acknowledgement or countdown), Acknowledge for the other side's messages, the send form with
  * bilingual templates, and the link's round-trip time chart.
  */
+import { SignedText } from './SignedText.js';
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, MESSAGES_SHOWN, PRECEDENCES, type ApiEvent, type ChannelDetail, type EntryEvent, type LinkView, type Message, type Precedence } from './api.js';
 import { Countdown } from './Countdown.js';
@@ -143,7 +144,7 @@ export function ChannelView({ id, subscribe, connections, self, selfParty }: { i
               {m.replyTo && <span className="muted">↩ reply</span>}
             </div>
             <p className="msg-text" lang={m.lang}>
-              {m.text}
+              <SignedText text={m.text} lang={m.lang} />
             </p>
             <div className="msg-foot">
               {m.own && (
@@ -225,7 +226,7 @@ function SendForm({ channel, disabled, replyTo, onSent, onCancelReply }: { chann
     <form className="send" onSubmit={(e) => void submit(e)} aria-label="Send a message">
       {replyTo && (
         <p className="replying">
-          <Bi k="replyingTo" />: <q lang={replyTo.lang}>{replyTo.text.slice(0, 120)}</q>{' '}
+          <Bi k="replyingTo" />: <q lang={replyTo.lang}><SignedText text={replyTo.text.slice(0, 120)} /></q>{' '}
           <button type="button" className="secondary" onClick={onCancelReply}>
             <Bi k="cancel" />
           </button>

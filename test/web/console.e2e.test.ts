@@ -121,11 +121,15 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console in a brows
 
       // Many more await acknowledgement than the console lists: it lists the earliest deadlines
       // (the FLASH first) and counts the rest, in its title and under the list.
-      await us.api('POST', `/api/v1/channels/${channel.id}/messages/batch`, { messages: Array.from({ length: 201 }, (_, i) => ({ text: `Routine report ${i}`, precedence: 'ROUTINE' })) });
+      await us.api('POST', `/api/v1/channels/${channel.id}/messages/batch`, { messages: Array.from({ length: 201 }, (_, i) => ({ text: i === 0 ? 'Routine report 0 file \u202Etxt.exe' : `Routine report ${i}`, precedence: 'ROUTINE' })) });
       await waitFor('the console to count 202 awaiting', async () => (await page.title()).startsWith('(202) '), 15_000);
       expect(await page.getByTestId('pending-more').textContent()).toContain('+2');
       expect(await page.getByTestId('pending').locator('li').first().textContent()).toContain('FLASH');
       await page.screenshot({ path: '/tmp/hotline-console-pending.png' });
+      // A right-to-left override a peer signed is shown as a marker, not obeyed (#14 D9).
+      const tricky = page.locator('[data-testid=message]', { hasText: 'Routine report 0 file' });
+      await tricky.waitFor({ timeout: 15_000 });
+      expect(await tricky.locator('.hidden-char').first().textContent()).toBe('⟨U+202E⟩');
 
       // The message, with its countdown running down.
       const message = page.locator(`[data-testid=message][data-id="${flash}"]`);
