@@ -10,6 +10,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import * as key from './commands/key.js';
 import * as verify from './commands/verify.js';
 import * as init from './commands/init.js';
 import * as card from './commands/card.js';
@@ -29,7 +30,7 @@ import { quietOnBrokenPipe, warnLine } from './output.js';
 import { PACKAGE_ROOT } from '../terminal/index.js';
 
 /** Every command module, in the order `hotline --help` lists them. */
-const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [init, card, cert, root, serve, peer, channel, drill, operations, officer, audit, verify, doctorCommands, demo];
+const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [init, card, cert, root, serve, peer, channel, drill, operations, officer, audit, verify, doctorCommands, key, demo];
 
 function version(): string {
   try {

@@ -174,6 +174,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
     linkHealth: () => ops.linkTester.health(),
     reconciling: () => reconciler.reconciling(),
     storeFull: () => wing.committer.fullSince,
+    signingKey: identity.terminalSigner.publicKey,
     defaultOfficer: { name: `${code} duty officer`, title: 'Duty Officer', role: 'duty-officer' },
     version: options.version ?? '0.1.0',
     operations: { drills: ops.drills, metrics },

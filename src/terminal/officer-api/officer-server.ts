@@ -25,6 +25,7 @@ import { eventsRoute } from './events-route.js';
 import { messagesRoutes } from './messages-routes.js';
 import { officersRoutes } from './officers-routes.js';
 import { operationsRoutes, type OperationsOptions } from './operations-routes.js';
+import { keysRoutes } from './keys-routes.js';
 import { OfficerReadModel } from './read-model.js';
 import type { LinkHealthFn, LinksFn, OfficerApiPorts, ReconcilingFn } from './route-kit.js';
 import { terminalRoutes } from './terminal-routes.js';
@@ -47,6 +48,8 @@ export interface OfficerServerOptions {
   readonly linkHealth?: LinkHealthFn;
   /** Channels reconciling with the peers (readiness and status say so). */
   readonly reconciling?: ReconcilingFn;
+  /** The key this terminal signs with (it may not revoke it). */
+  readonly signingKey?: string;
   /** Since when the database has had no room for a commit (readiness). */
   readonly storeFull?: () => number | undefined;
   /** Default officer for acknowledgements by the host credential naming nobody. */
@@ -111,6 +114,7 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
   await app.register(terminalRoutes, { ...area, links: opts.links, reconciling: opts.reconciling, storeFull: opts.storeFull });
   await app.register(channelsRoutes, { ...area, links: opts.links, linkHealth: opts.linkHealth });
   await app.register(messagesRoutes, { ...area, defaultOfficer: opts.defaultOfficer });
+  await app.register(keysRoutes, { ...area, signingKey: opts.signingKey });
   await app.register(eventsRoute, area);
   await app.register(operationsRoutes, { ...area, ...opts.operations });
   if (opts.escalation) await app.register(escalationRoutes, { ...area, files: opts.escalation });

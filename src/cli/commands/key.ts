@@ -1,0 +1,63 @@
+/**
+ * `hotline key revoke KEY`: revokes one of this party's terminal keys (a retired or lost
+ * terminal's) and writes the revocation into every open channel's record as a `key.revoke` entry
+ * (docs/protocol.md §3.5). The revocation is signed by the party's root key: here, when the root
+ * key is on this terminal; with `--file`, one signed elsewhere (the offline root machine).
+ */
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { issueRevocation, type KeyRevocation } from '../../protocol/index.js';
+import { loadTerminalIdentity, readPassphrase } from '../../terminal/index.js';
+import { cliError } from '../errors.js';
+import { officerClient } from '../officer-client.js';
+import { DEFAULT_DATA_DIR } from './init.js';
+
+interface RevokeOptions {
+  reason?: string;
+  from?: string;
+  file?: string;
+  passphraseFile?: string;
+  passphraseEnv?: string;
+  data: string;
+}
+
+function parseFrom(value: string | undefined): number {
+  if (value === undefined) return Date.now();
+  const t = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isSafeInteger(t) || t < 0) throw cliError('CLI_USER_ERROR', { detail: `--from must be a time (ISO 8601 such as 2026-12-04T00:00:00Z, or milliseconds), not "${value}". Nothing was revoked.` });
+  return t;
+}
+
+export function register(program: Command): void {
+  const key = program.command('key').description("this party's terminal keys");
+  key
+    .command('revoke')
+    .description("revoke a terminal key of this party and write the revocation into every open channel's record")
+    .argument('[key]', 'the terminal key to revoke (base64url), unless --file gives a signed revocation')
+    .option('--reason <text>', 'why (published in every channel)')
+    .option('--from <time>', 'entries signed with the key from this time on are invalid (ISO 8601 or ms; default now)')
+    .option('--file <revocation.json>', 'a revocation signed on the offline root machine instead')
+    .option('--passphrase-file <file>', 'file holding the root key passphrase')
+    .option('--passphrase-env <var>', 'environment variable holding the root key passphrase')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .action(async (target: string | undefined, opts: RevokeOptions) => {
+      let revocation: KeyRevocation;
+      if (opts.file !== undefined) {
+        try {
+          revocation = JSON.parse(await readFile(opts.file, 'utf8')) as KeyRevocation;
+        } catch (e) {
+          throw cliError('CLI_USER_ERROR', { detail: `${opts.file} is not a revocation file (${(e as Error).message}). Nothing was revoked.` });
+        }
+      } else {
+        if (!target || !opts.reason) throw cliError('CLI_USAGE', { detail: 'give the key to revoke and --reason (or --file with a signed revocation)', command: 'key revoke ' });
+        const passphrase = await readPassphrase({ file: opts.passphraseFile, env: opts.passphraseEnv });
+        const identity = await loadTerminalIdentity(opts.data, { passphrase });
+        const root = await identity.loadRootSigner(passphrase);
+        revocation = issueRevocation(root, { key: target, from: parseFrom(opts.from), reason: opts.reason });
+      }
+      const client = await officerClient(opts.data);
+      const r = await client.call<{ key: string; from: number; entries: Array<{ channel: string; entry: string }> }>('POST', '/api/v1/keys/revocations', { revocation });
+      process.stdout.write(`Key ${r.key.slice(0, 16)}… revoked from ${new Date(r.from).toISOString()}, written into ${r.entries.length} channel record${r.entries.length === 1 ? '' : 's'}:\n`);
+      for (const e of r.entries) process.stdout.write(`  channel ${e.channel.slice(0, 12)}  entry ${e.entry}\n`);
+    });
+}
