@@ -21,6 +21,7 @@ import { entryChecker } from './channels/check-pool.js';
 import { PeerLink, type LinkState } from './federation/peer-link.js';
 import { PeerLinks } from './federation/peer-links.js';
 import { stderrLog } from './log-destination.js';
+import { Backlog, DEFAULT_MAX_UNRECEIPTED } from './channels/backlog.js';
 import { combineLine, type LineState } from './federation/link-state.js';
 import { JobRunner } from './jobs/periodic-job.js';
 import { composeChannels, type ChannelWing } from './channels/compose.js';
@@ -129,6 +130,13 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   reconciler.startUp();
   reconciler.onReconciled = (channel) => wing.receipts.schedule(channel);
   wing.writer.gate = reconciler;
+  // At most HOTLINE_MAX_UNRECEIPTED own entries per channel a peer has not receipted (backlog.ts).
+  const cap = process.env.HOTLINE_MAX_UNRECEIPTED ? Number(process.env.HOTLINE_MAX_UNRECEIPTED) : DEFAULT_MAX_UNRECEIPTED;
+  if (!(Number.isSafeInteger(cap) && cap > 0)) throw new TerminalError('BAD_REQUEST', { detail: `HOTLINE_MAX_UNRECEIPTED must be a positive whole number, not "${process.env.HOTLINE_MAX_UNRECEIPTED}".` });
+  const backlog = new Backlog({ self: identity.party, cap, store, head: (c) => wing.committer.committedHead(c), peersOf: (c) => directory.peersOf(c), label: (p) => directory.label(p) });
+  await backlog.load(directory.channelIds());
+  wing.committer.onReceivedCommitted = (channel, entries) => backlog.noteEntries(channel, entries);
+  wing.writer.backlog = backlog;
 
   const peerLinks = new PeerLinks({ store, clock, log, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, connect: (o) => new PeerLink({ ...o, entries: wing.committer, directory, events, onHolds: (channel, seq) => reconciler.peerHolds(o.peer, channel, seq) }), events });
   down.add(() => peerLinks.stop());

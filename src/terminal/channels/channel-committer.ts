@@ -56,6 +56,8 @@ export class ChannelCommitter implements EntrySource {
   #fullSince: number | undefined;
   /** When escalation first looks at a new message: the terminal's escalation planner. */
   planner: EscalationPlanner;
+  /** Called with every batch of received entries once committed (the backlog counts receipts). */
+  onReceivedCommitted: (channel: string, entries: readonly SealedEntry[]) => void = () => {};
   /** Called after received entries (other than receipts) committed: they are due a receipt. */
   onReceived: (channel: string) => void = () => {};
 
@@ -142,6 +144,7 @@ export class ChannelCommitter implements EntrySource {
     // received back from a peer: those are announced as own, once durable, like any own entry.
     const mine = own ? entries : entries.filter((s) => s.entry.author === self);
     if (mine.length > 0) this.#emitEntries(log, mine, true);
+    if (!own) this.onReceivedCommitted(log.id, entries);
     if (!own && entries.some((s) => s.entry.author !== self && s.entry.kind !== 'receipt')) this.onReceived(log.id);
   }
 

@@ -53,6 +53,8 @@ export class OwnWriter implements ChannelActions {
    * reconciler, wired by the composition root); by default every channel may be.
    */
   gate: { ready(channel: string): Promise<void> | undefined } = { ready: () => undefined };
+  /** Refuses messages beyond the cap of unreceipted ones for a peer (backlog.ts); none by default. */
+  backlog: { check(channel: string, adding: number): void } = { check: () => undefined };
   #clockBehind = false;
 
   constructor(options: OwnWriterOptions) {
@@ -97,6 +99,7 @@ export class OwnWriter implements ChannelActions {
     if (reconciling) await reconciling;
     const before = log.state(this.#o.clock.now()).state;
     if (kind === 'message' && before !== 'active') throw notActive(log, before);
+    if (kind === 'message') this.backlog.check(log.id, 1);
     const sealed = this.#seal(log, kind, body);
     await this.#o.committer.commit(log, [sealed], { own: true, before, audit: options.audit?.(sealed), idempotent: options.idempotent?.(sealed) });
     return sealed;
@@ -166,6 +169,7 @@ export class OwnWriter implements ChannelActions {
     if (reconciling) await reconciling;
     const before = log.state(this.#o.clock.now()).state;
     if (before !== 'active') throw notActive(log, before);
+    this.backlog.check(log.id, messages.length);
     messages.forEach((m, i) => {
       if (m.replyTo && log.referent(m.replyTo)?.kind !== 'message')
         throw new TerminalError('BAD_REQUEST', { detail: `Message ${i + 1} of the batch answers ${m.replyTo.slice(0, 12)}, which is not a message of this channel; nothing was sent. Fix or drop its replyTo.` });
