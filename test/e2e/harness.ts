@@ -162,6 +162,8 @@ export class Party {
   /** Everything the serve processes of this party wrote to stderr, all runs. */
   log = '';
   starts = 0;
+  /** Extra environment of this party's `serve` processes (e.g. HOTLINE_SQLITE_MAX_BYTES). */
+  env: Record<string, string> = {};
 
   constructor(h: Harness, init: { code: string; dir: string; officerPort: number; federationPort: number; fingerprint: string; cardPath: string }) {
     this.harness = h;
@@ -187,7 +189,7 @@ export class Party {
     if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) throw new Error(`${this.code} is already running`);
     this.starts++;
     const run = this.starts;
-    const child = spawn(process.execPath, [MAIN, 'serve', '--data', this.dir], { cwd: this.harness.root, stdio: ['ignore', 'ignore', 'pipe'], env: childEnv() });
+    const child = spawn(process.execPath, [MAIN, 'serve', '--data', this.dir], { cwd: this.harness.root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...childEnv(), ...this.env } });
     this.harness.children.add(child);
     child.on('exit', () => this.harness.children.delete(child));
     child.stderr?.on('data', (d: Buffer) => {
