@@ -31,8 +31,11 @@ describe('e2e: a backlog larger than a frame', () => {
     const held = (await cn.messages(id)).filter((m) => m.text.endsWith(filler));
     expect(new Set(held.map((m) => m.text.slice(0, 10))).size).toBe(MESSAGES);
     await waitFor('US to hold CN\'s receipts for all of it', async () => (await us.messages(id)).filter((m) => m.text.endsWith(filler) && m.receiptedAt !== null).length === MESSAGES, 60_000, 2000);
-    // The link never broke over an oversized frame: it is up, and CN logged no refused frame.
-    expect((await us.status()).links.find((l) => l.code === 'CN')?.state).toBe('up');
+    // The link never broke over an oversized frame: its stream is up (link tests may have been
+    // late under the load, making the line 'degraded'), and CN logged no refused frame.
+    const line = (await us.status()).links.find((l) => l.code === 'CN');
+    expect(line?.transport).toBe('up');
+    expect(['up', 'degraded']).toContain(line?.state);
     expect(h.logs()).not.toMatch(/Max payload size exceeded|frame too large/i);
     await h.cleanup();
   }, 240_000);

@@ -249,7 +249,7 @@ export class Party {
   }
 
   /** GET /api/v1/status. */
-  status(): Promise<{ party: string; code: string; links: Array<{ code: string; state: string; endpoint: string | null }> }> {
+  status(): Promise<{ party: string; code: string; links: Array<{ code: string; state: string; endpoint: string | null; transport?: string; since?: number; reason?: string | null }> }> {
     return this.api('GET', '/api/v1/status');
   }
 
@@ -264,8 +264,9 @@ export class Party {
   /** Waits until this party's link to `peer` is up (optionally via `endpoint`). */
   async linkUp(peer: Party, endpoint?: string, timeoutMs = WAIT_MS): Promise<{ state: string; endpoint: string | null }> {
     return waitFor(`${this.code}'s link to ${peer.code} to be up${endpoint ? ` via ${endpoint}` : ''}`, async () => {
-      const l = (await this.status()).links.find((x) => x.code === peer.code);
-      return l && l.state === 'up' && (endpoint === undefined || l.endpoint === endpoint) ? l : undefined;
+      // Connected: the stream is up (the line may still be 'degraded' by late link tests).
+      const l = (await this.status()).links.find((x) => x.code === peer.code) as { state: string; endpoint: string | null; transport?: string } | undefined;
+      return l && (l.transport ?? l.state) === 'up' && (endpoint === undefined || l.endpoint === endpoint) ? l : undefined;
     }, timeoutMs);
   }
 }

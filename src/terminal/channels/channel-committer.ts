@@ -94,6 +94,11 @@ export class ChannelCommitter implements EntrySource {
       planner: this.planner,
     });
     const audit: AuditRecordInput | undefined = options.audit && { at: receivedAt, ...options.audit };
+    const idempotent = options.idempotent;
+    // Queued first: whatever a listener writes on hearing of these entries (a link test's echo, an
+    // acknowledgement) is queued after them, so the store never holds an entry before what it
+    // depends on.
+    const writing = this.#o.writer.write(rows, audit || idempotent ? { ...projection, ...(audit ? { audit } : {}), ...(idempotent ? { idempotent } : {}) } : projection);
     // A received entry is shown while its commit runs (docs/protocol.md §6, "Shown before
     // durable"): its author holds it durably and sends it again until receipted, and nothing this
     // terminal signs about it (its receipt) goes out before the commit below is durable.
@@ -103,8 +108,7 @@ export class ChannelCommitter implements EntrySource {
       if (theirs.length > 0) this.#emitEntries(log, theirs, false);
     }
     try {
-      const idempotent = options.idempotent;
-      await this.#o.writer.write(rows, audit || idempotent ? { ...projection, ...(audit ? { audit } : {}), ...(idempotent ? { idempotent } : {}) } : projection);
+      await writing;
     } catch (e) {
       this.#noteFull(storeErrorOf(e)?.code === 'STORE_FULL' ? (e as Error) : undefined);
       this.#log.error({ channel: log.id, err: (e as Error).message }, 'commit failed; reloading channel from the store');
