@@ -25,6 +25,7 @@ export const CLI_ERRORS = defineErrors('cli', {
   CLI_NOT_A_BUNDLE: { exit: EXIT.usage, message: '{path} is not a Hotline transcript bundle: {detail}. A bundle is a JSON Lines text file whose first line is {"type":"hotline.bundle",...}.' },
   CLI_BUNDLE_INVALID: { exit: EXIT.invalid, message: '{path} is INVALID: {code}{where}: {detail}' },
   CLI_TERMINAL_NOT_RUNNING: { exit: EXIT.usage, message: 'no terminal answers at {url} (data directory {dir}). Start it with `hotline serve --data {dir}`.' },
+  CLI_CREDENTIAL_MISSING: { exit: EXIT.usage, message: 'the terminal at {url} runs, but its host credential {file} is missing or unreadable, so this command cannot speak to it. Restart the terminal (`hotline serve --data {dir}` writes a new one), or sign in to the console as an officer.' },
   CLI_API: { exit: EXIT.invalid, message: '{code}: {detail}' },
   CLI_FINGERPRINT_REQUIRED: { exit: EXIT.usage, message: 'confirm the peer\'s fingerprint: run in a terminal to be prompted, or pass --fingerprint "{fingerprint}" after comparing it with the peer over a trusted line.' },
   CLI_FINGERPRINT_MISMATCH: { exit: EXIT.invalid, message: 'the fingerprint you typed does not match the card ({actual}). Do not pair: ask the peer to read their fingerprint again over a trusted line.' },

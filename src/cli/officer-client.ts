@@ -27,7 +27,9 @@ export async function officerClient(dir: string, actAs: string | undefined = pro
   try {
     token = (await readFile(join(dir, TOKEN_FILE), 'utf8')).trim();
   } catch {
-    throw cliError('CLI_TERMINAL_NOT_RUNNING', { url, dir: resolve(dir) });
+    // Running without its credential file (deleted, unreadable) is not the same as not running.
+    const answers = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+    throw cliError(answers ? 'CLI_CREDENTIAL_MISSING' : 'CLI_TERMINAL_NOT_RUNNING', { url, dir: resolve(dir), file: join(resolve(dir), TOKEN_FILE) });
   }
   return {
     url,

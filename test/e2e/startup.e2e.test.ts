@@ -4,7 +4,9 @@
  * peers would keep that as evidence of equivocation against the party forever. It must refuse, name
  * the process that holds the data, and exit; so must a terminal whose port is taken.
  */
+import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Harness } from './harness.js';
 
@@ -44,5 +46,15 @@ describe('e2e: starting a terminal', () => {
     }
     // The failed start left nothing held: the terminal starts on the same data.
     await us.start();
+  });
+
+  it('says the credential is missing, not that no terminal answers, when officer.token is gone', async () => {
+    const h = await Harness.create();
+    const us = await h.party('US', 'United States');
+    await rm(join(us.dir, 'officer.token'));
+    const r = await us.cli(['status']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('runs, but its host credential');
+    expect(r.stderr).not.toMatch(/no terminal answers/);
   });
 });
