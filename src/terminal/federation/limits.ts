@@ -35,7 +35,7 @@ export interface FederationLimits {
   readonly keepAliveTimeoutMs: number;
   /** How often the header and request deadlines are checked, ms. */
   readonly checkIntervalMs: number;
-  /** WebSocket ping interval (the heartbeat, docs/protocol.md §10): a stream on which nothing arrived since the previous ping is cut, ms. */
+  /** WebSocket ping interval (the heartbeat, docs/protocol.md §12): a stream on which nothing arrived since the previous ping is cut, ms. */
   readonly pingIntervalMs: number;
 }
 

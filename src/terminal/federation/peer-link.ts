@@ -16,7 +16,7 @@ import { repeatEvery, type Repeat } from './stream-session.js';
 export const BACKOFF_START_MS = 100;
 export const BACKOFF_MAX_MS = 3000;
 /**
- * Heartbeat of the outbound stream (docs/protocol.md §10.4): a WebSocket ping every interval; a
+ * Heartbeat of the outbound stream (docs/protocol.md §12, "Heartbeats"): a WebSocket ping every interval; a
  * stream on which nothing arrived (no frame, no pong) for a whole interval after a ping is cut.
  */
 export const HEARTBEAT_INTERVAL_MS = 2500;

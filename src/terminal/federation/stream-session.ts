@@ -1,5 +1,5 @@
 /**
- * One inbound federation stream (docs/protocol.md §10): a pinned peer pushes its own entries (and
+ * One inbound federation stream (docs/protocol.md §12): a pinned peer pushes its own entries (and
  * relays what it was asked for) as frames over a WebSocket; this side answers each batch with
  * `stored`, asks with `want` for what it misses, and tells a `hello` how much of the peer's log it
  * holds.

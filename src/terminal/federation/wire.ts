@@ -1,5 +1,5 @@
 /**
- * Frames of the federation stream (docs/protocol.md §10): JSON text frames over a WebSocket on
+ * Frames of the federation stream (docs/protocol.md §12): JSON text frames over a WebSocket on
  * mutually authenticated, pinned TLS. Each terminal connects to each peer and pushes ITS OWN
  * entries over its own connection; the receiving side answers with flow-control frames and asks
  * for what it misses. Entries travel as their exact canonical text.
