@@ -19,6 +19,9 @@ import { SILENT, type ChannelLogger, type ChannelRegistry } from './channel-regi
 import type { EntrySource } from './ports.js';
 import { projectEntries, type EscalationPlanner } from './projector.js';
 
+/** A full database counts as writable again after this long without a commit failing for lack of room. */
+const FULL_CLEARS_AFTER_MS = 30_000;
+
 /** Own entries kept in memory per channel for the outbound links (the rest is read from the store). */
 const OWN_RING = 8192;
 
@@ -54,6 +57,7 @@ export class ChannelCommitter implements EntrySource {
   /** Own entries durably committed, per channel: the newest ones kept in memory for the sync engine. */
   readonly #own = new Map<string, { head: number; ring: string[]; ringStart: number }>();
   #fullSince: number | undefined;
+  #lastFullAt = 0;
   /** When escalation first looks at a new message: the terminal's escalation planner. */
   planner: EscalationPlanner;
   /** Called with every batch of received entries once committed (the backlog counts receipts). */
@@ -128,10 +132,14 @@ export class ChannelCommitter implements EntrySource {
 
   /** Raises STORE_FULL once when commits start failing for lack of room, and says when they work again. */
   #noteFull(error: Error | undefined): void {
+    const now = this.#o.clock.now();
+    if (error) this.#lastFullAt = now;
     if (error && this.#fullSince === undefined) {
-      this.#fullSince = this.#o.clock.now();
+      this.#fullSince = now;
       this.#o.events.emit({ type: 'alarm', code: 'STORE_FULL', message: storeErrorOf(error)!.message });
-    } else if (!error && this.#fullSince !== undefined) {
+    } else if (!error && this.#fullSince !== undefined && now - this.#lastFullAt >= FULL_CLEARS_AFTER_MS) {
+      // A small commit (a receipt) may fit where a message did not: the database counts as
+      // writable again only once nothing failed for lack of room for a while.
       this.#fullSince = undefined;
       this.#o.events.emit({ type: 'alarm', code: 'STORE_WRITABLE', message: 'The database has room again: commits succeed. Find what filled it before it happens again.' });
     }
