@@ -23,6 +23,10 @@ export const STORE_ERRORS = defineErrors('store', {
     message:
       'Another terminal already runs on {where}: {holder}. Two terminals on one database would both sign, and the peers would record that as equivocation against your party. Stop the other one first (or give this one its own data directory).',
   },
+  STORE_FENCED: {
+    message:
+      'This terminal process is no longer the active instance of its party (fencing token {token}; the database holds {current}); nothing was written. Another instance took over: send to the active one.',
+  },
   STORE_BAD_INPUT: {
     message: 'The store refused {field}: {detail}. This is a bug in the caller; nothing was written.',
   },

@@ -59,5 +59,6 @@ export type {
 } from './officer-store.js';
 export type { EntryProjection, AckProjection } from './entry-projection.js';
 export { auditHash, nextAuditRow, type AuditRecordInput } from './audit-chain.js';
+export { Leadership, type AcquiredLease, type InstanceRow, type LeaseState } from './leadership.js';
 export { acquireTerminalLock, thisProcess, type LockHolder, type TerminalLock } from './terminal-lock.js';
 export { StoreError, STORE_ERRORS, storeErrorOf, type StoreErrorCode, type StoreErrorDetails } from './errors.js';

@@ -62,6 +62,8 @@ export interface KyselyStoreOptions {
   readonly beforeClose?: () => Promise<void>;
   /** The engine's consistency check (SQLite: PRAGMA quick_check), its problems; none if absent. */
   readonly quickCheck?: () => string[];
+  /** Where writes can be fenced by a leadership token (PostgreSQL): the token in force, if any. */
+  readonly fence?: { token: number | undefined };
 }
 
 /** A Store over any Kysely database with the schema of migrations.ts. */
@@ -169,8 +171,24 @@ export class KyselyStore implements Store {
     return this.inTransaction((store) => store.appendChecked(rows));
   }
 
+  fenceWrites(token: number | undefined): void {
+    if (!this.options.fence) throw new StoreError('STORE_BAD_INPUT', { field: 'fence', detail: `${this.adapter.name} has no shared leadership: high availability needs PostgreSQL` });
+    this.options.fence.token = token;
+  }
+
+  /** Fails with STORE_FENCED unless the lease row still holds the fencing token (see fenceWrites). */
+  private async checkFence(): Promise<void> {
+    const token = this.options.fence?.token;
+    if (token === undefined) return;
+    // FOR SHARE: a takeover's UPDATE of the row waits for this transaction to end, and this read
+    // waits for a takeover in progress, then sees its new token.
+    const row = await this.db.selectFrom('ha_lease').select('token').where('id', '=', 1).forShare().executeTakeFirst();
+    if (row === undefined || Number(row.token) !== token) throw new StoreError('STORE_FENCED', { token, current: row === undefined ? 'no lease' : `token ${row.token}` });
+  }
+
   /** appendEntries inside a transaction, on validated rows. */
   private async appendChecked(rows: readonly EntryRow[]): Promise<AppendResult[]> {
+    await this.checkFence();
     const channels = [...new Set(rows.map((r) => r.channel))].sort();
     await this.adapter.lockChannelsForAppend(this.db, channels);
     const results: AppendResult[] = new Array<AppendResult>(rows.length);

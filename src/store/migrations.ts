@@ -332,6 +332,37 @@ export function migrations(adapter: StoreAdapter): Record<string, Migration> {
           .execute();
       },
     },
+    '0016_ha': {
+      // High availability (#19): several terminal processes of one party share a PostgreSQL
+      // database; one row of ha_lease says which one is active, until when, and the fencing token
+      // every commit of entries checks (leadership.ts). ha_instances lists the processes and where
+      // they serve, for status and for a standby to name the active one.
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      async up(db: Kysely<any>): Promise<void> {
+        await db.schema
+          .createTable('ha_lease')
+          .addColumn('id', 'integer', (c) => c.primaryKey())
+          .addColumn('token', 'bigint', (c) => c.notNull())
+          .addColumn('instance', 'text', (c) => c.notNull())
+          .addColumn('holder', 'text', (c) => c.notNull())
+          .addColumn('backend_pid', 'integer', (c) => c.notNull())
+          .addColumn('backend_start', 'text', (c) => c.notNull())
+          .addColumn('since', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('failovers', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('ha_instances')
+          .addColumn('instance', key, (c) => c.primaryKey())
+          .addColumn('officer_url', 'text', (c) => c.notNull())
+          .addColumn('federation_url', 'text', (c) => c.notNull())
+          .addColumn('host', 'text', (c) => c.notNull())
+          .addColumn('pid', 'integer', (c) => c.notNull())
+          .addColumn('role', 'text', (c) => c.notNull())
+          .addColumn('seen_at', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

@@ -80,7 +80,7 @@ export async function openPostgresStore(config: PostgresStoreConfig): Promise<St
     await db.destroy();
     throw error;
   }
-  return new KyselyStore(db, postgresAdapter);
+  return new KyselyStore(db, postgresAdapter, { fence: { token: undefined } });
 }
 
 /** Drops a schema and everything in it: for tests that gave each run its own schema. */

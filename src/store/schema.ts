@@ -185,6 +185,35 @@ export interface IdempotencyTable {
   at: number;
 }
 
+/** `ha_lease`: one row (id 1) naming the active instance of a highly available terminal (leadership.ts). */
+export interface HaLeaseTable {
+  id: number;
+  /** The fencing token: one more at every acquisition; commits of entries check it. */
+  token: number;
+  instance: string;
+  /** The instance and a random name of its process: a restarted process is another holder. */
+  holder: string;
+  /** The PostgreSQL backend of the holder's leadership connection, and when it started. */
+  backend_pid: number;
+  backend_start: string;
+  /** Database-clock milliseconds. */
+  since: number;
+  expires_at: number;
+  /** Acquisitions by another instance than the previous holder's. */
+  failovers: number;
+}
+
+/** `ha_instances`: the processes of a highly available terminal, and where they serve. */
+export interface HaInstancesTable {
+  instance: string;
+  officer_url: string;
+  federation_url: string;
+  host: string;
+  pid: number;
+  role: string;
+  seen_at: number;
+}
+
 /** The officer tables (officer-store.ts), part of {@link Database}. */
 export interface OfficerTables {
   officers: OfficersTable;
@@ -206,4 +235,6 @@ export interface Database extends OfficerTables {
   idempotency: IdempotencyTable;
   link_samples: LinkSamplesTable;
   escalations: EscalationsTable;
+  ha_lease: HaLeaseTable;
+  ha_instances: HaInstancesTable;
 }

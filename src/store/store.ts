@@ -358,6 +358,13 @@ export interface Store {
    * it joins the outer one, whose own durability covers it.
    */
   pipelinedTransaction<T>(fn: (store: Store) => Promise<T>): Promise<Committed<T>>;
+  /**
+   * Fences every later commit of entries with a leadership token (high availability, PostgreSQL
+   * only, leadership.ts): each such transaction first reads the lease row under a share lock and
+   * fails with STORE_FENCED unless it still holds `token`. A takeover updates that row, so it waits
+   * for the commits in flight and every later one of the old holder fails. `undefined` lifts it.
+   */
+  fenceWrites(token: number | undefined): void;
   /** Closes the connections. The store is unusable afterwards. */
   close(): Promise<void>;
 }

@@ -1,0 +1,185 @@
+/**
+ * Leadership of a highly available terminal (#19): several processes of one party share a
+ * PostgreSQL database and exactly one of them, the active instance, signs entries. What decides it
+ * is one row of `ha_lease`, read and written on a dedicated connection per process:
+ *
+ * - **Lease.** The holder renews `expires_at` (database clock) every third of its length. Another
+ *   process may take the row when the lease expired, or at once when the holder's leadership
+ *   connection is gone from `pg_stat_activity` (the holder died: the kernel closed its socket and
+ *   the server ended its backend), so a killed process is replaced in well under the lease.
+ * - **Fencing token.** Every acquisition adds one to `token`. Every commit of entries first reads
+ *   the row under a share lock and fails (STORE_FENCED) unless it still carries the token of its
+ *   process (KyselyStore.fenceWrites). An acquisition takes the row under an update lock: it waits
+ *   for the commits in flight, and every later commit of the previous holder fails. So a process
+ *   paused past its lease (GC, SIGSTOP) or cut off from the database can never commit a signed
+ *   entry after another instance took over.
+ *
+ * Times are the database's clock, never the machines': a clock that jumps on one machine does not
+ * hand leadership to two processes.
+ */
+import pg from 'pg';
+import { StoreError } from './errors.js';
+import type { PostgresStoreConfig } from './postgres.js';
+
+/** The lease as the database holds it, read at `now` (database clock, ms). */
+export interface LeaseState {
+  readonly token: number;
+  readonly instance: string;
+  readonly holder: string;
+  readonly since: number;
+  readonly expiresAt: number;
+  readonly failovers: number;
+  readonly now: number;
+  /** The holder's leadership connection still exists on the server. */
+  readonly holderConnected: boolean;
+}
+
+/** A lease just acquired. */
+export interface AcquiredLease {
+  readonly token: number;
+  readonly since: number;
+  readonly expiresAt: number;
+  readonly failovers: number;
+  /** The instance that held it before, if any. */
+  readonly previous: string | undefined;
+}
+
+/** One process of a highly available terminal, as it announces itself. */
+export interface InstanceRow {
+  readonly instance: string;
+  readonly officerUrl: string;
+  readonly federationUrl: string;
+  readonly host: string;
+  readonly pid: number;
+  readonly role: 'active' | 'standby';
+  readonly seenAt: number;
+}
+
+const NOW = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
+const INT8_OID = 20;
+
+/** The dedicated leadership connection of one process. */
+export class Leadership {
+  readonly #client: pg.Client;
+  readonly #backend: { pid: number; start: string };
+  #lost: ((error: Error) => void) | undefined;
+  #closed = false;
+
+  private constructor(client: pg.Client, backend: { pid: number; start: string }) {
+    this.#client = client;
+    this.#backend = backend;
+    const lost = (error: Error): void => {
+      if (!this.#closed) this.#lost?.(error);
+    };
+    client.on('error', lost);
+    client.on('end', () => lost(new Error('the leadership connection to the database ended')));
+  }
+
+  /** Opens the connection (the tables must exist: open the store once before). */
+  static async connect(config: PostgresStoreConfig): Promise<Leadership> {
+    const client = new pg.Client({
+      connectionString: config.connectionString,
+      ...(config.schema !== undefined ? { options: `-c search_path=${config.schema}` } : {}),
+      types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID && format !== 'binary' ? Number : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser },
+    });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      const r = await client.query<{ pid: number; start: string }>('select pid, backend_start::text as start from pg_stat_activity where pid = pg_backend_pid()');
+      const backend = r.rows[0];
+      if (!backend) throw new Error('the server does not list this connection in pg_stat_activity');
+      return new Leadership(client, backend);
+    } catch (error) {
+      await client.end().catch(() => {});
+      throw new StoreError('STORE_UNREACHABLE', { backend: 'PostgreSQL', where: 'the leadership connection', detail: (error as Error).message }, { cause: error });
+    }
+  }
+
+  /** Called once if this connection fails or ends (the holder must then step down). */
+  onLost(fn: (error: Error) => void): void {
+    this.#lost = fn;
+  }
+
+  /** The lease now, or undefined if no process ever held it. Takes no lock. */
+  async lease(): Promise<LeaseState | undefined> {
+    const r = await this.#client.query<{ token: number; instance: string; holder: string; since: number; expires_at: number; failovers: number; now: number; connected: boolean }>(
+      `select l.token, l.instance, l.holder, l.since, l.expires_at, l.failovers, ${NOW} as now,
+              exists (select 1 from pg_stat_activity a where a.pid = l.backend_pid and a.backend_start::text = l.backend_start) as connected
+         from ha_lease l where l.id = 1`,
+    );
+    const row = r.rows[0];
+    return row && { token: row.token, instance: row.instance, holder: row.holder, since: row.since, expiresAt: row.expires_at, failovers: row.failovers, now: row.now, holderConnected: row.connected };
+  }
+
+  /**
+   * Takes the lease for `holder` if nobody holds it: none yet, expired, or its holder's connection
+   * gone. Waits for the commits in flight under the old token. Undefined when it is held.
+   */
+  async acquire(o: { instance: string; holder: string; ttlMs: number }): Promise<AcquiredLease | undefined> {
+    const c = this.#client;
+    await c.query('begin');
+    try {
+      const r = await c.query<{ token: number; instance: string; holder: string; expires_at: number; failovers: number; now: number; connected: boolean }>(
+        `select l.token, l.instance, l.holder, l.expires_at, l.failovers, ${NOW} as now,
+                exists (select 1 from pg_stat_activity a where a.pid = l.backend_pid and a.backend_start::text = l.backend_start) as connected
+           from ha_lease l where l.id = 1 for update`,
+      );
+      const old = r.rows[0];
+      if (old && old.holder !== o.holder && old.expires_at > old.now && old.connected) {
+        await c.query('rollback');
+        return undefined;
+      }
+      const failovers = (old?.failovers ?? 0) + (old && old.instance !== o.instance ? 1 : 0);
+      const w = await c.query<{ token: number; since: number; expires_at: number }>(
+        `insert into ha_lease (id, token, instance, holder, backend_pid, backend_start, since, expires_at, failovers)
+         values (1, $1, $2, $3, $4, $5, ${NOW}, ${NOW} + $6, $7)
+         on conflict (id) do update set token = excluded.token, instance = excluded.instance, holder = excluded.holder,
+           backend_pid = excluded.backend_pid, backend_start = excluded.backend_start, since = excluded.since,
+           expires_at = excluded.expires_at, failovers = excluded.failovers
+         returning token, since, expires_at`,
+        [(old?.token ?? 0) + 1, o.instance, o.holder, this.#backend.pid, this.#backend.start, o.ttlMs, failovers],
+      );
+      await c.query('commit');
+      const row = w.rows[0]!;
+      return { token: row.token, since: row.since, expiresAt: row.expires_at, failovers, previous: old?.instance };
+    } catch (error) {
+      await c.query('rollback').catch(() => {});
+      throw error;
+    }
+  }
+
+  /** Extends the lease of `token`; the new expiry (database clock), or undefined if it is no longer held. */
+  async renew(token: number, ttlMs: number): Promise<number | undefined> {
+    const r = await this.#client.query<{ expires_at: number }>(`update ha_lease set expires_at = ${NOW} + $2 where id = 1 and token = $1 returning expires_at`, [token, ttlMs]);
+    return r.rows[0]?.expires_at;
+  }
+
+  /** Gives the lease up at once (a clean stop), so a standby need not wait for it to expire. */
+  async release(token: number): Promise<void> {
+    await this.#client.query('update ha_lease set expires_at = 0 where id = 1 and token = $1', [token]);
+  }
+
+  /** Records where this process serves and in which role (for status and for standbys). */
+  async announce(row: Omit<InstanceRow, 'seenAt'>): Promise<void> {
+    await this.#client.query(
+      `insert into ha_instances (instance, officer_url, federation_url, host, pid, role, seen_at) values ($1, $2, $3, $4, $5, $6, ${NOW})
+       on conflict (instance) do update set officer_url = excluded.officer_url, federation_url = excluded.federation_url,
+         host = excluded.host, pid = excluded.pid, role = excluded.role, seen_at = excluded.seen_at`,
+      [row.instance, row.officerUrl, row.federationUrl, row.host, row.pid, row.role],
+    );
+  }
+
+  /** Every instance that ever announced itself, with when it was last seen (database clock). */
+  async instances(): Promise<{ now: number; instances: InstanceRow[] }> {
+    const r = await this.#client.query<{ instance: string; officer_url: string; federation_url: string; host: string; pid: number; role: string; seen_at: number; now: number }>(
+      `select instance, officer_url, federation_url, host, pid, role, seen_at, ${NOW} as now from ha_instances order by instance`,
+    );
+    const now = r.rows[0]?.now ?? (await this.#client.query<{ now: number }>(`select ${NOW} as now`)).rows[0]!.now;
+    return { now, instances: r.rows.map((x) => ({ instance: x.instance, officerUrl: x.officer_url, federationUrl: x.federation_url, host: x.host, pid: x.pid, role: x.role === 'active' ? 'active' : 'standby', seenAt: x.seen_at })) };
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#client.end().catch(() => {});
+  }
+}
