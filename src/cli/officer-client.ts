@@ -49,7 +49,7 @@ export async function officerClient(dir: string, actAs: string | undefined = pro
       const parsed: unknown = type.includes('application/json') && text ? JSON.parse(text) : text;
       if (!response.ok) {
         const e = parsed as { code?: string; message?: string };
-        throw cliError('CLI_API', { code: e.code ?? String(response.status), detail: (e.message ?? text).replace(/\.$/, '') });
+        throw cliError('CLI_API', { code: e.code ?? String(response.status), detail: (e.message ?? text).replace(/\.$/, '') }, parsed);
       }
       return parsed as T;
     },

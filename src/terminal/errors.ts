@@ -16,6 +16,11 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   CHANNEL_NOT_FOUND: { status: 404, message: 'No channel {channel} on this terminal. List channels with `hotline channel list`.' },
   CHANNEL_AMBIGUOUS: { status: 400, message: 'Channel prefix {channel} matches several channels; give more characters.' },
   CHANNEL_NOT_ACTIVE: { status: 409, message: 'Channel {channel} is {state}: messages flow only on an active channel. {hint}' },
+  HA_STANDBY: {
+    status: 503,
+    fault: 'This process is a standby instance of its party: it signs nothing and keeps no live state.',
+    message: 'This is instance {instance} of the {party} terminal, a standby: {active} It signs nothing and keeps no live state, so nothing was done. Send officer requests to the active instance, or through the load balancer, which routes to the instance whose /readyz answers 200.',
+  },
   CHANNEL_RECONCILING: {
     status: 503,
     fault: 'This terminal is fetching its own entries back from its peers (after a restore or a lost database file) and signs nothing on that channel until it holds them.',

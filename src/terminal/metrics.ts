@@ -127,6 +127,23 @@ export class TerminalMetrics {
     collect: (): Promise<void> => this.#collectUnacked(this.overdue, true),
   });
 
+  readonly haActive: Gauge<'instance'> = new Gauge({
+    name: 'hotline_ha_active',
+    help: 'High availability: 1 while this process is the active instance of its party (the one that signs), 0 while it is a standby.',
+    labelNames: ['instance'] as const,
+    registers: [this.registry],
+  });
+  readonly haActiveSince: Gauge = new Gauge({
+    name: 'hotline_ha_active_since_seconds',
+    help: 'High availability: when the current active instance took the lease (Unix time, database clock).',
+    registers: [this.registry],
+  });
+  readonly haFailovers: Gauge = new Gauge({
+    name: 'hotline_ha_failovers',
+    help: "High availability: times the lease passed from one instance to another, over the party's life.",
+    registers: [this.registry],
+  });
+
   #processMetrics = false;
 
   constructor(options: { processMetrics?: boolean } = {}) {

@@ -37,6 +37,7 @@ import { Dispatcher } from './notifiers/dispatcher.js';
 import { EmailNotifier } from './notifiers/email-notifier.js';
 import { WebhookNotifier } from './notifiers/webhook-notifier.js';
 import { metrics as defaultMetrics, type TerminalMetrics } from './metrics.js';
+import type { HaStatus } from './officer-api/api-schemas.js';
 
 /** Options of {@link startTerminal}. */
 export interface StartTerminalOptions {
@@ -50,6 +51,22 @@ export interface StartTerminalOptions {
   readonly metrics?: TerminalMetrics;
   /** Console session cookies without `Secure`: refused unless the officer API is on loopback. */
   readonly insecureCookies?: boolean;
+  /**
+   * Started as the active instance of a highly available party (ha/ha-runner.ts), which holds the
+   * lease: no terminal lock, every commit of entries fenced by the lease's token.
+   */
+  readonly ha?: ActiveInstance;
+}
+
+/** What the high-availability runner gives the terminal it starts as the active instance. */
+export interface ActiveInstance {
+  readonly instance: string;
+  /** The fencing token of the lease held. */
+  readonly token: number;
+  /** Records where this instance serves, once both faces listen. */
+  announce(where: { officerUrl: string; federationUrl: string }): Promise<void>;
+  /** The instances and the lease, for the status. */
+  status(): Promise<HaStatus>;
 }
 
 /** A started terminal. */
@@ -66,7 +83,7 @@ export interface RunningTerminal {
 /** The file holding the officer API token (0600), created at first start. */
 export const TOKEN_FILE = 'officer.token';
 
-async function officerToken(dir: string): Promise<string> {
+export async function officerToken(dir: string): Promise<string> {
   const file = join(dir, TOKEN_FILE);
   if (await exists(file)) return (await readFile(file, 'utf8')).trim();
   const token = randomBytes(24).toString('base64url');
@@ -114,7 +131,7 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
 async function compose(identity: TerminalIdentity, options: StartTerminalOptions, log: Logger, down: Teardown): Promise<RunningTerminal> {
   const clock = options.clock ?? systemClock;
   const events = new EventBus({ onListenerError: (e, event) => log.error({ err: (e as Error)?.message, event: event.type }, 'an event listener failed') });
-  const { store, checker, escalationFiles, lock } = await openData(identity, log, down);
+  const { store, checker, escalationFiles, lock } = await openData(identity, log, down, options.ha);
   const token = await officerToken(identity.dir);
 
   // The channel wing, and the ports the rest of the terminal takes from it.
@@ -127,7 +144,9 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   // Nothing is signed on a channel until the peers said how much of our log they hold, and what
   // they hold beyond our database is fetched back first (#14 A1, channels/reconciler.ts).
   const reconciler = new Reconciler({ self: identity.party, directory, head: (c) => wing.committer.committedHead(c), clock, events, startWaitMs: reconcileWait(process.env.HOTLINE_RECONCILE_WAIT_MS), log });
-  reconciler.startUp();
+  // An active instance of a highly available party shares its database with the one before it,
+  // which sent peers only what it had committed there: nothing to fetch back, no wait.
+  if (!options.ha) reconciler.startUp();
   reconciler.onReconciled = (channel) => wing.receipts.schedule(channel);
   wing.writer.gate = reconciler;
   // At most HOTLINE_MAX_UNRECEIPTED own entries per channel a peer has not receipted (backlog.ts).
@@ -181,6 +200,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
     links: linkList,
     linkHealth: () => ops.linkTester.health(),
     reconciling: () => reconciler.reconciling(),
+    ...(options.ha ? { ha: options.ha.status } : {}),
     storeFull: () => wing.committer.fullSince,
     signingKey: identity.terminalSigner.publicKey,
     defaultOfficer: { name: `${code} duty officer`, title: 'Duty Officer', role: 'duty-officer' },
@@ -191,7 +211,8 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   down.add(() => officer.close());
   const federationUrl = await listen(federation, 'federation', identity.config.federation.host, options.federationPort ?? identity.config.federation.port, '--federation-port');
   const officerUrl = await listen(officer, 'officer API', identity.config.officer.host, consolePort, '--officer-port');
-  await lock.describe(thisProcess(`officer API ${officerUrl}, federation ${federationUrl}`, clock.now()));
+  await lock?.describe(thisProcess(`officer API ${officerUrl}, federation ${federationUrl}`, clock.now()));
+  await options.ha?.announce({ officerUrl, federationUrl });
   // Links dial out once this terminal's own servers listen: a peer that sees us connect dials back
   // at once (peer-seen), and would otherwise find nobody listening yet and back off.
   peerLinks.start();
@@ -200,7 +221,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
 }
 
 /** The database (under the terminal lock), the check workers and the escalation settings. */
-async function openData(identity: TerminalIdentity, log: Logger, down: Teardown) {
+async function openData(identity: TerminalIdentity, log: Logger, down: Teardown, ha: ActiveInstance | undefined) {
   // HOTLINE_SQLITE_SYNCHRONOUS: full (default), full-async, or normal, which trades power-cut
   // durability for latency (docs/operations.md "Durability").
   const sync = sqliteSynchronous(process.env.HOTLINE_SQLITE_SYNCHRONOUS);
@@ -211,8 +232,9 @@ async function openData(identity: TerminalIdentity, log: Logger, down: Teardown)
     throw new TerminalError('BAD_REQUEST', { detail: `HOTLINE_SQLITE_MAX_BYTES must be a number of bytes, not "${process.env.HOTLINE_SQLITE_MAX_BYTES}".` });
   const config = identity.database.kind === 'sqlite' ? { ...identity.database, synchronous: sync, ...(maxBytes ? { maxBytes } : {}) } : identity.database;
   // One terminal process per database: a second one would sign with the same sequence numbers.
-  const lock = await acquireTerminalLock(config);
-  down.add(() => lock.release());
+  // A highly available party has several, of which the lease holder alone commits (fenced below).
+  const lock = ha ? undefined : await acquireTerminalLock(config);
+  if (lock) down.add(() => lock.release());
   // Received entries' signatures are checked on worker threads (HOTLINE_CHECK_WORKERS, default one
   // per core; 0 keeps them on the main thread). Threads start while the store opens and the channel
   // logs load: a terminal coming back to a backlog uses them at once.
@@ -224,7 +246,10 @@ async function openData(identity: TerminalIdentity, log: Logger, down: Teardown)
   await refuseEmptyDatabase(identity);
   const store = await openStore(config);
   down.add(() => store.close());
-  await refuseDamagedStorage(store, identity);
+  if (ha) store.fenceWrites(ha.token);
+  // The whole check reads every entry: a highly available party runs it with `hotline doctor`, not
+  // on each failover (docs/operations.md "High availability").
+  else await refuseDamagedStorage(store, identity);
   // Escalation policies and roster: a bad file stops the start with an error naming the field.
   const escalationFiles = await EscalationSettingsFiles.load(identity.dir, { smtp: !!identity.config.smtp });
   return { store, checker, escalationFiles, lock };

@@ -172,8 +172,20 @@ export function register(program: Command): void {
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
     .action(async (opts: { data: string }) => {
       const client = await officerClient(opts.data);
-      const s = printableDeep(await client.call<Api.Status>('GET', '/api/v1/status'));
+      let answer: Api.Status;
+      try {
+        answer = await client.call<Api.Status>('GET', '/api/v1/status');
+      } catch (e) {
+        // A standby instance of a highly available party answers HA_STANDBY with the lease.
+        const standby = (e as Error).cause as { code?: string; message?: string; ha?: Api.HaStatus } | undefined;
+        if (standby?.code !== 'HA_STANDBY' || !standby.ha) throw e;
+        process.stdout.write(`${printableDeep(standby.message ?? '')}\n`);
+        writeHa(printableDeep(standby.ha));
+        return;
+      }
+      const s = printableDeep(answer);
       process.stdout.write(`${s.code}  fingerprint ${s.fingerprint}  channels ${s.channels}\n`);
+      if (s.ha) writeHa(s.ha);
       for (const l of s.links) {
         const since = l.since !== undefined && l.state !== 'up' ? ` since ${new Date(l.since).toISOString().replace(/\.\d{3}Z$/, 'Z')}` : '';
         process.stdout.write(`  link ${l.code}: ${l.state}${since}${l.endpoint ? ` via ${l.endpoint}` : ''}${l.reason ? ` (${l.reason})` : ''}\n`);
@@ -185,6 +197,15 @@ export function register(program: Command): void {
             : `  channel ${r.channel.slice(0, 12)}: reconciling (own entries held here up to ${r.have}, by a peer up to ${r.peerHolds}; fetching them back, nothing is signed there yet)\n`,
         );
     });
+}
+
+/** The high-availability lines of `hotline status`: this instance, the lease, every instance. */
+function writeHa(ha: Api.HaStatus): void {
+  const iso = (t: number) => new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const lease = ha.active ? `active instance ${ha.active} since ${ha.since === null ? '?' : iso(ha.since)} (fencing token ${ha.token})` : 'no active instance';
+  process.stdout.write(`  high availability: this is instance ${ha.instance} (${ha.role}); ${lease}; failovers ${ha.failovers}\n`);
+  for (const i of ha.instances)
+    process.stdout.write(`  instance ${i.instance}: ${i.instance === ha.active ? 'active' : i.role === 'active' ? 'gone' : 'standby'}, officer API ${i.officerUrl}, ${i.host} pid ${i.pid}, seen ${(i.seenMsAgo / 1000).toFixed(1)} s ago\n`);
 }
 
 const PRECEDENCE_NAMES: readonly string[] = PRECEDENCES;

@@ -1,8 +1,8 @@
 /**
  * `hotline serve`: runs the terminal (federation API, officer API, peer links) until Ctrl-C.
  */
-import type { Command } from 'commander';
-import { loadTerminalIdentity, startTerminal } from '../../terminal/index.js';
+import { InvalidArgumentError, type Command } from 'commander';
+import { DEFAULT_LEASE_MS, loadTerminalIdentity, runHighlyAvailable, startTerminal } from '../../terminal/index.js';
 import { DEFAULT_DATA_DIR } from './init.js';
 
 export function register(program: Command): void {
@@ -15,11 +15,13 @@ export function register(program: Command): void {
     .option('--insecure-cookies', 'console session cookie without Secure, for a console over plain http://127.0.0.1 (loopback only)')
     .action(async (opts: { data: string; officerPort?: string; federationPort?: string; insecureCookies?: boolean }) => {
       const identity = await loadTerminalIdentity(opts.data);
-      const terminal = await startTerminal(identity, {
+      const options = {
         ...(opts.officerPort !== undefined ? { officerPort: Number(opts.officerPort) } : {}),
         ...(opts.federationPort !== undefined ? { federationPort: Number(opts.federationPort) } : {}),
         ...(opts.insecureCookies ? { insecureCookies: true } : {}),
-      });
+      };
+      if (identity.config.ha) return serveHighlyAvailable(identity, options);
+      const terminal = await startTerminal(identity, options);
       process.stdout.write(
         `Hotline terminal ${identity.config.party.code} is up.\n` +
           `  fingerprint  ${identity.fingerprint}\n` +
@@ -35,4 +37,26 @@ export function register(program: Command): void {
       await terminal.close();
       process.stdout.write(`Terminal ${identity.config.party.code} stopped.\n`);
     });
+}
+
+/** One instance of a highly available party: standby or active, until Ctrl-C (docs/operations.md). */
+async function serveHighlyAvailable(identity: Awaited<ReturnType<typeof loadTerminalIdentity>>, options: { officerPort?: number; federationPort?: number; insecureCookies?: boolean }): Promise<void> {
+  const leaseMs = process.env.HOTLINE_HA_LEASE_MS ? Number(process.env.HOTLINE_HA_LEASE_MS) : DEFAULT_LEASE_MS;
+  if (!Number.isInteger(leaseMs) || leaseMs < 300 || leaseMs > 600_000) throw new InvalidArgumentError(`HOTLINE_HA_LEASE_MS must be a whole number of milliseconds from 300 to 600000, not "${process.env.HOTLINE_HA_LEASE_MS}".`);
+  const ha = await runHighlyAvailable(identity, { ...options, leaseMs });
+  const code = identity.config.party.code;
+  process.stdout.write(
+    `Hotline terminal ${code}, instance ${identity.config.ha!.instance}, is up as ${ha.role() === 'active' ? 'the active instance' : 'a standby'}.\n` +
+      `  fingerprint  ${identity.fingerprint}\n` +
+      `  officer API  http://${identity.config.officer.host}:${options.officerPort ?? identity.config.officer.port}  (token in ${identity.dir}/officer.token)\n` +
+      `  it takes over within about ${leaseMs / 1000} s if the active instance fails; \`hotline status\` shows which one is active.\n`,
+  );
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await Promise.race([stopped, ha.done]);
+  await ha.close();
+  await ha.done;
+  process.stdout.write(`Instance ${identity.config.ha!.instance} of terminal ${code} stopped.\n`);
 }

@@ -28,7 +28,8 @@ export interface PeerLinkOptions {
   readonly peer: string;
   readonly code: string;
   readonly endpoints: readonly string[];
-  readonly expectedFingerprint: string;
+  /** The TLS keys the peer may present (one per instance of a highly available peer). */
+  readonly expectedFingerprint: string | readonly string[];
   readonly tls: { keyPem: string; certPem: string };
   /** This terminal's own entries to push, and what it relays when asked. */
   readonly entries: EntrySource;
@@ -139,7 +140,7 @@ export class PeerLink {
 
   /** Replaces endpoints and pin (after a new card), reconnecting. */
   update(opts: Pick<PeerLinkOptions, 'endpoints' | 'expectedFingerprint'>): void {
-    const changed = opts.expectedFingerprint !== this.#opts.expectedFingerprint || opts.endpoints.join(' ') !== this.#opts.endpoints.join(' ');
+    const changed = pinText(opts.expectedFingerprint) !== pinText(this.#opts.expectedFingerprint) || opts.endpoints.join(' ') !== this.#opts.endpoints.join(' ');
     this.#opts = { ...this.#opts, ...opts };
     if (changed) this.#ws?.terminate();
     // Held down (no valid certificate before): dial now.
@@ -208,7 +209,7 @@ export class PeerLink {
   #connect(): void {
     if (this.#stopped) return;
     const endpoints = this.#opts.endpoints;
-    if (endpoints.length === 0 || !this.#opts.expectedFingerprint) return;
+    if (endpoints.length === 0 || pinText(this.#opts.expectedFingerprint) === '') return;
     // A reason from before any dialling no longer holds; a failed attempt's stays until the next one fails or succeeds.
     if (this.#reason?.code === 'LINK_CERT_INVALID' || this.#reason?.code === 'LINK_NOT_STARTED') this.#reason = null;
     const base = endpoints[this.#endpointIndex % endpoints.length]!;
@@ -350,4 +351,9 @@ export class PeerLink {
       this.#pumping = false;
     }
   }
+}
+
+/** Pins as one comparable text ('' when none). */
+function pinText(pins: string | readonly string[]): string {
+  return typeof pins === 'string' ? pins : pins.join(' ');
 }

@@ -79,7 +79,10 @@ export class PeerLinks {
       // retired terminal's stolen TLS key must not read this terminal's channels.
       const revoked = new Map(card.revocations.map((r) => [r.key, r.from]));
       for (const c of card.terminals) if (c.notAfter > now && (revoked.get(c.key) ?? Infinity) > now) this.pins.set(c.tls, card.party);
-      const expected = peerTlsPins(card, now)[0];
+      // Every TLS key certified now: each instance of a highly available peer has its own.
+      const valid = peerTlsPins(card, now);
+      const pins = valid.filter((tls) => this.pins.get(tls) === card.party);
+      const expected = pins.length > 1 ? pins : (pins[0] ?? valid[0]);
       const existing = this.#links.get(card.party);
       if (!expected) {
         // Shown as a down link with the reason, and tried again (a clock corrected, a new card).
@@ -107,7 +110,7 @@ export class PeerLinks {
     this.#recheck.unref();
   }
 
-  #add(card: PartyCard, expected: string): PeerLink {
+  #add(card: PartyCard, expected: string | readonly string[]): PeerLink {
     const { log, events } = this.#o;
     const link = this.#o.connect({
       peer: card.party,

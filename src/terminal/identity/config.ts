@@ -62,6 +62,11 @@ export const TerminalConfigSchema = Type.Object(
     database: Type.Union([SqliteDatabase, PostgresDatabase]),
     /** The root key is kept on another machine (offline-root mode): no keys/root.json here. */
     offlineRoot: Type.Optional(Type.Literal(true)),
+    /**
+     * High availability (#19): this directory is one instance of a party whose instances share a
+     * PostgreSQL database; exactly one of them is active at a time (docs/operations.md).
+     */
+    ha: Type.Optional(Type.Object({ instance: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,31}$' }) }, { additionalProperties: false })),
     /** Where e-mail notifications go out (escalation, src/terminal/notifiers/email-notifier.ts). */
     smtp: Type.Optional(
       Type.Object(

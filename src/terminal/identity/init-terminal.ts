@@ -59,7 +59,7 @@ function checkInit(opts: InitTerminalOptions) {
   return { code, names, officer, federation, database };
 }
 
-async function refuseExisting(dir: string): Promise<void> {
+export async function refuseExisting(dir: string): Promise<void> {
   for (const name of [IDENTITY_LAYOUT.config, IDENTITY_LAYOUT.card, IDENTITY_LAYOUT.keys, IDENTITY_LAYOUT.database]) {
     const file = join(dir, name);
     if (await exists(file)) throw new IdentityError('IDENTITY_EXISTS', { dir, file });
@@ -71,7 +71,7 @@ async function refuseExisting(dir: string): Promise<void> {
  * (a rename, which fails if keys/ exists and is not empty), the card, and config.json last.
  * Nothing existing is ever replaced.
  */
-async function publishIdentity(dir: string, files: ReadonlyArray<{ name: string; text: string; mode: number }>): Promise<void> {
+export async function publishIdentity(dir: string, files: ReadonlyArray<{ name: string; text: string; mode: number }>): Promise<void> {
   let staging: string;
   try {
     staging = await mkdtemp(join(dir, '.init-'));

@@ -27,7 +27,15 @@ export const LinkStatus = Type.Object({ peer: Type.String(), code: Type.String()
 /** GET /api/v1/status: who this terminal is, its peers' links, its clock. */
 /** A channel this terminal may not sign on yet: it is fetching its own entries back from its peers. */
 export const Reconciling = Type.Object({ channel: Type.String(), have: Int, peerHolds: Int, why: Type.String() });
-export const Status = Type.Object({ party: Type.String(), code: Type.String(), fingerprint: Type.String(), channels: Int, links: Type.Array(LinkStatus), time: Int, reconciling: Type.Optional(Type.Array(Reconciling)) });
+/** One process of a highly available party, as the lease table knows it. */
+export const HaInstance = Type.Object({ instance: Type.String(), role: Type.String(), officerUrl: Type.String(), federationUrl: Type.String(), host: Type.String(), pid: Int, seenMsAgo: Int });
+export type HaInstance = Static<typeof HaInstance>;
+
+/** The status's high-availability part: this instance's role, the lease, the other instances. */
+export const HaStatus = Type.Object({ instance: Type.String(), role: Type.String(), active: Type.Union([Type.String(), Type.Null()]), since: Type.Union([Int, Type.Null()]), failovers: Int, token: Type.Union([Int, Type.Null()]), instances: Type.Array(HaInstance) });
+export type HaStatus = Static<typeof HaStatus>;
+
+export const Status = Type.Object({ party: Type.String(), code: Type.String(), fingerprint: Type.String(), channels: Int, links: Type.Array(LinkStatus), time: Int, reconciling: Type.Optional(Type.Array(Reconciling)), ha: Type.Optional(HaStatus) });
 
 /** GET /api/v1/peers: a known peer. */
 export const Peer = Type.Object({ party: Type.String(), code: Type.String(), fingerprint: Type.String(), endpoints: Type.Array(Type.String()), link: Type.String() });

@@ -28,6 +28,7 @@ import { operationsRoutes, type OperationsOptions } from './operations-routes.js
 import { keysRoutes } from './keys-routes.js';
 import { OfficerReadModel } from './read-model.js';
 import type { LinkHealthFn, LinksFn, OfficerApiPorts, ReconcilingFn } from './route-kit.js';
+import type { HaStatus } from './api-schemas.js';
 import { terminalRoutes } from './terminal-routes.js';
 
 export { MAX_BATCH_MESSAGES } from './messages-routes.js';
@@ -48,6 +49,8 @@ export interface OfficerServerOptions {
   readonly linkHealth?: LinkHealthFn;
   /** Channels reconciling with the peers (readiness and status say so). */
   readonly reconciling?: ReconcilingFn;
+  /** This instance and its party's others, when highly available (status says so). */
+  readonly ha?: () => Promise<HaStatus>;
   /** The key this terminal signs with (it may not revoke it). */
   readonly signingKey?: string;
   /** Since when the database has had no room for a commit (readiness). */
@@ -111,7 +114,7 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
 
   const reads = new OfficerReadModel(store, ports.self.party);
   const area = { ...ports, reads };
-  await app.register(terminalRoutes, { ...area, links: opts.links, reconciling: opts.reconciling, storeFull: opts.storeFull });
+  await app.register(terminalRoutes, { ...area, links: opts.links, reconciling: opts.reconciling, storeFull: opts.storeFull, ha: opts.ha });
   await app.register(channelsRoutes, { ...area, links: opts.links, linkHealth: opts.linkHealth });
   await app.register(messagesRoutes, { ...area, defaultOfficer: opts.defaultOfficer });
   await app.register(keysRoutes, { ...area, signingKey: opts.signingKey });

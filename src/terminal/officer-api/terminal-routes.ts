@@ -16,6 +16,8 @@ export interface TerminalRoutesOptions extends Pick<OfficerApiPorts, 'self' | 'd
   readonly reconciling?: ReconcilingFn;
   /** Since when commits fail for lack of room in the database (undefined: they do not). */
   readonly storeFull?: () => number | undefined;
+  /** This instance and its party's others, when highly available. */
+  readonly ha?: () => Promise<Api.HaStatus>;
 }
 
 /** Registers the terminal routes. */
@@ -55,6 +57,7 @@ export async function terminalRoutes(app: FastifyInstance, opts: TerminalRoutesO
     links: opts.links().map((l) => ({ peer: l.peer, code: l.code, state: l.state, endpoint: l.endpoint, since: l.since, reason: l.reason ?? null, transport: l.transport })),
     time: opts.now(),
     ...reconcilingOf(opts.reconciling),
+    ...(opts.ha ? { ha: await opts.ha() } : {}),
   }));
 
   app.get('/api/v1/card', { config: { permission: 'terminal.read' }, schema: { summary: "This party's card, to give to peers", response: { 200: Api.PartyCard } } }, async () => self.card);

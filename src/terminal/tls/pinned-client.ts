@@ -66,8 +66,12 @@ export interface PinnedTlsOptions {
   key: string;
   /** This terminal's TLS certificate, PEM. */
   cert: string;
-  /** The peer's pinned SPKI fingerprint (64 hex chars) from its party card. */
-  expectedFingerprint: string;
+  /**
+   * The peer's pinned SPKI fingerprint (64 hex chars) from its party card, or several: a party
+   * running several instances (high availability) certifies a TLS key for each, and any of them
+   * may answer at any of its endpoints.
+   */
+  expectedFingerprint: string | readonly string[];
 }
 
 /** Options of {@link createPinnedClient}. */
@@ -112,7 +116,7 @@ export function serverFingerprintOfSocket(socket: TLSSocket): string | null {
  * pin. TLS session resumption is off, so every connection shows the server's certificate.
  */
 class PinnedAgent extends https.Agent {
-  readonly #expected: string;
+  readonly #expected: ReadonlySet<string>;
 
   constructor(options: PinnedTlsOptions & { keepAlive: boolean }) {
     super({
@@ -124,7 +128,8 @@ class PinnedAgent extends https.Agent {
       keepAlive: options.keepAlive,
       scheduling: 'lifo',
     });
-    this.#expected = normalizeSpkiFingerprint(options.expectedFingerprint);
+    const pins = typeof options.expectedFingerprint === 'string' ? [options.expectedFingerprint] : options.expectedFingerprint;
+    this.#expected = new Set(pins.map(normalizeSpkiFingerprint));
   }
 
   override createConnection(
@@ -140,8 +145,8 @@ class PinnedAgent extends https.Agent {
     const onSecure = (): void => {
       socket.removeListener('error', onError);
       const presented = serverFingerprintOfSocket(socket);
-      if (presented !== this.#expected) {
-        const err = new PinMismatchError(endpoint, this.#expected, presented);
+      if (presented === null || !this.#expected.has(presented)) {
+        const err = new PinMismatchError(endpoint, [...this.#expected].join(' or '), presented);
         socket.destroy();
         callback?.(err, socket);
         return;
