@@ -79,6 +79,7 @@ export class Leadership {
   static async connect(config: PostgresStoreConfig): Promise<Leadership> {
     const client = new pg.Client({
       connectionString: config.connectionString,
+      ...(config.applicationName !== undefined ? { application_name: config.applicationName } : {}),
       ...(config.schema !== undefined ? { options: `-c search_path=${config.schema}` } : {}),
       types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID && format !== 'binary' ? Number : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser },
     });

@@ -22,6 +22,8 @@ export interface PostgresStoreConfig {
   readonly schema?: string;
   /** Maximum connections in the pool (default 10). */
   readonly poolSize?: number;
+  /** What pg_stat_activity shows for the connections (e.g. "hotline:PID:INSTANCE"), so an operator can tell them apart. */
+  readonly applicationName?: string;
 }
 
 /** First key of our advisory locks ("HL"), so they cannot collide with another application's. */
@@ -98,6 +100,7 @@ function newPool(config: PostgresStoreConfig): pg.Pool {
   const pool = new pg.Pool({
     connectionString: config.connectionString,
     max: config.poolSize ?? 10,
+    ...(config.applicationName !== undefined ? { application_name: config.applicationName } : {}),
     // `schema` passed checkSchemaName: a plain identifier, safe in the start-up options.
     ...(config.schema !== undefined ? { options: `-c search_path=${config.schema}` } : {}),
     // bigint columns (times in ms, counts) come back as numbers: all of ours are below 2^53.

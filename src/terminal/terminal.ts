@@ -230,7 +230,8 @@ async function openData(identity: TerminalIdentity, log: Logger, down: Teardown,
   const maxBytes = process.env.HOTLINE_SQLITE_MAX_BYTES ? Number(process.env.HOTLINE_SQLITE_MAX_BYTES) : undefined;
   if (maxBytes !== undefined && !(Number.isSafeInteger(maxBytes) && maxBytes > 0))
     throw new TerminalError('BAD_REQUEST', { detail: `HOTLINE_SQLITE_MAX_BYTES must be a number of bytes, not "${process.env.HOTLINE_SQLITE_MAX_BYTES}".` });
-  const config = identity.database.kind === 'sqlite' ? { ...identity.database, synchronous: sync, ...(maxBytes ? { maxBytes } : {}) } : identity.database;
+  // pg_stat_activity names the connections by process (and instance), for the operator.
+  const config = identity.database.kind === 'sqlite' ? { ...identity.database, synchronous: sync, ...(maxBytes ? { maxBytes } : {}) } : { ...identity.database, applicationName: `hotline:${process.pid}${ha ? `:${ha.instance}` : ''}` };
   // One terminal process per database: a second one would sign with the same sequence numbers.
   // A highly available party has several, of which the lease holder alone commits (fenced below).
   const lock = ha ? undefined : await acquireTerminalLock(config);

@@ -50,7 +50,7 @@ export async function runHighlyAvailable(identity: TerminalIdentity, o: HaRunOpt
   // The tables of the lease exist once the store has migrated.
   await (await openStore(db)).close();
   const logger = o.logger ?? pino({ level: process.env.HOTLINE_LOG_LEVEL ?? 'info' }, stderrLog);
-  const runner = new HaRunner(identity, db, instance, { ...o, logger }, await officerToken(identity.dir));
+  const runner = new HaRunner(identity, { ...db, applicationName: `hotline:${process.pid}:${instance}` }, instance, { ...o, logger }, await officerToken(identity.dir));
   await Promise.race([runner.firstPhase, runner.done]);
   return { role: () => runner.role, done: runner.done, close: () => runner.close() };
 }

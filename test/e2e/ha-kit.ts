@@ -1,0 +1,125 @@
+/**
+ * High availability in the e2e tests (#19): a party with two instances on one PostgreSQL schema,
+ * a peer, and traffic that follows the active instance, retrying with its Idempotency-Key.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import pg from 'pg';
+import { Harness, Party, check, freePort, waitFor } from './harness.js';
+
+/** The instances of the highly available party, the peer and their channel. */
+export interface HaSetup {
+  readonly h: Harness;
+  readonly a: Party;
+  readonly b: Party;
+  readonly peer: Party;
+  readonly channel: string;
+  readonly schema: string;
+  readonly url: string;
+  /** A query on the party's schema. */
+  sql<T extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<T[]>;
+}
+
+/** US with instances a and b on a fresh schema, CN on SQLite, paired, with an active channel. */
+export async function haSetup(opts: { leaseMs?: number; linkTestIntervalSec?: number } = {}): Promise<HaSetup> {
+  const url = inject('pgUrl');
+  const schema = `e2e_ha_${randomBytes(4).toString('hex')}`;
+  const h = await Harness.create();
+  const pool = new pg.Pool({ connectionString: url, max: 2, options: `-c search_path=${schema}` });
+  h.defer(() => {
+    void pool.end().then(() => execFileSync('psql', ['-q', '-d', url, '-c', `DROP SCHEMA IF EXISTS ${schema} CASCADE`]));
+  });
+  const a = await h.party('US', 'United States', { init: ['--postgres', url, '--postgres-schema', schema], start: false });
+  const [officerPort, federationPort] = [await freePort(), await freePort()];
+  const bDir = `${a.dir}-b`;
+  await h.ok(['ha', 'add-instance', '--data', a.dir, '--to', bDir, '--instance', 'b', '--officer-port', String(officerPort), '--federation-port', String(federationPort)]);
+  // The card now certifies both instances: export it again for the peer.
+  await h.ok(['card', 'export', '--data', a.dir, '--out', a.cardPath]);
+  const b = new Party(h, { code: 'US', dir: bDir, officerPort, federationPort, fingerprint: a.fingerprint, cardPath: a.cardPath });
+  h.parties.push(b);
+  const env = { HOTLINE_HA_LEASE_MS: String(opts.leaseMs ?? 3000) };
+  a.env = env;
+  b.env = env;
+  await a.start();
+  await waitFor('instance a to be active', async () => (await fetch(`${a.officerUrl}/readyz`)).status === 200);
+  await b.start();
+  const peer = await h.party('CN', 'China');
+  await a.cli(['peer', 'add', peer.cardPath, '--fingerprint', peer.fingerprint]).then(check('US peer add CN'));
+  await peer.cli(['peer', 'add', a.cardPath, '--fingerprint', a.fingerprint]).then(check('CN peer add US'));
+  await a.linkUp(peer);
+  const channel = await h.openChannel(a, peer, { title: { en: 'HA line' }, tier: 'military', parties: ['CN'], linkTestIntervalSec: opts.linkTestIntervalSec ?? 60 });
+  return { h, a, b, peer, channel, schema, url, sql: async (text, values) => (await pool.query(text, values)).rows };
+}
+
+/** Which instance answers /readyz 200 (the active one), if any. */
+export async function activeOf(s: HaSetup): Promise<Party | undefined> {
+  for (const p of [s.a, s.b]) {
+    const ok = await fetch(`${p.officerUrl}/readyz`, { signal: AbortSignal.timeout(1000) }).then((r) => r.status === 200, () => false);
+    if (ok) return p;
+  }
+  return undefined;
+}
+
+/** Sends messages at a steady rate to one side, through whichever instance takes them. */
+export class Traffic {
+  /** Texts whose send the API accepted (201), with the message id. */
+  readonly accepted = new Map<string, string>();
+  /** Texts given up on (every attempt failed for the retry budget). */
+  readonly abandoned = new Set<string>();
+  readonly #targets: () => Party[];
+  readonly #channel: string;
+  readonly #label: string;
+  #n = 0;
+  #timer: NodeJS.Timeout | undefined;
+  readonly #inFlight = new Set<Promise<void>>();
+  /** Index of the instance that answered last. */
+  #current = 0;
+
+  constructor(o: { targets: () => Party[]; channel: string; label: string }) {
+    this.#targets = o.targets;
+    this.#channel = o.channel;
+    this.#label = o.label;
+  }
+
+  /** `perSecond` messages a second, in bursts every 50 ms. */
+  start(perSecond: number): void {
+    const burst = Math.max(1, Math.round(perSecond / 20));
+    this.#timer = setInterval(() => {
+      for (let i = 0; i < burst; i++) {
+        const p = this.#send(`${this.#label} #${++this.#n}`);
+        this.#inFlight.add(p);
+        void p.finally(() => this.#inFlight.delete(p));
+      }
+    }, 50);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await Promise.all([...this.#inFlight]);
+  }
+
+  get sent(): number {
+    return this.#n;
+  }
+
+  /** One message: tried on the instance that answered last, then the other, with the same Idempotency-Key, for up to 20 s. */
+  async #send(text: string): Promise<void> {
+    const key = randomUUID();
+    const until = Date.now() + 20_000;
+    while (Date.now() < until) {
+      const targets = this.#targets();
+      const target = targets[this.#current % targets.length]!;
+      const answer = await target.apiRaw('POST', `/api/v1/channels/${this.#channel}/messages`, { text, precedence: 'ROUTINE' }, { 'idempotency-key': key }).catch(() => undefined);
+      if (answer && answer.status === 201) {
+        this.accepted.set(text, (answer.body as { id: string }).id);
+        return;
+      }
+      if (answer && answer.status < 500 && answer.status !== 429) throw new Error(`${this.#label}: ${text} refused: ${answer.status} ${answer.text}`);
+      // Down, a standby (HA_STANDBY), fenced, or reconciling: the other instance, after a pause.
+      this.#current += 1;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    this.abandoned.add(text);
+  }
+}

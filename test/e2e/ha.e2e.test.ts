@@ -1,0 +1,188 @@
+/**
+ * High availability (#19), with real processes and the real PostgreSQL: US runs two instances on
+ * one schema, CN one on SQLite. The active US instance is killed (-9) again and again under
+ * traffic both ways; paused past its lease; cut off from the database. Every message an API
+ * accepted arrives exactly once, nothing US signed shares a sequence number, a process that lost
+ * the lease never commits again, and a standby never writes.
+ */
+import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { check, waitFor, type Party } from './harness.js';
+import { activeOf, haSetup, Traffic, type HaSetup } from './ha-kit.js';
+
+const KILLS = Number(process.env.HOTLINE_HA_KILLS ?? 20);
+const RATE = Number(process.env.HOTLINE_HA_RATE ?? 100);
+
+/** US's own entries as CN's export holds them: every sequence number once, 1..n, and the bundle verifies. */
+async function checkPeerExport(s: HaSetup): Promise<{ usEntries: number; keys: Set<string> }> {
+  const file = join(s.h.root, 'cn-export.jsonl');
+  await s.peer.cli(['export', s.channel], { stdoutFile: file }).then(check('export at CN'));
+  const v = await s.h.cli(['verify', file]);
+  expect(v.stdout).toContain('Verdict: VALID');
+  expect(v.code).toBe(0);
+  const us = JSON.parse(await readFile(s.a.cardPath, 'utf8')) as { party: string };
+  const seqs: number[] = [];
+  const keys = new Set<string>();
+  for (const line of (await readFile(file, 'utf8')).split('\n')) {
+    if (!line.startsWith('{"author":')) continue;
+    const e = JSON.parse(line) as { author: string; seq: number; key: string };
+    if (e.author !== us.party) continue;
+    seqs.push(e.seq);
+    keys.add(e.key);
+  }
+  seqs.sort((x, y) => x - y);
+  expect(new Set(seqs).size).toBe(seqs.length);
+  expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+  return { usEntries: seqs.length, keys };
+}
+
+/** Every text accepted arrived exactly once, and unaccepted ones at most once. */
+function checkArrivals(traffic: Traffic, arrived: Array<{ text: string; id: string }>): void {
+  const count = new Map<string, number>();
+  for (const m of arrived) count.set(m.text, (count.get(m.text) ?? 0) + 1);
+  for (const [text, id] of traffic.accepted) {
+    expect(count.get(text), `${text} arrived once`).toBe(1);
+    expect(arrived.find((m) => m.text === text)?.id).toBe(id);
+  }
+  for (const [text, n] of count) expect(n, `${text} at most once`).toBe(1);
+}
+
+const other = (s: HaSetup, p: Party): Party => (p === s.a ? s.b : s.a);
+
+describe('e2e: high availability on PostgreSQL', () => {
+  it(`survives ${KILLS} kill -9 of the active instance under traffic both ways: exactly once, no sequence number twice`, async () => {
+    const s = await haSetup();
+    const { h, peer, channel } = s;
+    let active: Party = s.a;
+    const toPeer = new Traffic({ targets: () => [active, other(s, active)], channel, label: 'US→CN' });
+    const toUs = new Traffic({ targets: () => [peer], channel, label: 'CN→US' });
+    toPeer.start(RATE);
+    toUs.start(RATE);
+    const failovers: number[] = [];
+    for (let cycle = 1; cycle <= KILLS; cycle++) {
+      // A random point: during a commit, a receipt or between, whatever is running then.
+      await new Promise((r) => setTimeout(r, 300 + Math.random() * 1200));
+      const victim = active;
+      const standby = other(s, victim);
+      const t0 = Date.now();
+      await victim.kill9();
+      await waitFor(`the standby to be ready after kill ${cycle}`, async () => (await fetch(`${standby.officerUrl}/readyz`)).status === 200, 20_000, 25);
+      failovers.push(Date.now() - t0);
+      active = standby;
+      h.step(`kill ${cycle}: ${victim === s.a ? 'a' : 'b'} killed, ${standby === s.a ? 'a' : 'b'} ready after ${failovers.at(-1)} ms`);
+      await victim.start(); // back as a standby
+    }
+    await toPeer.stop();
+    await toUs.stop();
+    const sorted = [...failovers].sort((x, y) => x - y);
+    const p50 = sorted[Math.floor(sorted.length / 2)]!;
+    process.stderr.write(`HA failover after kill -9 (${KILLS} cycles, ${RATE} msg/s each way): p50 ${p50} ms, max ${sorted.at(-1)} ms; sent US→CN ${toPeer.sent} (accepted ${toPeer.accepted.size}), CN→US ${toUs.sent} (accepted ${toUs.accepted.size})\n`);
+    expect(sorted.at(-1)).toBeLessThan(5000);
+    expect(toPeer.accepted.size).toBeGreaterThan(toPeer.sent * 0.9);
+    expect(toUs.accepted.size).toBe(toUs.sent);
+
+    // Everything accepted arrives, exactly once, both ways.
+    await waitFor('CN to hold every message US accepted', async () => {
+      const at = new Set((await peer.messages(channel)).map((m) => m.text));
+      return [...toPeer.accepted.keys()].every((t) => at.has(t));
+    }, 60_000, 500);
+    await waitFor('US to hold every message CN accepted', async () => {
+      const at = new Set((await active.messages(channel)).map((m) => m.text));
+      return [...toUs.accepted.keys()].every((t) => at.has(t));
+    }, 60_000, 500);
+    checkArrivals(toPeer, (await peer.messages(channel)).filter((m) => !m.own));
+    checkArrivals(toUs, (await active.messages(channel)).filter((m) => !m.own));
+
+    // Receipted means durable: what CN receipted of US is held at CN, what US receipted of CN is in US's database.
+    const atPeer = new Set((await peer.messages(channel)).map((m) => m.id));
+    for (const m of await active.messages(channel)) if (m.own && m.receiptedAt !== null) expect(atPeer.has(m.id)).toBe(true);
+    const inUs = new Set((await s.sql<{ hash: string }>('select hash from entries where channel = $1', [channel])).map((r) => r.hash));
+    for (const m of await peer.messages(channel)) if (m.own && m.receiptedAt !== null) expect(inUs.has(m.id)).toBe(true);
+
+    // No sequence number of US twice: no evidence at CN, and CN's export verifies with US's log whole.
+    expect(await peer.api<unknown[]>('GET', `/api/v1/channels/${channel}/evidence`)).toEqual([]);
+    const { keys } = await checkPeerExport(s);
+    expect(keys.size).toBe(2); // both instances signed
+    const dupes = await s.sql('select author, seq from entries where channel = $1 group by author, seq having count(*) > 1', [channel]);
+    expect(dupes).toEqual([]);
+    expect(peer.log).not.toMatch(/EQUIVOCATION/);
+
+    // The operator sees the failovers.
+    const status = (await active.cli(['status']).then(check('status'))).stdout;
+    expect(status).toMatch(new RegExp(`failovers ${KILLS}\\b`));
+  }, 600_000);
+
+  it('a paused active instance is replaced, commits nothing afterwards, and steps down when it wakes', async () => {
+    const s = await haSetup({ leaseMs: 2000 });
+    const { h, a, b, peer, channel } = s;
+    const toPeer = new Traffic({ targets: () => [a, b], channel, label: 'US→CN' });
+    toPeer.start(40);
+    await new Promise((r) => setTimeout(r, 1000));
+    const t0 = Date.now();
+    a.proc!.kill('SIGSTOP');
+    await waitFor('b to take over from the paused a', async () => (await fetch(`${b.officerUrl}/readyz`)).status === 200, 20_000, 25);
+    h.step(`b ready ${Date.now() - t0} ms after a was paused`);
+    await new Promise((r) => setTimeout(r, 1500));
+    a.proc!.kill('SIGCONT');
+    await waitFor('a to step down', async () => ((await (await fetch(`${a.officerUrl}/healthz`)).json()) as { role?: string }).role === 'standby', 15_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    await toPeer.stop();
+    expect(a.log).toMatch(/instance a steps down: it could not renew its lease/);
+
+    // Every US entry a signed comes before every one b signed: a committed nothing after the takeover.
+    const us = (JSON.parse(await readFile(a.cardPath, 'utf8')) as { party: string; terminals: Array<{ key: string }> });
+    const [keyA, keyB] = [us.terminals[0]!.key, us.terminals[1]!.key];
+    const rows = await s.sql<{ key: string; lo: number; hi: number }>(
+      "select raw::json->>'key' as key, min(seq) as lo, max(seq) as hi from entries where channel = $1 and author = $2 group by 1",
+      [channel, us.party],
+    );
+    const byKey = new Map(rows.map((r) => [r.key, r]));
+    expect(byKey.get(keyB)).toBeDefined();
+    expect(Number(byKey.get(keyA)!.hi)).toBeLessThan(Number(byKey.get(keyB)!.lo));
+    await waitFor('CN to hold every accepted message', async () => {
+      const at = new Set((await peer.messages(channel)).map((m) => m.text));
+      return [...toPeer.accepted.keys()].every((t) => at.has(t));
+    }, 30_000, 250);
+    checkArrivals(toPeer, (await peer.messages(channel)).filter((m) => !m.own));
+    expect(await peer.api<unknown[]>('GET', `/api/v1/channels/${channel}/evidence`)).toEqual([]);
+    await checkPeerExport(s);
+  }, 180_000);
+
+  it('an active instance cut off from the database steps down and the standby takes over', async () => {
+    const s = await haSetup();
+    const { h, a, b, peer, channel } = s;
+    const pid = a.proc!.pid!;
+    const t0 = Date.now();
+    const cut = await s.sql<{ n: string }>("select count(pg_terminate_backend(pid)) as n from pg_stat_activity where application_name like $1", [`hotline:${pid}:%`]);
+    expect(Number(cut[0]!.n)).toBeGreaterThan(0);
+    await waitFor('b to take over', async () => (await fetch(`${b.officerUrl}/readyz`)).status === 200, 20_000, 25);
+    h.step(`b ready ${Date.now() - t0} ms after a's connections were cut`);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    await waitFor('a to stand by', async () => ((await (await fetch(`${a.officerUrl}/healthz`)).json()) as { role?: string }).role === 'standby', 15_000);
+    expect(a.log).toMatch(/instance a steps down: its connection to the database failed/);
+    const sent = await b.api<{ id: string }>('POST', `/api/v1/channels/${channel}/messages`, { text: 'after the cut', precedence: 'FLASH' });
+    await waitFor('CN to receive it', async () => (await peer.messages(channel)).some((m) => m.id === sent.id));
+  }, 120_000);
+
+  it('a standby refuses writes with HA_STANDBY, naming the active instance, and writes nothing', async () => {
+    const s = await haSetup({ linkTestIntervalSec: 86_400 });
+    const { a, b, channel } = s;
+    expect((await activeOf(s)) === a).toBe(true);
+    const refused = await b.apiRaw('POST', `/api/v1/channels/${channel}/messages`, { text: 'to the standby', precedence: 'FLASH' });
+    expect(refused.status).toBe(503);
+    expect(refused.body).toMatchObject({ code: 'HA_STANDBY' });
+    expect((refused.body as { message: string }).message).toContain(`the active instance is a (officer API ${a.officerUrl}`);
+    expect((await b.apiRaw('GET', '/readyz')).status).toBe(503);
+    const cli = await b.cli(['send', channel, 'via the CLI to the standby']);
+    expect(cli.code).not.toBe(0);
+    expect(cli.stderr).toMatch(/HA_STANDBY|standby/);
+    const status = await b.cli(['status']);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/this is instance b \(standby\); active instance a since/);
+    // Nothing of it was written, and nothing at all signed with b's key.
+    const keyB = (JSON.parse(await readFile(a.cardPath, 'utf8')) as { terminals: Array<{ key: string }> }).terminals[1]!.key;
+    const written = await s.sql<{ n: string }>("select count(*) as n from entries where raw like '%to the standby%' or raw::json->>'key' = $1", [keyB]);
+    expect(Number(written[0]!.n)).toBe(0);
+  }, 120_000);
+});
