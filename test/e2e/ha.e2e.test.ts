@@ -5,10 +5,12 @@
  * accepted arrives exactly once, nothing US signed shares a sequence number, a process that lost
  * the lease never commits again, and a standby never writes.
  */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { describe, expect, it } from 'vitest';
-import { check, waitFor, type Party } from './harness.js';
+import { describe, expect, inject, it } from 'vitest';
+import { check, Harness, waitFor, type Party } from './harness.js';
 import { activeOf, haSetup, Traffic, type HaSetup } from './ha-kit.js';
 
 const KILLS = Number(process.env.HOTLINE_HA_KILLS ?? 20);
@@ -185,4 +187,20 @@ describe('e2e: high availability on PostgreSQL', () => {
     const written = await s.sql<{ n: string }>("select count(*) as n from entries where raw like '%to the standby%' or raw::json->>'key' = $1", [keyB]);
     expect(Number(written[0]!.n)).toBe(0);
   }, 120_000);
+});
+
+describe('e2e: npm run ha-demo', () => {
+  it('runs two US instances and CN, and shows a failover', async () => {
+    const h = await Harness.create();
+    const url = inject('pgUrl');
+    const schema = `e2e_ha_demo_${randomBytes(4).toString('hex')}`;
+    h.defer(() => void execFileSync('psql', ['-q', '-d', url, '-c', `DROP SCHEMA IF EXISTS ${schema} CASCADE`]));
+    const run = await h.cli(['ha', 'demo', '--dir', join(h.root, 'demo'), '--postgres', url, '--schema', schema, '--failovers', '1'], { timeoutMs: 120_000 });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/US: instance a is active .* standby b; failovers so far 0/);
+    expect(run.stdout).toMatch(/Killed us-a \(kill -9\)\. us-b is active and ready after \d+\.\d+ s\./);
+    expect(run.stdout).toMatch(/CN received a FLASH sent through us-b/);
+    expect(run.stdout).toMatch(/US: instance b is active .* standby a; failovers so far 1/);
+  }, 180_000);
 });

@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { addInstance, loadTerminalIdentity, readPassphrase } from '../../terminal/index.js';
 import { DEFAULT_DATA_DIR, defaultIo, type CommandIo } from './init.js';
+import { registerDemo } from './ha-demo.js';
 
 interface AddOptions {
   data: string;
@@ -22,6 +23,7 @@ interface AddOptions {
 
 export function register(program: Command, io: CommandIo = defaultIo): void {
   const ha = program.command('ha').description('high availability: several instances of this party on one PostgreSQL database');
+  registerDemo(ha);
   ha.command('add-instance')
     .description('create another instance of this party (its own keys, certified in a reissued card) in a new data directory')
     .option('--data <dir>', 'data directory of an instance holding the root key', DEFAULT_DATA_DIR)
