@@ -125,6 +125,7 @@ describe('e2e: high availability on PostgreSQL', () => {
     a.proc!.kill('SIGSTOP');
     await waitFor('b to take over from the paused a', async () => (await fetch(`${b.officerUrl}/readyz`)).status === 200, 20_000, 25);
     h.step(`b ready ${Date.now() - t0} ms after a was paused`);
+    process.stderr.write(`HA failover after SIGSTOP of the active instance (lease 2000 ms): b ready after ${Date.now() - t0} ms\n`);
     await new Promise((r) => setTimeout(r, 1500));
     a.proc!.kill('SIGCONT');
     await waitFor('a to step down', async () => ((await (await fetch(`${a.officerUrl}/healthz`)).json()) as { role?: string }).role === 'standby', 15_000);
@@ -160,6 +161,7 @@ describe('e2e: high availability on PostgreSQL', () => {
     expect(Number(cut[0]!.n)).toBeGreaterThan(0);
     await waitFor('b to take over', async () => (await fetch(`${b.officerUrl}/readyz`)).status === 200, 20_000, 25);
     h.step(`b ready ${Date.now() - t0} ms after a's connections were cut`);
+    process.stderr.write(`HA failover after the active instance's database connections were terminated: b ready after ${Date.now() - t0} ms\n`);
     expect(Date.now() - t0).toBeLessThan(5000);
     await waitFor('a to stand by', async () => ((await (await fetch(`${a.officerUrl}/healthz`)).json()) as { role?: string }).role === 'standby', 15_000);
     expect(a.log).toMatch(/instance a steps down: its connection to the database failed/);
