@@ -21,6 +21,16 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
     fault: 'This process is a standby instance of its party: it signs nothing and keeps no live state.',
     message: 'This is instance {instance} of the {party} terminal, a standby: {active} It signs nothing and keeps no live state, so nothing was done. Send officer requests to the active instance, or through the load balancer, which routes to the instance whose /readyz answers 200.',
   },
+  HA_NO_ACTIVE: {
+    status: 503,
+    fault: 'No instance of this highly available terminal is active at the moment (a failover is under way).',
+    message: 'No instance of the terminal is active right now ({instances}): a failover is under way and takes a few seconds. Nothing was done; retry in a moment.',
+  },
+  HA_UPSTREAM_FAILED: {
+    status: 502,
+    fault: 'The active instance stopped answering in the middle of the request.',
+    message: 'The active instance ({upstream}) stopped answering in the middle of the request ({detail}). It may or may not have been carried out: retry with the same Idempotency-Key (sending messages), or look before retrying anything else.',
+  },
   CHANNEL_RECONCILING: {
     status: 503,
     fault: 'This terminal is fetching its own entries back from its peers (after a restore or a lost database file) and signs nothing on that channel until it holds them.',

@@ -12,6 +12,7 @@
 /** `hotline serve`; the officer credential file that the CLI on the host reads. */
 export { startTerminal, TOKEN_FILE } from './terminal.js';
 export { runHighlyAvailable, DEFAULT_LEASE_MS } from './ha/ha-runner.js';
+export { startOfficerProxy } from './ha/officer-proxy.js';
 export { addInstance } from './identity/ha-instance.js';
 
 /** `hotline doctor` and `hotline repair`: the stopped terminal's storage checked, and repaired from its entries. */

@@ -2,15 +2,12 @@
  * A running terminal: store, channel service, federation server, officer API and peer links,
  * composed from an identity loaded from the data directory.
  */
-import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
+import { officerToken } from './identity/officer-token.js';
 import { acquireTerminalLock, openStore, SQLITE_SYNCHRONOUS, thisProcess, type SqliteSynchronous, type Store } from '../store/index.js';
 import { EventBus } from './events/event-bus.js';
 import { systemClock, type Clock } from './clock.js';
 import { buildFederationServer } from './federation/federation-server.js';
-import { exists, writeFileAtomic, PRIVATE_FILE_MODE } from './identity/files.js';
 import type { TerminalIdentity } from './identity/index.js';
 import { buildOfficerServer } from './officer-api/officer-server.js';
 import { AuditLog } from './officers/audit-log.js';
@@ -80,16 +77,7 @@ export interface RunningTerminal {
   close(): Promise<void>;
 }
 
-/** The file holding the officer API token (0600), created at first start. */
-export const TOKEN_FILE = 'officer.token';
-
-export async function officerToken(dir: string): Promise<string> {
-  const file = join(dir, TOKEN_FILE);
-  if (await exists(file)) return (await readFile(file, 'utf8')).trim();
-  const token = randomBytes(24).toString('base64url');
-  await writeFileAtomic(file, `${token}\n`, PRIVATE_FILE_MODE);
-  return token;
-}
+export { officerToken, TOKEN_FILE } from './identity/officer-token.js';
 
 export { peerTlsPins } from './federation/peer-links.js';
 

@@ -38,25 +38,53 @@ export function onSessionEnded(fn: (why: string) => void): () => void {
   return () => ended.delete(fn);
 }
 
+/** Answers meaning "nothing was done" while a highly available terminal fails over: retried. */
+const NOTHING_DONE = new Set(['HA_STANDBY', 'HA_NO_ACTIVE', 'STORE_FENCED', 'CHANNEL_RECONCILING']);
+/** How long a request is retried through a failover. */
+const FAILOVER_RETRY_MS = 15_000;
+
+/**
+ * One request. Through a failover of a highly available terminal (docs/operations.md) it is
+ * retried for up to 15 s when the answer says nothing was done; a message whose answer was lost
+ * is retried with the same Idempotency-Key, so it is sent once.
+ */
 async function call<T>(method: string, path: string, body?: unknown, opts: { probe?: boolean } = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrf) headers['x-csrf-token'] = csrf;
-  const r = await fetch(path, { method, headers, credentials: 'same-origin', ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-  const text = await r.text();
-  let parsed: unknown = undefined;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    parsed = text;
+  // Sending messages honours Idempotency-Key: a retry after a lost answer is answered, not resent.
+  const idempotent = method === 'GET' || (method === 'POST' && /^\/api\/v1\/channels\/[^/]+\/messages$/.test(path));
+  if (method === 'POST' && idempotent) headers['idempotency-key'] = crypto.randomUUID();
+  const until = Date.now() + FAILOVER_RETRY_MS;
+  for (;;) {
+    let r: Response;
+    try {
+      r = await fetch(path, { method, headers, credentials: 'same-origin', ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    } catch (e) {
+      if (!idempotent || Date.now() > until) throw e;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      continue;
+    }
+    const text = await r.text();
+    let parsed: unknown = undefined;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = text;
+    }
+    if (!r.ok) {
+      const e = (parsed ?? {}) as { code?: string; message?: string };
+      const retry = Date.now() < until && ((e.code !== undefined && NOTHING_DONE.has(e.code)) || (idempotent && (e.code === 'HA_UPSTREAM_FAILED' || r.status === 502)));
+      if (retry) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        continue;
+      }
+      const err = new ApiError(r.status, e.code ?? `HTTP_${r.status}`, e.message ?? `${method} ${path} failed (${r.status})`);
+      if (r.status === 401 && !opts.probe && !path.startsWith('/api/v1/auth/login')) for (const fn of ended) fn(err.message);
+      throw err;
+    }
+    return parsed as T;
   }
-  if (!r.ok) {
-    const e = (parsed ?? {}) as { code?: string; message?: string };
-    const err = new ApiError(r.status, e.code ?? `HTTP_${r.status}`, e.message ?? `${method} ${path} failed (${r.status})`);
-    if (r.status === 401 && !opts.probe && !path.startsWith('/api/v1/auth/login')) for (const fn of ended) fn(err.message);
-    throw err;
-  }
-  return parsed as T;
 }
 
 export const api = {

@@ -2,11 +2,11 @@
  * High availability in the e2e tests (#19): a party with two instances on one PostgreSQL schema,
  * a peer, and traffic that follows the active instance, retrying with its Idempotency-Key.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import pg from 'pg';
-import { Harness, Party, check, freePort, waitFor } from './harness.js';
+import { Harness, MAIN, Party, check, freePort, waitFor } from './harness.js';
 
 /** The instances of the highly available party, the peer and their channel. */
 export interface HaSetup {
@@ -122,4 +122,17 @@ export class Traffic {
     }
     this.abandoned.add(text);
   }
+}
+
+/** `hotline ha proxy` in front of both instances; resolves with its URL once it listens. */
+export async function startProxy(s: HaSetup): Promise<{ url: string; output: () => string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [MAIN, 'ha', 'proxy', '--upstream', s.a.officerUrl, '--upstream', s.b.officerUrl, '--listen', `127.0.0.1:${port}`], { cwd: s.h.root, stdio: ['ignore', 'pipe', 'pipe'] });
+  s.h.children.add(child);
+  child.on('exit', () => s.h.children.delete(child));
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  await waitFor('the proxy to listen', () => out.includes('Officer proxy on'), 15_000);
+  return { url: `http://127.0.0.1:${port}`, output: () => out };
 }

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { describe, expect, inject, it } from 'vitest';
 import { check, Harness, waitFor, type Party } from './harness.js';
-import { activeOf, haSetup, Traffic, type HaSetup } from './ha-kit.js';
+import WebSocket from 'ws';
+import { activeOf, haSetup, startProxy, Traffic, type HaSetup } from './ha-kit.js';
 
 const KILLS = Number(process.env.HOTLINE_HA_KILLS ?? 20);
 const RATE = Number(process.env.HOTLINE_HA_RATE ?? 100);
@@ -188,6 +189,55 @@ describe('e2e: high availability on PostgreSQL', () => {
     const keyB = (JSON.parse(await readFile(a.cardPath, 'utf8')) as { terminals: Array<{ key: string }> }).terminals[1]!.key;
     const written = await s.sql<{ n: string }>("select count(*) as n from entries where raw like '%to the standby%' or raw::json->>'key' = $1", [keyB]);
     expect(Number(written[0]!.n)).toBe(0);
+  }, 120_000);
+});
+
+describe('e2e: one officer address in front of both instances (hotline ha proxy)', () => {
+  it('keeps the API and the events socket at one URL through a failover; a message sent meanwhile arrives once', async () => {
+    const s = await haSetup({ linkTestIntervalSec: 86_400 });
+    const { a, b, peer, channel } = s;
+    const proxy = await startProxy(s);
+    const token = (await readFile(join(a.dir, 'officer.token'), 'utf8')).trim();
+    expect((await readFile(join(b.dir, 'officer.token'), 'utf8')).trim()).toBe(token); // one credential for the party
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const send = (text: string, key: string) => fetch(`${proxy.url}/api/v1/channels/${channel}/messages`, { method: 'POST', headers: { ...headers, 'idempotency-key': key }, body: JSON.stringify({ text, precedence: 'FLASH' }) });
+    const events = (into: string[]) =>
+      new Promise<WebSocket>((resolve, reject) => {
+        const ws = new WebSocket(`${proxy.url.replace('http', 'ws')}/api/v1/events?token=${encodeURIComponent(token)}`);
+        ws.on('message', (d) => into.push(String(d)));
+        ws.once('open', () => resolve(ws));
+        ws.once('error', reject);
+      });
+    const before: string[] = [];
+    const ws1 = await events(before);
+    const first = (await (await send('through the proxy, to a', 'k-1')).json()) as { id: string };
+    await waitFor('the event through the proxy', () => before.some((e) => e.includes(first.id)));
+
+    // The active instance dies: the socket closes; a message sent meanwhile is retried with its key.
+    const closed = new Promise<void>((r) => ws1.once('close', () => r()));
+    await a.kill9();
+    await closed;
+    let answer: Response | undefined;
+    const refusals: string[] = [];
+    await waitFor('the proxy to take the message', async () => {
+      answer = await send('sent during the failover', 'k-2');
+      if (answer.status !== 201) refusals.push(((await answer.json()) as { code: string }).code);
+      return answer.status === 201;
+    }, 20_000, 50);
+    for (const code of refusals) expect(['HA_NO_ACTIVE', 'HA_UPSTREAM_FAILED', 'HA_STANDBY', 'STORE_FENCED']).toContain(code);
+    const during = (await answer!.json()) as { id: string };
+    // The same key again: the same message, not a second one.
+    expect(((await (await send('sent during the failover', 'k-2')).json()) as { id: string }).id).toBe(during.id);
+    const after: string[] = [];
+    const ws2 = await events(after);
+    const third = (await (await send('through the proxy, to b', 'k-3')).json()) as { id: string };
+    await waitFor('the event from b through the proxy', () => after.some((e) => e.includes(third.id)));
+    ws2.close();
+    await waitFor('CN to hold all three', async () => {
+      const texts = (await peer.messages(channel)).map((m) => m.text);
+      return ['through the proxy, to a', 'sent during the failover', 'through the proxy, to b'].every((t) => texts.filter((x) => x === t).length === 1);
+    });
+    expect(proxy.output()).toContain(`active instance: ${b.officerUrl}`);
   }, 120_000);
 });
 

@@ -4,7 +4,8 @@
  * PostgreSQL database and exactly one is active (docs/operations.md "High availability").
  */
 import type { Command } from 'commander';
-import { addInstance, loadTerminalIdentity, readPassphrase } from '../../terminal/index.js';
+import { InvalidArgumentError } from 'commander';
+import { addInstance, loadTerminalIdentity, readPassphrase, startOfficerProxy } from '../../terminal/index.js';
 import { DEFAULT_DATA_DIR, defaultIo, type CommandIo } from './init.js';
 import { registerDemo } from './ha-demo.js';
 
@@ -24,6 +25,27 @@ interface AddOptions {
 export function register(program: Command, io: CommandIo = defaultIo): void {
   const ha = program.command('ha').description('high availability: several instances of this party on one PostgreSQL database');
   registerDemo(ha);
+  ha.command('proxy')
+    .description("one officer address for every instance: forwards the officer API and the console's events to the active instance")
+    .requiredOption('--upstream <url>', "an instance's officer API URL (repeat for each instance)", (v: string, prev: string[] = []) => [...prev, v])
+    .option('--listen <host:port>', 'where officers connect', '127.0.0.1:7080')
+    .action(async (opts: { upstream: string[]; listen: string }) => {
+      const m = /^(.*):(\d+)$/.exec(opts.listen);
+      if (!m) throw new InvalidArgumentError(`--listen must be HOST:PORT, not "${opts.listen}".`);
+      for (const u of opts.upstream) if (!/^https?:\/\/[^/]+$/.test(u)) throw new InvalidArgumentError(`--upstream must be an officer API URL like http://10.0.0.2:7080, not "${u}".`);
+      const proxy = await startOfficerProxy({
+        upstreams: opts.upstream,
+        host: m[1]!.replace(/^\[|\]$/g, ''),
+        port: Number(m[2]),
+        onChange: (active) => io.stdout(`${new Date().toISOString()} ${active ? `active instance: ${active}` : 'no instance active'}\n`),
+      });
+      io.stdout(`Officer proxy on ${proxy.url} for ${opts.upstream.join(', ')}. Ctrl-C stops it.\n`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await proxy.close();
+    });
   ha.command('add-instance')
     .description('create another instance of this party (its own keys, certified in a reissued card) in a new data directory')
     .option('--data <dir>', 'data directory of an instance holding the root key', DEFAULT_DATA_DIR)

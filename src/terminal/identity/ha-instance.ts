@@ -14,6 +14,7 @@ import { ensurePrivateDir, exists, jsonText, PRIVATE_FILE_MODE, PUBLIC_FILE_MODE
 import { badInput, checkEndpoints, IDENTITY_LAYOUT, listenerConfig, TERMINAL_CERT_VALIDITY_MS, type TerminalIdentity } from './identity.js';
 import { publishIdentity, refuseExisting } from './init-terminal.js';
 import { makeKeyFile } from './key-file.js';
+import { shareOfficerToken } from './officer-token.js';
 
 /** An instance name: lowercase letters, digits and dashes, as in config.json's `ha.instance`. */
 export const INSTANCE_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
@@ -75,6 +76,8 @@ export async function addInstance(o: AddInstanceOptions): Promise<{ card: PartyC
   // The escalation policies and roster travel with the party: whichever instance is active applies them.
   for (const name of [ESCALATION_FILE, ROSTER_FILE]) if (await exists(join(from.dir, name))) await copyFile(join(from.dir, name), join(dir, name));
 
+  // One host credential for the party: whichever instance is active takes it.
+  await shareOfficerToken(from.dir, dir);
   await writeFileAtomic(join(from.dir, IDENTITY_LAYOUT.card), jsonText(card), PUBLIC_FILE_MODE);
   const fromConfig: TerminalConfig = { ...from.config, federation: { ...from.config.federation, endpoints }, ha: { instance: fromInstance } };
   await writeFileAtomic(join(from.dir, IDENTITY_LAYOUT.config), jsonText(fromConfig), PRIVATE_FILE_MODE);

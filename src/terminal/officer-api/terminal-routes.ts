@@ -24,7 +24,8 @@ export interface TerminalRoutesOptions extends Pick<OfficerApiPorts, 'self' | 'd
 export async function terminalRoutes(app: FastifyInstance, opts: TerminalRoutesOptions): Promise<void> {
   const { self, directory, reads } = opts;
 
-  app.get('/healthz', { config: { permission: 'open' }, schema: { hide: true } }, async () => ({ ok: true }));
+  // A highly available instance says it is the active one: proxies and load balancers route by it.
+  app.get('/healthz', { config: { permission: 'open' }, schema: { hide: true } }, async () => (opts.ha ? { ok: true, role: 'active' } : { ok: true }));
 
   app.get('/readyz', { config: { permission: 'open' }, schema: { hide: true, response: { 200: Api.Readiness, 503: Api.Readiness } } }, async (_req, reply) => {
     try {
