@@ -132,9 +132,10 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   // Nothing is signed on a channel until the peers said how much of our log they hold, and what
   // they hold beyond our database is fetched back first (#14 A1, channels/reconciler.ts).
   const reconciler = new Reconciler({ self: identity.party, directory, head: (c) => wing.committer.committedHead(c), clock, events, startWaitMs: reconcileWait(process.env.HOTLINE_RECONCILE_WAIT_MS), log });
-  // An active instance of a highly available party shares its database with the one before it,
-  // which sent peers only what it had committed there: nothing to fetch back, no wait.
-  if (!options.ha) reconciler.startUp();
+  // An active instance of a highly available party too: its database is the one its predecessor
+  // committed to, but a primary replaced under asynchronous replication may have lost the last
+  // commits, which the peers hold (docs/operations.md "High availability").
+  reconciler.startUp();
   reconciler.onReconciled = (channel) => wing.receipts.schedule(channel);
   wing.writer.gate = reconciler;
   // At most HOTLINE_MAX_UNRECEIPTED own entries per channel a peer has not receipted (backlog.ts).

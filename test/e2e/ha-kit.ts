@@ -22,13 +22,17 @@ export interface HaSetup {
 }
 
 /** US with instances a and b on a fresh schema, CN on SQLite, paired, with an active channel. */
-export async function haSetup(opts: { leaseMs?: number; linkTestIntervalSec?: number } = {}): Promise<HaSetup> {
-  const url = inject('pgUrl');
+export async function haSetup(opts: { leaseMs?: number; linkTestIntervalSec?: number; url?: string; harness?: Harness } = {}): Promise<HaSetup> {
+  const url = opts.url ?? inject('pgUrl');
   const schema = `e2e_ha_${randomBytes(4).toString('hex')}`;
-  const h = await Harness.create();
+  const h = opts.harness ?? (await Harness.create());
   const pool = new pg.Pool({ connectionString: url, max: 2, options: `-c search_path=${schema}` });
+  pool.on('error', () => {});
   h.defer(() => {
-    void pool.end().then(() => execFileSync('psql', ['-q', '-d', url, '-c', `DROP SCHEMA IF EXISTS ${schema} CASCADE`]));
+    void pool
+      .end()
+      .then(() => execFileSync('psql', ['-q', '-d', url, '-c', `DROP SCHEMA IF EXISTS ${schema} CASCADE`], { stdio: 'ignore', timeout: 10_000 }))
+      .catch(() => {});
   });
   const a = await h.party('US', 'United States', { init: ['--postgres', url, '--postgres-schema', schema], start: false });
   const [officerPort, federationPort] = [await freePort(), await freePort()];
