@@ -180,9 +180,10 @@ export class KyselyStore implements Store {
   private async checkFence(): Promise<void> {
     const token = this.options.fence?.token;
     if (token === undefined) return;
-    // FOR SHARE: a takeover's UPDATE of the row waits for this transaction to end, and this read
-    // waits for a takeover in progress, then sees its new token.
-    const row = await this.db.selectFrom('ha_lease').select('token').where('id', '=', 1).forShare().executeTakeFirst();
+    // FOR KEY SHARE: a takeover, which first locks the row FOR UPDATE, waits for this transaction
+    // to end, and this read waits for a takeover in progress, then sees its new token. The
+    // holder's renewals (an UPDATE of a non-key column) do not wait for commits, nor they for it.
+    const row = await this.db.selectFrom('ha_lease').select('token').where('id', '=', 1).forKeyShare().executeTakeFirst();
     if (row === undefined || Number(row.token) !== token) throw new StoreError('STORE_FENCED', { token, current: row === undefined ? 'no lease' : `token ${row.token}` });
   }
 

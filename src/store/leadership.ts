@@ -8,9 +8,11 @@
  *   connection is gone from `pg_stat_activity` (the holder died: the kernel closed its socket and
  *   the server ended its backend), so a killed process is replaced in well under the lease.
  * - **Fencing token.** Every acquisition adds one to `token`. Every commit of entries first reads
- *   the row under a share lock and fails (STORE_FENCED) unless it still carries the token of its
- *   process (KyselyStore.fenceWrites). An acquisition takes the row under an update lock: it waits
- *   for the commits in flight, and every later commit of the previous holder fails. So a process
+ *   the row under a key-share lock and fails (STORE_FENCED) unless it still carries the token of
+ *   its process (KyselyStore.fenceWrites). An acquisition locks the row FOR UPDATE, which conflicts
+ *   with those: it waits for the commits in flight, and every later commit of the previous holder
+ *   fails. A renewal updates a non-key column, which takes a lock that does not conflict with a
+ *   key share: renewals and commits never wait for each other. So a process
  *   paused past its lease (GC, SIGSTOP) or cut off from the database can never commit a signed
  *   entry after another instance took over.
  *

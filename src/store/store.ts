@@ -360,7 +360,7 @@ export interface Store {
   pipelinedTransaction<T>(fn: (store: Store) => Promise<T>): Promise<Committed<T>>;
   /**
    * Fences every later commit of entries with a leadership token (high availability, PostgreSQL
-   * only, leadership.ts): each such transaction first reads the lease row under a share lock and
+   * only, leadership.ts): each such transaction first reads the lease row under a key-share lock and
    * fails with STORE_FENCED unless it still holds `token`. A takeover updates that row, so it waits
    * for the commits in flight and every later one of the old holder fails. `undefined` lifts it.
    */

@@ -119,6 +119,26 @@ describe('leadership on PostgreSQL', () => {
     expect((await old.listEntries(channel)).map((e) => e.seq)).toEqual([1]);
   });
 
+  it('renews the lease without waiting for a commit in flight', async () => {
+    const a = await connect();
+    const s = await store();
+    const t1 = (await a.acquire({ instance: 'a1', holder: 'a1/x', ttlMs: 60_000 }))!.token;
+    s.fenceWrites(t1);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let entered!: () => void;
+    const inside = new Promise<void>((r) => (entered = r));
+    const running = s.transaction(async (tx) => {
+      await tx.appendEntries([entry({ channel: channelId(), author: partyId(), seq: 1 })]);
+      entered();
+      await gate;
+    });
+    await inside;
+    expect(await a.renew(t1, 60_000)).toBeGreaterThan(0); // would hang here if it waited
+    release();
+    await running;
+  });
+
   it('lists the instances as they announce themselves', async () => {
     const a = await connect();
     await a.announce({ instance: 'a1', officerUrl: 'http://127.0.0.1:1', federationUrl: 'https://127.0.0.1:2', host: 'h', pid: 1, role: 'active' });
