@@ -4,7 +4,9 @@
  * It talks only to the officer API (api.ts).
  */
 import { SignedText } from './SignedText.js';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { alarmsOf, newAlarms, type Alarm } from './alarms.js';
+import { notifyAlarm, setTabIcon } from './notify.js';
 import { api, bodyOf, connectEvents, onSessionEnded, PENDING_SHOWN, type ApiEvent, type ChannelSummary, type EntryEvent, type Pending, type PendingSummary, type Session, type Status } from './api.js';
 import { ChannelView, type EventFeed } from './ChannelView.js';
 import { applyToPending } from './live.js';
@@ -13,7 +15,7 @@ import { titleOf, when } from './format.js';
 import { useNow } from './hooks.js';
 import { Bi, bi } from './i18n.js';
 import { SignIn } from './SignIn.js';
-import { audioReady, ring, unlockAudio } from './sound.js';
+import { audioReady, ring, unlockAudio, unlockOnFirstGesture } from './sound.js';
 
 export function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
@@ -142,8 +144,6 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
         if (message && !e.own && message.precedence === 'FLASH') {
           const flash: Flash = { id: e.hash, channel: e.channel, from: e.authorCode, text: message.text, drill: message.drill === true };
           setFlashes((f) => (f.some((x) => x.id === flash.id) ? f : [flash, ...f]));
-          setSilenced(false);
-          ring();
         }
         return;
       }
@@ -161,16 +161,44 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
     return connectEvents(onEvent, onState);
   }, [loadAll]);
 
-  // Ring again every 15 s while a FLASH awaits acknowledgement, unless silenced.
+  // What must not be missed: derived from what awaits acknowledgement (so it holds at sign-in,
+  // after a reload and after reconnecting), with the FLASH messages just heard of live.
+  const alarmList: Alarm[] = useMemo(() => {
+    const list = alarmsOf(pending, now);
+    const live = flashes.filter((f) => !list.some((a) => a.id === f.id)).map((f): Alarm => ({ ...f, precedence: 'FLASH', why: 'flash' }));
+    return [...live, ...list];
+  }, [pending, now, flashes]);
+  // A new alarm rings, notifies the desktop and lifts a silence.
+  const known = useRef(new Set<string>());
   useEffect(() => {
-    if (flashes.length === 0 || silenced) return;
+    const fresh = newAlarms(known.current, alarmList);
+    if (fresh.length === 0) return;
+    for (const a of fresh) {
+      known.current.add(a.id);
+      notifyAlarm(a, `${a.why === 'flash' ? 'FLASH' : a.why === 'overdue' ? 'OVERDUE' : 'ESCALATED'} from ${a.from}${a.drill ? ' (DRILL)' : ''}`, setSelected);
+    }
+    setSilenced(false);
+    ring();
+  }, [alarmList]);
+  // Ring again every 15 s while an alarm is up, unless silenced.
+  useEffect(() => {
+    if (alarmList.length === 0 || silenced) return;
     const t = setInterval(() => ring(), 15_000);
     return () => clearInterval(t);
-  }, [flashes.length, silenced]);
+  }, [alarmList.length, silenced]);
+  // After a reload the browser blocks sound until a click or a key: the first one anywhere unlocks it.
+  useEffect(() => {
+    if (sound) return;
+    return unlockOnFirstGesture(() => {
+      setSound(audioReady());
+      if (audioReady() && alarmList.length > 0) ring();
+    });
+  }, [sound, alarmList.length]);
 
   useEffect(() => {
-    document.title = `${summary.total ? `(${summary.total}) ` : ''}Hotline ${status?.code ?? ''}`;
-  }, [summary.total, status?.code]);
+    document.title = `${alarmList.length ? `⚠ ${alarmList.length} ALARM · ` : ''}${summary.total ? `(${summary.total}) ` : ''}Hotline ${status?.code ?? ''}`;
+    setTabIcon(alarmList.length, summary.total);
+  }, [alarmList.length, summary.total, status?.code]);
 
   const channelTitle = (id: string) => {
     const c = channels.find((x) => x.id === id);
@@ -191,18 +219,7 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
           ))}
         </ul>
         <span className={`live ${live ? 'ok' : 'warn'}`}>{live ? <Bi k="live" /> : <Bi k="offline" />}</span>
-        {!sound && (
-          <button
-            type="button"
-            className="secondary"
-            onClick={() => {
-              unlockAudio();
-              setTimeout(() => setSound(audioReady()), 100);
-            }}
-          >
-            <Bi k="enableSound" />
-          </button>
-        )}
+
         <span className="who">
           {session.name} <span className="muted">({session.title})</span>
         </span>
@@ -211,11 +228,26 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
         </button>
       </header>
 
-      {flashes.length > 0 && (
+      {!sound && (
+        <div className="sound-off" role="alert" data-testid="sound-off">
+          <strong>Sound is OFF</strong>: the FLASH ring cannot play in this browser until you click anywhere or press a key.{' '}
+          <button
+            type="button"
+            onClick={() => {
+              unlockAudio();
+              setTimeout(() => setSound(audioReady()), 100);
+            }}
+          >
+            <Bi k="enableSound" />
+          </button>
+        </div>
+      )}
+
+      {alarmList.length > 0 && (
         <div className="flash-banner" role="alert" aria-live="assertive" data-testid="flash-banner">
-          {flashes.map((f) => (
-            <div key={f.id} className="flash-item">
-              <strong>FLASH</strong>
+          {alarmList.map((f) => (
+            <div key={f.id} className="flash-item" data-why={f.why}>
+              <strong>{f.why === 'flash' ? 'FLASH' : f.why === 'overdue' ? `${f.precedence} OVERDUE` : `${f.precedence} ESCALATED`}</strong>
               {f.drill && <span className="badge drill">DRILL 演练</span>} from {f.from} — {channelTitle(f.channel)}: <q><SignedText text={f.text.slice(0, 200)} /></q>
               <button type="button" onClick={() => setSelected(f.channel)}>
                 <Bi k="open" />

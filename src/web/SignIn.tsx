@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { api, ApiError } from './api.js';
 import { Bi } from './i18n.js';
 import { unlockAudio } from './sound.js';
+import { askNotifications } from './notify.js';
 
 export function SignIn({ onSignedIn, notice }: { onSignedIn: () => void; notice?: string }) {
   const [name, setName] = useState('');
@@ -14,6 +15,7 @@ export function SignIn({ onSignedIn, notice }: { onSignedIn: () => void; notice?
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     unlockAudio(); // a user gesture: the FLASH ring may play from now on
+    askNotifications(); // and desktop notifications be asked for
     setBusy(true);
     setError(undefined);
     try {

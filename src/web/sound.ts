@@ -15,14 +15,32 @@ export function unlockAudio(): void {
   }
 }
 
+/**
+ * Unlocks the sound on the first click or key press anywhere (after a reload the browser blocks it
+ * until then); `then` runs once it plays.
+ */
+export function unlockOnFirstGesture(then: () => void): () => void {
+  const go = () => {
+    unlockAudio();
+    setTimeout(then, 50);
+  };
+  document.addEventListener('pointerdown', go, { once: true, capture: true });
+  document.addEventListener('keydown', go, { once: true, capture: true });
+  return () => {
+    document.removeEventListener('pointerdown', go, { capture: true });
+    document.removeEventListener('keydown', go, { capture: true });
+  };
+}
+
 /** Whether sound can play now. */
 export function audioReady(): boolean {
   return ctx?.state === 'running';
 }
 
-/** Three pairs of high beeps (about 2 s). */
+/** Three pairs of high beeps (about 2 s). Counted on <html data-rings> when it played (for tests and support). */
 export function ring(): void {
   if (!ctx || ctx.state !== 'running') return;
+  document.documentElement.dataset.rings = String(Number(document.documentElement.dataset.rings ?? 0) + 1);
   const t0 = ctx.currentTime + 0.05;
   for (let i = 0; i < 6; i++) {
     const start = t0 + Math.floor(i / 2) * 0.7 + (i % 2) * 0.22;

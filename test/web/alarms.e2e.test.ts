@@ -1,0 +1,96 @@
+/**
+ * A FLASH cannot be missed (#15 items 1 and 2), in Chromium against two real terminals: a FLASH
+ * already awaiting acknowledgement when the officer signs in raises the banner and rings at once;
+ * after a reload the banner is back at once and the browser's sound block is shown loudly until a
+ * key unlocks it; a desktop notification is shown; the tab's title and icon carry the count.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generate } from 'otplib';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { Harness, check, waitFor } from '../e2e/harness.js';
+import { CHROMIUM_ARGS, chromiumLaunch } from './chromium.js';
+import { CHROMIUM, ensureConsoleBuilt, secretsOf } from './console-kit.js';
+
+const OFFICER = 'Lt Zhou';
+
+describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console alarms in a browser (Chromium)', () => {
+  it('a FLASH pending at sign-in and after a reload raises the banner and rings within a second', { timeout: 180_000 }, async () => {
+    if (CHROMIUM.kind === 'none') throw new Error(`no browser for the console test: ${CHROMIUM.reason}`);
+    const browser = chromiumLaunch(CHROMIUM);
+    await ensureConsoleBuilt();
+    const h = await Harness.create();
+    const [us, cn] = await Promise.all([h.party('US', 'United States'), h.party('CN', 'China')]);
+    await h.pair(us, cn);
+    const channel = await h.openChannel(us, cn, { title: { en: 'Air incidents' }, tier: 'military', parties: ['CN'], ackDeadlineSec: { FLASH: 600 }, linkTestIntervalSec: 86_400 });
+    const added = await cn.cli(['officer', 'add', OFFICER, '--title', 'Duty Officer', '--role', 'duty-officer']).then(check('officer add'));
+    const { password, totpSecret } = secretsOf(added.stdout);
+    // The FLASH arrives while nobody is signed in.
+    const text = 'Unidentified aircraft closing on your patrol: respond.';
+    await us.cli(['send', channel, text, '--precedence', 'FLASH']).then(check('send'));
+    await waitFor('CN to hold the FLASH', async () => (await cn.messages(channel)).some((m) => m.text === text));
+
+    const profile = mkdtempSync(join(tmpdir(), 'hotline-chromium-'));
+    h.defer(() => rmSync(profile, { recursive: true, force: true }));
+    let context: BrowserContext | undefined;
+    try {
+      context = await chromium.launchPersistentContext(profile, { executablePath: browser.executablePath, env: { ...process.env, ...browser.env }, headless: true, args: [...CHROMIUM_ARGS], viewport: { width: 1280, height: 900 } });
+      await context.grantPermissions(['notifications'], { origin: cn.officerUrl });
+      // Records the desktop notifications the page makes.
+      await context.addInitScript({
+        content: `(() => {
+          const Native = window.Notification;
+          const shown = (window.shownNotifications = []);
+          window.Notification = class extends Native {
+            constructor(title, options) {
+              super(title, options);
+              shown.push(title + ': ' + ((options && options.body) || ''));
+            }
+          };
+        })();`,
+      });
+      const page = context.pages()[0] ?? (await context.newPage());
+      const problems: string[] = [];
+      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      await page.goto(`${cn.officerUrl}/console/`);
+      await page.getByLabel(/Officer name/).fill(OFFICER);
+      await page.getByLabel(/Password/).fill(password);
+      await page.getByLabel(/6-digit code/).fill(await generate({ secret: totpSecret }));
+      const clicked = Date.now();
+      await page.getByRole('button', { name: /Sign in/ }).click();
+      const banner = page.getByTestId('flash-banner');
+      await banner.waitFor({ timeout: 1000 });
+      expect(await banner.textContent()).toContain(text);
+      // It rang (the sign-in click unlocked the sound).
+      await waitFor('the ring', async () => Number(await page.evaluate<string>("document.documentElement.dataset.rings ?? '0'")) >= 1, 1000, 50);
+      expect(Date.now() - clicked).toBeLessThan(3000);
+      await waitFor('the desktop notification', async () => (await page.evaluate<string[]>('window.shownNotifications')).some((n) => n.startsWith('FLASH from US') && n.includes(text)), 5000);
+      await waitFor('the tab title to carry the alarm', async () => /⚠ 1 ALARM/.test(await page.title()), 5000);
+      expect(await page.evaluate<string | undefined>('document.querySelector(\'link[rel="icon"]\')?.dataset.count')).toBe('1');
+      await page.screenshot({ path: '/tmp/hotline-console-alarm-signin.png' });
+
+      // Reload: the banner is back at once; sound is blocked until a gesture, and says so loudly.
+      await page.reload();
+      await banner.waitFor({ timeout: 1000 });
+      expect(await banner.textContent()).toContain(text);
+      const soundOff = page.getByTestId('sound-off');
+      if (await soundOff.isVisible()) {
+        expect(await soundOff.textContent()).toMatch(/Sound is OFF/);
+        await page.screenshot({ path: '/tmp/hotline-console-alarm-reload.png' });
+        await page.keyboard.press('Shift');
+        await soundOff.waitFor({ state: 'detached', timeout: 2000 });
+      }
+      await waitFor('the ring after the reload', async () => Number(await page.evaluate<string>("document.documentElement.dataset.rings ?? '0'")) >= 1, 2000, 50);
+
+      // Acknowledged: the banner goes, and so does the alarm from the title.
+      await page.locator('[data-testid=message]', { hasText: text }).getByRole('button', { name: /Acknowledge/ }).click();
+      await banner.waitFor({ state: 'detached', timeout: 10_000 });
+      await waitFor('the title without the alarm', async () => !/ALARM/.test(await page.title()), 5000);
+      expect(problems).toEqual([]);
+    } finally {
+      await context?.close();
+    }
+  });
+});
