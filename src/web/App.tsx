@@ -13,7 +13,7 @@ import { applyToPending } from './live.js';
 import { Countdown } from './Countdown.js';
 import { titleOf, when } from './format.js';
 import { useNow } from './hooks.js';
-import { Bi, bi } from './i18n.js';
+import { LanguageSwitch, T, tr, useLanguage } from './i18n.js';
 import { SignIn } from './SignIn.js';
 import { audioReady, ring, unlockAudio, unlockOnFirstGesture } from './sound.js';
 
@@ -38,7 +38,12 @@ export function App() {
     });
   }, [refresh]);
 
-  if (session === undefined) return <p className="muted center">Loading… 加载中</p>;
+  if (session === undefined)
+    return (
+      <p className="muted center">
+        <T k="loading" />
+      </p>
+    );
   if (session === null)
     return (
       <SignIn
@@ -87,6 +92,7 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
   const [alarms, setAlarms] = useState<Array<{ at: number; text: string }>>([]);
   const [sound, setSound] = useState(audioReady());
   const now = useNow(1000);
+  const lang = useLanguage();
   const reloadTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   // Messages and acknowledgements seen while a load is under way: applied again to its answer.
@@ -175,7 +181,8 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
     if (fresh.length === 0) return;
     for (const a of fresh) {
       known.current.add(a.id);
-      notifyAlarm(a, `${a.why === 'flash' ? 'FLASH' : a.why === 'overdue' ? 'OVERDUE' : 'ESCALATED'} from ${a.from}${a.drill ? ' (DRILL)' : ''}`, setSelected);
+      const what = a.why === 'flash' ? tr('alarmFlash') : tr(a.why === 'overdue' ? 'alarmOverdue' : 'alarmEscalated', { precedence: a.precedence });
+      notifyAlarm(a, `${what} ${tr('from', { party: a.from })}${a.drill ? ` (${tr('drill')})` : ''}`, setSelected);
     }
     setSilenced(false);
     ring();
@@ -202,7 +209,7 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
 
   const channelTitle = (id: string) => {
     const c = channels.find((x) => x.id === id);
-    return c ? titleOf(c.title) : id.slice(0, 12);
+    return c ? titleOf(c.title, lang) : id.slice(0, 12);
   };
 
   return (
@@ -211,26 +218,29 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
         <h1>
           Hotline <span className="party">{status?.code ?? ''}</span>
         </h1>
-        <ul className="links" aria-label="Link state per peer 各对端链路状态">
+        <ul className="links" aria-label={tr('linkStates')}>
           {(status?.links ?? []).map((l) => (
             <li key={l.peer} className={`link link-${l.state}`} title={l.endpoint ?? ''}>
               {l.code}: {l.state}
             </li>
           ))}
         </ul>
-        <span className={`live ${live ? 'ok' : 'warn'}`}>{live ? <Bi k="live" /> : <Bi k="offline" />}</span>
+        <span className={`live ${live ? 'ok' : 'warn'}`}>{live ? <T k="live" /> : <T k="offline" />}</span>
 
         <span className="who">
           {session.name} <span className="muted">({session.title})</span>
         </span>
+        <LanguageSwitch officer={session.name} />
         <button type="button" className="secondary" onClick={() => void onSignOut()}>
-          <Bi k="signOut" />
+          <T k="signOut" />
         </button>
       </header>
 
       {!sound && (
         <div className="sound-off" role="alert" data-testid="sound-off">
-          <strong>Sound is OFF</strong>: the FLASH ring cannot play in this browser until you click anywhere or press a key.{' '}
+          <strong>
+            <T k="soundOff" />
+          </strong>{' '}
           <button
             type="button"
             onClick={() => {
@@ -238,7 +248,7 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
               setTimeout(() => setSound(audioReady()), 100);
             }}
           >
-            <Bi k="enableSound" />
+            <T k="enableSound" />
           </button>
         </div>
       )}
@@ -247,16 +257,21 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
         <div className="flash-banner" role="alert" aria-live="assertive" data-testid="flash-banner">
           {alarmList.map((f) => (
             <div key={f.id} className="flash-item" data-why={f.why}>
-              <strong>{f.why === 'flash' ? 'FLASH' : f.why === 'overdue' ? `${f.precedence} OVERDUE` : `${f.precedence} ESCALATED`}</strong>
-              {f.drill && <span className="badge drill">DRILL 演练</span>} from {f.from} — {channelTitle(f.channel)}: <q><SignedText text={f.text.slice(0, 200)} /></q>
+              <strong>{f.why === 'flash' ? tr('alarmFlash') : tr(f.why === 'overdue' ? 'alarmOverdue' : 'alarmEscalated', { precedence: f.precedence })}</strong>{' '}
+              {f.drill && (
+                <span className="badge drill">
+                  <T k="drill" />
+                </span>
+              )}{' '}
+              <T k="from" party={f.from} /> — {channelTitle(f.channel)}: <q><SignedText text={f.text.slice(0, 200)} /></q>
               <button type="button" onClick={() => setSelected(f.channel)}>
-                <Bi k="open" />
+                <T k="open" />
               </button>
             </div>
           ))}
           {!silenced && (
             <button type="button" className="secondary" onClick={() => setSilenced(true)}>
-              <Bi k="silence" />
+              <T k="silence" />
             </button>
           )}
         </div>
@@ -273,9 +288,9 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
       )}
 
       <div className="layout">
-        <nav aria-label={bi('channels')}>
+        <nav aria-label={tr('channels')}>
           <h2>
-            <Bi k="channels" />
+            <T k="channels" />
           </h2>
           <ul className="channel-list">
             {channels.map((c) => {
@@ -283,23 +298,31 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
               return (
                 <li key={c.id}>
                   <button type="button" className={`channel-item${c.id === selected ? ' selected' : ''}`} aria-current={c.id === selected ? 'page' : undefined} onClick={() => setSelected(c.id)}>
-                    <span className="channel-name">{titleOf(c.title)}</span>
+                    <span className="channel-name">{titleOf(c.title, lang)}</span>
                     <span className={`badge state-${c.state}`}>{c.state}</span>
-                    {waiting > 0 && <span className="badge waiting" aria-label={`${waiting} awaiting acknowledgement`}>{waiting}</span>}
+                    {waiting > 0 && (
+                      <span className="badge waiting" aria-label={tr('waitingCount', { count: waiting })}>
+                        {waiting}
+                      </span>
+                    )}
                     <span className="muted small">{c.parties.join(' · ')}</span>
                   </button>
                 </li>
               );
             })}
-            {channels.length === 0 && <li className="muted">No channels yet. 暂无频道。</li>}
+            {channels.length === 0 && (
+              <li className="muted">
+                <T k="noChannels" />
+              </li>
+            )}
           </ul>
 
           <h2>
-            <Bi k="awaiting" />
+            <T k="awaiting" />
           </h2>
           {pending.length === 0 ? (
             <p className="muted small">
-              <Bi k="nothingAwaits" />
+              <T k="nothingAwaits" />
             </p>
           ) : (
             <ol className="pending" data-testid="pending">
@@ -307,10 +330,19 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
                 <li key={p.id} className={`prec-${p.precedence}`}>
                   <button type="button" className="pending-item" onClick={() => setSelected(p.channel)}>
                     <span className={`badge prec prec-${p.precedence}`}>{p.precedence}</span>
-                    {p.drill && <span className="badge drill">DRILL</span>} {p.from}: <SignedText text={p.text.slice(0, 60)} />
+                    {p.drill && (
+                      <span className="badge drill">
+                        <T k="drill" />
+                      </span>
+                    )} {p.from}: <SignedText text={p.text.slice(0, 60)} />
                     <br />
                     <Countdown deadlineAt={p.deadlineAt} now={now} />
-                    {p.escalation.level > 0 && <span className="warn small"> escalated: {p.escalation.levelName}</span>}
+                    {p.escalation.level > 0 && (
+                      <span className="warn small">
+                        {' '}
+                        <T k="escalated" level={p.escalation.levelName ?? String(p.escalation.level)} />
+                      </span>
+                    )}
                   </button>
                 </li>
               ))}
@@ -318,12 +350,12 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
           )}
           {summary.total > pending.length && (
             <p className="muted small" data-testid="pending-more">
-              +{summary.total - pending.length} <Bi k="more" />
+              <T k="more" count={summary.total - pending.length} />
             </p>
           )}
         </nav>
 
-        <main>{selected ? <ChannelView key={selected} id={selected} subscribe={subscribe} connections={connections} self={status?.code ?? ''} selfParty={status?.party ?? ''} /> : <p className="muted"><Bi k="choose" /></p>}</main>
+        <main>{selected ? <ChannelView key={selected} id={selected} subscribe={subscribe} connections={connections} self={status?.code ?? ''} selfParty={status?.party ?? ''} /> : <p className="muted"><T k="choose" /></p>}</main>
       </div>
     </div>
   );

@@ -9,7 +9,7 @@ import { api, ApiError, MESSAGES_SHOWN, PRECEDENCES, type ApiEvent, type Channel
 import { Countdown } from './Countdown.js';
 import { titleOf, utc, when } from './format.js';
 import { useNow } from './hooks.js';
-import { Bi, bi, TEMPLATES } from './i18n.js';
+import { T, tr, TEMPLATE_IDS, templateText, useLanguage } from './i18n.js';
 import { applyToMessages } from './live.js';
 import { RttChart } from './RttChart.js';
 
@@ -25,6 +25,7 @@ const REFRESH_MS = 10_000;
 const APPLIED = new Set(['message', 'ack', 'receipt', 'link.test', 'link.echo']);
 
 export function ChannelView({ id, subscribe, connections, self, selfParty }: { id: string; subscribe: EventFeed; connections: number; self: string; selfParty: string }) {
+  const uiLanguage = useLanguage();
   const [detail, setDetail] = useState<ChannelDetail | undefined>();
   const [messages, setMessages] = useState<readonly Message[]>([]);
   const [link, setLink] = useState<LinkView | undefined>();
@@ -105,10 +106,10 @@ export function ChannelView({ id, subscribe, connections, self, selfParty }: { i
   return (
     <section className="channel" aria-labelledby="channel-title">
       <header className="channel-head">
-        <h2 id="channel-title">{titleOf(detail.title)}</h2>
+        <h2 id="channel-title">{titleOf(detail.title, uiLanguage)}</h2>
         <span className={`badge state-${detail.state}`}>{detail.state}</span>
         <span className="muted">{detail.tier}</span>
-        <ul className="links" aria-label={bi('link')}>
+        <ul className="links" aria-label={tr('link')}>
           {peers.map((p) => (
             <li key={p.party} className={`link link-${p.link}`}>
               {p.code}: {p.link}
@@ -123,20 +124,24 @@ export function ChannelView({ id, subscribe, connections, self, selfParty }: { i
       )}
       {detail.equivocations > 0 && (
         <p role="alert" className="error">
-          Equivocation evidence on this channel: {detail.equivocations}. 发现双重签名证据。
+          <T k="equivocation" count={detail.equivocations} />
         </p>
       )}
 
-      <SendForm channel={id} disabled={detail.state !== 'active'} replyTo={replyTo} onCancelReply={() => setReplyTo(undefined)} onSent={() => { setReplyTo(undefined); void load(); }} />
+      <SendForm channel={id} languages={Object.keys(detail.title)} disabled={detail.state !== 'active'} replyTo={replyTo} onCancelReply={() => setReplyTo(undefined)} onSent={() => { setReplyTo(undefined); void load(); }} />
 
       <h3 className="sr-only">Messages</h3>
-      {messages.length === 0 && <p className="muted"><Bi k="noMessages" /></p>}
+      {messages.length === 0 && <p className="muted"><T k="noMessages" /></p>}
       <ol className="messages" aria-label="Messages, newest first">
         {messages.map((m) => (
           <li key={m.id} className={`msg prec-${m.precedence}${m.own ? ' own' : ''}`} data-testid="message" data-id={m.id}>
             <div className="msg-head">
               <span className={`badge prec prec-${m.precedence}`}>{m.precedence}</span>
-              {m.drill && <span className="badge drill">DRILL 演练</span>}
+              {m.drill && (
+                <span className="badge drill">
+                  <T k="drill" />
+                </span>
+              )}
               <strong>{m.own ? `${m.from} (us)` : m.from}</strong>
               <span className="muted" title={utc(m.time)}>
                 {when(m.time)} · #{m.seq}
@@ -149,28 +154,28 @@ export function ChannelView({ id, subscribe, connections, self, selfParty }: { i
             <div className="msg-foot">
               {m.own && (
                 <span className={m.receiptedAt ? 'ok' : 'warn'}>
-                  {m.receiptedAt ? <>✓ <Bi k="received" /> {when(m.receiptedAt)}</> : <>… <Bi k="notReceived" /></>}
+                  {m.receiptedAt ? <>✓ <T k="received" /> {when(m.receiptedAt)}</> : <>… <T k="notReceived" /></>}
                 </span>
               )}
               {m.ackedAt !== null ? (
                 <span className="ok acked" data-testid="acked">
-                  ✓✓ <Bi k="acknowledged" />: {m.ackedBy?.officer?.name ?? 'unknown'}
+                  ✓✓ <T k="acknowledged" />: {m.ackedBy?.officer?.name ?? 'unknown'}
                   {m.ackedBy?.officer?.title ? ` (${m.ackedBy.officer.title}${m.ackedBy.code ? `, ${m.ackedBy.code}` : ''})` : ''} {when(m.ackedAt)}
                 </span>
               ) : (
                 <>
-                  {m.own && m.deadlineAt !== null && <span className="muted"><Bi k="awaitingAck" /></span>}
+                  {m.own && m.deadlineAt !== null && <span className="muted"><T k="awaitingAck" /></span>}
                   <Countdown deadlineAt={m.deadlineAt} now={now} />
                   {!m.own && (
                     <button type="button" className="ack" onClick={() => void acknowledge(m)}>
-                      <Bi k="acknowledge" />
+                      <T k="acknowledge" />
                     </button>
                   )}
                 </>
               )}
               {!m.own && (
                 <button type="button" className="secondary" onClick={() => setReplyTo(m)}>
-                  <Bi k="reply" />
+                  <T k="reply" />
                 </button>
               )}
             </div>
@@ -180,7 +185,7 @@ export function ChannelView({ id, subscribe, connections, self, selfParty }: { i
 
       <section className="link-panel" aria-labelledby="link-title">
         <h3 id="link-title">
-          <Bi k="link" />
+          <T k="link" />
         </h3>
         <ul className="links">
           {(link?.health ?? []).map((h) => (
@@ -192,7 +197,7 @@ export function ChannelView({ id, subscribe, connections, self, selfParty }: { i
           ))}
         </ul>
         <p className="muted">
-          <Bi k="rtt" />
+          <T k="rtt" />
         </p>
         <RttChart samples={link?.samples ?? {}} />
       </section>
@@ -200,10 +205,21 @@ export function ChannelView({ id, subscribe, connections, self, selfParty }: { i
   );
 }
 
-function SendForm({ channel, disabled, replyTo, onSent, onCancelReply }: { channel: string; disabled: boolean; replyTo: Message | undefined; onSent: () => void; onCancelReply: () => void }) {
+/** A language's name in itself (Intl), e.g. 中文 for zh. */
+function languageName(code: string): string {
+  try {
+    return new Intl.DisplayNames([code], { type: 'language' }).of(code) ?? code;
+  } catch {
+    return code;
+  }
+}
+
+function SendForm({ channel, languages, disabled, replyTo, onSent, onCancelReply }: { channel: string; languages: readonly string[]; disabled: boolean; replyTo: Message | undefined; onSent: () => void; onCancelReply: () => void }) {
+  const uiLang = useLanguage();
   const [text, setText] = useState('');
   const [precedence, setPrecedence] = useState<Precedence>('ROUTINE');
-  const [lang, setLang] = useState('en');
+  // The officer's language when the channel has it, else the channel's first.
+  const [lang, setLang] = useState(() => (languages.includes(uiLang) ? uiLang : (languages[0] ?? 'en')));
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
 
@@ -226,32 +242,37 @@ function SendForm({ channel, disabled, replyTo, onSent, onCancelReply }: { chann
     <form className="send" onSubmit={(e) => void submit(e)} aria-label="Send a message">
       {replyTo && (
         <p className="replying">
-          <Bi k="replyingTo" />: <q lang={replyTo.lang}><SignedText text={replyTo.text.slice(0, 120)} /></q>{' '}
+          <T k="replyingTo" />: <q lang={replyTo.lang}><SignedText text={replyTo.text.slice(0, 120)} /></q>{' '}
           <button type="button" className="secondary" onClick={onCancelReply}>
-            <Bi k="cancel" />
+            <T k="cancel" />
           </button>
         </p>
       )}
-      <div className="templates" role="group" aria-label={`Templates 标准用语`}>
+      <div className="templates" role="group" aria-label={tr('templates')}>
         <span className="muted">
-          <Bi k="templates" />:
+          <T k="templates" />:
         </span>
-        {TEMPLATES.map((t) => (
-          <button key={t.id} type="button" className="template" onClick={() => setText(`${t.en}\n${t.zh}`)} title={`${t.en} / ${t.zh}`}>
-            {t.en} <span lang="zh">{t.zh}</span>
-          </button>
-        ))}
+        {TEMPLATE_IDS.map((id) => {
+          // Inserted in each of the channel's languages that has a catalogue (the reader's language first).
+          const texts = [...new Set([lang, ...languages])].map((l) => templateText(id, l)).filter((x): x is string => x !== undefined);
+          const label = templateText(id, uiLang) ?? texts[0] ?? id;
+          return (
+            <button key={id} type="button" className="template" onClick={() => setText(texts.join('\n'))} title={texts.join(' / ')}>
+              {label}
+            </button>
+          );
+        })}
       </div>
       <label className="grow">
         <span>
-          <Bi k="message" />
+          <T k="message" />
         </span>
         <textarea name="text" rows={3} required value={text} onChange={(e) => setText(e.target.value)} disabled={disabled} />
       </label>
       <div className="row">
         <label>
           <span>
-            <Bi k="precedence" />
+            <T k="precedence" />
           </span>
           <select name="precedence" value={precedence} onChange={(e) => setPrecedence(e.target.value as Precedence)}>
             {PRECEDENCES.map((p) => (
@@ -263,18 +284,25 @@ function SendForm({ channel, disabled, replyTo, onSent, onCancelReply }: { chann
         </label>
         <label>
           <span>
-            <Bi k="language" />
+            <T k="language" />
           </span>
           <select name="lang" value={lang} onChange={(e) => setLang(e.target.value)}>
-            <option value="en">English</option>
-            <option value="zh">中文</option>
+            {languages.map((l) => (
+              <option key={l} value={l} lang={l}>
+                {languageName(l)}
+              </option>
+            ))}
           </select>
         </label>
         <button type="submit" disabled={disabled || busy || text.trim() === ''}>
-          <Bi k="send" />
+          <T k="send" />
         </button>
       </div>
-      {disabled && <p className="muted">The channel is not active: nothing can be sent. 频道未启用。</p>}
+      {disabled && (
+        <p className="muted">
+          <T k="notActive" />
+        </p>
+      )}
       {error && (
         <p role="alert" className="error">
           {error}

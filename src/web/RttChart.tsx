@@ -1,4 +1,5 @@
 /** Link round-trip time over time: an inline SVG line chart per peer (no chart library). */
+import { T } from './i18n.js';
 import type { LinkSample } from './api.js';
 
 const W = 560;
@@ -13,7 +14,12 @@ function clock(t: number, seconds: boolean): string {
 export function RttChart({ samples }: { samples: Record<string, ReadonlyArray<Pick<LinkSample, 'at' | 'rttMs' | 'offsetMs'>>> }) {
   const series = Object.entries(samples).map(([peer, s]) => [peer, [...s].sort((a, b) => a.at - b.at)] as const);
   const all = series.flatMap(([, s]) => s);
-  if (all.length < 2) return <p className="muted">Not enough link tests yet to draw a chart. 链路测试数据不足。</p>;
+  if (all.length < 2)
+    return (
+      <p className="muted">
+        <T k="notEnoughLinkTests" />
+      </p>
+    );
   const t0 = Math.min(...all.map((s) => s.at));
   const t1 = Math.max(...all.map((s) => s.at));
   const maxRtt = Math.max(1, ...all.map((s) => s.rttMs));

@@ -1,7 +1,7 @@
 /** Sign-in: name, password and the 6-digit code of the officer's authenticator. */
 import { useState, type FormEvent } from 'react';
 import { api, ApiError } from './api.js';
-import { Bi } from './i18n.js';
+import { LanguageSwitch, T } from './i18n.js';
 import { unlockAudio } from './sound.js';
 import { askNotifications } from './notify.js';
 
@@ -32,24 +32,24 @@ export function SignIn({ onSignedIn, notice }: { onSignedIn: () => void; notice?
     <main className="signin">
       <form onSubmit={(e) => void submit(e)} aria-labelledby="signin-title">
         <h1 id="signin-title">
-          Hotline <span className="muted">console · 热线控制台</span>
+          Hotline <span className="muted"><T k="consoleTitle" /></span>
         </h1>
         {notice && <p className="notice">{notice}</p>}
         <label>
           <span>
-            <Bi k="name" />
+            <T k="name" />
           </span>
           <input name="name" autoComplete="username" required value={name} onChange={(e) => setName(e.target.value)} />
         </label>
         <label>
           <span>
-            <Bi k="password" />
+            <T k="password" />
           </span>
           <input name="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
         </label>
         <label>
           <span>
-            <Bi k="code" />
+            <T k="code" />
           </span>
           <input name="totp" inputMode="numeric" autoComplete="one-time-code" pattern="[0-9 ]{6,7}" maxLength={7} required value={code} onChange={(e) => setCode(e.target.value)} />
         </label>
@@ -58,8 +58,9 @@ export function SignIn({ onSignedIn, notice }: { onSignedIn: () => void; notice?
             {error}
           </p>
         )}
+        <LanguageSwitch />
         <button type="submit" disabled={busy}>
-          <Bi k="signIn" />
+          <T k="signIn" />
         </button>
       </form>
     </main>

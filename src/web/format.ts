@@ -20,9 +20,7 @@ export function when(t: number): string {
 
 export const utc = (t: number): string => new Date(t).toISOString();
 
-/** A channel title in English and Chinese when the charter has both. */
-export function titleOf(title: Record<string, string>): string {
-  const en = title.en ?? Object.values(title)[0] ?? '(untitled)';
-  const zh = title.zh;
-  return zh && zh !== en ? `${en} · ${zh}` : en;
+/** A channel title in the reader's language when the charter has it, else English, else its first. */
+export function titleOf(title: Record<string, string>, lang: string): string {
+  return title[lang] ?? title.en ?? Object.values(title)[0] ?? '(untitled)';
 }

@@ -1,66 +1,102 @@
-/** Bilingual labels (English, Chinese) and the standard phrases offered as templates. */
+/**
+ * The console's languages (#15 item 5): i18next with one catalogue per language in locales/, as
+ * data, so that a new language is a file (and a line in LANGUAGES). The language is chosen per
+ * officer and remembered in this browser; the page's `lang` and `dir` follow it (Arabic is laid
+ * out right to left). Templates (standard phrases) are catalogue entries too, inserted in each of
+ * a channel's languages that has a catalogue.
+ */
+import i18next from 'i18next';
+import { initReactI18next, useTranslation } from 'react-i18next';
 import type { ReactNode } from 'react';
+import ar from './locales/ar.json';
+import en from './locales/en.json';
+import ru from './locales/ru.json';
+import zh from './locales/zh.json';
 
-export const L = {
-  signIn: ['Sign in', '登录'],
-  name: ['Officer name', '值班员姓名'],
-  password: ['Password', '密码'],
-  code: ['6-digit code', '6位验证码'],
-  signOut: ['Sign out', '退出'],
-  channels: ['Channels', '频道'],
-  awaiting: ['Awaiting your acknowledgement', '待您确认'],
-  nothingAwaits: ['Nothing awaits acknowledgement.', '没有待确认的消息。'],
-  more: ['more, with later deadlines', '条（截止时间较晚）'],
-  acknowledge: ['Acknowledge', '确认收到'],
-  acknowledged: ['Acknowledged', '已确认'],
-  received: ['Received', '已送达'],
-  notReceived: ['Not yet received', '尚未送达'],
-  awaitingAck: ['Awaiting acknowledgement', '等待确认'],
-  overdue: ['OVERDUE', '已超时'],
-  send: ['Send', '发送'],
-  message: ['Message', '消息'],
-  precedence: ['Precedence', '等级'],
-  language: ['Language', '语言'],
-  templates: ['Templates', '标准用语'],
-  reply: ['Reply', '回复'],
-  replyingTo: ['Replying to', '回复'],
-  cancel: ['Cancel', '取消'],
-  link: ['Link', '链路'],
-  rtt: ['Round-trip time (ms), last 24 h', '往返时延（毫秒），最近24小时'],
-  open: ['Open', '打开'],
-  silence: ['Silence', '静音'],
-  enableSound: ['Enable sound', '开启声音'],
-  drill: ['DRILL', '演练'],
-  live: ['live', '实时'],
-  offline: ['events offline', '事件连接中断'],
-  noMessages: ['No messages yet.', '暂无消息。'],
-  choose: ['Choose a channel.', '请选择频道。'],
-} as const satisfies Record<string, readonly [string, string]>;
+/** The languages shipped, each named in itself. */
+export const LANGUAGES: ReadonlyArray<{ code: string; name: string; dir: 'ltr' | 'rtl' }> = [
+  { code: 'en', name: 'English', dir: 'ltr' },
+  { code: 'zh', name: '中文', dir: 'ltr' },
+  { code: 'ru', name: 'Русский', dir: 'ltr' },
+  { code: 'ar', name: 'العربية', dir: 'rtl' },
+];
+const RESOURCES = { en, zh, ru, ar } as const;
 
-export type Label = keyof typeof L;
+/** A label of the catalogue (the English one is the reference). */
+export type Label = Exclude<keyof typeof en, 'tpl'> extends infer K ? (K extends `${infer B}_${'one' | 'other'}` ? B : K) & string : never;
 
-/** A label in both languages: English, then Chinese (marked lang="zh" for screen readers). */
-export function Bi({ k, sep = ' ' }: { k: Label; sep?: string }): ReactNode {
-  const [en, zh] = L[k];
-  return (
-    <>
-      {en}
-      {sep}
-      <span lang="zh" className="zh">
-        {zh}
-      </span>
-    </>
-  );
+/** The standard phrases (in the manner of CUES), by id. */
+export const TEMPLATE_IDS = Object.keys(en.tpl) as ReadonlyArray<keyof typeof en.tpl>;
+
+const STORE_KEY = 'hotline.lang';
+
+/** The language remembered for this officer in this browser, else the browser's, else English. */
+export function preferredLanguage(officer?: string): string {
+  const stored = (officer && localStorage.getItem(`${STORE_KEY}.${officer}`)) || localStorage.getItem(STORE_KEY);
+  const browser = navigator.language.slice(0, 2).toLowerCase();
+  const code = stored ?? browser;
+  return LANGUAGES.some((l) => l.code === code) ? code : 'en';
 }
 
-/** Plain-text form of a label ("Acknowledge 确认收到"), for aria-labels and titles. */
-export const bi = (k: Label): string => `${L[k][0]} ${L[k][1]}`;
+void i18next.use(initReactI18next).init({
+  resources: Object.fromEntries(Object.entries(RESOURCES).map(([code, translation]) => [code, { translation }])),
+  lng: preferredLanguage(),
+  fallbackLng: 'en',
+  interpolation: { escapeValue: false }, // React escapes
+  initAsync: false,
+  returnNull: false,
+});
+applyDocumentLanguage(i18next.language);
 
-/** Standard bilingual phrases (in the manner of CUES): inserted in both languages. */
-export const TEMPLATES: ReadonlyArray<{ id: string; en: string; zh: string }> = [
-  { id: 'received', en: 'Message received; we are looking into it.', zh: '收到，我们正在核实。' },
-  { id: 'course', en: 'Request you maintain course and speed.', zh: '请保持航向航速。' },
-  { id: 'intentions', en: 'Request your intentions.', zh: '请告知你方意图。' },
-  { id: 'no-hostile', en: 'We have no hostile intent.', zh: '我方无敌对意图。' },
-  { id: 'call-back', en: 'Stand by; we will call back within 15 minutes.', zh: '请稍候，我们将在15分钟内回复。' },
-];
+function applyDocumentLanguage(code: string): void {
+  document.documentElement.lang = code;
+  document.documentElement.dir = LANGUAGES.find((l) => l.code === code)?.dir ?? 'ltr';
+}
+
+/** Switches the console's language, remembered for `officer` (and as this browser's default). */
+export function setLanguage(code: string, officer?: string): void {
+  if (!LANGUAGES.some((l) => l.code === code)) return;
+  localStorage.setItem(STORE_KEY, code);
+  if (officer) localStorage.setItem(`${STORE_KEY}.${officer}`, code);
+  void i18next.changeLanguage(code);
+  applyDocumentLanguage(code);
+}
+
+/** A label in the console's language (with values for its placeholders, and `count` for plurals). */
+export function T({ k, ...values }: { k: Label } & Record<string, string | number>): ReactNode {
+  const { t } = useTranslation();
+  return <>{t(k, values)}</>;
+}
+
+/** A label as text, for attributes (aria-label, title). */
+export const tr = (k: Label, values?: Record<string, string | number>): string => i18next.t(k, values ?? {});
+
+/** A standard phrase in one language, if that language has a catalogue. */
+export function templateText(id: string, lang: string): string | undefined {
+  const catalogue = RESOURCES[lang as keyof typeof RESOURCES];
+  return catalogue?.tpl[id as keyof typeof en.tpl];
+}
+
+/** The console's current language, re-rendering when it changes. */
+export function useLanguage(): string {
+  return useTranslation().i18n.language;
+}
+
+/** The language switch, remembered for the signed-in officer. */
+export function LanguageSwitch({ officer }: { officer?: string }): ReactNode {
+  const lang = useLanguage();
+  return (
+    <label className="lang-switch">
+      <span className="sr-only">
+        <T k="interfaceLanguage" />
+      </span>
+      <select aria-label={tr('interfaceLanguage')} value={lang} onChange={(e) => setLanguage(e.target.value, officer)} data-testid="language">
+        {LANGUAGES.map((l) => (
+          <option key={l.code} value={l.code} lang={l.code}>
+            {l.name}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}

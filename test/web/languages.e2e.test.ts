@@ -1,0 +1,76 @@
+/**
+ * Every party's language (#15 items 4 and 5), in Chromium against real terminals: the officer
+ * switches the console to Chinese, Russian and Arabic; the labels change, the page's lang and dir
+ * follow (Arabic right to left), the fonts shipped with the console cover the text (no empty boxes
+ * on a machine without CJK or Arabic fonts: checked with the Font Loading API and by screenshot),
+ * and the choice is remembered for the officer after a reload.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generate } from 'otplib';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { Harness, check, waitFor } from '../e2e/harness.js';
+import { CHROMIUM_ARGS, chromiumLaunch } from './chromium.js';
+import { CHROMIUM, ensureConsoleBuilt, secretsOf } from './console-kit.js';
+
+const OFFICER = 'Kapitan Orlova';
+
+describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console languages in a browser (Chromium)', () => {
+  it('switches to Chinese, Russian and Arabic with their fonts, right to left for Arabic, remembered per officer', { timeout: 180_000 }, async () => {
+    if (CHROMIUM.kind === 'none') throw new Error(`no browser for the console test: ${CHROMIUM.reason}`);
+    const browser = chromiumLaunch(CHROMIUM);
+    await ensureConsoleBuilt();
+    const h = await Harness.create();
+    const [us, ru] = await Promise.all([h.party('US', 'United States'), h.party('RU', 'Russian Federation')]);
+    await h.pair(us, ru);
+    const channel = await h.openChannel(us, ru, { title: { en: 'Deconfliction line', ru: 'Линия предотвращения инцидентов', zh: '冲突规避热线' }, tier: 'military', parties: ['RU'], linkTestIntervalSec: 86_400 });
+    await us.cli(['send', channel, 'Routine position report. 例行位置报告。 Плановый доклад.', '--precedence', 'ROUTINE']).then(check('send'));
+    const added = await ru.cli(['officer', 'add', OFFICER, '--title', 'Duty Officer', '--role', 'duty-officer']).then(check('officer add'));
+    const { password, totpSecret } = secretsOf(added.stdout);
+
+    const profile = mkdtempSync(join(tmpdir(), 'hotline-chromium-'));
+    h.defer(() => rmSync(profile, { recursive: true, force: true }));
+    let context: BrowserContext | undefined;
+    try {
+      context = await chromium.launchPersistentContext(profile, { executablePath: browser.executablePath, env: { ...process.env, ...browser.env }, headless: true, args: [...CHROMIUM_ARGS], viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+      const page = context.pages()[0] ?? (await context.newPage());
+      const problems: string[] = [];
+      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      await page.goto(`${ru.officerUrl}/console/`);
+      await page.getByLabel(/Officer name/).fill(OFFICER);
+      await page.getByLabel(/Password/).fill(password);
+      await page.getByLabel(/6-digit code/).fill(await generate({ secret: totpSecret }));
+      await page.getByRole('button', { name: /Sign in/ }).click();
+      await page.getByRole('button', { name: /Sign out/ }).waitFor({ timeout: 15_000 });
+      await page.locator('[data-testid=message]').first().waitFor({ timeout: 15_000 });
+      expect(await page.evaluate<string>('document.documentElement.lang')).toBe('en');
+
+      const fontsCover = (family: string, sample: string) => page.evaluate<boolean>(`document.fonts.load('16px "${family}"', ${JSON.stringify(sample)}).then(() => document.fonts.check('16px "${family}"', ${JSON.stringify(sample)}))`);
+      const cases = [
+        { lang: 'zh', signOut: '退出', family: 'Noto Sans SC', sample: '确认收到例行位置报告', dir: 'ltr' },
+        { lang: 'ru', signOut: 'Выйти', family: 'Noto Sans', sample: 'Подтвердить Плановый доклад', dir: 'ltr' },
+        { lang: 'ar', signOut: 'تسجيل الخروج', family: 'Noto Sans Arabic', sample: 'تسجيل الخروج', dir: 'rtl' },
+      ];
+      for (const c of cases) {
+        await page.getByTestId('language').selectOption(c.lang);
+        await page.getByRole('button', { name: c.signOut }).waitFor({ timeout: 5000 });
+        expect(await page.evaluate<string>('document.documentElement.lang')).toBe(c.lang);
+        expect(await page.evaluate<string>('document.documentElement.dir')).toBe(c.dir);
+        expect(await fontsCover(c.family, c.sample), `${c.family} covers ${c.sample}`).toBe(true);
+        await page.evaluate('document.fonts.ready');
+        await page.screenshot({ path: `/tmp/hotline-console-${c.lang}.png` });
+      }
+      // Remembered for this officer: after a reload the console is still in Arabic, right to left.
+      await page.reload();
+      await page.getByRole('button', { name: 'تسجيل الخروج' }).waitFor({ timeout: 15_000 });
+      expect(await page.evaluate<string>('document.documentElement.dir')).toBe('rtl');
+      await page.getByTestId('language').selectOption('en');
+      await waitFor('English again', async () => (await page.evaluate<string>('document.documentElement.lang')) === 'en');
+      expect(problems).toEqual([]);
+    } finally {
+      await context?.close();
+    }
+  });
+});
