@@ -7,7 +7,7 @@ import { SignedText } from './SignedText.js';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { alarmsOf, newAlarms, type Alarm } from './alarms.js';
 import { notifyAlarm, setTabIcon } from './notify.js';
-import { api, bodyOf, connectEvents, onSessionEnded, PENDING_SHOWN, type ApiEvent, type ChannelSummary, type EntryEvent, type Pending, type PendingSummary, type Session, type Status } from './api.js';
+import { api, bodyOf, connectEvents, onSessionEnded, PENDING_SHOWN, type ApiEvent, type ChannelSummary, type EntryEvent, type Pending, type PendingSummary, type Precedence, type Session, type Status } from './api.js';
 import { ChannelView, type EventFeed } from './ChannelView.js';
 import { applyToPending } from './live.js';
 import { Countdown } from './Countdown.js';
@@ -93,6 +93,7 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
   const [sound, setSound] = useState(audioReady());
   const now = useNow(1000);
   const lang = useLanguage();
+  const may = useMemo(() => ({ send: session.permissions.includes('message.send'), ack: session.permissions.includes('message.ack'), maxPrecedence: (session.maxPrecedence ?? null) as Precedence | null }), [session]);
   const reloadTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   // Messages and acknowledgements seen while a load is under way: applied again to its answer.
@@ -355,7 +356,7 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
           )}
         </nav>
 
-        <main>{selected ? <ChannelView key={selected} id={selected} subscribe={subscribe} connections={connections} self={status?.code ?? ''} selfParty={status?.party ?? ''} /> : <p className="muted"><T k="choose" /></p>}</main>
+        <main>{selected ? <ChannelView key={selected} id={selected} subscribe={subscribe} connections={connections} self={status?.code ?? ''} selfParty={status?.party ?? ''} may={may} /> : <p className="muted"><T k="choose" /></p>}</main>
       </div>
     </div>
   );

@@ -24,7 +24,15 @@ const REFRESH_MS = 10_000;
 /** Entry kinds whose events the view applies itself; others (charter, channel state) load it again. */
 const APPLIED = new Set(['message', 'ack', 'receipt', 'link.test', 'link.echo']);
 
-export function ChannelView({ id, subscribe, connections, self, selfParty }: { id: string; subscribe: EventFeed; connections: number; self: string; selfParty: string }) {
+/** What the signed-in officer may do here: the console never offers an action that would be refused. */
+export interface Abilities {
+  readonly send: boolean;
+  readonly ack: boolean;
+  /** The most urgent precedence the officer may send. */
+  readonly maxPrecedence: Precedence | null;
+}
+
+export function ChannelView({ id, subscribe, connections, self, selfParty, may }: { id: string; subscribe: EventFeed; connections: number; self: string; selfParty: string; may: Abilities }) {
   const uiLanguage = useLanguage();
   const [detail, setDetail] = useState<ChannelDetail | undefined>();
   const [messages, setMessages] = useState<readonly Message[]>([]);
@@ -128,7 +136,7 @@ export function ChannelView({ id, subscribe, connections, self, selfParty }: { i
         </p>
       )}
 
-      <SendForm channel={id} languages={Object.keys(detail.title)} disabled={detail.state !== 'active'} replyTo={replyTo} onCancelReply={() => setReplyTo(undefined)} onSent={() => { setReplyTo(undefined); void load(); }} />
+      {may.send && <SendForm channel={id} maxPrecedence={may.maxPrecedence} languages={Object.keys(detail.title)} disabled={detail.state !== 'active'} replyTo={replyTo} onCancelReply={() => setReplyTo(undefined)} onSent={() => { setReplyTo(undefined); void load(); }} />}
 
       <h3 className="sr-only">Messages</h3>
       {messages.length === 0 && <p className="muted"><T k="noMessages" /></p>}
@@ -166,14 +174,14 @@ export function ChannelView({ id, subscribe, connections, self, selfParty }: { i
                 <>
                   {m.own && m.deadlineAt !== null && <span className="muted"><T k="awaitingAck" /></span>}
                   <Countdown deadlineAt={m.deadlineAt} now={now} />
-                  {!m.own && (
+                  {!m.own && may.ack && (
                     <button type="button" className="ack" onClick={() => void acknowledge(m)}>
                       <T k="acknowledge" />
                     </button>
                   )}
                 </>
               )}
-              {!m.own && (
+              {!m.own && may.send && (
                 <button type="button" className="secondary" onClick={() => setReplyTo(m)}>
                   <T k="reply" />
                 </button>
@@ -214,7 +222,7 @@ function languageName(code: string): string {
   }
 }
 
-function SendForm({ channel, languages, disabled, replyTo, onSent, onCancelReply }: { channel: string; languages: readonly string[]; disabled: boolean; replyTo: Message | undefined; onSent: () => void; onCancelReply: () => void }) {
+function SendForm({ channel, maxPrecedence, languages, disabled, replyTo, onSent, onCancelReply }: { channel: string; maxPrecedence: Precedence | null; languages: readonly string[]; disabled: boolean; replyTo: Message | undefined; onSent: () => void; onCancelReply: () => void }) {
   const uiLang = useLanguage();
   const [text, setText] = useState('');
   const [precedence, setPrecedence] = useState<Precedence>('ROUTINE');
@@ -275,7 +283,8 @@ function SendForm({ channel, languages, disabled, replyTo, onSent, onCancelReply
             <T k="precedence" />
           </span>
           <select name="precedence" value={precedence} onChange={(e) => setPrecedence(e.target.value as Precedence)}>
-            {PRECEDENCES.map((p) => (
+            {/* Only what this officer may send (PRECEDENCES lists the most urgent first). */}
+            {PRECEDENCES.filter((p) => maxPrecedence !== null && PRECEDENCES.indexOf(p) >= PRECEDENCES.indexOf(maxPrecedence)).map((p) => (
               <option key={p} value={p}>
                 {p}
               </option>

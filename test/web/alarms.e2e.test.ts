@@ -27,6 +27,7 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console alarms in 
     const channel = await h.openChannel(us, cn, { title: { en: 'Air incidents' }, tier: 'military', parties: ['CN'], ackDeadlineSec: { FLASH: 600 }, linkTestIntervalSec: 86_400 });
     const added = await cn.cli(['officer', 'add', OFFICER, '--title', 'Duty Officer', '--role', 'duty-officer']).then(check('officer add'));
     const { password, totpSecret } = secretsOf(added.stdout);
+    const observer = secretsOf((await cn.cli(['officer', 'add', 'Observer Han', '--title', 'Liaison', '--role', 'observer']).then(check('observer add'))).stdout);
     // The FLASH arrives while nobody is signed in.
     const text = 'Unidentified aircraft closing on your patrol: respond.';
     await us.cli(['send', channel, text, '--precedence', 'FLASH']).then(check('send'));
@@ -84,10 +85,26 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console alarms in 
       }
       await waitFor('the ring after the reload', async () => Number(await page.evaluate<string>("document.documentElement.dataset.rings ?? '0'")) >= 1, 2000, 50);
 
+      // A duty officer is not offered FLASH (it would be refused: duty officers send up to IMMEDIATE).
+      expect(await page.getByLabel(/Precedence/).locator('option').allTextContents()).toEqual(['IMMEDIATE', 'PRIORITY', 'ROUTINE']);
+
       // Acknowledged: the banner goes, and so does the alarm from the title.
       await page.locator('[data-testid=message]', { hasText: text }).getByRole('button', { name: /Acknowledge/ }).click();
       await banner.waitFor({ state: 'detached', timeout: 10_000 });
       await waitFor('the title without the alarm', async () => !/ALARM/.test(await page.title()), 5000);
+
+      // An observer is alerted but offered no action: no Acknowledge, no Reply, no send form.
+      await page.getByRole('button', { name: /Sign out/ }).click();
+      await us.cli(['send', channel, 'Second FLASH for the observer', '--precedence', 'FLASH']).then(check('send'));
+      await page.getByLabel(/Officer name/).fill('Observer Han');
+      await page.getByLabel(/Password/).fill(observer.password);
+      await page.getByLabel(/6-digit code/).fill(await generate({ secret: observer.totpSecret }));
+      await page.getByRole('button', { name: /Sign in/ }).click();
+      await banner.waitFor({ timeout: 5000 });
+      await page.locator('[data-testid=message]', { hasText: 'Second FLASH for the observer' }).waitFor({ timeout: 15_000 });
+      expect(await page.getByRole('button', { name: /Acknowledge/ }).count()).toBe(0);
+      expect(await page.getByRole('button', { name: /^Reply/ }).count()).toBe(0);
+      expect(await page.getByRole('form', { name: /Send a message/ }).count()).toBe(0);
       expect(problems).toEqual([]);
     } finally {
       await context?.close();

@@ -187,6 +187,8 @@ export const OfficerSession = Type.Object({
   roles: Type.Array(Type.String()),
   channelRoles: Type.Record(Type.String(), Type.String()),
   permissions: Type.Array(Type.String()),
+  /** The most urgent precedence this officer may send (null: may not send). */
+  maxPrecedence: Type.Union([Type.String(), Type.Null()]),
   csrfToken: Type.Optional(Type.String()),
   expiresAt: Type.Optional(Int),
   lastSeenAt: Type.Optional(Int),

@@ -8,7 +8,8 @@ import Type from 'typebox';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import { TerminalError } from '../errors.js';
 import { csrfTokenFor, type OfficerService, type Principal } from '../officers/officer-service.js';
-import { PERMISSIONS, rolesOn } from '../officers/permissions.js';
+import { DEFAULT_PRECEDENCE_CAPS, PERMISSIONS, rolesOn, type PrecedenceCaps } from '../officers/permissions.js';
+import { PRECEDENCES } from '../../protocol/index.js';
 import * as Api from './api-schemas.js';
 import { SESSION_COOKIE, actorOf } from './auth.js';
 
@@ -29,8 +30,9 @@ function signInConfig(max = 20) {
 }
 
 /** Registers the auth routes. */
-export async function authRoutes(app: FastifyInstance, opts: { officers: OfficerService; loginRateLimit?: number }): Promise<void> {
+export async function authRoutes(app: FastifyInstance, opts: { officers: OfficerService; loginRateLimit?: number; precedenceCaps?: PrecedenceCaps }): Promise<void> {
   const { officers } = opts;
+  const caps = opts.precedenceCaps ?? DEFAULT_PRECEDENCE_CAPS;
   const limited = signInConfig(opts.loginRateLimit);
 
   app.post(
@@ -81,6 +83,9 @@ export async function authRoutes(app: FastifyInstance, opts: { officers: Officer
       roles: [...p.officer.roles.terminal],
       channelRoles: p.officer.roles.channels,
       permissions: [...new Set(roles.flatMap((r) => PERMISSIONS[r as keyof typeof PERMISSIONS] ?? []))].sort(),
+      // The most urgent precedence any role held may send (PRECEDENCES lists the most urgent first):
+      // the console offers nothing above it.
+      maxPrecedence: PRECEDENCES.find((level) => roles.some((r) => (PERMISSIONS[r as keyof typeof PERMISSIONS] ?? []).includes('message.send') && caps[r as keyof PrecedenceCaps] !== undefined && PRECEDENCES.indexOf(level) >= PRECEDENCES.indexOf(caps[r as keyof PrecedenceCaps]!))) ?? null,
       ...(p.session && sessionId ? { csrfToken: csrfTokenFor(sessionId), expiresAt: p.session.expiresAt, lastSeenAt: p.session.lastSeenAt, idleTimeoutMs: officers.policy.idleMs } : {}),
     };
   });

@@ -121,7 +121,7 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
   await app.register(eventsRoute, area);
   await app.register(operationsRoutes, { ...area, ...opts.operations });
   if (opts.escalation) await app.register(escalationRoutes, { ...area, files: opts.escalation });
-  await app.register(authRoutes, { officers, loginRateLimit: opts.loginRateLimit });
+  await app.register(authRoutes, { officers, loginRateLimit: opts.loginRateLimit, precedenceCaps: opts.precedenceCaps });
   await app.register(officersRoutes, { officers, directory: ports.directory });
   await app.register(consoleRoutes, { dir: opts.consoleDir });
   return app;
