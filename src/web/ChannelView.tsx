@@ -7,7 +7,7 @@ import { SignedText } from './SignedText.js';
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, MESSAGES_SHOWN, PRECEDENCES, type ApiEvent, type ChannelDetail, type EntryEvent, type LinkView, type Message, type Precedence } from './api.js';
 import { Countdown } from './Countdown.js';
-import { titleOf, utc, when } from './format.js';
+import { dtg, titleOf, utc, when, whenTitle } from './format.js';
 import { useNow } from './hooks.js';
 import { T, tr, TEMPLATE_IDS, templateText, useLanguage } from './i18n.js';
 import { applyToMessages } from './live.js';
@@ -151,8 +151,8 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
                 </span>
               )}
               <strong>{m.own ? `${m.from} (us)` : m.from}</strong>
-              <span className="muted" title={utc(m.time)}>
-                {when(m.time)} · #{m.seq}
+              <span className="muted" title={`${utc(m.time)} · ${whenTitle(m.time, uiLanguage)}`} data-testid="time">
+                {when(m.time)} <span className="dtg">{dtg(m.time)}</span> · #{m.seq}
               </span>
               {m.replyTo && <span className="muted">↩ reply</span>}
             </div>

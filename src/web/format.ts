@@ -11,11 +11,30 @@ export function duration(ms: number): string {
   return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
-/** "14:03:07" today, else "2025-03-01 14:03:07" (local time; the title gives UTC). */
-export function when(t: number): string {
+const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+
+/** A military date-time group in UTC: day, hour, minute, Z, month, year ("031200ZDEC26"). */
+export function dtg(t: number): string {
   const d = new Date(t);
-  const time = d.toLocaleTimeString([], { hour12: false });
-  return d.toDateString() === new Date().toDateString() ? time : `${d.toISOString().slice(0, 10)} ${time}`;
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(d.getUTCDate())}${two(d.getUTCHours())}${two(d.getUTCMinutes())}Z${MONTHS[d.getUTCMonth()]}${two(d.getUTCFullYear() % 100)}`;
+}
+
+/**
+ * A time as officers read it: UTC with its "Z" (and the date when it is not today's, in UTC),
+ * e.g. "14:03:07Z" or "2026-12-03 14:03:07Z". The local time and the date-time group go in
+ * {@link whenTitle}.
+ */
+export function when(t: number, now: number = Date.now()): string {
+  const iso = new Date(t).toISOString();
+  const time = `${iso.slice(11, 19)}Z`;
+  return iso.slice(0, 10) === new Date(now).toISOString().slice(0, 10) ? time : `${iso.slice(0, 10)} ${time}`;
+}
+
+/** The same time as a date-time group and in the officer's local time and language (Intl). */
+export function whenTitle(t: number, lang: string): string {
+  const local = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'long' }).format(new Date(t));
+  return `${dtg(t)} · ${local}`;
 }
 
 export const utc = (t: number): string => new Date(t).toISOString();
