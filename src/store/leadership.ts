@@ -21,7 +21,7 @@
  */
 import pg from 'pg';
 import { StoreError } from './errors.js';
-import type { PostgresStoreConfig } from './postgres.js';
+import { startupOptions, type PostgresStoreConfig } from './postgres.js';
 
 /** The lease as the database holds it, read at `now` (database clock, ms). */
 export interface LeaseState {
@@ -66,6 +66,8 @@ export class Leadership {
   readonly #backend: { pid: number; start: string };
   #lost: ((error: Error) => void) | undefined;
   #closed = false;
+  /** One operation at a time on the connection (a transaction must not interleave with a status read). */
+  #queue: Promise<unknown> = Promise.resolve();
 
   private constructor(client: pg.Client, backend: { pid: number; start: string }) {
     this.#client = client;
@@ -82,7 +84,7 @@ export class Leadership {
     const client = new pg.Client({
       connectionString: config.connectionString,
       ...(config.applicationName !== undefined ? { application_name: config.applicationName } : {}),
-      ...(config.schema !== undefined ? { options: `-c search_path=${config.schema}` } : {}),
+      ...startupOptions({ schema: config.schema }),
       types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID && format !== 'binary' ? Number : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser },
     });
     client.on('error', () => {});
@@ -98,6 +100,12 @@ export class Leadership {
     }
   }
 
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn);
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
   /** Called once if this connection fails or ends (the holder must then step down). */
   onLost(fn: (error: Error) => void): void {
     this.#lost = fn;
@@ -105,13 +113,14 @@ export class Leadership {
 
   /** The lease now, or undefined if no process ever held it. Takes no lock. */
   async lease(): Promise<LeaseState | undefined> {
-    const r = await this.#client.query<{ token: number; instance: string; holder: string; since: number; expires_at: number; failovers: number; now: number; connected: boolean }>(
+    const r = await this.#exclusive(() => this.#client.query<{ token: number; instance: string; holder: string; since: number; expires_at: number; failovers: number; now: number; connected: boolean }>(
       `select l.token, l.instance, l.holder, l.since, l.expires_at, l.failovers, ${NOW} as now,
               exists (select 1 from pg_stat_activity a where a.pid = l.backend_pid and a.backend_start::text = l.backend_start) as connected
          from ha_lease l where l.id = 1`,
-    );
+    ));
     const row = r.rows[0];
-    return row && { token: row.token, instance: row.instance, holder: row.holder, since: row.since, expiresAt: row.expires_at, failovers: row.failovers, now: row.now, holderConnected: row.connected };
+    if (!row || row.instance === '') return undefined;
+    return { token: row.token, instance: row.instance, holder: row.holder, since: row.since, expiresAt: row.expires_at, failovers: row.failovers, now: row.now, holderConnected: row.connected };
   }
 
   /**
@@ -119,65 +128,75 @@ export class Leadership {
    * gone. Waits for the commits in flight under the old token. Undefined when it is held.
    */
   async acquire(o: { instance: string; holder: string; ttlMs: number }): Promise<AcquiredLease | undefined> {
+    return this.#exclusive(() => this.#acquire(o));
+  }
+
+  async #acquire(o: { instance: string; holder: string; ttlMs: number }): Promise<AcquiredLease | undefined> {
     const c = this.#client;
     await c.query('begin');
     try {
+      // The row lock waits for commits in flight under the old token; a process paused inside one
+      // holds it until the server ends its idle transaction (idle_in_transaction_session_timeout,
+      // the lease's length): meanwhile give up and try again at the next look.
+      await c.query(`set local lock_timeout = ${Math.max(1, Math.round(o.ttlMs))}`);
       const r = await c.query<{ token: number; instance: string; holder: string; expires_at: number; failovers: number; now: number; connected: boolean }>(
         `select l.token, l.instance, l.holder, l.expires_at, l.failovers, ${NOW} as now,
                 exists (select 1 from pg_stat_activity a where a.pid = l.backend_pid and a.backend_start::text = l.backend_start) as connected
            from ha_lease l where l.id = 1 for update`,
       );
       const old = r.rows[0];
-      if (old && old.holder !== o.holder && old.expires_at > old.now && old.connected) {
+      if (!old) throw new Error('the lease row is missing (migration 0016_ha not applied?)');
+      if (old.holder !== o.holder && old.expires_at > old.now && old.connected) {
         await c.query('rollback');
         return undefined;
       }
-      const failovers = (old?.failovers ?? 0) + (old && old.instance !== o.instance ? 1 : 0);
-      const w = await c.query<{ token: number; since: number; expires_at: number }>(
-        `insert into ha_lease (id, token, instance, holder, backend_pid, backend_start, since, expires_at, failovers)
-         values (1, $1, $2, $3, $4, $5, ${NOW}, ${NOW} + $6, $7)
-         on conflict (id) do update set token = excluded.token, instance = excluded.instance, holder = excluded.holder,
-           backend_pid = excluded.backend_pid, backend_start = excluded.backend_start, since = excluded.since,
-           expires_at = excluded.expires_at, failovers = excluded.failovers
-         returning token, since, expires_at`,
-        [(old?.token ?? 0) + 1, o.instance, o.holder, this.#backend.pid, this.#backend.start, o.ttlMs, failovers],
+      // Under the row lock taken above: the token is the row's plus one, never computed elsewhere.
+      const failover = old.instance !== '' && old.instance !== o.instance;
+      const w = await c.query<{ token: number; since: number; expires_at: number; failovers: number }>(
+        `update ha_lease set token = token + 1, instance = $1, holder = $2, backend_pid = $3, backend_start = $4,
+           since = ${NOW}, expires_at = ${NOW} + $5, failovers = failovers + $6
+         where id = 1 returning token, since, expires_at, failovers`,
+        [o.instance, o.holder, this.#backend.pid, this.#backend.start, o.ttlMs, failover ? 1 : 0],
       );
       await c.query('commit');
       const row = w.rows[0]!;
-      return { token: row.token, since: row.since, expiresAt: row.expires_at, failovers, previous: old?.instance };
+      return { token: row.token, since: row.since, expiresAt: row.expires_at, failovers: row.failovers, previous: old.instance === '' ? undefined : old.instance };
     } catch (error) {
       await c.query('rollback').catch(() => {});
+      if ((error as { code?: string }).code === '55P03') return undefined; // lock_not_available
       throw error;
     }
   }
 
   /** Extends the lease of `token`; the new expiry (database clock), or undefined if it is no longer held. */
   async renew(token: number, ttlMs: number): Promise<number | undefined> {
-    const r = await this.#client.query<{ expires_at: number }>(`update ha_lease set expires_at = ${NOW} + $2 where id = 1 and token = $1 returning expires_at`, [token, ttlMs]);
+    const r = await this.#exclusive(() => this.#client.query<{ expires_at: number }>(`update ha_lease set expires_at = ${NOW} + $2 where id = 1 and token = $1 returning expires_at`, [token, ttlMs]));
     return r.rows[0]?.expires_at;
   }
 
   /** Gives the lease up at once (a clean stop), so a standby need not wait for it to expire. */
   async release(token: number): Promise<void> {
-    await this.#client.query('update ha_lease set expires_at = 0 where id = 1 and token = $1', [token]);
+    await this.#exclusive(() => this.#client.query('update ha_lease set expires_at = 0 where id = 1 and token = $1', [token]));
   }
 
   /** Records where this process serves and in which role (for status and for standbys). */
   async announce(row: Omit<InstanceRow, 'seenAt'>): Promise<void> {
-    await this.#client.query(
+    await this.#exclusive(() => this.#client.query(
       `insert into ha_instances (instance, officer_url, federation_url, host, pid, role, seen_at) values ($1, $2, $3, $4, $5, $6, ${NOW})
        on conflict (instance) do update set officer_url = excluded.officer_url, federation_url = excluded.federation_url,
          host = excluded.host, pid = excluded.pid, role = excluded.role, seen_at = excluded.seen_at`,
       [row.instance, row.officerUrl, row.federationUrl, row.host, row.pid, row.role],
-    );
+    ));
   }
 
   /** Every instance that ever announced itself, with when it was last seen (database clock). */
   async instances(): Promise<{ now: number; instances: InstanceRow[] }> {
-    const r = await this.#client.query<{ instance: string; officer_url: string; federation_url: string; host: string; pid: number; role: string; seen_at: number; now: number }>(
-      `select instance, officer_url, federation_url, host, pid, role, seen_at, ${NOW} as now from ha_instances order by instance`,
+    const r = await this.#exclusive(() =>
+      this.#client.query<{ instance: string; officer_url: string; federation_url: string; host: string; pid: number; role: string; seen_at: number; now: number }>(
+        `select instance, officer_url, federation_url, host, pid, role, seen_at, ${NOW} as now from ha_instances order by instance`,
+      ),
     );
-    const now = r.rows[0]?.now ?? (await this.#client.query<{ now: number }>(`select ${NOW} as now`)).rows[0]!.now;
+    const now = r.rows[0]?.now ?? (await this.#exclusive(() => this.#client.query<{ now: number }>(`select ${NOW} as now`))).rows[0]!.now;
     return { now, instances: r.rows.map((x) => ({ instance: x.instance, officerUrl: x.officer_url, federationUrl: x.federation_url, host: x.host, pid: x.pid, role: x.role === 'active' ? 'active' : 'standby', seenAt: x.seen_at })) };
   }
 

@@ -351,6 +351,9 @@ export function migrations(adapter: StoreAdapter): Record<string, Migration> {
           .addColumn('expires_at', 'bigint', (c) => c.notNull())
           .addColumn('failovers', 'bigint', (c) => c.notNull())
           .execute();
+        // The one row exists from the start, never held: every acquisition then locks it, so two
+        // processes starting at once cannot both take it (an insert would not wait for the other).
+        await db.insertInto('ha_lease').values({ id: 1, token: 0, instance: '', holder: '', backend_pid: 0, backend_start: '', since: 0, expires_at: 0, failovers: 0 }).execute();
         await db.schema
           .createTable('ha_instances')
           .addColumn('instance', key, (c) => c.primaryKey())

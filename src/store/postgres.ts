@@ -24,6 +24,12 @@ export interface PostgresStoreConfig {
   readonly poolSize?: number;
   /** What pg_stat_activity shows for the connections (e.g. "hotline:PID:INSTANCE"), so an operator can tell them apart. */
   readonly applicationName?: string;
+  /**
+   * The server ends a connection left idle inside a transaction this long (high availability: a
+   * process paused in the middle of a commit must not hold the lease row's lock, and so block the
+   * takeover, for longer than its lease).
+   */
+  readonly idleInTransactionTimeoutMs?: number;
 }
 
 /** First key of our advisory locks ("HL"), so they cannot collide with another application's. */
@@ -102,7 +108,7 @@ function newPool(config: PostgresStoreConfig): pg.Pool {
     max: config.poolSize ?? 10,
     ...(config.applicationName !== undefined ? { application_name: config.applicationName } : {}),
     // `schema` passed checkSchemaName: a plain identifier, safe in the start-up options.
-    ...(config.schema !== undefined ? { options: `-c search_path=${config.schema}` } : {}),
+    ...startupOptions(config),
     // bigint columns (times in ms, counts) come back as numbers: all of ours are below 2^53.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
@@ -122,6 +128,15 @@ function newPool(config: PostgresStoreConfig): pg.Pool {
     client.on('error', () => {});
   });
   return pool;
+}
+
+/** The connections' start-up options: the schema's search_path, the idle-in-transaction timeout. */
+export function startupOptions(config: Pick<PostgresStoreConfig, 'schema' | 'idleInTransactionTimeoutMs'>): { options?: string } {
+  const parts = [
+    ...(config.schema !== undefined ? [`-c search_path=${config.schema}`] : []),
+    ...(config.idleInTransactionTimeoutMs !== undefined ? [`-c idle_in_transaction_session_timeout=${Math.max(1, Math.round(config.idleInTransactionTimeoutMs))}`] : []),
+  ];
+  return parts.length ? { options: parts.join(' ') } : {};
 }
 
 function parseInt8(text: string): number {

@@ -60,6 +60,8 @@ export interface ActiveInstance {
   readonly instance: string;
   /** The fencing token of the lease held. */
   readonly token: number;
+  /** The lease's length: a transaction left idle longer (a paused process) is ended by the server. */
+  readonly leaseMs: number;
   /** Records where this instance serves, once both faces listen. */
   announce(where: { officerUrl: string; federationUrl: string }): Promise<void>;
   /** The instances and the lease, for the status. */
@@ -220,7 +222,7 @@ async function openData(identity: TerminalIdentity, log: Logger, down: Teardown,
   if (maxBytes !== undefined && !(Number.isSafeInteger(maxBytes) && maxBytes > 0))
     throw new TerminalError('BAD_REQUEST', { detail: `HOTLINE_SQLITE_MAX_BYTES must be a number of bytes, not "${process.env.HOTLINE_SQLITE_MAX_BYTES}".` });
   // pg_stat_activity names the connections by process (and instance), for the operator.
-  const config = identity.database.kind === 'sqlite' ? { ...identity.database, synchronous: sync, ...(maxBytes ? { maxBytes } : {}) } : { ...identity.database, applicationName: `hotline:${process.pid}${ha ? `:${ha.instance}` : ''}` };
+  const config = identity.database.kind === 'sqlite' ? { ...identity.database, synchronous: sync, ...(maxBytes ? { maxBytes } : {}) } : { ...identity.database, applicationName: `hotline:${process.pid}${ha ? `:${ha.instance}` : ''}`, ...(ha ? { idleInTransactionTimeoutMs: ha.leaseMs } : {}) };
   // One terminal process per database: a second one would sign with the same sequence numbers.
   // A highly available party has several, of which the lease holder alone commits (fenced below).
   const lock = ha ? undefined : await acquireTerminalLock(config);

@@ -114,7 +114,7 @@ export class Traffic {
     while (Date.now() < until) {
       const targets = this.#targets();
       const target = targets[this.#current % targets.length]!;
-      const answer = await target.apiRaw('POST', `/api/v1/channels/${this.#channel}/messages`, { text, precedence: 'ROUTINE' }, { 'idempotency-key': key }).catch(() => undefined);
+      const answer = await target.apiRaw('POST', `/api/v1/channels/${this.#channel}/messages`, { text, precedence: 'ROUTINE' }, { 'idempotency-key': key }, 5000).catch(() => undefined);
       if (answer && answer.status === 201) {
         this.accepted.set(text, (answer.body as { id: string }).id);
         return;

@@ -235,10 +235,12 @@ export class Party {
   }
 
   /** Calls the officer API; returns status and parsed body whatever the status. */
-  async apiRaw(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown; text: string }> {
+  async apiRaw(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs = 30_000): Promise<{ status: number; body: unknown; text: string }> {
     if (!this.#token) this.#token = (await readFile(join(this.dir, 'officer.token'), 'utf8')).trim();
     const r = await fetch(`${this.officerUrl}${path}`, {
       method,
+      // A stopped or frozen terminal must fail the call, not hang the test.
+      signal: AbortSignal.timeout(timeoutMs),
       headers: { authorization: `Bearer ${this.#token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
     });

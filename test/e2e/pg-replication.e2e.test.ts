@@ -95,12 +95,18 @@ describe('e2e: PostgreSQL streaming replication under a highly available termina
     expect(recovered).toBeLessThan(15_000);
     expect(toUs.accepted.size).toBe(toUs.sent);
 
-    const active = (await activeOf(s))!;
+    let missing = '';
     await waitFor('every accepted message on both sides', async () => {
       const atPeer = new Set((await peer.messages(channel)).map((m) => m.text));
-      const atUs = new Set((await active.messages(channel)).map((m) => m.text));
-      return [...toPeer.accepted.keys()].every((t) => atPeer.has(t)) && [...toUs.accepted.keys()].every((t) => atUs.has(t));
-    }, 60_000, 500);
+      const atUs = new Set((await (await activeOf(s))!.messages(channel)).map((m) => m.text));
+      const notAtPeer = [...toPeer.accepted.keys()].filter((t) => !atPeer.has(t));
+      const notAtUs = [...toUs.accepted.keys()].filter((t) => !atUs.has(t));
+      missing = `missing at CN ${notAtPeer.length} (${notAtPeer.slice(0, 3).join(', ')}), at US ${notAtUs.length} (${notAtUs.slice(0, 3).join(', ')})`;
+      return notAtPeer.length === 0 && notAtUs.length === 0;
+    }, 60_000, 500).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}: ${missing}`);
+    });
+    const active = (await activeOf(s))!;
     for (const [side, traffic, holder] of [['CN', toPeer, peer], ['US', toUs, active]] as const) {
       const texts = (await holder.messages(channel)).filter((m) => !m.own).map((m) => m.text);
       for (const t of traffic.accepted.keys()) expect(texts.filter((x) => x === t).length, `${t} once at ${side}`).toBe(1);

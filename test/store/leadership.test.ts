@@ -51,6 +51,14 @@ describe('leadership on PostgreSQL', () => {
     expect(await a.renew(1, 60_000).catch(() => undefined)).toBeUndefined();
   });
 
+  it('gives a never-held lease to one of several processes starting at once, with one token', async () => {
+    const all = await Promise.all(Array.from({ length: 6 }, () => connect()));
+    const got = await Promise.all(all.map((l, i) => l.acquire({ instance: `i${i}`, holder: `i${i}/x`, ttlMs: 60_000 })));
+    const winners = got.filter((g) => g !== undefined);
+    expect(winners).toHaveLength(1);
+    expect(winners[0]).toMatchObject({ token: 1, failovers: 0, previous: undefined });
+  });
+
   it('lets the lease be taken from a live holder once it expired, and the old holder can no longer renew', async () => {
     const a = await connect();
     const b = await connect();
@@ -117,6 +125,31 @@ describe('leadership on PostgreSQL', () => {
     const next = await old.appendEntries([entry({ channel, author, seq: 2 })]).catch((e: unknown) => e);
     expect(storeErrorOf(next)?.code).toBe('STORE_FENCED');
     expect((await old.listEntries(channel)).map((e) => e.seq)).toEqual([1]);
+  });
+
+  it('does not let a holder paused inside a commit block the takeover: the server ends its idle transaction', async () => {
+    const a = await connect();
+    const b = await connect();
+    const paused = await open({ ...config, idleInTransactionTimeoutMs: 300 });
+    opened.push(paused);
+    const t1 = (await a.acquire({ instance: 'a1', holder: 'a1/x', ttlMs: 0 }))!.token;
+    paused.fenceWrites(t1);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let entered!: () => void;
+    const inside = new Promise<void>((r) => (entered = r));
+    const stuck = paused
+      .transaction(async (tx) => {
+        await tx.appendEntries([entry({ channel: channelId(), author: partyId(), seq: 1 })]);
+        entered();
+        await gate; // the process is paused here, its transaction open
+      })
+      .catch((e: unknown) => e);
+    await inside;
+    const got = await b.acquire({ instance: 'a2', holder: 'a2/y', ttlMs: 10_000 });
+    expect(got?.token).toBe(t1 + 1);
+    release();
+    expect(await stuck).toBeInstanceOf(Error); // its commit never happened
   });
 
   it('renews the lease without waiting for a commit in flight', async () => {

@@ -166,6 +166,7 @@ class HaRunner {
         ha: {
           instance: this.#instance,
           token: lease.token,
+          leaseMs: this.#leaseMs,
           announce: (where) => leadership.announce({ instance: this.#instance, ...where, host: hostname(), pid: process.pid, role: 'active' }),
           status: () => haStatus(leadership, this.#instance, 'active'),
         },
