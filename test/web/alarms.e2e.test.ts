@@ -7,12 +7,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generate } from 'otplib';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { Harness, check, waitFor } from '../e2e/harness.js';
 import { CHROMIUM_ARGS, chromiumLaunch } from './chromium.js';
-import { CHROMIUM, ensureConsoleBuilt, secretsOf } from './console-kit.js';
+import { CHROMIUM, ensureConsoleBuilt, fillSignIn, secretsOf } from './console-kit.js';
 
 const OFFICER = 'Lt Zhou';
 
@@ -56,9 +55,7 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console alarms in 
       const problems: string[] = [];
       page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
       await page.goto(`${cn.officerUrl}/console/`);
-      await page.getByLabel(/Officer name/).fill(OFFICER);
-      await page.getByLabel(/Password/).fill(password);
-      await page.getByLabel(/6-digit code/).fill(await generate({ secret: totpSecret }));
+      await fillSignIn(page, OFFICER, { password, totpSecret });
       const clicked = Date.now();
       await page.getByRole('button', { name: /Sign in/ }).click();
       const banner = page.getByTestId('flash-banner');
@@ -96,9 +93,7 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console alarms in 
       // An observer is alerted but offered no action: no Acknowledge, no Reply, no send form.
       await page.getByRole('button', { name: /Sign out/ }).click();
       await us.cli(['send', channel, 'Second FLASH for the observer', '--precedence', 'FLASH']).then(check('send'));
-      await page.getByLabel(/Officer name/).fill('Observer Han');
-      await page.getByLabel(/Password/).fill(observer.password);
-      await page.getByLabel(/6-digit code/).fill(await generate({ secret: observer.totpSecret }));
+      await fillSignIn(page, 'Observer Han', observer);
       await page.getByRole('button', { name: /Sign in/ }).click();
       await banner.waitFor({ timeout: 5000 });
       await page.locator('[data-testid=message]', { hasText: 'Second FLASH for the observer' }).waitFor({ timeout: 15_000 });

@@ -4,6 +4,8 @@ import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO } from '../e2e/harness.js';
+import { generate } from 'otplib';
+import type { Page } from 'playwright-core';
 import { chromiumHere } from './chromium.js';
 
 export const CHROMIUM = chromiumHere();
@@ -47,3 +49,10 @@ export function secretsOf(stdout: string): { password: string; totpSecret: strin
   return { password, totpSecret };
 }
 
+
+/** Fills the sign-in form (name, password, the current TOTP code) without submitting it. */
+export async function fillSignIn(page: Page, officer: string, secrets: { password: string; totpSecret: string }): Promise<void> {
+  await page.getByLabel(/Officer name/).fill(officer);
+  await page.getByLabel(/Password/).fill(secrets.password);
+  await page.getByLabel(/6-digit code/).fill(await generate({ secret: secrets.totpSecret }));
+}

@@ -12,12 +12,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generate } from 'otplib';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { Harness, check, waitFor, type ApiMessage } from '../e2e/harness.js';
 import { CHROMIUM_ARGS, chromiumLaunch } from './chromium.js';
-import { CHROMIUM, ensureConsoleBuilt, secretsOf } from './console-kit.js';
+import { CHROMIUM, ensureConsoleBuilt, fillSignIn, secretsOf } from './console-kit.js';
 
 const OFFICER = 'Cdr Li Wei';
 
@@ -60,9 +59,7 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console in a brows
 
       // Sign in through the page (a Secure cookie over http on loopback: Chromium accepts it).
       await page.goto(`${cn.officerUrl}/console/`);
-      await page.getByLabel(/Officer name/).fill(OFFICER);
-      await page.getByLabel(/Password/).fill(password);
-      await page.getByLabel(/6-digit code/).fill(await generate({ secret: totpSecret }));
+      await fillSignIn(page, OFFICER, { password, totpSecret });
       await page.screenshot({ path: '/tmp/hotline-console-signin.png' });
       await page.getByRole('button', { name: /Sign in/ }).click();
       await page.getByRole('button', { name: /Sign out/ }).waitFor({ timeout: 15_000 });

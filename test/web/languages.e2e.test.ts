@@ -8,12 +8,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generate } from 'otplib';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { Harness, check, waitFor } from '../e2e/harness.js';
 import { CHROMIUM_ARGS, chromiumLaunch } from './chromium.js';
-import { CHROMIUM, ensureConsoleBuilt, secretsOf } from './console-kit.js';
+import { CHROMIUM, ensureConsoleBuilt, fillSignIn, secretsOf } from './console-kit.js';
 
 const OFFICER = 'Kapitan Orlova';
 
@@ -39,9 +38,7 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console languages 
       const problems: string[] = [];
       page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
       await page.goto(`${ru.officerUrl}/console/`);
-      await page.getByLabel(/Officer name/).fill(OFFICER);
-      await page.getByLabel(/Password/).fill(password);
-      await page.getByLabel(/6-digit code/).fill(await generate({ secret: totpSecret }));
+      await fillSignIn(page, OFFICER, { password, totpSecret });
       await page.getByRole('button', { name: /Sign in/ }).click();
       await page.getByRole('button', { name: /Sign out/ }).waitFor({ timeout: 15_000 });
       await page.locator('[data-testid=message]').first().waitFor({ timeout: 15_000 });
