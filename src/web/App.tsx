@@ -203,6 +203,30 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
     });
   }, [sound, alarmList.length]);
 
+  // Keyboard: A acknowledges the oldest alarm (the first of the banner), N goes to the composer.
+  const firstAlarm = alarmList[0];
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement | null;
+      if (e.ctrlKey || e.metaKey || e.altKey || (t && ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName))) return;
+      if ((e.key === 'a' || e.key === 'A') && firstAlarm && may.ack) {
+        e.preventDefault();
+        void api
+          .ack(firstAlarm.id)
+          .then(() => loadAll())
+          .catch(() => setSelected(firstAlarm.channel));
+      } else if (e.key === 'n' || e.key === 'N') {
+        const composer = document.getElementById('composer');
+        if (composer) {
+          e.preventDefault();
+          composer.focus();
+        }
+      }
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [firstAlarm, may.ack, loadAll]);
+
   useEffect(() => {
     document.title = `${alarmList.length ? `⚠ ${alarmList.length} ALARM · ` : ''}${summary.total ? `(${summary.total}) ` : ''}Hotline ${status?.code ?? ''}`;
     setTabIcon(alarmList.length, summary.total);
@@ -290,6 +314,9 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
 
       <div className="layout">
         <nav aria-label={tr('channels')}>
+          <p className="muted small shortcuts">
+            <T k="shortcuts" />
+          </p>
           <h2>
             <T k="channels" />
           </h2>

@@ -231,13 +231,19 @@ function SendForm({ channel, maxPrecedence, languages, disabled, replyTo, onSent
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
 
+  // A FLASH rings at once on the other side: it is sent only after a second, explicit click.
+  const [confirming, setConfirming] = useState(false);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
+    if (precedence === 'FLASH' && !confirming) return setConfirming(true);
+    setConfirming(false);
     setBusy(true);
     setError(undefined);
     try {
       await api.send(channel, { text: text.trim(), lang, precedence, ...(replyTo ? { replyTo: replyTo.id } : {}) });
       setText('');
+      // Back to ROUTINE after each send: the next message is not urgent unless chosen again.
+      setPrecedence('ROUTINE');
       onSent();
     } catch (err) {
       setError(err instanceof ApiError ? err.message : (err as Error).message);
@@ -275,14 +281,21 @@ function SendForm({ channel, maxPrecedence, languages, disabled, replyTo, onSent
         <span>
           <T k="message" />
         </span>
-        <textarea name="text" rows={3} required value={text} onChange={(e) => setText(e.target.value)} disabled={disabled} />
+        <textarea name="text" rows={3} required value={text} onChange={(e) => setText(e.target.value)} disabled={disabled} id="composer" />
       </label>
       <div className="row">
         <label>
           <span>
             <T k="precedence" />
           </span>
-          <select name="precedence" value={precedence} onChange={(e) => setPrecedence(e.target.value as Precedence)}>
+          <select
+            name="precedence"
+            value={precedence}
+            onChange={(e) => {
+              setPrecedence(e.target.value as Precedence);
+              setConfirming(false);
+            }}
+          >
             {/* Only what this officer may send (PRECEDENCES lists the most urgent first). */}
             {PRECEDENCES.filter((p) => maxPrecedence !== null && PRECEDENCES.indexOf(p) >= PRECEDENCES.indexOf(maxPrecedence)).map((p) => (
               <option key={p} value={p}>
@@ -307,6 +320,19 @@ function SendForm({ channel, maxPrecedence, languages, disabled, replyTo, onSent
           <T k="send" />
         </button>
       </div>
+      {confirming && (
+        <div className="confirm-flash" role="alertdialog" aria-labelledby="confirm-flash-text" data-testid="confirm-flash">
+          <p id="confirm-flash-text">
+            <T k="confirmFlash" />
+          </p>
+          <button type="submit" className="flash" autoFocus>
+            <T k="confirmFlashButton" />
+          </button>{' '}
+          <button type="button" className="secondary" onClick={() => setConfirming(false)}>
+            <T k="cancel" />
+          </button>
+        </div>
+      )}
       {disabled && (
         <p className="muted">
           <T k="notActive" />

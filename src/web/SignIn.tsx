@@ -1,5 +1,5 @@
 /** Sign-in: name, password and the 6-digit code of the officer's authenticator. */
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError } from './api.js';
 import { LanguageSwitch, T } from './i18n.js';
 import { unlockAudio } from './sound.js';
@@ -11,6 +11,14 @@ export function SignIn({ onSignedIn, notice }: { onSignedIn: () => void; notice?
   const [code, setCode] = useState('');
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
+  // Which terminal this is, so that an officer with several consoles open signs in to the right one.
+  const [party, setParty] = useState<string | undefined>();
+  useEffect(() => {
+    void fetch('/healthz')
+      .then((r) => r.json() as Promise<{ party?: string }>)
+      .then((h) => setParty(h.party))
+      .catch(() => {});
+  }, []);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -34,6 +42,11 @@ export function SignIn({ onSignedIn, notice }: { onSignedIn: () => void; notice?
         <h1 id="signin-title">
           Hotline <span className="muted"><T k="consoleTitle" /></span>
         </h1>
+        {party && (
+          <p className="signin-party" data-testid="signin-party">
+            <T k="signInTo" party={party} />
+          </p>
+        )}
         {notice && <p className="notice">{notice}</p>}
         <label>
           <span>

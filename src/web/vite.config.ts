@@ -11,6 +11,6 @@ export default defineConfig({
   plugins: [react()],
   build: { outDir: '../../dist/web', emptyOutDir: true, sourcemap: true },
   server: {
-    proxy: { '/api': { target: process.env.HOTLINE_API ?? 'http://127.0.0.1:7080', ws: true } },
+    proxy: { '/api': { target: process.env.HOTLINE_API ?? 'http://127.0.0.1:7080', ws: true }, '/healthz': { target: process.env.HOTLINE_API ?? 'http://127.0.0.1:7080' } },
   },
 });

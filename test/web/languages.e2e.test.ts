@@ -26,7 +26,7 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console languages 
     await h.pair(us, ru);
     const channel = await h.openChannel(us, ru, { title: { en: 'Deconfliction line', ru: 'Линия предотвращения инцидентов', zh: '冲突规避热线' }, tier: 'military', parties: ['RU'], linkTestIntervalSec: 86_400 });
     await us.cli(['send', channel, 'Routine position report. 例行位置报告。 Плановый доклад.', '--precedence', 'ROUTINE']).then(check('send'));
-    const added = await ru.cli(['officer', 'add', OFFICER, '--title', 'Duty Officer', '--role', 'duty-officer']).then(check('officer add'));
+    const added = await ru.cli(['officer', 'add', OFFICER, '--title', 'Watch Chief', '--role', 'principal']).then(check('officer add'));
     const { password, totpSecret } = secretsOf(added.stdout);
 
     const profile = mkdtempSync(join(tmpdir(), 'hotline-chromium-'));
@@ -65,6 +65,19 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console languages 
       expect(await page.evaluate<string>('document.documentElement.dir')).toBe('rtl');
       await page.getByTestId('language').selectOption('en');
       await waitFor('English again', async () => (await page.evaluate<string>('document.documentElement.lang')) === 'en');
+
+      // A FLASH is sent only after a second, explicit click; the form returns to ROUTINE after it.
+      await page.evaluate('document.activeElement && document.activeElement.blur()');
+      await page.keyboard.press('n'); // the composer, from the keyboard
+      await page.keyboard.type('Request your intentions: FLASH test.');
+      await page.getByLabel(/Precedence/).selectOption('FLASH');
+      await page.getByRole('button', { name: /^Send$/ }).click();
+      await page.getByTestId('confirm-flash').waitFor({ timeout: 5000 });
+      expect(await us.messages(channel).then((l) => l.some((m) => m.text.includes('FLASH test')))).toBe(false);
+      await page.getByRole('button', { name: 'Send FLASH' }).click();
+      const got = await waitFor('US to receive the FLASH', async () => (await us.messages(channel)).find((m) => m.text.includes('FLASH test')));
+      expect(got.precedence).toBe('FLASH');
+      await waitFor('the form back to ROUTINE', async () => (await page.getByLabel(/Precedence/).inputValue()) === 'ROUTINE');
       expect(problems).toEqual([]);
     } finally {
       await context?.close();

@@ -54,7 +54,7 @@ export async function startStandbyServer(o: StandbyServerOptions): Promise<Stand
     const message = TERMINAL_ERRORS.format('HA_STANDBY', { instance: o.instance, party: o.party, active: status ? activeSentence(status) : 'the database does not answer, so the active instance is unknown.' });
     return reply.code(503).header('retry-after', '1').send({ code: 'HA_STANDBY', message, ...(status ? { ha: status } : {}), ...extra });
   };
-  app.get('/healthz', async () => ({ ok: true, role: 'standby', instance: o.instance }));
+  app.get('/healthz', async () => ({ ok: true, party: o.party, role: 'standby', instance: o.instance }));
   app.get('/readyz', async (_request, reply) => {
     const status = await o.status().catch(() => undefined);
     return reply.code(503).send({ ok: false, reason: `standby instance ${o.instance}: ${status ? activeSentence(status) : 'the database does not answer.'}` });

@@ -24,8 +24,9 @@ export interface TerminalRoutesOptions extends Pick<OfficerApiPorts, 'self' | 'd
 export async function terminalRoutes(app: FastifyInstance, opts: TerminalRoutesOptions): Promise<void> {
   const { self, directory, reads } = opts;
 
-  // A highly available instance says it is the active one: proxies and load balancers route by it.
-  app.get('/healthz', { config: { permission: 'open' }, schema: { hide: true } }, async () => (opts.ha ? { ok: true, role: 'active' } : { ok: true }));
+  // Which party's terminal this is (the console's sign-in page says it); a highly available
+  // instance says it is the active one: proxies and load balancers route by it.
+  app.get('/healthz', { config: { permission: 'open' }, schema: { hide: true } }, async () => ({ ok: true, party: self.code, ...(opts.ha ? { role: 'active' } : {}) }));
 
   app.get('/readyz', { config: { permission: 'open' }, schema: { hide: true, response: { 200: Api.Readiness, 503: Api.Readiness } } }, async (_req, reply) => {
     try {
