@@ -15,6 +15,7 @@ import { titleOf, when } from './format.js';
 import { useNow } from './hooks.js';
 import { LanguageSwitch, T, tr, useLanguage } from './i18n.js';
 import { SignIn } from './SignIn.js';
+import { ThemeSwitch } from './theme.js';
 import { audioReady, ring, unlockAudio, unlockOnFirstGesture } from './sound.js';
 
 export function App() {
@@ -255,12 +256,18 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
         <span className="who">
           {session.name} <span className="muted">({session.title})</span>
         </span>
+        <ThemeSwitch />
         <LanguageSwitch officer={session.name} />
         <button type="button" className="secondary" onClick={() => void onSignOut()}>
           <T k="signOut" />
         </button>
       </header>
 
+      {session.expiresAt !== undefined && session.expiresAt - now < 10 * 60_000 && (
+        <div className="session-warning" role="alert" data-testid="session-warning">
+          <T k="sessionEnds" time={when(session.expiresAt, now)} />
+        </div>
+      )}
       {!sound && (
         <div className="sound-off" role="alert" data-testid="sound-off">
           <strong>

@@ -9,7 +9,10 @@ import '@fontsource/noto-sans/700.css';
 import '@fontsource/noto-sans-sc/400.css';
 import '@fontsource/noto-sans-arabic/400.css';
 import './i18n.js';
+import { initialTheme } from './theme.js';
 import './styles.css';
+
+initialTheme();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -66,6 +66,15 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console languages 
       await page.getByTestId('language').selectOption('en');
       await waitFor('English again', async () => (await page.evaluate<string>('document.documentElement.lang')) === 'en');
 
+      // Night watch: the theme switch goes auto → light → dark, and the page turns dark.
+      await page.getByTestId('theme').click();
+      await page.getByTestId('theme').click();
+      expect(await page.evaluate<string | undefined>('document.documentElement.dataset.theme')).toBe('dark');
+      const background = await page.evaluate<string>('getComputedStyle(document.documentElement).backgroundColor');
+      const [r, g, b] = (background.match(/\d+/g) ?? []).map(Number);
+      expect(r! + g! + b!, background).toBeLessThan(150);
+      await page.screenshot({ path: '/tmp/hotline-console-dark.png' });
+
       // A FLASH is sent only after a second, explicit click; the form returns to ROUTINE after it.
       await page.evaluate('document.activeElement && document.activeElement.blur()');
       await page.keyboard.press('n'); // the composer, from the keyboard
