@@ -107,14 +107,17 @@ export class Traffic {
     return this.#n;
   }
 
-  /** One message: tried on the instance that answered last, then the other, with the same Idempotency-Key, for up to 20 s. */
+  /**
+   * One message: tried on the instance that answered last, then the other, with the same
+   * Idempotency-Key, for up to 60 s (a loaded machine may answer slowly while instances fail over).
+   */
   async #send(text: string): Promise<void> {
     const key = randomUUID();
-    const until = Date.now() + 20_000;
+    const until = Date.now() + 60_000;
     while (Date.now() < until) {
       const targets = this.#targets();
       const target = targets[this.#current % targets.length]!;
-      const answer = await target.apiRaw('POST', `/api/v1/channels/${this.#channel}/messages`, { text, precedence: 'ROUTINE' }, { 'idempotency-key': key }, 5000).catch(() => undefined);
+      const answer = await target.apiRaw('POST', `/api/v1/channels/${this.#channel}/messages`, { text, precedence: 'ROUTINE' }, { 'idempotency-key': key }, 20_000).catch(() => undefined);
       if (answer && answer.status === 201) {
         this.accepted.set(text, (answer.body as { id: string }).id);
         return;
