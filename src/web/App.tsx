@@ -16,6 +16,7 @@ import { useNow } from './hooks.js';
 import { LanguageSwitch, T, tr, useLanguage } from './i18n.js';
 import { SignIn } from './SignIn.js';
 import { ThemeSwitch } from './theme.js';
+import { Wallboard } from './Wallboard.js';
 import { audioReady, ring, unlockAudio, unlockOnFirstGesture } from './sound.js';
 
 export function App() {
@@ -55,6 +56,8 @@ export function App() {
         }}
       />
     );
+  // #wall: the read-only wallboard for a wall screen (an officer signs in once on that screen).
+  if (location.hash.startsWith('#wall')) return <Wallboard />;
   return (
     <Watch
       session={session}
@@ -256,6 +259,9 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
         <span className="who">
           {session.name} <span className="muted">({session.title})</span>
         </span>
+        <a className="wall-link" href="#wall" target="_blank" rel="noopener">
+          <T k="wallboard" />
+        </a>
         <ThemeSwitch />
         <LanguageSwitch officer={session.name} />
         <button type="button" className="secondary" onClick={() => void onSignOut()}>

@@ -103,6 +103,18 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console alarms in 
       expect(await page.getByRole('button', { name: /Acknowledge/ }).count()).toBe(0);
       expect(await page.getByRole('button', { name: /^Reply/ }).count()).toBe(0);
       expect(await page.getByRole('form', { name: /Send a message/ }).count()).toBe(0);
+
+      // The wallboard (#wall): large, read-only (not one button), the alarm up, and "not live" once the terminal is gone.
+      const wall = await context.newPage();
+      wall.on('pageerror', (e) => problems.push(`wallboard page error: ${e.message}`));
+      await wall.goto(`${cn.officerUrl}/console/#wall`);
+      await wall.getByTestId('wallboard').waitFor({ timeout: 10_000 });
+      await wall.getByText('Second FLASH for the observer').first().waitFor({ timeout: 10_000 });
+      expect(await wall.locator('button').count()).toBe(0);
+      await waitFor('the wallboard to be live', async () => (await wall.getByTestId('wall-stale').count()) === 0, 10_000);
+      await wall.screenshot({ path: '/tmp/hotline-console-wallboard.png' });
+      await cn.kill9();
+      await wall.getByTestId('wall-stale').waitFor({ timeout: 20_000 });
       expect(problems).toEqual([]);
     } finally {
       await context?.close();
