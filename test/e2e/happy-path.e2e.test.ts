@@ -24,7 +24,7 @@ describe('e2e: happy path through the CLI', () => {
     expect(peers.map((p) => p.code)).toEqual(['CN']);
 
     // US proposes; the channel id is the one line on stdout.
-    const proposed = await us.cli(['channel', 'propose', '--with', 'CN', '--title', 'Maritime and air incidents line', '--title-zh', '海空事件热线', '--tier', 'military']).then(check('propose'));
+    const proposed = await us.cli(['channel', 'propose', '--with', 'CN', '--title', 'Maritime and air incidents line', '--title', 'zh=海空事件热线', '--title', 'ru=Линия морских и воздушных инцидентов', '--tier', 'military']).then(check('propose'));
     const id = proposed.stdout.trim();
     expect(id).toMatch(/^[0-9a-f]{64}$/);
     expect(proposed.stderr).toContain('it opens when every party accepts');

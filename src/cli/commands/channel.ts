@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { repeated, textsByLanguage } from '../lang-text.js';
 import { PRECEDENCES } from '../../protocol/index.js';
 import type { Api } from '../../terminal/index.js';
 import { cliError } from '../errors.js';
@@ -48,17 +49,17 @@ export function register(program: Command): void {
     .command('propose')
     .description('propose a channel charter to one or more peers')
     .requiredOption('--with <codes...>', 'the other parties, by code (e.g. CN)')
-    .requiredOption('--title <text>', 'title in English')
-    .option('--title-zh <text>', 'title in Chinese')
+    .requiredOption('--title <text>', 'title, as LANG=TEXT for each language (repeat); a text without LANG= is English', repeated)
+    .addOption(new Option('--title-zh <text>', 'title in Chinese (same as --title zh=TEXT)').hideHelp())
     .option('--tier <tier>', 'leaders | ministerial | military | working | technical', 'working')
     .option('--link-test <seconds>', 'link test interval in seconds', '60')
     .option('--officer <name>', OFFICER_HELP)
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
-    .action(async (opts: { with: string[]; title: string; titleZh?: string; tier: string; linkTest: string; officer?: string; data: string }) => {
+    .action(async (opts: { with: string[]; title: string[]; titleZh?: string; tier: string; linkTest: string; officer?: string; data: string }) => {
       const interval = Number(opts.linkTest);
       if (!Number.isInteger(interval) || interval < 1) throw cliError('CLI_BAD_ARGUMENT', { option: '--link-test', expected: 'a whole number of seconds >= 1', value: opts.linkTest });
       const client = await officerClient(opts.data, opts.officer ?? process.env.HOTLINE_OFFICER);
-      const title: Record<string, string> = { en: opts.title, ...(opts.titleZh ? { zh: opts.titleZh } : {}) };
+      const title = textsByLanguage('--title', opts.title, { zh: opts.titleZh });
       const c = await client.call<Api.ChannelView>('POST', '/api/v1/channels', { title, tier: opts.tier, parties: opts.with, linkTestIntervalSec: interval });
       process.stdout.write(`${c.id}\n`);
       process.stderr.write(`Proposed channel ${c.id.slice(0, 12)} (${c.state}); it opens when every party accepts.\n`);

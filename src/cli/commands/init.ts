@@ -2,7 +2,8 @@
  * `hotline init`: creates a terminal's identity (root key, terminal key, TLS key, party card and
  * config.json) in a data directory.
  */
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { repeated, textsByLanguage } from '../lang-text.js';
 import { initOfflineTerminal, initTerminal, readPassphrase, type DatabaseConfig } from '../../terminal/index.js';
 
 /** Where a command writes and what time it is; tests substitute their own. */
@@ -47,7 +48,7 @@ export function collect(value: string, previous: string[] = []): string[] {
 
 interface InitOptions {
   party: string;
-  name: string;
+  name: string[];
   nameZh?: string;
   data: string;
   officerPort?: number;
@@ -67,8 +68,8 @@ export function register(program: Command, io: CommandIo = defaultIo): void {
     .command('init')
     .description("create this terminal's identity: root key, terminal key, TLS key and party card")
     .requiredOption('--party <code>', 'party code, e.g. US')
-    .requiredOption('--name <name>', 'party name in English, e.g. "United States"')
-    .option('--name-zh <name>', 'party name in Chinese, e.g. 美国')
+    .requiredOption('--name <name>', 'party name, as LANG=TEXT for each language (repeat), e.g. "United States" --name "zh=美国"; a name without LANG= is English', repeated)
+    .addOption(new Option('--name-zh <name>', 'party name in Chinese (same as --name zh=NAME)').hideHelp())
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
     .option('--officer-port <port>', 'officer API port (default 7080)', parsePort)
     .option('--federation-port <port>', 'federation API port (default 7443)', parsePort)
@@ -87,8 +88,7 @@ export function register(program: Command, io: CommandIo = defaultIo): void {
     .option('--offline-root', 'keep the root key on another machine: write a signing request instead (see `hotline root`)')
     .action(async (opts: InitOptions) => {
       const passphrase = await readPassphrase({ file: opts.passphraseFile, env: opts.passphraseEnv });
-      const names: Record<string, string> = { en: opts.name };
-      if (opts.nameZh !== undefined) names.zh = opts.nameZh;
+      const names = textsByLanguage('--name', opts.name, { zh: opts.nameZh });
       let database: DatabaseConfig | undefined;
       if (opts.postgres !== undefined) {
         database =

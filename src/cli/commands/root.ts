@@ -5,7 +5,8 @@
  *                                certificate and the party card.
  */
 import { readFile } from 'node:fs/promises';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { repeated, textsByLanguage } from '../lang-text.js';
 import {
   checkSigningRequest,
   IdentityError,
@@ -20,7 +21,7 @@ import { defaultIo, type CommandIo } from './init.js';
 
 interface RootInitOptions {
   party: string;
-  name: string;
+  name: string[];
   nameZh?: string;
   data: string;
   passphraseFile?: string;
@@ -57,15 +58,14 @@ export function register(program: Command, io: CommandIo = defaultIo): void {
     .command('init')
     .description('create a root directory holding only the party root key (keep this machine offline)')
     .requiredOption('--party <code>', 'party code, e.g. US')
-    .requiredOption('--name <name>', 'party name in English')
-    .option('--name-zh <name>', 'party name in Chinese')
+    .requiredOption('--name <name>', 'party name, as LANG=TEXT for each language (repeat); a name without LANG= is English', repeated)
+    .addOption(new Option('--name-zh <name>', 'party name in Chinese (same as --name zh=NAME)').hideHelp())
     .requiredOption('--data <dir>', 'root directory')
     .option('--passphrase-file <file>', 'seal the root key with the passphrase in this file')
     .option('--passphrase-env <var>', 'seal the root key with the passphrase in this environment variable')
     .action(async (opts: RootInitOptions) => {
       const passphrase = await readPassphrase({ file: opts.passphraseFile, env: opts.passphraseEnv });
-      const names: Record<string, string> = { en: opts.name };
-      if (opts.nameZh !== undefined) names.zh = opts.nameZh;
+      const names = textsByLanguage('--name', opts.name, { zh: opts.nameZh });
       const r = await initRootDir({ dir: opts.data, code: opts.party, names, passphrase, kdfCost: io.kdfCost });
       io.stdout(
         [
