@@ -11,8 +11,8 @@ import { appendFileSync, chownSync, closeSync, mkdtempSync, openSync, readdirSyn
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort, Harness, waitFor } from './harness.js';
-import { activeOf, haSetup, Traffic } from './ha-kit.js';
+import { freePort, Harness, waitFor } from '../e2e/harness.js';
+import { activeOf, haSetup, Traffic } from '../e2e/ha-kit.js';
 
 const VERSION = readdirSync('/usr/lib/postgresql').sort((x, y) => Number(y) - Number(x))[0];
 const BIN = `/usr/lib/postgresql/${VERSION}/bin`;
@@ -103,8 +103,11 @@ describe('e2e: PostgreSQL streaming replication under a highly available termina
       const notAtUs = [...toUs.accepted.keys()].filter((t) => !atUs.has(t));
       missing = `missing at CN ${notAtPeer.length} (${notAtPeer.slice(0, 3).join(', ')}), at US ${notAtUs.length} (${notAtUs.slice(0, 3).join(', ')})`;
       return notAtPeer.length === 0 && notAtUs.length === 0;
-    }, 60_000, 500).catch((e: unknown) => {
-      throw new Error(`${(e as Error).message}: ${missing}`);
+    }, 60_000, 500).catch(async (e: unknown) => {
+      // Where the missing ones are: in US's database (then not delivered) or nowhere (then lost).
+      const inDb = await s.sql<{ seq: number; key: string; text: string }>("select seq, raw::json->>'key' as key, raw::json->'body'->>'text' as text from entries where raw like '%US→CN #%' order by seq desc limit 400");
+      const found = inDb.filter((r) => missing.includes(`${r.text},`) || missing.includes(`${r.text})`));
+      throw new Error(`${(e as Error).message}: ${missing}; of those in US's database: ${JSON.stringify(found)}; US's newest: ${JSON.stringify(inDb.slice(0, 3))}`);
     });
     const active = (await activeOf(s))!;
     for (const [side, traffic, holder] of [['CN', toPeer, peer], ['US', toUs, active]] as const) {
