@@ -7,6 +7,7 @@
  */
 import type { AppendResult, Committed, EntryRow, Store } from './store.js';
 import { applyProjection, isEmptyProjection, type EntryProjection } from './entry-projection.js';
+import { StoreError } from './errors.js';
 
 /** The one method of the store the writer needs (a Store, or a fake in tests). */
 export interface EntryAppender {
@@ -160,7 +161,7 @@ export class EntryWriter {
       const rows = batch.flatMap((w) => w.rows);
       const projected = batch.some((w) => w.project);
       const inTransaction = async (tx: Store): Promise<AppendResult[]> => {
-        const r = await tx.appendEntries(rows);
+        const r = refuseDivergence(rows, await tx.appendEntries(rows));
         for (const w of batch) if (w.project) await applyProjection(tx, w.project);
         return r;
       };
@@ -171,7 +172,7 @@ export class EntryWriter {
       } else if (projected && this.#store.transaction) {
         results = await this.#store.transaction(inTransaction);
       } else {
-        results = await this.#store.appendEntries(rows);
+        results = refuseDivergence(rows, await this.#store.appendEntries(rows));
         if (projected) throw new Error('EntryWriter: projections need a store with transactions');
       }
     } catch (error) {
@@ -203,4 +204,18 @@ export class EntryWriter {
     this.#syncing.add(syncing);
     void syncing.finally(() => this.#syncing.delete(syncing));
   }
+}
+
+/**
+ * A row the database holds otherwise (`conflict`) means the writer's log in memory is not the
+ * database's: another instance of the party signed at that position, or a commit whose answer
+ * was lost did land. Storing the rest (and the projections of an entry that is not stored) would
+ * let this process go on signing on a log the database does not hold, which its peers would
+ * record as equivocation: the transaction is refused instead, and the caller reloads.
+ */
+function refuseDivergence(rows: readonly EntryRow[], results: AppendResult[]): AppendResult[] {
+  const i = results.findIndex((r) => r.status === 'conflict');
+  if (i < 0) return results;
+  const row = rows[i]!;
+  throw new StoreError('STORE_LOG_DIVERGED', { where: `channel ${row.channel.slice(0, 12)}…, author ${row.author.slice(0, 12)}…, #${row.seq} (held: ${results[i]!.existingHash?.slice(0, 12)}…, new: ${row.hash.slice(0, 12)}…)` });
 }

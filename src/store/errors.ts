@@ -27,6 +27,10 @@ export const STORE_ERRORS = defineErrors('store', {
     message:
       'This terminal process is no longer the active instance of its party (fencing token {token}; the database holds {current}); nothing was written. Another instance took over: send to the active one.',
   },
+  STORE_LOG_DIVERGED: {
+    message:
+      'The database and this process\'s log in memory disagree at {where}: another instance of the party wrote there, a commit whose answer was lost did land, or the entry follows one whose commit failed; nothing was written. The channel is reloaded from the database: send again.',
+  },
   STORE_BAD_INPUT: {
     message: 'The store refused {field}: {detail}. This is a bug in the caller; nothing was written.',
   },

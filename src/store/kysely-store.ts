@@ -262,7 +262,42 @@ export class KyselyStore implements Store {
       const heldHash = result.status === 'conflict' ? result.existingHash! : firstRow.hash;
       results[i] = heldHash === row.hash ? { status: 'duplicate' } : { status: 'conflict', existingHash: heldHash };
     });
+    await this.refuseBrokenChains(rows, results);
     return results;
+  }
+
+  /**
+   * Refuses (throws, so the transaction rolls back) a new row whose `prev` is not what the store
+   * holds, or is about to hold, at the author's previous position: such an entry was signed on a
+   * predecessor whose own commit failed (a write queued behind a failed one, a process that lost
+   * its database and then reached another), and storing it would leave a gap that no later entry
+   * could fill without equivocating. One read per batch, of the positions the batch does not hold.
+   */
+  private async refuseBrokenChains(rows: readonly EntryRow[], results: readonly AppendResult[]): Promise<void> {
+    const inBatch = new Map(rows.map((r) => [logKey(r), r.hash]));
+    const wanted: EntryRow[] = [];
+    rows.forEach((row, i) => {
+      if (results[i]!.status !== 'inserted' || row.prev === undefined || row.prev === null || row.seq <= 1) return;
+      if (!inBatch.has(logKey({ ...row, seq: row.seq - 1 }))) wanted.push(row);
+    });
+    const held = new Map<string, string>();
+    if (wanted.length > 0) {
+      const found = await this.db
+        .selectFrom('entries')
+        .select(['channel', 'author', 'seq', 'hash'])
+        .where((eb) => eb.or(wanted.map((r) => eb.and([eb('channel', '=', r.channel), eb('author', '=', r.author), eb('seq', '=', r.seq - 1)]))))
+        .execute();
+      for (const f of found) held.set(logKey(f), f.hash);
+    }
+    rows.forEach((row, i) => {
+      if (results[i]!.status !== 'inserted' || row.prev === undefined || row.prev === null || row.seq <= 1) return;
+      const k = logKey({ ...row, seq: row.seq - 1 });
+      const before = inBatch.get(k) ?? held.get(k);
+      if (before === row.prev) return;
+      throw new StoreError('STORE_LOG_DIVERGED', {
+        where: `channel ${row.channel.slice(0, 12)}…, author ${row.author.slice(0, 12)}…, #${row.seq - 1} (the entry #${row.seq} follows ${row.prev.slice(0, 12)}…; held: ${before === undefined ? 'nothing' : `${before.slice(0, 12)}…`})`,
+      });
+    });
   }
 
   async getEntry(channel: string, author: string, seq: number): Promise<StoredEntry | undefined> {
@@ -579,7 +614,13 @@ export class KyselyStore implements Store {
   }
 
   async putIdempotent(row: IdempotentAnswer): Promise<void> {
-    await this.db.insertInto('idempotency').values({ ...row }).execute();
+    const put = await this.db.insertInto('idempotency').values({ ...row }).onConflict((oc) => oc.column('key').doNothing()).executeTakeFirst();
+    if (Number(put.numInsertedOrUpdatedRows ?? 0n) > 0) return;
+    // Held already: the same answer again is the retry of a commit whose outcome was lost (a
+    // connection cut at COMMIT that did land), not a second request under the key.
+    const held = await this.getIdempotent(row.key);
+    if (held && held.request === row.request && held.response === row.response && held.status === row.status) return;
+    throw new StoreError('STORE_CONFLICT', { backend: this.adapter.name, detail: `idempotency key ${row.key.slice(0, 12)}… already answers another request` });
   }
 
   async getIdempotent(key: string): Promise<IdempotentAnswer | undefined> {

@@ -57,6 +57,12 @@ export interface EntryRow {
   readonly raw: string;
   /** When this terminal stored it. */
   readonly receivedAt: number;
+  /**
+   * The hash of the author's previous entry (null for seq 1), when the writer wants the store to
+   * refuse a row that would not follow what it holds (STORE_LOG_DIVERGED). The terminal always
+   * gives it.
+   */
+  readonly prev?: string | null;
 }
 
 /** An entry as read back, with its position in this store's arrival order. */

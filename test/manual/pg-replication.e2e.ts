@@ -53,7 +53,8 @@ describe('e2e: PostgreSQL streaming replication under a highly available termina
           // already stopped
         }
       }
-      rmSync(root, { recursive: true, force: true });
+      if (!process.env.HOTLINE_E2E_KEEP) rmSync(root, { recursive: true, force: true });
+      else process.stderr.write(`DIAG kept ${root}\n`);
     });
 
     // The primary, ready for a synchronous standby named replica1.
@@ -107,6 +108,13 @@ describe('e2e: PostgreSQL streaming replication under a highly available termina
       // Where the missing ones are: in US's database (then not delivered) or nowhere (then lost).
       const inDb = await s.sql<{ seq: number; key: string; text: string }>("select seq, raw::json->>'key' as key, raw::json->'body'->>'text' as text from entries where raw like '%US→CN #%' order by seq desc limit 400");
       const found = inDb.filter((r) => missing.includes(`${r.text},`) || missing.includes(`${r.text})`));
+      const inUsDb = await s.sql<{ seq: number; hash: string }>("select seq, hash from entries where raw like '%US→CN #%' order by seq");
+      const seqs = new Set(found.map((r) => r.seq));
+      const near = (n: number): boolean => [...seqs].some((q) => Math.abs(q - n) <= 2);
+      const atCn = (await peer.messages(channel)).filter((m) => !m.own && near(m.seq)).map((m) => ({ seq: m.seq, id: m.id, text: m.text }));
+      const usNear = inUsDb.filter((r) => near(r.seq));
+      const ids = found.map((r) => ({ text: r.text, acceptedId: toPeer.accepted.get(r.text) }));
+      process.stderr.write(`DIAG accepted ids ${JSON.stringify(ids)}\nDIAG US db near ${JSON.stringify(usNear)}\nDIAG CN near ${JSON.stringify(atCn)}\nDIAG CN evidence ${JSON.stringify(await peer.api('GET', `/api/v1/channels/${channel}/evidence`))}\n`);
       throw new Error(`${(e as Error).message}: ${missing}; of those in US's database: ${JSON.stringify(found)}; US's newest: ${JSON.stringify(inDb.slice(0, 3))}`);
     });
     const active = (await activeOf(s))!;

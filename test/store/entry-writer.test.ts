@@ -105,8 +105,10 @@ describe.each(BACKENDS)('EntryWriter on $name', (backend) => {
     clock.run();
 
     expect(await first).toEqual([{ status: 'inserted' }, { status: 'inserted' }]);
-    expect(await second).toEqual([{ status: 'duplicate' }, { status: 'conflict', existingHash: e1.hash }]);
+    // Another entry at a held position: the write is refused whole, its neighbour stored.
+    await expect(second).rejects.toMatchObject({ code: 'STORE_LOG_DIVERGED' });
     expect(writer.stats.transactions).toBe(1);
+    expect((await store.getEntry(channel, author, 1))?.hash).toBe(e1.hash);
   });
 
   it('fails only the bad write of a batch', async () => {

@@ -97,6 +97,27 @@ describe.each(BACKENDS)('store on $name', (backend) => {
       expect(await store.countEntries(channel)).toBe(1);
     });
 
+    it('refuses, writing nothing, a row that does not follow what the store holds of its author (STORE_LOG_DIVERGED)', async () => {
+      const { store } = ctx;
+      const channel = channelId();
+      const author = partyId();
+      const e1 = entry({ channel, author, seq: 1 });
+      const e2 = { ...entry({ channel, author, seq: 2 }), prev: e1.hash };
+      const e3 = { ...entry({ channel, author, seq: 3 }), prev: e2.hash };
+      const e4 = { ...entry({ channel, author, seq: 4 }), prev: e3.hash };
+      await store.appendEntries([{ ...e1, prev: null }]);
+      // #3 follows a #2 the store never got (its commit failed): refused, with the batch around it.
+      const other = entry({ channel, author: partyId(), seq: 1 });
+      await expect(store.appendEntries([other, e3, e4])).rejects.toMatchObject({ code: 'STORE_LOG_DIVERGED' });
+      expect(await store.countEntries(channel)).toBe(1);
+      // #2 on another predecessor than the held #1: refused.
+      await expect(store.appendEntries([{ ...e2, prev: hashOf('another #1') }])).rejects.toMatchObject({ code: 'STORE_LOG_DIVERGED' });
+      // In order, in one batch or on what is held: stored.
+      expect(await store.appendEntries([e2, e3])).toEqual([{ status: 'inserted' }, { status: 'inserted' }]);
+      expect(await store.appendEntries([e3, e4])).toEqual([{ status: 'duplicate' }, { status: 'inserted' }]);
+      expect(await store.countEntries(channel)).toBe(4);
+    });
+
     it('answers per row, in input order, for a batch mixing new, replayed and conflicting rows', async () => {
       const { store } = ctx;
       const channel = channelId();
@@ -435,6 +456,17 @@ describe.each(BACKENDS)('store on $name', (backend) => {
       expect(await due(Number.MAX_SAFE_INTEGER)).toEqual([done.hash, a.hash, mine.hash, b.hash]);
       expect((await store.getMessage(mine))?.escalationDueAt).toBe(7000);
       expect((await store.getMessage(a))?.escalationLevel).toBe(1);
+    });
+  });
+
+  describe('idempotent answers', () => {
+    it('takes the same answer again (a retried commit that did land) and refuses another answer under the key', async () => {
+      const { store } = ctx;
+      const answer = { key: `k-${Math.random()}`, request: 'req', status: 201, response: '{"id":"a"}', at: 1 };
+      await store.putIdempotent(answer);
+      await store.putIdempotent(answer);
+      await expect(store.putIdempotent({ ...answer, response: '{"id":"b"}' })).rejects.toMatchObject({ code: 'STORE_CONFLICT' });
+      expect(await store.getIdempotent(answer.key)).toEqual(answer);
     });
   });
 

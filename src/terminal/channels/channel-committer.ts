@@ -85,7 +85,7 @@ export class ChannelCommitter implements EntrySource {
   async commit(log: ChannelLog, entries: readonly SealedEntry[], options: CommitOptions): Promise<void> {
     const { registry, clock } = this.#o;
     const receivedAt = clock.now();
-    const rows: EntryRow[] = entries.map((s) => ({ channel: log.id, author: s.entry.author, seq: s.entry.seq, hash: s.hash, kind: s.entry.kind, time: s.entry.time, raw: s.raw, receivedAt }));
+    const rows: EntryRow[] = entries.map((s) => ({ channel: log.id, author: s.entry.author, seq: s.entry.seq, hash: s.hash, kind: s.entry.kind, time: s.entry.time, raw: s.raw, receivedAt, prev: s.entry.prev }));
     const before = options.before;
     const after = log.state(receivedAt);
     const projection = projectEntries(entries, {
@@ -116,8 +116,12 @@ export class ChannelCommitter implements EntrySource {
     } catch (e) {
       this.#noteFull(storeErrorOf(e)?.code === 'STORE_FULL' ? (e as Error) : undefined);
       this.#log.error({ channel: log.id, err: (e as Error).message }, 'commit failed; reloading channel from the store');
-      await registry.reload(log.id);
-      const reloaded = registry.get(log.id);
+      // The log in memory may hold what the database does not: reload it. If the database cannot
+      // be read either, the log stays, and the store refuses whatever no longer follows it.
+      const reloaded = await registry.reload(log.id).then(
+        () => registry.get(log.id),
+        (re: unknown) => void this.#log.warn({ channel: log.id, err: (re as Error).message }, 'reloading the channel failed; it is reloaded at the next failed commit'),
+      );
       if (reloaded) this.noteLoaded(reloaded);
       throw e;
     }

@@ -66,7 +66,9 @@ export class ChannelRegistry implements ChannelDirectory {
    * put back in its chains, not judged again. Returns the entries still waiting for a predecessor.
    */
   async reload(id: string): Promise<SealedEntry[]> {
-    this.#logs.delete(id);
+    // Built aside and swapped in whole: a reload that fails (the database unreachable) leaves the
+    // log held so far, whose next commit the store refuses if it no longer follows the database
+    // (STORE_LOG_DIVERGED) and which is then reloaded again; the channel never disappears.
     let log: ChannelLog | undefined;
     // Entries of different authors may have been committed in an order other than their causal
     // order (concurrent commits); hold those until their predecessors are in.
