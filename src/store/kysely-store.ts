@@ -171,6 +171,7 @@ export class KyselyStore implements Store {
     return this.inTransaction((store) => store.appendChecked(rows));
   }
 
+  /** Fences writes by a lease's token; 0 refuses every write from now on (the process stepped down). */
   fenceWrites(token: number | undefined): void {
     if (!this.options.fence) throw new StoreError('STORE_BAD_INPUT', { field: 'fence', detail: `${this.adapter.name} has no shared leadership: high availability needs PostgreSQL` });
     this.options.fence.token = token;
@@ -180,6 +181,8 @@ export class KyselyStore implements Store {
   private async checkFence(): Promise<void> {
     const token = this.options.fence?.token;
     if (token === undefined) return;
+    // Token 0 (never a lease's): the process stepped down; refused here, the database not asked.
+    if (token === 0) throw new StoreError('STORE_FENCED', { token, current: 'whatever it holds: this process stepped down and writes nothing more' });
     // FOR KEY SHARE: a takeover, which first locks the row FOR UPDATE, waits for this transaction
     // to end, and this read waits for a takeover in progress, then sees its new token. The
     // holder's renewals (an UPDATE of a non-key column) do not wait for commits, nor they for it.

@@ -1,7 +1,7 @@
 /**
  * The scale-out backend: PostgreSQL through a pg connection pool.
  */
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql, type DatabaseIntrospector, type DatabaseMetadata, type SchemaMetadata, type TableMetadata } from 'kysely';
 import pg from 'pg';
 import { StoreError } from './errors.js';
 import { KyselyStore } from './kysely-store.js';
@@ -78,7 +78,7 @@ export async function openPostgresStore(config: PostgresStoreConfig): Promise<St
     // The schema is the connection's search_path from its start-up options (newPool), not a query
     // run on each new connection: that query could fail on a connection cut at that moment, and
     // Kysely would then never give the connection back, so that closing the store hung forever.
-    dialect: new PostgresDialect({ pool }),
+    dialect: new SchemaScopedDialect({ pool }, schema),
   });
   try {
     // Pinning Kysely's bookkeeping tables to our schema: otherwise the Migrator would find another
@@ -187,4 +187,45 @@ function describe(error: unknown): string {
     return typeof code === 'string' && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
   }
   return String(error);
+}
+
+/**
+ * Kysely's PostgreSQL dialect, with an introspector that looks at the store's own schema only.
+ * The Migrator asks the introspector whether its tables exist; Kysely's own one reads every column
+ * of every table of every schema and calls has_schema_privilege on each schema's name, which fails
+ * with "schema … does not exist" when another application (or another terminal's test) drops a
+ * schema meanwhile: a terminal then failed to start on a shared server.
+ */
+class SchemaScopedDialect extends PostgresDialect {
+  constructor(
+    config: ConstructorParameters<typeof PostgresDialect>[0],
+    private readonly schema: string,
+  ) {
+    super(config);
+  }
+
+  override createIntrospector(db: Kysely<any>): DatabaseIntrospector { // eslint-disable-line @typescript-eslint/no-explicit-any
+    return new SchemaIntrospector(db, this.schema);
+  }
+}
+
+class SchemaIntrospector implements DatabaseIntrospector {
+  constructor(
+    private readonly db: Kysely<any>, // eslint-disable-line @typescript-eslint/no-explicit-any
+    private readonly schema: string,
+  ) {}
+
+  async getSchemas(): Promise<SchemaMetadata[]> {
+    const r = await sql<{ name: string }>`select nspname as name from pg_catalog.pg_namespace where nspname = ${this.schema}`.execute(this.db);
+    return r.rows;
+  }
+
+  async getTables(): Promise<TableMetadata[]> {
+    const r = await sql<{ name: string; kind: string }>`select c.relname as name, c.relkind as kind from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace where n.nspname = ${this.schema} and c.relkind in ('r', 'p', 'v', 'm', 'f')`.execute(this.db);
+    return r.rows.map((t) => ({ name: t.name, schema: this.schema, isView: t.kind === 'v' || t.kind === 'm', columns: [] }));
+  }
+
+  async getMetadata(): Promise<DatabaseMetadata> {
+    return { tables: await this.getTables() };
+  }
 }

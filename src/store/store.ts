@@ -368,7 +368,7 @@ export interface Store {
    * Fences every later commit of entries with a leadership token (high availability, PostgreSQL
    * only, leadership.ts): each such transaction first reads the lease row under a key-share lock and
    * fails with STORE_FENCED unless it still holds `token`. A takeover updates that row, so it waits
-   * for the commits in flight and every later one of the old holder fails. `undefined` lifts it.
+   * for the commits in flight and every later one of the old holder fails. `undefined` lifts it; 0 refuses every write without asking the database (the process stepped down).
    */
   fenceWrites(token: number | undefined): void;
   /** Closes the connections. The store is unusable afterwards. */

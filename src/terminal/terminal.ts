@@ -171,7 +171,14 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   const validators = lazyValidators({ strictBodies: true });
   down.add(() => validators.stop());
   const federation = await buildFederationServer({ receiver: wing.receiver, entries: wing.committer, directory, self: directory.self, events, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, pins: peerLinks.pins, reconcile: reconciler, logger: log.child({ face: 'federation' }, { level: 'warn' }), schemaController: validators.schemaController });
-  down.add(() => federation.close());
+  // Closed first of all (added again last): the peers' streams end at once and they turn to the
+  // party's next active instance, which waits for their word before it signs (reconciler.ts).
+  let federationClosed: Promise<void> | undefined;
+  const closeFederation = () => {
+    peerLinks.stop();
+    return (federationClosed ??= federation.close());
+  };
+  down.add(closeFederation);
   const consolePort = options.officerPort ?? identity.config.officer.port;
   if (options.insecureCookies && !['127.0.0.1', '::1', 'localhost'].includes(identity.config.officer.host))
     throw new TerminalError('BAD_REQUEST', { detail: `Insecure session cookies are allowed only when the officer API listens on loopback, not ${identity.config.officer.host}.` });
@@ -200,6 +207,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
     escalation: escalationFiles,
   });
   down.add(() => officer.close());
+  down.add(closeFederation);
   const federationUrl = await listen(federation, 'federation', identity.config.federation.host, options.federationPort ?? identity.config.federation.port, '--federation-port');
   const officerUrl = await listen(officer, 'officer API', identity.config.officer.host, consolePort, '--officer-port');
   await lock?.describe(thisProcess(`officer API ${officerUrl}, federation ${federationUrl}`, clock.now()));

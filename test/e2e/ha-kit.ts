@@ -4,7 +4,9 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { inject } from 'vitest';
+import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { expect, inject } from 'vitest';
 import pg from 'pg';
 import { Harness, MAIN, Party, check, freePort, waitFor } from './harness.js';
 
@@ -143,3 +145,39 @@ export async function startProxy(s: HaSetup): Promise<{ url: string; output: () 
   await waitFor('the proxy to listen', () => out.includes('Officer proxy on'), 15_000);
   return { url: `http://127.0.0.1:${port}`, output: () => out };
 }
+
+/** US's own entries as CN's export holds them: every sequence number once, 1..n, and the bundle verifies. */
+export async function checkPeerExport(s: HaSetup): Promise<{ usEntries: number; keys: Set<string> }> {
+  const file = join(s.h.root, 'cn-export.jsonl');
+  await s.peer.cli(['export', s.channel], { stdoutFile: file }).then(check('export at CN'));
+  const v = await s.h.cli(['verify', file]);
+  expect(v.stdout).toContain('Verdict: VALID');
+  expect(v.code).toBe(0);
+  const us = JSON.parse(await readFile(s.a.cardPath, 'utf8')) as { party: string };
+  const seqs: number[] = [];
+  const keys = new Set<string>();
+  for (const line of (await readFile(file, 'utf8')).split('\n')) {
+    if (!line.startsWith('{"author":')) continue;
+    const e = JSON.parse(line) as { author: string; seq: number; key: string };
+    if (e.author !== us.party) continue;
+    seqs.push(e.seq);
+    keys.add(e.key);
+  }
+  seqs.sort((x, y) => x - y);
+  expect(new Set(seqs).size).toBe(seqs.length);
+  expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+  return { usEntries: seqs.length, keys };
+}
+
+/** Every text accepted arrived exactly once, and unaccepted ones at most once. */
+export function checkArrivals(traffic: Traffic, arrived: Array<{ text: string; id: string }>): void {
+  const count = new Map<string, number>();
+  for (const m of arrived) count.set(m.text, (count.get(m.text) ?? 0) + 1);
+  for (const [text, id] of traffic.accepted) {
+    expect(count.get(text), `${text} arrived once`).toBe(1);
+    expect(arrived.find((m) => m.text === text)?.id).toBe(id);
+  }
+  for (const [text, n] of count) expect(n, `${text} at most once`).toBe(1);
+}
+
+export const other = (s: HaSetup, p: Party): Party => (p === s.a ? s.b : s.a);

@@ -92,6 +92,19 @@ describe('leadership on PostgreSQL', () => {
     expect(JSON.stringify(held[1])).toContain('from the new holder');
   });
 
+  it('refuses every commit at once, the lease still its own, once the process stepped down (token 0)', async () => {
+    const a = await connect();
+    const st = await store();
+    const channel = channelId();
+    const author = partyId();
+    st.fenceWrites((await a.acquire({ instance: 'a1', holder: 'a1/s', ttlMs: 60_000 }))!.token);
+    await st.appendEntries([entry({ channel, author, seq: 1 })]);
+    st.fenceWrites(0);
+    const refused = await st.appendEntries([entry({ channel, author, seq: 2 })]).catch((e: unknown) => e);
+    expect(storeErrorOf(refused)?.code).toBe('STORE_FENCED');
+    expect((await st.listEntries(channel)).map((e) => e.seq)).toEqual([1]);
+  });
+
   it('makes a takeover wait for a commit already running under the old token, and fences the next one', async () => {
     const [a, b] = [await connect(), await connect()];
     const old = await store();

@@ -156,6 +156,10 @@ class HaRunner {
     let lostReason: string | undefined;
     const lose = (why: string) => {
       lostReason ??= why;
+      // At once, before the terminal closes: nothing in flight commits after this instance saw
+      // that it lost its lease or its database (the next active one may not hold the token yet,
+      // and this one's log in memory may hold what the database does not).
+      terminal?.store.fenceWrites(0);
       this.#wake?.();
     };
     leadership.onLost((e) => lose(`its connection to the database failed (${e.message})`));
