@@ -104,6 +104,12 @@ class Teardown {
   }
 }
 
+/** `fn` run at its first call only; later calls get the first call's result. */
+function once<T>(fn: () => T): () => T {
+  let done: { value: T } | undefined;
+  return () => (done ??= { value: fn() }).value;
+}
+
 /** Starts a terminal from its identity: the composition root, where every part is constructed and wired. */
 export async function startTerminal(identity: TerminalIdentity, options: StartTerminalOptions = {}): Promise<RunningTerminal> {
   // Logging can never kill or freeze the terminal (a full disk, a closed pipe): log-destination.ts.
@@ -171,13 +177,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   const validators = lazyValidators({ strictBodies: true });
   down.add(() => validators.stop());
   const federation = await buildFederationServer({ receiver: wing.receiver, entries: wing.committer, directory, self: directory.self, events, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, pins: peerLinks.pins, reconcile: reconciler, logger: log.child({ face: 'federation' }, { level: 'warn' }), schemaController: validators.schemaController });
-  // Closed first of all (added again last): the peers' streams end at once and they turn to the
-  // party's next active instance, which waits for their word before it signs (reconciler.ts).
-  let federationClosed: Promise<void> | undefined;
-  const closeFederation = () => {
-    peerLinks.stop();
-    return (federationClosed ??= federation.close());
-  };
+  const closeFederation = once(() => (peerLinks.stop(), federation.close()));
   down.add(closeFederation);
   const consolePort = options.officerPort ?? identity.config.officer.port;
   if (options.insecureCookies && !['127.0.0.1', '::1', 'localhost'].includes(identity.config.officer.host))
@@ -207,6 +207,8 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
     escalation: escalationFiles,
   });
   down.add(() => officer.close());
+  // The federation face closes first of all: the peers' streams end at once and they turn to the
+  // party's next active instance, which waits for their word before it signs (reconciler.ts).
   down.add(closeFederation);
   const federationUrl = await listen(federation, 'federation', identity.config.federation.host, options.federationPort ?? identity.config.federation.port, '--federation-port');
   const officerUrl = await listen(officer, 'officer API', identity.config.officer.host, consolePort, '--officer-port');
