@@ -61,6 +61,9 @@ const NOW = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
 const INT8_OID = 20;
 
 /** The dedicated leadership connection of one process. */
+/** How long opening the leadership connection may take, ms. */
+const CONNECT_TIMEOUT_MS = 5_000;
+
 export class Leadership {
   readonly #client: pg.Client;
   readonly #backend: { pid: number; start: string };
@@ -85,6 +88,9 @@ export class Leadership {
       connectionString: config.connectionString,
       ...(config.applicationName !== undefined ? { application_name: config.applicationName } : {}),
       ...startupOptions({ schema: config.schema }),
+      // An address that accepts and then says nothing (a virtual IP moving, a proxy whose backend
+      // died) must not hold a standby's watch for ever: it fails and is tried again.
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID && format !== 'binary' ? Number : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser },
     });
     client.on('error', () => {});

@@ -106,6 +106,9 @@ function newPool(config: PostgresStoreConfig): pg.Pool {
   const pool = new pg.Pool({
     connectionString: config.connectionString,
     max: config.poolSize ?? 10,
+    // A connection that cannot be opened (or a pool slot not freed) within this fails the query
+    // in hand with STORE_UNREACHABLE instead of holding it for ever.
+    connectionTimeoutMillis: 15_000,
     ...(config.applicationName !== undefined ? { application_name: config.applicationName } : {}),
     // `schema` passed checkSchemaName: a plain identifier, safe in the start-up options.
     ...startupOptions(config),

@@ -87,7 +87,11 @@ describe('e2e: PostgreSQL streaming replication under a highly available termina
     psql(replicaPort, 'select pg_reload_conf()');
     await vip.cut();
     vip = await h.forwarder(replicaPort, vipPort);
-    await waitFor('a US instance to be active on the new primary', async () => (await activeOf(s)) !== undefined, 30_000, 50);
+    await waitFor('a US instance to be active on the new primary', async () => (await activeOf(s)) !== undefined, 30_000, 50).catch((e: unknown) => {
+      // What the database's sessions were doing then: who waits for what.
+      process.stderr.write(`DIAG sessions:\n${psql(replicaPort, "select pid, application_name, state, wait_event_type, wait_event, now() - xact_start, left(query, 100) from pg_stat_activity where datname = 'postgres'")}\nDIAG lease: ${psql(replicaPort, `select token, instance, expires_at, backend_pid from ${s.schema}.ha_lease`)}\n`);
+      throw e;
+    });
     const recovered = Date.now() - t0;
     process.stderr.write(`PostgreSQL primary replaced (crash, promote, address moved): US active again after ${recovered} ms\n`);
     await new Promise((r) => setTimeout(r, 2000));
