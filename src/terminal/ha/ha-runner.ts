@@ -164,6 +164,11 @@ class HaRunner {
     };
     leadership.onLost((e) => lose(`its connection to the database failed (${e.message})`));
     let terminal: RunningTerminal | undefined;
+    let ended = false;
+    // Renewals start now, not once the terminal is up: a start slower than the lease (a loaded
+    // machine, many channels to load) would otherwise let the lease lapse and another instance
+    // take it while this one was still starting.
+    const renewing = this.#renew(leadership, lease, lose, () => ended || lostReason !== undefined, () => terminal);
     try {
       terminal = await startTerminal(this.#identity, {
         ...this.#o,
@@ -177,42 +182,21 @@ class HaRunner {
       }).catch(async (e: unknown) => {
         // A terminal that cannot start (a port taken, a bad file) would fail again at once: the
         // lease goes to another instance and this process ends with the error.
+        ended = true;
+        this.#wake?.();
         await leadership.release(lease.token).catch(() => {});
         throw new FatalStart(e);
       });
+      // Lost while starting: fenced before anything of it runs further.
+      if (lostReason !== undefined) terminal.store.fenceWrites(0);
       metrics.haActive.set({ instance: this.#instance }, 1);
       metrics.haActiveSince.set(lease.since / 1000);
       metrics.haFailovers.set(lease.failovers);
       this.#started();
-      // Renew every third of the lease; give up once a whole lease went by without a renewal,
-      // measured on this machine's monotonic clock (a paused process sees that at once on waking).
-      let renewed = performance.now();
-      while (!this.#stopping && lostReason === undefined) {
-        await this.#sleep(this.#leaseMs / 3);
-        if (this.#stopping || lostReason !== undefined) break;
-        if (performance.now() - renewed > this.#leaseMs) {
-          lose(`it could not renew its lease for ${Math.round(performance.now() - renewed)} ms (paused, or cut off from the database)`);
-          break;
-        }
-        const asked = performance.now();
-        // A database that does not answer counts as refusing: wait at most what is left of the lease.
-        const left = Math.max(1, this.#leaseMs - (asked - renewed));
-        let timer: NodeJS.Timeout | undefined;
-        const expiry = await Promise.race([
-          leadership.renew(lease.token, this.#leaseMs).catch((e: unknown) => {
-            this.#log.warn({ err: (e as Error).message }, 'high availability: renewing the lease failed');
-            return null;
-          }),
-          new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), left))),
-        ]);
-        clearTimeout(timer);
-        if (expiry === undefined) lose('another instance holds the lease now');
-        else if (expiry !== null && performance.now() - renewed <= this.#leaseMs) {
-          renewed = asked;
-          await leadership.announce({ instance: this.#instance, officerUrl: terminal.officerUrl, federationUrl: terminal.federationUrl, host: hostname(), pid: process.pid, role: 'active' }).catch(() => {});
-        }
-      }
+      await renewing;
     } finally {
+      ended = true;
+      this.#wake?.();
       metrics.haActive.set({ instance: this.#instance }, 0);
       if (lostReason !== undefined) this.#log.error({ reason: lostReason }, `high availability: instance ${this.#instance} steps down: ${lostReason}`);
       await terminal?.close();
@@ -220,6 +204,38 @@ class HaRunner {
     }
     // A connection that failed is replaced before standing by again.
     if (lostReason?.startsWith('its connection')) throw new Error(lostReason);
+  }
+
+  /**
+   * Renews the lease every third of its length until `done()`, the process stops, or it is lost;
+   * gives up once a whole lease went by without a renewal, measured on this machine's monotonic
+   * clock (a paused process sees that at once on waking).
+   */
+  async #renew(leadership: Leadership, lease: AcquiredLease, lose: (why: string) => void, done: () => boolean, terminal: () => RunningTerminal | undefined): Promise<void> {
+    let renewed = performance.now();
+    while (!this.#stopping && !done()) {
+      await this.#sleep(this.#leaseMs / 3);
+      if (this.#stopping || done()) return;
+      if (performance.now() - renewed > this.#leaseMs) return lose(`it could not renew its lease for ${Math.round(performance.now() - renewed)} ms (paused, or cut off from the database)`);
+      const asked = performance.now();
+      // A database that does not answer counts as refusing: wait at most what is left of the lease.
+      const left = Math.max(1, this.#leaseMs - (asked - renewed));
+      let timer: NodeJS.Timeout | undefined;
+      const expiry = await Promise.race([
+        leadership.renew(lease.token, this.#leaseMs).catch((e: unknown) => {
+          this.#log.warn({ err: (e as Error).message }, 'high availability: renewing the lease failed');
+          return null;
+        }),
+        new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), left))),
+      ]);
+      clearTimeout(timer);
+      if (expiry === undefined) return lose('another instance holds the lease now');
+      if (expiry !== null && performance.now() - renewed <= this.#leaseMs) {
+        renewed = asked;
+        const t = terminal();
+        if (t) await leadership.announce({ instance: this.#instance, officerUrl: t.officerUrl, federationUrl: t.federationUrl, host: hostname(), pid: process.pid, role: 'active' }).catch(() => {});
+      }
+    }
   }
 
   #sleep(ms: number): Promise<void> {
