@@ -17,11 +17,19 @@ import { LanguageSwitch, T, tr, useLanguage } from './i18n.js';
 import { SignIn } from './SignIn.js';
 import { ThemeSwitch } from './theme.js';
 import { Wallboard } from './Wallboard.js';
+import { OpsView } from './OpsView.js';
 import { audioReady, ring, unlockAudio, unlockOnFirstGesture } from './sound.js';
 
 export function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
   const [notice, setNotice] = useState<string | undefined>();
+  // The screens by the address's fragment: #ops and #wall, else the watch.
+  const [hash, setHash] = useState(location.hash);
+  useEffect(() => {
+    const changed = () => setHash(location.hash);
+    addEventListener('hashchange', changed);
+    return () => removeEventListener('hashchange', changed);
+  }, []);
 
   const refresh = useCallback(async () => {
     try {
@@ -57,7 +65,9 @@ export function App() {
       />
     );
   // #wall: the read-only wallboard for a wall screen (an officer signs in once on that screen).
-  if (location.hash.startsWith('#wall')) return <Wallboard />;
+  if (hash.startsWith('#wall')) return <Wallboard />;
+  // #ops: readiness, what is overdue, the roster and the audit log (OpsView.tsx).
+  if (hash.startsWith('#ops')) return <OpsView />;
   return (
     <Watch
       session={session}
@@ -259,6 +269,9 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
         <span className="who">
           {session.name} <span className="muted">({session.title})</span>
         </span>
+        <a className="wall-link" href="#ops">
+          <T k="opsTitle" />
+        </a>
         <a className="wall-link" href="#wall" target="_blank" rel="noopener">
           <T k="wallboard" />
         </a>

@@ -119,7 +119,49 @@ export const api = {
   link: (id: string) => call<Api.LinkView>('GET', `/api/v1/channels/${id}/link`),
   send: (id: string, m: { text: string; lang: string; precedence: Precedence; replyTo?: string }) => call<Api.SendResult>('POST', `/api/v1/channels/${id}/messages`, m),
   ack: (messageId: string) => call<Api.AckResult>('POST', `/api/v1/messages/${messageId}/ack`, {}),
+  readiness: (id: string) => call<Readiness>('GET', `/api/v1/channels/${id}/readiness`),
+  overdue: () => call<OverdueMessage[]>('GET', '/api/v1/overdue'),
+  roster: () => call<Roster>('GET', '/api/v1/roster'),
+  /** The audit log (JSON Lines), one object per record. */
+  audit: async () =>
+    String((await call<unknown>('GET', '/api/v1/audit')) ?? '')
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as Record<string, unknown>),
+  auditVerify: () => call<AuditCheck>('GET', '/api/v1/audit/verify'),
 };
+
+export type OverdueMessage = Api.Overdue;
+
+/** GET /api/v1/channels/:id/readiness (operations/readiness.ts), the parts the console shows. */
+export interface Readiness {
+  readonly title: Record<string, string>;
+  readonly overall: DrillStats;
+  readonly byShift: ReadonlyArray<DrillStats & { readonly shift: string }>;
+  readonly byOfficer: ReadonlyArray<{ readonly party: string; readonly officer: string; readonly title: string; readonly acknowledged: number; readonly late: number; readonly timeToAck: AckTimes }>;
+  readonly drills: ReadonlyArray<{ readonly id: string; readonly time: number; readonly deadlineAt: number | null; readonly status: 'acknowledged' | 'late' | 'unanswered' | 'pending'; readonly timeToAckMs: number | null }>;
+}
+interface AckTimes {
+  readonly count: number;
+  readonly medianMs: number | null;
+  readonly worstMs: number | null;
+}
+interface DrillStats {
+  readonly sent: number;
+  readonly acknowledged: number;
+  readonly late: number;
+  readonly missed: number;
+  readonly timeToAck: AckTimes;
+}
+
+/** GET /api/v1/roster: the shifts and who is on watch now. */
+export interface Roster {
+  readonly shifts: ReadonlyArray<{ readonly officer: string; readonly role: string; readonly daily?: { readonly from: string; readonly to: string }; readonly start?: string; readonly end?: string }>;
+  readonly onWatch: ReadonlyArray<{ readonly officer: string; readonly name: string; readonly role: string; readonly until: number }>;
+}
+
+/** GET /api/v1/audit/verify. */
+export type AuditCheck = { readonly ok: true; readonly records: number; readonly head: string } | { readonly ok: false; readonly records: number; readonly seq: number; readonly problem: string };
 
 /** Messages of a channel the console shows: the latest ones. */
 export const MESSAGES_SHOWN = 500;
