@@ -44,6 +44,8 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   STORE_WRITABLE: { message: 'The database has room again: commits succeed. Find what filled it before it happens again.' },
   CLOCK_SKEW: { message: "Clock offset to {peer} measured at {offset} s on channel {channel} (beyond {limit} s): one of the two clocks is wrong. Deadlines here count on this terminal's clock from arrival; check both clocks (NTP)." },
   CHANNEL_RECONCILE_FAILED: { message: 'A peer claimed to hold own entries it did not send; this terminal continued its chain: {detail}' },
+  DIALOGUE_NOT_FOUND: { status: 404, message: 'No {what} {ref} on channel {channel}. List them with `hotline {command} list CHANNEL`.' },
+  DIALOGUE_AMBIGUOUS: { status: 400, message: 'The prefix {ref} names several {what}s on channel {channel}; give more characters.' },
   MESSAGE_NOT_FOUND: { status: 404, message: 'No message {message} here. Check the id with `hotline channel show CHANNEL`.' },
   PEER_BACKLOG_FULL: {
     status: 503,

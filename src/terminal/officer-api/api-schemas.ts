@@ -277,3 +277,4 @@ export type AlarmEvent = Static<typeof AlarmEvent>;
 export type EscalationEvent = Static<typeof EscalationEvent>;
 export type PeersEvent = Static<typeof PeersEvent>;
 export type ApiEvent = Static<typeof ApiEvent>;
+export * from './dialogue-schemas.js';
