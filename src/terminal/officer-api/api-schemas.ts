@@ -223,7 +223,7 @@ export const AlarmEvent = Type.Object({ type: Type.Literal('alarm'), code: Type.
 /** A notification of escalation for the officers at this terminal's consoles. */
 export const EscalationEvent = Type.Object({
   type: Type.Literal('escalation'),
-  kind: Type.Union([Type.Literal('escalation'), Type.Literal('overdue'), Type.Literal('alarm')]),
+  kind: Type.Union([Type.Literal('escalation'), Type.Literal('overdue'), Type.Literal('alarm'), Type.Literal('dialogue')]),
   subject: Type.String(),
   text: Type.String(),
   channel: Type.Optional(Type.String()),
