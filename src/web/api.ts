@@ -7,6 +7,7 @@
 
 import type * as Api from '../terminal/officer-api/api-schemas.js';
 
+export type { DialogueView, DialogueIssue, DialogueMeeting, DialogueText, DialogueCommitment } from '../terminal/officer-api/api-schemas.js';
 export type { ChannelDetail, ChannelSummary, Message, Pending, PendingSummary, LinkView, LinkSample, Status, ApiEvent, EntryEvent } from '../terminal/officer-api/api-schemas.js';
 
 /** The officer signed in to this console (a session always carries its CSRF token here). */
@@ -119,6 +120,9 @@ export const api = {
   link: (id: string) => call<Api.LinkView>('GET', `/api/v1/channels/${id}/link`),
   send: (id: string, m: { text: string; lang: string; precedence: Precedence; replyTo?: string }) => call<Api.SendResult>('POST', `/api/v1/channels/${id}/messages`, m),
   ack: (messageId: string) => call<Api.AckResult>('POST', `/api/v1/messages/${messageId}/ack`, {}),
+  dialogue: (id: string) => call<Api.DialogueView>('GET', `/api/v1/channels/${id}/dialogue`),
+  /** One dialogue act: `path` under the channel, e.g. `/issues/ID/positions` (dialogue-routes.ts). */
+  dialogueAct: (id: string, path: string, body: Record<string, unknown>) => call<Api.DialogueWritten>('POST', `/api/v1/channels/${id}${path}`, body),
 };
 
 /** Messages of a channel the console shows: the latest ones. */
