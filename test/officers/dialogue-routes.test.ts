@@ -78,6 +78,19 @@ describe('dialogue routes', () => {
     expect(commitment.verdict).toBe('confirmed');
   });
 
+  it('announces each change on the events socket, naming the object it changes', async () => {
+    const { presentEvent } = await import('../../src/terminal/officer-api/presenters.js');
+    const frames: unknown[] = [];
+    const off = f.t.a.events.onAny((e) => {
+      const p = presentEvent(e, () => undefined);
+      if (p?.type === 'entry') frames.push(p);
+    });
+    const issue = await post('/issues', { title: { en: 'Energy' }, category: 'cooperation' });
+    await post(`/issues/${issue.object}/positions`, { text: 'Cooperate.' });
+    off();
+    expect(frames).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'issue.open', object: issue.object }), expect.objectContaining({ kind: 'issue.position', object: issue.object })]));
+  });
+
   it('answers an unknown object with DIALOGUE_NOT_FOUND', async () => {
     expect((await post('/issues/abcdef123456/positions', { text: 'x' }, 404)).code).toBe('DIALOGUE_NOT_FOUND');
   });

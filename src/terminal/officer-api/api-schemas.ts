@@ -215,6 +215,8 @@ export const EntryEvent = Type.Object({
   own: Type.Boolean(),
   body: Type.Unknown(),
   deadlineAt: Type.Optional(Int),
+  /** For a dialogue entry: the issue, meeting, joint text or commitment it creates or changes (its hash). */
+  object: Type.Optional(Type.String()),
 });
 /** A channel's charter state changed (proposed, active, suspended, ...). */
 export const StateEvent = Type.Object({ type: Type.Literal('state'), channel: Type.String(), state: Type.String(), previous: NullableString });
