@@ -11,7 +11,7 @@
  * for escalation steps, and is announced to the consoles as an alarm. What was sent is kept in the
  * store's meta table, so a restart neither repeats nor skips a reminder.
  */
-import { deriveDialogue } from '../../protocol/index.js';
+import { deriveDialogue, type Charter, type DialogueState } from '../../protocol/index.js';
 import type { Store } from '../../store/index.js';
 import type { ChannelDirectory, SelfInfo } from '../channels/ports.js';
 import type { Clock } from '../clock.js';
@@ -48,6 +48,7 @@ export class DialogueReminders {
   readonly #p: DialogueRemindersOptions;
   #sent: Set<string> | undefined;
   #ticking: Promise<void> | undefined;
+  readonly #states = new Map<string, { size: number; charter: Charter; state: DialogueState }>();
 
   constructor(options: DialogueRemindersOptions) {
     this.#p = options;
@@ -69,7 +70,13 @@ export class DialogueReminders {
       const charter = log.state(now).charter;
       const peer = directory.peersOf(id).map((p) => directory.label(p))[0];
       const lead = (this.#p.settings().policyFor(id, peer).remindBeforeSec ?? DEFAULT_REMIND_BEFORE_SEC) * 1000;
-      const d = deriveDialogue(log.dialogue.entries(), charter.parties.map((p) => p.party), now);
+      // Derived again only when the channel's dialogue changed: what is due is judged below against `now`.
+      let cached = this.#states.get(id);
+      if (cached?.size !== log.dialogue.size || cached.charter !== charter) {
+        cached = { size: log.dialogue.size, charter, state: deriveDialogue(log.dialogue.entries(), charter.parties.map((p) => p.party)) };
+        this.#states.set(id, cached);
+      }
+      const d = cached.state;
       for (const m of d.meetings) {
         const s = m.schedule;
         if (m.status === 'accepted' && s.start - lead <= now && now < s.start)
