@@ -200,10 +200,35 @@ function JointText({ ctx, t }: { ctx: Ctx; t: DialogueText }) {
           </div>
         ))}
       </div>
+      {may.write && <TextEditor key={latest.hash} content={latest.content} next={latest.n + 1} onSave={(content) => act(`/texts/${t.hash}/amend`, { content, base: latest.hash })} />}
       {may.endorse && !latest.endorsedBy.includes(selfParty) && (
         <button type="button" onClick={() => void act(`/texts/${t.hash}/endorse`, { version: latest.hash })}><T k="endorse" n={latest.n} /></button>
       )}
     </article>
+  );
+}
+
+/** The joint-text editor: the latest version's text in each language, saved as the next version. */
+function TextEditor({ content, next, onSave }: { content: Readonly<Record<string, string>>; next: number; onSave: (content: Record<string, string>) => Promise<void> }) {
+  const [draft, setDraft] = useState<Record<string, string>>({ ...content });
+  const changed = Object.keys(draft).some((l) => draft[l]!.trim() !== (content[l] ?? '')) && Object.values(draft).every((x) => x.trim() !== '');
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    await onSave(Object.fromEntries(Object.entries(draft).map(([l, x]) => [l, x.trim()])));
+  };
+  return (
+    <details className="text-editor">
+      <summary><T k="amendText" n={next} /></summary>
+      <form onSubmit={(e) => void submit(e)} data-testid="text-editor">
+        {Object.keys(draft).map((l) => (
+          <label key={l} className="grow">
+            <span>{l}</span>
+            <textarea name={`content-${l}`} lang={l} rows={4} value={draft[l]} onChange={(e) => setDraft({ ...draft, [l]: e.target.value })} />
+          </label>
+        ))}
+        <button type="submit" disabled={!changed}><T k="saveVersion" n={next} /></button>
+      </form>
+    </details>
   );
 }
 

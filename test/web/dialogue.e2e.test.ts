@@ -16,7 +16,7 @@ import { CHROMIUM, ensureConsoleBuilt, fillSignIn, secretsOf } from './console-k
 const OFFICER = 'Jane Doe';
 
 describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console: the Dialogue tab (Chromium)', () => {
-  it('shows positions side by side, accepts a meeting, endorses a joint text with its diff, confirms a commitment', { timeout: 240_000 }, async () => {
+  it('shows positions side by side, accepts a meeting, endorses a joint text with its diff and amends it in the editor, confirms a commitment', { timeout: 240_000 }, async () => {
     if (CHROMIUM.kind === 'none') throw new Error(`no browser for the console test: ${CHROMIUM.reason}`);
     const browser = chromiumLaunch(CHROMIUM);
     await ensureConsoleBuilt();
@@ -72,6 +72,13 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console: the Dialo
       await page.getByTestId('version').filter({ hasText: 'endorsed by: US' }).waitFor({ timeout: 15_000 });
       await cn.cli(['text', 'endorse', channel, text]).then(check('CN endorse'));
       await page.getByTestId('adopted').waitFor({ timeout: 15_000 });
+      expect(await page.getByTestId('adopted').innerText()).toContain('version 2');
+      // The editor: a version 3 from the console; version 2 stays the adopted one until all endorse 3.
+      await page.getByText('Amend: propose version 3').click();
+      await page.getByTestId('text-editor').locator('textarea[name=content-en]').fill('The sides met, talked and agreed to meet again.');
+      await page.getByRole('button', { name: 'Save as version 3' }).click();
+      await page.getByTestId('version').nth(2).waitFor({ timeout: 15_000 });
+      expect((await page.getByTestId('diff').locator('ins').allInnerTexts()).join('')).toContain('agreed to meet again');
       expect(await page.getByTestId('adopted').innerText()).toContain('version 2');
 
       // The commitment CN marked done: confirmed from the console.
