@@ -95,6 +95,7 @@ function Issues({ ctx }: { ctx: Ctx }) {
     <section aria-labelledby="issues-title" data-testid="issues">
       <h3 id="issues-title"><T k="issues" /></h3>
       {d.issues.length === 0 && <p className="muted"><T k="noDialogue" /></p>}
+      {may.write && <NewIssue onOpen={(title, category) => act('/issues', { title, category })} languages={d.languages} />}
       {d.issues.map((i) => (
         <article key={i.hash} className="issue" data-testid="issue">
           <h4>{titleOf(i.title, lang)} <span className="badge">{i.category}</span></h4>
@@ -121,13 +122,55 @@ function Issues({ ctx }: { ctx: Ctx }) {
   );
 }
 
+const CATEGORIES = ['trade', 'human-rights', 'cybersecurity', 'territorial', 'maritime', 'crisis-communication', 'cooperation'] as const;
+
+/** Opens an issue: its title in each of the channel's languages, and a category. */
+function NewIssue({ onOpen, languages }: { onOpen: (title: Record<string, string>, category: string) => Promise<void>; languages: readonly string[] }) {
+  const [title, setTitle] = useState<Record<string, string>>({});
+  const [category, setCategory] = useState<string>(CATEGORIES[0]);
+  const filled = Object.fromEntries(Object.entries(title).filter(([, t]) => t.trim() !== '').map(([l, t]) => [l, t.trim()]));
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    await onOpen(filled, category);
+    setTitle({});
+  };
+  return (
+    <details className="new-issue">
+      <summary><T k="openIssue" /></summary>
+      <form onSubmit={(e) => void submit(e)} data-testid="new-issue">
+        {languages.map((l) => (
+          <label key={l}>
+            <span>{l}</span>
+            <input name={`title-${l}`} lang={l} value={title[l] ?? ''} onChange={(e) => setTitle({ ...title, [l]: e.target.value })} />
+          </label>
+        ))}
+        <select name="category" value={category} onChange={(e) => setCategory(e.target.value)}>
+          {CATEGORIES.map((c) => <option key={c} value={c}>{c}</option>)}
+        </select>
+        <button type="submit" disabled={Object.keys(filled).length === 0}><T k="openIssue" /></button>
+      </form>
+    </details>
+  );
+}
+
+/** The meeting calendar: meetings by the start of their schedule in force, under their UTC day. */
 function Meetings({ ctx }: { ctx: Ctx }) {
   const { d } = ctx;
+  const byDay = new Map<string, DialogueMeeting[]>();
+  for (const m of [...d.meetings].sort((a, b) => a.schedule.start - b.schedule.start)) {
+    const day = new Date(m.schedule.start).toISOString().slice(0, 10);
+    byDay.set(day, [...(byDay.get(day) ?? []), m]);
+  }
   return (
     <section aria-labelledby="meetings-title" data-testid="meetings">
       <h3 id="meetings-title"><T k="meetings" /></h3>
       {d.meetings.length === 0 && <p className="muted"><T k="noDialogue" /></p>}
-      {d.meetings.map((m) => <Meeting key={m.hash} ctx={ctx} m={m} />)}
+      {[...byDay].map(([day, list]) => (
+        <div key={day} className="calendar-day">
+          <h4 className="muted">{day} UTC</h4>
+          {list.map((m) => <Meeting key={m.hash} ctx={ctx} m={m} />)}
+        </div>
+      ))}
     </section>
   );
 }

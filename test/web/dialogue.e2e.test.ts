@@ -57,9 +57,17 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console: the Dialo
       const positions = page.getByTestId('position');
       await positions.first().waitFor({ timeout: 15_000 });
       expect(await page.locator('[data-testid=position][data-party=CN]').innerText()).toContain('关税问题需要对等。');
-      await page.getByTestId('issue').locator('textarea').fill('Tariffs must fall on both sides.');
-      await page.getByRole('button', { name: 'State our position' }).click();
+      await page.getByTestId('issue').first().locator('textarea').fill('Tariffs must fall on both sides.');
+      await page.getByTestId('issue').first().getByRole('button', { name: 'State our position' }).click();
       await page.locator('[data-testid=position][data-party=US]', { hasText: 'Tariffs must fall' }).waitFor({ timeout: 15_000 });
+
+      // A new issue from the console, titled in the channel's languages.
+      await page.getByText('Open an issue').first().click();
+      await page.getByTestId('new-issue').locator('input[name=title-en]').fill('Fisheries');
+      await page.getByTestId('new-issue').locator('input[name=title-zh]').fill('渔业');
+      await page.getByTestId('new-issue').locator('select[name=category]').selectOption('maritime');
+      await page.getByTestId('new-issue').getByRole('button', { name: 'Open an issue' }).click();
+      await page.getByTestId('issue').filter({ hasText: 'Fisheries' }).waitFor({ timeout: 15_000 });
 
       // The meeting: accepted from the console, local times shown.
       expect(await page.getByTestId('meeting').innerText()).toContain('Asia/Shanghai');
