@@ -189,3 +189,21 @@ describe('the verifier\'s dialogue summary', () => {
     expect('dialogue' in verifyBundle(bilateralScenario(2).bundle())).toBe(false);
   });
 });
+
+describe('the verifier on a dialogue bundle', () => {
+  it('gives the same report, dialogue included, whatever the order of the entry lines (fast-check)', async () => {
+    const { reportJson, verifyBundle } = await import('../../src/protocol/index.js');
+    const story = dialogueScenario('order');
+    const lines = story.s.bundle().split('\n').slice(0, -1);
+    const head = lines.slice(0, 3);
+    const entries = lines.slice(3);
+    const expected = reportJson(verifyBundle(`${lines.join('\n')}\n`));
+    expect(JSON.parse(expected).dialogue.texts[0].adopted.n).toBe(2);
+    fc.assert(
+      fc.property(fc.shuffledSubarray(entries, { minLength: entries.length, maxLength: entries.length }), (shuffled) => {
+        expect(reportJson(verifyBundle(`${[...head, ...shuffled].join('\n')}\n`))).toBe(expected);
+      }),
+      { numRuns: 20 },
+    );
+  });
+});
