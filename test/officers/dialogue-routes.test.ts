@@ -91,6 +91,14 @@ describe('dialogue routes', () => {
     expect(frames).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'issue.open', object: issue.object }), expect.objectContaining({ kind: 'issue.position', object: issue.object })]));
   });
 
+  it('proposes a charter with dialogue rules, which then decide who may do what', async () => {
+    const res = await f.host('POST', '/api/v1/channels', { title: { en: 'Energy line' }, tier: 'working', parties: ['CN'], dialogue: { positions: ['plenipotentiary'], categories: ['energy'] } });
+    expect(res.statusCode, res.body).toBe(201);
+    const id = (res.json() as { id: string }).id;
+    const shown = (await f.host('GET', `/api/v1/channels/${id}`)).json() as { charter: { dialogue?: unknown } };
+    expect(shown.charter.dialogue).toEqual({ positions: ['plenipotentiary'], categories: ['energy'] });
+  });
+
   it('answers an unknown object with DIALOGUE_NOT_FOUND', async () => {
     expect((await post('/issues/abcdef123456/positions', { text: 'x' }, 404)).code).toBe('DIALOGUE_NOT_FOUND');
   });
