@@ -56,6 +56,9 @@ export function DialogueView({ id, subscribe, selfParty, may }: { id: string; su
   const ctx: Ctx = { d, code, selfParty, may, act };
   return (
     <section className="dialogue" aria-label={tr('dialogue')}>
+      <p>
+        <a href={`/api/v1/channels/${d.channel}/record`} target="_blank" rel="noopener" data-testid="record-link"><T k="record" /></a>
+      </p>
       {error && <p role="alert" className="error" data-testid="dialogue-error">{error}</p>}
       <Issues ctx={ctx} />
       <Meetings ctx={ctx} />
@@ -193,6 +196,7 @@ function Meeting({ ctx, m }: { ctx: Ctx; m: DialogueMeeting }) {
           <TextForm label={tr('decline')} field="reason" onSubmit={(reason) => act(`/meetings/${m.hash}/decline`, { reason })} />
         </p>
       )}
+      <p><a href={`/api/v1/channels/${d.channel}/record?meeting=${m.hash}`} target="_blank" rel="noopener"><T k="meetingRecord" /></a></p>
       <h5><T k="readouts" /></h5>
       <div className="side-by-side" data-testid="readouts">
         {d.parties.map((p) => {

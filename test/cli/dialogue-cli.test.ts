@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseTime } from '../../src/cli/commands/dialogue.js';
-import { recordHtml } from '../../src/cli/record-html.js';
+import { recordHtml } from '../../src/terminal/dialogue/record-html.js';
 import { deriveDialogue } from '../../src/protocol/index.js';
 import { dialogueScenario } from '../../src/testkit/dialogue-scenario.js';
 import type { DialogueView } from '../../src/terminal/officer-api/api-schemas.js';

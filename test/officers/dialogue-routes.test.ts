@@ -99,6 +99,19 @@ describe('dialogue routes', () => {
     expect(shown.charter.dialogue).toEqual({ positions: ['plenipotentiary'], categories: ['energy'] });
   });
 
+  it('serves the printable record, of the channel or of one meeting, as HTML that runs nothing', async () => {
+    const whole = await f.host('GET', `${base}/record`);
+    expect(whole.statusCode).toBe(200);
+    expect(whole.headers['content-type']).toContain('text/html');
+    expect(whole.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(whole.body).toContain('Joint statement');
+    expect(whole.body).toContain(`hotline export ${f.channel}`);
+    const meeting = (await view()).meetings[0]!;
+    const one = await f.host('GET', `${base}/record?meeting=${meeting.hash.slice(0, 10)}`);
+    expect(one.statusCode).toBe(200);
+    expect(one.body).toContain(meeting.hash);
+  });
+
   it('answers an unknown object with DIALOGUE_NOT_FOUND', async () => {
     expect((await post('/issues/abcdef123456/positions', { text: 'x' }, 404)).code).toBe('DIALOGUE_NOT_FOUND');
   });

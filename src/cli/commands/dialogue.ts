@@ -11,7 +11,6 @@ import type { Api } from '../../terminal/index.js';
 import { cliError } from '../errors.js';
 import { repeated, textsByLanguage } from '../lang-text.js';
 import { officerClient } from '../officer-client.js';
-import { recordHtml } from '../record-html.js';
 import { printableDeep } from '../safe-text.js';
 import { DEFAULT_DATA_DIR } from './init.js';
 
@@ -78,8 +77,7 @@ export function register(program: Command): void {
     .option('--meeting <meeting>', 'the record of this meeting only')
     .action(async (channel: string, opts: Common & { meeting?: string }) => {
       const client = await officerClient(opts.data);
-      const d = await client.call<Api.DialogueView>('GET', `/api/v1/channels/${encodeURIComponent(channel)}/dialogue`);
-      process.stdout.write(recordHtml(d, opts.meeting ? find(d.meetings, opts.meeting, 'meeting') : undefined));
+      process.stdout.write(await client.call<string>('GET', `/api/v1/channels/${encodeURIComponent(channel)}/record${opts.meeting ? `?meeting=${encodeURIComponent(opts.meeting)}` : ''}`));
     });
 }
 

@@ -21,6 +21,7 @@ import {
   type SealedEntry,
 } from '../../protocol/index.js';
 import { DialogueService, type ChannelDialogue } from '../dialogue/dialogue-service.js';
+import { recordHtml } from '../dialogue/record-html.js';
 import type { Action } from '../officers/permissions.js';
 import { signingOfficer } from './auth.js';
 import * as Api from './api-schemas.js';
@@ -50,6 +51,26 @@ export async function dialogueRoutes(app: FastifyInstance, opts: DialogueRoutesO
       schema: { summary: 'The dialogue of a channel: issues and positions, meetings and readouts, joint texts and endorsements, commitments', params: ChannelParams, response: { 200: Api.DialogueView } },
     },
     async (request) => present(service.dialogue((request.params as { id: string }).id)),
+  );
+  app.get(
+    '/api/v1/channels/:id/record',
+    {
+      config: { permission: 'channel.read', scope: 'channel' },
+      schema: {
+        summary: 'The printable record of the dialogue, or of one meeting (?meeting=): HTML with print styles, entry hashes and the command that verifies them',
+        params: ChannelParams,
+        querystring: Type.Object({ meeting: Type.Optional(Ref) }),
+        response: { 200: Type.String({ description: 'text/html' }) },
+      },
+    },
+    async (request, reply) => {
+      const d = service.dialogue((request.params as { id: string }).id);
+      const ref = (request.query as { meeting?: string }).meeting;
+      const meeting = ref !== undefined ? (present(d).meetings.find((m) => m.hash === service.find(d, 'meeting', ref).hash) as Api.DialogueMeeting) : undefined;
+      // Nothing of the record runs: no script, its own inline styles only, never framed.
+      void reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; font-src 'self'; frame-ancestors 'none'; base-uri 'none'");
+      return reply.type('text/html; charset=utf-8').send(recordHtml(present(d), meeting));
+    },
   );
   const ctx: Ctx = { app, opts, service };
   issueRoutes(ctx);

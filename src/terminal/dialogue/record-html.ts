@@ -5,7 +5,7 @@
  * and the command that verifies them. Headings are given in each of the channel's languages that
  * this file knows (English, Chinese, Russian, Arabic); every text from the record is escaped.
  */
-import type { Api } from '../terminal/index.js';
+import type * as Api from '../officer-api/api-schemas.js';
 
 const HEADINGS: Record<string, Record<string, string>> = {
   record: { en: 'Record of the dialogue', zh: '对话记录', ru: 'Протокол диалога', ar: 'سجل الحوار' },
