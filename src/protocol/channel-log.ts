@@ -15,6 +15,8 @@ import {
   type ControlEntry,
   type DerivedState,
 } from './charter.js';
+import { DialogueIndex } from './dialogue-check.js';
+import { isDialogueKind } from './dialogue.js';
 import { verifyEntrySignature, type Entry, type SealedEntry } from './entry.js';
 import { protocolError, type ProtocolError } from './errors.js';
 import { checkRevocation, checkTerminalCertificate, judgeKey, type KeyCheck, type KeyRegistry } from './identity.js';
@@ -97,6 +99,8 @@ export class ChannelLog {
   readonly #stateCache = new Map<string, DerivedState>();
   /** key.rotate / key.revoke entries held, per author: they count for that author's later entries only. */
   readonly #keyEntries = new Map<string, KeyEntries>();
+  /** The dialogue entries held (docs/protocol.md §6.1), judged and derived from here. */
+  readonly dialogue = new DialogueIndex();
   /** State with every held control entry in view (cleared when one is added). */
   #fullState: DerivedState | undefined;
   /** The last state(), with everything held in view; dropped when a control entry arrives. */
@@ -511,6 +515,11 @@ export class ChannelLog {
         return checkRevocation(rev);
       }
       default:
+        if (isDialogueKind(e.kind)) {
+          const bounds = this.#bounds(e);
+          const inPast = (author: string, seq: number) => seq <= (bounds.get(author) ?? 0);
+          return this.dialogue.check({ author: e.author, seq: e.seq, time: e.time, hash: sealed.hash, kind: e.kind, body: e.body }, inPast, { charter: view.charter, roles: rolesOf(view, e.author) });
+        }
         return undefined;
     }
   }
@@ -542,6 +551,7 @@ export class ChannelLog {
     }
     if (e.kind === 'message') this.#referents.set(sealed.hash, { author: log.author, seq: e.seq, kind: e.kind });
     else if (e.kind === 'link.test') this.#referents.set(sealed.hash, { author: log.author, seq: e.seq, kind: e.kind, t1: (e.body as BodyOf<'link.test'>).t1 });
+    else if (isDialogueKind(e.kind)) this.dialogue.add({ author: log.author, seq: e.seq, time: e.time, hash: sealed.hash, kind: e.kind, body: e.body });
     else if (e.kind === 'key.rotate' || e.kind === 'key.revoke') {
       const own = this.#keyEntries.get(e.author) ?? { certs: [], revocations: [] };
       if (e.kind === 'key.rotate') own.certs.push({ seq: e.seq, cert: (e.body as BodyOf<'key.rotate'>).cert });

@@ -10,7 +10,7 @@
 import { canonicalBytes, sha256Hex } from './encoding.js';
 import { protocolError, type ProtocolError } from './errors.js';
 import { DOMAIN } from './keys.js';
-import { KINDS, validateCharter, type Charter, type EntryKind, type Role } from './schemas.js';
+import { DIALOGUE_KINDS, KINDS, validateCharter, type Charter, type EntryKind, type Role } from './schemas.js';
 
 export const CHANNEL_STATES = ['proposed', 'active', 'suspended', 'declined', 'withdrawn', 'expired', 'closed'] as const;
 /** Where a channel stands. */
@@ -231,6 +231,7 @@ export const KINDS_BY_STATE: Readonly<Record<ChannelState, ReadonlySet<EntryKind
     'link.echo',
     'key.rotate',
     'key.revoke',
+    ...(KINDS.filter((k) => DIALOGUE_KINDS.has(k))),
   ]),
   suspended: new Set([
     'charter.accept',

@@ -82,6 +82,29 @@ export const PROTOCOL_ERRORS = defineErrors('protocol', {
     message:
       'Entry {author}#{seq} is signed for role "{role}", which the charter does not allow for that party. Use one of: {allowed}.',
   },
+  DIALOGUE_WRONG_PARTY: {
+    message:
+      'Entry {author}#{seq} ({kind}) {why}. A party speaks only for itself: it states its own positions and updates the commitments it owes, and the other parties confirm or dispute them; the entry was not accepted.',
+  },
+  DIALOGUE_UNKNOWN_VERSION: {
+    message:
+      'Entry {author}#{seq} names version {version} of joint text {draft}, which is not a version of that text its author holds. Endorse or amend a version that `hotline text show` lists.',
+  },
+  DIALOGUE_SUPERSEDED: {
+    message:
+      'Entry {author}#{seq} answers {what} {ref}, which {newer} had replaced before it was written. Answering an older one adopts nothing; answer the current one.',
+  },
+  DIALOGUE_MEETING_NOT_HELD: {
+    message:
+      'Entry {author}#{seq} files a readout for meeting {meeting}, which {why}. A readout is filed only for a meeting every party accepted, once its time has begun.',
+  },
+  DIALOGUE_NOT_DONE: {
+    message:
+      'Entry {author}#{seq} {action} commitment {commitment}, but its owing party {why}. Only a commitment its owing party marked done can be confirmed or disputed; wait for that update.',
+  },
+  DIALOGUE_INVALID: {
+    message: 'Entry {author}#{seq} ({kind}) breaks a dialogue rule: {detail}. Correct it and write it again.',
+  },
   CHANNEL_UNKNOWN: {
     message:
       "Channel {channel} is not known here. Check the channel id, or import the channel's proposal first.",

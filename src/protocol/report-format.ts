@@ -4,6 +4,7 @@
  * (messages, names, reasons, even error details) cannot forge a line or drive the terminal.
  */
 import { printable } from './printable.js';
+import type { DialogueSummary } from './dialogue-summary.js';
 import type { VerificationReport } from './verify.js';
 
 /** The first `n` characters (code points, so no surrogate pair is cut) and "..." when longer. */
@@ -53,6 +54,7 @@ export function formatReport(r: VerificationReport, options: { maxMessages?: num
     }
     if (r.messages.length > shown.length) out.push(`  ... ${r.messages.length - shown.length} more (use --json for all)`);
   }
+  if (r.dialogue) out.push(...formatDialogue(r.dialogue));
   if (r.equivocations.length) {
     out.push('', 'EQUIVOCATIONS (two different entries with the same author and sequence)');
     for (const q of r.equivocations) out.push(`  ${q.author.slice(0, 8)} #${q.seq}: evidence kept (2 entries)`);
@@ -63,4 +65,35 @@ export function formatReport(r: VerificationReport, options: { maxMessages?: num
     if (r.errors.length > 20) out.push(`  ... ${r.errors.length - 20} more`);
   }
   return `${out.map(printable).join('\n')}\n`;
+}
+
+const titleOf = (t: Readonly<Record<string, string>>) => Object.entries(t).map(([l, x]) => `${clip(x, 60)} [${l}]`).join(' / ');
+
+/** The dialogue summary (docs/protocol.md §6.1): what a reader checks a record against. */
+function formatDialogue(d: DialogueSummary): string[] {
+  const out: string[] = ['', 'Dialogue'];
+  out.push(`  Issues (${d.issues.length})`);
+  for (const i of d.issues) {
+    out.push(`    ${i.entry.slice(0, 12)}  ${i.category}: ${titleOf(i.title)}`);
+    for (const p of i.positions) out.push(`      position of ${p.party}: ${iso(p.at)} (${p.revisions} version${p.revisions === 1 ? '' : 's'}) entry ${p.entry.slice(0, 12)}`);
+    if (i.positions.length === 0) out.push('      no position stated');
+  }
+  out.push(`  Meetings (${d.meetings.length})`);
+  for (const m of d.meetings) {
+    out.push(`    ${m.entry.slice(0, 12)}  ${m.status.toUpperCase()} ${m.level} ${m.kind}, ${iso(m.start)} to ${iso(m.end)}, ${m.place}: ${titleOf(m.title)}`);
+    for (const r of m.readouts) out.push(`      readout of ${r.party}: ${iso(r.at)}${r.release ? ' (for release)' : ' (not for release)'} entry ${r.entry.slice(0, 12)}`);
+  }
+  out.push(`  Joint texts (${d.texts.length})`);
+  for (const t of d.texts)
+    out.push(`    ${t.entry.slice(0, 12)}  ${t.type}: ${titleOf(t.title)}; ${t.versions} version${t.versions === 1 ? '' : 's'}; ${t.adopted ? `ADOPTED version ${t.adopted.n}, entry ${t.adopted.entry} (endorsed by ${t.adopted.endorsedBy.join(', ')})` : 'not adopted'}`);
+  const statuses = ['open', 'in-progress', 'delayed', 'done', 'withdrawn'];
+  out.push(`  Commitments (${d.commitments.length})`);
+  for (const st of statuses) {
+    const list = d.commitments.filter((c) => c.status === st);
+    if (list.length === 0) continue;
+    out.push(`    ${st} (${list.length})`);
+    for (const c of list)
+      out.push(`      ${c.entry.slice(0, 12)}  ${c.owner} owes, due ${iso(c.due)}${c.overdue ? ' OVERDUE' : ''}${c.verdict ? ` ${c.verdict.toUpperCase()}` : ''}: ${clip(c.what, 80)}`);
+  }
+  return out;
 }

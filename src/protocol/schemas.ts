@@ -34,6 +34,33 @@ export type Tier = (typeof TIERS)[number];
 export const ROLES = ['plenipotentiary', 'principal', 'duty-officer', 'observer', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
+/** The dialogue layer's kinds (docs/protocol.md §6.1): issues, meetings, readouts, joint texts, commitments. */
+const DIALOGUE_KINDS_LIST = [
+  'issue.open',
+  'issue.position',
+  'meeting.propose',
+  'meeting.accept',
+  'meeting.decline',
+  'meeting.reschedule',
+  'readout.file',
+  'text.draft',
+  'text.amend',
+  'text.endorse',
+  'commitment.add',
+  'commitment.update',
+  'commitment.confirm',
+  'commitment.dispute',
+] as const;
+export type DialogueKind = (typeof DIALOGUE_KINDS_LIST)[number];
+export const DIALOGUE_KINDS: ReadonlySet<string> = new Set<string>(DIALOGUE_KINDS_LIST);
+
+/** Issue categories every charter knows; a charter's dialogue rules may add more (§6.1). */
+export const ISSUE_CATEGORIES = ['trade', 'human-rights', 'cybersecurity', 'territorial', 'maritime', 'crisis-communication', 'cooperation'] as const;
+export const MEETING_KINDS = ['call', 'video', 'visit', 'working-group'] as const;
+export const MEETING_LEVELS = ['leaders', 'ministerial', 'senior-officials', 'working'] as const;
+export const TEXT_TYPES = ['joint-statement', 'memorandum', 'terms-of-reference'] as const;
+export const COMMITMENT_STATUSES = ['in-progress', 'done', 'delayed', 'withdrawn'] as const;
+
 export const KINDS = [
   'charter.propose',
   'charter.accept',
@@ -50,6 +77,7 @@ export const KINDS = [
   'link.echo',
   'key.rotate',
   'key.revoke',
+  ...DIALOGUE_KINDS_LIST,
 ] as const;
 export type EntryKind = (typeof KINDS)[number];
 
@@ -106,6 +134,24 @@ const PartyInCharter = Type.Object(
   { additionalProperties: false },
 );
 
+const Category = Type.String({ pattern: '^[a-z][a-z0-9-]{0,31}$' });
+const RoleSet = Type.Array(Type.Enum(ROLES), { minItems: 1, uniqueItems: true });
+
+/**
+ * The charter's dialogue rules (docs/protocol.md §6.1): which officer roles may state a party's
+ * positions, endorse joint texts and record or update commitments, and the issue categories the
+ * charter adds. Every member is optional; DIALOGUE_DEFAULTS apply to what is absent.
+ */
+export const DialogueRulesSchema = Type.Object(
+  {
+    positions: Type.Optional(RoleSet),
+    endorse: Type.Optional(RoleSet),
+    commitments: Type.Optional(RoleSet),
+    categories: Type.Optional(Type.Array(Category, { minItems: 1, maxItems: 32, uniqueItems: true })),
+  },
+  { additionalProperties: false },
+);
+
 /** Default acknowledgement deadlines in seconds per precedence (docs/protocol.md §5.1). */
 export const DEFAULT_ACK_DEADLINES = Object.freeze({ FLASH: 180, IMMEDIATE: 900, PRIORITY: 3600, ROUTINE: 86_400 });
 
@@ -122,6 +168,7 @@ export const CharterSchema = Type.Object(
     ),
     expires: Type.Optional(Millis),
     note: Type.Optional(Text(4000)),
+    dialogue: Type.Optional(DialogueRulesSchema),
   },
   { additionalProperties: false },
 );
@@ -182,6 +229,69 @@ export const PartyCardSchema = Type.Object(
 );
 
 const Reason = Type.String({ minLength: 1, maxLength: 4000 });
+const By = OfficerRef;
+/** A joint text's content: one text per language, each up to 16 000 code points (§6.1). */
+const Content = Type.Record(LangTag, Text(LIMITS.textChars), { minProperties: 1, maxProperties: 8, additionalProperties: false });
+/** An IANA time-zone name ("Asia/Shanghai", "America/New_York", "UTC"). */
+const TimeZone = Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}$', maxLength: 64 });
+
+const DIALOGUE_BODIES = {
+  'issue.open': Type.Object(
+    { title: LangMap, category: Category, summary: Type.Optional(Text(4000)), by: By },
+    { additionalProperties: false },
+  ),
+  'issue.position': Type.Object(
+    { issue: HashHex, party: PublicKey, text: Text(8000), lang: LangTag, by: By },
+    { additionalProperties: false },
+  ),
+  'meeting.propose': Type.Object(
+    {
+      title: LangMap,
+      kind: Type.Enum(MEETING_KINDS),
+      level: Type.Enum(MEETING_LEVELS),
+      start: Millis,
+      end: Millis,
+      place: Text(300),
+      zones: Type.Optional(Type.Record(PublicKey, TimeZone, { maxProperties: LIMITS.maxParties, additionalProperties: false })),
+      participants: Type.Array(
+        Type.Object({ party: PublicKey, name: Text(200), title: Text(200) }, { additionalProperties: false }),
+        { maxItems: 128 },
+      ),
+      agenda: Type.Array(HashHex, { maxItems: 32, uniqueItems: true }),
+      by: By,
+    },
+    { additionalProperties: false },
+  ),
+  'meeting.accept': Type.Object({ meeting: HashHex, schedule: HashHex, by: By }, { additionalProperties: false }),
+  'meeting.decline': Type.Object({ meeting: HashHex, schedule: HashHex, reason: Reason, by: By }, { additionalProperties: false }),
+  'meeting.reschedule': Type.Object(
+    { meeting: HashHex, start: Millis, end: Millis, place: Type.Optional(Text(300)), reason: Reason, by: By },
+    { additionalProperties: false },
+  ),
+  'readout.file': Type.Object(
+    { meeting: HashHex, text: Text(LIMITS.textChars), lang: LangTag, release: Type.Boolean(), by: By },
+    { additionalProperties: false },
+  ),
+  'text.draft': Type.Object(
+    { title: LangMap, type: Type.Enum(TEXT_TYPES), content: Content, source: Type.Optional(HashHex), by: By },
+    { additionalProperties: false },
+  ),
+  'text.amend': Type.Object(
+    { draft: HashHex, base: HashHex, content: Content, note: Type.Optional(Text(4000)), by: By },
+    { additionalProperties: false },
+  ),
+  'text.endorse': Type.Object({ draft: HashHex, version: HashHex, by: By }, { additionalProperties: false }),
+  'commitment.add': Type.Object(
+    { owner: PublicKey, what: Text(4000), lang: LangTag, due: Millis, source: Type.Optional(HashHex), by: By },
+    { additionalProperties: false },
+  ),
+  'commitment.update': Type.Object(
+    { commitment: HashHex, status: Type.Enum(COMMITMENT_STATUSES), note: Type.Optional(Text(4000)), due: Type.Optional(Millis), by: By },
+    { additionalProperties: false },
+  ),
+  'commitment.confirm': Type.Object({ commitment: HashHex, update: HashHex, by: By }, { additionalProperties: false }),
+  'commitment.dispute': Type.Object({ commitment: HashHex, update: HashHex, reason: Reason, by: By }, { additionalProperties: false }),
+} as const satisfies Record<DialogueKind, TSchema>;
 
 /** Bodies of each kind (docs/protocol.md §6). */
 export const BODY_SCHEMAS = {
@@ -226,9 +336,11 @@ export const BODY_SCHEMAS = {
   ),
   'key.rotate': Type.Object({ cert: TerminalCertificateSchema }, { additionalProperties: false }),
   'key.revoke': Type.Object({ revocation: KeyRevocationSchema }, { additionalProperties: false }),
+  ...DIALOGUE_BODIES,
 } as const satisfies Record<EntryKind, TSchema>;
 
 export type Charter = Static<typeof CharterSchema>;
+export type DialogueRules = Static<typeof DialogueRulesSchema>;
 export type TerminalCertificate = Static<typeof TerminalCertificateSchema>;
 export type KeyRevocation = Static<typeof KeyRevocationSchema>;
 export type PartyCard = Static<typeof PartyCardSchema>;
@@ -280,6 +392,7 @@ export const WIRE_SCHEMAS: Readonly<Record<string, TSchema>> = Object.freeze({
   entry: EntrySchema,
   ...Object.fromEntries(KINDS.map((k) => [`body:${k}`, BODY_SCHEMAS[k]])),
   charter: CharterSchema,
+  'dialogue-rules': DialogueRulesSchema,
   officer: OfficerRef,
   'terminal-cert': TerminalCertificateSchema,
   'key-revocation': KeyRevocationSchema,

@@ -6,6 +6,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { ChannelLog } from './channel-log.js';
+import { summarizeDialogue, type DialogueSummary } from './dialogue-summary.js';
 import { CONTROL_KINDS, deriveState, type ChannelState, type ControlEntry } from './charter.js';
 import { canonicalize, duplicateMember, parsedHasLoneSurrogate } from './encoding.js';
 import { checkEntryValue, parseEntry, sealedFromPrechecked, verifyEntrySignature, type SealedEntry } from './entry.js';
@@ -120,6 +121,8 @@ export interface VerificationReport {
   readonly receipts: readonly ReportReceipt[];
   readonly messages: readonly ReportMessage[];
   readonly equivocations: readonly ReportEquivocation[];
+  /** The dialogue state judged at asOf (§6.1), present only when the bundle holds dialogue entries. */
+  readonly dialogue?: DialogueSummary;
   readonly errors: readonly ReportError[];
   readonly firstError: ReportError | null;
 }
@@ -648,6 +651,7 @@ function buildReport(input: {
       acks: x.acks,
     })),
     equivocations,
+    ...(log.dialogue.size > 0 ? { dialogue: summarizeDialogue(log.dialogue.entries(), derived.charter.parties.map((p) => p.party), judgeAt, label) } : {}),
     errors: allErrors,
     firstError: allErrors[0] ?? null,
   };

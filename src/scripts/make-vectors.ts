@@ -26,7 +26,9 @@ import {
   toBase64Url,
   verifyBundleBytes,
   writeBundle,
+  type BodyOf,
   type Charter,
+  type EntryKind,
   type Entry,
   type PartyCard,
   type Signer,
@@ -34,6 +36,7 @@ import {
   type SealedEntry,
   type UnsignedEntry,
 } from '../protocol/index.js';
+import { CN_MINISTER, CN_PRINCIPAL, US_MINISTER, US_PRINCIPAL, dialogueScenario } from '../testkit/dialogue-scenario.js';
 import { Scenario, T0, makeCharter, makeParty, type TestParty } from '../testkit/scenario.js';
 
 /** One bundle vector as listed in test/vectors/bundles/manifest.json. */
@@ -221,7 +224,23 @@ function bundleVectors(): Array<{ file: string; description: string; text: strin
   forgeryVectors(add);
   keyValidityVectors(add);
   orderAndSchemaVectors(add);
+  dialogueVectors(add);
   return out;
+}
+
+/** The dialogue kinds (§6.1): the ministerial visit, and one refused entry after it per rule. */
+function dialogueVectors(add: Add): void {
+  const story = dialogueScenario();
+  const { s, us, cn } = story;
+  const bundle = (extra: SealedEntry[] = []) => s.bundle([...s.entries, ...extra]);
+  add('dialogue-valid.jsonl', 'A ministerial visit: five issues with both positions, a meeting accepted and both readouts, a joint statement adopted at version 2, three commitments (one confirmed, one disputed, one in progress).', bundle(), null);
+  const next = <K extends EntryKind>(by: TestParty, kind: K, body: BodyOf<K>) => composeEntry(s.log, by.terminal, by.id, kind, body, s.time + 1000);
+  add('dialogue-position-for-other-party.jsonl', "US writes a position whose party is CN: a party states only its own position.", bundle([next(us, 'issue.position', { issue: story.issues[0]!.hash, party: cn.id, text: 'China accepts the US position.', lang: 'en', by: US_MINISTER })]), 'DIALOGUE_WRONG_PARTY');
+  add('dialogue-endorse-unknown-version.jsonl', 'CN endorses a version that is not a version of the joint statement.', bundle([next(cn, 'text.endorse', { draft: story.draft.hash, version: story.meeting.hash, by: CN_MINISTER })]), 'DIALOGUE_UNKNOWN_VERSION');
+  add('dialogue-update-not-owner.jsonl', 'US marks done a commitment that CN owes.', bundle([next(us, 'commitment.update', { commitment: story.commitments[2]!.hash, status: 'done', note: 'Done on their behalf.', by: US_PRINCIPAL })]), 'DIALOGUE_WRONG_PARTY');
+  const call = s.write(us, 'meeting.propose', { title: { en: 'Follow-up call' }, kind: 'call', level: 'working', start: s.time + 86_400_000, end: s.time + 90_000_000, place: 'Telephone', participants: [], agenda: [], by: US_PRINCIPAL });
+  add('dialogue-readout-meeting-not-held.jsonl', 'CN files a readout of a follow-up call it never accepted and whose time has not come.', s.bundle([...s.entries, composeEntry(s.log, cn.terminal, cn.id, 'readout.file', { meeting: call.hash, text: '通话没有举行。', lang: 'zh', release: false, by: CN_PRINCIPAL }, s.time + 1000)]), 'DIALOGUE_MEETING_NOT_HELD');
+  add('dialogue-confirm-not-done.jsonl', 'US confirms a commitment that CN has marked only in progress.', s.bundle([...s.entries, composeEntry(s.log, us.terminal, us.id, 'commitment.confirm', { commitment: story.commitments[2]!.hash, update: story.doneUpdates[0]!.hash, by: US_PRINCIPAL }, s.time + 1000)]), 'DIALOGUE_NOT_DONE');
 }
 
 type Add = (file: string, description: string, text: string | Buffer, expect: ProtocolErrorCode | null) => void;

@@ -13,7 +13,9 @@ export type EscalationKind =
   /** Our own message was not acknowledged by the other side by its deadline. */
   | 'overdue'
   /** An alarm (link down/up, equivocation). */
-  | 'alarm';
+  | 'alarm'
+  /** A dialogue reminder: a meeting soon, a commitment due or overdue (docs/protocol.md §6.1). */
+  | 'dialogue';
 
 /** How a contact was reached; `none` when a target reached nobody (e.g. nobody on watch in a role). */
 export type EscalationVia = 'console' | 'webhook' | 'email' | 'none';

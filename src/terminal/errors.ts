@@ -44,6 +44,8 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   STORE_WRITABLE: { message: 'The database has room again: commits succeed. Find what filled it before it happens again.' },
   CLOCK_SKEW: { message: "Clock offset to {peer} measured at {offset} s on channel {channel} (beyond {limit} s): one of the two clocks is wrong. Deadlines here count on this terminal's clock from arrival; check both clocks (NTP)." },
   CHANNEL_RECONCILE_FAILED: { message: 'A peer claimed to hold own entries it did not send; this terminal continued its chain: {detail}' },
+  DIALOGUE_NOT_FOUND: { status: 404, message: 'No {what} {ref} on channel {channel}. List them with `hotline {command} list CHANNEL`.' },
+  DIALOGUE_AMBIGUOUS: { status: 400, message: 'The prefix {ref} names several {what}s on channel {channel}; give more characters.' },
   MESSAGE_NOT_FOUND: { status: 404, message: 'No message {message} here. Check the id with `hotline channel show CHANNEL`.' },
   PEER_BACKLOG_FULL: {
     status: 503,
@@ -117,6 +119,9 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   },
   FED_RESPONSE_TOO_LARGE: { message: 'The peer at {endpoint} answered with more than {limit} bytes; the answer was dropped. Ask its operator to check the terminal.' },
   // Console alarms (events socket, notifications): not errors of a request.
+  MEETING_SOON: { message: 'Meeting {meeting} on channel {channel} starts at {start}. Check its agenda and participants with `hotline meeting show`.' },
+  COMMITMENT_DUE: { message: 'Commitment {commitment} on channel {channel} falls due at {due}. Its owing party updates it with `hotline commitment update`.' },
+  COMMITMENT_OVERDUE: { message: 'Commitment {commitment} on channel {channel} passed its due date {due} neither done nor withdrawn. Raise it with the owing party, or record a delay.' },
   ACK_OVERDUE: { message: 'A {precedence} message on channel {channel} passed its acknowledgement deadline. Acknowledge it, or see who the escalation reached.' },
   LINK_CONNECTING: { message: 'Link to {peer} is connecting{via}. Wait for it to come up; if it does not, check the peer\'s endpoints and the network.' },
   LINK_UP: { message: 'Link to {peer} is up{via}. Traffic flows again.' },

@@ -35,6 +35,12 @@ export const PROTOCOL_HTTP: { readonly [C in ProtocolErrorCode]: HttpAnswer } = 
   ENTRY_KIND_NOT_ALLOWED: CONFLICT, // the channel's state forbids it now; it may be allowed later
   ENTRY_BAD_REFERENCE: INVALID,
   ENTRY_ROLE_NOT_ALLOWED: INVALID,
+  DIALOGUE_WRONG_PARTY: { status: 403 }, // the officer's party may not write this for another
+  DIALOGUE_UNKNOWN_VERSION: INVALID,
+  DIALOGUE_SUPERSEDED: CONFLICT, // a newer version or schedule came first: reload and answer that
+  DIALOGUE_MEETING_NOT_HELD: CONFLICT, // may become allowed once every party accepts and the time comes
+  DIALOGUE_NOT_DONE: CONFLICT, // allowed once the owing party marks it done
+  DIALOGUE_INVALID: INVALID,
   CHANNEL_UNKNOWN: { status: 404 },
   CHANNEL_EXPIRED: CONFLICT,
   CHARTER_INVALID: INVALID,

@@ -27,6 +27,7 @@ import { Reconciler } from './channels/reconciler.js';
 import { refuseDamagedStorage, refuseEmptyDatabase } from './integrity/doctor.js';
 import { DrillScheduler } from './schedulers/drill-scheduler.js';
 import { EscalationScheduler } from './schedulers/escalation-scheduler.js';
+import { DialogueReminders } from './dialogue/dialogue-reminders.js';
 import { EscalationSettingsFiles } from './escalation/settings-files.js';
 import { EscalationPlanner } from './escalation/escalation-planner.js';
 import { ConsoleNotifier } from './notifiers/console-notifier.js';
@@ -309,6 +310,9 @@ function composeOperations(o: {
   const jobs = new JobRunner({ onError: (e, job) => log.warn({ err: (e as Error)?.message, job }, `${job} tick failed`) });
   jobs.add({ name: 'link-tests', everyMs: 1000, run: () => linkTester.tick() });
   jobs.add({ name: 'escalation', everyMs: 1000, run: () => escalation.tick() });
+  // Dialogue reminders: meetings soon, commitments due and overdue, through the same policies and notifiers.
+  const reminders = new DialogueReminders({ directory, store, self, clock, events, settings, dispatcher });
+  jobs.add({ name: 'dialogue-reminders', everyMs: 1000, run: () => reminders.tick() });
   jobs.add({ name: 'drills', everyMs: 1000, run: () => drills.tick() });
   jobs.add({ name: 'reconcile', everyMs: 1000, run: async () => o.reconciler.tick() });
   jobs.start();

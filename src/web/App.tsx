@@ -9,6 +9,7 @@ import { alarmsOf, newAlarms, type Alarm } from './alarms.js';
 import { notifyAlarm, setTabIcon } from './notify.js';
 import { api, bodyOf, connectEvents, onSessionEnded, PENDING_SHOWN, type ApiEvent, type ChannelSummary, type EntryEvent, type Pending, type PendingSummary, type Precedence, type Session, type Status } from './api.js';
 import { ChannelView, type EventFeed } from './ChannelView.js';
+import { DialogueView } from './DialogueView.js';
 import { applyToPending } from './live.js';
 import { Countdown } from './Countdown.js';
 import { titleOf, when } from './format.js';
@@ -108,6 +109,8 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
   const now = useNow(1000);
   const lang = useLanguage();
   const may = useMemo(() => ({ send: session.permissions.includes('message.send'), ack: session.permissions.includes('message.ack'), maxPrecedence: (session.maxPrecedence ?? null) as Precedence | null }), [session]);
+  const mayDialogue = useMemo(() => ({ write: session.permissions.includes('dialogue.write'), position: session.permissions.includes('dialogue.position'), endorse: session.permissions.includes('dialogue.endorse'), commitment: session.permissions.includes('dialogue.commitment') }), [session]);
+  const [tab, setTab] = useState<'messages' | 'dialogue'>('messages');
   const reloadTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   // Messages and acknowledgements seen while a load is under way: applied again to its answer.
@@ -409,7 +412,29 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
           )}
         </nav>
 
-        <main>{selected ? <ChannelView key={selected} id={selected} subscribe={subscribe} connections={connections} self={status?.code ?? ''} selfParty={status?.party ?? ''} may={may} /> : <p className="muted"><T k="choose" /></p>}</main>
+        <main>
+          {selected ? (
+            <>
+              <div role="tablist" className="tabs" aria-label={tr('channels')}>
+                <button type="button" role="tab" aria-selected={tab === 'messages'} data-testid="tab-messages" onClick={() => setTab('messages')}>
+                  <T k="messagesTab" />
+                </button>
+                <button type="button" role="tab" aria-selected={tab === 'dialogue'} data-testid="tab-dialogue" onClick={() => setTab('dialogue')}>
+                  <T k="dialogue" />
+                </button>
+              </div>
+              {tab === 'dialogue' ? (
+                <DialogueView key={`d-${selected}`} id={selected} subscribe={subscribe} selfParty={status?.party ?? ''} may={mayDialogue} />
+              ) : (
+                <ChannelView key={selected} id={selected} subscribe={subscribe} connections={connections} self={status?.code ?? ''} selfParty={status?.party ?? ''} may={may} />
+              )}
+            </>
+          ) : (
+            <p className="muted">
+              <T k="choose" />
+            </p>
+          )}
+        </main>
       </div>
     </div>
   );

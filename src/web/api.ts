@@ -7,6 +7,7 @@
 
 import type * as Api from '../terminal/officer-api/api-schemas.js';
 
+export type { DialogueView, DialogueIssue, DialogueMeeting, DialogueText, DialogueCommitment } from '../terminal/officer-api/api-schemas.js';
 export type { ChannelDetail, ChannelSummary, Message, Pending, PendingSummary, LinkView, LinkSample, Status, ApiEvent, EntryEvent } from '../terminal/officer-api/api-schemas.js';
 
 /** The officer signed in to this console (a session always carries its CSRF token here). */
@@ -129,6 +130,9 @@ export const api = {
       .filter((l) => l.trim())
       .map((l) => JSON.parse(l) as Record<string, unknown>),
   auditVerify: () => call<AuditCheck>('GET', '/api/v1/audit/verify'),
+  dialogue: (id: string) => call<Api.DialogueView>('GET', `/api/v1/channels/${id}/dialogue`),
+  /** One dialogue act: `path` under the channel, e.g. `/issues/ID/positions` (dialogue-routes.ts). */
+  dialogueAct: (id: string, path: string, body: Record<string, unknown>) => call<Api.DialogueWritten>('POST', `/api/v1/channels/${id}${path}`, body),
 };
 
 export type OverdueMessage = Api.Overdue;

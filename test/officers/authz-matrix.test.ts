@@ -32,7 +32,8 @@ function bodyFor(method: string, url: string, caller: string): unknown {
   if (url === '/api/v1/channels') return { title: { en: `Line by ${caller}` }, tier: 'working', parties: ['CN'] };
   if (url.endsWith('/messages')) return { text: `from ${caller}` };
   if (url.endsWith('/messages/batch')) return { messages: [{ text: `from ${caller}` }] };
-  if (/\/(decline|withdraw|suspend|close|resume|accept|amend)$/.test(url)) return { reason: 'for the record' };
+  if (/\/:ref\/(accept|endorse|confirm)$/.test(url)) return {};
+  if (/\/(decline|withdraw|suspend|close|resume|accept|amend)$/.test(url) && !url.includes(':ref')) return { reason: 'for the record' };
   if (url === '/api/v1/peers') return { card: {}, fingerprint: 'x' };
   if (url === '/api/v1/keys/revocations') return { revocation: {} };
   if (url === '/api/v1/officers') return { name: `New ${caller}`, title: 'Clerk', roles: ['observer'] };
@@ -40,6 +41,18 @@ function bodyFor(method: string, url: string, caller: string): unknown {
   if (url === '/api/v1/auth/login') return { name: 'Nobody', password: 'wrong' };
   if (url === '/api/v1/auth/webauthn/login/options') return { name: 'Nobody' };
   if (url.endsWith('/drill-schedule')) return { enabled: false };
+  // The dialogue (dialogue-routes.ts): a valid body for each act, naming an object that does not exist.
+  if (url.endsWith('/issues')) return { title: { en: `Issue by ${caller}` }, category: 'trade' };
+  if (url.endsWith('/positions')) return { text: `Position of ${caller}` };
+  if (url.endsWith('/meetings')) return { title: { en: 'Call' }, kind: 'call', level: 'working', start: 2_000_000_000_000, end: 2_000_003_600_000, place: 'Telephone' };
+  if (url.endsWith('/meetings/:ref/decline')) return { reason: 'Not that day.' };
+  if (url.endsWith('/reschedule')) return { start: 2_000_000_000_000, end: 2_000_003_600_000, reason: 'Later.' };
+  if (url.endsWith('/readouts')) return { text: 'We met.' };
+  if (url.endsWith('/texts')) return { title: { en: 'Joint statement' }, type: 'joint-statement', content: { en: 'Draft.' } };
+  if (url.endsWith('/texts/:ref/amend')) return { content: { en: 'Amended.' } };
+  if (url.endsWith('/commitments')) return { owner: 'CN', what: 'Something.', due: 2_000_000_000_000 };
+  if (url.endsWith('/commitments/:ref/update')) return { status: 'in-progress' };
+  if (url.endsWith('/commitments/:ref/dispute')) return { reason: 'Not done.' };
   return {};
 }
 
@@ -70,6 +83,7 @@ describe('authorisation matrix (every role x every officer-API route)', () => {
         .replace('/channels/:id', `/channels/${f.channel}`)
         .replace('/messages/:id', `/messages/${f.cnMessage}`)
         .replace('/sessions/:id', '/sessions/deadbeefdeadbeef')
+        .replace(':ref', 'abcdef')
         .replace(':name', 'Target');
       const body = bodyFor(r.method, r.url, label);
       const res =

@@ -83,7 +83,7 @@ describe('bundle vectors', () => {
   const manifest = load<{ v: number; bundles: BundleVector[] }>('bundles/manifest.json');
   it('cover the required cases', () => {
     const codes = new Set(manifest.bundles.map((b) => b.firstError));
-    for (const c of ['ENTRY_BAD_SIGNATURE', 'ENTRY_WRONG_PREVIOUS_HASH', 'ENTRY_SEQUENCE_GAP', 'ENTRY_EQUIVOCATION', 'ENTRY_KIND_NOT_ALLOWED', 'ENTRY_AUTHOR_NOT_PARTY', 'ENTRY_WRONG_CHANNEL', 'ENTRY_TOO_LARGE', 'ENTRY_NON_CANONICAL', 'ENTRY_UNKNOWN_KEY', 'ENTRY_KEY_REVOKED', 'ENTRY_KEY_EXPIRED', 'ENTRY_BAD_REFERENCE', 'ENTRY_MALFORMED', 'CHARTER_INVALID', 'CARD_INVALID', 'CARD_BAD_SIGNATURE', 'JSON_DUPLICATE_MEMBER', 'JSON_LONE_SURROGATE', 'BUNDLE_BAD_ENCODING', 'BUNDLE_MISSING_CARD', 'BUNDLE_MISSING_PROPOSAL', 'BUNDLE_MALFORMED_LINE', 'BUNDLE_TRUNCATED', 'BUNDLE_EMPTY', 'BUNDLE_NOT_A_BUNDLE'])
+    for (const c of ['ENTRY_BAD_SIGNATURE', 'ENTRY_WRONG_PREVIOUS_HASH', 'ENTRY_SEQUENCE_GAP', 'ENTRY_EQUIVOCATION', 'ENTRY_KIND_NOT_ALLOWED', 'ENTRY_AUTHOR_NOT_PARTY', 'ENTRY_WRONG_CHANNEL', 'ENTRY_TOO_LARGE', 'ENTRY_NON_CANONICAL', 'ENTRY_UNKNOWN_KEY', 'ENTRY_KEY_REVOKED', 'ENTRY_KEY_EXPIRED', 'ENTRY_BAD_REFERENCE', 'ENTRY_MALFORMED', 'CHARTER_INVALID', 'CARD_INVALID', 'CARD_BAD_SIGNATURE', 'JSON_DUPLICATE_MEMBER', 'JSON_LONE_SURROGATE', 'BUNDLE_BAD_ENCODING', 'BUNDLE_MISSING_CARD', 'BUNDLE_MISSING_PROPOSAL', 'BUNDLE_MALFORMED_LINE', 'BUNDLE_TRUNCATED', 'BUNDLE_EMPTY', 'BUNDLE_NOT_A_BUNDLE', 'DIALOGUE_WRONG_PARTY', 'DIALOGUE_UNKNOWN_VERSION', 'DIALOGUE_MEETING_NOT_HELD', 'DIALOGUE_NOT_DONE'])
       expect(codes).toContain(c);
     expect(manifest.bundles.filter((b) => b.valid).map((b) => b.file)).toEqual([
       'valid-bilateral.jsonl',
@@ -93,6 +93,7 @@ describe('bundle vectors', () => {
       'exported-after-expiry.jsonl',
       'valid-implicit-proposal.jsonl',
       'concurrent-amendments.jsonl',
+      'dialogue-valid.jsonl',
     ]);
   });
   for (const b of manifest.bundles)

@@ -53,14 +53,24 @@ export function register(program: Command): void {
     .addOption(new Option('--title-zh <text>', 'title in Chinese (same as --title zh=TEXT)').hideHelp())
     .option('--tier <tier>', 'leaders | ministerial | military | working | technical', 'working')
     .option('--link-test <seconds>', 'link test interval in seconds', '60')
+    .option('--position-roles <roles...>', 'dialogue: the roles that may state positions (default plenipotentiary principal)')
+    .option('--endorse-roles <roles...>', 'dialogue: the roles that may endorse joint texts (default plenipotentiary)')
+    .option('--commitment-roles <roles...>', 'dialogue: the roles that may record and update commitments (default plenipotentiary principal)')
+    .option('--category <name...>', 'dialogue: issue categories the charter adds to the standard ones')
     .option('--officer <name>', OFFICER_HELP)
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
-    .action(async (opts: { with: string[]; title: string[]; titleZh?: string; tier: string; linkTest: string; officer?: string; data: string }) => {
+    .action(async (opts: { with: string[]; title: string[]; titleZh?: string; tier: string; linkTest: string; officer?: string; data: string; positionRoles?: string[]; endorseRoles?: string[]; commitmentRoles?: string[]; category?: string[] }) => {
       const interval = Number(opts.linkTest);
       if (!Number.isInteger(interval) || interval < 1) throw cliError('CLI_BAD_ARGUMENT', { option: '--link-test', expected: 'a whole number of seconds >= 1', value: opts.linkTest });
       const client = await officerClient(opts.data, opts.officer ?? process.env.HOTLINE_OFFICER);
       const title = textsByLanguage('--title', opts.title, { zh: opts.titleZh });
-      const c = await client.call<Api.ChannelView>('POST', '/api/v1/channels', { title, tier: opts.tier, parties: opts.with, linkTestIntervalSec: interval });
+      const dialogue = {
+        ...(opts.positionRoles ? { positions: opts.positionRoles } : {}),
+        ...(opts.endorseRoles ? { endorse: opts.endorseRoles } : {}),
+        ...(opts.commitmentRoles ? { commitments: opts.commitmentRoles } : {}),
+        ...(opts.category ? { categories: opts.category } : {}),
+      };
+      const c = await client.call<Api.ChannelView>('POST', '/api/v1/channels', { title, tier: opts.tier, parties: opts.with, linkTestIntervalSec: interval, ...(Object.keys(dialogue).length ? { dialogue } : {}) });
       process.stdout.write(`${c.id}\n`);
       process.stderr.write(`Proposed channel ${c.id.slice(0, 12)} (${c.state}); it opens when every party accepts.\n`);
     });

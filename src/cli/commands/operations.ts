@@ -89,7 +89,7 @@ export function register(program: Command): void {
       const e = await client.call<{
         channel: string;
         configured: boolean;
-        effective: Array<{ party: string; policy: { startAtReceipt?: string[]; levels: Array<{ name: string; contacts: string[]; waitSec: number; repeats?: number }>; overdue?: string[]; alarms?: string[] } }>;
+        effective: Array<{ party: string; policy: { startAtReceipt?: string[]; levels: Array<{ name: string; contacts: string[]; waitSec: number; repeats?: number }>; overdue?: string[]; alarms?: string[]; dialogue?: string[]; remindBeforeSec?: number } }>;
         onWatch: Array<{ name: string; role: string; until: number }>;
       }>('GET', `/api/v1/channels/${encodeURIComponent(id)}/escalation`);
       if (opts.json) return void process.stdout.write(`${JSON.stringify(e, null, 2)}\n`);
@@ -99,6 +99,7 @@ export function register(program: Command): void {
         policy.levels.forEach((l, i) => out.push(`    level ${i + 1} ${l.name}: ${l.contacts.join(', ')}; ${l.repeats ? `${l.repeats} repeat(s) every ${l.waitSec}s, then ` : ''}next after ${l.waitSec}s`));
         out.push(`    our messages not acknowledged in time: ${(policy.overdue ?? policy.levels[0]!.contacts).join(', ')}`);
         out.push(`    alarms: ${(policy.alarms ?? policy.levels[0]!.contacts).join(', ')}`);
+        out.push(`    dialogue reminders: ${(policy.dialogue ?? policy.overdue ?? policy.levels[0]!.contacts).join(', ')}, ${policy.remindBeforeSec ?? 86_400}s ahead`);
       }
       out.push(`  on watch now: ${e.onWatch.length ? printableDeep(e.onWatch).map((w) => `${w.name} (${w.role}, until ${iso(w.until)})`).join('; ') : 'nobody on the roster'}`);
       process.stdout.write(`${out.join('\n')}\n`);

@@ -34,6 +34,8 @@ export interface ProposeInput {
   ackDeadlineSec?: Partial<Charter['ackDeadlineSec']>;
   expires?: number;
   note?: string;
+  /** The charter's dialogue rules (docs/protocol.md §6.1). */
+  dialogue?: Charter['dialogue'];
 }
 
 /** A channel as officers see it. */

@@ -74,6 +74,10 @@ const Policy = Type.Object(
     overdue: Type.Optional(Targets),
     /** Who hears alarms (link down/up, equivocation) on this channel (default: level 1). */
     alarms: Type.Optional(Targets),
+    /** Who hears dialogue reminders: meetings soon, commitments due and overdue (default: `overdue`, else level 1). */
+    dialogue: Type.Optional(Targets),
+    /** How long before a meeting or a commitment's due date its reminder goes out, seconds (default one day). */
+    remindBeforeSec: Type.Optional(Type.Integer({ minimum: 0, maximum: 30 * 86_400 })),
   },
   { additionalProperties: false },
 );
@@ -282,6 +286,7 @@ export class EscalationSettings {
       policy.levels.forEach((l, j) => check(l.contacts, `levels[${j}].contacts`));
       check(policy.overdue, 'overdue');
       check(policy.alarms, 'alarms');
+      check(policy.dialogue, 'dialogue');
     });
     return new EscalationSettings(file, r, configured, shifts);
   }

@@ -17,7 +17,7 @@ export type TerminalEvent =
   /** Something an officer must see: a rejected entry, equivocation, a link going down, an overdue acknowledgement. */
   | { type: 'alarm'; code: string; message: string; channel?: string; peer?: string }
   /** A notification for the officers at this terminal's consoles (src/terminal/notifiers/console-notifier.ts). */
-  | { type: 'escalation'; kind: 'escalation' | 'overdue' | 'alarm'; subject: string; text: string; channel?: string; message?: string; precedence?: string; drill?: boolean; level: number; levelName: string; repeat: number; contact: string; at: number }
+  | { type: 'escalation'; kind: 'escalation' | 'overdue' | 'alarm' | 'dialogue'; subject: string; text: string; channel?: string; message?: string; precedence?: string; drill?: boolean; level: number; levelName: string; repeat: number; contact: string; at: number }
   /** The set of peers (or a peer's card) changed. */
   | { type: 'peers' }
   /** A peer connected to us: our own link to it is worth retrying at once. */

@@ -52,6 +52,10 @@ export function describeNotice(n: Omit<Notice, 'subject' | 'text'>): { subject: 
   const m = n.message;
   const drill = m?.drill ? 'DRILL ' : '';
   const ch = n.channel ? ` on channel ${n.channel.slice(0, 12)}` : '';
+  if (n.kind === 'dialogue') {
+    const a = n.alarm!;
+    return { subject: `[Hotline ${n.party}] ${a.code.replace(/_/g, ' ')}${ch}`, text: `${a.message}\n\nAt ${iso(n.at)}. See it with: hotline ${a.code.startsWith('MEETING') ? 'meeting' : 'commitment'} list ${n.channel?.slice(0, 12) ?? ''}` };
+  }
   if (n.kind === 'alarm') {
     const a = n.alarm!;
     return { subject: `[Hotline ${n.party}] ALARM ${a.code}${ch}`, text: `${a.message}\n\nAt ${iso(n.at)}.` };

@@ -215,6 +215,8 @@ export const EntryEvent = Type.Object({
   own: Type.Boolean(),
   body: Type.Unknown(),
   deadlineAt: Type.Optional(Int),
+  /** For a dialogue entry: the issue, meeting, joint text or commitment it creates or changes (its hash). */
+  object: Type.Optional(Type.String()),
 });
 /** A channel's charter state changed (proposed, active, suspended, ...). */
 export const StateEvent = Type.Object({ type: Type.Literal('state'), channel: Type.String(), state: Type.String(), previous: NullableString });
@@ -223,7 +225,7 @@ export const AlarmEvent = Type.Object({ type: Type.Literal('alarm'), code: Type.
 /** A notification of escalation for the officers at this terminal's consoles. */
 export const EscalationEvent = Type.Object({
   type: Type.Literal('escalation'),
-  kind: Type.Union([Type.Literal('escalation'), Type.Literal('overdue'), Type.Literal('alarm')]),
+  kind: Type.Union([Type.Literal('escalation'), Type.Literal('overdue'), Type.Literal('alarm'), Type.Literal('dialogue')]),
   subject: Type.String(),
   text: Type.String(),
   channel: Type.Optional(Type.String()),
@@ -277,3 +279,4 @@ export type AlarmEvent = Static<typeof AlarmEvent>;
 export type EscalationEvent = Static<typeof EscalationEvent>;
 export type PeersEvent = Static<typeof PeersEvent>;
 export type ApiEvent = Static<typeof ApiEvent>;
+export * from './dialogue-schemas.js';

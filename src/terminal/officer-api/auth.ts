@@ -23,7 +23,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
-import { PRECEDENCES, type OfficerRef, type Precedence, type Role, type SealedEntry } from '../../protocol/index.js';
+import { PRECEDENCES, dialogueRules, type OfficerRef, type Precedence, type Role, type SealedEntry } from '../../protocol/index.js';
 import type { OfficerRow } from '../../store/index.js';
 import type { AuditInput } from '../officers/audit-log.js';
 import type { ChannelDirectory, MessageFinder, SelfInfo } from '../channels/ports.js';
@@ -45,6 +45,9 @@ export type RoutePermission = Action | 'authenticated' | 'open';
 export type RouteScope = 'channel' | 'message';
 
 /** Actions that sign an entry of a channel: on a terminal with officers, only a named officer may. */
+/** Actions the charter's dialogue rules narrow (docs/protocol.md §6.1). */
+const DIALOGUE_RULE: Partial<Record<Action, 'positions' | 'endorse' | 'commitments'>> = { 'dialogue.position': 'positions', 'dialogue.endorse': 'endorse', 'dialogue.commitment': 'commitments' };
+
 const SIGNED_ENTRY_ACTIONS: ReadonlySet<Action> = new Set<Action>([...SIGNING_ACTIONS].filter((a) => a !== 'officers.manage'));
 
 /** Actions recorded in the audit log even though they change nothing. */
@@ -274,7 +277,14 @@ function authorisation(app: FastifyInstance, opts: OfficerAuthOptions): void {
     let channel: string | undefined;
     if (id !== undefined && scope === 'channel') channel = directory.channel(id).id;
     else if (id !== undefined && scope === 'message') channel = (await opts.messages.findMessage(id)).channel;
-    const charterRoles = channel ? directory.view(channel).parties.find((x) => x.party === opts.self.party)?.roles : undefined;
+    const view = channel ? directory.view(channel) : undefined;
+    let charterRoles = view?.parties.find((x) => x.party === opts.self.party)?.roles;
+    // The charter's dialogue rules narrow who may state positions, endorse and record commitments.
+    const rule = DIALOGUE_RULE[action];
+    if (rule && view && charterRoles) {
+      const allowed: readonly string[] = dialogueRules(view.charter)[rule];
+      charterRoles = charterRoles.filter((r) => allowed.includes(r));
+    }
     const body = (request.body ?? {}) as { precedence?: Precedence; messages?: Array<{ precedence?: Precedence }> };
     // Set before the check, so that a refusal is recorded in the audit log under its action too.
     request.granted = { permission: action, channel };

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { HotlineProtocolError, isBundleHeader, protocolError, ROLES, TIERS, writeBundle, type SealedEntry } from '../../protocol/index.js';
+import { DialogueRulesSchema, HotlineProtocolError, isBundleHeader, protocolError, ROLES, TIERS, writeBundle, type SealedEntry } from '../../protocol/index.js';
 import type { ProposeInput } from '../channels/channel-types.js';
 import { TerminalError } from '../errors.js';
 import * as Api from './api-schemas.js';
@@ -31,6 +31,8 @@ const Proposal = Type.Object({
   ackDeadlineSec: Type.Optional(Type.Object({ FLASH: Deadline, IMMEDIATE: Deadline, PRIORITY: Deadline, ROUTINE: Deadline })),
   expires: Type.Optional(Type.Integer({ minimum: 0 })),
   note: Type.Optional(Type.String({ maxLength: 4000 })),
+  /** The charter's dialogue rules (docs/protocol.md §6.1): who states positions, endorses, records commitments; added categories. */
+  dialogue: Type.Optional(DialogueRulesSchema),
 });
 
 /** Charter actions and the permission each needs. */

@@ -20,6 +20,7 @@ import { officerAuth } from './auth.js';
 import { authRoutes } from './auth-routes.js';
 import { channelsRoutes } from './channels-routes.js';
 import { consoleRoutes } from './console-routes.js';
+import { dialogueRoutes } from './dialogue-routes.js';
 import { escalationRoutes } from './escalation-routes.js';
 import { eventsRoute } from './events-route.js';
 import { messagesRoutes } from './messages-routes.js';
@@ -117,6 +118,7 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
   await app.register(terminalRoutes, { ...area, links: opts.links, reconciling: opts.reconciling, storeFull: opts.storeFull, ha: opts.ha });
   await app.register(channelsRoutes, { ...area, links: opts.links, linkHealth: opts.linkHealth });
   await app.register(messagesRoutes, { ...area, defaultOfficer: opts.defaultOfficer });
+  await app.register(dialogueRoutes, area);
   await app.register(keysRoutes, { ...area, signingKey: opts.signingKey });
   await app.register(eventsRoute, area);
   await app.register(operationsRoutes, { ...area, ...opts.operations });

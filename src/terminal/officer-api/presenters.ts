@@ -3,7 +3,7 @@
  * events) to what the officer API answers, field by field as api-schemas.ts defines it. Nothing
  * leaves the officer API that a presenter did not list.
  */
-import type { Charter, PartyCard, Precedence, SealedEntry } from '../../protocol/index.js';
+import { isDialogueKind, type Charter, type PartyCard, type Precedence, type SealedEntry } from '../../protocol/index.js';
 import type { MessageRow, PeerRow } from '../../store/index.js';
 import type { ChannelView as DomainChannelView } from '../channels/channel-types.js';
 import type { TerminalEvent } from '../events/event-bus.js';
@@ -123,6 +123,12 @@ export function ackDeadline(charter: Pick<Charter, 'ackDeadlineSec'>, precedence
  * terminal's own plumbing (peer-seen). A message's frame carries its acknowledgement deadline
  * (`charterOf` gives the channel's charter), so that a console can show it without asking again.
  */
+/** The dialogue object an entry creates (itself) or changes (the one its body names first). */
+function dialogueObject(hash: string, body: Record<string, unknown>): string {
+  for (const field of ['issue', 'meeting', 'draft', 'commitment']) if (typeof body[field] === 'string') return body[field];
+  return hash;
+}
+
 export function presentEvent(e: TerminalEvent, charterOf: (channel: string) => Pick<Charter, 'ackDeadlineSec'> | undefined): Api.ApiEvent | undefined {
   switch (e.type) {
     case 'entry': {
@@ -130,7 +136,7 @@ export function presentEvent(e: TerminalEvent, charterOf: (channel: string) => P
       if (e.kind === 'message') {
         const charter = charterOf(e.channel);
         if (charter) frame.deadlineAt = ackDeadline(charter, (e.body as { precedence: Precedence }).precedence, e.time);
-      }
+      } else if (isDialogueKind(e.kind)) frame.object = dialogueObject(e.hash, e.body as Record<string, unknown>);
       return frame;
     }
     case 'state':

@@ -28,31 +28,41 @@ export const ACTIONS = [
   'charter.close',
   'message.send',
   'message.ack',
+  // the dialogue layer (docs/protocol.md §6.1)
+  'dialogue.write',
+  'dialogue.position',
+  'dialogue.endorse',
+  'dialogue.commitment',
 ] as const;
 
 /** An action of {@link ACTIONS}. */
 export type Action = (typeof ACTIONS)[number];
+
+/** Issues, meetings, readouts, drafts and amendments; positions; endorsements; commitments. */
+const DIALOGUE: readonly Action[] = ['dialogue.write', 'dialogue.position', 'dialogue.endorse', 'dialogue.commitment'];
 
 const CHARTER: readonly Action[] = ['charter.propose', 'charter.accept', 'charter.decline', 'charter.withdraw', 'charter.amend', 'charter.suspend', 'charter.resume', 'charter.close'];
 
 /**
  * THE table. admin runs the terminal (officers, peers, audit) but speaks on no channel;
  * plenipotentiaries handle charters; principals and duty officers send and acknowledge;
- * observers read.
+ * observers read. The dialogue: plenipotentiaries do all of it and alone endorse joint texts;
+ * principals open issues, state positions, handle meetings, readouts, drafts and commitments.
+ * The charter's dialogue rules may narrow who states positions, endorses and records commitments.
  */
 export const PERMISSIONS: Readonly<Record<Role, readonly Action[]>> = Object.freeze({
   admin: ['terminal.read', 'terminal.manage', 'officers.manage', 'sessions.manage', 'audit.read'],
-  plenipotentiary: ['terminal.read', 'channel.read', 'channel.export', ...CHARTER],
-  principal: ['terminal.read', 'channel.read', 'channel.export', 'message.send', 'message.ack'],
+  plenipotentiary: ['terminal.read', 'channel.read', 'channel.export', ...CHARTER, ...DIALOGUE],
+  principal: ['terminal.read', 'channel.read', 'channel.export', 'message.send', 'message.ack', 'dialogue.write', 'dialogue.position', 'dialogue.commitment'],
   'duty-officer': ['terminal.read', 'channel.read', 'channel.export', 'message.send', 'message.ack'],
   observer: ['terminal.read', 'channel.read', 'channel.export'],
 });
 
 /** Actions that put an officer's name inside a signed entry, or change who can: a second factor is required. */
-export const SIGNING_ACTIONS: ReadonlySet<Action> = new Set<Action>([...CHARTER, 'message.send', 'message.ack', 'officers.manage']);
+export const SIGNING_ACTIONS: ReadonlySet<Action> = new Set<Action>([...CHARTER, ...DIALOGUE, 'message.send', 'message.ack', 'officers.manage']);
 
 /** Actions whose signed entry carries the officer's role, which the charter must allow for this party. */
-const ROLE_IN_ENTRY: ReadonlySet<Action> = new Set<Action>(['message.send', 'message.ack']);
+const ROLE_IN_ENTRY: ReadonlySet<Action> = new Set<Action>(['message.send', 'message.ack', ...DIALOGUE]);
 
 /** The highest precedence each sending role may use (configurable per terminal). */
 export type PrecedenceCaps = Readonly<Partial<Record<Role, Precedence>>>;
