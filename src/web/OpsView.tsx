@@ -276,7 +276,7 @@ function AckChart({ r }: { r: Readiness }) {
         width: Math.min(720, el.clientWidth || 640),
         height: 200,
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
-        scales: { x: { time: true, range: (_u, min, max) => (max - min < 600 ? [min - 1800, max + 1800] : [min, max]) }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
+        scales: { x: { time: true, auto: false, ...xRange(data[0] as number[]) }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
         series: [{}, { label: tr('opsTimeToAck'), stroke: '#0b63ce', width: 2, points: { show: true, size: 6 } }, { label: tr('opsDeadline'), stroke: '#b00020', dash: [6, 4], width: 1 }],
         axes: [{}, { label: 's' }],
       },
@@ -292,4 +292,11 @@ function AckChart({ r }: { r: Readiness }) {
       </p>
     );
   return <div ref={box} className="ops-chart" role="img" aria-label={tr('opsChartLabel', { n: String(data[0].length) })} />;
+}
+
+/** The time axis: the drills' span, at least an hour around a single drill. */
+function xRange(xs: readonly number[]): { min: number; max: number } {
+  const lo = Math.min(...xs);
+  const hi = Math.max(...xs);
+  return hi - lo < 600 ? { min: lo - 1800, max: hi + 1800 } : { min: lo, max: hi };
 }
