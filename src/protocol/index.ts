@@ -16,3 +16,4 @@ export * from './bundle.js';
 export * from './verify.js';
 export * from './report-format.js';
 export * from './printable.js';
+export * from './formats/index.js';
