@@ -5,3 +5,4 @@ export * from './render.js';
 export * from './library/index.js';
 export { PHRASES, TLP, SECTORS } from './library/base.js';
 export type { LanguagePack, FormatLabels } from './library/pack.js';
+export * from './message.js';

@@ -81,6 +81,7 @@ export class OwnWriter implements ChannelActions {
       ackDeadlineSec: { ...DEFAULT_ACK_DEADLINES, ...input.ackDeadlineSec },
       ...(input.expires !== undefined ? { expires: input.expires } : {}),
       ...(input.note ? { note: input.note } : {}),
+      ...(input.formats?.length ? { formats: input.formats } : {}),
     };
     const problem = checkCharter(charter, this.#self);
     if (problem) throw new HotlineProtocolError(problem);

@@ -8,7 +8,7 @@
  * typechecks it as part of its own program (src/web/tsconfig.json), without Node's types.
  */
 import Type, { type Static } from 'typebox';
-import { CharterSchema, KINDS, OfficerRef, PartyCardSchema, PRECEDENCES } from '../../protocol/schemas.js';
+import { CharterSchema, FormatDefinitionSchema, FormatRefSchema, KINDS, OfficerRef, PartyCardSchema, PRECEDENCES } from '../../protocol/schemas.js';
 
 const Int = Type.Integer();
 const NullableInt = Type.Union([Type.Integer(), Type.Null()]);
@@ -118,7 +118,25 @@ export const Message = Type.Object({
   receiptedAt: NullableInt,
   ackedAt: NullableInt,
   ackedBy: Type.Union([AckedBy, Type.Null()]),
+  /** A formatted message (#17): its agreed format and its fields; render them with the definition (GET /api/v1/formats/:hash). */
+  format: Type.Optional(FormatRefSchema),
+  fields: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });
+
+/** GET /api/v1/formats: a format held here, with its title in each of its languages. */
+export const FormatSummary = Type.Object({
+  id: Type.String(),
+  version: Int,
+  hash: Type.String(),
+  precedence: Type.Enum(PRECEDENCES),
+  ackDeadlineSec: Int,
+  languages: Type.Array(Type.String()),
+  title: LangMap,
+  fields: Type.Array(Type.Object({ name: Type.String(), type: Type.String(), required: Type.Boolean() })),
+});
+
+/** GET /api/v1/formats/:name: the whole definition (docs/protocol.md §13) and its hash. */
+export const FormatDetail = Type.Object({ hash: Type.String(), definition: FormatDefinitionSchema });
 
 /** POST /api/v1/channels/:id/messages: the message entry written. */
 export const SendResult = Type.Object({ id: Type.String(), seq: Int, time: Int });
@@ -259,6 +277,8 @@ export type Evidence = Static<typeof Evidence>;
 export type ImportResult = Static<typeof ImportResult>;
 export type AckedBy = Static<typeof AckedBy>;
 export type Message = Static<typeof Message>;
+export type FormatSummary = Static<typeof FormatSummary>;
+export type FormatDetail = Static<typeof FormatDetail>;
 export type SendResult = Static<typeof SendResult>;
 export type BatchResult = Static<typeof BatchResult>;
 export type AckResult = Static<typeof AckResult>;
