@@ -3,9 +3,14 @@
  * decimal degrees, degrees-minutes-seconds and MGRS; times in ISO 8601 UTC and as a military
  * date-time group. Pure: the same definition, fields and language give the same text everywhere.
  */
-import { forward as mgrsForward } from 'mgrs';
+import * as mgrsModule from 'mgrs';
 import { PLACEHOLDER, type FieldSpec, type FormatDefinition, type LanguageSection } from './definition.js';
 import type { Area, Position } from './fields.js';
+
+// The package is CommonJS (a UMD bundle) whose named exports Node cannot detect: under Node's ESM
+// loader they are on the default export; bundlers (rolldown, vite, vitest) give them directly.
+const mgrs = ((mgrsModule as unknown as { default?: typeof mgrsModule }).default ?? mgrsModule) as typeof mgrsModule;
+const mgrsForward = (ll: [number, number], accuracy: number): string => mgrs.forward(ll, accuracy);
 
 const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
 const two = (n: number) => String(n).padStart(2, '0');
