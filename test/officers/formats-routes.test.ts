@@ -67,6 +67,13 @@ describe('format routes', () => {
     const def = [...shippedFormats().values()].find((d) => d.id === 'launch-notification')!;
     expect(listed).toMatchObject({ precedence: 'IMMEDIATE', lang: 'en', format: { id: 'launch-notification', version: 1 }, fields: launchFields });
     expect(listed.text).toContain(renderMessage(def, launchFields, 'en').text);
+    // With ?lang=, rendered in that language, with its shapes for the map.
+    const zh = ((await f.host('GET', `/api/v1/channels/${channel}/messages?lang=zh`)).json() as Message[]).find((m) => m.id === listed.id)!;
+    expect(zh.rendered).toMatchObject({ lang: 'zh', title: '发射通报', fields: expect.arrayContaining([{ name: 'launch_type', label: '发射类型', value: '弹道导弹发射' }]) });
+    expect(zh.rendered!.geometry).toEqual([
+      { field: 'launch_area', label: '发射区域', shape: 'circle', points: [[124.5, 40.1]], radiusM: 20_000 },
+      { field: 'impact_area', label: '落区', shape: 'polygon', points: square.map((p) => [p.lon, p.lat]) },
+    ]);
     // CN holds it too, with the same fields.
     const atCn = await f.t.b.store.listMessages(channel);
     expect(atCn.find((m) => m.hash === listed.id)?.formatted).toContain('"launch_type":"ballistic-missile"');

@@ -103,6 +103,24 @@ export const ImportResult = Type.Object({
 export const AckedBy = Type.Object({ party: Type.Optional(Type.String()), code: Type.Optional(Type.String()), officer: Type.Optional(OfficerRef), entry: Type.Optional(Type.String()) });
 
 /** GET /api/v1/channels/:id/messages: a message with its receipt and acknowledgement. */
+/** A shape of a formatted message for the map: a position, a circle (radius in metres) or a polygon; points are [lon, lat]. */
+export const Geometry = Type.Object({
+  field: Type.String(),
+  label: Type.String(),
+  shape: Type.Union([Type.Literal('point'), Type.Literal('circle'), Type.Literal('polygon')]),
+  points: Type.Array(Type.Tuple([Type.Number(), Type.Number()])),
+  radiusM: Type.Optional(Type.Number()),
+});
+
+/** A formatted message rendered in the reader's language (GET messages?lang=), with its shapes. */
+export const Rendered = Type.Object({
+  lang: Type.String(),
+  title: Type.String(),
+  text: Type.String(),
+  fields: Type.Array(Type.Object({ name: Type.String(), label: Type.String(), value: Type.String() })),
+  geometry: Type.Array(Geometry),
+});
+
 export const Message = Type.Object({
   id: Type.String(),
   from: Type.String(),
@@ -121,6 +139,8 @@ export const Message = Type.Object({
   /** A formatted message (#17): its agreed format and its fields; render them with the definition (GET /api/v1/formats/:hash). */
   format: Type.Optional(FormatRefSchema),
   fields: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  /** With ?lang=: the formatted message rendered in that language, when the definition is held. */
+  rendered: Type.Optional(Rendered),
 });
 
 /** GET /api/v1/formats: a format held here, with its title in each of its languages. */
@@ -278,6 +298,8 @@ export type ImportResult = Static<typeof ImportResult>;
 export type AckedBy = Static<typeof AckedBy>;
 export type Message = Static<typeof Message>;
 export type FormatSummary = Static<typeof FormatSummary>;
+export type Rendered = Static<typeof Rendered>;
+export type Geometry = Static<typeof Geometry>;
 export type FormatDetail = Static<typeof FormatDetail>;
 export type SendResult = Static<typeof SendResult>;
 export type BatchResult = Static<typeof BatchResult>;

@@ -10,6 +10,7 @@ import { OfficerRef, PRECEDENCES, type BodyOf, type Charter, type OfficerRef as 
 import { TerminalError } from '../errors.js';
 import type { FormatCatalogue } from '../formats/catalogue.js';
 import { formattedBody } from '../formats/compose.js';
+import { renderedFor } from '../formats/present.js';
 import * as Api from './api-schemas.js';
 import { signingOfficer } from './auth.js';
 import { presentAck, presentMessage, presentSent } from './presenters.js';
@@ -88,15 +89,23 @@ export async function messagesRoutes(app: FastifyInstance, opts: MessagesRoutesO
       schema: {
         summary: 'Messages with receipt and acknowledgement status, oldest first: all of them, or the latest `limit`',
         params: ChannelParams,
-        querystring: Type.Object({ unacked: Type.Optional(Type.Boolean()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })) }),
+        querystring: Type.Object({
+          unacked: Type.Optional(Type.Boolean()),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+          lang: Type.Optional(Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$', description: 'render formatted messages in this language (field `rendered`)' })),
+        }),
         response: { 200: Type.Array(Api.Message) },
       },
     },
     async (request) => {
-      const q = request.query as { unacked?: boolean; limit?: number };
+      const q = request.query as { unacked?: boolean; limit?: number; lang?: string };
       const log = directory.channel((request.params as { id: string }).id);
       const rows = await reads.messages(log.id, { unackedOnly: q.unacked, limit: q.limit });
-      return rows.map((m) => presentMessage(m, label, self.party));
+      return rows.map((row) => {
+        const m = presentMessage(row, label, self.party);
+        const rendered = q.lang && m.format ? renderedFor(opts.formats, m, q.lang) : undefined;
+        return rendered ? { ...m, rendered } : m;
+      });
     },
   );
 
