@@ -6,6 +6,7 @@
 import { SignedText } from './SignedText.js';
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, bodyOf, MESSAGES_SHOWN, PRECEDENCES, type ApiEvent, type ChannelDetail, type EntryEvent, type FormatSummary, type LinkView, type Message, type Precedence } from './api.js';
+import { ComposeFormat } from './ComposeFormat.js';
 import { FormatMap } from './FormatMap.js';
 import { FormattedMessage } from './FormattedMessage.js';
 import { PhraseReplies } from './PhraseReplies.js';
@@ -145,6 +146,7 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
       )}
 
       {may.send && detail.state === 'active' && <PhraseReplies channel={id} formats={formats} lang={uiLanguage} {...(replyTo ? { replyTo: replyTo.id } : {})} onSent={() => { setReplyTo(undefined); void load(); }} />}
+      {may.send && detail.state === 'active' && <ComposeFormat channel={id} formats={formats} lang={uiLanguage} {...(replyTo ? { replyTo: replyTo.id } : {})} onSent={() => { setReplyTo(undefined); void load(); }} />}
       {may.send && <SendForm channel={id} maxPrecedence={may.maxPrecedence} languages={Object.keys(detail.title)} disabled={detail.state !== 'active'} replyTo={replyTo} onCancelReply={() => setReplyTo(undefined)} onSent={() => { setReplyTo(undefined); void load(); }} />}
 
       <h3 className="sr-only">Messages</h3>

@@ -118,10 +118,12 @@ export const api = {
   messages: (id: string, lang?: string) => call<Api.Message[]>('GET', `/api/v1/channels/${id}/messages?limit=${MESSAGES_SHOWN}${lang ? `&lang=${encodeURIComponent(lang)}` : ''}`),
   /** One format definition, by id, id@version or hash. */
   format: (name: string) => call<Api.FormatDetail>('GET', `/api/v1/formats/${encodeURIComponent(name)}`),
+  /** Checks fields against a format; nothing is sent (validation as the officer types). */
+  checkFields: (name: string, fields: Record<string, unknown>) => call<Api.FieldsCheck>('POST', `/api/v1/formats/${encodeURIComponent(name)}/check`, { fields }),
   /** The formats a channel's charter agreed. */
   channelFormats: (id: string) => call<Api.FormatSummary[]>('GET', `/api/v1/channels/${id}/formats`),
   /** A formatted message: an agreed format's id and its fields (the text is rendered by the terminal). */
-  sendFormatted: (id: string, m: { format: { id: string }; fields: Record<string, unknown>; lang: string; replyTo?: string }) => call<Api.SendResult>('POST', `/api/v1/channels/${id}/messages`, m),
+  sendFormatted: (id: string, m: { format: { id: string; version?: number }; fields: Record<string, unknown>; lang: string; replyTo?: string; precedence?: Precedence }) => call<Api.SendResult>('POST', `/api/v1/channels/${id}/messages`, m),
   pending: () => call<Api.Pending[]>('GET', `/api/v1/pending?limit=${PENDING_SHOWN}`),
   pendingSummary: () => call<Api.PendingSummary>('GET', '/api/v1/pending/summary'),
   link: (id: string) => call<Api.LinkView>('GET', `/api/v1/channels/${id}/link`),

@@ -54,6 +54,9 @@ describe('format routes', () => {
       expect(shippedFormats().get(one.hash)).toEqual(one.definition);
     }
     expect((await f.host('GET', '/api/v1/formats/no-such-format')).json()).toMatchObject({ code: 'FORMAT_NOT_FOUND' });
+    // Fields checked as the officer types, nothing sent.
+    expect((await f.host('POST', '/api/v1/formats/standard-phrase/check', { fields: { phrase: 'understood' } })).json()).toEqual({ ok: true });
+    expect((await f.host('POST', '/api/v1/formats/standard-phrase/check', { fields: { phrase: 'hello' } })).json()).toMatchObject({ ok: false, field: 'phrase', rule: 'enum' });
   });
 
   it('sends a formatted message on a channel that agreed its format; it is listed with format and fields, and the text is its rendering', async () => {

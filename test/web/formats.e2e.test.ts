@@ -72,6 +72,14 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('formatted messages
       await page.locator('[data-testid=phrases] [data-phrase=understood]').click();
       const atUs = await waitFor('US to hold the phrase', async () => ((await us.messages(channel)) as Array<{ id: string; format?: { id: string }; fields?: Record<string, unknown> }>).find((m) => m.format?.id === 'standard-phrase'));
       expect(atUs.fields).toEqual({ phrase: 'understood' });
+
+      // Compose from a format: the form comes from the definition, in Chinese, and the terminal's
+      // checks follow the typing (the first field missing, then the next).
+      await page.getByTestId('compose-format-choice').selectOption({ label: '发射通报 (v1)' });
+      const problem = page.getByTestId('compose-problem');
+      await waitFor('launch_type reported missing', async () => (await problem.textContent().catch(() => ''))?.startsWith('launch_type:'));
+      await page.locator('[data-testid=compose-format] select[name=launch_type]').selectOption({ label: '航天发射' });
+      await waitFor('the next field reported', async () => (await problem.textContent().catch(() => ''))?.startsWith('window_start:'));
       expect(problems).toEqual([]);
     } finally {
       await context?.close();

@@ -155,6 +155,9 @@ export const FormatSummary = Type.Object({
   fields: Type.Array(Type.Object({ name: Type.String(), type: Type.String(), required: Type.Boolean() })),
 });
 
+/** POST /api/v1/formats/:name/check: the first field that breaks a rule, if any (nothing is sent). */
+export const FieldsCheck = Type.Object({ ok: Type.Boolean(), field: Type.Optional(Type.String()), rule: Type.Optional(Type.String()), detail: Type.Optional(Type.String()) });
+
 /** GET /api/v1/formats/:name: the whole definition (docs/protocol.md §13) and its hash. */
 export const FormatDetail = Type.Object({ hash: Type.String(), definition: FormatDefinitionSchema });
 
@@ -298,6 +301,7 @@ export type ImportResult = Static<typeof ImportResult>;
 export type AckedBy = Static<typeof AckedBy>;
 export type Message = Static<typeof Message>;
 export type FormatSummary = Static<typeof FormatSummary>;
+export type FieldsCheck = Static<typeof FieldsCheck>;
 export type Rendered = Static<typeof Rendered>;
 export type Geometry = Static<typeof Geometry>;
 export type FormatDetail = Static<typeof FormatDetail>;

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { formatHash, type FormatDefinition } from '../../protocol/index.js';
+import { checkFields, formatHash, type FormatDefinition } from '../../protocol/index.js';
 import { TerminalError } from '../errors.js';
 import type { FormatCatalogue } from '../formats/catalogue.js';
 import * as Api from './api-schemas.js';
@@ -53,6 +53,26 @@ export async function formatsRoutes(app: FastifyInstance, opts: FormatsRoutesOpt
       const def = formats.find(name);
       if (!def) throw new TerminalError('FORMAT_NOT_FOUND', { format: name });
       return { hash: formatHash(def), definition: def };
+    },
+  );
+
+  app.post(
+    '/api/v1/formats/:name/check',
+    {
+      config: { permission: 'terminal.read' },
+      schema: {
+        summary: 'Check fields against a format without sending anything (the console validates as the officer types)',
+        params: Type.Object({ name: Type.String({ minLength: 1, maxLength: 70, pattern: '^[a-z0-9][a-z0-9.@-]*$' }) }),
+        body: Type.Object({ fields: Type.Record(Type.String(), Type.Unknown()) }),
+        response: { 200: Api.FieldsCheck },
+      },
+    },
+    async (request) => {
+      const { name } = request.params as { name: string };
+      const def = formats.find(name);
+      if (!def) throw new TerminalError('FORMAT_NOT_FOUND', { format: name });
+      const problem = checkFields(def, (request.body as { fields: Record<string, unknown> }).fields);
+      return problem ? { ok: false, field: problem.field, rule: problem.rule, detail: problem.detail } : { ok: true };
     },
   );
 
