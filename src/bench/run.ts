@@ -11,9 +11,10 @@ import { availableParallelism, loadavg } from 'node:os';
 import type { BenchModule } from './bench.js';
 import { protocolBench } from './protocol-bench.js';
 import { terminalBench } from './terminal-bench.js';
+import { formatsBench } from './formats-bench.js';
 import { hotlineFigures, roundRatios, runXmpp, summarise, xmppCpuMicros } from './peer-bench.js';
 
-export const MODULES: readonly BenchModule[] = [protocolBench, terminalBench];
+export const MODULES: readonly BenchModule[] = [protocolBench, terminalBench, formatsBench];
 
 function usage(): string {
   return [
