@@ -5,9 +5,19 @@
  */
 import type { Message, Rendered } from './api.js';
 import { SignedText } from './SignedText.js';
-import { T } from './i18n.js';
+import { T, useLanguage } from './i18n.js';
+
+/** The reader's local time of a date-time field, beside its UTC and date-time group. */
+function localTime(at: number, lang: string): string {
+  try {
+    return new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short', timeZoneName: 'short' }).format(new Date(at));
+  } catch {
+    return new Date(at).toString();
+  }
+}
 
 export function FormattedMessage({ m, rendered }: { m: Message; rendered: Rendered }) {
+  const lang = useLanguage();
   return (
     <div className="formatted" data-testid="formatted">
       <div className="formatted-rendered" lang={rendered.lang}>
@@ -18,6 +28,12 @@ export function FormattedMessage({ m, rendered }: { m: Message; rendered: Render
               <dt>{f.label}</dt>
               <dd>
                 <SignedText text={f.value} />
+                {f.at !== undefined && (
+                  <span className="muted local-time" data-testid="local-time">
+                    {' '}
+                    · <T k="localTime" /> {localTime(f.at, lang)}
+                  </span>
+                )}
               </dd>
             </div>
           ))}

@@ -72,7 +72,7 @@ describe('format routes', () => {
     expect(listed.text).toContain(renderMessage(def, launchFields, 'en').text);
     // With ?lang=, rendered in that language, with its shapes for the map.
     const zh = ((await f.host('GET', `/api/v1/channels/${channel}/messages?lang=zh`)).json() as Message[]).find((m) => m.id === listed.id)!;
-    expect(zh.rendered).toMatchObject({ lang: 'zh', title: '发射通报', fields: expect.arrayContaining([{ name: 'launch_type', label: '发射类型', value: '弹道导弹发射' }]) });
+    expect(zh.rendered).toMatchObject({ lang: 'zh', title: '发射通报', fields: expect.arrayContaining([{ name: 'launch_type', label: '发射类型', value: '弹道导弹发射' }, { name: 'window_start', label: '发射窗口开始', value: '2026-12-03T12:00:00Z (031200ZDEC26)', at: Date.parse('2026-12-03T12:00:00Z') }]) });
     expect(zh.rendered!.geometry).toEqual([
       { field: 'launch_area', label: '发射区域', shape: 'circle', points: [[124.5, 40.1]], radiusM: 20_000 },
       { field: 'impact_area', label: '落区', shape: 'polygon', points: square.map((p) => [p.lon, p.lat]) },

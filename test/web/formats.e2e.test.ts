@@ -57,6 +57,8 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('formatted messages
       expect(text).toContain('弹道导弹发射');
       expect(text).toContain('031200ZDEC26');
       expect(text).toContain('MGRS');
+      // Each date-time also in the officer's local time, beside its UTC and date-time group.
+      expect(await formatted.getByTestId('local-time').count()).toBe(2);
       // The original beside it: the sender's rendering, in English.
       expect(await formatted.locator('.formatted-original').textContent()).toContain('Launch notification');
 

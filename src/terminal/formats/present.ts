@@ -37,5 +37,7 @@ export function renderedFor(catalogue: FormatCatalogue, m: Pick<Api.Message, 'fo
   const def = catalogue.byHash(m.format.hash);
   if (!def) return undefined;
   const r = renderMessage(def, m.fields, lang);
-  return { lang: r.lang, title: r.title, text: r.text, fields: [...r.fields], geometry: geometryOf(def, m.fields, r.lang) };
+  const datetimes = new Set(def.fields.filter((f) => f.type === 'datetime' && !f.many).map((f) => f.name));
+  const fields = r.fields.map((f) => (datetimes.has(f.name) ? { ...f, at: Date.parse(m.fields![f.name] as string) } : f));
+  return { lang: r.lang, title: r.title, text: r.text, fields, geometry: geometryOf(def, m.fields, r.lang) };
 }

@@ -117,7 +117,8 @@ export const Rendered = Type.Object({
   lang: Type.String(),
   title: Type.String(),
   text: Type.String(),
-  fields: Type.Array(Type.Object({ name: Type.String(), label: Type.String(), value: Type.String() })),
+  /** Each field present, labelled; a date-time also as ms (`at`), for the reader's local time beside. */
+  fields: Type.Array(Type.Object({ name: Type.String(), label: Type.String(), value: Type.String(), at: Type.Optional(Type.Integer()) })),
   geometry: Type.Array(Geometry),
 });
 
