@@ -45,6 +45,8 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
   const [replyTo, setReplyTo] = useState<Message | undefined>();
   const [formats, setFormats] = useState<readonly FormatSummary[]>([]);
   const [opened, setOpened] = useState<string | undefined>();
+  // A position field of the compose form waiting for a click on the map.
+  const [picking, setPicking] = useState<{ pick: (p: { lat: number; lon: number }) => void } | undefined>();
   const now = useNow(1000);
   const party = useRef(selfParty);
   party.current = selfParty;
@@ -146,7 +148,7 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
       )}
 
       {may.send && detail.state === 'active' && <PhraseReplies channel={id} formats={formats} lang={uiLanguage} {...(replyTo ? { replyTo: replyTo.id } : {})} onSent={() => { setReplyTo(undefined); void load(); }} />}
-      {may.send && detail.state === 'active' && <ComposeFormat channel={id} formats={formats} lang={uiLanguage} {...(replyTo ? { replyTo: replyTo.id } : {})} onSent={() => { setReplyTo(undefined); void load(); }} />}
+      {may.send && detail.state === 'active' && <ComposeFormat channel={id} formats={formats} lang={uiLanguage} {...(replyTo ? { replyTo: replyTo.id } : {})} onSent={() => { setReplyTo(undefined); void load(); }} pickOnMap={(cb) => setPicking(cb ? { pick: cb } : undefined)} />}
       {may.send && <SendForm channel={id} maxPrecedence={may.maxPrecedence} languages={Object.keys(detail.title)} disabled={detail.state !== 'active'} replyTo={replyTo} onCancelReply={() => setReplyTo(undefined)} onSent={() => { setReplyTo(undefined); void load(); }} />}
 
       <h3 className="sr-only">Messages</h3>
@@ -210,6 +212,7 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
         <FormatMap
           messages={messages}
           now={now}
+          {...(picking ? { picking: picking.pick } : {})}
           onOpen={(mid) => {
             setOpened(mid);
             document.getElementById(`msg-${mid}`)?.scrollIntoView({ block: 'center' });

@@ -57,7 +57,10 @@ function fieldsOf(def: Def, inputs: Inputs, lang: string): Record<string, unknow
   return out;
 }
 
-export function ComposeFormat({ channel, formats, lang, replyTo, onSent }: { channel: string; formats: readonly FormatSummary[]; lang: string; replyTo?: string; onSent: () => void }) {
+/** Asks the map for a position: the next click on it calls back (undefined cancels). */
+export type PickRequest = (callback: ((p: { lat: number; lon: number }) => void) | undefined) => void;
+
+export function ComposeFormat({ channel, formats, lang, replyTo, onSent, pickOnMap }: { channel: string; formats: readonly FormatSummary[]; lang: string; replyTo?: string; onSent: () => void; pickOnMap?: PickRequest }) {
   const choices = formats.filter((f) => f.id !== 'standard-phrase');
   const [chosen, setChosen] = useState('');
   const [def, setDef] = useState<Def | undefined>();
@@ -99,6 +102,24 @@ export function ComposeFormat({ channel, formats, lang, replyTo, onSent }: { cha
       setBusy(false);
     }
   };
+  /** A button that takes this field's position (or circle centre) from a click on the map. */
+  const picker = (f: Spec) =>
+    pickOnMap && (
+      <button
+        type="button"
+        className="secondary pick"
+        data-testid={`pick-${f.name}`}
+        title={tr('pickOnMap')}
+        onClick={() =>
+          pickOnMap((p) => {
+            setInputs((x) => ({ ...x, [f.name]: { ...x[f.name], lat: String(p.lat), lon: String(p.lon) } }));
+            pickOnMap(undefined);
+          })
+        }
+      >
+        📍
+      </button>
+    );
   const input = (f: Spec, key: string, props: Record<string, unknown> = {}) => (
     <input name={`${f.name}.${key}`} value={inputs[f.name]?.[key] ?? ''} onChange={(e) => set(f.name, key, e.target.value)} aria-label={`${section?.fields[f.name] ?? f.name} ${key}`} {...props} />
   );
@@ -142,7 +163,7 @@ export function ComposeFormat({ channel, formats, lang, replyTo, onSent }: { cha
               )}
               {f.type === 'position' && (
                 <>
-                  {input(f, 'lat', { placeholder: 'lat', inputMode: 'decimal' })} {input(f, 'lon', { placeholder: 'lon', inputMode: 'decimal' })}
+                  {input(f, 'lat', { placeholder: 'lat', inputMode: 'decimal' })} {input(f, 'lon', { placeholder: 'lon', inputMode: 'decimal' })} {picker(f)}
                 </>
               )}
               {f.type === 'area' && (
@@ -153,7 +174,7 @@ export function ComposeFormat({ channel, formats, lang, replyTo, onSent }: { cha
                   </select>{' '}
                   {(inputs[f.name]?.shape ?? 'circle') === 'circle' ? (
                     <>
-                      {input(f, 'lat', { placeholder: 'lat', inputMode: 'decimal' })} {input(f, 'lon', { placeholder: 'lon', inputMode: 'decimal' })} {input(f, 'radius', { placeholder: 'r', inputMode: 'decimal' })}
+                      {input(f, 'lat', { placeholder: 'lat', inputMode: 'decimal' })} {input(f, 'lon', { placeholder: 'lon', inputMode: 'decimal' })} {picker(f)} {input(f, 'radius', { placeholder: 'r', inputMode: 'decimal' })}
                       <select value={inputs[f.name]?.unit ?? 'km'} onChange={(e) => set(f.name, 'unit', e.target.value)} aria-label={`${section.fields[f.name]} unit`}>
                         <option value="km">km</option>
                         <option value="nm">NM</option>

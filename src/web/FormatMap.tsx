@@ -29,7 +29,10 @@ function toGeo(g: Geometry): GeoPermissibleObjects {
 
 const WINDOWS = { all: Infinity, day: 86_400_000, week: 7 * 86_400_000 } as const;
 
-export function FormatMap({ messages, now, onOpen }: { messages: readonly Message[]; now: number; onOpen: (id: string) => void }) {
+/** A position picked on the map for the compose form (decimal degrees, rounded to 1e-5, about a metre). */
+export type PickPosition = (p: { lat: number; lon: number }) => void;
+
+export function FormatMap({ messages, now, onOpen, picking }: { messages: readonly Message[]; now: number; onOpen: (id: string) => void; picking?: PickPosition }) {
   const [format, setFormat] = useState('');
   const [window, setWindow] = useState<keyof typeof WINDOWS>('all');
   // The time filter moves by the minute: the map is not redrawn every second of the clock.
@@ -80,7 +83,29 @@ export function FormatMap({ messages, now, onOpen }: { messages: readonly Messag
           </select>
         </label>
       </div>
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={tr('map')} className="map-svg">
+      {picking && (
+        <p className="picking" role="status">
+          <T k="pickOnMap" />
+        </p>
+      )}
+      <svg
+        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+        role="img"
+        aria-label={tr('map')}
+        className={`map-svg${picking ? ' map-picking' : ''}`}
+        data-testid="map-svg"
+        onClick={(e) => {
+          if (!picking) return;
+          const svg = e.currentTarget;
+          const m = svg.getScreenCTM();
+          if (!m) return;
+          const pt = new DOMPoint(e.clientX, e.clientY).matrixTransform(m.inverse());
+          const ll = projection.invert?.([pt.x, pt.y]);
+          if (!ll) return;
+          const r = (x: number) => Math.round(x * 1e5) / 1e5 || 0;
+          picking({ lat: r(ll[1]), lon: r(ll[0]) });
+        }}
+      >
         <rect width={WIDTH} height={HEIGHT} className="map-sea" />
         <path d={path(land) ?? ''} className="map-land" />
         {features.map(({ key, m, g, geo }) => {

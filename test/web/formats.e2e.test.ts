@@ -82,6 +82,17 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('formatted messages
       await waitFor('launch_type reported missing', async () => (await problem.textContent().catch(() => ''))?.startsWith('launch_type:'));
       await page.locator('[data-testid=compose-format] select[name=launch_type]').selectOption({ label: '航天发射' });
       await waitFor('the next field reported', async () => (await problem.textContent().catch(() => ''))?.startsWith('window_start:'));
+      // A position picked on the map: the launch area's centre from a click in the middle of it.
+      await page.getByTestId('pick-launch_area').click();
+      await page.getByTestId('map-svg').click({ position: { x: 200, y: 150 } });
+      const lat = page.locator('[data-testid=compose-format] input[name="launch_area.lat"]');
+      await waitFor('a latitude picked on the map', async () => /^-?\d+(\.\d+)?$/.test(await lat.inputValue()));
+      const picked = { lat: Number(await lat.inputValue()), lon: Number(await page.locator('[data-testid=compose-format] input[name="launch_area.lon"]').inputValue()) };
+      // The map shows the Korean peninsula to Kyushu (the two areas): the pick falls in that frame.
+      expect(picked.lat).toBeGreaterThan(25);
+      expect(picked.lat).toBeLessThan(45);
+      expect(picked.lon).toBeGreaterThan(115);
+      expect(picked.lon).toBeLessThan(140);
       expect(problems).toEqual([]);
     } finally {
       await context?.close();
