@@ -12,9 +12,10 @@ import type { BenchModule } from './bench.js';
 import { protocolBench } from './protocol-bench.js';
 import { terminalBench } from './terminal-bench.js';
 import { dialogueBench } from './dialogue-bench.js';
+import { formatsBench } from './formats-bench.js';
 import { hotlineFigures, roundRatios, runXmpp, summarise, xmppCpuMicros } from './peer-bench.js';
 
-export const MODULES: readonly BenchModule[] = [protocolBench, terminalBench, dialogueBench];
+export const MODULES: readonly BenchModule[] = [protocolBench, terminalBench, dialogueBench, formatsBench];
 
 function usage(): string {
   return [

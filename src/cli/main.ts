@@ -27,12 +27,13 @@ import * as operations from './commands/operations.js';
 import * as doctorCommands from './commands/doctor.js';
 import * as ha from './commands/ha.js';
 import * as dialogue from './commands/dialogue.js';
+import * as format from './commands/format.js';
 import { CliError, EXIT, cliError } from './errors.js';
 import { quietOnBrokenPipe, warnLine } from './output.js';
 import { PACKAGE_ROOT } from '../terminal/index.js';
 
 /** Every command module, in the order `hotline --help` lists them. */
-const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [init, card, cert, root, serve, peer, channel, drill, operations, officer, audit, verify, doctorCommands, key, ha, demo, dialogue];
+const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [init, card, cert, root, serve, peer, channel, format, drill, operations, officer, audit, verify, doctorCommands, key, ha, demo, dialogue];
 
 function version(): string {
   try {

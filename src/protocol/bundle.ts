@@ -2,11 +2,12 @@
  * Transcript bundles (docs/protocol.md §8): JSON Lines, UTF-8, one value per line:
  *   line 1      {"type":"hotline.bundle","v":1,"channel":"<id>", ...}
  *   then        party cards   {"type":"hotline.party-card", ...}
+ *   then        format definitions the messages use {"type":"hotline.format", ...} (§13.5)
  *   then        entries       exactly their canonical wire text
  */
 import { canonicalize } from './encoding.js';
 import type { SealedEntry } from './entry.js';
-import { validateBundleHeader, type PartyCard } from './schemas.js';
+import { validateBundleHeader, type FormatDefinition, type PartyCard } from './schemas.js';
 
 /** The first line of a bundle. */
 export interface BundleHeader {
@@ -20,15 +21,26 @@ export interface BundleHeader {
 }
 
 /** Writes a bundle's lines, each terminated by "\n". */
-export function* bundleLines(header: Omit<BundleHeader, 'type' | 'v'>, cards: Iterable<PartyCard>, entries: Iterable<SealedEntry | string>): Generator<string> {
+export function* bundleLines(
+  header: Omit<BundleHeader, 'type' | 'v'>,
+  cards: Iterable<PartyCard>,
+  entries: Iterable<SealedEntry | string>,
+  formats: Iterable<FormatDefinition> = [],
+): Generator<string> {
   yield `${canonicalize({ type: 'hotline.bundle', v: 1, ...header })}\n`;
   for (const card of cards) yield `${canonicalize(card)}\n`;
+  for (const def of formats) yield `${canonicalize(def)}\n`;
   for (const e of entries) yield `${typeof e === 'string' ? e : e.raw}\n`;
 }
 
 /** Writes a whole bundle as one string. */
-export function writeBundle(header: Omit<BundleHeader, 'type' | 'v'>, cards: Iterable<PartyCard>, entries: Iterable<SealedEntry | string>): string {
-  return [...bundleLines(header, cards, entries)].join('');
+export function writeBundle(
+  header: Omit<BundleHeader, 'type' | 'v'>,
+  cards: Iterable<PartyCard>,
+  entries: Iterable<SealedEntry | string>,
+  formats: Iterable<FormatDefinition> = [],
+): string {
+  return [...bundleLines(header, cards, entries, formats)].join('');
 }
 
 /** True when a parsed value is a bundle header (§8.1: its members and nothing else). */

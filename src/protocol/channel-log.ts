@@ -20,6 +20,8 @@ import { isDialogueKind } from './dialogue.js';
 import { verifyEntrySignature, type Entry, type SealedEntry } from './entry.js';
 import { protocolError, type ProtocolError } from './errors.js';
 import { checkRevocation, checkTerminalCertificate, judgeKey, type KeyCheck, type KeyRegistry } from './identity.js';
+import { checkFormattedMessage, type FormatResolver } from './formats/message.js';
+import { shippedFormat } from './formats/library/index.js';
 import type { BodyOf, Charter, Head, KeyRevocation, TerminalCertificate } from './schemas.js';
 
 /** What happened to an entry offered to a ChannelLog. */
@@ -93,6 +95,8 @@ export class ChannelLog {
   readonly id: string;
   readonly proposal: SealedEntry<'charter.propose'>;
   readonly #registry: KeyRegistry;
+  /** Where the definitions of agreed formats come from (§13.3). */
+  readonly #formats: FormatResolver;
   readonly #logs = new Map<string, AuthorLog>();
   readonly #controls = new Map<string, ControlEntry[]>();
   readonly #referents = new Map<string, Referent>();
@@ -107,14 +111,19 @@ export class ChannelLog {
   #viewState: DerivedState | undefined;
   #count = 0;
 
-  private constructor(proposal: SealedEntry<'charter.propose'>, registry: KeyRegistry) {
+  private constructor(proposal: SealedEntry<'charter.propose'>, registry: KeyRegistry, formats: FormatResolver) {
     this.id = proposal.hash;
+    this.#formats = formats;
     this.proposal = proposal;
     this.#registry = registry;
   }
 
   /** Founds a log from its proposal entry, checking it like any other entry. */
-  static found(proposal: SealedEntry, registry: KeyRegistry, options: IngestOptions = {}):
+  /**
+   * `formats` resolves the definitions of the formats messages use (§13.3): by default the shipped
+   * library; the verifier passes the definitions the bundle carries.
+   */
+  static found(proposal: SealedEntry, registry: KeyRegistry, options: IngestOptions = {}, formats: FormatResolver = shippedFormat):
     | { ok: true; log: ChannelLog }
     | { ok: false; error: ProtocolError } {
     const e = proposal.entry;
@@ -127,7 +136,7 @@ export class ChannelLog {
     if (charterProblem) return { ok: false, error: charterProblem };
     if (Object.keys(e.heads).length > 0)
       return { ok: false, error: protocolError('ENTRY_MALFORMED', { detail: 'a proposal has no heads' }) };
-    const log = new ChannelLog(proposal as SealedEntry<'charter.propose'>, registry);
+    const log = new ChannelLog(proposal as SealedEntry<'charter.propose'>, registry, formats);
     const keyProblem = log.authenticate(proposal, options);
     if (keyProblem) return { ok: false, error: keyProblem };
     log.#append(proposal);
@@ -473,7 +482,7 @@ export class ChannelLog {
         }
         if (body.replyTo && !this.#inPast(body.replyTo, e, 'message'))
           return protocolError('ENTRY_BAD_REFERENCE', { ...d, ref: `message ${body.replyTo.slice(0, 12)}`, why: 'is not a message this author had seen' });
-        return undefined;
+        return checkFormattedMessage(body, view.charter, this.#formats, d);
       }
       case 'ack': {
         const body = e.body as BodyOf<'ack'>;

@@ -54,6 +54,13 @@ export function checkCharter(charter: unknown, proposer?: string): ProtocolError
     return protocolError('CHARTER_INVALID', { detail: 'the proposing party is not among the parties' });
   for (const lang of c.languages)
     if (!c.title[lang]) return protocolError('CHARTER_INVALID', { detail: `the title has no "${lang}" version` });
+  if (c.formats) {
+    const seen = new Set<string>();
+    for (const f of c.formats) {
+      if (seen.has(`${f.id} ${f.version}`)) return protocolError('CHARTER_INVALID', { detail: `the format ${f.id} v${f.version} is listed twice` });
+      seen.add(`${f.id} ${f.version}`);
+    }
+  }
   const d = c.ackDeadlineSec;
   if (!(d.FLASH <= d.IMMEDIATE && d.IMMEDIATE <= d.PRIORITY && d.PRIORITY <= d.ROUTINE))
     return protocolError('CHARTER_INVALID', {

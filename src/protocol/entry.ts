@@ -169,6 +169,8 @@ function checkParsed(value: unknown, raw: string | undefined): ParseResult {
     return { ok: false, error: protocolError('ENTRY_MALFORMED', { detail: 'prev must be null exactly when seq is 1' }) };
   if (entry.heads[entry.author])
     return { ok: false, error: protocolError('ENTRY_MALFORMED', { detail: 'heads must not name the author itself' }) };
+  if (entry.kind === 'message' && ('format' in entry.body) !== ('fields' in entry.body))
+    return { ok: false, error: protocolError('ENTRY_MALFORMED', { detail: 'a formatted message carries both format and fields, or neither (§13.3)' }) };
   const canonical = canonicalize(entry);
   if (raw !== undefined && canonical !== raw)
     return { ok: false, error: protocolError('ENTRY_NON_CANONICAL', { where: '' }) };

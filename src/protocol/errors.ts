@@ -160,6 +160,20 @@ export const PROTOCOL_ERRORS = defineErrors('protocol', {
     message:
       'The bundle holds no party card for {author}, who wrote entries in it. Export the bundle again from a terminal that knows every party.',
   },
+  FORMAT_NOT_AGREED: {
+    message:
+      'The format {format}{where} is not one the charter in force agreed. Agree the format first (a charter amendment adds it), or send the message as free text.',
+  },
+  FORMAT_FIELDS_INVALID: {
+    message: 'The field "{field}" of the {format} message{where} breaks the rule "{rule}": {detail}. Correct the field and send again.',
+  },
+  FORMAT_UNKNOWN: {
+    message:
+      'The definition of the format {format} (hash {hash}) is not held{where}, so its message cannot be checked. Load the definition the charter agreed (a bundle carries the definitions its messages use).',
+  },
+  FORMAT_INVALID: {
+    message: 'The format definition{where} is invalid: {detail}. Correct it; a format is agreed only as a valid definition.',
+  },
 });
 
 /** A stable protocol error code. */

@@ -19,3 +19,4 @@ export * from './bundle.js';
 export * from './verify.js';
 export * from './report-format.js';
 export * from './printable.js';
+export * from './formats/index.js';

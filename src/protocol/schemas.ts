@@ -125,6 +125,23 @@ export const EntrySchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** How a charter and a message name an agreed format (§13): id, version, hash of its definition. */
+export const FormatRefSchema = Type.Object(
+  {
+    id: Type.String({ pattern: '^[a-z0-9][a-z0-9.-]{0,63}$' }),
+    version: Type.Integer({ minimum: 1, maximum: 65535 }),
+    hash: HashHex,
+  },
+  { additionalProperties: false },
+);
+export type FormatRef = Static<typeof FormatRefSchema>;
+
+/** A formatted message's values, by field name; checked against the agreed definition (§13.3). */
+const FormatFields = Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,39}$' }), Type.Unknown(), {
+  maxProperties: 40,
+  additionalProperties: false,
+});
+
 const PartyInCharter = Type.Object(
   {
     party: PublicKey,
@@ -169,6 +186,7 @@ export const CharterSchema = Type.Object(
     expires: Type.Optional(Millis),
     note: Type.Optional(Text(4000)),
     dialogue: Type.Optional(DialogueRulesSchema),
+    formats: Type.Optional(Type.Array(FormatRefSchema, { minItems: 1, maxItems: 64 })),
   },
   { additionalProperties: false },
 );
@@ -227,6 +245,79 @@ export const PartyCardSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** The kinds of field an agreed format may have (§13.2). */
+export const FIELD_TYPES = ['text', 'free-text', 'number', 'enum', 'datetime', 'duration', 'position', 'area', 'designation'] as const;
+export type FieldType = (typeof FIELD_TYPES)[number];
+
+/** Units a number field may carry: written after the value, the same in every language. */
+export const UNITS = ['m', 'km', 'nm', 'ft', 'kt', 'km/h', 'deg', 'count', 'persons', 't', 'kg'] as const;
+export type Unit = (typeof UNITS)[number];
+
+/** The kinds a designation names (the reader sees them in their language). */
+export const DESIGNATION_KINDS = ['vessel', 'aircraft', 'submarine', 'unit', 'other'] as const;
+
+/** Units of a circle's radius. */
+export const RADIUS_UNITS = ['m', 'km', 'nm'] as const;
+
+const FieldName = Type.String({ pattern: '^[a-z][a-z0-9_]{0,39}$' });
+const FieldCode = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9.+_-]{0,39}$' });
+const FieldLabel = Type.String({ minLength: 1, maxLength: 300 });
+
+export const FieldSpecSchema = Type.Object(
+  {
+    name: FieldName,
+    type: Type.Enum(FIELD_TYPES),
+    required: Type.Boolean(),
+    /** The value is a list of 1..many values of the type. */
+    many: Type.Optional(Type.Integer({ minimum: 2, maximum: 100 })),
+    /** text, free-text: the longest text, in code points (default 2000). */
+    maxLength: Type.Optional(Type.Integer({ minimum: 1, maximum: 4000 })),
+    /** number: its unit, bounds, and whether it is a whole number. */
+    unit: Type.Optional(Type.Enum(UNITS)),
+    minimum: Type.Optional(Type.Integer({ minimum: -1e15, maximum: 1e15 })),
+    maximum: Type.Optional(Type.Integer({ minimum: -1e15, maximum: 1e15 })),
+    integer: Type.Optional(Type.Boolean()),
+    /** enum: the codes a value may take. */
+    values: Type.Optional(Type.Array(FieldCode, { minItems: 1, maxItems: 200, uniqueItems: true })),
+  },
+  { additionalProperties: false },
+);
+export type FieldSpec = Static<typeof FieldSpecSchema>;
+
+export const LanguageSectionSchema = Type.Object(
+  {
+    title: FieldLabel,
+    /** A label for every field. */
+    fields: Type.Record(FieldName, FieldLabel, { additionalProperties: false }),
+    /** For every enum and designation field, a label for every code. */
+    values: Type.Record(FieldName, Type.Record(FieldCode, FieldLabel, { additionalProperties: false }), { additionalProperties: false }),
+    /**
+     * The rendering: text with `{field}` placeholders (the field's value as rendered) and
+     * `{field:label}` (its label). A line whose placeholders are all of absent optional fields
+     * is left out.
+     */
+    template: Type.String({ minLength: 1, maxLength: 4000 }),
+  },
+  { additionalProperties: false },
+);
+export type LanguageSection = Static<typeof LanguageSectionSchema>;
+
+export const FormatDefinitionSchema = Type.Object(
+  {
+    type: Type.Literal('hotline.format'),
+    v: Type.Literal(1),
+    id: Type.String({ pattern: '^[a-z0-9][a-z0-9.-]{0,63}$' }),
+    version: Type.Integer({ minimum: 1, maximum: 65535 }),
+    precedence: Type.Enum(PRECEDENCES),
+    /** The acknowledgement deadline this format asks for, seconds (at most a charter's). */
+    ackDeadlineSec: Type.Integer({ minimum: 1, maximum: 604_800 }),
+    fields: Type.Array(FieldSpecSchema, { minItems: 1, maxItems: 40 }),
+    languages: Type.Record(LangTag, LanguageSectionSchema, { minProperties: 1, additionalProperties: false }),
+  },
+  { additionalProperties: false },
+);
+export type FormatDefinition = Static<typeof FormatDefinitionSchema>;
 
 const Reason = Type.String({ minLength: 1, maxLength: 4000 });
 const By = OfficerRef;
@@ -313,6 +404,8 @@ export const BODY_SCHEMAS = {
       template: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9.-]{0,63}$' })),
       drill: Type.Optional(Type.Boolean()),
       from: Type.Optional(OfficerRef),
+      format: Type.Optional(FormatRefSchema),
+      fields: Type.Optional(FormatFields),
     },
     { additionalProperties: false },
   ),
@@ -355,7 +448,8 @@ export interface Validator<T> {
   firstError(value: unknown): string | undefined;
 }
 
-function validator<S extends TSchema>(schema: S): Validator<Static<S>> {
+/** Compiles a TypeBox schema into a validator (also for the formats' schemas, §13). */
+export function compileValidator<S extends TSchema>(schema: S): Validator<Static<S>> {
   const compiled = Compile(schema);
   return {
     check: (value: unknown): value is Static<S> => compiled.Check(value),
@@ -374,14 +468,14 @@ function validator<S extends TSchema>(schema: S): Validator<Static<S>> {
   };
 }
 
-export const validateEnvelope = validator(EntrySchema);
-export const validateCharter = validator(CharterSchema);
-export const validateCard = validator(PartyCardSchema);
-export const validateCert = validator(TerminalCertificateSchema);
-export const validateRevocation = validator(KeyRevocationSchema);
-export const validateBundleHeader = validator(BundleHeaderSchema);
+export const validateEnvelope = compileValidator(EntrySchema);
+export const validateCharter = compileValidator(CharterSchema);
+export const validateCard = compileValidator(PartyCardSchema);
+export const validateCert = compileValidator(TerminalCertificateSchema);
+export const validateRevocation = compileValidator(KeyRevocationSchema);
+export const validateBundleHeader = compileValidator(BundleHeaderSchema);
 export const validateBody = Object.fromEntries(
-  Object.entries(BODY_SCHEMAS).map(([k, s]) => [k, validator(s)]),
+  Object.entries(BODY_SCHEMAS).map(([k, s]) => [k, compileValidator(s)]),
 ) as { [K in EntryKind]: Validator<BodyOf<K>> };
 
 /**
@@ -398,4 +492,5 @@ export const WIRE_SCHEMAS: Readonly<Record<string, TSchema>> = Object.freeze({
   'key-revocation': KeyRevocationSchema,
   'party-card': PartyCardSchema,
   'bundle-header': BundleHeaderSchema,
+  format: FormatDefinitionSchema,
 });

@@ -14,7 +14,8 @@ import { protocolError, type ProtocolError } from './errors.js';
 import { KeyRegistry } from './identity.js';
 import { fingerprint } from './keys.js';
 import type { BundleHeader } from './bundle.js';
-import { validateBundleHeader, validateCard, type BodyOf, type PartyCard } from './schemas.js';
+import { checkFormatDefinition, formatHash } from './formats/definition.js';
+import { validateBundleHeader, validateCard, type BodyOf, type FormatDefinition, type FormatRef, type PartyCard } from './schemas.js';
 
 /** Every canonical entry starts with its first member in code-point order, "author". */
 const ENTRY_PREFIX = '{"author":';
@@ -93,6 +94,9 @@ export interface ReportMessage {
   readonly text: string;
   readonly drill: boolean;
   readonly from?: { name: string; title: string; role: string };
+  /** A formatted message's agreed format and fields (§13.3), checked against the definition. */
+  readonly format?: FormatRef;
+  readonly fields?: Readonly<Record<string, unknown>>;
   readonly receivedBy: readonly { party: string; at: number }[];
   readonly acks: readonly { party: string; officer: { name: string; title: string; role: string }; at: number; entry: string }[];
 }
@@ -275,6 +279,8 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
   const errors: ReportError[] = [];
   const lineErrors: ReportError[] = [];
   const read: Item[] = [];
+  /** The format definitions the bundle carries, by hash (§13.5). */
+  const formats = new Map<string, FormatDefinition>();
 
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
@@ -292,6 +298,11 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
       const name = canonical === line ? undefined : duplicateMember(line);
       if (name !== undefined) {
         lineErrors.push(err(protocolError('JSON_DUPLICATE_MEMBER', { what: `line ${lineNo}`, name }), { line: lineNo }));
+        continue;
+      }
+      if ((value as { type?: unknown } | null)?.type === 'hotline.format') {
+        const problem = readFormatLine(line, value, canonical, lineNo, formats);
+        if (problem) errors.push(err(problem, { line: lineNo }));
         continue;
       }
       if ((value as { type?: unknown } | null)?.type !== 'hotline.party-card') {
@@ -361,7 +372,7 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
   for (const a of [...authorsWithoutCard].sort(cmp)) errors.push(err(protocolError('BUNDLE_MISSING_CARD', { author: a.slice(0, 8) }), { author: a }));
 
   const founded = signatureOk(proposalItem)
-    ? ChannelLog.found(proposalItem.s, registry, { signatureChecked: true })
+    ? ChannelLog.found(proposalItem.s, registry, { signatureChecked: true }, (hash) => formats.get(hash))
     : ({ ok: false, error: badSignature(proposalItem) } as const);
   if (!founded.ok) return failed([err(founded.error, where(proposalItem)), ...errors, ...lineErrors], channel);
   const log = founded.log;
@@ -484,6 +495,20 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
 }
 
 /**
+ * A format definition line (§13.5): a valid definition in canonical form is held by its hash for
+ * the messages that use it; anything else is reported (with the card problems) and ignored.
+ */
+function readFormatLine(line: string, value: unknown, canonical: string | undefined, lineNo: number, formats: Map<string, FormatDefinition>): ProtocolError | undefined {
+  if (parsedHasLoneSurrogate(line, value)) return protocolError('JSON_LONE_SURROGATE', { what: `format definition on line ${lineNo}` });
+  const where = ` on line ${lineNo}`;
+  const problem = checkFormatDefinition(value);
+  if (problem !== undefined) return protocolError('FORMAT_INVALID', { where, detail: problem });
+  if (canonical !== line) return protocolError('FORMAT_INVALID', { where, detail: 'the definition is not in canonical form (RFC 8785)' });
+  formats.set(formatHash(value as FormatDefinition), value as FormatDefinition);
+  return undefined;
+}
+
+/**
  * Copies of one entry (§8.2 step 7): lines with the same hash are the same entry, whatever
  * their order. Identical lines collapse. Lines that differ (only the signature can, in canonical
  * form) are judged by their signature: when one verifies, each copy that does not is reported
@@ -566,7 +591,7 @@ function buildReport(input: {
     if (e.kind === 'message') {
       const b = e.body as BodyOf<'message'>;
       messages.set(s.hash, {
-        m: { hash: s.hash, author: label(e.author), seq: e.seq, time: e.time, precedence: b.precedence, lang: b.lang, text: b.text, drill: b.drill === true, from: b.from, receivedBy: [], acks: [] },
+        m: { hash: s.hash, author: label(e.author), seq: e.seq, time: e.time, precedence: b.precedence, lang: b.lang, text: b.text, drill: b.drill === true, from: b.from, ...(b.format ? { format: b.format, fields: b.fields } : {}), receivedBy: [], acks: [] },
         receivedBy: new Map(),
         acks: [],
       });

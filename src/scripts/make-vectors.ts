@@ -12,6 +12,10 @@ import {
   KeySigner,
   canonicalize,
   charterHash,
+  formatHash,
+  formatRef,
+  renderMessage,
+  shippedFormats,
   composeEntry,
   entryHash,
   fingerprint,
@@ -30,6 +34,7 @@ import {
   type Charter,
   type EntryKind,
   type Entry,
+  type FormatDefinition,
   type PartyCard,
   type Signer,
   type ProtocolErrorCode,
@@ -225,6 +230,7 @@ function bundleVectors(): Array<{ file: string; description: string; text: strin
   keyValidityVectors(add);
   orderAndSchemaVectors(add);
   dialogueVectors(add);
+  formatVectors(add);
   return out;
 }
 
@@ -241,6 +247,60 @@ function dialogueVectors(add: Add): void {
   const call = s.write(us, 'meeting.propose', { title: { en: 'Follow-up call' }, kind: 'call', level: 'working', start: s.time + 86_400_000, end: s.time + 90_000_000, place: 'Telephone', participants: [], agenda: [], by: US_PRINCIPAL });
   add('dialogue-readout-meeting-not-held.jsonl', 'CN files a readout of a follow-up call it never accepted and whose time has not come.', s.bundle([...s.entries, composeEntry(s.log, cn.terminal, cn.id, 'readout.file', { meeting: call.hash, text: '通话没有举行。', lang: 'zh', release: false, by: CN_PRINCIPAL }, s.time + 1000)]), 'DIALOGUE_MEETING_NOT_HELD');
   add('dialogue-confirm-not-done.jsonl', 'US confirms a commitment that CN has marked only in progress.', s.bundle([...s.entries, composeEntry(s.log, us.terminal, us.id, 'commitment.confirm', { commitment: story.commitments[2]!.hash, update: story.doneUpdates[0]!.hash, by: US_PRINCIPAL }, s.time + 1000)]), 'DIALOGUE_NOT_DONE');
+}
+
+const shipped = (id: string): FormatDefinition => [...shippedFormats().values()].find((d) => d.id === id)!;
+
+/** The fields of the formatted-message vectors: a launch with a circle and a polygon, a phrase. */
+const LAUNCH_FIELDS = {
+  launch_type: 'ballistic-missile',
+  window_start: '2026-12-03T12:00:00Z',
+  window_end: '2026-12-03T14:00:00Z',
+  launch_area: { circle: { centre: { lat: 40.1, lon: 124.5 }, radius: 20, unit: 'km' } },
+  impact_area: [{ polygon: [{ lat: 30, lon: 130 }, { lat: 30, lon: 131.5 }, { lat: 31.25, lon: 131 }, { lat: 30, lon: 130 }] }],
+};
+
+/** Agreed formats (§13): a valid channel with formatted messages, and each way it can be refused. */
+function formatVectors(add: Add): void {
+  const { us, cn } = parties();
+  const launch = shipped('launch-notification');
+  const phrase = shipped('standard-phrase');
+  const s = new Scenario([us, cn]);
+  s.propose(makeCharter([us, cn], { formats: [formatRef(launch), formatRef(phrase)] }));
+  s.acceptAll();
+  const m = s.write(us, 'message', { text: 'Launch notification', lang: 'en', precedence: 'IMMEDIATE', format: formatRef(launch), fields: LAUNCH_FIELDS });
+  s.receipt(cn);
+  s.write(cn, 'message', { text: '明白。', lang: 'zh', precedence: 'IMMEDIATE', replyTo: m.hash, format: formatRef(phrase), fields: { phrase: 'understood' } });
+  const defs = [launch, phrase];
+  add('formats-valid.jsonl', 'A channel agreeing two formats: a launch notification (a circle and a polygon) and a standard-phrase answer; the bundle carries both definitions.', s.bundle(s.entries, defs), null);
+  add('formats-missing-definition.jsonl', 'The same bundle without the definition lines: the launch notification cannot be checked.', s.bundle(s.entries, []), 'FORMAT_UNKNOWN');
+  const altered = JSON.parse(JSON.stringify(launch)) as FormatDefinition;
+  altered.languages.en!.values.launch_type!['ballistic-missile'] = 'Space launch';
+  add('formats-altered-definition.jsonl', 'The launch definition with one English label changed: another hash, so the agreed definition is missing.', s.bundle(s.entries, [altered, phrase]), 'FORMAT_UNKNOWN');
+  const broken = { ...launch, precedence: 'URGENT' };
+  add('formats-invalid-definition.jsonl', 'A definition line with a precedence the protocol does not know.', s.bundle(s.entries, [broken as unknown as FormatDefinition, launch, phrase]), 'FORMAT_INVALID');
+  const notAgreed = composeEntry(s.log, us.terminal, us.id, 'message', { text: 'Exercise', lang: 'en', precedence: 'PRIORITY', format: formatRef(shipped('exercise-notice')), fields: {} }, s.tick());
+  add('formats-not-agreed.jsonl', 'US signs a message in a format the charter does not list.', s.bundle([...s.entries, notAgreed], [...defs, shipped('exercise-notice')]), 'FORMAT_NOT_AGREED');
+  const bowTie = [{ lat: 30, lon: 130 }, { lat: 31, lon: 131 }, { lat: 30, lon: 131 }, { lat: 31, lon: 130 }, { lat: 30, lon: 130 }];
+  const badFields = composeEntry(s.log, us.terminal, us.id, 'message', { text: 'Launch notification', lang: 'en', precedence: 'IMMEDIATE', format: formatRef(launch), fields: { ...LAUNCH_FIELDS, impact_area: [{ polygon: bowTie }] } }, s.tick());
+  add('formats-fields-invalid.jsonl', "US signs a launch notification whose impact area crosses itself (rule polygon-self-intersecting).", s.bundle([...s.entries, badFields], defs), 'FORMAT_FIELDS_INVALID');
+}
+
+/** Each shipped format: its canonical JSON, its hash input and hash, and a rendering in each language. */
+function formatDefinitionVectors() {
+  return [...shippedFormats().values()].map((def) => ({
+    id: def.id,
+    version: def.version,
+    hashInputPrefixUtf8: 'hotline/1/format\u0000',
+    canonical: canonicalize(def),
+    hash: formatHash(def),
+  }));
+}
+
+/** Renderings of the launch vector's fields in every shipped language (§13.4). */
+function renderingVectors() {
+  const launch = shipped('launch-notification');
+  return { format: formatRef(launch), fields: LAUNCH_FIELDS, renderings: Object.fromEntries(Object.keys(launch.languages).map((l) => [l, renderMessage(launch, LAUNCH_FIELDS, l).text])) };
 }
 
 type Add = (file: string, description: string, text: string | Buffer, expect: ProtocolErrorCode | null) => void;
@@ -502,6 +562,7 @@ export function generateVectors(): Map<string, string | Buffer> {
   files.set('entries.json', json(entryVectors()));
   files.set('identity.json', json(identityVectors()));
   files.set('link.json', json(linkVectors()));
+  files.set('formats.json', json({ definitions: formatDefinitionVectors(), rendering: renderingVectors() }));
   const manifest: BundleVector[] = [];
   for (const b of bundleVectors()) {
     const bytes = typeof b.text === 'string' ? Buffer.from(b.text, 'utf8') : b.text;

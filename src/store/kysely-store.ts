@@ -448,6 +448,7 @@ export class KyselyStore implements Store {
       receipted_at: message.receiptedAt ?? null,
       escalation_level: message.escalationLevel ?? 0,
       escalation_due_at: message.escalationDueAt !== undefined ? message.escalationDueAt : earliestEscalation(message, undefined),
+      formatted: message.formatted ?? null,
     });
     const bulk = this.options.writePath;
     if (bulk && this.db.isTransaction) return bulk.messages(messages.map(record));
@@ -797,5 +798,6 @@ function toMessage(r: Selectable<MessagesTable>): MessageRow {
     receiptedAt: r.receipted_at,
     escalationLevel: r.escalation_level,
     escalationDueAt: r.escalation_due_at,
+    ...(r.formatted != null ? { formatted: r.formatted } : {}),
   };
 }

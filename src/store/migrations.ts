@@ -366,6 +366,15 @@ export function migrations(adapter: StoreAdapter): Record<string, Migration> {
           .execute();
       },
     },
+    '0018_formats': {
+      // Formatted messages (#17): the agreed format and the fields of a message, as the canonical
+      // JSON {"fields":...,"format":{id,version,hash}}; null for free text. Kept beside the text so
+      // the officers' lists render them in each reader's language without reading entries.
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      async up(db: Kysely<any>): Promise<void> {
+        await db.schema.alterTable('messages').addColumn('formatted', 'text').execute();
+      },
+    },
   };
 }
 

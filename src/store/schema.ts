@@ -74,6 +74,8 @@ export interface MessagesTable {
   escalation_level: Generated<number>;
   /** When the escalation scheduler next looks at the message; null: nothing more to do (migration 0008). */
   escalation_due_at: number | null;
+  /** A formatted message's {"fields","format"} as canonical JSON; null for free text (migration 0018). */
+  formatted: string | null;
 }
 
 /** Highest cumulative receipt per (channel, holder, author). */

@@ -157,6 +157,8 @@ export interface MessageRow {
    * to be done. See {@link Store.listEscalationsDue}.
    */
   readonly escalationDueAt: number | null;
+  /** A formatted message's format and fields, canonical JSON `{"fields":...,"format":...}` (#17); absent or null for free text. */
+  readonly formatted?: string | null;
 }
 
 /** What {@link Store.putMessage} takes: the acknowledgement state starts empty. */

@@ -47,6 +47,7 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   DIALOGUE_NOT_FOUND: { status: 404, message: 'No {what} {ref} on channel {channel}. List them with `hotline {command} list CHANNEL`.' },
   DIALOGUE_AMBIGUOUS: { status: 400, message: 'The prefix {ref} names several {what}s on channel {channel}; give more characters.' },
   MESSAGE_NOT_FOUND: { status: 404, message: 'No message {message} here. Check the id with `hotline channel show CHANNEL`.' },
+  FORMAT_NOT_FOUND: { status: 404, message: 'No format {format} on this terminal. List the formats it holds with `hotline format list`.' },
   PEER_BACKLOG_FULL: {
     status: 503,
     fault: 'This terminal holds as many unreceipted messages for a peer as it accepts; nothing was sent.',

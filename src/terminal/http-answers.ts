@@ -56,6 +56,10 @@ export const PROTOCOL_HTTP: { readonly [C in ProtocolErrorCode]: HttpAnswer } = 
   BUNDLE_TRUNCATED: INVALID,
   BUNDLE_MISSING_PROPOSAL: INVALID,
   BUNDLE_MISSING_CARD: INVALID,
+  FORMAT_NOT_AGREED: INVALID,
+  FORMAT_FIELDS_INVALID: INVALID,
+  FORMAT_UNKNOWN: INVALID,
+  FORMAT_INVALID: INVALID,
 });
 
 /** Store codes: the terminal's database, so mostly 5xx, each saying why. */

@@ -17,6 +17,7 @@ import {
   type BodyOf,
   type Charter,
   type EntryKind,
+  type FormatDefinition,
   type PartyCard,
   type SealedEntry,
 } from '../protocol/index.js';
@@ -134,8 +135,8 @@ export class Scenario {
   }
 
   /** The bundle text of everything written so far. */
-  bundle(entries: readonly (SealedEntry | string)[] = this.entries): string {
-    return writeBundle({ channel: this.log.id, exportedAt: this.time }, this.parties.map((p) => p.card), entries);
+  bundle(entries: readonly (SealedEntry | string)[] = this.entries, formats: readonly FormatDefinition[] = []): string {
+    return writeBundle({ channel: this.log.id, exportedAt: this.time }, this.parties.map((p) => p.card), entries, formats);
   }
 }
 

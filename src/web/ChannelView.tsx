@@ -5,7 +5,11 @@
  */
 import { SignedText } from './SignedText.js';
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
-import { api, ApiError, MESSAGES_SHOWN, PRECEDENCES, type ApiEvent, type ChannelDetail, type EntryEvent, type LinkView, type Message, type Precedence } from './api.js';
+import { api, ApiError, bodyOf, MESSAGES_SHOWN, PRECEDENCES, type ApiEvent, type ChannelDetail, type EntryEvent, type FormatSummary, type LinkView, type Message, type Precedence } from './api.js';
+import { ComposeFormat } from './ComposeFormat.js';
+import { FormatMap } from './FormatMap.js';
+import { FormattedMessage } from './FormattedMessage.js';
+import { PhraseReplies } from './PhraseReplies.js';
 import { Countdown } from './Countdown.js';
 import { dtg, titleOf, utc, when, whenTitle } from './format.js';
 import { useNow } from './hooks.js';
@@ -39,6 +43,10 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
   const [link, setLink] = useState<LinkView | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [replyTo, setReplyTo] = useState<Message | undefined>();
+  const [formats, setFormats] = useState<readonly FormatSummary[]>([]);
+  const [opened, setOpened] = useState<string | undefined>();
+  // A position field of the compose form waiting for a click on the map.
+  const [picking, setPicking] = useState<{ pick: (p: { lat: number; lon: number }) => void } | undefined>();
   const now = useNow(1000);
   const party = useRef(selfParty);
   party.current = selfParty;
@@ -49,7 +57,8 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
     const seen: EntryEvent[] = [];
     seenWhileLoading.current.add(seen);
     try {
-      const [d, m, l] = await Promise.all([api.channel(id), api.messages(id), api.link(id)]);
+      const [d, m, l, f] = await Promise.all([api.channel(id), api.messages(id, uiLanguage), api.link(id), api.channelFormats(id)]);
+      setFormats(f);
       const loaded = seen.reduce<readonly Message[]>((list, e) => applyToMessages(list, e, party.current, MESSAGES_SHOWN), [...m].sort((a, b) => b.time - a.time));
       setDetail(d);
       setMessages(loaded);
@@ -60,7 +69,7 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
     } finally {
       seenWhileLoading.current.delete(seen);
     }
-  }, [id]);
+  }, [id, uiLanguage]);
 
   // Loaded at first, when the events socket (re)connects (events may have been missed), and
   // every REFRESH_MS as a safety net.
@@ -96,6 +105,8 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
         if (!APPLIED.has(e.kind)) return reloadSoon();
         for (const seen of seenWhileLoading.current) seen.push(e);
         setMessages((list) => applyToMessages(list, e, party.current, MESSAGES_SHOWN));
+        // A formatted message is rendered by the terminal in this officer's language: load it.
+        if (bodyOf(e, 'message')?.format) reloadSoon();
       }),
     [subscribe, id, reloadSoon],
   );
@@ -136,13 +147,15 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
         </p>
       )}
 
+      {may.send && detail.state === 'active' && <PhraseReplies channel={id} formats={formats} lang={uiLanguage} {...(replyTo ? { replyTo: replyTo.id } : {})} onSent={() => { setReplyTo(undefined); void load(); }} />}
+      {may.send && detail.state === 'active' && <ComposeFormat channel={id} formats={formats} lang={uiLanguage} {...(replyTo ? { replyTo: replyTo.id } : {})} onSent={() => { setReplyTo(undefined); void load(); }} pickOnMap={(cb) => setPicking(cb ? { pick: cb } : undefined)} />}
       {may.send && <SendForm channel={id} maxPrecedence={may.maxPrecedence} languages={Object.keys(detail.title)} disabled={detail.state !== 'active'} replyTo={replyTo} onCancelReply={() => setReplyTo(undefined)} onSent={() => { setReplyTo(undefined); void load(); }} />}
 
       <h3 className="sr-only">Messages</h3>
       {messages.length === 0 && <p className="muted"><T k="noMessages" /></p>}
       <ol className="messages" aria-label="Messages, newest first">
         {messages.map((m) => (
-          <li key={m.id} className={`msg prec-${m.precedence}${m.own ? ' own' : ''}`} data-testid="message" data-id={m.id}>
+          <li key={m.id} id={`msg-${m.id}`} className={`msg prec-${m.precedence}${m.own ? ' own' : ''}${opened === m.id ? ' opened' : ''}`} data-testid="message" data-id={m.id}>
             <div className="msg-head">
               <span className={`badge prec prec-${m.precedence}`}>{m.precedence}</span>
               {m.drill && (
@@ -156,9 +169,13 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
               </span>
               {m.replyTo && <span className="muted">↩ reply</span>}
             </div>
-            <p className="msg-text" lang={m.lang}>
-              <SignedText text={m.text} lang={m.lang} />
-            </p>
+            {m.rendered ? (
+              <FormattedMessage m={m} rendered={m.rendered} />
+            ) : (
+              <p className="msg-text" lang={m.lang}>
+                <SignedText text={m.text} lang={m.lang} />
+              </p>
+            )}
             <div className="msg-foot">
               {m.own && (
                 <span className={m.receiptedAt ? 'ok' : 'warn'}>
@@ -190,6 +207,18 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
           </li>
         ))}
       </ol>
+
+      {formats.length > 0 && (
+        <FormatMap
+          messages={messages}
+          now={now}
+          {...(picking ? { picking: picking.pick } : {})}
+          onOpen={(mid) => {
+            setOpened(mid);
+            document.getElementById(`msg-${mid}`)?.scrollIntoView({ block: 'center' });
+          }}
+        />
+      )}
 
       <section className="link-panel" aria-labelledby="link-title">
         <h3 id="link-title">

@@ -8,6 +8,7 @@
 import type * as Api from '../terminal/officer-api/api-schemas.js';
 
 export type { DialogueView, DialogueIssue, DialogueMeeting, DialogueText, DialogueCommitment } from '../terminal/officer-api/api-schemas.js';
+export type { FormatDetail, FormatSummary, Geometry, Rendered } from '../terminal/officer-api/api-schemas.js';
 export type { ChannelDetail, ChannelSummary, Message, Pending, PendingSummary, LinkView, LinkSample, Status, ApiEvent, EntryEvent } from '../terminal/officer-api/api-schemas.js';
 
 /** The officer signed in to this console (a session always carries its CSRF token here). */
@@ -114,7 +115,16 @@ export const api = {
   status: () => call<Api.Status>('GET', '/api/v1/status'),
   channels: () => call<Api.ChannelSummary[]>('GET', '/api/v1/channels'),
   channel: (id: string) => call<Api.ChannelDetail>('GET', `/api/v1/channels/${id}`),
-  messages: (id: string) => call<Api.Message[]>('GET', `/api/v1/channels/${id}/messages?limit=${MESSAGES_SHOWN}`),
+  /** The latest messages; formatted ones rendered in `lang` (with their shapes for the map). */
+  messages: (id: string, lang?: string) => call<Api.Message[]>('GET', `/api/v1/channels/${id}/messages?limit=${MESSAGES_SHOWN}${lang ? `&lang=${encodeURIComponent(lang)}` : ''}`),
+  /** One format definition, by id, id@version or hash. */
+  format: (name: string) => call<Api.FormatDetail>('GET', `/api/v1/formats/${encodeURIComponent(name)}`),
+  /** Checks fields against a format; nothing is sent (validation as the officer types). */
+  checkFields: (name: string, fields: Record<string, unknown>) => call<Api.FieldsCheck>('POST', `/api/v1/formats/${encodeURIComponent(name)}/check`, { fields }),
+  /** The formats a channel's charter agreed. */
+  channelFormats: (id: string) => call<Api.FormatSummary[]>('GET', `/api/v1/channels/${id}/formats`),
+  /** A formatted message: an agreed format's id and its fields (the text is rendered by the terminal). */
+  sendFormatted: (id: string, m: { format: { id: string; version?: number }; fields: Record<string, unknown>; lang: string; replyTo?: string; precedence?: Precedence }) => call<Api.SendResult>('POST', `/api/v1/channels/${id}/messages`, m),
   pending: () => call<Api.Pending[]>('GET', `/api/v1/pending?limit=${PENDING_SHOWN}`),
   pendingSummary: () => call<Api.PendingSummary>('GET', '/api/v1/pending/summary'),
   link: (id: string) => call<Api.LinkView>('GET', `/api/v1/channels/${id}/link`),
@@ -177,6 +187,8 @@ export interface MessageBody {
   precedence: Precedence;
   replyTo?: string;
   drill?: boolean;
+  /** A formatted message's agreed format (its rendering comes with the next load). */
+  format?: { id: string; version: number; hash: string };
 }
 
 /** The signed body of an acknowledgement entry. */

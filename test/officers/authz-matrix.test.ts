@@ -31,6 +31,7 @@ function bodyFor(method: string, url: string, caller: string): unknown {
   if (method === 'GET') return undefined;
   if (url === '/api/v1/channels') return { title: { en: `Line by ${caller}` }, tier: 'working', parties: ['CN'] };
   if (url.endsWith('/messages')) return { text: `from ${caller}` };
+  if (url === '/api/v1/formats/:name/check') return { fields: { phrase: 'understood' } };
   if (url.endsWith('/messages/batch')) return { messages: [{ text: `from ${caller}` }] };
   if (/\/:ref\/(accept|endorse|confirm)$/.test(url)) return {};
   if (/\/(decline|withdraw|suspend|close|resume|accept|amend)$/.test(url) && !url.includes(':ref')) return { reason: 'for the record' };

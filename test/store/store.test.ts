@@ -334,6 +334,20 @@ describe.each(BACKENDS)('store on $name', (backend) => {
       expect(await store.listMessages(channel)).toHaveLength(1);
     });
 
+    it('keeps a formatted message\'s format and fields (migration 0018_formats), in a transaction too', async () => {
+      const { store } = ctx;
+      const channel = channelId();
+      const formatted = '{"fields":{"phrase":"pass-astern"},"format":{"hash":"' + 'ab'.repeat(32) + '","id":"standard-phrase","version":1}}';
+      const m = await project(store, { channel, author: partyId(), seq: 1, formatted });
+      expect(await store.getMessage(m)).toMatchObject({ formatted });
+      const stored = entry({ channel, author: m.author, seq: 2 });
+      await store.transaction(async (tx) => {
+        await tx.appendEntries([stored]);
+        await tx.putMessages([message({ channel, author: m.author, seq: 2, hash: stored.hash, formatted })]);
+      });
+      expect((await store.listMessages(channel)).map((x) => x.formatted)).toEqual([formatted, formatted]);
+    });
+
     it('records the first acknowledgement only', async () => {
       const { store } = ctx;
       const channel = channelId();

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DOMAIN, KeySigner, canonicalize, fingerprint, linkMetrics, parseEntry, sha256, verifyBundleBytes, verifyDomain, verifyEntrySignature } from '../../src/protocol/index.js';
+import { DOMAIN, KeySigner, canonicalize, fingerprint, linkMetrics, parseEntry, renderMessage, sha256, shippedFormats, verifyBundleBytes, verifyDomain, verifyEntrySignature } from '../../src/protocol/index.js';
 import { generateVectors, type BundleVector } from '../../src/scripts/make-vectors.js';
 
 const dir = dirname(fileURLToPath(import.meta.url));
@@ -83,7 +83,7 @@ describe('bundle vectors', () => {
   const manifest = load<{ v: number; bundles: BundleVector[] }>('bundles/manifest.json');
   it('cover the required cases', () => {
     const codes = new Set(manifest.bundles.map((b) => b.firstError));
-    for (const c of ['ENTRY_BAD_SIGNATURE', 'ENTRY_WRONG_PREVIOUS_HASH', 'ENTRY_SEQUENCE_GAP', 'ENTRY_EQUIVOCATION', 'ENTRY_KIND_NOT_ALLOWED', 'ENTRY_AUTHOR_NOT_PARTY', 'ENTRY_WRONG_CHANNEL', 'ENTRY_TOO_LARGE', 'ENTRY_NON_CANONICAL', 'ENTRY_UNKNOWN_KEY', 'ENTRY_KEY_REVOKED', 'ENTRY_KEY_EXPIRED', 'ENTRY_BAD_REFERENCE', 'ENTRY_MALFORMED', 'CHARTER_INVALID', 'CARD_INVALID', 'CARD_BAD_SIGNATURE', 'JSON_DUPLICATE_MEMBER', 'JSON_LONE_SURROGATE', 'BUNDLE_BAD_ENCODING', 'BUNDLE_MISSING_CARD', 'BUNDLE_MISSING_PROPOSAL', 'BUNDLE_MALFORMED_LINE', 'BUNDLE_TRUNCATED', 'BUNDLE_EMPTY', 'BUNDLE_NOT_A_BUNDLE', 'DIALOGUE_WRONG_PARTY', 'DIALOGUE_UNKNOWN_VERSION', 'DIALOGUE_MEETING_NOT_HELD', 'DIALOGUE_NOT_DONE'])
+    for (const c of ['ENTRY_BAD_SIGNATURE', 'ENTRY_WRONG_PREVIOUS_HASH', 'ENTRY_SEQUENCE_GAP', 'ENTRY_EQUIVOCATION', 'ENTRY_KIND_NOT_ALLOWED', 'ENTRY_AUTHOR_NOT_PARTY', 'ENTRY_WRONG_CHANNEL', 'ENTRY_TOO_LARGE', 'ENTRY_NON_CANONICAL', 'ENTRY_UNKNOWN_KEY', 'ENTRY_KEY_REVOKED', 'ENTRY_KEY_EXPIRED', 'ENTRY_BAD_REFERENCE', 'ENTRY_MALFORMED', 'CHARTER_INVALID', 'CARD_INVALID', 'CARD_BAD_SIGNATURE', 'JSON_DUPLICATE_MEMBER', 'JSON_LONE_SURROGATE', 'BUNDLE_BAD_ENCODING', 'BUNDLE_MISSING_CARD', 'BUNDLE_MISSING_PROPOSAL', 'BUNDLE_MALFORMED_LINE', 'BUNDLE_TRUNCATED', 'BUNDLE_EMPTY', 'BUNDLE_NOT_A_BUNDLE', 'DIALOGUE_WRONG_PARTY', 'DIALOGUE_UNKNOWN_VERSION', 'DIALOGUE_MEETING_NOT_HELD', 'DIALOGUE_NOT_DONE', 'FORMAT_NOT_AGREED', 'FORMAT_FIELDS_INVALID', 'FORMAT_UNKNOWN', 'FORMAT_INVALID'])
       expect(codes).toContain(c);
     expect(manifest.bundles.filter((b) => b.valid).map((b) => b.file)).toEqual([
       'valid-bilateral.jsonl',
@@ -94,6 +94,7 @@ describe('bundle vectors', () => {
       'valid-implicit-proposal.jsonl',
       'concurrent-amendments.jsonl',
       'dialogue-valid.jsonl',
+      'formats-valid.jsonl',
     ]);
   });
   for (const b of manifest.bundles)
@@ -113,5 +114,20 @@ describe('committed vectors', () => {
       if (typeof content === 'string') expect(read(path), path).toBe(content);
       else expect(readBytes(path).equals(content), path).toBe(true);
     }
+  });
+});
+
+describe('format vectors (docs/protocol.md §13)', () => {
+  const v = load<{ definitions: Array<{ id: string; version: number; hashInputPrefixUtf8: string; canonical: string; hash: string }>; rendering: { format: { hash: string }; fields: Record<string, unknown>; renderings: Record<string, string> } }>('formats.json');
+  it('each definition hashes to its published hash, and is the shipped one', () => {
+    for (const d of v.definitions) {
+      expect(sha256(d.hashInputPrefixUtf8, d.canonical).toString('hex')).toBe(d.hash);
+      expect(canonicalize(JSON.parse(d.canonical))).toBe(d.canonical);
+      expect(shippedFormats().get(d.hash)?.id).toBe(d.id);
+    }
+  });
+  it('the launch fields render as published in every language', () => {
+    const def = shippedFormats().get(v.rendering.format.hash)!;
+    for (const [lang, text] of Object.entries(v.rendering.renderings)) expect(renderMessage(def, v.rendering.fields, lang).text).toBe(text);
   });
 });

@@ -16,10 +16,11 @@ import { officerClient, type OfficerClient } from '../officer-client.js';
 import { progressBar, progressWanted } from '../output.js';
 import { printable, printableDeep } from '../safe-text.js';
 import { DEFAULT_DATA_DIR } from './init.js';
+import { fieldsFrom, officerLang, parseFieldsFile, renderFormatted } from './format.js';
 
 const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString().replace('.000Z', 'Z') : '-');
 
-function printChannel(c: Api.ChannelDetail, messages: readonly Api.Message[]): void {
+function printChannel(c: Api.ChannelDetail, messages: readonly Api.Message[], rendered: ReadonlyMap<string, string> = new Map()): void {
   const out: string[] = [];
   out.push(`Channel ${c.id}`);
   out.push(`  title   ${Object.entries(c.title).map(([l, t]) => `${t} [${l}]`).join(' / ')}`);
@@ -35,6 +36,9 @@ function printChannel(c: Api.ChannelDetail, messages: readonly Api.Message[]): v
     const ack = m.ackedAt ? `acknowledged ${iso(m.ackedAt)} by ${m.ackedBy?.code ?? '?'} ${m.ackedBy?.officer?.name ?? ''}`.trim() : `NOT acknowledged (deadline ${iso(m.deadlineAt)})`;
     out.push(`    ${m.id.slice(0, 12)} ${iso(m.time)} ${m.from.padEnd(4)} ${m.precedence.padEnd(9)}${m.drill ? ' DRILL' : ''} [${m.lang}] ${m.text.length > 80 ? `${m.text.slice(0, 77)}...` : m.text}`);
     out.push(`                 ${receipt}; ${ack}`);
+    // A formatted message in the officer's language, one line per field, below the original.
+    const r = rendered.get(m.id);
+    if (r) for (const line of r.split('\n')) out.push(`                 | ${line}`);
   }
   process.stdout.write(`${out.join('\n')}\n`);
 }
@@ -57,9 +61,10 @@ export function register(program: Command): void {
     .option('--endorse-roles <roles...>', 'dialogue: the roles that may endorse joint texts (default plenipotentiary)')
     .option('--commitment-roles <roles...>', 'dialogue: the roles that may record and update commitments (default plenipotentiary principal)')
     .option('--category <name...>', 'dialogue: issue categories the charter adds to the standard ones')
+    .option('--format <id>', 'an agreed message format (id, id@version, or "all"; repeat); see `hotline format list`', repeated)
     .option('--officer <name>', OFFICER_HELP)
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
-    .action(async (opts: { with: string[]; title: string[]; titleZh?: string; tier: string; linkTest: string; officer?: string; data: string; positionRoles?: string[]; endorseRoles?: string[]; commitmentRoles?: string[]; category?: string[] }) => {
+    .action(async (opts: { with: string[]; title: string[]; titleZh?: string; tier: string; linkTest: string; format?: string[]; officer?: string; data: string; positionRoles?: string[]; endorseRoles?: string[]; commitmentRoles?: string[]; category?: string[] }) => {
       const interval = Number(opts.linkTest);
       if (!Number.isInteger(interval) || interval < 1) throw cliError('CLI_BAD_ARGUMENT', { option: '--link-test', expected: 'a whole number of seconds >= 1', value: opts.linkTest });
       const client = await officerClient(opts.data, opts.officer ?? process.env.HOTLINE_OFFICER);
@@ -70,7 +75,7 @@ export function register(program: Command): void {
         ...(opts.commitmentRoles ? { commitments: opts.commitmentRoles } : {}),
         ...(opts.category ? { categories: opts.category } : {}),
       };
-      const c = await client.call<Api.ChannelView>('POST', '/api/v1/channels', { title, tier: opts.tier, parties: opts.with, linkTestIntervalSec: interval, ...(Object.keys(dialogue).length ? { dialogue } : {}) });
+      const c = await client.call<Api.ChannelView>('POST', '/api/v1/channels', { title, tier: opts.tier, parties: opts.with, linkTestIntervalSec: interval, ...(Object.keys(dialogue).length ? { dialogue } : {}), ...(opts.format ? { formats: opts.format } : {}) });
       process.stdout.write(`${c.id}\n`);
       process.stderr.write(`Proposed channel ${c.id.slice(0, 12)} (${c.state}); it opens when every party accepts.\n`);
     });
@@ -110,25 +115,32 @@ export function register(program: Command): void {
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
     .option('--json', 'machine-readable output')
     .option('--limit <n>', 'messages to show', '20')
-    .action(async (id: string, opts: { data: string; json?: boolean; limit: string }) => {
+    .option('--lang <tag>', 'language to render formatted messages in (default $HOTLINE_LANG or en)')
+    .action(async (id: string, opts: { data: string; json?: boolean; limit: string; lang?: string }) => {
       const client = await officerClient(opts.data);
       const c = await client.call<Api.ChannelDetail>('GET', `/api/v1/channels/${encodeURIComponent(id)}`);
       const shown = await client.call<Api.Message[]>('GET', `/api/v1/channels/${c.id}/messages?limit=${Math.min(100_000, Math.max(1, Number(opts.limit) || 20))}`);
       if (opts.json) return void process.stdout.write(`${JSON.stringify({ ...c, messages: shown }, null, 2)}\n`);
-      printChannel(printableDeep(c), printableDeep(shown));
+      const rendered = await renderFormatted(client, shown, officerLang(opts.lang));
+      printChannel(printableDeep(c), printableDeep(shown), new Map([...rendered].map(([k, v]) => [k, v.split('\n').map((line) => printableDeep(line)).join('\n')])));
     });
 
   program
     .command('send <channel> [text]')
     .description('send a message on an active channel, or with --file many messages (a gateway\'s batch)')
-    .option('--precedence <p>', 'FLASH | IMMEDIATE | PRIORITY | ROUTINE', 'ROUTINE')
+    .option('--precedence <p>', 'FLASH | IMMEDIATE | PRIORITY | ROUTINE (default ROUTINE, or the format\'s)')
     .option('--lang <tag>', 'language of the text (BCP 47)', 'en')
+    .option('--format <id>', 'send a formatted message in this agreed format (id, or id@version); see `hotline format show ID`')
+    .option('--fields <file>', 'the formatted message\'s fields: a JSON object of values by field name')
+    .option('--field <name=value>', 'one field (repeat); the value as JSON (numbers, objects) or as text', repeated)
     .option('--reply-to <message>', 'the message this answers')
     .option('--file <path>', 'send every message of a JSON Lines file instead ({"text": ..., "precedence"?: ..., "lang"?: ..., "replyTo"?: ...} per line; - reads stdin), in batches that each commit whole')
     .option('--officer <name>', 'act as this officer: their roles are checked and their name, title and role are signed in (default $HOTLINE_OFFICER)')
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
-    .action(async (id: string, text: string | undefined, opts: { precedence: string; lang: string; replyTo?: string; file?: string; officer?: string; data: string }) => {
-      const precedence = opts.precedence.toUpperCase();
+    .action(async (id: string, text: string | undefined, opts: { precedence?: string; lang: string; replyTo?: string; file?: string; officer?: string; data: string; format?: string; fields?: string; field?: string[] }) => {
+      if (opts.format !== undefined) return sendFormatted(id, text, opts);
+      if (opts.fields !== undefined || opts.field !== undefined) throw cliError('CLI_USAGE', { detail: '--fields and --field go with --format', command: 'send ' });
+      const precedence = (opts.precedence ?? 'ROUTINE').toUpperCase();
       if (!PRECEDENCE_NAMES.includes(precedence))
         throw cliError('CLI_BAD_ARGUMENT', { option: '--precedence', expected: `one of ${PRECEDENCE_NAMES.join(', ')}`, value: opts.precedence });
       if ((text === undefined) === (opts.file === undefined)) throw cliError('CLI_USAGE', { detail: 'give either the text of one message or --file with many', command: 'send ' });
@@ -208,6 +220,29 @@ export function register(program: Command): void {
             : `  channel ${r.channel.slice(0, 12)}: reconciling (own entries held here up to ${r.have}, by a peer up to ${r.peerHolds}; fetching them back, nothing is signed there yet)\n`,
         );
     });
+}
+
+/** `hotline send CHANNEL --format ID --fields FILE --field NAME=VALUE ...`: one formatted message. */
+async function sendFormatted(id: string, text: string | undefined, opts: { precedence?: string; lang: string; replyTo?: string; file?: string; officer?: string; data: string; format?: string; fields?: string; field?: string[] }): Promise<void> {
+  if (opts.file !== undefined) throw cliError('CLI_USAGE', { detail: '--format sends one message; --file is for many free-text messages', command: 'send ' });
+  const m = /^([a-z0-9][a-z0-9.-]{0,63})(?:@([1-9][0-9]{0,4}))?$/.exec(opts.format!);
+  if (!m) throw cliError('CLI_BAD_ARGUMENT', { option: '--format', expected: 'a format id, or id@version (see `hotline format list`)', value: opts.format! });
+  const precedence = opts.precedence?.toUpperCase();
+  if (precedence !== undefined && !PRECEDENCE_NAMES.includes(precedence))
+    throw cliError('CLI_BAD_ARGUMENT', { option: '--precedence', expected: `one of ${PRECEDENCE_NAMES.join(', ')}`, value: opts.precedence! });
+  const base = opts.fields !== undefined ? parseFieldsFile(opts.fields, await readTextFile(opts.fields)) : {};
+  const fields = fieldsFrom(base, opts.field ?? []);
+  const client = await officerClient(opts.data, opts.officer ?? process.env.HOTLINE_OFFICER);
+  const body = {
+    format: { id: m[1]!, ...(m[2] ? { version: Number(m[2]) } : {}) },
+    fields,
+    lang: opts.lang,
+    ...(precedence ? { precedence } : {}),
+    ...(text !== undefined ? { text } : {}),
+    ...(opts.replyTo ? { replyTo: opts.replyTo } : {}),
+  };
+  const sent = await client.call<Api.SendResult>('POST', `/api/v1/channels/${encodeURIComponent(id)}/messages`, body);
+  process.stdout.write(`${sent.id}\n`);
 }
 
 /** The high-availability lines of `hotline status`: this instance, the lease, every instance. */

@@ -2,7 +2,7 @@
  * The data types of the channel wing: who this terminal is, what a receive did, what a proposal
  * asks for, and a channel as officers see it.
  */
-import type { Charter, PartyCard, Role, Signer, Tier } from '../../protocol/index.js';
+import type { Charter, FormatRef, PartyCard, Role, Signer, Tier } from '../../protocol/index.js';
 
 /** Who this terminal speaks for. */
 export interface TerminalSelf {
@@ -36,6 +36,8 @@ export interface ProposeInput {
   note?: string;
   /** The charter's dialogue rules (docs/protocol.md §6.1). */
   dialogue?: Charter['dialogue'];
+  /** Agreed formats (docs/protocol.md §13), as the charter lists them. */
+  formats?: FormatRef[];
 }
 
 /** A channel as officers see it. */

@@ -82,6 +82,7 @@ export class OwnWriter implements ChannelActions {
       ...(input.expires !== undefined ? { expires: input.expires } : {}),
       ...(input.note ? { note: input.note } : {}),
       ...(input.dialogue ? { dialogue: input.dialogue } : {}),
+      ...(input.formats?.length ? { formats: input.formats } : {}),
     };
     const problem = checkCharter(charter, this.#self);
     if (problem) throw new HotlineProtocolError(problem);

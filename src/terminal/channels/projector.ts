@@ -4,7 +4,7 @@
  * its own and runs before the commit; the store writes its result in the entries' transaction
  * (src/store/entry-projection.ts).
  */
-import type { BodyOf, Charter, ChannelLog, SealedEntry } from '../../protocol/index.js';
+import { canonicalize, type BodyOf, type Charter, type ChannelLog, type SealedEntry } from '../../protocol/index.js';
 import type { AckProjection, ChannelRow, EntryProjection, MessageInput, ReceiptRow } from '../../store/index.js';
 
 /** When the escalation scheduler should first look at a new message (null: never). */
@@ -65,6 +65,7 @@ export function projectEntries(entries: readonly SealedEntry[], ctx: ProjectionC
           text: b.text,
           replyTo: b.replyTo ?? null,
           drill: b.drill === true,
+          formatted: b.format ? canonicalize({ fields: b.fields, format: b.format }) : null,
           deadlineAt: (ctx.self !== undefined && e.author !== ctx.self ? ctx.now : e.time) + after.charter.ackDeadlineSec[b.precedence] * 1000,
           escalationDueAt: null,
         };

@@ -8,7 +8,7 @@
  * typechecks it as part of its own program (src/web/tsconfig.json), without Node's types.
  */
 import Type, { type Static } from 'typebox';
-import { CharterSchema, KINDS, OfficerRef, PartyCardSchema, PRECEDENCES } from '../../protocol/schemas.js';
+import { CharterSchema, FormatDefinitionSchema, FormatRefSchema, KINDS, OfficerRef, PartyCardSchema, PRECEDENCES } from '../../protocol/schemas.js';
 
 const Int = Type.Integer();
 const NullableInt = Type.Union([Type.Integer(), Type.Null()]);
@@ -103,6 +103,25 @@ export const ImportResult = Type.Object({
 export const AckedBy = Type.Object({ party: Type.Optional(Type.String()), code: Type.Optional(Type.String()), officer: Type.Optional(OfficerRef), entry: Type.Optional(Type.String()) });
 
 /** GET /api/v1/channels/:id/messages: a message with its receipt and acknowledgement. */
+/** A shape of a formatted message for the map: a position, a circle (radius in metres) or a polygon; points are [lon, lat]. */
+export const Geometry = Type.Object({
+  field: Type.String(),
+  label: Type.String(),
+  shape: Type.Union([Type.Literal('point'), Type.Literal('circle'), Type.Literal('polygon')]),
+  points: Type.Array(Type.Tuple([Type.Number(), Type.Number()])),
+  radiusM: Type.Optional(Type.Number()),
+});
+
+/** A formatted message rendered in the reader's language (GET messages?lang=), with its shapes. */
+export const Rendered = Type.Object({
+  lang: Type.String(),
+  title: Type.String(),
+  text: Type.String(),
+  /** Each field present, labelled; a date-time also as ms (`at`), for the reader's local time beside. */
+  fields: Type.Array(Type.Object({ name: Type.String(), label: Type.String(), value: Type.String(), at: Type.Optional(Type.Integer()) })),
+  geometry: Type.Array(Geometry),
+});
+
 export const Message = Type.Object({
   id: Type.String(),
   from: Type.String(),
@@ -118,7 +137,30 @@ export const Message = Type.Object({
   receiptedAt: NullableInt,
   ackedAt: NullableInt,
   ackedBy: Type.Union([AckedBy, Type.Null()]),
+  /** A formatted message (#17): its agreed format and its fields; render them with the definition (GET /api/v1/formats/:hash). */
+  format: Type.Optional(FormatRefSchema),
+  fields: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  /** With ?lang=: the formatted message rendered in that language, when the definition is held. */
+  rendered: Type.Optional(Rendered),
 });
+
+/** GET /api/v1/formats: a format held here, with its title in each of its languages. */
+export const FormatSummary = Type.Object({
+  id: Type.String(),
+  version: Int,
+  hash: Type.String(),
+  precedence: Type.Enum(PRECEDENCES),
+  ackDeadlineSec: Int,
+  languages: Type.Array(Type.String()),
+  title: LangMap,
+  fields: Type.Array(Type.Object({ name: Type.String(), type: Type.String(), required: Type.Boolean() })),
+});
+
+/** POST /api/v1/formats/:name/check: the first field that breaks a rule, if any (nothing is sent). */
+export const FieldsCheck = Type.Object({ ok: Type.Boolean(), field: Type.Optional(Type.String()), rule: Type.Optional(Type.String()), detail: Type.Optional(Type.String()) });
+
+/** GET /api/v1/formats/:name: the whole definition (docs/protocol.md §13) and its hash. */
+export const FormatDetail = Type.Object({ hash: Type.String(), definition: FormatDefinitionSchema });
 
 /** POST /api/v1/channels/:id/messages: the message entry written. */
 export const SendResult = Type.Object({ id: Type.String(), seq: Int, time: Int });
@@ -261,6 +303,11 @@ export type Evidence = Static<typeof Evidence>;
 export type ImportResult = Static<typeof ImportResult>;
 export type AckedBy = Static<typeof AckedBy>;
 export type Message = Static<typeof Message>;
+export type FormatSummary = Static<typeof FormatSummary>;
+export type FieldsCheck = Static<typeof FieldsCheck>;
+export type Rendered = Static<typeof Rendered>;
+export type Geometry = Static<typeof Geometry>;
+export type FormatDetail = Static<typeof FormatDetail>;
 export type SendResult = Static<typeof SendResult>;
 export type BatchResult = Static<typeof BatchResult>;
 export type AckResult = Static<typeof AckResult>;

@@ -69,6 +69,11 @@ export interface OfficerAuthOptions {
   readonly precedenceCaps?: PrecedenceCaps;
   /** Sign-in attempts per address per minute (before the per-name lockout). */
   readonly loginRateLimit?: number;
+  /**
+   * The most urgent default precedence of a format id among the versions held (#17): a formatted
+   * message without its own precedence is capped as if it had this one.
+   */
+  readonly formatPrecedence?: (id: string) => Precedence | undefined;
 }
 
 declare module 'fastify' {
@@ -100,8 +105,10 @@ declare module 'fastify' {
  * The precedence a send needs the role to allow: a message's own, or for a batch the most urgent
  * of its messages (a cap allows its level and every less urgent one, so that covers them all).
  */
-function mostUrgent(body: { precedence?: Precedence; messages?: Array<{ precedence?: Precedence }> }): Precedence {
-  const all = body.messages ? body.messages.map((m) => m.precedence ?? 'ROUTINE') : [body.precedence ?? 'ROUTINE'];
+type Draft = { precedence?: Precedence; format?: { id?: unknown } };
+function mostUrgent(body: Draft & { messages?: Draft[] }, formatPrecedence: (id: string) => Precedence | undefined = () => undefined): Precedence {
+  const of = (m: Draft) => m.precedence ?? (typeof m.format?.id === 'string' ? formatPrecedence(m.format.id) : undefined) ?? 'ROUTINE';
+  const all = body.messages ? body.messages.map(of) : [of(body)];
   return PRECEDENCES[Math.min(...all.map((p) => PRECEDENCES.indexOf(p)))] ?? 'ROUTINE';
 }
 
@@ -285,10 +292,10 @@ function authorisation(app: FastifyInstance, opts: OfficerAuthOptions): void {
       const allowed: readonly string[] = dialogueRules(view.charter)[rule];
       charterRoles = charterRoles.filter((r) => allowed.includes(r));
     }
-    const body = (request.body ?? {}) as { precedence?: Precedence; messages?: Array<{ precedence?: Precedence }> };
+    const body = (request.body ?? {}) as Draft & { messages?: Draft[] };
     // Set before the check, so that a refusal is recorded in the audit log under its action too.
     request.granted = { permission: action, channel };
-    const role = actingRole(who, officer.roles, { action, channel, charterRoles, ...(action === 'message.send' ? { precedence: mostUrgent(body) } : {}) }, opts.precedenceCaps);
+    const role = actingRole(who, officer.roles, { action, channel, charterRoles, ...(action === 'message.send' ? { precedence: mostUrgent(body, opts.formatPrecedence) } : {}) }, opts.precedenceCaps);
     request.granted = { permission: action, channel, role };
   }
 

@@ -5,9 +5,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { DialogueRulesSchema, HotlineProtocolError, isBundleHeader, protocolError, ROLES, TIERS, writeBundle, type SealedEntry } from '../../protocol/index.js';
+import { DialogueRulesSchema, HotlineProtocolError, isBundleHeader, protocolError, ROLES, TIERS, writeBundle, type Charter, type SealedEntry } from '../../protocol/index.js';
 import type { ProposeInput } from '../channels/channel-types.js';
 import { TerminalError } from '../errors.js';
+import { definitionsFor, missingDefinitions, refsFor, type FormatCatalogue } from '../formats/catalogue.js';
 import * as Api from './api-schemas.js';
 import { mayRead } from './auth.js';
 import { presentChannelDetail, presentChannelSummary, presentChannelView } from './presenters.js';
@@ -17,6 +18,8 @@ import { ChannelParams, LangTagParam, type LinkHealthFn, type LinksFn, type Offi
 export interface ChannelsRoutesOptions extends Pick<OfficerApiPorts, 'self' | 'directory' | 'actions' | 'receiver' | 'now'>, ReadPorts {
   readonly links: LinksFn;
   readonly linkHealth?: LinkHealthFn;
+  /** The format definitions held: a charter lists only those, and is accepted only if all are held. */
+  readonly formats: FormatCatalogue;
 }
 
 const Reason = Type.Object({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 4000 })) });
@@ -33,6 +36,8 @@ const Proposal = Type.Object({
   note: Type.Optional(Type.String({ maxLength: 4000 })),
   /** The charter's dialogue rules (docs/protocol.md §6.1): who states positions, endorses, records commitments; added categories. */
   dialogue: Type.Optional(DialogueRulesSchema),
+  /** Agreed formats (#17): ids, id@version, hashes, or "all" for every format this terminal holds. */
+  formats: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 70 }), { minItems: 1, maxItems: 64 })),
 });
 
 /** Charter actions and the permission each needs. */
@@ -62,7 +67,11 @@ export async function channelsRoutes(app: FastifyInstance, opts: ChannelsRoutesO
   app.post(
     '/api/v1/channels',
     { config: { permission: 'charter.propose' }, schema: { summary: 'Propose a channel charter', body: Proposal, response: { 201: Api.ChannelView } } },
-    async (request, reply) => reply.code(201).send(presentChannelView(await actions.propose(request.body as ProposeInput))),
+    async (request, reply) => {
+      const { formats, ...input } = request.body as Omit<ProposeInput, 'formats'> & { formats?: string[] };
+      const proposal: ProposeInput = formats ? { ...input, formats: refsFor(opts.formats, formats) } : input;
+      return reply.code(201).send(presentChannelView(await actions.propose(proposal)));
+    },
   );
 
   app.get(
@@ -120,8 +129,13 @@ function charterRoutes(app: FastifyInstance, opts: ChannelsRoutesOptions): void 
       return reason;
     };
     switch (action) {
-      case 'accept':
+      case 'accept': {
+        // Accepting a charter promises to read its formats: refused while a definition is not held.
+        const missing = missingDefinitions(opts.formats, directory.channel(id).state(opts.now()).charter);
+        if (missing.length > 0)
+          throw new HotlineProtocolError(protocolError('FORMAT_UNKNOWN', { format: `${missing[0]!.id} v${missing[0]!.version}`, hash: missing[0]!.hash.slice(0, 12), where: ' on this terminal' }));
         return actions.accept(id);
+      }
       case 'decline':
         return actions.decline(id, need());
       case 'withdraw':
@@ -147,7 +161,10 @@ function transcriptRoutes(app: FastifyInstance, opts: ChannelsRoutesOptions): vo
       const log = directory.channel((request.params as { id: string }).id);
       const [cards, raws] = await Promise.all([reads.peerCards(), reads.rawEntries(log.id)]);
       void reply.header('content-type', 'application/x-ndjson');
-      return writeBundle({ channel: log.id, exportedBy: self.code, exportedAt: opts.now() }, [self.card, ...cards], raws);
+      // The definitions of every format any charter of the channel agreed (§13.5), for the verifier.
+      const view = log.state(opts.now());
+      const charters = [(log.proposal.entry.body as { charter: Charter }).charter, ...view.amendments.map((a) => a.charter)];
+      return writeBundle({ channel: log.id, exportedBy: self.code, exportedAt: opts.now() }, [self.card, ...cards], raws, definitionsFor(opts.formats, charters));
     },
   );
 

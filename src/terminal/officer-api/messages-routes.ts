@@ -6,7 +6,11 @@
 import { idempotently } from './idempotency.js';
 import type { FastifyInstance } from 'fastify';
 import Type, { type Static } from 'typebox';
-import { OfficerRef, PRECEDENCES, type BodyOf, type OfficerRef as OfficerRefT, type Role, type SealedEntry } from '../../protocol/index.js';
+import { OfficerRef, PRECEDENCES, type BodyOf, type Charter, type OfficerRef as OfficerRefT, type Role, type SealedEntry } from '../../protocol/index.js';
+import { TerminalError } from '../errors.js';
+import type { FormatCatalogue } from '../formats/catalogue.js';
+import { formattedBody } from '../formats/compose.js';
+import { renderedFor } from '../formats/present.js';
 import * as Api from './api-schemas.js';
 import { signingOfficer } from './auth.js';
 import { presentAck, presentMessage, presentSent } from './presenters.js';
@@ -16,6 +20,8 @@ import { ChannelParams, LangTagParam, MessageParams, type OfficerApiPorts, type 
 export interface MessagesRoutesOptions extends Pick<OfficerApiPorts, 'self' | 'directory' | 'actions' | 'now'>, ReadPorts {
   /** Who acknowledges when the host credential names nobody (until officer accounts exist). */
   readonly defaultOfficer: { name: string; title: string; role: Role };
+  /** The format definitions held, for formatted messages (#17). */
+  readonly formats: FormatCatalogue;
 }
 
 /** Most messages one batch request may carry. */
@@ -23,22 +29,47 @@ export const MAX_BATCH_MESSAGES = 1000;
 
 /** A message as an officer drafts it (who signs it comes from the account: auth.ts). */
 const draftFields = {
-  text: Type.String({ minLength: 1, maxLength: 16_000 }),
+  /** Required for free text; for a formatted message, by default its rendering in `lang`. */
+  text: Type.Optional(Type.String({ minLength: 1, maxLength: 16_000 })),
   lang: Type.Optional(LangTagParam),
   precedence: Type.Optional(Type.Enum(PRECEDENCES)),
   replyTo: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
   subject: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
   drill: Type.Optional(Type.Boolean()),
+  /** An agreed format (docs/protocol.md §13): its id, and a version or hash to pick among those the charter lists. */
+  format: Type.Optional(
+    Type.Object(
+      {
+        id: Type.String({ pattern: '^[a-z0-9][a-z0-9.-]{0,63}$' }),
+        version: Type.Optional(Type.Integer({ minimum: 1, maximum: 65_535 })),
+        hash: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
+      },
+      { additionalProperties: false },
+    ),
+  ),
+  /** The formatted message's values by field name, checked against the agreed definition. */
+  fields: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 };
 const MessageDraft = Type.Object(draftFields);
 type MessageDraftBody = Static<typeof MessageDraft>;
 
+/** How drafts of one request become bodies: who signs, and for formats the charter and definitions. */
+interface DraftContext {
+  readonly from: OfficerRefT | undefined;
+  readonly formats: FormatCatalogue;
+  readonly charter: () => Charter;
+}
+
 /** The signed body of a drafted message, with defaults filled in, signed by `from`. */
-function messageBody(m: MessageDraftBody, from: OfficerRefT | undefined): BodyOf<'message'> {
+function messageBody(m: MessageDraftBody, ctx: DraftContext): BodyOf<'message'> {
+  const { from } = ctx;
+  if (m.format === undefined && m.fields !== undefined) throw new TerminalError('BAD_REQUEST', { detail: '"fields" go with a "format": name the format of the message.' });
+  if (m.format === undefined && m.text === undefined) throw new TerminalError('BAD_REQUEST', { detail: 'A message needs a "text", or a "format" and its "fields".' });
+  const base = m.format
+    ? formattedBody(ctx.formats, ctx.charter(), { format: m.format, fields: m.fields ?? {}, ...(m.lang ? { lang: m.lang } : {}), ...(m.precedence ? { precedence: m.precedence } : {}), ...(m.text ? { text: m.text } : {}) })
+    : { text: m.text!, lang: m.lang ?? 'en', precedence: m.precedence ?? 'ROUTINE' };
   return {
-    text: m.text,
-    lang: m.lang ?? 'en',
-    precedence: m.precedence ?? 'ROUTINE',
+    ...base,
     ...(m.replyTo ? { replyTo: m.replyTo } : {}),
     ...(m.subject ? { subject: m.subject } : {}),
     ...(m.drill ? { drill: true } : {}),
@@ -58,15 +89,23 @@ export async function messagesRoutes(app: FastifyInstance, opts: MessagesRoutesO
       schema: {
         summary: 'Messages with receipt and acknowledgement status, oldest first: all of them, or the latest `limit`',
         params: ChannelParams,
-        querystring: Type.Object({ unacked: Type.Optional(Type.Boolean()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })) }),
+        querystring: Type.Object({
+          unacked: Type.Optional(Type.Boolean()),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+          lang: Type.Optional(Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$', description: 'render formatted messages in this language (field `rendered`)' })),
+        }),
         response: { 200: Type.Array(Api.Message) },
       },
     },
     async (request) => {
-      const q = request.query as { unacked?: boolean; limit?: number };
+      const q = request.query as { unacked?: boolean; limit?: number; lang?: string };
       const log = directory.channel((request.params as { id: string }).id);
       const rows = await reads.messages(log.id, { unackedOnly: q.unacked, limit: q.limit });
-      return rows.map((m) => presentMessage(m, label, self.party));
+      return rows.map((row) => {
+        const m = presentMessage(row, label, self.party);
+        const rendered = q.lang && m.format ? renderedFor(opts.formats, m, q.lang) : undefined;
+        return rendered ? { ...m, rendered } : m;
+      });
     },
   );
 
@@ -85,8 +124,9 @@ export async function messagesRoutes(app: FastifyInstance, opts: MessagesRoutesO
       const { id } = request.params as { id: string };
       const b = request.body as MessageDraftBody & { from?: OfficerRefT };
       const from = signingOfficer(request, b.from);
+      const ctx: DraftContext = { from, formats: opts.formats, charter: () => directory.channel(id).state(opts.now()).charter };
       return idempotently(request, reply, reads, presentSent, (idempotent) =>
-        actions.send(id, messageBody(b, from), { audit: request.auditWithEntry(201, (s: SealedEntry) => ({ id: s.hash })), ...(idempotent ? { idempotent } : {}) }),
+        actions.send(id, messageBody(b, ctx), { audit: request.auditWithEntry(201, (s: SealedEntry) => ({ id: s.hash })), ...(idempotent ? { idempotent } : {}) }),
       opts.now);
     },
   );
@@ -106,11 +146,12 @@ export async function messagesRoutes(app: FastifyInstance, opts: MessagesRoutesO
       const { id } = request.params as { id: string };
       const b = request.body as { messages: MessageDraftBody[]; from?: OfficerRefT };
       const from = signingOfficer(request, b.from);
+      const ctx: DraftContext = { from, formats: opts.formats, charter: () => directory.channel(id).state(opts.now()).charter };
       const present = (made: ReadonlyArray<SealedEntry<'message'>>) => ({ messages: made.map(presentSent) });
       return idempotently(request, reply, reads, present, (idempotent) =>
         actions.sendMany(
           id,
-          b.messages.map((m) => messageBody(m, from)),
+          b.messages.map((m) => messageBody(m, ctx)),
           { audit: request.auditWithEntry(201, (made: readonly SealedEntry[]) => ({ count: made.length, first: made[0]!.hash, last: made.at(-1)!.hash })), ...(idempotent ? { idempotent: (made: readonly SealedEntry[]) => idempotent(made as ReadonlyArray<SealedEntry<"message">>) } : {}) },
         ),
       opts.now);

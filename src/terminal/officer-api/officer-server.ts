@@ -24,6 +24,8 @@ import { dialogueRoutes } from './dialogue-routes.js';
 import { escalationRoutes } from './escalation-routes.js';
 import { eventsRoute } from './events-route.js';
 import { messagesRoutes } from './messages-routes.js';
+import { formatsRoutes } from './formats-routes.js';
+import { mostUrgentDefault, shippedCatalogue, type FormatCatalogue } from '../formats/catalogue.js';
 import { officersRoutes } from './officers-routes.js';
 import { operationsRoutes, type OperationsOptions } from './operations-routes.js';
 import { keysRoutes } from './keys-routes.js';
@@ -73,6 +75,8 @@ export interface OfficerServerOptions {
   readonly loginRateLimit?: number;
   /** The built console served at /console/ (default dist/web of this checkout). */
   readonly consoleDir?: string;
+  /** Message-format definitions held (default: the shipped library). */
+  readonly formats?: FormatCatalogue;
 }
 
 const DESCRIPTION =
@@ -110,14 +114,16 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
   await app.register(websocket);
 
   const { officers } = opts;
-  await app.register(officerAuth, { directory: ports.directory, messages: ports.messages, self: ports.self, officers, token: opts.token, insecureCookies: opts.insecureCookies, precedenceCaps: opts.precedenceCaps, loginRateLimit: opts.loginRateLimit });
+  const formats = opts.formats ?? shippedCatalogue();
+  await app.register(officerAuth, { directory: ports.directory, messages: ports.messages, self: ports.self, officers, token: opts.token, insecureCookies: opts.insecureCookies, precedenceCaps: opts.precedenceCaps, loginRateLimit: opts.loginRateLimit, formatPrecedence: (id) => mostUrgentDefault(formats, id) });
   app.get('/openapi.json', { config: { permission: 'open' }, schema: { hide: true } }, async () => app.swagger());
 
   const reads = new OfficerReadModel(store, ports.self.party);
   const area = { ...ports, reads };
   await app.register(terminalRoutes, { ...area, links: opts.links, reconciling: opts.reconciling, storeFull: opts.storeFull, ha: opts.ha });
-  await app.register(channelsRoutes, { ...area, links: opts.links, linkHealth: opts.linkHealth });
-  await app.register(messagesRoutes, { ...area, defaultOfficer: opts.defaultOfficer });
+  await app.register(channelsRoutes, { ...area, links: opts.links, linkHealth: opts.linkHealth, formats });
+  await app.register(messagesRoutes, { ...area, defaultOfficer: opts.defaultOfficer, formats });
+  await app.register(formatsRoutes, { ...area, formats });
   await app.register(dialogueRoutes, area);
   await app.register(keysRoutes, { ...area, signingKey: opts.signingKey });
   await app.register(eventsRoute, area);

@@ -81,6 +81,7 @@ export function presentMessage(m: MessageRow, label: Labeller, self: string): Ap
     receiptedAt: m.receiptedAt,
     ackedAt: m.ackedAt,
     ackedBy: m.ackedBy ? (JSON.parse(m.ackedBy) as Api.AckedBy) : null,
+    ...(m.formatted ? (JSON.parse(m.formatted) as Pick<Api.Message, 'format' | 'fields'>) : {}),
   };
 }
 

@@ -1,0 +1,107 @@
+/**
+ * `hotline format list|show ID`: the message formats the terminal holds (docs/protocol.md §13), and
+ * the helpers `hotline send --format` and `hotline channel show` use: fields from a file and from
+ * `--field name=value`, and formatted messages rendered in the officer's language.
+ */
+import type { Command } from 'commander';
+import { codesOf, pickLanguage, renderMessage, type FormatDefinition } from '../../protocol/index.js';
+import type { Api } from '../../terminal/index.js';
+import { cliError } from '../errors.js';
+import { officerClient, type OfficerClient } from '../officer-client.js';
+import { printableDeep } from '../safe-text.js';
+import { DEFAULT_DATA_DIR } from './init.js';
+
+/** The officer's language: --lang, else $HOTLINE_LANG, else English. */
+export const officerLang = (lang: string | undefined): string => lang ?? process.env.HOTLINE_LANG ?? 'en';
+
+export function register(program: Command): void {
+  const format = program.command('format').description('message formats: list those this terminal holds, show one');
+
+  format
+    .command('list')
+    .description('the formats this terminal holds, with their hashes (a charter agrees them by hash)')
+    .option('--lang <tag>', 'language of the titles (default $HOTLINE_LANG or en)')
+    .option('--json', 'machine-readable output')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .action(async (opts: { lang?: string; json?: boolean; data: string }) => {
+      const client = await officerClient(opts.data);
+      const list = await client.call<Api.FormatSummary[]>('GET', '/api/v1/formats');
+      if (opts.json) return void process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+      const lang = officerLang(opts.lang);
+      for (const f of printableDeep(list))
+        process.stdout.write(`${`${f.id}@${f.version}`.padEnd(24)} ${f.hash.slice(0, 12)}  ${f.precedence.padEnd(9)} ${f.title[lang] ?? f.title.en ?? ''}  [${f.languages.join(' ')}]\n`);
+    });
+
+  format
+    .command('show <format>')
+    .description('one format: its fields, their types and labels, and its values (by id, id@version or hash)')
+    .option('--lang <tag>', 'language of the labels (default $HOTLINE_LANG or en)')
+    .option('--json', 'the whole definition as JSON')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .action(async (name: string, opts: { lang?: string; json?: boolean; data: string }) => {
+      const client = await officerClient(opts.data);
+      const d = await client.call<Api.FormatDetail>('GET', `/api/v1/formats/${encodeURIComponent(name)}`);
+      if (opts.json) return void process.stdout.write(`${JSON.stringify(d, null, 2)}\n`);
+      process.stdout.write(describeFormat(printableDeep(d.definition), d.hash, officerLang(opts.lang)));
+    });
+}
+
+/** A format as text: title, hash, defaults, then each field with its type, label and values. */
+export function describeFormat(def: FormatDefinition, hash: string, lang: string): string {
+  const section = def.languages[pickLanguage(def, lang)]!;
+  const out = [`${section.title} — ${def.id}@${def.version}`, `  hash ${hash}`, `  precedence ${def.precedence}, acknowledgement within ${def.ackDeadlineSec} s`, '  fields'];
+  for (const f of def.fields) {
+    const kind = f.type === 'number' ? `number (${f.unit})` : f.type;
+    out.push(`    ${f.name.padEnd(18)} ${(kind + (f.many ? ` x1..${f.many}` : '')).padEnd(22)} ${f.required ? 'required' : 'optional'}  ${section.fields[f.name] ?? ''}`);
+    for (const code of codesOf(f)) out.push(`      ${code.padEnd(28)} ${section.values[f.name]?.[code] ?? ''}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** `name=value` options: the value as JSON when it parses (numbers, objects), else as text. */
+export function fieldsFrom(base: Record<string, unknown>, pairs: readonly string[]): Record<string, unknown> {
+  const out = { ...base };
+  for (const pair of pairs) {
+    const m = /^([a-z][a-z0-9_]{0,39})=(.*)$/s.exec(pair);
+    if (!m) throw cliError('CLI_BAD_ARGUMENT', { option: '--field', expected: 'NAME=VALUE, the value as JSON or as text (e.g. launch_type=ballistic-missile)', value: pair });
+    let value: unknown = m[2]!;
+    try {
+      value = JSON.parse(m[2]!);
+    } catch {
+      // plain text
+    }
+    out[m[1]!] = value;
+  }
+  return out;
+}
+
+/** Parses a --fields file's text: one JSON object of values by field name. */
+export function parseFieldsFile(path: string, text: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw cliError('CLI_USER_ERROR', { detail: `${path} is not JSON (${(e as Error).message}): --fields takes a JSON object of values by field name. Nothing was sent.` });
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw cliError('CLI_USER_ERROR', { detail: `${path} must hold one JSON object of values by field name. Nothing was sent.` });
+  return v as Record<string, unknown>;
+}
+
+/**
+ * The rendering of each formatted message in `lang`, by message id: the definitions are fetched
+ * once per hash; a message whose definition the terminal does not hold keeps its text.
+ */
+export async function renderFormatted(client: OfficerClient, messages: readonly Api.Message[], lang: string): Promise<Map<string, string>> {
+  const defs = new Map<string, FormatDefinition | undefined>();
+  const out = new Map<string, string>();
+  for (const m of messages) {
+    if (!m.format || !m.fields) continue;
+    if (!defs.has(m.format.hash))
+      defs.set(m.format.hash, await client.call<Api.FormatDetail>('GET', `/api/v1/formats/${m.format.hash}`).then((d) => d.definition as FormatDefinition, () => undefined));
+    const def = defs.get(m.format.hash);
+    if (!def) continue;
+    const r = renderMessage(def, m.fields, lang);
+    out.set(m.id, `${r.title}\n${r.text}`);
+  }
+  return out;
+}

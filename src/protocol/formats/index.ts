@@ -1,0 +1,8 @@
+/** Agreed message formats (docs/protocol.md §13): definitions, field checks, rendering, library. */
+export * from './definition.js';
+export * from './fields.js';
+export * from './render.js';
+export * from './library/index.js';
+export { PHRASES, TLP, SECTORS } from './library/base.js';
+export type { LanguagePack, FormatLabels } from './library/pack.js';
+export * from './message.js';

@@ -1,0 +1,83 @@
+/**
+ * The formats this terminal holds (docs/protocol.md §13.5): the shipped library, found by hash, by
+ * id and version, or by id alone (the highest version). Officers name formats by id; charters and
+ * messages by {id, version, hash}.
+ */
+import {
+  formatHash,
+  formatRef,
+  HotlineProtocolError,
+  PRECEDENCES,
+  protocolError,
+  shippedFormats,
+  type Charter,
+  type FormatDefinition,
+  type FormatRef,
+  type Precedence,
+} from '../../protocol/index.js';
+
+/** A format as officers name it: "launch-notification", "launch-notification@1", or its hash. */
+export type FormatName = string;
+
+export interface FormatCatalogue {
+  /** Every definition held, by id then version. */
+  list(): readonly FormatDefinition[];
+  /** The definition with this hash. */
+  byHash(hash: string): FormatDefinition | undefined;
+  /** The definition named (highest version for a bare id), or undefined. */
+  find(name: FormatName): FormatDefinition | undefined;
+}
+
+const NAMED = /^([a-z0-9][a-z0-9.-]{0,63})(?:@([1-9][0-9]{0,4}))?$/;
+
+/** The catalogue of the shipped library. */
+export function shippedCatalogue(): FormatCatalogue {
+  const all = [...shippedFormats().values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.version - b.version));
+  return {
+    list: () => all,
+    byHash: (hash) => shippedFormats().get(hash),
+    find(name) {
+      if (/^[0-9a-f]{64}$/.test(name)) return shippedFormats().get(name);
+      const m = NAMED.exec(name);
+      if (!m) return undefined;
+      const matching = all.filter((d) => d.id === m[1] && (m[2] === undefined || d.version === Number(m[2])));
+      return matching.at(-1);
+    },
+  };
+}
+
+/** The most urgent default precedence among the held versions of a format id (for precedence caps). */
+export function mostUrgentDefault(catalogue: FormatCatalogue, id: string): Precedence | undefined {
+  const found = catalogue.list().filter((d) => d.id === id).map((d) => PRECEDENCES.indexOf(d.precedence));
+  return found.length ? PRECEDENCES[Math.min(...found)] : undefined;
+}
+
+/** References for a charter from names ("all" names every format held); FORMAT_UNKNOWN for one not held. */
+export function refsFor(catalogue: FormatCatalogue, names: readonly FormatName[]): FormatRef[] {
+  if (names.includes('all')) return catalogue.list().map(formatRef);
+  const refs = names.map((n) => {
+    const def = catalogue.find(n);
+    if (!def) throw new HotlineProtocolError(protocolError('FORMAT_UNKNOWN', { format: n, hash: '-', where: ' on this terminal' }));
+    return formatRef(def);
+  });
+  return refs.filter((r, i) => refs.findIndex((x) => x.hash === r.hash) === i);
+}
+
+/** The definitions held of every format the charters list, each once (a bundle carries them). */
+export function definitionsFor(catalogue: FormatCatalogue, charters: readonly Charter[]): FormatDefinition[] {
+  const out = new Map<string, FormatDefinition>();
+  for (const c of charters)
+    for (const r of c.formats ?? []) {
+      const d = catalogue.byHash(r.hash);
+      if (d) out.set(r.hash, d);
+    }
+  return [...out.values()];
+}
+
+/** The charter's formats whose definitions this terminal does not hold (it must not accept the charter). */
+export function missingDefinitions(catalogue: FormatCatalogue, charter: Charter): FormatRef[] {
+  return (charter.formats ?? []).filter((r) => {
+    const d = catalogue.byHash(r.hash);
+    return !d || formatHash(d) !== r.hash || d.id !== r.id || d.version !== r.version;
+  });
+}

@@ -1,0 +1,216 @@
+/**
+ * Compose a formatted message (#17): pick one of the channel's agreed formats; a form is generated
+ * from its definition (labels in the officer's language, enumerations as lists, positions and
+ * areas as coordinates); the terminal checks the fields as the officer types (the protocol's own
+ * rules, naming the field and rule), and Send signs the message.
+ */
+import { useEffect, useState, type FormEvent } from 'react';
+import { api, ApiError, type FormatDetail, type FormatSummary } from './api.js';
+import { T, tr } from './i18n.js';
+
+type Def = FormatDetail['definition'];
+type Spec = Def['fields'][number];
+/** The raw inputs of the form, by field name (then sub-name): strings as typed. */
+type Inputs = Record<string, Record<string, string>>;
+
+const num = (s: string | undefined) => (s === undefined || s.trim() === '' ? undefined : Number(s));
+
+/** "lat, lon" lines as a closed ring of positions. */
+function ring(text: string): Array<{ lat: number; lon: number }> {
+  const pts = text.split('\n').map((l) => l.split(',').map((x) => Number(x.trim()))).filter((p) => p.length === 2 && p.every((x) => Number.isFinite(x))).map(([lat, lon]) => ({ lat: lat!, lon: lon! }));
+  const first = pts[0];
+  const last = pts.at(-1);
+  return first && last && (first.lat !== last.lat || first.lon !== last.lon) ? [...pts, first] : pts;
+}
+
+/** One value of a field from its inputs, or undefined when left empty. */
+function valueOf(f: Spec, v: Record<string, string>, lang: string): unknown {
+  const any = Object.values(v).some((x) => x.trim() !== '');
+  if (!any) return undefined;
+  switch (f.type) {
+    case 'text':
+      return { lang, text: v.text ?? '' };
+    case 'free-text':
+    case 'enum':
+      return v.value;
+    case 'number':
+    case 'duration':
+      return num(v.value);
+    case 'datetime':
+      // datetime-local gives the time as typed, read here as UTC: "2026-12-03T12:00" -> "...T12:00:00Z".
+      return v.value ? (v.value.length === 16 ? `${v.value}:00Z` : `${v.value}Z`) : undefined;
+    case 'position':
+      return { lat: num(v.lat), lon: num(v.lon) };
+    case 'area':
+      return v.shape === 'polygon' ? { polygon: ring(v.points ?? '') } : { circle: { centre: { lat: num(v.lat), lon: num(v.lon) }, radius: num(v.radius), unit: v.unit ?? 'km' } };
+    case 'designation':
+      return { kind: v.kind ?? 'vessel', name: v.name ?? '', ...(v.id ? { id: v.id } : {}) };
+  }
+}
+
+function fieldsOf(def: Def, inputs: Inputs, lang: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of def.fields) {
+    const v = valueOf(f, inputs[f.name] ?? {}, lang);
+    if (v !== undefined) out[f.name] = f.many ? [v] : v;
+  }
+  return out;
+}
+
+/** Asks the map for a position: the next click on it calls back (undefined cancels). */
+export type PickRequest = (callback: ((p: { lat: number; lon: number }) => void) | undefined) => void;
+
+export function ComposeFormat({ channel, formats, lang, replyTo, onSent, pickOnMap }: { channel: string; formats: readonly FormatSummary[]; lang: string; replyTo?: string; onSent: () => void; pickOnMap?: PickRequest }) {
+  const choices = formats.filter((f) => f.id !== 'standard-phrase');
+  const [chosen, setChosen] = useState('');
+  const [def, setDef] = useState<Def | undefined>();
+  const [inputs, setInputs] = useState<Inputs>({});
+  const [problem, setProblem] = useState<{ field?: string; text: string } | undefined>();
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    setDef(undefined);
+    setInputs({});
+    setProblem(undefined);
+    const f = choices.find((x) => x.hash === chosen);
+    if (f) void api.format(f.hash).then((d) => setDef(d.definition));
+  }, [chosen]);
+  // Checked by the terminal as the officer types (debounced).
+  useEffect(() => {
+    if (!def) return;
+    const t = setTimeout(() => {
+      void api.checkFields(chosen, fieldsOf(def, inputs, lang)).then(
+        (r) => setProblem(r.ok ? undefined : { field: r.field, text: `${r.field}: ${r.detail} (${r.rule})` }),
+        () => undefined,
+      );
+    }, 250);
+    return () => clearTimeout(t);
+  }, [def, inputs, lang, chosen]);
+  if (choices.length === 0) return null;
+  const section = def ? (def.languages[lang] ?? def.languages.en ?? Object.values(def.languages)[0]!) : undefined;
+  const set = (field: string, key: string, value: string) => setInputs((x) => ({ ...x, [field]: { ...x[field], [key]: value } }));
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!def) return;
+    setBusy(true);
+    try {
+      await api.sendFormatted(channel, { format: { id: def.id, version: def.version }, fields: fieldsOf(def, inputs, lang), lang, ...(replyTo ? { replyTo } : {}) });
+      setChosen('');
+      onSent();
+    } catch (err) {
+      setProblem({ text: err instanceof ApiError ? err.message : (err as Error).message });
+    } finally {
+      setBusy(false);
+    }
+  };
+  /** A button that takes this field's position (or circle centre) from a click on the map. */
+  const picker = (f: Spec) =>
+    pickOnMap && (
+      <button
+        type="button"
+        className="secondary pick"
+        data-testid={`pick-${f.name}`}
+        title={tr('pickOnMap')}
+        onClick={() =>
+          pickOnMap((p) => {
+            setInputs((x) => ({ ...x, [f.name]: { ...x[f.name], lat: String(p.lat), lon: String(p.lon) } }));
+            pickOnMap(undefined);
+          })
+        }
+      >
+        📍
+      </button>
+    );
+  const input = (f: Spec, key: string, props: Record<string, unknown> = {}) => (
+    <input name={`${f.name}.${key}`} value={inputs[f.name]?.[key] ?? ''} onChange={(e) => set(f.name, key, e.target.value)} aria-label={`${section?.fields[f.name] ?? f.name} ${key}`} {...props} />
+  );
+  return (
+    <form className="send compose-format" onSubmit={(e) => void submit(e)} aria-label={tr('composeFormat')} data-testid="compose-format">
+      <label>
+        <span>
+          <T k="composeFormat" />
+        </span>
+        <select value={chosen} onChange={(e) => setChosen(e.target.value)} data-testid="compose-format-choice">
+          <option value="">—</option>
+          {choices.map((f) => (
+            <option key={f.hash} value={f.hash}>
+              {f.title[lang] ?? f.title.en ?? f.id} (v{f.version})
+            </option>
+          ))}
+        </select>
+      </label>
+      {def && section && (
+        <>
+          {def.fields.map((f) => (
+            <fieldset key={f.name} className={`format-field${problem?.field?.startsWith(f.name) ? ' invalid' : ''}`} data-field={f.name}>
+              <legend>
+                {section.fields[f.name]}
+                {f.required ? ' *' : ''}
+                {f.type === 'number' ? ` (${f.unit})` : ''}
+                {f.type === 'datetime' ? ' (UTC)' : ''}
+              </legend>
+              {f.type === 'text' && <textarea name={`${f.name}.text`} rows={2} value={inputs[f.name]?.text ?? ''} onChange={(e) => set(f.name, 'text', e.target.value)} aria-label={section.fields[f.name]} />}
+              {(f.type === 'free-text' || f.type === 'number' || f.type === 'duration') && input(f, 'value', f.type === 'free-text' ? {} : { inputMode: 'decimal' })}
+              {f.type === 'datetime' && input(f, 'value', { type: 'datetime-local' })}
+              {f.type === 'enum' && (
+                <select name={f.name} value={inputs[f.name]?.value ?? ''} onChange={(e) => set(f.name, 'value', e.target.value)} aria-label={section.fields[f.name]}>
+                  <option value="">—</option>
+                  {(f.values ?? []).map((c) => (
+                    <option key={c} value={c}>
+                      {section.values[f.name]?.[c] ?? c}
+                    </option>
+                  ))}
+                </select>
+              )}
+              {f.type === 'position' && (
+                <>
+                  {input(f, 'lat', { placeholder: 'lat', inputMode: 'decimal' })} {input(f, 'lon', { placeholder: 'lon', inputMode: 'decimal' })} {picker(f)}
+                </>
+              )}
+              {f.type === 'area' && (
+                <>
+                  <select value={inputs[f.name]?.shape ?? 'circle'} onChange={(e) => set(f.name, 'shape', e.target.value)} aria-label={`${section.fields[f.name]} shape`}>
+                    <option value="circle">◯</option>
+                    <option value="polygon">▱</option>
+                  </select>{' '}
+                  {(inputs[f.name]?.shape ?? 'circle') === 'circle' ? (
+                    <>
+                      {input(f, 'lat', { placeholder: 'lat', inputMode: 'decimal' })} {input(f, 'lon', { placeholder: 'lon', inputMode: 'decimal' })} {picker(f)} {input(f, 'radius', { placeholder: 'r', inputMode: 'decimal' })}
+                      <select value={inputs[f.name]?.unit ?? 'km'} onChange={(e) => set(f.name, 'unit', e.target.value)} aria-label={`${section.fields[f.name]} unit`}>
+                        <option value="km">km</option>
+                        <option value="nm">NM</option>
+                        <option value="m">m</option>
+                      </select>
+                    </>
+                  ) : (
+                    <textarea name={`${f.name}.points`} rows={3} placeholder="lat, lon (one corner per line)" value={inputs[f.name]?.points ?? ''} onChange={(e) => set(f.name, 'points', e.target.value)} aria-label={`${section.fields[f.name]} points`} />
+                  )}
+                </>
+              )}
+              {f.type === 'designation' && (
+                <>
+                  <select value={inputs[f.name]?.kind ?? ''} onChange={(e) => set(f.name, 'kind', e.target.value)} aria-label={`${section.fields[f.name]} kind`}>
+                    <option value="">—</option>
+                    {Object.entries(section.values[f.name] ?? {}).map(([c, l]) => (
+                      <option key={c} value={c}>
+                        {l}
+                      </option>
+                    ))}
+                  </select>{' '}
+                  {input(f, 'name', { placeholder: 'name' })} {input(f, 'id', { placeholder: 'id' })}
+                </>
+              )}
+            </fieldset>
+          ))}
+          {problem && (
+            <p role="alert" className="error" data-testid="compose-problem">
+              {problem.text}
+            </p>
+          )}
+          <button type="submit" disabled={busy || problem !== undefined}>
+            <T k="send" />
+          </button>
+        </>
+      )}
+    </form>
+  );
+}
