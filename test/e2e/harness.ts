@@ -15,7 +15,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readdirSync, rmSync, rmdirSync, statSync, openSync, closeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createServer, type AddressInfo, type Server, type Socket, connect } from 'node:net';
+import { createServer, type Server, type Socket, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,11 +90,30 @@ export async function ensureBuilt(): Promise<void> {
 
 /** A free TCP port on loopback (listen on 0, close, reuse the number). */
 export async function freePort(): Promise<number> {
+  // A port the kernel hands out (listen on 0) can be handed out again at once as the local port
+  // of an outgoing connection of another test, and the terminal started on it then fails with
+  // "already in use" (seen in CI). Ports come instead from below the kernel's ephemeral range
+  // (32768-60999 on Linux), from a slice of their own per test worker, each checked free.
+  for (let tries = 0; tries < PORT_SLICE; tries++) {
+    const port = PORT_BASE + PORT_SLICE * (WORKER % PORT_SLICES) + (nextPort++ % PORT_SLICE);
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port in ${PORT_BASE}..${PORT_BASE + PORT_SLICE * PORT_SLICES}`);
+}
+
+const PORT_BASE = 20_000;
+const PORT_SLICE = 1_000;
+const PORT_SLICES = 12;
+/** This test worker (vitest numbers its workers from 1), or the process for anything else. */
+const WORKER = Number(process.env.VITEST_POOL_ID ?? process.pid);
+let nextPort = Math.floor(Math.random() * PORT_SLICE);
+
+function canListen(port: number): Promise<boolean> {
   const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 /** Polls `probe` until it returns something other than undefined/false (errors count as "not yet"). */
