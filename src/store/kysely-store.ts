@@ -277,13 +277,10 @@ export class KyselyStore implements Store {
    * could fill without equivocating. One read per batch, of the positions the batch does not hold.
    */
   private async refuseBrokenChains(rows: readonly EntryRow[], results: readonly AppendResult[]): Promise<void> {
-    const inBatch = new Map(rows.map((r) => [logKey(r), r.hash]));
-    const wanted: EntryRow[] = [];
-    rows.forEach((row, i) => {
-      if (results[i]!.status !== 'inserted' || row.prev === undefined || row.prev === null || row.seq <= 1) return;
-      if (!inBatch.has(logKey({ ...row, seq: row.seq - 1 }))) wanted.push(row);
-    });
-    const held = new Map<string, string>();
+    const before = (row: EntryRow) => logKey({ ...row, seq: row.seq - 1 });
+    const checked = rows.filter((row, i) => results[i]!.status === 'inserted' && typeof row.prev === 'string' && row.seq > 1);
+    const held = new Map(rows.map((r) => [logKey(r), r.hash]));
+    const wanted = checked.filter((row) => !held.has(before(row)));
     if (wanted.length > 0) {
       const found = await this.db
         .selectFrom('entries')
@@ -292,15 +289,13 @@ export class KyselyStore implements Store {
         .execute();
       for (const f of found) held.set(logKey(f), f.hash);
     }
-    rows.forEach((row, i) => {
-      if (results[i]!.status !== 'inserted' || row.prev === undefined || row.prev === null || row.seq <= 1) return;
-      const k = logKey({ ...row, seq: row.seq - 1 });
-      const before = inBatch.get(k) ?? held.get(k);
-      if (before === row.prev) return;
+    for (const row of checked) {
+      const previous = held.get(before(row));
+      if (previous === row.prev) continue;
       throw new StoreError('STORE_LOG_DIVERGED', {
-        where: `channel ${row.channel.slice(0, 12)}…, author ${row.author.slice(0, 12)}…, #${row.seq - 1} (the entry #${row.seq} follows ${row.prev.slice(0, 12)}…; held: ${before === undefined ? 'nothing' : `${before.slice(0, 12)}…`})`,
+        where: `channel ${row.channel.slice(0, 12)}…, author ${row.author.slice(0, 12)}…, #${row.seq - 1} (the entry #${row.seq} follows ${row.prev!.slice(0, 12)}…; held: ${previous === undefined ? 'nothing' : `${previous.slice(0, 12)}…`})`,
       });
-    });
+    }
   }
 
   async getEntry(channel: string, author: string, seq: number): Promise<StoredEntry | undefined> {

@@ -15,22 +15,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Harness, check, waitFor, type ApiMessage } from './harness.js';
+import { LAUNCH_FIELDS, SQUARE } from '../protocol/format-fixtures.js';
 
 type Formatted = ApiMessage & { format?: { id: string; version: number; hash: string }; fields?: Record<string, unknown>; replyTo?: string | null };
 
-const square = [
-  { lat: 30, lon: 130 },
-  { lat: 30, lon: 131 },
-  { lat: 31, lon: 131 },
-  { lat: 31, lon: 130 },
-  { lat: 30, lon: 130 },
-];
-const launchFields = {
-  window_start: '2026-12-03T12:00:00Z',
-  window_end: '2026-12-03T14:00:00Z',
-  launch_area: { circle: { centre: { lat: 40.1, lon: 124.5 }, radius: 20, unit: 'km' } },
-  impact_area: [{ polygon: square }],
-};
+const square = SQUARE;
+/** The launch notification's fields but its type, which the tests set or leave out. */
+const { launch_type: _type, ...launchFields } = LAUNCH_FIELDS;
 
 /** One bad value per field rule of docs/protocol.md §13.3, on the launch notification. */
 const BAD: ReadonlyArray<[string, Record<string, unknown>]> = [

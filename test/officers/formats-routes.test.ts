@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { renderMessage, shippedFormats, verifyBundle } from '../../src/protocol/index.js';
 import type { ChannelView, FormatDetail, FormatSummary, Message, SendResult } from '../../src/terminal/officer-api/api-schemas.js';
 import { officerFixture, type OfficerFixture } from './fixture.js';
+import { LAUNCH_FIELDS, SQUARE } from '../protocol/format-fixtures.js';
 
 let f: OfficerFixture | undefined;
 afterEach(async () => {
@@ -15,20 +16,8 @@ afterEach(async () => {
   f = undefined;
 });
 
-const square = [
-  { lat: 30, lon: 130 },
-  { lat: 30, lon: 131 },
-  { lat: 31, lon: 131 },
-  { lat: 31, lon: 130 },
-  { lat: 30, lon: 130 },
-];
-const launchFields = {
-  launch_type: 'ballistic-missile',
-  window_start: '2026-12-03T12:00:00Z',
-  window_end: '2026-12-03T14:00:00Z',
-  launch_area: { circle: { centre: { lat: 40.1, lon: 124.5 }, radius: 20, unit: 'km' } },
-  impact_area: [{ polygon: square }],
-};
+const square = SQUARE;
+const launchFields = LAUNCH_FIELDS;
 
 /** A channel US proposes through the API with `formats`, accepted by CN. */
 async function formattedChannel(fx: OfficerFixture, formats: string[]): Promise<string> {

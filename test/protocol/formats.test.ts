@@ -21,25 +21,14 @@ import {
   type FormatDefinition,
 } from '../../src/protocol/index.js';
 import { fieldsArbitrary } from './format-arbitraries.js';
+import { LAUNCH_FIELDS, SQUARE } from './format-fixtures.js';
 
 const defs = [...shippedFormats().values()];
 const byId = (id: string) => defs.find((d) => d.id === id)!;
 const launch = byId('launch-notification');
 
-const square = [
-  { lat: 30, lon: 130 },
-  { lat: 30, lon: 131 },
-  { lat: 31, lon: 131 },
-  { lat: 31, lon: 130 },
-  { lat: 30, lon: 130 },
-];
-const launchFields = {
-  launch_type: 'ballistic-missile',
-  window_start: '2026-12-03T12:00:00Z',
-  window_end: '2026-12-03T14:00:00Z',
-  launch_area: { circle: { centre: { lat: 40.1, lon: 124.5 }, radius: 20, unit: 'km' } },
-  impact_area: [{ polygon: square }],
-};
+const square = SQUARE;
+const launchFields = LAUNCH_FIELDS;
 
 describe('the shipped library', () => {
   it('has the formats the issue lists, each checked, in en, zh and ru at least', () => {

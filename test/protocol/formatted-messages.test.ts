@@ -16,6 +16,7 @@ import {
   type FormatDefinition,
 } from '../../src/protocol/index.js';
 import { Scenario, makeCharter, makeParty } from '../../src/testkit/scenario.js';
+import { LAUNCH_FIELDS } from './format-fixtures.js';
 
 const defs = [...shippedFormats().values()];
 const byId = (id: string) => defs.find((d) => d.id === id)!;
@@ -23,20 +24,7 @@ const launch = byId('launch-notification');
 const phrase = byId('standard-phrase');
 const exercise = byId('exercise-notice');
 
-const square = [
-  { lat: 30, lon: 130 },
-  { lat: 30, lon: 131 },
-  { lat: 31, lon: 131 },
-  { lat: 31, lon: 130 },
-  { lat: 30, lon: 130 },
-];
-const launchFields = {
-  launch_type: 'space-launch',
-  window_start: '2026-12-03T12:00:00Z',
-  window_end: '2026-12-03T14:00:00Z',
-  launch_area: { circle: { centre: { lat: 19.6, lon: 110.95 }, radius: 15, unit: 'km' } },
-  impact_area: [{ polygon: square }],
-};
+const launchFields = { ...LAUNCH_FIELDS, launch_type: 'space-launch', launch_area: { circle: { centre: { lat: 19.6, lon: 110.95 }, radius: 15, unit: 'km' } } };
 
 function channel(formats: FormatDefinition[] = [launch, phrase]) {
   const us = makeParty('US', { en: 'United States', zh: '美国' });
