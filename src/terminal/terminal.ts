@@ -22,6 +22,7 @@ import { Backlog, DEFAULT_MAX_UNRECEIPTED } from './channels/backlog.js';
 import { combineLine, type LineState } from './federation/link-state.js';
 import { JobRunner } from './jobs/periodic-job.js';
 import { composeChannels, type ChannelWing } from './channels/compose.js';
+import { dataFormatsDir, loadFormatFiles, SHIPPED_FORMATS_DIR } from './formats/format-files.js';
 import { LinkTester } from './schedulers/link-tester.js';
 import { Reconciler } from './channels/reconciler.js';
 import { refuseDamagedStorage, refuseEmptyDatabase } from './integrity/doctor.js';
@@ -134,7 +135,10 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   // The channel wing, and the ports the rest of the terminal takes from it.
   const self = { party: identity.party, code: identity.config.party.code, signer: identity.terminalSigner, card: identity.card };
   const planner: EscalationPlanner = new EscalationPlanner({ settings: () => escalationFiles.current(), self: identity.party, label: (p: string): string => wing.registry.label(p) });
-  const wing: ChannelWing = composeChannels({ store, self, clock, events, log, checker, planner, receiptSpacingMs: RECEIPT_SPACING_MS });
+  // Formats (#17): the shipped library, shipped language packs, and the data directory's own files.
+  const { catalogue: formats, definitions, packs } = loadFormatFiles([SHIPPED_FORMATS_DIR, dataFormatsDir(identity.dir)]);
+  if (definitions.length || packs.length) log.info({ definitions: definitions.map((d) => d.file), packs: packs.map((p) => p.file) }, 'format files loaded');
+  const wing: ChannelWing = composeChannels({ store, self, clock, events, log, checker, planner, receiptSpacingMs: RECEIPT_SPACING_MS, formats: (h) => formats.byHash(h) });
   await wing.load();
   down.add(() => wing.flush());
   const directory = wing.registry;
@@ -192,6 +196,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
     schemaController: validators.schemaController,
     officers,
     insecureCookies: options.insecureCookies,
+    formats,
     ports: { self: directory.self, directory, actions: wing.writer, messages: wing.messages, peers: wing.peers, receiver: wing.receiver, events, now: () => clock.now() },
     store,
     token,
