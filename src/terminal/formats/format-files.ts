@@ -101,3 +101,37 @@ export function loadFormatFiles(dirs: readonly string[]): { catalogue: FormatCat
   }
   return { catalogue: catalogueOf(definitions, packs), definitions, packs };
 }
+
+/** What `hotline format check FILE` reports of a valid file. */
+export interface FormatFileCheck {
+  readonly kind: 'definition' | 'language pack';
+  /** id@version of the definition (of the one a pack is for). */
+  readonly format: string;
+  readonly lang?: string;
+  /** The file's own hash: a definition's (what a charter lists), or a pack's. */
+  readonly hash: string;
+  /** The hash of the definition a pack is for. */
+  readonly formatHash?: string;
+}
+
+/**
+ * Checks one file offline as a terminal with this data directory would load it: on its own, then
+ * against the definitions held (the shipped library and `<data-dir>/formats/`).
+ */
+export function checkFormatFile(file: string, dataDir: string): FormatFileCheck {
+  const r = readFormatFile(file);
+  const { catalogue } = loadFormatFiles([SHIPPED_FORMATS_DIR, dataFormatsDir(dataDir)]);
+  if (r.kind === 'definition') {
+    const { def, hash } = r.held;
+    const held = catalogue.find(`${def.id}@${def.version}`);
+    if (held && held.version === def.version && formatHash(held) !== hash)
+      throw invalid(file, 'clash', `${def.id}@${def.version} is already held from ${catalogue.origin(formatHash(held))} with another hash: a changed definition takes a new version`);
+    return { kind: 'definition', format: `${def.id}@${def.version}`, hash };
+  }
+  const { pack, hash } = r.held;
+  const def = catalogue.byHash(pack.format.hash);
+  if (!def) throw invalid(file, 'unbound', `it is for ${pack.format.id}@${pack.format.version} with hash ${pack.format.hash}, a definition not held here`);
+  const problem = checkLanguagePack(pack, def);
+  if (problem) throw invalid(file, 'language-pack', problem);
+  return { kind: 'language pack', format: `${def.id}@${def.version}`, lang: pack.lang, hash, formatHash: pack.format.hash };
+}
