@@ -4,7 +4,7 @@
  * `--field name=value`, and formatted messages rendered in the officer's language.
  */
 import type { Command } from 'commander';
-import { codesOf, pickLanguage, renderMessage, type FormatDefinition } from '../../protocol/index.js';
+import { codesOf, pickLanguage, renderMessage, withLanguagePacks, type FormatDefinition } from '../../protocol/index.js';
 import { checkFormatFile, type Api } from '../../terminal/index.js';
 import { cliError } from '../errors.js';
 import { officerClient, type OfficerClient } from '../officer-client.js';
@@ -41,10 +41,10 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
     .action((file: string, opts: { json?: boolean; data: string }) => {
-      const r = checkFormatFile(file, opts.data);
+      const r = printableDeep(checkFormatFile(file, opts.data));
       if (opts.json) return void process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
       const what = r.kind === 'definition' ? `definition ${r.format}` : `language pack "${r.lang}" for ${r.format} (${r.formatHash})`;
-      process.stdout.write(printableDeep(`valid: ${what}\n  hash ${r.hash}\n`));
+      process.stdout.write(`valid: ${what}\n  hash ${r.hash}\n`);
     });
 
   format
@@ -133,7 +133,8 @@ export async function renderFormatted(client: OfficerClient, messages: readonly 
   for (const m of messages) {
     if (!m.format || !m.fields) continue;
     if (!defs.has(m.format.hash))
-      defs.set(m.format.hash, await client.call<Api.FormatDetail>('GET', `/api/v1/formats/${m.format.hash}`).then((d) => d.definition as FormatDefinition, () => undefined));
+      // The definition with the languages of the packs the terminal holds (§13.7), to read it in.
+      defs.set(m.format.hash, await client.call<Api.FormatDetail>('GET', `/api/v1/formats/${m.format.hash}`).then((d) => withLanguagePacks(d.definition as FormatDefinition, d.packs), () => undefined));
     const def = defs.get(m.format.hash);
     if (!def) continue;
     const r = renderMessage(def, m.fields, lang);

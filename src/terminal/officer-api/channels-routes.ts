@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import Type, { type Static } from 'typebox';
-import { DialogueRulesSchema, HotlineProtocolError, isBundleHeader, protocolError, ROLES, TIERS, writeBundle, type Charter, type SealedEntry } from '../../protocol/index.js';
+import { DialogueRulesSchema, formatHash, HotlineProtocolError, isBundleHeader, protocolError, ROLES, TIERS, writeBundle, type Charter, type SealedEntry } from '../../protocol/index.js';
 import type { ProposeInput } from '../channels/channel-types.js';
 import { TerminalError } from '../errors.js';
 import { definitionsFor, missingDefinitions, refsFor, type FormatCatalogue } from '../formats/catalogue.js';
@@ -196,7 +196,10 @@ function transcriptRoutes(app: FastifyInstance, opts: ChannelsRoutesOptions): vo
       // The definitions of every format any charter of the channel agreed (§13.5), for the verifier.
       const view = log.state(opts.now());
       const charters = [(log.proposal.entry.body as { charter: Charter }).charter, ...view.amendments.map((a) => a.charter)];
-      return writeBundle({ channel: log.id, exportedBy: self.code, exportedAt: opts.now() }, [self.card, ...cards], raws, definitionsFor(opts.formats, charters));
+      const definitions = definitionsFor(opts.formats, charters);
+      // And the language packs held for them (§13.7): readings the verifier checks, never verdicts.
+      const packs = definitions.flatMap((d) => opts.formats.packsOf(formatHash(d)).map((p) => p.pack));
+      return writeBundle({ channel: log.id, exportedBy: self.code, exportedAt: opts.now() }, [self.card, ...cards], raws, [...definitions, ...packs]);
     },
   );
 
