@@ -46,7 +46,7 @@ describe('formats from data files, added to a charter by amendment', () => {
     const ok = await us.cli(['format', 'check', FR_PACK]).then(check('format check'));
     expect(ok.stdout).toMatch(/^valid: language pack "fr" for launch-notification@1 \(748a5485/);
     expect(ok.stdout).toMatch(/hash [0-9a-f]{64}/);
-    expect((await us.cli(['format', 'check', DRILL]).then(check('format check'))).stdout).toMatch(/^valid: definition drill-report@1\n  hash [0-9a-f]{64}/);
+    expect((await us.cli(['format', 'check', DRILL]).then(check('format check'))).stdout).toMatch(/^valid: definition drill-report@1\n {2}hash [0-9a-f]{64}/);
     await Promise.all([us.start(), cn.start()]);
     await h.pair(us, cn);
     const listed = (await cn.cli(['format', 'list']).then(check('format list'))).stdout;
