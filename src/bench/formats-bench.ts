@@ -5,7 +5,7 @@
  * console's page of 1,000 formatted messages (of mixed formats) in each shipped language.
  * A measurement, not a pass/fail test.
  */
-import { checkFields, LANGUAGE_PACKS, renderMessage, shippedFormats, type FormatDefinition } from '../protocol/index.js';
+import { checkFields, SHIPPED_LANGUAGES, renderMessage, shippedFormats, type FormatDefinition } from '../protocol/index.js';
 import { measureRate, round, timed, type BenchContext, type BenchModule } from './bench.js';
 
 const square = [
@@ -55,7 +55,7 @@ async function run(ctx: BenchContext): Promise<unknown> {
   // A console's page: 1,000 formatted messages, the three formats in turn, rendered in a language.
   const page = Array.from({ length: 1000 }, (_, i) => Object.keys(SAMPLES)[i % 3]!).map((id) => ({ def: byId(id), fields: SAMPLES[id]! }));
   const pageOf1000: Record<string, number> = {};
-  for (const { lang } of LANGUAGE_PACKS) {
+  for (const lang of SHIPPED_LANGUAGES) {
     const t = await timed(() => page.map((m) => renderMessage(m.def, m.fields, lang)));
     pageOf1000[lang] = round.seconds(t.cpuSeconds);
   }

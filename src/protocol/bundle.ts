@@ -2,12 +2,13 @@
  * Transcript bundles (docs/protocol.md §8): JSON Lines, UTF-8, one value per line:
  *   line 1      {"type":"hotline.bundle","v":1,"channel":"<id>", ...}
  *   then        party cards   {"type":"hotline.party-card", ...}
- *   then        format definitions the messages use {"type":"hotline.format", ...} (§13.5)
+ *   then        format definitions the messages use {"type":"hotline.format", ...} (§13.5),
+ *               and language packs for them {"type":"hotline.format-lang", ...} (§13.7)
  *   then        entries       exactly their canonical wire text
  */
 import { canonicalize } from './encoding.js';
 import type { SealedEntry } from './entry.js';
-import { validateBundleHeader, type FormatDefinition, type PartyCard } from './schemas.js';
+import { validateBundleHeader, type FormatDefinition, type FormatLanguagePack, type PartyCard } from './schemas.js';
 
 /** The first line of a bundle. */
 export interface BundleHeader {
@@ -25,7 +26,7 @@ export function* bundleLines(
   header: Omit<BundleHeader, 'type' | 'v'>,
   cards: Iterable<PartyCard>,
   entries: Iterable<SealedEntry | string>,
-  formats: Iterable<FormatDefinition> = [],
+  formats: Iterable<FormatDefinition | FormatLanguagePack> = [],
 ): Generator<string> {
   yield `${canonicalize({ type: 'hotline.bundle', v: 1, ...header })}\n`;
   for (const card of cards) yield `${canonicalize(card)}\n`;
@@ -38,7 +39,7 @@ export function writeBundle(
   header: Omit<BundleHeader, 'type' | 'v'>,
   cards: Iterable<PartyCard>,
   entries: Iterable<SealedEntry | string>,
-  formats: Iterable<FormatDefinition> = [],
+  formats: Iterable<FormatDefinition | FormatLanguagePack> = [],
 ): string {
   return [...bundleLines(header, cards, entries, formats)].join('');
 }

@@ -174,6 +174,10 @@ export const PROTOCOL_ERRORS = defineErrors('protocol', {
   FORMAT_INVALID: {
     message: 'The format definition{where} is invalid: {detail}. Correct it; a format is agreed only as a valid definition.',
   },
+  FORMAT_LANG_INVALID: {
+    message:
+      'The language pack{where} is invalid: {detail}. A pack gives one language, not in the definition already, with a label for every field and code of the definition it names by hash.',
+  },
 });
 
 /** A stable protocol error code. */

@@ -319,6 +319,26 @@ export const FormatDefinitionSchema = Type.Object(
 );
 export type FormatDefinition = Static<typeof FormatDefinitionSchema>;
 
+/**
+ * A language pack (§13.7): one more language for one definition, bound to its hash, hashed on its
+ * own. It adds a reading of the format without changing the definition or what a charter agreed.
+ */
+export const FormatLanguagePackSchema = Type.Object(
+  {
+    type: Type.Literal('hotline.format-lang'),
+    v: Type.Literal(1),
+    /** The definition this pack is for. */
+    format: FormatRefSchema,
+    lang: LangTag,
+    title: LanguageSectionSchema.properties.title,
+    fields: LanguageSectionSchema.properties.fields,
+    values: LanguageSectionSchema.properties.values,
+    template: LanguageSectionSchema.properties.template,
+  },
+  { additionalProperties: false },
+);
+export type FormatLanguagePack = Static<typeof FormatLanguagePackSchema>;
+
 const Reason = Type.String({ minLength: 1, maxLength: 4000 });
 const By = OfficerRef;
 /** A joint text's content: one text per language, each up to 16 000 code points (§6.1). */
@@ -493,4 +513,5 @@ export const WIRE_SCHEMAS: Readonly<Record<string, TSchema>> = Object.freeze({
   'party-card': PartyCardSchema,
   'bundle-header': BundleHeaderSchema,
   format: FormatDefinitionSchema,
+  'format-lang': FormatLanguagePackSchema,
 });

@@ -15,7 +15,8 @@ import { KeyRegistry } from './identity.js';
 import { fingerprint } from './keys.js';
 import type { BundleHeader } from './bundle.js';
 import { checkFormatDefinition, formatHash } from './formats/definition.js';
-import { validateBundleHeader, validateCard, type BodyOf, type FormatDefinition, type FormatRef, type PartyCard } from './schemas.js';
+import { checkLanguagePack } from './formats/lang-pack.js';
+import { validateBundleHeader, validateCard, type BodyOf, type FormatDefinition, type FormatLanguagePack, type FormatRef, type PartyCard } from './schemas.js';
 
 /** Every canonical entry starts with its first member in code-point order, "author". */
 const ENTRY_PREFIX = '{"author":';
@@ -305,6 +306,11 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
         if (problem) errors.push(err(problem, { line: lineNo }));
         continue;
       }
+      if ((value as { type?: unknown } | null)?.type === 'hotline.format-lang') {
+        const problem = readLanguagePackLine(line, value, canonical, lineNo, formats);
+        if (problem) errors.push(err(problem, { line: lineNo }));
+        continue;
+      }
       if ((value as { type?: unknown } | null)?.type !== 'hotline.party-card') {
         const r = checkEntryValue(value, line);
         lineErrors.push(err(r.ok ? protocolError('ENTRY_NON_CANONICAL', { where: '' }) : r.error, { line: lineNo }));
@@ -505,6 +511,23 @@ function readFormatLine(line: string, value: unknown, canonical: string | undefi
   if (problem !== undefined) return protocolError('FORMAT_INVALID', { where, detail: problem });
   if (canonical !== line) return protocolError('FORMAT_INVALID', { where, detail: 'the definition is not in canonical form (RFC 8785)' });
   formats.set(formatHash(value as FormatDefinition), value as FormatDefinition);
+  return undefined;
+}
+
+/**
+ * A language pack line (§13.7): checked against the definition it names, which an earlier line of
+ * the bundle carries. It never changes a verdict on the entries; a bad one is reported and ignored.
+ */
+function readLanguagePackLine(line: string, value: unknown, canonical: string | undefined, lineNo: number, formats: Map<string, FormatDefinition>): ProtocolError | undefined {
+  if (parsedHasLoneSurrogate(line, value)) return protocolError('JSON_LONE_SURROGATE', { what: `language pack on line ${lineNo}` });
+  const where = ` on line ${lineNo}`;
+  const shape = checkLanguagePack(value);
+  if (shape !== undefined) return protocolError('FORMAT_LANG_INVALID', { where, detail: shape });
+  const def = formats.get((value as FormatLanguagePack).format.hash);
+  if (!def) return protocolError('FORMAT_LANG_INVALID', { where, detail: 'no earlier line carries the definition it names' });
+  const problem = checkLanguagePack(value, def);
+  if (problem !== undefined) return protocolError('FORMAT_LANG_INVALID', { where, detail: problem });
+  if (canonical !== line) return protocolError('FORMAT_LANG_INVALID', { where, detail: 'the pack is not in canonical form (RFC 8785)' });
   return undefined;
 }
 

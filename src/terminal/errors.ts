@@ -47,6 +47,12 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   DIALOGUE_NOT_FOUND: { status: 404, message: 'No {what} {ref} on channel {channel}. List them with `hotline {command} list CHANNEL`.' },
   DIALOGUE_AMBIGUOUS: { status: 400, message: 'The prefix {ref} names several {what}s on channel {channel}; give more characters.' },
   MESSAGE_NOT_FOUND: { status: 404, message: 'No message {message} here. Check the id with `hotline channel show CHANNEL`.' },
+  FORMAT_FILE_INVALID: {
+    status: 500,
+    fault: 'A format file of the terminal (its formats/ directory) is invalid; it refuses to start.',
+    message:
+      'The format file {file} is invalid ({rule}): {detail}. Correct or remove the file; a terminal starts only when every file in its formats/ directory is a valid definition or language pack (docs/protocol.md §13.5, §13.7).',
+  },
   FORMAT_NOT_FOUND: { status: 404, message: 'No format {format} on this terminal. List the formats it holds with `hotline format list`.' },
   PEER_BACKLOG_FULL: {
     status: 503,

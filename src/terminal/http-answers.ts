@@ -60,6 +60,7 @@ export const PROTOCOL_HTTP: { readonly [C in ProtocolErrorCode]: HttpAnswer } = 
   FORMAT_FIELDS_INVALID: INVALID,
   FORMAT_UNKNOWN: INVALID,
   FORMAT_INVALID: INVALID,
+  FORMAT_LANG_INVALID: INVALID,
 });
 
 /** Store codes: the terminal's database, so mostly 5xx, each saying why. */

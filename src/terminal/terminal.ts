@@ -22,6 +22,8 @@ import { Backlog, DEFAULT_MAX_UNRECEIPTED } from './channels/backlog.js';
 import { combineLine, type LineState } from './federation/link-state.js';
 import { JobRunner } from './jobs/periodic-job.js';
 import { composeChannels, type ChannelWing } from './channels/compose.js';
+import { dataFormatsDir, loadFormatFiles, SHIPPED_FORMATS_DIR } from './formats/format-files.js';
+import type { FormatCatalogue } from './formats/catalogue.js';
 import { LinkTester } from './schedulers/link-tester.js';
 import { Reconciler } from './channels/reconciler.js';
 import { refuseDamagedStorage, refuseEmptyDatabase } from './integrity/doctor.js';
@@ -105,6 +107,13 @@ class Teardown {
   }
 }
 
+/** Formats (#17): the shipped library, shipped language packs, and the data directory's own files. */
+function loadFormats(dataDir: string, log: Logger): FormatCatalogue {
+  const { catalogue, definitions, packs } = loadFormatFiles([SHIPPED_FORMATS_DIR, dataFormatsDir(dataDir)]);
+  if (definitions.length || packs.length) log.info({ definitions: definitions.map((d) => d.file), packs: packs.map((p) => p.file) }, 'format files loaded');
+  return catalogue;
+}
+
 /** `fn` run at its first call only; later calls get the first call's result. */
 function once<T>(fn: () => T): () => T {
   let done: { value: T } | undefined;
@@ -134,7 +143,8 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   // The channel wing, and the ports the rest of the terminal takes from it.
   const self = { party: identity.party, code: identity.config.party.code, signer: identity.terminalSigner, card: identity.card };
   const planner: EscalationPlanner = new EscalationPlanner({ settings: () => escalationFiles.current(), self: identity.party, label: (p: string): string => wing.registry.label(p) });
-  const wing: ChannelWing = composeChannels({ store, self, clock, events, log, checker, planner, receiptSpacingMs: RECEIPT_SPACING_MS });
+  const formats = loadFormats(identity.dir, log);
+  const wing: ChannelWing = composeChannels({ store, self, clock, events, log, checker, planner, receiptSpacingMs: RECEIPT_SPACING_MS, formats: (h) => formats.byHash(h) });
   await wing.load();
   down.add(() => wing.flush());
   const directory = wing.registry;
@@ -190,7 +200,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   });
   const officer = await buildOfficerServer({
     schemaController: validators.schemaController,
-    officers,
+    officers, formats,
     insecureCookies: options.insecureCookies,
     ports: { self: directory.self, directory, actions: wing.writer, messages: wing.messages, peers: wing.peers, receiver: wing.receiver, events, now: () => clock.now() },
     store,

@@ -33,6 +33,7 @@ function bodyFor(method: string, url: string, caller: string): unknown {
   if (url.endsWith('/messages')) return { text: `from ${caller}` };
   if (url === '/api/v1/formats/:name/check') return { fields: { phrase: 'understood' } };
   if (url.endsWith('/messages/batch')) return { messages: [{ text: `from ${caller}` }] };
+  if (url === '/api/v1/channels/:id/amend') return { addFormats: ['standard-phrase'], reason: 'for the record' };
   if (/\/:ref\/(accept|endorse|confirm)$/.test(url)) return {};
   if (/\/(decline|withdraw|suspend|close|resume|accept|amend)$/.test(url) && !url.includes(':ref')) return { reason: 'for the record' };
   if (url === '/api/v1/peers') return { card: {}, fingerprint: 'x' };

@@ -16,7 +16,7 @@ import { officerClient, type OfficerClient } from '../officer-client.js';
 import { progressBar, progressWanted } from '../output.js';
 import { printable, printableDeep } from '../safe-text.js';
 import { DEFAULT_DATA_DIR } from './init.js';
-import { fieldsFrom, officerLang, parseFieldsFile, renderFormatted } from './format.js';
+import { fieldsFrom, officerLang, parseFieldsFile, registerAmend, renderFormatted } from './format.js';
 
 const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString().replace('.000Z', 'Z') : '-');
 
@@ -95,6 +95,8 @@ export function register(program: Command): void {
       process.stdout.write(`Channel ${r.channel.id.slice(0, 12)} is now ${r.channel.state}.\n`);
     });
   }
+
+  registerAmend(channel);
 
   channel
     .command('list')

@@ -1,11 +1,11 @@
 /**
- * `hotline format list|show ID`: the message formats the terminal holds (docs/protocol.md §13), and
+ * `hotline format list|show ID|check FILE`: the message formats the terminal holds (docs/protocol.md §13), and
  * the helpers `hotline send --format` and `hotline channel show` use: fields from a file and from
  * `--field name=value`, and formatted messages rendered in the officer's language.
  */
 import type { Command } from 'commander';
-import { codesOf, pickLanguage, renderMessage, type FormatDefinition } from '../../protocol/index.js';
-import type { Api } from '../../terminal/index.js';
+import { codesOf, pickLanguage, renderMessage, withLanguagePacks, type FormatDefinition } from '../../protocol/index.js';
+import { checkFormatFile, type Api } from '../../terminal/index.js';
 import { cliError } from '../errors.js';
 import { officerClient, type OfficerClient } from '../officer-client.js';
 import { printableDeep } from '../safe-text.js';
@@ -15,7 +15,7 @@ import { DEFAULT_DATA_DIR } from './init.js';
 export const officerLang = (lang: string | undefined): string => lang ?? process.env.HOTLINE_LANG ?? 'en';
 
 export function register(program: Command): void {
-  const format = program.command('format').description('message formats: list those this terminal holds, show one');
+  const format = program.command('format').description('message formats: list those this terminal holds, show one, check a file');
 
   format
     .command('list')
@@ -28,8 +28,23 @@ export function register(program: Command): void {
       const list = await client.call<Api.FormatSummary[]>('GET', '/api/v1/formats');
       if (opts.json) return void process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
       const lang = officerLang(opts.lang);
-      for (const f of printableDeep(list))
-        process.stdout.write(`${`${f.id}@${f.version}`.padEnd(24)} ${f.hash.slice(0, 12)}  ${f.precedence.padEnd(9)} ${f.title[lang] ?? f.title.en ?? ''}  [${f.languages.join(' ')}]\n`);
+      for (const f of printableDeep(list)) {
+        const langs = [...f.languages, ...f.packs.map((p) => `+${p.lang}`)].join(' ');
+        const from = f.origin === 'shipped' ? '' : `  from ${f.origin}`;
+        process.stdout.write(`${`${f.id}@${f.version}`.padEnd(24)} ${f.hash.slice(0, 12)}  ${f.precedence.padEnd(9)} ${f.title[lang] ?? f.title.en ?? ''}  [${langs}]${from}\n`);
+      }
+    });
+
+  format
+    .command('check <file>')
+    .description('check a format definition or language pack file offline, as a terminal with this data directory would load it, and print its hash')
+    .option('--json', 'machine-readable output')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .action((file: string, opts: { json?: boolean; data: string }) => {
+      const r = printableDeep(checkFormatFile(file, opts.data));
+      if (opts.json) return void process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      const what = r.kind === 'definition' ? `definition ${r.format}` : `language pack "${r.lang}" for ${r.format} (${r.formatHash})`;
+      process.stdout.write(`valid: ${what}\n  hash ${r.hash}\n`);
     });
 
   format
@@ -43,6 +58,27 @@ export function register(program: Command): void {
       const d = await client.call<Api.FormatDetail>('GET', `/api/v1/formats/${encodeURIComponent(name)}`);
       if (opts.json) return void process.stdout.write(`${JSON.stringify(d, null, 2)}\n`);
       process.stdout.write(describeFormat(printableDeep(d.definition), d.hash, officerLang(opts.lang)));
+    });
+}
+
+/**
+ * `hotline channel amend CHANNEL --add-format ID --reason TEXT`: proposes the charter in force with
+ * more agreed formats (docs/protocol.md §5.3); the other parties answer with `hotline channel
+ * accept` (or decline), and it is in force once all have accepted.
+ */
+export function registerAmend(channel: Command): void {
+  channel
+    .command('amend <channel>')
+    .description('propose an amendment of the charter that adds agreed formats; it is in force once every party accepts it')
+    .requiredOption('--add-format <id>', 'a format to add (id, id@version or hash; repeat); see `hotline format list`', (v: string, prev: string[] = []) => [...prev, v])
+    .requiredOption('--reason <text>', 'why, for the record')
+    .option('--officer <name>', 'act as this registered officer, whose roles are checked and recorded (default $HOTLINE_OFFICER); required on a terminal with officer accounts')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .action(async (id: string, opts: { addFormat: string[]; reason: string; officer?: string; data: string }) => {
+      const client = await officerClient(opts.data, opts.officer ?? process.env.HOTLINE_OFFICER);
+      const r = await client.call<Api.CharterActionResult>('POST', `/api/v1/channels/${encodeURIComponent(id)}/amend`, { addFormats: opts.addFormat, reason: opts.reason });
+      process.stdout.write(`${r.entry}\n`);
+      process.stderr.write(`Proposed an amendment of channel ${r.channel.id.slice(0, 12)} adding ${opts.addFormat.join(', ')}; it is in force once every party accepts (\`hotline channel accept\`).\n`);
     });
 }
 
@@ -97,7 +133,8 @@ export async function renderFormatted(client: OfficerClient, messages: readonly 
   for (const m of messages) {
     if (!m.format || !m.fields) continue;
     if (!defs.has(m.format.hash))
-      defs.set(m.format.hash, await client.call<Api.FormatDetail>('GET', `/api/v1/formats/${m.format.hash}`).then((d) => d.definition as FormatDefinition, () => undefined));
+      // The definition with the languages of the packs the terminal holds (§13.7), to read it in.
+      defs.set(m.format.hash, await client.call<Api.FormatDetail>('GET', `/api/v1/formats/${m.format.hash}`).then((d) => withLanguagePacks(d.definition as FormatDefinition, d.packs), () => undefined));
     const def = defs.get(m.format.hash);
     if (!def) continue;
     const r = renderMessage(def, m.fields, lang);

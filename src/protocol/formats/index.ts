@@ -2,7 +2,6 @@
 export * from './definition.js';
 export * from './fields.js';
 export * from './render.js';
+export * from './lang-pack.js';
 export * from './library/index.js';
-export { PHRASES, TLP, SECTORS } from './library/base.js';
-export type { LanguagePack, FormatLabels } from './library/pack.js';
 export * from './message.js';

@@ -96,6 +96,7 @@ export class ChannelCommitter implements EntrySource {
       self: registry.self.party,
       label: (p) => registry.label(p),
       planner: this.planner,
+      formats: registry.formats,
     });
     const audit: AuditRecordInput | undefined = options.audit && { at: receivedAt, ...options.audit };
     const idempotent = options.idempotent;

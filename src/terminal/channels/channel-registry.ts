@@ -3,7 +3,7 @@
  * prefix. Loaded from the store at start and reloaded for a channel whose commit failed, so that
  * memory never runs ahead of disk. Every other part of the channel wing reads the logs from here.
  */
-import { ChannelLog, HotlineProtocolError, KeyRegistry, sealedFromStored, type PartyCard, type SealedEntry } from '../../protocol/index.js';
+import { ChannelLog, HotlineProtocolError, KeyRegistry, sealedFromStored, shippedFormat, type FormatResolver, type PartyCard, type SealedEntry } from '../../protocol/index.js';
 import type { Store } from '../../store/index.js';
 import type { Clock } from '../clock.js';
 import { TerminalError } from '../errors.js';
@@ -34,9 +34,12 @@ export class ChannelRegistry implements ChannelDirectory {
   readonly #store: RegistryStore;
   readonly #clock: Clock;
   readonly #log: ChannelLogger;
+  /** Where the definitions of agreed formats come from (the shipped library and the data directory's). */
+  readonly formats: FormatResolver;
 
-  constructor(options: { self: SelfInfo; store: RegistryStore; clock: Clock; log?: ChannelLogger }) {
+  constructor(options: { self: SelfInfo; store: RegistryStore; clock: Clock; log?: ChannelLogger; formats?: FormatResolver }) {
     this.self = options.self;
+    this.formats = options.formats ?? shippedFormat;
     this.#store = options.store;
     this.#clock = options.clock;
     this.#log = options.log ?? SILENT;
@@ -77,7 +80,7 @@ export class ChannelRegistry implements ChannelDirectory {
       for (const raw of page) {
         const sealed = sealedFromStored(raw);
         if (!log) {
-          const r = ChannelLog.found(sealed, this.keys, { signatureChecked: true });
+          const r = ChannelLog.found(sealed, this.keys, { signatureChecked: true }, this.formats);
           if (!r.ok) throw new HotlineProtocolError(r.error);
           log = r.log;
           continue;

@@ -4,6 +4,7 @@
  * root (terminal.ts) and by tests that run channel wings back to back; every other module receives
  * the parts it needs, never this whole.
  */
+import type { FormatResolver } from '../../protocol/index.js';
 import { EntryWriter, type Store } from '../../store/index.js';
 import type { Clock } from '../clock.js';
 import type { EventSink } from '../events/event-bus.js';
@@ -32,6 +33,8 @@ export interface ChannelWingOptions {
   readonly receiptSpacingMs?: number;
   /** The group-commit writer (default: one that commits at the next turn of the event loop). */
   readonly writer?: EntryWriter;
+  /** Where the definitions of agreed formats come from (default: the shipped library). */
+  readonly formats?: FormatResolver;
 }
 
 /** The parts of a channel wing. */
@@ -52,7 +55,7 @@ export interface ChannelWing {
 /** Builds a channel wing over a store. */
 export function composeChannels(o: ChannelWingOptions): ChannelWing {
   const self = o.self;
-  const registry = new ChannelRegistry({ self: { party: self.party, code: self.code, card: self.card }, store: o.store, clock: o.clock, log: o.log });
+  const registry = new ChannelRegistry({ self: { party: self.party, code: self.code, card: self.card }, store: o.store, clock: o.clock, log: o.log, formats: o.formats });
   const committer = new ChannelCommitter({ registry, writer: o.writer ?? new EntryWriter(o.store, { maxDelayMs: 0 }), store: o.store, events: o.events, clock: o.clock, planner: o.planner, log: o.log });
   const messages = new ChannelMessages({ registry, store: o.store });
   const peers = new Peers({ registry, store: o.store, clock: o.clock, events: o.events });

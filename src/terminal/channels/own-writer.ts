@@ -87,7 +87,7 @@ export class OwnWriter implements ChannelActions {
     const problem = checkCharter(charter, this.#self);
     if (problem) throw new HotlineProtocolError(problem);
     const sealed = proposeChannel(this.#o.signer, this.#self, charter, this.#o.clock.now());
-    const founded = ChannelLog.found(sealed, registry.keys);
+    const founded = ChannelLog.found(sealed, registry.keys, {}, registry.formats);
     if (!founded.ok) throw new HotlineProtocolError(founded.error);
     registry.add(founded.log);
     await this.#o.committer.commit(founded.log, [sealed], { own: true, before: 'proposed' });

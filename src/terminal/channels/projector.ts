@@ -4,7 +4,7 @@
  * its own and runs before the commit; the store writes its result in the entries' transaction
  * (src/store/entry-projection.ts).
  */
-import { canonicalize, type BodyOf, type Charter, type ChannelLog, type SealedEntry } from '../../protocol/index.js';
+import { canonicalize, type BodyOf, type Charter, type ChannelLog, type FormatResolver, type SealedEntry } from '../../protocol/index.js';
 import type { AckProjection, ChannelRow, EntryProjection, MessageInput, ReceiptRow } from '../../store/index.js';
 
 /** When the escalation scheduler should first look at a new message (null: never). */
@@ -37,6 +37,17 @@ export interface ProjectionContext {
   readonly self?: string;
   readonly label: (party: string) => string;
   readonly planner: EscalationPlanner;
+  /**
+   * The definitions of agreed formats (#17): a formatted message's deadline is the shorter of the
+   * charter's for its precedence and its format's `ackDeadlineSec` (docs/protocol.md §13.1).
+   */
+  readonly formats?: FormatResolver;
+}
+
+/** A message's acknowledgement window, seconds: the charter's, or its format's when shorter. */
+function deadlineSec(charterSec: number, b: BodyOf<'message'>, formats: FormatResolver | undefined): number {
+  const formatSec = b.format ? formats?.(b.format.hash)?.ackDeadlineSec : undefined;
+  return formatSec !== undefined && formatSec < charterSec ? formatSec : charterSec;
 }
 
 /** The projection of `entries`, all of one channel, in log order. */
@@ -66,7 +77,7 @@ export function projectEntries(entries: readonly SealedEntry[], ctx: ProjectionC
           replyTo: b.replyTo ?? null,
           drill: b.drill === true,
           formatted: b.format ? canonicalize({ fields: b.fields, format: b.format }) : null,
-          deadlineAt: (ctx.self !== undefined && e.author !== ctx.self ? ctx.now : e.time) + after.charter.ackDeadlineSec[b.precedence] * 1000,
+          deadlineAt: (ctx.self !== undefined && e.author !== ctx.self ? ctx.now : e.time) + deadlineSec(after.charter.ackDeadlineSec[b.precedence], b, ctx.formats) * 1000,
           escalationDueAt: null,
         };
         m.escalationDueAt = ctx.planner.firstDueAt(m);

@@ -126,7 +126,7 @@ export class Receiver implements EntryReceiver {
       this.#reject(b, protocolError('ENTRY_BAD_REFERENCE', { author: sealed.entry.author.slice(0, 8), seq: 1, ref: "this terminal's party", why: 'is not among the charter\'s parties' }), sealed.hash);
       return;
     }
-    const r = ChannelLog.found(sealed, registry.keys, { notAfter: b.notAfter, signatureChecked });
+    const r = ChannelLog.found(sealed, registry.keys, { notAfter: b.notAfter, signatureChecked }, registry.formats);
     if (!r.ok) {
       this.#reject(b, r.error, sealed.hash);
       return;

@@ -1,7 +1,8 @@
 /**
- * The formats this terminal holds (docs/protocol.md §13.5): the shipped library, found by hash, by
- * id and version, or by id alone (the highest version). Officers name formats by id; charters and
- * messages by {id, version, hash}.
+ * The formats this terminal holds (docs/protocol.md §13.5): the shipped library and the
+ * definitions loaded from files (format-files.ts), found by hash, by id and version, or by id
+ * alone (the highest version), with the language packs (§13.7) that add readings of them.
+ * Officers name formats by id; charters and messages by {id, version, hash}.
  */
 import {
   formatHash,
@@ -11,7 +12,9 @@ import {
   protocolError,
   shippedFormats,
   type Charter,
+  withLanguagePacks,
   type FormatDefinition,
+  type FormatLanguagePack,
   type FormatRef,
   type Precedence,
 } from '../../protocol/index.js';
@@ -26,23 +29,67 @@ export interface FormatCatalogue {
   byHash(hash: string): FormatDefinition | undefined;
   /** The definition named (highest version for a bare id), or undefined. */
   find(name: FormatName): FormatDefinition | undefined;
+  /** The definition with this hash and the languages of its packs: to read, never to hash or agree. */
+  reading(hash: string): FormatDefinition | undefined;
+  /** The language packs held for the definition with this hash. */
+  packsOf(hash: string): readonly HeldPack[];
+  /** Where a held definition comes from: "shipped", or the file it was loaded from. */
+  origin(hash: string): string | undefined;
+}
+
+/** A definition loaded from a file. */
+export interface HeldDefinition {
+  readonly def: FormatDefinition;
+  readonly hash: string;
+  readonly file: string;
+}
+
+/** A language pack loaded from a file. */
+export interface HeldPack {
+  readonly pack: FormatLanguagePack;
+  readonly hash: string;
+  readonly file: string;
 }
 
 const NAMED = /^([a-z0-9][a-z0-9.-]{0,63})(?:@([1-9][0-9]{0,4}))?$/;
 
-/** The catalogue of the shipped library. */
+/** The catalogue of the shipped library alone. */
 export function shippedCatalogue(): FormatCatalogue {
-  const all = [...shippedFormats().values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.version - b.version));
+  return catalogueOf([], []);
+}
+
+/** The catalogue of the shipped library, with definitions and packs loaded from files (already checked). */
+export function catalogueOf(definitions: readonly HeldDefinition[], packs: readonly HeldPack[]): FormatCatalogue {
+  const byHash = new Map<string, FormatDefinition>(shippedFormats());
+  const origins = new Map<string, string>([...shippedFormats().keys()].map((h) => [h, 'shipped']));
+  for (const d of definitions) {
+    if (byHash.has(d.hash)) continue;
+    byHash.set(d.hash, d.def);
+    origins.set(d.hash, d.file);
+  }
+  const all = [...byHash.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.version - b.version));
+  const packsByFormat = new Map<string, HeldPack[]>();
+  for (const p of packs) packsByFormat.set(p.pack.format.hash, [...(packsByFormat.get(p.pack.format.hash) ?? []), p]);
+  const readings = new Map<string, FormatDefinition>();
   return {
     list: () => all,
-    byHash: (hash) => shippedFormats().get(hash),
+    byHash: (hash) => byHash.get(hash),
     find(name) {
-      if (/^[0-9a-f]{64}$/.test(name)) return shippedFormats().get(name);
+      if (/^[0-9a-f]{64}$/.test(name)) return byHash.get(name);
       const m = NAMED.exec(name);
       if (!m) return undefined;
       const matching = all.filter((d) => d.id === m[1] && (m[2] === undefined || d.version === Number(m[2])));
       return matching.at(-1);
     },
+    reading(hash) {
+      const def = byHash.get(hash);
+      if (!def) return undefined;
+      let r = readings.get(hash);
+      if (!r) readings.set(hash, (r = withLanguagePacks(def, (packsByFormat.get(hash) ?? []).map((p) => p.pack))));
+      return r;
+    },
+    packsOf: (hash) => packsByFormat.get(hash) ?? [],
+    origin: (hash) => origins.get(hash),
   };
 }
 

@@ -34,7 +34,7 @@ export function geometryOf(def: FormatDefinition, fields: Readonly<Record<string
 /** The rendering of a listed message in `lang`, if it is formatted and its definition is held. */
 export function renderedFor(catalogue: FormatCatalogue, m: Pick<Api.Message, 'format' | 'fields'>, lang: string): Api.Rendered | undefined {
   if (!m.format || !m.fields) return undefined;
-  const def = catalogue.byHash(m.format.hash);
+  const def = catalogue.reading(m.format.hash);
   if (!def) return undefined;
   const r = renderMessage(def, m.fields, lang);
   const datetimes = new Set(def.fields.filter((f) => f.type === 'datetime' && !f.many).map((f) => f.name));

@@ -8,7 +8,7 @@
  * typechecks it as part of its own program (src/web/tsconfig.json), without Node's types.
  */
 import Type, { type Static } from 'typebox';
-import { CharterSchema, FormatDefinitionSchema, FormatRefSchema, KINDS, OfficerRef, PartyCardSchema, PRECEDENCES } from '../../protocol/schemas.js';
+import { CharterSchema, FormatDefinitionSchema, FormatLanguagePackSchema, FormatRefSchema, KINDS, OfficerRef, PartyCardSchema, PRECEDENCES } from '../../protocol/schemas.js';
 
 const Int = Type.Integer();
 const NullableInt = Type.Union([Type.Integer(), Type.Null()]);
@@ -154,13 +154,22 @@ export const FormatSummary = Type.Object({
   languages: Type.Array(Type.String()),
   title: LangMap,
   fields: Type.Array(Type.Object({ name: Type.String(), type: Type.String(), required: Type.Boolean() })),
+  /** "shipped", or the file of the data directory it was loaded from. */
+  origin: Type.String(),
+  /** Languages added by language packs (docs/protocol.md §13.7): each pack's language, hash and file. */
+  packs: Type.Array(Type.Object({ lang: Type.String(), hash: Type.String(), origin: Type.String() })),
 });
 
 /** POST /api/v1/formats/:name/check: the first field that breaks a rule, if any (nothing is sent). */
 export const FieldsCheck = Type.Object({ ok: Type.Boolean(), field: Type.Optional(Type.String()), rule: Type.Optional(Type.String()), detail: Type.Optional(Type.String()) });
 
 /** GET /api/v1/formats/:name: the whole definition (docs/protocol.md §13) and its hash. */
-export const FormatDetail = Type.Object({ hash: Type.String(), definition: FormatDefinitionSchema });
+export const FormatDetail = Type.Object({
+  hash: Type.String(),
+  definition: FormatDefinitionSchema,
+  /** The language packs held for it (docs/protocol.md §13.7): more languages to read it in. */
+  packs: Type.Array(FormatLanguagePackSchema),
+});
 
 /** POST /api/v1/channels/:id/messages: the message entry written. */
 export const SendResult = Type.Object({ id: Type.String(), seq: Int, time: Int });

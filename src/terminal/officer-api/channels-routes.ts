@@ -1,11 +1,11 @@
 /**
  * /api/v1/channels*: the channels held here and their charters (list, propose, show, accept,
- * decline, withdraw, suspend, resume, close), transcript bundles out (export) and in (import),
+ * decline, withdraw, suspend, resume, close, amend to add formats), transcript bundles out (export) and in (import),
  * link tests and equivocation evidence. Each route declares its permission beside its schema.
  */
 import type { FastifyInstance } from 'fastify';
-import Type from 'typebox';
-import { DialogueRulesSchema, HotlineProtocolError, isBundleHeader, protocolError, ROLES, TIERS, writeBundle, type Charter, type SealedEntry } from '../../protocol/index.js';
+import Type, { type Static } from 'typebox';
+import { DialogueRulesSchema, formatHash, HotlineProtocolError, isBundleHeader, protocolError, ROLES, TIERS, writeBundle, type Charter, type SealedEntry } from '../../protocol/index.js';
 import type { ProposeInput } from '../channels/channel-types.js';
 import { TerminalError } from '../errors.js';
 import { definitionsFor, missingDefinitions, refsFor, type FormatCatalogue } from '../formats/catalogue.js';
@@ -86,6 +86,7 @@ export async function channelsRoutes(app: FastifyInstance, opts: ChannelsRoutesO
   );
 
   charterRoutes(app, opts);
+  amendRoute(app, opts);
   transcriptRoutes(app, opts);
 
   app.get(
@@ -130,8 +131,10 @@ function charterRoutes(app: FastifyInstance, opts: ChannelsRoutesOptions): void 
     };
     switch (action) {
       case 'accept': {
-        // Accepting a charter promises to read its formats: refused while a definition is not held.
-        const missing = missingDefinitions(opts.formats, directory.channel(id).state(opts.now()).charter);
+        // Accepting a charter (or an amendment) promises to read its formats: refused while a
+        // definition is not held.
+        const view = directory.channel(id).state(opts.now());
+        const missing = missingDefinitions(opts.formats, view.amendments.find((a) => a.status === 'pending')?.charter ?? view.charter);
         if (missing.length > 0)
           throw new HotlineProtocolError(protocolError('FORMAT_UNKNOWN', { format: `${missing[0]!.id} v${missing[0]!.version}`, hash: missing[0]!.hash.slice(0, 12), where: ' on this terminal' }));
         return actions.accept(id);
@@ -150,6 +153,35 @@ function charterRoutes(app: FastifyInstance, opts: ChannelsRoutesOptions): void 
   }
 }
 
+const Amendment = Type.Object({
+  /** Formats to add (#17): ids, id@version or hashes of definitions held here. */
+  addFormats: Type.Array(Type.String({ minLength: 1, maxLength: 70 }), { minItems: 1, maxItems: 64 }),
+  reason: Type.String({ minLength: 1, maxLength: 4000 }),
+});
+
+/**
+ * Amendments (docs/protocol.md §5.3): a plenipotentiary proposes the charter in force with more
+ * agreed formats; the other parties accept it with the accept route, and it is in force once all
+ * have. Refused when it adds nothing (every format named is already agreed).
+ */
+function amendRoute(app: FastifyInstance, opts: ChannelsRoutesOptions): void {
+  const { directory, actions } = opts;
+  app.post(
+    '/api/v1/channels/:id/amend',
+    { config: { permission: 'charter.amend', scope: 'channel' }, schema: { summary: 'Propose an amendment of the charter: add agreed formats', params: ChannelParams, body: Amendment, response: { 200: Api.CharterActionResult } } },
+    async (request) => {
+      const { id } = request.params as { id: string };
+      const { addFormats, reason } = request.body as Static<typeof Amendment>;
+      const charter = directory.channel(id).state(opts.now()).charter;
+      const agreed = charter.formats ?? [];
+      const added = refsFor(opts.formats, addFormats).filter((r) => !agreed.some((a) => a.hash === r.hash));
+      if (added.length === 0) throw new TerminalError('BAD_REQUEST', { detail: `The charter in force already agrees ${addFormats.join(', ')}: the amendment would change nothing.` });
+      const sealed = await actions.write(id, 'charter.amend', { charter: { ...charter, formats: [...agreed, ...added] }, reason });
+      return { entry: sealed.hash, channel: presentChannelView(directory.view(id)) };
+    },
+  );
+}
+
 /** Transcript bundles: out for offline verification, in by hand (the sneakernet path). */
 function transcriptRoutes(app: FastifyInstance, opts: ChannelsRoutesOptions): void {
   const { self, directory, receiver, reads } = opts;
@@ -164,7 +196,10 @@ function transcriptRoutes(app: FastifyInstance, opts: ChannelsRoutesOptions): vo
       // The definitions of every format any charter of the channel agreed (§13.5), for the verifier.
       const view = log.state(opts.now());
       const charters = [(log.proposal.entry.body as { charter: Charter }).charter, ...view.amendments.map((a) => a.charter)];
-      return writeBundle({ channel: log.id, exportedBy: self.code, exportedAt: opts.now() }, [self.card, ...cards], raws, definitionsFor(opts.formats, charters));
+      const definitions = definitionsFor(opts.formats, charters);
+      // And the language packs held for them (§13.7): readings the verifier checks, never verdicts.
+      const packs = definitions.flatMap((d) => opts.formats.packsOf(formatHash(d)).map((p) => p.pack));
+      return writeBundle({ channel: log.id, exportedBy: self.code, exportedAt: opts.now() }, [self.card, ...cards], raws, [...definitions, ...packs]);
     },
   );
 

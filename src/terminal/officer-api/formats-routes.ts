@@ -15,16 +15,19 @@ export interface FormatsRoutesOptions extends Pick<OfficerApiPorts, 'directory' 
   readonly formats: FormatCatalogue;
 }
 
-function summary(d: FormatDefinition): Api.FormatSummary {
+function summary(formats: FormatCatalogue, d: FormatDefinition): Api.FormatSummary {
+  const hash = formatHash(d);
   return {
     id: d.id,
     version: d.version,
-    hash: formatHash(d),
+    hash,
     precedence: d.precedence,
     ackDeadlineSec: d.ackDeadlineSec,
     languages: Object.keys(d.languages),
     title: Object.fromEntries(Object.entries(d.languages).map(([l, s]) => [l, s.title])),
     fields: d.fields.map((f) => ({ name: f.name, type: f.type, required: f.required })),
+    origin: formats.origin(hash) ?? 'shipped',
+    packs: formats.packsOf(hash).map((p) => ({ lang: p.pack.lang, hash: p.hash, origin: p.file })),
   };
 }
 
@@ -35,7 +38,7 @@ export async function formatsRoutes(app: FastifyInstance, opts: FormatsRoutesOpt
   app.get(
     '/api/v1/formats',
     { config: { permission: 'terminal.read' }, schema: { summary: 'Message formats this terminal holds', response: { 200: Type.Array(Api.FormatSummary) } } },
-    async () => formats.list().map(summary),
+    async () => formats.list().map((d) => summary(formats, d)),
   );
 
   app.get(
@@ -52,7 +55,8 @@ export async function formatsRoutes(app: FastifyInstance, opts: FormatsRoutesOpt
       const { name } = request.params as { name: string };
       const def = formats.find(name);
       if (!def) throw new TerminalError('FORMAT_NOT_FOUND', { format: name });
-      return { hash: formatHash(def), definition: def };
+      const hash = formatHash(def);
+      return { hash, definition: def, packs: formats.packsOf(hash).map((p) => p.pack) };
     },
   );
 
@@ -83,7 +87,7 @@ export async function formatsRoutes(app: FastifyInstance, opts: FormatsRoutesOpt
       const charter = directory.channel((request.params as { id: string }).id).state(opts.now()).charter;
       return (charter.formats ?? []).flatMap((r) => {
         const d = formats.byHash(r.hash);
-        return d ? [summary(d)] : [];
+        return d ? [summary(formats, d)] : [];
       });
     },
   );

@@ -4,6 +4,7 @@
  * receipts) is decided here, before the commit.
  */
 import { describe, expect, it } from 'vitest';
+import { formatHash, shippedFormats } from '../../../src/protocol/index.js';
 import { projectEntries, type ProjectionContext } from '../../../src/terminal/channels/projector.js';
 import { bilateralScenario, makeCharter, makeParty, Scenario } from '../../../src/testkit/scenario.js';
 
@@ -32,6 +33,23 @@ describe('projector', () => {
     ]);
     expect(p.channel).toBeUndefined();
     expect(p.acks).toBeUndefined();
+  });
+
+  it("gives a formatted message its format's deadline when it is shorter than the charter's", () => {
+    const s = bilateralScenario(0);
+    const [us] = s.parties;
+    const plain = s.message(us!, 'Launch', 'ROUTINE');
+    const launch = [...shippedFormats().values()].find((d) => d.id === 'launch-notification')!;
+    const ref = { id: launch.id, version: launch.version, hash: formatHash(launch) };
+    // The projector reads bodies only (ingest checked them): a body with a format is enough here.
+    const formatted = { ...plain, entry: { ...plain.entry, body: { ...plain.entry.body, format: ref, fields: {} } } } as typeof plain;
+    const routine = s.log.state(s.time).charter.ackDeadlineSec.ROUTINE;
+    expect(launch.ackDeadlineSec).toBeLessThan(routine);
+    const p = projectEntries([formatted], context(s, { formats: (h) => (h === ref.hash ? launch : undefined) }));
+    expect(p.messages![0]!.deadlineAt).toBe(plain.entry.time + launch.ackDeadlineSec * 1000);
+    // Without the definition, or for a plain message, the charter's.
+    expect(projectEntries([formatted], context(s)).messages![0]!.deadlineAt).toBe(plain.entry.time + routine * 1000);
+    expect(projectEntries([plain], context(s, { formats: () => launch })).messages![0]!.deadlineAt).toBe(plain.entry.time + routine * 1000);
   });
 
   it("gives another party's message its deadline from its arrival on this terminal's clock, its own from its time", () => {

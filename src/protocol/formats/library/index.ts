@@ -1,29 +1,30 @@
 /**
- * The shipped library (docs/protocol.md §13.6): each base structure joined with every language
- * file into one definition, frozen, with its hash. A language is added by writing a file like
- * en.ts and listing it here.
+ * The shipped library (docs/protocol.md §13.6): nine definitions, each a JSON file in
+ * definitions/ holding exactly the object whose hash a charter agrees (id@version.json), checked
+ * when first used. The structure was written for Hotline from public practice (the 1988
+ * launch-notification agreement, the OSCE Vienna Document's notifications, CUES 2014, ICAO/IMO
+ * safety notices, IAMSAR, FIRST's TLP 2.0), with labels in English, Chinese and Russian.
+ *
+ * A language added later is not written here: it is a language pack (§13.7), a JSON file a
+ * terminal loads from the package's formats/ directory or its data directory, which changes no
+ * definition's hash.
  */
-import { checkFormatDefinition, formatHash, type FormatDefinition, type LanguageSection } from '../definition.js';
-import { BASES, type FormatBase } from './base.js';
-import { en } from './en.js';
-import type { LanguagePack } from './pack.js';
-import { ru } from './ru.js';
-import { zh } from './zh.js';
+import { checkFormatDefinition, formatHash, type FormatDefinition } from '../definition.js';
+import callRequest from './definitions/call-request@1.json' with { type: 'json' };
+import cyberIncident from './definitions/cyber-incident@1.json' with { type: 'json' };
+import exerciseNotice from './definitions/exercise-notice@1.json' with { type: 'json' };
+import incidentReport from './definitions/incident-report@1.json' with { type: 'json' };
+import launchNotification from './definitions/launch-notification@1.json' with { type: 'json' };
+import safetyNotice from './definitions/safety-notice@1.json' with { type: 'json' };
+import sarRequest from './definitions/sar-request@1.json' with { type: 'json' };
+import standardPhrase from './definitions/standard-phrase@1.json' with { type: 'json' };
+import unplannedEncounter from './definitions/unplanned-encounter@1.json' with { type: 'json' };
 
-/** The language files of the shipped formats. */
-export const LANGUAGE_PACKS: readonly LanguagePack[] = [en, zh, ru];
+/** The shipped definition files, in the library's order. */
+const FILES: readonly unknown[] = [launchNotification, unplannedEncounter, exerciseNotice, incidentReport, safetyNotice, sarRequest, callRequest, cyberIncident, standardPhrase];
 
-function section(b: FormatBase, pack: LanguagePack): LanguageSection {
-  const labels = pack.formats[b.id];
-  if (!labels) throw new Error(`language file ${pack.lang} has no labels for format ${b.id}`);
-  const values: Record<string, Record<string, string>> = {};
-  for (const f of b.fields) {
-    if (f.type === 'designation') values[f.name] = { ...pack.designations };
-    else if (f.type === 'enum') values[f.name] = { ...(labels.values?.[f.name] ?? {}) };
-  }
-  const template = labels.template ?? b.fields.map((f) => `{${f.name}:label}: {${f.name}}`).join('\n');
-  return { title: labels.title, fields: { ...labels.fields }, values, template };
-}
+/** The languages every shipped definition has (more come as language packs, §13.7). */
+export const SHIPPED_LANGUAGES: readonly string[] = ['en', 'zh', 'ru'];
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object') {
@@ -35,12 +36,12 @@ function deepFreeze<T>(value: T): T {
 
 function build(): ReadonlyMap<string, FormatDefinition> {
   const byHash = new Map<string, FormatDefinition>();
-  for (const b of BASES) {
-    const def: FormatDefinition = { ...b, languages: Object.fromEntries(LANGUAGE_PACKS.map((p) => [p.lang, section(b, p)])) };
-    const problem = checkFormatDefinition(def);
+  for (const file of FILES) {
+    const problem = checkFormatDefinition(file);
+    const def = file as FormatDefinition;
     // A shipped definition that does not check is a defect of this package, caught by its tests.
-    if (problem) throw new Error(`shipped format ${b.id}: ${problem}`);
-    byHash.set(formatHash(def), deepFreeze(def));
+    if (problem) throw new Error(`shipped format ${def.id}@${def.version}: ${problem}`);
+    byHash.set(formatHash(def), deepFreeze(structuredClone(def)));
   }
   return byHash;
 }
@@ -57,3 +58,9 @@ export function shippedFormats(): ReadonlyMap<string, FormatDefinition> {
 export function shippedFormat(hash: string): FormatDefinition | undefined {
   return shippedFormats().get(hash);
 }
+
+const codesOfField = (id: string, field: string): readonly string[] =>
+  [...shippedFormats().values()].find((d) => d.id === id)?.fields.find((f) => f.name === field)?.values ?? [];
+
+/** The codes of the standard-phrase message (a phrase book for encounters at sea and in the air). */
+export const shippedPhrases = (): readonly string[] => codesOfField('standard-phrase', 'phrase');
