@@ -183,6 +183,11 @@ export class ChannelLog {
   }
 
   /** Hash of `author`'s entry `seq`, if held. */
+  /** The definition of an agreed format as this log resolves it (§13.3), or undefined if not held. */
+  formatDefinition(hash: string): ReturnType<FormatResolver> {
+    return this.#formats(hash);
+  }
+
   hashAt(author: string, seq: number): string | undefined {
     return this.#logs.get(author)?.hashes[seq - 1];
   }

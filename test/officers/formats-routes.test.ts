@@ -6,8 +6,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderMessage, shippedFormats, verifyBundle } from '../../src/protocol/index.js';
-import type { ChannelView, FormatDetail, FormatSummary, Message, SendResult } from '../../src/terminal/officer-api/api-schemas.js';
-import { officerFixture, type OfficerFixture } from './fixture.js';
+import type WebSocket from 'ws';
+import type { ApiEvent, ChannelView, EntryEvent, FormatDetail, FormatSummary, Message, SendResult } from '../../src/terminal/officer-api/api-schemas.js';
+import { officerFixture, TOKEN, type OfficerFixture } from './fixture.js';
 import { LAUNCH_FIELDS, SQUARE } from '../protocol/format-fixtures.js';
 
 let f: OfficerFixture | undefined;
@@ -69,6 +70,23 @@ describe('format routes', () => {
     // CN holds it too, with the same fields.
     const atCn = await f.t.b.store.listMessages(channel);
     expect(atCn.find((m) => m.hash === listed.id)?.formatted).toContain('"launch_type":"ballistic-missile"');
+  });
+
+  it("gives a formatted message its format's deadline when shorter than the charter's, the same in the list and on the events socket", async () => {
+    f = await officerFixture();
+    const channel = await formattedChannel(f, ['launch-notification']);
+    const frames: ApiEvent[] = [];
+    const ws = (await f.app.injectWS('/api/v1/events', { headers: { authorization: `Bearer ${TOKEN}` } }, { onInit: (w: WebSocket) => w.on('message', (d) => frames.push(JSON.parse(String(d)) as ApiEvent)) })) as WebSocket;
+    // ROUTINE: the charter gives a day; the launch notification asks for an answer within 900 s.
+    const sent = await f.host('POST', `/api/v1/channels/${channel}/messages`, { format: { id: 'launch-notification' }, fields: launchFields, precedence: 'ROUTINE' });
+    expect(sent.statusCode, sent.body).toBe(201);
+    await f.t.settle();
+    const listed = ((await f.host('GET', `/api/v1/channels/${channel}/messages`)).json() as Message[]).find((m) => m.id === (sent.json() as SendResult).id)!;
+    expect(listed.precedence).toBe('ROUTINE');
+    expect(listed.deadlineAt! - listed.time).toBe(900_000);
+    const frame = frames.find((e): e is EntryEvent => e.type === 'entry' && e.hash === listed.id);
+    expect(frame?.deadlineAt).toBe(listed.deadlineAt);
+    ws.terminate();
   });
 
   it('refuses a format the charter did not agree, and fields that break a rule, naming field and rule', async () => {

@@ -45,7 +45,7 @@ export interface ProjectionContext {
 }
 
 /** A message's acknowledgement window, seconds: the charter's, or its format's when shorter. */
-function deadlineSec(charterSec: number, b: BodyOf<'message'>, formats: FormatResolver | undefined): number {
+export function deadlineSec(charterSec: number, b: BodyOf<'message'>, formats: FormatResolver | undefined): number {
   const formatSec = b.format ? formats?.(b.format.hash)?.ackDeadlineSec : undefined;
   return formatSec !== undefined && formatSec < charterSec ? formatSec : charterSec;
 }

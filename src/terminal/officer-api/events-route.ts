@@ -6,7 +6,8 @@
  * one commit leave in one write.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Charter } from '../../protocol/index.js';
+import type { BodyOf } from '../../protocol/index.js';
+import { deadlineSec } from '../channels/projector.js';
 import type { TerminalEvent } from '../events/event-bus.js';
 import { mayRead } from './auth.js';
 import { presentEvent } from './presenters.js';
@@ -24,10 +25,13 @@ interface Frame {
 /** Registers the events socket. */
 export async function eventsRoute(app: FastifyInstance, opts: EventsRouteOptions): Promise<void> {
   const { directory } = opts;
-  // The charter in force (the channel's derived state is held by its log between control entries).
-  const charterOf = (channel: string): Charter | undefined => {
+  // A message's deadline as stored with it (channels/projector.ts): the charter in force's for its
+  // precedence, or its format's when shorter, counted from its time (own) or from now (received).
+  const deadlineOf = (channel: string, body: BodyOf<'message'>, time: number, own: boolean): number | undefined => {
     try {
-      return directory.channel(channel).state(opts.now()).charter;
+      const log = directory.channel(channel);
+      const charter = log.state(opts.now()).charter;
+      return (own ? time : opts.now()) + deadlineSec(charter.ackDeadlineSec[body.precedence], body, (hash) => log.formatDefinition(hash)) * 1000;
     } catch {
       return undefined;
     }
@@ -38,7 +42,7 @@ export async function eventsRoute(app: FastifyInstance, opts: EventsRouteOptions
   const frameOf = (e: TerminalEvent): Frame | null => {
     let frame = frames.get(e);
     if (frame === undefined) {
-      const presented = presentEvent(e, charterOf);
+      const presented = presentEvent(e, deadlineOf);
       frame = presented ? { channel: 'channel' in presented ? presented.channel : undefined, text: JSON.stringify(presented) } : null;
       frames.set(e, frame);
     }

@@ -3,7 +3,7 @@
  * events) to what the officer API answers, field by field as api-schemas.ts defines it. Nothing
  * leaves the officer API that a presenter did not list.
  */
-import { isDialogueKind, type Charter, type PartyCard, type Precedence, type SealedEntry } from '../../protocol/index.js';
+import { isDialogueKind, type BodyOf, type Charter, type PartyCard, type Precedence, type SealedEntry } from '../../protocol/index.js';
 import type { MessageRow, PeerRow } from '../../store/index.js';
 import type { ChannelView as DomainChannelView } from '../channels/channel-types.js';
 import type { TerminalEvent } from '../events/event-bus.js';
@@ -122,7 +122,7 @@ export function ackDeadline(charter: Pick<Charter, 'ackDeadlineSec'>, precedence
 /**
  * The frame of the events socket for an internal event, or undefined for events that are the
  * terminal's own plumbing (peer-seen). A message's frame carries its acknowledgement deadline
- * (`charterOf` gives the channel's charter), so that a console can show it without asking again.
+ * (`deadlineOf`: the one stored with the message), so that a console can show it without asking again.
  */
 /** The dialogue object an entry creates (itself) or changes (the one its body names first). */
 function dialogueObject(hash: string, body: Record<string, unknown>): string {
@@ -130,13 +130,13 @@ function dialogueObject(hash: string, body: Record<string, unknown>): string {
   return hash;
 }
 
-export function presentEvent(e: TerminalEvent, charterOf: (channel: string) => Pick<Charter, 'ackDeadlineSec'> | undefined): Api.ApiEvent | undefined {
+export function presentEvent(e: TerminalEvent, deadlineOf: (channel: string, body: BodyOf<'message'>, time: number, own: boolean) => number | undefined): Api.ApiEvent | undefined {
   switch (e.type) {
     case 'entry': {
       const frame: Api.EntryEvent = { type: 'entry', channel: e.channel, hash: e.hash, author: e.author, authorCode: e.authorCode, seq: e.seq, kind: e.kind, time: e.time, own: e.own, body: e.body };
       if (e.kind === 'message') {
-        const charter = charterOf(e.channel);
-        if (charter) frame.deadlineAt = ackDeadline(charter, (e.body as { precedence: Precedence }).precedence, e.time);
+        const deadlineAt = deadlineOf(e.channel, e.body as BodyOf<'message'>, e.time, e.own);
+        if (deadlineAt !== undefined) frame.deadlineAt = deadlineAt;
       } else if (isDialogueKind(e.kind)) frame.object = dialogueObject(e.hash, e.body as Record<string, unknown>);
       return frame;
     }
