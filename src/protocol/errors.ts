@@ -21,7 +21,11 @@ export const PROTOCOL_ERRORS = defineErrors('protocol', {
   },
   ENTRY_UNSUPPORTED_VERSION: {
     message:
-      'Entry version {version} is not supported (this implementation speaks version 1). Upgrade Hotline.',
+      'Entry version {version} is not supported (this implementation speaks versions 1 and 2). Upgrade Hotline.',
+  },
+  ENTRY_WRONG_VERSION: {
+    message:
+      'Entry {author}#{seq} is written in protocol version {v}, but the charter in force in its causal past says version {expected} (§14.1). The sender produced an invalid entry; it was not stored.',
   },
   ENTRY_BAD_SIGNATURE: {
     message:
@@ -173,6 +177,36 @@ export const PROTOCOL_ERRORS = defineErrors('protocol', {
   },
   FORMAT_INVALID: {
     message: 'The format definition{where} is invalid: {detail}. Correct it; a format is agreed only as a valid definition.',
+  },
+  PROOF_MALFORMED: {
+    message: 'The proof document is malformed: {detail}. Ask the party that made it for a fresh copy (`hotline prove`); it was altered or damaged.',
+  },
+  PROOF_UNSUPPORTED_VERSION: {
+    message: 'The proof document has version {version}; this implementation reads version 2 proofs. Upgrade Hotline.',
+  },
+  PROOF_WRONG_CHANNEL: {
+    message: 'The proof {what} does not belong to the channel {channel} it names (§14.4 step {step}). The proof was assembled from different channels or altered.',
+  },
+  PROOF_BAD_CARD: {
+    message: 'The party card {which} in the proof is invalid: {detail}. The proof was altered, or the card was damaged.',
+  },
+  PROOF_BAD_BODY: {
+    message: 'The body of {what} does not match the hash its signed header commits to (§14.2): the text was altered after it was signed.',
+  },
+  PROOF_BAD_SIGNATURE: {
+    message: 'The signature of {what} does not verify: the proof was altered (its author, time, sequence, heads or body changed) or forged.',
+  },
+  PROOF_UNKNOWN_KEY: {
+    message: 'The key that signed {what} is not certified, at the entry\'s time, by any card of its author in the proof ({why}). The proof cannot show who wrote it.',
+  },
+  PROOF_BROKEN_CHAIN: {
+    message: "The chain of the sender's log from the message to what the receipt names is broken at sequence {seq} ({why}). The proof was altered or is incomplete.",
+  },
+  PROOF_NOT_RECEIPTED: {
+    message: 'Receipt {which} does not cover the message: {why}. The proof does not show that the message was received.',
+  },
+  PROOF_BAD_ACK: {
+    message: 'Acknowledgement {which} does not name the message (§14.4 step {step}): {why}. The proof was altered.',
   },
 });
 

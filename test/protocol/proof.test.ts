@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { buildProof, formatProofReport, memorySource, selectProofParts, verifyBundle, verifyProof, type SealedEntry } from '../../src/protocol/index.js';
+import { makeCharter, makeParty, Scenario } from '../../src/testkit/scenario.js';
+
+/** A channel of `version` with link tests around each message, receipts after, an acknowledgement. */
+function channel(version: 1 | 2) {
+  const us = makeParty('US', { en: 'United States' });
+  const cn = makeParty('CN', { en: 'China' });
+  const s = new Scenario([us, cn]);
+  s.propose(makeCharter([us, cn], version === 2 ? { protocol: 2 } : {}));
+  s.acceptAll();
+  const messages: SealedEntry[] = [];
+  for (let i = 0; i < 4; i++) {
+    messages.push(s.message(us, `Secret ${i}: vessel ${i} in distress`));
+    s.write(us, 'link.test', { nonce: `${i}`.padStart(16, '0'), t1: s.time });
+    s.message(us, `Other ${i}: not to be disclosed`);
+    s.receipt(cn);
+    s.ack(cn, messages[i]!);
+  }
+  return { s, us, cn, messages };
+}
+
+async function proofOf(c: ReturnType<typeof channel>, i: number) {
+  const parts = await selectProofParts(memorySource(c.s.entries[0]!, [c.us.card, c.cn.card], c.s.entries), c.messages[i]!);
+  return buildProof(parts!);
+}
+
+describe('proof of one message (§14)', () => {
+  it('version 2 entries verify in a bundle and carry v 2', () => {
+    const c = channel(2);
+    expect(c.s.entries.every((e) => e.entry.v === 2)).toBe(true);
+    expect(verifyBundle(c.s.bundle()).valid).toBe(true);
+  });
+
+  it('a proof of a version-2 message verifies and reveals no other message text', async () => {
+    const c = channel(2);
+    const doc = await proofOf(c, 1);
+    const verdict = verifyProof(JSON.parse(JSON.stringify(doc)));
+    expect(verdict.valid).toBe(true);
+    if (!verdict.valid) return;
+    expect(verdict.facts.message.body.text).toBe('Secret 1: vessel 1 in distress');
+    expect(verdict.facts.receipts).toHaveLength(1);
+    expect(verdict.facts.acks).toHaveLength(1);
+    expect(verdict.facts.path).toMatchObject({ redacted: 2, full: 0 });
+    const text = JSON.stringify(doc);
+    expect(text).not.toMatch(/Other|Secret [023]/);
+    const report = formatProofReport(verdict);
+    expect(report).toMatch(/VALID/);
+    expect(report).toMatch(/sent by +US/);
+    expect(report).toMatch(/by CN: receipt signed/);
+    expect(report).toMatch(/Duty Officer Li/);
+  });
+
+  it('a version-1 proof shows the path in full and says so', async () => {
+    const c = channel(1);
+    const verdict = verifyProof(await proofOf(c, 0));
+    expect(verdict.valid).toBe(true);
+    if (verdict.valid) expect(verdict.facts.path).toMatchObject({ redacted: 0, full: 2, fullKinds: ['link.test', 'message'] });
+  });
+
+  it('each alteration fails with its code', async () => {
+    const c = channel(2);
+    const doc = await proofOf(c, 1);
+    const alter = (f: (d: any) => void) => {
+      const d = structuredClone(doc) as any;
+      f(d);
+      const v = verifyProof(d);
+      return v.valid ? 'VALID' : v.error.code;
+    };
+    expect(alter((d) => (d.body.text = 'Secret 1: vessel 2 in distress'))).toBe('PROOF_BAD_BODY');
+    expect(alter((d) => (d.message.time += 1))).toBe('PROOF_BAD_SIGNATURE');
+    expect(alter((d) => (d.path[0].bodyHash = '0'.repeat(64)))).toBe('PROOF_BAD_SIGNATURE');
+    expect(alter((d) => d.path.pop())).toBe('PROOF_NOT_RECEIPTED');
+    expect(alter((d) => (d.receipts[0].time += 1))).toBe('PROOF_BAD_SIGNATURE');
+    expect(alter((d) => (d.acks[0].body.message = d.receipts[0].body.holds[0].hash))).toBe('PROOF_BAD_ACK');
+    expect(alter((d) => (d.channel = '1'.repeat(64)))).toBe('PROOF_WRONG_CHANNEL');
+    expect(alter((d) => (d.v = 3))).toBe('PROOF_UNSUPPORTED_VERSION');
+    expect(alter((d) => (d.cards[0].code = 'XX'))).toBe('PROOF_BAD_CARD');
+    expect(alter((d) => (d.cards = d.cards.filter((x: any) => x.code !== 'CN')))).toBe('PROOF_UNKNOWN_KEY');
+    expect(alter((d) => delete d.body)).toBe('PROOF_MALFORMED');
+  });
+
+  it('a message the receipt does not cover yields no proof', async () => {
+    const c = channel(2);
+    const late = c.s.message(c.us, 'not yet receipted');
+    expect(await selectProofParts(memorySource(c.s.entries[0]!, [c.us.card, c.cn.card], c.s.entries), late)).toBeUndefined();
+  });
+});
