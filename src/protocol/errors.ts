@@ -185,28 +185,28 @@ export const PROTOCOL_ERRORS = defineErrors('protocol', {
     message: 'The proof document has version {version}; this implementation reads version 2 proofs. Upgrade Hotline.',
   },
   PROOF_WRONG_CHANNEL: {
-    message: 'The proof {what} does not belong to the channel {channel} it names (§14.4 step {step}). The proof was assembled from different channels or altered.',
+    message: 'The proof\'s {what} does not belong to the channel {channel} it names (§14.4 step {step}). The proof was assembled from different channels or altered; ask for a fresh one.',
   },
   PROOF_BAD_CARD: {
-    message: 'The party card {which} in the proof is invalid: {detail}. The proof was altered, or the card was damaged.',
+    message: 'The party card {which} in the proof is invalid: {detail}. The proof was altered or the card damaged; ask for a fresh proof.',
   },
   PROOF_BAD_BODY: {
-    message: 'The body of {what} does not match the hash its signed header commits to (§14.2): the text was altered after it was signed.',
+    message: 'The body of {what} does not match the hash its signed header commits to (§14.2): the text was altered after it was signed. Do not rely on this text; ask the sender for a fresh proof.',
   },
   PROOF_BAD_SIGNATURE: {
-    message: 'The signature of {what} does not verify: the proof was altered (its author, time, sequence, heads or body changed) or forged.',
+    message: 'The signature of {what} does not verify: the proof was altered (its author, time, sequence, heads or body changed) or forged. Do not rely on it; ask for a fresh proof.',
   },
   PROOF_UNKNOWN_KEY: {
-    message: 'The key that signed {what} is not certified, at the entry\'s time, by any card of its author in the proof ({why}). The proof cannot show who wrote it.',
+    message: 'The key that signed {what} is not certified, at the entry\'s time, by any card of its author in the proof ({why}). Ask for a proof that includes the author\'s party card.',
   },
   PROOF_BROKEN_CHAIN: {
-    message: "The chain of the sender's log from the message to what the receipt names is broken at sequence {seq} ({why}). The proof was altered or is incomplete.",
+    message: "The chain of the sender's log from the message to what the receipt names is broken at sequence {seq} ({why}). The proof was altered or is incomplete; ask for a fresh one.",
   },
   PROOF_NOT_RECEIPTED: {
-    message: 'Receipt {which} does not cover the message: {why}. The proof does not show that the message was received.',
+    message: 'Receipt {which} does not cover the message: {why}. The proof does not show that the message was received; ask for a fresh one.',
   },
   PROOF_BAD_ACK: {
-    message: 'Acknowledgement {which} does not name the message (§14.4 step {step}): {why}. The proof was altered.',
+    message: 'Acknowledgement {which} does not name the message (§14.4 step {step}): {why}. The proof was altered; ask for a fresh one.',
   },
 });
 
