@@ -147,11 +147,11 @@ function judge(value: unknown): ProofFacts {
     if (e.kind !== 'receipt') stop('PROOF_NOT_RECEIPTED', { which, why: `it is a ${e.kind} entry` });
     if (e.author === m.author) stop('PROOF_NOT_RECEIPTED', { which, why: 'it is written by the sender itself' });
     if (!members.has(e.author)) stop('PROOF_NOT_RECEIPTED', { which, why: "its author is not a party of the channel's charter" });
-    checkSigned(j, cards, doc.channel, `receipt ${which}`);
     const held = receiptHolds(e, m.author, m.seq);
     if (!held) stop('PROOF_NOT_RECEIPTED', { which, why: "it does not hold the sender's log up to the message" });
     if (held!.seq - m.seq >= chain.length) stop('PROOF_NOT_RECEIPTED', { which, why: `it holds the sender's #${held!.seq}, beyond the path shown` });
     if (chain[held!.seq - m.seq] !== held!.hash) stop('PROOF_NOT_RECEIPTED', { which, why: `the hash it holds for the sender's #${held!.seq} is not that entry's` });
+    checkSigned(j, cards, doc.channel, `receipt ${which}`);
     highest = Math.max(highest, held!.seq);
     return { party: e.author, time: e.time, seq: e.seq, upTo: held!.seq, hash: j.hash };
   });
