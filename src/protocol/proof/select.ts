@@ -26,6 +26,12 @@ export interface ProofSource {
   range(author: string, from: number, to: number): Promise<readonly SealedEntry[]>;
   /** `author`'s entries of one of `kinds` with seq ≥ from, in seq order, at most `limit`. */
   scan(author: string, from: number, kinds: readonly string[], limit: number): Promise<readonly SealedEntry[]>;
+  /**
+   * The first acknowledgement of `message` as the holder recorded it (a terminal keeps it with the
+   * message), if any: then only it is looked up, by time, instead of scanning every later
+   * acknowledgement of every party.
+   */
+  firstAck?(message: SealedEntry): Promise<{ readonly author: string; readonly hash: string; readonly time: number } | undefined>;
 }
 
 const PAGE = 256;
@@ -44,6 +50,35 @@ async function firstSeen(src: ProofSource, author: string, sender: string, seq: 
     } else lo = mid + 1;
   }
   return found;
+}
+
+/** `author`'s entry with this hash and time (times never go back within a log), by binary search. */
+async function entryAt(src: ProofSource, author: string, hash: string, time: number): Promise<SealedEntry | undefined> {
+  let lo = 1;
+  let hi = src.length(author);
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    const e = await src.entry(author, mid);
+    if (e && e.entry.time < time) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let seq = lo; seq <= src.length(author); seq++) {
+    const e = await src.entry(author, seq);
+    if (!e || e.entry.time !== time) return undefined;
+    if (e.hash === hash) return e;
+  }
+  return undefined;
+}
+
+/** The acknowledgements of `message` by `party` from its seq `from` on, by a forward scan. */
+async function scanAcks(src: ProofSource, party: string, from: number, message: string): Promise<SealedEntry[]> {
+  const acks: SealedEntry[] = [];
+  for (let at = from; ; ) {
+    const page = await src.scan(party, at, ['ack'], PAGE);
+    for (const a of page) if ((a.entry.body as BodyOf<'ack'>).message === message) acks.push(a);
+    if (page.length < PAGE) return acks;
+    at = page[page.length - 1]!.entry.seq + 1;
+  }
 }
 
 /** The parts of the proof of `message`, or undefined when no other party has receipted it yet. */
@@ -66,13 +101,11 @@ export async function selectProofParts(src: ProofSource, message: SealedEntry, m
     if (!receipt) continue;
     receipts.push(receipt);
     highest = Math.max(highest, receiptHolds(receipt.entry, m.author, m.seq)!.seq);
-    for (let at = from; ; ) {
-      const page = await src.scan(party, at, ['ack'], PAGE);
-      for (const a of page) if ((a.entry.body as BodyOf<'ack'>).message === message.hash) acks.push(a);
-      if (page.length < PAGE) break;
-      at = page[page.length - 1]!.entry.seq + 1;
-    }
+    if (!src.firstAck) acks.push(...(await scanAcks(src, party, from, message.hash)));
   }
+  const first = src.firstAck ? await src.firstAck(message) : undefined;
+  const ack = first && first.author !== m.author ? await entryAt(src, first.author, first.hash, first.time) : undefined;
+  if (ack) acks.push(ack);
   if (receipts.length === 0) return undefined;
   const path = highest > m.seq ? await src.range(m.author, m.seq + 1, highest) : [];
   return { proposal: src.proposal, cards: src.cards, message, path, receipts, acks: acks.slice(0, 256), ...(madeAt !== undefined ? { madeAt } : {}) };

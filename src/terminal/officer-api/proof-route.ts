@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { buildProof, proofText, sealedFromStored, selectProofParts, verifyProof, type ChannelLog, type ProofSource } from '../../protocol/index.js';
+import type { MessageFinder } from '../channels/ports.js';
 import { TerminalError } from '../errors.js';
 import type { OfficerReadModel } from './read-model.js';
 import { MessageParams, type OfficerApiPorts, type ReadPorts } from './route-kit.js';
@@ -13,7 +14,7 @@ import { MessageParams, type OfficerApiPorts, type ReadPorts } from './route-kit
 export type ProofRoutesOptions = Pick<OfficerApiPorts, 'self' | 'directory' | 'messages' | 'now'> & ReadPorts;
 
 /** A proof source over the store, for one channel held in memory (its authors and lengths). */
-export function storeProofSource(log: ChannelLog, reads: OfficerReadModel, cards: ProofSource['cards']): ProofSource {
+export function storeProofSource(log: ChannelLog, reads: OfficerReadModel, cards: ProofSource['cards'], messages?: Pick<MessageFinder, 'getMessage'>): ProofSource {
   const channel = log.id;
   const sealed = (raws: readonly string[]) => raws.map(sealedFromStored);
   return {
@@ -27,6 +28,17 @@ export function storeProofSource(log: ChannelLog, reads: OfficerReadModel, cards
     },
     range: async (author, from, to) => sealed(await reads.rawRange(channel, author, from, to)),
     scan: async (author, from, kinds, limit) => sealed(await reads.rawOfKinds(channel, author, from, kinds, limit)),
+    // The message row keeps its first acknowledgement (who, when, which entry): found by time, not by a scan.
+    ...(messages
+      ? {
+          firstAck: async (message) => {
+            const row = await messages.getMessage(message.hash);
+            if (!row?.ackedBy || row.ackedAt === null) return undefined;
+            const by = JSON.parse(row.ackedBy) as { party?: string; entry?: string };
+            return by.party && by.entry ? { author: by.party, hash: by.entry, time: row.ackedAt } : undefined;
+          },
+        }
+      : {}),
   };
 }
 
@@ -45,7 +57,7 @@ export async function proofRoutes(app: FastifyInstance, opts: ProofRoutesOptions
       const raw = await reads.rawEntry(at.channel, at.author, at.seq);
       if (raw === undefined) throw new TerminalError('MESSAGE_NOT_FOUND', { message: at.hash });
       const cards = [self.card, ...(await reads.peerCards())];
-      const parts = await selectProofParts(storeProofSource(log, reads, cards), sealedFromStored(raw), opts.now());
+      const parts = await selectProofParts(storeProofSource(log, reads, cards, messages), sealedFromStored(raw), opts.now());
       if (!parts) throw new TerminalError('PROOF_NOT_READY', { message: at.hash.slice(0, 12) });
       const doc = buildProof(parts);
       const verdict = verifyProof(JSON.parse(JSON.stringify(doc)));
