@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildProof, formatProofReport, memorySource, selectProofParts, verifyBundle, verifyProof, type SealedEntry } from '../../src/protocol/index.js';
+import { buildProof, charterHash, composeEntry, formatProofReport, memorySource, sealEntry, selectProofParts, verifyBundle, verifyProof, type SealedEntry } from '../../src/protocol/index.js';
 import { makeCharter, makeParty, Scenario } from '../../src/testkit/scenario.js';
 
 /** A channel of `version` with link tests around each message, receipts after, an acknowledgement. */
@@ -86,5 +86,28 @@ describe('proof of one message (§14)', () => {
     const c = channel(2);
     const late = c.s.message(c.us, 'not yet receipted');
     expect(await selectProofParts(memorySource(c.s.entries[0]!, [c.us.card, c.cn.card], c.s.entries), late)).toBeUndefined();
+  });
+
+  it('an amendment moves a version-1 channel to version 2; versions follow the causal past; no way back', async () => {
+    const c = channel(1);
+    const { s, us, cn } = c;
+    const charter = makeCharter([us, cn], { protocol: 2 });
+    s.write(us, 'charter.amend', { charter, reason: 'Move to protocol version 2.' });
+    const accept = s.write(cn, 'charter.accept', { charter: charterHash(charter) });
+    expect(accept.entry.v).toBe(1);
+    const m = s.message(us, 'after the move');
+    expect(m.entry.v).toBe(2);
+    s.receipt(cn);
+    expect(s.entries.filter((e) => e.entry.v === 2).map((e) => e.entry.kind)).toEqual(['message', 'receipt']);
+    expect(verifyBundle(s.bundle()).valid).toBe(true);
+    const parts = await selectProofParts(memorySource(s.entries[0]!, [us.card, cn.card], s.entries), m);
+    expect(verifyProof(buildProof(parts!)).valid).toBe(true);
+    // An entry in the wrong version for its causal past is refused.
+    const next = s.log.next(us.id);
+    const wrong = sealEntry({ channel: s.log.id, author: us.id, key: us.terminal.publicKey, seq: next.seq, prev: next.prev, heads: next.heads, time: s.tick(), kind: 'message', body: { text: 'v1 again', lang: 'en', precedence: 'ROUTINE' } }, us.terminal, 1);
+    expect(s.log.ingest(wrong)).toMatchObject({ status: 'rejected', error: { code: 'ENTRY_WRONG_VERSION' } });
+    // An amendment back to version 1 is refused.
+    const back = composeEntry(s.log, us.terminal, us.id, 'charter.amend', { charter: makeCharter([us, cn]), reason: 'Back to version 1.' }, s.tick());
+    expect(s.log.ingest(back)).toMatchObject({ error: { code: 'CHARTER_INVALID' } });
   });
 });
