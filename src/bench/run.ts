@@ -13,9 +13,10 @@ import { protocolBench } from './protocol-bench.js';
 import { terminalBench } from './terminal-bench.js';
 import { dialogueBench } from './dialogue-bench.js';
 import { formatsBench } from './formats-bench.js';
+import { proofBench } from './proof-bench.js';
 import { hotlineFigures, roundRatios, runXmpp, summarise, xmppCpuMicros } from './peer-bench.js';
 
-export const MODULES: readonly BenchModule[] = [protocolBench, terminalBench, dialogueBench, formatsBench];
+export const MODULES: readonly BenchModule[] = [protocolBench, terminalBench, dialogueBench, formatsBench, proofBench];
 
 function usage(): string {
   return [

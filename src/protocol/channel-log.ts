@@ -404,6 +404,8 @@ export class ChannelLog {
 
     const view = this.#stateFor(e);
     if (!writers(view).has(e.author)) return protocolError('ENTRY_AUTHOR_NOT_PARTY', d);
+    // The charter in force in the entry's causal past fixes its version (§14.1).
+    if (e.v !== (view.charter.protocol ?? 1)) return protocolError('ENTRY_WRONG_VERSION', { ...d, v: e.v, expected: view.charter.protocol ?? 1 });
     const keyProblem = this.authenticate(sealed, options);
     if (keyProblem) return keyProblem;
     if (!KINDS_BY_STATE[view.state].has(e.kind)) {
@@ -469,6 +471,8 @@ export class ChannelLog {
         const charter = (e.body as BodyOf<'charter.amend'>).charter as Charter;
         const problem = checkCharter(charter, e.author);
         if (problem) return problem;
+        if ((charter.protocol ?? 1) < (view.charter.protocol ?? 1))
+          return protocolError('CHARTER_INVALID', { detail: 'an amendment cannot return the channel to an earlier protocol version (§14.1)' });
         return undefined;
       }
       case 'channel.suspend':

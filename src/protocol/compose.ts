@@ -9,7 +9,7 @@ import type { BodyOf, Charter, EntryKind } from './schemas.js';
 
 /** Seals the founding charter.propose entry of a new channel; its hash is the channel id. */
 export function proposeChannel(signer: Signer, author: string, charter: Charter, time: number): SealedEntry<'charter.propose'> {
-  return sealEntry({ channel: null, author, key: signer.publicKey, seq: 1, prev: null, heads: {}, time, kind: 'charter.propose', body: { charter } }, signer);
+  return sealEntry({ channel: null, author, key: signer.publicKey, seq: 1, prev: null, heads: {}, time, kind: 'charter.propose', body: { charter } }, signer, charter.protocol ?? 1);
 }
 
 /**
@@ -25,9 +25,12 @@ export function composeEntry<K extends EntryKind>(
   time: number,
 ): SealedEntry<K> {
   const next = log.next(author);
+  const at = Math.max(time, next.minTime);
+  // The next entry's causal past is everything held, so the charter in force now fixes its version (§14.1).
   return sealEntry(
-    { channel: log.id, author, key: signer.publicKey, seq: next.seq, prev: next.prev, heads: next.heads, time: Math.max(time, next.minTime), kind, body },
+    { channel: log.id, author, key: signer.publicKey, seq: next.seq, prev: next.prev, heads: next.heads, time: at, kind, body },
     signer,
+    log.state(at).charter.protocol ?? 1,
   );
 }
 

@@ -4,15 +4,22 @@
  *   raw   = canonical JSON (RFC 8785) of the whole entry, signature included: the wire form
  *   hash  = SHA-256(canonical JSON of the entry without "sig"), lowercase hex: the entry id
  *   sig   = Ed25519(terminal key, "hotline/1/entry\0" || hash bytes), base64url
+ *
+ * Version 2 (§14) commits to the body by hash, so an entry can be shown without its body:
+ *   hash  = SHA-256("hotline/2/entry-hash\0" || canonical JSON of the header), the header being the
+ *           entry without "sig" and with "body" replaced by "bodyHash" (./body-commitment.ts)
+ *   sig   = Ed25519(terminal key, "hotline/2/entry\0" || hash bytes)
  */
 import { canonicalize, duplicateMember, hasLoneSurrogate, parsedHasLoneSurrogate, sha256 } from './encoding.js';
 import { fail, protocolError, type ProtocolError } from './errors.js';
+import { headerHash } from './body-commitment.js';
 import { DOMAIN, signDomain, verifyDomain, type Signer } from './keys.js';
 import { LIMITS, validateBody, validateEnvelope, type BodyOf, type EntryKind, type Head } from './schemas.js';
 
 /** An entry as written on the wire. Frozen once made. */
 export interface Entry<K extends EntryKind = EntryKind> {
-  readonly v: 1;
+  /** Protocol version: 2 in channels whose charter in force says `"protocol": 2` (§14). */
+  readonly v: ProtocolVersion;
   /** Channel id; null only in the charter.propose entry whose hash becomes the channel id. */
   readonly channel: string | null;
   /** Author party id: base64url Ed25519 root public key. */
@@ -38,6 +45,9 @@ export interface SealedEntry<K extends EntryKind = EntryKind> {
   readonly raw: string;
 }
 
+/** The entry versions this implementation speaks (§10, §14). */
+export type ProtocolVersion = 1 | 2;
+
 export type UnsignedEntry<K extends EntryKind = EntryKind> = Omit<Entry<K>, 'sig' | 'v'>;
 
 function deepFreeze<T>(value: T): T {
@@ -51,6 +61,7 @@ function deepFreeze<T>(value: T): T {
 /** Hash of an entry: SHA-256 of the canonical form without "sig". */
 export function entryHash(entry: Omit<Entry, 'sig'> | Entry): string {
   const { sig: _sig, ...unsigned } = entry as Entry;
+  if (unsigned.v === 2) return headerHash(unsigned).toString('hex');
   return sha256(canonicalize(unsigned)).toString('hex');
 }
 
@@ -62,6 +73,7 @@ const SIG_FIELD = ',"sig":"';
  * both numbers, sort after "sig", so its last occurrence is the top-level member.
  */
 function hashOfCanonical(canonical: string, entry: Entry): string {
+  if (entry.v === 2) return entryHash(entry);
   const at = canonical.lastIndexOf(SIG_FIELD);
   const end = at + SIG_FIELD.length + entry.sig.length;
   if (at < 0 || canonical[end] !== '"') return entryHash(entry);
@@ -83,14 +95,14 @@ function withSignature(unsignedText: string, sig: string): string | undefined {
 }
 
 /** Signs an entry. The caller is responsible for sequence, prev and heads (see ChannelLog). */
-export function sealEntry<K extends EntryKind>(fields: UnsignedEntry<K>, signer: Signer): SealedEntry<K> {
+export function sealEntry<K extends EntryKind>(fields: UnsignedEntry<K>, signer: Signer, v: ProtocolVersion = 1): SealedEntry<K> {
   if (fields.key !== signer.publicKey) throw new TypeError('entry key does not match the signer');
   // What is signed must be what was written: a lone surrogate has no UTF-8 form (§2.5).
   if (hasLoneSurrogate(fields.body)) fail('JSON_LONE_SURROGATE', { what: `${fields.kind} entry` });
-  const unsigned = { v: 1 as const, ...fields };
+  const unsigned = { v, ...fields };
   const unsignedText = canonicalize(unsigned);
-  const hashBytes = sha256(unsignedText);
-  const sig = signDomain(signer, DOMAIN.entry, hashBytes);
+  const hashBytes = v === 2 ? headerHash(unsigned) : sha256(unsignedText);
+  const sig = signDomain(signer, v === 2 ? DOMAIN.entry2 : DOMAIN.entry, hashBytes);
   const entry = deepFreeze({ ...unsigned, sig }) as Entry<K>;
   const raw = withSignature(unsignedText, sig) ?? canonicalize(entry);
   const size = Buffer.byteLength(raw, 'utf8');
@@ -147,7 +159,7 @@ export function checkEntryValue(value: unknown, raw?: string): ParseResult {
 function checkParsed(value: unknown, raw: string | undefined): ParseResult {
   if (raw !== undefined ? parsedHasLoneSurrogate(raw, value) : hasLoneSurrogate(value))
     return { ok: false, error: protocolError('JSON_LONE_SURROGATE', { what: 'entry' }) };
-  if (value && typeof value === 'object' && 'v' in value && (value as { v: unknown }).v !== 1)
+  if (value && typeof value === 'object' && 'v' in value && (value as { v: unknown }).v !== 1 && (value as { v: unknown }).v !== 2)
     return {
       ok: false,
       error: protocolError('ENTRY_UNSUPPORTED_VERSION', { version: String((value as { v: unknown }).v) }),
@@ -169,6 +181,8 @@ function checkParsed(value: unknown, raw: string | undefined): ParseResult {
     return { ok: false, error: protocolError('ENTRY_MALFORMED', { detail: 'prev must be null exactly when seq is 1' }) };
   if (entry.heads[entry.author])
     return { ok: false, error: protocolError('ENTRY_MALFORMED', { detail: 'heads must not name the author itself' }) };
+  if (entry.kind === 'charter.propose' && entry.v !== ((entry.body as BodyOf<'charter.propose'>).charter.protocol ?? 1))
+    return { ok: false, error: protocolError('ENTRY_WRONG_VERSION', { author: label(value).author, seq: entry.seq, v: entry.v, expected: (entry.body as BodyOf<'charter.propose'>).charter.protocol ?? 1 }) };
   if (entry.kind === 'message' && ('format' in entry.body) !== ('fields' in entry.body))
     return { ok: false, error: protocolError('ENTRY_MALFORMED', { detail: 'a formatted message carries both format and fields, or neither (§13.3)' }) };
   const canonical = canonicalize(entry);
@@ -208,5 +222,5 @@ function hashBytes(hex: string): Buffer {
 }
 
 export function verifyEntrySignature(sealed: SealedEntry): boolean {
-  return verifyDomain(sealed.entry.key, DOMAIN.entry, hashBytes(sealed.hash), sealed.entry.sig);
+  return verifyDomain(sealed.entry.key, sealed.entry.v === 2 ? DOMAIN.entry2 : DOMAIN.entry, hashBytes(sealed.hash), sealed.entry.sig);
 }

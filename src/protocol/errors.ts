@@ -21,7 +21,11 @@ export const PROTOCOL_ERRORS = defineErrors('protocol', {
   },
   ENTRY_UNSUPPORTED_VERSION: {
     message:
-      'Entry version {version} is not supported (this implementation speaks version 1). Upgrade Hotline.',
+      'Entry version {version} is not supported (this implementation speaks versions 1 and 2). Upgrade Hotline.',
+  },
+  ENTRY_WRONG_VERSION: {
+    message:
+      'Entry {author}#{seq} is written in protocol version {v}, but the charter in force in its causal past says version {expected} (§14.1). The sender produced an invalid entry; it was not stored.',
   },
   ENTRY_BAD_SIGNATURE: {
     message:
@@ -177,6 +181,36 @@ export const PROTOCOL_ERRORS = defineErrors('protocol', {
   FORMAT_LANG_INVALID: {
     message:
       'The language pack{where} is invalid: {detail}. A pack gives one language, not in the definition already, with a label for every field and code of the definition it names by hash.',
+  },
+  PROOF_MALFORMED: {
+    message: 'The proof document is malformed: {detail}. Ask the party that made it for a fresh copy (`hotline prove`); it was altered or damaged.',
+  },
+  PROOF_UNSUPPORTED_VERSION: {
+    message: 'The proof document has version {version}; this implementation reads version 2 proofs. Upgrade Hotline.',
+  },
+  PROOF_WRONG_CHANNEL: {
+    message: 'The proof\'s {what} does not belong to the channel {channel} it names (§14.4 step {step}). The proof was assembled from different channels or altered; ask for a fresh one.',
+  },
+  PROOF_BAD_CARD: {
+    message: 'The party card {which} in the proof is invalid: {detail}. The proof was altered or the card damaged; ask for a fresh proof.',
+  },
+  PROOF_BAD_BODY: {
+    message: 'The body of {what} does not match the hash its signed header commits to (§14.2): the text was altered after it was signed. Do not rely on this text; ask the sender for a fresh proof.',
+  },
+  PROOF_BAD_SIGNATURE: {
+    message: 'The signature of {what} does not verify: the proof was altered (its author, time, sequence, heads or body changed) or forged. Do not rely on it; ask for a fresh proof.',
+  },
+  PROOF_UNKNOWN_KEY: {
+    message: 'The key that signed {what} is not certified, at the entry\'s time, by any card of its author in the proof ({why}). Ask for a proof that includes the author\'s party card.',
+  },
+  PROOF_BROKEN_CHAIN: {
+    message: "The chain of the sender's log from the message to what the receipt names is broken at sequence {seq} ({why}). The proof was altered or is incomplete; ask for a fresh one.",
+  },
+  PROOF_NOT_RECEIPTED: {
+    message: 'Receipt {which} does not cover the message: {why}. The proof does not show that the message was received; ask for a fresh one.',
+  },
+  PROOF_BAD_ACK: {
+    message: 'Acknowledgement {which} does not name the message (§14.4 step {step}): {why}. The proof was altered; ask for a fresh one.',
   },
 });
 

@@ -20,3 +20,5 @@ export * from './verify.js';
 export * from './report-format.js';
 export * from './printable.js';
 export * from './formats/index.js';
+export * from './body-commitment.js';
+export * from './proof/index.js';

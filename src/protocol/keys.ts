@@ -13,6 +13,11 @@ export const DOMAIN = Object.freeze({
   keyRevocation: 'hotline/1/key-revocation\0',
   charter: 'hotline/1/charter\0',
   audit: 'hotline/1/audit\0',
+  /** Version 2 (docs/protocol.md §14). */
+  entry2: 'hotline/2/entry\0',
+  entryHash2: 'hotline/2/entry-hash\0',
+  body2: 'hotline/2/body\0',
+  proof: 'hotline/2/proof\0',
 });
 export type Domain = (typeof DOMAIN)[keyof typeof DOMAIN];
 

@@ -110,7 +110,7 @@ export const Head = Type.Object({ seq: Int({ minimum: 1 }), hash: HashHex }, { a
 /** The signed envelope shared by every kind. */
 export const EntrySchema = Type.Object(
   {
-    v: Type.Literal(1),
+    v: Type.Union([Type.Literal(1), Type.Literal(2)]),
     channel: Type.Union([HashHex, Type.Null()]),
     author: PublicKey,
     key: PublicKey,
@@ -187,6 +187,8 @@ export const CharterSchema = Type.Object(
     note: Type.Optional(Text(4000)),
     dialogue: Type.Optional(DialogueRulesSchema),
     formats: Type.Optional(Type.Array(FormatRefSchema, { minItems: 1, maxItems: 64 })),
+    /** Protocol version of the channel's entries while this charter is in force (§14.1); absent = 1. */
+    protocol: Type.Optional(Type.Union([Type.Literal(1), Type.Literal(2)])),
   },
   { additionalProperties: false },
 );

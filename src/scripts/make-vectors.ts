@@ -5,6 +5,7 @@
  * test/vectors/vectors.test.ts regenerates the vectors in memory and compares them with the files.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { proofVectors } from './proof-vectors.js';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
@@ -574,6 +575,7 @@ export function generateVectors(): Map<string, string | Buffer> {
     manifest.push({ file: b.file, description: b.description, valid: report.valid, firstError: got, state: report.state, charterHash: report.charterHash ?? null, errors: report.errors.map((x) => x.code) });
   }
   files.set('bundles/manifest.json', json({ v: 1, bundles: manifest }));
+  for (const [path, text] of proofVectors()) files.set(path, text);
   return files;
 }
 

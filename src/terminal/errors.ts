@@ -53,6 +53,12 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
     message:
       'The format file {file} is invalid ({rule}): {detail}. Correct or remove the file; a terminal starts only when every file in its formats/ directory is a valid definition or language pack (docs/protocol.md §13.5, §13.7).',
   },
+  PROOF_NOT_READY: { status: 409, message: 'Message {message} has no receipt from another party yet, so there is nothing to prove beyond what this terminal signed. Try again once the other side has receipted it (`hotline channel show CHANNEL`).' },
+  PROOF_FAILED: {
+    status: 500,
+    fault: 'A bug in this terminal: the proof it assembled from its own store does not verify.',
+    message: 'The proof of message {message} assembled here does not verify ({detail}). Export the transcript instead (`hotline channel export`), and report this.',
+  },
   FORMAT_NOT_FOUND: { status: 404, message: 'No format {format} on this terminal. List the formats it holds with `hotline format list`.' },
   PEER_BACKLOG_FULL: {
     status: 503,

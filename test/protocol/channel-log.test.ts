@@ -153,7 +153,7 @@ describe('parseEntry', () => {
   const raw = s.entries[2]!.raw;
   it('refuses non-canonical text, unknown versions, malformed envelopes and oversized text', () => {
     expect(parseEntry(raw.replace('{"author":', '{ "author":'))).toMatchObject({ ok: false, error: { code: 'ENTRY_NON_CANONICAL' } });
-    expect(parseEntry(raw.replace('"v":1', '"v":2'))).toMatchObject({ ok: false, error: { code: 'ENTRY_UNSUPPORTED_VERSION' } });
+    expect(parseEntry(raw.replace('"v":1', '"v":3'))).toMatchObject({ ok: false, error: { code: 'ENTRY_UNSUPPORTED_VERSION' } });
     expect(parseEntry(raw.replace('"seq":', '"seqq":'))).toMatchObject({ ok: false, error: { code: 'ENTRY_MALFORMED' } });
     expect(parseEntry(raw.slice(0, -3))).toMatchObject({ ok: false, error: { code: 'ENTRY_MALFORMED' } });
     expect(parseEntry(`${raw.slice(0, -1)}${' '.repeat(70_000)}}`)).toMatchObject({ ok: false, error: { code: 'ENTRY_TOO_LARGE' } });

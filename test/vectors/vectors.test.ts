@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DOMAIN, KeySigner, canonicalize, fingerprint, linkMetrics, parseEntry, renderMessage, sha256, shippedFormats, verifyBundleBytes, verifyDomain, verifyEntrySignature } from '../../src/protocol/index.js';
+import { DOMAIN, KeySigner, canonicalize, fingerprint, linkMetrics, parseEntry, renderMessage, sha256, shippedFormats, verifyBundleBytes, verifyDomain, verifyEntrySignature, verifyProof } from '../../src/protocol/index.js';
 import { generateVectors, type BundleVector } from '../../src/scripts/make-vectors.js';
 
 const dir = dirname(fileURLToPath(import.meta.url));
@@ -129,5 +129,25 @@ describe('format vectors (docs/protocol.md §13)', () => {
   it('the launch fields render as published in every language', () => {
     const def = shippedFormats().get(v.rendering.format.hash)!;
     for (const [lang, text] of Object.entries(v.rendering.renderings)) expect(renderMessage(def, v.rendering.fields, lang).text).toBe(text);
+  });
+});
+
+describe('proof vectors (§14.6)', () => {
+  const manifest = load<{ proofs: Array<{ file: string; valid: boolean; firstError: string | null }> }>('proofs/manifest.json');
+  for (const p of manifest.proofs)
+    it(p.file, () => {
+      const verdict = verifyProof(JSON.parse(read(`proofs/${p.file}`)));
+      expect(verdict.valid ? null : verdict.error.code).toBe(p.firstError);
+    });
+  it('version-2 entries: body hash, header hash and signature from first principles', () => {
+    for (const v of load<Array<{ bodyCanonical: string; bodyHash: string; headerCanonical: string; hash: string; signingInputHex: string; raw: string }>>('proofs/entries-v2.json')) {
+      expect(sha256('hotline/2/body\0', v.bodyCanonical).toString('hex')).toBe(v.bodyHash);
+      expect(sha256('hotline/2/entry-hash\0', v.headerCanonical).toString('hex')).toBe(v.hash);
+      const parsed = parseEntry(v.raw);
+      if (!parsed.ok) throw new Error(parsed.error.message);
+      expect(parsed.sealed.hash).toBe(v.hash);
+      const entry = parsed.sealed.entry;
+      expect(verifyDomain(entry.key, DOMAIN.entry2, Buffer.from(v.signingInputHex, 'hex').subarray(16), entry.sig)).toBe(true);
+    }
   });
 });

@@ -62,9 +62,10 @@ export function register(program: Command): void {
     .option('--commitment-roles <roles...>', 'dialogue: the roles that may record and update commitments (default plenipotentiary principal)')
     .option('--category <name...>', 'dialogue: issue categories the charter adds to the standard ones')
     .option('--format <id>', 'an agreed message format (id, id@version, or "all"; repeat); see `hotline format list`', repeated)
+    .addOption(new Option('--protocol <version>', 'protocol version of the channel: 2 lets one message be proven without the others (`hotline prove`, docs/protocol.md §14)').choices(['1', '2']).default('1'))
     .option('--officer <name>', OFFICER_HELP)
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
-    .action(async (opts: { with: string[]; title: string[]; titleZh?: string; tier: string; linkTest: string; format?: string[]; officer?: string; data: string; positionRoles?: string[]; endorseRoles?: string[]; commitmentRoles?: string[]; category?: string[] }) => {
+    .action(async (opts: { with: string[]; title: string[]; titleZh?: string; tier: string; linkTest: string; format?: string[]; officer?: string; data: string; positionRoles?: string[]; endorseRoles?: string[]; commitmentRoles?: string[]; category?: string[]; protocol: string }) => {
       const interval = Number(opts.linkTest);
       if (!Number.isInteger(interval) || interval < 1) throw cliError('CLI_BAD_ARGUMENT', { option: '--link-test', expected: 'a whole number of seconds >= 1', value: opts.linkTest });
       const client = await officerClient(opts.data, opts.officer ?? process.env.HOTLINE_OFFICER);
@@ -75,7 +76,7 @@ export function register(program: Command): void {
         ...(opts.commitmentRoles ? { commitments: opts.commitmentRoles } : {}),
         ...(opts.category ? { categories: opts.category } : {}),
       };
-      const c = await client.call<Api.ChannelView>('POST', '/api/v1/channels', { title, tier: opts.tier, parties: opts.with, linkTestIntervalSec: interval, ...(Object.keys(dialogue).length ? { dialogue } : {}), ...(opts.format ? { formats: opts.format } : {}) });
+      const c = await client.call<Api.ChannelView>('POST', '/api/v1/channels', { title, tier: opts.tier, parties: opts.with, linkTestIntervalSec: interval, ...(Object.keys(dialogue).length ? { dialogue } : {}), ...(opts.format ? { formats: opts.format } : {}), ...(opts.protocol === '2' ? { protocol: 2 } : {}) });
       process.stdout.write(`${c.id}\n`);
       process.stderr.write(`Proposed channel ${c.id.slice(0, 12)} (${c.state}); it opens when every party accepts.\n`);
     });
@@ -180,6 +181,16 @@ export function register(program: Command): void {
     .action(async (id: string, opts: { data: string }) => {
       const client = await officerClient(opts.data);
       const text = await client.call<string>('GET', `/api/v1/channels/${encodeURIComponent(id)}/export`);
+      process.stdout.write(text);
+    });
+
+  program
+    .command('prove <message>')
+    .description('write the proof of one message (its receipts and acknowledgements, no other message) to stdout, for `hotline verify`')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .action(async (id: string, opts: { data: string }) => {
+      const client = await officerClient(opts.data);
+      const text = await client.call<string>('GET', `/api/v1/messages/${encodeURIComponent(id)}/proof`);
       process.stdout.write(text);
     });
 

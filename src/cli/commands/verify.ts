@@ -6,7 +6,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { formatReport, reportJson, type ReportError, type VerificationReport } from '../../protocol/index.js';
+import { canonicalize, formatProofReport, formatReport, isProofLike, reportJson, verifyProof, type ReportError, type VerificationReport } from '../../protocol/index.js';
 import { cliError, quotePath, type CliError } from '../errors.js';
 import { progressBar, progressWanted, writeOut } from '../output.js';
 import { countLines, verifyBundleParallel } from '../verify-parallel.js';
@@ -114,9 +114,31 @@ export function invalidBundleError(report: VerificationReport, path: string): Cl
   return cliError('CLI_BUNDLE_INVALID', { path: p, code: first.code, where: where(first), detail: first.message });
 }
 
+/** A proof of one message (docs/protocol.md §14.3): one JSON value of type hotline.proof. */
+function asProof(bytes: Buffer): unknown {
+  const text = bytes.toString('utf8');
+  const nl = text.indexOf('\n');
+  if (nl >= 0 && nl < text.length - 1 && text.slice(nl).trim() !== '') return undefined; // several lines: a bundle
+  try {
+    const value: unknown = JSON.parse(text);
+    return isProofLike(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Verifies a proof of one message and prints its report; throws CLI_PROOF_INVALID when invalid. */
+async function verifyProofDocument(value: unknown, path: string, options: VerifyCommandOptions): Promise<void> {
+  const verdict = verifyProof(value);
+  await writeOut(options.json ? `${canonicalize(verdict.valid ? { valid: true, ...verdict.facts } : { valid: false, error: verdict.error })}\n` : formatProofReport(verdict));
+  if (!verdict.valid) throw cliError('CLI_PROOF_INVALID', { path: quotePath(path), code: verdict.error.code, detail: verdict.error.message });
+}
+
 /** Runs the command; resolves with nothing when valid, throws a CliError otherwise. */
 export async function verifyCommand(path: string, options: VerifyCommandOptions): Promise<void> {
   const bytes = await readBundleFile(path);
+  const proof = asProof(bytes);
+  if (proof !== undefined) return verifyProofDocument(proof, path, options);
   const notBundle = notABundle(bytes);
   if (notBundle) throw cliError('CLI_NOT_A_BUNDLE', { path: quotePath(path), detail: notBundle });
   const lines = countLines(bytes);
@@ -139,8 +161,8 @@ export async function verifyCommand(path: string, options: VerifyCommandOptions)
 export function register(program: Command): void {
   program
     .command('verify')
-    .description('verify a transcript bundle offline and print the verification report')
-    .argument('<bundle>', 'transcript bundle file (JSON Lines, as written by `hotline export`)')
+    .description('verify a transcript bundle, or a proof of one message, offline and print the report')
+    .argument('<bundle>', 'transcript bundle file (JSON Lines, as written by `hotline export`), or a proof (as written by `hotline prove`)')
     .option('--json', 'print the report as canonical JSON instead of text')
     .option('--workers <n>', 'threads for signature checks (default: all cores for large bundles; 1 = no worker threads)', parseWorkers)
     .addHelpText(

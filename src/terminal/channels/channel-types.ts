@@ -38,6 +38,8 @@ export interface ProposeInput {
   dialogue?: Charter['dialogue'];
   /** Agreed formats (docs/protocol.md §13), as the charter lists them. */
   formats?: FormatRef[];
+  /** Protocol version of the channel's entries (docs/protocol.md §14.1): 2 lets a message be proven alone. */
+  protocol?: 1 | 2;
 }
 
 /** A channel as officers see it. */

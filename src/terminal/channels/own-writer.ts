@@ -83,6 +83,7 @@ export class OwnWriter implements ChannelActions {
       ...(input.note ? { note: input.note } : {}),
       ...(input.dialogue ? { dialogue: input.dialogue } : {}),
       ...(input.formats?.length ? { formats: input.formats } : {}),
+      ...(input.protocol === 2 ? { protocol: 2 as const } : {}),
     };
     const problem = checkCharter(charter, this.#self);
     if (problem) throw new HotlineProtocolError(problem);

@@ -38,6 +38,8 @@ const Proposal = Type.Object({
   dialogue: Type.Optional(DialogueRulesSchema),
   /** Agreed formats (#17): ids, id@version, hashes, or "all" for every format this terminal holds. */
   formats: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 70 }), { minItems: 1, maxItems: 64 })),
+  /** Protocol version of the channel's entries (docs/protocol.md §14.1); 2 lets one message be proven without the others. */
+  protocol: Type.Optional(Type.Union([Type.Literal(1), Type.Literal(2)])),
 });
 
 /** Charter actions and the permission each needs. */

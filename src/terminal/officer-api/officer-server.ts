@@ -24,6 +24,7 @@ import { dialogueRoutes } from './dialogue-routes.js';
 import { escalationRoutes } from './escalation-routes.js';
 import { eventsRoute } from './events-route.js';
 import { messagesRoutes } from './messages-routes.js';
+import { proofRoutes } from './proof-route.js';
 import { formatsRoutes } from './formats-routes.js';
 import { mostUrgentDefault, shippedCatalogue, type FormatCatalogue } from '../formats/catalogue.js';
 import { officersRoutes } from './officers-routes.js';
@@ -123,6 +124,7 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
   await app.register(terminalRoutes, { ...area, links: opts.links, reconciling: opts.reconciling, storeFull: opts.storeFull, ha: opts.ha });
   await app.register(channelsRoutes, { ...area, links: opts.links, linkHealth: opts.linkHealth, formats });
   await app.register(messagesRoutes, { ...area, defaultOfficer: opts.defaultOfficer, formats });
+  await app.register(proofRoutes, area);
   await app.register(formatsRoutes, { ...area, formats });
   await app.register(dialogueRoutes, area);
   await app.register(keysRoutes, { ...area, signingKey: opts.signingKey });

@@ -64,6 +64,21 @@ export class OfficerReadModel {
     return raws;
   }
 
+  /** One entry of a log as wire text, if held. */
+  async rawEntry(channel: string, author: string, seq: number): Promise<string | undefined> {
+    return (await this.#store.getEntry(channel, author, seq))?.raw;
+  }
+
+  /** An author's entries with seq in [from, to], as wire text, in seq order. */
+  rawRange(channel: string, author: string, from: number, to: number): Promise<string[]> {
+    return this.#store.listRawEntries(channel, author, from, to);
+  }
+
+  /** An author's entries of some kinds from `fromSeq` on, as wire text, in seq order, at most `limit`. */
+  async rawOfKinds(channel: string, author: string, fromSeq: number, kinds: readonly string[], limit: number): Promise<string[]> {
+    return (await this.#store.listEntries(channel, { author, fromSeq, kinds, limit })).map((e) => e.raw);
+  }
+
   /** Messages not acknowledged yet, earliest deadline first. */
   unacked(options: ListUnackedOptions): Promise<MessageRow[]> {
     return this.#store.listUnacked(options);
