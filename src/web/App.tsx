@@ -318,6 +318,11 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
                 </span>
               )}{' '}
               <T k="from" party={f.from} /> — {channelTitle(f.channel)}: <q><SignedText text={f.text.slice(0, 200)} /></q>
+              {may.ack && (
+                <button type="button" className="banner-ack" data-testid="banner-ack" onClick={() => void api.ack(f.id).then(() => loadAll()).catch(() => setSelected(f.channel))}>
+                  <T k="acknowledge" />
+                </button>
+              )}
               <button type="button" onClick={() => setSelected(f.channel)}>
                 <T k="open" />
               </button>

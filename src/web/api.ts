@@ -129,7 +129,7 @@ export const api = {
   pendingSummary: () => call<Api.PendingSummary>('GET', '/api/v1/pending/summary'),
   link: (id: string) => call<Api.LinkView>('GET', `/api/v1/channels/${id}/link`),
   send: (id: string, m: { text: string; lang: string; precedence: Precedence; replyTo?: string }) => call<Api.SendResult>('POST', `/api/v1/channels/${id}/messages`, m),
-  ack: (messageId: string) => call<Api.AckResult>('POST', `/api/v1/messages/${messageId}/ack`, {}),
+  ack: (messageId: string, note?: string) => call<Api.AckResult>('POST', `/api/v1/messages/${messageId}/ack`, note ? { note } : {}),
   readiness: (id: string) => call<Readiness>('GET', `/api/v1/channels/${id}/readiness`),
   overdue: () => call<OverdueMessage[]>('GET', '/api/v1/overdue'),
   roster: () => call<Roster>('GET', '/api/v1/roster'),
@@ -189,12 +189,15 @@ export interface MessageBody {
   drill?: boolean;
   /** A formatted message's agreed format (its rendering comes with the next load). */
   format?: { id: string; version: number; hash: string };
+  /** The officer who signed it. */
+  from?: Api.Acknowledgement['officer'];
 }
 
 /** The signed body of an acknowledgement entry. */
 export interface AckBody {
   message: string;
-  officer?: NonNullable<Api.AckedBy['officer']>;
+  officer: Api.Acknowledgement['officer'];
+  note?: string;
 }
 
 /** The signed body of a receipt entry: "I hold your entries 1..seq". */

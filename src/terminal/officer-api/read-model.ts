@@ -4,7 +4,7 @@
  * ports (ChannelActions), never through here.
  */
 import type { PartyCard } from '../../protocol/index.js';
-import type { EscalationStepRow, EvidenceRow, LinkSampleRow, ListEscalationsOptions, ListMessagesOptions, ListUnackedOptions, IdempotentAnswer, MessageRow, PeerRow, Store } from '../../store/index.js';
+import type { EscalationStepRow, EvidenceRow, LinkSampleRow, ListEscalationsOptions, ListMessagesOptions, ListUnackedOptions, IdempotentAnswer, MessageRow, PeerRow, Store, StoredEntry } from '../../store/index.js';
 
 /** Queries of the officer API over one terminal's store. */
 export class OfficerReadModel {
@@ -40,6 +40,14 @@ export class OfficerReadModel {
   /** Messages of a channel with receipt and acknowledgement, oldest first. */
   messages(channel: string, options?: ListMessagesOptions): Promise<MessageRow[]> {
     return this.#store.listMessages(channel, options);
+  }
+
+  /**
+   * The message and acknowledgement entries of a channel signed at or after `sinceTime`: who
+   * signed the messages shown and every acknowledgement of them (presenters.ts whoSpoke).
+   */
+  messageAndAckEntries(channel: string, sinceTime: number): Promise<StoredEntry[]> {
+    return this.#store.listEntries(channel, { kinds: ['message', 'ack'], sinceTime });
   }
 
   /** How many messages a channel holds, and how many of the other side's await acknowledgement here. */
