@@ -33,7 +33,7 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('who spoke, at phon
     const channel = await h.openChannel(us, cn, { title: { en: 'Air incidents' }, tier: 'military', parties: ['CN'], ackDeadlineSec: { FLASH: 600 }, linkTestIntervalSec: 86_400 });
     const zhou = secretsOf((await cn.cli(['officer', 'add', 'Lt Zhou', '--title', 'Duty Officer', '--role', 'duty-officer']).then(check('officer add'))).stdout);
     await cn.cli(['officer', 'add', 'Maj Li', '--title', 'Watch Chief', '--role', 'duty-officer']).then(check('officer add'));
-    await us.cli(['officer', 'add', 'Cdr Smith', '--title', 'Watch Officer', '--role', 'duty-officer']).then(check('officer add'));
+    await us.cli(['officer', 'add', 'Cdr Smith', '--title', 'Watch Officer', '--role', 'principal']).then(check('officer add'));
     const text = 'Unidentified aircraft closing on your patrol: respond.';
     await us.cli(['send', channel, text, '--precedence', 'FLASH', '--officer', 'Cdr Smith']).then(check('send'));
     await waitFor('CN to hold the FLASH', async () => (await cn.messages(channel)).some((m) => m.text === text));
@@ -115,7 +115,7 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('who spoke, at phon
       await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
       await quote.getByRole('link').click();
       await waitFor('the FLASH in view', async () => {
-        const b = await flash.boundingBox();
+        const b = await page.locator(`#msg-${flashId}`).boundingBox();
         return b !== null && b.y >= 0 && b.y < 844;
       }, 5000);
       await page.screenshot({ path: '/tmp/hotline-console-phone-reply.png', fullPage: false });
