@@ -10,6 +10,7 @@ import { FormatMap } from './FormatMap.js';
 import { PhraseReplies } from './PhraseReplies.js';
 import { MessageItem, type MessageActions } from './MessageItem.js';
 import { SendForm } from './SendForm.js';
+import { CharterPanel } from './CharterPanel.js';
 import { titleOf, when } from './format.js';
 import { useNow } from './hooks.js';
 import { T, tr, useLanguage } from './i18n.js';
@@ -33,6 +34,8 @@ export interface Abilities {
   readonly ack: boolean;
   /** The most urgent precedence the officer may send. */
   readonly maxPrecedence: Precedence | null;
+  /** Every permission of the officer (charter actions are offered by them). */
+  readonly permissions: readonly string[];
 }
 
 export function ChannelView({ id, subscribe, connections, self, selfParty, may }: { id: string; subscribe: EventFeed; connections: number; self: string; selfParty: string; may: Abilities }) {
@@ -145,6 +148,7 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
           ))}
         </ul>
       </header>
+      <CharterPanel detail={detail} self={self} permissions={may.permissions} onChanged={() => void load()} />
       {error && (
         <p role="alert" className="error">
           {error}

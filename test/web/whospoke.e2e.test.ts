@@ -49,7 +49,7 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('who spoke, at phon
       await page.goto(`${cn.officerUrl}/console/`);
       // The cursor is in the name field at once.
       await page.getByTestId('signin-party').waitFor({ timeout: 5000 });
-      expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('name');
+      expect(await page.evaluate<string | null>("document.activeElement?.getAttribute('name') ?? null")).toBe('name');
       await fillSignIn(page, 'Lt Zhou', zhou);
       await page.getByRole('button', { name: /Sign in/ }).click();
 
@@ -62,7 +62,7 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('who spoke, at phon
       expect(box).not.toBeNull();
       expect(box!.y).toBeGreaterThanOrEqual(0);
       expect(box!.y + box!.height).toBeLessThanOrEqual(844);
-      expect(await page.evaluate(() => window.scrollY)).toBe(0);
+      expect(await page.evaluate<number>('window.scrollY')).toBe(0);
       await page.screenshot({ path: '/tmp/hotline-console-phone-flash.png' });
 
       // Who signed the FLASH; acknowledged with a note from the message itself.
@@ -82,8 +82,8 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('who spoke, at phon
       expect(acks).toContain('Lt Zhou (Duty Officer), CN');
       expect(acks).toContain('Maj Li (Watch Chief), CN');
       // US sees both, with the note.
-      await waitFor('US to hold both acknowledgements', async () => ((await us.messages(channel)) as Seen[]).find((m) => m.text === text)?.acks?.length === 2);
-      const atUs = ((await us.messages(channel)) as Seen[]).find((m) => m.text === text)!;
+      await waitFor('US to hold both acknowledgements', async () => ((await us.messages(channel)) as unknown as Seen[]).find((m) => m.text === text)?.acks?.length === 2);
+      const atUs = ((await us.messages(channel)) as unknown as Seen[]).find((m) => m.text === text)!;
       expect(atUs.signedBy?.name).toBe('Cdr Smith');
       expect(atUs.acks!.map((a) => [a.code, a.officer.name, a.note ?? null])).toEqual([
         ['CN', 'Lt Zhou', 'Patrol turning away; calling back.'],
@@ -100,7 +100,7 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('who spoke, at phon
       await state.waitFor({ timeout: 10_000 });
       expect(await page.getByLabel(/Precedence/).inputValue()).toBe('ROUTINE');
       await waitFor('the reply receipted', async () => (await state.getAttribute('data-step')) === 'receipted' || (await state.getAttribute('data-step')) === 'acknowledged', 20_000);
-      const replyId = await waitFor('US to hold the reply', async () => ((await us.messages(channel)) as Seen[]).find((m) => m.text === reply));
+      const replyId = await waitFor('US to hold the reply', async () => ((await us.messages(channel)) as unknown as Seen[]).find((m) => m.text === reply));
       expect(replyId.replyTo).toBe(flashId);
       expect(replyId.signedBy?.name).toBe('Lt Zhou');
       await us.cli(['ack', replyId.id, '--officer', 'Cdr Smith']).then(check('US acks the reply'));
@@ -112,7 +112,7 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('who spoke, at phon
       expect(await mine.getByTestId('signed-by').textContent()).toContain('Lt Zhou');
       const quote = mine.getByTestId('answers');
       expect(await quote.textContent()).toContain(text.slice(0, 40));
-      await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+      await page.evaluate('window.scrollTo(0, document.body.scrollHeight)');
       await quote.getByRole('link').click();
       await waitFor('the FLASH in view', async () => {
         const b = await page.locator(`#msg-${flashId}`).boundingBox();

@@ -78,6 +78,9 @@ export const ChannelDetail = Type.Object({
   equivocations: Int,
 });
 
+/** GET /api/v1/channels/:id/history: one change of the charter or the channel's state, with its reason. */
+export const StateChange = Type.Object({ kind: Type.String(), party: Type.String(), code: Type.String(), time: Int, reason: Type.Optional(Type.String()), entry: Type.String() });
+
 /** POST /api/v1/channels/:id/{accept,decline,...}: the entry written and the channel after it. */
 export const CharterActionResult = Type.Object({ entry: Type.String(), channel: ChannelView });
 
@@ -303,6 +306,7 @@ export type ChannelSummary = Static<typeof ChannelSummary>;
 export type ChannelView = Static<typeof ChannelView>;
 export type ChannelDetail = Static<typeof ChannelDetail>;
 export type CharterActionResult = Static<typeof CharterActionResult>;
+export type StateChange = Static<typeof StateChange>;
 export type LinkHealth = Static<typeof LinkHealth>;
 export type LinkSample = Static<typeof LinkSample>;
 export type LinkView = Static<typeof LinkView>;

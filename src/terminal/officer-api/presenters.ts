@@ -111,6 +111,15 @@ export function whoSpoke(entries: readonly { readonly raw: string; readonly hash
   return { signedBy, acks };
 }
 
+/** A channel's state changes from their entries (wire text): kind, party, time, reason or note. */
+export function presentHistory(entries: readonly { readonly raw: string; readonly hash: string; readonly author: string; readonly kind: string; readonly time: number }[], label: Labeller): Api.StateChange[] {
+  return entries.map((e) => {
+    const body = (JSON.parse(e.raw) as { body?: { reason?: unknown; note?: unknown } }).body ?? {};
+    const reason = typeof body.reason === 'string' ? body.reason : typeof body.note === 'string' ? body.note : undefined;
+    return { kind: e.kind, party: e.author, code: label(e.author), time: e.time, entry: e.hash, ...(reason ? { reason } : {}) };
+  });
+}
+
 /** A message entry just written. */
 export function presentSent(s: SealedEntry): Api.SendResult {
   return { id: s.hash, seq: s.entry.seq, time: s.entry.time };
