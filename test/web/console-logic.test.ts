@@ -29,15 +29,3 @@ it('writes times as officers read them: UTC with Z, the date when not today, and
   expect(whenTitle(t, 'en')).toMatch(/^031200ZDEC26 · Dec 3, 2026/);
   expect(whenTitle(t, 'zh')).toMatch(/^031200ZDEC26 · 2026年12月3日/);
 });
-
-it('lists every acknowledgement of a message as its events arrive, once each; the first is the message\'s', async () => {
-  const { applyToMessages } = await import('../../src/web/live.js');
-  const msg = { id: 'm1', from: 'US', own: false, seq: 1, time: 1, precedence: 'FLASH', lang: 'en', text: 'x', replyTo: null, drill: false, deadlineAt: 100, receiptedAt: null, ackedAt: null, ackedBy: null, acks: [] } as unknown as Parameters<typeof applyToMessages>[0][number];
-  const ack = (hash: string, name: string, time: number) => ({ type: 'entry', channel: 'c', hash, author: 'cn', authorCode: 'CN', seq: time, kind: 'ack', time, own: true, body: { message: 'm1', officer: { name, title: 'Duty Officer', role: 'duty-officer' } } }) as never;
-  let list = applyToMessages([msg], ack('a1', 'Lt Zhou', 5), 'cn', 10);
-  list = applyToMessages(list, ack('a2', 'Maj Li', 7), 'cn', 10);
-  list = applyToMessages(list, ack('a2', 'Maj Li', 7), 'cn', 10);
-  expect(list[0]!.acks!.map((a) => a.officer.name)).toEqual(['Lt Zhou', 'Maj Li']);
-  expect(list[0]!.ackedAt).toBe(5);
-  expect(list[0]!.ackedBy?.officer?.name).toBe('Lt Zhou');
-});

@@ -70,7 +70,7 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('who spoke, at phon
       const flash = page.locator('[data-testid=message]', { hasText: text });
       await flash.waitFor({ timeout: 10_000 });
       expect(await flash.getByTestId('signed-by').textContent()).toContain('Cdr Smith (Watch Officer)');
-      await flash.getByRole('button', { name: /Acknowledge with a note/ }).click();
+      await flash.getByRole('button', { name: /Note and acknowledge/ }).click();
       await flash.getByLabel(/Note/).fill('Patrol turning away; calling back.');
       await flash.locator('form.ack-note').getByRole('button', { name: /^Acknowledge$/ }).click();
       await flash.getByTestId('ack-note').waitFor({ timeout: 10_000 });
