@@ -316,6 +316,7 @@ export class KyselyStore implements Store {
     if (options.fromSeq !== undefined) query = query.where('seq', '>=', options.fromSeq);
     if (options.toSeq !== undefined) query = query.where('seq', '<=', options.toSeq);
     if (options.kinds !== undefined) query = query.where('kind', 'in', [...options.kinds]);
+    if (options.sinceTime !== undefined) query = query.where('time', '>=', options.sinceTime);
     query = options.author !== undefined ? query.orderBy('seq') : query.orderBy('pos');
     if (options.limit !== undefined) query = query.limit(options.limit);
     return (await query.execute()).map(toEntry);

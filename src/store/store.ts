@@ -96,6 +96,8 @@ export interface ListEntriesOptions {
   readonly limit?: number;
   /** Only entries of these kinds. */
   readonly kinds?: readonly string[];
+  /** Only entries whose signed time is at or after this (ms). */
+  readonly sinceTime?: number;
 }
 
 /** The head of one author's log: its highest seq held and that entry's hash. */

@@ -19,6 +19,7 @@ import { SignIn } from './SignIn.js';
 import { ThemeSwitch } from './theme.js';
 import { Wallboard } from './Wallboard.js';
 import { OpsView } from './OpsView.js';
+import { ProposeForm } from './ProposeForm.js';
 import { audioReady, ring, unlockAudio, unlockOnFirstGesture } from './sound.js';
 
 export function App() {
@@ -93,6 +94,7 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
   const [channels, setChannels] = useState<ChannelSummary[]>([]);
   const [{ pending, summary }, setPendingState] = useState<{ pending: readonly Pending[]; summary: PendingSummary }>({ pending: [], summary: { total: 0, channels: {} } });
   const [selected, setSelected] = useState<string | undefined>(() => new URLSearchParams(location.hash.slice(1)).get('channel') ?? undefined);
+  const [proposing, setProposing] = useState(false);
   // The channel view subscribes to the events it applies itself; `connections` counts the times
   // the events socket (re)opened, after which the view loads again (events may have been missed).
   const feed = useRef(new Set<(e: ApiEvent) => void>());
@@ -108,7 +110,7 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
   const [sound, setSound] = useState(audioReady());
   const now = useNow(1000);
   const lang = useLanguage();
-  const may = useMemo(() => ({ send: session.permissions.includes('message.send'), ack: session.permissions.includes('message.ack'), maxPrecedence: (session.maxPrecedence ?? null) as Precedence | null }), [session]);
+  const may = useMemo(() => ({ send: session.permissions.includes('message.send'), ack: session.permissions.includes('message.ack'), maxPrecedence: (session.maxPrecedence ?? null) as Precedence | null, permissions: session.permissions }), [session]);
   const mayDialogue = useMemo(() => ({ write: session.permissions.includes('dialogue.write'), position: session.permissions.includes('dialogue.position'), endorse: session.permissions.includes('dialogue.endorse'), commitment: session.permissions.includes('dialogue.commitment') }), [session]);
   const [tab, setTab] = useState<'messages' | 'dialogue'>('messages');
   const reloadTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
@@ -318,6 +320,11 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
                 </span>
               )}{' '}
               <T k="from" party={f.from} /> — {channelTitle(f.channel)}: <q><SignedText text={f.text.slice(0, 200)} /></q>
+              {may.ack && (
+                <button type="button" className="banner-ack" data-testid="banner-ack" onClick={() => void api.ack(f.id).then(() => loadAll()).catch(() => setSelected(f.channel))}>
+                  <T k="acknowledge" />
+                </button>
+              )}
               <button type="button" onClick={() => setSelected(f.channel)}>
                 <T k="open" />
               </button>
@@ -349,6 +356,11 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
           <h2>
             <T k="channels" />
           </h2>
+          {session.permissions.includes('charter.propose') && (
+            <button type="button" className="secondary" data-testid="propose-open" onClick={() => setProposing(true)}>
+              <T k="proposeChannel" />
+            </button>
+          )}
           <ul className="channel-list">
             {channels.map((c) => {
               const waiting = summary.channels[c.id] ?? 0;
@@ -413,7 +425,16 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
         </nav>
 
         <main>
-          {selected ? (
+          {proposing ? (
+            <ProposeForm
+              onProposed={(id) => {
+                setProposing(false);
+                void loadAll();
+                setSelected(id);
+              }}
+              onCancel={() => setProposing(false)}
+            />
+          ) : selected ? (
             <>
               <div role="tablist" className="tabs" aria-label={tr('channels')}>
                 <button type="button" role="tab" aria-selected={tab === 'messages'} data-testid="tab-messages" onClick={() => setTab('messages')}>

@@ -3,17 +3,17 @@
  * acknowledgement or countdown), Acknowledge for the other side's messages, the send form with
  * bilingual templates, and the link's round-trip time chart.
  */
-import { SignedText } from './SignedText.js';
-import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
-import { api, ApiError, bodyOf, MESSAGES_SHOWN, PRECEDENCES, type ApiEvent, type ChannelDetail, type EntryEvent, type FormatSummary, type LinkView, type Message, type Precedence } from './api.js';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { api, ApiError, bodyOf, MESSAGES_SHOWN, type ApiEvent, type ChannelDetail, type EntryEvent, type FormatSummary, type LinkView, type Message, type Precedence } from './api.js';
 import { ComposeFormat } from './ComposeFormat.js';
 import { FormatMap } from './FormatMap.js';
-import { FormattedMessage } from './FormattedMessage.js';
 import { PhraseReplies } from './PhraseReplies.js';
-import { Countdown } from './Countdown.js';
-import { dtg, titleOf, utc, when, whenTitle } from './format.js';
+import { MessageItem, type MessageActions } from './MessageItem.js';
+import { SendForm } from './SendForm.js';
+import { CharterPanel } from './CharterPanel.js';
+import { titleOf, when } from './format.js';
 import { useNow } from './hooks.js';
-import { T, tr, TEMPLATE_IDS, templateText, useLanguage } from './i18n.js';
+import { T, tr, useLanguage } from './i18n.js';
 import { applyToMessages } from './live.js';
 import { RttChart } from './RttChart.js';
 
@@ -34,6 +34,8 @@ export interface Abilities {
   readonly ack: boolean;
   /** The most urgent precedence the officer may send. */
   readonly maxPrecedence: Precedence | null;
+  /** Every permission of the officer (charter actions are offered by them). */
+  readonly permissions: readonly string[];
 }
 
 export function ChannelView({ id, subscribe, connections, self, selfParty, may }: { id: string; subscribe: EventFeed; connections: number; self: string; selfParty: string; may: Abilities }) {
@@ -111,14 +113,24 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
     [subscribe, id, reloadSoon],
   );
 
-  const acknowledge = async (m: Message) => {
+  const acknowledge = async (m: Message, note?: string) => {
     try {
-      await api.ack(m.id);
+      await api.ack(m.id, note);
       await load();
     } catch (e) {
       setError(e instanceof ApiError ? e.message : (e as Error).message);
     }
   };
+  const actions: MessageActions = {
+    canAck: may.ack,
+    canReply: may.send,
+    acknowledge,
+    reply: (m) => {
+      setReplyTo(m);
+      document.getElementById('composer')?.focus();
+    },
+  };
+  const byId = new Map(messages.map((m) => [m.id, m]));
 
   if (!detail) return <section className="channel">{error ? <p role="alert" className="error">{error}</p> : <p className="muted">Loading…</p>}</section>;
   const peers = detail.parties.filter((p) => p.code !== self);
@@ -136,6 +148,7 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
           ))}
         </ul>
       </header>
+      <CharterPanel detail={detail} self={self} permissions={may.permissions} onChanged={() => void load()} />
       {error && (
         <p role="alert" className="error">
           {error}
@@ -147,66 +160,21 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
         </p>
       )}
 
-      {may.send && detail.state === 'active' && <PhraseReplies channel={id} formats={formats} lang={uiLanguage} {...(replyTo ? { replyTo: replyTo.id } : {})} onSent={() => { setReplyTo(undefined); void load(); }} />}
-      {may.send && detail.state === 'active' && <ComposeFormat channel={id} formats={formats} lang={uiLanguage} {...(replyTo ? { replyTo: replyTo.id } : {})} onSent={() => { setReplyTo(undefined); void load(); }} pickOnMap={(cb) => setPicking(cb ? { pick: cb } : undefined)} />}
-      {may.send && <SendForm channel={id} maxPrecedence={may.maxPrecedence} languages={Object.keys(detail.title)} disabled={detail.state !== 'active'} replyTo={replyTo} onCancelReply={() => setReplyTo(undefined)} onSent={() => { setReplyTo(undefined); void load(); }} />}
-
       <h3 className="sr-only">Messages</h3>
       {messages.length === 0 && <p className="muted"><T k="noMessages" /></p>}
       <ol className="messages" aria-label="Messages, newest first">
         {messages.map((m) => (
-          <li key={m.id} id={`msg-${m.id}`} className={`msg prec-${m.precedence}${m.own ? ' own' : ''}${opened === m.id ? ' opened' : ''}`} data-testid="message" data-id={m.id}>
-            <div className="msg-head">
-              <span className={`badge prec prec-${m.precedence}`}>{m.precedence}</span>
-              {m.drill && (
-                <span className="badge drill">
-                  <T k="drill" />
-                </span>
-              )}
-              <strong>{m.own ? `${m.from} (us)` : m.from}</strong>
-              <span className="muted" title={`${utc(m.time)} · ${whenTitle(m.time, uiLanguage)}`} data-testid="time">
-                {when(m.time)} <span className="dtg">{dtg(m.time)}</span> · #{m.seq}
-              </span>
-              {m.replyTo && <span className="muted">↩ reply</span>}
-            </div>
-            {m.rendered ? (
-              <FormattedMessage m={m} rendered={m.rendered} />
-            ) : (
-              <p className="msg-text" lang={m.lang}>
-                <SignedText text={m.text} lang={m.lang} />
-              </p>
-            )}
-            <div className="msg-foot">
-              {m.own && (
-                <span className={m.receiptedAt ? 'ok' : 'warn'}>
-                  {m.receiptedAt ? <>✓ <T k="received" /> {when(m.receiptedAt)}</> : <>… <T k="notReceived" /></>}
-                </span>
-              )}
-              {m.ackedAt !== null ? (
-                <span className="ok acked" data-testid="acked">
-                  ✓✓ <T k="acknowledged" />: {m.ackedBy?.officer?.name ?? 'unknown'}
-                  {m.ackedBy?.officer?.title ? ` (${m.ackedBy.officer.title}${m.ackedBy.code ? `, ${m.ackedBy.code}` : ''})` : ''} {when(m.ackedAt)}
-                </span>
-              ) : (
-                <>
-                  {m.own && m.deadlineAt !== null && <span className="muted"><T k="awaitingAck" /></span>}
-                  <Countdown deadlineAt={m.deadlineAt} now={now} />
-                  {!m.own && may.ack && (
-                    <button type="button" className="ack" onClick={() => void acknowledge(m)}>
-                      <T k="acknowledge" />
-                    </button>
-                  )}
-                </>
-              )}
-              {!m.own && may.send && (
-                <button type="button" className="secondary" onClick={() => setReplyTo(m)}>
-                  <T k="reply" />
-                </button>
-              )}
-            </div>
-          </li>
+          <MessageItem key={m.id} m={m} answers={m.replyTo ? byId.get(m.replyTo) : undefined} now={now} opened={opened === m.id} actions={actions} />
         ))}
       </ol>
+
+      {may.send && (
+        <div className="composer" data-testid="composer">
+          <SendForm channel={id} maxPrecedence={may.maxPrecedence} languages={Object.keys(detail.title)} disabled={detail.state !== 'active'} replyTo={replyTo} messages={messages} onCancelReply={() => setReplyTo(undefined)} onSent={() => { setReplyTo(undefined); void load(); }} />
+        </div>
+      )}
+      {may.send && detail.state === 'active' && <PhraseReplies channel={id} formats={formats} lang={uiLanguage} {...(replyTo ? { replyTo: replyTo.id } : {})} onSent={() => { setReplyTo(undefined); void load(); }} />}
+      {may.send && detail.state === 'active' && <ComposeFormat channel={id} formats={formats} lang={uiLanguage} {...(replyTo ? { replyTo: replyTo.id } : {})} onSent={() => { setReplyTo(undefined); void load(); }} pickOnMap={(cb) => setPicking(cb ? { pick: cb } : undefined)} />}
 
       {formats.length > 0 && (
         <FormatMap
@@ -242,136 +210,3 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
   );
 }
 
-/** A language's name in itself (Intl), e.g. 中文 for zh. */
-function languageName(code: string): string {
-  try {
-    return new Intl.DisplayNames([code], { type: 'language' }).of(code) ?? code;
-  } catch {
-    return code;
-  }
-}
-
-function SendForm({ channel, maxPrecedence, languages, disabled, replyTo, onSent, onCancelReply }: { channel: string; maxPrecedence: Precedence | null; languages: readonly string[]; disabled: boolean; replyTo: Message | undefined; onSent: () => void; onCancelReply: () => void }) {
-  const uiLang = useLanguage();
-  const [text, setText] = useState('');
-  const [precedence, setPrecedence] = useState<Precedence>('ROUTINE');
-  // The officer's language when the channel has it, else the channel's first.
-  const [lang, setLang] = useState(() => (languages.includes(uiLang) ? uiLang : (languages[0] ?? 'en')));
-  const [error, setError] = useState<string | undefined>();
-  const [busy, setBusy] = useState(false);
-
-  // A FLASH rings at once on the other side: it is sent only after a second, explicit click.
-  const [confirming, setConfirming] = useState(false);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (precedence === 'FLASH' && !confirming) return setConfirming(true);
-    setConfirming(false);
-    setBusy(true);
-    setError(undefined);
-    try {
-      await api.send(channel, { text: text.trim(), lang, precedence, ...(replyTo ? { replyTo: replyTo.id } : {}) });
-      setText('');
-      // Back to ROUTINE after each send: the next message is not urgent unless chosen again.
-      setPrecedence('ROUTINE');
-      onSent();
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : (err as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  return (
-    <form className="send" onSubmit={(e) => void submit(e)} aria-label="Send a message">
-      {replyTo && (
-        <p className="replying">
-          <T k="replyingTo" />: <q lang={replyTo.lang}><SignedText text={replyTo.text.slice(0, 120)} /></q>{' '}
-          <button type="button" className="secondary" onClick={onCancelReply}>
-            <T k="cancel" />
-          </button>
-        </p>
-      )}
-      <div className="templates" role="group" aria-label={tr('templates')}>
-        <span className="muted">
-          <T k="templates" />:
-        </span>
-        {TEMPLATE_IDS.map((id) => {
-          // Inserted in each of the channel's languages that has a catalogue (the reader's language first).
-          const texts = [...new Set([lang, ...languages])].map((l) => templateText(id, l)).filter((x): x is string => x !== undefined);
-          const label = templateText(id, uiLang) ?? texts[0] ?? id;
-          return (
-            <button key={id} type="button" className="template" onClick={() => setText(texts.join('\n'))} title={texts.join(' / ')}>
-              {label}
-            </button>
-          );
-        })}
-      </div>
-      <label className="grow">
-        <span>
-          <T k="message" />
-        </span>
-        <textarea name="text" rows={3} required value={text} onChange={(e) => setText(e.target.value)} disabled={disabled} id="composer" />
-      </label>
-      <div className="row">
-        <label>
-          <span>
-            <T k="precedence" />
-          </span>
-          <select
-            name="precedence"
-            value={precedence}
-            onChange={(e) => {
-              setPrecedence(e.target.value as Precedence);
-              setConfirming(false);
-            }}
-          >
-            {/* Only what this officer may send (PRECEDENCES lists the most urgent first). */}
-            {PRECEDENCES.filter((p) => maxPrecedence !== null && PRECEDENCES.indexOf(p) >= PRECEDENCES.indexOf(maxPrecedence)).map((p) => (
-              <option key={p} value={p}>
-                {p}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          <span>
-            <T k="language" />
-          </span>
-          <select name="lang" value={lang} onChange={(e) => setLang(e.target.value)}>
-            {languages.map((l) => (
-              <option key={l} value={l} lang={l}>
-                {languageName(l)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <button type="submit" disabled={disabled || busy || text.trim() === ''}>
-          <T k="send" />
-        </button>
-      </div>
-      {confirming && (
-        <div className="confirm-flash" role="alertdialog" aria-labelledby="confirm-flash-text" data-testid="confirm-flash">
-          <p id="confirm-flash-text">
-            <T k="confirmFlash" />
-          </p>
-          <button type="submit" className="flash" autoFocus>
-            <T k="confirmFlashButton" />
-          </button>{' '}
-          <button type="button" className="secondary" onClick={() => setConfirming(false)}>
-            <T k="cancel" />
-          </button>
-        </div>
-      )}
-      {disabled && (
-        <p className="muted">
-          <T k="notActive" />
-        </p>
-      )}
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
-    </form>
-  );
-}

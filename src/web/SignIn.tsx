@@ -52,7 +52,7 @@ export function SignIn({ onSignedIn, notice }: { onSignedIn: () => void; notice?
           <span>
             <T k="name" />
           </span>
-          <input name="name" autoComplete="username" required value={name} onChange={(e) => setName(e.target.value)} />
+          <input name="name" autoComplete="username" autoFocus required value={name} onChange={(e) => setName(e.target.value)} />
         </label>
         <label>
           <span>

@@ -129,7 +129,7 @@ export const api = {
   pendingSummary: () => call<Api.PendingSummary>('GET', '/api/v1/pending/summary'),
   link: (id: string) => call<Api.LinkView>('GET', `/api/v1/channels/${id}/link`),
   send: (id: string, m: { text: string; lang: string; precedence: Precedence; replyTo?: string }) => call<Api.SendResult>('POST', `/api/v1/channels/${id}/messages`, m),
-  ack: (messageId: string) => call<Api.AckResult>('POST', `/api/v1/messages/${messageId}/ack`, {}),
+  ack: (messageId: string, note?: string) => call<Api.AckResult>('POST', `/api/v1/messages/${messageId}/ack`, note ? { note } : {}),
   readiness: (id: string) => call<Readiness>('GET', `/api/v1/channels/${id}/readiness`),
   overdue: () => call<OverdueMessage[]>('GET', '/api/v1/overdue'),
   roster: () => call<Roster>('GET', '/api/v1/roster'),
@@ -140,12 +140,35 @@ export const api = {
       .filter((l) => l.trim())
       .map((l) => JSON.parse(l) as Record<string, unknown>),
   auditVerify: () => call<AuditCheck>('GET', '/api/v1/audit/verify'),
+  /** The charter's and channel's state changes, with reasons. */
+  history: (id: string) => call<Api.StateChange[]>('GET', `/api/v1/channels/${id}/history`),
+  /** A charter action; a reason goes on the record (required except to accept and resume). */
+  charterAction: (id: string, action: CharterAction, reason?: string) => call<Api.CharterActionResult>('POST', `/api/v1/channels/${id}/${action}`, reason ? { reason } : {}),
+  /** Proposes a channel to known peers. */
+  propose: (p: ProposalInput) => call<Api.ChannelDetail>('POST', '/api/v1/channels', p),
+  peers: () => call<Api.Peer[]>('GET', '/api/v1/peers'),
   dialogue: (id: string) => call<Api.DialogueView>('GET', `/api/v1/channels/${id}/dialogue`),
   /** One dialogue act: `path` under the channel, e.g. `/issues/ID/positions` (dialogue-routes.ts). */
   dialogueAct: (id: string, path: string, body: Record<string, unknown>) => call<Api.DialogueWritten>('POST', `/api/v1/channels/${id}${path}`, body),
 };
 
 export type OverdueMessage = Api.Overdue;
+export type { StateChange, Peer } from '../terminal/officer-api/api-schemas.js';
+
+export const CHARTER_ACTIONS = ['accept', 'decline', 'withdraw', 'suspend', 'resume', 'close'] as const;
+export type CharterAction = (typeof CHARTER_ACTIONS)[number];
+
+/** POST /api/v1/channels: a proposal as the console drafts it. */
+export interface ProposalInput {
+  title: Record<string, string>;
+  tier: string;
+  parties: string[];
+  roles?: string[];
+  languages?: string[];
+  linkTestIntervalSec?: number;
+  ackDeadlineSec?: Partial<Record<Precedence, number>>;
+  note?: string;
+}
 
 /** GET /api/v1/channels/:id/readiness (operations/readiness.ts), the parts the console shows. */
 export interface Readiness {
@@ -189,12 +212,15 @@ export interface MessageBody {
   drill?: boolean;
   /** A formatted message's agreed format (its rendering comes with the next load). */
   format?: { id: string; version: number; hash: string };
+  /** The officer who signed it. */
+  from?: Api.Acknowledgement['officer'];
 }
 
 /** The signed body of an acknowledgement entry. */
 export interface AckBody {
   message: string;
-  officer?: NonNullable<Api.AckedBy['officer']>;
+  officer: Api.Acknowledgement['officer'];
+  note?: string;
 }
 
 /** The signed body of a receipt entry: "I hold your entries 1..seq". */

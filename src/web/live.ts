@@ -26,6 +26,8 @@ export function applyToMessages(list: readonly Message[], e: EntryEvent, selfPar
       receiptedAt: null,
       ackedAt: null,
       ackedBy: null,
+      ...(message.from ? { signedBy: message.from } : {}),
+      acks: [],
     };
     const at = list.findIndex((x) => x.time < m.time);
     const next = at === -1 ? [...list, m] : [...list.slice(0, at), m, ...list.slice(at)];
@@ -33,9 +35,19 @@ export function applyToMessages(list: readonly Message[], e: EntryEvent, selfPar
   }
   const ack = bodyOf(e, 'ack');
   if (ack) {
-    // The first acknowledgement counts (as the terminal records it).
-    if (!list.some((m) => m.id === ack.message && m.ackedAt === null)) return list;
-    return list.map((m) => (m.id === ack.message && m.ackedAt === null ? { ...m, ackedAt: e.time, ackedBy: { party: e.author, code: e.authorCode, entry: e.hash, ...(ack.officer ? { officer: ack.officer } : {}) } } : m));
+    // Every acknowledgement is listed; the first one counts as the message's (as the terminal records it).
+    const target = list.find((m) => m.id === ack.message);
+    if (!target || (target.acks ?? []).some((a) => a.entry === e.hash)) return list;
+    const one = { party: e.author, code: e.authorCode, officer: ack.officer, time: e.time, ...(ack.note ? { note: ack.note } : {}), entry: e.hash };
+    return list.map((m) =>
+      m.id !== ack.message
+        ? m
+        : {
+            ...m,
+            acks: [...(m.acks ?? []), one],
+            ...(m.ackedAt === null ? { ackedAt: e.time, ackedBy: { party: e.author, code: e.authorCode, entry: e.hash, officer: ack.officer } } : {}),
+          },
+    );
   }
   const receipt = bodyOf(e, 'receipt');
   if (receipt && !e.own) {

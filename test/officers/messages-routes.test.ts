@@ -34,12 +34,15 @@ describe('message routes', () => {
       receiptedAt: expect.any(Number),
       ackedAt: null,
       ackedBy: null,
+      acks: [],
     });
     const ack = await f.host('POST', `/api/v1/messages/${f.cnMessage.slice(0, 10)}/ack`, {});
     expect(ack.statusCode).toBe(201);
     expect(ack.json() as AckResult).toEqual({ id: expect.stringMatching(/^[0-9a-f]{64}$/), message: f.cnMessage, time: expect.any(Number) });
     const after = (await messages(f)).find((m) => m.id === f!.cnMessage)!;
     expect(after.ackedBy).toMatchObject({ code: 'US', officer: { name: 'US duty officer', title: 'Duty Officer', role: 'duty-officer' } });
+    // Every acknowledgement, with its officer and time (#15 item 7).
+    expect(after.acks).toEqual([{ party: expect.any(String), code: 'US', officer: { name: 'US duty officer', title: 'Duty Officer', role: 'duty-officer' }, time: expect.any(Number), entry: ack.json<AckResult>().id }]);
     expect(await messages(f, '?unacked=true')).toEqual([]);
   });
 

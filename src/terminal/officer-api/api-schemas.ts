@@ -78,6 +78,9 @@ export const ChannelDetail = Type.Object({
   equivocations: Int,
 });
 
+/** GET /api/v1/channels/:id/history: one change of the charter or the channel's state, with its reason. */
+export const StateChange = Type.Object({ kind: Type.String(), party: Type.String(), code: Type.String(), time: Int, reason: Type.Optional(Type.String()), entry: Type.String() });
+
 /** POST /api/v1/channels/:id/{accept,decline,...}: the entry written and the channel after it. */
 export const CharterActionResult = Type.Object({ entry: Type.String(), channel: ChannelView });
 
@@ -101,6 +104,9 @@ export const ImportResult = Type.Object({
 
 /** Who acknowledged a message: their party, its code, the officer signed in, the ack entry. */
 export const AckedBy = Type.Object({ party: Type.Optional(Type.String()), code: Type.Optional(Type.String()), officer: Type.Optional(OfficerRef), entry: Type.Optional(Type.String()) });
+
+/** One acknowledgement of a message: the acknowledging party, its officer, the time signed, the optional note, the ack entry. */
+export const Acknowledgement = Type.Object({ party: Type.String(), code: Type.String(), officer: OfficerRef, time: Int, note: Type.Optional(Type.String()), entry: Type.String() });
 
 /** GET /api/v1/channels/:id/messages: a message with its receipt and acknowledgement. */
 /** A shape of a formatted message for the map: a position, a circle (radius in metres) or a polygon; points are [lon, lat]. */
@@ -137,6 +143,10 @@ export const Message = Type.Object({
   receiptedAt: NullableInt,
   ackedAt: NullableInt,
   ackedBy: Type.Union([AckedBy, Type.Null()]),
+  /** The officer who signed the message (its body's `from`), when it names one. */
+  signedBy: Type.Optional(OfficerRef),
+  /** Every acknowledgement of the message, in log order: who (party and officer), when, and the note. */
+  acks: Type.Optional(Type.Array(Acknowledgement)),
   /** A formatted message (#17): its agreed format and its fields; render them with the definition (GET /api/v1/formats/:hash). */
   format: Type.Optional(FormatRefSchema),
   fields: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
@@ -305,6 +315,7 @@ export type ChannelSummary = Static<typeof ChannelSummary>;
 export type ChannelView = Static<typeof ChannelView>;
 export type ChannelDetail = Static<typeof ChannelDetail>;
 export type CharterActionResult = Static<typeof CharterActionResult>;
+export type StateChange = Static<typeof StateChange>;
 export type LinkHealth = Static<typeof LinkHealth>;
 export type LinkSample = Static<typeof LinkSample>;
 export type LinkView = Static<typeof LinkView>;
@@ -312,6 +323,7 @@ export type Evidence = Static<typeof Evidence>;
 export type ImportResult = Static<typeof ImportResult>;
 export type AckedBy = Static<typeof AckedBy>;
 export type Message = Static<typeof Message>;
+export type Acknowledgement = Static<typeof Acknowledgement>;
 export type FormatSummary = Static<typeof FormatSummary>;
 export type FieldsCheck = Static<typeof FieldsCheck>;
 export type Rendered = Static<typeof Rendered>;

@@ -11,7 +11,7 @@ import { TerminalError } from '../errors.js';
 import { definitionsFor, missingDefinitions, refsFor, type FormatCatalogue } from '../formats/catalogue.js';
 import * as Api from './api-schemas.js';
 import { mayRead } from './auth.js';
-import { presentChannelDetail, presentChannelSummary, presentChannelView } from './presenters.js';
+import { presentChannelDetail, presentChannelSummary, presentChannelView, presentHistory } from './presenters.js';
 import { ChannelParams, LangTagParam, type LinkHealthFn, type LinksFn, type OfficerApiPorts, type ReadPorts } from './route-kit.js';
 
 /** Options of {@link channelsRoutes}. */
@@ -84,6 +84,15 @@ export async function channelsRoutes(app: FastifyInstance, opts: ChannelsRoutesO
       const links = new Map(opts.links().map((l) => [l.peer, l.state]));
       const [counts, evidence] = await Promise.all([reads.messageCounts(v.id), reads.evidence(v.id)]);
       return presentChannelDetail(v, self.party, links, counts, evidence.length);
+    },
+  );
+
+  app.get(
+    '/api/v1/channels/:id/history',
+    { config: { permission: 'channel.read', scope: 'channel' }, schema: { summary: "The charter's and the channel's states in log order: who proposed, accepted, declined, withdrew, amended, suspended, resumed, closed, when, and the reason", params: ChannelParams, response: { 200: Type.Array(Api.StateChange) } } },
+    async (request) => {
+      const log = directory.channel((request.params as { id: string }).id);
+      return presentHistory(await reads.stateEntries(log.id), (party) => directory.label(party));
     },
   );
 

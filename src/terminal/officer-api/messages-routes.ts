@@ -13,7 +13,8 @@ import { formattedBody } from '../formats/compose.js';
 import { renderedFor } from '../formats/present.js';
 import * as Api from './api-schemas.js';
 import { signingOfficer } from './auth.js';
-import { presentAck, presentMessage, presentSent } from './presenters.js';
+import { presentAck, presentMessage, presentSent, whoSpoke, type WhoSpoke } from './presenters.js';
+import type { MessageRow } from '../../store/index.js';
 import { ChannelParams, LangTagParam, MessageParams, type OfficerApiPorts, type ReadPorts } from './route-kit.js';
 
 /** Options of {@link messagesRoutes}. */
@@ -23,6 +24,9 @@ export interface MessagesRoutesOptions extends Pick<OfficerApiPorts, 'self' | 'd
   /** The format definitions held, for formatted messages (#17). */
   readonly formats: FormatCatalogue;
 }
+
+/** How far before the oldest message shown its acknowledgements are looked for (the other side's clock may differ). */
+const SKEW_MARGIN_MS = 3_600_000;
 
 /** Most messages one batch request may carry. */
 export const MAX_BATCH_MESSAGES = 1000;
@@ -77,6 +81,16 @@ function messageBody(m: MessageDraftBody, ctx: DraftContext): BodyOf<'message'> 
   };
 }
 
+/**
+ * Who signed each of `rows` and every acknowledgement of them: the message and ack entries since
+ * the oldest shown (less {@link SKEW_MARGIN_MS}, for the clocks of the other side).
+ */
+async function whoSpokeIn(reads: ReadPorts['reads'], channel: string, rows: readonly MessageRow[], label: (party: string) => string): Promise<WhoSpoke | undefined> {
+  if (rows.length === 0) return undefined;
+  const since = rows.reduce((t, r) => Math.min(t, r.time), Number.POSITIVE_INFINITY) - SKEW_MARGIN_MS;
+  return whoSpoke(await reads.messageAndAckEntries(channel, since), new Set(rows.map((r) => r.hash)), label);
+}
+
 /** Registers the message routes. */
 export async function messagesRoutes(app: FastifyInstance, opts: MessagesRoutesOptions): Promise<void> {
   const { self, directory, actions, reads } = opts;
@@ -101,8 +115,10 @@ export async function messagesRoutes(app: FastifyInstance, opts: MessagesRoutesO
       const q = request.query as { unacked?: boolean; limit?: number; lang?: string };
       const log = directory.channel((request.params as { id: string }).id);
       const rows = await reads.messages(log.id, { unackedOnly: q.unacked, limit: q.limit });
+      const who = await whoSpokeIn(reads, log.id, rows, label);
       return rows.map((row) => {
-        const m = presentMessage(row, label, self.party);
+        const signedBy = who?.signedBy.get(row.hash);
+        const m = { ...presentMessage(row, label, self.party), ...(signedBy ? { signedBy } : {}), acks: who?.acks.get(row.hash) ?? [] };
         const rendered = q.lang && m.format ? renderedFor(opts.formats, m, q.lang) : undefined;
         return rendered ? { ...m, rendered } : m;
       });

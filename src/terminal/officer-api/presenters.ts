@@ -3,7 +3,7 @@
  * events) to what the officer API answers, field by field as api-schemas.ts defines it. Nothing
  * leaves the officer API that a presenter did not list.
  */
-import { isDialogueKind, type BodyOf, type Charter, type PartyCard, type Precedence, type SealedEntry } from '../../protocol/index.js';
+import { isDialogueKind, type BodyOf, type OfficerRef, type Charter, type PartyCard, type Precedence, type SealedEntry } from '../../protocol/index.js';
 import type { MessageRow, PeerRow } from '../../store/index.js';
 import type { ChannelView as DomainChannelView } from '../channels/channel-types.js';
 import type { TerminalEvent } from '../events/event-bus.js';
@@ -83,6 +83,41 @@ export function presentMessage(m: MessageRow, label: Labeller, self: string): Ap
     ackedBy: m.ackedBy ? (JSON.parse(m.ackedBy) as Api.AckedBy) : null,
     ...(m.formatted ? (JSON.parse(m.formatted) as Pick<Api.Message, 'format' | 'fields'>) : {}),
   };
+}
+
+/** Who spoke: the signing officer of each message and every acknowledgement of it, by message hash. */
+export interface WhoSpoke {
+  readonly signedBy: ReadonlyMap<string, OfficerRef>;
+  readonly acks: ReadonlyMap<string, Api.Acknowledgement[]>;
+}
+
+/** Reads {@link WhoSpoke} from message and ack entries (wire text), for the messages `hashes`. */
+export function whoSpoke(entries: readonly { readonly raw: string; readonly hash: string; readonly author: string; readonly kind: string; readonly time: number }[], hashes: ReadonlySet<string>, label: Labeller): WhoSpoke {
+  const signedBy = new Map<string, OfficerRef>();
+  const acks = new Map<string, Api.Acknowledgement[]>();
+  for (const e of entries) {
+    if (e.kind === 'message') {
+      if (!hashes.has(e.hash)) continue;
+      const from = (JSON.parse(e.raw) as { body: BodyOf<'message'> }).body.from;
+      if (from) signedBy.set(e.hash, from);
+    } else if (e.kind === 'ack') {
+      const body = (JSON.parse(e.raw) as { body: BodyOf<'ack'> }).body;
+      if (!hashes.has(body.message)) continue;
+      const list = acks.get(body.message) ?? [];
+      list.push({ party: e.author, code: label(e.author), officer: body.officer, time: e.time, ...(body.note ? { note: body.note } : {}), entry: e.hash });
+      acks.set(body.message, list);
+    }
+  }
+  return { signedBy, acks };
+}
+
+/** A channel's state changes from their entries (wire text): kind, party, time, reason or note. */
+export function presentHistory(entries: readonly { readonly raw: string; readonly hash: string; readonly author: string; readonly kind: string; readonly time: number }[], label: Labeller): Api.StateChange[] {
+  return entries.map((e) => {
+    const body = (JSON.parse(e.raw) as { body?: { reason?: unknown; note?: unknown } }).body ?? {};
+    const reason = typeof body.reason === 'string' ? body.reason : typeof body.note === 'string' ? body.note : undefined;
+    return { kind: e.kind, party: e.author, code: label(e.author), time: e.time, entry: e.hash, ...(reason ? { reason } : {}) };
+  });
 }
 
 /** A message entry just written. */

@@ -4,7 +4,10 @@
  * ports (ChannelActions), never through here.
  */
 import type { PartyCard } from '../../protocol/index.js';
-import type { EscalationStepRow, EvidenceRow, LinkSampleRow, ListEscalationsOptions, ListMessagesOptions, ListUnackedOptions, IdempotentAnswer, MessageRow, PeerRow, Store } from '../../store/index.js';
+import type { EscalationStepRow, EvidenceRow, LinkSampleRow, ListEscalationsOptions, ListMessagesOptions, ListUnackedOptions, IdempotentAnswer, MessageRow, PeerRow, Store, StoredEntry } from '../../store/index.js';
+
+/** The entry kinds that change a charter or a channel's state. */
+const STATE_KINDS = ['charter.propose', 'charter.accept', 'charter.decline', 'charter.withdraw', 'charter.amend', 'channel.suspend', 'channel.resume', 'channel.close'];
 
 /** Queries of the officer API over one terminal's store. */
 export class OfficerReadModel {
@@ -40,6 +43,19 @@ export class OfficerReadModel {
   /** Messages of a channel with receipt and acknowledgement, oldest first. */
   messages(channel: string, options?: ListMessagesOptions): Promise<MessageRow[]> {
     return this.#store.listMessages(channel, options);
+  }
+
+  /**
+   * The message and acknowledgement entries of a channel signed at or after `sinceTime`: who
+   * signed the messages shown and every acknowledgement of them (presenters.ts whoSpoke).
+   */
+  messageAndAckEntries(channel: string, sinceTime: number): Promise<StoredEntry[]> {
+    return this.#store.listEntries(channel, { kinds: ['message', 'ack'], sinceTime });
+  }
+
+  /** The charter and channel-state entries of a channel (propose, accept, decline, withdraw, amend, suspend, resume, close), in log order. */
+  stateEntries(channel: string): Promise<StoredEntry[]> {
+    return this.#store.listEntries(channel, { kinds: STATE_KINDS });
   }
 
   /** How many messages a channel holds, and how many of the other side's await acknowledgement here. */

@@ -1,0 +1,135 @@
+/**
+ * Propose a channel (#15 item 9): titles per language, tier, the other parties (known peers, with
+ * their fingerprints), this party's roles, acknowledgement deadlines per precedence and the
+ * link-test interval. Offered only to an officer with charter.propose.
+ */
+import { useEffect, useState, type FormEvent } from 'react';
+import { api, ApiError, PRECEDENCES, type Peer, type Precedence } from './api.js';
+import { groups } from './CharterPanel.js';
+import { T, tr } from './i18n.js';
+
+const TIERS = ['leaders', 'ministerial', 'military', 'working', 'technical'] as const;
+const ROLES = ['plenipotentiary', 'principal', 'duty-officer', 'observer'] as const;
+const DEFAULT_DEADLINES: Record<Precedence, number> = { FLASH: 300, IMMEDIATE: 1800, PRIORITY: 14_400, ROUTINE: 86_400 };
+
+export function ProposeForm({ onProposed, onCancel }: { onProposed: (id: string) => void; onCancel: () => void }) {
+  const [titles, setTitles] = useState<Array<{ lang: string; text: string }>>([
+    { lang: 'en', text: '' },
+    { lang: 'zh', text: '' },
+  ]);
+  const [tier, setTier] = useState<string>('military');
+  const [peers, setPeers] = useState<readonly Peer[]>([]);
+  const [parties, setParties] = useState<readonly string[]>([]);
+  const [roles, setRoles] = useState<readonly string[]>(['plenipotentiary', 'principal', 'duty-officer']);
+  const [deadlines, setDeadlines] = useState(DEFAULT_DEADLINES);
+  const [interval, setIntervalSec] = useState(300);
+  const [error, setError] = useState<string | undefined>();
+  useEffect(() => {
+    api.peers().then(setPeers, (e: Error) => setError(e.message));
+  }, []);
+  const toggle = (list: readonly string[], x: string) => (list.includes(x) ? list.filter((y) => y !== x) : [...list, x]);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(undefined);
+    const title = Object.fromEntries(titles.filter((t) => t.lang.trim() && t.text.trim()).map((t) => [t.lang.trim(), t.text.trim()]));
+    try {
+      const v = await api.propose({ title, tier, parties: [...parties], roles: [...roles], languages: Object.keys(title), linkTestIntervalSec: interval, ackDeadlineSec: deadlines });
+      onProposed(v.id);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : (err as Error).message);
+    }
+  };
+
+  return (
+    <form className="propose send" onSubmit={(e) => void submit(e)} aria-labelledby="propose-title" data-testid="propose-form">
+      <h2 id="propose-title">
+        <T k="proposeChannel" />
+      </h2>
+      <fieldset>
+        <legend>
+          <T k="titles" />
+        </legend>
+        {titles.map((t, i) => (
+          <div className="row" key={i}>
+            <label>
+              <span>
+                <T k="language" />
+              </span>
+              <input name={`lang-${i}`} value={t.lang} size={5} pattern="[a-z]{2,3}" onChange={(e) => setTitles(titles.map((x, j) => (j === i ? { ...x, lang: e.target.value } : x)))} />
+            </label>
+            <label className="grow">
+              <span>{tr('titleIn', { lang: t.lang })}</span>
+              <input name={`title-${t.lang}`} value={t.text} required={i === 0} maxLength={500} onChange={(e) => setTitles(titles.map((x, j) => (j === i ? { ...x, text: e.target.value } : x)))} />
+            </label>
+          </div>
+        ))}
+        <button type="button" className="secondary" onClick={() => setTitles([...titles, { lang: '', text: '' }])}>
+          <T k="addLanguage" />
+        </button>
+      </fieldset>
+      <label>
+        <span>
+          <T k="tier" />
+        </span>
+        <select name="tier" value={tier} onChange={(e) => setTier(e.target.value)}>
+          {TIERS.map((x) => (
+            <option key={x}>{x}</option>
+          ))}
+        </select>
+      </label>
+      <fieldset>
+        <legend>
+          <T k="otherParties" />
+        </legend>
+        {peers.map((p) => (
+          <label key={p.party} className="check">
+            <input type="checkbox" name={`party-${p.code}`} checked={parties.includes(p.code)} onChange={() => setParties(toggle(parties, p.code))} /> <strong>{p.code}</strong> <code className="fingerprint">{groups(p.fingerprint)}</code>
+          </label>
+        ))}
+      </fieldset>
+      <fieldset>
+        <legend>
+          <T k="ourRoles" />
+        </legend>
+        {ROLES.map((r) => (
+          <label key={r} className="check">
+            <input type="checkbox" checked={roles.includes(r)} onChange={() => setRoles(toggle(roles, r))} /> {r}
+          </label>
+        ))}
+      </fieldset>
+      <fieldset>
+        <legend>
+          <T k="deadlines" />
+        </legend>
+        <div className="row">
+          {PRECEDENCES.map((p) => (
+            <label key={p}>
+              <span>{p} (s)</span>
+              <input type="number" min={1} name={`deadline-${p}`} value={deadlines[p]} onChange={(e) => setDeadlines({ ...deadlines, [p]: Number(e.target.value) })} />
+            </label>
+          ))}
+        </div>
+      </fieldset>
+      <label>
+        <span>
+          <T k="linkTestInterval" /> (s)
+        </span>
+        <input type="number" min={1} max={86_400} name="interval" value={interval} onChange={(e) => setIntervalSec(Number(e.target.value))} />
+      </label>
+      <div className="row">
+        <button type="submit" disabled={parties.length === 0 || roles.length === 0} data-testid="propose-submit">
+          <T k="propose" />
+        </button>
+        <button type="button" className="secondary" onClick={onCancel}>
+          <T k="cancel" />
+        </button>
+      </div>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}
