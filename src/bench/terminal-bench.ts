@@ -269,7 +269,7 @@ export async function pairAndOpen(s: Setup, ctx: BenchContext): Promise<string> 
   await a.ok('POST', '/api/v1/peers', { card: ids[1].card, fingerprint: ids[1].fingerprint });
   await b.ok('POST', '/api/v1/peers', { card: ids[0].card, fingerprint: ids[0].fingerprint });
   ctx.log('terminal: paired; proposing a channel');
-  const proposed = await a.ok<{ id: string }>('POST', '/api/v1/channels', { title: { en: 'Benchmark line' }, tier: 'technical', parties: ['BB'], linkTestIntervalSec: 86_400 });
+  const proposed = await a.ok<{ id: string }>('POST', '/api/v1/channels', { title: { en: 'Benchmark line' }, tier: 'technical', parties: ['BB'] });
   await waitFor('B to receive the proposal', async () => ((await b.ok<Array<{ id: string }>>('GET', '/api/v1/channels')).some((c) => c.id === proposed.id) ? true : undefined), 20_000);
   await b.ok('POST', `/api/v1/channels/${proposed.id}/accept`, {});
   await waitFor('A to see the channel active', async () => ((await a.ok<{ state: string }>('GET', `/api/v1/channels/${proposed.id}`)).state === 'active' ? true : undefined), 20_000);
@@ -351,6 +351,9 @@ async function latencyPhase(s: Setup, ctx: BenchContext, runId: string): Promise
     arrived++;
     notify?.();
   });
+  // Background work stays on at its defaults (link tests every 60 s, the 1 s ticks of escalation,
+  // drills and reconcile) and a Prometheus-like scrape of both terminals' /metrics every 5 s (more often than a usual 15 s, so scrapes fall inside the 10 s phase).
+  const scrape = setInterval(() => void Promise.all([s.a.call('GET', '/metrics'), s.b.call('GET', '/metrics')]).catch(() => {}), 5_000);
   try {
     const total = warmup + n;
     ctx.log(`terminal: latency, ${rate} msg/s for ${seconds} s (+${warmup} warm-up messages)`);
@@ -401,6 +404,7 @@ async function latencyPhase(s: Setup, ctx: BenchContext, runId: string): Promise
       targets: { p50Ms: TARGETS.latencyP50Ms, p99Ms: TARGETS.latencyP99Ms, met: delivery.p50 <= TARGETS.latencyP50Ms && delivery.p99 <= TARGETS.latencyP99Ms && measured.length === n },
     };
   } finally {
+    clearInterval(scrape);
     ws.terminate();
   }
 }
