@@ -39,6 +39,7 @@ import WebSocket from 'ws';
 import { initTerminal, loadTerminalIdentity, TOKEN_FILE } from '../terminal/index.js';
 import { round, type BenchContext, type BenchModule } from './bench.js';
 import { rawEd25519 } from './protocol-bench.js';
+import { probeFsync, type FsyncProbe } from './fsync-probe.js';
 
 export const TARGETS = { latencyP50Ms: 3, latencyP99Ms: 15, throughputMsgPerSec: 5_000, catchUpEntriesPerSec: 10_000 } as const;
 
@@ -635,11 +636,13 @@ async function run(ctx: BenchContext): Promise<unknown> {
 
   const root = await mkdtemp(join(tmpdir(), 'hotline-bench-'));
   ctx.log(`terminal: data in ${root}`);
+  const fsyncBefore = await probeFsync(root);
   let terminals: TerminalProcess[] = [];
   const killAll = () => {
     for (const t of terminals) t.killNow();
   };
   process.once('exit', killAll);
+  let fsyncAfter: FsyncProbe | undefined;
   let results: { latency: unknown; throughput: unknown; throughputBatched: unknown; catchUp: unknown };
   try {
     const setup = await setUp(root, ctx, childArgs);
@@ -656,6 +659,7 @@ async function run(ctx: BenchContext): Promise<unknown> {
     results = { latency, throughput, throughputBatched, catchUp };
     ctx.log('terminal: stopping A and B');
     await Promise.all(terminals.map((t) => t.stop()));
+    fsyncAfter = await probeFsync(root);
   } catch (e) {
     killAll();
     throw e;
@@ -677,6 +681,8 @@ async function run(ctx: BenchContext): Promise<unknown> {
     cpu: cpus()[0]?.model ?? 'unknown',
     store: `sqlite (WAL, ${{ normal: 'synchronous=NORMAL: not durable against a power cut', 'full-async': 'durable commits: NORMAL plus an fdatasync of the WAL on the thread pool after every commit', full: 'synchronous=FULL' }[process.env.HOTLINE_SQLITE_SYNCHRONOUS ?? 'full'] ?? process.env.HOTLINE_SQLITE_SYNCHRONOUS}), temporary directory`,
     checkWorkers: process.env.HOTLINE_CHECK_WORKERS ?? 'one per core',
+    /** fdatasync of an 8 KiB write in the data folder, before and after the phases: the disk's share of each commit. */
+    fsync: { before: fsyncBefore, after: fsyncAfter ?? null },
     rawVerify: { perSecBefore: round.rate(verifyBefore), perSecAfter: round.rate(verifyAfter), perSec: round.rate(rawVerify), microsEach: round.ratio(1e6 / rawVerify) },
     ...results,
     ratios: {
