@@ -39,6 +39,8 @@ export interface HotlineFigures {
   readonly throughputMsgPerSec: number | null;
   readonly throughputBatchedMsgPerSec: number | null;
   readonly rawVerifyPerSec: number;
+  /** fdatasync p50 in the bench's data folder before the phases: what each durable commit waits for. */
+  readonly fsyncP50Ms: number | null;
 }
 
 export function xmppHarnessDir(): string {
@@ -117,6 +119,7 @@ export function summarise(rounds: readonly Record<string, number | null>[]): { m
 export function hotlineFigures(terminal: unknown): HotlineFigures {
   type T = {
     rawVerify: { perSec: number };
+    fsync?: { before: { p50Ms: number } };
     latency: { deliveryMs: { p50: number; p99: number }; cpuMicrosPerEntryAtB: Record<string, number | null> } | null;
     throughput: { msgPerSec: number } | null;
     throughputBatched: { msgPerSec: number } | null;
@@ -132,5 +135,6 @@ export function hotlineFigures(terminal: unknown): HotlineFigures {
     throughputMsgPerSec: t.throughput?.msgPerSec ?? null,
     throughputBatchedMsgPerSec: t.throughputBatched?.msgPerSec ?? null,
     rawVerifyPerSec: t.rawVerify.perSec,
+    fsyncP50Ms: t.fsync?.before.p50Ms ?? null,
   };
 }

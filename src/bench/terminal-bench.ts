@@ -39,6 +39,7 @@ import WebSocket from 'ws';
 import { initTerminal, loadTerminalIdentity, TOKEN_FILE } from '../terminal/index.js';
 import { round, type BenchContext, type BenchModule } from './bench.js';
 import { rawEd25519 } from './protocol-bench.js';
+import { probeFsync, type FsyncProbe } from './fsync-probe.js';
 
 export const TARGETS = { latencyP50Ms: 3, latencyP99Ms: 15, throughputMsgPerSec: 5_000, catchUpEntriesPerSec: 10_000 } as const;
 
@@ -269,7 +270,7 @@ export async function pairAndOpen(s: Setup, ctx: BenchContext): Promise<string> 
   await a.ok('POST', '/api/v1/peers', { card: ids[1].card, fingerprint: ids[1].fingerprint });
   await b.ok('POST', '/api/v1/peers', { card: ids[0].card, fingerprint: ids[0].fingerprint });
   ctx.log('terminal: paired; proposing a channel');
-  const proposed = await a.ok<{ id: string }>('POST', '/api/v1/channels', { title: { en: 'Benchmark line' }, tier: 'technical', parties: ['BB'], linkTestIntervalSec: 86_400 });
+  const proposed = await a.ok<{ id: string }>('POST', '/api/v1/channels', { title: { en: 'Benchmark line' }, tier: 'technical', parties: ['BB'] });
   await waitFor('B to receive the proposal', async () => ((await b.ok<Array<{ id: string }>>('GET', '/api/v1/channels')).some((c) => c.id === proposed.id) ? true : undefined), 20_000);
   await b.ok('POST', `/api/v1/channels/${proposed.id}/accept`, {});
   await waitFor('A to see the channel active', async () => ((await a.ok<{ state: string }>('GET', `/api/v1/channels/${proposed.id}`)).state === 'active' ? true : undefined), 20_000);
@@ -351,6 +352,9 @@ async function latencyPhase(s: Setup, ctx: BenchContext, runId: string): Promise
     arrived++;
     notify?.();
   });
+  // Background work stays on at its defaults (link tests every 60 s, the 1 s ticks of escalation,
+  // drills and reconcile) and a Prometheus-like scrape of both terminals' /metrics every 5 s (more often than a usual 15 s, so scrapes fall inside the 10 s phase).
+  const scrape = setInterval(() => void Promise.all([s.a.call('GET', '/metrics'), s.b.call('GET', '/metrics')]).catch(() => {}), 5_000);
   try {
     const total = warmup + n;
     ctx.log(`terminal: latency, ${rate} msg/s for ${seconds} s (+${warmup} warm-up messages)`);
@@ -401,6 +405,7 @@ async function latencyPhase(s: Setup, ctx: BenchContext, runId: string): Promise
       targets: { p50Ms: TARGETS.latencyP50Ms, p99Ms: TARGETS.latencyP99Ms, met: delivery.p50 <= TARGETS.latencyP50Ms && delivery.p99 <= TARGETS.latencyP99Ms && measured.length === n },
     };
   } finally {
+    clearInterval(scrape);
     ws.terminate();
   }
 }
@@ -631,11 +636,13 @@ async function run(ctx: BenchContext): Promise<unknown> {
 
   const root = await mkdtemp(join(tmpdir(), 'hotline-bench-'));
   ctx.log(`terminal: data in ${root}`);
+  const fsyncBefore = await probeFsync(root);
   let terminals: TerminalProcess[] = [];
   const killAll = () => {
     for (const t of terminals) t.killNow();
   };
   process.once('exit', killAll);
+  let fsyncAfter: FsyncProbe | undefined;
   let results: { latency: unknown; throughput: unknown; throughputBatched: unknown; catchUp: unknown };
   try {
     const setup = await setUp(root, ctx, childArgs);
@@ -652,6 +659,7 @@ async function run(ctx: BenchContext): Promise<unknown> {
     results = { latency, throughput, throughputBatched, catchUp };
     ctx.log('terminal: stopping A and B');
     await Promise.all(terminals.map((t) => t.stop()));
+    fsyncAfter = await probeFsync(root);
   } catch (e) {
     killAll();
     throw e;
@@ -673,6 +681,8 @@ async function run(ctx: BenchContext): Promise<unknown> {
     cpu: cpus()[0]?.model ?? 'unknown',
     store: `sqlite (WAL, ${{ normal: 'synchronous=NORMAL: not durable against a power cut', 'full-async': 'durable commits: NORMAL plus an fdatasync of the WAL on the thread pool after every commit', full: 'synchronous=FULL' }[process.env.HOTLINE_SQLITE_SYNCHRONOUS ?? 'full'] ?? process.env.HOTLINE_SQLITE_SYNCHRONOUS}), temporary directory`,
     checkWorkers: process.env.HOTLINE_CHECK_WORKERS ?? 'one per core',
+    /** fdatasync of an 8 KiB write in the data folder, before and after the phases: the disk's share of each commit. */
+    fsync: { before: fsyncBefore, after: fsyncAfter ?? null },
     rawVerify: { perSecBefore: round.rate(verifyBefore), perSecAfter: round.rate(verifyAfter), perSec: round.rate(rawVerify), microsEach: round.ratio(1e6 / rawVerify) },
     ...results,
     ratios: {

@@ -39,6 +39,11 @@ describe('the XMPP peer comparison', () => {
     expect(s.targetsMet).toEqual({ p50: true, p99: true, cpuPerMessageA: true, cpuPerMessageB: true, throughputOnePerRequest: false, throughputBatched: true });
   });
 
+  it("carries the disk's fdatasync p50 of the run beside Hotline's figures, null from an older result", () => {
+    expect(hotlineFigures({ ...terminal, fsync: { before: { p50Ms: 0.3 }, after: null } }).fsyncP50Ms).toBe(0.3);
+    expect(hotlineFigures(terminal).fsyncP50Ms).toBeNull();
+  });
+
   it('refuses a terminal result without the latency phase: the comparison would be empty', () => {
     expect(() => hotlineFigures({ ...terminal, latency: null })).toThrow(/latency phase/);
   });
