@@ -46,6 +46,28 @@ describe('channel routes', () => {
     expect((resumed.json() as CharterActionResult).channel.state).toBe('active');
   });
 
+  it('amends a channel to protocol version 2 (refused when it changes nothing); once accepted, new entries are version 2 and a message is provable on its own', async () => {
+    f = await officerFixture();
+    const url = `/api/v1/channels/${f.channel}`;
+    expect((await f.host('POST', `${url}/amend`, { reason: 'Nothing' })).json()).toMatchObject({ code: 'BAD_REQUEST' });
+    const amended = await f.host('POST', `${url}/amend`, { protocol: 2, reason: 'Proofs of single messages for the record' });
+    expect(amended.statusCode, amended.body).toBe(200);
+    await f.t.settle();
+    await f.t.b.accept(f.channel);
+    await f.t.settle();
+    expect(((await f.host('GET', url)).json() as ChannelDetail).charter).toMatchObject({ protocol: 2 });
+    expect((await f.host('POST', `${url}/amend`, { protocol: 2, reason: 'Again' })).json().message).toContain('already speaks protocol version 2');
+    const sent = await f.host('POST', `${url}/messages`, { text: 'Provable', precedence: 'PRIORITY' });
+    expect(sent.statusCode, sent.body).toBe(201);
+    await f.t.settle();
+    const id = (sent.json() as { id: string }).id;
+    const stored = (await f.t.a.store.listEntries(f.channel)).find((e) => e.hash === id)!;
+    expect(JSON.parse(stored.raw)).toMatchObject({ v: 2, kind: 'message' });
+    const proof = await f.host('GET', `/api/v1/messages/${id}/proof`);
+    expect(proof.statusCode, proof.body).toBe(200);
+    expect(proof.json()).toMatchObject({ v: 2 });
+  });
+
   it('exports a transcript bundle that imports back as entries already held', async () => {
     f = await officerFixture();
     const bundle = await f.host('GET', `/api/v1/channels/${f.channel}/export`);

@@ -3,7 +3,7 @@
  * the helpers `hotline send --format` and `hotline channel show` use: fields from a file and from
  * `--field name=value`, and formatted messages rendered in the officer's language.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { codesOf, pickLanguage, renderMessage, withLanguagePacks, type FormatDefinition } from '../../protocol/index.js';
 import { checkFormatFile, type Api } from '../../terminal/index.js';
 import { cliError } from '../errors.js';
@@ -62,23 +62,28 @@ export function register(program: Command): void {
 }
 
 /**
- * `hotline channel amend CHANNEL --add-format ID --reason TEXT`: proposes the charter in force with
- * more agreed formats (docs/protocol.md §5.3); the other parties answer with `hotline channel
- * accept` (or decline), and it is in force once all have accepted.
+ * `hotline channel amend CHANNEL [--add-format ID]... [--protocol 2] --reason TEXT`: proposes the
+ * charter in force with more agreed formats, or moving to protocol version 2 (docs/protocol.md §5.3,
+ * §14.1); the other parties answer with `hotline channel accept` (or decline), and it is in force
+ * once all have accepted.
  */
 export function registerAmend(channel: Command): void {
   channel
     .command('amend <channel>')
-    .description('propose an amendment of the charter that adds agreed formats; it is in force once every party accepts it')
-    .requiredOption('--add-format <id>', 'a format to add (id, id@version or hash; repeat); see `hotline format list`', (v: string, prev: string[] = []) => [...prev, v])
+    .description('propose an amendment of the charter: add agreed formats, or move to protocol version 2 (proofs of one message); it is in force once every party accepts it')
+    .option('--add-format <id>', 'a format to add (id, id@version or hash; repeat); see `hotline format list`', (v: string, prev: string[] = []) => [...prev, v])
+    .addOption(new Option('--protocol <version>', 'move the channel to this protocol version: 2 makes every later message provable on its own (`hotline prove`)').choices(['2']))
     .requiredOption('--reason <text>', 'why, for the record')
     .option('--officer <name>', 'act as this registered officer, whose roles are checked and recorded (default $HOTLINE_OFFICER); required on a terminal with officer accounts')
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
-    .action(async (id: string, opts: { addFormat: string[]; reason: string; officer?: string; data: string }) => {
+    .action(async (id: string, opts: { addFormat?: string[]; protocol?: string; reason: string; officer?: string; data: string }) => {
+      if (!opts.addFormat && !opts.protocol) throw cliError('CLI_USAGE', { detail: 'hotline channel amend needs what it changes: --add-format ID (repeatable), --protocol 2, or both', command: 'channel amend ' });
       const client = await officerClient(opts.data, opts.officer ?? process.env.HOTLINE_OFFICER);
-      const r = await client.call<Api.CharterActionResult>('POST', `/api/v1/channels/${encodeURIComponent(id)}/amend`, { addFormats: opts.addFormat, reason: opts.reason });
+      const body = { ...(opts.addFormat ? { addFormats: opts.addFormat } : {}), ...(opts.protocol ? { protocol: Number(opts.protocol) } : {}), reason: opts.reason };
+      const r = await client.call<Api.CharterActionResult>('POST', `/api/v1/channels/${encodeURIComponent(id)}/amend`, body);
       process.stdout.write(`${r.entry}\n`);
-      process.stderr.write(`Proposed an amendment of channel ${r.channel.id.slice(0, 12)} adding ${opts.addFormat.join(', ')}; it is in force once every party accepts (\`hotline channel accept\`).\n`);
+      const what = [...(opts.addFormat ? [`adding ${opts.addFormat.join(', ')}`] : []), ...(opts.protocol ? [`moving to protocol version ${opts.protocol}`] : [])].join(' and ');
+      process.stderr.write(`Proposed an amendment of channel ${r.channel.id.slice(0, 12)} ${what}; it is in force once every party accepts (\`hotline channel accept\`).\n`);
     });
 }
 

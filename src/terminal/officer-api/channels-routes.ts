@@ -166,28 +166,35 @@ function charterRoutes(app: FastifyInstance, opts: ChannelsRoutesOptions): void 
 
 const Amendment = Type.Object({
   /** Formats to add (#17): ids, id@version or hashes of definitions held here. */
-  addFormats: Type.Array(Type.String({ minLength: 1, maxLength: 70 }), { minItems: 1, maxItems: 64 }),
+  addFormats: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 70 }), { minItems: 1, maxItems: 64 })),
+  /** Move the channel to protocol version 2 (docs/protocol.md §14.1): proofs of one message. */
+  protocol: Type.Optional(Type.Literal(2)),
   reason: Type.String({ minLength: 1, maxLength: 4000 }),
 });
 
 /**
  * Amendments (docs/protocol.md §5.3): a plenipotentiary proposes the charter in force with more
- * agreed formats; the other parties accept it with the accept route, and it is in force once all
- * have. Refused when it adds nothing (every format named is already agreed).
+ * agreed formats, or moving to protocol version 2 (§14.1), or both; the other parties accept it with
+ * the accept route, and it is in force once all have. Refused when it would change nothing.
  */
 function amendRoute(app: FastifyInstance, opts: ChannelsRoutesOptions): void {
   const { directory, actions } = opts;
   app.post(
     '/api/v1/channels/:id/amend',
-    { config: { permission: 'charter.amend', scope: 'channel' }, schema: { summary: 'Propose an amendment of the charter: add agreed formats', params: ChannelParams, body: Amendment, response: { 200: Api.CharterActionResult } } },
+    { config: { permission: 'charter.amend', scope: 'channel' }, schema: { summary: 'Propose an amendment of the charter: add agreed formats, move to protocol version 2', params: ChannelParams, body: Amendment, response: { 200: Api.CharterActionResult } } },
     async (request) => {
       const { id } = request.params as { id: string };
-      const { addFormats, reason } = request.body as Static<typeof Amendment>;
+      const { addFormats = [], protocol, reason } = request.body as Static<typeof Amendment>;
       const charter = directory.channel(id).state(opts.now()).charter;
       const agreed = charter.formats ?? [];
       const added = refsFor(opts.formats, addFormats).filter((r) => !agreed.some((a) => a.hash === r.hash));
-      if (added.length === 0) throw new TerminalError('BAD_REQUEST', { detail: `The charter in force already agrees ${addFormats.join(', ')}: the amendment would change nothing.` });
-      const sealed = await actions.write(id, 'charter.amend', { charter: { ...charter, formats: [...agreed, ...added] }, reason });
+      const moves = protocol !== undefined && protocol !== (charter.protocol ?? 1);
+      if (added.length === 0 && !moves) {
+        const what = [...(addFormats.length > 0 ? [`already agrees ${addFormats.join(', ')}`] : []), ...(protocol !== undefined ? [`already speaks protocol version ${protocol}`] : [])];
+        throw new TerminalError('BAD_REQUEST', { detail: what.length > 0 ? `The charter in force ${what.join(' and ')}: the amendment would change nothing.` : 'An amendment names what it changes: --add-format, --protocol 2, or both.' });
+      }
+      const amended = { ...charter, ...(added.length > 0 ? { formats: [...agreed, ...added] } : {}), ...(moves ? { protocol } : {}) };
+      const sealed = await actions.write(id, 'charter.amend', { charter: amended, reason });
       return { entry: sealed.hash, channel: presentChannelView(directory.view(id)) };
     },
   );
