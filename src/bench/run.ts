@@ -14,9 +14,10 @@ import { terminalBench } from './terminal-bench.js';
 import { dialogueBench } from './dialogue-bench.js';
 import { formatsBench } from './formats-bench.js';
 import { proofBench } from './proof-bench.js';
+import { consoleBench } from './console-bench.js';
 import { hotlineFigures, roundRatios, runXmpp, summarise, xmppCpuMicros } from './peer-bench.js';
 
-export const MODULES: readonly BenchModule[] = [protocolBench, terminalBench, dialogueBench, formatsBench, proofBench];
+export const MODULES: readonly BenchModule[] = [protocolBench, terminalBench, dialogueBench, formatsBench, proofBench, consoleBench];
 
 function usage(): string {
   return [

@@ -48,11 +48,19 @@ function valueOf(f: Spec, v: Record<string, string>, lang: string): unknown {
   }
 }
 
-function fieldsOf(def: Def, inputs: Inputs, lang: string): Record<string, unknown> {
+/** The inputs' key of value `i` of a field: its name, or name#i for the values of a list field after the first. */
+const keyOf = (name: string, i: number) => (i === 0 ? name : `${name}#${i}`);
+
+function fieldsOf(def: Def, inputs: Inputs, lang: string, counts: Readonly<Record<string, number>>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const f of def.fields) {
-    const v = valueOf(f, inputs[f.name] ?? {}, lang);
-    if (v !== undefined) out[f.name] = f.many ? [v] : v;
+    if (f.many) {
+      const values = Array.from({ length: counts[f.name] ?? 1 }, (_, i) => valueOf(f, inputs[keyOf(f.name, i)] ?? {}, lang)).filter((v) => v !== undefined);
+      if (values.length > 0) out[f.name] = values;
+    } else {
+      const v = valueOf(f, inputs[f.name] ?? {}, lang);
+      if (v !== undefined) out[f.name] = v;
+    }
   }
   return out;
 }
@@ -65,11 +73,14 @@ export function ComposeFormat({ channel, formats, lang, replyTo, onSent, pickOnM
   const [chosen, setChosen] = useState('');
   const [def, setDef] = useState<Def | undefined>();
   const [inputs, setInputs] = useState<Inputs>({});
+  /** How many values each list field has on the form (one unless the officer added more). */
+  const [counts, setCounts] = useState<Record<string, number>>({});
   const [problem, setProblem] = useState<{ field?: string; text: string } | undefined>();
   const [busy, setBusy] = useState(false);
   useEffect(() => {
     setDef(undefined);
     setInputs({});
+    setCounts({});
     setProblem(undefined);
     const f = choices.find((x) => x.hash === chosen);
     if (f) void api.format(f.hash).then((d) => setDef(d.definition));
@@ -78,13 +89,13 @@ export function ComposeFormat({ channel, formats, lang, replyTo, onSent, pickOnM
   useEffect(() => {
     if (!def) return;
     const t = setTimeout(() => {
-      void api.checkFields(chosen, fieldsOf(def, inputs, lang)).then(
+      void api.checkFields(chosen, fieldsOf(def, inputs, lang, counts)).then(
         (r) => setProblem(r.ok ? undefined : { field: r.field, text: `${r.field}: ${r.detail} (${r.rule})` }),
         () => undefined,
       );
     }, 250);
     return () => clearTimeout(t);
-  }, [def, inputs, lang, chosen]);
+  }, [def, inputs, lang, chosen, counts]);
   if (choices.length === 0) return null;
   const section = def ? (def.languages[lang] ?? def.languages.en ?? Object.values(def.languages)[0]!) : undefined;
   const set = (field: string, key: string, value: string) => setInputs((x) => ({ ...x, [field]: { ...x[field], [key]: value } }));
@@ -93,7 +104,7 @@ export function ComposeFormat({ channel, formats, lang, replyTo, onSent, pickOnM
     if (!def) return;
     setBusy(true);
     try {
-      await api.sendFormatted(channel, { format: { id: def.id, version: def.version }, fields: fieldsOf(def, inputs, lang), lang, ...(replyTo ? { replyTo } : {}) });
+      await api.sendFormatted(channel, { format: { id: def.id, version: def.version }, fields: fieldsOf(def, inputs, lang, counts), lang, ...(replyTo ? { replyTo } : {}) });
       setChosen('');
       onSent();
     } catch (err) {
@@ -103,16 +114,16 @@ export function ComposeFormat({ channel, formats, lang, replyTo, onSent, pickOnM
     }
   };
   /** A button that takes this field's position (or circle centre) from a click on the map. */
-  const picker = (f: Spec) =>
+  const picker = (f: Spec, k: string) =>
     pickOnMap && (
       <button
         type="button"
         className="secondary pick"
-        data-testid={`pick-${f.name}`}
+        data-testid={`pick-${k}`}
         title={tr('pickOnMap')}
         onClick={() =>
           pickOnMap((p) => {
-            setInputs((x) => ({ ...x, [f.name]: { ...x[f.name], lat: String(p.lat), lon: String(p.lon) } }));
+            setInputs((x) => ({ ...x, [k]: { ...x[k], lat: String(p.lat), lon: String(p.lon) } }));
             pickOnMap(undefined);
           })
         }
@@ -120,8 +131,64 @@ export function ComposeFormat({ channel, formats, lang, replyTo, onSent, pickOnM
         📍
       </button>
     );
-  const input = (f: Spec, key: string, props: Record<string, unknown> = {}) => (
-    <input name={`${f.name}.${key}`} value={inputs[f.name]?.[key] ?? ''} onChange={(e) => set(f.name, key, e.target.value)} aria-label={`${section?.fields[f.name] ?? f.name} ${key}`} {...props} />
+  const input = (f: Spec, k: string, key: string, props: Record<string, unknown> = {}) => (
+    <input name={`${k}.${key}`} value={inputs[k]?.[key] ?? ''} onChange={(e) => set(k, key, e.target.value)} aria-label={`${section?.fields[f.name] ?? f.name} ${key}`} {...props} />
+  );
+  /** The inputs of one value of a field (`k`: its key in the inputs). */
+  const controls = (f: Spec, sec: NonNullable<typeof section>, k: string) => (
+    <>
+      {f.type === 'text' && <textarea name={`${k}.text`} rows={2} value={inputs[k]?.text ?? ''} onChange={(e) => set(k, 'text', e.target.value)} aria-label={sec.fields[f.name]} />}
+      {(f.type === 'free-text' || f.type === 'number' || f.type === 'duration') && input(f, k, 'value', f.type === 'free-text' ? {} : { inputMode: 'decimal' })}
+      {f.type === 'datetime' && input(f, k, 'value', { type: 'datetime-local' })}
+      {f.type === 'enum' && (
+        <select name={k} value={inputs[k]?.value ?? ''} onChange={(e) => set(k, 'value', e.target.value)} aria-label={sec.fields[f.name]}>
+          <option value="">—</option>
+          {(f.values ?? []).map((c) => (
+            <option key={c} value={c}>
+              {sec.values[f.name]?.[c] ?? c}
+            </option>
+          ))}
+        </select>
+      )}
+      {f.type === 'position' && (
+        <>
+          {input(f, k, 'lat', { placeholder: 'lat', inputMode: 'decimal' })} {input(f, k, 'lon', { placeholder: 'lon', inputMode: 'decimal' })} {picker(f, k)}
+        </>
+      )}
+      {f.type === 'area' && (
+        <>
+          <select value={inputs[k]?.shape ?? 'circle'} onChange={(e) => set(k, 'shape', e.target.value)} aria-label={`${sec.fields[f.name]} shape`}>
+            <option value="circle">◯</option>
+            <option value="polygon">▱</option>
+          </select>{' '}
+          {(inputs[k]?.shape ?? 'circle') === 'circle' ? (
+            <>
+              {input(f, k, 'lat', { placeholder: 'lat', inputMode: 'decimal' })} {input(f, k, 'lon', { placeholder: 'lon', inputMode: 'decimal' })} {picker(f, k)} {input(f, k, 'radius', { placeholder: 'r', inputMode: 'decimal' })}
+              <select value={inputs[k]?.unit ?? 'km'} onChange={(e) => set(k, 'unit', e.target.value)} aria-label={`${sec.fields[f.name]} unit`}>
+                <option value="km">km</option>
+                <option value="nm">NM</option>
+                <option value="m">m</option>
+              </select>
+            </>
+          ) : (
+            <textarea name={`${k}.points`} rows={3} placeholder="lat, lon (one corner per line)" value={inputs[k]?.points ?? ''} onChange={(e) => set(k, 'points', e.target.value)} aria-label={`${sec.fields[f.name]} points`} />
+          )}
+        </>
+      )}
+      {f.type === 'designation' && (
+        <>
+          <select value={inputs[k]?.kind ?? ''} onChange={(e) => set(k, 'kind', e.target.value)} aria-label={`${sec.fields[f.name]} kind`}>
+            <option value="">—</option>
+            {Object.entries(sec.values[f.name] ?? {}).map(([c, l]) => (
+              <option key={c} value={c}>
+                {l}
+              </option>
+            ))}
+          </select>{' '}
+          {input(f, k, 'name', { placeholder: 'name' })} {input(f, k, 'id', { placeholder: 'id' })}
+        </>
+      )}
+    </>
   );
   return (
     <form className="send compose-format" onSubmit={(e) => void submit(e)} aria-label={tr('composeFormat')} data-testid="compose-format">
@@ -148,56 +215,24 @@ export function ComposeFormat({ channel, formats, lang, replyTo, onSent, pickOnM
                 {f.type === 'number' ? ` (${f.unit})` : ''}
                 {f.type === 'datetime' ? ' (UTC)' : ''}
               </legend>
-              {f.type === 'text' && <textarea name={`${f.name}.text`} rows={2} value={inputs[f.name]?.text ?? ''} onChange={(e) => set(f.name, 'text', e.target.value)} aria-label={section.fields[f.name]} />}
-              {(f.type === 'free-text' || f.type === 'number' || f.type === 'duration') && input(f, 'value', f.type === 'free-text' ? {} : { inputMode: 'decimal' })}
-              {f.type === 'datetime' && input(f, 'value', { type: 'datetime-local' })}
-              {f.type === 'enum' && (
-                <select name={f.name} value={inputs[f.name]?.value ?? ''} onChange={(e) => set(f.name, 'value', e.target.value)} aria-label={section.fields[f.name]}>
-                  <option value="">—</option>
-                  {(f.values ?? []).map((c) => (
-                    <option key={c} value={c}>
-                      {section.values[f.name]?.[c] ?? c}
-                    </option>
+              {f.many ? (
+                <>
+                  {Array.from({ length: counts[f.name] ?? 1 }, (_, i) => (
+                    <div key={i} className="format-value" data-value={i}>
+                      {controls(f, section, keyOf(f.name, i))}
+                    </div>
                   ))}
-                </select>
-              )}
-              {f.type === 'position' && (
-                <>
-                  {input(f, 'lat', { placeholder: 'lat', inputMode: 'decimal' })} {input(f, 'lon', { placeholder: 'lon', inputMode: 'decimal' })} {picker(f)}
-                </>
-              )}
-              {f.type === 'area' && (
-                <>
-                  <select value={inputs[f.name]?.shape ?? 'circle'} onChange={(e) => set(f.name, 'shape', e.target.value)} aria-label={`${section.fields[f.name]} shape`}>
-                    <option value="circle">◯</option>
-                    <option value="polygon">▱</option>
-                  </select>{' '}
-                  {(inputs[f.name]?.shape ?? 'circle') === 'circle' ? (
-                    <>
-                      {input(f, 'lat', { placeholder: 'lat', inputMode: 'decimal' })} {input(f, 'lon', { placeholder: 'lon', inputMode: 'decimal' })} {picker(f)} {input(f, 'radius', { placeholder: 'r', inputMode: 'decimal' })}
-                      <select value={inputs[f.name]?.unit ?? 'km'} onChange={(e) => set(f.name, 'unit', e.target.value)} aria-label={`${section.fields[f.name]} unit`}>
-                        <option value="km">km</option>
-                        <option value="nm">NM</option>
-                        <option value="m">m</option>
-                      </select>
-                    </>
-                  ) : (
-                    <textarea name={`${f.name}.points`} rows={3} placeholder="lat, lon (one corner per line)" value={inputs[f.name]?.points ?? ''} onChange={(e) => set(f.name, 'points', e.target.value)} aria-label={`${section.fields[f.name]} points`} />
+                  <button type="button" className="secondary" data-testid={`add-${f.name}`} onClick={() => setCounts((c) => ({ ...c, [f.name]: (c[f.name] ?? 1) + 1 }))}>
+                    + <T k="addValue" />
+                  </button>
+                  {(counts[f.name] ?? 1) > 1 && (
+                    <button type="button" className="secondary" onClick={() => setCounts((c) => ({ ...c, [f.name]: (c[f.name] ?? 1) - 1 }))}>
+                      − <T k="removeValue" />
+                    </button>
                   )}
                 </>
-              )}
-              {f.type === 'designation' && (
-                <>
-                  <select value={inputs[f.name]?.kind ?? ''} onChange={(e) => set(f.name, 'kind', e.target.value)} aria-label={`${section.fields[f.name]} kind`}>
-                    <option value="">—</option>
-                    {Object.entries(section.values[f.name] ?? {}).map(([c, l]) => (
-                      <option key={c} value={c}>
-                        {l}
-                      </option>
-                    ))}
-                  </select>{' '}
-                  {input(f, 'name', { placeholder: 'name' })} {input(f, 'id', { placeholder: 'id' })}
-                </>
+              ) : (
+                controls(f, section, f.name)
               )}
             </fieldset>
           ))}

@@ -93,6 +93,27 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('formatted messages
       expect(picked.lat).toBeLessThan(45);
       expect(picked.lon).toBeGreaterThan(115);
       expect(picked.lon).toBeLessThan(140);
+
+      // A list field takes several values: two impact areas, sent as one message.
+      const form = page.getByTestId('compose-format');
+      await form.locator('input[name="window_start.value"]').fill('2026-12-03T12:00');
+      await form.locator('input[name="window_end.value"]').fill('2026-12-03T14:00');
+      await form.locator('input[name="launch_area.radius"]').fill('20');
+      const impact = form.locator('fieldset[data-field=impact_area]');
+      await impact.locator('[data-value="0"] select').first().selectOption('polygon');
+      await form.locator('textarea[name="impact_area.points"]').fill('30, 130\n30, 131\n31, 131\n31, 130');
+      await page.getByTestId('add-impact_area').click();
+      await impact.locator('[data-value="1"] select').first().selectOption('polygon');
+      await form.locator('textarea[name="impact_area#1.points"]').fill('32, 132\n32, 133\n33, 133\n33, 132');
+      await waitFor('the form without a problem', async () => (await problem.count()) === 0);
+      await form.locator('button[type=submit]').click();
+      const launch = await waitFor('US to hold a launch notification with two impact areas', async () =>
+        ((await us.messages(channel)) as Array<{ id: string; format?: { id: string }; fields?: Record<string, unknown> }>).find((m) => m.format?.id === 'launch-notification' && m.id !== launchId),
+      );
+      expect(launch.fields?.impact_area).toEqual([
+        { polygon: [{ lat: 30, lon: 130 }, { lat: 30, lon: 131 }, { lat: 31, lon: 131 }, { lat: 31, lon: 130 }, { lat: 30, lon: 130 }] },
+        { polygon: [{ lat: 32, lon: 132 }, { lat: 32, lon: 133 }, { lat: 33, lon: 133 }, { lat: 33, lon: 132 }, { lat: 32, lon: 132 }] },
+      ]);
       expect(problems).toEqual([]);
     } finally {
       await context?.close();
