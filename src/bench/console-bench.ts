@@ -35,7 +35,7 @@ const SQUARE = [
   { lat: 31, lon: 130 },
   { lat: 30, lon: 130 },
 ];
-const PHRASES = ['intentions', 'manoeuvring', 'pass-astern', 'flight-operations', 'understood'];
+const PHRASES = ['request-intentions', 'manoeuvring', 'pass-astern', 'flight-operations', 'understood'];
 
 /** The i-th formatted message of the bench: the three formats in turn, with varying values. */
 function draft(i: number): { format: { id: string }; fields: Record<string, unknown> } {

@@ -3,7 +3,7 @@
  * acknowledgement or countdown), Acknowledge for the other side's messages, the send form with
  * bilingual templates, and the link's round-trip time chart.
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api, ApiError, bodyOf, MESSAGES_SHOWN, type ApiEvent, type ChannelDetail, type EntryEvent, type FormatSummary, type LinkView, type Message, type Precedence } from './api.js';
 import { ComposeFormat } from './ComposeFormat.js';
 import { FormatMap } from './FormatMap.js';
@@ -38,6 +38,18 @@ export interface Abilities {
   readonly permissions: readonly string[];
 }
 
+/**
+ * A reloaded list with the previous objects kept for the messages that did not change, so that the
+ * memoised items (MessageItem) of a long timeline do not all render again on each reload.
+ */
+function keepUnchanged(previous: readonly Message[], loaded: readonly Message[]): readonly Message[] {
+  const before = new Map(previous.map((m) => [m.id, m]));
+  return loaded.map((m) => {
+    const old = before.get(m.id);
+    return old && JSON.stringify(old) === JSON.stringify(m) ? old : m;
+  });
+}
+
 export function ChannelView({ id, subscribe, connections, self, selfParty, may }: { id: string; subscribe: EventFeed; connections: number; self: string; selfParty: string; may: Abilities }) {
   const uiLanguage = useLanguage();
   const [detail, setDetail] = useState<ChannelDetail | undefined>();
@@ -49,7 +61,8 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
   const [opened, setOpened] = useState<string | undefined>();
   // A position field of the compose form waiting for a click on the map.
   const [picking, setPicking] = useState<{ pick: (p: { lat: number; lon: number }) => void } | undefined>();
-  const now = useNow(1000);
+  // The map's time filter moves by the minute; countdowns tick on their own (hooks.ts useSecondTick).
+  const minute = useNow(60_000);
   const party = useRef(selfParty);
   party.current = selfParty;
 
@@ -63,7 +76,7 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
       setFormats(f);
       const loaded = seen.reduce<readonly Message[]>((list, e) => applyToMessages(list, e, party.current, MESSAGES_SHOWN), [...m].sort((a, b) => b.time - a.time));
       setDetail(d);
-      setMessages(loaded);
+      setMessages((previous) => keepUnchanged(previous, loaded));
       setLink(l);
       setError(undefined);
     } catch (e) {
@@ -113,23 +126,34 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
     [subscribe, id, reloadSoon],
   );
 
-  const acknowledge = async (m: Message, note?: string) => {
-    try {
-      await api.ack(m.id, note);
-      await load();
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : (e as Error).message);
-    }
-  };
-  const actions: MessageActions = {
-    canAck: may.ack,
-    canReply: may.send,
-    acknowledge,
-    reply: (m) => {
-      setReplyTo(m);
-      document.getElementById('composer')?.focus();
+  const acknowledge = useCallback(
+    async (m: Message, note?: string) => {
+      try {
+        await api.ack(m.id, note);
+        await load();
+      } catch (e) {
+        setError(e instanceof ApiError ? e.message : (e as Error).message);
+      }
     },
-  };
+    [load],
+  );
+  // Stable between renders, so that the memoised message items re-render only when they change.
+  const actions: MessageActions = useMemo(
+    () => ({
+      canAck: may.ack,
+      canReply: may.send,
+      acknowledge,
+      reply: (m: Message) => {
+        setReplyTo(m);
+        document.getElementById('composer')?.focus();
+      },
+    }),
+    [may.ack, may.send, acknowledge],
+  );
+  const openFromMap = useCallback((mid: string) => {
+    setOpened(mid);
+    document.getElementById(`msg-${mid}`)?.scrollIntoView({ block: 'center' });
+  }, []);
   const byId = new Map(messages.map((m) => [m.id, m]));
 
   if (!detail) return <section className="channel">{error ? <p role="alert" className="error">{error}</p> : <p className="muted">Loading…</p>}</section>;
@@ -164,7 +188,7 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
       {messages.length === 0 && <p className="muted"><T k="noMessages" /></p>}
       <ol className="messages" aria-label="Messages, newest first">
         {messages.map((m) => (
-          <MessageItem key={m.id} m={m} answers={m.replyTo ? byId.get(m.replyTo) : undefined} now={now} opened={opened === m.id} actions={actions} />
+          <MessageItem key={m.id} m={m} answers={m.replyTo ? byId.get(m.replyTo) : undefined} opened={opened === m.id} actions={actions} />
         ))}
       </ol>
 
@@ -179,12 +203,9 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
       {formats.length > 0 && (
         <FormatMap
           messages={messages}
-          now={now}
+          now={minute}
           {...(picking ? { picking: picking.pick } : {})}
-          onOpen={(mid) => {
-            setOpened(mid);
-            document.getElementById(`msg-${mid}`)?.scrollIntoView({ block: 'center' });
-          }}
+          onOpen={openFromMap}
         />
       )}
 

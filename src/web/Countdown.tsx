@@ -1,9 +1,13 @@
 /** Time left to an acknowledgement deadline; red and counting up once overdue. */
 import { duration, utc } from './format.js';
 import { useTranslation } from 'react-i18next';
+import { useSecondTick } from './hooks.js';
 
-export function Countdown({ deadlineAt, now }: { deadlineAt: number | null; now: number }) {
+/** `now` given: that time; otherwise the page's shared one-second tick (hooks.ts). */
+export function Countdown({ deadlineAt, now: given }: { deadlineAt: number | null; now?: number }) {
   const { t } = useTranslation();
+  const ticked = useSecondTick();
+  const now = given ?? ticked;
   if (deadlineAt === null) return null;
   const left = deadlineAt - now;
   const overdue = left < 0;

@@ -5,7 +5,7 @@
  * geometry`: [lon, lat] points, circles with a radius in metres).
  */
 import { geoArea, geoCircle, geoEquirectangular, geoPath, type GeoPermissibleObjects } from 'd3-geo';
-import { useMemo, useState } from 'react';
+import { memo, useMemo, useState } from 'react';
 import { feature } from 'topojson-client';
 import type { GeometryCollection, Topology } from 'topojson-specification';
 import land110 from 'world-atlas/land-110m.json';
@@ -32,7 +32,8 @@ const WINDOWS = { all: Infinity, day: 86_400_000, week: 7 * 86_400_000 } as cons
 /** A position picked on the map for the compose form (decimal degrees, rounded to 1e-5, about a metre). */
 export type PickPosition = (p: { lat: number; lon: number }) => void;
 
-export function FormatMap({ messages, now, onOpen, picking }: { messages: readonly Message[]; now: number; onOpen: (id: string) => void; picking?: PickPosition }) {
+/** Memoised: it draws again when its messages, time window or picking change, not on every render of the channel. */
+export const FormatMap = memo(function FormatMap({ messages, now, onOpen, picking }: { messages: readonly Message[]; now: number; onOpen: (id: string) => void; picking?: PickPosition }) {
   const [format, setFormat] = useState('');
   const [window, setWindow] = useState<keyof typeof WINDOWS>('all');
   // The time filter moves by the minute: the map is not redrawn every second of the clock.
@@ -53,6 +54,8 @@ export function FormatMap({ messages, now, onOpen, picking }: { messages: readon
     else p.fitSize([WIDTH, HEIGHT], { type: 'Sphere' } as never);
     return { path: geoPath(p), projection: p };
   }, [features]);
+  // Natural Earth's land, thousands of points: projected once per frame of the map, not per render.
+  const landPath = useMemo(() => path(land) ?? '', [path]);
   return (
     <section className="format-map" aria-labelledby="map-title" data-testid="map">
       <h3 id="map-title">
@@ -107,7 +110,7 @@ export function FormatMap({ messages, now, onOpen, picking }: { messages: readon
         }}
       >
         <rect width={WIDTH} height={HEIGHT} className="map-sea" />
-        <path d={path(land) ?? ''} className="map-land" />
+        <path d={landPath} className="map-land" />
         {features.map(({ key, m, g, geo }) => {
           const label = `${m.rendered!.title}: ${g.label} (${m.from}, #${m.seq})`;
           const open = () => onOpen(m.id);
@@ -133,4 +136,4 @@ export function FormatMap({ messages, now, onOpen, picking }: { messages: readon
       )}
     </section>
   );
-}
+});
