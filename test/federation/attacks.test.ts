@@ -317,8 +317,12 @@ describe('federation attacks: rates and slow clients', () => {
     const net = await import('node:net');
     const tls = await import('node:tls');
     const port = Number(new URL(g.url).port);
+    // Every client socket is destroyed at the end whatever happened, so that closing the server
+    // never waits on one (a failed expectation is then reported as itself, not as a hang).
+    const sockets: Array<import('node:net').Socket> = [];
     const timeToClose = (socket: import('node:net').Socket) =>
       new Promise<number>((resolve) => {
+        sockets.push(socket);
         const t0 = Date.now();
         socket.on('error', () => undefined);
         socket.on('close', () => resolve(Date.now() - t0));
@@ -327,13 +331,14 @@ describe('federation attacks: rates and slow clients', () => {
       // 1. TCP open, TLS ClientHello never sent.
       const raw = net.connect(port, '127.0.0.1');
       const rawClosed = timeToClose(raw);
-      expect(await rawClosed).toBeLessThan(5000);
+      expect(await rawClosed).toBeLessThan(10_000);
       // 2. TLS completed with a pinned key, then silence.
       const idle = tls.connect({ host: '127.0.0.1', port, key: g.us.tls.keyPem, cert: g.us.tls.certPem, rejectUnauthorized: false });
       const idleClosed = timeToClose(idle);
-      expect(await idleClosed).toBeLessThan(5000);
+      expect(await idleClosed).toBeLessThan(10_000);
       // 3. Slowloris: headers one byte every 100 ms, never finished.
       const slow = tls.connect({ host: '127.0.0.1', port, key: g.us.tls.keyPem, cert: g.us.tls.certPem, rejectUnauthorized: false });
+      sockets.push(slow);
       await new Promise((resolve, reject) => {
         slow.once('secureConnect', resolve);
         slow.once('close', () => reject(new Error('the server closed the connection before the TLS handshake completed')));
@@ -346,12 +351,15 @@ describe('federation attacks: rates and slow clients', () => {
       }, 100);
       const took = await slowClosed;
       clearInterval(drip);
-      expect(took).toBeLessThan(5000);
-      expect(i).toBeLessThan(60);
+      // Cut after seconds (its deadlines are 0.8 to 2 s; the bound leaves a loaded machine room), long
+      // before the 1,000-odd bytes of its headers could have dribbled in.
+      expect(took).toBeLessThan(10_000);
+      expect(i).toBeLessThan(110);
       await new Promise((r) => setTimeout(r, 50));
       expect(g.logs.some((l) => l.code === 'FED_TLS_ERROR')).toBe(true);
       expect(g.logs.some((l) => l.code === 'FED_TIMEOUT')).toBe(true);
     } finally {
+      for (const socket of sockets) socket.destroy();
       await g.close();
     }
   });
