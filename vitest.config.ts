@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 /**
  * Two groups, one after the other (sequence.groupOrder): first everything that only checks what
  * happened, two test files at a time; then, one file at a time, the tests that also bound how long
- * something took on the wall clock (a failover, a cut line noticed, a ring after a click), so that
+ * something took on the wall clock (a failover, a cut line noticed, a ring after a click, a slow
+ * client cut), so that
  * another test's terminals never compete with them for the two cores of the CI machine.
  */
 const TIMED = [
@@ -14,6 +15,7 @@ const TIMED = [
   'test/e2e/kill9.e2e.test.ts',
   'test/web/alarms.e2e.test.ts',
   'test/web/console.e2e.test.ts',
+  'test/federation/attacks.test.ts',
 ];
 
 export default defineConfig({
