@@ -22,9 +22,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { generate } from 'otplib';
 import { chromium, type Page } from 'playwright-core';
-import { loadTerminalIdentity } from '../terminal/index.js';
 import type { BenchContext, BenchModule } from './bench.js';
-import { setUp, type TerminalProcess } from './terminal-bench.js';
+import { pairAndOpen, setUp, type TerminalProcess } from './terminal-bench.js';
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const FORMATS = ['launch-notification', 'unplanned-encounter', 'standard-phrase'];
@@ -143,14 +142,7 @@ async function run(ctx: BenchContext): Promise<unknown> {
   try {
     ctx.log('console: starting two terminals');
     await Promise.all([a.start(), b.start()]);
-    const ids = await Promise.all([loadTerminalIdentity(a.dir), loadTerminalIdentity(b.dir)]);
-    await a.ok('POST', '/api/v1/peers', { card: ids[1].card, fingerprint: ids[1].fingerprint });
-    await b.ok('POST', '/api/v1/peers', { card: ids[0].card, fingerprint: ids[0].fingerprint });
-    const proposed = await a.ok<{ id: string }>('POST', '/api/v1/channels', { title: { en: 'Military contacts', zh: '军事联络' }, tier: 'military', parties: ['BB'], formats: FORMATS, linkTestIntervalSec: 86_400 });
-    const channel = proposed.id;
-    await waitUntil('B to receive the proposal', async () => (await b.ok<Array<{ id: string }>>('GET', '/api/v1/channels')).some((c) => c.id === channel), 20_000);
-    await b.ok('POST', `/api/v1/channels/${channel}/accept`, {});
-    await waitUntil('the channel to be active at A', async () => (await a.ok<{ state: string }>('GET', `/api/v1/channels/${channel}`)).state === 'active', 20_000);
+    const channel = await pairAndOpen(setup, ctx, { title: { en: 'Military contacts', zh: '军事联络' }, tier: 'military', formats: FORMATS, linkTestIntervalSec: 86_400 });
     ctx.log(`console: sending ${first} formatted messages`);
     await sendFormatted(a, channel, 0, first);
     await waitUntil('B to hold them', async () => (await b.ok<{ messages: { total: number } }>('GET', `/api/v1/channels/${channel}`)).messages.total >= first, 60_000);

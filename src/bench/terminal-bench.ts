@@ -262,7 +262,8 @@ export async function setUp(root: string, ctx: BenchContext, childArgs: string[]
   return { a, b, channel: '', all };
 }
 
-export async function pairAndOpen(s: Setup, ctx: BenchContext): Promise<string> {
+/** Pairs A and B, and opens a channel between them with `charter`'s terms (title, tier, formats...). */
+export async function pairAndOpen(s: Setup, ctx: BenchContext, charter: Record<string, unknown> = { title: { en: 'Benchmark line' }, tier: 'technical' }): Promise<string> {
   const { a, b } = s;
   const ids = await Promise.all([loadTerminalIdentity(a.dir), loadTerminalIdentity(b.dir)]);
   a.party = ids[0].party;
@@ -270,7 +271,7 @@ export async function pairAndOpen(s: Setup, ctx: BenchContext): Promise<string> 
   await a.ok('POST', '/api/v1/peers', { card: ids[1].card, fingerprint: ids[1].fingerprint });
   await b.ok('POST', '/api/v1/peers', { card: ids[0].card, fingerprint: ids[0].fingerprint });
   ctx.log('terminal: paired; proposing a channel');
-  const proposed = await a.ok<{ id: string }>('POST', '/api/v1/channels', { title: { en: 'Benchmark line' }, tier: 'technical', parties: ['BB'] });
+  const proposed = await a.ok<{ id: string }>('POST', '/api/v1/channels', { ...charter, parties: ['BB'] });
   await waitFor('B to receive the proposal', async () => ((await b.ok<Array<{ id: string }>>('GET', '/api/v1/channels')).some((c) => c.id === proposed.id) ? true : undefined), 20_000);
   await b.ok('POST', `/api/v1/channels/${proposed.id}/accept`, {});
   await waitFor('A to see the channel active', async () => ((await a.ok<{ state: string }>('GET', `/api/v1/channels/${proposed.id}`)).state === 'active' ? true : undefined), 20_000);
