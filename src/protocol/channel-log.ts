@@ -35,12 +35,48 @@ export type IngestResult =
       readonly error: ProtocolError;
     }
   | { readonly status: 'equivocation'; readonly existingHash: string; readonly error: ProtocolError }
-  | { readonly status: 'rejected'; readonly error: ProtocolError };
+  | { readonly status: 'rejected'; readonly error: ProtocolError }
+  /**
+   * Judging the entry needs a fact about an entry older than the log keeps in memory (see
+   * `trimPlan`): the caller reads it from its store, gives it with `warmEntry`/`warmReferent`,
+   * and offers the entry again. Never returned by a log that was never trimmed.
+   */
+  | { readonly status: 'cold'; readonly need: ColdNeed };
+
+/** A fact about an older entry that a trimmed log reads from outside (IngestResult 'cold'). */
+export type ColdNeed =
+  | { readonly type: 'entry'; readonly author: string; readonly seq: number }
+  | { readonly type: 'referent'; readonly hash: string };
+
+/** An older entry's place in its chain, as `warmEntry` gives it. */
+export interface ColdEntry {
+  readonly author: string;
+  readonly seq: number;
+  readonly hash: string;
+  readonly time: number;
+  readonly heads: Readonly<Record<string, Head>>;
+}
+
+/** What a trim removes from memory: the referents (messages, link tests) whose entries leave it. */
+export interface TrimPlan {
+  readonly authors: ReadonlyArray<{ readonly author: string; readonly base: number }>;
+  readonly referents: ReadonlyArray<{ readonly hash: string; readonly author: string; readonly seq: number }>;
+}
+
+/** Thrown inside a check when a fact lies beyond memory; ingest turns it into 'cold'. */
+class ColdMiss {
+  constructor(readonly need: ColdNeed) {}
+}
+
+/** Facts about older entries kept after a cold lookup (insertion order; the oldest go first). */
+const COLD_CACHE = 8192;
 
 interface AuthorLog {
   /** The author's party id (one string shared by everything held of this log). */
   readonly author: string;
-  /** hashes[i] is the hash of entry seq i+1. */
+  /** Entries 1..base are no longer in memory (trimmed, or never loaded at restore). */
+  base: number;
+  /** hashes[i] is the hash of entry seq base+i+1. */
   readonly hashes: string[];
   /**
    * heads[i] is the heads of entry seq i+1. Consecutive entries that saw the same heads share one
@@ -49,9 +85,15 @@ interface AuthorLog {
    */
   readonly heads: Array<Readonly<Record<string, Head>>>;
   readonly times: number[];
-  /** seqs of control entries, ascending. */
-  readonly controlSeqs: number[];
+  /** The referents (messages, link tests) among the entries in memory, in seq order. */
+  readonly refs: Array<{ readonly seq: number; readonly hash: string }>;
 }
+
+/** How many entries of an author's log are held: in memory and before it. */
+function count(log: AuthorLog | undefined): number {
+  return log === undefined ? 0 : log.base + log.hashes.length;
+}
+
 
 /** Certificates and revocations an author published in this channel, with their seq (§3.2). */
 interface KeyEntries {
@@ -110,6 +152,10 @@ export class ChannelLog {
   /** The last state(), with everything held in view; dropped when a control entry arrives. */
   #viewState: DerivedState | undefined;
   #count = 0;
+  /** Facts about entries beyond memory, read by the caller (ColdNeed); null = no such referent. */
+  readonly #cold = new Map<string, ColdEntry | (Referent & { readonly hash: string }) | null>();
+  /** Some entries are no longer in memory: a referent not found may exist beyond it. */
+  #trimmed = false;
 
   private constructor(proposal: SealedEntry<'charter.propose'>, registry: KeyRegistry, formats: FormatResolver) {
     this.id = proposal.hash;
@@ -188,15 +234,65 @@ export class ChannelLog {
     return this.#formats(hash);
   }
 
+  /** Hash of `author`'s entry `seq`, if held in memory (or read in by `warmEntry`). */
   hashAt(author: string, seq: number): string | undefined {
-    return this.#logs.get(author)?.hashes[seq - 1];
+    const log = this.#logs.get(author);
+    if (log === undefined || seq < 1 || seq > count(log)) return undefined;
+    if (seq > log.base) return log.hashes[seq - log.base - 1];
+    const c = this.#cold.get(entryKey(author, seq));
+    return c && 'heads' in c ? c.hash : undefined;
+  }
+
+  /** Like hashAt, inside a check: a held entry beyond memory and not read in is a ColdMiss. */
+  #hashOf(author: string, seq: number): string | undefined {
+    return this.#coldEntry(author, seq)?.hash;
+  }
+
+  /** The heads `author`'s entry `seq` named (the entry must be held). */
+  #headsOf(author: string, seq: number): Readonly<Record<string, Head>> {
+    return this.#coldEntry(author, seq)?.heads ?? EMPTY_HEADS;
+  }
+
+  #coldEntry(author: string, seq: number): { hash: string; heads: Readonly<Record<string, Head>> } | undefined {
+    const log = this.#logs.get(author);
+    if (log === undefined || seq < 1 || seq > count(log)) return undefined;
+    if (seq > log.base) return { hash: log.hashes[seq - log.base - 1]!, heads: log.heads[seq - log.base - 1]! };
+    const c = this.#cold.get(entryKey(author, seq));
+    if (c === undefined) throw new ColdMiss({ type: 'entry', author, seq });
+    return c && 'heads' in c ? c : undefined;
+  }
+
+  /** A referent by hash, inside a check: one that may lie beyond memory is a ColdMiss. */
+  #referentOf(hash: string): Referent | undefined {
+    const held = this.#referents.get(hash);
+    if (held !== undefined) return held;
+    const c = this.#cold.get(refKey(hash));
+    if (c !== undefined) return c && !('heads' in c) ? c : undefined;
+    if (this.#trimmed) throw new ColdMiss({ type: 'referent', hash });
+    return undefined;
+  }
+
+  /** Gives a fact about an entry beyond memory (answering a ColdNeed of type 'entry'). */
+  warmEntry(fact: ColdEntry): void {
+    this.#remember(entryKey(fact.author, fact.seq), fact);
+  }
+
+  /** Gives what the store holds for a referent hash (a ColdNeed of type 'referent'); null: none. */
+  warmReferent(hash: string, referent: Referent | null): void {
+    this.#remember(refKey(hash), referent === null ? null : { ...referent, hash });
+  }
+
+  #remember(key: string, value: ColdEntry | (Referent & { readonly hash: string }) | null): void {
+    this.#cold.delete(key);
+    this.#cold.set(key, value);
+    if (this.#cold.size > COLD_CACHE) this.#cold.delete(this.#cold.keys().next().value!);
   }
 
   /** Head of one author's log, if any entry is held. */
   head(author: string): Head | undefined {
     const log = this.#logs.get(author);
-    const n = log?.hashes.length ?? 0;
-    return n > 0 ? { seq: n, hash: log!.hashes[n - 1]! } : undefined;
+    const n = count(log);
+    return n > 0 ? { seq: n, hash: log!.hashes[log!.hashes.length - 1]! } : undefined;
   }
 
   /** Heads of every author's log held, optionally leaving one author out. */
@@ -218,12 +314,13 @@ export class ChannelLog {
   /** The fields a new entry by `author` must carry next: sequence, previous hash, heads seen. */
   next(author: string): { seq: number; prev: string | null; heads: Record<string, Head>; minTime: number } {
     const log = this.#logs.get(author);
-    const n = log?.hashes.length ?? 0;
+    const n = count(log);
+    const last = (log?.hashes.length ?? 0) - 1;
     return {
       seq: n + 1,
-      prev: n > 0 ? log!.hashes[n - 1]! : null,
+      prev: n > 0 ? log!.hashes[last]! : null,
       heads: this.heads(author),
-      minTime: n > 0 ? log!.times[n - 1]! : 0,
+      minTime: n > 0 ? log!.times[last]! : 0,
     };
   }
 
@@ -237,7 +334,10 @@ export class ChannelLog {
 
   /** Who wrote the message or link test with this hash, if held. */
   referent(hash: string): Referent | undefined {
-    return this.#referents.get(hash);
+    const held = this.#referents.get(hash);
+    if (held !== undefined) return held;
+    const c = this.#cold.get(refKey(hash));
+    return c && !('heads' in c) ? c : undefined;
   }
 
   /**
@@ -302,6 +402,15 @@ export class ChannelLog {
    * for a held (author, seq) is an equivocation; anything else breaking a rule is 'rejected'.
    */
   ingest(sealed: SealedEntry, options: IngestOptions = {}): IngestResult {
+    try {
+      return this.#ingest(sealed, options);
+    } catch (e) {
+      if (e instanceof ColdMiss) return { status: 'cold', need: e.need };
+      throw e;
+    }
+  }
+
+  #ingest(sealed: SealedEntry, options: IngestOptions): IngestResult {
     const e = sealed.entry;
     const d = { author: short(e.author), seq: e.seq };
     if (e.channel !== this.id) {
@@ -312,7 +421,7 @@ export class ChannelLog {
       };
     }
     const log = this.#logs.get(e.author);
-    const held = log?.hashes[e.seq - 1];
+    const held = e.seq <= count(log) ? this.#hashOf(e.author, e.seq) : undefined;
     if (held !== undefined) {
       if (held === sealed.hash) return { status: 'duplicate' };
       // Only an authentic second entry is evidence of equivocation; anything else is a forgery (§4.2).
@@ -320,7 +429,7 @@ export class ChannelLog {
       if (keyProblem) return { status: 'rejected', error: keyProblem };
       return { status: 'equivocation', existingHash: held, error: protocolError('ENTRY_EQUIVOCATION', d) };
     }
-    const have = log?.hashes.length ?? 0;
+    const have = count(log);
     if (e.seq > have + 1)
       return {
         status: 'pending',
@@ -329,7 +438,7 @@ export class ChannelLog {
       };
     const missing: Array<{ author: string; fromSeq: number; toSeq: number }> = [];
     for (const [dep, head] of Object.entries(e.heads)) {
-      const depHave = this.#logs.get(dep)?.hashes.length ?? 0;
+      const depHave = count(this.#logs.get(dep));
       if (head.seq > depHave) missing.push({ author: dep, fromSeq: depHave + 1, toSeq: head.seq });
     }
     if (missing.length > 0)
@@ -354,12 +463,13 @@ export class ChannelLog {
   /** The chain checks alone (§4.2): what a restored entry must still pass. */
   #checkChain(sealed: SealedEntry, log: AuthorLog | undefined): ProtocolError | undefined {
     const e = sealed.entry;
-    const have = log?.hashes.length ?? 0;
-    if (have > 0 && e.prev !== log!.hashes[have - 1])
+    const have = count(log);
+    const last = (log?.hashes.length ?? 0) - 1;
+    if (have > 0 && e.prev !== log!.hashes[last])
       return protocolError('ENTRY_WRONG_PREVIOUS_HASH', { author: short(e.author), seq: e.seq, prevSeq: have });
-    if (have > 0 && e.time < log!.times[have - 1]!) return protocolError('ENTRY_TIME_REGRESSED', { author: short(e.author), seq: e.seq });
+    if (have > 0 && e.time < log!.times[last]!) return protocolError('ENTRY_TIME_REGRESSED', { author: short(e.author), seq: e.seq });
     for (const [dep, head] of Object.entries(e.heads))
-      if (this.#logs.get(dep)!.hashes[head.seq - 1] !== head.hash)
+      if (this.#hashOf(dep, head.seq) !== head.hash)
         return protocolError('ENTRY_UNKNOWN_DEPENDENCY', { author: short(e.author), seq: e.seq, depAuthor: short(dep), depSeq: head.seq, why: ' with the hash it names' });
     return undefined;
   }
@@ -367,23 +477,24 @@ export class ChannelLog {
   #check(sealed: SealedEntry, log: AuthorLog | undefined, options: IngestOptions): ProtocolError | undefined {
     const e = sealed.entry;
     const d = { author: short(e.author), seq: e.seq };
-    const have = log?.hashes.length ?? 0;
+    const have = count(log);
+    const last = (log?.hashes.length ?? 0) - 1;
     // Chain (§4.2).
-    if (have > 0 && e.prev !== log!.hashes[have - 1])
+    if (have > 0 && e.prev !== log!.hashes[last])
       return protocolError('ENTRY_WRONG_PREVIOUS_HASH', { ...d, prevSeq: have });
-    if (have > 0 && e.time < log!.times[have - 1]!) return protocolError('ENTRY_TIME_REGRESSED', d);
+    if (have > 0 && e.time < log!.times[last]!) return protocolError('ENTRY_TIME_REGRESSED', d);
     // Heads: each names a held entry by its hash, never goes backwards, and is transitively closed.
-    const lastHeads = have > 0 ? log!.heads[have - 1]! : {};
+    const lastHeads = have > 0 ? log!.heads[last]! : {};
     for (const [dep, head] of Object.entries(e.heads)) {
-      const depLog = this.#logs.get(dep)!;
-      if (depLog.hashes[head.seq - 1] !== head.hash)
+      const depEntry = this.#coldEntry(dep, head.seq);
+      if (depEntry?.hash !== head.hash)
         return protocolError('ENTRY_UNKNOWN_DEPENDENCY', {
           ...d,
           depAuthor: short(dep),
           depSeq: head.seq,
           why: ' with the hash it names',
         });
-      const depHeads = depLog.heads[head.seq - 1]!;
+      const depHeads = depEntry.heads;
       for (const [a, h] of Object.entries(depHeads)) {
         if (a === e.author) continue;
         if ((e.heads[a]?.seq ?? 0) < h.seq)
@@ -495,7 +606,7 @@ export class ChannelLog {
       }
       case 'ack': {
         const body = e.body as BodyOf<'ack'>;
-        const ref = this.#referents.get(body.message);
+        const ref = this.#referentOf(body.message);
         if (!ref || ref.kind !== 'message' || !this.#inPast(body.message, e, 'message'))
           return protocolError('ENTRY_BAD_REFERENCE', { ...d, ref: `message ${body.message.slice(0, 12)}`, why: 'is not a message this author had received' });
         if (ref.author === e.author)
@@ -507,14 +618,14 @@ export class ChannelLog {
       }
       case 'receipt': {
         for (const h of (e.body as BodyOf<'receipt'>).holds) {
-          if (h.author === e.author || (e.heads[h.author]?.seq ?? 0) < h.seq || this.hashAt(h.author, h.seq) !== h.hash)
+          if (h.author === e.author || (e.heads[h.author]?.seq ?? 0) < h.seq || this.#hashOf(h.author, h.seq) !== h.hash)
             return protocolError('ENTRY_BAD_REFERENCE', { ...d, ref: `entry ${short(h.author)}#${h.seq}`, why: 'is not an entry of another party in view with that hash' });
         }
         return undefined;
       }
       case 'link.echo': {
         const body = e.body as BodyOf<'link.echo'>;
-        const ref = this.#referents.get(body.test);
+        const ref = this.#referentOf(body.test);
         if (!ref || ref.kind !== 'link.test' || ref.author === e.author || !this.#inPast(body.test, e, 'link.test'))
           return protocolError('ENTRY_BAD_REFERENCE', { ...d, ref: `link test ${body.test.slice(0, 12)}`, why: 'is not a link test of another party in view' });
         // The echo carries the test's own t1 back (§6), so that the sender computes δ and θ from it.
@@ -543,22 +654,42 @@ export class ChannelLog {
   }
 
   #inPast(hash: string, e: Entry, kind: Referent['kind']): boolean {
-    const ref = this.#referents.get(hash);
+    const ref = this.#referentOf(hash);
     if (!ref || ref.kind !== kind) return false;
     const bound = ref.author === e.author ? e.seq - 1 : (e.heads[ref.author]?.seq ?? 0);
     return ref.seq <= bound;
   }
 
   #append(sealed: SealedEntry): void {
-    const e = sealed.entry;
-    let log = this.#logs.get(e.author);
+    this.#place(this.#authorLog(sealed.entry.author), sealed);
+    this.#register(sealed);
+    this.#count++;
+  }
+
+  #authorLog(author: string): AuthorLog {
+    let log = this.#logs.get(author);
     if (!log) {
-      log = { author: e.author, hashes: [], heads: [], times: [], controlSeqs: [] };
-      this.#logs.set(e.author, log);
+      log = { author, base: 0, hashes: [], heads: [], times: [], refs: [] };
+      this.#logs.set(author, log);
     }
+    return log;
+  }
+
+  /** The entry's place in its author's chain, in memory; a message or link test as a referent. */
+  #place(log: AuthorLog, sealed: SealedEntry): void {
+    const e = sealed.entry;
     log.hashes.push(sealed.hash);
     log.heads.push(this.#compactHeads(e.heads, log.heads[log.heads.length - 1]));
     log.times.push(e.time);
+    if (e.kind === 'message' || e.kind === 'link.test') {
+      this.#referents.set(sealed.hash, e.kind === 'message' ? { author: log.author, seq: e.seq, kind: e.kind } : { author: log.author, seq: e.seq, kind: e.kind, t1: (e.body as BodyOf<'link.test'>).t1 });
+      log.refs.push({ seq: e.seq, hash: sealed.hash });
+    }
+  }
+
+  /** What a lasting entry (isLastingKind) adds to the state every later entry is judged by. */
+  #register(sealed: SealedEntry): void {
+    const e = sealed.entry;
     if (CONTROL_KINDS.has(e.kind)) {
       const list = this.#controls.get(e.author) ?? [];
       list.push({ author: e.author, seq: e.seq, time: e.time, hash: sealed.hash, kind: e.kind, body: e.body });
@@ -566,17 +697,83 @@ export class ChannelLog {
       this.#stateCache.clear();
       this.#fullState = undefined;
       this.#viewState = undefined;
-    }
-    if (e.kind === 'message') this.#referents.set(sealed.hash, { author: log.author, seq: e.seq, kind: e.kind });
-    else if (e.kind === 'link.test') this.#referents.set(sealed.hash, { author: log.author, seq: e.seq, kind: e.kind, t1: (e.body as BodyOf<'link.test'>).t1 });
-    else if (isDialogueKind(e.kind)) this.dialogue.add({ author: log.author, seq: e.seq, time: e.time, hash: sealed.hash, kind: e.kind, body: e.body });
+    } else if (isDialogueKind(e.kind)) this.dialogue.add({ author: e.author, seq: e.seq, time: e.time, hash: sealed.hash, kind: e.kind, body: e.body });
     else if (e.kind === 'key.rotate' || e.kind === 'key.revoke') {
       const own = this.#keyEntries.get(e.author) ?? { certs: [], revocations: [] };
       if (e.kind === 'key.rotate') own.certs.push({ seq: e.seq, cert: (e.body as BodyOf<'key.rotate'>).cert });
       else own.revocations.push({ seq: e.seq, rev: (e.body as BodyOf<'key.revoke'>).revocation });
       this.#keyEntries.set(e.author, own);
     }
-    this.#count++;
+  }
+
+  /**
+   * What trimming memory to each author's last `keep` entries removes, or undefined while no
+   * author holds more than `keep + slack` (trims come in steps, not at every entry). The caller
+   * makes the removed referents findable by hash in its store (a ColdNeed of type 'referent'
+   * must find them there) before `applyTrim`.
+   */
+  trimPlan(keep: number, slack: number = keep): TrimPlan | undefined {
+    const authors: Array<{ author: string; base: number }> = [];
+    const referents: Array<{ hash: string; author: string; seq: number }> = [];
+    const k = Math.max(1, keep);
+    for (const log of this.#logs.values()) {
+      if (log.hashes.length <= k + slack) continue;
+      const base = count(log) - k;
+      authors.push({ author: log.author, base });
+      for (const r of log.refs) {
+        if (r.seq > base) break;
+        referents.push({ hash: r.hash, author: log.author, seq: r.seq });
+      }
+    }
+    return authors.length > 0 ? { authors, referents } : undefined;
+  }
+
+  /** Removes from memory the entries a `trimPlan` named (entries added since stay). */
+  applyTrim(plan: TrimPlan): void {
+    for (const { author, base } of plan.authors) {
+      const log = this.#logs.get(author);
+      if (!log || base <= log.base) continue;
+      // The newest entry always stays: it is the chain's head.
+      const n = Math.min(base - log.base, log.hashes.length - 1);
+      log.hashes.splice(0, n);
+      log.heads.splice(0, n);
+      log.times.splice(0, n);
+      log.base += n;
+      let k = 0;
+      while (k < log.refs.length && log.refs[k]!.seq <= log.base) this.#referents.delete(log.refs[k++]!.hash);
+      log.refs.splice(0, k);
+      this.#trimmed = true;
+    }
+  }
+
+  /** Entries held in memory per author (for metrics and tests). */
+  inMemory(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const log of this.#logs.values()) out[log.author] = log.hashes.length;
+    return out;
+  }
+
+  /**
+   * A log rebuilt without replaying it (a restart that does not grow with the log's length), from
+   * entries that come from this party's own store, where they went only after passing every check:
+   * `lasting`, every entry of a lasting kind (isLastingKind: the charter's, the keys' and the
+   * dialogue's, which later entries may be judged by whatever their age) in store order, the
+   * proposal first; and `tails`, each author's last entries, contiguous up to its head. Nothing is
+   * judged again; older facts are read on demand (IngestResult 'cold').
+   */
+  static restore(proposal: SealedEntry, registry: KeyRegistry, formats: FormatResolver, lasting: readonly SealedEntry[], tails: ReadonlyArray<{ readonly author: string; readonly entries: readonly SealedEntry[] }>): ChannelLog {
+    const log = new ChannelLog(proposal as SealedEntry<'charter.propose'>, registry, formats);
+    for (const s of lasting) log.#register(s);
+    for (const t of tails) {
+      const first = t.entries[0];
+      if (first === undefined) continue;
+      const a = log.#authorLog(t.author);
+      a.base = first.entry.seq - 1;
+      for (const s of t.entries) log.#place(a, s);
+      log.#count += count(a);
+    }
+    log.#trimmed = true;
+    return log;
   }
 
   /**
@@ -592,11 +789,38 @@ export class ChannelLog {
     for (const a of authors) {
       const h = heads[a]!;
       const dep = this.#logs.get(a);
-      const held = dep?.hashes[h.seq - 1];
+      const held = dep !== undefined && h.seq > dep.base ? dep.hashes[h.seq - dep.base - 1] : undefined;
       compact[dep?.author ?? a] = Object.freeze({ seq: h.seq, hash: held === h.hash ? held : h.hash });
     }
     return Object.freeze(compact);
   }
+}
+
+/** Kinds whose entries a restored log holds whatever their age (ChannelLog.restore). */
+export function isLastingKind(kind: string): boolean {
+  return CONTROL_KINDS.has(kind as never) || kind === 'key.rotate' || kind === 'key.revoke' || isDialogueKind(kind);
+}
+
+/** What `warmEntry` takes, from the entry itself (read back from a store). */
+export function coldEntryOf(sealed: SealedEntry): ColdEntry {
+  const e = sealed.entry;
+  return { author: e.author, seq: e.seq, hash: sealed.hash, time: e.time, heads: e.heads };
+}
+
+/** What `warmReferent` takes for an entry: a message or link test; undefined for other kinds. */
+export function referentOf(sealed: SealedEntry): Referent | undefined {
+  const e = sealed.entry;
+  if (e.kind === 'message') return { author: e.author, seq: e.seq, kind: 'message' };
+  if (e.kind === 'link.test') return { author: e.author, seq: e.seq, kind: 'link.test', t1: (e.body as BodyOf<'link.test'>).t1 };
+  return undefined;
+}
+
+function entryKey(author: string, seq: number): string {
+  return `e ${author} ${seq}`;
+}
+
+function refKey(hash: string): string {
+  return `r ${hash}`;
 }
 
 function hintFor(state: string): string {
