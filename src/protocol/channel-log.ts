@@ -248,11 +248,6 @@ export class ChannelLog {
     return this.#coldEntry(author, seq)?.hash;
   }
 
-  /** The heads `author`'s entry `seq` named (the entry must be held). */
-  #headsOf(author: string, seq: number): Readonly<Record<string, Head>> {
-    return this.#coldEntry(author, seq)?.heads ?? EMPTY_HEADS;
-  }
-
   #coldEntry(author: string, seq: number): { hash: string; heads: Readonly<Record<string, Head>> } | undefined {
     const log = this.#logs.get(author);
     if (log === undefined || seq < 1 || seq > count(log)) return undefined;
@@ -275,6 +270,16 @@ export class ChannelLog {
   /** Gives a fact about an entry beyond memory (answering a ColdNeed of type 'entry'). */
   warmEntry(fact: ColdEntry): void {
     this.#remember(entryKey(fact.author, fact.seq), fact);
+  }
+
+  /** Says the store holds no entry at (author, seq) (answering a ColdNeed of type 'entry'). */
+  warmNoEntry(author: string, seq: number): void {
+    this.#remember(entryKey(author, seq), null);
+  }
+
+  /** Some entries are no longer in memory: facts about them come back as 'cold' needs. */
+  get bounded(): boolean {
+    return this.#trimmed;
   }
 
   /** Gives what the store holds for a referent hash (a ColdNeed of type 'referent'); null: none. */

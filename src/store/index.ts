@@ -7,6 +7,7 @@ export type { SqliteStoreConfig, SqliteSynchronous } from './sqlite.js';
 export { SQLITE_SYNCHRONOUS } from './sqlite.js';
 export type { PostgresStoreConfig } from './postgres.js';
 export { earliestEscalation } from './store.js';
+export { BULK_KINDS, hashKey, type ReferentRow } from './bounded-logs.js';
 export type {
   AppendResult,
   AppendStatus,

@@ -4,6 +4,7 @@
  * {@link StoreAdapter} (column types, locking) and in sqlite.ts / postgres.ts (connections).
  */
 import type { Kysely, Selectable } from 'kysely';
+import * as bounded from './bounded-logs.js';
 import { StoreError } from './errors.js';
 import { KyselyEscalationStore, type EscalationStore } from './escalation-store.js';
 import { KyselyOfficerStore, type OfficerStore } from './officer-store.js';
@@ -391,6 +392,30 @@ export class KyselyStore implements Store {
       if (rows.length < pageSize) return;
       after = rows[rows.length - 1]!.pos;
     }
+  }
+
+  listLastingRawEntries(channel: string): Promise<string[]> {
+    return bounded.listLastingRawEntries(this.db, channel);
+  }
+
+  logLength(channel: string, author: string): Promise<number> {
+    return bounded.logLength(this.db, channel, author);
+  }
+
+  indexReferents(channel: string, rows: readonly bounded.ReferentRow[], marks: ReadonlyArray<{ readonly author: string; readonly seq: number }>): Promise<void> {
+    return bounded.indexReferents(this.db, channel, rows, marks);
+  }
+
+  listReferentRows(channel: string, author: string, fromSeq: number, toSeq: number): Promise<bounded.ReferentRow[]> {
+    return bounded.listReferentRows(this.db, channel, author, fromSeq, toSeq);
+  }
+
+  referentMark(channel: string, author: string): Promise<number> {
+    return bounded.referentMark(this.db, channel, author);
+  }
+
+  findReferentPositions(channel: string, hash: string): Promise<Array<{ author: string; seq: number }>> {
+    return bounded.findReferentPositions(this.db, channel, hash);
   }
 
   async putEvidence(evidence: EvidenceInput): Promise<number> {

@@ -375,6 +375,40 @@ export function migrations(adapter: StoreAdapter): Record<string, Migration> {
         await db.schema.alterTable('messages').addColumn('formatted', 'text').execute();
       },
     },
+    '0019_bounded_logs': {
+      // A terminal keeps only each log's last entries in memory (#18). Restarting reads the entries
+      // of the lasting kinds (charter, keys, dialogue: a few per channel, whatever its age) through
+      // a partial index that the bulk kinds never enter, so the write path of messages, receipts,
+      // acknowledgements and link tests is unchanged. Referents (messages, link tests) that leave
+      // memory are found again by hash through referent_index: its rows are written in batches
+      // when memory is trimmed, not with each entry, and key a 48-bit integer prefix of the hash
+      // (the full hash is compared on the entry read back). referent_marks says up to which seq an
+      // author's referents are indexed.
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      async up(db: Kysely<any>): Promise<void> {
+        await db.schema
+          .createIndex('entries_lasting')
+          .on('entries')
+          .columns(['channel', 'pos'])
+          .where(sql.ref('kind'), 'not in', ['message', 'ack', 'receipt', 'link.test', 'link.echo'])
+          .execute();
+        await db.schema
+          .createTable('referent_index')
+          .addColumn('channel', key, (c) => c.notNull())
+          .addColumn('hash_key', 'bigint', (c) => c.notNull())
+          .addColumn('author', key, (c) => c.notNull())
+          .addColumn('seq', 'integer', (c) => c.notNull())
+          .addPrimaryKeyConstraint('referent_index_pk', ['channel', 'hash_key', 'author', 'seq'])
+          .execute();
+        await db.schema
+          .createTable('referent_marks')
+          .addColumn('channel', key, (c) => c.notNull())
+          .addColumn('author', key, (c) => c.notNull())
+          .addColumn('seq', 'integer', (c) => c.notNull())
+          .addPrimaryKeyConstraint('referent_marks_pk', ['channel', 'author'])
+          .execute();
+      },
+    },
   };
 }
 

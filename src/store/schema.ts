@@ -44,6 +44,22 @@ export interface EntriesTable {
   received_at: number;
 }
 
+/** Where referents (messages, link tests) that left the terminal's memory are (migration 0019). */
+export interface ReferentIndexTable {
+  channel: string;
+  /** The hash's first 12 hex digits as an integer (48 bits). */
+  hash_key: number;
+  author: string;
+  seq: number;
+}
+
+/** Up to which seq an author's referents are in referent_index. */
+export interface ReferentMarksTable {
+  channel: string;
+  author: string;
+  seq: number;
+}
+
 /** Evidence of equivocation. */
 export interface EvidenceTable {
   id: Generated<number>;
@@ -231,6 +247,8 @@ export interface Database extends OfficerTables {
   peers: PeersTable;
   channels: ChannelsTable;
   entries: EntriesTable;
+  referent_index: ReferentIndexTable;
+  referent_marks: ReferentMarksTable;
   evidence: EvidenceTable;
   messages: MessagesTable;
   receipts: ReceiptsTable;

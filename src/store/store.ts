@@ -11,6 +11,7 @@
 
 import type { EscalationStore } from './escalation-store.js';
 import type { OfficerStore } from './officer-store.js';
+import type { ReferentRow } from './bounded-logs.js';
 
 /** A JSON value, as stored in the meta table. */
 export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
@@ -279,6 +280,19 @@ export interface Store {
    * channel's log needs, without the rest of each row.
    */
   streamRawEntries(channel: string, options?: { readonly pageSize?: number }): AsyncIterable<readonly string[]>;
+
+  /** The raw text of `channel`'s entries of the lasting kinds (not in BULK_KINDS), in arrival order. */
+  listLastingRawEntries(channel: string): Promise<string[]>;
+  /** How many entries of `author`'s log in `channel` are stored (its highest seq; 0 if none). */
+  logLength(channel: string, author: string): Promise<number>;
+  /** Makes referents that leave memory findable by hash, and raises each author's indexed mark. */
+  indexReferents(channel: string, rows: readonly ReferentRow[], marks: ReadonlyArray<{ readonly author: string; readonly seq: number }>): Promise<void>;
+  /** The referents (messages, link tests) among `author`'s entries fromSeq..toSeq, by seq. */
+  listReferentRows(channel: string, author: string, fromSeq: number, toSeq: number): Promise<ReferentRow[]>;
+  /** Up to which seq `author`'s referents in `channel` are indexed (0 if none). */
+  referentMark(channel: string, author: string): Promise<number>;
+  /** Indexed positions whose hash shares `hash`'s 48-bit prefix (compare the full hash after reading). */
+  findReferentPositions(channel: string, hash: string): Promise<Array<{ author: string; seq: number }>>;
 
   /** Records evidence of equivocation; returns its id. */
   putEvidence(evidence: EvidenceInput): Promise<number>;

@@ -36,6 +36,8 @@ export interface MetricsSources {
   readonly links?: () => ReadonlyArray<{ peer: string; code: string; state: string }>;
   /** Link-test health per channel and peer (LinkTester). */
   readonly linkHealth?: () => ReadonlyArray<{ channel: string; peer: string; code: string; state: string; lastRttMs: number | null; lastOffsetMs: number | null }>;
+  /** Entries of every channel log held, and how many of them are in memory (#18). */
+  readonly logEntries?: () => { held: number; inMemory: number };
   /** Highest own seq the peer is known to have stored, per channel (the sync engine's confirmed cursor). */
   readonly peerHolds?: (peer: string, channel: string) => number | undefined;
 }
@@ -83,6 +85,17 @@ export class TerminalMetrics {
     help: 'Log lines that could not be written (a full disk, a closed or full pipe): the terminal went on without them.',
     registers: [this.registry],
     collect: (): void => this.logDropped.set(stderrLog.dropped),
+  });
+  readonly logEntries: Gauge = new Gauge({
+    name: 'hotline_log_entries',
+    help: 'Entries of all channel logs: held (in the store) and in memory (each author\'s last HOTLINE_LOG_WINDOW entries, or all of a short log).',
+    labelNames: ['where'] as const,
+    registers: [this.registry],
+    collect: (): void => {
+      const n = this.#sources?.logEntries?.();
+      this.logEntries.set({ where: 'held' }, n?.held ?? 0);
+      this.logEntries.set({ where: 'memory' }, n?.inMemory ?? 0);
+    },
   });
   readonly linkUp = new Gauge({
     name: 'hotline_link_state',

@@ -22,6 +22,7 @@ import { Backlog, DEFAULT_MAX_UNRECEIPTED } from './channels/backlog.js';
 import { combineLine, type LineState } from './federation/link-state.js';
 import { JobRunner } from './jobs/periodic-job.js';
 import { composeChannels, type ChannelWing } from './channels/compose.js';
+import { logWindowFrom } from './channels/log-memory.js';
 import { dataFormatsDir, loadFormatFiles, SHIPPED_FORMATS_DIR } from './formats/format-files.js';
 import type { FormatCatalogue } from './formats/catalogue.js';
 import { LinkTester } from './schedulers/link-tester.js';
@@ -144,7 +145,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   const self = { party: identity.party, code: identity.config.party.code, signer: identity.terminalSigner, card: identity.card };
   const planner: EscalationPlanner = new EscalationPlanner({ settings: () => escalationFiles.current(), self: identity.party, label: (p: string): string => wing.registry.label(p) });
   const formats = loadFormats(identity.dir, log);
-  const wing: ChannelWing = composeChannels({ store, self, clock, events, log, checker, planner, receiptSpacingMs: RECEIPT_SPACING_MS, formats: (h) => formats.byHash(h) });
+  const wing: ChannelWing = composeChannels({ store, self, clock, events, log, checker, planner, receiptSpacingMs: RECEIPT_SPACING_MS, formats: (h) => formats.byHash(h), logWindow: logWindowFrom(process.env.HOTLINE_LOG_WINDOW) });
   await wing.load();
   down.add(() => wing.flush());
   const directory = wing.registry;
@@ -290,7 +291,7 @@ function composeOperations(o: {
   linkTester.start();
   down.add(() => linkTester.stop());
   metrics.collectProcessMetrics();
-  const unbind = metrics.bind({ directory, entries: wing.committer, store, self, clock, events, writerStats: () => wing.committer.writerStats, links: o.linkList, linkHealth: () => linkTester.health(), peerHolds: (peer, channel) => o.peerLinks.get(peer)?.confirmedHolds(channel) });
+  const unbind = metrics.bind({ directory, entries: wing.committer, store, self, clock, events, writerStats: () => wing.committer.writerStats, logEntries: () => wing.registry.entryCounts(), links: o.linkList, linkHealth: () => linkTester.health(), peerHolds: (peer, channel) => o.peerLinks.get(peer)?.confirmedHolds(channel) });
   down.add(unbind);
   const drills = new DrillScheduler({ directory, actions: wing.writer, store, clock }, { onDrill: () => metrics.drillsSent.inc({ trigger: 'scheduled' }), log });
 

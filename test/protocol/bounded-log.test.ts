@@ -108,7 +108,7 @@ describe('a log bounded in memory', () => {
     const lasting = stored.filter((x) => isLastingKind(x.entry.kind));
     const authors = [...new Set(stored.map((x) => x.entry.author))];
     const tails = authors.map((author) => ({ author, entries: stored.filter((x) => x.entry.author === author).slice(-3) }));
-    const log = ChannelLog.restore(e[0]!, registryOf(s), (h) => undefined, lasting, tails);
+    const log = ChannelLog.restore(e[0]!, registryOf(s), () => undefined, lasting, tails);
     expect(log.size).toBe(cut);
     expect(log.state(e[cut]!.entry.time).state).toBe('active');
     for (const x of e.slice(cut)) expect(ingestWarm(log, x, e).status).toBe('accepted');

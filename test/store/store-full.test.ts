@@ -67,7 +67,7 @@ it('a terminal whose database is full says so once (STORE_FULL alarm, readiness)
   const { fingerprint } = await import('../../src/protocol/index.js');
   const dir = mkdtempSync(join(tmpdir(), 'hotline-full-'));
   dirs.push(dir);
-  store = await openStore({ kind: 'sqlite', path: join(dir, 'US.db'), maxBytes: 384 * 1024 });
+  store = await openStore({ kind: 'sqlite', path: join(dir, 'US.db'), maxBytes: 512 * 1024 });
   const us = makeParty('US', { en: 'United States' });
   const cn = makeParty('CN', { en: 'China' });
   const wing = new TestWing({ store, self: { party: us.id, code: us.code, signer: us.terminal, card: us.card }, clock: new ManualClock(T0 + 1000) });

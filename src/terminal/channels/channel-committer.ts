@@ -128,6 +128,8 @@ export class ChannelCommitter implements EntrySource {
     }
     this.#noteFull(undefined);
     this.#announce(log, entries, options.own, before, after.state);
+    // Older entries leave memory once committed and indexed (#18); never delays this commit.
+    void registry.memory.trim(log, (author) => this.committedSeq(log.id, author));
   }
 
   /** Since when the database has had no room for a commit (undefined: it has). */

@@ -8,13 +8,14 @@ import type { Store } from '../../store/index.js';
 import type { Clock } from '../clock.js';
 import { TerminalError } from '../errors.js';
 import type { ChannelView } from './channel-types.js';
+import { LogMemory } from './log-memory.js';
 import type { ChannelDirectory, SelfInfo } from './ports.js';
 
 /** How entries reloaded from the store are offered to their logs (IngestOptions.restored). */
 const RESTORED = { signatureChecked: true, restored: true } as const;
 
 /** The store reads the registry needs. */
-export type RegistryStore = Pick<Store, 'listPeers' | 'listChannels' | 'streamRawEntries'>;
+export type RegistryStore = Pick<Store, 'listPeers' | 'listChannels' | 'streamRawEntries'> & ConstructorParameters<typeof LogMemory>[0]['store'];
 
 /** A logger with the levels the channel wing uses. */
 export interface ChannelLogger {
@@ -36,13 +37,16 @@ export class ChannelRegistry implements ChannelDirectory {
   readonly #log: ChannelLogger;
   /** Where the definitions of agreed formats come from (the shipped library and the data directory's). */
   readonly formats: FormatResolver;
+  /** What each log keeps in memory, and the store reads that answer for the rest. */
+  readonly memory: LogMemory;
 
-  constructor(options: { self: SelfInfo; store: RegistryStore; clock: Clock; log?: ChannelLogger; formats?: FormatResolver }) {
+  constructor(options: { self: SelfInfo; store: RegistryStore; clock: Clock; log?: ChannelLogger; formats?: FormatResolver; logWindow?: number }) {
     this.self = options.self;
     this.formats = options.formats ?? shippedFormat;
     this.#store = options.store;
     this.#clock = options.clock;
     this.#log = options.log ?? SILENT;
+    this.memory = new LogMemory({ store: options.store, log: this.#log, ...(options.logWindow !== undefined ? { window: options.logWindow } : {}) });
   }
 
   /**
@@ -69,6 +73,12 @@ export class ChannelRegistry implements ChannelDirectory {
    * put back in its chains, not judged again. Returns the entries still waiting for a predecessor.
    */
   async reload(id: string): Promise<SealedEntry[]> {
+    // A long log is rebuilt from its lasting entries and tails, not replayed (#18).
+    const restored = await this.memory.restore(id, this.keys, this.formats);
+    if (restored) {
+      this.#logs.set(id, restored);
+      return [];
+    }
     // Built aside and swapped in whole: a reload that fails (the database unreachable) leaves the
     // log held so far, whose next commit the store refuses if it no longer follows the database
     // (STORE_LOG_DIVERGED) and which is then reloaded again; the channel never disappears.
@@ -102,6 +112,17 @@ export class ChannelRegistry implements ChannelDirectory {
     }
     this.#logs.set(id, log);
     return held;
+  }
+
+  /** Entries of every log held, and how many of them are in memory. */
+  entryCounts(): { held: number; inMemory: number } {
+    let held = 0;
+    let inMemory = 0;
+    for (const log of this.#logs.values()) {
+      held += log.size;
+      for (const n of Object.values(log.inMemory())) inMemory += n;
+    }
+    return { held, inMemory };
   }
 
   /** The log of a channel by exact id, if held. */

@@ -35,6 +35,8 @@ export interface ChannelWingOptions {
   readonly writer?: EntryWriter;
   /** Where the definitions of agreed formats come from (default: the shipped library). */
   readonly formats?: FormatResolver;
+  /** Entries per author each channel log keeps in memory (HOTLINE_LOG_WINDOW). */
+  readonly logWindow?: number;
 }
 
 /** The parts of a channel wing. */
@@ -55,7 +57,7 @@ export interface ChannelWing {
 /** Builds a channel wing over a store. */
 export function composeChannels(o: ChannelWingOptions): ChannelWing {
   const self = o.self;
-  const registry = new ChannelRegistry({ self: { party: self.party, code: self.code, card: self.card }, store: o.store, clock: o.clock, log: o.log, formats: o.formats });
+  const registry = new ChannelRegistry({ self: { party: self.party, code: self.code, card: self.card }, store: o.store, clock: o.clock, log: o.log, formats: o.formats, logWindow: o.logWindow });
   const committer = new ChannelCommitter({ registry, writer: o.writer ?? new EntryWriter(o.store, { maxDelayMs: 0 }), store: o.store, events: o.events, clock: o.clock, planner: o.planner, log: o.log });
   const messages = new ChannelMessages({ registry, store: o.store });
   const peers = new Peers({ registry, store: o.store, clock: o.clock, events: o.events });

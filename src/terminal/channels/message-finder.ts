@@ -27,8 +27,20 @@ export class ChannelMessages implements MessageFinder {
     return undefined;
   }
 
-  async getMessage(hash: string): Promise<MessageRow | undefined> {
+  /** #locate, and beyond the logs' memory the store's index of older messages (#18). */
+  async #find(hash: string): Promise<MessageLocation | undefined> {
     const at = this.#locate(hash);
+    if (at) return at;
+    for (const log of this.#registry.logs()) {
+      if (!log.bounded) continue;
+      const ref = await this.#registry.memory.referent(log, hash);
+      if (ref?.kind === 'message') return { hash, channel: log.id, author: ref.author, seq: ref.seq };
+    }
+    return undefined;
+  }
+
+  async getMessage(hash: string): Promise<MessageRow | undefined> {
+    const at = await this.#find(hash);
     return at && this.#store.getMessage(at);
   }
 
@@ -46,7 +58,7 @@ export class ChannelMessages implements MessageFinder {
   async findMessage(hashOrPrefix: string): Promise<MessageLocation> {
     const h = hashOrPrefix.toLowerCase();
     if (/^[0-9a-f]{64}$/.test(h)) {
-      const at = this.#locate(h);
+      const at = await this.#find(h);
       if (at) return at;
     } else if (/^[0-9a-f]{6,63}$/.test(h)) {
       const found: MessageLocation[] = [];

@@ -103,6 +103,7 @@ export class OwnWriter implements ChannelActions {
     const before = log.state(this.#o.clock.now()).state;
     if (kind === 'message' && before !== 'active') throw notActive(log, before);
     if (kind === 'message') this.backlog.check(log.id, 1);
+    await this.#o.registry.memory.prepare(log, kind, body);
     const sealed = this.#seal(log, kind, body);
     await this.#o.committer.commit(log, [sealed], { own: true, before, audit: options.audit?.(sealed), idempotent: options.idempotent?.(sealed) });
     return sealed;
@@ -173,6 +174,7 @@ export class OwnWriter implements ChannelActions {
     const before = log.state(this.#o.clock.now()).state;
     if (before !== 'active') throw notActive(log, before);
     this.backlog.check(log.id, messages.length);
+    for (const m of messages) await this.#o.registry.memory.prepare(log, 'message', m);
     messages.forEach((m, i) => {
       if (m.replyTo && log.referent(m.replyTo)?.kind !== 'message')
         throw new TerminalError('BAD_REQUEST', { detail: `Message ${i + 1} of the batch answers ${m.replyTo.slice(0, 12)}, which is not a message of this channel; nothing was sent. Fix or drop its replyTo.` });

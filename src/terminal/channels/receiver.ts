@@ -93,8 +93,8 @@ export class Receiver implements EntryReceiver {
       else await this.#ingest(sealed.sealed, sealed.signatureChecked, b);
     }
     // Entries held for predecessors may now fit.
-    for (const log of b.touched) this.#drainPending(log, b);
-    this.#drainUnknown(b);
+    for (const log of b.touched) await this.#drainPending(log, b);
+    await this.#drainUnknown(b);
     for (const [log, { entries, before }] of b.accepted) if (entries.length) await this.#o.committer.commit(log, entries, { own: false, before });
     return b.out;
   }
@@ -150,7 +150,7 @@ export class Receiver implements EntryReceiver {
       return;
     }
     const slot = b.accepted.get(log) ?? { entries: [], before: log.state(this.#o.clock.now()).state };
-    const r = log.ingest(sealed, { notAfter: b.notAfter, signatureChecked });
+    const r = await this.#o.registry.memory.ingest(log, sealed, { notAfter: b.notAfter, signatureChecked });
     switch (r.status) {
       case 'accepted':
         slot.entries.push(sealed);
@@ -213,7 +213,7 @@ export class Receiver implements EntryReceiver {
    * from its proposal), what the rest still wait for is asked for: nobody asked before, as their
    * channel was unknown (in a channel restored from an old backup, this terminal's own entries).
    */
-  #drainPending(log: ChannelLog, b: Batch, reportMissing = false): void {
+  async #drainPending(log: ChannelLog, b: Batch, reportMissing = false): Promise<void> {
     const held = this.#pending.get(log.id);
     if (!held || held.size === 0) return;
     let progress = true;
@@ -221,7 +221,7 @@ export class Receiver implements EntryReceiver {
       progress = false;
       const ordered = [...held.values()].sort((x, y) => x.entry.seq - y.entry.seq);
       for (const sealed of ordered) {
-        const r = log.ingest(sealed, { notAfter: b.notAfter, signatureChecked: true });
+        const r = await this.#o.registry.memory.ingest(log, sealed, { notAfter: b.notAfter, signatureChecked: true });
         if (r.status === 'pending') {
           if (reportMissing && !progress) for (const m of r.missing) if (b.out.missing.length < MAX_MISSING_REPORTED) b.out.missing.push({ channel: log.id, ...m });
           continue;
@@ -238,7 +238,7 @@ export class Receiver implements EntryReceiver {
     }
   }
 
-  #drainUnknown(b: Batch): void {
+  async #drainUnknown(b: Batch): Promise<void> {
     const held = this.#pending.get(UNKNOWN_CHANNEL);
     if (!held) return;
     const founded = new Set<ChannelLog>();
@@ -249,7 +249,7 @@ export class Receiver implements EntryReceiver {
       this.#hold(log.id, sealed);
       founded.add(log);
     }
-    for (const log of founded) this.#drainPending(log, b, true);
+    for (const log of founded) await this.#drainPending(log, b, true);
   }
 
   async #recordEquivocation(log: ChannelLog, sealed: SealedEntry): Promise<void> {
