@@ -13,11 +13,12 @@ import { protocolBench } from './protocol-bench.js';
 import { terminalBench } from './terminal-bench.js';
 import { dialogueBench } from './dialogue-bench.js';
 import { formatsBench } from './formats-bench.js';
+import { longevityBench } from './longevity-bench.js';
 import { proofBench } from './proof-bench.js';
 import { consoleBench } from './console-bench.js';
 import { hotlineFigures, roundRatios, runXmpp, summarise, xmppCpuMicros } from './peer-bench.js';
 
-export const MODULES: readonly BenchModule[] = [protocolBench, terminalBench, dialogueBench, formatsBench, proofBench, consoleBench];
+export const MODULES: readonly BenchModule[] = [protocolBench, terminalBench, dialogueBench, formatsBench, proofBench, consoleBench, longevityBench];
 
 function usage(): string {
   return [

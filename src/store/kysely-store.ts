@@ -63,6 +63,8 @@ export interface KyselyStoreOptions {
   readonly beforeClose?: () => Promise<void>;
   /** The engine's consistency check (SQLite: PRAGMA quick_check), its problems; none if absent. */
   readonly quickCheck?: () => string[];
+  /** The database file's size in bytes, where the backend has one file (SQLite). */
+  readonly databaseBytes?: () => number;
   /** Where writes can be fenced by a leadership token (PostgreSQL): the token in force, if any. */
   readonly fence?: { token: number | undefined };
 }
@@ -550,6 +552,10 @@ export class KyselyStore implements Store {
       .where('deadline_at', 'is not', null)
       .executeTakeFirst();
     return Number(result.numUpdatedRows);
+  }
+
+  async databaseBytes(): Promise<number | undefined> {
+    return this.options.databaseBytes?.();
   }
 
   async quickCheck(): Promise<string[]> {

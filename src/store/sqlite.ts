@@ -123,6 +123,7 @@ export async function openSqliteStore(config: SqliteStoreConfig): Promise<Store>
     writePath: sqliteWritePath(database),
     ...(wal ? { durability: wal } : {}),
     ...(checkpointer ? { beforeClose: () => checkpointer.close() } : {}),
+    databaseBytes: () => (database.pragma('page_count', { simple: true }) as number) * (database.pragma('page_size', { simple: true }) as number),
     quickCheck: () => {
       const rows = database.pragma('quick_check') as Array<{ quick_check: string }>;
       return rows.map((r) => r.quick_check).filter((r) => r !== 'ok');

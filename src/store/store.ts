@@ -336,6 +336,8 @@ export interface Store {
    * reports, none when sound. PostgreSQL checks its pages itself: always none.
    */
   quickCheck(): Promise<string[]>;
+  /** The database file's size in bytes (SQLite); undefined for a server database. */
+  databaseBytes(): Promise<number | undefined>;
   /**
    * Repair (#14 A2): removes `author`'s entries of `channel` from `fromSeq` on, with the message
    * rows at those places, so that they are fetched again from the peers. Returns how many entries.

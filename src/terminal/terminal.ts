@@ -263,7 +263,7 @@ async function openData(identity: TerminalIdentity, log: Logger, down: Teardown,
   if (ha) store.fenceWrites(ha.token);
   // The whole check reads every entry: a highly available party runs it with `hotline doctor`, not
   // on each failover (docs/operations.md "High availability").
-  else await refuseDamagedStorage(store, identity);
+  else if ((await refuseDamagedStorage(store, identity)).engineCheckSkipped) log.info('database larger than 256 MiB: its engine check is left to `hotline doctor` (docs/operations.md "Damaged storage")');
   // Escalation policies and roster: a bad file stops the start with an error naming the field.
   const escalationFiles = await EscalationSettingsFiles.load(identity.dir, { smtp: !!identity.config.smtp });
   return { store, checker, escalationFiles, lock };

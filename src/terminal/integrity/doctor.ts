@@ -15,6 +15,9 @@ import { checkStorage, repairStorage, type RepairOutcome, type StorageProblem, t
 /** Entries per author and message rows per channel checked in full at start-up (doctor checks all). */
 export const START_CHECK_TAIL = 1000;
 
+/** Largest database whose engine check (SQLite quick_check reads the whole file) runs at start-up. */
+export const START_ENGINE_CHECK_BYTES = 256 * 2 ** 20;
+
 /** The file created at a terminal's first start (terminal.ts TOKEN_FILE): it has run before. */
 const FIRST_START_MARK = 'officer.token';
 
@@ -31,9 +34,10 @@ export async function refuseEmptyDatabase(identity: TerminalIdentity): Promise<v
 }
 
 /** The start-up check: refuses to start (STORAGE_DAMAGED, naming the recovery command) on any problem. */
-export async function refuseDamagedStorage(store: Store, identity: TerminalIdentity): Promise<void> {
-  const report = await checkStorage(store, { tail: START_CHECK_TAIL });
+export async function refuseDamagedStorage(store: Store, identity: TerminalIdentity): Promise<StorageReport> {
+  const report = await checkStorage(store, { tail: START_CHECK_TAIL, engineCheckUpToBytes: START_ENGINE_CHECK_BYTES });
   if (report.problems.length) throw damaged(report.problems, identity.dir);
+  return report;
 }
 
 function damaged(problems: readonly StorageProblem[], dir: string): TerminalError {
