@@ -61,6 +61,22 @@ export async function indexReferents(db: Kysely<Database>, channel: string, rows
   });
 }
 
+/** Indexed positions whose hash starts with `prefix` (1 to 12 hex digits), at most `limit`. */
+export async function findReferentPositionsByPrefix(db: Kysely<Database>, channel: string, prefix: string, limit: number): Promise<Array<{ author: string; seq: number }>> {
+  const p = prefix.slice(0, 12);
+  const shift = 16 ** (12 - p.length);
+  const low = Number.parseInt(p, 16) * shift;
+  const rows = await db
+    .selectFrom('referent_index')
+    .select(['author', 'seq'])
+    .where('channel', '=', channel)
+    .where('hash_key', '>=', low)
+    .where('hash_key', '<', low + shift)
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ author: r.author, seq: Number(r.seq) }));
+}
+
 /** Positions whose hash starts like `hash` (compare the full hash on the entry read back). */
 export async function findReferentPositions(db: Kysely<Database>, channel: string, hash: string): Promise<Array<{ author: string; seq: number }>> {
   const rows = await db.selectFrom('referent_index').select(['author', 'seq']).where('channel', '=', channel).where('hash_key', '=', hashKey(hash)).execute();

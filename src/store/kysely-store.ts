@@ -412,6 +412,10 @@ export class KyselyStore implements Store {
     return bounded.listReferentRows(this.db, channel, author, fromSeq, toSeq);
   }
 
+  findReferentPositionsByPrefix(channel: string, prefix: string, limit: number): Promise<Array<{ author: string; seq: number }>> {
+    return bounded.findReferentPositionsByPrefix(this.db, channel, prefix, limit);
+  }
+
   referentMark(channel: string, author: string): Promise<number> {
     return bounded.referentMark(this.db, channel, author);
   }

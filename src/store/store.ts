@@ -289,6 +289,8 @@ export interface Store {
   indexReferents(channel: string, rows: readonly ReferentRow[], marks: ReadonlyArray<{ readonly author: string; readonly seq: number }>): Promise<void>;
   /** The referents (messages, link tests) among `author`'s entries fromSeq..toSeq, by seq. */
   listReferentRows(channel: string, author: string, fromSeq: number, toSeq: number): Promise<ReferentRow[]>;
+  /** Indexed positions whose hash starts with `prefix` (hex; its first 12 digits count), at most `limit`. */
+  findReferentPositionsByPrefix(channel: string, prefix: string, limit: number): Promise<Array<{ author: string; seq: number }>>;
   /** Up to which seq `author`'s referents in `channel` are indexed (0 if none). */
   referentMark(channel: string, author: string): Promise<number>;
   /** Indexed positions whose hash shares `hash`'s 48-bit prefix (compare the full hash after reading). */

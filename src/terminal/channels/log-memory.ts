@@ -41,7 +41,7 @@ const MAX_COLD_ROUNDS = 64;
 const INDEX_PAGE = 5000;
 
 /** The store reads and writes bounded logs need. */
-export type MemoryStore = Pick<Store, 'listLastingRawEntries' | 'logLength' | 'listRawEntries' | 'getEntry' | 'indexReferents' | 'referentMark' | 'listReferentRows' | 'findReferentPositions'>;
+export type MemoryStore = Pick<Store, 'listLastingRawEntries' | 'logLength' | 'listRawEntries' | 'getEntry' | 'indexReferents' | 'referentMark' | 'listReferentRows' | 'findReferentPositions' | 'findReferentPositionsByPrefix'>;
 
 export class LogMemory {
   readonly #store: MemoryStore;
@@ -133,6 +133,20 @@ export class LogMemory {
     if (held !== undefined || !log.bounded) return held;
     await this.answer(log, { type: 'referent', hash });
     return log.referent(hash);
+  }
+
+  /** Messages beyond memory whose hash starts with `prefix` (at least 6 hex digits), at most `limit`. */
+  async messagesByPrefix(log: ChannelLog, prefix: string, limit: number): Promise<Array<Referent & { readonly hash: string }>> {
+    if (!log.bounded || limit <= 0) return [];
+    const out: Array<Referent & { readonly hash: string }> = [];
+    // Candidates by the indexed 48-bit prefix; a longer typed prefix is compared on the entry.
+    for (const at of await this.#store.findReferentPositionsByPrefix(log.id, prefix, limit + 16)) {
+      const row = await this.#store.getEntry(log.id, at.author, at.seq);
+      if (!row?.hash.startsWith(prefix) || row.kind !== 'message') continue;
+      out.push({ hash: row.hash, author: at.author, seq: at.seq, kind: 'message' });
+      if (out.length >= limit) break;
+    }
+    return out;
   }
 
   /** Warms what an own entry of `kind` refers to, so that taking it into its log needs no store read. */

@@ -64,6 +64,7 @@ export class ChannelMessages implements MessageFinder {
       const found: MessageLocation[] = [];
       for (const log of this.#registry.logs()) {
         for (const ref of log.referentsByPrefix(h, 'message', 2 - found.length)) found.push({ hash: ref.hash, channel: log.id, author: ref.author, seq: ref.seq });
+        for (const ref of await this.#registry.memory.messagesByPrefix(log, h, 2 - found.length)) if (!found.some((f) => f.hash === ref.hash)) found.push({ hash: ref.hash, channel: log.id, author: ref.author, seq: ref.seq });
         if (found.length > 1) break;
       }
       if (found.length === 1) return found[0]!;
