@@ -69,7 +69,7 @@ class ColdMiss {
 }
 
 /** Facts about older entries kept after a cold lookup (insertion order; the oldest go first). */
-const COLD_CACHE = 8192;
+const COLD_CACHE = 32_768;
 
 interface AuthorLog {
   /** The author's party id (one string shared by everything held of this log). */
