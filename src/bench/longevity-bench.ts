@@ -162,8 +162,9 @@ async function oneBackend(kind: 'sqlite' | 'postgres', n: number, ctx: BenchCont
     };
   } finally {
     for (const t of s.all) await t.stop();
-    for (const schema of schemas) await dropSchema(PG, schema).catch(() => undefined);
-    rmSync(root, { recursive: true, force: true });
+    if (!process.env.HOTLINE_BENCH_LONG_KEEP) for (const schema of schemas) await dropSchema(PG, schema).catch(() => undefined);
+    if (process.env.HOTLINE_BENCH_LONG_KEEP) ctx.log(`longevity: kept ${root} (HOTLINE_BENCH_LONG_KEEP)`);
+    else rmSync(root, { recursive: true, force: true });
   }
 }
 
