@@ -18,6 +18,7 @@ import { sealEntry, type Head, type SealedEntry } from '../protocol/index.js';
 import { dropSchema, openStore, type EntryRow, type Store } from '../store/index.js';
 import { loadTerminalIdentity } from '../terminal/identity/index.js';
 import { round, type BenchContext, type BenchModule } from './bench.js';
+import { DEFAULT_LOG_WINDOW } from '../terminal/channels/log-memory.js';
 import { pairAndOpen, setUp, type TerminalProcess } from './terminal-bench.js';
 
 const PG = process.env.HOTLINE_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -171,7 +172,7 @@ async function oneBackend(kind: 'sqlite' | 'postgres', n: number, ctx: BenchCont
 async function run(ctx: BenchContext): Promise<unknown> {
   const n = Number(process.env.HOTLINE_BENCH_LONG_ENTRIES ?? (ctx.quick ? 20_000 : 5_000_000));
   const backends = (process.env.HOTLINE_BENCH_LONG_BACKENDS ?? 'sqlite,postgres').split(',').map((b) => b.trim()) as Array<'sqlite' | 'postgres'>;
-  const out: Record<string, unknown> = { window: Number(process.env.HOTLINE_LOG_WINDOW ?? 16_384) };
+  const out: Record<string, unknown> = { window: Number(process.env.HOTLINE_LOG_WINDOW ?? DEFAULT_LOG_WINDOW) };
   for (const b of backends) out[b] = await oneBackend(b, n, ctx);
   return out;
 }

@@ -3,7 +3,7 @@
  * (migration 0019): the lasting entries and tails a log is restored from, and referents found
  * again by hash once they left memory.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
 /** Kinds that never enter the entries_lasting partial index (its predicate, verbatim). */
@@ -25,7 +25,10 @@ export interface ReferentRow {
 }
 
 export async function listLastingRawEntries(db: Kysely<Database>, channel: string): Promise<string[]> {
-  const rows = await db.selectFrom('entries').select('raw').where('channel', '=', channel).where('kind', 'not in', [...BULK_KINDS]).orderBy('pos').execute();
+  // The kinds as literals, not parameters: SQLite uses a partial index only when it can see that
+  // the query's condition implies the index's (measured: 0 ms against 600 ms for 1M entries).
+  const bulk = sql.join(BULK_KINDS.map((k) => sql.lit(k)));
+  const rows = await db.selectFrom('entries').select('raw').where('channel', '=', channel).where(sql<boolean>`kind not in (${bulk})`).orderBy('pos').execute();
   return rows.map((r) => r.raw);
 }
 

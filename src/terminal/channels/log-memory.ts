@@ -9,6 +9,7 @@ import {
   ChannelLog,
   coldEntryOf,
   referentOf,
+  sealedFromPrechecked,
   sealedFromStored,
   type BodyOf,
   type ColdNeed,
@@ -23,8 +24,8 @@ import type { Store } from '../../store/index.js';
 import { TerminalError } from '../errors.js';
 import type { ChannelLogger } from './channel-registry.js';
 
-/** Entries per author kept in memory by default (about 3 days of an idle v1 channel's link tests). */
-export const DEFAULT_LOG_WINDOW = 16_384;
+/** Entries per author kept in memory by default (about a day and a half of an idle version-1 channel: link tests, echoes, receipts). */
+export const DEFAULT_LOG_WINDOW = 4096;
 
 /** HOTLINE_LOG_WINDOW: entries per author a channel log keeps in memory (at least 16). */
 export function logWindowFrom(value: string | undefined): number {
@@ -41,7 +42,7 @@ const MAX_COLD_ROUNDS = 64;
 const INDEX_PAGE = 5000;
 
 /** The store reads and writes bounded logs need. */
-export type MemoryStore = Pick<Store, 'listLastingRawEntries' | 'logLength' | 'listRawEntries' | 'getEntry' | 'indexReferents' | 'referentMark' | 'listReferentRows' | 'findReferentPositions' | 'findReferentPositionsByPrefix'>;
+export type MemoryStore = Pick<Store, 'listLastingRawEntries' | 'logLength' | 'listEntries' | 'getEntry' | 'indexReferents' | 'referentMark' | 'listReferentRows' | 'findReferentPositions' | 'findReferentPositionsByPrefix'>;
 
 export class LogMemory {
   readonly #store: MemoryStore;
@@ -78,7 +79,9 @@ export class LogMemory {
     for (const [author, n] of lengths) {
       if (n === 0) continue;
       const base = Math.max(0, n - this.window);
-      const entries = (await this.#store.listRawEntries(id, author, base + 1, n)).map(sealedFromStored);
+      // the stored hash is taken as it is (no re-hash of thousands of entries per author at every start):
+      // the start-up check re-hashed and verified the last 1,000, `hotline doctor` checks them all.
+      const entries = (await this.#store.listEntries(id, { author, fromSeq: base + 1, toSeq: n })).map((r) => sealedFromPrechecked(r.raw, r.hash));
       if (entries.length !== n - base || entries.some((s, i) => s.entry.seq !== base + 1 + i)) return undefined;
       for (const s of entries) for (const [a, h] of Object.entries(s.entry.heads)) if (h.seq > (lengths.get(a) ?? 0)) return undefined;
       tails.push({ author, entries });
