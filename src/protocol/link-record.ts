@@ -52,6 +52,8 @@ export interface LinkFrameFields {
   readonly from: string;
   /** The party it is meant for. */
   readonly to: string;
+  /** The signing terminal key (a current key of `from`, §3.2). */
+  readonly key: string;
   readonly nonce: string;
   readonly t1: number;
   readonly t2?: number;

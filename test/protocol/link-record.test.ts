@@ -93,7 +93,7 @@ describe('link records (§6.2)', () => {
 
   it('a link-test frame verifies only with the signer key and unaltered fields', () => {
     const c = channel(2);
-    const f = { channel: c.s.log.id, from: c.cn.id, to: c.us.id, nonce: '00112233445566778899aabb', t1: 1, t2: 5, t3: 6 };
+    const f = { channel: c.s.log.id, from: c.cn.id, to: c.us.id, key: c.cn.terminal.publicKey, nonce: '00112233445566778899aabb', t1: 1, t2: 5, t3: 6 };
     const sig = signLinkFrame(c.cn.terminal, f);
     expect(verifyLinkFrame(c.cn.terminal.publicKey, f, sig)).toBe(true);
     expect(verifyLinkFrame(c.us.terminal.publicKey, f, sig)).toBe(false);
