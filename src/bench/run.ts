@@ -15,9 +15,10 @@ import { dialogueBench } from './dialogue-bench.js';
 import { formatsBench } from './formats-bench.js';
 import { proofBench } from './proof-bench.js';
 import { consoleBench } from './console-bench.js';
+import { idleGrowthBench } from './idle-growth-bench.js';
 import { hotlineFigures, roundRatios, runXmpp, summarise, xmppCpuMicros } from './peer-bench.js';
 
-export const MODULES: readonly BenchModule[] = [protocolBench, terminalBench, dialogueBench, formatsBench, proofBench, consoleBench];
+export const MODULES: readonly BenchModule[] = [protocolBench, terminalBench, dialogueBench, formatsBench, proofBench, consoleBench, idleGrowthBench];
 
 function usage(): string {
   return [
