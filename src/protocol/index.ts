@@ -23,3 +23,4 @@ export * from './formats/index.js';
 export * from './body-commitment.js';
 export * from './proof/index.js';
 export * from './link-record.js';
+export * from './link-report.js';

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { composeEntry, percentiles, signLinkFrame, verifyBundle, verifyLinkFrame, type BodyOf } from '../../src/protocol/index.js';
+import { composeEntry, formatReport, percentiles, signLinkFrame, verifyBundle, verifyLinkFrame, type BodyOf } from '../../src/protocol/index.js';
 import { makeCharter, makeParty, Scenario } from '../../src/testkit/scenario.js';
 
 function channel(version: 1 | 2) {
@@ -39,6 +39,18 @@ describe('link records (§6.2)', () => {
     c.s.receipt(c.us);
     const v = verifyBundle(c.s.bundle());
     expect(v.valid).toBe(true);
+    expect(v.link?.lines).toMatchObject([{ party: 'US', peer: 'CN', summaries: 1, sent: 60, answered: 59, failures: 1, worstRttP99Ms: 20 }]);
+    const report = formatReport(v);
+    expect(report).toMatch(/Link health/);
+    expect(report).toMatch(/US -> CN: 1 summaries covering 1\.0 h .* tests 60 sent, 59 answered, 1 failed; worst hourly p99 round trip 20 ms/);
+    expect(report).toMatch(/CN saw US up -> down: link tests unanswered for 3 intervals/);
+  });
+
+  it('a bundle without link records has no link section', () => {
+    const c = channel(2);
+    const v = verifyBundle(c.s.bundle());
+    expect(v.link).toBeUndefined();
+    expect(formatReport(v)).not.toMatch(/Link health/);
   });
 
   it('a version-1 channel refuses them: it keeps link.test and link.echo entries', () => {
