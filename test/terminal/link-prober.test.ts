@@ -110,4 +110,32 @@ describe('link health on version-2 channels', () => {
     k = await kinds(t.a, view.id);
     expect((k.get('link.state') ?? []).filter((s) => s.author === t.a.self.party).map((s) => (s.body as BodyOf<'link.state'>).state).at(-1)).toBe('up');
   });
+
+  it('answers only probes signed by the peer\'s key on a shared version-2 channel', async () => {
+    const t = await backToBack();
+    cleanup = t.cleanup;
+    const v2 = await t.a.propose({ title: { en: 'Line' }, tier: 'technical', parties: ['CN'], linkTestIntervalSec: 60, protocol: 2 });
+    const v1 = await t.a.propose({ title: { en: 'Old line' }, tier: 'technical', parties: ['CN'], linkTestIntervalSec: 60 });
+    await t.settle();
+    await t.b.accept(v2.id);
+    await t.b.accept(v1.id);
+    await t.settle();
+    const { a, b } = testers(t);
+    const probes: Array<Parameters<typeof a.prober.transport>[1]> = [];
+    a.prober.transport = (_peer, probe) => (probes.push(probe), true);
+    a.prober.send(v2.id, 60_000, t.clock.now());
+    const probe = probes[0]!;
+    const us = t.a.self.party;
+    expect(b.prober.answer(us, probe)).toMatchObject({ t: 'echo', nonce: probe.nonce, t1: probe.t1, from: t.b.self.party });
+    // Another stream's peer, an altered time, a key that is not US's, a version-1 channel: no answer.
+    expect(b.prober.answer(t.b.self.party, probe)).toBeUndefined();
+    expect(b.prober.answer(us, { ...probe, t1: probe.t1 + 1 })).toBeUndefined();
+    expect(b.prober.answer(us, { ...probe, key: t.b.self.signer.publicKey })).toBeUndefined();
+    a.prober.send(v1.id, 60_000, t.clock.now());
+    expect(b.prober.answer(us, probes[1]!)).toBeUndefined();
+    // An echo signed by CN's own terminal for another nonce, or replayed, is refused by US.
+    const echo = b.prober.answer(us, probe)!;
+    expect(a.prober.accept(t.b.self.party, echo)).toBeDefined();
+    expect(a.prober.accept(t.b.self.party, echo)).toBeUndefined();
+  });
 });
