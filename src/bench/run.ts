@@ -16,9 +16,10 @@ import { formatsBench } from './formats-bench.js';
 import { longevityBench } from './longevity-bench.js';
 import { proofBench } from './proof-bench.js';
 import { consoleBench } from './console-bench.js';
+import { idleGrowthBench } from './idle-growth-bench.js';
 import { hotlineFigures, roundRatios, runXmpp, summarise, xmppCpuMicros } from './peer-bench.js';
 
-export const MODULES: readonly BenchModule[] = [protocolBench, terminalBench, dialogueBench, formatsBench, proofBench, consoleBench, longevityBench];
+export const MODULES: readonly BenchModule[] = [protocolBench, terminalBench, dialogueBench, formatsBench, proofBench, consoleBench, idleGrowthBench, longevityBench];
 
 function usage(): string {
   return [

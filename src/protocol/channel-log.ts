@@ -20,6 +20,7 @@ import { isDialogueKind } from './dialogue.js';
 import { verifyEntrySignature, type Entry, type SealedEntry } from './entry.js';
 import { protocolError, type ProtocolError } from './errors.js';
 import { checkRevocation, checkTerminalCertificate, judgeKey, type KeyCheck, type KeyRegistry } from './identity.js';
+import { checkLinkRecord } from './link-record.js';
 import { checkFormattedMessage, type FormatResolver } from './formats/message.js';
 import { shippedFormat } from './formats/library/index.js';
 import type { BodyOf, Charter, Head, KeyRevocation, TerminalCertificate } from './schemas.js';
@@ -638,6 +639,9 @@ export class ChannelLog {
           return protocolError('ENTRY_BAD_REFERENCE', { ...d, ref: `link test ${body.test.slice(0, 12)}`, why: `has t1 ${ref.t1}, not the ${body.t1} the echo carries back` });
         return undefined;
       }
+      case 'link.summary':
+      case 'link.state':
+        return checkLinkRecord(e, view.charter.protocol ?? 1, writers(view), d);
       case 'key.rotate': {
         const cert = (e.body as BodyOf<'key.rotate'>).cert;
         if (cert.party !== e.author) return protocolError('CERT_INVALID', { detail: 'a party rotates only its own keys' });

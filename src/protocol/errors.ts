@@ -82,6 +82,10 @@ export const PROTOCOL_ERRORS = defineErrors('protocol', {
     message:
       "Entry {author}#{seq} refers to {ref}, which {why}. It was not accepted; an entry may refer only to entries its author holds, so the sender's terminal is faulty or the entry was forged.",
   },
+  LINK_RECORD_INVALID: {
+    message:
+      'Entry {author}#{seq} ({kind}) is not a valid link record: {why}. Link summaries and link states are written by a terminal from its signed link-test frames (docs/protocol.md §6.2); the entry was not accepted.',
+  },
   ENTRY_ROLE_NOT_ALLOWED: {
     message:
       'Entry {author}#{seq} is signed for role "{role}", which the charter does not allow for that party. Use one of: {allowed}.',

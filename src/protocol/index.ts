@@ -22,3 +22,5 @@ export * from './printable.js';
 export * from './formats/index.js';
 export * from './body-commitment.js';
 export * from './proof/index.js';
+export * from './link-record.js';
+export * from './link-report.js';

@@ -18,6 +18,7 @@ export const DOMAIN = Object.freeze({
   entryHash2: 'hotline/2/entry-hash\0',
   body2: 'hotline/2/body\0',
   proof: 'hotline/2/proof\0',
+  linkFrame: 'hotline/2/link-frame\0',
 });
 export type Domain = (typeof DOMAIN)[keyof typeof DOMAIN];
 

@@ -3,6 +3,7 @@
  * add them). Times are UTC ISO 8601. Every line goes through printable(): texts from the bundle
  * (messages, names, reasons, even error details) cannot forge a line or drive the terminal.
  */
+import { formatLinkHealth } from './link-report.js';
 import { printable } from './printable.js';
 import type { DialogueSummary } from './dialogue-summary.js';
 import type { VerificationReport } from './verify.js';
@@ -55,6 +56,7 @@ export function formatReport(r: VerificationReport, options: { maxMessages?: num
     if (r.messages.length > shown.length) out.push(`  ... ${r.messages.length - shown.length} more (use --json for all)`);
   }
   if (r.dialogue) out.push(...formatDialogue(r.dialogue));
+  if (r.link) out.push(...formatLinkHealth(r.link, iso));
   if (r.equivocations.length) {
     out.push('', 'EQUIVOCATIONS (two different entries with the same author and sequence)');
     for (const q of r.equivocations) out.push(`  ${q.author.slice(0, 8)} #${q.seq}: evidence kept (2 entries)`);

@@ -75,6 +75,8 @@ export const KINDS = [
   'ack',
   'link.test',
   'link.echo',
+  'link.summary',
+  'link.state',
   'key.rotate',
   'key.revoke',
   ...DIALOGUE_KINDS_LIST,
@@ -407,6 +409,45 @@ const DIALOGUE_BODIES = {
 } as const satisfies Record<DialogueKind, TSchema>;
 
 /** Bodies of each kind (docs/protocol.md §6). */
+/** Link states a link record names (§6.2). */
+export const LINK_STATES = ['up', 'degraded', 'down'] as const;
+const LinkStateName = Type.Union([Type.Literal('up'), Type.Literal('degraded'), Type.Literal('down')]);
+/** A signed number of milliseconds (a clock offset may be negative). */
+const SignedMs = Type.Integer({ minimum: -LIMITS.maxTime, maximum: LIMITS.maxTime });
+/** Order statistics of one window's samples, ms: min <= p50 <= p90 <= p99 <= max (§6.2). */
+const LinkPercentiles = <T extends TSchema>(n: T) => Type.Object({ min: n, p50: n, p90: n, p99: n, max: n }, { additionalProperties: false });
+/** One peer's line over a summary window (§6.2). */
+const LinkSummaryPeer = Type.Object(
+  {
+    peer: PublicKey,
+    sent: Int({ maximum: 10_000_000 }),
+    answered: Int({ maximum: 10_000_000 }),
+    failures: Int({ maximum: 10_000_000 }),
+    rttMs: Type.Optional(LinkPercentiles(Int({ maximum: LIMITS.maxTime }))),
+    offsetMs: Type.Optional(LinkPercentiles(SignedMs)),
+    state: LinkStateName,
+  },
+  { additionalProperties: false },
+);
+/** `link.summary` (version 2, §6.2): the author's link tests of one window, per peer. */
+const LinkSummaryBody = Type.Object(
+  { from: Millis, until: Millis, peers: Type.Array(LinkSummaryPeer, { minItems: 1, maxItems: 64 }) },
+  { additionalProperties: false },
+);
+/** `link.state` (version 2, §6.2): the author's line to one peer changed state. */
+const LinkStateBody = Type.Object(
+  {
+    peer: PublicKey,
+    state: LinkStateName,
+    was: LinkStateName,
+    at: Millis,
+    reason: Type.String({ minLength: 1, maxLength: 500 }),
+    rttMs: Type.Optional(Int({ maximum: LIMITS.maxTime })),
+    offsetMs: Type.Optional(SignedMs),
+  },
+  { additionalProperties: false },
+);
+
 export const BODY_SCHEMAS = {
   'charter.propose': Type.Object({ charter: CharterSchema }, { additionalProperties: false }),
   'charter.accept': Type.Object({ charter: HashHex }, { additionalProperties: false }),
@@ -449,6 +490,8 @@ export const BODY_SCHEMAS = {
     { test: HashHex, t1: Millis, t2: Millis, t3: Millis },
     { additionalProperties: false },
   ),
+  'link.summary': LinkSummaryBody,
+  'link.state': LinkStateBody,
   'key.rotate': Type.Object({ cert: TerminalCertificateSchema }, { additionalProperties: false }),
   'key.revoke': Type.Object({ revocation: KeyRevocationSchema }, { additionalProperties: false }),
   ...DIALOGUE_BODIES,

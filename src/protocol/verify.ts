@@ -4,6 +4,7 @@
  * Deterministic: the same bundle, in any order of lines from different authors, gives the same
  * verdict. Signature checks may be done beforehand on other cores (see precheckLines).
  */
+import { summarizeLinkHealth, type ReportLinkHealth } from './link-report.js';
 import { isUtf8 } from 'node:buffer';
 import { ChannelLog } from './channel-log.js';
 import { summarizeDialogue, type DialogueSummary } from './dialogue-summary.js';
@@ -128,6 +129,8 @@ export interface VerificationReport {
   readonly equivocations: readonly ReportEquivocation[];
   /** The dialogue state judged at asOf (§6.1), present only when the bundle holds dialogue entries. */
   readonly dialogue?: DialogueSummary;
+  /** Version-2 link records (§6.2), present only when the bundle holds some. */
+  readonly link?: ReportLinkHealth;
   readonly errors: readonly ReportError[];
   readonly firstError: ReportError | null;
 }
@@ -700,6 +703,7 @@ function buildReport(input: {
     })),
     equivocations,
     ...(log.dialogue.size > 0 ? { dialogue: summarizeDialogue(log.dialogue.entries(), derived.charter.parties.map((p) => p.party), judgeAt, label) } : {}),
+    ...linkSection(ordered, label),
     errors: allErrors,
     firstError: allErrors[0] ?? null,
   };
@@ -708,4 +712,10 @@ function buildReport(input: {
 /** Canonical JSON of a report: byte-identical for identical input. */
 export function reportJson(report: VerificationReport): string {
   return canonicalize(report);
+}
+
+/** The report's link-health member, when the transcript holds link records. */
+function linkSection(ordered: readonly SealedEntry[], label: (p: string) => string): { link?: ReportLinkHealth } {
+  const link = summarizeLinkHealth(ordered, label);
+  return link ? { link } : {};
 }

@@ -230,6 +230,7 @@ function bundleVectors(): Array<{ file: string; description: string; text: strin
   forgeryVectors(add);
   keyValidityVectors(add);
   orderAndSchemaVectors(add);
+  linkRecordVectors(add);
   dialogueVectors(add);
   formatVectors(add);
   return out;
@@ -459,6 +460,37 @@ function orderAndSchemaVectors(add: Add): void {
   const next = s.log.next(us.id);
   const lone = sealUnchecked({ channel: s.log.id, author: us.id, key: us.terminal.publicKey, seq: next.seq, prev: next.prev, heads: next.heads, time: s.time + 1000, kind: 'message', body: { text: 'Broken character: \ud800', lang: 'en', precedence: 'ROUTINE' } }, us.terminal);
   add('lone-surrogate.jsonl', 'A correctly signed message whose text holds a lone surrogate (written \\ud800).', bundle([...e, lone]), 'JSON_LONE_SURROGATE');
+}
+
+/** Version-2 link records (§6.2): a valid hour of link health, and each rule broken once. */
+function linkRecordVectors(add: Add): void {
+  const { us, cn } = parties();
+  const make = (version: 1 | 2) => {
+    const sc = new Scenario([us, cn]);
+    sc.propose(makeCharter([us, cn], version === 2 ? { protocol: 2 } : {}));
+    sc.acceptAll();
+    sc.tick(3_600_000);
+    return sc;
+  };
+  const q = (min: number, p50: number, p90: number, p99: number, max: number) => ({ min, p50, p90, p99, max });
+  const hour = (sc: Scenario, peer: string) => ({ from: sc.time - 3_600_000, until: sc.time, peers: [{ peer, sent: 60, answered: 59, failures: 1, rttMs: q(38, 44, 61, 90, 90), offsetMs: q(-12, -3, 4, 9, 9), state: 'up' as const }] });
+  const v2 = make(2);
+  v2.write(us, 'link.summary', hour(v2, cn.id));
+  v2.write(cn, 'link.summary', hour(v2, us.id));
+  v2.write(us, 'link.state', { peer: cn.id, state: 'down', was: 'up', at: v2.time, reason: 'no signed echo for 180 s', rttMs: 44, offsetMs: -3 });
+  v2.receipt(cn);
+  add('valid-link-records-v2.jsonl', 'A version-2 channel: an hourly link.summary by each party, a link.state when US sees the line go down, a receipt (§6.2).', v2.bundle(), null);
+  const bad = (file: string, description: string, version: 1 | 2, kind: 'link.summary' | 'link.state', body: (sc: Scenario) => object) => {
+    const sc = make(version);
+    const e = composeEntry(sc.log, us.terminal, us.id, kind, body(sc) as never, sc.tick());
+    add(file, description, sc.bundle([...sc.entries, e]), 'LINK_RECORD_INVALID');
+  };
+  bad('link-summary-v1.jsonl', 'A link.summary on a version-1 channel: link records exist only in version 2.', 1, 'link.summary', (sc) => hour(sc, cn.id));
+  bad('link-summary-own-peer.jsonl', 'A link.summary whose peer is its own author.', 2, 'link.summary', (sc) => hour(sc, us.id));
+  bad('link-summary-overcount.jsonl', 'A link.summary with more tests answered and failed than sent.', 2, 'link.summary', (sc) => ({ ...hour(sc, cn.id), peers: [{ ...hour(sc, cn.id).peers[0]!, answered: 60 }] }));
+  bad('link-summary-percentiles.jsonl', 'A link.summary whose round-trip p90 is below its p50.', 2, 'link.summary', (sc) => ({ ...hour(sc, cn.id), peers: [{ ...hour(sc, cn.id).peers[0]!, rttMs: q(38, 61, 44, 90, 90) }] }));
+  bad('link-summary-future-window.jsonl', 'A link.summary whose window ends after the entry.', 2, 'link.summary', (sc) => ({ ...hour(sc, cn.id), until: sc.time + 60_000 }));
+  bad('link-state-unchanged.jsonl', 'A link.state whose state and previous state are the same.', 2, 'link.state', (sc) => ({ peer: cn.id, state: 'up', was: 'up', at: sc.time, reason: 'still up' }));
 }
 
 // ---------------------------------------------------------------------------------------------

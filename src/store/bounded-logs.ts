@@ -7,7 +7,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
 /** Kinds that never enter the entries_lasting partial index (its predicate, verbatim). */
-export const BULK_KINDS = ['message', 'ack', 'receipt', 'link.test', 'link.echo'] as const;
+export const BULK_KINDS = ['message', 'ack', 'receipt', 'link.test', 'link.echo', 'link.summary', 'link.state'] as const;
 
 /** Rows of referent_index written per statement. */
 const INDEX_CHUNK = 500;

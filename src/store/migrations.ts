@@ -390,7 +390,7 @@ export function migrations(adapter: StoreAdapter): Record<string, Migration> {
           .createIndex('entries_lasting')
           .on('entries')
           .columns(['channel', 'pos'])
-          .where(sql.ref('kind'), 'not in', ['message', 'ack', 'receipt', 'link.test', 'link.echo'])
+          .where(sql.ref('kind'), 'not in', ['message', 'ack', 'receipt', 'link.test', 'link.echo', 'link.summary', 'link.state'])
           .execute();
         await db.schema
           .createTable('referent_index')

@@ -36,6 +36,7 @@ export const PROTOCOL_HTTP: { readonly [C in ProtocolErrorCode]: HttpAnswer } = 
   ENTRY_KIND_NOT_ALLOWED: CONFLICT, // the channel's state forbids it now; it may be allowed later
   ENTRY_BAD_REFERENCE: INVALID,
   ENTRY_ROLE_NOT_ALLOWED: INVALID,
+  LINK_RECORD_INVALID: INVALID,
   DIALOGUE_WRONG_PARTY: { status: 403 }, // the officer's party may not write this for another
   DIALOGUE_UNKNOWN_VERSION: INVALID,
   DIALOGUE_SUPERSEDED: CONFLICT, // a newer version or schedule came first: reload and answer that

@@ -25,6 +25,7 @@ import { composeChannels, type ChannelWing } from './channels/compose.js';
 import { logWindowFrom } from './channels/log-memory.js';
 import { dataFormatsDir, loadFormatFiles, SHIPPED_FORMATS_DIR } from './formats/format-files.js';
 import type { FormatCatalogue } from './formats/catalogue.js';
+import { LinkProber } from './schedulers/link-prober.js';
 import { LinkTester } from './schedulers/link-tester.js';
 import { Reconciler } from './channels/reconciler.js';
 import { refuseDamagedStorage, refuseEmptyDatabase } from './integrity/doctor.js';
@@ -166,7 +167,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   wing.committer.onReceivedCommitted = (channel, entries) => backlog.noteEntries(channel, entries);
   wing.writer.backlog = backlog;
 
-  const peerLinks = new PeerLinks({ store, clock, log, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, connect: (o) => new PeerLink({ ...o, entries: wing.committer, directory, events, onHolds: (channel, seq) => reconciler.peerHolds(o.peer, channel, seq) }), events });
+  const peerLinks = new PeerLinks({ store, clock, log, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, connect: (o) => new PeerLink({ ...o, entries: wing.committer, directory, events, onHolds: (channel, seq) => reconciler.peerHolds(o.peer, channel, seq), onEcho: (peer, echo) => ops.linkTester.onEcho(peer, echo) }), events });
   down.add(() => peerLinks.stop());
   reconciler.resync = (peer) => peerLinks.get(peer)?.resync();
   await peerLinks.refresh();
@@ -188,7 +189,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   // Route validators compile at first use, and the rest once both faces listen (lazy-validators.ts).
   const validators = lazyValidators({ strictBodies: true });
   down.add(() => validators.stop());
-  const federation = await buildFederationServer({ receiver: wing.receiver, entries: wing.committer, directory, self: directory.self, events, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, pins: peerLinks.pins, reconcile: reconciler, logger: log.child({ face: 'federation' }, { level: 'warn' }), schemaController: validators.schemaController });
+  const federation = await buildFederationServer({ receiver: wing.receiver, entries: wing.committer, directory, self: directory.self, events, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, pins: peerLinks.pins, reconcile: reconciler, probes: ops.prober, logger: log.child({ face: 'federation' }, { level: 'warn' }), schemaController: validators.schemaController });
   const closeFederation = once(() => (peerLinks.stop(), federation.close()));
   down.add(closeFederation);
   const consolePort = options.officerPort ?? identity.config.officer.port;
@@ -287,7 +288,10 @@ function composeOperations(o: {
   const { wing, store, clock, events, log, metrics, down } = o;
   const directory = wing.registry;
   const self = directory.self;
-  const linkTester = new LinkTester({ directory, actions: wing.writer, samples: store, self, clock, events });
+  // Version-2 channels test the line with signed frames on the peer links (link-prober.ts).
+  const prober = new LinkProber({ directory, keys: directory.keys, actions: wing.writer, self: { party: self.party, signer: o.identity.terminalSigner }, clock });
+  prober.transport = (peer, probe) => o.peerLinks.get(peer)?.probe(probe) ?? false;
+  const linkTester = new LinkTester({ directory, actions: wing.writer, samples: store, self, clock, events, prober });
   linkTester.start();
   down.add(() => linkTester.stop());
   metrics.collectProcessMetrics();
@@ -328,7 +332,7 @@ function composeOperations(o: {
   jobs.add({ name: 'reconcile', everyMs: 1000, run: async () => o.reconciler.tick() });
   jobs.start();
   down.add(() => jobs.stop());
-  return { linkTester, drills };
+  return { linkTester, prober, drills };
 }
 
 /** Listens, saying which port is taken and which option changes it (#14 2c). */

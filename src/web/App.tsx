@@ -159,7 +159,7 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
     const onEvent = (e: ApiEvent) => {
       for (const fn of feed.current) fn(e);
       if (e.type === 'entry') {
-        if (e.kind === 'link.test' || e.kind === 'link.echo' || e.kind === 'receipt') return;
+        if (e.kind === 'link.test' || e.kind === 'link.echo' || e.kind === 'link.summary' || e.kind === 'receipt') return;
         if (e.kind !== 'message' && e.kind !== 'ack') return reload();
         for (const seen of seenWhileLoading.current) seen.push(e);
         setPendingState((s) => applyToPending(s, e, PENDING_SHOWN));

@@ -26,7 +26,7 @@ const RELOAD_MS = 500;
 const REFRESH_MS = 10_000;
 
 /** Entry kinds whose events the view applies itself; others (charter, channel state) load it again. */
-const APPLIED = new Set(['message', 'ack', 'receipt', 'link.test', 'link.echo']);
+const APPLIED = new Set(['message', 'ack', 'receipt', 'link.test', 'link.echo', 'link.summary']);
 
 /** What the signed-in officer may do here: the console never offers an action that would be refused. */
 export interface Abilities {

@@ -10,7 +10,7 @@ import type WebSocket from 'ws';
 import { openPinnedWebSocket } from '../tls/pinned-client.js';
 import type { ChannelDirectory, EntrySource } from '../channels/ports.js';
 import type { EventOf, EventSource, Unsubscribe } from '../events/event-bus.js';
-import { BATCH_MAX, WINDOW, fitBatch, parseServerFrame, type ClientFrame } from './wire.js';
+import { BATCH_MAX, WINDOW, fitBatch, parseServerFrame, type ClientFrame, type EchoFrame, type ProbeFrame } from './wire.js';
 import { repeatEvery, type Repeat } from './stream-session.js';
 
 export const BACKOFF_START_MS = 100;
@@ -41,6 +41,8 @@ export interface PeerLinkOptions {
   readonly onState?: (state: LinkState, endpoint: string | null) => void;
   /** The peer said how much of our own log of a channel it holds (channels/reconciler.ts). */
   readonly onHolds?: (channel: string, seq: number) => void;
+  /** A signed link-test echo came back (schedulers/link-prober.ts judges it). */
+  readonly onEcho?: (peer: string, echo: EchoFrame) => void;
   /** Milliseconds now, for "down since" (default Date.now; the terminal gives its clock). */
   readonly now?: () => number;
   /** Heartbeat interval (default {@link HEARTBEAT_INTERVAL_MS}). */
@@ -258,6 +260,13 @@ export class PeerLink {
     });
   }
 
+  /** Sends a signed link-test probe; false when the stream is not up. */
+  probe(frame: ProbeFrame): boolean {
+    if (!this.#ready || this.#ws?.readyState !== 1) return false;
+    this.#send(frame);
+    return true;
+  }
+
   #send(frame: ClientFrame): void {
     if (this.#ws?.readyState === 1 /* OPEN */) this.#ws.send(JSON.stringify(frame));
   }
@@ -301,6 +310,9 @@ export class PeerLink {
         break;
       case 'want':
         await this.#relay(frame.channel, frame.author, frame.fromSeq, frame.toSeq);
+        break;
+      case 'echo':
+        this.#opts.onEcho?.(this.peer, frame);
         break;
       case 'refused':
         this.#opts.log.warn({ peer: this.#opts.code, code: frame.code }, frame.message);

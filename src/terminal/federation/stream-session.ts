@@ -23,7 +23,7 @@ import type { ChannelDirectory, EntryReceiver } from '../channels/ports.js';
 import { toApiError } from '../errors.js';
 import type { EventSink } from '../events/event-bus.js';
 import { Bucket, FED_CODES, type FederationLimits } from './limits.js';
-import { parseClientFrame, type ClientFrame, type ServerFrame } from './wire.js';
+import { parseClientFrame, type ClientFrame, type EchoFrame, type ProbeFrame, type ServerFrame } from './wire.js';
 
 /** The WebSocket readyState of an open socket (WHATWG's value, which ws uses). */
 export const SOCKET_OPEN = 1;
@@ -87,6 +87,8 @@ export interface StreamSessionOptions {
     /** A received entry waits for entries this terminal lacks (its own among them, maybe). */
     missing(peer: string, channel: string, author: string, toSeq: number): void;
   };
+  /** Answers a signed link-test probe of a version-2 channel (docs/protocol.md §12.3); undefined drops it. */
+  readonly probes?: { answer(peer: string, probe: ProbeFrame): EchoFrame | undefined };
 }
 
 /** One inbound stream: {@link message} for each frame, {@link pong}, and {@link closed} at the end. */
@@ -110,6 +112,7 @@ export class StreamSession {
   #stopPing: (() => void) | undefined;
   #detach: (() => void) | undefined;
   readonly #reconcile: StreamSessionOptions['reconcile'];
+  readonly #probes: StreamSessionOptions['probes'];
   /** The frames accepted so far, handled one after the other. */
   #chain: Promise<void> = Promise.resolve();
 
@@ -123,6 +126,7 @@ export class StreamSession {
     this.#log = opts.log;
     this.#repeat = opts.repeat ?? repeatEvery;
     this.#reconcile = opts.reconcile;
+    this.#probes = opts.probes;
     const now = opts.now ?? Date.now;
     this.#frames = new Bucket(opts.limits.framesPerSecond, opts.limits.framesPerSecond * 2, now);
     this.#entryBudget = new Bucket(opts.limits.entriesPerSecond, opts.limits.entriesPerSecond * 2, now);
@@ -195,6 +199,11 @@ export class StreamSession {
     if (this.#cut || this.#socket.readyState !== SOCKET_OPEN) return;
     if (frame.t === 'hello') {
       this.#hello(frame.channels);
+      return;
+    }
+    if (frame.t === 'probe') {
+      const echo = this.#probes?.answer(this.peer, frame);
+      if (echo) this.#send(echo);
       return;
     }
     const outcome = await this.#receiver.receive(frame.entries, this.peer, await prechecked);

@@ -33,8 +33,24 @@ export const Want = Type.Object({ t: Type.Literal('want'), channel: HashHex, aut
 /** Server -> client: a frame was refused. */
 export const Refused = Type.Object({ t: Type.Literal('refused'), code: Type.String(), message: Type.String() }, { additionalProperties: false });
 
-export const ClientFrame = Type.Union([Hello, Entries]);
-export const ServerFrame = Type.Union([Holds, Stored, Want, Refused]);
+const Nonce = Type.String({ pattern: '^[0-9a-f]{16,64}$' });
+const Ms = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+const Sig = Type.String({ pattern: '^[A-Za-z0-9_-]{86}$' });
+/** Client -> server: a signed link test on a version-2 channel (docs/protocol.md §12.3). */
+export const Probe = Type.Object(
+  { t: Type.Literal('probe'), channel: HashHex, from: Party, to: Party, key: Party, nonce: Nonce, t1: Ms, sig: Sig },
+  { additionalProperties: false },
+);
+/** Server -> client: the signed answer to a probe (§12.3). */
+export const Echo = Type.Object(
+  { t: Type.Literal('echo'), channel: HashHex, from: Party, to: Party, key: Party, nonce: Nonce, t1: Ms, t2: Ms, t3: Ms, sig: Sig },
+  { additionalProperties: false },
+);
+export type ProbeFrame = Static<typeof Probe>;
+export type EchoFrame = Static<typeof Echo>;
+
+export const ClientFrame = Type.Union([Hello, Entries, Probe]);
+export const ServerFrame = Type.Union([Holds, Stored, Want, Refused, Echo]);
 export type ClientFrame = Static<typeof ClientFrame>;
 export type ServerFrame = Static<typeof ServerFrame>;
 

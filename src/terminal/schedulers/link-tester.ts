@@ -13,6 +13,8 @@ import type { ChannelActions, ChannelDirectory, SelfInfo } from '../channels/por
 import type { Clock } from '../clock.js';
 import type { EventOf, EventSink, EventSource, Unsubscribe } from '../events/event-bus.js';
 import { TERMINAL_ERRORS, type TerminalCode } from '../errors.js';
+import type { EchoFrame } from '../federation/wire.js';
+import { framesOn, type LinkProber } from './link-prober.js';
 
 /** Link state of one peer on one channel. */
 export type LinkHealth = 'up' | 'degraded' | 'down';
@@ -49,6 +51,8 @@ export interface LinkTesterPorts {
   readonly self: Pick<SelfInfo, 'party'>;
   readonly clock: Clock;
   readonly events: EventSource & EventSink;
+  /** Version-2 channels test with signed frames and write summaries (link-prober.ts). */
+  readonly prober?: LinkProber;
 }
 
 /** The link tester of one terminal. */
@@ -92,7 +96,13 @@ export class LinkTester {
       if (view.state !== 'active' && view.state !== 'suspended') continue;
       const intervalMs = view.charter.linkTestIntervalSec * 1000;
       const last = this.#lastSent.get(id);
-      if (last === undefined || now - last >= intervalMs) {
+      const prober = this.#p.prober && framesOn(this.#p.directory, id) ? this.#p.prober : undefined;
+      // The hour's summary first, so that a probe sent now belongs to the next window.
+      await prober?.summarise(id, now, (peer) => this.#health.get(`${id}/${peer}`)?.state ?? 'down').catch(() => undefined);
+      if ((last === undefined || now - last >= intervalMs) && prober) {
+        this.#lastSent.set(id, now);
+        prober.send(id, intervalMs, now);
+      } else if (last === undefined || now - last >= intervalMs) {
         this.#lastSent.set(id, now);
         try {
           await this.#p.actions.write(id, 'link.test', { nonce: randomBytes(8).toString('hex'), t1: now });
@@ -102,6 +112,24 @@ export class LinkTester {
       }
       for (const peer of this.#p.directory.peersOf(id)) this.#evaluate(id, peer, intervalMs, now);
     }
+  }
+
+  /** A signed echo frame came back from `peer` (federation/peer-link.ts): judged, then measured. */
+  onEcho(peer: string, echo: EchoFrame): void {
+    const m = this.#p.prober?.accept(peer, echo);
+    if (m) void this.#answered(m.channel, peer, this.#p.clock.now(), m).catch(() => undefined);
+  }
+
+  /** A link test to `peer` on `channel` was answered at `now` with these figures. */
+  async #answered(channel: string, peer: string, now: number, m: { rttMs: number; offsetMs: number }): Promise<void> {
+    await this.#p.samples.addLinkSample({ channel, peer, at: now, rttMs: m.rttMs, offsetMs: m.offsetMs });
+    const key = `${channel}/${peer}`;
+    const h = this.#health.get(key) ?? { state: 'down' as LinkHealth, lastEchoAt: null, lastRttMs: null, lastOffsetMs: null, since: now };
+    Object.assign(h, { lastEchoAt: now, lastRttMs: m.rttMs, lastOffsetMs: m.offsetMs });
+    this.#health.set(key, h);
+    this.#judgeClock(channel, peer, m.offsetMs);
+    const intervalMs = this.#p.directory.view(channel).charter.linkTestIntervalSec * 1000;
+    this.#evaluate(channel, peer, intervalMs, now);
   }
 
   #evaluate(channel: string, peer: string, intervalMs: number, now: number): void {
@@ -124,6 +152,11 @@ export class LinkTester {
         peer,
       });
       h.since = now;
+      if (this.#p.prober && framesOn(this.#p.directory, channel)) {
+        const reason = state === 'up' ? 'signed link tests answered' : state === 'down' ? `no signed echo for ${Math.round(silentFor / 1000)} s` : 'link tests late or showing clock drift';
+        const last = h.lastRttMs === null ? {} : { rttMs: Math.max(0, Math.round(h.lastRttMs)), offsetMs: Math.round(h.lastOffsetMs ?? 0) };
+        void this.#p.prober.recordState(channel, { peer, state, was: h.state, at: now, reason: silentFor === Infinity && state === 'down' ? 'no signed echo yet' : reason, ...last }).catch(() => undefined);
+      }
     }
     h.state = state;
     this.#health.set(key, h);
@@ -153,15 +186,7 @@ export class LinkTester {
         const b = e.body as BodyOf<'link.echo'>;
         const ref = this.#p.directory.channel(e.channel).referent(b.test);
         if (!ref || ref.author !== this.#p.self.party) return;
-        const m = linkMetrics(b.t1, b.t2, b.t3, now);
-        await this.#p.samples.addLinkSample({ channel: e.channel, peer: e.author, at: now, rttMs: m.rttMs, offsetMs: m.offsetMs });
-        const key = `${e.channel}/${e.author}`;
-        const h = this.#health.get(key) ?? { state: 'down' as LinkHealth, lastEchoAt: null, lastRttMs: null, lastOffsetMs: null, since: now };
-        Object.assign(h, { lastEchoAt: now, lastRttMs: m.rttMs, lastOffsetMs: m.offsetMs });
-        this.#health.set(key, h);
-        this.#judgeClock(e.channel, e.author, m.offsetMs);
-        const intervalMs = this.#p.directory.view(e.channel).charter.linkTestIntervalSec * 1000;
-        this.#evaluate(e.channel, e.author, intervalMs, now);
+        await this.#answered(e.channel, e.author, now, linkMetrics(b.t1, b.t2, b.t3, now));
       }
     } catch {
       // a link test on a channel that just closed: nothing to do
