@@ -20,6 +20,8 @@ export type {
   LinkSampleRow,
   ListEntriesOptions,
   ListMessagesOptions,
+  MessageCursor,
+  SearchMessagesOptions,
   ListUnackedOptions,
   LogPosition,
   MessageInput,
