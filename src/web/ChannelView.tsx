@@ -84,7 +84,8 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
     try {
       const [d, m, l, f] = await Promise.all([api.channel(id), api.messages(id, uiLanguage), api.link(id), api.channelFormats(id)]);
       setFormats(f);
-      const loaded = seen.reduce<readonly Message[]>((list, e) => applyToMessages(list, e, party.current, Number.MAX_SAFE_INTEGER), [...m].sort((a, b) => b.time - a.time));
+      // The API lists oldest first, in timeline order (time, author, seq): newest first here.
+      const loaded = seen.reduce<readonly Message[]>((list, e) => applyToMessages(list, e, party.current, Number.MAX_SAFE_INTEGER), [...m].reverse());
       setDetail(d);
       // The newest page, then the older pages loaded by scrolling back (kept as they were).
       setMessages((previous) => keepUnchanged(previous, mergePages(loaded, previous)));

@@ -13,7 +13,7 @@ import { officerLabel } from './MessageItem.js';
 import { utcField } from './period.js';
 
 /** Most messages one transcript holds (the newest of the period beyond it): a shorter period prints the rest. */
-export const TRANSCRIPT_MAX = 5000;
+export const TRANSCRIPT_MAX = 2000;
 const PAGE = 500;
 
 /** The messages of a period, oldest first, at most {@link TRANSCRIPT_MAX}; and whether more were left out. */
