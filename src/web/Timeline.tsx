@@ -8,7 +8,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { forwardRef, useCallback, useEffect, useImperativeHandle, useLayoutEffect, useRef } from 'react';
 import type { Message } from './api.js';
-import { T } from './i18n.js';
+import { T, tr } from './i18n.js';
 import { jumpers, MessageItem, showMessage, type MessageActions } from './MessageItem.js';
 
 /** What a parent may ask of the timeline. */
@@ -103,7 +103,7 @@ export const Timeline = forwardRef<TimelineHandle, TimelineProps>(function Timel
   }, [jumpTo]);
 
   return (
-    <div ref={box} className="timeline" data-testid="timeline" tabIndex={-1}>
+    <div ref={box} className="timeline" data-testid="timeline" tabIndex={0} role="region" aria-label={tr('timeline')}>
       <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
         <ol ref={list} className="messages" aria-label="Messages, newest first" style={{ position: 'absolute', top: 0, left: 0, right: 0, margin: 0, transform: `translateY(${items[0]?.start ?? 0}px)` }}>
           {items.map((item) => {
