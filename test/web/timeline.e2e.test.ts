@@ -10,7 +10,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { Harness, check, waitFor } from '../e2e/harness.js';
 import { CHROMIUM_ARGS, chromiumLaunch } from './chromium.js';
@@ -22,6 +23,12 @@ const BATCH = 1000;
 const textOf = (i: number) => (i % 1000 === 500 ? `СУДНО ${i} ИДЁТ НА СЕВЕР` : `Message ${String(i).padStart(6, '0')} of the long channel`);
 /** Message rows the page may hold at once, whatever was loaded (the view and the overscan). */
 const ROWS_MAX = 60;
+
+/** The serious and critical violations axe finds on the page, as "rule: target" lines. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  const r = await new AxeBuilder({ page }).analyze();
+  return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
+}
 
 describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('a 100,000-message channel in the console (Chromium)', () => {
   it('opens on the newest, keeps the page small while scrolling back, searches and prints', { timeout: 600_000 }, async () => {
@@ -50,6 +57,11 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('a 100,000-message 
       if (r.status !== 201) throw new Error(`batch at ${at}: ${r.status} ${r.text}`);
     }
     h.step(`${TOTAL} messages written in ${Date.now() - started} ms`);
+    // A search for a word no message has walks the whole channel: measured, not asserted.
+    const scan = Date.now();
+    const none = await us.api<{ messages: unknown[]; next: string | null }>('GET', `/api/v1/channels/${channel}/search?q=${encodeURIComponent('нет такого слова')}`);
+    h.step(`a search matching nothing read ${TOTAL} messages in ${Date.now() - scan} ms`);
+    expect(none).toEqual({ messages: [], next: null });
 
     const profile = mkdtempSync(join(tmpdir(), 'hotline-chromium-'));
     h.defer(() => rmSync(profile, { recursive: true, force: true }));
@@ -116,6 +128,7 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('a 100,000-message 
       await waitFor('the PRIORITY messages Lt Ivanova signed', async () => (await results.count()) === 1, 10_000);
       expect(await results.first().textContent()).toContain('Lt Ivanova');
       expect(await results.first().textContent()).toContain(textOf(TOTAL));
+      expect(await seriousViolations(page)).toEqual([]);
 
       // The transcript: the newest 2,000 messages of the channel, oldest first, with hashes and the commands.
       await page.getByTestId('open-print').click();
@@ -130,11 +143,15 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('a 100,000-message 
       expect(firstRow).toContain('Lt Ivanova (Duty Officer)');
       expect(firstRow).toMatch(/[0-9a-f]{64}/);
       expect(await page.getByTestId('transcript-commands').textContent()).toBe(`hotline export ${channel} > transcript-${channel.slice(0, 12)}.jsonl\nhotline verify transcript-${channel.slice(0, 12)}.jsonl`);
+      expect(await seriousViolations(page)).toEqual([]);
       await page.emulateMedia({ media: 'print' });
       expect(await transcript.isVisible()).toBe(true);
       expect(await page.getByTestId('print-now').isVisible()).toBe(false);
       expect(await page.getByTestId('timeline').isVisible()).toBe(false);
       await page.emulateMedia({ media: 'screen' });
+      // Closed, the console is back as it was.
+      await page.getByTestId('print-close').click();
+      expect(await page.getByTestId('timeline').isVisible()).toBe(true);
       expect(problems).toEqual([]);
     } finally {
       await context?.close();
