@@ -49,7 +49,7 @@ function keepUnchanged(previous: readonly Message[], loaded: readonly Message[])
   const before = new Map(previous.map((m) => [m.id, m]));
   return loaded.map((m) => {
     const old = before.get(m.id);
-    return old && JSON.stringify(old) === JSON.stringify(m) ? old : m;
+    return old && (old === m || JSON.stringify(old) === JSON.stringify(m)) ? old : m;
   });
 }
 

@@ -129,6 +129,7 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('a 100,000-message 
       expect(await results.first().textContent()).toContain('Lt Ivanova');
       expect(await results.first().textContent()).toContain(textOf(TOTAL));
       expect(await seriousViolations(page)).toEqual([]);
+      await page.screenshot({ path: '/tmp/hotline-console-search.png' });
 
       // The transcript: the newest 2,000 messages of the channel, oldest first, with hashes and the commands.
       await page.getByTestId('open-print').click();
@@ -144,6 +145,7 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('a 100,000-message 
       expect(firstRow).toMatch(/[0-9a-f]{64}/);
       expect(await page.getByTestId('transcript-commands').textContent()).toBe(`hotline export ${channel} > transcript-${channel.slice(0, 12)}.jsonl\nhotline verify transcript-${channel.slice(0, 12)}.jsonl`);
       expect(await seriousViolations(page)).toEqual([]);
+      await page.screenshot({ path: '/tmp/hotline-console-transcript.png' });
       await page.emulateMedia({ media: 'print' });
       expect(await transcript.isVisible()).toBe(true);
       expect(await page.getByTestId('print-now').isVisible()).toBe(false);
