@@ -4,7 +4,7 @@
  * scrolling back loads older pages; search finds text in any script (case-insensitive in
  * Cyrillic) and by officer, and jumps to a result 1,000 messages back; the printable transcript
  * carries times, precedence, officers, acknowledgements, entry and charter hashes and the
- * commands that verify it, and alone on paper (print media). Chromium against two real terminals;
+ * commands that verify it, alone on paper (print media), and prints to PDF. Chromium against two real terminals;
  * the messages are written by US's officer API in batches of 1,000 while CN is stopped.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -150,6 +150,10 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('a 100,000-message 
       expect(await transcript.isVisible()).toBe(true);
       expect(await page.getByTestId('print-now').isVisible()).toBe(false);
       expect(await page.getByTestId('timeline').isVisible()).toBe(false);
+      // The browser's print makes the PDF (its first pages: the layout is the whole transcript's).
+      const pdf = await page.pdf({ pageRanges: '1-2', printBackground: false });
+      expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+      expect(pdf.length).toBeGreaterThan(10_000);
       await page.emulateMedia({ media: 'screen' });
       // Closed, the console is back as it was.
       await page.getByTestId('print-close').click();
