@@ -227,7 +227,7 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
 
       <h3 className="sr-only">Messages</h3>
       {messages.length === 0 && <p className="muted"><T k="noMessages" /></p>}
-      <RecordTools channel={id} detail={detail} onJump={(mid) => void timeline.current?.jumpTo(mid)} />
+      <RecordTools channel={id} detail={detail} onJump={async (mid) => (await timeline.current?.jumpTo(mid)) ?? false} />
       <Timeline ref={timeline} messages={messages} byId={byId} opened={opened} actions={actions} more={more} loadingOlder={loadingOlder} onOlder={loadOlder} />
 
       {may.send && (

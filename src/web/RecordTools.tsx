@@ -9,7 +9,7 @@ import { T } from './i18n.js';
 const SearchPanel = lazy(() => import('./SearchPanel.js'));
 const PrintView = lazy(() => import('./PrintView.js'));
 
-export function RecordTools({ channel, detail, onJump }: { channel: string; detail: ChannelDetail; onJump: (id: string) => void }) {
+export function RecordTools({ channel, detail, onJump }: { channel: string; detail: ChannelDetail; onJump: (id: string) => Promise<boolean> }) {
   const [open, setOpen] = useState<'search' | 'print' | undefined>();
   return (
     <div className="record-tools">

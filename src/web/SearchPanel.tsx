@@ -11,7 +11,7 @@ import { utcField } from './period.js';
 
 const PAGE = 50;
 
-export default function SearchPanel({ channel, onJump }: { channel: string; onJump: (id: string) => void }) {
+export default function SearchPanel({ channel, onJump }: { channel: string; onJump: (id: string) => Promise<boolean> }) {
   const lang = useLanguage();
   const [text, setText] = useState('');
   const [precedence, setPrecedence] = useState('');
@@ -22,6 +22,12 @@ export default function SearchPanel({ channel, onJump }: { channel: string; onJu
   const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
+  // A result the timeline could not reach (further back than it loads pages for a jump).
+  const [tooFar, setTooFar] = useState<string | undefined>();
+  const show = async (id: string) => {
+    setTooFar(undefined);
+    if (!(await onJump(id))) setTooFar(id);
+  };
 
   const run = async (before?: string) => {
     setBusy(true);
@@ -98,9 +104,14 @@ export default function SearchPanel({ channel, onJump }: { channel: string; onJu
                 <p lang={m.lang} dir="auto">
                   {(m.rendered?.text ?? m.text).slice(0, 300)}
                 </p>
-                <button type="button" onClick={() => onJump(m.id)} data-testid="search-show">
+                <button type="button" onClick={() => void show(m.id)} data-testid="search-show">
                   <T k="showInTimeline" />
                 </button>
+                {tooFar === m.id && (
+                  <p role="alert" className="error">
+                    <T k="jumpTooFar" />
+                  </p>
+                )}
               </li>
             ))}
           </ol>
