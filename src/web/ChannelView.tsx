@@ -149,9 +149,15 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
     const p = (async () => {
       try {
         const page = await api.messagesBefore(id, oldest.id, OLDER_PAGE, uiLanguage);
-        const next = [...held.current, ...[...page].reverse().filter((x) => !held.current.some((y) => y.id === x.id))];
+        const older = [...page].reverse();
+        const append = (list: readonly Message[]) => {
+          const have = new Set(list.map((m) => m.id));
+          return [...list, ...older.filter((x) => !have.has(x.id))];
+        };
+        // State by its latest value (a live event may have come meanwhile); the caller gets the same list.
+        const next = append(held.current);
         held.current = next;
-        setMessages(next);
+        setMessages(append);
         ended.current = page.length < OLDER_PAGE;
         setMore(!ended.current);
         return next;
