@@ -17,7 +17,7 @@ import { T, tr, useLanguage } from './i18n.js';
 import { applyToMessages } from './live.js';
 import { RttChart } from './RttChart.js';
 import { Timeline, type TimelineHandle } from './Timeline.js';
-import { mergePages } from './pages.js';
+import { MESSAGES_HELD, mergePages } from './pages.js';
 import { RecordTools } from './RecordTools.js';
 
 /** Subscribes to the console's live events; returns the unsubscribe. */
@@ -85,10 +85,12 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
       const [d, m, l, f] = await Promise.all([api.channel(id), api.messages(id, uiLanguage), api.link(id), api.channelFormats(id)]);
       setFormats(f);
       // The API lists oldest first, in timeline order (time, author, seq): newest first here.
-      const loaded = seen.reduce<readonly Message[]>((list, e) => applyToMessages(list, e, party.current, Number.MAX_SAFE_INTEGER), [...m].reverse());
+      const loaded = seen.reduce<readonly Message[]>((list, e) => applyToMessages(list, e, party.current, MESSAGES_HELD), [...m].reverse());
       setDetail(d);
       // The newest page, then the older pages loaded by scrolling back (kept as they were).
       setMessages((previous) => keepUnchanged(previous, mergePages(loaded, previous)));
+      // Let go of the oldest beyond MESSAGES_HELD: the channel's start is then to be loaded again.
+      if (held.current.length + loaded.length > MESSAGES_HELD) ended.current = false;
       setMore(!ended.current && m.length >= MESSAGES_SHOWN);
       setLink(l);
       setError(undefined);
@@ -132,7 +134,7 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
         }
         if (!APPLIED.has(e.kind)) return reloadSoon();
         for (const seen of seenWhileLoading.current) seen.push(e);
-        setMessages((list) => applyToMessages(list, e, party.current, Number.MAX_SAFE_INTEGER));
+        setMessages((list) => applyToMessages(list, e, party.current, MESSAGES_HELD));
         // A formatted message is rendered by the terminal in this officer's language: load it.
         if (bodyOf(e, 'message')?.format) reloadSoon();
       }),
