@@ -4,13 +4,16 @@
  * and a polygon, unplanned-encounter reports with two positions, standard phrases); B's officer
  * signs in to the console in headless Chromium, and the bench measures:
  *
- * - `load`: from sign-in to the timeline showing every formatted message the console lists
- *   (MESSAGES_SHOWN = 500), and the long tasks (main thread blocked > 50 ms) meanwhile;
+ * - `load`: from sign-in to the timeline showing the newest of the formatted messages (the console
+ *   loads MESSAGES_SHOWN = 500 and renders the rows in view), and the long tasks (main thread
+ *   blocked > 50 ms) meanwhile;
  * - `switchToChinese`: the officer picks Chinese; until the timeline is rendered in it again;
  * - `scroll`: frame intervals while the timeline is scrolled from the newest to the oldest message
  *   and back with the mouse wheel (a frame at 60 Hz is 16.7 ms; "smooth" is a p95 near that);
  * - `live`: 500 more formatted messages arriving while the page is open (1,000 in all), in batches
- *   of 50: the time until the newest is on screen, and the frame intervals and long tasks meanwhile.
+ *   of 50: the time until the newest is on screen, and the frame intervals and long tasks meanwhile;
+ * - `longChannel` (#15): 100,000 more plain messages, then a fresh sign-in at A: the first view of
+ *   the newest, the message rows in the page (virtualised), and scrolling back through 1,200.
  *
  * Needs Chromium (/usr/bin/chromium, or HOTLINE_CHROMIUM): without it the module reports why it did
  * not run. A measurement, never a pass/fail test.
@@ -21,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { generate } from 'otplib';
-import { chromium, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import type { BenchContext, BenchModule } from './bench.js';
 import { pairAndOpen, setUp, type TerminalProcess } from './terminal-bench.js';
 
@@ -130,6 +133,49 @@ async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs:
   }
 }
 
+/**
+ * `longChannel` (#15): `count` more plain messages on the channel (batches of 1,000 from A), then
+ * A's officer signs in: until the newest is on screen (`firstViewMs`), the message rows in the page,
+ * and scrolling back through 1,200 messages (older pages loaded on the way: `scrollBackMs`, frames).
+ */
+async function longTimeline(browser: Browser, a: TerminalProcess, channel: string, count: number, ctx: BenchContext) {
+  ctx.log(`console: ${count} more messages for the long timeline`);
+  const t0 = performance.now();
+  for (let at = 0; at < count; at += 1000) {
+    const messages = Array.from({ length: Math.min(1000, count - at) }, (_, k) => ({ text: `Long timeline message ${at + k}`, precedence: 'ROUTINE' }));
+    await a.ok('POST', `/api/v1/channels/${channel}/messages/batch`, { messages });
+  }
+  const writeMs = Math.round(performance.now() - t0);
+  const officer = await a.ok<{ secrets: { password: string; totpSecret: string } }>('POST', '/api/v1/officers', { name: 'Cdr Hale', title: 'Watch Officer', roles: ['principal'] });
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-US' });
+  try {
+    const page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${a.officerPort}/console/`);
+    await page.getByLabel(/Officer name/).fill('Cdr Hale');
+    await page.getByLabel(/Password/).fill(officer.secrets.password);
+    await page.getByLabel(/6-digit code/).fill(await generate({ secret: officer.secrets.totpSecret }));
+    const t1 = performance.now();
+    await page.getByRole('button', { name: /Sign in/ }).click();
+    const newest = `Long timeline message ${count - 1}`;
+    await waitUntil('the newest message of the long timeline on screen', async () => (await page.locator('[data-testid=message]', { hasText: newest }).count()) > 0, 60_000);
+    const firstViewMs = Math.round(performance.now() - t1);
+    const rowsAtFirstView = await page.locator('[data-testid=message]').count();
+    const oldestShown = async () => Math.min(...(await page.locator('[data-testid=message]').allTextContents()).map((t) => Number(/Long timeline message (\d+)/.exec(t)?.[1] ?? Infinity)));
+    await startRecording(page);
+    const t2 = performance.now();
+    const timeline = page.getByTestId('timeline');
+    for (let i = 0; i < 200 && (await oldestShown()) > count - 1200; i++) {
+      await timeline.evaluate((el) => el.scrollTo(0, el.scrollHeight));
+      await page.waitForTimeout(16);
+    }
+    const scrollBackMs = Math.round(performance.now() - t2);
+    const scrolled = await stopRecording(page);
+    return { messages: count, writeMs, firstViewMs, rowsAtFirstView, scrollBack: { messages: 1200, ms: scrollBackMs, rowsAfter: await page.locator('[data-testid=message]').count(), frames: frameStats(scrolled.frames), longTasks: longTasks(scrolled.long) } };
+  } finally {
+    await context.close();
+  }
+}
+
 async function run(ctx: BenchContext): Promise<unknown> {
   const executablePath = chromiumPath();
   if (!executablePath) return { skipped: 'no Chromium at /usr/bin/chromium (apt-get install -y chromium) or HOTLINE_CHROMIUM' };
@@ -157,8 +203,10 @@ async function run(ctx: BenchContext): Promise<unknown> {
     await startRecording(page);
     const t0 = performance.now();
     await page.getByRole('button', { name: /Sign in/ }).click();
+    // The timeline is virtualised (#15): the newest formatted message on screen is the first view.
     const shown = Math.min(first, 500);
-    await waitUntil('the timeline to show the formatted messages', async () => (await page.locator('[data-testid=formatted]').count()) >= shown, 120_000);
+    const newestFirst = (await a.ok<Array<{ id: string }>>('GET', `/api/v1/channels/${channel}/messages?limit=1`))[0]!.id;
+    await waitUntil('the timeline to show the newest formatted message', async () => (await page.locator(`[data-id="${newestFirst}"] [data-testid=formatted]`).count()) > 0, 120_000);
     const loadMs = Math.round(performance.now() - t0);
     const loaded = await stopRecording(page);
     ctx.log(`console: ${shown} formatted messages on screen after ${loadMs} ms`);
@@ -186,6 +234,7 @@ async function run(ctx: BenchContext): Promise<unknown> {
     const liveMs = Math.round(performance.now() - t1);
     const arrived = await stopRecording(page);
     await context.close();
+    const longChannel = await longTimeline(browser, a, channel, ctx.quick ? 5_000 : 100_000, ctx);
     return {
       messages: first + live,
       formats: FORMATS,
@@ -193,6 +242,7 @@ async function run(ctx: BenchContext): Promise<unknown> {
       switchToChinese: { ms: zhMs, frames: frameStats(switched.frames), longTasks: longTasks(switched.long) },
       scroll: { wheelSteps: steps * 2, frames: frameStats(scrolled.frames), longTasks: longTasks(scrolled.long) },
       live: { messages: live, newestShownAfterMs: liveMs, frames: frameStats(arrived.frames), longTasks: longTasks(arrived.long) },
+      longChannel,
     };
   } finally {
     await browser.close().catch(() => {});

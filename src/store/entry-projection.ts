@@ -14,6 +14,8 @@ export interface AckProjection {
   readonly at: number;
   /** Who acknowledged, JSON text ({party, code, officer, entry}). */
   readonly by: string;
+  /** The acknowledgement entry's own place in its author's log (listed in message_acks). */
+  readonly entry?: { readonly author: string; readonly seq: number };
 }
 
 /** The rows a batch of entries adds or changes. Applied in this order: messages before what refers to them. */
@@ -34,7 +36,10 @@ export interface EntryProjection {
 export async function applyProjection(tx: Store, p: EntryProjection): Promise<void> {
   if (p.channel) await tx.putChannel(p.channel);
   if (p.messages?.length) await tx.putMessages(p.messages);
-  for (const a of p.acks ?? []) await tx.markAcked(a.message, a.at, a.by);
+  for (const a of p.acks ?? []) {
+    await tx.markAcked(a.message, a.at, a.by);
+    if (a.entry) await tx.putAckEntry(a.message, a.entry);
+  }
   for (const r of p.receipts ?? []) {
     await tx.putReceipt(r);
     await tx.markReceipted(r.channel, r.author, r.seq, r.at);

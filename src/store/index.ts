@@ -21,6 +21,8 @@ export type {
   LinkSampleRow,
   ListEntriesOptions,
   ListMessagesOptions,
+  MessageCursor,
+  SearchMessagesOptions,
   ListUnackedOptions,
   LogPosition,
   MessageInput,

@@ -11,6 +11,7 @@ import { KyselyOfficerStore, type OfficerStore } from './officer-store.js';
 import type { Database, EntriesTable, MessagesTable } from './schema.js';
 import type { PreparedWritePath, StoreAdapter } from './store-adapter.js';
 import { earliestEscalation } from './store.js';
+import { foldForSearch, messagesBefore, pageEntries, putAckEntry, searchMessages } from './message-pages.js';
 import type {
   AppendResult,
   ChannelRow,
@@ -22,6 +23,7 @@ import type {
   LinkSampleRow,
   ListEntriesOptions,
   ListMessagesOptions,
+  SearchMessagesOptions,
   ListUnackedOptions,
   LogPosition,
   Committed,
@@ -476,6 +478,8 @@ export class KyselyStore implements Store {
       escalation_level: message.escalationLevel ?? 0,
       escalation_due_at: message.escalationDueAt !== undefined ? message.escalationDueAt : earliestEscalation(message, undefined),
       formatted: message.formatted ?? null,
+      folded: foldForSearch(message.text),
+      officer: message.officer ? foldForSearch(message.officer) : null,
     });
     const bulk = this.options.writePath;
     if (bulk && this.db.isTransaction) return bulk.messages(messages.map(record));
@@ -569,6 +573,8 @@ export class KyselyStore implements Store {
   async removeEntriesFrom(channel: string, author: string, fromSeq: number): Promise<number> {
     return this.db.transaction().execute(async (tx) => {
       await tx.deleteFrom('messages').where('channel', '=', channel).where('author', '=', author).where('seq', '>=', fromSeq).execute();
+      await tx.deleteFrom('message_acks').where('channel', '=', channel).where('ack_author', '=', author).where('ack_seq', '>=', fromSeq).execute();
+      await tx.deleteFrom('message_acks').where('channel', '=', channel).where('message_author', '=', author).where('message_seq', '>=', fromSeq).execute();
       const r = await tx.deleteFrom('entries').where('channel', '=', channel).where('author', '=', author).where('seq', '>=', fromSeq).executeTakeFirst();
       return Number(r.numDeletedRows);
     });
@@ -577,7 +583,7 @@ export class KyselyStore implements Store {
   async rewriteMessage(m: Pick<MessageRow, 'channel' | 'author' | 'seq' | 'hash' | 'time' | 'precedence' | 'lang' | 'text' | 'replyTo' | 'drill'>): Promise<boolean> {
     const r = await this.db
       .updateTable('messages')
-      .set({ hash: m.hash, time: m.time, precedence: m.precedence, lang: m.lang, text: m.text, reply_to: m.replyTo, drill: m.drill ? 1 : 0 })
+      .set({ hash: m.hash, time: m.time, precedence: m.precedence, lang: m.lang, text: m.text, folded: foldForSearch(m.text), reply_to: m.replyTo, drill: m.drill ? 1 : 0 })
       .where('channel', '=', m.channel)
       .where('author', '=', m.author)
       .where('seq', '=', m.seq)
@@ -586,12 +592,24 @@ export class KyselyStore implements Store {
   }
 
   async listMessages(channel: string, options: ListMessagesOptions = {}): Promise<MessageRow[]> {
-    let query = this.db.selectFrom('messages').selectAll().where('channel', '=', channel);
+    let query = messagesBefore(this.db, channel, options.before);
     if (options.unackedOnly === true) query = query.where('acked_at', 'is', null);
     if (options.limit === undefined) return (await query.orderBy('time').orderBy('author').orderBy('seq').execute()).map(toMessage);
     // The latest: read backwards (index messages_channel_time) and turn the page round.
     const rows = await query.orderBy('time', 'desc').orderBy('author', 'desc').orderBy('seq', 'desc').limit(options.limit).execute();
     return rows.reverse().map(toMessage);
+  }
+
+  async searchMessages(channel: string, options: SearchMessagesOptions): Promise<MessageRow[]> {
+    return (await searchMessages(this.db, channel, options)).map(toMessage);
+  }
+
+  async listPageEntries(channel: string, positions: readonly LogPosition[]): Promise<StoredEntry[]> {
+    return (await pageEntries(this.db, channel, positions)).map(toEntry);
+  }
+
+  async putAckEntry(message: LogPosition, ack: { readonly author: string; readonly seq: number }): Promise<void> {
+    await putAckEntry(this.db, message, ack);
   }
 
   async countMessages(channel: string, self: string): Promise<{ total: number; unacknowledged: number }> {

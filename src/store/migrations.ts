@@ -7,6 +7,7 @@
  */
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { StoreError } from './errors.js';
+import { foldForSearch } from './message-pages.js';
 import type { StoreAdapter } from './store-adapter.js';
 
 /** Builds the migrations for one backend. Names sort in the order they must run. */
@@ -409,7 +410,78 @@ export function migrations(adapter: StoreAdapter): Record<string, Migration> {
           .execute();
       },
     },
+    '0020_message_pages': {
+      // The timeline of a 100,000-message channel a page at a time, and its search (#15). Who
+      // acknowledged a page was found by reading every message and ack entry since the page's
+      // oldest message (all of them for a page far back): message_acks lists each acknowledgement
+      // by the log positions of the message and of the ack entry, so a page reads its own. A
+      // search matches `folded` (the text NFKC-normalised and lower-cased: any script, and
+      // case-insensitive where it has case, which SQL's lower() is not on SQLite) and `officer`
+      // (the signing officer's name, folded likewise). Rows already held are filled from their entries.
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      async up(db: Kysely<any>): Promise<void> {
+        await db.schema
+          .createTable('message_acks')
+          .addColumn('channel', key, (c) => c.notNull())
+          .addColumn('message_author', key, (c) => c.notNull())
+          .addColumn('message_seq', 'integer', (c) => c.notNull())
+          .addColumn('ack_author', key, (c) => c.notNull())
+          .addColumn('ack_seq', 'integer', (c) => c.notNull())
+          .addPrimaryKeyConstraint('message_acks_key', ['channel', 'message_author', 'message_seq', 'ack_author', 'ack_seq'])
+          .execute();
+        await db.schema.alterTable('messages').addColumn('folded', 'text').execute();
+        await db.schema.alterTable('messages').addColumn('officer', 'text').execute();
+        await fillMessagePages(db);
+      },
+    },
   };
+}
+
+/** The body of an entry's wire text; undefined if it is not JSON (nothing to fill from it). */
+function bodyOf(raw: string): { from?: { name?: unknown }; message?: unknown } | undefined {
+  try {
+    return (JSON.parse(raw) as { body?: { from?: { name?: unknown }; message?: unknown } }).body;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Migration 0020's filling of the rows already held: per channel, a page of messages at a time. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function fillMessagePages(db: Kysely<any>): Promise<void> {
+  const channels = (await db.selectFrom('messages').select('channel').distinct().execute()) as Array<{ channel: string }>;
+  for (const { channel } of channels) {
+    const byHash = new Map<string, { author: string; seq: number }>();
+    let last: { author: string; seq: number } | undefined;
+    for (;;) {
+      let page = db
+        .selectFrom('messages as m')
+        .innerJoin('entries as e', (j) => j.onRef('e.channel', '=', 'm.channel').onRef('e.author', '=', 'm.author').onRef('e.seq', '=', 'm.seq'))
+        .select(['m.author', 'm.seq', 'm.hash', 'm.text', 'e.raw'])
+        .where('m.channel', '=', channel);
+      if (last) page = page.where((eb) => eb(eb.refTuple('m.author', 'm.seq'), '>', eb.tuple(last!.author, last!.seq)));
+      const rows = (await page.orderBy('m.author').orderBy('m.seq').limit(1000).execute()) as Array<{ author: string; seq: number; hash: string; text: string; raw: string }>;
+      if (rows.length === 0) break;
+      for (const r of rows) {
+        byHash.set(r.hash, { author: r.author, seq: r.seq });
+        const name = bodyOf(r.raw)?.from?.name;
+        await db
+          .updateTable('messages')
+          .set({ folded: foldForSearch(r.text), officer: typeof name === 'string' ? foldForSearch(name) : null })
+          .where('channel', '=', channel)
+          .where('author', '=', r.author)
+          .where('seq', '=', r.seq)
+          .execute();
+      }
+      last = rows[rows.length - 1]!;
+    }
+    const acks = (await db.selectFrom('entries').select(['author', 'seq', 'raw']).where('channel', '=', channel).where('kind', '=', 'ack').execute()) as Array<{ author: string; seq: number; raw: string }>;
+    for (const a of acks) {
+      const message = bodyOf(a.raw)?.message;
+      const at = typeof message === 'string' ? byHash.get(message) : undefined;
+      if (at) await db.insertInto('message_acks').values({ channel, message_author: at.author, message_seq: at.seq, ack_author: a.author, ack_seq: a.seq }).execute();
+    }
+  }
 }
 
 /** Serves {@link migrations} to Kysely's Migrator without reading files. */

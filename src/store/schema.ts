@@ -92,6 +92,19 @@ export interface MessagesTable {
   escalation_due_at: number | null;
   /** A formatted message's {"fields","format"} as canonical JSON; null for free text (migration 0018). */
   formatted: string | null;
+  /** The text as searched (message-pages.ts foldForSearch); null only for rows before migration 0020 filled it. */
+  folded: string | null;
+  /** The signing officer's name, folded likewise; null when the message names none (migration 0019). */
+  officer: string | null;
+}
+
+/** Which entries acknowledge which message, by log positions (migration 0019): a page's acknowledgements without a scan. */
+export interface MessageAcksTable {
+  channel: string;
+  message_author: string;
+  message_seq: number;
+  ack_author: string;
+  ack_seq: number;
 }
 
 /** Highest cumulative receipt per (channel, holder, author). */
@@ -251,6 +264,7 @@ export interface Database extends OfficerTables {
   referent_marks: ReferentMarksTable;
   evidence: EvidenceTable;
   messages: MessagesTable;
+  message_acks: MessageAcksTable;
   receipts: ReceiptsTable;
   idempotency: IdempotencyTable;
   link_samples: LinkSamplesTable;

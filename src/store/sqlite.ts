@@ -140,7 +140,7 @@ function sqliteWritePath(database: InstanceType<typeof Database>): PreparedWrite
     'INSERT INTO entries (channel, author, seq, hash, kind, time, raw, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, author, seq) DO NOTHING',
   );
   const message = database.prepare(
-    'INSERT INTO messages (hash, channel, author, seq, time, precedence, lang, text, reply_to, drill, deadline_at, acked_at, acked_by, receipted_at, escalation_level, escalation_due_at, formatted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, author, seq) DO NOTHING',
+    'INSERT INTO messages (hash, channel, author, seq, time, precedence, lang, text, reply_to, drill, deadline_at, acked_at, acked_by, receipted_at, escalation_level, escalation_due_at, formatted, folded, officer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, author, seq) DO NOTHING',
   );
   const auditLast = database.prepare('SELECT seq, at, actor, action, detail, prev_hash, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
   const auditInsert = database.prepare('INSERT INTO audit_log (seq, at, actor, action, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)');
@@ -150,7 +150,7 @@ function sqliteWritePath(database: InstanceType<typeof Database>): PreparedWrite
     entries: (rows) => rows.map((r) => entry.run(r.channel, r.author, r.seq, r.hash, r.kind, r.time, r.raw, r.received_at).changes === 1),
     messages: (rows) => {
       for (const m of rows)
-        message.run(m.hash, m.channel, m.author, m.seq, m.time, m.precedence, m.lang, m.text, m.reply_to, m.drill, m.deadline_at, m.acked_at, m.acked_by, m.receipted_at, m.escalation_level, m.escalation_due_at, m.formatted);
+        message.run(m.hash, m.channel, m.author, m.seq, m.time, m.precedence, m.lang, m.text, m.reply_to, m.drill, m.deadline_at, m.acked_at, m.acked_by, m.receipted_at, m.escalation_level, m.escalation_due_at, m.formatted, m.folded, m.officer);
     },
   };
 }

@@ -162,6 +162,8 @@ export interface MessageRow {
   readonly escalationDueAt: number | null;
   /** A formatted message's format and fields, canonical JSON `{"fields":...,"format":...}` (#17); absent or null for free text. */
   readonly formatted?: string | null;
+  /** The name of the officer who signed it (its body's `from`), when it names one: what a search by officer matches. */
+  readonly officer?: string | null;
 }
 
 /** What {@link Store.putMessage} takes: the acknowledgement state starts empty. */
@@ -184,6 +186,31 @@ export interface ListMessagesOptions {
   readonly unackedOnly?: boolean;
   /** Only the latest this many (still returned oldest first): what a view of the channel shows. */
   readonly limit?: number;
+  /** Only messages before this one in the timeline (a page further back: with `limit`, the latest this many of them). */
+  readonly before?: MessageCursor;
+}
+
+/** A message's place in a channel's timeline, which is ordered by (time, author, seq). */
+export interface MessageCursor {
+  readonly time: number;
+  readonly author: string;
+  readonly seq: number;
+}
+
+/** Filters for {@link Store.searchMessages}; every one given must match. */
+export interface SearchMessagesOptions {
+  /** Words or characters in the text, in any script; case-insensitive where the script has case. */
+  readonly text?: string;
+  readonly precedences?: readonly string[];
+  /** Part of the signing officer's name, case-insensitive. */
+  readonly officer?: string;
+  /** Signed at or after (ms). */
+  readonly since?: number;
+  /** Signed at or before (ms). */
+  readonly until?: number;
+  /** Only messages before this one (the next page of results). */
+  readonly before?: MessageCursor;
+  readonly limit: number;
 }
 
 /** Filters for {@link Store.listUnacked}. */
@@ -333,6 +360,16 @@ export interface Store {
   replanEscalations(self: string): Promise<number>;
   /** Messages of `channel`, oldest first. */
   listMessages(channel: string, options?: ListMessagesOptions): Promise<MessageRow[]>;
+  /** Messages of `channel` matching `options`, newest first, at most its limit. */
+  searchMessages(channel: string, options: SearchMessagesOptions): Promise<MessageRow[]>;
+  /**
+   * The message entries at `positions` of `channel` and every acknowledgement entry of those
+   * messages, in arrival order: who signed and who acknowledged one page of the timeline, read by
+   * log position (never a scan of the channel).
+   */
+  listPageEntries(channel: string, positions: readonly LogPosition[]): Promise<StoredEntry[]>;
+  /** Records that the entry at `ack` acknowledges `message` (every acknowledgement, not only the first). */
+  putAckEntry(message: LogPosition, ack: { readonly author: string; readonly seq: number }): Promise<void>;
   /**
    * The database engine's own consistency check (SQLite `PRAGMA quick_check`): the problems it
    * reports, none when sound. PostgreSQL checks its pages itself: always none.

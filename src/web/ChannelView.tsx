@@ -4,11 +4,11 @@
  * bilingual templates, and the link's round-trip time chart.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { api, ApiError, bodyOf, MESSAGES_SHOWN, type ApiEvent, type ChannelDetail, type EntryEvent, type FormatSummary, type LinkView, type Message, type Precedence } from './api.js';
+import { api, ApiError, bodyOf, MESSAGES_SHOWN, OLDER_PAGE, type ApiEvent, type ChannelDetail, type EntryEvent, type FormatSummary, type LinkView, type Message, type Precedence } from './api.js';
 import { ComposeFormat } from './ComposeFormat.js';
 import { FormatMap } from './FormatMap.js';
 import { PhraseReplies } from './PhraseReplies.js';
-import { MessageItem, type MessageActions } from './MessageItem.js';
+import type { MessageActions } from './MessageItem.js';
 import { SendForm } from './SendForm.js';
 import { CharterPanel } from './CharterPanel.js';
 import { titleOf, when } from './format.js';
@@ -16,6 +16,9 @@ import { useNow } from './hooks.js';
 import { T, tr, useLanguage } from './i18n.js';
 import { applyToMessages } from './live.js';
 import { RttChart } from './RttChart.js';
+import { Timeline, type TimelineHandle } from './Timeline.js';
+import { MESSAGES_HELD, mergePages } from './pages.js';
+import { RecordTools } from './RecordTools.js';
 
 /** Subscribes to the console's live events; returns the unsubscribe. */
 export type EventFeed = (listener: (e: ApiEvent) => void) => () => void;
@@ -46,7 +49,7 @@ function keepUnchanged(previous: readonly Message[], loaded: readonly Message[])
   const before = new Map(previous.map((m) => [m.id, m]));
   return loaded.map((m) => {
     const old = before.get(m.id);
-    return old && JSON.stringify(old) === JSON.stringify(m) ? old : m;
+    return old && (old === m || JSON.stringify(old) === JSON.stringify(m)) ? old : m;
   });
 }
 
@@ -65,6 +68,13 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
   const minute = useNow(60_000);
   const party = useRef(selfParty);
   party.current = selfParty;
+  // Older pages (#15): whether the channel holds messages before the oldest loaded, and a load of one under way.
+  const [more, setMore] = useState(false);
+  const [loadingOlder, setLoadingOlder] = useState(false);
+  const held = useRef<readonly Message[]>([]);
+  held.current = messages;
+  const timeline = useRef<TimelineHandle>(null);
+  const ended = useRef(false);
 
   // Entries seen while a load is under way: applied again to its answer (applying twice changes nothing).
   const seenWhileLoading = useRef(new Set<EntryEvent[]>());
@@ -74,9 +84,14 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
     try {
       const [d, m, l, f] = await Promise.all([api.channel(id), api.messages(id, uiLanguage), api.link(id), api.channelFormats(id)]);
       setFormats(f);
-      const loaded = seen.reduce<readonly Message[]>((list, e) => applyToMessages(list, e, party.current, MESSAGES_SHOWN), [...m].sort((a, b) => b.time - a.time));
+      // The API lists oldest first, in timeline order (time, author, seq): newest first here.
+      const loaded = seen.reduce<readonly Message[]>((list, e) => applyToMessages(list, e, party.current, MESSAGES_HELD), [...m].reverse());
       setDetail(d);
-      setMessages((previous) => keepUnchanged(previous, loaded));
+      // The newest page, then the older pages loaded by scrolling back (kept as they were).
+      setMessages((previous) => keepUnchanged(previous, mergePages(loaded, previous)));
+      // Let go of the oldest beyond MESSAGES_HELD: the channel's start is then to be loaded again.
+      if (held.current.length + loaded.length > MESSAGES_HELD) ended.current = false;
+      setMore(!ended.current && m.length >= MESSAGES_SHOWN);
       setLink(l);
       setError(undefined);
     } catch (e) {
@@ -119,12 +134,46 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
         }
         if (!APPLIED.has(e.kind)) return reloadSoon();
         for (const seen of seenWhileLoading.current) seen.push(e);
-        setMessages((list) => applyToMessages(list, e, party.current, MESSAGES_SHOWN));
+        setMessages((list) => applyToMessages(list, e, party.current, MESSAGES_HELD));
         // A formatted message is rendered by the terminal in this officer's language: load it.
         if (bodyOf(e, 'message')?.format) reloadSoon();
       }),
     [subscribe, id, reloadSoon],
   );
+
+  // The page before the oldest loaded, appended (the timeline asks as the officer scrolls back).
+  const olderLoad = useRef<Promise<readonly Message[]> | undefined>(undefined);
+  const loadOlder = useCallback((): Promise<readonly Message[]> => {
+    if (olderLoad.current) return olderLoad.current;
+    const oldest = held.current.at(-1);
+    if (!oldest) return Promise.resolve(held.current);
+    setLoadingOlder(true);
+    const p = (async () => {
+      try {
+        const page = await api.messagesBefore(id, oldest.id, OLDER_PAGE, uiLanguage);
+        const older = [...page].reverse();
+        const append = (list: readonly Message[]) => {
+          const have = new Set(list.map((m) => m.id));
+          return [...list, ...older.filter((x) => !have.has(x.id))];
+        };
+        // State by its latest value (a live event may have come meanwhile); the caller gets the same list.
+        const next = append(held.current);
+        held.current = next;
+        setMessages(append);
+        ended.current = page.length < OLDER_PAGE;
+        setMore(!ended.current);
+        return next;
+      } catch (e) {
+        setError((e as Error).message);
+        return held.current;
+      } finally {
+        olderLoad.current = undefined;
+        setLoadingOlder(false);
+      }
+    })();
+    olderLoad.current = p;
+    return p;
+  }, [id, uiLanguage]);
 
   const acknowledge = useCallback(
     async (m: Message, note?: string) => {
@@ -152,7 +201,7 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
   );
   const openFromMap = useCallback((mid: string) => {
     setOpened(mid);
-    document.getElementById(`msg-${mid}`)?.scrollIntoView({ block: 'center' });
+    void timeline.current?.jumpTo(mid);
   }, []);
   const byId = new Map(messages.map((m) => [m.id, m]));
 
@@ -186,11 +235,8 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
 
       <h3 className="sr-only">Messages</h3>
       {messages.length === 0 && <p className="muted"><T k="noMessages" /></p>}
-      <ol className="messages" aria-label="Messages, newest first">
-        {messages.map((m) => (
-          <MessageItem key={m.id} m={m} answers={m.replyTo ? byId.get(m.replyTo) : undefined} opened={opened === m.id} actions={actions} />
-        ))}
-      </ol>
+      <RecordTools channel={id} detail={detail} onJump={async (mid) => (await timeline.current?.jumpTo(mid)) ?? false} />
+      <Timeline ref={timeline} messages={messages} byId={byId} opened={opened} actions={actions} more={more} loadingOlder={loadingOlder} onOlder={loadOlder} />
 
       {may.send && (
         <div className="composer" data-testid="composer">

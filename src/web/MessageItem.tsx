@@ -17,10 +17,16 @@ export function officerLabel(o: { name: string; title: string } | undefined): st
   return o.title ? `${o.name} (${o.title})` : o.name;
 }
 
+/** Who brings a message not rendered into view (the virtualised timeline, Timeline.tsx). */
+export const jumpers = new Set<(id: string) => void>();
+
 /** Scrolls to a message of the timeline and marks it for a moment. */
 export function showMessage(id: string): void {
   const el = document.getElementById(`msg-${id}`);
-  if (!el) return;
+  if (!el) {
+    for (const jump of jumpers) jump(id);
+    return;
+  }
   el.scrollIntoView({ block: 'center', behavior: 'smooth' });
   el.classList.add('flash-mark');
   setTimeout(() => el.classList.remove('flash-mark'), 1500);

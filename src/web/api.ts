@@ -117,6 +117,14 @@ export const api = {
   channel: (id: string) => call<Api.ChannelDetail>('GET', `/api/v1/channels/${id}`),
   /** The latest messages; formatted ones rendered in `lang` (with their shapes for the map). */
   messages: (id: string, lang?: string) => call<Api.Message[]>('GET', `/api/v1/channels/${id}/messages?limit=${MESSAGES_SHOWN}${lang ? `&lang=${encodeURIComponent(lang)}` : ''}`),
+  /** The page of messages before message `before` (oldest first), at most `limit`. */
+  messagesBefore: (id: string, before: string, limit: number, lang?: string) => call<Api.Message[]>('GET', `/api/v1/channels/${id}/messages?before=${before}&limit=${limit}${lang ? `&lang=${encodeURIComponent(lang)}` : ''}`),
+  /** Messages of a channel matching a search, newest first, a page at a time (`next` goes on). */
+  search: (id: string, q: SearchQuery) => {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') params.set(k, String(v));
+    return call<Api.SearchResults>('GET', `/api/v1/channels/${id}/search?${params.toString()}`);
+  },
   /** One format definition, by id, id@version or hash. */
   format: (name: string) => call<Api.FormatDetail>('GET', `/api/v1/formats/${encodeURIComponent(name)}`),
   /** Checks fields against a format; nothing is sent (validation as the officer types). */
@@ -200,8 +208,23 @@ export interface Roster {
 /** GET /api/v1/audit/verify. */
 export type AuditCheck = { readonly ok: true; readonly records: number; readonly head: string } | { readonly ok: false; readonly records: number; readonly seq: number; readonly problem: string };
 
-/** Messages of a channel the console shows: the latest ones. */
+/** Messages of a channel the console loads first: the latest ones. */
 export const MESSAGES_SHOWN = 500;
+/** Messages of each older page the timeline loads as the officer scrolls back. */
+export const OLDER_PAGE = 200;
+
+/** GET /api/v1/channels/:id/search's query. */
+export interface SearchQuery {
+  q?: string;
+  /** Comma-separated precedences. */
+  precedence?: string;
+  officer?: string;
+  since?: number;
+  until?: number;
+  before?: string;
+  limit?: number;
+  lang?: string;
+}
 
 /** The signed body of a message entry, as its event carries it. */
 export interface MessageBody {

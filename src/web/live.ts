@@ -29,7 +29,8 @@ export function applyToMessages(list: readonly Message[], e: EntryEvent, selfPar
       ...(message.from ? { signedBy: message.from } : {}),
       acks: [],
     };
-    const at = list.findIndex((x) => x.time < m.time);
+    // Before those of the same millisecond too: a batch's messages share one, and the later is newer.
+    const at = list.findIndex((x) => x.time <= m.time);
     const next = at === -1 ? [...list, m] : [...list.slice(0, at), m, ...list.slice(at)];
     return next.slice(0, limit);
   }

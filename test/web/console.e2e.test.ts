@@ -83,6 +83,9 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console in a brows
       expect(await page.getByTestId('pending').locator('li').first().textContent()).toContain('FLASH');
       await page.screenshot({ path: '/tmp/hotline-console-pending.png' });
       // A right-to-left override a peer signed is shown as a marker, not obeyed (#14 D9).
+      // The timeline holds only the rows in view (#15): the oldest two are at its end.
+      const timeline = page.getByTestId('timeline');
+      await timeline.evaluate((el) => el.scrollTo(0, el.scrollHeight));
       const tricky = page.locator('[data-testid=message]', { hasText: 'Routine report 0 file' });
       await tricky.waitFor({ timeout: 15_000 });
       expect(await tricky.locator('.hidden-char').first().textContent()).toBe('⟨U+202E⟩');
@@ -122,6 +125,7 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console in a brows
       expect(reply.text).toContain('Message received; we are looking into it.');
       expect(reply.precedence).toBe('IMMEDIATE');
       expect((reply as ApiMessage & { replyTo: string | null }).replyTo).toBe(flash);
+      await timeline.evaluate((el) => el.scrollTo(0, 0));
       await page.locator('[data-testid=message]', { hasText: '收到，我们正在核实' }).waitFor({ timeout: 15_000 });
       // The link's round-trip times, drawn once a few link tests have been answered.
       await page.getByRole('img', { name: /Link round-trip time, US: last \d+ ms/ }).waitFor({ timeout: 30_000 });

@@ -77,6 +77,7 @@ export function projectEntries(entries: readonly SealedEntry[], ctx: ProjectionC
           replyTo: b.replyTo ?? null,
           drill: b.drill === true,
           formatted: b.format ? canonicalize({ fields: b.fields, format: b.format }) : null,
+          officer: b.from?.name ?? null,
           deadlineAt: (ctx.self !== undefined && e.author !== ctx.self ? ctx.now : e.time) + deadlineSec(after.charter.ackDeadlineSec[b.precedence], b, ctx.formats) * 1000,
           escalationDueAt: null,
         };
@@ -88,7 +89,7 @@ export function projectEntries(entries: readonly SealedEntry[], ctx: ProjectionC
         const b = e.body as BodyOf<'ack'>;
         // Ingest checked that the message is held here (its referent).
         const ref = log.referent(b.message);
-        if (ref) acks.push({ message: { channel: log.id, author: ref.author, seq: ref.seq }, at: e.time, by: JSON.stringify({ party: e.author, code: ctx.label(e.author), officer: b.officer, entry: s.hash }) });
+        if (ref) acks.push({ message: { channel: log.id, author: ref.author, seq: ref.seq }, at: e.time, by: JSON.stringify({ party: e.author, code: ctx.label(e.author), officer: b.officer, entry: s.hash }), entry: { author: e.author, seq: e.seq } });
         break;
       }
       case 'receipt':

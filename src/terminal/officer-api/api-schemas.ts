@@ -154,6 +154,13 @@ export const Message = Type.Object({
   rendered: Type.Optional(Rendered),
 });
 
+/** GET /api/v1/channels/:id/search: a page of results and where the next one starts. */
+export const SearchResults = Type.Object({
+  messages: Type.Array(Message, { description: 'newest first' }),
+  /** Pass as `before` for the next page; null when this page is the last. */
+  next: Type.Union([Type.String(), Type.Null()]),
+});
+
 /** GET /api/v1/formats: a format held here, with its title in each of its languages. */
 export const FormatSummary = Type.Object({
   id: Type.String(),
@@ -323,6 +330,7 @@ export type Evidence = Static<typeof Evidence>;
 export type ImportResult = Static<typeof ImportResult>;
 export type AckedBy = Static<typeof AckedBy>;
 export type Message = Static<typeof Message>;
+export type SearchResults = Static<typeof SearchResults>;
 export type Acknowledgement = Static<typeof Acknowledgement>;
 export type FormatSummary = Static<typeof FormatSummary>;
 export type FieldsCheck = Static<typeof FieldsCheck>;

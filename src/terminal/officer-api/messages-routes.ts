@@ -14,7 +14,7 @@ import { renderedFor } from '../formats/present.js';
 import * as Api from './api-schemas.js';
 import { signingOfficer } from './auth.js';
 import { presentAck, presentMessage, presentSent, whoSpoke, type WhoSpoke } from './presenters.js';
-import type { MessageRow } from '../../store/index.js';
+import type { MessageCursor, MessageRow } from '../../store/index.js';
 import { ChannelParams, LangTagParam, MessageParams, type OfficerApiPorts, type ReadPorts } from './route-kit.js';
 
 /** Options of {@link messagesRoutes}. */
@@ -25,8 +25,8 @@ export interface MessagesRoutesOptions extends Pick<OfficerApiPorts, 'self' | 'd
   readonly formats: FormatCatalogue;
 }
 
-/** How far before the oldest message shown its acknowledgements are looked for (the other side's clock may differ). */
-const SKEW_MARGIN_MS = 3_600_000;
+/** Messages of a page further back (`before`) when no limit is given. */
+const DEFAULT_PAGE = 200;
 
 /** Most messages one batch request may carry. */
 export const MAX_BATCH_MESSAGES = 1000;
@@ -82,46 +82,60 @@ function messageBody(m: MessageDraftBody, ctx: DraftContext): BodyOf<'message'> 
 }
 
 /**
- * Who signed each of `rows` and every acknowledgement of them: the message and ack entries since
- * the oldest shown (less {@link SKEW_MARGIN_MS}, for the clocks of the other side).
+ * Who signed each of `rows` and every acknowledgement of them: their entries, read by log
+ * position (message_acks lists each acknowledgement), so a page costs its size at any depth.
  */
-async function whoSpokeIn(reads: ReadPorts['reads'], channel: string, rows: readonly MessageRow[], label: (party: string) => string): Promise<WhoSpoke | undefined> {
+export async function whoSpokeIn(reads: ReadPorts['reads'], channel: string, rows: readonly MessageRow[], label: (party: string) => string): Promise<WhoSpoke | undefined> {
   if (rows.length === 0) return undefined;
-  const since = rows.reduce((t, r) => Math.min(t, r.time), Number.POSITIVE_INFINITY) - SKEW_MARGIN_MS;
-  return whoSpoke(await reads.messageAndAckEntries(channel, since), new Set(rows.map((r) => r.hash)), label);
+  return whoSpoke(await reads.pageEntries(channel, rows), new Set(rows.map((r) => r.hash)), label);
+}
+
+/** Messages as the officer API presents them: with who signed, every acknowledgement, and formatted ones rendered in `lang`. */
+export async function presentPage(opts: Pick<MessagesRoutesOptions, 'reads' | 'directory' | 'self' | 'formats'>, channel: string, rows: readonly MessageRow[], lang: string | undefined): Promise<Api.Message[]> {
+  const label = (party: string) => opts.directory.label(party);
+  const who = await whoSpokeIn(opts.reads, channel, rows, label);
+  return rows.map((row) => {
+    const signedBy = who?.signedBy.get(row.hash);
+    const m = { ...presentMessage(row, label, opts.self.party), ...(signedBy ? { signedBy } : {}), acks: who?.acks.get(row.hash) ?? [] };
+    const rendered = lang && m.format ? renderedFor(opts.formats, m, lang) : undefined;
+    return rendered ? { ...m, rendered } : m;
+  });
+}
+
+/** The timeline place of message `id` of a channel (a page cursor): MESSAGE_NOT_FOUND if not held. */
+export async function cursorOf(reads: ReadPorts['reads'], log: { readonly id: string; referent(hash: string): { author: string; seq: number; kind: string } | undefined }, id: string): Promise<MessageCursor> {
+  const ref = log.referent(id);
+  const row = ref?.kind === 'message' ? await reads.message({ channel: log.id, author: ref.author, seq: ref.seq }) : undefined;
+  if (!row) throw new TerminalError('MESSAGE_NOT_FOUND', { message: id });
+  return { time: row.time, author: row.author, seq: row.seq };
 }
 
 /** Registers the message routes. */
 export async function messagesRoutes(app: FastifyInstance, opts: MessagesRoutesOptions): Promise<void> {
-  const { self, directory, actions, reads } = opts;
-  const label = (party: string) => directory.label(party);
+  const { directory, actions, reads } = opts;
 
   app.get(
     '/api/v1/channels/:id/messages',
     {
       config: { permission: 'channel.read', scope: 'channel' },
       schema: {
-        summary: 'Messages with receipt and acknowledgement status, oldest first: all of them, or the latest `limit`',
+        summary: 'Messages with receipt and acknowledgement status, oldest first: all of them, or the latest `limit`; with `before`, the page before that message (the console scrolls back this way)',
         params: ChannelParams,
         querystring: Type.Object({
           unacked: Type.Optional(Type.Boolean()),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+          before: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$', description: `a page further back: the latest \`limit\` (${DEFAULT_PAGE} by default) of the messages before this one (a message id: the oldest of the page shown)` })),
           lang: Type.Optional(Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$', description: 'render formatted messages in this language (field `rendered`)' })),
         }),
         response: { 200: Type.Array(Api.Message) },
       },
     },
     async (request) => {
-      const q = request.query as { unacked?: boolean; limit?: number; lang?: string };
+      const q = request.query as { unacked?: boolean; limit?: number; lang?: string; before?: string };
       const log = directory.channel((request.params as { id: string }).id);
-      const rows = await reads.messages(log.id, { unackedOnly: q.unacked, limit: q.limit });
-      const who = await whoSpokeIn(reads, log.id, rows, label);
-      return rows.map((row) => {
-        const signedBy = who?.signedBy.get(row.hash);
-        const m = { ...presentMessage(row, label, self.party), ...(signedBy ? { signedBy } : {}), acks: who?.acks.get(row.hash) ?? [] };
-        const rendered = q.lang && m.format ? renderedFor(opts.formats, m, q.lang) : undefined;
-        return rendered ? { ...m, rendered } : m;
-      });
+      const before = q.before !== undefined ? await cursorOf(reads, log, q.before) : undefined;
+      const rows = await reads.messages(log.id, { unackedOnly: q.unacked, limit: q.limit ?? (before ? DEFAULT_PAGE : undefined), ...(before ? { before } : {}) });
+      return presentPage(opts, log.id, rows, q.lang);
     },
   );
 

@@ -24,6 +24,7 @@ import { dialogueRoutes } from './dialogue-routes.js';
 import { escalationRoutes } from './escalation-routes.js';
 import { eventsRoute } from './events-route.js';
 import { messagesRoutes } from './messages-routes.js';
+import { searchRoutes } from './search-routes.js';
 import { proofRoutes } from './proof-route.js';
 import { formatsRoutes } from './formats-routes.js';
 import { mostUrgentDefault, shippedCatalogue, type FormatCatalogue } from '../formats/catalogue.js';
@@ -124,6 +125,7 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
   await app.register(terminalRoutes, { ...area, links: opts.links, reconciling: opts.reconciling, storeFull: opts.storeFull, ha: opts.ha });
   await app.register(channelsRoutes, { ...area, links: opts.links, linkHealth: opts.linkHealth, formats });
   await app.register(messagesRoutes, { ...area, defaultOfficer: opts.defaultOfficer, formats });
+  await app.register(searchRoutes, { ...area, formats });
   await app.register(proofRoutes, area);
   await app.register(formatsRoutes, { ...area, formats });
   await app.register(dialogueRoutes, area);

@@ -4,7 +4,7 @@
  * ports (ChannelActions), never through here.
  */
 import type { PartyCard } from '../../protocol/index.js';
-import type { EscalationStepRow, EvidenceRow, LinkSampleRow, ListEscalationsOptions, ListMessagesOptions, ListUnackedOptions, IdempotentAnswer, MessageRow, PeerRow, Store, StoredEntry } from '../../store/index.js';
+import type { EscalationStepRow, EvidenceRow, LinkSampleRow, ListEscalationsOptions, ListMessagesOptions, ListUnackedOptions, IdempotentAnswer, LogPosition, SearchMessagesOptions, MessageRow, PeerRow, Store, StoredEntry } from '../../store/index.js';
 
 /** The entry kinds that change a charter or a channel's state. */
 const STATE_KINDS = ['charter.propose', 'charter.accept', 'charter.decline', 'charter.withdraw', 'charter.amend', 'channel.suspend', 'channel.resume', 'channel.close'];
@@ -45,12 +45,22 @@ export class OfficerReadModel {
     return this.#store.listMessages(channel, options);
   }
 
+  /** Messages of a channel matching a search, newest first. */
+  search(channel: string, options: SearchMessagesOptions): Promise<MessageRow[]> {
+    return this.#store.searchMessages(channel, options);
+  }
+
+  /** One message by its log position. */
+  message(at: LogPosition): Promise<MessageRow | undefined> {
+    return this.#store.getMessage(at);
+  }
+
   /**
-   * The message and acknowledgement entries of a channel signed at or after `sinceTime`: who
-   * signed the messages shown and every acknowledgement of them (presenters.ts whoSpoke).
+   * The entries of the messages at `positions` and of their acknowledgements: who signed a page
+   * of messages and every acknowledgement of them (presenters.ts whoSpoke), read by log position.
    */
-  messageAndAckEntries(channel: string, sinceTime: number): Promise<StoredEntry[]> {
-    return this.#store.listEntries(channel, { kinds: ['message', 'ack'], sinceTime });
+  pageEntries(channel: string, positions: readonly LogPosition[]): Promise<StoredEntry[]> {
+    return this.#store.listPageEntries(channel, positions);
   }
 
   /** The charter and channel-state entries of a channel (propose, accept, decline, withdraw, amend, suspend, resume, close), in log order. */

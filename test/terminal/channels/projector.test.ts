@@ -82,7 +82,7 @@ describe('projector', () => {
     const m = s.message(us!, 'Request your intentions', 'IMMEDIATE');
     const ack = s.ack(cn!, m, 'Lt Cdr Wang');
     const p = projectEntries([ack], context(s));
-    expect(p.acks).toEqual([{ message: { channel: s.log.id, author: us!.id, seq: m.entry.seq }, at: ack.entry.time, by: expect.any(String) }]);
+    expect(p.acks).toEqual([{ message: { channel: s.log.id, author: us!.id, seq: m.entry.seq }, at: ack.entry.time, by: expect.any(String), entry: { author: cn!.id, seq: ack.entry.seq } }]);
     expect(JSON.parse(p.acks![0]!.by)).toMatchObject({ party: cn!.id, code: 'CN', officer: { name: 'Lt Cdr Wang' }, entry: ack.hash });
   });
 
