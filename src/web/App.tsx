@@ -4,7 +4,7 @@
  * It talks only to the officer API (api.ts).
  */
 import { SignedText } from './SignedText.js';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { alarmsOf, newAlarms, type Alarm } from './alarms.js';
 import { notifyAlarm, setTabIcon } from './notify.js';
 import { api, bodyOf, connectEvents, onSessionEnded, PENDING_SHOWN, type ApiEvent, type ChannelSummary, type EntryEvent, type Pending, type PendingSummary, type Precedence, type Session, type Status } from './api.js';
@@ -21,6 +21,9 @@ import { Wallboard } from './Wallboard.js';
 import { OpsView } from './OpsView.js';
 import { ProposeForm } from './ProposeForm.js';
 import { audioReady, ring, unlockAudio, unlockOnFirstGesture } from './sound.js';
+
+/** #verify: a bundle or proof verified in this browser (VerifyView.tsx), loaded only when opened. */
+const VerifyView = lazy(() => import('./VerifyView.js'));
 
 export function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
@@ -50,6 +53,13 @@ export function App() {
     });
   }, [refresh]);
 
+  // No sign-in needed to verify a file: the verdict is the browser's own, not the terminal's.
+  if (hash.startsWith('#verify'))
+    return (
+      <Suspense fallback={<p className="muted center">{tr('loading')}</p>}>
+        <VerifyView onClose={() => (location.hash = '')} />
+      </Suspense>
+    );
   if (session === undefined)
     return (
       <p className="muted center">
@@ -274,6 +284,9 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
         <span className="who">
           {session.name} <span className="muted">({session.title})</span>
         </span>
+        <a className="wall-link" href="#verify" data-testid="verify-link">
+          <T k="verifyOpen" />
+        </a>
         <a className="wall-link" href="#ops">
           <T k="opsTitle" />
         </a>

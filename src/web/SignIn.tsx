@@ -76,6 +76,11 @@ export function SignIn({ onSignedIn, notice }: { onSignedIn: () => void; notice?
           <T k="signIn" />
         </button>
       </form>
+      <p className="center">
+        <a href="#verify">
+          <T k="verifyOpen" />
+        </a>
+      </p>
     </main>
   );
 }
