@@ -3,8 +3,9 @@
  * acknowledgement or countdown), Acknowledge for the other side's messages, the send form with
  * bilingual templates, and the link's round-trip time chart.
  */
+import { errorText } from './errors.js';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { api, ApiError, bodyOf, MESSAGES_SHOWN, type ApiEvent, type ChannelDetail, type EntryEvent, type FormatSummary, type LinkView, type Message, type Precedence } from './api.js';
+import { api, bodyOf, MESSAGES_SHOWN, type ApiEvent, type ChannelDetail, type EntryEvent, type FormatSummary, type LinkView, type Message, type Precedence } from './api.js';
 import { ComposeFormat } from './ComposeFormat.js';
 import { FormatMap } from './FormatMap.js';
 import { PhraseReplies } from './PhraseReplies.js';
@@ -132,7 +133,7 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
         await api.ack(m.id, note);
         await load();
       } catch (e) {
-        setError(e instanceof ApiError ? e.message : (e as Error).message);
+        setError(errorText(e));
       }
     },
     [load],

@@ -4,8 +4,9 @@
  * officer may take in this state (accept, decline, withdraw, suspend, resume, close; a reason where
  * the record needs one), and the state history with reasons.
  */
+import { errorText } from './errors.js';
 import { useCallback, useEffect, useState } from 'react';
-import { api, ApiError, type ChannelDetail, type CharterAction, type Peer, type StateChange } from './api.js';
+import { api, type ChannelDetail, type CharterAction, type Peer, type StateChange } from './api.js';
 import { dtg, when } from './format.js';
 import { T, tr, type Label } from './i18n.js';
 
@@ -61,7 +62,7 @@ export function CharterPanel({ detail, self, permissions, onChanged }: { detail:
       onChanged();
       void load();
     } catch (e) {
-      setError(e instanceof ApiError ? e.message : (e as Error).message);
+      setError(errorText(e));
     }
   };
 

@@ -51,7 +51,7 @@ export default function VerifyView({ onClose }: { onClose?: () => void }): React
           <T k="verifyTitle" />
         </h1>
         {onClose ? (
-          <button type="button" onClick={onClose}>
+          <button type="button" onClick={onClose} data-testid="verify-back">
             <T k="verifyBack" />
           </button>
         ) : null}

@@ -23,7 +23,7 @@ export const LANGUAGES: ReadonlyArray<{ code: string; name: string; dir: 'ltr' |
 const RESOURCES = { en, zh, ru, ar } as const;
 
 /** A label of the catalogue (the English one is the reference). */
-export type Label = Exclude<keyof typeof en, 'tpl'> extends infer K ? (K extends `${infer B}_${'one' | 'other'}` ? B : K) & string : never;
+export type Label = Exclude<keyof typeof en, 'tpl' | 'errors'> extends infer K ? (K extends `${infer B}_${'one' | 'other'}` ? B : K) & string : never;
 
 /** The standard phrases (in the manner of CUES), by id. */
 export const TEMPLATE_IDS = Object.keys(en.tpl) as ReadonlyArray<keyof typeof en.tpl>;

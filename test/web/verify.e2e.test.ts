@@ -4,7 +4,8 @@
  * prove` the proof of the FLASH; the console at #verify (no sign-in) verifies each file in a Web
  * Worker and renders the report; its verdict equals `hotline verify`'s for the valid files and for
  * tampered ones (same code), the fingerprints shown are the CLI's, nothing is sent to the terminal,
- * and the view has no serious or critical accessibility violation.
+ * and the view has no serious or critical accessibility violation. Then an API error on the sign-in
+ * page: the API's message in English, the catalogue's for its code in Chinese.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,8 @@ import { describe, expect, it } from 'vitest';
 import { Harness, check, waitFor } from '../e2e/harness.js';
 import { CHROMIUM_ARGS, chromiumLaunch } from './chromium.js';
 import { CHROMIUM, ensureConsoleBuilt } from './console-kit.js';
+
+const zh = JSON.parse(readFileSync(new URL('../../src/web/locales/zh.json', import.meta.url), 'utf8')) as { errors: Record<string, string> };
 
 interface CliVerdict {
   valid: boolean;
@@ -116,6 +119,17 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('verify a bundle or
         if (!cli[name]!.valid) expect(await page.getByTestId('verify-error').innerText()).toContain(cli[name]!.code);
       }
       expect(sent, 'nothing of the files went to the terminal').toEqual([]);
+
+      h.step('an API error shown on the sign-in page is the catalogue\'s message for its code (#15 item 5)');
+      await page.getByTestId('verify-back').click();
+      await page.getByLabel(/Officer name/).fill('Nobody');
+      await page.getByLabel(/Password/).fill('wrong password');
+      await page.getByLabel(/6-digit code/).fill('123456');
+      await page.getByRole('button', { name: /Sign in/ }).click();
+      await expect.poll(() => page.getByRole('alert').innerText()).toMatch(/attempt\(s\) left/); // English: the API's own message
+      await page.getByTestId('language').selectOption('zh');
+      await page.getByRole('button', { name: '登录' }).click();
+      await expect.poll(() => page.getByRole('alert').innerText()).toBe(zh.errors.AUTH_FAILED);
       expect(problems).toEqual([]);
     } finally {
       await context?.close();
