@@ -22,6 +22,9 @@ import { OpsView } from './OpsView.js';
 import { ProposeForm } from './ProposeForm.js';
 import { audioReady, ring, unlockAudio, unlockOnFirstGesture } from './sound.js';
 
+/** The languages of a channel's charter: its title is given in each (the charter's `languages`). */
+const charterLanguages = (c: ChannelSummary | undefined): string[] | undefined => (c ? Object.keys(c.title) : undefined);
+
 /** #verify: a bundle or proof verified in this browser (VerifyView.tsx), loaded only when opened. */
 const VerifyView = lazy(() => import('./VerifyView.js'));
 
@@ -294,7 +297,7 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
           <T k="wallboard" />
         </a>
         <ThemeSwitch />
-        <LanguageSwitch officer={session.name} />
+        <LanguageSwitch officer={session.name} offered={charterLanguages(channels.find((c) => c.id === selected))} />
         <button type="button" className="secondary" onClick={() => void onSignOut()}>
           <T k="signOut" />
         </button>

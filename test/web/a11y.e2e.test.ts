@@ -28,7 +28,7 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console accessibil
     const h = await Harness.create();
     const [us, cn] = await Promise.all([h.party('US', 'United States'), h.party('CN', 'China')]);
     await h.pair(us, cn);
-    const channel = await h.openChannel(us, cn, { title: { en: 'Air incidents', zh: '空中事件' }, tier: 'military', parties: ['CN'], ackDeadlineSec: { FLASH: 600 }, linkTestIntervalSec: 86_400 });
+    const channel = await h.openChannel(us, cn, { title: { en: 'Air incidents', zh: '空中事件', ar: 'حوادث جوية' }, tier: 'military', parties: ['CN'], ackDeadlineSec: { FLASH: 600 }, linkTestIntervalSec: 86_400 });
     const wang = secretsOf((await cn.cli(['officer', 'add', 'Amb Wang', '--title', 'Ambassador', '--role', 'plenipotentiary']).then(check('officer add'))).stdout);
     const text = 'Unidentified aircraft closing on your patrol: respond.';
     await us.cli(['send', channel, text, '--precedence', 'FLASH']).then(check('send'));
@@ -67,7 +67,7 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console accessibil
       // Right to left, in Arabic.
       await page.goto(`${cn.officerUrl}/console/`);
       await page.getByRole('combobox').filter({ hasText: 'English' }).selectOption('ar');
-      await page.getByRole('button', { name: /Air incidents/ }).first().click();
+      await page.getByRole('button', { name: /حوادث جوية/ }).first().click();
       await page.locator('[data-testid=message]', { hasText: text }).waitFor({ timeout: 10_000 });
       found.push(...(await violations(page, 'channel (ar)')));
       expect(found).toEqual([]);

@@ -3,7 +3,8 @@
  * switches the console to Chinese, Russian and Arabic; the labels change, the page's lang and dir
  * follow (Arabic right to left), the fonts shipped with the console cover the text (no empty boxes
  * on a machine without CJK or Arabic fonts: checked with the Font Loading API and by screenshot),
- * and the choice is remembered for the officer after a reload.
+ * and the choice is remembered for the officer after a reload. The switch offers the channel's
+ * charter languages, a charter language without a catalogue listed but disabled.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +25,7 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console languages 
     const h = await Harness.create();
     const [us, ru] = await Promise.all([h.party('US', 'United States'), h.party('RU', 'Russian Federation')]);
     await h.pair(us, ru);
-    const channel = await h.openChannel(us, ru, { title: { en: 'Deconfliction line', ru: 'Линия предотвращения инцидентов', zh: '冲突规避热线' }, tier: 'military', parties: ['RU'], linkTestIntervalSec: 86_400 });
+    const channel = await h.openChannel(us, ru, { title: { en: 'Deconfliction line', ru: 'Линия предотвращения инцидентов', zh: '冲突规避热线', ar: 'خط منع التصادم', fr: 'Ligne de déconfliction' }, tier: 'military', parties: ['RU'], linkTestIntervalSec: 86_400 });
     await us.cli(['send', channel, 'Routine position report. 例行位置报告。 Плановый доклад.', '--precedence', 'ROUTINE']).then(check('send'));
     const added = await ru.cli(['officer', 'add', OFFICER, '--title', 'Watch Chief', '--role', 'principal']).then(check('officer add'));
     const { password, totpSecret } = secretsOf(added.stdout);
@@ -43,6 +44,10 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console languages 
       await page.getByRole('button', { name: /Sign out/ }).waitFor({ timeout: 15_000 });
       await page.locator('[data-testid=message]').first().waitFor({ timeout: 15_000 });
       expect(await page.evaluate<string>('document.documentElement.lang')).toBe('en');
+      // The switch offers the charter's languages; French has no console catalogue: listed, disabled (#15 item 5).
+      const options = page.getByTestId('language').locator('option');
+      expect(await options.evaluateAll((os) => os.map((o) => `${(o as unknown as { value: string }).value}:${(o as unknown as { disabled: boolean }).disabled ? 'off' : 'on'}`))).toEqual(['ar:on', 'en:on', 'fr:off', 'ru:on', 'zh:on']);
+      expect(await options.filter({ hasText: 'fr' }).innerText()).toMatch(/no console catalogue/);
 
       const fontsCover = (family: string, sample: string) => page.evaluate<boolean>(`document.fonts.load('16px "${family}"', ${JSON.stringify(sample)}).then(() => document.fonts.check('16px "${family}"', ${JSON.stringify(sample)}))`);
       const cases = [
