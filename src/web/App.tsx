@@ -18,7 +18,6 @@ import { LanguageSwitch, T, tr, useLanguage } from './i18n.js';
 import { SignIn } from './SignIn.js';
 import { ThemeSwitch } from './theme.js';
 import { Wallboard } from './Wallboard.js';
-import { OpsView } from './OpsView.js';
 import { ProposeForm } from './ProposeForm.js';
 import { audioReady, ring, unlockAudio, unlockOnFirstGesture } from './sound.js';
 
@@ -27,6 +26,8 @@ const charterLanguages = (c: ChannelSummary | undefined): string[] | undefined =
 
 /** #verify: a bundle or proof verified in this browser (VerifyView.tsx), loaded only when opened. */
 const VerifyView = lazy(() => import('./VerifyView.js'));
+/** #ops, with its uPlot charts: loaded when opened, so uPlot is not in the first view. */
+const OpsView = lazy(() => import('./OpsView.js').then((m) => ({ default: m.OpsView })));
 
 export function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
@@ -82,7 +83,12 @@ export function App() {
   // #wall: the read-only wallboard for a wall screen (an officer signs in once on that screen).
   if (hash.startsWith('#wall')) return <Wallboard />;
   // #ops: readiness, what is overdue, the roster and the audit log (OpsView.tsx).
-  if (hash.startsWith('#ops')) return <OpsView />;
+  if (hash.startsWith('#ops'))
+    return (
+      <Suspense fallback={<p className="muted center">{tr('loading')}</p>}>
+        <OpsView />
+      </Suspense>
+    );
   return (
     <Watch
       session={session}

@@ -4,7 +4,7 @@
  * bilingual templates, and the link's round-trip time chart.
  */
 import { errorText } from './errors.js';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api, bodyOf, MESSAGES_SHOWN, type ApiEvent, type ChannelDetail, type EntryEvent, type FormatSummary, type LinkView, type Message, type Precedence } from './api.js';
 import { ComposeFormat } from './ComposeFormat.js';
 import { FormatMap } from './FormatMap.js';
@@ -16,12 +16,14 @@ import { titleOf, when } from './format.js';
 import { useNow } from './hooks.js';
 import { T, tr, useLanguage } from './i18n.js';
 import { applyToMessages } from './live.js';
-import { RttChart } from './RttChart.js';
 
 /** Subscribes to the console's live events; returns the unsubscribe. */
 export type EventFeed = (listener: (e: ApiEvent) => void) => () => void;
 
 /** Loads of a channel's view at most this often while its charter or state changes. */
+/** Link health charts (uPlot), loaded when a channel is first shown: not in the first view. */
+const LinkChart = lazy(() => import('./LinkChart.js'));
+
 const RELOAD_MS = 500;
 /** The safety net: the whole view is loaded again this often, whatever the events said. */
 const REFRESH_MS = 10_000;
@@ -226,7 +228,9 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
         <p className="muted">
           <T k="rtt" />
         </p>
-        <RttChart samples={link?.samples ?? {}} />
+        <Suspense fallback={<p className="muted">{tr('loading')}</p>}>
+          <LinkChart samples={link?.samples ?? {}} />
+        </Suspense>
       </section>
     </section>
   );
