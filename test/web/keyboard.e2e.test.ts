@@ -2,7 +2,8 @@
  * Keyboard only (#15, "acknowledge a FLASH in at most 3 keystrokes after sign-in"), in Chromium
  * against real terminals: a FLASH from US awaits acknowledgement at CN; the duty officer signs in
  * without the mouse (the name field has the cursor; Tab between fields; Enter signs in) and
- * acknowledges it with the keys counted from the sign-in on; US sees the acknowledgement.
+ * acknowledges it with the keys counted from the sign-in on; US sees the acknowledgement. Before,
+ * in another tab, the FLASH shows its escalation: the next step planned.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,6 +53,16 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('keyboard only (Chr
       await banner.waitFor({ timeout: 10_000 });
       expect(await banner.textContent()).toContain(text);
 
+      h.step('meanwhile, in another tab of the same session: the FLASH shows its escalation, the next step planned');
+      const other = await context.newPage();
+      await other.goto(`${cn.officerUrl}/console/`);
+      const steps = other.locator('[data-testid=message]', { hasText: text }).getByTestId('escalation-steps');
+      await steps.locator('summary').click({ timeout: 15_000 });
+      await steps.getByTestId('escalation-next').waitFor({ timeout: 10_000 });
+      expect(await steps.getByTestId('escalation-next').innerText()).toMatch(/planned: level 1 \(duty officer\)/);
+      await other.close();
+      await page.bringToFront();
+
       h.step('acknowledge: keys counted from the sign-in on');
       let keys = 0;
       const press = async (key: string) => {
@@ -63,6 +74,7 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('keyboard only (Chr
       expect(keys).toBeLessThanOrEqual(3);
       await waitFor('CN to record the acknowledgement', async () => (await cn.messages(channel)).find((m) => m.text === text)?.ackedAt != null);
       await waitFor('US to see it acknowledged', async () => (await us.messages(channel)).find((m) => m.text === text)?.ackedAt != null);
+
       expect(problems).toEqual([]);
     } finally {
       await context?.close();
