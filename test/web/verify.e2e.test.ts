@@ -109,6 +109,8 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('verify a bundle or
       expect(await flashRow.innerText()).toMatch(/FLASH[\s\S]*CN[\s\S]*CN/); // receipted by CN and acknowledged by CN
       expect(await page.getByTestId('verify-fingerprint').allInnerTexts()).toEqual(cli['crisis-line.jsonl']!.fingerprints);
       expect(workers.length, 'the verification ran in a Web Worker').toBeGreaterThan(0);
+      await page.getByTestId('verify-verdict').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: '/tmp/hotline-console-verify.png', fullPage: true });
       const axe = await new AxeBuilder({ page }).analyze();
       expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes[0]?.target.join(' ')}`)).toEqual([]);
 
