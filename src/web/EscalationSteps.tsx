@@ -15,19 +15,35 @@ interface Loaded {
   readonly next: { level: number; levelName: string; at: number } | null;
 }
 
-export function EscalationSteps({ messageId, awaiting }: { messageId: string; awaiting: boolean }): ReactNode {
+export function EscalationSteps({
+  messageId,
+  awaiting,
+}: {
+  messageId: string;
+  awaiting: boolean;
+}): ReactNode {
   const [loaded, setLoaded] = useState<Loaded | undefined>();
   const [error, setError] = useState<string | undefined>();
   const load = async () => {
     try {
-      const [steps, pending] = await Promise.all([api.escalations(messageId), awaiting ? api.pending() : Promise.resolve([])]);
-      setLoaded({ steps: [...steps].sort((a, b) => a.at - b.at), next: pending.find((p) => p.id === messageId)?.escalation.next ?? null });
+      const [steps, pending] = await Promise.all([
+        api.escalations(messageId),
+        awaiting ? api.pending() : Promise.resolve([]),
+      ]);
+      setLoaded({
+        steps: [...steps].sort((a, b) => a.at - b.at),
+        next: pending.find((p) => p.id === messageId)?.escalation.next ?? null,
+      });
     } catch (e) {
       setError(errorText(e));
     }
   };
   return (
-    <details className="escalation-steps" data-testid="escalation-steps" onToggle={(e) => (e.currentTarget.open && !loaded ? void load() : undefined)}>
+    <details
+      className="escalation-steps"
+      data-testid="escalation-steps"
+      onToggle={(e) => (e.currentTarget.open && !loaded ? void load() : undefined)}
+    >
       <summary>
         <T k="escalationSteps" />
       </summary>
@@ -41,13 +57,22 @@ export function EscalationSteps({ messageId, awaiting }: { messageId: string; aw
           )}
           {loaded.steps.map((s, i) => (
             <li key={i} data-testid="escalation-step">
-              <time dateTime={utc(s.at)}>{dtg(s.at)}</time> · <T k="escalationStep" level={s.level} name={s.levelName} contact={s.contact} via={s.via} outcome={s.outcome} />
+              <time dateTime={utc(s.at)}>{dtg(s.at)}</time> ·{' '}
+              <T
+                k="escalationStep"
+                level={s.level}
+                name={s.levelName}
+                contact={s.contact}
+                via={s.via}
+                outcome={s.outcome}
+              />
               {s.error ? <span className="muted"> ({s.error})</span> : null}
             </li>
           ))}
           {loaded.next && (
             <li data-testid="escalation-next">
-              <time dateTime={utc(loaded.next.at)}>{dtg(loaded.next.at)}</time> · <T k="escalationNext" level={loaded.next.level} name={loaded.next.levelName} />
+              <time dateTime={utc(loaded.next.at)}>{dtg(loaded.next.at)}</time> ·{' '}
+              <T k="escalationNext" level={loaded.next.level} name={loaded.next.levelName} />
             </li>
           )}
         </ol>

@@ -25,7 +25,15 @@ export function aligned(samples: Samples, value: 'rttMs' | 'offsetMs'): uPlot.Al
   return [xs.map((x) => x / 1000), ...ys];
 }
 
-function Chart({ samples, value, label }: { samples: Samples; value: 'rttMs' | 'offsetMs'; label: string }): ReactNode {
+function Chart({
+  samples,
+  value,
+  label,
+}: {
+  samples: Samples;
+  value: 'rttMs' | 'offsetMs';
+  label: string;
+}): ReactNode {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = box.current;
@@ -38,7 +46,16 @@ function Chart({ samples, value, label }: { samples: Samples; value: 'rttMs' | '
         legend: { show: true },
         scales: { x: { time: true } },
         axes: [{}, { label: `${label}`, size: 56 }],
-        series: [{}, ...peers.map((p, i) => ({ label: p, stroke: COLOURS[i % COLOURS.length], width: 2, spanGaps: true, points: { show: true, size: 4 } }))],
+        series: [
+          {},
+          ...peers.map((p, i) => ({
+            label: p,
+            stroke: COLOURS[i % COLOURS.length],
+            width: 2,
+            spanGaps: true,
+            points: { show: true, size: 4 },
+          })),
+        ],
       },
       aligned(samples, value),
       el,
@@ -46,7 +63,10 @@ function Chart({ samples, value, label }: { samples: Samples; value: 'rttMs' | '
     return () => plot.destroy();
   }, [samples, value, label]);
   const summary = Object.entries(samples)
-    .map(([peer, s]) => `${peer}: ${tr('linkTestsCount', { count: s.length })}, ${s.length ? s[s.length - 1]![value] : '–'} ms`)
+    .map(
+      ([peer, s]) =>
+        `${peer}: ${tr('linkTestsCount', { count: s.length })}, ${s.length ? s[s.length - 1]![value] : '–'} ms`,
+    )
     .join('; ');
   return (
     <figure className="chart" data-testid={`link-chart-${value}`}>
@@ -57,7 +77,9 @@ function Chart({ samples, value, label }: { samples: Samples; value: 'rttMs' | '
 }
 
 export default function LinkChart({ samples }: { samples: Samples }): ReactNode {
-  const sorted: Samples = Object.fromEntries(Object.entries(samples).map(([p, s]) => [p, [...s].sort((a, b) => a.at - b.at)]));
+  const sorted: Samples = Object.fromEntries(
+    Object.entries(samples).map(([p, s]) => [p, [...s].sort((a, b) => a.at - b.at)]),
+  );
   if (Object.values(sorted).flat().length < 2)
     return (
       <p className="muted">

@@ -11,14 +11,25 @@ import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react'
 import { SignedText } from './SignedText.js';
 import { dtg, titleOf, utc } from './format.js';
 import { T, tr, useLanguage } from './i18n.js';
-import type { Officer, ProofFactsView, ReportErrorView, ReportView, VerifyRequest, VerifyResult } from './verify-types.js';
+import type {
+  Officer,
+  ProofFactsView,
+  ReportErrorView,
+  ReportView,
+  VerifyRequest,
+  VerifyResult,
+} from './verify-types.js';
 
-type State = { step: 'idle' } | { step: 'busy'; name: string } | { step: 'done'; name: string; result: VerifyResult };
+type State =
+  { step: 'idle' } | { step: 'busy'; name: string } | { step: 'done'; name: string; result: VerifyResult };
 
 /** Verifies the bytes in a fresh worker (one per file: a huge bundle's memory goes with it). */
 export function verifyInWorker(name: string, bytes: ArrayBuffer): Promise<VerifyResult> {
   return new Promise((resolve) => {
-    const worker = new Worker(new URL('./verify/worker.ts', import.meta.url), { type: 'module', name: 'hotline-verifier' });
+    const worker = new Worker(new URL('./verify/worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'hotline-verifier',
+    });
     worker.onmessage = (e: MessageEvent<VerifyResult>) => {
       resolve(e.data);
       worker.terminate();
@@ -103,18 +114,44 @@ export default function VerifyView({ onClose }: { onClose?: () => void }): React
   );
 }
 
-function Verdict({ valid, error, name, ms }: { valid: boolean; error?: ReportErrorView | null; name: string; ms?: number }): ReactNode {
+function Verdict({
+  valid,
+  error,
+  name,
+  ms,
+}: {
+  valid: boolean;
+  error?: ReportErrorView | null;
+  name: string;
+  ms?: number;
+}): ReactNode {
   return (
-    <section className={`verdict ${valid ? 'valid' : 'invalid'}`} data-testid="verify-verdict" data-valid={String(valid)} data-code={error?.code ?? ''} role={valid ? 'status' : 'alert'}>
+    <section
+      className={`verdict ${valid ? 'valid' : 'invalid'}`}
+      data-testid="verify-verdict"
+      data-valid={String(valid)}
+      data-code={error?.code ?? ''}
+      role={valid ? 'status' : 'alert'}
+    >
       <h2>{valid ? <T k="verifyValid" /> : <T k="verifyInvalid" />}</h2>
       <p className="muted">
         {name}
-        {ms !== undefined ? <> · <T k="verifyTook" ms={ms} /></> : null}
+        {ms !== undefined ? (
+          <>
+            {' '}
+            · <T k="verifyTook" ms={ms} />
+          </>
+        ) : null}
       </p>
       {error ? (
         <p data-testid="verify-error">
           <code>{error.code}</code>: <SignedText text={error.message} />
-          {error.line !== undefined ? <> (<T k="verifyLine" line={error.line} />)</> : null}
+          {error.line !== undefined ? (
+            <>
+              {' '}
+              (<T k="verifyLine" line={error.line} />)
+            </>
+          ) : null}
         </p>
       ) : null}
     </section>
@@ -137,8 +174,15 @@ function Result({ name, result }: { name: string; result: VerifyResult }): React
         </>
       ) : (
         <>
-          <Verdict valid={result.verdict.valid} error={result.verdict.valid ? null : result.verdict.error} name={name} ms={result.ms} />
-          {result.verdict.valid ? <ProofReport facts={result.verdict.facts} fingerprints={result.fingerprints} /> : null}
+          <Verdict
+            valid={result.verdict.valid}
+            error={result.verdict.valid ? null : result.verdict.error}
+            name={name}
+            ms={result.ms}
+          />
+          {result.verdict.valid ? (
+            <ProofReport facts={result.verdict.facts} fingerprints={result.fingerprints} />
+          ) : null}
         </>
       )}
       <details className="cli-text">
@@ -158,7 +202,17 @@ const Time = ({ t }: { t: number }) => (
   </time>
 );
 
-function Fingerprints({ parties }: { parties: ReadonlyArray<{ code: string; party: string; names: Readonly<Record<string, string>>; fingerprint: string; entries?: number }> }): ReactNode {
+function Fingerprints({
+  parties,
+}: {
+  parties: ReadonlyArray<{
+    code: string;
+    party: string;
+    names: Readonly<Record<string, string>>;
+    fingerprint: string;
+    entries?: number;
+  }>;
+}): ReactNode {
   return (
     <section>
       <h3>
@@ -191,8 +245,14 @@ function BundleReport({ report: r }: { report: ReportView }): ReactNode {
     <div className="verify-report" data-testid="verify-report">
       {r.channel ? (
         <p>
-          <T k="verifyChannel" /> <strong>{r.title ? titleOf(r.title, lang) : ''}</strong> <code className="muted">{r.channel}</code>
-          {r.state ? <> · <T k="verifyState" state={r.state} /></> : null}
+          <T k="verifyChannel" /> <strong>{r.title ? titleOf(r.title, lang) : ''}</strong>{' '}
+          <code className="muted">{r.channel}</code>
+          {r.state ? (
+            <>
+              {' '}
+              · <T k="verifyState" state={r.state} />
+            </>
+          ) : null}
         </p>
       ) : null}
       {r.charterHash ? (
@@ -201,7 +261,13 @@ function BundleReport({ report: r }: { report: ReportView }): ReactNode {
         </p>
       ) : null}
       <p>
-        <T k="verifyIntegrity" verified={r.integrity.verified} entries={r.integrity.entries} chains={r.integrity.chains} signatures={r.integrity.signatures} />
+        <T
+          k="verifyIntegrity"
+          verified={r.integrity.verified}
+          entries={r.integrity.entries}
+          chains={r.integrity.chains}
+          signatures={r.integrity.signatures}
+        />
       </p>
       {r.parties.length ? <Fingerprints parties={r.parties} /> : null}
       {r.messages.length ? (
@@ -265,7 +331,14 @@ function BundleReport({ report: r }: { report: ReportView }): ReactNode {
           <ul>
             {r.receipts.map((x, i) => (
               <li key={i}>
-                <T k="verifyReceipt" holder={code(x.holder)} author={code(x.author)} upTo={x.upTo} of={x.of} /> <Time t={x.at} />
+                <T
+                  k="verifyReceipt"
+                  holder={code(x.holder)}
+                  author={code(x.author)}
+                  upTo={x.upTo}
+                  of={x.of}
+                />{' '}
+                <Time t={x.at} />
               </li>
             ))}
           </ul>
@@ -289,22 +362,30 @@ function BundleReport({ report: r }: { report: ReportView }): ReactNode {
   );
 }
 
-function ProofReport({ facts: f, fingerprints }: { facts: ProofFactsView; fingerprints: Readonly<Record<string, string>> }): ReactNode {
+function ProofReport({
+  facts: f,
+  fingerprints,
+}: {
+  facts: ProofFactsView;
+  fingerprints: Readonly<Record<string, string>>;
+}): ReactNode {
   const lang = useLanguage();
   const code = (party: string) => f.parties.find((p) => p.party === party)?.code ?? party.slice(0, 8);
   const b = f.message.body;
   return (
     <div className="verify-report" data-testid="verify-report">
       <p>
-        <T k="verifyChannel" /> <strong>{titleOf(f.title, lang)}</strong> <code className="muted">{f.channel}</code>
+        <T k="verifyChannel" /> <strong>{titleOf(f.title, lang)}</strong>{' '}
+        <code className="muted">{f.channel}</code>
       </p>
       <section>
         <h3>
           <T k="verifyTheMessage" />
         </h3>
         <p>
-          <T k="verifySentByAt" party={code(f.message.author)} seq={f.message.seq} /> <Time t={f.message.time} />{' '}
-          <span className={`badge prec-${b.precedence}`}>{b.precedence}</span> <SignedText text={officer(b.from)} />
+          <T k="verifySentByAt" party={code(f.message.author)} seq={f.message.seq} />{' '}
+          <Time t={f.message.time} /> <span className={`badge prec-${b.precedence}`}>{b.precedence}</span>{' '}
+          <SignedText text={officer(b.from)} />
         </p>
         <blockquote lang={b.lang}>
           <SignedText text={b.text} />
@@ -332,7 +413,12 @@ function ProofReport({ facts: f, fingerprints }: { facts: ProofFactsView; finger
           {f.acks.map((a, i) => (
             <li key={i}>
               {code(a.party)} <SignedText text={officer(a.officer)} /> <Time t={a.time} />
-              {a.note ? <> — <SignedText text={a.note} /></> : null}
+              {a.note ? (
+                <>
+                  {' '}
+                  — <SignedText text={a.note} />
+                </>
+              ) : null}
             </li>
           ))}
         </ul>

@@ -16,6 +16,7 @@ export function catalogueError(code: string, lang: string): string | undefined {
 /** What to show for an error caught from the officer API. */
 export function errorText(e: unknown, lang: string = i18next.language): string {
   if (e instanceof ApiError) return lang === 'en' ? e.message : (catalogueError(e.code, lang) ?? e.message);
-  const network = catalogueError('NETWORK', lang) ?? catalogueError('NETWORK', 'en') ?? 'Cannot reach the terminal.';
+  const network =
+    catalogueError('NETWORK', lang) ?? catalogueError('NETWORK', 'en') ?? 'Cannot reach the terminal.';
   return e instanceof Error && e.message ? `${network} (${e.message})` : network;
 }

@@ -31,10 +31,33 @@ export interface ReportView {
   readonly state: string | null;
   readonly asOf: number | null;
   readonly charterHash?: string;
-  readonly parties: ReadonlyArray<{ readonly code: string; readonly party: string; readonly names: Readonly<Record<string, string>>; readonly fingerprint: string; readonly entries: number }>;
-  readonly history: ReadonlyArray<{ readonly state: string; readonly at: number; readonly by: string; readonly kind: string; readonly reason?: string }>;
-  readonly integrity: { readonly entries: number; readonly verified: number; readonly chains: string; readonly signatures: string };
-  readonly receipts: ReadonlyArray<{ readonly holder: string; readonly author: string; readonly upTo: number; readonly of: number; readonly at: number }>;
+  readonly parties: ReadonlyArray<{
+    readonly code: string;
+    readonly party: string;
+    readonly names: Readonly<Record<string, string>>;
+    readonly fingerprint: string;
+    readonly entries: number;
+  }>;
+  readonly history: ReadonlyArray<{
+    readonly state: string;
+    readonly at: number;
+    readonly by: string;
+    readonly kind: string;
+    readonly reason?: string;
+  }>;
+  readonly integrity: {
+    readonly entries: number;
+    readonly verified: number;
+    readonly chains: string;
+    readonly signatures: string;
+  };
+  readonly receipts: ReadonlyArray<{
+    readonly holder: string;
+    readonly author: string;
+    readonly upTo: number;
+    readonly of: number;
+    readonly at: number;
+  }>;
   readonly messages: ReadonlyArray<{
     readonly hash: string;
     readonly author: string;
@@ -56,23 +79,41 @@ export interface ReportView {
 export interface ProofFactsView {
   readonly channel: string;
   readonly title: Readonly<Record<string, string>>;
-  readonly parties: ReadonlyArray<{ readonly code: string; readonly party: string; readonly names: Readonly<Record<string, string>> }>;
+  readonly parties: ReadonlyArray<{
+    readonly code: string;
+    readonly party: string;
+    readonly names: Readonly<Record<string, string>>;
+  }>;
   readonly message: {
     readonly hash: string;
     readonly author: string;
     readonly seq: number;
     readonly time: number;
-    readonly body: { readonly precedence: string; readonly lang: string; readonly text: string; readonly drill?: boolean; readonly subject?: string; readonly from?: Officer };
+    readonly body: {
+      readonly precedence: string;
+      readonly lang: string;
+      readonly text: string;
+      readonly drill?: boolean;
+      readonly subject?: string;
+      readonly from?: Officer;
+    };
   };
   readonly receipts: ReadonlyArray<{ readonly party: string; readonly time: number; readonly upTo: number }>;
-  readonly acks: ReadonlyArray<{ readonly party: string; readonly time: number; readonly officer: Officer; readonly note?: string }>;
+  readonly acks: ReadonlyArray<{
+    readonly party: string;
+    readonly time: number;
+    readonly officer: Officer;
+    readonly note?: string;
+  }>;
 }
 
 export type VerifyResult =
   | { readonly kind: 'bundle'; readonly report: ReportView; readonly text: string; readonly ms?: number }
   | {
       readonly kind: 'proof';
-      readonly verdict: { readonly valid: true; readonly facts: ProofFactsView } | { readonly valid: false; readonly error: ReportErrorView };
+      readonly verdict:
+        | { readonly valid: true; readonly facts: ProofFactsView }
+        | { readonly valid: false; readonly error: ReportErrorView };
       /** Party key → fingerprint (§3.3), to compare over a line one trusts. */
       readonly fingerprints: Readonly<Record<string, string>>;
       readonly text: string;

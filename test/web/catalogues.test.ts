@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 type Catalogue = Record<string, unknown>;
-const load = (lang: string) => JSON.parse(readFileSync(join(root, 'src/web/locales', `${lang}.json`), 'utf8')) as Catalogue;
+const load = (lang: string) =>
+  JSON.parse(readFileSync(join(root, 'src/web/locales', `${lang}.json`), 'utf8')) as Catalogue;
 const LANGS = ['en', 'zh', 'ru', 'ar'];
 const PLURAL = /_(zero|one|two|few|many|other)$/;
 

@@ -6,38 +6,23 @@
  * and the choice is remembered for the officer after a reload. The switch offers the channel's
  * charter languages, a charter language without a catalogue listed but disabled.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { Harness, check, waitFor } from '../e2e/harness.js';
-import { CHROMIUM_ARGS, chromiumLaunch } from './chromium.js';
-import { CHROMIUM, ensureConsoleBuilt, fillSignIn, secretsOf } from './console-kit.js';
+import { check, waitFor } from '../e2e/harness.js';
+import { CHROMIUM, consoleSetup, fillSignIn } from './console-kit.js';
 
 const OFFICER = 'Kapitan Orlova';
 
 describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console languages in a browser (Chromium)', () => {
   it('switches to Chinese, Russian and Arabic with their fonts, right to left for Arabic, remembered per officer', { timeout: 180_000 }, async () => {
-    if (CHROMIUM.kind === 'none') throw new Error(`no browser for the console test: ${CHROMIUM.reason}`);
-    const browser = chromiumLaunch(CHROMIUM);
-    await ensureConsoleBuilt();
-    const h = await Harness.create();
-    const [us, ru] = await Promise.all([h.party('US', 'United States'), h.party('RU', 'Russian Federation')]);
-    await h.pair(us, ru);
-    const channel = await h.openChannel(us, ru, { title: { en: 'Deconfliction line', ru: 'Линия предотвращения инцидентов', zh: '冲突规避热线', ar: 'خط منع التصادم', fr: 'Ligne de déconfliction' }, tier: 'military', parties: ['RU'], linkTestIntervalSec: 86_400 });
-    await us.cli(['send', channel, 'Routine position report. 例行位置报告。 Плановый доклад.', '--precedence', 'ROUTINE']).then(check('send'));
-    const added = await ru.cli(['officer', 'add', OFFICER, '--title', 'Watch Chief', '--role', 'principal']).then(check('officer add'));
-    const { password, totpSecret } = secretsOf(added.stdout);
-
-    const profile = mkdtempSync(join(tmpdir(), 'hotline-chromium-'));
-    h.defer(() => rmSync(profile, { recursive: true, force: true }));
-    let context: BrowserContext | undefined;
+    const { a: us, b: ru, channel, secrets, page, problems, close } = await consoleSetup({
+      parties: [['US', 'United States'], ['RU', 'Russian Federation']],
+      channel: { title: { en: 'Deconfliction line', ru: 'Линия предотвращения инцидентов', zh: '冲突规避热线', ar: 'خط منع التصادم', fr: 'Ligne de déconfliction' }, tier: 'military', parties: ['RU'], linkTestIntervalSec: 86_400 },
+      officers: [{ at: 'b', name: OFFICER, title: 'Watch Chief', role: 'principal' }],
+      locale: 'en-US',
+    });
+    const { password, totpSecret } = secrets[OFFICER]!;
     try {
-      context = await chromium.launchPersistentContext(profile, { executablePath: browser.executablePath, env: { ...process.env, ...browser.env }, headless: true, args: [...CHROMIUM_ARGS], viewport: { width: 1280, height: 900 }, locale: 'en-US' });
-      const page = context.pages()[0] ?? (await context.newPage());
-      const problems: string[] = [];
-      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      await us.cli(['send', channel, 'Routine position report. 例行位置报告。 Плановый доклад.', '--precedence', 'ROUTINE']).then(check('send'));
       await page.goto(`${ru.officerUrl}/console/`);
       await fillSignIn(page, OFFICER, { password, totpSecret });
       await page.getByRole('button', { name: /Sign in/ }).click();
@@ -94,7 +79,7 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console languages 
       await waitFor('the form back to ROUTINE', async () => (await page.getByLabel(/Precedence/).inputValue()) === 'ROUTINE');
       expect(problems).toEqual([]);
     } finally {
-      await context?.close();
+      await close();
     }
   });
 });

@@ -18,8 +18,12 @@ vi.mock('node:buffer', () => import('../../src/web/verify/node-buffer.js'));
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const vectors = join(root, 'test/vectors');
 const files = [
-  ...readdirSync(join(vectors, 'bundles')).filter((f) => f.endsWith('.jsonl')).map((f) => join('bundles', f)),
-  ...readdirSync(join(vectors, 'proofs')).filter((f) => f.endsWith('.json') && f !== 'manifest.json' && f !== 'entries-v2.json').map((f) => join('proofs', f)),
+  ...readdirSync(join(vectors, 'bundles'))
+    .filter((f) => f.endsWith('.jsonl'))
+    .map((f) => join('bundles', f)),
+  ...readdirSync(join(vectors, 'proofs'))
+    .filter((f) => f.endsWith('.json') && f !== 'manifest.json' && f !== 'entries-v2.json')
+    .map((f) => join('proofs', f)),
 ];
 
 /** What Node's verifier (the CLI's) says of each file: the JSON report and the text report. */
@@ -41,7 +45,11 @@ function nodeVerdicts(): Record<string, { json: string; text: string }> {
       }
     }
     process.stdout.write(JSON.stringify(out));`;
-  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { maxBuffer: 64 << 20 }).toString('utf8')) as Record<string, { json: string; text: string }>;
+  return JSON.parse(
+    execFileSync(process.execPath, ['--input-type=module', '-e', script], { maxBuffer: 64 << 20 }).toString(
+      'utf8',
+    ),
+  ) as Record<string, { json: string; text: string }>;
 }
 
 describe('the browser verifier gives the CLI verdict on every vector', () => {
@@ -62,7 +70,9 @@ describe('the browser verifier gives the CLI verdict on every vector', () => {
   });
 
   it('covers valid and tampered bundles and proofs', () => {
-    const valid = Object.entries(expected).filter(([, v]) => /"valid":true/.test(v.json)).map(([f]) => f);
+    const valid = Object.entries(expected)
+      .filter(([, v]) => /"valid":true/.test(v.json))
+      .map(([f]) => f);
     expect(valid.some((f) => f.startsWith('bundles/'))).toBe(true);
     expect(valid.some((f) => f.startsWith('proofs/'))).toBe(true);
     expect(files.length - valid.length).toBeGreaterThan(50);
@@ -73,9 +83,17 @@ describe('the browser verifier gives the CLI verdict on every vector', () => {
       const result = browser.verifyFile(new Uint8Array(readFileSync(join(vectors, f))));
       if (result.kind === 'proof') {
         const v = result.verdict;
-        expect(protocol.canonicalize(v.valid ? { valid: true, ...v.facts } : { valid: false, code: v.error.code, message: v.error.message })).toBe(expected[f]!.json);
+        expect(
+          protocol.canonicalize(
+            v.valid
+              ? { valid: true, ...v.facts }
+              : { valid: false, code: v.error.code, message: v.error.message },
+          ),
+        ).toBe(expected[f]!.json);
       } else {
-        expect(protocol.reportJson(result.report as Parameters<typeof protocol.reportJson>[0])).toBe(expected[f]!.json);
+        expect(protocol.reportJson(result.report as Parameters<typeof protocol.reportJson>[0])).toBe(
+          expected[f]!.json,
+        );
       }
       expect(result.text).toBe(expected[f]!.text);
     });

@@ -10,16 +10,26 @@ import { Buffer as Base } from 'buffer/';
 type From = (value: unknown, encoding?: unknown, length?: unknown) => Base;
 type ToString = (this: Base, encoding?: string, start?: number, end?: number) => string;
 
-const B = Base as unknown as { from: From; prototype: { toString: ToString }; isEncoding(e: string): boolean };
+const B = Base as unknown as {
+  from: From;
+  prototype: { toString: ToString };
+  isEncoding(e: string): boolean;
+};
 const originalFrom = B.from.bind(Base) as From;
 const originalToString = B.prototype.toString;
 
 if (!B.isEncoding('base64url')) {
   B.from = (value, encoding, length) =>
-    encoding === 'base64url' && typeof value === 'string' ? originalFrom(value.replace(/-/g, '+').replace(/_/g, '/'), 'base64') : originalFrom(value, encoding, length);
+    encoding === 'base64url' && typeof value === 'string'
+      ? originalFrom(value.replace(/-/g, '+').replace(/_/g, '/'), 'base64')
+      : originalFrom(value, encoding, length);
   B.prototype.toString = function (this: Base, encoding?: string, start?: number, end?: number): string {
     if (encoding !== 'base64url') return originalToString.call(this, encoding, start, end);
-    return originalToString.call(this, 'base64', start, end).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    return originalToString
+      .call(this, 'base64', start, end)
+      .replace(/\+/g, '-')
+      .replace(/\//g, '_')
+      .replace(/=+$/, '');
   };
 }
 

@@ -36,11 +36,17 @@ export function createHash(algorithm: string) {
 
 /** Only the DER SPKI form of an Ed25519 key is used by the protocol: its last 32 bytes are the key. */
 export function createPublicKey(input: { key: Uint8Array; format: 'der'; type: 'spki' }): BrowserKeyObject {
-  if (input.format !== 'der' || input.type !== 'spki' || input.key.length !== SPKI_ED25519_PREFIX_LENGTH + 32) throw new TypeError('only a DER SPKI Ed25519 public key is supported');
+  if (input.format !== 'der' || input.type !== 'spki' || input.key.length !== SPKI_ED25519_PREFIX_LENGTH + 32)
+    throw new TypeError('only a DER SPKI Ed25519 public key is supported');
   return { asymmetricKeyType: 'ed25519', raw: input.key.slice(SPKI_ED25519_PREFIX_LENGTH) };
 }
 
-export function verify(algorithm: null, message: Uint8Array, key: BrowserKeyObject, signature: Uint8Array): boolean {
+export function verify(
+  algorithm: null,
+  message: Uint8Array,
+  key: BrowserKeyObject,
+  signature: Uint8Array,
+): boolean {
   if (algorithm !== null || key.asymmetricKeyType !== 'ed25519') return false;
   try {
     return ed25519.verify(signature, message, key.raw, { zip215: false });

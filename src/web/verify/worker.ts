@@ -6,7 +6,14 @@
  * Nothing is trusted from the terminal: the console only hands over the file's bytes.
  */
 import './install-globals.js';
-import { fingerprint, formatProofReport, formatReport, isProofLike, verifyBundleBytes, verifyProof } from '../../protocol/index.js';
+import {
+  fingerprint,
+  formatProofReport,
+  formatReport,
+  isProofLike,
+  verifyBundleBytes,
+  verifyProof,
+} from '../../protocol/index.js';
 import type { VerifyRequest, VerifyResult } from '../verify-types.js';
 
 /** A proof is one JSON value of type hotline.proof (as the CLI's verify command decides). */
@@ -33,20 +40,34 @@ export function verifyFile(bytes: Uint8Array): Exclude<VerifyResult, { kind: 'fa
     const verdict = verifyProof(proof);
     const text = formatProofReport(verdict);
     // An Error does not survive postMessage with its code: send plain data.
-    if (!verdict.valid) return { kind: 'proof', verdict: { valid: false, error: { code: verdict.error.code, message: verdict.error.message } }, fingerprints: {}, text };
-    const fingerprints = Object.fromEntries(verdict.facts.parties.map((p) => [p.party, fingerprint(p.party)]));
+    if (!verdict.valid)
+      return {
+        kind: 'proof',
+        verdict: { valid: false, error: { code: verdict.error.code, message: verdict.error.message } },
+        fingerprints: {},
+        text,
+      };
+    const fingerprints = Object.fromEntries(
+      verdict.facts.parties.map((p) => [p.party, fingerprint(p.party)]),
+    );
     return { kind: 'proof', verdict, fingerprints, text };
   }
   const report = verifyBundleBytes(bytes);
   return { kind: 'bundle', report, text: formatReport(report, { maxMessages: 200 }) };
 }
 
-const scope = globalThis as unknown as { onmessage: ((e: { data: VerifyRequest }) => void) | null; postMessage(m: VerifyResult): void };
+const scope = globalThis as unknown as {
+  onmessage: ((e: { data: VerifyRequest }) => void) | null;
+  postMessage(m: VerifyResult): void;
+};
 if (typeof scope.postMessage === 'function' && !('document' in globalThis))
   scope.onmessage = (e) => {
     const started = performance.now();
     try {
-      scope.postMessage({ ...verifyFile(new Uint8Array(e.data.bytes)), ms: Math.round(performance.now() - started) });
+      scope.postMessage({
+        ...verifyFile(new Uint8Array(e.data.bytes)),
+        ms: Math.round(performance.now() - started),
+      });
     } catch (error) {
       scope.postMessage({ kind: 'failed', message: (error as Error).message });
     }
