@@ -80,9 +80,11 @@ export interface ConsoleSetupOptions {
   /** The channel's proposal (title, tier, parties, ...), as for Harness.openChannel. */
   readonly channel: Record<string, unknown>;
   /** Officers to add, at party 'a' or 'b'. */
-  readonly officers?: ReadonlyArray<{ readonly at: 'a' | 'b'; readonly name: string; readonly title: string; readonly role: string }>;
+  readonly officers?: ReadonlyArray<{ readonly at: 'a' | 'b'; readonly name: string; readonly title: string; readonly role: string | readonly string[] }>;
   readonly viewport?: { width: number; height: number };
   readonly locale?: string;
+  /** A phone: touch, mobile viewport. */
+  readonly mobile?: boolean;
 }
 
 /**
@@ -100,7 +102,8 @@ export async function consoleSetup(o: ConsoleSetupOptions): Promise<ConsoleSetup
   const secrets: Record<string, { password: string; totpSecret: string }> = {};
   for (const officer of o.officers ?? []) {
     const at = officer.at === 'a' ? a : b;
-    secrets[officer.name] = secretsOf((await at.cli(['officer', 'add', officer.name, '--title', officer.title, '--role', officer.role]).then(check('officer add'))).stdout);
+    const roles = typeof officer.role === 'string' ? [officer.role] : [...officer.role];
+    secrets[officer.name] = secretsOf((await at.cli(['officer', 'add', officer.name, '--title', officer.title, '--role', ...roles]).then(check('officer add'))).stdout);
   }
   const profile = mkdtempSync(join(tmpdir(), 'hotline-chromium-'));
   h.defer(() => rmSync(profile, { recursive: true, force: true }));
@@ -111,6 +114,7 @@ export async function consoleSetup(o: ConsoleSetupOptions): Promise<ConsoleSetup
     args: [...CHROMIUM_ARGS],
     viewport: o.viewport ?? { width: 1280, height: 900 },
     ...(o.locale ? { locale: o.locale } : {}),
+    ...(o.mobile ? { isMobile: true, hasTouch: true } : {}),
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const problems: string[] = [];
