@@ -41,7 +41,7 @@ function nodeVerdicts(): Record<string, { json: string; text: string }> {
         out[f] = { json: canonicalize(verdict.valid ? { valid: true, ...verdict.facts } : { valid: false, code: verdict.error.code, message: verdict.error.message }), text: formatProofReport(verdict) };
       } else {
         const report = verifyBundleBytes(bytes);
-        out[f] = { json: reportJson(report), text: formatReport(report, { maxMessages: 200 }) };
+        out[f] = { json: reportJson(report), text: formatReport(report) };
       }
     }
     process.stdout.write(JSON.stringify(out));`;

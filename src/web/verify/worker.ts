@@ -53,7 +53,7 @@ export function verifyFile(bytes: Uint8Array): Exclude<VerifyResult, { kind: 'fa
     return { kind: 'proof', verdict, fingerprints, text };
   }
   const report = verifyBundleBytes(bytes);
-  return { kind: 'bundle', report, text: formatReport(report, { maxMessages: 200 }) };
+  return { kind: 'bundle', report, text: formatReport(report) };
 }
 
 const scope = globalThis as unknown as {
