@@ -4,7 +4,7 @@
  * It talks only to the officer API (api.ts).
  */
 import { SignedText } from './SignedText.js';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { alarmsOf, newAlarms, type Alarm } from './alarms.js';
 import { notifyAlarm, setTabIcon } from './notify.js';
 import { api, bodyOf, connectEvents, onSessionEnded, PENDING_SHOWN, type ApiEvent, type ChannelSummary, type EntryEvent, type Pending, type PendingSummary, type Precedence, type Session, type Status } from './api.js';
@@ -18,9 +18,16 @@ import { LanguageSwitch, T, tr, useLanguage } from './i18n.js';
 import { SignIn } from './SignIn.js';
 import { ThemeSwitch } from './theme.js';
 import { Wallboard } from './Wallboard.js';
-import { OpsView } from './OpsView.js';
 import { ProposeForm } from './ProposeForm.js';
 import { audioReady, ring, unlockAudio, unlockOnFirstGesture } from './sound.js';
+
+/** The languages of a channel's charter: its title is given in each (the charter's `languages`). */
+const charterLanguages = (c: ChannelSummary | undefined): string[] | undefined => (c ? Object.keys(c.title) : undefined);
+
+/** #verify: a bundle or proof verified in this browser (VerifyView.tsx), loaded only when opened. */
+const VerifyView = lazy(() => import('./VerifyView.js'));
+/** #ops, with its uPlot charts: loaded when opened, so uPlot is not in the first view. */
+const OpsView = lazy(() => import('./OpsView.js').then((m) => ({ default: m.OpsView })));
 
 export function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
@@ -50,6 +57,13 @@ export function App() {
     });
   }, [refresh]);
 
+  // No sign-in needed to verify a file: the verdict is the browser's own, not the terminal's.
+  if (hash.startsWith('#verify'))
+    return (
+      <Suspense fallback={<p className="muted center">{tr('loading')}</p>}>
+        <VerifyView onClose={() => (location.hash = '')} />
+      </Suspense>
+    );
   if (session === undefined)
     return (
       <p className="muted center">
@@ -69,7 +83,12 @@ export function App() {
   // #wall: the read-only wallboard for a wall screen (an officer signs in once on that screen).
   if (hash.startsWith('#wall')) return <Wallboard />;
   // #ops: readiness, what is overdue, the roster and the audit log (OpsView.tsx).
-  if (hash.startsWith('#ops')) return <OpsView />;
+  if (hash.startsWith('#ops'))
+    return (
+      <Suspense fallback={<p className="muted center">{tr('loading')}</p>}>
+        <OpsView />
+      </Suspense>
+    );
   return (
     <Watch
       session={session}
@@ -274,6 +293,9 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
         <span className="who">
           {session.name} <span className="muted">({session.title})</span>
         </span>
+        <a className="wall-link" href="#verify" data-testid="verify-link">
+          <T k="verifyOpen" />
+        </a>
         <a className="wall-link" href="#ops">
           <T k="opsTitle" />
         </a>
@@ -281,7 +303,7 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
           <T k="wallboard" />
         </a>
         <ThemeSwitch />
-        <LanguageSwitch officer={session.name} />
+        <LanguageSwitch officer={session.name} offered={charterLanguages(channels.find((c) => c.id === selected))} />
         <button type="button" className="secondary" onClick={() => void onSignOut()}>
           <T k="signOut" />
         </button>

@@ -3,8 +3,9 @@
  * acknowledgement or countdown), Acknowledge for the other side's messages, the send form with
  * bilingual templates, and the link's round-trip time chart.
  */
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { api, ApiError, bodyOf, MESSAGES_SHOWN, OLDER_PAGE, type ApiEvent, type ChannelDetail, type EntryEvent, type FormatSummary, type LinkView, type Message, type Precedence } from './api.js';
+import { errorText } from './errors.js';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { api, bodyOf, MESSAGES_SHOWN, OLDER_PAGE, type ApiEvent, type ChannelDetail, type EntryEvent, type FormatSummary, type LinkView, type Message, type Precedence } from './api.js';
 import { ComposeFormat } from './ComposeFormat.js';
 import { FormatMap } from './FormatMap.js';
 import { PhraseReplies } from './PhraseReplies.js';
@@ -15,7 +16,6 @@ import { titleOf, when } from './format.js';
 import { useNow } from './hooks.js';
 import { T, tr, useLanguage } from './i18n.js';
 import { applyToMessages } from './live.js';
-import { RttChart } from './RttChart.js';
 import { Timeline, type TimelineHandle } from './Timeline.js';
 import { MESSAGES_HELD, mergePages } from './pages.js';
 import { RecordTools } from './RecordTools.js';
@@ -24,6 +24,9 @@ import { RecordTools } from './RecordTools.js';
 export type EventFeed = (listener: (e: ApiEvent) => void) => () => void;
 
 /** Loads of a channel's view at most this often while its charter or state changes. */
+/** Link health charts (uPlot), loaded when a channel is first shown: not in the first view. */
+const LinkChart = lazy(() => import('./LinkChart.js'));
+
 const RELOAD_MS = 500;
 /** The safety net: the whole view is loaded again this often, whatever the events said. */
 const REFRESH_MS = 10_000;
@@ -181,7 +184,7 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
         await api.ack(m.id, note);
         await load();
       } catch (e) {
-        setError(e instanceof ApiError ? e.message : (e as Error).message);
+        setError(errorText(e));
       }
     },
     [load],
@@ -271,7 +274,9 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
         <p className="muted">
           <T k="rtt" />
         </p>
-        <RttChart samples={link?.samples ?? {}} />
+        <Suspense fallback={<p className="muted">{tr('loading')}</p>}>
+          <LinkChart samples={link?.samples ?? {}} />
+        </Suspense>
       </section>
     </section>
   );

@@ -4,8 +4,9 @@
  * officer may take in this state (accept, decline, withdraw, suspend, resume, close; a reason where
  * the record needs one), and the state history with reasons.
  */
+import { errorText } from './errors.js';
 import { useCallback, useEffect, useState } from 'react';
-import { api, ApiError, type ChannelDetail, type CharterAction, type Peer, type StateChange } from './api.js';
+import { api, type ChannelDetail, type CharterAction, type Peer, type StateChange } from './api.js';
 import { dtg, when } from './format.js';
 import { T, tr, type Label } from './i18n.js';
 
@@ -26,8 +27,13 @@ function actionsFor(detail: ChannelDetail, self: string): CharterAction[] {
   switch (detail.state) {
     case 'proposed':
       return detail.proposer === self || detail.proposer === me?.party ? ['withdraw'] : me && !me.accepted ? ['accept', 'decline'] : [];
-    case 'active':
-      return ['suspend', 'close'];
+    case 'active': {
+      // A pending amendment (POST /channels/:id/amend) awaits this party's answer, or its proposer's withdrawal.
+      const amendment = detail.pendingAmendment;
+      if (!amendment || !me) return ['suspend', 'close'];
+      if (amendment.proposer === me.party) return ['withdraw', 'suspend', 'close'];
+      return amendment.accepted.includes(me.party) ? ['suspend', 'close'] : ['accept', 'decline', 'suspend', 'close'];
+    }
     case 'suspended':
       return ['resume', 'close'];
     default:
@@ -35,18 +41,22 @@ function actionsFor(detail: ChannelDetail, self: string): CharterAction[] {
   }
 }
 
+const partyCode = (detail: ChannelDetail, key: string): string => detail.parties.find((x) => x.party === key)?.code ?? key.slice(0, 8);
+
 export function CharterPanel({ detail, self, permissions, onChanged }: { detail: ChannelDetail; self: string; permissions: readonly string[]; onChanged: () => void }) {
   const [history, setHistory] = useState<readonly StateChange[]>([]);
   const [peers, setPeers] = useState<readonly Peer[]>([]);
+  const [ownFingerprint, setOwnFingerprint] = useState<string | undefined>();
   const [action, setAction] = useState<CharterAction | undefined>();
   const [reason, setReason] = useState('');
   const [compared, setCompared] = useState(false);
   const [error, setError] = useState<string | undefined>();
   // Open at first while a proposal awaits an answer; then as the officer leaves it.
-  const [openAtFirst] = useState(detail.state === 'proposed');
+  const [openAtFirst] = useState(detail.state === 'proposed' || detail.pendingAmendment !== undefined);
   const load = useCallback(async () => {
     setHistory(await api.history(detail.id).catch(() => []));
     if (permissions.includes('terminal.read')) setPeers(await api.peers().catch(() => []));
+    setOwnFingerprint((await api.status().catch(() => undefined))?.fingerprint);
   }, [detail.id, detail.state, permissions]);
   useEffect(() => void load(), [load]);
 
@@ -61,7 +71,7 @@ export function CharterPanel({ detail, self, permissions, onChanged }: { detail:
       onChanged();
       void load();
     } catch (e) {
-      setError(e instanceof ApiError ? e.message : (e as Error).message);
+      setError(errorText(e));
     }
   };
 
@@ -102,7 +112,7 @@ export function CharterPanel({ detail, self, permissions, onChanged }: { detail:
       </h4>
       <ul className="charter-parties">
         {detail.parties.map((p) => {
-          const fp = peers.find((x) => x.party === p.party)?.fingerprint;
+          const fp = p.code === self ? ownFingerprint : peers.find((x) => x.party === p.party)?.fingerprint;
           return (
             <li key={p.party}>
               <strong>{p.code}</strong> {p.code === self ? `(${tr('us')})` : ''} · {p.roles.join(', ')} · {p.accepted ? <T k="accepted" /> : <T k="notYetAccepted" />}
@@ -111,6 +121,12 @@ export function CharterPanel({ detail, self, permissions, onChanged }: { detail:
           );
         })}
       </ul>
+      {detail.pendingAmendment && (
+        <p className="pending-amendment" data-testid="pending-amendment">
+          <T k="pendingAmendment" proposer={partyCode(detail, detail.pendingAmendment.proposer)} accepted={detail.pendingAmendment.accepted.map((k) => partyCode(detail, k)).join(', ')} />{' '}
+          <code className="read-aloud">{groups(detail.pendingAmendment.hash)}</code>
+        </p>
+      )}
       {offered.length > 0 && (
         <div className="charter-actions" role="group" aria-label={tr('charterActions')}>
           {offered.includes('accept') && (

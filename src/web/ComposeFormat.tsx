@@ -4,8 +4,9 @@
  * areas as coordinates); the terminal checks the fields as the officer types (the protocol's own
  * rules, naming the field and rule), and Send signs the message.
  */
+import { errorText } from './errors.js';
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError, type FormatDetail, type FormatSummary } from './api.js';
+import { api, type FormatDetail, type FormatSummary } from './api.js';
 import { T, tr } from './i18n.js';
 
 type Def = FormatDetail['definition'];
@@ -108,7 +109,7 @@ export function ComposeFormat({ channel, formats, lang, replyTo, onSent, pickOnM
       setChosen('');
       onSent();
     } catch (err) {
-      setProblem({ text: err instanceof ApiError ? err.message : (err as Error).message });
+      setProblem({ text: errorText(err) });
     } finally {
       setBusy(false);
     }

@@ -5,9 +5,10 @@
  * which, and the commitments board with due dates. Offers only what the officer may do; the
  * terminal judges every act against the protocol's rules and answers refusals with their code.
  */
+import { errorText } from './errors.js';
 import { diffWords } from 'diff';
 import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
-import { api, ApiError, type DialogueCommitment, type DialogueMeeting, type DialogueText, type DialogueView as Dialogue } from './api.js';
+import { api, type DialogueCommitment, type DialogueMeeting, type DialogueText, type DialogueView as Dialogue } from './api.js';
 import type { EventFeed } from './ChannelView.js';
 import { titleOf, utc } from './format.js';
 import { T, tr, useLanguage } from './i18n.js';
@@ -48,7 +49,7 @@ export function DialogueView({ id, subscribe, selfParty, may }: { id: string; su
       await api.dialogueAct(id, path, body);
       await load();
     } catch (e) {
-      setError(e instanceof ApiError ? `${e.code}: ${e.message}` : (e as Error).message);
+      setError(errorText(e));
     }
   };
   if (!d) return <section className="dialogue">{error ? <p role="alert" className="error">{error}</p> : <p className="muted"><T k="loading" /></p>}</section>;

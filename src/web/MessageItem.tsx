@@ -3,6 +3,7 @@
  * it answers (quoted; a click scrolls to it), its text, the receipt, every acknowledgement with its
  * officer and note, the countdown, and Acknowledge (with an optional note) and Reply.
  */
+import { EscalationSteps } from './EscalationSteps.js';
 import { memo, useState } from 'react';
 import type { Message } from './api.js';
 import { Countdown } from './Countdown.js';
@@ -155,6 +156,7 @@ export const MessageItem = memo(function MessageItem({ m, answers, opened, actio
           </button>
         )}
       </div>
+      {!m.own && m.deadlineAt !== null && <EscalationSteps messageId={m.id} awaiting={m.ackedAt === null} />}
       {noting && (
         <form
           className="ack-note"

@@ -5,10 +5,11 @@
  * log with its hash chain checked. It reads the officer API only; a part the officer may not read
  * says so instead of failing the screen.
  */
+import { errorText } from './errors.js';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { api, ApiError, type ChannelSummary, type Readiness, type Roster, type AuditCheck, type OverdueMessage } from './api.js';
+import { api, type ChannelSummary, type Readiness, type Roster, type AuditCheck, type OverdueMessage } from './api.js';
 import { titleOf, when, whenTitle } from './format.js';
 import { T, tr, useLanguage } from './i18n.js';
 
@@ -18,7 +19,7 @@ async function part<T>(p: Promise<T>): Promise<Part<T>> {
   try {
     return { ok: true, value: await p };
   } catch (e) {
-    return { ok: false, error: e instanceof ApiError ? `${e.code}: ${e.message}` : (e as Error).message };
+    return { ok: false, error: errorText(e) };
   }
 }
 

@@ -3,8 +3,9 @@
  * each phrase of its phrase book is a button labelled in the officer's language; a click sends it
  * (as a reply to the message being answered, if any), and every reader sees it in their own.
  */
+import { errorText } from './errors.js';
 import { useEffect, useState } from 'react';
-import { api, ApiError, type FormatSummary } from './api.js';
+import { api, type FormatSummary } from './api.js';
 import { T, tr } from './i18n.js';
 
 /** The phrases offered first, in this order; the rest of the book follows. */
@@ -35,7 +36,7 @@ export function PhraseReplies({ channel, formats, lang, replyTo, onSent }: { cha
       await api.sendFormatted(channel, { format: { id: 'standard-phrase' }, fields: { phrase }, lang, ...(replyTo ? { replyTo } : {}) });
       onSent();
     } catch (e) {
-      setError(e instanceof ApiError ? e.message : (e as Error).message);
+      setError(errorText(e));
     }
   };
   return (

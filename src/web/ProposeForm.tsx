@@ -3,8 +3,9 @@
  * their fingerprints), this party's roles, acknowledgement deadlines per precedence and the
  * link-test interval. Offered only to an officer with charter.propose.
  */
+import { errorText } from './errors.js';
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError, PRECEDENCES, type Peer, type Precedence } from './api.js';
+import { api, PRECEDENCES, type Peer, type Precedence } from './api.js';
 import { groups } from './CharterPanel.js';
 import { T, tr } from './i18n.js';
 
@@ -37,7 +38,7 @@ export function ProposeForm({ onProposed, onCancel }: { onProposed: (id: string)
       const v = await api.propose({ title, tier, parties: [...parties], roles: [...roles], languages: Object.keys(title), linkTestIntervalSec: interval, ackDeadlineSec: deadlines });
       onProposed(v.id);
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : (err as Error).message);
+      setError(errorText(err));
     }
   };
 

@@ -3,8 +3,9 @@
  * back to ROUTINE after each send), FLASH only after a confirmation, and the state of what was
  * just sent (sent → receipted → acknowledged).
  */
+import { errorText } from './errors.js';
 import { useState, type FormEvent } from 'react';
-import { api, ApiError, PRECEDENCES, type Message, type Precedence } from './api.js';
+import { api, PRECEDENCES, type Message, type Precedence } from './api.js';
 import { T, tr, TEMPLATE_IDS, templateText, useLanguage } from './i18n.js';
 import { officerLabel, showMessage } from './MessageItem.js';
 import { SignedText } from './SignedText.js';
@@ -45,7 +46,7 @@ export function SendForm({ channel, maxPrecedence, languages, disabled, replyTo,
       setPrecedence('ROUTINE');
       onSent();
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : (err as Error).message);
+      setError(errorText(err));
     } finally {
       setBusy(false);
     }

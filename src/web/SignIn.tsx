@@ -1,6 +1,7 @@
 /** Sign-in: name, password and the 6-digit code of the officer's authenticator. */
+import { errorText } from './errors.js';
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError } from './api.js';
+import { api } from './api.js';
 import { LanguageSwitch, T } from './i18n.js';
 import { unlockAudio } from './sound.js';
 import { askNotifications } from './notify.js';
@@ -30,7 +31,7 @@ export function SignIn({ onSignedIn, notice }: { onSignedIn: () => void; notice?
       await api.login(name.trim(), password, code.replace(/\s+/g, ''));
       onSignedIn();
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : `Cannot reach the terminal: ${(err as Error).message}`);
+      setError(errorText(err));
     } finally {
       setBusy(false);
     }
@@ -76,6 +77,11 @@ export function SignIn({ onSignedIn, notice }: { onSignedIn: () => void; notice?
           <T k="signIn" />
         </button>
       </form>
+      <p className="center">
+        <a href="#verify">
+          <T k="verifyOpen" />
+        </a>
+      </p>
     </main>
   );
 }

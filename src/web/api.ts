@@ -135,6 +135,8 @@ export const api = {
   sendFormatted: (id: string, m: { format: { id: string; version?: number }; fields: Record<string, unknown>; lang: string; replyTo?: string; precedence?: Precedence }) => call<Api.SendResult>('POST', `/api/v1/channels/${id}/messages`, m),
   pending: () => call<Api.Pending[]>('GET', `/api/v1/pending?limit=${PENDING_SHOWN}`),
   pendingSummary: () => call<Api.PendingSummary>('GET', '/api/v1/pending/summary'),
+  /** Escalation steps taken for one message: who was notified, how, when, the outcome. */
+  escalations: (messageId: string) => call<EscalationStep[]>('GET', `/api/v1/escalations?message=${messageId}`),
   link: (id: string) => call<Api.LinkView>('GET', `/api/v1/channels/${id}/link`),
   send: (id: string, m: { text: string; lang: string; precedence: Precedence; replyTo?: string }) => call<Api.SendResult>('POST', `/api/v1/channels/${id}/messages`, m),
   ack: (messageId: string, note?: string) => call<Api.AckResult>('POST', `/api/v1/messages/${messageId}/ack`, note ? { note } : {}),
@@ -224,6 +226,19 @@ export interface SearchQuery {
   before?: string;
   limit?: number;
   lang?: string;
+}
+
+/** GET /api/v1/escalations: one step of an escalation (store's EscalationStepRow). */
+export interface EscalationStep {
+  readonly kind: string;
+  readonly level: number;
+  readonly levelName: string;
+  readonly repeat: number;
+  readonly contact: string;
+  readonly via: string;
+  readonly at: number;
+  readonly outcome: string;
+  readonly error: string | null;
 }
 
 /** The signed body of a message entry, as its event carries it. */

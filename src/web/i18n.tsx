@@ -23,7 +23,7 @@ export const LANGUAGES: ReadonlyArray<{ code: string; name: string; dir: 'ltr' |
 const RESOURCES = { en, zh, ru, ar } as const;
 
 /** A label of the catalogue (the English one is the reference). */
-export type Label = Exclude<keyof typeof en, 'tpl'> extends infer K ? (K extends `${infer B}_${'one' | 'other'}` ? B : K) & string : never;
+export type Label = Exclude<keyof typeof en, 'tpl' | 'errors'> extends infer K ? (K extends `${infer B}_${'one' | 'other'}` ? B : K) & string : never;
 
 /** The standard phrases (in the manner of CUES), by id. */
 export const TEMPLATE_IDS = Object.keys(en.tpl) as ReadonlyArray<keyof typeof en.tpl>;
@@ -82,20 +82,28 @@ export function useLanguage(): string {
   return useTranslation().i18n.language;
 }
 
-/** The language switch, remembered for the signed-in officer. */
-export function LanguageSwitch({ officer }: { officer?: string }): ReactNode {
+/**
+ * The language switch, remembered for the signed-in officer. With `offered` (the languages of the
+ * channel's charter), it offers those and the officer's current choice; a charter language the
+ * console has no catalogue for is listed, disabled, so the officer sees which catalogues exist.
+ */
+export function LanguageSwitch({ officer, offered }: { officer?: string; offered?: readonly string[] }): ReactNode {
   const lang = useLanguage();
+  const codes = offered && offered.length ? [...new Set([...offered, lang])] : LANGUAGES.map((l) => l.code);
   return (
     <label className="lang-switch">
       <span className="sr-only">
         <T k="interfaceLanguage" />
       </span>
       <select aria-label={tr('interfaceLanguage')} value={lang} onChange={(e) => setLanguage(e.target.value, officer)} data-testid="language">
-        {LANGUAGES.map((l) => (
-          <option key={l.code} value={l.code} lang={l.code}>
-            {l.name}
-          </option>
-        ))}
+        {codes.map((code) => {
+          const shipped = LANGUAGES.find((l) => l.code === code);
+          return (
+            <option key={code} value={code} lang={code} disabled={!shipped} data-catalogue={shipped ? 'yes' : 'no'}>
+              {shipped ? shipped.name : tr('noCatalogue', { lang: code })}
+            </option>
+          );
+        })}
       </select>
     </label>
   );

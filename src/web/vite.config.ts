@@ -9,6 +9,10 @@ declare const process: { env: Record<string, string | undefined> };
 export default defineConfig({
   base: '/console/',
   plugins: [react()],
+  // The bundle verifier (verify/worker.ts) runs src/protocol in the browser: node:crypto and
+  // node:buffer become the small ports in verify/ (SHA-256 and Ed25519 from @noble).
+  resolve: { alias: { 'node:crypto': new URL('./verify/node-crypto.ts', import.meta.url).pathname, 'node:buffer': new URL('./verify/node-buffer.ts', import.meta.url).pathname } },
+  worker: { format: 'es' },
   build: { outDir: '../../dist/web', emptyOutDir: true, sourcemap: true },
   server: {
     proxy: { '/api': { target: process.env.HOTLINE_API ?? 'http://127.0.0.1:7080', ws: true }, '/healthz': { target: process.env.HOTLINE_API ?? 'http://127.0.0.1:7080' } },

@@ -4,39 +4,29 @@
  * after a reload the banner is back at once and the browser's sound block is shown loudly until a
  * key unlocks it; a desktop notification is shown; the tab's title and icon carry the count.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { Harness, check, waitFor } from '../e2e/harness.js';
-import { CHROMIUM_ARGS, chromiumLaunch } from './chromium.js';
-import { CHROMIUM, ensureConsoleBuilt, fillSignIn, secretsOf } from './console-kit.js';
+import { check, waitFor } from '../e2e/harness.js';
+import { CHROMIUM, consoleSetup, fillSignIn } from './console-kit.js';
 
 const OFFICER = 'Lt Zhou';
 
 describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console alarms in a browser (Chromium)', () => {
   it('a FLASH pending at sign-in and after a reload raises the banner and rings within a second', { timeout: 180_000 }, async () => {
-    if (CHROMIUM.kind === 'none') throw new Error(`no browser for the console test: ${CHROMIUM.reason}`);
-    const browser = chromiumLaunch(CHROMIUM);
-    await ensureConsoleBuilt();
-    const h = await Harness.create();
-    const [us, cn] = await Promise.all([h.party('US', 'United States'), h.party('CN', 'China')]);
-    await h.pair(us, cn);
-    const channel = await h.openChannel(us, cn, { title: { en: 'Air incidents' }, tier: 'military', parties: ['CN'], ackDeadlineSec: { FLASH: 600 }, linkTestIntervalSec: 86_400 });
-    const added = await cn.cli(['officer', 'add', OFFICER, '--title', 'Duty Officer', '--role', 'duty-officer']).then(check('officer add'));
-    const { password, totpSecret } = secretsOf(added.stdout);
-    const observer = secretsOf((await cn.cli(['officer', 'add', 'Observer Han', '--title', 'Liaison', '--role', 'observer']).then(check('observer add'))).stdout);
-    // The FLASH arrives while nobody is signed in.
-    const text = 'Unidentified aircraft closing on your patrol: respond.';
-    await us.cli(['send', channel, text, '--precedence', 'FLASH']).then(check('send'));
-    await waitFor('CN to hold the FLASH', async () => (await cn.messages(channel)).some((m) => m.text === text));
-
-    const profile = mkdtempSync(join(tmpdir(), 'hotline-chromium-'));
-    h.defer(() => rmSync(profile, { recursive: true, force: true }));
-    let context: BrowserContext | undefined;
+    const { a: us, b: cn, channel, secrets, context, page, problems, close } = await consoleSetup({
+      parties: [['US', 'United States'], ['CN', 'China']],
+      channel: { title: { en: 'Air incidents' }, tier: 'military', parties: ['CN'], ackDeadlineSec: { FLASH: 600 }, linkTestIntervalSec: 86_400 },
+      officers: [
+        { at: 'b', name: OFFICER, title: 'Duty Officer', role: 'duty-officer' },
+        { at: 'b', name: 'Observer Han', title: 'Liaison', role: 'observer' },
+      ],
+    });
+    const { password, totpSecret } = secrets[OFFICER]!;
+    const observer = secrets['Observer Han']!;
     try {
-      context = await chromium.launchPersistentContext(profile, { executablePath: browser.executablePath, env: { ...process.env, ...browser.env }, headless: true, args: [...CHROMIUM_ARGS], viewport: { width: 1280, height: 900 } });
+      // The FLASH arrives while nobody is signed in.
+      const text = 'Unidentified aircraft closing on your patrol: respond.';
+      await us.cli(['send', channel, text, '--precedence', 'FLASH']).then(check('send'));
+      await waitFor('CN to hold the FLASH', async () => (await cn.messages(channel)).some((m) => m.text === text));
       await context.grantPermissions(['notifications'], { origin: cn.officerUrl });
       // Records the desktop notifications the page makes.
       await context.addInitScript({
@@ -51,9 +41,6 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console alarms in 
           };
         })();`,
       });
-      const page = context.pages()[0] ?? (await context.newPage());
-      const problems: string[] = [];
-      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
       await page.goto(`${cn.officerUrl}/console/`);
       // The sign-in page says which terminal it is.
       await page.getByTestId('signin-party').waitFor({ timeout: 5000 });
@@ -117,7 +104,7 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console alarms in 
       await wall.getByTestId('wall-stale').waitFor({ timeout: 20_000 });
       expect(problems).toEqual([]);
     } finally {
-      await context?.close();
+      await close();
     }
   });
 });

@@ -88,6 +88,24 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('charter actions in
       await accept.click();
       await waitFor('the channel active at US', async () => (await us.api<{ state: string }>('GET', `/api/v1/channels/${channel}`)).state === 'active', 20_000);
 
+      // CN's own fingerprint stands next to the peers' in its charter panel.
+      const own = (await cn.api<{ fingerprint: string }>('GET', '/api/v1/status')).fingerprint;
+      await waitFor('CN to show its own fingerprint', async () => ((await cnCharter.textContent()) ?? '').includes(own), 10_000);
+
+      // US proposes an amendment (protocol version 2): CN's panel shows it pending, with Accept and Decline; CN accepts.
+      await us.cli(['channel', 'amend', channel, '--protocol', '2', '--officer', 'Amb Reed', '--reason', 'Body commitments']).then(check('amend'));
+      await waitFor('CN to hold the amendment', async () => (await cn.api<{ pendingAmendment?: unknown }>('GET', `/api/v1/channels/${channel}`)).pendingAmendment !== undefined, 20_000);
+      await atCn.reload();
+      await atCn.getByRole('button', { name: /Maritime incidents/ }).click();
+      const pending = atCn.getByTestId('pending-amendment');
+      await pending.waitFor({ timeout: 10_000 });
+      expect(await pending.textContent()).toMatch(/proposed by US/);
+      expect(await cnCharter.getByTestId('charter-decline').count()).toBe(1);
+      await cnCharter.getByTestId('compared').check();
+      await cnCharter.getByTestId('charter-accept').click();
+      await waitFor('the amendment adopted at US', async () => (await us.api<{ charter: { protocol?: number }; pendingAmendment?: unknown }>('GET', `/api/v1/channels/${channel}`)).pendingAmendment === undefined, 20_000);
+      await pending.waitFor({ state: 'detached', timeout: 10_000 });
+
       // Suspended at CN with a reason; both histories show it.
       await cnCharter.getByTestId('charter-suspend').click({ timeout: 10_000 });
       await cnCharter.locator('input[name=reason]').fill('Maintenance of the CN terminal, back at 1400Z');

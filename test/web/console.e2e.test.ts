@@ -127,8 +127,10 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console in a brows
       expect((reply as ApiMessage & { replyTo: string | null }).replyTo).toBe(flash);
       await timeline.evaluate((el) => el.scrollTo(0, 0));
       await page.locator('[data-testid=message]', { hasText: '收到，我们正在核实' }).waitFor({ timeout: 15_000 });
-      // The link's round-trip times, drawn once a few link tests have been answered.
-      await page.getByRole('img', { name: /Link round-trip time, US: last \d+ ms/ }).waitFor({ timeout: 30_000 });
+      // The link's round-trip times and clock offsets (uPlot), drawn once a few link tests have been answered.
+      await page.getByRole('img', { name: /Round-trip time \(ms\): US: \d+ tests?, [\d.]+ ms/ }).waitFor({ timeout: 30_000 });
+      await page.getByRole('img', { name: /Peer clock offset \(ms\): US: \d+ tests?, -?[\d.]+ ms/ }).waitFor({ timeout: 5000 });
+      expect(await page.getByTestId('link-chart-rttMs').locator('canvas').count()).toBe(1);
       await page.screenshot({ path: '/tmp/hotline-console-acknowledged.png', fullPage: true });
 
       // Past 500 messages, the view shows the latest ones.

@@ -4,48 +4,34 @@
  * by side, accepts CN's meeting, sees the joint text's diff and endorses it (adopted once CN
  * endorses the same version, shown live), and confirms the commitment CN marked done.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { Harness, check, waitFor } from '../e2e/harness.js';
-import { CHROMIUM_ARGS, chromiumLaunch } from './chromium.js';
-import { CHROMIUM, ensureConsoleBuilt, fillSignIn, secretsOf } from './console-kit.js';
+import { check, waitFor } from '../e2e/harness.js';
+import { CHROMIUM, consoleSetup, fillSignIn } from './console-kit.js';
 
 const OFFICER = 'Jane Doe';
 
 describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console: the Dialogue tab (Chromium)', () => {
   it('shows positions side by side, accepts a meeting, endorses a joint text with its diff and amends it in the editor, confirms a commitment', { timeout: 240_000 }, async () => {
-    if (CHROMIUM.kind === 'none') throw new Error(`no browser for the console test: ${CHROMIUM.reason}`);
-    const browser = chromiumLaunch(CHROMIUM);
-    await ensureConsoleBuilt();
-    const h = await Harness.create();
-    const [us, cn] = await Promise.all([h.party('US', 'United States'), h.party('CN', 'China')]);
-    await h.pair(us, cn);
-    const channel = await h.openChannel(us, cn, { title: { en: 'Senior dialogue', zh: '高层对话' }, tier: 'ministerial', parties: ['CN'], linkTestIntervalSec: 86_400 });
-    const added = await us.cli(['officer', 'add', OFFICER, '--title', 'Secretary of State', '--role', 'plenipotentiary']).then(check('officer add'));
-    const { password, totpSecret } = secretsOf(added.stdout);
-
-    // CN puts things on the table.
-    const issue = (await cn.cli(['issue', 'open', channel, '--category', 'trade', '--title', 'en=Trade', '--title', 'zh=贸易']).then(check('issue'))).stdout.trim();
-    await cn.cli(['issue', 'position', channel, issue, '关税问题需要对等。', '--lang', 'zh']).then(check('position'));
-    const meeting = (await cn.cli(['meeting', 'propose', channel, '--title', 'en=Working call', '--kind', 'call', '--level', 'working', '--start', '+1d', '--end', '+25h', '--place', 'Telephone', '--zone', 'US=America/New_York', '--zone', 'CN=Asia/Shanghai', '--agenda', issue]).then(check('meeting'))).stdout.trim();
-    expect(meeting).toMatch(/^[0-9a-f]{64}$/);
-    const text = (await cn.cli(['text', 'draft', channel, '--title', 'en=Joint statement', '--text', 'en=The sides met.']).then(check('draft'))).stdout.trim();
-    await cn.cli(['text', 'amend', channel, text, '--text', 'en=The sides met and talked.']).then(check('amend'));
-    const commitment = (await cn.cli(['commitment', 'add', channel, '--owner', 'CN', '--what', 'Name a point of contact.', '--due', '+7d']).then(check('commitment'))).stdout.trim();
-    await cn.cli(['commitment', 'update', channel, commitment, '--status', 'done', '--note', 'Director Chen.']).then(check('done'));
-    await waitFor('US to hold it all', async () => (await us.api<{ commitments: Array<{ status: string }> }>('GET', `/api/v1/channels/${channel}/dialogue`)).commitments[0]?.status === 'done');
-
-    const profile = mkdtempSync(join(tmpdir(), 'hotline-chromium-'));
-    h.defer(() => rmSync(profile, { recursive: true, force: true }));
-    let context: BrowserContext | undefined;
+    const { a: us, b: cn, channel, secrets, page, problems, close } = await consoleSetup({
+      parties: [['US', 'United States'], ['CN', 'China']],
+      channel: { title: { en: 'Senior dialogue', zh: '高层对话' }, tier: 'ministerial', parties: ['CN'], linkTestIntervalSec: 86_400 },
+      officers: [{ at: 'a', name: OFFICER, title: 'Secretary of State', role: 'plenipotentiary' }],
+      viewport: { width: 1280, height: 1000 },
+      locale: 'en-US',
+    });
+    const { password, totpSecret } = secrets[OFFICER]!;
     try {
-      context = await chromium.launchPersistentContext(profile, { executablePath: browser.executablePath, env: { ...process.env, ...browser.env }, headless: true, args: [...CHROMIUM_ARGS], viewport: { width: 1280, height: 1000 }, locale: 'en-US' });
-      const page = context.pages()[0] ?? (await context.newPage());
-      const problems: string[] = [];
-      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      // CN puts things on the table.
+      const issue = (await cn.cli(['issue', 'open', channel, '--category', 'trade', '--title', 'en=Trade', '--title', 'zh=贸易']).then(check('issue'))).stdout.trim();
+      await cn.cli(['issue', 'position', channel, issue, '关税问题需要对等。', '--lang', 'zh']).then(check('position'));
+      const meeting = (await cn.cli(['meeting', 'propose', channel, '--title', 'en=Working call', '--kind', 'call', '--level', 'working', '--start', '+1d', '--end', '+25h', '--place', 'Telephone', '--zone', 'US=America/New_York', '--zone', 'CN=Asia/Shanghai', '--agenda', issue]).then(check('meeting'))).stdout.trim();
+      expect(meeting).toMatch(/^[0-9a-f]{64}$/);
+      const text = (await cn.cli(['text', 'draft', channel, '--title', 'en=Joint statement', '--text', 'en=The sides met.']).then(check('draft'))).stdout.trim();
+      await cn.cli(['text', 'amend', channel, text, '--text', 'en=The sides met and talked.']).then(check('amend'));
+      const commitment = (await cn.cli(['commitment', 'add', channel, '--owner', 'CN', '--what', 'Name a point of contact.', '--due', '+7d']).then(check('commitment'))).stdout.trim();
+      await cn.cli(['commitment', 'update', channel, commitment, '--status', 'done', '--note', 'Director Chen.']).then(check('done'));
+      await waitFor('US to hold it all', async () => (await us.api<{ commitments: Array<{ status: string }> }>('GET', `/api/v1/channels/${channel}/dialogue`)).commitments[0]?.status === 'done');
+
       await page.goto(`${us.officerUrl}/console/`);
       await fillSignIn(page, OFFICER, { password, totpSecret });
       await page.getByRole('button', { name: /Sign in/ }).click();
@@ -97,7 +83,7 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console: the Dialo
       expect(signed.issues[0]!.current[0]!.by).toMatchObject({ name: OFFICER, role: 'plenipotentiary' });
       expect(problems).toEqual([]);
     } finally {
-      await context?.close();
+      await close();
     }
   });
 });

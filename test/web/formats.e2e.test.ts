@@ -4,46 +4,34 @@
  * rendered in Chinese with the original beside, both areas on the map (a click opens the message),
  * and answers with a standard phrase in one click, which US holds as a standard-phrase message.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { Harness, check, waitFor } from '../e2e/harness.js';
-import { CHROMIUM_ARGS, chromiumLaunch } from './chromium.js';
-import { CHROMIUM, ensureConsoleBuilt, fillSignIn, secretsOf } from './console-kit.js';
+import { check, waitFor } from '../e2e/harness.js';
+import { CHROMIUM, consoleSetup, fillSignIn } from './console-kit.js';
 
 const OFFICER = 'Cdr Wang';
 
 describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('formatted messages in the console (Chromium)', () => {
   it('renders a launch notification in Chinese with its areas on the map, and answers with a standard phrase', { timeout: 180_000 }, async () => {
-    if (CHROMIUM.kind === 'none') throw new Error(`no browser for the console test: ${CHROMIUM.reason}`);
-    const browser = chromiumLaunch(CHROMIUM);
-    await ensureConsoleBuilt();
-    const h = await Harness.create();
-    const [us, cn] = await Promise.all([h.party('US', 'United States'), h.party('CN', 'China')]);
-    await h.pair(us, cn);
-    const channel = await h.openChannel(us, cn, { title: { en: 'Military contacts', zh: '军事联络' }, tier: 'military', parties: ['CN'], linkTestIntervalSec: 86_400, formats: ['launch-notification', 'standard-phrase'] });
-    const fields = join(h.root, 'launch.json');
-    writeFileSync(fields, JSON.stringify({
-      launch_type: 'ballistic-missile',
-      window_start: '2026-12-03T12:00:00Z',
-      window_end: '2026-12-03T14:00:00Z',
-      launch_area: { circle: { centre: { lat: 40.1, lon: 124.5 }, radius: 20, unit: 'km' } },
-      impact_area: [{ polygon: [{ lat: 30, lon: 130 }, { lat: 30, lon: 131 }, { lat: 31, lon: 131 }, { lat: 31, lon: 130 }, { lat: 30, lon: 130 }] }],
-    }));
-    const launchId = (await us.cli(['send', channel, '--format', 'launch-notification', '--fields', fields]).then(check('send --format'))).stdout.trim();
-    const added = await cn.cli(['officer', 'add', OFFICER, '--title', 'Duty Officer', '--role', 'duty-officer']).then(check('officer add'));
-    const secrets = secretsOf(added.stdout);
-
-    const profile = mkdtempSync(join(tmpdir(), 'hotline-chromium-'));
-    h.defer(() => rmSync(profile, { recursive: true, force: true }));
-    let context: BrowserContext | undefined;
+    const { h, a: us, b: cn, channel, secrets: all, page, problems, close } = await consoleSetup({
+      parties: [['US', 'United States'], ['CN', 'China']],
+      channel: { title: { en: 'Military contacts', zh: '军事联络' }, tier: 'military', parties: ['CN'], linkTestIntervalSec: 86_400, formats: ['launch-notification', 'standard-phrase'] },
+      officers: [{ at: 'b', name: OFFICER, title: 'Duty Officer', role: 'duty-officer' }],
+      viewport: { width: 1280, height: 1000 },
+      locale: 'en-US',
+    });
+    const secrets = all[OFFICER]!;
     try {
-      context = await chromium.launchPersistentContext(profile, { executablePath: browser.executablePath, env: { ...process.env, ...browser.env }, headless: true, args: [...CHROMIUM_ARGS], viewport: { width: 1280, height: 1000 }, locale: 'en-US' });
-      const page = context.pages()[0] ?? (await context.newPage());
-      const problems: string[] = [];
-      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      const fields = join(h.root, 'launch.json');
+      writeFileSync(fields, JSON.stringify({
+        launch_type: 'ballistic-missile',
+        window_start: '2026-12-03T12:00:00Z',
+        window_end: '2026-12-03T14:00:00Z',
+        launch_area: { circle: { centre: { lat: 40.1, lon: 124.5 }, radius: 20, unit: 'km' } },
+        impact_area: [{ polygon: [{ lat: 30, lon: 130 }, { lat: 30, lon: 131 }, { lat: 31, lon: 131 }, { lat: 31, lon: 130 }, { lat: 30, lon: 130 }] }],
+      }));
+      const launchId = (await us.cli(['send', channel, '--format', 'launch-notification', '--fields', fields]).then(check('send --format'))).stdout.trim();
       await page.goto(`${cn.officerUrl}/console/`);
       await fillSignIn(page, OFFICER, secrets);
       await page.getByRole('button', { name: /Sign in/ }).click();
@@ -116,7 +104,7 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('formatted messages
       ]);
       expect(problems).toEqual([]);
     } finally {
-      await context?.close();
+      await close();
     }
   });
 });

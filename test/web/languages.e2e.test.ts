@@ -3,46 +3,36 @@
  * switches the console to Chinese, Russian and Arabic; the labels change, the page's lang and dir
  * follow (Arabic right to left), the fonts shipped with the console cover the text (no empty boxes
  * on a machine without CJK or Arabic fonts: checked with the Font Loading API and by screenshot),
- * and the choice is remembered for the officer after a reload.
+ * and the choice is remembered for the officer after a reload. The switch offers the channel's
+ * charter languages, a charter language without a catalogue listed but disabled.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { Harness, check, waitFor } from '../e2e/harness.js';
-import { CHROMIUM_ARGS, chromiumLaunch } from './chromium.js';
-import { CHROMIUM, ensureConsoleBuilt, fillSignIn, secretsOf } from './console-kit.js';
+import { check, waitFor } from '../e2e/harness.js';
+import { CHROMIUM, consoleSetup, fillSignIn } from './console-kit.js';
 
 const OFFICER = 'Kapitan Orlova';
 
 describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console languages in a browser (Chromium)', () => {
   it('switches to Chinese, Russian and Arabic with their fonts, right to left for Arabic, remembered per officer', { timeout: 180_000 }, async () => {
-    if (CHROMIUM.kind === 'none') throw new Error(`no browser for the console test: ${CHROMIUM.reason}`);
-    const browser = chromiumLaunch(CHROMIUM);
-    await ensureConsoleBuilt();
-    const h = await Harness.create();
-    const [us, ru] = await Promise.all([h.party('US', 'United States'), h.party('RU', 'Russian Federation')]);
-    await h.pair(us, ru);
-    const channel = await h.openChannel(us, ru, { title: { en: 'Deconfliction line', ru: 'Линия предотвращения инцидентов', zh: '冲突规避热线' }, tier: 'military', parties: ['RU'], linkTestIntervalSec: 86_400 });
-    await us.cli(['send', channel, 'Routine position report. 例行位置报告。 Плановый доклад.', '--precedence', 'ROUTINE']).then(check('send'));
-    const added = await ru.cli(['officer', 'add', OFFICER, '--title', 'Watch Chief', '--role', 'principal']).then(check('officer add'));
-    const { password, totpSecret } = secretsOf(added.stdout);
-
-    const profile = mkdtempSync(join(tmpdir(), 'hotline-chromium-'));
-    h.defer(() => rmSync(profile, { recursive: true, force: true }));
-    let context: BrowserContext | undefined;
+    const { a: us, b: ru, channel, secrets, page, problems, close } = await consoleSetup({
+      parties: [['US', 'United States'], ['RU', 'Russian Federation']],
+      channel: { title: { en: 'Deconfliction line', ru: 'Линия предотвращения инцидентов', zh: '冲突规避热线', ar: 'خط منع التصادم', fr: 'Ligne de déconfliction' }, tier: 'military', parties: ['RU'], linkTestIntervalSec: 86_400 },
+      officers: [{ at: 'b', name: OFFICER, title: 'Watch Chief', role: 'principal' }],
+      locale: 'en-US',
+    });
+    const { password, totpSecret } = secrets[OFFICER]!;
     try {
-      context = await chromium.launchPersistentContext(profile, { executablePath: browser.executablePath, env: { ...process.env, ...browser.env }, headless: true, args: [...CHROMIUM_ARGS], viewport: { width: 1280, height: 900 }, locale: 'en-US' });
-      const page = context.pages()[0] ?? (await context.newPage());
-      const problems: string[] = [];
-      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      await us.cli(['send', channel, 'Routine position report. 例行位置报告。 Плановый доклад.', '--precedence', 'ROUTINE']).then(check('send'));
       await page.goto(`${ru.officerUrl}/console/`);
       await fillSignIn(page, OFFICER, { password, totpSecret });
       await page.getByRole('button', { name: /Sign in/ }).click();
       await page.getByRole('button', { name: /Sign out/ }).waitFor({ timeout: 15_000 });
       await page.locator('[data-testid=message]').first().waitFor({ timeout: 15_000 });
       expect(await page.evaluate<string>('document.documentElement.lang')).toBe('en');
+      // The switch offers the charter's languages; French has no console catalogue: listed, disabled (#15 item 5).
+      const options = page.getByTestId('language').locator('option');
+      expect(await options.evaluateAll((os) => os.map((o) => `${(o as unknown as { value: string }).value}:${(o as unknown as { disabled: boolean }).disabled ? 'off' : 'on'}`))).toEqual(['ar:on', 'en:on', 'fr:off', 'ru:on', 'zh:on']);
+      expect(await options.filter({ hasText: 'fr' }).innerText()).toMatch(/no console catalogue/);
 
       const fontsCover = (family: string, sample: string) => page.evaluate<boolean>(`document.fonts.load('16px "${family}"', ${JSON.stringify(sample)}).then(() => document.fonts.check('16px "${family}"', ${JSON.stringify(sample)}))`);
       const cases = [
@@ -89,7 +79,7 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console languages 
       await waitFor('the form back to ROUTINE', async () => (await page.getByLabel(/Precedence/).inputValue()) === 'ROUTINE');
       expect(problems).toEqual([]);
     } finally {
-      await context?.close();
+      await close();
     }
   });
 });

@@ -5,14 +5,9 @@
  * reply quotes the message it answers (a click scrolls to it) and shows who signed it; what was
  * just sent goes sent → receipted → acknowledged; the precedence is back to ROUTINE after a send.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { Harness, check, waitFor } from '../e2e/harness.js';
-import { CHROMIUM_ARGS, chromiumLaunch } from './chromium.js';
-import { CHROMIUM, ensureConsoleBuilt, fillSignIn, secretsOf } from './console-kit.js';
+import { check, waitFor } from '../e2e/harness.js';
+import { CHROMIUM, consoleSetup, fillSignIn } from './console-kit.js';
 
 interface Seen {
   id: string;
@@ -24,28 +19,22 @@ interface Seen {
 
 describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('who spoke, at phone size (Chromium)', () => {
   it('shows the signer, every acknowledgement, the quoted message a reply answers, and the state of what was sent', { timeout: 180_000 }, async () => {
-    if (CHROMIUM.kind === 'none') throw new Error(`no browser for the console test: ${CHROMIUM.reason}`);
-    const browser = chromiumLaunch(CHROMIUM);
-    await ensureConsoleBuilt();
-    const h = await Harness.create();
-    const [us, cn] = await Promise.all([h.party('US', 'United States'), h.party('CN', 'China')]);
-    await h.pair(us, cn);
-    const channel = await h.openChannel(us, cn, { title: { en: 'Air incidents' }, tier: 'military', parties: ['CN'], ackDeadlineSec: { FLASH: 600 }, linkTestIntervalSec: 86_400 });
-    const zhou = secretsOf((await cn.cli(['officer', 'add', 'Lt Zhou', '--title', 'Duty Officer', '--role', 'duty-officer']).then(check('officer add'))).stdout);
-    await cn.cli(['officer', 'add', 'Maj Li', '--title', 'Watch Chief', '--role', 'duty-officer']).then(check('officer add'));
-    await us.cli(['officer', 'add', 'Cdr Smith', '--title', 'Watch Officer', '--role', 'principal']).then(check('officer add'));
-    const text = 'Unidentified aircraft closing on your patrol: respond.';
-    await us.cli(['send', channel, text, '--precedence', 'FLASH', '--officer', 'Cdr Smith']).then(check('send'));
-    await waitFor('CN to hold the FLASH', async () => (await cn.messages(channel)).some((m) => m.text === text));
-
-    const profile = mkdtempSync(join(tmpdir(), 'hotline-chromium-'));
-    h.defer(() => rmSync(profile, { recursive: true, force: true }));
-    let context: BrowserContext | undefined;
+    const { a: us, b: cn, channel, secrets, page, problems, close } = await consoleSetup({
+      parties: [['US', 'United States'], ['CN', 'China']],
+      channel: { title: { en: 'Air incidents' }, tier: 'military', parties: ['CN'], ackDeadlineSec: { FLASH: 600 }, linkTestIntervalSec: 86_400 },
+      officers: [
+        { at: 'b', name: 'Lt Zhou', title: 'Duty Officer', role: 'duty-officer' },
+        { at: 'b', name: 'Maj Li', title: 'Watch Chief', role: 'duty-officer' },
+        { at: 'a', name: 'Cdr Smith', title: 'Watch Officer', role: 'principal' },
+      ],
+      viewport: { width: 390, height: 844 },
+      mobile: true,
+    });
+    const zhou = secrets['Lt Zhou']!;
     try {
-      context = await chromium.launchPersistentContext(profile, { executablePath: browser.executablePath, env: { ...process.env, ...browser.env }, headless: true, args: [...CHROMIUM_ARGS], viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-      const page = context.pages()[0] ?? (await context.newPage());
-      const problems: string[] = [];
-      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      const text = 'Unidentified aircraft closing on your patrol: respond.';
+      await us.cli(['send', channel, text, '--precedence', 'FLASH', '--officer', 'Cdr Smith']).then(check('send'));
+      await waitFor('CN to hold the FLASH', async () => (await cn.messages(channel)).some((m) => m.text === text));
       await page.goto(`${cn.officerUrl}/console/`);
       // The cursor is in the name field at once.
       await page.getByTestId('signin-party').waitFor({ timeout: 5000 });
@@ -121,7 +110,7 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('who spoke, at phon
       await page.screenshot({ path: '/tmp/hotline-console-phone-reply.png', fullPage: false });
       expect(problems).toEqual([]);
     } finally {
-      await context?.close();
+      await close();
     }
   });
 });
