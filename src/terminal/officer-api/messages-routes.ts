@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import Type, { type Static } from 'typebox';
 import { OfficerRef, PRECEDENCES, type BodyOf, type Charter, type OfficerRef as OfficerRefT, type Role, type SealedEntry } from '../../protocol/index.js';
 import { TerminalError } from '../errors.js';
+import type { MessageFinder } from '../channels/ports.js';
 import type { FormatCatalogue } from '../formats/catalogue.js';
 import { formattedBody } from '../formats/compose.js';
 import { renderedFor } from '../formats/present.js';
@@ -18,7 +19,7 @@ import type { MessageCursor, MessageRow } from '../../store/index.js';
 import { ChannelParams, LangTagParam, MessageParams, type OfficerApiPorts, type ReadPorts } from './route-kit.js';
 
 /** Options of {@link messagesRoutes}. */
-export interface MessagesRoutesOptions extends Pick<OfficerApiPorts, 'self' | 'directory' | 'actions' | 'now'>, ReadPorts {
+export interface MessagesRoutesOptions extends Pick<OfficerApiPorts, 'self' | 'directory' | 'actions' | 'now' | 'messages'>, ReadPorts {
   /** Who acknowledges when the host credential names nobody (until officer accounts exist). */
   readonly defaultOfficer: { name: string; title: string; role: Role };
   /** The format definitions held, for formatted messages (#17). */
@@ -103,9 +104,10 @@ export async function presentPage(opts: Pick<MessagesRoutesOptions, 'reads' | 'd
 }
 
 /** The timeline place of message `id` of a channel (a page cursor): MESSAGE_NOT_FOUND if not held. */
-export async function cursorOf(reads: ReadPorts['reads'], log: { readonly id: string; referent(hash: string): { author: string; seq: number; kind: string } | undefined }, id: string): Promise<MessageCursor> {
-  const ref = log.referent(id);
-  const row = ref?.kind === 'message' ? await reads.message({ channel: log.id, author: ref.author, seq: ref.seq }) : undefined;
+export async function cursorOf(reads: ReadPorts['reads'], messages: MessageFinder, log: { readonly id: string }, id: string): Promise<MessageCursor> {
+  // Through the finder: a message far back is no longer in the log's memory (#18), the store finds it.
+  const at = await messages.findMessage(id);
+  const row = at.channel === log.id ? await reads.message({ channel: log.id, author: at.author, seq: at.seq }) : undefined;
   if (!row) throw new TerminalError('MESSAGE_NOT_FOUND', { message: id });
   return { time: row.time, author: row.author, seq: row.seq };
 }
@@ -133,7 +135,7 @@ export async function messagesRoutes(app: FastifyInstance, opts: MessagesRoutesO
     async (request) => {
       const q = request.query as { unacked?: boolean; limit?: number; lang?: string; before?: string };
       const log = directory.channel((request.params as { id: string }).id);
-      const before = q.before !== undefined ? await cursorOf(reads, log, q.before) : undefined;
+      const before = q.before !== undefined ? await cursorOf(reads, opts.messages, log, q.before) : undefined;
       const rows = await reads.messages(log.id, { unackedOnly: q.unacked, limit: q.limit ?? (before ? DEFAULT_PAGE : undefined), ...(before ? { before } : {}) });
       return presentPage(opts, log.id, rows, q.lang);
     },

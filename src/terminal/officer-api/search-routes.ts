@@ -16,7 +16,7 @@ export const SEARCH_PAGE = 50;
 export const SEARCH_PAGE_MAX = 500;
 
 /** Registers the search route. */
-export async function searchRoutes(app: FastifyInstance, opts: Pick<MessagesRoutesOptions, 'reads' | 'directory' | 'self' | 'formats'>): Promise<void> {
+export async function searchRoutes(app: FastifyInstance, opts: Pick<MessagesRoutesOptions, 'reads' | 'directory' | 'self' | 'formats' | 'messages'>): Promise<void> {
   app.get(
     '/api/v1/channels/:id/search',
     {
@@ -41,7 +41,7 @@ export async function searchRoutes(app: FastifyInstance, opts: Pick<MessagesRout
       const q = request.query as { q?: string; precedence?: string; officer?: string; since?: number; until?: number; before?: string; limit?: number; lang?: string };
       const log = opts.directory.channel((request.params as { id: string }).id);
       const limit = q.limit ?? SEARCH_PAGE;
-      const before = q.before !== undefined ? await cursorOf(opts.reads, log, q.before) : undefined;
+      const before = q.before !== undefined ? await cursorOf(opts.reads, opts.messages, log, q.before) : undefined;
       const rows = await opts.reads.search(log.id, {
         limit,
         ...(q.q !== undefined ? { text: q.q.trim() } : {}),
