@@ -22,3 +22,4 @@ export * from './printable.js';
 export * from './formats/index.js';
 export * from './body-commitment.js';
 export * from './proof/index.js';
+export * from './stream-report.js';
