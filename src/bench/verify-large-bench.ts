@@ -14,7 +14,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { canonicalize, sealEntry, type Head, type SealedEntry } from '../protocol/index.js';
-import { Scenario, makeCharter, makeParty, type TestParty } from '../testkit/scenario.js';
+import { Scenario, makeParty, type TestParty } from '../testkit/scenario.js';
 import { distPath } from '../terminal/index.js';
 import { rawEd25519 } from './protocol-bench.js';
 import { round, type BenchContext, type BenchModule } from './bench.js';
