@@ -99,11 +99,12 @@ export async function verifyBundleStream(path: string, options: StreamOptions): 
     if (size === 0 || readSync(fd, tail, 0, 1, size - 1) !== 1 || tail[0] !== 10) return { unstreamable: 'the file is empty or does not end with a line feed' };
     const pass = new OrderedPass(new BundleIndex(fd), options);
     const chunks = chunksOf(fd, size, options.chunkBytes ?? 1 << 20);
-    options.progress?.phase(`verifying (${Math.max(1, options.workers)}x)`, size);
+    const mib = (bytes: number) => Math.floor(bytes / 2 ** 20);
+    options.progress?.phase(`verifying, MiB (${Math.max(1, options.workers)}x)`, Math.ceil(size / 2 ** 20));
     if (options.workers === 0) {
       for (const c of chunks) {
         pass.chunk(c, precheckLines(c.bytes.toString('utf8').split('\n')));
-        options.progress?.update(c.start + c.bytes.length);
+        options.progress?.update(mib(c.start + c.bytes.length));
       }
     } else {
       const waiting = new Map<number, (p: LinePrecheck[]) => void>();
@@ -123,6 +124,9 @@ export async function verifyBundleStream(path: string, options: StreamOptions): 
           waiting.set(c.id, resolve);
           failures.push(reject);
         });
+        // Chunks still in flight when the pass stops early (a definite error) are never awaited: their
+        // workers' exit must not become an unhandled rejection.
+        pre.catch(() => {});
         const copy = new Uint8Array(c.bytes);
         pool[c.id % pool.length]!.postMessage({ id: c.id, chunk: copy } satisfies PrecheckChunkTask, [copy.buffer]);
         inFlight.push({ c, pre });
@@ -139,7 +143,7 @@ export async function verifyBundleStream(path: string, options: StreamOptions): 
         waiting.delete(head.c.id);
         failures.shift();
         pass.chunk(head.c, pre);
-        options.progress?.update(head.c.start + head.c.bytes.length);
+        options.progress?.update(mib(head.c.start + head.c.bytes.length));
       }
     }
     options.progress?.stop();

@@ -159,7 +159,16 @@ async function streamedReport(path: string, options: VerifyCommandOptions): Prom
   if (size < streamMinBytes()) return undefined;
   const workers = options.workers === undefined ? availableParallelism() : options.workers === 1 ? 0 : options.workers;
   const window = Number(process.env.HOTLINE_VERIFY_WINDOW);
-  const r = await verifyBundleStream(path, { workers, window: Number.isFinite(window) && window > 0 ? window : undefined, progress: progressBar(progressWanted(size, 0)) });
+  const stream = (w: number) => verifyBundleStream(path, { workers: w, window: Number.isFinite(window) && window > 0 ? window : undefined, progress: progressBar(progressWanted(size, 0)) });
+  let r;
+  try {
+    r = await stream(workers);
+  } catch (e) {
+    // The worker pool failed (as in verify-parallel.ts): the same verification on this thread.
+    if (workers === 0) throw e;
+    if (process.env.HOTLINE_DEBUG === '1') process.stderr.write(`hotline: worker threads failed, verifying on one thread: ${String(e)}\n`);
+    r = await stream(0);
+  }
   if (r.unstreamable === undefined) return r.report;
   if (process.env.HOTLINE_DEBUG === '1') process.stderr.write(`hotline: the bundle does not stream (${r.unstreamable}); verifying it in memory\n`);
   return undefined;
@@ -204,7 +213,8 @@ export function register(program: Command): void {
     .option('--workers <n>', 'threads for signature checks (default: all cores for large bundles; 1 = no worker threads)', parseWorkers)
     .addHelpText(
       'after',
-      '\nExit status: 0 valid, 1 invalid (the first error is the last line on stderr), 2 unreadable file or not a bundle.',
+      '\nBundles of 64 MiB and more are verified as a stream, in memory that does not grow with the bundle (docs/operations.md).' +
+        '\nExit status: 0 valid, 1 invalid (the first error is the last line on stderr), 2 unreadable file or not a bundle.',
     )
     .action(async (bundle: string, options: VerifyCommandOptions) => {
       await verifyCommand(bundle, options);
