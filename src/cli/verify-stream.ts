@@ -258,7 +258,7 @@ class OrderedPass {
 
   #place(s: SealedEntry, offset: number): void {
     this.index.addEntry(s.entry.author, s.entry.seq, offset);
-    if (referentOf(s)) this.index.addReferent(s.hash, offset);
+    if (referentOf(s)) this.index.addReferent(s.hash, s.entry.author, s.entry.seq);
     this.report!.accepted(s);
   }
 
