@@ -14,12 +14,13 @@ import { terminalBench } from './terminal-bench.js';
 import { dialogueBench } from './dialogue-bench.js';
 import { formatsBench } from './formats-bench.js';
 import { longevityBench } from './longevity-bench.js';
+import { verifyLargeBench } from './verify-large-bench.js';
 import { proofBench } from './proof-bench.js';
 import { consoleBench } from './console-bench.js';
 import { idleGrowthBench } from './idle-growth-bench.js';
 import { hotlineFigures, roundRatios, runXmpp, summarise, xmppCpuMicros } from './peer-bench.js';
 
-export const MODULES: readonly BenchModule[] = [protocolBench, terminalBench, dialogueBench, formatsBench, proofBench, consoleBench, idleGrowthBench, longevityBench];
+export const MODULES: readonly BenchModule[] = [protocolBench, terminalBench, dialogueBench, formatsBench, proofBench, consoleBench, idleGrowthBench, longevityBench, verifyLargeBench];
 
 function usage(): string {
   return [

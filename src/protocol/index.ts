@@ -24,3 +24,4 @@ export * from './body-commitment.js';
 export * from './proof/index.js';
 export * from './link-record.js';
 export * from './link-report.js';
+export * from './stream-report.js';

@@ -20,7 +20,7 @@ import { checkLanguagePack } from './formats/lang-pack.js';
 import { validateBundleHeader, validateCard, type BodyOf, type FormatDefinition, type FormatLanguagePack, type FormatRef, type PartyCard } from './schemas.js';
 
 /** Every canonical entry starts with its first member in code-point order, "author". */
-const ENTRY_PREFIX = '{"author":';
+export const ENTRY_PREFIX = '{"author":';
 
 /** Result of checking one line without context, computable on any core. */
 export interface LinePrecheck {
@@ -126,6 +126,11 @@ export interface VerificationReport {
   readonly integrity: { readonly entries: number; readonly verified: number; readonly chains: 'intact' | 'broken'; readonly signatures: 'valid' | 'invalid' };
   readonly receipts: readonly ReportReceipt[];
   readonly messages: readonly ReportMessage[];
+  /**
+   * Messages accepted but not listed in `messages` (only for bundles verified as a stream that hold
+   * more messages than the report lists, docs/protocol.md §8.2); absent when every message is listed.
+   */
+  readonly messagesNotListed?: number;
   readonly equivocations: readonly ReportEquivocation[];
   /** The dialogue state judged at asOf (§6.1), present only when the bundle holds dialogue entries. */
   readonly dialogue?: DialogueSummary;
@@ -166,6 +171,11 @@ function err(e: ProtocolError, where: { line?: number; author?: string; seq?: nu
   return { code: e.code, message: e.message, ...where };
 }
 
+/** A report of a bundle that could not be judged further (no state, no entries). */
+export const failedReport = (errors: ReportError[], channel: string | null = null): VerificationReport => failed(errors, channel);
+/** A report error from a protocol error and where it was found. */
+export const reportError = (e: ProtocolError, at: { line?: number; author?: string; seq?: number } = {}): ReportError => err(e, at);
+
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Whitespace as JSON has it (RFC 8259 §2): a text of nothing else is an empty bundle. */
@@ -198,6 +208,17 @@ function forbiddenDetail(c: number, line: number): string {
   if (c === 0x0d) return `line ${line} holds a carriage return (U+000D): the file was converted to Windows line endings (CRLF); convert it back (dos2unix)`;
   if (c >= 0xd800 && c <= 0xdfff) return `line ${line} holds a lone surrogate, which has no UTF-8 form`;
   return `line ${line} holds the control character U+${c.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/**
+ * The encoding error of a piece of a bundle's text (whole lines, the first being line
+ * `firstLine`), as checkBundleText reports it for the whole text; for checking a file piece by piece.
+ */
+export function encodingProblem(text: string, firstLine: number): ReportError | undefined {
+  const bad = forbidden(text);
+  if (!bad) return undefined;
+  const line = lineOf(text, bad.index) + firstLine - 1;
+  return err(protocolError('BUNDLE_BAD_ENCODING', { detail: forbiddenDetail(bad.char, line) }), { line });
 }
 
 /** Canonical text of a parsed value, or undefined when it has none (a number that overflowed). */
@@ -291,44 +312,8 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
     const lineNo = i + 1;
     const pre = options.prechecks?.[i];
     if (!line.startsWith(ENTRY_PREFIX)) {
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch (e) {
-        lineErrors.push(err(protocolError('BUNDLE_MALFORMED_LINE', { line: lineNo, detail: ` (${(e as Error).message})` }), { line: lineNo }));
-        continue;
-      }
-      const canonical = canonicalOrUndefined(value);
-      const name = canonical === line ? undefined : duplicateMember(line);
-      if (name !== undefined) {
-        lineErrors.push(err(protocolError('JSON_DUPLICATE_MEMBER', { what: `line ${lineNo}`, name }), { line: lineNo }));
-        continue;
-      }
-      if ((value as { type?: unknown } | null)?.type === 'hotline.format') {
-        const problem = readFormatLine(line, value, canonical, lineNo, formats);
-        if (problem) errors.push(err(problem, { line: lineNo }));
-        continue;
-      }
-      if ((value as { type?: unknown } | null)?.type === 'hotline.format-lang') {
-        const problem = readLanguagePackLine(line, value, canonical, lineNo, formats);
-        if (problem) errors.push(err(problem, { line: lineNo }));
-        continue;
-      }
-      if ((value as { type?: unknown } | null)?.type !== 'hotline.party-card') {
-        const r = checkEntryValue(value, line);
-        lineErrors.push(err(r.ok ? protocolError('ENTRY_NON_CANONICAL', { where: '' }) : r.error, { line: lineNo }));
-        continue;
-      }
-      if (parsedHasLoneSurrogate(line, value)) {
-        lineErrors.push(err(protocolError('JSON_LONE_SURROGATE', { what: `party card on line ${lineNo}` }), { line: lineNo }));
-        continue;
-      }
-      const shape = validateCard.firstError(value);
-      const problem =
-        shape !== undefined ? protocolError('CARD_INVALID', { detail: shape })
-        : canonical !== line ? protocolError('CARD_INVALID', { detail: 'the card is not in canonical form (RFC 8785)' })
-        : registry.addCard(value as PartyCard);
-      if (problem) errors.push(err(problem, { line: lineNo }));
+      const problem = readOtherLine(line, lineNo, registry, formats);
+      if (problem) (problem.ofLine ? lineErrors : errors).push(problem.error);
       continue;
     }
     // A line the precheck rejected is re-checked below, so that its error (and line number) is
@@ -501,6 +486,39 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
   const accepted: SealedEntry[] = [proposalItem.s];
   for (const [author, queue] of queues) for (const g of queue.slice(0, position.get(author))) accepted.push(g[0]!.s);
   return buildReport({ channel, registry, log, proposal: proposalItem.s, accepted, entries: read.length, equivocations, errors: allErrors });
+}
+
+/**
+ * A bundle line that is not an entry (§8.1): a party card (added to `registry`), a format
+ * definition (added to `formats`) or a language pack; anything else is an error. `ofLine` errors
+ * are reported with the damaged lines, the others with the card problems (verifyBundle's order).
+ */
+export function readOtherLine(line: string, lineNo: number, registry: KeyRegistry, formats: Map<string, FormatDefinition>): { error: ReportError; ofLine: boolean } | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (e) {
+    return { error: err(protocolError('BUNDLE_MALFORMED_LINE', { line: lineNo, detail: ` (${(e as Error).message})` }), { line: lineNo }), ofLine: true };
+  }
+  const canonical = canonicalOrUndefined(value);
+  const name = canonical === line ? undefined : duplicateMember(line);
+  if (name !== undefined) return { error: err(protocolError('JSON_DUPLICATE_MEMBER', { what: `line ${lineNo}`, name }), { line: lineNo }), ofLine: true };
+  const type = (value as { type?: unknown } | null)?.type;
+  if (type === 'hotline.format' || type === 'hotline.format-lang') {
+    const problem = type === 'hotline.format' ? readFormatLine(line, value, canonical, lineNo, formats) : readLanguagePackLine(line, value, canonical, lineNo, formats);
+    return problem ? { error: err(problem, { line: lineNo }), ofLine: false } : undefined;
+  }
+  if (type !== 'hotline.party-card') {
+    const r = checkEntryValue(value, line);
+    return { error: err(r.ok ? protocolError('ENTRY_NON_CANONICAL', { where: '' }) : r.error, { line: lineNo }), ofLine: true };
+  }
+  if (parsedHasLoneSurrogate(line, value)) return { error: err(protocolError('JSON_LONE_SURROGATE', { what: `party card on line ${lineNo}` }), { line: lineNo }), ofLine: true };
+  const shape = validateCard.firstError(value);
+  const problem =
+    shape !== undefined ? protocolError('CARD_INVALID', { detail: shape })
+    : canonical !== line ? protocolError('CARD_INVALID', { detail: 'the card is not in canonical form (RFC 8785)' })
+    : registry.addCard(value as PartyCard);
+  return problem ? { error: err(problem, { line: lineNo }), ofLine: false } : undefined;
 }
 
 /**

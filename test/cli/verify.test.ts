@@ -188,4 +188,28 @@ describe('hotline verify', () => {
       expect(codes).toEqual(expect.arrayContaining(['ENTRY_NON_CANONICAL', 'ENTRY_BAD_SIGNATURE', 'BUNDLE_MALFORMED_LINE']));
     });
   });
+
+  describe('a large bundle, verified as a stream (docs/operations.md "Verifying large bundles")', () => {
+    // Any file streams from 1 byte here; 2 entries per author stay in memory.
+    const streamed = { HOTLINE_VERIFY_STREAM_BYTES: '1', HOTLINE_VERIFY_WINDOW: '2' };
+    const inMemory = { HOTLINE_VERIFY_STREAM_BYTES: String(2 ** 40) };
+
+    it('prints the same report on worker threads as in memory, and the same verdict on a tampered bundle', async () => {
+      const s = bilateralScenario(30);
+      s.ack(s.parties[1]!, s.entries.find((x) => x.entry.kind === 'message')!);
+      writeFileSync(file('long.jsonl'), s.bundle());
+      const [a, b] = await Promise.all([hotlineWith(streamed, 'verify', '--json', '--workers', '2', file('long.jsonl')), hotlineWith(inMemory, 'verify', '--json', file('long.jsonl'))]);
+      expect(a.code, a.stderr).toBe(0);
+      expect(a.stdout).toBe(b.stdout);
+      const text = await hotlineWith(streamed, 'verify', '--workers', '2', file('long.jsonl'));
+      expect(text.code).toBe(0);
+      expect(text.stdout).toContain('Vessel in distress');
+
+      const [c, d] = await Promise.all([hotlineWith(streamed, 'verify', '--workers', '2', file('tampered.jsonl')), hotlineWith(inMemory, 'verify', file('tampered.jsonl'))]);
+      expect(c.code).toBe(1);
+      expect(d.code).toBe(1);
+      expect(stderrLines(c).at(-1)).toMatch(/ENTRY_BAD_SIGNATURE/);
+      expect(stderrLines(d).at(-1)).toMatch(/ENTRY_BAD_SIGNATURE/);
+    });
+  });
 });

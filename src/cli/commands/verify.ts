@@ -5,11 +5,13 @@
  * Lines, no bundle header). The text report escapes what the bundle's texts could print (§8.3).
  */
 import { readFile, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { canonicalize, formatProofReport, formatReport, isProofLike, reportJson, verifyProof, type ReportError, type VerificationReport } from '../../protocol/index.js';
 import { cliError, quotePath, type CliError } from '../errors.js';
 import { progressBar, progressWanted, writeOut } from '../output.js';
 import { countLines, verifyBundleParallel } from '../verify-parallel.js';
+import { verifyBundleStream } from '../verify-stream.js';
 
 /** Files larger than this are refused: a JavaScript string cannot hold much more. */
 export const MAX_BUNDLE_BYTES = 512 * 1024 * 1024;
@@ -134,8 +136,48 @@ async function verifyProofDocument(value: unknown, path: string, options: Verify
   if (!verdict.valid) throw cliError('CLI_PROOF_INVALID', { path: quotePath(path), code: verdict.error.code, detail: verdict.error.message });
 }
 
+/** Files of at least this many bytes are verified as a stream (HOTLINE_VERIFY_STREAM_BYTES; default 64 MiB). */
+function streamMinBytes(): number {
+  const n = Number(process.env.HOTLINE_VERIFY_STREAM_BYTES);
+  return Number.isFinite(n) && n > 0 ? n : 64 * 1024 * 1024;
+}
+
+/**
+ * The report of a large bundle verified as a stream in bounded memory (verify-stream.ts), or
+ * undefined when the file is small, unreadable (reported by readBundleFile) or does not stream
+ * (it is then verified in memory, up to MAX_BUNDLE_BYTES).
+ */
+async function streamedReport(path: string, options: VerifyCommandOptions): Promise<VerificationReport | undefined> {
+  let size: number;
+  try {
+    const s = await stat(path);
+    if (!s.isFile()) return undefined;
+    size = s.size;
+  } catch {
+    return undefined;
+  }
+  if (size < streamMinBytes()) return undefined;
+  const workers = options.workers === undefined ? availableParallelism() : options.workers === 1 ? 0 : options.workers;
+  const window = Number(process.env.HOTLINE_VERIFY_WINDOW);
+  const stream = (w: number) => verifyBundleStream(path, { workers: w, window: Number.isFinite(window) && window > 0 ? window : undefined, progress: progressBar(progressWanted(size, 0)) });
+  let r;
+  try {
+    r = await stream(workers);
+  } catch (e) {
+    // The worker pool failed (as in verify-parallel.ts): the same verification on this thread.
+    if (workers === 0) throw e;
+    if (process.env.HOTLINE_DEBUG === '1') process.stderr.write(`hotline: worker threads failed, verifying on one thread: ${String(e)}\n`);
+    r = await stream(0);
+  }
+  if (r.unstreamable === undefined) return r.report;
+  if (process.env.HOTLINE_DEBUG === '1') process.stderr.write(`hotline: the bundle does not stream (${r.unstreamable}); verifying it in memory\n`);
+  return undefined;
+}
+
 /** Runs the command; resolves with nothing when valid, throws a CliError otherwise. */
 export async function verifyCommand(path: string, options: VerifyCommandOptions): Promise<void> {
+  const streamed = await streamedReport(path, options);
+  if (streamed) return printReport(streamed, path, options);
   const bytes = await readBundleFile(path);
   const proof = asProof(bytes);
   if (proof !== undefined) return verifyProofDocument(proof, path, options);
@@ -151,6 +193,10 @@ export async function verifyCommand(path: string, options: VerifyCommandOptions)
       if (process.env.HOTLINE_DEBUG === '1') process.stderr.write(`hotline: worker threads failed, verifying on one thread: ${String(e)}\n`);
     },
   });
+  return printReport(report, path, options);
+}
+
+async function printReport(report: VerificationReport, path: string, options: VerifyCommandOptions): Promise<void> {
   const failure = invalidBundleError(report, path);
   // A file that is not a bundle at all gets only the one-line error, not an empty report.
   if (failure?.code === 'CLI_NOT_A_BUNDLE' || failure?.code === 'CLI_EMPTY_FILE') throw failure;
@@ -167,7 +213,8 @@ export function register(program: Command): void {
     .option('--workers <n>', 'threads for signature checks (default: all cores for large bundles; 1 = no worker threads)', parseWorkers)
     .addHelpText(
       'after',
-      '\nExit status: 0 valid, 1 invalid (the first error is the last line on stderr), 2 unreadable file or not a bundle.',
+      '\nBundles of 64 MiB and more are verified as a stream, in memory that does not grow with the bundle (docs/operations.md).' +
+        '\nExit status: 0 valid, 1 invalid (the first error is the last line on stderr), 2 unreadable file or not a bundle.',
     )
     .action(async (bundle: string, options: VerifyCommandOptions) => {
       await verifyCommand(bundle, options);
