@@ -34,7 +34,7 @@ export function OpsView() {
   const [readiness, setReadiness] = useState<Part<Readiness> | undefined>();
   const [overdue, setOverdue] = useState<Part<OverdueMessage[]> | undefined>();
   const [roster, setRoster] = useState<Part<Roster> | undefined>();
-  const [audit, setAudit] = useState<Part<{ lines: Array<Record<string, unknown>>; check: AuditCheck }> | undefined>();
+  const [audit, setAudit] = useState<Part<{ lines: Array<Record<string, unknown>>; all: Array<Record<string, unknown>>; check: AuditCheck }> | undefined>();
 
   useEffect(() => {
     const load = async () => {
@@ -43,7 +43,7 @@ export function OpsView() {
       setChannel((cur) => cur ?? c.find((x) => x.state === 'active')?.id ?? c[0]?.id);
       setOverdue(await part(api.overdue()));
       setRoster(await part(api.roster()));
-      setAudit(await part(Promise.all([api.audit(), api.auditVerify()]).then(([lines, check]) => ({ lines: lines.slice(-50).reverse(), check }))));
+      setAudit(await part(Promise.all([api.audit(), api.auditVerify()]).then(([lines, check]) => ({ lines: lines.slice(-50).reverse(), all: lines, check }))));
     };
     void load();
     const t = setInterval(() => void load(), 30_000);
@@ -157,6 +157,9 @@ export function OpsView() {
             <p className={audit.value.check.ok ? 'ok' : 'bad'} role="status">
               {audit.value.check.ok ? tr('opsAuditIntact', { n: String(audit.value.check.records) }) : tr('opsAuditBroken', { seq: String(audit.value.check.seq), detail: audit.value.check.problem })}
             </p>
+            <button type="button" onClick={() => download(audit.value.all)}>
+              {tr('opsAuditDownload')}
+            </button>
             <table className="ops-table">
               <thead>
                 <tr>
@@ -293,6 +296,16 @@ function AckChart({ r }: { r: Readiness }) {
       </p>
     );
   return <div ref={box} className="ops-chart" role="img" aria-label={tr('opsChartLabel', { n: String(data[0].length) })} />;
+}
+
+/** Save the audit log as a JSON Lines file (Blob and a download link). */
+function download(lines: ReadonlyArray<Record<string, unknown>>): void {
+  const blob = new Blob([lines.map((l) => JSON.stringify(l)).join('\n') + '\n'], { type: 'application/x-ndjson' });
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = 'audit.jsonl';
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
 
 /** The time axis: the drills' span, at least an hour around a single drill. */

@@ -4,7 +4,7 @@
  * and the officer who answered; the roster says who is on watch; the audit log is listed with its
  * hash chain checked; a part the officer may not read says so, and the rest of the screen works.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
@@ -80,6 +80,12 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console operations
       expect(await audit.getByRole('status').innerText()).toMatch(/Hash chain intact: \d+ records\./);
       expect(await audit.locator('tbody tr').count()).toBeGreaterThan(0);
       expect(await audit.innerText()).toContain('Capt Reyes');
+      // The audit log downloads as JSON Lines.
+      const [file] = await Promise.all([page.waitForEvent('download'), audit.getByRole('button', { name: 'Download the audit log' }).click()]);
+      expect(file.suggestedFilename()).toBe('audit.jsonl');
+      const saved = readFileSync((await file.path())!, 'utf8').trim().split('\n');
+      expect(saved.length).toBeGreaterThan(0);
+      expect(saved.every((l) => typeof JSON.parse(l) === 'object')).toBe(true);
       expect(problems).toEqual([]);
     } finally {
       await context?.close();
