@@ -19,7 +19,7 @@ import { dropSchema, openStore, type EntryRow, type Store } from '../store/index
 import { loadTerminalIdentity } from '../terminal/identity/index.js';
 import { round, type BenchContext, type BenchModule } from './bench.js';
 import { DEFAULT_LOG_WINDOW } from '../terminal/channels/log-memory.js';
-import { pairAndOpen, setUp, type TerminalProcess } from './terminal-bench.js';
+import { pairAndOpen, setUp, summary, waitFor, type TerminalProcess } from './terminal-bench.js';
 
 const PG = process.env.HOTLINE_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -29,15 +29,6 @@ interface Side {
   signer: Awaited<ReturnType<typeof loadTerminalIdentity>>['terminalSigner'];
 }
 
-async function waitReady(t: TerminalProcess, timeoutMs: number): Promise<void> {
-  const end = performance.now() + timeoutMs;
-  for (;;) {
-    const r = await t.call('GET', '/readyz').catch(() => ({ status: 0 }));
-    if (r.status === 200) return;
-    if (performance.now() > end) throw new Error(`${t.code} not ready after ${timeoutMs} ms`);
-    await new Promise((r2) => setTimeout(r2, 20));
-  }
-}
 
 async function memory(t: TerminalProcess): Promise<{ heapMB: number; rssMB: number; inMemory: number; held: number }> {
   const text = String((await t.call('GET', '/metrics')).json);
@@ -50,14 +41,13 @@ async function memory(t: TerminalProcess): Promise<{ heapMB: number; rssMB: numb
   };
 }
 
-const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
 
 /** Restarts A (B running), then measures readiness, memory and send latency on the channel. */
 async function measure(a: TerminalProcess, channel: string, sends: number): Promise<Record<string, number>> {
   await a.stop();
   const t0 = performance.now();
   await a.start();
-  await waitReady(a, 120_000);
+  await waitFor(`${a.code} to be ready`, async () => ((await a.call('GET', '/readyz')).status === 200 ? true : undefined), 120_000, 20);
   const readyMs = performance.now() - t0;
   await new Promise((r) => setTimeout(r, 1500));
   const mem = await memory(a);
@@ -67,7 +57,8 @@ async function measure(a: TerminalProcess, channel: string, sends: number): Prom
     await a.ok('POST', `/api/v1/channels/${channel}/messages`, { text: `Longevity probe ${i}`, precedence: 'ROUTINE' });
     lat.push(performance.now() - s);
   }
-  return { readyMs: Math.round(readyMs), ...mem, sendP50Ms: round.seconds(pct(lat, 0.5)), sendP99Ms: round.seconds(pct(lat, 0.99)) };
+  const latency = summary(lat);
+  return { readyMs: Math.round(readyMs), ...mem, sendP50Ms: latency.p50, sendP99Ms: latency.p99 };
 }
 
 /** Appends about `n` entries to the channel in both stores, continuing both logs. */

@@ -49,7 +49,7 @@ const STOP_TIMEOUT_MS = 15_000;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, everyMs = 50): Promise<T> {
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, everyMs = 50): Promise<T> {
   const until = performance.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -90,7 +90,7 @@ function quantile(sorted: readonly number[], q: number): number {
 
 const ms = (x: number): number => Math.round(x * 100) / 100;
 
-function summary(values: readonly number[]): { n: number; p50: number; p90: number; p99: number; max: number; mean: number } {
+export function summary(values: readonly number[]): { n: number; p50: number; p90: number; p99: number; max: number; mean: number } {
   const s = [...values].sort((a, b) => a - b);
   return { n: s.length, p50: ms(quantile(s, 0.5)), p90: ms(quantile(s, 0.9)), p99: ms(quantile(s, 0.99)), max: ms(s[s.length - 1] ?? NaN), mean: ms(s.reduce((a, b) => a + b, 0) / Math.max(1, s.length)) };
 }

@@ -66,6 +66,12 @@ export function summarizeLinkHealth(ordered: readonly SealedEntry[], label: (par
   return { lines: [...lines.values()], changes };
 }
 
+/** The report's link-health member, when the accepted entries (in time order) hold link records. */
+export function linkSection(ordered: readonly SealedEntry[], label: (party: string) => string): { link?: ReportLinkHealth } {
+  const link = summarizeLinkHealth(ordered, label);
+  return link ? { link } : {};
+}
+
 /** The report's "Link health" section. */
 export function formatLinkHealth(h: ReportLinkHealth, iso: (ms: number) => string): string[] {
   const out = ['', 'Link health (signed hourly summaries and state changes, §6.2)'];

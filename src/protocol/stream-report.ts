@@ -7,7 +7,7 @@
 import type { ChannelLog } from './channel-log.js';
 import { CONTROL_KINDS, deriveState, type ChannelState, type ControlEntry } from './charter.js';
 import { summarizeDialogue } from './dialogue-summary.js';
-import { summarizeLinkHealth, type ReportLinkHealth } from './link-report.js';
+import { linkSection, type ReportLinkHealth } from './link-report.js';
 import type { SealedEntry } from './entry.js';
 import type { KeyRegistry } from './identity.js';
 import { fingerprint } from './keys.js';
@@ -42,9 +42,7 @@ interface Coverage {
 export class StreamReport {
   /** The link-health section, from the link records in the in-memory report's order (time, author, seq). */
   #linkSection(label: (p: string) => string): { link?: ReportLinkHealth } {
-    const ordered = [...this.#linkRecords].sort((a, b) => a.entry.time - b.entry.time || cmp(a.entry.author, b.entry.author) || a.entry.seq - b.entry.seq);
-    const link = summarizeLinkHealth(ordered, label);
-    return link ? { link } : {};
+    return linkSection([...this.#linkRecords].sort((a, b) => a.entry.time - b.entry.time || cmp(a.entry.author, b.entry.author) || a.entry.seq - b.entry.seq), label);
   }
 
   #judgeAt = 0;

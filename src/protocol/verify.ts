@@ -4,7 +4,7 @@
  * Deterministic: the same bundle, in any order of lines from different authors, gives the same
  * verdict. Signature checks may be done beforehand on other cores (see precheckLines).
  */
-import { summarizeLinkHealth, type ReportLinkHealth } from './link-report.js';
+import { linkSection, type ReportLinkHealth } from './link-report.js';
 import { isUtf8 } from 'node:buffer';
 import { ChannelLog } from './channel-log.js';
 import { summarizeDialogue, type DialogueSummary } from './dialogue-summary.js';
@@ -732,8 +732,3 @@ export function reportJson(report: VerificationReport): string {
   return canonicalize(report);
 }
 
-/** The report's link-health member, when the transcript holds link records. */
-function linkSection(ordered: readonly SealedEntry[], label: (p: string) => string): { link?: ReportLinkHealth } {
-  const link = summarizeLinkHealth(ordered, label);
-  return link ? { link } : {};
-}
