@@ -199,6 +199,9 @@ class OrderedPass {
     if (lineNo === 1) {
       const checked = checkBundleText(`${line}\n`);
       if (checked.error) throw new Definite(failedReport([checked.error]));
+      // A period bundle (docs/protocol.md §15) starts its logs at an anchor: it is a period, not
+      // decades, and is verified in memory.
+      if (checked.header.anchor !== undefined) throw new Unstreamable('it is a period bundle, anchored at a checkpoint');
       this.channel = checked.header.channel;
       return;
     }

@@ -19,6 +19,11 @@ export interface BundleHeader {
   readonly exportedBy?: string;
   /** Export time in ms (informative and unsigned: no verdict depends on it, §8.3). */
   readonly exportedAt?: number;
+  /** A period bundle (§15.2): the hash of the checkpoint entry it is anchored at. */
+  readonly anchor?: string;
+  /** The period asked for, ms (informative and unsigned, §15.2). */
+  readonly since?: number;
+  readonly until?: number;
 }
 
 /** Writes a bundle's lines, each terminated by "\n". */

@@ -21,6 +21,7 @@ import { verifyEntrySignature, type Entry, type SealedEntry } from './entry.js';
 import { protocolError, type ProtocolError } from './errors.js';
 import { checkRevocation, checkTerminalCertificate, judgeKey, type KeyCheck, type KeyRegistry } from './identity.js';
 import { checkLinkRecord } from './link-record.js';
+import { lastingCommitment, type LastingPlace } from './checkpoint.js';
 import { checkFormattedMessage, type FormatResolver } from './formats/message.js';
 import { shippedFormat } from './formats/library/index.js';
 import type { BodyOf, Charter, Head, KeyRevocation, TerminalCertificate } from './schemas.js';
@@ -146,6 +147,8 @@ export class ChannelLog {
   readonly #stateCache = new Map<string, DerivedState>();
   /** key.rotate / key.revoke entries held, per author: they count for that author's later entries only. */
   readonly #keyEntries = new Map<string, KeyEntries>();
+  /** Every lasting entry held but the proposal (isLastingKind), per author in seq order: what checkpoints commit to (§15.1). */
+  readonly #lasting = new Map<string, LastingPlace[]>();
   /** The dialogue entries held (docs/protocol.md §6.1), judged and derived from here. */
   readonly dialogue = new DialogueIndex();
   /** State with every held control entry in view (cleared when one is added). */
@@ -642,6 +645,14 @@ export class ChannelLog {
       case 'link.summary':
       case 'link.state':
         return checkLinkRecord(e, view.charter.protocol ?? 1, writers(view), d);
+      case 'checkpoint': {
+        if ((view.charter.protocol ?? 1) < 2) return notAllowed('checkpoints exist only on version-2 channels', 'Amend the charter to protocol 2 first (§14.1).');
+        const b = e.body as BodyOf<'checkpoint'>;
+        const held = this.lastingIn(this.#bounds(e));
+        if (b.count !== held.count || b.lasting !== held.lasting)
+          return protocolError('CHECKPOINT_MISMATCH', { ...d, count: b.count, digest: b.lasting.slice(0, 12), held: held.count, heldDigest: held.lasting.slice(0, 12) });
+        return undefined;
+      }
       case 'key.rotate': {
         const cert = (e.body as BodyOf<'key.rotate'>).cert;
         if (cert.party !== e.author) return protocolError('CERT_INVALID', { detail: 'a party rotates only its own keys' });
@@ -699,6 +710,11 @@ export class ChannelLog {
   /** What a lasting entry (isLastingKind) adds to the state every later entry is judged by. */
   #register(sealed: SealedEntry): void {
     const e = sealed.entry;
+    if (sealed.hash !== this.id && isLastingKind(e.kind)) {
+      const list = this.#lasting.get(e.author) ?? [];
+      list.push({ author: e.author, seq: e.seq, hash: sealed.hash });
+      this.#lasting.set(e.author, list);
+    }
     if (CONTROL_KINDS.has(e.kind)) {
       const list = this.#controls.get(e.author) ?? [];
       list.push({ author: e.author, seq: e.seq, time: e.time, hash: sealed.hash, kind: e.kind, body: e.body });
@@ -713,6 +729,27 @@ export class ChannelLog {
       else own.revocations.push({ seq: e.seq, rev: (e.body as BodyOf<'key.revoke'>).revocation });
       this.#keyEntries.set(e.author, own);
     }
+  }
+
+  /**
+   * The commitment (§15.1) to the lasting entries held within `bounds` (author → highest seq in
+   * view): what a checkpoint with that causal past must carry.
+   */
+  lastingIn(bounds: ReadonlyMap<string, number>): { count: number; lasting: string } {
+    const places: LastingPlace[] = [];
+    for (const [author, list] of this.#lasting) {
+      const bound = bounds.get(author) ?? 0;
+      for (const p of list) if (p.seq <= bound) places.push(p);
+    }
+    return lastingCommitment(places);
+  }
+
+  /** The body of the checkpoint `author` would write next (§15.1): its causal past is `next(author)`'s. */
+  checkpointBody(author: string): BodyOf<'checkpoint'> {
+    const n = this.next(author);
+    const bounds = new Map<string, number>(Object.entries(n.heads).map(([a, h]) => [a, h.seq]));
+    bounds.set(author, n.seq - 1);
+    return this.lastingIn(bounds);
   }
 
   /**

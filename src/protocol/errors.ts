@@ -86,6 +86,10 @@ export const PROTOCOL_ERRORS = defineErrors('protocol', {
     message:
       'Entry {author}#{seq} ({kind}) is not a valid link record: {why}. Link summaries and link states are written by a terminal from its signed link-test frames (docs/protocol.md §6.2); the entry was not accepted.',
   },
+  CHECKPOINT_MISMATCH: {
+    message:
+      "Checkpoint {author}#{seq} commits to {count} lasting entries with digest {digest}, but its causal past holds {held} with digest {heldDigest} (docs/protocol.md §15.1). The parties' logs of the channel's charter, key and dialogue entries differ, or the entries before a period bundle's anchor were altered or left out; the entry was not accepted. Export the whole transcript from each party and verify both.",
+  },
   ENTRY_ROLE_NOT_ALLOWED: {
     message:
       'Entry {author}#{seq} is signed for role "{role}", which the charter does not allow for that party. Use one of: {allowed}.',
@@ -163,6 +167,14 @@ export const PROTOCOL_ERRORS = defineErrors('protocol', {
   BUNDLE_MISSING_PROPOSAL: {
     message:
       "The bundle holds no charter proposal for channel {channel}. A bundle must contain the channel's whole history.",
+  },
+  BUNDLE_ANCHOR_MISSING: {
+    message:
+      'The period bundle is anchored at checkpoint {anchor}, but {why} (docs/protocol.md §15.2). Export the period again (`hotline export --since`), or export the whole transcript.',
+  },
+  BUNDLE_ANCHOR_NOT_COUNTERSIGNED: {
+    message:
+      "The period bundle's anchor, checkpoint {anchor} of {author}, is not countersigned by {party}: no entry of that party in the bundle has the checkpoint in its causal past (docs/protocol.md §15.2). Without every party's signature the state before the period is one party's word; export a period that ends after every party has seen the checkpoint, or the whole transcript.",
   },
   BUNDLE_MISSING_CARD: {
     message:

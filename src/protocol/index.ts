@@ -24,4 +24,5 @@ export * from './body-commitment.js';
 export * from './proof/index.js';
 export * from './link-record.js';
 export * from './link-report.js';
+export * from './checkpoint.js';
 export * from './stream-report.js';

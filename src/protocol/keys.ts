@@ -19,6 +19,7 @@ export const DOMAIN = Object.freeze({
   body2: 'hotline/2/body\0',
   proof: 'hotline/2/proof\0',
   linkFrame: 'hotline/2/link-frame\0',
+  checkpoint: 'hotline/2/checkpoint\0',
 });
 export type Domain = (typeof DOMAIN)[keyof typeof DOMAIN];
 

@@ -38,6 +38,14 @@ export function formatReport(r: VerificationReport, options: { maxMessages?: num
     out.push('', 'State history');
     for (const h of r.history) out.push(`  ${iso(h.at)}  ${h.state.padEnd(10)} by ${h.by} (${h.kind})${h.reason ? `: ${h.reason}` : ''}`);
   }
+  if (r.period) {
+    const p = r.period;
+    const asked = p.since !== undefined || p.until !== undefined ? ` (asked for ${p.since !== undefined ? iso(p.since) : 'the start'} .. ${p.until !== undefined ? iso(p.until) : 'the end'})` : '';
+    out.push('', `Period${asked}`);
+    out.push(`  anchored at checkpoint ${p.anchor.slice(0, 16)} by ${p.by} at ${iso(p.at)}; entries from the anchor on are checked link by link`);
+    out.push(`  ${p.before} entries before the anchor: the charter, key and dialogue entries the checkpoint commits to, and those the period refers to`);
+    for (const c of p.countersigned) out.push(`  countersigned by ${c.party} at ${iso(c.at)} (entry ${c.entry.slice(0, 16)})`);
+  }
   out.push('', 'Integrity');
   out.push(`  entries ${r.integrity.entries}, accepted ${r.integrity.verified}; hash chains ${r.integrity.chains}; signatures ${r.integrity.signatures}`);
   if (r.receipts.length) {

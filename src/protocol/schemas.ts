@@ -80,6 +80,7 @@ export const KINDS = [
   'key.rotate',
   'key.revoke',
   ...DIALOGUE_KINDS_LIST,
+  'checkpoint',
 ] as const;
 export type EntryKind = (typeof KINDS)[number];
 
@@ -230,6 +231,11 @@ export const BundleHeaderSchema = Type.Object(
     channel: HashHex,
     exportedAt: Type.Optional(Millis),
     exportedBy: Type.Optional(Type.String({ pattern: '^[A-Z0-9][A-Z0-9-]{0,15}$' })),
+    /** A period bundle (§15.2): the hash of the checkpoint entry it is anchored at. */
+    anchor: Type.Optional(HashHex),
+    /** The period asked for (informative and unsigned, §15.2). */
+    since: Type.Optional(Millis),
+    until: Type.Optional(Millis),
   },
   { additionalProperties: false },
 );
@@ -495,6 +501,8 @@ export const BODY_SCHEMAS = {
   'key.rotate': Type.Object({ cert: TerminalCertificateSchema }, { additionalProperties: false }),
   'key.revoke': Type.Object({ revocation: KeyRevocationSchema }, { additionalProperties: false }),
   ...DIALOGUE_BODIES,
+  /** `checkpoint` (version 2, §15.1): the lasting entries of the entry's causal past, committed by count and digest. */
+  checkpoint: Type.Object({ count: Int({ maximum: 100_000_000 }), lasting: HashHex }, { additionalProperties: false }),
 } as const satisfies Record<EntryKind, TSchema>;
 
 export type Charter = Static<typeof CharterSchema>;

@@ -6,7 +6,8 @@
  */
 import { linkSection, type ReportLinkHealth } from './link-report.js';
 import { isUtf8 } from 'node:buffer';
-import { ChannelLog } from './channel-log.js';
+import { ChannelLog, coldEntryOf, isLastingKind, referentOf, type ColdNeed } from './channel-log.js';
+import { AnchorPool, anchorBounds } from './checkpoint.js';
 import { summarizeDialogue, type DialogueSummary } from './dialogue-summary.js';
 import { CONTROL_KINDS, deriveState, type ChannelState, type ControlEntry } from './charter.js';
 import { canonicalize, duplicateMember, parsedHasLoneSurrogate } from './encoding.js';
@@ -136,8 +137,25 @@ export interface VerificationReport {
   readonly dialogue?: DialogueSummary;
   /** Version-2 link records (§6.2), present only when the bundle holds some. */
   readonly link?: ReportLinkHealth;
+  /** A period bundle (§15.2): where it is anchored, and who countersigned the anchor. */
+  readonly period?: ReportPeriod;
   readonly errors: readonly ReportError[];
   readonly firstError: ReportError | null;
+}
+
+/** The anchor of a period bundle as the report shows it (§15.3). */
+export interface ReportPeriod {
+  /** Hash of the checkpoint entry the bundle is anchored at. */
+  readonly anchor: string;
+  readonly by: string;
+  readonly at: number;
+  /** The period asked for, from the header (informative, unsigned). */
+  readonly since?: number;
+  readonly until?: number;
+  /** Entries of the bundle before the anchor: lasting ones and those entries after it refer to. */
+  readonly before: number;
+  /** For each other party, its first entry with the checkpoint in its causal past. */
+  readonly countersigned: readonly { party: string; at: number; entry: string }[];
 }
 
 export interface VerifyOptions {
@@ -356,6 +374,7 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
   const signatureOk = (x: Item) => sigOk[sigIndex.get(x)!]!;
   const entryErrors: ReportError[] = [];
   const sealed = sameHashCopies(read, signatureOk, entryErrors);
+  const equivocationsBefore: ReportEquivocation[] = [];
 
   const proposalItem = sealed.find((x) => x.s.hash === channel && x.s.entry.kind === 'charter.propose');
   if (!proposalItem) return failed([err(protocolError('BUNDLE_MISSING_PROPOSAL', { channel: channel.slice(0, 12) })), ...errors, ...lineErrors], channel);
@@ -369,12 +388,24 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
     ? ChannelLog.found(proposalItem.s, registry, { signatureChecked: true }, (hash) => formats.get(hash))
     : ({ ok: false, error: badSignature(proposalItem) } as const);
   if (!founded.ok) return failed([err(founded.error, where(proposalItem)), ...errors, ...lineErrors], channel);
-  const log = founded.log;
+  let log = founded.log;
+  // A period bundle (§15.2) starts each log at its anchor, from the entries before it.
+  let period: PeriodSetup | undefined;
+  if (header.anchor !== undefined) {
+    const setup = anchorLog(header.anchor, sealed, proposalItem, registry, (hash) => formats.get(hash), signatureOk, entryErrors);
+    if ('error' in setup) return failed([setup.error, ...errors, ...lineErrors], channel);
+    ({ log } = setup);
+    period = setup;
+    for (const { held, other } of setup.pool.conflicts) {
+      equivocationsBefore.push({ author: other.s.entry.author, seq: other.s.entry.seq, entries: [held.s.raw, other.s.raw] });
+      entryErrors.push(err(protocolError('ENTRY_EQUIVOCATION', { author: other.s.entry.author.slice(0, 8), seq: other.s.entry.seq }), where(other)));
+    }
+  }
 
   // Group by author, then by sequence number: the candidates for each place of each log.
   const byAuthor = new Map<string, Item[]>();
   for (const x of sealed) {
-    if (x === proposalItem) continue;
+    if (x === proposalItem || period?.before.has(x)) continue;
     if (x.s.entry.channel !== channel) {
       entryErrors.push(err(protocolError('ENTRY_WRONG_CHANNEL', { author: x.s.entry.author.slice(0, 8), seq: x.s.entry.seq, entryChannel: String(x.s.entry.channel).slice(0, 12), channel: channel.slice(0, 12) }), where(x)));
       continue;
@@ -396,7 +427,7 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
   }
 
   // Ingest: each author's log in order, switching authors when a dependency is not yet in.
-  const equivocations: ReportEquivocation[] = [];
+  const equivocations: ReportEquivocation[] = equivocationsBefore;
   const evidence = (author: string, held: string, other: Item) => {
     equivocations.push({ author, seq: other.s.entry.seq, entries: [held, other.s.raw] });
     entryErrors.push(err(protocolError('ENTRY_EQUIVOCATION', { author: author.slice(0, 8), seq: other.s.entry.seq }), where(other)));
@@ -452,7 +483,13 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
           stopped.add(author);
           break;
         }
-        const r = log.ingest(x.s, { signatureChecked: true });
+        let r = log.ingest(x.s, { signatureChecked: true });
+        // Only a period bundle's log reaches before memory: the entries before its anchor answer.
+        for (let tries = 0; r.status === 'cold' && tries < 64; tries++) {
+          answerCold(log, r.need, period?.pool);
+          r = log.ingest(x.s, { signatureChecked: true });
+        }
+        if (r.status === 'cold') r = { status: 'rejected', error: protocolError('ENTRY_UNKNOWN_DEPENDENCY', { author: author.slice(0, 8), seq: x.s.entry.seq, depAuthor: '-', depSeq: 0, why: ' before the anchor' }) };
         if (r.status === 'pending') {
           stalled.set(author, { error: r.error, x });
           break;
@@ -484,8 +521,125 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
   const allErrors = [...errors, ...entryErrors.filter((e) => !consequence(e)), ...lineErrors, ...entryErrors.filter(consequence)];
 
   const accepted: SealedEntry[] = [proposalItem.s];
-  for (const [author, queue] of queues) for (const g of queue.slice(0, position.get(author))) accepted.push(g[0]!.s);
-  return buildReport({ channel, registry, log, proposal: proposalItem.s, accepted, entries: read.length, equivocations, errors: allErrors });
+  const lastOf = new Map<string, SealedEntry[]>();
+  for (const [author, queue] of queues) {
+    const mine = queue.slice(0, position.get(author)).map((g) => g[0]!.s);
+    lastOf.set(author, mine);
+    accepted.push(...mine);
+  }
+  if (period === undefined) return buildReport({ channel, registry, log, proposal: proposalItem.s, accepted, entries: read.length, equivocations, errors: allErrors });
+  const after = accepted.length - 1;
+  const before = new Set<SealedEntry>();
+  for (const x of period.before) if (isLastingKind(x.s.entry.kind)) before.add(x.s);
+  const anchored = countersignatures(period.checkpoint.s, lastOf, log, registry, accepted);
+  return buildReport({
+    channel,
+    registry,
+    log,
+    proposal: proposalItem.s,
+    accepted: [...accepted, ...before],
+    entries: read.length,
+    equivocations,
+    errors: [...allErrors, ...anchored.errors],
+    period: {
+      before,
+      verified: 1 + after + period.before.size,
+      report: {
+        anchor: period.checkpoint.s.hash,
+        by: registry.label(period.checkpoint.s.entry.author),
+        at: period.checkpoint.s.entry.time,
+        ...(header.since !== undefined ? { since: header.since } : {}),
+        ...(header.until !== undefined ? { until: header.until } : {}),
+        before: period.before.size,
+        countersigned: anchored.countersigned,
+      },
+    },
+  });
+}
+
+/** A period bundle's log, set up at its anchor (§15.2). */
+interface PeriodSetup {
+  readonly log: ChannelLog;
+  readonly checkpoint: Item;
+  readonly pool: AnchorPool<Item>;
+  /** The items before the anchor (the proposal aside). */
+  readonly before: ReadonlySet<Item>;
+}
+
+/**
+ * §15.2: finds the anchor checkpoint, sets the entries before it apart, rebuilds the log from
+ * them (its lasting entries and each log's head at the anchor) and authenticates each of them.
+ */
+function anchorLog(
+  anchor: string,
+  sealed: readonly Item[],
+  proposalItem: Item,
+  registry: KeyRegistry,
+  formats: (hash: string) => FormatDefinition | undefined,
+  signatureOk: (x: Item) => boolean,
+  entryErrors: ReportError[],
+): PeriodSetup | { error: ReportError } {
+  const channel = proposalItem.s.hash;
+  const missing = (why: string) => ({ error: err(protocolError('BUNDLE_ANCHOR_MISSING', { anchor: anchor.slice(0, 12), why })) });
+  const checkpoint = sealed.find((x) => x.s.hash === anchor && x.s.entry.channel === channel);
+  if (checkpoint === undefined || checkpoint.s.entry.kind !== 'checkpoint') return missing('the bundle holds no checkpoint entry of the channel with that hash');
+  const bounds = anchorBounds(checkpoint.s.entry);
+  const pool = new AnchorPool<Item>();
+  const before = new Set<Item>();
+  pool.add(proposalItem);
+  for (const x of sealed) {
+    const e = x.s.entry;
+    if (x === proposalItem || e.channel !== channel || e.seq > (bounds.get(e.author) ?? 0)) continue;
+    pool.add(x);
+    before.add(x);
+  }
+  const tails: Array<{ author: string; entries: SealedEntry[] }> = [];
+  for (const [author, bound] of bounds) {
+    if (bound < 1) continue;
+    const x = pool.at(author, bound);
+    if (x === undefined) return missing(`it holds no entry ${author.slice(0, 8)}#${bound}, the head of that log the checkpoint names`);
+    tails.push({ author, entries: [x.s] });
+  }
+  const lasting = [...before]
+    .filter((x) => isLastingKind(x.s.entry.kind))
+    .sort((a, b) => a.s.entry.time - b.s.entry.time || cmp(a.s.entry.author, b.s.entry.author) || a.s.entry.seq - b.s.entry.seq)
+    .map((x) => x.s);
+  const log = ChannelLog.restore(proposalItem.s, registry, formats, [proposalItem.s, ...lasting], tails);
+  // Each entry before the anchor is authentic; that the lasting ones are all there and unaltered is
+  // the checkpoint's to say (its commitment is checked when it is ingested, §15.1).
+  for (const x of before) {
+    const problem = signatureOk(x) ? log.authenticate(x.s, { signatureChecked: true }) : badSignature(x);
+    if (problem) entryErrors.push(err(problem, where(x)));
+  }
+  return { log, checkpoint, pool, before };
+}
+
+/** Answers a log's question about an entry before a period bundle's anchor from the bundle (§15.2). */
+function answerCold(log: ChannelLog, need: ColdNeed, pool: AnchorPool<Item> | undefined): void {
+  if (need.type === 'entry') {
+    const x = pool?.at(need.author, need.seq);
+    if (x) log.warmEntry(coldEntryOf(x.s));
+    else log.warmNoEntry(need.author, need.seq);
+    return;
+  }
+  const x = pool?.byHash(need.hash);
+  log.warmReferent(need.hash, x ? (referentOf(x.s) ?? null) : null);
+}
+
+/** §15.2: every other party's first entry with the anchor checkpoint in its causal past. */
+function countersignatures(checkpoint: SealedEntry, byAuthor: ReadonlyMap<string, readonly SealedEntry[]>, log: ChannelLog, registry: KeyRegistry, accepted: readonly SealedEntry[]): { countersigned: ReportPeriod['countersigned']; errors: ReportError[] } {
+  const c = checkpoint.entry;
+  const countersigned: Array<ReportPeriod['countersigned'][number]> = [];
+  const errors: ReportError[] = [];
+  const judgeAt = accepted.reduce((m, s) => Math.max(m, s.entry.time), 0);
+  for (const p of log.state(judgeAt).charter.parties) {
+    if (p.party === c.author) continue;
+    const mine = byAuthor.get(p.party) ?? [];
+    const first = mine.find((s) => (s.entry.heads[c.author]?.seq ?? 0) >= c.seq);
+    if (first) countersigned.push({ party: registry.label(p.party), at: first.entry.time, entry: first.hash });
+    else errors.push(err(protocolError('BUNDLE_ANCHOR_NOT_COUNTERSIGNED', { anchor: checkpoint.hash.slice(0, 12), author: registry.label(c.author), party: registry.label(p.party) }), { author: p.party }));
+  }
+  return { countersigned, errors };
 }
 
 /**
@@ -596,8 +750,11 @@ function buildReport(input: {
   entries: number;
   equivocations: ReportEquivocation[];
   errors: ReportError[];
+  /** A period bundle: its lasting entries before the anchor (in `accepted`, for the history only). */
+  period?: { before: ReadonlySet<SealedEntry>; verified: number; report: ReportPeriod };
 }): VerificationReport {
-  const { channel, registry, log, accepted, equivocations } = input;
+  const { channel, registry, log, equivocations } = input;
+  const accepted = input.accepted;
   const allErrors = input.errors;
   const proposalSealed = input.proposal;
   const proposal = proposalSealed.entry;
@@ -606,6 +763,9 @@ function buildReport(input: {
   const judgeAt = accepted.reduce((m, s) => Math.max(m, s.entry.time), 0);
   const derived = log.state(judgeAt);
   const ordered = accepted.sort((a, b) => a.entry.time - b.entry.time || cmp(a.entry.author, b.entry.author) || a.entry.seq - b.entry.seq);
+  // A period bundle's lasting entries before the anchor count for the history, not the record.
+  const before = input.period?.before;
+  const shown = before === undefined ? ordered : ordered.filter((s) => !before.has(s));
   const history: ReportTransition[] = [];
   // State history in author-time order (not processing order): replay the accepted control
   // entries, oldest first, and record every change of state (docs/protocol.md §8.2).
@@ -630,7 +790,7 @@ function buildReport(input: {
   const counts = new Map<string, number>();
   for (const a of log.authors()) counts.set(a, log.head(a)?.seq ?? 0);
   const label = (p: string) => registry.label(p);
-  for (const s of ordered) {
+  for (const s of shown) {
     const e = s.entry;
     if (e.kind === 'message') {
       const b = e.body as BodyOf<'message'>;
@@ -643,7 +803,7 @@ function buildReport(input: {
   }
   // Receipts: for each holder and author, the highest receipt; a message is received by a party
   // once that party's receipts cover it.
-  const receiptEntries = ordered.filter((s) => s.entry.kind === 'receipt');
+  const receiptEntries = shown.filter((s) => s.entry.kind === 'receipt');
   for (const s of receiptEntries) {
     for (const h of (s.entry.body as BodyOf<'receipt'>).holds) {
       const key = `${s.entry.author}/${h.author}`;
@@ -682,7 +842,7 @@ function buildReport(input: {
       }
     }
   }
-  for (const s of ordered) {
+  for (const s of shown) {
     if (s.entry.kind !== 'ack') continue;
     const b = s.entry.body as BodyOf<'ack'>;
     messages.get(b.message)?.acks.push({ party: label(s.entry.author), officer: b.officer, at: s.entry.time, entry: s.hash });
@@ -712,7 +872,7 @@ function buildReport(input: {
     charterHash: derived.charterHash,
     parties,
     history,
-    integrity: { entries: input.entries, verified: log.size, chains: chainBroken ? 'broken' : 'intact', signatures: sigBroken ? 'invalid' : 'valid' },
+    integrity: { entries: input.entries, verified: input.period?.verified ?? log.size, chains: chainBroken ? 'broken' : 'intact', signatures: sigBroken ? 'invalid' : 'valid' },
     receipts: [...receipts.values()].sort((a, b) => cmp(a.holder, b.holder) || cmp(a.author, b.author)),
     messages: [...messages.values()].map((x) => ({
       ...x.m,
@@ -721,7 +881,8 @@ function buildReport(input: {
     })),
     equivocations,
     ...(log.dialogue.size > 0 ? { dialogue: summarizeDialogue(log.dialogue.entries(), derived.charter.parties.map((p) => p.party), judgeAt, label) } : {}),
-    ...linkSection(ordered, label),
+    ...linkSection(shown, label),
+    ...(input.period ? { period: input.period.report } : {}),
     errors: allErrors,
     firstError: allErrors[0] ?? null,
   };

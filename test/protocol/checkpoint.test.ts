@@ -1,0 +1,138 @@
+/**
+ * Checkpoints and period bundles (docs/protocol.md §15): a checkpoint commits to the lasting
+ * entries of its causal past; a period bundle anchored at a checkpoint every party countersigned
+ * verifies on its own, and fails with a clear code when anything before or at its anchor is
+ * altered, left out or not countersigned.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  composeEntry,
+  formatReport,
+  isLastingKind,
+  periodEntries,
+  periodSourceOf,
+  verifyBundle,
+  writeBundle,
+  type SealedEntry,
+} from '../../src/protocol/index.js';
+import { makeCharter, makeParty, Scenario } from '../../src/testkit/scenario.js';
+
+const HOUR = 3_600_000;
+
+function channel(version: 1 | 2 = 2) {
+  const us = makeParty('US', { en: 'United States' });
+  const cn = makeParty('CN', { en: 'China' });
+  const s = new Scenario([us, cn]);
+  s.propose(makeCharter([us, cn], version === 2 ? { protocol: 2 } : {}));
+  s.acceptAll();
+  return { s, us, cn };
+}
+
+/** A channel with an early FLASH, a checkpoint by US countersigned by CN, then a later period. */
+function story() {
+  const c = channel();
+  const { s, us, cn } = c;
+  const early = s.message(us, 'Early FLASH before the anchor', 'FLASH');
+  s.receipt(cn);
+  s.write(cn, 'channel.suspend', { reason: 'consultations' });
+  s.write(cn, 'channel.resume', { reason: 'consultations done' });
+  for (let i = 0; i < 5; i++) s.message(cn, `routine ${i}`);
+  s.receipt(us);
+  s.tick(24 * HOUR);
+  const checkpoint = s.write(us, 'checkpoint', s.log.checkpointBody(us.id));
+  const since = s.tick(HOUR);
+  s.receipt(cn); // CN countersigns: its heads now hold US's checkpoint
+  const late = s.message(cn, 'A message in the period', 'IMMEDIATE');
+  s.ack(us, late);
+  const ackOfEarly = s.ack(cn, early); // an acknowledgement in the period of a message before it
+  s.receipt(us);
+  return { ...c, early, checkpoint, since, late, ackOfEarly };
+}
+
+async function periodBundle(t: ReturnType<typeof story>, until?: number, edit: (entries: SealedEntry[]) => SealedEntry[] = (x) => x): Promise<string> {
+  const { s } = t;
+  const parties = [t.us.id, t.cn.id];
+  const entries = await periodEntries(periodSourceOf(s.entries, isLastingKind), t.checkpoint, parties, until);
+  const proposal = s.entries[0]!;
+  return writeBundle({ channel: s.log.id, anchor: t.checkpoint.hash, since: t.since }, s.parties.map((p) => p.card), [proposal, ...edit(entries)]);
+}
+
+describe('checkpoints (§15.1)', () => {
+  it('commit to the lasting entries of their causal past, and a wrong commitment is refused', () => {
+    const t = channel();
+    t.s.write(t.cn, 'channel.suspend', { reason: 'review' });
+    const body = t.s.log.checkpointBody(t.us.id);
+    expect(body.count).toBe(2); // CN's accept and suspension (the proposal is the channel id)
+    const bad = composeEntry(t.s.log, t.us.terminal, t.us.id, 'checkpoint', { ...body, count: body.count + 1 }, t.s.tick());
+    const r = t.s.log.ingest(bad);
+    expect(r.status === 'rejected' && r.error.code).toBe('CHECKPOINT_MISMATCH');
+    t.s.write(t.us, 'checkpoint', body);
+    expect(verifyBundle(t.s.bundle()).valid).toBe(true);
+  });
+
+  it('exist only in version 2', () => {
+    const t = channel(1);
+    const sealed = composeEntry(t.s.log, t.us.terminal, t.us.id, 'checkpoint', t.s.log.checkpointBody(t.us.id), t.s.tick());
+    const r = t.s.log.ingest(sealed);
+    expect(r.status === 'rejected' && r.error.code).toBe('ENTRY_KIND_NOT_ALLOWED');
+  });
+});
+
+describe('period bundles (§15.2)', () => {
+  it('verify on their own, with the history before the anchor and acknowledgements of earlier messages', async () => {
+    const t = story();
+    const text = await periodBundle(t);
+    const full = verifyBundle(t.s.bundle());
+    const v = verifyBundle(text);
+    expect(v.firstError).toBeNull();
+    expect(v.valid).toBe(true);
+    expect(text.split('\n').length).toBeLessThan(t.s.bundle().split('\n').length);
+    expect(v.state).toBe(full.state);
+    expect(v.history.map((h) => h.state)).toEqual(full.history.map((h) => h.state));
+    expect(v.messages.map((m) => m.text)).toEqual(['A message in the period']);
+    expect(v.period).toMatchObject({ anchor: t.checkpoint.hash, by: 'US', countersigned: [{ party: 'CN' }] });
+    expect(v.parties.map((p) => p.entries)).toEqual(full.parties.map((p) => p.entries));
+    const text2 = formatReport(v);
+    expect(text2).toMatch(/anchored at checkpoint .* by US/);
+    expect(text2).toMatch(/countersigned by CN/);
+  });
+
+  it('ending early still carries the countersignature', async () => {
+    const t = story();
+    const v = verifyBundle(await periodBundle(t, t.checkpoint.entry.time));
+    expect(v.valid).toBe(true);
+    expect(v.messages).toEqual([]);
+  });
+
+  it('fail when a lasting entry before the anchor is left out', async () => {
+    const t = story();
+    const v = verifyBundle(await periodBundle(t, undefined, (es) => es.filter((e) => e.entry.kind !== 'channel.suspend')));
+    expect(v.valid).toBe(false);
+    expect(v.errors.map((e) => e.code)).toContain('CHECKPOINT_MISMATCH');
+  });
+
+  it('fail when the anchor is not countersigned by every party', async () => {
+    const t = story();
+    const cut = (es: SealedEntry[]) => es.filter((e) => !(e.entry.author === t.cn.id && e.entry.seq > (t.checkpoint.entry.heads[t.cn.id]?.seq ?? 0)));
+    const v = verifyBundle(await periodBundle(t, undefined, (es) => cut(es).filter((e) => !(e.entry.author === t.us.id && e.entry.seq > t.checkpoint.entry.seq))));
+    expect(v.errors.map((e) => e.code)).toEqual(['BUNDLE_ANCHOR_NOT_COUNTERSIGNED']);
+    expect(v.valid).toBe(false);
+  });
+
+  it('fail when the anchor is missing or is not a checkpoint', async () => {
+    const t = story();
+    const text = await periodBundle(t);
+    const lines = text.split('\n');
+    const noCheckpoint = lines.filter((l) => !l.includes('"kind":"checkpoint"')).join('\n');
+    expect(verifyBundle(noCheckpoint).firstError?.code).toBe('BUNDLE_ANCHOR_MISSING');
+    const otherAnchor = text.replace(t.checkpoint.hash, t.late.hash);
+    expect(verifyBundle(otherAnchor).firstError?.code).toBe('BUNDLE_ANCHOR_MISSING');
+  });
+
+  it('fail when the message an acknowledgement names before the anchor is left out', async () => {
+    const t = story();
+    const v = verifyBundle(await periodBundle(t, undefined, (es) => es.filter((e) => e.hash !== t.early.hash)));
+    expect(v.valid).toBe(false);
+    expect(v.errors.map((e) => e.code)).toContain('ENTRY_BAD_REFERENCE');
+  });
+});
