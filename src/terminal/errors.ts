@@ -47,6 +47,11 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   DIALOGUE_NOT_FOUND: { status: 404, message: 'No {what} {ref} on channel {channel}. List them with `hotline {command} list CHANNEL`.' },
   DIALOGUE_AMBIGUOUS: { status: 400, message: 'The prefix {ref} names several {what}s on channel {channel}; give more characters.' },
   MESSAGE_NOT_FOUND: { status: 404, message: 'No message {message} here. Check the id with `hotline channel show CHANNEL`.' },
+  PERIOD_NO_CHECKPOINT: {
+    status: 409,
+    message:
+      'Channel {channel} has no checkpoint dated at or before {since} that every party has countersigned{why}. A period bundle starts at such a checkpoint (docs/protocol.md §15): export a later period, export the whole transcript (without --since), or write a checkpoint now with `hotline checkpoint CHANNEL` and export once every party has answered it.',
+  },
   FORMAT_FILE_INVALID: {
     status: 500,
     fault: 'A format file of the terminal (its formats/ directory) is invalid; it refuses to start.',

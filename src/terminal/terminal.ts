@@ -21,6 +21,7 @@ import { stderrLog } from './log-destination.js';
 import { Backlog, DEFAULT_MAX_UNRECEIPTED } from './channels/backlog.js';
 import { combineLine, type LineState } from './federation/link-state.js';
 import { JobRunner } from './jobs/periodic-job.js';
+import { CheckpointScheduler } from './schedulers/checkpoint-scheduler.js';
 import { composeChannels, type ChannelWing } from './channels/compose.js';
 import { logWindowFrom } from './channels/log-memory.js';
 import { dataFormatsDir, loadFormatFiles, SHIPPED_FORMATS_DIR } from './formats/format-files.js';
@@ -330,6 +331,9 @@ function composeOperations(o: {
   jobs.add({ name: 'dialogue-reminders', everyMs: 1000, run: () => reminders.tick() });
   jobs.add({ name: 'drills', everyMs: 1000, run: () => drills.tick() });
   jobs.add({ name: 'reconcile', everyMs: 1000, run: async () => o.reconciler.tick() });
+  // Daily checkpoints of version-2 channels, what period bundles are anchored at (docs/protocol.md §15).
+  const checkpoints = new CheckpointScheduler({ directory, actions: wing.writer, store, self, clock });
+  jobs.add({ name: 'checkpoints', everyMs: 60_000, run: () => checkpoints.tick() });
   jobs.start();
   down.add(() => jobs.stop());
   return { linkTester, prober, drills };

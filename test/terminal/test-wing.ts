@@ -119,6 +119,9 @@ export class TestWing {
   acknowledge(message: string, officer: OfficerRef, note?: string, options?: WriteOptions & { again?: boolean }): Promise<SealedEntry<'ack'>> {
     return this.wing.writer.acknowledge(message, officer, note, options);
   }
+  checkpoint(channel: string, options?: WriteOptions): Promise<SealedEntry<'checkpoint'>> {
+    return this.wing.writer.checkpoint(channel, options);
+  }
   getMessage(hash: string): Promise<MessageRow | undefined> {
     return this.wing.messages.getMessage(hash);
   }

@@ -17,6 +17,7 @@ import { progressBar, progressWanted } from '../output.js';
 import { printable, printableDeep } from '../safe-text.js';
 import { DEFAULT_DATA_DIR } from './init.js';
 import { fieldsFrom, officerLang, parseFieldsFile, registerAmend, renderFormatted } from './format.js';
+import { parseTime } from './dialogue.js';
 
 const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString().replace('.000Z', 'Z') : '-');
 
@@ -176,12 +177,29 @@ export function register(program: Command): void {
 
   program
     .command('export <channel>')
-    .description('write the channel\'s transcript bundle (JSON Lines) to stdout, for `hotline verify`')
+    .description('write the channel\'s transcript bundle (JSON Lines) to stdout, for `hotline verify`; with --since, a period bundle anchored at a checkpoint every party signed')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .option('--since <time>', 'start of the period: ISO 8601 (2026-11-01, 2026-11-01T09:00Z) or -N[s|m|h|d]; the bundle starts at the newest countersigned checkpoint at or before it')
+    .option('--until <time>', 'end of the period (with --since): entries dated up to it, and what they depend on')
+    .action(async (id: string, opts: { data: string; since?: string; until?: string }) => {
+      if (opts.until !== undefined && opts.since === undefined) throw cliError('CLI_USAGE', { detail: '--until needs --since: a period starts at a checkpoint', command: 'export ' });
+      const query = new URLSearchParams();
+      if (opts.since !== undefined) query.set('since', String(parseTime('--since', opts.since)));
+      if (opts.until !== undefined) query.set('until', String(parseTime('--until', opts.until)));
+      const client = await officerClient(opts.data);
+      const q = query.size > 0 ? `?${query}` : '';
+      const text = await client.call<string>('GET', `/api/v1/channels/${encodeURIComponent(id)}/export${q}`);
+      process.stdout.write(text);
+    });
+
+  program
+    .command('checkpoint <channel>')
+    .description('write a checkpoint of a version-2 channel now (terminals write one a day); once every party has answered it, `hotline export --since` can start there')
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
     .action(async (id: string, opts: { data: string }) => {
       const client = await officerClient(opts.data);
-      const text = await client.call<string>('GET', `/api/v1/channels/${encodeURIComponent(id)}/export`);
-      process.stdout.write(text);
+      const k = await client.call<{ entry: string; seq: number; time: number; count: number }>('POST', `/api/v1/channels/${encodeURIComponent(id)}/checkpoint`, {});
+      process.stdout.write(`Checkpoint ${k.entry.slice(0, 12)} (seq ${k.seq}, ${new Date(k.time).toISOString()}) commits to ${k.count} charter, key and dialogue entries.\n`);
     });
 
   program

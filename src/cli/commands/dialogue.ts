@@ -25,12 +25,12 @@ const short = (h: string) => h.slice(0, 12);
 const title = (t: Readonly<Record<string, string>>) => Object.entries(t).map(([l, x]) => `${x} [${l}]`).join(' / ');
 const out = (lines: string[]): void => void process.stdout.write(`${lines.join('\n')}\n`);
 
-/** A time: ISO 8601 (2026-12-10T09:00Z), or +N followed by s, m, h or d from now. */
+/** A time: ISO 8601 (2026-12-10T09:00Z; a date alone is its midnight UTC), or +N / -N followed by s, m, h or d from now. */
 export function parseTime(option: string, value: string, now = Date.now()): number {
-  const rel = /^\+(\d+)([smhd])$/.exec(value);
-  if (rel) return now + Number(rel[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[2] as 's' | 'm' | 'h' | 'd'];
+  const rel = /^([+-])(\d+)([smhd])$/.exec(value);
+  if (rel) return now + (rel[1] === '-' ? -1 : 1) * Number(rel[2]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[3] as 's' | 'm' | 'h' | 'd'];
   const t = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(t)) throw cliError('CLI_BAD_ARGUMENT', { option, expected: 'an ISO 8601 time (2026-12-10T09:00Z) or +N[s|m|h|d]', value });
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(t)) throw cliError('CLI_BAD_ARGUMENT', { option, expected: 'an ISO 8601 time (2026-12-10T09:00Z) or +N[s|m|h|d] / -N[s|m|h|d]', value });
   return t;
 }
 

@@ -109,6 +109,20 @@ export class OwnWriter implements ChannelActions {
     return sealed;
   }
 
+  /**
+   * Writes a checkpoint (docs/protocol.md §15.1): its commitment is computed when it is sealed,
+   * over the very causal past it is sealed with, so nothing received meanwhile can make it wrong.
+   */
+  async checkpoint(channelIdOrPrefix: string, options: WriteOptions = {}): Promise<SealedEntry<'checkpoint'>> {
+    const log = this.#o.registry.channel(channelIdOrPrefix);
+    const reconciling = this.gate.ready(log.id);
+    if (reconciling) await reconciling;
+    const before = log.state(this.#o.clock.now()).state;
+    const sealed = this.#seal(log, 'checkpoint', log.checkpointBody(this.#self));
+    await this.#o.committer.commit(log, [sealed], { own: true, before, audit: options.audit?.(sealed), idempotent: options.idempotent?.(sealed) });
+    return sealed;
+  }
+
   /** Composes an own entry and takes it into its log (it chains on what the log holds). */
   #seal<K extends EntryKind>(log: ChannelLog, kind: K, body: BodyOf<K>): SealedEntry<K> {
     const now = this.#o.clock.now();

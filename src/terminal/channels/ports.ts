@@ -80,6 +80,8 @@ export interface ChannelActions {
   sendMany(channel: string, messages: ReadonlyArray<BodyOf<'message'>>, options?: BatchWriteOptions): Promise<Array<SealedEntry<'message'>>>;
   /** Refuses (ACK_REPEATED) a second acknowledgement by the same officer unless `options.again`. */
   acknowledge(messageHashOrPrefix: string, officer: OfficerRef, note?: string, options?: WriteOptions & { again?: boolean }): Promise<SealedEntry<'ack'>>;
+  /** Writes a checkpoint of a version-2 channel (docs/protocol.md §15.1). */
+  checkpoint(channel: string, options?: WriteOptions): Promise<SealedEntry<'checkpoint'>>;
 }
 
 /** Where a message sits, found by hash or prefix in the logs held in memory. */

@@ -12,6 +12,7 @@ import { definitionsFor, missingDefinitions, refsFor, type FormatCatalogue } fro
 import * as Api from './api-schemas.js';
 import { mayRead } from './auth.js';
 import { presentChannelDetail, presentChannelSummary, presentChannelView, presentHistory } from './presenters.js';
+import { periodBundleEntries } from './period-export.js';
 import { ChannelParams, LangTagParam, type LinkHealthFn, type LinksFn, type OfficerApiPorts, type ReadPorts } from './route-kit.js';
 
 /** Options of {@link channelsRoutes}. */
@@ -22,6 +23,9 @@ export interface ChannelsRoutesOptions extends Pick<OfficerApiPorts, 'self' | 'd
   readonly formats: FormatCatalogue;
 }
 
+/** A period (docs/protocol.md §15.2): ms since the epoch. */
+const ExportQuery = Type.Object({ since: Type.Optional(Type.Integer({ minimum: 0 })), until: Type.Optional(Type.Integer({ minimum: 0 })) });
+const CheckpointResult = Type.Object({ entry: Type.String(), seq: Type.Integer(), time: Type.Integer(), count: Type.Integer(), lasting: Type.String() });
 const Reason = Type.Object({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 4000 })) });
 const Deadline = Type.Optional(Type.Integer({ minimum: 1 }));
 const Proposal = Type.Object({
@@ -206,10 +210,20 @@ function transcriptRoutes(app: FastifyInstance, opts: ChannelsRoutesOptions): vo
 
   app.get(
     '/api/v1/channels/:id/export',
-    { config: { permission: 'channel.export', scope: 'channel' }, schema: { summary: 'Transcript bundle (JSON Lines) for offline verification', params: ChannelParams } },
+    {
+      config: { permission: 'channel.export', scope: 'channel' },
+      schema: {
+        summary: 'Transcript bundle (JSON Lines) for offline verification: the whole channel, or a period anchored at a countersigned checkpoint (docs/protocol.md §15)',
+        params: ChannelParams,
+        querystring: ExportQuery,
+      },
+    },
     async (request, reply) => {
       const log = directory.channel((request.params as { id: string }).id);
-      const [cards, raws] = await Promise.all([reads.peerCards(), reads.rawEntries(log.id)]);
+      const { since, until } = request.query as Static<typeof ExportQuery>;
+      if (since === undefined && until !== undefined) throw new TerminalError('BAD_REQUEST', { detail: 'until needs since: a period starts at a checkpoint' });
+      const period = since === undefined ? undefined : await periodBundleEntries(log, reads, since, until, opts.now());
+      const [cards, raws] = await Promise.all([reads.peerCards(), period ? period.entries : reads.rawEntries(log.id)]);
       void reply.header('content-type', 'application/x-ndjson');
       // The definitions of every format any charter of the channel agreed (§13.5), for the verifier.
       const view = log.state(opts.now());
@@ -217,7 +231,25 @@ function transcriptRoutes(app: FastifyInstance, opts: ChannelsRoutesOptions): vo
       const definitions = definitionsFor(opts.formats, charters);
       // And the language packs held for them (§13.7): readings the verifier checks, never verdicts.
       const packs = definitions.flatMap((d) => opts.formats.packsOf(formatHash(d)).map((p) => p.pack));
-      return writeBundle({ channel: log.id, exportedBy: self.code, exportedAt: opts.now() }, [self.card, ...cards], raws, [...definitions, ...packs]);
+      const header = { channel: log.id, exportedBy: self.code, exportedAt: opts.now(), ...(period ? { anchor: period.anchor.hash, since, ...(until !== undefined ? { until } : {}) } : {}) };
+      return writeBundle(header, [self.card, ...cards], raws, [...definitions, ...packs]);
+    },
+  );
+
+  app.post(
+    '/api/v1/channels/:id/checkpoint',
+    {
+      config: { permission: 'terminal.manage', scope: 'channel' },
+      schema: {
+        summary: 'Write a checkpoint of a version-2 channel now (docs/protocol.md §15.1): once every party has accepted it, a period can be exported from it',
+        params: ChannelParams,
+        response: { 200: CheckpointResult },
+      },
+    },
+    async (request) => {
+      const log = directory.channel((request.params as { id: string }).id);
+      const k = await opts.actions.checkpoint(log.id);
+      return { entry: k.hash, seq: k.entry.seq, time: k.entry.time, count: k.entry.body.count, lasting: k.entry.body.lasting };
     },
   );
 

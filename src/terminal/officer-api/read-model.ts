@@ -95,6 +95,16 @@ export class OfficerReadModel {
     return (await this.#store.getEntry(channel, author, seq))?.raw;
   }
 
+  /** Every entry of a lasting kind (and every checkpoint) of a channel, as wire text, in store order (an index, not a scan). */
+  lastingRaws(channel: string): Promise<string[]> {
+    return this.#store.listLastingRawEntries(channel);
+  }
+
+  /** Where the messages and link tests with this hash sit, once they have left a log's memory. */
+  referentPositions(channel: string, hash: string): Promise<Array<{ author: string; seq: number }>> {
+    return this.#store.findReferentPositions(channel, hash);
+  }
+
   /** An author's entries with seq in [from, to], as wire text, in seq order. */
   rawRange(channel: string, author: string, from: number, to: number): Promise<string[]> {
     return this.#store.listRawEntries(channel, author, from, to);
