@@ -6,6 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { proofVectors } from './proof-vectors.js';
+import { periodVectors } from './period-vectors.js';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
@@ -588,7 +589,7 @@ function linkVectors() {
 }
 
 /** Every vector file, by path relative to test/vectors/, with its exact content. */
-export function generateVectors(): Map<string, string | Buffer> {
+export async function generateVectors(): Promise<Map<string, string | Buffer>> {
   const files = new Map<string, string | Buffer>();
   files.set('keys.json', json(keyVectors()));
   files.set('canonical.json', json(canonicalVectors()));
@@ -608,13 +609,14 @@ export function generateVectors(): Map<string, string | Buffer> {
   }
   files.set('bundles/manifest.json', json({ v: 1, bundles: manifest }));
   for (const [path, text] of proofVectors()) files.set(path, text);
+  for (const [path, text] of await periodVectors()) files.set(path, text);
   return files;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const here = dirname(fileURLToPath(import.meta.url));
   const root = resolve(here, '..', '..', 'test', 'vectors');
-  for (const [path, text] of generateVectors()) {
+  for (const [path, text] of await generateVectors()) {
     const target = join(root, path);
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, text);
@@ -622,4 +624,4 @@ function main(): void {
   console.log(`wrote vectors to ${root}`);
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

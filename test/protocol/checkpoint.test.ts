@@ -5,19 +5,9 @@
  * altered, left out or not countersigned.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  composeEntry,
-  formatReport,
-  isLastingKind,
-  periodEntries,
-  periodSourceOf,
-  verifyBundle,
-  writeBundle,
-  type SealedEntry,
-} from '../../src/protocol/index.js';
+import { composeEntry, formatReport, verifyBundle, type SealedEntry } from '../../src/protocol/index.js';
 import { makeCharter, makeParty, Scenario } from '../../src/testkit/scenario.js';
-
-const HOUR = 3_600_000;
+import { periodBundleOf, periodStory } from '../../src/testkit/period-scenario.js';
 
 function channel(version: 1 | 2 = 2) {
   const us = makeParty('US', { en: 'United States' });
@@ -28,34 +18,8 @@ function channel(version: 1 | 2 = 2) {
   return { s, us, cn };
 }
 
-/** A channel with an early FLASH, a checkpoint by US countersigned by CN, then a later period. */
-function story() {
-  const c = channel();
-  const { s, us, cn } = c;
-  const early = s.message(us, 'Early FLASH before the anchor', 'FLASH');
-  s.receipt(cn);
-  s.write(cn, 'channel.suspend', { reason: 'consultations' });
-  s.write(cn, 'channel.resume', { reason: 'consultations done' });
-  for (let i = 0; i < 5; i++) s.message(cn, `routine ${i}`);
-  s.receipt(us);
-  s.tick(24 * HOUR);
-  const checkpoint = s.write(us, 'checkpoint', s.log.checkpointBody(us.id));
-  const since = s.tick(HOUR);
-  s.receipt(cn); // CN countersigns: its heads now hold US's checkpoint
-  const late = s.message(cn, 'A message in the period', 'IMMEDIATE');
-  s.ack(us, late);
-  const ackOfEarly = s.ack(cn, early); // an acknowledgement in the period of a message before it
-  s.receipt(us);
-  return { ...c, early, checkpoint, since, late, ackOfEarly };
-}
-
-async function periodBundle(t: ReturnType<typeof story>, until?: number, edit: (entries: SealedEntry[]) => SealedEntry[] = (x) => x): Promise<string> {
-  const { s } = t;
-  const parties = [t.us.id, t.cn.id];
-  const entries = await periodEntries(periodSourceOf(s.entries, isLastingKind), t.checkpoint, parties, until);
-  const proposal = s.entries[0]!;
-  return writeBundle({ channel: s.log.id, anchor: t.checkpoint.hash, since: t.since }, s.parties.map((p) => p.card), [proposal, ...edit(entries)]);
-}
+const story = periodStory;
+const periodBundle = periodBundleOf;
 
 describe('checkpoints (§15.1)', () => {
   it('commit to the lasting entries of their causal past, and a wrong commitment is refused', () => {

@@ -109,9 +109,24 @@ describe('bundle vectors', () => {
     });
 });
 
+describe('period bundle vectors (docs/protocol.md §15)', () => {
+  const manifest = load<{ v: number; periods: Array<{ file: string; valid: boolean; firstError: string | null; errors: string[] }> }>('periods/manifest.json');
+  it('cover a valid period and each way of breaking its anchor', () => {
+    expect(new Set(manifest.periods.map((p) => p.firstError))).toEqual(new Set([null, 'CHECKPOINT_MISMATCH', 'BUNDLE_ANCHOR_NOT_COUNTERSIGNED', 'BUNDLE_ANCHOR_MISSING', 'ENTRY_BAD_REFERENCE']));
+  });
+  for (const p of manifest.periods)
+    it(`${p.file}: ${p.valid ? 'valid' : p.firstError}`, () => {
+      const report = verifyBundleBytes(readBytes(join('periods', p.file)));
+      expect(report.valid).toBe(p.valid);
+      expect(report.firstError?.code ?? null).toBe(p.firstError);
+      expect(report.errors.map((e) => e.code)).toEqual(p.errors);
+      if (p.valid) expect(report.period?.countersigned.map((c) => c.party)).toEqual(['CN']);
+    });
+});
+
 describe('committed vectors', () => {
-  it('equal what src/scripts/make-vectors.ts generates now (run `npm run vectors` after an intended change)', () => {
-    for (const [path, content] of generateVectors()) {
+  it('equal what src/scripts/make-vectors.ts generates now (run `npm run vectors` after an intended change)', async () => {
+    for (const [path, content] of await generateVectors()) {
       if (typeof content === 'string') expect(read(path), path).toBe(content);
       else expect(readBytes(path).equals(content), path).toBe(true);
     }

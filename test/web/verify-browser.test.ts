@@ -21,6 +21,9 @@ const files = [
   ...readdirSync(join(vectors, 'bundles'))
     .filter((f) => f.endsWith('.jsonl'))
     .map((f) => join('bundles', f)),
+  ...readdirSync(join(vectors, 'periods'))
+    .filter((f) => f.endsWith('.jsonl'))
+    .map((f) => join('periods', f)),
   ...readdirSync(join(vectors, 'proofs'))
     .filter((f) => f.endsWith('.json') && f !== 'manifest.json' && f !== 'entries-v2.json')
     .map((f) => join('proofs', f)),

@@ -1,0 +1,40 @@
+/**
+ * Test vectors for period bundles (docs/protocol.md §15): a valid period bundle anchored at a
+ * countersigned checkpoint, one ending early, and one per way of getting it wrong, each listed in
+ * periods/manifest.json with the code a verifier must give first.
+ */
+import { verifyBundle, type ProtocolErrorCode, type SealedEntry } from '../protocol/index.js';
+import { periodBundleOf, periodStory, type PeriodStory } from '../testkit/period-scenario.js';
+
+const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+
+type Case = [file: string, description: string, make: (t: PeriodStory) => Promise<string>, code: ProtocolErrorCode | null];
+
+const without = (pred: (s: SealedEntry, t: PeriodStory) => boolean) => (t: PeriodStory) => periodBundleOf(t, undefined, (es) => es.filter((s) => !pred(s, t)));
+
+const CASES: readonly Case[] = [
+  ['valid.jsonl', 'From a checkpoint of US that CN countersigned: the charter and suspension before it, traffic after it, an acknowledgement of a message from before it.', (t) => periodBundleOf(t), null],
+  ['valid-until.jsonl', 'The same period ending at the checkpoint: it still carries CN\'s countersignature.', (t) => periodBundleOf(t, t.checkpoint.entry.time), null],
+  ['lasting-left-out.jsonl', 'The suspension before the anchor is left out.', without((s) => s.entry.kind === 'channel.suspend'), 'CHECKPOINT_MISMATCH'],
+  ['not-countersigned.jsonl', 'The period ends with the checkpoint, without CN\'s entries after the anchor: nobody but US signed the checkpoint.', without((s, t) => (s.entry.author === t.cn.id && s.entry.seq > (t.checkpoint.entry.heads[t.cn.id]?.seq ?? 0)) || (s.entry.author === t.us.id && s.entry.seq > t.checkpoint.entry.seq)), 'BUNDLE_ANCHOR_NOT_COUNTERSIGNED'],
+  ['anchor-missing.jsonl', 'The checkpoint entry is left out.', without((s) => s.entry.kind === 'checkpoint'), 'BUNDLE_ANCHOR_MISSING'],
+  ['anchor-head-missing.jsonl', 'CN\'s entry at the head the checkpoint names is left out.', without((s, t) => s.entry.author === t.cn.id && s.entry.seq === t.checkpoint.entry.heads[t.cn.id]?.seq), 'BUNDLE_ANCHOR_MISSING'],
+  ['anchor-not-checkpoint.jsonl', 'The header names a message as the anchor.', (t) => periodBundleOf(t, undefined, undefined, t.late.hash), 'BUNDLE_ANCHOR_MISSING'],
+  ['referent-missing.jsonl', 'The message before the anchor that CN acknowledges in the period is left out.', without((s, t) => s.hash === t.early.hash), 'ENTRY_BAD_REFERENCE'],
+];
+
+/** The period vector files, by path relative to test/vectors/. */
+export async function periodVectors(): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  const manifest: Array<{ file: string; description: string; valid: boolean; firstError: string | null; errors: string[] }> = [];
+  for (const [file, description, make, code] of CASES) {
+    const text = await make(periodStory());
+    const report = verifyBundle(text);
+    const got = report.firstError?.code ?? null;
+    if (got !== code || report.valid !== (code === null)) throw new Error(`period vector ${file}: expected ${code ?? 'valid'}, the verifier says ${got ?? 'valid'}${report.firstError ? `: ${report.firstError.message}` : ''}`);
+    files.set(`periods/${file}`, text);
+    manifest.push({ file, description, valid: report.valid, firstError: got, errors: report.errors.map((e) => e.code) });
+  }
+  files.set('periods/manifest.json', json({ v: 2, periods: manifest }));
+  return files;
+}
