@@ -9,12 +9,13 @@
  * scaled to a year (a year of version 1 is about 4 million entries: too long for a benchmark run).
  * Version 2: link tests are frames (not stored); each party writes a link.summary an hour, which
  * the other receipts, and a link.state per state change, also receipted (`outagesPerYear`
- * outages, each seen by both parties as up -> degraded -> down -> up). A whole year is simulated.
+ * outages, each seen by both parties as up -> degraded -> down -> up), and a checkpoint a day
+ * (§15.1), also receipted. A whole year is simulated.
  */
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { percentiles, sealEntry, type BodyOf, type Head } from '../protocol/index.js';
+import { lastingCommitment, percentiles, sealEntry, type BodyOf, type Head } from '../protocol/index.js';
 import { openStore, type EntryRow } from '../store/index.js';
 import { makeCharter, makeParty, T0 } from '../testkit/scenario.js';
 import { round, type BenchContext, type BenchModule } from './bench.js';
@@ -80,10 +81,11 @@ async function version1(dir: string, span: number) {
   return c.finish();
 }
 
-/** A simulated year of version 2: hourly summaries, state changes, and their receipts. */
+/** A simulated year of version 2: hourly summaries, state changes, daily checkpoints (§15), and their receipts. */
 async function version2(dir: string, outagesPerYear: number) {
   const c = await channelWriter(dir, 'v2', 2);
-  await c.write(cn, T0 + 1, 'charter.accept', { charter: c.id });
+  const accept = await c.write(cn, T0 + 1, 'charter.accept', { charter: c.id });
+  const checkpoint = lastingCommitment([{ author: cn.id, seq: 1, hash: accept.hash }]);
   const outageEvery = outagesPerYear > 0 ? Math.floor(YEAR / outagesPerYear / HOUR) : Infinity;
   let jitter = 7;
   const samples = () => Array.from({ length: 60 }, () => ((jitter = (jitter * 1103515245 + 12345) % 2147483648), 40 + (jitter % 30)));
@@ -95,6 +97,11 @@ async function version2(dir: string, outagesPerYear: number) {
       await c.write(by, until + (by === us ? 0 : 3), 'link.summary', body);
       await c.receipt(peer, until + 30);
     }
+    if (h % 24 === 0)
+      for (const [by, peer] of [[us, cn], [cn, us]] as const) {
+        await c.write(by, until + 40_000, 'checkpoint', checkpoint);
+        await c.receipt(peer, until + 40_030);
+      }
     if (h % outageEvery === 0)
       for (const [i, [was, state]] of ([['up', 'degraded'], ['degraded', 'down'], ['down', 'up']] as const).entries())
         for (const [by, peer] of [[us, cn], [cn, us]] as const) {
