@@ -4,8 +4,9 @@
  * verifies on its own, and fails with a clear code when anything before or at its anchor is
  * altered, left out or not countersigned.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { composeEntry, formatReport, verifyBundle, type SealedEntry } from '../../src/protocol/index.js';
+import { composeEntry, formatReport, isLastingKind, periodEntries, periodSourceOf, verifyBundle, writeBundle, type SealedEntry } from '../../src/protocol/index.js';
 import { makeCharter, makeParty, Scenario } from '../../src/testkit/scenario.js';
 import { periodBundleOf, periodStory } from '../../src/testkit/period-scenario.js';
 
@@ -98,5 +99,51 @@ describe('period bundles (§15.2)', () => {
     const v = verifyBundle(await periodBundle(t, undefined, (es) => es.filter((e) => e.hash !== t.early.hash)));
     expect(v.valid).toBe(false);
     expect(v.errors.map((e) => e.code)).toContain('ENTRY_BAD_REFERENCE');
+  });
+});
+
+describe('period bundles, property (§15.2)', () => {
+  type Step = { by: 0 | 1; act: 'message' | 'receipt' | 'ack' | 'checkpoint' | 'issue' };
+  const step = fc.record({ by: fc.constantFrom<0 | 1>(0, 1), act: fc.constantFrom<Step['act']>('message', 'message', 'receipt', 'receipt', 'ack', 'checkpoint', 'issue') });
+
+  it('for any history and any countersigned checkpoint, the period verifies and lists exactly the messages after the anchor', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 4, maxLength: 40 }), fc.nat(), async (steps, pick) => {
+        const t = channel();
+        const parties = [t.us, t.cn] as const;
+        const received: SealedEntry[] = [];
+        let n = 0;
+        for (const st of steps) {
+          const by = parties[st.by];
+          const other = parties[1 - st.by]!;
+          if (st.act === 'message') received.push(t.s.message(by, `m${n++}`));
+          else if (st.act === 'receipt' && t.s.log.head(other.id)) t.s.receipt(by);
+          else if (st.act === 'checkpoint') t.s.write(by, 'checkpoint', t.s.log.checkpointBody(by.id));
+          else if (st.act === 'issue') t.s.write(by, 'issue.open', { title: { en: `issue ${n++}` }, category: 'maritime', by: { name: 'Jane Doe', title: 'Director', role: 'principal' } });
+          else if (st.act === 'ack') {
+            const m = received.find((x) => x.entry.author === other.id);
+            if (m) t.s.ack(by, m);
+          }
+        }
+        const heads = (p: string) => t.s.log.head(p)?.seq ?? 0;
+        const countersigned = t.s.entries.filter((k) => {
+          if (k.entry.kind !== 'checkpoint') return false;
+          const otherParty = k.entry.author === t.us.id ? t.cn.id : t.us.id;
+          return t.s.entries.some((e) => e.entry.author === otherParty && (e.entry.heads[k.entry.author]?.seq ?? 0) >= k.entry.seq);
+        });
+        if (countersigned.length === 0) return;
+        const k = countersigned[pick % countersigned.length]!;
+        const entries = await periodEntries(periodSourceOf(t.s.entries, isLastingKind), k, [t.us.id, t.cn.id]);
+        const text = writeBundle({ channel: t.s.log.id, anchor: k.hash }, t.s.parties.map((p) => p.card), [t.s.entries[0]!, ...entries]);
+        const report = verifyBundle(text);
+        expect(report.firstError).toBeNull();
+        const bound = (author: string) => (author === k.entry.author ? k.entry.seq - 1 : (k.entry.heads[author]?.seq ?? 0));
+        const full = verifyBundle(t.s.bundle());
+        expect(report.messages.map((m) => m.hash)).toEqual(full.messages.filter((m) => m.seq > bound(m.author === 'US' ? t.us.id : t.cn.id)).map((m) => m.hash));
+        expect(report.parties.map((p) => p.entries)).toEqual([heads(t.us.id), heads(t.cn.id)]);
+        expect(report.state).toBe(full.state);
+      }),
+      { numRuns: 60 },
+    );
   });
 });
