@@ -140,6 +140,16 @@ export class Scenario {
   }
 }
 
+/** An open bilateral channel (US, CN) speaking protocol `version`, nothing written yet. */
+export function openBilateral(version: 1 | 2 = 2): { s: Scenario; us: TestParty; cn: TestParty } {
+  const us = makeParty('US', { en: 'United States' });
+  const cn = makeParty('CN', { en: 'China' });
+  const s = new Scenario([us, cn]);
+  s.propose(makeCharter([us, cn], version === 2 ? { protocol: 2 } : {}));
+  s.acceptAll();
+  return { s, us, cn };
+}
+
 /** A ready bilateral channel (US, CN) with a few messages, receipts and acknowledgements. */
 export function bilateralScenario(messages = 3): Scenario {
   const us = makeParty('US', { en: 'United States', zh: '美国' });

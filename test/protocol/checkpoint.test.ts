@@ -7,17 +7,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { composeEntry, formatReport, isLastingKind, periodEntries, periodSourceOf, verifyBundle, writeBundle, type SealedEntry } from '../../src/protocol/index.js';
-import { makeCharter, makeParty, Scenario } from '../../src/testkit/scenario.js';
+import { openBilateral } from '../../src/testkit/scenario.js';
 import { periodBundleOf, periodStory } from '../../src/testkit/period-scenario.js';
 
-function channel(version: 1 | 2 = 2) {
-  const us = makeParty('US', { en: 'United States' });
-  const cn = makeParty('CN', { en: 'China' });
-  const s = new Scenario([us, cn]);
-  s.propose(makeCharter([us, cn], version === 2 ? { protocol: 2 } : {}));
-  s.acceptAll();
-  return { s, us, cn };
-}
+const channel = openBilateral;
 
 const story = periodStory;
 const periodBundle = periodBundleOf;

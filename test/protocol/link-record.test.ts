@@ -5,16 +5,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { composeEntry, formatReport, percentiles, signLinkFrame, verifyBundle, verifyLinkFrame, type BodyOf } from '../../src/protocol/index.js';
-import { makeCharter, makeParty, Scenario } from '../../src/testkit/scenario.js';
+import { makeParty, openBilateral } from '../../src/testkit/scenario.js';
 
-function channel(version: 1 | 2) {
-  const us = makeParty('US', { en: 'United States' });
-  const cn = makeParty('CN', { en: 'China' });
-  const s = new Scenario([us, cn]);
-  s.propose(makeCharter([us, cn], version === 2 ? { protocol: 2 } : {}));
-  s.acceptAll();
-  return { s, us, cn };
-}
+const channel = openBilateral;
 
 const pct = (min: number, p50: number, p90: number, p99: number, max: number) => ({ min, p50, p90, p99, max });
 
