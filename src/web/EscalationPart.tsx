@@ -38,7 +38,7 @@ export function EscalationPart({ channel, mayEdit }: { channel: string; mayEdit:
         <p className="muted">{view.error}</p>
       ) : (
         <>
-          <p className="muted">{view.value.policies.length ? tr('escOwn', { n: String(view.value.policies.length) }) : tr('escInherited')}</p>
+          <p className="muted">{view.value.policies.length ? tr('escOwn', { count: view.value.policies.length }) : tr('escInherited')}</p>
           {view.value.effective.map((e) => (
             <div key={e.party} className="esc-effective">
               <h3>{tr('escForParty', { party: e.party })}</h3>
@@ -63,13 +63,19 @@ export function EscalationPart({ channel, mayEdit }: { channel: string; mayEdit:
                   template={view.value.effective[0]?.policy}
                   onDone={(ok) => {
                     setEditing(false);
-                    setSaved(ok);
-                    if (ok) void load();
+                    // "Saved." once what the terminal now holds is shown.
+                    if (ok) void load().then(() => setSaved(true));
                   }}
                 />
               </Suspense>
             ) : (
-              <button type="button" onClick={() => setEditing(true)}>
+              <button
+                type="button"
+                onClick={() => {
+                  setSaved(false);
+                  setEditing(true);
+                }}
+              >
                 {tr('escEdit')}
               </button>
             ))}
