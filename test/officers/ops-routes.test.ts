@@ -65,3 +65,22 @@ describe('audit log pages', () => {
     expect((await f.host('GET', '/api/v1/audit/records?action=a%20b')).statusCode).toBe(400);
   });
 });
+
+describe('what the console offers', () => {
+  it('the session says what the terminal-wide roles and each channel grant allow, as the routes check it', async () => {
+    f = await officerFixture();
+    const admin = await f.login('Capt Reyes', await f.add('Capt Reyes', ['admin', 'duty-officer'], { [f.channel]: 'observer' }));
+    const s = (await admin.call('GET', '/api/v1/auth/session')).json() as { permissions: string[]; terminalPermissions: string[]; channelPermissions: Record<string, string[]> };
+    expect(s.terminalPermissions).toContain('terminal.manage');
+    expect(s.channelPermissions[f.channel]).not.toContain('terminal.manage');
+    // The editor offered by terminalPermissions: the roster may be changed; the channel's policy may not.
+    expect((await admin.call('PUT', '/api/v1/roster', { officers: {}, shifts: [] })).statusCode).toBe(200);
+    expect((await admin.call('PUT', `/api/v1/channels/${f.channel}/escalation`, { levels: [{ name: 'desk', contacts: ['console'], waitSec: 60 }] })).statusCode).toBe(403);
+  });
+
+  it('lists the audit page route in the OpenAPI document', async () => {
+    f = await officerFixture();
+    const doc = (await f.app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, { get?: { parameters?: Array<{ name: string }> } }> };
+    expect(doc.paths['/api/v1/audit/records']?.get?.parameters?.map((p) => p.name).sort()).toEqual(['action', 'actor', 'before', 'limit', 'since', 'until']);
+  });
+});
