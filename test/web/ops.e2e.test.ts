@@ -11,11 +11,18 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { Harness, check, waitFor } from '../e2e/harness.js';
 import { CHROMIUM_ARGS, chromiumLaunch } from './chromium.js';
 import { CHROMIUM, ensureConsoleBuilt, fillSignIn, secretsOf } from './console-kit.js';
+
+/** Serious and critical axe violations on the page, as "rule: target" lines. */
+async function axeProblems(page: Page, view: string): Promise<string[]> {
+  const r = await new AxeBuilder({ page }).analyze();
+  return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').flatMap((v) => v.nodes.slice(0, 3).map((n) => `${view}: ${v.id} (${v.impact}) at ${n.target.join(' ')}`));
+}
 
 describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console operations screen in a browser (Chromium)', () => {
   it('shows readiness with a chart, the roster and the audit log, each part by permission', { timeout: 180_000 }, async () => {
@@ -123,12 +130,14 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console operations
       const escalation = page.getByRole('region', { name: 'Escalation policy' });
       await escalation.getByRole('button', { name: 'Edit the escalation policy' }).click();
       const escEditor = escalation.getByRole('form', { name: 'Escalation policy editor' });
+      await escEditor.getByLabel('Name of level 1 of policy 1').waitFor();
+      expect(await axeProblems(page, 'escalation editor')).toEqual([]);
       await escEditor.getByLabel('Name of level 1 of policy 1').fill('watch desk');
       await escEditor.getByLabel('Wait in seconds of level 1 of policy 1').fill('120');
       await escEditor.getByLabel('Repeats of level 1 of policy 1').fill('2');
       await escEditor.getByRole('button', { name: 'Save' }).click();
       await escalation.getByRole('status').filter({ hasText: 'Saved.' }).waitFor({ timeout: 10_000 });
-      expect(await escalation.innerText()).toContain('This channel has 1 policies of its own.');
+      await escalation.getByText('This channel has 1 policy of its own.').waitFor({ timeout: 10_000 });
       expect(await escalation.innerText()).toContain('watch desk: console, wait 120 s, repeats 2');
       // An obvious mistake is caught in the console: nothing is sent.
       await escalation.getByRole('button', { name: 'Edit the escalation policy' }).click();
@@ -142,6 +151,7 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console operations
       await rosterPart.getByRole('button', { name: 'Edit the roster' }).click();
       const rosEditor = rosterPart.getByRole('form', { name: 'Duty roster editor' });
       expect(await rosEditor.getByLabel('New webhook secret of officer 1').inputValue()).toBe('');
+      expect(await axeProblems(page, 'roster editor')).toEqual([]);
       await rosEditor.getByRole('button', { name: 'Add a shift' }).click();
       await rosEditor.getByLabel('Role of shift 2').fill('watch-supervisor');
       // An obvious mistake first: refused in the console.
