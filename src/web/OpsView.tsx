@@ -35,6 +35,7 @@ const RosterEditor = lazy(() => import('./RosterEditor.js'));
 export function OpsView({ session }: { session: Pick<Session, 'permissions' | 'terminalPermissions' | 'channelPermissions'> }) {
   const lang = useLanguage();
   const [editingRoster, setEditingRoster] = useState(false);
+  const [rosterSaved, setRosterSaved] = useState(false);
   const [channels, setChannels] = useState<ChannelSummary[]>([]);
   const [channel, setChannel] = useState<string | undefined>();
   const [readiness, setReadiness] = useState<Part<Readiness> | undefined>();
@@ -156,14 +157,28 @@ export function OpsView({ session }: { session: Pick<Session, 'permissions' | 't
                     roster={roster.value}
                     onDone={(saved) => {
                       setEditingRoster(false);
-                      if (saved) void loadRoster();
+                      // "Saved." once the roster the terminal now holds is shown.
+                      if (saved) void loadRoster().then(() => setRosterSaved(true));
                     }}
                   />
                 </Suspense>
               ) : (
-                <button type="button" onClick={() => setEditingRoster(true)}>
-                  {tr('rosEdit')}
-                </button>
+                <>
+                  {rosterSaved && (
+                    <p className="ok" role="status">
+                      {tr('editSaved')}
+                    </p>
+                  )}
+                  <button
+                    type="button"
+                    onClick={() => {
+                      setRosterSaved(false);
+                      setEditingRoster(true);
+                    }}
+                  >
+                    {tr('rosEdit')}
+                  </button>
+                </>
               ))}
           </>
         )}

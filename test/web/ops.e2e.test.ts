@@ -161,6 +161,7 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('console operations
       await rosEditor.getByLabel('Shift 2 from (HH:MM UTC)').fill('06:00');
       await rosEditor.getByRole('button', { name: 'Save' }).click();
       await rosEditor.waitFor({ state: 'detached', timeout: 10_000 });
+      await rosterPart.getByRole('status').filter({ hasText: 'Saved.' }).waitFor({ timeout: 10_000 });
       await rosterPart.getByRole('cell', { name: 'watch-supervisor' }).waitFor({ timeout: 10_000 });
       // Kept: the shift and the webhook secret the console never saw.
       const stored = JSON.parse(readFileSync(join(us.dir, 'roster.json'), 'utf8')) as { officers: { smith: { webhook: { secret: string } } }; shifts: unknown[] };
