@@ -51,6 +51,7 @@ export type {
   ListEscalationsOptions,
 } from './escalation-store.js';
 export type {
+  AuditPageQuery,
   AuditRow,
   LoginFailureRow,
   OfficerPatch,

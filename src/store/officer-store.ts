@@ -7,7 +7,7 @@
  * computed by the terminal (src/terminal/officers/); the store never sees a password or a raw
  * session id. The audit log is append-only: there is no method to change or delete a row.
  */
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { StoreError } from './errors.js';
 import type { AuditLogTable, Database, OfficersTable, SessionsTable } from './schema.js';
 import type { PreparedWritePath, StoreAdapter } from './store-adapter.js';
@@ -148,6 +148,23 @@ export interface OfficerStore {
   appendAudit(build: (last: AuditRow | undefined) => AuditRow): Promise<AuditRow>;
   /** Audit records with seq >= fromSeq, in order. */
   listAudit(options?: { readonly fromSeq?: number; readonly limit?: number }): Promise<AuditRow[]>;
+  /** A page of audit records, newest first: before `beforeSeq`, narrowed by the filter. */
+  auditPage(query: AuditPageQuery): Promise<AuditRow[]>;
+}
+
+/** A page of the audit log, newest first (the console's browsing). */
+export interface AuditPageQuery {
+  /** Only records with a smaller seq (the previous page's last). */
+  readonly beforeSeq?: number;
+  readonly limit: number;
+  /** The actor exactly. */
+  readonly actor?: string;
+  /** The action exactly, or its prefix up to a dot ("auth" matches "auth.login"). */
+  readonly action?: string;
+  /** At or after, ms. */
+  readonly since?: number;
+  /** Before, ms. */
+  readonly until?: number;
 }
 
 // ---- implementation ----------------------------------------------------------------------------
@@ -437,6 +454,19 @@ export class KyselyOfficerStore implements OfficerStore {
     let q = this.db.selectFrom('audit_log').selectAll().where('seq', '>=', options.fromSeq ?? 1).orderBy('seq');
     if (options.limit !== undefined) q = q.limit(options.limit);
     return (await q.execute()).map(toAudit);
+  }
+
+  async auditPage(query: AuditPageQuery): Promise<AuditRow[]> {
+    let q = this.db.selectFrom('audit_log').selectAll();
+    if (query.beforeSeq !== undefined) q = q.where('seq', '<', query.beforeSeq);
+    if (query.actor !== undefined) q = q.where('actor', '=', query.actor);
+    if (query.action !== undefined) {
+      const prefix = `${query.action}.`;
+      q = q.where((eb) => eb.or([eb('action', '=', query.action!), eb(sql<string>`substr(action, 1, ${prefix.length})`, '=', prefix)]));
+    }
+    if (query.since !== undefined) q = q.where('at', '>=', query.since);
+    if (query.until !== undefined) q = q.where('at', '<', query.until);
+    return (await q.orderBy('seq', 'desc').limit(query.limit).execute()).map(toAudit);
   }
 }
 

@@ -86,7 +86,7 @@ export function App() {
   if (hash.startsWith('#ops'))
     return (
       <Suspense fallback={<p className="muted center">{tr('loading')}</p>}>
-        <OpsView />
+        <OpsView session={session} />
       </Suspense>
     );
   return (

@@ -6,10 +6,12 @@
  * says so instead of failing the screen.
  */
 import { errorText } from './errors.js';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { api, type ChannelSummary, type Readiness, type Roster, type AuditCheck, type OverdueMessage } from './api.js';
+import { api, mayDo, type ChannelSummary, type Readiness, type Roster, type OverdueMessage, type Session } from './api.js';
+import { AuditBrowser } from './AuditBrowser.js';
+import { EscalationPart } from './EscalationPart.js';
 import { titleOf, when, whenTitle } from './format.js';
 import { T, tr, useLanguage } from './i18n.js';
 
@@ -27,14 +29,19 @@ function seconds(ms: number | null): string {
   return ms === null ? '–' : `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 }
 
-export function OpsView() {
+/** The roster editor: only for an officer who may change the roster, loaded when opened. */
+const RosterEditor = lazy(() => import('./RosterEditor.js'));
+
+export function OpsView({ session }: { session: Pick<Session, 'permissions' | 'terminalPermissions' | 'channelPermissions'> }) {
   const lang = useLanguage();
+  const [editingRoster, setEditingRoster] = useState(false);
+  const [rosterSaved, setRosterSaved] = useState(false);
   const [channels, setChannels] = useState<ChannelSummary[]>([]);
   const [channel, setChannel] = useState<string | undefined>();
   const [readiness, setReadiness] = useState<Part<Readiness> | undefined>();
   const [overdue, setOverdue] = useState<Part<OverdueMessage[]> | undefined>();
   const [roster, setRoster] = useState<Part<Roster> | undefined>();
-  const [audit, setAudit] = useState<Part<{ lines: Array<Record<string, unknown>>; all: Array<Record<string, unknown>>; check: AuditCheck }> | undefined>();
+  const loadRoster = useCallback(async () => setRoster(await part(api.roster())), []);
 
   useEffect(() => {
     const load = async () => {
@@ -42,13 +49,12 @@ export function OpsView() {
       setChannels(c);
       setChannel((cur) => cur ?? c.find((x) => x.state === 'active')?.id ?? c[0]?.id);
       setOverdue(await part(api.overdue()));
-      setRoster(await part(api.roster()));
-      setAudit(await part(Promise.all([api.audit(), api.auditVerify()]).then(([lines, check]) => ({ lines: lines.slice(-50).reverse(), all: lines, check }))));
+      await loadRoster();
     };
     void load();
     const t = setInterval(() => void load(), 30_000);
     return () => clearInterval(t);
-  }, []);
+  }, [loadRoster]);
 
   useEffect(() => {
     if (!channel) return;
@@ -81,6 +87,7 @@ export function OpsView() {
         </label>
         {readiness === undefined ? <p className="muted">{tr('loading')}</p> : readiness.ok ? <ReadinessPart r={readiness.value} /> : <p className="muted">{readiness.error}</p>}
       </section>
+      {channel && <EscalationPart channel={channel} mayEdit={mayDo(session, 'terminal.manage', channel)} />}
       <section aria-labelledby="overdue-title">
         <h2 id="overdue-title">
           <T k="opsOverdue" />
@@ -143,6 +150,36 @@ export function OpsView() {
                 ))}
               </tbody>
             </table>
+            {mayDo(session, 'terminal.manage') &&
+              (editingRoster ? (
+                <Suspense fallback={<p className="muted">{tr('loading')}</p>}>
+                  <RosterEditor
+                    roster={roster.value}
+                    onDone={(saved) => {
+                      setEditingRoster(false);
+                      // "Saved." once the roster the terminal now holds is shown.
+                      if (saved) void loadRoster().then(() => setRosterSaved(true));
+                    }}
+                  />
+                </Suspense>
+              ) : (
+                <>
+                  {rosterSaved && (
+                    <p className="ok" role="status">
+                      {tr('editSaved')}
+                    </p>
+                  )}
+                  <button
+                    type="button"
+                    onClick={() => {
+                      setRosterSaved(false);
+                      setEditingRoster(true);
+                    }}
+                  >
+                    {tr('rosEdit')}
+                  </button>
+                </>
+              ))}
           </>
         )}
       </section>
@@ -150,36 +187,7 @@ export function OpsView() {
         <h2 id="audit-title">
           <T k="opsAudit" />
         </h2>
-        {audit === undefined ? null : !audit.ok ? (
-          <p className="muted">{audit.error}</p>
-        ) : (
-          <>
-            <p className={audit.value.check.ok ? 'ok' : 'bad'} role="status">
-              {audit.value.check.ok ? tr('opsAuditIntact', { n: String(audit.value.check.records) }) : tr('opsAuditBroken', { seq: String(audit.value.check.seq), detail: audit.value.check.problem })}
-            </p>
-            <button type="button" onClick={() => download(audit.value.all)}>
-              {tr('opsAuditDownload')}
-            </button>
-            <table className="ops-table">
-              <thead>
-                <tr>
-                  <th>{tr('opsWhen')}</th>
-                  <th>{tr('opsWho')}</th>
-                  <th>{tr('opsAction')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {audit.value.lines.map((l, i) => (
-                  <tr key={i}>
-                    <td>{typeof l.at === 'number' ? when(l.at) : ''}</td>
-                    <td>{String(l.actor ?? '')}</td>
-                    <td>{String(l.action ?? '')}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </>
-        )}
+        <AuditBrowser />
       </section>
     </main>
   );
@@ -296,16 +304,6 @@ function AckChart({ r }: { r: Readiness }) {
       </p>
     );
   return <div ref={box} className="ops-chart" role="img" aria-label={tr('opsChartLabel', { n: String(data[0].length) })} />;
-}
-
-/** Save the audit log as a JSON Lines file (Blob and a download link). */
-function download(lines: ReadonlyArray<Record<string, unknown>>): void {
-  const blob = new Blob([lines.map((l) => JSON.stringify(l)).join('\n') + '\n'], { type: 'application/x-ndjson' });
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(blob);
-  a.download = 'audit.jsonl';
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
 
 /** The time axis: the drills' span, at least an hour around a single drill. */

@@ -14,6 +14,16 @@ export type { ChannelDetail, ChannelSummary, Message, Pending, PendingSummary, L
 /** The officer signed in to this console (a session always carries its CSRF token here). */
 export type Session = Api.OfficerSession & { csrfToken: string };
 
+/**
+ * Whether the officer's roles allow `action` on `channel` (a channel's grant replaces the
+ * terminal-wide roles there), or on no one channel (terminal-wide roles only) — as the officer
+ * API checks it, so that the console offers nothing it would refuse.
+ */
+export function mayDo(session: Pick<Session, 'permissions' | 'terminalPermissions' | 'channelPermissions'>, action: string, channel?: string): boolean {
+  const held = (channel !== undefined ? session.channelPermissions?.[channel] : undefined) ?? session.terminalPermissions ?? session.permissions;
+  return held.includes(action);
+}
+
 /** Messages awaiting acknowledgement the console lists: the earliest deadlines. */
 export const PENDING_SHOWN = 200;
 
@@ -50,7 +60,7 @@ const FAILOVER_RETRY_MS = 15_000;
  * retried for up to 15 s when the answer says nothing was done; a message whose answer was lost
  * is retried with the same Idempotency-Key, so it is sent once.
  */
-async function call<T>(method: string, path: string, body?: unknown, opts: { probe?: boolean } = {}): Promise<T> {
+async function call<T>(method: string, path: string, body?: unknown, opts: { probe?: boolean; raw?: boolean } = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrf) headers['x-csrf-token'] = csrf;
@@ -85,7 +95,7 @@ async function call<T>(method: string, path: string, body?: unknown, opts: { pro
       if (r.status === 401 && !opts.probe && !path.startsWith('/api/v1/auth/login')) for (const fn of ended) fn(err.message);
       throw err;
     }
-    return parsed as T;
+    return (opts.raw ? text : parsed) as T;
   }
 }
 
@@ -143,13 +153,21 @@ export const api = {
   readiness: (id: string) => call<Readiness>('GET', `/api/v1/channels/${id}/readiness`),
   overdue: () => call<OverdueMessage[]>('GET', '/api/v1/overdue'),
   roster: () => call<Roster>('GET', '/api/v1/roster'),
-  /** The audit log (JSON Lines), one object per record. */
-  audit: async () =>
-    String((await call<unknown>('GET', '/api/v1/audit')) ?? '')
-      .split('\n')
-      .filter((l) => l.trim())
-      .map((l) => JSON.parse(l) as Record<string, unknown>),
   auditVerify: () => call<AuditCheck>('GET', '/api/v1/audit/verify'),
+  /** A page of the audit log, newest first; `next` asks for the older page. */
+  auditPage: (q: AuditQuery) => {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') params.set(k, String(v));
+    return call<Api.AuditPage>('GET', `/api/v1/audit/records?${params.toString()}`);
+  },
+  /** The whole audit log as the terminal exports it (JSON Lines text), read now. */
+  auditExport: () => call<string>('GET', '/api/v1/audit', undefined, { raw: true }),
+  /** A channel's escalation policies: its own and those in effect per party. */
+  escalation: (id: string) => call<ChannelEscalation>('GET', `/api/v1/channels/${id}/escalation`),
+  /** Replaces a channel's own policies (contacts untouched). */
+  setEscalation: (id: string, policies: PolicyInput[]) => call<unknown>('PUT', `/api/v1/channels/${id}/escalation`, { policies }),
+  /** Replaces the duty roster; a webhook secret given as "(secret)" keeps the stored one. */
+  setRoster: (roster: RosterInput) => call<unknown>('PUT', '/api/v1/roster', roster),
   /** The charter's and channel's state changes, with reasons. */
   history: (id: string) => call<Api.StateChange[]>('GET', `/api/v1/channels/${id}/history`),
   /** A charter action; a reason goes on the record (required except to accept and resume). */
@@ -201,9 +219,69 @@ interface DrillStats {
   readonly timeToAck: AckTimes;
 }
 
+/** A shift of the duty roster (escalation/settings.ts). */
+export interface ShiftInput {
+  officer: string;
+  role: string;
+  channel?: string;
+  daily?: { from: string; to: string };
+  start?: string;
+  end?: string;
+}
+/** An officer of the duty roster and how to reach them. */
+export interface RosterOfficer {
+  name: string;
+  console?: boolean;
+  email?: string;
+  webhook?: { url: string; secret: string };
+}
+/** PUT /api/v1/roster: only the officers and the shifts. */
+export interface RosterInput {
+  officers: Record<string, RosterOfficer>;
+  shifts: ShiftInput[];
+}
+
+/** A level of an escalation policy. */
+export interface LevelInput {
+  name: string;
+  contacts: string[];
+  waitSec: number;
+  repeats?: number;
+}
+/** An escalation policy as the terminal keeps it (fields the editor does not show are kept). */
+export interface PolicyInput {
+  channel?: string;
+  party?: string;
+  startAtReceipt?: Precedence[];
+  levels: LevelInput[];
+  overdue?: string[];
+  alarms?: string[];
+  dialogue?: string[];
+  remindBeforeSec?: number;
+}
+/** GET /api/v1/channels/:id/escalation. */
+export interface ChannelEscalation {
+  readonly channel: string;
+  readonly configured: boolean;
+  readonly policies: PolicyInput[];
+  readonly effective: ReadonlyArray<{ readonly party: string; readonly policy: PolicyInput }>;
+}
+
+/** GET /api/v1/audit/records's query. */
+export interface AuditQuery {
+  before?: number;
+  limit?: number;
+  actor?: string;
+  action?: string;
+  since?: number;
+  until?: number;
+}
+export type AuditRecord = Api.AuditRecord;
+
 /** GET /api/v1/roster: the shifts and who is on watch now. */
 export interface Roster {
-  readonly shifts: ReadonlyArray<{ readonly officer: string; readonly role: string; readonly daily?: { readonly from: string; readonly to: string }; readonly start?: string; readonly end?: string }>;
+  readonly officers: Readonly<Record<string, RosterOfficer>>;
+  readonly shifts: ReadonlyArray<{ readonly officer: string; readonly role: string; readonly channel?: string; readonly daily?: { readonly from: string; readonly to: string }; readonly start?: string; readonly end?: string }>;
   readonly onWatch: ReadonlyArray<{ readonly officer: string; readonly name: string; readonly role: string; readonly until: number }>;
 }
 

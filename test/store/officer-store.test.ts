@@ -107,6 +107,18 @@ describe.each(BACKENDS)('officer store on $name', (backend) => {
     await expect(s.appendAudit((last) => ({ ...chain('z')(last), seq: 99 }))).rejects.toThrow(/does not follow/);
   });
 
+  it('pages the audit log newest first, before a seq, by actor, action (or its prefix) and time', async () => {
+    const s = ctx.store.officers;
+    for (const x of ['auth.login', 'message.send', 'auth.logout', 'authx', 'auth.login']) await s.appendAudit(chain(x));
+    expect((await s.auditPage({ limit: 2 })).map((r) => r.seq)).toEqual([5, 4]);
+    expect((await s.auditPage({ limit: 10, beforeSeq: 4 })).map((r) => r.seq)).toEqual([3, 2, 1]);
+    expect((await s.auditPage({ limit: 10, action: 'auth' })).map((r) => r.seq)).toEqual([5, 3, 1]);
+    expect((await s.auditPage({ limit: 10, action: 'auth.login' })).map((r) => r.seq)).toEqual([5, 1]);
+    expect(await s.auditPage({ limit: 10, actor: 'nobody' })).toEqual([]);
+    expect(await s.auditPage({ limit: 10, since: 6 })).toEqual([]);
+    expect((await s.auditPage({ limit: 10, since: 5, until: 6 })).length).toBe(5);
+  });
+
   it('joins a transaction: officer writes roll back with it', async () => {
     await expect(
       ctx.store.transaction(async (tx) => {

@@ -70,13 +70,31 @@ export class EscalationSettingsFiles {
     return settings;
   }
 
-  /** Replaces the roster; refused if a policy would then name an unknown contact. */
-  async setRoster(roster: unknown): Promise<EscalationSettings> {
+  /**
+   * Replaces the roster; refused if a policy would then name an unknown contact. An officer's
+   * webhook secret given as {@link SECRET_MASK} (as GET /api/v1/roster shows it) keeps the
+   * secret stored for that officer.
+   */
+  async setRoster(input: unknown): Promise<EscalationSettings> {
+    const roster = keepRosterSecrets(input, this.#current.roster);
     const settings = EscalationSettings.from(this.#current.configured ? this.#current.file : undefined, roster, { smtp: this.#smtp });
     await writeFileAtomic(join(this.#dir, ROSTER_FILE), `${JSON.stringify(roster as RosterFile, null, 2)}\n`, PRIVATE_FILE_MODE);
     this.#current = settings;
     return settings;
   }
+}
+
+/** `input` with each masked officer webhook secret replaced by the one stored (left as is if there is none: then refused). */
+function keepRosterSecrets(input: unknown, stored: RosterFile): unknown {
+  const officers = (input as { officers?: unknown } | null)?.officers;
+  if (typeof officers !== 'object' || officers === null) return input;
+  const kept = Object.fromEntries(
+    Object.entries(officers as Record<string, { webhook?: { secret?: unknown } }>).map(([id, o]) => {
+      const secret = stored.officers[id]?.webhook?.secret;
+      return [id, o?.webhook?.secret === SECRET_MASK && secret !== undefined ? { ...o, webhook: { ...o.webhook, secret } } : o];
+    }),
+  );
+  return { ...(input as object), officers: kept };
 }
 
 function mask(c: ContactSpec): ContactSpec {

@@ -224,6 +224,11 @@ export const Pending = Type.Object({
 /** GET /api/v1/pending/summary: how many await acknowledgement here, in all and per channel. */
 export const PendingSummary = Type.Object({ total: Int, channels: Type.Record(Type.String(), Int) });
 
+/** One record of the audit log (store's AuditRow; `detail` is canonical JSON text). */
+export const AuditRecord = Type.Object({ seq: Int, at: Int, actor: Type.String(), action: Type.String(), detail: Type.String(), prevHash: Type.String(), hash: Type.String() });
+/** GET /api/v1/audit/records: a page, newest first, and the seq to page on from (null: the last page). */
+export const AuditPage = Type.Object({ records: Type.Array(AuditRecord), next: Type.Union([Int, Type.Null()]) });
+
 /** GET /api/v1/overdue: our message the other side has not acknowledged by its deadline. */
 export const Overdue = Type.Object({ ...pendingFields, to: Type.Array(Type.String()) });
 
@@ -255,6 +260,10 @@ export const OfficerSession = Type.Object({
   roles: Type.Array(Type.String()),
   channelRoles: Type.Record(Type.String(), Type.String()),
   permissions: Type.Array(Type.String()),
+  /** What the terminal-wide roles allow: routes on no one channel (the roster) check these. */
+  terminalPermissions: Type.Optional(Type.Array(Type.String())),
+  /** What the role granted on a channel allows there (it replaces the terminal-wide roles on that channel). */
+  channelPermissions: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String()))),
   /** The most urgent precedence this officer may send (null: may not send). */
   maxPrecedence: Type.Union([Type.String(), Type.Null()]),
   csrfToken: Type.Optional(Type.String()),
@@ -342,6 +351,8 @@ export type BatchResult = Static<typeof BatchResult>;
 export type AckResult = Static<typeof AckResult>;
 export type Pending = Static<typeof Pending>;
 export type PendingSummary = Static<typeof PendingSummary>;
+export type AuditRecord = Static<typeof AuditRecord>;
+export type AuditPage = Static<typeof AuditPage>;
 export type Overdue = Static<typeof Overdue>;
 export type DrillSent = Static<typeof DrillSent>;
 export type DrillScheduleView = Static<typeof DrillScheduleView>;

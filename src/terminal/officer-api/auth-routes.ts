@@ -83,6 +83,8 @@ export async function authRoutes(app: FastifyInstance, opts: { officers: Officer
       roles: [...p.officer.roles.terminal],
       channelRoles: p.officer.roles.channels,
       permissions: [...new Set(roles.flatMap((r) => PERMISSIONS[r as keyof typeof PERMISSIONS] ?? []))].sort(),
+      terminalPermissions: allowedBy(p.officer.roles.terminal),
+      channelPermissions: Object.fromEntries(Object.entries(p.officer.roles.channels).map(([c, r]) => [c, allowedBy([r])])),
       // The most urgent precedence any role held may send (PRECEDENCES lists the most urgent first):
       // the console offers nothing above it.
       maxPrecedence: PRECEDENCES.find((level) => roles.some((r) => (PERMISSIONS[r as keyof typeof PERMISSIONS] ?? []).includes('message.send') && caps[r as keyof PrecedenceCaps] !== undefined && PRECEDENCES.indexOf(level) >= PRECEDENCES.indexOf(caps[r as keyof PrecedenceCaps]!))) ?? null,
@@ -92,6 +94,11 @@ export async function authRoutes(app: FastifyInstance, opts: { officers: Officer
 
   sessionRoutes(app, officers);
   passkeyRoutes(app, opts);
+}
+
+/** What these roles allow, per the permission table. */
+function allowedBy(roles: readonly string[]): string[] {
+  return [...new Set(roles.flatMap((r) => PERMISSIONS[r as keyof typeof PERMISSIONS] ?? []))].sort();
 }
 
 /** Sessions: list them, end one. */

@@ -129,7 +129,7 @@ function policyRoutes(app: FastifyInstance, opts: EscalationRoutesOptions): void
 
   app.put(
     '/api/v1/channels/:id/escalation',
-    { config: { permission: 'terminal.manage', scope: 'channel' }, schema: { summary: 'Replace the escalation policies of a channel: {"contacts"?: {...}, "policies": [...]} or one policy {"levels": [...]}', params: ChannelParams, body: Type.Object({}, { additionalProperties: true }) } },
+    { config: { permission: 'terminal.manage', scope: 'channel' }, schema: { summary: 'Replace the escalation policies of a channel: {"contacts"?: {...}, "policies": [...]} or one policy {"levels": [...]}; a contact\'s webhook secret given as "(secret)", as GET shows it, keeps the stored one', params: ChannelParams, body: Type.Object({}, { additionalProperties: true }) } },
     async (request) => {
       const { id } = request.params as { id: string };
       const log = directory.channel(id);
@@ -149,7 +149,7 @@ function policyRoutes(app: FastifyInstance, opts: EscalationRoutesOptions): void
     return { officers, shifts: roster.shifts, onWatch: settings.onWatch(opts.now(), channel), time: opts.now() };
   });
 
-  app.put('/api/v1/roster', { config: { permission: 'terminal.manage' }, schema: { summary: 'Replace the duty roster: {"officers": {...}, "shifts": [...]}', body: Type.Object({}, { additionalProperties: true }) } }, async (request) => {
+  app.put('/api/v1/roster', { config: { permission: 'terminal.manage' }, schema: { summary: 'Replace the duty roster: {"officers": {...}, "shifts": [...]}; an officer\'s webhook secret given as "(secret)", as GET shows it, keeps the stored one', body: Type.Object({}, { additionalProperties: true }) } }, async (request) => {
     const settings = await files.setRoster(request.body);
     return { officers: Object.keys(settings.roster.officers).length, shifts: settings.roster.shifts.length, onWatch: settings.onWatch(opts.now()) };
   });

@@ -7,11 +7,28 @@ import Type from 'typebox';
 import { ROLES, type Role } from '../../protocol/index.js';
 import type { ChannelDirectory } from '../channels/ports.js';
 import type { OfficerService } from '../officers/officer-service.js';
+import * as Api from './api-schemas.js';
 import { actorOf } from './auth.js';
 
 const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) });
 const RoleList = Type.Array(Type.Enum(ROLES), { maxItems: 5 });
 const ChannelRoles = Type.Record(Type.String({ minLength: 4, maxLength: 64, pattern: '^[0-9a-f]+$' }), Type.Enum(ROLES));
+
+/** Audit records a page holds unless asked for another number, and the most. */
+export const AUDIT_PAGE = 50;
+export const AUDIT_PAGE_MAX = 1000;
+
+const AuditPageQuerystring = Type.Object(
+  {
+    before: Type.Optional(Type.Integer({ minimum: 1 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: AUDIT_PAGE_MAX })),
+    actor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    action: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9._-]+$' })),
+    since: Type.Optional(Type.Integer({ minimum: 0 })),
+    until: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
 
 /** Registers the officer-management and audit routes. */
 export async function officersRoutes(app: FastifyInstance, opts: { officers: OfficerService; directory: Pick<ChannelDirectory, 'channel'> }): Promise<void> {
@@ -61,6 +78,22 @@ export async function officersRoutes(app: FastifyInstance, opts: { officers: Off
     void reply.header('content-type', 'application/x-ndjson');
     return officers.audit.export((request.query as { from?: number }).from ?? 1);
   });
+
+  app.get(
+    '/api/v1/audit/records',
+    {
+      config: audit,
+      schema: {
+        summary: `A page of the audit log, newest first: records before seq \`before\` (the previous page's \`next\`), at most \`limit\` (default ${AUDIT_PAGE}), of one actor, of an action or its prefix ("auth" for "auth.*"), in [since, until) ms; \`next\` is null on the last page`,
+        querystring: AuditPageQuerystring,
+        response: { 200: Api.AuditPage },
+      },
+    },
+    async (request) => {
+      const q = request.query as { before?: number; limit?: number; actor?: string; action?: string; since?: number; until?: number };
+      return officers.audit.page({ limit: q.limit ?? AUDIT_PAGE, ...(q.before !== undefined ? { beforeSeq: q.before } : {}), ...(q.actor ? { actor: q.actor } : {}), ...(q.action ? { action: q.action } : {}), ...(q.since !== undefined ? { since: q.since } : {}), ...(q.until !== undefined ? { until: q.until } : {}) });
+    },
+  );
 
   app.get('/api/v1/audit/verify', { config: audit, schema: { summary: 'Verify the audit log\'s hash chain' } }, async () => officers.audit.verify());
 }

@@ -6,7 +6,7 @@
  * This log stays on this terminal: officers' sessions and addresses are recorded here and never
  * in signed entries, which peers see.
  */
-import { nextAuditRow, type AuditRow, type OfficerStore } from '../../store/index.js';
+import { nextAuditRow, type AuditPageQuery, type AuditRow, type OfficerStore } from '../../store/index.js';
 import type { Clock } from '../clock.js';
 import { verifyAudit, type AuditVerdict } from './audit-chain.js';
 
@@ -43,6 +43,12 @@ export class AuditLog {
       if (page.length < 1000) return;
       next = page[page.length - 1]!.seq + 1;
     }
+  }
+
+  /** A page of records, newest first, and the seq to ask the next (older) page before, if any may follow. */
+  async page(query: AuditPageQuery): Promise<{ records: AuditRow[]; next: number | null }> {
+    const records = await this.store.auditPage(query);
+    return { records, next: records.length === query.limit ? records[records.length - 1]!.seq : null };
   }
 
   /** The log as JSON Lines (one record per line), for `hotline audit export`. */
