@@ -332,8 +332,9 @@ function composeOperations(o: {
   jobs.add({ name: 'drills', everyMs: 1000, run: () => drills.tick() });
   jobs.add({ name: 'reconcile', everyMs: 1000, run: async () => o.reconciler.tick() });
   // Daily checkpoints of version-2 channels, what period bundles are anchored at (docs/protocol.md §15).
+  // HOTLINE_CHECKPOINTS=0 turns them off while a peer still runs a release that refuses the kind.
   const checkpoints = new CheckpointScheduler({ directory, actions: wing.writer, store, self, clock });
-  jobs.add({ name: 'checkpoints', everyMs: 60_000, run: () => checkpoints.tick() });
+  if (process.env.HOTLINE_CHECKPOINTS !== '0') jobs.add({ name: 'checkpoints', everyMs: 60_000, run: () => checkpoints.tick() });
   jobs.start();
   down.add(() => jobs.stop());
   return { linkTester, prober, drills };
