@@ -34,8 +34,8 @@ export async function refuseEmptyDatabase(identity: TerminalIdentity): Promise<v
 }
 
 /** The start-up check: refuses to start (STORAGE_DAMAGED, naming the recovery command) on any problem. */
-export async function refuseDamagedStorage(store: Store, identity: TerminalIdentity): Promise<StorageReport> {
-  const report = await checkStorage(store, { tail: START_CHECK_TAIL, engineCheckUpToBytes: START_ENGINE_CHECK_BYTES });
+export async function refuseDamagedStorage(store: Store, identity: TerminalIdentity, timings?: { mark(phase: string): void }): Promise<StorageReport> {
+  const report = await checkStorage(store, { tail: START_CHECK_TAIL, engineCheckUpToBytes: START_ENGINE_CHECK_BYTES, ...(timings ? { mark: (p: string) => timings.mark(p) } : {}) });
   if (report.problems.length) throw damaged(report.problems, identity.dir);
   return report;
 }

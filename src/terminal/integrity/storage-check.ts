@@ -29,6 +29,8 @@ export interface StorageCheckOptions {
   readonly engineCheckUpToBytes?: number;
   /** Called per channel checked. */
   readonly onProgress?: (done: number, total: number, channel: string) => void;
+  /** Called at the end of each part of the check, naming it (start-up timings). */
+  readonly mark?: (phase: string) => void;
 }
 
 /** What the check found, and the message entries it read (for repair). */
@@ -49,11 +51,12 @@ export async function checkStorage(store: Store, options: StorageCheckOptions = 
   const bytes = options.tail !== undefined && options.engineCheckUpToBytes !== undefined ? await store.databaseBytes() : undefined;
   const engineCheckSkipped = bytes !== undefined && bytes > options.engineCheckUpToBytes!;
   if (!engineCheckSkipped) for (const p of await store.quickCheck()) problems.push({ kind: 'database', detail: `database check: ${p}` });
+  options.mark?.('storage check: engine');
   const channels = await store.listChannels();
   let entries = 0;
   let messages = 0;
   for (const [i, ch] of channels.entries()) {
-    const r = await checkChannel(store, ch, options.tail, problems);
+    const r = await checkChannel(store, ch, options.tail, problems, options.mark);
     entries += r.entries;
     messages += r.messages;
     options.onProgress?.(i + 1, channels.length, ch.id);
@@ -91,11 +94,12 @@ async function logHeads(store: Store, ch: { id: string; proposer: string; charte
   return out;
 }
 
-async function checkChannel(store: Store, ch: { id: string; proposer: string; charter: string }, tail: number | undefined, problems: StorageProblem[]): Promise<{ entries: number; messages: number }> {
+async function checkChannel(store: Store, ch: { id: string; proposer: string; charter: string }, tail: number | undefined, problems: StorageProblem[], mark?: (phase: string) => void): Promise<{ entries: number; messages: number }> {
   const channel = ch.id;
   const heads = await logHeads(store, ch, tail);
   // The message rows to compare: their signed entries are kept while the log is read, no others.
   const rows = await store.listMessages(channel, tail === undefined ? {} : { limit: tail });
+  mark?.('storage check: log lengths and message rows');
   const wanted = new Set(rows.map((m) => `${m.author}:${m.seq}`));
   const last = new Map<string, { seq: number; hash: string }>();
   const signed = new Map<string, { hash: string; time: number; body: MessageBody }>();
@@ -122,6 +126,7 @@ async function checkChannel(store: Store, ch: { id: string; proposer: string; ch
     if (full && !verifyEntrySignature(sealed)) problems.push({ ...at, detail: 'entry signature does not verify' });
     if (e.kind === 'message' && wanted.has(`${e.author}:${e.seq}`)) signed.set(`${e.author}:${e.seq}`, { hash: sealed.hash, time: e.time, body: e.body as MessageBody });
   }
+  mark?.('storage check: entries (tails, signatures)');
   // With `tail`, a recent message row may sit before the logs' tails: its entry is read by position.
   if (tail !== undefined)
     for (const m of rows) {
@@ -132,6 +137,7 @@ async function checkChannel(store: Store, ch: { id: string; proposer: string; ch
       if (e && e.hash === row!.hash && e.entry.kind === 'message' && e.entry.author === m.author && e.entry.seq === m.seq && e.entry.channel === channel && verifyEntrySignature(e))
         signed.set(`${m.author}:${m.seq}`, { hash: e.hash, time: e.entry.time, body: e.entry.body as MessageBody });
     }
+  mark?.('storage check: message entries before the tails');
   for (const m of rows) {
     const s = signed.get(`${m.author}:${m.seq}`);
     const at = { kind: 'message' as const, channel, author: m.author, seq: m.seq };
