@@ -3,7 +3,7 @@
  * (`insert ... on conflict`, `returning`, row-by-row mapping). Backend differences live in the
  * {@link StoreAdapter} (column types, locking) and in sqlite.ts / postgres.ts (connections).
  */
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import * as bounded from './bounded-logs.js';
 import { StoreError } from './errors.js';
 import { KyselyEscalationStore, type EscalationStore } from './escalation-store.js';
@@ -564,6 +564,10 @@ export class KyselyStore implements Store {
 
   async databaseBytes(): Promise<number | undefined> {
     return this.options.databaseBytes?.();
+  }
+
+  async analyze(): Promise<void> {
+    await sql`analyze`.execute(this.db);
   }
 
   async quickCheck(): Promise<string[]> {

@@ -9,6 +9,7 @@ import { migrateToLatest } from './migrations.js';
 import type { Database as Schema } from './schema.js';
 import { StandardStoreAdapter, type ColumnType, type StoreAdapter } from './store-adapter.js';
 import type { Store } from './store.js';
+import { slowQueryLog } from './query-log.js';
 
 /** Opens the PostgreSQL backend. */
 export interface PostgresStoreConfig {
@@ -74,11 +75,13 @@ export async function openPostgresStore(config: PostgresStoreConfig): Promise<St
     await pool.end();
     throw unreachable(config.connectionString, error);
   }
+  const log = slowQueryLog();
   const db = new Kysely<Schema>({
     // The schema is the connection's search_path from its start-up options (newPool), not a query
     // run on each new connection: that query could fail on a connection cut at that moment, and
     // Kysely would then never give the connection back, so that closing the store hung forever.
     dialect: new SchemaScopedDialect({ pool }, schema),
+    ...(log ? { log } : {}),
   });
   try {
     // Pinning Kysely's bookkeeping tables to our schema: otherwise the Migrator would find another

@@ -13,6 +13,7 @@ import type { Database as Schema } from './schema.js';
 import { StandardStoreAdapter, type PreparedWritePath, type StoreAdapter } from './store-adapter.js';
 import type { Store } from './store.js';
 import type { CreateTableBuilder, Dialect } from 'kysely';
+import { slowQueryLog } from './query-log.js';
 
 /** How a SQLite store makes its commits durable (see {@link SqliteStoreConfig.synchronous}). */
 export type SqliteSynchronous = 'full' | 'full-async' | 'normal';
@@ -110,7 +111,8 @@ export async function openSqliteStore(config: SqliteStoreConfig): Promise<Store>
   }
   const wal = config.synchronous === 'full-async' && config.path !== ':memory:' ? new WalSync(`${config.path}-wal`) : undefined;
   const dialectConfig = { database: withStatementCache(database) };
-  const db = new Kysely<Schema>({ dialect: keepingTheCause(wal ? new DurableSqliteDialect(dialectConfig, database, wal) : new SqliteDialect(dialectConfig)) });
+  const log = slowQueryLog();
+  const db = new Kysely<Schema>({ dialect: keepingTheCause(wal ? new DurableSqliteDialect(dialectConfig, database, wal) : new SqliteDialect(dialectConfig)), ...(log ? { log } : {}) });
   try {
     await migrateToLatest(db, sqliteAdapter);
     await wal?.sync();

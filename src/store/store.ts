@@ -378,6 +378,12 @@ export interface Store {
   /** The database file's size in bytes (SQLite); undefined for a server database. */
   databaseBytes(): Promise<number | undefined>;
   /**
+   * Refreshes the query planner's statistics (`ANALYZE`), as PostgreSQL's autovacuum does by itself
+   * after enough rows changed and SQLite's `PRAGMA optimize` on a long-running database: for a bulk
+   * load (the longevity benchmark) that would otherwise be planned as if the tables were empty.
+   */
+  analyze(): Promise<void>;
+  /**
    * Repair (#14 A2): removes `author`'s entries of `channel` from `fromSeq` on, with the message
    * rows at those places, so that they are fetched again from the peers. Returns how many entries.
    */

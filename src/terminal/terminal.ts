@@ -3,8 +3,9 @@
  * composed from an identity loaded from the data directory.
  */
 import { pino, type Logger } from 'pino';
-import { officerToken } from './identity/officer-token.js';
-import { acquireTerminalLock, openStore, SQLITE_SYNCHRONOUS, thisProcess, type SqliteSynchronous, type Store } from '../store/index.js';
+import { thisProcess, type Store } from '../store/index.js';
+import { openData } from './open-data.js';
+import { StartupTimings } from './startup-timings.js';
 import { EventBus } from './events/event-bus.js';
 import { systemClock, type Clock } from './clock.js';
 import { buildFederationServer } from './federation/federation-server.js';
@@ -14,7 +15,6 @@ import { AuditLog } from './officers/audit-log.js';
 import { TerminalError } from './errors.js';
 import { lazyValidators } from './lazy-validators.js';
 import { OfficerService } from './officers/officer-service.js';
-import { entryChecker } from './channels/check-pool.js';
 import { PeerLink, type LinkState } from './federation/peer-link.js';
 import { PeerLinks } from './federation/peer-links.js';
 import { stderrLog } from './log-destination.js';
@@ -24,12 +24,9 @@ import { JobRunner } from './jobs/periodic-job.js';
 import { CheckpointScheduler } from './schedulers/checkpoint-scheduler.js';
 import { composeChannels, type ChannelWing } from './channels/compose.js';
 import { logWindowFrom } from './channels/log-memory.js';
-import { dataFormatsDir, loadFormatFiles, SHIPPED_FORMATS_DIR } from './formats/format-files.js';
-import type { FormatCatalogue } from './formats/catalogue.js';
 import { LinkProber } from './schedulers/link-prober.js';
 import { LinkTester } from './schedulers/link-tester.js';
 import { Reconciler } from './channels/reconciler.js';
-import { refuseDamagedStorage, refuseEmptyDatabase } from './integrity/doctor.js';
 import { DrillScheduler } from './schedulers/drill-scheduler.js';
 import { EscalationScheduler } from './schedulers/escalation-scheduler.js';
 import { DialogueReminders } from './dialogue/dialogue-reminders.js';
@@ -110,13 +107,6 @@ class Teardown {
   }
 }
 
-/** Formats (#17): the shipped library, shipped language packs, and the data directory's own files. */
-function loadFormats(dataDir: string, log: Logger): FormatCatalogue {
-  const { catalogue, definitions, packs } = loadFormatFiles([SHIPPED_FORMATS_DIR, dataFormatsDir(dataDir)]);
-  if (definitions.length || packs.length) log.info({ definitions: definitions.map((d) => d.file), packs: packs.map((p) => p.file) }, 'format files loaded');
-  return catalogue;
-}
-
 /** `fn` run at its first call only; later calls get the first call's result. */
 function once<T>(fn: () => T): () => T {
   let done: { value: T } | undefined;
@@ -140,38 +130,29 @@ export async function startTerminal(identity: TerminalIdentity, options: StartTe
 async function compose(identity: TerminalIdentity, options: StartTerminalOptions, log: Logger, down: Teardown): Promise<RunningTerminal> {
   const clock = options.clock ?? systemClock;
   const events = new EventBus({ onListenerError: (e, event) => log.error({ err: (e as Error)?.message, event: event.type }, 'an event listener failed') });
-  const { store, checker, escalationFiles, lock } = await openData(identity, log, down, options.ha);
-  const token = await officerToken(identity.dir);
+  const timings = new StartupTimings();
+  const { store, checker, escalationFiles, lock, token, checked, formats } = await openData(identity, log, down, options.ha, timings);
 
   // The channel wing, and the ports the rest of the terminal takes from it.
   const self = { party: identity.party, code: identity.config.party.code, signer: identity.terminalSigner, card: identity.card };
   const planner: EscalationPlanner = new EscalationPlanner({ settings: () => escalationFiles.current(), self: identity.party, label: (p: string): string => wing.registry.label(p) });
-  const formats = loadFormats(identity.dir, log);
   const wing: ChannelWing = composeChannels({ store, self, clock, events, log, checker, planner, receiptSpacingMs: RECEIPT_SPACING_MS, formats: (h) => formats.byHash(h), logWindow: logWindowFrom(process.env.HOTLINE_LOG_WINDOW) });
-  await wing.load();
+  await besideCheck(checked, () => wing.load());
+  timings.mark('channel logs (keys, restore)');
   down.add(() => wing.flush());
   const directory = wing.registry;
-  // Nothing is signed on a channel until the peers said how much of our log they hold, and what
-  // they hold beyond our database is fetched back first (#14 A1, channels/reconciler.ts).
-  const reconciler = new Reconciler({ self: identity.party, directory, head: (c) => wing.committer.committedHead(c), clock, events, startWaitMs: reconcileWait(process.env.HOTLINE_RECONCILE_WAIT_MS), log });
-  // An active instance of a highly available party too: its database is the one its predecessor
-  // committed to, but a primary replaced under asynchronous replication may have lost the last
-  // commits, which the peers hold (docs/operations.md "High availability").
-  reconciler.startUp();
-  reconciler.onReconciled = (channel) => wing.receipts.schedule(channel);
-  wing.writer.gate = reconciler;
-  // At most HOTLINE_MAX_UNRECEIPTED own entries per channel a peer has not receipted (backlog.ts).
-  const cap = process.env.HOTLINE_MAX_UNRECEIPTED ? Number(process.env.HOTLINE_MAX_UNRECEIPTED) : DEFAULT_MAX_UNRECEIPTED;
-  if (!(Number.isSafeInteger(cap) && cap > 0)) throw new TerminalError('BAD_REQUEST', { detail: `HOTLINE_MAX_UNRECEIPTED must be a positive whole number, not "${process.env.HOTLINE_MAX_UNRECEIPTED}".` });
-  const backlog = new Backlog({ self: identity.party, cap, store, head: (c) => wing.committer.committedHead(c), peersOf: (c) => directory.peersOf(c), label: (p) => directory.label(p) });
-  await backlog.load(directory.channelIds());
-  wing.committer.onReceivedCommitted = (channel, entries) => backlog.noteEntries(channel, entries);
-  wing.writer.backlog = backlog;
+  const reconciler = startReconciler(identity, wing, clock, events, log);
+  await besideCheck(checked, () => attachBacklog(identity, store, wing));
+  timings.mark('backlog');
+  // Nothing that signs, accepts entries, notifies or listens starts before the storage check passed.
+  await checked;
+  timings.mark('storage check (waited for)');
 
   const peerLinks = new PeerLinks({ store, clock, log, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, connect: (o) => new PeerLink({ ...o, entries: wing.committer, directory, events, onHolds: (channel, seq) => reconciler.peerHolds(o.peer, channel, seq), onEcho: (peer, echo) => ops.linkTester.onEcho(peer, echo) }), events });
   down.add(() => peerLinks.stop());
   reconciler.resync = (peer) => peerLinks.get(peer)?.resync();
   await peerLinks.refresh();
+  timings.mark('peer links');
   // One state per peer: the stream and its heartbeats combined with the link tests (link-state.ts).
   const linkList = () =>
     peerLinks.list((p) => directory.label(p)).map((l) => {
@@ -186,6 +167,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
     });
   const metrics = options.metrics ?? defaultMetrics;
   const ops = composeOperations({ identity, wing, store, clock, events, log, metrics, escalationFiles, peerLinks, linkList, down, reconciler });
+  timings.mark('operations (link tests, escalation, jobs)');
 
   // Route validators compile at first use, and the rest once both faces listen (lazy-validators.ts).
   const validators = lazyValidators({ strictBodies: true });
@@ -193,6 +175,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   const federation = await buildFederationServer({ receiver: wing.receiver, entries: wing.committer, directory, self: directory.self, events, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, pins: peerLinks.pins, reconcile: reconciler, probes: ops.prober, logger: log.child({ face: 'federation' }, { level: 'warn' }), schemaController: validators.schemaController });
   const closeFederation = once(() => (peerLinks.stop(), federation.close()));
   down.add(closeFederation);
+  timings.mark('federation server');
   const consolePort = options.officerPort ?? identity.config.officer.port;
   if (options.insecureCookies && !['127.0.0.1', '::1', 'localhost'].includes(identity.config.officer.host))
     throw new TerminalError('BAD_REQUEST', { detail: `Insecure session cookies are allowed only when the officer API listens on loopback, not ${identity.config.officer.host}.` });
@@ -221,6 +204,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
     escalation: escalationFiles,
   });
   down.add(() => officer.close());
+  timings.mark('officer server');
   // The federation face closes first of all: the peers' streams end at once and they turn to the
   // party's next active instance, which waits for their word before it signs (reconciler.ts).
   down.add(closeFederation);
@@ -231,44 +215,48 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   // Links dial out once this terminal's own servers listen: a peer that sees us connect dials back
   // at once (peer-seen), and would otherwise find nobody listening yet and back off.
   peerLinks.start();
+  log.info(timings.end('listen'), 'start-up timings');
   void validators.warm();
   return { officerUrl, federationUrl, token, store, metrics, links: linkList, close: () => down.run(log) };
 }
 
-/** The database (under the terminal lock), the check workers and the escalation settings. */
-async function openData(identity: TerminalIdentity, log: Logger, down: Teardown, ha: ActiveInstance | undefined) {
-  // HOTLINE_SQLITE_SYNCHRONOUS: full (default), full-async, or normal, which trades power-cut
-  // durability for latency (docs/operations.md "Durability").
-  const sync = sqliteSynchronous(process.env.HOTLINE_SQLITE_SYNCHRONOUS);
-  const workers = checkWorkers(process.env.HOTLINE_CHECK_WORKERS);
-  // HOTLINE_SQLITE_MAX_BYTES: a cap on the database file (docs/operations.md "Disk full").
-  const maxBytes = process.env.HOTLINE_SQLITE_MAX_BYTES ? Number(process.env.HOTLINE_SQLITE_MAX_BYTES) : undefined;
-  if (maxBytes !== undefined && !(Number.isSafeInteger(maxBytes) && maxBytes > 0))
-    throw new TerminalError('BAD_REQUEST', { detail: `HOTLINE_SQLITE_MAX_BYTES must be a number of bytes, not "${process.env.HOTLINE_SQLITE_MAX_BYTES}".` });
-  // pg_stat_activity names the connections by process (and instance), for the operator.
-  const config = identity.database.kind === 'sqlite' ? { ...identity.database, synchronous: sync, ...(maxBytes ? { maxBytes } : {}) } : { ...identity.database, applicationName: `hotline:${process.pid}${ha ? `:${ha.instance}` : ''}`, ...(ha ? { idleInTransactionTimeoutMs: ha.leaseMs } : {}) };
-  // One terminal process per database: a second one would sign with the same sequence numbers.
-  // A highly available party has several, of which the lease holder alone commits (fenced below).
-  const lock = ha ? undefined : await acquireTerminalLock(config);
-  if (lock) down.add(() => lock.release());
-  // Received entries' signatures are checked on worker threads (HOTLINE_CHECK_WORKERS, default one
-  // per core; 0 keeps them on the main thread). Threads start while the store opens and the channel
-  // logs load: a terminal coming back to a backlog uses them at once.
-  const checker = entryChecker(workers, (e) => log.error({ err: (e as Error).message }, 'entry check workers failed; checking on the main thread'));
-  down.add(() => checker.close());
-  checker.warm();
-  // A zero-length database in place of a terminal's data, and damaged entries or rows, stop the
-  // start with the recovery to run (#14 A2, integrity/doctor.ts).
-  await refuseEmptyDatabase(identity);
-  const store = await openStore(config);
-  down.add(() => store.close());
-  if (ha) store.fenceWrites(ha.token);
-  // The whole check reads every entry: a highly available party runs it with `hotline doctor`, not
-  // on each failover (docs/operations.md "High availability").
-  else if ((await refuseDamagedStorage(store, identity)).engineCheckSkipped) log.info('database larger than 256 MiB: its engine check is left to `hotline doctor` (docs/operations.md "Damaged storage")');
-  // Escalation policies and roster: a bad file stops the start with an error naming the field.
-  const escalationFiles = await EscalationSettingsFiles.load(identity.dir, { smtp: !!identity.config.smtp });
-  return { store, checker, escalationFiles, lock };
+/**
+ * Runs a step of the start beside the storage check: if the step fails on a damaged store, the
+ * check's STORAGE_DAMAGED (which names the recovery) is the error the start ends with.
+ */
+async function besideCheck<T>(checked: Promise<void>, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    await checked;
+    throw e;
+  }
+}
+
+/**
+ * Nothing is signed on a channel until the peers said how much of our log they hold, and what
+ * they hold beyond our database is fetched back first (#14 A1, channels/reconciler.ts).
+ */
+function startReconciler(identity: TerminalIdentity, wing: ChannelWing, clock: Clock, events: EventBus, log: Logger): Reconciler {
+  const reconciler = new Reconciler({ self: identity.party, directory: wing.registry, head: (c) => wing.committer.committedHead(c), clock, events, startWaitMs: reconcileWait(process.env.HOTLINE_RECONCILE_WAIT_MS), log });
+  // An active instance of a highly available party too: its database is the one its predecessor
+  // committed to, but a primary replaced under asynchronous replication may have lost the last
+  // commits, which the peers hold (docs/operations.md "High availability").
+  reconciler.startUp();
+  reconciler.onReconciled = (channel) => wing.receipts.schedule(channel);
+  wing.writer.gate = reconciler;
+  return reconciler;
+}
+
+/** At most HOTLINE_MAX_UNRECEIPTED own entries per channel a peer has not receipted (backlog.ts). */
+async function attachBacklog(identity: TerminalIdentity, store: Store, wing: ChannelWing): Promise<void> {
+  const directory = wing.registry;
+  const cap = process.env.HOTLINE_MAX_UNRECEIPTED ? Number(process.env.HOTLINE_MAX_UNRECEIPTED) : DEFAULT_MAX_UNRECEIPTED;
+  if (!(Number.isSafeInteger(cap) && cap > 0)) throw new TerminalError('BAD_REQUEST', { detail: `HOTLINE_MAX_UNRECEIPTED must be a positive whole number, not "${process.env.HOTLINE_MAX_UNRECEIPTED}".` });
+  const backlog = new Backlog({ self: identity.party, cap, store, head: (c) => wing.committer.committedHead(c), peersOf: (c) => directory.peersOf(c), label: (p) => directory.label(p) });
+  await backlog.load(directory.channelIds());
+  wing.committer.onReceivedCommitted = (channel, entries) => backlog.noteEntries(channel, entries);
+  wing.writer.backlog = backlog;
 }
 
 /** Link tests, metrics, drills, escalation and the periodic jobs that drive them. */
@@ -371,26 +359,10 @@ function dispatcherMetrics(metrics: TerminalMetrics): NonNullable<ConstructorPar
  */
 export const RECEIPT_SPACING_MS = 20;
 
-/** HOTLINE_SQLITE_SYNCHRONOUS: one of SQLITE_SYNCHRONOUS, or unset for full. */
-function sqliteSynchronous(value: string | undefined): SqliteSynchronous {
-  if (value === undefined || value.trim() === '') return 'full';
-  const mode = SQLITE_SYNCHRONOUS.find((m) => m === value.trim().toLowerCase());
-  if (!mode) throw new TerminalError('BAD_REQUEST', { detail: `HOTLINE_SQLITE_SYNCHRONOUS must be one of ${SQLITE_SYNCHRONOUS.join(', ')}, not "${value}".` });
-  return mode;
-}
-
 /** HOTLINE_RECONCILE_WAIT_MS: how long, at most, a channel waits at start-up for its peers' holds (default 10 s). */
 function reconcileWait(value: string | undefined): number | undefined {
   if (value === undefined || value.trim() === '') return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 3_600_000) throw new TerminalError('BAD_REQUEST', { detail: `HOTLINE_RECONCILE_WAIT_MS must be a whole number of milliseconds from 0 to 3600000, not "${value}".` });
-  return n;
-}
-
-/** HOTLINE_CHECK_WORKERS: a whole number of threads, or unset for the default. */
-function checkWorkers(value: string | undefined): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 64) throw new TerminalError('BAD_REQUEST', { detail: `HOTLINE_CHECK_WORKERS must be a whole number from 0 to 64, not "${value}".` });
   return n;
 }

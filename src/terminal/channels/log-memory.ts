@@ -20,6 +20,7 @@ import {
   type Referent,
   type SealedEntry,
 } from '../../protocol/index.js';
+import { performance } from 'node:perf_hooks';
 import type { Store } from '../../store/index.js';
 import { TerminalError } from '../errors.js';
 import type { ChannelLogger } from './channel-registry.js';
@@ -63,7 +64,9 @@ export class LogMemory {
    * closed (entries committed out of order: the replay holds those until they fit).
    */
   async restore(id: string, keys: KeyRegistry, formats: FormatResolver): Promise<ChannelLog | undefined> {
+    const t0 = performance.now();
     const lasting = (await this.#store.listLastingRawEntries(id)).map(sealedFromStored);
+    const t1 = performance.now();
     const proposal = lasting[0];
     if (proposal?.entry.kind !== 'charter.propose' || proposal.hash !== id) return undefined;
     const parties = new Set<string>();
@@ -75,6 +78,7 @@ export class LogMemory {
     let total = 0;
     for (const n of lengths.values()) total += n;
     if (total <= 2 * this.window) return undefined;
+    const t2 = performance.now();
     const tails: Array<{ author: string; entries: SealedEntry[] }> = [];
     for (const [author, n] of lengths) {
       if (n === 0) continue;
@@ -86,9 +90,14 @@ export class LogMemory {
       for (const s of entries) for (const [a, h] of Object.entries(s.entry.heads)) if (h.seq > (lengths.get(a) ?? 0)) return undefined;
       tails.push({ author, entries });
     }
+    const t3 = performance.now();
     for (const t of tails) await this.#indexUpTo(id, t.author, t.entries[0]!.entry.seq - 1);
-    this.#log.info({ channel: id, entries: total, inMemory: tails.reduce((k, t) => k + t.entries.length, 0) }, 'channel log restored from its tails');
-    return ChannelLog.restore(proposal, keys, formats, lasting, tails);
+    const t4 = performance.now();
+    const log = ChannelLog.restore(proposal, keys, formats, lasting, tails);
+    const ms = (a: number, b: number) => Math.round(b - a);
+    const took = { lastingMs: ms(t0, t1), lengthsMs: ms(t1, t2), tailsMs: ms(t2, t3), indexMs: ms(t3, t4), rebuildMs: ms(t4, performance.now()) };
+    this.#log.info({ channel: id, entries: total, lasting: lasting.length, inMemory: tails.reduce((k, t) => k + t.entries.length, 0), ...took }, 'channel log restored from its tails');
+    return log;
   }
 
   /** Indexes `author`'s referents up to `seq` (a store written before 0019, or a crash mid-trim). */

@@ -1,0 +1,104 @@
+/**
+ * The first part of a terminal's start (terminal.ts): the database under the terminal lock, the
+ * check workers, the start-up storage check, the escalation settings, the officer token and formats.
+ */
+import type { Logger } from 'pino';
+import { acquireTerminalLock, openStore, SQLITE_SYNCHRONOUS, type SqliteSynchronous, type Store } from '../store/index.js';
+import { entryChecker, type EntryChecker } from './channels/check-pool.js';
+import { EscalationSettingsFiles } from './escalation/settings-files.js';
+import { TerminalError } from './errors.js';
+import type { TerminalIdentity } from './identity/index.js';
+import { refuseDamagedStorage, refuseEmptyDatabase } from './integrity/doctor.js';
+import { officerToken } from './identity/officer-token.js';
+import { StartupTimings } from './startup-timings.js';
+import { dataFormatsDir, loadFormatFiles, SHIPPED_FORMATS_DIR } from './formats/format-files.js';
+import type { FormatCatalogue } from './formats/catalogue.js';
+import type { ActiveInstance } from './terminal.js';
+
+/** Steps to undo in reverse order (terminal.ts Teardown). */
+export interface TeardownSteps {
+  add(step: () => unknown): void;
+}
+
+/** The database (under the terminal lock), the check workers and the escalation settings. */
+export async function openData(identity: TerminalIdentity, log: Logger, down: TeardownSteps, ha: ActiveInstance | undefined, timings: StartupTimings) {
+  // HOTLINE_SQLITE_SYNCHRONOUS: full (default), full-async, or normal, which trades power-cut
+  // durability for latency (docs/operations.md "Durability").
+  const sync = sqliteSynchronous(process.env.HOTLINE_SQLITE_SYNCHRONOUS);
+  const workers = checkWorkers(process.env.HOTLINE_CHECK_WORKERS);
+  // HOTLINE_SQLITE_MAX_BYTES: a cap on the database file (docs/operations.md "Disk full").
+  const maxBytes = process.env.HOTLINE_SQLITE_MAX_BYTES ? Number(process.env.HOTLINE_SQLITE_MAX_BYTES) : undefined;
+  if (maxBytes !== undefined && !(Number.isSafeInteger(maxBytes) && maxBytes > 0))
+    throw new TerminalError('BAD_REQUEST', { detail: `HOTLINE_SQLITE_MAX_BYTES must be a number of bytes, not "${process.env.HOTLINE_SQLITE_MAX_BYTES}".` });
+  // pg_stat_activity names the connections by process (and instance), for the operator.
+  const config = identity.database.kind === 'sqlite' ? { ...identity.database, synchronous: sync, ...(maxBytes ? { maxBytes } : {}) } : { ...identity.database, applicationName: `hotline:${process.pid}${ha ? `:${ha.instance}` : ''}`, ...(ha ? { idleInTransactionTimeoutMs: ha.leaseMs } : {}) };
+  // One terminal process per database: a second one would sign with the same sequence numbers.
+  // A highly available party has several, of which the lease holder alone commits (fenced below).
+  const lock = ha ? undefined : await acquireTerminalLock(config);
+  timings.mark('terminal lock');
+  if (lock) down.add(() => lock.release());
+  // Received entries' signatures are checked on worker threads (HOTLINE_CHECK_WORKERS, default one
+  // per core; 0 keeps them on the main thread). Threads start while the store opens and the channel
+  // logs load: a terminal coming back to a backlog uses them at once.
+  const checker = entryChecker(workers, (e) => log.error({ err: (e as Error).message }, 'entry check workers failed; checking on the main thread'));
+  down.add(() => checker.close());
+  checker.warm();
+  timings.mark('check workers');
+  // A zero-length database in place of a terminal's data, and damaged entries or rows, stop the
+  // start with the recovery to run (#14 A2, integrity/doctor.ts).
+  await refuseEmptyDatabase(identity);
+  const store = await openStore(config);
+  timings.mark('store open and migrations');
+  down.add(() => store.close());
+  if (ha) store.fenceWrites(ha.token);
+  // The start-up storage check runs while the channel logs load; the terminal awaits it before it
+  // starts anything that signs, accepts, notifies or listens (terminal.ts), so a damaged store
+  // still stops the start with nothing done. Its signatures are checked on the check workers.
+  // The whole check reads every entry: a highly available party runs it with `hotline doctor`, not
+  // on each failover (docs/operations.md "High availability").
+  const checked = ha ? Promise.resolve() : startStorageCheck(store, identity, log, checker, timings);
+  // Escalation policies and roster: a bad file stops the start with an error naming the field.
+  const escalationFiles = await EscalationSettingsFiles.load(identity.dir, { smtp: !!identity.config.smtp });
+  const token = await officerToken(identity.dir);
+  const formats = loadFormats(identity.dir, log);
+  timings.mark('escalation settings, officer token, formats');
+  return { store, checker, escalationFiles, lock, token, checked, formats };
+}
+
+/**
+ * The start-up storage check (integrity/doctor.ts), under way: the promise rejects with
+ * STORAGE_DAMAGED on any problem. It never rejects unobserved while the caller has not awaited it
+ * yet (the start goes on meanwhile); the caller must await it.
+ */
+function startStorageCheck(store: Store, identity: TerminalIdentity, log: Logger, checker: EntryChecker, timings: StartupTimings): Promise<void> {
+  const own = new StartupTimings();
+  const checked = refuseDamagedStorage(store, identity, { timings: own, precheck: (raws) => checker.check(raws) }).then((report) => {
+    timings.record('storage check (beside the logs)', own.summary().phasesMs);
+    if (report.engineCheckSkipped) log.info('database larger than 256 MiB: its engine check is left to `hotline doctor` (docs/operations.md "Damaged storage")');
+  });
+  checked.catch(() => undefined);
+  return checked;
+}
+
+/** Formats (#17): the shipped library, shipped language packs, and the data directory's own files. */
+function loadFormats(dataDir: string, log: Logger): FormatCatalogue {
+  const { catalogue, definitions, packs } = loadFormatFiles([SHIPPED_FORMATS_DIR, dataFormatsDir(dataDir)]);
+  if (definitions.length || packs.length) log.info({ definitions: definitions.map((d) => d.file), packs: packs.map((p) => p.file) }, 'format files loaded');
+  return catalogue;
+}
+
+/** HOTLINE_SQLITE_SYNCHRONOUS: one of SQLITE_SYNCHRONOUS, or unset for full. */
+function sqliteSynchronous(value: string | undefined): SqliteSynchronous {
+  if (value === undefined || value.trim() === '') return 'full';
+  const mode = SQLITE_SYNCHRONOUS.find((m) => m === value.trim().toLowerCase());
+  if (!mode) throw new TerminalError('BAD_REQUEST', { detail: `HOTLINE_SQLITE_SYNCHRONOUS must be one of ${SQLITE_SYNCHRONOUS.join(', ')}, not "${value}".` });
+  return mode;
+}
+
+/** HOTLINE_CHECK_WORKERS: a whole number of threads, or unset for the default. */
+function checkWorkers(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 64) throw new TerminalError('BAD_REQUEST', { detail: `HOTLINE_CHECK_WORKERS must be a whole number from 0 to 64, not "${value}".` });
+  return n;
+}
