@@ -1,18 +1,16 @@
 /**
  * The first part of a terminal's start (terminal.ts): the database under the terminal lock, the
- * check workers, the start-up storage check, the escalation settings, the officer token and formats.
+ * check workers, the start-up storage check, the escalation settings and the officer token.
  */
 import type { Logger } from 'pino';
-import { acquireTerminalLock, openStore, SQLITE_SYNCHRONOUS, type SqliteSynchronous, type Store } from '../store/index.js';
-import { entryChecker, type EntryChecker } from './channels/check-pool.js';
+import { acquireTerminalLock, openStore, SQLITE_SYNCHRONOUS, type SqliteSynchronous } from '../store/index.js';
+import { entryChecker } from './channels/check-pool.js';
 import { EscalationSettingsFiles } from './escalation/settings-files.js';
 import { TerminalError } from './errors.js';
 import type { TerminalIdentity } from './identity/index.js';
 import { refuseDamagedStorage, refuseEmptyDatabase } from './integrity/doctor.js';
 import { officerToken } from './identity/officer-token.js';
-import { StartupTimings } from './startup-timings.js';
-import { dataFormatsDir, loadFormatFiles, SHIPPED_FORMATS_DIR } from './formats/format-files.js';
-import type { FormatCatalogue } from './formats/catalogue.js';
+import type { StartupTimings } from './startup-timings.js';
 import type { ActiveInstance } from './terminal.js';
 
 /** Steps to undo in reverse order (terminal.ts Teardown). */
@@ -51,40 +49,14 @@ export async function openData(identity: TerminalIdentity, log: Logger, down: Te
   timings.mark('store open and migrations');
   down.add(() => store.close());
   if (ha) store.fenceWrites(ha.token);
-  // The start-up storage check runs while the channel logs load; the terminal awaits it before it
-  // starts anything that signs, accepts, notifies or listens (terminal.ts), so a damaged store
-  // still stops the start with nothing done. Its signatures are checked on the check workers.
   // The whole check reads every entry: a highly available party runs it with `hotline doctor`, not
   // on each failover (docs/operations.md "High availability").
-  const checked = ha ? Promise.resolve() : startStorageCheck(store, identity, log, checker, timings);
+  else if ((await refuseDamagedStorage(store, identity, timings)).engineCheckSkipped) log.info('database larger than 256 MiB: its engine check is left to `hotline doctor` (docs/operations.md "Damaged storage")');
   // Escalation policies and roster: a bad file stops the start with an error naming the field.
   const escalationFiles = await EscalationSettingsFiles.load(identity.dir, { smtp: !!identity.config.smtp });
   const token = await officerToken(identity.dir);
-  const formats = loadFormats(identity.dir, log);
-  timings.mark('escalation settings, officer token, formats');
-  return { store, checker, escalationFiles, lock, token, checked, formats };
-}
-
-/**
- * The start-up storage check (integrity/doctor.ts), under way: the promise rejects with
- * STORAGE_DAMAGED on any problem. It never rejects unobserved while the caller has not awaited it
- * yet (the start goes on meanwhile); the caller must await it.
- */
-function startStorageCheck(store: Store, identity: TerminalIdentity, log: Logger, checker: EntryChecker, timings: StartupTimings): Promise<void> {
-  const own = new StartupTimings();
-  const checked = refuseDamagedStorage(store, identity, { timings: own, precheck: (raws) => checker.check(raws) }).then((report) => {
-    timings.record('storage check (beside the logs)', own.summary().phasesMs);
-    if (report.engineCheckSkipped) log.info('database larger than 256 MiB: its engine check is left to `hotline doctor` (docs/operations.md "Damaged storage")');
-  });
-  checked.catch(() => undefined);
-  return checked;
-}
-
-/** Formats (#17): the shipped library, shipped language packs, and the data directory's own files. */
-function loadFormats(dataDir: string, log: Logger): FormatCatalogue {
-  const { catalogue, definitions, packs } = loadFormatFiles([SHIPPED_FORMATS_DIR, dataFormatsDir(dataDir)]);
-  if (definitions.length || packs.length) log.info({ definitions: definitions.map((d) => d.file), packs: packs.map((p) => p.file) }, 'format files loaded');
-  return catalogue;
+  timings.mark('escalation settings, officer token');
+  return { store, checker, escalationFiles, lock, token };
 }
 
 /** HOTLINE_SQLITE_SYNCHRONOUS: one of SQLITE_SYNCHRONOUS, or unset for full. */

@@ -24,6 +24,8 @@ import { JobRunner } from './jobs/periodic-job.js';
 import { CheckpointScheduler } from './schedulers/checkpoint-scheduler.js';
 import { composeChannels, type ChannelWing } from './channels/compose.js';
 import { logWindowFrom } from './channels/log-memory.js';
+import { dataFormatsDir, loadFormatFiles, SHIPPED_FORMATS_DIR } from './formats/format-files.js';
+import type { FormatCatalogue } from './formats/catalogue.js';
 import { LinkProber } from './schedulers/link-prober.js';
 import { LinkTester } from './schedulers/link-tester.js';
 import { Reconciler } from './channels/reconciler.js';
@@ -107,6 +109,13 @@ class Teardown {
   }
 }
 
+/** Formats (#17): the shipped library, shipped language packs, and the data directory's own files. */
+function loadFormats(dataDir: string, log: Logger): FormatCatalogue {
+  const { catalogue, definitions, packs } = loadFormatFiles([SHIPPED_FORMATS_DIR, dataFormatsDir(dataDir)]);
+  if (definitions.length || packs.length) log.info({ definitions: definitions.map((d) => d.file), packs: packs.map((p) => p.file) }, 'format files loaded');
+  return catalogue;
+}
+
 /** `fn` run at its first call only; later calls get the first call's result. */
 function once<T>(fn: () => T): () => T {
   let done: { value: T } | undefined;
@@ -131,22 +140,21 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   const clock = options.clock ?? systemClock;
   const events = new EventBus({ onListenerError: (e, event) => log.error({ err: (e as Error)?.message, event: event.type }, 'an event listener failed') });
   const timings = new StartupTimings();
-  const { store, checker, escalationFiles, lock, token, checked, formats } = await openData(identity, log, down, options.ha, timings);
+  const { store, checker, escalationFiles, lock, token } = await openData(identity, log, down, options.ha, timings);
 
   // The channel wing, and the ports the rest of the terminal takes from it.
   const self = { party: identity.party, code: identity.config.party.code, signer: identity.terminalSigner, card: identity.card };
   const planner: EscalationPlanner = new EscalationPlanner({ settings: () => escalationFiles.current(), self: identity.party, label: (p: string): string => wing.registry.label(p) });
+  const formats = loadFormats(identity.dir, log);
+  timings.mark('formats');
   const wing: ChannelWing = composeChannels({ store, self, clock, events, log, checker, planner, receiptSpacingMs: RECEIPT_SPACING_MS, formats: (h) => formats.byHash(h), logWindow: logWindowFrom(process.env.HOTLINE_LOG_WINDOW) });
-  await besideCheck(checked, () => wing.load());
+  await wing.load();
   timings.mark('channel logs (keys, restore)');
   down.add(() => wing.flush());
   const directory = wing.registry;
   const reconciler = startReconciler(identity, wing, clock, events, log);
-  await besideCheck(checked, () => attachBacklog(identity, store, wing));
+  await attachBacklog(identity, store, wing);
   timings.mark('backlog');
-  // Nothing that signs, accepts entries, notifies or listens starts before the storage check passed.
-  await checked;
-  timings.mark('storage check (waited for)');
 
   const peerLinks = new PeerLinks({ store, clock, log, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, connect: (o) => new PeerLink({ ...o, entries: wing.committer, directory, events, onHolds: (channel, seq) => reconciler.peerHolds(o.peer, channel, seq), onEcho: (peer, echo) => ops.linkTester.onEcho(peer, echo) }), events });
   down.add(() => peerLinks.stop());
@@ -218,19 +226,6 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   log.info(timings.end('listen'), 'start-up timings');
   void validators.warm();
   return { officerUrl, federationUrl, token, store, metrics, links: linkList, close: () => down.run(log) };
-}
-
-/**
- * Runs a step of the start beside the storage check: if the step fails on a damaged store, the
- * check's STORAGE_DAMAGED (which names the recovery) is the error the start ends with.
- */
-async function besideCheck<T>(checked: Promise<void>, step: () => Promise<T>): Promise<T> {
-  try {
-    return await step();
-  } catch (e) {
-    await checked;
-    throw e;
-  }
 }
 
 /**

@@ -9,7 +9,7 @@
  *    shown must be what was signed.
  * Never a hang: a row that does not parse is a problem found, not an exception thrown.
  */
-import { parseEntry, sealedFromPrechecked, sealedFromStored, verifyEntrySignature, type BodyOf, type LinePrecheck, type SealedEntry } from '../../protocol/index.js';
+import { parseEntry, sealedFromStored, verifyEntrySignature, type BodyOf, type SealedEntry } from '../../protocol/index.js';
 import type { Store, StoredEntry } from '../../store/index.js';
 
 /** One thing found wrong. */
@@ -29,11 +29,6 @@ export interface StorageCheckOptions {
   readonly engineCheckUpToBytes?: number;
   /** Called per channel checked. */
   readonly onProgress?: (done: number, total: number, channel: string) => void;
-  /**
-   * The full checks of entries (parse, schema, canonical form, hash, signature) run by this, e.g.
-   * on the terminal's check workers (check-pool.ts); default: on the calling thread.
-   */
-  readonly precheck?: (raws: readonly string[]) => Promise<readonly LinePrecheck[]>;
   /** Called at the end of each part of the check, naming it (start-up timings). */
   readonly mark?: (phase: string) => void;
 }
@@ -61,7 +56,7 @@ export async function checkStorage(store: Store, options: StorageCheckOptions = 
   let entries = 0;
   let messages = 0;
   for (const [i, ch] of channels.entries()) {
-    const r = await checkChannel(store, ch, options, problems);
+    const r = await checkChannel(store, ch, options.tail, problems, options.mark);
     entries += r.entries;
     messages += r.messages;
     options.onProgress?.(i + 1, channels.length, ch.id);
@@ -99,8 +94,7 @@ async function logHeads(store: Store, ch: { id: string; proposer: string; charte
   return out;
 }
 
-async function checkChannel(store: Store, ch: { id: string; proposer: string; charter: string }, options: StorageCheckOptions, problems: StorageProblem[]): Promise<{ entries: number; messages: number }> {
-  const { tail, mark, precheck } = options;
+async function checkChannel(store: Store, ch: { id: string; proposer: string; charter: string }, tail: number | undefined, problems: StorageProblem[], mark?: (phase: string) => void): Promise<{ entries: number; messages: number }> {
   const channel = ch.id;
   const heads = await logHeads(store, ch, tail);
   // The message rows to compare: their signed entries are kept while the log is read, no others.
@@ -110,48 +104,39 @@ async function checkChannel(store: Store, ch: { id: string; proposer: string; ch
   const last = new Map<string, { seq: number; hash: string }>();
   const signed = new Map<string, { hash: string; time: number; body: MessageBody }>();
   let entries = 0;
-  for await (const page of pages(entriesToCheck(store, ch, tail, heads), CHECK_PAGE)) {
-    // The tail of each log in full (schema, canonical form, signature: on the check workers when
-    // given); older entries re-hashed and chained.
-    const isFull = page.map((row) => tail === undefined || row.seq > (heads[row.author]?.seq ?? 0) - tail);
-    const judged = await judgeFull(page.filter((_, i) => isFull[i]).map((r) => r.raw), precheck);
-    let k = 0;
-    for (const [i, row] of page.entries()) {
-      entries++;
-      const at = { kind: 'entry' as const, channel, author: row.author, seq: row.seq };
-      const full = isFull[i]!;
-      const parsed = full ? judged[k++]! : safeLoad(row.raw);
-      if (!parsed.ok) {
-        problems.push({ ...at, detail: `stored entry does not parse: ${parsed.error}` });
-        continue;
-      }
-      const { sealed } = parsed;
-      const e = sealed.entry;
-      if (sealed.hash !== row.hash || e.author !== row.author || e.seq !== row.seq || (e.channel ?? sealed.hash) !== channel) {
-        problems.push({ ...at, detail: 'stored entry text does not match the hash, author, place or channel it was stored under (altered bytes)' });
-        continue;
-      }
-      const before = last.get(row.author);
-      if (before && before.seq === e.seq - 1 && e.prev !== before.hash) problems.push({ ...at, detail: `entry does not chain on entry ${before.seq} of its author (wrong previous hash)` });
-      last.set(row.author, { seq: e.seq, hash: sealed.hash });
-      if (full && !(parsed as Judged & { ok: true }).signatureOk) problems.push({ ...at, detail: 'entry signature does not verify' });
-      if (e.kind === 'message' && wanted.has(`${e.author}:${e.seq}`)) signed.set(`${e.author}:${e.seq}`, { hash: sealed.hash, time: e.time, body: e.body as MessageBody });
+  for await (const row of entriesToCheck(store, ch, tail, heads)) {
+    entries++;
+    const at = { kind: 'entry' as const, channel, author: row.author, seq: row.seq };
+    // The tail of each log in full (schema, canonical form, signature); older entries re-hashed and chained.
+    const full = tail === undefined || row.seq > (heads[row.author]?.seq ?? 0) - tail;
+    const parsed = full ? safeParse(row.raw) : safeLoad(row.raw);
+    if (!parsed.ok) {
+      problems.push({ ...at, detail: `stored entry does not parse: ${parsed.error}` });
+      continue;
     }
+    const { sealed } = parsed;
+    const e = sealed.entry;
+    if (sealed.hash !== row.hash || e.author !== row.author || e.seq !== row.seq || (e.channel ?? sealed.hash) !== channel) {
+      problems.push({ ...at, detail: 'stored entry text does not match the hash, author, place or channel it was stored under (altered bytes)' });
+      continue;
+    }
+    const before = last.get(row.author);
+    if (before && before.seq === e.seq - 1 && e.prev !== before.hash) problems.push({ ...at, detail: `entry does not chain on entry ${before.seq} of its author (wrong previous hash)` });
+    last.set(row.author, { seq: e.seq, hash: sealed.hash });
+    if (full && !verifyEntrySignature(sealed)) problems.push({ ...at, detail: 'entry signature does not verify' });
+    if (e.kind === 'message' && wanted.has(`${e.author}:${e.seq}`)) signed.set(`${e.author}:${e.seq}`, { hash: sealed.hash, time: e.time, body: e.body as MessageBody });
   }
   mark?.('storage check: entries (tails, signatures)');
   // With `tail`, a recent message row may sit before the logs' tails: its entry is read by position.
-  if (tail !== undefined) {
-    const before = rows.filter((m) => !signed.has(`${m.author}:${m.seq}`));
-    const stored = await Promise.all(before.map((m) => store.getEntry(channel, m.author, m.seq)));
-    const found = stored.flatMap((row, i) => (row ? [{ row, m: before[i]! }] : []));
-    const judged = await judgeFull(found.map((f) => f.row.raw), precheck);
-    for (const [i, { row, m }] of found.entries()) {
-      const j = judged[i]!;
-      const e = j.ok ? j.sealed : undefined;
-      if (j.ok && j.signatureOk && e && e.hash === row.hash && e.entry.kind === 'message' && e.entry.author === m.author && e.entry.seq === m.seq && e.entry.channel === channel)
+  if (tail !== undefined)
+    for (const m of rows) {
+      if (signed.has(`${m.author}:${m.seq}`)) continue;
+      const row = await store.getEntry(channel, m.author, m.seq);
+      const parsed = row ? safeParse(row.raw) : undefined;
+      const e = parsed?.ok ? parsed.sealed : undefined;
+      if (e && e.hash === row!.hash && e.entry.kind === 'message' && e.entry.author === m.author && e.entry.seq === m.seq && e.entry.channel === channel && verifyEntrySignature(e))
         signed.set(`${m.author}:${m.seq}`, { hash: e.hash, time: e.entry.time, body: e.entry.body as MessageBody });
     }
-  }
   mark?.('storage check: message entries before the tails');
   for (const m of rows) {
     const s = signed.get(`${m.author}:${m.seq}`);
@@ -176,49 +161,6 @@ export function messageDiffers(m: { hash: string; time: number; text: string; la
   if ((m.replyTo ?? null) !== (s.body.replyTo ?? null)) return 'reply';
   if (m.drill !== (s.body.drill === true)) return 'drill';
   return undefined;
-}
-
-/** Rows checked a page at a time (a page's full checks go to the check workers together). */
-const CHECK_PAGE = 1024;
-
-/** An entry checked in full: parsed (schema, canonical form, hash), and whether its signature verifies. */
-type Judged = { ok: true; sealed: SealedEntry; signatureOk: boolean } | { ok: false; error: string };
-
-/**
- * The full check of each of `raws`: on the calling thread, or with `precheck` (the terminal's
- * check workers, check-pool.ts) on other cores, the same checks (the protocol's precheckLines).
- */
-async function judgeFull(raws: readonly string[], precheck: StorageCheckOptions['precheck']): Promise<Judged[]> {
-  if (raws.length === 0) return [];
-  if (!precheck)
-    return raws.map((raw) => {
-      const p = safeParse(raw);
-      return p.ok ? { ok: true, sealed: p.sealed, signatureOk: verifyEntrySignature(p.sealed) } : p;
-    });
-  const pre = await precheck(raws);
-  return raws.map((raw, i): Judged => {
-    const r = pre[i];
-    if (r?.error) return { ok: false, error: r.error.message };
-    if (r?.hash === undefined) return { ok: false, error: 'not an entry (it does not begin with {"author":)' };
-    try {
-      return { ok: true, sealed: sealedFromPrechecked(raw, r.hash), signatureOk: r.signatureOk === true };
-    } catch (e) {
-      return { ok: false, error: (e as Error).message };
-    }
-  });
-}
-
-/** `rows` in arrays of at most `size`. */
-async function* pages<T>(rows: AsyncIterable<T>, size: number): AsyncIterable<T[]> {
-  let page: T[] = [];
-  for await (const row of rows) {
-    page.push(row);
-    if (page.length >= size) {
-      yield page;
-      page = [];
-    }
-  }
-  if (page.length) yield page;
 }
 
 /** Parsed and hashed as the terminal loads it (no schema or signature check): the cheap check of older entries. */

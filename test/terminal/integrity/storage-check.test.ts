@@ -5,7 +5,6 @@
  * altered entry with the later ones of its author, leaving a store that checks sound.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { precheckLines } from '../../../src/protocol/index.js';
 import { checkStorage, repairStorage } from '../../../src/terminal/integrity/storage-check.js';
 import { backToBack, type BackToBack } from '../back-to-back.js';
 
@@ -44,12 +43,6 @@ describe('storage check', () => {
       expect.objectContaining({ kind: 'entry', author: cn, seq: 3, detail: expect.stringContaining('does not match the hash') }),
       expect.objectContaining({ kind: 'message', author: us, seq: last.seq, detail: expect.stringContaining('(text)') }),
     ]));
-
-    // The terminal runs the full checks of entries on its check workers (precheckLines there): the
-    // same problems are found.
-    const viaWorkers = { precheck: async (raws: readonly string[]) => precheckLines(raws) };
-    expect((await checkStorage(store, { tail: 3, ...viaWorkers })).problems).toEqual(atStart);
-    expect((await checkStorage(store, viaWorkers)).problems).toEqual(found);
 
     const outcome = await repairStorage(store, found);
     expect(outcome.entriesRemoved).toBe(rows.length);
