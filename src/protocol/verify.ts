@@ -418,10 +418,20 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
     for (const o of others) evidence(author, kept!.s.raw, o);
     return kept;
   };
+  /**
+   * Next in its author's log but naming a head of another log not yet in: what ingest would call
+   * pending (ENTRY_UNKNOWN_DEPENDENCY), found without making the error, since authors take turns
+   * and most entries wait once. The error of an author still waiting at the end is made then.
+   */
+  const waitsForHeads = (e: SealedEntry['entry']): boolean => {
+    if (e.seq !== log.heldCount(e.author) + 1) return false;
+    for (const dep in e.heads) if (e.heads[dep]!.seq > log.heldCount(dep)) return true;
+    return false;
+  };
   const total = read.length;
   let done = 1;
   const position = new Map<string, number>([...queues.keys()].map((a) => [a, 0]));
-  const stalled = new Map<string, { error: ProtocolError; x: Item }>();
+  const stalled = new Map<string, { error?: ProtocolError; x: Item }>();
   const stopped = new Set<string>();
   let progress = true;
   while (progress) {
@@ -452,6 +462,10 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
           stopped.add(author);
           break;
         }
+        if (waitsForHeads(x.s.entry)) {
+          stalled.set(author, { x });
+          break;
+        }
         const r = log.ingest(x.s, { signatureChecked: true });
         if (r.status === 'pending') {
           stalled.set(author, { error: r.error, x });
@@ -471,7 +485,13 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
       position.set(author, i);
     }
   }
-  for (const [author, s] of stalled) entryErrors.push(err(s.error, { line: s.x.line, author, seq: s.x.s.entry.seq }));
+  for (const [author, s] of stalled) {
+    // Nothing has changed since this author's last turn (the passes end when none progresses), so
+    // ingest now says what it said then: pending, with the error to report.
+    const r = s.error === undefined ? log.ingest(s.x.s, { signatureChecked: true }) : undefined;
+    const error = s.error ?? (r && 'error' in r ? r.error : undefined);
+    if (error) entryErrors.push(err(error, { line: s.x.line, author, seq: s.x.s.entry.seq }));
+  }
   options.onProgress?.(total, total);
 
   // Entries that could not be placed after an author's first error are not reported one by one.
