@@ -111,6 +111,8 @@ export interface OfficerStore {
   getOfficerByName(name: string): Promise<OfficerRow | undefined>;
   /** All officers, by name. */
   listOfficers(): Promise<OfficerRow[]>;
+  /** Whether any officer is enabled (one indexed row read, not the list). */
+  hasEnabledOfficer(): Promise<boolean>;
   /** Changes an officer; returns false if there is no such officer. */
   updateOfficer(id: string, patch: OfficerPatch): Promise<boolean>;
   /**
@@ -201,6 +203,10 @@ export class KyselyOfficerStore implements OfficerStore {
 
   async listOfficers(): Promise<OfficerRow[]> {
     return (await this.db.selectFrom('officers').selectAll().orderBy('name').execute()).map(toOfficer);
+  }
+
+  async hasEnabledOfficer(): Promise<boolean> {
+    return (await this.db.selectFrom('officers').select('id').where('disabled', '=', 0).limit(1).executeTakeFirst()) !== undefined;
   }
 
   async updateOfficer(id: string, p: OfficerPatch): Promise<boolean> {
