@@ -238,6 +238,11 @@ export class ChannelLog {
     return this.#formats(hash);
   }
 
+  /** How many entries of `author`'s log are held (the seq of its head; 0 for none). */
+  heldCount(author: string): number {
+    return count(this.#logs.get(author));
+  }
+
   /** Hash of `author`'s entry `seq`, if held in memory (or read in by `warmEntry`). */
   hashAt(author: string, seq: number): string | undefined {
     const log = this.#logs.get(author);

@@ -10,7 +10,7 @@
  *           entry without "sig" and with "body" replaced by "bodyHash" (./body-commitment.ts)
  *   sig   = Ed25519(terminal key, "hotline/2/entry\0" || hash bytes)
  */
-import { canonicalize, duplicateMember, hasLoneSurrogate, parsedHasLoneSurrogate, sha256 } from './encoding.js';
+import { canonicalize, duplicateMember, hasLoneSurrogate, isCanonicalJson, parsedHasLoneSurrogate, sha256, sha256HexOfText } from './encoding.js';
 import { fail, protocolError, type ProtocolError } from './errors.js';
 import { headerHash } from './body-commitment.js';
 import { DOMAIN, signDomain, verifyDomain, type Signer } from './keys.js';
@@ -77,7 +77,7 @@ function hashOfCanonical(canonical: string, entry: Entry): string {
   const at = canonical.lastIndexOf(SIG_FIELD);
   const end = at + SIG_FIELD.length + entry.sig.length;
   if (at < 0 || canonical[end] !== '"') return entryHash(entry);
-  return sha256(canonical.slice(0, at), canonical.slice(end + 1)).toString('hex');
+  return sha256HexOfText(canonical.slice(0, at) + canonical.slice(end + 1));
 }
 
 const TIME_FIELD = ',"time":';
@@ -185,7 +185,8 @@ function checkParsed(value: unknown, raw: string | undefined): ParseResult {
     return { ok: false, error: protocolError('ENTRY_WRONG_VERSION', { author: label(value).author, seq: entry.seq, v: entry.v, expected: (entry.body as BodyOf<'charter.propose'>).charter.protocol ?? 1 }) };
   if (entry.kind === 'message' && ('format' in entry.body) !== ('fields' in entry.body))
     return { ok: false, error: protocolError('ENTRY_MALFORMED', { detail: 'a formatted message carries both format and fields, or neither (§13.3)' }) };
-  const canonical = canonicalize(entry);
+  // A text shown canonical by reading it is its own canonical form; otherwise serialise again.
+  const canonical = raw !== undefined && isCanonicalJson(raw) ? raw : canonicalize(entry);
   if (raw !== undefined && canonical !== raw)
     return { ok: false, error: protocolError('ENTRY_NON_CANONICAL', { where: '' }) };
   if (Buffer.byteLength(canonical, 'utf8') > LIMITS.entryBytes)

@@ -306,7 +306,8 @@ export function verifyBundleBytes(bytes: Uint8Array, options: VerifyOptions = {}
 interface Item {
   readonly s: SealedEntry;
   readonly line: number;
-  readonly sigOk: boolean | undefined;
+  /** The signature check: from the precheck, else made in verifyBundle's signature pass. */
+  sigOk: boolean | undefined;
 }
 
 const where = (x: Item) => ({ line: x.line, author: x.s.entry.author, seq: x.s.entry.seq });
@@ -369,9 +370,8 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
   // Every signature in one pass before the logs are checked: the same checks, in a tight loop,
   // ran about 25% faster than interleaved with the chain checks (measured: OpenSSL's tables stay
   // in the CPU's caches). A forged entry costs its check either way.
-  const sigOk = read.map((x) => x.sigOk ?? verifyEntrySignature(x.s));
-  const sigIndex = new Map<Item, number>(read.map((x, i) => [x, i]));
-  const signatureOk = (x: Item) => sigOk[sigIndex.get(x)!]!;
+  for (const x of read) x.sigOk ??= verifyEntrySignature(x.s);
+  const signatureOk = (x: Item) => x.sigOk!;
   const entryErrors: ReportError[] = [];
   const sealed = sameHashCopies(read, signatureOk, entryErrors);
   const equivocationsBefore: ReportEquivocation[] = [];
@@ -449,10 +449,20 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
     for (const o of others) evidence(author, kept!.s.raw, o);
     return kept;
   };
+  /**
+   * Next in its author's log but naming a head of another log not yet in: what ingest would call
+   * pending (ENTRY_UNKNOWN_DEPENDENCY), found without making the error, since authors take turns
+   * and most entries wait once. The error of an author still waiting at the end is made then.
+   */
+  const waitsForHeads = (e: SealedEntry['entry']): boolean => {
+    if (e.seq !== log.heldCount(e.author) + 1) return false;
+    for (const dep in e.heads) if (e.heads[dep]!.seq > log.heldCount(dep)) return true;
+    return false;
+  };
   const total = read.length;
   let done = 1;
   const position = new Map<string, number>([...queues.keys()].map((a) => [a, 0]));
-  const stalled = new Map<string, { error: ProtocolError; x: Item }>();
+  const stalled = new Map<string, { error?: ProtocolError; x: Item }>();
   const stopped = new Set<string>();
   let progress = true;
   while (progress) {
@@ -483,6 +493,10 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
           stopped.add(author);
           break;
         }
+        if (waitsForHeads(x.s.entry)) {
+          stalled.set(author, { x });
+          break;
+        }
         let r = log.ingest(x.s, { signatureChecked: true });
         // Only a period bundle's log reaches before memory: the entries before its anchor answer.
         for (let tries = 0; r.status === 'cold' && tries < 64; tries++) {
@@ -508,7 +522,13 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
       position.set(author, i);
     }
   }
-  for (const [author, s] of stalled) entryErrors.push(err(s.error, { line: s.x.line, author, seq: s.x.s.entry.seq }));
+  for (const [author, s] of stalled) {
+    // Nothing has changed since this author's last turn (the passes end when none progresses), so
+    // ingest now says what it said then: pending, with the error to report.
+    const r = s.error === undefined ? log.ingest(s.x.s, { signatureChecked: true }) : undefined;
+    const error = s.error ?? (r && 'error' in r ? r.error : undefined);
+    if (error) entryErrors.push(err(error, { line: s.x.line, author, seq: s.x.s.entry.seq }));
+  }
   options.onProgress?.(total, total);
 
   // Entries that could not be placed after an author's first error are not reported one by one.

@@ -7,7 +7,7 @@
  * computed by the terminal (src/terminal/officers/); the store never sees a password or a raw
  * session id. The audit log is append-only: there is no method to change or delete a row.
  */
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type CompiledQuery, type Kysely, type Selectable } from 'kysely';
 import { StoreError } from './errors.js';
 import type { AuditLogTable, Database, OfficersTable, SessionsTable } from './schema.js';
 import type { PreparedWritePath, StoreAdapter } from './store-adapter.js';
@@ -111,6 +111,8 @@ export interface OfficerStore {
   getOfficerByName(name: string): Promise<OfficerRow | undefined>;
   /** All officers, by name. */
   listOfficers(): Promise<OfficerRow[]>;
+  /** Whether any officer is enabled (one indexed row read, not the list). */
+  hasEnabledOfficer(): Promise<boolean>;
   /** Changes an officer; returns false if there is no such officer. */
   updateOfficer(id: string, patch: OfficerPatch): Promise<boolean>;
   /**
@@ -218,6 +220,14 @@ export class KyselyOfficerStore implements OfficerStore {
 
   async listOfficers(): Promise<OfficerRow[]> {
     return (await this.db.selectFrom('officers').selectAll().orderBy('name').execute()).map(toOfficer);
+  }
+
+  /** Compiled once: building and compiling a Kysely query costs more than running this one. */
+  #enabledOfficer: CompiledQuery | undefined;
+
+  async hasEnabledOfficer(): Promise<boolean> {
+    this.#enabledOfficer ??= this.db.selectFrom('officers').select('id').where('disabled', '=', 0).limit(1).compile();
+    return (await this.db.executeQuery(this.#enabledOfficer)).rows.length > 0;
   }
 
   async updateOfficer(id: string, p: OfficerPatch): Promise<boolean> {

@@ -7,7 +7,7 @@
  */
 import { sql, type ColumnDataType, type CreateTableBuilder, type Expression, type Kysely } from 'kysely';
 import type { Selectable } from 'kysely';
-import type { AuditLogTable, Database, EntriesTable, MessagesTable } from './schema.js';
+import type { AuditLogTable, Database, EntriesTable, MessagesTable, ReceiptsTable } from './schema.js';
 
 /** A column type, as Kysely's schema builder accepts it. */
 export type ColumnType = ColumnDataType | Expression<unknown>;
@@ -59,6 +59,12 @@ export interface PreparedWritePath {
   entries(rows: ReadonlyArray<Omit<EntriesTable, 'pos'>>): boolean[];
   /** Inserts each message unless its (channel, author, seq) is taken. */
   messages(rows: ReadonlyArray<Omit<MessagesTable, 'escalation_level'> & { escalation_level: number }>): void;
+  /** Hash of the entry held at (channel, author, seq), if any (the chain check of each commit). */
+  entryHash(channel: string, author: string, seq: number): string | undefined;
+  /** Stores a receipt unless one as high is held (putReceipt); true when it wrote. */
+  receipt(row: ReceiptsTable): boolean;
+  /** Marks the author's messages up to `uptoSeq` receipted at `at` (markReceipted); how many. */
+  markReceipted(channel: string, author: string, uptoSeq: number, at: number): number;
   /** The audit log's last record (an officer's write appends one in the entry's transaction). */
   auditLast(): Selectable<AuditLogTable> | undefined;
   /** Appends one audit record; fails if its seq is taken. */

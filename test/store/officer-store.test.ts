@@ -41,13 +41,17 @@ describe.each(BACKENDS)('officer store on $name', (backend) => {
   it('adds, finds, lists and updates officers; a taken name writes nothing', async () => {
     const s = ctx.store.officers;
     const a = officer();
+    expect(await s.hasEnabledOfficer()).toBe(false);
     expect(await s.addOfficer(a)).toBe(true);
+    expect(await s.hasEnabledOfficer()).toBe(true);
     expect(await s.addOfficer(officer({ id: 'other', title: 'Impostor' }))).toBe(false);
-    await s.addOfficer(officer({ id: 'o-b', name: 'Amb Lee', totpSecret: null }));
+    await s.addOfficer(officer({ id: 'o-b', name: 'Amb Lee', totpSecret: null, disabled: true }));
+    expect(await s.hasEnabledOfficer()).toBe(true);
     expect(await s.getOfficer(a.id)).toEqual(a);
     expect(await s.getOfficerByName('Cdr Smith')).toEqual(a);
     expect((await s.listOfficers()).map((o) => o.name)).toEqual(['Amb Lee', 'Cdr Smith']);
     expect(await s.updateOfficer(a.id, { disabled: true, roles: { terminal: ['observer'], channels: {} }, updatedAt: 2000 })).toBe(true);
+    expect(await s.hasEnabledOfficer()).toBe(false);
     expect(await s.getOfficer(a.id)).toMatchObject({ disabled: true, roles: { terminal: ['observer'], channels: {} }, updatedAt: 2000, title: 'Duty Officer' });
     expect(await s.updateOfficer('nobody', { updatedAt: 1 })).toBe(false);
   });

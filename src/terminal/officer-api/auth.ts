@@ -270,7 +270,7 @@ function authorisation(app: FastifyInstance, opts: OfficerAuthOptions): void {
       // The host credential may do everything: whoever can read it can read the terminal's
       // signing key beside it (both 0600 files of the same account). But once officers exist, a
       // signed action names one of them, whose roles are checked (#14 D11): the CLI's --officer.
-      if (SIGNED_ENTRY_ACTIONS.has(permission as Action) && (await opts.officers.list()).some((o) => !o.disabled)) throw new TerminalError('OFFICER_REQUIRED', { action: permission });
+      if (SIGNED_ENTRY_ACTIONS.has(permission as Action) && (await opts.officers.anyEnabled())) throw new TerminalError('OFFICER_REQUIRED', { action: permission });
       request.granted = { permission };
       return;
     }

@@ -163,6 +163,11 @@ export class OfficerService {
     return Promise.all((await this.store.listOfficers()).map((o) => this.#view(o)));
   }
 
+  /** Whether any officer account is enabled (asked on every signed action of the host credential). */
+  anyEnabled(): Promise<boolean> {
+    return this.store.hasEnabledOfficer();
+  }
+
   /** An officer by name, or OFFICER_NOT_FOUND. */
   async get(name: string): Promise<OfficerRow> {
     const o = await this.store.getOfficerByName(name);

@@ -34,6 +34,12 @@ export function createHash(algorithm: string) {
   return hash;
 }
 
+/** One-shot digest (crypto.hash): SHA-256 of a text or bytes, hex or bytes. */
+export function hash(algorithm: string, data: string | Uint8Array, encoding: 'hex' | 'buffer' = 'hex') {
+  const digest = createHash(algorithm).update(data).digest();
+  return encoding === 'hex' ? digest.toString('hex') : digest;
+}
+
 /** Only the DER SPKI form of an Ed25519 key is used by the protocol: its last 32 bytes are the key. */
 export function createPublicKey(input: { key: Uint8Array; format: 'der'; type: 'spki' }): BrowserKeyObject {
   if (input.format !== 'der' || input.type !== 'spki' || input.key.length !== SPKI_ED25519_PREFIX_LENGTH + 32)
