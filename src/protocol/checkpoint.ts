@@ -7,7 +7,7 @@
  */
 import { canonicalize, sha256Hex } from './encoding.js';
 import { DOMAIN } from './keys.js';
-import type { SealedEntry } from './entry.js';
+import { sealedFromStored, type SealedEntry } from './entry.js';
 
 /** One lasting entry's place, as a checkpoint commits to it. */
 export interface LastingPlace {
@@ -36,6 +36,19 @@ export function anchorBounds(checkpoint: { readonly author: string; readonly seq
   return bounds;
 }
 
+/**
+ * The checkpoints among stored entries' wire texts (a store's lasting entries, which hold them),
+ * newest first. Canonical text names the kind as `"kind":"checkpoint"` only in the envelope (a
+ * quote inside a string value is escaped), so only those lines are parsed.
+ */
+export function checkpointsAmong(raws: readonly string[]): SealedEntry[] {
+  return raws
+    .filter((r) => r.includes('"kind":"checkpoint"'))
+    .map(sealedFromStored)
+    .filter((s) => s.entry.kind === 'checkpoint')
+    .sort((a, b) => b.entry.time - a.entry.time || b.entry.seq - a.entry.seq);
+}
+
 /** What a period bundle holds before its anchor (§15.2), found by place and by hash. */
 export class AnchorPool<T extends { readonly s: { readonly hash: string; readonly entry: { readonly author: string; readonly seq: number } } }> {
   readonly #byPlace = new Map<string, T>();
@@ -60,14 +73,6 @@ export class AnchorPool<T extends { readonly s: { readonly hash: string; readonl
 
   byHash(hash: string): T | undefined {
     return this.#byHash.get(hash);
-  }
-
-  get size(): number {
-    return this.#byPlace.size;
-  }
-
-  values(): IterableIterator<T> {
-    return this.#byPlace.values();
   }
 }
 

@@ -10,9 +10,8 @@ import { summarizeDialogue } from './dialogue-summary.js';
 import { linkSection, type ReportLinkHealth } from './link-report.js';
 import type { SealedEntry } from './entry.js';
 import type { KeyRegistry } from './identity.js';
-import { fingerprint } from './keys.js';
 import type { BodyOf } from './schemas.js';
-import type { ReportMessage, ReportParty, ReportReceipt, ReportTransition, VerificationReport } from './verify.js';
+import { reportParties, type ReportMessage, type ReportReceipt, type ReportTransition, type VerificationReport } from './verify.js';
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -183,18 +182,7 @@ export class StreamReport {
     const receipts = [...this.#receipts.values()]
       .map(({ r }) => ({ ...r, holder: label(r.holder), author: label(r.author), of: counts.get(r.author) ?? 0 }))
       .sort((a, b) => cmp(a.holder, b.holder) || cmp(a.author, b.author));
-    const parties: ReportParty[] = derived.charter.parties.map((p) => {
-      const card = registry.card(p.party);
-      return {
-        code: card?.code ?? p.code,
-        party: p.party,
-        names: card?.names ?? {},
-        fingerprint: fingerprint(p.party),
-        entries: counts.get(p.party) ?? 0,
-        head: log.head(p.party),
-        revocations: registry.revocations(p.party).map((r) => ({ key: r.key, from: r.from })),
-      };
-    });
+    const parties = reportParties(derived.charter.parties, registry, log);
     return {
       valid: true,
       channel,

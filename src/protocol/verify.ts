@@ -541,17 +541,17 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
   const allErrors = [...errors, ...entryErrors.filter((e) => !consequence(e)), ...lineErrors, ...entryErrors.filter(consequence)];
 
   const accepted: SealedEntry[] = [proposalItem.s];
-  const lastOf = new Map<string, SealedEntry[]>();
+  const acceptedOf = new Map<string, SealedEntry[]>();
   for (const [author, queue] of queues) {
     const mine = queue.slice(0, position.get(author)).map((g) => g[0]!.s);
-    lastOf.set(author, mine);
+    acceptedOf.set(author, mine);
     accepted.push(...mine);
   }
   if (period === undefined) return buildReport({ channel, registry, log, proposal: proposalItem.s, accepted, entries: read.length, equivocations, errors: allErrors });
   const after = accepted.length - 1;
   const before = new Set<SealedEntry>();
   for (const x of period.before) if (isLastingKind(x.s.entry.kind)) before.add(x.s);
-  const anchored = countersignatures(period.checkpoint.s, lastOf, log, registry, accepted);
+  const anchored = countersignatures(period.checkpoint.s, acceptedOf, log, registry, accepted);
   return buildReport({
     channel,
     registry,
@@ -868,18 +868,7 @@ function buildReport(input: {
     messages.get(b.message)?.acks.push({ party: label(s.entry.author), officer: b.officer, at: s.entry.time, entry: s.hash });
   }
 
-  const parties: ReportParty[] = derived.charter.parties.map((p) => {
-    const card = registry.card(p.party);
-    return {
-      code: card?.code ?? p.code,
-      party: p.party,
-      names: card?.names ?? {},
-      fingerprint: fingerprint(p.party),
-      entries: counts.get(p.party) ?? 0,
-      head: log.head(p.party),
-      revocations: registry.revocations(p.party).map((r) => ({ key: r.key, from: r.from })),
-    };
-  });
+  const parties = reportParties(derived.charter.parties, registry, log);
   const chainBroken = allErrors.some((e) => CHAIN_CODES.has(e.code) || e.code === 'ENTRY_WRONG_CHANNEL' || e.code === 'BUNDLE_MISSING_PROPOSAL');
   const sigBroken = allErrors.some((e) => SIGNATURE_CODES.has(e.code) || e.code === 'ENTRY_NON_CANONICAL' || e.code === 'CARD_BAD_SIGNATURE');
   return {
@@ -906,6 +895,22 @@ function buildReport(input: {
     errors: allErrors,
     firstError: allErrors[0] ?? null,
   };
+}
+
+/** The parties of the charter in force as a report shows them (§8.3): names, fingerprint, log held. */
+export function reportParties(charterParties: ReadonlyArray<{ readonly party: string; readonly code: string }>, registry: KeyRegistry, log: ChannelLog): ReportParty[] {
+  return charterParties.map((p) => {
+    const card = registry.card(p.party);
+    return {
+      code: card?.code ?? p.code,
+      party: p.party,
+      names: card?.names ?? {},
+      fingerprint: fingerprint(p.party),
+      entries: log.head(p.party)?.seq ?? 0,
+      head: log.head(p.party),
+      revocations: registry.revocations(p.party).map((r) => ({ key: r.key, from: r.from })),
+    };
+  });
 }
 
 /** Canonical JSON of a report: byte-identical for identical input. */

@@ -4,7 +4,7 @@
  * countersigned, with the entries before the anchor the verifier needs (protocol/checkpoint.ts
  * periodEntries) read from the store by index, never by a scan of the log.
  */
-import { isLastingKind, periodEntries, sealedFromStored, type ChannelLog, type PeriodSource, type SealedEntry } from '../../protocol/index.js';
+import { checkpointsAmong, isLastingKind, periodEntries, sealedFromStored, type ChannelLog, type PeriodSource, type SealedEntry } from '../../protocol/index.js';
 import { TerminalError } from '../errors.js';
 import type { OfficerReadModel } from './read-model.js';
 
@@ -32,15 +32,6 @@ export function storePeriodSource(log: ChannelLog, reads: OfficerReadModel): Per
   };
 }
 
-/** The checkpoints of a channel, newest first (they sit in the store's index of lasting entries). */
-export async function checkpointsOf(log: ChannelLog, reads: OfficerReadModel): Promise<SealedEntry[]> {
-  const raws = (await reads.lastingRaws(log.id)).filter((r) => r.includes('"kind":"checkpoint"'));
-  return raws
-    .map(sealedFromStored)
-    .filter((s) => s.entry.kind === 'checkpoint')
-    .sort((a, b) => b.entry.time - a.entry.time || b.entry.seq - a.entry.seq);
-}
-
 /** The parties a period's anchor must be countersigned by: those of the charter in force. */
 function partiesOf(log: ChannelLog, now: number): string[] {
   return log.state(now).charter.parties.map((p) => p.party);
@@ -55,7 +46,7 @@ export async function anchorFor(log: ChannelLog, reads: OfficerReadModel, since:
     const raw = h ? await reads.rawEntry(log.id, p, h.seq) : undefined;
     heads.set(p, raw === undefined ? undefined : sealedFromStored(raw));
   }
-  for (const k of await checkpointsOf(log, reads)) {
+  for (const k of checkpointsAmong(await reads.lastingRaws(log.id))) {
     if (k.entry.time > since) continue;
     const c = k.entry;
     if (parties.every((p) => p === c.author || (heads.get(p)?.entry.heads[c.author]?.seq ?? 0) >= c.seq)) return k;

@@ -6,7 +6,7 @@
  *
  * Driven by an injected clock: the runtime calls tick() every minute; tests call it by hand.
  */
-import { KINDS_BY_STATE, sealedFromStored } from '../../protocol/index.js';
+import { checkpointsAmong, KINDS_BY_STATE } from '../../protocol/index.js';
 import type { Store } from '../../store/index.js';
 import type { ChannelActions, ChannelDirectory } from '../channels/ports.js';
 import type { Clock } from '../clock.js';
@@ -56,18 +56,8 @@ export class CheckpointScheduler {
     }
   }
 
-  /** A checkpoint written by hand (the officer API) counts too. */
-  noteWritten(channel: string, time: number): void {
-    this.#last.set(channel, Math.max(this.#last.get(channel) ?? 0, time));
-  }
-
   async #lastOwn(channel: string): Promise<number> {
-    let last = 0;
-    for (const raw of await this.#p.store.listLastingRawEntries(channel)) {
-      if (!raw.includes('"kind":"checkpoint"')) continue;
-      const s = sealedFromStored(raw);
-      if (s.entry.kind === 'checkpoint' && s.entry.author === this.#p.self.party) last = Math.max(last, s.entry.time);
-    }
-    return last;
+    const own = checkpointsAmong(await this.#p.store.listLastingRawEntries(channel)).find((k) => k.entry.author === this.#p.self.party);
+    return own?.entry.time ?? 0;
   }
 }
