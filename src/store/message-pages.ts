@@ -45,11 +45,27 @@ export async function searchMessages(db: Kysely<Database>, channel: string, opti
   return query.orderBy('time', 'desc').orderBy('author', 'desc').orderBy('seq', 'desc').limit(options.limit).execute();
 }
 
-/** `positions` grouped by author: one indexed `seq in (...)` per author of a page (a channel has a few). */
-function byAuthor(positions: readonly LogPosition[]): Map<string, number[]> {
+/**
+ * Seqs per `in (...)` list: far below SQLite's bound-parameter limit (32,766) and PostgreSQL's
+ * (65,535), whatever the page's size (the officer API allows up to 100,000 messages at once).
+ */
+export const SEQS_PER_QUERY = 5_000;
+
+/**
+ * `positions` grouped by author and cut into lists of at most SEQS_PER_QUERY seqs: one indexed
+ * `seq in (...)` per list (a page has a few authors, so a few queries).
+ */
+function byAuthor(positions: readonly LogPosition[]): [string, number[]][] {
   const authors = new Map<string, number[]>();
-  for (const p of positions) authors.set(p.author, [...(authors.get(p.author) ?? []), p.seq]);
-  return authors;
+  for (const p of positions) {
+    const seqs = authors.get(p.author);
+    if (seqs) seqs.push(p.seq);
+    else authors.set(p.author, [p.seq]);
+  }
+  const lists: [string, number[]][] = [];
+  for (const [author, seqs] of authors)
+    for (let i = 0; i < seqs.length; i += SEQS_PER_QUERY) lists.push([author, seqs.slice(i, i + SEQS_PER_QUERY)]);
+  return lists;
 }
 
 /**

@@ -67,4 +67,19 @@ describe.each(BACKENDS)('message pages on $name', (backend) => {
     const got = await store.listPageEntries(channel, [{ channel, author: us, seq: 1 }]);
     expect(got.map((e) => `${e.kind}:${e.seq}`)).toEqual(['message:1', 'ack:3']);
   });
+
+  it('reads a page of 100,000 positions (the officer API\'s largest) within the engine\'s bound-parameter limit', async () => {
+    const { store } = ctx;
+    const channel = channelId();
+    const [us, them] = [partyId(), partyId()];
+    // Messages at seqs 1, 50,000 and 99,999 (the rest of the positions asked for hold nothing).
+    const seqs = [1, 50_000, 99_999];
+    const messages = seqs.map((seq) => entry({ channel, author: us, seq, body: { text: `m${seq}` } }));
+    const ack = entry({ channel, author: them, seq: 1, kind: 'ack', body: { message: messages[2]!.hash } });
+    await store.appendEntries([...messages, ack]);
+    await store.putAckEntry({ channel, author: us, seq: 99_999 }, { author: them, seq: 1 });
+    const positions = Array.from({ length: 100_000 }, (_, i) => ({ channel, author: us, seq: i + 1 }));
+    const got = await store.listPageEntries(channel, positions);
+    expect(got.map((e) => `${e.kind}:${e.seq}`)).toEqual(['message:1', 'message:50000', 'message:99999', 'ack:1']);
+  });
 });
