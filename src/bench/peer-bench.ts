@@ -120,13 +120,13 @@ export function hotlineFigures(terminal: unknown): HotlineFigures {
   type T = {
     rawVerify: { perSec: number };
     fsync?: { before: { p50Ms: number } };
-    latency: { deliveryMs: { p50: number; p99: number }; cpuMicrosPerEntryAtB: Record<string, number | null> } | null;
+    latency: { deliveryMs: { p50: number; p99: number }; cpuMicrosPerMessage: Record<string, number | null> | null } | null;
     throughput: { msgPerSec: number } | null;
     throughputBatched: { msgPerSec: number } | null;
   };
   const t = terminal as T;
   if (!t.latency) throw new Error('the peer comparison needs the latency phase');
-  const cpu = Object.entries(t.latency.cpuMicrosPerEntryAtB).filter(([k]) => k !== 'benchClient' && k !== 'total');
+  const cpu = Object.entries(t.latency.cpuMicrosPerMessage ?? {}).filter(([k]) => k !== 'benchClient' && k !== 'total');
   return {
     p50Ms: t.latency.deliveryMs.p50,
     p99Ms: t.latency.deliveryMs.p99,

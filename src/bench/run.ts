@@ -62,7 +62,8 @@ async function main(): Promise<number> {
     process.stderr.write(`bench: --rounds takes a whole number from 1 to 10 (got ${values.rounds})\n`);
     return 2;
   }
-  const selected = (wanted ? MODULES.filter((m) => wanted.includes(m.name)) : MODULES).filter((m) => !(values.peer && m === terminalBench));
+  // With --peer alone, only the comparison runs (it runs the terminal bench itself, once a round).
+  const selected = (wanted ? MODULES.filter((m) => wanted.includes(m.name)) : values.peer ? [] : MODULES).filter((m) => !(values.peer && m === terminalBench));
   const quick = values.quick === true;
   const log = (message: string) => process.stderr.write(`${message}\n`);
   const results: Record<string, unknown> = {};
