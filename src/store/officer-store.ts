@@ -226,7 +226,10 @@ export class KyselyOfficerStore implements OfficerStore {
   #enabledOfficer: CompiledQuery | undefined;
 
   async hasEnabledOfficer(): Promise<boolean> {
-    this.#enabledOfficer ??= this.db.selectFrom('officers').select('id').where('disabled', '=', 0).limit(1).compile();
+    // Literals, not bound parameters: SQLite re-prepares a statement whose bound values could
+    // change its plan (with ANALYZE statistics, as here: `disabled` is indexed) at every run, and
+    // this one runs on every signed request of the host credential (measured: 50 µs a request).
+    this.#enabledOfficer ??= this.db.selectFrom('officers').select('id').where('disabled', '=', sql.lit(0)).limit(sql.lit(1)).compile();
     return (await this.db.executeQuery(this.#enabledOfficer)).rows.length > 0;
   }
 
