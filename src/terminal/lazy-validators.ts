@@ -1,5 +1,6 @@
 /**
- * Route validators compiled when first needed instead of when a server starts.
+ * Route validators and response serialisers compiled when first needed instead of when a server
+ * starts.
  *
  * Fastify compiles the JSON Schema validators of every route while the server starts. For the
  * officer and federation APIs that is most of a terminal's start once its logs are loaded
@@ -13,10 +14,13 @@
  * which otherwise went in between the first batches of a catch-up.
  */
 import { AjvCompiler } from '@fastify/ajv-compiler';
+import { SerializerSelector } from '@fastify/fast-json-stringify-compiler';
 import type { FastifyServerOptions } from 'fastify';
 
 type Validate = ((data: unknown, context?: unknown) => unknown) & { errors?: unknown; schemaEnv?: unknown };
 type BuildValidator = (externalSchemas: unknown, options: unknown) => (routeSchema: unknown) => Validate;
+type Serialize = (data: unknown) => string;
+type BuildSerializer = (externalSchemas: unknown, options: unknown) => (routeSchema: unknown) => Serialize;
 
 /** A `schemaController` option for Fastify, and the warm-up of what it deferred. */
 export interface LazyValidators {
@@ -26,7 +30,7 @@ export interface LazyValidators {
    * terminal has nothing more urgent to do (default {@link loopIdle}); resolves when done.
    */
   warm(idle?: () => Promise<void>): Promise<void>;
-  /** Validators not compiled yet. */
+  /** Validators and response serialisers not compiled yet. */
   readonly waiting: number;
   /** Ends a warm() under way (the servers are closing). */
   stop(): void;
@@ -43,8 +47,27 @@ export interface LazyValidatorOptions {
 
 export function lazyValidators(settings: LazyValidatorOptions = {}): LazyValidators {
   const pool = AjvCompiler() as unknown as BuildValidator;
-  const pending = new Set<() => Validate>();
+  const pending = new Set<() => unknown>();
   let stopped = false;
+  // Response serialisers (fast-json-stringify) likewise: Fastify compiles one per route and status
+  // at start, about 0.12 s of a terminal's start on the 2-core VM; each is compiled by Fastify's
+  // own compiler at the first response that needs it, or by warm().
+  const serializers = SerializerSelector() as unknown as BuildSerializer;
+  const buildSerializer: BuildSerializer = (externalSchemas, options) => {
+    const build = serializers(externalSchemas, options);
+    return (routeSchema) => {
+      let compiled: Serialize | undefined;
+      const get = (): Serialize => {
+        if (compiled === undefined) {
+          compiled = build(routeSchema);
+          pending.delete(get);
+        }
+        return compiled;
+      };
+      pending.add(get);
+      return (data: unknown) => get()(data);
+    };
+  };
   const buildValidator: BuildValidator = (externalSchemas, options) => {
     const build = pool(externalSchemas, options);
     // With strictBodies, request bodies are taken as sent (#14 D10): no type coercion ({"text": 12345} is not the text
@@ -72,7 +95,7 @@ export function lazyValidators(settings: LazyValidatorOptions = {}): LazyValidat
   };
   return {
     // Fastify types a validator as Ajv's own function; this one forwards to it.
-    schemaController: { compilersFactory: { buildValidator } } as unknown as NonNullable<FastifyServerOptions['schemaController']>,
+    schemaController: { compilersFactory: { buildValidator, buildSerializer } } as unknown as NonNullable<FastifyServerOptions['schemaController']>,
     async warm(idle = loopIdle) {
       let idleAt = -Infinity;
       for (const get of [...pending]) {

@@ -1,7 +1,8 @@
 /**
- * Route validators compiled at first use (src/terminal/lazy-validators.ts) behave exactly like
- * Fastify's own: the same refusals and messages, querystring coercion, unknown members dropped
- * or refused as the server's Ajv options say; warm() compiles what was not used yet.
+ * Route validators and response serialisers compiled at first use (src/terminal/lazy-validators.ts)
+ * behave exactly like Fastify's own: the same refusals and messages, querystring coercion, unknown
+ * members dropped or refused as the server's Ajv options say, the same response bodies; warm()
+ * compiles what was not used yet.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import Type from 'typebox';
@@ -64,6 +65,32 @@ describe('lazy route validators', () => {
     expect((await send('/t', { text: 'x', extra: 1 })).json()).toMatchObject({ statusCode: 400, message: 'body must NOT have additional properties' });
     expect((await send('/t', { text: 'x', inner: { a: 'y', b: 2 } })).statusCode).toBe(400);
     expect((await send('/t?limit=3', { text: 'x' })).json()).toEqual({ q: { limit: 3 }, b: { text: 'x' } });
+  });
+
+  it('serialise responses as the serialisers Fastify compiles at start do, compiling each at its first response', async () => {
+    const build = async (lazy: boolean) => {
+      const v = lazyValidators();
+      // No automatic HEAD route: it would have serialisers of its own.
+      const app = Fastify({ exposeHeadRoutes: false, ...(lazy ? { schemaController: v.schemaController } : {}) });
+      apps.push(app);
+      const reply = Type.Object({ id: Type.String(), n: Type.Integer(), at: Type.Optional(Type.String()) });
+      // The handler returns a member the schema does not list (dropped) and a number as text (coerced).
+      app.get('/r/:id', { schema: { response: { 200: reply, 404: Type.Object({ code: Type.String() }) } } }, async (r, res) =>
+        (r.params as { id: string }).id === 'none' ? res.code(404).send({ code: 'NOT_FOUND', secret: 'x' }) : { id: (r.params as { id: string }).id, n: '7', secret: 'dropped' },
+      );
+      await app.ready();
+      return { app, v };
+    };
+    const eager = await build(false);
+    const lazy = await build(true);
+    const waiting = lazy.v.waiting;
+    expect(waiting).toBe(2);
+    for (const url of ['/r/a', '/r/none', '/r/b']) {
+      const [a, b] = await Promise.all([eager.app, lazy.app].map((app) => app.inject({ method: 'GET', url })));
+      expect({ status: b!.statusCode, body: b!.body }).toEqual({ status: a!.statusCode, body: a!.body });
+    }
+    expect(lazy.v.waiting).toBe(0);
+    expect((await lazy.app.inject({ method: 'GET', url: '/r/c' })).json()).toEqual({ id: 'c', n: 7 });
   });
 
   it('compiles what was not used yet when warmed, and only while the terminal is idle', async () => {
