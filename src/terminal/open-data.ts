@@ -51,7 +51,8 @@ export async function openData(identity: TerminalIdentity, log: Logger, down: Te
   if (ha) store.fenceWrites(ha.token);
   // The whole check reads every entry: a highly available party runs it with `hotline doctor`, not
   // on each failover (docs/operations.md "High availability").
-  else if ((await refuseDamagedStorage(store, identity, timings)).engineCheckSkipped) log.info('database larger than 256 MiB: its engine check is left to `hotline doctor` (docs/operations.md "Damaged storage")');
+  // Its signatures are verified on the check workers, started above: every core at once.
+  else if ((await refuseDamagedStorage(store, identity, timings, checker)).engineCheckSkipped) log.info('database larger than 256 MiB: its engine check is left to `hotline doctor` (docs/operations.md "Damaged storage")');
   // Escalation policies and roster: a bad file stops the start with an error naming the field.
   const escalationFiles = await EscalationSettingsFiles.load(identity.dir, { smtp: !!identity.config.smtp });
   const token = await officerToken(identity.dir);

@@ -10,7 +10,7 @@ import { acquireTerminalLock, openStore, thisProcess, type Store } from '../../s
 import { TerminalError } from '../errors.js';
 import { exists } from '../identity/files.js';
 import type { TerminalIdentity } from '../identity/index.js';
-import { checkStorage, repairStorage, type RepairOutcome, type StorageProblem, type StorageReport } from './storage-check.js';
+import { checkStorage, repairStorage, type RepairOutcome, type StorageCheckOptions, type StorageProblem, type StorageReport } from './storage-check.js';
 
 /** Entries per author and message rows per channel checked in full at start-up (doctor checks all). */
 export const START_CHECK_TAIL = 1000;
@@ -34,8 +34,8 @@ export async function refuseEmptyDatabase(identity: TerminalIdentity): Promise<v
 }
 
 /** The start-up check: refuses to start (STORAGE_DAMAGED, naming the recovery command) on any problem. */
-export async function refuseDamagedStorage(store: Store, identity: TerminalIdentity, timings?: { mark(phase: string): void }): Promise<StorageReport> {
-  const report = await checkStorage(store, { tail: START_CHECK_TAIL, engineCheckUpToBytes: START_ENGINE_CHECK_BYTES, ...(timings ? { mark: (p: string) => timings.mark(p) } : {}) });
+export async function refuseDamagedStorage(store: Store, identity: TerminalIdentity, timings?: { mark(phase: string): void }, checker?: StorageCheckOptions['checker']): Promise<StorageReport> {
+  const report = await checkStorage(store, { tail: START_CHECK_TAIL, engineCheckUpToBytes: START_ENGINE_CHECK_BYTES, ...(timings ? { mark: (p: string) => timings.mark(p) } : {}), ...(checker ? { checker } : {}) });
   if (report.problems.length) throw damaged(report.problems, identity.dir);
   return report;
 }

@@ -9,7 +9,7 @@
  *    shown must be what was signed.
  * Never a hang: a row that does not parse is a problem found, not an exception thrown.
  */
-import { parseEntry, sealedFromStored, verifyEntrySignature, type BodyOf, type SealedEntry } from '../../protocol/index.js';
+import { parseEntry, sealedFromPrechecked, sealedFromStored, verifyEntrySignature, type BodyOf, type LinePrecheck, type SealedEntry } from '../../protocol/index.js';
 import type { Store, StoredEntry } from '../../store/index.js';
 
 /** One thing found wrong. */
@@ -31,6 +31,38 @@ export interface StorageCheckOptions {
   readonly onProgress?: (done: number, total: number, channel: string) => void;
   /** Called at the end of each part of the check, naming it (start-up timings). */
   readonly mark?: (phase: string) => void;
+  /**
+   * Where entries checked in full are parsed, hashed and their signatures verified (the
+   * terminal's check workers, channels/check-pool.ts): the same checks (precheckLines) on every
+   * core instead of one. Default: this thread.
+   */
+  readonly checker?: { check(raws: readonly string[]): Promise<LinePrecheck[]> };
+}
+
+/** An entry checked in full on this thread. */
+function checkHere(raw: string): FullCheck {
+  const parsed = safeParse(raw);
+  return parsed.ok ? { ok: true, sealed: parsed.sealed, signatureOk: verifyEntrySignature(parsed.sealed) } : parsed;
+}
+
+/** Entries per batch handed to the checker: enough batches to keep every worker busy. */
+const CHECK_BATCH = 128;
+
+/** An entry checked in full: parsed (schema, canonical form), hashed, and its signature verified. */
+type FullCheck = { ok: true; sealed: SealedEntry; signatureOk: boolean } | { ok: false; error: string };
+
+/** Checks `raws` in full, in batches on `checker` when there is one (a line it cannot place is parsed here for its error). */
+async function checkInFull(raws: readonly string[], checker: StorageCheckOptions['checker']): Promise<FullCheck[]> {
+  if (!checker) return raws.map(checkHere);
+  const batches: Promise<LinePrecheck[]>[] = [];
+  for (let i = 0; i < raws.length; i += CHECK_BATCH) batches.push(checker.check(raws.slice(i, i + CHECK_BATCH)));
+  const pre = (await Promise.all(batches)).flat();
+  return raws.map((raw, i) => {
+    const p = pre[i];
+    if (p?.error) return { ok: false, error: p.error.message };
+    if (p?.hash === undefined) return checkHere(raw);
+    return { ok: true, sealed: sealedFromPrechecked(raw, p.hash), signatureOk: p.signatureOk === true };
+  });
 }
 
 /** What the check found, and the message entries it read (for repair). */
@@ -56,7 +88,7 @@ export async function checkStorage(store: Store, options: StorageCheckOptions = 
   let entries = 0;
   let messages = 0;
   for (const [i, ch] of channels.entries()) {
-    const r = await checkChannel(store, ch, options.tail, problems, options.mark);
+    const r = await checkChannel(store, ch, options.tail, problems, options);
     entries += r.entries;
     messages += r.messages;
     options.onProgress?.(i + 1, channels.length, ch.id);
@@ -94,7 +126,8 @@ async function logHeads(store: Store, ch: { id: string; proposer: string; charte
   return out;
 }
 
-async function checkChannel(store: Store, ch: { id: string; proposer: string; charter: string }, tail: number | undefined, problems: StorageProblem[], mark?: (phase: string) => void): Promise<{ entries: number; messages: number }> {
+async function checkChannel(store: Store, ch: { id: string; proposer: string; charter: string }, tail: number | undefined, problems: StorageProblem[], options: StorageCheckOptions): Promise<{ entries: number; messages: number }> {
+  const { mark, checker } = options;
   const channel = ch.id;
   const heads = await logHeads(store, ch, tail);
   // The message rows to compare: their signed entries are kept while the log is read, no others.
@@ -104,12 +137,17 @@ async function checkChannel(store: Store, ch: { id: string; proposer: string; ch
   const last = new Map<string, { seq: number; hash: string }>();
   const signed = new Map<string, { hash: string; time: number; body: MessageBody }>();
   let entries = 0;
-  for await (const row of entriesToCheck(store, ch, tail, heads)) {
+  // With `tail`, the rows to check are few (the tails) and checked in full in bulk, on the checker.
+  const tailRows = tail !== undefined && checker ? await collect(entriesToCheck(store, ch, tail, heads)) : undefined;
+  const isFull = (row: StoredEntry) => tail === undefined || row.seq > (heads[row.author]?.seq ?? 0) - tail;
+  const bulk = tailRows ? await checkInFull(tailRows.filter(isFull).map((r) => r.raw), checker) : undefined;
+  let nextBulk = 0;
+  for await (const row of tailRows ?? entriesToCheck(store, ch, tail, heads)) {
     entries++;
     const at = { kind: 'entry' as const, channel, author: row.author, seq: row.seq };
     // The tail of each log in full (schema, canonical form, signature); older entries re-hashed and chained.
-    const full = tail === undefined || row.seq > (heads[row.author]?.seq ?? 0) - tail;
-    const parsed = full ? safeParse(row.raw) : safeLoad(row.raw);
+    const full = isFull(row);
+    const parsed: FullCheck = full ? (bulk ? bulk[nextBulk++]! : checkHere(row.raw)) : safeLoadChecked(row.raw);
     if (!parsed.ok) {
       problems.push({ ...at, detail: `stored entry does not parse: ${parsed.error}` });
       continue;
@@ -123,20 +161,26 @@ async function checkChannel(store: Store, ch: { id: string; proposer: string; ch
     const before = last.get(row.author);
     if (before && before.seq === e.seq - 1 && e.prev !== before.hash) problems.push({ ...at, detail: `entry does not chain on entry ${before.seq} of its author (wrong previous hash)` });
     last.set(row.author, { seq: e.seq, hash: sealed.hash });
-    if (full && !verifyEntrySignature(sealed)) problems.push({ ...at, detail: 'entry signature does not verify' });
+    if (full && !parsed.signatureOk) problems.push({ ...at, detail: 'entry signature does not verify' });
     if (e.kind === 'message' && wanted.has(`${e.author}:${e.seq}`)) signed.set(`${e.author}:${e.seq}`, { hash: sealed.hash, time: e.time, body: e.body as MessageBody });
   }
   mark?.('storage check: entries (tails, signatures)');
   // With `tail`, a recent message row may sit before the logs' tails: its entry is read by position.
-  if (tail !== undefined)
+  if (tail !== undefined) {
+    const before: StoredEntry[] = [];
     for (const m of rows) {
       if (signed.has(`${m.author}:${m.seq}`)) continue;
       const row = await store.getEntry(channel, m.author, m.seq);
-      const parsed = row ? safeParse(row.raw) : undefined;
-      const e = parsed?.ok ? parsed.sealed : undefined;
-      if (e && e.hash === row!.hash && e.entry.kind === 'message' && e.entry.author === m.author && e.entry.seq === m.seq && e.entry.channel === channel && verifyEntrySignature(e))
-        signed.set(`${m.author}:${m.seq}`, { hash: e.hash, time: e.entry.time, body: e.entry.body as MessageBody });
+      if (row && row.author === m.author && row.seq === m.seq) before.push(row);
     }
+    const checked = await checkInFull(before.map((r) => r.raw), checker);
+    before.forEach((row, i) => {
+      const c = checked[i]!;
+      const e = c.ok && c.signatureOk ? c.sealed : undefined;
+      if (e && e.hash === row.hash && e.entry.kind === 'message' && e.entry.author === row.author && e.entry.seq === row.seq && e.entry.channel === channel)
+        signed.set(`${row.author}:${row.seq}`, { hash: e.hash, time: e.entry.time, body: e.entry.body as MessageBody });
+    });
+  }
   mark?.('storage check: message entries before the tails');
   for (const m of rows) {
     const s = signed.get(`${m.author}:${m.seq}`);
@@ -164,12 +208,19 @@ export function messageDiffers(m: { hash: string; time: number; text: string; la
 }
 
 /** Parsed and hashed as the terminal loads it (no schema or signature check): the cheap check of older entries. */
-function safeLoad(raw: string): { ok: true; sealed: SealedEntry } | { ok: false; error: string } {
+function safeLoadChecked(raw: string): FullCheck {
   try {
-    return { ok: true, sealed: sealedFromStored(raw) };
+    // Its signature is not checked here (only the tails' are): counted as sound for the loop.
+    return { ok: true, sealed: sealedFromStored(raw), signatureOk: true };
   } catch (e) {
     return { ok: false, error: (e as Error).message };
   }
+}
+
+async function collect<T>(rows: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const r of rows) out.push(r);
+  return out;
 }
 
 function safeParse(raw: string): { ok: true; sealed: Extract<ReturnType<typeof parseEntry>, { ok: true }>['sealed'] } | { ok: false; error: string } {

@@ -5,6 +5,7 @@
  * altered entry with the later ones of its author, leaving a store that checks sound.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { CheckPool } from '../../../src/terminal/channels/check-pool.js';
 import { checkStorage, repairStorage } from '../../../src/terminal/integrity/storage-check.js';
 import { backToBack, type BackToBack } from '../back-to-back.js';
 
@@ -49,5 +50,38 @@ describe('storage check', () => {
     expect((await checkStorage(store)).problems).toEqual([]);
     expect((await store.heads(channel))[cn]?.seq).toBe(2);
     expect((await store.listMessages(channel)).find((m) => m.seq === last.seq && m.author === us)?.text).toBe('US report 2');
+  });
+
+  it('finds the same problems with the check workers as on one thread (the start-up check)', async () => {
+    t = await backToBack();
+    const channel = await t.activeChannel();
+    for (let i = 0; i < 30; i++) await t.b.send(channel, { text: `CN report ${i}`, lang: 'en', precedence: 'ROUTINE' });
+    for (let i = 0; i < 5; i++) await t.a.send(channel, { text: `US report ${i}`, lang: 'en', precedence: 'ROUTINE' });
+    await t.settle();
+    const store = t.a.store;
+    const cn = t.b.self.party;
+    const us = t.a.self.party;
+    // Every batch on the workers (minBatch 1), as a start-up check of long tails would be.
+    const pool = new CheckPool({ workers: 2, minBatch: 1 });
+    try {
+      expect((await checkStorage(store, { tail: 20, checker: pool })).problems).toEqual([]);
+      // Inside CN's tail: one entry's text altered (its stored hash kept), one no longer an entry at all.
+      const head = (await store.heads(channel))[cn]!.seq;
+      const rows = await store.listEntries(channel, { author: cn, fromSeq: head - 4 });
+      await store.removeEntriesFrom(channel, cn, head - 4);
+      await store.appendEntries(rows.map((r) => (r.seq === head - 4 ? { ...r, raw: r.raw.replace('CN report', 'CN rep0rt') } : r.seq === head - 2 ? { ...r, raw: '{"not":"an entry"}' } : r)));
+      // A message row before US's tail of 2, shown with a text nobody signed.
+      const first = (await store.listMessages(channel)).filter((m) => m.author === us)[0]!;
+      await store.rewriteMessage({ ...first, text: 'ALTERED' });
+      const onThread = (await checkStorage(store, { tail: 20 })).problems;
+      const onWorkers = (await checkStorage(store, { tail: 20, checker: pool })).problems;
+      expect(onWorkers).toEqual(onThread);
+      expect(onWorkers).toEqual(expect.arrayContaining([
+        expect.objectContaining({ kind: 'entry', author: cn, seq: head - 4, detail: expect.stringContaining('does not match the hash') }),
+        expect.objectContaining({ kind: 'entry', author: cn, seq: head - 2, detail: expect.stringContaining('does not parse') }),
+      ]));
+    } finally {
+      await pool.close();
+    }
   });
 });
