@@ -15,7 +15,6 @@ import { fail, protocolError, type ProtocolError } from './errors.js';
 import { headerHash } from './body-commitment.js';
 import { DOMAIN, signDomain, verifyDomain, type Signer } from './keys.js';
 import { LIMITS, validateBody, validateEnvelope, type BodyOf, type EntryKind, type Head } from './schemas.js';
-import { envelopeShapeOk } from './entry-shape.js';
 
 /** An entry as written on the wire. Frozen once made. */
 export interface Entry<K extends EntryKind = EntryKind> {
@@ -179,7 +178,7 @@ function checkParsed(value: unknown, raw: string | undefined): ParseResult {
       ok: false,
       error: protocolError('ENTRY_UNSUPPORTED_VERSION', { version: String((value as { v: unknown }).v) }),
     };
-  const problem = envelopeShapeOk(value) ? undefined : validateEnvelope.firstError(value);
+  const problem = validateEnvelope.firstError(value);
   if (problem) return { ok: false, error: protocolError('ENTRY_MALFORMED', { detail: problem, ...label(value) }) };
   const entry = value as Entry;
   const bodyProblem = validateBody[entry.kind].firstError(entry.body);
