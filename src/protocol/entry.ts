@@ -10,7 +10,7 @@
  *           entry without "sig" and with "body" replaced by "bodyHash" (./body-commitment.ts)
  *   sig   = Ed25519(terminal key, "hotline/2/entry\0" || hash bytes)
  */
-import { canonicalize, duplicateMember, hasLoneSurrogate, isCanonicalJson, parsedHasLoneSurrogate, sha256, sha256HexOfText } from './encoding.js';
+import { canonicalize, duplicateMember, hasLoneSurrogate, isCanonicalJson, parsedHasLoneSurrogate, sha256, sha256HexOfTextWithout } from './encoding.js';
 import { fail, protocolError, type ProtocolError } from './errors.js';
 import { headerHash } from './body-commitment.js';
 import { DOMAIN, signDomain, verifyDomain, type Signer } from './keys.js';
@@ -78,7 +78,7 @@ function hashOfCanonical(canonical: string, entry: Entry): string {
   const at = canonical.lastIndexOf(SIG_FIELD);
   const end = at + SIG_FIELD.length + entry.sig.length;
   if (at < 0 || canonical[end] !== '"') return entryHash(entry);
-  return sha256HexOfText(canonical.slice(0, at) + canonical.slice(end + 1));
+  return sha256HexOfTextWithout(canonical, at, end + 1);
 }
 
 const TIME_FIELD = ',"time":';
