@@ -85,6 +85,10 @@ export function registerDemo(ha: Command): void {
           process.stdout.write(`Killed ${active.name} (kill -9).`);
           await waitFor(`${standby.name} to take over`, () => ready(client(standby).url), 20_000, 20);
           process.stdout.write(` ${standby.name} is active and ready after ${((Date.now() - t0) / 1000).toFixed(2)} s.\n`);
+          // An entry received just before the kill may have been shown but not yet durable (it is
+          // shown while its commit runs): CN sends it again until US receipts it, so the channel
+          // may still read "proposed" at the new instance for a moment after the first run's accept.
+          await waitFor(`the channel to be active at ${standby.name}`, async () => ((await client(standby).call<Api.ChannelDetail>('GET', `/api/v1/channels/${channel}`)).state === 'active' ? true : undefined), 20_000, 20);
           const sent = await client(standby).call<Api.SendResult>('POST', `/api/v1/channels/${channel}/messages`, { text: `Failover ${round}: instance ${standby.name} speaking.`, precedence: 'FLASH' });
           await waitFor('CN to receive it', async () => ((await clientCn!.call<Api.Message[]>('GET', `/api/v1/channels/${channel}/messages?limit=5`)).some((m) => m.id === sent.id) ? true : undefined));
           process.stdout.write(`CN received a FLASH sent through ${standby.name} ${((Date.now() - t0) / 1000).toFixed(2)} s after the kill. Starting ${active.name} again as the standby.\n`);
