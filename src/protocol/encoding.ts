@@ -275,7 +275,7 @@ const SCRATCH_BYTES = 3 * 65_536;
  * pieces are written as UTF-8 into one reused buffer and hashed there. The joined string, which
  * the hash copies flat, was about 2 KB of garbage per entry on the verifier's hot path (the
  * entry hash, text without "sig"). Falls back to the joined string where the buffer cannot hold
- * the text, where no one-shot hash exists (the browser), or where a cut splits a surrogate pair.
+ * the text, where no one-shot hash exists (Node before 20.12), or where a cut splits a surrogate pair.
  */
 export function sha256HexOfTextWithout(text: string, from: number, to: number): string {
   const splitsPair = (text.charCodeAt(from - 1) & 0xfc00) === 0xd800 || (text.charCodeAt(to) & 0xfc00) === 0xdc00;

@@ -49,22 +49,27 @@ export function lazyValidators(settings: LazyValidatorOptions = {}): LazyValidat
   const pool = AjvCompiler() as unknown as BuildValidator;
   const pending = new Set<() => unknown>();
   let stopped = false;
+  /** `compile` run at the first call of the returned getter (by a request or by warm()), once. */
+  const deferred = <F>(compile: () => F): (() => F) => {
+    let compiled: F | undefined;
+    const get = (): F => {
+      if (compiled === undefined) {
+        compiled = compile();
+        pending.delete(get);
+      }
+      return compiled;
+    };
+    pending.add(get);
+    return get;
+  };
   // Response serialisers (fast-json-stringify) likewise: Fastify compiles one per route and status
-  // at start, about 0.12 s of a terminal's start on the 2-core VM; each is compiled by Fastify's
+  // at start, 0.2–0.3 s of a terminal's start on the 2-core VM; each is compiled by Fastify's
   // own compiler at the first response that needs it, or by warm().
   const serializers = SerializerSelector() as unknown as BuildSerializer;
   const buildSerializer: BuildSerializer = (externalSchemas, options) => {
     const build = serializers(externalSchemas, options);
     return (routeSchema) => {
-      let compiled: Serialize | undefined;
-      const get = (): Serialize => {
-        if (compiled === undefined) {
-          compiled = build(routeSchema);
-          pending.delete(get);
-        }
-        return compiled;
-      };
-      pending.add(get);
+      const get = deferred(() => build(routeSchema));
       return (data: unknown) => get()(data);
     };
   };
@@ -76,16 +81,10 @@ export function lazyValidators(settings: LazyValidatorOptions = {}): LazyValidat
     const opts = options as { customOptions?: Record<string, unknown> };
     const buildBody = settings.strictBodies ? pool(externalSchemas, { ...opts, customOptions: { ...opts.customOptions, coerceTypes: false, removeAdditional: false } }) : undefined;
     return (routeSchema) => {
-      let compiled: Validate | undefined;
-      const get = (): Validate => {
-        if (compiled === undefined) {
-          const r = routeSchema as { httpPart?: string; schema?: unknown };
-          compiled = buildBody && r.httpPart === 'body' ? buildBody({ ...r, schema: closedObjects(r.schema) }) : build(routeSchema);
-          pending.delete(get);
-        }
-        return compiled;
-      };
-      pending.add(get);
+      const get = deferred((): Validate => {
+        const r = routeSchema as { httpPart?: string; schema?: unknown };
+        return buildBody && r.httpPart === 'body' ? buildBody({ ...r, schema: closedObjects(r.schema) }) : build(routeSchema);
+      });
       const lazy = ((data: unknown, context?: unknown) => get()(data, context)) as Validate;
       // Fastify reads both from the validator: Ajv's compiled function carries them.
       Object.defineProperty(lazy, 'schemaEnv', { get: () => get().schemaEnv });
