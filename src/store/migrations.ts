@@ -7,6 +7,7 @@
  */
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { StoreError } from './errors.js';
+import { BULK_KINDS } from './bounded-logs.js';
 import { foldForSearch } from './message-pages.js';
 import type { StoreAdapter } from './store-adapter.js';
 
@@ -432,6 +433,28 @@ export function migrations(adapter: StoreAdapter): Record<string, Migration> {
         await db.schema.alterTable('messages').addColumn('folded', 'text').execute();
         await db.schema.alterTable('messages').addColumn('officer', 'text').execute();
         await fillMessagePages(db);
+      },
+    },
+    '0021_lasting_entries': {
+      // Restarting read a channel's lasting entries through the partial index entries_lasting
+      // (0019). PostgreSQL's planner estimates `kind not in (...)` as if each kind were excluded
+      // independently (0.75^4 = 32% of a channel whose four bulk kinds are a quarter each, where
+      // the lasting entries are a few dozen) and then walked the whole log by its primary key:
+      // 2.9 s of a 4 s restart at 5,000,000 entries. A table of their positions, kept by triggers
+      // (the bulk kinds only have their kind compared), leaves the planner nothing to misjudge;
+      // it replaces the index.
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      async up(db: Kysely<any>): Promise<void> {
+        await db.schema
+          .createTable('lasting_entries')
+          .addColumn('channel', key, (c) => c.notNull())
+          .addColumn('pos', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('lasting_entries_pk', ['channel', 'pos'])
+          .execute();
+        const bulk = sql.join(BULK_KINDS.map((k) => sql.lit(k)));
+        await sql`insert into lasting_entries (channel, pos) select channel, pos from entries where kind not in (${bulk})`.execute(db);
+        await adapter.keepLastingEntries(db, BULK_KINDS);
+        await db.schema.dropIndex('entries_lasting').execute();
       },
     },
   };

@@ -60,6 +60,15 @@ export interface ReferentMarksTable {
   seq: number;
 }
 
+/**
+ * Where each entry of a lasting kind (not in BULK_KINDS) sits: kept by triggers on `entries`
+ * (migration 0021), read at restart instead of a scan of the log.
+ */
+export interface LastingEntriesTable {
+  channel: string;
+  pos: number;
+}
+
 /** Evidence of equivocation. */
 export interface EvidenceTable {
   id: Generated<number>;
@@ -262,6 +271,7 @@ export interface Database extends OfficerTables {
   entries: EntriesTable;
   referent_index: ReferentIndexTable;
   referent_marks: ReferentMarksTable;
+  lasting_entries: LastingEntriesTable;
   evidence: EvidenceTable;
   messages: MessagesTable;
   message_acks: MessageAcksTable;

@@ -22,6 +22,13 @@ describe.each(BACKENDS)('bounded logs on $name', (backend) => {
     expect(await store.logLength(channel, us)).toBe(8);
     expect(await store.logLength(channel, cn)).toBe(2);
     expect(await store.logLength(channel, partyId())).toBe(0);
+    // A repair removes entries from a seq on: their places leave the lasting list with them, and
+    // entries stored again in their places are listed again.
+    expect(await store.removeEntriesFrom(channel, us, 5)).toBe(4);
+    const kindsOf = async () => (await store.listLastingRawEntries(channel)).map((r) => (JSON.parse(r) as { kind: string }).kind);
+    expect(await kindsOf()).toEqual(['charter.propose', 'charter.accept']);
+    await store.appendEntries([entry({ channel, author: us, seq: 5, kind: 'issue.raise' }), entry({ channel, author: us, seq: 6, kind: 'receipt' })]);
+    expect(await kindsOf()).toEqual(['charter.propose', 'charter.accept', 'issue.raise']);
   });
 
   it('indexes referents by a 48-bit hash prefix, finds them by hash and by typed prefix, and keeps the highest mark', async () => {
