@@ -41,6 +41,11 @@ export interface HotlineFigures {
   readonly rawVerifyPerSec: number;
   /** fdatasync p50 in the bench's data folder before the phases: what each durable commit waits for. */
   readonly fsyncP50Ms: number | null;
+  /** Messages a second if signing and verifying each were all the work (ceilings.ts). */
+  readonly cryptoCeilingMsgPerSec: number | null;
+  /** Of each terminal's CPU per message at 200 msg/s, what it spends anyway while idle (ceilings.ts). */
+  readonly idleMicrosPerMessageA: number | null;
+  readonly idleMicrosPerMessageB: number | null;
 }
 
 export function xmppHarnessDir(): string {
@@ -93,6 +98,25 @@ export function roundRatios(h: HotlineFigures, x: XmppResult): Record<string, nu
   };
 }
 
+/**
+ * The physical limits of the round, beside its ratios: how the batch target compares with the
+ * machine's cryptographic ceiling (a target above the ceiling cannot be met by any implementation
+ * of the protocol here), and the CPU ratios without each terminal's idle cost.
+ */
+export function roundLimits(h: HotlineFigures, x: XmppResult): Record<string, number | boolean | null> {
+  const cpu = xmppCpuMicros(x);
+  const target = PEER_TARGETS.throughputBatched * x.throughput_msg_s;
+  const ceiling = h.cryptoCeilingMsgPerSec;
+  return {
+    batchedTargetMsgPerSec: Math.round(target),
+    cryptoCeilingMsgPerSec: ceiling,
+    batchedTargetWithinCeiling: ceiling === null ? null : target <= ceiling,
+    throughputBatchedToCeiling: ceiling === null || h.throughputBatchedMsgPerSec === null ? null : r3(h.throughputBatchedMsgPerSec / ceiling),
+    cpuPerMessageAWithoutIdle: h.idleMicrosPerMessageA === null ? null : r3((h.cpuMicrosA - h.idleMicrosPerMessageA) / cpu.a),
+    cpuPerMessageBWithoutIdle: h.idleMicrosPerMessageB === null ? null : r3((h.cpuMicrosB - h.idleMicrosPerMessageB) / cpu.b),
+  };
+}
+
 /** The targets, judged on the median ratios. */
 export const PEER_TARGETS = { p50: 1, p99: 1, cpuPerMessageA: 1.5, cpuPerMessageB: 1.5, throughputOnePerRequest: 1, throughputBatched: 2 } as const;
 
@@ -123,6 +147,8 @@ export function hotlineFigures(terminal: unknown): HotlineFigures {
     latency: { deliveryMs: { p50: number; p99: number }; cpuMicrosPerMessage: Record<string, number | null> | null } | null;
     throughput: { msgPerSec: number } | null;
     throughputBatched: { msgPerSec: number } | null;
+    cryptoCeiling?: { msgPerSec: number };
+    idle?: { cpuMicrosPerMessageAtRate: Record<string, number | null> } | null;
   };
   const t = terminal as T;
   if (!t.latency) throw new Error('the peer comparison needs the latency phase');
@@ -136,5 +162,8 @@ export function hotlineFigures(terminal: unknown): HotlineFigures {
     throughputBatchedMsgPerSec: t.throughputBatched?.msgPerSec ?? null,
     rawVerifyPerSec: t.rawVerify.perSec,
     fsyncP50Ms: t.fsync?.before.p50Ms ?? null,
+    cryptoCeilingMsgPerSec: t.cryptoCeiling?.msgPerSec ?? null,
+    idleMicrosPerMessageA: cpu[0] ? (t.idle?.cpuMicrosPerMessageAtRate[cpu[0][0]] ?? null) : null,
+    idleMicrosPerMessageB: cpu[1] ? (t.idle?.cpuMicrosPerMessageAtRate[cpu[1][0]] ?? null) : null,
   };
 }

@@ -18,7 +18,7 @@ import { verifyLargeBench } from './verify-large-bench.js';
 import { proofBench } from './proof-bench.js';
 import { consoleBench } from './console-bench.js';
 import { idleGrowthBench } from './idle-growth-bench.js';
-import { hotlineFigures, roundRatios, runXmpp, summarise, xmppCpuMicros } from './peer-bench.js';
+import { hotlineFigures, roundLimits, roundRatios, runXmpp, summarise, xmppCpuMicros } from './peer-bench.js';
 
 export const MODULES: readonly BenchModule[] = [protocolBench, terminalBench, dialogueBench, formatsBench, proofBench, consoleBench, idleGrowthBench, longevityBench, verifyLargeBench];
 
@@ -88,7 +88,7 @@ async function main(): Promise<number> {
 
 /** Hotline's terminal bench and the XMPP peer, alternately, in one sitting. */
 async function peerRounds(rounds: number, ctx: { quick: boolean; log: (m: string) => void }, results: Record<string, unknown>): Promise<unknown> {
-  const out: { hotline: unknown; xmpp: unknown; ratios: Record<string, number | null> }[] = [];
+  const out: { hotline: unknown; xmpp: unknown; ratios: Record<string, number | null>; limits: Record<string, number | boolean | null> }[] = [];
   for (let i = 1; i <= rounds; i++) {
     ctx.log(`bench: round ${i} of ${rounds}: hotline terminal`);
     const terminal = await terminalBench.run(ctx);
@@ -96,7 +96,7 @@ async function peerRounds(rounds: number, ctx: { quick: boolean; log: (m: string
     ctx.log(`bench: round ${i} of ${rounds}: xmpp peer`);
     const x = await runXmpp(ctx);
     const h = hotlineFigures(terminal);
-    out.push({ hotline: h, xmpp: { p50Ms: x.p50_ms, p99Ms: x.p99_ms, throughputMsgPerSec: x.throughput_msg_s, cpuMicrosPerMessage: xmppCpuMicros(x), lost: x.lost }, ratios: roundRatios(h, x) });
+    out.push({ hotline: h, xmpp: { p50Ms: x.p50_ms, p99Ms: x.p99_ms, throughputMsgPerSec: x.throughput_msg_s, cpuMicrosPerMessage: xmppCpuMicros(x), lost: x.lost }, ratios: roundRatios(h, x), limits: roundLimits(h, x) });
   }
   return { peer: 'xmpp: two Prosody servers, TLS s2s, no archive (../shared/peers/xmpp)', ratiosAre: 'hotline / peer', rounds: out, ...summarise(out.map((r) => r.ratios)) };
 }

@@ -6,6 +6,9 @@
  *
  *   latency     A gets messages at a steady rate (200/s); time from just before each POST to the
  *               matching `entry` event (kind message, own=false) on B's event socket.
+ *   idle        no traffic for HOTLINE_BENCH_IDLE_SECONDS (default 10): each terminal's CPU per
+ *               second doing its background work, and that cost's share of the CPU per message
+ *               at the latency phase's rate (ceilings.ts).
  *   throughput  A gets N messages, 64 requests in flight (on connections opened beforehand);
  *               throughputBatched the same through POST /messages/batch (a gateway: 100 messages
  *               per request, 8 requests in flight);
@@ -16,14 +19,16 @@
  *               spawn until B holds all of them (B's cumulative receipt covering A's head, seen on
  *               A's event socket, then confirmed by B's channel view).
  *
- * Each figure is shown beside raw Ed25519 verify measured in the same run (before and after).
+ * Each figure is shown beside raw Ed25519 verify measured in the same run (before and after), and
+ * throughput beside the cryptographic ceiling of this machine (sign + verify of each message on all
+ * cores and nothing else, ceilings.ts).
  * Everything is bounded in count and time; children are killed at the end, on error, and on exit.
  *
  * Environment (optional):
  *   HOTLINE_BENCH_CHILD_NODE_ARGS  extra node arguments for the terminal processes, e.g.
  *                                  "--cpu-prof --cpu-prof-dir=/tmp/prof" (profiles are written at SIGTERM)
  *   HOTLINE_BENCH_KEEP=1           keep the temporary data directory (its path is logged)
- *   HOTLINE_BENCH_PHASES           comma-separated subset of latency,throughput,throughputBatched,catchUp (default all)
+ *   HOTLINE_BENCH_PHASES           comma-separated subset of latency,idle,throughput,throughputBatched,catchUp (default all)
  *   HOTLINE_BENCH_LATENCY_RATE     messages per second in the latency phase (default 200, the target's rate)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -40,6 +45,7 @@ import { initTerminal, loadTerminalIdentity, TOKEN_FILE } from '../terminal/inde
 import { round, type BenchContext, type BenchModule } from './bench.js';
 import { rawEd25519 } from './protocol-bench.js';
 import { probeFsync, type FsyncProbe } from './fsync-probe.js';
+import { cryptoCeiling, measureIdle, type IdleCost } from './ceilings.js';
 
 export const TARGETS = { latencyP50Ms: 3, latencyP99Ms: 15, throughputMsgPerSec: 5_000, catchUpEntriesPerSec: 10_000 } as const;
 
@@ -581,7 +587,6 @@ async function commitCounters(t: TerminalProcess): Promise<{ commits: number; en
   return { commits: value('hotline_store_entry_commits_total'), entries: value('hotline_store_entries_committed_total') };
 }
 
-/** Runs a phase and adds each terminal's durable commits during it (and entries per commit). */
 /** CPU time (user + system, all threads) a process has used, ms; undefined where /proc is missing. */
 async function cpuMsOf(pid: number | undefined): Promise<number | undefined> {
   if (pid === undefined) return undefined;
@@ -623,6 +628,7 @@ function cpuPerEntry(s: Setup, before: CpuMark, after: CpuMark, entries: number)
   return { [s.a.code]: per(a), [s.b.code]: per(b), benchClient: per(c), total: a === undefined || b === undefined ? null : per(a + b + c) };
 }
 
+/** Runs a phase and adds each terminal's durable commits during it (and entries per commit). */
 async function withCommits(s: Setup, phase: () => Promise<Record<string, unknown>>): Promise<Record<string, unknown>> {
   const before = await Promise.all([commitCounters(s.a), commitCounters(s.b)]);
   const cpuBefore = await cpuMark(s);
@@ -647,6 +653,7 @@ async function run(ctx: BenchContext): Promise<unknown> {
   ctx.log('terminal: raw Ed25519 verify (before)');
   const ed = rawEd25519();
   const verifyBefore = ed.verifyRate(verifyMs, verifyRounds);
+  const signBefore = ed.signRate(verifyMs, verifyRounds);
 
   const root = await mkdtemp(join(tmpdir(), 'hotline-bench-'));
   ctx.log(`terminal: data in ${root}`);
@@ -657,7 +664,7 @@ async function run(ctx: BenchContext): Promise<unknown> {
   };
   process.once('exit', killAll);
   let fsyncAfter: FsyncProbe | undefined;
-  let results: { latency: unknown; throughput: unknown; throughputBatched: unknown; catchUp: unknown };
+  let results: { latency: unknown; idle: IdleCost | null; throughput: unknown; throughputBatched: unknown; catchUp: unknown };
   try {
     const setup = await setUp(root, ctx, childArgs);
     terminals = setup.all;
@@ -665,12 +672,16 @@ async function run(ctx: BenchContext): Promise<unknown> {
     await Promise.all(terminals.map((t) => t.start()));
     setup.channel = await pairAndOpen(setup, ctx);
     ctx.log(`terminal: channel ${setup.channel.slice(0, 12)} active, links up`);
-    const phases = new Set((process.env.HOTLINE_BENCH_PHASES ?? 'latency,throughput,throughputBatched,catchUp').split(',').map((p) => p.trim()));
+    const phases = new Set((process.env.HOTLINE_BENCH_PHASES ?? 'latency,idle,throughput,throughputBatched,catchUp').split(',').map((p) => p.trim()));
     const latency = phases.has('latency') ? await withCommits(setup, () => latencyPhase(setup, ctx, runId)) : null;
+    // After the latency phase, so that both terminals are warm (compiled) as they were in it.
+    const idleSeconds = Number(process.env.HOTLINE_BENCH_IDLE_SECONDS ?? (ctx.quick ? 2 : 10));
+    if (phases.has('idle')) ctx.log(`terminal: idle phase (${idleSeconds} s without traffic)`);
+    const idle = phases.has('idle') ? await measureIdle([setup.a, setup.b].map((t) => ({ code: t.code, pid: t.child?.pid })), cpuMsOf, { seconds: idleSeconds, rate: Number(process.env.HOTLINE_BENCH_LATENCY_RATE ?? 200) }) : null;
     const throughput = phases.has('throughput') ? await withCommits(setup, () => throughputPhase(setup, ctx, runId, SINGLE)) : null;
     const throughputBatched = phases.has('throughputBatched') ? await withCommits(setup, () => throughputPhase(setup, ctx, runId, GATEWAY)) : null;
     const catchUp = phases.has('catchUp') ? await withCommits(setup, () => catchUpPhase(setup, ctx, runId)) : null;
-    results = { latency, throughput, throughputBatched, catchUp };
+    results = { latency, idle, throughput, throughputBatched, catchUp };
     ctx.log('terminal: stopping A and B');
     await Promise.all(terminals.map((t) => t.stop()));
     fsyncAfter = await probeFsync(root);
@@ -686,6 +697,7 @@ async function run(ctx: BenchContext): Promise<unknown> {
   ctx.log('terminal: raw Ed25519 verify (after)');
   const verifyAfter = ed.verifyRate(verifyMs, verifyRounds);
   const rawVerify = (verifyBefore + verifyAfter) / 2;
+  const rawSign = (signBefore + ed.signRate(verifyMs, verifyRounds)) / 2;
   const thr = results.throughput as { msgPerSec: number; targets: { met: boolean } } | null;
   const thrBatched = results.throughputBatched as { msgPerSec: number; targets: { met: boolean } } | null;
   const cu = results.catchUp as { entriesPerSec: number; targets: { met: boolean } } | null;
@@ -698,10 +710,14 @@ async function run(ctx: BenchContext): Promise<unknown> {
     /** fdatasync of an 8 KiB write in the data folder, before and after the phases: the disk's share of each commit. */
     fsync: { before: fsyncBefore, after: fsyncAfter ?? null },
     rawVerify: { perSecBefore: round.rate(verifyBefore), perSecAfter: round.rate(verifyAfter), perSec: round.rate(rawVerify), microsEach: round.ratio(1e6 / rawVerify) },
+    rawSign: { perSec: round.rate(rawSign), microsEach: round.ratio(1e6 / rawSign) },
+    /** Sign + verify of each message on this machine's cores, and nothing else: no implementation of the protocol delivers more. */
+    cryptoCeiling: cryptoCeiling(rawSign, rawVerify, availableParallelism()),
     ...results,
     ratios: {
       throughputToRawVerify: thr ? round.ratio(thr.msgPerSec / rawVerify) : null,
       throughputBatchedToRawVerify: thrBatched ? round.ratio(thrBatched.msgPerSec / rawVerify) : null,
+      throughputBatchedToCryptoCeiling: thrBatched ? round.ratio(thrBatched.msgPerSec / cryptoCeiling(rawSign, rawVerify, availableParallelism()).msgPerSec) : null,
       catchUpToRawVerify: cu ? round.ratio(cu.entriesPerSec / rawVerify) : null,
       /** Delivery p50 expressed in raw verify times. */
       latencyP50InRawVerifies: lat ? Math.round((lat.deliveryMs.p50 / 1000) * rawVerify) : null,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hotlineFigures, roundRatios, summarise, xmppCpuMicros, type XmppResult } from '../../src/bench/peer-bench.js';
+import { hotlineFigures, roundLimits, roundRatios, summarise, xmppCpuMicros, type XmppResult } from '../../src/bench/peer-bench.js';
 
 const xmpp: XmppResult = {
   p50_ms: 1.1,
@@ -42,6 +42,20 @@ describe('the XMPP peer comparison', () => {
   it("carries the disk's fdatasync p50 of the run beside Hotline's figures, null from an older result", () => {
     expect(hotlineFigures({ ...terminal, fsync: { before: { p50Ms: 0.3 }, after: null } }).fsyncP50Ms).toBe(0.3);
     expect(hotlineFigures(terminal).fsyncP50Ms).toBeNull();
+  });
+
+  it('sets the batch target beside the cryptographic ceiling, and gives the CPU ratios without the idle cost', () => {
+    const withLimits = { ...terminal, cryptoCeiling: { msgPerSec: 14_500 }, idle: { cpuMicrosPerMessageAtRate: { AA: 300, BB: 70 } } };
+    expect(roundLimits(hotlineFigures(withLimits), xmpp)).toEqual({
+      batchedTargetMsgPerSec: 16_000,
+      cryptoCeilingMsgPerSec: 14_500,
+      batchedTargetWithinCeiling: false,
+      throughputBatchedToCeiling: 1.103,
+      cpuPerMessageAWithoutIdle: 1,
+      cpuPerMessageBWithoutIdle: 0.9,
+    });
+    // An older result without them: nothing is judged.
+    expect(roundLimits(hotlineFigures(terminal), xmpp)).toMatchObject({ cryptoCeilingMsgPerSec: null, batchedTargetWithinCeiling: null, cpuPerMessageAWithoutIdle: null });
   });
 
   it('refuses a terminal result without the latency phase: the comparison would be empty', () => {
