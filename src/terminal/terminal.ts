@@ -24,6 +24,7 @@ import { JobRunner } from './jobs/periodic-job.js';
 import { CheckpointScheduler } from './schedulers/checkpoint-scheduler.js';
 import { composeChannels, type ChannelWing } from './channels/compose.js';
 import { logWindowFrom } from './channels/log-memory.js';
+import { receiptSpacingFrom } from './channels/receipts.js';
 import { dataFormatsDir, loadFormatFiles, SHIPPED_FORMATS_DIR } from './formats/format-files.js';
 import type { FormatCatalogue } from './formats/catalogue.js';
 import { LinkProber } from './schedulers/link-prober.js';
@@ -147,7 +148,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   const planner: EscalationPlanner = new EscalationPlanner({ settings: () => escalationFiles.current(), self: identity.party, label: (p: string): string => wing.registry.label(p) });
   const formats = loadFormats(identity.dir, log);
   timings.mark('formats');
-  const wing: ChannelWing = composeChannels({ store, self, clock, events, log, checker, planner, receiptSpacingMs: RECEIPT_SPACING_MS, formats: (h) => formats.byHash(h), logWindow: logWindowFrom(process.env.HOTLINE_LOG_WINDOW) });
+  const wing: ChannelWing = composeChannels({ store, self, clock, events, log, checker, planner, receiptSpacingMs: receiptSpacingFrom(process.env.HOTLINE_RECEIPT_SPACING_MS), formats: (h) => formats.byHash(h), logWindow: logWindowFrom(process.env.HOTLINE_LOG_WINDOW) });
   await wing.load();
   timings.mark('channel logs (keys, restore)');
   down.add(() => wing.flush());
@@ -347,12 +348,6 @@ function dispatcherMetrics(metrics: TerminalMetrics): NonNullable<ConstructorPar
     },
   };
 }
-
-/**
- * Least time between two receipts of a channel: an isolated message is receipted at once, a
- * stream of them by one cumulative receipt per 20 ms (instead of one per message).
- */
-export const RECEIPT_SPACING_MS = 20;
 
 /** HOTLINE_RECONCILE_WAIT_MS: how long, at most, a channel waits at start-up for its peers' holds (default 10 s). */
 function reconcileWait(value: string | undefined): number | undefined {

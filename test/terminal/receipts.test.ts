@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BodyOf } from '../../src/protocol/index.js';
+import { DEFAULT_RECEIPT_SPACING_MS, receiptSpacingFrom } from '../../src/terminal/channels/receipts.js';
 import { backToBack, type BackToBack } from './back-to-back.js';
 
 let pair: BackToBack | undefined;
@@ -50,5 +51,13 @@ describe('receipt pacing', () => {
     const m = await pair.a.send(channel, { text: 'x', lang: 'en', precedence: 'ROUTINE' });
     await pair.settle();
     expect(Math.max(...(await receiptsFromCn(pair, channel)))).toBe(m.entry.seq);
+  });
+
+  it('takes its window from HOTLINE_RECEIPT_SPACING_MS, and refuses a value that is not 0 to 1,000 ms', () => {
+    expect(receiptSpacingFrom(undefined)).toBe(DEFAULT_RECEIPT_SPACING_MS);
+    expect(receiptSpacingFrom('')).toBe(DEFAULT_RECEIPT_SPACING_MS);
+    expect(receiptSpacingFrom('0')).toBe(0);
+    expect(receiptSpacingFrom('250')).toBe(250);
+    for (const bad of ['-1', '1001', '2.5', 'soon']) expect(() => receiptSpacingFrom(bad)).toThrow(/HOTLINE_RECEIPT_SPACING_MS must be a whole number of milliseconds from 0 to 1000/);
   });
 });
