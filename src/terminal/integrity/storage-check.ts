@@ -167,12 +167,13 @@ async function checkChannel(store: Store, ch: { id: string; proposer: string; ch
   mark?.('storage check: entries (tails, signatures)');
   // With `tail`, a recent message row may sit before the logs' tails: its entry is read by position.
   if (tail !== undefined) {
-    const before: StoredEntry[] = [];
-    for (const m of rows) {
-      if (signed.has(`${m.author}:${m.seq}`)) continue;
-      const row = await store.getEntry(channel, m.author, m.seq);
-      if (row && row.author === m.author && row.seq === m.seq) before.push(row);
-    }
+    // Read by position in lists (a query per author and 5,000 seqs), not one query per message:
+    // about 2,000 round trips to PostgreSQL took 150 ms of a restart at 5,000,000 entries.
+    const missing = rows.filter((m) => !signed.has(`${m.author}:${m.seq}`));
+    const wantedBefore = new Set(missing.map((m) => `${m.author}:${m.seq}`));
+    const read = missing.length === 0 ? [] : await store.listPageEntries(channel, missing.map((m) => ({ channel, author: m.author, seq: m.seq })));
+    // The page's acknowledgement entries come with it: only the message rows' own places are checked.
+    const before = read.filter((row) => wantedBefore.has(`${row.author}:${row.seq}`));
     const checked = await checkInFull(before.map((r) => r.raw), checker);
     before.forEach((row, i) => {
       const c = checked[i]!;

@@ -84,4 +84,26 @@ describe('storage check', () => {
       await pool.close();
     }
   });
+
+  it("checks a recent message row whose entry is no longer in its author's tail, read by position", async () => {
+    t = await backToBack();
+    const channel = await t.activeChannel();
+    for (let i = 0; i < 3; i++) await t.a.send(channel, { text: `US report ${i}`, lang: 'en', precedence: 'ROUTINE' });
+    await t.settle();
+    const reply = await t.b.send(channel, { text: 'CN answer', lang: 'en', precedence: 'ROUTINE' });
+    await t.settle();
+    await t.a.acknowledge(reply.hash, { name: 'Lt Smith', title: 'Duty Officer', role: 'duty-officer' });
+    await t.settle();
+    const store = t.a.store;
+    const us = t.a.self.party;
+    // The two newest messages are US's last and CN's answer; US's tail of 2 is its receipt and its
+    // acknowledgement of the answer, so US's last message is checked through the read by position.
+    const newest = await store.listMessages(channel, { limit: 2 });
+    const usLast = newest.find((m) => m.author === us)!;
+    const usTail = await store.listEntries(channel, { author: us, fromSeq: (await store.heads(channel))[us]!.seq - 1 });
+    expect(usTail.map((e) => e.kind).sort()).toEqual(['ack', 'receipt']);
+    expect((await checkStorage(store, { tail: 2 })).problems).toEqual([]);
+    await store.rewriteMessage({ ...usLast, text: 'ALTERED' });
+    expect((await checkStorage(store, { tail: 2 })).problems).toEqual([expect.objectContaining({ kind: 'message', author: us, seq: usLast.seq, detail: expect.stringContaining('(text)') })]);
+  });
 });
