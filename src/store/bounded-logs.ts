@@ -6,8 +6,37 @@
 import { type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
-/** Kinds that lasting_entries never lists (the condition of its triggers, migration 0021). */
+/** Kinds that lasting_entries never lists (migration 0021): every other kind is lasting. */
 export const BULK_KINDS = ['message', 'ack', 'receipt', 'link.test', 'link.echo', 'link.summary', 'link.state'] as const;
+
+const BULK = new Set<string>(BULK_KINDS);
+
+export function isBulkKind(kind: string): boolean {
+  return BULK.has(kind);
+}
+
+/**
+ * Lists the place of an entry of a lasting kind just inserted, in the inserting transaction. The
+ * write path of the bulk kinds does nothing more: triggers that compared each inserted row's kind
+ * were measured at 4-13% off catch-up and 22% off batched sends on SQLite.
+ */
+export async function listLastingEntry(db: Kysely<Database>, at: { channel: string; author: string; seq: number }): Promise<void> {
+  await db
+    .insertInto('lasting_entries')
+    .columns(['channel', 'pos'])
+    .expression(db.selectFrom('entries').select(['channel', 'pos']).where('channel', '=', at.channel).where('author', '=', at.author).where('seq', '=', at.seq))
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+/** Unlists the places of `author`'s entries of `channel` from `fromSeq` on (a repair removes them). */
+export async function unlistLastingEntries(db: Kysely<Database>, channel: string, author: string, fromSeq: number): Promise<void> {
+  await db
+    .deleteFrom('lasting_entries')
+    .where('channel', '=', channel)
+    .where('pos', 'in', db.selectFrom('entries').select('pos').where('channel', '=', channel).where('author', '=', author).where('seq', '>=', fromSeq))
+    .execute();
+}
 
 /** Rows of referent_index written per statement. */
 const INDEX_CHUNK = 500;

@@ -228,6 +228,8 @@ export class KyselyStore implements Store {
           .execute();
         insertedKeys = new Set(inserted.map(logKey));
       }
+      // The places of the lasting kinds (a few per channel), in the same transaction.
+      for (const i of chunk) if (!bounded.isBulkKind(rows[i]!.kind) && insertedKeys.has(logKey(rows[i]!))) await bounded.listLastingEntry(this.db, rows[i]!);
 
       const held = chunk.filter((i) => !insertedKeys.has(logKey(rows[i]!)));
       const existing = new Map<string, string>();
@@ -589,6 +591,7 @@ export class KyselyStore implements Store {
       await tx.deleteFrom('messages').where('channel', '=', channel).where('author', '=', author).where('seq', '>=', fromSeq).execute();
       await tx.deleteFrom('message_acks').where('channel', '=', channel).where('ack_author', '=', author).where('ack_seq', '>=', fromSeq).execute();
       await tx.deleteFrom('message_acks').where('channel', '=', channel).where('message_author', '=', author).where('message_seq', '>=', fromSeq).execute();
+      await bounded.unlistLastingEntries(tx, channel, author, fromSeq);
       const r = await tx.deleteFrom('entries').where('channel', '=', channel).where('author', '=', author).where('seq', '>=', fromSeq).executeTakeFirst();
       return Number(r.numDeletedRows);
     });

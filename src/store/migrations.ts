@@ -440,9 +440,9 @@ export function migrations(adapter: StoreAdapter): Record<string, Migration> {
       // (0019). PostgreSQL's planner estimates `kind not in (...)` as if each kind were excluded
       // independently (0.75^4 = 32% of a channel whose four bulk kinds are a quarter each, where
       // the lasting entries are a few dozen) and then walked the whole log by its primary key:
-      // 2.9 s of a 4 s restart at 5,000,000 entries. A table of their positions, kept by triggers
-      // (the bulk kinds only have their kind compared), leaves the planner nothing to misjudge;
-      // it replaces the index.
+      // 2.9 s of a 4 s restart at 5,000,000 entries. A table of their places, written by the store
+      // in the transaction that inserts them (bounded-logs listLastingEntry), leaves the planner
+      // nothing to misjudge; it replaces the index.
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
       async up(db: Kysely<any>): Promise<void> {
         await db.schema
@@ -453,7 +453,6 @@ export function migrations(adapter: StoreAdapter): Record<string, Migration> {
           .execute();
         const bulk = sql.join(BULK_KINDS.map((k) => sql.lit(k)));
         await sql`insert into lasting_entries (channel, pos) select channel, pos from entries where kind not in (${bulk})`.execute(db);
-        await adapter.keepLastingEntries(db, BULK_KINDS);
         await db.schema.dropIndex('entries_lasting').execute();
       },
     },

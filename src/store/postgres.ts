@@ -55,24 +55,6 @@ export class PostgresStoreAdapter extends StandardStoreAdapter {
   override async lockAuditForAppend(db: Kysely<Schema>): Promise<void> {
     await sql`select pg_advisory_xact_lock(${APPEND_LOCK_NAMESPACE}, hashtext('audit_log'))`.execute(db);
   }
-
-  // A trigger runs a function here. Its search_path is the migration's (the store's schema), so it
-  // finds lasting_entries whatever the session that deletes an entry has set.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  override async keepLastingEntries(db: Kysely<any>, bulkKinds: readonly string[]): Promise<void> {
-    const bulk = sql.join(bulkKinds.map((k) => sql.lit(k)));
-    await sql`create function lasting_entries_keep() returns trigger language plpgsql set search_path from current as $$
-      begin
-        if tg_op = 'INSERT' then
-          insert into lasting_entries (channel, pos) values (new.channel, new.pos);
-        else
-          delete from lasting_entries where channel = old.channel and pos = old.pos;
-        end if;
-        return null;
-      end $$`.execute(db);
-    await sql`create trigger entries_lasting_insert after insert on entries for each row when (new.kind not in (${bulk})) execute function lasting_entries_keep()`.execute(db);
-    await sql`create trigger entries_lasting_delete after delete on entries for each row when (old.kind not in (${bulk})) execute function lasting_entries_keep()`.execute(db);
-  }
 }
 
 /** The schema adapter of the PostgreSQL backend. */

@@ -61,8 +61,8 @@ export interface ReferentMarksTable {
 }
 
 /**
- * Where each entry of a lasting kind (not in BULK_KINDS) sits: kept by triggers on `entries`
- * (migration 0021), read at restart instead of a scan of the log.
+ * Where each entry of a lasting kind (not in BULK_KINDS) sits, written in the transaction
+ * that inserts the entry (migration 0021): read at restart instead of a scan of the log.
  */
 export interface LastingEntriesTable {
   channel: string;

@@ -45,13 +45,6 @@ export interface StoreAdapter {
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   dropHashKeys(db: Kysely<any>): Promise<void>;
-  /**
-   * Migration 0021: triggers on `entries` that add a row to lasting_entries for each entry
-   * inserted whose kind is not one of `bulkKinds`, and remove it when the entry is deleted (a
-   * repair). Bulk entries only have their kind compared.
-   */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  keepLastingEntries(db: Kysely<any>, bulkKinds: readonly string[]): Promise<void>;
 }
 
 /**
@@ -102,16 +95,5 @@ export class StandardStoreAdapter implements StoreAdapter {
     await sql`alter table messages drop constraint if exists messages_pkey`.execute(db);
     await sql`alter table messages add constraint messages_pkey primary key (channel, author, seq)`.execute(db);
     await sql`drop index if exists messages_channel_author_seq`.execute(db);
-  }
-
-  // Row triggers with a WHEN condition and a body of statements, as SQLite spells them
-  // (https://sqlite.org/lang_createtrigger.html); the standard's needs REFERENCING and BEGIN ATOMIC.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  async keepLastingEntries(db: Kysely<any>, bulkKinds: readonly string[]): Promise<void> {
-    const bulk = sql.join(bulkKinds.map((k) => sql.lit(k)));
-    await sql`create trigger entries_lasting_insert after insert on entries for each row when new.kind not in (${bulk})
-      begin insert into lasting_entries (channel, pos) values (new.channel, new.pos); end`.execute(db);
-    await sql`create trigger entries_lasting_delete after delete on entries for each row when old.kind not in (${bulk})
-      begin delete from lasting_entries where channel = old.channel and pos = old.pos; end`.execute(db);
   }
 }

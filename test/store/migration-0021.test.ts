@@ -1,7 +1,7 @@
 /**
  * Migration 0021 on stores that already hold a channel (written at 0020), on both backends: the
  * places of the lasting entries held are listed in lasting_entries, so a terminal restarted after
- * the upgrade restores its charter and dialogue; entries written after it are listed by the triggers.
+ * the upgrade restores its charter and dialogue; entries written after it are listed as they are inserted.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
