@@ -229,8 +229,11 @@ class OrderedPass {
     if (!this.log && (!pre.signatureOk || !this.registry.card(e.author))) throw new Unstreamable('the proposal does not verify');
     if (!this.registry.card(e.author)) this.#definite(protocolError('BUNDLE_MISSING_CARD', { author: e.author.slice(0, 8) }), { author: e.author });
     if (this.log && e.channel !== this.channel) this.#definite(protocolError('ENTRY_WRONG_CHANNEL', { author: e.author.slice(0, 8), seq: e.seq, entryChannel: String(e.channel).slice(0, 12), channel: this.channel!.slice(0, 12) }), where);
-    if (!pre.signatureOk) this.#definite(protocolError('ENTRY_BAD_SIGNATURE', { author: e.author.slice(0, 8), seq: e.seq }), where);
+    // Out of its author's order first: §8.2 judges an entry's signature only when its author's turn
+    // reaches it, so an entry whose seq was altered (a gap, then a bad signature further on) reports
+    // the gap there; the in-memory pass gives that report.
     if (e.seq !== this.index.nextSeq(e.author)) throw new Unstreamable(`line ${lineNo} is not its author's next entry`);
+    if (!pre.signatureOk) this.#definite(protocolError('ENTRY_BAD_SIGNATURE', { author: e.author.slice(0, 8), seq: e.seq }), where);
     if (!this.log) return this.#found(s, where, offset);
     for (let tries = 0; ; tries++) {
       const r = this.log.ingest(s, { signatureChecked: true });

@@ -68,6 +68,20 @@ describe('hotline verify as a stream', () => {
     expect(stream!.messagesNotListed).toBe(7);
   });
 
+  it('leaves an entry whose seq was altered to the in-memory verifier, which reports the gap (§8.2), not its signature', async () => {
+    const s = bilateralScenario(8);
+    const lines = s.bundle().split('\n');
+    // A party's third entry claims to be its fifth: its author's log now has a gap at 3, and the
+    // moved entry's signature no longer verifies, but §8.2 stalls the author at the gap first.
+    const i = lines.findIndex((l) => /"seq":3,/.test(l) && l.includes(`"author":"${s.parties[1]!.id}"`));
+    expect(i).toBeGreaterThan(0);
+    lines[i] = lines[i]!.replace('"seq":3,', '"seq":5,');
+    const { memory, stream } = await both(lines.join('\n'));
+    expect(memory.valid).toBe(false);
+    expect(memory.errors.map((e) => e.code)).not.toContain('ENTRY_BAD_SIGNATURE');
+    expectAgree(memory, stream);
+  });
+
   it('never disagrees with the in-memory verdict on a tampered bundle (property)', async () => {
     const s = bilateralScenario(8);
     const entries: readonly SealedEntry[] = s.entries;
