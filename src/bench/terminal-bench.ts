@@ -47,6 +47,9 @@ import { rawEd25519 } from './protocol-bench.js';
 import { probeFsync, type FsyncProbe } from './fsync-probe.js';
 import { cryptoCeiling, measureIdle, type IdleCost } from './ceilings.js';
 
+/** Messages per second of the latency phase, whose CPU per message the idle phase is set against. */
+const latencyRate = (): number => Number(process.env.HOTLINE_BENCH_LATENCY_RATE ?? 200);
+
 export const TARGETS = { latencyP50Ms: 3, latencyP99Ms: 15, throughputMsgPerSec: 5_000, catchUpEntriesPerSec: 10_000 } as const;
 
 const CONCURRENCY = 64;
@@ -337,7 +340,7 @@ async function submitAll(a: TerminalProcess, channel: string, count: number, tex
 }
 
 async function latencyPhase(s: Setup, ctx: BenchContext, runId: string): Promise<Record<string, unknown>> {
-  const rate = Number(process.env.HOTLINE_BENCH_LATENCY_RATE ?? 200);
+  const rate = latencyRate();
   const seconds = Number(process.env.HOTLINE_BENCH_LATENCY_SECONDS ?? (ctx.quick ? 2 : 10));
   // A terminal runs for months: what an officer feels is its steady state, after V8 has compiled
   // the hot paths. Measured on the 2-core VM, CPU per message at 200 msg/s falls by a third over
@@ -677,7 +680,7 @@ async function run(ctx: BenchContext): Promise<unknown> {
     // After the latency phase, so that both terminals are warm (compiled) as they were in it.
     const idleSeconds = Number(process.env.HOTLINE_BENCH_IDLE_SECONDS ?? (ctx.quick ? 2 : 10));
     if (phases.has('idle')) ctx.log(`terminal: idle phase (${idleSeconds} s without traffic)`);
-    const idle = phases.has('idle') ? await measureIdle([setup.a, setup.b].map((t) => ({ code: t.code, pid: t.child?.pid })), cpuMsOf, { seconds: idleSeconds, rate: Number(process.env.HOTLINE_BENCH_LATENCY_RATE ?? 200) }) : null;
+    const idle = phases.has('idle') ? await measureIdle([setup.a, setup.b].map((t) => ({ code: t.code, pid: t.child?.pid })), cpuMsOf, { seconds: idleSeconds, rate: latencyRate() }) : null;
     const throughput = phases.has('throughput') ? await withCommits(setup, () => throughputPhase(setup, ctx, runId, SINGLE)) : null;
     const throughputBatched = phases.has('throughputBatched') ? await withCommits(setup, () => throughputPhase(setup, ctx, runId, GATEWAY)) : null;
     const catchUp = phases.has('catchUp') ? await withCommits(setup, () => catchUpPhase(setup, ctx, runId)) : null;
@@ -698,6 +701,7 @@ async function run(ctx: BenchContext): Promise<unknown> {
   const verifyAfter = ed.verifyRate(verifyMs, verifyRounds);
   const rawVerify = (verifyBefore + verifyAfter) / 2;
   const rawSign = (signBefore + ed.signRate(verifyMs, verifyRounds)) / 2;
+  const ceiling = cryptoCeiling(rawSign, rawVerify, availableParallelism());
   const thr = results.throughput as { msgPerSec: number; targets: { met: boolean } } | null;
   const thrBatched = results.throughputBatched as { msgPerSec: number; targets: { met: boolean } } | null;
   const cu = results.catchUp as { entriesPerSec: number; targets: { met: boolean } } | null;
@@ -712,12 +716,12 @@ async function run(ctx: BenchContext): Promise<unknown> {
     rawVerify: { perSecBefore: round.rate(verifyBefore), perSecAfter: round.rate(verifyAfter), perSec: round.rate(rawVerify), microsEach: round.ratio(1e6 / rawVerify) },
     rawSign: { perSec: round.rate(rawSign), microsEach: round.ratio(1e6 / rawSign) },
     /** Sign + verify of each message on this machine's cores, and nothing else: no implementation of the protocol delivers more. */
-    cryptoCeiling: cryptoCeiling(rawSign, rawVerify, availableParallelism()),
+    cryptoCeiling: ceiling,
     ...results,
     ratios: {
       throughputToRawVerify: thr ? round.ratio(thr.msgPerSec / rawVerify) : null,
       throughputBatchedToRawVerify: thrBatched ? round.ratio(thrBatched.msgPerSec / rawVerify) : null,
-      throughputBatchedToCryptoCeiling: thrBatched ? round.ratio(thrBatched.msgPerSec / cryptoCeiling(rawSign, rawVerify, availableParallelism()).msgPerSec) : null,
+      throughputBatchedToCryptoCeiling: thrBatched ? round.ratio(thrBatched.msgPerSec / ceiling.msgPerSec) : null,
       catchUpToRawVerify: cu ? round.ratio(cu.entriesPerSec / rawVerify) : null,
       /** Delivery p50 expressed in raw verify times. */
       latencyP50InRawVerifies: lat ? Math.round((lat.deliveryMs.p50 / 1000) * rawVerify) : null,
