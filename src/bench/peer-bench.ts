@@ -46,6 +46,8 @@ export interface HotlineFigures {
   /** Of each terminal's CPU per message at 200 msg/s, what it spends anyway while idle (ceilings.ts). */
   readonly idleMicrosPerMessageA: number | null;
   readonly idleMicrosPerMessageB: number | null;
+  /** A's CPU per authorised request that does nothing else at the same rate, idle cost taken out (ceilings.ts): the officer API's floor. */
+  readonly requestFloorMicrosA: number | null;
 }
 
 export function xmppHarnessDir(): string {
@@ -114,6 +116,10 @@ export function roundLimits(h: HotlineFigures, x: XmppResult): Record<string, nu
     throughputBatchedToCeiling: ceiling === null || h.throughputBatchedMsgPerSec === null ? null : r3(h.throughputBatchedMsgPerSec / ceiling),
     cpuPerMessageAWithoutIdle: h.idleMicrosPerMessageA === null ? null : r3((h.cpuMicrosA - h.idleMicrosPerMessageA) / cpu.a),
     cpuPerMessageBWithoutIdle: h.idleMicrosPerMessageB === null ? null : r3((h.cpuMicrosB - h.idleMicrosPerMessageB) / cpu.b),
+    // Not a cost any implementation pays (Prosody's client keeps one stream open), so no ratio
+    // "without" it: the share of A's CPU per message that is the HTTP request carrying it.
+    requestFloorMicrosA: h.requestFloorMicrosA,
+    requestFloorShareOfCpuA: h.requestFloorMicrosA === null ? null : r3(h.requestFloorMicrosA / h.cpuMicrosA),
   };
 }
 
@@ -149,6 +155,7 @@ export function hotlineFigures(terminal: unknown): HotlineFigures {
     throughputBatched: { msgPerSec: number } | null;
     cryptoCeiling?: { msgPerSec: number };
     idle?: { cpuMicrosPerMessageAtRate: Record<string, number | null> } | null;
+    requestFloor?: { netMicrosPerRequest: number | null; cpuMicrosPerRequest: number | null } | null;
   };
   const t = terminal as T;
   if (!t.latency) throw new Error('the peer comparison needs the latency phase');
@@ -165,5 +172,6 @@ export function hotlineFigures(terminal: unknown): HotlineFigures {
     cryptoCeilingMsgPerSec: t.cryptoCeiling?.msgPerSec ?? null,
     idleMicrosPerMessageA: cpu[0] ? (t.idle?.cpuMicrosPerMessageAtRate[cpu[0][0]] ?? null) : null,
     idleMicrosPerMessageB: cpu[1] ? (t.idle?.cpuMicrosPerMessageAtRate[cpu[1][0]] ?? null) : null,
+    requestFloorMicrosA: t.requestFloor?.netMicrosPerRequest ?? t.requestFloor?.cpuMicrosPerRequest ?? null,
   };
 }

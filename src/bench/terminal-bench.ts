@@ -9,6 +9,9 @@
  *   idle        no traffic for HOTLINE_BENCH_IDLE_SECONDS (default 10): each terminal's CPU per
  *               second doing its background work, and that cost's share of the CPU per message
  *               at the latency phase's rate (ceilings.ts).
+ *   requestFloor A gets an authorised request that does nothing else (GET /api/v1/auth/session) at
+ *               the latency phase's rate for HOTLINE_BENCH_FLOOR_SECONDS (default 10): A's CPU per
+ *               request, without its idle cost: the officer API's floor under each message.
  *   throughput  A gets N messages, 64 requests in flight (on connections opened beforehand);
  *               throughputBatched the same through POST /messages/batch (a gateway: 100 messages
  *               per request, 8 requests in flight);
@@ -28,7 +31,7 @@
  *   HOTLINE_BENCH_CHILD_NODE_ARGS  extra node arguments for the terminal processes, e.g.
  *                                  "--cpu-prof --cpu-prof-dir=/tmp/prof" (profiles are written at SIGTERM)
  *   HOTLINE_BENCH_KEEP=1           keep the temporary data directory (its path is logged)
- *   HOTLINE_BENCH_PHASES           comma-separated subset of latency,idle,throughput,throughputBatched,catchUp (default all)
+ *   HOTLINE_BENCH_PHASES           comma-separated subset of latency,idle,requestFloor,throughput,throughputBatched,catchUp (default all)
  *   HOTLINE_BENCH_LATENCY_RATE     messages per second in the latency phase (default 200, the target's rate)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -45,7 +48,7 @@ import { initTerminal, loadTerminalIdentity, TOKEN_FILE } from '../terminal/inde
 import { round, type BenchContext, type BenchModule } from './bench.js';
 import { rawEd25519 } from './protocol-bench.js';
 import { probeFsync, type FsyncProbe } from './fsync-probe.js';
-import { cryptoCeiling, measureIdle, type IdleCost } from './ceilings.js';
+import { cryptoCeiling, measureIdle, measureRequestFloor, type IdleCost, type RequestFloor } from './ceilings.js';
 
 /** Messages per second of the latency phase, whose CPU per message the idle phase is set against. */
 const latencyRate = (): number => Number(process.env.HOTLINE_BENCH_LATENCY_RATE ?? 200);
@@ -433,6 +436,17 @@ async function latencyPhase(s: Setup, ctx: BenchContext, runId: string): Promise
   }
 }
 
+/** A's CPU per authorised request that does nothing else, at the latency phase's rate (ceilings.ts). */
+async function floorPhase(s: Setup, idle: IdleCost | null, seconds: number): Promise<RequestFloor> {
+  const floor = await measureRequestFloor({ pid: s.a.child?.pid }, cpuMsOf, () => s.a.ok('GET', '/api/v1/auth/session'), {
+    seconds,
+    rate: latencyRate(),
+    idleMicrosPerSecond: idle?.cpuMicrosPerSecond[s.a.code] ?? null,
+  });
+  if (floor.failed > 0) throw new Error(`terminal bench: ${floor.failed} of ${floor.requests} requests of the floor phase failed`);
+  return floor;
+}
+
 async function throughputPhase(s: Setup, ctx: BenchContext, runId: string, mode: SubmitMode): Promise<Record<string, unknown>> {
   const n = ctx.quick ? 3_000 : 20_000;
   const timeoutMs = ctx.quick ? 120_000 : 300_000;
@@ -667,7 +681,7 @@ async function run(ctx: BenchContext): Promise<unknown> {
   };
   process.once('exit', killAll);
   let fsyncAfter: FsyncProbe | undefined;
-  let results: { latency: unknown; idle: IdleCost | null; throughput: unknown; throughputBatched: unknown; catchUp: unknown };
+  let results: { latency: unknown; idle: IdleCost | null; requestFloor: RequestFloor | null; throughput: unknown; throughputBatched: unknown; catchUp: unknown };
   try {
     const setup = await setUp(root, ctx, childArgs);
     terminals = setup.all;
@@ -675,16 +689,20 @@ async function run(ctx: BenchContext): Promise<unknown> {
     await Promise.all(terminals.map((t) => t.start()));
     setup.channel = await pairAndOpen(setup, ctx);
     ctx.log(`terminal: channel ${setup.channel.slice(0, 12)} active, links up`);
-    const phases = new Set((process.env.HOTLINE_BENCH_PHASES ?? 'latency,idle,throughput,throughputBatched,catchUp').split(',').map((p) => p.trim()));
+    const phases = new Set((process.env.HOTLINE_BENCH_PHASES ?? 'latency,idle,requestFloor,throughput,throughputBatched,catchUp').split(',').map((p) => p.trim()));
     const latency = phases.has('latency') ? await withCommits(setup, () => latencyPhase(setup, ctx, runId)) : null;
     // After the latency phase, so that both terminals are warm (compiled) as they were in it.
     const idleSeconds = Number(process.env.HOTLINE_BENCH_IDLE_SECONDS ?? (ctx.quick ? 2 : 10));
     if (phases.has('idle')) ctx.log(`terminal: idle phase (${idleSeconds} s without traffic)`);
     const idle = phases.has('idle') ? await measureIdle([setup.a, setup.b].map((t) => ({ code: t.code, pid: t.child?.pid })), cpuMsOf, { seconds: idleSeconds, rate: latencyRate() }) : null;
+    // After the idle phase, whose cost per second it takes out; the terminals are as warm as in the latency phase.
+    const floorSeconds = Number(process.env.HOTLINE_BENCH_FLOOR_SECONDS ?? (ctx.quick ? 2 : 10));
+    if (phases.has('requestFloor')) ctx.log(`terminal: officer API floor (${latencyRate()} authorised requests a second for ${floorSeconds} s)`);
+    const requestFloor = phases.has('requestFloor') ? await floorPhase(setup, idle, floorSeconds) : null;
     const throughput = phases.has('throughput') ? await withCommits(setup, () => throughputPhase(setup, ctx, runId, SINGLE)) : null;
     const throughputBatched = phases.has('throughputBatched') ? await withCommits(setup, () => throughputPhase(setup, ctx, runId, GATEWAY)) : null;
     const catchUp = phases.has('catchUp') ? await withCommits(setup, () => catchUpPhase(setup, ctx, runId)) : null;
-    results = { latency, idle, throughput, throughputBatched, catchUp };
+    results = { latency, idle, requestFloor, throughput, throughputBatched, catchUp };
     ctx.log('terminal: stopping A and B');
     await Promise.all(terminals.map((t) => t.stop()));
     fsyncAfter = await probeFsync(root);
