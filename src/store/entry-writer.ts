@@ -43,6 +43,18 @@ export interface EntryWriterOptions {
   readonly maxDelayMs?: number;
   /** When to flush (default {@link defaultFlushScheduler}). */
   readonly schedule?: FlushScheduler;
+  /** Milliseconds, for the flush deadlines of writes that may wait (default performance.now). */
+  readonly now?: () => number;
+}
+
+/** How one write joins the group commit. */
+export interface WriteOptions {
+  /**
+   * How long this write may wait for company before its transaction starts, ms (default the
+   * writer's maxDelayMs). A write that may not wait as long, arriving meanwhile, takes it along
+   * sooner: waits only ever shorten.
+   */
+  readonly waitMs?: number;
 }
 
 /** Counters of an {@link EntryWriter}, for tests and metrics. */
@@ -70,7 +82,9 @@ export class EntryWriter {
   readonly #schedule: FlushScheduler;
   #pending: PendingWrite[] = [];
   #pendingRows = 0;
-  #scheduled = false;
+  /** When the earliest flush scheduled runs (undefined: none is). */
+  #flushAt: number | undefined;
+  readonly #now: () => number;
   #draining: Promise<void> | undefined;
   /** Batches committed and not yet durable. */
   readonly #syncing = new Set<Promise<void>>();
@@ -83,6 +97,7 @@ export class EntryWriter {
     this.#maxBatch = Math.max(1, options.maxBatch ?? 512);
     this.#maxDelayMs = Math.max(0, options.maxDelayMs ?? 2);
     this.#schedule = options.schedule ?? defaultFlushScheduler;
+    this.#now = options.now ?? (() => performance.now());
   }
 
   /**
@@ -92,7 +107,7 @@ export class EntryWriter {
    * one result per row once the transaction holding them committed; rows of one call are always
    * in the same transaction.
    */
-  write(rows: readonly EntryRow[], projection?: EntryProjection): Promise<AppendResult[]> {
+  write(rows: readonly EntryRow[], projection?: EntryProjection, options: WriteOptions = {}): Promise<AppendResult[]> {
     if (rows.length === 0) return Promise.resolve([]);
     const project = isEmptyProjection(projection) ? undefined : projection;
     return new Promise<AppendResult[]>((resolve, reject) => {
@@ -100,14 +115,20 @@ export class EntryWriter {
       this.#pendingRows += rows.length;
       if (this.#draining !== undefined) return; // the running drain picks it up next
       if (this.#pendingRows >= this.#maxBatch) this.#startDrain();
-      else if (!this.#scheduled) {
-        this.#scheduled = true;
-        this.#schedule(() => {
-          this.#scheduled = false;
-          this.#startDrain();
-        }, this.#maxDelayMs);
-      }
+      else this.#flushWithin(Math.max(0, options.waitMs ?? this.#maxDelayMs));
     });
+  }
+
+  /** Makes sure a flush runs within `waitMs`: a flush scheduled later is overtaken by a sooner one. */
+  #flushWithin(waitMs: number): void {
+    const at = this.#now() + waitMs;
+    if (this.#flushAt !== undefined && this.#flushAt <= at) return;
+    this.#flushAt = at;
+    this.#schedule(() => {
+      // A later flush overtaken by this one finds nothing pending, or what arrived since: harmless.
+      if (this.#flushAt === at) this.#flushAt = undefined;
+      this.#startDrain();
+    }, waitMs);
   }
 
   /** Writes everything pending now and resolves when it is durable (or failed). */

@@ -144,6 +144,43 @@ describe.each(BACKENDS)('EntryWriter on $name', (backend) => {
     }
   });
 
+  it('lets a write wait for company as long as it may, and takes it along when a write that may not wait comes', async () => {
+    const { store } = ctx;
+    const channel = channelId();
+    // Flushes recorded with their delays, run by the test; time moved by hand.
+    const flushes: Array<{ delayMs: number; run: () => void }> = [];
+    let now = 0;
+    const writer = new EntryWriter(store, { schedule: (run, delayMs) => flushes.push({ delayMs, run }), now: () => now });
+    const [a, b, c, d] = firstEntries(channel, 4);
+
+    // A received entry may wait 8 ms for the next ones to share its commit.
+    const first = writer.write([a!], undefined, { waitMs: 8 });
+    expect(flushes.map((f) => f.delayMs)).toEqual([8]);
+    // 3 ms later, one more that may wait as long: no second flush, it joins the first.
+    now = 3;
+    const second = writer.write([b!], undefined, { waitMs: 8 });
+    expect(flushes).toHaveLength(1);
+    // An officer's own message may not wait: a flush on the next turn takes all three along.
+    now = 4;
+    const third = writer.write([c!]);
+    expect(flushes.map((f) => f.delayMs)).toEqual([8, 2]);
+    flushes[1]!.run();
+    await Promise.all([first, second, third]);
+    expect(writer.stats).toEqual({ transactions: 1, writes: 3, rows: 3 });
+
+    // The 8 ms flush, overtaken, finds nothing to do; once the transaction's turn has ended, a
+    // later write schedules its own wait again.
+    flushes[0]!.run();
+    await new Promise<void>((r) => setImmediate(r));
+    now = 9;
+    const fourth = writer.write([d!], undefined, { waitMs: 8 });
+    expect(flushes.map((f) => f.delayMs)).toEqual([8, 2, 8]);
+    flushes[2]!.run();
+    await fourth;
+    expect(writer.stats).toEqual({ transactions: 2, writes: 4, rows: 4 });
+    expect(await store.countEntries(channel)).toBe(4);
+  });
+
   it('flush() commits what is pending without waiting for the scheduler', async () => {
     const { store } = ctx;
     const channel = channelId();
