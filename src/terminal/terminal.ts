@@ -25,6 +25,7 @@ import { CheckpointScheduler } from './schedulers/checkpoint-scheduler.js';
 import { composeChannels, type ChannelWing } from './channels/compose.js';
 import { logWindowFrom } from './channels/log-memory.js';
 import { receiptSpacingFrom } from './channels/receipts.js';
+import { receivedCommitWaitFrom } from './federation/stream-session.js';
 import { dataFormatsDir, loadFormatFiles, SHIPPED_FORMATS_DIR } from './formats/format-files.js';
 import type { FormatCatalogue } from './formats/catalogue.js';
 import { LinkProber } from './schedulers/link-prober.js';
@@ -181,7 +182,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   // Route validators compile at first use, and the rest once both faces listen (lazy-validators.ts).
   const validators = lazyValidators({ strictBodies: true });
   down.add(() => validators.stop());
-  const federation = await buildFederationServer({ receiver: wing.receiver, entries: wing.committer, directory, self: directory.self, events, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, pins: peerLinks.pins, reconcile: reconciler, probes: ops.prober, logger: log.child({ face: 'federation' }, { level: 'warn' }), schemaController: validators.schemaController });
+  const federation = await buildFederationServer({ receiver: wing.receiver, entries: wing.committer, directory, self: directory.self, events, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, pins: peerLinks.pins, reconcile: reconciler, probes: ops.prober, logger: log.child({ face: 'federation' }, { level: 'warn' }), schemaController: validators.schemaController, commitWaitMs: receivedCommitWaitFrom(process.env.HOTLINE_RECEIVED_COMMIT_WAIT_MS) });
   const closeFederation = once(() => (peerLinks.stop(), federation.close()));
   down.add(closeFederation);
   timings.mark('federation server');

@@ -11,7 +11,7 @@ import type { ReceiveOutcome } from '../../src/terminal/channels/channel-types.j
 import type { TerminalEvent } from '../../src/terminal/events/event-bus.js';
 import { ManualClock } from '../../src/terminal/clock.js';
 import { DEFAULT_FEDERATION_LIMITS, FED_CODES } from '../../src/terminal/federation/limits.js';
-import { MAX_WANTS_PER_BATCH, SOCKET_OPEN, StreamSession, type StreamLimits, type StreamSocket } from '../../src/terminal/federation/stream-session.js';
+import { DEFAULT_RECEIVED_COMMIT_WAIT_MS, MAX_WANTS_PER_BATCH, receivedCommitWaitFrom, SOCKET_OPEN, StreamSession, type StreamLimits, type StreamSocket } from '../../src/terminal/federation/stream-session.js';
 
 const PEER = 'U'.repeat(43);
 const OTHER = 'R'.repeat(43);
@@ -69,6 +69,28 @@ class FakeReceiver {
   }
 }
 
+/**
+ * A receiver that takes batches in at once (the terminal's Receiver.ingest) and makes them
+ * durable only when the test says so, in order: the commit the session must wait for before it
+ * answers `stored`.
+ */
+class FakeIngestingReceiver extends FakeReceiver {
+  readonly ingested: Array<{ raws: readonly string[]; waitMs: number | undefined }> = [];
+  readonly #durable: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+  ingest(raws: readonly string[], _source: string, _prechecks?: readonly LinePrecheck[], options: { waitMs?: number } = {}): Promise<{ outcome: ReceiveOutcome; durable: Promise<void> }> {
+    this.ingested.push({ raws, waitMs: options.waitMs });
+    const durable = new Promise<void>((resolve, reject) => this.#durable.push({ resolve, reject }));
+    return Promise.resolve({ outcome: { accepted: raws.length, duplicate: 0, pending: 0, rejected: [], missing: [] }, durable });
+  }
+  /** The oldest batch taken in is now durable (or its commit failed). */
+  stored(): void {
+    this.#durable.shift()!.resolve();
+  }
+  commitFailed(e: unknown): void {
+    this.#durable.shift()!.reject(e);
+  }
+}
+
 /** The directory: CH_A holds PEER's log up to seq 5, CH_B nothing of PEER yet. */
 const directory = {
   channelIds: () => [CH_A, CH_B],
@@ -78,9 +100,8 @@ const directory = {
 /** Lets the promises of the session settle (no time passes). */
 const settle = () => new Promise<void>((r) => setImmediate(r));
 
-function session(limits: Partial<StreamLimits> = {}) {
+function session(limits: Partial<StreamLimits> = {}, receiver = new FakeReceiver(), commitWaitMs?: number) {
   const socket = new FakeSocket();
-  const receiver = new FakeReceiver();
   const events: TerminalEvent[] = [];
   const logs: Array<{ level: 'warn' | 'error'; o: Record<string, unknown>; m: string | undefined }> = [];
   const clock = new ManualClock(1_000_000);
@@ -97,6 +118,7 @@ function session(limits: Partial<StreamLimits> = {}) {
       error: (o, m) => logs.push({ level: 'error', o: o as Record<string, unknown>, m }),
     },
     now: () => clock.now(),
+    ...(commitWaitMs !== undefined ? { commitWaitMs } : {}),
     repeat: (ms, fn) => {
       pinger.fn = fn;
       pinger.every = ms;
@@ -169,6 +191,78 @@ describe('stream session: entries', () => {
     entries(3, 'e3');
     expect(receiver.prechecked).toHaveLength(2);
     expect(socket.framesOf('stored')).toHaveLength(0);
+  });
+});
+
+describe('stream session: entries taken in while earlier ones are stored', () => {
+  it('takes the next batches in while the first is being stored, and answers each in order once durable', async () => {
+    const receiver = new FakeIngestingReceiver();
+    const { socket, entries } = session({}, receiver, 8);
+    entries(1, 'e1');
+    entries(2, 'e2', 'e3');
+    await settle();
+    // Both taken in (shown, their commits queued, each allowed to wait 8 ms for company)...
+    expect(receiver.ingested).toEqual([
+      { raws: ['e1'], waitMs: 8 },
+      { raws: ['e2', 'e3'], waitMs: 8 },
+    ]);
+    // ...and neither answered: nothing is durable yet.
+    expect(socket.framesOf('stored')).toEqual([]);
+    receiver.stored();
+    await settle();
+    expect(socket.framesOf('stored')).toEqual([{ t: 'stored', id: 1, accepted: 1, duplicate: 0, pending: 0, rejected: [] }]);
+    receiver.stored();
+    await settle();
+    expect(socket.framesOf('stored').map((f) => [f.id, f.accepted])).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
+    // The old path (receive, which waits for its commit) was not taken.
+    expect(receiver.received).toEqual([]);
+  });
+
+  it('closes the stream (1011) when a commit taken in fails, never answering the batch', async () => {
+    const receiver = new FakeIngestingReceiver();
+    const { socket, logs, entries } = session({}, receiver);
+    entries(1, 'e1');
+    entries(2, 'e2');
+    await settle();
+    receiver.commitFailed(new Error('disk full'));
+    await settle();
+    expect(socket.closedWith).toEqual({ code: 1011, reason: 'internal error' });
+    expect(logs.filter((l) => l.level === 'error')).toHaveLength(1);
+    // The second batch's commit ends after the failure: the stream is closed, nothing is claimed.
+    receiver.stored();
+    await settle();
+    expect(socket.framesOf('stored')).toEqual([]);
+  });
+
+  it('counts a batch as queued until it is answered: a stalled disk cuts a peer that keeps pushing', async () => {
+    const receiver = new FakeIngestingReceiver();
+    const { s, socket, entries } = session({ maxQueuedFrames: 2 }, receiver);
+    entries(1, 'e1');
+    entries(2, 'e2');
+    await settle();
+    // Taken in, not durable: still queued.
+    expect(receiver.ingested).toHaveLength(2);
+    expect(s.queued.frames).toBe(2);
+    entries(3, 'e3');
+    expect(socket.closedWith).toEqual({ code: 1008, reason: 'rate limited' });
+    // Durable and answered: the queue empties.
+    receiver.stored();
+    receiver.stored();
+    await settle();
+    expect(s.queued.frames).toBe(0);
+  });
+});
+
+describe('HOTLINE_RECEIVED_COMMIT_WAIT_MS', () => {
+  it('takes whole milliseconds from 0 to 50, the default when unset, and refuses anything else with a message saying what is allowed', () => {
+    expect(receivedCommitWaitFrom(undefined)).toBe(DEFAULT_RECEIVED_COMMIT_WAIT_MS);
+    expect(receivedCommitWaitFrom('')).toBe(DEFAULT_RECEIVED_COMMIT_WAIT_MS);
+    expect(receivedCommitWaitFrom('0')).toBe(0);
+    expect(receivedCommitWaitFrom('50')).toBe(50);
+    for (const bad of ['51', '-1', '2.5', 'soon']) expect(() => receivedCommitWaitFrom(bad)).toThrow(/HOTLINE_RECEIVED_COMMIT_WAIT_MS must be a whole number of milliseconds from 0 to 50/);
   });
 });
 

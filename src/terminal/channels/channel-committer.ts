@@ -35,6 +35,8 @@ export interface CommitOptions {
   readonly audit?: AuditInput;
   /** The answer of an idempotent officer-API request, stored with the entries. */
   readonly idempotent?: IdempotentAnswer | undefined;
+  /** How long the commit may wait for others to share it, ms (default: the writer's). */
+  readonly waitMs?: number;
 }
 
 export interface ChannelCommitterOptions {
@@ -103,7 +105,7 @@ export class ChannelCommitter implements EntrySource {
     // Queued first: whatever a listener writes on hearing of these entries (a link test's echo, an
     // acknowledgement) is queued after them, so the store never holds an entry before what it
     // depends on.
-    const writing = this.#o.writer.write(rows, audit || idempotent ? { ...projection, ...(audit ? { audit } : {}), ...(idempotent ? { idempotent } : {}) } : projection);
+    const writing = this.#o.writer.write(rows, audit || idempotent ? { ...projection, ...(audit ? { audit } : {}), ...(idempotent ? { idempotent } : {}) } : projection, options.waitMs !== undefined ? { waitMs: options.waitMs } : {});
     // A received entry is shown while its commit runs (docs/protocol.md §6, "Shown before
     // durable"): its author holds it durably and sends it again until receipted, and nothing this
     // terminal signs about it (its receipt) goes out before the commit below is durable.

@@ -38,6 +38,12 @@ export interface EntryReceiver {
   precheck(raws: readonly string[]): Promise<LinePrecheck[]>;
   /** Receives `raws` from `source` (a party id, or 'import'); `prechecks` from precheck() of these very raws. */
   receive(raws: readonly string[], source: string, prechecks?: readonly LinePrecheck[]): Promise<ReceiveOutcome>;
+  /**
+   * As receive(), but resolves once the entries are taken in and their commit queued: `durable`
+   * settles when they are stored (rejects when that failed). `waitMs`: how long their commit may
+   * wait for the next ones to share it.
+   */
+  ingest?(raws: readonly string[], source: string, prechecks?: readonly LinePrecheck[], options?: { readonly waitMs?: number }): Promise<{ outcome: ReceiveOutcome; durable: Promise<void> }>;
 }
 
 /** Stored entries as wire text, for peers that ask and for the outbound links. */

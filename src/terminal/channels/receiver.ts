@@ -84,6 +84,19 @@ export class Receiver implements EntryReceiver {
   }
 
   async receive(raws: readonly string[], source: string, prechecks?: readonly LinePrecheck[]): Promise<ReceiveOutcome> {
+    const { outcome, durable } = await this.ingest(raws, source, prechecks);
+    await durable;
+    return outcome;
+  }
+
+  /**
+   * Takes `raws` in (checked, into their logs, shown to the officers) and starts their durable
+   * commit without waiting for it: `durable` settles once they are stored, or rejects if the
+   * commit failed (the channel was then reloaded from the store). A federation stream answers
+   * `stored` once `durable` settled and meanwhile goes on with its next frame, whose entries may
+   * share the commit: `waitMs` is how long the commit may wait for them (docs/protocol.md §12).
+   */
+  async ingest(raws: readonly string[], source: string, prechecks?: readonly LinePrecheck[], options: { readonly waitMs?: number } = {}): Promise<{ outcome: ReceiveOutcome; durable: Promise<void> }> {
     const checks = prechecks ?? (await this.precheck(raws));
     const b: Batch = { out: { accepted: 0, duplicate: 0, pending: 0, rejected: [], missing: [] }, accepted: new Map(), touched: new Set(), notAfter: this.#o.clock.now() + MAX_FUTURE_SKEW_MS, source };
     for (let i = 0; i < raws.length; i++) {
@@ -95,8 +108,11 @@ export class Receiver implements EntryReceiver {
     // Entries held for predecessors may now fit.
     for (const log of b.touched) await this.#drainPending(log, b);
     await this.#drainUnknown(b);
-    for (const [log, { entries, before }] of b.accepted) if (entries.length) await this.#o.committer.commit(log, entries, { own: false, before });
-    return b.out;
+    // Queued now, in order, for every channel touched; the group commit writes them together.
+    const commits: Promise<void>[] = [];
+    for (const [log, { entries, before }] of b.accepted) if (entries.length) commits.push(this.#o.committer.commit(log, entries, { own: false, before, ...(options.waitMs !== undefined ? { waitMs: options.waitMs } : {}) }));
+    const durable = commits.length === 0 ? Promise.resolve() : Promise.all(commits).then(() => undefined);
+    return { outcome: b.out, durable };
   }
 
   /** The entry of a line, from its precheck (or parsed again for the error to report). */

@@ -57,6 +57,8 @@ export interface FederationServerOptions extends FederationPorts {
   readonly bodyLimit?: number;
   /** Overrides of {@link DEFAULT_FEDERATION_LIMITS}. */
   readonly limits?: Partial<FederationLimits>;
+  /** How long the commit of a received frame may wait for the next frames to share it, ms (stream-session.ts; default 0). */
+  readonly commitWaitMs?: number;
 }
 
 /** The pinned peer of a request, or undefined before/without the pin check. */
@@ -99,7 +101,7 @@ export async function buildFederationServer(opts: FederationServerOptions): Prom
   logConnectionErrors(app, opts.logger);
   await registerGuards(app, opts.pins, limits);
   registerRoutes(app, opts);
-  registerStream(app, opts, limits);
+  registerStream(app, opts, limits, opts.commitWaitMs ?? 0);
   return app;
 }
 
@@ -200,12 +202,12 @@ function registerRoutes(app: FastifyInstance, ports: FederationPorts): void {
 }
 
 /** The WebSocket stream: a bounded number per peer, each one a {@link StreamSession}. */
-function registerStream(app: FastifyInstance, ports: FederationPorts, limits: FederationLimits): void {
+function registerStream(app: FastifyInstance, ports: FederationPorts, limits: FederationLimits, commitWaitMs: number): void {
   const streams = new Map<string, number>();
   app.get('/fed/v1/stream', { websocket: true }, (socket: WebSocket, request) => {
     const peer = peerIdOf(request);
     const log = request.log.child({ peer: ports.directory.label(peer) });
-    const session = new StreamSession({ peer, socket, receiver: ports.receiver, directory: ports.directory, events: ports.events, limits, log, reconcile: ports.reconcile, probes: ports.probes });
+    const session = new StreamSession({ peer, socket, receiver: ports.receiver, directory: ports.directory, events: ports.events, limits, log, reconcile: ports.reconcile, probes: ports.probes, commitWaitMs });
     const open = (streams.get(peer) ?? 0) + 1;
     if (open > limits.maxStreamsPerPeer) {
       session.refuse(FED_CODES.tooManyStreams, `At most ${limits.maxStreamsPerPeer} streams per peer; close the others first.`, { code: 1008, reason: 'too many streams' });

@@ -19,8 +19,9 @@
  * through its ports, so tests drive it with a fake socket; federation-server.ts wires it to ws.
  */
 import type { LinePrecheck } from '../../protocol/index.js';
+import type { ReceiveOutcome } from '../channels/channel-types.js';
 import type { ChannelDirectory, EntryReceiver } from '../channels/ports.js';
-import { toApiError } from '../errors.js';
+import { TerminalError, toApiError } from '../errors.js';
 import type { EventSink } from '../events/event-bus.js';
 import { Bucket, FED_CODES, type FederationLimits } from './limits.js';
 import { parseClientFrame, type ClientFrame, type EchoFrame, type ProbeFrame, type ServerFrame } from './wire.js';
@@ -59,6 +60,23 @@ export type StreamDirectory = Pick<ChannelDirectory, 'channelIds'> & {
 /** The bounds a session enforces (see {@link FederationLimits}). */
 export type StreamLimits = Pick<FederationLimits, 'framesPerSecond' | 'entriesPerSecond' | 'maxQueuedFrames' | 'maxQueuedBytes' | 'pingIntervalMs'>;
 
+/**
+ * How long a received frame's commit waits for the next frames by default, ms (see
+ * {@link receivedCommitWaitFrom}). The entries are shown to the officers at once; only their
+ * `stored` answer and their receipt wait. At 200 msg/s (a frame every 5 ms) about two frames then
+ * share a commit: measured on the 2-core VM against 0 ms, alternating, the receiver's CPU per
+ * message fell 13% and the sender's 10% (fewer `stored` frames to read), delivery unchanged (#20).
+ */
+export const DEFAULT_RECEIVED_COMMIT_WAIT_MS = 8;
+
+/** HOTLINE_RECEIVED_COMMIT_WAIT_MS: how long a received frame's commit may wait for the next frames to share it (0 to 50 ms). */
+export function receivedCommitWaitFrom(value: string | undefined): number {
+  if (value === undefined || value === '') return DEFAULT_RECEIVED_COMMIT_WAIT_MS;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0 || n > 50) throw new TerminalError('BAD_REQUEST', { detail: `HOTLINE_RECEIVED_COMMIT_WAIT_MS must be a whole number of milliseconds from 0 to 50, not "${value}".` });
+  return n;
+}
+
 /** At most this many `want` frames follow one `stored` answer. */
 export const MAX_WANTS_PER_BATCH = 64;
 /** At most this many rejections are listed in one `stored` answer. */
@@ -89,6 +107,11 @@ export interface StreamSessionOptions {
   };
   /** Answers a signed link-test probe of a version-2 channel (docs/protocol.md §12.3); undefined drops it. */
   readonly probes?: { answer(peer: string, probe: ProbeFrame): EchoFrame | undefined };
+  /**
+   * How long the commit of a frame's entries may wait for the next frames' to share it, ms
+   * (default 0: the next turn of the event loop). Their `stored` answer waits as long.
+   */
+  readonly commitWaitMs?: number;
 }
 
 /** One inbound stream: {@link message} for each frame, {@link pong}, and {@link closed} at the end. */
@@ -115,6 +138,9 @@ export class StreamSession {
   readonly #probes: StreamSessionOptions['probes'];
   /** The frames accepted so far, handled one after the other. */
   #chain: Promise<void> = Promise.resolve();
+  /** The `stored` answers of frames taken in, sent in order once their entries are durable. */
+  #answers: Promise<void> = Promise.resolve();
+  readonly #commitWaitMs: number;
 
   constructor(opts: StreamSessionOptions) {
     this.peer = opts.peer;
@@ -127,6 +153,7 @@ export class StreamSession {
     this.#repeat = opts.repeat ?? repeatEvery;
     this.#reconcile = opts.reconcile;
     this.#probes = opts.probes;
+    this.#commitWaitMs = opts.commitWaitMs ?? 0;
     const now = opts.now ?? Date.now;
     this.#frames = new Bucket(opts.limits.framesPerSecond, opts.limits.framesPerSecond * 2, now);
     this.#entryBudget = new Bucket(opts.limits.entriesPerSecond, opts.limits.entriesPerSecond * 2, now);
@@ -186,16 +213,46 @@ export class StreamSession {
     this.#queuedBytes += size;
     const prechecked = frame.t === 'entries' ? this.#receiver.precheck(frame.entries) : undefined;
     prechecked?.catch(() => undefined);
+    // A frame counts as queued until it is answered: frames taken in whose commit has not ended
+    // (a stalled disk) are bounded like frames waiting to be looked at.
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.#queuedFrames--;
+      this.#queuedBytes -= size;
+    };
     this.#chain = this.#chain
-      .then(() => this.#handle(frame, prechecked))
-      .catch((e: unknown) => this.#failed(e))
-      .finally(() => {
-        this.#queuedFrames--;
-        this.#queuedBytes -= size;
+      .then(() => this.#handle(frame, prechecked, release))
+      .catch((e: unknown) => {
+        this.#failed(e);
+        release();
       });
   }
 
-  async #handle(frame: ClientFrame, prechecked: Promise<LinePrecheck[]> | undefined): Promise<void> {
+  /** Handles one frame; `release` once it no longer counts as queued (after its answer, for entries). */
+  async #handle(frame: ClientFrame, prechecked: Promise<LinePrecheck[]> | undefined, release: () => void): Promise<void> {
+    if (frame.t === 'entries' && this.#receiver.ingest && !this.#cut && this.#socket.readyState === SOCKET_OPEN) {
+      // Taken in (shown to the officers) now; answered once durable, while the next frames are
+      // taken in and join the same commit (docs/protocol.md §12, "stored").
+      const { outcome, durable } = await this.#receiver.ingest(frame.entries, this.peer, await prechecked, { waitMs: this.#commitWaitMs });
+      this.#answers = this.#answers
+        .then(() => durable)
+        .then(() => {
+          if (!this.#cut) this.#answer(frame.id, outcome);
+        })
+        .catch((e: unknown) => this.#failed(e))
+        .finally(release);
+      return;
+    }
+    try {
+      await this.#handleNow(frame, prechecked);
+    } finally {
+      release();
+    }
+  }
+
+  async #handleNow(frame: ClientFrame, prechecked: Promise<LinePrecheck[]> | undefined): Promise<void> {
     if (this.#cut || this.#socket.readyState !== SOCKET_OPEN) return;
     if (frame.t === 'hello') {
       this.#hello(frame.channels);
@@ -206,8 +263,12 @@ export class StreamSession {
       if (echo) this.#send(echo);
       return;
     }
-    const outcome = await this.#receiver.receive(frame.entries, this.peer, await prechecked);
-    this.#send({ t: 'stored', id: frame.id, accepted: outcome.accepted, duplicate: outcome.duplicate, pending: outcome.pending, rejected: outcome.rejected.slice(0, MAX_REJECTED_LISTED) });
+    this.#answer(frame.id, await this.#receiver.receive(frame.entries, this.peer, await prechecked));
+  }
+
+  /** `stored` for a frame whose entries are durable, and `want` for what they wait for. */
+  #answer(id: number, outcome: ReceiveOutcome): void {
+    this.#send({ t: 'stored', id, accepted: outcome.accepted, duplicate: outcome.duplicate, pending: outcome.pending, rejected: outcome.rejected.slice(0, MAX_REJECTED_LISTED) });
     const asked = new Set<string>();
     for (const m of outcome.missing) this.#reconcile?.missing(this.peer, m.channel, m.author, m.toSeq);
     for (const m of outcome.missing) {
@@ -235,6 +296,7 @@ export class StreamSession {
   }
 
   #failed(e: unknown): void {
+    if (this.#cut) return; // already refused or failed: one closing is enough
     const err = toApiError(e);
     this.#log.error({ code: err.code, err: (e as Error)?.message }, 'failed to handle a federation frame');
     this.#cut = true;
