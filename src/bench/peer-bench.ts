@@ -48,6 +48,8 @@ export interface HotlineFigures {
   readonly idleMicrosPerMessageB: number | null;
   /** A's CPU per authorised request that does nothing else at the same rate, idle cost taken out (ceilings.ts): the officer API's floor. */
   readonly requestFloorMicrosA: number | null;
+  /** The same requests to a bare node:http server on this machine: the runtime's share of that floor. */
+  readonly bareHttpMicros: number | null;
 }
 
 export function xmppHarnessDir(): string {
@@ -120,6 +122,7 @@ export function roundLimits(h: HotlineFigures, x: XmppResult): Record<string, nu
     // "without" it: the share of A's CPU per message that is the HTTP request carrying it.
     requestFloorMicrosA: h.requestFloorMicrosA,
     requestFloorShareOfCpuA: h.requestFloorMicrosA === null ? null : r3(h.requestFloorMicrosA / h.cpuMicrosA),
+    bareHttpMicros: h.bareHttpMicros,
   };
 }
 
@@ -155,7 +158,7 @@ export function hotlineFigures(terminal: unknown): HotlineFigures {
     throughputBatched: { msgPerSec: number } | null;
     cryptoCeiling?: { msgPerSec: number };
     idle?: { cpuMicrosPerMessageAtRate: Record<string, number | null> } | null;
-    requestFloor?: { netMicrosPerRequest: number | null; cpuMicrosPerRequest: number | null } | null;
+    requestFloor?: { netMicrosPerRequest: number | null; cpuMicrosPerRequest: number | null; bareNodeHttp?: { cpuMicrosPerRequest: number | null } } | null;
   };
   const t = terminal as T;
   if (!t.latency) throw new Error('the peer comparison needs the latency phase');
@@ -173,5 +176,6 @@ export function hotlineFigures(terminal: unknown): HotlineFigures {
     idleMicrosPerMessageA: cpu[0] ? (t.idle?.cpuMicrosPerMessageAtRate[cpu[0][0]] ?? null) : null,
     idleMicrosPerMessageB: cpu[1] ? (t.idle?.cpuMicrosPerMessageAtRate[cpu[1][0]] ?? null) : null,
     requestFloorMicrosA: t.requestFloor?.netMicrosPerRequest ?? t.requestFloor?.cpuMicrosPerRequest ?? null,
+    bareHttpMicros: t.requestFloor?.bareNodeHttp?.cpuMicrosPerRequest ?? null,
   };
 }

@@ -11,7 +11,8 @@
  *               at the latency phase's rate (ceilings.ts).
  *   requestFloor A gets an authorised request that does nothing else (GET /api/v1/auth/session) at
  *               the latency phase's rate for HOTLINE_BENCH_FLOOR_SECONDS (default 10): A's CPU per
- *               request, without its idle cost: the officer API's floor under each message.
+ *               request, without its idle cost: the officer API's floor under each message; beside
+ *               it the same requests to a bare node:http server (the machine's and runtime's floor).
  *   throughput  A gets N messages, 64 requests in flight (on connections opened beforehand);
  *               throughputBatched the same through POST /messages/batch (a gateway: 100 messages
  *               per request, 8 requests in flight);
@@ -436,15 +437,51 @@ async function latencyPhase(s: Setup, ctx: BenchContext, runId: string): Promise
   }
 }
 
-/** A's CPU per authorised request that does nothing else, at the latency phase's rate (ceilings.ts). */
-async function floorPhase(s: Setup, idle: IdleCost | null, seconds: number): Promise<RequestFloor> {
+/**
+ * A's CPU per authorised request that does nothing else, at the latency phase's rate (ceilings.ts),
+ * beside the same requests to a bare node:http server answering a constant in its own process:
+ * what one request costs on this machine and runtime before any framework or terminal work.
+ */
+async function floorPhase(s: Setup, idle: IdleCost | null, seconds: number): Promise<RequestFloor & { bareNodeHttp: RequestFloor }> {
   const floor = await measureRequestFloor({ pid: s.a.child?.pid }, cpuMsOf, () => s.a.ok('GET', '/api/v1/auth/session'), {
     seconds,
     rate: latencyRate(),
     idleMicrosPerSecond: idle?.cpuMicrosPerSecond[s.a.code] ?? null,
   });
   if (floor.failed > 0) throw new Error(`terminal bench: ${floor.failed} of ${floor.requests} requests of the floor phase failed`);
-  return floor;
+  return { ...floor, bareNodeHttp: await bareHttpFloor(seconds) };
+}
+
+/** The floor's requests against a bare node:http server (a child process of this node), warmed up first. */
+async function bareHttpFloor(seconds: number): Promise<RequestFloor> {
+  const [port] = await freePorts(1);
+  const server = `require('node:http').createServer((q, s) => { s.setHeader('content-type', 'application/json'); s.end('{"kind":"terminal"}'); }).listen(${port}, '127.0.0.1', () => console.log('up'))`;
+  const child = spawn(process.execPath, ['-e', server], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.once('data', () => resolve());
+      child.once('exit', () => reject(new Error('terminal bench: the bare HTTP server exited')));
+    });
+    const get = () =>
+      new Promise<void>((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port, path: '/', agent, timeout: 10_000 }, (res) => {
+          res.resume();
+          res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
+        });
+        req.on('timeout', () => req.destroy(new Error('timed out')));
+        req.on('error', reject);
+        req.end();
+      });
+    // Compiled as the terminal is after its latency phase: a few thousand requests first.
+    for (let i = 0; i < 3000; i++) await get();
+    const floor = await measureRequestFloor({ pid: child.pid }, cpuMsOf, get, { seconds, rate: latencyRate() });
+    if (floor.failed > 0) throw new Error(`terminal bench: ${floor.failed} of ${floor.requests} requests to the bare HTTP server failed`);
+    return floor;
+  } finally {
+    agent.destroy();
+    child.kill('SIGKILL');
+  }
 }
 
 async function throughputPhase(s: Setup, ctx: BenchContext, runId: string, mode: SubmitMode): Promise<Record<string, unknown>> {
@@ -681,7 +718,7 @@ async function run(ctx: BenchContext): Promise<unknown> {
   };
   process.once('exit', killAll);
   let fsyncAfter: FsyncProbe | undefined;
-  let results: { latency: unknown; idle: IdleCost | null; requestFloor: RequestFloor | null; throughput: unknown; throughputBatched: unknown; catchUp: unknown };
+  let results: { latency: unknown; idle: IdleCost | null; requestFloor: (RequestFloor & { bareNodeHttp: RequestFloor }) | null; throughput: unknown; throughputBatched: unknown; catchUp: unknown };
   try {
     const setup = await setUp(root, ctx, childArgs);
     terminals = setup.all;

@@ -55,16 +55,17 @@ describe('the XMPP peer comparison', () => {
       cpuPerMessageBWithoutIdle: 0.9,
       requestFloorMicrosA: null,
       requestFloorShareOfCpuA: null,
+      bareHttpMicros: null,
     });
     // An older result without them: nothing is judged.
     expect(roundLimits(hotlineFigures(terminal), xmpp)).toMatchObject({ cryptoCeilingMsgPerSec: null, batchedTargetWithinCeiling: null, cpuPerMessageAWithoutIdle: null });
   });
 
   it("gives the officer API's floor as a share of A's CPU per message, never as a ratio without it", () => {
-    const withFloor = { ...terminal, requestFloor: { cpuMicrosPerRequest: 300, netMicrosPerRequest: 270 } };
+    const withFloor = { ...terminal, requestFloor: { cpuMicrosPerRequest: 300, netMicrosPerRequest: 270, bareNodeHttp: { cpuMicrosPerRequest: 240 } } };
     const limits = roundLimits(hotlineFigures(withFloor), xmpp);
-    // 270 µs of A's 900 µs per message is the request carrying it.
-    expect(limits).toMatchObject({ requestFloorMicrosA: 270, requestFloorShareOfCpuA: 0.3 });
+    // 270 µs of A's 900 µs per message is the request carrying it, 240 of them a bare node:http server's.
+    expect(limits).toMatchObject({ requestFloorMicrosA: 270, requestFloorShareOfCpuA: 0.3, bareHttpMicros: 240 });
     expect(Object.keys(limits).filter((k) => /WithoutRequestFloor|WithoutFloor/.test(k))).toEqual([]);
     // Without the idle phase, the floor with its idle cost.
     expect(roundLimits(hotlineFigures({ ...terminal, requestFloor: { cpuMicrosPerRequest: 300, netMicrosPerRequest: null } }), xmpp)).toMatchObject({ requestFloorMicrosA: 300 });
