@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { acquireTerminalLock, openStore, SQLITE_SYNCHRONOUS, type SqliteSynchronous } from '../store/index.js';
 import { entryChecker } from './channels/check-pool.js';
 import { EscalationSettingsFiles } from './escalation/settings-files.js';
+import { wholeSetting } from './env-settings.js';
 import { TerminalError } from './errors.js';
 import type { TerminalIdentity } from './identity/index.js';
 import { refuseDamagedStorage, refuseEmptyDatabase } from './integrity/doctor.js';
@@ -70,8 +71,5 @@ function sqliteSynchronous(value: string | undefined): SqliteSynchronous {
 
 /** HOTLINE_CHECK_WORKERS: a whole number of threads, or unset for the default. */
 function checkWorkers(value: string | undefined): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 64) throw new TerminalError('BAD_REQUEST', { detail: `HOTLINE_CHECK_WORKERS must be a whole number from 0 to 64, not "${value}".` });
-  return n;
+  return wholeSetting(value, { name: 'HOTLINE_CHECK_WORKERS', min: 0, max: 64, fallback: undefined });
 }

@@ -12,6 +12,7 @@ import { buildFederationServer } from './federation/federation-server.js';
 import type { TerminalIdentity } from './identity/index.js';
 import { buildOfficerServer } from './officer-api/officer-server.js';
 import { AuditLog } from './officers/audit-log.js';
+import { wholeSetting } from './env-settings.js';
 import { TerminalError } from './errors.js';
 import { lazyValidators } from './lazy-validators.js';
 import { OfficerService } from './officers/officer-service.js';
@@ -352,8 +353,5 @@ function dispatcherMetrics(metrics: TerminalMetrics): NonNullable<ConstructorPar
 
 /** HOTLINE_RECONCILE_WAIT_MS: how long, at most, a channel waits at start-up for its peers' holds (default 10 s). */
 function reconcileWait(value: string | undefined): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 3_600_000) throw new TerminalError('BAD_REQUEST', { detail: `HOTLINE_RECONCILE_WAIT_MS must be a whole number of milliseconds from 0 to 3600000, not "${value}".` });
-  return n;
+  return wholeSetting(value, { name: 'HOTLINE_RECONCILE_WAIT_MS', unit: 'milliseconds', min: 0, max: 3_600_000, fallback: undefined });
 }

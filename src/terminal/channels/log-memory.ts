@@ -22,7 +22,7 @@ import {
 } from '../../protocol/index.js';
 import { performance } from 'node:perf_hooks';
 import type { Store } from '../../store/index.js';
-import { TerminalError } from '../errors.js';
+import { wholeSetting } from '../env-settings.js';
 import type { ChannelLogger } from './channel-registry.js';
 
 /** Entries per author kept in memory by default (about a day and a half of an idle version-1 channel: link tests, echoes, receipts). */
@@ -30,10 +30,7 @@ export const DEFAULT_LOG_WINDOW = 4096;
 
 /** HOTLINE_LOG_WINDOW: entries per author a channel log keeps in memory (at least 16). */
 export function logWindowFrom(value: string | undefined): number {
-  if (value === undefined || value === '') return DEFAULT_LOG_WINDOW;
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 16) throw new TerminalError('BAD_REQUEST', { detail: `HOTLINE_LOG_WINDOW must be a whole number of entries, at least 16, not "${value}".` });
-  return n;
+  return wholeSetting(value, { name: 'HOTLINE_LOG_WINDOW', unit: 'entries', min: 16, fallback: DEFAULT_LOG_WINDOW });
 }
 
 /** Cold lookups one entry may need (each names one older fact); more means a fault. */

@@ -4,7 +4,7 @@
  * Coalesced: one receipt per channel per turn of the event loop, and at most one per spacing window
  * when receipts follow each other closely; after a quiet spell the first one still goes at once.
  */
-import { TerminalError } from '../errors.js';
+import { wholeSetting } from '../env-settings.js';
 import type { ChannelCommitter } from './channel-committer.js';
 import { SILENT, type ChannelLogger, type ChannelRegistry } from './channel-registry.js';
 import type { ChannelActions } from './ports.js';
@@ -33,10 +33,7 @@ export const DEFAULT_RECEIPT_SPACING_MS = 100;
 
 /** HOTLINE_RECEIPT_SPACING_MS: the least time between two receipts of a channel (0 to 1,000 ms). */
 export function receiptSpacingFrom(value: string | undefined): number {
-  if (value === undefined || value === '') return DEFAULT_RECEIPT_SPACING_MS;
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0 || n > 1000) throw new TerminalError('BAD_REQUEST', { detail: `HOTLINE_RECEIPT_SPACING_MS must be a whole number of milliseconds from 0 to 1000, not "${value}".` });
-  return n;
+  return wholeSetting(value, { name: 'HOTLINE_RECEIPT_SPACING_MS', unit: 'milliseconds', min: 0, max: 1000, fallback: DEFAULT_RECEIPT_SPACING_MS });
 }
 
 /** Writes the receipts that received entries are due. */

@@ -21,8 +21,9 @@
 import type { LinePrecheck } from '../../protocol/index.js';
 import type { ReceiveOutcome } from '../channels/channel-types.js';
 import type { ChannelDirectory, EntryReceiver } from '../channels/ports.js';
-import { TerminalError, toApiError } from '../errors.js';
+import { toApiError } from '../errors.js';
 import type { EventSink } from '../events/event-bus.js';
+import { wholeSetting } from '../env-settings.js';
 import { Bucket, FED_CODES, type FederationLimits } from './limits.js';
 import { parseClientFrame, type ClientFrame, type EchoFrame, type ProbeFrame, type ServerFrame } from './wire.js';
 
@@ -71,10 +72,7 @@ export const DEFAULT_RECEIVED_COMMIT_WAIT_MS = 8;
 
 /** HOTLINE_RECEIVED_COMMIT_WAIT_MS: how long a received frame's commit may wait for the next frames to share it (0 to 50 ms). */
 export function receivedCommitWaitFrom(value: string | undefined): number {
-  if (value === undefined || value === '') return DEFAULT_RECEIVED_COMMIT_WAIT_MS;
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0 || n > 50) throw new TerminalError('BAD_REQUEST', { detail: `HOTLINE_RECEIVED_COMMIT_WAIT_MS must be a whole number of milliseconds from 0 to 50, not "${value}".` });
-  return n;
+  return wholeSetting(value, { name: 'HOTLINE_RECEIVED_COMMIT_WAIT_MS', unit: 'milliseconds', min: 0, max: 50, fallback: DEFAULT_RECEIVED_COMMIT_WAIT_MS });
 }
 
 /** At most this many `want` frames follow one `stored` answer. */
