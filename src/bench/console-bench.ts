@@ -26,7 +26,7 @@ import { performance } from 'node:perf_hooks';
 import { generate } from 'otplib';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { BenchContext, BenchModule } from './bench.js';
-import { pairAndOpen, setUp, type TerminalProcess } from './terminal-bench.js';
+import { pairAndOpen, setUp, type TerminalProcess } from './terminal-processes.js';
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const FORMATS = ['launch-notification', 'unplanned-encounter', 'standard-phrase'];

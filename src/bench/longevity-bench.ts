@@ -19,7 +19,7 @@ import { dropSchema, openStore, type EntryRow, type Store } from '../store/index
 import { loadTerminalIdentity } from '../terminal/identity/index.js';
 import { round, type BenchContext, type BenchModule } from './bench.js';
 import { DEFAULT_LOG_WINDOW } from '../terminal/channels/log-memory.js';
-import { pairAndOpen, setUp, summary, waitFor, type TerminalProcess } from './terminal-bench.js';
+import { pairAndOpen, setUp, summary, waitFor, type TerminalProcess } from './terminal-processes.js';
 
 const PG = process.env.HOTLINE_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 
