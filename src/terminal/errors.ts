@@ -97,6 +97,7 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   AUTH_SESSION_EXPIRED: { status: 401, message: 'Your session expired ({why}); sign in again.' },
   AUTH_SESSION_ENDED: { status: 401, message: 'This session was signed out or revoked; sign in again.' },
   AUTH_CSRF: { status: 403, message: 'Missing or wrong CSRF token: send the X-CSRF-Token header returned at sign-in with every state-changing request.' },
+  STREAM_ORIGIN: { status: 403, message: 'A console session may open the send stream only from the console\'s own address (Origin {origin}, Host {host}). Gateways and scripts use the terminal credential (Authorization: Bearer) instead.' },
   AUTH_DISABLED: { status: 403, message: 'Officer "{name}" is disabled. Ask an admin to re-enable the account (`hotline officer enable {name}`).' },
   AUTH_RATE_LIMITED: { status: 429, message: 'Too many sign-in attempts from this address; retry in {after}.' },
   AUTH_WEBAUTHN: { status: 400, message: 'Passkey check failed: {detail}. Start again from the options endpoint.' },

@@ -197,6 +197,17 @@ export const BatchResult = Type.Object({ messages: Type.Array(SendResult) });
 /** POST /api/v1/messages/:id/ack: the acknowledgement entry and the message it acknowledges. */
 export const AckResult = Type.Object({ id: Type.String(), message: Type.String(), time: Int });
 
+// ---- the send stream (GET /api/v1/channels/:id/messages/stream, send-stream.ts) --------------
+
+/** A stream message's reference, chosen by the client: its answer carries it back. */
+export const StreamRef = Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Integer()]);
+/** The answer to one message of a send stream: what the same POST would have answered, by `ref`. */
+export const StreamAnswer = Type.Union([
+  Type.Object({ ref: StreamRef, status: Type.Literal(201), message: SendResult, replayed: Type.Optional(Type.Literal(true)) }),
+  Type.Object({ ref: Type.Union([StreamRef, Type.Null()]), status: Int, error: ApiErrorBody }),
+]);
+export type StreamAnswer = Static<typeof StreamAnswer>;
+
 // ---- what awaits acknowledgement (escalation-routes.ts) --------------------------------------
 
 const pendingFields = {

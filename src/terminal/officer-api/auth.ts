@@ -89,6 +89,10 @@ declare module 'fastify' {
     auditWithEntry<T = SealedEntry>(status: number, result: (made: T) => Record<string, unknown>): (made: T) => AuditInput | undefined;
     /** Set once the audit record was written in the entry's transaction. */
     auditedWithEntry?: boolean;
+    /** Who is calling, asked again of the request's credentials (a stream that stays open); throws AUTH_*. */
+    reauthenticate(): Promise<void>;
+    /** The route's permission checked again for `body` (one message of a stream): request.granted, or throws. */
+    authoriseAgain(body: unknown): Promise<void>;
   }
   interface FastifyContextConfig {
     /** The permission this route requires: every route declares one, next to its schema. */
@@ -216,6 +220,17 @@ async function plugin(app: FastifyInstance, opts: OfficerAuthOptions): Promise<v
   app.addHook('onRequest', async (request) => {
     const permission = routePermission(request);
     if (permission === 'open') return;
+    await identify(request, true);
+  });
+  // A stream (officer-api/send-stream.ts) asks again who is calling while it stays open: a
+  // session signed out, expired or an officer disabled meanwhile ends it. Its upgrade was a GET,
+  // so there is no CSRF token to check again (the stream checks the upgrade's Origin instead).
+  app.decorateRequest('reauthenticate', async function (this: FastifyRequest) {
+    await identify(this, false);
+  });
+
+  /** Sets request.principal from the request's credentials, or throws AUTH_*. */
+  async function identify(request: FastifyRequest, checkCsrf: boolean): Promise<void> {
     // The query-string token of the events WebSocket (browsers cannot set headers there).
     const query = request.query as { token?: string } | undefined;
     const bearer = request.headers.authorization ?? (query?.token ? `Bearer ${query.token}` : undefined);
@@ -232,7 +247,7 @@ async function plugin(app: FastifyInstance, opts: OfficerAuthOptions): Promise<v
     const sessionId = request.cookies[SESSION_COOKIE];
     if (!sessionId) throw new TerminalError('AUTH_REQUIRED');
     const { officer, session } = await officers.authenticate(sessionId);
-    if (!SAFE_METHODS.has(request.method)) {
+    if (checkCsrf && !SAFE_METHODS.has(request.method)) {
       const given = request.headers[CSRF_HEADER];
       if (typeof given !== 'string' || !OfficerService.csrfOk(session, given)) {
         await officers.audit.append({ actor: officer.name, action: 'auth.csrf.refused', detail: { method: request.method, route: request.routeOptions.url ?? request.url, ip: request.ip } });
@@ -240,7 +255,7 @@ async function plugin(app: FastifyInstance, opts: OfficerAuthOptions): Promise<v
       }
     }
     request.principal = { kind: 'officer', officer, session };
-  });
+  }
 
   authorisation(app, opts);
   auditTrail(app, officers);
@@ -258,6 +273,16 @@ function authorisation(app: FastifyInstance, opts: OfficerAuthOptions): void {
   const { directory } = opts;
   app.addHook('preHandler', async (request) => {
     if (request.is404) return;
+    await authorise(request, request.body);
+  });
+  // A stream checks each message it carries as its own request: the route's permission on its
+  // channel again, with this message's precedence against the role's cap.
+  app.decorateRequest('authoriseAgain', async function (this: FastifyRequest, body: unknown) {
+    await authorise(this, body);
+  });
+
+  /** Grants the route's permission to the caller for `body` (request.granted), or throws. */
+  async function authorise(request: FastifyRequest, body: unknown): Promise<void> {
     const permission = routePermission(request);
     if (permission === undefined) throw forbidden(describe(request.principal), `${request.method} ${request.routeOptions.url ?? request.url}`, ' (no permission is declared for this route)');
     if (permission === 'open' || permission === 'authenticated') {
@@ -274,10 +299,10 @@ function authorisation(app: FastifyInstance, opts: OfficerAuthOptions): void {
       request.granted = { permission };
       return;
     }
-    await grant(request, p.officer, permission);
-  });
+    await grant(request, p.officer, permission, body);
+  }
 
-  async function grant(request: FastifyRequest, officer: OfficerRow, action: Action): Promise<void> {
+  async function grant(request: FastifyRequest, officer: OfficerRow, action: Action, given: unknown): Promise<void> {
     const who = `officer "${officer.name}"`;
     const id = (request.params as { id?: string } | undefined)?.id;
     const scope = request.routeOptions.config?.scope;
@@ -292,7 +317,7 @@ function authorisation(app: FastifyInstance, opts: OfficerAuthOptions): void {
       const allowed: readonly string[] = dialogueRules(view.charter)[rule];
       charterRoles = charterRoles.filter((r) => allowed.includes(r));
     }
-    const body = (request.body ?? {}) as Draft & { messages?: Draft[] };
+    const body = (given ?? {}) as Draft & { messages?: Draft[] };
     // Set before the check, so that a refusal is recorded in the audit log under its action too.
     request.granted = { permission: action, channel };
     const role = actingRole(who, officer.roles, { action, channel, charterRoles, ...(action === 'message.send' ? { precedence: mostUrgent(body, opts.formatPrecedence) } : {}) }, opts.precedenceCaps);
@@ -307,9 +332,7 @@ function authorisation(app: FastifyInstance, opts: OfficerAuthOptions): void {
  */
 function auditTrail(app: FastifyInstance, officers: OfficerService): void {
   /** The audit record of a request that ended with `status`, `result` naming what it made. */
-  const auditInput = (request: FastifyRequest, permission: RoutePermission, status: number, result: Record<string, unknown>) => {
-    const g = request.granted;
-    const p = request.principal;
+  const auditInput = (request: FastifyRequest, permission: RoutePermission, status: number, result: Record<string, unknown>, g = request.granted, p = request.principal) => {
     return {
       actor: actorOf(p),
       action: permission,
@@ -330,13 +353,15 @@ function auditTrail(app: FastifyInstance, officers: OfficerService): void {
   // A route that writes entries records the request in the entries' own transaction: one
   // durable commit for both, and never the entry without its audit record (see onSend).
   app.decorateRequest('auditWithEntry', function <T>(this: FastifyRequest, status: number, result: (made: T) => Record<string, unknown>) {
+    // What was granted and to whom as the write starts (a stream grants each message anew).
+    const g = this.granted;
+    const p = this.principal;
     return (made: T): AuditInput | undefined => {
-      const g = this.granted;
       if (!g || g.permission === 'open' || g.permission === 'authenticated') return undefined;
       // Written in the entry's transaction; if that fails, the answer is an error and onSend
       // records the request instead.
       this.auditedWithEntry = true;
-      return auditInput(this, g.permission, status, result(made));
+      return auditInput(this, g.permission, status, result(made), g, p);
     };
   });
 

@@ -23,6 +23,18 @@ const running = new Map<string, Promise<unknown>>();
 /** What a write needs to record its answer: a function of what it made. */
 export type AnswerRecorder<T> = (made: T) => IdempotentAnswer;
 
+/** An answer to a write: its status and body, and whether it is a replay of an earlier one. */
+export interface IdempotentResult {
+  readonly status: number;
+  readonly body: unknown;
+  readonly replayed: boolean;
+}
+
+/** Whether `key` is a valid idempotency key (1 to 200 printable ASCII characters). */
+export function validKey(key: unknown): key is string {
+  return typeof key === 'string' && KEY.test(key);
+}
+
 /**
  * Runs `write` unless the request's key was answered before (then replays that answer). `write`
  * gets a recorder to pass to the channel actions (`idempotent` of WriteOptions), or undefined when
@@ -38,22 +50,55 @@ export async function idempotently<T>(
 ): Promise<unknown> {
   const raw = request.headers[IDEMPOTENCY_HEADER];
   if (raw === undefined) return reply.code(201).send(present(await write(undefined)));
-  if (typeof raw !== 'string' || !KEY.test(raw)) throw new TerminalError('BAD_REQUEST', { detail: 'The Idempotency-Key header must be 1 to 200 printable ASCII characters, given once.' });
-  const scope = createHash('sha256').update(`${actorOf(request.principal)}\n${request.method} ${request.routeOptions.url ?? ''}\n${raw}`).digest('hex');
-  const fingerprint = createHash('sha256').update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`).digest('hex');
+  if (!validKey(raw)) throw new TerminalError('BAD_REQUEST', { detail: 'The Idempotency-Key header must be 1 to 200 printable ASCII characters, given once.' });
+  const answer = await keyedWrite({
+    scope: scopeOf(actorOf(request.principal), `${request.method} ${request.routeOptions.url ?? ''}`, raw),
+    fingerprint: createHash('sha256').update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`).digest('hex'),
+    key: raw,
+    reads,
+    present,
+    write,
+    now,
+  });
+  if (answer.replayed) void reply.header('idempotent-replayed', 'true');
+  return reply.code(answer.status).send(answer.body);
+}
+
+/** A key's scope: the caller, the route (or stream) it was given to, and the key. */
+export function scopeOf(actor: string, route: string, key: string): string {
+  return createHash('sha256').update(`${actor}\n${route}\n${key}`).digest('hex');
+}
+
+/**
+ * The write of a request carrying an idempotency key, whatever carried it (an HTTP request, a
+ * message of a stream): replays the answer stored under `scope` if there is one (the same request,
+ * by `fingerprint`, else IDEMPOTENCY_KEY_REUSED), else writes and stores the answer with the
+ * entries. Writes under the same scope at the same time run one after the other.
+ */
+export async function keyedWrite<T>(w: {
+  readonly scope: string;
+  readonly fingerprint: string;
+  /** The key as given (named in IDEMPOTENCY_KEY_REUSED). */
+  readonly key: string;
+  readonly reads: Pick<OfficerReadModel, 'idempotent'>;
+  readonly present: (made: T) => unknown;
+  readonly write: (record: AnswerRecorder<T>) => Promise<T>;
+  readonly now: () => number;
+}): Promise<IdempotentResult> {
+  const { scope, fingerprint } = w;
   for (;;) {
     const ahead = running.get(scope);
     if (ahead === undefined) break;
     await ahead.catch(() => undefined);
   }
-  const done = (async () => {
-    const before = await reads.idempotent(scope);
+  const done = (async (): Promise<IdempotentResult> => {
+    const before = await w.reads.idempotent(scope);
     if (before) {
-      if (before.request !== fingerprint) throw new TerminalError('IDEMPOTENCY_KEY_REUSED', { key: raw.slice(0, 40) });
-      return reply.code(before.status).header('idempotent-replayed', 'true').send(JSON.parse(before.response) as unknown);
+      if (before.request !== fingerprint) throw new TerminalError('IDEMPOTENCY_KEY_REUSED', { key: w.key.slice(0, 40) });
+      return { status: before.status, body: JSON.parse(before.response) as unknown, replayed: true };
     }
-    const record: AnswerRecorder<T> = (made) => ({ key: scope, request: fingerprint, status: 201, response: JSON.stringify(present(made)), at: now() });
-    return reply.code(201).send(present(await write(record)));
+    const record: AnswerRecorder<T> = (made) => ({ key: scope, request: fingerprint, status: 201, response: JSON.stringify(w.present(made)), at: w.now() });
+    return { status: 201, body: w.present(await w.write(record)), replayed: false };
   })();
   running.set(scope, done);
   try {

@@ -33,7 +33,7 @@ const DEFAULT_PAGE = 200;
 export const MAX_BATCH_MESSAGES = 1000;
 
 /** A message as an officer drafts it (who signs it comes from the account: auth.ts). */
-const draftFields = {
+export const draftFields = {
   /** Required for free text; for a formatted message, by default its rendering in `lang`. */
   text: Type.Optional(Type.String({ minLength: 1, maxLength: 16_000 })),
   lang: Type.Optional(LangTagParam),
@@ -56,17 +56,17 @@ const draftFields = {
   fields: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 };
 const MessageDraft = Type.Object(draftFields);
-type MessageDraftBody = Static<typeof MessageDraft>;
+export type MessageDraftBody = Static<typeof MessageDraft>;
 
 /** How drafts of one request become bodies: who signs, and for formats the charter and definitions. */
-interface DraftContext {
+export interface DraftContext {
   readonly from: OfficerRefT | undefined;
   readonly formats: FormatCatalogue;
   readonly charter: () => Charter;
 }
 
 /** The signed body of a drafted message, with defaults filled in, signed by `from`. */
-function messageBody(m: MessageDraftBody, ctx: DraftContext): BodyOf<'message'> {
+export function messageBody(m: MessageDraftBody, ctx: DraftContext): BodyOf<'message'> {
   const { from } = ctx;
   if (m.format === undefined && m.fields !== undefined) throw new TerminalError('BAD_REQUEST', { detail: '"fields" go with a "format": name the format of the message.' });
   if (m.format === undefined && m.text === undefined) throw new TerminalError('BAD_REQUEST', { detail: 'A message needs a "text", or a "format" and its "fields".' });

@@ -24,6 +24,7 @@ import { dialogueRoutes } from './dialogue-routes.js';
 import { escalationRoutes } from './escalation-routes.js';
 import { eventsRoute } from './events-route.js';
 import { messagesRoutes } from './messages-routes.js';
+import { sendStreamRoute } from './send-stream.js';
 import { searchRoutes } from './search-routes.js';
 import { proofRoutes } from './proof-route.js';
 import { formatsRoutes } from './formats-routes.js';
@@ -113,7 +114,9 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
       security: [{ bearer: [] }, { session: [] }],
     },
   });
-  await app.register(websocket);
+  // The largest frame a client may send: a stream message (send-stream.ts) is a draft of at most
+  // 16,000 characters of text and its format's fields; the events socket receives nothing.
+  await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
 
   const { officers } = opts;
   const formats = opts.formats ?? shippedCatalogue();
@@ -125,6 +128,7 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
   await app.register(terminalRoutes, { ...area, links: opts.links, reconciling: opts.reconciling, storeFull: opts.storeFull, ha: opts.ha });
   await app.register(channelsRoutes, { ...area, links: opts.links, linkHealth: opts.linkHealth, formats });
   await app.register(messagesRoutes, { ...area, defaultOfficer: opts.defaultOfficer, formats });
+  await app.register(sendStreamRoute, { ...area, formats });
   await app.register(searchRoutes, { ...area, formats });
   await app.register(proofRoutes, area);
   await app.register(formatsRoutes, { ...area, formats });
