@@ -6,6 +6,8 @@
  *
  *   latency     A gets messages at a steady rate (200/s); time from just before each POST to the
  *               matching `entry` event (kind message, own=false) on B's event socket.
+ *   latencyStream the same, each message a frame of A's send stream (GET /api/v1/channels/:id/messages/stream,
+ *               officer-api/send-stream.ts) instead of a POST: a gateway sending one message at a time.
  *   idle        no traffic for HOTLINE_BENCH_IDLE_SECONDS (default 10): each terminal's CPU per
  *               second doing its background work, and that cost's share of the CPU per message
  *               at the latency phase's rate (ceilings.ts).
@@ -15,7 +17,8 @@
  *               it the same requests to a bare node:http server (the machine's and runtime's floor).
  *   throughput  A gets N messages, 64 requests in flight (on connections opened beforehand);
  *               throughputBatched the same through POST /messages/batch (a gateway: 100 messages
- *               per request, 8 requests in flight);
+ *               per request, 8 requests in flight); throughputStream the same one message per frame
+ *               of A's send stream (64 frames unanswered at most);
  *               time until B holds all of them AND A
  *               holds B's signed receipt covering the last one (A's event socket), then checked
  *               once against A's message list (receiptedAt set on every message).
@@ -32,7 +35,7 @@
  *   HOTLINE_BENCH_CHILD_NODE_ARGS  extra node arguments for the terminal processes, e.g.
  *                                  "--cpu-prof --cpu-prof-dir=/tmp/prof" (profiles are written at SIGTERM)
  *   HOTLINE_BENCH_KEEP=1           keep the temporary data directory (its path is logged)
- *   HOTLINE_BENCH_PHASES           comma-separated subset of latency,idle,requestFloor,throughput,throughputBatched,catchUp (default all)
+ *   HOTLINE_BENCH_PHASES           comma-separated subset of latency,latencyStream,idle,requestFloor,throughput,throughputStream,throughputBatched,catchUp (default all)
  *   HOTLINE_BENCH_LATENCY_RATE     messages per second in the latency phase (default 200, the target's rate)
  */
 import { spawn } from 'node:child_process';
@@ -51,18 +54,27 @@ import { CONCURRENCY, cpuMark, cpuMsOf, cpuPerEntry, freePorts, pairAndOpen, set
 /** Messages per second of the latency phase, whose CPU per message the idle phase is set against. */
 const latencyRate = (): number => Number(process.env.HOTLINE_BENCH_LATENCY_RATE ?? 200);
 
+/** Every phase, in the order they run. */
+const ALL_PHASES = 'latency,latencyStream,idle,requestFloor,throughput,throughputStream,throughputBatched,catchUp';
+
 export const TARGETS = { latencyP50Ms: 3, latencyP99Ms: 15, throughputMsgPerSec: 5_000, catchUpEntriesPerSec: 10_000 } as const;
 
 
-/** How the bench submits: one message per POST, or `batch` messages per POST to /messages/batch. */
+/**
+ * How the bench submits: one message per POST, or `batch` messages per POST to /messages/batch;
+ * or with `stream`, one message per frame of the channel's send stream (`concurrency` unanswered).
+ */
 interface SubmitMode {
   readonly concurrency: number;
   readonly batch: number;
+  readonly stream?: boolean;
 }
 
 const SINGLE: SubmitMode = { concurrency: CONCURRENCY, batch: 1 };
 /** A gateway: batches of 100 messages, 8 requests in flight. */
 const GATEWAY: SubmitMode = { concurrency: 8, batch: 100 };
+/** A gateway sending one message at a time over the send stream, 64 unanswered at most. */
+const STREAMED: SubmitMode = { concurrency: 64, batch: 1, stream: true };
 
 /** Submits `count` messages to A as `mode` says; returns the highest own seq, seconds and per-request times. */
 async function submitAll(a: TerminalProcess, channel: string, count: number, text: (i: number) => string, mode: SubmitMode, deadline: number): Promise<{ seconds: number; maxSeq: number; submitMs: number[] }> {
@@ -73,7 +85,8 @@ async function submitAll(a: TerminalProcess, channel: string, count: number, tex
   // Open the connections before the clock starts: a burst of POSTs on brand-new connections
   // stalls for about a second (the slowest of the first 64 took ~1 s; on open connections, under
   // 0.1 s), which is connection set-up, not the sustained rate.
-  await Promise.all(Array.from({ length: concurrency }, () => a.ok('GET', '/api/v1/status')));
+  const stream = mode.stream ? await a.sendStream(channel) : undefined;
+  if (!stream) await Promise.all(Array.from({ length: concurrency }, () => a.ok('GET', '/api/v1/status')));
   const start = performance.now();
   const worker = async () => {
     for (;;) {
@@ -83,7 +96,8 @@ async function submitAll(a: TerminalProcess, channel: string, count: number, tex
       if (performance.now() > deadline) throw new Error('terminal bench: submitting took too long');
       const t0 = performance.now();
       let seq: number;
-      if (batch === 1) seq = (await a.ok<{ seq: number }>('POST', `/api/v1/channels/${channel}/messages`, { text: text(i), lang: 'en', precedence: 'ROUTINE' })).seq;
+      if (stream) seq = await stream.send({ text: text(i), lang: 'en', precedence: 'ROUTINE' });
+      else if (batch === 1) seq = (await a.ok<{ seq: number }>('POST', `/api/v1/channels/${channel}/messages`, { text: text(i), lang: 'en', precedence: 'ROUTINE' })).seq;
       else {
         const messages = Array.from({ length: next - i }, (_, k) => ({ text: text(i + k), lang: 'en', precedence: 'ROUTINE' }));
         const r = await a.ok<{ messages: Array<{ seq: number }> }>('POST', `/api/v1/channels/${channel}/messages/batch`, { messages });
@@ -93,11 +107,18 @@ async function submitAll(a: TerminalProcess, channel: string, count: number, tex
       if (seq > maxSeq) maxSeq = seq;
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  try {
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  } finally {
+    stream?.close();
+  }
   return { seconds: (performance.now() - start) / 1000, maxSeq, submitMs };
 }
 
-async function latencyPhase(s: Setup, ctx: BenchContext, runId: string): Promise<Record<string, unknown>> {
+/** How the latency phase sends each message: a POST, or a frame of the channel's send stream. */
+type Via = 'post' | 'stream';
+
+async function latencyPhase(s: Setup, ctx: BenchContext, runId: string, via: Via): Promise<Record<string, unknown>> {
   const rate = latencyRate();
   const seconds = Number(process.env.HOTLINE_BENCH_LATENCY_SECONDS ?? (ctx.quick ? 2 : 10));
   // A terminal runs for months: what an officer feels is its steady state, after V8 has compiled
@@ -107,7 +128,7 @@ async function latencyPhase(s: Setup, ctx: BenchContext, runId: string): Promise
   const warmup = Math.round(rate * warmupSeconds);
   const n = rate * seconds;
   const interval = 1000 / rate;
-  const prefix = `lat ${runId} `;
+  const prefix = `lat${via === 'stream' ? 's' : ''} ${runId} `;
   const sentAt = new Map<number, number>();
   const latencies = new Map<number, number>();
   const submitMs: number[] = [];
@@ -127,9 +148,10 @@ async function latencyPhase(s: Setup, ctx: BenchContext, runId: string): Promise
   // Background work stays on at its defaults (link tests every 60 s, the 1 s ticks of escalation,
   // drills and reconcile) and a Prometheus-like scrape of both terminals' /metrics every 5 s (more often than a usual 15 s, so scrapes fall inside the 10 s phase).
   const scrape = setInterval(() => void Promise.all([s.a.call('GET', '/metrics'), s.b.call('GET', '/metrics')]).catch(() => {}), 5_000);
+  const stream = via === 'stream' ? await s.a.sendStream(s.channel) : undefined;
   try {
     const total = warmup + n;
-    ctx.log(`terminal: latency, ${rate} msg/s for ${seconds} s (after ${warmupSeconds} s of warm-up at the same rate)`);
+    ctx.log(`terminal: latency${stream ? ' over the send stream' : ''}, ${rate} msg/s for ${seconds} s (after ${warmupSeconds} s of warm-up at the same rate)`);
     const errors: string[] = [];
     const inflight: Promise<void>[] = [];
     const start = performance.now();
@@ -143,9 +165,9 @@ async function latencyPhase(s: Setup, ctx: BenchContext, runId: string): Promise
       if (wait > 0) await sleep(wait);
       const t0 = performance.now();
       sentAt.set(i, t0);
+      const draft = { text: `${prefix}${i}`, lang: 'en', precedence: 'ROUTINE' };
       inflight.push(
-        s.a
-          .ok('POST', `/api/v1/channels/${s.channel}/messages`, { text: `${prefix}${i}`, lang: 'en', precedence: 'ROUTINE' })
+        (stream ? stream.send(draft) : s.a.ok('POST', `/api/v1/channels/${s.channel}/messages`, draft))
           .then(() => {
             if (i >= warmup) submitMs.push(performance.now() - t0);
           })
@@ -169,13 +191,14 @@ async function latencyPhase(s: Setup, ctx: BenchContext, runId: string): Promise
     const delivery = summary(measured);
     return {
       rateMsgPerSec: rate,
+      via,
       seconds,
       sent: n,
       delivered: measured.length,
       lost: n - measured.length,
       achievedSendRate: round.rate(total / sendSeconds),
       deliveryMs: delivery,
-      /** POST round trip at A alone (seal + durable commit at A + HTTP). */
+      /** Round trip at A alone (seal + durable commit at A + the POST, or the stream's frame and answer). */
       submitMs: summary(submitMs),
       warmupSeconds,
       /**
@@ -187,6 +210,7 @@ async function latencyPhase(s: Setup, ctx: BenchContext, runId: string): Promise
     };
   } finally {
     clearInterval(scrape);
+    stream?.close();
     ws.terminate();
   }
 }
@@ -267,7 +291,7 @@ async function throughputPhase(s: Setup, ctx: BenchContext, runId: string, mode:
     }
   });
   try {
-    ctx.log(`terminal: throughput, ${n} messages, ${mode.batch === 1 ? 'one per request' : `${mode.batch} per request`}, ${mode.concurrency} requests in flight`);
+    ctx.log(`terminal: throughput, ${n} messages, ${mode.stream ? 'one per frame of the send stream' : mode.batch === 1 ? 'one per request' : `${mode.batch} per request`}, ${mode.concurrency} ${mode.stream ? 'frames' : 'requests'} in flight`);
     const start = performance.now();
     const deadline = start + timeoutMs;
     const sub = await submitAll(s.a, s.channel, n, (i) => `${prefix}${i}`, mode, deadline);
@@ -293,6 +317,7 @@ async function throughputPhase(s: Setup, ctx: BenchContext, runId: string, mode:
     return {
       messages: n,
       messagesPerRequest: mode.batch,
+      via: mode.stream ? 'stream' : 'post',
       concurrency: mode.concurrency,
       timedOut,
       deliveredToB: atB,
@@ -407,7 +432,7 @@ async function run(ctx: BenchContext): Promise<unknown> {
   };
   process.once('exit', killAll);
   let fsyncAfter: FsyncProbe | undefined;
-  let results: { latency: unknown; idle: IdleCost | null; requestFloor: (RequestFloor & { bareNodeHttp: RequestFloor }) | null; throughput: unknown; throughputBatched: unknown; catchUp: unknown };
+  let results: { latency: unknown; latencyStream: unknown; idle: IdleCost | null; requestFloor: (RequestFloor & { bareNodeHttp: RequestFloor }) | null; throughput: unknown; throughputStream: unknown; throughputBatched: unknown; catchUp: unknown };
   try {
     const setup = await setUp(root, ctx, childArgs);
     terminals = setup.all;
@@ -415,8 +440,9 @@ async function run(ctx: BenchContext): Promise<unknown> {
     await Promise.all(terminals.map((t) => t.start()));
     setup.channel = await pairAndOpen(setup, ctx);
     ctx.log(`terminal: channel ${setup.channel.slice(0, 12)} active, links up`);
-    const phases = new Set((process.env.HOTLINE_BENCH_PHASES ?? 'latency,idle,requestFloor,throughput,throughputBatched,catchUp').split(',').map((p) => p.trim()));
-    const latency = phases.has('latency') ? await withCommits(setup, () => latencyPhase(setup, ctx, runId)) : null;
+    const phases = new Set((process.env.HOTLINE_BENCH_PHASES ?? ALL_PHASES).split(',').map((p) => p.trim()));
+    const latency = phases.has('latency') ? await withCommits(setup, () => latencyPhase(setup, ctx, runId, 'post')) : null;
+    const latencyStream = phases.has('latencyStream') ? await withCommits(setup, () => latencyPhase(setup, ctx, runId, 'stream')) : null;
     // After the latency phase, so that both terminals are warm (compiled) as they were in it.
     const idleSeconds = Number(process.env.HOTLINE_BENCH_IDLE_SECONDS ?? (ctx.quick ? 2 : 10));
     if (phases.has('idle')) ctx.log(`terminal: idle phase (${idleSeconds} s without traffic)`);
@@ -426,9 +452,10 @@ async function run(ctx: BenchContext): Promise<unknown> {
     if (phases.has('requestFloor')) ctx.log(`terminal: officer API floor (${latencyRate()} authorised requests a second for ${floorSeconds} s)`);
     const requestFloor = phases.has('requestFloor') ? await floorPhase(setup, idle, floorSeconds) : null;
     const throughput = phases.has('throughput') ? await withCommits(setup, () => throughputPhase(setup, ctx, runId, SINGLE)) : null;
+    const throughputStream = phases.has('throughputStream') ? await withCommits(setup, () => throughputPhase(setup, ctx, runId, STREAMED)) : null;
     const throughputBatched = phases.has('throughputBatched') ? await withCommits(setup, () => throughputPhase(setup, ctx, runId, GATEWAY)) : null;
     const catchUp = phases.has('catchUp') ? await withCommits(setup, () => catchUpPhase(setup, ctx, runId)) : null;
-    results = { latency, idle, requestFloor, throughput, throughputBatched, catchUp };
+    results = { latency, latencyStream, idle, requestFloor, throughput, throughputStream, throughputBatched, catchUp };
     ctx.log('terminal: stopping A and B');
     await Promise.all(terminals.map((t) => t.stop()));
     fsyncAfter = await probeFsync(root);
@@ -464,6 +491,7 @@ async function run(ctx: BenchContext): Promise<unknown> {
     ...results,
     ratios: {
       throughputToRawVerify: thr ? round.ratio(thr.msgPerSec / rawVerify) : null,
+      throughputStreamToRawVerify: results.throughputStream ? round.ratio((results.throughputStream as { msgPerSec: number }).msgPerSec / rawVerify) : null,
       throughputBatchedToRawVerify: thrBatched ? round.ratio(thrBatched.msgPerSec / rawVerify) : null,
       throughputBatchedToCryptoCeiling: thrBatched ? round.ratio(thrBatched.msgPerSec / ceiling.msgPerSec) : null,
       catchUpToRawVerify: cu ? round.ratio(cu.entriesPerSec / rawVerify) : null,

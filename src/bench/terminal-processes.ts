@@ -195,6 +195,42 @@ export class TerminalProcess {
     return r.json;
   }
 
+  /**
+   * Opens the send stream of a channel (officer-api/send-stream.ts): `send` resolves with the
+   * message's answer once A has durably committed it, or rejects with the refusal.
+   */
+  async sendStream(channel: string): Promise<MessageStream> {
+    const ws = new WebSocket(`ws://127.0.0.1:${this.officerPort}/api/v1/channels/${channel}/messages/stream`, { headers: { authorization: `Bearer ${this.token}` } });
+    const waiting = new Map<number, { resolve: (seq: number) => void; reject: (e: Error) => void }>();
+    let next = 0;
+    ws.on('message', (data) => {
+      const a = JSON.parse(String(data)) as { ref: number; status: number; message?: { seq: number }; error?: { code: string; message: string } };
+      const w = waiting.get(a.ref);
+      if (!w) return;
+      waiting.delete(a.ref);
+      if (a.status === 201 && a.message) w.resolve(a.message.seq);
+      else w.reject(new Error(`${this.code} send stream: ${a.status} ${a.error?.code ?? ''} ${a.error?.message ?? ''}`));
+    });
+    ws.on('close', () => {
+      for (const w of waiting.values()) w.reject(new Error(`${this.code} send stream closed`));
+      waiting.clear();
+    });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    ws.on('error', () => {});
+    return {
+      send: (message) =>
+        new Promise<number>((resolve, reject) => {
+          const ref = next++;
+          waiting.set(ref, { resolve, reject });
+          ws.send(JSON.stringify({ ref, message }));
+        }),
+      close: () => ws.terminate(),
+    };
+  }
+
   /** Opens the officer event WebSocket; `onEntry` sees every `entry` event. */
   async events(onEntry: (e: EntryEvent, receivedAt: number) => void): Promise<WebSocket> {
     const ws = new WebSocket(`ws://127.0.0.1:${this.officerPort}/api/v1/events?token=${encodeURIComponent(this.token)}`);
@@ -210,6 +246,12 @@ export class TerminalProcess {
     ws.on('error', () => {});
     return ws;
   }
+}
+
+/** A channel's send stream at a terminal: one message per frame, answered with its seq. */
+export interface MessageStream {
+  send(message: { text: string; lang: string; precedence: string }): Promise<number>;
+  close(): void;
 }
 
 export interface Setup {

@@ -26,7 +26,14 @@ describe('the XMPP peer comparison', () => {
 
   it("expresses Hotline's figures as ratios to the peer's, terminal A against server A", () => {
     const r = roundRatios(hotlineFigures(terminal), xmpp);
-    expect(r).toEqual({ p50: 2, p99: 0.5, cpuPerMessageA: 1.5, cpuPerMessageB: 1, throughputOnePerRequest: 0.5, throughputBatched: 2 });
+    expect(r).toEqual({ p50: 2, p99: 0.5, cpuPerMessageA: 1.5, cpuPerMessageB: 1, throughputOnePerRequest: 0.5, throughputBatched: 2, p50Stream: null, p99Stream: null, cpuPerMessageAStream: null, cpuPerMessageBStream: null, throughputStream: null });
+  });
+
+  it('sets the send stream\'s latency, CPU and throughput against the same peer figures', () => {
+    const streamed = { ...terminal, latencyStream: { deliveryMs: { p50: 1.1, p99: 10 }, cpuMicrosPerMessage: { AA: 600, BB: 700, benchClient: 100, total: 1400 } }, throughputStream: { msgPerSec: 6000 } };
+    expect(roundRatios(hotlineFigures(streamed), xmpp)).toMatchObject({ p50Stream: 1, p99Stream: 0.25, cpuPerMessageAStream: 1, cpuPerMessageBStream: 1, throughputStream: 0.75 });
+    const s = summarise([roundRatios(hotlineFigures(streamed), xmpp)]);
+    expect(s.targetsMet).toMatchObject({ p50Stream: true, p99Stream: true, cpuPerMessageAStream: true, throughputStream: false });
   });
 
   it('judges the targets on the median of the rounds, lower better for time and CPU, higher for throughput', () => {
@@ -36,7 +43,7 @@ describe('the XMPP peer comparison', () => {
     const s = summarise([a, b, c]);
     expect(s.medianRatios.p50).toBe(0.9);
     expect(s.medianRatios.cpuPerMessageA).toBe(1.5);
-    expect(s.targetsMet).toEqual({ p50: true, p99: true, cpuPerMessageA: true, cpuPerMessageB: true, throughputOnePerRequest: false, throughputBatched: true });
+    expect(s.targetsMet).toEqual({ p50: true, p99: true, cpuPerMessageA: true, cpuPerMessageB: true, throughputOnePerRequest: false, throughputBatched: true, p50Stream: null, p99Stream: null, cpuPerMessageAStream: null, cpuPerMessageBStream: null, throughputStream: null });
   });
 
   it("carries the disk's fdatasync p50 of the run beside Hotline's figures, null from an older result", () => {
