@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import WebSocket from 'ws';
 import { cliError } from './errors.js';
 import { loadTerminalIdentity, TOKEN_FILE } from '../terminal/index.js';
 
@@ -12,6 +13,8 @@ export interface OfficerClient {
   readonly url: string;
   /** Calls the API; resolves with the parsed JSON (or text) body, or throws a CliError with the API's message. */
   call<T = unknown>(method: string, path: string, body?: unknown, contentType?: string, extraHeaders?: Record<string, string>): Promise<T>;
+  /** Opens a WebSocket of the API (the send stream) with the same credential; resolves once open, or throws as `call` does. */
+  socket(path: string): Promise<WebSocket>;
 }
 
 /**
@@ -52,6 +55,27 @@ export async function officerClient(dir: string, actAs: string | undefined = pro
         throw cliError('CLI_API', { code: e.code ?? String(response.status), detail: (e.message ?? text).replace(/\.$/, '') }, parsed);
       }
       return parsed as T;
+    },
+    socket(path: string): Promise<WebSocket> {
+      const ws = new WebSocket(`${url.replace(/^http/, 'ws')}${path}`, { headers: { authorization: `Bearer ${token}`, ...(actAs ? { 'x-hotline-officer': encodeURIComponent(actAs) } : {}) } });
+      return new Promise<WebSocket>((done, fail) => {
+        ws.once('open', () => done(ws));
+        // A refusal of the upgrade comes as an HTTP answer: its { code, message } as `call` reports it.
+        ws.once('unexpected-response', (_req, res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (d: string) => (text += d));
+          res.on('end', () => {
+            let e: { code?: string; message?: string } = {};
+            try {
+              e = JSON.parse(text) as typeof e;
+            } catch {
+              // not JSON: the status says it
+            }
+            fail(cliError('CLI_API', { code: e.code ?? String(res.statusCode), detail: (e.message ?? text).replace(/\.$/, '') }, e));
+          });
+        });
+        ws.once('error', () => fail(cliError('CLI_TERMINAL_NOT_RUNNING', { url, dir: resolve(dir) })));
+      });
     },
   };
 }

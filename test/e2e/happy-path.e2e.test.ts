@@ -104,6 +104,29 @@ describe('e2e: happy path through the CLI', () => {
     expect(again).toEqual(ids);
     expect((await us.messages(id)).filter((m) => m.text.startsWith('Track report '))).toHaveLength(1200);
 
+    // A live gateway: `hotline send --stream`, each line over one open connection as it is read.
+    // A bad line and a line above the caps are refused on stderr with their numbers, the rest sent
+    // in order; a line's "key" makes it safe to send again.
+    const live = join(h.root, 'live.jsonl');
+    const liveLines = [
+      ...Array.from({ length: 40 }, (_, i) => JSON.stringify({ text: `Live track ${i}`, key: `live-${i}` })),
+      '{"text": ""}',
+      JSON.stringify({ text: 'Live track with a reply to nothing', replyTo: 'f'.repeat(63) }),
+    ];
+    await writeFile(live, `${liveLines.join('\n')}\n`);
+    const streamed = await us.cli(['send', id, '--stream', live]);
+    expect(streamed.code).not.toBe(0);
+    const liveIds = streamed.stdout.trim().split('\n');
+    expect(liveIds).toHaveLength(40);
+    expect(streamed.stderr).toContain(`${live} line 41 is not a message`);
+    expect(streamed.stderr).toMatch(new RegExp(`${live} line 42: BAD_REQUEST`));
+    expect(streamed.stderr).toContain('Sent 40 messages, 2 lines refused');
+    const liveAtUs = (await us.messages(id)).filter((m) => m.text.startsWith('Live track '));
+    expect(liveAtUs.map((m) => m.text)).toEqual(Array.from({ length: 40 }, (_, i) => `Live track ${i}`));
+    const liveAgain = await us.cli(['send', id, '--stream', live]);
+    expect(liveAgain.stdout.trim().split('\n')).toEqual(liveIds);
+    expect((await us.messages(id)).filter((m) => m.text.startsWith('Live track '))).toHaveLength(40);
+
     // `hotline export ... > file`, then `hotline verify file`: exit 0, both parties, the acknowledgement.
     const bundle = join(h.root, 'bundle.jsonl');
     await us.cli(['export', id], { stdoutFile: bundle }).then(check('export'));

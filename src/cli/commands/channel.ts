@@ -9,7 +9,6 @@ import { access, readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { Option, type Command } from 'commander';
 import { repeated, textsByLanguage } from '../lang-text.js';
-import { PRECEDENCES } from '../../protocol/index.js';
 import type { Api } from '../../terminal/index.js';
 import { cliError } from '../errors.js';
 import { officerClient, type OfficerClient } from '../officer-client.js';
@@ -18,6 +17,8 @@ import { printable, printableDeep } from '../safe-text.js';
 import { DEFAULT_DATA_DIR } from './init.js';
 import { fieldsFrom, officerLang, parseFieldsFile, registerAmend, renderFormatted } from './format.js';
 import { parseTime } from './dialogue.js';
+import { sendStreamed } from './send-stream.js';
+import { draftLine, PRECEDENCE_NAMES, type Draft, type DraftDefaults } from './drafts.js';
 
 const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString().replace('.000Z', 'Z') : '-');
 
@@ -139,16 +140,18 @@ export function register(program: Command): void {
     .option('--field <name=value>', 'one field (repeat); the value as JSON (numbers, objects) or as text', repeated)
     .option('--reply-to <message>', 'the message this answers')
     .option('--file <path>', 'send every message of a JSON Lines file instead ({"text": ..., "precedence"?: ..., "lang"?: ..., "replyTo"?: ...} per line; - reads stdin), in batches that each commit whole')
+    .option('--stream <path>', 'send each line of a JSON Lines file or of stdin (-) as it arrives, over one open connection (a live gateway: `feed | hotline send CHANNEL --stream -`); prints each id as it commits, a refused line on stderr; a line\'s optional "key" makes sending it again safe')
     .option('--officer <name>', 'act as this officer: their roles are checked and their name, title and role are signed in (default $HOTLINE_OFFICER)')
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
-    .action(async (id: string, text: string | undefined, opts: { precedence?: string; lang: string; replyTo?: string; file?: string; officer?: string; data: string; format?: string; fields?: string; field?: string[] }) => {
+    .action(async (id: string, text: string | undefined, opts: { precedence?: string; lang: string; replyTo?: string; file?: string; stream?: string; officer?: string; data: string; format?: string; fields?: string; field?: string[] }) => {
       if (opts.format !== undefined) return sendFormatted(id, text, opts);
       if (opts.fields !== undefined || opts.field !== undefined) throw cliError('CLI_USAGE', { detail: '--fields and --field go with --format', command: 'send ' });
       const precedence = (opts.precedence ?? 'ROUTINE').toUpperCase();
       if (!PRECEDENCE_NAMES.includes(precedence))
         throw cliError('CLI_BAD_ARGUMENT', { option: '--precedence', expected: `one of ${PRECEDENCE_NAMES.join(', ')}`, value: opts.precedence });
-      if ((text === undefined) === (opts.file === undefined)) throw cliError('CLI_USAGE', { detail: 'give either the text of one message or --file with many', command: 'send ' });
+      if ([text, opts.file, opts.stream].filter((x) => x !== undefined).length !== 1) throw cliError('CLI_USAGE', { detail: 'give either the text of one message, or --file or --stream with many', command: 'send ' });
       const defaults = { lang: opts.lang, precedence, ...(opts.replyTo ? { replyTo: opts.replyTo } : {}) };
+      if (opts.stream !== undefined) return sendStreamed(await officerClient(opts.data, opts.officer ?? process.env.HOTLINE_OFFICER), id, opts.stream, defaults);
       // Every line of a file is checked before the terminal is even asked.
       const drafts = opts.file !== undefined ? parseDrafts(opts.file, await readTextFile(opts.file), defaults) : undefined;
       const client = await officerClient(opts.data, opts.officer ?? process.env.HOTLINE_OFFICER);
@@ -285,19 +288,10 @@ function writeHa(ha: Api.HaStatus): void {
     process.stdout.write(`  instance ${i.instance}: ${i.instance === ha.active ? 'active' : i.role === 'active' ? 'gone' : 'standby'}, officer API ${i.officerUrl}, ${i.host} pid ${i.pid}, seen ${(i.seenMsAgo / 1000).toFixed(1)} s ago\n`);
 }
 
-const PRECEDENCE_NAMES: readonly string[] = PRECEDENCES;
 /** Messages per batch request (the API takes up to 1000) and bytes per request. */
 const BATCH_MESSAGES = 500;
 const BATCH_BYTES = 4 * 1024 * 1024;
 
-interface Draft {
-  text: string;
-  lang: string;
-  precedence: string;
-  replyTo?: string;
-  /** Line of the file, for messages. */
-  line: number;
-}
 
 async function readTextFile(path: string): Promise<string> {
   if (path === '-') {
@@ -316,26 +310,13 @@ async function readTextFile(path: string): Promise<string> {
 }
 
 /** Every line of a messages file, checked before anything is sent. */
-export function parseDrafts(path: string, text: string, defaults: { lang: string; precedence: string; replyTo?: string }): Draft[] {
+export function parseDrafts(path: string, text: string, defaults: DraftDefaults): Draft[] {
   const drafts: Draft[] = [];
   const name = path === '-' ? 'stdin' : path;
   text.split('\n').forEach((raw, i) => {
-    const line = raw.trim();
-    if (line === '') return;
-    let v: unknown;
-    try {
-      v = JSON.parse(line);
-    } catch {
-      v = undefined;
-    }
-    const o = v as { text?: unknown; lang?: unknown; precedence?: unknown; replyTo?: unknown } | undefined;
-    const where = `${name} line ${i + 1}`;
-    if (typeof o !== 'object' || o === null || Array.isArray(o) || typeof o.text !== 'string' || o.text === '')
-      throw cliError('CLI_USER_ERROR', { detail: `${where} is not a message: each line must be a JSON object with a non-empty "text", e.g. {"text": "Exercise begins 0600Z", "precedence": "PRIORITY"}. Nothing was sent.` });
-    const precedence = typeof o.precedence === 'string' ? o.precedence.toUpperCase() : defaults.precedence;
-    if (!PRECEDENCE_NAMES.includes(precedence)) throw cliError('CLI_USER_ERROR', { detail: `${where}: "precedence" must be one of ${PRECEDENCE_NAMES.join(', ')}, got ${JSON.stringify(o.precedence)}. Nothing was sent.` });
-    const replyTo = typeof o.replyTo === 'string' ? o.replyTo : defaults.replyTo;
-    drafts.push({ text: o.text, lang: typeof o.lang === 'string' ? o.lang : defaults.lang, precedence, ...(replyTo ? { replyTo } : {}), line: i + 1 });
+    const d = draftLine(raw, `${name} line ${i + 1}`, i + 1, defaults);
+    if (typeof d === 'string') throw cliError('CLI_USER_ERROR', { detail: `${d} Nothing was sent.` });
+    if (d) drafts.push(d);
   });
   if (drafts.length === 0) throw cliError('CLI_EMPTY_FILE', { path: name });
   return drafts;
