@@ -115,7 +115,7 @@ describe('send stream', () => {
     expect(notJson).toMatchObject({ ref: null, status: 400, error: { code: 'BAD_REQUEST', message: expect.stringContaining('one JSON object') } });
     expect(empty).toMatchObject({ ref: 'a', status: 400, error: { code: 'BAD_REQUEST', message: expect.stringContaining('"text"') } });
     expect(unknown).toMatchObject({ ref: 'b', status: 400, error: { code: 'BAD_REQUEST' } });
-    expect(twice).toMatchObject({ ref: 'c', status: 400, error: { message: expect.stringContaining('"text" is given twice') } });
+    expect(twice).toMatchObject({ ref: 'c', status: 422, error: { code: 'JSON_DUPLICATE_MEMBER', message: expect.stringContaining('"text"') } });
     expect(extra).toMatchObject({ ref: 'd', status: 400 });
     expect(fine).toMatchObject({ ref: 'e', status: 201 });
     expect(await texts(f)).toEqual(['fine']);

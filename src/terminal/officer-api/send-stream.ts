@@ -26,7 +26,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import sjson from 'secure-json-parse';
 import Type, { type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
-import { duplicateMember, OfficerRef, type BodyOf, type SealedEntry } from '../../protocol/index.js';
+import { duplicateMember, HotlineProtocolError, OfficerRef, protocolError, type BodyOf, type SealedEntry } from '../../protocol/index.js';
 import type { AuditInput } from '../officers/audit-log.js';
 import { TerminalError, toApiError } from '../errors.js';
 import { StreamRef, type SendResult, type StreamAnswer } from './api-schemas.js';
@@ -59,7 +59,7 @@ type StreamFrame = Static<typeof StreamFrame>;
 const checkFrame = Compile(StreamFrame);
 
 /** A frame's text as a frame, or a BAD_REQUEST naming what is wrong (with its ref when readable). */
-export function parseStreamFrame(text: string): { frame: StreamFrame } | { ref: string | number | null; error: TerminalError } {
+export function parseStreamFrame(text: string): { frame: StreamFrame } | { ref: string | number | null; error: Error } {
   let value: unknown;
   try {
     value = sjson.parse(text, null, { protoAction: 'error', constructorAction: 'error' });
@@ -68,7 +68,8 @@ export function parseStreamFrame(text: string): { frame: StreamFrame } | { ref: 
   }
   const ref = value !== null && typeof value === 'object' && checkRef.Check((value as { ref?: unknown }).ref) ? (value as { ref: string | number }).ref : null;
   const twice = duplicateMember(text);
-  if (twice !== undefined) return { ref, error: new TerminalError('BAD_REQUEST', { detail: `Member "${twice}" is given twice in one object of the frame.` }) };
+  // As for a request body (officer-server.ts): JSON.parse keeps the last of two, other readers the first.
+  if (twice !== undefined) return { ref, error: new HotlineProtocolError(protocolError('JSON_DUPLICATE_MEMBER', { what: 'stream frame', name: twice })) };
   if (!checkFrame.Check(value)) {
     const first = [...checkFrame.Errors(value)].slice(0, 3).map((e) => `${(e as { instancePath?: string }).instancePath || '/'} ${e.message}`);
     return { ref, error: new TerminalError('BAD_REQUEST', { detail: `Not a stream frame ({ "ref", "message", "key"?, "from"? }): ${first.join('; ')}.` }) };
