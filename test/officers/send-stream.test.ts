@@ -185,9 +185,10 @@ describe('send stream', () => {
     expect(await texts(f)).toEqual(['before']);
   });
 
-  it('refuses a caller that is not signed in', async () => {
+  it('refuses a caller that is not signed in, and a channel that is not held', async () => {
     f = await officerFixture();
     await f.app.ready();
     await expect(f.app.injectWS(`/api/v1/channels/${f.channel}/messages/stream`, {})).rejects.toThrow(/401/);
+    await expect(f.app.injectWS('/api/v1/channels/deadbeef/messages/stream', { headers: bearer })).rejects.toThrow(/404/);
   });
 });

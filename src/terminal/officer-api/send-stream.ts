@@ -102,6 +102,8 @@ export async function sendStreamRoute(app: FastifyInstance, opts: SendStreamOpti
         params: ChannelParams,
       },
       preHandler: async (request) => {
+        // A channel that is not held is refused before the upgrade (404 CHANNEL_NOT_FOUND), as a POST is.
+        opts.directory.channel((request.params as { id: string }).id);
         const p = request.principal;
         if (p?.kind === 'officer' && p.session !== null && !sameOrigin(request))
           throw new TerminalError('STREAM_ORIGIN', { origin: String(request.headers.origin ?? 'none').slice(0, 100), host: String(request.headers.host ?? 'none').slice(0, 100) });
