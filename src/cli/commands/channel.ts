@@ -1,24 +1,24 @@
 /**
  * `hotline channel ...`: propose a charter and answer it; suspend, resume, close; show and list.
  * `hotline send`, `hotline ack`, `hotline export`, `hotline import` live here too: they are all
- * calls to the running terminal's officer API.
+ * calls to the running terminal's officer API (a file of messages: send-file.ts; a live feed:
+ * send-stream.ts; their lines: drafts.ts).
  */
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { access, readFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { Option, type Command } from 'commander';
 import { repeated, textsByLanguage } from '../lang-text.js';
 import type { Api } from '../../terminal/index.js';
 import { cliError } from '../errors.js';
 import { officerClient, type OfficerClient } from '../officer-client.js';
-import { progressBar, progressWanted } from '../output.js';
 import { printable, printableDeep } from '../safe-text.js';
 import { DEFAULT_DATA_DIR } from './init.js';
 import { fieldsFrom, officerLang, parseFieldsFile, registerAmend, renderFormatted } from './format.js';
 import { parseTime } from './dialogue.js';
 import { sendStreamed } from './send-stream.js';
-import { draftLine, PRECEDENCE_NAMES, type Draft, type DraftDefaults } from './drafts.js';
+import { parseDrafts, PRECEDENCE_NAMES, readTextFile } from './drafts.js';
+import { sendBatches } from './send-file.js';
 
 const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString().replace('.000Z', 'Z') : '-');
 
@@ -286,78 +286,6 @@ function writeHa(ha: Api.HaStatus): void {
   process.stdout.write(`  high availability: this is instance ${ha.instance} (${ha.role}); ${lease}; failovers ${ha.failovers}\n`);
   for (const i of ha.instances)
     process.stdout.write(`  instance ${i.instance}: ${i.instance === ha.active ? 'active' : i.role === 'active' ? 'gone' : 'standby'}, officer API ${i.officerUrl}, ${i.host} pid ${i.pid}, seen ${(i.seenMsAgo / 1000).toFixed(1)} s ago\n`);
-}
-
-/** Messages per batch request (the API takes up to 1000) and bytes per request. */
-const BATCH_MESSAGES = 500;
-const BATCH_BYTES = 4 * 1024 * 1024;
-
-
-async function readTextFile(path: string): Promise<string> {
-  if (path === '-') {
-    const chunks: Buffer[] = [];
-    for await (const c of process.stdin) chunks.push(c as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
-  }
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw cliError('CLI_FILE_NOT_FOUND', { path });
-    if (code === 'EISDIR') throw cliError('CLI_NOT_A_FILE', { path });
-    throw cliError('CLI_FILE_UNREADABLE', { path, reason: (e as Error).message });
-  }
-}
-
-/** Every line of a messages file, checked before anything is sent. */
-export function parseDrafts(path: string, text: string, defaults: DraftDefaults): Draft[] {
-  const drafts: Draft[] = [];
-  const name = path === '-' ? 'stdin' : path;
-  text.split('\n').forEach((raw, i) => {
-    const d = draftLine(raw, `${name} line ${i + 1}`, i + 1, defaults);
-    if (typeof d === 'string') throw cliError('CLI_USER_ERROR', { detail: `${d} Nothing was sent.` });
-    if (d) drafts.push(d);
-  });
-  if (drafts.length === 0) throw cliError('CLI_EMPTY_FILE', { path: name });
-  return drafts;
-}
-
-/** Sends drafts in batches, printing each message id as its batch commits; progress on a terminal. */
-async function sendBatches(client: OfficerClient, channel: string, path: string, drafts: Draft[]): Promise<void> {
-  const progress = progressBar(progressWanted(drafts.length, 2_000));
-  progress.phase('sending', drafts.length);
-  // Each batch carries an idempotency key derived from the channel, the file's content and the
-  // batch's lines: running the same command again after a crash or a cut gets the batches already
-  // stored back (their ids printed again) and sends only the rest, never a message twice.
-  const fileDigest = createHash('sha256').update(drafts.map((d) => `${d.line}\t${d.text}\t${d.lang}\t${d.precedence}\t${d.replyTo ?? ''}`).join('\n')).digest('hex');
-  let sent = 0;
-  try {
-    while (sent < drafts.length) {
-      const batch: Draft[] = [];
-      let bytes = 0;
-      for (let i = sent; i < drafts.length && batch.length < BATCH_MESSAGES; i++) {
-        const size = Buffer.byteLength(drafts[i]!.text) + 100;
-        if (batch.length > 0 && bytes + size > BATCH_BYTES) break;
-        batch.push(drafts[i]!);
-        bytes += size;
-      }
-      let r: Api.BatchResult;
-      try {
-        const key = `send-file:${createHash('sha256').update(`${channel}\n${fileDigest}\n${batch[0]!.line}-${batch.at(-1)!.line}`).digest('hex')}`;
-        r = await client.call<Api.BatchResult>('POST', `/api/v1/channels/${encodeURIComponent(channel)}/messages/batch`, { messages: batch.map(({ line: _line, ...m }) => m) }, 'application/json', { 'idempotency-key': key });
-      } catch (e) {
-        if (sent === 0) throw e;
-        const name = path === '-' ? 'stdin' : path;
-        throw cliError('CLI_USER_ERROR', { detail: `${(e as Error).message}. ${sent} of ${drafts.length} messages were sent (their ids are above); nothing from ${name} line ${batch[0]!.line} on was. Fix the cause and run the same command again: the batches already stored are not sent twice.` });
-      }
-      process.stdout.write(r.messages.map((m) => `${m.id}\n`).join(''));
-      sent += batch.length;
-      progress.update(sent);
-    }
-  } finally {
-    progress.stop();
-  }
-  process.stderr.write(`Sent ${sent} message${sent === 1 ? '' : 's'}.\n`);
 }
 
 /** Bytes of entry lines per import request (the officer API takes up to 64 MiB a request). */

@@ -2,7 +2,9 @@
  * Messages as a gateway's JSON Lines give them (`hotline send --file` and `--stream`): one JSON
  * object per line, `{"text": ..., "precedence"?: ..., "lang"?: ..., "replyTo"?: ..., "key"?: ...}`.
  */
+import { readFile } from 'node:fs/promises';
 import { PRECEDENCES } from '../../protocol/index.js';
+import { cliError } from '../errors.js';
 
 export const PRECEDENCE_NAMES: readonly string[] = PRECEDENCES;
 
@@ -41,3 +43,36 @@ export function draftLine(raw: string, where: string, line: number, defaults: Dr
   return { text: o.text, lang: typeof o.lang === 'string' ? o.lang : defaults.lang, precedence, ...(replyTo ? { replyTo } : {}), ...(typeof o.key === 'string' ? { key: o.key } : {}), line };
 }
 
+/** Every line of a messages file, checked before anything is sent. */
+export function parseDrafts(path: string, text: string, defaults: DraftDefaults): Draft[] {
+  const drafts: Draft[] = [];
+  const name = path === '-' ? 'stdin' : path;
+  text.split('\n').forEach((raw, i) => {
+    const d = draftLine(raw, `${name} line ${i + 1}`, i + 1, defaults);
+    if (typeof d === 'string') throw cliError('CLI_USER_ERROR', { detail: `${d} Nothing was sent.` });
+    if (d) drafts.push(d);
+  });
+  if (drafts.length === 0) throw cliError('CLI_EMPTY_FILE', { path: name });
+  return drafts;
+}
+
+/** A messages or fields file's text (`-`: all of stdin). */
+export async function readTextFile(path: string): Promise<string> {
+  if (path === '-') {
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    throw fileError(path, e as NodeJS.ErrnoException);
+  }
+}
+
+/** What the CLI says when the file at `path` cannot be read. */
+export function fileError(path: string, e: NodeJS.ErrnoException): Error {
+  if (e.code === 'ENOENT') return cliError('CLI_FILE_NOT_FOUND', { path });
+  if (e.code === 'EISDIR') return cliError('CLI_NOT_A_FILE', { path });
+  return cliError('CLI_FILE_UNREADABLE', { path, reason: e.message });
+}

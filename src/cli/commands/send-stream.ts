@@ -13,7 +13,7 @@ import type { Api } from '../../terminal/index.js';
 import { cliError } from '../errors.js';
 import type { OfficerClient } from '../officer-client.js';
 import { printable } from '../safe-text.js';
-import { draftLine, type DraftDefaults } from './drafts.js';
+import { draftLine, fileError, type DraftDefaults } from './drafts.js';
 
 /** Lines sent and not yet answered, at most (the terminal reads at most 256 ahead). */
 const WINDOW = 128;
@@ -27,7 +27,7 @@ export async function sendStreamed(client: OfficerClient, channel: string, path:
   const opened = new Promise<void>((done, fail) => {
     if (path === '-') return done();
     input.once('open', () => done());
-    input.once('error', (e: NodeJS.ErrnoException) => fail(e.code === 'ENOENT' ? cliError('CLI_FILE_NOT_FOUND', { path }) : e.code === 'EISDIR' ? cliError('CLI_NOT_A_FILE', { path }) : cliError('CLI_FILE_UNREADABLE', { path, reason: e.message })));
+    input.once('error', (e: NodeJS.ErrnoException) => fail(fileError(path, e)));
   });
   await opened;
   const ws = await client.socket(`/api/v1/channels/${encodeURIComponent(channel)}/messages/stream`);
