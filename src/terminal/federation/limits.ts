@@ -37,6 +37,8 @@ export interface FederationLimits {
   readonly checkIntervalMs: number;
   /** WebSocket ping interval (the heartbeat, docs/protocol.md §12): a stream on which nothing arrived since the previous ping is cut, ms. */
   readonly pingIntervalMs: number;
+  /** When the face closes, how long open connections (streams finishing their close handshake, slow clients) have before they are destroyed, ms. */
+  readonly closeGraceMs: number;
 }
 
 export const DEFAULT_FEDERATION_LIMITS: FederationLimits = Object.freeze({
@@ -56,6 +58,7 @@ export const DEFAULT_FEDERATION_LIMITS: FederationLimits = Object.freeze({
   keepAliveTimeoutMs: 30_000,
   checkIntervalMs: 1_000,
   pingIntervalMs: 2_500,
+  closeGraceMs: 1_000,
 });
 
 /** Codes of rejections that happen outside route handlers (logged; some also sent in frames). */
