@@ -295,3 +295,38 @@ describe('audit log', () => {
     expect(verifyAudit(rehashed)).toMatchObject({ ok: false, seq: 3 });
   });
 });
+
+describe('shutdown', () => {
+  it('closes within seconds while a client dribbles its headers and another its body', async () => {
+    f = await officerFixture();
+    const url = await f.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = new URL(url);
+    const net = await import('node:net');
+    const open = (): import('node:net').Socket => {
+      const s = net.connect(Number(port), '127.0.0.1');
+      s.on('error', () => undefined);
+      return s;
+    };
+    const headers = open();
+    const body = open();
+    const closed = [headers, body].map((s) => new Promise((resolve) => s.once('close', resolve)));
+    body.write(`POST /api/v1/channels/${f.channel}/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{`);
+    const head = 'GET /api/v1/status HTTP/1.1\r\nHost: x\r\nX-Padding: ' + 'a'.repeat(1000);
+    let i = 0;
+    const drip = setInterval(() => {
+      if (!headers.destroyed && i < head.length) headers.write(head[i++]!);
+      if (!body.destroyed) body.write(' ');
+    }, 50);
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const t0 = Date.now();
+      await Promise.race([f.app.close(), new Promise((_, reject) => setTimeout(() => reject(new Error('the officer API did not close within 8 s')), 8_000))]);
+      expect(Date.now() - t0).toBeLessThan(5_000);
+      await Promise.all(closed);
+    } finally {
+      clearInterval(drip);
+      headers.destroy();
+      body.destroy();
+    }
+  });
+});

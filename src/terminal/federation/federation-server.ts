@@ -28,6 +28,7 @@ import { toApiError } from '../errors.js';
 import { DEFAULT_FEDERATION_LIMITS, FED_CODES, type FederationLimits } from './limits.js';
 import { StreamSession, type StreamSessionOptions } from './stream-session.js';
 import { BATCH_MAX } from './wire.js';
+import { cutConnectionsOnClose } from '../close-connections.js';
 
 /** The ports the federation face calls: never the whole channel service. */
 export interface FederationPorts {
@@ -104,35 +105,6 @@ export async function buildFederationServer(opts: FederationServerOptions): Prom
   registerRoutes(app, opts);
   registerStream(app, opts, limits, opts.commitWaitMs ?? 0);
   return app;
-}
-
-/**
- * Closing the face ends every connection within `graceMs`, whatever state it is in. Node's close
- * waits for open connections, and once it is called it no longer runs the header and request
- * deadlines: a client in the middle of its TLS handshake, or one dribbling its headers, would hold
- * a shutdown (and with it the party's failover to its next instance) for as long as it kept
- * sending. Idle connections are closed at once (Node), streams are told 1001 (the WebSocket
- * plugin); whatever is still open after the grace is destroyed. Peers lose nothing: what they sent
- * and were not answered they send again, and entries are idempotent.
- */
-function cutConnectionsOnClose(app: FastifyInstance, graceMs: number): void {
-  const open = new Set<Socket>();
-  let grace: NodeJS.Timeout | undefined;
-  app.server.on('connection', (socket: Socket) => {
-    open.add(socket);
-    socket.once('close', () => open.delete(socket));
-  });
-  app.addHook('preClose', (done) => {
-    grace = setTimeout(() => {
-      for (const socket of open) socket.destroy();
-    }, graceMs);
-    grace.unref();
-    done();
-  });
-  app.addHook('onClose', (_instance, done) => {
-    clearTimeout(grace);
-    done();
-  });
 }
 
 /** Below HTTP: TLS handshakes that fail or time out, malformed HTTP, idle connections. */

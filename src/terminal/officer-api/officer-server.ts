@@ -36,6 +36,10 @@ import { OfficerReadModel } from './read-model.js';
 import type { LinkHealthFn, LinksFn, OfficerApiPorts, ReconcilingFn } from './route-kit.js';
 import type { HaStatus } from './api-schemas.js';
 import { terminalRoutes } from './terminal-routes.js';
+import { cutConnectionsOnClose } from '../close-connections.js';
+
+/** When the API closes, how long open connections (the events socket's close handshake, a slow client) have before they are destroyed, ms. */
+const CLOSE_GRACE_MS = 1_000;
 
 export { MAX_BATCH_MESSAGES } from './messages-routes.js';
 export type { OfficerApiPorts } from './route-kit.js';
@@ -90,6 +94,7 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
   const { ports, store } = opts;
   // Request bodies are validated as sent, never coerced or stripped (lazy-validators.ts).
   const app = Fastify({ loggerInstance: opts.logger, bodyLimit: 64 * 1024 * 1024, schemaController: opts.schemaController ?? lazyValidators({ strictBodies: true }).schemaController });
+  cutConnectionsOnClose(app, CLOSE_GRACE_MS);
   app.setErrorHandler(apiErrorHandler('officer', 'officer API'));
   app.setNotFoundHandler(async (request) => {
     throw new TerminalError('NOT_FOUND', { what: `${request.method} ${request.url.slice(0, 200)}` });

@@ -1,0 +1,32 @@
+import type { Socket } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * Closing a face (federation or officer API) ends every connection within `graceMs`, whatever
+ * state it is in. Node's close waits for open connections, and once it is called it no longer
+ * runs the header and request deadlines: a client in the middle of its TLS handshake, or one
+ * dribbling its headers or a slow upload, would hold a shutdown (and with it the party's failover
+ * to its next instance) for as long as it kept sending. Idle connections are closed at once
+ * (Node), WebSockets are told 1001 (the WebSocket plugin); whatever is still open after the grace
+ * is destroyed. Nothing is lost: a peer sends again what it was not answered for (entries are
+ * idempotent), an officer's client retries with its idempotency key.
+ */
+export function cutConnectionsOnClose(app: FastifyInstance, graceMs: number): void {
+  const open = new Set<Socket>();
+  let grace: NodeJS.Timeout | undefined;
+  app.server.on('connection', (socket: Socket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+  });
+  app.addHook('preClose', (done) => {
+    grace = setTimeout(() => {
+      for (const socket of open) socket.destroy();
+    }, graceMs);
+    grace.unref();
+    done();
+  });
+  app.addHook('onClose', (_instance, done) => {
+    clearTimeout(grace);
+    done();
+  });
+}
