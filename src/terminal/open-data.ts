@@ -26,9 +26,7 @@ export async function openData(identity: TerminalIdentity, log: Logger, down: Te
   const sync = sqliteSynchronous(process.env.HOTLINE_SQLITE_SYNCHRONOUS);
   const workers = checkWorkers(process.env.HOTLINE_CHECK_WORKERS);
   // HOTLINE_SQLITE_MAX_BYTES: a cap on the database file (docs/operations.md "Disk full").
-  const maxBytes = process.env.HOTLINE_SQLITE_MAX_BYTES ? Number(process.env.HOTLINE_SQLITE_MAX_BYTES) : undefined;
-  if (maxBytes !== undefined && !(Number.isSafeInteger(maxBytes) && maxBytes > 0))
-    throw new TerminalError('BAD_REQUEST', { detail: `HOTLINE_SQLITE_MAX_BYTES must be a number of bytes, not "${process.env.HOTLINE_SQLITE_MAX_BYTES}".` });
+  const maxBytes = wholeSetting(process.env.HOTLINE_SQLITE_MAX_BYTES, { name: 'HOTLINE_SQLITE_MAX_BYTES', unit: 'bytes', min: 1, fallback: undefined });
   // pg_stat_activity names the connections by process (and instance), for the operator.
   const config = identity.database.kind === 'sqlite' ? { ...identity.database, synchronous: sync, ...(maxBytes ? { maxBytes } : {}) } : { ...identity.database, applicationName: `hotline:${process.pid}${ha ? `:${ha.instance}` : ''}`, ...(ha ? { idleInTransactionTimeoutMs: ha.leaseMs } : {}) };
   // One terminal process per database: a second one would sign with the same sequence numbers.

@@ -249,8 +249,7 @@ function startReconciler(identity: TerminalIdentity, wing: ChannelWing, clock: C
 /** At most HOTLINE_MAX_UNRECEIPTED own entries per channel a peer has not receipted (backlog.ts). */
 async function attachBacklog(identity: TerminalIdentity, store: Store, wing: ChannelWing): Promise<void> {
   const directory = wing.registry;
-  const cap = process.env.HOTLINE_MAX_UNRECEIPTED ? Number(process.env.HOTLINE_MAX_UNRECEIPTED) : DEFAULT_MAX_UNRECEIPTED;
-  if (!(Number.isSafeInteger(cap) && cap > 0)) throw new TerminalError('BAD_REQUEST', { detail: `HOTLINE_MAX_UNRECEIPTED must be a positive whole number, not "${process.env.HOTLINE_MAX_UNRECEIPTED}".` });
+  const cap = wholeSetting(process.env.HOTLINE_MAX_UNRECEIPTED, { name: 'HOTLINE_MAX_UNRECEIPTED', unit: 'entries', min: 1, fallback: DEFAULT_MAX_UNRECEIPTED });
   const backlog = new Backlog({ self: identity.party, cap, store, head: (c) => wing.committer.committedHead(c), peersOf: (c) => directory.peersOf(c), label: (p) => directory.label(p) });
   await backlog.load(directory.channelIds());
   wing.committer.onReceivedCommitted = (channel, entries) => backlog.noteEntries(channel, entries);
