@@ -309,10 +309,19 @@ async function throughputPhase(s: Setup, ctx: BenchContext, runId: string, mode:
     wake = undefined;
     const end = Math.max(bDoneAt, receiptAt);
     const seconds = (end - start) / 1000;
-    // Check once against A's own projection: every bench message receipted.
-    const rows = await s.a.ok<Array<{ text: string; own: boolean; receiptedAt: number | null }>>('GET', `/api/v1/channels/${s.channel}/messages?limit=100000`);
-    const mine = rows.filter((r) => r.own && r.text.startsWith(prefix));
-    const unreceipted = mine.filter((r) => r.receiptedAt === null).length;
+    // Check against A's own projection: every bench message receipted. A shows a receipt on its
+    // event socket as it takes it in, and its projection commits just after: asked at once, the
+    // last batches can still read unreceipted, so the check is asked again for up to 5 s.
+    const unreceiptedAtA = async () => {
+      const rows = await s.a.ok<Array<{ text: string; own: boolean; receiptedAt: number | null }>>('GET', `/api/v1/channels/${s.channel}/messages?limit=100000`);
+      const mine = rows.filter((r) => r.own && r.text.startsWith(prefix));
+      return { mine, unreceipted: mine.filter((r) => r.receiptedAt === null).length };
+    };
+    let { mine, unreceipted } = await unreceiptedAtA();
+    for (let tries = 0; unreceipted > 0 && tries < 50; tries++) {
+      await sleep(100);
+      ({ mine, unreceipted } = await unreceiptedAtA());
+    }
     const rate = n / seconds;
     return {
       messages: n,
