@@ -292,6 +292,9 @@ async function throughputPhase(s: Setup, ctx: BenchContext, runId: string, mode:
   });
   try {
     ctx.log(`terminal: throughput, ${n} messages, ${mode.stream ? 'one per frame of the send stream' : mode.batch === 1 ? 'one per request' : `${mode.batch} per request`}, ${mode.concurrency} ${mode.stream ? 'frames' : 'requests'} in flight`);
+    // CPU is counted over the delivery alone: the check against A's message list below (a page of
+    // 20,000 messages and more) would add A's cost of serving it to every message.
+    const cpuFrom = await cpuMark(s);
     const start = performance.now();
     const deadline = start + timeoutMs;
     const sub = await submitAll(s.a, s.channel, n, (i) => `${prefix}${i}`, mode, deadline);
@@ -307,6 +310,7 @@ async function throughputPhase(s: Setup, ctx: BenchContext, runId: string, mode:
       });
     }
     wake = undefined;
+    const cpuTo = await cpuMark(s);
     const end = Math.max(bDoneAt, receiptAt);
     const seconds = (end - start) / 1000;
     // Check against A's own projection: every bench message receipted. A shows a receipt on its
@@ -339,6 +343,7 @@ async function throughputPhase(s: Setup, ctx: BenchContext, runId: string, mode:
       bHoldsAllAfterSeconds: round.seconds((bDoneAt - start) / 1000),
       receiptCoversLastAfterSeconds: round.seconds((receiptAt - start) / 1000),
       checkedAtA: { messages: mine.length, unreceipted },
+      cpuMicrosPerEntryAtB: cpuPerEntry(s, cpuFrom, cpuTo, n),
       targets: { msgPerSec: TARGETS.throughputMsgPerSec, met: !timedOut && unreceipted === 0 && rate >= TARGETS.throughputMsgPerSec },
     };
   } finally {
