@@ -49,7 +49,7 @@ import { round, type BenchContext, type BenchModule } from './bench.js';
 import { rawEd25519 } from './protocol-bench.js';
 import { probeFsync, type FsyncProbe } from './fsync-probe.js';
 import { cryptoCeiling, measureIdle, measureRequestFloor, type IdleCost, type RequestFloor } from './ceilings.js';
-import { CONCURRENCY, cpuMark, cpuMsOf, cpuPerEntry, freePorts, pairAndOpen, setUp, sleep, summary, withCommits, type CpuMark, type Setup, type TerminalProcess } from './terminal-processes.js';
+import { CONCURRENCY, cpuMark, cpuMsOf, cpuPerEntry, freePorts, ownUnreceipted, pairAndOpen, setUp, sleep, summary, withCommits, type CpuMark, type Setup, type TerminalProcess } from './terminal-processes.js';
 
 /** Messages per second of the latency phase, whose CPU per message the idle phase is set against. */
 const latencyRate = (): number => Number(process.env.HOTLINE_BENCH_LATENCY_RATE ?? 200);
@@ -313,19 +313,8 @@ async function throughputPhase(s: Setup, ctx: BenchContext, runId: string, mode:
     const cpuTo = await cpuMark(s);
     const end = Math.max(bDoneAt, receiptAt);
     const seconds = (end - start) / 1000;
-    // Check against A's own projection: every bench message receipted. A shows a receipt on its
-    // event socket as it takes it in, and its projection commits just after: asked at once, the
-    // last batches can still read unreceipted, so the check is asked again for up to 5 s.
-    const unreceiptedAtA = async () => {
-      const rows = await s.a.ok<Array<{ text: string; own: boolean; receiptedAt: number | null }>>('GET', `/api/v1/channels/${s.channel}/messages?limit=100000`);
-      const mine = rows.filter((r) => r.own && r.text.startsWith(prefix));
-      return { mine, unreceipted: mine.filter((r) => r.receiptedAt === null).length };
-    };
-    let { mine, unreceipted } = await unreceiptedAtA();
-    for (let tries = 0; unreceipted > 0 && tries < 50; tries++) {
-      await sleep(100);
-      ({ mine, unreceipted } = await unreceiptedAtA());
-    }
+    // Checked against A's own projection: every bench message receipted.
+    const checkedAtA = await ownUnreceipted(s.a, s.channel, prefix);
     const rate = n / seconds;
     return {
       messages: n,
@@ -342,9 +331,9 @@ async function throughputPhase(s: Setup, ctx: BenchContext, runId: string, mode:
       submitMs: summary(sub.submitMs),
       bHoldsAllAfterSeconds: round.seconds((bDoneAt - start) / 1000),
       receiptCoversLastAfterSeconds: round.seconds((receiptAt - start) / 1000),
-      checkedAtA: { messages: mine.length, unreceipted },
+      checkedAtA,
       cpuMicrosPerEntryAtB: cpuPerEntry(s, cpuFrom, cpuTo, n),
-      targets: { msgPerSec: TARGETS.throughputMsgPerSec, met: !timedOut && unreceipted === 0 && rate >= TARGETS.throughputMsgPerSec },
+      targets: { msgPerSec: TARGETS.throughputMsgPerSec, met: !timedOut && checkedAtA.unreceipted === 0 && rate >= TARGETS.throughputMsgPerSec },
     };
   } finally {
     wsA.terminate();

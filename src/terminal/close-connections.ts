@@ -8,8 +8,8 @@ import type { FastifyInstance } from 'fastify';
  * dribbling its headers or a slow upload, would hold a shutdown (and with it the party's failover
  * to its next instance) for as long as it kept sending. Idle connections are closed at once
  * (Node), WebSockets are sent a close frame (the WebSocket plugin); whatever is still open after
- * the grace is destroyed. Nothing is lost: a peer sends again what it was not answered for (entries are
- * idempotent), an officer's client retries with its idempotency key.
+ * the grace is destroyed. Nothing is lost: a peer sends again what it was not answered for
+ * (entries are idempotent), an officer's client retries with its idempotency key.
  */
 export function cutConnectionsOnClose(app: FastifyInstance, graceMs: number): void {
   const open = new Set<Socket>();

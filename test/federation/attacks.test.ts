@@ -9,6 +9,7 @@ import { MAX_FUTURE_SKEW_MS } from '../terminal/test-wing.js';
 import { createPinnedClient } from '../../src/terminal/tls/pinned-client.js';
 import { generateTlsIdentity } from '../../src/terminal/tls/tls-identity.js';
 import { frames, message, startFixture, type Fixture } from './fixture.js';
+import { dribble, within } from '../slow-clients.js';
 
 let f: Fixture;
 beforeAll(async () => {
@@ -328,39 +329,32 @@ describe('federation attacks: rates and slow clients', () => {
         socket.on('close', () => resolve(Date.now() - t0));
       });
     // Each step is bounded: a connection the server never cuts fails the test naming the step.
-    const within = <T,>(step: string, p: Promise<T>): Promise<T> =>
-      new Promise<T>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`${step}: the server did not cut the connection within 15 s`)), 15_000);
-        p.then((v) => { clearTimeout(t); resolve(v); }, (e: unknown) => { clearTimeout(t); reject(e as Error); });
-      });
+    const cut = <T,>(step: string, p: Promise<T>) => within(p, 15_000, `${step}: the server did not cut the connection within 15 s`);
     try {
       // 1. TCP open, TLS ClientHello never sent.
       const raw = net.connect(port, '127.0.0.1');
       const rawClosed = timeToClose(raw);
-      expect(await within('a stalled TLS handshake', rawClosed)).toBeLessThan(10_000);
+      expect(await cut('a stalled TLS handshake', rawClosed)).toBeLessThan(10_000);
       // 2. TLS completed with a pinned key, then silence.
       const idle = tls.connect({ host: '127.0.0.1', port, key: g.us.tls.keyPem, cert: g.us.tls.certPem, rejectUnauthorized: false });
       const idleClosed = timeToClose(idle);
-      expect(await within('a silent TLS connection', idleClosed)).toBeLessThan(10_000);
+      expect(await cut('a silent TLS connection', idleClosed)).toBeLessThan(10_000);
       // 3. Slowloris: headers one byte every 100 ms, never finished.
       const slow = tls.connect({ host: '127.0.0.1', port, key: g.us.tls.keyPem, cert: g.us.tls.certPem, rejectUnauthorized: false });
       sockets.push(slow);
-      await within('the TLS handshake of the slow client', new Promise((resolve, reject) => {
+      await cut('the TLS handshake of the slow client', new Promise((resolve, reject) => {
         slow.once('secureConnect', resolve);
         slow.once('close', () => reject(new Error('the server closed the connection before the TLS handshake completed')));
       }));
       const slowClosed = timeToClose(slow);
       const head = 'POST /fed/v1/entries HTTP/1.1\r\nHost: x\r\nX-Padding: ' + 'a'.repeat(1000);
-      let i = 0;
-      const drip = setInterval(() => {
-        if (!slow.destroyed && i < head.length) slow.write(head[i++]!);
-      }, 100);
-      const took = await within('headers dribbled byte by byte', slowClosed);
-      clearInterval(drip);
+      const drip = dribble(slow, head, 100);
+      const took = await cut('headers dribbled byte by byte', slowClosed);
+      drip.stop();
       // Cut after seconds (its deadlines are 0.8 to 2 s; the bound leaves a loaded machine room), long
       // before the 1,000-odd bytes of its headers could have dribbled in.
       expect(took).toBeLessThan(10_000);
-      expect(i).toBeLessThan(110);
+      expect(drip.sent).toBeLessThan(110);
       await new Promise((r) => setTimeout(r, 50));
       expect(g.logs.some((l) => l.code === 'FED_TLS_ERROR')).toBe(true);
       expect(g.logs.some((l) => l.code === 'FED_TIMEOUT')).toBe(true);
@@ -382,24 +376,20 @@ describe('federation attacks: rates and slow clients', () => {
     const slow = tls.connect({ host: '127.0.0.1', port, key: g.us.tls.keyPem, cert: g.us.tls.certPem, rejectUnauthorized: false });
     slow.on('error', () => undefined);
     const secured = new Promise((resolve) => slow.once('secureConnect', resolve));
-    let drip: NodeJS.Timeout | undefined;
+    let drip: ReturnType<typeof dribble> | undefined;
     try {
       await secured;
-      const head = 'POST /fed/v1/entries HTTP/1.1\r\nHost: x\r\nX-Padding: ' + 'a'.repeat(1000);
-      let i = 0;
-      drip = setInterval(() => {
-        if (!slow.destroyed && i < head.length) slow.write(head[i++]!);
-      }, 50);
+      drip = dribble(slow, 'POST /fed/v1/entries HTTP/1.1\r\nHost: x\r\nX-Padding: ' + 'a'.repeat(1000), 50);
       await new Promise((r) => setTimeout(r, 300));
       const rawClosed = new Promise((resolve) => raw.once('close', resolve));
       const slowClosed = new Promise((resolve) => slow.once('close', resolve));
       const t0 = Date.now();
-      await Promise.race([g.close(), new Promise((_, reject) => setTimeout(() => reject(new Error('the federation face did not close within 8 s')), 8_000))]);
+      await within(g.close(), 8_000, 'the federation face did not close within 8 s');
       const took = Date.now() - t0;
       await Promise.all([rawClosed, slowClosed]);
       expect(took).toBeLessThan(5_000);
     } finally {
-      clearInterval(drip);
+      drip?.stop();
       raw.destroy();
       slow.destroy();
     }

@@ -9,6 +9,7 @@ import type { Store } from '../../src/store/index.js';
 import { SESSION_COOKIE } from '../../src/terminal/officer-api/auth.js';
 import { verifyAudit } from '../../src/terminal/officers/audit-chain.js';
 import { cookieOf, officerFixture, type OfficerFixture } from './fixture.js';
+import { dribble, within } from '../slow-clients.js';
 
 let f: OfficerFixture | undefined;
 
@@ -311,20 +312,15 @@ describe('shutdown', () => {
     const body = open();
     const closed = [headers, body].map((s) => new Promise((resolve) => s.once('close', resolve)));
     body.write(`POST /api/v1/channels/${f.channel}/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{`);
-    const head = 'GET /api/v1/status HTTP/1.1\r\nHost: x\r\nX-Padding: ' + 'a'.repeat(1000);
-    let i = 0;
-    const drip = setInterval(() => {
-      if (!headers.destroyed && i < head.length) headers.write(head[i++]!);
-      if (!body.destroyed) body.write(' ');
-    }, 50);
+    const drips = [dribble(headers, 'GET /api/v1/status HTTP/1.1\r\nHost: x\r\nX-Padding: ' + 'a'.repeat(1000), 50), dribble(body, ' '.repeat(100_000), 50)];
     try {
       await new Promise((r) => setTimeout(r, 300));
       const t0 = Date.now();
-      await Promise.race([f.app.close(), new Promise((_, reject) => setTimeout(() => reject(new Error('the officer API did not close within 8 s')), 8_000))]);
+      await within(f.app.close(), 8_000, 'the officer API did not close within 8 s');
       expect(Date.now() - t0).toBeLessThan(5_000);
       await Promise.all(closed);
     } finally {
-      clearInterval(drip);
+      for (const d of drips) d.stop();
       headers.destroy();
       body.destroy();
     }
