@@ -21,9 +21,12 @@ describe('e2e: high availability on PostgreSQL, kill -9 under traffic', () => {
     toPeer.start(RATE);
     toUs.start(RATE);
     const failovers: number[] = [];
+    /** The instance killed last, coming back as a standby while the line runs on the other. */
+    let restarting: Promise<void> = Promise.resolve();
     for (let cycle = 1; cycle <= KILLS; cycle++) {
-      // A random point: during a commit, a receipt or between, whatever is running then.
-      await new Promise((r) => setTimeout(r, 300 + Math.random() * 1200));
+      // A random point: during a commit, a receipt or between, whatever is running then; never
+      // before the standby is back.
+      await Promise.all([restarting, new Promise((r) => setTimeout(r, 300 + Math.random() * 1200))]);
       const victim = active;
       const standby = other(s, victim);
       const t0 = Date.now();
@@ -32,8 +35,9 @@ describe('e2e: high availability on PostgreSQL, kill -9 under traffic', () => {
       failovers.push(Date.now() - t0);
       active = standby;
       h.step(`kill ${cycle}: ${victim === s.a ? 'a' : 'b'} killed, ${standby === s.a ? 'a' : 'b'} ready after ${failovers.at(-1)} ms`);
-      await victim.start(); // back as a standby
+      restarting = victim.start(); // back as a standby
     }
+    await restarting;
     await toPeer.stop();
     await toUs.stop();
     const sorted = [...failovers].sort((x, y) => x - y);
