@@ -7,8 +7,8 @@ import type { FastifyInstance } from 'fastify';
  * runs the header and request deadlines: a client in the middle of its TLS handshake, or one
  * dribbling its headers or a slow upload, would hold a shutdown (and with it the party's failover
  * to its next instance) for as long as it kept sending. Idle connections are closed at once
- * (Node), WebSockets are sent a close frame (the WebSocket plugin); whatever is still open after
- * the grace is destroyed. Nothing is lost: a peer sends again what it was not answered for
+ * (Node), WebSockets are sent a close frame (1001, going away: {@link goingAway}); whatever is
+ * still open after the grace is destroyed. Nothing is lost: a peer sends again what it was not answered for
  * (entries are idempotent), an officer's client retries with its idempotency key.
  */
 export function cutConnectionsOnClose(app: FastifyInstance, graceMs: number): void {
@@ -29,4 +29,19 @@ export function cutConnectionsOnClose(app: FastifyInstance, graceMs: number): vo
     clearTimeout(grace);
     done();
   });
+}
+
+/** The close code and reason every WebSocket of a face is sent when the terminal stops. */
+export const GOING_AWAY = { code: 1001, reason: 'terminal stopping' } as const;
+
+/**
+ * The WebSocket plugin's preClose: each open WebSocket is sent a close frame with 1001 (going
+ * away, RFC 6455 §7.4.1), so that a console, a gateway or a proxy in between can tell a terminal
+ * stopping (reconnect, perhaps to the party's next instance) from a fault; the plugin's own sends
+ * no code (1005 at the client).
+ */
+export function goingAway(this: FastifyInstance, done: () => void): void {
+  const server = this.websocketServer;
+  for (const client of server.clients) client.close(GOING_AWAY.code, GOING_AWAY.reason);
+  server.close(() => done());
 }

@@ -460,10 +460,12 @@ export class Harness {
 
   /** Pairs two running parties with `hotline peer add CARD --fingerprint F` both ways; waits for both links up. */
   async pair(a: Party, b: Party): Promise<void> {
-    await a.cli(['peer', 'add', b.cardPath, '--fingerprint', b.fingerprint]).then(check(`${a.code} peer add ${b.code}`));
-    await b.cli(['peer', 'add', a.cardPath, '--fingerprint', a.fingerprint]).then(check(`${b.code} peer add ${a.code}`));
-    await a.linkUp(b);
-    await b.linkUp(a);
+    // Each party adds the other on its own terminal: the two do not wait for each other.
+    await Promise.all([
+      a.cli(['peer', 'add', b.cardPath, '--fingerprint', b.fingerprint]).then(check(`${a.code} peer add ${b.code}`)),
+      b.cli(['peer', 'add', a.cardPath, '--fingerprint', a.fingerprint]).then(check(`${b.code} peer add ${a.code}`)),
+    ]);
+    await Promise.all([a.linkUp(b), b.linkUp(a)]);
   }
 
   /**

@@ -8,7 +8,8 @@ import { parseEntry } from '../../src/protocol/index.js';
 import type { Store } from '../../src/store/index.js';
 import { SESSION_COOKIE } from '../../src/terminal/officer-api/auth.js';
 import { verifyAudit } from '../../src/terminal/officers/audit-chain.js';
-import { cookieOf, officerFixture, type OfficerFixture } from './fixture.js';
+import { WebSocket } from 'ws';
+import { TOKEN, cookieOf, officerFixture, type OfficerFixture } from './fixture.js';
 import { dribble, within } from '../slow-clients.js';
 
 let f: OfficerFixture | undefined;
@@ -298,7 +299,7 @@ describe('audit log', () => {
 });
 
 describe('shutdown', () => {
-  it('closes within seconds while a client dribbles its headers and another its body', async () => {
+  it('closes within seconds while a client dribbles its headers and another its body; open WebSockets hear 1001', async () => {
     f = await officerFixture();
     const url = await f.app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = new URL(url);
@@ -313,12 +314,17 @@ describe('shutdown', () => {
     const closed = [headers, body].map((s) => new Promise((resolve) => s.once('close', resolve)));
     body.write(`POST /api/v1/channels/${f.channel}/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{`);
     const drips = [dribble(headers, 'GET /api/v1/status HTTP/1.1\r\nHost: x\r\nX-Padding: ' + 'a'.repeat(1000), 50), dribble(body, ' '.repeat(100_000), 50)];
+    const events = new WebSocket(`ws://127.0.0.1:${port}/api/v1/events`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    await new Promise((resolve, reject) => events.once('open', resolve).once('error', reject));
+    const eventsClosed = new Promise((resolve) => events.once('close', (code: number, reason: Buffer) => resolve({ code, reason: reason.toString() })));
     try {
       await new Promise((r) => setTimeout(r, 300));
       const t0 = Date.now();
       await within(f.app.close(), 8_000, 'the officer API did not close within 8 s');
       expect(Date.now() - t0).toBeLessThan(5_000);
       await Promise.all(closed);
+      // A console's event socket open meanwhile was told the terminal is going away (1001), not cut.
+      expect(await eventsClosed).toEqual({ code: 1001, reason: 'terminal stopping' });
     } finally {
       for (const d of drips) d.stop();
       headers.destroy();

@@ -28,7 +28,7 @@ import { toApiError } from '../errors.js';
 import { DEFAULT_FEDERATION_LIMITS, FED_CODES, type FederationLimits } from './limits.js';
 import { StreamSession, type StreamSessionOptions } from './stream-session.js';
 import { BATCH_MAX } from './wire.js';
-import { cutConnectionsOnClose } from '../close-connections.js';
+import { cutConnectionsOnClose, goingAway } from '../close-connections.js';
 
 /** The ports the federation face calls: never the whole channel service. */
 export interface FederationPorts {
@@ -151,6 +151,7 @@ async function registerGuards(app: FastifyInstance, pins: PinnedPeers, limits: F
   });
   await app.register(websocket, {
     options: { maxPayload: limits.frameLimit },
+    preClose: goingAway,
     errorHandler: (error, socket, request) => {
       const tooLarge = /max(imum)? ?payload|too (large|big)/i.test(error.message) || (error as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
       request.log.warn({ code: tooLarge ? FED_CODES.frameTooLarge : FED_CODES.badFrame, reason: (error as { code?: string }).code ?? error.message.slice(0, 100), peer: maybePeer(request) }, 'federation stream cut');

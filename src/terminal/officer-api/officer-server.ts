@@ -36,7 +36,7 @@ import { OfficerReadModel } from './read-model.js';
 import type { LinkHealthFn, LinksFn, OfficerApiPorts, ReconcilingFn } from './route-kit.js';
 import type { HaStatus } from './api-schemas.js';
 import { terminalRoutes } from './terminal-routes.js';
-import { cutConnectionsOnClose } from '../close-connections.js';
+import { cutConnectionsOnClose, goingAway } from '../close-connections.js';
 
 /** When the API closes, how long open connections (the events socket's close handshake, a slow client) have before they are destroyed, ms. */
 const CLOSE_GRACE_MS = 1_000;
@@ -121,7 +121,7 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
   });
   // The largest frame a client may send: a stream message (send-stream.ts) is a draft of at most
   // 16,000 characters of text and its format's fields; the events socket receives nothing.
-  await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
+  await app.register(websocket, { options: { maxPayload: 1024 * 1024 }, preClose: goingAway });
 
   const { officers } = opts;
   const formats = opts.formats ?? shippedCatalogue();
