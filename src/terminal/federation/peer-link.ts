@@ -20,6 +20,19 @@ export const BACKOFF_MAX_MS = 3000;
  * stream on which nothing arrived (no frame, no pong) for a whole interval after a ping is cut.
  */
 export const HEARTBEAT_INTERVAL_MS = 2500;
+/**
+ * Distinct (channel, author) ranges a peer may have asked for and not yet been served (docs/protocol.md
+ * §12, "Serving wants"); a want beyond them is dropped (the peer asks again for what it still lacks).
+ */
+export const MAX_QUEUED_WANTS = 10_000;
+/**
+ * Bytes written to the stream and not yet taken by the peer's TCP stack beyond which no further
+ * batch is sent: a peer that stops reading while it answers `stored` (or guesses batch ids) cannot
+ * make this terminal hold what it sends in memory without bound.
+ */
+export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+/** How often a pump held back by {@link MAX_BUFFERED_BYTES} looks again. */
+const BUFFERED_RECHECK_MS = 50;
 
 /** Link state toward a peer as seen from here. */
 export type LinkState = 'connecting' | 'up' | 'down';
@@ -74,9 +87,14 @@ export class PeerLink {
   #ready = false;
   /** Highest own seq the peer holds or has been sent, per channel. */
   readonly #cursor = new Map<string, number>();
-  #inflight = 0;
   #batchId = 0;
   #pumping = false;
+  /** Ranges the peer asked for with `want`, per channel and author, served before own entries. */
+  readonly #wants = new Map<string, { channel: string; author: string; fromSeq: number; toSeq: number }>();
+  /** A pump held back by a full send buffer looks again then. */
+  #recheck: NodeJS.Timeout | undefined;
+  /** What this connection's peer did that was refused, warned once per connection. */
+  readonly #warned = new Set<string>();
   #unsubscribe: Unsubscribe | undefined;
   readonly #onEntry = (e: EventOf<'entry'>) => {
     if (e.own && this.#ready) {
@@ -88,8 +106,8 @@ export class PeerLink {
   readonly stats = { connects: 0, failovers: 0, sent: 0, stored: 0, rejected: 0 };
   /** Highest own seq the peer confirmed holding, per channel (kept across reconnects): sync lag. */
   readonly #confirmed = new Map<string, number>();
-  /** Own-entry batches in flight: id -> channel and last seq. */
-  readonly #batches = new Map<number, { channel: string; upto: number }>();
+  /** Batches sent and not yet answered: id -> the channel and last own seq it carries (null: relayed for a want). */
+  readonly #batches = new Map<number, { channel: string; upto: number } | null>();
 
   constructor(opts: PeerLinkOptions) {
     this.peer = opts.peer;
@@ -164,6 +182,7 @@ export class PeerLink {
     this.#unsubscribe = undefined;
     clearTimeout(this.#timer);
     this.#stopHeartbeat?.();
+    clearTimeout(this.#recheck);
     this.#ws?.terminate();
   }
 
@@ -241,9 +260,12 @@ export class PeerLink {
       if (opened && this.#reason?.code !== 'LINK_HEARTBEAT_LOST' && this.#reason?.code !== 'LINK_CERT_INVALID') this.#reason = { code: 'LINK_CLOSED', message: `the stream to ${base} closed` };
       this.#ws = undefined;
       this.#ready = false;
-      this.#inflight = 0;
       this.#cursor.clear();
       this.#batches.clear();
+      this.#wants.clear();
+      this.#warned.clear();
+      clearTimeout(this.#recheck);
+      this.#recheck = undefined;
       this.#setState('down');
       if (this.#stopped) return;
       // Fail over to the next endpoint; back off once every endpoint was tried.
@@ -295,13 +317,17 @@ export class PeerLink {
         await this.#pump();
         break;
       case 'stored':
-        this.#inflight = Math.max(0, this.#inflight - 1);
-        this.stats.stored += frame.accepted;
         {
+          // Only an answer to a batch this link sent and has not heard of opens the window again.
+          if (!this.#batches.has(frame.id)) {
+            this.#warnOnce('stored', { code: 'FED_STORED_UNKNOWN', id: frame.id }, 'peer answered a batch that was not sent or was answered already; ignored');
+            return;
+          }
           const b = this.#batches.get(frame.id);
           this.#batches.delete(frame.id);
           if (b && frame.rejected.length === 0 && frame.pending === 0) this.#confirmed.set(b.channel, Math.max(this.#confirmed.get(b.channel) ?? 0, b.upto));
         }
+        this.stats.stored += frame.accepted;
         if (frame.rejected.length) {
           this.stats.rejected += frame.rejected.length;
           this.#opts.log.warn({ peer: this.#opts.code, first: frame.rejected[0] }, 'peer rejected entries');
@@ -309,7 +335,8 @@ export class PeerLink {
         await this.#pump();
         break;
       case 'want':
-        await this.#relay(frame.channel, frame.author, frame.fromSeq, frame.toSeq);
+        this.#want(frame);
+        await this.#pump();
         break;
       case 'echo':
         this.#opts.onEcho?.(this.peer, frame);
@@ -320,39 +347,82 @@ export class PeerLink {
     }
   }
 
-  async #relay(channel: string, author: string, fromSeq: number, toSeq: number): Promise<void> {
-    const entries = this.#opts.entries;
-    let raws: string[];
-    if (author === '') {
-      // The founding entry; an own one only once durable (see EntrySource.entriesFor).
-      const proposal = await entries.proposalEntry(channel);
-      raws = proposal === undefined ? [] : [proposal];
-    } else {
-      raws = fitBatch(await entries.entriesFor(channel, author, fromSeq, Math.min(toSeq, fromSeq + BATCH_MAX - 1)));
+  /**
+   * Takes a `want` in (docs/protocol.md §12, "Serving wants"): only for a channel the peer is a
+   * party of (no other channel's entries ever leave for it, whoever asks), joined with what it
+   * asked before for the same channel and author, and served by the pump within the window.
+   */
+  #want(w: { channel: string; author: string; fromSeq: number; toSeq: number }): void {
+    if (!this.#opts.directory.peersOf(w.channel).includes(this.peer)) {
+      this.#warnOnce('want-channel', { code: 'FED_WANT_REFUSED', channel: w.channel.slice(0, 12) }, 'peer asked for entries of a channel it is not a party to; refused');
+      return;
     }
-    if (raws.length) {
-      this.#inflight++;
-      this.#send({ t: 'entries', id: ++this.#batchId, entries: raws });
+    if (w.toSeq < w.fromSeq) return;
+    const key = `${w.channel}/${w.author}`;
+    const asked = this.#wants.get(key);
+    if (asked) {
+      asked.fromSeq = Math.min(asked.fromSeq, w.fromSeq);
+      asked.toSeq = Math.max(asked.toSeq, w.toSeq);
+    } else if (this.#wants.size < MAX_QUEUED_WANTS) {
+      this.#wants.set(key, { channel: w.channel, author: w.author, fromSeq: w.fromSeq, toSeq: w.toSeq });
+    } else {
+      this.#warnOnce('want-queue', { code: 'FED_WANT_REFUSED', queued: this.#wants.size }, 'peer asked for more ranges than are queued at once; dropped');
     }
   }
 
-  /** Sends own entries the peer lacks, BATCH_MAX at a time, at most WINDOW batches unanswered. */
+  /** The entries of one queued want: one batch from its start (the peer asks again for the rest). */
+  async #wanted(w: { channel: string; author: string; fromSeq: number; toSeq: number }): Promise<string[]> {
+    const entries = this.#opts.entries;
+    if (w.author === '') {
+      // The founding entry; an own one only once durable (see EntrySource.entriesFor).
+      const proposal = await entries.proposalEntry(w.channel);
+      return proposal === undefined ? [] : [proposal];
+    }
+    return fitBatch(await entries.entriesFor(w.channel, w.author, w.fromSeq, Math.min(w.toSeq, w.fromSeq + BATCH_MAX - 1)));
+  }
+
+  /** Whether another batch may be sent now: the link is ready, the window open, the send buffer not full. */
+  #canSend(): boolean {
+    if (!this.#ready || this.#batches.size >= WINDOW) return false;
+    if ((this.#ws?.bufferedAmount ?? 0) <= MAX_BUFFERED_BYTES) return true;
+    // The peer is not taking what was sent: look again shortly instead of queueing more.
+    this.#recheck ??= setTimeout(() => {
+      this.#recheck = undefined;
+      void this.#pump();
+    }, BUFFERED_RECHECK_MS);
+    return false;
+  }
+
+  /**
+   * Sends what the peer asked for (wants first), then own entries the peer lacks, BATCH_MAX at a
+   * time, at most WINDOW batches unanswered in all.
+   */
   async #pump(): Promise<void> {
     if (this.#pumping) return;
     this.#pumping = true;
     try {
       const entries = this.#opts.entries;
       let progress = true;
-      while (progress && this.#ready && this.#inflight < WINDOW) {
+      while (progress && this.#canSend()) {
         progress = false;
+        const [key, want] = this.#wants.entries().next().value ?? [];
+        if (key !== undefined && want !== undefined) {
+          this.#wants.delete(key);
+          progress = true;
+          const raws = await this.#wanted(want);
+          if (raws.length > 0 && this.#ready) {
+            this.#batches.set(++this.#batchId, null);
+            this.#send({ t: 'entries', id: this.#batchId, entries: raws });
+          }
+          continue;
+        }
         for (const [channel, sent] of this.#cursor) {
-          if (!this.#ready || this.#inflight >= WINDOW) break;
+          if (!this.#canSend()) break;
           const head = entries.committedHead(channel);
           if (head <= sent) continue;
           const raws = fitBatch(await entries.ownEntries(channel, sent + 1, Math.min(head, sent + BATCH_MAX)));
           if (raws.length === 0 || !this.#ready) continue;
           this.#cursor.set(channel, sent + raws.length);
-          this.#inflight++;
           this.stats.sent += raws.length;
           this.#batches.set(++this.#batchId, { channel, upto: sent + raws.length });
           this.#send({ t: 'entries', id: this.#batchId, entries: raws });
@@ -362,6 +432,12 @@ export class PeerLink {
     } finally {
       this.#pumping = false;
     }
+  }
+
+  #warnOnce(what: string, detail: object, message: string): void {
+    if (this.#warned.has(what)) return;
+    this.#warned.add(what);
+    this.#opts.log.warn({ peer: this.#opts.code, ...detail }, message);
   }
 }
 
