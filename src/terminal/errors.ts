@@ -137,6 +137,7 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
     message: '{endpoint} presented {presented} but the pinned TLS key is {expected}: refusing to talk to it. Re-check the peer\'s party card (and that the address points to the right terminal).',
   },
   FED_RESPONSE_TOO_LARGE: { message: 'The peer at {endpoint} answered with more than {limit} bytes; the answer was dropped. Ask its operator to check the terminal.' },
+  FED_HOLDS_IGNORED: { message: 'The peer said it holds entries of channel {channel}, which it is not a party to; ignored (nothing of that channel is sent to it). If it repeats, tell the peer\'s operator.' },
   FED_STORED_UNKNOWN: { message: 'The peer answered batch {id}, which this terminal did not send on this connection or had heard of already; the answer was ignored. If it repeats, tell the peer\'s operator.' },
   FED_WANT_REFUSED: { message: 'The peer asked for entries this terminal does not send it ({reason}); nothing was sent for that request. A peer asking for channels it is not a party to is misbehaving: tell its operator.' },
   // Console alarms (events socket, notifications): not errors of a request.

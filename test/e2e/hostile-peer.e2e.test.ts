@@ -1,9 +1,10 @@
 /**
  * A hostile peer on the other end of this terminal's own link (CN dials RU's stream, RU answers):
- * RU asks (`want`) for the entries of a channel it is not a party to, floods wants for its own
- * channel, and answers batches CN never sent. CN sends RU nothing of the other channel, never
- * more than the window of unanswered batches however many wants come, ignores the made-up
- * answers, and its line with US keeps working. RU is a real terminal first (paired, a channel
+ * RU says it holds channels it is not a party to (as nothing, to be sent everything; as far ahead
+ * of CN, to stop CN signing there), asks (`want`) for the entries of such a channel, floods wants
+ * for its own channel, and answers batches CN never sent. CN sends RU nothing of the other
+ * channels, never more than the window of unanswered batches however many wants come, ignores the
+ * made-up answers, and its lines with US keep working. RU is a real terminal first (paired, a channel
  * opened); then its own server is replaced by this test's, on RU's address and with RU's TLS key,
  * so that CN's pin still holds.
  */
@@ -21,7 +22,7 @@ interface Heard {
 }
 
 /** RU's stream server, as a hostile RU would run it: records every `entries` frame CN sends. */
-async function hostileServer(port: number, tls: { keyPem: string; certPem: string }): Promise<{ server: Server; streams: WebSocket[]; heard: Heard[] }> {
+async function hostileServer(port: number, tls: { keyPem: string; certPem: string }, lie: Record<string, number>): Promise<{ server: Server; streams: WebSocket[]; heard: Heard[] }> {
   const server = createServer({ key: tls.keyPem, cert: tls.certPem, requestCert: true, rejectUnauthorized: false });
   const wss = new WebSocketServer({ server, path: '/fed/v1/stream' });
   const streams: WebSocket[] = [];
@@ -30,8 +31,10 @@ async function hostileServer(port: number, tls: { keyPem: string; certPem: strin
     streams.push(ws);
     ws.on('message', (data) => {
       const frame = JSON.parse(String(data)) as { t: string; id?: number; entries?: string[] };
-      // Holds nothing: CN pushes its own entries of the channels it shares with RU from the start.
-      if (frame.t === 'hello') ws.send(JSON.stringify({ t: 'holds', holds: {} }));
+      // Holds nothing of the channels CN names (CN pushes its own entries of them from the
+      // start), and names the channels it is not in: as holding nothing (push me everything) and
+      // as holding more of CN's log than CN does (stop signing until you have it back).
+      if (frame.t === 'hello') ws.send(JSON.stringify({ t: 'holds', holds: { ...lie, ...Object.fromEntries((frame as unknown as { channels: string[] }).channels.map((c) => [c, 0])) } }));
       if (frame.t === 'entries') heard.push({ id: frame.id!, entries: frame.entries! });
     });
   });
@@ -59,7 +62,9 @@ describe('e2e: a hostile peer answering this terminal’s stream', () => {
     // RU's terminal stops; the hostile server takes its address, with its TLS key.
     const { tls } = await loadTerminalIdentity(ru.dir);
     await ru.stop();
-    const hostile = await hostileServer(ru.federationPort, tls);
+    // A channel of US and CN whose CN log RU "holds" from nothing, and another it "holds" far ahead.
+    const usCn2 = await h.openChannel(us, cn, { title: { en: 'US-CN second line' }, tier: 'technical', parties: ['CN'], linkTestIntervalSec: 86_400 });
+    const hostile = await hostileServer(ru.federationPort, tls, { [usCn]: 0, [usCn2]: 1_000_000 });
     h.defer(() => {
       for (const ws of hostile.streams) ws.terminate();
       hostile.server.close();
@@ -92,6 +97,7 @@ describe('e2e: a hostile peer answering this terminal’s stream', () => {
     expect(hostile.heard.length).toBeLessThanOrEqual(WINDOW);
     expect(cn.log).toMatch(/FED_WANT_REFUSED/);
     expect(cn.log).toMatch(/FED_STORED_UNKNOWN/);
+    expect(cn.log).toMatch(/FED_HOLDS_IGNORED/);
 
     // Answered, the window opens again: the link is not wedged, the queued wants are served.
     const before = hostile.heard.length;
@@ -104,5 +110,9 @@ describe('e2e: a hostile peer answering this terminal’s stream', () => {
     await waitFor('CN to receive US’s message', async () => (await cn.messages(usCn)).some((x) => x.id === m.id));
     const r = await cn.api<{ id: string }>('POST', `/api/v1/channels/${usCn}/messages`, { text: 'Yes.' });
     await waitFor('US to receive CN’s answer', async () => (await us.messages(usCn)).some((x) => x.id === r.id));
+    // RU's claim to hold CN's log of the second line far ahead of CN stopped nothing there.
+    const s2 = await cn.apiRaw('POST', `/api/v1/channels/${usCn2}/messages`, { text: 'Second line.' });
+    expect(s2.status).toBe(201);
+    expect(cn.log).not.toMatch(/CHANNEL_RECONCILING/);
   }, 180_000);
 });

@@ -13,7 +13,10 @@
  *    entries (`want` with our party as author; the peer relays what it holds), take them in as
  *    any received entry (checked completely: signature, chain), and continue the chain after them.
  * A peer that claims more than it delivers (no progress for {@link GIVE_UP_MS}) is given up with an
- * alarm, so a lying peer cannot stop this terminal writing for ever.
+ * alarm, so a lying peer cannot stop this terminal writing for ever: and once given up on a channel,
+ * its later claims there (after a reconnection, say) are alarmed but no longer stop the signing,
+ * until this terminal restarts. Only a party of a channel is heard about it: what a peer outside
+ * a channel says of that channel is ignored.
  */
 import type { Clock } from '../clock.js';
 import { TerminalError } from '../errors.js';
@@ -81,6 +84,9 @@ export class Reconciler {
   readonly #awaiting = new Map<string, Set<string>>();
   #waitUntil = 0;
   readonly #claims = new Map<string, Claim>();
+  /** `${channel}/${peer}` whose claim there was given up: its claims there no longer block. */
+  readonly #distrusted = new Set<string>();
+  readonly #distrustAlarmed = new Set<string>();
   /** Inbound streams by peer: how to ask that peer for entries. */
   readonly #streams = new Map<string, (w: OwnWant) => void>();
   /** Called when a channel may be signed on again (receipts that were due are written then). */
@@ -109,6 +115,7 @@ export class Reconciler {
 
   /** A peer said how much of our own log of `channel` it holds. */
   peerHolds(peer: string, channel: string, seq: number): void {
+    if (!this.#o.directory.peersOf(channel).includes(peer)) return;
     const waiting = this.#awaiting.get(channel);
     if (waiting?.delete(peer) && waiting.size === 0) this.#awaiting.delete(channel);
     const claim = this.#claims.get(channel);
@@ -125,7 +132,7 @@ export class Reconciler {
    * backup older than it, say), they are fetched back like a peer's holds.
    */
   missing(peer: string, channel: string, author: string, toSeq: number): void {
-    if (author !== this.#o.self) return;
+    if (author !== this.#o.self || !this.#o.directory.peersOf(channel).includes(peer)) return;
     const had = this.#claims.has(channel);
     if (this.#claim(peer, channel, toSeq) && !had) {
       // What the entry cites is a lower bound of what the peer holds: ask it for its holds.
@@ -139,6 +146,14 @@ export class Reconciler {
     const have = this.#o.head(channel);
     const claim = this.#claims.get(channel);
     if (seq <= have || (claim && seq <= claim.target)) return false;
+    const key = `${channel}/${peer}`;
+    if (this.#distrusted.has(key)) {
+      // Alarmed once: a peer reconnecting to claim again would otherwise raise one every few seconds.
+      if (this.#distrustAlarmed.has(key)) return false;
+      this.#distrustAlarmed.add(key);
+      this.#alarm(channel, `Peer ${this.#o.directory.label(peer)} again claims to hold this terminal's entries up to ${seq} of channel ${channel.slice(0, 12)} (this database: ${have}), after a claim it never made good. Not waiting for it again; check that peer.`, 'CHANNEL_RECONCILE_FAILED');
+      return false;
+    }
     this.#claims.set(channel, { target: seq, needHolds: claim?.needHolds ?? false, peer, askedTo: have, askedAt: 0, progressAt: this.#o.clock.now() });
     this.#alarm(channel, `Peer ${this.#o.directory.label(peer)} holds this terminal's entries up to ${seq} of channel ${channel.slice(0, 12)}, this database only up to ${have} (a restored backup or lost database file?). Fetching them back before signing anything new on that channel.`, 'CHANNEL_RECONCILING');
     this.#ask(channel);
@@ -206,6 +221,7 @@ export class Reconciler {
     for (const [channel, claim] of this.#claims) {
       if (now - claim.progressAt > GIVE_UP_MS) {
         this.#claims.delete(channel);
+        this.#distrusted.add(`${channel}/${claim.peer}`);
         this.#alarm(channel, `Peer ${this.#o.directory.label(claim.peer)} claimed to hold this terminal's entries up to ${claim.target} of channel ${channel.slice(0, 12)} but sent none for ${GIVE_UP_MS / 1000} s; continuing from ${this.#o.head(channel)}. Check that peer.`, 'CHANNEL_RECONCILE_FAILED');
         this.#reconciledIfFree(channel);
       } else if (now - claim.askedAt > ASK_AGAIN_MS) this.#ask(channel);

@@ -302,6 +302,11 @@ export class PeerLink {
     switch (frame.t) {
       case 'holds':
         for (const [channel, seq] of Object.entries(frame.holds)) {
+          // Only a party of a channel is sent its entries, whatever another says it holds of it.
+          if (!this.#opts.directory.peersOf(channel).includes(this.peer)) {
+            this.#warnOnce('holds-channel', { code: 'FED_HOLDS_IGNORED', channel: channel.slice(0, 12) }, 'peer named a channel it is not a party to in its holds; ignored');
+            continue;
+          }
           this.#cursor.set(channel, seq);
           this.#confirmed.set(channel, seq);
           this.#opts.onHolds?.(channel, seq);

@@ -120,6 +120,31 @@ describe('Reconciler', () => {
     expect(reconciled).toEqual([CH]);
   });
 
+  it('does not wait again for a peer whose claim was given up, and alarms that once', () => {
+    const { r, clock, alarms } = setup();
+    r.peerHolds(PEER, CH, 50);
+    clock.advance(GIVE_UP_MS + 1);
+    r.tick();
+    alarms.length = 0;
+    // The peer reconnects and claims again, more each time: signing is no longer held up.
+    for (const seq of [50, 60, 70]) {
+      r.peerHolds(PEER, CH, seq);
+      expect(() => r.check(CH)).not.toThrow();
+    }
+    expect(alarms).toEqual(['CHANNEL_RECONCILE_FAILED']);
+  });
+
+  it('ignores what a party outside the channel says of it', () => {
+    const { r, alarms } = setup();
+    const asked: OwnWant[] = [];
+    r.attach('O'.repeat(43), (w) => asked.push(w));
+    r.peerHolds('O'.repeat(43), CH, 2000);
+    r.missing('O'.repeat(43), CH, SELF, 2000);
+    expect(() => r.check(CH)).not.toThrow();
+    expect(alarms).toEqual([]);
+    expect(asked).toEqual([]);
+  });
+
   describe('a write on a channel being reconciled', () => {
     afterEach(() => vi.useRealTimers());
 
