@@ -27,6 +27,7 @@ import { SILENT, type ChannelLogger, type ChannelRegistry } from './channel-regi
 import type { ReceiveOutcome } from './channel-types.js';
 import { inlineChecker, type EntryChecker } from './check-pool.js';
 import type { EntryReceiver } from './ports.js';
+import { RepeatedAlarms, type Later } from '../events/repeated-alarms.js';
 
 /** How far in the future an author time may lie (clock skew allowance), ms. */
 export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
@@ -48,6 +49,8 @@ export interface ReceiverOptions {
   /** Where received entries get their context-free checks (default: this thread). */
   readonly checker?: EntryChecker;
   readonly log?: ChannelLogger;
+  /** Runs the end of an alarm window (events/repeated-alarms.ts; default an unref'd timer). */
+  readonly later?: Later;
 }
 
 /** One receive() call's work: what was accepted per channel, and the outcome to answer. */
@@ -64,6 +67,8 @@ export class Receiver implements EntryReceiver {
   readonly #o: ReceiverOptions;
   readonly #checker: EntryChecker;
   readonly #log: ChannelLogger;
+  /** Alarms of what peers send, one per kind and peer per window: a flood cannot bury the consoles. */
+  readonly #alarms: RepeatedAlarms;
   readonly #pending = new Map<string, Map<string, SealedEntry>>();
   /** Bytes of entries held for their predecessors, all channels: bounded by MAX_PENDING_BYTES. */
   #pendingBytes = 0;
@@ -72,6 +77,7 @@ export class Receiver implements EntryReceiver {
     this.#o = options;
     this.#checker = options.checker ?? inlineChecker;
     this.#log = options.log ?? SILENT;
+    this.#alarms = new RepeatedAlarms(options.events, this.#log, options.later ? { later: options.later } : {});
   }
 
   /** Holds stored entries that still wait for a predecessor (ChannelRegistry.load). */
@@ -274,14 +280,15 @@ export class Receiver implements EntryReceiver {
     const first = await store.getEntry(log.id, sealed.entry.author, sealed.entry.seq);
     await store.putEvidence({ channel: log.id, author: sealed.entry.author, seq: sealed.entry.seq, firstRaw: first?.raw ?? '', secondRaw: sealed.raw, detectedAt: this.#o.clock.now() });
     const e = protocolError('ENTRY_EQUIVOCATION', { author: registry.label(sealed.entry.author), seq: sealed.entry.seq });
-    this.#log.error({ channel: log.id, author: sealed.entry.author, seq: sealed.entry.seq, code: e.code }, e.message);
-    this.#o.events.emit({ type: 'alarm', code: e.code, message: e.message, channel: log.id });
+    this.#alarms.raise(`${e.code} ${log.id} ${sealed.entry.author}`, { type: 'alarm', code: e.code, message: e.message, channel: log.id }, { channel: log.id, author: sealed.entry.author, seq: sealed.entry.seq }, 'error');
   }
 
-  /** Refuses an entry: in the outcome, in the log, and as an alarm for the officers. */
+  /**
+   * Refuses an entry: in the outcome (every one), in the log and as an alarm for the officers (the
+   * first of its kind from its source, then one summary per window: {@link RepeatedAlarms}).
+   */
   #reject(b: Batch, error: ProtocolError, hash?: string, channel?: string): void {
     b.out.rejected.push({ ...(hash !== undefined ? { hash } : {}), code: error.code, message: error.message });
-    this.#log.warn({ code: error.code, source: b.source, channel }, `rejected entry: ${error.message}`);
-    this.#o.events.emit({ type: 'alarm', code: error.code, message: error.message, channel, peer: b.source });
+    this.#alarms.raise(`${error.code} ${b.source}`, { type: 'alarm', code: error.code, message: error.message, ...(channel !== undefined ? { channel } : {}), peer: b.source }, { source: b.source, channel });
   }
 }
