@@ -31,6 +31,9 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
     fault: 'The active instance stopped answering in the middle of the request.',
     message: 'The active instance ({upstream}) stopped answering in the middle of the request ({detail}). It may or may not have been carried out: retry with the same Idempotency-Key (sending messages), or look before retrying anything else.',
   },
+  CHANNEL_PROPOSALS_LIMIT: {
+    message: 'Party {party} has {count} channel proposals awaiting an answer here, the most this terminal holds from one party ({max}); its new proposal was refused. Accept or decline some (or let them expire): its terminal proposes again after its next reconnection.',
+  },
   CHANNEL_RECONCILING: {
     status: 503,
     fault: 'This terminal is fetching its own entries back from its peers (after a restore or a lost database file) and signs nothing on that channel until it holds them.',

@@ -28,6 +28,7 @@ import type { ReceiveOutcome } from './channel-types.js';
 import { inlineChecker, type EntryChecker } from './check-pool.js';
 import type { EntryReceiver } from './ports.js';
 import { RepeatedAlarms, type Later } from '../events/repeated-alarms.js';
+import { TERMINAL_ERRORS } from '../errors.js';
 
 /** How far in the future an author time may lie (clock skew allowance), ms. */
 export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
@@ -39,6 +40,14 @@ const MAX_PENDING_BYTES = 64 * 1024 * 1024;
 const MAX_MISSING_REPORTED = 1024;
 /** The holding key of entries whose channel is not held yet. */
 const UNKNOWN_CHANNEL = 'unknown';
+
+/**
+ * Channels one party may have proposed to this terminal and not yet had answered (accepted,
+ * declined, withdrawn or expired): a paired peer proposing channel after channel cannot fill the
+ * memory, the disk and the officers' list of proposals. Beyond it, proposals are refused with
+ * CHANNEL_PROPOSALS_LIMIT (the proposer sends again after its next reconnection).
+ */
+export const MAX_OPEN_PROPOSALS = 100;
 
 export interface ReceiverOptions {
   readonly registry: ChannelRegistry;
@@ -69,6 +78,8 @@ export class Receiver implements EntryReceiver {
   readonly #log: ChannelLogger;
   /** Alarms of what peers send, one per kind and peer per window: a flood cannot bury the consoles. */
   readonly #alarms: RepeatedAlarms;
+  /** Per proposing party, the channels it proposed here that may still await an answer (built at first use). */
+  #proposed: Map<string, Set<string>> | undefined;
   readonly #pending = new Map<string, Map<string, SealedEntry>>();
   /** Bytes of entries held for their predecessors, all channels: bounded by MAX_PENDING_BYTES. */
   #pendingBytes = 0;
@@ -144,6 +155,12 @@ export class Receiver implements EntryReceiver {
       return;
     }
     const charter = (sealed.entry.body as BodyOf<'charter.propose'>).charter;
+    const awaiting = this.#awaitingAnswer(sealed.entry.author);
+    if (awaiting.size >= MAX_OPEN_PROPOSALS) {
+      const message = TERMINAL_ERRORS.format('CHANNEL_PROPOSALS_LIMIT', { party: registry.label(sealed.entry.author), count: awaiting.size, max: MAX_OPEN_PROPOSALS });
+      this.#reject(b, { code: 'CHANNEL_PROPOSALS_LIMIT', message }, sealed.hash);
+      return;
+    }
     if (!charter.parties?.some((p) => p.party === registry.self.party)) {
       this.#reject(b, protocolError('ENTRY_BAD_REFERENCE', { author: sealed.entry.author.slice(0, 8), seq: 1, ref: "this terminal's party", why: 'is not among the charter\'s parties' }), sealed.hash);
       return;
@@ -154,9 +171,30 @@ export class Receiver implements EntryReceiver {
       return;
     }
     registry.add(r.log);
+    awaiting.add(r.log.id);
     b.accepted.set(r.log, { entries: [sealed], before: 'none' });
     b.out.accepted++;
     b.touched.add(r.log);
+  }
+
+  /** The channels `party` proposed here that still await an answer (accepted, declined, withdrawn or expired ones leave). */
+  #awaitingAnswer(party: string): Set<string> {
+    const { registry, clock } = this.#o;
+    if (!this.#proposed) {
+      this.#proposed = new Map();
+      for (const id of registry.channelIds()) {
+        const log = registry.get(id);
+        if (!log || log.proposal.entry.author === registry.self.party) continue;
+        const set = this.#proposed.get(log.proposal.entry.author) ?? new Set<string>();
+        set.add(id);
+        this.#proposed.set(log.proposal.entry.author, set);
+      }
+    }
+    const set = this.#proposed.get(party) ?? new Set<string>();
+    this.#proposed.set(party, set);
+    const now = clock.now();
+    for (const id of set) if (registry.get(id)?.state(now).state !== 'proposed') set.delete(id);
+    return set;
   }
 
   /** Any other entry goes into its channel's log, or is held, or is refused. */
@@ -287,7 +325,7 @@ export class Receiver implements EntryReceiver {
    * Refuses an entry: in the outcome (every one), in the log and as an alarm for the officers (the
    * first of its kind from its source, then one summary per window: {@link RepeatedAlarms}).
    */
-  #reject(b: Batch, error: ProtocolError, hash?: string, channel?: string): void {
+  #reject(b: Batch, error: Pick<ProtocolError, 'message'> & { readonly code: string }, hash?: string, channel?: string): void {
     b.out.rejected.push({ ...(hash !== undefined ? { hash } : {}), code: error.code, message: error.message });
     this.#alarms.raise(`${error.code} ${b.source}`, { type: 'alarm', code: error.code, message: error.message, ...(channel !== undefined ? { channel } : {}), peer: b.source }, { source: b.source, channel });
   }

@@ -12,6 +12,7 @@ import type { ChannelDirectory, EntrySource } from '../channels/ports.js';
 import type { EventOf, EventSource, Unsubscribe } from '../events/event-bus.js';
 import { BATCH_MAX, WINDOW, fitBatch, parseServerFrame, type ClientFrame, type EchoFrame, type ProbeFrame } from './wire.js';
 import { repeatEvery, type Repeat } from './stream-session.js';
+import { TERMINAL_ERRORS } from '../errors.js';
 
 export const BACKOFF_START_MS = 100;
 export const BACKOFF_MAX_MS = 3000;
@@ -304,7 +305,7 @@ export class PeerLink {
         for (const [channel, seq] of Object.entries(frame.holds)) {
           // Only a party of a channel is sent its entries, whatever another says it holds of it.
           if (!this.#opts.directory.peersOf(channel).includes(this.peer)) {
-            this.#warnOnce('holds-channel', { code: 'FED_HOLDS_IGNORED', channel: channel.slice(0, 12) }, 'peer named a channel it is not a party to in its holds; ignored');
+            this.#warnOnce('FED_HOLDS_IGNORED', { channel: channel.slice(0, 12) });
             continue;
           }
           this.#cursor.set(channel, seq);
@@ -325,7 +326,7 @@ export class PeerLink {
         {
           // Only an answer to a batch this link sent and has not heard of opens the window again.
           if (!this.#batches.has(frame.id)) {
-            this.#warnOnce('stored', { code: 'FED_STORED_UNKNOWN', id: frame.id }, 'peer answered a batch that was not sent or was answered already; ignored');
+            this.#warnOnce('FED_STORED_UNKNOWN', { id: frame.id });
             return;
           }
           const b = this.#batches.get(frame.id);
@@ -359,7 +360,7 @@ export class PeerLink {
    */
   #want(w: { channel: string; author: string; fromSeq: number; toSeq: number }): void {
     if (!this.#opts.directory.peersOf(w.channel).includes(this.peer)) {
-      this.#warnOnce('want-channel', { code: 'FED_WANT_REFUSED', channel: w.channel.slice(0, 12) }, 'peer asked for entries of a channel it is not a party to; refused');
+      this.#warnOnce('FED_WANT_REFUSED', { reason: `channel ${w.channel.slice(0, 12)} is not shared with it` });
       return;
     }
     if (w.toSeq < w.fromSeq) return;
@@ -371,7 +372,7 @@ export class PeerLink {
     } else if (this.#wants.size < MAX_QUEUED_WANTS) {
       this.#wants.set(key, { channel: w.channel, author: w.author, fromSeq: w.fromSeq, toSeq: w.toSeq });
     } else {
-      this.#warnOnce('want-queue', { code: 'FED_WANT_REFUSED', queued: this.#wants.size }, 'peer asked for more ranges than are queued at once; dropped');
+      this.#warnOnce('FED_WANT_REFUSED', { reason: `${this.#wants.size} ranges are queued already, the most at once` });
     }
   }
 
@@ -439,10 +440,11 @@ export class PeerLink {
     }
   }
 
-  #warnOnce(what: string, detail: object, message: string): void {
-    if (this.#warned.has(what)) return;
-    this.#warned.add(what);
-    this.#opts.log.warn({ peer: this.#opts.code, ...detail }, message);
+  /** Logs what the peer did that was refused, once per code and connection (a misbehaving peer repeats it). */
+  #warnOnce(code: 'FED_STORED_UNKNOWN' | 'FED_HOLDS_IGNORED' | 'FED_WANT_REFUSED', details: Record<string, string | number>): void {
+    if (this.#warned.has(code)) return;
+    this.#warned.add(code);
+    this.#opts.log.warn({ peer: this.#opts.code, code, ...details }, TERMINAL_ERRORS.format(code, details));
   }
 }
 
