@@ -438,6 +438,8 @@ export class PeerLink {
     } finally {
       this.#pumping = false;
     }
+    // A want taken in while this pump read the store, after it last looked: serve it now.
+    if (this.#wants.size > 0 && this.#canSend()) await this.#pump();
   }
 
   /** Logs what the peer did that was refused, once per code and connection (a misbehaving peer repeats it). */
