@@ -3,10 +3,13 @@
  * signatures): each is refused in the answer, but the officers' consoles hear one alarm, not one
  * per entry (the rest of the window is summed up later, events/repeated-alarms.ts), and the log one
  * line. Proposals, genuine ones, channel after channel: at most MAX_OPEN_PROPOSALS await an answer
- * from one party; the rest are refused until some are answered.
+ * from one party; the rest are refused until some are answered. Its own entries of channels nobody
+ * else holds (authentic, waiting for nothing that will come): they take at most its share of the
+ * memory for held entries, and another party's entry ahead of its log is still held.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { KeySigner, proposeChannel, type Charter } from '../../src/protocol/index.js';
+import { randomBytes } from 'node:crypto';
+import { KeySigner, proposeChannel, sealEntry, type Charter } from '../../src/protocol/index.js';
 import { MAX_OPEN_PROPOSALS } from '../../src/terminal/channels/receiver.js';
 import type { EventOf } from '../../src/terminal/events/event-bus.js';
 import { message, startFixture, type Fixture } from './fixture.js';
@@ -53,3 +56,30 @@ it('holds at most MAX_OPEN_PROPOSALS proposals from one party awaiting an answer
   const again = await f.post(JSON.stringify({ entries: [proposals[MAX_OPEN_PROPOSALS]!.raw] }));
   expect((again.json as unknown as { accepted: number }).accepted).toBe(1);
 });
+
+it('holds another party\'s entries ahead of its log while one party floods entries that wait for nothing', async () => {
+  // RU (paired, not in the channel) sends about 70 MB of its own genuine entries of channels no one
+  // holds here: more than all the memory for held entries (64 MiB), let alone its share (16 MiB).
+  const text = 'x'.repeat(15_000);
+  const hex = () => randomBytes(32).toString('hex');
+  for (let round = 0; round < 9; round++) {
+    const flood = Array.from({ length: 500 }, (_, i) =>
+      sealEntry({ channel: hex(), author: f.ru.party, key: f.ru.terminal.publicKey, seq: 2, prev: hex(), heads: {}, time: Date.now(), kind: 'message', body: message(`${text} ${round}/${i}`) }, f.ru.terminal).raw,
+    );
+    const r = await f.post(JSON.stringify({ entries: flood }), { who: f.ru });
+    expect(r.status).toBe(200);
+    expect(r.json).toMatchObject({ accepted: 0, rejected: [] });
+  }
+  // And small ones, to take what room the large ones left.
+  const small = Array.from({ length: 200 }, () => sealEntry({ channel: hex(), author: f.ru.party, key: f.ru.terminal.publicKey, seq: 2, prev: hex(), heads: {}, time: Date.now(), kind: 'message', body: message('x') }, f.ru.terminal).raw);
+  expect((await f.post(JSON.stringify({ entries: small }), { who: f.ru })).json).toMatchObject({ accepted: 0, rejected: [] });
+  // US: an entry whose predecessor comes second (longer than RU's small ones). It is held, and both are taken in together.
+  const first = f.usEntry('message', message('first, sent second: the predecessor'));
+  expect(f.usLog.ingest(first).status).toBe('accepted');
+  const second = f.usEntry('message', message(`second, sent first: held until its predecessor arrives. ${'-'.repeat(1000)}`));
+  expect(f.usLog.ingest(second).status).toBe('accepted');
+  const ahead = await f.post(JSON.stringify({ entries: [second.raw] }));
+  expect(ahead.json).toMatchObject({ accepted: 0, pending: 1 });
+  const then = await f.post(JSON.stringify({ entries: [first.raw] }));
+  expect(then.json).toMatchObject({ accepted: 2, pending: 0, rejected: [] });
+}, 120_000);

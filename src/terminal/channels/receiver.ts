@@ -36,6 +36,12 @@ export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
 const MAX_PENDING = 50_000;
 /** Total size of entries held for their predecessors (memory bound against a flooding peer). */
 const MAX_PENDING_BYTES = 64 * 1024 * 1024;
+/**
+ * The share of {@link MAX_PENDING_BYTES} the entries of one author may take: held entries are
+ * authentic, so a party can fill only its own share with entries that wait for nothing that will
+ * come (of channels nobody else holds, far ahead of its log), never the others'.
+ */
+export const MAX_PENDING_BYTES_PER_AUTHOR = 16 * 1024 * 1024;
 /** Gaps reported at most per receive() from a channel just founded (the session asks for 64 at a time). */
 const MAX_MISSING_REPORTED = 1024;
 /** The holding key of entries whose channel is not held yet. */
@@ -83,6 +89,8 @@ export class Receiver implements EntryReceiver {
   readonly #pending = new Map<string, Map<string, SealedEntry>>();
   /** Bytes of entries held for their predecessors, all channels: bounded by MAX_PENDING_BYTES. */
   #pendingBytes = 0;
+  /** The same, per author: bounded by MAX_PENDING_BYTES_PER_AUTHOR. */
+  readonly #pendingBytesOf = new Map<string, number>();
 
   constructor(options: ReceiverOptions) {
     this.#o = options;
@@ -258,14 +266,23 @@ export class Receiver implements EntryReceiver {
   #hold(key: string, sealed: SealedEntry): void {
     const map = this.#pending.get(key) ?? new Map<string, SealedEntry>();
     // Bounded: the sender will resend after reconnecting.
-    if (map.size >= MAX_PENDING || map.has(sealed.hash) || this.#pendingBytes + sealed.raw.length > MAX_PENDING_BYTES) return;
+    const author = sealed.entry.author;
+    const size = sealed.raw.length;
+    const ofAuthor = this.#pendingBytesOf.get(author) ?? 0;
+    if (map.size >= MAX_PENDING || map.has(sealed.hash) || this.#pendingBytes + size > MAX_PENDING_BYTES || ofAuthor + size > MAX_PENDING_BYTES_PER_AUTHOR) return;
     map.set(sealed.hash, sealed);
-    this.#pendingBytes += sealed.raw.length;
+    this.#pendingBytes += size;
+    this.#pendingBytesOf.set(author, ofAuthor + size);
     this.#pending.set(key, map);
   }
 
   #unhold(held: Map<string, SealedEntry>, sealed: SealedEntry): void {
-    if (held.delete(sealed.hash)) this.#pendingBytes -= sealed.raw.length;
+    if (!held.delete(sealed.hash)) return;
+    const size = sealed.raw.length;
+    this.#pendingBytes -= size;
+    const left = (this.#pendingBytesOf.get(sealed.entry.author) ?? size) - size;
+    if (left > 0) this.#pendingBytesOf.set(sealed.entry.author, left);
+    else this.#pendingBytesOf.delete(sealed.entry.author);
   }
 
   /**
