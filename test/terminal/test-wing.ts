@@ -95,6 +95,10 @@ export class TestWing {
   peersOf(channelId: string): string[] {
     return this.wing.registry.peersOf(channelId);
   }
+
+  shares(channelId: string, peer: string): boolean {
+    return this.wing.registry.shares(channelId, peer);
+  }
   propose(input: ProposeInput): Promise<ChannelView> {
     return this.wing.writer.propose(input);
   }

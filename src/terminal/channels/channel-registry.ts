@@ -167,6 +167,10 @@ export class ChannelRegistry implements ChannelDirectory {
     return [...set];
   }
 
+  shares(channelId: string, peer: string): boolean {
+    return peer !== this.self.party && this.peersOf(channelId).includes(peer);
+  }
+
   view(idOrPrefix: string): ChannelView {
     const log = this.channel(idOrPrefix);
     const d = log.state(this.#clock.now());

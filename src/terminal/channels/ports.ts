@@ -28,6 +28,8 @@ export interface ChannelDirectory {
   view(idOrPrefix: string): ChannelView;
   /** Parties other than this one that must receive the channel's entries. */
   peersOf(channel: string): string[];
+  /** Whether `peer` is one of peersOf(channel): a party of its charter or of an amendment pending in it. */
+  shares(channel: string, peer: string): boolean;
   /** A party's code, for display. */
   label(party: string): string;
 }

@@ -55,7 +55,7 @@ export interface ReconcilingChannel {
 
 export interface ReconcilerOptions {
   readonly self: string;
-  readonly directory: Pick<ChannelDirectory, 'channelIds' | 'peersOf' | 'label'>;
+  readonly directory: Pick<ChannelDirectory, 'channelIds' | 'peersOf' | 'shares' | 'label'>;
   /** Highest own seq durably held per channel (the committer's committedHead). */
   readonly head: (channel: string) => number;
   readonly clock: Clock;
@@ -115,7 +115,7 @@ export class Reconciler {
 
   /** A peer said how much of our own log of `channel` it holds. */
   peerHolds(peer: string, channel: string, seq: number): void {
-    if (!this.#o.directory.peersOf(channel).includes(peer)) return;
+    if (!this.#o.directory.shares(channel, peer)) return;
     const waiting = this.#awaiting.get(channel);
     if (waiting?.delete(peer) && waiting.size === 0) this.#awaiting.delete(channel);
     const claim = this.#claims.get(channel);
@@ -132,7 +132,7 @@ export class Reconciler {
    * backup older than it, say), they are fetched back like a peer's holds.
    */
   missing(peer: string, channel: string, author: string, toSeq: number): void {
-    if (author !== this.#o.self || !this.#o.directory.peersOf(channel).includes(peer)) return;
+    if (author !== this.#o.self || !this.#o.directory.shares(channel, peer)) return;
     const had = this.#claims.has(channel);
     if (this.#claim(peer, channel, toSeq) && !had) {
       // What the entry cites is a lower bound of what the peer holds: ask it for its holds.
@@ -205,7 +205,7 @@ export class Reconciler {
   attach(peer: string, ask: (w: OwnWant) => void): () => void {
     this.#streams.set(peer, ask);
     for (const [channel, claim] of this.#claims) {
-      if (this.#o.directory.peersOf(channel).includes(peer)) {
+      if (this.#o.directory.shares(channel, peer)) {
         claim.askedAt = 0;
         this.#ask(channel);
       }

@@ -37,7 +37,7 @@ export interface FederationPorts {
   /** Serves the pull of stored entries. */
   readonly entries: Pick<EntrySource, 'entriesFor'>;
   /** Who shares which channel, how much of a peer's log is held, peers' codes for the logs. */
-  readonly directory: Pick<ChannelDirectory, 'channelIds' | 'channel' | 'peersOf' | 'label'>;
+  readonly directory: Pick<ChannelDirectory, 'channelIds' | 'channel' | 'shares' | 'label'>;
   /** This terminal's card, served to peers. */
   readonly self: Pick<SelfInfo, 'card'>;
   /** Where `peer-seen` goes when a peer says hello. */
@@ -182,7 +182,7 @@ function registerRoutes(app: FastifyInstance, ports: FederationPorts): void {
       const { id } = request.params as { id: string };
       const q = request.query as { author: string; from?: number; limit?: number };
       // Only parties of the channel may read it.
-      if (!directory.channelIds().includes(id) || !directory.peersOf(id).includes(peer)) {
+      if (!directory.shares(id, peer)) {
         request.log.warn({ code: 'CHANNEL_NOT_FOUND', status: 404, peer: directory.label(peer) }, 'federation request refused');
         return reply.code(404).send({ code: 'CHANNEL_NOT_FOUND', message: 'No such channel shared with you.' });
       }

@@ -48,7 +48,7 @@ export interface PeerLinkOptions {
   /** This terminal's own entries to push, and what it relays when asked. */
   readonly entries: EntrySource;
   /** Which channels are shared with the peer. */
-  readonly directory: Pick<ChannelDirectory, 'channelIds' | 'peersOf'>;
+  readonly directory: Pick<ChannelDirectory, 'channelIds' | 'shares'>;
   /** Own entries committed here ('entry' events) start a push at once. */
   readonly events: EventSource;
   readonly log: { info(o: object, m?: string): void; warn(o: object, m?: string): void };
@@ -99,7 +99,7 @@ export class PeerLink {
   #unsubscribe: Unsubscribe | undefined;
   readonly #onEntry = (e: EventOf<'entry'>) => {
     if (e.own && this.#ready) {
-      if (!this.#cursor.has(e.channel) && this.#opts.directory.peersOf(e.channel).includes(this.peer)) this.#cursor.set(e.channel, 0);
+      if (!this.#cursor.has(e.channel) && this.#opts.directory.shares(e.channel, this.peer)) this.#cursor.set(e.channel, 0);
       void this.#pump();
     }
   };
@@ -245,7 +245,7 @@ export class PeerLink {
       this.stats.connects++;
       this.#startHeartbeat(ws);
       const directory = this.#opts.directory;
-      const channels = directory.channelIds().filter((id) => directory.peersOf(id).includes(this.peer));
+      const channels = directory.channelIds().filter((id) => directory.shares(id, this.peer));
       this.#send({ t: 'hello', v: 1, channels });
     });
     ws.on('message', (data) => void this.#onFrame(String(data)));
@@ -304,7 +304,7 @@ export class PeerLink {
       case 'holds':
         for (const [channel, seq] of Object.entries(frame.holds)) {
           // Only a party of a channel is sent its entries, whatever another says it holds of it.
-          if (!this.#opts.directory.peersOf(channel).includes(this.peer)) {
+          if (!this.#opts.directory.shares(channel, this.peer)) {
             this.#warnOnce('FED_HOLDS_IGNORED', { channel: channel.slice(0, 12) });
             continue;
           }
@@ -316,7 +316,7 @@ export class PeerLink {
         // is in neither the hello nor the answer, and its entry event came before the link was
         // ready: start it from the beginning, or it would wait for the next reconnection.
         for (const id of this.#opts.directory.channelIds())
-          if (!this.#cursor.has(id) && this.#opts.directory.peersOf(id).includes(this.peer)) this.#cursor.set(id, 0);
+          if (!this.#cursor.has(id) && this.#opts.directory.shares(id, this.peer)) this.#cursor.set(id, 0);
         this.#ready = true;
         this.#backoff = BACKOFF_START_MS;
         this.#setState('up');
@@ -359,7 +359,7 @@ export class PeerLink {
    * asked before for the same channel and author, and served by the pump within the window.
    */
   #want(w: { channel: string; author: string; fromSeq: number; toSeq: number }): void {
-    if (!this.#opts.directory.peersOf(w.channel).includes(this.peer)) {
+    if (!this.#opts.directory.shares(w.channel, this.peer)) {
       this.#warnOnce('FED_WANT_REFUSED', { reason: `channel ${w.channel.slice(0, 12)} is not shared with it` });
       return;
     }

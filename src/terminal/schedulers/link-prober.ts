@@ -18,7 +18,7 @@ export const LINK_SUMMARY_WINDOW_MS = 3_600_000;
 export type ProbeTransport = (peer: string, probe: ProbeFrame) => boolean;
 
 export interface LinkProberPorts {
-  readonly directory: Pick<ChannelDirectory, 'view' | 'peersOf'>;
+  readonly directory: Pick<ChannelDirectory, 'view' | 'peersOf' | 'shares'>;
   /** May `key` sign for `party` now (the parties' certificates, §3.2)? */
   readonly keys: { check(party: string, key: string, time: number): { ok: boolean } };
   readonly actions: Pick<ChannelActions, 'write'>;
@@ -100,7 +100,7 @@ export class LinkProber {
     const { party, signer } = this.#p.self;
     if (probe.from !== peer || probe.to !== party) return undefined;
     try {
-      if (!framesOn(this.#p.directory, probe.channel) || !this.#p.directory.peersOf(probe.channel).includes(peer)) return undefined;
+      if (!framesOn(this.#p.directory, probe.channel) || !this.#p.directory.shares(probe.channel, peer)) return undefined;
     } catch {
       return undefined; // not a channel held here
     }

@@ -19,7 +19,7 @@ function setup(startWaitMs = 10_000) {
   const heads = new Map<string, number>([[CH, 5]]);
   const alarms: string[] = [];
   events.on('alarm', (a) => alarms.push(a.code));
-  const r = new Reconciler({ self: SELF, directory: { channelIds: () => [CH], peersOf: () => [PEER], label: () => 'CN' }, head: (c) => heads.get(c) ?? 0, clock, events, startWaitMs });
+  const r = new Reconciler({ self: SELF, directory: { channelIds: () => [CH], peersOf: () => [PEER], shares: (c, p) => c === CH && p === PEER, label: () => 'CN' }, head: (c) => heads.get(c) ?? 0, clock, events, startWaitMs });
   const reconciled: string[] = [];
   r.onReconciled = (c) => reconciled.push(c);
   // An own entry taken back in: the committer announces it with our party as author.
