@@ -25,6 +25,7 @@ export const CLI_ERRORS = defineErrors('cli', {
   CLI_NOT_A_BUNDLE: { exit: EXIT.usage, message: '{path} is not a Hotline transcript bundle: {detail}. A bundle is a JSON Lines text file whose first line is {"type":"hotline.bundle",...}.' },
   CLI_BUNDLE_INVALID: { exit: EXIT.invalid, message: '{path} is INVALID: {code}{where}: {detail}' },
   CLI_PROOF_INVALID: { exit: EXIT.invalid, message: 'the proof {path} is INVALID: {code}: {detail}' },
+  CLI_AUDIT_INVALID: { exit: EXIT.invalid, message: 'the audit log is INVALID at record {seq} of {records}: {problem}. Records were changed, removed or reordered after they were written: keep this copy as evidence and compare it with an export you stored elsewhere (docs/security.md, threat 3 "Insider").' },
   CLI_TERMINAL_NOT_RUNNING: { exit: EXIT.usage, message: 'no terminal answers at {url} (data directory {dir}). Start it with `hotline serve --data {dir}`.' },
   CLI_CREDENTIAL_MISSING: { exit: EXIT.usage, message: 'the terminal at {url} runs, but its host credential {file} is missing or unreadable, so this command cannot speak to it. Restart the terminal (`hotline serve --data {dir}` writes a new one), or sign in to the console as an officer.' },
   CLI_API: { exit: EXIT.invalid, message: '{code}: {detail}' },

@@ -44,7 +44,6 @@ export function register(program: Command): void {
         }
       } else verdict = await (await officerClient(opts.data)).call<AuditVerdict>('GET', '/api/v1/audit/verify');
       if (verdict.ok) return void process.stdout.write(`Audit log VALID: ${verdict.records} records, head ${verdict.head.slice(0, 16)}.\n`);
-      process.stdout.write(`Audit log INVALID at record ${verdict.seq} of ${verdict.records}: ${verdict.problem}.\n`);
-      process.exitCode = 1;
+      throw cliError('CLI_AUDIT_INVALID', { seq: verdict.seq, records: verdict.records, problem: verdict.problem });
     });
 }
