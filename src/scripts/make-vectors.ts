@@ -249,7 +249,10 @@ function dialogueVectors(add: Add): void {
   add('dialogue-update-not-owner.jsonl', 'US marks done a commitment that CN owes.', bundle([next(us, 'commitment.update', { commitment: story.commitments[2]!.hash, status: 'done', note: 'Done on their behalf.', by: US_PRINCIPAL })]), 'DIALOGUE_WRONG_PARTY');
   const call = s.write(us, 'meeting.propose', { title: { en: 'Follow-up call' }, kind: 'call', level: 'working', start: s.time + 86_400_000, end: s.time + 90_000_000, place: 'Telephone', participants: [], agenda: [], by: US_PRINCIPAL });
   add('dialogue-readout-meeting-not-held.jsonl', 'CN files a readout of a follow-up call it never accepted and whose time has not come.', s.bundle([...s.entries, composeEntry(s.log, cn.terminal, cn.id, 'readout.file', { meeting: call.hash, text: '通话没有举行。', lang: 'zh', release: false, by: CN_PRINCIPAL }, s.time + 1000)]), 'DIALOGUE_MEETING_NOT_HELD');
-  add('dialogue-confirm-not-done.jsonl', 'US confirms a commitment that CN has marked only in progress.', s.bundle([...s.entries, composeEntry(s.log, us.terminal, us.id, 'commitment.confirm', { commitment: story.commitments[2]!.hash, update: story.doneUpdates[0]!.hash, by: US_PRINCIPAL }, s.time + 1000)]), 'DIALOGUE_NOT_DONE');
+  // The update confirmed is CN's own latest update of that commitment (in progress), so that every
+  // order of the §6.1 checks gives DIALOGUE_NOT_DONE.
+  const inProgress = s.entries.find((x) => x.entry.kind === 'commitment.update' && (x.entry.body as BodyOf<'commitment.update'>).commitment === story.commitments[2]!.hash)!;
+  add('dialogue-confirm-not-done.jsonl', 'US confirms the update by which CN marked a commitment only in progress (its latest update of it).', s.bundle([...s.entries, composeEntry(s.log, us.terminal, us.id, 'commitment.confirm', { commitment: story.commitments[2]!.hash, update: inProgress.hash, by: US_PRINCIPAL }, s.time + 1000)]), 'DIALOGUE_NOT_DONE');
 }
 
 const shipped = (id: string): FormatDefinition => [...shippedFormats().values()].find((d) => d.id === id)!;
