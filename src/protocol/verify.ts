@@ -607,7 +607,9 @@ function anchorLog(
   const pool = new AnchorPool<Item>();
   const before = new Set<Item>();
   pool.add(proposalItem);
-  for (const x of sealed) {
+  // By hash, not by line: of two entries for one place the smallest hash stays, as in §8.2 step 12,
+  // whatever the order of the lines (§15.3 step 2).
+  for (const x of [...sealed].sort((a, b) => cmp(a.s.hash, b.s.hash))) {
     const e = x.s.entry;
     if (x === proposalItem || e.channel !== channel || e.seq > (bounds.get(e.author) ?? 0)) continue;
     pool.add(x);

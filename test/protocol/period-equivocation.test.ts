@@ -1,0 +1,33 @@
+/**
+ * Two authentic entries for one place before a period bundle's anchor (docs/protocol.md §15.3
+ * step 2): the smallest hash stays and the other is the evidence, whatever the order of the lines.
+ */
+import { describe, expect, it } from 'vitest';
+import { sealEntry, verifyBundle, type SealedEntry } from '../../src/protocol/index.js';
+import { periodBundleOf, periodStory } from '../../src/testkit/period-scenario.js';
+
+describe('equivocation before the anchor (§15.3)', () => {
+  it('keeps the smallest hash and reports the other, in either order of the lines', async () => {
+    const t = periodStory();
+    const orig = t.s.entries.find((x) => x.entry.kind === 'channel.suspend')!;
+    const { sig: _sig, v, ...fields } = orig.entry;
+    const twin = sealEntry({ ...fields, body: { reason: 'another reason' } }, t.cn.terminal, v) as SealedEntry;
+    const [small, large] = orig.hash < twin.hash ? [orig, twin] : [twin, orig];
+    const reports = [];
+    for (const before of [true, false]) {
+      const text = await periodBundleOf(t, undefined, (es) => {
+        const i = es.findIndex((x) => x.hash === orig.hash);
+        const out = es.slice();
+        out.splice(before ? i : i + 1, 0, twin);
+        return out;
+      });
+      const r = verifyBundle(text);
+      const lineOf = (s: SealedEntry) => text.split('\n').indexOf(s.raw) + 1;
+      const eq = r.errors.find((e) => e.code === 'ENTRY_EQUIVOCATION');
+      expect(eq?.line).toBe(lineOf(large));
+      expect(r.equivocations).toEqual([{ author: t.cn.id, seq: orig.entry.seq, entries: [small.raw, large.raw] }]);
+      reports.push(r.errors.map((e) => [e.code, e.author, e.seq]));
+    }
+    expect(reports[0]).toEqual(reports[1]);
+  });
+});
