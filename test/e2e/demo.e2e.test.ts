@@ -5,12 +5,12 @@
  * federation links are still opening, a race that once left the proposal unsent for good. The
  * screen shows what a person needs; the terminals' log lines go to files it names.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAIN, ensureBuilt } from './harness.js';
+import { MAIN, REPO, ensureBuilt } from './harness.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -23,7 +23,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
  * Runs the demo until it says both terminals run, then presses Ctrl-C: SIGINT to its process group,
  * as a terminal does (the two terminal processes get it too). Resolves once its output is closed.
  */
-function runDemo(dataDir: string): Promise<{ out: string; code: number | null }> {
+function runDemo(dataDir: string, whileRunning: () => void = () => {}): Promise<{ out: string; code: number | null }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [MAIN, 'demo', '--dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let out = '';
@@ -40,7 +40,11 @@ function runDemo(dataDir: string): Promise<{ out: string; code: number | null }>
       out += d.toString();
       if (!interrupted && out.includes('Both terminals are running')) {
         interrupted = true;
-        group('SIGINT');
+        try {
+          whileRunning();
+        } finally {
+          group('SIGINT');
+        }
       }
     };
     child.stdout.on('data', onData);
@@ -62,7 +66,20 @@ describe('e2e: the first run (hotline demo, what npm start runs)', () => {
       [2, 'second', true],
       [3, 'second', false],
     ] as const) {
-      const { out, code } = await runDemo(join(dir, data));
+      let second: Array<{ status: number | null; stdout: string; stderr: string }> = [];
+      // A second `npm start` (and `hotline demo`) while one runs: refused before building anything.
+      const { out, code } = await runDemo(join(dir, data), () => {
+        second = [
+          spawnSync(process.execPath, [join(REPO, 'scripts', 'start.mjs'), '--dir', join(dir, data)], { encoding: 'utf8', timeout: 20_000 }),
+          spawnSync(process.execPath, [MAIN, 'demo', '--dir', join(dir, data)], { encoding: 'utf8', timeout: 20_000 }),
+        ];
+      });
+      for (const r of second) {
+        expect(r.status, r.stderr).toBe(2);
+        expect(r.stderr).toMatch(/already runs on .*Stop it \(Ctrl-C in its shell, or `kill \d+`\)/);
+        expect(r.stdout).not.toContain('Building');
+        expect(r.stdout).not.toContain('Both terminals');
+      }
       const where = `run ${run}: ${out.slice(-600)}`;
       if (fresh) {
         expect(out, where).toContain('Created terminal US');

@@ -6,12 +6,14 @@
  * the screen is for what the person trying Hotline needs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Api } from '../../terminal/index.js';
 import { distPath, exists, initTerminal, loadTerminalIdentity } from '../../terminal/index.js';
 import { officerClient, type OfficerClient } from '../officer-client.js';
+import { cliError } from '../errors.js';
 
 const PARTIES = [
   { code: 'US', names: { en: 'United States', zh: '美国' }, officerPort: 7081, federationPort: 7441 },
@@ -32,6 +34,61 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
   }
 }
 
+/** Who runs a demo on a directory: written to DIR/demo.lock.json while it runs (scripts/start.mjs reads it too). */
+interface DemoHolder {
+  readonly pid: number;
+  readonly host: string;
+  readonly since: number;
+  readonly urls: readonly string[];
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes the demo's lock on `root`, or throws CLI_DEMO_RUNNING naming the demo (or the terminal)
+ * already running there: a second demo would start terminals that stop at once on their store's
+ * lock while it talked to the first one's, and end as if all went well. Returns its release.
+ */
+async function takeDemoLock(root: string, dirs: readonly string[]): Promise<() => void> {
+  const path = join(root, 'demo.lock.json');
+  const urls = PARTIES.map((p) => `http://127.0.0.1:${p.officerPort}`);
+  const mine: DemoHolder = { pid: process.pid, host: hostname(), since: Date.now(), urls };
+  mkdirSync(root, { recursive: true });
+  const refuse = (who: string, stop: string, answers: readonly string[]) => cliError('CLI_DEMO_RUNNING', { dir: root, who, stop, urls: answers.join(' and '), us: dirs[0] });
+  try {
+    writeFileSync(path, `${JSON.stringify(mine)}\n`, { flag: 'wx' });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    let holder: DemoHolder | undefined;
+    try {
+      holder = JSON.parse(readFileSync(path, 'utf8')) as DemoHolder;
+    } catch {
+      holder = undefined;
+    }
+    if (holder && holder.host === mine.host && holder.pid !== process.pid && alive(holder.pid))
+      throw refuse(`another \`hotline demo\` (\`npm start\`; process ${holder.pid}, since ${new Date(holder.since).toISOString()})`, `Ctrl-C in its shell, or \`kill ${holder.pid}\``, holder.urls);
+    writeFileSync(path, `${JSON.stringify(mine)}\n`); // left behind by a demo that was killed
+  }
+  const release = () => rmSync(path, { force: true });
+  // A terminal of this data started by hand (`hotline serve --data DIR/us`) holds the same store.
+  for (const dir of dirs) {
+    const client = await officerClient(dir).catch(() => undefined);
+    const status = await client?.call('GET', '/api/v1/status').catch(() => undefined);
+    if (client && status) {
+      release();
+      throw refuse(`a terminal (\`hotline serve --data ${dir}\`)`, `Ctrl-C in its shell, or \`kill\` the process that ${join(dir, '*.lock.json')} names`, [client.url]);
+    }
+  }
+  return release;
+}
+
 export function register(program: Command): void {
   program
     .command('demo')
@@ -45,6 +102,8 @@ export function register(program: Command): void {
       const main = distPath('cli', 'main.js');
       const children: ChildProcess[] = [];
       const dirs = PARTIES.map((p) => join(root, p.code.toLowerCase()));
+      // Before anything is created or started (`npm start` checks the same before it builds).
+      const releaseLock = await takeDemoLock(root, dirs);
       for (const [i, p] of PARTIES.entries()) {
         if (await exists(join(dirs[i]!, 'config.json'))) continue;
         await initTerminal({ dir: dirs[i]!, code: p.code, names: { ...p.names }, officerPort: p.officerPort, federationPort: p.federationPort, now: Date.now() });
@@ -132,6 +191,7 @@ export function register(program: Command): void {
         await interrupted;
       } finally {
         await stopAll();
+        releaseLock();
       }
       process.stdout.write('Both terminals stopped.\n');
     });
