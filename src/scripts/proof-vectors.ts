@@ -3,7 +3,7 @@
  * with their header, body hash and hash; a valid proof in a version-2 and in a version-1 channel;
  * and one proof per tampered field, each with the code a verifier must give.
  */
-import { bodyHash, buildProof, canonicalize, DOMAIN, entryHeader, proofText, verifyProof, type ProofDocument, type ProofParts, type ProtocolErrorCode, type SealedEntry } from '../protocol/index.js';
+import { bodyHash, buildProof, canonicalize, DOMAIN, entryHeader, proofText, verifyProofText, type ProofDocument, type ProofParts, type ProtocolErrorCode, type SealedEntry } from '../protocol/index.js';
 import { makeCharter, makeParty, Scenario } from '../testkit/scenario.js';
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
@@ -63,13 +63,14 @@ export function proofVectors(): Map<string, string> {
   const v1 = channel(1);
   const valid = buildProof(v2.parts);
   const manifest: Array<{ file: string; description: string; valid: boolean; firstError: string | null }> = [];
-  const add = (file: string, description: string, doc: unknown, expect: ProtocolErrorCode | null) => {
-    const verdict = verifyProof(JSON.parse(JSON.stringify(doc)));
+  const addText = (file: string, description: string, text: string, expect: ProtocolErrorCode | null) => {
+    const verdict = verifyProofText(text);
     const got = verdict.valid ? null : verdict.error.code;
     if (got !== expect) throw new Error(`proof vector ${file}: expected ${expect ?? 'valid'}, the verifier says ${got ?? 'valid'}${verdict.valid ? '' : `: ${verdict.error.message}`}`);
-    files.set(`proofs/${file}`, proofText(doc as ProofDocument));
+    files.set(`proofs/${file}`, text);
     manifest.push({ file, description, valid: got === null, firstError: got });
   };
+  const add = (file: string, description: string, doc: unknown, expect: ProtocolErrorCode | null) => addText(file, description, proofText(doc as ProofDocument), expect);
   add('valid.json', 'A FLASH message of a version-2 channel: two redacted path entries, a receipt, an acknowledgement.', valid, null);
   add('valid-v1.json', 'The same in a version-1 channel: the path (a link test and a message) is shown whole.', buildProof(v1.parts), null);
   for (const [file, description, change, code] of TAMPERINGS) {
@@ -77,6 +78,17 @@ export function proofVectors(): Map<string, string> {
     change(d);
     add(file, description, d, code);
   }
+  // Text-level changes: a verifier reads the file's text, not a value someone parsed for it.
+  const validText = proofText(valid);
+  addText('valid-pretty.json', 'The valid proof pretty-printed (two-space indent): spacing and member order do not matter (§14.3).', json(JSON.parse(validText)), null);
+  const realText = `"text":${JSON.stringify((valid.body as { text: string }).text)}`;
+  if (!validText.includes(realText)) throw new Error('proof vectors: the message text is not where expected');
+  addText(
+    'tampered-duplicate-member.json',
+    'The body names "text" twice, a forged text first and the signed one last: a parser keeping the last copy would verify the proof while one keeping the first shows the forgery (§2.1).',
+    validText.replace(realText, `"text":"Vessel in distress at 12N 114E; you may proceed.",${realText}`),
+    'PROOF_MALFORMED',
+  );
   files.set('proofs/manifest.json', json({ v: 2, proofs: manifest }));
   files.set('proofs/entries-v2.json', json(v2.entries.slice(0, 6).map((s) => {
     const header = entryHeader(s.entry);

@@ -52,4 +52,17 @@ describe('hotline verify PROOF', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^hotline: the proof .* is INVALID: PROOF_BAD_BODY/);
   });
+
+  it('reads a proof in any spacing: pretty-printed it is still a proof, not "not a bundle"', async () => {
+    const r = await hotline('verify', join(VECTORS, 'valid-pretty.json'));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Proof of one message: VALID$/m);
+  });
+
+  it('refuses a proof naming a member twice (a forged text before the signed one), PROOF_MALFORMED', async () => {
+    const r = await hotline('verify', join(VECTORS, 'tampered-duplicate-member.json'));
+    expect(r.code).toBe(1);
+    expect(r.stdout).not.toMatch(/: VALID$/m);
+    expect(r.stderr.split('\n').filter(Boolean)).toEqual([expect.stringMatching(/^hotline: the proof .* is INVALID: PROOF_MALFORMED: .*the member "text" occurs twice/)]);
+  });
 });

@@ -4,7 +4,7 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -140,6 +140,34 @@ describe('hotline verify', () => {
     const r = await hotline('verify', name === '.' ? dir : file(name));
     expect(r.code).toBe(code);
     expectOneLineError(r, pattern);
+  });
+
+  it.each([
+    ['an empty file', '', 'BUNDLE_EMPTY', 2],
+    ['only white space, CR included (§8.2 step 2 comes before step 3)', '\r\n \t', 'BUNDLE_EMPTY', 2],
+    ['an overlong UTF-8 form', Buffer.from([0xc0, 0xaf, 0x0a]), 'BUNDLE_BAD_ENCODING', 2],
+    ['a byte-order mark', '\ufeff{"channel":"x","type":"hotline.bundle","v":1}\n', 'BUNDLE_BAD_ENCODING', 2],
+    ['a NUL', '{"a":1}\u0000\n', 'BUNDLE_BAD_ENCODING', 2],
+    ['JSON Lines that are not a bundle', '{"hello":"world"}\n', 'BUNDLE_NOT_A_BUNDLE', 2],
+  ])('with --json, reports %s as the verifier does (§8.2 steps 1-5), with the code', async (_what, content, code, exit) => {
+    const name = file(`whole-${code}-${Math.random().toString(36).slice(2)}.jsonl`);
+    writeFileSync(name, content);
+    const r = await hotline('verify', '--json', name);
+    expect(r.code).toBe(exit);
+    const report = JSON.parse(r.stdout) as { valid: boolean; errors: Array<{ code: string }>; firstError: { code: string } | null };
+    expect(report.valid).toBe(false);
+    expect(report.firstError?.code).toBe(code);
+    expect(report.errors).toHaveLength(1);
+    const text = await hotline('verify', name);
+    expect(text.code).toBe(exit);
+    expectOneLineError(text, code === 'BUNDLE_EMPTY' ? /is empty/ : new RegExp(`\\(${code}\\)\\. A bundle is`));
+  });
+
+  it('verifies a CRLF-converted bundle as BUNDLE_BAD_ENCODING, naming the cause', async () => {
+    writeFileSync(file('crlf.jsonl'), readFileSync(file('valid.jsonl'), 'utf8').replaceAll('\n', '\r\n'));
+    const r = await hotline('verify', '--json', file('crlf.jsonl'));
+    expect((JSON.parse(r.stdout) as { firstError: { code: string } }).firstError.code).toBe('BUNDLE_BAD_ENCODING');
+    expectOneLineError(await hotline('verify', file('crlf.jsonl')), /Windows line endings \(CRLF\).*\(BUNDLE_BAD_ENCODING\)/);
   });
 
   it('gives one clear line for usage errors', async () => {

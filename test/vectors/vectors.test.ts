@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DOMAIN, KeySigner, canonicalize, fingerprint, linkMetrics, parseEntry, renderMessage, sha256, shippedFormats, verifyBundleBytes, verifyDomain, verifyEntrySignature, verifyProof } from '../../src/protocol/index.js';
+import { DOMAIN, KeySigner, canonicalize, fingerprint, linkMetrics, parseEntry, renderMessage, sha256, shippedFormats, verifyBundleBytes, verifyDomain, verifyEntrySignature, verifyProofText } from '../../src/protocol/index.js';
 import { generateVectors, type BundleVector } from '../../src/scripts/make-vectors.js';
 
 const dir = dirname(fileURLToPath(import.meta.url));
@@ -152,7 +152,7 @@ describe('proof vectors (§14.6)', () => {
   const manifest = load<{ proofs: Array<{ file: string; valid: boolean; firstError: string | null }> }>('proofs/manifest.json');
   for (const p of manifest.proofs)
     it(p.file, () => {
-      const verdict = verifyProof(JSON.parse(read(`proofs/${p.file}`)));
+      const verdict = verifyProofText(read(`proofs/${p.file}`));
       expect(verdict.valid ? null : verdict.error.code).toBe(p.firstError);
     });
   it('version-2 entries: body hash, header hash and signature from first principles', () => {

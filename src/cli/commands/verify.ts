@@ -7,7 +7,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { canonicalize, formatProofReport, formatReport, isProofLike, reportJson, verifyProof, type ReportError, type VerificationReport } from '../../protocol/index.js';
+import { canonicalize, checkBundleText, decodeBundle, formatProofReport, formatReport, isProofText, reportJson, verifyBundleBytes, verifyProofText, type ReportError, type VerificationReport } from '../../protocol/index.js';
 import { cliError, quotePath, type CliError } from '../errors.js';
 import { progressBar, progressWanted, writeOut } from '../output.js';
 import { countLines, verifyBundleParallel } from '../verify-parallel.js';
@@ -32,8 +32,11 @@ export function parseWorkers(value: string): number {
   return n;
 }
 
-/** Reads a bundle file, turning every file-system failure into a one-line CLI error. */
-export async function readBundleFile(path: string): Promise<Buffer> {
+/**
+ * Reads a bundle file, turning every file-system failure into a one-line CLI error; an empty file
+ * is one too unless `allowEmpty` (`hotline verify` reports it as the verifier does, BUNDLE_EMPTY).
+ */
+export async function readBundleFile(path: string, allowEmpty = false): Promise<Buffer> {
   const p = quotePath(path);
   let size: number;
   try {
@@ -50,7 +53,7 @@ export async function readBundleFile(path: string): Promise<Buffer> {
   } catch (e) {
     throw fsError(e, p);
   }
-  if (bytes.length === 0) throw cliError('CLI_EMPTY_FILE', { path: p });
+  if (bytes.length === 0 && !allowEmpty) throw cliError('CLI_EMPTY_FILE', { path: p });
   return bytes;
 }
 
@@ -97,41 +100,38 @@ function where(e: ReportError): string {
 }
 
 /** The CLI error for an invalid report: input errors (not a bundle at all) or an invalid verdict. */
-export function invalidBundleError(report: VerificationReport, path: string): CliError | undefined {
+export function invalidBundleError(report: VerificationReport, path: string, bytes?: Uint8Array): CliError | undefined {
   const first = report.firstError;
   if (report.valid || !first) return undefined;
   const p = quotePath(path);
   if (first.code === 'BUNDLE_EMPTY') return cliError('CLI_EMPTY_FILE', { path: p });
+  // What the file plainly is (an image, gzip, CRLF line ends ...) says more than the step that stopped.
+  const hint = bytes && (first.code === 'BUNDLE_NOT_A_BUNDLE' || first.code === 'BUNDLE_BAD_ENCODING') ? notABundle(bytes) : undefined;
   if (first.code === 'BUNDLE_NOT_A_BUNDLE') {
-    const detail = /not JSON/.test(first.message)
-      ? 'its first line is not JSON'
-      : /canonical/.test(first.message)
-        ? 'its header line is not in canonical form (RFC 8785): it was edited or reformatted; export the bundle again'
-        : 'its first line is not a {"type":"hotline.bundle"} header';
-    return cliError('CLI_NOT_A_BUNDLE', { path: p, detail });
+    const detail =
+      hint ??
+      (/not JSON/.test(first.message)
+        ? 'its first line is not JSON'
+        : /canonical/.test(first.message)
+          ? 'its header line is not in canonical form (RFC 8785): it was edited or reformatted; export the bundle again'
+          : 'its first line is not a {"type":"hotline.bundle"} header');
+    return cliError('CLI_NOT_A_BUNDLE', { path: p, detail: `${detail} (${first.code})` });
   }
   // Not UTF-8, a byte-order mark, CR or control characters: not a bundle as written (docs/protocol.md §8.1).
   if (first.code === 'BUNDLE_BAD_ENCODING')
-    return cliError('CLI_NOT_A_BUNDLE', { path: p, detail: first.message.replace(/^The bundle is not plain UTF-8 JSON Lines: /, '').replace(/\. Export it again.*$/, '') });
+    return cliError('CLI_NOT_A_BUNDLE', { path: p, detail: `${hint ?? first.message.replace(/^The bundle is not plain UTF-8 JSON Lines: /, '').replace(/\. Export it again.*$/, '')} (${first.code})` });
   return cliError('CLI_BUNDLE_INVALID', { path: p, code: first.code, where: where(first), detail: first.message });
 }
 
-/** A proof of one message (docs/protocol.md §14.3): one JSON value of type hotline.proof. */
-function asProof(bytes: Buffer): unknown {
-  const text = bytes.toString('utf8');
-  const nl = text.indexOf('\n');
-  if (nl >= 0 && nl < text.length - 1 && text.slice(nl).trim() !== '') return undefined; // several lines: a bundle
-  try {
-    const value: unknown = JSON.parse(text);
-    return isProofLike(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
+/** The text of a proof of one message (docs/protocol.md §14.3), or undefined for anything else. */
+function asProof(bytes: Buffer): string | undefined {
+  const text = decodeBundle(bytes);
+  return text !== undefined && isProofText(text) ? text : undefined;
 }
 
 /** Verifies a proof of one message and prints its report; throws CLI_PROOF_INVALID when invalid. */
-async function verifyProofDocument(value: unknown, path: string, options: VerifyCommandOptions): Promise<void> {
-  const verdict = verifyProof(value);
+async function verifyProofDocument(text: string, path: string, options: VerifyCommandOptions): Promise<void> {
+  const verdict = verifyProofText(text);
   await writeOut(options.json ? `${canonicalize(verdict.valid ? { valid: true, ...verdict.facts } : { valid: false, error: verdict.error })}\n` : formatProofReport(verdict));
   if (!verdict.valid) throw cliError('CLI_PROOF_INVALID', { path: quotePath(path), code: verdict.error.code, detail: verdict.error.message });
 }
@@ -178,11 +178,13 @@ async function streamedReport(path: string, options: VerifyCommandOptions): Prom
 export async function verifyCommand(path: string, options: VerifyCommandOptions): Promise<void> {
   const streamed = await streamedReport(path, options);
   if (streamed) return printReport(streamed, path, options);
-  const bytes = await readBundleFile(path);
+  const bytes = await readBundleFile(path, true);
   const proof = asProof(bytes);
   if (proof !== undefined) return verifyProofDocument(proof, path, options);
-  const notBundle = notABundle(bytes);
-  if (notBundle) throw cliError('CLI_NOT_A_BUNDLE', { path: quotePath(path), detail: notBundle });
+  // §8.2 steps 1-5 judge the text as a whole; a file that fails them gets that one error (in the
+  // JSON report too), before any line is read.
+  const text = decodeBundle(bytes);
+  if (text === undefined || checkBundleText(text).error) return printReport(verifyBundleBytes(bytes), path, options, bytes);
   const lines = countLines(bytes);
   // --workers 1 means this thread only; N > 1 means N worker threads for the signatures.
   const workers = options.workers === undefined ? undefined : options.workers === 1 ? 0 : options.workers;
@@ -196,10 +198,11 @@ export async function verifyCommand(path: string, options: VerifyCommandOptions)
   return printReport(report, path, options);
 }
 
-async function printReport(report: VerificationReport, path: string, options: VerifyCommandOptions): Promise<void> {
-  const failure = invalidBundleError(report, path);
-  // A file that is not a bundle at all gets only the one-line error, not an empty report.
-  if (failure?.code === 'CLI_NOT_A_BUNDLE' || failure?.code === 'CLI_EMPTY_FILE') throw failure;
+async function printReport(report: VerificationReport, path: string, options: VerifyCommandOptions, bytes?: Uint8Array): Promise<void> {
+  const failure = invalidBundleError(report, path, bytes);
+  // A file that is not a bundle at all gets only the one-line error, not an empty text report
+  // (the JSON report is still printed: it carries the code of §8.2's step that stopped).
+  if (!options.json && (failure?.code === 'CLI_NOT_A_BUNDLE' || failure?.code === 'CLI_EMPTY_FILE')) throw failure;
   await writeOut(options.json ? `${reportJson(report)}\n` : formatReport(report));
   if (failure) throw failure;
 }

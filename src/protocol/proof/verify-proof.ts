@@ -6,6 +6,8 @@ import { bodyHash, hashOfHeader } from '../body-commitment.js';
 import { checkEntryValue, type Entry } from '../entry.js';
 import { protocolError, type ProtocolError } from '../errors.js';
 import { checkPartyCard, judgeKey } from '../identity.js';
+import { duplicateMember } from '../encoding.js';
+import { printable } from '../printable.js';
 import { DOMAIN, verifyDomain } from '../keys.js';
 import { validateBody, type BodyOf, type Charter, type PartyCard } from '../schemas.js';
 import { isProofLike, receiptHolds, validateProof, validateRedacted, type ProofDocument } from './document.js';
@@ -74,6 +76,38 @@ function checkSigned(j: Judged, cards: ReadonlyMap<string, PartyCard[]>, channel
 }
 
 const newest = (cards: readonly PartyCard[]) => cards.reduce((a, b) => (b.issued > a.issued ? b : a));
+
+/**
+ * True when a file's text is a proof (§14.3) rather than a bundle (§8.1): the whole text is one
+ * JSON object of type "hotline.proof", in whatever spacing (a proof pretty-printed by a text
+ * editor is still one). A bundle is several lines, so its whole text never parses as one value.
+ */
+export function isProofText(text: string): boolean {
+  try {
+    return isProofLike(JSON.parse(text));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Verifies a proof given as text (a file, an upload): the text must be JSON and name no member
+ * twice in one object, at any depth (§2.1: parsers disagree on which of two copies counts, so a
+ * forged copy of a signed value would verify with one parser and show with another); then
+ * {@link verifyProof}. Both failures are PROOF_MALFORMED, before any other step of §14.4.
+ */
+export function verifyProofText(text: string): ProofVerdict {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { valid: false, error: protocolError('PROOF_MALFORMED', { detail: 'it is not JSON' }) };
+  }
+  const name = duplicateMember(text);
+  if (name !== undefined)
+    return { valid: false, error: protocolError('PROOF_MALFORMED', { detail: `the member "${printable(name)}" occurs twice in one object, so readers disagree on its value` }) };
+  return verifyProof(value);
+}
 
 /** Verifies a parsed proof document; the verdict names the first failure's code. */
 export function verifyProof(value: unknown): ProofVerdict {

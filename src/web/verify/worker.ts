@@ -10,34 +10,27 @@ import {
   fingerprint,
   formatProofReport,
   formatReport,
-  isProofLike,
+  isProofText,
   verifyBundleBytes,
-  verifyProof,
+  verifyProofText,
 } from '../../protocol/index.js';
 import type { VerifyRequest, VerifyResult } from '../verify-types.js';
 
-/** A proof is one JSON value of type hotline.proof (as the CLI's verify command decides). */
-function asProof(bytes: Uint8Array): unknown {
+/** A proof is one JSON object of type hotline.proof, in any spacing (as the CLI's verify command decides). */
+function asProof(bytes: Uint8Array): string | undefined {
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
     return undefined;
   }
-  const nl = text.indexOf('\n');
-  if (nl >= 0 && nl < text.length - 1 && text.slice(nl).trim() !== '') return undefined;
-  try {
-    const value: unknown = JSON.parse(text);
-    return isProofLike(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
+  return isProofText(text) ? text : undefined;
 }
 
 export function verifyFile(bytes: Uint8Array): Exclude<VerifyResult, { kind: 'failed' }> {
   const proof = asProof(bytes);
   if (proof !== undefined) {
-    const verdict = verifyProof(proof);
+    const verdict = verifyProofText(proof);
     const text = formatProofReport(verdict);
     // An Error does not survive postMessage with its code: send plain data.
     if (!verdict.valid)
