@@ -5,7 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { WIRE_SCHEMAS } from '../../src/protocol/index.js';
+import { WIRE_SCHEMAS as OBJECT_SCHEMAS } from '../../src/protocol/index.js';
+import { ProofSchema, RedactedEntrySchema } from '../../src/protocol/proof/document.js';
+
+/** The wire objects' schemas and those of the proof of one message (§14.2–§14.3). */
+const WIRE_SCHEMAS: Readonly<Record<string, unknown>> = { ...OBJECT_SCHEMAS, 'redacted-entry': RedactedEntrySchema, proof: ProofSchema };
 
 const doc = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
 
