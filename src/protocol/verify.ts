@@ -405,7 +405,7 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
   // Group by author, then by sequence number: the candidates for each place of each log.
   const byAuthor = new Map<string, Item[]>();
   for (const x of sealed) {
-    if (x === proposalItem || period?.before.has(x)) continue;
+    if (x === proposalItem || period?.before.has(x) || period?.aside.has(x)) continue;
     if (x.s.entry.channel !== channel) {
       entryErrors.push(err(protocolError('ENTRY_WRONG_CHANNEL', { author: x.s.entry.author.slice(0, 8), seq: x.s.entry.seq, entryChannel: String(x.s.entry.channel).slice(0, 12), channel: channel.slice(0, 12) }), where(x)));
       continue;
@@ -584,6 +584,8 @@ interface PeriodSetup {
   readonly pool: AnchorPool<Item>;
   /** The items before the anchor (the proposal aside). */
   readonly before: ReadonlySet<Item>;
+  /** Items before the anchor whose signature fails: reported, and used for nothing (§15.3 step 2). */
+  readonly aside: ReadonlySet<Item>;
 }
 
 /**
@@ -606,12 +608,22 @@ function anchorLog(
   const bounds = anchorBounds(checkpoint.s.entry);
   const pool = new AnchorPool<Item>();
   const before = new Set<Item>();
+  const aside = new Set<Item>();
+  /** Places (author, seq) before the anchor where entries with a failing signature were found. */
+  const forged = new Set<string>();
   pool.add(proposalItem);
   // By hash, not by line: of two entries for one place the smallest hash stays, as in §8.2 step 12,
-  // whatever the order of the lines (§15.3 step 2).
+  // whatever the order of the lines (§15.3 step 2). An entry whose signature fails is reported and
+  // set aside first: it never takes a place, so a forged copy cannot stand in for the signed one.
   for (const x of [...sealed].sort((a, b) => cmp(a.s.hash, b.s.hash))) {
     const e = x.s.entry;
     if (x === proposalItem || e.channel !== channel || e.seq > (bounds.get(e.author) ?? 0)) continue;
+    if (!signatureOk(x)) {
+      entryErrors.push(err(badSignature(x), where(x)));
+      forged.add(`${e.author}#${e.seq}`);
+      aside.add(x);
+      continue;
+    }
     pool.add(x);
     before.add(x);
   }
@@ -619,7 +631,12 @@ function anchorLog(
   for (const [author, bound] of bounds) {
     if (bound < 1) continue;
     const x = pool.at(author, bound);
-    if (x === undefined) return missing(`it holds no entry ${author.slice(0, 8)}#${bound}, the head of that log the checkpoint names`);
+    if (x === undefined)
+      return missing(
+        forged.has(`${author}#${bound}`)
+          ? `its entry ${author.slice(0, 8)}#${bound}, the head of that log the checkpoint names, does not verify (ENTRY_BAD_SIGNATURE)`
+          : `it holds no entry ${author.slice(0, 8)}#${bound}, the head of that log the checkpoint names`,
+      );
     tails.push({ author, entries: [x.s] });
   }
   const lasting = [...before]
@@ -630,10 +647,10 @@ function anchorLog(
   // Each entry before the anchor is authentic; that the lasting ones are all there and unaltered is
   // the checkpoint's to say (its commitment is checked when it is ingested, §15.1).
   for (const x of before) {
-    const problem = signatureOk(x) ? log.authenticate(x.s, { signatureChecked: true }) : badSignature(x);
+    const problem = log.authenticate(x.s, { signatureChecked: true });
     if (problem) entryErrors.push(err(problem, where(x)));
   }
-  return { log, checkpoint, pool, before };
+  return { log, checkpoint, pool, before, aside };
 }
 
 /** Answers a log's question about an entry before a period bundle's anchor from the bundle (§15.2). */

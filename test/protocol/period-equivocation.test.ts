@@ -30,4 +30,28 @@ describe('equivocation before the anchor (§15.3)', () => {
     }
     expect(reports[0]).toEqual(reports[1]);
   });
+
+  it('sets aside an entry before the anchor whose signature fails: reported, never held in place of the signed one', async () => {
+    const t = periodStory();
+    const orig = t.s.entries.find((x) => x.entry.kind === 'channel.suspend')!;
+    const { sig, v, ...fields } = orig.entry;
+    // A forgery for the same place with the signed entry's signature, its hash both below and
+    // above the original's: with the smallest hash it would otherwise be the entry held there.
+    const forgeries: SealedEntry[] = [];
+    for (let i = 0; forgeries.length < 2 && i < 64; i++) {
+      const f = sealEntry({ ...fields, body: { reason: `forged ${i}` } }, t.cn.terminal, v) as SealedEntry;
+      const forged = { ...f, entry: { ...f.entry, sig }, raw: f.raw.replace(f.entry.sig, sig) } as SealedEntry;
+      if (forgeries.length === 0 ? forged.hash < orig.hash : forged.hash > orig.hash) forgeries.push(forged);
+    }
+    expect(forgeries).toHaveLength(2);
+    for (const forged of forgeries) {
+      const text = await periodBundleOf(t, undefined, (es) => [...es, forged]);
+      const r = verifyBundle(text);
+      expect(r.errors.map((e) => [e.code, e.line])).toEqual([['ENTRY_BAD_SIGNATURE', text.split('\n').indexOf(forged.raw) + 1]]);
+      expect(r.equivocations).toEqual([]);
+      const suspension = r.history.find((h) => h.kind === 'channel.suspend');
+      expect(suspension?.entry).toBe(orig.hash);
+      expect(JSON.stringify(r)).not.toMatch(/"reason":"forged/);
+    }
+  });
 });
