@@ -36,6 +36,7 @@ export const CLI_ERRORS = defineErrors('cli', {
   CLI_STORAGE_UNREPAIRABLE: { exit: EXIT.invalid, message: '{count} problem(s) remain that repair cannot fix from the entries (listed above): restore the database from a backup (docs/operations.md "Backup and restore"); the peers give back what they hold.' },
   CLI_IMPORT_INCOMPLETE: { exit: EXIT.invalid, message: 'not everything in {path} was imported: {rejected} entries rejected (listed above, with why) and {waiting} waiting for predecessors the bundle does not hold. Ask the sender for a complete export.' },
   CLI_DEMO_RUNNING: { exit: EXIT.usage, message: '{who} already runs on {dir}, its terminals answering at {urls}; a second one would only start terminals that stop at once. Stop it ({stop}) and start again; meanwhile the CLI works against the running one, e.g. `npx hotline channel list --data {us}`.' },
+  CLI_CHECKPOINT_UNANSWERED: { exit: EXIT.invalid, message: 'the checkpoint was written, but not every party has answered it within {seconds} s, so no period can start there yet. Check the links (`hotline channel show {channel} --data {data}`); once they are up the answers come by themselves: run `hotline export {channel} --since now --data {data}` then.' },
   CLI_INTERNAL: { exit: EXIT.internal, message: 'internal error: {detail}. This is a bug in Hotline; run again with HOTLINE_DEBUG=1 and report the output.' },
 });
 

@@ -53,7 +53,12 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   PERIOD_NO_CHECKPOINT: {
     status: 409,
     message:
-      'Channel {channel} has no checkpoint dated at or before {since} that every party has countersigned{why}. A period bundle starts at such a checkpoint (docs/protocol.md §15): export a later period, export the whole transcript (without --since), or write a checkpoint now with `hotline checkpoint CHANNEL` and export once every party has answered it.',
+      'Channel {channel} has no checkpoint dated at or before {since} that every party has countersigned, and a period bundle starts at such a checkpoint (docs/protocol.md §15).{later} Export the whole transcript (without --since), or write a checkpoint now with `hotline checkpoint {channel}` (it waits until every party has answered it) and export from it with `--since now`.',
+  },
+  PERIOD_PROTOCOL_1: {
+    status: 409,
+    message:
+      'Channel {channel} speaks protocol version 1, which has no checkpoints, so {what}. Export the whole transcript (without --since), or move the channel to protocol 2: `hotline channel amend {channel} --protocol 2 --reason "Periods and proofs"`, accepted by every other party (`hotline channel accept {channel}` on each), then `hotline checkpoint {channel}`.',
   },
   FORMAT_FILE_INVALID: {
     status: 500,

@@ -15,6 +15,8 @@ describe('times on the command line', () => {
     expect(parseTime('--due', '2026-12-10T09:00Z')).toBe(Date.UTC(2026, 11, 10, 9));
     expect(parseTime('--due', '+3d', 1000)).toBe(1000 + 3 * 86_400_000);
     expect(parseTime('--start', '+90s', 0)).toBe(90_000);
+    expect(parseTime('--since', '-1h', 7_200_000)).toBe(3_600_000);
+    expect(parseTime('--since', 'now', 5)).toBe(5);
     expect(() => parseTime('--due', 'tomorrow')).toThrow(/--due/);
     expect(() => parseTime('--due', '12')).toThrow(/ISO 8601/);
   });

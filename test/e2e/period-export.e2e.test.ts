@@ -5,6 +5,8 @@
  * writes a period bundle that holds the later messages and not the earlier ones, and `hotline
  * verify` finds it valid on its own, anchored and countersigned; leaving out an entry before the
  * anchor fails with CHECKPOINT_MISMATCH, and a period before any checkpoint is refused clearly.
+ * `hotline checkpoint` waits for every party's answer, so `export --since now` works right after it
+ * (the README's recipe); a version-1 channel is refused with the advice to amend it to protocol 2.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,8 +33,16 @@ describe('e2e: export by period', () => {
     const made = await us.cli(['checkpoint', id.slice(0, 12)]);
     expect(made.code).toBe(0);
     expect(made.stdout).toMatch(/Checkpoint [0-9a-f]{12} \(seq \d+, .*\) commits to \d+ charter, key and dialogue entries/);
+    // `hotline checkpoint` returns once every party has answered: the README's recipe works at once.
+    expect(made.stdout).toMatch(/Every party has answered it/);
     const since = new Date(Date.now() + 1).toISOString();
-    await waitFor('the checkpoint to be countersigned', async () => (await us.cli(['export', id, '--since', since])).code === 0);
+    const fromNow = await us.cli(['export', id.slice(0, 12), '--since', 'now']);
+    expect(fromNow.code, fromNow.stderr).toBe(0);
+    expect((await us.cli(['export', id, '--since', since])).code).toBe(0);
+    // A start before the checkpoint was written names the checkpoint a period can start at.
+    const minuteAgo = await us.cli(['export', id, '--since', '-1m']);
+    expect(minuteAgo.code).not.toBe(0);
+    expect(minuteAgo.stderr).toMatch(/PERIOD_NO_CHECKPOINT: .* The oldest one is dated 20\d\d-.*--since now/);
 
     h.step('after it: more traffic, and CN acknowledges a message from before');
     for (let i = 0; i < 3; i++) await us.api('POST', `/api/v1/channels/${id}/messages`, { text: `After ${i}: the month under audit`, precedence: 'PRIORITY' });
@@ -65,6 +75,14 @@ describe('e2e: export by period', () => {
     const early = await us.cli(['export', id, '--since', '2020-01-01']);
     expect(early.code).not.toBe(0);
     expect(early.stderr).toMatch(/PERIOD_NO_CHECKPOINT/);
+
+    h.step('a version-1 channel: no checkpoint, no period, and the advice is to amend it (not to write a checkpoint)');
+    const v1 = await h.openChannel(us, cn, { title: { en: 'Old line' }, tier: 'technical', parties: ['CN'], linkTestIntervalSec: 60 });
+    for (const r of [await us.cli(['checkpoint', v1]), await us.cli(['export', v1, '--since', '-1m'])]) {
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/PERIOD_PROTOCOL_1: .*protocol version 1, which has no checkpoints.*hotline channel amend [0-9a-f]{12} --protocol 2/);
+      expect(r.stderr).not.toMatch(/ENTRY_KIND_NOT_ALLOWED|export once/);
+    }
     await h.cleanup();
   }, 180_000);
 });

@@ -182,7 +182,7 @@ export function register(program: Command): void {
     .command('export <channel>')
     .description('write the channel\'s transcript bundle (JSON Lines) to stdout, for `hotline verify`; with --since, a period bundle anchored at a checkpoint every party signed')
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
-    .option('--since <time>', 'start of the period: ISO 8601 (2026-11-01, 2026-11-01T09:00Z) or -N[s|m|h|d]; the bundle starts at the newest countersigned checkpoint at or before it')
+    .option('--since <time>', 'start of the period: ISO 8601 (2026-11-01, 2026-11-01T09:00Z), -N[s|m|h|d] or now; the bundle starts at the newest countersigned checkpoint at or before it (`--since now`: the newest of all)')
     .option('--until <time>', 'end of the period (with --since): entries dated up to it, and what they depend on')
     .action(async (id: string, opts: { data: string; since?: string; until?: string }) => {
       if (opts.until !== undefined && opts.since === undefined) throw cliError('CLI_USAGE', { detail: '--until needs --since: a period starts at a checkpoint', command: 'export ' });
@@ -197,12 +197,28 @@ export function register(program: Command): void {
 
   program
     .command('checkpoint <channel>')
-    .description('write a checkpoint of a version-2 channel now (terminals write one a day); once every party has answered it, `hotline export --since` can start there')
+    .description('write a checkpoint of a version-2 channel now (terminals write one a day) and wait until every party has answered it; then `hotline export CHANNEL --since now` starts there')
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
-    .action(async (id: string, opts: { data: string }) => {
+    .option('--wait <seconds>', 'how long to wait for every party\'s answer (0: do not wait)', '30')
+    .action(async (id: string, opts: { data: string; wait: string }) => {
+      const wait = Number(opts.wait);
+      if (!Number.isFinite(wait) || wait < 0) throw cliError('CLI_BAD_ARGUMENT', { option: '--wait', expected: 'a number of seconds (0 or more)', value: opts.wait });
       const client = await officerClient(opts.data);
       const k = await client.call<{ entry: string; seq: number; time: number; count: number }>('POST', `/api/v1/channels/${encodeURIComponent(id)}/checkpoint`, {});
       process.stdout.write(`Checkpoint ${k.entry.slice(0, 12)} (seq ${k.seq}, ${new Date(k.time).toISOString()}) commits to ${k.count} charter, key and dialogue entries.\n`);
+      if (wait === 0) return;
+      // Answered by every party once the export of the period from its time is anchored at it.
+      const until = Date.now() + wait * 1000;
+      for (;;) {
+        const bundle = await client.call<string>('GET', `/api/v1/channels/${encodeURIComponent(id)}/export?since=${k.time}`).catch(() => undefined);
+        const header = bundle === undefined ? undefined : (JSON.parse(bundle.slice(0, bundle.indexOf('\n'))) as { anchor?: string });
+        if (header?.anchor === k.entry) {
+          process.stdout.write(`Every party has answered it: \`hotline export ${id} --since now --data ${opts.data}\` exports from it.\n`);
+          return;
+        }
+        if (Date.now() > until) throw cliError('CLI_CHECKPOINT_UNANSWERED', { channel: id, seconds: wait, data: opts.data });
+        await new Promise((r) => setTimeout(r, 250));
+      }
     });
 
   program

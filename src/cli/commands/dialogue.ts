@@ -27,10 +27,11 @@ const out = (lines: string[]): void => void process.stdout.write(`${lines.join('
 
 /** A time: ISO 8601 (2026-12-10T09:00Z; a date alone is its midnight UTC), or +N / -N followed by s, m, h or d from now. */
 export function parseTime(option: string, value: string, now = Date.now()): number {
+  if (value === 'now') return now;
   const rel = /^([+-])(\d+)([smhd])$/.exec(value);
   if (rel) return now + (rel[1] === '-' ? -1 : 1) * Number(rel[2]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[3] as 's' | 'm' | 'h' | 'd'];
   const t = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(t)) throw cliError('CLI_BAD_ARGUMENT', { option, expected: 'an ISO 8601 time (2026-12-10T09:00Z) or +N[s|m|h|d] / -N[s|m|h|d]', value });
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(t)) throw cliError('CLI_BAD_ARGUMENT', { option, expected: 'an ISO 8601 time in UTC (2026-12-10T09:00Z), `now`, or a time relative to now: +N or -N with s, m, h or d (+3d, -1h)', value });
   return t;
 }
 

@@ -248,6 +248,7 @@ function transcriptRoutes(app: FastifyInstance, opts: ChannelsRoutesOptions): vo
     },
     async (request) => {
       const log = directory.channel((request.params as { id: string }).id);
+      if ((log.state(opts.now()).charter.protocol ?? 1) < 2) throw new TerminalError('PERIOD_PROTOCOL_1', { channel: log.id.slice(0, 12), what: 'it cannot take one' });
       const k = await opts.actions.checkpoint(log.id);
       return { entry: k.hash, seq: k.entry.seq, time: k.entry.time, count: k.entry.body.count, lasting: k.entry.body.lasting };
     },

@@ -46,16 +46,19 @@ export async function anchorFor(log: ChannelLog, reads: OfficerReadModel, since:
     const raw = h ? await reads.rawEntry(log.id, p, h.seq) : undefined;
     heads.set(p, raw === undefined ? undefined : sealedFromStored(raw));
   }
+  if ((log.state(now).charter.protocol ?? 1) < 2) throw new TerminalError('PERIOD_PROTOCOL_1', { channel: log.id.slice(0, 12), what: 'no period of it can be exported' });
+  /** The oldest countersigned checkpoint dated after `since`, for the advice. */
+  let later: SealedEntry | undefined;
   for (const k of checkpointsAmong(await reads.lastingRaws(log.id))) {
-    if (k.entry.time > since) continue;
     const c = k.entry;
-    if (parties.every((p) => p === c.author || (heads.get(p)?.entry.heads[c.author]?.seq ?? 0) >= c.seq)) return k;
+    if (!parties.every((p) => p === c.author || (heads.get(p)?.entry.heads[c.author]?.seq ?? 0) >= c.seq)) continue;
+    if (c.time <= since) return k;
+    if (later === undefined || c.time < later.entry.time) later = k;
   }
-  const v1 = (log.state(now).charter.protocol ?? 1) < 2;
   throw new TerminalError('PERIOD_NO_CHECKPOINT', {
     channel: log.id.slice(0, 12),
     since: new Date(since).toISOString(),
-    why: v1 ? ' (the channel speaks protocol version 1, which has no checkpoints: amend its charter to protocol 2)' : '',
+    later: later ? ` The oldest one is dated ${new Date(later.entry.time).toISOString()}: a period can start there or later (\`--since ${new Date(later.entry.time).toISOString()}\`, or \`--since now\` for the newest).` : '',
   });
 }
 
