@@ -584,7 +584,7 @@ interface PeriodSetup {
   readonly pool: AnchorPool<Item>;
   /** The items before the anchor (the proposal aside). */
   readonly before: ReadonlySet<Item>;
-  /** Items before the anchor whose signature fails: reported, and used for nothing (§15.3 step 2). */
+  /** Items before the anchor whose signature fails, or second entries for a place: reported, and used for nothing (§15.3 step 2). */
   readonly aside: ReadonlySet<Item>;
 }
 
@@ -625,7 +625,10 @@ function anchorLog(
       continue;
     }
     pool.add(x);
-    before.add(x);
+    // A second entry for a place (evidence, reported from pool.conflicts) is used for nothing:
+    // not in the state before the anchor, not ingested after it.
+    if (pool.at(e.author, e.seq) === x) before.add(x);
+    else aside.add(x);
   }
   const tails: Array<{ author: string; entries: SealedEntry[] }> = [];
   for (const [author, bound] of bounds) {
