@@ -110,4 +110,24 @@ describe('proof of one message (§14)', () => {
     const back = composeEntry(s.log, us.terminal, us.id, 'charter.amend', { charter: makeCharter([us, cn]), reason: 'Back to version 1.' }, s.tick());
     expect(s.log.ingest(back)).toMatchObject({ error: { code: 'CHARTER_INVALID' } });
   });
+
+  it('a path never goes back from version 2 to version 1, even after a version-1 message (PROOF_BROKEN_CHAIN)', () => {
+    const { s, us, cn } = channel(1);
+    const m1 = s.message(us, 'before the move');
+    const charter = makeCharter([us, cn], { protocol: 2 });
+    const amend = s.write(us, 'charter.amend', { charter, reason: 'Move to protocol version 2.' });
+    s.write(cn, 'charter.accept', { charter: charterHash(charter) });
+    const m2 = s.message(us, 'after the move');
+    expect([m1.entry.v, amend.entry.v, m2.entry.v]).toEqual([1, 1, 2]);
+    // US signs a version-1 entry after its version-2 one (a terminal refuses it, §14.1), and CN a
+    // receipt covering it: the proof holds nothing else that shows the way back.
+    const next = s.log.next(us.id);
+    const back = sealEntry({ channel: s.log.id, author: us.id, key: us.terminal.publicKey, seq: next.seq, prev: next.prev, heads: next.heads, time: s.tick(), kind: 'message', body: { text: 'v1 again', lang: 'en', precedence: 'ROUTINE' } }, us.terminal, 1) as SealedEntry;
+    const rn = s.log.next(cn.id);
+    const receipt = sealEntry({ channel: s.log.id, author: cn.id, key: cn.terminal.publicKey, seq: rn.seq, prev: rn.prev, heads: rn.heads, time: s.tick(), kind: 'receipt', body: { holds: [{ author: us.id, seq: back.entry.seq, hash: back.hash }] } }, cn.terminal, 2) as SealedEntry;
+    const doc = buildProof({ proposal: s.entries[0]!, cards: [us.card, cn.card], message: m1, path: [amend, m2, back], receipts: [receipt as SealedEntry<'receipt'>], acks: [] });
+    const verdict = verifyProof(JSON.parse(JSON.stringify(doc)));
+    expect(verdict.valid ? null : verdict.error.code).toBe('PROOF_BROKEN_CHAIN');
+    expect(verdict.valid ? '' : verdict.error.message).toMatch(/version-1 entry follows a version-2 one/);
+  });
 });

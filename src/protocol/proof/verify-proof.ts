@@ -156,6 +156,7 @@ function judge(value: unknown): ProofFacts {
   // 6. The path: the sender's next entries, chained by prev.
   const chain = [message.hash];
   let time = m.time;
+  let version = m.v;
   const fullKinds = new Set<string>();
   let redacted = 0;
   doc.path.forEach((raw, i) => {
@@ -165,7 +166,9 @@ function judge(value: unknown): ProofFacts {
     if (e.author !== m.author || e.seq !== seq) stop('PROOF_BROKEN_CHAIN', { seq, why: `path entry ${i + 1} is ${e.author.slice(0, 8)}#${e.seq}, not the sender's #${seq}` });
     if (e.prev !== chain[i]) stop('PROOF_BROKEN_CHAIN', { seq, why: 'its prev is not the hash of the entry before' });
     if (e.time < time) stop('PROOF_BROKEN_CHAIN', { seq, why: 'its time is earlier than the entry before' });
-    if (e.v !== m.v && m.v === 2) stop('PROOF_BROKEN_CHAIN', { seq, why: 'a version-1 entry follows a version-2 one' });
+    // A log never goes back to version 1 (§14.1): not after a version-2 message, nor within the path.
+    if (e.v < version) stop('PROOF_BROKEN_CHAIN', { seq, why: 'a version-1 entry follows a version-2 one' });
+    version = e.v;
     checkSigned(j, cards, doc.channel, `path entry ${label(e)}`);
     if ('bodyHash' in e) redacted++;
     else fullKinds.add(e.kind);
