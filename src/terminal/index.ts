@@ -36,7 +36,7 @@ export {
 } from './identity/index.js';
 
 /** `hotline format check FILE`: a definition or language pack checked offline (docs/protocol.md §13.5, §13.7). */
-export { checkFormatFile } from './formats/format-files.js';
+export { checkFormatFile, formatsOnDisk } from './formats/format-files.js';
 
 /** File helpers of the identity that the CLI's commands share: atomic writes, JSON text, existence. */
 export { exists, jsonText, writeFileAtomic } from './identity/files.js';

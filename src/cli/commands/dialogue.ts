@@ -126,24 +126,29 @@ function printMeeting(d: Api.DialogueView, m: Api.DialogueMeeting, full: boolean
   for (const r of m.currentReadouts) out([`    readout of ${code(r.party)} ${iso(r.time)}${r.release ? ' (for release)' : ''} [${r.lang}]: ${r.text}`]);
 }
 
+/** Where a meeting without --place takes place: only a remote one has a default. */
+const REMOTE_PLACE: Readonly<Record<string, string>> = { call: 'by telephone', video: 'by video' };
+
 function meetingCommands(program: Command): void {
   const meeting = program.command('meeting').description('meetings: propose, answer, reschedule, list, show');
   withCommon(meeting.command('propose <channel>').description('propose a meeting'))
     .requiredOption('--title <text>', 'title, as LANG=TEXT (repeat)', repeated)
     .requiredOption('--kind <kind>', 'call | video | visit | working-group')
     .requiredOption('--level <level>', 'leaders | ministerial | senior-officials | working')
-    .requiredOption('--start <time>', 'start, UTC (ISO 8601) or +N[s|m|h|d]')
-    .requiredOption('--end <time>', 'end, UTC (ISO 8601) or +N[s|m|h|d]')
-    .requiredOption('--place <text>', 'where')
+    .requiredOption('--start <time>', 'start: UTC ISO 8601 (2026-12-10T09:00Z), or from now: +N / -N with s, m, h or d (+3d, -1h)')
+    .requiredOption('--end <time>', 'end: as --start')
+    .option('--place <text>', 'where (required for a visit or a working group; a call or a video conference is "by telephone" or "by video" unless given)')
     .option('--zone <CODE=TZ>', "a party's IANA time zone, for its local time (repeat)", repeated)
     .option('--participant <CODE=NAME,TITLE>', 'a participant of a party (repeat)', repeated)
     .option('--agenda <issue...>', 'issues on the agenda, in order')
-    .action(async (channel: string, o: Common & { title: string[]; kind: string; level: string; start: string; end: string; place: string; zone?: string[]; participant?: string[]; agenda?: string[] }) => {
+    .action(async (channel: string, o: Common & { title: string[]; kind: string; level: string; start: string; end: string; place?: string; zone?: string[]; participant?: string[]; agenda?: string[] }) => {
+      const place = o.place ?? REMOTE_PLACE[o.kind];
+      if (place === undefined) throw cliError('CLI_BAD_ARGUMENT', { option: '--place', expected: `given for a meeting of kind ${o.kind} (where it takes place; only a call or a video conference has a default)`, value: '' });
       const participants = pairs('--participant', o.participant).map(([party, v]) => {
         const [name, ...rest] = v.split(',');
         return { party, name: name!.trim(), title: rest.join(',').trim() || 'Delegate' };
       });
-      const body = { title: textsByLanguage('--title', o.title), kind: o.kind, level: o.level, start: parseTime('--start', o.start), end: parseTime('--end', o.end), place: o.place, zones: Object.fromEntries(pairs('--zone', o.zone)), participants, agenda: o.agenda ?? [] };
+      const body = { title: textsByLanguage('--title', o.title), kind: o.kind, level: o.level, start: parseTime('--start', o.start), end: parseTime('--end', o.end), place, zones: Object.fromEntries(pairs('--zone', o.zone)), participants, agenda: o.agenda ?? [] };
       await act(o, channel, '/meetings', body, (w) => `The other parties answer with: hotline meeting accept ${short(channel)} ${short(w.object)}`);
     });
   withCommon(meeting.command('accept <channel> <meeting>').description("accept a meeting's schedule in force")).action(async (channel: string, ref: string, o: Common) => {

@@ -5,8 +5,8 @@
  */
 import { Option, type Command } from 'commander';
 import { codesOf, pickLanguage, renderMessage, withLanguagePacks, type FormatDefinition } from '../../protocol/index.js';
-import { checkFormatFile, type Api } from '../../terminal/index.js';
-import { cliError } from '../errors.js';
+import { checkFormatFile, formatsOnDisk, type Api } from '../../terminal/index.js';
+import { CliError, cliError } from '../errors.js';
 import { officerClient, type OfficerClient } from '../officer-client.js';
 import { printableDeep } from '../safe-text.js';
 import { DEFAULT_DATA_DIR } from './init.js';
@@ -14,18 +14,34 @@ import { DEFAULT_DATA_DIR } from './init.js';
 /** The officer's language: --lang, else $HOTLINE_LANG, else English. */
 export const officerLang = (lang: string | undefined): string => lang ?? process.env.HOTLINE_LANG ?? 'en';
 
+/**
+ * The formats of the terminal at `dir`: asked of it when it runs, else read from the files it
+ * would load (the shipped library, and DIR/formats/ if there is one): `hotline format list|show`
+ * need no data directory nor running terminal to show the library.
+ */
+async function formatsAt(dir: string): Promise<{ list(): Promise<Api.FormatSummary[]>; detail(name: string): Promise<Api.FormatDetail> }> {
+  const client = await officerClient(dir).catch(() => undefined);
+  const running = client && (await client.call('GET', '/healthz').then(() => true, (e: unknown) => !(e instanceof CliError && e.code === 'CLI_TERMINAL_NOT_RUNNING')));
+  if (client && running)
+    return {
+      list: () => client.call<Api.FormatSummary[]>('GET', '/api/v1/formats'),
+      detail: (name) => client.call<Api.FormatDetail>('GET', `/api/v1/formats/${encodeURIComponent(name)}`),
+    };
+  const disk = formatsOnDisk(dir);
+  return { list: async () => disk.list(), detail: async (name) => disk.detail(name) };
+}
+
 export function register(program: Command): void {
   const format = program.command('format').description('message formats: list those this terminal holds, show one, check a file');
 
   format
     .command('list')
-    .description('the formats this terminal holds, with their hashes (a charter agrees them by hash)')
+    .description('the formats this terminal holds, with their hashes (a charter agrees them by hash); without a running terminal, those of the shipped library and DIR/formats/')
     .option('--lang <tag>', 'language of the titles (default $HOTLINE_LANG or en)')
     .option('--json', 'machine-readable output')
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
     .action(async (opts: { lang?: string; json?: boolean; data: string }) => {
-      const client = await officerClient(opts.data);
-      const list = await client.call<Api.FormatSummary[]>('GET', '/api/v1/formats');
+      const list = await (await formatsAt(opts.data)).list();
       if (opts.json) return void process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
       const lang = officerLang(opts.lang);
       for (const f of printableDeep(list)) {
@@ -49,13 +65,12 @@ export function register(program: Command): void {
 
   format
     .command('show <format>')
-    .description('one format: its fields, their types and labels, and its values (by id, id@version or hash)')
+    .description('one format: its fields, their types and labels, and its values (by id, id@version or hash); needs no running terminal')
     .option('--lang <tag>', 'language of the labels (default $HOTLINE_LANG or en)')
     .option('--json', 'the whole definition as JSON')
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
     .action(async (name: string, opts: { lang?: string; json?: boolean; data: string }) => {
-      const client = await officerClient(opts.data);
-      const d = await client.call<Api.FormatDetail>('GET', `/api/v1/formats/${encodeURIComponent(name)}`);
+      const d = await (await formatsAt(opts.data)).detail(name);
       if (opts.json) return void process.stdout.write(`${JSON.stringify(d, null, 2)}\n`);
       process.stdout.write(describeFormat(printableDeep(d.definition), d.hash, officerLang(opts.lang)));
     });

@@ -18,6 +18,7 @@ import {
   type FormatRef,
   type Precedence,
 } from '../../protocol/index.js';
+import type * as Api from '../officer-api/api-schemas.js';
 
 /** A format as officers name it: "launch-notification", "launch-notification@1", or its hash. */
 export type FormatName = string;
@@ -127,4 +128,21 @@ export function missingDefinitions(catalogue: FormatCatalogue, charter: Charter)
     const d = catalogue.byHash(r.hash);
     return !d || formatHash(d) !== r.hash || d.id !== r.id || d.version !== r.version;
   });
+}
+
+/** What the officer API (and `hotline format list`) shows of a held definition. */
+export function formatSummary(formats: FormatCatalogue, d: FormatDefinition): Api.FormatSummary {
+  const hash = formatHash(d);
+  return {
+    id: d.id,
+    version: d.version,
+    hash,
+    precedence: d.precedence,
+    ackDeadlineSec: d.ackDeadlineSec,
+    languages: Object.keys(d.languages),
+    title: Object.fromEntries(Object.entries(d.languages).map(([l, s]) => [l, s.title])),
+    fields: d.fields.map((f) => ({ name: f.name, type: f.type, required: f.required })),
+    origin: formats.origin(hash) ?? 'shipped',
+    packs: formats.packsOf(hash).map((p) => ({ lang: p.pack.lang, hash: p.hash, origin: p.file })),
+  };
 }

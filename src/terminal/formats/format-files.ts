@@ -21,7 +21,8 @@ import {
 } from '../../protocol/index.js';
 import { TerminalError } from '../errors.js';
 import { PACKAGE_ROOT } from '../install-paths.js';
-import { catalogueOf, type FormatCatalogue, type HeldDefinition, type HeldPack } from './catalogue.js';
+import { catalogueOf, formatSummary, type FormatCatalogue, type HeldDefinition, type HeldPack } from './catalogue.js';
+import type * as Api from '../officer-api/api-schemas.js';
 
 /** The rules a format file can break (the `rule` of FORMAT_FILE_INVALID). */
 export type FormatFileRule = 'json' | 'type' | 'definition' | 'language-pack' | 'clash' | 'unbound';
@@ -134,4 +135,22 @@ export function checkFormatFile(file: string, dataDir: string): FormatFileCheck 
   const problem = checkLanguagePack(pack, def);
   if (problem) throw invalid(file, 'language-pack', problem);
   return { kind: 'language pack', format: `${def.id}@${def.version}`, lang: pack.lang, hash, formatHash: pack.format.hash };
+}
+
+/**
+ * The formats a terminal with this data directory holds, read from the files without the terminal
+ * (`hotline format list|show` when none runs there): the shipped library and `<data-dir>/formats/`
+ * if it exists. The same answers as GET /api/v1/formats and /api/v1/formats/:name.
+ */
+export function formatsOnDisk(dataDir: string): { list(): Api.FormatSummary[]; detail(name: string): Api.FormatDetail } {
+  const { catalogue } = loadFormatFiles([SHIPPED_FORMATS_DIR, dataFormatsDir(dataDir)]);
+  return {
+    list: () => catalogue.list().map((d) => formatSummary(catalogue, d)),
+    detail(name) {
+      const def = catalogue.find(name);
+      if (!def) throw new TerminalError('FORMAT_NOT_FOUND', { format: name });
+      const hash = formatHash(def);
+      return { hash, definition: def, packs: catalogue.packsOf(hash).map((p) => p.pack) } as Api.FormatDetail;
+    },
+  };
 }

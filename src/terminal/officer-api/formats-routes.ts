@@ -4,31 +4,15 @@
  */
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { checkFields, formatHash, type FormatDefinition } from '../../protocol/index.js';
+import { checkFields, formatHash } from '../../protocol/index.js';
 import { TerminalError } from '../errors.js';
-import type { FormatCatalogue } from '../formats/catalogue.js';
+import { formatSummary, type FormatCatalogue } from '../formats/catalogue.js';
 import * as Api from './api-schemas.js';
 import { ChannelParams, type OfficerApiPorts } from './route-kit.js';
 
 /** Options of {@link formatsRoutes}. */
 export interface FormatsRoutesOptions extends Pick<OfficerApiPorts, 'directory' | 'now'> {
   readonly formats: FormatCatalogue;
-}
-
-function summary(formats: FormatCatalogue, d: FormatDefinition): Api.FormatSummary {
-  const hash = formatHash(d);
-  return {
-    id: d.id,
-    version: d.version,
-    hash,
-    precedence: d.precedence,
-    ackDeadlineSec: d.ackDeadlineSec,
-    languages: Object.keys(d.languages),
-    title: Object.fromEntries(Object.entries(d.languages).map(([l, s]) => [l, s.title])),
-    fields: d.fields.map((f) => ({ name: f.name, type: f.type, required: f.required })),
-    origin: formats.origin(hash) ?? 'shipped',
-    packs: formats.packsOf(hash).map((p) => ({ lang: p.pack.lang, hash: p.hash, origin: p.file })),
-  };
 }
 
 /** Registers the format routes. */
@@ -38,7 +22,7 @@ export async function formatsRoutes(app: FastifyInstance, opts: FormatsRoutesOpt
   app.get(
     '/api/v1/formats',
     { config: { permission: 'terminal.read' }, schema: { summary: 'Message formats this terminal holds', response: { 200: Type.Array(Api.FormatSummary) } } },
-    async () => formats.list().map((d) => summary(formats, d)),
+    async () => formats.list().map((d) => formatSummary(formats, d)),
   );
 
   app.get(
@@ -87,7 +71,7 @@ export async function formatsRoutes(app: FastifyInstance, opts: FormatsRoutesOpt
       const charter = directory.channel((request.params as { id: string }).id).state(opts.now()).charter;
       return (charter.formats ?? []).flatMap((r) => {
         const d = formats.byHash(r.hash);
-        return d ? [summary(formats, d)] : [];
+        return d ? [formatSummary(formats, d)] : [];
       });
     },
   );
