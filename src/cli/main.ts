@@ -43,6 +43,39 @@ function version(): string {
   }
 }
 
+/** Arguments and options that name a channel, a message or a dialogue object: an id or a unique prefix. */
+const ID_ARGUMENTS: Readonly<Record<string, string>> = {
+  channel: 'a channel id or a unique prefix of at least 6 of its characters (0-9, a-f), as `hotline channel list` shows it',
+  message: 'a message id or a unique prefix of at least 6 of its characters (0-9, a-f), as `hotline channel show CHANNEL` shows it',
+  meeting: 'a meeting id or a unique prefix of at least 6 of its characters (0-9, a-f), as `hotline meeting list CHANNEL` shows it',
+  issue: 'an issue id or a unique prefix of at least 6 of its characters (0-9, a-f), as `hotline issue list CHANNEL` shows it',
+  commitment: 'a commitment id or a unique prefix of at least 6 of its characters (0-9, a-f), as `hotline commitment list CHANNEL` shows it',
+  'reply-to': 'the id of the message answered, or a unique prefix of at least 6 of its characters (0-9, a-f)',
+};
+const JOINT_TEXT = 'a joint text id or a unique prefix of at least 6 of its characters (0-9, a-f), as `hotline text list CHANNEL` shows it';
+
+/** Checks an id argument on the command line, before any terminal is asked: hex, 6 to 64 characters (lower-cased). */
+function idParser(name: string, expected: string): (value: string) => string {
+  return (value) => {
+    const v = value.trim().toLowerCase();
+    if (!/^[0-9a-f]{6,64}$/.test(v)) throw cliError('CLI_BAD_ARGUMENT', { option: name, expected, value });
+    return v;
+  };
+}
+
+/** Gives every id argument and option of `cmd` and its subcommands the check of {@link idParser}. */
+function checkIds(cmd: Command, parent?: Command): void {
+  for (const arg of cmd.registeredArguments) {
+    const expected = ID_ARGUMENTS[arg.name()] ?? (arg.name() === 'text' && parent?.name() === 'text' ? JOINT_TEXT : undefined);
+    if (expected && !arg.variadic) arg.argParser(idParser(arg.name().toUpperCase(), expected));
+  }
+  for (const option of cmd.options) {
+    const name = option.long?.replace(/^--/, '');
+    if (name && ID_ARGUMENTS[name] && name !== 'channel') option.argParser(idParser(`--${name}`, ID_ARGUMENTS[name]));
+  }
+  for (const sub of cmd.commands) checkIds(sub, cmd);
+}
+
 /** The program with every command registered; errors are thrown, never printed or exited on. */
 export function buildProgram(): Command {
   const program = new Command('hotline')
@@ -53,6 +86,7 @@ export function buildProgram(): Command {
     // Errors are printed by main() as one line; help and version still go to stdout.
     .configureOutput({ outputError: () => {} });
   for (const c of COMMANDS) c.register(program);
+  checkIds(program);
   for (const cmd of program.commands)
     cmd.exitOverride((e) => {
       throw Object.assign(e, { commandName: cmd.name() });

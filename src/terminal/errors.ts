@@ -211,9 +211,52 @@ export function httpAnswerOf(e: unknown): (HttpAnswer & { readonly code: string;
 /** Framework (Fastify) errors by status: validation, body size, media type, rate, timeouts. */
 const FRAMEWORK_CODES: Readonly<Record<number, TerminalErrorCode>> = { 404: 'NOT_FOUND', 408: 'REQUEST_TIMEOUT', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED' };
 
-function frameworkError(err: { statusCode?: number; message?: string; validation?: unknown }): ApiError | undefined {
+/** One failed check of a request's schema, as the validator reports it. */
+interface SchemaProblem {
+  readonly instancePath?: string;
+  readonly keyword?: string;
+  readonly message?: string;
+  readonly params?: { readonly pattern?: string; readonly limit?: number; readonly allowedValues?: readonly unknown[]; readonly missingProperty?: string; readonly additionalProperty?: string };
+}
+
+/** The shortest id prefix a pattern such as ^[0-9a-f]{6,64}$ takes (undefined for other patterns). */
+function idPattern(pattern: string | undefined): { min: number } | undefined {
+  const m = /^\^\[0-9a-f\](?:\{(\d+)(?:,(\d+))?\}|\+)\$$/.exec(pattern ?? '');
+  return m ? { min: m[1] ? Number(m[1]) : 1 } : undefined;
+}
+
+/**
+ * A schema refusal in words: which field, where, and what it must be (the values allowed, the
+ * form of an id), never the validator's own notation ("params/id must match pattern ...").
+ */
+export function schemaProblemText(context: string | undefined, problem: SchemaProblem | undefined, said: string): string {
+  if (!problem) return `Invalid request: ${said}.`;
+  const path = (problem.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
+  const where = context === 'params' ? 'in the address' : context === 'querystring' ? 'in the query' : 'in the request body';
+  const field = path ? `"${path}" (${where})` : `the request (${where})`;
+  const p = problem.params ?? {};
+  const id = idPattern(p.pattern);
+  switch (problem.keyword) {
+    case 'pattern':
+      if (id) return `Invalid request: ${field} must be an id${id.min < 64 ? ` or a unique prefix of at least ${id.min} of its characters` : ' (all 64 characters)'}: hexadecimal digits 0-9 and a-f only.`;
+      break;
+    case 'minLength':
+      if (/(^|\.)(id|ref|channel|message|replyTo)$/.test(path)) return `Invalid request: ${field} is too short: give the id or a unique prefix of at least ${p.limit} of its characters.`;
+      break;
+    case 'enum':
+      if (p.allowedValues) return `Invalid request: ${field} must be one of: ${p.allowedValues.map(String).join(', ')}.`;
+      break;
+    case 'required':
+      return `Invalid request: the field "${[path, p.missingProperty].filter(Boolean).join('.')}" is missing (${where}).`;
+    case 'additionalProperties':
+      return `Invalid request: unknown field "${[path, p.additionalProperty].filter(Boolean).join('.')}" (${where}).`;
+  }
+  return `Invalid request: ${field} ${(problem.message ?? said).replace(/\.$/, '')}.`;
+}
+
+function frameworkError(err: { statusCode?: number; message?: string; validation?: unknown; validationContext?: string }): ApiError | undefined {
   const said = (err.message ?? '').replace(/\.$/, '');
-  if (err.validation) return { status: 400, code: 'BAD_REQUEST', message: `Invalid request: ${said}.` };
+  if (err.validation) return { status: 400, code: 'BAD_REQUEST', message: schemaProblemText(err.validationContext, (err.validation as SchemaProblem[])[0], said) };
   if (!err.statusCode || err.statusCode < 400 || err.statusCode >= 500) return undefined;
   const code = FRAMEWORK_CODES[err.statusCode] ?? 'BAD_REQUEST';
   const status = TERMINAL_ERRORS.specs[code].status;
@@ -235,7 +278,7 @@ export function toApiError(e: unknown, audience: Audience = 'peer'): ApiError {
     const message = known.fault !== undefined && audience === 'peer' ? known.fault : known.message;
     return { status: known.status, code: known.code, message };
   }
-  const framework = e !== null && typeof e === 'object' ? frameworkError(e as { statusCode?: number; message?: string; validation?: unknown }) : undefined;
+  const framework = e !== null && typeof e === 'object' ? frameworkError(e as { statusCode?: number; message?: string; validation?: unknown; validationContext?: string }) : undefined;
   return framework ?? { status: 500, code: 'INTERNAL', message: TERMINAL_ERRORS.format('INTERNAL') };
 }
 

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { schemaProblemText } from '../../src/terminal/errors.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -91,5 +92,41 @@ describe('the Dialogue walkthrough', () => {
     const r = await propose('visit');
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--place must be given for a meeting of kind visit/);
+  });
+});
+
+describe('ids and choices on the command line: checked before any terminal is asked, in words', () => {
+  const nowhere = ['--data', join(ROOT, 'no-such-dir')];
+  it('a channel, message or dialogue id is 6 to 64 hex digits, like the README says', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['channel', 'show', 'zzzz'], /CHANNEL must be a channel id or a unique prefix of at least 6 of its characters \(0-9, a-f\).*got "zzzz"/],
+      [['channel', 'show', '5d6d'], /CHANNEL must be .*at least 6.*got "5d6d"/],
+      [['ack', 'xyz123'], /MESSAGE must be a message id/],
+      [['send', 'abcdef', 'hello', '--reply-to', '12'], /--reply-to must be the id of the message answered, or a unique prefix of at least 6/],
+      [['readout', 'show', 'abcdef', 'nope'], /MEETING must be a meeting id/],
+      [['text', 'endorse', 'abcdef', 'nope'], /TEXT must be a joint text id/],
+    ];
+    for (const [args, expected] of cases) {
+      const r = await run([...args, ...nowhere]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err, args.join(' ')).toMatch(expected);
+    }
+    // Upper case is taken as the same id; a valid one gets as far as looking for the terminal.
+    expect((await run(['channel', 'show', '5D6D7F', ...nowhere])).err).toMatch(/No Hotline identity/);
+  });
+
+  it('--tier lists the values allowed', async () => {
+    const r = await run(['channel', 'propose', '--with', 'CN', '--title', 'en=X', '--tier', 'bad', ...nowhere]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/Allowed choices are leaders, ministerial, military, working, technical/);
+  });
+
+  it("the officer API's schema refusals are sentences, not the validator's notation", () => {
+    expect(schemaProblemText('body', { instancePath: '/replyTo', keyword: 'pattern', params: { pattern: '^[0-9a-f]{6,64}$' } }, 'body/replyTo must match pattern "^[0-9a-f]{6,64}$"')).toBe(
+      'Invalid request: "replyTo" (in the request body) must be an id or a unique prefix of at least 6 of its characters: hexadecimal digits 0-9 and a-f only.',
+    );
+    expect(schemaProblemText('body', { instancePath: '/tier', keyword: 'enum', params: { allowedValues: ['leaders', 'military'] } }, 'x')).toBe('Invalid request: "tier" (in the request body) must be one of: leaders, military.');
+    expect(schemaProblemText('params', { instancePath: '/id', keyword: 'minLength', params: { limit: 6 } }, 'x')).toMatch(/"id" \(in the address\) is too short: give the id or a unique prefix of at least 6/);
+    expect(schemaProblemText('body', { instancePath: '', keyword: 'required', params: { missingProperty: 'title' } }, 'x')).toBe('Invalid request: the field "title" is missing (in the request body).');
   });
 });

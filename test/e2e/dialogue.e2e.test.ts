@@ -88,6 +88,9 @@ describe('e2e: the dialogue layer', () => {
       const refused = await us.cli(['commitment', 'update', channel, a, '--status', 'done', '--note', 'Done for them.']);
       expect(refused.code).not.toBe(0);
       expect(refused.stderr).toContain('DIALOGUE_WRONG_PARTY');
+      // In the officer's words: the parties by code, no key prefix nor number of an entry never written.
+      expect(refused.stderr).toContain('This commitment.update updates a commitment owed by CN.');
+      expect(refused.stderr).not.toMatch(/Entry \S+#\d+/);
       await cn.cli(['commitment', 'update', channel, a, '--status', 'done', '--note', 'Director Chen, +86 10 0000 0000.']).then(check('CN done'));
       await us.cli(['commitment', 'update', channel, b, '--status', 'done', '--note', 'Sent by diplomatic note.']).then(check('US done'));
       await waitFor('US to hold CN\'s update', async () => (await dialogue(us, channel)).commitments[0]?.status === 'done');

@@ -76,8 +76,10 @@ describe('formatted notifications between terminal processes', () => {
 
     h.step('CN answers with two standard phrases; US reads them in English');
     for (const phrase of ['understood', 'request-call'])
-      await cn.cli(['send', id, '--format', 'standard-phrase', '--field', `phrase=${phrase}`, '--reply-to', launchId, '--lang', 'zh']).then(check(`send ${phrase}`));
+      // --reply-to takes a prefix, like every other id option.
+      await cn.cli(['send', id, '--format', 'standard-phrase', '--field', `phrase=${phrase}`, '--reply-to', phrase === 'understood' ? launchId : launchId.slice(0, 8), '--lang', 'zh']).then(check(`send ${phrase}`));
     await waitFor('US to hold both phrases', async () => ((await us.messages(id)) as Formatted[]).filter((m) => m.format?.id === 'standard-phrase').length === 2);
+    expect(((await us.messages(id)) as Formatted[]).filter((m) => m.format?.id === 'standard-phrase').map((m) => m.replyTo)).toEqual([launchId, launchId]);
     const shownEn = (await us.cli(['channel', 'show', id, '--lang', 'en']).then(check('channel show --lang en'))).stdout;
     expect(shownEn).toContain('| Understood.');
     expect(shownEn).toContain('| I request a call at the agreed level.');

@@ -11,6 +11,7 @@ import { Option, type Command } from 'commander';
 import { repeated, textsByLanguage } from '../lang-text.js';
 import type { Api } from '../../terminal/index.js';
 import { cliError } from '../errors.js';
+import { TIERS } from '../../protocol/index.js';
 import { officerClient, type OfficerClient } from '../officer-client.js';
 import { printable, printableDeep } from '../safe-text.js';
 import { DEFAULT_DATA_DIR } from './init.js';
@@ -57,7 +58,7 @@ export function register(program: Command): void {
     .requiredOption('--with <codes...>', 'the other parties, by code (e.g. CN)')
     .requiredOption('--title <text>', 'title, as LANG=TEXT for each language (repeat); a text without LANG= is English', repeated)
     .addOption(new Option('--title-zh <text>', 'title in Chinese (same as --title zh=TEXT)').hideHelp())
-    .option('--tier <tier>', 'leaders | ministerial | military | working | technical', 'working')
+    .addOption(new Option('--tier <tier>', 'the level of the channel').choices(TIERS).default('working'))
     .option('--link-test <seconds>', 'link test interval in seconds', '60')
     .option('--position-roles <roles...>', 'dialogue: the roles that may state positions (default plenipotentiary principal)')
     .option('--endorse-roles <roles...>', 'dialogue: the roles that may endorse joint texts (default plenipotentiary)')

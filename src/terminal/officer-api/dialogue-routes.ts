@@ -9,6 +9,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type, { type Static, type TSchema } from 'typebox';
 import {
+  HotlineProtocolError,
   COMMITMENT_STATUSES,
   MEETING_KINDS,
   MEETING_LEVELS,
@@ -112,11 +113,29 @@ function post<S extends TSchema, K extends DialogueKind>(
       const made = await build(b, d, ref);
       const by = byOf(request, b.by, d, opts, spec.rule);
       const body = { ...made.body, by } as BodyOf<K>;
-      const sealed: SealedEntry<K> = await service.write(d.channel, spec.kind, body, { audit: request.auditWithEntry(201, (s: SealedEntry) => ({ id: s.hash, kind: spec.kind })) });
+      const sealed: SealedEntry<K> = await service
+        .write(d.channel, spec.kind, body, { audit: request.auditWithEntry(201, (s: SealedEntry) => ({ id: s.hash, kind: spec.kind })) })
+        .catch((e: unknown) => {
+          throw inOfficersWords(e, opts, d.channel);
+        });
       const e = sealed.entry;
       return reply.code(201).send({ entry: sealed.hash, kind: e.kind, seq: e.seq, time: e.time, object: made.object ?? sealed.hash } satisfies Api.DialogueWritten);
     },
   );
+}
+
+/**
+ * A refusal of the protocol's dialogue rules as the officer who just acted reads it: the protocol
+ * names the entry it judged by its author's key prefix and sequence ("Entry VUqVVmEo#33
+ * (commitment.update) ... owed by pOe-zL97"), internal ids of an entry that was never written;
+ * here "This commitment.update ... owed by CN". Same code and status.
+ */
+function inOfficersWords(e: unknown, opts: DialogueRoutesOptions, channel: string): unknown {
+  if (!(e instanceof HotlineProtocolError) || !/^(DIALOGUE_|ENTRY_)/.test(e.code)) return e;
+  let text = e.message.replace(/^Entry \S+#\d+ \(([a-z.]+)\)/, 'This $1').replace(/^Entry \S+#\d+/, 'This entry');
+  for (const p of opts.directory.channel(channel).state(opts.now()).charter.parties) text = text.replaceAll(p.party.slice(0, 8), opts.directory.label(p.party));
+  e.message = text;
+  return e;
 }
 
 /** The officer who signs: the signed-in one; the host credential acting as nobody signs `claimed` or the party's delegation. */

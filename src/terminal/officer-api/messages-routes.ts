@@ -38,7 +38,8 @@ export const draftFields = {
   text: Type.Optional(Type.String({ minLength: 1, maxLength: 16_000 })),
   lang: Type.Optional(LangTagParam),
   precedence: Type.Optional(Type.Enum(PRECEDENCES)),
-  replyTo: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
+  /** The message this answers: its hash, or a unique prefix of at least 6 hex digits (resolved on this channel). */
+  replyTo: Type.Optional(Type.String({ pattern: '^[0-9a-f]{6,64}$' })),
   subject: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
   drill: Type.Optional(Type.Boolean()),
   /** An agreed format (docs/protocol.md §13): its id, and a version or hash to pick among those the charter lists. */
@@ -112,6 +113,14 @@ export async function cursorOf(reads: ReadPorts['reads'], messages: MessageFinde
   return { time: row.time, author: row.author, seq: row.seq };
 }
 
+/** The draft with its `replyTo` prefix resolved to the hash of a message of channel `channel` (MESSAGE_NOT_FOUND if none, or several). */
+async function withReplyResolved<T extends { replyTo?: string }>(messages: MessageFinder, channel: string, draft: T): Promise<T> {
+  if (draft.replyTo === undefined || draft.replyTo.length === 64) return draft;
+  const at = await messages.findMessage(draft.replyTo);
+  if (at.channel !== channel) throw new TerminalError('MESSAGE_NOT_FOUND', { message: draft.replyTo });
+  return { ...draft, replyTo: at.hash };
+}
+
 /** Registers the message routes. */
 export async function messagesRoutes(app: FastifyInstance, opts: MessagesRoutesOptions): Promise<void> {
   const { directory, actions, reads } = opts;
@@ -154,7 +163,7 @@ export async function messagesRoutes(app: FastifyInstance, opts: MessagesRoutesO
     },
     async (request, reply) => {
       const { id } = request.params as { id: string };
-      const b = request.body as MessageDraftBody & { from?: OfficerRefT };
+      const b = await withReplyResolved(opts.messages, directory.channel(id).id, request.body as MessageDraftBody & { from?: OfficerRefT });
       const from = signingOfficer(request, b.from);
       const ctx: DraftContext = { from, formats: opts.formats, charter: () => directory.channel(id).state(opts.now()).charter };
       return idempotently(request, reply, reads, presentSent, (idempotent) =>
@@ -176,7 +185,9 @@ export async function messagesRoutes(app: FastifyInstance, opts: MessagesRoutesO
     },
     async (request, reply) => {
       const { id } = request.params as { id: string };
-      const b = request.body as { messages: MessageDraftBody[]; from?: OfficerRefT };
+      const body = request.body as { messages: MessageDraftBody[]; from?: OfficerRefT };
+      const channel = directory.channel(id).id;
+      const b = { ...body, messages: await Promise.all(body.messages.map((m) => withReplyResolved(opts.messages, channel, m))) };
       const from = signingOfficer(request, b.from);
       const ctx: DraftContext = { from, formats: opts.formats, charter: () => directory.channel(id).state(opts.now()).charter };
       const present = (made: ReadonlyArray<SealedEntry<'message'>>) => ({ messages: made.map(presentSent) });

@@ -35,8 +35,8 @@ export type ReconcilingFn = () => ReadonlyArray<{ channel: string; have: number;
 /** Link-test health per channel and peer. */
 export type LinkHealthFn = () => Array<{ channel: string; peer: string; code: string; state: string; lastEchoAt: number | null; lastRttMs: number | null; lastOffsetMs: number | null; since: number }>;
 
-/** `:id` of a channel: its id or a unique prefix. */
-export const ChannelParams = Type.Object({ id: Type.String({ minLength: 4, maxLength: 64, pattern: '^[0-9a-f]+$' }) });
+/** `:id` of a channel: its id or a unique prefix of at least 6 hex digits (as for messages and dialogue objects). */
+export const ChannelParams = Type.Object({ id: Type.String({ minLength: 6, maxLength: 64, pattern: '^[0-9a-f]+$' }) });
 
 /** `:id` of a message: its hash or a unique prefix of at least 6 hex digits. */
 export const MessageParams = Type.Object({ id: Type.String({ minLength: 6, maxLength: 64, pattern: '^[0-9a-f]+$' }) });

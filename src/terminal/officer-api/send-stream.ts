@@ -51,7 +51,8 @@ const StreamFrame = Type.Object(
     ref: StreamRef,
     key: Type.Optional(Type.String({ pattern: '^[\\x21-\\x7e]{1,200}$' })),
     from: Type.Optional(OfficerRef),
-    message: Type.Object(draftFields, { additionalProperties: false }),
+    // A gateway names the message it answers by its hash (a prefix is resolved only by the POST routes).
+    message: Type.Object({ ...draftFields, replyTo: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })) }, { additionalProperties: false }),
   },
   { additionalProperties: false },
 );
