@@ -36,6 +36,14 @@ describe('e2e: happy path through the CLI', () => {
     });
     const accepted = await cn.cli(['channel', 'accept', id.slice(0, 12)]).then(check('accept'));
     expect(accepted.stdout).toContain('is now active');
+    // What was accepted is printed first: the charter hash, the protocol version, the formats and
+    // both parties' fingerprints, to compare aloud.
+    const charterHash = ((await cn.channel(id)) as unknown as { charterHash: string }).charterHash;
+    expect(accepted.stderr).toContain(`Accepting channel ${id.slice(0, 12)}`);
+    expect(accepted.stderr).toContain(`charter ${charterHash}   protocol version 1`);
+    expect(accepted.stderr).toContain('formats none (free text only)');
+    expect(accepted.stderr).toContain(`US     ${us.fingerprint}`);
+    expect(accepted.stderr).toContain(`CN     ${cn.fingerprint}`);
     await waitFor('US to see the channel active', async () => (await us.channel(id)).state === 'active');
 
     // Messages both ways, with different precedences.
@@ -75,6 +83,9 @@ describe('e2e: happy path through the CLI', () => {
     // The human-readable view says the same.
     const text = (await us.cli(['channel', 'show', id.slice(0, 12)]).then(check('show text'))).stdout;
     expect(text).toContain('state   ACTIVE');
+    expect(text).toMatch(/charter [0-9a-f]{64} {3}protocol version 1/);
+    expect(text).toContain(`US     ${us.fingerprint}`);
+    expect(text).toContain(`CN     ${cn.fingerprint}`);
     expect(text).toMatch(/receipted \S+; acknowledged \S+ by CN Lt Cdr Wang/);
 
     // A gateway's batch: `hotline send --file` with 1,200 messages (three batch requests).

@@ -23,12 +23,34 @@ import { sendBatches } from './send-file.js';
 
 const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString().replace('.000Z', 'Z') : '-');
 
-function printChannel(c: Api.ChannelDetail, messages: readonly Api.Message[], rendered: ReadonlyMap<string, string> = new Map()): void {
+/** The fingerprint of each party (code → fingerprint): this terminal's own and its peers'. */
+async function fingerprints(client: OfficerClient): Promise<Map<string, string>> {
+  const [status, peers] = await Promise.all([client.call<Api.Status>('GET', '/api/v1/status'), client.call<Api.Peer[]>('GET', '/api/v1/peers')]);
+  return new Map([[status.party, status.fingerprint], ...peers.map((p) => [p.party, p.fingerprint] as [string, string])]);
+}
+
+/**
+ * What the parties agree, to compare aloud before accepting: the charter hash, the protocol
+ * version, the agreed formats (by id, version and hash) and each party's fingerprint.
+ */
+export function charterTerms(c: Pick<Api.ChannelView, 'charterHash' | 'charter' | 'parties' | 'pendingAmendment'>, prints: ReadonlyMap<string, string>): string[] {
+  const out = [`  charter ${c.charterHash}   protocol version ${c.charter.protocol ?? 1}   languages ${c.charter.languages.join(', ')}`];
+  if (c.pendingAmendment) out.push(`  amendment proposed by ${c.pendingAmendment.proposer}: ${c.pendingAmendment.hash} (accepted by ${c.pendingAmendment.accepted.join(', ') || 'nobody yet'})`);
+  const formats = c.charter.formats ?? [];
+  out.push(`  formats ${formats.length ? '' : 'none (free text only)'}`);
+  for (const f of formats) out.push(`    ${`${f.id}@${f.version}`.padEnd(24)} ${f.hash}`);
+  out.push('  fingerprints (compare them, and the charter hash, with each party over a line you trust)');
+  for (const p of c.parties) out.push(`    ${p.code.padEnd(6)} ${prints.get(p.party) ?? 'unknown here: not a paired peer'}`);
+  return out;
+}
+
+function printChannel(c: Api.ChannelDetail, messages: readonly Api.Message[], rendered: ReadonlyMap<string, string> = new Map(), prints: ReadonlyMap<string, string> = new Map()): void {
   const out: string[] = [];
   out.push(`Channel ${c.id}`);
   out.push(`  title   ${Object.entries(c.title).map(([l, t]) => `${t} [${l}]`).join(' / ')}`);
   out.push(`  state   ${c.state.toUpperCase()}   tier ${c.tier}   proposed by ${c.proposer}`);
   out.push(`  deadlines ${Object.entries(c.charter.ackDeadlineSec).map(([p, s]) => `${p} ${s}s`).join(', ')}   link test every ${c.charter.linkTestIntervalSec}s`);
+  out.push(...charterTerms(c, prints));
   out.push('  members');
   for (const p of c.parties)
     out.push(`    ${p.code.padEnd(6)} ${p.accepted ? 'accepted' : 'not yet accepted'}${p.suspended ? ', SUSPENDED' : ''}   link ${p.link}   entries ${p.entries}   roles ${p.roles.join(', ')}`);
@@ -93,8 +115,16 @@ export function register(program: Command): void {
       .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR);
     if (needsReason) cmd.requiredOption('--reason <text>', 'why, for the record');
     else cmd.option('--reason <text>', 'why, for the record');
-    cmd.action(async (id: string, opts: { data: string; reason?: string; officer?: string }) => {
+    if (action === 'accept') cmd.option('--yes', 'accept without asking (the terms are still printed); asked only in a terminal');
+    cmd.action(async (id: string, opts: { data: string; reason?: string; officer?: string; yes?: boolean }) => {
       const client = await officerClient(opts.data, opts.officer ?? process.env.HOTLINE_OFFICER);
+      if (action === 'accept') {
+        // The terms first: what is accepted is the charter with this hash, between these keys.
+        const c = printableDeep(await client.call<Api.ChannelDetail>('GET', `/api/v1/channels/${encodeURIComponent(id)}`));
+        const title = Object.entries(c.title).map(([l, t]) => `${t} [${l}]`).join(' / ');
+        process.stderr.write([`Accepting channel ${c.id.slice(0, 12)} "${title}" (tier ${c.tier}, proposed by ${c.proposer}):`, ...charterTerms(c, await fingerprints(client)), ''].join('\n'));
+        if (process.stdin.isTTY && !opts.yes && !(await confirm('Accept these terms? [y/N] '))) throw cliError('CLI_NOT_ACCEPTED', { channel: c.id.slice(0, 12), data: opts.data });
+      }
       const r = await client.call<Api.CharterActionResult>('POST', `/api/v1/channels/${encodeURIComponent(id)}/${action}`, opts.reason ? { reason: opts.reason } : {});
       process.stdout.write(`Channel ${r.channel.id.slice(0, 12)} is now ${r.channel.state}.\n`);
     });
@@ -128,7 +158,7 @@ export function register(program: Command): void {
       const shown = await client.call<Api.Message[]>('GET', `/api/v1/channels/${c.id}/messages?limit=${Math.min(100_000, Math.max(1, Number(opts.limit) || 20))}`);
       if (opts.json) return void process.stdout.write(`${JSON.stringify({ ...c, messages: shown }, null, 2)}\n`);
       const rendered = await renderFormatted(client, shown, officerLang(opts.lang));
-      printChannel(printableDeep(c), printableDeep(shown), new Map([...rendered].map(([k, v]) => [k, v.split('\n').map((line) => printableDeep(line)).join('\n')])));
+      printChannel(printableDeep(c), printableDeep(shown), new Map([...rendered].map(([k, v]) => [k, v.split('\n').map((line) => printableDeep(line)).join('\n')])), await fingerprints(client));
     });
 
   program
@@ -364,5 +394,16 @@ function isHeaderLine(line: string): boolean {
     return (JSON.parse(line) as { type?: unknown }).type === 'hotline.bundle';
   } catch {
     return false;
+  }
+}
+
+/** Asks a yes/no question on the terminal; true only for y or yes. */
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await new Promise<string>((done) => rl.question(question, done));
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
   }
 }
