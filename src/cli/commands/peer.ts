@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import type { Api } from '../../terminal/index.js';
+import { loadTerminalIdentity, type Api } from '../../terminal/index.js';
 import { checkPartyCard, fingerprint, normaliseFingerprint, type PartyCard } from '../../protocol/index.js';
 import { cliError } from '../errors.js';
 import { officerClient } from '../officer-client.js';
@@ -41,17 +41,21 @@ export function register(program: Command): void {
     .action(async (path: string, opts: { data: string; fingerprint?: string }) => {
       const card = await readCard(path);
       const actual = fingerprint(card.party);
-      // The card is the peer's: its texts are shown escaped (docs/protocol.md §8.3).
+      // The card is the peer's: its texts are shown escaped (docs/protocol.md §8.3). Its
+      // fingerprint is NOT shown before the comparison: the check is that the digits the peer
+      // read out over a trusted line match the card, and digits shown here would only be copied.
       const shown = printableDeep({ code: card.code, names: Object.values(card.names), endpoints: card.endpoints });
-      process.stderr.write(`Card of ${shown.code} (${shown.names.join(' / ')})\n  fingerprint ${actual}\n  endpoints   ${shown.endpoints.join(', ')}\n`);
+      process.stderr.write(`Card of ${shown.code} (${shown.names.join(' / ')})\n  endpoints ${shown.endpoints.join(', ')}\n`);
       let given = opts.fingerprint;
       if (given === undefined) {
-        if (!process.stdin.isTTY) throw cliError('CLI_FINGERPRINT_REQUIRED', { fingerprint: actual });
+        if (!process.stdin.isTTY) throw cliError('CLI_FINGERPRINT_REQUIRED', { code: shown.code, data: opts.data, path });
+        const own = await loadTerminalIdentity(opts.data).then((i) => i.fingerprint, () => undefined);
+        if (own) process.stderr.write(`Your own fingerprint, to read to ${shown.code} (they type it in turn): ${own}\n`);
         const rl = createInterface({ input: process.stdin, output: process.stderr });
-        given = await rl.question('Type the fingerprint the peer read to you over a trusted line: ');
+        given = await rl.question(`Type the fingerprint ${shown.code} read to you over a trusted line (six groups of five digits): `);
         rl.close();
       }
-      if (normaliseFingerprint(given) !== normaliseFingerprint(actual)) throw cliError('CLI_FINGERPRINT_MISMATCH', { actual });
+      if (normaliseFingerprint(given) !== normaliseFingerprint(actual)) throw cliError('CLI_FINGERPRINT_MISMATCH', { code: shown.code });
       const client = await officerClient(opts.data);
       const added = await client.call<Api.PeerAdded>('POST', '/api/v1/peers', { card, fingerprint: given });
       process.stdout.write(`Paired with ${printable(added.code)} (fingerprint ${added.fingerprint}).\n`);
