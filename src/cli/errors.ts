@@ -38,6 +38,7 @@ export const CLI_ERRORS = defineErrors('cli', {
   CLI_DEMO_RUNNING: { exit: EXIT.usage, message: '{who} already runs on {dir}, its terminals answering at {urls}; a second one would only start terminals that stop at once. Stop it ({stop}) and start again; meanwhile the CLI works against the running one, e.g. `npx hotline channel list --data {us}`.' },
   CLI_CHECKPOINT_UNANSWERED: { exit: EXIT.invalid, message: 'the checkpoint was written, but not every party has answered it within {seconds} s, so no period can start there yet. Check the links (`hotline channel show {channel} --data {data}`); once they are up the answers come by themselves: run `hotline export {channel} --since now --data {data}` then.' },
   CLI_NOT_ACCEPTED: { exit: EXIT.usage, message: 'channel {channel} was not accepted: nothing was signed. Compare the charter hash and the fingerprints with the other parties over a line you trust, then run `hotline channel accept {channel} --data {data}` again (or decline it with `hotline channel decline {channel} --reason TEXT --data {data}`).' },
+  CLI_OFFICER_NOT_NAME: { exit: EXIT.invalid, message: 'OFFICER_REQUIRED: this terminal has officer accounts, so a free-text --name is not accepted: acknowledge as a registered officer, `hotline ack {message} --officer "{name}" --data {data}` (`hotline officer list --data {data}` lists them; `hotline officer add` adds one).' },
   CLI_INTERNAL: { exit: EXIT.internal, message: 'internal error: {detail}. This is a bug in Hotline; run again with HOTLINE_DEBUG=1 and report the output.' },
 });
 

@@ -92,6 +92,8 @@ describe('e2e: the first run (hotline demo, what npm start runs)', () => {
       expect(out, where).toContain(`log ${join(dir, data, 'us.log')}`);
       expect(existsSync(join(dir, data, 'cn.log')), where).toBe(true);
       expect(out, where).toContain('Both terminals stopped.');
+      // The console hint says how CN signs once the officer is added (not --name, refused then).
+      expect(out, where).toContain(`npx hotline ack MESSAGE --officer "Lt Cdr Wang" --data ${join(dir, data, 'cn')} (no longer --name)`);
       expect(code, where).toBe(0);
     }
   }, 300_000);

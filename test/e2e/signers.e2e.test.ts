@@ -20,6 +20,19 @@ describe('e2e: who acknowledges', () => {
     const freeText = await us.cli(['ack', sent.id, '--name', 'The Minister']);
     expect(freeText.code).not.toBe(0);
     expect(freeText.stderr).toMatch(/OFFICER_REQUIRED/);
+    // The refusal says what to type instead.
+    expect(freeText.stderr).toContain(`hotline ack ${sent.id} --officer "The Minister"`);
+
+    // Roles change from the CLI (PATCH /api/v1/officers/:name), and the title.
+    const roles = await us.cli(['officer', 'roles', 'Cdr Smith', 'principal', 'duty-officer']).then(check('officer roles'));
+    expect(roles.stdout).toContain('Officer Cdr Smith now holds: principal, duty-officer.');
+    await us.cli(['officer', 'title', 'Cdr Smith', 'Watch Officer']).then(check('officer title'));
+    const listed = (await us.cli(['officer', 'list']).then(check('officer list'))).stdout;
+    expect(listed).toMatch(/Cdr Smith +Watch Officer +principal, duty-officer/);
+    const badRole = await us.cli(['officer', 'roles', 'Cdr Smith', 'captain']);
+    expect(badRole.code).toBe(2);
+    expect(badRole.stderr).toMatch(/ROLES must be one of admin, plenipotentiary, principal, duty-officer, observer/);
+    await us.cli(['officer', 'roles', 'Cdr Smith', 'duty-officer']).then(check('officer roles back'));
     const bare = await us.cli(['ack', sent.id]);
     expect(bare.code).not.toBe(0);
     expect(bare.stderr).toMatch(/registered officer/);

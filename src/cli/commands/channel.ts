@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { Option, type Command } from 'commander';
 import { repeated, textsByLanguage } from '../lang-text.js';
 import type { Api } from '../../terminal/index.js';
-import { cliError } from '../errors.js';
+import { CliError, cliError } from '../errors.js';
 import { TIERS } from '../../protocol/index.js';
 import { officerClient, type OfficerClient } from '../officer-client.js';
 import { printable, printableDeep } from '../safe-text.js';
@@ -194,7 +194,7 @@ export function register(program: Command): void {
   program
     .command('ack <message>')
     .description('acknowledge a message of the other side (id or unique prefix)')
-    .option('--name <name>', 'your name, as the other side will see it')
+    .option('--name <name>', 'your name, as the other side will see it (only on a terminal without officer accounts; without it: "CODE duty officer")')
     .option('--title <title>', 'your title, as the other side will see it', 'Duty Officer')
     .option('--note <text>', 'a short note')
     .option('--officer <name>', 'act as this registered officer (instead of --name/--title; default $HOTLINE_OFFICER); required on a terminal with officer accounts')
@@ -205,7 +205,11 @@ export function register(program: Command): void {
       if (opts.name && officer) throw cliError('CLI_USAGE', { detail: '--name and --officer exclude each other: a registered officer signs in their own published name', command: 'ack ' });
       const client = await officerClient(opts.data, officer);
       const body = { ...(opts.name ? { officer: { name: opts.name, title: opts.title, role: 'duty-officer' } } : {}), ...(opts.note ? { note: opts.note } : {}), ...(opts.again ? { again: true } : {}) };
-      const a = await client.call<Api.AckResult>('POST', `/api/v1/messages/${encodeURIComponent(id)}/ack`, body);
+      const a = await client.call<Api.AckResult>('POST', `/api/v1/messages/${encodeURIComponent(id)}/ack`, body).catch((e: unknown) => {
+        // Once officer accounts exist a free-text name is refused: say which option signs instead.
+        if (opts.name && e instanceof CliError && (e.cause as { code?: string } | undefined)?.code === 'OFFICER_REQUIRED') throw cliError('CLI_OFFICER_NOT_NAME', { name: opts.name, message: id, data: opts.data });
+        throw e;
+      });
       process.stdout.write(`Acknowledged ${a.message.slice(0, 12)} (entry ${a.id.slice(0, 12)}).\n`);
     });
 

@@ -89,6 +89,25 @@ async function takeDemoLock(root: string, dirs: readonly string[]): Promise<() =
   return release;
 }
 
+/**
+ * How to reach CN's console: add the officer the demo's acknowledgement named, or, once added (a
+ * second run), sign in as them. Adding an officer changes how the CLI signs on that terminal
+ * (`--officer NAME`, no longer `--name`), so the hint says so.
+ */
+function consoleHint(officers: ReadonlyArray<{ name: string }>, dir: string, url: string): string[] {
+  const name = 'Lt Cdr Wang';
+  if (officers.some((o) => o.name === name))
+    return [
+      `  the console: sign in as "${name}" at ${url} (\`npx hotline officer reset "${name}" --data ${dir}\` prints a new password and code);`,
+      `  on this terminal sign as an officer: npx hotline ack MESSAGE --officer "${name}" --data ${dir}`,
+    ];
+  return [
+    `  the console: npx hotline officer add "${name}" --title "Duty Officer" --role duty-officer --data ${dir}`,
+    `  then sign in at ${url} with the password and the authenticator code it prints;`,
+    `  from then on CN signs as a registered officer: npx hotline ack MESSAGE --officer "${name}" --data ${dir} (no longer --name)`,
+  ];
+}
+
 export function register(program: Command): void {
   program
     .command('demo')
@@ -162,6 +181,7 @@ export function register(program: Command): void {
           channels = await us.call('GET', '/api/v1/channels');
           channel = { id: proposed.id, state: 'active' };
         }
+        const officers = await cn.call<Array<{ name: string }>>('GET', '/api/v1/officers');
         // Ctrl-C is listened for before the prompt to press it is printed.
         const interrupted = opts.stay
           ? new Promise<void>((r) => {
@@ -181,8 +201,7 @@ export function register(program: Command): void {
             `  npx hotline send ${channel.id.slice(0, 12)} --precedence FLASH "Test message" --data ${dirs[0]}`,
             `  npx hotline export ${channel.id.slice(0, 12)} --data ${dirs[0]} > bundle.jsonl && npx hotline verify bundle.jsonl`,
             `  (officer API tokens are in ${join(dirs[0]!, 'officer.token')} and ${join(dirs[1]!, 'officer.token')}; OpenAPI at ${clients[0]!.url}/openapi.json)`,
-            `  the console: npx hotline officer add "Lt Cdr Wang" --title "Duty Officer" --role duty-officer --data ${dirs[1]}`,
-            `  then sign in at ${clients[1]!.url}/console/ with the password and the authenticator code it prints`,
+            ...consoleHint(officers, dirs[1]!, `${clients[1]!.url}/console/`),
             '',
             opts.stay ? 'Both terminals are running. Press Ctrl-C to stop them.' : 'Stopping.',
             '',

@@ -1,5 +1,5 @@
 /**
- * `hotline officer add|list|disable|enable|reset|sessions`: officer accounts, through the running
+ * `hotline officer add|list|roles|title|disable|enable|reset|sessions`: officer accounts, through the running
  * terminal's officer API with the host credential (DATA/officer.token, the terminal admin).
  * Initial passwords and TOTP enrolment URIs are printed once and never stored in the clear.
  */
@@ -30,6 +30,17 @@ function role(value: string, option: string): string {
   return value;
 }
 
+/** `CHANNEL=ROLE` grants of --channel-role. */
+function parseChannelRoles(values: readonly string[]): Record<string, string> {
+  const channelRoles: Record<string, string> = {};
+  for (const cr of values) {
+    const [channel, r] = cr.split('=');
+    if (!channel || !r) throw cliError('CLI_BAD_ARGUMENT', { option: '--channel-role', expected: 'CHANNEL=ROLE', value: cr });
+    channelRoles[channel] = role(r, '--channel-role');
+  }
+  return channelRoles;
+}
+
 function printSecrets(name: string, s: Secrets): void {
   const out = [`Give these to ${name} over a trusted channel; they are shown only now.`];
   if (s.password) out.push(`  password   ${s.password}`);
@@ -38,7 +49,7 @@ function printSecrets(name: string, s: Secrets): void {
 }
 
 export function register(program: Command): void {
-  const officer = program.command('officer').description('officer accounts: add, list, disable, enable, reset (as the terminal admin)');
+  const officer = program.command('officer').description('officer accounts: add, list, roles, title, disable, enable, reset, sessions (as the terminal admin)');
 
   officer
     .command('add <name>')
@@ -49,12 +60,7 @@ export function register(program: Command): void {
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
     .action(async (name: string, opts: { title: string; role: string[]; channelRole: string[]; data: string }) => {
       const roles = opts.role.map((r) => role(r, '--role'));
-      const channelRoles: Record<string, string> = {};
-      for (const cr of opts.channelRole) {
-        const [channel, r] = cr.split('=');
-        if (!channel || !r) throw cliError('CLI_BAD_ARGUMENT', { option: '--channel-role', expected: 'CHANNEL=ROLE', value: cr });
-        channelRoles[channel] = role(r, '--channel-role');
-      }
+      const channelRoles = parseChannelRoles(opts.channelRole);
       if (roles.length === 0 && Object.keys(channelRoles).length === 0) throw cliError('CLI_BAD_ARGUMENT', { option: '--role or --channel-role', expected: 'given at least once', value: '' });
       const client = await officerClient(opts.data);
       const r = await client.call<{ officer: OfficerView; secrets: Secrets }>('POST', '/api/v1/officers', { name, title: opts.title, roles, ...(Object.keys(channelRoles).length ? { channelRoles } : {}) });
@@ -86,6 +92,32 @@ export function register(program: Command): void {
         const o = await client.call<OfficerView>('POST', `/api/v1/officers/${encodeURIComponent(name)}/${action}`);
         process.stdout.write(`Officer ${o.name} is ${o.disabled ? 'disabled; their sessions have ended' : 'enabled'}.\n`);
       });
+
+  officer
+    .command('roles <name> [roles...]')
+    .description(`change an officer's roles: the terminal-wide ones given replace theirs (${ROLE_NAMES.join(', ')}); --channel-role replaces their per-channel grants`)
+    .option('--channel-role <channel=role...>', 'a role on one channel only (id or unique prefix); replaces every per-channel grant', [])
+    .option('--no-channel-roles', 'remove every per-channel grant')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .action(async (name: string, given: string[], opts: { channelRole: string[]; channelRoles: boolean; data: string }) => {
+      const roles = given.map((r) => role(r, 'ROLES'));
+      const channelRoles = parseChannelRoles(opts.channelRole);
+      const grants = opts.channelRoles === false ? {} : Object.keys(channelRoles).length ? channelRoles : undefined;
+      if (roles.length === 0 && grants === undefined) throw cliError('CLI_BAD_ARGUMENT', { option: 'ROLES or --channel-role', expected: `given (roles: ${ROLE_NAMES.join(', ')})`, value: '' });
+      const client = await officerClient(opts.data);
+      const o = await client.call<OfficerView>('PATCH', `/api/v1/officers/${encodeURIComponent(name)}`, { ...(roles.length ? { roles } : {}), ...(grants ? { channelRoles: grants } : {}) });
+      process.stdout.write(`Officer ${o.name} now holds: ${describeRoles(o)}.\n`);
+    });
+
+  officer
+    .command('title <name> <title>')
+    .description("change an officer's title, as published to peers in what they sign")
+    .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .action(async (name: string, title: string, opts: { data: string }) => {
+      const client = await officerClient(opts.data);
+      const o = await client.call<OfficerView>('PATCH', `/api/v1/officers/${encodeURIComponent(name)}`, { title });
+      process.stdout.write(`Officer ${o.name} is now "${o.title}".\n`);
+    });
 
   officer
     .command('reset <name>')
