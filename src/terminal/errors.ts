@@ -55,6 +55,11 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
     message:
       'Channel {channel} has no checkpoint dated at or before {since} that every party has countersigned, and a period bundle starts at such a checkpoint (docs/protocol.md §15).{later} Export the whole transcript (without --since), or write a checkpoint now with `hotline checkpoint {channel}` (it waits until every party has answered it) and export from it with `--since now`.',
   },
+  IMPORT_NOT_A_PARTY: {
+    status: 409,
+    message:
+      'This terminal ({code}) is not a party of channel {channel}: its charter does not name {code}, so none of its entries can be taken here; nothing was imported. Import a bundle into the terminal of one of its parties, or check it offline with `hotline verify BUNDLE`.',
+  },
   PERIOD_PROTOCOL_1: {
     status: 409,
     message:

@@ -266,12 +266,42 @@ function transcriptRoutes(app: FastifyInstance, opts: ChannelsRoutesOptions): vo
       if (!isBundleHeader(parseOrUndefined(lines[0]!))) throw new HotlineProtocolError(protocolError('BUNDLE_NOT_A_BUNDLE', { detail: 'its first line is not a bundle header' }));
       const entries: string[] = [];
       for (const line of lines.slice(1)) if (line.startsWith('{"author":')) entries.push(line);
+      notAPartyOf(entries, self, (parseOrUndefined(lines[0]!) as { channel?: unknown }).channel, (id) => {
+        try {
+          return directory.channel(id).id === id;
+        } catch {
+          return false;
+        }
+      });
       const first = await receiver.receive(entries, 'import');
       // Entries out of order across authors settle in a second pass.
       const second = first.pending > 0 ? await receiver.receive(entries, 'import') : undefined;
       return { accepted: first.accepted + (second?.accepted ?? 0), duplicate: first.duplicate, pending: second?.pending ?? first.pending, rejected: [...first.rejected, ...(second?.rejected ?? [])].slice(0, 50) };
     },
   );
+}
+
+/**
+ * Refuses at once, with one clear answer, a bundle of a channel this terminal is not a party of:
+ * its proposal's charter does not name this party, so every entry would be rejected one by one
+ * (ENTRY_UNKNOWN_KEY: the other parties' keys are not vouched for here).
+ */
+function notAPartyOf(entries: readonly string[], self: { readonly party: string; readonly code: string }, channel: unknown, known: (id: string) => boolean): void {
+  if (typeof channel === 'string' && known(channel)) return;
+  // The proposal and the amendments carried (an amendment may add a party): none names this one.
+  const charters: Array<Partial<Charter>> = [];
+  let proposed = false;
+  for (const line of entries) {
+    if (!line.includes('"kind":"charter.propose"') && !line.includes('"kind":"charter.amend"')) continue;
+    const e = parseOrUndefined(line) as { kind?: string; body?: { charter?: Partial<Charter> } } | undefined;
+    if (e?.kind !== 'charter.propose' && e?.kind !== 'charter.amend') continue;
+    proposed ||= e.kind === 'charter.propose';
+    if (e.body?.charter) charters.push(e.body.charter);
+  }
+  if (!proposed || charters.some((c) => Array.isArray(c.parties) && c.parties.some((p) => p.party === self.party))) return;
+  const title = charters[0]?.title ? Object.values(charters[0].title)[0] : undefined;
+  const id = typeof channel === 'string' ? channel.slice(0, 12) : 'of this bundle';
+  throw new TerminalError('IMPORT_NOT_A_PARTY', { code: self.code, channel: title ? `${id} "${title}"` : id });
 }
 
 /** A line's JSON value, or undefined if it is not JSON. */
