@@ -31,6 +31,7 @@ import { dataFormatsDir, loadFormatFiles, SHIPPED_FORMATS_DIR } from './formats/
 import type { FormatCatalogue } from './formats/catalogue.js';
 import { LinkProber } from './schedulers/link-prober.js';
 import { LinkTester } from './schedulers/link-tester.js';
+import { OwnHeadsWriter, readOwnHeads } from './channels/own-heads.js';
 import { Reconciler } from './channels/reconciler.js';
 import { DrillScheduler } from './schedulers/drill-scheduler.js';
 import { EscalationScheduler } from './schedulers/escalation-scheduler.js';
@@ -153,9 +154,9 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   const wing: ChannelWing = composeChannels({ store, self, clock, events, log, checker, planner, receiptSpacingMs: receiptSpacingFrom(process.env.HOTLINE_RECEIPT_SPACING_MS), formats: (h) => formats.byHash(h), logWindow: logWindowFrom(process.env.HOTLINE_LOG_WINDOW) });
   await wing.load();
   timings.mark('channel logs (keys, restore)');
+  const ownHeads = await rememberOwnHeads(identity, wing, events, down, log); // registers its stop before the flush's
   down.add(() => wing.flush());
-  const directory = wing.registry;
-  const reconciler = startReconciler(identity, wing, clock, events, log);
+  const [directory, reconciler] = [wing.registry, startReconciler(identity, wing, clock, events, log, ownHeads)];
   await attachBacklog(identity, store, wing);
   timings.mark('backlog');
 
@@ -226,23 +227,60 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   // Links dial out once this terminal's own servers listen: a peer that sees us connect dials back
   // at once (peer-seen), and would otherwise find nobody listening yet and back off.
   peerLinks.start();
-  log.info(timings.end('listen'), 'start-up timings');
+  log.debug(timings.end('listen'), 'start-up timings');
   void validators.warm();
   return { officerUrl, federationUrl, token, store, metrics, links: linkList, close: () => down.run(log) };
+}
+
+/**
+ * What this terminal remembers having signed, beside the database (channels/own-heads.ts): a
+ * restored database is recognised, and its channels wait for every peer before signing. The file
+ * is written after the last flush (teardown runs backwards), and not before the reconciler is
+ * attached (a start that fails half-way changes nothing).
+ */
+async function rememberOwnHeads(identity: TerminalIdentity, wing: ChannelWing, events: EventBus, down: Teardown, log: Logger) {
+  const remembered = await readOwnHeads(identity.dir);
+  let reconciler: Reconciler | undefined;
+  const writer = new OwnHeadsWriter({
+    dir: identity.dir,
+    heads: () => {
+      const heads = new Map(remembered);
+      if (reconciler) for (const c of wing.registry.channelIds()) heads.set(c, reconciler.restoredTarget(c) ?? wing.committer.committedHead(c));
+      return heads;
+    },
+    log,
+  });
+  down.add(() => writer.stop());
+  events.on('entry', (e) => {
+    if (e.own) writer.touch();
+  });
+  return {
+    remembered: remembered as ReadonlyMap<string, number>,
+    attach(r: Reconciler): void {
+      reconciler = r;
+      const reconciled = r.onReconciled;
+      r.onReconciled = (channel) => {
+        reconciled(channel);
+        writer.touch();
+      };
+      writer.touch();
+    },
+  };
 }
 
 /**
  * Nothing is signed on a channel until the peers said how much of our log they hold, and what
  * they hold beyond our database is fetched back first (#14 A1, channels/reconciler.ts).
  */
-function startReconciler(identity: TerminalIdentity, wing: ChannelWing, clock: Clock, events: EventBus, log: Logger): Reconciler {
-  const reconciler = new Reconciler({ self: identity.party, directory: wing.registry, head: (c) => wing.committer.committedHead(c), clock, events, startWaitMs: reconcileWait(process.env.HOTLINE_RECONCILE_WAIT_MS), log });
+function startReconciler(identity: TerminalIdentity, wing: ChannelWing, clock: Clock, events: EventBus, log: Logger, ownHeads: Awaited<ReturnType<typeof rememberOwnHeads>>): Reconciler {
+  const reconciler = new Reconciler({ self: identity.party, directory: wing.registry, head: (c) => wing.committer.committedHead(c), clock, events, startWaitMs: reconcileWait(process.env.HOTLINE_RECONCILE_WAIT_MS), remembered: ownHeads.remembered, log });
   // An active instance of a highly available party too: its database is the one its predecessor
   // committed to, but a primary replaced under asynchronous replication may have lost the last
   // commits, which the peers hold (docs/operations.md "High availability").
   reconciler.startUp();
   reconciler.onReconciled = (channel) => wing.receipts.schedule(channel);
   wing.writer.gate = reconciler;
+  ownHeads.attach(reconciler);
   return reconciler;
 }
 

@@ -54,9 +54,11 @@ describe('e2e: restoring an old copy of the database', () => {
     for (const f of ['hotline.db', 'hotline.db-wal', 'hotline.db-shm']) rmSync(join(us.dir, f), { force: true });
     await sqliteBackup(backup, db);
     h.step('restored');
-    // Started while its peer is down (and told to wait for it): it signs nothing, and says why.
+    // Started while its peer is down, with no start-up wait at all for an ordinary restart: the
+    // database is below what US remembers signing (own-heads.json beside it), so it recognises
+    // the restore, signs nothing until CN has answered, however long that takes, and says why.
     await cn.stop();
-    process.env.HOTLINE_RECONCILE_WAIT_MS = '120000';
+    process.env.HOTLINE_RECONCILE_WAIT_MS = '0';
     try {
       await us.start();
     } finally {
@@ -70,6 +72,8 @@ describe('e2e: restoring an old copy of the database', () => {
     expect(await ready.text()).toMatch(/reconciling/);
     const status = await us.cli(['status']);
     expect(status.stdout).toMatch(new RegExp(`channel ${id.slice(0, 12)}: reconciling`));
+    const remembered = /had signed up to (\d+) .*until every peer of the channel \(CN\) has said what it holds, with no time limit/.exec(us.log);
+    expect(Number(remembered?.[1])).toBeGreaterThanOrEqual(usHead);
     await cn.start();
 
     // US fetches its lost entries back from CN before writing anything of its own.
@@ -113,7 +117,7 @@ describe('e2e: restoring an old copy of the database', () => {
     for (const f of ['hotline.db', 'hotline.db-wal', 'hotline.db-shm']) rmSync(join(us.dir, f), { force: true });
     await sqliteBackup(backup, join(us.dir, 'hotline.db'));
     await us.start();
-    await waitFor('US to hold the channel and its 6 messages again', async () => (await us.messages(id)).length === 6, 30_000);
+    await waitFor('US to hold the channel and its 6 messages again', async () => (await us.messages(id)).length === 6, 60_000);
     const next = await waitFor('US to sign again', async () => {
       const r = await us.apiRaw('POST', `/api/v1/channels/${id}/messages`, { text: 'after restore', precedence: 'ROUTINE' });
       return r.status === 201 ? (r.body as { seq: number }) : undefined;

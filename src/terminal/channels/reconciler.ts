@@ -61,6 +61,12 @@ export interface ReconcilerOptions {
   readonly clock: Clock;
   readonly events: EventSink & EventSource;
   readonly startWaitMs?: number;
+  /**
+   * The highest own seq per channel this terminal remembers having committed (own-heads.ts). A
+   * channel whose database head is lower was restored (or lost its newest commits): it waits for
+   * every peer's holds with no time limit.
+   */
+  readonly remembered?: ReadonlyMap<string, number>;
   readonly log?: { warn(o: object, m?: string): void; info(o: object, m?: string): void };
 }
 
@@ -82,6 +88,8 @@ export class Reconciler {
   readonly #o: ReconcilerOptions;
   /** Per channel loaded at start-up: peers that have not reported their holds yet. */
   readonly #awaiting = new Map<string, Set<string>>();
+  /** Channels whose database lacks own entries this terminal remembers signing: seq remembered. */
+  readonly #restored = new Map<string, number>();
   #waitUntil = 0;
   readonly #claims = new Map<string, Claim>();
   /** `${channel}/${peer}` whose claim there was given up: its claims there no longer block. */
@@ -109,15 +117,36 @@ export class Reconciler {
     this.#waitUntil = clock.now() + (this.#o.startWaitMs ?? DEFAULT_START_WAIT_MS);
     for (const id of directory.channelIds()) {
       const peers = directory.peersOf(id);
-      if (peers.length) this.#awaiting.set(id, new Set(peers));
+      if (!peers.length) continue;
+      this.#awaiting.set(id, new Set(peers));
+      const remembered = this.#o.remembered?.get(id) ?? 0;
+      const have = this.#o.head(id);
+      if (remembered > have) {
+        this.#restored.set(id, remembered);
+        this.#alarm(
+          id,
+          `This database holds this terminal's entries of channel ${id.slice(0, 12)} only up to ${have}, but it had signed up to ${remembered} (a database restored from a backup, or its newest commits lost). Signing nothing there until every peer of the channel (${peers.map((p) => directory.label(p)).join(', ')}) has said what it holds, with no time limit: signing before would sign numbers a peer may already hold (docs/operations.md "Backup and restore").`,
+          'CHANNEL_RECONCILING',
+        );
+      }
     }
+  }
+
+  /** The own seq remembered for a channel still waiting for its peers after a restore, if any. */
+  restoredTarget(channel: string): number | undefined {
+    return this.#restored.get(channel);
   }
 
   /** A peer said how much of our own log of `channel` it holds. */
   peerHolds(peer: string, channel: string, seq: number): void {
     if (!this.#o.directory.shares(channel, peer)) return;
     const waiting = this.#awaiting.get(channel);
-    if (waiting?.delete(peer) && waiting.size === 0) this.#awaiting.delete(channel);
+    if (waiting?.delete(peer) && waiting.size === 0) {
+      this.#awaiting.delete(channel);
+      // Every peer has answered: what they hold is fetched back (a claim) or there is nothing to
+      // fetch; own entries nobody received are lost and their numbers may be signed anew.
+      if (this.#restored.delete(channel)) this.#o.log?.info({ channel }, 'every peer said what it holds of a restored channel');
+    }
     const claim = this.#claims.get(channel);
     if (claim && claim.peer === peer) claim.needHolds = false;
     if (!this.#claim(peer, channel, seq)) {
@@ -227,8 +256,9 @@ export class Reconciler {
       } else if (now - claim.askedAt > ASK_AGAIN_MS) this.#ask(channel);
     }
     if (this.#awaiting.size && now >= this.#waitUntil) {
-      const late = [...this.#awaiting.keys()];
-      this.#awaiting.clear();
+      // A restored channel waits for every peer, however long (its alarm said so).
+      const late = [...this.#awaiting.keys()].filter((c) => !this.#restored.has(c));
+      for (const channel of late) this.#awaiting.delete(channel);
       for (const channel of late) this.#reconciledIfFree(channel);
     }
   }
@@ -237,7 +267,7 @@ export class Reconciler {
     const have = this.#o.head(channel);
     const claim = this.#claims.get(channel);
     if (claim) return { channel, have, peerHolds: claim.target, why: 'peer-holds-more' };
-    if (this.#awaiting.has(channel) && this.#o.clock.now() < this.#waitUntil) return { channel, have, peerHolds: 0, why: 'waiting-for-peers' };
+    if (this.#awaiting.has(channel) && (this.#restored.has(channel) || this.#o.clock.now() < this.#waitUntil)) return { channel, have, peerHolds: 0, why: 'waiting-for-peers' };
     return undefined;
   }
 

@@ -13,13 +13,13 @@ const SELF = 'S'.repeat(43);
 const PEER = 'P'.repeat(43);
 const CH = 'c'.repeat(64);
 
-function setup(startWaitMs = 10_000) {
+function setup(startWaitMs = 10_000, remembered?: ReadonlyMap<string, number>) {
   const clock = new ManualClock(1_000_000);
   const events = new EventBus();
   const heads = new Map<string, number>([[CH, 5]]);
   const alarms: string[] = [];
   events.on('alarm', (a) => alarms.push(a.code));
-  const r = new Reconciler({ self: SELF, directory: { channelIds: () => [CH], peersOf: () => [PEER], shares: (c, p) => c === CH && p === PEER, label: () => 'CN' }, head: (c) => heads.get(c) ?? 0, clock, events, startWaitMs });
+  const r = new Reconciler({ self: SELF, directory: { channelIds: () => [CH], peersOf: () => [PEER], shares: (c, p) => c === CH && p === PEER, label: () => 'CN' }, head: (c) => heads.get(c) ?? 0, clock, events, startWaitMs, remembered });
   const reconciled: string[] = [];
   r.onReconciled = (c) => reconciled.push(c);
   // An own entry taken back in: the committer announces it with our party as author.
@@ -57,6 +57,32 @@ describe('Reconciler', () => {
     const { r, clock } = setup(3000);
     r.startUp();
     expect(refusal(() => r.check(CH))?.code).toBe('CHANNEL_RECONCILING');
+    clock.advance(3000);
+    r.tick();
+    expect(() => r.check(CH)).not.toThrow();
+  });
+
+  it('after a restore (the database below what it remembers signing), waits for every peer with no time limit', () => {
+    const { r, clock, alarms, reconciled } = setup(3000, new Map([[CH, 9]]));
+    r.startUp();
+    expect(alarms).toEqual(['CHANNEL_RECONCILING']);
+    expect(r.restoredTarget(CH)).toBe(9);
+    // Hours pass with the peer down: still nothing is signed (signing #6 could fork the own log).
+    clock.advance(3_600_000);
+    r.tick();
+    expect(refusal(() => r.check(CH))?.code).toBe('CHANNEL_RECONCILING');
+    expect(reconciled).toEqual([]);
+    // The peer is back and holds only up to #5: the entries after it reached nobody, so #6 may be signed.
+    r.peerHolds(PEER, CH, 5);
+    expect(() => r.check(CH)).not.toThrow();
+    expect(r.restoredTarget(CH)).toBeUndefined();
+    expect(reconciled).toEqual([CH]);
+  });
+
+  it('an ordinary restart (nothing remembered beyond the database) keeps the bounded wait', () => {
+    const { r, clock, alarms } = setup(3000, new Map([[CH, 5]]));
+    r.startUp();
+    expect(alarms).toEqual([]);
     clock.advance(3000);
     r.tick();
     expect(() => r.check(CH)).not.toThrow();
