@@ -1,6 +1,6 @@
 /**
  * Where a terminal's start goes (#18): each phase of the composition timed, logged once as
- * "start-up timings" (info) when both faces listen, with the time since the process started
+ * "start-up timings" (debug: the screen of `hotline serve` shows its banner, not JSON) when both faces listen, with the time since the process started
  * (node itself, module loading and the identity come before the first phase).
  */
 import { performance } from 'node:perf_hooks';
