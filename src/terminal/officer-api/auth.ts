@@ -27,7 +27,7 @@ import { PRECEDENCES, dialogueRules, type OfficerRef, type Precedence, type Role
 import type { OfficerRow } from '../../store/index.js';
 import type { AuditInput } from '../officers/audit-log.js';
 import type { ChannelDirectory, MessageFinder, SelfInfo } from '../channels/ports.js';
-import { TerminalError } from '../errors.js';
+import { TerminalError, toApiError } from '../errors.js';
 import { OfficerService, csrfTokenFor, secretHash, type Principal } from '../officers/officer-service.js';
 import { actingRole, forbidden, roleAllows, rolesOn, SIGNING_ACTIONS, type Action, type PrecedenceCaps } from '../officers/permissions.js';
 
@@ -381,7 +381,18 @@ function auditTrail(app: FastifyInstance, officers: OfficerService): void {
         // not JSON: nothing to add
       }
     }
-    await officers.audit.append(auditInput(request, g.permission, reply.statusCode, result));
+    try {
+      await officers.audit.append(auditInput(request, g.permission, reply.statusCode, result));
+    } catch (error) {
+      // The record cannot be written (the database full, say). A refusal stands as it was; an
+      // answer that would go out unrecorded is refused in the API's own words (STORE_FULL, ...),
+      // never as the database's or the framework's.
+      const e = toApiError(error, 'officer');
+      request.log.error({ code: e.code, err: error, status: reply.statusCode }, 'the audit record of an officer request could not be written');
+      if (reply.statusCode >= 400) return payload;
+      void reply.code(e.status).header('content-type', 'application/json; charset=utf-8');
+      return JSON.stringify({ code: e.code, message: e.message });
+    }
     return payload;
   });
 
