@@ -10,11 +10,14 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { connect } from 'node:net';
 import { hostname } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 
+/** The officer API ports of the demo's two terminals (src/cli/commands/demo.ts). */
+const DEMO_OFFICER_PORTS = [7081, 7082];
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const dirArg = args.indexOf('--dir');
@@ -84,7 +87,25 @@ function run(command, argv, options, onChild = () => {}) {
   });
 }
 
-const running = runningInstance(dataDir);
+/** Whether something listens on 127.0.0.1:`port` (the demo's terminals use fixed ports). */
+function listening(port) {
+  return new Promise((done) => {
+    const socket = connect({ host: '127.0.0.1', port, timeout: 500 });
+    socket.once('connect', () => (socket.destroy(), done(true)));
+    socket.once('timeout', () => (socket.destroy(), done(false)));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** A demo of another data directory (or anything else) on the demo's officer API ports. */
+async function portsTaken() {
+  for (const port of DEMO_OFFICER_PORTS)
+    if (await listening(port))
+      return `something already listens on 127.0.0.1:${port}, the port of a demo terminal (another \`npm start\`, perhaps with another --dir?); nothing was built. Stop it (Ctrl-C in its shell) and run \`npm start\` again`;
+  return undefined;
+}
+
+const running = runningInstance(dataDir) ?? (await portsTaken());
 if (running) {
   process.stderr.write(`hotline: ${running}.\n`);
   process.exit(2);

@@ -67,13 +67,18 @@ describe('e2e: the first run (hotline demo, what npm start runs)', () => {
       [3, 'second', false],
     ] as const) {
       let second: Array<{ status: number | null; stdout: string; stderr: string }> = [];
+      let other: { status: number | null; stdout: string; stderr: string } | undefined;
       // A second `npm start` (and `hotline demo`) while one runs: refused before building anything.
       const { out, code } = await runDemo(join(dir, data), () => {
         second = [
           spawnSync(process.execPath, [join(REPO, 'scripts', 'start.mjs'), '--dir', join(dir, data)], { encoding: 'utf8', timeout: 20_000 }),
           spawnSync(process.execPath, [MAIN, 'demo', '--dir', join(dir, data)], { encoding: 'utf8', timeout: 20_000 }),
         ];
+        // Another data directory: its terminals would take the same ports.
+        other = spawnSync(process.execPath, [join(REPO, 'scripts', 'start.mjs'), '--dir', join(dir, 'other')], { encoding: 'utf8', timeout: 20_000 });
       });
+      expect(other?.status, other?.stderr).toBe(2);
+      expect(other?.stderr).toMatch(/already listens on 127\.0\.0\.1:7081, the port of a demo terminal .*nothing was built/);
       for (const r of second) {
         expect(r.status, r.stderr).toBe(2);
         expect(r.stderr).toMatch(/already runs on .*Stop it \(Ctrl-C in its shell, or `kill \d+`\)/);
