@@ -208,7 +208,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
     linkHealth: () => ops.linkTester.health(),
     reconciling: () => reconciler.reconciling(),
     ...(options.ha ? { ha: options.ha.status } : {}),
-    storeFull: () => wing.committer.fullSince,
+    storeFull: () => (void wing.committer.probeWritable(), wing.committer.fullSince), // a probe's outcome shows at the next ask
     signingKey: identity.terminalSigner.publicKey,
     defaultOfficer: { name: `${code} duty officer`, title: 'Duty Officer', role: 'duty-officer' },
     version: options.version ?? '0.1.0',

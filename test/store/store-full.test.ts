@@ -70,7 +70,8 @@ it('a terminal whose database is full says so once (STORE_FULL alarm, readiness)
   store = await openStore({ kind: 'sqlite', path: join(dir, 'US.db'), maxBytes: 512 * 1024 });
   const us = makeParty('US', { en: 'United States' });
   const cn = makeParty('CN', { en: 'China' });
-  const wing = new TestWing({ store, self: { party: us.id, code: us.code, signer: us.terminal, card: us.card }, clock: new ManualClock(T0 + 1000) });
+  const clock = new ManualClock(T0 + 1000);
+  const wing = new TestWing({ store, self: { party: us.id, code: us.code, signer: us.terminal, card: us.card }, clock });
   await wing.load();
   await wing.addPeer(cn.card, fingerprint(cn.id));
   const alarms: string[] = [];
@@ -82,4 +83,25 @@ it('a terminal whose database is full says so once (STORE_FULL alarm, readiness)
   expect(wing.wing.committer.fullSince).toBe(T0 + 1000);
   await wing.propose({ title: { en: 'Again' }, tier: 'military', parties: ['CN'], note: 'n'.repeat(3900) }).catch(() => undefined);
   expect(alarms.filter((a) => a === 'STORE_FULL')).toHaveLength(1);
+
+  // Room freed by the operator on a quiet terminal (no entry to commit): readiness probes with one
+  // small write, at most once nothing has failed for 30 s, and says so when it fits.
+  const committer = wing.wing.committer;
+  const sqliteFull = () => Object.assign(new Error('database or disk is full'), { name: 'SqliteError', code: 'SQLITE_FULL' });
+  let room = false;
+  store.setMeta = async () => {
+    if (!room) throw sqliteFull();
+  };
+  await committer.probeWritable();
+  expect(committer.fullSince).toBe(T0 + 1000); // too soon after the last failure: no probe
+  clock.advance(30_000);
+  await committer.probeWritable();
+  expect(committer.fullSince).toBe(T0 + 1000); // probed: still full
+  room = true;
+  await committer.probeWritable();
+  expect(committer.fullSince).toBe(T0 + 1000); // that probe's failure counts: 30 s again
+  clock.advance(30_000);
+  await committer.probeWritable();
+  expect(committer.fullSince).toBeUndefined();
+  expect(alarms.filter((a) => a === 'STORE_WRITABLE')).toHaveLength(1);
 });

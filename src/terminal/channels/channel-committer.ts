@@ -42,7 +42,7 @@ export interface CommitOptions {
 export interface ChannelCommitterOptions {
   readonly registry: ChannelRegistry;
   readonly writer: EntryWriter;
-  readonly store: Pick<Store, 'listRawEntries'>;
+  readonly store: Pick<Store, 'listRawEntries' | 'setMeta'>;
   readonly events: EventSink;
   readonly clock: Clock;
   /** When escalation first looks at a new message (default: the earliest any policy could act). */
@@ -137,6 +137,26 @@ export class ChannelCommitter implements EntrySource {
   /** Since when the database has had no room for a commit (undefined: it has). */
   get fullSince(): number | undefined {
     return this.#fullSince;
+  }
+
+  #probing = false;
+
+  /**
+   * While the database counts as full and nothing has failed for lack of room for a while, tries
+   * one small write (a meta row) so that room freed by the operator is seen without waiting for
+   * the next entry, which on a quiet channel may be an hour away (readiness asks this).
+   */
+  async probeWritable(): Promise<void> {
+    if (this.#fullSince === undefined || this.#probing || this.#o.clock.now() - this.#lastFullAt < FULL_CLEARS_AFTER_MS) return;
+    this.#probing = true;
+    try {
+      await this.#o.store.setMeta('writable-probe', this.#o.clock.now());
+      this.#noteFull(undefined);
+    } catch (e) {
+      if (storeErrorOf(e)?.code === 'STORE_FULL') this.#noteFull(e as Error);
+    } finally {
+      this.#probing = false;
+    }
   }
 
   /** Raises STORE_FULL once when commits start failing for lack of room, and says when they work again. */
