@@ -8,6 +8,12 @@ import WebSocket from 'ws';
 import { cliError } from './errors.js';
 import { loadTerminalIdentity, TOKEN_FILE } from '../terminal/index.js';
 
+/** How long a call waits for the terminal's answer to begin (HOTLINE_CLI_TIMEOUT_MS), ms. */
+export function answerTimeoutMs(value = process.env.HOTLINE_CLI_TIMEOUT_MS): number {
+  const n = Number(value);
+  return value !== undefined && /^\d+$/.test(value.trim()) && n >= 100 ? n : 30_000;
+}
+
 /** A connection to a terminal's officer API. */
 export interface OfficerClient {
   readonly url: string;
@@ -16,6 +22,8 @@ export interface OfficerClient {
   /** Opens a WebSocket of the API (the send stream) with the same credential; resolves once open, or throws as `call` does. */
   socket(path: string): Promise<WebSocket>;
 }
+
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Connects to the terminal whose data directory is `dir`, with the host credential. With
@@ -38,14 +46,23 @@ export async function officerClient(dir: string, actAs: string | undefined = pro
     url,
     async call<T>(method: string, path: string, body?: unknown, contentType = 'application/json', extraHeaders: Record<string, string> = {}): Promise<T> {
       let response: Response;
+      // A stopped or wedged terminal accepts the connection (the kernel does) and never answers:
+      // wait a bounded time for the answer to begin (a long export then streams as long as it takes).
+      const timeoutMs = answerTimeoutMs();
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(), timeoutMs);
       try {
         response = await fetch(`${url}${path}`, {
           method,
           headers: { authorization: `Bearer ${token}`, ...(actAs ? { 'x-hotline-officer': encodeURIComponent(actAs) } : {}), ...(body !== undefined ? { 'content-type': contentType } : {}), ...extraHeaders },
           body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+          signal: abort.signal,
         });
       } catch {
+        if (abort.signal.aborted) throw cliError(SAFE.has(method) ? 'CLI_TERMINAL_NOT_ANSWERING' : 'CLI_TERMINAL_NOT_ANSWERING_WRITE', { url, seconds: Math.round(timeoutMs / 100) / 10, key: extraHeaders['idempotency-key'] ? `, or repeat it with \`--idempotency-key ${extraHeaders['idempotency-key']}\`: the terminal carries a request with the same key out at most once` : '' });
         throw cliError('CLI_TERMINAL_NOT_RUNNING', { url, dir: resolve(dir) });
+      } finally {
+        clearTimeout(timer);
       }
       const text = await response.text();
       const type = response.headers.get('content-type') ?? '';

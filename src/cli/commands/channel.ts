@@ -4,6 +4,7 @@
  * calls to the running terminal's officer API (a file of messages: send-file.ts; a live feed:
  * send-stream.ts; their lines: drafts.ts).
  */
+import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
@@ -173,8 +174,9 @@ export function register(program: Command): void {
     .option('--file <path>', 'send every message of a JSON Lines file instead ({"text": ..., "precedence"?: ..., "lang"?: ..., "replyTo"?: ...} per line; - reads stdin), in batches that each commit whole')
     .option('--stream <path>', 'send each line of a JSON Lines file or of stdin (-) as it arrives, over one open connection (a live gateway: `feed | hotline send CHANNEL --stream -`); prints each id as it commits, a refused line on stderr; a line\'s optional "key" makes sending it again safe')
     .option('--officer <name>', 'act as this officer: their roles are checked and their name, title and role are signed in (default $HOTLINE_OFFICER)')
+    .option('--idempotency-key <key>', 'name this send (1 to 200 printable ASCII characters): sent again with the same key, the message is sent at most once (default: a new random key, printed if the terminal does not answer)')
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
-    .action(async (id: string, text: string | undefined, opts: { precedence?: string; lang: string; replyTo?: string; file?: string; stream?: string; officer?: string; data: string; format?: string; fields?: string; field?: string[] }) => {
+    .action(async (id: string, text: string | undefined, opts: { precedence?: string; lang: string; replyTo?: string; file?: string; stream?: string; officer?: string; data: string; format?: string; fields?: string; field?: string[]; idempotencyKey?: string }) => {
       if (opts.format !== undefined) return sendFormatted(id, text, opts);
       if (opts.fields !== undefined || opts.field !== undefined) throw cliError('CLI_USAGE', { detail: '--fields and --field go with --format', command: 'send ' });
       const precedence = (opts.precedence ?? 'ROUTINE').toUpperCase();
@@ -187,7 +189,9 @@ export function register(program: Command): void {
       const drafts = opts.file !== undefined ? parseDrafts(opts.file, await readTextFile(opts.file), defaults) : undefined;
       const client = await officerClient(opts.data, opts.officer ?? process.env.HOTLINE_OFFICER);
       if (drafts) return sendBatches(client, id, opts.file!, drafts);
-      const m = await client.call<Api.SendResult>('POST', `/api/v1/channels/${encodeURIComponent(id)}/messages`, { text, ...defaults });
+      const key = opts.idempotencyKey ?? randomUUID();
+      if (!/^[\x21-\x7e]{1,200}$/.test(key)) throw cliError('CLI_BAD_ARGUMENT', { option: '--idempotency-key', expected: '1 to 200 printable ASCII characters without spaces', value: key });
+      const m = await client.call<Api.SendResult>('POST', `/api/v1/channels/${encodeURIComponent(id)}/messages`, { text, ...defaults }, 'application/json', { 'idempotency-key': key });
       process.stdout.write(`${m.id}\n`);
     });
 
