@@ -69,4 +69,34 @@ describe('link tests', () => {
     await t.settle();
     expect(tester.health().find((x) => x.code === 'CN')!.state).toBe('up');
   });
+
+  it('tests at once when the peer\'s stream comes back up, not an interval later', async () => {
+    const t = await backToBack();
+    cleanup = t.cleanup;
+    const channel = await t.a.propose({ title: { en: 'Line' }, tier: 'technical', parties: ['CN'], linkTestIntervalSec: 60 });
+    await t.settle();
+    await t.b.accept(channel.id);
+    await t.settle();
+    const tester = new LinkTester(portsOf(t.a));
+    tester.start();
+    const sent: number[] = [];
+    t.a.events.on('entry', (e) => {
+      if (e.own && e.kind === 'link.test') sent.push(t.clock.now());
+    });
+    await tester.tick();
+    expect(sent).toHaveLength(1);
+    // 10 s later the next test is 50 s away; a stream coming up (LINK_UP) makes it due now.
+    t.clock.advance(10_000);
+    await tester.tick();
+    expect(sent).toHaveLength(1);
+    t.a.events.emit({ type: 'alarm', code: 'LINK_UP', message: 'link to CN up', peer: t.b.self.party });
+    await tester.tick();
+    expect(sent).toHaveLength(2);
+    // Not again within 5 s (a flapping stream), nor for another peer.
+    t.clock.advance(1000);
+    t.a.events.emit({ type: 'alarm', code: 'LINK_UP', message: 'link to CN up', peer: t.b.self.party });
+    t.a.events.emit({ type: 'alarm', code: 'LINK_UP', message: 'link to RU up', peer: 'R'.repeat(43) });
+    await tester.tick();
+    expect(sent).toHaveLength(2);
+  });
 });

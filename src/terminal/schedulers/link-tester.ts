@@ -45,7 +45,7 @@ interface PeerLinkHealth {
 
 /** What the link tester reads, writes and hears. */
 export interface LinkTesterPorts {
-  readonly directory: Pick<ChannelDirectory, 'channelIds' | 'channel' | 'view' | 'peersOf' | 'label'>;
+  readonly directory: Pick<ChannelDirectory, 'channelIds' | 'channel' | 'view' | 'peersOf' | 'label' | 'shares'>;
   readonly actions: Pick<ChannelActions, 'write'>;
   readonly samples: Pick<Store, 'addLinkSample'>;
   readonly self: Pick<SelfInfo, 'party'>;
@@ -54,6 +54,9 @@ export interface LinkTesterPorts {
   /** Version-2 channels test with signed frames and write summaries (link-prober.ts). */
   readonly prober?: LinkProber;
 }
+
+/** Least time between a channel's last link test and one sent early because a peer's stream came up, ms. */
+export const EARLY_TEST_GAP_MS = 5000;
 
 /** The link tester of one terminal. */
 export class LinkTester {
@@ -64,7 +67,22 @@ export class LinkTester {
   /** Channel/peer pairs whose last measured clock offset was beyond the threshold. */
   readonly #skewed = new Set<string>();
   #unsubscribe: Unsubscribe | undefined;
+  #unsubscribeLinks: Unsubscribe | undefined;
   readonly #onEntry = (e: EventOf<'entry'>) => void this.#handle(e);
+  /**
+   * A peer's stream came up again (federation/peer-links.ts raises LINK_UP): test its channels at
+   * the next tick instead of at the next interval, so that a line judged down during an outage is
+   * seen up within a round trip once traffic flows, not up to an interval later. At most one such
+   * early test per channel every {@link EARLY_TEST_GAP_MS}, so a flapping stream costs little.
+   */
+  readonly #onAlarm = (e: EventOf<'alarm'>) => {
+    if (e.code !== 'LINK_UP' || e.peer === undefined) return;
+    const now = this.#p.clock.now();
+    for (const id of this.#p.directory.channelIds()) {
+      const last = this.#lastSent.get(id);
+      if (last !== undefined && now - last >= EARLY_TEST_GAP_MS && this.#p.directory.shares(id, e.peer)) this.#lastSent.delete(id);
+    }
+  };
 
   constructor(ports: LinkTesterPorts, thresholds: LinkThresholds = DEFAULT_LINK_THRESHOLDS) {
     this.#p = ports;
@@ -73,11 +91,14 @@ export class LinkTester {
 
   start(): void {
     this.#unsubscribe ??= this.#p.events.on('entry', this.#onEntry);
+    this.#unsubscribeLinks ??= this.#p.events.on('alarm', this.#onAlarm);
   }
 
   stop(): void {
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
+    this.#unsubscribeLinks?.();
+    this.#unsubscribeLinks = undefined;
   }
 
   /** Link health per channel and peer. */
