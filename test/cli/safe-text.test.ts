@@ -76,7 +76,10 @@ beforeAll(async () => {
   const id = s.log.id;
   const message = { id: 'ab'.repeat(32), from: 'CN', own: false, time: s.time, precedence: 'FLASH', lang: 'en', text: HOSTILE, drill: false, deadlineAt: s.time + 180_000, receiptedAt: null, ackedAt: null, ackedBy: null };
   const routes: Record<string, unknown> = {
-    [`/api/v1/channels/${id}`]: { id, state: 'active', title: { en: 'Line\u202e' }, tier: 'military', proposer: 'US', parties: [{ code: 'CN', accepted: true, suspended: false, entries: 3, link: 'up', roles: ['duty-officer'] }], messages: { total: 1, unacknowledged: 1 }, equivocations: 0, charter: { ackDeadlineSec: { FLASH: 180 }, linkTestIntervalSec: 60 } },
+    [`/api/v1/channels/${id}`]: { id, state: 'active', title: { en: 'Line\u202e' }, tier: 'military', proposer: 'US', charterHash: 'cd'.repeat(32), parties: [{ code: 'CN', party: cn.id, accepted: true, suspended: false, entries: 3, link: 'up', roles: ['duty-officer'] }], messages: { total: 1, unacknowledged: 1 }, equivocations: 0, charter: { ackDeadlineSec: { FLASH: 180 }, linkTestIntervalSec: 60, languages: ['en'] } },
+    // channel show prints every party's fingerprint, from the terminal's status and its peers.
+    '/api/v1/status': { party: us.id, fingerprint: '11111 11111 11111 11111 11111 11111' },
+    '/api/v1/peers': [{ party: cn.id, code: 'CN', fingerprint: '22222 22222 22222 22222 22222 22222' }],
     [`/api/v1/channels/${id}/messages`]: [message],
     '/api/v1/pending': [{ id: message.id, channel: id, from: 'CN', precedence: 'FLASH', text: HOSTILE, drill: false, deadlineAt: message.deadlineAt, remainingMs: 60_000, receiptedAt: null }],
   };
@@ -111,6 +114,7 @@ describe('text output of signed data', () => {
     expect(r.stderr).toBe('');
     expectSafe(r.stdout);
     expect(r.stdout).toContain('Line\\u202e');
+    expect(r.stdout).toMatch(/CN +22222 22222 22222 22222 22222 22222/);
   });
 
   it('hotline pending shows it escaped, and --json keeps it exact', async () => {

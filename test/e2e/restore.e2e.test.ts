@@ -125,6 +125,10 @@ describe('e2e: restoring an old copy of the database', () => {
     expect(next.seq).toBeGreaterThan(last);
     await waitFor('CN to receive it', async () => (await cn.messages(id)).some((m) => m.text === 'after restore'));
     expect(await cn.api<unknown[]>('GET', `/api/v1/channels/${id}/evidence`)).toEqual([]);
+    // Nothing signed on the channel before CN said what it holds (no receipt, no link test at a
+    // number CN already held): US remembered the channel in own-heads.json.
+    expect(await us.api<unknown[]>('GET', `/api/v1/channels/${id}/evidence`)).toEqual([]);
+    expect(us.log).not.toMatch(/EQUIVOCATION/);
   }, 180_000);
 
   it('on PostgreSQL: pg_dump, more traffic, pg_restore of the old dump; own entries come back, nothing re-signed', async () => {
@@ -157,5 +161,9 @@ describe('e2e: restoring an old copy of the database', () => {
     expect(next.seq).toBeGreaterThan(last);
     await waitFor('CN to receive it', async () => (await cn.messages(id)).some((m) => m.text === 'after restore'));
     expect(await cn.api<unknown[]>('GET', `/api/v1/channels/${id}/evidence`)).toEqual([]);
+    // Nothing signed on the channel before CN said what it holds (no receipt, no link test at a
+    // number CN already held): US remembered the channel in own-heads.json.
+    expect(await us.api<unknown[]>('GET', `/api/v1/channels/${id}/evidence`)).toEqual([]);
+    expect(us.log).not.toMatch(/EQUIVOCATION/);
   }, 180_000);
 });

@@ -90,6 +90,10 @@ export class Reconciler {
   readonly #awaiting = new Map<string, Set<string>>();
   /** Channels whose database lacks own entries this terminal remembers signing: seq remembered. */
   readonly #restored = new Map<string, number>();
+  /** Restored channels the database does not hold at all yet: their peers are known once they come back. */
+  readonly #peersUnknown = new Set<string>();
+  /** Of those, the ones back in the directory whose peers were asked to say anew what they hold. */
+  readonly #askedAgain = new Set<string>();
   #waitUntil = 0;
   readonly #claims = new Map<string, Claim>();
   /** `${channel}/${peer}` whose claim there was given up: its claims there no longer block. */
@@ -130,6 +134,24 @@ export class Reconciler {
         );
       }
     }
+    this.#rememberAbsent();
+  }
+
+  /**
+   * A channel this terminal had signed in but the database does not hold at all (a backup older
+   * than the channel): it comes back from the peers, and nothing is signed there (no receipt, no
+   * link test) until they have said what they hold of it, or the first own entry signed there would
+   * take a number a peer already holds.
+   */
+  #rememberAbsent(): void {
+    const known = new Set(this.#o.directory.channelIds());
+    for (const [id, remembered] of this.#o.remembered ?? []) {
+      if (known.has(id) || remembered < 1) continue;
+      this.#restored.set(id, remembered);
+      this.#awaiting.set(id, new Set());
+      this.#peersUnknown.add(id);
+      this.#o.log?.warn({ channel: id, code: 'CHANNEL_RECONCILING' }, `This database holds no entry of channel ${id.slice(0, 12)}, in which this terminal had signed up to ${remembered} (a backup older than the channel?). It comes back from the peers; nothing is signed there until they have said what they hold.`);
+    }
   }
 
   /** The own seq remembered for a channel still waiting for its peers after a restore, if any. */
@@ -140,6 +162,8 @@ export class Reconciler {
   /** A peer said how much of our own log of `channel` it holds. */
   peerHolds(peer: string, channel: string, seq: number): void {
     if (!this.#o.directory.shares(channel, peer)) return;
+    // A restored channel back from the peers: now its peers are known, each must answer.
+    if (this.#peersUnknown.delete(channel)) this.#awaiting.set(channel, new Set(this.#o.directory.peersOf(channel)));
     const waiting = this.#awaiting.get(channel);
     if (waiting?.delete(peer) && waiting.size === 0) {
       this.#awaiting.delete(channel);
@@ -247,6 +271,13 @@ export class Reconciler {
   /** Periodic: asks again where a request went unanswered; gives up a claim that brings nothing. */
   tick(): void {
     const now = this.#o.clock.now();
+    // A restored channel back from the peers: their first `holds` came before it was known here
+    // (and was ignored); open their links again so that they say it anew.
+    for (const channel of this.#peersUnknown) {
+      if (this.#askedAgain.has(channel) || !this.#o.directory.channelIds().includes(channel)) continue;
+      this.#askedAgain.add(channel);
+      for (const peer of this.#o.directory.peersOf(channel)) this.resync(peer);
+    }
     for (const [channel, claim] of this.#claims) {
       if (now - claim.progressAt > GIVE_UP_MS) {
         this.#claims.delete(channel);

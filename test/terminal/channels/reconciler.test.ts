@@ -79,6 +79,33 @@ describe('Reconciler', () => {
     expect(reconciled).toEqual([CH]);
   });
 
+  it('a remembered channel the restored database lacks: nothing signed there until it is back and its peers answered', () => {
+    const clock = new ManualClock(1_000_000);
+    const events = new EventBus();
+    const OLD = 'd'.repeat(64);
+    const channels = [CH];
+    const directory = { channelIds: () => channels, peersOf: () => [PEER], shares: (c: string, p: string) => channels.includes(c) && p === PEER, label: () => 'CN' };
+    const r = new Reconciler({ self: SELF, directory, head: () => 0, clock, events, startWaitMs: 0, remembered: new Map([[OLD, 12]]) });
+    const resynced: string[] = [];
+    r.resync = (p) => resynced.push(p);
+    r.startUp();
+    expect(refusal(() => r.check(OLD))?.code).toBe('CHANNEL_RECONCILING');
+    // The peer's first holds name the channel before it is known here: ignored.
+    r.peerHolds(PEER, OLD, 0);
+    clock.advance(60_000);
+    r.tick();
+    expect(refusal(() => r.check(OLD))?.code).toBe('CHANNEL_RECONCILING');
+    expect(resynced).toEqual([]);
+    // Its entries came back from the peer: the link is opened again, once, for fresh holds.
+    channels.push(OLD);
+    r.tick();
+    r.tick();
+    expect(resynced).toEqual([PEER]);
+    expect(refusal(() => r.check(OLD))?.code).toBe('CHANNEL_RECONCILING');
+    r.peerHolds(PEER, OLD, 0);
+    expect(() => r.check(OLD)).not.toThrow();
+  });
+
   it('an ordinary restart (nothing remembered beyond the database) keeps the bounded wait', () => {
     const { r, clock, alarms } = setup(3000, new Map([[CH, 5]]));
     r.startUp();
