@@ -33,14 +33,13 @@ const files = [
 function nodeVerdicts(): Record<string, { json: string; text: string }> {
   const script = `
     import { readFileSync } from 'node:fs';
-    import { canonicalize, formatProofReport, formatReport, isProofLike, reportJson, verifyBundleBytes, verifyProof } from ${JSON.stringify(join(root, 'dist/protocol/index.js'))};
+    import { canonicalize, formatProofReport, formatReport, isProofText, reportJson, verifyBundleBytes, verifyProofText } from ${JSON.stringify(join(root, 'dist/protocol/index.js'))};
     const out = {};
     for (const f of ${JSON.stringify(files)}) {
       const bytes = readFileSync(${JSON.stringify(vectors)} + '/' + f);
-      let proof;
-      try { const v = JSON.parse(bytes.toString('utf8')); if (f.startsWith('proofs/') && isProofLike(v)) proof = v; } catch {}
-      if (proof !== undefined) {
-        const verdict = verifyProof(proof);
+      const text = bytes.toString('utf8');
+      if (f.startsWith('proofs/') && isProofText(text)) {
+        const verdict = verifyProofText(text);
         out[f] = { json: canonicalize(verdict.valid ? { valid: true, ...verdict.facts } : { valid: false, code: verdict.error.code, message: verdict.error.message }), text: formatProofReport(verdict) };
       } else {
         const report = verifyBundleBytes(bytes);
