@@ -59,5 +59,5 @@ describe('e2e: disk full and back-pressure', () => {
     // The terminal keeps answering its officers, and says what is wrong.
     expect((await us.status()).code).toBe('US');
     expect(us.proc!.exitCode).toBeNull();
-  });
+  }, 180_000); // four terminal starts and a few hundred writes: about 30 s, more on a busy machine
 });
