@@ -3,6 +3,7 @@
  * fingerprint to stderr for the operator to read to the peer over the phone.
  * `hotline card reissue`: re-signs the card with the root key (new endpoints, renewed certificate).
  */
+import { hotlineCommand } from '../hint.js';
 import type { Command } from 'commander';
 import {
   jsonText,
@@ -74,7 +75,7 @@ export function register(program: Command, io: CommandIo = defaultIo): void {
       io.stdout(
         `Reissued the party card of ${updated.config.party.code} (endpoints: ${updated.card.endpoints.join(', ')}).\n` +
           `Root-key fingerprint (unchanged): ${updated.fingerprint}\n` +
-          `Send the new card to each peer: hotline card export --data ${opts.data}\n`,
+          `Send the new card to each peer: ${hotlineCommand('card export', opts.data)}\n`,
       );
     });
 }

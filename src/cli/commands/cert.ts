@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { IdentityError, installCertificate, jsonText, requestRenewal, writeFileAtomic } from '../../terminal/index.js';
+import { hotlineCommand } from '../hint.js';
 import { DEFAULT_DATA_DIR, defaultIo, type CommandIo } from './init.js';
 
 export function register(program: Command, io: CommandIo = defaultIo): void {
@@ -32,8 +33,8 @@ export function register(program: Command, io: CommandIo = defaultIo): void {
           `  Root-key fingerprint:  ${identity.fingerprint}`,
           `  Root key:              offline (not on this machine)`,
           '',
-          `Send the card to each peer: hotline card export --data ${opts.data}`,
-          `Start (or restart) the terminal: hotline serve --data ${opts.data}`,
+          `Send the card to each peer: ${hotlineCommand('card export', opts.data)}`,
+          `Start (or restart) the terminal: ${hotlineCommand('serve', opts.data)}`,
           '',
         ].join('\n'),
       );

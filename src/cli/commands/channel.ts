@@ -12,6 +12,7 @@ import { Option, type Command } from 'commander';
 import { repeated, textsByLanguage } from '../lang-text.js';
 import type { Api } from '../../terminal/index.js';
 import { CliError, cliError } from '../errors.js';
+import { hotlineCommand } from '../hint.js';
 import { TIERS } from '../../protocol/index.js';
 import { officerClient, type OfficerClient } from '../officer-client.js';
 import { printable, printableDeep } from '../safe-text.js';
@@ -142,7 +143,7 @@ export function register(program: Command): void {
       const client = await officerClient(opts.data);
       const list = await client.call<Api.ChannelSummary[]>('GET', '/api/v1/channels');
       if (opts.json) return void process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
-      if (list.length === 0) return void process.stdout.write('No channels yet. Propose one with `hotline channel propose --with CODE --title TEXT`.\n');
+      if (list.length === 0) return void process.stdout.write(`No channels yet. Propose one with: ${hotlineCommand('channel propose --with CODE --title TEXT', opts.data)}\n`);
       for (const c of printableDeep(list)) process.stdout.write(`${c.id.slice(0, 12)}  ${c.state.padEnd(10)} ${c.parties.join('+').padEnd(10)} ${c.title.en ?? Object.values(c.title)[0]}  (${c.entries} entries)\n`);
     });
 
@@ -252,7 +253,7 @@ export function register(program: Command): void {
         const bundle = await client.call<string>('GET', `/api/v1/channels/${encodeURIComponent(id)}/export?since=${k.time}`).catch(() => undefined);
         const header = bundle === undefined ? undefined : (JSON.parse(bundle.slice(0, bundle.indexOf('\n'))) as { anchor?: string });
         if (header?.anchor === k.entry) {
-          process.stdout.write(`Every party has answered it: \`hotline export ${id} --since now --data ${opts.data}\` exports from it.\n`);
+          process.stdout.write(`Every party has answered it: ${hotlineCommand(`export ${id} --since now`, opts.data)} exports from it.\n`);
           return;
         }
         if (Date.now() > until) throw cliError('CLI_CHECKPOINT_UNANSWERED', { channel: id, seconds: wait, data: opts.data });

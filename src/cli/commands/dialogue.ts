@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { diffWords } from 'diff';
 import type { Api } from '../../terminal/index.js';
 import { cliError } from '../errors.js';
+import { hotlineCommand } from '../hint.js';
 import { repeated, textsByLanguage } from '../lang-text.js';
 import { officerClient } from '../officer-client.js';
 import { printableDeep } from '../safe-text.js';
@@ -54,12 +55,12 @@ async function dialogueOf(opts: Common, channel: string): Promise<Api.DialogueVi
   return printableDeep(await client.call<Api.DialogueView>('GET', `/api/v1/channels/${encodeURIComponent(channel)}/dialogue`));
 }
 
-/** POSTs one dialogue act and prints the entry written and the next step. */
-async function act(opts: Common, channel: string, path: string, body: object, next: (w: Api.DialogueWritten) => string): Promise<void> {
+/** POSTs one dialogue act and prints the entry written and the next step (`cmd` spells a command to paste, src/cli/hint.ts). */
+async function act(opts: Common, channel: string, path: string, body: object, next: (w: Api.DialogueWritten, cmd: (args: string) => string) => string): Promise<void> {
   const client = await officerClient(opts.data, opts.officer ?? process.env.HOTLINE_OFFICER);
   const w = await client.call<Api.DialogueWritten>('POST', `/api/v1/channels/${encodeURIComponent(channel)}${path}`, body);
   process.stdout.write(`${w.object}\n`);
-  process.stderr.write(`Signed ${w.kind} ${short(w.entry)} (seq ${w.seq}). ${next(w)}\n`);
+  process.stderr.write(`Signed ${w.kind} ${short(w.entry)} (seq ${w.seq}). ${next(w, (args) => hotlineCommand(args, opts.data))}\n`);
 }
 
 function find<T extends { hash: string }>(list: readonly T[], ref: string, what: string): T {
@@ -89,19 +90,19 @@ function issueCommands(program: Command): void {
     .requiredOption('--category <c>', 'trade, human-rights, cybersecurity, territorial, maritime, crisis-communication, cooperation, or one the charter adds')
     .option('--summary <text>', 'a summary')
     .action(async (channel: string, opts: Common & { title: string[]; category: string; summary?: string }) => {
-      await act(opts, channel, '/issues', { title: textsByLanguage('--title', opts.title), category: opts.category, ...(opts.summary ? { summary: opts.summary } : {}) }, (w) => `State your position: hotline issue position ${short(channel)} ${short(w.object)} "TEXT"`);
+      await act(opts, channel, '/issues', { title: textsByLanguage('--title', opts.title), category: opts.category, ...(opts.summary ? { summary: opts.summary } : {}) }, (w, cmd) => `State your position: ${cmd(`issue position ${short(channel)} ${short(w.object)} "TEXT"`)}`);
     });
   withCommon(issue.command('position <channel> <issue> <text>').description("state (or revise) this party's position on an issue"))
     .option('--lang <tag>', 'language of the text', 'en')
     .action(async (channel: string, ref: string, text: string, opts: Common & { lang: string }) => {
-      await act(opts, channel, `/issues/${ref}/positions`, { text, lang: opts.lang }, () => `Both positions side by side: hotline issue list ${short(channel)}`);
+      await act(opts, channel, `/issues/${ref}/positions`, { text, lang: opts.lang }, (_w, cmd) => `Both positions side by side: ${cmd(`issue list ${short(channel)}`)}`);
     });
   withCommon(issue.command('list <channel>').description('issues with each party\'s current position'), false)
     .option('--json', 'machine-readable output')
     .action(async (channel: string, opts: Common) => {
       const d = await dialogueOf(opts, channel);
       if (opts.json) return out([JSON.stringify(d.issues, null, 2)]);
-      if (d.issues.length === 0) return out([`No issues yet. Open one with: hotline issue open ${short(channel)} --title TEXT --category trade`]);
+      if (d.issues.length === 0) return out([`No issues yet. Open one with: ${hotlineCommand(`issue open ${short(channel)} --title TEXT --category trade`, opts.data)}`]);
       const code = (p: string) => d.parties.find((x) => x.party === p)?.code ?? p.slice(0, 8);
       for (const i of d.issues) {
         out([`${short(i.hash)}  ${i.category}: ${title(i.title)}`]);
@@ -149,15 +150,15 @@ function meetingCommands(program: Command): void {
         return { party, name: name!.trim(), title: rest.join(',').trim() || 'Delegate' };
       });
       const body = { title: textsByLanguage('--title', o.title), kind: o.kind, level: o.level, start: parseTime('--start', o.start), end: parseTime('--end', o.end), place, zones: Object.fromEntries(pairs('--zone', o.zone)), participants, agenda: o.agenda ?? [] };
-      await act(o, channel, '/meetings', body, (w) => `The other parties answer with: hotline meeting accept ${short(channel)} ${short(w.object)}`);
+      await act(o, channel, '/meetings', body, (w, cmd) => `The other parties answer with: ${cmd(`meeting accept ${short(channel)} ${short(w.object)}`)}`);
     });
   withCommon(meeting.command('accept <channel> <meeting>').description("accept a meeting's schedule in force")).action(async (channel: string, ref: string, o: Common) => {
-    await act(o, channel, `/meetings/${ref}/accept`, {}, () => `After it, file your readout: hotline readout file ${short(channel)} ${short(ref)} "TEXT"`);
+    await act(o, channel, `/meetings/${ref}/accept`, {}, (_w, cmd) => `After it, file your readout: ${cmd(`readout file ${short(channel)} ${short(ref)} "TEXT"`)}`);
   });
   withCommon(meeting.command('decline <channel> <meeting>').description('decline a meeting, with a reason'))
     .requiredOption('--reason <text>', 'why')
     .action(async (channel: string, ref: string, o: Common & { reason: string }) => {
-      await act(o, channel, `/meetings/${ref}/decline`, { reason: o.reason }, () => `Propose another time with: hotline meeting reschedule ${short(channel)} ${short(ref)} --start T --end T --reason TEXT`);
+      await act(o, channel, `/meetings/${ref}/decline`, { reason: o.reason }, (_w, cmd) => `Propose another time with: ${cmd(`meeting reschedule ${short(channel)} ${short(ref)} --start T --end T --reason TEXT`)}`);
     });
   withCommon(meeting.command('reschedule <channel> <meeting>').description('propose another time (and place) for a meeting'))
     .requiredOption('--start <time>', 'start, UTC')
@@ -172,7 +173,7 @@ function meetingCommands(program: Command): void {
     .action(async (channel: string, o: Common) => {
       const d = await dialogueOf(o, channel);
       if (o.json) return out([JSON.stringify(d.meetings, null, 2)]);
-      if (d.meetings.length === 0) return out([`No meetings yet. Propose one with: hotline meeting propose ${short(channel)} --title TEXT --kind visit --level ministerial --start T --end T --place P`]);
+      if (d.meetings.length === 0) return out([`No meetings yet. Propose one with: ${hotlineCommand(`meeting propose ${short(channel)} --title TEXT --kind visit --level ministerial --start T --end T --place P`, o.data)}`]);
       for (const m of d.meetings) printMeeting(d, m, false);
     });
   withCommon(meeting.command('show <channel> <meeting>').description('a meeting: times (UTC and local), agenda, participants, answers, readouts'), false)
@@ -191,7 +192,7 @@ function readoutCommands(program: Command): void {
     .option('--lang <tag>', 'language of the text', 'en')
     .option('--release', 'for release (public)')
     .action(async (channel: string, ref: string, text: string, o: Common & { lang: string; release?: boolean }) => {
-      await act(o, channel, `/meetings/${ref}/readouts`, { text, lang: o.lang, release: o.release === true }, () => `Readouts side by side: hotline readout show ${short(channel)} ${short(ref)}`);
+      await act(o, channel, `/meetings/${ref}/readouts`, { text, lang: o.lang, release: o.release === true }, (_w, cmd) => `Readouts side by side: ${cmd(`readout show ${short(channel)} ${short(ref)}`)}`);
     });
   withCommon(readout.command('show <channel> <meeting>').description("every party's readout of a meeting, side by side"), false).action(async (channel: string, ref: string, o: Common) => {
     const d = await dialogueOf(o, channel);
@@ -211,18 +212,18 @@ function textCommands(program: Command): void {
     .option('--type <type>', 'joint-statement | memorandum | terms-of-reference', 'joint-statement')
     .option('--source <ref>', 'the issue or meeting it comes from')
     .action(async (channel: string, o: Common & { title: string[]; text: string[]; type: string; source?: string }) => {
-      await act(o, channel, '/texts', { title: textsByLanguage('--title', o.title), type: o.type, content: textsByLanguage('--text', o.text), ...(o.source ? { source: o.source } : {}) }, (w) => `Amend it with: hotline text amend ${short(channel)} ${short(w.object)} --text LANG=TEXT; endorse with: hotline text endorse ${short(channel)} ${short(w.object)}`);
+      await act(o, channel, '/texts', { title: textsByLanguage('--title', o.title), type: o.type, content: textsByLanguage('--text', o.text), ...(o.source ? { source: o.source } : {}) }, (w, cmd) => `Amend it with: ${cmd(`text amend ${short(channel)} ${short(w.object)} --text LANG=TEXT`)}; endorse with: ${cmd(`text endorse ${short(channel)} ${short(w.object)}`)}`);
     });
   withCommon(text.command('amend <channel> <text>').description('a new version of a joint text, on its latest'))
     .requiredOption('--text <text>', 'the whole new text, as LANG=TEXT (repeat)', repeated)
     .option('--note <text>', 'what changed and why')
     .action(async (channel: string, ref: string, o: Common & { text: string[]; note?: string }) => {
-      await act(o, channel, `/texts/${ref}/amend`, { content: textsByLanguage('--text', o.text), ...(o.note ? { note: o.note } : {}) }, () => `See the change: hotline text diff ${short(channel)} ${short(ref)}`);
+      await act(o, channel, `/texts/${ref}/amend`, { content: textsByLanguage('--text', o.text), ...(o.note ? { note: o.note } : {}) }, (_w, cmd) => `See the change: ${cmd(`text diff ${short(channel)} ${short(ref)}`)}`);
     });
   withCommon(text.command('endorse <channel> <text>').description('endorse exactly one version (the latest, or --version): adopted when every party endorses the same one'))
     .option('--version <ref>', 'the version to endorse (default the latest)')
     .action(async (channel: string, ref: string, o: Common & { version?: string }) => {
-      await act(o, channel, `/texts/${ref}/endorse`, o.version ? { version: o.version } : {}, () => `Endorsements: hotline text show ${short(channel)} ${short(ref)}`);
+      await act(o, channel, `/texts/${ref}/endorse`, o.version ? { version: o.version } : {}, (_w, cmd) => `Endorsements: ${cmd(`text show ${short(channel)} ${short(ref)}`)}`);
     });
   withCommon(text.command('show <channel> <text>').description('versions, endorsements, and the adopted version'), false)
     .option('--json', 'machine-readable output')
@@ -261,14 +262,14 @@ function commitmentCommands(program: Command): void {
     .option('--lang <tag>', 'language of the text', 'en')
     .option('--source <ref>', 'the meeting, joint text or issue it comes from')
     .action(async (channel: string, o: Common & { owner: string; what: string; due: string; lang: string; source?: string }) => {
-      await act(o, channel, '/commitments', { owner: o.owner, what: o.what, due: parseTime('--due', o.due), lang: o.lang, ...(o.source ? { source: o.source } : {}) }, (w) => `The owing party updates it: hotline commitment update ${short(channel)} ${short(w.object)} --status done --note EVIDENCE`);
+      await act(o, channel, '/commitments', { owner: o.owner, what: o.what, due: parseTime('--due', o.due), lang: o.lang, ...(o.source ? { source: o.source } : {}) }, (w, cmd) => `The owing party updates it: ${cmd(`commitment update ${short(channel)} ${short(w.object)} --status done --note EVIDENCE`)}`);
     });
   withCommon(c.command('update <channel> <commitment>').description('update a commitment this party owes'))
     .requiredOption('--status <s>', 'in-progress | done | delayed | withdrawn')
     .option('--note <text>', 'the evidence (done) or the reason (withdrawn)')
     .option('--due <time>', 'the new date (delayed)')
     .action(async (channel: string, ref: string, o: Common & { status: string; note?: string; due?: string }) => {
-      await act(o, channel, `/commitments/${ref}/update`, { status: o.status, ...(o.note ? { note: o.note } : {}), ...(o.due ? { due: parseTime('--due', o.due) } : {}) }, () => (o.status === 'done' ? `The other parties confirm or dispute it: hotline commitment confirm ${short(channel)} ${short(ref)}` : 'Recorded.'));
+      await act(o, channel, `/commitments/${ref}/update`, { status: o.status, ...(o.note ? { note: o.note } : {}), ...(o.due ? { due: parseTime('--due', o.due) } : {}) }, (_w, cmd) => (o.status === 'done' ? `The other parties confirm or dispute it: ${cmd(`commitment confirm ${short(channel)} ${short(ref)}`)}` : 'Recorded.'));
     });
   withCommon(c.command('confirm <channel> <commitment>').description('confirm that a commitment marked done is done')).action(async (channel: string, ref: string, o: Common) => {
     await act(o, channel, `/commitments/${ref}/confirm`, {}, () => 'Confirmed on the record.');
@@ -283,7 +284,7 @@ function commitmentCommands(program: Command): void {
     .action(async (channel: string, o: Common) => {
       const d = await dialogueOf(o, channel);
       if (o.json) return out([JSON.stringify(d.commitments, null, 2)]);
-      if (d.commitments.length === 0) return out([`No commitments yet. Record one with: hotline commitment add ${short(channel)} --owner CODE --what TEXT --due +7d`]);
+      if (d.commitments.length === 0) return out([`No commitments yet. Record one with: ${hotlineCommand(`commitment add ${short(channel)} --owner CODE --what TEXT --due +7d`, o.data)}`]);
       const code = (p: string) => d.parties.find((x) => x.party === p)?.code ?? p.slice(0, 8);
       for (const x of d.commitments) out([`${short(x.hash)}  ${code(x.owner).padEnd(6)} ${x.status.toUpperCase()}${x.verdict ? ` ${x.verdict.toUpperCase()}` : ''}${x.overdue ? ' OVERDUE' : ''}  due ${iso(x.due)}  ${x.what}`]);
     });

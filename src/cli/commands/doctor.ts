@@ -4,6 +4,7 @@
  * verified, every message row compared with its signed entry), and repaired from the entries.
  * Progress goes to stderr on a terminal; problems exit non-zero.
  */
+import { hotlineCommand } from '../hint.js';
 import type { Command } from 'commander';
 import { describeProblem, doctor, loadTerminalIdentity, repair } from '../../terminal/index.js';
 import { cliError } from '../errors.js';
@@ -49,6 +50,6 @@ export function register(program: Command): void {
       process.stdout.write(`Removed ${outcome.entriesRemoved} damaged or dependent entries; the terminal fetches them again from its peers when it starts.\n`);
       for (const problem of after.problems) process.stdout.write(`  still: ${printable(describeProblem(problem))}\n`);
       if (after.problems.length) throw cliError('CLI_STORAGE_UNREPAIRABLE', { count: after.problems.length });
-      process.stdout.write(`Storage sound. Start the terminal: hotline serve --data ${opts.data}\n`);
+      process.stdout.write(`Storage sound. Start the terminal: ${hotlineCommand('serve', opts.data)}\n`);
     });
 }

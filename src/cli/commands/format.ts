@@ -98,7 +98,7 @@ export function registerAmend(channel: Command): void {
       const r = await client.call<Api.CharterActionResult>('POST', `/api/v1/channels/${encodeURIComponent(id)}/amend`, body);
       process.stdout.write(`${r.entry}\n`);
       const what = [...(opts.addFormat ? [`adding ${opts.addFormat.join(', ')}`] : []), ...(opts.protocol ? [`moving to protocol version ${opts.protocol}`] : [])].join(' and ');
-      process.stderr.write(`Proposed an amendment of channel ${r.channel.id.slice(0, 12)} ${what}; it is in force once every party accepts (\`hotline channel accept\`).\n`);
+      process.stderr.write(`Proposed an amendment of channel ${r.channel.id.slice(0, 12)} ${what}; it is in force once every party accepts (on their terminals: \`npx hotline channel accept ${r.channel.id.slice(0, 12)} --data DIR\`).\n`);
     });
 }
 

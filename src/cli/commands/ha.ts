@@ -3,6 +3,7 @@
  * own terminal key and TLS key certified in a reissued party card; the instances share the party's
  * PostgreSQL database and exactly one is active (docs/operations.md "High availability").
  */
+import { hotlineCommand } from '../hint.js';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { addInstance, loadTerminalIdentity, readPassphrase, startOfficerProxy } from '../../terminal/index.js';
@@ -78,9 +79,9 @@ export function register(program: Command, io: CommandIo = defaultIo): void {
         `Created instance ${added.instance} of ${from.config.party.code} in ${added.dir} (instance ${added.fromInstance} is ${from.dir}).\n` +
           `The party card now certifies both instances' keys and publishes: ${added.card.endpoints.join(', ')}\n` +
           `Next:\n` +
-          `  1. Send the new card to each peer (they pin every instance): hotline card export --data ${opts.data}\n` +
-          `  2. Restart instance ${added.fromInstance}, then start the new one on its machine: hotline serve --data ${opts.to}\n` +
-          `     One instance is active, the other a standby that takes over within seconds; \`hotline status\` shows which.\n`,
+          `  1. Send the new card to each peer (they pin every instance): ${hotlineCommand('card export', opts.data)}\n` +
+          `  2. Restart instance ${added.fromInstance}, then start the new one on its machine: ${hotlineCommand('serve', opts.to)}\n` +
+          `     One instance is active, the other a standby that takes over within seconds; \`${hotlineCommand('status', opts.data)}\` shows which.\n`,
       );
     });
 }

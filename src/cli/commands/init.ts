@@ -2,6 +2,7 @@
  * `hotline init`: creates a terminal's identity (root key, terminal key, TLS key, party card and
  * config.json) in a data directory.
  */
+import { hotlineCommand } from '../hint.js';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { repeated, textsByLanguage } from '../lang-text.js';
 import { initOfflineTerminal, initTerminal, readPassphrase, type DatabaseConfig } from '../../terminal/index.js';
@@ -124,19 +125,15 @@ export function register(program: Command, io: CommandIo = defaultIo): void {
             '',
             'Next steps:',
             '  1. Carry the signing request to the root machine and run there:',
-            '       hotline root sign-request signing-request.json --data ROOTDIR --out cert.json',
+            '       npx hotline root sign-request signing-request.json --data ROOTDIR --out cert.json',
             '     Check that it prints the request fingerprint above.',
-            `  2. Bring cert.json back and run:  hotline cert install cert.json --data ${opts.data}`,
+            `  2. Bring cert.json back and run:  ${hotlineCommand('cert install cert.json', opts.data)}`,
             '',
           ].join('\n'),
         );
         return;
       }
       const identity = await initTerminal({ ...terminal, passphrase, kdfCost: io.kdfCost });
-      const dataArg =
-        JSON.stringify(opts.data).length === opts.data.length + 2 && !/\s/.test(opts.data)
-          ? opts.data
-          : JSON.stringify(opts.data);
       const code = identity.config.party.code;
       const lines = [
         `Created the identity of party ${code} (${Object.values(identity.config.party.names).join(' / ')}).`,
@@ -149,9 +146,9 @@ export function register(program: Command, io: CommandIo = defaultIo): void {
         '',
         'Next steps:',
         `  1. Back up ${identity.dir} offline now. keys/root.json is the party's root key: whoever holds it can speak for ${code}.`,
-        `  2. Export the party card:  hotline card export --data ${dataArg} --out ${code.toLowerCase()}-card.json`,
+        `  2. Export the party card:  ${hotlineCommand('card export', opts.data)} --out ${code.toLowerCase()}-card.json`,
         '     Send it to each peer, and read them the root-key fingerprint above over the phone.',
-        `  3. Start the terminal:     hotline serve --data ${dataArg}`,
+        `  3. Start the terminal:     ${hotlineCommand('serve', opts.data)}`,
         '',
       ];
       io.stdout(lines.join('\n'));

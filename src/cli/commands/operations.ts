@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Api } from '../../terminal/index.js';
 import { cliError } from '../errors.js';
+import { hotlineCommand } from '../hint.js';
 import { officerClient } from '../officer-client.js';
 import { printableDeep } from '../safe-text.js';
 import { DEFAULT_DATA_DIR, parseWhole } from './init.js';
@@ -61,7 +62,7 @@ export function register(program: Command): void {
         const { total } = await client.call<Api.PendingSummary>('GET', '/api/v1/pending/summary');
         if (total > list.length) process.stdout.write(`... and ${total - list.length} more (--limit to list more).\n`);
       }
-      process.stdout.write('Acknowledge with `hotline ack MESSAGE`.\n');
+      process.stdout.write(`Acknowledge with: ${hotlineCommand('ack MESSAGE', opts.data)}\n`);
     });
 
   program

@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { loadTerminalIdentity, type Api } from '../../terminal/index.js';
 import { checkPartyCard, fingerprint, normaliseFingerprint, type PartyCard } from '../../protocol/index.js';
 import { cliError } from '../errors.js';
+import { hotlineCommand } from '../hint.js';
 import { officerClient } from '../officer-client.js';
 import { printable, printableDeep } from '../safe-text.js';
 import { DEFAULT_DATA_DIR } from './init.js';
@@ -69,7 +70,7 @@ export function register(program: Command): void {
       const client = await officerClient(opts.data);
       const peers = await client.call<Api.Peer[]>('GET', '/api/v1/peers');
       if (opts.json) return void process.stdout.write(`${JSON.stringify(peers, null, 2)}\n`);
-      if (peers.length === 0) return void process.stdout.write('No peers yet. Add one with `hotline peer add CARD`.\n');
+      if (peers.length === 0) return void process.stdout.write(`No peers yet. Add one with: ${hotlineCommand('peer add CARD', opts.data)}\n`);
       for (const p of printableDeep(peers)) process.stdout.write(`${p.code.padEnd(6)} link ${p.link.padEnd(10)} ${p.fingerprint}  ${p.endpoints.join(', ')}\n`);
     });
 }

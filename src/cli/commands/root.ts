@@ -4,6 +4,7 @@
  *   `hotline root sign-request`  answers a terminal's signing request with a terminal
  *                                certificate and the party card.
  */
+import { hotlineCommand } from '../hint.js';
 import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { repeated, textsByLanguage } from '../lang-text.js';
@@ -73,8 +74,8 @@ export function register(program: Command, io: CommandIo = defaultIo): void {
           `  Root-key fingerprint:  ${r.fingerprint}`,
           `  Root key:              ${r.encrypted ? 'sealed with your passphrase' : 'NOT encrypted (no passphrase given)'}`,
           '',
-          'Next: on each terminal run `hotline init --offline-root ...`, carry its signing-request.json here and run',
-          `  hotline root sign-request REQUEST --data ${opts.data} --out CERT`,
+          'Next: on each terminal run `npx hotline init --offline-root ...`, carry its signing-request.json here and run',
+          `  ${hotlineCommand('root sign-request REQUEST', opts.data)} --out CERT`,
           '',
         ].join('\n'),
       );
