@@ -46,7 +46,36 @@ export function charterTerms(c: Pick<Api.ChannelView, 'charterHash' | 'charter' 
   return out;
 }
 
-function printChannel(c: Api.ChannelDetail, messages: readonly Api.Message[], rendered: ReadonlyMap<string, string> = new Map(), prints: ReadonlyMap<string, string> = new Map()): void {
+/**
+ * Who acknowledged, as `channel show` prints it: the party's code and the officer's name, the code
+ * once. An acknowledgement without a registered officer is signed as "CODE duty officer"
+ * (terminal.ts), which reads "CN duty officer", not "CN CN duty officer".
+ */
+export function ackedByText(by: Api.AckedBy | null | undefined): string {
+  const code = by?.code ?? '?';
+  const name = by?.officer?.name.trim() ?? '';
+  if (name === '') return code;
+  return name === code || name.startsWith(`${code} `) ? name : `${code} ${name}`;
+}
+
+/** A message's text on one line: the lines of a multi-line text (a formatted message's rendering) joined by " / ". */
+export function oneLine(text: string): string {
+  return text
+    .split(/\r\n|\r|\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .join(' / ');
+}
+
+/**
+ * The lines of `hotline channel show`: what peers wrote made printable here (safe-text.ts), each
+ * message on one line (its text flattened first, so that a formatted message's newlines read as
+ * separators, not as a literal "\n"), a formatted message's rendering below it, one line per field.
+ */
+export function channelLines(raw: Api.ChannelDetail, rawMessages: readonly Api.Message[], rawRendered: ReadonlyMap<string, string> = new Map(), prints: ReadonlyMap<string, string> = new Map()): string[] {
+  const c = printableDeep(raw);
+  const messages = printableDeep(rawMessages.map((m) => ({ ...m, text: oneLine(m.text) })));
+  const rendered = new Map([...rawRendered].map(([k, v]) => [k, v.split(/\r?\n/).map((line) => printable(line)).join('\n')]));
   const out: string[] = [];
   out.push(`Channel ${c.id}`);
   out.push(`  title   ${Object.entries(c.title).map(([l, t]) => `${t} [${l}]`).join(' / ')}`);
@@ -60,14 +89,14 @@ function printChannel(c: Api.ChannelDetail, messages: readonly Api.Message[], re
   out.push(`  messages ${c.messages.total}, awaiting our acknowledgement ${c.messages.unacknowledged}`);
   for (const m of messages) {
     const receipt = m.own ? (m.receiptedAt ? `receipted ${iso(m.receiptedAt)}` : 'no receipt yet') : 'received';
-    const ack = m.ackedAt ? `acknowledged ${iso(m.ackedAt)} by ${m.ackedBy?.code ?? '?'} ${m.ackedBy?.officer?.name ?? ''}`.trim() : `NOT acknowledged (deadline ${iso(m.deadlineAt)})`;
+    const ack = m.ackedAt ? `acknowledged ${iso(m.ackedAt)} by ${ackedByText(m.ackedBy)}` : `NOT acknowledged (deadline ${iso(m.deadlineAt)})`;
     out.push(`    ${m.id.slice(0, 12)} ${iso(m.time)} ${m.from.padEnd(4)} ${m.precedence.padEnd(9)}${m.drill ? ' DRILL' : ''} [${m.lang}] ${m.text.length > 80 ? `${m.text.slice(0, 77)}...` : m.text}`);
     out.push(`                 ${receipt}; ${ack}`);
     // A formatted message in the officer's language, one line per field, below the original.
     const r = rendered.get(m.id);
     if (r) for (const line of r.split('\n')) out.push(`                 | ${line}`);
   }
-  process.stdout.write(`${out.join('\n')}\n`);
+  return out;
 }
 
 /** The --officer option of the signed actions. */
@@ -160,7 +189,7 @@ export function register(program: Command): void {
       const shown = await client.call<Api.Message[]>('GET', `/api/v1/channels/${c.id}/messages?limit=${Math.min(100_000, Math.max(1, Number(opts.limit) || 20))}`);
       if (opts.json) return void process.stdout.write(`${JSON.stringify({ ...c, messages: shown }, null, 2)}\n`);
       const rendered = await renderFormatted(client, shown, officerLang(opts.lang));
-      printChannel(printableDeep(c), printableDeep(shown), new Map([...rendered].map(([k, v]) => [k, v.split('\n').map((line) => printableDeep(line)).join('\n')])), await fingerprints(client));
+      process.stdout.write(`${channelLines(c, shown, rendered, await fingerprints(client)).join('\n')}\n`);
     });
 
   program

@@ -1,0 +1,56 @@
+/**
+ * `hotline channel show`: an anonymous acknowledgement names its party once, and a formatted
+ * message (whose text has several lines) is one line, never a literal "\n".
+ */
+import { describe, expect, it } from 'vitest';
+import { ackedByText, channelLines, oneLine } from '../../src/cli/commands/channel.js';
+import type { Api } from '../../src/terminal/index.js';
+
+const US = 'a'.repeat(64);
+const CN = 'b'.repeat(64);
+const channel = {
+  id: 'c'.repeat(64),
+  title: { en: 'Test' },
+  state: 'open',
+  tier: 'operational',
+  proposer: 'US',
+  charterHash: 'd'.repeat(64),
+  charter: { ackDeadlineSec: { US: 300, CN: 300 }, linkTestIntervalSec: 60, languages: ['en', 'zh'], protocol: 1, formats: [] },
+  parties: [
+    { party: US, code: 'US', accepted: true, suspended: false, link: 'up', entries: 3, roles: ['duty-officer'] },
+    { party: CN, code: 'CN', accepted: true, suspended: false, link: 'up', entries: 2, roles: ['duty-officer'] },
+  ],
+  equivocations: 0,
+  messages: { total: 2, unacknowledged: 0 },
+} as unknown as Api.ChannelDetail;
+
+const message = (id: string, text: string, ackedBy: Api.AckedBy | null): Api.Message =>
+  ({ id: id.repeat(64), from: 'US', own: true, seq: 2, time: 0, precedence: 'FLASH', lang: 'en', text, replyTo: null, drill: false, deadlineAt: 300_000, receiptedAt: 1000, ackedAt: 2000, ackedBy }) as Api.Message;
+
+describe('hotline channel show', () => {
+  it('an anonymous acknowledgement: "by CN duty officer", the party code once', () => {
+    expect(ackedByText({ code: 'CN', officer: { name: 'CN duty officer', title: 'Duty Officer', role: 'duty-officer' } } as Api.AckedBy)).toBe('CN duty officer');
+    expect(ackedByText({ code: 'CN', officer: { name: 'Li Wei', title: 'Duty Officer', role: 'duty-officer' } } as Api.AckedBy)).toBe('CN Li Wei');
+    expect(ackedByText({ code: 'CN' })).toBe('CN');
+    expect(ackedByText(null)).toBe('?');
+    const lines = channelLines(channel, [message('1', 'Hello', { code: 'CN', officer: { name: 'CN duty officer', title: 'Duty Officer', role: 'duty-officer' } } as Api.AckedBy)]);
+    expect(lines.join('\n')).toContain('acknowledged 1970-01-01T00:00:02Z by CN duty officer');
+    expect(lines.join('\n')).not.toContain('CN CN');
+  });
+
+  it('a formatted message on one line, its fields below: no literal \\n', () => {
+    const text = 'LAUNCH NOTIFICATION\nVehicle: test rocket\nWindow: 2026-12-10T09:00Z';
+    const lines = channelLines(channel, [message('2', text, null)], new Map([['2'.repeat(64), 'Launch notification\nVehicle: test rocket']]));
+    const all = lines.join('\n');
+    expect(all).not.toContain('\\n');
+    expect(all).toContain('LAUNCH NOTIFICATION / Vehicle: test rocket / Window: 2026-12-10T09:00Z');
+    expect(lines.filter((l) => l.includes('| '))).toEqual(['                 | Launch notification', '                 | Vehicle: test rocket']);
+    expect(oneLine('a\r\n\r\nb\n')).toBe('a / b');
+  });
+
+  it('what a peer wrote still cannot forge a line: other control characters stay escaped', () => {
+    const all = channelLines(channel, [message('3', 'x\u001b[2Jy\u202e', null)]).join('\n');
+    expect(all).not.toContain('\u001b');
+    expect(all).not.toContain('\u202e');
+  });
+});
