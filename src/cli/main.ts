@@ -87,11 +87,22 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: () => {} });
   for (const c of COMMANDS) c.register(program);
   checkIds(program);
-  for (const cmd of program.commands)
-    cmd.exitOverride((e) => {
-      throw Object.assign(e, { commandName: cmd.name() });
-    });
+  nameUsageErrors(program);
   return program;
+}
+
+/**
+ * Tags every usage error with the command it belongs to, as typed (`channel accept`), so that the
+ * message points to that command's own help (`hotline channel accept --help`), not the program's.
+ */
+function nameUsageErrors(cmd: Command, path: readonly string[] = []): void {
+  for (const sub of cmd.commands) {
+    const subPath = [...path, sub.name()];
+    sub.exitOverride((e) => {
+      throw Object.assign(e, { commandName: subPath.join(' ') });
+    });
+    nameUsageErrors(sub, subPath);
+  }
 }
 
 /** Maps anything thrown to a CliError (usage errors from commander, bugs as CLI_INTERNAL). */
