@@ -71,7 +71,7 @@ function checkIds(cmd: Command, parent?: Command): void {
   }
   for (const option of cmd.options) {
     const name = option.long?.replace(/^--/, '');
-    if (name && ID_ARGUMENTS[name] && name !== 'channel') option.argParser(idParser(`--${name}`, ID_ARGUMENTS[name]));
+    if (name && ID_ARGUMENTS[name]) option.argParser(idParser(`--${name}`, ID_ARGUMENTS[name]));
   }
   for (const sub of cmd.commands) checkIds(sub, cmd);
 }

@@ -26,3 +26,17 @@ describe('usage errors', () => {
     expect(top.err).toContain('Run `hotline --help` for usage.');
   });
 });
+
+describe('channel ids in the escalation, roster and grant commands', () => {
+  it('take at least 6 hex digits, as every other id on the command line', async () => {
+    const roster = await runCli(['roster', 'show', '--channel', 'abcd', '--data', '/nonexistent']);
+    expect(roster.code).toBe(2);
+    expect(roster.err).toMatch(/--channel must be a channel id or a unique prefix of at least 6 of its characters/);
+    const escalation = await runCli(['escalation', 'show', 'abcd', '--data', '/nonexistent']);
+    expect(escalation.code).toBe(2);
+    expect(escalation.err).toMatch(/CHANNEL must be a channel id or a unique prefix of at least 6/);
+    const grant = await runCli(['officer', 'add', 'Cdr Short', '--title', 'Duty', '--channel-role', 'abcd=duty-officer', '--data', '/nonexistent']);
+    expect(grant.code).toBe(2);
+    expect(grant.err).toMatch(/--channel-role CHANNEL must be a channel id or a unique prefix of at least 6 of its characters .*got "abcd"/);
+  });
+});

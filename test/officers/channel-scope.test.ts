@@ -55,3 +55,25 @@ describe('routes spanning channels, for an officer granted some channels only', 
     expect(await get('/api/v1/pending/summary', 'host')).toEqual({ total: 2, channels: { [f.channel]: 1, [other]: 1 } });
   });
 });
+
+describe('channel prefixes in the escalation, roster and grant routes', () => {
+  let f: OfficerFixture | undefined;
+  afterEach(async () => f?.close());
+
+  it('take at least 6 hex digits, as every other id of the API and the CLI', async () => {
+    f = await officerFixture();
+    const four = f.channel.slice(0, 4);
+    const six = f.channel.slice(0, 6);
+    for (const url of [`/api/v1/escalations?channel=${four}`, `/api/v1/roster?channel=${four}`]) {
+      const r = await f.host('GET', url);
+      expect(r.statusCode, url).toBe(400);
+      expect(r.body, url).toMatch(/at least 6/);
+    }
+    for (const url of [`/api/v1/escalations?channel=${six}`, `/api/v1/roster?channel=${six}`]) expect((await f.host('GET', url)).statusCode, url).toBe(200);
+    const grant = await f.host('POST', '/api/v1/officers', { name: 'Cdr Short', title: 'Duty', roles: [], channelRoles: { [four]: 'duty-officer' } });
+    expect(grant.statusCode).toBe(400);
+    const granted = await f.host('POST', '/api/v1/officers', { name: 'Cdr Long', title: 'Duty', roles: [], channelRoles: { [six]: 'duty-officer' } });
+    expect(granted.statusCode, granted.body).toBe(201);
+    expect(granted.body).toContain(f.channel);
+  });
+});

@@ -336,6 +336,9 @@ describe('escalation configuration', () => {
     expect(load({ contacts, policies: [{ levels: [level, { ...level, waitSec: 0 }] }] })).toThrow(/escalation\.json: policies\[0\]\.levels\[1\]\.waitSec: invalid wait 0/);
     expect(load({ contacts, policies: [{ levels: [{ ...level, waitSec: '5m' }] }] })).toThrow(/policies\[0\]\.levels\[0\]\.waitSec: invalid wait "5m"/);
     expect(load({ contacts, policies: [{ levels: [] }] })).toThrow(/policies\[0\]\.levels: the policy has no levels/);
+    // A channel selector is "*" or an id prefix of at least 6 hex digits, as on the command line and in the API.
+    expect(load({ contacts, policies: [{ channel: 'abcd', levels: [level] }] })).toThrow(/policies\[0\]\.channel/);
+    expect(load({ contacts, policies: [{ channel: 'abcdef', levels: [level] }] })).not.toThrow();
     expect(load({ contacts: { ops: { webhook: { url: 'not a url', secret: SECRET } } }, policies: [{ levels: [level] }] })).toThrow(/contacts\.ops\.webhook\.url: bad webhook URL "not a url"/);
     expect(load({ contacts: { ops: { webhook: { url: 'ftp://x.example/', secret: SECRET } } }, policies: [{ levels: [level] }] })).toThrow(/bad webhook URL/);
     expect(load({ contacts: { ops: {} }, policies: [{ levels: [level] }] })).toThrow(/contacts\.ops: no way to reach this contact/);
@@ -359,15 +362,15 @@ describe('escalation configuration', () => {
         policies: [
           { levels: [{ ...level, name: 'any' }] },
           { party: 'CN', levels: [{ ...level, name: 'party' }] },
-          { channel: 'abcd', levels: [{ ...level, name: 'channel' }] },
-          { channel: 'abcd', party: 'CN', levels: [{ ...level, name: 'both' }] },
+          { channel: 'abcdef', levels: [{ ...level, name: 'channel' }] },
+          { channel: 'abcdef', party: 'CN', levels: [{ ...level, name: 'both' }] },
         ],
       },
       undefined,
       { smtp: false },
     );
-    expect(s.policyFor('abcdef', 'CN').levels[0]!.name).toBe('both');
-    expect(s.policyFor('abcdef', 'RU').levels[0]!.name).toBe('channel');
+    expect(s.policyFor('abcdef01', 'CN').levels[0]!.name).toBe('both');
+    expect(s.policyFor('abcdef01', 'RU').levels[0]!.name).toBe('channel');
     expect(s.policyFor('ffff00', 'CN').levels[0]!.name).toBe('party');
     expect(s.policyFor('ffff00', 'RU').levels[0]!.name).toBe('any');
     expect(EscalationSettings.defaults().policyFor('ffff00', 'RU').levels[0]!.contacts).toEqual(['console']);

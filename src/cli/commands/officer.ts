@@ -36,7 +36,10 @@ function parseChannelRoles(values: readonly string[]): Record<string, string> {
   for (const cr of values) {
     const [channel, r] = cr.split('=');
     if (!channel || !r) throw cliError('CLI_BAD_ARGUMENT', { option: '--channel-role', expected: 'CHANNEL=ROLE', value: cr });
-    channelRoles[channel] = role(r, '--channel-role');
+    // The channel as every id on the command line (main.ts): 6 to 64 hex digits.
+    const id = channel.trim().toLowerCase();
+    if (!/^[0-9a-f]{6,64}$/.test(id)) throw cliError('CLI_BAD_ARGUMENT', { option: '--channel-role CHANNEL', expected: 'a channel id or a unique prefix of at least 6 of its characters (0-9, a-f), as `hotline channel list` shows it', value: channel });
+    channelRoles[id] = role(r, '--channel-role');
   }
   return channelRoles;
 }

@@ -144,7 +144,7 @@ export class ChannelRegistry implements ChannelDirectory {
     const exact = this.#logs.get(idOrPrefix);
     if (exact) return exact;
     const matches = [...this.#logs.keys()].filter((id) => id.startsWith(idOrPrefix.toLowerCase()));
-    if (matches.length === 1 && idOrPrefix.length >= 4) return this.#logs.get(matches[0]!)!;
+    if (matches.length === 1 && idOrPrefix.length >= 6) return this.#logs.get(matches[0]!)!;
     if (matches.length > 1) throw new TerminalError('CHANNEL_AMBIGUOUS', { channel: idOrPrefix });
     throw new TerminalError('CHANNEL_NOT_FOUND', { channel: idOrPrefix });
   }

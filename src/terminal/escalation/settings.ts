@@ -46,7 +46,8 @@ const ContactFields = {
 };
 const Contact = Type.Object(ContactFields, { additionalProperties: false });
 const Targets = Type.Array(Name, { minItems: 1, maxItems: 50 });
-const ChannelSelector = Type.String({ pattern: '^(\\*|[0-9a-f]{4,64})$' });
+/** `*`, or a channel id or a prefix of at least 6 of its characters, as everywhere else (the CLI, the officer API). */
+const ChannelSelector = Type.String({ pattern: '^(\\*|[0-9a-f]{6,64})$' });
 const PartySelector = Type.String({ pattern: '^(\\*|[A-Z0-9][A-Z0-9-]{0,15})$' });
 
 const Level = Type.Object(

@@ -93,7 +93,7 @@ export async function escalationRoutes(app: FastifyInstance, opts: EscalationRou
 
   app.get(
     '/api/v1/escalations',
-    { config: { permission: 'channel.read' }, schema: { summary: 'Escalation steps taken: who was notified, how, when, and the outcome', querystring: Type.Object({ message: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })), channel: Type.Optional(Type.String({ pattern: '^[0-9a-f]{4,64}$' })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })) }) } },
+    { config: { permission: 'channel.read' }, schema: { summary: 'Escalation steps taken: who was notified, how, when, and the outcome', querystring: Type.Object({ message: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })), channel: Type.Optional(Type.String({ pattern: '^[0-9a-f]{6,64}$' })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })) }) } },
     async (request) => {
       const q = request.query as { message?: string; channel?: string; limit?: number };
       const channel = q.channel ? directory.channel(q.channel).id : undefined;
@@ -140,7 +140,7 @@ function policyRoutes(app: FastifyInstance, opts: EscalationRoutesOptions): void
     },
   );
 
-  app.get('/api/v1/roster', { config: { permission: 'channel.read' }, schema: { summary: 'The duty roster, and who is on watch now (for one channel with ?channel=)', querystring: Type.Object({ channel: Type.Optional(Type.String({ pattern: '^[0-9a-f]{4,64}$' })) }) } }, async (request) => {
+  app.get('/api/v1/roster', { config: { permission: 'channel.read' }, schema: { summary: 'The duty roster, and who is on watch now (for one channel with ?channel=)', querystring: Type.Object({ channel: Type.Optional(Type.String({ pattern: '^[0-9a-f]{6,64}$' })) }) } }, async (request) => {
     const q = request.query as { channel?: string };
     const settings = files.current();
     const channel = q.channel ? directory.channel(q.channel).id : undefined;

@@ -12,7 +12,7 @@ import { actorOf } from './auth.js';
 
 const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) });
 const RoleList = Type.Array(Type.Enum(ROLES), { maxItems: 5 });
-const ChannelRoles = Type.Record(Type.String({ minLength: 4, maxLength: 64, pattern: '^[0-9a-f]+$' }), Type.Enum(ROLES));
+const ChannelRoles = Type.Record(Type.String({ pattern: '^[0-9a-f]{6,64}$' }), Type.Enum(ROLES), { additionalProperties: false });
 
 /** Audit records a page holds unless asked for another number, and the most. */
 export const AUDIT_PAGE = 50;
