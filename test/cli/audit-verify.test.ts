@@ -6,8 +6,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './run-cli.js';
 import { nextAuditRow, type AuditRow } from '../../src/store/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hotline-audit-'));
@@ -19,20 +19,11 @@ function chain(n: number): AuditRow[] {
   return rows;
 }
 
-async function verifyFile(rows: readonly unknown[]): Promise<{ code: number; out: string; err: string }> {
+/** Writes `rows` as JSON Lines (or `text` as is) and runs `hotline audit verify FILE`. */
+async function verifyFile(rows: readonly unknown[], text = rows.map((r) => JSON.stringify(r)).join('\n') + '\n'): Promise<{ code: number; out: string; err: string }> {
   const file = join(dir, `audit-${Math.random().toString(36).slice(2)}.jsonl`);
-  writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  try {
-    const code = await main(['node', 'hotline', 'audit', 'verify', file]);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
+  writeFileSync(file, text);
+  return runCli(['audit', 'verify', file]);
 }
 
 describe('hotline audit verify FILE', () => {
@@ -57,6 +48,16 @@ describe('hotline audit verify FILE', () => {
     const r = await verifyFile(rows);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/INVALID at record 3 of 4: record 2 has seq 3: a record was removed or inserted/);
+  });
+
+  it('an empty file is no audit log: CLI_AUDIT_EMPTY, exit 2, never VALID', async () => {
+    for (const text of ['', '\n\n', '  \n']) {
+      const r = await verifyFile([], text);
+      expect(r.code).toBe(2);
+      expect(r.out).toBe('');
+      expect(r.err).toMatch(/^hotline: .*audit-[0-9a-z]+\.jsonl holds no audit record \(it is empty, or blank lines only\), so it is not an audit log/);
+      expect(r.err).toContain('npx hotline audit export --data DIR > audit.jsonl');
+    }
   });
 
   it('reordered records are INVALID, exit 1', async () => {

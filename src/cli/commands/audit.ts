@@ -37,11 +37,15 @@ export function register(program: Command): void {
         } catch {
           throw cliError('CLI_FILE_NOT_FOUND', { path: file });
         }
+        let rows: ReturnType<typeof parseAuditExport>;
         try {
-          verdict = verifyAudit(parseAuditExport(text));
+          rows = parseAuditExport(text);
         } catch (e) {
           throw cliError('CLI_BAD_ARGUMENT', { option: file, expected: 'an audit export (JSON Lines from `hotline audit export`)', value: (e as Error).message });
         }
+        // An empty chain is not broken, but a file without a record is no audit log: never VALID.
+        if (rows.length === 0) throw cliError('CLI_AUDIT_EMPTY', { path: file });
+        verdict = verifyAudit(rows);
       } else verdict = await (await officerClient(opts.data)).call<AuditVerdict>('GET', '/api/v1/audit/verify');
       if (verdict.ok) return void process.stdout.write(`Audit log VALID: ${verdict.records} records, head ${verdict.head.slice(0, 16)}.\n`);
       throw cliError('CLI_AUDIT_INVALID', { seq: verdict.seq, records: verdict.records, problem: verdict.problem });
