@@ -39,6 +39,11 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
     fault: 'This terminal is fetching its own entries back from its peers (after a restore or a lost database file) and signs nothing on that channel until it holds them.',
     message: 'Channel {channel} is reconciling: this terminal holds its own entries up to {have}, its peers up to {peerHolds}. It signs nothing there until it has fetched them back from the peers (seconds when they are reachable); retry then. `hotline status` shows the progress.',
   },
+  CHANNEL_OWN_LOG_FORKED: {
+    status: 409,
+    message:
+      "This terminal's own log of channel {channel} forked {at}: peer {peer} holds other entries signed by this terminal at those numbers than this database (most likely this terminal's data directory was restored from an old backup and it signed on before its peers were back). {peer} is not at fault: it refuses entries that contradict what this terminal signed before. Nothing more is signed on this channel (each new entry would deepen the fork). Stop this terminal and follow docs/operations.md \"Backup and restore\", \"A forked own log\": `hotline repair --data DIR --forked {channel} --from {seq}` removes this terminal's entries from the fork on, and the next start (peers reachable) fetches the peers' copies back; messages sent since the restore must be sent again.",
+  },
   CLOCK_BEHIND_LOG: {
     status: 503,
     fault: "This terminal's clock is behind the time of its own last entry (the clock was set back); it signs nothing until its clock passes that time, so it never stamps a false time.",
@@ -165,6 +170,10 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   LINK_NOT_STARTED: { message: 'Link to {peer} has not been dialled yet. It starts once this terminal listens.' },
   LINK_UNREACHABLE: { message: 'Link to {peer} cannot connect ({reason}). Check the network and the peer\'s endpoints; it retries by itself.' },
   LINK_CLOSED: { message: 'The stream to {peer} closed. It reconnects by itself.' },
+  LINK_REFUSING: {
+    message:
+      "Link to {peer} is connected, but the peer refuses this terminal's entries on channel {channel} ({code}: {reason}). Nothing of that channel reaches {peer} until this is fixed. ENTRY_EQUIVOCATION or ENTRY_WRONG_PREVIOUS_HASH there means this terminal's own log forked (a restore from an old backup: see the alarm CHANNEL_OWN_LOG_FORKED and docs/operations.md \"Backup and restore\"); otherwise look the code up in docs/errors.md and call the peer's operator.",
+  },
   LINK_HEARTBEAT_LOST: { message: 'Link to {peer} was cut: the peer stopped answering heartbeats. Check that its terminal runs and is not frozen; the link retries by itself.' },
   LINK_TEST_UP: { message: 'Link tests with {peer} on channel {channel} are answered again ({from} -> up). No action needed.' },
   LINK_TEST_DEGRADED: { message: 'Link tests with {peer} on channel {channel} are late or show clock drift ({from} -> degraded). Check the link and both clocks.' },

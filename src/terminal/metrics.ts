@@ -42,7 +42,7 @@ export interface MetricsSources {
   readonly peerHolds?: (peer: string, channel: string) => number | undefined;
 }
 
-const LINK_STATES = ['connecting', 'up', 'degraded', 'down'] as const;
+const LINK_STATES = ['connecting', 'up', 'degraded', 'refusing', 'down'] as const;
 const LINK_TEST_STATES = ['up', 'degraded', 'down'] as const;
 
 /** The metrics of one terminal. */
@@ -99,7 +99,7 @@ export class TerminalMetrics {
   });
   readonly linkUp = new Gauge({
     name: 'hotline_link_state',
-    help: 'Line state per peer, the stream and its heartbeats combined with the link tests: 1 for the current state (connecting, up, degraded, down), 0 for the others.',
+    help: 'Line state per peer, the stream and its heartbeats combined with the link tests: 1 for the current state (connecting, up, degraded, refusing: the peer refuses this terminal\'s entries on a channel, down), 0 for the others.',
     labelNames: ['peer', 'state'] as const,
     registers: [this.registry],
     collect: () => this.#collectLinks(),

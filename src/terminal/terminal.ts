@@ -4,6 +4,7 @@
  */
 import { pino, type Logger } from 'pino';
 import { thisProcess, type Store } from '../store/index.js';
+import { parseEntry } from '../protocol/index.js';
 import { openData } from './open-data.js';
 import { StartupTimings } from './startup-timings.js';
 import { EventBus } from './events/event-bus.js';
@@ -160,7 +161,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   await attachBacklog(identity, store, wing);
   timings.mark('backlog');
 
-  const peerLinks = new PeerLinks({ store, clock, log, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, connect: (o) => new PeerLink({ ...o, entries: wing.committer, directory, events, onHolds: (channel, seq) => reconciler.peerHolds(o.peer, channel, seq), onEcho: (peer, echo) => ops.linkTester.onEcho(peer, echo) }), events });
+  const peerLinks = new PeerLinks({ store, clock, log, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, connect: (o) => new PeerLink({ ...o, entries: wing.committer, directory, events, onHolds: (channel, seq, hash) => reconciler.peerHolds(o.peer, channel, seq, hash), withheld: (channel) => reconciler.isForked(channel), onEcho: (peer, echo) => ops.linkTester.onEcho(peer, echo) }), events });
   down.add(() => peerLinks.stop());
   reconciler.resync = (peer) => peerLinks.get(peer)?.resync();
   await peerLinks.refresh();
@@ -206,7 +207,8 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
     logger: log.child({ face: 'officer' }, { level: 'warn' }),
     links: linkList,
     linkHealth: () => ops.linkTester.health(),
-    reconciling: () => reconciler.reconciling(),
+    // The peer of a forked own log by its label, as everywhere officers read it.
+    reconciling: () => reconciler.reconciling().map((r) => (r.peer === undefined ? r : { ...r, peer: directory.label(r.peer) })),
     ...(options.ha ? { ha: options.ha.status } : {}),
     storeFull: () => (void wing.committer.probeWritable(), wing.committer.fullSince), // a probe's outcome shows at the next ask
     signingKey: identity.terminalSigner.publicKey,
@@ -273,7 +275,13 @@ async function rememberOwnHeads(identity: TerminalIdentity, wing: ChannelWing, e
  * they hold beyond our database is fetched back first (#14 A1, channels/reconciler.ts).
  */
 function startReconciler(identity: TerminalIdentity, wing: ChannelWing, clock: Clock, events: EventBus, log: Logger, ownHeads: Awaited<ReturnType<typeof rememberOwnHeads>>): Reconciler {
-  const reconciler = new Reconciler({ self: identity.party, directory: wing.registry, head: (c) => wing.committer.committedHead(c), clock, events, startWaitMs: reconcileWait(process.env.HOTLINE_RECONCILE_WAIT_MS), remembered: ownHeads.remembered, log });
+  // The hash of an own entry, to compare with the one a peer's `holds` names (a forked own log).
+  const ownHash = async (channel: string, seq: number) => {
+    const [raw] = await wing.committer.entriesFor(channel, identity.party, seq, seq);
+    const parsed = raw === undefined ? undefined : parseEntry(raw);
+    return parsed?.ok ? parsed.sealed.hash : undefined;
+  };
+  const reconciler = new Reconciler({ self: identity.party, directory: wing.registry, head: (c) => wing.committer.committedHead(c), clock, events, startWaitMs: reconcileWait(process.env.HOTLINE_RECONCILE_WAIT_MS), remembered: ownHeads.remembered, ownHash, log });
   // An active instance of a highly available party too: its database is the one its predecessor
   // committed to, but a primary replaced under asynchronous replication may have lost the last
   // commits, which the peers hold (docs/operations.md "High availability").

@@ -91,10 +91,12 @@ class FakeIngestingReceiver extends FakeReceiver {
   }
 }
 
+/** The hash of PEER's entry #5 of CH_A held here. */
+const HEAD_A = 'e'.repeat(64);
 /** The directory: CH_A holds PEER's log up to seq 5, CH_B nothing of PEER yet. */
 const directory = {
   channelIds: () => [CH_A, CH_B],
-  channel: (id: string) => ({ head: (author: string) => (id === CH_A && author === PEER ? { seq: 5 } : undefined) }),
+  channel: (id: string) => ({ head: (author: string) => (id === CH_A && author === PEER ? { seq: 5, hash: HEAD_A } : undefined) }),
 };
 
 /** Lets the promises of the session settle (no time passes). */
@@ -269,7 +271,8 @@ describe('stream session: hello', () => {
     const { socket, events, send } = session();
     send({ t: 'hello', v: 1, channels: [CH_A, CH_B, CH_UNKNOWN] });
     await settle();
-    expect(socket.sent).toEqual([{ t: 'holds', holds: { [CH_A]: 5, [CH_B]: 0, [CH_UNKNOWN]: 0 } }]);
+    // With the hash of the last entry held, for each channel held from 1 up (docs/protocol.md §12).
+    expect(socket.sent).toEqual([{ t: 'holds', holds: { [CH_A]: 5, [CH_B]: 0, [CH_UNKNOWN]: 0 }, heads: { [CH_A]: HEAD_A } }]);
     expect(events).toEqual([{ type: 'peer-seen', peer: PEER }]);
   });
 });

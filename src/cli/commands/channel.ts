@@ -334,9 +334,13 @@ export function register(program: Command): void {
       }
       for (const r of s.reconciling ?? [])
         process.stdout.write(
-          r.why === 'waiting-for-peers'
-            ? `  channel ${r.channel.slice(0, 12)}: reconciling (waiting for the peers to say how much of this terminal's log they hold; nothing is signed there yet)\n`
-            : `  channel ${r.channel.slice(0, 12)}: reconciling (own entries held here up to ${r.have}, by a peer up to ${r.peerHolds}; fetching them back, nothing is signed there yet)\n`,
+          r.why === 'own-log-forked'
+            ? `  channel ${r.channel.slice(0, 12)}: OWN LOG FORKED at #${r.forkedAt ?? '?'} (CHANNEL_OWN_LOG_FORKED: ${r.peer ?? 'a peer'} holds other entries signed by this terminal there, most likely after a restore from an old backup; the peer is not at fault. Nothing is signed there: stop this terminal and run \`hotline repair --data DIR --forked ${r.channel.slice(0, 12)} --from ${r.forkedAt ?? 'N'}\`, see docs/operations.md "Backup and restore")\n`
+            : r.why === 'checking-own-log'
+              ? `  channel ${r.channel.slice(0, 12)}: reconciling (comparing this terminal's own entries with ${r.peer ?? 'a peer'}'s copies; nothing is signed there yet)\n`
+              : r.why === 'waiting-for-peers'
+                ? `  channel ${r.channel.slice(0, 12)}: reconciling (waiting for the peers to say how much of this terminal's log they hold; nothing is signed there yet)\n`
+                : `  channel ${r.channel.slice(0, 12)}: reconciling (own entries held here up to ${r.have}, by a peer up to ${r.peerHolds}; fetching them back, nothing is signed there yet)\n`,
         );
     });
 }

@@ -20,6 +20,13 @@ export interface ReceiveOutcome {
   rejected: Array<{ hash?: string; code: string; message: string }>;
   /** Entries to ask for: the sender (or anyone) may supply them. */
   missing: Array<{ channel: string; author: string; fromSeq: number; toSeq: number }>;
+  /**
+   * Authentic entries that contradict the log held here: another entry at a held (author, seq)
+   * (`equivocation`), or an entry whose previous hash is not that of the author's head held here
+   * (`previous`: the chains part at or before `seq` - 1). For this terminal's own author, its own
+   * log forked (channels/reconciler.ts).
+   */
+  conflicts?: Array<{ channel: string; author: string; seq: number; kind: 'equivocation' | 'previous' }>;
 }
 
 /** Input for proposing a channel. */

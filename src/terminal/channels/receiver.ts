@@ -240,8 +240,18 @@ export class Receiver implements EntryReceiver {
       case 'equivocation':
         await this.#recordEquivocation(log, sealed);
         b.out.rejected.push({ hash: sealed.hash, code: r.error.code, message: r.error.message });
+        (b.out.conflicts ??= []).push({ channel: log.id, author: e.author, seq: e.seq, kind: 'equivocation' });
         break;
       case 'rejected':
+        // An authentic entry whose chain parts from the one held here: the author forked its log.
+        if (r.error.code === 'ENTRY_WRONG_PREVIOUS_HASH' && !this.#checkBeforeHolding(sealed, b.notAfter, signatureChecked)) {
+          (b.out.conflicts ??= []).push({ channel: log.id, author: e.author, seq: e.seq, kind: 'previous' });
+          // Our own entry relayed back: the peer is not at fault; the reconciler raises CHANNEL_OWN_LOG_FORKED.
+          if (e.author === this.#o.registry.self.party) {
+            b.out.rejected.push({ hash: sealed.hash, code: r.error.code, message: r.error.message });
+            break;
+          }
+        }
         this.#reject(b, r.error, sealed.hash, log.id);
         break;
     }

@@ -17,9 +17,22 @@
  * its later claims there (after a reconnection, say) are alarmed but no longer stop the signing,
  * until this terminal restarts. Only a party of a channel is heard about it: what a peer outside
  * a channel says of that channel is ignored.
+ *
+ * A fork of our own log (the whole data directory restored, own-heads.json with it, and the
+ * peers down longer than the start-up wait: this terminal signed numbers a peer holds other
+ * entries at) is recognised and stops the channel for good (CHANNEL_OWN_LOG_FORKED): more own
+ * entries would only deepen it, and every one would be refused. It is seen
+ *  - in `holds`, whose `heads` names the hash of the last own entry the peer holds: when it is not
+ *    the hash of ours at that number, the peer is asked for its copies (up to that number) and
+ *    the channel waits meanwhile ('checking-own-log');
+ *  - in what a peer relays of our own log: an entry signed by our key at a number held here with
+ *    other content, or whose chain parts from ours (ReceiveOutcome.conflicts).
+ * Only an entry signed by this terminal's own key proves the fork: a peer that merely names
+ * another hash and sends nothing is given up after {@link GIVE_UP_MS}, as a claim that brings
+ * nothing is (CHANNEL_RECONCILE_FAILED), so a lying peer cannot stop this terminal writing.
  */
 import type { Clock } from '../clock.js';
-import { TerminalError } from '../errors.js';
+import { TERMINAL_ERRORS, TerminalError } from '../errors.js';
 import type { EventSink, EventSource } from '../events/event-bus.js';
 import type { ChannelDirectory } from './ports.js';
 
@@ -49,13 +62,37 @@ export interface ReconcilingChannel {
   readonly have: number;
   /** Highest own seq a peer reported holding (0 while waiting for the peers at start-up). */
   readonly peerHolds: number;
-  /** 'peer-holds-more' (fetching), or 'waiting-for-peers' (start-up). */
-  readonly why: 'peer-holds-more' | 'waiting-for-peers';
+  /**
+   * 'peer-holds-more' (fetching), 'waiting-for-peers' (start-up), 'checking-own-log' (a peer named
+   * another hash for an own entry held here: its copy is asked for), or 'own-log-forked' (for good:
+   * nothing is signed there until an operator repairs it, docs/operations.md "Backup and restore").
+   */
+  readonly why: 'peer-holds-more' | 'waiting-for-peers' | 'checking-own-log' | 'own-log-forked';
+  /** With 'own-log-forked': the lowest own seq known to differ from the peer's (the fork is at or before it). */
+  readonly forkedAt?: number;
+  /** With 'own-log-forked' and 'checking-own-log': the peer (party id) whose copy differs. */
+  readonly peer?: string;
+}
+
+/** A fork of this terminal's own log in one channel, proven by an entry signed by its key. */
+interface Fork {
+  /** Lowest own seq known to differ; exact when an entry at that seq was compared. */
+  seq: number;
+  exact: boolean;
+  readonly peer: string;
+}
+
+/** A peer named another hash for an own entry held here: its copies were asked for. */
+interface Check {
+  readonly peer: string;
+  readonly seq: number;
+  readonly since: number;
+  askedAt: number;
 }
 
 export interface ReconcilerOptions {
   readonly self: string;
-  readonly directory: Pick<ChannelDirectory, 'channelIds' | 'peersOf' | 'shares' | 'label'>;
+  readonly directory: Pick<ChannelDirectory, 'channelIds' | 'peersOf' | 'shares' | 'label'> & Partial<Pick<ChannelDirectory, 'channel'>>;
   /** Highest own seq durably held per channel (the committer's committedHead). */
   readonly head: (channel: string) => number;
   readonly clock: Clock;
@@ -67,6 +104,11 @@ export interface ReconcilerOptions {
    * every peer's holds with no time limit.
    */
   readonly remembered?: ReadonlyMap<string, number>;
+  /**
+   * The hash of this terminal's own committed entry at `seq` of a channel, to compare with what a
+   * peer's `holds` names (`heads`); without it, only the head is compared (ChannelDirectory).
+   */
+  readonly ownHash?: (channel: string, seq: number) => Promise<string | undefined>;
   readonly log?: { warn(o: object, m?: string): void; info(o: object, m?: string): void };
 }
 
@@ -107,6 +149,12 @@ export class Reconciler {
   resync: (peer: string) => void = () => {};
   /** Writes waiting for their channel to be reconciled. */
   readonly #waiters = new Map<string, Set<() => void>>();
+  /** Channels whose own log forked: nothing is signed there until a restart after a repair. */
+  readonly #forks = new Map<string, Fork>();
+  /** Channels where a peer named another hash for an own entry held here. */
+  readonly #checks = new Map<string, Check>();
+  /** Own-hash comparisons under way, per channel (the channel waits for them). */
+  readonly #comparing = new Map<string, number>();
 
   constructor(options: ReconcilerOptions) {
     this.#o = options;
@@ -159,9 +207,15 @@ export class Reconciler {
     return this.#restored.get(channel);
   }
 
-  /** A peer said how much of our own log of `channel` it holds. */
-  peerHolds(peer: string, channel: string, seq: number): void {
+  /**
+   * A peer said how much of our own log of `channel` it holds, and (`hash`, from a peer that sends
+   * `heads`) the hash of the last of those entries.
+   */
+  peerHolds(peer: string, channel: string, seq: number, hash?: string): void {
     if (!this.#o.directory.shares(channel, peer)) return;
+    if (this.#forks.has(channel)) return;
+    // Compared before anything else is decided: signing waits until the hashes are compared.
+    if (hash !== undefined && seq >= 1 && seq <= this.#o.head(channel)) this.#compare(peer, channel, seq, hash);
     // A restored channel back from the peers: now its peers are known, each must answer.
     if (this.#peersUnknown.delete(channel)) this.#awaiting.set(channel, new Set(this.#o.directory.peersOf(channel)));
     const waiting = this.#awaiting.get(channel);
@@ -214,19 +268,103 @@ export class Reconciler {
   }
 
   /**
+   * A peer relayed an authentic entry that contradicts the log held here (ReceiveOutcome.conflicts):
+   * when it is our own, our own log forked. `equivocation`: it differs at `seq`; `previous`: its
+   * chain parts from ours at or before `seq` - 1 (the peer is asked for its copies to find where).
+   */
+  conflict(peer: string, c: { channel: string; author: string; seq: number; kind: 'equivocation' | 'previous' }): void {
+    if (c.author !== this.#o.self || !this.#o.directory.shares(c.channel, peer)) return;
+    if (c.kind === 'equivocation') this.#forked(peer, c.channel, c.seq, true);
+    else if (c.seq > 1) {
+      this.#forked(peer, c.channel, c.seq - 1, false);
+      this.#askCopies(peer, c.channel, c.seq - 1);
+    }
+  }
+
+  /** Compares the hash a peer holds at `seq` with ours; the channel waits meanwhile. */
+  #compare(peer: string, channel: string, seq: number, hash: string): void {
+    const ours = this.#o.ownHash ?? ((_c: string, s: number) => Promise.resolve(s === this.#o.head(channel) ? this.#headHash(channel) : undefined));
+    this.#comparing.set(channel, (this.#comparing.get(channel) ?? 0) + 1);
+    const settle = (differs: boolean) => {
+      const left = (this.#comparing.get(channel) ?? 1) - 1;
+      if (left > 0) this.#comparing.set(channel, left);
+      else this.#comparing.delete(channel);
+      if (differs && !this.#forks.has(channel) && !this.#distrusted.has(`${channel}/${peer}`)) {
+        this.#checks.set(channel, { peer, seq, since: this.#o.clock.now(), askedAt: this.#o.clock.now() });
+        this.#o.log?.warn({ channel, peer, seq, code: 'CHANNEL_RECONCILING' }, `peer ${this.#o.directory.label(peer)} holds another own entry of this terminal at #${seq} than this database: asking for its copies before signing there`);
+        this.#askCopies(peer, channel, seq);
+      }
+      this.#reconciledIfFree(channel);
+    };
+    ours(channel, seq).then(
+      (h) => settle(h !== undefined && h !== hash),
+      (e: unknown) => {
+        this.#o.log?.warn({ channel, err: (e as Error).message }, 'could not read an own entry to compare with a peer\'s holds');
+        settle(false);
+      },
+    );
+  }
+
+  #headHash(channel: string): string | undefined {
+    const dir = this.#o.directory;
+    if (!dir.channel || !dir.channelIds().includes(channel)) return undefined;
+    return dir.channel(channel).head(this.#o.self)?.hash;
+  }
+
+  /** Asks `peer` for its copies of our own entries up to `seq` (one batch): what differs comes back as a conflict. */
+  #askCopies(peer: string, channel: string, seq: number): void {
+    const ask = this.#streams.get(peer);
+    if (!ask) return;
+    ask({ channel, author: this.#o.self, fromSeq: Math.max(1, seq - ASK_MAX + 1), toSeq: seq });
+  }
+
+  /** Our own log of `channel` forked at (or before, when not `exact`) `seq`: a hard stop there. */
+  #forked(peer: string, channel: string, seq: number, exact: boolean): void {
+    const fork = this.#forks.get(channel);
+    if (fork) {
+      // A lower number, or the exact one, found since: what status shows (the alarm was raised once).
+      if (seq < fork.seq || (seq === fork.seq && exact && !fork.exact)) {
+        fork.seq = seq;
+        fork.exact = exact;
+        this.#o.log?.warn({ channel, seq, exact, code: 'CHANNEL_OWN_LOG_FORKED' }, `own log of channel ${channel.slice(0, 12)} forked at ${exact ? '' : 'or before '}#${seq}`);
+      }
+      return;
+    }
+    this.#forks.set(channel, { seq, exact, peer });
+    this.#claims.delete(channel);
+    this.#checks.delete(channel);
+    this.#awaiting.delete(channel);
+    this.#restored.delete(channel);
+    const message = TERMINAL_ERRORS.format('CHANNEL_OWN_LOG_FORKED', { channel: channel.slice(0, 12), at: `${exact ? 'at' : 'at or before'} #${seq}`, seq, peer: this.#o.directory.label(peer) });
+    this.#o.log?.warn({ channel, seq, exact, peer, code: 'CHANNEL_OWN_LOG_FORKED' }, message);
+    this.#o.events.emit({ type: 'alarm', code: 'CHANNEL_OWN_LOG_FORKED', message, channel });
+    // Writes waiting for the channel are refused now (they see the fork when they look again).
+    for (const wake of [...(this.#waiters.get(channel) ?? [])]) wake();
+  }
+
+  /** Whether this terminal's own log of `channel` forked (its own entries are no longer pushed there). */
+  isForked(channel: string): boolean {
+    return this.#forks.has(channel);
+  }
+
+  /**
    * Undefined when `channel` may be signed on now; otherwise a promise that resolves once it may
    * (the peers answer within milliseconds when they are up), or rejects with CHANNEL_RECONCILING
    * after `waitMs`. A send right after a start waits for the peers' answer instead of failing.
    */
   ready(channel: string, waitMs = WRITE_WAIT_MS): Promise<void> | undefined {
-    if (!this.#blocked(channel)) return undefined;
+    const blocked = this.#blocked(channel);
+    if (!blocked) return undefined;
+    if (blocked.why === 'own-log-forked') return Promise.reject(this.#forkError(channel));
     return new Promise<void>((resolve, reject) => {
       const set = this.#waiters.get(channel) ?? new Set<() => void>();
       this.#waiters.set(channel, set);
       const done = () => {
         clearTimeout(timer);
         set.delete(done);
-        resolve();
+        // Woken by a fork rather than by the end of reconciling: refused.
+        if (this.#forks.has(channel)) reject(this.#forkError(channel));
+        else resolve();
       };
       const timer = setTimeout(() => {
         set.delete(done);
@@ -242,15 +380,21 @@ export class Reconciler {
     });
   }
 
-  /** Throws CHANNEL_RECONCILING (503) if this terminal may not sign on `channel` now. */
+  /** Throws CHANNEL_RECONCILING (503), or CHANNEL_OWN_LOG_FORKED (409), if this terminal may not sign on `channel` now. */
   check(channel: string): void {
     const r = this.#blocked(channel);
+    if (r?.why === 'own-log-forked') throw this.#forkError(channel);
     if (r) throw new TerminalError('CHANNEL_RECONCILING', { channel: channel.slice(0, 12), have: r.have, peerHolds: r.why === 'waiting-for-peers' ? 'not yet known' : String(r.peerHolds) });
+  }
+
+  #forkError(channel: string): TerminalError {
+    const fork = this.#forks.get(channel)!;
+    return new TerminalError('CHANNEL_OWN_LOG_FORKED', { channel: channel.slice(0, 12), at: `${fork.exact ? 'at' : 'at or before'} #${fork.seq}`, seq: fork.seq, peer: this.#o.directory.label(fork.peer) });
   }
 
   /** Every channel that may not be signed on now, and why. */
   reconciling(): ReconcilingChannel[] {
-    const ids = new Set([...this.#claims.keys(), ...this.#awaiting.keys()]);
+    const ids = new Set([...this.#forks.keys(), ...this.#checks.keys(), ...this.#comparing.keys(), ...this.#claims.keys(), ...this.#awaiting.keys()]);
     return [...ids].map((id) => this.#blocked(id)).filter((r): r is ReconcilingChannel => r !== undefined);
   }
 
@@ -278,6 +422,18 @@ export class Reconciler {
       this.#askedAgain.add(channel);
       for (const peer of this.#o.directory.peersOf(channel)) this.resync(peer);
     }
+    for (const [channel, check] of this.#checks) {
+      if (now - check.since > GIVE_UP_MS) {
+        // It named another hash and never sent an entry signed by our key that differs: not believed.
+        this.#checks.delete(channel);
+        this.#distrusted.add(`${channel}/${check.peer}`);
+        this.#alarm(channel, `Peer ${this.#o.directory.label(check.peer)} said it holds another entry of this terminal at #${check.seq} of channel ${channel.slice(0, 12)} than this database, but sent none signed by this terminal for ${GIVE_UP_MS / 1000} s; continuing from ${this.#o.head(channel)}. Check that peer.`, 'CHANNEL_RECONCILE_FAILED');
+        this.#reconciledIfFree(channel);
+      } else if (now - check.askedAt > ASK_AGAIN_MS) {
+        check.askedAt = now;
+        this.#askCopies(check.peer, channel, check.seq);
+      }
+    }
     for (const [channel, claim] of this.#claims) {
       if (now - claim.progressAt > GIVE_UP_MS) {
         this.#claims.delete(channel);
@@ -296,6 +452,11 @@ export class Reconciler {
 
   #blocked(channel: string): ReconcilingChannel | undefined {
     const have = this.#o.head(channel);
+    const fork = this.#forks.get(channel);
+    if (fork) return { channel, have, peerHolds: 0, why: 'own-log-forked', forkedAt: fork.seq, peer: fork.peer };
+    const check = this.#checks.get(channel);
+    if (check) return { channel, have, peerHolds: check.seq, why: 'checking-own-log', peer: check.peer };
+    if (this.#comparing.has(channel)) return { channel, have, peerHolds: 0, why: 'checking-own-log' };
     const claim = this.#claims.get(channel);
     if (claim) return { channel, have, peerHolds: claim.target, why: 'peer-holds-more' };
     if (this.#awaiting.has(channel) && (this.#restored.has(channel) || this.#o.clock.now() < this.#waitUntil)) return { channel, have, peerHolds: 0, why: 'waiting-for-peers' };

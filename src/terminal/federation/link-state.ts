@@ -3,18 +3,25 @@
  * outbound stream and its heartbeats, peer-link.ts) combined with the signed link tests of every
  * channel shared with the peer (schedulers/link-tester.ts). The transport can look up while the
  * peer answers nothing above it (a frozen process behind a live TCP stack); the link tests can
- * look fine for a while after the transport died. Either one down is down.
+ * look fine for a while after the transport died. Either one down is down. And a stream that is
+ * connected while the peer refuses every own entry sent on a channel (a forked own log, say) is
+ * `refusing`, not up: nothing of that channel reaches the peer however well the line answers.
  */
 import type { LinkState } from './peer-link.js';
 
 /** The combined state of the line to one peer. */
-export type LineState = LinkState | 'degraded';
+export type LineState = LinkState | 'degraded' | 'refusing';
+
+/** Every line state, for metrics (one gauge label each). */
+export const LINE_STATES = ['connecting', 'up', 'degraded', 'refusing', 'down'] as const satisfies readonly LineState[];
 
 /** The transport's view of one peer (PeerLinks.list). */
 export interface TransportView {
   readonly state: LinkState;
   readonly since: number;
   readonly reason: string | null;
+  /** The peer refuses this terminal's own entries on a channel (PeerLink.refusal), if it does. */
+  readonly refusing?: { readonly channel: string; readonly code: string; readonly message: string; readonly since: number } | null;
 }
 
 /** One channel's link-test health with the peer (LinkTester.health). */
@@ -41,6 +48,8 @@ export function combineLine(transport: TransportView, tests: readonly LinkTestVi
     const since = Math.max(transport.since, ...down.map((t) => t.since));
     return { state: 'down', since, reason: `link tests unanswered on channel ${down.map((t) => short(t.channel)).join(', ')} although the stream is connected` };
   }
+  const r = transport.refusing;
+  if (r) return { state: 'refusing', since: Math.max(transport.since, r.since), reason: `the peer refuses this terminal's entries on channel ${short(r.channel)}: ${r.code} (${r.message})` };
   const degraded = tests.filter((t) => t.state === 'degraded');
   if (degraded.length > 0) {
     const since = Math.max(transport.since, ...degraded.map((t) => t.since));
@@ -49,7 +58,7 @@ export function combineLine(transport: TransportView, tests: readonly LinkTestVi
   return { state: 'up', since: transport.since, reason: null };
 }
 
-/** Whether traffic gets through in this state (readiness counts the peer). */
+/** Whether traffic gets through in this state (readiness counts the peer; a refusing peer takes nothing of a channel). */
 export function carriesTraffic(state: LineState): boolean {
   return state === 'up' || state === 'degraded';
 }

@@ -54,7 +54,11 @@ export interface PeerLinkOptions {
   readonly log: { info(o: object, m?: string): void; warn(o: object, m?: string): void };
   readonly onState?: (state: LinkState, endpoint: string | null) => void;
   /** The peer said how much of our own log of a channel it holds (channels/reconciler.ts). */
-  readonly onHolds?: (channel: string, seq: number) => void;
+  readonly onHolds?: (channel: string, seq: number, hash?: string) => void;
+  /** Channels whose own entries are not pushed (own log forked there: each would only be refused). */
+  readonly withheld?: (channel: string) => boolean;
+  /** The peer began refusing this terminal's own entries on a channel, or took them again (null). */
+  readonly onRefusing?: (refusal: LinkRefusal | null) => void;
   /** A signed link-test echo came back (schedulers/link-prober.ts judges it). */
   readonly onEcho?: (peer: string, echo: EchoFrame) => void;
   /** Milliseconds now, for "down since" (default Date.now; the terminal gives its clock). */
@@ -63,6 +67,22 @@ export interface PeerLinkOptions {
   readonly heartbeatMs?: number;
   /** Runs the heartbeat (default {@link repeatEvery}). */
   readonly repeat?: Repeat;
+}
+
+/**
+ * The peer refuses this terminal's own entries on a channel: its last answer to an own batch of
+ * the channel rejected entries, and no own batch of it was taken without rejection since. Own
+ * entries form a chain: once one is refused, every later one is (link-state.ts: `refusing`).
+ */
+export interface LinkRefusal {
+  readonly channel: string;
+  /** The peer's code for the first entry it rejected (ENTRY_EQUIVOCATION, ...). */
+  readonly code: string;
+  readonly message: string;
+  /** Since when (ms), kept across reconnections: the peer refuses the same entries again. */
+  readonly since: number;
+  /** Own entries the peer rejected since. */
+  readonly rejected: number;
 }
 
 /** Why a link is not up, as a stable code and a sentence for status and alarms. */
@@ -107,6 +127,8 @@ export class PeerLink {
   readonly stats = { connects: 0, failovers: 0, sent: 0, stored: 0, rejected: 0 };
   /** Highest own seq the peer confirmed holding, per channel (kept across reconnects): sync lag. */
   readonly #confirmed = new Map<string, number>();
+  /** Channels whose own entries the peer refuses (kept across reconnections), oldest first. */
+  readonly #refusals = new Map<string, LinkRefusal>();
   /** Batches sent and not yet answered: id -> the channel and last own seq it carries (null: relayed for a want). */
   readonly #batches = new Map<number, { channel: string; upto: number } | null>();
 
@@ -141,6 +163,16 @@ export class PeerLink {
     this.#opts = { ...this.#opts, expectedFingerprint: '' };
     this.#ws?.terminate();
     this.#setState('down');
+  }
+
+  /** The oldest refusal of this terminal's own entries by the peer still standing (null when none). */
+  get refusal(): LinkRefusal | null {
+    return this.#refusals.values().next().value ?? null;
+  }
+
+  /** Every channel whose own entries the peer refuses now. */
+  get refusals(): LinkRefusal[] {
+    return [...this.#refusals.values()];
   }
 
   /** Highest own seq of `channel` the peer has confirmed storing, if known. */
@@ -310,7 +342,8 @@ export class PeerLink {
           }
           this.#cursor.set(channel, seq);
           this.#confirmed.set(channel, seq);
-          this.#opts.onHolds?.(channel, seq);
+          // A hash only for a seq it holds (a `heads` member for a channel held from 1 up).
+          this.#opts.onHolds?.(channel, seq, seq > 0 ? frame.heads?.[channel] : undefined);
         }
         // A channel made after the hello went out (a proposal written while the link was opening)
         // is in neither the hello nor the answer, and its entry event came before the link was
@@ -332,6 +365,7 @@ export class PeerLink {
           const b = this.#batches.get(frame.id);
           this.#batches.delete(frame.id);
           if (b && frame.rejected.length === 0 && frame.pending === 0) this.#confirmed.set(b.channel, Math.max(this.#confirmed.get(b.channel) ?? 0, b.upto));
+          if (b) this.#judged(b.channel, frame.rejected);
         }
         this.stats.stored += frame.accepted;
         if (frame.rejected.length) {
@@ -351,6 +385,22 @@ export class PeerLink {
         this.#opts.log.warn({ peer: this.#opts.code, code: frame.code }, frame.message);
         break;
     }
+  }
+
+  /** The peer's answer to an own batch of `channel`: refusing, or taking them again. */
+  #judged(channel: string, rejected: ReadonlyArray<{ code: string; message: string }>): void {
+    const was = this.#refusals.get(channel);
+    if (rejected.length === 0) {
+      if (!was) return;
+      this.#refusals.delete(channel);
+      this.#opts.log.info({ peer: this.#opts.code, channel: channel.slice(0, 12) }, 'peer takes this terminal\'s entries again');
+      this.#opts.onRefusing?.(this.refusal);
+      return;
+    }
+    const first = rejected[0]!;
+    const now = { channel, code: was?.code ?? first.code, message: was?.message ?? first.message, since: was?.since ?? this.#now(), rejected: (was?.rejected ?? 0) + rejected.length };
+    this.#refusals.set(channel, now);
+    if (!was) this.#opts.onRefusing?.(now);
   }
 
   /**
@@ -424,6 +474,7 @@ export class PeerLink {
         }
         for (const [channel, sent] of this.#cursor) {
           if (!this.#canSend()) break;
+          if (this.#opts.withheld?.(channel)) continue;
           const head = entries.committedHead(channel);
           if (head <= sent) continue;
           const raws = fitBatch(await entries.ownEntries(channel, sent + 1, Math.min(head, sent + BATCH_MAX)));

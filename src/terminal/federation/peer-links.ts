@@ -8,7 +8,7 @@ import type { Store } from '../../store/index.js';
 import type { Clock } from '../clock.js';
 import type { EventSink, EventSource, Unsubscribe } from '../events/event-bus.js';
 import { TERMINAL_ERRORS, type TerminalCode } from '../errors.js';
-import type { LinkState, PeerLink, PeerLinkOptions } from './peer-link.js';
+import type { LinkRefusal, LinkState, PeerLink, PeerLinkOptions } from './peer-link.js';
 
 /** The console alarm raised when the link to a peer changes state. */
 const LINK_ALARMS = { connecting: 'LINK_CONNECTING', up: 'LINK_UP', down: 'LINK_DOWN' } as const satisfies Record<LinkState, TerminalCode>;
@@ -19,7 +19,7 @@ export function peerTlsPins(card: PartyCard, now: number): string[] {
 }
 
 /** What a new link needs from here; the composition root adds the rest. */
-export type LinkParams = Pick<PeerLinkOptions, 'peer' | 'code' | 'endpoints' | 'expectedFingerprint' | 'tls' | 'log' | 'onState'>;
+export type LinkParams = Pick<PeerLinkOptions, 'peer' | 'code' | 'endpoints' | 'expectedFingerprint' | 'tls' | 'log' | 'onState' | 'onRefusing'>;
 
 export interface PeerLinksOptions {
   readonly store: Pick<Store, 'listPeers'>;
@@ -124,6 +124,16 @@ export class PeerLinks {
         const code = LINK_ALARMS[state];
         events.emit({ type: 'alarm', code, message: TERMINAL_ERRORS.format(code, { peer: card.code, via: endpoint ? ` via ${endpoint}` : '' }), peer: card.party });
       },
+      // The stream is up but the peer refuses our entries on a channel: an alarm of its own, not "up".
+      onRefusing: (r) => {
+        if (r === null) {
+          events.emit({ type: 'alarm', code: 'LINK_UP', message: TERMINAL_ERRORS.format('LINK_UP', { peer: card.code, via: '' }), peer: card.party });
+          return;
+        }
+        const message = TERMINAL_ERRORS.format('LINK_REFUSING', { peer: card.code, channel: r.channel.slice(0, 12), code: r.code, reason: r.message });
+        log.warn({ peer: card.code, channel: r.channel, code: 'LINK_REFUSING', refused: r.code }, message);
+        events.emit({ type: 'alarm', code: 'LINK_REFUSING', message, peer: card.party, channel: r.channel });
+      },
     });
     this.#links.set(card.party, link);
     if (this.#serving) link.start();
@@ -148,7 +158,7 @@ export class PeerLinks {
   }
 
   /** Each link's state, for status, readiness and metrics. */
-  list(label: (party: string) => string): Array<{ peer: string; code: string; state: LinkState; endpoint: string | null; since: number; reason: string | null }> {
-    return [...this.#links.values()].map((l) => ({ peer: l.peer, code: label(l.peer), state: l.state, endpoint: l.endpoint, since: l.since, reason: l.reason?.message ?? null }));
+  list(label: (party: string) => string): Array<{ peer: string; code: string; state: LinkState; endpoint: string | null; since: number; reason: string | null; refusing: LinkRefusal | null }> {
+    return [...this.#links.values()].map((l) => ({ peer: l.peer, code: label(l.peer), state: l.state, endpoint: l.endpoint, since: l.since, reason: l.reason?.message ?? null, refusing: l.refusal }));
   }
 }

@@ -55,7 +55,7 @@ export const repeatEvery: Repeat = (ms, fn) => {
 
 /** What a session reads of the channels: which are held here, and how much of a peer's log each holds. */
 export type StreamDirectory = Pick<ChannelDirectory, 'channelIds'> & {
-  channel(id: string): { head(author: string): { readonly seq: number } | undefined };
+  channel(id: string): { head(author: string): { readonly seq: number; readonly hash?: string } | undefined };
 };
 
 /** The bounds a session enforces (see {@link FederationLimits}). */
@@ -102,6 +102,8 @@ export interface StreamSessionOptions {
     attach(peer: string, ask: (w: { channel: string; author: string; fromSeq: number; toSeq: number }) => void): () => void;
     /** A received entry waits for entries this terminal lacks (its own among them, maybe). */
     missing(peer: string, channel: string, author: string, toSeq: number): void;
+    /** A received authentic entry contradicts the log held here (ReceiveOutcome.conflicts). */
+    conflict?(peer: string, conflict: { channel: string; author: string; seq: number; kind: 'equivocation' | 'previous' }): void;
   };
   /** Answers a signed link-test probe of a version-2 channel (docs/protocol.md §12.3); undefined drops it. */
   readonly probes?: { answer(peer: string, probe: ProbeFrame): EchoFrame | undefined };
@@ -269,6 +271,7 @@ export class StreamSession {
     this.#send({ t: 'stored', id, accepted: outcome.accepted, duplicate: outcome.duplicate, pending: outcome.pending, rejected: outcome.rejected.slice(0, MAX_REJECTED_LISTED) });
     const asked = new Set<string>();
     for (const m of outcome.missing) this.#reconcile?.missing(this.peer, m.channel, m.author, m.toSeq);
+    for (const c of outcome.conflicts ?? []) this.#reconcile?.conflict?.(this.peer, c);
     for (const m of outcome.missing) {
       const key = `${m.channel}/${m.author}/${m.fromSeq}`;
       if (asked.has(key) || asked.size >= MAX_WANTS_PER_BATCH) continue;
@@ -277,13 +280,22 @@ export class StreamSession {
     }
   }
 
-  /** Answers a hello with how much of the peer's own log this terminal holds per channel (0: nothing, or a channel not held here). */
+  /**
+   * Answers a hello with how much of the peer's own log this terminal holds per channel (0:
+   * nothing, or a channel not held here), and the hash of the last entry held (`heads`, for each
+   * channel held from 1 up): a peer whose own log forked learns it from the first frame.
+   */
   #hello(channels: readonly string[]): void {
     this.#events.emit({ type: 'peer-seen', peer: this.peer });
     const known = new Set(this.#directory.channelIds());
     const holds: Record<string, number> = {};
-    for (const id of channels) holds[id] = known.has(id) ? (this.#directory.channel(id).head(this.peer)?.seq ?? 0) : 0;
-    this.#send({ t: 'holds', holds });
+    const heads: Record<string, string> = {};
+    for (const id of channels) {
+      const head = known.has(id) ? this.#directory.channel(id).head(this.peer) : undefined;
+      holds[id] = head?.seq ?? 0;
+      if (head?.hash !== undefined && head.seq > 0) heads[id] = head.hash;
+    }
+    this.#send({ t: 'holds', holds, heads });
     this.#detach?.();
     this.#detach = this.#reconcile?.attach(this.peer, (w) => this.#send({ t: 'want', ...w }));
   }

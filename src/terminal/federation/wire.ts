@@ -12,8 +12,15 @@ const Party = Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' });
 
 /** Client -> server, first frame: which channels the client shares with the server. */
 export const Hello = Type.Object({ t: Type.Literal('hello'), v: Type.Literal(1), channels: Type.Array(HashHex, { maxItems: 10_000 }) }, { additionalProperties: false });
-/** Server -> client: how much of the client's own log the server holds per channel. */
-export const Holds = Type.Object({ t: Type.Literal('holds'), holds: Type.Record(HashHex, Type.Integer({ minimum: 0 })) }, { additionalProperties: false });
+/**
+ * Server -> client: how much of the client's own log the server holds per channel, and (`heads`)
+ * the hash of the last of them, so that a client whose own log forked (a restore from an old
+ * backup) sees that the server holds OTHER entries at those numbers (docs/protocol.md §12).
+ */
+export const Holds = Type.Object(
+  { t: Type.Literal('holds'), holds: Type.Record(HashHex, Type.Integer({ minimum: 0 })), heads: Type.Optional(Type.Record(HashHex, HashHex)) },
+  { additionalProperties: false },
+);
 /** Either direction: a batch of entries (client's own, or relayed on request). */
 export const Entries = Type.Object({ t: Type.Literal('entries'), id: Type.Integer({ minimum: 0 }), entries: Type.Array(Type.String({ maxLength: 70_000 }), { minItems: 1, maxItems: 1024 }) }, { additionalProperties: false });
 /** Server -> client: batch `id` is durably stored (flow control, not a signed receipt). */

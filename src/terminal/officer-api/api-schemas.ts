@@ -25,8 +25,12 @@ export const ApiErrorBody = Type.Object({ code: Type.String(), message: Type.Str
 export const LinkStatus = Type.Object({ peer: Type.String(), code: Type.String(), state: Type.String(), endpoint: NullableString, since: Type.Optional(Int), reason: Type.Optional(NullableString), transport: Type.Optional(Type.String()) });
 
 /** GET /api/v1/status: who this terminal is, its peers' links, its clock. */
-/** A channel this terminal may not sign on yet: it is fetching its own entries back from its peers. */
-export const Reconciling = Type.Object({ channel: Type.String(), have: Int, peerHolds: Int, why: Type.String() });
+/**
+ * A channel this terminal may not sign on: it is fetching its own entries back from its peers
+ * (`why` peer-holds-more, waiting-for-peers, checking-own-log), or its own log forked there
+ * (`own-log-forked`, at `forkedAt`, seen by `peer`: for good, until repaired).
+ */
+export const Reconciling = Type.Object({ channel: Type.String(), have: Int, peerHolds: Int, why: Type.String(), forkedAt: Type.Optional(Int), peer: Type.Optional(Type.String()) });
 /** One process of a highly available party, as the lease table knows it. */
 export const HaInstance = Type.Object({ instance: Type.String(), role: Type.String(), officerUrl: Type.String(), federationUrl: Type.String(), host: Type.String(), pid: Int, seenMsAgo: Int });
 export type HaInstance = Static<typeof HaInstance>;

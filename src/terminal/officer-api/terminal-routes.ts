@@ -40,6 +40,8 @@ export async function terminalRoutes(app: FastifyInstance, opts: TerminalRoutesO
     const up = links.filter((l) => carriesTraffic(l.state as LineState)).length;
     const shown = links.map((l) => ({ peer: l.peer, code: l.code, state: l.state, endpoint: l.endpoint, since: l.since, reason: l.reason ?? null }));
     const reconciling = opts.reconciling?.() ?? [];
+    const forked = reconciling.filter((r) => r.why === 'own-log-forked');
+    if (forked.length) return reply.code(503).send({ ok: false, reason: `own log forked on ${forked.length} channel(s) (CHANNEL_OWN_LOG_FORKED): nothing is signed there until repaired (docs/operations.md "Backup and restore")`, peersUp: up, peers: links.length, reconciling: [...reconciling] });
     if (reconciling.length) return reply.code(503).send({ ok: false, reason: `reconciling ${reconciling.length} channel(s) with the peers: fetching this terminal's own entries back before signing`, peersUp: up, peers: links.length, reconciling: [...reconciling] });
     if (links.length > 0 && up === 0) {
       const iso = (t: number | undefined) => (t === undefined ? '' : ` since ${new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z')}`);
@@ -87,7 +89,7 @@ export async function terminalRoutes(app: FastifyInstance, opts: TerminalRoutesO
 }
 
 /** The channels reconciling, as a member of the status only when there are any. */
-function reconcilingOf(fn: ReconcilingFn | undefined): { reconciling?: Array<{ channel: string; have: number; peerHolds: number; why: string }> } {
+function reconcilingOf(fn: ReconcilingFn | undefined): { reconciling?: Array<{ channel: string; have: number; peerHolds: number; why: string; forkedAt?: number; peer?: string }> } {
   const list = fn?.() ?? [];
   return list.length ? { reconciling: [...list] } : {};
 }

@@ -1,0 +1,146 @@
+/**
+ * A forked own log (the whole data directory restored from an old backup, the peers down longer
+ * than the start-up wait, new own entries signed at numbers a peer already holds): recognised
+ * from the hash a peer's `holds` names, or from an own entry the peer relays that contradicts
+ * ours; a hard stop on that channel with CHANNEL_OWN_LOG_FORKED, which does not blame the peer.
+ * A peer that merely names another hash and proves nothing is given up, as a lying claim is.
+ */
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../src/terminal/clock.js';
+import { httpAnswerOf } from '../../../src/terminal/errors.js';
+import { EventBus } from '../../../src/terminal/events/event-bus.js';
+import { GIVE_UP_MS, Reconciler, type OwnWant } from '../../../src/terminal/channels/reconciler.js';
+
+const SELF = 'S'.repeat(43);
+const PEER = 'P'.repeat(43);
+const CH = 'c'.repeat(64);
+const hashOf = (seq: number) => `${seq}`.padStart(64, 'a');
+const OTHER = 'f'.repeat(64);
+
+function setup() {
+  const clock = new ManualClock(1_000_000);
+  const events = new EventBus();
+  const heads = new Map<string, number>([[CH, 5]]);
+  const alarms: Array<{ code: string; message: string }> = [];
+  events.on('alarm', (a) => alarms.push({ code: a.code, message: a.message }));
+  const r = new Reconciler({
+    self: SELF,
+    directory: { channelIds: () => [CH], peersOf: () => [PEER], shares: (c, p) => c === CH && p === PEER, label: (p) => (p === PEER ? 'CN' : 'US') },
+    head: (c) => heads.get(c) ?? 0,
+    clock,
+    events,
+    startWaitMs: 3000,
+    ownHash: async (_c, seq) => (seq <= (heads.get(CH) ?? 0) ? hashOf(seq) : undefined),
+  });
+  const wants: OwnWant[] = [];
+  r.attach(PEER, (w) => wants.push(w));
+  return { clock, r, heads, alarms, wants };
+}
+
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+const refusal = (fn: () => void) => {
+  try {
+    fn();
+  } catch (e) {
+    return httpAnswerOf(e);
+  }
+  return undefined;
+};
+
+describe('a forked own log', () => {
+  it('holds naming the hash this terminal holds there: nothing to do', async () => {
+    const { r, alarms } = setup();
+    r.startUp();
+    r.peerHolds(PEER, CH, 4, hashOf(4));
+    expect(r.reconciling()[0]?.why).toBe('checking-own-log');
+    await settle();
+    expect(r.reconciling()).toEqual([]);
+    expect(() => r.check(CH)).not.toThrow();
+    expect(alarms).toEqual([]);
+  });
+
+  it('holds naming another hash: the peer is asked for its copies, an own entry that differs stops the channel for good', async () => {
+    const { r, alarms, wants, clock } = setup();
+    r.startUp();
+    r.peerHolds(PEER, CH, 5, OTHER);
+    await settle();
+    // Not believed on its word: the channel waits while the peer is asked for its copies of #1..#5.
+    expect(r.reconciling()).toEqual([{ channel: CH, have: 5, peerHolds: 5, why: 'checking-own-log', peer: PEER }]);
+    expect(refusal(() => r.check(CH))?.code).toBe('CHANNEL_RECONCILING');
+    expect(wants).toEqual([{ channel: CH, author: SELF, fromSeq: 1, toSeq: 5 }]);
+    const waiting = r.ready(CH, 60_000)!;
+
+    // Its copies come back: #1..#3 duplicates, #4 and #5 signed by our key with other content.
+    r.conflict(PEER, { channel: CH, author: SELF, seq: 4, kind: 'equivocation' });
+    r.conflict(PEER, { channel: CH, author: SELF, seq: 5, kind: 'equivocation' });
+    expect(alarms.map((a) => a.code)).toEqual(['CHANNEL_OWN_LOG_FORKED']);
+    const message = alarms[0]!.message;
+    expect(message).toContain(`own log of channel ${CH.slice(0, 12)} forked at #4`);
+    expect(message).toContain('CN is not at fault');
+    expect(message).toContain(`hotline repair --data DIR --forked ${CH.slice(0, 12)} --from 4`);
+    expect(message).not.toMatch(/check that peer/i);
+
+    // A hard stop: writes refused at once (409), the one waiting too; status says why and where.
+    const answer = refusal(() => r.check(CH));
+    expect(answer).toMatchObject({ code: 'CHANNEL_OWN_LOG_FORKED', status: 409 });
+    await expect(waiting).rejects.toMatchObject({ code: 'CHANNEL_OWN_LOG_FORKED' });
+    await expect(r.ready(CH)!).rejects.toMatchObject({ code: 'CHANNEL_OWN_LOG_FORKED' });
+    expect(r.reconciling()).toEqual([{ channel: CH, have: 5, peerHolds: 0, why: 'own-log-forked', forkedAt: 4, peer: PEER }]);
+    expect(r.isForked(CH)).toBe(true);
+
+    // Time passes, the peer reconnects and says the same: still stopped, no "check that peer".
+    clock.advance(GIVE_UP_MS * 3);
+    r.tick();
+    r.peerHolds(PEER, CH, 5, OTHER);
+    await settle();
+    expect(r.reconciling()[0]?.why).toBe('own-log-forked');
+    expect(alarms.map((a) => a.code)).toEqual(['CHANNEL_OWN_LOG_FORKED']);
+  });
+
+  it('a peer holding more whose copies do not chain on ours: forked at or before our head, then found exactly', async () => {
+    const { r, alarms, wants } = setup();
+    r.startUp();
+    // The peer holds our log up to #8 (the original chain); this database forked after #2 and has #3..#5 of its own.
+    r.peerHolds(PEER, CH, 8);
+    expect(r.reconciling()[0]?.why).toBe('peer-holds-more');
+    expect(wants.at(-1)).toEqual({ channel: CH, author: SELF, fromSeq: 6, toSeq: 8 });
+    // #6 comes back and its previous hash is not our #5.
+    r.conflict(PEER, { channel: CH, author: SELF, seq: 6, kind: 'previous' });
+    expect(alarms.map((a) => a.code)).toEqual(['CHANNEL_RECONCILING', 'CHANNEL_OWN_LOG_FORKED']);
+    expect(alarms[1]!.message).toContain('forked at or before #5');
+    expect(r.reconciling()[0]).toMatchObject({ why: 'own-log-forked', forkedAt: 5 });
+    // Its copies of #1..#5 were asked for: #3 is the first that differs.
+    expect(wants.at(-1)).toEqual({ channel: CH, author: SELF, fromSeq: 1, toSeq: 5 });
+    r.conflict(PEER, { channel: CH, author: SELF, seq: 3, kind: 'equivocation' });
+    r.conflict(PEER, { channel: CH, author: SELF, seq: 4, kind: 'equivocation' });
+    expect(r.reconciling()[0]).toMatchObject({ why: 'own-log-forked', forkedAt: 3 });
+    expect(refusal(() => r.check(CH))?.message).toContain('forked at #3');
+    expect(alarms.filter((a) => a.code === 'CHANNEL_OWN_LOG_FORKED')).toHaveLength(1);
+  });
+
+  it('a peer that names another hash and never proves it is given up: a lying peer cannot stop the writing', async () => {
+    const { r, alarms, clock } = setup();
+    r.startUp();
+    r.peerHolds(PEER, CH, 5, OTHER);
+    await settle();
+    expect(refusal(() => r.check(CH))?.code).toBe('CHANNEL_RECONCILING');
+    clock.advance(GIVE_UP_MS + 1);
+    r.tick();
+    expect(() => r.check(CH)).not.toThrow();
+    expect(alarms.map((a) => a.code)).toEqual(['CHANNEL_RECONCILE_FAILED']);
+    // Its next word is not waited for again.
+    r.peerHolds(PEER, CH, 5, OTHER);
+    await settle();
+    expect(() => r.check(CH)).not.toThrow();
+  });
+
+  it('conflicts of other authors, or from outside the channel, are not a fork of our own log', () => {
+    const { r, alarms } = setup();
+    r.startUp();
+    r.peerHolds(PEER, CH, 5);
+    r.conflict(PEER, { channel: CH, author: PEER, seq: 2, kind: 'equivocation' });
+    r.conflict('X'.repeat(43), { channel: CH, author: SELF, seq: 2, kind: 'equivocation' });
+    expect(() => r.check(CH)).not.toThrow();
+    expect(alarms).toEqual([]);
+  });
+});

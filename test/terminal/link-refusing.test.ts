@@ -1,0 +1,138 @@
+/**
+ * A line whose stream is up while the peer refuses every own entry sent on a channel is not "up":
+ * the outbound link keeps the refusal (the peer's code, since when, across reconnections), the
+ * line shows `refusing` with it, and readiness does not count the peer. The peer taking the
+ * channel's entries again ends it. A channel whose own log forked is not pushed at all. The
+ * `holds` frame's `heads` reaches the reconciler with the seq it names.
+ */
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { EventBus } from '../../src/terminal/events/event-bus.js';
+import { PeerLink, type LinkRefusal } from '../../src/terminal/federation/peer-link.js';
+import { carriesTraffic, combineLine } from '../../src/terminal/federation/link-state.js';
+import { generateTlsIdentity } from '../../src/terminal/tls/tls-identity.js';
+
+const PEER = 'P'.repeat(43);
+const CH = 'c'.repeat(64);
+const CH2 = 'd'.repeat(64);
+const HASH = 'e'.repeat(64);
+const quiet = { info() {}, warn() {} };
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** A peer's federation server that answers every own batch as `judge` says. */
+async function fakePeer(judge: (frame: { id: number; entries: string[] }) => object) {
+  const tls = await generateTlsIdentity('fake peer');
+  const server = https.createServer({ key: tls.keyPem, cert: tls.certPem, requestCert: true, rejectUnauthorized: false });
+  const wss = new WebSocketServer({ server });
+  const batches: string[][] = [];
+  const sockets: WebSocket[] = [];
+  wss.on('connection', (ws) => {
+    sockets.push(ws);
+    ws.on('message', (data) => {
+      const frame = JSON.parse(String(data)) as { t: string; id: number; entries: string[] };
+      if (frame.t === 'hello') ws.send(JSON.stringify({ t: 'holds', holds: { [CH]: 2, [CH2]: 0 }, heads: { [CH]: HASH } }));
+      if (frame.t === 'entries') {
+        batches.push(frame.entries);
+        ws.send(JSON.stringify({ t: 'stored', id: frame.id, ...judge(frame) }));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const ws of wss.clients) ws.terminate();
+        wss.close();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
+  return { url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, pin: tls.spkiFingerprint, batches, sockets };
+}
+
+async function until(what: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!what()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function link(peer: Awaited<ReturnType<typeof fakePeer>>, opts: { withheld?: (c: string) => boolean } = {}) {
+  const client = await generateTlsIdentity('us');
+  const events = new EventBus();
+  let head = 3;
+  const holds: Array<[string, number, string | undefined]> = [];
+  const refusals: Array<LinkRefusal | null> = [];
+  const own = (channel: string, from: number, to: number) => Promise.resolve(channel === CH || channel === CH2 ? Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => `${channel.slice(0, 1)}#${from + i}`) : []);
+  const l = new PeerLink({
+    peer: PEER,
+    code: 'CN',
+    endpoints: [peer.url],
+    expectedFingerprint: peer.pin,
+    tls: { keyPem: client.keyPem, certPem: client.certPem },
+    entries: { ownEntries: own, entriesFor: () => Promise.resolve([]), committedHead: () => head, proposalEntry: () => Promise.resolve(undefined) } as never,
+    directory: { channelIds: () => [CH, CH2], shares: () => true },
+    events,
+    log: quiet,
+    onHolds: (channel, seq, hash) => holds.push([channel, seq, hash]),
+    onRefusing: (r) => refusals.push(r),
+    ...(opts.withheld ? { withheld: opts.withheld } : {}),
+  });
+  cleanups.push(() => l.stop());
+  l.start();
+  const write = (seq: number) => {
+    head = seq;
+    events.emit({ type: 'entry', channel: CH, hash: 'h', author: 'S'.repeat(43), authorCode: 'US', seq, kind: 'message', time: 0, own: true, body: {} });
+  };
+  return { l, holds, refusals, write };
+}
+
+const refused = { accepted: 0, duplicate: 0, pending: 0, rejected: [{ code: 'ENTRY_EQUIVOCATION', message: 'US signed two different entries at #3' }] };
+const taken = (n: number) => ({ accepted: n, duplicate: 0, pending: 0, rejected: [] });
+
+describe('a peer that refuses our entries', () => {
+  it('shows the line refusing (with the code) while the stream is up, across a reconnection, and up again once it takes them', async () => {
+    let refuse = true;
+    const peer = await fakePeer((f) => (refuse && f.entries[0]!.startsWith('c') ? refused : taken(f.entries.length)));
+    const { l, holds, refusals, write } = await link(peer);
+    await until(() => l.refusal !== null && l.state === 'up');
+    // The hash of the last own entry the peer holds reached the reconciler's hook, with its seq.
+    expect(holds).toContainEqual([CH, 2, HASH]);
+    expect(holds).toContainEqual([CH2, 0, undefined]);
+    expect(l.refusal).toMatchObject({ channel: CH, code: 'ENTRY_EQUIVOCATION', rejected: 1 });
+    expect(refusals).toHaveLength(1);
+    const line = combineLine({ state: l.state, since: l.since, reason: null, refusing: l.refusal }, []);
+    expect(line.state).toBe('refusing');
+    expect(line.reason).toContain(`refuses this terminal's entries on channel ${CH.slice(0, 12)}: ENTRY_EQUIVOCATION`);
+    expect(carriesTraffic(line.state)).toBe(false);
+
+    // Reconnected, it refuses the same entries again: still refusing, since the first time.
+    const since = l.refusal!.since;
+    peer.sockets.at(-1)!.terminate();
+    await until(() => l.state !== 'up');
+    await until(() => l.state === 'up' && peer.batches.length >= 3);
+    expect(l.refusal).toMatchObject({ channel: CH, since });
+
+    // The peer takes the channel's entries again (repaired): the refusal ends.
+    refuse = false;
+    write(4);
+    await until(() => l.refusal === null);
+    expect(refusals.at(-1)).toBeNull();
+    expect(combineLine({ state: l.state, since: l.since, reason: null, refusing: l.refusal }, []).state).toBe('up');
+  });
+
+  it('pushes nothing of a channel whose own log forked', async () => {
+    const peer = await fakePeer((f) => taken(f.entries.length));
+    const { l } = await link(peer, { withheld: (c) => c === CH });
+    // The pump goes through the channels in order: CH's own entries would have gone before CH2's.
+    await until(() => l.state === 'up' && peer.batches.length >= 1);
+    expect(peer.batches.flat().every((e) => e.startsWith('d'))).toBe(true);
+  });
+});
