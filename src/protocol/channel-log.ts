@@ -18,7 +18,7 @@ import {
 import { DialogueIndex } from './dialogue-check.js';
 import { isDialogueKind } from './dialogue.js';
 import { verifyEntrySignature, type Entry, type SealedEntry } from './entry.js';
-import { protocolError, type ProtocolError } from './errors.js';
+import { MISSING_ADVICE, protocolError, type ProtocolError } from './errors.js';
 import { checkRevocation, checkTerminalCertificate, judgeKey, type KeyCheck, type KeyRegistry } from './identity.js';
 import { checkLinkRecord } from './link-record.js';
 import { lastingCommitment, type LastingPlace } from './checkpoint.js';
@@ -448,7 +448,7 @@ export class ChannelLog {
       return {
         status: 'pending',
         missing: [{ author: e.author, fromSeq: have + 1, toSeq: e.seq - 1 }],
-        error: protocolError('ENTRY_SEQUENCE_GAP', { ...d, expected: have + 1, before: e.seq - 1 }),
+        error: protocolError('ENTRY_SEQUENCE_GAP', { ...d, expected: have + 1, before: e.seq - 1, advice: MISSING_ADVICE.gap }),
       };
     const missing: Array<{ author: string; fromSeq: number; toSeq: number }> = [];
     for (const [dep, head] of Object.entries(e.heads)) {
@@ -464,6 +464,7 @@ export class ChannelLog {
           depAuthor: short(missing[0]!.author),
           depSeq: missing[0]!.toSeq,
           why: ' yet',
+          advice: MISSING_ADVICE.dependency,
         }),
       };
     const problem = options.restored ? this.#checkChain(sealed, log) : this.#check(sealed, log, options);
@@ -484,7 +485,7 @@ export class ChannelLog {
     if (have > 0 && e.time < log!.times[last]!) return protocolError('ENTRY_TIME_REGRESSED', { author: short(e.author), seq: e.seq });
     for (const [dep, head] of Object.entries(e.heads))
       if (this.#hashOf(dep, head.seq) !== head.hash)
-        return protocolError('ENTRY_UNKNOWN_DEPENDENCY', { author: short(e.author), seq: e.seq, depAuthor: short(dep), depSeq: head.seq, why: ' with the hash it names' });
+        return protocolError('ENTRY_UNKNOWN_DEPENDENCY', { author: short(e.author), seq: e.seq, depAuthor: short(dep), depSeq: head.seq, why: ' with the hash it names', advice: MISSING_ADVICE.dependency });
     return undefined;
   }
 
@@ -506,7 +507,7 @@ export class ChannelLog {
           ...d,
           depAuthor: short(dep),
           depSeq: head.seq,
-          why: ' with the hash it names',
+          why: ' with the hash it names', advice: MISSING_ADVICE.dependency,
         });
       const depHeads = depEntry.heads;
       for (const [a, h] of Object.entries(depHeads)) {

@@ -7,6 +7,13 @@
  */
 import { defineErrors, type CodeOf, RegisteredError, type ErrorDetails } from './error-registry.js';
 
+/**
+ * What ENTRY_SEQUENCE_GAP and ENTRY_UNKNOWN_DEPENDENCY advise (their `{advice}`) when the entries
+ * are simply not held. The verifier says otherwise when the cause is an entry of the bundle that
+ * did not verify (verify.ts): fetching would not repair that copy.
+ */
+export const MISSING_ADVICE = Object.freeze({ gap: 'Request the missing entries from the peer.', dependency: 'Fetch the missing entries first.' });
+
 /** Every protocol error code with its message template. `{name}` placeholders are filled from details. */
 export const PROTOCOL_ERRORS = defineErrors('protocol', {
   ENTRY_MALFORMED: {
@@ -49,7 +56,7 @@ export const PROTOCOL_ERRORS = defineErrors('protocol', {
   },
   ENTRY_SEQUENCE_GAP: {
     message:
-      'Entry {author}#{seq} arrived but #{expected} is the next in that log: entries {expected}..{before} are missing. Request the missing entries from the peer.',
+      'Entry {author}#{seq} arrived but #{expected} is the next in that log: entries {expected}..{before} are missing. {advice}',
   },
   ENTRY_EQUIVOCATION: {
     message:
@@ -57,7 +64,7 @@ export const PROTOCOL_ERRORS = defineErrors('protocol', {
   },
   ENTRY_UNKNOWN_DEPENDENCY: {
     message:
-      'Entry {author}#{seq} depends on entry {depAuthor}#{depSeq}, which is not held{why}. Fetch the missing entries first.',
+      'Entry {author}#{seq} depends on entry {depAuthor}#{depSeq}, which is not held{why}. {advice}',
   },
   ENTRY_HEADS_REGRESSED: {
     message:

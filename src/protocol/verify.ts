@@ -12,7 +12,7 @@ import { summarizeDialogue, type DialogueSummary } from './dialogue-summary.js';
 import { CONTROL_KINDS, deriveState, type ChannelState, type ControlEntry } from './charter.js';
 import { canonicalize, duplicateMember, parsedHasLoneSurrogate } from './encoding.js';
 import { checkEntryValue, parseEntry, sealedFromPrechecked, verifyEntrySignature, type SealedEntry } from './entry.js';
-import { protocolError, type ProtocolError } from './errors.js';
+import { MISSING_ADVICE, protocolError, type ProtocolError } from './errors.js';
 import { KeyRegistry } from './identity.js';
 import { fingerprint } from './keys.js';
 import type { BundleHeader } from './bundle.js';
@@ -183,6 +183,36 @@ function failed(errors: ReportError[], channel: string | null = null): Verificat
     errors,
     firstError: errors[0] ?? null,
   };
+}
+
+/** The first entry `e` waits for and the log does not hold: its own predecessor, else a head (in the order ingest names them). */
+function firstMissing(e: SealedEntry['entry'], log: ChannelLog): { author: string; seq: number } | undefined {
+  const have = log.heldCount(e.author);
+  if (e.seq > have + 1) return { author: e.author, seq: have + 1 };
+  for (const [dep, head] of Object.entries(e.heads)) if (head.seq > log.heldCount(dep)) return { author: dep, seq: log.heldCount(dep) + 1 };
+  return undefined;
+}
+
+/**
+ * A gap or a missing dependency that remains at the end, worded by its cause. When what is missing
+ * traces back (through the entries still waiting) to an entry of the bundle that did not verify,
+ * nothing is missing to fetch: the advice names that entry and its error instead (docs/protocol.md
+ * §8.2, "Root causes therefore come before their consequences"). The code stays the same.
+ */
+function consequenceOf(error: ProtocolError, e: SealedEntry['entry'], log: ChannelLog, stalled: ReadonlyMap<string, { x: Item }>, refused: ReadonlyMap<string, { seq: number; error: ReportError }>): ProtocolError {
+  if (error.code !== 'ENTRY_SEQUENCE_GAP' && error.code !== 'ENTRY_UNKNOWN_DEPENDENCY') return error;
+  const seen = new Set<string>();
+  for (let at = firstMissing(e, log); at && !seen.has(at.author); ) {
+    seen.add(at.author);
+    const root = refused.get(at.author);
+    if (root && root.seq <= at.seq) {
+      const advice = `Nothing is missing to fetch: this entry depends on entry ${at.author.slice(0, 8)}#${root.seq}, which is in the bundle but did not verify (${root.error.code}${root.error.line === undefined ? '' : `, line ${root.error.line}`}): that entry was altered, forged or is otherwise invalid, and this copy cannot be repaired by fetching. Judge that error; obtain the bundle again from a source you trust.`;
+      return protocolError(error.code, { ...error.details, advice });
+    }
+    const next = stalled.get(at.author);
+    at = next && next.x.s.entry.seq === at.seq ? firstMissing(next.x.s.entry, log) : undefined;
+  }
+  return error;
 }
 
 function err(e: ProtocolError, where: { line?: number; author?: string; seq?: number } = {}): ReportError {
@@ -464,6 +494,13 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
   const position = new Map<string, number>([...queues.keys()].map((a) => [a, 0]));
   const stalled = new Map<string, { error?: ProtocolError; x: Item }>();
   const stopped = new Set<string>();
+  /** Where an author's log stopped on an entry of the bundle that did not verify: its seq, its error. */
+  const refused = new Map<string, { seq: number; error: ReportError }>();
+  const refuse = (author: string, seq: number) => {
+    stopped.add(author);
+    const error = entryErrors.findLast((e) => e.author === author && e.seq === seq);
+    if (error) refused.set(author, { seq, error });
+  };
   let progress = true;
   while (progress) {
     progress = false;
@@ -482,7 +519,7 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
         if (group.length > 1) {
           const kept = resolve(author, group);
           if (!kept) {
-            stopped.add(author);
+            refuse(author, group[0]!.s.entry.seq);
             break;
           }
           group = queue[i] = [kept];
@@ -490,7 +527,7 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
         const x = group[0]!;
         if (!signatureOk(x)) {
           entryErrors.push(err(badSignature(x), where(x)));
-          stopped.add(author);
+          refuse(author, x.s.entry.seq);
           break;
         }
         if (waitsForHeads(x.s.entry)) {
@@ -503,7 +540,7 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
           answerCold(log, r.need, period?.pool);
           r = log.ingest(x.s, { signatureChecked: true });
         }
-        if (r.status === 'cold') r = { status: 'rejected', error: protocolError('ENTRY_UNKNOWN_DEPENDENCY', { author: author.slice(0, 8), seq: x.s.entry.seq, depAuthor: '-', depSeq: 0, why: ' before the anchor' }) };
+        if (r.status === 'cold') r = { status: 'rejected', error: protocolError('ENTRY_UNKNOWN_DEPENDENCY', { author: author.slice(0, 8), seq: x.s.entry.seq, depAuthor: '-', depSeq: 0, why: ' before the anchor', advice: MISSING_ADVICE.dependency }) };
         if (r.status === 'pending') {
           stalled.set(author, { error: r.error, x });
           break;
@@ -511,7 +548,7 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
         stalled.delete(author);
         if (r.status === 'rejected' || r.status === 'equivocation') {
           entryErrors.push(err(r.error, where(x)));
-          stopped.add(author);
+          refuse(author, x.s.entry.seq);
           break;
         }
         i++;
@@ -527,7 +564,7 @@ export function verifyBundle(text: string, options: VerifyOptions = {}): Verific
     // ingest now says what it said then: pending, with the error to report.
     const r = s.error === undefined ? log.ingest(s.x.s, { signatureChecked: true }) : undefined;
     const error = s.error ?? (r && 'error' in r ? r.error : undefined);
-    if (error) entryErrors.push(err(error, { line: s.x.line, author, seq: s.x.s.entry.seq }));
+    if (error) entryErrors.push(err(consequenceOf(error, s.x.s.entry, log, stalled, refused), { line: s.x.line, author, seq: s.x.s.entry.seq }));
   }
   options.onProgress?.(total, total);
 

@@ -1,7 +1,7 @@
 /** The error registry (docs/protocol.md §9): documented, and worded for the person who has to act. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { PROTOCOL_ERRORS, composeEntry, formatError, type ProtocolErrorCode } from '../../src/protocol/index.js';
+import { MISSING_ADVICE, PROTOCOL_ERRORS, composeEntry, formatError, type ProtocolErrorCode } from '../../src/protocol/index.js';
 import { bilateralScenario } from '../../src/testkit/scenario.js';
 
 const doc = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
@@ -26,7 +26,9 @@ describe('error registry', () => {
   it('ends every message with what to do: at least two sentences, the last not a placeholder', () => {
     for (const code of codes) {
       if (code === 'ENTRY_KIND_NOT_ALLOWED') continue; // ends with {hint}; checked below with real hints
-      const text = formatError(code, {});
+      // End with {advice}: to fetch what is missing, or (the verifier) why nothing is (test/protocol/verify-advice.test.ts).
+      const advice = code === 'ENTRY_SEQUENCE_GAP' ? MISSING_ADVICE.gap : code === 'ENTRY_UNKNOWN_DEPENDENCY' ? MISSING_ADVICE.dependency : undefined;
+      const text = formatError(code, advice ? { advice } : {});
       expect(text.trim(), code).toMatch(/[.!]$/);
       const sentences = text.split(/(?<=[.!])\s+(?=[A-Z])/);
       expect(sentences.length, `${code}: "${text}"`).toBeGreaterThanOrEqual(2);
