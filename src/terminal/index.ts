@@ -16,7 +16,7 @@ export { startOfficerProxy } from './ha/officer-proxy.js';
 export { addInstance } from './identity/ha-instance.js';
 
 /** `hotline doctor` and `hotline repair`: the stopped terminal's storage checked, and repaired from its entries. */
-export { describeProblem, doctor, repair } from './integrity/doctor.js';
+export { describeProblem, doctor, repair, repairForked } from './integrity/doctor.js';
 
 /** The identity in a data directory: `hotline init`, `cert`, `card`, `root` (identity/index.ts). */
 export {

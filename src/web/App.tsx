@@ -283,7 +283,7 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
         </h1>
         <ul className="links" aria-label={tr('linkStates')}>
           {(status?.links ?? []).map((l) => (
-            <li key={l.peer} className={`link link-${l.state}`} title={l.endpoint ?? ''}>
+            <li key={l.peer} className={`link link-${l.state}`} title={l.reason ?? l.endpoint ?? ''}>
               {l.code}: {l.state}
             </li>
           ))}

@@ -6,7 +6,7 @@
  */
 import { hotlineCommand } from '../hint.js';
 import type { Command } from 'commander';
-import { describeProblem, doctor, loadTerminalIdentity, repair } from '../../terminal/index.js';
+import { describeProblem, doctor, loadTerminalIdentity, repair, repairForked } from '../../terminal/index.js';
 import { cliError } from '../errors.js';
 import { printable } from '../safe-text.js';
 import { DEFAULT_DATA_DIR } from './init.js';
@@ -40,8 +40,11 @@ export function register(program: Command): void {
     .command('repair')
     .description('repair the stopped terminal\'s storage from its signed entries; damaged entries are fetched again from the peers at the next start')
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
-    .action(async (opts: { data: string }) => {
+    .option('--forked <channel>', 'this terminal\'s own log of CHANNEL forked (CHANNEL_OWN_LOG_FORKED): remove its own entries there from --from on, to fetch the peers\' copies back at the next start')
+    .option('--from <seq>', 'with --forked: the seq where the own log forked, as the alarm and `hotline status` name it')
+    .action(async (opts: { data: string; forked?: string; from?: string }) => {
       const identity = await loadTerminalIdentity(opts.data);
+      if (opts.forked !== undefined || opts.from !== undefined) return repairFork(identity, opts);
       const p = progress();
       const { before, outcome, after } = await repair(identity, { onProgress: p.tick });
       p.end();
@@ -52,4 +55,14 @@ export function register(program: Command): void {
       if (after.problems.length) throw cliError('CLI_STORAGE_UNREPAIRABLE', { count: after.problems.length });
       process.stdout.write(`Storage sound. Start the terminal: ${hotlineCommand('serve', opts.data)}\n`);
     });
+}
+
+/** `hotline repair --forked CHANNEL --from N`: the own entries of a forked own log removed from #N on. */
+async function repairFork(identity: Awaited<ReturnType<typeof loadTerminalIdentity>>, opts: { data: string; forked?: string; from?: string }): Promise<void> {
+  if (opts.forked === undefined || opts.from === undefined) throw cliError('CLI_USAGE', { detail: '--forked CHANNEL and --from SEQ go together (both as `hotline status` or the alarm CHANNEL_OWN_LOG_FORKED names them)', command: 'repair ' });
+  if (!/^[0-9a-f]{8,64}$/i.test(opts.forked)) throw cliError('CLI_BAD_ARGUMENT', { option: '--forked', expected: 'a channel id or a prefix of at least 8 hex digits', value: opts.forked });
+  if (!/^[1-9][0-9]{0,14}$/.test(opts.from)) throw cliError('CLI_BAD_ARGUMENT', { option: '--from', expected: 'a seq number, 1 or more', value: opts.from });
+  const { channel, removed } = await repairForked(identity, opts.forked, Number(opts.from));
+  process.stdout.write(`Removed ${removed} of this terminal's own entries of channel ${channel.slice(0, 12)} from #${opts.from} on (the forked part, which no peer took).\n`);
+  process.stdout.write(`Start the terminal with its peers reachable: it waits for each of them and fetches their copies back before signing there again: ${hotlineCommand('serve', opts.data)}\n`);
 }

@@ -70,6 +70,23 @@ export async function repair(identity: TerminalIdentity, options: DoctorOptions 
   });
 }
 
+/**
+ * `hotline repair --forked CHANNEL --from N` (terminal stopped): this terminal's own log of a
+ * channel forked at #N (CHANNEL_OWN_LOG_FORKED, docs/operations.md "Backup and restore"). Its own
+ * entries from #N on, which no peer took, are removed with their rows; `own-heads.json` still
+ * remembers the higher number, so at the next start the terminal waits for every peer to say what
+ * it holds and fetches the peers' copies back before signing there again.
+ */
+export async function repairForked(identity: TerminalIdentity, channelOrPrefix: string, fromSeq: number): Promise<{ channel: string; removed: number }> {
+  return withStore(identity, 'hotline repair --forked', async (store) => {
+    const ids = (await store.listChannels()).map((c) => c.id).filter((id) => id.startsWith(channelOrPrefix.toLowerCase()));
+    if (ids.length === 0) throw new TerminalError('CHANNEL_NOT_FOUND', { channel: channelOrPrefix });
+    if (ids.length > 1) throw new TerminalError('CHANNEL_AMBIGUOUS', { channel: channelOrPrefix });
+    const channel = ids[0]!;
+    return { channel, removed: await store.removeEntriesFrom(channel, identity.party, fromSeq) };
+  });
+}
+
 async function withStore<T>(identity: TerminalIdentity, what: string, fn: (store: Store) => Promise<T>): Promise<T> {
   await refuseEmptyDatabase(identity);
   const lock = await acquireTerminalLock(identity.database);
