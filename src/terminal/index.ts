@@ -44,6 +44,9 @@ export { exists, jsonText, writeFileAtomic } from './identity/files.js';
 /** Paths to the installed package's files (the bundle, worker scripts, package.json). */
 export { distPath, PACKAGE_ROOT } from './install-paths.js';
 
+/** `hotline import FILE`: whether a bundle sent in parts names this party, judged on the whole file (no I/O). */
+export { BundleCharters } from './officer-api/import-charters.js';
+
 /** `hotline audit verify FILE`: the audit log's hash chain, checked offline (no I/O). */
 export { parseAuditExport, verifyAudit, type AuditVerdict } from './officers/audit-chain.js';
 

@@ -88,6 +88,24 @@ describe('channel routes', () => {
     expect(notBundle.json()).toMatchObject({ code: 'BUNDLE_NOT_A_BUNDLE' });
   });
 
+  it('judges IMPORT_NOT_A_PARTY on a whole bundle, not on a part of one (?part=N: the sender judged the whole)', async () => {
+    f = await officerFixture();
+    const channel = 'c'.repeat(64);
+    const foreign = [
+      JSON.stringify({ channel, type: 'hotline.bundle', v: 1 }),
+      JSON.stringify({ author: 'A'.repeat(43), body: { charter: { title: { en: 'Not yours' }, parties: [{ party: 'A'.repeat(43), code: 'AA' }] } }, kind: 'charter.propose', seq: 1 }),
+    ].join('\n');
+    const post = (url: string) => f!.app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-ndjson' }, payload: `${foreign}\n` });
+    const whole = await post('/api/v1/import');
+    expect(whole.statusCode).toBe(409);
+    expect(whole.json()).toMatchObject({ code: 'IMPORT_NOT_A_PARTY' });
+    // A part: its entries are judged one by one as always (this fake one is refused).
+    const part = await post('/api/v1/import?part=1');
+    expect(part.statusCode, part.body).toBe(200);
+    expect((part.json() as ImportResult).accepted).toBe(0);
+    expect((part.json() as ImportResult).rejected.length).toBe(1);
+  });
+
   it('shows an officer granted another channel nothing of this one', async () => {
     f = await officerFixture();
     const other = await f.t.activeChannel({ title: 'Other line' });

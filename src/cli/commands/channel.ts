@@ -6,11 +6,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { Option, type Command } from 'commander';
 import { repeated, textsByLanguage } from '../lang-text.js';
-import type { Api } from '../../terminal/index.js';
+import { BundleCharters, type Api } from '../../terminal/index.js';
 import { CliError, cliError } from '../errors.js';
 import { hotlineCommand } from '../hint.js';
 import { TIERS } from '../../protocol/index.js';
@@ -380,30 +380,71 @@ function writeHa(ha: Api.HaStatus): void {
 /** Bytes of entry lines per import request (the officer API takes up to 64 MiB a request). */
 const IMPORT_BATCH_BYTES = 8 * 1024 * 1024;
 
+/** The entry lines of a bundle file, read line by line, with its header line (undefined until met). */
+async function* bundleLines(path: string, onHeader: (header: string) => void): AsyncGenerator<string> {
+  let header: string | undefined;
+  for await (const line of createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity })) {
+    if (line.trim() === '') continue;
+    if (header === undefined) {
+      if (!isHeaderLine(line)) throw cliError('CLI_NOT_A_BUNDLE', { path, detail: 'its first line is not a bundle header' });
+      onHeader((header = line));
+      continue;
+    }
+    if (line.startsWith('{"author":')) yield line; // a card: the terminal knows its peers' cards
+  }
+  if (header === undefined) throw cliError('CLI_EMPTY_FILE', { path });
+}
+
+/**
+ * A bundle sent in parts is judged whole before anything is sent: a part alone may hold the
+ * proposal and not a later amendment that adds this party, which the terminal would refuse
+ * (IMPORT_NOT_A_PARTY) though the bundle is this party's (import-charters.ts). The parts then say
+ * so (?part=N), and the terminal judges each entry as always.
+ */
+async function judgeWhole(path: string, client: OfficerClient): Promise<void> {
+  const charters = new BundleCharters();
+  let channel: unknown;
+  for await (const line of bundleLines(path, (h) => void (channel = (JSON.parse(h) as { channel?: unknown }).channel))) charters.add(line);
+  const self = await client.call<Api.Status>('GET', '/api/v1/status');
+  if (typeof channel === 'string' && /^[0-9a-f]{64}$/.test(channel)) {
+    const known = await client.call('GET', `/api/v1/channels/${channel}`).then(
+      () => true,
+      () => false,
+    );
+    if (known) return;
+  }
+  const refusal = charters.refusal(self, channel);
+  if (refusal) throw cliError('CLI_API', { code: refusal.code, detail: refusal.message });
+}
+
 /**
  * `hotline import FILE` (#14 E14): the bundle is read line by line and sent in batches, each
  * request carrying the header and a slice of the entries, so a bundle of any size this terminal
  * exported can be carried back by hand. Exits non-zero, naming them, when entries were rejected or
  * still wait for predecessors the bundle lacks; a file that is not a bundle is refused before
- * anything is sent.
+ * anything is sent, and so is a bundle none of whose charters names this party.
  */
-async function importBundle(path: string, dataDir: string): Promise<void> {
-  let lines: AsyncIterable<string>;
+export async function importBundle(path: string, dataDir: string, batchBytes = IMPORT_BATCH_BYTES): Promise<void> {
+  let size: number;
   try {
     await access(path);
-    lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+    size = (await stat(path)).size;
   } catch {
     throw cliError('CLI_FILE_NOT_FOUND', { path });
   }
+  // A file no larger than one batch is one request, which the terminal judges whole itself.
+  const inParts = size > batchBytes;
   let header: string | undefined;
   let batch: string[] = [];
   let bytes = 0;
+  let part = 0;
   let client: OfficerClient | undefined;
   const total = { entries: 0, accepted: 0, duplicate: 0, rejected: [] as Api.ImportResult['rejected'] };
   const flush = async () => {
     if (batch.length === 0) return;
     client ??= await officerClient(dataDir);
-    const r = await client.call<Api.ImportResult>('POST', '/api/v1/import', `${header}\n${batch.join('\n')}\n`, 'application/x-ndjson');
+    part++;
+    const r = await client.call<Api.ImportResult>('POST', `/api/v1/import${inParts ? `?part=${part}` : ''}`, `${header}\n${batch.join('\n')}\n`, 'application/x-ndjson');
     total.entries += batch.length;
     total.accepted += r.accepted;
     total.duplicate += r.duplicate;
@@ -411,19 +452,12 @@ async function importBundle(path: string, dataDir: string): Promise<void> {
     batch = [];
     bytes = 0;
   };
-  for await (const line of lines) {
-    if (line.trim() === '') continue;
-    if (header === undefined) {
-      if (!isHeaderLine(line)) throw cliError('CLI_NOT_A_BUNDLE', { path, detail: 'its first line is not a bundle header' });
-      header = line;
-      continue;
-    }
-    if (!line.startsWith('{"author":')) continue; // a card: the terminal knows its peers' cards
+  if (inParts) await judgeWhole(path, (client = await officerClient(dataDir)));
+  for await (const line of bundleLines(path, (h) => void (header = h))) {
     batch.push(line);
     bytes += Buffer.byteLength(line) + 1;
-    if (bytes >= IMPORT_BATCH_BYTES) await flush();
+    if (bytes >= batchBytes) await flush();
   }
-  if (header === undefined) throw cliError('CLI_EMPTY_FILE', { path });
   await flush();
   const waiting = Math.max(0, total.entries - total.accepted - total.duplicate - total.rejected.length);
   process.stdout.write(`Imported: ${total.accepted} new, ${total.duplicate} already held, ${waiting} waiting for predecessors, ${total.rejected.length} rejected.\n`);

@@ -8,6 +8,7 @@ import Type, { type Static } from 'typebox';
 import { DialogueRulesSchema, formatHash, HotlineProtocolError, isBundleHeader, protocolError, ROLES, TIERS, writeBundle, type Charter, type SealedEntry } from '../../protocol/index.js';
 import type { ProposeInput } from '../channels/channel-types.js';
 import { TerminalError } from '../errors.js';
+import { BundleCharters } from './import-charters.js';
 import { definitionsFor, missingDefinitions, refsFor, type FormatCatalogue } from '../formats/catalogue.js';
 import * as Api from './api-schemas.js';
 import { mayRead } from './auth.js';
@@ -256,7 +257,14 @@ function transcriptRoutes(app: FastifyInstance, opts: ChannelsRoutesOptions): vo
 
   app.post(
     '/api/v1/import',
-    { config: { permission: 'terminal.manage' }, schema: { summary: 'Import a bundle file (the sneakernet path): entries are verified and merged', response: { 200: Api.ImportResult } } },
+    {
+      config: { permission: 'terminal.manage' },
+      schema: {
+        summary: 'Import a bundle file (the sneakernet path): entries are verified and merged. A bundle sent in parts (each with the header) names its parts with ?part=N: the sender judged the whole bundle, which a part alone cannot show (IMPORT_NOT_A_PARTY)',
+        querystring: Type.Object({ part: Type.Optional(Type.Integer({ minimum: 1 })) }),
+        response: { 200: Api.ImportResult },
+      },
+    },
     async (request) => {
       const text = typeof request.body === 'string' ? request.body : '';
       const lines = text.split('\n').filter((l) => l.trim() !== '');
@@ -266,7 +274,10 @@ function transcriptRoutes(app: FastifyInstance, opts: ChannelsRoutesOptions): vo
       if (!isBundleHeader(parseOrUndefined(lines[0]!))) throw new HotlineProtocolError(protocolError('BUNDLE_NOT_A_BUNDLE', { detail: 'its first line is not a bundle header' }));
       const entries: string[] = [];
       for (const line of lines.slice(1)) if (line.startsWith('{"author":')) entries.push(line);
-      notAPartyOf(entries, self, (parseOrUndefined(lines[0]!) as { channel?: unknown }).channel, (id) => {
+      // A part of a bundle may hold its proposal and not the later amendment that adds this party:
+      // only a whole bundle is judged here; `hotline import` judges the whole file before sending parts.
+      if ((request.query as { part?: number }).part === undefined)
+        notAPartyOf(entries, self, (parseOrUndefined(lines[0]!) as { channel?: unknown }).channel, (id) => {
         try {
           return directory.channel(id).id === id;
         } catch {
@@ -283,25 +294,15 @@ function transcriptRoutes(app: FastifyInstance, opts: ChannelsRoutesOptions): vo
 
 /**
  * Refuses at once, with one clear answer, a bundle of a channel this terminal is not a party of:
- * its proposal's charter does not name this party, so every entry would be rejected one by one
- * (ENTRY_UNKNOWN_KEY: the other parties' keys are not vouched for here).
+ * neither its proposal's charter nor any amendment it carries names this party, so every entry
+ * would be rejected one by one (ENTRY_UNKNOWN_KEY: the other parties' keys are not vouched for here).
  */
 function notAPartyOf(entries: readonly string[], self: { readonly party: string; readonly code: string }, channel: unknown, known: (id: string) => boolean): void {
   if (typeof channel === 'string' && known(channel)) return;
-  // The proposal and the amendments carried (an amendment may add a party): none names this one.
-  const charters: Array<Partial<Charter>> = [];
-  let proposed = false;
-  for (const line of entries) {
-    if (!line.includes('"kind":"charter.propose"') && !line.includes('"kind":"charter.amend"')) continue;
-    const e = parseOrUndefined(line) as { kind?: string; body?: { charter?: Partial<Charter> } } | undefined;
-    if (e?.kind !== 'charter.propose' && e?.kind !== 'charter.amend') continue;
-    proposed ||= e.kind === 'charter.propose';
-    if (e.body?.charter) charters.push(e.body.charter);
-  }
-  if (!proposed || charters.some((c) => Array.isArray(c.parties) && c.parties.some((p) => p.party === self.party))) return;
-  const title = charters[0]?.title ? Object.values(charters[0].title)[0] : undefined;
-  const id = typeof channel === 'string' ? channel.slice(0, 12) : 'of this bundle';
-  throw new TerminalError('IMPORT_NOT_A_PARTY', { code: self.code, channel: title ? `${id} "${title}"` : id });
+  const charters = new BundleCharters();
+  for (const line of entries) charters.add(line);
+  const refusal = charters.refusal(self, channel);
+  if (refusal) throw refusal;
 }
 
 /** A line's JSON value, or undefined if it is not JSON. */
