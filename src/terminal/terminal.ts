@@ -210,7 +210,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
     // The peer of a forked own log by its label, as everywhere officers read it.
     reconciling: () => reconciler.reconciling().map((r) => (r.peer === undefined ? r : { ...r, peer: directory.label(r.peer) })),
     ...(options.ha ? { ha: options.ha.status } : {}),
-    storeFull: () => (void wing.committer.probeWritable(), wing.committer.fullSince), // a probe's outcome shows at the next ask
+    storeFull: () => wing.committer.fullSince,
     signingKey: identity.terminalSigner.publicKey,
     defaultOfficer: { name: `${code} duty officer`, title: 'Duty Officer', role: 'duty-officer' },
     version: options.version ?? '0.1.0',
@@ -362,6 +362,8 @@ function composeOperations(o: {
   jobs.add({ name: 'dialogue-reminders', everyMs: 1000, run: () => reminders.tick() });
   jobs.add({ name: 'drills', everyMs: 1000, run: () => drills.tick() });
   jobs.add({ name: 'reconcile', everyMs: 1000, run: async () => o.reconciler.tick() });
+  // While the database counts as full, one small write every 5 s sees room an operator freed (readiness).
+  jobs.add({ name: 'store-writable', everyMs: 5000, run: () => wing.committer.probeWritable() });
   // Daily checkpoints of version-2 channels, what period bundles are anchored at (docs/protocol.md §15).
   // HOTLINE_CHECKPOINTS=0 turns them off while a peer still runs a release that refuses the kind.
   const checkpoints = new CheckpointScheduler({ directory, actions: wing.writer, store, self, clock });
