@@ -95,6 +95,10 @@ describe('e2e: a forked own log after restoring a whole data directory', () => {
     const status = await us.cli(['status']);
     expect(status.stdout).toMatch(new RegExp(`channel ${id.slice(0, 12)}: OWN LOG FORKED at #${fork.forkedAt}`));
     expect((await fetch(`${us.officerUrl}/readyz`)).status).toBe(503);
+    // And on the channel itself, in the API and `hotline channel show`.
+    expect((await us.api<{ reconciling?: Reconciling }>('GET', `/api/v1/channels/${id}`)).reconciling).toMatchObject({ why: 'own-log-forked', forkedAt: fork.forkedAt, peer: 'CN' });
+    const shown = await us.cli(['channel', 'show', id]);
+    expect(shown.stdout).toMatch(new RegExp(`ALARM: this terminal's OWN LOG FORKED at #${fork.forkedAt} \\(CHANNEL_OWN_LOG_FORKED\\): CN holds`));
 
     // The documented repair: stop, cut the forked part, start with the peer reachable.
     await us.stop();

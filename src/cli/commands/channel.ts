@@ -86,6 +86,10 @@ export function channelLines(raw: Api.ChannelDetail, rawMessages: readonly Api.M
   for (const p of c.parties)
     out.push(`    ${p.code.padEnd(6)} ${p.accepted ? 'accepted' : 'not yet accepted'}${p.suspended ? ', SUSPENDED' : ''}   link ${p.link}   entries ${p.entries}   roles ${p.roles.join(', ')}`);
   if (c.equivocations) out.push(`  ALARM: ${c.equivocations} equivocation(s) recorded as evidence`);
+  const r = c.reconciling;
+  if (r?.why === 'own-log-forked')
+    out.push(`  ALARM: this terminal's OWN LOG FORKED at #${r.forkedAt ?? '?'} (CHANNEL_OWN_LOG_FORKED): ${r.peer ?? 'a peer'} holds other entries signed by this terminal there (a restore from an old backup?); ${r.peer ?? 'the peer'} is not at fault. Nothing is signed here until repaired: docs/operations.md "Backup and restore"`);
+  else if (r) out.push(`  reconciling with the peers (${r.why}): nothing is signed here yet`);
   out.push(`  messages ${c.messages.total}, awaiting our acknowledgement ${c.messages.unacknowledged}`);
   for (const m of messages) {
     const receipt = m.own ? (m.receiptedAt ? `receipted ${iso(m.receiptedAt)}` : 'no receipt yet') : 'received';

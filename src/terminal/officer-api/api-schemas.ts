@@ -80,6 +80,8 @@ export const ChannelDetail = Type.Object({
   parties: Type.Array(Type.Object({ ...viewParty, link: Type.String() })),
   messages: Type.Object({ total: Int, unacknowledged: Int }),
   equivocations: Int,
+  /** Present while this terminal may not sign on the channel: reconciling with the peers, or its own log forked there. */
+  reconciling: Type.Optional(Reconciling),
 });
 
 /** GET /api/v1/channels/:id/history: one change of the charter or the channel's state, with its reason. */

@@ -14,12 +14,14 @@ import * as Api from './api-schemas.js';
 import { mayRead } from './auth.js';
 import { presentChannelDetail, presentChannelSummary, presentChannelView, presentHistory } from './presenters.js';
 import { periodBundleEntries } from './period-export.js';
-import { ChannelParams, LangTagParam, type LinkHealthFn, type LinksFn, type OfficerApiPorts, type ReadPorts } from './route-kit.js';
+import { ChannelParams, LangTagParam, type LinkHealthFn, type LinksFn, type OfficerApiPorts, type ReadPorts, type ReconcilingFn } from './route-kit.js';
 
 /** Options of {@link channelsRoutes}. */
 export interface ChannelsRoutesOptions extends Pick<OfficerApiPorts, 'self' | 'directory' | 'actions' | 'receiver' | 'now'>, ReadPorts {
   readonly links: LinksFn;
   readonly linkHealth?: LinkHealthFn;
+  /** Channels this terminal may not sign on now (reconciling, or its own log forked): shown on the channel. */
+  readonly reconciling?: ReconcilingFn;
   /** The format definitions held: a charter lists only those, and is accepted only if all are held. */
   readonly formats: FormatCatalogue;
 }
@@ -88,7 +90,8 @@ export async function channelsRoutes(app: FastifyInstance, opts: ChannelsRoutesO
       const v = directory.view((request.params as { id: string }).id);
       const links = new Map(opts.links().map((l) => [l.peer, l.state]));
       const [counts, evidence] = await Promise.all([reads.messageCounts(v.id), reads.evidence(v.id)]);
-      return presentChannelDetail(v, self.party, links, counts, evidence.length);
+      const reconciling = opts.reconciling?.().find((r) => r.channel === v.id);
+      return { ...presentChannelDetail(v, self.party, links, counts, evidence.length), ...(reconciling ? { reconciling } : {}) };
     },
   );
 

@@ -131,7 +131,7 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
   const reads = new OfficerReadModel(store, ports.self.party);
   const area = { ...ports, reads };
   await app.register(terminalRoutes, { ...area, links: opts.links, reconciling: opts.reconciling, storeFull: opts.storeFull, ha: opts.ha });
-  await app.register(channelsRoutes, { ...area, links: opts.links, linkHealth: opts.linkHealth, formats });
+  await app.register(channelsRoutes, { ...area, links: opts.links, linkHealth: opts.linkHealth, reconciling: opts.reconciling, formats });
   await app.register(messagesRoutes, { ...area, defaultOfficer: opts.defaultOfficer, formats });
   await app.register(sendStreamRoute, { ...area, formats });
   await app.register(searchRoutes, { ...area, formats });

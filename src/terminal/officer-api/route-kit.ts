@@ -30,7 +30,7 @@ export interface ReadPorts {
 export type LinksFn = () => readonly LinkInfo[];
 
 /** Channels this terminal may not sign on now, fetching its own entries back (channels/reconciler.ts). */
-export type ReconcilingFn = () => ReadonlyArray<{ channel: string; have: number; peerHolds: number; why: string }>;
+export type ReconcilingFn = () => ReadonlyArray<{ channel: string; have: number; peerHolds: number; why: string; forkedAt?: number; peer?: string }>;
 
 /** Link-test health per channel and peer. */
 export type LinkHealthFn = () => Array<{ channel: string; peer: string; code: string; state: string; lastEchoAt: number | null; lastRttMs: number | null; lastOffsetMs: number | null; since: number }>;
