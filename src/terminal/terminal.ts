@@ -32,7 +32,7 @@ import { dataFormatsDir, loadFormatFiles, SHIPPED_FORMATS_DIR } from './formats/
 import type { FormatCatalogue } from './formats/catalogue.js';
 import { LinkProber } from './schedulers/link-prober.js';
 import { LinkTester } from './schedulers/link-tester.js';
-import { OwnHeadsWriter, readOwnHeads } from './channels/own-heads.js';
+import { OwnHeadsWriter, readOwnForks, readOwnHeads, type RememberedFork } from './channels/own-heads.js';
 import { Reconciler } from './channels/reconciler.js';
 import { DrillScheduler } from './schedulers/drill-scheduler.js';
 import { EscalationScheduler } from './schedulers/escalation-scheduler.js';
@@ -241,10 +241,11 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
  * attached (a start that fails half-way changes nothing).
  */
 async function rememberOwnHeads(identity: TerminalIdentity, wing: ChannelWing, events: EventBus, down: Teardown, log: Logger) {
-  const remembered = await readOwnHeads(identity.dir);
+  const [remembered, forks] = await Promise.all([readOwnHeads(identity.dir), readOwnForks(identity.dir)]);
   let reconciler: Reconciler | undefined;
   const writer = new OwnHeadsWriter({
     dir: identity.dir,
+    forked: () => reconciler?.forks() ?? forks,
     heads: () => {
       const heads = new Map(remembered);
       if (reconciler) for (const c of wing.registry.channelIds()) heads.set(c, reconciler.restoredTarget(c) ?? wing.committer.committedHead(c));
@@ -258,8 +259,10 @@ async function rememberOwnHeads(identity: TerminalIdentity, wing: ChannelWing, e
   });
   return {
     remembered: remembered as ReadonlyMap<string, number>,
+    forks: forks as ReadonlyMap<string, RememberedFork>,
     attach(r: Reconciler): void {
       reconciler = r;
+      r.onForked = () => writer.touch();
       const reconciled = r.onReconciled;
       r.onReconciled = (channel) => {
         reconciled(channel);
@@ -281,7 +284,7 @@ function startReconciler(identity: TerminalIdentity, wing: ChannelWing, clock: C
     const parsed = raw === undefined ? undefined : parseEntry(raw);
     return parsed?.ok ? parsed.sealed.hash : undefined;
   };
-  const reconciler = new Reconciler({ self: identity.party, directory: wing.registry, head: (c) => wing.committer.committedHead(c), clock, events, startWaitMs: reconcileWait(process.env.HOTLINE_RECONCILE_WAIT_MS), remembered: ownHeads.remembered, ownHash, log });
+  const reconciler = new Reconciler({ self: identity.party, directory: wing.registry, head: (c) => wing.committer.committedHead(c), clock, events, startWaitMs: reconcileWait(process.env.HOTLINE_RECONCILE_WAIT_MS), remembered: ownHeads.remembered, rememberedForks: ownHeads.forks, ownHash, log });
   // An active instance of a highly available party too: its database is the one its predecessor
   // committed to, but a primary replaced under asynchronous replication may have lost the last
   // commits, which the peers hold (docs/operations.md "High availability").

@@ -4,8 +4,8 @@
  * CN is down, and the start-up wait is short, so US signs new entries at numbers CN already holds
  * other entries at. When CN is back, US recognises it from CN's `holds` (the hash of the last own
  * entry CN holds) and the copies CN relays: alarm CHANNEL_OWN_LOG_FORKED naming where, CN not
- * blamed, nothing more signed or pushed there. `hotline repair --forked` then removes the forked
- * part, the next start fetches CN's copies back, and traffic resumes both ways.
+ * blamed, nothing more signed or pushed there, also after a restart. `hotline repair --forked`
+ * then removes the forked part, the next start fetches CN's copies back, and traffic resumes.
  */
 import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -99,6 +99,15 @@ describe('e2e: a forked own log after restoring a whole data directory', () => {
     expect((await us.api<{ reconciling?: Reconciling }>('GET', `/api/v1/channels/${id}`)).reconciling).toMatchObject({ why: 'own-log-forked', forkedAt: fork.forkedAt, peer: 'CN' });
     const shown = await us.cli(['channel', 'show', id]);
     expect(shown.stdout).toMatch(new RegExp(`ALARM: this terminal's OWN LOG FORKED at #${fork.forkedAt} \\(CHANNEL_OWN_LOG_FORKED\\): CN holds`));
+
+    // The hard stop survives a restart, even with CN down and no start-up wait (own-heads.json).
+    await cn.stop();
+    await us.stop();
+    await us.start();
+    const still = await send('after a restart');
+    expect(still.status).toBe(409);
+    expect((still.body as { code: string }).code).toBe('CHANNEL_OWN_LOG_FORKED');
+    await cn.start();
 
     // The documented repair: stop, cut the forked part, start with the peer reachable.
     await us.stop();

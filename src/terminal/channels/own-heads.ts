@@ -13,6 +13,10 @@
  *
  * The file is a hint that errs on the safe side: missing or unreadable, nothing is remembered (the
  * ordinary wait applies); it never names a seq that was not committed.
+ *
+ * It also remembers the channels whose own log forked (`forked`: channel -> {seq, peer}, the
+ * reconciler's CHANNEL_OWN_LOG_FORKED), so that the hard stop there survives a restart until
+ * `hotline repair --forked` removes the forked part (and the channel from this list).
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -37,10 +41,47 @@ export async function readOwnHeads(dir: string): Promise<Map<string, number>> {
   }
 }
 
+/** A channel whose own log forked: where, and the peer whose copy proved it. */
+export interface RememberedFork {
+  readonly seq: number;
+  readonly peer: string;
+}
+
+/** Reads the remembered forks; empty when the file is missing or not what it should be. */
+export async function readOwnForks(dir: string): Promise<Map<string, RememberedFork>> {
+  try {
+    const value = JSON.parse(await readFile(join(dir, OWN_HEADS_FILE), 'utf8')) as { v?: unknown; forked?: unknown };
+    if (value.v !== 1 || typeof value.forked !== 'object' || value.forked === null) return new Map();
+    return new Map(
+      Object.entries(value.forked as Record<string, { seq?: unknown; peer?: unknown }>).filter(
+        (e): e is [string, RememberedFork] => /^[0-9a-f]{64}$/.test(e[0]) && typeof e[1] === 'object' && e[1] !== null && Number.isSafeInteger(e[1].seq) && (e[1].seq as number) > 0 && typeof e[1].peer === 'string',
+      ).map(([c, f]) => [c, { seq: f.seq, peer: f.peer }]),
+    );
+  } catch {
+    return new Map();
+  }
+}
+
+/** Forgets the fork of `channel` (hotline repair --forked removed the forked part); the heads stay. */
+export async function forgetOwnFork(dir: string, channel: string): Promise<void> {
+  let value: { v?: unknown; heads?: unknown; forked?: Record<string, unknown> };
+  try {
+    value = JSON.parse(await readFile(join(dir, OWN_HEADS_FILE), 'utf8')) as typeof value;
+  } catch {
+    return;
+  }
+  if (!value.forked || !(channel in value.forked)) return;
+  delete value.forked[channel];
+  if (Object.keys(value.forked).length === 0) delete value.forked;
+  await writeFileAtomic(join(dir, OWN_HEADS_FILE), `${JSON.stringify(value)}\n`, 0o600);
+}
+
 export interface OwnHeadsOptions {
   readonly dir: string;
   /** The heads to remember now, per channel (the committed ones, or a remembered one still awaited). */
   readonly heads: () => ReadonlyMap<string, number>;
+  /** The channels whose own log forked, to remember across restarts (none by default). */
+  readonly forked?: () => ReadonlyMap<string, RememberedFork>;
   /** Delay between an own entry and the write, ms. */
   readonly delayMs?: number;
   readonly log?: { warn(o: object, m?: string): void };
@@ -83,9 +124,11 @@ export class OwnHeadsWriter {
   }
 
   async #writeNow(): Promise<void> {
-    const heads = Object.fromEntries([...this.#o.heads()].filter(([, seq]) => seq > 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    const byId = ([a]: [string, unknown], [b]: [string, unknown]) => (a < b ? -1 : a > b ? 1 : 0);
+    const heads = Object.fromEntries([...this.#o.heads()].filter(([, seq]) => seq > 0).sort(byId));
+    const forks = [...(this.#o.forked?.() ?? [])].sort(byId);
     try {
-      await writeFileAtomic(join(this.#o.dir, OWN_HEADS_FILE), `${JSON.stringify({ v: 1, heads })}\n`, 0o600);
+      await writeFileAtomic(join(this.#o.dir, OWN_HEADS_FILE), `${JSON.stringify({ v: 1, heads, ...(forks.length ? { forked: Object.fromEntries(forks) } : {}) })}\n`, 0o600);
     } catch (e) {
       // A full or read-only disk: the database says so louder; warn once here.
       if (!this.#warned) this.#o.log?.warn({ err: (e as Error).message }, `cannot write ${OWN_HEADS_FILE}: a restore of this terminal's database would not be recognised`);

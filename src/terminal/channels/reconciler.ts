@@ -109,6 +109,11 @@ export interface ReconcilerOptions {
    * peer's `holds` names (`heads`); without it, only the head is compared (ChannelDirectory).
    */
   readonly ownHash?: (channel: string, seq: number) => Promise<string | undefined>;
+  /**
+   * Channels whose own log forked before the last stop (own-heads.ts): stopped from the start,
+   * until `hotline repair --forked` removed the forked part.
+   */
+  readonly rememberedForks?: ReadonlyMap<string, { readonly seq: number; readonly peer: string }>;
   readonly log?: { warn(o: object, m?: string): void; info(o: object, m?: string): void };
 }
 
@@ -145,6 +150,8 @@ export class Reconciler {
   readonly #streams = new Map<string, (w: OwnWant) => void>();
   /** Called when a channel may be signed on again (receipts that were due are written then). */
   onReconciled: (channel: string) => void = () => {};
+  /** Called when a channel's own log is found forked (own-heads.json remembers it). */
+  onForked: (channel: string) => void = () => {};
   /** Opens the link to a peer again, so that it says anew what it holds of our logs (its `holds`). */
   resync: (peer: string) => void = () => {};
   /** Writes waiting for their channel to be reconciled. */
@@ -158,6 +165,7 @@ export class Reconciler {
 
   constructor(options: ReconcilerOptions) {
     this.#o = options;
+    for (const [channel, f] of options.rememberedForks ?? []) this.#forks.set(channel, { seq: f.seq, exact: true, peer: f.peer });
     options.events.on('entry', (e) => {
       if (e.author === options.self && this.#claims.has(e.channel)) this.#progress(e.channel);
     });
@@ -167,6 +175,12 @@ export class Reconciler {
   startUp(): void {
     const { directory, clock } = this.#o;
     this.#waitUntil = clock.now() + (this.#o.startWaitMs ?? DEFAULT_START_WAIT_MS);
+    // Forked before the last stop and not repaired since: said again, and still stopped.
+    for (const channel of this.#forks.keys()) {
+      const message = this.#forkError(channel).message;
+      this.#o.log?.warn({ channel, code: 'CHANNEL_OWN_LOG_FORKED' }, message);
+      this.#o.events.emit({ type: 'alarm', code: 'CHANNEL_OWN_LOG_FORKED', message, channel });
+    }
     for (const id of directory.channelIds()) {
       const peers = directory.peersOf(id);
       if (!peers.length) continue;
@@ -327,6 +341,7 @@ export class Reconciler {
         fork.seq = seq;
         fork.exact = exact;
         this.#o.log?.warn({ channel, seq, exact, code: 'CHANNEL_OWN_LOG_FORKED' }, `own log of channel ${channel.slice(0, 12)} forked at ${exact ? '' : 'or before '}#${seq}`);
+        this.onForked(channel);
       }
       return;
     }
@@ -338,8 +353,14 @@ export class Reconciler {
     const message = TERMINAL_ERRORS.format('CHANNEL_OWN_LOG_FORKED', { channel: channel.slice(0, 12), at: `${exact ? 'at' : 'at or before'} #${seq}`, seq, peer: this.#o.directory.label(peer) });
     this.#o.log?.warn({ channel, seq, exact, peer, code: 'CHANNEL_OWN_LOG_FORKED' }, message);
     this.#o.events.emit({ type: 'alarm', code: 'CHANNEL_OWN_LOG_FORKED', message, channel });
+    this.onForked(channel);
     // Writes waiting for the channel are refused now (they see the fork when they look again).
     for (const wake of [...(this.#waiters.get(channel) ?? [])]) wake();
+  }
+
+  /** The channels whose own log forked: where, and the peer whose copy proved it (to remember across restarts). */
+  forks(): Map<string, { seq: number; peer: string }> {
+    return new Map([...this.#forks].map(([c, f]) => [c, { seq: f.seq, peer: f.peer }]));
   }
 
   /** Whether this terminal's own log of `channel` forked (its own entries are no longer pushed there). */

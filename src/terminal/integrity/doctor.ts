@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { acquireTerminalLock, openStore, thisProcess, type Store } from '../../store/index.js';
 import { TerminalError } from '../errors.js';
 import { exists } from '../identity/files.js';
+import { forgetOwnFork } from '../channels/own-heads.js';
 import type { TerminalIdentity } from '../identity/index.js';
 import { checkStorage, repairStorage, type RepairOutcome, type StorageCheckOptions, type StorageProblem, type StorageReport } from './storage-check.js';
 
@@ -73,8 +74,8 @@ export async function repair(identity: TerminalIdentity, options: DoctorOptions 
 /**
  * `hotline repair --forked CHANNEL --from N` (terminal stopped): this terminal's own log of a
  * channel forked at #N (CHANNEL_OWN_LOG_FORKED, docs/operations.md "Backup and restore"). Its own
- * entries from #N on, which no peer took, are removed with their rows; `own-heads.json` still
- * remembers the higher number, so at the next start the terminal waits for every peer to say what
+ * entries from #N on, which no peer took, are removed with their rows, and the fork is forgotten
+ * in `own-heads.json`; that file still remembers the higher number, so at the next start the terminal waits for every peer to say what
  * it holds and fetches the peers' copies back before signing there again.
  */
 export async function repairForked(identity: TerminalIdentity, channelOrPrefix: string, fromSeq: number): Promise<{ channel: string; removed: number }> {
@@ -83,7 +84,10 @@ export async function repairForked(identity: TerminalIdentity, channelOrPrefix: 
     if (ids.length === 0) throw new TerminalError('CHANNEL_NOT_FOUND', { channel: channelOrPrefix });
     if (ids.length > 1) throw new TerminalError('CHANNEL_AMBIGUOUS', { channel: channelOrPrefix });
     const channel = ids[0]!;
-    return { channel, removed: await store.removeEntriesFrom(channel, identity.party, fromSeq) };
+    const removed = await store.removeEntriesFrom(channel, identity.party, fromSeq);
+    // The hard stop remembered across restarts is lifted: the next start fetches the peers' copies.
+    await forgetOwnFork(identity.dir, channel);
+    return { channel, removed };
   });
 }
 

@@ -5,7 +5,11 @@
  * ours; a hard stop on that channel with CHANNEL_OWN_LOG_FORKED, which does not blame the peer.
  * A peer that merely names another hash and proves nothing is given up, as a lying claim is.
  */
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { forgetOwnFork, OWN_HEADS_FILE, OwnHeadsWriter, readOwnForks, readOwnHeads } from '../../../src/terminal/channels/own-heads.js';
 import { ManualClock } from '../../../src/terminal/clock.js';
 import { httpAnswerOf } from '../../../src/terminal/errors.js';
 import { EventBus } from '../../../src/terminal/events/event-bus.js';
@@ -17,7 +21,7 @@ const CH = 'c'.repeat(64);
 const hashOf = (seq: number) => `${seq}`.padStart(64, 'a');
 const OTHER = 'f'.repeat(64);
 
-function setup() {
+function setup(rememberedForks?: ReadonlyMap<string, { seq: number; peer: string }>) {
   const clock = new ManualClock(1_000_000);
   const events = new EventBus();
   const heads = new Map<string, number>([[CH, 5]]);
@@ -31,6 +35,7 @@ function setup() {
     events,
     startWaitMs: 3000,
     ownHash: async (_c, seq) => (seq <= (heads.get(CH) ?? 0) ? hashOf(seq) : undefined),
+    rememberedForks,
   });
   const wants: OwnWant[] = [];
   r.attach(PEER, (w) => wants.push(w));
@@ -142,5 +147,31 @@ describe('a forked own log', () => {
     r.conflict('X'.repeat(43), { channel: CH, author: SELF, seq: 2, kind: 'equivocation' });
     expect(() => r.check(CH)).not.toThrow();
     expect(alarms).toEqual([]);
+  });
+
+  it('is remembered across a restart (own-heads.json) until hotline repair --forked forgets it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hotline-fork-'));
+    const { r } = setup();
+    r.startUp();
+    r.conflict(PEER, { channel: CH, author: SELF, seq: 4, kind: 'equivocation' });
+    const writer = new OwnHeadsWriter({ dir, heads: () => new Map([[CH, 5]]), forked: () => r.forks() });
+    await writer.write();
+    expect(JSON.parse(await readFile(join(dir, OWN_HEADS_FILE), 'utf8'))).toEqual({ v: 1, heads: { [CH]: 5 }, forked: { [CH]: { seq: 4, peer: PEER } } });
+    expect(await readOwnHeads(dir)).toEqual(new Map([[CH, 5]]));
+
+    // The next start: stopped from the first moment, whatever the peers say or the time.
+    const again = setup(await readOwnForks(dir));
+    again.r.startUp();
+    expect(again.alarms.map((a) => a.code)).toEqual(['CHANNEL_OWN_LOG_FORKED']);
+    again.clock.advance(60_000);
+    again.r.tick();
+    expect(refusal(() => again.r.check(CH))).toMatchObject({ code: 'CHANNEL_OWN_LOG_FORKED', status: 409 });
+    expect(again.r.reconciling()).toEqual([{ channel: CH, have: 5, peerHolds: 0, why: 'own-log-forked', forkedAt: 4, peer: PEER }]);
+
+    // Repaired: the fork is forgotten, the heads stay (so the next start waits for every peer).
+    await forgetOwnFork(dir, CH);
+    expect(await readOwnForks(dir)).toEqual(new Map());
+    expect(await readOwnHeads(dir)).toEqual(new Map([[CH, 5]]));
+    expect(JSON.parse(await readFile(join(dir, OWN_HEADS_FILE), 'utf8'))).toEqual({ v: 1, heads: { [CH]: 5 } });
   });
 });
