@@ -297,6 +297,11 @@ export class Reconciler {
 
   /** Compares the hash a peer holds at `seq` with ours; the channel waits meanwhile. */
   #compare(peer: string, channel: string, seq: number, hash: string): void {
+    // The usual case, the peer holding all of our log: compared with the head in memory, at once.
+    if (seq === this.#o.head(channel)) {
+      const head = this.#headHash(channel);
+      if (head === hash) return;
+    }
     const ours = this.#o.ownHash ?? ((_c: string, s: number) => Promise.resolve(s === this.#o.head(channel) ? this.#headHash(channel) : undefined));
     this.#comparing.set(channel, (this.#comparing.get(channel) ?? 0) + 1);
     const settle = (differs: boolean) => {

@@ -29,7 +29,13 @@ function setup(rememberedForks?: ReadonlyMap<string, { seq: number; peer: string
   events.on('alarm', (a) => alarms.push({ code: a.code, message: a.message }));
   const r = new Reconciler({
     self: SELF,
-    directory: { channelIds: () => [CH], peersOf: () => [PEER], shares: (c, p) => c === CH && p === PEER, label: (p) => (p === PEER ? 'CN' : 'US') },
+    directory: {
+      channelIds: () => [CH],
+      peersOf: () => [PEER],
+      shares: (c, p) => c === CH && p === PEER,
+      label: (p) => (p === PEER ? 'CN' : 'US'),
+      channel: () => ({ head: (a: string) => (a === SELF ? { seq: heads.get(CH)!, hash: hashOf(heads.get(CH)!) } : undefined) }) as never,
+    },
     head: (c) => heads.get(c) ?? 0,
     clock,
     events,
@@ -53,7 +59,16 @@ const refusal = (fn: () => void) => {
 };
 
 describe('a forked own log', () => {
-  it('holds naming the hash this terminal holds there: nothing to do', async () => {
+  it('holds naming the hash of our head: nothing to wait for, compared in memory', () => {
+    const { r, alarms } = setup();
+    r.startUp();
+    r.peerHolds(PEER, CH, 5, hashOf(5));
+    expect(r.reconciling()).toEqual([]);
+    expect(() => r.check(CH)).not.toThrow();
+    expect(alarms).toEqual([]);
+  });
+
+  it('holds naming the hash this terminal holds at an older seq: nothing to do once compared', async () => {
     const { r, alarms } = setup();
     r.startUp();
     r.peerHolds(PEER, CH, 4, hashOf(4));
