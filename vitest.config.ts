@@ -10,6 +10,7 @@ import { defineConfig } from 'vitest/config';
 const TIMED = [
   'test/e2e/ha-kill.e2e.test.ts',
   'test/e2e/ha.e2e.test.ts',
+  'test/e2e/ha-faults.e2e.test.ts',
   'test/e2e/link-cut.e2e.test.ts',
   'test/e2e/failover.e2e.test.ts',
   'test/e2e/kill9.e2e.test.ts',

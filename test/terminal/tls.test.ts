@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import https from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import tls, { type TLSSocket } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -17,6 +17,7 @@ import {
 import { peerIdOf, pinnedServerTlsOptions, registerPeerPinning } from '../../src/terminal/tls/pinned-server.js';
 import {
   FED_PIN_MISMATCH,
+  FED_TIMEOUT,
   PinMismatchError,
   createPinnedClient,
   openPinnedWebSocket,
@@ -267,6 +268,57 @@ describe('client pin check', () => {
     } finally {
       client.close();
       raw.close();
+    }
+  });
+});
+
+describe('client handshake deadline', () => {
+  // A listener that accepts TCP and never says a byte: a frozen process (its kernel still accepts),
+  // a half-open middlebox, a proxy whose far side is gone. The TLS handshake happens before the
+  // socket reaches the HTTP layer, so the request's own timeout never covered it: the link stayed
+  // 'connecting' for as long as the far end kept the connection, and tried no other endpoint.
+  it('gives up a TLS handshake that is never answered within handshakeTimeoutMs (FED_TIMEOUT), closing the socket', async () => {
+    const held = new Set<Socket>();
+    let closedAtServer!: () => void;
+    const serverSawClose = new Promise<void>((resolve) => (closedAtServer = resolve));
+    const silent = net.createServer((socket) => {
+      held.add(socket);
+      socket.on('error', () => undefined);
+      socket.on('close', () => closedAtServer());
+      socket.resume(); // reads (and drops) the ClientHello, so that it sees the client's end
+    });
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      const t0 = Date.now();
+      const ws = openPinnedWebSocket(`wss://127.0.0.1:${port}/ws`, { key: bob.keyPem, cert: bob.certPem, expectedFingerprint: alice.spkiFingerprint, handshakeTimeoutMs: 300 });
+      const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+      // events.once rejects with the 'error' it waits for.
+      const [err] = (await Promise.race([
+        once(ws, 'error').catch((e: unknown) => [e]),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('no error within 5 s: the handshake is not bounded')), 5000)),
+      ])) as [Error & { code?: string }];
+      expect(err.code).toBe(FED_TIMEOUT);
+      expect(err.message).toMatch(/no TLS handshake within 300 ms/);
+      expect(Date.now() - t0).toBeLessThan(3000);
+      await closed;
+      await serverSawClose;
+
+      // The HTTPS client: its whole-request deadline always failed the request; the handshake's comes first, and the socket goes with it.
+      const client = createPinnedClient({ key: bob.keyPem, cert: bob.certPem, expectedFingerprint: alice.spkiFingerprint, timeoutMs: 5000, handshakeTimeoutMs: 300 });
+      try {
+        const t1 = Date.now();
+        const e = (await client.request(`https://127.0.0.1:${port}/x`).catch((x: unknown) => x)) as { code?: string; message?: string };
+        expect(e.code).toBe(FED_TIMEOUT);
+        expect(e.message).toMatch(/no TLS handshake within 300 ms/);
+        expect(Date.now() - t1).toBeLessThan(3000);
+      } finally {
+        client.close();
+      }
+    } finally {
+      for (const s of held) s.destroy();
+      silent.close();
     }
   });
 });

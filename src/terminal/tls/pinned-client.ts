@@ -72,6 +72,14 @@ export interface PinnedTlsOptions {
    * may answer at any of its endpoints.
    */
   expectedFingerprint: string | readonly string[];
+  /**
+   * Deadline of the TCP connection and the TLS handshake together, in milliseconds; default
+   * 10 000. The socket reaches the HTTP (or WebSocket) layer only once the handshake and the pin
+   * check passed, so that layer's own timeouts do not cover this part: without it, an address that
+   * accepts and never answers (a frozen process, a half-open middlebox) holds the attempt for as
+   * long as the far end keeps the connection.
+   */
+  handshakeTimeoutMs?: number;
 }
 
 /** Options of {@link createPinnedClient}. */
@@ -117,6 +125,7 @@ export function serverFingerprintOfSocket(socket: TLSSocket): string | null {
  */
 class PinnedAgent extends https.Agent {
   readonly #expected: ReadonlySet<string>;
+  readonly #handshakeMs: number;
 
   constructor(options: PinnedTlsOptions & { keepAlive: boolean }) {
     super({
@@ -130,6 +139,7 @@ class PinnedAgent extends https.Agent {
     });
     const pins = typeof options.expectedFingerprint === 'string' ? [options.expectedFingerprint] : options.expectedFingerprint;
     this.#expected = new Set(pins.map(normalizeSpkiFingerprint));
+    this.#handshakeMs = options.handshakeTimeoutMs ?? 10_000;
   }
 
   override createConnection(
@@ -138,11 +148,17 @@ class PinnedAgent extends https.Agent {
   ): Duplex | null | undefined {
     const socket = super.createConnection(options) as TLSSocket;
     const endpoint = `${options.host ?? options.hostname ?? 'server'}:${options.port ?? 443}`;
+    const ms = this.#handshakeMs;
+    const timer = setTimeout(() => {
+      socket.destroy(new FederationClientError(FED_TIMEOUT, `${endpoint}: no TLS handshake within ${ms} ms (the address accepts but does not answer)`));
+    }, ms);
     const onError = (err: Error): void => {
+      clearTimeout(timer);
       socket.removeListener('secureConnect', onSecure);
       callback?.(err, socket);
     };
     const onSecure = (): void => {
+      clearTimeout(timer);
       socket.removeListener('error', onError);
       const presented = serverFingerprintOfSocket(socket);
       if (presented === null || !this.#expected.has(presented)) {
@@ -220,8 +236,7 @@ export function createPinnedClient(options: PinnedClientOptions): PinnedClient {
 
 /** Options of {@link openPinnedWebSocket}. */
 export interface PinnedWebSocketOptions extends PinnedTlsOptions {
-  /** Deadline for the opening handshake in milliseconds (ws `handshakeTimeout`); default 10 000. */
-  handshakeTimeoutMs?: number;
+  // handshakeTimeoutMs (PinnedTlsOptions) bounds the TLS handshake, then again the opening handshake (ws `handshakeTimeout`).
   /** Extra headers of the upgrade request. */
   headers?: Record<string, string>;
   /** Largest message accepted, in bytes (ws `maxPayload`); default 16 MiB. */
@@ -236,10 +251,12 @@ export interface PinnedWebSocketOptions extends PinnedTlsOptions {
 export function openPinnedWebSocket(url: string | URL, options: PinnedWebSocketOptions): WebSocket {
   const target = typeof url === 'string' ? new URL(url) : url;
   if (target.protocol !== 'wss:') throw new Error(`pinned WebSocket: federation URLs must be wss:, got ${target.protocol}`);
-  const agent = new PinnedAgent({ ...options, keepAlive: false });
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
+  // The agent bounds the TCP connection and TLS handshake; ws's handshakeTimeout the upgrade after it.
+  const agent = new PinnedAgent({ ...options, handshakeTimeoutMs, keepAlive: false });
   return new WebSocket(target, {
     agent,
-    handshakeTimeout: options.handshakeTimeoutMs ?? 10_000,
+    handshakeTimeout: handshakeTimeoutMs,
     maxPayload: options.maxPayload ?? 16 * 1024 * 1024,
     ...(options.headers ? { headers: options.headers } : {}),
   });
