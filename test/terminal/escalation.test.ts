@@ -336,8 +336,9 @@ describe('escalation configuration', () => {
     expect(load({ contacts, policies: [{ levels: [level, { ...level, waitSec: 0 }] }] })).toThrow(/escalation\.json: policies\[0\]\.levels\[1\]\.waitSec: invalid wait 0/);
     expect(load({ contacts, policies: [{ levels: [{ ...level, waitSec: '5m' }] }] })).toThrow(/policies\[0\]\.levels\[0\]\.waitSec: invalid wait "5m"/);
     expect(load({ contacts, policies: [{ levels: [] }] })).toThrow(/policies\[0\]\.levels: the policy has no levels/);
-    // A channel selector is "*" or an id prefix of at least 6 hex digits, as on the command line and in the API.
-    expect(load({ contacts, policies: [{ channel: 'abcd', levels: [level] }] })).toThrow(/policies\[0\]\.channel/);
+    // A channel selector is "*" or an id prefix of at least 4 hex digits (files written before 6 was the rule elsewhere keep working).
+    expect(load({ contacts, policies: [{ channel: 'abc', levels: [level] }] })).toThrow(/policies\[0\]\.channel/);
+    expect(load({ contacts, policies: [{ channel: 'abcd', levels: [level] }] })).not.toThrow();
     expect(load({ contacts, policies: [{ channel: 'abcdef', levels: [level] }] })).not.toThrow();
     expect(load({ contacts: { ops: { webhook: { url: 'not a url', secret: SECRET } } }, policies: [{ levels: [level] }] })).toThrow(/contacts\.ops\.webhook\.url: bad webhook URL "not a url"/);
     expect(load({ contacts: { ops: { webhook: { url: 'ftp://x.example/', secret: SECRET } } }, policies: [{ levels: [level] }] })).toThrow(/bad webhook URL/);

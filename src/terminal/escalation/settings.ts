@@ -46,8 +46,12 @@ const ContactFields = {
 };
 const Contact = Type.Object(ContactFields, { additionalProperties: false });
 const Targets = Type.Array(Name, { minItems: 1, maxItems: 50 });
-/** `*`, or a channel id or a prefix of at least 6 of its characters, as everywhere else (the CLI, the officer API). */
-const ChannelSelector = Type.String({ pattern: '^(\\*|[0-9a-f]{6,64})$' });
+/**
+ * `*`, or a channel id or a prefix of it. The CLI and the officer API ask for at least 6
+ * characters; an escalation.json keeps taking 4 as it did before, so that a file that worked is
+ * never a reason for a terminal not to start after an upgrade.
+ */
+const ChannelSelector = Type.String({ pattern: '^(\\*|[0-9a-f]{4,64})$' });
 const PartySelector = Type.String({ pattern: '^(\\*|[A-Z0-9][A-Z0-9-]{0,15})$' });
 
 const Level = Type.Object(
