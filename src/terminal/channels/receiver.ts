@@ -314,6 +314,9 @@ export class Receiver implements EntryReceiver {
           continue;
         }
         this.#unhold(held, sealed);
+        // Held entries are authentic: one that contradicts the log held here now is a fork of its author's log.
+        if (r.status === 'equivocation' || (r.status === 'rejected' && r.error.code === 'ENTRY_WRONG_PREVIOUS_HASH'))
+          (b.out.conflicts ??= []).push({ channel: log.id, author: sealed.entry.author, seq: sealed.entry.seq, kind: r.status === 'equivocation' ? 'equivocation' : 'previous' });
         if (r.status !== 'accepted') continue;
         const slot = b.accepted.get(log) ?? { entries: [], before: log.state(this.#o.clock.now()).state };
         slot.entries.push(sealed);
