@@ -86,6 +86,11 @@ describe('e2e: a forked own log after restoring a whole data directory', () => {
     expect(us.log).toMatch(new RegExp(`own log of channel ${id.slice(0, 12)} forked (at|at or before) #\\d+.*CN is not at fault`));
     // The honest peer is not framed: no "check that peer", no claim given up.
     expect(us.log).not.toMatch(/CHANNEL_RECONCILE_FAILED|[Cc]heck that peer/);
+    // The forked entries US pushed before it knew were refused: the line says so, not "up".
+    const line = await waitFor('the line to CN to show refusing', async () => (await us.status()).links.find((l) => l.code === 'CN' && l.state === 'refusing'));
+    expect(line.reason).toMatch(new RegExp(`refuses this terminal's entries on channel ${id.slice(0, 12)}: ENTRY_(EQUIVOCATION|WRONG_PREVIOUS_HASH)`));
+    expect(line.transport).toBe('up');
+    expect(us.log).toMatch(/LINK_REFUSING/);
 
     // A hard stop: nothing more is signed there, and the officer is told why and what to do.
     const refused = await send('after the fork');
@@ -128,7 +133,8 @@ describe('e2e: a forked own log after restoring a whole data directory', () => {
     await cn.api('POST', `/api/v1/channels/${id}/messages`, { text: 'CN after the repair', precedence: 'ROUTINE' });
     await waitFor('both messages to cross', async () =>
       (await cn.messages(id)).some((m) => m.text === 'after the repair') && (await us.messages(id)).some((m) => m.text === 'CN after the repair'), 30_000);
-    const after = await us.api<{ reconciling?: Reconciling[] }>('GET', '/api/v1/status');
+    const after = await us.api<{ reconciling?: Reconciling[]; links: Array<{ code: string; state: string }> }>('GET', '/api/v1/status');
     expect(after.reconciling ?? []).toEqual([]);
+    expect(after.links.find((l) => l.code === 'CN')?.state).toBe('up');
   }, 240_000);
 });

@@ -21,7 +21,7 @@ export const ApiErrorBody = Type.Object({ code: Type.String(), message: Type.Str
 
 // ---- the terminal ----------------------------------------------------------------------------
 
-/** A link to a peer party and its state (up, degraded, down). */
+/** A link to a peer party and its line state (connecting, up, degraded, refusing, down: federation/link-state.ts). */
 export const LinkStatus = Type.Object({ peer: Type.String(), code: Type.String(), state: Type.String(), endpoint: NullableString, since: Type.Optional(Int), reason: Type.Optional(NullableString), transport: Type.Optional(Type.String()) });
 
 /** GET /api/v1/status: who this terminal is, its peers' links, its clock. */
