@@ -324,6 +324,25 @@ describe('escalation', () => {
     const steps = await t.cn.store.escalations.list({ channel: t.channel });
     expect(steps.every((s) => s.kind === 'alarm' && s.outcome === 'delivered')).toBe(true);
   });
+  it('tells an outage once, however often the link retries meanwhile, and a change of level', async () => {
+    const t = await setup(twoLevels);
+    const alarm = (code: string, channel?: string) => t.cn.events.emit({ type: 'alarm', code, message: `Link to US: ${code}`, ...(channel ? { channel } : {}), peer: t.us.self.party } satisfies TerminalEvent);
+    // What a peer link emits while the peer cannot be reached: down, then each attempt connecting and down again.
+    for (const code of ['LINK_DOWN', 'LINK_CONNECTING', 'LINK_DOWN', 'LINK_CONNECTING', 'LINK_DOWN', 'LINK_CONNECTING', 'LINK_DOWN', 'LINK_UP']) {
+      alarm(code);
+      await t.cnEsc.scheduler.idle();
+    }
+    // The link tests of a channel: degraded, then down (told), down again (not), up.
+    for (const code of ['LINK_TEST_DEGRADED', 'LINK_TEST_DOWN', 'LINK_TEST_DOWN', 'LINK_TEST_UP']) {
+      alarm(code, t.channel);
+      await t.cnEsc.scheduler.idle();
+    }
+    // A second outage is told again.
+    alarm('LINK_DOWN');
+    await t.cnEsc.scheduler.idle();
+    const codes = t.hook.calls.map((c) => (JSON.parse(c.body) as { alarm: { code: string } }).alarm.code);
+    expect(codes).toEqual(['LINK_DOWN', 'LINK_UP', 'LINK_TEST_DEGRADED', 'LINK_TEST_DOWN', 'LINK_TEST_UP', 'LINK_DOWN']);
+  });
 });
 
 describe('escalation configuration', () => {

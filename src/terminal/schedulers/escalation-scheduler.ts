@@ -72,8 +72,13 @@ export class EscalationScheduler {
   readonly #dispatcher: Dispatcher;
   readonly #log: NonNullable<EscalationSchedulerOptions['log']>;
   readonly #inflight = new Set<Promise<void>>();
-  /** Alarm keys (code family + channel + peer) that went down or degraded: only those announce "up". */
-  readonly #down = new Set<string>();
+  /**
+   * Alarm keys (code family + channel + peer) that went down or degraded, with the code last
+   * delivered; only those announce "up". An outage is told once, not at every reconnection attempt
+   * (a link that cannot connect goes down, connecting, down... every few seconds); a change of
+   * level (degraded, then down) is told.
+   */
+  readonly #down = new Map<string, string>();
   #ticking: Promise<void> | undefined;
   /** The settings the stored due times are known to follow. */
   #plannedFor: EscalationSettings | undefined;
@@ -221,7 +226,10 @@ export class EscalationScheduler {
     const key = `${family} ${e.channel ?? ''} ${e.peer ?? ''}`;
     if (/_UP$/.test(e.code)) {
       if (!this.#down.delete(key)) return; // an "up" at start-up is news to nobody
-    } else if (/_(DOWN|DEGRADED)$/.test(e.code)) this.#down.add(key);
+    } else if (/_(DOWN|DEGRADED)$/.test(e.code)) {
+      if (this.#down.get(key) === e.code) return; // still the same outage: told already
+      this.#down.set(key, e.code);
+    }
     const settings = this.#settings();
     const now = this.#p.clock.now();
     const policy = settings.policyFor(e.channel, e.peer ? this.#p.directory.label(e.peer) : undefined);
