@@ -12,6 +12,7 @@ const TIMED = [
   'test/e2e/ha.e2e.test.ts',
   'test/e2e/ha-faults.e2e.test.ts',
   'test/e2e/link-cut.e2e.test.ts',
+  'test/e2e/net-faults.e2e.test.ts',
   'test/e2e/failover.e2e.test.ts',
   'test/e2e/kill9.e2e.test.ts',
   'test/web/alarms.e2e.test.ts',
