@@ -161,7 +161,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   await attachBacklog(identity, store, wing);
   timings.mark('backlog');
 
-  const peerLinks = new PeerLinks({ store, clock, log, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, connect: (o) => new PeerLink({ ...o, entries: wing.committer, directory, events, onHolds: (channel, seq, hash) => reconciler.peerHolds(o.peer, channel, seq, hash), withheld: (channel) => reconciler.isForked(channel), onEcho: (peer, echo) => ops.linkTester.onEcho(peer, echo) }), events });
+  const peerLinks = new PeerLinks({ store, clock, log, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, connect: (o) => new PeerLink({ ...o, entries: wing.committer, directory, events, onHolds: (channel, seq, hash) => reconciler.peerHolds(o.peer, channel, seq, hash), withheld: (channel) => reconciler.isForked(channel), onRefusing: (r) => void (o.onRefusing?.(r), r && reconciler.refused(o.peer, r.channel, r.code, r.peerHolds)), onEcho: (peer, echo) => ops.linkTester.onEcho(peer, echo) }), events });
   down.add(() => peerLinks.stop());
   reconciler.resync = (peer) => peerLinks.get(peer)?.resync();
   await peerLinks.refresh();

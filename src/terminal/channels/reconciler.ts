@@ -295,6 +295,21 @@ export class Reconciler {
     }
   }
 
+  /**
+   * A peer refuses our own entries of `channel` as contradicting what it holds of our log (up to
+   * `upTo`): from a peer that sends no `heads`, the first sign of a fork. Its word proves nothing,
+   * so its copies are asked for, as for a `heads` hash that differs.
+   */
+  refused(peer: string, channel: string, code: string, upTo: number): void {
+    if (code !== 'ENTRY_EQUIVOCATION' && code !== 'ENTRY_WRONG_PREVIOUS_HASH') return;
+    const seq = Math.min(upTo, this.#o.head(channel));
+    if (seq < 1 || !this.#o.directory.shares(channel, peer) || this.#forks.has(channel) || this.#checks.has(channel) || this.#distrusted.has(`${channel}/${peer}`)) return;
+    const now = this.#o.clock.now();
+    this.#checks.set(channel, { peer, seq, since: now, askedAt: now });
+    this.#o.log?.warn({ channel, peer, code }, `peer ${this.#o.directory.label(peer)} refuses this terminal's entries of channel ${channel.slice(0, 12)} (${code}): asking for its copies of this terminal's log before signing there`);
+    this.#askCopies(peer, channel, seq);
+  }
+
   /** Compares the hash a peer holds at `seq` with ours; the channel waits meanwhile. */
   #compare(peer: string, channel: string, seq: number, hash: string): void {
     // The usual case, the peer holding all of our log: compared with the head in memory, at once.

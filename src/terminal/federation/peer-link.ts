@@ -83,6 +83,8 @@ export interface LinkRefusal {
   readonly since: number;
   /** Own entries the peer rejected since. */
   readonly rejected: number;
+  /** How much of our log of the channel the peer said it holds (its last `holds`) when it began refusing. */
+  readonly peerHolds: number;
 }
 
 /** Why a link is not up, as a stable code and a sentence for status and alarms. */
@@ -398,7 +400,7 @@ export class PeerLink {
       return;
     }
     const first = rejected[0]!;
-    const now = { channel, code: was?.code ?? first.code, message: was?.message ?? first.message, since: was?.since ?? this.#now(), rejected: (was?.rejected ?? 0) + rejected.length };
+    const now = { channel, code: was?.code ?? first.code, message: was?.message ?? first.message, since: was?.since ?? this.#now(), rejected: (was?.rejected ?? 0) + rejected.length, peerHolds: was?.peerHolds ?? this.#confirmed.get(channel) ?? 0 };
     this.#refusals.set(channel, now);
     if (!was) this.#opts.onRefusing?.(now);
   }

@@ -154,6 +154,32 @@ describe('a forked own log', () => {
     expect(() => r.check(CH)).not.toThrow();
   });
 
+  it('a peer that sends no heads but refuses our entries as contradicting its copy: its copies are asked for, and prove the fork', () => {
+    const { r, alarms, wants } = setup();
+    r.startUp();
+    r.peerHolds(PEER, CH, 3);
+    expect(r.reconciling()).toEqual([]);
+    // Our #4 and #5 went to it and were refused: ENTRY_WRONG_PREVIOUS_HASH (its #3 is not ours).
+    r.refused(PEER, CH, 'ENTRY_WRONG_PREVIOUS_HASH', 3);
+    expect(r.reconciling()).toEqual([{ channel: CH, have: 5, peerHolds: 3, why: 'checking-own-log', peer: PEER }]);
+    expect(wants).toEqual([{ channel: CH, author: SELF, fromSeq: 1, toSeq: 3 }]);
+    r.conflict(PEER, { channel: CH, author: SELF, seq: 2, kind: 'equivocation' });
+    expect(r.reconciling()[0]).toMatchObject({ why: 'own-log-forked', forkedAt: 2 });
+    expect(alarms.map((a) => a.code)).toEqual(['CHANNEL_OWN_LOG_FORKED']);
+
+    // Another code is the peer's judgement of the entries, not a sign of a fork; a word that proves nothing is given up.
+    const other = setup();
+    other.r.startUp();
+    other.r.peerHolds(PEER, CH, 3);
+    other.r.refused(PEER, CH, 'ENTRY_TIME_IN_FUTURE', 3);
+    expect(other.r.reconciling()).toEqual([]);
+    other.r.refused(PEER, CH, 'ENTRY_EQUIVOCATION', 3);
+    other.clock.advance(GIVE_UP_MS + 1);
+    other.r.tick();
+    expect(() => other.r.check(CH)).not.toThrow();
+    expect(other.alarms.map((a) => a.code)).toEqual(['CHANNEL_RECONCILE_FAILED']);
+  });
+
   it('conflicts of other authors, or from outside the channel, are not a fork of our own log', () => {
     const { r, alarms } = setup();
     r.startUp();
