@@ -33,6 +33,15 @@ export interface LinkThresholds {
   readonly downAfterMissed: number;
 }
 
+/**
+ * The least the clocks can differ by, from one exchange: the measured offset is exact only if the
+ * two legs took equal time, and is off by at most half the round trip otherwise (RFC 5905 §8). A
+ * link test delayed one way (a path stalled, then restored) measures half the delay as "offset".
+ */
+export function provenOffsetMs(offsetMs: number, rttMs: number): number {
+  return Math.max(0, Math.abs(offsetMs) - Math.max(0, rttMs) / 2);
+}
+
 export const DEFAULT_LINK_THRESHOLDS: LinkThresholds = { maxRttMs: 2000, maxOffsetMs: 5000, degradedAfterMissed: 1, downAfterMissed: 3 };
 
 interface PeerLinkHealth {
@@ -148,7 +157,7 @@ export class LinkTester {
     const h = this.#health.get(key) ?? { state: 'down' as LinkHealth, lastEchoAt: null, lastRttMs: null, lastOffsetMs: null, since: now };
     Object.assign(h, { lastEchoAt: now, lastRttMs: m.rttMs, lastOffsetMs: m.offsetMs });
     this.#health.set(key, h);
-    this.#judgeClock(channel, peer, m.offsetMs);
+    this.#judgeClock(channel, peer, m.offsetMs, m.rttMs);
     const intervalMs = this.#p.directory.view(channel).charter.linkTestIntervalSec * 1000;
     this.#evaluate(channel, peer, intervalMs, now);
   }
@@ -162,7 +171,7 @@ export class LinkTester {
     const missed = Math.floor(silentFor / intervalMs) - 1;
     let state: LinkHealth;
     if (h.lastEchoAt === null || missed >= t.downAfterMissed) state = 'down';
-    else if (missed >= t.degradedAfterMissed || (h.lastRttMs ?? 0) > t.maxRttMs || Math.abs(h.lastOffsetMs ?? 0) > t.maxOffsetMs) state = 'degraded';
+    else if (missed >= t.degradedAfterMissed || (h.lastRttMs ?? 0) > t.maxRttMs || provenOffsetMs(h.lastOffsetMs ?? 0, h.lastRttMs ?? 0) > t.maxOffsetMs) state = 'degraded';
     else state = 'up';
     if (state !== h.state && (h.lastEchoAt !== null || this.#health.has(key))) {
       this.#p.events.emit({
@@ -183,11 +192,15 @@ export class LinkTester {
     this.#health.set(key, h);
   }
 
-  /** Raises CLOCK_SKEW when the measured offset first goes beyond the threshold (again after it came back). */
-  #judgeClock(channel: string, peer: string, offsetMs: number): void {
+  /**
+   * Raises CLOCK_SKEW when the offset first goes beyond the threshold (again after it came back),
+   * beyond it by more than the exchange can err (provenOffsetMs): a test held by an outage and
+   * answered late proves nothing about the clocks.
+   */
+  #judgeClock(channel: string, peer: string, offsetMs: number, rttMs: number): void {
     const key = `${channel}/${peer}`;
     const limit = this.#thresholds.maxOffsetMs;
-    const skewed = Math.abs(offsetMs) > limit;
+    const skewed = provenOffsetMs(offsetMs, rttMs) > limit;
     if (skewed && !this.#skewed.has(key)) {
       const values = { peer: this.#p.directory.label(peer), offset: (offsetMs / 1000).toFixed(1), channel: channel.slice(0, 12), limit: (limit / 1000).toFixed(0) };
       this.#p.events.emit({ type: 'alarm', code: 'CLOCK_SKEW', message: TERMINAL_ERRORS.format('CLOCK_SKEW', values), channel, peer });
