@@ -235,6 +235,11 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
           <T k="equivocation" count={detail.equivocations} />
         </p>
       )}
+      {detail.reconciling?.why === 'own-log-forked' && (
+        <p role="alert" className="error" data-testid="own-log-forked">
+          <T k="ownLogForked" at={detail.reconciling.forkedAt ?? '?'} peer={detail.reconciling.peer ?? '?'} />
+        </p>
+      )}
 
       <h3 className="sr-only">Messages</h3>
       {messages.length === 0 && <p className="muted"><T k="noMessages" /></p>}
