@@ -25,11 +25,17 @@
  *  - in `holds`, whose `heads` names the hash of the last own entry the peer holds: when it is not
  *    the hash of ours at that number, the peer is asked for its copies (up to that number) and
  *    the channel waits meanwhile ('checking-own-log');
+ *  - when a peer refuses our own entries as contradicting its copy (ENTRY_EQUIVOCATION,
+ *    ENTRY_WRONG_PREVIOUS_HASH: a peer that sends no `heads`): its copies are asked for likewise;
  *  - in what a peer relays of our own log: an entry signed by our key at a number held here with
  *    other content, or whose chain parts from ours (ReceiveOutcome.conflicts).
  * Only an entry signed by this terminal's own key proves the fork: a peer that merely names
  * another hash and sends nothing is given up after {@link GIVE_UP_MS}, as a claim that brings
  * nothing is (CHANNEL_RECONCILE_FAILED), so a lying peer cannot stop this terminal writing.
+ *
+ * One room over 400 lines: every rule here decides the same thing (may this terminal sign on a
+ * channel now), over the same state (claims, checks, forks, the start-up wait); split, each part
+ * would need all of it.
  */
 import type { Clock } from '../clock.js';
 import { TERMINAL_ERRORS, TerminalError } from '../errors.js';
