@@ -346,9 +346,12 @@ export class Reconciler {
   }
 
   #headHash(channel: string): string | undefined {
-    const dir = this.#o.directory;
-    if (!dir.channel || !dir.channelIds().includes(channel)) return undefined;
-    return dir.channel(channel).head(this.#o.self)?.hash;
+    // Called only for a channel shared with a peer, so held here (not a scan of every channel id).
+    try {
+      return this.#o.directory.channel?.(channel).head(this.#o.self)?.hash;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Asks `peer` for its copies of our own entries up to `seq` (one batch): what differs comes back as a conflict. */
