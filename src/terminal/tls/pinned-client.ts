@@ -73,13 +73,13 @@ export interface PinnedTlsOptions {
    */
   expectedFingerprint: string | readonly string[];
   /**
-   * Deadline of the TCP connection and the TLS handshake together, in milliseconds; default
-   * 10 000. The socket reaches the HTTP (or WebSocket) layer only once the handshake and the pin
-   * check passed, so that layer's own timeouts do not cover this part: without it, an address that
-   * accepts and never answers (a frozen process, a half-open middlebox) holds the attempt for as
-   * long as the far end keeps the connection.
+   * Deadline of the TCP connection and the TLS handshake together, in milliseconds (two round
+   * trips); default 10 000. The socket reaches the HTTP (or WebSocket) layer only once the
+   * handshake and the pin check passed, so that layer's own timeouts do not cover this part:
+   * without it, an address that accepts and never answers (a frozen process, a half-open
+   * middlebox) holds the attempt for as long as the far end keeps the connection.
    */
-  handshakeTimeoutMs?: number;
+  connectTimeoutMs?: number;
 }
 
 /** Options of {@link createPinnedClient}. */
@@ -139,7 +139,7 @@ class PinnedAgent extends https.Agent {
     });
     const pins = typeof options.expectedFingerprint === 'string' ? [options.expectedFingerprint] : options.expectedFingerprint;
     this.#expected = new Set(pins.map(normalizeSpkiFingerprint));
-    this.#handshakeMs = options.handshakeTimeoutMs ?? 10_000;
+    this.#handshakeMs = options.connectTimeoutMs ?? 10_000;
   }
 
   override createConnection(
@@ -236,7 +236,12 @@ export function createPinnedClient(options: PinnedClientOptions): PinnedClient {
 
 /** Options of {@link openPinnedWebSocket}. */
 export interface PinnedWebSocketOptions extends PinnedTlsOptions {
-  // handshakeTimeoutMs (PinnedTlsOptions) bounds the TLS handshake, then again the opening handshake (ws `handshakeTimeout`).
+  /**
+   * Deadline of the opening handshake (the upgrade request, one round trip) in milliseconds (ws
+   * `handshakeTimeout`); default 10 000. The TCP connection and TLS handshake before it (two round
+   * trips) get `connectTimeoutMs`, by default twice this.
+   */
+  handshakeTimeoutMs?: number;
   /** Extra headers of the upgrade request. */
   headers?: Record<string, string>;
   /** Largest message accepted, in bytes (ws `maxPayload`); default 16 MiB. */
@@ -253,7 +258,7 @@ export function openPinnedWebSocket(url: string | URL, options: PinnedWebSocketO
   if (target.protocol !== 'wss:') throw new Error(`pinned WebSocket: federation URLs must be wss:, got ${target.protocol}`);
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
   // The agent bounds the TCP connection and TLS handshake; ws's handshakeTimeout the upgrade after it.
-  const agent = new PinnedAgent({ ...options, handshakeTimeoutMs, keepAlive: false });
+  const agent = new PinnedAgent({ ...options, connectTimeoutMs: options.connectTimeoutMs ?? 2 * handshakeTimeoutMs, keepAlive: false });
   return new WebSocket(target, {
     agent,
     handshakeTimeout: handshakeTimeoutMs,
