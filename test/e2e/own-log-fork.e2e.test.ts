@@ -137,4 +137,44 @@ describe('e2e: a forked own log after restoring a whole data directory', () => {
     expect(after.reconciling ?? []).toEqual([]);
     expect(after.links.find((l) => l.code === 'CN')?.state).toBe('up');
   }, 240_000);
+
+  it('is recognised too when the peer holds more of the old chain than the fork is long (the entries fetched back do not chain)', async () => {
+    const h = await Harness.create();
+    const [us, cn] = await Promise.all([h.party('US', 'United States'), h.party('CN', 'China')]);
+    await h.pair(us, cn);
+    const id = await h.openChannel(us, cn, { title: { en: 'Fork line, short fork' }, tier: 'technical', parties: ['CN'], linkTestIntervalSec: 86_400 });
+    const send = (text: string) => us.apiRaw('POST', `/api/v1/channels/${id}/messages`, { text, precedence: 'ROUTINE' });
+    expect((await send('before backup')).status).toBe(201);
+    await waitFor('CN to hold it', async () => (await cn.messages(id)).length === 1);
+    const backupHead = Math.max(...(await us.messages(id)).filter((m) => m.own).map((m) => m.seq));
+    const heads = join(us.dir, 'own-heads.json');
+    await waitFor('own-heads.json to name the last message', () => existsSync(heads) && ((JSON.parse(readFileSync(heads, 'utf8')) as { heads: Record<string, number> }).heads[id] ?? 0) >= backupHead);
+    copyFileSync(heads, join(h.root, 'us-own-heads.json'));
+    await sqliteBackup(join(us.dir, 'hotline.db'), join(h.root, 'us.db'));
+    // Five more reach CN: CN will hold more of the old chain than the fork is long.
+    for (let i = 0; i < 5; i++) expect((await send(`after backup ${i}`)).status).toBe(201);
+    await waitFor('CN to hold all 6', async () => (await cn.messages(id)).filter((m) => m.from === 'US').length === 6);
+    await Promise.all([us.stop(), cn.stop()]);
+    for (const f of ['hotline.db', 'hotline.db-wal', 'hotline.db-shm', 'own-heads.json']) rmSync(join(us.dir, f), { force: true });
+    await sqliteBackup(join(h.root, 'us.db'), join(us.dir, 'hotline.db'));
+    copyFileSync(join(h.root, 'us-own-heads.json'), heads);
+    us.env.HOTLINE_RECONCILE_WAIT_MS = '0';
+    await us.start();
+    const forked = await waitFor('US to sign one forked message', async () => {
+      const a = await send('forked');
+      return a.status === 201 ? (a.body as { seq: number }) : undefined;
+    });
+    await cn.start();
+    // CN holds more than US: US fetches its "own" entries back, and the first does not chain on its head.
+    const fork = await waitFor('US to see its own log forked', async () => {
+      const st = await us.api<{ reconciling?: Reconciling[] }>('GET', '/api/v1/status');
+      return st.reconciling?.find((r) => r.channel === id && r.why === 'own-log-forked');
+    }, 30_000);
+    expect(fork.peer).toBe('CN');
+    expect(fork.forkedAt).toBeGreaterThan(backupHead);
+    expect(fork.forkedAt).toBeLessThanOrEqual(forked.seq);
+    expect(us.log).toMatch(/CN is not at fault/);
+    expect(us.log).not.toMatch(/CHANNEL_RECONCILE_FAILED|[Cc]heck that peer/);
+    expect((await send('after the fork')).status).toBe(409);
+  }, 240_000);
 });
