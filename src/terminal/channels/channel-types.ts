@@ -23,10 +23,11 @@ export interface ReceiveOutcome {
   /**
    * Authentic entries that contradict the log held here: another entry at a held (author, seq)
    * (`equivocation`), or an entry whose previous hash is not that of the author's head held here
-   * (`previous`: the chains part at or before `seq` - 1). For this terminal's own author, its own
-   * log forked (channels/reconciler.ts).
+   * (`previous`: the chains part at or before `seq` - 1), or an entry of another author that cites
+   * the author's entry `seq` with another hash than the one held here (`cited`: that author's word,
+   * not proof). For this terminal's own author, its own log may have forked (channels/reconciler.ts).
    */
-  conflicts?: Array<{ channel: string; author: string; seq: number; kind: 'equivocation' | 'previous' }>;
+  conflicts?: Array<{ channel: string; author: string; seq: number; kind: 'equivocation' | 'previous' | 'cited' }>;
 }
 
 /** Input for proposing a channel. */

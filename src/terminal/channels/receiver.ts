@@ -252,6 +252,11 @@ export class Receiver implements EntryReceiver {
             break;
           }
         }
+        if (this.#citesOwnOtherwise(log, sealed, b)) {
+          // It names our own entry with another hash: our log may have forked, not the peer's fault.
+          b.out.rejected.push({ hash: sealed.hash, code: r.error.code, message: r.error.message });
+          break;
+        }
         this.#reject(b, r.error, sealed.hash, log.id);
         break;
     }
@@ -317,6 +322,7 @@ export class Receiver implements EntryReceiver {
         // Held entries are authentic: one that contradicts the log held here now is a fork of its author's log.
         if (r.status === 'equivocation' || (r.status === 'rejected' && r.error.code === 'ENTRY_WRONG_PREVIOUS_HASH'))
           (b.out.conflicts ??= []).push({ channel: log.id, author: sealed.entry.author, seq: sealed.entry.seq, kind: r.status === 'equivocation' ? 'equivocation' : 'previous' });
+        else if (r.status === 'rejected') this.#citesOwnOtherwise(log, sealed, b);
         if (r.status !== 'accepted') continue;
         const slot = b.accepted.get(log) ?? { entries: [], before: log.state(this.#o.clock.now()).state };
         slot.entries.push(sealed);
@@ -349,6 +355,21 @@ export class Receiver implements EntryReceiver {
     await store.putEvidence({ channel: log.id, author: sealed.entry.author, seq: sealed.entry.seq, firstRaw: first?.raw ?? '', secondRaw: sealed.raw, detectedAt: this.#o.clock.now() });
     const e = protocolError('ENTRY_EQUIVOCATION', { author: registry.label(sealed.entry.author), seq: sealed.entry.seq });
     this.#alarms.raise(`${e.code} ${log.id} ${sealed.entry.author}`, { type: 'alarm', code: e.code, message: e.message, channel: log.id }, { channel: log.id, author: sealed.entry.author, seq: sealed.entry.seq }, 'error');
+  }
+
+  /**
+   * Whether `sealed` (refused) cites this terminal's own entry at a seq held here with another hash
+   * than the one held (ENTRY_UNKNOWN_DEPENDENCY "with the hash it names"); reported as a `cited`
+   * conflict: the author holds another own log of ours than we do (channels/reconciler.ts).
+   */
+  #citesOwnOtherwise(log: ChannelLog, sealed: SealedEntry, b: Batch): boolean {
+    const self = this.#o.registry.self.party;
+    const cited = sealed.entry.heads[self];
+    if (sealed.entry.author === self || cited === undefined) return false;
+    const held = log.hashAt(self, cited.seq);
+    if (held === undefined || held === cited.hash) return false;
+    (b.out.conflicts ??= []).push({ channel: log.id, author: self, seq: cited.seq, kind: 'cited' });
+    return true;
   }
 
   /**

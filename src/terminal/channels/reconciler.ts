@@ -290,11 +290,13 @@ export class Reconciler {
   /**
    * A peer relayed an authentic entry that contradicts the log held here (ReceiveOutcome.conflicts):
    * when it is our own, our own log forked. `equivocation`: it differs at `seq`; `previous`: its
-   * chain parts from ours at or before `seq` - 1 (the peer is asked for its copies to find where).
+   * chain parts from ours at or before `seq` - 1 (the peer is asked for its copies to find where);
+   * `cited`: a peer's entry names our entry `seq` with another hash (its word: its copies are asked for).
    */
-  conflict(peer: string, c: { channel: string; author: string; seq: number; kind: 'equivocation' | 'previous' }): void {
+  conflict(peer: string, c: { channel: string; author: string; seq: number; kind: 'equivocation' | 'previous' | 'cited' }): void {
     if (c.author !== this.#o.self || !this.#o.directory.shares(c.channel, peer)) return;
     if (c.kind === 'equivocation') this.#forked(peer, c.channel, c.seq, true);
+    else if (c.kind === 'cited') this.#suspect(peer, c.channel, c.seq, `cites this terminal's entry #${c.seq} with another hash`);
     else if (c.seq > 1) {
       this.#forked(peer, c.channel, c.seq - 1, false);
       this.#askCopies(peer, c.channel, c.seq - 1);
@@ -308,11 +310,16 @@ export class Reconciler {
    */
   refused(peer: string, channel: string, code: string, upTo: number): void {
     if (code !== 'ENTRY_EQUIVOCATION' && code !== 'ENTRY_WRONG_PREVIOUS_HASH') return;
+    this.#suspect(peer, channel, upTo, `refuses this terminal's entries (${code})`);
+  }
+
+  /** A peer's word that it holds other own entries of ours up to `upTo`: its copies are asked for, the channel waits. */
+  #suspect(peer: string, channel: string, upTo: number, why: string): void {
     const seq = Math.min(upTo, this.#o.head(channel));
     if (seq < 1 || !this.#o.directory.shares(channel, peer) || this.#forks.has(channel) || this.#checks.has(channel) || this.#distrusted.has(`${channel}/${peer}`)) return;
     const now = this.#o.clock.now();
     this.#checks.set(channel, { peer, seq, since: now, askedAt: now });
-    this.#o.log?.warn({ channel, peer, code }, `peer ${this.#o.directory.label(peer)} refuses this terminal's entries of channel ${channel.slice(0, 12)} (${code}): asking for its copies of this terminal's log before signing there`);
+    this.#o.log?.warn({ channel, peer }, `peer ${this.#o.directory.label(peer)} ${why} on channel ${channel.slice(0, 12)}: asking for its copies of this terminal's log before signing there`);
     this.#askCopies(peer, channel, seq);
   }
 

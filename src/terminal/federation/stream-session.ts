@@ -103,7 +103,7 @@ export interface StreamSessionOptions {
     /** A received entry waits for entries this terminal lacks (its own among them, maybe). */
     missing(peer: string, channel: string, author: string, toSeq: number): void;
     /** A received authentic entry contradicts the log held here (ReceiveOutcome.conflicts). */
-    conflict?(peer: string, conflict: { channel: string; author: string; seq: number; kind: 'equivocation' | 'previous' }): void;
+    conflict?(peer: string, conflict: { channel: string; author: string; seq: number; kind: 'equivocation' | 'previous' | 'cited' }): void;
   };
   /** Answers a signed link-test probe of a version-2 channel (docs/protocol.md §12.3); undefined drops it. */
   readonly probes?: { answer(peer: string, probe: ProbeFrame): EchoFrame | undefined };

@@ -180,6 +180,19 @@ describe('a forked own log', () => {
     expect(other.alarms.map((a) => a.code)).toEqual(['CHANNEL_RECONCILE_FAILED']);
   });
 
+  it('a peer entry citing our entry with another hash: its copies are asked for, and prove the fork', () => {
+    const { r, alarms, wants } = setup();
+    r.startUp();
+    r.peerHolds(PEER, CH, 7);
+    // CN's receipt names our #4 with another hash than ours: CN's word, not proof.
+    r.conflict(PEER, { channel: CH, author: SELF, seq: 4, kind: 'cited' });
+    expect(r.reconciling()[0]).toMatchObject({ why: 'checking-own-log', peerHolds: 4 });
+    expect(wants.at(-1)).toEqual({ channel: CH, author: SELF, fromSeq: 1, toSeq: 4 });
+    expect(alarms.map((a) => a.code)).toEqual(['CHANNEL_RECONCILING']);
+    r.conflict(PEER, { channel: CH, author: SELF, seq: 3, kind: 'equivocation' });
+    expect(r.reconciling()[0]).toMatchObject({ why: 'own-log-forked', forkedAt: 3 });
+  });
+
   it('conflicts of other authors, or from outside the channel, are not a fork of our own log', () => {
     const { r, alarms } = setup();
     r.startUp();
