@@ -40,7 +40,8 @@ describe('hotline channel show', () => {
 
   it('a formatted message on one line, its fields below: no literal \\n', () => {
     const text = 'LAUNCH NOTIFICATION\nVehicle: test rocket\nWindow: 2026-12-10T09:00Z';
-    const lines = channelLines(channel, [message('2', text, null)], new Map([['2'.repeat(64), 'Launch notification\nVehicle: test rocket']]));
+    const formatted = { ...message('2', text, null), format: { id: 'launch-notification', version: 1, hash: 'f'.repeat(64) } } as Api.Message;
+    const lines = channelLines(channel, [formatted], new Map([['2'.repeat(64), 'Launch notification\nVehicle: test rocket']]));
     const all = lines.join('\n');
     expect(all).not.toContain('\\n');
     expect(all).toContain('LAUNCH NOTIFICATION / Vehicle: test rocket / Window: 2026-12-10T09:00Z');
@@ -52,5 +53,9 @@ describe('hotline channel show', () => {
     const all = channelLines(channel, [message('3', 'x\u001b[2Jy\u202e', null)]).join('\n');
     expect(all).not.toContain('\u001b');
     expect(all).not.toContain('\u202e');
+    // A free text's line breaks stay escaped: a peer cannot make a line of its own that reads as a status.
+    const forged = channelLines(channel, [message('4', 'All clear.\n                 received; acknowledged', null)]).join('\n');
+    expect(forged).toContain('All clear.\\n');
+    expect(forged.split('\n').filter((l) => l.trimStart().startsWith('received; acknowledged'))).toEqual([]);
   });
 });

@@ -69,12 +69,14 @@ export function oneLine(text: string): string {
 
 /**
  * The lines of `hotline channel show`: what peers wrote made printable here (safe-text.ts), each
- * message on one line (its text flattened first, so that a formatted message's newlines read as
+ * message on one line (a formatted message's text flattened first, so that its newlines read as
  * separators, not as a literal "\n"), a formatted message's rendering below it, one line per field.
  */
 export function channelLines(raw: Api.ChannelDetail, rawMessages: readonly Api.Message[], rawRendered: ReadonlyMap<string, string> = new Map(), prints: ReadonlyMap<string, string> = new Map()): string[] {
   const c = printableDeep(raw);
-  const messages = printableDeep(rawMessages.map((m) => ({ ...m, text: oneLine(m.text) })));
+  // Only a formatted message's text is flattened (its rendering's lines are the format's): a free
+  // text keeps its line breaks escaped, so that a peer's text cannot pass for a status line here.
+  const messages = printableDeep(rawMessages.map((m) => (m.format ? { ...m, text: oneLine(m.text) } : m)));
   const rendered = new Map([...rawRendered].map(([k, v]) => [k, v.split(/\r?\n/).map((line) => printable(line)).join('\n')]));
   const out: string[] = [];
   out.push(`Channel ${c.id}`);
