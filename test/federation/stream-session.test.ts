@@ -89,6 +89,10 @@ class FakeIngestingReceiver extends FakeReceiver {
   commitFailed(e: unknown): void {
     this.#durable.shift()!.reject(e);
   }
+  /** The newest batch's commit failed while the older ones are still being stored. */
+  newestCommitFailed(e: unknown): void {
+    this.#durable.pop()!.reject(e);
+  }
 }
 
 /** The hash of PEER's entry #5 of CH_A held here. */
@@ -237,6 +241,30 @@ describe('stream session: entries taken in while earlier ones are stored', () =>
     receiver.stored();
     await settle();
     expect(socket.framesOf('stored')).toEqual([]);
+  });
+
+  it("survives a later batch's commit failing before an earlier one is durable: no unhandled rejection, the stream closed (1011)", async () => {
+    const unhandled: unknown[] = [];
+    const note = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', note);
+    try {
+      const receiver = new FakeIngestingReceiver();
+      const { socket, entries } = session({}, receiver);
+      entries(1, 'e1');
+      entries(2, 'e2');
+      await settle();
+      // The second commit fails (a connection to PostgreSQL cut) while the first still waits for its disk.
+      receiver.newestCommitFailed(new Error('connection terminated'));
+      await settle();
+      await settle();
+      expect(unhandled).toEqual([]);
+      receiver.stored();
+      await settle();
+      expect(socket.closedWith).toEqual({ code: 1011, reason: 'internal error' });
+      expect(socket.framesOf('stored')).toHaveLength(1);
+    } finally {
+      process.off('unhandledRejection', note);
+    }
   });
 
   it('counts a batch as queued until it is answered: a stalled disk cuts a peer that keeps pushing', async () => {

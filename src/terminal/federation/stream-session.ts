@@ -236,6 +236,10 @@ export class StreamSession {
       // Taken in (shown to the officers) now; answered once durable, while the next frames are
       // taken in and join the same commit (docs/protocol.md §12, "stored").
       const { outcome, durable } = await this.#receiver.ingest(frame.entries, this.peer, await prechecked, { waitMs: this.#commitWaitMs });
+      // Its commit may fail while an earlier frame's answer is still waited for, before the chain
+      // below reaches it: marked handled here (Node would end the process on an unhandled
+      // rejection); the chain still sees the failure and closes the stream.
+      durable.catch(() => undefined);
       this.#answers = this.#answers
         .then(() => durable)
         .then(() => {
