@@ -303,6 +303,7 @@ describe('federation attacks: rates and slow clients', () => {
       // The first one still works, and another peer is not affected.
       const one = frames(first);
       first.send(JSON.stringify({ t: 'hello', v: 1, channels: [] }));
+      expect(await one.next()).toMatchObject({ t: 'heads' });
       expect(await one.next()).toMatchObject({ t: 'holds' });
       const ru = frames(await g.ws(g.ru));
       expect(ru.list).toEqual([]);
@@ -402,6 +403,7 @@ describe('federation attacks: rates and slow clients', () => {
       const got = frames(ws);
       await new Promise((r) => setTimeout(r, 1500));
       ws.send(JSON.stringify({ t: 'hello', v: 1, channels: [g.channel] }));
+      expect(await got.next()).toMatchObject({ t: 'heads' });
       expect(await got.next()).toMatchObject({ t: 'holds' });
     } finally {
       await g.close();

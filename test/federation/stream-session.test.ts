@@ -300,7 +300,10 @@ describe('stream session: hello', () => {
     send({ t: 'hello', v: 1, channels: [CH_A, CH_B, CH_UNKNOWN] });
     await settle();
     // With the hash of the last entry held, for each channel held from 1 up (docs/protocol.md §12).
-    expect(socket.sent).toEqual([{ t: 'holds', holds: { [CH_A]: 5, [CH_B]: 0, [CH_UNKNOWN]: 0 }, heads: { [CH_A]: HEAD_A } }]);
+    expect(socket.sent).toEqual([
+      { t: 'heads', heads: { [CH_A]: HEAD_A } },
+      { t: 'holds', holds: { [CH_A]: 5, [CH_B]: 0, [CH_UNKNOWN]: 0 } },
+    ]);
     expect(events).toEqual([{ type: 'peer-seen', peer: PEER }]);
   });
 });

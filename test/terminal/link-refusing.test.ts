@@ -3,7 +3,7 @@
  * the outbound link keeps the refusal (the peer's code, since when, across reconnections), the
  * line shows `refusing` with it, and readiness does not count the peer. The peer taking the
  * channel's entries again ends it. A channel whose own log forked is not pushed at all. The
- * `holds` frame's `heads` reaches the reconciler with the seq it names.
+ * `heads` frame reaches the reconciler with the seq the `holds` after it names.
  */
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -25,8 +25,8 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** A peer's federation server that answers every own batch as `judge` says. */
-async function fakePeer(judge: (frame: { id: number; entries: string[] }) => object) {
+/** A peer's federation server that answers every own batch as `judge` says; `hello` as `greet` says (default: heads, then holds). */
+async function fakePeer(judge: (frame: { id: number; entries: string[] }) => object, greet?: () => object[]) {
   const tls = await generateTlsIdentity('fake peer');
   const server = https.createServer({ key: tls.keyPem, cert: tls.certPem, requestCert: true, rejectUnauthorized: false });
   const wss = new WebSocketServer({ server });
@@ -36,7 +36,8 @@ async function fakePeer(judge: (frame: { id: number; entries: string[] }) => obj
     sockets.push(ws);
     ws.on('message', (data) => {
       const frame = JSON.parse(String(data)) as { t: string; id: number; entries: string[] };
-      if (frame.t === 'hello') ws.send(JSON.stringify({ t: 'holds', holds: { [CH]: 2, [CH2]: 0 }, heads: { [CH]: HASH } }));
+      if (frame.t === 'hello')
+        for (const f of greet?.() ?? [{ t: 'heads', heads: { [CH]: HASH } }, { t: 'holds', holds: { [CH]: 2, [CH2]: 0 } }]) ws.send(JSON.stringify(f));
       if (frame.t === 'entries') {
         batches.push(frame.entries);
         ws.send(JSON.stringify({ t: 'stored', id: frame.id, ...judge(frame) }));
@@ -96,6 +97,19 @@ async function link(peer: Awaited<ReturnType<typeof fakePeer>>, opts: { withheld
 
 const refused = { accepted: 0, duplicate: 0, pending: 0, rejected: [{ code: 'ENTRY_EQUIVOCATION', message: 'US signed two different entries at #3' }] };
 const taken = (n: number) => ({ accepted: n, duplicate: 0, pending: 0, rejected: [] });
+
+describe('the answer to hello, across releases (docs/protocol.md §12)', () => {
+  it('a server of an earlier release (holds alone) links, with no hash to compare; a frame of a later release is dropped, not fatal', async () => {
+    const old = await fakePeer(() => taken(1), () => [{ t: 'holds', holds: { [CH]: 2, [CH2]: 0 } }]);
+    const a = await link(old);
+    await until(() => a.l.state === 'up');
+    expect(a.holds).toContainEqual([CH, 2, undefined]);
+    const later = await fakePeer(() => taken(1), () => [{ t: 'a-frame-of-a-later-release', x: 1 }, { t: 'heads', heads: { [CH]: HASH } }, { t: 'holds', holds: { [CH]: 2, [CH2]: 0 } }]);
+    const b = await link(later);
+    await until(() => b.l.state === 'up');
+    expect(b.holds).toContainEqual([CH, 2, HASH]);
+  });
+});
 
 describe('a peer that refuses our entries', () => {
   it('shows the line refusing (with the code) while the stream is up, across a reconnection, and up again once it takes them', async () => {

@@ -22,7 +22,7 @@
  * peers down longer than the start-up wait: this terminal signed numbers a peer holds other
  * entries at) is recognised and stops the channel for good (CHANNEL_OWN_LOG_FORKED): more own
  * entries would only deepen it, and every one would be refused. It is seen
- *  - in `holds`, whose `heads` names the hash of the last own entry the peer holds: when it is not
+ *  - in the `heads` frame before `holds`, naming the hash of the last own entry the peer holds: when it is not
  *    the hash of ours at that number, the peer is asked for its copies (up to that number) and
  *    the channel waits meanwhile ('checking-own-log');
  *  - when a peer refuses our own entries as contradicting its copy (ENTRY_EQUIVOCATION,

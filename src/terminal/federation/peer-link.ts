@@ -110,6 +110,8 @@ export class PeerLink {
   #ready = false;
   /** Highest own seq the peer holds or has been sent, per channel. */
   readonly #cursor = new Map<string, number>();
+  /** The `heads` frame of this connection, until the `holds` it comes before (docs/protocol.md §12). */
+  #heads: Record<string, string> | undefined;
   #batchId = 0;
   #pumping = false;
   /** Ranges the peer asked for with `want`, per channel and author, served before own entries. */
@@ -295,6 +297,7 @@ export class PeerLink {
       if (opened && this.#reason?.code !== 'LINK_HEARTBEAT_LOST' && this.#reason?.code !== 'LINK_CERT_INVALID') this.#reason = { code: 'LINK_CLOSED', message: `the stream to ${base} closed` };
       this.#ws = undefined;
       this.#ready = false;
+      this.#heads = undefined;
       this.#cursor.clear();
       this.#batches.clear();
       this.#wants.clear();
@@ -335,6 +338,10 @@ export class PeerLink {
       return;
     }
     switch (frame.t) {
+      case 'heads':
+        // Read with the `holds` that follows it (a server of an earlier release sends none).
+        this.#heads = frame.heads;
+        break;
       case 'holds':
         for (const [channel, seq] of Object.entries(frame.holds)) {
           // Only a party of a channel is sent its entries, whatever another says it holds of it.
@@ -345,13 +352,14 @@ export class PeerLink {
           this.#cursor.set(channel, seq);
           this.#confirmed.set(channel, seq);
           // A hash only for a seq it holds (a `heads` member for a channel held from 1 up).
-          this.#opts.onHolds?.(channel, seq, seq > 0 ? frame.heads?.[channel] : undefined);
+          this.#opts.onHolds?.(channel, seq, seq > 0 ? this.#heads?.[channel] : undefined);
         }
         // A channel made after the hello went out (a proposal written while the link was opening)
         // is in neither the hello nor the answer, and its entry event came before the link was
         // ready: start it from the beginning, or it would wait for the next reconnection.
         for (const id of this.#opts.directory.channelIds())
           if (!this.#cursor.has(id) && this.#opts.directory.shares(id, this.peer)) this.#cursor.set(id, 0);
+        this.#heads = undefined;
         this.#ready = true;
         this.#backoff = BACKOFF_START_MS;
         this.#setState('up');

@@ -285,9 +285,9 @@ export class StreamSession {
   }
 
   /**
-   * Answers a hello with how much of the peer's own log this terminal holds per channel (0:
-   * nothing, or a channel not held here), and the hash of the last entry held (`heads`, for each
-   * channel held from 1 up): a peer whose own log forked learns it from the first frame.
+   * Answers a hello with the hash of the last entry of the peer's own log held here (`heads`, for
+   * each channel held from 1 up), then how much of it this terminal holds per channel (`holds`; 0:
+   * nothing, or a channel not held here): a peer whose own log forked learns it from the first frames.
    */
   #hello(channels: readonly string[]): void {
     this.#events.emit({ type: 'peer-seen', peer: this.peer });
@@ -299,7 +299,8 @@ export class StreamSession {
       holds[id] = head?.seq ?? 0;
       if (head?.hash !== undefined && head.seq > 0) heads[id] = head.hash;
     }
-    this.#send({ t: 'holds', holds, heads });
+    this.#send({ t: 'heads', heads });
+    this.#send({ t: 'holds', holds });
     this.#detach?.();
     this.#detach = this.#reconcile?.attach(this.peer, (w) => this.#send({ t: 'want', ...w }));
   }

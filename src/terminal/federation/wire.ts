@@ -12,15 +12,16 @@ const Party = Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' });
 
 /** Client -> server, first frame: which channels the client shares with the server. */
 export const Hello = Type.Object({ t: Type.Literal('hello'), v: Type.Literal(1), channels: Type.Array(HashHex, { maxItems: 10_000 }) }, { additionalProperties: false });
+/** Server -> client: how much of the client's own log the server holds per channel. */
+export const Holds = Type.Object({ t: Type.Literal('holds'), holds: Type.Record(HashHex, Type.Integer({ minimum: 0 })) }, { additionalProperties: false });
 /**
- * Server -> client: how much of the client's own log the server holds per channel, and (`heads`)
- * the hash of the last of them, so that a client whose own log forked (a restore from an old
- * backup) sees that the server holds OTHER entries at those numbers (docs/protocol.md §12).
+ * Server -> client, just before `holds`: the hash of the last entry of the client's own log the
+ * server holds per channel, so that a client whose own log forked (a restore from an old backup)
+ * sees that the server holds OTHER entries at those numbers (docs/protocol.md §12). A frame of its
+ * own, not a member of `holds`: a client of an earlier release drops a frame it does not know and
+ * reads `holds` as before, where an unknown member would have made it refuse `holds` itself.
  */
-export const Holds = Type.Object(
-  { t: Type.Literal('holds'), holds: Type.Record(HashHex, Type.Integer({ minimum: 0 })), heads: Type.Optional(Type.Record(HashHex, HashHex)) },
-  { additionalProperties: false },
-);
+export const Heads = Type.Object({ t: Type.Literal('heads'), heads: Type.Record(HashHex, HashHex) }, { additionalProperties: false });
 /** Either direction: a batch of entries (client's own, or relayed on request). */
 export const Entries = Type.Object({ t: Type.Literal('entries'), id: Type.Integer({ minimum: 0 }), entries: Type.Array(Type.String({ maxLength: 70_000 }), { minItems: 1, maxItems: 1024 }) }, { additionalProperties: false });
 /** Server -> client: batch `id` is durably stored (flow control, not a signed receipt). */
@@ -57,7 +58,7 @@ export type ProbeFrame = Static<typeof Probe>;
 export type EchoFrame = Static<typeof Echo>;
 
 export const ClientFrame = Type.Union([Hello, Entries, Probe]);
-export const ServerFrame = Type.Union([Holds, Stored, Want, Refused, Echo]);
+export const ServerFrame = Type.Union([Heads, Holds, Stored, Want, Refused, Echo]);
 export type ClientFrame = Static<typeof ClientFrame>;
 export type ServerFrame = Static<typeof ServerFrame>;
 
