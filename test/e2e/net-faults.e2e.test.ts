@@ -172,8 +172,6 @@ function timeline(p: Party, peer: string) {
   return {
     changes,
     text: () => changes.map((c) => `${c.state}@${c.at}`).join(' -> '),
-    /** The longest time spent 'connecting' (one attempt), ms. */
-    longestConnecting: () => Math.max(0, ...changes.map((c, i) => (c.state.startsWith('connecting') ? (changes[i + 1]?.at ?? Date.now() - t) - c.at : 0))),
     /** Whether the line, once shown down, was shown up again before `to` (ms from the start). */
     upAgainAfterDown: (to: number) => {
       const down = changes.findIndex((c) => c.state.startsWith('down'));
@@ -216,13 +214,14 @@ describe('e2e: network faults between two terminals', () => {
     expect(metricsDown).toContain('hotline_link_state{peer="CN",state="up"} 0');
     await new Promise((r) => setTimeout(r, Math.max(0, 15_000 - (Date.now() - t0))));
     note(`stall 15 s: US's view of CN: ${tlUs.text()}; CN's view of US: ${tlCn.text()}; metrics: ${metricsDown}`);
-    // Shown down, and never up again while nothing passed, and each attempt to
-    // reconnect through the silent path gave up after its 3 s handshake deadline (it used to wait for
-    // the far end's own TLS timeout, 10 s here, and for ever before a frozen process).
+    // Shown down, and never up again while nothing passed. Each attempt to reconnect through the
+    // silent path gives up after its connect deadline (test/terminal/tls.test.ts); the link coming
+    // up within 15 s of the restore (below) shows no attempt hung.
     expect(tlUs.wentDown() && !tlUs.upAgainAfterDown(Date.now() - stallAt)).toBe(true);
     expect(tlCn.wentDown() && !tlCn.upAgainAfterDown(Date.now() - stallAt)).toBe(true);
-    expect(tlUs.longestConnecting()).toBeLessThan(8500);
-    expect(tlCn.longestConnecting()).toBeLessThan(8500);
+    // A retry through the silent path stays 'down' (one outage, one state), never 'connecting'.
+    expect(tlUs.changes.slice(tlUs.changes.findIndex((c) => c.state.startsWith('down'))).some((c) => c.state.startsWith('connecting'))).toBe(false);
+    expect(tlCn.changes.slice(tlCn.changes.findIndex((c) => c.state.startsWith('down'))).some((c) => c.state.startsWith('connecting'))).toBe(false);
     t0 = Date.now();
     all((p) => p.restore());
     await us.linkUp(cn, undefined, 30_000);
@@ -257,7 +256,6 @@ describe('e2e: network faults between two terminals', () => {
     await delivered(cn, us, channel, during[1]);
     await waitFor('US and CN to see the line up', async () => (await linkOf(us, 'CN'))?.state === 'up' && (await linkOf(cn, 'US'))?.state === 'up', 30_000, 100);
     note(`drop: delivered, line up ${Date.now() - t0} ms after the restore; US: ${tl2.text()}`);
-    expect(tl2.longestConnecting()).toBeLessThan(8500);
     tl2.stop();
 
     // 2. Latency.

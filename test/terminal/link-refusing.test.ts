@@ -6,7 +6,7 @@
  * `heads` frame reaches the reconciler with the seq the `holds` after it names.
  */
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { EventBus } from '../../src/terminal/events/event-bus.js';
@@ -108,6 +108,43 @@ describe('the answer to hello, across releases (docs/protocol.md §12)', () => {
     const b = await link(later);
     await until(() => b.l.state === 'up');
     expect(b.holds).toContainEqual([CH, 2, HASH]);
+  });
+});
+
+describe('a peer that cannot be reached', () => {
+  it("is 'connecting' on the first attempt only, then 'down' through every retry, since the outage began", async () => {
+    const client = await generateTlsIdentity('us');
+    // A server that hangs up on every connection: each attempt fails at once, and the link retries
+    // after 100, 200, 400 ms...
+    let attempts = 0;
+    const server = net.createServer((socket) => {
+      attempts++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const states: string[] = [];
+    const l = new PeerLink({
+      peer: PEER,
+      code: 'CN',
+      endpoints: [`https://127.0.0.1:${(server.address() as AddressInfo).port}`],
+      expectedFingerprint: 'f'.repeat(64),
+      tls: { keyPem: client.keyPem, certPem: client.certPem },
+      entries: {} as never,
+      directory: { channelIds: () => [], shares: () => false },
+      events: new EventBus(),
+      log: quiet,
+      onState: (state) => states.push(state),
+    });
+    cleanups.push(() => l.stop());
+    l.start();
+    await until(() => attempts >= 2);
+    const since = l.since;
+    await until(() => attempts >= 5);
+    expect(states).toEqual(['connecting', 'down']);
+    expect(l.state).toBe('down');
+    expect(l.reason?.code).toBe('LINK_UNREACHABLE');
+    expect(l.since).toBe(since);
   });
 });
 

@@ -269,10 +269,15 @@ export class PeerLink {
     const endpoints = this.#opts.endpoints;
     if (endpoints.length === 0 || pinText(this.#opts.expectedFingerprint) === '') return;
     // A reason from before any dialling no longer holds; a failed attempt's stays until the next one fails or succeeds.
-    if (this.#reason?.code === 'LINK_CERT_INVALID' || this.#reason?.code === 'LINK_NOT_STARTED') this.#reason = null;
+    const firstDial = this.#reason === null || this.#reason.code === 'LINK_CERT_INVALID' || this.#reason.code === 'LINK_NOT_STARTED';
+    if (firstDial) this.#reason = null;
     const base = endpoints[this.#endpointIndex % endpoints.length]!;
     const url = `${base.replace(/^https:/, 'wss:').replace(/\/$/, '')}/fed/v1/stream`;
-    this.#setState(this.#state === 'up' ? 'down' : 'connecting');
+    // 'connecting' is the first dial only: a retry after a failed attempt or a lost stream stays
+    // 'down' with the last failure as its reason (one outage, one state: an alert on
+    // hotline_link_state{state="down"} must not flap with every attempt).
+    if (this.#state === 'up') this.#setState('down');
+    else if (firstDial) this.#setState('connecting');
     let opened = false;
     const ws = openPinnedWebSocket(url, { key: this.#opts.tls.keyPem, cert: this.#opts.tls.certPem, expectedFingerprint: this.#opts.expectedFingerprint, handshakeTimeoutMs: 3000 });
     this.#ws = ws;
