@@ -119,7 +119,7 @@ describe('formatted notifications between terminal processes', () => {
     const missing = await h.cli(['verify', bare, '--json']);
     expect(missing.code).toBe(1);
     expect(JSON.parse(missing.stdout).firstError).toMatchObject({ code: 'FORMAT_UNKNOWN' });
-  });
+  }, 180_000); // two or three terminal processes started and paired: about 30 s, more on a busy machine
 
   it('an unplanned-encounter report with two positions renders in Russian on the third party of a trilateral channel', async () => {
     const h = await Harness.create();
@@ -157,5 +157,5 @@ describe('formatted notifications between terminal processes', () => {
     expect(shown).toContain('| Дистанция кратчайшего сближения: 150 m');
     expect(shown).toContain('| Просьба: Сообщите ваши намерения');
     expect(shown).toContain('(030941ZDEC26)');
-  });
+  }, 180_000); // two or three terminal processes started and paired: about 30 s, more on a busy machine
 });
