@@ -1,34 +1,13 @@
 /**
  * High availability (#19) under faults beyond the kill and pause of ha.e2e.test.ts, with traffic
  * both ways: another session holding a lock the instances need (the lease row, the entries table),
- * an active instance frozen for good, and (by hand) the PostgreSQL server restarted. Every message
+ * an active instance frozen for good (the PostgreSQL server restarted: test/manual/pg-restart.e2e.ts). Every message
  * an API accepted arrives exactly once, no sequence number of the party twice, the line comes back.
  */
-import { execFileSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import pg from 'pg';
-import { waitFor, type Party } from './harness.js';
-import { activeOf, checkArrivals, checkPeerExport, haSetup, other, Traffic, type HaSetup } from './ha-kit.js';
-
-async function settle(s: HaSetup, toPeer: Traffic, toUs: Traffic): Promise<Party> {
-  await toPeer.stop();
-  await toUs.stop();
-  const active = (await waitFor('an active instance', () => activeOf(s), 30_000))!;
-  await waitFor('CN to hold every message US accepted', async () => {
-    const at = new Set((await s.peer.messages(s.channel)).map((m) => m.text));
-    return [...toPeer.accepted.keys()].every((t) => at.has(t));
-  }, 60_000, 500);
-  await waitFor('US to hold every message CN accepted', async () => {
-    const at = new Set((await active.messages(s.channel)).map((m) => m.text));
-    return [...toUs.accepted.keys()].every((t) => at.has(t));
-  }, 60_000, 500);
-  checkArrivals(toPeer, (await s.peer.messages(s.channel)).filter((m) => !m.own));
-  checkArrivals(toUs, (await active.messages(s.channel)).filter((m) => !m.own));
-  expect(await s.peer.api<unknown[]>('GET', `/api/v1/channels/${s.channel}/evidence`)).toEqual([]);
-  await checkPeerExport(s);
-  expect(await s.sql('select author, seq from entries where channel = $1 group by author, seq having count(*) > 1', [s.channel])).toEqual([]);
-  return active;
-}
+import { waitFor } from './harness.js';
+import { activeOf, haSetup, other, settle, Traffic, type HaSetup } from './ha-kit.js';
 
 async function hold(s: HaSetup, sql: string, ms: number): Promise<void> {
   const c = new pg.Client({ connectionString: s.url, options: `-c search_path=${s.schema}` });
@@ -89,32 +68,4 @@ describe('e2e: high availability under database faults', () => {
       a.proc!.kill('SIGCONT');
     }
   }, 180_000);
-
-  // It restarts the PostgreSQL server every other test and process on the machine uses: by hand only
-  // (HOTLINE_TEST_PG_RESTART=1, with the server of /etc/postgresql managed by pg_ctlcluster).
-  it.skipIf(!process.env.HOTLINE_TEST_PG_RESTART)('PostgreSQL restarted under traffic: an instance takes over, nothing lost or doubled', async () => {
-    const s = await haSetup({ leaseMs: 2000 });
-    const toPeer = new Traffic({ targets: () => [s.a, other(s, s.a)], channel: s.channel, label: 'US→CN' });
-    const toUs = new Traffic({ targets: () => [s.peer], channel: s.channel, label: 'CN→US' });
-    toPeer.start(20);
-    toUs.start(20);
-    await new Promise((r) => setTimeout(r, 1500));
-    const cluster = execFileSync('ls', ['/etc/postgresql']).toString().trim();
-    const t0 = Date.now();
-    try {
-      execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', cluster, 'main', 'restart'], { stdio: 'pipe', timeout: 60_000 });
-    } finally {
-      try {
-        execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', cluster, 'main', 'start'], { stdio: 'pipe' });
-      } catch {
-        // already running
-      }
-    }
-    s.h.step(`restarted in ${Date.now() - t0} ms`);
-    const active = (await waitFor('an active instance', () => activeOf(s), 30_000))!;
-    s.h.step(`active ${active === s.a ? 'a' : 'b'} ready ${Date.now() - t0} ms after the restart began`);
-    await new Promise((r) => setTimeout(r, 1500));
-    await settle(s, toPeer, toUs);
-    process.stderr.write(`PostgreSQL restart: sent ${toPeer.sent}/${toUs.sent}, accepted ${toPeer.accepted.size}/${toUs.accepted.size}\n`);
-  }, 240_000);
 });

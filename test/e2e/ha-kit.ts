@@ -181,3 +181,24 @@ export function checkArrivals(traffic: Traffic, arrived: Array<{ text: string; i
 }
 
 export const other = (s: HaSetup, p: Party): Party => (p === s.a ? s.b : s.a);
+
+/** Stops both streams, then checks that every message an API accepted arrived exactly once, no evidence, a valid export and no sequence number twice; the active instance. */
+export async function settle(s: HaSetup, toPeer: Traffic, toUs: Traffic): Promise<Party> {
+  await toPeer.stop();
+  await toUs.stop();
+  const active = (await waitFor('an active instance', () => activeOf(s), 30_000))!;
+  await waitFor('CN to hold every message US accepted', async () => {
+    const at = new Set((await s.peer.messages(s.channel)).map((m) => m.text));
+    return [...toPeer.accepted.keys()].every((t) => at.has(t));
+  }, 60_000, 500);
+  await waitFor('US to hold every message CN accepted', async () => {
+    const at = new Set((await active.messages(s.channel)).map((m) => m.text));
+    return [...toUs.accepted.keys()].every((t) => at.has(t));
+  }, 60_000, 500);
+  checkArrivals(toPeer, (await s.peer.messages(s.channel)).filter((m) => !m.own));
+  checkArrivals(toUs, (await active.messages(s.channel)).filter((m) => !m.own));
+  expect(await s.peer.api<unknown[]>('GET', `/api/v1/channels/${s.channel}/evidence`)).toEqual([]);
+  await checkPeerExport(s);
+  expect(await s.sql('select author, seq from entries where channel = $1 group by author, seq having count(*) > 1', [s.channel])).toEqual([]);
+  return active;
+}

@@ -7,6 +7,8 @@
  *   run since lost a message. It stays out of `npm test` because its bounds are wall-clock ones on
  *   a database being replaced: on a loaded 2-core machine a takeover took 16 to 29 s against a
  *   15 s bound (docs/operations.md "High availability").
+ * - pg-restart.e2e.ts: the PostgreSQL server restarted under a highly available terminal with
+ *   traffic both ways. Out of `npm test` because it restarts the server every other test uses.
  */
 import { defineConfig } from 'vitest/config';
 
