@@ -7,7 +7,7 @@
 import { describe, it } from 'vitest';
 import pg from 'pg';
 import { waitFor } from './harness.js';
-import { activeOf, haSetup, other, settle, Traffic, type HaSetup } from './ha-kit.js';
+import { activeOf, haSetup, settle, trafficBothWays, type HaSetup } from './ha-kit.js';
 
 async function hold(s: HaSetup, sql: string, ms: number): Promise<void> {
   const c = new pg.Client({ connectionString: s.url, options: `-c search_path=${s.schema}` });
@@ -28,10 +28,7 @@ describe('e2e: high availability under database faults', () => {
   ] as const) {
     it(`another session holding ${name} for 3 leases: nothing lost, doubled or wedged`, async () => {
       const s = await haSetup({ leaseMs: 2000 });
-      const toPeer = new Traffic({ targets: () => [s.a, other(s, s.a)], channel: s.channel, label: 'US→CN' });
-      const toUs = new Traffic({ targets: () => [s.peer], channel: s.channel, label: 'CN→US' });
-      toPeer.start(20);
-      toUs.start(20);
+      const { toPeer, toUs } = trafficBothWays(s, 20);
       await new Promise((r) => setTimeout(r, 1500));
       const t0 = Date.now();
       await hold(s, sql, 6000);

@@ -182,6 +182,15 @@ export function checkArrivals(traffic: Traffic, arrived: Array<{ text: string; i
 
 export const other = (s: HaSetup, p: Party): Party => (p === s.a ? s.b : s.a);
 
+/** Messages both ways at `rate` a second each: US→CN following the active instance, CN→US to the peer. */
+export function trafficBothWays(s: HaSetup, rate: number): { toPeer: Traffic; toUs: Traffic } {
+  const toPeer = new Traffic({ targets: () => [s.a, other(s, s.a)], channel: s.channel, label: 'US→CN' });
+  const toUs = new Traffic({ targets: () => [s.peer], channel: s.channel, label: 'CN→US' });
+  toPeer.start(rate);
+  toUs.start(rate);
+  return { toPeer, toUs };
+}
+
 /** Stops both streams, then checks that every message an API accepted arrived exactly once, no evidence, a valid export and no sequence number twice; the active instance. */
 export async function settle(s: HaSetup, toPeer: Traffic, toUs: Traffic): Promise<Party> {
   await toPeer.stop();

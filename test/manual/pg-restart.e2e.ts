@@ -7,15 +7,12 @@
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'vitest';
 import { waitFor } from '../e2e/harness.js';
-import { activeOf, haSetup, other, settle, Traffic } from '../e2e/ha-kit.js';
+import { activeOf, haSetup, settle, trafficBothWays } from '../e2e/ha-kit.js';
 
 describe('e2e (by hand): PostgreSQL restarted under a highly available terminal', () => {
   it('PostgreSQL restarted under traffic: an instance takes over, nothing lost or doubled', async () => {
     const s = await haSetup({ leaseMs: 2000 });
-    const toPeer = new Traffic({ targets: () => [s.a, other(s, s.a)], channel: s.channel, label: 'US→CN' });
-    const toUs = new Traffic({ targets: () => [s.peer], channel: s.channel, label: 'CN→US' });
-    toPeer.start(20);
-    toUs.start(20);
+    const { toPeer, toUs } = trafficBothWays(s, 20);
     await new Promise((r) => setTimeout(r, 1500));
     const cluster = execFileSync('ls', ['/etc/postgresql']).toString().trim();
     const t0 = Date.now();
