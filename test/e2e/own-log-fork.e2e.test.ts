@@ -88,8 +88,12 @@ describe('e2e: a forked own log after restoring a whole data directory', () => {
     expect(us.log).not.toMatch(/CHANNEL_RECONCILE_FAILED|[Cc]heck that peer/);
     // Forked entries US pushed before it knew (a race with CN's own stream, which may tell first)
     // were refused: then the line says so, not "up" (test/terminal/link-refusing.test.ts pins it down).
-    const line = (await us.status()).links.find((l) => l.code === 'CN')!;
-    expect(line.transport).toBe('up');
+    // The fork may be seen on CN's stream to US before US's own dial to CN (in its retry backoff
+    // while CN was down) is through again: wait for that transport, then read the line.
+    const line = await waitFor('US\'s own connection to CN to be up', async () => {
+      const l = (await us.status()).links.find((x) => x.code === 'CN');
+      return l?.transport === 'up' ? l : undefined;
+    }, 30_000);
     if (line.state === 'refusing') expect(line.reason).toMatch(new RegExp(`refuses this terminal's entries on channel ${id.slice(0, 12)}: ENTRY_(EQUIVOCATION|WRONG_PREVIOUS_HASH)`));
     else expect(line.state).toBe('up');
 
