@@ -12,7 +12,10 @@ export function repeated(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-/** The texts of `option` by language; English is required. */
+/**
+ * The texts of `option` by language: at least one, in any languages (a channel between parties that
+ * share no English needs none; the terminal checks that a charter's title covers its languages).
+ */
 export function textsByLanguage(option: string, values: readonly string[], extra: Record<string, string | undefined> = {}): Record<string, string> {
   const out: Record<string, string> = {};
   for (const v of values) {
@@ -23,6 +26,15 @@ export function textsByLanguage(option: string, values: readonly string[], extra
     out[lang] = text;
   }
   for (const [lang, text] of Object.entries(extra)) if (text !== undefined && out[lang] === undefined) out[lang] = text;
-  if (out.en === undefined) throw cliError('CLI_BAD_ARGUMENT', { option, expected: 'an English text among them (a text without LANG= is English)', value: values.join(', ') });
+  if (Object.keys(out).length === 0) throw cliError('CLI_BAD_ARGUMENT', { option, expected: 'at least one LANG=TEXT', value: '' });
   return out;
+}
+
+/**
+ * The text of `texts` to show an officer reading `lang`: that language, else its primary subtag's
+ * (zh for zh-Hans), else English, else the first language in order (as formats pick theirs).
+ */
+export function inLanguage(texts: Readonly<Record<string, string>>, lang: string): string {
+  const first = Object.keys(texts).sort()[0];
+  return texts[lang] ?? texts[lang.split('-')[0]!] ?? texts.en ?? (first === undefined ? '' : texts[first]!);
 }

@@ -158,6 +158,12 @@ describe('initTerminal', () => {
     await expectCode(loadTerminalIdentity(dir), 'IDENTITY_INCOMPLETE');
   });
 
+  it('names a party in any languages, English not required', async () => {
+    const identity = await initTerminal(options({ code: 'RU', names: { ru: 'Российская Федерация' } }));
+    const card = JSON.parse(await readFile(join(identity.dir, 'card.json'), 'utf8')) as { names: Record<string, string> };
+    expect(card.names).toEqual({ ru: 'Российская Федерация' });
+  });
+
   it('accepts an existing empty directory and leaves no staging files behind', async () => {
     const dir = join(base, 'empty');
     await mkdir(dir);
@@ -167,7 +173,8 @@ describe('initTerminal', () => {
 
   it('rejects bad input with a message naming the problem and writes nothing', async () => {
     await expectCode(initTerminal(options({ code: 'united states' })), 'IDENTITY_BAD_INPUT');
-    await expectCode(initTerminal(options({ names: { zh: '美国' } })), 'IDENTITY_BAD_INPUT');
+    await expectCode(initTerminal(options({ names: {} })), 'IDENTITY_BAD_INPUT');
+    await expectCode(initTerminal(options({ names: { 'not a tag': 'X' } })), 'IDENTITY_BAD_INPUT');
     await expectCode(initTerminal(options({ endpoints: ['http://plain.example'] })), 'IDENTITY_BAD_INPUT');
     await expectCode(initTerminal(options({ federationPort: 70000 })), 'IDENTITY_BAD_INPUT');
     await expect(stat(join(base, 'us'))).rejects.toThrow();

@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { Option, type Command } from 'commander';
-import { repeated, textsByLanguage } from '../lang-text.js';
+import { inLanguage, repeated, textsByLanguage } from '../lang-text.js';
 import { BundleCharters, type Api } from '../../terminal/index.js';
 import { CliError, cliError } from '../errors.js';
 import { hotlineCommand } from '../hint.js';
@@ -174,12 +174,13 @@ export function register(program: Command): void {
     .description('channels on this terminal')
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
     .option('--json', 'machine-readable output')
-    .action(async (opts: { data: string; json?: boolean }) => {
+    .option('--lang <tag>', 'language to show titles in (default $HOTLINE_LANG or en)')
+    .action(async (opts: { data: string; json?: boolean; lang?: string }) => {
       const client = await officerClient(opts.data);
       const list = await client.call<Api.ChannelSummary[]>('GET', '/api/v1/channels');
       if (opts.json) return void process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
       if (list.length === 0) return void process.stdout.write(`No channels yet. Propose one with: ${hotlineCommand('channel propose --with CODE --title TEXT', opts.data)}\n`);
-      for (const c of printableDeep(list)) process.stdout.write(`${c.id.slice(0, 12)}  ${c.state.padEnd(10)} ${c.parties.join('+').padEnd(10)} ${c.title.en ?? Object.values(c.title)[0]}  (${c.entries} entries)\n`);
+      for (const c of printableDeep(list)) process.stdout.write(`${c.id.slice(0, 12)}  ${c.state.padEnd(10)} ${c.parties.join('+').padEnd(10)} ${inLanguage(c.title, officerLang(opts.lang))}  (${c.entries} entries)\n`);
     });
 
   channel

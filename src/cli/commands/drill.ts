@@ -11,6 +11,8 @@ import { officerClient } from '../officer-client.js';
 import { printableDeep } from '../safe-text.js';
 import { formatReadiness, parseShifts, type ReadinessReport } from '../../terminal/index.js';
 import { DEFAULT_DATA_DIR } from './init.js';
+import { officerLang } from './format.js';
+import { inLanguage } from '../lang-text.js';
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -63,8 +65,9 @@ export function register(program: Command): void {
     .option('--shifts <hours>', 'UTC hours where shifts start, e.g. 0,8,16 (default) or 6,14,22')
     .option('--party <code>', 'only drills sent by this party')
     .option('--json', 'machine-readable output')
+    .option('--lang <tag>', 'language to show the title in (default $HOTLINE_LANG or en)')
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
-    .action(async (id: string, opts: { shifts?: string; party?: string; json?: boolean; data: string }) => {
+    .action(async (id: string, opts: { shifts?: string; party?: string; json?: boolean; lang?: string; data: string }) => {
       if (opts.shifts !== undefined) {
         try {
           parseShifts(opts.shifts);
@@ -77,6 +80,6 @@ export function register(program: Command): void {
       const r = await client.call<ReadinessReport & { title: Record<string, string> }>('GET', `/api/v1/channels/${encodeURIComponent(id)}/readiness${q ? `?${q}` : ''}`);
       if (opts.json) return void process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
       const safe = printableDeep(r);
-      process.stdout.write(formatReadiness(safe, safe.title.en ?? Object.values(safe.title)[0]));
+      process.stdout.write(formatReadiness(safe, inLanguage(safe.title, officerLang(opts.lang))));
     });
 }

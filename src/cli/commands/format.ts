@@ -9,6 +9,7 @@ import { checkFormatFile, formatsOnDisk, type Api } from '../../terminal/index.j
 import { CliError, cliError } from '../errors.js';
 import { officerClient, type OfficerClient } from '../officer-client.js';
 import { printableDeep } from '../safe-text.js';
+import { inLanguage } from '../lang-text.js';
 import { DEFAULT_DATA_DIR } from './init.js';
 
 /** The officer's language: --lang, else $HOTLINE_LANG, else English. */
@@ -47,7 +48,7 @@ export function register(program: Command): void {
       for (const f of printableDeep(list)) {
         const langs = [...f.languages, ...f.packs.map((p) => `+${p.lang}`)].join(' ');
         const from = f.origin === 'shipped' ? '' : `  from ${f.origin}`;
-        process.stdout.write(`${`${f.id}@${f.version}`.padEnd(24)} ${f.hash.slice(0, 12)}  ${f.precedence.padEnd(9)} ${f.title[lang] ?? f.title.en ?? ''}  [${langs}]${from}\n`);
+        process.stdout.write(`${`${f.id}@${f.version}`.padEnd(24)} ${f.hash.slice(0, 12)}  ${f.precedence.padEnd(9)} ${inLanguage(f.title, lang)}  [${langs}]${from}\n`);
       }
     });
 

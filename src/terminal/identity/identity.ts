@@ -197,7 +197,7 @@ export function checkNames(names: Record<string, string>): Record<string, string
     if (trimmed.length > 500) throw badInput(`the ${lang} name is longer than 500 characters`);
     out[lang] = trimmed;
   }
-  if (out.en === undefined) throw badInput('an English name is required (--name "United States")');
+  if (Object.keys(out).length === 0) throw badInput('a name is required, in any language (--name "United States", --name "ru=Российская Федерация")');
   return out;
 }
 
