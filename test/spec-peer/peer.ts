@@ -1,0 +1,825 @@
+/**
+ * A clean-room Hotline peer, written from docs/protocol.md (and README.md, docs/operations.md,
+ * test/vectors/) alone: nothing here is imported from src/ or from other tests. It is deliberately
+ * small: one party, one terminal key, version-1 channels, the federation stream of §12 in both
+ * directions (a server the other terminal dials, and a client that dials it).
+ *
+ * Where the spec was not enough, the choice made is marked "SPEC:" (see /work/notes/spec-peer.md).
+ */
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, webcrypto, X509Certificate, type KeyObject } from 'node:crypto';
+import { createServer as createHttpsServer, request as httpsRequest, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import * as x509 from '@peculiar/x509';
+import WebSocket, { WebSocketServer } from 'ws';
+
+// ---- §2 encodings ------------------------------------------------------------------------------
+
+/** RFC 8785 canonical JSON (§2.1). Object members sorted by UTF-16 code units (JS's default sort). */
+export function canonical(v: unknown): string {
+  if (v === null || typeof v === 'boolean' || typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new Error('not a finite number');
+    return JSON.stringify(v); // ECMAScript Number.prototype.toString form; -0 gives "0"
+  }
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    const keys = Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
+  }
+  throw new Error(`not JSON: ${typeof v}`);
+}
+
+export const sha256 = (b: Buffer | string): Buffer => createHash('sha256').update(b).digest();
+export const b64u = (b: Buffer): string => b.toString('base64url');
+
+/** §2.2: strict base64url decoding (no padding, canonical, exact length). */
+export function fromB64u(s: string, len: number): Buffer | undefined {
+  if (!/^[A-Za-z0-9_-]*$/.test(s)) return undefined;
+  const b = Buffer.from(s, 'base64url');
+  if (b.length !== len || b.toString('base64url') !== s) return undefined;
+  return b;
+}
+
+// ---- §3.1 keys and signatures ------------------------------------------------------------------
+
+export const PREFIX = {
+  entry: Buffer.from('hotline/1/entry\0', 'latin1'),
+  card: Buffer.from('hotline/1/party-card\0', 'latin1'),
+  cert: Buffer.from('hotline/1/terminal-cert\0', 'latin1'),
+  charter: Buffer.from('hotline/1/charter\0', 'latin1'),
+};
+
+const L = (1n << 252n) + 27742317777372353535851937790883648493n;
+const P = (1n << 255n) - 19n;
+const SMALL_ORDER = new Set([
+  '0100000000000000000000000000000000000000000000000000000000000000',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+]);
+
+const leInt = (b: Buffer): bigint => BigInt(`0x${Buffer.from(b).reverse().toString('hex') || '0'}`);
+
+/** §3.1 "acceptable public key", on the bytes alone. */
+export function acceptableKey(raw: Buffer): boolean {
+  if (raw.length !== 32) return false;
+  const cleared = Buffer.from(raw);
+  cleared[31] = cleared[31]! & 0x7f;
+  const y = leInt(cleared);
+  if (y >= P) return false;
+  const signBit = (raw[31]! & 0x80) !== 0;
+  if ((y === 1n || y === P - 1n) && signBit) return false;
+  return !SMALL_ORDER.has(cleared.toString('hex'));
+}
+
+/** An Ed25519 key pair with its raw public key in base64url. */
+export interface Ed25519 {
+  pub: string;
+  priv: KeyObject;
+}
+
+export function newEd25519(): Ed25519 {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const jwk = publicKey.export({ format: 'jwk' });
+  return { pub: String(jwk.x), priv: privateKey };
+}
+
+/** The key pair of a base64url seed (RFC 8032 private key). */
+export function ed25519FromSeed(seed: string): Ed25519 {
+  const d = fromB64u(seed, 32);
+  if (!d) throw new Error('bad seed');
+  const pkcs8 = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), d]);
+  const priv = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
+  return { pub: String(createPublicKey(priv).export({ format: 'jwk' }).x), priv };
+}
+
+export const signWith = (k: Ed25519, prefix: Buffer, payload: Buffer): string => b64u(sign(null, Buffer.concat([prefix, payload]), k.priv));
+
+/** §3.1 strict verification: S < L, acceptable key; never throws. */
+export function verifySig(pub: string, prefix: Buffer, payload: Buffer, sig: string): boolean {
+  try {
+    const raw = fromB64u(pub, 32);
+    const s = fromB64u(sig, 64);
+    if (!raw || !s || !acceptableKey(raw)) return false;
+    if (leInt(s.subarray(32)) >= L) return false;
+    const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: pub }, format: 'jwk' });
+    return verify(null, Buffer.concat([prefix, payload]), key, s);
+  } catch {
+    return false;
+  }
+}
+
+/** §3.3 fingerprint. */
+export function fingerprint(party: string): string {
+  const raw = fromB64u(party, 32);
+  if (!raw) throw new Error('bad party key');
+  const d = sha256(raw);
+  const groups: string[] = [];
+  for (let i = 0; i < 6; i++) {
+    const n = BigInt(`0x${d.subarray(5 * i, 5 * i + 5).toString('hex')}`);
+    groups.push(String(n % 100000n).padStart(5, '0'));
+  }
+  return groups.join(' ');
+}
+
+// ---- §3.4 certificates, §3.6 cards -------------------------------------------------------------
+
+export interface TerminalCert {
+  type: 'hotline.terminal-cert';
+  v: 1;
+  party: string;
+  key: string;
+  tls: string;
+  notBefore: number;
+  notAfter: number;
+  sig: string;
+}
+
+export interface PartyCard {
+  type: 'hotline.party-card';
+  v: 1;
+  party: string;
+  code: string;
+  names: Record<string, string>;
+  terminals: TerminalCert[];
+  revocations: unknown[];
+  endpoints: string[];
+  issued: number;
+  sig: string;
+}
+
+function withoutSig<T extends { sig: string }>(o: T): Omit<T, 'sig'> {
+  const { sig: _sig, ...rest } = o;
+  return rest;
+}
+
+export function certValid(c: TerminalCert): boolean {
+  const pk = fromB64u(c.party, 32);
+  const tk = fromB64u(c.key, 32);
+  return (
+    c.type === 'hotline.terminal-cert' &&
+    c.v === 1 &&
+    !!pk &&
+    !!tk &&
+    acceptableKey(pk) &&
+    acceptableKey(tk) &&
+    /^[0-9a-f]{64}$/.test(c.tls) &&
+    c.notAfter > c.notBefore &&
+    verifySig(c.party, PREFIX.cert, Buffer.from(canonical(withoutSig(c)), 'utf8'), c.sig)
+  );
+}
+
+/** §3.6: the card's signature and every certificate in it (the shape checks a full reader makes are left out). */
+export function cardValid(c: PartyCard): boolean {
+  return (
+    c.type === 'hotline.party-card' &&
+    c.v === 1 &&
+    verifySig(c.party, PREFIX.card, Buffer.from(canonical(withoutSig(c)), 'utf8'), c.sig) &&
+    c.terminals.length >= 1 &&
+    c.terminals.every((t) => t.party === c.party && certValid(t))
+  );
+}
+
+/** Terminal keys a card certifies at time t (§3.2 for a key not revoked in the channel). */
+export function keysAt(card: PartyCard, t: number): string[] {
+  return card.terminals.filter((c) => c.notBefore <= t && t < c.notAfter).map((c) => c.key);
+}
+
+// ---- §4 entries --------------------------------------------------------------------------------
+
+export interface Entry {
+  v: 1 | 2;
+  channel: string | null;
+  author: string;
+  key: string;
+  seq: number;
+  prev: string | null;
+  heads: Record<string, { seq: number; hash: string }>;
+  time: number;
+  kind: string;
+  body: Record<string, unknown>;
+  sig: string;
+}
+
+export interface Held {
+  text: string;
+  entry: Entry;
+  hash: string;
+}
+
+/** §4.2 (version 1): hash of the entry without sig. */
+export function entryHash(e: Omit<Entry, 'sig'> | Entry): string {
+  const { sig: _s, ...unsigned } = e as Entry;
+  return sha256(Buffer.from(canonical(unsigned), 'utf8')).toString('hex');
+}
+
+/** §4.4 for a received text (the parts this peer needs) and the signature of §4.2. */
+export function parseEntry(text: string): { held?: Held; code?: string } {
+  if (Buffer.byteLength(text, 'utf8') > 65_536) return { code: 'ENTRY_TOO_LARGE' };
+  let e: Entry;
+  try {
+    e = JSON.parse(text) as Entry;
+  } catch {
+    return { code: 'ENTRY_MALFORMED' };
+  }
+  if (typeof e !== 'object' || e === null || e.v !== 1) return { code: e && typeof e === 'object' && 'v' in e && e.v !== 2 ? 'ENTRY_UNSUPPORTED_VERSION' : 'ENTRY_MALFORMED' };
+  if (canonical(e) !== text) return { code: 'ENTRY_NON_CANONICAL' };
+  const hash = entryHash(e);
+  if (!verifySig(e.key, PREFIX.entry, Buffer.from(hash, 'hex'), e.sig)) return { code: 'ENTRY_BAD_SIGNATURE' };
+  return { held: { text, entry: e, hash } };
+}
+
+export function charterHash(charter: unknown): string {
+  return sha256(Buffer.concat([PREFIX.charter, Buffer.from(canonical(charter), 'utf8')])).toString('hex');
+}
+
+// ---- the peer ----------------------------------------------------------------------------------
+
+/** A frame as sent or received on the stream (§12), kept for the test's report. */
+export interface FrameLog {
+  dir: 'in' | 'out';
+  side: 'server' | 'client';
+  frame: Record<string, unknown>;
+}
+
+interface Channel {
+  id: string;
+  proposal: Held;
+  /** Per author: entries 1..n in order (index seq - 1). The proposer's log starts with the proposal. */
+  logs: Map<string, Held[]>;
+  /** Time each entry of another party arrived (link.echo's t2). */
+  arrived: Map<string, number>;
+}
+
+export interface PeerOptions {
+  code: string;
+  name: string;
+  host?: string;
+}
+
+/**
+ * One clean-room party with one terminal: identity, card, store, federation server and client.
+ * Officer actions are methods (accept, send, ack); receipts and link echoes are written by itself.
+ */
+export class SpecPeer {
+  readonly code: string;
+  readonly name: string;
+  readonly root: Ed25519 = newEd25519();
+  readonly terminal: Ed25519 = newEd25519();
+  tlsKeyPem = '';
+  tlsCertPem = '';
+  tlsPin = '';
+  card!: PartyCard;
+  port = 0;
+  readonly frames: FrameLog[] = [];
+  readonly problems: string[] = [];
+  readonly channels = new Map<string, Channel>();
+  /** The other party's card (this peer pairs with one party). */
+  peerCard: PartyCard | undefined;
+  #server: HttpsServer | undefined;
+  #wss: WebSocketServer | undefined;
+  #client: WebSocket | undefined;
+  #clientReady = false;
+  #clientStop = false;
+  #batch = 0;
+  /** Per channel: own seq the other terminal holds (from holds / stored). */
+  readonly #sentUpTo = new Map<string, number>();
+  readonly #unanswered = new Map<number, string[]>();
+  /** Cumulative receipt already written, per channel: the other party's seq covered. */
+  readonly #receipted = new Map<string, number>();
+  readonly #receiptTimers = new Map<string, NodeJS.Timeout>();
+  #lastTime = 0;
+  readonly #serverSockets = new Set<WebSocket>();
+  #retry: NodeJS.Timeout | undefined;
+
+  constructor(opts: PeerOptions) {
+    this.code = opts.code;
+    this.name = opts.name;
+  }
+
+  /** Creates the TLS key and self-signed certificate, listens, and signs the card naming the endpoint. */
+  async start(): Promise<void> {
+    const now = Date.now();
+    const id = await tlsIdentity(`spec-peer ${this.code}`);
+    this.tlsCertPem = id.cert;
+    this.tlsKeyPem = id.key;
+    // §12 "Connection": the pin is the SHA-256 of the DER SubjectPublicKeyInfo.
+    this.tlsPin = id.pin;
+
+    await this.#listen();
+    const certBody = {
+      type: 'hotline.terminal-cert' as const,
+      v: 1 as const,
+      party: this.root.pub,
+      key: this.terminal.pub,
+      tls: this.tlsPin,
+      notBefore: now - 60_000,
+      notAfter: now + 365 * 86_400_000,
+    };
+    const tcert: TerminalCert = { ...certBody, sig: signWith(this.root, PREFIX.cert, Buffer.from(canonical(certBody), 'utf8')) };
+    const cardBody = {
+      type: 'hotline.party-card' as const,
+      v: 1 as const,
+      party: this.root.pub,
+      code: this.code,
+      names: { en: this.name },
+      terminals: [tcert],
+      revocations: [],
+      endpoints: [`https://127.0.0.1:${this.port}`],
+      issued: now,
+    };
+    this.card = { ...cardBody, sig: signWith(this.root, PREFIX.card, Buffer.from(canonical(cardBody), 'utf8')) };
+  }
+
+  get fingerprint(): string {
+    return fingerprint(this.root.pub);
+  }
+
+  /** Pairs with the other party: its card, checked against the fingerprint heard on the phone (§3.3, §3.6). */
+  pair(card: PartyCard, heardFingerprint: string): void {
+    if (!cardValid(card)) throw new Error('the peer card does not verify');
+    if (fingerprint(card.party).replace(/\D/g, '') !== heardFingerprint.replace(/\D/g, '')) throw new Error('fingerprint mismatch');
+    this.peerCard = card;
+  }
+
+  /** Starts the link: dials the other party's first endpoint, and again after every close. */
+  connect(): void {
+    this.#clientStop = false;
+    this.#dial();
+  }
+
+  /** Closes the link's stream (it redials by itself after 300 ms). */
+  dropClient(): void {
+    this.#client?.terminate();
+  }
+
+  async stop(): Promise<void> {
+    this.#clientStop = true;
+    if (this.#retry) clearTimeout(this.#retry);
+    for (const t of this.#receiptTimers.values()) clearTimeout(t);
+    this.#client?.terminate();
+    for (const s of this.#serverSockets) s.terminate();
+    this.#wss?.close();
+    const server = this.#server;
+    if (server) {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  }
+
+  // ---- store -----------------------------------------------------------------------------------
+
+  channel(id: string): Channel {
+    const c = this.channels.get(id);
+    if (!c) throw new Error(`no channel ${id}`);
+    return c;
+  }
+
+  log(ch: Channel, author: string): Held[] {
+    let l = ch.logs.get(author);
+    if (!l) ch.logs.set(author, (l = []));
+    return l;
+  }
+
+  /**
+   * Takes one entry text of the other party into the store; the outcome of §7 (only the checks this
+   * peer needs: channel, duplicate, signature, key from the card, sequence, prev, time).
+   */
+  ingest(text: string): { outcome: 'accepted' | 'duplicate' | 'pending' | 'rejected'; hash?: string; code?: string; message?: string } {
+    const { held, code } = parseEntry(text);
+    if (!held) return { outcome: 'rejected', code: code ?? 'ENTRY_MALFORMED', message: 'refused by the spec peer' };
+    const e = held.entry;
+    const card = this.peerCard;
+    if (!card || e.author !== card.party) {
+      if (e.author === this.root.pub) return { outcome: 'duplicate', hash: held.hash }; // our own, relayed back
+      return { outcome: 'rejected', hash: held.hash, code: 'ENTRY_AUTHOR_NOT_PARTY', message: 'not the paired party' };
+    }
+    if (!keysAt(card, e.time).includes(e.key)) return { outcome: 'rejected', hash: held.hash, code: 'ENTRY_UNKNOWN_KEY', message: 'key not on the card' };
+    if (e.kind === 'charter.propose') {
+      if (e.channel !== null || e.seq !== 1) return { outcome: 'rejected', hash: held.hash, code: 'ENTRY_MALFORMED', message: 'bad proposal' };
+      if (this.channels.has(held.hash)) return { outcome: 'duplicate', hash: held.hash };
+      const ch: Channel = { id: held.hash, proposal: held, logs: new Map(), arrived: new Map() };
+      ch.logs.set(e.author, [held]);
+      this.channels.set(held.hash, ch);
+      return { outcome: 'accepted', hash: held.hash };
+    }
+    const ch = e.channel ? this.channels.get(e.channel) : undefined;
+    if (!ch) return { outcome: 'pending', hash: held.hash, code: 'ENTRY_UNKNOWN_DEPENDENCY', message: 'proposal not held' };
+    const log = this.log(ch, e.author);
+    const at = log[e.seq - 1];
+    if (at) return at.hash === held.hash ? { outcome: 'duplicate', hash: held.hash } : { outcome: 'rejected', hash: held.hash, code: 'ENTRY_EQUIVOCATION', message: 'another entry at this seq' };
+    if (e.seq > log.length + 1) return { outcome: 'pending', hash: held.hash, code: 'ENTRY_SEQUENCE_GAP', message: 'gap' };
+    const before = log[e.seq - 2];
+    if (!before || e.prev !== before.hash) return { outcome: 'rejected', hash: held.hash, code: 'ENTRY_WRONG_PREVIOUS_HASH', message: 'prev' };
+    if (e.time < before.entry.time) return { outcome: 'rejected', hash: held.hash, code: 'ENTRY_TIME_REGRESSED', message: 'time' };
+    for (const [author, h] of Object.entries(e.heads)) {
+      const theirs = author === this.root.pub ? this.log(ch, author)[h.seq - 1] : undefined;
+      if (!theirs || theirs.hash !== h.hash) return { outcome: 'rejected', hash: held.hash, code: 'ENTRY_UNKNOWN_DEPENDENCY', message: 'head not held' };
+    }
+    log.push(held);
+    ch.arrived.set(held.hash, Date.now());
+    this.#afterAccept(ch, held);
+    return { outcome: 'accepted', hash: held.hash };
+  }
+
+  /** Machine-written answers (§6): cumulative receipts, link echoes. */
+  #afterAccept(ch: Channel, held: Held): void {
+    const accepted = this.log(ch, this.root.pub).some((h) => h.entry.kind === 'charter.accept');
+    if (!accepted) return;
+    if (held.entry.kind === 'link.test') this.write(ch.id, 'link.echo', { test: held.hash, t1: held.entry.body.t1 as number, t2: ch.arrived.get(held.hash) ?? Date.now(), t3: Date.now() });
+    // SPEC: which kinds draw a receipt is not stated; receipts themselves are not receipted here
+    // (else two terminals would receipt each other's receipts for ever; §6.2 counts "two receipts"
+    // per test+echo pair, consistent with that).
+    if (held.entry.kind !== 'receipt') this.#scheduleReceipt(ch);
+  }
+
+  #scheduleReceipt(ch: Channel): void {
+    if (this.#receiptTimers.has(ch.id)) return;
+    this.#receiptTimers.set(
+      ch.id,
+      setTimeout(() => {
+        this.#receiptTimers.delete(ch.id);
+        const other = this.peerCard!.party;
+        const log = this.log(ch, other);
+        const last = log[log.length - 1];
+        if (!last || (this.#receipted.get(ch.id) ?? 0) >= last.entry.seq) return;
+        this.#receipted.set(ch.id, last.entry.seq);
+        this.write(ch.id, 'receipt', { holds: [{ author: other, seq: last.entry.seq, hash: last.hash }] });
+      }, 100),
+    );
+  }
+
+  /** Signs and stores an own entry (§4.2), heads naming the newest entry held of the other party; then pushes it. */
+  write(channelId: string, kind: string, body: Record<string, unknown>): Held {
+    const ch = this.channel(channelId);
+    const own = this.log(ch, this.root.pub);
+    const last = own[own.length - 1];
+    const heads: Entry['heads'] = {};
+    for (const [author, log] of ch.logs) {
+      const top = log[log.length - 1];
+      if (author !== this.root.pub && top) heads[author] = { seq: top.entry.seq, hash: top.hash };
+    }
+    const time = Math.max(Date.now(), this.#lastTime, last?.entry.time ?? 0);
+    this.#lastTime = time;
+    const unsigned: Omit<Entry, 'sig'> = { v: 1, channel: ch.id, author: this.root.pub, key: this.terminal.pub, seq: own.length + 1, prev: last?.hash ?? null, heads, time, kind, body };
+    const hash = entryHash(unsigned);
+    const entry: Entry = { ...unsigned, sig: signWith(this.terminal, PREFIX.entry, Buffer.from(hash, 'hex')) };
+    const held: Held = { text: canonical(entry), entry, hash };
+    own.push(held);
+    this.#push();
+    return held;
+  }
+
+  // ---- officer actions -------------------------------------------------------------------------
+
+  accept(channelId: string): Held {
+    const ch = this.channel(channelId);
+    const charter = ch.proposal.entry.body.charter;
+    const held = this.write(channelId, 'charter.accept', { charter: charterHash(charter) });
+    this.#scheduleReceipt(ch);
+    return held;
+  }
+
+  /** A role the charter gives this party (the first of `wanted` it has). */
+  role(channelId: string, wanted: string[]): string {
+    const charter = this.channel(channelId).proposal.entry.body.charter as { parties: Array<{ party: string; roles: string[] }> };
+    const mine = charter.parties.find((p) => p.party === this.root.pub)?.roles ?? [];
+    const r = wanted.find((w) => mine.includes(w));
+    if (!r) throw new Error(`the charter gives ${this.code} none of ${wanted.join(', ')} (it gives ${mine.join(', ')})`);
+    return r;
+  }
+
+  send(channelId: string, text: string, precedence: string, officer: { name: string; title: string }): Held {
+    return this.write(channelId, 'message', { text, lang: 'en', precedence, from: { ...officer, role: this.role(channelId, ['principal', 'duty-officer', 'plenipotentiary']) } });
+  }
+
+  ack(channelId: string, message: string, officer: { name: string; title: string }, note?: string): Held {
+    return this.write(channelId, 'ack', { message, officer: { ...officer, role: this.role(channelId, ['duty-officer', 'principal', 'plenipotentiary']) }, ...(note ? { note } : {}) });
+  }
+
+  // ---- §12 server: the other terminal dials us and pushes its own entries ----------------------
+
+  async #listen(): Promise<void> {
+    const server = createHttpsServer({
+      key: this.tlsKeyPem,
+      cert: this.tlsCertPem,
+      minVersion: 'TLSv1.3',
+      requestCert: true,
+      rejectUnauthorized: false, // no CA: the client's key is pinned below
+    });
+    const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
+    const pinned = (socket: TLSSocket): boolean => {
+      const c = socket.getPeerX509Certificate();
+      const card = this.peerCard;
+      return !!c && !!card && card.terminals.some((t) => t.notAfter > Date.now() && t.tls === spkiPin(c));
+    };
+    server.on('request', (req, res) => {
+      if (!pinned(req.socket as TLSSocket)) {
+        res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'FED_UNPINNED_CLIENT', message: 'unpinned client' }));
+        return;
+      }
+      if (req.method === 'GET' && req.url === '/fed/v1/card') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.card));
+        return;
+      }
+      res.writeHead(404).end();
+    });
+    server.on('upgrade', (req, socket, head) => {
+      if (!pinned(socket as TLSSocket)) {
+        this.problems.push('server: unpinned client refused');
+        socket.end('HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{"code":"FED_UNPINNED_CLIENT"}');
+        return;
+      }
+      if (req.url?.split('?')[0] !== '/fed/v1/stream') {
+        socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n');
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => this.#serve(ws));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    this.port = (server.address() as AddressInfo).port;
+    this.#server = server;
+    this.#wss = wss;
+  }
+
+  #serve(ws: WebSocket): void {
+    this.#serverSockets.add(ws);
+    let hello = false;
+    const out = (frame: Record<string, unknown>) => {
+      this.frames.push({ dir: 'out', side: 'server', frame });
+      ws.send(JSON.stringify(frame));
+    };
+    ws.on('close', () => this.#serverSockets.delete(ws));
+    ws.on('error', () => {});
+    ws.on('message', (data) => {
+      let f: Record<string, unknown>;
+      try {
+        f = JSON.parse(String(data)) as Record<string, unknown>;
+      } catch {
+        out({ t: 'refused', code: 'FED_BAD_FRAME', message: 'not JSON' });
+        return;
+      }
+      this.frames.push({ dir: 'in', side: 'server', frame: f });
+      if (f.t === 'hello' && !hello && f.v === 1 && Array.isArray(f.channels)) {
+        hello = true;
+        const heads: Record<string, string> = {};
+        const holds: Record<string, number> = {};
+        for (const id of f.channels as string[]) {
+          const ch = this.channels.get(id);
+          const log = ch && this.peerCard ? this.log(ch, this.peerCard.party) : [];
+          holds[id] = log.length;
+          const top = log[log.length - 1];
+          if (top) heads[id] = top.hash;
+        }
+        out({ t: 'heads', heads });
+        out({ t: 'holds', holds });
+        return;
+      }
+      if (f.t === 'entries' && hello && typeof f.id === 'number' && Array.isArray(f.entries)) {
+        let accepted = 0;
+        let duplicate = 0;
+        let pending = 0;
+        const rejected: Array<{ hash?: string; code: string; message: string }> = [];
+        const wants = new Map<string, { channel: string; author: string; fromSeq: number; toSeq: number }>();
+        for (const text of f.entries as string[]) {
+          const r = this.ingest(String(text));
+          if (r.outcome === 'accepted') accepted++;
+          else if (r.outcome === 'duplicate') duplicate++;
+          else if (r.outcome === 'pending') {
+            pending++;
+            const { held } = parseEntry(String(text));
+            if (held?.entry.channel) {
+              const ch = this.channels.get(held.entry.channel);
+              if (!ch) wants.set(`${held.entry.channel}/`, { channel: held.entry.channel, author: '', fromSeq: 1, toSeq: 1 });
+              else {
+                const have = this.log(ch, held.entry.author).length;
+                wants.set(`${ch.id}/${held.entry.author}`, { channel: ch.id, author: held.entry.author, fromSeq: have + 1, toSeq: held.entry.seq - 1 });
+              }
+            }
+          } else {
+            rejected.push({ ...(r.hash ? { hash: r.hash } : {}), code: r.code ?? 'ENTRY_MALFORMED', message: r.message ?? '' });
+            this.problems.push(`server: rejected ${r.code}: ${String(text).slice(0, 200)}`);
+          }
+        }
+        // SPEC: §12 does not say whether accepted/duplicate/pending are counts or lists; counts here.
+        out({ t: 'stored', id: f.id, accepted, duplicate, pending, rejected });
+        for (const w of wants.values()) out({ t: 'want', ...w });
+        return;
+      }
+      out({ t: 'refused', code: 'FED_BAD_FRAME', message: `unexpected frame ${String(f.t)}` });
+    });
+  }
+
+  /** Sends a frame to the other terminal on every stream it opened to us (its client side). */
+  toClients(frame: Record<string, unknown>): void {
+    for (const ws of this.#serverSockets) {
+      this.frames.push({ dir: 'out', side: 'server', frame });
+      ws.send(JSON.stringify(frame));
+    }
+  }
+
+  get identity(): { key: string; cert: string } {
+    return { key: this.tlsKeyPem, cert: this.tlsCertPem };
+  }
+
+  // ---- §12 client: we dial the other terminal and push our own entries --------------------------
+
+  #dial(): void {
+    if (this.#clientStop || !this.peerCard) return;
+    const endpoint = this.peerCard.endpoints[0];
+    if (!endpoint) return;
+    // SPEC: an endpoint is "https://host:port"; the stream is GET /fed/v1/stream on it, as wss.
+    const url = `${endpoint.replace(/^https:/, 'wss:').replace(/\/$/, '')}/fed/v1/stream`;
+    const ws = new WebSocket(url, { key: this.tlsKeyPem, cert: this.tlsCertPem, rejectUnauthorized: false, minVersion: 'TLSv1.3', maxPayload: 16 * 1024 * 1024 });
+    this.#client = ws;
+    this.#clientReady = false;
+    this.#unanswered.clear();
+    ws.on('upgrade', (res) => {
+      const c = (res.socket as TLSSocket).getPeerX509Certificate();
+      const card = this.peerCard;
+      const now = Date.now();
+      if (!c || !card || !card.terminals.some((t) => t.notBefore <= now && now < t.notAfter && t.tls === spkiPin(c))) {
+        this.problems.push('client: server key not pinned');
+        ws.terminate();
+      }
+    });
+    ws.on('open', () => {
+      const frame = { t: 'hello', v: 1, channels: [...this.channels.keys()] };
+      this.frames.push({ dir: 'out', side: 'client', frame });
+      ws.send(JSON.stringify(frame));
+    });
+    ws.on('message', (data) => this.#onClientFrame(ws, String(data)));
+    ws.on('error', (e) => this.problems.push(`client: ${e.message}`));
+    ws.on('close', () => {
+      if (this.#client === ws) {
+        this.#client = undefined;
+        this.#clientReady = false;
+      }
+      if (!this.#clientStop) this.#retry = setTimeout(() => this.#dial(), 300);
+    });
+  }
+
+  #onClientFrame(ws: WebSocket, text: string): void {
+    let f: Record<string, unknown>;
+    try {
+      f = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      this.problems.push('client: a frame that is not JSON');
+      return;
+    }
+    this.frames.push({ dir: 'in', side: 'client', frame: f });
+    switch (f.t) {
+      case 'heads':
+        return; // this peer never restores from a backup: nothing to compare
+      case 'holds': {
+        for (const [id, seq] of Object.entries(f.holds as Record<string, number>)) if (this.channels.has(id)) this.#sentUpTo.set(id, seq);
+        this.#clientReady = true;
+        this.#push();
+        return;
+      }
+      case 'stored': {
+        const ids = this.#unanswered.get(f.id as number);
+        this.#unanswered.delete(f.id as number);
+        if (Array.isArray(f.rejected) && f.rejected.length > 0) this.problems.push(`client: the other terminal rejected ${JSON.stringify(f.rejected)} of batch ${String(f.id)} (${ids?.length ?? 0} entries)`);
+        this.#push();
+        return;
+      }
+      case 'want': {
+        const ch = this.channels.get(f.channel as string);
+        if (!ch) return;
+        const author = f.author as string;
+        const log = author === '' ? [ch.proposal] : this.log(ch, author);
+        const batch = log.slice((f.fromSeq as number) - 1, f.toSeq as number).map((h) => h.text);
+        if (batch.length) this.#sendBatch(ws, batch);
+        return;
+      }
+      case 'refused':
+        this.problems.push(`client: refused ${String(f.code)} ${String(f.message)}`);
+        return;
+      default:
+        this.problems.push(`client: dropped frame ${text.slice(0, 200)}`);
+    }
+  }
+
+  #sendBatch(ws: WebSocket, texts: string[]): void {
+    const id = ++this.#batch;
+    this.#unanswered.set(id, texts);
+    const frame = { t: 'entries', id, entries: texts };
+    this.frames.push({ dir: 'out', side: 'client', frame });
+    ws.send(JSON.stringify(frame));
+  }
+
+  /** Sends own entries not yet sent, per channel, in seq order (§12 "Order", "Resuming"). */
+  #push(): void {
+    const ws = this.#client;
+    if (!ws || !this.#clientReady || ws.readyState !== WebSocket.OPEN) return;
+    for (const ch of this.channels.values()) {
+      if (this.#unanswered.size >= 8) return;
+      const own = this.log(ch, this.root.pub);
+      const from = this.#sentUpTo.get(ch.id) ?? 0;
+      if (own.length <= from) continue;
+      const texts = own.slice(from, from + 1024).map((h) => h.text);
+      this.#sentUpTo.set(ch.id, from + texts.length);
+      this.#sendBatch(ws, texts);
+    }
+  }
+}
+
+/** A raw stream for probing the other terminal: every frame received, in order. */
+export interface RawStream {
+  ws: WebSocket;
+  frames: Array<Record<string, unknown>>;
+  status?: number;
+  body?: string;
+  send(frame: unknown): void;
+  /** The first frame received at index >= from that matches. */
+  next(pred: (f: Record<string, unknown>) => boolean, from?: number, timeoutMs?: number): Promise<Record<string, unknown>>;
+  close(): void;
+}
+
+/** A TLS identity (key and self-signed certificate, PEM) on a fresh P-256 key, and its pin. */
+export async function tlsIdentity(cn: string): Promise<{ key: string; cert: string; pin: string }> {
+  x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+  const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const now = Date.now();
+  const c = await x509.X509CertificateGenerator.createSelfSigned({ serialNumber: '01', name: `CN=${cn}`, notBefore: new Date(now - 60_000), notAfter: new Date(now + 365 * 86_400_000), signingAlgorithm: alg, keys });
+  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
+  const key = `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '')}\n-----END PRIVATE KEY-----\n`;
+  const cert = c.toString('pem');
+  return { key, cert, pin: spkiPin(new X509Certificate(cert)) };
+}
+
+/** Opens GET /fed/v1/stream on `endpoint` with the TLS identity given; resolves once open or refused. */
+export function openStream(endpoint: string, id: { key: string; cert: string }): Promise<RawStream> {
+  const url = `${endpoint.replace(/^https:/, 'wss:').replace(/\/$/, '')}/fed/v1/stream`;
+  const ws = new WebSocket(url, { key: id.key, cert: id.cert, rejectUnauthorized: false, minVersion: 'TLSv1.3' });
+  const frames: Array<Record<string, unknown>> = [];
+  const waiters = new Set<() => void>();
+  ws.on('message', (d) => {
+    frames.push(JSON.parse(String(d)) as Record<string, unknown>);
+    for (const w of waiters) w();
+  });
+  const stream: RawStream = {
+    ws,
+    frames,
+    send: (f) => ws.send(typeof f === 'string' ? f : JSON.stringify(f)),
+    next: (pred, from = 0, timeoutMs = 5_000) =>
+      new Promise((res, rej) => {
+        const check = () => {
+          const f = frames.slice(from).find(pred);
+          if (f) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            res(f);
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          rej(new Error(`no matching frame within ${timeoutMs} ms; frames: ${JSON.stringify(frames).slice(0, 1000)}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      }),
+    close: () => ws.terminate(),
+  };
+  return new Promise((res, rej) => {
+    ws.once('open', () => res(stream));
+    ws.once('unexpected-response', (_req, r) => {
+      let body = '';
+      r.on('data', (d: Buffer) => (body += d.toString()));
+      r.on('end', () => res(Object.assign(stream, { status: r.statusCode, body })));
+    });
+    ws.once('error', rej);
+  });
+}
+
+/** One plain HTTPS request of §12 with the TLS identity given. */
+export function fedRequest(endpoint: string, id: { key: string; cert: string }, method: string, path: string, body?: unknown): Promise<{ status: number; text: string; pin: string }> {
+  const u = new URL(path, endpoint);
+  return new Promise((res, rej) => {
+    const req = httpsRequest(
+      { host: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method, key: id.key, cert: id.cert, rejectUnauthorized: false, minVersion: 'TLSv1.3', headers: body === undefined ? {} : { 'content-type': 'application/json' } },
+      (r) => {
+        let text = '';
+        r.on('data', (d: Buffer) => (text += d.toString()));
+        r.on('end', () => {
+          const c = (r.socket as TLSSocket).getPeerX509Certificate();
+          res({ status: r.statusCode ?? 0, text, pin: c ? spkiPin(c) : '' });
+        });
+      },
+    );
+    req.on('error', rej);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+/** SHA-256 of the DER SubjectPublicKeyInfo of a certificate, lowercase hex (§3.4 `tls`). */
+export function spkiPin(c: X509Certificate): string {
+  return sha256(c.publicKey.export({ type: 'spki', format: 'der' })).toString('hex');
+}

@@ -1,0 +1,264 @@
+/**
+ * A clean-room peer (test/spec-peer/peer.ts, written from docs/protocol.md alone) against one real
+ * reference terminal (`hotline serve`, built in dist/): pairing, a charter the reference proposes
+ * and the peer countersigns, a FLASH with its receipt and acknowledgement, a message of the peer,
+ * and the exported transcript verified by `hotline verify` and by the peer's own checks.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { canonical, cardValid, charterHash, entryHash, fingerprint, keysAt, parseEntry, SpecPeer, verifySig, PREFIX, type Entry, type PartyCard } from './peer.js';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const MAIN = join(REPO, 'dist', 'cli', 'main.js');
+
+const env = (): NodeJS.ProcessEnv => ({ ...process.env, HOTLINE_LOG_LEVEL: 'warn', NO_COLOR: '1', HOTLINE_DEBUG: undefined });
+
+function run(args: string[], cwd: string, timeoutMs = 20_000): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: env() });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', rej);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      res({ code: code ?? (signal ? 128 : -1), stdout, stderr });
+    });
+  });
+}
+
+async function ok(args: string[], cwd: string): Promise<string> {
+  const r = await run(args, cwd);
+  if (r.code !== 0) throw new Error(`hotline ${args.join(' ')} exited ${r.code}:\n${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+async function freePort(): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((r) => {
+      const s = createServer();
+      s.once('error', () => r(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => r(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error('no free port');
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined && v !== false) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+interface ApiMessage {
+  id: string;
+  own: boolean;
+  text: string;
+  precedence: string;
+  receiptedAt: number | null;
+  ackedAt: number | null;
+  ackedBy: { code: string; officer: { name: string } } | null;
+}
+
+/** Offline check of a bundle from the spec alone (§8): cards, every entry's signature, key and chain. */
+function checkBundle(bundle: string): { entries: number; authors: Set<string>; kinds: string[] } {
+  expect(bundle.endsWith('\n')).toBe(true);
+  const lines = bundle.slice(0, -1).split('\n');
+  const header = JSON.parse(lines[0]!) as { channel: string; type: string; v: number };
+  expect(canonical(header)).toBe(lines[0]);
+  expect(header.type).toBe('hotline.bundle');
+  const cards = new Map<string, PartyCard>();
+  const entries: Array<{ e: Entry; hash: string }> = [];
+  for (const line of lines.slice(1)) {
+    if (line.startsWith('{"author":')) {
+      const { held, code } = parseEntry(line);
+      expect(code, line).toBeUndefined();
+      entries.push({ e: held!.entry, hash: held!.hash });
+    } else {
+      const card = JSON.parse(line) as PartyCard;
+      expect(card.type).toBe('hotline.party-card');
+      expect(canonical(card)).toBe(line);
+      expect(cardValid(card)).toBe(true);
+      cards.set(card.party, card);
+    }
+  }
+  const proposal = entries.find((x) => x.hash === header.channel);
+  expect(proposal?.e.kind).toBe('charter.propose');
+  const byAuthor = new Map<string, Array<{ e: Entry; hash: string }>>();
+  for (const x of entries) {
+    const card = cards.get(x.e.author);
+    expect(card, `a card for ${x.e.author}`).toBeDefined();
+    expect(keysAt(card!, x.e.time)).toContain(x.e.key);
+    expect(verifySig(x.e.key, PREFIX.entry, Buffer.from(entryHash(x.e), 'hex'), x.e.sig)).toBe(true);
+    if (x.e.kind !== 'charter.propose') expect(x.e.channel).toBe(header.channel);
+    byAuthor.set(x.e.author, [...(byAuthor.get(x.e.author) ?? []), x]);
+  }
+  const hashes = new Map(entries.map((x) => [x.hash, x.e]));
+  for (const log of byAuthor.values()) {
+    log.sort((a, b) => a.e.seq - b.e.seq);
+    log.forEach((x, i) => {
+      expect(x.e.seq).toBe(i + 1);
+      expect(x.e.prev).toBe(i === 0 ? null : log[i - 1]!.hash);
+      for (const [author, h] of Object.entries(x.e.heads)) expect(hashes.get(h.hash)?.author).toBe(author);
+    });
+  }
+  return { entries: entries.length, authors: new Set(byAuthor.keys()), kinds: entries.map((x) => x.e.kind) };
+}
+
+describe('a clean-room peer written from docs/protocol.md', () => {
+  const root = mkdtempSync(join(tmpdir(), 'hotline-spec-peer-'));
+  let child: ChildProcess | undefined;
+  let log = '';
+  let peer: SpecPeer | undefined;
+
+  afterAll(async () => {
+    await peer?.stop();
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((r) => child!.once('exit', () => r()));
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child!.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(t);
+    }
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('the vectors: canonical JSON and fingerprints as §2.1 and §3.3 say', () => {
+    const canon = JSON.parse(readFileSync(join(REPO, 'test/vectors/canonical.json'), 'utf8')) as Array<{ input: string; canonical: string }>;
+    for (const c of canon) expect(canonical(JSON.parse(c.input))).toBe(c.canonical);
+    const keys = JSON.parse(readFileSync(join(REPO, 'test/vectors/keys.json'), 'utf8')) as Array<{ publicKey: string; fingerprint: string }>;
+    for (const k of keys) expect(fingerprint(k.publicKey)).toBe(k.fingerprint);
+    const id = JSON.parse(readFileSync(join(REPO, 'test/vectors/identity.json'), 'utf8')) as {
+      partyCard: { value: PartyCard };
+      charter: { value: unknown; hash?: string };
+      channel: { proposalRaw: string; id?: string };
+    };
+    expect(cardValid(id.partyCard.value)).toBe(true);
+    const { held } = parseEntry(id.channel.proposalRaw);
+    expect(held).toBeDefined();
+    if (id.channel.id) expect(held!.hash).toBe(id.channel.id);
+    if (id.charter.hash) expect(charterHash(id.charter.value)).toBe(id.charter.hash);
+  });
+
+  it('pairs, countersigns a charter, receipts and acknowledges a FLASH, answers, and the transcript verifies', async () => {
+    expect(existsSync(MAIN), 'dist/cli/main.js: run `npm run build` first').toBe(true);
+    const t0 = Date.now();
+    const step = (s: string) => process.env.HOTLINE_E2E_STEPS && process.stderr.write(`[+${((Date.now() - t0) / 1000).toFixed(1)}s] ${s}\n`);
+    try {
+      // ---- the reference terminal (README "Pairing two terminals on two machines, by hand") ----
+      const dir = join(root, 'us');
+      const officerPort = await freePort();
+      const federationPort = await freePort();
+      const init = await ok(['init', '--party', 'US', '--name', 'United States', '--data', dir, '--officer-port', String(officerPort), '--federation-port', String(federationPort)], root);
+      const usFingerprint = /Root-key fingerprint:\s+([0-9 ]+)/.exec(init)?.[1]?.trim();
+      expect(usFingerprint).toBeDefined();
+      const usCardPath = join(root, 'us-card.json');
+      await ok(['card', 'export', '--data', dir, '--out', usCardPath], root);
+      const usCard = JSON.parse(readFileSync(usCardPath, 'utf8')) as PartyCard;
+      expect(fingerprint(usCard.party)).toBe(usFingerprint);
+      step('US initialised');
+
+      child = spawn(process.execPath, [MAIN, 'serve', '--data', dir], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: env() });
+      child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+      const api = `http://127.0.0.1:${officerPort}`;
+      await waitFor('US /healthz', async () => (await fetch(`${api}/healthz`)).ok);
+      const token = readFileSync(join(dir, 'officer.token'), 'utf8').trim();
+      const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+        const r = await fetch(`${api}${path}`, {
+          method,
+          signal: AbortSignal.timeout(15_000),
+          headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        const text = await r.text();
+        if (!r.ok) throw new Error(`${method} ${path} -> ${r.status} ${text}`);
+        return JSON.parse(text) as T;
+      };
+      step('US serving');
+
+      // ---- the clean-room peer, CN, and pairing both ways ----
+      peer = new SpecPeer({ code: 'CN', name: 'China' });
+      await peer.start();
+      const cnCardPath = join(root, 'cn-card.json');
+      writeFileSync(cnCardPath, JSON.stringify(peer.card, null, 2));
+      // Each side takes the other's card before either dials: a stream from a party whose card the
+      // server does not hold yet is refused (401 FED_UNPINNED_CLIENT) until it does.
+      peer.pair(usCard, usFingerprint!);
+      await ok(['peer', 'add', cnCardPath, '--fingerprint', peer.fingerprint, '--data', dir], root);
+      peer.connect();
+      await waitFor('US link to CN up', async () => {
+        const s = await call<{ links: Array<{ code: string; state: string; transport?: string }> }>('GET', '/api/v1/status');
+        const l = s.links.find((x) => x.code === 'CN');
+        return l && (l.transport ?? l.state) === 'up';
+      });
+      step('paired, US link to CN up');
+
+      // ---- US proposes, CN countersigns ----
+      const { id } = await call<{ id: string }>('POST', '/api/v1/channels', { title: { en: 'Spec peer line' }, tier: 'technical', parties: ['CN'] });
+      await waitFor('CN to hold the proposal', () => peer!.channels.has(id));
+      const proposal = peer.channel(id).proposal;
+      expect(proposal.entry.kind).toBe('charter.propose');
+      expect(proposal.entry.v).toBe(1);
+      peer.accept(id);
+      await waitFor('US to see the channel active', async () => (await call<{ state: string }>('GET', `/api/v1/channels/${id}`)).state === 'active');
+      step('channel active on US');
+
+      // ---- US sends a FLASH; CN holds it, receipts it (by itself) and acknowledges it ----
+      const flashText = 'Request you hold clear of grid 12N 114E';
+      const sent = await call<{ id: string }>('POST', `/api/v1/channels/${id}/messages`, { text: flashText, precedence: 'FLASH', lang: 'en' });
+      const flash = await waitFor('CN to hold the FLASH', () => peer!.channel(id).logs.get(usCard.party)?.find((h) => h.entry.kind === 'message' && h.entry.body.text === flashText));
+      expect(flash.hash).toBe(sent.id);
+      expect(flash.entry.body.precedence).toBe('FLASH');
+      peer.ack(id, flash.hash, { name: 'Lt Cdr Li', title: 'Duty Officer' });
+      const shown = await waitFor('US to show the FLASH receipted and acknowledged', async () => {
+        const m = (await call<ApiMessage[]>('GET', `/api/v1/channels/${id}/messages`)).find((x) => x.id === flash.hash);
+        return m && m.receiptedAt !== null && m.ackedAt !== null ? m : undefined;
+      });
+      expect(shown.ackedBy?.code).toBe('CN');
+      expect(shown.ackedBy?.officer.name).toBe('Lt Cdr Li');
+      step('FLASH receipted and acknowledged on US');
+
+      // ---- CN answers; US shows it ----
+      const reply = peer.send(id, 'Acknowledged. Our vessels hold clear of grid 12N 114E.', 'IMMEDIATE', { name: 'Lt Cdr Li', title: 'Duty Officer' });
+      const got = await waitFor('US to show the message of CN', async () => (await call<ApiMessage[]>('GET', `/api/v1/channels/${id}/messages`)).find((x) => x.id === reply.hash));
+      expect(got.own).toBe(false);
+      expect(got.precedence).toBe('IMMEDIATE');
+      step('CN message shown on US');
+
+      // ---- the transcript: hotline verify, and the peer's own checks ----
+      const bundle = await ok(['export', id, '--data', dir], root);
+      const bundlePath = join(root, 'bundle.jsonl');
+      writeFileSync(bundlePath, bundle);
+      const verified = await run(['verify', bundlePath], root);
+      expect(verified.code, verified.stdout + verified.stderr).toBe(0);
+      expect(verified.stdout).toMatch(/VALID/);
+      const mine = checkBundle(bundle);
+      expect(mine.authors).toEqual(new Set([usCard.party, peer.card.party]));
+      for (const k of ['charter.propose', 'charter.accept', 'message', 'receipt', 'ack']) expect(mine.kinds).toContain(k);
+      step(`bundle of ${mine.entries} entries verified`);
+
+      expect(peer.problems).toEqual([]);
+    } catch (e) {
+      process.stderr.write(`\n---- spec peer problems ----\n${peer?.problems.join('\n') ?? ''}\n---- frames ----\n${(peer?.frames ?? []).map((f) => `${f.side} ${f.dir} ${JSON.stringify(f.frame).slice(0, 300)}`).join('\n')}\n---- US log ----\n${log.slice(-6000)}\n`);
+      throw e;
+    }
+  }, 90_000);
+});
