@@ -3,7 +3,7 @@
  * message (whose text has several lines) is one line, never a literal "\n".
  */
 import { describe, expect, it } from 'vitest';
-import { ackedByText, channelLines, oneLine } from '../../src/cli/commands/channel.js';
+import { ackedByText, channelLines, oneLine } from '../../src/cli/channel-lines.js';
 import type { Api } from '../../src/terminal/index.js';
 
 const US = 'a'.repeat(64);

@@ -1,0 +1,82 @@
+/**
+ * What `hotline channel show` and `channel accept` print about a channel: its terms, its members and
+ * its messages, each line made printable here first (safe-text.ts) since peers wrote most of it.
+ */
+import type { Api } from '../terminal/index.js';
+import { printable, printableDeep } from './safe-text.js';
+
+const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString().replace('.000Z', 'Z') : '-');
+
+/**
+ * What the parties agree, to compare aloud before accepting: the charter hash, the protocol
+ * version, the agreed formats (by id, version and hash) and each party's fingerprint.
+ */
+export function charterTerms(c: Pick<Api.ChannelView, 'charterHash' | 'charter' | 'parties' | 'pendingAmendment'>, prints: ReadonlyMap<string, string>): string[] {
+  const out = [`  charter ${c.charterHash}   protocol version ${c.charter.protocol ?? 1}   languages ${c.charter.languages.join(', ')}`];
+  if (c.pendingAmendment) out.push(`  amendment proposed by ${c.pendingAmendment.proposer}: ${c.pendingAmendment.hash} (accepted by ${c.pendingAmendment.accepted.join(', ') || 'nobody yet'})`);
+  const formats = c.charter.formats ?? [];
+  out.push(`  formats ${formats.length ? '' : 'none (free text only)'}`);
+  for (const f of formats) out.push(`    ${`${f.id}@${f.version}`.padEnd(24)} ${f.hash}`);
+  out.push('  fingerprints (compare them, and the charter hash, with each party over a line you trust)');
+  for (const p of c.parties) out.push(`    ${p.code.padEnd(6)} ${prints.get(p.party) ?? 'unknown here: not a paired peer'}`);
+  return out;
+}
+
+/**
+ * Who acknowledged, as `channel show` prints it: the party's code and the officer's name, the code
+ * once. An acknowledgement without a registered officer is signed as "CODE duty officer"
+ * (terminal.ts), which reads "CN duty officer", not "CN CN duty officer".
+ */
+export function ackedByText(by: Api.AckedBy | null | undefined): string {
+  const code = by?.code ?? '?';
+  const name = by?.officer?.name.trim() ?? '';
+  if (name === '') return code;
+  return name === code || name.startsWith(`${code} `) ? name : `${code} ${name}`;
+}
+
+/** A message's text on one line: the lines of a multi-line text (a formatted message's rendering) joined by " / ". */
+export function oneLine(text: string): string {
+  return text
+    .split(/\r\n|\r|\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .join(' / ');
+}
+
+/**
+ * The lines of `hotline channel show`: what peers wrote made printable here (safe-text.ts), each
+ * message on one line (a formatted message's text flattened first, so that its newlines read as
+ * separators, not as a literal "\n"), a formatted message's rendering below it, one line per field.
+ */
+export function channelLines(raw: Api.ChannelDetail, rawMessages: readonly Api.Message[], rawRendered: ReadonlyMap<string, string> = new Map(), prints: ReadonlyMap<string, string> = new Map()): string[] {
+  const c = printableDeep(raw);
+  // Only a formatted message's text is flattened (its rendering's lines are the format's): a free
+  // text keeps its line breaks escaped, so that a peer's text cannot pass for a status line here.
+  const messages = printableDeep(rawMessages.map((m) => (m.format ? { ...m, text: oneLine(m.text) } : m)));
+  const rendered = new Map([...rawRendered].map(([k, v]) => [k, v.split(/\r?\n/).map((line) => printable(line)).join('\n')]));
+  const out: string[] = [];
+  out.push(`Channel ${c.id}`);
+  out.push(`  title   ${Object.entries(c.title).map(([l, t]) => `${t} [${l}]`).join(' / ')}`);
+  out.push(`  state   ${c.state.toUpperCase()}   tier ${c.tier}   proposed by ${c.proposer}`);
+  out.push(`  deadlines ${Object.entries(c.charter.ackDeadlineSec).map(([p, s]) => `${p} ${s}s`).join(', ')}   link test every ${c.charter.linkTestIntervalSec}s`);
+  out.push(...charterTerms(c, prints));
+  out.push('  members');
+  for (const p of c.parties)
+    out.push(`    ${p.code.padEnd(6)} ${p.accepted ? 'accepted' : 'not yet accepted'}${p.suspended ? ', SUSPENDED' : ''}   link ${p.link}   entries ${p.entries}   roles ${p.roles.join(', ')}`);
+  if (c.equivocations) out.push(`  ALARM: ${c.equivocations} equivocation(s) recorded as evidence`);
+  const r = c.reconciling;
+  if (r?.why === 'own-log-forked')
+    out.push(`  ALARM: this terminal's OWN LOG FORKED at #${r.forkedAt ?? '?'} (CHANNEL_OWN_LOG_FORKED): ${r.peer ?? 'a peer'} holds other entries signed by this terminal there (a restore from an old backup?); ${r.peer ?? 'the peer'} is not at fault. Nothing is signed here until repaired: docs/operations.md "Backup and restore"`);
+  else if (r) out.push(`  reconciling with the peers (${r.why}): nothing is signed here yet`);
+  out.push(`  messages ${c.messages.total}, awaiting our acknowledgement ${c.messages.unacknowledged}`);
+  for (const m of messages) {
+    const receipt = m.own ? (m.receiptedAt ? `receipted ${iso(m.receiptedAt)}` : 'no receipt yet') : 'received';
+    const ack = m.ackedAt ? `acknowledged ${iso(m.ackedAt)} by ${ackedByText(m.ackedBy)}` : `NOT acknowledged (deadline ${iso(m.deadlineAt)})`;
+    out.push(`    ${m.id.slice(0, 12)} ${iso(m.time)} ${m.from.padEnd(4)} ${m.precedence.padEnd(9)}${m.drill ? ' DRILL' : ''} [${m.lang}] ${m.text.length > 80 ? `${m.text.slice(0, 77)}...` : m.text}`);
+    out.push(`                 ${receipt}; ${ack}`);
+    // A formatted message in the officer's language, one line per field, below the original.
+    const r = rendered.get(m.id);
+    if (r) for (const line of r.split('\n')) out.push(`                 | ${line}`);
+  }
+  return out;
+}
