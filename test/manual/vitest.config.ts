@@ -9,6 +9,9 @@
  *   15 s bound (docs/operations.md "High availability").
  * - pg-restart.e2e.ts: the PostgreSQL server restarted under a highly available terminal with
  *   traffic both ways. Out of `npm test` because it restarts the server every other test uses.
+ * - chaos.e2e.ts: a seeded soak of random faults (kill -9, restarts, SIGSTOP, stalled, reset, cut,
+ *   slow and throttled paths) under traffic both ways, then nothing lost, doubled or framed. Out of
+ *   `npm test` because it runs for minutes by design (HOTLINE_CHAOS_SECONDS, default 180).
  */
 import { defineConfig } from 'vitest/config';
 
