@@ -278,6 +278,8 @@ export class SpecPeer {
   port = 0;
   readonly frames: FrameLog[] = [];
   readonly problems: string[] = [];
+  /** WebSocket pings received from the other terminal, on our server side and on our client side. */
+  readonly pings: Array<{ side: 'server' | 'client'; at: number }> = [];
   readonly channels = new Map<string, Channel>();
   /** The other party's card (this peer pairs with one party). */
   peerCard: PartyCard | undefined;
@@ -456,6 +458,14 @@ export class SpecPeer {
 
   /** Signs and stores an own entry (§4.2), heads naming the newest entry held of the other party; then pushes it. */
   write(channelId: string, kind: string, body: Record<string, unknown>): Held {
+    const held = this.sign(channelId, kind, body);
+    this.log(this.channel(channelId), this.root.pub).push(held);
+    this.#push();
+    return held;
+  }
+
+  /** Signs the next own entry (or the one at `seq`, for probes) without storing or sending it. */
+  sign(channelId: string, kind: string, body: Record<string, unknown>, seq?: number): Held {
     const ch = this.channel(channelId);
     const own = this.log(ch, this.root.pub);
     const last = own[own.length - 1];
@@ -466,13 +476,21 @@ export class SpecPeer {
     }
     const time = Math.max(Date.now(), this.#lastTime, last?.entry.time ?? 0);
     this.#lastTime = time;
-    const unsigned: Omit<Entry, 'sig'> = { v: 1, channel: ch.id, author: this.root.pub, key: this.terminal.pub, seq: own.length + 1, prev: last?.hash ?? null, heads, time, kind, body };
+    const unsigned: Omit<Entry, 'sig'> = {
+      v: 1,
+      channel: ch.id,
+      author: this.root.pub,
+      key: this.terminal.pub,
+      seq: seq ?? own.length + 1,
+      prev: seq === undefined ? (last?.hash ?? null) : 'ab'.repeat(32),
+      heads,
+      time,
+      kind,
+      body,
+    };
     const hash = entryHash(unsigned);
     const entry: Entry = { ...unsigned, sig: signWith(this.terminal, PREFIX.entry, Buffer.from(hash, 'hex')) };
-    const held: Held = { text: canonical(entry), entry, hash };
-    own.push(held);
-    this.#push();
-    return held;
+    return { text: canonical(entry), entry, hash };
   }
 
   // ---- officer actions -------------------------------------------------------------------------
@@ -554,6 +572,7 @@ export class SpecPeer {
       this.frames.push({ dir: 'out', side: 'server', frame });
       ws.send(JSON.stringify(frame));
     };
+    ws.on('ping', () => this.pings.push({ side: 'server', at: Date.now() }));
     ws.on('close', () => this.#serverSockets.delete(ws));
     ws.on('error', () => {});
     ws.on('message', (data) => {
@@ -654,6 +673,7 @@ export class SpecPeer {
       ws.send(JSON.stringify(frame));
     });
     ws.on('message', (data) => this.#onClientFrame(ws, String(data)));
+    ws.on('ping', () => this.pings.push({ side: 'client', at: Date.now() }));
     ws.on('error', (e) => this.problems.push(`client: ${e.message}`));
     ws.on('close', () => {
       if (this.#client === ws) {
@@ -807,13 +827,13 @@ export function fedRequest(endpoint: string, id: { key: string; cert: string }, 
       { host: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method, key: id.key, cert: id.cert, rejectUnauthorized: false, minVersion: 'TLSv1.3', headers: body === undefined ? {} : { 'content-type': 'application/json' } },
       (r) => {
         let text = '';
+        const c = (r.socket as TLSSocket | null)?.getPeerX509Certificate();
+        const pin = c ? spkiPin(c) : '';
         r.on('data', (d: Buffer) => (text += d.toString()));
-        r.on('end', () => {
-          const c = (r.socket as TLSSocket).getPeerX509Certificate();
-          res({ status: r.statusCode ?? 0, text, pin: c ? spkiPin(c) : '' });
-        });
+        r.on('end', () => res({ status: r.statusCode ?? 0, text, pin }));
       },
     );
+    req.setTimeout(10_000, () => req.destroy(new Error(`${method} ${path}: no answer within 10 s`)));
     req.on('error', rej);
     req.end(body === undefined ? undefined : JSON.stringify(body));
   });

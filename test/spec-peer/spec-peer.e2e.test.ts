@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { canonical, cardValid, charterHash, entryHash, fingerprint, keysAt, parseEntry, SpecPeer, verifySig, PREFIX, type Entry, type PartyCard } from './peer.js';
+import { canonical, cardValid, fedRequest, openStream, tlsIdentity, charterHash, entryHash, fingerprint, keysAt, parseEntry, SpecPeer, verifySig, PREFIX, type Entry, type PartyCard } from './peer.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MAIN = join(REPO, 'dist', 'cli', 'main.js');
@@ -256,6 +256,80 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       step(`bundle of ${mine.entries} entries verified`);
 
       expect(peer.problems).toEqual([]);
+
+      // ---- probes of §12 beyond the scenario (what docs/protocol.md now says exactly) ----
+      const endpoint = usCard.endpoints[0]!;
+      const own = peer.log(peer.channel(id), peer.card.party);
+      const usLog = peer.log(peer.channel(id), usCard.party);
+      const other = 'ab'.repeat(32);
+      // hello: `heads` then `holds`, first and in that order; holds names every channel of hello
+      // (0 for one the server does not share); heads only those above 0, with the own head's hash.
+      const s1 = await openStream(endpoint, peer.identity);
+      s1.send({ t: 'hello', v: 1, channels: [id, other] });
+      await s1.next((f) => f.t === 'holds');
+      expect(s1.frames.slice(0, 2)).toEqual([
+        { t: 'heads', heads: { [id]: own[own.length - 1]!.hash } },
+        { t: 'holds', holds: { [id]: own.length, [other]: 0 } },
+      ]);
+      // A frame of unknown `t`, one with an unknown member, a text that is not JSON: `refused`
+      // FED_BAD_FRAME each, and the stream stays (a duplicate batch is then answered).
+      for (const bad of [{ t: 'nonsense' }, { t: 'entries', id: 1, entries: [own[0]!.text], extra: true }, 'not json']) {
+        const n = s1.frames.length;
+        s1.send(bad);
+        const f = await s1.next(() => true, n);
+        expect(f).toMatchObject({ t: 'refused', code: 'FED_BAD_FRAME' });
+      }
+      let n = s1.frames.length;
+      s1.send({ t: 'entries', id: 2, entries: [own[0]!.text] });
+      expect(await s1.next((f) => f.t === 'stored', n)).toEqual({ t: 'stored', id: 2, accepted: 0, duplicate: 1, pending: 0, rejected: [] });
+      s1.close();
+      // A batch with an entry two seqs ahead (pending: the server then sends `want` for the gap)
+      // and two texts that are no entry (rejected without `hash`).
+      const ahead = peer.sign(id, 'message', { text: 'ahead', lang: 'en', precedence: 'ROUTINE' }, own.length + 2);
+      const s3 = await openStream(endpoint, peer.identity);
+      s3.send({ t: 'hello', v: 1, channels: [id] });
+      await s3.next((f) => f.t === 'holds');
+      n = s3.frames.length;
+      s3.send({ t: 'entries', id: 7, entries: [ahead.text, '{"author":1}', 'garbage'] });
+      const stored = await s3.next((f) => f.t === 'stored', n);
+      expect(stored).toMatchObject({ id: 7, accepted: 0, duplicate: 0, pending: 1 });
+      expect((stored.rejected as Array<Record<string, unknown>>).map((r) => [r.code, 'hash' in r])).toEqual([
+        ['ENTRY_MALFORMED', false],
+        ['ENTRY_MALFORMED', false],
+      ]);
+      expect(await s3.next((f) => f.t === 'want', n)).toEqual({ t: 'want', channel: id, author: peer.card.party, fromSeq: own.length + 1, toSeq: own.length + 1 });
+      s3.close();
+      // An unpinned client: 401 FED_UNPINNED_CLIENT, for the stream and for plain HTTPS.
+      const stranger = await tlsIdentity('stranger');
+      const s2 = await openStream(endpoint, stranger);
+      expect(s2.status).toBe(401);
+      expect(JSON.parse(s2.body!)).toMatchObject({ code: 'FED_UNPINNED_CLIENT' });
+      s2.close();
+      const r5 = await fedRequest(endpoint, stranger, 'GET', '/fed/v1/card');
+      expect([r5.status, (JSON.parse(r5.text) as { code: string }).code]).toEqual([401, 'FED_UNPINNED_CLIENT']);
+      // Plain HTTPS: the card; entries as JSON Lines (from = first seq, LF after each line); 404
+      // for a channel not shared; POST /fed/v1/entries answers the counts and `missing`.
+      const r6 = await fedRequest(endpoint, peer.identity, 'GET', '/fed/v1/card');
+      expect(r6.pin).toBe(usCard.terminals[0]!.tls);
+      expect(canonical(JSON.parse(r6.text))).toBe(canonical(usCard));
+      const r7 = await fedRequest(endpoint, peer.identity, 'GET', `/fed/v1/channels/${id}/entries?author=${usCard.party}&from=2&limit=2`);
+      expect(r7.status).toBe(200);
+      expect(r7.text).toBe(`${usLog[1]!.text}\n${usLog[2]!.text}\n`);
+      const r7b = await fedRequest(endpoint, peer.identity, 'GET', `/fed/v1/channels/${other}/entries?author=${usCard.party}&from=1&limit=3`);
+      expect(r7b.status).toBe(404);
+      const r8 = await fedRequest(endpoint, peer.identity, 'POST', '/fed/v1/entries', { entries: [own[0]!.text, ahead.text] });
+      expect([r8.status, JSON.parse(r8.text)]).toEqual([200, { accepted: 0, duplicate: 1, pending: 1, rejected: [], missing: [{ channel: id, author: peer.card.party, fromSeq: own.length + 1, toSeq: own.length + 1 }] }]);
+      // A `want` to the other terminal's client: it relays our own entries and the proposal back.
+      const before = peer.frames.length;
+      peer.toClients({ t: 'want', channel: id, author: peer.card.party, fromSeq: 1, toSeq: 2 });
+      peer.toClients({ t: 'want', channel: id, author: '', fromSeq: 1, toSeq: 1 });
+      const relayed = await waitFor('the want served', () => {
+        const got = peer!.frames.slice(before).filter((f) => f.dir === 'in' && f.side === 'server' && f.frame.t === 'entries').flatMap((f) => f.frame.entries as string[]);
+        return got.length >= 3 ? got : undefined;
+      }, 5_000);
+      expect(relayed).toEqual([own[0]!.text, own[1]!.text, peer.channel(id).proposal.text]);
+      // Heartbeats: the other terminal pings the streams it holds with us, about every 2.5 s.
+      expect(peer.pings.some((p) => p.side === 'server')).toBe(true);
     } catch (e) {
       process.stderr.write(`\n---- spec peer problems ----\n${peer?.problems.join('\n') ?? ''}\n---- frames ----\n${(peer?.frames ?? []).map((f) => `${f.side} ${f.dir} ${JSON.stringify(f.frame).slice(0, 300)}`).join('\n')}\n---- US log ----\n${log.slice(-6000)}\n`);
       throw e;
