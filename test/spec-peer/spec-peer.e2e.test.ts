@@ -328,6 +328,17 @@ describe('a clean-room peer written from docs/protocol.md', () => {
         return got.length >= 3 ? got : undefined;
       }, 5_000);
       expect(relayed).toEqual([own[0]!.text, own[1]!.text, peer.channel(id).proposal.text]);
+      // A receipt alone draws no receipt (else two terminals would receipt each other's receipts for ever).
+      await new Promise((r) => setTimeout(r, 500));
+      const usBefore = usLog.length;
+      const lastUs = usLog[usLog.length - 1]!;
+      const lone = peer.write(id, 'receipt', { holds: [{ author: usCard.party, seq: lastUs.entry.seq, hash: lastUs.hash }] });
+      await waitFor('US to hold the lone receipt', async () => {
+        const r = await fedRequest(endpoint, peer!.identity, 'GET', `/fed/v1/channels/${id}/entries?author=${peer!.card.party}&from=${lone.entry.seq}&limit=1`);
+        return r.text === `${lone.text}\n`;
+      }, 5_000);
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(usLog.slice(usBefore).filter((h) => h.entry.kind === 'receipt')).toEqual([]);
       // Heartbeats: the other terminal pings the streams it holds with us, about every 2.5 s.
       expect(peer.pings.some((p) => p.side === 'server')).toBe(true);
     } catch (e) {
