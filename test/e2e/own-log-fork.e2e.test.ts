@@ -140,7 +140,7 @@ describe('e2e: a forked own log after restoring a whole data directory', () => {
       (await cn.messages(id)).some((m) => m.text === 'after the repair') && (await us.messages(id)).some((m) => m.text === 'CN after the repair'), 30_000);
     const after = await us.api<{ reconciling?: Reconciling[]; links: Array<{ code: string; state: string }> }>('GET', '/api/v1/status');
     expect(after.reconciling ?? []).toEqual([]);
-    expect(after.links.find((l) => l.code === 'CN')?.state).toBe('up');
+    await waitFor('US to show the line to CN up', async () => (await us.status()).links.find((l) => l.code === 'CN')?.state === 'up', 30_000);
   }, 240_000);
 
   it('is recognised too when the peer holds more of the old chain than the fork is long (the entries fetched back do not chain)', async () => {
