@@ -320,14 +320,21 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       const r8 = await fedRequest(endpoint, peer.identity, 'POST', '/fed/v1/entries', { entries: [own[0]!.text, ahead.text] });
       expect([r8.status, JSON.parse(r8.text)]).toEqual([200, { accepted: 0, duplicate: 1, pending: 1, rejected: [], missing: [{ channel: id, author: peer.card.party, fromSeq: own.length + 1, toSeq: own.length + 1 }] }]);
       // A `want` to the other terminal's client: it relays our own entries and the proposal back.
+      // Before them, a frame it does not know (dropped, the stream kept) and a want for a channel it
+      // does not share with us (refused silently: nothing sent).
       const before = peer.frames.length;
+      peer.toClients({ t: 'nonsense' });
+      peer.toClients({ t: 'want', channel: other, author: usCard.party, fromSeq: 1, toSeq: 1 });
       peer.toClients({ t: 'want', channel: id, author: peer.card.party, fromSeq: 1, toSeq: 2 });
       peer.toClients({ t: 'want', channel: id, author: '', fromSeq: 1, toSeq: 1 });
       const relayed = await waitFor('the want served', () => {
         const got = peer!.frames.slice(before).filter((f) => f.dir === 'in' && f.side === 'server' && f.frame.t === 'entries').flatMap((f) => f.frame.entries as string[]);
         return got.length >= 3 ? got : undefined;
       }, 5_000);
+      await new Promise((r) => setTimeout(r, 300));
       expect(relayed).toEqual([own[0]!.text, own[1]!.text, peer.channel(id).proposal.text]);
+      const relayedAll = peer.frames.slice(before).filter((f) => f.dir === 'in' && f.side === 'server' && f.frame.t === 'entries').flatMap((f) => f.frame.entries as string[]);
+      expect(relayedAll).toEqual(relayed);
       // A receipt alone draws no receipt (else two terminals would receipt each other's receipts for ever).
       await new Promise((r) => setTimeout(r, 500));
       const usBefore = usLog.length;
