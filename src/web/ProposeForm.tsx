@@ -7,16 +7,19 @@ import { errorText } from './errors.js';
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, PRECEDENCES, type Peer, type Precedence } from './api.js';
 import { groups } from './CharterPanel.js';
-import { T, tr } from './i18n.js';
+import { T, tr, useLanguage } from './i18n.js';
 
 const TIERS = ['leaders', 'ministerial', 'military', 'working', 'technical'] as const;
 const ROLES = ['plenipotentiary', 'principal', 'duty-officer', 'observer'] as const;
 const DEFAULT_DEADLINES: Record<Precedence, number> = { FLASH: 300, IMMEDIATE: 1800, PRIORITY: 14_400, ROUTINE: 86_400 };
 
 export function ProposeForm({ onProposed, onCancel }: { onProposed: (id: string) => void; onCancel: () => void }) {
+  // The officer's own language first, and a row for another: the parties' languages are whatever
+  // they agree (the title's languages become the charter's), never a fixed pair.
+  const own = useLanguage();
   const [titles, setTitles] = useState<Array<{ lang: string; text: string }>>([
-    { lang: 'en', text: '' },
-    { lang: 'zh', text: '' },
+    { lang: own, text: '' },
+    { lang: '', text: '' },
   ]);
   const [tier, setTier] = useState<string>('military');
   const [peers, setPeers] = useState<readonly Peer[]>([]);
@@ -57,7 +60,7 @@ export function ProposeForm({ onProposed, onCancel }: { onProposed: (id: string)
               <span>
                 <T k="language" />
               </span>
-              <input name={`lang-${i}`} value={t.lang} size={5} pattern="[a-z]{2,3}" onChange={(e) => setTitles(titles.map((x, j) => (j === i ? { ...x, lang: e.target.value } : x)))} />
+              <input name={`lang-${i}`} value={t.lang} size={7} pattern="[a-z]{2,3}(-[A-Za-z0-9]{2,8})*" required={i === 0 || t.text.trim() !== ''} onChange={(e) => setTitles(titles.map((x, j) => (j === i ? { ...x, lang: e.target.value } : x)))} />
             </label>
             <label className="grow">
               <span>{tr('titleIn', { lang: t.lang })}</span>

@@ -45,7 +45,9 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('charter actions in
       await atUs.getByRole('button', { name: /Sign in/ }).click();
       await atUs.getByTestId('propose-open').click();
       const form = atUs.getByTestId('propose-form');
+      // The officer's language comes first (English here); the second language is typed in.
       await form.locator('input[name="title-en"]').fill('Maritime incidents');
+      await form.locator('input[name="lang-1"]').fill('zh');
       await form.locator('input[name="title-zh"]').fill('海上事件');
       await form.locator('select[name=tier]').selectOption('military');
       await form.locator('input[name="party-CN"]').check();
