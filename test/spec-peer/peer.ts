@@ -51,6 +51,10 @@ export const PREFIX = {
   card: Buffer.from('hotline/1/party-card\0', 'latin1'),
   cert: Buffer.from('hotline/1/terminal-cert\0', 'latin1'),
   charter: Buffer.from('hotline/1/charter\0', 'latin1'),
+  entry2: Buffer.from('hotline/2/entry\0', 'latin1'),
+  body2: Buffer.from('hotline/2/body\0', 'latin1'),
+  entryHash2: Buffer.from('hotline/2/entry-hash\0', 'latin1'),
+  linkFrame: Buffer.from('hotline/2/link-frame\0', 'latin1'),
 };
 
 const L = (1n << 252n) + 27742317777372353535851937790883648493n;
@@ -212,11 +216,19 @@ export interface Held {
   hash: string;
 }
 
-/** §4.2 (version 1): hash of the entry without sig. */
+/** §4.2 (version 1) or §14.2 (version 2): the entry's hash. */
 export function entryHash(e: Omit<Entry, 'sig'> | Entry): string {
   const { sig: _s, ...unsigned } = e as Entry;
+  if (unsigned.v === 2) {
+    const { body, ...rest } = unsigned;
+    const bodyHash = sha256(Buffer.concat([PREFIX.body2, Buffer.from(canonical(body), 'utf8')])).toString('hex');
+    return sha256(Buffer.concat([PREFIX.entryHash2, Buffer.from(canonical({ ...rest, bodyHash }), 'utf8')])).toString('hex');
+  }
   return sha256(Buffer.from(canonical(unsigned), 'utf8')).toString('hex');
 }
+
+/** The signature prefix of an entry of version v. */
+export const entryPrefix = (v: number): Buffer => (v === 2 ? PREFIX.entry2 : PREFIX.entry);
 
 /** §4.4 for a received text (the parts this peer needs) and the signature of §4.2. */
 export function parseEntry(text: string): { held?: Held; code?: string } {
@@ -227,10 +239,10 @@ export function parseEntry(text: string): { held?: Held; code?: string } {
   } catch {
     return { code: 'ENTRY_MALFORMED' };
   }
-  if (typeof e !== 'object' || e === null || e.v !== 1) return { code: e && typeof e === 'object' && 'v' in e && e.v !== 2 ? 'ENTRY_UNSUPPORTED_VERSION' : 'ENTRY_MALFORMED' };
+  if (typeof e !== 'object' || e === null || (e.v !== 1 && e.v !== 2)) return { code: e && typeof e === 'object' && 'v' in e && e.v !== 2 ? 'ENTRY_UNSUPPORTED_VERSION' : 'ENTRY_MALFORMED' };
   if (canonical(e) !== text) return { code: 'ENTRY_NON_CANONICAL' };
   const hash = entryHash(e);
-  if (!verifySig(e.key, PREFIX.entry, Buffer.from(hash, 'hex'), e.sig)) return { code: 'ENTRY_BAD_SIGNATURE' };
+  if (!verifySig(e.key, entryPrefix(e.v), Buffer.from(hash, 'hex'), e.sig)) return { code: 'ENTRY_BAD_SIGNATURE' };
   return { held: { text, entry: e, hash } };
 }
 
@@ -280,6 +292,8 @@ export class SpecPeer {
   readonly problems: string[] = [];
   /** WebSocket pings received from the other terminal, on our server side and on our client side. */
   readonly pings: Array<{ side: 'server' | 'client'; at: number }> = [];
+  /** Version-2 probes of the other terminal answered with an echo (§12.3). */
+  probesAnswered = 0;
   readonly channels = new Map<string, Channel>();
   /** The other party's card (this peer pairs with one party). */
   peerCard: PartyCard | undefined;
@@ -476,8 +490,9 @@ export class SpecPeer {
     }
     const time = Math.max(Date.now(), this.#lastTime, last?.entry.time ?? 0);
     this.#lastTime = time;
+    const protocol = (ch.proposal.entry.body.charter as { protocol?: 1 | 2 }).protocol ?? 1;
     const unsigned: Omit<Entry, 'sig'> = {
-      v: 1,
+      v: protocol,
       channel: ch.id,
       author: this.root.pub,
       key: this.terminal.pub,
@@ -489,7 +504,7 @@ export class SpecPeer {
       body,
     };
     const hash = entryHash(unsigned);
-    const entry: Entry = { ...unsigned, sig: signWith(this.terminal, PREFIX.entry, Buffer.from(hash, 'hex')) };
+    const entry: Entry = { ...unsigned, sig: signWith(this.terminal, entryPrefix(protocol), Buffer.from(hash, 'hex')) };
     return { text: canonical(entry), entry, hash };
   }
 
@@ -630,8 +645,25 @@ export class SpecPeer {
         for (const w of wants.values()) out({ t: 'want', ...w });
         return;
       }
+      if (f.t === 'probe' && hello) {
+        const t2 = Date.now();
+        const ok = this.peerCard && f.from === this.peerCard.party && f.to === this.root.pub && this.channels.has(f.channel as string) && keysAt(this.peerCard, t2).includes(f.key as string) && linkFrameValid(f);
+        if (!ok) {
+          this.problems.push(`server: probe not answered ${JSON.stringify(f)}`);
+          return; // SPEC: §12.3 does not say whether an unanswered probe draws a `refused`
+        }
+        this.probesAnswered++;
+        out(this.linkFrame({ t: 'echo', channel: f.channel, from: this.root.pub, to: f.from, nonce: f.nonce, t1: f.t1, t2, t3: Date.now() }));
+        return;
+      }
       out({ t: 'refused', code: 'FED_BAD_FRAME', message: `unexpected frame ${String(f.t)}` });
     });
+  }
+
+  /** Signs a link-test frame (§12.3): over the canonical JSON of its members but `t` and `sig`, `key` included. */
+  linkFrame(f: Record<string, unknown>): Record<string, unknown> {
+    const { t, ...rest }: Record<string, unknown> = { ...f, key: this.terminal.pub };
+    return { t, ...rest, sig: signWith(this.terminal, PREFIX.linkFrame, Buffer.from(canonical(rest), 'utf8')) };
   }
 
   /** Sends a frame to the other terminal on every stream it opened to us (its client side). */
@@ -837,6 +869,12 @@ export function fedRequest(endpoint: string, id: { key: string; cert: string }, 
     req.on('error', rej);
     req.end(body === undefined ? undefined : JSON.stringify(body));
   });
+}
+
+/** The signature of a link-test frame (§12.3) under its own `key` (whether that key may sign is the caller's check). */
+export function linkFrameValid(f: Record<string, unknown>): boolean {
+  const { t: _t, sig, ...rest } = f;
+  return typeof sig === 'string' && typeof rest.key === 'string' && verifySig(rest.key, PREFIX.linkFrame, Buffer.from(canonical(rest), 'utf8'), sig);
 }
 
 /** SHA-256 of the DER SubjectPublicKeyInfo of a certificate, lowercase hex (§3.4 `tls`). */

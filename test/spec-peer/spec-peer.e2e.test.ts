@@ -2,16 +2,18 @@
  * A clean-room peer (test/spec-peer/peer.ts, written from docs/protocol.md alone) against one real
  * reference terminal (`hotline serve`, built in dist/): pairing, a charter the reference proposes
  * and the peer countersigns, a FLASH with its receipt and acknowledgement, a message of the peer,
- * and the exported transcript verified by `hotline verify` and by the peer's own checks.
+ * and the exported transcript verified by `hotline verify` and by the peer's own checks; then probes
+ * of §12, and a version-2 channel (§14.2 hashes, §12.3 probe and echo frames both ways).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { canonical, cardValid, fedRequest, openStream, tlsIdentity, charterHash, entryHash, fingerprint, keysAt, parseEntry, SpecPeer, verifySig, PREFIX, type Entry, type PartyCard } from './peer.js';
+import { canonical, cardValid, fedRequest, openStream, tlsIdentity, charterHash, entryHash, entryPrefix, fingerprint, keysAt, linkFrameValid, parseEntry, SpecPeer, verifySig, type Entry, type PartyCard } from './peer.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MAIN = join(REPO, 'dist', 'cli', 'main.js');
@@ -107,7 +109,7 @@ function checkBundle(bundle: string): { entries: number; authors: Set<string>; k
     const card = cards.get(x.e.author);
     expect(card, `a card for ${x.e.author}`).toBeDefined();
     expect(keysAt(card!, x.e.time)).toContain(x.e.key);
-    expect(verifySig(x.e.key, PREFIX.entry, Buffer.from(entryHash(x.e), 'hex'), x.e.sig)).toBe(true);
+    expect(verifySig(x.e.key, entryPrefix(x.e.v), Buffer.from(entryHash(x.e), 'hex'), x.e.sig)).toBe(true);
     if (x.e.kind !== 'charter.propose') expect(x.e.channel).toBe(header.channel);
     byAuthor.set(x.e.author, [...(byAuthor.get(x.e.author) ?? []), x]);
   }
@@ -158,7 +160,7 @@ describe('a clean-room peer written from docs/protocol.md', () => {
     if (id.charter.hash) expect(charterHash(id.charter.value)).toBe(id.charter.hash);
   });
 
-  it('pairs, countersigns a charter, receipts and acknowledges a FLASH, answers, and the transcript verifies', async () => {
+  it('pairs, countersigns a charter, receipts and acknowledges a FLASH, answers, the transcript verifies; §12 probes; the same on version 2 with signed link-test frames', async () => {
     expect(existsSync(MAIN), 'dist/cli/main.js: run `npm run build` first').toBe(true);
     const t0 = Date.now();
     const step = (s: string) => process.env.HOTLINE_E2E_STEPS && process.stderr.write(`[+${((Date.now() - t0) / 1000).toFixed(1)}s] ${s}\n`);
@@ -348,6 +350,54 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       expect(usLog.slice(usBefore).filter((h) => h.entry.kind === 'receipt')).toEqual([]);
       // Heartbeats: the other terminal pings the streams it holds with us, about every 2.5 s.
       expect(peer.pings.some((p) => p.side === 'server')).toBe(true);
+
+      // ---- a version-2 channel (§14): entries hashed as §14.2, link tests as signed frames (§12.3) ----
+      const { id: id2 } = await call<{ id: string }>('POST', '/api/v1/channels', { title: { en: 'Spec peer line v2' }, tier: 'technical', parties: ['CN'], protocol: 2, linkTestIntervalSec: 1 });
+      await waitFor('CN to hold the v2 proposal', () => peer!.channels.has(id2));
+      expect(peer.channel(id2).proposal.entry.v).toBe(2);
+      expect(peer.channel(id2).proposal.hash).toBe(id2);
+      peer.accept(id2);
+      await waitFor('US to see the v2 channel active', async () => (await call<{ state: string }>('GET', `/api/v1/channels/${id2}`)).state === 'active');
+      // US probes CN over its stream; CN answers with signed echoes.
+      await waitFor('CN to answer a probe of US', () => peer!.probesAnswered > 0, 10_000);
+      // CN probes US over its own stream; US's echo is signed by its terminal key.
+      const s4 = await openStream(endpoint, peer.identity);
+      s4.send({ t: 'hello', v: 1, channels: [id2] });
+      await s4.next((f) => f.t === 'holds');
+      const nonce = randomBytes(16).toString('hex');
+      const t1 = Date.now();
+      n = s4.frames.length;
+      s4.send(peer.linkFrame({ t: 'probe', channel: id2, from: peer.card.party, to: usCard.party, nonce, t1 }));
+      const echo = await s4.next((f) => f.t === 'echo', n);
+      const t4 = Date.now();
+      s4.close();
+      expect(echo).toMatchObject({ channel: id2, from: usCard.party, to: peer.card.party, key: usCard.terminals[0]!.key, nonce, t1 });
+      expect(linkFrameValid(echo)).toBe(true);
+      expect(echo.t2 as number).toBeLessThanOrEqual(echo.t3 as number);
+      const rtt = t4 - t1 - ((echo.t3 as number) - (echo.t2 as number));
+      expect(rtt).toBeGreaterThanOrEqual(0);
+      // A message both ways on version 2, receipted and acknowledged.
+      const sent2 = await call<{ id: string }>('POST', `/api/v1/channels/${id2}/messages`, { text: 'v2 FLASH', precedence: 'FLASH', lang: 'en' });
+      const flash2 = await waitFor('CN to hold the v2 FLASH', () => peer!.channel(id2).logs.get(usCard.party)?.find((h) => h.hash === sent2.id));
+      expect(flash2.entry.v).toBe(2);
+      peer.ack(id2, flash2.hash, { name: 'Lt Cdr Li', title: 'Duty Officer' });
+      await waitFor('US to show the v2 FLASH receipted and acknowledged', async () => {
+        const m = (await call<ApiMessage[]>('GET', `/api/v1/channels/${id2}/messages`)).find((x) => x.id === flash2.hash);
+        return m && m.receiptedAt !== null && m.ackedAt !== null;
+      });
+      const reply2 = peer.send(id2, 'v2 answer', 'ROUTINE', { name: 'Lt Cdr Li', title: 'Duty Officer' });
+      await waitFor('US to show the v2 message of CN', async () => (await call<ApiMessage[]>('GET', `/api/v1/channels/${id2}/messages`)).some((x) => x.id === reply2.hash));
+      const bundle2 = await ok(['export', id2, '--data', dir], root);
+      writeFileSync(join(root, 'bundle2.jsonl'), bundle2);
+      const verified2 = await run(['verify', join(root, 'bundle2.jsonl')], root);
+      expect(verified2.code, verified2.stdout + verified2.stderr).toBe(0);
+      checkBundle(bundle2);
+      // The line, judged by US's probes and CN's echoes, is up.
+      await waitFor('US to judge the line to CN up', async () => {
+        const l = (await call<{ links: Array<{ code: string; state: string }> }>('GET', '/api/v1/status')).links.find((x) => x.code === 'CN');
+        return l?.state === 'up';
+      });
+      expect(peer.problems).toEqual([]);
     } catch (e) {
       process.stderr.write(`\n---- spec peer problems ----\n${peer?.problems.join('\n') ?? ''}\n---- frames ----\n${(peer?.frames ?? []).map((f) => `${f.side} ${f.dir} ${JSON.stringify(f.frame).slice(0, 300)}`).join('\n')}\n---- US log ----\n${log.slice(-6000)}\n`);
       throw e;
