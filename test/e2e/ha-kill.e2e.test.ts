@@ -8,7 +8,15 @@ import { describe, expect, it } from 'vitest';
 import { check, waitFor, type Party } from './harness.js';
 import { activeOf, checkArrivals, checkPeerExport, haSetup, other, Traffic } from './ha-kit.js';
 
-const KILLS = Number(process.env.HOTLINE_HA_KILLS ?? 20);
+/**
+ * Kill cycles (HOTLINE_HA_KILLS for a longer soak; 20 before CI time was cut). Eight still
+ * alternate the victim, so each instance is killed four times as the active one and comes back
+ * four times as a standby that later takes over; every kill lands at a random point of traffic
+ * both ways at RATE a second each, and the invariants below (exactly once both ways, receipted
+ * means durable, no sequence number twice, both keys signed, `failovers N` in status) are checked
+ * over all of them. What fewer cycles lose is only sampling of rare kill points, not a property.
+ */
+const KILLS = Number(process.env.HOTLINE_HA_KILLS ?? 8);
 const RATE = Number(process.env.HOTLINE_HA_RATE ?? 100);
 
 describe('e2e: high availability on PostgreSQL, kill -9 under traffic', () => {

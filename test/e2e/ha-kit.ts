@@ -36,23 +36,33 @@ export async function haSetup(opts: { leaseMs?: number; linkTestIntervalSec?: nu
       .then(() => execFileSync('psql', ['-q', '-d', url, '-c', `DROP SCHEMA IF EXISTS ${schema} CASCADE`], { stdio: 'ignore', timeout: 10_000 }))
       .catch(() => {});
   });
-  const a = await h.party('US', 'United States', { init: ['--postgres', url, '--postgres-schema', schema], start: false });
-  const [officerPort, federationPort] = [await freePort(), await freePort()];
-  const bDir = `${a.dir}-b`;
-  await h.ok(['ha', 'add-instance', '--data', a.dir, '--to', bDir, '--instance', 'b', '--officer-port', String(officerPort), '--federation-port', String(federationPort)]);
-  // The card now certifies both instances: export it again for the peer.
-  await h.ok(['card', 'export', '--data', a.dir, '--out', a.cardPath]);
-  const b = new Party(h, { code: 'US', dir: bDir, officerPort, federationPort, fingerprint: a.fingerprint, cardPath: a.cardPath });
-  h.parties.push(b);
-  const env = { HOTLINE_HA_LEASE_MS: String(opts.leaseMs ?? 3000) };
-  a.env = env;
-  b.env = env;
-  await a.start();
-  await waitFor('instance a to be active', async () => (await fetch(`${a.officerUrl}/readyz`)).status === 200);
-  await b.start();
-  const peer = await h.party('CN', 'China');
-  await a.cli(['peer', 'add', peer.cardPath, '--fingerprint', peer.fingerprint]).then(check('US peer add CN'));
-  await peer.cli(['peer', 'add', a.cardPath, '--fingerprint', a.fingerprint]).then(check('CN peer add US'));
+  // CN (a terminal of its own, on SQLite) starts while US's two instances are set up: the two
+  // sides do not depend on each other until they are paired below.
+  const peerStarting = h.party('CN', 'China');
+  peerStarting.catch(() => {});
+  const us = async () => {
+    const a = await h.party('US', 'United States', { init: ['--postgres', url, '--postgres-schema', schema], start: false });
+    const [officerPort, federationPort] = [await freePort(), await freePort()];
+    const bDir = `${a.dir}-b`;
+    await h.ok(['ha', 'add-instance', '--data', a.dir, '--to', bDir, '--instance', 'b', '--officer-port', String(officerPort), '--federation-port', String(federationPort)]);
+    // The card now certifies both instances: export it again for the peer.
+    await h.ok(['card', 'export', '--data', a.dir, '--out', a.cardPath]);
+    const b = new Party(h, { code: 'US', dir: bDir, officerPort, federationPort, fingerprint: a.fingerprint, cardPath: a.cardPath });
+    h.parties.push(b);
+    const env = { HOTLINE_HA_LEASE_MS: String(opts.leaseMs ?? 3000) };
+    a.env = env;
+    b.env = env;
+    await a.start();
+    await waitFor('instance a to be active', async () => (await fetch(`${a.officerUrl}/readyz`)).status === 200);
+    await b.start();
+    return { a, b };
+  };
+  const [{ a, b }, peer] = await Promise.all([us(), peerStarting]);
+  // Each side adds the other on its own terminal, as Harness.pair does: they do not wait for each other.
+  await Promise.all([
+    a.cli(['peer', 'add', peer.cardPath, '--fingerprint', peer.fingerprint]).then(check('US peer add CN')),
+    peer.cli(['peer', 'add', a.cardPath, '--fingerprint', a.fingerprint]).then(check('CN peer add US')),
+  ]);
   await a.linkUp(peer);
   const channel = await h.openChannel(a, peer, { title: { en: 'HA line' }, tier: 'military', parties: ['CN'], linkTestIntervalSec: opts.linkTestIntervalSec ?? 60 });
   return { h, a, b, peer, channel, schema, url, sql: async (text, values) => (await pool.query(text, values)).rows };

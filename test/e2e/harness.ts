@@ -13,7 +13,7 @@
  * Waiting is always polling for an observable condition with a bounded deadline (waitFor).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readdirSync, rmSync, rmdirSync, statSync, openSync, closeSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, mkdirSync, readdirSync, rmSync, rmdirSync, statSync, openSync, closeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket, connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -451,7 +451,11 @@ export class Harness {
     const fp = /Root-key fingerprint:\s+([0-9 ]+)/.exec(init.stdout)?.[1]?.trim();
     if (!fp) throw new Error(`no fingerprint in the output of hotline init:\n${init.stdout}`);
     const cardPath = join(this.root, `${code.toLowerCase()}-card.json`);
-    await this.ok(['card', 'export', '--data', dir, '--out', cardPath]);
+    // `hotline init` writes the party card into the data directory (card.json), byte for byte what
+    // `hotline card export` writes right after it (test/terminal/identity.test.ts tests the
+    // export): copying it saves a CLI process per party, a second or more on a loaded CI machine.
+    // Whoever changes the card later (ha add-instance) exports it again, as before.
+    copyFileSync(join(dir, 'card.json'), cardPath);
     const p = new Party(this, { code, dir, officerPort, federationPort, fingerprint: fp, cardPath });
     this.parties.push(p);
     if (opts.start !== false) await p.start();
