@@ -128,7 +128,7 @@ export function register(program: Command): void {
     .command('send <channel> [text]')
     .description('send a message on an active channel, or with --file many messages (a gateway\'s batch)')
     .option('--precedence <p>', 'FLASH | IMMEDIATE | PRIORITY | ROUTINE (default ROUTINE, or the format\'s)')
-    .option('--lang <tag>', 'language of the text (BCP 47)', 'en')
+    .option('--lang <tag>', 'language of the text (BCP 47; default $HOTLINE_LANG or en)', process.env.HOTLINE_LANG ?? 'en')
     .option('--format <id>', 'send a formatted message in this agreed format (id, or id@version); see `hotline format show ID`')
     .option('--fields <file>', 'the formatted message\'s fields: a JSON object of values by field name')
     .option('--field <name=value>', 'one field (repeat); the value as JSON (numbers, objects) or as text', repeated)

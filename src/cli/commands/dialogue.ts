@@ -93,7 +93,7 @@ function issueCommands(program: Command): void {
       await act(opts, channel, '/issues', { title: textsByLanguage('--title', opts.title), category: opts.category, ...(opts.summary ? { summary: opts.summary } : {}) }, (w, cmd) => `State your position: ${cmd(`issue position ${short(channel)} ${short(w.object)} "TEXT"`)}`);
     });
   withCommon(issue.command('position <channel> <issue> <text>').description("state (or revise) this party's position on an issue"))
-    .option('--lang <tag>', 'language of the text', 'en')
+    .option('--lang <tag>', 'language of the text (default $HOTLINE_LANG or en)', process.env.HOTLINE_LANG ?? 'en')
     .action(async (channel: string, ref: string, text: string, opts: Common & { lang: string }) => {
       await act(opts, channel, `/issues/${ref}/positions`, { text, lang: opts.lang }, (_w, cmd) => `Both positions side by side: ${cmd(`issue list ${short(channel)}`)}`);
     });
@@ -189,7 +189,7 @@ function meetingCommands(program: Command): void {
 function readoutCommands(program: Command): void {
   const readout = program.command('readout').description("each party's own readout of a meeting held");
   withCommon(readout.command('file <channel> <meeting> <text>').description("file (or revise) this party's readout of a meeting held"))
-    .option('--lang <tag>', 'language of the text', 'en')
+    .option('--lang <tag>', 'language of the text (default $HOTLINE_LANG or en)', process.env.HOTLINE_LANG ?? 'en')
     .option('--release', 'for release (public)')
     .action(async (channel: string, ref: string, text: string, o: Common & { lang: string; release?: boolean }) => {
       await act(o, channel, `/meetings/${ref}/readouts`, { text, lang: o.lang, release: o.release === true }, (_w, cmd) => `Readouts side by side: ${cmd(`readout show ${short(channel)} ${short(ref)}`)}`);
@@ -259,7 +259,7 @@ function commitmentCommands(program: Command): void {
     .requiredOption('--owner <code>', 'the party that owes it')
     .requiredOption('--what <text>', 'what is owed')
     .requiredOption('--due <time>', 'due date, UTC (ISO 8601) or +N[s|m|h|d]')
-    .option('--lang <tag>', 'language of the text', 'en')
+    .option('--lang <tag>', 'language of the text (default $HOTLINE_LANG or en)', process.env.HOTLINE_LANG ?? 'en')
     .option('--source <ref>', 'the meeting, joint text or issue it comes from')
     .action(async (channel: string, o: Common & { owner: string; what: string; due: string; lang: string; source?: string }) => {
       await act(o, channel, '/commitments', { owner: o.owner, what: o.what, due: parseTime('--due', o.due), lang: o.lang, ...(o.source ? { source: o.source } : {}) }, (w, cmd) => `The owing party updates it: ${cmd(`commitment update ${short(channel)} ${short(w.object)} --status done --note EVIDENCE`)}`);
