@@ -650,7 +650,7 @@ export class SpecPeer {
         const ok = this.peerCard && f.from === this.peerCard.party && f.to === this.root.pub && this.channels.has(f.channel as string) && keysAt(this.peerCard, t2).includes(f.key as string) && linkFrameValid(f);
         if (!ok) {
           this.problems.push(`server: probe not answered ${JSON.stringify(f)}`);
-          return; // SPEC: §12.3 does not say whether an unanswered probe draws a `refused`
+          return; // §12.3: nothing is sent for a probe not answered (the reference does the same)
         }
         this.probesAnswered++;
         out(this.linkFrame({ t: 'echo', channel: f.channel, from: this.root.pub, to: f.from, nonce: f.nonce, t1: f.t1, t2, t3: Date.now() }));

@@ -12,6 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
 import { afterAll, describe, expect, it } from 'vitest';
 import { canonical, cardValid, fedRequest, openStream, tlsIdentity, charterHash, entryHash, entryPrefix, fingerprint, keysAt, linkFrameValid, parseEntry, SpecPeer, verifySig, type Entry, type PartyCard } from './peer.js';
 
@@ -370,6 +371,17 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       s4.send(peer.linkFrame({ t: 'probe', channel: id2, from: peer.card.party, to: usCard.party, nonce, t1 }));
       const echo = await s4.next((f) => f.t === 'echo', n);
       const t4 = Date.now();
+      n = s4.frames.length;
+      const badSig = { ...peer.linkFrame({ t: 'probe', channel: id2, from: peer.card.party, to: usCard.party, nonce, t1: t1 + 1 }) };
+      badSig.sig = peer.linkFrame({ t: 'probe', channel: id2, from: peer.card.party, to: usCard.party, nonce, t1: t1 + 2 }).sig;
+      s4.send(badSig);
+      s4.send(peer.linkFrame({ t: 'probe', channel: id, from: peer.card.party, to: usCard.party, nonce, t1 }));
+      s4.send(peer.linkFrame({ t: 'probe', channel: id2, from: peer.card.party, to: peer.card.party, nonce, t1 }));
+      await new Promise((r) => setTimeout(r, 500));
+      // A probe with a bad signature, on a version-1 channel, or not addressed to US: no echo, no
+      // `refused`, the stream kept (§12.3).
+      expect(s4.frames.slice(n)).toEqual([]);
+      expect(s4.ws.readyState).toBe(WebSocket.OPEN);
       s4.close();
       expect(echo).toMatchObject({ channel: id2, from: usCard.party, to: peer.card.party, key: usCard.terminals[0]!.key, nonce, t1 });
       expect(linkFrameValid(echo)).toBe(true);
