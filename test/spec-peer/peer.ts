@@ -292,6 +292,8 @@ export class SpecPeer {
   readonly problems: string[] = [];
   /** WebSocket pings received from the other terminal, on our server side and on our client side. */
   readonly pings: Array<{ side: 'server' | 'client'; at: number }> = [];
+  /** Every HTTPS request and upgrade the server received: method (or UPGRADE) and URL. */
+  readonly requests: string[] = [];
   /** Version-2 probes of the other terminal answered with an echo (§12.3). */
   probesAnswered = 0;
   readonly channels = new Map<string, Channel>();
@@ -350,6 +352,13 @@ export class SpecPeer {
       issued: now,
     };
     this.card = { ...cardBody, sig: signWith(this.root, PREFIX.card, Buffer.from(canonical(cardBody), 'utf8')) };
+  }
+
+  /** Signs a new card with other endpoints (same certificates). */
+  reissue(endpoints: string[]): void {
+    const { sig: _sig, ...body } = this.card;
+    const next = { ...body, endpoints, issued: Date.now() };
+    this.card = { ...next, sig: signWith(this.root, PREFIX.card, Buffer.from(canonical(next), 'utf8')) };
   }
 
   get fingerprint(): string {
@@ -552,6 +561,7 @@ export class SpecPeer {
       return !!c && !!card && card.terminals.some((t) => t.notAfter > Date.now() && t.tls === spkiPin(c));
     };
     server.on('request', (req, res) => {
+      this.requests.push(`${req.method} ${req.url}`);
       if (!pinned(req.socket as TLSSocket)) {
         res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'FED_UNPINNED_CLIENT', message: 'unpinned client' }));
         return;
@@ -563,6 +573,7 @@ export class SpecPeer {
       res.writeHead(404).end();
     });
     server.on('upgrade', (req, socket, head) => {
+      this.requests.push(`UPGRADE ${req.url}`);
       if (!pinned(socket as TLSSocket)) {
         this.problems.push('server: unpinned client refused');
         socket.end('HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{"code":"FED_UNPINNED_CLIENT"}');
