@@ -318,6 +318,11 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       const r7 = await fedRequest(endpoint, peer.identity, 'GET', `/fed/v1/channels/${id}/entries?author=${usCard.party}&from=2&limit=2`);
       expect(r7.status).toBe(200);
       expect(r7.text).toBe(`${usLog[1]!.text}\n${usLog[2]!.text}\n`);
+      const r7d = await fedRequest(endpoint, peer.identity, 'GET', `/fed/v1/channels/${id}/entries?author=${usCard.party}`);
+      expect(r7d.text.split('\n')[0]).toBe(usLog[0]!.text); // without from: from seq 1
+      expect(r7d.text.split('\n').length - 1).toBeGreaterThanOrEqual(Math.min(usLog.length, 7));
+      const r7e = await fedRequest(endpoint, peer.identity, 'GET', `/fed/v1/channels/${id}/entries?author=${usCard.party}&from=1&limit=2000`);
+      expect([r7e.status, (JSON.parse(r7e.text) as { code: string }).code]).toEqual([400, 'BAD_REQUEST']);
       const r7b = await fedRequest(endpoint, peer.identity, 'GET', `/fed/v1/channels/${other}/entries?author=${usCard.party}&from=1&limit=3`);
       expect(r7b.status).toBe(404);
       const r8 = await fedRequest(endpoint, peer.identity, 'POST', '/fed/v1/entries', { entries: [own[0]!.text, ahead.text] });
