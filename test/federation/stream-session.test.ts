@@ -26,6 +26,7 @@ class FakeSocket implements StreamSocket {
   closedWith: { code: number; reason: string } | undefined;
   terminated = false;
   pings = 0;
+  readonly pingData: Array<Buffer | undefined> = [];
   send(text: string): void {
     this.sent.push(JSON.parse(text) as Record<string, unknown>);
   }
@@ -37,8 +38,9 @@ class FakeSocket implements StreamSocket {
     this.terminated = true;
     this.readyState = 3; // CLOSED
   }
-  ping(): void {
+  ping(data?: Buffer): void {
     this.pings++;
+    this.pingData.push(data);
   }
   framesOf(t: string): Array<Record<string, unknown>> {
     return this.sent.filter((f) => f.t === t);
@@ -124,6 +126,7 @@ function session(limits: Partial<StreamLimits> = {}, receiver = new FakeReceiver
       error: (o, m) => logs.push({ level: 'error', o: o as Record<string, unknown>, m }),
     },
     now: () => clock.now(),
+    heartbeatNow: () => clock.now(),
     ...(commitWaitMs !== undefined ? { commitWaitMs } : {}),
     repeat: (ms, fn) => {
       pinger.fn = fn;
@@ -381,17 +384,26 @@ describe('stream session: refusals', () => {
 
 describe('stream session: liveness', () => {
   it('pings every interval, keeps a stream that answers, and terminates one that does not', () => {
-    const { s, socket, pinger, logs } = session({ pingIntervalMs: 30_000 });
+    const { s, socket, pinger, logs, clock } = session({ pingIntervalMs: 30_000 });
     s.start();
-    expect(pinger.every).toBe(30_000);
+    // Judged five times per interval, pinged once (heartbeat.ts; test/federation/heartbeat.test.ts).
+    expect(pinger.every).toBe(6_000);
     pinger.fn!();
     expect(socket.pings).toBe(1);
-    s.pong();
-    pinger.fn!();
+    s.pong(socket.pingData[0]);
+    for (let i = 0; i < 5; i++) {
+      clock.advance(6_000);
+      pinger.fn!();
+    }
     expect(socket.pings).toBe(2);
     expect(socket.terminated).toBe(false);
-    pinger.fn!();
+    // Unanswered: cut once it has been out for the allowance (one interval on a fast link).
+    while (!socket.terminated && clock.now() < 1_000_000 + 120_000) {
+      clock.advance(6_000);
+      pinger.fn!();
+    }
     expect(socket.terminated).toBe(true);
+    expect(clock.now() - 1_000_000).toBe(60_000);
     expect(logs).toEqual([expect.objectContaining({ level: 'warn', o: expect.objectContaining({ code: FED_CODES.timeout, reason: 'no pong' }) })]);
   });
 

@@ -210,7 +210,7 @@ function registerStream(app: FastifyInstance, ports: FederationPorts, limits: Fe
   app.get('/fed/v1/stream', { websocket: true }, (socket: WebSocket, request) => {
     const peer = peerIdOf(request);
     const log = request.log.child({ peer: ports.directory.label(peer) });
-    const session = new StreamSession({ peer, socket, receiver: ports.receiver, directory: ports.directory, events: ports.events, limits, log, reconcile: ports.reconcile, probes: ports.probes, commitWaitMs });
+    const session = new StreamSession({ peer, socket, receiver: ports.receiver, directory: ports.directory, events: ports.events, limits, log, reconcile: ports.reconcile, probes: ports.probes, commitWaitMs, transport: request.raw.socket });
     const open = (streams.get(peer) ?? 0) + 1;
     if (open > limits.maxStreamsPerPeer) {
       session.refuse(FED_CODES.tooManyStreams, `At most ${limits.maxStreamsPerPeer} streams per peer; close the others first.`, { code: 1008, reason: 'too many streams' });
@@ -218,7 +218,8 @@ function registerStream(app: FastifyInstance, ports: FederationPorts, limits: Fe
     }
     streams.set(peer, open);
     socket.on('message', (data, isBinary) => session.message(data, isBinary));
-    socket.on('pong', () => session.pong());
+    socket.on('pong', (data) => session.pong(data));
+    socket.on('ping', () => session.pinged());
     socket.on('close', () => {
       session.closed();
       const n = (streams.get(peer) ?? 1) - 1;

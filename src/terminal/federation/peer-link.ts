@@ -12,15 +12,17 @@ import type { ChannelDirectory, EntrySource } from '../channels/ports.js';
 import type { EventOf, EventSource, Unsubscribe } from '../events/event-bus.js';
 import { BATCH_MAX, WINDOW, fitBatch, parseServerFrame, type ClientFrame, type EchoFrame, type ProbeFrame } from './wire.js';
 import { repeatEvery, type Repeat } from './stream-session.js';
+import { Heartbeat, HEARTBEAT_INTERVAL_MS } from './heartbeat.js';
 import { TERMINAL_ERRORS } from '../errors.js';
 
 export const BACKOFF_START_MS = 100;
 export const BACKOFF_MAX_MS = 3000;
 /**
- * Heartbeat of the outbound stream (docs/protocol.md §12, "Heartbeats"): a WebSocket ping every interval; a
- * stream on which nothing arrived (no frame, no pong) for a whole interval after a ping is cut.
+ * Heartbeat of the outbound stream (docs/protocol.md §12, "Heartbeats"; the rule is heartbeat.ts):
+ * a WebSocket ping every interval; a stream is cut when nothing arrived for longer than its
+ * measured round trip allows, counted from when our ping left our own buffer, or for 60 s at most.
  */
-export const HEARTBEAT_INTERVAL_MS = 2500;
+export { HEARTBEAT_INTERVAL_MS };
 /**
  * Distinct (channel, author) ranges a peer may have asked for and not yet been served (docs/protocol.md
  * §12, "Serving wants"); a want beyond them is dropped (the peer asks again for what it still lacks).
@@ -63,10 +65,12 @@ export interface PeerLinkOptions {
   readonly onEcho?: (peer: string, echo: EchoFrame) => void;
   /** Milliseconds now, for "down since" (default Date.now; the terminal gives its clock). */
   readonly now?: () => number;
-  /** Heartbeat interval (default {@link HEARTBEAT_INTERVAL_MS}). */
+  /** Heartbeat interval (default {@link HEARTBEAT_INTERVAL_MS}); the stream is checked five times per interval. */
   readonly heartbeatMs?: number;
-  /** Runs the heartbeat (default {@link repeatEvery}). */
+  /** Runs the heartbeat's checks (default {@link repeatEvery}). */
   readonly repeat?: Repeat;
+  /** Monotonic milliseconds for the heartbeat (default performance.now: a clock step is no silence). */
+  readonly heartbeatNow?: () => number;
 }
 
 /**
@@ -102,6 +106,8 @@ export class PeerLink {
   #since: number;
   #reason: LinkReason | null = { code: 'LINK_NOT_STARTED', message: 'not dialled yet' };
   #stopHeartbeat: (() => void) | undefined;
+  /** The liveness judgment of the open stream (heartbeat.ts). */
+  #heartbeat: Heartbeat | undefined;
   #endpointIndex = 0;
   #backoff = BACKOFF_START_MS;
   #timer: NodeJS.Timeout | undefined;
@@ -242,24 +248,36 @@ export class PeerLink {
     this.#opts.onState?.(state, this.endpoint);
   }
 
-  /** Pings every interval; cuts the stream when nothing came back since the last ping. */
-  #startHeartbeat(ws: WebSocket): void {
-    let heard = true;
-    const hear = () => {
-      heard = true;
+  /** The heartbeat's round-trip estimate and allowance on the open stream (ms), for status and tests. */
+  get heartbeat(): { srttMs: number | null; rttvarMs: number | null; allowanceMs: number } | null {
+    const h = this.#heartbeat;
+    if (!h) return null;
+    return { srttMs: h.rtt?.srtt ?? null, rttvarMs: h.rtt?.rttvar ?? null, allowanceMs: h.allowanceMs };
+  }
+
+  /**
+   * Checks the stream every fifth of an interval and pings it every interval (heartbeat.ts): cut
+   * when nothing arrived for longer than the measured round trip allows, counted from when our
+   * ping left our own buffer.
+   */
+  #startHeartbeat(ws: WebSocket, socket: { readonly bytesRead: number } | undefined): void {
+    const h = new Heartbeat(this.#opts.heartbeatMs ?? HEARTBEAT_INTERVAL_MS, this.#opts.heartbeatNow ?? (() => performance.now()));
+    this.#heartbeat = h;
+    ws.on('pong', (data) => h.pong(data));
+    ws.on('ping', () => h.heard());
+    ws.on('message', () => h.heard());
+    const io = {
+      buffered: () => ws.bufferedAmount,
+      ...(socket ? { received: () => socket.bytesRead } : {}),
+      ping: (data: Buffer) => ws.ping(data),
     };
-    ws.on('pong', hear);
-    ws.on('message', hear);
-    const stop = (this.#opts.repeat ?? repeatEvery)(this.#opts.heartbeatMs ?? HEARTBEAT_INTERVAL_MS, () => {
+    const stop = (this.#opts.repeat ?? repeatEvery)(h.checkMs, () => {
       if (this.#ws !== ws || ws.readyState !== 1) return;
-      if (!heard) {
-        this.#reason = { code: 'LINK_HEARTBEAT_LOST', message: `the peer stopped answering heartbeats (nothing for ${Math.round((this.#opts.heartbeatMs ?? HEARTBEAT_INTERVAL_MS) / 1000)} s)` };
-        this.#opts.log.warn({ peer: this.#opts.code, code: 'LINK_HEARTBEAT_LOST' }, 'peer stopped answering heartbeats; link cut');
-        ws.terminate();
-        return;
-      }
-      heard = false;
-      ws.ping();
+      const loss = h.tick(io);
+      if (!loss) return;
+      this.#reason = { code: 'LINK_HEARTBEAT_LOST', message: `the peer stopped answering heartbeats: ${loss.message}` };
+      this.#opts.log.warn({ peer: this.#opts.code, code: 'LINK_HEARTBEAT_LOST', silentMs: loss.silentMs, allowanceMs: loss.allowanceMs, stuck: loss.stuck }, `peer stopped answering heartbeats; link cut: ${loss.message}`);
+      ws.terminate();
     });
     this.#stopHeartbeat = stop;
   }
@@ -279,12 +297,17 @@ export class PeerLink {
     if (this.#state === 'up') this.#setState('down');
     else if (firstDial) this.#setState('connecting');
     let opened = false;
+    let socket: { readonly bytesRead: number } | undefined;
     const ws = openPinnedWebSocket(url, { key: this.#opts.tls.keyPem, cert: this.#opts.tls.certPem, expectedFingerprint: this.#opts.expectedFingerprint, handshakeTimeoutMs: 3000 });
     this.#ws = ws;
+    // The connection's socket, for the bytes received (a frame still arriving is a sign of life).
+    ws.on('upgrade', (res) => {
+      socket = res.socket;
+    });
     ws.on('open', () => {
       opened = true;
       this.stats.connects++;
-      this.#startHeartbeat(ws);
+      this.#startHeartbeat(ws, socket);
       const directory = this.#opts.directory;
       const channels = directory.channelIds().filter((id) => directory.shares(id, this.peer));
       this.#send({ t: 'hello', v: 1, channels });
@@ -299,6 +322,7 @@ export class PeerLink {
       if (this.#ws !== ws) return;
       this.#stopHeartbeat?.();
       this.#stopHeartbeat = undefined;
+      this.#heartbeat = undefined;
       if (opened && this.#reason?.code !== 'LINK_HEARTBEAT_LOST' && this.#reason?.code !== 'LINK_CERT_INVALID') this.#reason = { code: 'LINK_CLOSED', message: `the stream to ${base} closed` };
       this.#ws = undefined;
       this.#ready = false;
@@ -333,7 +357,10 @@ export class PeerLink {
   }
 
   #send(frame: ClientFrame): void {
-    if (this.#ws?.readyState === 1 /* OPEN */) this.#ws.send(JSON.stringify(frame));
+    if (this.#ws?.readyState !== 1 /* OPEN */) return;
+    const text = JSON.stringify(frame);
+    this.#ws.send(text);
+    this.#heartbeat?.queued(Buffer.byteLength(text));
   }
 
   async #onFrame(text: string): Promise<void> {

@@ -8,7 +8,8 @@
  * second, entries per second, frames and bytes waiting to be handled. Exceeding one sends `refused`
  * RATE_LIMITED and closes the stream (the peer reconnects and resumes from what this terminal
  * holds; nothing is lost). A frame that is not one of the wire schema is refused and dropped. A
- * stream that does not answer a ping before the next one is cut.
+ * stream is pinged and judged by the heartbeat rule of heartbeat.ts (docs/protocol.md §12,
+ * "Heartbeats"): cut when nothing arrived for longer than its measured round trip allows.
  *
  * Frames are handled strictly in arrival order (entries of one author must be stored in sequence),
  * but the signatures of a batch start being checked when it arrives, on the receiver's check pool,
@@ -25,6 +26,7 @@ import { toApiError } from '../errors.js';
 import type { EventSink } from '../events/event-bus.js';
 import { wholeSetting } from '../env-settings.js';
 import { Bucket, FED_CODES, type FederationLimits } from './limits.js';
+import { Heartbeat, type HeartbeatIo } from './heartbeat.js';
 import { parseClientFrame, type ClientFrame, type EchoFrame, type ProbeFrame, type ServerFrame } from './wire.js';
 
 /** The WebSocket readyState of an open socket (WHATWG's value, which ws uses). */
@@ -37,7 +39,10 @@ export interface StreamSocket {
   close(code: number, reason: string): void;
   /** Destroys the connection at once, without a closing handshake. */
   terminate(): void;
-  ping(): void;
+  /** A WebSocket ping with this payload (its pong echoes it: a round-trip sample). */
+  ping(data?: Buffer): void;
+  /** Bytes handed to the socket and not yet taken by the network (ws `bufferedAmount`; 0 if absent). */
+  readonly bufferedAmount?: number;
 }
 
 /** A frame's payload as ws delivers it. */
@@ -92,8 +97,12 @@ export interface StreamSessionOptions {
   readonly log: { warn(o: object, m?: string): void; error(o: object, m?: string): void };
   /** Milliseconds, for the rate buckets (default Date.now). */
   readonly now?: () => number;
-  /** Runs the ping (default {@link repeatEvery}). */
+  /** Runs the heartbeat's checks, five per ping interval (default {@link repeatEvery}). */
   readonly repeat?: Repeat;
+  /** Monotonic milliseconds for the heartbeat (default performance.now). */
+  readonly heartbeatNow?: () => number;
+  /** The connection under the WebSocket: bytes received on it count as signs of life (a frame still arriving). */
+  readonly transport?: { readonly bytesRead: number };
   /**
    * Reconciliation (channels/reconciler.ts): once the peer said hello, this stream may be asked to
    * send `want` frames for this terminal's own entries that the peer holds and this one lost.
@@ -130,8 +139,9 @@ export class StreamSession {
   #queuedBytes = 0;
   /** Refused for good: later frames are ignored until the socket closes. */
   #cut = false;
-  /** Traffic (a frame or a pong) since the last ping. */
-  #alive = true;
+  /** The liveness judgment of the stream (heartbeat.ts). */
+  readonly #heartbeat: Heartbeat;
+  readonly #heartbeatIo: HeartbeatIo;
   #stopPing: (() => void) | undefined;
   #detach: (() => void) | undefined;
   readonly #reconcile: StreamSessionOptions['reconcile'];
@@ -155,6 +165,14 @@ export class StreamSession {
     this.#probes = opts.probes;
     this.#commitWaitMs = opts.commitWaitMs ?? 0;
     const now = opts.now ?? Date.now;
+    this.#heartbeat = new Heartbeat(opts.limits.pingIntervalMs, opts.heartbeatNow ?? (() => performance.now()));
+    const socket = opts.socket;
+    const transport = opts.transport;
+    this.#heartbeatIo = {
+      buffered: () => socket.bufferedAmount ?? 0,
+      ...(transport ? { received: () => transport.bytesRead } : {}),
+      ping: (data) => socket.ping(data),
+    };
     this.#frames = new Bucket(opts.limits.framesPerSecond, opts.limits.framesPerSecond * 2, now);
     this.#entryBudget = new Bucket(opts.limits.entriesPerSecond, opts.limits.entriesPerSecond * 2, now);
   }
@@ -164,9 +182,15 @@ export class StreamSession {
     return { frames: this.#queuedFrames, bytes: this.#queuedBytes };
   }
 
-  /** Starts the liveness check: every pingIntervalMs a ping, and the stream is cut if the previous one went unanswered. */
+  /** Starts the liveness check: a ping every pingIntervalMs, the stream judged five times as often (heartbeat.ts). */
   start(): void {
-    this.#stopPing ??= this.#repeat(this.#limits.pingIntervalMs, () => this.#ping());
+    this.#stopPing ??= this.#repeat(this.#heartbeat.checkMs, () => this.#ping());
+  }
+
+  /** The heartbeat's allowance now, and its round-trip estimate once measured (ms). */
+  get heartbeat(): { srttMs: number | null; rttvarMs: number | null; allowanceMs: number } {
+    const h = this.#heartbeat;
+    return { srttMs: h.rtt?.srtt ?? null, rttvarMs: h.rtt?.rttvar ?? null, allowanceMs: h.allowanceMs };
   }
 
   /** The socket closed: the ping stops. */
@@ -177,9 +201,14 @@ export class StreamSession {
     this.#detach = undefined;
   }
 
-  /** The peer answered a ping. */
-  pong(): void {
-    this.#alive = true;
+  /** The peer answered a ping (`data`: the pong's payload, our ping's). */
+  pong(data?: Buffer | ArrayBuffer | Buffer[]): void {
+    this.#heartbeat.pong(data);
+  }
+
+  /** The peer pinged: a sign of life. */
+  pinged(): void {
+    this.#heartbeat.heard();
   }
 
   /** Sends `refused` (and closes the stream if `close` is given); logged at warn with its code. */
@@ -192,7 +221,7 @@ export class StreamSession {
   /** A frame arrived: bounded, validated, queued in order; its entries' checks start now. */
   message(data: FramePayload, isBinary: boolean): void {
     if (this.#cut) return;
-    this.#alive = true;
+    this.#heartbeat.heard();
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
     const size = bytes.length;
     if (!this.#frames.take(1) || this.#queuedFrames + 1 > this.#limits.maxQueuedFrames || this.#queuedBytes + size > this.#limits.maxQueuedBytes) {
@@ -319,16 +348,17 @@ export class StreamSession {
   }
 
   #ping(): void {
-    if (!this.#alive) {
-      this.#log.warn({ code: FED_CODES.timeout, reason: 'no pong' }, 'unresponsive federation stream cut');
-      this.#socket.terminate();
-      return;
-    }
-    this.#alive = false;
-    this.#socket.ping();
+    if (this.#socket.readyState !== SOCKET_OPEN) return;
+    const loss = this.#heartbeat.tick(this.#heartbeatIo);
+    if (!loss) return;
+    this.#log.warn({ code: FED_CODES.timeout, reason: 'no pong', silentMs: loss.silentMs, allowanceMs: loss.allowanceMs, stuck: loss.stuck }, `unresponsive federation stream cut: ${loss.message}`);
+    this.#socket.terminate();
   }
 
   #send(frame: ServerFrame): void {
-    if (this.#socket.readyState === SOCKET_OPEN) this.#socket.send(JSON.stringify(frame));
+    if (this.#socket.readyState !== SOCKET_OPEN) return;
+    const text = JSON.stringify(frame);
+    this.#socket.send(text);
+    this.#heartbeat.queued(Buffer.byteLength(text));
   }
 }
