@@ -17,18 +17,7 @@ import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { Harness, freePort, waitFor, type Party } from '../e2e/harness.js';
 import { FaultProxy } from '../e2e/fault-proxy.js';
-
-/** mulberry32: a small seeded generator, so that a run can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../src/terminal/schedulers/drill-scheduler.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type Link = { code: string; state: string; transport?: string };
@@ -71,7 +60,7 @@ describe('chaos soak', () => {
   it('survives random faults: nothing lost, nothing doubled, no party framed, the line up after', async () => {
     const seed = Number(process.env.HOTLINE_CHAOS_SEED ?? Date.now() % 100_000);
     const seconds = Number(process.env.HOTLINE_CHAOS_SECONDS ?? 180);
-    const random = rng(seed);
+    const random = seededRandom(seed);
     const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
     const between = (a: number, b: number) => Math.round(a + random() * (b - a));
     const log: string[] = [`seed ${seed}, ${seconds} s${process.env.HOTLINE_CHAOS_PG === '1' ? ', US on PostgreSQL' : ''}`];
