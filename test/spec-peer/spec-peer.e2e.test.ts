@@ -357,6 +357,7 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       // Heartbeats: the other terminal pings the streams it holds with us, about every 2.5 s.
       expect(peer.pings.some((p) => p.side === 'server')).toBe(true);
 
+      step('§12 probes done');
       // ---- a version-2 channel (§14): entries hashed as §14.2, link tests as signed frames (§12.3) ----
       const { id: id2 } = await call<{ id: string }>('POST', '/api/v1/channels', { title: { en: 'Spec peer line v2' }, tier: 'technical', parties: ['CN'], protocol: 2, linkTestIntervalSec: 1 });
       await waitFor('CN to hold the v2 proposal', () => peer!.channels.has(id2));
@@ -364,8 +365,10 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       expect(peer.channel(id2).proposal.hash).toBe(id2);
       peer.accept(id2);
       await waitFor('US to see the v2 channel active', async () => (await call<{ state: string }>('GET', `/api/v1/channels/${id2}`)).state === 'active');
+      step('v2 channel active on US');
       // US probes CN over its stream; CN answers with signed echoes.
       await waitFor('CN to answer a probe of US', () => peer!.probesAnswered > 0, 10_000);
+      step('CN answered a probe of US');
       // CN probes US over its own stream; US's echo is signed by its terminal key.
       const s4 = await openStream(endpoint, peer.identity);
       s4.send({ t: 'hello', v: 1, channels: [id2] });
@@ -393,6 +396,7 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       expect(echo.t2 as number).toBeLessThanOrEqual(echo.t3 as number);
       const rtt = t4 - t1 - ((echo.t3 as number) - (echo.t2 as number));
       expect(rtt).toBeGreaterThanOrEqual(0);
+      step('US answered a probe of CN');
       // A message both ways on version 2, receipted and acknowledged.
       const sent2 = await call<{ id: string }>('POST', `/api/v1/channels/${id2}/messages`, { text: 'v2 FLASH', precedence: 'FLASH', lang: 'en' });
       const flash2 = await waitFor('CN to hold the v2 FLASH', () => peer!.channel(id2).logs.get(usCard.party)?.find((h) => h.hash === sent2.id));
@@ -402,6 +406,7 @@ describe('a clean-room peer written from docs/protocol.md', () => {
         const m = (await call<ApiMessage[]>('GET', `/api/v1/channels/${id2}/messages`)).find((x) => x.id === flash2.hash);
         return m && m.receiptedAt !== null && m.ackedAt !== null;
       });
+      step('v2 FLASH receipted and acknowledged on US');
       const reply2 = peer.send(id2, 'v2 answer', 'ROUTINE', { name: 'Lt Cdr Li', title: 'Duty Officer' });
       await waitFor('US to show the v2 message of CN', async () => (await call<ApiMessage[]>('GET', `/api/v1/channels/${id2}/messages`)).some((x) => x.id === reply2.hash));
       const bundle2 = await ok(['export', id2, '--data', dir], root);
@@ -409,11 +414,13 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       const verified2 = await run(['verify', join(root, 'bundle2.jsonl')], root);
       expect(verified2.code, verified2.stdout + verified2.stderr).toBe(0);
       checkBundle(bundle2);
+      step('v2 bundle verified');
       // The line, judged by US's probes and CN's echoes, is up.
       await waitFor('US to judge the line to CN up', async () => {
         const l = (await call<{ links: Array<{ code: string; state: string }> }>('GET', '/api/v1/status')).links.find((x) => x.code === 'CN');
         return l?.state === 'up';
       });
+      step('US judges the line to CN up');
       expect(peer.problems).toEqual([]);
     } catch (e) {
       process.stderr.write(`\n---- spec peer problems ----\n${peer?.problems.join('\n') ?? ''}\n---- frames ----\n${(peer?.frames ?? []).map((f) => `${f.side} ${f.dir} ${JSON.stringify(f.frame).slice(0, 300)}`).join('\n')}\n---- US log ----\n${log.slice(-6000)}\n`);
