@@ -272,6 +272,7 @@ export interface PeerOptions {
   code: string;
   name: string;
   host?: string;
+  x509Validity?: { notBefore: number; notAfter: number };
 }
 
 /**
@@ -315,7 +316,11 @@ export class SpecPeer {
   readonly #serverSockets = new Set<WebSocket>();
   #retry: NodeJS.Timeout | undefined;
 
+  /** The X.509 validity of the TLS certificate (default: from a minute ago, a year). */
+  readonly x509Validity: { notBefore: number; notAfter: number } | undefined;
+
   constructor(opts: PeerOptions) {
+    this.x509Validity = opts.x509Validity;
     this.code = opts.code;
     this.name = opts.name;
   }
@@ -323,7 +328,7 @@ export class SpecPeer {
   /** Creates the TLS key and self-signed certificate, listens, and signs the card naming the endpoint. */
   async start(): Promise<void> {
     const now = Date.now();
-    const id = await tlsIdentity(`spec-peer ${this.code}`);
+    const id = await tlsIdentity(`spec-peer ${this.code}`, this.x509Validity);
     this.tlsCertPem = id.cert;
     this.tlsKeyPem = id.key;
     // §12 "Connection": the pin is the SHA-256 of the DER SubjectPublicKeyInfo.
@@ -806,12 +811,12 @@ export interface RawStream {
 }
 
 /** A TLS identity (key and self-signed certificate, PEM) on a fresh P-256 key, and its pin. */
-export async function tlsIdentity(cn: string): Promise<{ key: string; cert: string; pin: string }> {
+export async function tlsIdentity(cn: string, validity?: { notBefore: number; notAfter: number }): Promise<{ key: string; cert: string; pin: string }> {
   x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const now = Date.now();
-  const c = await x509.X509CertificateGenerator.createSelfSigned({ serialNumber: '01', name: `CN=${cn}`, notBefore: new Date(now - 60_000), notAfter: new Date(now + 365 * 86_400_000), signingAlgorithm: alg, keys });
+  const c = await x509.X509CertificateGenerator.createSelfSigned({ serialNumber: '01', name: `CN=${cn}`, notBefore: new Date(validity?.notBefore ?? now - 60_000), notAfter: new Date(validity?.notAfter ?? now + 365 * 86_400_000), signingAlgorithm: alg, keys });
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
   const key = `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '')}\n-----END PRIVATE KEY-----\n`;
   const cert = c.toString('pem');

@@ -198,7 +198,9 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       step('US serving');
 
       // ---- the clean-room peer, CN, and pairing both ways ----
-      peer = new SpecPeer({ code: 'CN', name: 'China' });
+      // Only the pin counts (§12 "Certificates"): the X.509 certificate's own dates are not checked,
+      // so the peer's expired yesterday.
+      peer = new SpecPeer({ code: 'CN', name: 'China', x509Validity: { notBefore: Date.now() - 3 * 86_400_000, notAfter: Date.now() - 86_400_000 } });
       await peer.start();
       const cnCardPath = join(root, 'cn-card.json');
       writeFileSync(cnCardPath, JSON.stringify(peer.card, null, 2));
