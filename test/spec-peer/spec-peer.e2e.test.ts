@@ -5,19 +5,71 @@
  * and the exported transcript verified by `hotline verify` and by the peer's own checks; then probes
  * of §12, and a version-2 channel (§14.2 hashes, §12.3 probe and echo frames both ways).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonical, cardValid, fedRequest, openStream, tlsIdentity, charterHash, entryHash, entryPrefix, fingerprint, keysAt, linkFrameValid, parseEntry, SpecPeer, verifySig, type Entry, type PartyCard } from './peer.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MAIN = join(REPO, 'dist', 'cli', 'main.js');
+
+/** Newest mtime of the .ts sources under dir (src/web excluded: it is built separately). */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (!(e.name === 'web' && dir.endsWith('src'))) newest = Math.max(newest, newestMtime(p));
+    } else if (e.name.endsWith('.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+const stale = (): boolean => !existsSync(MAIN) || statSync(MAIN).mtimeMs < newestMtime(join(REPO, 'src'));
+
+/**
+ * Builds dist/ when a source is newer (tsc, then the rolldown bundles), as test/e2e/harness.ts does
+ * and under the same lock directory, so that parallel test files never build at once or read a
+ * half-built dist/.
+ */
+async function ensureBuilt(): Promise<void> {
+  if (!stale()) return;
+  const lock = join(tmpdir(), `hotline-e2e-build-${Buffer.from(REPO).toString('base64url').slice(-24)}.lock`);
+  const until = Date.now() + 180_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 180_000) rmdirSync(lock);
+      } catch {
+        // gone meanwhile
+      }
+      if (Date.now() > until) throw new Error(`timed out waiting for the build lock ${lock}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  try {
+    if (stale()) {
+      try {
+        execFileSync(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: REPO, stdio: 'pipe' });
+      } catch (e) {
+        // tsc emits JavaScript even on type errors (src/ may be mid-edit): go on unless nothing was built.
+        if (!existsSync(MAIN)) throw e;
+      }
+      execFileSync(join(REPO, 'node_modules', '.bin', 'rolldown'), ['-c', 'rolldown.config.mjs', '--logLevel', 'warn'], { cwd: REPO, stdio: 'pipe' });
+    }
+  } finally {
+    rmdirSync(lock);
+  }
+}
 
 const env = (): NodeJS.ProcessEnv => ({ ...process.env, HOTLINE_LOG_LEVEL: 'warn', NO_COLOR: '1', HOTLINE_DEBUG: undefined });
 
@@ -131,6 +183,8 @@ describe('a clean-room peer written from docs/protocol.md', () => {
   let child: ChildProcess | undefined;
   let log = '';
   let peer: SpecPeer | undefined;
+
+  beforeAll(ensureBuilt, 240_000);
 
   afterAll(async () => {
     await peer?.stop();
