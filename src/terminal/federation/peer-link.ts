@@ -248,13 +248,6 @@ export class PeerLink {
     this.#opts.onState?.(state, this.endpoint);
   }
 
-  /** The heartbeat's round-trip estimate and allowance on the open stream (ms), for status and tests. */
-  get heartbeat(): { srttMs: number | null; rttvarMs: number | null; allowanceMs: number } | null {
-    const h = this.#heartbeat;
-    if (!h) return null;
-    return { srttMs: h.rtt?.srtt ?? null, rttvarMs: h.rtt?.rttvar ?? null, allowanceMs: h.allowanceMs };
-  }
-
   /**
    * Checks the stream every fifth of an interval and pings it every interval (heartbeat.ts): cut
    * when nothing arrived for longer than the measured round trip allows, counted from when our
