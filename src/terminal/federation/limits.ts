@@ -35,7 +35,7 @@ export interface FederationLimits {
   readonly keepAliveTimeoutMs: number;
   /** How often the header and request deadlines are checked, ms. */
   readonly checkIntervalMs: number;
-  /** WebSocket ping interval (the heartbeat, docs/protocol.md §12): a stream on which nothing arrived since the previous ping is cut, ms. */
+  /** WebSocket ping interval I of the heartbeat (heartbeat.ts, docs/protocol.md §12 "Heartbeats"): checked every I/5, cut past its measured allowance, ms. */
   readonly pingIntervalMs: number;
   /** When the face closes, how long open connections (streams finishing their close handshake, slow clients) have before they are destroyed, ms. */
   readonly closeGraceMs: number;
