@@ -5,71 +5,16 @@
  * and the exported transcript verified by `hotline verify` and by the peer's own checks; then probes
  * of §12, and a version-2 channel (§14.2 hashes, §12.3 probe and echo frames both ways).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// Only building, ports and waiting come from the e2e harness: nothing of the protocol does.
+import { ensureBuilt, freePort, MAIN, REPO, waitFor } from '../e2e/harness.js';
 import { canonical, cardValid, fedRequest, openStream, tlsIdentity, charterHash, entryHash, entryPrefix, fingerprint, keysAt, linkFrameValid, parseEntry, SpecPeer, verifySig, type Entry, type PartyCard } from './peer.js';
-
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const MAIN = join(REPO, 'dist', 'cli', 'main.js');
-
-/** Newest mtime of the .ts sources under dir (src/web excluded: it is built separately). */
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) {
-      if (!(e.name === 'web' && dir.endsWith('src'))) newest = Math.max(newest, newestMtime(p));
-    } else if (e.name.endsWith('.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-const stale = (): boolean => !existsSync(MAIN) || statSync(MAIN).mtimeMs < newestMtime(join(REPO, 'src'));
-
-/**
- * Builds dist/ when a source is newer (tsc, then the rolldown bundles), as test/e2e/harness.ts does
- * and under the same lock directory, so that parallel test files never build at once or read a
- * half-built dist/.
- */
-async function ensureBuilt(): Promise<void> {
-  if (!stale()) return;
-  const lock = join(tmpdir(), `hotline-e2e-build-${Buffer.from(REPO).toString('base64url').slice(-24)}.lock`);
-  const until = Date.now() + 180_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      try {
-        if (Date.now() - statSync(lock).mtimeMs > 180_000) rmdirSync(lock);
-      } catch {
-        // gone meanwhile
-      }
-      if (Date.now() > until) throw new Error(`timed out waiting for the build lock ${lock}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-  try {
-    if (stale()) {
-      try {
-        execFileSync(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: REPO, stdio: 'pipe' });
-      } catch (e) {
-        // tsc emits JavaScript even on type errors (src/ may be mid-edit): go on unless nothing was built.
-        if (!existsSync(MAIN)) throw e;
-      }
-      execFileSync(join(REPO, 'node_modules', '.bin', 'rolldown'), ['-c', 'rolldown.config.mjs', '--logLevel', 'warn'], { cwd: REPO, stdio: 'pipe' });
-    }
-  } finally {
-    rmdirSync(lock);
-  }
-}
 
 const env = (): NodeJS.ProcessEnv => ({ ...process.env, HOTLINE_LOG_LEVEL: 'warn', NO_COLOR: '1', HOTLINE_DEBUG: undefined });
 
@@ -93,34 +38,6 @@ async function ok(args: string[], cwd: string): Promise<string> {
   const r = await run(args, cwd);
   if (r.code !== 0) throw new Error(`hotline ${args.join(' ')} exited ${r.code}:\n${r.stderr}${r.stdout}`);
   return r.stdout;
-}
-
-async function freePort(): Promise<number> {
-  for (let i = 0; i < 200; i++) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    const free = await new Promise<boolean>((r) => {
-      const s = createServer();
-      s.once('error', () => r(false));
-      s.listen(port, '127.0.0.1', () => s.close(() => r(true)));
-    });
-    if (free) return port;
-  }
-  throw new Error('no free port');
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 interface ApiMessage {
