@@ -80,6 +80,14 @@ describe('chaos soak', () => {
     const senders = [new Sender(us, channel, 120), new Sender(cn, channel, 150)];
     const running = (p: Party) => p.proc !== undefined && p.proc.exitCode === null && p.proc.signalCode === null;
 
+    /** A path made slow (`set` says how) for 2 to 8 s, then restored. */
+    const degradeFor = async (x: FaultProxy, set: (x: FaultProxy) => string): Promise<string> => {
+      const what = set(x);
+      const ms = between(2000, 8000);
+      await sleep(ms);
+      x.restore();
+      return `${what} for ${ms} ms`;
+    };
     const faults: Record<string, (p: Party, proxy: FaultProxy) => Promise<string>> = {
       'kill -9': async (p) => {
         await p.kill9();
@@ -117,22 +125,8 @@ describe('chaos soak', () => {
         x.cutNext = false;
         return '';
       },
-      latency: async (_p, x) => {
-        x.delayMs = between(100, 2000);
-        const ms = between(2000, 8000);
-        await sleep(ms);
-        const d = x.delayMs;
-        x.restore();
-        return `${d} ms for ${ms} ms`;
-      },
-      throttle: async (_p, x) => {
-        x.bytesPerSec = between(2000, 30_000);
-        const ms = between(2000, 8000);
-        await sleep(ms);
-        const b = x.bytesPerSec;
-        x.restore();
-        return `${b} B/s for ${ms} ms`;
-      },
+      latency: (_p, x) => degradeFor(x, (y) => `${(y.delayMs = between(100, 2000))} ms`),
+      throttle: (_p, x) => degradeFor(x, (y) => `${(y.bytesPerSec = between(2000, 30_000))} B/s`),
     };
     const names = Object.keys(faults);
     const t0 = Date.now();
