@@ -27,7 +27,15 @@ export interface ReceiveOutcome {
    * the author's entry `seq` with another hash than the one held here (`cited`: that author's word,
    * not proof). For this terminal's own author, its own log may have forked (channels/reconciler.ts).
    */
-  conflicts?: Array<{ channel: string; author: string; seq: number; kind: 'equivocation' | 'previous' | 'cited' }>;
+  conflicts?: LogConflict[];
+}
+
+/** One of {@link ReceiveOutcome.conflicts}. */
+export interface LogConflict {
+  channel: string;
+  author: string;
+  seq: number;
+  kind: 'equivocation' | 'previous' | 'cited';
 }
 
 /** Input for proposing a channel. */

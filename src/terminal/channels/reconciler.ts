@@ -41,6 +41,7 @@ import type { Clock } from '../clock.js';
 import { TERMINAL_ERRORS, TerminalError } from '../errors.js';
 import type { EventSink, EventSource } from '../events/event-bus.js';
 import type { ChannelDirectory } from './ports.js';
+import type { LogConflict } from './channel-types.js';
 
 /** Default wait at start-up for the peers' `holds` answers, ms (HOTLINE_RECONCILE_WAIT_MS). */
 export const DEFAULT_START_WAIT_MS = 10_000;
@@ -293,7 +294,7 @@ export class Reconciler {
    * chain parts from ours at or before `seq` - 1 (the peer is asked for its copies to find where);
    * `cited`: a peer's entry names our entry `seq` with another hash (its word: its copies are asked for).
    */
-  conflict(peer: string, c: { channel: string; author: string; seq: number; kind: 'equivocation' | 'previous' | 'cited' }): void {
+  conflict(peer: string, c: LogConflict): void {
     if (c.author !== this.#o.self || !this.#o.directory.shares(c.channel, peer)) return;
     if (c.kind === 'equivocation') this.#forked(peer, c.channel, c.seq, true);
     else if (c.kind === 'cited') this.#suspect(peer, c.channel, c.seq, `cites this terminal's entry #${c.seq} with another hash`);

@@ -34,6 +34,18 @@ export interface HeartbeatIo {
   ping(data: Buffer): void;
 }
 
+/**
+ * The {@link HeartbeatIo} of a WebSocket (ws's, or a stream session's socket) and, when known, the
+ * connection under it (its bytes read: a frame still arriving is a sign of life).
+ */
+export function socketIo(socket: { readonly bufferedAmount?: number; ping(data: Buffer): void }, transport?: { readonly bytesRead: number }): HeartbeatIo {
+  return {
+    buffered: () => socket.bufferedAmount ?? 0,
+    ...(transport ? { received: () => transport.bytesRead } : {}),
+    ping: (data) => socket.ping(data),
+  };
+}
+
 /** Why a stream is cut: how long nothing arrived, and what it was allowed. */
 export interface HeartbeatLoss {
   /** Time since anything arrived, ms. */

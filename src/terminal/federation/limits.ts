@@ -3,6 +3,7 @@
  * push against, with its default in one frozen table, the codes of the rejections that happen
  * outside route handlers, and the token bucket the stream's rates are counted in.
  */
+import { HEARTBEAT_INTERVAL_MS } from './heartbeat.js';
 
 /** Bounds of the federation server. Every field has a default ({@link DEFAULT_FEDERATION_LIMITS}). */
 export interface FederationLimits {
@@ -57,7 +58,7 @@ export const DEFAULT_FEDERATION_LIMITS: FederationLimits = Object.freeze({
   idleTimeoutMs: 60_000,
   keepAliveTimeoutMs: 30_000,
   checkIntervalMs: 1_000,
-  pingIntervalMs: 2_500,
+  pingIntervalMs: HEARTBEAT_INTERVAL_MS,
   closeGraceMs: 1_000,
 });
 

@@ -12,17 +12,11 @@ import type { ChannelDirectory, EntrySource } from '../channels/ports.js';
 import type { EventOf, EventSource, Unsubscribe } from '../events/event-bus.js';
 import { BATCH_MAX, WINDOW, fitBatch, parseServerFrame, type ClientFrame, type EchoFrame, type ProbeFrame } from './wire.js';
 import { repeatEvery, type Repeat } from './stream-session.js';
-import { Heartbeat, HEARTBEAT_INTERVAL_MS } from './heartbeat.js';
+import { Heartbeat, HEARTBEAT_INTERVAL_MS, socketIo } from './heartbeat.js';
 import { TERMINAL_ERRORS } from '../errors.js';
 
 export const BACKOFF_START_MS = 100;
 export const BACKOFF_MAX_MS = 3000;
-/**
- * Heartbeat of the outbound stream (docs/protocol.md §12, "Heartbeats"; the rule is heartbeat.ts):
- * a WebSocket ping every interval; a stream is cut when nothing arrived for longer than its
- * measured round trip allows, counted from when our ping left our own buffer, or for 60 s at most.
- */
-export { HEARTBEAT_INTERVAL_MS };
 /**
  * Distinct (channel, author) ranges a peer may have asked for and not yet been served (docs/protocol.md
  * §12, "Serving wants"); a want beyond them is dropped (the peer asks again for what it still lacks).
@@ -259,11 +253,7 @@ export class PeerLink {
     ws.on('pong', (data) => h.pong(data));
     ws.on('ping', () => h.heard());
     ws.on('message', () => h.heard());
-    const io = {
-      buffered: () => ws.bufferedAmount,
-      ...(socket ? { received: () => socket.bytesRead } : {}),
-      ping: (data: Buffer) => ws.ping(data),
-    };
+    const io = socketIo(ws, socket);
     const stop = (this.#opts.repeat ?? repeatEvery)(h.checkMs, () => {
       if (this.#ws !== ws || ws.readyState !== 1) return;
       const loss = h.tick(io);

@@ -20,13 +20,13 @@
  * through its ports, so tests drive it with a fake socket; federation-server.ts wires it to ws.
  */
 import type { LinePrecheck } from '../../protocol/index.js';
-import type { ReceiveOutcome } from '../channels/channel-types.js';
+import type { LogConflict, ReceiveOutcome } from '../channels/channel-types.js';
 import type { ChannelDirectory, EntryReceiver } from '../channels/ports.js';
 import { toApiError } from '../errors.js';
 import type { EventSink } from '../events/event-bus.js';
 import { wholeSetting } from '../env-settings.js';
 import { Bucket, FED_CODES, type FederationLimits } from './limits.js';
-import { Heartbeat, type HeartbeatIo } from './heartbeat.js';
+import { Heartbeat, socketIo, type HeartbeatIo } from './heartbeat.js';
 import { parseClientFrame, type ClientFrame, type EchoFrame, type ProbeFrame, type ServerFrame } from './wire.js';
 
 /** The WebSocket readyState of an open socket (WHATWG's value, which ws uses). */
@@ -112,7 +112,7 @@ export interface StreamSessionOptions {
     /** A received entry waits for entries this terminal lacks (its own among them, maybe). */
     missing(peer: string, channel: string, author: string, toSeq: number): void;
     /** A received authentic entry contradicts the log held here (ReceiveOutcome.conflicts). */
-    conflict?(peer: string, conflict: { channel: string; author: string; seq: number; kind: 'equivocation' | 'previous' | 'cited' }): void;
+    conflict?(peer: string, conflict: LogConflict): void;
   };
   /** Answers a signed link-test probe of a version-2 channel (docs/protocol.md §12.3); undefined drops it. */
   readonly probes?: { answer(peer: string, probe: ProbeFrame): EchoFrame | undefined };
@@ -166,13 +166,7 @@ export class StreamSession {
     this.#commitWaitMs = opts.commitWaitMs ?? 0;
     const now = opts.now ?? Date.now;
     this.#heartbeat = new Heartbeat(opts.limits.pingIntervalMs, opts.heartbeatNow ?? (() => performance.now()));
-    const socket = opts.socket;
-    const transport = opts.transport;
-    this.#heartbeatIo = {
-      buffered: () => socket.bufferedAmount ?? 0,
-      ...(transport ? { received: () => transport.bytesRead } : {}),
-      ping: (data) => socket.ping(data),
-    };
+    this.#heartbeatIo = socketIo(opts.socket, opts.transport);
     this.#frames = new Bucket(opts.limits.framesPerSecond, opts.limits.framesPerSecond * 2, now);
     this.#entryBudget = new Bucket(opts.limits.entriesPerSecond, opts.limits.entriesPerSecond * 2, now);
   }
