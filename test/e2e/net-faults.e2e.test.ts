@@ -5,7 +5,8 @@
  * ways or one way. The line is shown down within seconds and never up while nothing passes, each
  * reconnection attempt through a silent path gives up after its handshake deadline, a FLASH sent
  * meanwhile is overdue at its deadline, and once the path is restored the line comes back up and
- * every message sent meanwhile arrives exactly once and is receipted. Measured figures are printed.
+ * every message sent meanwhile arrives exactly once and is receipted. A path with a 4 s round trip
+ * from the first byte (beyond the first dial's deadline) is still dialled. Measured figures are printed.
  */
 import { describe, expect, it } from 'vitest';
 import { Harness, freePort, waitFor, type Party } from './harness.js';
@@ -181,6 +182,23 @@ describe('e2e: network faults between two terminals', () => {
       all((p) => p.restore());
       await us.linkUp(cn, undefined, 30_000);
     }
+
+    // 2b. A slow path from the first byte: every connection cut, then 2 s each way. A 4 s round
+    // trip is beyond the first dial's 3 s for the upgrade: a dial that timed out once TLS was
+    // through lengthens the next one's (peer-link.ts nextConnectDeadline), so the line comes back.
+    all((p) => (p.delayMs = 2000));
+    all((p) => p.resetAll());
+    t0 = Date.now();
+    await waitFor('US and CN to dial each other again through a 4 s round trip', async () => (await linkOf(us, 'CN'))?.transport === 'up' && (await linkOf(cn, 'US'))?.transport === 'up', 90_000, 250);
+    note(`round trip 4 s from the first byte: streams up both ways ${Date.now() - t0} ms after the cut`);
+    {
+      const [a, b] = await Promise.all([sendSome(us, channel, 'rtt4 US', 2, 500), sendSome(cn, channel, 'rtt4 CN', 2, 500)]);
+      await delivered(us, cn, channel, a, 60_000);
+      await delivered(cn, us, channel, b, 60_000);
+      note(`round trip 4 s: delivered and receipted ${Date.now() - t0} ms after the cut`);
+    }
+    all((p) => p.restore());
+    await us.linkUp(cn, undefined, 30_000);
 
     // 3. Throttle.
     all((p) => (p.bytesPerSec = 2000));

@@ -302,6 +302,8 @@ describe('client handshake deadline', () => {
       expect(err.code).toBe(FED_TIMEOUT);
       // Two round trips (TCP, TLS) get twice the upgrade's one by default.
       expect(err.message).toMatch(/no TLS handshake within 600 ms/);
+      // The TCP connection was made at once (loopback): a silent peer, not a slow path (peer-link.ts nextConnectDeadline).
+      expect((err as { tcpConnectMs?: number }).tcpConnectMs).toBeLessThan(300);
       expect(Date.now() - t0).toBeLessThan(3000);
       await closed;
       await serverSawClose;

@@ -14,14 +14,11 @@ import { BATCH_MAX, WINDOW, fitBatch, parseServerFrame, type ClientFrame, type E
 import { repeatEvery, type Repeat } from './stream-session.js';
 import { Heartbeat, HEARTBEAT_INTERVAL_MS, socketIo } from './heartbeat.js';
 import { TERMINAL_ERRORS } from '../errors.js';
+import { CONNECT_DEADLINE_MS, nextConnectDeadline, slowDial } from './connect-deadline.js';
+import { WantQueue, wantedEntries, type WantRange } from './wants.js';
 
 export const BACKOFF_START_MS = 100;
 export const BACKOFF_MAX_MS = 3000;
-/**
- * Distinct (channel, author) ranges a peer may have asked for and not yet been served (docs/protocol.md
- * §12, "Serving wants"); a want beyond them is dropped (the peer asks again for what it still lacks).
- */
-export const MAX_QUEUED_WANTS = 10_000;
 /**
  * Bytes written to the stream and not yet taken by the peer's TCP stack beyond which no further
  * batch is sent: a peer that stops reading while it answers `stored` (or guesses batch ids) cannot
@@ -104,6 +101,8 @@ export class PeerLink {
   #heartbeat: Heartbeat | undefined;
   #endpointIndex = 0;
   #backoff = BACKOFF_START_MS;
+  /** The next dial's opening-handshake deadline ({@link nextConnectDeadline}). */
+  #connectDeadline = CONNECT_DEADLINE_MS;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
   #started = false;
@@ -114,8 +113,8 @@ export class PeerLink {
   #heads: Record<string, string> | undefined;
   #batchId = 0;
   #pumping = false;
-  /** Ranges the peer asked for with `want`, per channel and author, served before own entries. */
-  readonly #wants = new Map<string, { channel: string; author: string; fromSeq: number; toSeq: number }>();
+  /** Ranges the peer asked for with `want`, served before own entries. */
+  readonly #wants = new WantQueue();
   /** A pump held back by a full send buffer looks again then. */
   #recheck: NodeJS.Timeout | undefined;
   /** What this connection's peer did that was refused, warned once per connection. */
@@ -199,7 +198,10 @@ export class PeerLink {
   update(opts: Pick<PeerLinkOptions, 'endpoints' | 'expectedFingerprint'>): void {
     const changed = pinText(opts.expectedFingerprint) !== pinText(this.#opts.expectedFingerprint) || opts.endpoints.join(' ') !== this.#opts.endpoints.join(' ');
     this.#opts = { ...this.#opts, ...opts };
-    if (changed) this.#ws?.terminate();
+    if (changed) {
+      this.#connectDeadline = CONNECT_DEADLINE_MS;
+      this.#ws?.terminate();
+    }
     // Held down (no valid certificate before): dial now.
     if (!this.#ws && this.#state !== 'up' && !this.#stopped && this.#started && this.#timer === undefined) {
       this.#backoff = BACKOFF_START_MS;
@@ -280,8 +282,10 @@ export class PeerLink {
     if (this.#state === 'up') this.#setState('down');
     else if (firstDial) this.#setState('connecting');
     let opened = false;
+    let slow = false; // the dial timed out on a path that answers slowly (connect-deadline.ts)
     let socket: { readonly bytesRead: number } | undefined;
-    const ws = openPinnedWebSocket(url, { key: this.#opts.tls.keyPem, cert: this.#opts.tls.certPem, expectedFingerprint: this.#opts.expectedFingerprint, handshakeTimeoutMs: 3000 });
+    const deadline = this.#connectDeadline;
+    const ws = openPinnedWebSocket(url, { key: this.#opts.tls.keyPem, cert: this.#opts.tls.certPem, expectedFingerprint: this.#opts.expectedFingerprint, handshakeTimeoutMs: deadline });
     this.#ws = ws;
     // The connection's socket, for the bytes received (a frame still arriving is a sign of life).
     ws.on('upgrade', (res) => {
@@ -298,11 +302,15 @@ export class PeerLink {
     ws.on('message', (data) => void this.#onFrame(String(data)));
     ws.on('error', (e) => {
       const code = (e as { code?: string }).code;
+      if (!opened && slowDial(e)) slow = true;
       this.#reason = { code: code === 'FED_PIN_MISMATCH' ? 'FED_PIN_MISMATCH' : 'LINK_UNREACHABLE', message: `${base}: ${e.message}` };
       if (!opened) this.#opts.log.warn({ peer: this.#opts.code, endpoint: base, err: e.message, code: (e as { code?: string }).code }, 'federation link failed to connect');
     });
     ws.on('close', () => {
       if (this.#ws !== ws) return;
+      const rtt = this.#heartbeat?.rtt;
+      this.#connectDeadline = nextConnectDeadline(deadline, { slowPath: slow, ...(rtt ? { rtt } : {}) });
+      if (this.#connectDeadline > deadline) this.#opts.log.info({ peer: this.#opts.code, endpoint: base, deadlineMs: this.#connectDeadline }, `the peer's path carries bytes but did not complete a dial within ${deadline} ms: the next dial waits ${this.#connectDeadline} ms for the upgrade (twice that for TCP and TLS)`);
       this.#stopHeartbeat?.();
       this.#stopHeartbeat = undefined;
       this.#heartbeat = undefined;
@@ -433,33 +441,9 @@ export class PeerLink {
    * party of (no other channel's entries ever leave for it, whoever asks), joined with what it
    * asked before for the same channel and author, and served by the pump within the window.
    */
-  #want(w: { channel: string; author: string; fromSeq: number; toSeq: number }): void {
-    if (!this.#opts.directory.shares(w.channel, this.peer)) {
-      this.#warnOnce('FED_WANT_REFUSED', { reason: `channel ${w.channel.slice(0, 12)} is not shared with it` });
-      return;
-    }
-    if (w.toSeq < w.fromSeq) return;
-    const key = `${w.channel}/${w.author}`;
-    const asked = this.#wants.get(key);
-    if (asked) {
-      asked.fromSeq = Math.min(asked.fromSeq, w.fromSeq);
-      asked.toSeq = Math.max(asked.toSeq, w.toSeq);
-    } else if (this.#wants.size < MAX_QUEUED_WANTS) {
-      this.#wants.set(key, { channel: w.channel, author: w.author, fromSeq: w.fromSeq, toSeq: w.toSeq });
-    } else {
-      this.#warnOnce('FED_WANT_REFUSED', { reason: `${this.#wants.size} ranges are queued already, the most at once` });
-    }
-  }
-
-  /** The entries of one queued want: one batch from its start (the peer asks again for the rest). */
-  async #wanted(w: { channel: string; author: string; fromSeq: number; toSeq: number }): Promise<string[]> {
-    const entries = this.#opts.entries;
-    if (w.author === '') {
-      // The founding entry; an own one only once durable (see EntrySource.entriesFor).
-      const proposal = await entries.proposalEntry(w.channel);
-      return proposal === undefined ? [] : [proposal];
-    }
-    return fitBatch(await entries.entriesFor(w.channel, w.author, w.fromSeq, Math.min(w.toSeq, w.fromSeq + BATCH_MAX - 1)));
+  #want(w: WantRange): void {
+    if (!this.#opts.directory.shares(w.channel, this.peer)) this.#warnOnce('FED_WANT_REFUSED', { reason: `channel ${w.channel.slice(0, 12)} is not shared with it` });
+    else if (!this.#wants.add(w)) this.#warnOnce('FED_WANT_REFUSED', { reason: `${this.#wants.size} ranges are queued already, the most at once` });
   }
 
   /** Whether another batch may be sent now: the link is ready, the window open, the send buffer not full. */
@@ -486,11 +470,10 @@ export class PeerLink {
       let progress = true;
       while (progress && this.#canSend()) {
         progress = false;
-        const [key, want] = this.#wants.entries().next().value ?? [];
-        if (key !== undefined && want !== undefined) {
-          this.#wants.delete(key);
+        const want = this.#wants.take();
+        if (want !== undefined) {
           progress = true;
-          const raws = await this.#wanted(want);
+          const raws = await wantedEntries(entries, want);
           if (raws.length > 0 && this.#ready) {
             this.#batches.set(++this.#batchId, null);
             this.#send({ t: 'entries', id: this.#batchId, entries: raws });

@@ -52,11 +52,17 @@ export class PinMismatchError extends Error {
 export class FederationClientError extends Error {
   /** A stable error code such as {@link FED_TIMEOUT}. */
   readonly code: string;
+  /**
+   * For a connection's {@link FED_TIMEOUT}: how long its TCP connection took (ms) when it was made
+   * and the TLS handshake is what did not finish in time; undefined when no TCP connection was made.
+   */
+  readonly tcpConnectMs: number | undefined;
 
-  constructor(code: string, message: string) {
+  constructor(code: string, message: string, tcpConnectMs?: number) {
     super(message);
     this.name = 'FederationClientError';
     this.code = code;
+    this.tcpConnectMs = tcpConnectMs;
   }
 }
 
@@ -149,8 +155,15 @@ class PinnedAgent extends https.Agent {
     const socket = super.createConnection(options) as TLSSocket;
     const endpoint = `${options.host ?? options.hostname ?? 'server'}:${options.port ?? 443}`;
     const ms = this.#handshakeMs;
+    const started = performance.now();
+    let tcpConnectMs: number | undefined;
+    socket.once('connect', () => (tcpConnectMs = performance.now() - started));
     const timer = setTimeout(() => {
-      socket.destroy(new FederationClientError(FED_TIMEOUT, `${endpoint}: no TLS handshake within ${ms} ms (the address accepts but does not answer)`));
+      const err =
+        tcpConnectMs === undefined
+          ? new FederationClientError(FED_TIMEOUT, `${endpoint}: no TCP connection within ${ms} ms (nothing answers at that address)`)
+          : new FederationClientError(FED_TIMEOUT, `${endpoint}: no TLS handshake within ${ms} ms (the address accepts but does not answer, or answers slowly)`, Math.round(tcpConnectMs));
+      socket.destroy(err);
     }, ms);
     const onError = (err: Error): void => {
       clearTimeout(timer);
