@@ -1,8 +1,10 @@
 /**
  * A clean-room Hotline peer, written from docs/protocol.md (and README.md, docs/operations.md,
  * test/vectors/) alone: nothing here is imported from src/ or from other tests. It is deliberately
- * small: one party, one terminal key, version-1 channels, the federation stream of §12 in both
- * directions (a server the other terminal dials, and a client that dials it).
+ * small: one party, one terminal key (rotated and revoked by key entries, §3.2), version-1 and
+ * version-2 channels (§14.2 hashes, checkpoints §15.1, proofs of one message §14.3-14.4, link records
+ * §6.2), the federation stream of §12 in both directions (a server the other terminal dials, and a
+ * client that dials it).
  *
  * Where the spec was not enough, the choice made is marked "SPEC:" (see /work/notes/spec-peer.md).
  */
@@ -55,6 +57,8 @@ export const PREFIX = {
   body2: Buffer.from('hotline/2/body\0', 'latin1'),
   entryHash2: Buffer.from('hotline/2/entry-hash\0', 'latin1'),
   linkFrame: Buffer.from('hotline/2/link-frame\0', 'latin1'),
+  revocation: Buffer.from('hotline/1/key-revocation\0', 'latin1'),
+  checkpoint: Buffer.from('hotline/2/checkpoint\0', 'latin1'),
 };
 
 const L = (1n << 252n) + 27742317777372353535851937790883648493n;
@@ -250,6 +254,142 @@ export function charterHash(charter: unknown): string {
   return sha256(Buffer.concat([PREFIX.charter, Buffer.from(canonical(charter), 'utf8')])).toString('hex');
 }
 
+// ---- §15.1 checkpoints -------------------------------------------------------------------------
+
+/** §15.1: the kinds later entries may be judged by whatever their age. */
+export const LASTING_KINDS = new Set([
+  'charter.propose', 'charter.accept', 'charter.decline', 'charter.withdraw', 'charter.amend',
+  'channel.suspend', 'channel.resume', 'channel.close', 'key.rotate', 'key.revoke',
+  'issue.open', 'issue.position', 'meeting.propose', 'meeting.accept', 'meeting.decline', 'meeting.reschedule', 'readout.file',
+  'text.draft', 'text.amend', 'text.endorse', 'commitment.add', 'commitment.update', 'commitment.confirm', 'commitment.dispute',
+]);
+
+/**
+ * §15.1: `{count, lasting}` over the entries `held` (any order) of a lasting kind, the proposal
+ * (`channel` null) excepted, ordered by author (ASCII code units) then seq.
+ */
+export function lastingCommitment(held: ReadonlyArray<{ entry: Pick<Entry, 'author' | 'seq' | 'kind' | 'channel'>; hash: string }>): { count: number; lasting: string } {
+  const l = held
+    .filter((h) => h.entry.channel !== null && LASTING_KINDS.has(h.entry.kind))
+    .sort((a, b) => (a.entry.author < b.entry.author ? -1 : a.entry.author > b.entry.author ? 1 : a.entry.seq - b.entry.seq));
+  const lasting = sha256(Buffer.concat([PREFIX.checkpoint, Buffer.from(canonical(l.map((h) => h.hash)), 'utf8')])).toString('hex');
+  return { count: l.length, lasting };
+}
+
+// ---- §14.3-14.4 proofs of one message ----------------------------------------------------------
+
+/** §14.2: the body's hash. */
+export const bodyHashOf = (body: unknown): string => sha256(Buffer.concat([PREFIX.body2, Buffer.from(canonical(body), 'utf8')])).toString('hex');
+
+/** §14.2 redacted entry: the header (body replaced by bodyHash) with `sig`. A version-1 entry is shown whole. */
+export function redact(e: Entry): Record<string, unknown> {
+  if (e.v !== 2) return { ...e };
+  const { body, ...rest } = e;
+  return { ...rest, bodyHash: bodyHashOf(body) };
+}
+
+/** The hash of an entry value of a proof: a redacted one (has bodyHash) from its header, else as §4.2 / §14.2. */
+function proofEntryHash(v: Record<string, unknown>): string {
+  const { sig: _s, ...h } = v;
+  if ('bodyHash' in v) return sha256(Buffer.concat([PREFIX.entryHash2, Buffer.from(canonical(h), 'utf8')])).toString('hex');
+  return entryHash(v as unknown as Entry);
+}
+
+export type ProofVerdict = { valid: true; receipts: number; acks: number; path: number } | { valid: false; code: string; why: string };
+
+const ENTRY_MEMBERS = ['author', 'body', 'channel', 'heads', 'key', 'kind', 'prev', 'seq', 'sig', 'time', 'v'];
+const REDACTED_MEMBERS = ['author', 'bodyHash', 'channel', 'heads', 'key', 'kind', 'prev', 'seq', 'sig', 'time', 'v'];
+const sameMembers = (o: unknown, names: string[]): boolean =>
+  typeof o === 'object' && o !== null && !Array.isArray(o) && canonical(Object.keys(o).sort()) === canonical([...names].sort());
+
+/**
+ * §14.4, from the text alone: steps 1-8 in order, the first failure's code. The schemas of Appendix A
+ * are checked only as far as this peer needs (member sets, kinds, §4.4 step 8's structural rules).
+ */
+export function verifyProofDoc(doc: Record<string, unknown>): ProofVerdict {
+  class Stop extends Error {
+    constructor(readonly code: string, readonly why: string) {
+      super(why);
+    }
+  }
+  const stop = (code: string, why: string): never => {
+    throw new Stop(code, why);
+  };
+  const whole = (v: unknown, what: string): Record<string, unknown> => {
+    if (!sameMembers(v, ENTRY_MEMBERS)) stop('PROOF_MALFORMED', `${what}: not an entry`);
+    const e = v as unknown as Entry;
+    if ((e.channel === null) !== (e.kind === 'charter.propose') || (e.prev === null) !== (e.seq === 1) || e.author in e.heads) stop('PROOF_MALFORMED', `${what}: §4.4 step 8`);
+    if (Buffer.byteLength(canonical(e), 'utf8') > 65_536) stop('PROOF_MALFORMED', `${what}: too large`);
+    return v as Record<string, unknown>;
+  };
+  const redacted = (v: unknown, what: string): Record<string, unknown> => {
+    if (!sameMembers(v, REDACTED_MEMBERS) || (v as { v: unknown }).v !== 2) stop('PROOF_MALFORMED', `${what}: not a redacted entry`);
+    return v as Record<string, unknown>;
+  };
+  try {
+    if (doc.type !== 'hotline.proof') stop('PROOF_MALFORMED', 'type');
+    if (doc.v !== 2) stop('PROOF_UNSUPPORTED_VERSION', 'v');
+    const allowed = new Set(['type', 'v', 'channel', 'proposal', 'cards', 'message', 'body', 'path', 'receipts', 'acks', 'madeAt']);
+    if (Object.keys(doc).some((k) => !allowed.has(k)) || !Array.isArray(doc.cards) || !Array.isArray(doc.path) || !Array.isArray(doc.receipts) || !Array.isArray(doc.acks) || doc.receipts.length < 1) stop('PROOF_MALFORMED', 'schema');
+    const channel = doc.channel as string;
+    // 2. the proposal, bound by its hash (its signature is not checked).
+    const proposal = whole(doc.proposal, 'proposal') as unknown as Entry;
+    if (proposal.kind !== 'charter.propose' || entryHash(proposal) !== channel) stop('PROOF_WRONG_CHANNEL', 'proposal');
+    const parties = new Set((proposal.body.charter as { parties: Array<{ party: string }> }).parties.map((p) => p.party));
+    // 3. cards.
+    const cards = new Map<string, PartyCard[]>();
+    for (const c of doc.cards as PartyCard[]) {
+      if (!cardValid(c)) stop('PROOF_BAD_CARD', c.code);
+      cards.set(c.party, [...(cards.get(c.party) ?? []), c]);
+    }
+    const step4 = (v: Record<string, unknown>, what: string): string => {
+      const e = v as unknown as Entry;
+      if (e.channel !== channel) stop('PROOF_WRONG_CHANNEL', what);
+      const hash = proofEntryHash(v);
+      if (!verifySig(e.key, entryPrefix(e.v), Buffer.from(hash, 'hex'), e.sig)) stop('PROOF_BAD_SIGNATURE', what);
+      if (!(cards.get(e.author) ?? []).some((c) => keysAt(c, e.time).includes(e.key))) stop('PROOF_UNKNOWN_KEY', what);
+      return hash;
+    };
+    // 4-5. the message.
+    const hasBody = doc.body !== undefined;
+    const mv = hasBody ? redacted(doc.message, 'message') : whole(doc.message, 'message');
+    const m = mv as unknown as Entry;
+    if (!parties.has(m.author) || m.kind !== 'message' || (m.v === 2) !== hasBody) stop('PROOF_MALFORMED', 'message');
+    const mHash = step4(mv, 'message');
+    if (hasBody && bodyHashOf(doc.body) !== (mv.bodyHash as string)) stop('PROOF_BAD_BODY', 'message body');
+    // 6. the path.
+    const chain = [mHash];
+    let prev = m;
+    (doc.path as unknown[]).forEach((raw, i) => {
+      const v = typeof raw === 'object' && raw !== null && 'bodyHash' in raw ? redacted(raw, `path ${i}`) : whole(raw, `path ${i}`);
+      const e = v as unknown as Entry;
+      if (e.author !== m.author || e.seq !== m.seq + 1 + i || e.prev !== chain[i] || e.time < prev.time || e.v < prev.v) stop('PROOF_BROKEN_CHAIN', `path ${i}`);
+      chain.push(step4(v, `path ${i}`));
+      prev = e;
+    });
+    // 7. receipts.
+    let highest = m.seq;
+    (doc.receipts as unknown[]).forEach((raw, i) => {
+      const e = whole(raw, `receipt ${i}`) as unknown as Entry;
+      const hold = e.kind === 'receipt' ? (e.body.holds as Array<{ author: string; seq: number; hash: string }>).find((h) => h.author === m.author) : undefined;
+      if (e.kind !== 'receipt' || e.author === m.author || !parties.has(e.author) || !hold || hold.seq < m.seq || hold.seq > m.seq + chain.length - 1 || chain[hold.seq - m.seq] !== hold.hash) stop('PROOF_NOT_RECEIPTED', `receipt ${i}`);
+      step4(raw as Record<string, unknown>, `receipt ${i}`);
+      highest = Math.max(highest, hold!.seq);
+    });
+    if (m.seq + chain.length - 1 > highest) stop('PROOF_MALFORMED', 'the path goes beyond the highest receipt');
+    // 8. acknowledgements.
+    (doc.acks as unknown[]).forEach((raw, i) => {
+      const e = whole(raw, `ack ${i}`) as unknown as Entry;
+      if (e.kind !== 'ack' || e.body.message !== mHash || e.author === m.author || !parties.has(e.author)) stop('PROOF_BAD_ACK', `ack ${i}`);
+      step4(raw as Record<string, unknown>, `ack ${i}`);
+    });
+    return { valid: true, receipts: (doc.receipts as unknown[]).length, acks: (doc.acks as unknown[]).length, path: chain.length - 1 };
+  } catch (e) {
+    if (e instanceof Stop) return { valid: false, code: e.code, why: e.why };
+    return { valid: false, code: 'PROOF_MALFORMED', why: String(e) };
+  }
+}
+
 // ---- the peer ----------------------------------------------------------------------------------
 
 /** A frame as sent or received on the stream (§12), kept for the test's report. */
@@ -259,7 +399,7 @@ export interface FrameLog {
   frame: Record<string, unknown>;
 }
 
-interface Channel {
+export interface Channel {
   id: string;
   proposal: Held;
   /** Per author: entries 1..n in order (index seq - 1). The proposer's log starts with the proposal. */
@@ -284,6 +424,8 @@ export class SpecPeer {
   readonly name: string;
   readonly root: Ed25519 = newEd25519();
   readonly terminal: Ed25519 = newEd25519();
+  /** The terminal key that signs entries and link frames now: `terminal`, until rotateKey(). */
+  signer: Ed25519 = this.terminal;
   tlsKeyPem = '';
   tlsCertPem = '';
   tlsPin = '';
@@ -300,6 +442,8 @@ export class SpecPeer {
   readonly channels = new Map<string, Channel>();
   /** The other party's card (this peer pairs with one party). */
   peerCard: PartyCard | undefined;
+  /** Called after each entry of the other party is accepted (tests cut streams from here). */
+  onAccepted: ((ch: Channel, held: Held) => void) | undefined;
   #server: HttpsServer | undefined;
   #wss: WebSocketServer | undefined;
   #client: WebSocket | undefined;
@@ -383,6 +527,18 @@ export class SpecPeer {
     this.#dial();
   }
 
+  /** Stops dialling and closes the link's stream (connect() starts it again). */
+  disconnect(): void {
+    this.#clientStop = true;
+    if (this.#retry) clearTimeout(this.#retry);
+    this.#client?.terminate();
+  }
+
+  /** Cuts every stream the other terminal opened to us (its client side; it redials by itself). */
+  dropServer(): void {
+    for (const s of this.#serverSockets) s.terminate();
+  }
+
   /** Closes the link's stream (it redials by itself after 300 ms). */
   dropClient(): void {
     this.#client?.terminate();
@@ -451,9 +607,19 @@ export class SpecPeer {
       const theirs = author === this.root.pub ? this.log(ch, author)[h.seq - 1] : undefined;
       if (!theirs || theirs.hash !== h.hash) return { outcome: 'rejected', hash: held.hash, code: 'ENTRY_UNKNOWN_DEPENDENCY', message: 'head not held' };
     }
+    if (e.kind === 'checkpoint') {
+      // §15.1: a terminal MUST NOT accept a checkpoint it has not checked against its own copy.
+      if (e.v !== 2) return { outcome: 'rejected', hash: held.hash, code: 'ENTRY_KIND_NOT_ALLOWED', message: 'checkpoint on version 1' };
+      const want = lastingCommitment(this.causalPast(ch, e));
+      if (want.count !== e.body.count || want.lasting !== e.body.lasting) {
+        this.problems.push(`server: checkpoint ${held.hash} commits to ${canonical(e.body)}, the peer computes ${canonical(want)}`);
+        return { outcome: 'rejected', hash: held.hash, code: 'CHECKPOINT_MISMATCH', message: 'commitment' };
+      }
+    }
     log.push(held);
     ch.arrived.set(held.hash, Date.now());
     this.#afterAccept(ch, held);
+    this.onAccepted?.(ch, held);
     return { outcome: 'accepted', hash: held.hash };
   }
 
@@ -484,6 +650,80 @@ export class SpecPeer {
     );
   }
 
+  /** §7: an entry's causal past among the entries held (the proposal, its author's 1..seq-1, each head's author's 1..heads[A].seq). */
+  causalPast(ch: Channel, e: Pick<Entry, 'author' | 'seq' | 'heads'>): Held[] {
+    const out = [ch.proposal, ...this.log(ch, e.author).slice(0, e.seq - 1)];
+    for (const [author, h] of Object.entries(e.heads)) out.push(...this.log(ch, author).slice(0, h.seq));
+    return [...new Map(out.map((x) => [x.hash, x])).values()];
+  }
+
+  /** The heads of a new own entry: the newest entry held of every other author. */
+  #heads(ch: Channel): Entry['heads'] {
+    const heads: Entry['heads'] = {};
+    for (const [author, log] of ch.logs) {
+      const top = log[log.length - 1];
+      if (author !== this.root.pub && top) heads[author] = { seq: top.entry.seq, hash: top.hash };
+    }
+    return heads;
+  }
+
+  /** Writes a checkpoint (§15.1) over the very heads it is sealed with; `tamper` adds to its count (a wrong one). */
+  checkpoint(channelId: string, tamper = 0): Held {
+    const ch = this.channel(channelId);
+    const seq = this.log(ch, this.root.pub).length + 1;
+    const c = lastingCommitment(this.causalPast(ch, { author: this.root.pub, seq, heads: this.#heads(ch) }));
+    const body = { count: c.count + tamper, lasting: c.lasting };
+    return tamper === 0 ? this.write(channelId, 'checkpoint', body) : this.sign(channelId, 'checkpoint', body);
+  }
+
+  /** A new terminal key, certified by the root key (§3.4, same TLS key), announced by `key.rotate` in each channel given (§3.2); it signs from then on. */
+  rotateKey(channelIds: string[], validity?: { notBefore: number; notAfter: number }): { key: Ed25519; entries: Held[] } {
+    const key = newEd25519();
+    const now = Date.now();
+    const certBody = { type: 'hotline.terminal-cert' as const, v: 1 as const, party: this.root.pub, key: key.pub, tls: this.tlsPin, notBefore: validity?.notBefore ?? now - 1_000, notAfter: validity?.notAfter ?? now + 30 * 86_400_000 };
+    const cert: TerminalCert = { ...certBody, sig: signWith(this.root, PREFIX.cert, Buffer.from(canonical(certBody), 'utf8')) };
+    const entries = channelIds.map((id) => this.write(id, 'key.rotate', { cert }));
+    this.signer = key;
+    return { key, entries };
+  }
+
+  /** A revocation (§3.5) of one of this party's terminal keys from `from`, written as `key.revoke` in each channel given. */
+  revokeKey(channelIds: string[], key: string, from: number, reason: string): Held[] {
+    const body = { type: 'hotline.key-revocation' as const, v: 1 as const, party: this.root.pub, key, from, reason };
+    const revocation = { ...body, sig: signWith(this.root, PREFIX.revocation, Buffer.from(canonical(body), 'utf8')) };
+    return channelIds.map((id) => this.write(id, 'key.revoke', { revocation }));
+  }
+
+  /**
+   * The proof (§14.3) of one own message: the other party's first receipt covering it, the path of
+   * own entries up to the seq it holds, the other party's acknowledgements naming it.
+   */
+  makeProof(channelId: string, message: string): Record<string, unknown> | undefined {
+    const ch = this.channel(channelId);
+    const own = this.log(ch, this.root.pub);
+    const m = own.find((h) => h.hash === message);
+    const other = this.peerCard;
+    if (!m || !other) return undefined;
+    const theirs = this.log(ch, other.party);
+    const receipt = theirs.find((h) => h.entry.kind === 'receipt' && (h.entry.body.holds as Array<{ author: string; seq: number }>).some((x) => x.author === this.root.pub && x.seq >= m.entry.seq));
+    if (!receipt) return undefined;
+    const s = (receipt.entry.body.holds as Array<{ author: string; seq: number }>).find((x) => x.author === this.root.pub)!.seq;
+    const acks = theirs.filter((h) => h.entry.kind === 'ack' && h.entry.body.message === message);
+    return {
+      type: 'hotline.proof',
+      v: 2,
+      channel: ch.id,
+      proposal: ch.proposal.entry,
+      cards: [this.card, other],
+      message: redact(m.entry),
+      ...(m.entry.v === 2 ? { body: m.entry.body } : {}),
+      path: own.slice(m.entry.seq, s).map((h) => redact(h.entry)),
+      receipts: [receipt.entry],
+      acks: acks.map((h) => h.entry),
+      madeAt: Date.now(),
+    };
+  }
+
   /** Signs and stores an own entry (§4.2), heads naming the newest entry held of the other party; then pushes it. */
   write(channelId: string, kind: string, body: Record<string, unknown>): Held {
     const held = this.sign(channelId, kind, body);
@@ -497,11 +737,7 @@ export class SpecPeer {
     const ch = this.channel(channelId);
     const own = this.log(ch, this.root.pub);
     const last = own[own.length - 1];
-    const heads: Entry['heads'] = {};
-    for (const [author, log] of ch.logs) {
-      const top = log[log.length - 1];
-      if (author !== this.root.pub && top) heads[author] = { seq: top.entry.seq, hash: top.hash };
-    }
+    const heads = this.#heads(ch);
     const time = Math.max(Date.now(), this.#lastTime, last?.entry.time ?? 0);
     this.#lastTime = time;
     const protocol = (ch.proposal.entry.body.charter as { protocol?: 1 | 2 }).protocol ?? 1;
@@ -509,7 +745,7 @@ export class SpecPeer {
       v: protocol,
       channel: ch.id,
       author: this.root.pub,
-      key: this.terminal.pub,
+      key: this.signer.pub,
       seq: seq ?? own.length + 1,
       prev: seq === undefined ? (last?.hash ?? null) : 'ab'.repeat(32),
       heads,
@@ -518,7 +754,7 @@ export class SpecPeer {
       body,
     };
     const hash = entryHash(unsigned);
-    const entry: Entry = { ...unsigned, sig: signWith(this.terminal, entryPrefix(protocol), Buffer.from(hash, 'hex')) };
+    const entry: Entry = { ...unsigned, sig: signWith(this.signer, entryPrefix(protocol), Buffer.from(hash, 'hex')) };
     return { text: canonical(entry), entry, hash };
   }
 
@@ -678,8 +914,8 @@ export class SpecPeer {
 
   /** Signs a link-test frame (§12.3): over the canonical JSON of its members but `t` and `sig`, `key` included. */
   linkFrame(f: Record<string, unknown>): Record<string, unknown> {
-    const { t, ...rest }: Record<string, unknown> = { ...f, key: this.terminal.pub };
-    return { t, ...rest, sig: signWith(this.terminal, PREFIX.linkFrame, Buffer.from(canonical(rest), 'utf8')) };
+    const { t, ...rest }: Record<string, unknown> = { ...f, key: this.signer.pub };
+    return { t, ...rest, sig: signWith(this.signer, PREFIX.linkFrame, Buffer.from(canonical(rest), 'utf8')) };
   }
 
   /** Sends a frame to the other terminal on every stream it opened to us (its client side). */

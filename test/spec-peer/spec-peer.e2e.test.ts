@@ -14,7 +14,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Only building, ports and waiting come from the e2e harness: nothing of the protocol does.
 import { ensureBuilt, freePort, MAIN, REPO, waitFor } from '../e2e/harness.js';
-import { canonical, cardValid, fedRequest, openStream, tlsIdentity, charterHash, entryHash, entryPrefix, fingerprint, keysAt, linkFrameValid, parseEntry, SpecPeer, verifySig, type Entry, type PartyCard } from './peer.js';
+import { canonical, cardValid, fedRequest, openStream, tlsIdentity, charterHash, entryHash, entryPrefix, fingerprint, keysAt, lastingCommitment, linkFrameValid, parseEntry, SpecPeer, verifyProofDoc, verifySig, type Entry, type Held, type PartyCard } from './peer.js';
 
 const env = (): NodeJS.ProcessEnv => ({ ...process.env, HOTLINE_LOG_LEVEL: 'warn', NO_COLOR: '1', HOTLINE_DEBUG: undefined });
 
@@ -100,8 +100,26 @@ describe('a clean-room peer written from docs/protocol.md', () => {
   let child: ChildProcess | undefined;
   let log = '';
   let peer: SpecPeer | undefined;
+  /** What the first test leaves for the next ones (they run in order, on the same terminal). */
+  let ctx:
+    | {
+        call: <T>(method: string, path: string, body?: unknown) => Promise<T>;
+        /** GET on the officer API, the body as text. */
+        text: (path: string) => Promise<string>;
+        dir: string;
+        id: string;
+        id2: string;
+        usCard: PartyCard;
+        endpoint: string;
+        flash2: string;
+        reply2: string;
+      }
+    | undefined;
 
   beforeAll(ensureBuilt, 240_000);
+
+  const dump = () =>
+    process.stderr.write(`\n---- spec peer problems ----\n${peer?.problems.join('\n') ?? ''}\n---- frames ----\n${(peer?.frames ?? []).slice(-300).map((f) => `${f.side} ${f.dir} ${JSON.stringify(f.frame).slice(0, 300)}`).join('\n')}\n---- US log ----\n${log.slice(-6000)}\n`);
 
   afterAll(async () => {
     await peer?.stop();
@@ -395,9 +413,210 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       });
       step('US judges the line to CN up');
       expect(peer.problems).toEqual([]);
+      const text = async (path: string): Promise<string> => {
+        const r = await fetch(`${api}${path}`, { signal: AbortSignal.timeout(15_000), headers: { authorization: `Bearer ${token}` } });
+        const body = await r.text();
+        if (!r.ok) throw new Error(`GET ${path} -> ${r.status} ${body}`);
+        return body;
+      };
+      ctx = { call, text, dir, id, id2, usCard, endpoint, flash2: flash2.hash, reply2: reply2.hash };
     } catch (e) {
-      process.stderr.write(`\n---- spec peer problems ----\n${peer?.problems.join('\n') ?? ''}\n---- frames ----\n${(peer?.frames ?? []).map((f) => `${f.side} ${f.dir} ${JSON.stringify(f.frame).slice(0, 300)}`).join('\n')}\n---- US log ----\n${log.slice(-6000)}\n`);
+      dump();
       throw e;
     }
   }, 90_000);
+
+  /** One batch on a stream of its own (hello naming `channels`): the `stored` answer. */
+  async function rawBatch(channels: string[], texts: string[]): Promise<{ accepted: number; duplicate: number; pending: number; rejected: Array<{ hash?: string; code: string; message: string }> }> {
+    const s = await openStream(ctx!.endpoint, peer!.identity);
+    s.send({ t: 'hello', v: 1, channels });
+    await s.next((f) => f.t === 'holds');
+    const n = s.frames.length;
+    s.send({ t: 'entries', id: 1, entries: texts });
+    const stored = await s.next((f) => f.t === 'stored', n);
+    s.close();
+    return stored as never;
+  }
+
+  /** The other terminal's copy of the peer's log from `from` on (GET /fed/v1/channels/:id/entries). */
+  async function usHoldsOfPeer(channel: string, from: number): Promise<string[]> {
+    const r = await fedRequest(ctx!.endpoint, peer!.identity, 'GET', `/fed/v1/channels/${channel}/entries?author=${peer!.card.party}&from=${from}&limit=1024`);
+    return r.text === '' ? [] : r.text.slice(0, -1).split('\n');
+  }
+
+  const officer = { name: 'Lt Cdr Li', title: 'Duty Officer' };
+
+  it('version 2 from the spec: proofs of one message both ways, checkpoints both ways, link records of the peer, a period bundle anchored at the peer checkpoint', async () => {
+    expect(ctx, 'the first test ran').toBeDefined();
+    const { call, text, dir, id, id2, usCard, flash2, reply2 } = ctx!;
+    const p = peer!;
+    const ch2 = p.channel(id2);
+    const US = usCard.party;
+    const t0 = Date.now();
+    const step = (s: string) => process.env.HOTLINE_E2E_STEPS && process.stderr.write(`[v2 +${((Date.now() - t0) / 1000).toFixed(1)}s] ${s}\n`);
+    try {
+      // ---- §14: the terminal's proof of its own message, checked by the peer from §14.4 ----
+      const usProofText = await text(`/api/v1/messages/${flash2}/proof`);
+      const usProof = JSON.parse(usProofText) as Record<string, unknown> & { body: Record<string, unknown>; receipts: Entry[]; acks: Entry[]; path: unknown[] };
+      expect(usProofText).toBe(`${canonical(usProof)}\n`); // §14.3: canonical JSON and a newline
+      expect(verifyProofDoc(usProof)).toMatchObject({ valid: true, receipts: 1, acks: 1 });
+      expect(usProof.body.text).toBe('v2 FLASH');
+      expect(usProof.receipts[0]!.author).toBe(p.card.party);
+      expect(usProof.acks[0]!.author).toBe(p.card.party);
+      expect(verifyProofDoc({ ...usProof, body: { ...usProof.body, text: 'v2 FLASH!' } })).toMatchObject({ valid: false, code: 'PROOF_BAD_BODY' });
+      expect(verifyProofDoc({ ...usProof, path: [...usProof.path, usProof.receipts[0]] })).toMatchObject({ valid: false, code: 'PROOF_BROKEN_CHAIN' });
+      // ---- the peer's proof of its own message: the terminal acknowledges it, `hotline verify` reads the proof ----
+      await call('POST', `/api/v1/messages/${reply2}/ack`, {});
+      const cnProof = await waitFor('CN to hold a receipt and the ack of US for its message', () => {
+        const doc = p.makeProof(id2, reply2);
+        return doc && (doc.acks as unknown[]).length > 0 ? doc : undefined;
+      });
+      expect(verifyProofDoc(cnProof)).toMatchObject({ valid: true });
+      const cnProofPath = join(root, 'cn-proof.json');
+      writeFileSync(cnProofPath, `${canonical(cnProof)}\n`);
+      step('proofs made and checked both ways (hotline verify pending)');
+
+      // ---- §15.1: the terminal's checkpoint, checked by the peer before it accepts it ----
+      const k = await call<{ entry: string; seq: number; count: number; lasting: string }>('POST', `/api/v1/channels/${id2}/checkpoint`);
+      const usK = p.log(ch2, US).find((h) => h.hash === k.entry);
+      expect(usK?.entry.kind).toBe('checkpoint');
+      expect(lastingCommitment(p.causalPast(ch2, usK!.entry))).toEqual({ count: k.count, lasting: k.lasting });
+      expect(k.count).toBeGreaterThanOrEqual(1); // CN's charter.accept (the proposal is not counted)
+      step('US checkpoint checked by CN');
+      // The peer's: a wrong count is refused, CHECKPOINT_MISMATCH; the right one accepted, then countersigned by US.
+      const badK = p.checkpoint(id2, 1);
+      expect((await rawBatch([id2], [badK.text])).rejected).toEqual([expect.objectContaining({ hash: badK.hash, code: 'CHECKPOINT_MISMATCH' })]);
+      const myK = p.checkpoint(id2);
+      expect(myK.entry.seq).toBe(badK.entry.seq); // a refused entry leaves its place free
+      await waitFor('US to countersign the checkpoint of CN', () => p.log(ch2, US).some((h) => (h.entry.heads[p.card.party]?.seq ?? 0) >= myK.entry.seq));
+      step('CN checkpoint accepted and countersigned by US');
+
+      // ---- §6.2: link records written by the peer; each broken rule refused, LINK_RECORD_INVALID ----
+      const now = Date.now();
+      const q = (a: number) => ({ min: a, p50: a + 1, p90: a + 2, p99: a + 3, max: a + 4 });
+      const line = (x: Record<string, unknown> = {}) => ({ peer: US, sent: 10, answered: 9, failures: 1, rttMs: q(3), offsetMs: q(-2), state: 'up', ...x });
+      const summary = (x: Record<string, unknown> = {}, peers: unknown[] = [line()]) => ({ from: now - 60_000, until: now - 1, peers, ...x });
+      const badRecords: Array<[string, string, Record<string, unknown>]> = [
+        ['answered + failures > sent', 'link.summary', summary({}, [line({ answered: 10 })])],
+        ['figures without an answer', 'link.summary', summary({}, [line({ answered: 0, failures: 10 })])],
+        ['no figures with answers', 'link.summary', summary({}, [{ peer: US, sent: 1, answered: 1, failures: 0, state: 'up' }])],
+        ['percentiles out of order', 'link.summary', summary({}, [line({ rttMs: { min: 5, p50: 4, p90: 6, p99: 7, max: 8 } })])],
+        ['its own author as peer', 'link.summary', summary({}, [line({ peer: p.card.party })])],
+        ['a peer twice', 'link.summary', summary({}, [line(), line()])],
+        ['a peer that is no party', 'link.summary', summary({}, [line({ peer: p.root.pub.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) })])],
+        ['from = until', 'link.summary', summary({ from: now - 1 })],
+        ['until after the entry', 'link.summary', summary({ until: now + 600_000 })],
+        ['a window longer than a day', 'link.summary', summary({ from: now - 86_400_002 })],
+        ['state = was', 'link.state', { peer: US, state: 'up', was: 'up', at: now, reason: 'no change' }],
+        ['at after the entry', 'link.state', { peer: US, state: 'down', was: 'up', at: now + 600_000, reason: 'later' }],
+      ];
+      const bad = await rawBatch([id2], badRecords.map(([, kind, body]) => p.sign(id2, kind, body).text));
+      expect(bad.rejected.map((r, i) => `${badRecords[i]![0]}: ${r.code}`)).toEqual(badRecords.map(([why]) => `${why}: LINK_RECORD_INVALID`));
+      // On a version-1 channel a link record is refused too (after the kind is allowed, §5.5).
+      const onV1 = await rawBatch([id], [p.sign(id, 'link.summary', summary()).text]);
+      expect(onV1.rejected.map((r) => r.code)).toEqual(['LINK_RECORD_INVALID']);
+      // Valid ones: negative offsets, a summary with a line that answered nothing, a state change.
+      const sum = p.write(id2, 'link.summary', { from: now - 3_600_000, until: now, peers: [line({ sent: 3600, answered: 3598, failures: 1, offsetMs: { min: -7, p50: -3, p90: 0, p99: 2, max: 5 } })] });
+      const quiet = p.write(id2, 'link.summary', { from: now, until: Math.max(now + 1, Date.now()), peers: [{ peer: US, sent: 2, answered: 0, failures: 2, state: 'down' }] });
+      const change = p.write(id2, 'link.state', { peer: US, state: 'degraded', was: 'up', at: now, reason: 'round trips above 2 s', rttMs: 2100, offsetMs: -12 });
+      await waitFor('US to hold the link records of CN', async () => (await usHoldsOfPeer(id2, sum.entry.seq)).length >= 3);
+      expect(await usHoldsOfPeer(id2, sum.entry.seq)).toEqual([sum.text, quiet.text, change.text]);
+      step('link records refused and accepted as §6.2 says');
+
+      // ---- §15.2-15.3: a period bundle from now: anchored at the newest countersigned checkpoint, the peer's ----
+      const period = await ok(['export', id2, '--since', 'now', '--data', dir], root);
+      const periodPath = join(root, 'period.jsonl');
+      writeFileSync(periodPath, period);
+      const lines = period.slice(0, -1).split('\n');
+      const header = JSON.parse(lines[0]!) as { anchor?: string; channel: string };
+      expect(header.anchor).toBe(myK.hash);
+      const inBundle: Held[] = lines.filter((l) => l.startsWith('{"author":')).map((l) => parseEntry(l).held!);
+      const anchor = inBundle.find((h) => h.hash === header.anchor)!;
+      // §15.2 bounds; the commitment recomputed from the lasting entries before the anchor in the bundle (§15.3 step 4).
+      const bound = (a: string) => (a === anchor.entry.author ? anchor.entry.seq - 1 : (anchor.entry.heads[a]?.seq ?? 0));
+      const before = inBundle.filter((h) => h.entry.seq <= bound(h.entry.author));
+      expect(lastingCommitment(before)).toEqual(anchor.entry.body);
+      expect(inBundle.some((h) => h.hash === id2)).toBe(true); // item 1, the proposal
+      for (const a of [US, p.card.party]) if (bound(a) >= 1) expect(before.some((h) => h.entry.author === a && h.entry.seq === bound(a))).toBe(true); // item 3
+      const vr = await run(['verify', periodPath, '--json'], root);
+      const report = JSON.parse(vr.stdout) as { valid: boolean; errors: unknown[]; period?: { anchor: string; by: string; countersigned: Array<{ party: string }> }; link?: { lines: Array<{ party: string; peer: string; summaries: number; sent: number }>; changes: Array<{ party: string; state: string; was: string }> } };
+      expect(report.errors).toEqual([]);
+      expect(report.valid).toBe(true);
+      expect(report.period).toMatchObject({ anchor: myK.hash, by: 'CN', countersigned: [{ party: 'US' }] });
+      expect(report.link?.lines).toContainEqual(expect.objectContaining({ party: 'CN', peer: 'US', summaries: 2, sent: 3602 }));
+      expect(report.link?.changes).toContainEqual(expect.objectContaining({ party: 'CN', state: 'degraded', was: 'up' }));
+      step('period bundle anchored at the CN checkpoint verified by the peer and by hotline verify');
+      const pv = await run(['verify', cnProofPath], root);
+      expect(pv.code, pv.stdout + pv.stderr).toBe(0);
+      expect(pv.stdout).toMatch(/Proof of one message: VALID/);
+      step('the proof made by CN verified by hotline verify');
+      expect(p.problems).toEqual([]);
+    } catch (e) {
+      dump();
+      throw e;
+    }
+  }, 60_000);
+
+  it('resumes after a stream drops mid-way, both ways: `holds` says where, nothing is lost or sent twice out of order', async () => {
+    expect(ctx, 'the first test ran').toBeDefined();
+    const { call, id, usCard, endpoint } = ctx!;
+    const p = peer!;
+    const ch = p.channel(id);
+    const t0 = Date.now();
+    const step = (s: string) => process.env.HOTLINE_E2E_STEPS && process.stderr.write(`[resume +${((Date.now() - t0) / 1000).toFixed(1)}s] ${s}\n`);
+    try {
+      // ---- the peer's entries: 40 written while its link is down; a first stream carries 1..15 and
+      // is cut right after a second batch 16..30 was sent, before its `stored`; the link's own
+      // stream then resumes from the `holds` it gets (§12 "Resuming") ----
+      p.disconnect();
+      const base = p.log(ch, p.card.party).length;
+      const mine = Array.from({ length: 40 }, (_, i) => p.send(id, `resume ${i + 1}`, 'ROUTINE', officer));
+      const s = await openStream(endpoint, p.identity);
+      s.send({ t: 'hello', v: 1, channels: [id] });
+      await s.next((f) => f.t === 'holds');
+      const n = s.frames.length;
+      s.send({ t: 'entries', id: 1, entries: mine.slice(0, 15).map((h) => h.text) });
+      expect(await s.next((f) => f.t === 'stored', n)).toMatchObject({ id: 1, accepted: 15, rejected: [] });
+      s.send({ t: 'entries', id: 2, entries: mine.slice(15, 30).map((h) => h.text) });
+      s.close(); // cut with batch 2 in flight
+      const from = p.frames.length;
+      p.connect();
+      const holds = await waitFor('the link to get holds again', () => p.frames.slice(from).find((f) => f.dir === 'in' && f.side === 'client' && f.frame.t === 'holds'));
+      const held = (holds.frame.holds as Record<string, number>)[id]!;
+      expect(held).toBeGreaterThanOrEqual(base + 15);
+      expect(held).toBeLessThanOrEqual(base + 30);
+      // The first batch of the resumed stream starts right after what `holds` said.
+      const first = await waitFor('the resumed push', () => p.frames.slice(from).find((f) => f.dir === 'out' && f.side === 'client' && f.frame.t === 'entries'));
+      expect((first.frame.entries as string[])[0]).toBe(held === base + 40 ? undefined : mine[held - base]!.text);
+      await waitFor('US to hold all 40', async () => (await usHoldsOfPeer(id, base + 1)).length === 40);
+      expect(await usHoldsOfPeer(id, base + 1)).toEqual(mine.map((h) => h.text));
+      step(`peer → US resumed from ${held - base} of 40`);
+
+      // ---- the terminal's entries: US sends 20 messages; the peer cuts US's stream to it after the 3rd
+      // arrives; US redials, reads our `holds` and resumes ----
+      const usLog = p.log(ch, usCard.party);
+      const usBase = usLog.length;
+      let arrived = 0;
+      let cutAt = -1;
+      p.onAccepted = (c, h) => {
+        if (c.id === id && h.entry.kind === 'message' && ++arrived === 3) {
+          cutAt = usLog.length;
+          p.dropServer();
+        }
+      };
+      const hellos = p.frames.filter((f) => f.dir === 'in' && f.side === 'server' && f.frame.t === 'hello').length;
+      const sent: string[] = [];
+      for (let i = 1; i <= 20; i++) sent.push((await call<{ id: string }>('POST', `/api/v1/channels/${id}/messages`, { text: `US resume ${i}`, precedence: 'ROUTINE', lang: 'en' })).id);
+      await waitFor('CN to hold the 20 messages of US', () => sent.every((h) => usLog.some((x) => x.hash === h)), 10_000);
+      p.onAccepted = undefined;
+      expect(cutAt).toBeGreaterThan(usBase);
+      expect(p.frames.filter((f) => f.dir === 'in' && f.side === 'server' && f.frame.t === 'hello').length).toBeGreaterThan(hellos);
+      usLog.forEach((h, i) => expect(h.entry.seq).toBe(i + 1));
+      step(`US → peer resumed after a cut at its seq ${cutAt}`);
+      expect(p.problems).toEqual([]);
+    } catch (e) {
+      dump();
+      throw e;
+    }
+  }, 40_000);
 });
