@@ -9,7 +9,8 @@
  * Commands throw `cliError(code, details)`; anything else thrown is reported as CLI_INTERNAL.
  * The codes are declared with the protocol's registry mechanism and documented in docs/errors.md.
  */
-import { defineErrors, RegisteredError, type CodeOf, type ErrorDetails } from '../protocol/index.js';
+// The registry module alone, not the protocol's barrel: every CLI start loads this file (main.ts).
+import { defineErrors, RegisteredError, type CodeOf, type ErrorDetails } from '../protocol/error-registry.js';
 
 export const EXIT = Object.freeze({ ok: 0, invalid: 1, usage: 2, internal: 70 });
 

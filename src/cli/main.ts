@@ -30,7 +30,10 @@ import * as dialogue from './commands/dialogue.js';
 import * as format from './commands/format.js';
 import { CliError, EXIT, cliError } from './errors.js';
 import { quietOnBrokenPipe, warnLine } from './output.js';
-import { PACKAGE_ROOT } from '../terminal/index.js';
+// install-paths.ts alone, not the terminal's barrel (the whole terminal): every start reads the
+// version, and commands load the terminal only when they run (lazy.ts).
+// eslint-disable-next-line no-restricted-imports -- the barrel's PACKAGE_ROOT, without the barrel
+import { PACKAGE_ROOT } from '../terminal/install-paths.js';
 
 /** Every command module, in the order `hotline --help` lists them. */
 const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [init, card, cert, root, serve, peer, channel, format, drill, operations, officer, audit, verify, doctorCommands, key, ha, demo, dialogue];

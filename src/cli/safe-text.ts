@@ -5,7 +5,7 @@
  * that nothing a peer signed can forge a line of the output or drive the terminal. JSON output
  * (--json) stays exact: JSON escapes them itself.
  */
-import { printable } from '../protocol/index.js';
+import { printable } from '../protocol/printable.js'; // not the barrel: the CLI loads this at start
 
 export { printable };
 

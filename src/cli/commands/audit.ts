@@ -4,9 +4,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { parseAuditExport, verifyAudit, type AuditVerdict } from '../../terminal/index.js';
+import type { AuditVerdict } from '../../terminal/index.js';
 import { cliError } from '../errors.js';
-import { officerClient } from '../officer-client.js';
+import { officerClient, loadTerminal } from '../lazy.js';
 import { DEFAULT_DATA_DIR } from './init.js';
 
 export function register(program: Command): void {
@@ -31,6 +31,7 @@ export function register(program: Command): void {
     .action(async (file: string | undefined, opts: { data: string }) => {
       let verdict: AuditVerdict;
       if (file) {
+        const { parseAuditExport, verifyAudit } = await loadTerminal();
         let text: string;
         try {
           text = await readFile(file, 'utf8');

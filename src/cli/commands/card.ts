@@ -5,13 +5,7 @@
  */
 import { hotlineCommand } from '../hint.js';
 import type { Command } from 'commander';
-import {
-  jsonText,
-  loadTerminalIdentity,
-  readPassphrase,
-  reissueCard,
-  writeFileAtomic,
-} from '../../terminal/index.js';
+import { loadTerminal } from '../lazy.js';
 import { collect, DEFAULT_DATA_DIR, defaultIo, type CommandIo } from './init.js';
 
 interface ExportOptions {
@@ -38,6 +32,7 @@ export function register(program: Command, io: CommandIo = defaultIo): void {
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
     .option('--out <file>', 'write the card to this file instead of stdout')
     .action(async (opts: ExportOptions) => {
+      const { jsonText, loadTerminalIdentity, writeFileAtomic } = await loadTerminal();
       const identity = await loadTerminalIdentity(opts.data);
       const text = jsonText(identity.card);
       if (opts.out === undefined) io.stdout(text);
@@ -64,6 +59,7 @@ export function register(program: Command, io: CommandIo = defaultIo): void {
     .option('--passphrase-file <file>', 'file holding the root key passphrase')
     .option('--passphrase-env <var>', 'environment variable holding the root key passphrase')
     .action(async (opts: ReissueOptions) => {
+      const { loadTerminalIdentity, readPassphrase, reissueCard } = await loadTerminal();
       const passphrase = await readPassphrase({ file: opts.passphraseFile, env: opts.passphraseEnv });
       const identity = await loadTerminalIdentity(opts.data, { passphrase });
       const updated = await reissueCard(identity, {

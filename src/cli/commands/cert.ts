@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { IdentityError, installCertificate, jsonText, requestRenewal, writeFileAtomic } from '../../terminal/index.js';
+import { loadTerminal } from '../lazy.js';
 import { hotlineCommand } from '../hint.js';
 import { DEFAULT_DATA_DIR, defaultIo, type CommandIo } from './init.js';
 
@@ -18,6 +18,7 @@ export function register(program: Command, io: CommandIo = defaultIo): void {
     .argument('<cert>', 'the file written by `hotline root sign-request`')
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
     .action(async (file: string, opts: { data: string }) => {
+      const { IdentityError, installCertificate } = await loadTerminal();
       let value: unknown;
       try {
         value = JSON.parse(await readFile(file, 'utf8')) as unknown;
@@ -46,6 +47,7 @@ export function register(program: Command, io: CommandIo = defaultIo): void {
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
     .option('--out <file>', 'also write the request to this file')
     .action(async (opts: { data: string; out?: string }) => {
+      const { jsonText, requestRenewal, writeFileAtomic } = await loadTerminal();
       const r = await requestRenewal(opts.data, io.now());
       if (opts.out !== undefined) await writeFileAtomic(opts.out, jsonText(r.request), 0o644);
       io.stdout(

@@ -10,11 +10,12 @@ import { access, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { Option, type Command } from 'commander';
 import { inLanguage, repeated, textsByLanguage } from '../lang-text.js';
-import { BundleCharters, type Api } from '../../terminal/index.js';
+import type { Api } from '../../terminal/index.js';
 import { CliError, cliError } from '../errors.js';
 import { hotlineCommand } from '../hint.js';
-import { TIERS } from '../../protocol/index.js';
-import { officerClient, type OfficerClient } from '../officer-client.js';
+import { TIERS } from '../protocol-names.js';
+import type { OfficerClient } from '../officer-client.js';
+import { loadTerminal, officerClient } from '../lazy.js';
 import { printable, printableDeep } from '../safe-text.js';
 import { channelLines, charterTerms } from '../channel-lines.js';
 import { DEFAULT_DATA_DIR } from './init.js';
@@ -334,7 +335,7 @@ async function* bundleLines(path: string, onHeader: (header: string) => void): A
  * so (?part=N), and the terminal judges each entry as always.
  */
 async function judgeWhole(path: string, client: OfficerClient): Promise<void> {
-  const charters = new BundleCharters();
+  const charters = new (await loadTerminal()).BundleCharters();
   let channel: unknown;
   for await (const line of bundleLines(path, (h) => void (channel = (JSON.parse(h) as { channel?: unknown }).channel))) charters.add(line);
   const self = await client.call<Api.Status>('GET', '/api/v1/status');

@@ -11,8 +11,8 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Api } from '../../terminal/index.js';
-import { distPath, exists, initTerminal, loadTerminalIdentity } from '../../terminal/index.js';
-import { officerClient, type OfficerClient } from '../officer-client.js';
+import type { OfficerClient } from '../officer-client.js';
+import { officerClient, loadTerminal } from '../lazy.js';
 import { cliError } from '../errors.js';
 
 const PARTIES = [
@@ -116,6 +116,7 @@ export function register(program: Command): void {
     .option('--no-stay', 'stop after the demonstration instead of running until Ctrl-C')
     .option('--verbose', "show the terminals' log lines instead of writing them to <dir>/us.log and <dir>/cn.log")
     .action(async (opts: { dir: string; stay: boolean; verbose?: boolean }) => {
+      const { distPath, exists, initTerminal, loadTerminalIdentity } = await loadTerminal();
       const root = resolve(opts.dir);
       const logs = PARTIES.map((p) => join(root, `${p.code.toLowerCase()}.log`));
       const main = distPath('cli', 'main.js');

@@ -6,12 +6,11 @@
  * (printable HTML on stdout). Each action prints the id of what it wrote and what to do next.
  */
 import type { Command } from 'commander';
-import { diffWords } from 'diff';
 import type { Api } from '../../terminal/index.js';
 import { cliError } from '../errors.js';
 import { hotlineCommand } from '../hint.js';
 import { repeated, textsByLanguage } from '../lang-text.js';
-import { officerClient } from '../officer-client.js';
+import { officerClient } from '../lazy.js';
 import { printableDeep } from '../safe-text.js';
 import { DEFAULT_DATA_DIR } from './init.js';
 
@@ -247,6 +246,7 @@ function textCommands(program: Command): void {
       const to = o.to ? t.versions.find((v) => v.n === Number(o.to)) : t.versions[t.versions.length - 1];
       const from = o.from ? t.versions.find((v) => v.n === Number(o.from)) : t.versions.find((v) => v.hash === to?.base);
       if (!from || !to) throw cliError('CLI_BAD_ARGUMENT', { option: '--from/--to', expected: `version numbers 1..${t.versions.length}`, value: `${o.from ?? ''} ${o.to ?? ''}` });
+      const { diffWords } = await import('diff'); // loaded by this command only
       out([`version ${from.n} -> ${to.n} ([-removed-] {+added+})`]);
       for (const l of new Set([...Object.keys(from.content), ...Object.keys(to.content)]))
         out([`[${l}] ${diffWords(from.content[l] ?? '', to.content[l] ?? '').map((p) => (p.added ? `{+${p.value}+}` : p.removed ? `[-${p.value}-]` : p.value)).join('')}`]);

@@ -6,7 +6,7 @@
  */
 import { hotlineCommand } from '../hint.js';
 import type { Command } from 'commander';
-import { describeProblem, doctor, loadTerminalIdentity, repair, repairForked } from '../../terminal/index.js';
+import { loadTerminal, type TerminalIdentity } from '../lazy.js';
 import { cliError } from '../errors.js';
 import { printable } from '../safe-text.js';
 import { DEFAULT_DATA_DIR } from './init.js';
@@ -26,6 +26,7 @@ export function register(program: Command): void {
     .description('check the stopped terminal\'s storage: database, every entry, every message row')
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
     .action(async (opts: { data: string }) => {
+      const { describeProblem, doctor, loadTerminalIdentity } = await loadTerminal();
       const identity = await loadTerminalIdentity(opts.data);
       const p = progress();
       const report = await doctor(identity, { onProgress: p.tick });
@@ -43,6 +44,7 @@ export function register(program: Command): void {
     .option('--forked <channel>', 'this terminal\'s own log of CHANNEL forked (CHANNEL_OWN_LOG_FORKED): remove its own entries there from --from on, to fetch the peers\' copies back at the next start')
     .option('--from <seq>', 'with --forked: the seq where the own log forked, as the alarm and `hotline status` name it')
     .action(async (opts: { data: string; forked?: string; from?: string }) => {
+      const { describeProblem, loadTerminalIdentity, repair } = await loadTerminal();
       const identity = await loadTerminalIdentity(opts.data);
       if (opts.forked !== undefined || opts.from !== undefined) return repairFork(identity, opts);
       const p = progress();
@@ -58,10 +60,11 @@ export function register(program: Command): void {
 }
 
 /** `hotline repair --forked CHANNEL --from N`: the own entries of a forked own log removed from #N on. */
-async function repairFork(identity: Awaited<ReturnType<typeof loadTerminalIdentity>>, opts: { data: string; forked?: string; from?: string }): Promise<void> {
+async function repairFork(identity: TerminalIdentity, opts: { data: string; forked?: string; from?: string }): Promise<void> {
   if (opts.forked === undefined || opts.from === undefined) throw cliError('CLI_USAGE', { detail: '--forked CHANNEL and --from SEQ go together (both as `hotline status` or the alarm CHANNEL_OWN_LOG_FORKED names them)', command: 'repair ' });
   if (!/^[0-9a-f]{8,64}$/i.test(opts.forked)) throw cliError('CLI_BAD_ARGUMENT', { option: '--forked', expected: 'a channel id or a prefix of at least 8 hex digits', value: opts.forked });
   if (!/^[1-9][0-9]{0,14}$/.test(opts.from)) throw cliError('CLI_BAD_ARGUMENT', { option: '--from', expected: 'a seq number, 1 or more', value: opts.from });
+  const { repairForked } = await loadTerminal();
   const { channel, removed } = await repairForked(identity, opts.forked, Number(opts.from));
   process.stdout.write(`Removed ${removed} of this terminal's own entries of channel ${channel.slice(0, 12)} from #${opts.from} on (the forked part, which no peer took).\n`);
   process.stdout.write(`Start the terminal with its peers reachable: it waits for each of them and fetches their copies back before signing there again: ${hotlineCommand('serve', opts.data)}\n`);

@@ -3,7 +3,7 @@
  * object per line, `{"text": ..., "precedence"?: ..., "lang"?: ..., "replyTo"?: ..., "key"?: ...}`.
  */
 import { readFile } from 'node:fs/promises';
-import { PRECEDENCES } from '../../protocol/index.js';
+import { PRECEDENCES } from '../protocol-names.js';
 import { cliError } from '../errors.js';
 
 export const PRECEDENCE_NAMES: readonly string[] = PRECEDENCES;

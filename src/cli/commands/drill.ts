@@ -5,11 +5,10 @@
  * acknowledge by party, officer and shift). All are calls to the running terminal's officer API.
  */
 import type { Command } from 'commander';
-import type { Api } from '../../terminal/index.js';
+import type { Api, ReadinessReport } from '../../terminal/index.js';
 import { cliError } from '../errors.js';
-import { officerClient } from '../officer-client.js';
+import { officerClient, loadTerminal } from '../lazy.js';
 import { printableDeep } from '../safe-text.js';
-import { formatReadiness, parseShifts, type ReadinessReport } from '../../terminal/index.js';
 import { DEFAULT_DATA_DIR } from './init.js';
 import { officerLang } from './format.js';
 import { inLanguage } from '../lang-text.js';
@@ -68,6 +67,7 @@ export function register(program: Command): void {
     .option('--lang <tag>', 'language to show the title in (default $HOTLINE_LANG or en)')
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
     .action(async (id: string, opts: { shifts?: string; party?: string; json?: boolean; lang?: string; data: string }) => {
+      const { formatReadiness, parseShifts } = await loadTerminal();
       if (opts.shifts !== undefined) {
         try {
           parseShifts(opts.shifts);

@@ -4,10 +4,11 @@
  * `--field name=value`, and formatted messages rendered in the officer's language.
  */
 import { Option, type Command } from 'commander';
-import { codesOf, pickLanguage, renderMessage, withLanguagePacks, type FormatDefinition } from '../../protocol/index.js';
-import { checkFormatFile, formatsOnDisk, type Api } from '../../terminal/index.js';
+import type { FormatDefinition } from '../../protocol/index.js';
+import type { Api } from '../../terminal/index.js';
 import { CliError, cliError } from '../errors.js';
-import { officerClient, type OfficerClient } from '../officer-client.js';
+import type { OfficerClient } from '../officer-client.js';
+import { officerClient, loadProtocol, loadTerminal } from '../lazy.js';
 import { printableDeep } from '../safe-text.js';
 import { inLanguage } from '../lang-text.js';
 import { DEFAULT_DATA_DIR } from './init.js';
@@ -28,7 +29,7 @@ async function formatsAt(dir: string): Promise<{ list(): Promise<Api.FormatSumma
       list: () => client.call<Api.FormatSummary[]>('GET', '/api/v1/formats'),
       detail: (name) => client.call<Api.FormatDetail>('GET', `/api/v1/formats/${encodeURIComponent(name)}`),
     };
-  const disk = formatsOnDisk(dir);
+  const disk = (await loadTerminal()).formatsOnDisk(dir);
   return { list: async () => disk.list(), detail: async (name) => disk.detail(name) };
 }
 
@@ -57,8 +58,8 @@ export function register(program: Command): void {
     .description('check a format definition or language pack file offline, as a terminal with this data directory would load it, and print its hash')
     .option('--json', 'machine-readable output')
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
-    .action((file: string, opts: { json?: boolean; data: string }) => {
-      const r = printableDeep(checkFormatFile(file, opts.data));
+    .action(async (file: string, opts: { json?: boolean; data: string }) => {
+      const r = printableDeep((await loadTerminal()).checkFormatFile(file, opts.data));
       if (opts.json) return void process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
       const what = r.kind === 'definition' ? `definition ${r.format}` : `language pack "${r.lang}" for ${r.format} (${r.formatHash})`;
       process.stdout.write(`valid: ${what}\n  hash ${r.hash}\n`);
@@ -73,7 +74,7 @@ export function register(program: Command): void {
     .action(async (name: string, opts: { lang?: string; json?: boolean; data: string }) => {
       const d = await (await formatsAt(opts.data)).detail(name);
       if (opts.json) return void process.stdout.write(`${JSON.stringify(d, null, 2)}\n`);
-      process.stdout.write(describeFormat(printableDeep(d.definition), d.hash, officerLang(opts.lang)));
+      process.stdout.write(await describeFormat(printableDeep(d.definition), d.hash, officerLang(opts.lang)));
     });
 }
 
@@ -104,7 +105,8 @@ export function registerAmend(channel: Command): void {
 }
 
 /** A format as text: title, hash, defaults, then each field with its type, label and values. */
-export function describeFormat(def: FormatDefinition, hash: string, lang: string): string {
+export async function describeFormat(def: FormatDefinition, hash: string, lang: string): Promise<string> {
+  const { codesOf, pickLanguage } = await loadProtocol();
   const section = def.languages[pickLanguage(def, lang)]!;
   const out = [`${section.title} — ${def.id}@${def.version}`, `  hash ${hash}`, `  precedence ${def.precedence}, acknowledgement within ${def.ackDeadlineSec} s`, '  fields'];
   for (const f of def.fields) {
@@ -151,8 +153,10 @@ export function parseFieldsFile(path: string, text: string): Record<string, unkn
 export async function renderFormatted(client: OfficerClient, messages: readonly Api.Message[], lang: string): Promise<Map<string, string>> {
   const defs = new Map<string, FormatDefinition | undefined>();
   const out = new Map<string, string>();
+  let formats: Awaited<ReturnType<typeof loadProtocol>> | undefined; // loaded for the first formatted message only
   for (const m of messages) {
     if (!m.format || !m.fields) continue;
+    const { renderMessage, withLanguagePacks } = (formats ??= await loadProtocol());
     if (!defs.has(m.format.hash))
       // The definition with the languages of the packs the terminal holds (§13.7), to read it in.
       defs.set(m.format.hash, await client.call<Api.FormatDetail>('GET', `/api/v1/formats/${m.format.hash}`).then((d) => withLanguagePacks(d.definition as FormatDefinition, d.packs), () => undefined));

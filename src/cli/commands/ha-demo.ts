@@ -11,8 +11,8 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import type { Api } from '../../terminal/index.js';
-import { addInstance, distPath, exists, initTerminal, loadTerminalIdentity } from '../../terminal/index.js';
-import { officerClient, type OfficerClient } from '../officer-client.js';
+import type { OfficerClient } from '../officer-client.js';
+import { officerClient, loadTerminal } from '../lazy.js';
 
 interface Node {
   readonly name: string;
@@ -41,6 +41,7 @@ export function registerDemo(ha: Command): void {
     .option('--schema <name>', 'PostgreSQL schema for US', 'hotline_ha_demo')
     .option('--failovers <n>', 'run this many failovers and stop (default: one per Enter, until Ctrl-C; 1 without a terminal)')
     .action(async (opts: { dir: string; postgres?: string; schema: string; failovers?: string }) => {
+      const { addInstance, distPath, exists, initTerminal, loadTerminalIdentity } = await loadTerminal();
       const root = resolve(opts.dir);
       mkdirSync(root, { recursive: true });
       const url = opts.postgres ?? process.env.HOTLINE_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -108,6 +109,7 @@ export function registerDemo(ha: Command): void {
 
 /** Pairs US and CN and opens their channel, or finds it open from an earlier run. */
 async function openLine(us: OfficerClient, cn: OfficerClient, dirs: [string, string]): Promise<string> {
+  const { loadTerminalIdentity } = await loadTerminal();
   const ids = await Promise.all(dirs.map((d) => loadTerminalIdentity(d)));
   for (const [i, c] of [us, cn].entries()) {
     const other = ids[1 - i]!;

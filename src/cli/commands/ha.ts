@@ -6,7 +6,7 @@
 import { hotlineCommand } from '../hint.js';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { addInstance, loadTerminalIdentity, readPassphrase, startOfficerProxy } from '../../terminal/index.js';
+import { loadTerminal } from '../lazy.js';
 import { DEFAULT_DATA_DIR, defaultIo, type CommandIo } from './init.js';
 import { registerDemo } from './ha-demo.js';
 
@@ -34,6 +34,7 @@ export function register(program: Command, io: CommandIo = defaultIo): void {
       const m = /^(.*):(\d+)$/.exec(opts.listen);
       if (!m) throw new InvalidArgumentError(`--listen must be HOST:PORT, not "${opts.listen}".`);
       for (const u of opts.upstream) if (!/^https?:\/\/[^/]+$/.test(u)) throw new InvalidArgumentError(`--upstream must be an officer API URL like http://10.0.0.2:7080, not "${u}".`);
+      const { startOfficerProxy } = await loadTerminal();
       const proxy = await startOfficerProxy({
         upstreams: opts.upstream,
         host: m[1]!.replace(/^\[|\]$/g, ''),
@@ -60,6 +61,7 @@ export function register(program: Command, io: CommandIo = defaultIo): void {
     .option('--passphrase-file <file>', 'file holding the root key passphrase')
     .option('--passphrase-env <var>', 'environment variable holding the root key passphrase')
     .action(async (opts: AddOptions) => {
+      const { addInstance, loadTerminalIdentity, readPassphrase } = await loadTerminal();
       const passphrase = await readPassphrase({ file: opts.passphraseFile, env: opts.passphraseEnv });
       const from = await loadTerminalIdentity(opts.data, { passphrase });
       const port = (v: string | undefined) => (v === undefined ? undefined : Number(v));

@@ -5,7 +5,8 @@
 import { hotlineCommand } from '../hint.js';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { repeated, textsByLanguage } from '../lang-text.js';
-import { initOfflineTerminal, initTerminal, readPassphrase, type DatabaseConfig } from '../../terminal/index.js';
+import type { DatabaseConfig } from '../../terminal/index.js';
+import { loadTerminal } from '../lazy.js';
 
 /** Where a command writes and what time it is; tests substitute their own. */
 export interface CommandIo {
@@ -88,6 +89,7 @@ export function register(program: Command, io: CommandIo = defaultIo): void {
     .option('--postgres-schema <name>', 'PostgreSQL schema for the tables (with --postgres)')
     .option('--offline-root', 'keep the root key on another machine: write a signing request instead (see `hotline root`)')
     .action(async (opts: InitOptions) => {
+      const { initOfflineTerminal, initTerminal, readPassphrase } = await loadTerminal();
       const passphrase = await readPassphrase({ file: opts.passphraseFile, env: opts.passphraseEnv });
       const names = textsByLanguage('--name', opts.name, { zh: opts.nameZh });
       let database: DatabaseConfig | undefined;

@@ -6,10 +6,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { issueRevocation, type KeyRevocation } from '../../protocol/index.js';
-import { loadTerminalIdentity, readPassphrase } from '../../terminal/index.js';
+import type { KeyRevocation } from '../../protocol/index.js';
 import { cliError } from '../errors.js';
-import { officerClient } from '../officer-client.js';
+import { loadProtocol, loadTerminal, officerClient } from '../lazy.js';
 import { DEFAULT_DATA_DIR } from './init.js';
 
 interface RevokeOptions {
@@ -50,6 +49,7 @@ export function register(program: Command): void {
         }
       } else {
         if (!target || !opts.reason) throw cliError('CLI_USAGE', { detail: 'give the key to revoke and --reason (or --file with a signed revocation)', command: 'key revoke ' });
+        const [{ loadTerminalIdentity, readPassphrase }, { issueRevocation }] = await Promise.all([loadTerminal(), loadProtocol()]);
         const passphrase = await readPassphrase({ file: opts.passphraseFile, env: opts.passphraseEnv });
         const identity = await loadTerminalIdentity(opts.data, { passphrase });
         const root = await identity.loadRootSigner(passphrase);

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { cliError } from '../errors.js';
-import { officerClient } from '../officer-client.js';
+import { officerClient } from '../lazy.js';
 import { DEFAULT_DATA_DIR } from './init.js';
 
 const ROLE_NAMES = ['admin', 'plenipotentiary', 'principal', 'duty-officer', 'observer'];

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import type { Api } from '../../terminal/index.js';
 import { cliError } from '../errors.js';
 import { hotlineCommand } from '../hint.js';
-import { officerClient } from '../officer-client.js';
+import { officerClient } from '../lazy.js';
 import { printableDeep } from '../safe-text.js';
 import { DEFAULT_DATA_DIR, parseWhole } from './init.js';
 

@@ -6,11 +6,11 @@
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { loadTerminalIdentity, type Api } from '../../terminal/index.js';
-import { checkPartyCard, fingerprint, normaliseFingerprint, type PartyCard } from '../../protocol/index.js';
+import type { Api } from '../../terminal/index.js';
+import type { PartyCard } from '../../protocol/index.js';
 import { cliError } from '../errors.js';
 import { hotlineCommand } from '../hint.js';
-import { officerClient } from '../officer-client.js';
+import { loadProtocol, loadTerminal, officerClient } from '../lazy.js';
 import { printable, printableDeep } from '../safe-text.js';
 import { DEFAULT_DATA_DIR } from './init.js';
 
@@ -27,7 +27,7 @@ async function readCard(path: string): Promise<PartyCard> {
   } catch {
     throw cliError('CLI_NOT_A_BUNDLE', { path, detail: 'not JSON' });
   }
-  const problem = checkPartyCard(card);
+  const problem = (await loadProtocol()).checkPartyCard(card);
   if (problem) throw cliError('CLI_API', { code: problem.code, detail: problem.message.replace(/\.$/, '') });
   return card as PartyCard;
 }
@@ -41,6 +41,7 @@ export function register(program: Command): void {
     .option('--fingerprint <digits>', 'the fingerprint the peer read to you (for scripts)')
     .action(async (path: string, opts: { data: string; fingerprint?: string }) => {
       const card = await readCard(path);
+      const { fingerprint, normaliseFingerprint } = await loadProtocol();
       const actual = fingerprint(card.party);
       // The card is the peer's: its texts are shown escaped (docs/protocol.md §8.3). Its
       // fingerprint is NOT shown before the comparison: the check is that the digits the peer
@@ -50,7 +51,7 @@ export function register(program: Command): void {
       let given = opts.fingerprint;
       if (given === undefined) {
         if (!process.stdin.isTTY) throw cliError('CLI_FINGERPRINT_REQUIRED', { code: shown.code, data: opts.data, path });
-        const own = await loadTerminalIdentity(opts.data).then((i) => i.fingerprint, () => undefined);
+        const own = await (await loadTerminal()).loadTerminalIdentity(opts.data).then((i) => i.fingerprint, () => undefined);
         if (own) process.stderr.write(`Your own fingerprint, to read to ${shown.code} (they type it in turn): ${own}\n`);
         const rl = createInterface({ input: process.stdin, output: process.stderr });
         given = await rl.question(`Type the fingerprint ${shown.code} read to you over a trusted line (six groups of five digits): `);

@@ -8,16 +8,7 @@ import { hotlineCommand } from '../hint.js';
 import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { repeated, textsByLanguage } from '../lang-text.js';
-import {
-  checkSigningRequest,
-  IdentityError,
-  initRootDir,
-  jsonText,
-  readPassphrase,
-  requestFingerprint,
-  signRequest,
-  writeFileAtomic,
-} from '../../terminal/index.js';
+import { loadTerminal } from '../lazy.js';
 import { defaultIo, type CommandIo } from './init.js';
 
 interface RootInitOptions {
@@ -39,6 +30,7 @@ interface SignOptions {
 }
 
 async function readJson(file: string, what: string): Promise<unknown> {
+  const { IdentityError } = await loadTerminal();
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -65,6 +57,7 @@ export function register(program: Command, io: CommandIo = defaultIo): void {
     .option('--passphrase-file <file>', 'seal the root key with the passphrase in this file')
     .option('--passphrase-env <var>', 'seal the root key with the passphrase in this environment variable')
     .action(async (opts: RootInitOptions) => {
+      const { initRootDir, readPassphrase } = await loadTerminal();
       const passphrase = await readPassphrase({ file: opts.passphraseFile, env: opts.passphraseEnv });
       const names = textsByLanguage('--name', opts.name, { zh: opts.nameZh });
       const r = await initRootDir({ dir: opts.data, code: opts.party, names, passphrase, kdfCost: io.kdfCost });
@@ -93,6 +86,7 @@ export function register(program: Command, io: CommandIo = defaultIo): void {
     .option('--passphrase-file <file>', 'file holding the root key passphrase')
     .option('--passphrase-env <var>', 'environment variable holding the root key passphrase')
     .action(async (requestFile: string, opts: SignOptions) => {
+      const { checkSigningRequest, IdentityError, jsonText, readPassphrase, requestFingerprint, signRequest, writeFileAtomic } = await loadTerminal();
       const passphrase = await readPassphrase({ file: opts.passphraseFile, env: opts.passphraseEnv });
       const value = await readJson(requestFile, 'signing request');
       const request = checkSigningRequest(value, requestFile);

@@ -2,7 +2,7 @@
  * `hotline serve`: runs the terminal (federation API, officer API, peer links) until Ctrl-C.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { DEFAULT_LEASE_MS, loadTerminalIdentity, runHighlyAvailable, startTerminal } from '../../terminal/index.js';
+import { loadTerminal, type TerminalIdentity } from '../lazy.js';
 import { DEFAULT_DATA_DIR } from './init.js';
 
 export function register(program: Command): void {
@@ -14,6 +14,7 @@ export function register(program: Command): void {
     .option('--federation-port <port>', 'override the federation port')
     .option('--insecure-cookies', 'console session cookie without Secure, for a console over plain http://127.0.0.1 (loopback only)')
     .action(async (opts: { data: string; officerPort?: string; federationPort?: string; insecureCookies?: boolean }) => {
+      const { loadTerminalIdentity, startTerminal } = await loadTerminal();
       const identity = await loadTerminalIdentity(opts.data);
       const options = {
         ...(opts.officerPort !== undefined ? { officerPort: Number(opts.officerPort) } : {}),
@@ -40,7 +41,8 @@ export function register(program: Command): void {
 }
 
 /** One instance of a highly available party: standby or active, until Ctrl-C (docs/operations.md). */
-async function serveHighlyAvailable(identity: Awaited<ReturnType<typeof loadTerminalIdentity>>, options: { officerPort?: number; federationPort?: number; insecureCookies?: boolean }): Promise<void> {
+async function serveHighlyAvailable(identity: TerminalIdentity, options: { officerPort?: number; federationPort?: number; insecureCookies?: boolean }): Promise<void> {
+  const { DEFAULT_LEASE_MS, runHighlyAvailable } = await loadTerminal();
   const leaseMs = process.env.HOTLINE_HA_LEASE_MS ? Number(process.env.HOTLINE_HA_LEASE_MS) : DEFAULT_LEASE_MS;
   if (!Number.isInteger(leaseMs) || leaseMs < 300 || leaseMs > 600_000) throw new InvalidArgumentError(`HOTLINE_HA_LEASE_MS must be a whole number of milliseconds from 300 to 600000, not "${process.env.HOTLINE_HA_LEASE_MS}".`);
   const ha = await runHighlyAvailable(identity, { ...options, leaseMs });
