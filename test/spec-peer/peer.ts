@@ -424,8 +424,14 @@ export class SpecPeer {
   readonly name: string;
   readonly root: Ed25519 = newEd25519();
   readonly terminal: Ed25519 = newEd25519();
-  /** The terminal key that signs entries and link frames now: `terminal`, until rotateKey(). */
-  signer: Ed25519 = this.terminal;
+  /**
+   * The key that signs entries and link frames per channel: `terminal`, until rotateKey() names the
+   * channel. A `key.rotate` counts only in its own channel (§3.2), so the key is per channel.
+   */
+  readonly signers = new Map<string, Ed25519>();
+  signerOf(channelId: string): Ed25519 {
+    return this.signers.get(channelId) ?? this.terminal;
+  }
   tlsKeyPem = '';
   tlsCertPem = '';
   tlsPin = '';
@@ -683,7 +689,7 @@ export class SpecPeer {
     const certBody = { type: 'hotline.terminal-cert' as const, v: 1 as const, party: this.root.pub, key: key.pub, tls: this.tlsPin, notBefore: validity?.notBefore ?? now - 1_000, notAfter: validity?.notAfter ?? now + 30 * 86_400_000 };
     const cert: TerminalCert = { ...certBody, sig: signWith(this.root, PREFIX.cert, Buffer.from(canonical(certBody), 'utf8')) };
     const entries = channelIds.map((id) => this.write(id, 'key.rotate', { cert }));
-    this.signer = key;
+    for (const id of channelIds) this.signers.set(id, key);
     return { key, entries };
   }
 
@@ -733,7 +739,8 @@ export class SpecPeer {
   }
 
   /** Signs the next own entry (or the one at `seq`, for probes) without storing or sending it. */
-  sign(channelId: string, kind: string, body: Record<string, unknown>, seq?: number): Held {
+  sign(channelId: string, kind: string, body: Record<string, unknown>, seq?: number, key?: Ed25519): Held {
+    const signer = key ?? this.signerOf(channelId);
     const ch = this.channel(channelId);
     const own = this.log(ch, this.root.pub);
     const last = own[own.length - 1];
@@ -745,7 +752,7 @@ export class SpecPeer {
       v: protocol,
       channel: ch.id,
       author: this.root.pub,
-      key: this.signer.pub,
+      key: signer.pub,
       seq: seq ?? own.length + 1,
       prev: seq === undefined ? (last?.hash ?? null) : 'ab'.repeat(32),
       heads,
@@ -754,7 +761,7 @@ export class SpecPeer {
       body,
     };
     const hash = entryHash(unsigned);
-    const entry: Entry = { ...unsigned, sig: signWith(this.signer, entryPrefix(protocol), Buffer.from(hash, 'hex')) };
+    const entry: Entry = { ...unsigned, sig: signWith(signer, entryPrefix(protocol), Buffer.from(hash, 'hex')) };
     return { text: canonical(entry), entry, hash };
   }
 
@@ -912,10 +919,11 @@ export class SpecPeer {
     });
   }
 
-  /** Signs a link-test frame (§12.3): over the canonical JSON of its members but `t` and `sig`, `key` included. */
-  linkFrame(f: Record<string, unknown>): Record<string, unknown> {
-    const { t, ...rest }: Record<string, unknown> = { ...f, key: this.signer.pub };
-    return { t, ...rest, sig: signWith(this.signer, PREFIX.linkFrame, Buffer.from(canonical(rest), 'utf8')) };
+  /** Signs a link-test frame (§12.3): over the canonical JSON of its members but `t` and `sig`, `key` included; by the channel's current key unless `key` is given. */
+  linkFrame(f: Record<string, unknown>, key?: Ed25519): Record<string, unknown> {
+    const signer = key ?? this.signerOf(String(f.channel));
+    const { t, ...rest }: Record<string, unknown> = { ...f, key: signer.pub };
+    return { t, ...rest, sig: signWith(signer, PREFIX.linkFrame, Buffer.from(canonical(rest), 'utf8')) };
   }
 
   /** Sends a frame to the other terminal on every stream it opened to us (its client side). */
