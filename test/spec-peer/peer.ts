@@ -730,6 +730,43 @@ export class SpecPeer {
     };
   }
 
+  /**
+   * A period bundle (§15.2) anchored at the checkpoint `anchor`, written from this peer's store:
+   * the header with `anchor`, both cards, then the proposal (item 1), the lasting entries before the
+   * anchor (2), each log's head at the anchor (3), every entry held after the anchor (4: E[A] is
+   * each log's end, so the runs are closed under causal past) and the entries before the anchor
+   * they refer to (5). Nothing else before the anchor.
+   */
+  periodBundle(channelId: string, anchor: string): string {
+    const ch = this.channel(channelId);
+    const logs = [...ch.logs.entries()];
+    const k = logs.flatMap(([, l]) => l).find((h) => h.hash === anchor);
+    if (!k || k.entry.kind !== 'checkpoint') throw new Error('no such checkpoint');
+    const bound = (a: string) => (a === k.entry.author ? k.entry.seq - 1 : (k.entry.heads[a]?.seq ?? 0));
+    const before = (a: string, seq: number) => seq <= bound(a);
+    const byHash = new Map(logs.flatMap(([, l]) => l).map((h) => [h.hash, h]));
+    const out = new Map<string, Held>([[ch.proposal.hash, ch.proposal]]);
+    const at = (a: string, seq: number) => this.log(ch, a)[seq - 1];
+    const add = (h: Held | undefined) => h && out.set(h.hash, h);
+    for (const [a, l] of logs) {
+      for (const h of l) if (before(a, h.entry.seq) && LASTING_KINDS.has(h.entry.kind)) add(h);
+      if (bound(a) >= 1) add(at(a, bound(a)));
+      for (const h of l.slice(bound(a))) {
+        add(h);
+        const e = h.entry;
+        for (const [b, head] of Object.entries(e.heads)) if (before(b, head.seq)) add(at(b, head.seq));
+        if (e.kind === 'receipt') for (const x of e.body.holds as Array<{ author: string; seq: number }>) if (before(x.author, x.seq)) add(at(x.author, x.seq));
+        for (const ref of [e.kind === 'ack' ? e.body.message : undefined, e.kind === 'message' ? e.body.replyTo : undefined, e.kind === 'link.echo' ? e.body.test : undefined]) {
+          const r = typeof ref === 'string' ? byHash.get(ref) : undefined;
+          if (r && before(r.entry.author, r.entry.seq)) add(r);
+        }
+      }
+    }
+    const header = { anchor, channel: ch.id, type: 'hotline.bundle', v: 1 };
+    const cards = [this.card, ...(this.peerCard ? [this.peerCard] : [])].map((c) => canonical(c));
+    return `${[canonical(header), ...cards, ...[...out.values()].map((h) => h.text)].join('\n')}\n`;
+  }
+
   /** Signs and stores an own entry (§4.2), heads naming the newest entry held of the other party; then pushes it. */
   write(channelId: string, kind: string, body: Record<string, unknown>): Held {
     const held = this.sign(channelId, kind, body);

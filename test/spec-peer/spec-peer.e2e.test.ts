@@ -680,6 +680,19 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       expect(vr.code, vr.stdout + vr.stderr).toBe(0);
       expect(checkBundle(bundle).kinds).toEqual(expect.arrayContaining(['key.rotate', 'key.revoke']));
       step('transcript with key entries verified');
+      // A period bundle written by the peer from §15.2, anchored at US's checkpoint (which CN
+      // countersigned), key entries after the anchor: hotline verify judges it valid.
+      const usK = p.log(p.channel(id2), ctx!.usCard.party).filter((h) => h.entry.kind === 'checkpoint').at(-1)!;
+      const mine = p.periodBundle(id2, usK.hash);
+      const full = checkBundle(bundle).entries;
+      const periodPath = join(root, 'cn-period.jsonl');
+      writeFileSync(periodPath, mine);
+      const pr = await run(['verify', periodPath, '--json'], root);
+      const report = JSON.parse(pr.stdout) as { valid: boolean; errors: unknown[]; period?: { anchor: string; by: string; before: number; countersigned: Array<{ party: string }> } };
+      expect(report.errors).toEqual([]);
+      expect(report.period).toMatchObject({ anchor: usK.hash, by: 'US', countersigned: [{ party: 'CN' }] });
+      expect(mine.split('\n').length - 4).toBeLessThan(full); // entries before the anchor left out
+      step(`period bundle written by CN verified (${report.period!.before} entries before the anchor)`);
       keys = { old, fresh, revokedFrom };
       expect(p.problems).toEqual([]);
     } catch (e) {
