@@ -216,15 +216,29 @@ export class ChannelLog {
   }
 
   #keyCheck(e: Entry): KeyCheck {
-    const own = this.#keyEntries.get(e.author);
+    return this.#judgeKey(e.author, e.key, e.time, e.seq);
+  }
+
+  /**
+   * May `key` sign for `author` in this channel at `time`, with every key entry of the author held
+   * here in view (docs/protocol.md §3.2): the author's current key on this channel, as a link-test
+   * frame's signer is judged (§12.3).
+   */
+  currentKey(author: string, key: string, time: number): KeyCheck {
+    return this.#judgeKey(author, key, time, Number.POSITIVE_INFINITY);
+  }
+
+  /** §3.2: the cards' certificates, and the author's key.rotate / key.revoke entries below `beforeSeq`. */
+  #judgeKey(author: string, key: string, time: number, beforeSeq: number): KeyCheck {
+    const own = this.#keyEntries.get(author);
     // The common case: the author published no key entry in this channel.
-    if (own === undefined) return this.#registry.check(e.author, e.key, e.time);
-    let certs = this.#registry.certificates(e.author, e.key);
-    const rotated = own.certs.filter((c) => c.seq < e.seq && c.cert.key === e.key).map((c) => c.cert);
+    if (own === undefined) return this.#registry.check(author, key, time);
+    let certs = this.#registry.certificates(author, key);
+    const rotated = own.certs.filter((c) => c.seq < beforeSeq && c.cert.key === key).map((c) => c.cert);
     if (rotated.length > 0) certs = [...certs, ...rotated];
     let revokedFrom: number | undefined;
-    for (const r of own.revocations) if (r.seq < e.seq && r.rev.key === e.key && (revokedFrom === undefined || r.rev.from < revokedFrom)) revokedFrom = r.rev.from;
-    return judgeKey(certs, revokedFrom, e.time);
+    for (const r of own.revocations) if (r.seq < beforeSeq && r.rev.key === key && (revokedFrom === undefined || r.rev.from < revokedFrom)) revokedFrom = r.rev.from;
+    return judgeKey(certs, revokedFrom, time);
   }
 
   /** Number of entries held, all authors. */

@@ -30,7 +30,7 @@ import { receiptSpacingFrom } from './channels/receipts.js';
 import { receivedCommitWaitFrom } from './federation/stream-session.js';
 import { dataFormatsDir, loadFormatFiles, SHIPPED_FORMATS_DIR } from './formats/format-files.js';
 import type { FormatCatalogue } from './formats/catalogue.js';
-import { LinkProber } from './schedulers/link-prober.js';
+import { LinkProber, channelKeys } from './schedulers/link-prober.js';
 import { LinkTester } from './schedulers/link-tester.js';
 import { OwnHeadsWriter, readOwnForks, readOwnHeads, type RememberedFork } from './channels/own-heads.js';
 import { Reconciler } from './channels/reconciler.js';
@@ -324,7 +324,7 @@ function composeOperations(o: {
   const directory = wing.registry;
   const self = directory.self;
   // Version-2 channels test the line with signed frames on the peer links (link-prober.ts).
-  const prober = new LinkProber({ directory, keys: directory.keys, actions: wing.writer, self: { party: self.party, signer: o.identity.terminalSigner }, clock });
+  const prober = new LinkProber({ directory, keys: channelKeys(directory), actions: wing.writer, self: { party: self.party, signer: o.identity.terminalSigner }, clock });
   prober.transport = (peer, probe) => o.peerLinks.get(peer)?.probe(probe) ?? false;
   const linkTester = new LinkTester({ directory, actions: wing.writer, samples: store, self, clock, events, prober });
   linkTester.start();

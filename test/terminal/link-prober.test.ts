@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BodyOf } from '../../src/protocol/index.js';
 import type { EchoFrame } from '../../src/terminal/federation/wire.js';
-import { LinkProber } from '../../src/terminal/schedulers/link-prober.js';
+import { LinkProber, channelKeys } from '../../src/terminal/schedulers/link-prober.js';
 import { LinkTester } from '../../src/terminal/schedulers/link-tester.js';
 import { backToBack, portsOf, type BackToBack } from './back-to-back.js';
 import type { TestWing } from './test-wing.js';
@@ -16,7 +16,7 @@ import type { TestWing } from './test-wing.js';
 function testers(t: BackToBack) {
   const line = { up: true, echoes: [] as EchoFrame[] };
   const make = (w: TestWing) => {
-    const prober = new LinkProber({ directory: w.wing.registry, keys: w.wing.registry.keys, actions: w.wing.writer, self: w.self, clock: { now: () => w.now() } });
+    const prober = new LinkProber({ directory: w.wing.registry, keys: channelKeys(w.wing.registry), actions: w.wing.writer, self: w.self, clock: { now: () => w.now() } });
     const tester = new LinkTester({ ...portsOf(w), prober });
     tester.start();
     return { prober, tester };

@@ -19,11 +19,20 @@ export type ProbeTransport = (peer: string, probe: ProbeFrame) => boolean;
 
 export interface LinkProberPorts {
   readonly directory: Pick<ChannelDirectory, 'view' | 'peersOf' | 'shares'>;
-  /** May `key` sign for `party` now (the parties' certificates, §3.2)? */
-  readonly keys: { check(party: string, key: string, time: number): { ok: boolean } };
+  /**
+   * Is `key` the current key of `party` on `channel` at `time` (docs/protocol.md §12.3): may it sign
+   * an entry of `party` there, judged as §3.2 (the cards' certificates, and the party's key.rotate
+   * and key.revoke entries in that channel)?
+   */
+  readonly keys: { current(channel: string, party: string, key: string, time: number): { ok: boolean } };
   readonly actions: Pick<ChannelActions, 'write'>;
   readonly self: { readonly party: string; readonly signer: Signer };
   readonly clock: Clock;
+}
+
+/** The ports' `keys` from the channels held here (the channel registry): each channel's own §3.2 judgement. */
+export function channelKeys(channels: { get(id: string): { currentKey(party: string, key: string, time: number): { ok: boolean } } | undefined }): LinkProberPorts['keys'] {
+  return { current: (channel, party, key, time) => channels.get(channel)?.currentKey(party, key, time) ?? { ok: false } };
 }
 
 interface Outstanding {
@@ -104,7 +113,7 @@ export class LinkProber {
     } catch {
       return undefined; // not a channel held here
     }
-    if (!this.#p.keys.check(peer, probe.key, t2).ok || !verifyLinkFrame(probe.key, fields, sig)) return undefined;
+    if (!this.#p.keys.current(probe.channel, peer, probe.key, t2).ok || !verifyLinkFrame(probe.key, fields, sig)) return undefined;
     const echo = { channel: probe.channel, from: party, to: peer, key: signer.publicKey, nonce: probe.nonce, t1: probe.t1, t2, t3: this.#p.clock.now() };
     return { t: 'echo', ...echo, sig: signLinkFrame(signer, echo) };
   }
@@ -115,7 +124,7 @@ export class LinkProber {
     const o = this.#outstanding.get(echo.nonce);
     const { t: _t, sig, ...fields } = echo;
     const fresh = o !== undefined && o.peer === peer && o.channel === echo.channel && o.t1 === echo.t1 && echo.t2 <= echo.t3;
-    if (!fresh || echo.from !== peer || echo.to !== this.#p.self.party || !this.#p.keys.check(peer, echo.key, t4).ok || !verifyLinkFrame(echo.key, fields, sig)) {
+    if (!fresh || echo.from !== peer || echo.to !== this.#p.self.party || !this.#p.keys.current(echo.channel, peer, echo.key, t4).ok || !verifyLinkFrame(echo.key, fields, sig)) {
       this.stats.refused++;
       return undefined;
     }
