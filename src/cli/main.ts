@@ -5,6 +5,12 @@
  * anything the user must fix; main() turns every failure into ONE line on stderr,
  * `hotline: <message>`, and an exit status (2 usage/input, 1 invalid, 70 internal). Set
  * HOTLINE_DEBUG=1 to also get the stack trace.
+ *
+ * Every call registers every command, so registering loads only commander and the declarations:
+ * a command module imports the terminal, the protocol's barrel and the officer client for their
+ * types only, and their values inside its actions through lazy.ts (the build fails otherwise,
+ * rolldown.config.mjs); a big action can live in its own module, imported by the action
+ * (commands/verify-command.ts).
  */
 import { readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
