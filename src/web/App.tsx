@@ -270,6 +270,7 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
     setTabIcon(alarmList.length, summary.total);
   }, [alarmList.length, summary.total, status?.code]);
 
+  const forked = (status?.reconciling ?? []).filter((r) => r.why === 'own-log-forked');
   const channelTitle = (id: string) => {
     const c = channels.find((x) => x.id === id);
     return c ? titleOf(c.title, lang) : id.slice(0, 12);
@@ -357,6 +358,21 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
               <T k="silence" />
             </button>
           )}
+        </div>
+      )}
+
+      {/* A channel this terminal may not sign on because its own log forked (a restore from an old
+          backup): a hard stop until an operator repairs it, shown on every page while it lasts. */}
+      {forked.length > 0 && (
+        <div className="error stop-banner" role="alert" data-testid="forked-banner">
+          {forked.map((r) => (
+            <p key={r.channel}>
+              <strong>{channelTitle(r.channel)}</strong>: <T k="ownLogForked" at={r.forkedAt ?? '?'} peer={r.peer ?? '?'} />{' '}
+              <button type="button" onClick={() => setSelected(r.channel)}>
+                <T k="open" />
+              </button>
+            </p>
+          ))}
         </div>
       )}
 

@@ -11,7 +11,8 @@ import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { Harness, waitFor } from './harness.js';
+import { Harness, check, waitFor } from './harness.js';
+import { secretsOf, signedInConsole } from '../web/console-kit.js';
 
 async function sqliteBackup(from: string, to: string): Promise<void> {
   const db = new Database(from);
@@ -35,7 +36,9 @@ describe('e2e: a forked own log after restoring a whole data directory', () => {
     const [us, cn] = await Promise.all([h.party('US', 'United States'), h.party('CN', 'China')]);
     await h.pair(us, cn);
     const id = await h.openChannel(us, cn, { title: { en: 'Fork line' }, tier: 'technical', parties: ['CN'], linkTestIntervalSec: 86_400 });
-    const send = (text: string) => us.apiRaw('POST', `/api/v1/channels/${id}/messages`, { text, precedence: 'ROUTINE' });
+    // Once US has officers (the console check below), only a named officer signs.
+    let actAs: Record<string, string> = {};
+    const send = (text: string) => us.apiRaw('POST', `/api/v1/channels/${id}/messages`, { text, precedence: 'ROUTINE' }, actAs);
     for (let i = 0; i < 3; i++) expect((await send(`before backup ${i}`)).status).toBe(201);
     await waitFor('CN to hold the first 3', async () => (await cn.messages(id)).length === 3);
     const ownSeqs = async () => (await us.messages(id)).filter((m) => m.own).map((m) => m.seq);
@@ -109,6 +112,27 @@ describe('e2e: a forked own log after restoring a whole data directory', () => {
     expect((await us.api<{ reconciling?: Reconciling }>('GET', `/api/v1/channels/${id}`)).reconciling).toMatchObject({ why: 'own-log-forked', forkedAt: fork.forkedAt, peer: 'CN' });
     const shown = await us.cli(['channel', 'show', id]);
     expect(shown.stdout).toMatch(new RegExp(`ALARM: this terminal's OWN LOG FORKED at #${fork.forkedAt} \\(CHANNEL_OWN_LOG_FORKED\\): CN holds`));
+    // And on the console: a banner on every page while it lasts, naming the channel, where and
+    // who holds the other entries, and the same on the channel itself (an officer signing in after
+    // the alarm went by still sees it).
+    const watch = secretsOf((await us.cli(['officer', 'add', 'Cdr Vance', '--title', 'Watch Officer', '--role', 'duty-officer']).then(check('officer add'))).stdout);
+    actAs = { 'x-hotline-officer': 'Cdr Vance' };
+    const screen = await signedInConsole(h, us, 'Cdr Vance', watch);
+    try {
+      const banner = screen.page.getByTestId('forked-banner');
+      await banner.waitFor({ timeout: 15_000 });
+      const said = (await banner.textContent()) ?? '';
+      expect(said).toContain('Fork line');
+      expect(said).toContain(`forked at #${fork.forkedAt}`);
+      expect(said).toContain('CN is not at fault');
+      await banner.getByRole('button', { name: /Open/ }).click();
+      const onChannel = screen.page.getByTestId('own-log-forked');
+      await onChannel.waitFor({ timeout: 10_000 });
+      expect(await onChannel.textContent()).toContain(`#${fork.forkedAt}`);
+      expect(screen.problems).toEqual([]);
+    } finally {
+      await screen.close();
+    }
 
     // The hard stop survives a restart, even with CN down and no start-up wait (own-heads.json).
     await cn.stop();

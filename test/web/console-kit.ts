@@ -105,6 +105,12 @@ export async function consoleSetup(o: ConsoleSetupOptions): Promise<ConsoleSetup
     const roles = typeof officer.role === 'string' ? [officer.role] : [...officer.role];
     secrets[officer.name] = secretsOf((await at.cli(['officer', 'add', officer.name, '--title', officer.title, '--role', ...roles]).then(check('officer add'))).stdout);
   }
+  const { context, page, problems } = await openBrowser(h, browser, o);
+  return { h, a, b, channel, secrets, context, page, problems, close: () => context.close() };
+}
+
+/** Chromium with a fresh profile (removed with the harness); page errors are collected in `problems`. */
+async function openBrowser(h: Harness, browser: ReturnType<typeof chromiumLaunch>, o: Pick<ConsoleSetupOptions, 'viewport' | 'locale' | 'mobile'> = {}): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
   const profile = mkdtempSync(join(tmpdir(), 'hotline-chromium-'));
   h.defer(() => rmSync(profile, { recursive: true, force: true }));
   const context = await chromium.launchPersistentContext(profile, {
@@ -119,5 +125,20 @@ export async function consoleSetup(o: ConsoleSetupOptions): Promise<ConsoleSetup
   const page = context.pages()[0] ?? (await context.newPage());
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  return { h, a, b, channel, secrets, context, page, problems, close: () => context.close() };
+  return { context, page, problems };
+}
+
+/**
+ * The console of a running terminal of a test's own harness, signed in as `officer` (added with
+ * `hotline officer add`, whose secrets are given). Call close() in finally.
+ */
+export async function signedInConsole(h: Harness, party: Party, officer: string, secrets: { password: string; totpSecret: string }): Promise<{ page: Page; problems: string[]; close(): Promise<void> }> {
+  if (CHROMIUM.kind === 'none') throw new Error(`no browser for the console test: ${CHROMIUM.reason}`);
+  const browser = chromiumLaunch(CHROMIUM);
+  await ensureConsoleBuilt();
+  const { context, page, problems } = await openBrowser(h, browser);
+  await page.goto(`${party.officerUrl}/console/`);
+  await fillSignIn(page, officer, secrets);
+  await page.getByRole('button', { name: /Sign in/ }).click();
+  return { page, problems, close: () => context.close() };
 }
