@@ -6,6 +6,9 @@
  * §6.2), the federation stream of §12 in both directions (a server the other terminal dials, and a
  * client that dials it).
  *
+ * Since part 3 it also judges the other party's entries in context (§5.2-5.5 state and charter in
+ * force, §6 rules of a kind, §6.1 dialogue, §13.3 formats) and refuses what the spec refuses.
+ *
  * Where the spec was not enough, the choice made is marked "SPEC:" (see /work/notes/spec-peer.md).
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, webcrypto, X509Certificate, type KeyObject } from 'node:crypto';
@@ -390,6 +393,265 @@ export function verifyProofDoc(doc: Record<string, unknown>): ProofVerdict {
   }
 }
 
+// ---- §5 the charter's state, §5.5 kinds allowed, §6 / §6.1 / §13.3 rules of a kind --------------
+
+export interface Charter {
+  title: Record<string, string>;
+  parties: Array<{ party: string; code: string; roles: string[] }>;
+  languages: string[];
+  ackDeadlineSec: Record<string, number>;
+  protocol?: 1 | 2;
+  formats?: Array<{ id: string; version: number; hash: string }>;
+  dialogue?: { positions?: string[]; endorse?: string[]; commitments?: string[]; categories?: string[] };
+  [k: string]: unknown;
+}
+
+export interface CharterView {
+  state: 'proposed' | 'active' | 'suspended' | 'closed' | 'declined' | 'withdrawn' | 'expired';
+  /** The charter in force (§5.3). */
+  charter: Charter;
+  opened: boolean;
+  /** Parties holding a suspension (§5.2 step 3). */
+  suspendedBy: Set<string>;
+  amendments: Array<{ hash: string; by: string; charter: Charter; status: 'adopted' | 'pending' | 'declined' | 'withdrawn'; accepted: Set<string> }>;
+}
+
+const byTimeThenHash = (a: Held, b: Held): number => a.entry.time - b.entry.time || (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0);
+
+/** §5.2 and §5.3 from the entries `held` (any order; only control entries are read) at time `at`. */
+export function charterState(proposal: Held, held: readonly Held[], at: number): CharterView {
+  const P = proposal.entry.author;
+  const C0 = proposal.entry.body.charter as Charter;
+  const H0 = charterHash(C0);
+  const of = (kind: string) => held.filter((h) => h.entry.kind === kind);
+  const accepts = of('charter.accept');
+  const accepted = new Set([P, ...accepts.filter((h) => h.entry.body.charter === H0).map((h) => h.entry.author)]);
+  const opened = C0.parties.every((p) => accepted.has(p.party));
+  const earliest = (l: Held[]) => [...l].sort(byTimeThenHash)[0];
+  const declinedBy = earliest(of('charter.decline').filter((h) => h.entry.body.charter === H0));
+  const withdrawnBy = earliest(of('charter.withdraw').filter((h) => h.entry.body.charter === H0 && h.entry.author === P));
+  const closedBy = earliest(of('channel.close'));
+  const last = new Map<string, Held>();
+  for (const h of [...of('channel.suspend'), ...of('channel.resume')]) {
+    const l = last.get(h.entry.author);
+    if (!l || h.entry.seq > l.entry.seq) last.set(h.entry.author, h);
+  }
+  const suspendedBy = new Set([...last.values()].filter((h) => h.entry.kind === 'channel.suspend').map((h) => h.entry.author));
+  // §5.3: amendments oldest first (time, then charter hash); each judged against the charter then in force.
+  let inForce = C0;
+  const amendments: CharterView['amendments'] = [];
+  const amends = of('charter.amend')
+    .map((h) => ({ h, c: h.entry.body.charter as Charter, hash: charterHash(h.entry.body.charter) }))
+    .sort((a, b) => a.h.entry.time - b.h.entry.time || (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
+  for (const a of amends) {
+    const acc = new Set([a.h.entry.author, ...accepts.filter((h) => h.entry.body.charter === a.hash).map((h) => h.entry.author)]);
+    const status = held.some((h) => h.entry.kind === 'charter.withdraw' && h.entry.body.charter === a.hash && h.entry.author === a.h.entry.author)
+      ? 'withdrawn'
+      : of('charter.decline').some((h) => h.entry.body.charter === a.hash)
+        ? 'declined'
+        : opened && [...inForce.parties, ...a.c.parties].every((p) => acc.has(p.party))
+          ? 'adopted'
+          : 'pending';
+    amendments.push({ hash: a.hash, by: a.h.entry.author, charter: a.c, status, accepted: acc });
+    if (status === 'adopted') inForce = a.c;
+  }
+  const expires = C0.expires as number | undefined;
+  const state: CharterView['state'] = closedBy
+    ? 'closed'
+    : opened
+      ? suspendedBy.size > 0 ? 'suspended' : 'active'
+      : withdrawnBy ? 'withdrawn' : declinedBy ? 'declined' : expires !== undefined && at > expires ? 'expired' : 'proposed';
+  return { state, charter: inForce, opened, suspendedBy, amendments };
+}
+
+export const DIALOGUE_KINDS = ['issue.open', 'issue.position', 'meeting.propose', 'meeting.accept', 'meeting.decline', 'meeting.reschedule', 'readout.file', 'text.draft', 'text.amend', 'text.endorse', 'commitment.add', 'commitment.update', 'commitment.confirm', 'commitment.dispute'];
+
+/** §5.5, word for word. */
+export const ALLOWED: Record<CharterView['state'], string[]> = {
+  proposed: ['charter.accept', 'charter.decline', 'charter.withdraw', 'receipt', 'key.rotate', 'key.revoke'],
+  active: ['charter.accept', 'charter.decline', 'charter.withdraw', 'charter.amend', 'channel.suspend', 'channel.close', 'message', 'receipt', 'ack', 'link.test', 'link.echo', 'link.summary', 'link.state', 'checkpoint', 'key.rotate', 'key.revoke', ...DIALOGUE_KINDS],
+  suspended: ['charter.accept', 'charter.decline', 'charter.withdraw', 'channel.suspend', 'channel.resume', 'channel.close', 'receipt', 'ack', 'link.test', 'link.echo', 'link.summary', 'link.state', 'checkpoint', 'key.rotate', 'key.revoke'],
+  closed: ['receipt', 'checkpoint', 'key.rotate', 'key.revoke'],
+  declined: ['receipt', 'key.rotate', 'key.revoke'],
+  withdrawn: ['receipt', 'key.rotate', 'key.revoke'],
+  expired: ['receipt', 'key.rotate', 'key.revoke'],
+};
+
+const STANDARD_CATEGORIES = ['trade', 'human-rights', 'cybersecurity', 'territorial', 'maritime', 'crisis-communication', 'cooperation'];
+
+/** A format definition (§13.1), as far as this peer reads it. */
+export interface FormatDef {
+  type: 'hotline.format';
+  v: 1;
+  id: string;
+  version: number;
+  precedence: string;
+  ackDeadlineSec: number;
+  fields: Array<{ name: string; type: string; required: boolean; many?: number; values?: string[] }>;
+  languages: Record<string, { title: string; fields: Record<string, string>; values: Record<string, Record<string, string>>; template: string }>;
+}
+
+/** §13.1: SHA-256("hotline/1/format\0" || canonical JSON of the definition), hex. */
+export const formatHash = (def: unknown): string => sha256(Buffer.concat([Buffer.from('hotline/1/format\0', 'latin1'), Buffer.from(canonical(def), 'utf8')])).toString('hex');
+
+/**
+ * The checks of §7 steps 9, 10, 12 and 14 this peer makes on an entry `e` whose causal past is
+ * `past` (the proposal included): the code of the first that fails, or undefined. Step 14 covers the
+ * charter answers, suspension, messages (role, replyTo, §13.3 rules 1-2 and the field names), acks
+ * and the dialogue kinds of §6.1; link records and checkpoints are judged elsewhere.
+ */
+export function judgeInContext(proposal: Held, past: readonly Held[], e: Entry, formats: ReadonlyMap<string, FormatDef>): string | undefined {
+  const v = charterState(proposal, past, e.time);
+  const pending = v.amendments.find((a) => a.status === 'pending');
+  const parties = new Set(v.charter.parties.map((p) => p.party));
+  if (!parties.has(e.author) && !pending?.charter.parties.some((p) => p.party === e.author)) return 'ENTRY_AUTHOR_NOT_PARTY';
+  if (e.v !== (v.charter.protocol ?? 1)) return 'ENTRY_WRONG_VERSION';
+  if (!ALLOWED[v.state].includes(e.kind)) return e.kind === 'charter.accept' && v.state === 'expired' ? 'CHANNEL_EXPIRED' : 'ENTRY_KIND_NOT_ALLOWED';
+  const b = e.body;
+  const byHash = new Map(past.map((h) => [h.hash, h]));
+  const ref = (hash: unknown, kinds: string[]) => {
+    const h = typeof hash === 'string' ? byHash.get(hash) : undefined;
+    return h && kinds.includes(h.entry.kind) ? h : undefined;
+  };
+  const rolesOf = (party: string) => [...v.charter.parties, ...(pending?.charter.parties ?? [])].filter((p) => p.party === party).flatMap((p) => p.roles);
+  const roleOk = (o: unknown, narrowed?: string[]) => {
+    const role = (o as { role?: string } | undefined)?.role;
+    return !!role && rolesOf(e.author).includes(role) && (!narrowed || narrowed.includes(role));
+  };
+  const H0 = charterHash(proposal.entry.body.charter);
+  const d = v.charter.dialogue ?? {};
+  const positions = d.positions ?? ['plenipotentiary', 'principal'];
+  const endorse = d.endorse ?? ['plenipotentiary'];
+  const commitments = d.commitments ?? ['plenipotentiary', 'principal'];
+  switch (e.kind) {
+    case 'charter.accept':
+    case 'charter.decline': {
+      if (b.charter === H0) {
+        if (v.state !== 'proposed') return 'ENTRY_KIND_NOT_ALLOWED';
+        if (e.author === proposal.entry.author || past.some((h) => ['charter.accept', 'charter.decline'].includes(h.entry.kind) && h.entry.body.charter === H0 && h.entry.author === e.author)) return 'ENTRY_KIND_NOT_ALLOWED';
+        return undefined;
+      }
+      const a = v.amendments.find((x) => x.hash === b.charter);
+      if (!a) return 'ENTRY_BAD_REFERENCE';
+      if (a.status !== 'pending' || a.accepted.has(e.author)) return 'ENTRY_KIND_NOT_ALLOWED';
+      return undefined;
+    }
+    case 'charter.withdraw': {
+      if (b.charter === H0) return e.author === proposal.entry.author && v.state === 'proposed' ? undefined : 'ENTRY_KIND_NOT_ALLOWED';
+      const a = v.amendments.find((x) => x.hash === b.charter);
+      return a && a.by === e.author && a.status === 'pending' ? undefined : 'ENTRY_BAD_REFERENCE';
+    }
+    case 'charter.amend': {
+      if (pending) return 'ENTRY_KIND_NOT_ALLOWED';
+      const c = b.charter as Charter;
+      const ds = c.ackDeadlineSec;
+      const codes = c.parties.map((p) => p.code);
+      const ids = (c.formats ?? []).map((f) => `${f.id}@${f.version}`);
+      if (new Set(c.parties.map((p) => p.party)).size !== c.parties.length || new Set(codes).size !== codes.length || !c.parties.some((p) => p.party === e.author) || c.languages.some((l) => !(l in c.title)) || !(ds.FLASH! <= ds.IMMEDIATE! && ds.IMMEDIATE! <= ds.PRIORITY! && ds.PRIORITY! <= ds.ROUTINE!) || new Set(ids).size !== ids.length || (c.protocol ?? 1) < (v.charter.protocol ?? 1)) return 'CHARTER_INVALID';
+      return undefined;
+    }
+    case 'channel.suspend':
+      return v.suspendedBy.has(e.author) ? 'ENTRY_KIND_NOT_ALLOWED' : undefined;
+    case 'channel.resume':
+      return v.suspendedBy.has(e.author) ? undefined : 'ENTRY_KIND_NOT_ALLOWED';
+    case 'message': {
+      if (b.from !== undefined && !roleOk(b.from)) return 'ENTRY_ROLE_NOT_ALLOWED';
+      if (b.replyTo !== undefined && !ref(b.replyTo, ['message'])) return 'ENTRY_BAD_REFERENCE';
+      if (b.format !== undefined) {
+        const f = b.format as { id: string; version: number; hash: string };
+        if (!(v.charter.formats ?? []).some((x) => x.id === f.id && x.version === f.version && x.hash === f.hash)) return 'FORMAT_NOT_AGREED';
+        const def = formats.get(f.hash);
+        if (!def || def.id !== f.id || def.version !== f.version) return 'FORMAT_UNKNOWN';
+        const fields = b.fields as Record<string, unknown>;
+        if (Object.keys(fields).some((k) => !def.fields.some((x) => x.name === k)) || def.fields.some((x) => x.required && !(x.name in fields))) return 'FORMAT_FIELDS_INVALID';
+      }
+      return undefined;
+    }
+    case 'ack': {
+      const m = ref(b.message, ['message']);
+      if (!m || m.entry.author === e.author) return 'ENTRY_BAD_REFERENCE';
+      return roleOk(b.officer) ? undefined : 'ENTRY_ROLE_NOT_ALLOWED';
+    }
+  }
+  if (!DIALOGUE_KINDS.includes(e.kind)) return undefined;
+  // §6.1 "Order of the dialogue checks".
+  if (!roleOk(b.by)) return 'ENTRY_ROLE_NOT_ALLOWED';
+  const schedules = (meeting: string) => past.filter((h) => h.hash === meeting || (h.entry.kind === 'meeting.reschedule' && h.entry.body.meeting === meeting)).sort(byTimeThenHash);
+  const answered = (kinds: string[], field: string, value: string) => past.some((h) => h.entry.author === e.author && kinds.includes(h.entry.kind) && h.entry.body[field] === value);
+  switch (e.kind) {
+    case 'issue.open':
+      return [...STANDARD_CATEGORIES, ...(d.categories ?? [])].includes(b.category as string) ? undefined : 'DIALOGUE_INVALID';
+    case 'issue.position':
+      if (b.party !== e.author) return 'DIALOGUE_WRONG_PARTY';
+      if (!ref(b.issue, ['issue.open'])) return 'ENTRY_BAD_REFERENCE';
+      return roleOk(b.by, positions) ? undefined : 'ENTRY_ROLE_NOT_ALLOWED';
+    case 'meeting.propose': {
+      if (!((b.start as number) < (b.end as number))) return 'DIALOGUE_INVALID';
+      if ((b.participants as Array<{ party: string }>).some((x) => !parties.has(x.party))) return 'DIALOGUE_INVALID';
+      if (Object.keys((b.zones as Record<string, string> | undefined) ?? {}).some((p) => !parties.has(p))) return 'DIALOGUE_INVALID';
+      return (b.agenda as string[]).every((i) => ref(i, ['issue.open'])) ? undefined : 'ENTRY_BAD_REFERENCE';
+    }
+    case 'meeting.reschedule':
+      if (!ref(b.meeting, ['meeting.propose'])) return 'ENTRY_BAD_REFERENCE';
+      return (b.start as number) < (b.end as number) ? undefined : 'DIALOGUE_INVALID';
+    case 'meeting.accept':
+    case 'meeting.decline': {
+      if (!ref(b.meeting, ['meeting.propose'])) return 'ENTRY_BAD_REFERENCE';
+      const s = schedules(b.meeting as string);
+      const inForce = s[s.length - 1]!;
+      if (b.schedule !== inForce.hash) return s.some((x) => x.hash === b.schedule) ? 'DIALOGUE_SUPERSEDED' : 'ENTRY_BAD_REFERENCE';
+      if (inForce.entry.author === e.author) return 'DIALOGUE_INVALID';
+      return answered(['meeting.accept', 'meeting.decline'], 'schedule', inForce.hash) ? 'DIALOGUE_INVALID' : undefined;
+    }
+    case 'readout.file': {
+      if (!ref(b.meeting, ['meeting.propose'])) return 'ENTRY_BAD_REFERENCE';
+      const s = schedules(b.meeting as string);
+      const inForce = s[s.length - 1]!;
+      const answers = past.filter((h) => ['meeting.accept', 'meeting.decline'].includes(h.entry.kind) && h.entry.body.schedule === inForce.hash);
+      if (answers.some((h) => h.entry.kind === 'meeting.decline')) return 'DIALOGUE_MEETING_NOT_HELD';
+      if ([...parties].some((p) => p !== inForce.entry.author && !answers.some((h) => h.entry.author === p))) return 'DIALOGUE_MEETING_NOT_HELD';
+      return e.time >= (inForce.entry.body.start as number) ? undefined : 'DIALOGUE_MEETING_NOT_HELD';
+    }
+    case 'text.draft':
+      return b.source === undefined || ref(b.source, ['issue.open', 'meeting.propose']) ? undefined : 'ENTRY_BAD_REFERENCE';
+    case 'text.amend':
+    case 'text.endorse': {
+      if (!ref(b.draft, ['text.draft'])) return 'ENTRY_BAD_REFERENCE';
+      const version = (e.kind === 'text.amend' ? b.base : b.version) as string;
+      if (version !== b.draft && !past.some((h) => h.hash === version && h.entry.kind === 'text.amend' && h.entry.body.draft === b.draft)) return 'DIALOGUE_UNKNOWN_VERSION';
+      if (past.some((h) => h.entry.kind === 'text.amend' && h.entry.body.base === version)) return 'DIALOGUE_SUPERSEDED';
+      if (e.kind === 'text.endorse' && answered(['text.endorse'], 'version', version)) return 'DIALOGUE_INVALID';
+      return e.kind === 'text.endorse' && !roleOk(b.by, endorse) ? 'ENTRY_ROLE_NOT_ALLOWED' : undefined;
+    }
+    case 'commitment.add':
+      if (!parties.has(b.owner as string)) return 'DIALOGUE_INVALID';
+      if (b.source !== undefined && !ref(b.source, ['issue.open', 'meeting.propose', 'text.draft'])) return 'ENTRY_BAD_REFERENCE';
+      return roleOk(b.by, commitments) ? undefined : 'ENTRY_ROLE_NOT_ALLOWED';
+    case 'commitment.update': {
+      const c = ref(b.commitment, ['commitment.add']);
+      if (!c) return 'ENTRY_BAD_REFERENCE';
+      if (c.entry.body.owner !== e.author) return 'DIALOGUE_WRONG_PARTY';
+      const s = b.status as string;
+      if ((s === 'done' && b.note === undefined) || (s === 'delayed' && b.due === undefined) || (s === 'withdrawn' && b.note === undefined) || (s !== 'delayed' && b.due !== undefined)) return 'DIALOGUE_INVALID';
+      return roleOk(b.by, commitments) ? undefined : 'ENTRY_ROLE_NOT_ALLOWED';
+    }
+    case 'commitment.confirm':
+    case 'commitment.dispute': {
+      const c = ref(b.commitment, ['commitment.add']);
+      if (!c) return 'ENTRY_BAD_REFERENCE';
+      const owner = c.entry.body.owner as string;
+      if (owner === e.author) return 'DIALOGUE_WRONG_PARTY';
+      const updates = past.filter((h) => h.entry.kind === 'commitment.update' && h.entry.author === owner && h.entry.body.commitment === c.hash).sort((x, y) => x.entry.seq - y.entry.seq);
+      const latest = updates[updates.length - 1];
+      if (latest?.entry.body.status !== 'done') return 'DIALOGUE_NOT_DONE';
+      if (b.update !== latest.hash) return updates.some((u) => u.hash === b.update) ? 'DIALOGUE_SUPERSEDED' : 'ENTRY_BAD_REFERENCE';
+      if (answered(['commitment.confirm', 'commitment.dispute'], 'update', latest.hash)) return 'DIALOGUE_INVALID';
+      return roleOk(b.by, commitments) ? undefined : 'ENTRY_ROLE_NOT_ALLOWED';
+    }
+  }
+  return undefined;
+}
+
 // ---- the peer ----------------------------------------------------------------------------------
 
 /** A frame as sent or received on the stream (§12), kept for the test's report. */
@@ -446,6 +708,8 @@ export class SpecPeer {
   /** Version-2 probes of the other terminal answered with an echo (§12.3). */
   probesAnswered = 0;
   readonly channels = new Map<string, Channel>();
+  /** The format definitions this peer holds, by format hash (§13.5). */
+  readonly formats = new Map<string, FormatDef>();
   /** The other party's card (this peer pairs with one party). */
   peerCard: PartyCard | undefined;
   /** Called after each entry of the other party is accepted (tests cut streams from here). */
@@ -613,6 +877,12 @@ export class SpecPeer {
       const theirs = author === this.root.pub ? this.log(ch, author)[h.seq - 1] : undefined;
       if (!theirs || theirs.hash !== h.hash) return { outcome: 'rejected', hash: held.hash, code: 'ENTRY_UNKNOWN_DEPENDENCY', message: 'head not held' };
     }
+    // §7 steps 9, 10, 12, 14 as far as this peer judges: the other party's entries must keep them.
+    const judged = judgeInContext(ch.proposal, this.causalPast(ch, e), e, this.formats);
+    if (judged) {
+      this.problems.push(`server: ${e.kind} #${e.seq} ${held.hash} of the other party breaks the spec: ${judged}`);
+      return { outcome: 'rejected', hash: held.hash, code: judged, message: 'judged by the spec peer' };
+    }
     if (e.kind === 'checkpoint') {
       // §15.1: a terminal MUST NOT accept a checkpoint it has not checked against its own copy.
       if (e.v !== 2) return { outcome: 'rejected', hash: held.hash, code: 'ENTRY_KIND_NOT_ALLOWED', message: 'checkpoint on version 1' };
@@ -633,6 +903,10 @@ export class SpecPeer {
   #afterAccept(ch: Channel, held: Held): void {
     const accepted = this.log(ch, this.root.pub).some((h) => h.entry.kind === 'charter.accept');
     if (!accepted) return;
+    if (this.#quiet) {
+      if (held.entry.kind !== 'receipt') this.#owed.add(ch.id);
+      return;
+    }
     if (held.entry.kind === 'link.test') this.write(ch.id, 'link.echo', { test: held.hash, t1: held.entry.body.t1 as number, t2: ch.arrived.get(held.hash) ?? Date.now(), t3: Date.now() });
     // SPEC: which kinds draw a receipt is not stated; receipts themselves are not receipted here
     // (else two terminals would receipt each other's receipts for ever; §6.2 counts "two receipts"
@@ -640,12 +914,33 @@ export class SpecPeer {
     if (held.entry.kind !== 'receipt') this.#scheduleReceipt(ch);
   }
 
+  #quiet = false;
+  readonly #owed = new Set<string>();
+  /**
+   * While quiet the peer writes nothing by itself (no receipt, no echo), so that a test may sign
+   * entries at its next place and send them on a stream of its own without racing a machine-written
+   * entry for that place. Receipts owed meanwhile are written when it speaks again.
+   */
+  set quiet(q: boolean) {
+    this.#quiet = q;
+    if (!q) for (const id of this.#owed) this.#scheduleReceipt(this.channel(id));
+    if (!q) this.#owed.clear();
+  }
+
   #scheduleReceipt(ch: Channel): void {
+    if (this.#quiet) {
+      this.#owed.add(ch.id);
+      return;
+    }
     if (this.#receiptTimers.has(ch.id)) return;
     this.#receiptTimers.set(
       ch.id,
       setTimeout(() => {
         this.#receiptTimers.delete(ch.id);
+        if (this.#quiet) {
+          this.#owed.add(ch.id);
+          return;
+        }
         const other = this.peerCard!.party;
         const log = this.log(ch, other);
         const last = log[log.length - 1];
@@ -784,7 +1079,7 @@ export class SpecPeer {
     const heads = this.#heads(ch);
     const time = Math.max(Date.now(), this.#lastTime, last?.entry.time ?? 0);
     this.#lastTime = time;
-    const protocol = (ch.proposal.entry.body.charter as { protocol?: 1 | 2 }).protocol ?? 1;
+    const protocol = charterState(ch.proposal, [...ch.logs.values()].flat(), time).charter.protocol ?? 1;
     const unsigned: Omit<Entry, 'sig'> = {
       v: protocol,
       channel: ch.id,
@@ -812,9 +1107,15 @@ export class SpecPeer {
     return held;
   }
 
+  /** §5.2-5.3 over everything held, at now: the state and the charter in force. */
+  view(channelId: string): CharterView {
+    const ch = this.channel(channelId);
+    return charterState(ch.proposal, [...ch.logs.values()].flat(), Date.now());
+  }
+
   /** A role the charter gives this party (the first of `wanted` it has). */
   role(channelId: string, wanted: string[]): string {
-    const charter = this.channel(channelId).proposal.entry.body.charter as { parties: Array<{ party: string; roles: string[] }> };
+    const charter = this.view(channelId).charter;
     const mine = charter.parties.find((p) => p.party === this.root.pub)?.roles ?? [];
     const r = wanted.find((w) => mine.includes(w));
     if (!r) throw new Error(`the charter gives ${this.code} none of ${wanted.join(', ')} (it gives ${mine.join(', ')})`);
@@ -1155,11 +1456,12 @@ export function fedRequest(endpoint: string, id: { key: string; cert: string }, 
     const req = httpsRequest(
       { host: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method, key: id.key, cert: id.cert, rejectUnauthorized: false, minVersion: 'TLSv1.3', headers: body === undefined ? {} : { 'content-type': 'application/json' } },
       (r) => {
-        let text = '';
+        // Bytes first, decoded once at the end: a chunk may end inside a multi-byte UTF-8 character.
+        const chunks: Buffer[] = [];
         const c = (r.socket as TLSSocket | null)?.getPeerX509Certificate();
         const pin = c ? spkiPin(c) : '';
-        r.on('data', (d: Buffer) => (text += d.toString()));
-        r.on('end', () => res({ status: r.statusCode ?? 0, text, pin }));
+        r.on('data', (d: Buffer) => chunks.push(d));
+        r.on('end', () => res({ status: r.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), pin }));
       },
     );
     req.setTimeout(10_000, () => req.destroy(new Error(`${method} ${path}: no answer within 10 s`)));

@@ -14,7 +14,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Only building, ports and waiting come from the e2e harness: nothing of the protocol does.
 import { ensureBuilt, freePort, MAIN, REPO, waitFor } from '../e2e/harness.js';
-import { canonical, cardValid, fedRequest, openStream, tlsIdentity, charterHash, entryHash, entryPrefix, fingerprint, keysAt, lastingCommitment, linkFrameValid, newEd25519, parseEntry, SpecPeer, verifyProofDoc, verifySig, type Ed25519, type Entry, type Held, type PartyCard } from './peer.js';
+import { canonical, cardValid, formatHash, judgeInContext, type Charter, type FormatDef, fedRequest, openStream, tlsIdentity, charterHash, entryHash, entryPrefix, fingerprint, keysAt, lastingCommitment, linkFrameValid, newEd25519, parseEntry, SpecPeer, verifyProofDoc, verifySig, type Ed25519, type Entry, type Held, type PartyCard } from './peer.js';
 
 const env = (): NodeJS.ProcessEnv => ({ ...process.env, HOTLINE_LOG_LEVEL: 'warn', NO_COLOR: '1', HOTLINE_DEBUG: undefined });
 
@@ -59,11 +59,15 @@ function checkBundle(bundle: string): { entries: number; authors: Set<string>; k
   expect(header.type).toBe('hotline.bundle');
   const cards = new Map<string, PartyCard>();
   const entries: Array<{ e: Entry; hash: string }> = [];
+  const definitions = new Set<string>();
   for (const line of lines.slice(1)) {
     if (line.startsWith('{"author":')) {
       const { held, code } = parseEntry(line);
       expect(code, line).toBeUndefined();
       entries.push({ e: held!.entry, hash: held!.hash });
+    } else if ((JSON.parse(line) as { type: string }).type === 'hotline.format') {
+      expect(canonical(JSON.parse(line))).toBe(line); // §8.1: a definition the messages use, as its canonical JSON
+      definitions.add(formatHash(JSON.parse(line)));
     } else {
       const card = JSON.parse(line) as PartyCard;
       expect(card.type).toBe('hotline.party-card');
@@ -89,6 +93,7 @@ function checkBundle(bundle: string): { entries: number; authors: Set<string>; k
     if (x.e.kind !== 'charter.propose') expect(x.e.channel).toBe(header.channel);
     byAuthor.set(x.e.author, [...(byAuthor.get(x.e.author) ?? []), x]);
   }
+  for (const x of entries) if (x.e.kind === 'message' && x.e.body.format) expect(definitions).toContain((x.e.body.format as { hash: string }).hash);
   const hashes = new Map(entries.map((x) => [x.hash, x.e]));
   for (const log of byAuthor.values()) {
     log.sort((a, b) => a.e.seq - b.e.seq);
@@ -112,6 +117,8 @@ describe('a clean-room peer written from docs/protocol.md', () => {
         call: <T>(method: string, path: string, body?: unknown) => Promise<T>;
         /** GET on the officer API, the body as text. */
         text: (path: string) => Promise<string>;
+        api: string;
+        token: string;
         dir: string;
         id: string;
         id2: string;
@@ -425,7 +432,7 @@ describe('a clean-room peer written from docs/protocol.md', () => {
         if (!r.ok) throw new Error(`GET ${path} -> ${r.status} ${body}`);
         return body;
       };
-      ctx = { call, text, dir, id, id2, usCard, endpoint, flash2: flash2.hash, reply2: reply2.hash };
+      ctx = { call, text, api, token, dir, id, id2, usCard, endpoint, flash2: flash2.hash, reply2: reply2.hash };
     } catch (e) {
       dump();
       throw e;
@@ -709,4 +716,292 @@ describe('a clean-room peer written from docs/protocol.md', () => {
     const [byFresh, byOld] = [await probeWith(id2, keys!.fresh), await probeWith(id2, keys!.old)];
     expect({ rotatedKeyAnswered: byFresh !== undefined, revokedKeyAnswered: byOld !== undefined }).toEqual({ rotatedKeyAnswered: true, revokedKeyAnswered: false });
   }, 10_000);
+  // ---- §5 after opening, §6 acks, §6.1 dialogue, §13 agreed formats, text edge cases: one channel, closed at the end ----
+  it('a charter lives on (§5): amendments both ways, formats agreed and sent (§13), acks (§6), the dialogue (§6.1), text edge cases, suspension by both, closure; the transcript verifies', async () => {
+    expect(ctx, 'the first test ran').toBeDefined();
+    const { call, dir, usCard } = ctx!;
+    const p = peer!;
+    const US = usCard.party;
+    const CN = p.card.party;
+    const t0 = Date.now();
+    const step = (s: string) => process.env.HOTLINE_E2E_STEPS && process.stderr.write(`[charter +${((Date.now() - t0) / 1000).toFixed(1)}s] ${s}\n`);
+    try {
+      // ---- §13.1: the peer holds three shipped definitions (data files, §13.6) and computes their hashes ----
+      const defs = new Map<string, FormatDef>();
+      for (const f of ['launch-notification', 'standard-phrase', 'exercise-notice', 'sar-request']) {
+        const def = JSON.parse(readFileSync(join(REPO, `src/protocol/formats/library/definitions/${f}@1.json`), 'utf8')) as FormatDef;
+        defs.set(f, def);
+        if (f !== 'sar-request') p.formats.set(formatHash(def), def);
+      }
+      const ref = (f: string) => ({ id: f, version: 1, hash: formatHash(defs.get(f)!) });
+      const vectors = JSON.parse(readFileSync(join(REPO, 'test/vectors/formats.json'), 'utf8')) as { definitions: Array<{ id: string; hash: string }> };
+      expect(vectors.definitions.find((d) => d.id === 'launch-notification')?.hash).toBe(ref('launch-notification').hash);
+      expect((await call<{ hash: string }>('GET', '/api/v1/formats/standard-phrase')).hash).toBe(ref('standard-phrase').hash);
+
+      // ---- US proposes: two languages, its own deadlines, one format, an added issue category ----
+      const { id: id3 } = await call<{ id: string }>('POST', '/api/v1/channels', {
+        title: { en: 'Spec peer line v3', zh: '规范对端热线' }, tier: 'military', parties: ['CN'], languages: ['en', 'zh'],
+        ackDeadlineSec: { FLASH: 120, IMMEDIATE: 1800, PRIORITY: 3600, ROUTINE: 86400 }, formats: ['launch-notification'], dialogue: { categories: ['fisheries'] },
+      });
+      await waitFor('CN to hold the v3 proposal', () => p.channels.has(id3));
+      const ch = p.channel(id3);
+      const C0 = ch.proposal.entry.body.charter as Charter;
+      expect(C0.formats).toEqual([ref('launch-notification')]);
+      p.accept(id3);
+      await waitFor('US to see v3 active', async () => (await call<{ state: string }>('GET', `/api/v1/channels/${id3}`)).state === 'active');
+      const own = () => p.log(ch, CN);
+      const usLog = () => p.log(ch, US);
+      /** US holds every entry of CN's log (so the next one signed is at the place US expects). */
+      const synced = () => waitFor('US to hold all of CN', async () => (await usHoldsOfPeer(id3, own().length))[0] === own().at(-1)!.text, 5_000);
+      const by = (role = 'plenipotentiary') => ({ name: 'Wang Lei 王磊', title: '首席代表', role });
+      /** Entries signed at CN's next place, sent in one batch: the codes US gives, and (where asked) the peer's own judgement from the spec. */
+      const refuse = async (cases: Array<[string, string, Record<string, unknown>, string, boolean?]>) => {
+        p.quiet = true;
+        await synced();
+        const signed = cases.map(([, kind, body]) => p.sign(id3, kind, body));
+        const r = await rawBatch([id3], signed.map((h) => h.text)).finally(() => (p.quiet = false));
+        expect(r.rejected.map((x, i) => `${cases[i]![0]}: ${x.code}`)).toEqual(cases.map(([why, , , code]) => `${why}: ${code}`));
+        const local = cases.map(([why, , , code, judged = true], i) => `${why}: ${judged ? judgeInContext(ch.proposal, p.causalPast(ch, signed[i]!.entry), signed[i]!.entry, p.formats) : code}`);
+        expect(local).toEqual(cases.map(([why, , , code]) => `${why}: ${code}`));
+        return r.rejected;
+      };
+      step('v3 active');
+
+      // ---- §5.3: CN amends (adds standard-phrase); broken amendments refused; US countersigns ----
+      const withFormats = (c: Charter, more: string[]) => ({ ...c, formats: [...(c.formats ?? []), ...more.map(ref)] });
+      const a1 = withFormats(C0, ['standard-phrase']);
+      await refuse([
+        ['deadlines out of order', 'charter.amend', { charter: { ...a1, ackDeadlineSec: { ...C0.ackDeadlineSec, FLASH: 7200 } }, reason: 'r' }, 'CHARTER_INVALID'],
+        ['the author not listed', 'charter.amend', { charter: { ...a1, parties: C0.parties.map((x) => (x.party === CN ? { ...x, party: newEd25519().pub } : x)) }, reason: 'r' }, 'CHARTER_INVALID'],
+        ['a language without a title', 'charter.amend', { charter: { ...a1, languages: ['en', 'zh', 'ru'] }, reason: 'r' }, 'CHARTER_INVALID'],
+        ['a format listed twice', 'charter.amend', { charter: withFormats(C0, ['launch-notification']), reason: 'r' }, 'CHARTER_INVALID'],
+        ['accepting a hash that is nothing', 'charter.accept', { charter: 'ab'.repeat(32) }, 'ENTRY_BAD_REFERENCE'],
+        ['answering the proposal again', 'charter.accept', { charter: charterHash(C0) }, 'ENTRY_KIND_NOT_ALLOWED'],
+        ['withdrawing the proposal of another party', 'charter.withdraw', { charter: charterHash(C0), reason: 'r' }, 'ENTRY_KIND_NOT_ALLOWED'],
+        ['resuming without a suspension', 'channel.resume', {}, 'ENTRY_KIND_NOT_ALLOWED'],
+      ]);
+      const am1 = p.write(id3, 'charter.amend', { charter: a1, reason: 'Agreed at the spring talks' });
+      const h1 = charterHash(a1);
+      await refuse([
+        ['a second amendment while one is pending', 'charter.amend', { charter: withFormats(C0, ['exercise-notice']), reason: 'r' }, 'ENTRY_KIND_NOT_ALLOWED'],
+        ['accepting its own amendment', 'charter.accept', { charter: h1 }, 'ENTRY_KIND_NOT_ALLOWED'],
+        ['a message in a format not yet adopted', 'message', { text: 'Understood.', lang: 'en', precedence: 'IMMEDIATE', format: ref('standard-phrase'), fields: { phrase: 'understood' } }, 'FORMAT_NOT_AGREED'],
+      ]);
+      const usAccept = await call<{ entry: string }>('POST', `/api/v1/channels/${id3}/accept`, {});
+      await waitFor('CN to hold US accepting its amendment', () => usLog().some((h) => h.hash === usAccept.entry));
+      expect(usLog().find((h) => h.hash === usAccept.entry)?.entry.body).toEqual({ charter: h1 });
+      expect(p.view(id3).amendments.map((a) => [a.hash, a.status])).toEqual([[h1, 'adopted']]);
+      expect(am1.entry.kind).toBe('charter.amend');
+      step('CN amendment adopted by US');
+
+      // ---- US amends (adds exercise-notice); CN answers on the wire ----
+      const usAmend = await call<{ entry: string }>('POST', `/api/v1/channels/${id3}/amend`, { addFormats: ['exercise-notice'], reason: 'Exercises too' });
+      const am2 = await waitFor('CN to hold the amendment of US', () => usLog().find((h) => h.hash === usAmend.entry));
+      const h2 = charterHash(am2.entry.body.charter);
+      expect((am2.entry.body.charter as Charter).formats).toEqual([ref('launch-notification'), ref('standard-phrase'), ref('exercise-notice')]);
+      await refuse([
+        ['withdrawing the amendment of another party', 'charter.withdraw', { charter: h2, reason: 'r' }, 'ENTRY_BAD_REFERENCE'],
+        ['withdrawing its own adopted amendment', 'charter.withdraw', { charter: h1, reason: 'r' }, 'ENTRY_BAD_REFERENCE'],
+        ['accepting its adopted amendment again', 'charter.accept', { charter: h1 }, 'ENTRY_KIND_NOT_ALLOWED'],
+      ]);
+      p.write(id3, 'charter.accept', { charter: h2 });
+      await refuse([['accepting the same amendment twice', 'charter.accept', { charter: h2 }, 'ENTRY_KIND_NOT_ALLOWED']]);
+      expect(p.view(id3).charter.formats?.length).toBe(3);
+      await waitFor('US to agree three formats', async () => (await call<unknown[]>('GET', `/api/v1/channels/${id3}/formats`)).length === 3);
+      step('US amendment adopted by CN');
+
+      // ---- §13.3: formatted messages of the peer; numbers and text as RFC 8785 writes them ----
+      const from = { name: 'Wang Lei 王磊', title: '值班军官', role: 'duty-officer' };
+      const phrase = p.write(id3, 'message', {
+        text: 'I intend to pass astern of you.', lang: 'en', precedence: 'IMMEDIATE', from, format: ref('standard-phrase'),
+        fields: { phrase: 'pass-astern', addressee: { kind: 'vessel', name: '远洋 7 号 🚢', id: 'IMO 9321483' }, position: { lat: 5e-7, lon: -77.0088 } },
+      });
+      expect(phrase.text).toContain('"position":{"lat":5e-7,"lon":-77.0088}');
+      const launch = p.write(id3, 'message', {
+        text: 'Launch notification', lang: 'en', precedence: 'IMMEDIATE', from, format: ref('launch-notification'),
+        fields: {
+          launch_type: 'space-launch', window_start: '2026-12-03T12:00:00Z', window_end: '2026-12-03T14:00:00.5Z',
+          launch_area: { circle: { centre: { lat: 40.1, lon: 124.5 }, radius: 2.5, unit: 'km' } },
+          impact_area: [{ polygon: [{ lat: -30.25, lon: 130 }, { lat: -30.25, lon: 131 }, { lat: -29, lon: 131 }, { lat: -30.25, lon: 130 }] }],
+          remarks: { lang: 'zh', text: '试验飞行' },
+        },
+      });
+      const weird = 'Ünïcödé — 海上 🚢 e\u0301 \u0007 \u2028 "q" \\ \u007f \u{1F1E8}\u{1F1F3}';
+      const edge = p.write(id3, 'message', { text: weird, lang: 'zh-Hans', precedence: 'IMMEDIATE', from, subject: '测试 🚢' });
+      expect(edge.text).toContain('\\u0007 \u2028 \\"q\\" \\\\ \u007f');
+      const long = p.write(id3, 'message', { text: `${'🚢'.repeat(4000)}${'a'.repeat(12_000)}`, lang: 'en', precedence: 'ROUTINE' }); // 16 000 code points, 20 000 UTF-16 units
+      const badPhrase = (fields: Record<string, unknown>) => ({ text: 'x', lang: 'en', precedence: 'IMMEDIATE', format: ref('standard-phrase'), fields });
+      const refused = await refuse([
+        ['16 001 code points', 'message', { text: `${'🚢'.repeat(4000)}${'a'.repeat(12_001)}`, lang: 'en', precedence: 'ROUTINE' }, 'ENTRY_MALFORMED', false],
+        ['a format the charter does not list', 'message', { text: 'x', lang: 'en', precedence: 'FLASH', format: ref('sar-request'), fields: {} }, 'FORMAT_NOT_AGREED'],
+        ['an agreed id and version with another hash', 'message', { ...badPhrase({ phrase: 'understood' }), format: { ...ref('standard-phrase'), hash: 'cd'.repeat(32) } }, 'FORMAT_NOT_AGREED'],
+        ['a latitude beyond 90', 'message', badPhrase({ phrase: 'understood', position: { lat: 90.5, lon: 0 } }), 'FORMAT_FIELDS_INVALID', false],
+        ['a field that is not in the format', 'message', badPhrase({ phrase: 'understood', speed: 12 }), 'FORMAT_FIELDS_INVALID'],
+        ['a required field missing', 'message', badPhrase({ position: { lat: 1, lon: 1 } }), 'FORMAT_FIELDS_INVALID'],
+        ['a code not in the enumeration', 'message', badPhrase({ phrase: 'go-away' }), 'FORMAT_FIELDS_INVALID', false],
+        ['fields without format', 'message', { text: 'x', lang: 'en', precedence: 'ROUTINE', fields: { phrase: 'understood' } }, 'ENTRY_MALFORMED', false],
+      ]);
+      expect(refused.slice(3, 7).map((r) => r.message)).toEqual([
+        expect.stringMatching(/position\.lat.*latitude|latitude.*position\.lat/),
+        expect.stringMatching(/speed.*unknown-field|unknown-field.*speed/),
+        expect.stringMatching(/phrase.*required|required.*phrase/),
+        expect.stringMatching(/phrase.*enum|enum.*phrase/),
+      ]);
+      // US shows them: the fields, the rendering in Chinese (§13.4), the text byte for byte; the deadline
+      // of the formatted IMMEDIATE is the format's 900 s (shorter than the charter's 1800 s), the plain one's the charter's.
+      interface Msg { id: string; text: string; time: number; deadlineAt: number | null; fields?: Record<string, unknown>; format?: unknown; rendered?: { text?: string } & Record<string, unknown> }
+      const list = await waitFor('US to show the messages of CN', async () => {
+        const l = await call<Msg[]>('GET', `/api/v1/channels/${id3}/messages?lang=zh`);
+        return [phrase, launch, edge, long].every((h) => l.some((m) => m.id === h.hash)) ? l : undefined;
+      });
+      const shown = (h: Held) => list.find((m) => m.id === h.hash)!;
+      expect(shown(phrase).fields).toEqual(phrase.entry.body.fields);
+      expect(shown(phrase).format).toEqual(ref('standard-phrase'));
+      expect(JSON.stringify(shown(phrase).rendered)).toContain(defs.get('standard-phrase')!.languages.zh!.values.phrase!['pass-astern']);
+      expect(JSON.stringify(shown(launch).rendered)).toContain('试验飞行');
+      expect(shown(edge).text).toBe(weird);
+      expect(shown(long).text).toBe(long.entry.body.text);
+      const arrivedBy = Date.now();
+      expect(shown(phrase).deadlineAt! - phrase.entry.time).toBeGreaterThanOrEqual(900_000);
+      expect(shown(phrase).deadlineAt!).toBeLessThanOrEqual(arrivedBy + 900_000);
+      expect(shown(edge).deadlineAt! - edge.entry.time).toBeGreaterThanOrEqual(1_800_000);
+      expect(shown(edge).deadlineAt!).toBeLessThanOrEqual(arrivedBy + 1_800_000);
+      expect(await usHoldsOfPeer(id3, phrase.entry.seq)).toEqual(expect.arrayContaining([phrase.text, launch.text, edge.text, long.text])); // byte for byte
+      // US's own formatted message, in Chinese: the peer judges it (§13.3) and reads its fields.
+      const usPhrase = await call<{ id: string }>('POST', `/api/v1/channels/${id3}/messages`, { format: { id: 'standard-phrase' }, fields: { phrase: 'understood' }, lang: 'zh' });
+      const usP = await waitFor('CN to hold the formatted message of US', () => usLog().find((h) => h.hash === usPhrase.id));
+      expect(usP.entry.body).toMatchObject({ format: ref('standard-phrase'), fields: { phrase: 'understood' }, lang: 'zh', precedence: 'IMMEDIATE' });
+      expect(usP.entry.body.text).toContain(defs.get('standard-phrase')!.languages.zh!.values.phrase!.understood);
+      step('formatted and edge-case messages accepted, refused and rendered');
+
+      // ---- §6: acknowledgements both ways; US's judged by the peer, the peer's refused where the spec says ----
+      await call('POST', `/api/v1/messages/${phrase.hash}/ack`, { note: '收到 ✓' });
+      const usAck = await waitFor('CN to hold the ack of US', () => usLog().find((h) => h.entry.kind === 'ack' && h.entry.body.message === phrase.hash));
+      expect(usAck.entry.body.note).toBe('收到 ✓');
+      expect(C0.parties.find((x) => x.party === US)!.roles).toContain((usAck.entry.body.officer as { role: string }).role);
+      p.ack(id3, usP.hash, { name: 'Wang Lei 王磊', title: '值班军官' }, '明白 👍');
+      await refuse([
+        ['acknowledging its own message', 'ack', { message: phrase.hash, officer: from }, 'ENTRY_BAD_REFERENCE'],
+        ['acknowledging a receipt', 'ack', { message: usLog().find((h) => h.entry.kind === 'receipt')!.hash, officer: from }, 'ENTRY_BAD_REFERENCE'],
+        ['a role the charter does not give', 'ack', { message: usP.hash, officer: { ...from, role: 'admin' } }, 'ENTRY_ROLE_NOT_ALLOWED'],
+      ]);
+      await waitFor('US to show its message acknowledged by CN', async () => (await call<Array<{ id: string; ackedBy: { officer: { name: string } } | null }>>('GET', `/api/v1/channels/${id3}/messages`)).find((m) => m.id === usP.hash)?.ackedBy?.officer.name === 'Wang Lei 王磊');
+      step('acks both ways');
+
+      // ---- §6.1: the dialogue ----
+      const issue = p.write(id3, 'issue.open', { title: { en: 'Fishing grounds', zh: '渔场' }, category: 'fisheries', summary: 'Overlapping claims', by: by() });
+      const position = p.write(id3, 'issue.position', { issue: issue.hash, party: CN, text: '我方立场：共同管理。', lang: 'zh', by: by('principal') });
+      const start = Date.now() - 60_000;
+      const meeting = p.write(id3, 'meeting.propose', {
+        title: { en: 'Working call', zh: '工作通话' }, kind: 'call', level: 'working', start, end: start + 3_600_000, place: 'Secure line',
+        zones: { [CN]: 'Asia/Shanghai', [US]: 'America/New_York' }, participants: [{ party: CN, name: 'Wang Lei 王磊', title: '首席代表' }], agenda: [issue.hash], by: by(),
+      });
+      const draft = p.write(id3, 'text.draft', { title: { en: 'Joint statement', zh: '联合声明' }, type: 'joint-statement', content: { en: 'Both sides agree to talk.', zh: '双方同意对话。' }, source: issue.hash, by: by() });
+      const commitment = p.write(id3, 'commitment.add', { owner: US, what: 'Name a point of contact.', lang: 'en', due: Date.now() + 7 * 86_400_000, source: meeting.hash, by: by() });
+      await refuse([
+        ['a category neither standard nor added', 'issue.open', { title: { en: 'Weather' }, category: 'weather', by: by() }, 'DIALOGUE_INVALID'],
+        ["stating the other party's position", 'issue.position', { issue: issue.hash, party: US, text: 'x', lang: 'en', by: by() }, 'DIALOGUE_WRONG_PARTY'],
+        ['a position on a message', 'issue.position', { issue: phrase.hash, party: CN, text: 'x', lang: 'en', by: by() }, 'ENTRY_BAD_REFERENCE'],
+        ['a position by a duty officer', 'issue.position', { issue: issue.hash, party: CN, text: 'x', lang: 'en', by: by('duty-officer') }, 'ENTRY_ROLE_NOT_ALLOWED'],
+        ['a meeting ending as it starts', 'meeting.propose', { title: { en: 'x' }, kind: 'call', level: 'working', start, end: start, place: 'x', participants: [], agenda: [], by: by() }, 'DIALOGUE_INVALID'],
+        ['accepting its own schedule', 'meeting.accept', { meeting: meeting.hash, schedule: meeting.hash, by: by() }, 'DIALOGUE_INVALID'],
+        ['a readout before the other party accepted', 'readout.file', { meeting: meeting.hash, text: 'x', lang: 'en', release: false, by: by() }, 'DIALOGUE_MEETING_NOT_HELD'],
+        ['endorsing a version that is not one', 'text.endorse', { draft: draft.hash, version: issue.hash, by: by() }, 'DIALOGUE_UNKNOWN_VERSION'],
+        ['endorsing as a principal', 'text.endorse', { draft: draft.hash, version: draft.hash, by: by('principal') }, 'ENTRY_ROLE_NOT_ALLOWED'],
+        ['a commitment owed by no party', 'commitment.add', { owner: newEd25519().pub, what: 'x', lang: 'en', due: Date.now(), by: by() }, 'DIALOGUE_INVALID'],
+        ['updating what the other party owes', 'commitment.update', { commitment: commitment.hash, status: 'in-progress', by: by() }, 'DIALOGUE_WRONG_PARTY'],
+        ['confirming before it is done', 'commitment.confirm', { commitment: commitment.hash, update: commitment.hash, by: by() }, 'DIALOGUE_NOT_DONE'],
+      ]);
+      // US answers through its officer API; the peer judges each entry (§6.1) as it arrives.
+      const ref8 = (h: Held) => h.hash.slice(0, 16);
+      await call('POST', `/api/v1/channels/${id3}/issues/${ref8(issue)}/positions`, { text: 'Our position: bilateral quotas.', lang: 'en' });
+      await call('POST', `/api/v1/channels/${id3}/meetings/${ref8(meeting)}/accept`, {});
+      await call('POST', `/api/v1/channels/${id3}/texts/${ref8(draft)}/endorse`, {});
+      await call('POST', `/api/v1/channels/${id3}/commitments/${ref8(commitment)}/update`, { status: 'done', note: 'Director Smith.' });
+      const done = await waitFor('CN to hold the four answers of US', () => {
+        const k = usLog().map((h) => h.entry.kind);
+        return ['issue.position', 'meeting.accept', 'text.endorse', 'commitment.update'].every((x) => k.includes(x)) ? usLog().find((h) => h.entry.kind === 'commitment.update') : undefined;
+      });
+      const readout = p.write(id3, 'readout.file', { meeting: meeting.hash, text: '通话富有成效。', lang: 'zh', release: true, by: by() });
+      const endorsed = p.write(id3, 'text.endorse', { draft: draft.hash, version: draft.hash, by: by() });
+      const confirmed = p.write(id3, 'commitment.confirm', { commitment: commitment.hash, update: done.hash, by: by() });
+      await refuse([
+        ['endorsing the same version twice', 'text.endorse', { draft: draft.hash, version: draft.hash, by: by() }, 'DIALOGUE_INVALID'],
+        ['disputing an update it confirmed', 'commitment.dispute', { commitment: commitment.hash, update: done.hash, reason: 'x', by: by() }, 'DIALOGUE_INVALID'],
+      ]);
+      interface DialogueView { issues: Array<{ hash: string; current: Array<{ party: string }> }>; meetings: Array<{ hash: string; status: string; readouts: Array<{ hash: string }> }>; texts: Array<{ hash: string; adopted: unknown }>; commitments: Array<{ hash: string; status: string; verdict: string | null }> }
+      const dlg = await call<DialogueView>('GET', `/api/v1/channels/${id3}/dialogue`);
+      expect(dlg.issues.find((x) => x.hash === issue.hash)?.current.length).toBe(2);
+      expect(dlg.issues.find((x) => x.hash === issue.hash)?.current.map((x) => x.party).sort()).toEqual([CN, US].sort());
+      expect(dlg.meetings.find((x) => x.hash === meeting.hash)).toMatchObject({ status: 'accepted', readouts: [expect.objectContaining({ hash: readout.hash })] });
+      expect(dlg.texts.find((x) => x.hash === draft.hash)?.adopted).toBeTruthy();
+      expect(dlg.commitments.find((x) => x.hash === commitment.hash)).toMatchObject({ status: 'done', verdict: 'confirmed' });
+      expect([position, endorsed, confirmed].every((h) => h.entry.kind.includes('.'))).toBe(true);
+      step('dialogue written both ways and shown');
+
+      // ---- §5.4: suspension by each party for itself; §5.5 what each state allows; closure ----
+      const stateOnUs = async () => (await call<{ state: string }>('GET', `/api/v1/channels/${id3}`)).state;
+      const lastUsMessage = usP.hash;
+      p.write(id3, 'channel.suspend', { reason: 'Consultations at home' });
+      await waitFor('US to see v3 suspended', async () => (await stateOnUs()) === 'suspended');
+      const usWhileSuspended = await fetch(`${ctx!.api}/api/v1/channels/${id3}/messages`, { method: 'POST', headers: { authorization: `Bearer ${ctx!.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ text: 'x', precedence: 'ROUTINE', lang: 'en' }) });
+      const usWhileSuspendedBody = (await usWhileSuspended.json()) as { code?: string };
+      expect([usWhileSuspended.status, usWhileSuspendedBody.code]).toEqual([409, 'CHANNEL_NOT_ACTIVE']) // the officer API's own code (docs/errors.md), before anything is signed;
+      await refuse([
+        ['suspending while holding a suspension', 'channel.suspend', { reason: 'again' }, 'ENTRY_KIND_NOT_ALLOWED'],
+        ['a message while suspended', 'message', { text: 'x', lang: 'en', precedence: 'FLASH' }, 'ENTRY_KIND_NOT_ALLOWED'],
+        ['a dialogue entry while suspended', 'issue.open', { title: { en: 'x' }, category: 'trade', by: by() }, 'ENTRY_KIND_NOT_ALLOWED'],
+        ['an amendment while suspended', 'charter.amend', { charter: withFormats(p.view(id3).charter, ['sar-request']), reason: 'r' }, 'ENTRY_KIND_NOT_ALLOWED'],
+      ]);
+      // Both hold a suspension; the peer resumes and the channel stays suspended until US resumes too.
+      await call('POST', `/api/v1/channels/${id3}/suspend`, { reason: 'Ours too' });
+      await waitFor('CN to hold the suspension of US', () => p.view(id3).suspendedBy.has(US));
+      p.write(id3, 'channel.resume', { reason: 'Back' });
+      const ackWhileSuspended = p.write(id3, 'ack', { message: lastUsMessage, officer: from, note: 'acks continue while suspended' });
+      await synced();
+      expect(await stateOnUs()).toBe('suspended');
+      await refuse([['resuming a suspension it no longer holds', 'channel.resume', {}, 'ENTRY_KIND_NOT_ALLOWED']]);
+      await call('POST', `/api/v1/channels/${id3}/resume`, { reason: 'Agreed' });
+      await waitFor('US to see v3 active again', async () => (await stateOnUs()) === 'active');
+      expect(ackWhileSuspended.entry.kind).toBe('ack');
+      p.send(id3, 'Line restored.', 'ROUTINE', { name: 'Wang Lei 王磊', title: '值班军官' });
+      // Closure by the peer: final. Receipts still flow; messages, resumption, amendments do not.
+      p.write(id3, 'channel.close', { reason: 'Talks concluded' });
+      await waitFor('US to see v3 closed', async () => (await stateOnUs()) === 'closed');
+      const lastUs = usLog().at(-1)!;
+      await refuse([
+        ['a message when closed', 'message', { text: 'x', lang: 'en', precedence: 'FLASH' }, 'ENTRY_KIND_NOT_ALLOWED'],
+        ['suspending when closed', 'channel.suspend', { reason: 'x' }, 'ENTRY_KIND_NOT_ALLOWED'],
+        ['closing again', 'channel.close', { reason: 'x' }, 'ENTRY_KIND_NOT_ALLOWED'],
+        ['an ack when closed', 'ack', { message: lastUsMessage, officer: from }, 'ENTRY_KIND_NOT_ALLOWED'],
+      ]);
+      const finalReceipt = p.write(id3, 'receipt', { holds: [{ author: US, seq: lastUs.entry.seq, hash: lastUs.hash }] });
+      await synced();
+      expect(finalReceipt.entry.kind).toBe('receipt');
+      const usAfterClose = await fetch(`${ctx!.api}/api/v1/channels/${id3}/suspend`, { method: 'POST', headers: { authorization: `Bearer ${ctx!.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'x' }) });
+      expect([usAfterClose.status, ((await usAfterClose.json()) as { code?: string }).code]).toEqual([409, 'ENTRY_KIND_NOT_ALLOWED']) // once closed, the officer API answers with the protocol's code;
+      const history = await call<Array<{ kind: string }>>('GET', `/api/v1/channels/${id3}/history`);
+      expect(history.map((x) => x.kind)).toEqual(expect.arrayContaining(['charter.amend', 'channel.suspend', 'channel.resume', 'channel.close']));
+      step('suspension, resumption and closure');
+
+      // ---- the transcript: hotline verify, and the peer's own reading of the state ----
+      const bundle = await ok(['export', id3, '--data', dir], root);
+      const path3 = join(root, 'bundle3.jsonl');
+      writeFileSync(path3, bundle);
+      const vr = await run(['verify', path3, '--json'], root);
+      const report = JSON.parse(vr.stdout) as { valid: boolean; errors: unknown[]; state: string; charterHash?: string; dialogue?: { commitments: Array<{ verdict: string | null }> } };
+      expect(report.errors).toEqual([]);
+      expect(report.valid).toBe(true);
+      expect(report.state).toBe('closed');
+      expect(report.dialogue?.commitments).toEqual([expect.objectContaining({ verdict: 'confirmed' })]);
+      checkBundle(bundle);
+      expect(p.view(id3)).toMatchObject({ state: 'closed' });
+      expect(p.view(id3).amendments.map((a) => a.status)).toEqual(['adopted', 'adopted']);
+      step('v3 transcript verified');
+      expect(p.problems).toEqual([]);
+    } catch (e) {
+      dump();
+      throw e;
+    }
+  }, 40_000);
 });
