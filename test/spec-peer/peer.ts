@@ -513,7 +513,8 @@ export function judgeInContext(proposal: Held, past: readonly Held[], e: Entry, 
     const h = typeof hash === 'string' ? byHash.get(hash) : undefined;
     return h && kinds.includes(h.entry.kind) ? h : undefined;
   };
-  const rolesOf = (party: string) => [...v.charter.parties, ...(pending?.charter.parties ?? [])].filter((p) => p.party === party).flatMap((p) => p.roles);
+  // §6: roles are those the charter in force gives (a party that only a pending amendment lists has none yet).
+  const rolesOf = (party: string) => v.charter.parties.filter((p) => p.party === party).flatMap((p) => p.roles);
   const roleOk = (o: unknown, narrowed?: string[]) => {
     const role = (o as { role?: string } | undefined)?.role;
     return !!role && rolesOf(e.author).includes(role) && (!narrowed || narrowed.includes(role));
@@ -1071,7 +1072,7 @@ export class SpecPeer {
   }
 
   /** Signs the next own entry (or the one at `seq`, for probes) without storing or sending it. */
-  sign(channelId: string, kind: string, body: Record<string, unknown>, seq?: number, key?: Ed25519): Held {
+  sign(channelId: string, kind: string, body: Record<string, unknown>, seq?: number, key?: Ed25519, version?: 1 | 2): Held {
     const signer = key ?? this.signerOf(channelId);
     const ch = this.channel(channelId);
     const own = this.log(ch, this.root.pub);
@@ -1079,7 +1080,8 @@ export class SpecPeer {
     const heads = this.#heads(ch);
     const time = Math.max(Date.now(), this.#lastTime, last?.entry.time ?? 0);
     this.#lastTime = time;
-    const protocol = charterState(ch.proposal, [...ch.logs.values()].flat(), time).charter.protocol ?? 1;
+    // §7 step 10: the `protocol` of the charter in force in the entry's causal past (here: everything held).
+    const protocol = version ?? charterState(ch.proposal, [...ch.logs.values()].flat(), time).charter.protocol ?? 1;
     const unsigned: Omit<Entry, 'sig'> = {
       v: protocol,
       channel: ch.id,

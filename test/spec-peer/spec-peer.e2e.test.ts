@@ -939,6 +939,30 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       expect([position, endorsed, confirmed].every((h) => h.entry.kind.includes('.'))).toBe(true);
       step('dialogue written both ways and shown');
 
+      // ---- §14.1: CN amends the channel to version 2; each entry speaks the version of the charter in force in its causal past ----
+      const v2 = { ...p.view(id3).charter, protocol: 2 as const };
+      const am3 = p.write(id3, 'charter.amend', { charter: v2, reason: 'Proofs of single messages' });
+      p.quiet = true;
+      await synced();
+      const early = await rawBatch([id3], [p.sign(id3, 'message', { text: 'v2 too early', lang: 'en', precedence: 'ROUTINE' }, undefined, undefined, 2).text]).finally(() => (p.quiet = false));
+      expect(early.rejected.map((r) => r.code)).toEqual(['ENTRY_WRONG_VERSION']);
+      const usAccept3 = await call<{ entry: string }>('POST', `/api/v1/channels/${id3}/accept`, {});
+      const acc3 = await waitFor('CN to hold US accepting the move to version 2', () => usLog().find((h) => h.hash === usAccept3.entry));
+      expect([acc3.entry.v, acc3.entry.body.charter]).toEqual([1, charterHash(v2)]); // its causal past: the amendment still pending
+      expect(p.view(id3).charter.protocol).toBe(2);
+      p.quiet = true;
+      await synced();
+      const late = await rawBatch([id3], [
+        p.sign(id3, 'message', { text: 'v1 too late', lang: 'en', precedence: 'ROUTINE' }, undefined, undefined, 1).text,
+        p.sign(id3, 'charter.amend', { charter: { ...v2, protocol: 1 }, reason: 'back' }).text,
+      ]).finally(() => (p.quiet = false));
+      expect(late.rejected.map((r) => r.code)).toEqual(['ENTRY_WRONG_VERSION', 'CHARTER_INVALID']);
+      const onV2 = p.send(id3, 'Now on version 2.', 'ROUTINE', { name: 'Wang Lei 王磊', title: '值班军官' });
+      expect([am3.entry.v, onV2.entry.v]).toEqual([1, 2]);
+      const usOnV2 = await call<{ id: string }>('POST', `/api/v1/channels/${id3}/messages`, { text: 'Version 2 here too.', precedence: 'ROUTINE', lang: 'en' });
+      expect((await waitFor('CN to hold the v2 message of US', () => usLog().find((h) => h.hash === usOnV2.id))).entry.v).toBe(2);
+      step('moved to version 2 by amendment');
+
       // ---- §5.4: suspension by each party for itself; §5.5 what each state allows; closure ----
       const stateOnUs = async () => (await call<{ state: string }>('GET', `/api/v1/channels/${id3}`)).state;
       const lastUsMessage = usP.hash;
@@ -996,7 +1020,7 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       expect(report.dialogue?.commitments).toEqual([expect.objectContaining({ verdict: 'confirmed' })]);
       checkBundle(bundle);
       expect(p.view(id3)).toMatchObject({ state: 'closed' });
-      expect(p.view(id3).amendments.map((a) => a.status)).toEqual(['adopted', 'adopted']);
+      expect(p.view(id3).amendments.map((a) => a.status)).toEqual(['adopted', 'adopted', 'adopted']);
       step('v3 transcript verified');
       expect(p.problems).toEqual([]);
     } catch (e) {
