@@ -6,13 +6,30 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import WebSocket from 'ws';
 import { cliError } from './errors.js';
-// The identity loader and the token file's name alone, not the terminal's barrel: every command
-// that talks to a running terminal loads this module (through lazy.ts), and the barrel is the
-// whole terminal (Fastify, the stores, federation), 4.6 MB of the bundle against 0.5 MB.
-// eslint-disable-next-line no-restricted-imports -- the barrel's loadTerminalIdentity, without the barrel
-import { loadTerminalIdentity } from '../terminal/identity/load-identity.js';
+// The token file's name alone, not the terminal's barrel: every command that talks to a running
+// terminal loads this module (through lazy.ts), and the barrel is the whole terminal (Fastify, the
+// stores, federation), 4.6 MB of the bundle.
 // eslint-disable-next-line no-restricted-imports -- the barrel's TOKEN_FILE, without the barrel
 import { TOKEN_FILE } from '../terminal/identity/officer-token.js';
+
+/**
+ * The officer API's address, from the data directory's config.json read as it is: a running
+ * terminal checked its whole identity when it started, and a client needs only where to call.
+ * Loading the identity (cards, the protocol's schemas: 0.85 MB of modules) cost each command about
+ * 0.15 s. A config.json without a plain address goes through the identity loader, for its error.
+ */
+async function officerAddress(dir: string): Promise<{ host: string; port: number }> {
+  try {
+    const officer = (JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as { officer?: { host?: unknown; port?: unknown } }).officer;
+    const { host, port } = officer ?? {};
+    if (typeof host === 'string' && /^[0-9A-Za-z.:-]{1,253}$/.test(host) && typeof port === 'number' && Number.isInteger(port) && port > 0 && port < 65_536) return { host, port };
+  } catch {
+    // Missing, unreadable or not JSON: the loader says which, and what to do.
+  }
+  // eslint-disable-next-line no-restricted-imports, no-restricted-syntax -- the barrel's loadTerminalIdentity, without the barrel
+  const { loadTerminalIdentity } = await import('../terminal/identity/load-identity.js');
+  return (await loadTerminalIdentity(dir)).config.officer;
+}
 
 /** How long a call waits for the terminal's answer to begin (HOTLINE_CLI_TIMEOUT_MS), ms. */
 export function answerTimeoutMs(value = process.env.HOTLINE_CLI_TIMEOUT_MS): number {
@@ -37,8 +54,7 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
  * their roles are checked and their name, title and role go inside the entries signed.
  */
 export async function officerClient(dir: string, actAs: string | undefined = process.env.HOTLINE_OFFICER): Promise<OfficerClient> {
-  const identity = await loadTerminalIdentity(dir);
-  const { host, port } = identity.config.officer;
+  const { host, port } = await officerAddress(dir);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   let token: string;
   try {

@@ -3,7 +3,7 @@
  * declared with the protocol's registry mechanism: each message says what went wrong and what to
  * do. Their HTTP answers are set at the edge (src/terminal/errors.ts); docs/errors.md lists them.
  */
-import { defineErrors, type CodeOf, RegisteredError, type ErrorDetails } from '../../protocol/index.js';
+import { defineErrors, type CodeOf, RegisteredError, type ErrorDetails } from '../../protocol/error-registry.js';
 
 /** Every identity error code with its message template. `{name}` placeholders come from details. */
 export const IDENTITY_ERRORS = defineErrors('identity', {
