@@ -847,6 +847,25 @@ describe('a clean-room peer written from docs/protocol.md', () => {
         expect.stringMatching(/phrase.*required|required.*phrase/),
         expect.stringMatching(/phrase.*enum|enum.*phrase/),
       ]);
+      // §13.3: which rule each broken value names, and where (the path of the value).
+      const lf = launch.entry.body.fields as Record<string, unknown>;
+      const badLaunch = (x: Record<string, unknown>) => ({ text: 'x', lang: 'en', precedence: 'IMMEDIATE', format: ref('launch-notification'), fields: { ...lf, ...x } });
+      const square = (close: boolean) => [{ lat: 1, lon: 1 }, { lat: 1, lon: 2 }, { lat: 2, lon: 2 }, { lat: 2, lon: 1 }, ...(close ? [{ lat: 1, lon: 1 }] : [])];
+      const rules: Array<[string, Record<string, unknown>, string, string]> = [
+        ['no 29 February 2026', { window_start: '2026-02-29T12:00Z' }, 'window_start', 'datetime'],
+        ['four fraction digits', { window_end: '2026-12-03T14:00:00.1234Z' }, 'window_end', 'datetime'],
+        ['an offset', { window_end: '2026-12-03T14:00:00+00:00' }, 'window_end', 'datetime'],
+        ['a radius in miles', { launch_area: { circle: { centre: { lat: 1, lon: 1 }, radius: 3, unit: 'mi' } } }, 'launch_area.circle.unit', 'radius'],
+        ['a radius of 0', { launch_area: { circle: { centre: { lat: 1, lon: 1 }, radius: 0, unit: 'km' } } }, 'launch_area.circle.radius', 'radius'],
+        ['a ring not closed', { impact_area: [{ polygon: square(true) }, { polygon: square(false) }] }, 'impact_area[1].polygon', 'polygon-closed'],
+        ['a ring that crosses itself', { impact_area: [{ polygon: [{ lat: 1, lon: 1 }, { lat: 2, lon: 2 }, { lat: 1, lon: 2 }, { lat: 2, lon: 1 }, { lat: 1, lon: 1 }] }] }, 'impact_area[0].polygon', 'polygon-self-intersecting'],
+        ['eleven impact areas', { impact_area: Array.from({ length: 11 }, () => ({ polygon: square(true) })) }, 'impact_area', 'many'],
+        ['a longitude beyond 180 in a corner', { impact_area: [{ polygon: [{ lat: 1, lon: 181 }, ...square(true).slice(1)] }] }, 'impact_area[0].polygon[0].lon', 'longitude'],
+        ['a text without its language', { remarks: { text: 'x' } }, 'remarks', 'type'],
+        ['a vehicle of 201 code points', { vehicle: '🚀'.repeat(201) }, 'vehicle', 'max-length'],
+      ];
+      const byRule = await refuse(rules.map(([why, x]) => [why, 'message', badLaunch(x), 'FORMAT_FIELDS_INVALID', false]));
+      expect(byRule.map((r, i) => `${rules[i]![0]}: ${/field "([^"]+)"/.exec(r.message)?.[1]} ${/rule "([^"]+)"/.exec(r.message)?.[1]}`)).toEqual(rules.map(([why, , at, rule]) => `${why}: ${at} ${rule}`));
       // US shows them: the fields, the rendering in Chinese (§13.4), the text byte for byte; the deadline
       // of the formatted IMMEDIATE is the format's 900 s (shorter than the charter's 1800 s), the plain one's the charter's.
       interface Msg { id: string; text: string; time: number; deadlineAt: number | null; fields?: Record<string, unknown>; format?: unknown; rendered?: { text?: string } & Record<string, unknown> }
