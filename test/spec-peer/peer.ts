@@ -872,8 +872,8 @@ export class SpecPeer {
     if (at) return at.hash === held.hash ? { outcome: 'duplicate', hash: held.hash } : { outcome: 'rejected', hash: held.hash, code: 'ENTRY_EQUIVOCATION', message: 'another entry at this seq' };
     if (e.seq > log.length + 1) return { outcome: 'pending', hash: held.hash, code: 'ENTRY_SEQUENCE_GAP', message: 'gap' };
     const before = log[e.seq - 2];
-    if (!before || e.prev !== before.hash) return { outcome: 'rejected', hash: held.hash, code: 'ENTRY_WRONG_PREVIOUS_HASH', message: 'prev' };
-    if (e.time < before.entry.time) return { outcome: 'rejected', hash: held.hash, code: 'ENTRY_TIME_REGRESSED', message: 'time' };
+    if (e.seq === 1 ? e.prev !== null : !before || e.prev !== before.hash) return { outcome: 'rejected', hash: held.hash, code: 'ENTRY_WRONG_PREVIOUS_HASH', message: 'prev' };
+    if (before && e.time < before.entry.time) return { outcome: 'rejected', hash: held.hash, code: 'ENTRY_TIME_REGRESSED', message: 'time' };
     for (const [author, h] of Object.entries(e.heads)) {
       const theirs = author === this.root.pub ? this.log(ch, author)[h.seq - 1] : undefined;
       if (!theirs || theirs.hash !== h.hash) return { outcome: 'rejected', hash: held.hash, code: 'ENTRY_UNKNOWN_DEPENDENCY', message: 'head not held' };
@@ -1061,6 +1061,20 @@ export class SpecPeer {
     const header = { anchor, channel: ch.id, type: 'hotline.bundle', v: 1 };
     const cards = [this.card, ...(this.peerCard ? [this.peerCard] : [])].map((c) => canonical(c));
     return `${[canonical(header), ...cards, ...[...out.values()].map((h) => h.text)].join('\n')}\n`;
+  }
+
+  /** Founds a channel (§5.1, §6 `charter.propose`): `seq` 1, `channel` and `prev` null, no heads, `v` the charter's `protocol`; its hash is the channel id. */
+  propose(charter: Record<string, unknown>): Held {
+    const v = (charter.protocol as 1 | 2 | undefined) ?? 1;
+    const time = Math.max(Date.now(), this.#lastTime);
+    this.#lastTime = time;
+    const unsigned: Omit<Entry, 'sig'> = { v, channel: null, author: this.root.pub, key: this.terminal.pub, seq: 1, prev: null, heads: {}, time, kind: 'charter.propose', body: { charter } };
+    const hash = entryHash(unsigned);
+    const entry: Entry = { ...unsigned, sig: signWith(this.terminal, entryPrefix(v), Buffer.from(hash, 'hex')) };
+    const held = { text: canonical(entry), entry, hash };
+    this.channels.set(hash, { id: hash, proposal: held, logs: new Map([[this.root.pub, [held]]]), arrived: new Map() });
+    this.#push();
+    return held;
   }
 
   /** Signs and stores an own entry (§4.2), heads naming the newest entry held of the other party; then pushes it. */

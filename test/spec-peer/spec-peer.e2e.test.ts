@@ -3,7 +3,12 @@
  * reference terminal (`hotline serve`, built in dist/): pairing, a charter the reference proposes
  * and the peer countersigns, a FLASH with its receipt and acknowledgement, a message of the peer,
  * and the exported transcript verified by `hotline verify` and by the peer's own checks; then probes
- * of §12, and a version-2 channel (§14.2 hashes, §12.3 probe and echo frames both ways).
+ * of §12, and a version-2 channel (§14.2 hashes, §12.3 probe and echo frames both ways). Then, on
+ * the same terminal: proofs, checkpoints, link records and period bundles (§14-15), resume (§12),
+ * key entries (§3.2), the charter after opening (§5.3-5.5: amendments both ways, a move to version
+ * 2, suspension by both, closure) with acks (§6), the dialogue (§6.1) and agreed formats (§13), and
+ * proposals of the peer with their ends (§5.2). The peer judges every entry of the terminal in
+ * context from the spec (peer.ts judgeInContext); each refusal is checked against its own judgement.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -1047,4 +1052,73 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       throw e;
     }
   }, 40_000);
+  // ---- §5.2: the ends of a proposal, proposed by each side ----
+  it('proposals (§5.2): the peer proposes and US accepts; the peer withdraws one; US declines one; an acceptance after `expires` is CHANNEL_EXPIRED', async () => {
+    expect(ctx, 'the first test ran').toBeDefined();
+    const { call, usCard } = ctx!;
+    const p = peer!;
+    const US = usCard.party;
+    const CN = p.card.party;
+    const all = ['plenipotentiary', 'principal', 'duty-officer', 'observer'];
+    const charter = (title: string, x: Record<string, unknown> = {}) => ({
+      title: { en: title }, tier: 'working', languages: ['en'], linkTestIntervalSec: 60, ackDeadlineSec: { FLASH: 180, IMMEDIATE: 900, PRIORITY: 3600, ROUTINE: 86400 },
+      parties: [{ party: CN, code: 'CN', roles: all }, { party: US, code: 'US', roles: all }], ...x,
+    });
+    const stateOnUs = async (id: string) => (await call<{ state: string }>('GET', `/api/v1/channels/${id}`).catch(() => ({ state: 'unknown' }))).state;
+    /** Entries of the peer at its next place in `id`, refused with `codes` by US and by the peer's own judgement. */
+    const refuseIn = async (id: string, cases: Array<[string, string, Record<string, unknown>, string]>) => {
+      const ch = p.channel(id);
+      p.quiet = true;
+      await waitFor('US to hold all of CN', async () => (await usHoldsOfPeer(id, p.log(ch, CN).length))[0] === p.log(ch, CN).at(-1)!.text, 5_000);
+      const signed = cases.map(([, kind, body]) => p.sign(id, kind, body));
+      const r = await rawBatch([id], signed.map((h) => h.text)).finally(() => (p.quiet = false));
+      const want = cases.map(([why, , , code]) => `${why}: ${code}`);
+      expect(r.rejected.map((x, i) => `${cases[i]![0]}: ${x.code}`)).toEqual(want);
+      expect(signed.map((h, i) => `${cases[i]![0]}: ${judgeInContext(ch.proposal, p.causalPast(ch, h.entry), h.entry, p.formats)}`)).toEqual(want);
+    };
+    try {
+      // The peer proposes; US holds it as proposed; the peer's message before US answers is refused; US accepts.
+      const c1 = p.propose(charter('Proposed by CN', { note: 'Clean-room proposal' }));
+      expect([c1.entry.v, c1.entry.channel, c1.entry.prev, c1.entry.heads]).toEqual([1, null, null, {}]);
+      await waitFor('US to hold the proposal of CN', async () => (await stateOnUs(c1.hash)) === 'proposed');
+      await refuseIn(c1.hash, [
+        ['a message while proposed', 'message', { text: 'x', lang: 'en', precedence: 'FLASH' }, 'ENTRY_KIND_NOT_ALLOWED'],
+        ['the proposer accepting its own proposal', 'charter.accept', { charter: charterHash(c1.entry.body.charter) }, 'ENTRY_KIND_NOT_ALLOWED'],
+      ]);
+      const acc = await call<{ entry: string }>('POST', `/api/v1/channels/${c1.hash}/accept`, {});
+      const usAcc = await waitFor('CN to hold the acceptance of US', () => p.log(p.channel(c1.hash), US).find((h) => h.hash === acc.entry));
+      expect(usAcc.entry).toMatchObject({ v: 1, channel: c1.hash, kind: 'charter.accept', body: { charter: charterHash(c1.entry.body.charter) } });
+      expect(p.view(c1.hash).state).toBe('active');
+      const m = p.send(c1.hash, 'First message on a channel CN proposed.', 'PRIORITY', officer);
+      await waitFor('US to show it', async () => (await call<Array<{ id: string }>>('GET', `/api/v1/channels/${c1.hash}/messages`)).some((x) => x.id === m.hash));
+      // The peer proposes and withdraws.
+      const c2 = p.propose(charter('Withdrawn by CN'));
+      await waitFor('US to hold the second proposal', async () => (await stateOnUs(c2.hash)) === 'proposed');
+      p.write(c2.hash, 'charter.withdraw', { charter: charterHash(c2.entry.body.charter), reason: 'Proposed in error' });
+      await waitFor('US to see it withdrawn', async () => (await stateOnUs(c2.hash)) === 'withdrawn');
+      await refuseIn(c2.hash, [['a message once withdrawn', 'message', { text: 'x', lang: 'en', precedence: 'FLASH' }, 'ENTRY_KIND_NOT_ALLOWED']]);
+      // The peer proposes; US declines.
+      const c3 = p.propose(charter('Declined by US'));
+      await waitFor('US to hold the third proposal', async () => (await stateOnUs(c3.hash)) === 'proposed');
+      const dec = await call<{ entry: string }>('POST', `/api/v1/channels/${c3.hash}/decline`, { reason: 'Not now' });
+      await waitFor('CN to hold the decline of US', () => p.log(p.channel(c3.hash), US).some((h) => h.hash === dec.entry));
+      expect(p.view(c3.hash).state).toBe('declined');
+      await refuseIn(c3.hash, [['withdrawing once declined', 'charter.withdraw', { charter: charterHash(c3.entry.body.charter), reason: 'x' }, 'ENTRY_KIND_NOT_ALLOWED']]);
+      // US proposes with `expires` just ahead; the peer's acceptance after it is CHANNEL_EXPIRED, a decline ENTRY_KIND_NOT_ALLOWED.
+      const expires = Date.now() + 400;
+      const { id: c4 } = await call<{ id: string }>('POST', '/api/v1/channels', { title: { en: 'Expiring' }, tier: 'working', parties: ['CN'], expires });
+      await waitFor('CN to hold the expiring proposal', () => p.channels.has(c4));
+      await new Promise((r) => setTimeout(r, Math.max(0, expires + 20 - Date.now())));
+      expect(p.view(c4).state).toBe('expired');
+      const h4 = charterHash(p.channel(c4).proposal.entry.body.charter);
+      p.quiet = true;
+      const late = await rawBatch([c4], [p.sign(c4, 'charter.accept', { charter: h4 }).text, p.sign(c4, 'charter.decline', { charter: h4, reason: 'late' }).text]).finally(() => (p.quiet = false));
+      expect(late.rejected.map((r) => r.code)).toEqual(['CHANNEL_EXPIRED', 'ENTRY_KIND_NOT_ALLOWED']);
+      expect(await stateOnUs(c4)).toBe('expired');
+      expect(p.problems).toEqual([]);
+    } catch (e) {
+      dump();
+      throw e;
+    }
+  }, 30_000);
 });
