@@ -852,6 +852,23 @@ describe('a clean-room peer written from docs/protocol.md', () => {
         expect.stringMatching(/phrase.*required|required.*phrase/),
         expect.stringMatching(/phrase.*enum|enum.*phrase/),
       ]);
+      // §2.1: the same entry value in another spelling (the hash and signature unchanged) is ENTRY_NON_CANONICAL.
+      p.quiet = true;
+      await synced();
+      const plain = p.sign(id3, 'message', { text: 'é 海 🚢 a/b <&>', lang: 'en', precedence: 'ROUTINE', format: ref('standard-phrase'), fields: { phrase: 'understood', position: { lat: 5e-7, lon: 130 } } });
+      const spellings: Array<[string, string]> = [
+        ['é escaped', plain.text.replace('é', '\\u00e9')],
+        ['海 escaped', plain.text.replace('海', '\\u6d77')],
+        ['🚢 as a surrogate pair', plain.text.replace('🚢', '\\ud83d\\udea2')],
+        ['/ escaped', plain.text.replace('a/b', 'a\\/b')],
+        ['< escaped as Go does', plain.text.replace('<', '\\u003c')],
+        ['5e-07', plain.text.replace('5e-7', '5e-07')],
+        ['130.0', plain.text.replace('"lon":130', '"lon":130.0')],
+        ['members out of order', plain.text.replace('{"lat":5e-7,"lon":130}', '{"lon":130,"lat":5e-7}')],
+      ];
+      expect(spellings.every(([, t]) => t !== plain.text && canonical(JSON.parse(t)) === plain.text)).toBe(true);
+      const spelt = await rawBatch([id3], spellings.map(([, t]) => t)).finally(() => (p.quiet = false));
+      expect(spelt.rejected.map((r, i) => `${spellings[i]![0]}: ${r.code}`)).toEqual(spellings.map(([why]) => `${why}: ENTRY_NON_CANONICAL`));
       // §13.3: which rule each broken value names, and where (the path of the value).
       const lf = launch.entry.body.fields as Record<string, unknown>;
       const badLaunch = (x: Record<string, unknown>) => ({ text: 'x', lang: 'en', precedence: 'IMMEDIATE', format: ref('launch-notification'), fields: { ...lf, ...x } });
