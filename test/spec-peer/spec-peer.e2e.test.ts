@@ -1070,7 +1070,7 @@ describe('a clean-room peer written from docs/protocol.md', () => {
     }
   }, 40_000);
   // ---- §5.2: the ends of a proposal, proposed by each side ----
-  it('proposals (§5.2): the peer proposes and US accepts; the peer withdraws one; US declines one; an acceptance after `expires` is CHANNEL_EXPIRED', async () => {
+  it('proposals (§5.2): the peer proposes and US accepts; the peer withdraws one; US declines one; an acceptance after `expires` is CHANNEL_EXPIRED; an acknowledgement after its deadline is accepted (§6)', async () => {
     expect(ctx, 'the first test ran').toBeDefined();
     const { call, usCard } = ctx!;
     const p = peer!;
@@ -1121,6 +1121,14 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       await waitFor('CN to hold the decline of US', () => p.log(p.channel(c3.hash), US).some((h) => h.hash === dec.entry));
       expect(p.view(c3.hash).state).toBe('declined');
       await refuseIn(c3.hash, [['withdrawing once declined', 'charter.withdraw', { charter: charterHash(c3.entry.body.charter), reason: 'x' }, 'ENTRY_KIND_NOT_ALLOWED']]);
+      // §6: a late acknowledgement is accepted like any other (no entry carries or is judged by a deadline).
+      // US proposes one-second deadlines and sends a FLASH; the peer acknowledges it after its deadline.
+      const { id: c5 } = await call<{ id: string }>('POST', '/api/v1/channels', { title: { en: 'One-second deadlines' }, tier: 'working', parties: ['CN'], ackDeadlineSec: { FLASH: 1, IMMEDIATE: 1, PRIORITY: 1, ROUTINE: 1 } });
+      await waitFor('CN to hold the proposal with short deadlines', () => p.channels.has(c5));
+      p.accept(c5);
+      await waitFor('US to see it active', async () => (await stateOnUs(c5)) === 'active');
+      const flash = await call<{ id: string }>('POST', `/api/v1/channels/${c5}/messages`, { text: 'Answer within a second', precedence: 'FLASH', lang: 'en' });
+      const flashHeld = await waitFor('CN to hold the FLASH', () => p.log(p.channel(c5), US).find((h) => h.hash === flash.id));
       // US proposes with `expires` just ahead; the peer's acceptance after it is CHANNEL_EXPIRED, a decline ENTRY_KIND_NOT_ALLOWED.
       const expires = Date.now() + 400;
       const { id: c4 } = await call<{ id: string }>('POST', '/api/v1/channels', { title: { en: 'Expiring' }, tier: 'working', parties: ['CN'], expires });
@@ -1132,6 +1140,15 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       const late = await rawBatch([c4], [p.sign(c4, 'charter.accept', { charter: h4 }).text, p.sign(c4, 'charter.decline', { charter: h4, reason: 'late' }).text]).finally(() => (p.quiet = false));
       expect(late.rejected.map((r) => r.code)).toEqual(['CHANNEL_EXPIRED', 'ENTRY_KIND_NOT_ALLOWED']);
       expect(await stateOnUs(c4)).toBe('expired');
+      await new Promise((r) => setTimeout(r, Math.max(0, flashHeld.entry.time + 1_050 - Date.now())));
+      const lateAck = p.ack(c5, flash.id, officer, 'late, but here');
+      const shownLate = await waitFor('US to show the FLASH acknowledged late', async () => {
+        const x = (await call<Array<{ id: string; ackedAt: number | null; deadlineAt: number | null }>>('GET', `/api/v1/channels/${c5}/messages`)).find((y) => y.id === flash.id);
+        return x?.ackedAt ? x : undefined;
+      });
+      expect(shownLate.deadlineAt).toBe(flashHeld.entry.time + 1_000); // its own message: from the message's time
+      expect([shownLate.ackedAt, lateAck.entry.time]).toEqual([lateAck.entry.time, expect.any(Number)]);
+      expect(shownLate.ackedAt!).toBeGreaterThan(shownLate.deadlineAt!);
       expect(p.problems).toEqual([]);
     } catch (e) {
       dump();
