@@ -1,7 +1,7 @@
 /**
  * A TCP proxy of a test's own between two terminals (the endpoint in a party card), which can stall
- * (half-open: nothing forwarded, nothing closed), delay, throttle, or cut connections in the middle
- * of a frame. Loopback only.
+ * (half-open: nothing forwarded, nothing closed), delay, throttle (bytes delivered all along, in
+ * slices of about 50 ms of the rate), or cut connections in the middle of a frame. Loopback only.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
@@ -20,6 +20,13 @@ class Pipe {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     while (this.#queue.length > 0 && !this.proxy.stalled && !this.to.destroyed) {
+      // Throttled, a chunk goes out in slices of about 50 ms of the rate, as a slow line delivers
+      // bytes all along (not a whole chunk at once after its time).
+      const slice = Math.max(64, Math.floor(this.proxy.bytesPerSec / 20));
+      if (this.proxy.bytesPerSec > 0 && this.#queue[0]!.buf.length > slice) {
+        const { buf, due } = this.#queue[0]!;
+        this.#queue.splice(0, 1, { buf: buf.subarray(0, slice), due }, { buf: buf.subarray(slice), due });
+      }
       const head = this.#queue[0]!;
       const now = Date.now();
       let at = head.due;

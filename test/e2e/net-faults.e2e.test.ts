@@ -206,11 +206,18 @@ describe('e2e: network faults between two terminals', () => {
     {
       const states: string[] = [];
       const watch = setInterval(() => void linkOf(us, 'CN').then((l) => { if (l && states.at(-1) !== `${l.state}/${l.transport}`) states.push(`${l.state}/${l.transport}`); }), 200);
+      // A burst on a line already measured: one batch of 60 messages, one frame of about 45 KB
+      // (three TLS records of 16 KB, 8 s each at this rate). The heartbeat counts the bytes under
+      // TLS (tls/raw-bytes.ts), so the stream carrying it is not cut between records and the
+      // burst is not sent again and again for ever.
+      const batch = await us.api<{ messages: Array<{ id: string }> }>('POST', `/api/v1/channels/${channel}/messages/batch`, { messages: Array.from({ length: 60 }, (_, i) => ({ text: `burst ${i} ${'x'.repeat(300)}`, precedence: 'ROUTINE' })) });
+      const burst = new Map(batch.messages.map((m, i) => [`burst ${i} ${'x'.repeat(300)}`, m.id]));
       const [a, b] = await Promise.all([sendSome(us, channel, 'slow US', 10, 200), sendSome(cn, channel, 'slow CN', 10, 200)]);
-      await delivered(us, cn, channel, a, 90_000);
+      await delivered(us, cn, channel, a, 120_000);
       await delivered(cn, us, channel, b, 90_000);
+      await delivered(us, cn, channel, burst, 120_000);
       clearInterval(watch);
-      note(`throttle 2 KB/s: delivered in ${Date.now() - t0} ms; US's view of CN: ${states.join(' -> ')}`);
+      note(`throttle 2 KB/s: delivered, with a burst of 60 messages, in ${Date.now() - t0} ms; US's view of CN: ${states.join(' -> ')}; heartbeat cuts: ${(us.log.match(/LINK_HEARTBEAT_LOST/g) ?? []).length} at US, ${(cn.log.match(/unresponsive federation stream cut/g) ?? []).length} at CN`);
     }
     all((p) => p.restore());
 

@@ -29,6 +29,7 @@ import { DEFAULT_FEDERATION_LIMITS, FED_CODES, type FederationLimits } from './l
 import { StreamSession, type StreamSessionOptions } from './stream-session.js';
 import { BATCH_MAX } from './wire.js';
 import { cutConnectionsOnClose, goingAway } from '../close-connections.js';
+import { receivedBytes, trackRawSockets } from '../tls/raw-bytes.js';
 
 /** The ports the federation face calls: never the whole channel service. */
 export interface FederationPorts {
@@ -100,6 +101,8 @@ export async function buildFederationServer(opts: FederationServerOptions): Prom
     ...(opts.schemaController ? { schemaController: opts.schemaController } : {}),
   });
   logConnectionErrors(app, opts.logger);
+  // A stream's heartbeat counts the bytes under TLS, not only whole records (tls/raw-bytes.ts).
+  trackRawSockets(app.server);
   cutConnectionsOnClose(app, limits.closeGraceMs);
   await registerGuards(app, opts.pins, limits);
   registerRoutes(app, opts);
@@ -210,7 +213,7 @@ function registerStream(app: FastifyInstance, ports: FederationPorts, limits: Fe
   app.get('/fed/v1/stream', { websocket: true }, (socket: WebSocket, request) => {
     const peer = peerIdOf(request);
     const log = request.log.child({ peer: ports.directory.label(peer) });
-    const session = new StreamSession({ peer, socket, receiver: ports.receiver, directory: ports.directory, events: ports.events, limits, log, reconcile: ports.reconcile, probes: ports.probes, commitWaitMs, transport: request.raw.socket });
+    const session = new StreamSession({ peer, socket, receiver: ports.receiver, directory: ports.directory, events: ports.events, limits, log, reconcile: ports.reconcile, probes: ports.probes, commitWaitMs, transport: receivedBytes(request.raw.socket) });
     const open = (streams.get(peer) ?? 0) + 1;
     if (open > limits.maxStreamsPerPeer) {
       session.refuse(FED_CODES.tooManyStreams, `At most ${limits.maxStreamsPerPeer} streams per peer; close the others first.`, { code: 1008, reason: 'too many streams' });

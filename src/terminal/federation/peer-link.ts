@@ -16,6 +16,7 @@ import { Heartbeat, HEARTBEAT_INTERVAL_MS, socketIo } from './heartbeat.js';
 import { TERMINAL_ERRORS } from '../errors.js';
 import { CONNECT_DEADLINE_MS, nextConnectDeadline, slowDial } from './connect-deadline.js';
 import { WantQueue, wantedEntries, type WantRange } from './wants.js';
+import { receivedBytes } from '../tls/raw-bytes.js';
 
 export const BACKOFF_START_MS = 100;
 export const BACKOFF_MAX_MS = 3000;
@@ -289,7 +290,7 @@ export class PeerLink {
     this.#ws = ws;
     // The connection's socket, for the bytes received (a frame still arriving is a sign of life).
     ws.on('upgrade', (res) => {
-      socket = res.socket;
+      socket = receivedBytes(res.socket);
     });
     ws.on('open', () => {
       opened = true;

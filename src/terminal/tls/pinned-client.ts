@@ -14,10 +14,12 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
+import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import WebSocket from 'ws';
 import { normalizeSpkiFingerprint } from './tls-identity.js';
+import { noteRawSocket } from './raw-bytes.js';
 import type { TerminalCode } from '../errors.js';
 
 /** Error code of a server whose TLS key does not match the pinned fingerprint. */
@@ -152,12 +154,16 @@ class PinnedAgent extends https.Agent {
     options: https.RequestOptions,
     callback?: (err: Error | null, stream: Duplex) => void,
   ): Duplex | null | undefined {
-    const socket = super.createConnection(options) as TLSSocket;
+    // The TCP socket is made here and handed to TLS, so that what arrives under a record still
+    // being received is seen (raw-bytes.ts): the heartbeat of a slow link counts it.
+    const raw = connect({ host: (options.hostname ?? options.host ?? 'localhost').replace(/^\[(.*)\]$/, '$1'), port: Number(options.port ?? 443), ...(options.localAddress ? { localAddress: options.localAddress } : {}), ...(options.family ? { family: options.family } : {}) });
+    const socket = super.createConnection({ ...options, socket: raw } as https.RequestOptions) as TLSSocket;
+    noteRawSocket(socket, raw);
     const endpoint = `${options.host ?? options.hostname ?? 'server'}:${options.port ?? 443}`;
     const ms = this.#handshakeMs;
     const started = performance.now();
     let tcpConnectMs: number | undefined;
-    socket.once('connect', () => (tcpConnectMs = performance.now() - started));
+    raw.once('connect', () => (tcpConnectMs = performance.now() - started));
     const timer = setTimeout(() => {
       const err =
         tcpConnectMs === undefined
