@@ -32,9 +32,11 @@ describe('the connect deadline of a peer link', () => {
   });
 
   it('counts as slow only a dial that timed out after the path answered, or after a slow TCP connection', () => {
-    const timeout = (tcpConnectMs?: number) => Object.assign(new Error('no TLS handshake'), { code: 'FED_TIMEOUT', tcpConnectMs });
+    const timeout = (tcpConnectMs?: number, bytesReceived = 0) => Object.assign(new Error('no TLS handshake'), { code: 'FED_TIMEOUT', tcpConnectMs, bytesReceived });
     expect(slowDial(new Error('Opening handshake has timed out'))).toBe(true);
     expect(slowDial(timeout(2500))).toBe(true);
+    // A narrow line: TCP at once, the server's handshake records arriving slowly.
+    expect(slowDial(timeout(2, 1200))).toBe(true);
     // TCP at once, then silence: a frozen peer (or a stalled middlebox); no TCP at all; refused; a wrong key.
     expect(slowDial(timeout(2))).toBe(false);
     expect(slowDial(timeout(undefined))).toBe(false);

@@ -23,6 +23,9 @@ import {
   openPinnedWebSocket,
 } from '../../src/terminal/tls/pinned-client.js';
 import { benchPinnedRequests } from '../../src/bench/bench-tls.js';
+import { slowDial } from '../../src/terminal/federation/connect-deadline.js';
+import { FaultProxy } from '../e2e/fault-proxy.js';
+import { freePort } from '../e2e/harness.js';
 
 interface Server {
   app: FastifyInstance<https.Server>;
@@ -304,6 +307,7 @@ describe('client handshake deadline', () => {
       expect(err.message).toMatch(/no TLS handshake within 600 ms/);
       // The TCP connection was made at once (loopback): a silent peer, not a slow path (peer-link.ts nextConnectDeadline).
       expect((err as { tcpConnectMs?: number }).tcpConnectMs).toBeLessThan(300);
+      expect((err as { bytesReceived?: number }).bytesReceived).toBe(0);
       expect(Date.now() - t0).toBeLessThan(3000);
       await closed;
       await serverSawClose;
@@ -322,6 +326,25 @@ describe('client handshake deadline', () => {
     } finally {
       for (const s of held) s.destroy();
       silent.close();
+    }
+  });
+});
+
+describe('client handshake on a narrow line', () => {
+  it('says when the server had begun to answer a TLS handshake it did not finish in time', async () => {
+    // 200 B/s each way: the ClientHello takes about 1.5 s, the server's flight (over 1 KB) more than the rest of the 3 s.
+    const proxy = await FaultProxy.open(await freePort(), Number(new URL(server.origin).port));
+    proxy.bytesPerSec = 200;
+    try {
+      const ws = openPinnedWebSocket(`${server.wsOrigin.replace(/:\d+$/, `:${proxy.port}`)}/ws`, { key: bob.keyPem, cert: bob.certPem, expectedFingerprint: alice.spkiFingerprint, handshakeTimeoutMs: 1500 });
+      const [err] = (await once(ws, 'error').catch((e: unknown) => [e])) as [Error & { code?: string; bytesReceived?: number; tcpConnectMs?: number }];
+      expect(err.code).toBe(FED_TIMEOUT);
+      expect(err.message).toMatch(/TLS handshake not finished within 3000 ms \(the server answered \d+ bytes: a slow path\)/);
+      expect(err.bytesReceived).toBeGreaterThan(0);
+      // A slow path: the next dial gets longer (federation/connect-deadline.ts).
+      expect(slowDial(err)).toBe(true);
+    } finally {
+      await proxy.close();
     }
   });
 });

@@ -20,9 +20,7 @@ export const SLOW_TCP_CONNECT_MS = 1000;
 
 /**
  * The deadline of the next dial after one ended (docs/protocol.md §12, "Heartbeats"). A dial that
- * timed out on a path that answers slowly (the upgrade, asked once TLS was through and the pin
- * matched, not answered in time; or the TLS handshake not finished after a TCP connection that
- * took {@link SLOW_TCP_CONNECT_MS} or more) doubles it: the peer is there behind a slow path
+ * timed out on a path that answers slowly ({@link slowDial}) doubles it: the peer is there behind a slow path
  * (satellite, a congested long haul), and a deadline shorter than its round trip would fail every
  * attempt for ever. Any other end (refused, unreachable, silence after a quick TCP connection: a
  * frozen peer, whose restore must be seen within seconds) leaves it. A stream that opened and measured its round trip sets it to twice the heartbeat's retransmission timeout
@@ -39,10 +37,12 @@ export function nextConnectDeadline(current: number, ended: { slowPath: boolean;
 /**
  * Whether a dial failed with `err` because its path answers slowly: the upgrade (asked once TLS was
  * through and the pin matched) not answered in time (ws: "Opening handshake has timed out"), or the
- * TLS handshake not finished after a TCP connection that took {@link SLOW_TCP_CONNECT_MS} or more
- * (tls/pinned-client.ts: FED_TIMEOUT with its `tcpConnectMs`).
+ * TLS handshake not finished after a TCP connection that took {@link SLOW_TCP_CONNECT_MS} or more,
+ * or after the server had begun to answer it (a narrow line: at 500 B/s the handshake's 4 KB take
+ * 8 s) (tls/pinned-client.ts: FED_TIMEOUT with its `tcpConnectMs` and `bytesReceived`).
  */
-export function slowDial(err: Error & { code?: string; tcpConnectMs?: number }): boolean {
+export function slowDial(err: Error & { code?: string; tcpConnectMs?: number; bytesReceived?: number }): boolean {
   if (/handshake has timed out/.test(err.message)) return true;
-  return err.code === 'FED_TIMEOUT' && err.tcpConnectMs !== undefined && err.tcpConnectMs >= SLOW_TCP_CONNECT_MS;
+  if (err.code !== 'FED_TIMEOUT' || err.tcpConnectMs === undefined) return false;
+  return err.tcpConnectMs >= SLOW_TCP_CONNECT_MS || (err.bytesReceived ?? 0) > 0;
 }

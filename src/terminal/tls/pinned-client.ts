@@ -59,12 +59,15 @@ export class FederationClientError extends Error {
    * and the TLS handshake is what did not finish in time; undefined when no TCP connection was made.
    */
   readonly tcpConnectMs: number | undefined;
+  /** For a connection's {@link FED_TIMEOUT}: the bytes the server sent before it (TLS handshake records, possibly partial). */
+  readonly bytesReceived: number;
 
-  constructor(code: string, message: string, tcpConnectMs?: number) {
+  constructor(code: string, message: string, tcpConnectMs?: number, bytesReceived = 0) {
     super(message);
     this.name = 'FederationClientError';
     this.code = code;
     this.tcpConnectMs = tcpConnectMs;
+    this.bytesReceived = bytesReceived;
   }
 }
 
@@ -168,7 +171,9 @@ class PinnedAgent extends https.Agent {
       const err =
         tcpConnectMs === undefined
           ? new FederationClientError(FED_TIMEOUT, `${endpoint}: no TCP connection within ${ms} ms (nothing answers at that address)`)
-          : new FederationClientError(FED_TIMEOUT, `${endpoint}: no TLS handshake within ${ms} ms (the address accepts but does not answer, or answers slowly)`, Math.round(tcpConnectMs));
+          : raw.bytesRead > 0
+            ? new FederationClientError(FED_TIMEOUT, `${endpoint}: TLS handshake not finished within ${ms} ms (the server answered ${raw.bytesRead} bytes: a slow path)`, Math.round(tcpConnectMs), raw.bytesRead)
+            : new FederationClientError(FED_TIMEOUT, `${endpoint}: no TLS handshake within ${ms} ms (the address accepts but does not answer)`, Math.round(tcpConnectMs));
       socket.destroy(err);
     }, ms);
     const onError = (err: Error): void => {
