@@ -656,6 +656,15 @@ export function judgeInContext(proposal: Held, past: readonly Held[], e: Entry, 
 // ---- the peer ----------------------------------------------------------------------------------
 
 /** A frame as sent or received on the stream (§12), kept for the test's report. */
+export interface Ingested {
+  outcome: 'accepted' | 'duplicate' | 'pending' | 'rejected';
+  hash?: string;
+  code?: string;
+  message?: string;
+  /** For `pending`: the ranges to fetch (§7), as a `want` names them (§12). */
+  missing?: Array<{ channel: string; author: string; fromSeq: number; toSeq: number }>;
+}
+
 export interface FrameLog {
   dir: 'in' | 'out';
   side: 'server' | 'client';
@@ -711,8 +720,16 @@ export class SpecPeer {
   readonly channels = new Map<string, Channel>();
   /** The format definitions this peer holds, by format hash (§13.5). */
   readonly formats = new Map<string, FormatDef>();
-  /** The other party's card (this peer pairs with one party). */
+  /** The card of the party this peer dials (its link; the party it pairs with first). */
   peerCard: PartyCard | undefined;
+  /**
+   * Cards of further parties it holds (§3.6: paired, fingerprint checked) but does not dial: their
+   * entries reach it only as relayed by the dialled party (§12 `want`), and their keys are judged by
+   * these cards (§3.2). A channel of more than two parties needs every party's card.
+   */
+  readonly otherCards = new Map<string, PartyCard>();
+  /** Entries kept `pending` (§7) by this peer's server, offered again after every accepted entry. */
+  readonly #pending = new Map<string, string>();
   /** Called after each entry of the other party is accepted (tests cut streams from here). */
   onAccepted: ((ch: Channel, held: Held) => void) | undefined;
   #server: HttpsServer | undefined;
@@ -792,6 +809,18 @@ export class SpecPeer {
     this.peerCard = card;
   }
 
+  /** Takes the card of a further party (§3.6) without dialling it: its entries come relayed. */
+  know(card: PartyCard, heardFingerprint: string): void {
+    if (!cardValid(card)) throw new Error('the card does not verify');
+    if (fingerprint(card.party).replace(/\D/g, '') !== heardFingerprint.replace(/\D/g, '')) throw new Error('fingerprint mismatch');
+    this.otherCards.set(card.party, card);
+  }
+
+  /** The card held of `party` (the dialled one, or a further one). */
+  cardOf(party: string): PartyCard | undefined {
+    return this.peerCard?.party === party ? this.peerCard : this.otherCards.get(party);
+  }
+
   /** Starts the link: dials the other party's first endpoint, and again after every close. */
   connect(): void {
     this.#clientStop = false;
@@ -847,14 +876,37 @@ export class SpecPeer {
    * Takes one entry text of the other party into the store; the outcome of §7 (only the checks this
    * peer needs: channel, duplicate, signature, key from the card, sequence, prev, time).
    */
-  ingest(text: string): { outcome: 'accepted' | 'duplicate' | 'pending' | 'rejected'; hash?: string; code?: string; message?: string } {
+  ingest(text: string): Ingested {
+    const r = this.#ingestOne(text);
+    if (r.outcome === 'pending' && r.hash) this.#pending.set(r.hash, text);
+    if (r.outcome !== 'accepted') return r;
+    // §7 "offer it again later": what waited for this entry may fit now.
+    for (let progress = true; progress; ) {
+      progress = false;
+      for (const [hash, t] of [...this.#pending]) {
+        const again = this.#ingestOne(t);
+        if (again.outcome === 'pending') continue;
+        this.#pending.delete(hash);
+        if (again.outcome === 'accepted') progress = true;
+        else if (again.outcome === 'rejected') this.problems.push(`server: a pending entry was rejected once offered again: ${again.code} ${t.slice(0, 200)}`);
+      }
+    }
+    return r;
+  }
+
+  /** Entries held pending (§7), by hash. */
+  get pendingCount(): number {
+    return this.#pending.size;
+  }
+
+  #ingestOne(text: string): Ingested {
     const { held, code } = parseEntry(text);
     if (!held) return { outcome: 'rejected', code: code ?? 'ENTRY_MALFORMED', message: 'refused by the spec peer' };
     const e = held.entry;
-    const card = this.peerCard;
-    if (!card || e.author !== card.party) {
+    const card = this.cardOf(e.author);
+    if (!card) {
       if (e.author === this.root.pub) return { outcome: 'duplicate', hash: held.hash }; // our own, relayed back
-      return { outcome: 'rejected', hash: held.hash, code: 'ENTRY_AUTHOR_NOT_PARTY', message: 'not the paired party' };
+      return { outcome: 'rejected', hash: held.hash, code: 'ENTRY_AUTHOR_NOT_PARTY', message: 'not a paired party' };
     }
     if (!keysAt(card, e.time).includes(e.key)) return { outcome: 'rejected', hash: held.hash, code: 'ENTRY_UNKNOWN_KEY', message: 'key not on the card' };
     if (e.kind === 'charter.propose') {
@@ -866,16 +918,21 @@ export class SpecPeer {
       return { outcome: 'accepted', hash: held.hash };
     }
     const ch = e.channel ? this.channels.get(e.channel) : undefined;
-    if (!ch) return { outcome: 'pending', hash: held.hash, code: 'ENTRY_UNKNOWN_DEPENDENCY', message: 'proposal not held' };
+    if (!ch) return { outcome: 'pending', hash: held.hash, code: 'ENTRY_UNKNOWN_DEPENDENCY', message: 'proposal not held', missing: [{ channel: e.channel!, author: '', fromSeq: 1, toSeq: 1 }] };
     const log = this.log(ch, e.author);
     const at = log[e.seq - 1];
     if (at) return at.hash === held.hash ? { outcome: 'duplicate', hash: held.hash } : { outcome: 'rejected', hash: held.hash, code: 'ENTRY_EQUIVOCATION', message: 'another entry at this seq' };
-    if (e.seq > log.length + 1) return { outcome: 'pending', hash: held.hash, code: 'ENTRY_SEQUENCE_GAP', message: 'gap' };
+    if (e.seq > log.length + 1) return { outcome: 'pending', hash: held.hash, code: 'ENTRY_SEQUENCE_GAP', message: 'gap', missing: [{ channel: ch.id, author: e.author, fromSeq: log.length + 1, toSeq: e.seq - 1 }] };
+    // §7 step 5: a head beyond what is held of its author waits for it (relayed on `want`, §12).
+    const lacking = Object.entries(e.heads)
+      .filter(([author, h]) => author !== this.root.pub && h.seq > this.log(ch, author).length)
+      .map(([author, h]) => ({ channel: ch.id, author, fromSeq: this.log(ch, author).length + 1, toSeq: h.seq }));
+    if (lacking.length) return { outcome: 'pending', hash: held.hash, code: 'ENTRY_UNKNOWN_DEPENDENCY', message: 'heads not held', missing: lacking };
     const before = log[e.seq - 2];
     if (e.seq === 1 ? e.prev !== null : !before || e.prev !== before.hash) return { outcome: 'rejected', hash: held.hash, code: 'ENTRY_WRONG_PREVIOUS_HASH', message: 'prev' };
     if (before && e.time < before.entry.time) return { outcome: 'rejected', hash: held.hash, code: 'ENTRY_TIME_REGRESSED', message: 'time' };
     for (const [author, h] of Object.entries(e.heads)) {
-      const theirs = author === this.root.pub ? this.log(ch, author)[h.seq - 1] : undefined;
+      const theirs = this.log(ch, author)[h.seq - 1];
       if (!theirs || theirs.hash !== h.hash) return { outcome: 'rejected', hash: held.hash, code: 'ENTRY_UNKNOWN_DEPENDENCY', message: 'head not held' };
     }
     // §7 steps 9, 10, 12, 14 as far as this peer judges: the other party's entries must keep them.
@@ -902,7 +959,8 @@ export class SpecPeer {
 
   /** Machine-written answers (§6): cumulative receipts, link echoes. */
   #afterAccept(ch: Channel, held: Held): void {
-    const accepted = this.log(ch, this.root.pub).some((h) => h.entry.kind === 'charter.accept');
+    // Once this party has answered the proposal (its proposer counts as having answered, §6).
+    const accepted = ch.proposal.entry.author === this.root.pub || this.log(ch, this.root.pub).some((h) => h.entry.kind === 'charter.accept');
     if (!accepted) return;
     if (this.#quiet) {
       if (held.entry.kind !== 'receipt') this.#owed.add(ch.id);
@@ -942,12 +1000,19 @@ export class SpecPeer {
           this.#owed.add(ch.id);
           return;
         }
-        const other = this.peerCard!.party;
-        const log = this.log(ch, other);
-        const last = log[log.length - 1];
-        if (!last || (this.#receipted.get(ch.id) ?? 0) >= last.entry.seq) return;
-        this.#receipted.set(ch.id, last.entry.seq);
-        this.write(ch.id, 'receipt', { holds: [{ author: other, seq: last.entry.seq, hash: last.hash }] });
+        // §6 Receipts: one item per other author held, naming the newest entry held of it (as the
+        // reference does), written when some author has entries no own receipt covers yet.
+        const holds: Array<{ author: string; seq: number; hash: string }> = [];
+        let news = false;
+        for (const [author, log] of [...ch.logs].sort(([a], [b]) => (a < b ? -1 : 1))) {
+          const last = log[log.length - 1];
+          if (author === this.root.pub || !last) continue;
+          holds.push({ author, seq: last.entry.seq, hash: last.hash });
+          if ((this.#receipted.get(`${ch.id}/${author}`) ?? 0) < last.entry.seq) news = true;
+        }
+        if (!news) return;
+        for (const h of holds) this.#receipted.set(`${ch.id}/${h.author}`, h.seq);
+        this.write(ch.id, 'receipt', { holds });
       }, 100),
     );
   }
@@ -1239,14 +1304,11 @@ export class SpecPeer {
           else if (r.outcome === 'duplicate') duplicate++;
           else if (r.outcome === 'pending') {
             pending++;
-            const { held } = parseEntry(String(text));
-            if (held?.entry.channel) {
-              const ch = this.channels.get(held.entry.channel);
-              if (!ch) wants.set(`${held.entry.channel}/`, { channel: held.entry.channel, author: '', fromSeq: 1, toSeq: 1 });
-              else {
-                const have = this.log(ch, held.entry.author).length;
-                wants.set(`${ch.id}/${held.entry.author}`, { channel: ch.id, author: held.entry.author, fromSeq: have + 1, toSeq: held.entry.seq - 1 });
-              }
+            // §12 `want`: one per range the pending outcome lists (§7), joined per channel and author.
+            for (const m of r.missing ?? []) {
+              const k = `${m.channel}/${m.author}`;
+              const was = wants.get(k);
+              wants.set(k, was ? { ...m, fromSeq: Math.min(was.fromSeq, m.fromSeq), toSeq: Math.max(was.toSeq, m.toSeq) } : m);
             }
           } else {
             rejected.push({ ...(r.hash ? { hash: r.hash } : {}), code: r.code ?? 'ENTRY_MALFORMED', message: r.message ?? '' });

@@ -116,6 +116,8 @@ describe('a clean-room peer written from docs/protocol.md', () => {
   let child: ChildProcess | undefined;
   let log = '';
   let peer: SpecPeer | undefined;
+  /** The second clean-room party of the three-party test. */
+  let xx: SpecPeer | undefined;
   /** What the first test leaves for the next ones (they run in order, on the same terminal). */
   let ctx:
     | {
@@ -141,6 +143,7 @@ describe('a clean-room peer written from docs/protocol.md', () => {
 
   afterAll(async () => {
     await peer?.stop();
+    await xx?.stop();
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((r) => child!.once('exit', () => r()));
       child.kill('SIGTERM');
@@ -1151,6 +1154,162 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       expect(shownLate.ackedAt!).toBeGreaterThan(shownLate.deadlineAt!);
       expect(p.problems).toEqual([]);
     } catch (e) {
+      dump();
+      throw e;
+    }
+  }, 30_000);
+
+  it('three parties (§5.2, §6, §7, §12 want): XX proposes to US and CN; XX and CN have no stream to each other, so each one\'s entries reach the other relayed by US on `want`; receipts and acks of each; the transcript verifies', async () => {
+    expect(ctx, 'the first test ran').toBeDefined();
+    const { call, usCard, dir, endpoint } = ctx!;
+    const cn = peer!;
+    const US = usCard.party;
+    const CN = cn.card.party;
+    const all = ['plenipotentiary', 'principal', 'duty-officer', 'observer'];
+    const t0 = Date.now();
+    const step = (s: string) => process.env.HOTLINE_E2E_STEPS && process.stderr.write(`[3p +${((Date.now() - t0) / 1000).toFixed(1)}s] ${s}\n`);
+    try {
+      // ---- a second clean-room party, XX: paired with US (it dials US, US dials it) and holding CN's
+      // card (for CN's keys, §3.2), but with no stream to CN; CN holds XX's card likewise ----
+      xx = new SpecPeer({ code: 'XX', name: 'Third Party' });
+      await xx.start();
+      const x = xx;
+      const XX = x.card.party;
+      x.pair(usCard, fingerprint(usCard.party));
+      x.know(cn.card, cn.fingerprint);
+      cn.know(x.card, x.fingerprint);
+      const xxCardPath = join(root, 'xx-card.json');
+      writeFileSync(xxCardPath, JSON.stringify(x.card, null, 2));
+      await ok(['peer', 'add', xxCardPath, '--fingerprint', x.fingerprint, '--data', dir], root);
+      x.connect();
+      await waitFor('US link to XX up', async () => {
+        const s = await call<{ links: Array<{ code: string; state: string; transport?: string }> }>('GET', '/api/v1/status');
+        const l = s.links.find((y) => y.code === 'XX');
+        return l && (l.transport ?? l.state) === 'up';
+      });
+      step('XX paired with US');
+
+      // ---- §5.2: XX proposes a charter of three parties; it is active only once all have accepted ----
+      const c = x.propose({
+        title: { en: 'Three parties' }, tier: 'working', languages: ['en'], linkTestIntervalSec: 60,
+        ackDeadlineSec: { FLASH: 180, IMMEDIATE: 900, PRIORITY: 3600, ROUTINE: 86400 },
+        parties: [{ party: XX, code: 'XX', roles: all }, { party: US, code: 'US', roles: all }, { party: CN, code: 'CN', roles: all }],
+      });
+      const id = c.hash;
+      type Detail = { state: string; parties: Array<{ code: string; accepted: boolean }> };
+      const onUs = () => call<Detail>('GET', `/api/v1/channels/${id}`);
+      await waitFor('US to hold the proposal of XX', async () => (await onUs().catch(() => undefined))?.state === 'proposed');
+      const acc = await call<{ entry: string }>('POST', `/api/v1/channels/${id}/accept`, {});
+      // CN has no stream to XX: it learns the channel from US's acceptance, which it keeps pending
+      // (proposal unknown) and asks for with `want` author "" (§12), relayed by US.
+      await waitFor('CN to hold the proposal, relayed by US', () => cn.channels.has(id) && cn.log(cn.channel(id), US).some((h) => h.hash === acc.entry));
+      expect(cn.channel(id).proposal.text).toBe(c.text);
+      expect(cn.frames).toContainEqual({ dir: 'out', side: 'server', frame: { t: 'want', channel: id, author: '', fromSeq: 1, toSeq: 1 } });
+      await waitFor('XX to hold the acceptance of US', () => x.log(x.channel(id), US).some((h) => h.hash === acc.entry));
+      // Two of three have accepted: still `proposed`, on US and for both peers.
+      const half = await onUs();
+      expect(half.state).toBe('proposed');
+      expect(Object.fromEntries(half.parties.map((p) => [p.code, p.accepted]))).toEqual({ XX: true, US: true, CN: false });
+      expect([x.view(id).state, cn.view(id).state]).toEqual(['proposed', 'proposed']);
+      const cnAcc = cn.accept(id);
+      await waitFor('US to see the channel active', async () => (await onUs()).state === 'active');
+      // XX learns CN's acceptance from US's receipt naming it in heads: pending, then `want` of CN's
+      // entries, relayed by US.
+      await waitFor('XX to hold the acceptance of CN, relayed by US', () => x.log(x.channel(id), CN).some((h) => h.hash === cnAcc.hash));
+      expect(x.frames.some((f) => f.dir === 'out' && f.frame.t === 'want' && f.frame.author === CN && f.frame.channel === id)).toBe(true);
+      expect(x.view(id).state).toBe('active');
+      step('three-party channel active');
+
+      // ---- US's FLASH: both receive it directly, receipt it and acknowledge it ----
+      const flash = await call<{ id: string }>('POST', `/api/v1/channels/${id}/messages`, { text: 'FLASH to both', precedence: 'FLASH', lang: 'en' });
+      await waitFor('XX and CN to hold the FLASH', () => [x, cn].every((p) => p.log(p.channel(id), US).some((h) => h.hash === flash.id)));
+      x.ack(id, flash.id, { name: 'Cdr Doe', title: 'Duty Officer' });
+      cn.ack(id, flash.id, officer);
+      type Shown = ApiMessage & { acks?: Array<{ code?: string; party?: string }> };
+      const shown = await waitFor('US to show two acks of its FLASH', async () => {
+        const m = (await call<Shown[]>('GET', `/api/v1/channels/${id}/messages`)).find((y) => y.id === flash.id);
+        return m && (m.acks?.length ?? 0) >= 2 ? m : undefined;
+      });
+      expect(shown.receiptedAt).not.toBeNull();
+      step('FLASH of US acknowledged by both');
+
+      // ---- XX writes; CN holds it only relayed by US (its receipt names it in heads) ----
+      const xm = [x.send(id, 'XX one', 'IMMEDIATE', { name: 'Cdr Doe', title: 'Duty Officer' }), x.send(id, 'XX two', 'ROUTINE', { name: 'Cdr Doe', title: 'Duty Officer' })];
+      await waitFor('CN to hold both messages of XX, relayed', () => xm.every((m) => cn.log(cn.channel(id), XX).some((h) => h.hash === m.hash)));
+      // ---- CN writes; XX holds it relayed likewise ----
+      const cm = cn.send(id, 'CN one', 'PRIORITY', officer);
+      await waitFor('XX to hold the message of CN, relayed', () => x.log(x.channel(id), CN).some((h) => h.hash === cm.hash));
+      // CN acknowledges XX's first message; XX acknowledges CN's: each ack too reaches its target only relayed.
+      const cAck = cn.ack(id, xm[0]!.hash, officer);
+      const xAck = x.ack(id, cm.hash, { name: 'Cdr Doe', title: 'Duty Officer' });
+      await waitFor('each ack to reach the other peer, relayed', () => x.log(x.channel(id), CN).some((h) => h.hash === cAck.hash) && cn.log(cn.channel(id), XX).some((h) => h.hash === xAck.hash));
+      // Every log each peer holds of another author: seq 1..n, no gap, no duplicate, each entry's
+      // prev the one before (what §7 accepts), and the same entries as US holds.
+      for (const p of [x, cn]) {
+        const ch = p.channel(id);
+        for (const [author, log] of ch.logs) {
+          expect(log.map((h) => h.entry.seq)).toEqual(log.map((_, i) => i + 1));
+          expect(new Set(log.map((h) => h.hash)).size).toBe(log.length);
+          if (author === US || author === p.root.pub) continue;
+          // The relayed copies are US's copies (§12 plain HTTPS gives any author's entries of a shared channel).
+          const r = await fedRequest(endpoint, p.identity, 'GET', `/fed/v1/channels/${id}/entries?author=${author}&limit=1024`);
+          expect(r.text.split('\n').slice(0, log.length)).toEqual(log.map((h) => h.text));
+        }
+      }
+      step('messages and acks relayed both ways');
+
+      // ---- receipts: each peer's receipt names every other author it holds (one item per author) ----
+      await waitFor('CN to receipt the messages of XX', () => cn.log(cn.channel(id), CN).some((h) => h.entry.kind === 'receipt' && (h.entry.body.holds as Array<{ author: string; seq: number }>).some((i) => i.author === XX && i.seq >= xm[1]!.entry.seq)));
+      // A `want` the server sends of its own accord, for another author, beyond what it knows of:
+      // answered with at most one batch, from fromSeq, of what US holds (§12 "Serving wants").
+      const cnHeld = x.log(x.channel(id), CN).length;
+      const nIn = x.frames.length;
+      x.toClients({ t: 'want', channel: id, author: CN, fromSeq: 1, toSeq: cnHeld + 100 });
+      const served = await waitFor('US to serve the want of XX', () => x.frames.slice(nIn).find((f) => f.dir === 'in' && f.frame.t === 'entries' && (f.frame.entries as string[]).some((t) => t.includes(`"author":"${CN}"`))));
+      const texts = served.frame.entries as string[];
+      expect(texts.map((t) => parseEntry(t).held!.entry).every((e) => e.author === CN)).toBe(true);
+      expect(texts.map((t) => parseEntry(t).held!.entry.seq)).toEqual(texts.map((_, i) => i + 1));
+      expect(texts.length).toBeGreaterThanOrEqual(cnHeld);
+      // CN's receipts draw no receipt of US (§6), so a receipt of CN that US stored after that want
+      // reaches XX only when it asks again (or with US's next entry that is not a receipt).
+      await waitFor('XX to hold every entry of CN US holds', async () => {
+        const r = await fedRequest(endpoint, x.identity, 'GET', `/fed/v1/channels/${id}/entries?author=${CN}&limit=1024`);
+        const held = x.log(x.channel(id), CN);
+        if (r.text === held.map((h) => `${h.text}\n`).join('')) return true;
+        x.toClients({ t: 'want', channel: id, author: CN, fromSeq: held.length + 1, toSeq: held.length + 100 });
+        return false;
+      });
+      step('want for another author served');
+
+      // ---- the transcript: hotline verify, and the peer's own check ----
+      await waitFor('US to show CN\'s ack of XX', async () => ((await call<Shown[]>('GET', `/api/v1/channels/${id}/messages`)).find((y) => y.id === xm[0]!.hash)?.acks?.length ?? 0) >= 1);
+      const bundle = await ok(['export', id, '--data', dir], root);
+      const path3 = join(root, 'three.jsonl');
+      writeFileSync(path3, bundle);
+      const mine = checkBundle(bundle);
+      expect(mine.authors).toEqual(new Set([US, CN, XX]));
+      const vr = await run(['verify', path3, '--json'], root);
+      const report = JSON.parse(vr.stdout) as {
+        valid: boolean; errors: unknown[]; state: string;
+        receipts: Array<{ holder: string; author: string; upTo: number }>;
+        messages: Array<{ hash: string; author: string; receivedBy: Array<{ party: string }>; acks: Array<{ party: string }> }>;
+      };
+      expect(report.errors).toEqual([]);
+      expect([report.valid, report.state]).toEqual([true, 'active']);
+      const msg = (h: string) => report.messages.find((m) => m.hash === h)!;
+      expect(msg(flash.id).receivedBy.map((r) => r.party)).toEqual(['CN', 'XX']);
+      expect(msg(flash.id).acks.map((a) => a.party).sort()).toEqual(['CN', 'XX']);
+      expect(msg(xm[0]!.hash).receivedBy.map((r) => r.party)).toEqual(['CN', 'US']);
+      expect(msg(xm[0]!.hash).acks.map((a) => a.party)).toEqual(['CN']);
+      expect(msg(cm.hash).receivedBy.map((r) => r.party)).toEqual(['US', 'XX']);
+      const pairs = new Set(report.receipts.map((r) => `${r.holder}>${r.author}`));
+      for (const p of ['US>CN', 'US>XX', 'CN>US', 'CN>XX', 'XX>US', 'XX>CN']) expect(pairs, p).toContain(p);
+      step('transcript of three parties verified');
+      expect(x.problems).toEqual([]);
+      expect(cn.problems).toEqual([]);
+      expect([x.pendingCount, cn.pendingCount]).toEqual([0, 0]);
+    } catch (e) {
+      process.stderr.write(`\n---- XX problems ----\n${xx?.problems.join('\n') ?? ''}\n---- XX frames ----\n${(xx?.frames ?? []).slice(-100).map((f) => `${f.side} ${f.dir} ${JSON.stringify(f.frame).slice(0, 300)}`).join('\n')}\n`);
       dump();
       throw e;
     }
