@@ -1,7 +1,8 @@
 // Lint rules that keep the layering of the brief from rotting:
 //   protocol/ is pure (no I/O, no other layer of ours);
 //   store/ may use protocol/ only; terminal/ and cli/ may use store/ and protocol/;
-//   cli/ uses the terminal only through its public face, src/terminal/index.ts;
+//   cli/ uses the terminal only through its public face, src/terminal/index.ts (and the light
+//   face: the few small modules every CLI start needs, TERMINAL_LIGHT_FACE);
 //   only the composition root, src/terminal/terminal.ts, constructs the terminal's services;
 //   only store/ speaks SQL (kysely, better-sqlite3, pg).
 import js from '@eslint/js';
@@ -49,8 +50,16 @@ const PURE_TERMINAL_MODULES = ['src/terminal/officers/audit-chain.ts', 'src/term
  * Only relative and src-rooted paths: packages ('node:stream/web') are never ours.
  */
 const into = (layers, rest = '') => `^(?=\\.{1,2}/|src/|/)(?:.*/)?(?:${layers.join('|')})(?:/${rest}|$)`;
-/** Below the terminal's public face: any module of src/terminal/ but index.ts. */
-const BELOW_TERMINAL_FACE = into(['terminal'], '(?!index\\.js$)');
+/**
+ * The terminal's light face: the modules of src/terminal/ the CLI may import directly, because what
+ * every `hotline` call loads must stay small and the public face (index.ts) is the whole terminal
+ * (Fastify, the stores, federation: 3.8 MB). Each of them imports nothing heavy; the build fails if
+ * the CLI's start loads the terminal again (rolldown.config.mjs). test/terminal/public-surface.test.ts
+ * holds the same list.
+ */
+const TERMINAL_LIGHT_FACE = ['install-paths', 'identity/officer-token', 'identity/load-identity'];
+/** Below the terminal's public face: any module of src/terminal/ but index.ts and the light face. */
+const BELOW_TERMINAL_FACE = into(['terminal'], `(?!(?:index|${TERMINAL_LIGHT_FACE.join('|')})\\.js$)`);
 
 /**
  * The same restriction for what no-restricted-imports does not see: `import('...')` and the type

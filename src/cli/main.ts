@@ -38,7 +38,6 @@ import { CliError, EXIT, cliError } from './errors.js';
 import { quietOnBrokenPipe, warnLine } from './output.js';
 // install-paths.ts alone, not the terminal's barrel (the whole terminal): every start reads the
 // version, and commands load the terminal only when they run (lazy.ts).
-// eslint-disable-next-line no-restricted-imports -- the barrel's PACKAGE_ROOT, without the barrel
 import { PACKAGE_ROOT } from '../terminal/install-paths.js';
 
 /** Every command module, in the order `hotline --help` lists them. */

@@ -9,7 +9,6 @@ import { cliError } from './errors.js';
 // The token file's name alone, not the terminal's barrel: every command that talks to a running
 // terminal loads this module (through lazy.ts), and the barrel is the whole terminal (Fastify, the
 // stores, federation), 4.6 MB of the bundle.
-// eslint-disable-next-line no-restricted-imports -- the barrel's TOKEN_FILE, without the barrel
 import { TOKEN_FILE } from '../terminal/identity/officer-token.js';
 
 /**
@@ -26,7 +25,6 @@ async function officerAddress(dir: string): Promise<{ host: string; port: number
   } catch {
     // Missing, unreadable or not JSON: the loader says which, and what to do.
   }
-  // eslint-disable-next-line no-restricted-imports, no-restricted-syntax -- the barrel's loadTerminalIdentity, without the barrel
   const { loadTerminalIdentity } = await import('../terminal/identity/load-identity.js');
   return (await loadTerminalIdentity(dir)).config.officer;
 }

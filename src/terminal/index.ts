@@ -42,7 +42,7 @@ export { checkFormatFile, formatsOnDisk } from './formats/format-files.js';
 export { exists, jsonText, writeFileAtomic } from './identity/files.js';
 
 /** Paths to the installed package's files (the bundle, worker scripts, package.json). */
-export { distPath, PACKAGE_ROOT } from './install-paths.js';
+export { distPath } from './install-paths.js';
 
 /** `hotline import FILE`: whether a bundle sent in parts names this party, judged on the whole file (no I/O). */
 export { BundleCharters } from './officer-api/import-charters.js';
