@@ -1226,11 +1226,12 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       x.ack(id, flash.id, { name: 'Cdr Doe', title: 'Duty Officer' });
       cn.ack(id, flash.id, officer);
       type Shown = ApiMessage & { acks?: Array<{ code?: string; party?: string }> };
-      const shown = await waitFor('US to show two acks of its FLASH', async () => {
+      // An ack is no receipt (§6: received means a receipt covers it): wait for both.
+      const shown = await waitFor('US to show two acks of its FLASH, and a receipt', async () => {
         const m = (await call<Shown[]>('GET', `/api/v1/channels/${id}/messages`)).find((y) => y.id === flash.id);
-        return m && (m.acks?.length ?? 0) >= 2 ? m : undefined;
+        return m && (m.acks?.length ?? 0) >= 2 && m.receiptedAt !== null ? m : undefined;
       });
-      expect(shown.receiptedAt).not.toBeNull();
+      expect(shown.acks?.length).toBe(2);
       step('FLASH of US acknowledged by both');
 
       // ---- XX writes; CN holds it only relayed by US (its receipt names it in heads) ----
@@ -1280,6 +1281,37 @@ describe('a clean-room peer written from docs/protocol.md', () => {
         return false;
       });
       step('want for another author served');
+
+      // ---- the other way: US holds an entry of XX pending until XX relays CN's entry it names ----
+      // CN stops pushing to US (its stream down) and its message reaches XX by another path (as over
+      // a direct XX-CN stream); XX's next message names it in heads; US keeps that message pending,
+      // asks XX for CN's entry with `want`, and takes both in once XX relays it (§7, §12).
+      cn.disconnect();
+      const cm2 = cn.send(id, 'CN two, while CN to US is down', 'FLASH', officer);
+      expect(x.ingest(cm2.text).outcome).toBe('accepted');
+      const nOut = x.frames.length;
+      const xm3 = x.send(id, 'XX three, after CN two', 'ROUTINE', { name: 'Cdr Doe', title: 'Duty Officer' });
+      expect(xm3.entry.heads[CN]).toEqual({ seq: cm2.entry.seq, hash: cm2.hash });
+      const shownBoth = await waitFor('US to show CN two and XX three', async () => {
+        const ms = await call<ApiMessage[]>('GET', `/api/v1/channels/${id}/messages`);
+        return ms.some((m) => m.id === cm2.hash) && ms.some((m) => m.id === xm3.hash) ? ms : undefined;
+      });
+      expect(shownBoth.filter((m) => m.id === cm2.hash || m.id === xm3.hash)).toHaveLength(2);
+      const wantIn = x.frames.slice(nOut).filter((f) => f.dir === 'in' && f.frame.t === 'want');
+      expect(wantIn.map((f) => f.frame)).toContainEqual({ t: 'want', channel: id, author: CN, fromSeq: cm2.entry.seq, toSeq: cm2.entry.seq });
+      expect(x.frames.slice(nOut).find((f) => f.dir === 'in' && f.frame.t === 'stored' && (f.frame.pending as number) > 0)).toBeDefined();
+      // CN's stream comes back: `holds` already names CN two (relayed), so CN resends nothing of it.
+      const nCn = cn.frames.length;
+      cn.connect();
+      const holdsCn = await waitFor('CN to hear holds again', () => cn.frames.slice(nCn).find((f) => f.dir === 'in' && f.side === 'client' && f.frame.t === 'holds'));
+      expect((holdsCn.frame.holds as Record<string, number>)[id]).toBeGreaterThanOrEqual(cm2.entry.seq);
+      step('US took an entry of CN relayed by XX');
+      // §12 "Pending entries": US sent each of its own entries to XX once, even those XX answered
+      // `pending` (XX took them in by itself once the relayed entries arrived).
+      const usSent = x.frames.filter((f) => f.dir === 'in' && f.side === 'server' && f.frame.t === 'entries').flatMap((f) => f.frame.entries as string[]).filter((t) => t.startsWith(`{"author":"${US}"`));
+      expect(usSent.length).toBeGreaterThan(3);
+      expect(new Set(usSent).size).toBe(usSent.length);
+      expect(x.frames.some((f) => f.dir === 'out' && f.frame.t === 'stored' && (f.frame.pending as number) > 0)).toBe(true);
 
       // ---- the transcript: hotline verify, and the peer's own check ----
       await waitFor('US to show CN\'s ack of XX', async () => ((await call<Shown[]>('GET', `/api/v1/channels/${id}/messages`)).find((y) => y.id === xm[0]!.hash)?.acks?.length ?? 0) >= 1);
