@@ -809,6 +809,9 @@ export class SpecPeer {
     this.peerCard = card;
   }
 
+  /** When set, sign() uses these heads instead of the newest held of every other author (tests of §7 heads rules). */
+  headsOverride: Entry['heads'] | undefined;
+
   /** Takes the card of a further party (§3.6) without dialling it: its entries come relayed. */
   know(card: PartyCard, heardFingerprint: string): void {
     if (!cardValid(card)) throw new Error('the card does not verify');
@@ -931,10 +934,15 @@ export class SpecPeer {
     const before = log[e.seq - 2];
     if (e.seq === 1 ? e.prev !== null : !before || e.prev !== before.hash) return { outcome: 'rejected', hash: held.hash, code: 'ENTRY_WRONG_PREVIOUS_HASH', message: 'prev' };
     if (before && e.time < before.entry.time) return { outcome: 'rejected', hash: held.hash, code: 'ENTRY_TIME_REGRESSED', message: 'time' };
-    for (const [author, h] of Object.entries(e.heads)) {
+    // §7 heads rules 1 and 2, head by head in ascending party-id order, then rule 3.
+    for (const [author, h] of Object.entries(e.heads).sort(([a], [b]) => (a < b ? -1 : 1))) {
       const theirs = this.log(ch, author)[h.seq - 1];
       if (!theirs || theirs.hash !== h.hash) return { outcome: 'rejected', hash: held.hash, code: 'ENTRY_UNKNOWN_DEPENDENCY', message: 'head not held' };
+      for (const [b, hb] of Object.entries(theirs.entry.heads))
+        if (b !== e.author && (e.heads[b]?.seq ?? 0) < hb.seq) return { outcome: 'rejected', hash: held.hash, code: 'ENTRY_HEADS_REGRESSED', message: `heads not transitively closed (${b})` };
     }
+    for (const [b, hb] of Object.entries(before?.entry.heads ?? {}))
+      if ((e.heads[b]?.seq ?? 0) < hb.seq) return { outcome: 'rejected', hash: held.hash, code: 'ENTRY_HEADS_REGRESSED', message: `heads went back (${b})` };
     // §7 steps 9, 10, 12, 14 as far as this peer judges: the other party's entries must keep them.
     const judged = judgeInContext(ch.proposal, this.causalPast(ch, e), e, this.formats);
     if (judged) {
@@ -1156,7 +1164,7 @@ export class SpecPeer {
     const ch = this.channel(channelId);
     const own = this.log(ch, this.root.pub);
     const last = own[own.length - 1];
-    const heads = this.#heads(ch);
+    const heads = this.headsOverride ?? this.#heads(ch);
     const time = Math.max(Date.now(), this.#lastTime, last?.entry.time ?? 0);
     this.#lastTime = time;
     // §7 step 10: the `protocol` of the charter in force in the entry's causal past (here: everything held).
