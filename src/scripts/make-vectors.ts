@@ -536,6 +536,14 @@ function canonicalVectors() {
     '{"\\u20ac":"Euro Sign","\\r":"Carriage Return","\\ufb33":"Hebrew Letter Dalet With Dagesh","1":"One","\\ud83d\\ude00":"Emoji: Grinning Face","\\u0080":"Control","\\u00f6":"Latin Small Letter O With Diaeresis"}',
     '{"text":"收到。我方船只将保持距离。","lang":"zh"}',
     '{"ctrl":"\\u0001\\u001f\\u007f\\b\\f\\n\\r\\t"}',
+    // §2.1's pitfalls of common JSON libraries: what RFC 8785 writes as itself (U+2028, U+2029 and
+    // the HTML-sensitive characters, which Go escapes; DEL; characters beyond U+FFFF, which
+    // ASCII-escaping libraries escape), no Unicode normalisation, ECMAScript number forms, and
+    // member names of party ids sorted by code unit ('-' < digits < 'A'-'Z' < '_' < 'a'-'z').
+    '{"sep":"\\u2028\\u2029","html":"\\u003c\\u003e\\u0026\\u0027\\/","del":"\\u007f","ship":"\\ud83d\\udea2"}',
+    '{"nfc":"\\u00e9","nfd":"e\\u0301"}',
+    '{"n":[130.0,5e-07,5.0E-7,0.0000015,2.50,-77.0088,-0.0,1e21]}',
+    '{"a":1,"_":2,"Z":3,"9":4,"-":5}',
     '[]',
     '{}',
     '9007199254740991',
