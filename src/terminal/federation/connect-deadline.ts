@@ -20,10 +20,11 @@ export const SLOW_TCP_CONNECT_MS = 1000;
 
 /**
  * The deadline of the next dial after one ended (docs/protocol.md §12, "Heartbeats"). A dial that
- * timed out on a path that answers slowly ({@link slowDial}) doubles it: the peer is there behind a slow path
- * (satellite, a congested long haul), and a deadline shorter than its round trip would fail every
- * attempt for ever. Any other end (refused, unreachable, silence after a quick TCP connection: a
- * frozen peer, whose restore must be seen within seconds) leaves it. A stream that opened and measured its round trip sets it to twice the heartbeat's retransmission timeout
+ * timed out on a path that answers slowly ({@link slowDial}) doubles it: the peer is there behind a
+ * slow path (satellite, a congested long haul), and a deadline shorter than its round trip would
+ * fail every attempt for ever. Any other end (refused, unreachable, silence after a quick TCP
+ * connection: a frozen peer, whose restore must be seen within seconds) leaves it. A stream that
+ * opened and measured its round trip sets it to twice the heartbeat's retransmission timeout
  * (SRTT + 4·RTTVAR): the upgrade takes one round trip. Always between {@link CONNECT_DEADLINE_MS}
  * and {@link CONNECT_DEADLINE_MAX_MS}.
  */

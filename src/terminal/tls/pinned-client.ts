@@ -167,15 +167,7 @@ class PinnedAgent extends https.Agent {
     const started = performance.now();
     let tcpConnectMs: number | undefined;
     raw.once('connect', () => (tcpConnectMs = performance.now() - started));
-    const timer = setTimeout(() => {
-      const err =
-        tcpConnectMs === undefined
-          ? new FederationClientError(FED_TIMEOUT, `${endpoint}: no TCP connection within ${ms} ms (nothing answers at that address)`)
-          : raw.bytesRead > 0
-            ? new FederationClientError(FED_TIMEOUT, `${endpoint}: TLS handshake not finished within ${ms} ms (the server answered ${raw.bytesRead} bytes: a slow path)`, Math.round(tcpConnectMs), raw.bytesRead)
-            : new FederationClientError(FED_TIMEOUT, `${endpoint}: no TLS handshake within ${ms} ms (the address accepts but does not answer)`, Math.round(tcpConnectMs));
-      socket.destroy(err);
-    }, ms);
+    const timer = setTimeout(() => socket.destroy(connectTimeout(endpoint, ms, tcpConnectMs, raw.bytesRead)), ms);
     const onError = (err: Error): void => {
       clearTimeout(timer);
       socket.removeListener('secureConnect', onSecure);
@@ -197,6 +189,14 @@ class PinnedAgent extends https.Agent {
     socket.once('secureConnect', onSecure);
     return undefined; // the socket goes to the HTTP layer through `callback`, after the pin check
   }
+}
+
+/** A dial's FED_TIMEOUT: how far it got (no TCP connection; TCP and silence; the server answering slowly). */
+function connectTimeout(endpoint: string, ms: number, tcpConnectMs: number | undefined, bytesReceived: number): FederationClientError {
+  if (tcpConnectMs === undefined) return new FederationClientError(FED_TIMEOUT, `${endpoint}: no TCP connection within ${ms} ms (nothing answers at that address)`);
+  const tcp = Math.round(tcpConnectMs);
+  if (bytesReceived === 0) return new FederationClientError(FED_TIMEOUT, `${endpoint}: no TLS handshake within ${ms} ms (the address accepts but does not answer)`, tcp);
+  return new FederationClientError(FED_TIMEOUT, `${endpoint}: TLS handshake not finished within ${ms} ms (the server answered ${bytesReceived} bytes: a slow path)`, tcp, bytesReceived);
 }
 
 /**
