@@ -148,6 +148,7 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   FED_BAD_FRAME: { message: 'Malformed federation frame: JSON text frames of docs/protocol.md only. The frame was dropped; the stream stays open.' },
   FED_FRAME_TOO_LARGE: { message: 'A federation frame exceeded {limit} bytes and the stream was cut. Send entries in smaller batches.' },
   FED_TOO_MANY_STREAMS: { message: 'At most {limit} streams per peer; close the others first.' },
+  FED_TOO_MANY_HANDSHAKES: { message: 'At most {limit} TLS handshakes may be under way at once from one address, and {remote} had that many; its new connection was closed. A paired terminal needs a few at most: if this is a peer, ask its operator to check it; else block the address at the firewall.' },
   FED_TLS_ERROR: { message: 'A TLS handshake from {remote} failed ({reason}). If it is a peer, compare its card\'s TLS fingerprint with its terminal.' },
   FED_CLIENT_ERROR: { message: 'A malformed HTTP request from {remote} ({reason}); the connection was cut. Nothing was read from it.' },
   // Federation client (this terminal calling a peer): logged, and shown as the link's state.

@@ -10,6 +10,8 @@ import { createPinnedClient } from '../../src/terminal/tls/pinned-client.js';
 import { generateTlsIdentity } from '../../src/terminal/tls/tls-identity.js';
 import { frames, message, startFixture, type Fixture } from './fixture.js';
 import { dribble, within } from '../slow-clients.js';
+import { FaultProxy } from '../e2e/fault-proxy.js';
+import { freePort } from '../e2e/harness.js';
 
 let f: Fixture;
 beforeAll(async () => {
@@ -393,6 +395,71 @@ describe('federation attacks: rates and slow clients', () => {
       drip?.stop();
       raw.destroy();
       slow.destroy();
+    }
+  });
+
+  it('lets a handshake on a narrow line take longer than the silence deadline, up to its own', async () => {
+    // 300 B/s each way: the handshake (about 1.5 KB with these Ed25519 certificates) takes seconds, past the 1 s a silent client gets.
+    const g = await startFixture({ handshakeTimeoutMs: 1000, handshakeMaxMs: 15_000 });
+    const tls = await import('node:tls');
+    const proxy = await FaultProxy.open(await freePort(), Number(new URL(g.url).port));
+    proxy.bytesPerSec = 300;
+    const client = tls.connect({ host: '127.0.0.1', port: proxy.port, key: g.us.tls.keyPem, cert: g.us.tls.certPem, rejectUnauthorized: false });
+    client.on('error', () => undefined);
+    try {
+      const t0 = Date.now();
+      await within(
+        new Promise((resolve, reject) => {
+          client.once('secureConnect', resolve);
+          client.once('close', () => reject(new Error('the server cut a handshake under way on a narrow line')));
+        }),
+        14_000,
+        'no handshake within 14 s',
+      );
+      const took = Date.now() - t0;
+      expect(took).toBeGreaterThan(2000);
+      expect(g.logs.filter((l) => l.code === 'FED_TLS_ERROR')).toEqual([]);
+    } finally {
+      client.destroy();
+      await proxy.close();
+      await g.close();
+    }
+  });
+
+  it('closes at once a connection beyond the handshakes one address may have under way, and counts them down', async () => {
+    const g = await startFixture({ maxHandshakesPerAddress: 3 });
+    const net = await import('node:net');
+    const tls = await import('node:tls');
+    const port = Number(new URL(g.url).port);
+    const held: Array<import('node:net').Socket> = [];
+    const open = () => {
+      const s = net.connect(port, '127.0.0.1');
+      s.on('error', () => undefined);
+      held.push(s);
+      return new Promise<import('node:net').Socket>((resolve) => s.once('connect', () => resolve(s)));
+    };
+    try {
+      for (let i = 0; i < 3; i++) await open();
+      // The server has seen the three (its 'connection' runs before anything can arrive on the fourth).
+      await new Promise((r) => setTimeout(r, 100));
+      const fourth = await open();
+      const t0 = Date.now();
+      await within(new Promise((resolve) => fourth.once('close', resolve)), 5000, 'the fourth connection was not closed');
+      expect(Date.now() - t0).toBeLessThan(2000);
+      for (const s of held.slice(0, 3)) expect(s.destroyed).toBe(false);
+      expect(g.logs.some((l) => l.code === 'FED_TOO_MANY_HANDSHAKES' && l.limit === 3)).toBe(true);
+      // The three go: a pinned client gets through again.
+      for (const s of held.slice(0, 3)) s.destroy();
+      await new Promise((r) => setTimeout(r, 100));
+      const ok = tls.connect({ host: '127.0.0.1', port, key: g.us.tls.keyPem, cert: g.us.tls.certPem, rejectUnauthorized: false });
+      held.push(ok);
+      await within(new Promise((resolve, reject) => {
+        ok.once('secureConnect', resolve);
+        ok.once('close', () => reject(new Error('closed: the count of handshakes under way was not lowered')));
+      }), 5000, 'no handshake within 5 s');
+    } finally {
+      for (const s of held) s.destroy();
+      await g.close();
     }
   });
 

@@ -7,7 +7,9 @@
  *
  * Hardening (docs/security.md; the numbers in limits.ts): everything a peer sends is bounded
  * before it is looked at.
- *  - TLS: handshake deadline; unpinned client keys get 401 before any route runs.
+ *  - TLS: a client silent for 10 s is cut, a handshake under way has 40 s (a narrow line), one
+ *    address holds at most 16 under way (handshake-guard.ts); unpinned client keys get 401 before
+ *    any route runs.
  *  - HTTP: header, request and idle deadlines (slow clients are cut), body size limit, per-peer
  *    request rate limit (keyed by the pinned peer id), schema validation of every route input.
  *  - WebSocket: frame size limit, text frames only, a bounded number of streams per peer; each
@@ -30,6 +32,7 @@ import { StreamSession, type StreamSessionOptions } from './stream-session.js';
 import { BATCH_MAX } from './wire.js';
 import { cutConnectionsOnClose, goingAway } from '../close-connections.js';
 import { receivedBytes, trackRawSockets } from '../tls/raw-bytes.js';
+import { guardHandshakes } from './handshake-guard.js';
 
 /** The ports the federation face calls: never the whole channel service. */
 export interface FederationPorts {
@@ -86,7 +89,7 @@ export async function buildFederationServer(opts: FederationServerOptions): Prom
   const app = Fastify({
     https: {
       ...pinnedServerTlsOptions(opts.tls),
-      handshakeTimeout: limits.handshakeTimeoutMs,
+      handshakeTimeout: limits.handshakeMaxMs,
       headersTimeout: limits.headersTimeoutMs,
       requestTimeout: limits.requestTimeoutMs,
       connectionsCheckingInterval: limits.checkIntervalMs,
@@ -101,6 +104,7 @@ export async function buildFederationServer(opts: FederationServerOptions): Prom
     ...(opts.schemaController ? { schemaController: opts.schemaController } : {}),
   });
   logConnectionErrors(app, opts.logger);
+  guardHandshakes(app.server, limits, opts.logger);
   // A stream's heartbeat counts the bytes under TLS, not only whole records (tls/raw-bytes.ts).
   trackRawSockets(app.server);
   cutConnectionsOnClose(app, limits.closeGraceMs);

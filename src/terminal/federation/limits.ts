@@ -24,8 +24,12 @@ export interface FederationLimits {
   readonly maxQueuedBytes: number;
   /** Open WebSocket streams per peer. */
   readonly maxStreamsPerPeer: number;
-  /** TLS handshake deadline, ms. */
+  /** A connection whose client has sent nothing of its TLS handshake in this long is cut, ms (handshake-guard.ts). */
   readonly handshakeTimeoutMs: number;
+  /** A TLS handshake under way, in all, ms: long enough for a narrow line (handshake-guard.ts). */
+  readonly handshakeMaxMs: number;
+  /** TLS handshakes under way at once from one remote address; more are closed at once. */
+  readonly maxHandshakesPerAddress: number;
   /** Deadline for the complete request headers, ms (slowloris). */
   readonly headersTimeoutMs: number;
   /** Deadline for the complete request, body included, ms. */
@@ -53,6 +57,8 @@ export const DEFAULT_FEDERATION_LIMITS: FederationLimits = Object.freeze({
   maxQueuedBytes: 64 * 1024 * 1024,
   maxStreamsPerPeer: 4,
   handshakeTimeoutMs: 10_000,
+  handshakeMaxMs: 40_000,
+  maxHandshakesPerAddress: 16,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
   idleTimeoutMs: 60_000,
@@ -68,6 +74,7 @@ export const FED_CODES = Object.freeze({
   frameTooLarge: 'FED_FRAME_TOO_LARGE',
   rateLimited: 'RATE_LIMITED',
   tooManyStreams: 'FED_TOO_MANY_STREAMS',
+  tooManyHandshakes: 'FED_TOO_MANY_HANDSHAKES',
   tlsError: 'FED_TLS_ERROR',
   clientError: 'FED_CLIENT_ERROR',
   timeout: 'FED_TIMEOUT',
