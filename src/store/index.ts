@@ -29,6 +29,7 @@ export type {
   MessageRow,
   PeerRow,
   ReceiptRow,
+  ReceiptTime,
   IdempotentAnswer,
   Store,
   StoredEntry,

@@ -12,6 +12,7 @@ import type { Database, EntriesTable, MessagesTable } from './schema.js';
 import type { PreparedWritePath, StoreAdapter } from './store-adapter.js';
 import { earliestEscalation } from './store.js';
 import { foldForSearch, messagesBefore, pageEntries, putAckEntry, searchMessages } from './message-pages.js';
+import { putReceiptMark, receiptTimes } from './receipt-marks.js';
 import type {
   AppendResult,
   ChannelRow,
@@ -31,6 +32,7 @@ import type {
   MessageRow,
   PeerRow,
   ReceiptRow,
+  ReceiptTime,
   IdempotentAnswer,
   Store,
   StoredEntry,
@@ -717,7 +719,13 @@ export class KyselyStore implements Store {
           .whereRef('receipts.seq', '<', 'excluded.seq'),
       )
       .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+    const advanced = Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+    if (advanced) await putReceiptMark(this.db, receipt);
+    return advanced;
+  }
+
+  async listReceiptTimes(channel: string, positions: readonly LogPosition[]): Promise<ReceiptTime[]> {
+    return receiptTimes(this.db, channel, positions);
   }
 
   async listReceipts(channel: string): Promise<ReceiptRow[]> {

@@ -9,6 +9,7 @@ import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } fr
 import { StoreError } from './errors.js';
 import { BULK_KINDS } from './bounded-logs.js';
 import { foldForSearch } from './message-pages.js';
+import { fillReceiptMarks } from './receipt-marks.js';
 import type { StoreAdapter } from './store-adapter.js';
 
 /** Builds the migrations for one backend. Names sort in the order they must run. */
@@ -454,6 +455,27 @@ export function migrations(adapter: StoreAdapter): Record<string, Migration> {
         const bulk = sql.join(BULK_KINDS.map((k) => sql.lit(k)));
         await sql`insert into lasting_entries (channel, pos) select channel, pos from entries where kind not in (${bulk})`.execute(db);
         await db.schema.dropIndex('entries_lasting').execute();
+      },
+    },
+    '0022_receipt_marks': {
+      // Per-party receipt state (receipt-marks.ts): the messages table kept one receipted_at, the
+      // first receipt of any party, which in a channel of three or more parties said "receipted"
+      // when one of two addressed parties held the message. A row per advance of a holder's
+      // cumulative receipt of an author's log (not per message: a receipt covers a burst with one
+      // row) says when each party's receipts first covered each message. Filled from the receipt
+      // entries held, in arrival order.
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      async up(db: Kysely<any>): Promise<void> {
+        await db.schema
+          .createTable('receipt_marks')
+          .addColumn('channel', key, (c) => c.notNull())
+          .addColumn('author', key, (c) => c.notNull())
+          .addColumn('holder', key, (c) => c.notNull())
+          .addColumn('seq', 'integer', (c) => c.notNull())
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('receipt_marks_pk', ['channel', 'author', 'holder', 'seq'])
+          .execute();
+        await fillReceiptMarks(db);
       },
     },
   };

@@ -126,6 +126,20 @@ export interface ReceiptsTable {
   at: number;
 }
 
+/**
+ * Every advance of a holder's cumulative receipt of an author's log (migration 0022): `holder`'s
+ * receipt at `at` (its time) was the first to cover `author`'s entries up to `seq`. A message's
+ * first covering receipt by a party is that party's row with the smallest `seq` at or above the
+ * message's (rows only advance), so a message is receipted per party without a row per message.
+ */
+export interface ReceiptMarksTable {
+  channel: string;
+  author: string;
+  holder: string;
+  seq: number;
+  at: number;
+}
+
 /** Link test measurements. */
 export interface LinkSamplesTable {
   channel: string;
@@ -276,6 +290,7 @@ export interface Database extends OfficerTables {
   messages: MessagesTable;
   message_acks: MessageAcksTable;
   receipts: ReceiptsTable;
+  receipt_marks: ReceiptMarksTable;
   idempotency: IdempotencyTable;
   link_samples: LinkSamplesTable;
   escalations: EscalationsTable;

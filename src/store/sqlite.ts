@@ -148,12 +148,17 @@ function sqliteWritePath(database: InstanceType<typeof Database>): PreparedWrite
   const receipt = database.prepare(
     'INSERT INTO receipts (channel, holder, author, seq, hash, at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel, holder, author) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, at = excluded.at WHERE receipts.seq < excluded.seq',
   );
+  const receiptMark = database.prepare('INSERT INTO receipt_marks (channel, author, holder, seq, at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, author, holder, seq) DO NOTHING');
   const markReceipted = database.prepare('UPDATE messages SET receipted_at = ? WHERE channel = ? AND author = ? AND seq <= ? AND receipted_at IS NULL');
   const auditLast = database.prepare('SELECT seq, at, actor, action, detail, prev_hash, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
   const auditInsert = database.prepare('INSERT INTO audit_log (seq, at, actor, action, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)');
   return {
     entryHash: (channel, author, seq) => entryHash.get(channel, author, seq) as string | undefined,
-    receipt: (r) => receipt.run(r.channel, r.holder, r.author, r.seq, r.hash, r.at).changes > 0,
+    receipt: (r) => {
+      if (receipt.run(r.channel, r.holder, r.author, r.seq, r.hash, r.at).changes === 0) return false;
+      receiptMark.run(r.channel, r.author, r.holder, r.seq, r.at);
+      return true;
+    },
     markReceipted: (channel, author, uptoSeq, at) => markReceipted.run(at, channel, author, uptoSeq).changes,
     auditLast: () => auditLast.get() as ReturnType<PreparedWritePath['auditLast']>,
     auditInsert: (r) => void auditInsert.run(r.seq, r.at, r.actor, r.action, r.detail, r.prev_hash, r.hash),

@@ -61,7 +61,7 @@ export interface PreparedWritePath {
   messages(rows: ReadonlyArray<Omit<MessagesTable, 'escalation_level'> & { escalation_level: number }>): void;
   /** Hash of the entry held at (channel, author, seq), if any (the chain check of each commit). */
   entryHash(channel: string, author: string, seq: number): string | undefined;
-  /** Stores a receipt unless one as high is held (putReceipt); true when it wrote. */
+  /** Stores a receipt unless one as high is held (putReceipt), with its receipt_marks row; true when it wrote. */
   receipt(row: ReceiptsTable): boolean;
   /** Marks the author's messages up to `uptoSeq` receipted at `at` (markReceipted); how many. */
   markReceipted(channel: string, author: string, uptoSeq: number, at: number): number;

@@ -150,7 +150,10 @@ export interface MessageRow {
   readonly ackedAt: number | null;
   /** Who acknowledged, JSON text. */
   readonly ackedBy: string | null;
-  /** When the other side's terminal receipted it. */
+  /**
+   * When the first receipt of any other party covering it was taken in (of any party: per party,
+   * {@link Store.listReceiptTimes}).
+   */
   readonly receiptedAt: number | null;
   /** How many escalation steps have been taken. */
   readonly escalationLevel: number;
@@ -234,6 +237,16 @@ export interface ReceiptRow {
   readonly author: string;
   readonly seq: number;
   readonly hash: string;
+  readonly at: number;
+}
+
+/** When a party's receipts first covered a message (receipt-marks.ts): the `time` of that receipt. */
+export interface ReceiptTime {
+  /** The message's author and seq. */
+  readonly author: string;
+  readonly seq: number;
+  /** The party whose receipt covered it. */
+  readonly holder: string;
   readonly at: number;
 }
 
@@ -402,8 +415,17 @@ export interface Store {
   /** How many messages of authors other than `self` await acknowledgement (with a deadline), per channel that has any. */
   countUnackedByChannel(self: string): Promise<Array<{ channel: string; count: number }>>;
 
-  /** Records a receipt, unless one with an equal or higher seq is already held; returns whether it was kept. */
+  /**
+   * Records a receipt, unless one with an equal or higher seq is already held; returns whether it
+   * was kept. When kept, also when it advanced (a receipt_marks row): what {@link listReceiptTimes} reads.
+   */
   putReceipt(receipt: ReceiptRow): Promise<boolean>;
+  /**
+   * Per message at `positions` of `channel` and per party whose receipts cover it, when the first
+   * of them covered it (in the order the store took them in); a party none of whose receipts
+   * covers a message has no item for it. Read by log position: a page costs its size at any depth.
+   */
+  listReceiptTimes(channel: string, positions: readonly LogPosition[]): Promise<ReceiptTime[]>;
   /** Records the answer to an idempotent write (in the transaction of its entries). */
   putIdempotent(row: IdempotentAnswer): Promise<void>;
   /** The answer recorded for an idempotency key, if any. */

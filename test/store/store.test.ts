@@ -503,6 +503,34 @@ describe.each(BACKENDS)('store on $name', (backend) => {
       expect(await store.listReceipts(channel)).toEqual(expected);
       expect(await store.listReceipts(channelId())).toEqual([]);
     });
+
+    it('says per party when its receipts first covered each message (migration 0022)', async () => {
+      const { store } = ctx;
+      const channel = channelId();
+      const [us, cn, xx] = [partyId(), partyId(), partyId()];
+      const r = (holder: string, seq: number, at: number, author = us) => ({ channel, holder, author, seq, hash: hashOf(`${holder}${seq}`), at });
+      // CN's receipts: up to 2 at 100, up to 5 at 200, an older one (3) at 250 that changes nothing, up to 9 at 300.
+      await store.putReceipt(r(cn, 2, 100));
+      // Inside a transaction too (SQLite's prepared write path).
+      await store.transaction(async (tx) => {
+        await tx.putReceipt(r(cn, 5, 200));
+        await tx.putReceipt(r(cn, 3, 250));
+      });
+      await store.putReceipt(r(cn, 9, 300));
+      // XX's: up to 4 at 150. CN's receipt of XX's log is not about US's messages.
+      await store.putReceipt(r(xx, 4, 150));
+      await store.putReceipt(r(cn, 50, 120, xx));
+      const at = (seqs: number[]) => seqs.map((seq) => ({ channel, author: us, seq }));
+      const times = await store.listReceiptTimes(channel, at([1, 2, 3, 5, 6, 9, 10]));
+      const byParty = (holder: string) => Object.fromEntries(times.filter((t) => t.holder === holder).map((t) => [t.seq, t.at]));
+      expect(times.every((t) => t.author === us)).toBe(true);
+      expect(byParty(cn)).toEqual({ 1: 100, 2: 100, 3: 200, 5: 200, 6: 300, 9: 300 });
+      expect(byParty(xx)).toEqual({ 1: 150, 2: 150, 3: 150 });
+      // A page far back reads the same (the first mark above its newest message included).
+      expect((await store.listReceiptTimes(channel, at([6]))).map((t) => [t.holder === cn ? 'cn' : 'xx', t.at])).toEqual([['cn', 300]]);
+      expect(await store.listReceiptTimes(channel, [])).toEqual([]);
+      expect(await store.listReceiptTimes(channelId(), at([1]))).toEqual([]);
+    });
   });
 
   describe('link samples', () => {
