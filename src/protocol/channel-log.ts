@@ -560,14 +560,20 @@ export class ChannelLog {
       });
     }
     for (const h of Object.keys(e.heads))
-      if (!writers(view).has(h) && !this.#everParty(h))
+      if (!writers(view).has(h) && !this.#everParty(h, view))
         return protocolError('ENTRY_BAD_REFERENCE', { ...d, ref: `the log of ${short(h)}`, why: 'is not a party of the channel' });
     return this.#checkKind(sealed, view);
   }
 
-  #everParty(party: string): boolean {
+  /**
+   * §7 heads rule 4: a party of the original proposal or of any amendment in the causal past
+   * (adopted, pending, declined or withdrawn). A party that only a declined (or later superseded)
+   * amendment listed may have written while it was pending; rules 2 and 3 then make every later
+   * entry name its log, so refusing those heads would stop the channel for good.
+   */
+  #everParty(party: string, view: DerivedState): boolean {
     const original = (this.proposal.entry.body as BodyOf<'charter.propose'>).charter;
-    return original.parties.some((p) => p.party === party);
+    return original.parties.some((p) => p.party === party) || view.amendments.some((a) => a.charter.parties.some((p) => p.party === party));
   }
 
   #checkKind(sealed: SealedEntry, view: DerivedState): ProtocolError | undefined {

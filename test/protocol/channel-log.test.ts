@@ -1,7 +1,7 @@
 /** ChannelLog ingest outcomes (docs/protocol.md §4.2, §6, §7): what a terminal does with each entry offered. */
 import { describe, expect, it } from 'vitest';
-import { ChannelLog, KeyRegistry, KeySigner, canonicalize, composeEntry, parseEntry, sealEntry, sha256, toBase64Url, type Entry, type SealedEntry, type UnsignedEntry } from '../../src/protocol/index.js';
-import { Scenario, bilateralScenario, makeParty } from '../../src/testkit/scenario.js';
+import { ChannelLog, KeyRegistry, KeySigner, canonicalize, charterHash, composeEntry, parseEntry, sealEntry, sha256, toBase64Url, type Entry, type SealedEntry, type UnsignedEntry } from '../../src/protocol/index.js';
+import { Scenario, bilateralScenario, makeCharter, makeParty } from '../../src/testkit/scenario.js';
 
 /** A fresh log holding the first `n` entries of a finished scenario, as a peer would rebuild it. */
 function replay(s: Scenario, n: number): ChannelLog {
@@ -112,6 +112,44 @@ describe('ChannelLog.ingest', () => {
     const log = replay(s, e.length);
     const entry = composeEntry(log, xx.terminal, xx.id, 'message', { text: 'hi', lang: 'en', precedence: 'ROUTINE' }, s.time + 1);
     expect(log.ingest(entry)).toMatchObject({ status: 'rejected', error: { code: 'ENTRY_AUTHOR_NOT_PARTY' } });
+  });
+
+  it('heads rule 4 (§7): a party that only a declined or a later superseded amendment listed may still be named in heads (else rules 2-3 would stop the channel)', () => {
+    const us = makeParty('US', { en: 'United States' });
+    const cn = makeParty('CN', { en: 'China' });
+    const xx = makeParty('XX', { en: 'Third' });
+    const yy = makeParty('YY', { en: 'Fourth' });
+    const t = new Scenario([us, cn, xx, yy]);
+    t.propose(makeCharter([us, cn]));
+    t.write(cn, 'charter.accept', { charter: t.log.state(t.time).proposalHash });
+    // CN proposes to add XX; XX accepts (it may write while the amendment is pending); US declines.
+    const withXx = makeCharter([us, cn, xx]);
+    t.write(cn, 'charter.amend', { charter: withXx, reason: 'add XX' });
+    t.write(xx, 'charter.accept', { charter: charterHash(withXx) });
+    t.receipt(us);
+    t.write(us, 'charter.decline', { charter: charterHash(withXx), reason: 'not now' });
+    expect(t.log.state(t.time).amendments.map((a) => a.status)).toEqual(['declined']);
+    // Both parties still write: every later entry names XX's log (rules 2 and 3).
+    const m = t.message(cn, 'after the decline');
+    expect(Object.keys(m.entry.heads)).toContain(xx.id);
+    t.message(us, 'after the decline too');
+    // XX no longer writes (§7 step 9); an entry leaving XX out goes back (rule 3).
+    expect(t.log.ingest(composeEntry(t.log, xx.terminal, xx.id, 'receipt', { holds: [] }, t.tick()))).toMatchObject({ status: 'rejected', error: { code: 'ENTRY_AUTHOR_NOT_PARTY' } });
+    const next = t.log.next(cn.id);
+    const { [xx.id]: _dropped, ...withoutXx } = next.heads;
+    const dropped = sealEntry({ channel: t.log.id, author: cn.id, key: cn.terminal.publicKey, seq: next.seq, prev: next.prev, heads: withoutXx, time: t.tick(), kind: 'message', body: { text: 'XX left out', lang: 'en', precedence: 'ROUTINE' } }, cn.terminal);
+    expect(t.log.ingest(dropped)).toMatchObject({ status: 'rejected', error: { code: 'ENTRY_HEADS_REGRESSED' } });
+    // Added by one adopted amendment and removed by the next: its log stays nameable likewise.
+    const withYy = makeCharter([us, cn, yy]);
+    t.write(us, 'charter.amend', { charter: withYy, reason: 'add YY' });
+    t.write(cn, 'charter.accept', { charter: charterHash(withYy) });
+    t.write(yy, 'charter.accept', { charter: charterHash(withYy) });
+    const withoutYy = makeCharter([us, cn], { title: { en: 'Two again', zh: '二' } });
+    t.write(us, 'charter.amend', { charter: withoutYy, reason: 'YY leaves' });
+    t.write(cn, 'charter.accept', { charter: charterHash(withoutYy) });
+    t.write(yy, 'charter.accept', { charter: charterHash(withoutYy) });
+    expect(t.log.state(t.time).charter.parties.map((p) => p.code)).toEqual(['US', 'CN']);
+    expect(Object.keys(t.message(us, 'YY gone').entry.heads)).toEqual(expect.arrayContaining([cn.id, xx.id, yy.id]));
   });
 
   it('accepts entries in any arrival order once their dependencies are in (pending is retried)', () => {
