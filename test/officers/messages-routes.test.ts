@@ -32,6 +32,8 @@ describe('message routes', () => {
       drill: false,
       deadlineAt: cn!.time + 3_600_000,
       receiptedAt: expect.any(Number),
+      // Addressed to US alone: its own receipt (two-party channels look as before).
+      receipts: [{ party: expect.any(String), code: 'US', at: cn!.receiptedAt }],
       ackedAt: null,
       ackedBy: null,
       acks: [],

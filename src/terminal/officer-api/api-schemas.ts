@@ -113,6 +113,11 @@ export const AckedBy = Type.Object({ party: Type.Optional(Type.String()), code: 
 
 /** One acknowledgement of a message: the acknowledging party, its officer, the time signed, the optional note, the ack entry. */
 export const Acknowledgement = Type.Object({ party: Type.String(), code: Type.String(), officer: OfficerRef, time: Int, note: Type.Optional(Type.String()), entry: Type.String() });
+/**
+ * One party a message is addressed to (every party of the channel but its author) and when the
+ * first of its receipts covering the message was taken in here (its `time`); null while none has.
+ */
+export const PartyReceipt = Type.Object({ party: Type.String(), code: Type.String(), at: NullableInt });
 
 /** GET /api/v1/channels/:id/messages: a message with its receipt and acknowledgement. */
 /** A shape of a formatted message for the map: a position, a circle (radius in metres) or a polygon; points are [lon, lat]. */
@@ -146,7 +151,10 @@ export const Message = Type.Object({
   replyTo: NullableString,
   drill: Type.Boolean(),
   deadlineAt: NullableInt,
+  /** When the last of the parties it is addressed to receipted it (each in `receipts`); null until all have. */
   receiptedAt: NullableInt,
+  /** Per party it is addressed to (every party of the channel but its author), sorted by code: when its receipts first covered it. */
+  receipts: Type.Optional(Type.Array(PartyReceipt)),
   ackedAt: NullableInt,
   ackedBy: Type.Union([AckedBy, Type.Null()]),
   /** The officer who signed the message (its body's `from`), when it names one. */
@@ -229,7 +237,9 @@ const pendingFields = {
   deadlineAt: NullableInt,
   remainingMs: NullableInt,
   overdue: Type.Boolean(),
+  /** When the last of the parties it is addressed to receipted it; null until all have (who has: `receipts`). */
   receiptedAt: NullableInt,
+  receipts: Type.Optional(Type.Array(PartyReceipt)),
 };
 
 /** GET /api/v1/pending: a message of the other side awaiting acknowledgement here. */
@@ -358,6 +368,7 @@ export type AckedBy = Static<typeof AckedBy>;
 export type Message = Static<typeof Message>;
 export type SearchResults = Static<typeof SearchResults>;
 export type Acknowledgement = Static<typeof Acknowledgement>;
+export type PartyReceipt = Static<typeof PartyReceipt>;
 export type FormatSummary = Static<typeof FormatSummary>;
 export type FieldsCheck = Static<typeof FieldsCheck>;
 export type Rendered = Static<typeof Rendered>;

@@ -12,7 +12,9 @@ import type { ChannelEscalation, EscalationSettingsFiles } from '../escalation/s
 import { escalationStart, escalationSteps } from '../schedulers/escalation-scheduler.js';
 import * as Api from './api-schemas.js';
 import { readableChannels } from './auth.js';
-import { presentAwaiting } from './presenters.js';
+import type { MessageRow } from '../../store/index.js';
+import { receiptsIn } from './messages-routes.js';
+import { presentAwaiting, presentReceipts } from './presenters.js';
 import { ChannelParams, type OfficerApiPorts, type ReadPorts } from './route-kit.js';
 
 /** Options of {@link escalationRoutes}. */
@@ -23,6 +25,16 @@ export interface EscalationRoutesOptions extends Pick<OfficerApiPorts, 'self' | 
 /** Messages /api/v1/pending lists unless asked for another number, and the most it lists (and /api/v1/overdue). */
 export const PENDING_LIMIT = 500;
 export const PENDING_LIMIT_MAX = 10_000;
+
+/** Each message's receipt state per party (presenters.ts presentReceipts), for rows of any channels. */
+async function receiptStates(opts: Pick<EscalationRoutesOptions, 'reads' | 'directory'>, rows: readonly MessageRow[]): Promise<(m: MessageRow) => Pick<Api.Pending, 'receipts' | 'receiptedAt'>> {
+  const byChannel = new Map<string, MessageRow[]>();
+  for (const m of rows) byChannel.set(m.channel, [...(byChannel.get(m.channel) ?? []), m]);
+  const states = new Map<string, Awaited<ReturnType<typeof receiptsIn>>>();
+  for (const [channel, of] of byChannel) states.set(channel, await receiptsIn(opts, channel, of));
+  const label = (party: string) => opts.directory.label(party);
+  return (m) => presentReceipts(m, states.get(m.channel)!.parties, states.get(m.channel)!.times, label);
+}
 
 /** Registers the routes on the officer server. */
 export async function escalationRoutes(app: FastifyInstance, opts: EscalationRoutesOptions): Promise<void> {
@@ -45,6 +57,7 @@ export async function escalationRoutes(app: FastifyInstance, opts: EscalationRou
       const { limit = PENDING_LIMIT } = request.query as { limit?: number };
       const channels = readableChannels(request.principal, directory);
       const rows = await reads.unacked({ notFrom: self.party, limit, ...(channels ? { channels } : {}) });
+      const receipts = await receiptStates(opts, rows);
       return rows.map((m) => {
         const policy = settings.policyFor(m.channel, label(m.author));
         const steps = escalationSteps(policy);
@@ -53,6 +66,7 @@ export async function escalationRoutes(app: FastifyInstance, opts: EscalationRou
         const next = steps[m.escalationLevel];
         return {
           ...presentAwaiting(m, now, label, self.party),
+          ...receipts(m),
           escalation: {
             level: taken?.level ?? 0,
             levelName: taken?.levelName ?? null,
@@ -87,7 +101,8 @@ export async function escalationRoutes(app: FastifyInstance, opts: EscalationRou
       const now = opts.now();
       const channels = readableChannels(request.principal, directory);
       const rows = await reads.unacked({ deadlineBefore: now, from: self.party, limit: PENDING_LIMIT_MAX, ...(channels ? { channels } : {}) });
-      return rows.map((m) => ({ ...presentAwaiting(m, now, label, self.party), to: directory.peersOf(m.channel).map(label) }));
+      const receipts = await receiptStates(opts, rows);
+      return rows.map((m) => ({ ...presentAwaiting(m, now, label, self.party), ...receipts(m), to: directory.peersOf(m.channel).map(label) }));
     },
   );
 

@@ -14,7 +14,7 @@ import { formattedBody } from '../formats/compose.js';
 import { renderedFor } from '../formats/present.js';
 import * as Api from './api-schemas.js';
 import { signingOfficer } from './auth.js';
-import { presentAck, presentMessage, presentSent, whoSpoke, type WhoSpoke } from './presenters.js';
+import { indexReceiptTimes, presentAck, presentMessage, presentReceipts, presentSent, whoSpoke, type ReceiptTimes, type WhoSpoke } from './presenters.js';
 import type { MessageCursor, MessageRow } from '../../store/index.js';
 import { ChannelParams, LangTagParam, MessageParams, type OfficerApiPorts, type ReadPorts } from './route-kit.js';
 
@@ -92,13 +92,24 @@ export async function whoSpokeIn(reads: ReadPorts['reads'], channel: string, row
   return whoSpoke(await reads.pageEntries(channel, rows), new Set(rows.map((r) => r.hash)), label);
 }
 
-/** Messages as the officer API presents them: with who signed, every acknowledgement, and formatted ones rendered in `lang`. */
+/**
+ * The receipt state of `rows` of one channel: the channel's parties (its charter's) and, per
+ * message and party, when its receipts first covered it (presenters.ts presentReceipts).
+ */
+export async function receiptsIn(opts: Pick<MessagesRoutesOptions, 'reads' | 'directory'>, channel: string, rows: readonly MessageRow[]): Promise<{ parties: string[]; times: ReceiptTimes }> {
+  // A channel not held here (rows of a list across channels) has no parties: its stored time stands.
+  const parties = opts.directory.channelIds().includes(channel) ? opts.directory.view(channel).parties.map((p) => p.party) : [];
+  return { parties, times: rows.length === 0 ? new Map() : indexReceiptTimes(await opts.reads.receiptTimes(channel, rows)) };
+}
+
+/** Messages as the officer API presents them: with who signed, every acknowledgement, each party's receipt, and formatted ones rendered in `lang`. */
 export async function presentPage(opts: Pick<MessagesRoutesOptions, 'reads' | 'directory' | 'self' | 'formats'>, channel: string, rows: readonly MessageRow[], lang: string | undefined): Promise<Api.Message[]> {
   const label = (party: string) => opts.directory.label(party);
   const who = await whoSpokeIn(opts.reads, channel, rows, label);
+  const { parties, times } = await receiptsIn(opts, channel, rows);
   return rows.map((row) => {
     const signedBy = who?.signedBy.get(row.hash);
-    const m = { ...presentMessage(row, label, opts.self.party), ...(signedBy ? { signedBy } : {}), acks: who?.acks.get(row.hash) ?? [] };
+    const m = { ...presentMessage(row, label, opts.self.party), ...presentReceipts(row, parties, times, label), ...(signedBy ? { signedBy } : {}), acks: who?.acks.get(row.hash) ?? [] };
     const rendered = lang && m.format ? renderedFor(opts.formats, m, lang) : undefined;
     return rendered ? { ...m, rendered } : m;
   });

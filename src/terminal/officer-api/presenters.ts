@@ -4,7 +4,7 @@
  * leaves the officer API that a presenter did not list.
  */
 import { isDialogueKind, type BodyOf, type OfficerRef, type Charter, type PartyCard, type Precedence, type SealedEntry } from '../../protocol/index.js';
-import type { MessageRow, PeerRow } from '../../store/index.js';
+import type { MessageRow, PeerRow, ReceiptTime } from '../../store/index.js';
 import type { ChannelView as DomainChannelView } from '../channels/channel-types.js';
 import type { TerminalEvent } from '../events/event-bus.js';
 import type * as Api from './api-schemas.js';
@@ -83,6 +83,38 @@ export function presentMessage(m: MessageRow, label: Labeller, self: string): Ap
     ackedBy: m.ackedBy ? (JSON.parse(m.ackedBy) as Api.AckedBy) : null,
     ...(m.formatted ? (JSON.parse(m.formatted) as Pick<Api.Message, 'format' | 'fields'>) : {}),
   };
+}
+
+/** Per message (`author/seq`), per party whose receipts cover it, when the first of them did. */
+export type ReceiptTimes = ReadonlyMap<string, ReadonlyMap<string, number>>;
+
+/** {@link ReceiptTimes} from the store's answer (Store.listReceiptTimes). */
+export function indexReceiptTimes(times: readonly ReceiptTime[]): ReceiptTimes {
+  const index = new Map<string, Map<string, number>>();
+  for (const t of times) {
+    const key = `${t.author}/${t.seq}`;
+    let per = index.get(key);
+    if (!per) index.set(key, (per = new Map()));
+    per.set(t.holder, t.at);
+  }
+  return index;
+}
+
+/**
+ * A message's receipt state: per party it is addressed to (`parties`, every party of the channel
+ * but its author), when its receipts first covered it (null: not yet), sorted by code; and
+ * `receiptedAt`, the time of the last of them, null until every one has (docs/protocol.md §6).
+ * Without parties (a channel not held) the stored time stands.
+ */
+export function presentReceipts(m: Pick<MessageRow, 'author' | 'seq' | 'receiptedAt'>, parties: readonly string[], times: ReceiptTimes, label: Labeller): Pick<Api.Message, 'receipts' | 'receiptedAt'> {
+  const got = times.get(`${m.author}/${m.seq}`);
+  const receipts: Api.PartyReceipt[] = [];
+  for (const party of parties) if (party !== m.author) receipts.push({ party, code: label(party), at: got?.get(party) ?? null });
+  if (receipts.length === 0) return { receipts, receiptedAt: m.receiptedAt };
+  receipts.sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+  let last: number | null = 0;
+  for (const r of receipts) last = r.at === null || last === null ? null : Math.max(last, r.at);
+  return { receipts, receiptedAt: last };
 }
 
 /** Who spoke: the signing officer of each message and every acknowledgement of it, by message hash. */

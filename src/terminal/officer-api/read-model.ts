@@ -4,7 +4,7 @@
  * ports (ChannelActions), never through here.
  */
 import type { PartyCard } from '../../protocol/index.js';
-import type { EscalationStepRow, EvidenceRow, LinkSampleRow, ListEscalationsOptions, ListMessagesOptions, ListUnackedOptions, IdempotentAnswer, LogPosition, SearchMessagesOptions, MessageRow, PeerRow, Store, StoredEntry } from '../../store/index.js';
+import type { EscalationStepRow, EvidenceRow, LinkSampleRow, ListEscalationsOptions, ListMessagesOptions, ListUnackedOptions, IdempotentAnswer, LogPosition, SearchMessagesOptions, MessageRow, PeerRow, ReceiptTime, Store, StoredEntry } from '../../store/index.js';
 
 /** The entry kinds that change a charter or a channel's state. */
 const STATE_KINDS = ['charter.propose', 'charter.accept', 'charter.decline', 'charter.withdraw', 'charter.amend', 'channel.suspend', 'channel.resume', 'channel.close'];
@@ -61,6 +61,14 @@ export class OfficerReadModel {
    */
   pageEntries(channel: string, positions: readonly LogPosition[]): Promise<StoredEntry[]> {
     return this.#store.listPageEntries(channel, positions);
+  }
+
+  /**
+   * Per message at `positions` and per party whose receipts cover it, when the first of them did
+   * (receipt_marks: a page costs its size at any depth).
+   */
+  receiptTimes(channel: string, positions: readonly LogPosition[]): Promise<ReceiptTime[]> {
+    return this.#store.listReceiptTimes(channel, positions);
   }
 
   /** The charter and channel-state entries of a channel (propose, accept, decline, withdraw, amend, suspend, resume, close), in log order. */
