@@ -339,6 +339,19 @@ export class ChannelLog {
     return [...this.#logs.keys()].sort();
   }
 
+  /**
+   * The lowest seq of `author`'s entries held in memory dated after `time` (an author's times never
+   * go back, so every later entry is too), or undefined when its last entry is not. `exact` is
+   * false when that is the oldest entry in memory and older ones, beyond memory, may be too.
+   */
+  firstDatedAfter(author: string, time: number): { seq: number; exact: boolean } | undefined {
+    const log = this.#logs.get(author);
+    if (log === undefined || log.times.length === 0 || log.times[log.times.length - 1]! <= time) return undefined;
+    let i = log.times.length - 1;
+    while (i > 0 && log.times[i - 1]! > time) i--;
+    return { seq: log.base + i + 1, exact: i > 0 || log.base === 0 };
+  }
+
   /** The fields a new entry by `author` must carry next: sequence, previous hash, heads seen. */
   next(author: string): { seq: number; prev: string | null; heads: Record<string, Head>; minTime: number } {
     const log = this.#logs.get(author);

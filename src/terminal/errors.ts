@@ -47,7 +47,12 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   CLOCK_BEHIND_LOG: {
     status: 503,
     fault: "This terminal's clock is behind the time of its own last entry (the clock was set back); it signs nothing until its clock passes that time, so it never stamps a false time.",
-    message: "This terminal's clock ({now}) is {seconds} s behind its own last entry on channel {channel} ({last}): the clock was set back, or was ahead before. Nothing was signed, so no entry carries a false time. Check the clock (NTP); signing resumes by itself once the clock passes {last}.",
+    message: "This terminal's clock ({now}) is {seconds} s behind its own last entry on channel {channel} ({last}): the clock was set back, or was ahead before. Nothing was signed, so no entry carries a false time. Check the clock (NTP); {hint}",
+  },
+  REPAIR_OWN_ENTRIES_HELD: {
+    status: 409,
+    message:
+      "Nothing was removed: peer {peer} holds this terminal's own entries of channel {channel} up to #{held} (its entry #{peerSeq} names #{held} with the hash this database holds there), and removing them from #{from} on would fork this terminal's own log (the peers would refuse every later entry, and keep two versions signed by this party as evidence). {hint}",
   },
   STORE_WRITABLE: { message: 'The database has room again: commits succeed. Find what filled it before it happens again.' },
   CLOCK_SKEW: { message: "Clock offset to {peer} measured at {offset} s on channel {channel} (beyond {limit} s): one of the two clocks is wrong. Deadlines here count on this terminal's clock from arrival; check both clocks (NTP)." },
@@ -173,7 +178,7 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   LINK_CLOSED: { message: 'The stream to {peer} closed. It reconnects by itself.' },
   LINK_REFUSING: {
     message:
-      "Link to {peer} is connected, but the peer refuses this terminal's entries on channel {channel} ({code}: {reason}). Nothing of that channel reaches {peer} until this is fixed. ENTRY_EQUIVOCATION or ENTRY_WRONG_PREVIOUS_HASH there means this terminal's own log forked (a restore from an old backup: see the alarm CHANNEL_OWN_LOG_FORKED and docs/operations.md \"Backup and restore\"); otherwise look the code up in docs/errors.md and call the peer's operator.",
+      "Link to {peer} is connected, but the peer refuses this terminal's entries on channel {channel} ({code}: {reason}). Nothing of that channel reaches {peer} until this is fixed. ENTRY_EQUIVOCATION or ENTRY_WRONG_PREVIOUS_HASH there means this terminal's own log forked (a restore from an old backup: see the alarm CHANNEL_OWN_LOG_FORKED and docs/operations.md \"Backup and restore\"); ENTRY_MALFORMED with \"lies in the future\" means this terminal's clock is ahead of {peer}'s by more than 5 minutes: fix this terminal's clock (NTP), then follow the alarm CLOCK_BEHIND_LOG (docs/operations.md \"Clocks\"); otherwise look the code up in docs/errors.md and call the peer's operator.",
   },
   LINK_HEARTBEAT_LOST: { message: 'Link to {peer} was cut: the peer stopped answering heartbeats. Check that its terminal runs and is not frozen; the link retries by itself.' },
   LINK_TEST_UP: { message: 'Link tests with {peer} on channel {channel} are answered again ({from} -> up). No action needed.' },

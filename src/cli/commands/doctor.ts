@@ -41,8 +41,8 @@ export function register(program: Command): void {
     .command('repair')
     .description('repair the stopped terminal\'s storage from its signed entries; damaged entries are fetched again from the peers at the next start')
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
-    .option('--forked <channel>', 'this terminal\'s own log of CHANNEL forked (CHANNEL_OWN_LOG_FORKED): remove its own entries there from --from on, to fetch the peers\' copies back at the next start')
-    .option('--from <seq>', 'with --forked: the seq where the own log forked, as the alarm and `hotline status` name it')
+    .option('--forked <channel>', 'remove this terminal\'s own entries of CHANNEL from --from on, which no peer holds: its own log forked (CHANNEL_OWN_LOG_FORKED), or its clock ran far ahead and the peers refused them as from the future (CLOCK_BEHIND_LOG); refused if a peer is known to hold any; the next start fetches back what a peer holds')
+    .option('--from <seq>', 'with --forked: the first own entry to remove, as the alarm (CHANNEL_OWN_LOG_FORKED or CLOCK_BEHIND_LOG) and `hotline status` name it')
     .action(async (opts: { data: string; forked?: string; from?: string }) => {
       const { describeProblem, loadTerminalIdentity, repair } = await loadTerminal();
       const identity = await loadTerminalIdentity(opts.data);
@@ -66,6 +66,10 @@ async function repairFork(identity: TerminalIdentity, opts: { data: string; fork
   if (!/^[1-9][0-9]{0,14}$/.test(opts.from)) throw cliError('CLI_BAD_ARGUMENT', { option: '--from', expected: 'a seq number, 1 or more', value: opts.from });
   const { repairForked } = await loadTerminal();
   const { channel, removed } = await repairForked(identity, opts.forked, Number(opts.from));
-  process.stdout.write(`Removed ${removed} of this terminal's own entries of channel ${channel.slice(0, 12)} from #${opts.from} on (the forked part, which no peer took).\n`);
+  if (removed === 0) {
+    process.stdout.write(`This terminal holds no own entry of channel ${channel.slice(0, 12)} at #${opts.from} or later: nothing was removed.\n`);
+    return;
+  }
+  process.stdout.write(`Removed ${removed} of this terminal's own entries of channel ${channel.slice(0, 12)} from #${opts.from} on, which no peer is known to hold.\n`);
   process.stdout.write(`Start the terminal with its peers reachable: it waits for each of them and fetches their copies back before signing there again: ${hotlineCommand('serve', opts.data)}\n`);
 }

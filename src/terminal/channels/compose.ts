@@ -68,9 +68,9 @@ export function composeChannels(o: ChannelWingOptions): ChannelWing {
     clock: o.clock,
     peers,
     messages,
-    onClockBehind: (e) => {
-      o.log?.error({ code: e.code }, e.message);
-      o.events.emit({ type: 'alarm', code: 'CLOCK_BEHIND_LOG', message: e.message });
+    onClockBehind: (e, channel) => {
+      o.log?.error({ code: e.code, channel }, e.message);
+      o.events.emit({ type: 'alarm', code: 'CLOCK_BEHIND_LOG', message: e.message, channel });
     },
   });
   const receipts = new ReceiptScheduler({ registry, committer, writer, spacingMs: o.receiptSpacingMs, log: o.log });

@@ -76,6 +76,27 @@ export async function forgetOwnFork(dir: string, channel: string): Promise<void>
   await writeFileAtomic(join(dir, OWN_HEADS_FILE), `${JSON.stringify(value)}\n`, 0o600);
 }
 
+/**
+ * Makes `own-heads.json` remember at least `seq` as the own head of `channel` (the rest of the file
+ * kept): `hotline repair --forked` calls it before it removes own entries, so that the next start
+ * recognises the removal as a database that forgot own entries and waits for every peer, however
+ * long, fetching back any of them a peer holds, instead of signing their numbers anew. It holds
+ * whatever the file said before (missing, unreadable, or older than the database).
+ */
+export async function rememberOwnHead(dir: string, channel: string, seq: number): Promise<void> {
+  let value: { v: 1; heads: Record<string, number>; forked?: unknown } = { v: 1, heads: {} };
+  try {
+    const read = JSON.parse(await readFile(join(dir, OWN_HEADS_FILE), 'utf8')) as { v?: unknown; heads?: unknown; forked?: unknown };
+    if (read.v === 1 && typeof read.heads === 'object' && read.heads !== null) value = { v: 1, heads: read.heads as Record<string, number>, ...(read.forked !== undefined ? { forked: read.forked } : {}) };
+  } catch {
+    // missing or unreadable: written anew below
+  }
+  const held = value.heads[channel];
+  if (Number.isSafeInteger(held) && (held as number) >= seq) return;
+  value.heads[channel] = seq;
+  await writeFileAtomic(join(dir, OWN_HEADS_FILE), `${JSON.stringify(value)}\n`, 0o600);
+}
+
 export interface OwnHeadsOptions {
   readonly dir: string;
   /** The heads to remember now, per channel (the committed ones, or a remembered one still awaited). */

@@ -22,6 +22,7 @@ import {
 import type { Clock } from '../clock.js';
 import { TerminalError } from '../errors.js';
 import type { ChannelCommitter } from './channel-committer.js';
+import { MAX_FUTURE_SKEW_MS } from './receiver.js';
 import type { ChannelRegistry } from './channel-registry.js';
 import type { ChannelView, ProposeInput } from './channel-types.js';
 import type { BatchWriteOptions, ChannelActions, MessageFinder, PeerDirectory, WriteOptions } from './ports.js';
@@ -35,7 +36,7 @@ export interface OwnWriterOptions {
   readonly peers: Pick<PeerDirectory, 'resolveParty'>;
   readonly messages: Pick<MessageFinder, 'findMessage' | 'acknowledgers'>;
   /** Told once each time the clock is found behind the log (CLOCK_BEHIND_LOG), for the alarm. */
-  readonly onClockBehind?: (error: TerminalError) => void;
+  readonly onClockBehind?: (error: TerminalError, channel: string) => void;
 }
 
 /**
@@ -44,6 +45,28 @@ export interface OwnWriterOptions {
  * the terminal refuses to sign (CLOCK_BEHIND_LOG) instead of stamping a time that is not now.
  */
 export const CLOCK_TOLERANCE_MS = 1000;
+
+/**
+ * What an operator does about a clock behind the own log (CLOCK_BEHIND_LOG). Behind by less than
+ * a peer's tolerance of future times (MAX_FUTURE_SKEW_MS), waiting costs at most that long. Behind
+ * by more, the clock ran far ahead (a bad NTP server): every peer refused the own entries dated
+ * that far ahead as from the future, and the channel would stay wedged until the clock caught up.
+ * Those entries are named, with the repair that removes them; the repair itself refuses when a
+ * peer is known to hold any of them, and the next start fetches back any a peer took.
+ */
+export function clockBehindAdvice(log: ChannelLog, self: string, now: number, last: number): string {
+  const passes = new Date(last).toISOString();
+  const first = last - now > MAX_FUTURE_SKEW_MS ? log.firstDatedAfter(self, now + CLOCK_TOLERANCE_MS) : undefined;
+  if (!first) return `signing resumes by itself once the clock passes ${passes}.`;
+  const channel = log.id.slice(0, 12);
+  return (
+    `signing resumes by itself only once the clock passes ${passes}. The clock ran that far ahead: this terminal's entries dated after now ` +
+    `(#${first.seq}${first.exact ? '' : ' or earlier'} to #${log.heldCount(self)}) were refused by the peers as from the future (the link shows \`refusing\`, ` +
+    `ENTRY_MALFORMED "lies in the future"). To resume now: stop this terminal, run ` +
+    `\`hotline repair --data DIR --forked ${channel} --from ${first.seq}\` (it removes them, and refuses if a peer holds any), ` +
+    `and start it with its peers reachable; messages among them must be sent again (docs/operations.md "Clocks").`
+  );
+}
 
 /** Signs and commits this terminal's own entries. */
 export class OwnWriter implements ChannelActions {
@@ -129,8 +152,8 @@ export class OwnWriter implements ChannelActions {
     const last = log.next(this.#self).minTime;
     if (last - now > CLOCK_TOLERANCE_MS) {
       const iso = (t: number) => new Date(t).toISOString();
-      const error = new TerminalError('CLOCK_BEHIND_LOG', { now: iso(now), seconds: ((last - now) / 1000).toFixed(1), channel: log.id.slice(0, 12), last: iso(last) });
-      if (!this.#clockBehind) this.#o.onClockBehind?.(error);
+      const error = new TerminalError('CLOCK_BEHIND_LOG', { now: iso(now), seconds: ((last - now) / 1000).toFixed(1), channel: log.id.slice(0, 12), last: iso(last), hint: clockBehindAdvice(log, this.#self, now, last) });
+      if (!this.#clockBehind) this.#o.onClockBehind?.(error, log.id);
       this.#clockBehind = true;
       throw error;
     }

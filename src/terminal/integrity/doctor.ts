@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { acquireTerminalLock, openStore, thisProcess, type Store } from '../../store/index.js';
 import { TerminalError } from '../errors.js';
 import { exists } from '../identity/files.js';
-import { forgetOwnFork } from '../channels/own-heads.js';
+import { forgetOwnFork, rememberOwnHead } from '../channels/own-heads.js';
+import type { Head } from '../../protocol/index.js';
 import type { TerminalIdentity } from '../identity/index.js';
 import { checkStorage, repairStorage, type RepairOutcome, type StorageCheckOptions, type StorageProblem, type StorageReport } from './storage-check.js';
 
@@ -84,11 +85,48 @@ export async function repairForked(identity: TerminalIdentity, channelOrPrefix: 
     if (ids.length === 0) throw new TerminalError('CHANNEL_NOT_FOUND', { channel: channelOrPrefix });
     if (ids.length > 1) throw new TerminalError('CHANNEL_AMBIGUOUS', { channel: channelOrPrefix });
     const channel = ids[0]!;
+    const heads = await store.heads(channel);
+    const own = heads[identity.party]?.seq ?? 0;
+    if (own < fromSeq) return { channel, removed: 0 };
+    await refuseHeldOwnEntries(store, channel, identity.party, fromSeq, heads);
+    // Whatever own-heads.json said, the next start waits for every peer and fetches back what one
+    // holds of the removed numbers (one that took an entry whose receipt never arrived here).
+    await rememberOwnHead(identity.dir, channel, own);
     const removed = await store.removeEntriesFrom(channel, identity.party, fromSeq);
     // The hard stop remembered across restarts is lifted: the next start fetches the peers' copies.
     await forgetOwnFork(identity.dir, channel);
     return { channel, removed };
   });
+}
+
+/**
+ * The guard of `hotline repair --forked`: own entries a peer is known to hold are never removed
+ * (that would fork this terminal's own log: the peers would refuse every later entry, and keep two
+ * versions signed by this party). Heads never go back (docs/protocol.md §7), so each other
+ * party's last entry names the furthest own entry that party has seen; when it names #M (M at
+ * or after `fromSeq`) with the hash this database holds at #M, that party holds #1..#M as they are
+ * here, and the removal is refused (REPAIR_OWN_ENTRIES_HELD). Another hash there is a fork (the
+ * party holds other entries at those numbers, CHANNEL_OWN_LOG_FORKED): removing ours is the repair.
+ */
+export async function refuseHeldOwnEntries(store: Store, channel: string, self: string, fromSeq: number, heads: Readonly<Record<string, Head>>): Promise<void> {
+  for (const [party, head] of Object.entries(heads)) {
+    if (party === self) continue;
+    const last = await store.getEntry(channel, party, head.seq);
+    if (!last) continue;
+    const cited = (JSON.parse(last.raw) as { heads?: Record<string, Head> }).heads?.[self];
+    if (!cited || cited.seq < fromSeq) continue;
+    const ours = await store.getEntry(channel, self, cited.seq);
+    if (ours?.hash !== cited.hash) continue;
+    const code = (await store.getPeer(party))?.code ?? party.slice(0, 8);
+    throw new TerminalError('REPAIR_OWN_ENTRIES_HELD', {
+      peer: code,
+      channel: channel.slice(0, 12),
+      held: cited.seq,
+      peerSeq: head.seq,
+      from: fromSeq,
+      hint: `Those entries are part of the record: give --from ${cited.seq + 1} or later to remove only entries no peer is known to hold (if their clock ran ahead, they are the ones dated after now: \`hotline status\` and the alarm CLOCK_BEHIND_LOG name the first).`,
+    });
+  }
 }
 
 async function withStore<T>(identity: TerminalIdentity, what: string, fn: (store: Store) => Promise<T>): Promise<T> {
