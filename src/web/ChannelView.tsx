@@ -15,7 +15,7 @@ import { CharterPanel } from './CharterPanel.js';
 import { titleOf, when } from './format.js';
 import { useNow } from './hooks.js';
 import { T, tr, useLanguage } from './i18n.js';
-import { applyToMessages } from './live.js';
+import { applyToMessages, type ChannelParty } from './live.js';
 import { Timeline, type TimelineHandle } from './Timeline.js';
 import { MESSAGES_HELD, mergePages } from './pages.js';
 import { RecordTools } from './RecordTools.js';
@@ -71,6 +71,8 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
   const minute = useNow(60_000);
   const party = useRef(selfParty);
   party.current = selfParty;
+  // The channel's parties, for the receipts of our messages that arrive as events (live.ts).
+  const parties = useRef<readonly ChannelParty[]>([]);
   // Older pages (#15): whether the channel holds messages before the oldest loaded, and a load of one under way.
   const [more, setMore] = useState(false);
   const [loadingOlder, setLoadingOlder] = useState(false);
@@ -88,7 +90,8 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
       const [d, m, l, f] = await Promise.all([api.channel(id), api.messages(id, uiLanguage), api.link(id), api.channelFormats(id)]);
       setFormats(f);
       // The API lists oldest first, in timeline order (time, author, seq): newest first here.
-      const loaded = seen.reduce<readonly Message[]>((list, e) => applyToMessages(list, e, party.current, MESSAGES_HELD), [...m].reverse());
+      parties.current = d.parties;
+      const loaded = seen.reduce<readonly Message[]>((list, e) => applyToMessages(list, e, party.current, MESSAGES_HELD, d.parties), [...m].reverse());
       setDetail(d);
       // The newest page, then the older pages loaded by scrolling back (kept as they were).
       setMessages((previous) => keepUnchanged(previous, mergePages(loaded, previous)));
@@ -137,7 +140,7 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
         }
         if (!APPLIED.has(e.kind)) return reloadSoon();
         for (const seen of seenWhileLoading.current) seen.push(e);
-        setMessages((list) => applyToMessages(list, e, party.current, MESSAGES_HELD));
+        setMessages((list) => applyToMessages(list, e, party.current, MESSAGES_HELD, parties.current));
         // A formatted message is rendered by the terminal in this officer's language: load it.
         if (bodyOf(e, 'message')?.format) reloadSoon();
       }),

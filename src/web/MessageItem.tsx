@@ -112,7 +112,26 @@ export const MessageItem = memo(function MessageItem({ m, answers, opened, actio
         </ul>
       )}
       <div className="msg-foot">
-        {m.own && (
+        {m.own && (m.receipts?.length ?? 0) >= 2 && (
+          // Two or more other parties: each one's receipt, so that "received" never means "by one of them".
+          <span className={m.receiptedAt ? 'ok' : 'warn'} data-testid="receipts" data-all={m.receiptedAt ? 'yes' : 'no'}>
+            {m.receipts!.map((r, i) => (
+              <span key={r.party} data-testid="party-receipt" data-party={r.code} data-received={r.at !== null ? 'yes' : 'no'} className={r.at !== null ? 'ok' : 'warn'}>
+                {i > 0 && ' · '}
+                {r.at !== null ? (
+                  <>
+                    ✓ <T k="partyReceived" party={r.code} /> {when(r.at)}
+                  </>
+                ) : (
+                  <>
+                    … <T k="partyPending" party={r.code} />
+                  </>
+                )}
+              </span>
+            ))}
+          </span>
+        )}
+        {m.own && (m.receipts?.length ?? 0) < 2 && (
           <span className={m.receiptedAt ? 'ok' : 'warn'}>
             {m.receiptedAt ? (
               <>

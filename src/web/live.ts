@@ -1,13 +1,21 @@
 /**
  * What the console does with the events it is sent: a new message joins the lists, an
- * acknowledgement marks its message, a receipt marks what it covers, without asking the API
+ * acknowledgement marks its message, a receipt marks what it covers for the party that wrote it
+ * (receipts per party; receiptedAt once all have), without asking the API
  * again. Pure functions of the state and one event; applying an event twice changes nothing, so
  * the events seen while a reload was under way are applied again to its answer.
  */
 import { bodyOf, type EntryEvent, type Message, type Pending, type PendingSummary } from './api.js';
+import { awaitsReceiptOf, receiptsOfOwn, withReceipt, type ChannelParty } from './receipts.js';
 
-/** Messages newest first, at most `limit`, with what `e` says applied. */
-export function applyToMessages(list: readonly Message[], e: EntryEvent, selfParty: string, limit: number): readonly Message[] {
+export type { ChannelParty } from './receipts.js';
+
+/**
+ * Messages newest first, at most `limit`, with what `e` says applied. `parties`: the channel's
+ * (ChannelDetail.parties), so that a message of ours that arrives as an event lists a receipt per
+ * other party as the API would.
+ */
+export function applyToMessages(list: readonly Message[], e: EntryEvent, selfParty: string, limit: number, parties: readonly ChannelParty[] = []): readonly Message[] {
   const message = bodyOf(e, 'message');
   if (message) {
     if (list.some((m) => m.id === e.hash)) return list;
@@ -28,6 +36,7 @@ export function applyToMessages(list: readonly Message[], e: EntryEvent, selfPar
       ackedBy: null,
       ...(message.from ? { signedBy: message.from } : {}),
       acks: [],
+      ...(e.own && parties.length > 0 ? { receipts: receiptsOfOwn(parties, selfParty) } : {}),
     };
     // Before those of the same millisecond too: a batch's messages share one, and the later is newer.
     const at = list.findIndex((x) => x.time <= m.time);
@@ -52,10 +61,12 @@ export function applyToMessages(list: readonly Message[], e: EntryEvent, selfPar
   }
   const receipt = bodyOf(e, 'receipt');
   if (receipt && !e.own) {
-    // Another party holds our entries up to `seq`: our messages up to there are receipted.
+    // Another party (the receipt's author) holds our entries up to `seq`: our messages up to there
+    // are received by that party, and receipted once every party they are addressed to has them.
     const upTo = receipt.holds.find((h) => h.author === selfParty)?.seq;
-    if (upTo === undefined || !list.some((m) => m.own && m.receiptedAt === null && m.seq <= upTo)) return list;
-    return list.map((m) => (m.own && m.receiptedAt === null && m.seq <= upTo ? { ...m, receiptedAt: e.time } : m));
+    const covers = (m: Message) => m.own && m.seq <= upTo! && awaitsReceiptOf(m, e.author);
+    if (upTo === undefined || !list.some(covers)) return list;
+    return list.map((m) => (covers(m) ? withReceipt(m, e.author, e.time) : m));
   }
   return list;
 }

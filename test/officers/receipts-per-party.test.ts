@@ -17,6 +17,8 @@ import { EscalationSettingsFiles } from '../../src/terminal/escalation/settings-
 import type { Message, Overdue } from '../../src/terminal/officer-api/api-schemas.js';
 import { buildOfficerServer } from '../../src/terminal/officer-api/officer-server.js';
 import { DrillScheduler } from '../../src/terminal/schedulers/drill-scheduler.js';
+import { AuditLog } from '../../src/terminal/officers/audit-log.js';
+import { OfficerService } from '../../src/terminal/officers/officer-service.js';
 import { makeParty, T0 } from '../../src/testkit/scenario.js';
 import { TestWing } from '../terminal/test-wing.js';
 import { portsOf } from '../terminal/back-to-back.js';
@@ -72,6 +74,7 @@ async function threeParties() {
     defaultOfficer: { name: 'US duty officer', title: 'Duty Officer', role: 'duty-officer' },
     signingKey: us.self.signer.publicKey,
     version: 'test',
+    officers: new OfficerService(us.store.officers, clock, new AuditLog(us.store.officers, clock), { issuer: 'Hotline US' }),
     operations: { drills: new DrillScheduler(portsOf(us)) },
     escalation: await EscalationSettingsFiles.load(await mkdtemp(join(tmpdir(), 'hotline-officers-')), { smtp: false }),
   });

@@ -1,6 +1,6 @@
 /** The console's pure logic (#15): what alarms (item 1), and times as officers read them (item 6). */
 import { expect, it } from 'vitest';
-import type { Pending } from '../../src/terminal/officer-api/api-schemas.js';
+import type { Message, Pending } from '../../src/terminal/officer-api/api-schemas.js';
 import { alarmsOf, newAlarms } from '../../src/web/alarms.js';
 
 const pending = (id: string, precedence: string, deadlineAt: number | null, level = 0): Pending =>
@@ -28,4 +28,22 @@ it('writes times as officers read them: UTC with Z, the date when not today, and
   expect(when(t, Date.UTC(2026, 11, 4, 1, 0))).toBe('2026-12-03 12:00:05Z');
   expect(whenTitle(t, 'en')).toMatch(/^031200ZDEC26 · Dec 3, 2026/);
   expect(whenTitle(t, 'zh')).toMatch(/^031200ZDEC26 · 2026年12月3日/);
+});
+
+it('marks a receipt for the party that wrote it: receipted once every party has, a two-party message as before (receipts.ts)', async () => {
+  const { receiptsOfOwn, withReceipt, awaitsReceiptOf } = await import('../../src/web/receipts.js');
+  const parties = [{ party: 'us-id', code: 'US' }, { party: 'xx-id', code: 'XX' }, { party: 'cn-id', code: 'CN' }];
+  const sent = { id: 'h', own: true, seq: 4, receiptedAt: null, receipts: receiptsOfOwn(parties, 'us-id') } as unknown as Message;
+  expect(sent.receipts).toEqual([{ party: 'cn-id', code: 'CN', at: null }, { party: 'xx-id', code: 'XX', at: null }]);
+  let m = withReceipt(sent, 'cn-id', 2000);
+  expect([m.receipts!.map((r) => r.at), m.receiptedAt]).toEqual([[2000, null], null]);
+  // The same party again changes nothing (events seen during a load are applied twice).
+  expect(awaitsReceiptOf(m, 'cn-id')).toBe(false);
+  expect(withReceipt(m, 'cn-id', 2500)).toBe(m);
+  m = withReceipt(m, 'xx-id', 3000);
+  expect([m.receipts!.map((r) => r.at), m.receiptedAt]).toEqual([[2000, 3000], 3000]);
+  // Two parties: the one receipt makes it receipted; a message without receipts takes the first, as before.
+  const two = withReceipt({ ...sent, receipts: receiptsOfOwn(parties.slice(0, 2), 'us-id') }, 'xx-id', 2000);
+  expect([two.receipts, two.receiptedAt]).toEqual([[{ party: 'xx-id', code: 'XX', at: 2000 }], 2000]);
+  expect(withReceipt({ ...sent, receipts: undefined } as unknown as Message, 'cn-id', 1500).receiptedAt).toBe(1500);
 });
