@@ -21,6 +21,7 @@ import { PeerLink, type LinkState } from './federation/peer-link.js';
 import { PeerLinks } from './federation/peer-links.js';
 import { stderrLog } from './log-destination.js';
 import { Backlog, DEFAULT_MAX_UNRECEIPTED } from './channels/backlog.js';
+import { RelayWants, withRelayWants } from './federation/relay-wants.js';
 import { combineLine, type LineState } from './federation/link-state.js';
 import { JobRunner } from './jobs/periodic-job.js';
 import { CheckpointScheduler } from './schedulers/checkpoint-scheduler.js';
@@ -158,7 +159,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   const ownHeads = await rememberOwnHeads(identity, wing, events, down, log); // registers its stop before the flush's
   down.add(() => wing.flush());
   const [directory, reconciler] = [wing.registry, startReconciler(identity, wing, clock, events, log, ownHeads)];
-  await attachBacklog(identity, store, wing);
+  const backlog = await attachBacklog(identity, store, wing);
   timings.mark('backlog');
 
   const peerLinks = new PeerLinks({ store, clock, log, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, connect: (o) => new PeerLink({ ...o, entries: wing.committer, directory, events, onHolds: (channel, seq, hash) => reconciler.peerHolds(o.peer, channel, seq, hash), withheld: (channel) => reconciler.isForked(channel), onRefusing: (r) => void (o.onRefusing?.(r), r && reconciler.refused(o.peer, r.channel, r.code, r.peerHolds)), onEcho: (peer, echo) => ops.linkTester.onEcho(peer, echo) }), events });
@@ -179,13 +180,13 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
       return { ...l, transport: l.state, state: line.state, since: line.since, reason: line.reason };
     });
   const metrics = options.metrics ?? defaultMetrics;
-  const ops = composeOperations({ identity, wing, store, clock, events, log, metrics, escalationFiles, peerLinks, linkList, down, reconciler });
+  const ops = composeOperations({ identity, wing, store, clock, events, log, metrics, escalationFiles, peerLinks, linkList, down, reconciler, backlog });
   timings.mark('operations (link tests, escalation, jobs)');
 
   // Route validators compile at first use, and the rest once both faces listen (lazy-validators.ts).
   const validators = lazyValidators({ strictBodies: true });
   down.add(() => validators.stop());
-  const federation = await buildFederationServer({ receiver: wing.receiver, entries: wing.committer, directory, self: directory.self, events, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, pins: peerLinks.pins, reconcile: reconciler, probes: ops.prober, logger: log.child({ face: 'federation' }, { level: 'warn' }), schemaController: validators.schemaController, commitWaitMs: receivedCommitWaitFrom(process.env.HOTLINE_RECEIVED_COMMIT_WAIT_MS) });
+  const federation = await buildFederationServer({ receiver: wing.receiver, entries: wing.committer, directory, self: directory.self, events, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, pins: peerLinks.pins, reconcile: withRelayWants(reconciler, ops.relays), probes: ops.prober, logger: log.child({ face: 'federation' }, { level: 'warn' }), schemaController: validators.schemaController, commitWaitMs: receivedCommitWaitFrom(process.env.HOTLINE_RECEIVED_COMMIT_WAIT_MS) });
   const closeFederation = once(() => (peerLinks.stop(), federation.close()));
   down.add(closeFederation);
   timings.mark('federation server');
@@ -296,13 +297,14 @@ function startReconciler(identity: TerminalIdentity, wing: ChannelWing, clock: C
 }
 
 /** At most HOTLINE_MAX_UNRECEIPTED own entries per channel a peer has not receipted (backlog.ts). */
-async function attachBacklog(identity: TerminalIdentity, store: Store, wing: ChannelWing): Promise<void> {
+async function attachBacklog(identity: TerminalIdentity, store: Store, wing: ChannelWing): Promise<Backlog> {
   const directory = wing.registry;
   const cap = wholeSetting(process.env.HOTLINE_MAX_UNRECEIPTED, { name: 'HOTLINE_MAX_UNRECEIPTED', unit: 'entries', min: 1, fallback: DEFAULT_MAX_UNRECEIPTED });
   const backlog = new Backlog({ self: identity.party, cap, store, head: (c) => wing.committer.committedHead(c), peersOf: (c) => directory.peersOf(c), label: (p) => directory.label(p) });
   await backlog.load(directory.channelIds());
   wing.committer.onReceivedCommitted = (channel, entries) => backlog.noteEntries(channel, entries);
   wing.writer.backlog = backlog;
+  return backlog;
 }
 
 /** Link tests, metrics, drills, escalation and the periodic jobs that drive them. */
@@ -319,6 +321,7 @@ function composeOperations(o: {
   linkList: RunningTerminal['links'];
   down: Teardown;
   reconciler: Reconciler;
+  backlog: Backlog;
 }) {
   const { wing, store, clock, events, log, metrics, down } = o;
   const directory = wing.registry;
@@ -365,6 +368,9 @@ function composeOperations(o: {
   jobs.add({ name: 'dialogue-reminders', everyMs: 1000, run: () => reminders.tick() });
   jobs.add({ name: 'drills', everyMs: 1000, run: () => drills.tick() });
   jobs.add({ name: 'reconcile', everyMs: 1000, run: async () => o.reconciler.tick() });
+  // Receipts of a party whose stream is down, asked of the others (federation/relay-wants.ts).
+  const relays = new RelayWants({ self: self.party, directory, receiptedBy: (c, p) => o.backlog.receiptedBy(c, p), events, clock });
+  jobs.add({ name: 'relay-wants', everyMs: 1000, run: async () => relays.tick() });
   // While the database counts as full, one small write every 5 s sees room an operator freed (readiness).
   jobs.add({ name: 'store-writable', everyMs: 5000, run: () => wing.committer.probeWritable() });
   // Daily checkpoints of version-2 channels, what period bundles are anchored at (docs/protocol.md §15).
@@ -373,7 +379,7 @@ function composeOperations(o: {
   if (process.env.HOTLINE_CHECKPOINTS !== '0') jobs.add({ name: 'checkpoints', everyMs: 60_000, run: () => checkpoints.tick() });
   jobs.start();
   down.add(() => jobs.stop());
-  return { linkTester, prober, drills };
+  return { linkTester, prober, drills, relays };
 }
 
 /** Listens, saying which port is taken and which option changes it (#14 2c). */

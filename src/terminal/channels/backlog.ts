@@ -54,6 +54,11 @@ export class Backlog {
     if ((m.get(peer) ?? 0) < seq) m.set(peer, seq);
   }
 
+  /** The highest seq of this terminal's own log in `channel` that `peer`'s receipts cover (0: none). */
+  receiptedBy(channel: string, peer: string): number {
+    return this.#receipted.get(channel)?.get(peer) ?? 0;
+  }
+
   /** Throws PEER_BACKLOG_FULL when `adding` more messages would pass the cap for some peer. */
   check(channel: string, adding: number): void {
     const head = this.#o.head(channel);
