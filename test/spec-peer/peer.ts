@@ -507,6 +507,9 @@ export function judgeInContext(proposal: Held, past: readonly Held[], e: Entry, 
   if (!parties.has(e.author) && !pending?.charter.parties.some((p) => p.party === e.author)) return 'ENTRY_AUTHOR_NOT_PARTY';
   if (e.v !== (v.charter.protocol ?? 1)) return 'ENTRY_WRONG_VERSION';
   if (!ALLOWED[v.state].includes(e.kind)) return e.kind === 'charter.accept' && v.state === 'expired' ? 'CHANNEL_EXPIRED' : 'ENTRY_KIND_NOT_ALLOWED';
+  // §7 step 13, heads rule 4: a party of the charter in force, of the proposal or of any amendment in the causal past.
+  const everListed = new Set([...(proposal.entry.body.charter as Charter).parties, ...v.charter.parties, ...v.amendments.flatMap((a) => a.charter.parties)].map((p) => p.party));
+  if (Object.keys(e.heads).some((a) => !everListed.has(a))) return 'ENTRY_BAD_REFERENCE';
   const b = e.body;
   const byHash = new Map(past.map((h) => [h.hash, h]));
   const ref = (hash: unknown, kinds: string[]) => {
@@ -967,9 +970,10 @@ export class SpecPeer {
 
   /** Machine-written answers (§6): cumulative receipts, link echoes. */
   #afterAccept(ch: Channel, held: Held): void {
-    // Once this party has answered the proposal (its proposer counts as having answered, §6).
+    // Once this party has answered the proposal (its proposer counts as having answered, §6), and
+    // only while it may write (§7 step 9: a party of the charter in force or of a pending amendment).
     const accepted = ch.proposal.entry.author === this.root.pub || this.log(ch, this.root.pub).some((h) => h.entry.kind === 'charter.accept');
-    if (!accepted) return;
+    if (!accepted || !this.writes(ch.id)) return;
     if (this.#quiet) {
       if (held.entry.kind !== 'receipt') this.#owed.add(ch.id);
       return;
@@ -1008,6 +1012,7 @@ export class SpecPeer {
           this.#owed.add(ch.id);
           return;
         }
+        if (!this.writes(ch.id)) return;
         // §6 Receipts: one item per other author held, naming the newest entry held of it (as the
         // reference does), written when some author has entries no own receipt covers yet.
         const holds: Array<{ author: string; seq: number; hash: string }> = [];
@@ -1200,6 +1205,12 @@ export class SpecPeer {
   view(channelId: string): CharterView {
     const ch = this.channel(channelId);
     return charterState(ch.proposal, [...ch.logs.values()].flat(), Date.now());
+  }
+
+  /** §7 step 9 over everything held: this party is one of the charter in force or of a pending amendment. */
+  writes(channelId: string): boolean {
+    const v = this.view(channelId);
+    return [...v.charter.parties, ...v.amendments.filter((a) => a.status === 'pending').flatMap((a) => a.charter.parties)].some((p) => p.party === this.root.pub);
   }
 
   /** A role the charter gives this party (the first of `wanted` it has). */

@@ -118,6 +118,8 @@ describe('a clean-room peer written from docs/protocol.md', () => {
   let peer: SpecPeer | undefined;
   /** The second clean-room party of the three-party test. */
   let xx: SpecPeer | undefined;
+  /** The channel of XX, US and CN (the three-party test), for the tests after it. */
+  let three: { id: string } | undefined;
   /** What the first test leaves for the next ones (they run in order, on the same terminal). */
   let ctx:
     | {
@@ -1226,6 +1228,7 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       await waitFor('XX to hold the acceptance of CN, relayed by US', () => x.log(x.channel(id), CN).some((h) => h.hash === cnAcc.hash));
       expect(x.frames.some((f) => f.dir === 'out' && f.frame.t === 'want' && f.frame.author === CN && f.frame.channel === id)).toBe(true);
       expect(x.view(id).state).toBe('active');
+      three = { id };
       step('three-party channel active');
 
       // ---- US's FLASH: both receive it directly, receipt it and acknowledge it ----
@@ -1399,6 +1402,140 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       expect([x.pendingCount, cn.pendingCount]).toEqual([0, 0]);
     } catch (e) {
       process.stderr.write(`\n---- XX problems ----\n${xx?.problems.join('\n') ?? ''}\n---- XX frames ----\n${(xx?.frames ?? []).slice(-100).map((f) => `${f.side} ${f.dir} ${JSON.stringify(f.frame).slice(0, 300)}`).join('\n')}\n`);
+      dump();
+      throw e;
+    }
+  }, 30_000);
+
+  it('§7 heads rule 4: CN proposes to add XX, XX accepts (relayed to CN by US), CN withdraws the amendment; XX\'s log stays nameable in heads (rules 2-3 make every later entry name it), XX writes no more, heads left out or going back are refused, an unknown author in heads is pending (step 5)', async () => {
+    expect(ctx, 'the first test ran').toBeDefined();
+    expect([xx, three], 'the three-party test ran').not.toContain(undefined);
+    const { call, usCard, dir, endpoint } = ctx!;
+    const cn = peer!;
+    const x = xx!;
+    const US = usCard.party;
+    const CN = cn.card.party;
+    const XX = x.card.party;
+    const all = ['plenipotentiary', 'principal', 'duty-officer', 'observer'];
+    try {
+      const C0: Charter = {
+        title: { en: 'Heads rule 4' }, tier: 'working', languages: ['en'], linkTestIntervalSec: 60,
+        ackDeadlineSec: { FLASH: 180, IMMEDIATE: 900, PRIORITY: 3600, ROUTINE: 86400 },
+        parties: [{ party: CN, code: 'CN', roles: all }, { party: US, code: 'US', roles: all }],
+      };
+      const id = cn.propose(C0).hash;
+      const stateOnUs = async () => (await call<{ state: string }>('GET', `/api/v1/channels/${id}`).catch(() => ({ state: 'none' }))).state;
+      await waitFor('US to hold the proposal of CN', async () => (await stateOnUs()) === 'proposed');
+      await call('POST', `/api/v1/channels/${id}/accept`, {});
+      await waitFor('CN to see the channel active', () => cn.view(id).state === 'active');
+      // ---- CN proposes to add XX; XX (given the channel's entries as a direct stream would carry them) accepts ----
+      const A1: Charter = { ...C0, parties: [...C0.parties, { party: XX, code: 'XX', roles: all }] };
+      const hA1 = charterHash(A1);
+      const amend = cn.write(id, 'charter.amend', { charter: A1, reason: 'XX joins' });
+      await waitFor('US to hold the amendment', () => cn.log(cn.channel(id), US).some((h) => (h.entry.heads[CN]?.seq ?? 0) >= amend.entry.seq));
+      for (const h of [cn.channel(id).proposal, ...cn.log(cn.channel(id), CN).slice(1), ...cn.log(cn.channel(id), US)]) expect(['accepted', 'duplicate', 'pending']).toContain(x.ingest(h.text).outcome);
+      expect(x.view(id).amendments.map((a) => a.status)).toEqual(['pending']);
+      expect(x.writes(id)).toBe(true);
+      const xAcc = x.write(id, 'charter.accept', { charter: hA1 });
+      // XX writes nothing more by itself here (its receipts would race the withdrawal below).
+      x.quiet = true;
+      // CN learns XX's acceptance from US's receipt naming it in heads (relayed on `want`, §12).
+      await waitFor('CN to hold the acceptance of XX, relayed by US', () => cn.log(cn.channel(id), XX).some((h) => h.hash === xAcc.hash));
+      // ---- CN withdraws its amendment: XX is a party of no charter in force nor pending amendment ----
+      const withdraw = cn.write(id, 'charter.withdraw', { charter: hA1, reason: 'Not yet' });
+      expect(withdraw.entry.heads[XX]).toEqual({ seq: xAcc.entry.seq, hash: xAcc.hash });
+      await waitFor('US to hold the withdrawal', () => cn.log(cn.channel(id), US).some((h) => (h.entry.heads[CN]?.seq ?? 0) >= withdraw.entry.seq));
+      expect(cn.view(id).amendments.map((a) => a.status)).toEqual(['withdrawn']);
+      expect(cn.writes(id)).toBe(true);
+      // US still writes (its entries name XX's log, rules 2-3): before the fix of rule 4 it could not.
+      const usAfter = await call<{ id: string }>('POST', `/api/v1/channels/${id}/messages`, { text: 'After the withdrawal', precedence: 'ROUTINE', lang: 'en' });
+      const usM = await waitFor('CN to hold the message of US', () => cn.log(cn.channel(id), US).find((h) => h.hash === usAfter.id));
+      expect(Object.keys(usM.entry.heads).sort()).toEqual([CN, XX].sort());
+      // ---- CN's entries at its next place, one batch each (a refused entry leaves its place free, §7) ----
+      cn.quiet = true;
+      try {
+        const own = () => cn.log(cn.channel(id), CN);
+        await waitFor('US to hold all of CN', async () => (await usHoldsOfPeer(id, own().length))[0] === own().at(-1)!.text, 5_000);
+        const prevHeads = own().at(-1)!.entry.heads;
+        const usTop = cn.log(cn.channel(id), US).at(-1)!;
+        const xHead = { seq: xAcc.entry.seq, hash: xAcc.hash };
+        const refused: Array<[string, Entry['heads'], string]> = [
+          ['XX left out (rule 2: the head of US names XX)', { [US]: { seq: usTop.entry.seq, hash: usTop.hash } }, 'ENTRY_HEADS_REGRESSED'],
+          ['no heads at all (rule 3: heads went back)', {}, 'ENTRY_HEADS_REGRESSED'],
+          ['XX at its seq with another hash (rule 1)', { ...prevHeads, [XX]: { seq: xAcc.entry.seq, hash: 'cd'.repeat(32) } }, 'ENTRY_UNKNOWN_DEPENDENCY'],
+        ];
+        expect(Object.keys(prevHeads)).toContain(XX);
+        const got: string[] = [];
+        const judged: string[] = [];
+        for (const [why, heads, code] of refused) {
+          cn.headsOverride = heads;
+          const h = cn.sign(id, 'message', { text: why, lang: 'en', precedence: 'ROUTINE' });
+          cn.headsOverride = undefined;
+          const r = await rawBatch([id], [h.text]);
+          got.push(`${why}: ${r.rejected[0]?.code ?? `none (${r.accepted} accepted, ${r.pending} pending)`}`);
+          judged.push(`${why}: ${code}`);
+        }
+        expect(got).toEqual(judged);
+        // What the peer itself says of such an entry of another party (rule 4 at step 13; rules 1-3 in ingest).
+        const past = cn.causalPast(cn.channel(id), { author: CN, seq: own().length + 1, heads: { ...prevHeads, [XX]: xHead } });
+        expect(judgeInContext(cn.channel(id).proposal, past, { ...own().at(-1)!.entry, seq: own().length + 1, heads: { ...prevHeads, [XX]: xHead }, kind: 'message', body: { text: 'x', lang: 'en', precedence: 'ROUTINE' } }, cn.formats)).toBeUndefined();
+        const stranger = newEd25519().pub;
+        expect(judgeInContext(cn.channel(id).proposal, past, { ...own().at(-1)!.entry, heads: { ...prevHeads, [stranger]: { seq: 1, hash: 'ab'.repeat(32) } }, kind: 'receipt', body: { holds: [] } }, cn.formats)).toBe('ENTRY_BAD_REFERENCE');
+        // Valid edge cases: heads exactly as in the previous entry (not advanced: US's newest message
+        // left out of its causal past), then heads naming XX and US's newest.
+        cn.headsOverride = prevHeads;
+        const same = cn.write(id, 'message', { text: 'heads as before', lang: 'en', precedence: 'ROUTINE' });
+        cn.headsOverride = undefined;
+        const usHolds = async (h: Held) => waitFor(`US to hold CN #${h.entry.seq}`, async () => (await usHoldsOfPeer(id, h.entry.seq))[0] === h.text, 5_000);
+        await usHolds(same);
+        const newest = cn.write(id, 'message', { text: 'naming XX and the newest of US', lang: 'en', precedence: 'ROUTINE' });
+        expect(Object.keys(newest.entry.heads).sort()).toEqual([US, XX].sort());
+        expect([newest.entry.heads[XX], newest.entry.heads[US]!.seq >= usTop.entry.seq]).toEqual([xHead, true]);
+        await usHolds(newest);
+        // XX writes no more (§7 step 9): once it holds the withdrawal, the peer itself knows it.
+        for (const h of [...own(), ...cn.log(cn.channel(id), US)]) expect(['accepted', 'duplicate', 'pending']).toContain(x.ingest(h.text).outcome);
+        expect(x.view(id).amendments.map((a) => a.status)).toEqual(['withdrawn']);
+        expect(x.writes(id)).toBe(false);
+        // (asked by CN: the channel is no longer shared with XX, a party of no charter in force nor pending amendment, §12)
+        const xxOnUs = await fedRequest(endpoint, x.identity, 'GET', `/fed/v1/channels/${id}/entries?author=${XX}&from=1`);
+        expect([xxOnUs.status, (JSON.parse(xxOnUs.text) as { code: string }).code]).toEqual([404, 'CHANNEL_NOT_FOUND']);
+        await waitFor('US to hold all of XX', async () => (await fedRequest(endpoint, cn.identity, 'GET', `/fed/v1/channels/${id}/entries?author=${XX}&from=1`)).text === x.log(x.channel(id), XX).map((h) => `${h.text}\n`).join(''));
+        const xs = await openStream(endpoint, x.identity);
+        xs.send({ t: 'hello', v: 1, channels: [id] });
+        await xs.next((f) => f.t === 'holds');
+        const xLate = x.sign(id, 'receipt', { holds: [{ author: CN, seq: withdraw.entry.seq, hash: withdraw.hash }] });
+        let nx = xs.frames.length;
+        xs.send({ t: 'entries', id: 1, entries: [xLate.text] });
+        expect((await xs.next((f) => f.t === 'stored', nx)).rejected).toEqual([expect.objectContaining({ code: 'ENTRY_AUTHOR_NOT_PARTY' })]);
+        // Step 5 comes before steps 9 and 13: at the same place (the refused entry left it free), an
+        // entry naming an author of whom nothing is held is pending, with a `want` of that author, not
+        // refused. (XX never writes here again, so it stays pending without harm.)
+        x.headsOverride = { ...xLate.entry.heads, [stranger]: { seq: 1, hash: 'ab'.repeat(32) } };
+        const unknown = x.sign(id, 'receipt', xLate.entry.body);
+        x.headsOverride = undefined;
+        nx = xs.frames.length;
+        xs.send({ t: 'entries', id: 2, entries: [unknown.text] });
+        expect(await xs.next((f) => f.t === 'stored', nx)).toEqual({ t: 'stored', id: 2, accepted: 0, duplicate: 0, pending: 1, rejected: [] });
+        expect(await xs.next((f) => f.t === 'want' && f.author === stranger, nx)).toEqual({ t: 'want', channel: id, author: stranger, fromSeq: 1, toSeq: 1 });
+        xs.close();
+      } finally {
+        cn.headsOverride = undefined;
+        x.headsOverride = undefined;
+        cn.quiet = false;
+        x.quiet = false;
+      }
+      // ---- the transcript verifies (the offline verifier applies rule 4 alike) ----
+      const bundle = await ok(['export', id, '--data', dir], root);
+      const path4 = join(root, 'rule4.jsonl');
+      writeFileSync(path4, bundle);
+      const vr = await run(['verify', path4, '--json'], root);
+      const report = JSON.parse(vr.stdout) as { valid: boolean; errors: unknown[]; state: string };
+      expect([report.valid, report.state, report.errors]).toEqual([true, 'active', []]);
+      expect(checkBundle(bundle).authors).toEqual(new Set([US, CN, XX]));
+      expect(cn.problems).toEqual([]);
+      expect(x.problems).toEqual([]);
+    } catch (e) {
+      process.stderr.write(`\n---- XX problems ----\n${xx?.problems.join('\n') ?? ''}\n`);
       dump();
       throw e;
     }
