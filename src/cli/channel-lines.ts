@@ -44,6 +44,24 @@ export function oneLine(text: string): string {
 }
 
 /**
+ * The receipt of one of our messages: as before in a two-party channel ("receipted T" / "no
+ * receipt yet"); with two or more other parties, each one's receipt, and who has none yet.
+ */
+export function receiptText(m: Pick<Api.Message, 'receiptedAt' | 'receipts'>): string {
+  const receipts = m.receipts ?? [];
+  if (receipts.length < 2) return m.receiptedAt ? `receipted ${iso(m.receiptedAt)}` : 'no receipt yet';
+  const got = receipts.filter((r) => r.at !== null).map((r) => `${r.code} ${iso(r.at)}`);
+  const missing = receipts.filter((r) => r.at === null).map((r) => r.code);
+  if (missing.length === 0) return `receipted ${iso(m.receiptedAt)} (${got.join(', ')})`;
+  return `${got.length ? `receipted by ${got.join(', ')}; ` : ''}no receipt yet from ${missing.join(', ')}`;
+}
+
+/** The parties a message is addressed to whose receipt is not held yet (codes); none in a two-party channel unless unreceipted. */
+export function missingReceipts(m: Pick<Api.Message, 'receipts'>): string[] {
+  return (m.receipts ?? []).filter((r) => r.at === null).map((r) => r.code);
+}
+
+/**
  * The lines of `hotline channel show`: what peers wrote made printable here (safe-text.ts), each
  * message on one line (a formatted message's text flattened first, so that its newlines read as
  * separators, not as a literal "\n"), a formatted message's rendering below it, one line per field.
@@ -67,10 +85,12 @@ export function channelLines(raw: Api.ChannelDetail, rawMessages: readonly Api.M
   const r = c.reconciling;
   if (r?.why === 'own-log-forked')
     out.push(`  ALARM: this terminal's OWN LOG FORKED at #${r.forkedAt ?? '?'} (CHANNEL_OWN_LOG_FORKED): ${r.peer ?? 'a peer'} holds other entries signed by this terminal there (a restore from an old backup?); ${r.peer ?? 'the peer'} is not at fault. Nothing is signed here until repaired: docs/operations.md "Backup and restore"`);
+  else if (r?.why === 'clock-behind-log')
+    out.push(`  ALARM: this terminal's own entries #${r.peerHolds + 1} to #${r.have} are dated after now (CLOCK_BEHIND_LOG: its clock ran ahead and was set back). Nothing is signed here until the clock passes them, or until repaired: docs/operations.md "Clocks"`);
   else if (r) out.push(`  reconciling with the peers (${r.why}): nothing is signed here yet`);
   out.push(`  messages ${c.messages.total}, awaiting our acknowledgement ${c.messages.unacknowledged}`);
   for (const m of messages) {
-    const receipt = m.own ? (m.receiptedAt ? `receipted ${iso(m.receiptedAt)}` : 'no receipt yet') : 'received';
+    const receipt = m.own ? receiptText(m) : 'received';
     const ack = m.ackedAt ? `acknowledged ${iso(m.ackedAt)} by ${ackedByText(m.ackedBy)}` : `NOT acknowledged (deadline ${iso(m.deadlineAt)})`;
     out.push(`    ${m.id.slice(0, 12)} ${iso(m.time)} ${m.from.padEnd(4)} ${m.precedence.padEnd(9)}${m.drill ? ' DRILL' : ''} [${m.lang}] ${m.text.length > 80 ? `${m.text.slice(0, 77)}...` : m.text}`);
     out.push(`                 ${receipt}; ${ack}`);

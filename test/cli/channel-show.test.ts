@@ -58,4 +58,15 @@ describe('hotline channel show', () => {
     expect(forged).toContain('All clear.\\n');
     expect(forged.split('\n').filter((l) => l.trimStart().startsWith('received; acknowledged'))).toEqual([]);
   });
+
+  it('our message to two parties: the receipt of each, and who has none yet; a two-party message as before', () => {
+    const receipts = (cn: number | null, xx: number | null) => [{ party: CN, code: 'CN', at: cn }, { party: 'x', code: 'XX', at: xx }];
+    const line = (m: Api.Message) => channelLines(channel, [m]).find((l) => l.includes('acknowledged'))!.trim();
+    const base = message('5', 'FLASH to both', null);
+    expect(line({ ...base, receiptedAt: null, receipts: receipts(1000, null) })).toMatch(/^receipted by CN 1970-01-01T00:00:01Z; no receipt yet from XX;/);
+    expect(line({ ...base, receiptedAt: null, receipts: receipts(null, null) })).toMatch(/^no receipt yet from CN, XX;/);
+    expect(line({ ...base, receiptedAt: 3000, receipts: receipts(1000, 3000) })).toMatch(/^receipted 1970-01-01T00:00:03Z \(CN 1970-01-01T00:00:01Z, XX 1970-01-01T00:00:03Z\);/);
+    expect(line({ ...base, receiptedAt: 1000, receipts: [{ party: CN, code: 'CN', at: 1000 }] })).toMatch(/^receipted 1970-01-01T00:00:01Z;/);
+    expect(line({ ...base, receiptedAt: null, receipts: [{ party: CN, code: 'CN', at: null }] })).toMatch(/^no receipt yet;/);
+  });
 });

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Api } from '../../terminal/index.js';
+import { missingReceipts } from '../channel-lines.js';
 import { cliError } from '../errors.js';
 import { hotlineCommand } from '../hint.js';
 import { officerClient } from '../lazy.js';
@@ -57,6 +58,9 @@ export function register(program: Command): void {
         const next = esc?.next ? `; next: level ${esc.next.level} (${esc.next.levelName}) at ${iso(esc.next.at)}` : '';
         process.stdout.write(`${m.id.slice(0, 12)}  ${m.precedence.padEnd(9)}${m.drill ? ' DRILL' : ''} from ${m.from.padEnd(4)} ${countdown(m.remainingMs).padEnd(18)} due ${iso(m.deadlineAt)}  channel ${m.channel.slice(0, 12)}\n`);
         process.stdout.write(`              ${m.text.length > 70 ? `${m.text.slice(0, 67)}...` : m.text}\n              ${level}${next}\n`);
+        // A channel of three or more parties: who of the others does not hold it yet.
+        const missing = (m.receipts?.length ?? 0) >= 2 ? missingReceipts(m) : [];
+        if (missing.length) process.stdout.write(`              not yet received by ${missing.join(', ')}\n`);
       }
       if (list.length === opts.limit) {
         const { total } = await client.call<Api.PendingSummary>('GET', '/api/v1/pending/summary');
@@ -76,7 +80,7 @@ export function register(program: Command): void {
       if (opts.json) return void process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
       if (list.length === 0) return void process.stdout.write('Every message we sent was acknowledged in time, or is not yet due.\n');
       for (const m of printableDeep(list))
-        process.stdout.write(`${m.id.slice(0, 12)}  ${m.precedence.padEnd(9)} to ${m.to.join('+').padEnd(6)} ${countdown(m.remainingMs).padEnd(18)} ${m.receiptedAt ? `receipted ${iso(m.receiptedAt)}` : 'NO RECEIPT'}  channel ${m.channel.slice(0, 12)}\n`);
+        process.stdout.write(`${m.id.slice(0, 12)}  ${m.precedence.padEnd(9)} to ${m.to.join('+').padEnd(6)} ${countdown(m.remainingMs).padEnd(18)} ${m.receiptedAt ? `receipted ${iso(m.receiptedAt)}` : (m.receipts?.length ?? 0) >= 2 ? `NO RECEIPT from ${missingReceipts(m).join('+')}` : 'NO RECEIPT'}  channel ${m.channel.slice(0, 12)}\n`);
     });
 
   const escalation = program.command('escalation').description('escalation policies of a channel');
