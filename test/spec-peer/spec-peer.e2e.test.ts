@@ -1034,6 +1034,18 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       // Both hold a suspension; the peer resumes and the channel stays suspended until US resumes too.
       await call('POST', `/api/v1/channels/${id3}/suspend`, { reason: 'Ours too' });
       await waitFor('CN to hold the suspension of US', () => p.view(id3).suspendedBy.has(US));
+      // §15.1 / §5.5: checkpoints are allowed while suspended, both ways (each checked by the other before it is accepted).
+      const checkpoints = async (what: string) => {
+        const mine = p.checkpoint(id3);
+        await synced();
+        const theirs = await call<{ entry: string; count: number; lasting: string }>('POST', `/api/v1/channels/${id3}/checkpoint`);
+        const held = await waitFor(`CN to take in US's checkpoint ${what}`, () => usLog().find((h) => h.hash === theirs.entry));
+        expect([held.entry.kind, held.entry.v, held.entry.body]).toEqual(['checkpoint', 2, { count: theirs.count, lasting: theirs.lasting }]);
+        return mine;
+      };
+      const kSuspended = await checkpoints('while suspended');
+      expect(p.view(id3).state).toBe('suspended');
+      expect(lastingCommitment(p.causalPast(ch, kSuspended.entry)).count).toBe(kSuspended.entry.body.count);
       p.write(id3, 'channel.resume', { reason: 'Back' });
       const ackWhileSuspended = p.write(id3, 'ack', { message: lastUsMessage, officer: from, note: 'acks continue while suspended' });
       await synced();
@@ -1056,6 +1068,10 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       const finalReceipt = p.write(id3, 'receipt', { holds: [{ author: US, seq: lastUs.entry.seq, hash: lastUs.hash }] });
       await synced();
       expect(finalReceipt.entry.kind).toBe('receipt');
+      // Checkpoints too once closed, both ways (§5.4, §5.5); the closure is among their lasting entries.
+      const kClosed = await checkpoints('once closed');
+      expect(p.causalPast(ch, kClosed.entry).some((h) => h.entry.kind === 'channel.close')).toBe(true);
+      expect(kClosed.entry.body.count).toBeGreaterThan(kSuspended.entry.body.count as number);
       const usAfterClose = await fetch(`${ctx!.api}/api/v1/channels/${id3}/suspend`, { method: 'POST', headers: { authorization: `Bearer ${ctx!.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'x' }) });
       expect([usAfterClose.status, ((await usAfterClose.json()) as { code?: string }).code]).toEqual([409, 'ENTRY_KIND_NOT_ALLOWED']) // once closed, the officer API answers with the protocol's code;
       const history = await call<Array<{ kind: string }>>('GET', `/api/v1/channels/${id3}/history`);
@@ -1540,4 +1556,113 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       throw e;
     }
   }, 30_000);
+
+  it('three parties, one suspends (§5.4, §5.5): XX suspends; CN\'s message, dialogue entry, amendment and resumption are refused once the suspension is in their causal past, a message whose causal past lacks it is accepted, acks go on; CN suspends too; the channel is active again only once both resumed', async () => {
+    expect(ctx, 'the first test ran').toBeDefined();
+    expect([xx, three], 'the three-party test ran').not.toContain(undefined);
+    const { call, usCard, dir, endpoint } = ctx!;
+    const cn = peer!;
+    const x = xx!;
+    const id = three!.id;
+    const US = usCard.party;
+    const CN = cn.card.party;
+    const XX = x.card.party;
+    const xOfficer = { name: 'Cdr Doe', title: 'Duty Officer' };
+    const stateOnUs = async () => (await call<{ state: string }>('GET', `/api/v1/channels/${id}`)).state;
+    const ownOf = (p: SpecPeer) => p.log(p.channel(id), p.card.party);
+    /** US holds every entry of `p`'s own log. */
+    const usHoldsAll = (p: SpecPeer) =>
+      waitFor(`US to hold all of ${p.code}`, async () => (await fedRequest(endpoint, p.identity, 'GET', `/fed/v1/channels/${id}/entries?author=${p.card.party}&from=${ownOf(p).length}`)).text === `${ownOf(p).at(-1)!.text}\n`, 5_000);
+    try {
+      expect(await stateOnUs()).toBe('active');
+      // CN writes nothing by itself for a while: its last entry's heads stay those from before the suspension.
+      cn.quiet = true;
+      await usHoldsAll(cn);
+      const beforeHeads = ownOf(cn).at(-1)!.entry.heads;
+      // ---- XX suspends: suspended for all, though only XX holds a suspension ----
+      const susp = x.write(id, 'channel.suspend', { reason: 'Consultations at home' });
+      await waitFor('US to see the channel suspended', async () => (await stateOnUs()) === 'suspended');
+      const usMsg = await fetch(`${ctx!.api}/api/v1/channels/${id}/messages`, { method: 'POST', headers: { authorization: `Bearer ${ctx!.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ text: 'x', precedence: 'ROUTINE', lang: 'en' }) });
+      expect([usMsg.status, ((await usMsg.json()) as { code?: string }).code]).toEqual([409, 'CHANNEL_NOT_ACTIVE']);
+      await waitFor('CN to hold the suspension of XX, relayed by US', () => cn.log(cn.channel(id), XX).some((h) => h.hash === susp.hash));
+      expect([cn.view(id).state, [...cn.view(id).suspendedBy]]).toEqual(['suspended', [XX]]);
+      // ---- CN's entries whose causal past holds XX's suspension (one batch, all at CN's next place) ----
+      const by = { name: 'Wang Lei', title: 'Envoy', role: 'plenipotentiary' };
+      const cases: Array<[string, string, Record<string, unknown>, string]> = [
+        ['a message', 'message', { text: 'x', lang: 'en', precedence: 'FLASH' }, 'ENTRY_KIND_NOT_ALLOWED'],
+        ['a dialogue entry', 'issue.open', { title: { en: 'x' }, category: 'trade', by }, 'ENTRY_KIND_NOT_ALLOWED'],
+        ['an amendment', 'charter.amend', { charter: { ...cn.view(id).charter, title: { en: 'Renamed' } }, reason: 'r' }, 'ENTRY_KIND_NOT_ALLOWED'],
+        ['resuming a suspension CN does not hold', 'channel.resume', { reason: 'r' }, 'ENTRY_KIND_NOT_ALLOWED'],
+      ];
+      const signed = cases.map(([, kind, body]) => cn.sign(id, kind, body));
+      for (const h of signed) expect(h.entry.heads[XX]?.seq).toBeGreaterThanOrEqual(susp.entry.seq);
+      const r = await rawBatch([id], signed.map((h) => h.text));
+      expect(r.rejected.map((y, i) => `${cases[i]![0]}: ${y.code}`)).toEqual(cases.map(([why, , , code]) => `${why}: ${code}`));
+      const ch = cn.channel(id);
+      expect(signed.map((h, i) => `${cases[i]![0]}: ${judgeInContext(ch.proposal, cn.causalPast(ch, h.entry), h.entry, cn.formats)}`)).toEqual(cases.map(([why, , , code]) => `${why}: ${code}`));
+      // ---- the same message with CN's heads of before (the suspension not in its causal past): accepted (§5.2) ----
+      cn.headsOverride = beforeHeads;
+      const concurrent = cn.write(id, 'message', { text: 'Written before CN saw the suspension', lang: 'en', precedence: 'IMMEDIATE' });
+      cn.headsOverride = undefined;
+      expect(concurrent.entry.heads[XX]?.seq ?? 0).toBeLessThan(susp.entry.seq);
+      await usHoldsAll(cn);
+      expect((await call<ApiMessage[]>('GET', `/api/v1/channels/${id}/messages`)).some((m) => m.id === concurrent.hash)).toBe(true);
+      expect(await stateOnUs()).toBe('suspended');
+      cn.quiet = false;
+      // ---- acks go on while suspended (§5.5): CN acknowledges XX's second message ----
+      const xTwo = cn.log(ch, XX).find((h) => h.entry.kind === 'message' && h.entry.body.text === 'XX two')!;
+      expect(xTwo).toBeDefined();
+      const cAck = cn.ack(id, xTwo.hash, officer);
+      await usHoldsAll(cn);
+      expect(cAck.entry.heads[XX]?.seq).toBeGreaterThanOrEqual(susp.entry.seq);
+      // ---- XX, which holds the suspension, may not send a message either ----
+      x.quiet = true;
+      try {
+        await usHoldsAll(x);
+        const xs = await openStream(endpoint, x.identity);
+        xs.send({ t: 'hello', v: 1, channels: [id] });
+        await xs.next((f) => f.t === 'holds');
+        const n = xs.frames.length;
+        xs.send({ t: 'entries', id: 1, entries: [x.sign(id, 'message', { text: 'x', lang: 'en', precedence: 'ROUTINE', from: { ...xOfficer, role: 'duty-officer' } }).text] });
+        expect((await xs.next((f) => f.t === 'stored', n)).rejected).toEqual([expect.objectContaining({ code: 'ENTRY_KIND_NOT_ALLOWED' })]);
+        xs.close();
+      } finally {
+        x.quiet = false;
+      }
+      // ---- CN suspends too; XX resumes: still suspended (CN holds one); CN resumes: active ----
+      const cSusp = cn.write(id, 'channel.suspend', { reason: 'Ours too' });
+      await usHoldsAll(cn);
+      await waitFor('XX to hold the suspension of CN, relayed by US', () => x.log(x.channel(id), CN).some((h) => h.hash === cSusp.hash));
+      expect([...x.view(id).suspendedBy].sort()).toEqual([CN, XX].sort());
+      const xRes = x.write(id, 'channel.resume', { reason: 'Back' });
+      await usHoldsAll(x);
+      expect(await stateOnUs()).toBe('suspended');
+      await waitFor('CN to hold the resumption of XX', () => cn.log(ch, XX).some((h) => h.hash === xRes.hash));
+      expect([cn.view(id).state, [...cn.view(id).suspendedBy]]).toEqual(['suspended', [CN]]);
+      cn.write(id, 'channel.resume', { reason: 'Agreed' });
+      await waitFor('US to see the channel active again', async () => (await stateOnUs()) === 'active');
+      const after = await call<{ id: string }>('POST', `/api/v1/channels/${id}/messages`, { text: 'Line open again', precedence: 'ROUTINE', lang: 'en' });
+      await waitFor('XX and CN to hold the message of US', () => [x, cn].every((p) => p.log(p.channel(id), US).some((h) => h.hash === after.id)));
+      const xAfter = x.send(id, 'XX after the suspensions', 'ROUTINE', xOfficer);
+      await waitFor('CN to hold the message of XX, relayed', () => cn.log(ch, XX).some((h) => h.hash === xAfter.hash));
+      // ---- the transcript: valid, active, the concurrent message among the messages ----
+      const bundle = await ok(['export', id, '--data', dir], root);
+      const pathS = join(root, 'three-suspended.jsonl');
+      writeFileSync(pathS, bundle);
+      const vr = await run(['verify', pathS, '--json'], root);
+      const report = JSON.parse(vr.stdout) as { valid: boolean; errors: unknown[]; state: string; messages: Array<{ hash: string }> };
+      expect([report.valid, report.state, report.errors]).toEqual([true, 'active', []]);
+      expect(report.messages.map((m) => m.hash)).toContain(concurrent.hash);
+      expect(checkBundle(bundle).kinds.filter((k) => k === 'channel.suspend' || k === 'channel.resume')).toEqual(expect.arrayContaining(['channel.suspend', 'channel.suspend', 'channel.resume', 'channel.resume']));
+      expect(cn.problems).toEqual([]);
+      expect(x.problems).toEqual([]);
+    } catch (e) {
+      process.stderr.write(`\n---- XX problems ----\n${xx?.problems.join('\n') ?? ''}\n`);
+      dump();
+      throw e;
+    } finally {
+      cn.quiet = false;
+      cn.headsOverride = undefined;
+    }
+  }, 40_000);
 });
