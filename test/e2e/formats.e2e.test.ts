@@ -121,7 +121,7 @@ describe('formatted notifications between terminal processes', () => {
     expect(JSON.parse(missing.stdout).firstError).toMatchObject({ code: 'FORMAT_UNKNOWN' });
   }, 180_000); // two or three terminal processes started and paired: about 30 s, more on a busy machine
 
-  it('an unplanned-encounter report with two positions renders in Russian on the third party of a trilateral channel', async () => {
+  it('an unplanned-encounter report with two positions renders in Russian on the third party of a trilateral channel; a FLASH to two parties is receipted once both hold it', async () => {
     const h = await Harness.create();
     const [us, cn, ru] = await Promise.all([h.party('US', 'United States'), h.party('CN', 'China'), h.party('RU', 'Russia')]);
     await h.pair(us, cn);
@@ -157,5 +157,28 @@ describe('formatted notifications between terminal processes', () => {
     expect(shown).toContain('| Дистанция кратчайшего сближения: 150 m');
     expect(shown).toContain('| Просьба: Сообщите ваши намерения');
     expect(shown).toContain('(030941ZDEC26)');
+
+    // Receipts per party: a FLASH to CN and RU while RU is stopped is received by CN only, and
+    // not "receipted" (receiptedAt is the last addressed party's receipt); once RU is back, by both.
+    await ru.stop();
+    const flash = await us.api<{ id: string }>('POST', `/api/v1/channels/${id}/messages`, { text: 'FLASH to CN and RU', precedence: 'FLASH' });
+    const ours = async () => (await us.messages(id)).find((m) => m.id === flash.id);
+    const partial = await waitFor('US to hold CN\'s receipt of the FLASH', async () => {
+      const m = await ours();
+      return m?.receipts?.find((r) => r.code === 'CN')?.at ? m : undefined;
+    });
+    expect(partial.receipts!.map((r) => [r.code, r.at !== null])).toEqual([['CN', true], ['RU', false]]);
+    expect(partial.receiptedAt).toBeNull();
+    const pendingLine = (await us.cli(['channel', 'show', id]).then(check('channel show on US'))).stdout;
+    expect(pendingLine).toMatch(/receipted by CN \S+; no receipt yet from RU/);
+    await ru.start();
+    const full = await waitFor('US to hold RU\'s receipt of the FLASH too', async () => {
+      const m = await ours();
+      return m?.receiptedAt ? m : undefined;
+    }, 60_000);
+    expect(full.receipts!.map((r) => r.code)).toEqual(['CN', 'RU']);
+    expect(full.receipts!.every((r) => r.at !== null)).toBe(true);
+    expect(full.receipts![0]!.at).toBe(partial.receipts![0]!.at);
+    expect(full.receiptedAt).toBe(Math.max(...full.receipts!.map((r) => r.at!)));
   }, 180_000); // two or three terminal processes started and paired: about 30 s, more on a busy machine
 });

@@ -158,7 +158,10 @@ export interface ApiMessage {
   precedence: string;
   lang: string;
   text: string;
+  /** When the last party it is addressed to receipted it; null until all have. */
   receiptedAt: number | null;
+  /** Per party it is addressed to: when its receipts first covered it (null: not yet). */
+  receipts?: Array<{ party: string; code: string; at: number | null }>;
   ackedAt: number | null;
   ackedBy: { code: string; officer: { name: string; title: string } } | null;
 }
