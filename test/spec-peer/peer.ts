@@ -720,6 +720,8 @@ export class SpecPeer {
   readonly requests: string[] = [];
   /** Version-2 probes of the other terminal answered with an echo (§12.3). */
   probesAnswered = 0;
+  /** The same, per channel. */
+  readonly probesByChannel = new Map<string, number>();
   readonly channels = new Map<string, Channel>();
   /** The format definitions this peer holds, by format hash (§13.5). */
   readonly formats = new Map<string, FormatDef>();
@@ -1347,6 +1349,7 @@ export class SpecPeer {
           return; // §12.3: nothing is sent for a probe not answered (the reference does the same)
         }
         this.probesAnswered++;
+        this.probesByChannel.set(f.channel as string, (this.probesByChannel.get(f.channel as string) ?? 0) + 1);
         out(this.linkFrame({ t: 'echo', channel: f.channel, from: this.root.pub, to: f.from, nonce: f.nonce, t1: f.t1, t2, t3: Date.now() }));
         return;
       }

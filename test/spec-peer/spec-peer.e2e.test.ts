@@ -1665,4 +1665,108 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       cn.headsOverride = undefined;
     }
   }, 40_000);
+
+  it('a version-2 channel of three parties (§14.1): US probes each peer and each peer probes US with signed frames (§12.3), probes not for the server or not from the stream\'s peer dropped; a checkpoint of each party (§15.1) checked and countersigned by the two others; the transcript verifies', async () => {
+    expect(ctx, 'the first test ran').toBeDefined();
+    expect([xx, three], 'the three-party test ran').not.toContain(undefined);
+    const { call, usCard, dir, endpoint } = ctx!;
+    const cn = peer!;
+    const x = xx!;
+    const US = usCard.party;
+    const CN = cn.card.party;
+    const XX = x.card.party;
+    const all = ['plenipotentiary', 'principal', 'duty-officer', 'observer'];
+    try {
+      const c = x.propose({
+        title: { en: 'Three parties, version 2' }, tier: 'working', languages: ['en'], linkTestIntervalSec: 1, protocol: 2,
+        ackDeadlineSec: { FLASH: 180, IMMEDIATE: 900, PRIORITY: 3600, ROUTINE: 86400 },
+        parties: [{ party: XX, code: 'XX', roles: all }, { party: US, code: 'US', roles: all }, { party: CN, code: 'CN', roles: all }],
+      });
+      const id = c.hash;
+      expect(c.entry.v).toBe(2);
+      const stateOnUs = async () => (await call<{ state: string }>('GET', `/api/v1/channels/${id}`).catch(() => ({ state: 'none' }))).state;
+      await waitFor('US to hold the proposal of XX', async () => (await stateOnUs()) === 'proposed');
+      const acc = await call<{ entry: string }>('POST', `/api/v1/channels/${id}/accept`, {});
+      await waitFor('CN to hold the acceptance of US (and the proposal, relayed)', () => cn.channels.has(id) && cn.log(cn.channel(id), US).some((h) => h.hash === acc.entry));
+      const cnAcc = cn.accept(id);
+      expect(cnAcc.entry.v).toBe(2);
+      await waitFor('US to see the channel active', async () => (await stateOnUs()) === 'active');
+      await waitFor('XX to hold the acceptance of CN, relayed', () => x.view(id).state === 'active');
+      // ---- §12.3: US probes each peer on its own stream; each answers with a signed echo ----
+      await waitFor('XX and CN each to answer a probe of US on this channel', () => (x.probesByChannel.get(id) ?? 0) > 0 && (cn.probesByChannel.get(id) ?? 0) > 0, 10_000);
+      // Each peer probes US: the echo is US's, to that peer, signed by US's terminal key.
+      for (const p of [x, cn]) {
+        const s = await openStream(endpoint, p.identity);
+        s.send({ t: 'hello', v: 1, channels: [id] });
+        await s.next((f) => f.t === 'holds');
+        const nonce = randomBytes(16).toString('hex');
+        const t1 = Date.now();
+        let n = s.frames.length;
+        s.send(p.linkFrame({ t: 'probe', channel: id, from: p.card.party, to: US, nonce, t1 }));
+        const echo = await s.next((f) => f.t === 'echo', n);
+        expect(echo).toMatchObject({ channel: id, from: US, to: p.card.party, key: usCard.terminals[0]!.key, nonce, t1 });
+        expect([linkFrameValid(echo), (echo.t2 as number) <= (echo.t3 as number)]).toEqual([true, true]);
+        // Not for the server (to: the third party), or not from the stream's pinned peer (from: the
+        // third party, signed by its own key): no echo, no `refused`, the stream kept.
+        const other = p === x ? cn : x;
+        n = s.frames.length;
+        s.send(p.linkFrame({ t: 'probe', channel: id, from: p.card.party, to: other.card.party, nonce, t1: t1 + 1 }));
+        s.send(other.linkFrame({ t: 'probe', channel: id, from: other.card.party, to: US, nonce, t1: t1 + 2 }));
+        // A last valid probe: its echo comes after any answer to the two above would have.
+        s.send(p.linkFrame({ t: 'probe', channel: id, from: p.card.party, to: US, nonce, t1: t1 + 3 }));
+        const last = await s.next((f) => f.t === 'echo', n);
+        expect(s.frames.slice(n)).toEqual([last]);
+        expect(last.t1).toBe(t1 + 3);
+        expect(s.ws.readyState).toBe(WebSocket.OPEN);
+        s.close();
+      }
+      // ---- §15.1: a checkpoint of each party, checked and countersigned by the two others ----
+      /** Some entry of `p`'s own log, held by US, names `author` at `seq` or beyond (a countersignature). */
+      const countersigned = (p: SpecPeer, author: string, seq: number) =>
+        waitFor(`${p.code} to countersign ${author === US ? 'US' : author === CN ? 'CN' : 'XX'}'s checkpoint`, async () => {
+          const own = p.log(p.channel(id), p.card.party);
+          const k = own.findIndex((h) => (h.entry.heads[author]?.seq ?? 0) >= seq);
+          if (k < 0) return false;
+          const r = await fedRequest(endpoint, p.identity, 'GET', `/fed/v1/channels/${id}/entries?author=${p.card.party}&from=${k + 1}&limit=1`);
+          return r.text === `${own[k]!.text}\n`;
+        });
+      /** US's own later entry names `author` at `seq` or beyond. */
+      const usCountersigned = (p: SpecPeer, author: string, seq: number) =>
+        waitFor(`US to countersign the checkpoint (seen by ${p.code})`, () => p.log(p.channel(id), US).some((h) => (h.entry.heads[author]?.seq ?? 0) >= seq));
+      const usK = await call<{ entry: string; seq: number; count: number; lasting: string }>('POST', `/api/v1/channels/${id}/checkpoint`);
+      for (const p of [x, cn]) {
+        const held = await waitFor(`${p.code} to take in US's checkpoint`, () => p.log(p.channel(id), US).find((h) => h.hash === usK.entry));
+        expect([held.entry.kind, held.entry.body]).toEqual(['checkpoint', { count: usK.count, lasting: usK.lasting }]);
+        // The commitment covers the three accepts (the proposal excepted, §15.1).
+        expect(usK.count).toBe(2);
+        await countersigned(p, US, usK.seq);
+      }
+      for (const [author, p] of [[CN, cn], [XX, x]] as const) {
+        const k = p.checkpoint(id);
+        expect(k.entry.v).toBe(2);
+        const other = p === x ? cn : x;
+        await usCountersigned(p, author, k.entry.seq);
+        // The third party takes it in relayed by US, checks it against its own copy and countersigns it.
+        await waitFor(`${other.code} to take in the checkpoint of ${p.code}`, () => other.log(other.channel(id), author).some((h) => h.hash === k.hash));
+        await countersigned(other, author, k.entry.seq);
+      }
+      // ---- the transcript ----
+      const bundle = await ok(['export', id, '--data', dir], root);
+      const pathV = join(root, 'three-v2.jsonl');
+      writeFileSync(pathV, bundle);
+      const vr = await run(['verify', pathV, '--json'], root);
+      const report = JSON.parse(vr.stdout) as { valid: boolean; errors: unknown[]; state: string };
+      expect([report.valid, report.state, report.errors]).toEqual([true, 'active', []]);
+      const mine = checkBundle(bundle);
+      expect(mine.authors).toEqual(new Set([US, CN, XX]));
+      expect(mine.kinds.filter((k) => k === 'checkpoint')).toHaveLength(3);
+      expect(mine.kinds).not.toContain('link.test');
+      expect(cn.problems).toEqual([]);
+      expect(x.problems).toEqual([]);
+    } catch (e) {
+      process.stderr.write(`\n---- XX problems ----\n${xx?.problems.join('\n') ?? ''}\n`);
+      dump();
+      throw e;
+    }
+  }, 40_000);
 });
