@@ -35,6 +35,7 @@ import { LinkProber, channelKeys } from './schedulers/link-prober.js';
 import { LinkTester } from './schedulers/link-tester.js';
 import { OwnHeadsWriter, readOwnForks, readOwnHeads, type RememberedFork } from './channels/own-heads.js';
 import { Reconciler } from './channels/reconciler.js';
+import { clockBehindChannels } from './channels/own-writer.js';
 import { DrillScheduler } from './schedulers/drill-scheduler.js';
 import { EscalationScheduler } from './schedulers/escalation-scheduler.js';
 import { DialogueReminders } from './dialogue/dialogue-reminders.js';
@@ -209,7 +210,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
     links: linkList,
     linkHealth: () => ops.linkTester.health(),
     // The peer of a forked own log by its label, as everywhere officers read it.
-    reconciling: () => reconciler.reconciling().map((r) => (r.peer === undefined ? r : { ...r, peer: directory.label(r.peer) })),
+    reconciling: notSignable(reconciler, directory, clock),
     ...(options.ha ? { ha: options.ha.status } : {}),
     storeFull: () => wing.committer.fullSince,
     signingKey: identity.terminalSigner.publicKey,
@@ -294,6 +295,18 @@ function startReconciler(identity: TerminalIdentity, wing: ChannelWing, clock: C
   wing.writer.gate = reconciler;
   ownHeads.attach(reconciler);
   return reconciler;
+}
+
+/**
+ * The channels this terminal may not sign on now, for status, readiness and the channel view:
+ * reconciling or forked (the reconciler, peers by their code), and those whose own last entry is
+ * dated ahead of the clock (CLOCK_BEHIND_LOG).
+ */
+function notSignable(reconciler: Reconciler, directory: ChannelWing['registry'], clock: Clock) {
+  return () => {
+    const blocked = reconciler.reconciling().map((r) => (r.peer === undefined ? r : { ...r, peer: directory.label(r.peer) }));
+    return [...blocked, ...clockBehindChannels(directory, directory.self.party, clock.now(), new Set(blocked.map((r) => r.channel)))];
+  };
 }
 
 /** At most HOTLINE_MAX_UNRECEIPTED own entries per channel a peer has not receipted (backlog.ts). */

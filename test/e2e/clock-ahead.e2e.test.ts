@@ -85,6 +85,19 @@ describe('e2e: a clock that ran far ahead', () => {
     writeFileSync(clockFile, '0');
     await waitFor('US\'s clock to come back', async () => Math.abs((await usTime()) - Date.now()) < 60_000);
     h.step('US clock right again');
+    // Before anyone tries to sign, status, readiness and the channel say so, with the command.
+    type Blocked = { channel: string; have: number; peerHolds: number; why: string };
+    const blocked = await waitFor('US\'s status to show the channel not signable', async () =>
+      (await us.api<{ reconciling?: Blocked[] }>('GET', '/api/v1/status')).reconciling?.find((r) => r.channel === id && r.why === 'clock-behind-log'));
+    expect(blocked.peerHolds).toBeGreaterThanOrEqual(lastBefore);
+    expect(blocked.peerHolds).toBeLessThan(firstAhead);
+    const ready = await fetch(`${us.officerUrl}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(((await ready.json()) as { reason: string }).reason).toMatch(/CLOCK_BEHIND_LOG/);
+    const statusLines = (await us.cli(['status']).then(check('status'))).stdout;
+    expect(statusLines).toContain(`channel ${id.slice(0, 12)}: CLOCK BEHIND LOG`);
+    expect(statusLines).toContain(`\`hotline repair --data DIR --forked ${id.slice(0, 12)} --from ${blocked.peerHolds + 1}\``);
+    expect((await us.cli(['channel', 'show', id]).then(check('channel show'))).stdout).toMatch(/ALARM: this terminal's own entries #\d+ to #\d+ are dated after now \(CLOCK_BEHIND_LOG/);
     const wedged = await send(us, 'US after the fix');
     expect(wedged.status).toBe(503);
     const why = wedged.body as { code: string; message: string };
@@ -96,10 +109,12 @@ describe('e2e: a clock that ran far ahead', () => {
     const from = Number(command?.[3]);
     expect(from).toBeGreaterThan(lastBefore);
     expect(from).toBeLessThanOrEqual(firstAhead);
+    expect(from).toBe(blocked.peerHolds + 1);
     expect(why.message).toMatch(new RegExp(`this terminal's entries dated after now \\(#${from} to #(\\d+)\\) were refused by the peers as from the future`));
     const head = Number(/dated after now \(#\d+ to #(\d+)\)/.exec(why.message)![1]);
     const alarm = await waitFor('US to alarm CLOCK_BEHIND_LOG', () => usAlarms.find((a) => a.code === 'CLOCK_BEHIND_LOG'));
-    expect(alarm).toMatchObject({ channel: id, message: why.message });
+    expect(alarm.channel).toBe(id);
+    expect(alarm.message).toContain(`\`${command![1]}\``);
     // The wedge: nothing of US's is signed there, not even the receipt of CN's message.
     expect((await cn.messages(id)).find((m) => m.text === 'CN while US is ahead')?.receiptedAt).toBeNull();
     expect((await send(us, 'US still wedged')).status).toBe(503);
@@ -107,8 +122,8 @@ describe('e2e: a clock that ran far ahead', () => {
     // The operator stops the terminal. A --from that CN holds is refused, and nothing is removed.
     await us.stop();
     const tooFar = await us.cli(['repair', '--forked', id.slice(0, 12), '--from', String(lastBefore)]);
-    expect(tooFar.code).not.toBe(0);
-    expect(tooFar.stderr + tooFar.stdout).toMatch(/REPAIR_OWN_ENTRIES_HELD|Nothing was removed: peer CN holds/);
+    expect(tooFar.code).toBe(2);
+    expect(tooFar.stderr).toMatch(new RegExp(`Nothing was removed: peer CN holds this terminal's own entries of channel ${id.slice(0, 12)} up to #\\d+`));
     // The command the refusal named, as the operator copies it.
     const repaired = await us.cli(['repair', '--forked', command![2]!, '--from', command![3]!]);
     expect(repaired.code, repaired.stderr).toBe(0);
@@ -133,6 +148,8 @@ describe('e2e: a clock that ran far ahead', () => {
       );
     }, 30_000);
     await waitFor('US to show the line to CN up again', async () => (await us.status()).links.find((l) => l.code === 'CN')?.state === 'up', 30_000);
+    expect((await us.api<{ reconciling?: Blocked[] }>('GET', '/api/v1/status')).reconciling ?? []).toEqual([]);
+    expect((await fetch(`${us.officerUrl}/readyz`)).status).toBe(200);
     // No fork, no equivocation: CN holds one version of every US entry.
     expect(cnAlarms.filter((a) => /EQUIVOCATION|WRONG_PREVIOUS_HASH|TIME_REGRESSED/.test(a.code ?? ''))).toEqual([]);
     expect(us.log).not.toMatch(/"code":"(CHANNEL_OWN_LOG_FORKED|CHANNEL_RECONCILE_FAILED)"/);

@@ -269,6 +269,8 @@ export function register(program: Command): void {
         process.stdout.write(
           r.why === 'own-log-forked'
             ? `  channel ${r.channel.slice(0, 12)}: OWN LOG FORKED at #${r.forkedAt ?? '?'} (CHANNEL_OWN_LOG_FORKED: ${r.peer ?? 'a peer'} holds other entries signed by this terminal there, most likely after a restore from an old backup; the peer is not at fault. Nothing is signed there: stop this terminal and run \`hotline repair --data DIR --forked ${r.channel.slice(0, 12)} --from ${r.forkedAt ?? 'N'}\`, see docs/operations.md "Backup and restore")\n`
+            : r.why === 'clock-behind-log'
+              ? `  channel ${r.channel.slice(0, 12)}: CLOCK BEHIND LOG (CLOCK_BEHIND_LOG: this terminal's own entries #${r.peerHolds + 1} to #${r.have} are dated after now: its clock ran ahead and was set back, and the peers refuse entries dated more than 5 minutes in their future. Nothing is signed there until the clock passes them; to resume now, stop this terminal and run \`hotline repair --data DIR --forked ${r.channel.slice(0, 12)} --from ${r.peerHolds + 1}\`, see docs/operations.md "Clocks")\n`
             : r.why === 'checking-own-log'
               ? `  channel ${r.channel.slice(0, 12)}: reconciling (comparing this terminal's own entries with ${r.peer ?? 'a peer'}'s copies; nothing is signed there yet)\n`
               : r.why === 'waiting-for-peers'

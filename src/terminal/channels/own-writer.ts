@@ -24,6 +24,7 @@ import { TerminalError } from '../errors.js';
 import type { ChannelCommitter } from './channel-committer.js';
 import { MAX_FUTURE_SKEW_MS } from './receiver.js';
 import type { ChannelRegistry } from './channel-registry.js';
+import type { ReconcilingChannel } from './reconciler.js';
 import type { ChannelView, ProposeInput } from './channel-types.js';
 import type { BatchWriteOptions, ChannelActions, MessageFinder, PeerDirectory, WriteOptions } from './ports.js';
 
@@ -66,6 +67,25 @@ export function clockBehindAdvice(log: ChannelLog, self: string, now: number, la
     `\`hotline repair --data DIR --forked ${channel} --from ${first.seq}\` (it removes them, and refuses if a peer holds any), ` +
     `and start it with its peers reachable; messages among them must be sent again (docs/operations.md "Clocks").`
   );
+}
+
+/**
+ * The channels whose own last entry is dated ahead of the clock beyond the tolerance (the clock
+ * ran ahead and was set back: nothing is signed there, CLOCK_BEHIND_LOG), for status and readiness
+ * beside the reconciling ones: `peerHolds` is the last own entry dated now or earlier, and the
+ * entries after it are the ones `hotline repair --forked CHANNEL --from peerHolds+1` would remove.
+ */
+export function clockBehindChannels(registry: Pick<ChannelRegistry, 'channelIds' | 'channel'>, self: string, now: number, skip: ReadonlySet<string> = new Set()): ReconcilingChannel[] {
+  const out: ReconcilingChannel[] = [];
+  for (const id of registry.channelIds()) {
+    if (skip.has(id)) continue;
+    const log = registry.channel(id);
+    if (log.next(self).minTime - now <= CLOCK_TOLERANCE_MS) continue;
+    const have = log.heldCount(self);
+    const first = log.firstDatedAfter(self, now + CLOCK_TOLERANCE_MS);
+    out.push({ channel: id, have, peerHolds: (first?.seq ?? have) - 1, why: 'clock-behind-log' });
+  }
+  return out;
 }
 
 /** Signs and commits this terminal's own entries. */

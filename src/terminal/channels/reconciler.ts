@@ -72,9 +72,10 @@ export interface ReconcilingChannel {
   /**
    * 'peer-holds-more' (fetching), 'waiting-for-peers' (start-up), 'checking-own-log' (a peer named
    * another hash for an own entry held here: its copy is asked for), or 'own-log-forked' (for good:
-   * nothing is signed there until an operator repairs it, docs/operations.md "Backup and restore").
+   * nothing is signed there until an operator repairs it, docs/operations.md "Backup and restore");
+   * for status and readiness also 'clock-behind-log' (own-writer.ts clockBehindChannels).
    */
-  readonly why: 'peer-holds-more' | 'waiting-for-peers' | 'checking-own-log' | 'own-log-forked';
+  readonly why: 'peer-holds-more' | 'waiting-for-peers' | 'checking-own-log' | 'own-log-forked' | 'clock-behind-log';
   /** With 'own-log-forked': the lowest own seq known to differ from the peer's (the fork is at or before it). */
   readonly forkedAt?: number;
   /** With 'own-log-forked' and 'checking-own-log': the peer (party id) whose copy differs. */

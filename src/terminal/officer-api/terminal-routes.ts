@@ -42,6 +42,8 @@ export async function terminalRoutes(app: FastifyInstance, opts: TerminalRoutesO
     const reconciling = opts.reconciling?.() ?? [];
     const forked = reconciling.filter((r) => r.why === 'own-log-forked');
     if (forked.length) return reply.code(503).send({ ok: false, reason: `own log forked on ${forked.length} channel(s) (CHANNEL_OWN_LOG_FORKED): nothing is signed there until repaired (docs/operations.md "Backup and restore")`, peersUp: up, peers: links.length, reconciling: [...reconciling] });
+    const behind = reconciling.filter((r) => r.why === 'clock-behind-log');
+    if (behind.length === reconciling.length && behind.length) return reply.code(503).send({ ok: false, reason: `clock behind this terminal's own last entry on ${behind.length} channel(s) (CLOCK_BEHIND_LOG): nothing is signed there until the clock passes it, or until repaired (docs/operations.md "Clocks")`, peersUp: up, peers: links.length, reconciling: [...reconciling] });
     if (reconciling.length) return reply.code(503).send({ ok: false, reason: `reconciling ${reconciling.length} channel(s) with the peers: fetching this terminal's own entries back before signing`, peersUp: up, peers: links.length, reconciling: [...reconciling] });
     if (links.length > 0 && up === 0) {
       const iso = (t: number | undefined) => (t === undefined ? '' : ` since ${new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z')}`);

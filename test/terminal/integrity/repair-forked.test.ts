@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { OWN_HEADS_FILE, rememberOwnHead } from '../../../src/terminal/channels/own-heads.js';
+import { clockBehindChannels } from '../../../src/terminal/channels/own-writer.js';
 import { TerminalError } from '../../../src/terminal/errors.js';
 import type { TerminalIdentity } from '../../../src/terminal/identity/index.js';
 import { repairForked } from '../../../src/terminal/integrity/doctor.js';
@@ -59,6 +60,24 @@ it('names the first own entry dated after now and the repair, when the clock is 
   expect(message).toContain(`\`hotline repair --data DIR --forked ${channel.slice(0, 12)} --from ${firstAhead}\``);
   expect(message).toMatch(/signing resumes by itself only once the clock passes/);
   expect(alarms.filter((a) => a.code === 'CLOCK_BEHIND_LOG')).toEqual([expect.objectContaining({ channel, message })]);
+});
+
+it('lists the channel as not signable (clock-behind-log) for status and readiness, from the first entry dated after now', async () => {
+  pair = await backToBack();
+  const p = pair;
+  const reconciler = { reconciling: () => clockBehindChannels(p.a.wing.registry, p.a.self.party, p.clock.now()) };
+  const channel = await p.activeChannel({ linkTestIntervalSec: 86_400 });
+  expect(reconciler.reconciling()).toEqual([]);
+  p.clock.advance(30 * DAY);
+  expect(reconciler.reconciling()).toEqual([]);
+  const before = p.a.wing.registry.channel(channel).heldCount(p.a.self.party);
+  await p.a.send(channel, { text: 'ahead', lang: 'en', precedence: 'ROUTINE' });
+  const have = p.a.wing.registry.channel(channel).heldCount(p.a.self.party);
+  p.clock.advance(-30 * DAY);
+  expect(reconciler.reconciling()).toEqual([{ channel, have, peerHolds: before, why: 'clock-behind-log' }]);
+  // Within the tolerance it is not listed: the next entry takes its predecessor's time.
+  p.clock.advance(30 * DAY - 500);
+  expect(reconciler.reconciling()).toEqual([]);
 });
 
 it('does not offer the repair when the clock is behind by less than a peer tolerates: it resumes by itself', async () => {
