@@ -352,7 +352,8 @@ export function cpuPerEntry(s: Setup, before: CpuMark, after: CpuMark, entries: 
 
 /**
  * How many of `t`'s own messages on `channel` whose text starts with `prefix` it has not marked
- * receipted. A terminal shows a receipt on its event socket as it takes it in and commits its
+ * receipted (`receiptedAt`: by every other party of the channel, the one peer in the bench's
+ * two-party channel; `receipts` says which party holds what). A terminal shows a receipt on its event socket as it takes it in and commits its
  * projection just after: asked at once, the last messages can still read unreceipted, so the
  * question is asked again for up to `settleMs` while some are.
  */
