@@ -87,7 +87,11 @@ export async function repairForked(identity: TerminalIdentity, channelOrPrefix: 
     const channel = ids[0]!;
     const heads = await store.heads(channel);
     const own = heads[identity.party]?.seq ?? 0;
-    if (own < fromSeq) return { channel, removed: 0 };
+    if (own < fromSeq) {
+      // Nothing from #N on (removed by an earlier run): the remembered stop is lifted all the same.
+      await forgetOwnFork(identity.dir, channel);
+      return { channel, removed: 0 };
+    }
     await refuseHeldOwnEntries(store, channel, identity.party, fromSeq, heads);
     // Whatever own-heads.json said, the next start waits for every peer and fetches back what one
     // holds of the removed numbers (one that took an entry whose receipt never arrived here).

@@ -5,10 +5,10 @@
  * it removed (the next start waits for every peer and fetches back what one holds), and never
  * removes own entries a peer is known to hold (REPAIR_OWN_ENTRIES_HELD): that would fork the log.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { OWN_HEADS_FILE, rememberOwnHead } from '../../../src/terminal/channels/own-heads.js';
+import { OWN_HEADS_FILE, readOwnForks, readOwnHeads, rememberOwnHead } from '../../../src/terminal/channels/own-heads.js';
 import { clockBehindChannels } from '../../../src/terminal/channels/own-writer.js';
 import { TerminalError } from '../../../src/terminal/errors.js';
 import type { TerminalIdentity } from '../../../src/terminal/identity/index.js';
@@ -103,8 +103,11 @@ it('removes the future-dated own entries no peer holds, and remembers the head i
   // The next start sees a database below the remembered head: it waits for every peer, however long.
   const file = JSON.parse(await readFile(join(pair.dir, OWN_HEADS_FILE), 'utf8')) as { heads: Record<string, number> };
   expect(file.heads[channel]).toBe(head);
-  // Nothing at or after --from any more: nothing to do.
+  // Nothing at or after --from any more: nothing to do, and a remembered fork is lifted all the same.
+  await writeFile(join(pair.dir, OWN_HEADS_FILE), JSON.stringify({ ...file, forked: { [channel]: { seq: firstAhead, peer: 'CN' } } }));
   expect(await repairForked(identity, channel, firstAhead)).toEqual({ channel, removed: 0 });
+  expect(await readOwnForks(pair.dir)).toEqual(new Map());
+  expect((await readOwnHeads(pair.dir)).get(channel)).toBe(head);
 });
 
 it('never removes own entries a peer holds (REPAIR_OWN_ENTRIES_HELD), and removes nothing then', async () => {
