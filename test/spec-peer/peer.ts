@@ -911,11 +911,9 @@ export class SpecPeer {
     const { held, code } = parseEntry(text);
     if (!held) return { outcome: 'rejected', code: code ?? 'ENTRY_MALFORMED', message: 'refused by the spec peer' };
     const e = held.entry;
+    if (e.author === this.root.pub) return this.#ingestOwn(held);
     const card = this.cardOf(e.author);
-    if (!card) {
-      if (e.author === this.root.pub) return { outcome: 'duplicate', hash: held.hash }; // our own, relayed back
-      return { outcome: 'rejected', hash: held.hash, code: 'ENTRY_AUTHOR_NOT_PARTY', message: 'not a paired party' };
-    }
+    if (!card) return { outcome: 'rejected', hash: held.hash, code: 'ENTRY_AUTHOR_NOT_PARTY', message: 'not a paired party' };
     if (!keysAt(card, e.time).includes(e.key)) return { outcome: 'rejected', hash: held.hash, code: 'ENTRY_UNKNOWN_KEY', message: 'key not on the card' };
     if (e.kind === 'charter.propose') {
       if (e.channel !== null || e.seq !== 1) return { outcome: 'rejected', hash: held.hash, code: 'ENTRY_MALFORMED', message: 'bad proposal' };
@@ -933,7 +931,7 @@ export class SpecPeer {
     if (e.seq > log.length + 1) return { outcome: 'pending', hash: held.hash, code: 'ENTRY_SEQUENCE_GAP', message: 'gap', missing: [{ channel: ch.id, author: e.author, fromSeq: log.length + 1, toSeq: e.seq - 1 }] };
     // §7 step 5: a head beyond what is held of its author waits for it (relayed on `want`, §12).
     const lacking = Object.entries(e.heads)
-      .filter(([author, h]) => author !== this.root.pub && h.seq > this.log(ch, author).length)
+      .filter(([author, h]) => h.seq > this.log(ch, author).length) // own entries too: after a restore (§12 "Reconciling")
       .map(([author, h]) => ({ channel: ch.id, author, fromSeq: this.log(ch, author).length + 1, toSeq: h.seq }));
     if (lacking.length) return { outcome: 'pending', hash: held.hash, code: 'ENTRY_UNKNOWN_DEPENDENCY', message: 'heads not held', missing: lacking };
     const before = log[e.seq - 2];
@@ -970,13 +968,66 @@ export class SpecPeer {
     return { outcome: 'accepted', hash: held.hash };
   }
 
+  /**
+   * An own entry relayed back (§12 "Reconciling"): a copy of one held is a duplicate; the next one,
+   * signed by an own key with `prev` the own head, is taken back into the own log; one at a held
+   * seq with another hash, or a `prev` that is not the own head, proves a fork.
+   */
+  #ingestOwn(held: Held): Ingested {
+    const e = held.entry;
+    const ch = e.channel ? this.channels.get(e.channel) : this.channels.get(held.hash);
+    if (!ch) return { outcome: 'duplicate', hash: held.hash };
+    const own = this.log(ch, this.root.pub);
+    const at = own[e.seq - 1];
+    if (at) return at.hash === held.hash ? { outcome: 'duplicate', hash: held.hash } : { outcome: 'rejected', hash: held.hash, code: 'ENTRY_EQUIVOCATION', message: 'a fork of the own log' };
+    if (e.seq > own.length + 1) return { outcome: 'pending', hash: held.hash, code: 'ENTRY_SEQUENCE_GAP', message: 'gap', missing: [{ channel: ch.id, author: this.root.pub, fromSeq: own.length + 1, toSeq: e.seq - 1 }] };
+    const keys = new Set([this.terminal.pub, ...[...this.signers.values()].map((k) => k.pub)]);
+    if (!keys.has(e.key) || e.prev !== (own.at(-1)?.hash ?? null)) {
+      this.problems.push(`server: an own entry #${e.seq} relayed back is not ours or forks the own log`);
+      return { outcome: 'rejected', hash: held.hash, code: 'ENTRY_EQUIVOCATION', message: 'a fork of the own log' };
+    }
+    own.push(held);
+    this.recovered.push(held);
+    const target = this.#reconciling.get(ch.id);
+    if (target !== undefined && target > 0 && own.length >= target) this.#reconciled(ch);
+    return { outcome: 'accepted', hash: held.hash };
+  }
+
+  /** Own entries taken back from the other terminal (§12 "Reconciling"). */
+  readonly recovered: Held[] = [];
+  /** Channels whose own log is being recovered: the seq to reach (-1 until `holds` says it). It signs nothing there meanwhile. */
+  readonly #reconciling = new Map<string, number>();
+
+  /** Whether the own log of the channel is being recovered (§12 "Reconciling"). */
+  reconciling(channelId: string): boolean {
+    return this.#reconciling.has(channelId);
+  }
+
+  /**
+   * A restore from a backup (§12 "Reconciling"): the own log of the channel is cut to its first
+   * `keep` entries, and the link is dialled again; `holds` then says what the other terminal holds
+   * of it, and the peer asks for the rest with `want` before it signs anything there.
+   */
+  restoreOwn(channelId: string, keep: number): void {
+    const ch = this.channel(channelId);
+    this.log(ch, this.root.pub).splice(keep);
+    this.#reconciling.set(ch.id, -1);
+    this.#sentUpTo.set(ch.id, keep);
+    this.dropClient();
+  }
+
+  #reconciled(ch: Channel): void {
+    this.#reconciling.delete(ch.id);
+    if (this.#owed.delete(ch.id)) this.#scheduleReceipt(ch);
+  }
+
   /** Machine-written answers (§6): cumulative receipts, link echoes. */
   #afterAccept(ch: Channel, held: Held): void {
     // Once this party has answered the proposal (its proposer counts as having answered, §6), and
     // only while it may write (§7 step 9: a party of the charter in force or of a pending amendment).
     const accepted = ch.proposal.entry.author === this.root.pub || this.log(ch, this.root.pub).some((h) => h.entry.kind === 'charter.accept');
     if (!accepted || !this.writes(ch.id)) return;
-    if (this.#quiet) {
+    if (this.#quiet || this.#reconciling.has(ch.id)) {
       if (held.entry.kind !== 'receipt') this.#owed.add(ch.id);
       return;
     }
@@ -1001,7 +1052,7 @@ export class SpecPeer {
   }
 
   #scheduleReceipt(ch: Channel): void {
-    if (this.#quiet) {
+    if (this.#quiet || this.#reconciling.has(ch.id)) {
       this.#owed.add(ch.id);
       return;
     }
@@ -1010,7 +1061,7 @@ export class SpecPeer {
       ch.id,
       setTimeout(() => {
         this.#receiptTimers.delete(ch.id);
-        if (this.#quiet) {
+        if (this.#quiet || this.#reconciling.has(ch.id)) {
           this.#owed.add(ch.id);
           return;
         }
@@ -1159,6 +1210,8 @@ export class SpecPeer {
 
   /** Signs and stores an own entry (§4.2), heads naming the newest entry held of the other party; then pushes it. */
   write(channelId: string, kind: string, body: Record<string, unknown>): Held {
+    // §12 "Reconciling": nothing is signed on a channel until the own entries a peer holds are back.
+    if (this.#reconciling.has(channelId)) throw new Error(`${this.code} is recovering its own log of ${channelId.slice(0, 12)}: it signs nothing there yet`);
     const held = this.sign(channelId, kind, body);
     this.log(this.channel(channelId), this.root.pub).push(held);
     this.#push();
@@ -1427,7 +1480,24 @@ export class SpecPeer {
       case 'heads':
         return; // this peer never restores from a backup: nothing to compare
       case 'holds': {
-        for (const [id, seq] of Object.entries(f.holds as Record<string, number>)) if (this.channels.has(id)) this.#sentUpTo.set(id, seq);
+        for (const [id, seq] of Object.entries(f.holds as Record<string, number>)) {
+          const ch = this.channels.get(id);
+          if (!ch) continue;
+          this.#sentUpTo.set(id, seq);
+          const own = this.log(ch, this.root.pub).length;
+          if (!this.#reconciling.has(id)) {
+            // §12 "Reconciling": a seq above the own head means own entries were lost here.
+            if (seq > own) this.#reconciling.set(id, seq);
+            else continue;
+          }
+          if (seq <= own) {
+            this.#reconciled(ch);
+            continue;
+          }
+          this.#reconciling.set(id, seq);
+          // §12: `want` naming itself, on the stream the other terminal opened (it relays on its own stream).
+          this.toClients({ t: 'want', channel: id, author: this.root.pub, fromSeq: own + 1, toSeq: seq });
+        }
         this.#clientReady = true;
         this.#push();
         return;

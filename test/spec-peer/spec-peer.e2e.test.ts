@@ -1769,4 +1769,73 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       throw e;
     }
   }, 40_000);
+
+  it('§12 "Reconciling": CN comes back from a backup holding fewer of its own entries than US holds; `holds` says so, CN asks for them with `want` naming itself, US relays them on its own stream, CN signs nothing meanwhile, then signs on at the next seq; nothing forks', async () => {
+    expect(ctx, 'the first test ran').toBeDefined();
+    const { call, usCard, dir } = ctx!;
+    const cn = peer!;
+    const US = usCard.party;
+    const CN = cn.card.party;
+    const all = ['plenipotentiary', 'principal', 'duty-officer', 'observer'];
+    try {
+      const id = cn.propose({
+        title: { en: 'Restore' }, tier: 'working', languages: ['en'], linkTestIntervalSec: 60,
+        ackDeadlineSec: { FLASH: 180, IMMEDIATE: 900, PRIORITY: 3600, ROUTINE: 86400 },
+        parties: [{ party: CN, code: 'CN', roles: all }, { party: US, code: 'US', roles: all }],
+      }).hash;
+      const ch = cn.channel(id);
+      await waitFor('US to hold the proposal of CN', async () => (await call<{ state: string }>('GET', `/api/v1/channels/${id}`).catch(() => ({ state: 'none' }))).state === 'proposed');
+      await call('POST', `/api/v1/channels/${id}/accept`, {});
+      await waitFor('CN to see the channel active', () => cn.view(id).state === 'active');
+      for (const t of ['one', 'two', 'three']) cn.send(id, `Before the backup: ${t}`, 'ROUTINE', officer);
+      const own = () => cn.log(ch, CN);
+      cn.quiet = true;
+      await waitFor('US to hold all of CN', async () => (await usHoldsOfPeer(id, own().length))[0] === own().at(-1)!.text, 5_000);
+      const before = own().map((h) => h.text);
+      expect(before.length).toBeGreaterThanOrEqual(4);
+      // ---- the restore: CN keeps its proposal and first entry only, and dials again ----
+      const keep = 2;
+      const nFrames = cn.frames.length;
+      cn.restoreOwn(id, keep);
+      expect(own()).toHaveLength(keep);
+      expect(() => cn.send(id, 'too early', 'ROUTINE', officer)).toThrow(/recovering/);
+      await waitFor('CN to hold its own entries again', () => !cn.reconciling(id), 10_000);
+      const frames = cn.frames.slice(nFrames);
+      const holds = frames.find((f) => f.dir === 'in' && f.side === 'client' && f.frame.t === 'holds')!;
+      expect((holds.frame.holds as Record<string, number>)[id]).toBe(before.length);
+      // `heads` names the hash of CN's entry at that seq, above CN's head then: nothing to compare.
+      const heads = frames.find((f) => f.dir === 'in' && f.side === 'client' && f.frame.t === 'heads');
+      if (heads) expect((heads.frame.heads as Record<string, string>)[id]).toBe(parseEntry(before.at(-1)!).held!.hash);
+      const wants = frames.filter((f) => f.dir === 'out' && f.frame.t === 'want').map((f) => f.frame);
+      // From `holds` (fromSeq keep + 1 to its seq), or first from an entry of US naming a lost one,
+      // pending meanwhile and asked for likewise (§7 step 5): together they ask for exactly the lost ones.
+      expect(wants.length).toBeGreaterThan(0);
+      for (const w of wants) expect([w.channel, w.author, (w.fromSeq as number) > keep, (w.toSeq as number) <= before.length]).toEqual([id, CN, true, true]);
+      expect(Math.min(...wants.map((w) => w.fromSeq as number))).toBe(keep + 1);
+      expect(Math.max(...wants.map((w) => w.toSeq as number))).toBe(before.length);
+      // US relays them on the stream it opened (its client side, §12), CN's own bytes, in seq order.
+      const relayed = frames.filter((f) => f.dir === 'in' && f.side === 'server' && f.frame.t === 'entries').flatMap((f) => f.frame.entries as string[]).filter((t) => parseEntry(t).held?.entry.author === CN);
+      expect([...new Set(relayed)]).toEqual(before.slice(keep));
+      expect(own().map((h) => h.text)).toEqual(before);
+      expect(cn.recovered.map((h) => h.text)).toEqual(before.slice(keep));
+      cn.quiet = false;
+      // ---- CN signs on from its recovered head: accepted by US, no equivocation ----
+      const after = cn.send(id, 'After the restore', 'ROUTINE', officer);
+      expect([after.entry.seq, after.entry.prev]).toEqual([before.length + 1, parseEntry(before.at(-1)!).held!.hash]);
+      await waitFor('US to show the message after the restore', async () => (await call<ApiMessage[]>('GET', `/api/v1/channels/${id}/messages`)).some((m) => m.id === after.hash));
+      const bundle = await ok(['export', id, '--data', dir], root);
+      const pathR = join(root, 'restore.jsonl');
+      writeFileSync(pathR, bundle);
+      const vr = await run(['verify', pathR, '--json'], root);
+      const report = JSON.parse(vr.stdout) as { valid: boolean; errors: unknown[]; state: string };
+      expect([report.valid, report.state, report.errors]).toEqual([true, 'active', []]);
+      checkBundle(bundle);
+      expect(cn.problems).toEqual([]);
+    } catch (e) {
+      dump();
+      throw e;
+    } finally {
+      cn.quiet = false;
+    }
+  }, 30_000);
 });
