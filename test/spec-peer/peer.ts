@@ -8,6 +8,8 @@
  *
  * Since part 3 it also judges the other party's entries in context (§5.2-5.5 state and charter in
  * force, §6 rules of a kind, §6.1 dialogue, §13.3 formats) and refuses what the spec refuses.
+ * Since part 5: heads rule 4 (§7 step 13), no machine-written entry where it may not write (§7
+ * step 9), and recovery of its own entries after a restore (§12 "Reconciling", restoreOwn).
  *
  * Where the spec was not enough, the choice made is marked "SPEC:" (see /work/notes/spec-peer.md).
  */

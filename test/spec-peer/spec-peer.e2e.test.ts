@@ -9,6 +9,11 @@
  * 2, suspension by both, closure) with acks (§6), the dialogue (§6.1) and agreed formats (§13), and
  * proposals of the peer with their ends (§5.2). The peer judges every entry of the terminal in
  * context from the spec (peer.ts judgeInContext); each refusal is checked against its own judgement.
+ * With a second clean-room party (XX): three parties relaying on `want` (§12), heads rules 1-4 (§7,
+ * rule 4 after a withdrawn amendment that added XX), a suspension by one of three (§5.4-5.5), a
+ * version-2 channel of three with probes per peer and checkpoints countersigned by the two others
+ * (§12.3, §15.1); checkpoints while suspended and closed; own entries recovered after a restore (§12
+ * "Reconciling").
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
