@@ -21,7 +21,8 @@ import { PeerLink, type LinkState } from './federation/peer-link.js';
 import { PeerLinks } from './federation/peer-links.js';
 import { stderrLog } from './log-destination.js';
 import { Backlog, DEFAULT_MAX_UNRECEIPTED } from './channels/backlog.js';
-import { RelayWants, withRelayWants } from './federation/relay-wants.js';
+import { RelayWants, withStreamWatchers } from './federation/relay-wants.js';
+import { DEFAULT_INBOUND_GRACE_MS, InboundStreams } from './federation/inbound-streams.js';
 import { combineLine, type LineState } from './federation/link-state.js';
 import { JobRunner } from './jobs/periodic-job.js';
 import { CheckpointScheduler } from './schedulers/checkpoint-scheduler.js';
@@ -177,7 +178,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
         .health()
         .filter((h) => h.peer === l.peer)
         .filter((h) => h.lastEchoAt !== null || now - h.since >= 3 * 1000 * directory.view(h.channel).charter.linkTestIntervalSec);
-      const line = combineLine(l, tests);
+      const line = combineLine({ ...l, inboundMissingSince: ops.inbound.overdueSince(l.peer) }, tests);
       return { ...l, transport: l.state, state: line.state, since: line.since, reason: line.reason };
     });
   const metrics = options.metrics ?? defaultMetrics;
@@ -187,7 +188,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   // Route validators compile at first use, and the rest once both faces listen (lazy-validators.ts).
   const validators = lazyValidators({ strictBodies: true });
   down.add(() => validators.stop());
-  const federation = await buildFederationServer({ receiver: wing.receiver, entries: wing.committer, directory, self: directory.self, events, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, pins: peerLinks.pins, reconcile: withRelayWants(reconciler, ops.relays), probes: ops.prober, logger: log.child({ face: 'federation' }, { level: 'warn' }), schemaController: validators.schemaController, commitWaitMs: receivedCommitWaitFrom(process.env.HOTLINE_RECEIVED_COMMIT_WAIT_MS) });
+  const federation = await buildFederationServer({ receiver: wing.receiver, entries: wing.committer, directory, self: directory.self, events, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, pins: peerLinks.pins, reconcile: withStreamWatchers(reconciler, ops.relays, ops.inbound), probes: ops.prober, logger: log.child({ face: 'federation' }, { level: 'warn' }), schemaController: validators.schemaController, commitWaitMs: receivedCommitWaitFrom(process.env.HOTLINE_RECEIVED_COMMIT_WAIT_MS) });
   const closeFederation = once(() => (peerLinks.stop(), federation.close()));
   down.add(closeFederation);
   timings.mark('federation server');
@@ -384,6 +385,7 @@ function composeOperations(o: {
   // Receipts of a party whose stream is down, asked of the others (federation/relay-wants.ts).
   const relays = new RelayWants({ self: self.party, directory, receiptedBy: (c, p) => o.backlog.receiptedBy(c, p), events, clock });
   jobs.add({ name: 'relay-wants', everyMs: 1000, run: async () => relays.tick() });
+  const inbound = new InboundStreams(clock, wholeSetting(process.env.HOTLINE_INBOUND_GRACE_MS, { name: 'HOTLINE_INBOUND_GRACE_MS', unit: 'ms', min: 0, fallback: DEFAULT_INBOUND_GRACE_MS }));
   // While the database counts as full, one small write every 5 s sees room an operator freed (readiness).
   jobs.add({ name: 'store-writable', everyMs: 5000, run: () => wing.committer.probeWritable() });
   // Daily checkpoints of version-2 channels, what period bundles are anchored at (docs/protocol.md §15).
@@ -392,7 +394,7 @@ function composeOperations(o: {
   if (process.env.HOTLINE_CHECKPOINTS !== '0') jobs.add({ name: 'checkpoints', everyMs: 60_000, run: () => checkpoints.tick() });
   jobs.start();
   down.add(() => jobs.stop());
-  return { linkTester, prober, drills, relays };
+  return { linkTester, prober, drills, relays, inbound };
 }
 
 /** Listens, saying which port is taken and which option changes it (#14 2c). */

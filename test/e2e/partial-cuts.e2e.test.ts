@@ -1,4 +1,6 @@
 /**
+ * Lines cut in part: some directions or some pairs of parties, not all.
+ *
  * Three parties, and the line between two of them down both ways: US and RU each reach CN, not
  * each other. A FLASH of US reaches RU through CN (docs/protocol.md §12, relaying), and RU's
  * receipt of it reaches US by US asking CN for RU's entries (federation/relay-wants.ts), not an
@@ -8,7 +10,7 @@
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterEach, beforeAll, expect, it } from 'vitest';
 import { Harness, check, ensureBuilt, freePort, waitFor, type Party } from './harness.js';
 
 /** Local TCP ports of the sockets process `pid` holds (its fds joined with /proc/net/tcp*). */
@@ -83,7 +85,7 @@ let h: Harness;
 beforeAll(async () => {
   await ensureBuilt();
 });
-afterAll(async () => {
+afterEach(async () => {
   await h?.cleanup();
 });
 
@@ -146,4 +148,35 @@ it("gets a party's receipt through the third party when the line between the two
   expect(await linkState(us, 'RU')).not.toBe('up');
   const shown = (await us.cli(['channel', 'show', id]).then(check('channel show'))).stdout;
   expect(shown).toMatch(/RU\s+accepted\s+link (down|degraded|connecting)/);
+});
+
+it('shows a line degraded when the peer cannot reach this terminal, though this terminal reaches it', async () => {
+  h = await Harness.create();
+  const pu = await freePort();
+  const us = await h.party('US', 'United States', { endpoints: [`https://127.0.0.1:${pu}`], start: false });
+  const cn = await h.party('CN', 'China');
+  const toUs = await SelectiveForwarder.open(pu, us.federationPort, (port) => (cn.proc?.pid !== undefined && portsOf(cn.proc.pid).has(port) ? cn.proc.pid : undefined));
+  h.defer(() => void toUs.close());
+  us.env = { HOTLINE_INBOUND_GRACE_MS: '3000' };
+  await us.start();
+  await h.pair(us, cn);
+  await h.openChannel(us, cn, { title: { en: 'Line' }, tier: 'military', parties: ['CN'], protocol: 2 });
+  expect(await linkState(us, 'CN')).toBe('up');
+
+  // A firewall in front of US: CN's connections to US are refused; US's to CN go on.
+  toUs.block(cn.proc!.pid!);
+  const line = await waitFor('US to show its line to CN degraded', async () => {
+    const l = (await us.status()).links.find((x) => x.code === 'CN') as { state: string; reason: string | null; transport?: string } | undefined;
+    return l?.state === 'degraded' ? l : undefined;
+  }, 30_000);
+  // The outbound stream is up and its link tests answered: only the missing stream from CN says it.
+  expect(line.transport).toBe('up');
+  expect(line.reason).toMatch(/no stream to this terminal.*reachable from the peer/);
+  expect(await linkState(cn, 'US')).not.toBe('up');
+  const shown = (await us.cli(['status']).then(check('status'))).stdout;
+  expect(shown).toMatch(/CN.*degraded/);
+
+  // The firewall opened: CN's stream arrives, and the line is up again.
+  toUs.blocked = undefined;
+  await waitFor('US to show its line to CN up again', async () => (await linkState(us, 'CN')) === 'up', 30_000);
 });

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/terminal/clock.js';
 import { EventBus } from '../../src/terminal/events/event-bus.js';
-import { RELAY_ASK_MAX_MS, RelayWants, withRelayWants } from '../../src/terminal/federation/relay-wants.js';
+import { RELAY_ASK_MAX_MS, RelayWants, withStreamWatchers } from '../../src/terminal/federation/relay-wants.js';
 import { BATCH_MAX } from '../../src/terminal/federation/wire.js';
 
 const CH = 'c'.repeat(64);
@@ -26,10 +26,10 @@ function setup(parties = ['B', 'C']) {
     events,
     clock,
   });
-  const asked: Record<string, Want[]> = { B: [], C: [] };
+  const asked: { B: Want[]; C: Want[] } = { B: [], C: [] };
   const own = (seq: number, kind = 'message') =>
     events.emit({ type: 'entry', channel: CH, hash: 'x', author: 'A', authorCode: 'A', seq, kind: kind as never, time: clock.now(), own: true, body: {} });
-  return { clock, relays, receipted, held, asked, own, attach: (p: 'B' | 'C') => relays.attach(p, (w) => asked[p]!.push(w)) };
+  return { clock, relays, receipted, held, asked, own, attach: (p: 'B' | 'C') => relays.attach(p, (w) => asked[p].push(w)) };
 }
 
 describe('relay wants', () => {
@@ -41,7 +41,7 @@ describe('relay wants', () => {
     t.relays.tick();
     expect(t.asked.B).toEqual([{ channel: CH, author: 'C', fromSeq: 8, toSeq: 7 + BATCH_MAX }]);
     // B's own receipts come on B's stream: never asked for.
-    expect(t.asked.B!.some((w) => w.author === 'B')).toBe(false);
+    expect(t.asked.B.some((w) => w.author === 'B')).toBe(false);
     // C receipted (its receipt came relayed): nothing more is asked.
     t.receipted.set('C', 12);
     t.receipted.set('B', 12);
@@ -98,7 +98,7 @@ describe('relay wants', () => {
       missing: () => attached.push('missing'),
     };
     const t = setup();
-    const port = withRelayWants(reconciler, t.relays);
+    const port = withStreamWatchers(reconciler, t.relays);
     const detach = port.attach('C', () => {});
     port.missing('C', CH, 'B', 3);
     t.own(2);

@@ -6,6 +6,8 @@
  * look fine for a while after the transport died. Either one down is down. And a stream that is
  * connected while the peer refuses every own entry sent on a channel (a forked own log, say) is
  * `refusing`, not up: nothing of that channel reaches the peer however well the line answers.
+ * And a line whose peer has had no stream to this terminal for a while (inbound-streams.ts) is
+ * `degraded`: only one direction works.
  */
 import type { LinkState } from './peer-link.js';
 
@@ -22,6 +24,8 @@ export interface TransportView {
   readonly reason: string | null;
   /** The peer refuses this terminal's own entries on a channel (PeerLink.refusal), if it does. */
   readonly refusing?: { readonly channel: string; readonly code: string; readonly message: string; readonly since: number } | null;
+  /** Since when the peer's own stream to this terminal has been missing, once longer than the grace (inbound-streams.ts); absent otherwise. */
+  readonly inboundMissingSince?: number | undefined;
 }
 
 /** One channel's link-test health with the peer (LinkTester.health). */
@@ -50,6 +54,12 @@ export function combineLine(transport: TransportView, tests: readonly LinkTestVi
   }
   const r = transport.refusing;
   if (r) return { state: 'refusing', since: Math.max(transport.since, r.since), reason: `the peer refuses this terminal's entries on channel ${short(r.channel)}: ${r.code} (${r.message})` };
+  if (transport.inboundMissingSince !== undefined)
+    return {
+      state: 'degraded',
+      since: Math.max(transport.since, transport.inboundMissingSince),
+      reason: "the peer has had no stream to this terminal since then: this terminal's messages reach it, but its entries (messages, receipts, acknowledgements) arrive only through other parties. Check that this terminal's federation address in its card is reachable from the peer (firewall, port forwarding, routes)",
+    };
   const degraded = tests.filter((t) => t.state === 'degraded');
   if (degraded.length > 0) {
     const since = Math.max(transport.since, ...degraded.map((t) => t.since));

@@ -117,15 +117,13 @@ export class RelayWants {
   }
 }
 
-/** The stream sessions' reconcile port with relay wants beside the reconciler's (both attach to every hello). */
-export function withRelayWants(reconcile: ReconcilePort, relays: RelayWants): ReconcilePort {
+/** The stream sessions' reconcile port with others beside the reconciler that attach to every hello (relay wants, the inbound streams' tracker). */
+export function withStreamWatchers(reconcile: ReconcilePort, ...watchers: ReadonlyArray<{ attach(peer: string, ask: Ask): () => void }>): ReconcilePort {
   return {
     attach(peer, ask) {
-      const detachOwn = reconcile.attach(peer, ask);
-      const detachRelays = relays.attach(peer, ask);
+      const detach = [reconcile, ...watchers].map((w) => w.attach(peer, ask));
       return () => {
-        detachOwn();
-        detachRelays();
+        for (const d of detach) d();
       };
     },
     missing: (peer, channel, author, toSeq) => reconcile.missing(peer, channel, author, toSeq),
