@@ -137,5 +137,8 @@ describe('receipts per party', () => {
     expect(cnMessage.receipts?.map((r) => r.code)).toEqual(['US', 'XX']);
     expect(cnMessage.receipts?.every((r) => r.at !== null)).toBe(true);
     expect(cnMessage.receiptedAt).toBe(Math.max(...cnMessage.receipts!.map((r) => r.at!)));
+    // The OpenAPI document describes them.
+    const doc = JSON.stringify(await t.get<unknown>('/openapi.json'));
+    expect(doc).toContain('"description":"per party the message is addressed to');
   });
 });

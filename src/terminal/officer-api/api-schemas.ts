@@ -118,6 +118,8 @@ export const Acknowledgement = Type.Object({ party: Type.String(), code: Type.St
  * first of its receipts covering the message was taken in here (its `time`); null while none has.
  */
 export const PartyReceipt = Type.Object({ party: Type.String(), code: Type.String(), at: NullableInt });
+const RECEIPTS_TEXT =
+  'per party the message is addressed to (every party of the channel but its author), sorted by code: `at`, the time of its first receipt covering the message as this terminal took it in, null until then; `receiptedAt` is the latest of them, null until every one has';
 
 /** GET /api/v1/channels/:id/messages: a message with its receipt and acknowledgement. */
 /** A shape of a formatted message for the map: a position, a circle (radius in metres) or a polygon; points are [lon, lat]. */
@@ -154,7 +156,7 @@ export const Message = Type.Object({
   /** When the last of the parties it is addressed to receipted it (each in `receipts`); null until all have. */
   receiptedAt: NullableInt,
   /** Per party it is addressed to (every party of the channel but its author), sorted by code: when its receipts first covered it. */
-  receipts: Type.Optional(Type.Array(PartyReceipt)),
+  receipts: Type.Optional(Type.Array(PartyReceipt, { description: RECEIPTS_TEXT })),
   ackedAt: NullableInt,
   ackedBy: Type.Union([AckedBy, Type.Null()]),
   /** The officer who signed the message (its body's `from`), when it names one. */
@@ -239,7 +241,7 @@ const pendingFields = {
   overdue: Type.Boolean(),
   /** When the last of the parties it is addressed to receipted it; null until all have (who has: `receipts`). */
   receiptedAt: NullableInt,
-  receipts: Type.Optional(Type.Array(PartyReceipt)),
+  receipts: Type.Optional(Type.Array(PartyReceipt, { description: RECEIPTS_TEXT })),
 };
 
 /** GET /api/v1/pending: a message of the other side awaiting acknowledgement here. */
