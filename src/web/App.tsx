@@ -271,6 +271,7 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
   }, [alarmList.length, summary.total, status?.code]);
 
   const forked = (status?.reconciling ?? []).filter((r) => r.why === 'own-log-forked');
+  const clockBehind = (status?.reconciling ?? []).filter((r) => r.why === 'clock-behind-log');
   const channelTitle = (id: string) => {
     const c = channels.find((x) => x.id === id);
     return c ? titleOf(c.title, lang) : id.slice(0, 12);
@@ -368,6 +369,21 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
           {forked.map((r) => (
             <p key={r.channel}>
               <strong>{channelTitle(r.channel)}</strong>: <T k="ownLogForked" at={r.forkedAt ?? '?'} peer={r.peer ?? '?'} />{' '}
+              <button type="button" onClick={() => setSelected(r.channel)}>
+                <T k="open" />
+              </button>
+            </p>
+          ))}
+        </div>
+      )}
+
+      {/* A channel this terminal may not sign on because its clock ran ahead and was corrected:
+          its last own entries are dated in the future (status: peerHolds is the last one dated now). */}
+      {clockBehind.length > 0 && (
+        <div className="error stop-banner" role="alert" data-testid="clock-behind-banner">
+          {clockBehind.map((r) => (
+            <p key={r.channel}>
+              <strong>{channelTitle(r.channel)}</strong>: <T k="clockBehindLog" from={r.peerHolds + 1} channel={r.channel.slice(0, 12)} />{' '}
               <button type="button" onClick={() => setSelected(r.channel)}>
                 <T k="open" />
               </button>
