@@ -10,6 +10,7 @@
  *
  * The clock is stepped in the real `hotline serve` process by the preload test/e2e/clock-shift.mjs.
  */
+import { secretsOf, signedInConsole } from '../web/console-kit.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -41,7 +42,9 @@ describe('e2e: a clock that ran far ahead', () => {
     const cnAlarms: Alarm[] = [];
     await us.events((e) => e.type === 'alarm' && usAlarms.push(e as Alarm));
     await cn.events((e) => e.type === 'alarm' && cnAlarms.push(e as Alarm));
-    const send = (p: Party, text: string) => p.apiRaw('POST', `/api/v1/channels/${id}/messages`, { text, precedence: 'ROUTINE' });
+    // Once US has an officer account (the console check below), what it signs names one.
+    let actAs: Record<string, string> = {};
+    const send = (p: Party, text: string) => p.apiRaw('POST', `/api/v1/channels/${id}/messages`, { text, precedence: 'ROUTINE' }, p === us ? actAs : {});
     const usTime = async () => (await us.api<{ time: number }>('GET', '/api/v1/status')).time;
 
     expect((await send(us, 'US before the jump')).status).toBe(201);
@@ -118,6 +121,20 @@ describe('e2e: a clock that ran far ahead', () => {
     // The wedge: nothing of US's is signed there, not even the receipt of CN's message.
     expect((await cn.messages(id)).find((m) => m.text === 'CN while US is ahead')?.receiptedAt).toBeNull();
     expect((await send(us, 'US still wedged')).status).toBe(503);
+    // The console shows it on every page, with the command, to an officer signing in now.
+    const watch = secretsOf((await us.cli(['officer', 'add', 'Cdr Vance', '--title', 'Watch Officer', '--role', 'duty-officer']).then(check('officer add'))).stdout);
+    actAs = { 'x-hotline-officer': 'Cdr Vance' };
+    const screen = await signedInConsole(h, us, 'Cdr Vance', watch);
+    try {
+      const banner = screen.page.getByTestId('clock-behind-banner');
+      await banner.waitFor({ timeout: 15_000 });
+      const said = (await banner.textContent()) ?? '';
+      expect(said).toContain(`from #${from} are dated in the future`);
+      expect(said).toContain(`hotline repair --forked ${id.slice(0, 12)} --from ${from}`);
+      expect(screen.problems).toEqual([]);
+    } finally {
+      await screen.close();
+    }
 
     // The operator stops the terminal. A --from that CN holds is refused, and nothing is removed.
     await us.stop();
