@@ -18,6 +18,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -1843,4 +1844,68 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       cn.quiet = false;
     }
   }, 30_000);
+
+  it('§12 "Reconciling", the other way: US restored from a backup holds fewer of its own entries than the peer; on the peer\'s `holds` it asks for them with `want`, the peer relays them, and US signs on at the next seq; nothing forks, the transcript verifies', async () => {
+    expect(ctx, 'the first test ran').toBeDefined();
+    const { call, usCard, dir } = ctx!;
+    const cn = peer!;
+    const US = usCard.party;
+    try {
+      const { id } = await call<{ id: string }>('POST', '/api/v1/channels', { title: { en: 'US restored' }, tier: 'technical', parties: ['CN'], linkTestIntervalSec: 86_400 });
+      await waitFor('CN to hold the proposal', () => cn.channels.has(id));
+      cn.accept(id);
+      await waitFor('US to see the channel active', async () => (await call<{ state: string }>('GET', `/api/v1/channels/${id}`)).state === 'active');
+      const send = (text: string) => call<{ id: string; seq: number }>('POST', `/api/v1/channels/${id}/messages`, { text, precedence: 'ROUTINE', lang: 'en' });
+      const ch = cn.channel(id);
+      const usLog = () => cn.log(ch, US);
+      const early = await send('before the backup');
+      await waitFor('CN to hold it', () => usLog().some((h) => h.hash === early.id));
+      // SQLite's online backup (docs/operations.md "Backup and restore"), while US runs.
+      const db = join(dir, 'hotline.db');
+      const backup = join(root, 'us-backup.db');
+      const src = new Database(db);
+      await src.backup(backup).finally(() => src.close());
+      const later: Array<{ id: string; seq: number }> = [];
+      for (const t of ['after the backup: one', 'after the backup: two', 'after the backup: three']) later.push(await send(t));
+      await waitFor('CN to hold the three', () => later.every((m) => usLog().some((h) => h.hash === m.id)));
+      await waitFor('US to hold CN\'s receipt of them', async () => (await call<ApiMessage[]>('GET', `/api/v1/channels/${id}/messages`)).filter((m) => m.own).every((m) => m.receiptedAt !== null));
+      const held = usLog().length;
+      // ---- US stops; the old copy replaces its database; US starts again ----
+      const old = child!;
+      const exited = new Promise<void>((r) => old.once('exit', () => r()));
+      old.kill('SIGTERM');
+      await exited;
+      for (const f of ['hotline.db', 'hotline.db-wal', 'hotline.db-shm']) rmSync(join(dir, f), { force: true });
+      const dst = new Database(backup);
+      await dst.backup(db).finally(() => dst.close());
+      const nFrames = cn.frames.length;
+      child = spawn(process.execPath, [MAIN, 'serve', '--data', dir], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: env() });
+      child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+      await waitFor('US /healthz', async () => (await fetch(`${ctx!.api}/healthz`)).ok);
+      // ---- US signs on only once it holds its own entries again: at the next seq, accepted by CN ----
+      const after = await waitFor('US to send again once reconciled', async () => send('after the restore').catch(() => undefined), 20_000);
+      expect(after.seq).toBe(usLog()[held - 1]!.entry.seq + 1);
+      const m = await waitFor('CN to hold the message after the restore', () => usLog().find((h) => h.hash === after.id));
+      expect(m.entry.prev).toBe(usLog()[held - 1]!.hash);
+      // What the peer saw: US asked for its own entries on the stream the peer opened (a `want`
+      // naming US), and the peer relayed US's own bytes, the three written after the backup among them.
+      const frames = cn.frames.slice(nFrames);
+      const wants = frames.filter((f) => f.dir === 'in' && f.side === 'client' && f.frame.t === 'want' && f.frame.channel === id).map((f) => f.frame);
+      expect(wants.length).toBeGreaterThan(0);
+      expect(wants.every((w) => w.author === US)).toBe(true);
+      const relayed = frames.filter((f) => f.dir === 'out' && f.side === 'client' && f.frame.t === 'entries').flatMap((f) => f.frame.entries as string[]).map((t) => parseEntry(t).held!.hash);
+      for (const x of later) expect(relayed).toContain(x.id);
+      expect((await call<ApiMessage[]>('GET', `/api/v1/channels/${id}/messages`)).filter((x) => x.own).map((x) => x.id)).toEqual(expect.arrayContaining([early.id, ...later.map((x) => x.id), after.id]));
+      const bundle = await ok(['export', id, '--data', dir], root);
+      const pathU = join(root, 'us-restored.jsonl');
+      writeFileSync(pathU, bundle);
+      const vr = await run(['verify', pathU, '--json'], root);
+      const report = JSON.parse(vr.stdout) as { valid: boolean; errors: unknown[]; state: string };
+      expect([report.valid, report.state, report.errors]).toEqual([true, 'active', []]);
+      expect(cn.problems.filter((p) => !/ECONNREFUSED|socket hang up|ECONNRESET/.test(p))).toEqual([]);
+    } catch (e) {
+      dump();
+      throw e;
+    }
+  }, 60_000);
 });
