@@ -1908,4 +1908,73 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       throw e;
     }
   }, 60_000);
+
+  it('§4.2 equivocation over federation: a second entry of CN for a place US holds, signed by CN\'s key, is ENTRY_EQUIVOCATION and kept as evidence (US keeps the first; `heads` still names it); one signed by a key not CN\'s is a forgery (ENTRY_UNKNOWN_KEY), not evidence; the export carries the evidence and the verifier keeps the smallest hash (§8.2 step 12)', async () => {
+    expect(ctx, 'the first test ran').toBeDefined();
+    const { call, usCard, dir, endpoint } = ctx!;
+    const cn = peer!;
+    const US = usCard.party;
+    const CN = cn.card.party;
+    const all = ['plenipotentiary', 'principal', 'duty-officer', 'observer'];
+    try {
+      const id = cn.propose({
+        title: { en: 'Fork' }, tier: 'working', languages: ['en'], linkTestIntervalSec: 86_400,
+        ackDeadlineSec: { FLASH: 180, IMMEDIATE: 900, PRIORITY: 3600, ROUTINE: 86400 },
+        parties: [{ party: CN, code: 'CN', roles: all }, { party: US, code: 'US', roles: all }],
+      }).hash;
+      const ch = cn.channel(id);
+      await waitFor('US to hold the proposal of CN', async () => (await call<{ state: string }>('GET', `/api/v1/channels/${id}`).catch(() => ({ state: 'none' }))).state === 'proposed');
+      await call('POST', `/api/v1/channels/${id}/accept`, {});
+      await waitFor('CN to see the channel active', () => cn.view(id).state === 'active');
+      cn.send(id, 'The first of two', 'ROUTINE', officer);
+      const own = () => cn.log(ch, CN);
+      cn.quiet = true;
+      try {
+        await waitFor('US to hold all of CN', async () => (await usHoldsOfPeer(id, own().length))[0] === own().at(-1)!.text, 5_000);
+        // Two other entries for the place of CN's last entry: one signed by CN's terminal key, one by a key of no card.
+        const kept = own().at(-1)!;
+        const saved = own().splice(own().length - 1);
+        const fork = cn.sign(id, 'message', { text: 'Another entry at the same place', lang: 'en', precedence: 'ROUTINE' });
+        const forgery = cn.sign(id, 'message', { text: 'Forged', lang: 'en', precedence: 'ROUTINE' }, undefined, newEd25519());
+        own().push(...saved);
+        expect([fork.entry.seq, fork.entry.prev, forgery.entry.seq]).toEqual([kept.entry.seq, kept.entry.prev, kept.entry.seq]);
+        const r = await rawBatch([id], [forgery.text, fork.text]);
+        expect(r.rejected.map((x) => `${x.hash}: ${x.code}`)).toEqual([`${forgery.hash}: ENTRY_UNKNOWN_KEY`, `${fork.hash}: ENTRY_EQUIVOCATION`]);
+        // US keeps the entry it held first: `heads` on a new hello still names it; the second is evidence.
+        const s = await openStream(endpoint, cn.identity);
+        s.send({ t: 'hello', v: 1, channels: [id] });
+        expect(await s.next((f) => f.t === 'heads')).toEqual({ t: 'heads', heads: { [id]: kept.hash } });
+        s.close();
+        const evidence = await call<Array<{ author: string; seq: number; firstRaw: string; secondRaw: string }>>('GET', `/api/v1/channels/${id}/evidence`);
+        expect(evidence.map((x) => [x.author, x.seq, x.firstRaw, x.secondRaw])).toEqual([[CN, kept.entry.seq, kept.text, fork.text]]);
+        expect((await call<{ equivocations: number }>('GET', `/api/v1/channels/${id}`)).equivocations).toBe(1);
+        // The export is the log held (§8.1): the evidence is not in it, and it verifies.
+        const bundle = await ok(['export', id, '--data', dir], root);
+        expect([bundle.includes(kept.text), bundle.includes(fork.text), bundle.includes(forgery.text)]).toEqual([true, false, false]);
+        const pathF = join(root, 'fork.jsonl');
+        writeFileSync(pathF, bundle);
+        const plain = JSON.parse((await run(['verify', pathF, '--json'], root)).stdout) as { valid: boolean; equivocations: unknown[] };
+        expect([plain.valid, plain.equivocations]).toEqual([true, []]);
+        // With the evidence added, the offline verifier keeps the smallest hash and reports the other (§8.2 step 12, §8.3).
+        const pathE = join(root, 'fork-evidence.jsonl');
+        writeFileSync(pathE, `${bundle}${fork.text}\n`);
+        const report = JSON.parse((await run(['verify', pathE, '--json'], root)).stdout) as { valid: boolean; errors: Array<{ code: string }>; equivocations: Array<{ author: string; seq: number; entries: string[] }> };
+        const [smaller, larger] = [kept, fork].sort((a, b) => (a.hash < b.hash ? -1 : 1));
+        expect(report.valid).toBe(false);
+        expect(report.equivocations).toEqual([{ author: CN, seq: kept.entry.seq, entries: [smaller!.text, larger!.text] }]);
+        expect(report.errors.map((e) => e.code)).toContain('ENTRY_EQUIVOCATION');
+        // US's log goes on from the entry it kept: CN's next entry after it is accepted.
+        cn.quiet = false;
+        const next = cn.send(id, 'After the equivocation', 'ROUTINE', officer);
+        expect(next.entry.prev).toBe(kept.hash);
+        await waitFor('US to show it', async () => (await call<ApiMessage[]>('GET', `/api/v1/channels/${id}/messages`)).some((m) => m.id === next.hash));
+        expect(cn.problems.filter((p) => !/ECONNREFUSED|socket hang up|ECONNRESET/.test(p))).toEqual([]); // (the restart of US above)
+      } finally {
+        cn.quiet = false;
+      }
+    } catch (e) {
+      dump();
+      throw e;
+    }
+  }, 30_000);
 });
