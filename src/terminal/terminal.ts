@@ -23,6 +23,7 @@ import { stderrLog } from './log-destination.js';
 import { Backlog, DEFAULT_MAX_UNRECEIPTED } from './channels/backlog.js';
 import { RelayWants, withStreamWatchers } from './federation/relay-wants.js';
 import { DEFAULT_INBOUND_GRACE_MS, InboundStreams } from './federation/inbound-streams.js';
+import { PullFallback } from './federation/pull-fallback.js';
 import { combineLine, type LineState } from './federation/link-state.js';
 import { JobRunner } from './jobs/periodic-job.js';
 import { CheckpointScheduler } from './schedulers/checkpoint-scheduler.js';
@@ -178,7 +179,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
         .health()
         .filter((h) => h.peer === l.peer)
         .filter((h) => h.lastEchoAt !== null || now - h.since >= 3 * 1000 * directory.view(h.channel).charter.linkTestIntervalSec);
-      const line = combineLine({ ...l, inboundMissingSince: ops.inbound.overdueSince(l.peer) }, tests);
+      const line = combineLine({ ...l, inboundMissingSince: ops.inbound.overdueSince(l.peer), inboundOpen: ops.inbound.missingSince(l.peer) === undefined }, tests);
       return { ...l, transport: l.state, state: line.state, since: line.since, reason: line.reason };
     });
   const metrics = options.metrics ?? defaultMetrics;
@@ -386,6 +387,10 @@ function composeOperations(o: {
   const relays = new RelayWants({ self: self.party, directory, receiptedBy: (c, p) => o.backlog.receiptedBy(c, p), events, clock });
   jobs.add({ name: 'relay-wants', everyMs: 1000, run: async () => relays.tick() });
   const inbound = new InboundStreams(clock, wholeSetting(process.env.HOTLINE_INBOUND_GRACE_MS, { name: 'HOTLINE_INBOUND_GRACE_MS', unit: 'ms', min: 0, fallback: DEFAULT_INBOUND_GRACE_MS }));
+  // A peer that cannot reach this terminal: its entries fetched over our own connection (federation/pull-fallback.ts).
+  const pulls = new PullFallback({ missingSince: (p) => inbound.missingSince(p), targets: () => o.peerLinks.pullTargets(), directory, receiver: wing.receiver, tls: o.identity.tls, clock, log: log.child({ face: 'pull' }) });
+  jobs.add({ name: 'pull-fallback', everyMs: 1000, run: () => pulls.tick() });
+  down.add(() => pulls.close());
   // While the database counts as full, one small write every 5 s sees room an operator freed (readiness).
   jobs.add({ name: 'store-writable', everyMs: 5000, run: () => wing.committer.probeWritable() });
   // Daily checkpoints of version-2 channels, what period bundles are anchored at (docs/protocol.md §15).

@@ -150,7 +150,7 @@ it("gets a party's receipt through the third party when the line between the two
   expect(shown).toMatch(/RU\s+accepted\s+link (down|degraded|connecting)/);
 });
 
-it('shows a line degraded when the peer cannot reach this terminal, though this terminal reaches it', async () => {
+it('shows a line degraded when the peer cannot reach this terminal, and fetches its entries over its own connection', async () => {
   h = await Harness.create();
   const pu = await freePort();
   const us = await h.party('US', 'United States', { endpoints: [`https://127.0.0.1:${pu}`], start: false });
@@ -160,7 +160,7 @@ it('shows a line degraded when the peer cannot reach this terminal, though this 
   us.env = { HOTLINE_INBOUND_GRACE_MS: '3000' };
   await us.start();
   await h.pair(us, cn);
-  await h.openChannel(us, cn, { title: { en: 'Line' }, tier: 'military', parties: ['CN'], protocol: 2 });
+  const channel = await h.openChannel(us, cn, { title: { en: 'Line' }, tier: 'military', parties: ['CN'], protocol: 2 });
   expect(await linkState(us, 'CN')).toBe('up');
 
   // A firewall in front of US: CN's connections to US are refused; US's to CN go on.
@@ -172,9 +172,19 @@ it('shows a line degraded when the peer cannot reach this terminal, though this 
   // The outbound stream is up and its link tests answered: only the missing stream from CN says it.
   expect(line.transport).toBe('up');
   expect(line.reason).toMatch(/no stream to this terminal.*reachable from the peer/);
-  expect(await linkState(cn, 'US')).not.toBe('up');
   const shown = (await us.cli(['status']).then(check('status'))).stdout;
   expect(shown).toMatch(/CN.*degraded/);
+  // CN's messages still arrive: US fetches them over its own connection (pull-fallback.ts), and
+  // its receipts go back on its stream. CN sees the line degraded, not down: it cannot reach US,
+  // but US's stream to it is up.
+  const sent = await cn.api<{ id: string }>('POST', `/api/v1/channels/${channel}/messages`, { text: 'Request you confirm the corridor', precedence: 'FLASH' });
+  await waitFor('US to hold CN\'s FLASH, fetched', async () => (await us.messages(channel)).some((m) => m.id === sent.id), 20_000);
+  await waitFor('CN to see it receipted by US', async () => (await cn.messages(channel)).find((m) => m.id === sent.id)?.receiptedAt != null, 20_000);
+  const cnLine = await waitFor('CN to show its line to US degraded', async () => {
+    const l = (await cn.status()).links.find((x) => x.code === 'US') as { state: string; reason: string | null } | undefined;
+    return l?.state === 'degraded' ? l : undefined;
+  }, 20_000);
+  expect(cnLine.reason).toMatch(/cannot reach the peer.*the peer's own stream to this terminal is up/);
 
   // The firewall opened: CN's stream arrives, and the line is up again.
   toUs.blocked = undefined;

@@ -37,9 +37,14 @@ it('says degraded, and why, when the peer has had no stream here past the grace 
   const line = combineLine({ ...up, inboundMissingSince: 5_000 }, [{ channel: 'a'.repeat(64), state: 'up', since: 2_000 }]);
   expect(line.state).toBe('degraded');
   expect(line.since).toBe(5_000);
-  expect(line.reason).toMatch(/no stream to this terminal.*arrive only through other parties.*reachable from the peer/);
+  expect(line.reason).toMatch(/no stream to this terminal.*fetched over this terminal's own connection.*reachable from the peer/);
   // Down and refusing still say so first; without a missing stream the line is up.
   expect(combineLine({ ...up, inboundMissingSince: 5_000 }, [{ channel: 'a'.repeat(64), state: 'down', since: 2_000 }]).state).toBe('down');
   expect(combineLine({ state: 'connecting', since: 1_000, reason: 'x', inboundMissingSince: 5_000 }, []).state).toBe('connecting');
   expect(combineLine({ ...up, inboundMissingSince: undefined }, []).state).toBe('up');
+  // The other way round: this terminal cannot reach the peer, the peer's stream to it is up.
+  const oneWay = combineLine({ state: 'down', since: 7_000, reason: 'no TLS handshake within 6000 ms', inboundOpen: true }, []);
+  expect(oneWay).toMatchObject({ state: 'degraded', since: 7_000 });
+  expect(oneWay.reason).toMatch(/cannot reach the peer \(no TLS handshake within 6000 ms\); the peer's own stream to this terminal is up/);
+  expect(combineLine({ state: 'down', since: 7_000, reason: 'x', inboundOpen: false }, []).state).toBe('down');
 });

@@ -6,8 +6,9 @@
  * look fine for a while after the transport died. Either one down is down. And a stream that is
  * connected while the peer refuses every own entry sent on a channel (a forked own log, say) is
  * `refusing`, not up: nothing of that channel reaches the peer however well the line answers.
- * And a line whose peer has had no stream to this terminal for a while (inbound-streams.ts) is
- * `degraded`: only one direction works.
+ * And a line that works one way round is `degraded`: the peer has had no stream to this terminal
+ * for a while (inbound-streams.ts; this terminal fetches its entries, pull-fallback.ts), or this
+ * terminal cannot reach the peer while the peer's stream to it is up (the peer fetches ours).
  */
 import type { LinkState } from './peer-link.js';
 
@@ -26,6 +27,8 @@ export interface TransportView {
   readonly refusing?: { readonly channel: string; readonly code: string; readonly message: string; readonly since: number } | null;
   /** Since when the peer's own stream to this terminal has been missing, once longer than the grace (inbound-streams.ts); absent otherwise. */
   readonly inboundMissingSince?: number | undefined;
+  /** The peer has a stream open to this terminal now (inbound-streams.ts). */
+  readonly inboundOpen?: boolean;
 }
 
 /** One channel's link-test health with the peer (LinkTester.health). */
@@ -46,6 +49,14 @@ const short = (channel: string) => channel.slice(0, 12);
 
 /** Combines the transport with the link tests (see the file comment). */
 export function combineLine(transport: TransportView, tests: readonly LinkTestView[]): LineView {
+  // This terminal cannot reach the peer, but the peer's stream to it is up: the peer fetches this
+  // terminal's entries over it (pull-fallback.ts), so the line works one way round.
+  if (transport.state !== 'up' && transport.inboundOpen === true)
+    return {
+      state: 'degraded',
+      since: transport.since,
+      reason: `this terminal cannot reach the peer (${transport.reason ?? transport.state}); the peer's own stream to this terminal is up, and the peer fetches this terminal's entries over it. Check the peer's address in its card and the route to it`,
+    };
   if (transport.state !== 'up') return { state: transport.state, since: transport.since, reason: transport.reason };
   const down = tests.filter((t) => t.state === 'down');
   if (down.length > 0) {
@@ -58,7 +69,7 @@ export function combineLine(transport: TransportView, tests: readonly LinkTestVi
     return {
       state: 'degraded',
       since: Math.max(transport.since, transport.inboundMissingSince),
-      reason: "the peer has had no stream to this terminal since then: this terminal's messages reach it, but its entries (messages, receipts, acknowledgements) arrive only through other parties. Check that this terminal's federation address in its card is reachable from the peer (firewall, port forwarding, routes)",
+      reason: "the peer has had no stream to this terminal since then: this terminal's messages reach it, and its entries (messages, receipts, acknowledgements) are fetched over this terminal's own connection every 2 s or come through other parties. Check that this terminal's federation address in its card is reachable from the peer (firewall, port forwarding, routes)",
     };
   const degraded = tests.filter((t) => t.state === 'degraded');
   if (degraded.length > 0) {

@@ -188,6 +188,12 @@ export class PeerLink {
     return this.#state === 'up' ? (this.#opts.endpoints[this.#endpointIndex] ?? null) : null;
   }
 
+  /** Where the stream is connected now and the key pinned there (pull-fallback.ts fetches from it); undefined unless up. */
+  get pullTarget(): { readonly endpoint: string; readonly expectedFingerprint: string | readonly string[] } | undefined {
+    const endpoint = this.endpoint;
+    return endpoint === null ? undefined : { endpoint, expectedFingerprint: this.#opts.expectedFingerprint };
+  }
+
   /** Starts connecting; keeps trying until stop(). */
   start(): void {
     this.#started = true;

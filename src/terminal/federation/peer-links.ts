@@ -157,6 +157,14 @@ export class PeerLinks {
     return this.#links.get(peer);
   }
 
+  /** The peers whose stream is up, where it is connected and the key pinned there (pull-fallback.ts). */
+  pullTargets(): Array<{ peer: string; target: { endpoint: string; expectedFingerprint: string | readonly string[] } }> {
+    return [...this.#links.values()].flatMap((l) => {
+      const target = l.pullTarget;
+      return target ? [{ peer: l.peer, target }] : [];
+    });
+  }
+
   /** Each link's state, for status, readiness and metrics. */
   list(label: (party: string) => string): Array<{ peer: string; code: string; state: LinkState; endpoint: string | null; since: number; reason: string | null; refusing: LinkRefusal | null }> {
     return [...this.#links.values()].map((l) => ({ peer: l.peer, code: label(l.peer), state: l.state, endpoint: l.endpoint, since: l.since, reason: l.reason?.message ?? null, refusing: l.refusal }));
