@@ -66,6 +66,30 @@ describe('relay wants', () => {
     expect(t.asked.B.map((w) => w.author)).toEqual(['C']);
   });
 
+  it('a second stream of the same peer closing leaves the first one asked (and the party with two streams never asked for)', () => {
+    const t = setup();
+    const second: Want[] = [];
+    t.attach('B');
+    const detachSecond = t.relays.attach('B', (w) => second.push(w));
+    t.own(4);
+    t.relays.tick();
+    expect([t.asked.B.length, second.length]).toEqual([0, 1]); // the newest stream of B
+    detachSecond();
+    t.clock.advance(60_000);
+    t.relays.tick();
+    expect(t.asked.B.map((w) => w.author)).toEqual(['C']); // B's first stream is still open: asked there
+    // C with two streams open, one closed: still open, so never asked for.
+    const c1 = t.attach('C');
+    const c2 = t.relays.attach('C', () => {});
+    c1();
+    t.clock.advance(60_000);
+    t.relays.tick();
+    expect(t.asked.B).toHaveLength(1);
+    c2();
+    t.relays.tick();
+    expect(t.asked.B).toHaveLength(2);
+  });
+
   it("backs off while nothing changes, up to the maximum, and asks at once when the party's log grows or more is due", () => {
     const t = setup();
     t.attach('B');

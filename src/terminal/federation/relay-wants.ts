@@ -53,8 +53,12 @@ interface Asked {
 /** Asks the other parties for the receipts of a party whose stream is down. */
 export class RelayWants {
   readonly #o: RelayWantsOptions;
-  /** Inbound streams open (their peer said hello): where `want` can be sent. */
-  readonly #streams = new Map<string, Ask>();
+  /**
+   * Inbound streams open (their peer said hello): where `want` can be sent. Per peer every open
+   * one, newest last: a peer may hold two at once (a reconnection before the old one's close is
+   * seen), and the close of one must not hide the other.
+   */
+  readonly #streams = new Map<string, Ask[]>();
   /** channel -> the highest own seq that draws a receipt, while some party has not receipted it. */
   readonly #awaiting = new Map<string, number>();
   /** `${channel} ${party}` -> the last ask for that party's entries. */
@@ -70,9 +74,11 @@ export class RelayWants {
 
   /** An inbound stream of `peer` is open (it said hello). Returns the detach. */
   attach(peer: string, ask: Ask): () => void {
-    this.#streams.set(peer, ask);
+    this.#streams.set(peer, [...(this.#streams.get(peer) ?? []), ask]);
     return () => {
-      if (this.#streams.get(peer) === ask) this.#streams.delete(peer);
+      const left = (this.#streams.get(peer) ?? []).filter((a) => a !== ask);
+      if (left.length > 0) this.#streams.set(peer, left);
+      else this.#streams.delete(peer);
     };
   }
 
@@ -108,7 +114,7 @@ export class RelayWants {
     if (!fresh && now < last.at + last.every) return;
     const every = fresh ? RELAY_ASK_FIRST_MS : Math.min(last.every * 2, RELAY_ASK_MAX_MS);
     this.#asked.set(key, { at: now, every, held, mine });
-    for (const q of relays) this.#streams.get(q)?.({ channel, author: party, fromSeq: held + 1, toSeq: held + BATCH_MAX });
+    for (const q of relays) this.#streams.get(q)?.at(-1)?.({ channel, author: party, fromSeq: held + 1, toSeq: held + BATCH_MAX });
   }
 
   #forget(channel: string): void {
