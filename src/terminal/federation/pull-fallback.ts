@@ -23,6 +23,12 @@ export const PULL_AFTER_MS = 5_000;
 export const PULL_EVERY_MS = 2_000;
 /** Entries asked for per channel and request (the route's largest page). */
 export const PULL_PAGE = 1024;
+/**
+ * Channels asked for per peer and round: the peer's federation face takes 600 requests a minute
+ * from this terminal (docs/security.md), streams and other requests included. A terminal sharing
+ * more channels with the peer goes round them, those whose last page came back full first.
+ */
+export const PULL_CHANNELS_PER_ROUND = 8;
 
 /** Where a peer's stream is connected and the key pinned there (PeerLink.pullTarget). */
 export interface PullTarget {
@@ -40,14 +46,19 @@ export interface PullFallbackOptions {
   readonly tls: { readonly keyPem: string; readonly certPem: string };
   readonly clock: Clock;
   readonly log: { warn(o: object, m?: string): void; info(o: object, m?: string): void };
+  /** Makes the HTTPS client for a target (default: a pinned client with this terminal's TLS key). */
+  readonly connect?: (target: PullTarget) => Pick<PinnedClient, 'request' | 'close'>;
 }
 
 /** Fetches the entries of peers that cannot reach this terminal. */
 export class PullFallback {
   readonly #o: PullFallbackOptions;
-  readonly #clients = new Map<string, { readonly key: string; readonly client: PinnedClient }>();
+  readonly #clients = new Map<string, { readonly key: string; readonly client: Pick<PinnedClient, 'request' | 'close'> }>();
   readonly #busy = new Set<string>();
   readonly #lastAt = new Map<string, number>();
+  /** Per peer: where the round-robin over shared channels resumes, and channels with more to fetch. */
+  readonly #cursor = new Map<string, number>();
+  readonly #more = new Map<string, Set<string>>();
   /** Entries fetched, per peer (status and tests). */
   readonly fetched = new Map<string, number>();
 
@@ -69,8 +80,8 @@ export class PullFallback {
     this.#lastAt.set(peer, now);
     try {
       const client = this.#client(peer, target);
-      for (const id of this.#o.directory.channelIds()) {
-        if (!this.#o.directory.shares(id, peer) || this.#o.missingSince(peer) === undefined) continue;
+      for (const id of this.#round(peer)) {
+        if (this.#o.missingSince(peer) === undefined) break;
         const from = (this.#o.directory.channel(id).head(peer)?.seq ?? 0) + 1;
         const url = `${target.endpoint}/fed/v1/channels/${id}/entries?author=${encodeURIComponent(peer)}&from=${from}&limit=${PULL_PAGE}`;
         const r = await client.request(url);
@@ -79,6 +90,10 @@ export class PullFallback {
           continue;
         }
         const lines = r.body.toString('utf8').split('\n').filter((l) => l.length > 0);
+        const more = this.#more.get(peer) ?? new Set<string>();
+        this.#more.set(peer, more);
+        if (lines.length >= PULL_PAGE) more.add(id);
+        else more.delete(id);
         if (lines.length === 0) continue;
         await this.#o.receiver.receive(lines, peer);
         this.fetched.set(peer, (this.fetched.get(peer) ?? 0) + lines.length);
@@ -91,12 +106,27 @@ export class PullFallback {
     }
   }
 
-  #client(peer: string, target: PullTarget): PinnedClient {
+  /** The channels shared with `peer` to ask for this round: those with more to fetch, then the next ones in turn. */
+  #round(peer: string): string[] {
+    const shared = this.#o.directory.channelIds().filter((id) => this.#o.directory.shares(id, peer));
+    if (shared.length <= PULL_CHANNELS_PER_ROUND) return shared;
+    const more = [...(this.#more.get(peer) ?? [])].filter((id) => shared.includes(id)).slice(0, PULL_CHANNELS_PER_ROUND);
+    const start = this.#cursor.get(peer) ?? 0;
+    const rest: string[] = [];
+    for (let i = 0; i < shared.length && more.length + rest.length < PULL_CHANNELS_PER_ROUND; i++) {
+      const id = shared[(start + i) % shared.length]!;
+      if (!more.includes(id)) rest.push(id);
+    }
+    this.#cursor.set(peer, (start + rest.length) % shared.length);
+    return [...more, ...rest];
+  }
+
+  #client(peer: string, target: PullTarget): Pick<PinnedClient, 'request' | 'close'> {
     const key = `${target.endpoint} ${[target.expectedFingerprint].flat().join(',')}`;
     const held = this.#clients.get(peer);
     if (held?.key === key) return held.client;
     held?.client.close();
-    const client = createPinnedClient({ key: this.#o.tls.keyPem, cert: this.#o.tls.certPem, expectedFingerprint: target.expectedFingerprint, timeoutMs: 15_000 });
+    const client = this.#o.connect?.(target) ?? createPinnedClient({ key: this.#o.tls.keyPem, cert: this.#o.tls.certPem, expectedFingerprint: target.expectedFingerprint, timeoutMs: 15_000 });
     this.#clients.set(peer, { key, client });
     return client;
   }
