@@ -1850,6 +1850,7 @@ describe('a clean-room peer written from docs/protocol.md', () => {
     const { call, usCard, dir } = ctx!;
     const cn = peer!;
     const US = usCard.party;
+    const CN = cn.card.party;
     try {
       const { id } = await call<{ id: string }>('POST', '/api/v1/channels', { title: { en: 'US restored' }, tier: 'technical', parties: ['CN'], linkTestIntervalSec: 86_400 });
       await waitFor('CN to hold the proposal', () => cn.channels.has(id));
@@ -1891,8 +1892,9 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       // naming US), and the peer relayed US's own bytes, the three written after the backup among them.
       const frames = cn.frames.slice(nFrames);
       const wants = frames.filter((f) => f.dir === 'in' && f.side === 'client' && f.frame.t === 'want' && f.frame.channel === id).map((f) => f.frame);
-      expect(wants.length).toBeGreaterThan(0);
-      expect(wants.every((w) => w.author === US)).toBe(true);
+      expect(wants.filter((w) => w.author === US).length).toBeGreaterThan(0);
+      // (US may also ask for CN's entries it lost with the restore, before CN's stream resends them)
+      expect(wants.filter((w) => w.author !== US && w.author !== CN)).toEqual([]);
       const relayed = frames.filter((f) => f.dir === 'out' && f.side === 'client' && f.frame.t === 'entries').flatMap((f) => f.frame.entries as string[]).map((t) => parseEntry(t).held!.hash);
       for (const x of later) expect(relayed).toContain(x.id);
       expect((await call<ApiMessage[]>('GET', `/api/v1/channels/${id}/messages`)).filter((x) => x.own).map((x) => x.id)).toEqual(expect.arrayContaining([early.id, ...later.map((x) => x.id), after.id]));
@@ -1972,6 +1974,251 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       } finally {
         cn.quiet = false;
       }
+    } catch (e) {
+      dump();
+      throw e;
+    }
+  }, 30_000);
+
+  /** The channel of CN, US and XX in which CN relays (the relay-wants test), for the removal test after it. */
+  let relay: { id: string; C0: Charter } | undefined;
+
+  it('§12 relay wants: CN is the middle party of US–CN–XX and XX has no stream to US; US asks CN with `want {author: XX}` for the receipts of XX, CN answers with the XX entries it holds, US holds XX\'s receipt of its FLASH within seconds, and US stops asking once XX\'s receipts cover its entries', async () => {
+    expect(ctx, 'the first test ran').toBeDefined();
+    expect(xx, 'the three-party test ran').toBeDefined();
+    const { call, usCard, endpoint } = ctx!;
+    const cn = peer!;
+    const x = xx!;
+    const US = usCard.party;
+    const CN = cn.card.party;
+    const XX = x.card.party;
+    const all = ['plenipotentiary', 'principal', 'duty-officer', 'observer'];
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    try {
+      // A charter of three whose link tests do not fall in the test (US writes nothing by itself).
+      const C0: Charter = {
+        title: { en: 'Relay wants' }, tier: 'working', languages: ['en'], linkTestIntervalSec: 86400,
+        ackDeadlineSec: { FLASH: 180, IMMEDIATE: 900, PRIORITY: 3600, ROUTINE: 86400 },
+        parties: [{ party: CN, code: 'CN', roles: all }, { party: US, code: 'US', roles: all }, { party: XX, code: 'XX', roles: all }],
+      };
+      const id = cn.propose(C0).hash;
+      const stateOnUs = async () => (await call<{ state: string }>('GET', `/api/v1/channels/${id}`).catch(() => ({ state: 'none' }))).state;
+      await waitFor('US to hold the proposal of CN', async () => (await stateOnUs()) === 'proposed');
+      await call('POST', `/api/v1/channels/${id}/accept`, {});
+      // XX (still linked to US both ways) learns the channel from US's acceptance, relayed by US.
+      await waitFor('XX to hold the proposal, relayed by US', () => x.channels.has(id));
+      x.accept(id);
+      await waitFor('US to see the channel active', async () => (await stateOnUs()) === 'active');
+      await waitFor('CN to see the channel active', () => cn.view(id).state === 'active');
+      const xLog = () => x.log(x.channel(id), XX);
+      const usHoldsOfXX = async (): Promise<string[]> => {
+        const r = await fedRequest(endpoint, cn.identity, 'GET', `/fed/v1/channels/${id}/entries?author=${XX}&from=1&limit=1024`);
+        return r.text === '' ? [] : r.text.slice(0, -1).split('\n');
+      };
+      await waitFor('US to hold all of XX', async () => (await usHoldsOfXX()).join('\n') === xLog().map((h) => h.text).join('\n'));
+      // ---- XX's stream to US is cut (US's stream to XX stays up: US's entries reach XX directly) ----
+      x.disconnect();
+      await sleep(500);
+      const n0 = (await usHoldsOfXX()).length;
+      expect(n0).toBeGreaterThan(0);
+      const mark = cn.frames.length;
+      const wantsOfXX = (from: number) => cn.frames.slice(from).filter((f) => f.dir === 'in' && f.side === 'client' && f.frame.t === 'want' && f.frame.channel === id && f.frame.author === XX).map((f) => f.frame);
+      const m = await call<{ id: string }>('POST', `/api/v1/channels/${id}/messages`, { text: 'FLASH through the middle', precedence: 'FLASH', lang: 'en' });
+      const mSeq = (await waitFor('CN to hold the FLASH', () => cn.log(cn.channel(id), US).find((h) => h.hash === m.id))).entry.seq;
+      const covers = (h: Held) => h.entry.kind === 'receipt' && (h.entry.body.holds as Array<{ author: string; seq: number }>).some((i) => i.author === US && i.seq >= mSeq);
+      // CN receipts it, and US holds that receipt; then CN writes nothing more by itself, so that
+      // nothing of CN names XX's receipt in its heads (which would bring it to US as a pending entry).
+      const cnRcpt = await waitFor('CN to receipt the FLASH', () => cn.log(cn.channel(id), CN).find(covers));
+      cn.quiet = true;
+      await waitFor('US to hold the receipt of CN', async () => (await usHoldsOfPeer(id, cnRcpt.entry.seq))[0] === cnRcpt.text, 5_000);
+      const xRcpt = await waitFor('XX to receipt the FLASH (received on US\'s stream to XX)', () => xLog().find(covers));
+      const msgOnUs = async () => (await call<ApiMessage[]>('GET', `/api/v1/channels/${id}/messages`)).find((y) => y.id === m.id);
+      expect((await msgOnUs())?.receiptedAt).toBeNull(); // XX's receipt is not on US yet
+      // US asks CN (the only other party with a stream to it) for XX's entries beyond those it holds.
+      await waitFor('a want of XX from US on CN\'s stream', () => wantsOfXX(mark).length > 0, 5_000);
+      expect(wantsOfXX(mark)[0]).toEqual({ t: 'want', channel: id, author: XX, fromSeq: n0 + 1, toSeq: n0 + 1024 });
+      // ---- XX's entries reach CN (as XX's stream to CN would carry them): machine-written ones (its
+      // receipts, its echo of US's link test); CN is quiet, so nothing of CN names them ----
+      const handed = xLog().slice(n0);
+      expect(handed.map((h) => h.hash)).toContain(xRcpt.hash);
+      expect(handed.filter((h) => h.entry.kind !== 'receipt' && h.entry.kind !== 'link.echo')).toEqual([]);
+      const handedAt = Date.now();
+      const markHanded = cn.frames.length;
+      for (const h of handed) expect(cn.ingest(h.text).outcome).toBe('accepted');
+      await waitFor('US to hold the receipt of XX, relayed by CN', async () => (await usHoldsOfXX()).includes(xRcpt.text), 10_000);
+      const took = Date.now() - handedAt;
+      expect(took).toBeLessThan(8_000);
+      // It came on a want: CN's client side answered a want of XX with a batch holding it, and no
+      // entry of CN names it.
+      const served = cn.frames.slice(markHanded).filter((f) => f.dir === 'out' && f.side === 'client' && f.frame.t === 'entries' && (f.frame.entries as string[]).includes(xRcpt.text));
+      expect(served.length).toBeGreaterThanOrEqual(1);
+      expect(wantsOfXX(markHanded).length).toBeGreaterThanOrEqual(1);
+      expect(cn.log(cn.channel(id), CN).filter((h) => h.entry.heads[XX]?.hash === xRcpt.hash)).toEqual([]);
+      await waitFor('US to show the FLASH received by all', async () => (await msgOnUs())?.receiptedAt != null, 5_000);
+      // ---- US stops asking: XX's receipts cover its entries (XX's log grew on US, so an ask still
+      // due would go out at once; none comes in 3 s) ----
+      const quietFrom = cn.frames.length;
+      await sleep(3_000);
+      expect(wantsOfXX(quietFrom)).toEqual([]);
+      expect(wantsOfXX(mark).length).toBeGreaterThanOrEqual(2);
+      relay = { id, C0 };
+      cn.quiet = false;
+      expect(cn.problems.filter((p) => !/ECONNREFUSED|socket hang up|ECONNRESET/.test(p))).toEqual([]); // (the restart of US before)
+      expect(x.problems.filter((p) => !/ECONNREFUSED|socket hang up|ECONNRESET/.test(p))).toEqual([]);
+    } catch (e) {
+      process.stderr.write(`\n---- XX problems ----\n${xx?.problems.join('\n') ?? ''}\n`);
+      dump();
+      throw e;
+    } finally {
+      cn.quiet = false;
+    }
+  }, 40_000);
+
+  it('§5.3 a party removed by an adopted amendment (§7 step 9, heads rule 4): CN proposes the charter without XX, XX and US accept; XX\'s later entries are ENTRY_AUTHOR_NOT_PARTY (the peer judges the same), entries of US and CN still naming XX\'s log are accepted, the channel is no longer shared with XX, the transcript verifies', async () => {
+    expect(ctx, 'the first test ran').toBeDefined();
+    expect(relay, 'the relay-wants test ran').toBeDefined();
+    const { call, usCard, dir, endpoint } = ctx!;
+    const cn = peer!;
+    const x = xx!;
+    const US = usCard.party;
+    const CN = cn.card.party;
+    const XX = x.card.party;
+    const { id, C0 } = relay!;
+    const ch = cn.channel(id);
+    try {
+      // ---- CN proposes the charter without XX; XX (given CN's entries as its stream from CN would carry them) accepts ----
+      const A1: Charter = { ...C0, parties: C0.parties.filter((p) => p.party !== XX) };
+      const hA1 = charterHash(A1);
+      const amend = cn.write(id, 'charter.amend', { charter: A1, reason: 'XX leaves the channel' });
+      await waitFor('US to hold the amendment', async () => (await usHoldsOfPeer(id, amend.entry.seq))[0] === amend.text, 5_000);
+      x.quiet = true; // XX writes only what the test has it write
+      const giveX = () => {
+        for (const h of [...cn.log(ch, CN), ...cn.log(ch, US)]) expect(['accepted', 'duplicate', 'pending']).toContain(x.ingest(h.text).outcome);
+      };
+      giveX();
+      expect(x.view(id).amendments.map((a) => [a.hash, a.status])).toEqual([[hA1, 'pending']]);
+      const xAcc = x.write(id, 'charter.accept', { charter: hA1 });
+      // XX's acceptance reaches CN (XX's stream to CN); CN's receipt names it, so US asks CN for it (want) and gets it relayed.
+      expect(cn.ingest(xAcc.text).outcome).toBe('accepted');
+      type Detail = { state: string; charterHash: string; pendingAmendment?: unknown; parties: Array<{ code: string }> };
+      const onUs = () => call<Detail>('GET', `/api/v1/channels/${id}`);
+      await waitFor('US to hold the acceptance of XX, relayed by CN', async () => (await fedRequest(endpoint, cn.identity, 'GET', `/fed/v1/channels/${id}/entries?author=${XX}&from=${xAcc.entry.seq}`)).text === `${xAcc.text}\n`, 10_000);
+      const usAcc = await call<{ entry: string }>('POST', `/api/v1/channels/${id}/accept`, {});
+      const usAccHeld = await waitFor('CN to hold the acceptance of US', () => cn.log(ch, US).find((h) => h.hash === usAcc.entry));
+      expect(usAccHeld.entry.body).toEqual({ charter: hA1 });
+      expect(cn.view(id).amendments.map((a) => [a.hash, a.status])).toEqual([[hA1, 'adopted']]);
+      expect(cn.view(id).charter.parties.map((p) => p.code)).toEqual(['CN', 'US']);
+      const usView = await onUs();
+      expect([usView.state, usView.charterHash, usView.pendingAmendment, usView.parties.map((p) => p.code).sort()]).toEqual(['active', hA1, undefined, ['CN', 'US']]);
+      // ---- XX, holding the adoption, writes again: refused at step 9 (a party of no charter in force nor pending amendment) ----
+      giveX();
+      expect(x.view(id).amendments.map((a) => a.status)).toEqual(['adopted']);
+      expect(x.writes(id)).toBe(false);
+      const xs = await openStream(endpoint, x.identity);
+      xs.send({ t: 'hello', v: 1, channels: [id] });
+      await xs.next((f) => f.t === 'holds');
+      const late: Array<[string, Held]> = [
+        ['a receipt of XX', x.sign(id, 'receipt', { holds: [{ author: US, seq: usAccHeld.entry.seq, hash: usAccHeld.hash }] })],
+        ['a message of XX', x.sign(id, 'message', { text: 'Still here', lang: 'en', precedence: 'ROUTINE' })],
+      ];
+      const got: string[] = [];
+      let batch = 0;
+      for (const [what, h] of late) {
+        expect(h.entry.seq).toBe(xAcc.entry.seq + 1); // the same place: a refused entry leaves it free
+        const nx = xs.frames.length;
+        xs.send({ t: 'entries', id: ++batch, entries: [h.text] });
+        const st = await xs.next((f) => f.t === 'stored', nx);
+        got.push(`${what}: ${(st.rejected as Array<{ code: string }>)[0]?.code ?? `none (${String(st.accepted)} accepted, ${String(st.pending)} pending)`}`);
+        // What the peer itself says of it (§7 step 9 on the entry's causal past).
+        expect(judgeInContext(ch.proposal, cn.causalPast(ch, h.entry), h.entry, cn.formats), what).toBe('ENTRY_AUTHOR_NOT_PARTY');
+      }
+      xs.close();
+      expect(got).toEqual(late.map(([what]) => `${what}: ENTRY_AUTHOR_NOT_PARTY`));
+      // ---- entries still naming XX's log (rules 2-3 keep it in every later entry's heads) are accepted ----
+      const usAfter = await call<{ id: string }>('POST', `/api/v1/channels/${id}/messages`, { text: 'After XX left', precedence: 'ROUTINE', lang: 'en' });
+      const usM = await waitFor('CN to hold the message of US', () => cn.log(ch, US).find((h) => h.hash === usAfter.id));
+      expect(usM.entry.heads[XX]).toEqual({ seq: xAcc.entry.seq, hash: xAcc.hash });
+      const cnM = cn.send(id, 'After XX left, from CN', 'ROUTINE', officer);
+      expect(cnM.entry.heads[XX]).toEqual({ seq: xAcc.entry.seq, hash: xAcc.hash });
+      await waitFor('US to show the message of CN', async () => (await call<ApiMessage[]>('GET', `/api/v1/channels/${id}/messages`)).some((m) => m.id === cnM.hash), 5_000);
+      // ---- no longer shared with XX (§12 plain HTTPS) ----
+      const xxOnUs = await fedRequest(endpoint, x.identity, 'GET', `/fed/v1/channels/${id}/entries?author=${US}&from=1`);
+      expect([xxOnUs.status, (JSON.parse(xxOnUs.text) as { code: string }).code]).toEqual([404, 'CHANNEL_NOT_FOUND']);
+      // ---- the transcript verifies, XX's log in it up to its acceptance ----
+      const bundle = await ok(['export', id, '--data', dir], root);
+      const pathR = join(root, 'removed.jsonl');
+      writeFileSync(pathR, bundle);
+      const report = JSON.parse((await run(['verify', pathR, '--json'], root)).stdout) as { valid: boolean; errors: unknown[]; state: string };
+      expect([report.valid, report.state, report.errors]).toEqual([true, 'active', []]);
+      const checked = checkBundle(bundle);
+      expect(checked.authors).toEqual(new Set([US, CN, XX]));
+      expect(cn.problems.filter((p) => !/ECONNREFUSED|socket hang up|ECONNRESET/.test(p))).toEqual([]);
+    } catch (e) {
+      process.stderr.write(`\n---- XX problems ----\n${xx?.problems.join('\n') ?? ''}\n`);
+      dump();
+      throw e;
+    } finally {
+      x.quiet = false;
+    }
+  }, 30_000);
+
+  it('§5.4 answering a pending amendment while suspended: US accepts CN\'s amendment while CN holds a suspension (adopted, still suspended); US\'s amendment is declined by CN while US holds one (declined, still suspended); the peer judges both alike; the transcript verifies', async () => {
+    expect(ctx, 'the first test ran').toBeDefined();
+    const { call, usCard, dir } = ctx!;
+    const cn = peer!;
+    const US = usCard.party;
+    const CN = cn.card.party;
+    const all = ['plenipotentiary', 'principal', 'duty-officer', 'observer'];
+    try {
+      const C0: Charter = {
+        title: { en: 'Amended while suspended' }, tier: 'working', languages: ['en'], linkTestIntervalSec: 86400,
+        ackDeadlineSec: { FLASH: 180, IMMEDIATE: 900, PRIORITY: 3600, ROUTINE: 86400 },
+        parties: [{ party: CN, code: 'CN', roles: all }, { party: US, code: 'US', roles: all }],
+      };
+      const id = cn.propose(C0).hash;
+      const ch = cn.channel(id);
+      type Detail = { state: string; charterHash: string; pendingAmendment?: unknown; charter: { title: Record<string, string>; protocol?: number } };
+      const onUs = () => call<Detail>('GET', `/api/v1/channels/${id}`);
+      await waitFor('US to hold the proposal of CN', async () => (await onUs().catch(() => undefined))?.state === 'proposed');
+      await call('POST', `/api/v1/channels/${id}/accept`, {});
+      await waitFor('CN to see the channel active', () => cn.view(id).state === 'active');
+      // ---- CN amends (a new title), then suspends; US accepts the amendment while suspended ----
+      const A1: Charter = { ...C0, title: { en: 'Renamed while suspended' } };
+      const hA1 = charterHash(A1);
+      cn.write(id, 'charter.amend', { charter: A1, reason: 'A better title' });
+      const susp = cn.write(id, 'channel.suspend', { reason: 'Consultations at home' });
+      await waitFor('US to see the channel suspended', async () => (await onUs()).state === 'suspended');
+      expect((await onUs()).pendingAmendment).toBeDefined();
+      const usAcc = await call<{ entry: string }>('POST', `/api/v1/channels/${id}/accept`, {});
+      const usAccHeld = await waitFor('CN to hold the acceptance of US', () => cn.log(ch, US).find((h) => h.hash === usAcc.entry));
+      expect(usAccHeld.entry.body).toEqual({ charter: hA1 });
+      expect(usAccHeld.entry.heads[CN]!.seq).toBeGreaterThanOrEqual(susp.entry.seq); // written with the suspension in its causal past
+      expect([cn.view(id).state, cn.view(id).amendments.map((a) => [a.hash, a.status]), cn.view(id).charter.title]).toEqual(['suspended', [[hA1, 'adopted']], { en: 'Renamed while suspended' }]);
+      const v1 = await onUs();
+      expect([v1.state, v1.charterHash, v1.pendingAmendment, v1.charter.title]).toEqual(['suspended', hA1, undefined, { en: 'Renamed while suspended' }]);
+      // ---- CN resumes; US amends (to version 2) and suspends; CN declines the amendment while suspended ----
+      cn.write(id, 'channel.resume', {});
+      await waitFor('US to see the channel active', async () => (await onUs()).state === 'active');
+      const usAmend = await call<{ entry: string }>('POST', `/api/v1/channels/${id}/amend`, { protocol: 2, reason: 'Proofs of single messages' });
+      const am2 = await waitFor('CN to hold the amendment of US', () => cn.log(ch, US).find((h) => h.hash === usAmend.entry));
+      const h2 = charterHash(am2.entry.body.charter);
+      const usSusp = await call<{ entry: string }>('POST', `/api/v1/channels/${id}/suspend`, { reason: 'Ours now' });
+      await waitFor('CN to hold the suspension of US', () => cn.log(ch, US).some((h) => h.hash === usSusp.entry));
+      expect([cn.view(id).state, [...cn.view(id).suspendedBy]]).toEqual(['suspended', [US]]);
+      const decline = cn.write(id, 'charter.decline', { charter: h2, reason: 'Not while we talk at home' });
+      expect(decline.entry.heads[US]!.seq).toBeGreaterThanOrEqual(cn.log(ch, US).find((h) => h.hash === usSusp.entry)!.entry.seq);
+      await waitFor('US to hold the decline', async () => (await usHoldsOfPeer(id, decline.entry.seq))[0] === decline.text, 5_000);
+      await waitFor('US to show no pending amendment', async () => (await onUs()).pendingAmendment === undefined, 5_000);
+      const v2 = await onUs();
+      expect([v2.state, v2.charterHash, v2.charter.protocol ?? 1]).toEqual(['suspended', hA1, 1]);
+      expect([cn.view(id).state, cn.view(id).amendments.map((a) => [a.hash, a.status])]).toEqual(['suspended', [[hA1, 'adopted'], [h2, 'declined']]]);
+      const bundle = await ok(['export', id, '--data', dir], root);
+      const pathA = join(root, 'amended-suspended.jsonl');
+      writeFileSync(pathA, bundle);
+      const report = JSON.parse((await run(['verify', pathA, '--json'], root)).stdout) as { valid: boolean; errors: unknown[]; state: string };
+      expect([report.valid, report.state, report.errors]).toEqual([true, 'suspended', []]);
+      expect(checkBundle(bundle).kinds.filter((k) => k.startsWith('charter.')).sort()).toEqual(['charter.accept', 'charter.accept', 'charter.amend', 'charter.amend', 'charter.decline', 'charter.propose']);
+      expect(cn.problems.filter((p) => !/ECONNREFUSED|socket hang up|ECONNRESET/.test(p))).toEqual([]);
     } catch (e) {
       dump();
       throw e;
