@@ -10,6 +10,10 @@
  * force, §6 rules of a kind, §6.1 dialogue, §13.3 formats) and refuses what the spec refuses.
  * Since part 5: heads rule 4 (§7 step 13), no machine-written entry where it may not write (§7
  * step 9), and recovery of its own entries after a restore (§12 "Reconciling", restoreOwn).
+ * Since part 6: a forked own log (§12 "A forked own log"): a `heads` hash, or an entry's head, naming
+ * another own entry at a seq not above the own head makes it ask for its own entries with `want`;
+ * a relayed own entry that differs proves the fork (forkedAt), and it then signs and pushes nothing
+ * there; a claim unproven for 30 s is not believed (disbelieved). rewindOwn() makes such a fork.
  *
  * Where the spec was not enough, the choice made is marked "SPEC:" (see /work/notes/spec-peer.md).
  */
@@ -668,6 +672,8 @@ export interface Ingested {
   message?: string;
   /** For `pending`: the ranges to fetch (§7), as a `want` names them (§12). */
   missing?: Array<{ channel: string; author: string; fromSeq: number; toSeq: number }>;
+  /** A refusal the peer asked for: an own entry relayed back that proves a fork of its own log (§12 "A forked own log"). */
+  ownFork?: true;
 }
 
 export interface FrameLog {
@@ -858,6 +864,7 @@ export class SpecPeer {
     this.#clientStop = true;
     if (this.#retry) clearTimeout(this.#retry);
     for (const t of this.#receiptTimers.values()) clearTimeout(t);
+    for (const t of this.#forkSuspected.values()) clearTimeout(t);
     this.#client?.terminate();
     for (const s of this.#serverSockets) s.terminate();
     this.#wss?.close();
@@ -942,6 +949,12 @@ export class SpecPeer {
     // §7 heads rules 1 and 2, head by head in ascending party-id order, then rule 3.
     for (const [author, h] of Object.entries(e.heads).sort(([a], [b]) => (a < b ? -1 : 1))) {
       const theirs = this.log(ch, author)[h.seq - 1];
+      if (theirs && theirs.hash !== h.hash && author === this.root.pub) {
+        // §12 "A forked own log": an entry citing an own entry with another hash than the own one;
+        // refused (rule 1), and the own entries are asked back up to that seq.
+        this.#suspectFork(ch.id, h.seq);
+        return { outcome: 'rejected', hash: held.hash, code: 'ENTRY_UNKNOWN_DEPENDENCY', message: 'cites another own entry than ours', ownFork: true };
+      }
       if (!theirs || theirs.hash !== h.hash) return { outcome: 'rejected', hash: held.hash, code: 'ENTRY_UNKNOWN_DEPENDENCY', message: 'head not held' };
       for (const [b, hb] of Object.entries(theirs.entry.heads))
         if (b !== e.author && (e.heads[b]?.seq ?? 0) < hb.seq) return { outcome: 'rejected', hash: held.hash, code: 'ENTRY_HEADS_REGRESSED', message: `heads not transitively closed (${b})` };
@@ -981,9 +994,18 @@ export class SpecPeer {
     if (!ch) return { outcome: 'duplicate', hash: held.hash };
     const own = this.log(ch, this.root.pub);
     const at = own[e.seq - 1];
+    const keys = new Set([this.terminal.pub, ...[...this.signers.values()].map((k) => k.pub)]);
+    // §12 "A forked own log": an entry relayed back, signed by an own key, that differs from the own
+    // entry at its seq, or whose prev is not the own entry before it, proves the fork; the lowest
+    // such seq is where it forked.
+    const proves = keys.has(e.key) && ((at !== undefined && at.hash !== held.hash) || (e.seq > 1 && own[e.seq - 2] !== undefined && e.prev !== own[e.seq - 2]!.hash));
+    if (proves && (this.#forkSuspected.has(ch.id) || this.forkedAt.has(ch.id))) {
+      this.forkedAt.set(ch.id, Math.min(this.forkedAt.get(ch.id) ?? e.seq, e.seq));
+      this.#forkSuspected.delete(ch.id);
+      return { outcome: 'rejected', hash: held.hash, code: 'ENTRY_EQUIVOCATION', message: 'a fork of the own log', ownFork: true };
+    }
     if (at) return at.hash === held.hash ? { outcome: 'duplicate', hash: held.hash } : { outcome: 'rejected', hash: held.hash, code: 'ENTRY_EQUIVOCATION', message: 'a fork of the own log' };
     if (e.seq > own.length + 1) return { outcome: 'pending', hash: held.hash, code: 'ENTRY_SEQUENCE_GAP', message: 'gap', missing: [{ channel: ch.id, author: this.root.pub, fromSeq: own.length + 1, toSeq: e.seq - 1 }] };
-    const keys = new Set([this.terminal.pub, ...[...this.signers.values()].map((k) => k.pub)]);
     if (!keys.has(e.key) || e.prev !== (own.at(-1)?.hash ?? null)) {
       this.problems.push(`server: an own entry #${e.seq} relayed back is not ours or forks the own log`);
       return { outcome: 'rejected', hash: held.hash, code: 'ENTRY_EQUIVOCATION', message: 'a fork of the own log' };
@@ -1018,6 +1040,54 @@ export class SpecPeer {
     this.dropClient();
   }
 
+  /**
+   * §12 "A forked own log": channels where the other terminal's `heads` named, at a seq not above
+   * the own head, another hash than the own entry's; the own entries were asked back with `want`,
+   * and nothing is signed or pushed there until they prove the fork or 30 s pass (then the claim is
+   * not believed, and that terminal's later claims on the channel hold nothing up).
+   */
+  readonly #forkSuspected = new Map<string, NodeJS.Timeout>();
+  /** Claims not believed (§12: no entry proving them came within 30 s), per channel. */
+  readonly disbelieved = new Set<string>();
+  /** Channels whose own log is proven forked, and the lowest seq where it forked: nothing is signed or pushed there. */
+  readonly forkedAt = new Map<string, number>();
+  /** The `heads` frame last received on the link's stream (read with the `holds` after it). */
+  #lastHeads: Record<string, string> | undefined;
+  /** How long a `heads` claim may go unproven (§12: 30 s); shorter in tests of the rule. */
+  forkClaimMs = 30_000;
+
+  /**
+   * A restore from an old backup that then signs on before its peers are back (§12 "A forked own
+   * log"): the own log of the channel is cut to its first `keep` entries and the link closed; what
+   * the test signs next forks the log; connect() dials again.
+   */
+  rewindOwn(channelId: string, keep: number): void {
+    const ch = this.channel(channelId);
+    this.disconnect();
+    this.log(ch, this.root.pub).splice(keep);
+    this.#sentUpTo.set(ch.id, keep);
+  }
+
+  /** Asks for the own entries up to `seq` (§12 "A forked own log") and signs and pushes nothing there meanwhile. */
+  #suspectFork(id: string, seq: number): void {
+    if (this.disbelieved.has(id) || this.forkedAt.has(id)) return;
+    if (!this.#forkSuspected.has(id))
+      this.#forkSuspected.set(
+        id,
+        setTimeout(() => {
+          // Not proven within the time: not believed (the client signs on).
+          if (this.#forkSuspected.delete(id)) this.disbelieved.add(id);
+          this.#push();
+        }, this.forkClaimMs),
+      );
+    this.toClients({ t: 'want', channel: id, author: this.root.pub, fromSeq: Math.max(1, seq - 1023), toSeq: seq });
+  }
+
+  /** Whether a `heads` claim of a fork is being checked on the channel. */
+  forkSuspected(channelId: string): boolean {
+    return this.#forkSuspected.has(channelId);
+  }
+
   #reconciled(ch: Channel): void {
     this.#reconciling.delete(ch.id);
     if (this.#owed.delete(ch.id)) this.#scheduleReceipt(ch);
@@ -1029,7 +1099,7 @@ export class SpecPeer {
     // only while it may write (§7 step 9: a party of the charter in force or of a pending amendment).
     const accepted = ch.proposal.entry.author === this.root.pub || this.log(ch, this.root.pub).some((h) => h.entry.kind === 'charter.accept');
     if (!accepted || !this.writes(ch.id)) return;
-    if (this.#quiet || this.#reconciling.has(ch.id)) {
+    if (this.#quiet || this.#reconciling.has(ch.id) || this.#forkSuspected.has(ch.id) || this.forkedAt.has(ch.id)) {
       if (held.entry.kind !== 'receipt') this.#owed.add(ch.id);
       return;
     }
@@ -1054,7 +1124,7 @@ export class SpecPeer {
   }
 
   #scheduleReceipt(ch: Channel): void {
-    if (this.#quiet || this.#reconciling.has(ch.id)) {
+    if (this.#quiet || this.#reconciling.has(ch.id) || this.#forkSuspected.has(ch.id) || this.forkedAt.has(ch.id)) {
       this.#owed.add(ch.id);
       return;
     }
@@ -1063,7 +1133,7 @@ export class SpecPeer {
       ch.id,
       setTimeout(() => {
         this.#receiptTimers.delete(ch.id);
-        if (this.#quiet || this.#reconciling.has(ch.id)) {
+        if (this.#quiet || this.#reconciling.has(ch.id) || this.#forkSuspected.has(ch.id) || this.forkedAt.has(ch.id)) {
           this.#owed.add(ch.id);
           return;
         }
@@ -1214,6 +1284,9 @@ export class SpecPeer {
   write(channelId: string, kind: string, body: Record<string, unknown>): Held {
     // §12 "Reconciling": nothing is signed on a channel until the own entries a peer holds are back.
     if (this.#reconciling.has(channelId)) throw new Error(`${this.code} is recovering its own log of ${channelId.slice(0, 12)}: it signs nothing there yet`);
+    // §12 "A forked own log": nothing while a `heads` claim is checked, nothing once a fork is proven.
+    if (this.#forkSuspected.has(channelId)) throw new Error(`${this.code} is checking a claim that its own log of ${channelId.slice(0, 12)} forked: it signs nothing there yet`);
+    if (this.forkedAt.has(channelId)) throw new Error(`${this.code}'s own log of ${channelId.slice(0, 12)} forked at seq ${this.forkedAt.get(channelId)}: it signs nothing there until repaired`);
     const held = this.sign(channelId, kind, body);
     this.log(this.channel(channelId), this.root.pub).push(held);
     this.#push();
@@ -1388,7 +1461,7 @@ export class SpecPeer {
             }
           } else {
             rejected.push({ ...(r.hash ? { hash: r.hash } : {}), code: r.code ?? 'ENTRY_MALFORMED', message: r.message ?? '' });
-            this.problems.push(`server: rejected ${r.code}: ${String(text).slice(0, 200)}`);
+            if (!r.ownFork) this.problems.push(`server: rejected ${r.code}: ${String(text).slice(0, 200)}`);
           }
         }
         // SPEC: §12 does not say whether accepted/duplicate/pending are counts or lists; counts here.
@@ -1480,13 +1553,22 @@ export class SpecPeer {
     this.frames.push({ dir: 'in', side: 'client', frame: f });
     switch (f.t) {
       case 'heads':
-        return; // this peer never restores from a backup: nothing to compare
+        this.#lastHeads = f.heads as Record<string, string>;
+        return;
       case 'holds': {
+        const heads = this.#lastHeads ?? {};
+        this.#lastHeads = undefined;
         for (const [id, seq] of Object.entries(f.holds as Record<string, number>)) {
           const ch = this.channels.get(id);
           if (!ch) continue;
           this.#sentUpTo.set(id, seq);
           const own = this.log(ch, this.root.pub).length;
+          // §12 "A forked own log": `heads` names, for a seq not above the own head, another hash.
+          const claimed = heads[id];
+          if (seq >= 1 && seq <= own && claimed !== undefined && claimed !== this.log(ch, this.root.pub)[seq - 1]!.hash && !this.disbelieved.has(id) && !this.forkedAt.has(id)) {
+            this.#suspectFork(id, seq);
+            continue;
+          }
           if (!this.#reconciling.has(id)) {
             // §12 "Reconciling": a seq above the own head means own entries were lost here.
             if (seq > own) this.#reconciling.set(id, seq);
@@ -1542,6 +1624,7 @@ export class SpecPeer {
     if (!ws || !this.#clientReady || ws.readyState !== WebSocket.OPEN) return;
     for (const ch of this.channels.values()) {
       if (this.#unanswered.size >= 8) return;
+      if (this.#forkSuspected.has(ch.id) || this.forkedAt.has(ch.id)) continue; // §12 "A forked own log": pushes none of its own entries there
       const own = this.log(ch, this.root.pub);
       const from = this.#sentUpTo.get(ch.id) ?? 0;
       if (own.length <= from) continue;

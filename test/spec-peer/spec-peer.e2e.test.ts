@@ -13,7 +13,9 @@
  * rule 4 after a withdrawn amendment that added XX), a suspension by one of three (§5.4-5.5), a
  * version-2 channel of three with probes per peer and checkpoints countersigned by the two others
  * (§12.3, §15.1); checkpoints while suspended and closed; own entries recovered after a restore (§12
- * "Reconciling").
+ * "Reconciling"). Round 6: relay wants with the peer as the middle party (§12: US asks it for the
+ * receipts of a party with no stream to US), a party removed by an adopted amendment (§5.3, §7),
+ * answers to a pending amendment while suspended (§5.4), and a forked own log of the peer (§12).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -2222,6 +2224,69 @@ describe('a clean-room peer written from docs/protocol.md', () => {
     } catch (e) {
       dump();
       throw e;
+    }
+  }, 30_000);
+
+  it('§12 "A forked own log": CN, restored from an old backup, signs on before US is back; at the next connection `heads` names another hash at the seq US holds; CN asks for its own entries with `want` (fromSeq max(1, N − 1023), toSeq N), US relays them, and the copy at N differs: the fork is proven at N, CN signs nothing more there and pushes none of its forked entries', async () => {
+    expect(ctx, 'the first test ran').toBeDefined();
+    const { call, usCard } = ctx!;
+    const cn = peer!;
+    const US = usCard.party;
+    const CN = cn.card.party;
+    const all = ['plenipotentiary', 'principal', 'duty-officer', 'observer'];
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    try {
+      const id = cn.propose({
+        title: { en: 'Forked own log' }, tier: 'working', languages: ['en'], linkTestIntervalSec: 86400,
+        ackDeadlineSec: { FLASH: 180, IMMEDIATE: 900, PRIORITY: 3600, ROUTINE: 86400 },
+        parties: [{ party: CN, code: 'CN', roles: all }, { party: US, code: 'US', roles: all }],
+      }).hash;
+      const ch = cn.channel(id);
+      await waitFor('US to hold the proposal of CN', async () => (await call<{ state: string }>('GET', `/api/v1/channels/${id}`).catch(() => ({ state: 'none' }))).state === 'proposed');
+      await call('POST', `/api/v1/channels/${id}/accept`, {});
+      await waitFor('CN to see the channel active', () => cn.view(id).state === 'active');
+      for (const t of ['one', 'two']) cn.send(id, `Before the backup was put back: ${t}`, 'ROUTINE', officer);
+      cn.quiet = true;
+      const own = () => cn.log(ch, CN);
+      await waitFor('US to hold all of CN', async () => (await usHoldsOfPeer(id, own().length))[0] === own().at(-1)!.text, 5_000);
+      const n = own().length;
+      const kept = own().at(-1)!;
+      // ---- the old backup is put back (CN's log cut to n - 1) and CN signs on at once: another entry n, and n + 1 ----
+      cn.rewindOwn(id, n - 1);
+      const forkN = cn.write(id, 'message', { text: 'Signed on from the old backup', lang: 'en', precedence: 'ROUTINE' });
+      const forkN1 = cn.write(id, 'message', { text: 'And once more', lang: 'en', precedence: 'ROUTINE' });
+      expect([forkN.entry.seq, forkN.entry.prev, forkN.hash === kept.hash]).toEqual([n, kept.entry.prev, false]);
+      const mark = cn.frames.length;
+      cn.connect();
+      await waitFor('CN to prove the fork', () => cn.forkedAt.get(id), 10_000);
+      expect(cn.forkedAt.get(id)).toBe(n);
+      const frames = cn.frames.slice(mark);
+      const inClient = frames.filter((f) => f.dir === 'in' && f.side === 'client').map((f) => f.frame);
+      expect((inClient.find((f) => f.t === 'heads')!.heads as Record<string, string>)[id]).toBe(kept.hash);
+      expect((inClient.find((f) => f.t === 'holds')!.holds as Record<string, number>)[id]).toBe(n);
+      // The want names CN itself, on the stream US opened to CN (want is a server's frame).
+      // (An entry of US citing CN's entry n, such as a link test, asks the same again: §12.)
+      const wants = frames.filter((f) => f.dir === 'out' && f.side === 'server' && f.frame.t === 'want' && f.frame.channel === id).map((f) => canonical(f.frame));
+      expect(wants.length).toBeGreaterThanOrEqual(1);
+      expect([...new Set(wants)]).toEqual([canonical({ t: 'want', channel: id, author: CN, fromSeq: Math.max(1, n - 1023), toSeq: n })]);
+      const relayed = frames.filter((f) => f.dir === 'in' && f.side === 'server' && f.frame.t === 'entries').flatMap((f) => f.frame.entries as string[]);
+      expect(relayed).toContain(kept.text);
+      expect(relayed).not.toContain(forkN.text);
+      // ---- CN signs nothing more there and pushes none of its forked entries ----
+      expect(() => cn.write(id, 'message', { text: 'x', lang: 'en', precedence: 'ROUTINE' })).toThrow(`forked at seq ${n}`);
+      expect(cn.forkSuspected(id)).toBe(false);
+      await sleep(1_000);
+      const pushed = cn.frames.slice(mark).filter((f) => f.dir === 'out' && f.side === 'client' && f.frame.t === 'entries').flatMap((f) => f.frame.entries as string[]);
+      expect(pushed.filter((t) => t === forkN.text || t === forkN1.text)).toEqual([]);
+      expect(await usHoldsOfPeer(id, n)).toEqual([kept.text]);
+      // US is not at fault and saw no equivocation: nothing of the fork reached it.
+      expect((await call<{ equivocations: number }>('GET', `/api/v1/channels/${id}`)).equivocations).toBe(0);
+      expect(cn.problems.filter((p) => !/ECONNREFUSED|socket hang up|ECONNRESET/.test(p))).toEqual([]);
+    } catch (e) {
+      dump();
+      throw e;
+    } finally {
+      cn.quiet = false;
     }
   }, 30_000);
 });
