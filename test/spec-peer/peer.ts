@@ -822,6 +822,9 @@ export class SpecPeer {
     this.peerCard = card;
   }
 
+  /** A lying server (tests of §12 "A forked own log"): the hash its `heads` names for the other terminal's log, per channel. */
+  readonly headsLie = new Map<string, string>();
+
   /** When set, sign() uses these heads instead of the newest held of every other author (tests of §7 heads rules). */
   headsOverride: Entry['heads'] | undefined;
 
@@ -1435,7 +1438,7 @@ export class SpecPeer {
           const log = ch && this.peerCard ? this.log(ch, this.peerCard.party) : [];
           holds[id] = log.length;
           const top = log[log.length - 1];
-          if (top) heads[id] = top.hash;
+          if (top) heads[id] = this.headsLie.get(id) ?? top.hash;
         }
         out({ t: 'heads', heads });
         out({ t: 'holds', holds });

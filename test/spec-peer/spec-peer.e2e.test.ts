@@ -2289,4 +2289,60 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       cn.quiet = false;
     }
   }, 30_000);
+
+  it('§12 "A forked own log", a lying server: CN\'s `heads` names another hash for US\'s own entry at the seq it holds and relays no such entry; US asks for its own entries with `want`, signs nothing meanwhile (CHANNEL_RECONCILING), and after 30 s does not believe it (CHANNEL_RECONCILE_FAILED), signs on, and the same claim again holds nothing up', async () => {
+    expect(ctx, 'the first test ran').toBeDefined();
+    const { call, usCard } = ctx!;
+    const cn = peer!;
+    const US = usCard.party;
+    try {
+      const { id } = await call<{ id: string }>('POST', '/api/v1/channels', { title: { en: 'Lying heads' }, tier: 'technical', parties: ['CN'], linkTestIntervalSec: 86_400 });
+      await waitFor('CN to hold the proposal', () => cn.channels.has(id));
+      cn.accept(id);
+      await waitFor('US to see the channel active', async () => (await call<{ state: string }>('GET', `/api/v1/channels/${id}`)).state === 'active');
+      const send = (text: string) => fetch(`${ctx!.api}/api/v1/channels/${id}/messages`, { method: 'POST', headers: { authorization: `Bearer ${ctx!.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ text, precedence: 'ROUTINE', lang: 'en' }) });
+      const first = (await (await send('Before the lie')).json()) as { id: string };
+      const usLog = () => cn.log(cn.channel(id), US);
+      await waitFor('CN to hold it', () => usLog().some((h) => h.hash === first.id));
+      const n = usLog().length;
+      // ---- CN's server lies in `heads` for US's log, and US's stream to it is cut (US redials) ----
+      cn.headsLie.set(id, 'ab'.repeat(32));
+      const mark = cn.frames.length;
+      const logMark = log.length;
+      const t0 = Date.now();
+      cn.dropServer();
+      await waitFor('US to ask for its own entries', () => cn.frames.slice(mark).some((f) => f.dir === 'in' && f.side === 'client' && f.frame.t === 'want' && f.frame.channel === id && f.frame.author === US), 10_000);
+      expect(cn.frames.slice(mark).find((f) => f.dir === 'in' && f.side === 'client' && f.frame.t === 'want' && f.frame.channel === id)!.frame).toEqual({ t: 'want', channel: id, author: US, fromSeq: Math.max(1, n - 1023), toSeq: n });
+      // CN, as the stream's client, relays US's own entries as it holds them (none differs from US's).
+      // ---- US signs nothing meanwhile ----
+      const blocked = await send('While the claim is checked');
+      const body = (await blocked.json()) as { code: string };
+      expect([blocked.status, body.code]).toEqual([503, 'CHANNEL_RECONCILING']);
+      // ---- not believed after 30 s: US signs on ----
+      const after = await waitFor('US to sign on', async () => {
+        const r = await send('After the claim was not believed');
+        return r.ok ? ((await r.json()) as { id: string; seq: number }) : undefined;
+      }, 45_000, 1_000);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(29_000);
+      expect(log.slice(logMark)).toContain('CHANNEL_RECONCILE_FAILED');
+      // Signed on from its own head: CN takes it at the next seq, its prev US's entry before it.
+      const afterHeld = await waitFor('CN to hold it', () => usLog().find((h) => h.hash === after.id), 5_000);
+      expect([afterHeld.entry.seq, afterHeld.entry.prev]).toEqual([usLog().length, usLog().at(-2)!.hash]);
+      expect(after.seq).toBeGreaterThan(n);
+      // ---- the same claim again holds nothing up (until US restarts) ----
+      cn.dropServer();
+      await waitFor('US back on CN\'s server', () => cn.frames.slice(mark).filter((f) => f.dir === 'in' && f.side === 'server' && f.frame.t === 'hello').length >= 2, 10_000);
+      const lies = cn.frames.slice(mark).filter((f) => f.dir === 'out' && f.side === 'server' && f.frame.t === 'heads' && (f.frame.heads as Record<string, string>)[id] === 'ab'.repeat(32));
+      expect(lies.length).toBeGreaterThanOrEqual(2); // the claim made again on the new stream
+      const again = await send('The same claim again');
+      expect(again.status).toBe(201);
+      cn.headsLie.delete(id);
+      expect(cn.problems.filter((p) => !/ECONNREFUSED|socket hang up|ECONNRESET/.test(p))).toEqual([]);
+    } catch (e) {
+      dump();
+      throw e;
+    } finally {
+      cn.headsLie.clear();
+    }
+  }, 70_000);
 });
