@@ -155,7 +155,7 @@ export class Reconciler {
   readonly #distrusted = new Set<string>();
   readonly #distrustAlarmed = new Set<string>();
   /** Inbound streams by peer: how to ask that peer for entries. */
-  readonly #streams = new Map<string, (w: OwnWant) => void>();
+  readonly #streams = new Map<string, Array<(w: OwnWant) => void>>(); // per peer every open inbound stream, newest last (a second one closing must not hide the first)
   /** Called when a channel may be signed on again (receipts that were due are written then). */
   onReconciled: (channel: string) => void = () => {};
   /** Called when a channel's own log is found forked (own-heads.json remembers it). */
@@ -365,7 +365,7 @@ export class Reconciler {
 
   /** Asks `peer` for its copies of our own entries up to `seq` (one batch): what differs comes back as a conflict. */
   #askCopies(peer: string, channel: string, seq: number): void {
-    const ask = this.#streams.get(peer);
+    const ask = this.#streams.get(peer)?.at(-1);
     if (!ask) return;
     ask({ channel, author: this.#o.self, fromSeq: Math.max(1, seq - ASK_MAX + 1), toSeq: seq });
   }
@@ -459,7 +459,7 @@ export class Reconciler {
 
   /** An inbound stream of `peer` is open (it said hello): it can be asked for entries. Returns the detach. */
   attach(peer: string, ask: (w: OwnWant) => void): () => void {
-    this.#streams.set(peer, ask);
+    this.#streams.set(peer, [...(this.#streams.get(peer) ?? []), ask]);
     for (const [channel, claim] of this.#claims) {
       if (this.#o.directory.shares(channel, peer)) {
         claim.askedAt = 0;
@@ -467,7 +467,9 @@ export class Reconciler {
       }
     }
     return () => {
-      if (this.#streams.get(peer) === ask) this.#streams.delete(peer);
+      const left = (this.#streams.get(peer) ?? []).filter((a) => a !== ask);
+      if (left.length > 0) this.#streams.set(peer, left);
+      else this.#streams.delete(peer);
     };
   }
 
@@ -551,7 +553,7 @@ export class Reconciler {
     const claim = this.#claims.get(channel);
     if (!claim) return;
     const peers = [claim.peer, ...this.#o.directory.peersOf(channel).filter((p) => p !== claim.peer)];
-    const ask = peers.map((p) => this.#streams.get(p)).find((a) => a !== undefined);
+    const ask = peers.map((p) => this.#streams.get(p)?.at(-1)).find((a) => a !== undefined);
     if (!ask) return;
     const from = this.#o.head(channel) + 1;
     const to = Math.min(claim.target, from + ASK_MAX - 1);

@@ -163,6 +163,16 @@ describe('Reconciler', () => {
     expect(asked).toHaveLength(2);
   });
 
+  it('a second stream of the same peer closing leaves the first one to ask', () => {
+    const { r } = setup();
+    const first: OwnWant[] = [];
+    r.attach(PEER, (w) => first.push(w));
+    const detachSecond = r.attach(PEER, () => {});
+    detachSecond();
+    r.peerHolds(PEER, CH, 9);
+    expect(first).toEqual([{ channel: CH, author: SELF, fromSeq: 6, toSeq: 9 }]);
+  });
+
   it('gives up a peer that claims entries it never sends, with an alarm', () => {
     const { r, clock, alarms, reconciled } = setup();
     r.peerHolds(PEER, CH, 50);
