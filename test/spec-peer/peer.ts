@@ -1389,6 +1389,23 @@ export class SpecPeer {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.card));
         return;
       }
+      // SPEC §12 plain HTTPS: GET /fed/v1/channels/:id/entries?author=&from=&limit= gives the stored
+      // entries of `author` (any party, required) from seq `from` (default 1), at most `limit`
+      // (≤ 1,024), in seq order, as JSON Lines; 404 CHANNEL_NOT_FOUND for a channel not shared.
+      const pull = /^\/fed\/v1\/channels\/([^/?]+)\/entries(?:\?(.*))?$/.exec(req.url ?? '');
+      if (req.method === 'GET' && pull) {
+        const ch = this.channels.get(decodeURIComponent(pull[1]!));
+        const q = new URLSearchParams(pull[2] ?? '');
+        const json = (status: number, code: string, message: string) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ code, message }));
+        if (!ch) return void json(404, 'CHANNEL_NOT_FOUND', 'no such channel shared');
+        const author = q.get('author');
+        const from = Number(q.get('from') ?? '1');
+        const limit = Number(q.get('limit') ?? '1024');
+        if (!author || !Number.isInteger(from) || from < 1 || !Number.isInteger(limit) || limit < 1 || limit > 1024) return void json(400, 'BAD_REQUEST', 'author, from and limit as §12 says');
+        const lines = this.log(ch, author).slice(from - 1, from - 1 + limit).map((h) => `${h.text}\n`);
+        res.writeHead(200, { 'content-type': 'application/x-ndjson' }).end(lines.join(''));
+        return;
+      }
       res.writeHead(404).end();
     });
     server.on('upgrade', (req, socket, head) => {
