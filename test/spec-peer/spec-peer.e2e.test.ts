@@ -661,6 +661,44 @@ describe('a clean-room peer written from docs/protocol.md', () => {
     }
   }, 40_000);
 
+  it('§12 plain pull: the peer\'s stream to US is down while US\'s stream to the peer is up; US fetches the peer\'s entries with GET /fed/v1/channels/:id/entries from the next seq it lacks, its receipts come back on its own stream, and it stops once the peer\'s stream is back', async () => {
+    expect(ctx, 'the first test ran').toBeDefined();
+    const { id, usCard } = ctx!;
+    const p = peer!;
+    const ch = p.channel(id);
+    try {
+      p.disconnect();
+      const base = p.log(ch, p.card.party).length;
+      const mine = Array.from({ length: 3 }, (_, i) => p.send(id, `fetched ${i + 1}`, 'FLASH', officer));
+      const asked = () => p.requests.filter((r) => r.startsWith(`GET /fed/v1/channels/${id}/entries?`));
+      // The peer may write entries of its own meanwhile too (receipts, link tests): the three are among them, in order.
+      const texts = mine.map((h) => h.text);
+      const fetched = async () => (await usHoldsOfPeer(id, base + 1)).filter((t) => texts.includes(t));
+      await waitFor('US to hold the three, fetched', async () => (await fetched()).length === 3, 20_000);
+      expect(await fetched()).toEqual(texts);
+      const q = new URLSearchParams(asked()[0]!.split('?')[1]);
+      expect(q.get('author')).toBe(p.card.party);
+      expect(Number(q.get('from'))).toBeLessThanOrEqual(base + 1);
+      expect(Number(q.get('limit'))).toBeLessThanOrEqual(1024);
+      // US's receipt of them comes on its own stream to the peer.
+      const usLog = p.log(ch, usCard.party);
+      const covers = (h: Held) => h.entry.kind === 'receipt' && (h.entry.body as { holds: Array<{ author: string; seq: number }> }).holds.some((x) => x.author === p.card.party && x.seq >= base + 3);
+      await waitFor('the peer to hold US\'s receipt of them', () => usLog.some(covers), 10_000);
+      // The peer's stream back: US asks no more (a round is due every 2 s).
+      const from = p.frames.length;
+      p.connect();
+      await waitFor('the peer\'s stream to US to be up again', () => p.frames.slice(from).some((f) => f.dir === 'in' && f.side === 'client' && f.frame.t === 'holds'));
+      const n = asked().length;
+      await new Promise((r) => setTimeout(r, 4000));
+      expect(asked().length).toBeLessThanOrEqual(n + 1); // one round may have been under way
+      expect(p.problems).toEqual([]);
+    } catch (e) {
+      dump();
+      p.connect(); // the later tests need the peer's stream
+      throw e;
+    }
+  }, 60_000);
+
   /** Sends one probe (§12.3) on a stream of its own, signed by `key`: the echo, or undefined if none came within 700 ms. */
   async function probeWith(channel: string, key: Ed25519): Promise<Record<string, unknown> | undefined> {
     const p = peer!;
