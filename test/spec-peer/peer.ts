@@ -504,7 +504,7 @@ export const formatHash = (def: unknown): string => sha256(Buffer.concat([Buffer
  * The checks of §7 steps 9, 10, 12 and 14 this peer makes on an entry `e` whose causal past is
  * `past` (the proposal included): the code of the first that fails, or undefined. Step 14 covers the
  * charter answers, suspension, messages (role, replyTo, §13.3 rules 1-2 and the field names), acks
- * and the dialogue kinds of §6.1; link records and checkpoints are judged elsewhere.
+ * and the dialogue kinds of §6.1, and link records (§6.2); checkpoints are judged elsewhere.
  */
 export function judgeInContext(proposal: Held, past: readonly Held[], e: Entry, formats: ReadonlyMap<string, FormatDef>): string | undefined {
   const v = charterState(proposal, past, e.time);
@@ -581,6 +581,29 @@ export function judgeInContext(proposal: Held, past: readonly Held[], e: Entry, 
       const m = ref(b.message, ['message']);
       if (!m || m.entry.author === e.author) return 'ENTRY_BAD_REFERENCE';
       return roleOk(b.officer) ? undefined : 'ENTRY_ROLE_NOT_ALLOWED';
+    }
+    case 'link.summary':
+    case 'link.state': {
+      // §6.2: every rule's failure is LINK_RECORD_INVALID. A peer is a party that may write in the
+      // causal past (§7 step 9: of the charter in force or of a pending amendment), not the author.
+      if ((v.charter.protocol ?? 1) < 2) return 'LINK_RECORD_INVALID';
+      const writers = new Set([...parties, ...(pending?.charter.parties ?? []).map((p) => p.party)]);
+      const peerOk = (p: unknown) => typeof p === 'string' && p !== e.author && writers.has(p);
+      if (e.kind === 'link.state') return peerOk(b.peer) && b.state !== b.was && (b.at as number) <= e.time ? undefined : 'LINK_RECORD_INVALID';
+      const from = b.from as number;
+      const until = b.until as number;
+      if (!(from < until && until <= e.time && until - from <= 86_400_000)) return 'LINK_RECORD_INVALID';
+      type Q = { min: number; p50: number; p90: number; p99: number; max: number };
+      const ordered = (q: Q | undefined) => !q || (q.min <= q.p50 && q.p50 <= q.p90 && q.p90 <= q.p99 && q.p99 <= q.max);
+      const seen = new Set<string>();
+      for (const l of b.peers as Array<{ peer: string; sent: number; answered: number; failures: number; rttMs?: Q; offsetMs?: Q }>) {
+        if (!peerOk(l.peer) || seen.has(l.peer)) return 'LINK_RECORD_INVALID';
+        seen.add(l.peer);
+        if (l.answered + l.failures > l.sent) return 'LINK_RECORD_INVALID';
+        if ((l.answered > 0) !== (l.rttMs !== undefined) || (l.answered > 0) !== (l.offsetMs !== undefined)) return 'LINK_RECORD_INVALID';
+        if (!ordered(l.rttMs) || !ordered(l.offsetMs)) return 'LINK_RECORD_INVALID';
+      }
+      return undefined;
     }
   }
   if (!DIALOGUE_KINDS.includes(e.kind)) return undefined;
@@ -726,6 +749,8 @@ export class SpecPeer {
   readonly pings: Array<{ side: 'server' | 'client'; at: number }> = [];
   /** Every HTTPS request and upgrade the server received: method (or UPGRADE) and URL. */
   readonly requests: string[] = [];
+  /** While set, the server side answers no valid probe (the other terminal sees the line go down, §6.2). */
+  mutedEchoes = false;
   /** Version-2 probes of the other terminal answered with an echo (§12.3). */
   probesAnswered = 0;
   /** The same, per channel. */
@@ -1496,6 +1521,7 @@ export class SpecPeer {
           this.problems.push(`server: probe not answered ${JSON.stringify(f)}`);
           return; // §12.3: nothing is sent for a probe not answered (the reference does the same)
         }
+        if (this.mutedEchoes) return; // a line that looks cut to the other terminal
         this.probesAnswered++;
         this.probesByChannel.set(f.channel as string, (this.probesByChannel.get(f.channel as string) ?? 0) + 1);
         out(this.linkFrame({ t: 'echo', channel: f.channel, from: this.root.pub, to: f.from, nonce: f.nonce, t1: f.t1, t2, t3: Date.now() }));

@@ -458,8 +458,8 @@ describe('a clean-room peer written from docs/protocol.md', () => {
   }, 90_000);
 
   /** One batch on a stream of its own (hello naming `channels`): the `stored` answer. */
-  async function rawBatch(channels: string[], texts: string[]): Promise<{ accepted: number; duplicate: number; pending: number; rejected: Array<{ hash?: string; code: string; message: string }> }> {
-    const s = await openStream(ctx!.endpoint, peer!.identity);
+  async function rawBatch(channels: string[], texts: string[], as: SpecPeer = peer!): Promise<{ accepted: number; duplicate: number; pending: number; rejected: Array<{ hash?: string; code: string; message: string }> }> {
+    const s = await openStream(ctx!.endpoint, as.identity);
     s.send({ t: 'hello', v: 1, channels });
     await s.next((f) => f.t === 'holds');
     const n = s.frames.length;
@@ -1816,6 +1816,233 @@ describe('a clean-room peer written from docs/protocol.md', () => {
     }
   }, 40_000);
 
+  /** The version-2 channel of XX, US and CN of round 7 (link records, then amendments while suspended). */
+  let linked: { id: string; C0: Charter } | undefined;
+
+  it('§6.2 link records on a version-2 channel of three parties: US writes a link.state per peer (up at the first signed echo, down when echoes stop, up again), each reaching both peers; the peers\' summaries and states naming either other party are accepted and relayed; one naming its author, a peer twice, a non-party, or none is refused with its code; nothing before the channel is open', async () => {
+    expect(ctx, 'the first test ran').toBeDefined();
+    expect(xx, 'the three-party test ran').toBeDefined();
+    const { call, usCard, endpoint } = ctx!;
+    const cn = peer!;
+    const x = xx!;
+    const US = usCard.party;
+    const CN = cn.card.party;
+    const XX = x.card.party;
+    const all = ['plenipotentiary', 'principal', 'duty-officer', 'observer'];
+    try {
+      const C0: Charter = {
+        title: { en: 'Three parties, link records' }, tier: 'technical', languages: ['en'], linkTestIntervalSec: 1, protocol: 2,
+        ackDeadlineSec: { FLASH: 180, IMMEDIATE: 900, PRIORITY: 3600, ROUTINE: 86400 },
+        parties: [{ party: XX, code: 'XX', roles: all }, { party: US, code: 'US', roles: all }, { party: CN, code: 'CN', roles: all }],
+      };
+      const c = x.propose(C0);
+      const id = c.hash;
+      const stateOnUs = async () => (await call<{ state: string }>('GET', `/api/v1/channels/${id}`).catch(() => ({ state: 'none' }))).state;
+      await waitFor('US to hold the proposal of XX', async () => (await stateOnUs()) === 'proposed');
+      // ---- §5.5 before §6.2: while proposed, a link record is ENTRY_KIND_NOT_ALLOWED, whatever else is wrong with it ----
+      expect(cn.ingest(c.text).outcome).toBe('accepted');
+      const ch = cn.channel(id);
+      const early = [cn.sign(id, 'link.summary', { from: Date.now() - 1000, until: Date.now(), peers: [{ peer: US, sent: 1, answered: 0, failures: 1, state: 'down' }] }), cn.sign(id, 'link.state', { peer: CN, state: 'up', was: 'down', at: Date.now(), reason: 'its own author' })];
+      expect(early.map((h) => judgeInContext(ch.proposal, cn.causalPast(ch, h.entry), h.entry, cn.formats))).toEqual(['ENTRY_KIND_NOT_ALLOWED', 'ENTRY_KIND_NOT_ALLOWED']);
+      expect((await rawBatch([id], early.map((h) => h.text))).rejected.map((r) => r.code)).toEqual(['ENTRY_KIND_NOT_ALLOWED', 'ENTRY_KIND_NOT_ALLOWED']);
+      await call('POST', `/api/v1/channels/${id}/accept`, {});
+      cn.accept(id);
+      await waitFor('US to see the channel active', async () => (await stateOnUs()) === 'active');
+      await waitFor('XX to see the channel active', () => x.view(id).state === 'active');
+      // ---- US's link.state per peer: the line starts down (no signed echo yet); the first echo makes it up ----
+      const statesOfUs = (p: SpecPeer, about: string) => p.log(p.channel(id), US).filter((h) => h.entry.kind === 'link.state' && h.entry.body.peer === about);
+      for (const p of [x, cn])
+        for (const about of [XX, CN])
+          await waitFor(`${p.code} to hold US's link.state about ${about === XX ? 'XX' : 'CN'}`, () => statesOfUs(p, about).length > 0, 15_000);
+      for (const about of [XX, CN]) {
+        const first = statesOfUs(x, about)[0]!;
+        expect(statesOfUs(cn, about)[0]!.hash).toBe(first.hash); // the same entry reached both peers
+        const b = first.entry.body as { peer: string; state: string; was: string; at: number; reason: string; rttMs?: number; offsetMs?: number };
+        expect([b.state, b.was, b.reason]).toEqual(['up', 'down', 'signed link tests answered']);
+        expect(b.at).toBeLessThanOrEqual(first.entry.time);
+        expect(Number.isInteger(b.rttMs) && b.rttMs! >= 0 && Number.isInteger(b.offsetMs)).toBe(true);
+      }
+      // ---- XX stops echoing: US writes down (through degraded), then up again once echoes come back ----
+      x.mutedEchoes = true;
+      await waitFor('XX and CN to hold US\'s link.state "down" about XX', () => [x, cn].every((p) => statesOfUs(p, XX).some((h) => h.entry.body.state === 'down')), 20_000);
+      x.mutedEchoes = false;
+      await waitFor('XX and CN to hold US\'s link.state "up" about XX again', () => [x, cn].every((p) => statesOfUs(p, XX).at(-1)!.entry.body.state === 'up' && statesOfUs(p, XX).length >= 3), 20_000);
+      const seqOfStates = statesOfUs(x, XX).map((h) => `${String(h.entry.body.was)}>${String(h.entry.body.state)}`);
+      // The reference's `was` is always the state of its previous link.state about that peer (§6.2 does not require it).
+      expect(seqOfStates.slice(1).every((s, i) => s.split('>')[0] === seqOfStates[i]!.split('>')[1])).toBe(true);
+      const down = statesOfUs(x, XX).find((h) => h.entry.body.state === 'down')!;
+      expect(down.entry.body.reason).toMatch(/^no signed echo for \d+ s$/);
+      expect(statesOfUs(x, CN)).toHaveLength(1); // the line to CN never changed
+      // ---- the peers' link records naming either other party: accepted, relayed to the third ----
+      const now = Date.now();
+      const q = (base: number) => ({ min: base, p50: base + 1, p90: base + 2, p99: base + 3, max: base + 4 });
+      const cnSum = cn.write(id, 'link.summary', { from: now - 60_000, until: now, peers: [{ peer: US, sent: 60, answered: 59, failures: 1, rttMs: q(1), offsetMs: q(-2), state: 'up' }, { peer: XX, sent: 0, answered: 0, failures: 0, state: 'down' }] });
+      const xState = x.write(id, 'link.state', { peer: CN, state: 'down', was: 'degraded', at: now, reason: 'no stream to CN' });
+      await waitFor('US to hold both', async () => (await usHoldsOfPeer(id, cnSum.entry.seq))[0] === cnSum.text && (await fedRequest(endpoint, x.identity, 'GET', `/fed/v1/channels/${id}/entries?author=${XX}&from=${xState.entry.seq}&limit=1`)).text === `${xState.text}\n`, 10_000);
+      await waitFor('XX to hold CN\'s summary and CN to hold XX\'s link.state, relayed by US', () => x.log(x.channel(id), CN).some((h) => h.hash === cnSum.hash) && cn.log(ch, XX).some((h) => h.hash === xState.hash), 15_000);
+      // ---- refused, each with its code (one batch of CN, all at its next place) ----
+      const stranger = newEd25519().pub;
+      const line = (peer: string) => ({ peer, sent: 2, answered: 0, failures: 2, state: 'down' });
+      const sum = (peers: unknown[]) => ({ from: now - 1000, until: now, peers });
+      const cases: Array<[string, string, Record<string, unknown>, string]> = [
+        ['a summary naming its author', 'link.summary', sum([line(US), line(CN)]), 'LINK_RECORD_INVALID'],
+        ['a summary naming a peer twice', 'link.summary', sum([line(US), line(XX), line(US)]), 'LINK_RECORD_INVALID'],
+        ['a summary naming a non-party', 'link.summary', sum([line(XX), line(stranger)]), 'LINK_RECORD_INVALID'],
+        ['a state naming its author', 'link.state', { peer: CN, state: 'down', was: 'up', at: now, reason: 'r' }, 'LINK_RECORD_INVALID'],
+        ['a state naming a non-party', 'link.state', { peer: stranger, state: 'down', was: 'up', at: now, reason: 'r' }, 'LINK_RECORD_INVALID'],
+        ['a summary naming no peer', 'link.summary', sum([]), 'ENTRY_MALFORMED'],
+        ['a peer by its code', 'link.summary', sum([line('XX')]), 'ENTRY_MALFORMED'],
+        ['a state not in the list', 'link.state', { peer: XX, state: 'unknown', was: 'up', at: now, reason: 'r' }, 'ENTRY_MALFORMED'],
+      ];
+      // CN writes nothing by itself meanwhile (a receipt at that place would make them equivocations).
+      cn.quiet = true;
+      const cnOwn = () => cn.log(ch, CN);
+      await waitFor('US to hold all of CN', async () => (await usHoldsOfPeer(id, cnOwn().length))[0] === cnOwn().at(-1)!.text, 5_000);
+      const signed = cases.map(([, kind, body]) => cn.sign(id, kind, body));
+      const r = await rawBatch([id], signed.map((h) => h.text));
+      cn.quiet = false;
+      expect(r.rejected.map((y, i) => `${cases[i]![0]}: ${y.code}`)).toEqual(cases.map(([why, , , code]) => `${why}: ${code}`));
+      // The peer judges the rules of §6.2 alike (the last three break the schema, Appendix A, which the peer does not check).
+      expect(signed.slice(0, 5).map((h, i) => `${cases[i]![0]}: ${judgeInContext(ch.proposal, cn.causalPast(ch, h.entry), h.entry, cn.formats)}`)).toEqual(cases.slice(0, 5).map(([why, , , code]) => `${why}: ${code}`));
+      expect(cn.problems.filter((p) => !/ECONNREFUSED|socket hang up|ECONNRESET/.test(p))).toEqual([]);
+      expect(x.problems.filter((p) => !/ECONNREFUSED|socket hang up|ECONNRESET/.test(p))).toEqual([]);
+      linked = { id, C0 };
+    } catch (e) {
+      process.stderr.write(`\n---- XX problems ----\n${xx?.problems.join('\n') ?? ''}\n`);
+      dump();
+      throw e;
+    } finally {
+      x.mutedEchoes = false;
+      cn.quiet = false;
+    }
+  }, 90_000);
+
+  it('§5.3-5.4 amendments while a channel of three is suspended: CN\'s amendment answered by both others while XX holds a suspension (adopted, still suspended); one declined by XX while US holds one (declined); one accepted by US, then withdrawn by CN (withdrawn); meanwhile messages and amendments are refused, link records and answers accepted, a second answer or another party\'s withdrawal refused with its code; after the resumptions the first amendment is in force; the transcript verifies', async () => {
+    expect(linked, 'the link-record test ran').toBeDefined();
+    const { call, usCard, dir, api, token } = ctx!;
+    const cn = peer!;
+    const x = xx!;
+    const US = usCard.party;
+    const CN = cn.card.party;
+    const XX = x.card.party;
+    const { id, C0 } = linked!;
+    type Detail = { state: string; charterHash: string; pendingAmendment?: unknown; charter: { title: Record<string, string> } };
+    const onUs = () => call<Detail>('GET', `/api/v1/channels/${id}`);
+    const usTries = async (path: string, body: unknown) => {
+      const r = await fetch(`${api}/api/v1/channels/${id}/${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return [r.status, ((await r.json()) as { code?: string }).code];
+    };
+    const holds = (p: SpecPeer, author: string, hash: string) => p.log(p.channel(id), author).some((h) => h.hash === hash);
+    const usHolds = (p: SpecPeer, h: Held) =>
+      waitFor(`US to hold ${p.code}'s ${h.entry.kind}`, async () => (await fedRequest(ctx!.endpoint, p.identity, 'GET', `/fed/v1/channels/${id}/entries?author=${p.card.party}&from=${h.entry.seq}&limit=1`)).text === `${h.text}\n`, 10_000);
+    /** Entries of `p` signed at its next place, sent in one batch: US's codes, and the peer's own judgement of each. */
+    const refused = async (p: SpecPeer, cases: Array<[string, string, Record<string, unknown>]>) => {
+      p.quiet = true;
+      try {
+        const own = p.log(p.channel(id), p.card.party);
+        await usHolds(p, own.at(-1)!);
+        const signed = cases.map(([, kind, body]) => p.sign(id, kind, body));
+        const ch = p.channel(id);
+        const judged = signed.map((h) => judgeInContext(ch.proposal, p.causalPast(ch, h.entry), h.entry, p.formats));
+        const r = await rawBatch([id], signed.map((h) => h.text), p);
+        return cases.map(([why], i) => `${why}: ${r.rejected[i]?.code ?? 'accepted'} (peer: ${judged[i] ?? 'accepted'})`);
+      } finally {
+        p.quiet = false;
+      }
+    };
+    const statuses = (p: SpecPeer) => p.view(id).amendments.map((a) => [a.hash, a.status]);
+    const by = { name: 'Wang Lei', title: 'Envoy', role: 'plenipotentiary' };
+    try {
+      await waitFor('US to see the channel active', async () => (await onUs()).state === 'active');
+      // ---- A1: CN amends; XX suspends; US and XX accept while suspended: adopted, still suspended ----
+      const A1: Charter = { ...C0, title: { en: 'Renamed while suspended' } };
+      const hA1 = charterHash(A1);
+      const am1 = cn.write(id, 'charter.amend', { charter: A1, reason: 'A better title' });
+      await waitFor('XX to hold the amendment of CN, relayed', () => holds(x, CN, am1.hash));
+      const s1 = x.write(id, 'channel.suspend', { reason: 'Consultations at home' });
+      await waitFor('US to see the channel suspended, the amendment pending', async () => { const d = await onUs(); return d.state === 'suspended' && d.pendingAmendment !== undefined; });
+      await waitFor('CN to hold the suspension of XX', () => holds(cn, XX, s1.hash));
+      // What may be written meanwhile (§5.5): no message, no second amendment; link records, acks, answers.
+      expect(await usTries('messages', { text: 'x', precedence: 'ROUTINE', lang: 'en' })).toEqual([409, 'CHANNEL_NOT_ACTIVE']);
+      expect(await usTries('amend', { addFormats: ['exercise-notice'], reason: 'x' })).toEqual([409, 'ENTRY_KIND_NOT_ALLOWED']);
+      expect(await refused(cn, [
+        ['a message', 'message', { text: 'x', lang: 'en', precedence: 'ROUTINE' }],
+        ['a second amendment', 'charter.amend', { charter: { ...C0, title: { en: 'Another' } }, reason: 'r' }],
+        ['a dialogue entry', 'issue.open', { title: { en: 'x' }, category: 'trade', by }],
+      ])).toEqual(['a message: ENTRY_KIND_NOT_ALLOWED (peer: ENTRY_KIND_NOT_ALLOWED)', 'a second amendment: ENTRY_KIND_NOT_ALLOWED (peer: ENTRY_KIND_NOT_ALLOWED)', 'a dialogue entry: ENTRY_KIND_NOT_ALLOWED (peer: ENTRY_KIND_NOT_ALLOWED)']);
+      expect(await refused(x, [['XX withdrawing CN\'s amendment', 'charter.withdraw', { charter: hA1, reason: 'not ours' }]])).toEqual(['XX withdrawing CN\'s amendment: ENTRY_BAD_REFERENCE (peer: ENTRY_BAD_REFERENCE)']);
+      const now = Date.now();
+      const sum = cn.write(id, 'link.summary', { from: now - 1000, until: now, peers: [{ peer: US, sent: 1, answered: 0, failures: 1, state: 'down' }] });
+      await usHolds(cn, sum);
+      const usAcc1 = await call<{ entry: string }>('POST', `/api/v1/channels/${id}/accept`, {});
+      await waitFor('XX to hold the acceptance of US', () => holds(x, US, usAcc1.entry));
+      expect(statuses(x)).toEqual([[hA1, 'pending']]);
+      const xAcc1 = x.write(id, 'charter.accept', { charter: hA1 });
+      await usHolds(x, xAcc1);
+      await waitFor('US to show A1 in force', async () => (await onUs()).charterHash === hA1);
+      const d1 = await onUs();
+      expect([d1.state, d1.pendingAmendment, d1.charter.title]).toEqual(['suspended', undefined, { en: 'Renamed while suspended' }]);
+      await waitFor('CN to hold the acceptance of XX, relayed', () => holds(cn, XX, xAcc1.hash));
+      for (const p of [cn, x]) expect([p.view(id).state, statuses(p), p.view(id).charter.title]).toEqual(['suspended', [[hA1, 'adopted']], A1.title]);
+      expect(await refused(x, [['XX accepting A1 again', 'charter.accept', { charter: hA1 }], ['XX declining the adopted A1', 'charter.decline', { charter: hA1, reason: 'late' }]])).toEqual(['XX accepting A1 again: ENTRY_KIND_NOT_ALLOWED (peer: ENTRY_KIND_NOT_ALLOWED)', 'XX declining the adopted A1: ENTRY_KIND_NOT_ALLOWED (peer: ENTRY_KIND_NOT_ALLOWED)']);
+      // ---- A2: XX resumes; CN amends; US suspends; XX declines while suspended: declined ----
+      x.write(id, 'channel.resume', { reason: 'Back' });
+      await waitFor('US to see the channel active', async () => (await onUs()).state === 'active');
+      // CN amends only once the resumption is in its causal past (else its amendment is ENTRY_KIND_NOT_ALLOWED).
+      await waitFor('CN to hold the resumption of XX, relayed', () => cn.view(id).state === 'active');
+      const A2: Charter = { ...A1, title: { en: 'Second title' } };
+      const hA2 = charterHash(A2);
+      const am2 = cn.write(id, 'charter.amend', { charter: A2, reason: 'Another title' });
+      await waitFor('US to hold the amendment', async () => (await onUs()).pendingAmendment !== undefined);
+      await call('POST', `/api/v1/channels/${id}/suspend`, { reason: 'Ours now' });
+      await waitFor('XX to hold the amendment and US\'s suspension', () => holds(x, CN, am2.hash) && x.view(id).suspendedBy.has(US));
+      const xDec = x.write(id, 'charter.decline', { charter: hA2, reason: 'Not now' });
+      await usHolds(x, xDec);
+      await waitFor('US to show no pending amendment', async () => (await onUs()).pendingAmendment === undefined);
+      const d2 = await onUs();
+      expect([d2.state, d2.charterHash]).toEqual(['suspended', hA1]);
+      expect(await usTries('accept', {})).toEqual([409, 'ENTRY_KIND_NOT_ALLOWED']); // nothing pending to accept
+      await waitFor('CN to hold the decline of XX, relayed', () => holds(cn, XX, xDec.hash));
+      expect(await refused(cn, [['CN withdrawing the declined A2', 'charter.withdraw', { charter: hA2, reason: 'r' }]])).toEqual(['CN withdrawing the declined A2: ENTRY_BAD_REFERENCE (peer: ENTRY_BAD_REFERENCE)']);
+      await call('POST', `/api/v1/channels/${id}/resume`, {});
+      await waitFor('US to see the channel active', async () => (await onUs()).state === 'active');
+      await waitFor('CN to hold the resumption of US', () => cn.view(id).state === 'active');
+      // ---- A3: CN amends; XX suspends; US accepts; CN withdraws while suspended: withdrawn ----
+      const A3: Charter = { ...A1, title: { en: 'Third title' } };
+      const hA3 = charterHash(A3);
+      const am3 = cn.write(id, 'charter.amend', { charter: A3, reason: 'Yet another title' });
+      await waitFor('XX to hold the amendment of CN, relayed', () => holds(x, CN, am3.hash));
+      x.write(id, 'channel.suspend', { reason: 'Again' });
+      await waitFor('US to see the channel suspended', async () => (await onUs()).state === 'suspended');
+      await call('POST', `/api/v1/channels/${id}/accept`, {});
+      const wd = cn.write(id, 'charter.withdraw', { charter: hA3, reason: 'Thought better of it' });
+      await usHolds(cn, wd);
+      await waitFor('US to show no pending amendment', async () => (await onUs()).pendingAmendment === undefined);
+      const d3 = await onUs();
+      expect([d3.state, d3.charterHash, d3.charter.title]).toEqual(['suspended', hA1, A1.title]);
+      await waitFor('XX to hold the withdrawal, relayed', () => holds(x, CN, wd.hash));
+      expect(await refused(x, [['XX accepting the withdrawn A3', 'charter.accept', { charter: hA3 }]])).toEqual(['XX accepting the withdrawn A3: ENTRY_KIND_NOT_ALLOWED (peer: ENTRY_KIND_NOT_ALLOWED)']);
+      x.write(id, 'channel.resume', { reason: 'Back again' });
+      await waitFor('US to see the channel active', async () => (await onUs()).state === 'active');
+      const msg = await call<{ id: string }>('POST', `/api/v1/channels/${id}/messages`, { text: 'Open under the first amendment', precedence: 'ROUTINE', lang: 'en' });
+      await waitFor('XX and CN to hold the message of US', () => [x, cn].every((p) => holds(p, US, msg.id)));
+      for (const p of [cn, x]) expect([p.view(id).state, statuses(p), p.view(id).charter.title]).toEqual(['active', [[hA1, 'adopted'], [hA2, 'declined'], [hA3, 'withdrawn']], A1.title]);
+      // ---- the transcript ----
+      const bundle = await ok(['export', id, '--data', dir], root);
+      const pathA = join(root, 'three-amended-suspended.jsonl');
+      writeFileSync(pathA, bundle);
+      const report = JSON.parse((await run(['verify', pathA, '--json'], root)).stdout) as { valid: boolean; errors: unknown[]; state: string };
+      expect([report.valid, report.state, report.errors]).toEqual([true, 'active', []]);
+      expect(checkBundle(bundle).kinds.filter((k) => k === 'charter.amend')).toHaveLength(3);
+      expect(cn.problems.filter((p) => !/ECONNREFUSED|socket hang up|ECONNRESET/.test(p))).toEqual([]);
+      expect(x.problems.filter((p) => !/ECONNREFUSED|socket hang up|ECONNRESET/.test(p))).toEqual([]);
+    } catch (e) {
+      process.stderr.write(`\n---- XX problems ----\n${xx?.problems.join('\n') ?? ''}\n`);
+      dump();
+      throw e;
+    }
+  }, 90_000);
+
   it('§12 "Reconciling": CN comes back from a backup holding fewer of its own entries than US holds; `holds` says so, CN asks for them with `want` naming itself, US relays them on its own stream, CN signs nothing meanwhile, then signs on at the next seq; nothing forks', async () => {
     expect(ctx, 'the first test ran').toBeDefined();
     const { call, usCard, dir } = ctx!;
@@ -2383,4 +2610,5 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       cn.headsLie.clear();
     }
   }, 70_000);
+
 });
