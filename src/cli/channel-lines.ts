@@ -13,13 +13,58 @@ const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString().
  */
 export function charterTerms(c: Pick<Api.ChannelView, 'charterHash' | 'charter' | 'parties' | 'pendingAmendment'>, prints: ReadonlyMap<string, string>): string[] {
   const out = [`  charter ${c.charterHash}   protocol version ${c.charter.protocol ?? 1}   languages ${c.charter.languages.join(', ')}`];
-  if (c.pendingAmendment) out.push(`  amendment proposed by ${c.pendingAmendment.proposer}: ${c.pendingAmendment.hash} (accepted by ${c.pendingAmendment.accepted.join(', ') || 'nobody yet'})`);
+  const a = c.pendingAmendment;
+  if (a) {
+    out.push(`  amendment proposed by ${a.proposer}: ${a.hash} (accepted by ${a.accepted.join(', ') || 'nobody yet'}${a.awaiting.length ? `; awaiting ${a.awaiting.join(', ')}` : ''})`);
+    out.push(`    reason: ${printable(a.reason)}`);
+    for (const change of printableDeep(a.changes)) out.push(`    ${describeCharterChange(change)}`);
+  }
   const formats = c.charter.formats ?? [];
   out.push(`  formats ${formats.length ? '' : 'none (free text only)'}`);
   for (const f of formats) out.push(`    ${`${f.id}@${f.version}`.padEnd(24)} ${f.hash}`);
   out.push('  fingerprints (compare them, and the charter hash, with each party over a line you trust)');
-  for (const p of c.parties) out.push(`    ${p.code.padEnd(6)} ${prints.get(p.party) ?? 'unknown here: not a paired peer'}`);
+  const added = (a?.changes ?? []).flatMap((x) => (x.kind === 'party-added' ? [{ party: x.party, code: `${x.code}*` }] : []));
+  for (const p of [...c.parties, ...added]) out.push(`    ${p.code.padEnd(6)} ${prints.get(p.party) ?? 'unknown here: not a paired peer'}`);
+  if (added.length) out.push('    (* added by the amendment)');
   return out;
+}
+
+/** What an amendment changes, in one line of English (the console words it in the officer's language). */
+export function describeCharterChange(c: Api.CharterChange): string {
+  const secs = (s: number) => `${s} s`;
+  const when = (t: number | null) => (t === null ? 'never' : iso(t));
+  switch (c.kind) {
+    case 'party-added':
+      return `adds party ${c.code} (roles ${c.roles.join(', ')})`;
+    case 'party-removed':
+      return `removes party ${c.code}`;
+    case 'party-roles':
+      return `${c.code}'s roles: ${c.from.join(', ')} -> ${c.to.join(', ')}`;
+    case 'title':
+      return c.from === null ? `title [${c.lang}] added: "${c.to}"` : c.to === null ? `title [${c.lang}] removed` : `title [${c.lang}]: "${c.from}" -> "${c.to}"`;
+    case 'language-added':
+      return `adds language ${c.lang}`;
+    case 'language-removed':
+      return `removes language ${c.lang}`;
+    case 'tier':
+      return `tier: ${c.from} -> ${c.to}`;
+    case 'ack-deadline':
+      return `${c.precedence} acknowledgement deadline: ${secs(c.from)} -> ${secs(c.to)}`;
+    case 'link-test-interval':
+      return `link test interval: ${secs(c.from)} -> ${secs(c.to)}`;
+    case 'expires':
+      return `expires: ${when(c.from)} -> ${when(c.to)}`;
+    case 'note':
+      return c.to === null ? 'note removed' : `note: "${c.to}"`;
+    case 'dialogue':
+      return `dialogue rules: ${JSON.stringify(c.from ?? {})} -> ${JSON.stringify(c.to ?? {})}`;
+    case 'format-added':
+      return `adds format ${c.format.id}@${c.format.version}`;
+    case 'format-removed':
+      return `removes format ${c.format.id}@${c.format.version}`;
+    case 'protocol':
+      return `protocol version ${c.from} -> ${c.to}`;
+  }
 }
 
 /**

@@ -73,9 +73,15 @@ export function checkCharter(charter: unknown, proposer?: string): ProtocolError
 export interface AmendmentView {
   readonly hash: string;
   readonly charter: Charter;
+  /** The charter then in force (§5.3), which this one would replace: what its changes are against. */
+  readonly previous: Charter;
+  /** The reason its `charter.amend` gave. */
+  readonly reason: string;
   readonly proposer: string;
   readonly time: number;
   readonly accepted: ReadonlySet<string>;
+  /** Everyone whose acceptance it needs: the parties of the charter then in force and of the amended one. */
+  readonly needed: ReadonlySet<string>;
   readonly status: 'pending' | 'adopted' | 'declined' | 'withdrawn';
 }
 
@@ -183,11 +189,12 @@ export function deriveState(proposal: ControlEntry, controls: Iterable<ControlEn
     else if (amendDeclined.has(h)) status = 'declined';
     else if (opened && [...needed].every((p) => acc.has(p))) status = 'adopted';
     else status = 'pending';
+    const previous = charter;
     if (status === 'adopted') {
       charter = next;
       hash = h;
     }
-    amendments.push(Object.freeze({ hash: h, charter: next, proposer: a.author, time: a.time, accepted: acc, status }));
+    amendments.push(Object.freeze({ hash: h, charter: next, previous, reason: String((a.body as { reason?: unknown }).reason ?? ''), proposer: a.author, time: a.time, accepted: acc, needed, status }));
   }
 
   const suspendedBy = new Map<string, ControlEntry>();

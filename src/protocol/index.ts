@@ -10,6 +10,7 @@ export * from './schemas.js';
 export * from './identity.js';
 export * from './entry.js';
 export * from './charter.js';
+export * from './charter-changes.js';
 export * from './channel-log.js';
 export * from './dialogue.js';
 export * from './dialogue-check.js';

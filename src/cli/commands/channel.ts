@@ -106,7 +106,12 @@ export function register(program: Command): void {
       const list = await client.call<Api.ChannelSummary[]>('GET', '/api/v1/channels');
       if (opts.json) return void process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
       if (list.length === 0) return void process.stdout.write(`No channels yet. Propose one with: ${hotlineCommand('channel propose --with CODE --title TEXT', opts.data)}\n`);
-      for (const c of printableDeep(list)) process.stdout.write(`${c.id.slice(0, 12)}  ${c.state.padEnd(10)} ${c.parties.join('+').padEnd(10)} ${inLanguage(c.title, officerLang(opts.lang))}  (${c.entries} entries)\n`);
+      const self = list.some((c) => c.amendment) ? (await client.call<{ code: string }>('GET', '/api/v1/status')).code : undefined;
+      for (const c of printableDeep(list)) {
+        const a = c.amendment;
+        const amendment = a ? `  amendment by ${a.proposer} awaiting ${a.awaiting.join(', ')}${self && a.awaiting.includes(self) ? `: accept or decline (${hotlineCommand(`channel show ${c.id.slice(0, 12)}`, opts.data)})` : ''}` : '';
+        process.stdout.write(`${c.id.slice(0, 12)}  ${c.state.padEnd(10)} ${c.parties.join('+').padEnd(10)} ${inLanguage(c.title, officerLang(opts.lang))}  (${c.entries} entries)${amendment}\n`);
+      }
     });
 
   channel

@@ -10,7 +10,8 @@ import { CliError, cliError } from '../errors.js';
 import type { OfficerClient } from '../officer-client.js';
 import { officerClient, loadProtocol, loadTerminal } from '../lazy.js';
 import { printableDeep } from '../safe-text.js';
-import { inLanguage } from '../lang-text.js';
+import { inLanguage, repeated, textsByLanguage } from '../lang-text.js';
+import { describeCharterChange } from '../channel-lines.js';
 import { DEFAULT_DATA_DIR } from './init.js';
 
 /** The officer's language: --lang, else $HOTLINE_LANG, else English. */
@@ -79,29 +80,105 @@ export function register(program: Command): void {
 }
 
 /**
- * `hotline channel amend CHANNEL [--add-format ID]... [--protocol 2] --reason TEXT`: proposes the
- * charter in force with more agreed formats, or moving to protocol version 2 (docs/protocol.md §5.3,
- * §14.1); the other parties answer with `hotline channel accept` (or decline), and it is in force
- * once all have accepted.
+ * `hotline channel amend CHANNEL [--add-party CODE]... [--remove-party CODE]... [--ack-deadline P=S]...
+ * [--link-test S] [--title LANG=TEXT]... [--add-language L]... [--remove-language L]... [--expires ISO|never]
+ * [--add-format ID]... [--protocol 2] --reason TEXT`: proposes the charter in force changed
+ * (docs/protocol.md §5.3, §14.1) and prints what the amendment changes; every party of the charter in
+ * force and of the amended one answers with `hotline channel accept` (or decline), an added party on
+ * its own terminal, and it is in force once all have accepted.
  */
 export function registerAmend(channel: Command): void {
   channel
     .command('amend <channel>')
-    .description('propose an amendment of the charter: add agreed formats, or move to protocol version 2 (proofs of one message); it is in force once every party accepts it')
-    .option('--add-format <id>', 'a format to add (id, id@version or hash; repeat); see `hotline format list`', (v: string, prev: string[] = []) => [...prev, v])
+    .description('propose an amendment of the charter: add or remove parties, change its terms, add agreed formats, or move to protocol version 2; it is in force once every party (those added or removed too) accepts it')
+    .option('--add-party <code>', 'a paired peer to add as a party (code or root key; repeat)', repeated)
+    .option('--roles <roles...>', `the roles of the parties added (default all: ${ROLE_NAMES.join(' ')})`)
+    .option('--remove-party <code>', 'a party to remove (repeat); never this terminal\'s own', repeated)
+    .option('--ack-deadline <precedence=seconds>', 'an acknowledgement deadline to change, e.g. FLASH=120 (repeat)', repeated)
+    .option('--link-test <seconds>', 'the link test interval, in seconds')
+    .option('--title <text>', 'a title to set, as LANG=TEXT (repeat); a language added needs one', repeated)
+    .option('--add-language <tag>', 'a language to add to the charter (repeat; give its --title too)', repeated)
+    .option('--remove-language <tag>', 'a language to remove (repeat)', repeated)
+    .option('--expires <when>', 'when the channel expires (ISO 8601 time), or "never"')
+    .option('--add-format <id>', 'a format to add (id, id@version or hash; repeat); see `hotline format list`', repeated)
     .addOption(new Option('--protocol <version>', 'move the channel to this protocol version: 2 makes every later message provable on its own (`hotline prove`)').choices(['2']))
     .requiredOption('--reason <text>', 'why, for the record')
     .option('--officer <name>', 'act as this registered officer, whose roles are checked and recorded (default $HOTLINE_OFFICER); required on a terminal with officer accounts')
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
-    .action(async (id: string, opts: { addFormat?: string[]; protocol?: string; reason: string; officer?: string; data: string }) => {
-      if (!opts.addFormat && !opts.protocol) throw cliError('CLI_USAGE', { detail: 'hotline channel amend needs what it changes: --add-format ID (repeatable), --protocol 2, or both', command: 'channel amend ' });
+    .action(async (id: string, opts: AmendOptions) => {
+      const body = amendmentBody(opts);
       const client = await officerClient(opts.data, opts.officer ?? process.env.HOTLINE_OFFICER);
-      const body = { ...(opts.addFormat ? { addFormats: opts.addFormat } : {}), ...(opts.protocol ? { protocol: Number(opts.protocol) } : {}), reason: opts.reason };
       const r = await client.call<Api.CharterActionResult>('POST', `/api/v1/channels/${encodeURIComponent(id)}/amend`, body);
       process.stdout.write(`${r.entry}\n`);
-      const what = [...(opts.addFormat ? [`adding ${opts.addFormat.join(', ')}`] : []), ...(opts.protocol ? [`moving to protocol version ${opts.protocol}`] : [])].join(' and ');
-      process.stderr.write(`Proposed an amendment of channel ${r.channel.id.slice(0, 12)} ${what}; it is in force once every party accepts (on their terminals: \`npx hotline channel accept ${r.channel.id.slice(0, 12)} --data DIR\`).\n`);
+      const changes = printableDeep(r.channel.pendingAmendment?.changes ?? []).map((c) => `  ${describeCharterChange(c)}`);
+      const awaiting = r.channel.pendingAmendment?.awaiting ?? [];
+      process.stderr.write(
+        [
+          `Proposed an amendment of channel ${r.channel.id.slice(0, 12)}:`,
+          ...changes,
+          `It is in force once ${awaiting.length ? awaiting.join(', ') : 'every party'} accept${awaiting.length === 1 ? 's' : ''} (on their terminals: \`npx hotline channel accept ${r.channel.id.slice(0, 12)} --data DIR\`).`,
+          '',
+        ].join('\n'),
+      );
     });
+}
+
+interface AmendOptions {
+  addParty?: string[];
+  roles?: string[];
+  removeParty?: string[];
+  ackDeadline?: string[];
+  linkTest?: string;
+  title?: string[];
+  addLanguage?: string[];
+  removeLanguage?: string[];
+  expires?: string;
+  addFormat?: string[];
+  protocol?: string;
+  reason: string;
+  officer?: string;
+  data: string;
+}
+
+const PRECEDENCE_NAMES = ['FLASH', 'IMMEDIATE', 'PRIORITY', 'ROUTINE'];
+const ROLE_NAMES = ['plenipotentiary', 'principal', 'duty-officer', 'observer'];
+
+/** The body of POST /channels/:id/amend from the options; refuses (CLI_USAGE, CLI_BAD_ARGUMENT) what cannot be sent. */
+export function amendmentBody(o: AmendOptions): Record<string, unknown> {
+  const seconds = (option: string, v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw cliError('CLI_BAD_ARGUMENT', { option, expected: 'a whole number of seconds >= 1', value: v });
+    return n;
+  };
+  const deadlines: Record<string, number> = {};
+  for (const pair of o.ackDeadline ?? []) {
+    const m = /^([A-Za-z]+)=(.+)$/.exec(pair);
+    const p = m?.[1]!.toUpperCase();
+    if (!m || !p || !PRECEDENCE_NAMES.includes(p)) throw cliError('CLI_BAD_ARGUMENT', { option: '--ack-deadline', expected: `PRECEDENCE=SECONDS, PRECEDENCE one of ${PRECEDENCE_NAMES.join(', ')} (e.g. FLASH=120)`, value: pair });
+    deadlines[p] = seconds('--ack-deadline', m[2]!);
+  }
+  for (const r of o.roles ?? []) if (!ROLE_NAMES.includes(r)) throw cliError('CLI_BAD_ARGUMENT', { option: '--roles', expected: ROLE_NAMES.join(', '), value: r });
+  let expires: number | null | undefined;
+  if (o.expires !== undefined) {
+    expires = o.expires === 'never' ? null : Date.parse(o.expires);
+    if (expires !== null && !Number.isFinite(expires)) throw cliError('CLI_BAD_ARGUMENT', { option: '--expires', expected: 'an ISO 8601 time (e.g. 2027-06-30T00:00:00Z) or "never"', value: o.expires });
+  }
+  const body: Record<string, unknown> = {
+    ...(o.addParty ? { addParties: o.addParty } : {}),
+    ...(o.roles ? { roles: o.roles } : {}),
+    ...(o.removeParty ? { removeParties: o.removeParty } : {}),
+    ...(Object.keys(deadlines).length ? { ackDeadlineSec: deadlines } : {}),
+    ...(o.linkTest !== undefined ? { linkTestIntervalSec: seconds('--link-test', o.linkTest) } : {}),
+    ...(o.title ? { title: textsByLanguage('--title', o.title) } : {}),
+    ...(o.addLanguage ? { addLanguages: o.addLanguage } : {}),
+    ...(o.removeLanguage ? { removeLanguages: o.removeLanguage } : {}),
+    ...(expires !== undefined ? { expires } : {}),
+    ...(o.addFormat ? { addFormats: o.addFormat } : {}),
+    ...(o.protocol ? { protocol: Number(o.protocol) } : {}),
+  };
+  if (Object.keys(body).length === 0)
+    throw cliError('CLI_USAGE', { detail: 'hotline channel amend needs what it changes: --add-party, --remove-party, --ack-deadline, --link-test, --title, --add-language, --remove-language, --expires, --add-format or --protocol 2', command: 'channel amend ' });
+  return { ...body, reason: o.reason };
 }
 
 /** A format as text: title, hash, defaults, then each field with its type, label and values. */

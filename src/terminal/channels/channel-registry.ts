@@ -3,7 +3,7 @@
  * prefix. Loaded from the store at start and reloaded for a channel whose commit failed, so that
  * memory never runs ahead of disk. Every other part of the channel wing reads the logs from here.
  */
-import { ChannelLog, HotlineProtocolError, KeyRegistry, sealedFromStored, shippedFormat, type FormatResolver, type PartyCard, type SealedEntry } from '../../protocol/index.js';
+import { ChannelLog, charterChanges, HotlineProtocolError, KeyRegistry, sealedFromStored, shippedFormat, type FormatResolver, type PartyCard, type SealedEntry } from '../../protocol/index.js';
 import type { Store } from '../../store/index.js';
 import type { Clock } from '../clock.js';
 import { TerminalError } from '../errors.js';
@@ -191,7 +191,16 @@ export class ChannelRegistry implements ChannelDirectory {
         suspended: d.suspendedBy.has(p.party),
         entries: log.head(p.party)?.seq ?? 0,
       })),
-      pendingAmendment: pending ? { hash: pending.hash, proposer: this.label(pending.proposer), accepted: [...pending.accepted].map((p) => this.label(p)) } : undefined,
+      pendingAmendment: pending
+        ? {
+            hash: pending.hash,
+            proposer: this.label(pending.proposer),
+            accepted: [...pending.accepted].map((p) => this.label(p)),
+            awaiting: [...pending.needed].filter((p) => !pending.accepted.has(p)).map((p) => this.label(p)),
+            reason: pending.reason,
+            changes: charterChanges(pending.previous, pending.charter),
+          }
+        : undefined,
       entries: log.size,
     };
   }

@@ -2,7 +2,7 @@
  * The data types of the channel wing: who this terminal is, what a receive did, what a proposal
  * asks for, and a channel as officers see it.
  */
-import type { Charter, FormatRef, PartyCard, Role, Signer, Tier } from '../../protocol/index.js';
+import type { Charter, CharterChange, FormatRef, PartyCard, Role, Signer, Tier } from '../../protocol/index.js';
 
 /** Who this terminal speaks for. */
 export interface TerminalSelf {
@@ -68,6 +68,7 @@ export interface ChannelView {
   charterHash: string;
   charter: Charter;
   parties: Array<{ party: string; code: string; roles: readonly string[]; accepted: boolean; suspended: boolean; entries: number }>;
-  pendingAmendment?: { hash: string; proposer: string; accepted: string[] };
+  /** An amendment awaiting answers (docs/protocol.md §5.3): parties by label, and what it changes from the charter in force. */
+  pendingAmendment?: { hash: string; proposer: string; accepted: string[]; awaiting: string[]; reason: string; changes: CharterChange[] };
   entries: number;
 }

@@ -55,6 +55,9 @@ const UNKNOWN_CHANNEL = 'unknown';
  */
 export const MAX_OPEN_PROPOSALS = 100;
 
+/** Channels one party may have sent here whose proposal does not name this party, held in memory for an amendment that adds it. */
+export const MAX_OFFERED_PER_PARTY = 16;
+
 export interface ReceiverOptions {
   readonly registry: ChannelRegistry;
   readonly committer: Pick<ChannelCommitter, 'commit'>;
@@ -87,6 +90,8 @@ export class Receiver implements EntryReceiver {
   /** Per proposing party, the channels it proposed here that may still await an answer (built at first use). */
   #proposed: Map<string, Set<string>> | undefined;
   readonly #pending = new Map<string, Map<string, SealedEntry>>();
+  /** Channels whose proposal does not name this party, held for an amendment that may (#offer). */
+  readonly #offered = new Map<string, { log: ChannelLog; sealed: SealedEntry }>();
   /** Bytes of entries held for their predecessors, all channels: bounded by MAX_PENDING_BYTES. */
   #pendingBytes = 0;
   /** The same, per author: bounded by MAX_PENDING_BYTES_PER_AUTHOR. */
@@ -169,11 +174,8 @@ export class Receiver implements EntryReceiver {
       this.#reject(b, { code: 'CHANNEL_PROPOSALS_LIMIT', message }, sealed.hash);
       return;
     }
-    if (!charter.parties?.some((p) => p.party === registry.self.party)) {
-      this.#reject(b, protocolError('ENTRY_BAD_REFERENCE', { author: sealed.entry.author.slice(0, 8), seq: 1, ref: "this terminal's party", why: 'is not among the charter\'s parties' }), sealed.hash);
-      return;
-    }
     const r = ChannelLog.found(sealed, registry.keys, { notAfter: b.notAfter, signatureChecked }, registry.formats);
+    if (r.ok && !charter.parties.some((p) => p.party === registry.self.party)) return this.#offer(r.log, sealed, b);
     if (!r.ok) {
       this.#reject(b, r.error, sealed.hash);
       return;
@@ -183,6 +185,41 @@ export class Receiver implements EntryReceiver {
     b.accepted.set(r.log, { entries: [sealed], before: 'none' });
     b.out.accepted++;
     b.touched.add(r.log);
+  }
+
+  /**
+   * A channel whose proposal does not name this party: a party may join it later by amendment
+   * (docs/protocol.md §5.3), and the channel then reaches this terminal from its proposal on. It is
+   * held in memory, not stored, until an authentic `charter.amend` of it naming this party arrives
+   * (before or after it); at most {@link MAX_OFFERED_PER_PARTY} per proposing party, the oldest
+   * dropped first (its senders send it again after their next reconnection).
+   */
+  #offer(log: ChannelLog, sealed: SealedEntry, b: Batch): void {
+    b.out.pending++;
+    if (this.#offered.has(log.id)) return;
+    const author = sealed.entry.author;
+    const theirs = [...this.#offered].filter(([, o]) => o.sealed.entry.author === author);
+    if (theirs.length >= MAX_OFFERED_PER_PARTY) this.#offered.delete(theirs[0]![0]);
+    this.#offered.set(log.id, { log, sealed });
+    const held = this.#pending.get(UNKNOWN_CHANNEL);
+    for (const s of held?.values() ?? []) if (s.entry.channel === log.id && this.#namesSelf(s)) return void this.#adopt(log.id, b);
+  }
+
+  /** Whether `sealed` is an amendment whose charter names this party. */
+  #namesSelf(sealed: SealedEntry): boolean {
+    if (sealed.entry.kind !== 'charter.amend') return false;
+    const parties = (sealed.entry.body as BodyOf<'charter.amend'>).charter.parties;
+    return parties.some((p) => p.party === this.#o.registry.self.party);
+  }
+
+  /** An offered channel (above) is this party's now: its proposal goes into the registry and the store. */
+  #adopt(channel: string, b: Batch): ChannelLog {
+    const { log, sealed } = this.#offered.get(channel)!;
+    this.#offered.delete(channel);
+    this.#o.registry.add(log);
+    b.accepted.set(log, { entries: [sealed], before: 'none' });
+    b.touched.add(log);
+    return log;
   }
 
   /** The channels `party` proposed here that still await an answer (accepted, declined, withdrawn or expired ones leave). */
@@ -208,10 +245,13 @@ export class Receiver implements EntryReceiver {
   /** Any other entry goes into its channel's log, or is held, or is refused. */
   async #ingest(sealed: SealedEntry, signatureChecked: boolean, b: Batch): Promise<void> {
     const e = sealed.entry;
-    const log = e.channel ? this.#o.registry.get(e.channel) : undefined;
+    let log = e.channel ? this.#o.registry.get(e.channel) : undefined;
     if (!log) {
       const problem = this.#checkBeforeHolding(sealed, b.notAfter, signatureChecked);
       if (problem) return this.#reject(b, problem, sealed.hash);
+      if (this.#offered.has(e.channel!) && this.#namesSelf(sealed)) log = this.#adopt(e.channel!, b);
+    }
+    if (!log) {
       this.#hold(UNKNOWN_CHANNEL, sealed);
       b.out.pending++;
       b.out.missing.push({ channel: e.channel!, author: '', fromSeq: 1, toSeq: 1 });

@@ -7,7 +7,7 @@
  * This file imports nothing of ours but the protocol's wire schemas (typebox only): the console
  * typechecks it as part of its own program (src/web/tsconfig.json), without Node's types.
  */
-import Type, { type Static } from 'typebox';
+import Type, { type Static, type TSchema } from 'typebox';
 import { CharterSchema, FormatDefinitionSchema, FormatLanguagePackSchema, FormatRefSchema, KINDS, OfficerRef, PartyCardSchema, PRECEDENCES } from '../../protocol/schemas.js';
 
 const Int = Type.Integer();
@@ -56,7 +56,37 @@ export const Readiness = Type.Object({ ok: Type.Boolean(), reason: Type.Optional
 // ---- channels --------------------------------------------------------------------------------
 
 /** GET /api/v1/channels: one channel of the list. */
-export const ChannelSummary = Type.Object({ id: Type.String(), state: Type.String(), title: LangMap, tier: Type.String(), proposer: Type.String(), parties: Type.Array(Type.String()), entries: Int });
+export const ChannelSummary = Type.Object({
+  id: Type.String(),
+  state: Type.String(),
+  title: LangMap,
+  tier: Type.String(),
+  proposer: Type.String(),
+  parties: Type.Array(Type.String()),
+  entries: Int,
+  /** An amendment awaiting answers: who proposed it, whose answers it still needs. */
+  amendment: Type.Optional(Type.Object({ proposer: Type.String(), awaiting: Type.Array(Type.String()) })),
+});
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+/** One difference an amendment makes to the charter in force (protocol/charter-changes.ts). */
+export const CharterChange = Type.Union([
+  Type.Object({ kind: Type.Literal('party-added'), party: Type.String(), code: Type.String(), roles: Type.Array(Type.String()) }),
+  Type.Object({ kind: Type.Literal('party-removed'), party: Type.String(), code: Type.String() }),
+  Type.Object({ kind: Type.Literal('party-roles'), party: Type.String(), code: Type.String(), from: Type.Array(Type.String()), to: Type.Array(Type.String()) }),
+  Type.Object({ kind: Type.Literal('title'), lang: Type.String(), from: Nullable(Type.String()), to: Nullable(Type.String()) }),
+  Type.Object({ kind: Type.Union([Type.Literal('language-added'), Type.Literal('language-removed')]), lang: Type.String() }),
+  Type.Object({ kind: Type.Literal('tier'), from: Type.String(), to: Type.String() }),
+  Type.Object({ kind: Type.Literal('ack-deadline'), precedence: Type.String(), from: Int, to: Int }),
+  Type.Object({ kind: Type.Literal('link-test-interval'), from: Int, to: Int }),
+  Type.Object({ kind: Type.Literal('expires'), from: Nullable(Int), to: Nullable(Int) }),
+  Type.Object({ kind: Type.Literal('note'), from: Nullable(Type.String()), to: Nullable(Type.String()) }),
+  Type.Object({ kind: Type.Literal('dialogue'), from: Nullable(Type.Unknown()), to: Nullable(Type.Unknown()) }),
+  Type.Object({ kind: Type.Union([Type.Literal('format-added'), Type.Literal('format-removed')]), format: FormatRefSchema }),
+  Type.Object({ kind: Type.Literal('protocol'), from: Int, to: Int }),
+]);
+
+export type CharterChange = Static<typeof CharterChange>;
 
 const viewParty = { party: Type.String(), code: Type.String(), roles: Type.Array(Type.String()), accepted: Type.Boolean(), suspended: Type.Boolean(), entries: Int };
 const viewFields = {
@@ -67,7 +97,16 @@ const viewFields = {
   proposer: Type.String(),
   charterHash: Type.String(),
   charter: CharterSchema,
-  pendingAmendment: Type.Optional(Type.Object({ hash: Type.String(), proposer: Type.String(), accepted: Type.Array(Type.String()) })),
+  pendingAmendment: Type.Optional(
+    Type.Object({
+      hash: Type.String(),
+      proposer: Type.String(),
+      accepted: Type.Array(Type.String()),
+      awaiting: Type.Array(Type.String(), { description: 'parties whose acceptance it still needs: those of the charter in force and of the amended one' }),
+      reason: Type.String(),
+      changes: Type.Array(CharterChange, { description: 'what it changes from the charter in force' }),
+    }),
+  ),
   entries: Int,
 };
 

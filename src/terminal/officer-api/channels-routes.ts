@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import Type, { type Static } from 'typebox';
-import { DialogueRulesSchema, formatHash, HotlineProtocolError, isBundleHeader, protocolError, ROLES, TIERS, writeBundle, type Charter, type SealedEntry } from '../../protocol/index.js';
+import { charterChanges, checkCharter, DialogueRulesSchema, formatHash, HotlineProtocolError, LangTag, isBundleHeader, protocolError, ROLES, TIERS, writeBundle, type Charter, type SealedEntry } from '../../protocol/index.js';
 import type { ProposeInput } from '../channels/channel-types.js';
 import { TerminalError } from '../errors.js';
 import { BundleCharters } from './import-charters.js';
@@ -17,7 +17,7 @@ import { periodBundleEntries } from './period-export.js';
 import { ChannelParams, LangTagParam, type LinkHealthFn, type LinksFn, type OfficerApiPorts, type ReadPorts, type ReconcilingFn } from './route-kit.js';
 
 /** Options of {@link channelsRoutes}. */
-export interface ChannelsRoutesOptions extends Pick<OfficerApiPorts, 'self' | 'directory' | 'actions' | 'receiver' | 'now'>, ReadPorts {
+export interface ChannelsRoutesOptions extends Pick<OfficerApiPorts, 'self' | 'directory' | 'actions' | 'receiver' | 'peers' | 'now'>, ReadPorts {
   readonly links: LinksFn;
   readonly linkHealth?: LinkHealthFn;
   /** Channels this terminal may not sign on now (reconciling, or its own log forked): shown on the channel. */
@@ -172,37 +172,103 @@ function charterRoutes(app: FastifyInstance, opts: ChannelsRoutesOptions): void 
   }
 }
 
+const PartyRef = Type.String({ minLength: 1, maxLength: 64, description: 'a party by code (e.g. RU) or root key' });
 const Amendment = Type.Object({
+  /** Parties to add (paired peers, by code or root key), with `roles` (default: every role, as a proposal). */
+  addParties: Type.Optional(Type.Array(PartyRef, { minItems: 1, maxItems: 16, uniqueItems: true })),
+  /** The roles of the added parties. */
+  roles: Type.Optional(Type.Array(Type.Enum(ROLES), { minItems: 1, uniqueItems: true })),
+  /** Parties to remove (never this terminal's own: another party proposes that). */
+  removeParties: Type.Optional(Type.Array(PartyRef, { minItems: 1, maxItems: 16, uniqueItems: true })),
+  /** Titles to set, by language: a language added needs one. */
+  title: Type.Optional(Type.Record(LangTag, Type.String({ minLength: 1, maxLength: 500 }), { minProperties: 1 })),
+  addLanguages: Type.Optional(Type.Array(LangTag, { minItems: 1, uniqueItems: true })),
+  removeLanguages: Type.Optional(Type.Array(LangTag, { minItems: 1, uniqueItems: true })),
+  /** Acknowledgement deadlines to change, seconds by precedence. */
+  ackDeadlineSec: Type.Optional(Type.Partial(Type.Object({ FLASH: Type.Integer({ minimum: 1 }), IMMEDIATE: Type.Integer({ minimum: 1 }), PRIORITY: Type.Integer({ minimum: 1 }), ROUTINE: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }), { minProperties: 1 })),
+  linkTestIntervalSec: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** When the channel expires (ms since the epoch), or null for never. */
+  expires: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
   /** Formats to add (#17): ids, id@version or hashes of definitions held here. */
   addFormats: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 70 }), { minItems: 1, maxItems: 64 })),
   /** Move the channel to protocol version 2 (docs/protocol.md §14.1): proofs of one message. */
   protocol: Type.Optional(Type.Literal(2)),
   reason: Type.String({ minLength: 1, maxLength: 4000 }),
 });
+type AmendmentBody = Static<typeof Amendment>;
+
+/** The charter in force with what `b` asks changed; refuses (BAD_REQUEST, naming it) what cannot be. */
+async function amendedCharter(opts: ChannelsRoutesOptions, charter: Charter, b: AmendmentBody): Promise<Charter> {
+  const bad = (detail: string) => new TerminalError('BAD_REQUEST', { detail });
+  const parties = [...charter.parties];
+  const find = (ref: string) => parties.findIndex((p) => p.party === ref || p.code === ref.toUpperCase());
+  for (const ref of b.removeParties ?? []) {
+    const i = find(ref);
+    if (i < 0) throw bad(`${ref} is not a party of the charter in force (its parties: ${charter.parties.map((p) => p.code).join(', ')})`);
+    if (parties[i]!.party === opts.self.party) throw bad(`a terminal cannot remove its own party (${opts.self.code}): another party proposes that amendment, or close the channel`);
+    parties.splice(i, 1);
+  }
+  for (const ref of b.addParties ?? []) {
+    const { party, code } = await opts.peers.resolveParty(ref);
+    if (find(party) >= 0) throw bad(`${code} is already a party of the channel`);
+    parties.push({ party, code, roles: b.roles ?? [...ROLES] });
+  }
+  if (b.roles && !b.addParties) throw bad('roles are those of the parties added: give addParties (--add-party) with them');
+  let languages = [...charter.languages];
+  for (const l of b.removeLanguages ?? []) {
+    if (!languages.includes(l)) throw bad(`the charter in force has no language "${l}" (its languages: ${languages.join(', ')})`);
+    languages = languages.filter((x) => x !== l);
+  }
+  for (const l of b.addLanguages ?? []) {
+    if (languages.includes(l)) throw bad(`the charter in force already has the language "${l}"`);
+    if (!b.title?.[l] && !charter.title[l]) throw bad(`a language added needs the title in it: give title.${l} (--title ${l}=TEXT)`);
+    languages.push(l);
+  }
+  const title: Record<string, string> = {};
+  for (const l of languages) title[l] = b.title?.[l] ?? charter.title[l]!;
+  for (const l of Object.keys(b.title ?? {})) if (!languages.includes(l)) throw bad(`a title in "${l}", which is not a language of the amended charter: add the language too (addLanguages, --add-language ${l})`);
+  const agreed = charter.formats ?? [];
+  const added = refsFor(opts.formats, b.addFormats ?? []).filter((r) => !agreed.some((a) => a.hash === r.hash));
+  const { expires: _expires, ...rest } = charter;
+  const expires = b.expires === undefined ? charter.expires : (b.expires ?? undefined);
+  return {
+    ...rest,
+    title,
+    parties,
+    languages,
+    ackDeadlineSec: { ...charter.ackDeadlineSec, ...b.ackDeadlineSec },
+    linkTestIntervalSec: b.linkTestIntervalSec ?? charter.linkTestIntervalSec,
+    ...(expires !== undefined ? { expires } : {}),
+    ...(added.length > 0 ? { formats: [...agreed, ...added] } : {}),
+    ...(b.protocol !== undefined ? { protocol: b.protocol } : {}),
+  };
+}
 
 /**
- * Amendments (docs/protocol.md §5.3): a plenipotentiary proposes the charter in force with more
- * agreed formats, or moving to protocol version 2 (§14.1), or both; the other parties accept it with
- * the accept route, and it is in force once all have. Refused when it would change nothing.
+ * Amendments (docs/protocol.md §5.3): a plenipotentiary proposes the charter in force changed: a
+ * party added or removed, its terms (titles, languages, acknowledgement deadlines, link test
+ * interval, expiry), more agreed formats, protocol version 2 (§14.1). Every party of the charter
+ * in force and of the amended one accepts it with the accept route (an added party on its own
+ * terminal, which the channel reaches once the amendment names it), and it is in force once all
+ * have. Refused when it would change nothing, or when the amended charter would not be valid.
  */
 function amendRoute(app: FastifyInstance, opts: ChannelsRoutesOptions): void {
   const { directory, actions } = opts;
   app.post(
     '/api/v1/channels/:id/amend',
-    { config: { permission: 'charter.amend', scope: 'channel' }, schema: { summary: 'Propose an amendment of the charter: add agreed formats, move to protocol version 2', params: ChannelParams, body: Amendment, response: { 200: Api.CharterActionResult } } },
+    { config: { permission: 'charter.amend', scope: 'channel' }, schema: { summary: 'Propose an amendment of the charter: add or remove parties, change its terms, add agreed formats, move to protocol version 2', params: ChannelParams, body: Amendment, response: { 200: Api.CharterActionResult } } },
     async (request) => {
       const { id } = request.params as { id: string };
-      const { addFormats = [], protocol, reason } = request.body as Static<typeof Amendment>;
+      const body = request.body as AmendmentBody;
       const charter = directory.channel(id).state(opts.now()).charter;
-      const agreed = charter.formats ?? [];
-      const added = refsFor(opts.formats, addFormats).filter((r) => !agreed.some((a) => a.hash === r.hash));
-      const moves = protocol !== undefined && protocol !== (charter.protocol ?? 1);
-      if (added.length === 0 && !moves) {
-        const what = [...(addFormats.length > 0 ? [`already agrees ${addFormats.join(', ')}`] : []), ...(protocol !== undefined ? [`already speaks protocol version ${protocol}`] : [])];
-        throw new TerminalError('BAD_REQUEST', { detail: what.length > 0 ? `The charter in force ${what.join(' and ')}: the amendment would change nothing.` : 'An amendment names what it changes: --add-format, --protocol 2, or both.' });
+      const amended = await amendedCharter(opts, charter, body);
+      if (charterChanges(charter, amended).length === 0) {
+        const what = [...(body.addFormats ? [`already agrees ${body.addFormats.join(', ')}`] : []), ...(body.protocol !== undefined ? [`already speaks protocol version ${body.protocol}`] : [])];
+        throw new TerminalError('BAD_REQUEST', { detail: what.length > 0 ? `The charter in force ${what.join(' and ')}: the amendment would change nothing.` : 'The amendment would change nothing: name what it changes (a party added or removed, a term, a format, the protocol version).' });
       }
-      const amended = { ...charter, ...(added.length > 0 ? { formats: [...agreed, ...added] } : {}), ...(moves ? { protocol } : {}) };
-      const sealed = await actions.write(id, 'charter.amend', { charter: amended, reason });
+      const problem = checkCharter(amended, opts.self.party);
+      if (problem) throw new HotlineProtocolError(problem);
+      const sealed = await actions.write(id, 'charter.amend', { charter: amended, reason: body.reason });
       return { entry: sealed.hash, channel: presentChannelView(directory.view(id)) };
     },
   );

@@ -29,7 +29,8 @@ export interface LinkInfo {
 
 /** A channel of the list. */
 export function presentChannelSummary(v: DomainChannelView): Api.ChannelSummary {
-  return { id: v.id, state: v.state, title: v.title, tier: v.tier, proposer: v.proposer, parties: v.parties.map((p) => p.code), entries: v.entries };
+  const a = v.pendingAmendment;
+  return { id: v.id, state: v.state, title: v.title, tier: v.tier, proposer: v.proposer, parties: v.parties.map((p) => p.code), entries: v.entries, ...(a ? { amendment: { proposer: a.proposer, awaiting: a.awaiting } } : {}) };
 }
 
 /** A channel as officers see it (after a charter action, or proposed). */

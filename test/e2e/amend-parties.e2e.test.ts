@@ -1,0 +1,100 @@
+/**
+ * A bilateral channel becomes trilateral, and back, by amendment (docs/protocol.md §5.3): US and CN
+ * hold a channel; US proposes adding RU. The channel reaches RU's terminal with the amendment
+ * naming it; CN and RU accept, each seeing what it changes; once all have, RU is a party and a
+ * FLASH of US is receipted by both. Then CN proposes removing RU; it needs RU's consent too.
+ */
+import { afterEach, beforeAll, expect, it } from 'vitest';
+import { Harness, check, ensureBuilt, waitFor } from './harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  await ensureBuilt();
+});
+afterEach(async () => {
+  await h?.cleanup();
+});
+
+interface Detail {
+  state: string;
+  charterHash: string;
+  parties: Array<{ code: string; accepted: boolean }>;
+  pendingAmendment?: { hash: string; proposer: string; accepted: string[]; awaiting: string[]; reason: string; changes: Array<{ kind: string; code?: string; precedence?: string; from?: unknown; to?: unknown }> };
+}
+
+it('adds a third party to a running channel by amendment, and removes it again by consent', async () => {
+  h = await Harness.create();
+  const us = await h.party('US', 'United States');
+  const cn = await h.party('CN', 'China');
+  const ru = await h.party('RU', 'Russia');
+  await h.pair(us, cn);
+  await h.pair(us, ru);
+  await h.pair(cn, ru);
+  const id = await h.openChannel(us, cn, { title: { en: 'Maritime line' }, tier: 'military', parties: ['CN'] });
+  const before = await us.api<{ id: string; seq: number }>('POST', `/api/v1/channels/${id}/messages`, { text: 'Before the amendment', precedence: 'ROUTINE' });
+
+  // Refused with a clear answer, nothing written: a party already there, one never paired, our own removal.
+  const already = await us.apiRaw('POST', `/api/v1/channels/${id}/amend`, { addParties: ['CN'], reason: 'x' });
+  expect(already.status).toBe(400);
+  expect(already.text).toMatch(/CN is already a party/);
+  const self = await us.apiRaw('POST', `/api/v1/channels/${id}/amend`, { removeParties: ['US'], reason: 'x' });
+  expect(self.text).toMatch(/cannot remove its own party/);
+  const unknown = await us.apiRaw('POST', `/api/v1/channels/${id}/amend`, { addParties: ['FR'], reason: 'x' });
+  expect(unknown.status).toBe(400);
+  expect(unknown.text).toMatch(/PARTY_UNKNOWN/);
+  expect((await us.api<Detail>('GET', `/api/v1/channels/${id}`)).pendingAmendment).toBeUndefined();
+
+  // US proposes adding RU, with a shorter FLASH deadline, from the CLI.
+  const amend = await us.cli(['channel', 'amend', id, '--add-party', 'RU', '--ack-deadline', 'FLASH=120', '--reason', 'Third navy in the strait']).then(check('channel amend'));
+  expect(amend.stderr).toMatch(/adds party RU/);
+  expect(amend.stderr).toMatch(/FLASH acknowledgement deadline: 180 s -> 120 s/);
+
+  // CN sees what it changes, and who must still answer.
+  const atCn = await waitFor('CN to hold the amendment', async () => (await cn.api<Detail>('GET', `/api/v1/channels/${id}`)).pendingAmendment);
+  expect(atCn.changes.map((c) => c.kind)).toEqual(['party-added', 'ack-deadline']);
+  expect(atCn.changes[0]!.code).toBe('RU');
+  expect(atCn.reason).toBe('Third navy in the strait');
+  expect(atCn.awaiting.sort()).toEqual(['CN', 'RU']);
+  const shown = (await cn.cli(['channel', 'show', id]).then(check('channel show'))).stdout;
+  expect(shown).toMatch(/adds party RU/);
+
+  // RU's terminal receives the channel: not yet a party, asked to accept.
+  const atRu = await waitFor('RU to hold the channel and the amendment naming it', async () => (await ru.api<Detail>('GET', `/api/v1/channels/${id}`).catch(() => undefined))?.pendingAmendment);
+  expect(atRu.changes[0]).toMatchObject({ kind: 'party-added', code: 'RU' });
+  const listed = (await ru.cli(['channel', 'list']).then(check('channel list'))).stdout;
+  expect(listed).toMatch(/amendment by US awaiting (CN, RU|RU, CN): accept or decline/);
+
+  await cn.cli(['channel', 'accept', id, '--yes']).then(check('CN accepts'));
+  const accepted = await ru.cli(['channel', 'accept', id, '--yes']).then(check('RU accepts'));
+  expect(accepted.stderr).toMatch(/adds party RU/);
+
+  for (const p of [us, cn, ru]) {
+    await waitFor(`${p.code} to see RU a party`, async () => {
+      const d = await p.api<Detail>('GET', `/api/v1/channels/${id}`);
+      return d.pendingAmendment === undefined && d.parties.some((x) => x.code === 'RU') ? d : undefined;
+    }, 30_000);
+  }
+  // RU holds the channel's past too (the message before it joined), and a FLASH reaches both.
+  await waitFor('RU to hold the message sent before it joined', async () => (await ru.messages(id)).some((m) => m.id === before.id));
+  const flash = await us.api<{ id: string }>('POST', `/api/v1/channels/${id}/messages`, { text: 'Unidentified submarine contact', precedence: 'FLASH' });
+  const atRuFlash = await waitFor('RU to hold the FLASH', async () => (await ru.messages(id)).find((m) => m.id === flash.id));
+  // The amended FLASH deadline (120 s, not the 180 s of the proposal) is the one RU's watch sees.
+  const m = atRuFlash as { deadlineAt: number | null; time: number };
+  // (counted from when RU received it, a few milliseconds after it was sent)
+  expect(m.deadlineAt! - m.time).toBeGreaterThanOrEqual(120_000);
+  expect(m.deadlineAt! - m.time).toBeLessThan(150_000);
+  await waitFor('US to see the FLASH received by CN and RU', async () => (await us.messages(id)).find((m) => m.id === flash.id)?.receiptedAt != null, 30_000);
+
+  // CN proposes removing RU: it needs RU's consent as well; once given, RU's entries are refused.
+  await cn.api('POST', `/api/v1/channels/${id}/amend`, { removeParties: ['RU'], reason: 'Exercise over' });
+  const removal = await waitFor('RU to hold the removal', async () => (await ru.api<Detail>('GET', `/api/v1/channels/${id}`)).pendingAmendment);
+  expect(removal.changes).toEqual([expect.objectContaining({ kind: 'party-removed', code: 'RU' })]);
+  await us.api('POST', `/api/v1/channels/${id}/accept`, {});
+  await ru.api('POST', `/api/v1/channels/${id}/accept`, {});
+  await waitFor('US to see RU removed', async () => {
+    const d = await us.api<Detail>('GET', `/api/v1/channels/${id}`);
+    return d.pendingAmendment === undefined && !d.parties.some((x) => x.code === 'RU');
+  }, 30_000);
+  const late = await ru.apiRaw('POST', `/api/v1/channels/${id}/messages`, { text: 'Still here?', precedence: 'ROUTINE' });
+  expect(late.status).toBeGreaterThanOrEqual(400);
+});
