@@ -1,0 +1,130 @@
+/**
+ * A terminal added to a running channel by amendment (docs/protocol.md §5.3, §12): the channel
+ * reaches it from its proposal on, which does not name it. The receiver holds such a proposal in
+ * memory, stores nothing and refuses nothing, until an authentic amendment naming this party
+ * arrives (in the same batch or later, before or after the proposal); then the channel is its.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fingerprint, type Charter } from '../../../src/protocol/index.js';
+import { openStore, type Store } from '../../../src/store/index.js';
+import { MAX_OFFERED_PER_PARTY } from '../../../src/terminal/channels/receiver.js';
+import { makeParty } from '../../../src/testkit/scenario.js';
+import { backToBack, type BackToBack } from '../back-to-back.js';
+import { TestWing } from '../test-wing.js';
+
+const ru = makeParty('RU', { en: 'Russia' });
+let pair: BackToBack | undefined;
+let store: Store | undefined;
+let dir: string | undefined;
+afterEach(async () => {
+  await pair?.cleanup();
+  await store?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  pair = store = dir = undefined;
+});
+
+/** US and CN on a channel, RU's terminal paired with both (not yet in the channel). */
+async function setUp(): Promise<{ p: BackToBack; joiner: TestWing; channel: string }> {
+  const p = (pair = await backToBack());
+  dir = mkdtempSync(join(tmpdir(), 'hotline-joiner-'));
+  store = await openStore({ kind: 'sqlite', path: join(dir, 'ru.db') });
+  const joiner = new TestWing({ store, self: { party: ru.id, code: ru.code, signer: ru.terminal, card: ru.card }, clock: p.clock });
+  await joiner.load();
+  for (const side of [p.a, p.b]) {
+    await joiner.addPeer(side.self.card, fingerprint(side.self.party));
+    await side.addPeer(ru.card, fingerprint(ru.id));
+  }
+  const channel = await p.activeChannel();
+  return { p, joiner, channel };
+}
+
+/** The charter in force with RU added. */
+function withRu(p: BackToBack, channel: string): Charter {
+  const charter = p.a.channel(channel).state(p.clock.now()).charter;
+  return { ...charter, parties: [...charter.parties, { party: ru.id, code: 'RU', roles: ['duty-officer'] }] };
+}
+
+const allOf = async (w: TestWing, channel: string, party: string) => w.entriesFor(channel, party, 1, 10_000);
+
+describe('joining a channel by amendment', () => {
+  it('holds a proposal not naming this party without storing or refusing it, and takes the channel once the amendment naming it arrives', async () => {
+    const { p, joiner, channel } = await setUp();
+    for (let i = 0; i < 5; i++) await p.a.send(channel, { text: `before ${i}`, lang: 'en', precedence: 'ROUTINE' });
+    await p.settle();
+    // The proposal alone: held, not stored, not refused.
+    const proposal = (await p.a.proposalEntry(channel))!;
+    const first = await joiner.receive([proposal], p.a.self.party);
+    expect(first).toMatchObject({ accepted: 0, pending: 1, rejected: [] });
+    expect(joiner.channelIds()).toEqual([]);
+    expect(await store!.getEntry(channel, p.a.self.party, 1)).toBeUndefined();
+
+    // US amends; its log arrives from seq 1 again (the stream resends from what RU holds).
+    await p.a.write(channel, 'charter.amend', { charter: withRu(p, channel), reason: 'Third navy in the strait' });
+    await p.settle();
+    await joiner.receive(await allOf(p.a, channel, p.a.self.party), p.a.self.party);
+    expect(joiner.channelIds()).toEqual([channel]);
+    // CN's entries (its accept, its receipts), which US's amendment names in its heads, next.
+    await joiner.receive(await allOf(p.b, channel, p.b.self.party), p.b.self.party);
+    await joiner.idle();
+    const view = joiner.view(channel);
+    expect(view.state).toBe('active');
+    expect(view.pendingAmendment?.awaiting.sort()).toEqual(['CN', 'RU']);
+    expect(view.pendingAmendment?.changes).toEqual([{ kind: 'party-added', party: ru.id, code: 'RU', roles: ['duty-officer'] }]);
+    expect(view.pendingAmendment?.reason).toBe('Third navy in the strait');
+    expect(joiner.channel(channel).head(p.a.self.party)?.seq).toBe(p.a.channel(channel).head(p.a.self.party)?.seq);
+    // RU may answer it, and does.
+    await joiner.accept(channel);
+  });
+
+  it('takes the channel when the amendment came first and the proposal after (relayed by another party)', async () => {
+    const { p, joiner, channel } = await setUp();
+    await p.a.write(channel, 'charter.amend', { charter: withRu(p, channel), reason: 'x' });
+    await p.settle();
+    const usLog = await allOf(p.a, channel, p.a.self.party);
+    // Everything of US but its proposal: held for a channel unknown here.
+    const held = await joiner.receive(usLog.slice(1), p.a.self.party);
+    expect(held.accepted).toBe(0);
+    expect(joiner.channelIds()).toEqual([]);
+    await joiner.receive([usLog[0]!], p.b.self.party);
+    expect(joiner.channelIds()).toEqual([channel]);
+  });
+
+  it('does not take a channel for an amendment that does not name this party, nor for a forged one', async () => {
+    const { p, joiner, channel } = await setUp();
+    const usLog = await allOf(p.a, channel, p.a.self.party);
+    await joiner.receive(usLog, p.a.self.party);
+    expect(joiner.channelIds()).toEqual([]);
+    // An amendment naming RU whose signature does not match its text.
+    await p.a.write(channel, 'charter.amend', { charter: withRu(p, channel), reason: 'genuine' });
+    await p.settle();
+    const amend = (await allOf(p.a, channel, p.a.self.party)).at(-1)!;
+    const forged = amend.replace('genuine', 'forged!');
+    const out = await joiner.receive([forged], p.a.self.party);
+    expect(out.rejected.map((r) => r.code)).toEqual(['ENTRY_BAD_SIGNATURE']);
+    expect(joiner.channelIds()).toEqual([]);
+  });
+
+  it(`holds at most ${MAX_OFFERED_PER_PARTY} such proposals per proposing party, dropping the oldest`, async () => {
+    const { p, joiner } = await setUp();
+    const ids: string[] = [];
+    for (let i = 0; i <= MAX_OFFERED_PER_PARTY; i++) {
+      const c = await p.a.propose({ title: { en: `Line ${i}` }, tier: 'working', parties: ['CN'] });
+      ids.push(c.id);
+      const out = await joiner.receive([(await p.a.proposalEntry(c.id))!], p.a.self.party);
+      expect(out).toMatchObject({ pending: 1, rejected: [] });
+    }
+    // Adding RU to the first (dropped) one and the last (held) one: only the last is taken at once.
+    await p.settle();
+    for (const id of [ids[0]!, ids.at(-1)!]) {
+      await p.b.accept(id);
+      await p.settle();
+      await p.a.write(id, 'charter.amend', { charter: withRu(p, id), reason: 'x' });
+      await p.settle();
+      await joiner.receive((await allOf(p.a, id, p.a.self.party)).slice(1), p.a.self.party);
+    }
+    expect(joiner.channelIds()).toEqual([ids.at(-1)]);
+  });
+});
