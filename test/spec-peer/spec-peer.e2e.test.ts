@@ -477,6 +477,31 @@ describe('a clean-room peer written from docs/protocol.md', () => {
 
   const officer = { name: 'Lt Cdr Li', title: 'Duty Officer' };
 
+  /** Every role: what the charters of these tests give each party. */
+  const all = ['plenipotentiary', 'principal', 'duty-officer', 'observer'];
+
+  /** The parties of the tests after the three-party test: CN (the first peer) and XX, and the ids of all three. */
+  function threeParties(): { cn: SpecPeer; x: SpecPeer; US: string; CN: string; XX: string } {
+    expect(ctx, 'the first test ran').toBeDefined();
+    expect(xx, 'the three-party test ran').toBeDefined();
+    return { cn: peer!, x: xx!, US: ctx!.usCard.party, CN: peer!.card.party, XX: xx!.card.party };
+  }
+
+  /** A test of three parties failed: XX's problems and the dump go to stderr, the error goes on. */
+  function failedWithXX(e: unknown): never {
+    process.stderr.write(`\n---- XX problems ----\n${xx?.problems.join('\n') ?? ''}\n`);
+    dump();
+    throw e;
+  }
+
+  /** Exports channel `id` from US to `file` (in the test's folder) and verifies it with `hotline verify --json`. */
+  async function exportVerified<R extends { valid: boolean; errors: unknown[]; state: string } = { valid: boolean; errors: unknown[]; state: string }>(id: string, file: string): Promise<{ bundle: string; report: R }> {
+    const bundle = await ok(['export', id, '--data', ctx!.dir], root);
+    const path = join(root, file);
+    writeFileSync(path, bundle);
+    return { bundle, report: JSON.parse((await run(['verify', path, '--json'], root)).stdout) as R };
+  }
+
   it('version 2 from the spec: proofs of one message both ways, checkpoints both ways, link records of the peer, a period bundle anchored at the peer checkpoint', async () => {
     expect(ctx, 'the first test ran').toBeDefined();
     const { call, text, dir, id, id2, usCard, flash2, reply2 } = ctx!;
@@ -783,7 +808,7 @@ describe('a clean-room peer written from docs/protocol.md', () => {
   // ---- §5 after opening, §6 acks, §6.1 dialogue, §13 agreed formats, text edge cases: one channel, closed at the end ----
   it('a charter lives on (§5): amendments both ways, formats agreed and sent (§13), acks (§6), the dialogue (§6.1), text edge cases, suspension by both, closure; the transcript verifies', async () => {
     expect(ctx, 'the first test ran').toBeDefined();
-    const { call, dir, usCard } = ctx!;
+    const { call, usCard } = ctx!;
     const p = peer!;
     const US = usCard.party;
     const CN = p.card.party;
@@ -1125,11 +1150,7 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       step('suspension, resumption and closure');
 
       // ---- the transcript: hotline verify, and the peer's own reading of the state ----
-      const bundle = await ok(['export', id3, '--data', dir], root);
-      const path3 = join(root, 'bundle3.jsonl');
-      writeFileSync(path3, bundle);
-      const vr = await run(['verify', path3, '--json'], root);
-      const report = JSON.parse(vr.stdout) as { valid: boolean; errors: unknown[]; state: string; charterHash?: string; dialogue?: { commitments: Array<{ verdict: string | null }> } };
+      const { bundle, report } = await exportVerified<{ valid: boolean; errors: unknown[]; state: string; charterHash?: string; dialogue?: { commitments: Array<{ verdict: string | null }> } }>(id3, 'bundle3.jsonl');
       expect(report.errors).toEqual([]);
       expect(report.valid).toBe(true);
       expect(report.state).toBe('closed');
@@ -1151,7 +1172,6 @@ describe('a clean-room peer written from docs/protocol.md', () => {
     const p = peer!;
     const US = usCard.party;
     const CN = p.card.party;
-    const all = ['plenipotentiary', 'principal', 'duty-officer', 'observer'];
     const charter = (title: string, x: Record<string, unknown> = {}) => ({
       title: { en: title }, tier: 'working', languages: ['en'], linkTestIntervalSec: 60, ackDeadlineSec: { FLASH: 180, IMMEDIATE: 900, PRIORITY: 3600, ROUTINE: 86400 },
       parties: [{ party: CN, code: 'CN', roles: all }, { party: US, code: 'US', roles: all }], ...x,
@@ -1237,7 +1257,6 @@ describe('a clean-room peer written from docs/protocol.md', () => {
     const cn = peer!;
     const US = usCard.party;
     const CN = cn.card.party;
-    const all = ['plenipotentiary', 'principal', 'duty-officer', 'observer'];
     const t0 = Date.now();
     const step = (s: string) => process.env.HOTLINE_E2E_STEPS && process.stderr.write(`[3p +${((Date.now() - t0) / 1000).toFixed(1)}s] ${s}\n`);
     try {
@@ -1470,15 +1489,9 @@ describe('a clean-room peer written from docs/protocol.md', () => {
   }, 30_000);
 
   it('§7 heads rule 4: CN proposes to add XX, XX accepts (relayed to CN by US), CN withdraws the amendment; XX\'s log stays nameable in heads (rules 2-3 make every later entry name it), XX writes no more, heads left out or going back are refused, an unknown author in heads is pending (step 5)', async () => {
-    expect(ctx, 'the first test ran').toBeDefined();
-    expect([xx, three], 'the three-party test ran').not.toContain(undefined);
-    const { call, usCard, dir, endpoint } = ctx!;
-    const cn = peer!;
-    const x = xx!;
-    const US = usCard.party;
-    const CN = cn.card.party;
-    const XX = x.card.party;
-    const all = ['plenipotentiary', 'principal', 'duty-officer', 'observer'];
+    const { cn, x, US, CN, XX } = threeParties();
+    expect(three, 'the three-party test ran').toBeDefined();
+    const { call, endpoint } = ctx!;
     try {
       const C0: Charter = {
         title: { en: 'Heads rule 4' }, tier: 'working', languages: ['en'], linkTestIntervalSec: 60,
@@ -1587,32 +1600,21 @@ describe('a clean-room peer written from docs/protocol.md', () => {
         x.quiet = false;
       }
       // ---- the transcript verifies (the offline verifier applies rule 4 alike) ----
-      const bundle = await ok(['export', id, '--data', dir], root);
-      const path4 = join(root, 'rule4.jsonl');
-      writeFileSync(path4, bundle);
-      const vr = await run(['verify', path4, '--json'], root);
-      const report = JSON.parse(vr.stdout) as { valid: boolean; errors: unknown[]; state: string };
+      const { bundle, report } = await exportVerified(id, 'rule4.jsonl');
       expect([report.valid, report.state, report.errors]).toEqual([true, 'active', []]);
       expect(checkBundle(bundle).authors).toEqual(new Set([US, CN, XX]));
       expect(cn.problems).toEqual([]);
       expect(x.problems).toEqual([]);
     } catch (e) {
-      process.stderr.write(`\n---- XX problems ----\n${xx?.problems.join('\n') ?? ''}\n`);
-      dump();
-      throw e;
+      failedWithXX(e);
     }
   }, 30_000);
 
   it('three parties, one suspends (§5.4, §5.5): XX suspends; CN\'s message, dialogue entry, amendment and resumption are refused once the suspension is in their causal past, a message whose causal past lacks it is accepted, acks go on; CN suspends too; the channel is active again only once both resumed', async () => {
-    expect(ctx, 'the first test ran').toBeDefined();
-    expect([xx, three], 'the three-party test ran').not.toContain(undefined);
-    const { call, usCard, dir, endpoint } = ctx!;
-    const cn = peer!;
-    const x = xx!;
+    const { cn, x, US, CN, XX } = threeParties();
+    expect(three, 'the three-party test ran').toBeDefined();
+    const { call, endpoint } = ctx!;
     const id = three!.id;
-    const US = usCard.party;
-    const CN = cn.card.party;
-    const XX = x.card.party;
     const xOfficer = { name: 'Cdr Doe', title: 'Duty Officer' };
     const stateOnUs = async () => (await call<{ state: string }>('GET', `/api/v1/channels/${id}`)).state;
     const ownOf = (p: SpecPeer) => p.log(p.channel(id), p.card.party);
@@ -1692,20 +1694,14 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       const xAfter = x.send(id, 'XX after the suspensions', 'ROUTINE', xOfficer);
       await waitFor('CN to hold the message of XX, relayed', () => cn.log(ch, XX).some((h) => h.hash === xAfter.hash));
       // ---- the transcript: valid, active, the concurrent message among the messages ----
-      const bundle = await ok(['export', id, '--data', dir], root);
-      const pathS = join(root, 'three-suspended.jsonl');
-      writeFileSync(pathS, bundle);
-      const vr = await run(['verify', pathS, '--json'], root);
-      const report = JSON.parse(vr.stdout) as { valid: boolean; errors: unknown[]; state: string; messages: Array<{ hash: string }> };
+      const { bundle, report } = await exportVerified<{ valid: boolean; errors: unknown[]; state: string; messages: Array<{ hash: string }> }>(id, 'three-suspended.jsonl');
       expect([report.valid, report.state, report.errors]).toEqual([true, 'active', []]);
       expect(report.messages.map((m) => m.hash)).toContain(concurrent.hash);
       expect(checkBundle(bundle).kinds.filter((k) => k === 'channel.suspend' || k === 'channel.resume')).toEqual(expect.arrayContaining(['channel.suspend', 'channel.suspend', 'channel.resume', 'channel.resume']));
       expect(cn.problems).toEqual([]);
       expect(x.problems).toEqual([]);
     } catch (e) {
-      process.stderr.write(`\n---- XX problems ----\n${xx?.problems.join('\n') ?? ''}\n`);
-      dump();
-      throw e;
+      failedWithXX(e);
     } finally {
       cn.quiet = false;
       cn.headsOverride = undefined;
@@ -1713,15 +1709,9 @@ describe('a clean-room peer written from docs/protocol.md', () => {
   }, 40_000);
 
   it('a version-2 channel of three parties (§14.1): US probes each peer and each peer probes US with signed frames (§12.3), probes not for the server or not from the stream\'s peer dropped; a checkpoint of each party (§15.1) checked and countersigned by the two others; the transcript verifies', async () => {
-    expect(ctx, 'the first test ran').toBeDefined();
-    expect([xx, three], 'the three-party test ran').not.toContain(undefined);
-    const { call, usCard, dir, endpoint } = ctx!;
-    const cn = peer!;
-    const x = xx!;
-    const US = usCard.party;
-    const CN = cn.card.party;
-    const XX = x.card.party;
-    const all = ['plenipotentiary', 'principal', 'duty-officer', 'observer'];
+    const { cn, x, US, CN, XX } = threeParties();
+    expect(three, 'the three-party test ran').toBeDefined();
+    const { call, usCard, endpoint } = ctx!;
     try {
       const c = x.propose({
         title: { en: 'Three parties, version 2' }, tier: 'working', languages: ['en'], linkTestIntervalSec: 1, protocol: 2,
@@ -1797,11 +1787,7 @@ describe('a clean-room peer written from docs/protocol.md', () => {
         await countersigned(other, author, k.entry.seq);
       }
       // ---- the transcript ----
-      const bundle = await ok(['export', id, '--data', dir], root);
-      const pathV = join(root, 'three-v2.jsonl');
-      writeFileSync(pathV, bundle);
-      const vr = await run(['verify', pathV, '--json'], root);
-      const report = JSON.parse(vr.stdout) as { valid: boolean; errors: unknown[]; state: string };
+      const { bundle, report } = await exportVerified(id, 'three-v2.jsonl');
       expect([report.valid, report.state, report.errors]).toEqual([true, 'active', []]);
       const mine = checkBundle(bundle);
       expect(mine.authors).toEqual(new Set([US, CN, XX]));
@@ -1810,9 +1796,7 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       expect(cn.problems).toEqual([]);
       expect(x.problems).toEqual([]);
     } catch (e) {
-      process.stderr.write(`\n---- XX problems ----\n${xx?.problems.join('\n') ?? ''}\n`);
-      dump();
-      throw e;
+      failedWithXX(e);
     }
   }, 40_000);
 
@@ -1820,15 +1804,8 @@ describe('a clean-room peer written from docs/protocol.md', () => {
   let linked: { id: string; C0: Charter } | undefined;
 
   it('§6.2 link records on a version-2 channel of three parties: US writes a link.state per peer (up at the first signed echo, down when echoes stop, up again), each reaching both peers; the peers\' summaries and states naming either other party are accepted and relayed; one naming its author, a peer twice, a non-party, or none is refused with its code; nothing before the channel is open', async () => {
-    expect(ctx, 'the first test ran').toBeDefined();
-    expect(xx, 'the three-party test ran').toBeDefined();
-    const { call, usCard, endpoint } = ctx!;
-    const cn = peer!;
-    const x = xx!;
-    const US = usCard.party;
-    const CN = cn.card.party;
-    const XX = x.card.party;
-    const all = ['plenipotentiary', 'principal', 'duty-officer', 'observer'];
+    const { cn, x, US, CN, XX } = threeParties();
+    const { call, endpoint } = ctx!;
     try {
       const C0: Charter = {
         title: { en: 'Three parties, link records' }, tier: 'technical', languages: ['en'], linkTestIntervalSec: 1, protocol: 2,
@@ -1908,9 +1885,7 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       expect(x.problems.filter((p) => !/ECONNREFUSED|socket hang up|ECONNRESET/.test(p))).toEqual([]);
       linked = { id, C0 };
     } catch (e) {
-      process.stderr.write(`\n---- XX problems ----\n${xx?.problems.join('\n') ?? ''}\n`);
-      dump();
-      throw e;
+      failedWithXX(e);
     } finally {
       x.mutedEchoes = false;
       cn.quiet = false;
@@ -1919,12 +1894,8 @@ describe('a clean-room peer written from docs/protocol.md', () => {
 
   it('§5.3-5.4 amendments while a channel of three is suspended: CN\'s amendment answered by both others while XX holds a suspension (adopted, still suspended); one declined by XX while US holds one (declined); one accepted by US, then withdrawn by CN (withdrawn); meanwhile messages and amendments are refused, link records and answers accepted, a second answer or another party\'s withdrawal refused with its code; after the resumptions the first amendment is in force; the transcript verifies', async () => {
     expect(linked, 'the link-record test ran').toBeDefined();
-    const { call, usCard, dir, api, token } = ctx!;
-    const cn = peer!;
-    const x = xx!;
-    const US = usCard.party;
-    const CN = cn.card.party;
-    const XX = x.card.party;
+    const { call, api, token } = ctx!;
+    const { cn, x, US, CN, XX } = threeParties();
     const { id, C0 } = linked!;
     type Detail = { state: string; charterHash: string; pendingAmendment?: unknown; charter: { title: Record<string, string> } };
     const onUs = () => call<Detail>('GET', `/api/v1/channels/${id}`);
@@ -2028,28 +1999,22 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       await waitFor('XX and CN to hold the message of US', () => [x, cn].every((p) => holds(p, US, msg.id)));
       for (const p of [cn, x]) expect([p.view(id).state, statuses(p), p.view(id).charter.title]).toEqual(['active', [[hA1, 'adopted'], [hA2, 'declined'], [hA3, 'withdrawn']], A1.title]);
       // ---- the transcript ----
-      const bundle = await ok(['export', id, '--data', dir], root);
-      const pathA = join(root, 'three-amended-suspended.jsonl');
-      writeFileSync(pathA, bundle);
-      const report = JSON.parse((await run(['verify', pathA, '--json'], root)).stdout) as { valid: boolean; errors: unknown[]; state: string };
+      const { bundle, report } = await exportVerified(id, 'three-amended-suspended.jsonl');
       expect([report.valid, report.state, report.errors]).toEqual([true, 'active', []]);
       expect(checkBundle(bundle).kinds.filter((k) => k === 'charter.amend')).toHaveLength(3);
       expect(cn.problems.filter((p) => !/ECONNREFUSED|socket hang up|ECONNRESET/.test(p))).toEqual([]);
       expect(x.problems.filter((p) => !/ECONNREFUSED|socket hang up|ECONNRESET/.test(p))).toEqual([]);
     } catch (e) {
-      process.stderr.write(`\n---- XX problems ----\n${xx?.problems.join('\n') ?? ''}\n`);
-      dump();
-      throw e;
+      failedWithXX(e);
     }
   }, 90_000);
 
   it('§12 "Reconciling": CN comes back from a backup holding fewer of its own entries than US holds; `holds` says so, CN asks for them with `want` naming itself, US relays them on its own stream, CN signs nothing meanwhile, then signs on at the next seq; nothing forks', async () => {
     expect(ctx, 'the first test ran').toBeDefined();
-    const { call, usCard, dir } = ctx!;
+    const { call, usCard } = ctx!;
     const cn = peer!;
     const US = usCard.party;
     const CN = cn.card.party;
-    const all = ['plenipotentiary', 'principal', 'duty-officer', 'observer'];
     try {
       const id = cn.propose({
         title: { en: 'Restore' }, tier: 'working', languages: ['en'], linkTestIntervalSec: 60,
@@ -2096,11 +2061,7 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       const after = cn.send(id, 'After the restore', 'ROUTINE', officer);
       expect([after.entry.seq, after.entry.prev]).toEqual([before.length + 1, parseEntry(before.at(-1)!).held!.hash]);
       await waitFor('US to show the message after the restore', async () => (await call<ApiMessage[]>('GET', `/api/v1/channels/${id}/messages`)).some((m) => m.id === after.hash));
-      const bundle = await ok(['export', id, '--data', dir], root);
-      const pathR = join(root, 'restore.jsonl');
-      writeFileSync(pathR, bundle);
-      const vr = await run(['verify', pathR, '--json'], root);
-      const report = JSON.parse(vr.stdout) as { valid: boolean; errors: unknown[]; state: string };
+      const { bundle, report } = await exportVerified(id, 'restore.jsonl');
       expect([report.valid, report.state, report.errors]).toEqual([true, 'active', []]);
       checkBundle(bundle);
       expect(cn.problems).toEqual([]);
@@ -2165,11 +2126,7 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       const relayed = frames.filter((f) => f.dir === 'out' && f.side === 'client' && f.frame.t === 'entries').flatMap((f) => f.frame.entries as string[]).map((t) => parseEntry(t).held!.hash);
       for (const x of later) expect(relayed).toContain(x.id);
       expect((await call<ApiMessage[]>('GET', `/api/v1/channels/${id}/messages`)).filter((x) => x.own).map((x) => x.id)).toEqual(expect.arrayContaining([early.id, ...later.map((x) => x.id), after.id]));
-      const bundle = await ok(['export', id, '--data', dir], root);
-      const pathU = join(root, 'us-restored.jsonl');
-      writeFileSync(pathU, bundle);
-      const vr = await run(['verify', pathU, '--json'], root);
-      const report = JSON.parse(vr.stdout) as { valid: boolean; errors: unknown[]; state: string };
+      const { report } = await exportVerified(id, 'us-restored.jsonl');
       expect([report.valid, report.state, report.errors]).toEqual([true, 'active', []]);
       expect(cn.problems.filter((p) => !/ECONNREFUSED|socket hang up|ECONNRESET/.test(p))).toEqual([]);
     } catch (e) {
@@ -2184,7 +2141,6 @@ describe('a clean-room peer written from docs/protocol.md', () => {
     const cn = peer!;
     const US = usCard.party;
     const CN = cn.card.party;
-    const all = ['plenipotentiary', 'principal', 'duty-officer', 'observer'];
     try {
       const id = cn.propose({
         title: { en: 'Fork' }, tier: 'working', languages: ['en'], linkTestIntervalSec: 86_400,
@@ -2251,15 +2207,8 @@ describe('a clean-room peer written from docs/protocol.md', () => {
   let relay: { id: string; C0: Charter } | undefined;
 
   it('§12 relay wants: CN is the middle party of US–CN–XX and XX has no stream to US; US asks CN with `want {author: XX}` for the receipts of XX, CN answers with the XX entries it holds, US holds XX\'s receipt of its FLASH within seconds, and US stops asking once XX\'s receipts cover its entries', async () => {
-    expect(ctx, 'the first test ran').toBeDefined();
-    expect(xx, 'the three-party test ran').toBeDefined();
-    const { call, usCard, endpoint } = ctx!;
-    const cn = peer!;
-    const x = xx!;
-    const US = usCard.party;
-    const CN = cn.card.party;
-    const XX = x.card.party;
-    const all = ['plenipotentiary', 'principal', 'duty-officer', 'observer'];
+    const { cn, x, US, CN, XX } = threeParties();
+    const { call, endpoint } = ctx!;
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     try {
       // A charter of three whose link tests do not fall in the test (US writes nothing by itself).
@@ -2333,23 +2282,16 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       expect(cn.problems.filter((p) => !/ECONNREFUSED|socket hang up|ECONNRESET/.test(p))).toEqual([]); // (the restart of US before)
       expect(x.problems.filter((p) => !/ECONNREFUSED|socket hang up|ECONNRESET/.test(p))).toEqual([]);
     } catch (e) {
-      process.stderr.write(`\n---- XX problems ----\n${xx?.problems.join('\n') ?? ''}\n`);
-      dump();
-      throw e;
+      failedWithXX(e);
     } finally {
       cn.quiet = false;
     }
   }, 40_000);
 
   it('§5.3 a party removed by an adopted amendment (§7 step 9, heads rule 4): CN proposes the charter without XX, XX and US accept; XX\'s later entries are ENTRY_AUTHOR_NOT_PARTY (the peer judges the same), entries of US and CN still naming XX\'s log are accepted, the channel is no longer shared with XX, the transcript verifies', async () => {
-    expect(ctx, 'the first test ran').toBeDefined();
+    const { cn, x, US, CN, XX } = threeParties();
     expect(relay, 'the relay-wants test ran').toBeDefined();
-    const { call, usCard, dir, endpoint } = ctx!;
-    const cn = peer!;
-    const x = xx!;
-    const US = usCard.party;
-    const CN = cn.card.party;
-    const XX = x.card.party;
+    const { call, endpoint } = ctx!;
     const { id, C0 } = relay!;
     const ch = cn.channel(id);
     try {
@@ -2412,18 +2354,13 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       const xxOnUs = await fedRequest(endpoint, x.identity, 'GET', `/fed/v1/channels/${id}/entries?author=${US}&from=1`);
       expect([xxOnUs.status, (JSON.parse(xxOnUs.text) as { code: string }).code]).toEqual([404, 'CHANNEL_NOT_FOUND']);
       // ---- the transcript verifies, XX's log in it up to its acceptance ----
-      const bundle = await ok(['export', id, '--data', dir], root);
-      const pathR = join(root, 'removed.jsonl');
-      writeFileSync(pathR, bundle);
-      const report = JSON.parse((await run(['verify', pathR, '--json'], root)).stdout) as { valid: boolean; errors: unknown[]; state: string };
+      const { bundle, report } = await exportVerified(id, 'removed.jsonl');
       expect([report.valid, report.state, report.errors]).toEqual([true, 'active', []]);
       const checked = checkBundle(bundle);
       expect(checked.authors).toEqual(new Set([US, CN, XX]));
       expect(cn.problems.filter((p) => !/ECONNREFUSED|socket hang up|ECONNRESET/.test(p))).toEqual([]);
     } catch (e) {
-      process.stderr.write(`\n---- XX problems ----\n${xx?.problems.join('\n') ?? ''}\n`);
-      dump();
-      throw e;
+      failedWithXX(e);
     } finally {
       x.quiet = false;
     }
@@ -2431,11 +2368,10 @@ describe('a clean-room peer written from docs/protocol.md', () => {
 
   it('§5.4 answering a pending amendment while suspended: US accepts CN\'s amendment while CN holds a suspension (adopted, still suspended); US\'s amendment is declined by CN while US holds one (declined, still suspended); the peer judges both alike; the transcript verifies', async () => {
     expect(ctx, 'the first test ran').toBeDefined();
-    const { call, usCard, dir } = ctx!;
+    const { call, usCard } = ctx!;
     const cn = peer!;
     const US = usCard.party;
     const CN = cn.card.party;
-    const all = ['plenipotentiary', 'principal', 'duty-officer', 'observer'];
     try {
       const C0: Charter = {
         title: { en: 'Amended while suspended' }, tier: 'working', languages: ['en'], linkTestIntervalSec: 86400,
@@ -2479,10 +2415,7 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       const v2 = await onUs();
       expect([v2.state, v2.charterHash, v2.charter.protocol ?? 1]).toEqual(['suspended', hA1, 1]);
       expect([cn.view(id).state, cn.view(id).amendments.map((a) => [a.hash, a.status])]).toEqual(['suspended', [[hA1, 'adopted'], [h2, 'declined']]]);
-      const bundle = await ok(['export', id, '--data', dir], root);
-      const pathA = join(root, 'amended-suspended.jsonl');
-      writeFileSync(pathA, bundle);
-      const report = JSON.parse((await run(['verify', pathA, '--json'], root)).stdout) as { valid: boolean; errors: unknown[]; state: string };
+      const { bundle, report } = await exportVerified(id, 'amended-suspended.jsonl');
       expect([report.valid, report.state, report.errors]).toEqual([true, 'suspended', []]);
       expect(checkBundle(bundle).kinds.filter((k) => k.startsWith('charter.')).sort()).toEqual(['charter.accept', 'charter.accept', 'charter.amend', 'charter.amend', 'charter.decline', 'charter.propose']);
       expect(cn.problems.filter((p) => !/ECONNREFUSED|socket hang up|ECONNRESET/.test(p))).toEqual([]);
@@ -2498,7 +2431,6 @@ describe('a clean-room peer written from docs/protocol.md', () => {
     const cn = peer!;
     const US = usCard.party;
     const CN = cn.card.party;
-    const all = ['plenipotentiary', 'principal', 'duty-officer', 'observer'];
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     try {
       const id = cn.propose({
