@@ -452,8 +452,7 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       };
       ctx = { call, text, api, token, dir, id, id2, usCard, endpoint, flash2: flash2.hash, reply2: reply2.hash };
     } catch (e) {
-      dump();
-      throw e;
+      failed(e);
     }
   }, 90_000);
 
@@ -479,6 +478,20 @@ describe('a clean-room peer written from docs/protocol.md', () => {
 
   /** Every role: what the charters of these tests give each party. */
   const all = ['plenipotentiary', 'principal', 'duty-officer', 'observer'];
+  /** The default acknowledgement deadlines (§5.1), as the charters of these tests give them. */
+  const deadlines = { FLASH: 180, IMMEDIATE: 900, PRIORITY: 3600, ROUTINE: 86400 };
+
+  /** CN proposes a channel of CN and US (every role, deadlines as above), US accepts: its id, once CN sees it active. */
+  async function cnOpensWithUs(title: string, linkTestIntervalSec: number): Promise<string> {
+    const cn = peer!;
+    const { call, usCard } = ctx!;
+    const C0: Charter = { title: { en: title }, tier: 'working', languages: ['en'], linkTestIntervalSec, ackDeadlineSec: deadlines, parties: [{ party: cn.card.party, code: 'CN', roles: all }, { party: usCard.party, code: 'US', roles: all }] };
+    const id = cn.propose(C0).hash;
+    await waitFor('US to hold the proposal of CN', async () => (await call<{ state: string }>('GET', `/api/v1/channels/${id}`).catch(() => ({ state: 'none' }))).state === 'proposed');
+    await call('POST', `/api/v1/channels/${id}/accept`, {});
+    await waitFor('CN to see the channel active', () => cn.view(id).state === 'active');
+    return id;
+  }
 
   /** The parties of the tests after the three-party test: CN (the first peer) and XX, and the ids of all three. */
   function threeParties(): { cn: SpecPeer; x: SpecPeer; US: string; CN: string; XX: string } {
@@ -487,11 +500,16 @@ describe('a clean-room peer written from docs/protocol.md', () => {
     return { cn: peer!, x: xx!, US: ctx!.usCard.party, CN: peer!.card.party, XX: xx!.card.party };
   }
 
-  /** A test of three parties failed: XX's problems and the dump go to stderr, the error goes on. */
-  function failedWithXX(e: unknown): never {
-    process.stderr.write(`\n---- XX problems ----\n${xx?.problems.join('\n') ?? ''}\n`);
+  /** A test failed: the dump goes to stderr, the error goes on. */
+  function failed(e: unknown): never {
     dump();
     throw e;
+  }
+
+  /** A test of three parties failed: XX's problems, then the dump, go to stderr; the error goes on. */
+  function failedWithXX(e: unknown): never {
+    process.stderr.write(`\n---- XX problems ----\n${xx?.problems.join('\n') ?? ''}\n`);
+    failed(e);
   }
 
   /** Exports channel `id` from US to `file` (in the test's folder) and verifies it with `hotline verify --json`. */
@@ -618,8 +636,7 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       step('the proof made by CN verified by hotline verify');
       expect(p.problems).toEqual([]);
     } catch (e) {
-      dump();
-      throw e;
+      failed(e);
     }
   }, 60_000);
 
@@ -681,8 +698,7 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       step(`US → peer resumed after a cut at its seq ${cutAt}`);
       expect(p.problems).toEqual([]);
     } catch (e) {
-      dump();
-      throw e;
+      failed(e);
     }
   }, 40_000);
 
@@ -792,8 +808,7 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       keys = { old, fresh, revokedFrom };
       expect(p.problems).toEqual([]);
     } catch (e) {
-      dump();
-      throw e;
+      failed(e);
     }
   }, 40_000);
 
@@ -1161,8 +1176,7 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       step('v3 transcript verified');
       expect(p.problems).toEqual([]);
     } catch (e) {
-      dump();
-      throw e;
+      failed(e);
     }
   }, 40_000);
   // ---- §5.2: the ends of a proposal, proposed by each side ----
@@ -1173,7 +1187,7 @@ describe('a clean-room peer written from docs/protocol.md', () => {
     const US = usCard.party;
     const CN = p.card.party;
     const charter = (title: string, x: Record<string, unknown> = {}) => ({
-      title: { en: title }, tier: 'working', languages: ['en'], linkTestIntervalSec: 60, ackDeadlineSec: { FLASH: 180, IMMEDIATE: 900, PRIORITY: 3600, ROUTINE: 86400 },
+      title: { en: title }, tier: 'working', languages: ['en'], linkTestIntervalSec: 60, ackDeadlineSec: deadlines,
       parties: [{ party: CN, code: 'CN', roles: all }, { party: US, code: 'US', roles: all }], ...x,
     });
     const stateOnUs = async (id: string) => (await call<{ state: string }>('GET', `/api/v1/channels/${id}`).catch(() => ({ state: 'unknown' }))).state;
@@ -1246,8 +1260,7 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       expect(shownLate.ackedAt!).toBeGreaterThan(shownLate.deadlineAt!);
       expect(p.problems).toEqual([]);
     } catch (e) {
-      dump();
-      throw e;
+      failed(e);
     }
   }, 30_000);
 
@@ -1283,7 +1296,7 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       // ---- §5.2: XX proposes a charter of three parties; it is active only once all have accepted ----
       const c = x.propose({
         title: { en: 'Three parties' }, tier: 'working', languages: ['en'], linkTestIntervalSec: 60,
-        ackDeadlineSec: { FLASH: 180, IMMEDIATE: 900, PRIORITY: 3600, ROUTINE: 86400 },
+        ackDeadlineSec: deadlines,
         parties: [{ party: XX, code: 'XX', roles: all }, { party: US, code: 'US', roles: all }, { party: CN, code: 'CN', roles: all }],
       });
       const id = c.hash;
@@ -1495,7 +1508,7 @@ describe('a clean-room peer written from docs/protocol.md', () => {
     try {
       const C0: Charter = {
         title: { en: 'Heads rule 4' }, tier: 'working', languages: ['en'], linkTestIntervalSec: 60,
-        ackDeadlineSec: { FLASH: 180, IMMEDIATE: 900, PRIORITY: 3600, ROUTINE: 86400 },
+        ackDeadlineSec: deadlines,
         parties: [{ party: CN, code: 'CN', roles: all }, { party: US, code: 'US', roles: all }],
       };
       const id = cn.propose(C0).hash;
@@ -1715,7 +1728,7 @@ describe('a clean-room peer written from docs/protocol.md', () => {
     try {
       const c = x.propose({
         title: { en: 'Three parties, version 2' }, tier: 'working', languages: ['en'], linkTestIntervalSec: 1, protocol: 2,
-        ackDeadlineSec: { FLASH: 180, IMMEDIATE: 900, PRIORITY: 3600, ROUTINE: 86400 },
+        ackDeadlineSec: deadlines,
         parties: [{ party: XX, code: 'XX', roles: all }, { party: US, code: 'US', roles: all }, { party: CN, code: 'CN', roles: all }],
       });
       const id = c.hash;
@@ -1809,7 +1822,7 @@ describe('a clean-room peer written from docs/protocol.md', () => {
     try {
       const C0: Charter = {
         title: { en: 'Three parties, link records' }, tier: 'technical', languages: ['en'], linkTestIntervalSec: 1, protocol: 2,
-        ackDeadlineSec: { FLASH: 180, IMMEDIATE: 900, PRIORITY: 3600, ROUTINE: 86400 },
+        ackDeadlineSec: deadlines,
         parties: [{ party: XX, code: 'XX', roles: all }, { party: US, code: 'US', roles: all }, { party: CN, code: 'CN', roles: all }],
       };
       const c = x.propose(C0);
@@ -2011,20 +2024,12 @@ describe('a clean-room peer written from docs/protocol.md', () => {
 
   it('§12 "Reconciling": CN comes back from a backup holding fewer of its own entries than US holds; `holds` says so, CN asks for them with `want` naming itself, US relays them on its own stream, CN signs nothing meanwhile, then signs on at the next seq; nothing forks', async () => {
     expect(ctx, 'the first test ran').toBeDefined();
-    const { call, usCard } = ctx!;
+    const { call } = ctx!;
     const cn = peer!;
-    const US = usCard.party;
     const CN = cn.card.party;
     try {
-      const id = cn.propose({
-        title: { en: 'Restore' }, tier: 'working', languages: ['en'], linkTestIntervalSec: 60,
-        ackDeadlineSec: { FLASH: 180, IMMEDIATE: 900, PRIORITY: 3600, ROUTINE: 86400 },
-        parties: [{ party: CN, code: 'CN', roles: all }, { party: US, code: 'US', roles: all }],
-      }).hash;
+      const id = await cnOpensWithUs('Restore', 60);
       const ch = cn.channel(id);
-      await waitFor('US to hold the proposal of CN', async () => (await call<{ state: string }>('GET', `/api/v1/channels/${id}`).catch(() => ({ state: 'none' }))).state === 'proposed');
-      await call('POST', `/api/v1/channels/${id}/accept`, {});
-      await waitFor('CN to see the channel active', () => cn.view(id).state === 'active');
       for (const t of ['one', 'two', 'three']) cn.send(id, `Before the backup: ${t}`, 'ROUTINE', officer);
       const own = () => cn.log(ch, CN);
       cn.quiet = true;
@@ -2066,8 +2071,7 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       checkBundle(bundle);
       expect(cn.problems).toEqual([]);
     } catch (e) {
-      dump();
-      throw e;
+      failed(e);
     } finally {
       cn.quiet = false;
     }
@@ -2130,27 +2134,18 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       expect([report.valid, report.state, report.errors]).toEqual([true, 'active', []]);
       expect(cn.problems.filter((p) => !/ECONNREFUSED|socket hang up|ECONNRESET/.test(p))).toEqual([]);
     } catch (e) {
-      dump();
-      throw e;
+      failed(e);
     }
   }, 60_000);
 
   it('§4.2 equivocation over federation: a second entry of CN for a place US holds, signed by CN\'s key, is ENTRY_EQUIVOCATION and kept as evidence (US keeps the first; `heads` still names it); one signed by a key not CN\'s is a forgery (ENTRY_UNKNOWN_KEY), not evidence; the export carries the evidence and the verifier keeps the smallest hash (§8.2 step 12)', async () => {
     expect(ctx, 'the first test ran').toBeDefined();
-    const { call, usCard, dir, endpoint } = ctx!;
+    const { call, dir, endpoint } = ctx!;
     const cn = peer!;
-    const US = usCard.party;
     const CN = cn.card.party;
     try {
-      const id = cn.propose({
-        title: { en: 'Fork' }, tier: 'working', languages: ['en'], linkTestIntervalSec: 86_400,
-        ackDeadlineSec: { FLASH: 180, IMMEDIATE: 900, PRIORITY: 3600, ROUTINE: 86400 },
-        parties: [{ party: CN, code: 'CN', roles: all }, { party: US, code: 'US', roles: all }],
-      }).hash;
+      const id = await cnOpensWithUs('Fork', 86_400);
       const ch = cn.channel(id);
-      await waitFor('US to hold the proposal of CN', async () => (await call<{ state: string }>('GET', `/api/v1/channels/${id}`).catch(() => ({ state: 'none' }))).state === 'proposed');
-      await call('POST', `/api/v1/channels/${id}/accept`, {});
-      await waitFor('CN to see the channel active', () => cn.view(id).state === 'active');
       cn.send(id, 'The first of two', 'ROUTINE', officer);
       const own = () => cn.log(ch, CN);
       cn.quiet = true;
@@ -2198,8 +2193,7 @@ describe('a clean-room peer written from docs/protocol.md', () => {
         cn.quiet = false;
       }
     } catch (e) {
-      dump();
-      throw e;
+      failed(e);
     }
   }, 30_000);
 
@@ -2214,7 +2208,7 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       // A charter of three whose link tests do not fall in the test (US writes nothing by itself).
       const C0: Charter = {
         title: { en: 'Relay wants' }, tier: 'working', languages: ['en'], linkTestIntervalSec: 86400,
-        ackDeadlineSec: { FLASH: 180, IMMEDIATE: 900, PRIORITY: 3600, ROUTINE: 86400 },
+        ackDeadlineSec: deadlines,
         parties: [{ party: CN, code: 'CN', roles: all }, { party: US, code: 'US', roles: all }, { party: XX, code: 'XX', roles: all }],
       };
       const id = cn.propose(C0).hash;
@@ -2308,7 +2302,9 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       expect(x.view(id).amendments.map((a) => [a.hash, a.status])).toEqual([[hA1, 'pending']]);
       const xAcc = x.write(id, 'charter.accept', { charter: hA1 });
       // XX's acceptance reaches CN (XX's stream to CN); CN's receipt names it, so US asks CN for it (want) and gets it relayed.
-      expect(cn.ingest(xAcc.text).outcome).toBe('accepted');
+      // (Pending a moment when US's stream to XX brought XX an entry of US that CN does not hold yet.)
+      expect(['accepted', 'pending']).toContain(cn.ingest(xAcc.text).outcome);
+      await waitFor('CN to take in the acceptance of XX', () => cn.log(ch, XX).some((h) => h.hash === xAcc.hash), 5_000);
       type Detail = { state: string; charterHash: string; pendingAmendment?: unknown; parties: Array<{ code: string }> };
       const onUs = () => call<Detail>('GET', `/api/v1/channels/${id}`);
       await waitFor('US to hold the acceptance of XX, relayed by CN', async () => (await fedRequest(endpoint, cn.identity, 'GET', `/fed/v1/channels/${id}/entries?author=${XX}&from=${xAcc.entry.seq}`)).text === `${xAcc.text}\n`, 10_000);
@@ -2375,7 +2371,7 @@ describe('a clean-room peer written from docs/protocol.md', () => {
     try {
       const C0: Charter = {
         title: { en: 'Amended while suspended' }, tier: 'working', languages: ['en'], linkTestIntervalSec: 86400,
-        ackDeadlineSec: { FLASH: 180, IMMEDIATE: 900, PRIORITY: 3600, ROUTINE: 86400 },
+        ackDeadlineSec: deadlines,
         parties: [{ party: CN, code: 'CN', roles: all }, { party: US, code: 'US', roles: all }],
       };
       const id = cn.propose(C0).hash;
@@ -2420,28 +2416,19 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       expect(checkBundle(bundle).kinds.filter((k) => k.startsWith('charter.')).sort()).toEqual(['charter.accept', 'charter.accept', 'charter.amend', 'charter.amend', 'charter.decline', 'charter.propose']);
       expect(cn.problems.filter((p) => !/ECONNREFUSED|socket hang up|ECONNRESET/.test(p))).toEqual([]);
     } catch (e) {
-      dump();
-      throw e;
+      failed(e);
     }
   }, 30_000);
 
   it('§12 "A forked own log": CN, restored from an old backup, signs on before US is back; at the next connection `heads` names another hash at the seq US holds; CN asks for its own entries with `want` (fromSeq max(1, N − 1023), toSeq N), US relays them, and the copy at N differs: the fork is proven at N, CN signs nothing more there and pushes none of its forked entries', async () => {
     expect(ctx, 'the first test ran').toBeDefined();
-    const { call, usCard } = ctx!;
+    const { call } = ctx!;
     const cn = peer!;
-    const US = usCard.party;
     const CN = cn.card.party;
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     try {
-      const id = cn.propose({
-        title: { en: 'Forked own log' }, tier: 'working', languages: ['en'], linkTestIntervalSec: 86400,
-        ackDeadlineSec: { FLASH: 180, IMMEDIATE: 900, PRIORITY: 3600, ROUTINE: 86400 },
-        parties: [{ party: CN, code: 'CN', roles: all }, { party: US, code: 'US', roles: all }],
-      }).hash;
+      const id = await cnOpensWithUs('Forked own log', 86400);
       const ch = cn.channel(id);
-      await waitFor('US to hold the proposal of CN', async () => (await call<{ state: string }>('GET', `/api/v1/channels/${id}`).catch(() => ({ state: 'none' }))).state === 'proposed');
-      await call('POST', `/api/v1/channels/${id}/accept`, {});
-      await waitFor('CN to see the channel active', () => cn.view(id).state === 'active');
       for (const t of ['one', 'two']) cn.send(id, `Before the backup was put back: ${t}`, 'ROUTINE', officer);
       cn.quiet = true;
       const own = () => cn.log(ch, CN);
@@ -2480,8 +2467,7 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       expect((await call<{ equivocations: number }>('GET', `/api/v1/channels/${id}`)).equivocations).toBe(0);
       expect(cn.problems.filter((p) => !/ECONNREFUSED|socket hang up|ECONNRESET/.test(p))).toEqual([]);
     } catch (e) {
-      dump();
-      throw e;
+      failed(e);
     } finally {
       cn.quiet = false;
     }
@@ -2536,8 +2522,7 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       cn.headsLie.delete(id);
       expect(cn.problems.filter((p) => !/ECONNREFUSED|socket hang up|ECONNRESET/.test(p))).toEqual([]);
     } catch (e) {
-      dump();
-      throw e;
+      failed(e);
     } finally {
       cn.headsLie.clear();
     }
