@@ -6,7 +6,7 @@
  */
 import { errorText } from './errors.js';
 import { useCallback, useEffect, useState } from 'react';
-import { api, type ChannelDetail, type CharterAction, type Peer, type StateChange } from './api.js';
+import { api, type ChannelDetail, type CharterAction, type CharterChange, type Peer, type StateChange } from './api.js';
 import { dtg, when } from './format.js';
 import { T, tr, type Label } from './i18n.js';
 
@@ -24,20 +24,58 @@ const REASON_REQUIRED = new Set<CharterAction>(['decline', 'withdraw', 'suspend'
 /** What may be done to a channel in `state` by this party (not yet accepted, proposer or not). */
 function actionsFor(detail: ChannelDetail, self: string): CharterAction[] {
   const me = detail.parties.find((p) => p.code === self);
+  // A pending amendment (POST /channels/:id/amend) awaits the answers of the parties it names (by
+  // code, as the API labels them): those of the charter in force and of the amended one, so a
+  // party it adds answers here before it is a member; its proposer may withdraw it.
+  const amendment = detail.pendingAmendment;
+  const answers: CharterAction[] = !amendment ? [] : amendment.proposer === self ? ['withdraw'] : amendment.awaiting.includes(self) ? ['accept', 'decline'] : [];
   switch (detail.state) {
     case 'proposed':
       return detail.proposer === self || detail.proposer === me?.party ? ['withdraw'] : me && !me.accepted ? ['accept', 'decline'] : [];
-    case 'active': {
-      // A pending amendment (POST /channels/:id/amend) awaits this party's answer, or its proposer's withdrawal.
-      const amendment = detail.pendingAmendment;
-      if (!amendment || !me) return ['suspend', 'close'];
-      if (amendment.proposer === me.party) return ['withdraw', 'suspend', 'close'];
-      return amendment.accepted.includes(me.party) ? ['suspend', 'close'] : ['accept', 'decline', 'suspend', 'close'];
-    }
+    case 'active':
+      return [...answers, ...(me ? (['suspend', 'close'] as const) : [])];
     case 'suspended':
-      return ['resume', 'close'];
+      return [...answers, ...(me ? (['resume', 'close'] as const) : [])];
     default:
       return [];
+  }
+}
+
+/** One change of a pending amendment, in the officer's language. */
+function changeText(c: CharterChange): string {
+  const secs = (n: number) => String(n);
+  const date = (t: number | null) => (t === null ? tr('never') : dtg(t));
+  switch (c.kind) {
+    case 'party-added':
+      return tr('change_partyAdded', { code: c.code, roles: c.roles.join(', ') });
+    case 'party-removed':
+      return tr('change_partyRemoved', { code: c.code });
+    case 'party-roles':
+      return tr('change_partyRoles', { code: c.code, from: c.from.join(', '), to: c.to.join(', ') });
+    case 'title':
+      return tr('change_title', { lang: c.lang, from: c.from ?? tr('none'), to: c.to ?? tr('none') });
+    case 'language-added':
+      return tr('change_languageAdded', { lang: c.lang });
+    case 'language-removed':
+      return tr('change_languageRemoved', { lang: c.lang });
+    case 'tier':
+      return tr('change_tier', { from: c.from, to: c.to });
+    case 'ack-deadline':
+      return tr('change_ackDeadline', { precedence: c.precedence, from: secs(c.from), to: secs(c.to) });
+    case 'link-test-interval':
+      return tr('change_linkTest', { from: secs(c.from), to: secs(c.to) });
+    case 'expires':
+      return tr('change_expires', { from: date(c.from), to: date(c.to) });
+    case 'note':
+      return tr('change_note', { to: c.to ?? tr('none') });
+    case 'dialogue':
+      return tr('change_dialogue');
+    case 'format-added':
+      return tr('change_formatAdded', { format: `${c.format.id}@${c.format.version}` });
+    case 'format-removed':
+      return tr('change_formatRemoved', { format: `${c.format.id}@${c.format.version}` });
+    case 'protocol':
+      return tr('change_protocol', { from: c.from, to: c.to });
   }
 }
 
@@ -122,10 +160,24 @@ export function CharterPanel({ detail, self, permissions, onChanged }: { detail:
         })}
       </ul>
       {detail.pendingAmendment && (
-        <p className="pending-amendment" data-testid="pending-amendment">
-          <T k="pendingAmendment" proposer={partyCode(detail, detail.pendingAmendment.proposer)} accepted={detail.pendingAmendment.accepted.map((k) => partyCode(detail, k)).join(', ')} />{' '}
-          <code className="read-aloud">{groups(detail.pendingAmendment.hash)}</code>
-        </p>
+        <div className="pending-amendment" data-testid="pending-amendment">
+          <p>
+            <T k="pendingAmendment" proposer={partyCode(detail, detail.pendingAmendment.proposer)} accepted={detail.pendingAmendment.accepted.map((k) => partyCode(detail, k)).join(', ')} />{' '}
+            <code className="read-aloud">{groups(detail.pendingAmendment.hash)}</code>
+          </p>
+          <p>
+            <T k="amendmentReason" reason={detail.pendingAmendment.reason} />{' '}
+            {detail.pendingAmendment.awaiting.length > 0 && <T k="amendmentAwaiting" parties={detail.pendingAmendment.awaiting.join(', ')} />}
+          </p>
+          <h5>
+            <T k="amendmentChanges" />
+          </h5>
+          <ul className="amendment-changes" data-testid="amendment-changes">
+            {detail.pendingAmendment.changes.map((c, i) => (
+              <li key={i}>{changeText(c)}</li>
+            ))}
+          </ul>
+        </div>
       )}
       {offered.length > 0 && (
         <div className="charter-actions" role="group" aria-label={tr('charterActions')}>

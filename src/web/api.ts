@@ -9,7 +9,7 @@ import type * as Api from '../terminal/officer-api/api-schemas.js';
 
 export type { DialogueView, DialogueIssue, DialogueMeeting, DialogueText, DialogueCommitment } from '../terminal/officer-api/api-schemas.js';
 export type { FormatDetail, FormatSummary, Geometry, Rendered } from '../terminal/officer-api/api-schemas.js';
-export type { ChannelDetail, ChannelSummary, Message, Pending, PendingSummary, LinkView, LinkSample, Status, ApiEvent, EntryEvent } from '../terminal/officer-api/api-schemas.js';
+export type { ChannelDetail, ChannelSummary, CharterChange, Message, Pending, PendingSummary, LinkView, LinkSample, Status, ApiEvent, EntryEvent } from '../terminal/officer-api/api-schemas.js';
 
 /** The officer signed in to this console (a session always carries its CSRF token here). */
 export type Session = Api.OfficerSession & { csrfToken: string };

@@ -79,7 +79,7 @@ it('adds a third party to a running channel by amendment, and removes it again b
   const flash = await us.api<{ id: string }>('POST', `/api/v1/channels/${id}/messages`, { text: 'Unidentified submarine contact', precedence: 'FLASH' });
   const atRuFlash = await waitFor('RU to hold the FLASH', async () => (await ru.messages(id)).find((m) => m.id === flash.id));
   // The amended FLASH deadline (120 s, not the 180 s of the proposal) is the one RU's watch sees.
-  const m = atRuFlash as { deadlineAt: number | null; time: number };
+  const m = atRuFlash as unknown as { deadlineAt: number | null; time: number };
   // (counted from when RU received it, a few milliseconds after it was sent)
   expect(m.deadlineAt! - m.time).toBeGreaterThanOrEqual(120_000);
   expect(m.deadlineAt! - m.time).toBeLessThan(150_000);

@@ -102,7 +102,16 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('charter actions in
       const pending = atCn.getByTestId('pending-amendment');
       await pending.waitFor({ timeout: 10_000 });
       expect(await pending.textContent()).toMatch(/proposed by US/);
+      // What it changes, and why, before anyone answers it.
+      expect(await pending.getByTestId('amendment-changes').textContent()).toContain('protocol version 1 → 2');
+      expect(await pending.textContent()).toMatch(/Reason: Body commitments.*Awaiting the answers of CN/);
       expect(await cnCharter.getByTestId('charter-decline').count()).toBe(1);
+      // Its proposer is offered Withdraw, not Accept or Decline.
+      await atUs.reload();
+      await atUs.getByRole('button', { name: /Maritime incidents/ }).click();
+      await atUs.getByTestId('pending-amendment').waitFor({ timeout: 10_000 });
+      expect(await atUs.getByTestId('charter').getByTestId('charter-withdraw').count()).toBe(1);
+      expect(await atUs.getByTestId('charter').getByTestId('charter-accept').count()).toBe(0);
       await cnCharter.getByTestId('compared').check();
       await cnCharter.getByTestId('charter-accept').click();
       await waitFor('the amendment adopted at US', async () => (await us.api<{ charter: { protocol?: number }; pendingAmendment?: unknown }>('GET', `/api/v1/channels/${channel}`)).pendingAmendment === undefined, 20_000);
