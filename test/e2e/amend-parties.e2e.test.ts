@@ -98,3 +98,21 @@ it('adds a third party to a running channel by amendment, and removes it again b
   const late = await ru.apiRaw('POST', `/api/v1/channels/${id}/messages`, { text: 'Still here?', precedence: 'ROUTINE' });
   expect(late.status).toBeGreaterThanOrEqual(400);
 });
+
+it('brings a long channel to the party added (its amendment far past the first batch of 1,024 entries)', async () => {
+  h = await Harness.create();
+  const us = await h.party('US', 'United States');
+  const cn = await h.party('CN', 'China');
+  const ru = await h.party('RU', 'Russia');
+  await h.pair(us, cn);
+  await h.pair(us, ru);
+  await h.pair(cn, ru);
+  const id = await h.openChannel(us, cn, { title: { en: 'Long line' }, tier: 'working', parties: ['CN'] });
+  for (let i = 0; i < 25; i++) await us.api('POST', `/api/v1/channels/${id}/messages/batch`, { messages: Array.from({ length: 100 }, (_, j) => ({ text: `report ${i * 100 + j}` })) });
+  await us.api('POST', `/api/v1/channels/${id}/amend`, { addParties: ['RU'], reason: 'Join us' });
+  await waitFor('RU to hold the channel with the amendment', async () => (await ru.api<Detail>('GET', `/api/v1/channels/${id}`).catch(() => undefined))?.pendingAmendment, 60_000);
+  await cn.api('POST', `/api/v1/channels/${id}/accept`, {});
+  await ru.api('POST', `/api/v1/channels/${id}/accept`, {});
+  await waitFor('RU to hold all 2,500 messages', async () => (await ru.channel(id)).messages.total === 2500, 60_000);
+  await waitFor('US to see RU a party', async () => (await us.api<Detail>('GET', `/api/v1/channels/${id}`)).parties.some((p) => p.code === 'RU'), 30_000);
+});
