@@ -4,6 +4,7 @@
  * officer may take in this state (accept, decline, withdraw, suspend, resume, close; a reason where
  * the record needs one), and the state history with reasons.
  */
+import { AmendForm } from './AmendForm.js';
 import { errorText } from './errors.js';
 import { useCallback, useEffect, useState } from 'react';
 import { api, type ChannelDetail, type CharterAction, type CharterChange, type Peer, type StateChange } from './api.js';
@@ -91,6 +92,9 @@ export function CharterPanel({ detail, self, permissions, onChanged }: { detail:
   const [error, setError] = useState<string | undefined>();
   // Open at first while a proposal awaits an answer; then as the officer leaves it.
   const [openAtFirst] = useState(detail.state === 'proposed' || detail.pendingAmendment !== undefined);
+  const [amending, setAmending] = useState(false);
+  // An amendment may be proposed by a party, while none is pending (§5.3), on an open channel.
+  const mayAmend = permissions.includes('charter.amend') && !detail.pendingAmendment && (detail.state === 'active' || detail.state === 'suspended') && detail.parties.some((p) => p.code === self);
   const load = useCallback(async () => {
     setHistory(await api.history(detail.id).catch(() => []));
     if (permissions.includes('terminal.read')) setPeers(await api.peers().catch(() => []));
@@ -166,9 +170,13 @@ export function CharterPanel({ detail, self, permissions, onChanged }: { detail:
             <code className="read-aloud">{groups(detail.pendingAmendment.hash)}</code>
           </p>
           <p>
-            <T k="amendmentReason" reason={detail.pendingAmendment.reason} />{' '}
-            {detail.pendingAmendment.awaiting.length > 0 && <T k="amendmentAwaiting" parties={detail.pendingAmendment.awaiting.join(', ')} />}
+            <T k="amendmentReason" reason={detail.pendingAmendment.reason} />
           </p>
+          {detail.pendingAmendment.awaiting.length > 0 && (
+            <p>
+              <T k="amendmentAwaiting" parties={detail.pendingAmendment.awaiting.join(', ')} />
+            </p>
+          )}
           <h5>
             <T k="amendmentChanges" />
           </h5>
@@ -192,6 +200,21 @@ export function CharterPanel({ detail, self, permissions, onChanged }: { detail:
             </button>
           ))}
         </div>
+      )}
+      {mayAmend && !amending && (
+        <button type="button" className="secondary" data-testid="amend-open" onClick={() => setAmending(true)}>
+          <T k="proposeAmendment" />
+        </button>
+      )}
+      {mayAmend && amending && (
+        <AmendForm
+          detail={detail}
+          self={self}
+          onDone={() => {
+            setAmending(false);
+            onChanged();
+          }}
+        />
       )}
       {action && (
         <form

@@ -174,6 +174,8 @@ export const api = {
   charterAction: (id: string, action: CharterAction, reason?: string) => call<Api.CharterActionResult>('POST', `/api/v1/channels/${id}/${action}`, reason ? { reason } : {}),
   /** Proposes a channel to known peers. */
   propose: (p: ProposalInput) => call<Api.ChannelDetail>('POST', '/api/v1/channels', p),
+  /** Proposes an amendment of the charter in force (POST /channels/:id/amend): only what changes. */
+  amend: (id: string, a: AmendmentInput) => call<Api.CharterActionResult>('POST', `/api/v1/channels/${id}/amend`, a),
   peers: () => call<Api.Peer[]>('GET', '/api/v1/peers'),
   dialogue: (id: string) => call<Api.DialogueView>('GET', `/api/v1/channels/${id}/dialogue`),
   /** One dialogue act: `path` under the channel, e.g. `/issues/ID/positions` (dialogue-routes.ts). */
@@ -196,6 +198,15 @@ export interface ProposalInput {
   linkTestIntervalSec?: number;
   ackDeadlineSec?: Partial<Record<Precedence, number>>;
   note?: string;
+}
+
+/** POST /api/v1/channels/:id/amend: what an amendment drafted in the console changes, and why. */
+export interface AmendmentInput {
+  addParties?: string[];
+  removeParties?: string[];
+  ackDeadlineSec?: Partial<Record<Precedence, number>>;
+  linkTestIntervalSec?: number;
+  reason: string;
 }
 
 /** GET /api/v1/channels/:id/readiness (operations/readiness.ts), the parts the console shows. */

@@ -117,6 +117,26 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('charter actions in
       await waitFor('the amendment adopted at US', async () => (await us.api<{ charter: { protocol?: number }; pendingAmendment?: unknown }>('GET', `/api/v1/channels/${channel}`)).pendingAmendment === undefined, 20_000);
       await pending.waitFor({ state: 'detached', timeout: 10_000 });
 
+      // US's plenipotentiary proposes another from the console: a shorter FLASH deadline. Only what
+      // changes is sent, and CN's panel words it.
+      await atUs.reload();
+      await atUs.getByRole('button', { name: /Maritime incidents/ }).click();
+      // The charter panel is folded while nothing awaits an answer: the officer opens it.
+      await atUs.getByTestId('charter').locator('summary').click({ timeout: 10_000 });
+      await atUs.getByTestId('amend-open').click({ timeout: 10_000 });
+      const amendForm = atUs.getByTestId('amend-form');
+      expect(await amendForm.getByTestId('amend-submit').isDisabled()).toBe(true);
+      await amendForm.locator('input[name="amend-deadline-FLASH"]').fill('90');
+      await amendForm.locator('input[name="amend-reason"]').fill('Agreed at the June talks');
+      await amendForm.getByTestId('amend-submit').click();
+      await atUs.getByTestId('pending-amendment').waitFor({ timeout: 10_000 });
+      await waitFor('CN to hold the deadline amendment', async () => (await cn.api<{ pendingAmendment?: { changes: unknown[]; reason: string } }>('GET', `/api/v1/channels/${channel}`)).pendingAmendment?.reason === 'Agreed at the June talks', 20_000);
+      await atCn.reload();
+      await atCn.getByRole('button', { name: /Maritime incidents/ }).click();
+      await atCn.getByTestId('pending-amendment').waitFor({ timeout: 10_000 });
+      expect(await atCn.getByTestId('amendment-changes').textContent()).toBe('FLASH acknowledgement deadline: 120 s → 90 s');
+      await atCn.screenshot({ path: '/tmp/hotline-console-amendment.png', fullPage: true });
+
       // Suspended at CN with a reason; both histories show it.
       await cnCharter.getByTestId('charter-suspend').click({ timeout: 10_000 });
       await cnCharter.locator('input[name=reason]').fill('Maintenance of the CN terminal, back at 1400Z');
