@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import Type, { type Static } from 'typebox';
-import { charterChanges, checkCharter, DialogueRulesSchema, formatHash, HotlineProtocolError, LangTag, isBundleHeader, protocolError, ROLES, TIERS, writeBundle, type Charter, type SealedEntry } from '../../protocol/index.js';
+import { charterChanges, checkCharter, DialogueRulesSchema, LIMITS, formatHash, HotlineProtocolError, LangTag, isBundleHeader, protocolError, ROLES, TIERS, writeBundle, type Charter, type SealedEntry } from '../../protocol/index.js';
 import type { ProposeInput } from '../channels/channel-types.js';
 import { TerminalError } from '../errors.js';
 import { BundleCharters } from './import-charters.js';
@@ -260,8 +260,14 @@ function amendRoute(app: FastifyInstance, opts: ChannelsRoutesOptions): void {
     async (request) => {
       const { id } = request.params as { id: string };
       const body = request.body as AmendmentBody;
-      const charter = directory.channel(id).state(opts.now()).charter;
+      const log = directory.channel(id);
+      const charter = log.state(opts.now()).charter;
       const amended = await amendedCharter(opts, charter, body);
+      // Every later entry names the logs once named (§7 heads rules 2-3), at most 32 (§4.1): a
+      // channel whose record would hold more than that could never be written to again.
+      const logs = new Set([...log.authors(), ...amended.parties.map((p) => p.party)]);
+      if (logs.size > LIMITS.maxHeads)
+        throw new TerminalError('BAD_REQUEST', { detail: `the channel's record would hold the logs of ${logs.size} parties (those that ever wrote in it and those of the amended charter), and every later entry must name them all, at most ${LIMITS.maxHeads} (docs/protocol.md §7): the channel would lock. Open a new channel for this set of parties instead.` });
       if (charterChanges(charter, amended).length === 0) {
         const what = [...(body.addFormats ? [`already agrees ${body.addFormats.join(', ')}`] : []), ...(body.protocol !== undefined ? [`already speaks protocol version ${body.protocol}`] : [])];
         throw new TerminalError('BAD_REQUEST', { detail: what.length > 0 ? `The charter in force ${what.join(' and ')}: the amendment would change nothing.` : 'The amendment would change nothing: name what it changes (a party added or removed, a term, a format, the protocol version).' });
