@@ -68,6 +68,41 @@ describe('channel routes', () => {
     expect(proof.json()).toMatchObject({ v: 2 });
   });
 
+  it('amends the terms: what changes is shown with the pending amendment; what cannot be is refused, naming it, and nothing is written', async () => {
+    f = await officerFixture();
+    const url = `/api/v1/channels/${f.channel}`;
+    const entries = (await f.t.a.store.listEntries(f.channel)).length;
+    const refusals: Array<[Record<string, unknown>, RegExp]> = [
+      [{ removeParties: ['US'] }, /cannot remove its own party \(US\)/],
+      [{ removeParties: ['RU'] }, /RU is not a party of the charter in force \(its parties: US, CN\)/],
+      [{ addParties: ['CN'] }, /CN is already a party/],
+      [{ addParties: ['RU'] }, /PARTY_UNKNOWN|not a known peer|unknown/i],
+      [{ addLanguages: ['fr'] }, /a language added needs the title in it: give title.fr/],
+      [{ title: { fr: 'Ligne' } }, /a title in "fr", which is not a language of the amended charter/],
+      [{ removeLanguages: ['de'] }, /has no language "de"/],
+      [{ roles: ['observer'] }, /roles are those of the parties added/],
+      [{ ackDeadlineSec: { FLASH: 100_000 } }, /must not grow shorter as precedence falls/],
+      [{ linkTestIntervalSec: 60 }, /would change nothing/],
+    ];
+    for (const [body, why] of refusals) {
+      const r = await f.host('POST', `${url}/amend`, { ...body, reason: 'x' });
+      expect([400, 422], JSON.stringify(body)).toContain(r.statusCode);
+      expect(`${(r.json() as { code: string }).code}: ${(r.json() as { message: string }).message}`, JSON.stringify(body)).toMatch(why);
+    }
+    expect((await f.t.a.store.listEntries(f.channel)).length).toBe(entries);
+    const amended = await f.host('POST', `${url}/amend`, { ackDeadlineSec: { FLASH: 120 }, linkTestIntervalSec: 30, addLanguages: ['fr'], title: { fr: 'Ligne maritime' }, reason: 'Agreed in June' });
+    expect(amended.statusCode, amended.body).toBe(200);
+    const pending = (amended.json() as CharterActionResult).channel.pendingAmendment!;
+    expect(pending).toMatchObject({ proposer: 'US', accepted: ['US'], awaiting: ['CN'], reason: 'Agreed in June' });
+    expect(pending.changes).toEqual([
+      { kind: 'language-added', lang: 'fr' },
+      { kind: 'title', lang: 'fr', from: null, to: 'Ligne maritime' },
+      { kind: 'ack-deadline', precedence: 'FLASH', from: 180, to: 120 },
+      { kind: 'link-test-interval', from: 60, to: 30 },
+    ]);
+    expect(((await f.host('GET', '/api/v1/channels')).json() as ChannelSummary[])[0]!.amendment).toEqual({ proposer: 'US', awaiting: ['CN'] });
+  });
+
   it('exports a transcript bundle that imports back as entries already held', async () => {
     f = await officerFixture();
     const bundle = await f.host('GET', `/api/v1/channels/${f.channel}/export`);
