@@ -21,10 +21,10 @@ import { PeerLink, type LinkState } from './federation/peer-link.js';
 import { PeerLinks } from './federation/peer-links.js';
 import { stderrLog } from './log-destination.js';
 import { Backlog, DEFAULT_MAX_UNRECEIPTED } from './channels/backlog.js';
-import { RelayWants, withStreamWatchers } from './federation/relay-wants.js';
-import { DEFAULT_INBOUND_GRACE_MS, InboundStreams } from './federation/inbound-streams.js';
+import { RelayWants } from './federation/relay-wants.js';
+import { InboundStreams } from './federation/inbound-streams.js';
 import { PullFallback } from './federation/pull-fallback.js';
-import { combineLine, type LineState } from './federation/link-state.js';
+import { combineLine, DEFAULT_INBOUND_GRACE_MS, inboundOverdue, type LineState } from './federation/link-state.js';
 import { JobRunner } from './jobs/periodic-job.js';
 import { CheckpointScheduler } from './schedulers/checkpoint-scheduler.js';
 import { composeChannels, type ChannelWing } from './channels/compose.js';
@@ -161,7 +161,9 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   timings.mark('channel logs (keys, restore)');
   const ownHeads = await rememberOwnHeads(identity, wing, events, down, log); // registers its stop before the flush's
   down.add(() => wing.flush());
-  const [directory, reconciler] = [wing.registry, startReconciler(identity, wing, clock, events, log, ownHeads)];
+  // The peers' streams open to this terminal: one registry for the reconciler, the relay wants, the line state and the pull fallback.
+  const streams = new InboundStreams(clock);
+  const [directory, reconciler] = [wing.registry, startReconciler(identity, wing, clock, events, log, ownHeads, streams)];
   const backlog = await attachBacklog(identity, store, wing);
   timings.mark('backlog');
 
@@ -170,26 +172,15 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   reconciler.resync = (peer) => peerLinks.get(peer)?.resync();
   await peerLinks.refresh();
   timings.mark('peer links');
-  // One state per peer: the stream and its heartbeats combined with the link tests (link-state.ts).
-  const linkList = () =>
-    peerLinks.list((p) => directory.label(p)).map((l) => {
-      // A channel's tests never answered yet count once three intervals went by without an echo.
-      const now = clock.now();
-      const tests = ops.linkTester
-        .health()
-        .filter((h) => h.peer === l.peer)
-        .filter((h) => h.lastEchoAt !== null || now - h.since >= 3 * 1000 * directory.view(h.channel).charter.linkTestIntervalSec);
-      const line = combineLine({ ...l, inboundMissingSince: ops.inbound.overdueSince(l.peer), inboundOpen: ops.inbound.missingSince(l.peer) === undefined }, tests);
-      return { ...l, transport: l.state, state: line.state, since: line.since, reason: line.reason };
-    });
+  const linkList = lineStates({ peerLinks, directory, clock, streams, graceMs: inboundGrace(process.env.HOTLINE_INBOUND_GRACE_MS), health: () => ops.linkTester.health() });
   const metrics = options.metrics ?? defaultMetrics;
-  const ops = composeOperations({ identity, wing, store, clock, events, log, metrics, escalationFiles, peerLinks, linkList, down, reconciler, backlog });
+  const ops = composeOperations({ identity, wing, store, clock, events, log, metrics, escalationFiles, peerLinks, linkList, down, reconciler, backlog, streams });
   timings.mark('operations (link tests, escalation, jobs)');
 
   // Route validators compile at first use, and the rest once both faces listen (lazy-validators.ts).
   const validators = lazyValidators({ strictBodies: true });
   down.add(() => validators.stop());
-  const federation = await buildFederationServer({ receiver: wing.receiver, entries: wing.committer, directory, self: directory.self, events, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, pins: peerLinks.pins, reconcile: withStreamWatchers(reconciler, ops.relays, ops.inbound), probes: ops.prober, logger: log.child({ face: 'federation' }, { level: 'warn' }), schemaController: validators.schemaController, commitWaitMs: receivedCommitWaitFrom(process.env.HOTLINE_RECEIVED_COMMIT_WAIT_MS) });
+  const federation = await buildFederationServer({ receiver: wing.receiver, entries: wing.committer, directory, self: directory.self, events, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, pins: peerLinks.pins, streams, reconcile: reconciler, probes: ops.prober, logger: log.child({ face: 'federation' }, { level: 'warn' }), schemaController: validators.schemaController, commitWaitMs: receivedCommitWaitFrom(process.env.HOTLINE_RECEIVED_COMMIT_WAIT_MS) });
   const closeFederation = once(() => (peerLinks.stop(), federation.close()));
   down.add(closeFederation);
   timings.mark('federation server');
@@ -281,14 +272,14 @@ async function rememberOwnHeads(identity: TerminalIdentity, wing: ChannelWing, e
  * Nothing is signed on a channel until the peers said how much of our log they hold, and what
  * they hold beyond our database is fetched back first (#14 A1, channels/reconciler.ts).
  */
-function startReconciler(identity: TerminalIdentity, wing: ChannelWing, clock: Clock, events: EventBus, log: Logger, ownHeads: Awaited<ReturnType<typeof rememberOwnHeads>>): Reconciler {
+function startReconciler(identity: TerminalIdentity, wing: ChannelWing, clock: Clock, events: EventBus, log: Logger, ownHeads: Awaited<ReturnType<typeof rememberOwnHeads>>, streams: InboundStreams): Reconciler {
   // The hash of an own entry, to compare with the one a peer's `holds` names (a forked own log).
   const ownHash = async (channel: string, seq: number) => {
     const [raw] = await wing.committer.entriesFor(channel, identity.party, seq, seq);
     const parsed = raw === undefined ? undefined : parseEntry(raw);
     return parsed?.ok ? parsed.sealed.hash : undefined;
   };
-  const reconciler = new Reconciler({ self: identity.party, directory: wing.registry, head: (c) => wing.committer.committedHead(c), clock, events, startWaitMs: reconcileWait(process.env.HOTLINE_RECONCILE_WAIT_MS), remembered: ownHeads.remembered, rememberedForks: ownHeads.forks, ownHash, log });
+  const reconciler = new Reconciler({ self: identity.party, directory: wing.registry, head: (c) => wing.committer.committedHead(c), clock, events, streams, startWaitMs: reconcileWait(process.env.HOTLINE_RECONCILE_WAIT_MS), remembered: ownHeads.remembered, rememberedForks: ownHeads.forks, ownHash, log });
   // An active instance of a highly available party too: its database is the one its predecessor
   // committed to, but a primary replaced under asynchronous replication may have lost the last
   // commits, which the peers hold (docs/operations.md "High availability").
@@ -337,6 +328,7 @@ function composeOperations(o: {
   down: Teardown;
   reconciler: Reconciler;
   backlog: Backlog;
+  streams: InboundStreams;
 }) {
   const { wing, store, clock, events, log, metrics, down } = o;
   const directory = wing.registry;
@@ -384,11 +376,10 @@ function composeOperations(o: {
   jobs.add({ name: 'drills', everyMs: 1000, run: () => drills.tick() });
   jobs.add({ name: 'reconcile', everyMs: 1000, run: async () => o.reconciler.tick() });
   // Receipts of a party whose stream is down, asked of the others (federation/relay-wants.ts).
-  const relays = new RelayWants({ self: self.party, directory, receiptedBy: (c, p) => o.backlog.receiptedBy(c, p), events, clock });
+  const relays = new RelayWants({ self: self.party, directory, receiptedBy: (c, p) => o.backlog.receiptedBy(c, p), events, clock, streams: o.streams });
   jobs.add({ name: 'relay-wants', everyMs: 1000, run: async () => relays.tick() });
-  const inbound = new InboundStreams(clock, wholeSetting(process.env.HOTLINE_INBOUND_GRACE_MS, { name: 'HOTLINE_INBOUND_GRACE_MS', unit: 'ms', min: 0, fallback: DEFAULT_INBOUND_GRACE_MS }));
   // A peer that cannot reach this terminal: its entries fetched over our own connection (federation/pull-fallback.ts).
-  const pulls = new PullFallback({ missingSince: (p) => inbound.missingSince(p), targets: () => o.peerLinks.pullTargets(), directory, receiver: wing.receiver, tls: o.identity.tls, clock, log: log.child({ face: 'pull' }) });
+  const pulls = new PullFallback({ streams: o.streams, targets: () => o.peerLinks.pullTargets(), directory, receiver: wing.receiver, tls: o.identity.tls, clock, log: log.child({ face: 'pull' }) });
   jobs.add({ name: 'pull-fallback', everyMs: 1000, run: () => pulls.tick() });
   down.add(() => pulls.close());
   // While the database counts as full, one small write every 5 s sees room an operator freed (readiness).
@@ -399,7 +390,7 @@ function composeOperations(o: {
   if (process.env.HOTLINE_CHECKPOINTS !== '0') jobs.add({ name: 'checkpoints', everyMs: 60_000, run: () => checkpoints.tick() });
   jobs.start();
   down.add(() => jobs.stop());
-  return { linkTester, prober, drills, relays, inbound };
+  return { linkTester, prober, drills, relays };
 }
 
 /** Listens, saying which port is taken and which option changes it (#14 2c). */
@@ -425,6 +416,30 @@ function dispatcherMetrics(metrics: TerminalMetrics): NonNullable<ConstructorPar
       else if (outcome === 'failed') metrics.notifierFailures.inc({ notifier: via });
     },
   };
+}
+
+/**
+ * One state per peer (link-state.ts): the stream and its heartbeats combined with the link tests,
+ * the peer's refusals and the peer's own stream to this terminal (missing past `graceMs`: degraded).
+ */
+function lineStates(o: { peerLinks: PeerLinks; directory: ChannelWing['registry']; clock: Clock; streams: InboundStreams; graceMs: number; health: () => ReturnType<LinkTester['health']> }): RunningTerminal['links'] {
+  const { peerLinks, directory, clock, streams } = o;
+  return () =>
+    peerLinks.list((p) => directory.label(p)).map((l) => {
+      // A channel's tests never answered yet count once three intervals went by without an echo.
+      const now = clock.now();
+      const tests = o
+        .health()
+        .filter((h) => h.peer === l.peer)
+        .filter((h) => h.lastEchoAt !== null || now - h.since >= 3 * 1000 * directory.view(h.channel).charter.linkTestIntervalSec);
+      const line = combineLine({ ...l, inboundMissingSince: inboundOverdue(streams.missingSince(l.peer), now, o.graceMs), inboundOpen: streams.isOpen(l.peer) }, tests);
+      return { ...l, transport: l.state, state: line.state, since: line.since, reason: line.reason };
+    });
+}
+
+/** HOTLINE_INBOUND_GRACE_MS: how long a peer's stream may be missing while the outbound one is up before the line is `degraded` (default 30 s, link-state.ts). */
+function inboundGrace(value: string | undefined): number {
+  return wholeSetting(value, { name: 'HOTLINE_INBOUND_GRACE_MS', unit: 'ms', min: 0, fallback: DEFAULT_INBOUND_GRACE_MS });
 }
 
 /** HOTLINE_RECONCILE_WAIT_MS: how long, at most, a channel waits at start-up for its peers' holds (default 10 s). */

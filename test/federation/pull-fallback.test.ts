@@ -13,7 +13,7 @@ function setup(channels: string[], answer: (url: URL) => { status: number; lines
   const received: Array<{ lines: number; source: string }> = [];
   const warned: object[] = [];
   const pulls = new PullFallback({
-    missingSince: () => missingSince,
+    streams: { missingSince: () => missingSince },
     targets: () => [{ peer: 'CN', target: { endpoint: 'https://cn.example:7443', expectedFingerprint: 'f'.repeat(64) } }],
     directory: { channelIds: () => channels, shares: () => true, channel: () => ({ head: () => ({ seq: 41, hash: 'h' }) }) as never },
     receiver: { receive: async (raws, source) => (received.push({ lines: raws.length, source }), {}) as never },

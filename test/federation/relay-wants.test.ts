@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/terminal/clock.js';
 import { EventBus } from '../../src/terminal/events/event-bus.js';
-import { RELAY_ASK_MAX_MS, RelayWants, withStreamWatchers } from '../../src/terminal/federation/relay-wants.js';
+import { InboundStreams } from '../../src/terminal/federation/inbound-streams.js';
+import { RELAY_ASK_MAX_MS, RelayWants } from '../../src/terminal/federation/relay-wants.js';
 import { BATCH_MAX } from '../../src/terminal/federation/wire.js';
 
 const CH = 'c'.repeat(64);
@@ -16,6 +17,7 @@ function setup(parties = ['B', 'C']) {
   const events = new EventBus();
   const receipted = new Map<string, number>();
   const held = new Map<string, number>();
+  const streams = new InboundStreams(clock);
   const relays = new RelayWants({
     self: 'A',
     directory: {
@@ -25,11 +27,12 @@ function setup(parties = ['B', 'C']) {
     receiptedBy: (_c, p) => receipted.get(p) ?? 0,
     events,
     clock,
+    streams,
   });
   const asked: { B: Want[]; C: Want[] } = { B: [], C: [] };
   const own = (seq: number, kind = 'message') =>
     events.emit({ type: 'entry', channel: CH, hash: 'x', author: 'A', authorCode: 'A', seq, kind: kind as never, time: clock.now(), own: true, body: {} });
-  return { clock, relays, receipted, held, asked, own, attach: (p: 'B' | 'C') => relays.attach(p, (w) => asked[p].push(w)) };
+  return { clock, relays, streams, receipted, held, asked, own, attach: (p: 'B' | 'C') => streams.attach(p, (w) => asked[p].push(w)) };
 }
 
 describe('relay wants', () => {
@@ -70,7 +73,7 @@ describe('relay wants', () => {
     const t = setup();
     const second: Want[] = [];
     t.attach('B');
-    const detachSecond = t.relays.attach('B', (w) => second.push(w));
+    const detachSecond = t.streams.attach('B', (w) => second.push(w));
     t.own(4);
     t.relays.tick();
     expect([t.asked.B.length, second.length]).toEqual([0, 1]); // the newest stream of B
@@ -80,7 +83,7 @@ describe('relay wants', () => {
     expect(t.asked.B.map((w) => w.author)).toEqual(['C']); // B's first stream is still open: asked there
     // C with two streams open, one closed: still open, so never asked for.
     const c1 = t.attach('C');
-    const c2 = t.relays.attach('C', () => {});
+    const c2 = t.streams.attach('C', () => {});
     c1();
     t.clock.advance(60_000);
     t.relays.tick();
@@ -113,25 +116,5 @@ describe('relay wants', () => {
     t.own(6);
     t.relays.tick();
     expect(t.asked.B).toHaveLength(n + 2);
-  });
-
-  it('stays beside the reconciler on every stream: both attach, both detach', () => {
-    const attached: string[] = [];
-    const reconciler = {
-      attach: (peer: string) => (attached.push(`own ${peer}`), () => void attached.push(`own off ${peer}`)),
-      missing: () => attached.push('missing'),
-    };
-    const t = setup();
-    const port = withStreamWatchers(reconciler, t.relays);
-    const detach = port.attach('C', () => {});
-    port.missing('C', CH, 'B', 3);
-    t.own(2);
-    t.attach('B');
-    t.relays.tick();
-    expect(t.asked.B).toEqual([]); // C's stream is open (attached through the port)
-    detach();
-    t.relays.tick();
-    expect(t.asked.B.map((w) => w.author)).toEqual(['C']);
-    expect(attached).toEqual(['own C', 'missing', 'own off C']);
   });
 });

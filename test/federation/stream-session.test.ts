@@ -10,6 +10,7 @@ import type { LinePrecheck } from '../../src/protocol/index.js';
 import type { ReceiveOutcome } from '../../src/terminal/channels/channel-types.js';
 import type { TerminalEvent } from '../../src/terminal/events/event-bus.js';
 import { ManualClock } from '../../src/terminal/clock.js';
+import { InboundStreams } from '../../src/terminal/federation/inbound-streams.js';
 import { DEFAULT_FEDERATION_LIMITS, FED_CODES } from '../../src/terminal/federation/limits.js';
 import { DEFAULT_RECEIVED_COMMIT_WAIT_MS, MAX_WANTS_PER_BATCH, receivedCommitWaitFrom, SOCKET_OPEN, StreamSession, type StreamLimits, type StreamSocket } from '../../src/terminal/federation/stream-session.js';
 
@@ -108,7 +109,7 @@ const directory = {
 /** Lets the promises of the session settle (no time passes). */
 const settle = () => new Promise<void>((r) => setImmediate(r));
 
-function session(limits: Partial<StreamLimits> = {}, receiver = new FakeReceiver(), commitWaitMs?: number) {
+function session(limits: Partial<StreamLimits> = {}, receiver = new FakeReceiver(), commitWaitMs?: number, streams?: InboundStreams) {
   const socket = new FakeSocket();
   const events: TerminalEvent[] = [];
   const logs: Array<{ level: 'warn' | 'error'; o: Record<string, unknown>; m: string | undefined }> = [];
@@ -128,6 +129,7 @@ function session(limits: Partial<StreamLimits> = {}, receiver = new FakeReceiver
     now: () => clock.now(),
     heartbeatNow: () => clock.now(),
     ...(commitWaitMs !== undefined ? { commitWaitMs } : {}),
+    ...(streams !== undefined ? { streams } : {}),
     repeat: (ms, fn) => {
       pinger.fn = fn;
       pinger.every = ms;
@@ -308,6 +310,21 @@ describe('stream session: hello', () => {
       { t: 'holds', holds: { [CH_A]: 5, [CH_B]: 0, [CH_UNKNOWN]: 0 } },
     ]);
     expect(events).toEqual([{ type: 'peer-seen', peer: PEER }]);
+  });
+
+  it('registers with the inbound streams once the peer said hello, sends the wants asked there, and leaves when closed', async () => {
+    const streams = new InboundStreams(new ManualClock(5_000));
+    const { s, socket, send } = session({}, new FakeReceiver(), undefined, streams);
+    expect(streams.isOpen(PEER)).toBe(false);
+    send({ t: 'hello', v: 1, channels: [] });
+    send({ t: 'hello', v: 1, channels: [] }); // a second hello replaces its registration
+    await settle();
+    expect(streams.isOpen(PEER)).toBe(true);
+    streams.ask(PEER)?.({ channel: CH_A, author: OTHER, fromSeq: 3, toSeq: 9 });
+    expect(socket.framesOf('want')).toEqual([{ t: 'want', channel: CH_A, author: OTHER, fromSeq: 3, toSeq: 9 }]);
+    s.closed();
+    expect(streams.isOpen(PEER)).toBe(false);
+    expect(streams.missingSince(PEER)).toBe(5_000);
   });
 });
 

@@ -117,3 +117,32 @@ export interface PeerDirectory {
   /** A party id or code among known peers and self (PARTY_UNKNOWN). */
   resolveParty(idOrCode: string): Promise<{ party: string; code: string }>;
 }
+
+/** A `want` an inbound stream sends its peer (docs/protocol.md §12): entries of `author` fromSeq..toSeq. */
+export interface StreamWant {
+  readonly channel: string;
+  readonly author: string;
+  readonly fromSeq: number;
+  readonly toSeq: number;
+}
+
+/** Sends a `want` on one inbound stream. */
+export type StreamAsk = (w: StreamWant) => void;
+
+/**
+ * The peers' federation streams open to this terminal now (a peer's stream, on which it pushes its
+ * entries: docs/protocol.md §12), one registry read by all (federation/inbound-streams.ts): the
+ * reconciler and the relay wants ask on them, the line state and the pull fallback read since when
+ * a peer has none. A peer may hold two at once (a reconnection before the old one's close is seen):
+ * the close of the older never hides the newer.
+ */
+export interface InboundStreamsView {
+  /** Whether `peer` has a stream open to this terminal now. */
+  isOpen(peer: string): boolean;
+  /** How to send a `want` on `peer`'s newest open stream; undefined while none is open. */
+  ask(peer: string): StreamAsk | undefined;
+  /** Since when `peer` has had no stream open; undefined while one is. Counted from the first question when never seen. */
+  missingSince(peer: string): number | undefined;
+  /** Calls `listener` each time a stream of a peer opens (after it is registered, so {@link ask} reaches it). Returns the unsubscribe. */
+  onOpen(listener: (peer: string) => void): () => void;
+}

@@ -40,7 +40,7 @@
 import type { Clock } from '../clock.js';
 import { TERMINAL_ERRORS, TerminalError } from '../errors.js';
 import type { EventSink, EventSource } from '../events/event-bus.js';
-import type { ChannelDirectory } from './ports.js';
+import type { ChannelDirectory, InboundStreamsView, StreamWant } from './ports.js';
 import type { LogConflict } from './channel-types.js';
 
 /** Default wait at start-up for the peers' `holds` answers, ms (HOTLINE_RECONCILE_WAIT_MS). */
@@ -55,12 +55,7 @@ export const WRITE_WAIT_MS = 5_000;
 const ASK_MAX = 1024;
 
 /** A `want` for our own entries, as a stream session sends it. */
-export interface OwnWant {
-  readonly channel: string;
-  readonly author: string;
-  readonly fromSeq: number;
-  readonly toSeq: number;
-}
+export type OwnWant = StreamWant;
 
 /** Why a channel is reconciling, for status, readiness and the refusal. */
 export interface ReconcilingChannel {
@@ -105,6 +100,8 @@ export interface ReconcilerOptions {
   readonly head: (channel: string) => number;
   readonly clock: Clock;
   readonly events: EventSink & EventSource;
+  /** The peers' streams open to this terminal (federation/inbound-streams.ts): where own entries are asked for. */
+  readonly streams: Pick<InboundStreamsView, 'ask' | 'onOpen'>;
   readonly startWaitMs?: number;
   /**
    * The highest own seq per channel this terminal remembers having committed (own-heads.ts). A
@@ -154,8 +151,6 @@ export class Reconciler {
   /** `${channel}/${peer}` whose claim there was given up: its claims there no longer block. */
   readonly #distrusted = new Set<string>();
   readonly #distrustAlarmed = new Set<string>();
-  /** Inbound streams by peer: how to ask that peer for entries. */
-  readonly #streams = new Map<string, Array<(w: OwnWant) => void>>(); // per peer every open inbound stream, newest last (a second one closing must not hide the first)
   /** Called when a channel may be signed on again (receipts that were due are written then). */
   onReconciled: (channel: string) => void = () => {};
   /** Called when a channel's own log is found forked (own-heads.json remembers it). */
@@ -177,6 +172,7 @@ export class Reconciler {
     options.events.on('entry', (e) => {
       if (e.author === options.self && this.#claims.has(e.channel)) this.#progress(e.channel);
     });
+    options.streams.onOpen((peer) => this.#streamOpened(peer));
   }
 
   /** At start-up, every channel that has peers waits for their holds (bounded by the start wait). */
@@ -365,7 +361,7 @@ export class Reconciler {
 
   /** Asks `peer` for its copies of our own entries up to `seq` (one batch): what differs comes back as a conflict. */
   #askCopies(peer: string, channel: string, seq: number): void {
-    const ask = this.#streams.get(peer)?.at(-1);
+    const ask = this.#o.streams.ask(peer);
     if (!ask) return;
     ask({ channel, author: this.#o.self, fromSeq: Math.max(1, seq - ASK_MAX + 1), toSeq: seq });
   }
@@ -457,20 +453,14 @@ export class Reconciler {
     return [...ids].map((id) => this.#blocked(id)).filter((r): r is ReconcilingChannel => r !== undefined);
   }
 
-  /** An inbound stream of `peer` is open (it said hello): it can be asked for entries. Returns the detach. */
-  attach(peer: string, ask: (w: OwnWant) => void): () => void {
-    this.#streams.set(peer, [...(this.#streams.get(peer) ?? []), ask]);
+  /** A stream of `peer` opened (it said hello): the claims of the channels it shares are asked again at once, there. */
+  #streamOpened(peer: string): void {
     for (const [channel, claim] of this.#claims) {
       if (this.#o.directory.shares(channel, peer)) {
         claim.askedAt = 0;
         this.#ask(channel);
       }
     }
-    return () => {
-      const left = (this.#streams.get(peer) ?? []).filter((a) => a !== ask);
-      if (left.length > 0) this.#streams.set(peer, left);
-      else this.#streams.delete(peer);
-    };
   }
 
   /** Periodic: asks again where a request went unanswered; gives up a claim that brings nothing. */
@@ -553,7 +543,7 @@ export class Reconciler {
     const claim = this.#claims.get(channel);
     if (!claim) return;
     const peers = [claim.peer, ...this.#o.directory.peersOf(channel).filter((p) => p !== claim.peer)];
-    const ask = peers.map((p) => this.#streams.get(p)?.at(-1)).find((a) => a !== undefined);
+    const ask = peers.map((p) => this.#o.streams.ask(p)).find((a) => a !== undefined);
     if (!ask) return;
     const from = this.#o.head(channel) + 1;
     const to = Math.min(claim.target, from + ASK_MAX - 1);

@@ -46,7 +46,9 @@ export interface FederationPorts {
   readonly self: Pick<SelfInfo, 'card'>;
   /** Where `peer-seen` goes when a peer says hello. */
   readonly events: EventSink;
-  /** Where a stream is asked for this terminal's own entries its peer holds (channels/reconciler.ts). */
+  /** Where every stream registers once its peer said hello (inbound-streams.ts). */
+  readonly streams?: StreamSessionOptions['streams'];
+  /** What received entries say of this terminal's own log (channels/reconciler.ts). */
   readonly reconcile?: StreamSessionOptions['reconcile'];
   /** Answers link-test probes of version-2 channels (schedulers/link-prober.ts). */
   readonly probes?: StreamSessionOptions['probes'];
@@ -217,7 +219,7 @@ function registerStream(app: FastifyInstance, ports: FederationPorts, limits: Fe
   app.get('/fed/v1/stream', { websocket: true }, (socket: WebSocket, request) => {
     const peer = peerIdOf(request);
     const log = request.log.child({ peer: ports.directory.label(peer) });
-    const session = new StreamSession({ peer, socket, receiver: ports.receiver, directory: ports.directory, events: ports.events, limits, log, reconcile: ports.reconcile, probes: ports.probes, commitWaitMs, transport: receivedBytes(request.raw.socket) });
+    const session = new StreamSession({ peer, socket, receiver: ports.receiver, directory: ports.directory, events: ports.events, limits, log, streams: ports.streams, reconcile: ports.reconcile, probes: ports.probes, commitWaitMs, transport: receivedBytes(request.raw.socket) });
     const open = (streams.get(peer) ?? 0) + 1;
     if (open > limits.maxStreamsPerPeer) {
       session.refuse(FED_CODES.tooManyStreams, `At most ${limits.maxStreamsPerPeer} streams per peer; close the others first.`, { code: 1008, reason: 'too many streams' });

@@ -1,49 +1,63 @@
 /**
- * Which peers have a stream open to this terminal (their own link, on which they push their
- * entries: docs/protocol.md §12), and since when one has been missing.
+ * The one registry of the peers' federation streams open to this terminal (their own link, on
+ * which they push their entries: docs/protocol.md §12): per peer, the open streams' senders of
+ * `want`, newest last, and since when none has been open. Every stream session registers itself
+ * here once its peer said hello (stream-session.ts), and everyone who needs the streams reads this
+ * one (through channels/ports.ts `InboundStreamsView`):
+ *  - the reconciler (channels/reconciler.ts) asks on them for own entries a peer holds, and asks
+ *    its claims again when a peer's stream opens ({@link onOpen});
+ *  - the relay wants (relay-wants.ts) ask on them for the receipts of a party whose stream is down;
+ *  - the line state (link-state.ts) is `degraded` when a peer's stream has been missing longer than
+ *    its grace while the outbound one is up, and the pull fallback (pull-fallback.ts) fetches the
+ *    entries of such a peer.
  *
- * The outbound stream and the link tests say whether this terminal reaches the peer; they can look
- * fine while the peer cannot reach this terminal at all (a firewall blocking this terminal's
- * federation port, a wrong address in its card, a broken return route). Version-2 link tests
- * travel on the outbound stream both ways, so nothing else would show it: this terminal's
- * messages would go out, the peer's would never arrive, and the line would say up. The line state
- * (link-state.ts) is therefore `degraded` when the peer's stream has been missing longer than
- * {@link DEFAULT_INBOUND_GRACE_MS} while the outbound one is up.
+ * A peer may hold two streams at once (a reconnection before the old one's close is seen): the
+ * close of the older never hides the newer, and the newest is the one asked.
  */
+import type { InboundStreamsView, StreamAsk } from '../channels/ports.js';
 import type { Clock } from '../clock.js';
 
-/** How long a peer's stream may be missing while the outbound one is up before the line says so, ms (its redials back off to 3 s; a slow path's dial may take tens of seconds). */
-export const DEFAULT_INBOUND_GRACE_MS = 30_000;
+/** One registered stream (its identity is what its close removes). */
+interface Open {
+  readonly ask: StreamAsk;
+}
 
-export class InboundStreams {
+export class InboundStreams implements InboundStreamsView {
   readonly #clock: Clock;
-  readonly #graceMs: number;
-  /** peer -> streams open now. */
-  readonly #open = new Map<string, number>();
+  /** peer -> the streams open now, newest last. */
+  readonly #open = new Map<string, Open[]>();
   /** peer -> since when none has been open (first asked, or the last one closed). */
   readonly #missingSince = new Map<string, number>();
+  readonly #listeners = new Set<(peer: string) => void>();
 
-  constructor(clock: Clock, graceMs = DEFAULT_INBOUND_GRACE_MS) {
+  constructor(clock: Clock) {
     this.#clock = clock;
-    this.#graceMs = graceMs;
   }
 
-  /** A stream of `peer` said hello. Returns what to call when it closes. */
-  attach(peer: string): () => void {
-    this.#open.set(peer, (this.#open.get(peer) ?? 0) + 1);
+  /** A stream of `peer` said hello; `ask` sends a `want` on it. Returns what to call when it closes (once is enough; more calls change nothing). */
+  attach(peer: string, ask: StreamAsk): () => void {
+    const stream: Open = { ask };
+    this.#open.set(peer, [...(this.#open.get(peer) ?? []), stream]);
     this.#missingSince.delete(peer);
-    let closed = false;
+    for (const listener of [...this.#listeners]) listener(peer);
     return () => {
-      if (closed) return;
-      closed = true;
-      const n = (this.#open.get(peer) ?? 1) - 1;
-      if (n > 0) return void this.#open.set(peer, n);
+      const held = this.#open.get(peer);
+      if (!held?.includes(stream)) return;
+      const left = held.filter((s) => s !== stream);
+      if (left.length > 0) return void this.#open.set(peer, left);
       this.#open.delete(peer);
       this.#missingSince.set(peer, this.#clock.now());
     };
   }
 
-  /** Since when `peer` has had no stream open to this terminal; undefined while one is. Counted from the first question when never seen. */
+  isOpen(peer: string): boolean {
+    return this.#open.has(peer);
+  }
+
+  ask(peer: string): StreamAsk | undefined {
+    return this.#open.get(peer)?.at(-1)?.ask;
+  }
+
   missingSince(peer: string): number | undefined {
     if (this.#open.has(peer)) return undefined;
     let since = this.#missingSince.get(peer);
@@ -51,9 +65,8 @@ export class InboundStreams {
     return since;
   }
 
-  /** {@link missingSince}, once longer ago than the grace; undefined before (or while a stream is open). */
-  overdueSince(peer: string): number | undefined {
-    const since = this.missingSince(peer);
-    return since !== undefined && this.#clock.now() - since >= this.#graceMs ? since : undefined;
+  onOpen(listener: (peer: string) => void): () => void {
+    this.#listeners.add(listener);
+    return () => void this.#listeners.delete(listener);
   }
 }

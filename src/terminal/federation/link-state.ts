@@ -9,8 +9,19 @@
  * And a line that works one way round is `degraded`: the peer has had no stream to this terminal
  * for a while (inbound-streams.ts; this terminal fetches its entries, pull-fallback.ts), or this
  * terminal cannot reach the peer while the peer's stream to it is up (the peer fetches ours).
+ * The outbound stream and the link tests alone can look fine while the peer cannot reach this
+ * terminal at all (a firewall blocking this terminal's federation port, a wrong address in its
+ * card, a broken return route): version-2 link tests travel on the outbound stream both ways.
  */
 import type { LinkState } from './peer-link.js';
+
+/** How long a peer's stream may be missing while the outbound one is up before the line says so, ms (its redials back off to 3 s; a slow path's dial may take tens of seconds). */
+export const DEFAULT_INBOUND_GRACE_MS = 30_000;
+
+/** `missingSince` (inbound-streams.ts) once longer ago than `graceMs`; undefined before, or while a stream is open. */
+export function inboundOverdue(missingSince: number | undefined, now: number, graceMs = DEFAULT_INBOUND_GRACE_MS): number | undefined {
+  return missingSince !== undefined && now - missingSince >= graceMs ? missingSince : undefined;
+}
 
 /** The combined state of the line to one peer. */
 export type LineState = LinkState | 'degraded' | 'refusing';
@@ -25,7 +36,7 @@ export interface TransportView {
   readonly reason: string | null;
   /** The peer refuses this terminal's own entries on a channel (PeerLink.refusal), if it does. */
   readonly refusing?: { readonly channel: string; readonly code: string; readonly message: string; readonly since: number } | null;
-  /** Since when the peer's own stream to this terminal has been missing, once longer than the grace (inbound-streams.ts); absent otherwise. */
+  /** Since when the peer's own stream to this terminal has been missing, once longer than the grace ({@link inboundOverdue}); absent otherwise. */
   readonly inboundMissingSince?: number | undefined;
   /** The peer has a stream open to this terminal now (inbound-streams.ts). */
   readonly inboundOpen?: boolean;

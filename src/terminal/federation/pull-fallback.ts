@@ -13,7 +13,7 @@
  * A channel this terminal does not know yet (the peer's new proposal) cannot be asked for this way:
  * it arrives once the peer can connect, or through another party.
  */
-import type { ChannelDirectory, EntryReceiver } from '../channels/ports.js';
+import type { ChannelDirectory, EntryReceiver, InboundStreamsView } from '../channels/ports.js';
 import type { Clock } from '../clock.js';
 import { createPinnedClient, type PinnedClient } from '../tls/pinned-client.js';
 
@@ -37,8 +37,8 @@ export interface PullTarget {
 }
 
 export interface PullFallbackOptions {
-  /** Since when a peer has had no stream open to this terminal (inbound-streams.ts). */
-  readonly missingSince: (peer: string) => number | undefined;
+  /** The peers' streams open to this terminal (inbound-streams.ts): since when a peer has had none. */
+  readonly streams: Pick<InboundStreamsView, 'missingSince'>;
   /** The peers this terminal's stream is up to, and where. */
   readonly targets: () => ReadonlyArray<{ readonly peer: string; readonly target: PullTarget }>;
   readonly directory: Pick<ChannelDirectory, 'channelIds' | 'shares' | 'channel'>;
@@ -73,7 +73,7 @@ export class PullFallback {
   }
 
   async #pull(peer: string, target: PullTarget, now: number): Promise<void> {
-    const since = this.#o.missingSince(peer);
+    const since = this.#o.streams.missingSince(peer);
     if (since === undefined || now - since < PULL_AFTER_MS) return;
     if (this.#busy.has(peer) || now - (this.#lastAt.get(peer) ?? -Infinity) < PULL_EVERY_MS) return;
     this.#busy.add(peer);
@@ -81,7 +81,7 @@ export class PullFallback {
     try {
       const client = this.#client(peer, target);
       for (const id of this.#round(peer)) {
-        if (this.#o.missingSince(peer) === undefined) break;
+        if (this.#o.streams.missingSince(peer) === undefined) break;
         const from = (this.#o.directory.channel(id).head(peer)?.seq ?? 0) + 1;
         const url = `${target.endpoint}/fed/v1/channels/${id}/entries?author=${encodeURIComponent(peer)}&from=${from}&limit=${PULL_PAGE}`;
         const r = await client.request(url);

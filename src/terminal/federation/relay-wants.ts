@@ -17,20 +17,15 @@
  * changes; at once again when C's log grows here or A writes more. Nothing is asked once every
  * party has receipted A's entries, or while C's own stream is open (C pushes its entries itself).
  */
-import type { ChannelDirectory } from '../channels/ports.js';
+import type { ChannelDirectory, InboundStreamsView } from '../channels/ports.js';
 import type { Clock } from '../clock.js';
 import type { EventSource } from '../events/event-bus.js';
-import type { StreamSessionOptions } from './stream-session.js';
 import { BATCH_MAX } from './wire.js';
-
-type ReconcilePort = NonNullable<StreamSessionOptions['reconcile']>;
 
 /** The first repeat of an unanswered ask, ms; it doubles while nothing changes. */
 export const RELAY_ASK_FIRST_MS = 1000;
 /** The longest wait between two asks while nothing changes, ms. */
 export const RELAY_ASK_MAX_MS = 30_000;
-
-type Ask = (w: { channel: string; author: string; fromSeq: number; toSeq: number }) => void;
 
 export interface RelayWantsOptions {
   readonly self: string;
@@ -40,6 +35,8 @@ export interface RelayWantsOptions {
   /** Own entries committed (the `entry` events with `own`). */
   readonly events: EventSource;
   readonly clock: Clock;
+  /** The peers' streams open to this terminal (inbound-streams.ts): where `want` can be sent. */
+  readonly streams: Pick<InboundStreamsView, 'isOpen' | 'ask'>;
 }
 
 interface Asked {
@@ -53,12 +50,6 @@ interface Asked {
 /** Asks the other parties for the receipts of a party whose stream is down. */
 export class RelayWants {
   readonly #o: RelayWantsOptions;
-  /**
-   * Inbound streams open (their peer said hello): where `want` can be sent. Per peer every open
-   * one, newest last: a peer may hold two at once (a reconnection before the old one's close is
-   * seen), and the close of one must not hide the other.
-   */
-  readonly #streams = new Map<string, Ask[]>();
   /** channel -> the highest own seq that draws a receipt, while some party has not receipted it. */
   readonly #awaiting = new Map<string, number>();
   /** `${channel} ${party}` -> the last ask for that party's entries. */
@@ -70,16 +61,6 @@ export class RelayWants {
       if (!e.own || e.kind === 'receipt') return;
       if ((this.#awaiting.get(e.channel) ?? 0) < e.seq) this.#awaiting.set(e.channel, e.seq);
     });
-  }
-
-  /** An inbound stream of `peer` is open (it said hello). Returns the detach. */
-  attach(peer: string, ask: Ask): () => void {
-    this.#streams.set(peer, [...(this.#streams.get(peer) ?? []), ask]);
-    return () => {
-      const left = (this.#streams.get(peer) ?? []).filter((a) => a !== ask);
-      if (left.length > 0) this.#streams.set(peer, left);
-      else this.#streams.delete(peer);
-    };
   }
 
   /** Periodic (every second): asks where a party's receipts are due and its stream is down. */
@@ -99,8 +80,8 @@ export class RelayWants {
         continue;
       }
       for (const party of due) {
-        if (this.#streams.has(party)) continue;
-        const relays = peers.filter((q) => q !== party && this.#streams.has(q));
+        if (this.#o.streams.isOpen(party)) continue;
+        const relays = peers.filter((q) => q !== party && this.#o.streams.isOpen(q));
         if (relays.length > 0) this.#askFor(channel, party, mine, relays, now);
       }
     }
@@ -114,25 +95,11 @@ export class RelayWants {
     if (!fresh && now < last.at + last.every) return;
     const every = fresh ? RELAY_ASK_FIRST_MS : Math.min(last.every * 2, RELAY_ASK_MAX_MS);
     this.#asked.set(key, { at: now, every, held, mine });
-    for (const q of relays) this.#streams.get(q)?.at(-1)?.({ channel, author: party, fromSeq: held + 1, toSeq: held + BATCH_MAX });
+    for (const q of relays) this.#o.streams.ask(q)?.({ channel, author: party, fromSeq: held + 1, toSeq: held + BATCH_MAX });
   }
 
   #forget(channel: string): void {
     this.#awaiting.delete(channel);
     for (const key of this.#asked.keys()) if (key.startsWith(`${channel} `)) this.#asked.delete(key);
   }
-}
-
-/** The stream sessions' reconcile port with others beside the reconciler that attach to every hello (relay wants, the inbound streams' tracker). */
-export function withStreamWatchers(reconcile: ReconcilePort, ...watchers: ReadonlyArray<{ attach(peer: string, ask: Ask): () => void }>): ReconcilePort {
-  return {
-    attach(peer, ask) {
-      const detach = [reconcile, ...watchers].map((w) => w.attach(peer, ask));
-      return () => {
-        for (const d of detach) d();
-      };
-    },
-    missing: (peer, channel, author, toSeq) => reconcile.missing(peer, channel, author, toSeq),
-    conflict: (peer, c) => reconcile.conflict?.(peer, c),
-  };
 }

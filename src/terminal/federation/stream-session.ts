@@ -21,7 +21,7 @@
  */
 import type { LinePrecheck } from '../../protocol/index.js';
 import type { LogConflict, ReceiveOutcome } from '../channels/channel-types.js';
-import type { ChannelDirectory, EntryReceiver } from '../channels/ports.js';
+import type { ChannelDirectory, EntryReceiver, StreamAsk } from '../channels/ports.js';
 import { toApiError } from '../errors.js';
 import type { EventSink } from '../events/event-bus.js';
 import { wholeSetting } from '../env-settings.js';
@@ -104,11 +104,13 @@ export interface StreamSessionOptions {
   /** The connection under the WebSocket: bytes received on it count as signs of life (a frame still arriving). */
   readonly transport?: { readonly bytesRead: number };
   /**
-   * Reconciliation (channels/reconciler.ts): once the peer said hello, this stream may be asked to
-   * send `want` frames for this terminal's own entries that the peer holds and this one lost.
+   * The registry of the peers' open streams (inbound-streams.ts): once the peer said hello, this
+   * stream is registered there until it closes, and may be asked to send `want` frames (the
+   * reconciler's own entries the peer holds, the relay wants' receipts of a party whose stream is down).
    */
+  readonly streams?: { attach(peer: string, ask: StreamAsk): () => void };
+  /** Reconciliation (channels/reconciler.ts): what received entries say of this terminal's own log. */
   readonly reconcile?: {
-    attach(peer: string, ask: (w: { channel: string; author: string; fromSeq: number; toSeq: number }) => void): () => void;
     /** A received entry waits for entries this terminal lacks (its own among them, maybe). */
     missing(peer: string, channel: string, author: string, toSeq: number): void;
     /** A received authentic entry contradicts the log held here (ReceiveOutcome.conflicts). */
@@ -145,6 +147,7 @@ export class StreamSession {
   #stopPing: (() => void) | undefined;
   #detach: (() => void) | undefined;
   readonly #reconcile: StreamSessionOptions['reconcile'];
+  readonly #streams: StreamSessionOptions['streams'];
   readonly #probes: StreamSessionOptions['probes'];
   /** The frames accepted so far, handled one after the other. */
   #chain: Promise<void> = Promise.resolve();
@@ -162,6 +165,7 @@ export class StreamSession {
     this.#log = opts.log;
     this.#repeat = opts.repeat ?? repeatEvery;
     this.#reconcile = opts.reconcile;
+    this.#streams = opts.streams;
     this.#probes = opts.probes;
     this.#commitWaitMs = opts.commitWaitMs ?? 0;
     const now = opts.now ?? Date.now;
@@ -325,7 +329,7 @@ export class StreamSession {
     this.#send({ t: 'heads', heads });
     this.#send({ t: 'holds', holds });
     this.#detach?.();
-    this.#detach = this.#reconcile?.attach(this.peer, (w) => this.#send({ t: 'want', ...w }));
+    this.#detach = this.#streams?.attach(this.peer, (w) => this.#send({ t: 'want', ...w }));
   }
 
   #cutFor(message: string): void {

@@ -13,6 +13,7 @@ import { forgetOwnFork, OWN_HEADS_FILE, OwnHeadsWriter, readOwnForks, readOwnHea
 import { ManualClock } from '../../../src/terminal/clock.js';
 import { httpAnswerOf } from '../../../src/terminal/errors.js';
 import { EventBus } from '../../../src/terminal/events/event-bus.js';
+import { InboundStreams } from '../../../src/terminal/federation/inbound-streams.js';
 import { GIVE_UP_MS, Reconciler, type OwnWant } from '../../../src/terminal/channels/reconciler.js';
 
 const SELF = 'S'.repeat(43);
@@ -27,8 +28,10 @@ function setup(rememberedForks?: ReadonlyMap<string, { seq: number; peer: string
   const heads = new Map<string, number>([[CH, 5]]);
   const alarms: Array<{ code: string; message: string }> = [];
   events.on('alarm', (a) => alarms.push({ code: a.code, message: a.message }));
+  const streams = new InboundStreams(clock);
   const r = new Reconciler({
     self: SELF,
+    streams,
     directory: {
       channelIds: () => [CH],
       peersOf: () => [PEER],
@@ -44,7 +47,7 @@ function setup(rememberedForks?: ReadonlyMap<string, { seq: number; peer: string
     rememberedForks,
   });
   const wants: OwnWant[] = [];
-  r.attach(PEER, (w) => wants.push(w));
+  streams.attach(PEER, (w) => wants.push(w));
   return { clock, r, heads, alarms, wants };
 }
 

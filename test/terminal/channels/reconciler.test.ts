@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../../src/terminal/clock.js';
 import { httpAnswerOf } from '../../../src/terminal/errors.js';
 import { EventBus } from '../../../src/terminal/events/event-bus.js';
+import { InboundStreams } from '../../../src/terminal/federation/inbound-streams.js';
 import { GIVE_UP_MS, Reconciler, type OwnWant } from '../../../src/terminal/channels/reconciler.js';
 
 const SELF = 'S'.repeat(43);
@@ -19,7 +20,8 @@ function setup(startWaitMs = 10_000, remembered?: ReadonlyMap<string, number>) {
   const heads = new Map<string, number>([[CH, 5]]);
   const alarms: string[] = [];
   events.on('alarm', (a) => alarms.push(a.code));
-  const r = new Reconciler({ self: SELF, directory: { channelIds: () => [CH], peersOf: () => [PEER], shares: (c, p) => c === CH && p === PEER, label: () => 'CN' }, head: (c) => heads.get(c) ?? 0, clock, events, startWaitMs, remembered });
+  const streams = new InboundStreams(clock);
+  const r = new Reconciler({ self: SELF, directory: { channelIds: () => [CH], peersOf: () => [PEER], shares: (c, p) => c === CH && p === PEER, label: () => 'CN' }, head: (c) => heads.get(c) ?? 0, clock, events, streams, startWaitMs, remembered });
   const reconciled: string[] = [];
   r.onReconciled = (c) => reconciled.push(c);
   // An own entry taken back in: the committer announces it with our party as author.
@@ -27,7 +29,7 @@ function setup(startWaitMs = 10_000, remembered?: ReadonlyMap<string, number>) {
     heads.set(CH, seq);
     events.emit({ type: 'entry', channel: CH, hash: 'h', author: SELF, authorCode: 'US', seq, kind: 'message', time: clock.now(), own: true, body: {} });
   };
-  return { clock, r, heads, alarms, reconciled, takeBack };
+  return { clock, r, streams, heads, alarms, reconciled, takeBack };
 }
 
 const refusal = (fn: () => void) => {
@@ -85,7 +87,7 @@ describe('Reconciler', () => {
     const OLD = 'd'.repeat(64);
     const channels = [CH];
     const directory = { channelIds: () => channels, peersOf: () => [PEER], shares: (c: string, p: string) => channels.includes(c) && p === PEER, label: () => 'CN' };
-    const r = new Reconciler({ self: SELF, directory, head: () => 0, clock, events, startWaitMs: 0, remembered: new Map([[OLD, 12]]) });
+    const r = new Reconciler({ self: SELF, directory, head: () => 0, clock, events, streams: new InboundStreams(clock), startWaitMs: 0, remembered: new Map([[OLD, 12]]) });
     const resynced: string[] = [];
     r.resync = (p) => resynced.push(p);
     r.startUp();
@@ -116,9 +118,9 @@ describe('Reconciler', () => {
   });
 
   it('fetches own entries a peer holds beyond the database before signing again', () => {
-    const { r, alarms, takeBack } = setup();
+    const { r, streams, alarms, takeBack } = setup();
     const asked: OwnWant[] = [];
-    r.attach(PEER, (w) => asked.push(w));
+    streams.attach(PEER, (w) => asked.push(w));
     r.peerHolds(PEER, CH, 2000);
     expect(alarms).toEqual(['CHANNEL_RECONCILING']);
     expect(r.reconciling()).toEqual([{ channel: CH, have: 5, peerHolds: 2000, why: 'peer-holds-more' }]);
@@ -132,11 +134,11 @@ describe('Reconciler', () => {
   });
 
   it('fetches own entries that a received entry depends on, and ignores other authors\' gaps', () => {
-    const { r, takeBack } = setup();
+    const { r, streams, takeBack } = setup();
     const asked: OwnWant[] = [];
     const resynced: string[] = [];
     r.resync = (p) => resynced.push(p);
-    r.attach(PEER, (w) => asked.push(w));
+    streams.attach(PEER, (w) => asked.push(w));
     r.missing(PEER, CH, PEER, 40);
     expect(r.reconciling()).toEqual([]);
     r.missing(PEER, CH, SELF, 8);
@@ -153,10 +155,10 @@ describe('Reconciler', () => {
   });
 
   it('asks a stream that opens later, and asks again when a request goes unanswered', () => {
-    const { r, clock } = setup();
+    const { r, streams, clock } = setup();
     r.peerHolds(PEER, CH, 9);
     const asked: OwnWant[] = [];
-    r.attach(PEER, (w) => asked.push(w));
+    streams.attach(PEER, (w) => asked.push(w));
     expect(asked).toHaveLength(1);
     clock.advance(2500);
     r.tick();
@@ -164,13 +166,24 @@ describe('Reconciler', () => {
   });
 
   it('a second stream of the same peer closing leaves the first one to ask', () => {
-    const { r } = setup();
+    const { r, streams } = setup();
     const first: OwnWant[] = [];
-    r.attach(PEER, (w) => first.push(w));
-    const detachSecond = r.attach(PEER, () => {});
+    streams.attach(PEER, (w) => first.push(w));
+    const detachSecond = streams.attach(PEER, () => {});
     detachSecond();
     r.peerHolds(PEER, CH, 9);
     expect(first).toEqual([{ channel: CH, author: SELF, fromSeq: 6, toSeq: 9 }]);
+  });
+
+  it('the older stream of a peer closing after the newer said hello leaves the newer to ask (a reconnection)', () => {
+    const { r, streams } = setup();
+    const older: OwnWant[] = [];
+    const newer: OwnWant[] = [];
+    const closeOlder = streams.attach(PEER, (w) => older.push(w));
+    streams.attach(PEER, (w) => newer.push(w));
+    closeOlder();
+    r.peerHolds(PEER, CH, 9);
+    expect([older, newer]).toEqual([[], [{ channel: CH, author: SELF, fromSeq: 6, toSeq: 9 }]]);
   });
 
   it('gives up a peer that claims entries it never sends, with an alarm', () => {
@@ -198,9 +211,9 @@ describe('Reconciler', () => {
   });
 
   it('ignores what a party outside the channel says of it', () => {
-    const { r, alarms } = setup();
+    const { r, streams, alarms } = setup();
     const asked: OwnWant[] = [];
-    r.attach('O'.repeat(43), (w) => asked.push(w));
+    streams.attach('O'.repeat(43), (w) => asked.push(w));
     r.peerHolds('O'.repeat(43), CH, 2000);
     r.missing('O'.repeat(43), CH, SELF, 2000);
     expect(() => r.check(CH)).not.toThrow();
