@@ -100,6 +100,7 @@ const protocolDeps = layerRule(into(['store', 'terminal', 'cli', 'web', 'bench',
 const storeDeps = layerRule(into(['terminal', 'cli', 'web', 'bench']), 'store/ depends only on protocol/.');
 const serverDeps = layerRule(into(['web']), 'the server does not import the console.');
 const terminalDeps = layerRule(into(['cli', 'web', 'bench']), 'terminal/ does not import the CLI, the console or the benchmark.');
+const channelsDeps = layerRule(into(['federation']), 'channels/ does not import the federation: take a port of channels/ports.ts, wired by the composition root.');
 const cliFace = layerRule(BELOW_TERMINAL_FACE, 'The CLI uses the terminal only through its public face: import from src/terminal/index.ts (add the export there if the CLI needs it).');
 const compositionRoot = [
   {
@@ -166,6 +167,14 @@ export default tseslint.config(
     files: COMPOSERS,
     rules: {
       'no-restricted-syntax': ['error', ...terminalDeps.syntax],
+    },
+  },
+  {
+    // The channel wing is below the federation: it takes what it needs of it through its ports
+    // (channels/ports.ts, e.g. InboundStreamsView), wired by the composition root.
+    files: ['src/terminal/channels/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: sqlDrivers, patterns: [terminalDeps.pattern, channelsDeps.pattern] }],
     },
   },
   {
