@@ -185,6 +185,12 @@ it('shows a line degraded when the peer cannot reach this terminal, and fetches 
     return l?.state === 'degraded' ? l : undefined;
   }, 20_000);
   expect(cnLine.reason).toMatch(/cannot reach the peer.*the peer's own stream to this terminal is up/);
+  // A channel CN proposes meanwhile reaches US too: US learns it from CN's list of the channels
+  // they share (GET /fed/v1/channels) and fetches its proposal; US's acceptance goes out on its own
+  // stream, and CN's messages there are fetched like the others'.
+  const second = await h.openChannel(cn, us, { title: { en: 'Second line' }, tier: 'military', parties: ['US'], protocol: 2 });
+  const onSecond = await cn.api<{ id: string }>('POST', `/api/v1/channels/${second}/messages`, { text: 'On the new line', precedence: 'IMMEDIATE' });
+  await waitFor("US to hold CN's message on the new channel, fetched", async () => (await us.messages(second)).some((m) => m.id === onSecond.id), 20_000);
 
   // The firewall opened: CN's stream arrives, and the line is up again.
   toUs.blocked = undefined;

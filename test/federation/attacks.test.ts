@@ -213,6 +213,11 @@ describe('federation attacks: malformed and oversized input', () => {
     expectNoLeak(badQuery.body.toString());
     const notShared = await f.client(f.ru).request(`${f.url}/fed/v1/channels/${f.channel}/entries?author=${f.us.party}`);
     expect(notShared.status).toBe(404);
+    // The list of channels names only those shared with the caller, each with its proposer (CN here).
+    const listed = await f.client().request(`${f.url}/fed/v1/channels`);
+    expect([listed.status, JSON.parse(listed.body.toString())]).toEqual([200, { channels: [{ id: f.channel, proposer: f.cn.party }] }]);
+    const listedRu = await f.client(f.ru).request(`${f.url}/fed/v1/channels`);
+    expect(JSON.parse(listedRu.body.toString())).toEqual({ channels: [] });
     expect(await f.snapshot()).toEqual(before);
     for (const code of ['BAD_REQUEST', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE', 'NOT_FOUND', 'CHANNEL_NOT_FOUND']) expect(f.logs.some((l) => l.code === code), code).toBe(true);
   });

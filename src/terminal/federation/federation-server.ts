@@ -169,10 +169,18 @@ async function registerGuards(app: FastifyInstance, pins: PinnedPeers, limits: F
   });
 }
 
-/** The HTTPS routes: this terminal's card, the pull of stored entries, the POST of a batch. */
+/** The HTTPS routes: this terminal's card, the channels shared with the caller, the pull of stored entries, the POST of a batch. */
 function registerRoutes(app: FastifyInstance, ports: FederationPorts): void {
   const { receiver, entries, directory, self } = ports;
   app.get('/fed/v1/card', async () => self.card);
+
+  // The channels shared with the caller, each with its proposer (whose seq 1 is the proposal):
+  // what a peer that cannot reach this terminal learns new channels by (docs/protocol.md §12).
+  app.get('/fed/v1/channels', async (request) => {
+    const peer = peerIdOf(request);
+    const ids = directory.channelIds().filter((id) => directory.shares(id, peer));
+    return { channels: ids.map((id) => ({ id, proposer: directory.channel(id).proposal.entry.author })) };
+  });
 
   app.get(
     '/fed/v1/channels/:id/entries',

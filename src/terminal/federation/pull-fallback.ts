@@ -10,8 +10,12 @@
  * entries of each channel they share from the next seq it lacks (one page of 1,024 each), and takes
  * them in as if they had come on the peer's stream (receiver: checked, stored, receipted; the
  * receipts go out on this terminal's stream). It stops as soon as the peer's stream opens.
- * A channel this terminal does not know yet (the peer's new proposal) cannot be asked for this way:
- * it arrives once the peer can connect, or through another party.
+ * A channel this terminal does not know yet (the peer's new proposal, or one it relays) is learnt
+ * from the peer's list of the channels it shares with this terminal (`GET /fed/v1/channels`), asked
+ * every {@link PULL_LIST_EVERY_MS} meanwhile: the proposal of each one not held here is fetched (seq
+ * 1 of its proposer's log) and taken in, and the channel's entries are then fetched as any other's.
+ * A peer of an earlier release answers the list with 404: it is not asked again (until its
+ * endpoint or key changes), and its new channels arrive once it can connect, or through another party.
  */
 import type { ChannelDirectory, EntryReceiver, InboundStreamsView } from '../channels/ports.js';
 import type { Clock } from '../clock.js';
@@ -29,6 +33,11 @@ export const PULL_PAGE = 1024;
  * more channels with the peer goes round them, those whose last page came back full first.
  */
 export const PULL_CHANNELS_PER_ROUND = 8;
+/** How often the peer's channels are listed while its entries are fetched, ms (new channels learnt). */
+export const PULL_LIST_EVERY_MS = 10_000;
+/** A channel id and a party id, as the list names them. */
+const CHANNEL_ID = /^[0-9a-f]{64}$/;
+const PARTY_ID = /^[A-Za-z0-9_-]{43}$/;
 
 /** Where a peer's stream is connected and the key pinned there (PeerLink.pullTarget). */
 export interface PullTarget {
@@ -53,7 +62,11 @@ export interface PullFallbackOptions {
 /** Fetches the entries of peers that cannot reach this terminal. */
 export class PullFallback {
   readonly #o: PullFallbackOptions;
-  readonly #clients = new Map<string, { readonly key: string; readonly client: Pick<PinnedClient, 'request' | 'close'> }>();
+  /** Per peer: the client, and whether the peer answers the list of channels (404 from an earlier release: not asked again). */
+  readonly #clients = new Map<string, { readonly key: string; readonly client: Pick<PinnedClient, 'request' | 'close'>; listing: boolean }>();
+  readonly #listedAt = new Map<string, number>();
+  /** Channels whose proposal, fetched, was not taken in (`${peer} ${id}`): not fetched again. */
+  readonly #refused = new Set<string>();
   readonly #busy = new Set<string>();
   readonly #lastAt = new Map<string, number>();
   /** Per peer: where the round-robin over shared channels resumes, and channels with more to fetch. */
@@ -80,6 +93,10 @@ export class PullFallback {
     this.#lastAt.set(peer, now);
     try {
       const client = this.#client(peer, target);
+      if (now - (this.#listedAt.get(peer) ?? -Infinity) >= PULL_LIST_EVERY_MS) {
+        this.#listedAt.set(peer, now);
+        await this.#learn(peer, target, client);
+      }
       for (const id of this.#round(peer)) {
         if (this.#o.streams.missingSince(peer) === undefined) break;
         const from = (this.#o.directory.channel(id).head(peer)?.seq ?? 0) + 1;
@@ -106,6 +123,33 @@ export class PullFallback {
     }
   }
 
+  /** Lists the channels `peer` shares with this terminal and takes in the proposals of those not held here (at most a round's worth at a time). */
+  async #learn(peer: string, target: PullTarget, client: Pick<PinnedClient, 'request' | 'close'>): Promise<void> {
+    const held = this.#clients.get(peer);
+    if (held?.listing === false) return;
+    const r = await client.request(`${target.endpoint}/fed/v1/channels`);
+    if (r.status === 404) {
+      if (held) held.listing = false;
+      return this.#o.log.info({ peer }, 'the peer does not list its channels (an earlier release): its new channels arrive once it can connect');
+    }
+    if (r.status !== 200) return this.#o.log.warn({ peer, status: r.status, body: r.body.toString('utf8').slice(0, 200) }, 'listing the channels of a peer that cannot reach this terminal failed');
+    const known = new Set(this.#o.directory.channelIds());
+    const unknown = listedChannels(r.body).filter((c) => !known.has(c.id) && !this.#refused.has(`${peer} ${c.id}`));
+    for (const { id, proposer } of unknown.slice(0, PULL_CHANNELS_PER_ROUND)) {
+      if (this.#o.streams.missingSince(peer) === undefined) break;
+      const p = await client.request(`${target.endpoint}/fed/v1/channels/${id}/entries?author=${encodeURIComponent(proposer)}&from=1&limit=1`);
+      const lines = p.status === 200 ? p.body.toString('utf8').split('\n').filter((l) => l.length > 0) : [];
+      if (lines.length === 0) {
+        if (p.status !== 200) this.#o.log.warn({ peer, channel: id, status: p.status }, 'fetching the proposal of a channel listed by a peer that cannot reach this terminal failed');
+        continue;
+      }
+      const outcome = await this.#o.receiver.receive(lines, peer);
+      if (outcome.rejected.length > 0) this.#refused.add(`${peer} ${id}`);
+      this.fetched.set(peer, (this.fetched.get(peer) ?? 0) + lines.length);
+      this.#o.log.info({ peer, channel: id, proposer, rejected: outcome.rejected[0]?.code }, 'fetched the proposal of a new channel from a peer that cannot reach this terminal');
+    }
+  }
+
   /** The channels shared with `peer` to ask for this round: those with more to fetch, then the next ones in turn. */
   #round(peer: string): string[] {
     const shared = this.#o.directory.channelIds().filter((id) => this.#o.directory.shares(id, peer));
@@ -127,7 +171,7 @@ export class PullFallback {
     if (held?.key === key) return held.client;
     held?.client.close();
     const client = this.#o.connect?.(target) ?? createPinnedClient({ key: this.#o.tls.keyPem, cert: this.#o.tls.certPem, expectedFingerprint: target.expectedFingerprint, timeoutMs: 15_000 });
-    this.#clients.set(peer, { key, client });
+    this.#clients.set(peer, { key, client, listing: true });
     return client;
   }
 
@@ -135,4 +179,17 @@ export class PullFallback {
     for (const { client } of this.#clients.values()) client.close();
     this.#clients.clear();
   }
+}
+
+/** The channels of a `GET /fed/v1/channels` answer that are well formed (others are skipped). */
+function listedChannels(body: Buffer): Array<{ id: string; proposer: string }> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    return [];
+  }
+  const channels = (parsed as { channels?: unknown } | null)?.channels;
+  if (!Array.isArray(channels)) return [];
+  return channels.filter((c): c is { id: string; proposer: string } => typeof c?.id === 'string' && CHANNEL_ID.test(c.id) && typeof c?.proposer === 'string' && PARTY_ID.test(c.proposer));
 }
