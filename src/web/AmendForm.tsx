@@ -8,7 +8,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, PRECEDENCES, type AmendmentInput, type ChannelDetail, type Peer, type Precedence } from './api.js';
 import { errorText } from './errors.js';
-import { groups } from './CharterPanel.js';
+import { DeadlineFields, IntervalField, PeerChecks } from './charter-fields.js';
 import { T, tr } from './i18n.js';
 
 export function AmendForm({ detail, self, onDone }: { detail: ChannelDetail; self: string; onDone: () => void }) {
@@ -58,11 +58,7 @@ export function AmendForm({ detail, self, onDone }: { detail: ChannelDetail; sel
           <legend>
             <T k="partiesToAdd" />
           </legend>
-          {candidates.map((p) => (
-            <label key={p.party} className="check">
-              <input type="checkbox" name={`add-${p.code}`} checked={add.includes(p.code)} onChange={() => setAdd(toggle(add, p.code))} /> <strong>{p.code}</strong> <code className="fingerprint">{groups(p.fingerprint)}</code>
-            </label>
-          ))}
+          <PeerChecks peers={candidates} chosen={add} onToggle={(code) => setAdd(toggle(add, code))} prefix="add-" />
         </fieldset>
       )}
       {others.length > 1 && (
@@ -70,32 +66,11 @@ export function AmendForm({ detail, self, onDone }: { detail: ChannelDetail; sel
           <legend>
             <T k="partiesToRemove" />
           </legend>
-          {others.map((p) => (
-            <label key={p.party} className="check">
-              <input type="checkbox" name={`remove-${p.code}`} checked={remove.includes(p.code)} onChange={() => setRemove(toggle(remove, p.code))} /> <strong>{p.code}</strong>
-            </label>
-          ))}
+          <PeerChecks peers={others} chosen={remove} onToggle={(code) => setRemove(toggle(remove, code))} prefix="remove-" />
         </fieldset>
       )}
-      <fieldset>
-        <legend>
-          <T k="deadlines" />
-        </legend>
-        <div className="row">
-          {PRECEDENCES.map((p) => (
-            <label key={p}>
-              <span>{p} (s)</span>
-              <input type="number" min={1} name={`amend-deadline-${p}`} value={deadlines[p]} onChange={(e) => setDeadlines({ ...deadlines, [p]: Number(e.target.value) })} />
-            </label>
-          ))}
-        </div>
-      </fieldset>
-      <label>
-        <span>
-          <T k="linkTestInterval" /> (s)
-        </span>
-        <input type="number" min={1} max={86_400} name="amend-interval" value={interval} onChange={(e) => setIntervalSec(Number(e.target.value))} />
-      </label>
+      <DeadlineFields value={deadlines} onChange={setDeadlines} prefix="amend-" />
+      <IntervalField value={interval} onChange={setIntervalSec} name="amend-interval" />
       <label>
         <span>{tr('reasonRequired')}</span>
         <input name="amend-reason" required maxLength={4000} value={reason} onChange={(e) => setReason(e.target.value)} />

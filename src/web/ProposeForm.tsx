@@ -5,8 +5,8 @@
  */
 import { errorText } from './errors.js';
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, PRECEDENCES, type Peer, type Precedence } from './api.js';
-import { groups } from './CharterPanel.js';
+import { api, type Peer, type Precedence } from './api.js';
+import { DeadlineFields, IntervalField, PeerChecks } from './charter-fields.js';
 import { T, tr, useLanguage } from './i18n.js';
 
 const TIERS = ['leaders', 'ministerial', 'military', 'working', 'technical'] as const;
@@ -86,11 +86,7 @@ export function ProposeForm({ onProposed, onCancel }: { onProposed: (id: string)
         <legend>
           <T k="otherParties" />
         </legend>
-        {peers.map((p) => (
-          <label key={p.party} className="check">
-            <input type="checkbox" name={`party-${p.code}`} checked={parties.includes(p.code)} onChange={() => setParties(toggle(parties, p.code))} /> <strong>{p.code}</strong> <code className="fingerprint">{groups(p.fingerprint)}</code>
-          </label>
-        ))}
+        <PeerChecks peers={peers} chosen={parties} onToggle={(code) => setParties(toggle(parties, code))} prefix="party-" />
       </fieldset>
       <fieldset>
         <legend>
@@ -102,25 +98,8 @@ export function ProposeForm({ onProposed, onCancel }: { onProposed: (id: string)
           </label>
         ))}
       </fieldset>
-      <fieldset>
-        <legend>
-          <T k="deadlines" />
-        </legend>
-        <div className="row">
-          {PRECEDENCES.map((p) => (
-            <label key={p}>
-              <span>{p} (s)</span>
-              <input type="number" min={1} name={`deadline-${p}`} value={deadlines[p]} onChange={(e) => setDeadlines({ ...deadlines, [p]: Number(e.target.value) })} />
-            </label>
-          ))}
-        </div>
-      </fieldset>
-      <label>
-        <span>
-          <T k="linkTestInterval" /> (s)
-        </span>
-        <input type="number" min={1} max={86_400} name="interval" value={interval} onChange={(e) => setIntervalSec(Number(e.target.value))} />
-      </label>
+      <DeadlineFields value={deadlines} onChange={setDeadlines} />
+      <IntervalField value={interval} onChange={setIntervalSec} name="interval" />
       <div className="row">
         <button type="submit" disabled={parties.length === 0 || roles.length === 0} data-testid="propose-submit">
           <T k="propose" />

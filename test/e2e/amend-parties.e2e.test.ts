@@ -22,14 +22,16 @@ interface Detail {
   pendingAmendment?: { hash: string; proposer: string; accepted: string[]; awaiting: string[]; reason: string; changes: Array<{ kind: string; code?: string; precedence?: string; from?: unknown; to?: unknown }> };
 }
 
-it('adds a third party to a running channel by amendment, and removes it again by consent', async () => {
+/** US, CN and RU, each paired with the other two. */
+async function threeParties() {
   h = await Harness.create();
-  const us = await h.party('US', 'United States');
-  const cn = await h.party('CN', 'China');
-  const ru = await h.party('RU', 'Russia');
-  await h.pair(us, cn);
-  await h.pair(us, ru);
-  await h.pair(cn, ru);
+  const [us, cn, ru] = [await h.party('US', 'United States'), await h.party('CN', 'China'), await h.party('RU', 'Russia')];
+  await Promise.all([h.pair(us, cn), h.pair(us, ru), h.pair(cn, ru)]);
+  return { us, cn, ru };
+}
+
+it('adds a third party to a running channel by amendment, and removes it again by consent', async () => {
+  const { us, cn, ru } = await threeParties();
   const id = await h.openChannel(us, cn, { title: { en: 'Maritime line' }, tier: 'military', parties: ['CN'] });
   const before = await us.api<{ id: string; seq: number }>('POST', `/api/v1/channels/${id}/messages`, { text: 'Before the amendment', precedence: 'ROUTINE' });
 
@@ -100,13 +102,7 @@ it('adds a third party to a running channel by amendment, and removes it again b
 });
 
 it('brings a long channel to the party added (its amendment far past the first batch of 1,024 entries)', async () => {
-  h = await Harness.create();
-  const us = await h.party('US', 'United States');
-  const cn = await h.party('CN', 'China');
-  const ru = await h.party('RU', 'Russia');
-  await h.pair(us, cn);
-  await h.pair(us, ru);
-  await h.pair(cn, ru);
+  const { us, cn, ru } = await threeParties();
   const id = await h.openChannel(us, cn, { title: { en: 'Long line' }, tier: 'working', parties: ['CN'] });
   for (let i = 0; i < 25; i++) await us.api('POST', `/api/v1/channels/${id}/messages/batch`, { messages: Array.from({ length: 100 }, (_, j) => ({ text: `report ${i * 100 + j}` })) });
   await us.api('POST', `/api/v1/channels/${id}/amend`, { addParties: ['RU'], reason: 'Join us' });
