@@ -38,6 +38,9 @@ export interface LogConflict {
   kind: 'equivocation' | 'previous' | 'cited';
 }
 
+/** The roles a party holds in a charter unless the proposal or amendment says otherwise. */
+export const DEFAULT_CHARTER_ROLES: readonly Role[] = Object.freeze(['plenipotentiary', 'principal', 'duty-officer', 'observer']);
+
 /** Input for proposing a channel. */
 export interface ProposeInput {
   title: Record<string, string>;

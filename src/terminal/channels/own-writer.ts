@@ -25,7 +25,7 @@ import type { ChannelCommitter } from './channel-committer.js';
 import { MAX_FUTURE_SKEW_MS } from './receiver.js';
 import type { ChannelRegistry } from './channel-registry.js';
 import type { ReconcilingChannel } from './reconciler.js';
-import type { ChannelView, ProposeInput } from './channel-types.js';
+import { DEFAULT_CHARTER_ROLES, type ChannelView, type ProposeInput } from './channel-types.js';
 import type { BatchWriteOptions, ChannelActions, MessageFinder, PeerDirectory, WriteOptions } from './ports.js';
 
 export interface OwnWriterOptions {
@@ -111,7 +111,7 @@ export class OwnWriter implements ChannelActions {
   /** Proposes a new channel; returns its view. */
   async propose(input: ProposeInput): Promise<ChannelView> {
     const { registry } = this.#o;
-    const roles: Role[] = input.roles ?? ['plenipotentiary', 'principal', 'duty-officer', 'observer'];
+    const roles: Role[] = input.roles ?? [...DEFAULT_CHARTER_ROLES];
     const others = [];
     for (const p of input.parties) others.push(await this.#o.peers.resolveParty(p));
     const parties = [{ party: this.#self, code: registry.self.code }, ...others.filter((o) => o.party !== this.#self)];

@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import Type, { type Static } from 'typebox';
 import { charterChanges, checkCharter, DialogueRulesSchema, LIMITS, formatHash, HotlineProtocolError, LangTag, isBundleHeader, protocolError, ROLES, TIERS, writeBundle, type Charter, type SealedEntry } from '../../protocol/index.js';
-import type { ProposeInput } from '../channels/channel-types.js';
+import { DEFAULT_CHARTER_ROLES, type ProposeInput } from '../channels/channel-types.js';
 import { TerminalError } from '../errors.js';
 import { BundleCharters } from './import-charters.js';
 import { definitionsFor, missingDefinitions, refsFor, type FormatCatalogue } from '../formats/catalogue.js';
@@ -174,7 +174,7 @@ function charterRoutes(app: FastifyInstance, opts: ChannelsRoutesOptions): void 
 
 const PartyRef = Type.String({ minLength: 1, maxLength: 64, description: 'a party by code (e.g. RU) or root key' });
 const Amendment = Type.Object({
-  /** Parties to add (paired peers, by code or root key), with `roles` (default: every role, as a proposal). */
+  /** Parties to add (paired peers, by code or root key), with `roles` (default: those a proposal gives, every role but admin). */
   addParties: Type.Optional(Type.Array(PartyRef, { minItems: 1, maxItems: 16, uniqueItems: true })),
   /** The roles of the added parties. */
   roles: Type.Optional(Type.Array(Type.Enum(ROLES), { minItems: 1, uniqueItems: true })),
@@ -211,7 +211,7 @@ async function amendedCharter(opts: ChannelsRoutesOptions, charter: Charter, b: 
   for (const ref of b.addParties ?? []) {
     const { party, code } = await opts.peers.resolveParty(ref);
     if (find(party) >= 0) throw bad(`${code} is already a party of the channel`);
-    parties.push({ party, code, roles: b.roles ?? [...ROLES] });
+    parties.push({ party, code, roles: b.roles ?? [...DEFAULT_CHARTER_ROLES] });
   }
   if (b.roles && !b.addParties) throw bad('roles are those of the parties added: give addParties (--add-party) with them');
   let languages = [...charter.languages];
