@@ -23,7 +23,7 @@ import { stderrLog } from './log-destination.js';
 import { Backlog, DEFAULT_MAX_UNRECEIPTED } from './channels/backlog.js';
 import { RelayWants } from './federation/relay-wants.js';
 import { InboundStreams } from './federation/inbound-streams.js';
-import { PullFallback } from './federation/pull-fallback.js';
+import { PULL_AFTER_MS, PullFallback } from './federation/pull-fallback.js';
 import { combineLine, DEFAULT_INBOUND_GRACE_MS, inboundOverdue, type LineState } from './federation/link-state.js';
 import { JobRunner } from './jobs/periodic-job.js';
 import { CheckpointScheduler } from './schedulers/checkpoint-scheduler.js';
@@ -432,12 +432,15 @@ function lineStates(o: { peerLinks: PeerLinks; directory: ChannelWing['registry'
         .health()
         .filter((h) => h.peer === l.peer)
         .filter((h) => h.lastEchoAt !== null || now - h.since >= 3 * 1000 * directory.view(h.channel).charter.linkTestIntervalSec);
-      const line = combineLine({ ...l, inboundMissingSince: inboundOverdue(streams.missingSince(l.peer), now, o.graceMs), inboundOpen: streams.isOpen(l.peer) }, tests);
+      // Degraded once the peer's entries are fetched for want of its stream (from PULL_AFTER_MS on),
+      // whatever the grace: echoes fetched so would otherwise show a line that works one way up.
+      const grace = Math.min(o.graceMs, PULL_AFTER_MS);
+      const line = combineLine({ ...l, inboundMissingSince: inboundOverdue(streams.missingSince(l.peer), now, grace), inboundOpen: streams.isOpen(l.peer) }, tests);
       return { ...l, transport: l.state, state: line.state, since: line.since, reason: line.reason };
     });
 }
 
-/** HOTLINE_INBOUND_GRACE_MS: how long a peer's stream may be missing while the outbound one is up before the line is `degraded` (default 30 s, link-state.ts). */
+/** HOTLINE_INBOUND_GRACE_MS: how long a peer's stream may be missing while the outbound one is up before the line is `degraded` (link-state.ts; at most PULL_AFTER_MS, when its entries start being fetched). */
 function inboundGrace(value: string | undefined): number {
   return wholeSetting(value, { name: 'HOTLINE_INBOUND_GRACE_MS', unit: 'ms', min: 0, fallback: DEFAULT_INBOUND_GRACE_MS });
 }

@@ -15,7 +15,12 @@
  */
 import type { LinkState } from './peer-link.js';
 
-/** How long a peer's stream may be missing while the outbound one is up before the line says so, ms (its redials back off to 3 s; a slow path's dial may take tens of seconds). */
+/**
+ * How long a peer's stream may be missing while the outbound one is up before the line says so,
+ * ms. The composition root caps it at the pull fallback's start (pull-fallback.ts PULL_AFTER_MS,
+ * 5 s): once the peer's entries are fetched for want of its stream, the line works one way round,
+ * and the echoes fetched so must not show it `up` (HOTLINE_INBOUND_GRACE_MS may shorten it).
+ */
 export const DEFAULT_INBOUND_GRACE_MS = 30_000;
 
 /** `missingSince` (inbound-streams.ts) once longer ago than `graceMs`; undefined before, or while a stream is open. */
