@@ -78,6 +78,8 @@ interface Batch {
   readonly touched: Set<ChannelLog>;
   readonly notAfter: number;
   readonly source: string;
+  /** This batch's own entries counted `pending` so far: one taken in later in the batch moves to `accepted` (docs/protocol.md §12 `stored`). */
+  readonly heldHere: Set<string>;
 }
 
 /** Receives entries from peers and bundles. */
@@ -128,7 +130,7 @@ export class Receiver implements EntryReceiver {
    */
   async ingest(raws: readonly string[], source: string, prechecks?: readonly LinePrecheck[], options: { readonly waitMs?: number } = {}): Promise<{ outcome: ReceiveOutcome; durable: Promise<void> }> {
     const checks = prechecks ?? (await this.precheck(raws));
-    const b: Batch = { out: { accepted: 0, duplicate: 0, pending: 0, rejected: [], missing: [] }, accepted: new Map(), touched: new Set(), notAfter: this.#o.clock.now() + MAX_FUTURE_SKEW_MS, source };
+    const b: Batch = { out: { accepted: 0, duplicate: 0, pending: 0, rejected: [], missing: [] }, accepted: new Map(), touched: new Set(), notAfter: this.#o.clock.now() + MAX_FUTURE_SKEW_MS, source, heldHere: new Set() };
     for (let i = 0; i < raws.length; i++) {
       const sealed = this.#sealed(raws[i]!, checks[i], b);
       if (!sealed) continue;
@@ -196,6 +198,7 @@ export class Receiver implements EntryReceiver {
    */
   #offer(log: ChannelLog, sealed: SealedEntry, b: Batch): void {
     b.out.pending++;
+    b.heldHere.add(sealed.hash);
     if (this.#offered.has(log.id)) return;
     const author = sealed.entry.author;
     const theirs = [...this.#offered].filter(([, o]) => o.sealed.entry.author === author);
@@ -254,6 +257,7 @@ export class Receiver implements EntryReceiver {
     if (!log) {
       this.#hold(UNKNOWN_CHANNEL, sealed);
       b.out.pending++;
+      b.heldHere.add(sealed.hash);
       b.out.missing.push({ channel: e.channel!, author: '', fromSeq: 1, toSeq: 1 });
       return;
     }
@@ -274,6 +278,7 @@ export class Receiver implements EntryReceiver {
         if (problem) return this.#reject(b, problem, sealed.hash, log.id);
         this.#hold(log.id, sealed);
         b.out.pending++;
+        b.heldHere.add(sealed.hash);
         for (const m of r.missing) b.out.missing.push({ channel: log.id, ...m });
         break;
       }
@@ -367,8 +372,9 @@ export class Receiver implements EntryReceiver {
         const slot = b.accepted.get(log) ?? { entries: [], before: log.state(this.#o.clock.now()).state };
         slot.entries.push(sealed);
         b.accepted.set(log, slot);
+        // Counted accepted whichever batch brought it; `pending` counts only this batch's entries still held.
         b.out.accepted++;
-        b.out.pending = Math.max(0, b.out.pending - 1);
+        if (b.heldHere.delete(sealed.hash)) b.out.pending--;
         progress = true;
       }
     }
