@@ -14,6 +14,9 @@
  * another own entry at a seq not above the own head makes it ask for its own entries with `want`;
  * a relayed own entry that differs proves the fork (forkedAt), and it then signs and pushes nothing
  * there; a claim unproven for 30 s is not believed (disbelieved). rewindOwn() makes such a fork.
+ * Since part 7: it pushes a channel, and serves wants of it, only to a party of it (its charter in
+ * force or a pending amendment, §12 "Serving wants"): a channel joined by amendment goes to the party
+ * added once the amendment is written, from its proposal on.
  *
  * Where the spec was not enough, the choice made is marked "SPEC:" (see /work/notes/spec-peer.md).
  */
@@ -1641,7 +1644,7 @@ export class SpecPeer {
       }
       case 'want': {
         const ch = this.channels.get(f.channel as string);
-        if (!ch) return;
+        if (!ch || !this.#shared(ch)) return; // §12 "Serving wants": refused silently for a channel not shared with the server's party
         const author = f.author as string;
         const log = author === '' ? [ch.proposal] : this.log(ch, author);
         const batch = log.slice((f.fromSeq as number) - 1, f.toSeq as number).map((h) => h.text);
@@ -1664,6 +1667,13 @@ export class SpecPeer {
     ws.send(JSON.stringify(frame));
   }
 
+  /** §12 "Serving wants", §7 step 9: the dialled party is one of the channel's charter in force or of an amendment pending in it. */
+  #shared(ch: Channel): boolean {
+    const party = this.peerCard?.party;
+    const v = charterState(ch.proposal, [...ch.logs.values()].flat(), Date.now());
+    return [...v.charter.parties, ...v.amendments.filter((a) => a.status === 'pending').flatMap((a) => a.charter.parties)].some((p) => p.party === party);
+  }
+
   /** Sends own entries not yet sent, per channel, in seq order (§12 "Order", "Resuming"). */
   #push(): void {
     const ws = this.#client;
@@ -1671,6 +1681,7 @@ export class SpecPeer {
     for (const ch of this.channels.values()) {
       if (this.#unanswered.size >= 8) return;
       if (this.#forkSuspected.has(ch.id) || this.forkedAt.has(ch.id)) continue; // §12 "A forked own log": pushes none of its own entries there
+      if (!this.#shared(ch)) continue; // §12: no entry of a channel goes to a party outside it (a channel joined by amendment: from its proposal on, once it is)
       const own = this.log(ch, this.root.pub);
       const from = this.#sentUpTo.get(ch.id) ?? 0;
       if (own.length <= from) continue;

@@ -16,6 +16,8 @@
  * "Reconciling"). Round 6: relay wants with the peer as the middle party (§12: US asks it for the
  * receipts of a party with no stream to US), a party removed by an adopted amendment (§5.3, §7),
  * answers to a pending amendment while suspended (§5.4), and a forked own log of the peer (§12).
+ * Round 7: a channel of CN and XX that US joins by amendment (§12 "A channel joined by amendment"):
+ * the channel from its proposal on, the proposal alone (never stored), the amendment before it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -2527,5 +2529,196 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       cn.headsLie.clear();
     }
   }, 70_000);
+
+  // ---- §12 "A channel joined by amendment": CN and XX hold a channel of their own, then add US ----
+
+  /** A charter of CN and XX only (every role, the default deadlines). */
+  function cnAndXX(title: string): Charter {
+    const { CN, XX } = threeParties();
+    return { title: { en: title }, tier: 'working', languages: ['en'], linkTestIntervalSec: 60, ackDeadlineSec: deadlines, parties: [{ party: CN, code: 'CN', roles: all }, { party: XX, code: 'XX', roles: all }] };
+  }
+
+  /** CN proposes `C0` (CN and XX), XX accepts (CN and XX have no stream: each is given the other's entries); the channel, active at both. */
+  function cnOpensWithXX(C0: Charter): { id: string; proposal: Held; xAcc: Held } {
+    const { cn, x } = threeParties();
+    const proposal = cn.propose(C0);
+    const id = proposal.hash;
+    expect(x.ingest(proposal.text).outcome).toBe('accepted');
+    const xAcc = x.accept(id);
+    expect(cn.ingest(xAcc.text).outcome).toBe('accepted');
+    expect([cn.view(id).state, x.view(id).state]).toEqual(['active', 'active']);
+    return { id, proposal, xAcc };
+  }
+
+  type JoinedDetail = { state: string; charterHash: string; parties: Array<{ code: string }>; pendingAmendment?: { hash: string; awaiting: string[]; changes: Array<{ kind: string; code?: string }> } };
+
+  it('§12 "A channel joined by amendment": CN and XX hold a channel, CN amends it to add US; CN\'s stream brings US the channel from its proposal on (the proposal `pending`, nothing rejected), US `want`s XX\'s entries of CN, holds the amendment pending (party-added US, awaiting US), accepts it (heads naming both logs); once XX accepts, messages go both ways; the transcript verifies', async () => {
+    const { cn, x, US, CN, XX } = threeParties();
+    const { call, endpoint } = ctx!;
+    x.quiet = true; // XX writes only what the test has it write
+    try {
+      const C0 = cnAndXX('Joined by amendment');
+      const mark = cn.frames.length;
+      const { id, proposal } = cnOpensWithXX(C0);
+      const ch = cn.channel(id);
+      const cnM = cn.send(id, 'Between CN and XX', 'ROUTINE', officer);
+      expect(x.ingest(cnM.text).outcome).toBe('accepted');
+      const xM = x.send(id, 'From XX, before US', 'ROUTINE', officer);
+      expect(cn.ingest(xM.text).outcome).toBe('accepted');
+      // Nothing of a channel goes to a party outside it (§12): US has seen none of it.
+      expect(cn.frames.slice(mark).some((f) => f.dir === 'out' && JSON.stringify(f.frame).includes(id))).toBe(false);
+      expect((await fedRequest(endpoint, cn.identity, 'GET', `/fed/v1/channels/${id}/entries?author=${CN}`)).status).toBe(404);
+      // ---- CN amends the charter to add US: its stream carries CN's log to US, from the proposal on ----
+      const C1: Charter = { ...C0, parties: [...C0.parties, { party: US, code: 'US', roles: all }] };
+      const h1 = charterHash(C1);
+      const amend = cn.write(id, 'charter.amend', { charter: C1, reason: 'US joins the line' });
+      expect(amend.entry.heads[XX]).toEqual({ seq: xM.entry.seq, hash: xM.hash }); // CN's entries name XX's log, which US lacks
+      await waitFor('US to hold the channel with the amendment pending', async () => (await call<JoinedDetail>('GET', `/api/v1/channels/${id}`).catch(() => undefined))?.pendingAmendment !== undefined, 15_000);
+      // The batches of CN that carried the channel: the proposal `pending`, nothing rejected, each entry counted.
+      const sent = cn.frames.slice(mark).filter((f) => f.dir === 'out' && f.side === 'client' && f.frame.t === 'entries' && (f.frame.entries as string[]).some((t) => t.includes(id)));
+      expect((sent[0]!.frame.entries as string[])[0]).toBe(proposal.text);
+      for (const b of sent) {
+        const st = await waitFor('the stored of the batch', () => cn.frames.slice(mark).find((f) => f.dir === 'in' && f.side === 'client' && f.frame.t === 'stored' && f.frame.id === b.frame.id)?.frame);
+        expect(st.rejected).toEqual([]);
+        // Each entry of the batch counted once; `accepted` may also count entries held from earlier batches that it let in (§12 `stored`).
+        const len = (b.frame.entries as string[]).length;
+        expect((st.duplicate as number) + (st.pending as number)).toBeLessThanOrEqual(len);
+        expect((st.accepted as number) + (st.duplicate as number) + (st.pending as number)).toBeGreaterThanOrEqual(len);
+      }
+      const first = cn.frames.slice(mark).find((f) => f.dir === 'in' && f.side === 'client' && f.frame.t === 'stored' && f.frame.id === sent[0]!.frame.id)!.frame;
+      expect(first.pending as number).toBeGreaterThanOrEqual(1);
+      // US asked CN for what CN's entries name that it lacks: XX's log, which XX itself never sent it.
+      const wants = cn.frames.slice(mark).filter((f) => f.dir === 'in' && f.side === 'client' && f.frame.t === 'want' && f.frame.channel === id);
+      expect(wants.some((w) => w.frame.author === XX && (w.frame.fromSeq as number) === 1)).toBe(true);
+      // XX, which has not seen the amendment, sent US nothing of the channel (it answers a want of it with nothing, §12 "Serving wants").
+      expect(x.frames.filter((f) => f.dir === 'out' && f.side === 'client' && JSON.stringify(f.frame).includes(id)).map((f) => JSON.stringify(f.frame).slice(0, 300))).toEqual([]);
+      await waitFor('US to hold XX\'s entries, relayed by CN', async () => (await fedRequest(endpoint, cn.identity, 'GET', `/fed/v1/channels/${id}/entries?author=${XX}`)).text === x.log(x.channel(id), XX).map((h) => `${h.text}\n`).join(''), 10_000);
+      expect((await fedRequest(endpoint, cn.identity, 'GET', `/fed/v1/channels/${id}/entries?author=${CN}`)).text.startsWith(`${proposal.text}\n`)).toBe(true);
+      const dd = await call<JoinedDetail>('GET', `/api/v1/channels/${id}`);
+      expect([dd.state, dd.charterHash, dd.pendingAmendment?.hash]).toEqual(['active', charterHash(C0), h1]);
+      expect(dd.pendingAmendment!.changes).toContainEqual(expect.objectContaining({ kind: 'party-added', code: 'US' }));
+      expect(dd.pendingAmendment!.awaiting).toContain('US');
+      expect((await call<Array<{ id: string }>>('GET', '/api/v1/channels')).some((c) => c.id === id)).toBe(true);
+      // ---- US accepts: its charter.accept reaches CN, heads naming both logs ----
+      const usAcc = await call<{ entry: string }>('POST', `/api/v1/channels/${id}/accept`, {});
+      const usAccHeld = await waitFor('CN to hold the acceptance of US', () => cn.log(ch, US).find((h) => h.hash === usAcc.entry), 10_000);
+      expect(usAccHeld.entry.body).toEqual({ charter: h1 });
+      const cnHead = usAccHeld.entry.heads[CN]!;
+      expect(cnHead.seq).toBeGreaterThanOrEqual(amend.entry.seq); // the amendment, or CN's receipt after it
+      expect(cnHead.hash).toBe(cn.log(ch, CN)[cnHead.seq - 1]!.hash);
+      expect(usAccHeld.entry.heads[XX]).toEqual({ seq: xM.entry.seq, hash: xM.hash });
+      // ---- XX (given CN's and US's entries) accepts too; CN, the proposer, counts as accepting ----
+      for (const h of [...cn.log(ch, CN), ...cn.log(ch, US)]) expect(['accepted', 'duplicate', 'pending']).toContain(x.ingest(h.text).outcome);
+      const xAcc1 = x.write(id, 'charter.accept', { charter: h1 });
+      expect(['accepted', 'pending']).toContain(cn.ingest(xAcc1.text).outcome);
+      await waitFor('CN to take in the acceptance of XX', () => cn.log(ch, XX).some((h) => h.hash === xAcc1.hash), 5_000);
+      expect(cn.view(id).amendments.map((a) => [a.hash, a.status])).toEqual([[h1, 'adopted']]);
+      const adopted = await waitFor('US to see the amendment adopted', async () => {
+        const r = await call<JoinedDetail>('GET', `/api/v1/channels/${id}`);
+        return r.pendingAmendment === undefined && r.charterHash === h1 ? r : undefined;
+      }, 10_000);
+      expect([adopted.state, adopted.parties.map((p) => p.code).sort()]).toEqual(['active', ['CN', 'US', 'XX']]);
+      // ---- messages both ways ----
+      const usM = await call<{ id: string }>('POST', `/api/v1/channels/${id}/messages`, { text: 'US on the line', precedence: 'ROUTINE', lang: 'en' });
+      await waitFor('CN to hold the message of US', () => cn.log(ch, US).find((h) => h.hash === usM.id), 10_000);
+      const cnM2 = cn.send(id, 'Welcome, US', 'ROUTINE', officer);
+      await waitFor('US to show the message of CN', async () => (await call<ApiMessage[]>('GET', `/api/v1/channels/${id}/messages`)).some((m) => m.id === cnM2.hash && m.text === 'Welcome, US'), 10_000);
+      const { report } = await exportVerified(id, 'joined.jsonl');
+      expect([report.valid, report.state, report.errors]).toEqual([true, 'active', []]);
+      expect(cn.problems.filter((p) => !/ECONNREFUSED|socket hang up|ECONNRESET/.test(p))).toEqual([]);
+    } catch (e) {
+      failedWithXX(e);
+    } finally {
+      x.quiet = false;
+    }
+  }, 60_000);
+
+  it('§12 "A channel joined by amendment": a proposal that does not name US, with no amendment naming US, is `pending` (from CN, and relayed by XX with XX\'s acceptance), never stored nor refused: US lists no such channel and the channel is not found', async () => {
+    const { cn, x, CN } = threeParties();
+    const { call, endpoint } = ctx!;
+    x.quiet = true;
+    try {
+      const { id, proposal, xAcc } = cnOpensWithXX(cnAndXX('Not for US'));
+      const st = await rawBatch([], [proposal.text]);
+      expect([st.accepted, st.duplicate, st.pending, st.rejected]).toEqual([0, 0, 1, []]);
+      const st2 = await rawBatch([], [proposal.text, xAcc.text], x);
+      expect([st2.accepted, st2.duplicate, st2.pending, st2.rejected]).toEqual([0, 0, 2, []]);
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect((await call<Array<{ id: string }>>('GET', '/api/v1/channels')).map((c) => c.id)).not.toContain(id);
+      const r = await fetch(`${ctx!.api}/api/v1/channels/${id}`, { headers: { authorization: `Bearer ${ctx!.token}` } });
+      expect(r.status).toBe(404);
+      expect((await fedRequest(endpoint, cn.identity, 'GET', `/fed/v1/channels/${id}/entries?author=${CN}`)).status).toBe(404);
+      const listed = JSON.parse((await fedRequest(endpoint, cn.identity, 'GET', '/fed/v1/channels')).text) as { channels: Array<{ id: string }> };
+      expect(listed.channels.map((c) => c.id)).not.toContain(id);
+    } catch (e) {
+      failedWithXX(e);
+    } finally {
+      x.quiet = false;
+    }
+  }, 30_000);
+
+  it('§12 "A channel joined by amendment", the amendment first: XX relays CN\'s amendment adding US alone (`pending`, US `want`s the proposal with author ""), then the proposal; US takes the channel, asks for what it lacks, and holds it with the amendment pending', async () => {
+    const { cn, x, US, CN, XX } = threeParties();
+    const { call, endpoint } = ctx!;
+    x.quiet = true;
+    cn.disconnect(); // CN's own stream would bring US the channel itself
+    let s: Awaited<ReturnType<typeof openStream>> | undefined;
+    try {
+      const C0 = cnAndXX('Amendment first');
+      const { id, proposal } = cnOpensWithXX(C0);
+      const ch = cn.channel(id);
+      const C1: Charter = { ...C0, parties: [...C0.parties, { party: US, code: 'US', roles: all }] };
+      const h1 = charterHash(C1);
+      const amend = cn.write(id, 'charter.amend', { charter: C1, reason: 'US joins the line' });
+      expect(amend.entry.seq).toBeGreaterThanOrEqual(2);
+      s = await openStream(endpoint, x.identity);
+      s.send({ t: 'hello', v: 1, channels: [] });
+      await s.next((f) => f.t === 'holds');
+      let n = s.frames.length;
+      s.send({ t: 'entries', id: 1, entries: [amend.text] });
+      const st1 = await s.next((f) => f.t === 'stored', n);
+      expect([st1.accepted, st1.duplicate, st1.pending, st1.rejected]).toEqual([0, 0, 1, []]);
+      const w0 = await s.next((f) => f.t === 'want' && f.channel === id, n, 10_000);
+      expect([w0.author, w0.fromSeq, w0.toSeq]).toEqual(['', 1, 1]);
+      expect((await fedRequest(endpoint, cn.identity, 'GET', `/fed/v1/channels/${id}/entries?author=${CN}`)).status).toBe(404);
+      n = s.frames.length;
+      s.send({ t: 'entries', id: 2, entries: [proposal.text] });
+      const st2 = await s.next((f) => f.t === 'stored', n);
+      expect(st2.rejected).toEqual([]);
+      expect((st2.accepted as number) + (st2.pending as number)).toBe(1);
+      // US now asks for what the amendment names that it lacks: CN's entries before it, XX's acceptance.
+      let batch = 2;
+      const served = new Set<number>();
+      const serve = () => {
+        s!.frames.forEach((f, i) => {
+          if (f.t !== 'want' || f.channel !== id || served.has(i) || f.author === '') return;
+          served.add(i);
+          const texts = cn.log(ch, f.author as string).slice((f.fromSeq as number) - 1, f.toSeq as number).map((h) => h.text);
+          if (texts.length) s!.send({ t: 'entries', id: ++batch, entries: texts });
+        });
+      };
+      const d = await waitFor('US to take the channel with the amendment pending', async () => {
+        serve();
+        const r = await call<JoinedDetail>('GET', `/api/v1/channels/${id}`).catch(() => undefined);
+        return r?.pendingAmendment ? r : undefined;
+      }, 15_000);
+      expect([d.state, d.charterHash, d.pendingAmendment!.hash]).toEqual(['active', charterHash(C0), h1]);
+      expect(d.pendingAmendment!.changes).toContainEqual(expect.objectContaining({ kind: 'party-added', code: 'US' }));
+      expect(d.pendingAmendment!.awaiting).toContain('US');
+      const asked = s.frames.filter((f) => f.t === 'want' && f.channel === id && f.author !== '').map((f) => f.author);
+      expect(asked).toContain(XX);
+      await waitFor('the stored of every batch served', () => s!.frames.filter((f) => f.t === 'stored').length === batch, 10_000);
+      expect(s.frames.filter((f) => f.t === 'stored').flatMap((f) => f.rejected as unknown[])).toEqual([]);
+      const held = (await fedRequest(endpoint, cn.identity, 'GET', `/fed/v1/channels/${id}/entries?author=${CN}`)).text;
+      expect(held).toBe(cn.log(ch, CN).slice(0, amend.entry.seq).map((h) => `${h.text}\n`).join('')); // not CN's later receipt: its stream is down
+      expect((await fedRequest(endpoint, cn.identity, 'GET', `/fed/v1/channels/${id}/entries?author=${XX}`)).text).toBe(x.log(x.channel(id), XX).map((h) => `${h.text}\n`).join(''));
+    } catch (e) {
+      failedWithXX(e);
+    } finally {
+      s?.close();
+      x.quiet = false;
+      cn.connect();
+    }
+  }, 40_000);
 
 });
