@@ -8,7 +8,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, PRECEDENCES, type AmendmentInput, type ChannelDetail, type Peer, type Precedence } from './api.js';
 import { errorText } from './errors.js';
-import { DeadlineFields, IntervalField, PeerChecks } from './charter-fields.js';
+import { DeadlineFields, FormEnd, IntervalField, PeerChecks } from './charter-fields.js';
 import { T, tr } from './i18n.js';
 
 export function AmendForm({ detail, self, onDone }: { detail: ChannelDetail; self: string; onDone: () => void }) {
@@ -75,19 +75,7 @@ export function AmendForm({ detail, self, onDone }: { detail: ChannelDetail; sel
         <span>{tr('reasonRequired')}</span>
         <input name="amend-reason" required maxLength={4000} value={reason} onChange={(e) => setReason(e.target.value)} />
       </label>
-      <div className="row">
-        <button type="submit" disabled={Object.keys(changed()).length === 0 || !reason.trim()} data-testid="amend-submit">
-          <T k="proposeAmendment" />
-        </button>
-        <button type="button" className="secondary" onClick={onDone}>
-          <T k="cancel" />
-        </button>
-      </div>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <FormEnd submit={<T k="proposeAmendment" />} disabled={Object.keys(changed()).length === 0 || !reason.trim()} testId="amend-submit" onCancel={onDone} error={error} />
     </form>
   );
 }

@@ -6,7 +6,7 @@
 import { errorText } from './errors.js';
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, type Peer, type Precedence } from './api.js';
-import { DeadlineFields, IntervalField, PeerChecks } from './charter-fields.js';
+import { DeadlineFields, FormEnd, IntervalField, PeerChecks } from './charter-fields.js';
 import { T, tr, useLanguage } from './i18n.js';
 
 const TIERS = ['leaders', 'ministerial', 'military', 'working', 'technical'] as const;
@@ -100,19 +100,7 @@ export function ProposeForm({ onProposed, onCancel }: { onProposed: (id: string)
       </fieldset>
       <DeadlineFields value={deadlines} onChange={setDeadlines} />
       <IntervalField value={interval} onChange={setIntervalSec} name="interval" />
-      <div className="row">
-        <button type="submit" disabled={parties.length === 0 || roles.length === 0} data-testid="propose-submit">
-          <T k="propose" />
-        </button>
-        <button type="button" className="secondary" onClick={onCancel}>
-          <T k="cancel" />
-        </button>
-      </div>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <FormEnd submit={<T k="propose" />} disabled={parties.length === 0 || roles.length === 0} testId="propose-submit" onCancel={onCancel} error={error} />
     </form>
   );
 }

@@ -5,6 +5,7 @@
  */
 import { PRECEDENCES, type Peer, type Precedence } from './api.js';
 import { groups } from './CharterPanel.js';
+import type { ReactNode } from 'react';
 import { T } from './i18n.js';
 
 /** The acknowledgement deadline of each precedence, in seconds (inputs named `${prefix}deadline-P`). */
@@ -53,6 +54,27 @@ export function PeerChecks({ peers, chosen, onToggle, prefix }: { peers: Readonl
           )}
         </label>
       ))}
+    </>
+  );
+}
+
+/** A form's submit and cancel buttons, and its error once it has one. */
+export function FormEnd({ submit, disabled, testId, onCancel, error }: { submit: ReactNode; disabled: boolean; testId: string; onCancel: () => void; error: string | undefined }) {
+  return (
+    <>
+      <div className="row">
+        <button type="submit" disabled={disabled} data-testid={testId}>
+          {submit}
+        </button>
+        <button type="button" className="secondary" onClick={onCancel}>
+          <T k="cancel" />
+        </button>
+      </div>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
     </>
   );
 }
