@@ -4,6 +4,7 @@
  * hash. Pure: the officer API shows it with a pending amendment, the CLI prints it before
  * `channel accept`, the console lists it in the charter panel.
  */
+import { canonicalize } from './encoding.js';
 import type { Charter, FormatRef } from './schemas.js';
 
 type Precedence = keyof Charter['ackDeadlineSec'];
@@ -28,13 +29,8 @@ const PRECEDENCES: readonly Precedence[] = ['FLASH', 'IMMEDIATE', 'PRIORITY', 'R
 
 const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
-/** Canonical enough for comparing two small JSON values of the same schema (key order fixed). */
-const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
-  return v;
-}
+/** Two JSON values of the charter say the same thing (key order aside): their canonical forms (§2) match. */
+const sameJson = (a: unknown, b: unknown): boolean => canonicalize(a) === canonicalize(b);
 
 /** Every difference of `to` from `from`; empty when they say the same thing. */
 export function charterChanges(from: Charter, to: Charter): CharterChange[] {
