@@ -12,6 +12,7 @@ import { officerClient, loadProtocol, loadTerminal } from '../lazy.js';
 import { printableDeep } from '../safe-text.js';
 import { inLanguage, repeated, textsByLanguage } from '../lang-text.js';
 import { describeCharterChange } from '../channel-lines.js';
+import { PRECEDENCES, ROLES } from '../protocol-names.js';
 import { DEFAULT_DATA_DIR } from './init.js';
 
 /** The officer's language: --lang, else $HOTLINE_LANG, else English. */
@@ -140,8 +141,9 @@ interface AmendOptions {
   data: string;
 }
 
-const PRECEDENCE_NAMES = ['FLASH', 'IMMEDIATE', 'PRIORITY', 'ROUTINE'];
-const ROLE_NAMES = ['plenipotentiary', 'principal', 'duty-officer', 'observer'];
+const PRECEDENCE_NAMES: readonly string[] = PRECEDENCES;
+/** The roles a charter gives a party (the officer API's default for those added: all but admin). */
+const ROLE_NAMES: readonly string[] = ROLES.filter((r) => r !== 'admin');
 
 /** The body of POST /channels/:id/amend from the options; refuses (CLI_USAGE, CLI_BAD_ARGUMENT) what cannot be sent. */
 export function amendmentBody(o: AmendOptions): Record<string, unknown> {
