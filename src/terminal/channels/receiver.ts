@@ -29,6 +29,7 @@ import { inlineChecker, type EntryChecker } from './check-pool.js';
 import type { EntryReceiver } from './ports.js';
 import { RepeatedAlarms, type Later } from '../events/repeated-alarms.js';
 import { TERMINAL_ERRORS } from '../errors.js';
+import { OfferedProposals } from './offered-proposals.js';
 
 /** How far in the future an author time may lie (clock skew allowance), ms. */
 export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
@@ -54,9 +55,6 @@ const UNKNOWN_CHANNEL = 'unknown';
  * CHANNEL_PROPOSALS_LIMIT (the proposer sends again after its next reconnection).
  */
 export const MAX_OPEN_PROPOSALS = 100;
-
-/** Channels one party may have sent here whose proposal does not name this party, held in memory for an amendment that adds it. */
-export const MAX_OFFERED_PER_PARTY = 16;
 
 export interface ReceiverOptions {
   readonly registry: ChannelRegistry;
@@ -93,7 +91,7 @@ export class Receiver implements EntryReceiver {
   #proposed: Map<string, Set<string>> | undefined;
   readonly #pending = new Map<string, Map<string, SealedEntry>>();
   /** Channels whose proposal does not name this party, held for an amendment that may (#offer). */
-  readonly #offered = new Map<string, { log: ChannelLog; sealed: SealedEntry }>();
+  readonly #offered: OfferedProposals;
   /** Bytes of entries held for their predecessors, all channels: bounded by MAX_PENDING_BYTES. */
   #pendingBytes = 0;
   /** The same, per author: bounded by MAX_PENDING_BYTES_PER_AUTHOR. */
@@ -104,6 +102,7 @@ export class Receiver implements EntryReceiver {
     this.#checker = options.checker ?? inlineChecker;
     this.#log = options.log ?? SILENT;
     this.#alarms = new RepeatedAlarms(options.events, this.#log, options.later ? { later: options.later } : {});
+    this.#offered = new OfferedProposals(options.registry.self.party);
   }
 
   /** Holds stored entries that still wait for a predecessor (ChannelRegistry.load). */
@@ -177,7 +176,7 @@ export class Receiver implements EntryReceiver {
       return;
     }
     const r = ChannelLog.found(sealed, registry.keys, { notAfter: b.notAfter, signatureChecked }, registry.formats);
-    if (r.ok && !charter.parties.some((p) => p.party === registry.self.party)) return this.#offer(r.log, sealed, b);
+    if (r.ok && !this.#offered.names(charter)) return this.#offer(r.log, sealed, b);
     if (!r.ok) {
       this.#reject(b, r.error, sealed.hash);
       return;
@@ -190,35 +189,21 @@ export class Receiver implements EntryReceiver {
   }
 
   /**
-   * A channel whose proposal does not name this party: a party may join it later by amendment
-   * (docs/protocol.md §5.3), and the channel then reaches this terminal from its proposal on. It is
-   * held in memory, not stored, until an authentic `charter.amend` of it naming this party arrives
-   * (before or after it); at most {@link MAX_OFFERED_PER_PARTY} per proposing party, the oldest
-   * dropped first (its senders send it again after their next reconnection).
+   * A channel whose proposal does not name this party is held (offered-proposals.ts) until an
+   * amendment naming this party arrives; one held already (unknown channel) adopts it at once.
    */
   #offer(log: ChannelLog, sealed: SealedEntry, b: Batch): void {
     b.out.pending++;
     b.heldHere.add(sealed.hash);
     if (this.#offered.has(log.id)) return;
-    const author = sealed.entry.author;
-    const theirs = [...this.#offered].filter(([, o]) => o.sealed.entry.author === author);
-    if (theirs.length >= MAX_OFFERED_PER_PARTY) this.#offered.delete(theirs[0]![0]);
-    this.#offered.set(log.id, { log, sealed });
+    this.#offered.hold({ log, sealed });
     const held = this.#pending.get(UNKNOWN_CHANNEL);
-    for (const s of held?.values() ?? []) if (s.entry.channel === log.id && this.#namesSelf(s)) return void this.#adopt(log.id, b);
-  }
-
-  /** Whether `sealed` is an amendment whose charter names this party. */
-  #namesSelf(sealed: SealedEntry): boolean {
-    if (sealed.entry.kind !== 'charter.amend') return false;
-    const parties = (sealed.entry.body as BodyOf<'charter.amend'>).charter.parties;
-    return parties.some((p) => p.party === this.#o.registry.self.party);
+    for (const s of held?.values() ?? []) if (s.entry.channel === log.id && this.#offered.amendmentNamesSelf(s)) return void this.#adopt(log.id, b);
   }
 
   /** An offered channel (above) is this party's now: its proposal goes into the registry and the store. */
   #adopt(channel: string, b: Batch): ChannelLog {
-    const { log, sealed } = this.#offered.get(channel)!;
-    this.#offered.delete(channel);
+    const { log, sealed } = this.#offered.take(channel)!;
     this.#o.registry.add(log);
     b.accepted.set(log, { entries: [sealed], before: 'none' });
     b.touched.add(log);
@@ -252,7 +237,7 @@ export class Receiver implements EntryReceiver {
     if (!log) {
       const problem = this.#checkBeforeHolding(sealed, b.notAfter, signatureChecked);
       if (problem) return this.#reject(b, problem, sealed.hash);
-      if (this.#offered.has(e.channel!) && this.#namesSelf(sealed)) log = this.#adopt(e.channel!, b);
+      if (this.#offered.has(e.channel!) && this.#offered.amendmentNamesSelf(sealed)) log = this.#adopt(e.channel!, b);
     }
     if (!log) {
       this.#hold(UNKNOWN_CHANNEL, sealed);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fingerprint, type Charter } from '../../../src/protocol/index.js';
 import { openStore, type Store } from '../../../src/store/index.js';
-import { MAX_OFFERED_PER_PARTY } from '../../../src/terminal/channels/receiver.js';
+import { MAX_OFFERED_PER_PARTY } from '../../../src/terminal/channels/offered-proposals.js';
 import { makeParty } from '../../../src/testkit/scenario.js';
 import { backToBack, type BackToBack } from '../back-to-back.js';
 import { TestWing } from '../test-wing.js';
