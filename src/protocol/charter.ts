@@ -78,6 +78,8 @@ export interface AmendmentView {
   /** The reason its `charter.amend` gave. */
   readonly reason: string;
   readonly proposer: string;
+  /** The seq of its `charter.amend` entry in the proposer's log. */
+  readonly seq: number;
   readonly time: number;
   readonly accepted: ReadonlySet<string>;
   /** Everyone whose acceptance it needs: the parties of the charter then in force and of the amended one. */
@@ -194,7 +196,7 @@ export function deriveState(proposal: ControlEntry, controls: Iterable<ControlEn
       charter = next;
       hash = h;
     }
-    amendments.push(Object.freeze({ hash: h, charter: next, previous, reason: String((a.body as { reason?: unknown }).reason ?? ''), proposer: a.author, time: a.time, accepted: acc, needed, status }));
+    amendments.push(Object.freeze({ hash: h, charter: next, previous, reason: String((a.body as { reason?: unknown }).reason ?? ''), proposer: a.author, seq: a.seq, time: a.time, accepted: acc, needed, status }));
   }
 
   const suspendedBy = new Map<string, ControlEntry>();

@@ -4,7 +4,7 @@
  */
 import { expect, it } from 'vitest';
 import { ManualClock } from '../../src/terminal/clock.js';
-import { PULL_AFTER_MS, PULL_CHANNELS_PER_ROUND, PULL_EVERY_MS, PULL_LIST_EVERY_MS, PULL_PAGE, PullFallback } from '../../src/terminal/federation/pull-fallback.js';
+import { PULL_AFTER_MS, PULL_CHANNELS_PER_ROUND, PULL_EVERY_MS, PULL_LIST_EVERY_MS, PULL_MISSING_PER_ROUND, PULL_PAGE, PullFallback } from '../../src/terminal/federation/pull-fallback.js';
 
 /** How the peer answers the list of its channels (default 404: a peer of an earlier release), and the entries asked for by path. */
 function setup(channels: string[], answer: (url: URL) => { status: number; lines: number }, list: () => { status: number; body: string } = () => ({ status: 404, body: '{"code":"NOT_FOUND"}' })) {
@@ -14,12 +14,14 @@ function setup(channels: string[], answer: (url: URL) => { status: number; lines
   const listed: number[] = [];
   const refusing = { on: false };
   const received: Array<{ lines: number; source: string }> = [];
+  /** What each receive() answers is missing, in turn (none once used up). */
+  const missing: Array<Array<{ channel: string; author: string; fromSeq: number; toSeq: number }>> = [];
   const warned: object[] = [];
   const pulls = new PullFallback({
     streams: { missingSince: () => missingSince },
     targets: () => [{ peer: 'CN', target: { endpoint: 'https://cn.example:7443', expectedFingerprint: 'f'.repeat(64) } }],
     directory: { channelIds: () => channels, shares: () => true, channel: () => ({ head: () => ({ seq: 41, hash: 'h' }) }) as never },
-    receiver: { receive: async (raws, source) => (received.push({ lines: raws.length, source }), { accepted: raws.length, duplicate: 0, pending: 0, rejected: refusing.on ? [{ code: 'CHANNEL_NOT_FOR_US', message: 'x' }] : [], missing: [] }) },
+    receiver: { receive: async (raws, source) => (received.push({ lines: raws.length, source }), { accepted: raws.length, duplicate: 0, pending: 0, rejected: refusing.on ? [{ code: 'CHANNEL_NOT_FOR_US', message: 'x' }] : [], missing: missing.shift() ?? [] }) },
     tls: { keyPem: '', certPem: '' },
     clock,
     log: { warn: (o) => void warned.push(o), info: () => {} },
@@ -38,7 +40,7 @@ function setup(channels: string[], answer: (url: URL) => { status: number; lines
       close: () => {},
     }),
   });
-  return { clock, pulls, asked, listed, refusing, received, warned, open: () => void (missingSince = undefined) };
+  return { clock, pulls, asked, listed, refusing, received, missing, warned, open: () => void (missingSince = undefined) };
 }
 
 it('fetches the peer\'s own entries once its stream has been missing a while, every few seconds, until it opens', async () => {
@@ -129,4 +131,31 @@ it('does not fetch again a listed proposal it refused, and lists again after a f
   expect(t.listed).toHaveLength(4);
   // Fetched once, refused by the receiver (not a channel of this party, say): not fetched again.
   expect(t.asked.map((u) => u.searchParams.get('limit'))).toEqual(['1']);
+});
+
+it('fetches a channel joined by amendment with the amendment that names this party, and what fetched entries wait for', async () => {
+  const joined = 'd'.repeat(64);
+  const US = 'U'.repeat(43);
+  const XX = 'X'.repeat(43);
+  const channels: string[] = [];
+  const t = setup(channels, (u) => {
+    // The amendment that names this party makes the channel known here.
+    if (u.searchParams.get('author') === XX && u.searchParams.get('from') === '7') channels.push(joined);
+    return { status: 200, lines: 1 };
+  }, () => ({ status: 200, body: JSON.stringify({ channels: [{ id: joined, proposer: US, joinedBy: { author: XX, seq: 7 } }] }) }));
+  // The proposal and the amendment wait for XX's entries 1-6 and US's 2-3; those answers wait for more.
+  t.missing.push(
+    [{ channel: joined, author: XX, fromSeq: 1, toSeq: 6 }, { channel: joined, author: US, fromSeq: 2, toSeq: 3 }, { channel: joined, author: '', fromSeq: 1, toSeq: 1 }],
+    [],
+    [{ channel: joined, author: 'Y'.repeat(43), fromSeq: 4, toSeq: 5000 }, { channel: joined, author: 'Z'.repeat(43), fromSeq: 1, toSeq: 1 }, { channel: joined, author: 'W'.repeat(43), fromSeq: 1, toSeq: 1 }],
+  );
+  t.clock.advance(PULL_AFTER_MS);
+  await t.pulls.tick();
+  const asked = t.asked.map((u) => `${u.searchParams}`);
+  expect(asked.slice(0, 2)).toEqual([`author=${US}&from=1&limit=1`, `author=${XX}&from=7&limit=1`]);
+  // Taken in together, as one batch: the receiver holds the proposal until the amendment names this party.
+  expect(t.received[0]).toEqual({ lines: 2, source: 'CN' });
+  // Then the peer's own log of the channel, now known, and what the entries taken in wait for, a few ranges a round (an unknown channel's `author: ''` is not asked).
+  expect(asked.slice(2)).toEqual([`author=CN&from=42&limit=${PULL_PAGE}`, `author=${XX}&from=1&limit=6`, `author=${US}&from=2&limit=2`, `author=${'Y'.repeat(43)}&from=4&limit=${PULL_PAGE}`, `author=${'Z'.repeat(43)}&from=1&limit=1`]);
+  expect(asked.slice(3)).toHaveLength(PULL_MISSING_PER_ROUND);
 });

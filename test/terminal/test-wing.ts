@@ -99,6 +99,10 @@ export class TestWing {
   shares(channelId: string, peer: string): boolean {
     return this.wing.registry.shares(channelId, peer);
   }
+
+  joinedBy(channelId: string, party: string): { readonly author: string; readonly seq: number } | undefined {
+    return this.wing.registry.joinedBy(channelId, party);
+  }
   propose(input: ProposeInput): Promise<ChannelView> {
     return this.wing.writer.propose(input);
   }

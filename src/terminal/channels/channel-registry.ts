@@ -3,7 +3,7 @@
  * prefix. Loaded from the store at start and reloaded for a channel whose commit failed, so that
  * memory never runs ahead of disk. Every other part of the channel wing reads the logs from here.
  */
-import { ChannelLog, charterChanges, HotlineProtocolError, KeyRegistry, sealedFromStored, shippedFormat, type FormatResolver, type PartyCard, type SealedEntry } from '../../protocol/index.js';
+import { ChannelLog, charterChanges, HotlineProtocolError, KeyRegistry, sealedFromStored, shippedFormat, type AmendmentView, type BodyOf, type Charter, type FormatResolver, type PartyCard, type SealedEntry } from '../../protocol/index.js';
 import type { Store } from '../../store/index.js';
 import type { Clock } from '../clock.js';
 import { TerminalError } from '../errors.js';
@@ -169,6 +169,18 @@ export class ChannelRegistry implements ChannelDirectory {
 
   shares(channelId: string, peer: string): boolean {
     return peer !== this.self.party && this.peersOf(channelId).includes(peer);
+  }
+
+  joinedBy(channelId: string, party: string): { readonly author: string; readonly seq: number } | undefined {
+    const log = this.#logs.get(channelId);
+    if (!log) return undefined;
+    const names = (c: Charter) => c.parties.some((p) => p.party === party);
+    if (names((log.proposal.entry.body as BodyOf<'charter.propose'>).charter)) return undefined;
+    const first = log
+      .state(this.#clock.now())
+      .amendments.filter((a) => names(a.charter))
+      .reduce<AmendmentView | undefined>((x, a) => (x === undefined || a.time < x.time ? a : x), undefined);
+    return first && { author: first.proposer, seq: first.seq };
   }
 
   view(idOrPrefix: string): ChannelView {

@@ -30,6 +30,12 @@ export interface ChannelDirectory {
   peersOf(channel: string): string[];
   /** Whether `peer` is one of peersOf(channel): a party of its charter or of an amendment pending in it. */
   shares(channel: string, peer: string): boolean;
+  /**
+   * Where `party`, which the channel's proposal does not name, joined it: the earliest `charter.amend`
+   * held that names it (its author and seq), the entry that makes the channel that party's
+   * (docs/protocol.md §12, "A channel joined by amendment"); undefined if the proposal names it or none does.
+   */
+  joinedBy(channel: string, party: string): { readonly author: string; readonly seq: number } | undefined;
   /** A party's code, for display. */
   label(party: string): string;
 }

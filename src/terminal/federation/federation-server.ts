@@ -41,7 +41,7 @@ export interface FederationPorts {
   /** Serves the pull of stored entries. */
   readonly entries: Pick<EntrySource, 'entriesFor'>;
   /** Who shares which channel, how much of a peer's log is held, peers' codes for the logs. */
-  readonly directory: Pick<ChannelDirectory, 'channelIds' | 'channel' | 'shares' | 'label'>;
+  readonly directory: Pick<ChannelDirectory, 'channelIds' | 'channel' | 'shares' | 'label' | 'joinedBy'>;
   /** This terminal's card, served to peers. */
   readonly self: Pick<SelfInfo, 'card'>;
   /** Where `peer-seen` goes when a peer says hello. */
@@ -174,12 +174,18 @@ function registerRoutes(app: FastifyInstance, ports: FederationPorts): void {
   const { receiver, entries, directory, self } = ports;
   app.get('/fed/v1/card', async () => self.card);
 
-  // The channels shared with the caller, each with its proposer (whose seq 1 is the proposal):
-  // what a peer that cannot reach this terminal learns new channels by (docs/protocol.md §12).
+  // The channels shared with the caller, each with its proposer (whose seq 1 is the proposal) and,
+  // if the caller joined it by amendment, where that amendment is: what a peer that cannot reach
+  // this terminal learns new channels by (docs/protocol.md §12).
   app.get('/fed/v1/channels', async (request) => {
     const peer = peerIdOf(request);
     const ids = directory.channelIds().filter((id) => directory.shares(id, peer));
-    return { channels: ids.map((id) => ({ id, proposer: directory.channel(id).proposal.entry.author })) };
+    return {
+      channels: ids.map((id) => {
+        const joinedBy = directory.joinedBy(id, peer);
+        return { id, proposer: directory.channel(id).proposal.entry.author, ...(joinedBy ? { joinedBy: { author: joinedBy.author, seq: joinedBy.seq } } : {}) };
+      }),
+    };
   });
 
   app.get(

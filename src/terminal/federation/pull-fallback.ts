@@ -14,9 +14,14 @@
  * from the peer's list of the channels it shares with this terminal (`GET /fed/v1/channels`), asked
  * every {@link PULL_LIST_EVERY_MS} meanwhile: the proposal of each one not held here is fetched (seq
  * 1 of its proposer's log) and taken in, and the channel's entries are then fetched as any other's.
+ * A channel this terminal joined by amendment (its proposal does not name this party) is listed
+ * with the amendment that names it (`joinedBy`), fetched with the proposal: the receiver holds such
+ * a proposal until that amendment comes. What the entries taken in wait for (earlier entries, other
+ * parties' entries they name) is asked of the peer too, a few ranges a round.
  * A peer of an earlier release answers the list with 404: it is not asked again (until its
  * endpoint or key changes), and its new channels arrive once it can connect, or through another party.
  */
+import type { ReceiveOutcome } from '../channels/channel-types.js';
 import type { ChannelDirectory, EntryReceiver, InboundStreamsView } from '../channels/ports.js';
 import type { Clock } from '../clock.js';
 import { createPinnedClient, type PinnedClient } from '../tls/pinned-client.js';
@@ -35,6 +40,12 @@ export const PULL_PAGE = 1024;
 export const PULL_CHANNELS_PER_ROUND = 8;
 /** How often the peer's channels are listed while its entries are fetched, ms (new channels learnt). */
 export const PULL_LIST_EVERY_MS = 10_000;
+/**
+ * Ranges asked for per peer and round that the entries taken in were found to wait for (the
+ * `missing` of the receiver's outcome: entries of other parties, or earlier ones of the peer's):
+ * the peer holds them, as it held what names them, and gives any party's entries of a shared channel.
+ */
+export const PULL_MISSING_PER_ROUND = 4;
 /** A channel id and a party id, as the list names them. */
 const CHANNEL_ID = /^[0-9a-f]{64}$/;
 const PARTY_ID = /^[A-Za-z0-9_-]{43}$/;
@@ -91,11 +102,12 @@ export class PullFallback {
     if (this.#busy.has(peer) || now - (this.#lastAt.get(peer) ?? -Infinity) < PULL_EVERY_MS) return;
     this.#busy.add(peer);
     this.#lastAt.set(peer, now);
+    const wanting: Wanting = { ranges: [], asked: 0 };
     try {
       const client = this.#client(peer, target);
       if (now - (this.#listedAt.get(peer) ?? -Infinity) >= PULL_LIST_EVERY_MS) {
         this.#listedAt.set(peer, now);
-        await this.#learn(peer, target, client);
+        await this.#learn(peer, target, client, wanting);
       }
       for (const id of this.#round(peer)) {
         if (this.#o.streams.missingSince(peer) === undefined) break;
@@ -112,10 +124,10 @@ export class PullFallback {
         if (lines.length >= PULL_PAGE) more.add(id);
         else more.delete(id);
         if (lines.length === 0) continue;
-        await this.#o.receiver.receive(lines, peer);
-        this.fetched.set(peer, (this.fetched.get(peer) ?? 0) + lines.length);
+        await this.#take(peer, lines, wanting);
         this.#o.log.info({ peer, channel: id, from, entries: lines.length }, 'fetched the entries of a peer that cannot reach this terminal');
       }
+      await this.#fill(peer, target, client, wanting);
     } catch (e) {
       this.#o.log.warn({ peer, err: (e as Error).message, code: (e as { code?: string }).code }, 'fetching the entries of a peer that cannot reach this terminal failed');
     } finally {
@@ -123,8 +135,33 @@ export class PullFallback {
     }
   }
 
+  /** Takes fetched entries in as if they had come on the peer's stream; notes what they wait for. */
+  async #take(peer: string, lines: readonly string[], wanting: Wanting): Promise<ReceiveOutcome> {
+    const outcome = await this.#o.receiver.receive(lines, peer);
+    this.fetched.set(peer, (this.fetched.get(peer) ?? 0) + lines.length);
+    for (const m of outcome.missing) if (m.author !== '' && !wanting.ranges.some((w) => w.channel === m.channel && w.author === m.author && w.fromSeq === m.fromSeq)) wanting.ranges.push(m);
+    return outcome;
+  }
+
+  /** Asks the peer for what the entries taken in this round wait for, a few ranges at most (each answer may name more). */
+  async #fill(peer: string, target: PullTarget, client: Pick<PinnedClient, 'request' | 'close'>, wanting: Wanting): Promise<void> {
+    while (wanting.ranges.length > 0 && wanting.asked < PULL_MISSING_PER_ROUND) {
+      if (this.#o.streams.missingSince(peer) === undefined) return;
+      const m = wanting.ranges.shift()!;
+      wanting.asked++;
+      const limit = Math.max(1, Math.min(PULL_PAGE, m.toSeq - m.fromSeq + 1));
+      const r = await client.request(`${target.endpoint}/fed/v1/channels/${m.channel}/entries?author=${encodeURIComponent(m.author)}&from=${m.fromSeq}&limit=${limit}`);
+      if (r.status !== 200) {
+        this.#o.log.warn({ peer, channel: m.channel, author: m.author, status: r.status }, 'fetching entries that fetched ones wait for, from a peer that cannot reach this terminal, failed');
+        continue;
+      }
+      const lines = r.body.toString('utf8').split('\n').filter((l) => l.length > 0);
+      if (lines.length > 0) await this.#take(peer, lines, wanting);
+    }
+  }
+
   /** Lists the channels `peer` shares with this terminal and takes in the proposals of those not held here (at most a round's worth at a time). */
-  async #learn(peer: string, target: PullTarget, client: Pick<PinnedClient, 'request' | 'close'>): Promise<void> {
+  async #learn(peer: string, target: PullTarget, client: Pick<PinnedClient, 'request' | 'close'>, wanting: Wanting): Promise<void> {
     const held = this.#clients.get(peer);
     if (held?.listing === false) return;
     const r = await client.request(`${target.endpoint}/fed/v1/channels`);
@@ -135,18 +172,20 @@ export class PullFallback {
     if (r.status !== 200) return this.#o.log.warn({ peer, status: r.status, body: r.body.toString('utf8').slice(0, 200) }, 'listing the channels of a peer that cannot reach this terminal failed');
     const known = new Set(this.#o.directory.channelIds());
     const unknown = listedChannels(r.body).filter((c) => !known.has(c.id) && !this.#refused.has(`${peer} ${c.id}`));
-    for (const { id, proposer } of unknown.slice(0, PULL_CHANNELS_PER_ROUND)) {
+    for (const { id, proposer, joinedBy } of unknown.slice(0, PULL_CHANNELS_PER_ROUND)) {
       if (this.#o.streams.missingSince(peer) === undefined) break;
-      const p = await client.request(`${target.endpoint}/fed/v1/channels/${id}/entries?author=${encodeURIComponent(proposer)}&from=1&limit=1`);
-      const lines = p.status === 200 ? p.body.toString('utf8').split('\n').filter((l) => l.length > 0) : [];
-      if (lines.length === 0) {
+      // The proposal; for a channel joined by amendment, with the amendment that names this party.
+      const asks = [{ author: proposer, seq: 1 }, ...(joinedBy ? [joinedBy] : [])];
+      const lines: string[] = [];
+      for (const { author, seq } of asks) {
+        const p = await client.request(`${target.endpoint}/fed/v1/channels/${id}/entries?author=${encodeURIComponent(author)}&from=${seq}&limit=1`);
         if (p.status !== 200) this.#o.log.warn({ peer, channel: id, status: p.status }, 'fetching the proposal of a channel listed by a peer that cannot reach this terminal failed');
-        continue;
+        else lines.push(...p.body.toString('utf8').split('\n').filter((l) => l.length > 0));
       }
-      const outcome = await this.#o.receiver.receive(lines, peer);
+      if (lines.length === 0) continue;
+      const outcome = await this.#take(peer, lines, wanting);
       if (outcome.rejected.length > 0) this.#refused.add(`${peer} ${id}`);
-      this.fetched.set(peer, (this.fetched.get(peer) ?? 0) + lines.length);
-      this.#o.log.info({ peer, channel: id, proposer, rejected: outcome.rejected[0]?.code }, 'fetched the proposal of a new channel from a peer that cannot reach this terminal');
+      this.#o.log.info({ peer, channel: id, proposer, ...(joinedBy ? { joinedBy } : {}), rejected: outcome.rejected[0]?.code }, 'fetched the proposal of a new channel from a peer that cannot reach this terminal');
     }
   }
 
@@ -181,8 +220,20 @@ export class PullFallback {
   }
 }
 
-/** The channels of a `GET /fed/v1/channels` answer that are well formed (others are skipped). */
-function listedChannels(body: Buffer): Array<{ id: string; proposer: string }> {
+/** What entries taken in during a round wait for, and how many ranges were asked for that round. */
+interface Wanting {
+  readonly ranges: Array<ReceiveOutcome['missing'][number]>;
+  asked: number;
+}
+
+interface ListedChannel {
+  readonly id: string;
+  readonly proposer: string;
+  readonly joinedBy?: { readonly author: string; readonly seq: number };
+}
+
+/** The channels of a `GET /fed/v1/channels` answer that are well formed (others are skipped; a malformed `joinedBy` is left out). */
+function listedChannels(body: Buffer): ListedChannel[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));
@@ -191,5 +242,11 @@ function listedChannels(body: Buffer): Array<{ id: string; proposer: string }> {
   }
   const channels = (parsed as { channels?: unknown } | null)?.channels;
   if (!Array.isArray(channels)) return [];
-  return channels.filter((c): c is { id: string; proposer: string } => typeof c?.id === 'string' && CHANNEL_ID.test(c.id) && typeof c?.proposer === 'string' && PARTY_ID.test(c.proposer));
+  return channels
+    .filter((c): c is { id: string; proposer: string; joinedBy?: unknown } => typeof c?.id === 'string' && CHANNEL_ID.test(c.id) && typeof c?.proposer === 'string' && PARTY_ID.test(c.proposer))
+    .map((c) => {
+      const j = c.joinedBy as { author?: unknown; seq?: unknown } | undefined;
+      const joinedBy = typeof j?.author === 'string' && PARTY_ID.test(j.author) && Number.isSafeInteger(j.seq) && (j.seq as number) >= 1 ? { author: j.author, seq: j.seq as number } : undefined;
+      return { id: c.id, proposer: c.proposer, ...(joinedBy ? { joinedBy } : {}) };
+    });
 }

@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fingerprint, type Charter } from '../../../src/protocol/index.js';
 import { openStore, type Store } from '../../../src/store/index.js';
 import { MAX_OFFERED_PER_PARTY } from '../../../src/terminal/channels/offered-proposals.js';
+import { PULL_AFTER_MS, PULL_EVERY_MS, PullFallback } from '../../../src/terminal/federation/pull-fallback.js';
 import { makeParty } from '../../../src/testkit/scenario.js';
 import { backToBack, type BackToBack } from '../back-to-back.js';
 import { TestWing } from '../test-wing.js';
@@ -126,5 +127,56 @@ describe('joining a channel by amendment', () => {
       await joiner.receive((await allOf(p.a, id, p.a.self.party)).slice(1), p.a.self.party);
     }
     expect(joiner.channelIds()).toEqual([ids.at(-1)]);
+  });
+
+  it('comes whole through the pull from a party that cannot reach it: the proposal with the amendment the list names, then what they wait for', async () => {
+    const { p, joiner, channel } = await setUp();
+    for (let i = 0; i < 3; i++) await p.b.send(channel, { text: `CN ${i}`, lang: 'en', precedence: 'ROUTINE' });
+    await p.settle();
+    // CN amends (not US, the proposer): US's own log does not hold the entry that makes the channel RU's.
+    await p.b.write(channel, 'charter.amend', { charter: withRu(p, channel), reason: 'Third navy in the strait' });
+    await p.settle();
+    // US serves RU's pull as its federation face does (federation-server.ts: GET /fed/v1/channels, GET .../entries).
+    const us = p.a;
+    const asked: string[] = [];
+    const pulls = new PullFallback({
+      streams: { missingSince: () => 0 },
+      targets: () => [{ peer: us.self.party, target: { endpoint: 'https://us.example:7443', expectedFingerprint: 'f'.repeat(64) } }],
+      directory: joiner,
+      receiver: joiner,
+      tls: { keyPem: '', certPem: '' },
+      clock: p.clock,
+      log: { warn: () => {}, info: () => {} },
+      connect: () => ({
+        request: async (u) => {
+          const url = new URL(String(u));
+          asked.push(`${url.pathname.slice(0, 22)} ${url.searchParams}`);
+          if (url.pathname === '/fed/v1/channels') {
+            const channels = us.channelIds().filter((id) => us.shares(id, ru.id)).map((id) => ({ id, proposer: us.channel(id).proposal.entry.author, ...(us.joinedBy(id, ru.id) ? { joinedBy: us.joinedBy(id, ru.id) } : {}) }));
+            return { status: 200, headers: {}, body: Buffer.from(JSON.stringify({ channels })) };
+          }
+          const q = url.searchParams;
+          const from = Number(q.get('from'));
+          const lines = await us.entriesFor(url.pathname.split('/')[4]!, q.get('author')!, from, from + Number(q.get('limit')) - 1);
+          return { status: 200, headers: {}, body: Buffer.from(lines.map((l) => `${l}\n`).join('')) };
+        },
+        close: () => {},
+      }),
+    });
+    p.clock.advance(PULL_AFTER_MS);
+    for (let round = 0; round < 3; round++) {
+      await pulls.tick();
+      p.clock.advance(PULL_EVERY_MS);
+    }
+    await joiner.idle();
+    expect(asked[0]).toBe('/fed/v1/channels ');
+    expect(asked.slice(1, 3)).toEqual([`/fed/v1/channels/${channel.slice(0, 5)} author=${p.a.self.party}&from=1&limit=1`, `/fed/v1/channels/${channel.slice(0, 5)} author=${p.b.self.party}&from=${us.joinedBy(channel, ru.id)!.seq}&limit=1`]);
+    expect(joiner.channelIds()).toEqual([channel]);
+    const view = joiner.view(channel);
+    expect(view.state).toBe('active');
+    expect(view.pendingAmendment?.awaiting.sort()).toEqual(['RU', 'US']);
+    for (const side of [p.a, p.b]) expect(joiner.channel(channel).head(side.self.party)?.seq).toBe(us.channel(channel).head(side.self.party)?.seq);
+    // The original parties joined by the proposal, not by an amendment.
+    expect(us.joinedBy(channel, p.b.self.party)).toBeUndefined();
   });
 });
