@@ -8,6 +8,7 @@
 import {
   CONTROL_KINDS,
   KINDS_BY_STATE,
+  charterHash,
   checkCharter,
   deriveState,
   rolesOf,
@@ -630,6 +631,13 @@ export class ChannelLog {
         const charter = (e.body as BodyOf<'charter.amend'>).charter as Charter;
         const problem = checkCharter(charter, e.author);
         if (problem) return problem;
+        // Answers name an amendment by its charter's hash: a charter the channel already had would
+        // be answered as the proposal, or as that earlier amendment, and could never be adopted.
+        const h = charterHash(charter);
+        const earlierOne = view.amendments.find((a) => a.hash === h);
+        const had = h === view.proposalHash ? 'the proposal' : earlierOne ? `amendment ${h.slice(0, 12)} (${earlierOne.status})` : undefined;
+        if (had)
+          return protocolError('CHARTER_INVALID', { detail: `the amended charter is the one of ${had}: an amendment is named by its charter's hash, so its charter must differ from the proposal's and from every earlier amendment's (a note saying what it is for will do)` });
         if ((charter.protocol ?? 1) < (view.charter.protocol ?? 1))
           return protocolError('CHARTER_INVALID', { detail: 'an amendment cannot return the channel to an earlier protocol version (§14.1)' });
         return undefined;
@@ -756,7 +764,7 @@ export class ChannelLog {
     }
     if (CONTROL_KINDS.has(e.kind)) {
       const list = this.#controls.get(e.author) ?? [];
-      list.push({ author: e.author, seq: e.seq, time: e.time, hash: sealed.hash, kind: e.kind, body: e.body });
+      list.push({ author: e.author, seq: e.seq, time: e.time, hash: sealed.hash, kind: e.kind, body: e.body, heads: e.heads });
       this.#controls.set(e.author, list);
       this.#stateCache.clear();
       this.#fullState = undefined;

@@ -27,6 +27,8 @@ export interface ControlEntry {
   readonly hash: string;
   readonly kind: EntryKind;
   readonly body: Readonly<Record<string, unknown>>;
+  /** The entry's heads (§7): which amendments are in its causal past, for their order (§5.3). */
+  readonly heads?: Readonly<Record<string, { readonly seq: number }>>;
 }
 
 /** Hash of a charter: SHA-256("hotline/1/charter\0" || canonical JSON), hex. Accepts name it. */
@@ -135,8 +137,20 @@ export function deriveState(proposal: ControlEntry, controls: Iterable<ControlEn
   let withdrawnBy: ControlEntry | undefined;
   let closedBy: ControlEntry | undefined;
   const amendEntries = all.filter((c) => c.kind === 'charter.amend');
-  const amendHashes = new Map(amendEntries.map((a) => [charterHash((a.body as { charter: Charter }).charter), a]));
-  const amendAccepts = new Map<string, Set<string>>([...amendHashes].map(([h, a]) => [h, new Set([a.author])]));
+  // An amendment is named by its charter's hash; one whose charter is the proposal's or an earlier
+  // amendment's is refused (§5.3), so two entries share a hash only if written concurrently: they
+  // are then one amendment, the earlier entry its own, and each of their proposers accepts it.
+  const amendHashes = new Map<string, ControlEntry>();
+  const amendAccepts = new Map<string, Set<string>>();
+  for (const a of amendEntries) {
+    const h = charterHash((a.body as { charter: Charter }).charter);
+    if (h === proposalHash) continue;
+    const held = amendHashes.get(h);
+    if (!held || earlier(a, held)) amendHashes.set(h, a);
+    const acc = amendAccepts.get(h) ?? new Set<string>();
+    acc.add(a.author);
+    amendAccepts.set(h, acc);
+  }
   const amendDeclined = new Set<string>();
   const amendWithdrawn = new Set<string>();
   const lastSuspension = new Map<string, ControlEntry>();
@@ -181,7 +195,7 @@ export function deriveState(proposal: ControlEntry, controls: Iterable<ControlEn
   let charter = original;
   let hash = proposalHash;
   const amendments: AmendmentView[] = [];
-  const ordered = [...amendHashes].sort(([ha, a], [hb, b]) => a.time - b.time || (ha < hb ? -1 : 1));
+  const ordered = amendmentOrder(amendHashes);
   for (const [h, a] of ordered) {
     const next = (a.body as { charter: Charter }).charter;
     const acc = amendAccepts.get(h)!;
@@ -224,6 +238,33 @@ export function deriveState(proposal: ControlEntry, controls: Iterable<ControlEn
     declinedBy,
     withdrawnBy,
   });
+}
+
+/**
+ * The order amendments are walked in (§5.3): causal, then by time. Repeatedly, of the amendments
+ * not yet taken, those with no other amendment not yet taken in their causal past are ready, and
+ * the one of them with the least `time`, then the least charter hash, is taken. So an amendment
+ * comes after every amendment in its causal past whatever the clocks said (a party whose clock is
+ * behind amends after an earlier amendment with an earlier time), and concurrent amendments are
+ * ordered by time. An entry without heads (ControlEntry built without them) is ordered by time alone.
+ */
+function amendmentOrder(byHash: ReadonlyMap<string, ControlEntry>): Array<[string, ControlEntry]> {
+  const all = [...byHash].sort(([ha, a], [hb, b]) => a.time - b.time || (ha < hb ? -1 : 1));
+  // x is in y's causal past: y follows x in x's author's log, or y's heads name x's place or later.
+  const inPast = (x: ControlEntry, y: ControlEntry) => (x.author === y.author ? x.seq < y.seq : (y.heads?.[x.author]?.seq ?? 0) >= x.seq);
+  const waiting = all.map(([, y]) => all.filter(([, x]) => x !== y && inPast(x, y)).length);
+  const taken = new Array<boolean>(all.length).fill(false);
+  const out: Array<[string, ControlEntry]> = [];
+  while (out.length < all.length) {
+    // `all` is in time order: the first ready one is the least by time, then hash. Causal pasts
+    // never form a cycle; should entries claim one, the first not taken breaks it.
+    let i = all.findIndex((_, k) => !taken[k] && waiting[k] === 0);
+    if (i < 0) i = taken.indexOf(false);
+    taken[i] = true;
+    out.push(all[i]!);
+    for (let k = 0; k < all.length; k++) if (!taken[k] && inPast(all[i]![1], all[k]![1])) waiting[k]!--;
+  }
+  return out;
 }
 
 function earlier(a: ControlEntry, b: ControlEntry): boolean {

@@ -148,7 +148,7 @@ export class StreamReport {
     let last: ChannelState | undefined = deriveState(proposalControl, [], proposal.time).state;
     history.push({ state: last, at: proposal.time, by: label(proposal.author), entry: this.proposal.hash, kind: proposal.kind });
     for (const s of [...this.#controls].sort((a, b) => byKey(a.entry, b.entry))) {
-      included.push({ author: s.entry.author, seq: s.entry.seq, time: s.entry.time, hash: s.hash, kind: s.entry.kind, body: s.entry.body });
+      included.push({ author: s.entry.author, seq: s.entry.seq, time: s.entry.time, hash: s.hash, kind: s.entry.kind, body: s.entry.body, heads: s.entry.heads });
       const st = deriveState(proposalControl, included, s.entry.time).state;
       if (st !== last) {
         history.push({ state: st, at: s.entry.time, by: label(s.entry.author), entry: s.hash, kind: s.entry.kind, reason: (s.entry.body as { reason?: string }).reason });

@@ -748,7 +748,7 @@ function buildReport(input: {
     history.push({ state: last, at: proposal.time, by: registry.label(proposal.author), entry: proposalSealed.hash, kind: proposal.kind });
     for (const s of ordered) {
       if (!CONTROL_KINDS.has(s.entry.kind) || s === proposalSealed) continue;
-      included.push({ author: s.entry.author, seq: s.entry.seq, time: s.entry.time, hash: s.hash, kind: s.entry.kind, body: s.entry.body });
+      included.push({ author: s.entry.author, seq: s.entry.seq, time: s.entry.time, hash: s.hash, kind: s.entry.kind, body: s.entry.body, heads: s.entry.heads });
       const st = deriveState(proposalControl, included, s.entry.time).state;
       if (st !== last) {
         history.push({ state: st, at: s.entry.time, by: registry.label(s.entry.author), entry: s.hash, kind: s.entry.kind, reason: (s.entry.body as { reason?: string }).reason });

@@ -439,6 +439,45 @@ function orderAndSchemaVectors(add: Add): void {
   amend.write(cn, 'charter.accept', { charter: charterHash(byUs) });
   add('concurrent-amendments.jsonl', "US and CN amend the charter concurrently (neither amendment is in the other's causal past); each accepts the other's. Both are adopted; CN's, the later, is in force (§5.3).", amend.bundle(), null);
 
+  const again = new Scenario([us, cn]);
+  const c0 = makeCharter([us, cn]);
+  again.propose(c0);
+  again.acceptAll();
+  const repeat = composeEntry(again.log, us.terminal, us.id, 'charter.amend', { charter: c0, reason: 'Back to the terms first agreed.' }, again.tick());
+  add('amendment-repeats-proposal.jsonl', "US amends the charter to exactly the proposal's: its charter hash is the proposal's, so an answer to it would answer the proposal (§5.3).", again.bundle([...again.entries, repeat]), 'CHARTER_INVALID');
+
+  const same = new Scenario([us, cn]);
+  same.propose(c0);
+  same.acceptAll();
+  const both: Charter = { ...c0, linkTestIntervalSec: 30 };
+  const s1 = composeEntry(same.log, cn.terminal, cn.id, 'charter.amend', { charter: both, reason: 'CN: test the link every 30 seconds.' }, same.tick());
+  const s2 = composeEntry(same.log, us.terminal, us.id, 'charter.amend', { charter: both, reason: 'US: test the link every 30 seconds.' }, same.tick());
+  for (const a of [s1, s2]) {
+    const r = same.log.ingest(a);
+    if (r.status !== 'accepted') throw new Error(`concurrent identical amendment not accepted: ${r.status}`);
+    same.entries.push(a);
+  }
+  const skew = new Scenario([us, cn]);
+  skew.propose(c0);
+  skew.acceptAll();
+  const t = skew.time;
+  const faster: Charter = { ...c0, linkTestIntervalSec: 30 };
+  const slower: Charter = { ...c0, linkTestIntervalSec: 120 };
+  for (const [by, kind, body, time] of [
+    [us, 'charter.amend', { charter: faster, reason: 'Test the link every 30 seconds.' }, t + 100_000],
+    [cn, 'charter.accept', { charter: charterHash(faster) }, t + 40_000],
+    [cn, 'charter.amend', { charter: slower, reason: 'Every two minutes after all.' }, t + 50_000],
+    [us, 'charter.accept', { charter: charterHash(slower) }, t + 110_000],
+  ] as const) {
+    const x = composeEntry(skew.log, by.terminal, by.id, kind, body as never, time);
+    const r = skew.log.ingest(x);
+    if (r.status !== 'accepted') throw new Error(`amendment under skew not accepted: ${r.status}`);
+    skew.entries.push(x);
+  }
+  add('amendment-clock-behind.jsonl', "US amends (link test every 30 s); CN, whose clock runs a minute behind, accepts it and then amends (every 120 s) with times before US's amendment; US accepts. CN's amendment has US's in its causal past, so it is walked after it and is in force: 120 s (§5.3).", skew.bundle(), null);
+
+  add('concurrent-same-amendment.jsonl', "US and CN amend the charter concurrently to the same charter: one amendment (CN's entry, the earlier, is its own), which each proposer accepts by proposing it; adopted, the link test every 30 s (§5.3).", same.bundle(), null);
+
   const link = new Scenario([us, cn]);
   link.propose();
   link.acceptAll();

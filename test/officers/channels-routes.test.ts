@@ -103,6 +103,27 @@ describe('channel routes', () => {
     expect(((await f.host('GET', '/api/v1/channels')).json() as ChannelSummary[])[0]!.amendment).toEqual({ proposer: 'US', awaiting: ['CN'] });
   });
 
+  it("refuses to amend back to terms the channel already had unless a note tells the charters apart (answers name an amendment by its charter's hash)", async () => {
+    f = await officerFixture();
+    const url = `/api/v1/channels/${f.channel}`;
+    expect((await f.host('POST', `${url}/amend`, { linkTestIntervalSec: 30, reason: 'Exercise week' })).statusCode).toBe(200);
+    await f.t.settle();
+    await f.t.b.accept(f.channel);
+    await f.t.settle();
+    expect(f.t.a.view(f.channel).charter.linkTestIntervalSec).toBe(30);
+    const entries = (await f.t.a.store.listEntries(f.channel)).length;
+    const back = await f.host('POST', `${url}/amend`, { linkTestIntervalSec: 60, reason: 'Exercise over' });
+    expect(back.statusCode).toBe(400);
+    expect((back.json() as { message: string }).message).toMatch(/would be exactly the one it was proposed with.*give it a note saying what it is for \(note, `--note`\)/);
+    expect((await f.t.a.store.listEntries(f.channel)).length).toBe(entries);
+    const noted = await f.host('POST', `${url}/amend`, { linkTestIntervalSec: 60, note: 'Back to the minute after the exercise', reason: 'Exercise over' });
+    expect(noted.statusCode, noted.body).toBe(200);
+    expect((noted.json() as CharterActionResult).channel.pendingAmendment!.changes).toEqual([
+      { kind: 'link-test-interval', from: 30, to: 60 },
+      { kind: 'note', from: null, to: 'Back to the minute after the exercise' },
+    ]);
+  });
+
   it('exports a transcript bundle that imports back as entries already held', async () => {
     f = await officerFixture();
     const bundle = await f.host('GET', `/api/v1/channels/${f.channel}/export`);

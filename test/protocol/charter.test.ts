@@ -130,4 +130,65 @@ describe('charter state machine', () => {
     expect(backward.state).toBe(forward.state);
     expect([...backward.suspendedBy.keys()]).toEqual([us.id]);
   });
+
+  it("refuses an amendment to a charter the channel already had, the proposal's or an earlier amendment's: answers name an amendment by its charter's hash", () => {
+    const s = new Scenario([us, cn, ru]);
+    s.propose(makeCharter([us, cn]));
+    s.write(cn, 'charter.accept', { charter: s.log.state(s.time).proposalHash });
+    const c0 = s.log.state(s.time).charter;
+    const withRu = makeCharter([us, cn, ru]);
+    s.write(us, 'charter.amend', { charter: withRu, reason: 'RU joins the exercise' });
+    for (const p of [cn, ru]) s.write(p, 'charter.accept', { charter: charterHash(withRu) });
+    expect(s.log.state(s.time).charter.parties).toHaveLength(3);
+    // Removing RU again would give back the proposal's charter: an accept of it would answer the proposal.
+    expect(offer(s, us, 'charter.amend', { charter: c0, reason: 'RU leaves' })).toMatchObject({ status: 'rejected', error: { code: 'CHARTER_INVALID', message: expect.stringMatching(/the one of the proposal/) } });
+    // With a note saying what it is for, it is a new charter, answered and adopted as any other.
+    const back = { ...c0, note: 'RU left after the exercise' };
+    s.write(us, 'charter.amend', { charter: back, reason: 'RU leaves' });
+    for (const p of [cn, ru]) s.write(p, 'charter.accept', { charter: charterHash(back) });
+    const d = s.log.state(s.time);
+    expect(d.charter.parties.map((p) => p.code)).toEqual(['US', 'CN']);
+    expect(d.amendments.map((a) => a.status)).toEqual(['adopted', 'adopted']);
+    // RU again as first amended names the adopted amendment: refused too; with another note it is new.
+    expect(offer(s, cn, 'charter.amend', { charter: withRu, reason: 'RU returns' })).toMatchObject({ status: 'rejected', error: { code: 'CHARTER_INVALID', message: expect.stringMatching(/adopted/) } });
+    expect(offer(s, cn, 'charter.amend', { charter: { ...withRu, note: 'RU returns' }, reason: 'RU returns' })).toMatchObject({ status: 'accepted' });
+  });
+
+  it('takes two concurrent amendments of one charter as one, dated by the earlier entry, with both proposers accepting it', () => {
+    const s = proposed([us, cn, ru]);
+    s.acceptAll();
+    const amended = { ...makeCharter([us, cn, ru]), linkTestIntervalSec: 30 };
+    const controls: ControlEntry[] = s.entries.map((x) => ({ author: x.entry.author, seq: x.entry.seq, time: x.entry.time, hash: x.hash, kind: x.entry.kind, body: x.entry.body as Record<string, unknown> }));
+    const [proposal, ...rest] = controls;
+    // Written concurrently (neither in the other's causal past), as deriveState sees a set of entries.
+    const byCn: ControlEntry = { author: cn.id, seq: 9, time: s.time + 2, hash: 'b'.repeat(64), kind: 'charter.amend', body: { charter: amended, reason: 'CN' } };
+    const byUs: ControlEntry = { author: us.id, seq: 9, time: s.time + 1, hash: 'c'.repeat(64), kind: 'charter.amend', body: { charter: amended, reason: 'US' } };
+    for (const order of [[byCn, byUs], [byUs, byCn]]) {
+      const d = deriveState(proposal!, [...rest, ...order], s.time + 5);
+      expect(d.amendments).toHaveLength(1);
+      expect(d.amendments[0]).toMatchObject({ proposer: us.id, reason: 'US', time: s.time + 1, status: 'pending' });
+      expect([...d.amendments[0]!.accepted].sort()).toEqual([us.id, cn.id].sort());
+      // RU's acceptance adopts it.
+      const ruAccepts: ControlEntry = { author: ru.id, seq: 9, time: s.time + 3, hash: 'd'.repeat(64), kind: 'charter.accept', body: { charter: charterHash(amended) } };
+      expect(deriveState(proposal!, [...rest, ...order, ruAccepts], s.time + 5).charter.linkTestIntervalSec).toBe(30);
+    }
+  });
+
+  it("walks an amendment after those in its causal past, whatever the clocks said: CN's clock is behind and its later amendment is in force", () => {
+    const s = proposed([us, cn]);
+    s.acceptAll();
+    const t = s.time;
+    const byUs = { ...makeCharter([us, cn]), linkTestIntervalSec: 30 };
+    const byCn = { ...makeCharter([us, cn]), linkTestIntervalSec: 120 };
+    expect(offer(s, us, 'charter.amend', { charter: byUs, reason: 'Faster tests.' }, t + 100_000)).toMatchObject({ status: 'accepted' });
+    // CN's clock runs a minute behind: its answer and its own amendment are dated before US's amendment.
+    expect(offer(s, cn, 'charter.accept', { charter: charterHash(byUs) }, t + 40_000)).toMatchObject({ status: 'accepted' });
+    expect(s.log.state(t + 200_000).charter.linkTestIntervalSec).toBe(30);
+    expect(offer(s, cn, 'charter.amend', { charter: byCn, reason: 'Slower after all.' }, t + 50_000)).toMatchObject({ status: 'accepted' });
+    expect(offer(s, us, 'charter.accept', { charter: charterHash(byCn) }, t + 110_000)).toMatchObject({ status: 'accepted' });
+    const d = s.log.state(t + 200_000);
+    expect(d.amendments.map((a) => [a.charter.linkTestIntervalSec, a.status, a.previous.linkTestIntervalSec])).toEqual([[30, 'adopted', 60], [120, 'adopted', 30]]);
+    expect(d.charter.linkTestIntervalSec).toBe(120);
+    expect(d.charterHash).toBe(charterHash(byCn));
+  });
 });

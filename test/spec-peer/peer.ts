@@ -446,14 +446,28 @@ export function charterState(proposal: Held, held: readonly Held[], at: number):
     if (!l || h.entry.seq > l.entry.seq) last.set(h.entry.author, h);
   }
   const suspendedBy = new Set([...last.values()].filter((h) => h.entry.kind === 'channel.suspend').map((h) => h.entry.author));
-  // §5.3: amendments oldest first (time, then charter hash); each judged against the charter then in force.
+  // §5.3: one amendment per charter hash (never the proposal's), its entry the earliest of those
+  // proposing it, each of their authors accepting; walked in causal order, then oldest first (time,
+  // then charter hash); each judged against the charter then in force.
   let inForce = C0;
   const amendments: CharterView['amendments'] = [];
-  const amends = of('charter.amend')
-    .map((h) => ({ h, c: h.entry.body.charter as Charter, hash: charterHash(h.entry.body.charter) }))
-    .sort((a, b) => a.h.entry.time - b.h.entry.time || (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
+  const byHash = new Map<string, { h: Held; c: Charter; hash: string; proposers: string[] }>();
+  for (const h of of('charter.amend')) {
+    const hash = charterHash(h.entry.body.charter);
+    if (hash === H0) continue;
+    const seen = byHash.get(hash);
+    if (!seen) byHash.set(hash, { h, c: h.entry.body.charter as Charter, hash, proposers: [h.entry.author] });
+    else byHash.set(hash, { ...(byTimeThenHash(h, seen.h) < 0 ? { h, c: h.entry.body.charter as Charter } : { h: seen.h, c: seen.c }), hash, proposers: [...seen.proposers, h.entry.author] });
+  }
+  const before = (x: Held, y: Held) => (x.entry.author === y.entry.author ? x.entry.seq < y.entry.seq : ((y.entry.heads as Record<string, { seq: number }>)[x.entry.author]?.seq ?? 0) >= x.entry.seq);
+  const left = [...byHash.values()].sort((a, b) => a.h.entry.time - b.h.entry.time || (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
+  const amends: typeof left = [];
+  while (left.length > 0) {
+    const i = Math.max(0, left.findIndex((y) => !left.some((x) => x !== y && before(x.h, y.h))));
+    amends.push(left.splice(i, 1)[0]!);
+  }
   for (const a of amends) {
-    const acc = new Set([a.h.entry.author, ...accepts.filter((h) => h.entry.body.charter === a.hash).map((h) => h.entry.author)]);
+    const acc = new Set([...a.proposers, ...accepts.filter((h) => h.entry.body.charter === a.hash).map((h) => h.entry.author)]);
     const status = held.some((h) => h.entry.kind === 'charter.withdraw' && h.entry.body.charter === a.hash && h.entry.author === a.h.entry.author)
       ? 'withdrawn'
       : of('charter.decline').some((h) => h.entry.body.charter === a.hash)
@@ -561,6 +575,8 @@ export function judgeInContext(proposal: Held, past: readonly Held[], e: Entry, 
       const codes = c.parties.map((p) => p.code);
       const ids = (c.formats ?? []).map((f) => `${f.id}@${f.version}`);
       if (new Set(c.parties.map((p) => p.party)).size !== c.parties.length || new Set(codes).size !== codes.length || !c.parties.some((p) => p.party === e.author) || c.languages.some((l) => !(l in c.title)) || !(ds.FLASH! <= ds.IMMEDIATE! && ds.IMMEDIATE! <= ds.PRIORITY! && ds.PRIORITY! <= ds.ROUTINE!) || new Set(ids).size !== ids.length || (c.protocol ?? 1) < (v.charter.protocol ?? 1)) return 'CHARTER_INVALID';
+      // §5.3: an amendment is named by its charter's hash: never the proposal's nor an earlier amendment's.
+      if (charterHash(c) === H0 || v.amendments.some((a) => a.hash === charterHash(c))) return 'CHARTER_INVALID';
       return undefined;
     }
     case 'channel.suspend':

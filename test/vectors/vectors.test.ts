@@ -93,6 +93,8 @@ describe('bundle vectors', () => {
       'exported-after-expiry.jsonl',
       'valid-implicit-proposal.jsonl',
       'concurrent-amendments.jsonl',
+      'amendment-clock-behind.jsonl',
+      'concurrent-same-amendment.jsonl',
       'valid-link-records-v2.jsonl',
       'dialogue-valid.jsonl',
       'formats-valid.jsonl',

@@ -83,7 +83,7 @@ export function register(program: Command): void {
 /**
  * `hotline channel amend CHANNEL [--add-party CODE]... [--remove-party CODE]... [--ack-deadline P=S]...
  * [--link-test S] [--title LANG=TEXT]... [--add-language L]... [--remove-language L]... [--expires ISO|never]
- * [--add-format ID]... [--protocol 2] --reason TEXT`: proposes the charter in force changed
+ * [--note TEXT|none] [--add-format ID]... [--protocol 2] --reason TEXT`: proposes the charter in force changed
  * (docs/protocol.md §5.3, §14.1) and prints what the amendment changes; every party of the charter in
  * force and of the amended one answers with `hotline channel accept` (or decline), an added party on
  * its own terminal, and it is in force once all have accepted.
@@ -101,6 +101,7 @@ export function registerAmend(channel: Command): void {
     .option('--add-language <tag>', 'a language to add to the charter (repeat; give its --title too)', repeated)
     .option('--remove-language <tag>', 'a language to remove (repeat)', repeated)
     .option('--expires <when>', 'when the channel expires (ISO 8601 time), or "never"')
+    .option('--note <text>', 'the charter\'s note, what it is for (or "none" to remove it); a charter the channel already had needs one that differs')
     .option('--add-format <id>', 'a format to add (id, id@version or hash; repeat); see `hotline format list`', repeated)
     .addOption(new Option('--protocol <version>', 'move the channel to this protocol version: 2 makes every later message provable on its own (`hotline prove`)').choices(['2']))
     .requiredOption('--reason <text>', 'why, for the record')
@@ -134,6 +135,7 @@ interface AmendOptions {
   addLanguage?: string[];
   removeLanguage?: string[];
   expires?: string;
+  note?: string;
   addFormat?: string[];
   protocol?: string;
   reason: string;
@@ -175,11 +177,12 @@ export function amendmentBody(o: AmendOptions): Record<string, unknown> {
     ...(o.addLanguage ? { addLanguages: o.addLanguage } : {}),
     ...(o.removeLanguage ? { removeLanguages: o.removeLanguage } : {}),
     ...(expires !== undefined ? { expires } : {}),
+    ...(o.note !== undefined ? { note: o.note === 'none' ? null : o.note } : {}),
     ...(o.addFormat ? { addFormats: o.addFormat } : {}),
     ...(o.protocol ? { protocol: Number(o.protocol) } : {}),
   };
   if (Object.keys(body).length === 0)
-    throw cliError('CLI_USAGE', { detail: 'hotline channel amend needs what it changes: --add-party, --remove-party, --ack-deadline, --link-test, --title, --add-language, --remove-language, --expires, --add-format or --protocol 2', command: 'channel amend ' });
+    throw cliError('CLI_USAGE', { detail: 'hotline channel amend needs what it changes: --add-party, --remove-party, --ack-deadline, --link-test, --title, --add-language, --remove-language, --expires, --note, --add-format or --protocol 2', command: 'channel amend ' });
   return { ...body, reason: o.reason };
 }
 

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import Type, { type Static } from 'typebox';
-import { charterChanges, checkCharter, DialogueRulesSchema, LIMITS, formatHash, HotlineProtocolError, LangTag, isBundleHeader, protocolError, ROLES, TIERS, writeBundle, type Charter, type SealedEntry } from '../../protocol/index.js';
+import { charterChanges, charterHash, checkCharter, DialogueRulesSchema, LIMITS, formatHash, HotlineProtocolError, LangTag, isBundleHeader, protocolError, ROLES, TIERS, writeBundle, type Charter, type SealedEntry } from '../../protocol/index.js';
 import { DEFAULT_CHARTER_ROLES, type ProposeInput } from '../channels/channel-types.js';
 import { TerminalError } from '../errors.js';
 import { BundleCharters } from './import-charters.js';
@@ -189,6 +189,8 @@ const Amendment = Type.Object({
   linkTestIntervalSec: Type.Optional(Type.Integer({ minimum: 1 })),
   /** When the channel expires (ms since the epoch), or null for never. */
   expires: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
+  /** The charter's note (what it is for), or null to remove it. */
+  note: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 4000 }), Type.Null()])),
   /** Formats to add (#17): ids, id@version or hashes of definitions held here. */
   addFormats: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 70 }), { minItems: 1, maxItems: 64 })),
   /** Move the channel to protocol version 2 (docs/protocol.md §14.1): proofs of one message. */
@@ -229,10 +231,12 @@ async function amendedCharter(opts: ChannelsRoutesOptions, charter: Charter, b: 
   for (const l of Object.keys(b.title ?? {})) if (!languages.includes(l)) throw bad(`a title in "${l}", which is not a language of the amended charter: add the language too (addLanguages, --add-language ${l})`);
   const agreed = charter.formats ?? [];
   const added = refsFor(opts.formats, b.addFormats ?? []).filter((r) => !agreed.some((a) => a.hash === r.hash));
-  const { expires: _expires, ...rest } = charter;
+  const { expires: _expires, note: _note, ...rest } = charter;
   const expires = b.expires === undefined ? charter.expires : (b.expires ?? undefined);
+  const note = b.note === undefined ? charter.note : (b.note ?? undefined);
   return {
     ...rest,
+    ...(note !== undefined ? { note } : {}),
     title,
     parties,
     languages,
@@ -274,6 +278,13 @@ function amendRoute(app: FastifyInstance, opts: ChannelsRoutesOptions): void {
       }
       const problem = checkCharter(amended, opts.self.party);
       if (problem) throw new HotlineProtocolError(problem);
+      // An amendment is named by its charter's hash (§5.3): a charter the channel already had (the
+      // terms it was proposed with, say, after the party added is removed again) needs a new note.
+      const hash = charterHash(amended);
+      const state = log.state(opts.now());
+      const had = hash === state.proposalHash ? { what: 'the one it was proposed with', time: log.proposal.entry.time } : state.amendments.find((a) => a.hash === hash);
+      if (had)
+        throw new TerminalError('BAD_REQUEST', { detail: `the amended charter would be exactly ${'what' in had ? had.what : `the one an amendment of ${new Date(had.time).toISOString()} proposed (${had.status})`}. Amendments are named by the hash of their charter, so each must differ from every earlier one: give it a note saying what it is for (note, \`--note\`).` });
       const sealed = await actions.write(id, 'charter.amend', { charter: amended, reason: body.reason });
       return { entry: sealed.hash, channel: presentChannelView(directory.view(id)) };
     },
