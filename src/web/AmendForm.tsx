@@ -1,7 +1,7 @@
 /**
  * Propose an amendment of a channel's charter (docs/protocol.md §5.3): parties to add (paired peers
  * not yet in it) or remove, the acknowledgement deadlines and the link-test interval, and the
- * reason for the record. Only what differs from the charter in force is sent; the panel then shows
+ * charter's note, and the reason for the record. Only what differs from the charter in force is sent; the panel then shows
  * the amendment pending with what it changes. Offered to an officer with charter.amend while no
  * amendment is pending.
  */
@@ -18,6 +18,7 @@ export function AmendForm({ detail, self, onDone }: { detail: ChannelDetail; sel
   const [remove, setRemove] = useState<readonly string[]>([]);
   const [deadlines, setDeadlines] = useState<Record<Precedence, number>>({ ...c.ackDeadlineSec });
   const [interval, setIntervalSec] = useState(c.linkTestIntervalSec);
+  const [note, setNote] = useState(c.note ?? '');
   const [reason, setReason] = useState('');
   const [error, setError] = useState<string | undefined>();
   useEffect(() => {
@@ -35,6 +36,7 @@ export function AmendForm({ detail, self, onDone }: { detail: ChannelDetail; sel
       ...(remove.length ? { removeParties: [...remove] } : {}),
       ...(Object.keys(ack).length ? { ackDeadlineSec: ack } : {}),
       ...(interval !== c.linkTestIntervalSec ? { linkTestIntervalSec: interval } : {}),
+      ...(note.trim() !== (c.note ?? '') ? { note: note.trim() || null } : {}),
     };
   };
   const submit = async (e: FormEvent) => {
@@ -71,6 +73,10 @@ export function AmendForm({ detail, self, onDone }: { detail: ChannelDetail; sel
       )}
       <DeadlineFields value={deadlines} onChange={setDeadlines} prefix="amend-" />
       <IntervalField value={interval} onChange={setIntervalSec} name="amend-interval" />
+      <label>
+        <span>{tr('charterNote')}</span>
+        <input name="amend-note" maxLength={4000} value={note} onChange={(e) => setNote(e.target.value)} />
+      </label>
       <label>
         <span>{tr('reasonRequired')}</span>
         <input name="amend-reason" required maxLength={4000} value={reason} onChange={(e) => setReason(e.target.value)} />

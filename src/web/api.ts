@@ -206,6 +206,8 @@ export interface AmendmentInput {
   removeParties?: string[];
   ackDeadlineSec?: Partial<Record<Precedence, number>>;
   linkTestIntervalSec?: number;
+  /** The charter's note, or null to remove it. */
+  note?: string | null;
   reason: string;
 }
 

@@ -127,6 +127,7 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('charter actions in
       const amendForm = atUs.getByTestId('amend-form');
       expect(await amendForm.getByTestId('amend-submit').isDisabled()).toBe(true);
       await amendForm.locator('input[name="amend-deadline-FLASH"]').fill('90');
+      await amendForm.locator('input[name="amend-note"]').fill('FLASH window of the June talks');
       await amendForm.locator('input[name="amend-reason"]').fill('Agreed at the June talks');
       await amendForm.getByTestId('amend-submit').click();
       await atUs.getByTestId('pending-amendment').waitFor({ timeout: 10_000 });
@@ -134,7 +135,9 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('charter actions in
       await atCn.reload();
       await atCn.getByRole('button', { name: /Maritime incidents/ }).click();
       await atCn.getByTestId('pending-amendment').waitFor({ timeout: 10_000 });
-      expect(await atCn.getByTestId('amendment-changes').textContent()).toBe('FLASH acknowledgement deadline: 120 s → 90 s');
+      const changes = await atCn.getByTestId('amendment-changes').textContent();
+      expect(changes).toContain('FLASH acknowledgement deadline: 120 s → 90 s');
+      expect(changes).toContain('note: FLASH window of the June talks');
       await atCn.screenshot({ path: '/tmp/hotline-console-amendment.png', fullPage: true });
 
       // Suspended at CN with a reason; both histories show it.
