@@ -117,6 +117,11 @@ export function writers(d: DerivedState): Set<string> {
   return set;
 }
 
+/** Whether `party` is one of {@link writers}, without building the set (the charter in force checked first). */
+export function isWriter(d: DerivedState, party: string): boolean {
+  return d.charter.parties.some((p) => p.party === party) || d.amendments.some((a) => a.status === 'pending' && a.charter.parties.some((p) => p.party === party));
+}
+
 /** Roles a party may use under the charter in force. */
 export function rolesOf(d: DerivedState, party: string): readonly Role[] {
   return d.charter.parties.find((p) => p.party === party)?.roles ?? [];

@@ -16,6 +16,10 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   CHANNEL_NOT_FOUND: { status: 404, message: 'No channel {channel} on this terminal. List channels with `hotline channel list`.' },
   CHANNEL_AMBIGUOUS: { status: 400, message: 'Channel prefix {channel} matches several channels; give more characters.' },
   CHANNEL_NOT_ACTIVE: { status: 409, message: 'Channel {channel} is {state}: messages flow only on an active channel. {hint}' },
+  CHANNEL_LEFT: {
+    status: 409,
+    message: 'This party ({party}) is no longer in channel {channel}: {how} Its record up to then stays here, read-only (export it with `hotline channel export`); nothing more is written to the channel from this terminal. Nothing was signed.',
+  },
   HA_STANDBY: {
     status: 503,
     fault: 'This process is a standby instance of its party: it signs nothing and keeps no live state.',

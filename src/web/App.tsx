@@ -428,6 +428,11 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
                         {waiting}
                       </span>
                     )}
+                    {c.left && (
+                      <span className="badge left" data-testid="left-badge">
+                        {tr('leftBadge')}
+                      </span>
+                    )}
                     {c.amendment && (
                       <span className={`badge amendment${c.amendment.awaiting.includes(status?.code ?? '') ? ' yours' : ''}`} data-testid="amendment-badge">
                         {tr(c.amendment.awaiting.includes(status?.code ?? '') ? 'amendmentYourAnswer' : 'amendmentBadge')}

@@ -12,7 +12,7 @@ import { PhraseReplies } from './PhraseReplies.js';
 import type { MessageActions } from './MessageItem.js';
 import { SendForm } from './SendForm.js';
 import { CharterPanel } from './CharterPanel.js';
-import { titleOf, when } from './format.js';
+import { dtg, titleOf, when } from './format.js';
 import { useNow } from './hooks.js';
 import { T, tr, useLanguage } from './i18n.js';
 import { applyToMessages, type ChannelParty } from './live.js';
@@ -238,6 +238,11 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
           <T k="equivocation" count={detail.equivocations} />
         </p>
       )}
+      {detail.left && (
+        <p role="status" className="notice" data-testid="channel-left">
+          <T k="channelLeft" at={dtg(detail.left.at)} by={detail.left.by} reason={detail.left.reason} />
+        </p>
+      )}
       {detail.reconciling?.why === 'own-log-forked' && (
         <p role="alert" className="error" data-testid="own-log-forked">
           <T k="ownLogForked" at={detail.reconciling.forkedAt ?? '?'} peer={detail.reconciling.peer ?? '?'} />
@@ -249,13 +254,13 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
       <RecordTools channel={id} detail={detail} onJump={async (mid) => (await timeline.current?.jumpTo(mid)) ?? false} />
       <Timeline ref={timeline} messages={messages} byId={byId} opened={opened} actions={actions} more={more} loadingOlder={loadingOlder} onOlder={loadOlder} />
 
-      {may.send && (
+      {may.send && !detail.left && (
         <div className="composer" data-testid="composer">
           <SendForm channel={id} maxPrecedence={may.maxPrecedence} languages={Object.keys(detail.title)} disabled={detail.state !== 'active'} replyTo={replyTo} messages={messages} onCancelReply={() => setReplyTo(undefined)} onSent={() => { setReplyTo(undefined); void load(); }} />
         </div>
       )}
-      {may.send && detail.state === 'active' && <PhraseReplies channel={id} formats={formats} lang={uiLanguage} {...(replyTo ? { replyTo: replyTo.id } : {})} onSent={() => { setReplyTo(undefined); void load(); }} />}
-      {may.send && detail.state === 'active' && <ComposeFormat channel={id} formats={formats} lang={uiLanguage} {...(replyTo ? { replyTo: replyTo.id } : {})} onSent={() => { setReplyTo(undefined); void load(); }} pickOnMap={(cb) => setPicking(cb ? { pick: cb } : undefined)} />}
+      {may.send && detail.state === 'active' && !detail.left && <PhraseReplies channel={id} formats={formats} lang={uiLanguage} {...(replyTo ? { replyTo: replyTo.id } : {})} onSent={() => { setReplyTo(undefined); void load(); }} />}
+      {may.send && detail.state === 'active' && !detail.left && <ComposeFormat channel={id} formats={formats} lang={uiLanguage} {...(replyTo ? { replyTo: replyTo.id } : {})} onSent={() => { setReplyTo(undefined); void load(); }} pickOnMap={(cb) => setPicking(cb ? { pick: cb } : undefined)} />}
 
       {formats.length > 0 && (
         <FormatMap

@@ -97,8 +97,14 @@ it('adds a third party to a running channel by amendment, and removes it again b
     const d = await us.api<Detail>('GET', `/api/v1/channels/${id}`);
     return d.pendingAmendment === undefined && !d.parties.some((x) => x.code === 'RU');
   }, 30_000);
+  // RU keeps the record, read-only, and says so; its officers get CHANNEL_LEFT, nothing is signed.
+  const atRuAfter = await waitFor('RU to see that it left', async () => (await ru.api<Detail & { left?: { by: string; reason: string } }>('GET', `/api/v1/channels/${id}`)).left);
+  expect(atRuAfter).toMatchObject({ by: 'CN', reason: 'Exercise over' });
   const late = await ru.apiRaw('POST', `/api/v1/channels/${id}/messages`, { text: 'Still here?', precedence: 'ROUTINE' });
-  expect(late.status).toBeGreaterThanOrEqual(400);
+  expect([late.status, (late.body as { code?: string }).code]).toEqual([409, 'CHANNEL_LEFT']);
+  expect((await ru.cli(['channel', 'list']).then(check('channel list'))).stdout).toMatch(/LEFT: removed by CN's amendment of/);
+  expect((await ru.cli(['channel', 'show', id]).then(check('channel show'))).stdout).toMatch(/LEFT: this party is no longer in the channel: .*proposed by CN \("Exercise over"\)/);
+  expect((await ru.messages(id)).some((m) => m.id === flash.id)).toBe(true);
 });
 
 it('brings a long channel to the party added (its amendment far past the first batch of 1,024 entries)', async () => {

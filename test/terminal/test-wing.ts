@@ -100,6 +100,10 @@ export class TestWing {
     return this.wing.registry.shares(channelId, peer);
   }
 
+  member(channelId: string): boolean {
+    return this.wing.registry.member(channelId);
+  }
+
   joinedBy(channelId: string, party: string): { readonly author: string; readonly seq: number } | undefined {
     return this.wing.registry.joinedBy(channelId, party);
   }

@@ -2,7 +2,9 @@
  * A party added by amendment answers it in the console (Chromium, three real terminals): US and CN
  * hold a channel, US proposes adding RU. RU's plenipotentiary sees the channel in the list marked
  * "amendment: your answer", opens it, reads what the amendment changes ("adds party RU"), compares
- * and accepts; once CN has accepted too, RU is a member of the channel on every terminal.
+ * and accepts; once CN has accepted too, RU is a member of the channel on every terminal. Then CN
+ * removes RU again (with a note: the charter would otherwise be the proposal's), and RU's console
+ * keeps the record, marked as left, with nothing to send from.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +26,7 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('a party added by a
     const id = await h.openChannel(us, cn, { title: { en: 'Strait line' }, tier: 'military', parties: ['CN'] });
     await us.api('POST', `/api/v1/channels/${id}/amend`, { addParties: ['RU'], reason: 'Third navy in the strait' });
     await waitFor('RU to hold the amendment', async () => (await ru.api<{ pendingAmendment?: unknown }>('GET', `/api/v1/channels/${id}`).catch(() => undefined))?.pendingAmendment, 30_000);
-    const orlov = secretsOf((await ru.cli(['officer', 'add', 'Amb Orlov', '--title', 'Ambassador', '--role', 'plenipotentiary']).then(check('officer add'))).stdout);
+    const orlov = secretsOf((await ru.cli(['officer', 'add', 'Amb Orlov', '--title', 'Ambassador', '--role', 'plenipotentiary', 'duty-officer']).then(check('officer add'))).stdout);
 
     const profile = mkdtempSync(join(tmpdir(), 'hotline-chromium-'));
     h.defer(() => rmSync(profile, { recursive: true, force: true }));
@@ -60,6 +62,23 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('a party added by a
         await waitFor(`${p.code} to list RU a member`, async () => (await p.api<{ parties: Array<{ code: string }> }>('GET', `/api/v1/channels/${id}`)).parties.some((x) => x.code === 'RU'), 30_000);
       }
       await waitFor('the badge to go from RU\'s list', async () => (await item.getByTestId('amendment-badge').count()) === 0, 20_000);
+      await page.getByTestId('composer').waitFor({ timeout: 10_000 });
+
+      // CN proposes removing RU: that gives back the charter of the proposal, which answers would
+      // take for the proposal's (§5.3), so it is refused until a note tells the charters apart.
+      const bare = await cn.apiRaw('POST', `/api/v1/channels/${id}/amend`, { removeParties: ['RU'], reason: 'Exercise over' });
+      expect([bare.status, bare.text]).toEqual([400, expect.stringMatching(/exactly the one it was proposed with.*note/)]);
+      await cn.api('POST', `/api/v1/channels/${id}/amend`, { removeParties: ['RU'], note: 'US and CN again, after the exercise', reason: 'Exercise over' });
+      await waitFor('RU to hold its removal', async () => (await ru.api<{ pendingAmendment?: unknown }>('GET', `/api/v1/channels/${id}`)).pendingAmendment, 30_000);
+      await us.api('POST', `/api/v1/channels/${id}/accept`, {});
+      expect((await ru.apiRaw('POST', `/api/v1/channels/${id}/accept`, {}, { 'x-hotline-officer': 'Amb Orlov' })).status).toBe(200);
+      // RU's console keeps the channel's record and says RU left: no composer, a mark in the list.
+      const left = page.getByTestId('channel-left');
+      await waitFor('RU\'s console to show that RU left', async () => (await left.count()) > 0 || (await page.reload(), await item.click().catch(() => undefined), false), 30_000, 1_000);
+      expect(await left.textContent()).toMatch(/no longer in this channel: the amendment of .* proposed by CN \("Exercise over"\)/);
+      expect(await page.getByTestId('composer').count()).toBe(0);
+      expect(await item.getByTestId('left-badge').textContent()).toBe('left');
+      await page.screenshot({ path: '/tmp/hotline-console-left.png', fullPage: true });
       expect(problems).toEqual([]);
     } finally {
       await context.close();

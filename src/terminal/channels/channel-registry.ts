@@ -3,7 +3,7 @@
  * prefix. Loaded from the store at start and reloaded for a channel whose commit failed, so that
  * memory never runs ahead of disk. Every other part of the channel wing reads the logs from here.
  */
-import { ChannelLog, charterChanges, HotlineProtocolError, KeyRegistry, sealedFromStored, shippedFormat, type AmendmentView, type BodyOf, type Charter, type FormatResolver, type PartyCard, type SealedEntry } from '../../protocol/index.js';
+import { ChannelLog, charterChanges, HotlineProtocolError, KeyRegistry, sealedFromStored, shippedFormat, isWriter, type AmendmentView, type BodyOf, type Charter, type DerivedState, type FormatResolver, type PartyCard, type SealedEntry } from '../../protocol/index.js';
 import type { Store } from '../../store/index.js';
 import type { Clock } from '../clock.js';
 import { TerminalError } from '../errors.js';
@@ -183,10 +183,17 @@ export class ChannelRegistry implements ChannelDirectory {
     return first && { author: first.proposer, seq: first.seq };
   }
 
+  /** Whether this party may still write to the channel: a party of its charter in force or of an amendment pending in it (§7 step 9). */
+  member(channelId: string): boolean {
+    const log = this.#logs.get(channelId);
+    return log !== undefined && isWriter(log.state(this.#clock.now()), this.self.party);
+  }
+
   view(idOrPrefix: string): ChannelView {
     const log = this.channel(idOrPrefix);
     const d = log.state(this.#clock.now());
     const pending = d.amendments.find((a) => a.status === 'pending');
+    const left = isWriter(d, this.self.party) ? undefined : removal(d, this.self.party);
     return {
       id: log.id,
       state: d.state,
@@ -213,7 +220,14 @@ export class ChannelRegistry implements ChannelDirectory {
             changes: charterChanges(pending.previous, pending.charter),
           }
         : undefined,
+      ...(left ? { left: { at: left.time, by: this.label(left.proposer), reason: left.reason } } : {}),
       entries: log.size,
     };
   }
+}
+
+/** The adopted amendment that removed `party` last (its charter then in force named it, its own does not). */
+function removal(d: DerivedState, party: string): AmendmentView | undefined {
+  const names = (c: Charter) => c.parties.some((p) => p.party === party);
+  return d.amendments.filter((a) => a.status === 'adopted' && names(a.previous) && !names(a.charter)).at(-1);
 }

@@ -73,5 +73,11 @@ export interface ChannelView {
   parties: Array<{ party: string; code: string; roles: readonly string[]; accepted: boolean; suspended: boolean; entries: number }>;
   /** An amendment awaiting answers (docs/protocol.md §5.3): parties by label, and what it changes from the charter in force. */
   pendingAmendment?: { hash: string; proposer: string; accepted: string[]; awaiting: string[]; reason: string; changes: CharterChange[] };
+  /**
+   * Present when this party is no longer in the channel: an adopted amendment removed it (docs/protocol.md
+   * §5.3). Its record stays here, read-only; nothing more is written to the channel from this terminal.
+   * `at` is the time of the amendment that removed it, `by` its proposer (label), `reason` its reason.
+   */
+  left?: { at: number; by: string; reason: string };
   entries: number;
 }

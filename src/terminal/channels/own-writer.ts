@@ -9,6 +9,7 @@ import {
   HotlineProtocolError,
   checkCharter,
   composeEntry,
+  isWriter,
   proposeChannel,
   protocolError,
   type BodyOf,
@@ -168,6 +169,7 @@ export class OwnWriter implements ChannelActions {
 
   /** Composes an own entry and takes it into its log (it chains on what the log holds). */
   #seal<K extends EntryKind>(log: ChannelLog, kind: K, body: BodyOf<K>): SealedEntry<K> {
+    this.#mayWrite(log);
     const now = this.#o.clock.now();
     const last = log.next(this.#self).minTime;
     if (last - now > CLOCK_TOLERANCE_MS) {
@@ -182,6 +184,17 @@ export class OwnWriter implements ChannelActions {
     const r = log.ingest(sealed, { signatureChecked: true });
     if (r.status !== 'accepted') throw new HotlineProtocolError('error' in r ? r.error : protocolError('ENTRY_MALFORMED', { detail: r.status }));
     return sealed;
+  }
+
+  /** Refuses (CHANNEL_LEFT) to write to a channel an adopted amendment removed this party from. */
+  #mayWrite(log: ChannelLog): void {
+    const d = log.state(this.#o.clock.now());
+    if (isWriter(d, this.#self)) return;
+    const view = this.#o.registry.view(log.id);
+    const how = view.left
+      ? `the amendment of ${new Date(view.left.at).toISOString()} proposed by ${view.left.by} ("${view.left.reason}"), adopted by every party, removed it.`
+      : 'it is neither a party of the charter in force nor of an amendment pending in it.';
+    throw new TerminalError('CHANNEL_LEFT', { party: this.#o.registry.label(this.#self), channel: log.id.slice(0, 12), how });
   }
 
   /** The pending proposal or amendment a charter answer refers to. */
@@ -230,6 +243,7 @@ export class OwnWriter implements ChannelActions {
     if (reconciling) await reconciling;
     const before = log.state(this.#o.clock.now()).state;
     if (before !== 'active') throw notActive(log, before);
+    this.#mayWrite(log);
     this.backlog.check(log.id, messages.length);
     for (const m of messages) await this.#o.registry.memory.prepare(log, 'message', m);
     messages.forEach((m, i) => {

@@ -30,6 +30,8 @@ export interface ChannelDirectory {
   peersOf(channel: string): string[];
   /** Whether `peer` is one of peersOf(channel): a party of its charter or of an amendment pending in it. */
   shares(channel: string, peer: string): boolean;
+  /** Whether this party may still write to the channel (false once an adopted amendment removed it, or for a channel not held). */
+  member(channel: string): boolean;
   /**
    * Where `party`, which the channel's proposal does not name, joined it: the earliest `charter.amend`
    * held that names it (its author and seq), the entry that makes the channel that party's

@@ -66,6 +66,8 @@ export const ChannelSummary = Type.Object({
   entries: Int,
   /** An amendment awaiting answers: who proposed it, whose answers it still needs. */
   amendment: Type.Optional(Type.Object({ proposer: Type.String(), awaiting: Type.Array(Type.String()) })),
+  /** Present when an adopted amendment removed this party from the channel. */
+  left: Type.Optional(Type.Object({ at: Int, by: Type.String(), reason: Type.String() })),
 });
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
@@ -106,6 +108,12 @@ const viewFields = {
       reason: Type.String(),
       changes: Type.Array(CharterChange, { description: 'what it changes from the charter in force' }),
     }),
+  ),
+  left: Type.Optional(
+    Type.Object(
+      { at: Int, by: Type.String(), reason: Type.String() },
+      { description: 'present when an adopted amendment removed this party from the channel: `at` that amendment\'s time, `by` its proposer, `reason` its reason; the record stays, read-only, and nothing more is written to the channel from this terminal (CHANNEL_LEFT)' },
+    ),
   ),
   entries: Int,
 };

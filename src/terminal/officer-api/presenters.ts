@@ -30,7 +30,7 @@ export interface LinkInfo {
 /** A channel of the list. */
 export function presentChannelSummary(v: DomainChannelView): Api.ChannelSummary {
   const a = v.pendingAmendment;
-  return { id: v.id, state: v.state, title: v.title, tier: v.tier, proposer: v.proposer, parties: v.parties.map((p) => p.code), entries: v.entries, ...(a ? { amendment: { proposer: a.proposer, awaiting: a.awaiting } } : {}) };
+  return { id: v.id, state: v.state, title: v.title, tier: v.tier, proposer: v.proposer, parties: v.parties.map((p) => p.code), entries: v.entries, ...(a ? { amendment: { proposer: a.proposer, awaiting: a.awaiting } } : {}), ...(v.left ? { left: v.left } : {}) };
 }
 
 /** A channel as officers see it (after a charter action, or proposed). */
@@ -45,6 +45,7 @@ export function presentChannelView(v: DomainChannelView): Api.ChannelView {
     charter: v.charter,
     parties: v.parties.map((p) => ({ party: p.party, code: p.code, roles: [...p.roles], accepted: p.accepted, suspended: p.suspended, entries: p.entries })),
     ...(v.pendingAmendment ? { pendingAmendment: v.pendingAmendment } : {}),
+    ...(v.left ? { left: v.left } : {}),
     entries: v.entries,
   };
 }

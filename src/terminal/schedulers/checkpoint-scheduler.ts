@@ -6,7 +6,7 @@
  *
  * Driven by an injected clock: the runtime calls tick() every minute; tests call it by hand.
  */
-import { checkpointsAmong, KINDS_BY_STATE } from '../../protocol/index.js';
+import { checkpointsAmong, isWriter, KINDS_BY_STATE } from '../../protocol/index.js';
 import type { Store } from '../../store/index.js';
 import type { ChannelActions, ChannelDirectory } from '../channels/ports.js';
 import type { Clock } from '../clock.js';
@@ -42,7 +42,8 @@ export class CheckpointScheduler {
     for (const id of this.#p.directory.channelIds()) {
       const log = this.#p.directory.channel(id);
       const d = log.state(now);
-      if ((d.charter.protocol ?? 1) < 2 || !KINDS_BY_STATE[d.state].has('checkpoint')) continue;
+      // Not on a channel an amendment removed this party from (it writes nothing there any more).
+      if ((d.charter.protocol ?? 1) < 2 || !KINDS_BY_STATE[d.state].has('checkpoint') || !isWriter(d, this.#p.self.party)) continue;
       const last = this.#last.get(id) ?? (await this.#lastOwn(id));
       this.#last.set(id, last);
       if (last > 0 && now - last < interval) continue;

@@ -135,7 +135,8 @@ export class DrillScheduler {
           plan = await this.#plan(id, s, now);
         }
         if (!plan || plan.status !== 'planned' || now < plan.at) continue;
-        if (this.#p.directory.view(id).state !== 'active') {
+        const view = this.#p.directory.view(id);
+        if (view.state !== 'active' || view.left) {
           await this.#save(id, { ...plan, status: 'skipped' });
           continue;
         }

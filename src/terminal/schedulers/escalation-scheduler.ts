@@ -52,7 +52,7 @@ const PLANNED_WITH = 'escalation.plannedWith';
 const NOTIFIED_ALARM = /^(LINK_UP|LINK_DOWN|LINK_TEST_UP|LINK_TEST_DEGRADED|LINK_TEST_DOWN|ENTRY_EQUIVOCATION)$/;
 
 export interface EscalationSchedulerOptions {
-  readonly directory: Pick<ChannelDirectory, 'label' | 'peersOf'>;
+  readonly directory: Pick<ChannelDirectory, 'label' | 'peersOf' | 'member'>;
   readonly messages: Pick<MessageFinder, 'getMessage'>;
   /** Escalation progress is kept with the messages; the plan's policies are a setting. */
   readonly store: Pick<Store, 'listEscalationsDue' | 'transaction' | 'getMeta' | 'setMeta' | 'replanEscalations'>;
@@ -152,6 +152,11 @@ export class EscalationScheduler {
   async #step(due: readonly MessageRow[], now: number, settings: EscalationSettings): Promise<void> {
     const plans: Plan[] = [];
     for (const m of due) {
+      // A channel an amendment removed this party from: nobody here can acknowledge there any more.
+      if (!this.#p.directory.member(m.channel)) {
+        plans.push({ message: m, progress: { dueAt: null }, notify: NOTHING });
+        continue;
+      }
       try {
         plans.push(m.author === this.#p.self.party ? this.#overdue(m, now, settings) : this.#escalate(m, now, settings));
       } catch (e) {

@@ -123,7 +123,8 @@ export class LinkTester {
     const now = this.#p.clock.now();
     for (const id of this.#p.directory.channelIds()) {
       const view = this.#p.directory.view(id);
-      if (view.state !== 'active' && view.state !== 'suspended') continue;
+      // A channel this party was removed from has no line of its own to test.
+      if ((view.state !== 'active' && view.state !== 'suspended') || view.left) continue;
       const intervalMs = view.charter.linkTestIntervalSec * 1000;
       const last = this.#lastSent.get(id);
       const prober = this.#p.prober && framesOn(this.#p.directory, id) ? this.#p.prober : undefined;

@@ -1,0 +1,89 @@
+/**
+ * A party removed from a channel by an adopted amendment (docs/protocol.md §5.3): its terminal keeps
+ * the record, read-only, shows that it left (when, proposed by whom, why), and writes nothing more
+ * there: its officers get CHANNEL_LEFT, not a protocol refusal of an entry it should never have signed.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { fingerprint } from '../../../src/protocol/index.js';
+import { openStore, type Store } from '../../../src/store/index.js';
+import { TerminalError } from '../../../src/terminal/errors.js';
+import { makeParty } from '../../../src/testkit/scenario.js';
+import { backToBack, type BackToBack } from '../back-to-back.js';
+import { TestWing } from '../test-wing.js';
+
+const ru = makeParty('RU', { en: 'Russia' });
+let pair: BackToBack | undefined;
+let store: Store | undefined;
+let dir: string | undefined;
+afterEach(async () => {
+  await pair?.cleanup();
+  await store?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  pair = store = dir = undefined;
+});
+
+it('shows the removed party that it left, keeps its record, and refuses its writes with CHANNEL_LEFT', async () => {
+  const p = (pair = await backToBack());
+  dir = mkdtempSync(join(tmpdir(), 'hotline-leaver-'));
+  store = await openStore({ kind: 'sqlite', path: join(dir, 'ru.db') });
+  const leaver = new TestWing({ store, self: { party: ru.id, code: ru.code, signer: ru.terminal, card: ru.card }, clock: p.clock });
+  await leaver.load();
+  for (const side of [p.a, p.b]) {
+    await leaver.addPeer(side.self.card, fingerprint(side.self.party));
+    await side.addPeer(ru.card, fingerprint(ru.id));
+  }
+  const channel = await p.activeChannel();
+  const all = (w: TestWing, party: string) => w.entriesFor(channel, party, 1, 100_000);
+  // Everyone's own log to everyone (the streams' work, by hand).
+  const exchange = async () => {
+    p.clock.advance(1000);
+    for (const side of [p.a, p.b]) await leaver.receive(await all(side, side.self.party), side.self.party);
+    for (const side of [p.a, p.b]) await side.receive(await all(leaver, ru.id), ru.id);
+    await p.settle();
+    for (const side of [p.a, p.b]) await leaver.receive(await all(side, side.self.party), side.self.party);
+    await leaver.idle();
+  };
+  const c0 = p.a.view(channel).charter;
+  await p.a.write(channel, 'charter.amend', { charter: { ...c0, parties: [...c0.parties, { party: ru.id, code: 'RU', roles: ['duty-officer'] }] }, reason: 'Exercise in the strait' });
+  await exchange();
+  await p.b.accept(channel);
+  await exchange();
+  await leaver.accept(channel);
+  await exchange();
+  const said = await leaver.send(channel, { text: 'RU on the line', lang: 'en', precedence: 'ROUTINE' });
+  const usSaid = await p.a.send(channel, { text: 'US to all: hold clear of the box', lang: 'en', precedence: 'PRIORITY' });
+  await exchange();
+  expect(leaver.view(channel).left).toBeUndefined();
+
+  const c1 = p.a.view(channel).charter;
+  await p.a.write(channel, 'charter.amend', { charter: { ...c1, parties: c1.parties.filter((x) => x.party !== ru.id), note: 'After the exercise' }, reason: 'Exercise over' });
+  await exchange();
+  await p.b.accept(channel);
+  await exchange();
+  // RU consents to its removal (§5.3); its accept, its last entry there, still reaches the others.
+  await leaver.accept(channel);
+  await exchange();
+  for (const side of [p.a, p.b, leaver]) expect(side.view(channel).charter.parties.map((x) => x.code)).toEqual(['US', 'CN']);
+  expect(p.a.view(channel).left).toBeUndefined();
+  const view = leaver.view(channel);
+  expect(view.state).toBe('active');
+  expect(view.left).toMatchObject({ by: 'US', reason: 'Exercise over' });
+
+  const entries = (await store.listEntries(channel)).length;
+  for (const attempt of [
+    () => leaver.send(channel, { text: 'still here?', lang: 'en', precedence: 'FLASH' }),
+    () => leaver.acknowledge(usSaid.hash, { name: 'Capt Petrov', title: 'Duty officer', role: 'duty-officer' }),
+    () => leaver.write(channel, 'link.test', { nonce: '0011223344556677', t1: p.clock.now() }),
+  ]) {
+    const e = await attempt().then(() => undefined, (x: unknown) => x);
+    expect(e).toBeInstanceOf(TerminalError);
+    expect((e as TerminalError).code).toBe('CHANNEL_LEFT');
+    expect((e as TerminalError).message).toMatch(/This party \(RU\) is no longer in channel .*proposed by US \("Exercise over"\).*Nothing was signed\./);
+  }
+  expect((await store.listEntries(channel)).length).toBe(entries);
+  // The record stays, read-only: RU's own message of before is still there.
+  expect((await store.listEntries(channel)).some((e) => e.hash === said.hash)).toBe(true);
+});
