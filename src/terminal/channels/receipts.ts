@@ -87,7 +87,8 @@ export class ReceiptScheduler {
   async #write(channel: string): Promise<void> {
     const { registry, committer } = this.#o;
     const log = registry.get(channel);
-    if (!log) return;
+    // Not on a channel an amendment removed this party from: it writes nothing there any more.
+    if (!log || !registry.member(channel)) return;
     // Claim only what is durably committed (a receipt is a promise that we hold the entries).
     const holds = Object.entries(log.heads(registry.self.party))
       .map(([author, h]) => {
