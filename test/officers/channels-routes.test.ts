@@ -81,6 +81,8 @@ describe('channel routes', () => {
       [{ title: { fr: 'Ligne' } }, /a title in "fr", which is not a language of the amended charter/],
       [{ removeLanguages: ['de'] }, /has no language "de"/],
       [{ roles: ['observer'] }, /roles are those of the parties added/],
+      [{ partyRoles: { RU: ['observer'] } }, /RU is not a party of the amended charter \(its parties: US, CN\)/],
+      [{ partyRoles: { CN: ['no-such-role'] } }, /BAD_REQUEST|must be equal to one of the allowed values/],
       [{ ackDeadlineSec: { FLASH: 100_000 } }, /must not grow shorter as precedence falls/],
       [{ linkTestIntervalSec: 60 }, /would change nothing/],
     ];
@@ -90,11 +92,12 @@ describe('channel routes', () => {
       expect(`${(r.json() as { code: string }).code}: ${(r.json() as { message: string }).message}`, JSON.stringify(body)).toMatch(why);
     }
     expect((await f.t.a.store.listEntries(f.channel)).length).toBe(entries);
-    const amended = await f.host('POST', `${url}/amend`, { ackDeadlineSec: { FLASH: 120 }, linkTestIntervalSec: 30, addLanguages: ['fr'], title: { fr: 'Ligne maritime' }, reason: 'Agreed in June' });
+    const amended = await f.host('POST', `${url}/amend`, { ackDeadlineSec: { FLASH: 120 }, linkTestIntervalSec: 30, addLanguages: ['fr'], title: { fr: 'Ligne maritime' }, partyRoles: { cn: ['duty-officer', 'plenipotentiary'] }, reason: 'Agreed in June' });
     expect(amended.statusCode, amended.body).toBe(200);
     const pending = (amended.json() as CharterActionResult).channel.pendingAmendment!;
     expect(pending).toMatchObject({ proposer: 'US', accepted: ['US'], awaiting: ['CN'], reason: 'Agreed in June' });
     expect(pending.changes).toEqual([
+      { kind: 'party-roles', party: expect.any(String), code: 'CN', from: ['plenipotentiary', 'principal', 'duty-officer', 'observer'], to: ['duty-officer', 'plenipotentiary'] },
       { kind: 'language-added', lang: 'fr' },
       { kind: 'title', lang: 'fr', from: null, to: 'Ligne maritime' },
       { kind: 'ack-deadline', precedence: 'FLASH', from: 180, to: 120 },

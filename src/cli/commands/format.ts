@@ -81,7 +81,7 @@ export function register(program: Command): void {
 }
 
 /**
- * `hotline channel amend CHANNEL [--add-party CODE]... [--remove-party CODE]... [--ack-deadline P=S]...
+ * `hotline channel amend CHANNEL [--add-party CODE]... [--remove-party CODE]... [--party-roles CODE=ROLES]... [--ack-deadline P=S]...
  * [--link-test S] [--title LANG=TEXT]... [--add-language L]... [--remove-language L]... [--expires ISO|never]
  * [--note TEXT|none] [--add-format ID]... [--protocol 2] --reason TEXT`: proposes the charter in force changed
  * (docs/protocol.md §5.3, §14.1) and prints what the amendment changes; every party of the charter in
@@ -94,6 +94,7 @@ export function registerAmend(channel: Command): void {
     .description('propose an amendment of the charter: add or remove parties, change its terms, add agreed formats, or move to protocol version 2; it is in force once every party (those added or removed too) accepts it')
     .option('--add-party <code>', 'a paired peer to add as a party (code or root key; repeat)', repeated)
     .option('--roles <roles...>', `the roles of the parties added (default all: ${ROLE_NAMES.join(' ')})`)
+    .option('--party-roles <code=roles>', 'the roles a party is to have instead of its own, e.g. CN=duty-officer,plenipotentiary (repeat)', repeated)
     .option('--remove-party <code>', 'a party to remove (repeat); never this terminal\'s own', repeated)
     .option('--ack-deadline <precedence=seconds>', 'an acknowledgement deadline to change, e.g. FLASH=120 (repeat)', repeated)
     .option('--link-test <seconds>', 'the link test interval, in seconds')
@@ -129,6 +130,7 @@ interface AmendOptions {
   addParty?: string[];
   roles?: string[];
   removeParty?: string[];
+  partyRoles?: string[];
   ackDeadline?: string[];
   linkTest?: string;
   title?: string[];
@@ -162,6 +164,13 @@ export function amendmentBody(o: AmendOptions): Record<string, unknown> {
     deadlines[p] = seconds('--ack-deadline', m[2]!);
   }
   for (const r of o.roles ?? []) if (!ROLE_NAMES.includes(r)) throw cliError('CLI_BAD_ARGUMENT', { option: '--roles', expected: ROLE_NAMES.join(', '), value: r });
+  const partyRoles: Record<string, string[]> = {};
+  for (const pair of o.partyRoles ?? []) {
+    const m = /^([^=\s]+)=(.+)$/.exec(pair);
+    const roles = m?.[2]!.split(',').map((r) => r.trim()).filter((r) => r.length > 0) ?? [];
+    if (!m || roles.length === 0 || roles.some((r) => !ROLE_NAMES.includes(r))) throw cliError('CLI_BAD_ARGUMENT', { option: '--party-roles', expected: `CODE=ROLE[,ROLE...], each ROLE one of ${ROLE_NAMES.join(', ')} (e.g. CN=duty-officer,plenipotentiary)`, value: pair });
+    partyRoles[m[1]!] = [...new Set(roles)];
+  }
   let expires: number | null | undefined;
   if (o.expires !== undefined) {
     expires = o.expires === 'never' ? null : Date.parse(o.expires);
@@ -171,6 +180,7 @@ export function amendmentBody(o: AmendOptions): Record<string, unknown> {
     ...(o.addParty ? { addParties: o.addParty } : {}),
     ...(o.roles ? { roles: o.roles } : {}),
     ...(o.removeParty ? { removeParties: o.removeParty } : {}),
+    ...(Object.keys(partyRoles).length ? { partyRoles } : {}),
     ...(Object.keys(deadlines).length ? { ackDeadlineSec: deadlines } : {}),
     ...(o.linkTest !== undefined ? { linkTestIntervalSec: seconds('--link-test', o.linkTest) } : {}),
     ...(o.title ? { title: textsByLanguage('--title', o.title) } : {}),
@@ -182,7 +192,7 @@ export function amendmentBody(o: AmendOptions): Record<string, unknown> {
     ...(o.protocol ? { protocol: Number(o.protocol) } : {}),
   };
   if (Object.keys(body).length === 0)
-    throw cliError('CLI_USAGE', { detail: 'hotline channel amend needs what it changes: --add-party, --remove-party, --ack-deadline, --link-test, --title, --add-language, --remove-language, --expires, --note, --add-format or --protocol 2', command: 'channel amend ' });
+    throw cliError('CLI_USAGE', { detail: 'hotline channel amend needs what it changes: --add-party, --remove-party, --party-roles, --ack-deadline, --link-test, --title, --add-language, --remove-language, --expires, --note, --add-format or --protocol 2', command: 'channel amend ' });
   return { ...body, reason: o.reason };
 }
 

@@ -178,6 +178,8 @@ const Amendment = Type.Object({
   addParties: Type.Optional(Type.Array(PartyRef, { minItems: 1, maxItems: 16, uniqueItems: true })),
   /** The roles of the added parties. */
   roles: Type.Optional(Type.Array(Type.Enum(ROLES), { minItems: 1, uniqueItems: true })),
+  /** The roles a party of the amended charter (by code or root key) is to have instead of those it has. */
+  partyRoles: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 64 }), Type.Array(Type.Enum(ROLES), { minItems: 1, uniqueItems: true }), { minProperties: 1, maxProperties: 32 })),
   /** Parties to remove (never this terminal's own: another party proposes that). */
   removeParties: Type.Optional(Type.Array(PartyRef, { minItems: 1, maxItems: 16, uniqueItems: true })),
   /** Titles to set, by language: a language added needs one. */
@@ -215,7 +217,12 @@ async function amendedCharter(opts: ChannelsRoutesOptions, charter: Charter, b: 
     if (find(party) >= 0) throw bad(`${code} is already a party of the channel`);
     parties.push({ party, code, roles: b.roles ?? [...DEFAULT_CHARTER_ROLES] });
   }
-  if (b.roles && !b.addParties) throw bad('roles are those of the parties added: give addParties (--add-party) with them');
+  if (b.roles && !b.addParties) throw bad('roles are those of the parties added: give addParties (--add-party) with them; partyRoles (--party-roles CODE=ROLE,...) changes those of a party already in the channel');
+  for (const [ref, roles] of Object.entries(b.partyRoles ?? {})) {
+    const i = find(ref);
+    if (i < 0) throw bad(`${ref} is not a party of the amended charter (its parties: ${parties.map((p) => p.code).join(', ')}): partyRoles names parties that stay or are added`);
+    parties[i] = { ...parties[i]!, roles };
+  }
   let languages = [...charter.languages];
   for (const l of b.removeLanguages ?? []) {
     if (!languages.includes(l)) throw bad(`the charter in force has no language "${l}" (its languages: ${languages.join(', ')})`);
