@@ -18,7 +18,7 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   CHANNEL_NOT_ACTIVE: { status: 409, message: 'Channel {channel} is {state}: messages flow only on an active channel. {hint}' },
   CHANNEL_LEFT: {
     status: 409,
-    message: 'This party ({party}) is no longer in channel {channel}: {how} Its record up to then stays here, read-only (export it with `hotline channel export`); nothing more is written to the channel from this terminal. Nothing was signed.',
+    message: 'This party ({party}) is no longer in channel {channel}: {how} Its record up to then stays here, read-only (export it with `hotline export CHANNEL`); nothing more is written to the channel from this terminal. Nothing was signed.',
   },
   HA_STANDBY: {
     status: 503,
@@ -89,7 +89,7 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   PROOF_FAILED: {
     status: 500,
     fault: 'A bug in this terminal: the proof it assembled from its own store does not verify.',
-    message: 'The proof of message {message} assembled here does not verify ({detail}). Export the transcript instead (`hotline channel export`), and report this.',
+    message: 'The proof of message {message} assembled here does not verify ({detail}). Export the transcript instead (`hotline export CHANNEL`), and report this.',
   },
   FORMAT_NOT_FOUND: { status: 404, message: 'No format {format} on this terminal. List the formats it holds with `hotline format list`.' },
   PEER_BACKLOG_FULL: {
