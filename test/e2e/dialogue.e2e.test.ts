@@ -77,6 +77,8 @@ describe('e2e: the dialogue layer', () => {
       await us.cli(['text', 'endorse', channel, text]).then(check('US endorse'));
       await cn.cli(['text', 'endorse', channel, text]).then(check('CN endorse'));
       await waitFor('US to see version 2 adopted', async () => (await dialogue(us, channel)).texts[0]?.adopted?.n === 2);
+      // The id the argument help points at (`hotline text list CHANNEL`), and its state.
+      expect((await us.cli(['text', 'list', channel]).then(check('text list'))).stdout).toMatch(new RegExp(`^${text.slice(0, 12)}  joint-statement: Joint statement.*\\n    ADOPTED: version 2`, 's'));
       h.step('readouts and the joint statement');
 
       // Three commitments: done and confirmed, disputed, overdue.

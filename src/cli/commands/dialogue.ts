@@ -204,7 +204,7 @@ function readoutCommands(program: Command): void {
 }
 
 function textCommands(program: Command): void {
-  const text = program.command('text').description('joint texts: draft, amend, endorse, diff, show');
+  const text = program.command('text').description('joint texts: draft, amend, endorse, list, show, diff');
   withCommon(text.command('draft <channel>').description('draft a joint text (version 1)'))
     .requiredOption('--title <text>', 'title, as LANG=TEXT (repeat)', repeated)
     .requiredOption('--text <text>', 'the text, as LANG=TEXT for each language (repeat)', repeated)
@@ -223,6 +223,18 @@ function textCommands(program: Command): void {
     .option('--version <ref>', 'the version to endorse (default the latest)')
     .action(async (channel: string, ref: string, o: Common & { version?: string }) => {
       await act(o, channel, `/texts/${ref}/endorse`, o.version ? { version: o.version } : {}, (_w, cmd) => `Endorsements: ${cmd(`text show ${short(channel)} ${short(ref)}`)}`);
+    });
+  withCommon(text.command('list <channel>').description('joint texts: latest version, endorsements, adopted or not'), false)
+    .option('--json', 'machine-readable output')
+    .action(async (channel: string, o: Common) => {
+      const d = await dialogueOf(o, channel);
+      if (o.json) return out([JSON.stringify(d.texts, null, 2)]);
+      if (d.texts.length === 0) return out([`No joint texts yet. Draft one with: ${hotlineCommand(`text draft ${short(channel)} --title LANG=TEXT --text LANG=TEXT`, o.data)}`]);
+      const code = (p: string) => d.parties.find((x) => x.party === p)?.code ?? p.slice(0, 8);
+      for (const t of d.texts) {
+        const latest = t.versions[t.versions.length - 1]!;
+        out([`${short(t.hash)}  ${t.type}: ${title(t.title)}`, `    ${t.adopted ? `ADOPTED: version ${t.adopted.n}` : `version ${latest.n} endorsed by ${latest.endorsedBy.map(code).join(', ') || 'nobody'}; every party must endorse the same version`}`]);
+      }
     });
   withCommon(text.command('show <channel> <text>').description('versions, endorsements, and the adopted version'), false)
     .option('--json', 'machine-readable output')
