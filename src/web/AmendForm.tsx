@@ -1,6 +1,6 @@
 /**
  * Propose an amendment of a channel's charter (docs/protocol.md §5.3): parties to add (paired peers
- * not yet in it) or remove, the acknowledgement deadlines and the link-test interval, and the
+ * not yet in it) or remove, the titles and languages, the acknowledgement deadlines and the link-test interval, and the
  * charter's note, and the reason for the record. Only what differs from the charter in force is sent; the panel then shows
  * the amendment pending with what it changes. Offered to an officer with charter.amend while no
  * amendment is pending.
@@ -8,7 +8,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, PRECEDENCES, type AmendmentInput, type ChannelDetail, type Peer, type Precedence } from './api.js';
 import { errorText } from './errors.js';
-import { DeadlineFields, FormEnd, IntervalField, PeerChecks } from './charter-fields.js';
+import { DeadlineFields, FormEnd, IntervalField, PeerChecks, TitleRows, type TitleRow } from './charter-fields.js';
 import { T, tr } from './i18n.js';
 
 export function AmendForm({ detail, self, onDone }: { detail: ChannelDetail; self: string; onDone: () => void }) {
@@ -18,6 +18,7 @@ export function AmendForm({ detail, self, onDone }: { detail: ChannelDetail; sel
   const [remove, setRemove] = useState<readonly string[]>([]);
   const [deadlines, setDeadlines] = useState<Record<Precedence, number>>({ ...c.ackDeadlineSec });
   const [interval, setIntervalSec] = useState(c.linkTestIntervalSec);
+  const [titles, setTitles] = useState<TitleRow[]>(c.languages.map((lang) => ({ lang, text: c.title[lang] ?? '', held: true })));
   const [note, setNote] = useState(c.note ?? '');
   const [reason, setReason] = useState('');
   const [error, setError] = useState<string | undefined>();
@@ -31,7 +32,15 @@ export function AmendForm({ detail, self, onDone }: { detail: ChannelDetail; sel
 
   const changed = (): Omit<AmendmentInput, 'reason'> => {
     const ack = Object.fromEntries(PRECEDENCES.filter((p) => deadlines[p] !== c.ackDeadlineSec[p]).map((p) => [p, deadlines[p]]));
+    // Titles changed or added, languages added (a new row with its title) or ticked for removal.
+    const kept = titles.filter((t) => !t.remove && t.lang.trim() && t.text.trim());
+    const title = Object.fromEntries(kept.filter((t) => t.text.trim() !== (c.title[t.lang.trim()] ?? '')).map((t) => [t.lang.trim(), t.text.trim()]));
+    const addLanguages = kept.filter((t) => !t.held && !c.languages.includes(t.lang.trim())).map((t) => t.lang.trim());
+    const removeLanguages = titles.filter((t) => t.held && t.remove).map((t) => t.lang);
     return {
+      ...(Object.keys(title).length ? { title } : {}),
+      ...(addLanguages.length ? { addLanguages } : {}),
+      ...(removeLanguages.length ? { removeLanguages } : {}),
       ...(add.length ? { addParties: [...add] } : {}),
       ...(remove.length ? { removeParties: [...remove] } : {}),
       ...(Object.keys(ack).length ? { ackDeadlineSec: ack } : {}),
@@ -71,6 +80,7 @@ export function AmendForm({ detail, self, onDone }: { detail: ChannelDetail; sel
           <PeerChecks peers={others} chosen={remove} onToggle={(code) => setRemove(toggle(remove, code))} prefix="remove-" />
         </fieldset>
       )}
+      <TitleRows rows={titles} onChange={setTitles} />
       <DeadlineFields value={deadlines} onChange={setDeadlines} prefix="amend-" />
       <IntervalField value={interval} onChange={setIntervalSec} name="amend-interval" />
       <label>

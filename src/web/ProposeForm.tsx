@@ -6,7 +6,7 @@
 import { errorText } from './errors.js';
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, type Peer, type Precedence } from './api.js';
-import { DeadlineFields, FormEnd, IntervalField, PeerChecks } from './charter-fields.js';
+import { DeadlineFields, FormEnd, IntervalField, PeerChecks, TitleRows, type TitleRow } from './charter-fields.js';
 import { T, tr, useLanguage } from './i18n.js';
 
 const TIERS = ['leaders', 'ministerial', 'military', 'working', 'technical'] as const;
@@ -17,7 +17,7 @@ export function ProposeForm({ onProposed, onCancel }: { onProposed: (id: string)
   // The officer's own language first, and a row for another: the parties' languages are whatever
   // they agree (the title's languages become the charter's), never a fixed pair.
   const own = useLanguage();
-  const [titles, setTitles] = useState<Array<{ lang: string; text: string }>>([
+  const [titles, setTitles] = useState<TitleRow[]>([
     { lang: own, text: '' },
     { lang: '', text: '' },
   ]);
@@ -50,28 +50,7 @@ export function ProposeForm({ onProposed, onCancel }: { onProposed: (id: string)
       <h2 id="propose-title">
         <T k="proposeChannel" />
       </h2>
-      <fieldset>
-        <legend>
-          <T k="titles" />
-        </legend>
-        {titles.map((t, i) => (
-          <div className="row" key={i}>
-            <label>
-              <span>
-                <T k="language" />
-              </span>
-              <input name={`lang-${i}`} value={t.lang} size={7} pattern="[a-z]{2,3}(-[A-Za-z0-9]{2,8})*" required={i === 0 || t.text.trim() !== ''} onChange={(e) => setTitles(titles.map((x, j) => (j === i ? { ...x, lang: e.target.value } : x)))} />
-            </label>
-            <label className="grow">
-              <span>{tr('titleIn', { lang: t.lang })}</span>
-              <input name={`title-${t.lang}`} value={t.text} required={i === 0} maxLength={500} onChange={(e) => setTitles(titles.map((x, j) => (j === i ? { ...x, text: e.target.value } : x)))} />
-            </label>
-          </div>
-        ))}
-        <button type="button" className="secondary" onClick={() => setTitles([...titles, { lang: '', text: '' }])}>
-          <T k="addLanguage" />
-        </button>
-      </fieldset>
+      <TitleRows rows={titles} onChange={setTitles} />
       <label>
         <span>
           <T k="tier" />

@@ -206,6 +206,9 @@ export interface AmendmentInput {
   removeParties?: string[];
   ackDeadlineSec?: Partial<Record<Precedence, number>>;
   linkTestIntervalSec?: number;
+  title?: Record<string, string>;
+  addLanguages?: string[];
+  removeLanguages?: string[];
   /** The charter's note, or null to remove it. */
   note?: string | null;
   reason: string;

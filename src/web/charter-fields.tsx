@@ -1,12 +1,12 @@
 /**
  * Fields a charter is drafted with, shared by the proposal form (ProposeForm) and the amendment
- * form (AmendForm): the acknowledgement deadline per precedence, the link-test interval, and a
- * list of peers to tick, each with its fingerprint to compare.
+ * form (AmendForm): the titles per language, the acknowledgement deadline per precedence, the
+ * link-test interval, and a list of peers to tick, each with its fingerprint to compare.
  */
 import { PRECEDENCES, type Peer, type Precedence } from './api.js';
 import { groups } from './CharterPanel.js';
 import type { ReactNode } from 'react';
-import { T } from './i18n.js';
+import { T, tr } from './i18n.js';
 
 /** The acknowledgement deadline of each precedence, in seconds (inputs named `${prefix}deadline-P`). */
 export function DeadlineFields({ value, onChange, prefix = '' }: { value: Record<Precedence, number>; onChange: (v: Record<Precedence, number>) => void; prefix?: string }) {
@@ -23,6 +23,56 @@ export function DeadlineFields({ value, onChange, prefix = '' }: { value: Record
           </label>
         ))}
       </div>
+    </fieldset>
+  );
+}
+
+/** A title row: its language, its text; `held` for a language of the charter in force (amendments), `remove` if to drop it. */
+export interface TitleRow {
+  readonly lang: string;
+  readonly text: string;
+  readonly held?: boolean;
+  readonly remove?: boolean;
+}
+
+/**
+ * The charter's titles, one row per language (inputs `lang-i` and `title-LANG`), and a button for
+ * another language. A language held by the charter in force keeps its tag and may be ticked for
+ * removal (`remove-LANG`); a new one names its tag. The first row's title is required.
+ */
+export function TitleRows({ rows, onChange }: { rows: readonly TitleRow[]; onChange: (rows: TitleRow[]) => void }) {
+  const set = (i: number, patch: Partial<TitleRow>) => onChange(rows.map((x, j) => (j === i ? { ...x, ...patch } : x)));
+  return (
+    <fieldset>
+      <legend>
+        <T k="titles" />
+      </legend>
+      {rows.map((t, i) => (
+        <div className="row" key={i}>
+          <label>
+            <span>
+              <T k="language" />
+            </span>
+            {t.held ? (
+              <input name={`lang-${i}`} value={t.lang} size={7} readOnly />
+            ) : (
+              <input name={`lang-${i}`} value={t.lang} size={7} pattern="[a-z]{2,3}(-[A-Za-z0-9]{2,8})*" required={i === 0 || t.text.trim() !== ''} onChange={(e) => set(i, { lang: e.target.value })} />
+            )}
+          </label>
+          <label className="grow">
+            <span>{tr('titleIn', { lang: t.lang })}</span>
+            <input name={`title-${t.lang}`} value={t.text} required={i === 0 && !t.remove} disabled={t.remove} maxLength={500} onChange={(e) => set(i, { text: e.target.value })} />
+          </label>
+          {t.held && (
+            <label>
+              <input type="checkbox" name={`remove-${t.lang}`} checked={t.remove === true} onChange={(e) => set(i, { remove: e.target.checked })} /> <T k="removeLanguage" />
+            </label>
+          )}
+        </div>
+      ))}
+      <button type="button" className="secondary" onClick={() => onChange([...rows, { lang: '', text: '' }])}>
+        <T k="addLanguage" />
+      </button>
     </fieldset>
   );
 }

@@ -128,6 +128,10 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('charter actions in
       expect(await amendForm.getByTestId('amend-submit').isDisabled()).toBe(true);
       await amendForm.locator('input[name="amend-deadline-FLASH"]').fill('90');
       await amendForm.locator('input[name="amend-note"]').fill('FLASH window of the June talks');
+      // A third language, with its title (the row's title input takes the tag's name once typed).
+      await amendForm.getByRole('button', { name: 'Add a language' }).click();
+      await amendForm.locator('input[name^="lang-"]').last().fill('ru');
+      await amendForm.locator('input[name="title-ru"]').fill('Морские инциденты');
       await amendForm.locator('input[name="amend-reason"]').fill('Agreed at the June talks');
       await amendForm.getByTestId('amend-submit').click();
       await atUs.getByTestId('pending-amendment').waitFor({ timeout: 10_000 });
@@ -138,6 +142,8 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('charter actions in
       const changes = await atCn.getByTestId('amendment-changes').textContent();
       expect(changes).toContain('FLASH acknowledgement deadline: 120 s → 90 s');
       expect(changes).toContain('note: FLASH window of the June talks');
+      expect(changes).toContain('adds language ru');
+      expect(changes).toContain('title [ru]');
       await atCn.screenshot({ path: '/tmp/hotline-console-amendment.png', fullPage: true });
 
       // Suspended at CN with a reason; both histories show it.
