@@ -81,6 +81,7 @@ describe('channel routes', () => {
       [{ title: { fr: 'Ligne' } }, /a title in "fr", which is not a language of the amended charter/],
       [{ removeLanguages: ['de'] }, /has no language "de"/],
       [{ roles: ['observer'] }, /roles are those of the parties added/],
+      [{ expires: 1_900_000_000_000 }, /expires is the time until which its proposal may be accepted.*close it then/],
       [{ partyRoles: { RU: ['observer'] } }, /RU is not a party of the amended charter \(its parties: US, CN\)/],
       [{ partyRoles: { CN: ['no-such-role'] } }, /BAD_REQUEST|must be equal to one of the allowed values/],
       [{ ackDeadlineSec: { FLASH: 100_000 } }, /must not grow shorter as precedence falls/],

@@ -82,7 +82,7 @@ export function register(program: Command): void {
 
 /**
  * `hotline channel amend CHANNEL [--add-party CODE]... [--remove-party CODE]... [--party-roles CODE=ROLES]... [--ack-deadline P=S]...
- * [--link-test S] [--title LANG=TEXT]... [--add-language L]... [--remove-language L]... [--expires ISO|never]
+ * [--link-test S] [--title LANG=TEXT]... [--add-language L]... [--remove-language L]...
  * [--note TEXT|none] [--add-format ID]... [--protocol 2] --reason TEXT`: proposes the charter in force changed
  * (docs/protocol.md §5.3, §14.1) and prints what the amendment changes; every party of the charter in
  * force and of the amended one answers with `hotline channel accept` (or decline), an added party on
@@ -101,7 +101,6 @@ export function registerAmend(channel: Command): void {
     .option('--title <text>', 'a title to set, as LANG=TEXT (repeat); a language added needs one', repeated)
     .option('--add-language <tag>', 'a language to add to the charter (repeat; give its --title too)', repeated)
     .option('--remove-language <tag>', 'a language to remove (repeat)', repeated)
-    .option('--expires <when>', 'when the channel expires (ISO 8601 time), or "never"')
     .option('--note <text>', 'the charter\'s note, what it is for (or "none" to remove it); a charter the channel already had needs one that differs')
     .option('--add-format <id>', 'a format to add (id, id@version or hash; repeat); see `hotline format list`', repeated)
     .addOption(new Option('--protocol <version>', 'move the channel to this protocol version: 2 makes every later message provable on its own (`hotline prove`)').choices(['2']))
@@ -136,7 +135,6 @@ interface AmendOptions {
   title?: string[];
   addLanguage?: string[];
   removeLanguage?: string[];
-  expires?: string;
   note?: string;
   addFormat?: string[];
   protocol?: string;
@@ -171,11 +169,6 @@ export function amendmentBody(o: AmendOptions): Record<string, unknown> {
     if (!m || roles.length === 0 || roles.some((r) => !ROLE_NAMES.includes(r))) throw cliError('CLI_BAD_ARGUMENT', { option: '--party-roles', expected: `CODE=ROLE[,ROLE...], each ROLE one of ${ROLE_NAMES.join(', ')} (e.g. CN=duty-officer,plenipotentiary)`, value: pair });
     partyRoles[m[1]!] = [...new Set(roles)];
   }
-  let expires: number | null | undefined;
-  if (o.expires !== undefined) {
-    expires = o.expires === 'never' ? null : Date.parse(o.expires);
-    if (expires !== null && !Number.isFinite(expires)) throw cliError('CLI_BAD_ARGUMENT', { option: '--expires', expected: 'an ISO 8601 time (e.g. 2027-06-30T00:00:00Z) or "never"', value: o.expires });
-  }
   const body: Record<string, unknown> = {
     ...(o.addParty ? { addParties: o.addParty } : {}),
     ...(o.roles ? { roles: o.roles } : {}),
@@ -186,13 +179,12 @@ export function amendmentBody(o: AmendOptions): Record<string, unknown> {
     ...(o.title ? { title: textsByLanguage('--title', o.title) } : {}),
     ...(o.addLanguage ? { addLanguages: o.addLanguage } : {}),
     ...(o.removeLanguage ? { removeLanguages: o.removeLanguage } : {}),
-    ...(expires !== undefined ? { expires } : {}),
     ...(o.note !== undefined ? { note: o.note === 'none' ? null : o.note } : {}),
     ...(o.addFormat ? { addFormats: o.addFormat } : {}),
     ...(o.protocol ? { protocol: Number(o.protocol) } : {}),
   };
   if (Object.keys(body).length === 0)
-    throw cliError('CLI_USAGE', { detail: 'hotline channel amend needs what it changes: --add-party, --remove-party, --party-roles, --ack-deadline, --link-test, --title, --add-language, --remove-language, --expires, --note, --add-format or --protocol 2', command: 'channel amend ' });
+    throw cliError('CLI_USAGE', { detail: 'hotline channel amend needs what it changes: --add-party, --remove-party, --party-roles, --ack-deadline, --link-test, --title, --add-language, --remove-language, --note, --add-format or --protocol 2', command: 'channel amend ' });
   return { ...body, reason: o.reason };
 }
 

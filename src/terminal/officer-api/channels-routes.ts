@@ -189,7 +189,7 @@ const Amendment = Type.Object({
   /** Acknowledgement deadlines to change, seconds by precedence. */
   ackDeadlineSec: Type.Optional(Type.Partial(Type.Object({ FLASH: Type.Integer({ minimum: 1 }), IMMEDIATE: Type.Integer({ minimum: 1 }), PRIORITY: Type.Integer({ minimum: 1 }), ROUTINE: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }), { minProperties: 1 })),
   linkTestIntervalSec: Type.Optional(Type.Integer({ minimum: 1 })),
-  /** When the channel expires (ms since the epoch), or null for never. */
+  /** Refused with an explanation: `expires` is the proposal's deadline for answers (docs/protocol.md §5.1), never read in an amended charter (§5.3). */
   expires: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
   /** The charter's note (what it is for), or null to remove it. */
   note: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 4000 }), Type.Null()])),
@@ -204,6 +204,8 @@ type AmendmentBody = Static<typeof Amendment>;
 /** The charter in force with what `b` asks changed; refuses (BAD_REQUEST, naming it) what cannot be. */
 async function amendedCharter(opts: ChannelsRoutesOptions, charter: Charter, b: AmendmentBody): Promise<Charter> {
   const bad = (detail: string) => new TerminalError('BAD_REQUEST', { detail });
+  if (b.expires !== undefined)
+    throw bad("a charter's expires is the time until which its proposal may be accepted (docs/protocol.md §5.1); an amended charter's is never read (§5.3), so an amendment cannot set a date for the channel to end. To end it then, close it then (`hotline channel close`)");
   const parties = [...charter.parties];
   const find = (ref: string) => parties.findIndex((p) => p.party === ref || p.code === ref.toUpperCase());
   for (const ref of b.removeParties ?? []) {
@@ -238,8 +240,7 @@ async function amendedCharter(opts: ChannelsRoutesOptions, charter: Charter, b: 
   for (const l of Object.keys(b.title ?? {})) if (!languages.includes(l)) throw bad(`a title in "${l}", which is not a language of the amended charter: add the language too (addLanguages, --add-language ${l})`);
   const agreed = charter.formats ?? [];
   const added = refsFor(opts.formats, b.addFormats ?? []).filter((r) => !agreed.some((a) => a.hash === r.hash));
-  const { expires: _expires, note: _note, ...rest } = charter;
-  const expires = b.expires === undefined ? charter.expires : (b.expires ?? undefined);
+  const { note: _note, ...rest } = charter;
   const note = b.note === undefined ? charter.note : (b.note ?? undefined);
   return {
     ...rest,
@@ -249,7 +250,6 @@ async function amendedCharter(opts: ChannelsRoutesOptions, charter: Charter, b: 
     languages,
     ackDeadlineSec: { ...charter.ackDeadlineSec, ...b.ackDeadlineSec },
     linkTestIntervalSec: b.linkTestIntervalSec ?? charter.linkTestIntervalSec,
-    ...(expires !== undefined ? { expires } : {}),
     ...(added.length > 0 ? { formats: [...agreed, ...added] } : {}),
     ...(b.protocol !== undefined ? { protocol: b.protocol } : {}),
   };
