@@ -8,7 +8,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, PRECEDENCES, type AmendmentInput, type ChannelDetail, type Peer, type Precedence } from './api.js';
 import { errorText } from './errors.js';
-import { DeadlineFields, FormEnd, IntervalField, PeerChecks, TitleRows, type TitleRow } from './charter-fields.js';
+import { DeadlineFields, FormEnd, IntervalField, PeerChecks, RoleChecks, TitleRows, type TitleRow } from './charter-fields.js';
 import { T, tr } from './i18n.js';
 
 export function AmendForm({ detail, self, onDone }: { detail: ChannelDetail; self: string; onDone: () => void }) {
@@ -19,6 +19,7 @@ export function AmendForm({ detail, self, onDone }: { detail: ChannelDetail; sel
   const [deadlines, setDeadlines] = useState<Record<Precedence, number>>({ ...c.ackDeadlineSec });
   const [interval, setIntervalSec] = useState(c.linkTestIntervalSec);
   const [titles, setTitles] = useState<TitleRow[]>(c.languages.map((lang) => ({ lang, text: c.title[lang] ?? '', held: true })));
+  const [roles, setRoles] = useState<Record<string, readonly string[]>>(Object.fromEntries(c.parties.map((p) => [p.code, p.roles])));
   const [note, setNote] = useState(c.note ?? '');
   const [reason, setReason] = useState('');
   const [error, setError] = useState<string | undefined>();
@@ -37,7 +38,10 @@ export function AmendForm({ detail, self, onDone }: { detail: ChannelDetail; sel
     const title = Object.fromEntries(kept.filter((t) => t.text.trim() !== (c.title[t.lang.trim()] ?? '')).map((t) => [t.lang.trim(), t.text.trim()]));
     const addLanguages = kept.filter((t) => !t.held && !c.languages.includes(t.lang.trim())).map((t) => t.lang.trim());
     const removeLanguages = titles.filter((t) => t.held && t.remove).map((t) => t.lang);
+    const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
+    const partyRoles = Object.fromEntries(c.parties.filter((p) => !remove.includes(p.code) && roles[p.code]!.length > 0 && !same(roles[p.code]!, p.roles)).map((p) => [p.code, [...roles[p.code]!]]));
     return {
+      ...(Object.keys(partyRoles).length ? { partyRoles } : {}),
       ...(Object.keys(title).length ? { title } : {}),
       ...(addLanguages.length ? { addLanguages } : {}),
       ...(removeLanguages.length ? { removeLanguages } : {}),
@@ -80,6 +84,14 @@ export function AmendForm({ detail, self, onDone }: { detail: ChannelDetail; sel
           <PeerChecks peers={others} chosen={remove} onToggle={(code) => setRemove(toggle(remove, code))} prefix="remove-" />
         </fieldset>
       )}
+      {c.parties
+        .filter((p) => !remove.includes(p.code))
+        .map((p) => (
+          <fieldset key={p.code}>
+            <legend>{tr('rolesOf', { code: p.code })}</legend>
+            <RoleChecks chosen={roles[p.code] ?? []} onToggle={(r) => setRoles({ ...roles, [p.code]: toggle(roles[p.code] ?? [], r) })} prefix={`roles-${p.code}-`} />
+          </fieldset>
+        ))}
       <TitleRows rows={titles} onChange={setTitles} />
       <DeadlineFields value={deadlines} onChange={setDeadlines} prefix="amend-" />
       <IntervalField value={interval} onChange={setIntervalSec} name="amend-interval" />

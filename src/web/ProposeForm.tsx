@@ -6,11 +6,10 @@
 import { errorText } from './errors.js';
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, type Peer, type Precedence } from './api.js';
-import { DeadlineFields, FormEnd, IntervalField, PeerChecks, TitleRows, type TitleRow } from './charter-fields.js';
+import { DeadlineFields, FormEnd, IntervalField, PeerChecks, RoleChecks, TitleRows, type TitleRow } from './charter-fields.js';
 import { T, tr, useLanguage } from './i18n.js';
 
 const TIERS = ['leaders', 'ministerial', 'military', 'working', 'technical'] as const;
-const ROLES = ['plenipotentiary', 'principal', 'duty-officer', 'observer'] as const;
 const DEFAULT_DEADLINES: Record<Precedence, number> = { FLASH: 300, IMMEDIATE: 1800, PRIORITY: 14_400, ROUTINE: 86_400 };
 
 export function ProposeForm({ onProposed, onCancel }: { onProposed: (id: string) => void; onCancel: () => void }) {
@@ -71,11 +70,7 @@ export function ProposeForm({ onProposed, onCancel }: { onProposed: (id: string)
         <legend>
           <T k="ourRoles" />
         </legend>
-        {ROLES.map((r) => (
-          <label key={r} className="check">
-            <input type="checkbox" checked={roles.includes(r)} onChange={() => setRoles(toggle(roles, r))} /> {r}
-          </label>
-        ))}
+        <RoleChecks chosen={roles} onToggle={(r) => setRoles(toggle(roles, r))} prefix="role-" />
       </fieldset>
       <DeadlineFields value={deadlines} onChange={setDeadlines} />
       <IntervalField value={interval} onChange={setIntervalSec} name="interval" />

@@ -203,6 +203,8 @@ export interface ProposalInput {
 /** POST /api/v1/channels/:id/amend: what an amendment drafted in the console changes, and why. */
 export interface AmendmentInput {
   addParties?: string[];
+  /** The roles a party already in the channel is to have, by code. */
+  partyRoles?: Record<string, string[]>;
   removeParties?: string[];
   ackDeadlineSec?: Partial<Record<Precedence, number>>;
   linkTestIntervalSec?: number;

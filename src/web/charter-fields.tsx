@@ -77,6 +77,22 @@ export function TitleRows({ rows, onChange }: { rows: readonly TitleRow[]; onCha
   );
 }
 
+/** The roles a charter may give a party (every role but admin, which is a terminal's own). */
+export const CHARTER_ROLES = ['plenipotentiary', 'principal', 'duty-officer', 'observer'] as const;
+
+/** One checkbox per charter role (inputs named `${prefix}ROLE`). */
+export function RoleChecks({ chosen, onToggle, prefix }: { chosen: readonly string[]; onToggle: (role: string) => void; prefix: string }) {
+  return (
+    <>
+      {CHARTER_ROLES.map((r) => (
+        <label key={r} className="check">
+          <input type="checkbox" name={`${prefix}${r}`} checked={chosen.includes(r)} onChange={() => onToggle(r)} /> {r}
+        </label>
+      ))}
+    </>
+  );
+}
+
 /** The link-test interval in seconds (an input named `name`). */
 export function IntervalField({ value, onChange, name }: { value: number; onChange: (v: number) => void; name: string }) {
   return (

@@ -132,6 +132,7 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('charter actions in
       await amendForm.getByRole('button', { name: 'Add a language' }).click();
       await amendForm.locator('input[name^="lang-"]').last().fill('ru');
       await amendForm.locator('input[name="title-ru"]').fill('Морские инциденты');
+      await amendForm.locator('input[name="roles-CN-observer"]').click(); // whatever CN held, observer flips
       await amendForm.locator('input[name="amend-reason"]').fill('Agreed at the June talks');
       await amendForm.getByTestId('amend-submit').click();
       await atUs.getByTestId('pending-amendment').waitFor({ timeout: 10_000 });
@@ -144,6 +145,7 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('charter actions in
       expect(changes).toContain('note: FLASH window of the June talks');
       expect(changes).toContain('adds language ru');
       expect(changes).toContain('title [ru]');
+      expect(changes).toMatch(/CN's roles: .* → /);
       await atCn.screenshot({ path: '/tmp/hotline-console-amendment.png', fullPage: true });
 
       // Suspended at CN with a reason; both histories show it.
