@@ -7,7 +7,7 @@ import { errorText } from './errors.js';
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, type Peer, type Precedence } from './api.js';
 import { DeadlineFields, FormEnd, IntervalField, PeerChecks, RoleChecks, TitleRows, type TitleRow } from './charter-fields.js';
-import { T, tr, useLanguage } from './i18n.js';
+import { T, useLanguage } from './i18n.js';
 
 const TIERS = ['leaders', 'ministerial', 'military', 'working', 'technical'] as const;
 const DEFAULT_DEADLINES: Record<Precedence, number> = { FLASH: 300, IMMEDIATE: 1800, PRIORITY: 14_400, ROUTINE: 86_400 };
