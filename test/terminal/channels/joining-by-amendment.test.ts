@@ -4,42 +4,28 @@
  * memory, stores nothing and refuses nothing, until an authentic amendment naming this party
  * arrives (in the same batch or later, before or after the proposal); then the channel is its.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fingerprint, type Charter } from '../../../src/protocol/index.js';
-import { openStore, type Store } from '../../../src/store/index.js';
+import { type Charter } from '../../../src/protocol/index.js';
 import { MAX_OFFERED_PER_PARTY } from '../../../src/terminal/channels/offered-proposals.js';
 import { PULL_AFTER_MS, PULL_EVERY_MS, PullFallback } from '../../../src/terminal/federation/pull-fallback.js';
-import { makeParty } from '../../../src/testkit/scenario.js';
 import { backToBack, type BackToBack } from '../back-to-back.js';
-import { TestWing } from '../test-wing.js';
+import type { TestWing } from '../test-wing.js';
+import { ru, thirdParty, type ThirdParty } from './third-party.js';
 
-const ru = makeParty('RU', { en: 'Russia' });
 let pair: BackToBack | undefined;
-let store: Store | undefined;
-let dir: string | undefined;
+let third: ThirdParty | undefined;
 afterEach(async () => {
   await pair?.cleanup();
-  await store?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  pair = store = dir = undefined;
+  await third?.close();
+  pair = third = undefined;
 });
 
 /** US and CN on a channel, RU's terminal paired with both (not yet in the channel). */
 async function setUp(): Promise<{ p: BackToBack; joiner: TestWing; channel: string }> {
   const p = (pair = await backToBack());
-  dir = mkdtempSync(join(tmpdir(), 'hotline-joiner-'));
-  store = await openStore({ kind: 'sqlite', path: join(dir, 'ru.db') });
-  const joiner = new TestWing({ store, self: { party: ru.id, code: ru.code, signer: ru.terminal, card: ru.card }, clock: p.clock });
-  await joiner.load();
-  for (const side of [p.a, p.b]) {
-    await joiner.addPeer(side.self.card, fingerprint(side.self.party));
-    await side.addPeer(ru.card, fingerprint(ru.id));
-  }
+  third = await thirdParty(p);
   const channel = await p.activeChannel();
-  return { p, joiner, channel };
+  return { p, joiner: third.wing, channel };
 }
 
 /** The charter in force with RU added. */
@@ -60,7 +46,7 @@ describe('joining a channel by amendment', () => {
     const first = await joiner.receive([proposal], p.a.self.party);
     expect(first).toMatchObject({ accepted: 0, pending: 1, rejected: [] });
     expect(joiner.channelIds()).toEqual([]);
-    expect(await store!.getEntry(channel, p.a.self.party, 1)).toBeUndefined();
+    expect(await third!.store.getEntry(channel, p.a.self.party, 1)).toBeUndefined();
 
     // US amends; its log arrives from seq 1 again (the stream resends from what RU holds).
     await p.a.write(channel, 'charter.amend', { charter: withRu(p, channel), reason: 'Third navy in the strait' });

@@ -3,38 +3,24 @@
  * the record, read-only, shows that it left (when, proposed by whom, why), and writes nothing more
  * there: its officers get CHANNEL_LEFT, not a protocol refusal of an entry it should never have signed.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { fingerprint } from '../../../src/protocol/index.js';
-import { openStore, type Store } from '../../../src/store/index.js';
 import { TerminalError } from '../../../src/terminal/errors.js';
-import { makeParty } from '../../../src/testkit/scenario.js';
 import { backToBack, type BackToBack } from '../back-to-back.js';
-import { TestWing } from '../test-wing.js';
+import type { TestWing } from '../test-wing.js';
+import { ru, thirdParty, type ThirdParty } from './third-party.js';
 
-const ru = makeParty('RU', { en: 'Russia' });
 let pair: BackToBack | undefined;
-let store: Store | undefined;
-let dir: string | undefined;
+let third: ThirdParty | undefined;
 afterEach(async () => {
   await pair?.cleanup();
-  await store?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  pair = store = dir = undefined;
+  await third?.close();
+  pair = third = undefined;
 });
 
 it('shows the removed party that it left, keeps its record, and refuses its writes with CHANNEL_LEFT', async () => {
   const p = (pair = await backToBack());
-  dir = mkdtempSync(join(tmpdir(), 'hotline-leaver-'));
-  store = await openStore({ kind: 'sqlite', path: join(dir, 'ru.db') });
-  const leaver = new TestWing({ store, self: { party: ru.id, code: ru.code, signer: ru.terminal, card: ru.card }, clock: p.clock });
-  await leaver.load();
-  for (const side of [p.a, p.b]) {
-    await leaver.addPeer(side.self.card, fingerprint(side.self.party));
-    await side.addPeer(ru.card, fingerprint(ru.id));
-  }
+  third = await thirdParty(p);
+  const { wing: leaver, store } = third;
   const channel = await p.activeChannel();
   const all = (w: TestWing, party: string) => w.entriesFor(channel, party, 1, 100_000);
   // Everyone's own log to everyone (the streams' work, by hand).
