@@ -53,7 +53,7 @@ export interface DrillSchedulerOptions {
 
 /** What the drill scheduler reads and writes. */
 export interface DrillSchedulerPorts {
-  readonly directory: Pick<ChannelDirectory, 'channel' | 'channelIds' | 'view'>;
+  readonly directory: Pick<ChannelDirectory, 'channel' | 'channelIds' | 'view' | 'member'>;
   readonly actions: Pick<ChannelActions, 'send'>;
   /** Schedules and plans are settings (Store meta). */
   readonly store: Pick<Store, 'getMeta' | 'setMeta'>;
@@ -135,8 +135,7 @@ export class DrillScheduler {
           plan = await this.#plan(id, s, now);
         }
         if (!plan || plan.status !== 'planned' || now < plan.at) continue;
-        const view = this.#p.directory.view(id);
-        if (view.state !== 'active' || view.left) {
+        if (this.#p.directory.view(id).state !== 'active' || !this.#p.directory.member(id)) {
           await this.#save(id, { ...plan, status: 'skipped' });
           continue;
         }

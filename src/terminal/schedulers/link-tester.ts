@@ -54,7 +54,7 @@ interface PeerLinkHealth {
 
 /** What the link tester reads, writes and hears. */
 export interface LinkTesterPorts {
-  readonly directory: Pick<ChannelDirectory, 'channelIds' | 'channel' | 'view' | 'peersOf' | 'label' | 'shares'>;
+  readonly directory: Pick<ChannelDirectory, 'channelIds' | 'channel' | 'view' | 'peersOf' | 'label' | 'shares' | 'member'>;
   readonly actions: Pick<ChannelActions, 'write'>;
   readonly samples: Pick<Store, 'addLinkSample'>;
   readonly self: Pick<SelfInfo, 'party'>;
@@ -123,8 +123,8 @@ export class LinkTester {
     const now = this.#p.clock.now();
     for (const id of this.#p.directory.channelIds()) {
       const view = this.#p.directory.view(id);
-      // A channel this party was removed from has no line of its own to test.
-      if ((view.state !== 'active' && view.state !== 'suspended') || view.left) continue;
+      // A channel this party may not write to (an amendment removed it) has no line of its own to test.
+      if ((view.state !== 'active' && view.state !== 'suspended') || !this.#p.directory.member(id)) continue;
       const intervalMs = view.charter.linkTestIntervalSec * 1000;
       const last = this.#lastSent.get(id);
       const prober = this.#p.prober && framesOn(this.#p.directory, id) ? this.#p.prober : undefined;
