@@ -213,6 +213,9 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
 
   if (!detail) return <section className="channel">{error ? <p role="alert" className="error">{error}</p> : <p className="muted">Loading…</p>}</section>;
   const peers = detail.parties.filter((p) => p.code !== self);
+  // Only a party of the charter in force holds roles to write with: not one an amendment removed,
+  // nor one whose addition is pending (it answers in the charter panel) or was declined.
+  const member = self === '' || detail.parties.some((p) => p.code === self); // (until the status names this party, as before)
   return (
     <section className="channel" aria-labelledby="channel-title">
       <header className="channel-head">
@@ -254,13 +257,13 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
       <RecordTools channel={id} detail={detail} onJump={async (mid) => (await timeline.current?.jumpTo(mid)) ?? false} />
       <Timeline ref={timeline} messages={messages} byId={byId} opened={opened} actions={actions} more={more} loadingOlder={loadingOlder} onOlder={loadOlder} />
 
-      {may.send && !detail.left && (
+      {may.send && member && (
         <div className="composer" data-testid="composer">
           <SendForm channel={id} maxPrecedence={may.maxPrecedence} languages={Object.keys(detail.title)} disabled={detail.state !== 'active'} replyTo={replyTo} messages={messages} onCancelReply={() => setReplyTo(undefined)} onSent={() => { setReplyTo(undefined); void load(); }} />
         </div>
       )}
-      {may.send && detail.state === 'active' && !detail.left && <PhraseReplies channel={id} formats={formats} lang={uiLanguage} {...(replyTo ? { replyTo: replyTo.id } : {})} onSent={() => { setReplyTo(undefined); void load(); }} />}
-      {may.send && detail.state === 'active' && !detail.left && <ComposeFormat channel={id} formats={formats} lang={uiLanguage} {...(replyTo ? { replyTo: replyTo.id } : {})} onSent={() => { setReplyTo(undefined); void load(); }} pickOnMap={(cb) => setPicking(cb ? { pick: cb } : undefined)} />}
+      {may.send && member && detail.state === 'active' && <PhraseReplies channel={id} formats={formats} lang={uiLanguage} {...(replyTo ? { replyTo: replyTo.id } : {})} onSent={() => { setReplyTo(undefined); void load(); }} />}
+      {may.send && member && detail.state === 'active' && <ComposeFormat channel={id} formats={formats} lang={uiLanguage} {...(replyTo ? { replyTo: replyTo.id } : {})} onSent={() => { setReplyTo(undefined); void load(); }} pickOnMap={(cb) => setPicking(cb ? { pick: cb } : undefined)} />}
 
       {formats.length > 0 && (
         <FormatMap

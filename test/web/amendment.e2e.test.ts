@@ -47,8 +47,9 @@ describe.skipIf(CHROMIUM.kind === 'none' && !process.env.CI)('a party added by a
       await pending.waitFor({ timeout: 10_000 });
       expect(await pending.getByTestId('amendment-changes').textContent()).toContain('adds party RU');
       expect(await pending.textContent()).toContain('Reason: Third navy in the strait');
-      // Not yet a member: no suspend or close, only the answer.
+      // Not yet a member: no suspend or close, only the answer; nothing to send with yet (no role).
       expect(await charter.getByTestId('charter-suspend').count()).toBe(0);
+      expect(await page.getByTestId('composer').count()).toBe(0);
       const accept = charter.getByTestId('charter-accept');
       expect(await accept.isDisabled()).toBe(true);
       // (ticked again should the panel re-render under the click as the channel's entries arrive)
