@@ -11,6 +11,7 @@ import {
   charterHash,
   checkCharter,
   deriveState,
+  isWriter,
   rolesOf,
   writers,
   type ControlEntry,
@@ -557,7 +558,7 @@ export class ChannelLog {
       });
 
     const view = this.#stateFor(e);
-    if (!writers(view).has(e.author)) return protocolError('ENTRY_AUTHOR_NOT_PARTY', d);
+    if (!isWriter(view, e.author)) return protocolError('ENTRY_AUTHOR_NOT_PARTY', d);
     // The charter in force in the entry's causal past fixes its version (§14.1).
     if (e.v !== (view.charter.protocol ?? 1)) return protocolError('ENTRY_WRONG_VERSION', { ...d, v: e.v, expected: view.charter.protocol ?? 1 });
     const keyProblem = this.authenticate(sealed, options);
@@ -574,7 +575,7 @@ export class ChannelLog {
       });
     }
     for (const h of Object.keys(e.heads))
-      if (!writers(view).has(h) && !this.#everParty(h, view))
+      if (!isWriter(view, h) && !this.#everParty(h, view))
         return protocolError('ENTRY_BAD_REFERENCE', { ...d, ref: `the log of ${short(h)}`, why: 'is not a party of the channel' });
     return this.#checkKind(sealed, view);
   }

@@ -3,7 +3,7 @@
  * prefix. Loaded from the store at start and reloaded for a channel whose commit failed, so that
  * memory never runs ahead of disk. Every other part of the channel wing reads the logs from here.
  */
-import { ChannelLog, charterChanges, HotlineProtocolError, KeyRegistry, sealedFromStored, shippedFormat, isWriter, type AmendmentView, type BodyOf, type Charter, type DerivedState, type FormatResolver, type PartyCard, type SealedEntry } from '../../protocol/index.js';
+import { ChannelLog, charterChanges, HotlineProtocolError, KeyRegistry, sealedFromStored, shippedFormat, isWriter, writers, type AmendmentView, type BodyOf, type Charter, type DerivedState, type FormatResolver, type PartyCard, type SealedEntry } from '../../protocol/index.js';
 import type { Store } from '../../store/index.js';
 import type { Clock } from '../clock.js';
 import { TerminalError } from '../errors.js';
@@ -161,8 +161,7 @@ export class ChannelRegistry implements ChannelDirectory {
     const log = this.#logs.get(channelId);
     if (!log) return [];
     const d = log.state(this.#clock.now());
-    const set = new Set(d.charter.parties.map((p) => p.party));
-    for (const a of d.amendments) if (a.status === 'pending') for (const p of a.charter.parties) set.add(p.party);
+    const set = writers(d);
     set.delete(this.self.party);
     return [...set];
   }

@@ -272,7 +272,8 @@ function amendRoute(app: FastifyInstance, opts: ChannelsRoutesOptions): void {
       const { id } = request.params as { id: string };
       const body = request.body as AmendmentBody;
       const log = directory.channel(id);
-      const charter = log.state(opts.now()).charter;
+      const state = log.state(opts.now());
+      const charter = state.charter;
       const amended = await amendedCharter(opts, charter, body);
       // Every later entry names the logs once named (§7 heads rules 2-3), at most 32 (§4.1): a
       // channel whose record would hold more than that could never be written to again.
@@ -288,7 +289,6 @@ function amendRoute(app: FastifyInstance, opts: ChannelsRoutesOptions): void {
       // An amendment is named by its charter's hash (§5.3): a charter the channel already had (the
       // terms it was proposed with, say, after the party added is removed again) needs a new note.
       const hash = charterHash(amended);
-      const state = log.state(opts.now());
       const had = hash === state.proposalHash ? { what: 'the one it was proposed with', time: log.proposal.entry.time } : state.amendments.find((a) => a.hash === hash);
       if (had)
         throw new TerminalError('BAD_REQUEST', { detail: `the amended charter would be exactly ${'what' in had ? had.what : `the one an amendment of ${new Date(had.time).toISOString()} proposed (${had.status})`}. Amendments are named by the hash of their charter, so each must differ from every earlier one: give it a note saying what it is for (note, \`--note\`).` });
