@@ -126,7 +126,12 @@ export function channelLines(raw: Api.ChannelDetail, rawMessages: readonly Api.M
   out.push('  members');
   for (const p of c.parties)
     out.push(`    ${p.code.padEnd(6)} ${p.accepted ? 'accepted' : 'not yet accepted'}${p.suspended ? ', SUSPENDED' : ''}   link ${p.link}   entries ${p.entries}   roles ${p.roles.join(', ')}`);
-  if (c.left) out.push(`  LEFT: this party is no longer in the channel: the amendment of ${iso(c.left.at)} proposed by ${c.left.by} ("${c.left.reason}"), adopted by every party, removed it. The record up to then stays here, read-only; nothing more is sent from this terminal (CHANNEL_LEFT)`);
+  if (c.left) {
+    const { at, by, reason, outcome } = c.left;
+    const removed = outcome === 'removed';
+    const how = removed ? 'adopted by every party, removed it' : `that would have added it, was ${outcome}`;
+    out.push(`  LEFT: this party is ${removed ? 'no longer' : 'not'} in the channel: the amendment of ${iso(at)} proposed by ${by} ("${reason}"), ${how}. The record up to then stays here, read-only; nothing more is sent from this terminal (CHANNEL_LEFT)`);
+  }
   if (c.equivocations) out.push(`  ALARM: ${c.equivocations} equivocation(s) recorded as evidence`);
   const r = c.reconciling;
   if (r?.why === 'own-log-forked')

@@ -18,7 +18,7 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   CHANNEL_NOT_ACTIVE: { status: 409, message: 'Channel {channel} is {state}: messages flow only on an active channel. {hint}' },
   CHANNEL_LEFT: {
     status: 409,
-    message: 'This party ({party}) is no longer in channel {channel}: {how} Its record up to then stays here, read-only (export it with `hotline export CHANNEL`); nothing more is written to the channel from this terminal. Nothing was signed.',
+    message: 'This party ({party}) is {standing} in channel {channel}: {how} Its record up to then stays here, read-only (export it with `hotline export CHANNEL`); nothing more is written to the channel from this terminal. Nothing was signed.',
   },
   HA_STANDBY: {
     status: 503,

@@ -243,7 +243,7 @@ export function ChannelView({ id, subscribe, connections, self, selfParty, may }
       )}
       {detail.left && (
         <p role="status" className="notice" data-testid="channel-left">
-          <T k="channelLeft" at={dtg(detail.left.at)} by={detail.left.by} reason={detail.left.reason} />
+          <T k={detail.left.outcome === 'removed' ? 'channelLeft' : detail.left.outcome === 'declined' ? 'channelNotAddedDeclined' : 'channelNotAddedWithdrawn'} at={dtg(detail.left.at)} by={detail.left.by} reason={detail.left.reason} />
         </p>
       )}
       {detail.reconciling?.why === 'own-log-forked' && (

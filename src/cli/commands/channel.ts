@@ -110,7 +110,7 @@ export function register(program: Command): void {
       for (const c of printableDeep(list)) {
         const a = c.amendment;
         const amendment = a ? `  amendment by ${a.proposer} awaiting ${a.awaiting.join(', ')}${self && a.awaiting.includes(self) ? `: accept or decline (${hotlineCommand(`channel show ${c.id.slice(0, 12)}`, opts.data)})` : ''}` : '';
-        process.stdout.write(`${c.id.slice(0, 12)}  ${c.state.padEnd(10)} ${c.parties.join('+').padEnd(10)} ${inLanguage(c.title, officerLang(opts.lang))}  (${c.entries} entries)${amendment}${c.left ? `  LEFT: removed by ${c.left.by}'s amendment of ${new Date(c.left.at).toISOString()}; read-only here` : ''}\n`);
+        process.stdout.write(`${c.id.slice(0, 12)}  ${c.state.padEnd(10)} ${c.parties.join('+').padEnd(10)} ${inLanguage(c.title, officerLang(opts.lang))}  (${c.entries} entries)${amendment}${c.left ? `  LEFT: ${c.left.outcome === 'removed' ? 'removed by' : `addition ${c.left.outcome}:`} ${c.left.by}'s amendment of ${new Date(c.left.at).toISOString()}; read-only here` : ''}\n`);
       }
     });
 

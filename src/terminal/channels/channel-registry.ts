@@ -192,7 +192,7 @@ export class ChannelRegistry implements ChannelDirectory {
     const log = this.channel(idOrPrefix);
     const d = log.state(this.#clock.now());
     const pending = d.amendments.find((a) => a.status === 'pending');
-    const left = isWriter(d, this.self.party) ? undefined : removal(d, this.self.party);
+    const left = isWriter(d, this.self.party) ? undefined : departure(d, this.self.party);
     return {
       id: log.id,
       state: d.state,
@@ -219,14 +219,22 @@ export class ChannelRegistry implements ChannelDirectory {
             changes: charterChanges(pending.previous, pending.charter),
           }
         : undefined,
-      ...(left ? { left: { at: left.time, by: this.label(left.proposer), reason: left.reason } } : {}),
+      ...(left ? { left: { at: left.time, by: this.label(left.proposer), reason: left.reason, outcome: left.status === 'adopted' ? 'removed' : left.status } } : {}),
       entries: log.size,
     };
   }
 }
 
-/** The adopted amendment that removed `party` last (its charter then in force named it, its own does not). */
-function removal(d: DerivedState, party: string): AmendmentView | undefined {
+/**
+ * Why `party`, not a writer, holds the channel: the last amendment that either removed it (adopted; the
+ * charter then in force named it, its own does not) or would have added it and was declined or withdrawn
+ * (the terminal holds the channel because that amendment was offered to it, §12).
+ */
+function departure(d: DerivedState, party: string): (AmendmentView & { status: 'adopted' | 'declined' | 'withdrawn' }) | undefined {
   const names = (c: Charter) => c.parties.some((p) => p.party === party);
-  return d.amendments.filter((a) => a.status === 'adopted' && names(a.previous) && !names(a.charter)).at(-1);
+  return d.amendments
+    .filter((a): a is AmendmentView & { status: 'adopted' | 'declined' | 'withdrawn' } =>
+      a.status === 'adopted' ? names(a.previous) && !names(a.charter) : a.status !== 'pending' && !names(a.previous) && names(a.charter),
+    )
+    .at(-1);
 }

@@ -74,10 +74,11 @@ export interface ChannelView {
   /** An amendment awaiting answers (docs/protocol.md §5.3): parties by label, and what it changes from the charter in force. */
   pendingAmendment?: { hash: string; proposer: string; accepted: string[]; awaiting: string[]; reason: string; changes: CharterChange[] };
   /**
-   * Present when this party is no longer in the channel: an adopted amendment removed it (docs/protocol.md
-   * §5.3). Its record stays here, read-only; nothing more is written to the channel from this terminal.
-   * `at` is the time of the amendment that removed it, `by` its proposer (label), `reason` its reason.
+   * Present when this party holds the channel but may not write to it (docs/protocol.md §5.3): an adopted
+   * amendment removed it (`outcome` removed), or the amendment that would have added it, offered to this
+   * terminal, was declined or withdrawn. Its record stays here, read-only; nothing more is written to the
+   * channel from this terminal. `at` is that amendment's time, `by` its proposer (label), `reason` its reason.
    */
-  left?: { at: number; by: string; reason: string };
+  left?: { at: number; by: string; reason: string; outcome: 'removed' | 'declined' | 'withdrawn' };
   entries: number;
 }

@@ -186,15 +186,18 @@ export class OwnWriter implements ChannelActions {
     return sealed;
   }
 
-  /** Refuses (CHANNEL_LEFT) to write to a channel an adopted amendment removed this party from. */
+  /** Refuses (CHANNEL_LEFT) to write to a channel this party is not a writer of (removed, or its addition declined or withdrawn). */
   #mayWrite(log: ChannelLog): void {
     const d = log.state(this.#o.clock.now());
     if (isWriter(d, this.#self)) return;
     const view = this.#o.registry.view(log.id);
-    const how = view.left
-      ? `the amendment of ${new Date(view.left.at).toISOString()} proposed by ${view.left.by} ("${view.left.reason}"), adopted by every party, removed it.`
-      : 'it is neither a party of the charter in force nor of an amendment pending in it.';
-    throw new TerminalError('CHANNEL_LEFT', { party: this.#o.registry.label(this.#self), channel: log.id.slice(0, 12), how });
+    const left = view.left;
+    const how = !left
+      ? 'it is neither a party of the charter in force nor of an amendment pending in it.'
+      : left.outcome === 'removed'
+        ? `the amendment of ${new Date(left.at).toISOString()} proposed by ${left.by} ("${left.reason}"), adopted by every party, removed it.`
+        : `the amendment of ${new Date(left.at).toISOString()} proposed by ${left.by} ("${left.reason}") that would have added it was ${left.outcome}.`;
+    throw new TerminalError('CHANNEL_LEFT', { party: this.#o.registry.label(this.#self), standing: left?.outcome === 'removed' ? 'no longer' : 'not', channel: log.id.slice(0, 12), how });
   }
 
   /** The pending proposal or amendment a charter answer refers to. */

@@ -55,6 +55,20 @@ export const Readiness = Type.Object({ ok: Type.Boolean(), reason: Type.Optional
 
 // ---- channels --------------------------------------------------------------------------------
 
+/** Why this party holds a channel it may no longer write to. */
+const Left = Type.Object(
+  {
+    at: Int,
+    by: Type.String(),
+    reason: Type.String(),
+    outcome: Type.Union([Type.Literal('removed'), Type.Literal('declined'), Type.Literal('withdrawn')]),
+  },
+  {
+    description:
+      'present when this party holds the channel but may not write to it: an adopted amendment removed it (`outcome` removed), or the amendment that would have added it, offered to this terminal, was declined or withdrawn; `at` that amendment\'s time, `by` its proposer, `reason` its reason; the record stays, read-only, and nothing more is written to the channel from this terminal (CHANNEL_LEFT)',
+  },
+);
+
 /** GET /api/v1/channels: one channel of the list. */
 export const ChannelSummary = Type.Object({
   id: Type.String(),
@@ -66,8 +80,7 @@ export const ChannelSummary = Type.Object({
   entries: Int,
   /** An amendment awaiting answers: who proposed it, whose answers it still needs. */
   amendment: Type.Optional(Type.Object({ proposer: Type.String(), awaiting: Type.Array(Type.String()) })),
-  /** Present when an adopted amendment removed this party from the channel. */
-  left: Type.Optional(Type.Object({ at: Int, by: Type.String(), reason: Type.String() })),
+  left: Type.Optional(Left),
 });
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
@@ -109,12 +122,7 @@ const viewFields = {
       changes: Type.Array(CharterChange, { description: 'what it changes from the charter in force' }),
     }),
   ),
-  left: Type.Optional(
-    Type.Object(
-      { at: Int, by: Type.String(), reason: Type.String() },
-      { description: 'present when an adopted amendment removed this party from the channel: `at` that amendment\'s time, `by` its proposer, `reason` its reason; the record stays, read-only, and nothing more is written to the channel from this terminal (CHANNEL_LEFT)' },
-    ),
-  ),
+  left: Type.Optional(Left),
   entries: Int,
 };
 

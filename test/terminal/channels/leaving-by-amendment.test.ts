@@ -73,3 +73,37 @@ it('shows the removed party that it left, keeps its record, and refuses its writ
   // The record stays, read-only: RU's own message of before is still there.
   expect((await store.listEntries(channel)).some((e) => e.hash === said.hash)).toBe(true);
 });
+
+it('shows a party whose addition was declined why it holds the channel, and refuses its writes with CHANNEL_LEFT', async () => {
+  const p = (pair = await backToBack());
+  third = await thirdParty(p);
+  const { wing: offered, store } = third;
+  const channel = await p.activeChannel();
+  const all = (w: TestWing, party: string) => w.entriesFor(channel, party, 1, 100_000);
+  const exchange = async () => {
+    p.clock.advance(1000);
+    for (const side of [p.a, p.b]) await offered.receive(await all(side, side.self.party), side.self.party);
+    for (const side of [p.a, p.b]) await side.receive(await all(offered, ru.id), ru.id);
+    await p.settle();
+    await offered.idle();
+  };
+  const c0 = p.a.view(channel).charter;
+  await p.a.write(channel, 'charter.amend', { charter: { ...c0, parties: [...c0.parties, { party: ru.id, code: 'RU', roles: ['duty-officer'] }] }, reason: 'Exercise in the strait' });
+  await exchange();
+  // Offered the amendment, RU may answer it: not yet "left".
+  expect(offered.view(channel).left).toBeUndefined();
+  expect(offered.view(channel).pendingAmendment?.awaiting).toContain('RU');
+  await p.b.write(channel, 'charter.decline', { charter: p.b.view(channel).pendingAmendment!.hash, reason: 'Not this month' });
+  await exchange();
+  expect(p.a.view(channel).pendingAmendment).toBeUndefined();
+  const view = offered.view(channel);
+  expect(view.left).toMatchObject({ by: 'US', reason: 'Exercise in the strait', outcome: 'declined' });
+  expect(p.a.view(channel).left).toBeUndefined();
+
+  const entries = (await store.listEntries(channel)).length;
+  const e = await offered.send(channel, { text: 'RU here', lang: 'en', precedence: 'ROUTINE' }).then(() => undefined, (x: unknown) => x);
+  expect(e).toBeInstanceOf(TerminalError);
+  expect((e as TerminalError).code).toBe('CHANNEL_LEFT');
+  expect((e as TerminalError).message).toMatch(/This party \(RU\) is not in channel .*proposed by US \("Exercise in the strait"\) that would have added it was declined\..*Nothing was signed\./);
+  expect((await store.listEntries(channel)).length).toBe(entries);
+});
