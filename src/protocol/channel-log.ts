@@ -75,6 +75,9 @@ class ColdMiss {
 /** Facts about older entries kept after a cold lookup (insertion order; the oldest go first). */
 const COLD_CACHE = 32_768;
 
+/** What places an entry in its channel's causal order: its author, seq, heads and time (§7). */
+type CausalPlace = Pick<Entry, 'author' | 'seq' | 'heads' | 'time'>;
+
 interface AuthorLog {
   /** The author's party id (one string shared by everything held of this log). */
   readonly author: string;
@@ -325,6 +328,19 @@ export class ChannelLog {
     return n > 0 ? { seq: n, hash: log!.hashes[log!.hashes.length - 1]! } : undefined;
   }
 
+  /**
+   * Whether `party` is a writer (§7 step 9) in the state of the causal past of `author`'s entry
+   * `seq`, without the entry or with it: whether that entry was written while the party was in the
+   * channel, which decides whether it may be sent to a party no longer in it (docs/protocol.md §12,
+   * "Who is sent what"). False for an entry not held in memory.
+   */
+  writtenWhileWriter(author: string, seq: number, party: string): boolean {
+    const log = this.#logs.get(author);
+    if (log === undefined || seq <= log.base || seq > count(log)) return false;
+    const place: CausalPlace = { author, seq, heads: log.heads[seq - log.base - 1]!, time: log.times[seq - log.base - 1]! };
+    return isWriter(this.#stateFor(place), party) || isWriter(this.#stateFor({ ...place, seq: seq + 1 }), party);
+  }
+
   /** Heads of every author's log held, optionally leaving one author out. */
   heads(except?: string): Record<string, Head> {
     const out: Record<string, Head> = {};
@@ -404,7 +420,7 @@ export class ChannelLog {
   }
 
   /** Bound of the causal past of an entry: the highest seq in view for each author. */
-  #bounds(entry: Entry): Map<string, number> {
+  #bounds(entry: CausalPlace): Map<string, number> {
     const b = new Map<string, number>();
     for (const [a, h] of Object.entries(entry.heads)) b.set(a, h.seq);
     b.set(entry.author, entry.seq - 1);
@@ -412,7 +428,7 @@ export class ChannelLog {
   }
 
   /** State of an entry's causal past, memoised on which control entries it includes. */
-  #stateFor(entry: Entry): DerivedState {
+  #stateFor(entry: CausalPlace): DerivedState {
     const bounds = this.#bounds(entry);
     const counts: Array<[string, ControlEntry[], number]> = [];
     let all = true;

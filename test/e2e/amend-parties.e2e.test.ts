@@ -105,6 +105,16 @@ it('adds a third party to a running channel by amendment, and removes it again b
   expect((await ru.cli(['channel', 'list']).then(check('channel list'))).stdout).toMatch(/LEFT: removed by CN's amendment of/);
   expect((await ru.cli(['channel', 'show', id]).then(check('channel show'))).stdout).toMatch(/LEFT: this party is no longer in the channel: .*proposed by CN \("Exercise over"\)/);
   expect((await ru.messages(id)).some((m) => m.id === flash.id)).toBe(true);
+
+  // Nothing written after the removal reaches RU (docs/protocol.md §12, "Who is sent what"): US
+  // sends on the channel, then on a channel it shares with RU; the second goes over the same link
+  // after the first, so once RU holds it, RU would hold the first too had it been sent.
+  const side = await h.openChannel(us, ru, { title: { en: 'US-RU line' }, tier: 'working', parties: ['RU'] });
+  const lateForCn = await us.api<{ id: string }>('POST', `/api/v1/channels/${id}/messages`, { text: 'US to CN only now', precedence: 'ROUTINE' });
+  const barrier = await us.api<{ id: string }>('POST', `/api/v1/channels/${side}/messages`, { text: 'US to RU on our own line', precedence: 'ROUTINE' });
+  await waitFor('RU to hold the message on the US-RU line', async () => ((await ru.messages(side)).some((m) => m.id === barrier.id) ? true : undefined), 30_000);
+  await waitFor('CN to hold the message after the removal', async () => ((await cn.messages(id)).some((m) => m.id === lateForCn.id) ? true : undefined), 30_000);
+  expect((await ru.messages(id)).some((m) => m.id === lateForCn.id)).toBe(false);
 });
 
 it('brings a long channel to the party added (its amendment far past the first batch of 1,024 entries)', async () => {

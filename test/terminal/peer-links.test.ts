@@ -32,7 +32,7 @@ function setup(start: number) {
     tls: { keyPem: '', certPem: '' },
     events,
     recheckMs: 60_000,
-    connect: (o) => new PeerLink({ ...o, now: () => clock.now(), entries: {} as never, directory: { channelIds: () => [], shares: () => false }, events }),
+    connect: (o) => new PeerLink({ ...o, now: () => clock.now(), entries: {} as never, directory: { channelIds: () => [], shares: () => false, sendableUpTo: (_c, _p, after) => after }, events }),
   });
   return { cn, clock, alarms, links };
 }

@@ -100,6 +100,10 @@ export class TestWing {
     return this.wing.registry.shares(channelId, peer);
   }
 
+  sendableUpTo(channelId: string, peer: string, after: number, upTo: number): number {
+    return this.wing.registry.sendableUpTo(channelId, peer, after, upTo);
+  }
+
   member(channelId: string): boolean {
     return this.wing.registry.member(channelId);
   }

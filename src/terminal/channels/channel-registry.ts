@@ -32,6 +32,8 @@ export class ChannelRegistry implements ChannelDirectory {
   readonly keys = new KeyRegistry();
   readonly self: SelfInfo;
   readonly #logs = new Map<string, ChannelLog>();
+  /** Per channel and party no longer in it: own seqs (from, checked] judged, the last written while it was (sendableUpTo). */
+  readonly #formerPeers = new Map<string, { from: number; checked: number; last: number }>();
   readonly #store: RegistryStore;
   readonly #clock: Clock;
   readonly #log: ChannelLogger;
@@ -168,6 +170,23 @@ export class ChannelRegistry implements ChannelDirectory {
 
   shares(channelId: string, peer: string): boolean {
     return peer !== this.self.party && this.peersOf(channelId).includes(peer);
+  }
+
+  sendableUpTo(channelId: string, peer: string, after: number, upTo: number): number {
+    if (this.shares(channelId, peer)) return upTo;
+    const log = this.#logs.get(channelId);
+    if (!log || peer === this.self.party) return after;
+    // Up to the last own entry written while the peer was in the channel (the history before it
+    // joined included, as it was sent while a party). Own entries only ever follow, so each is
+    // judged once while the link's cursor stays in the range judged (a removed peer's link asks
+    // again at every own entry the terminal writes).
+    const key = `${channelId} ${peer}`;
+    let known = this.#formerPeers.get(key);
+    if (!known || after < known.from || after > known.checked) known = { from: after, checked: after, last: after };
+    for (let seq = known.checked + 1; seq <= upTo; seq++) if (log.writtenWhileWriter(this.self.party, seq, peer)) known.last = seq;
+    known.checked = Math.max(known.checked, upTo);
+    this.#formerPeers.set(key, known);
+    return Math.max(after, Math.min(upTo, known.last));
   }
 
   joinedBy(channelId: string, party: string): { readonly author: string; readonly seq: number } | undefined {

@@ -30,6 +30,13 @@ export interface ChannelDirectory {
   peersOf(channel: string): string[];
   /** Whether `peer` is one of peersOf(channel): a party of its charter or of an amendment pending in it. */
   shares(channel: string, peer: string): boolean;
+  /**
+   * The highest of this party's own seqs `after`+1 .. `upTo` (each before it too) that may be sent
+   * to `peer` (docs/protocol.md §12, "Who is sent what"): `upTo` while the peer shares the channel;
+   * for a peer no longer in it (removed, or its addition declined or withdrawn), only the entries
+   * written while it was. `after` when none.
+   */
+  sendableUpTo(channel: string, peer: string, after: number, upTo: number): number;
   /** Whether this party may still write to the channel (false once an adopted amendment removed it, or for a channel not held). */
   member(channel: string): boolean;
   /**

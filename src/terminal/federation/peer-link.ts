@@ -42,7 +42,7 @@ export interface PeerLinkOptions {
   /** This terminal's own entries to push, and what it relays when asked. */
   readonly entries: EntrySource;
   /** Which channels are shared with the peer. */
-  readonly directory: Pick<ChannelDirectory, 'channelIds' | 'shares'>;
+  readonly directory: Pick<ChannelDirectory, 'channelIds' | 'shares' | 'sendableUpTo'>;
   /** Own entries committed here ('entry' events) start a push at once. */
   readonly events: EventSource;
   readonly log: { info(o: object, m?: string): void; warn(o: object, m?: string): void };
@@ -490,9 +490,10 @@ export class PeerLink {
         for (const [channel, sent] of this.#cursor) {
           if (!this.#canSend()) break;
           if (this.#opts.withheld?.(channel)) continue;
-          const head = entries.committedHead(channel);
+          // Only what the peer may have: a party no longer in the channel, nothing written since (§12).
+          const head = this.#opts.directory.sendableUpTo(channel, this.peer, sent, Math.min(entries.committedHead(channel), sent + BATCH_MAX));
           if (head <= sent) continue;
-          const raws = fitBatch(await entries.ownEntries(channel, sent + 1, Math.min(head, sent + BATCH_MAX)));
+          const raws = fitBatch(await entries.ownEntries(channel, sent + 1, head));
           if (raws.length === 0 || !this.#ready) continue;
           this.#cursor.set(channel, sent + raws.length);
           this.stats.sent += raws.length;

@@ -72,6 +72,22 @@ it('shows the removed party that it left, keeps its record, and refuses its writ
   expect((await store.listEntries(channel)).length).toBe(entries);
   // The record stays, read-only: RU's own message of before is still there.
   expect((await store.listEntries(channel)).some((e) => e.hash === said.hash)).toBe(true);
+
+  // What US writes from now on is not for RU (§12): its links send RU its entries up to the last
+  // one written before US learnt of the removal, and nothing after, whatever RU still holds.
+  // RU's accept adopted its removal: US's first entry naming it in its heads (a receipt, say) is
+  // the first written after US learnt of it.
+  const ruAccept = (await all(leaver, ru.id)).length;
+  const usLog = (await all(p.a, p.a.self.party)).map((raw) => JSON.parse(raw) as { seq: number; heads: Record<string, { seq: number }> });
+  const cut = (usLog.find((e) => (e.heads[ru.id]?.seq ?? 0) >= ruAccept)?.seq ?? usLog.length + 1) - 1;
+  expect(cut).toBeGreaterThan(1);
+  expect(p.a.sendableUpTo(channel, ru.id, 0, cut)).toBe(cut);
+  await p.a.send(channel, { text: 'US and CN only from now on', lang: 'en', precedence: 'ROUTINE' });
+  const head = p.a.view(channel).parties.find((x) => x.code === 'US')!.entries;
+  expect(head).toBeGreaterThan(cut);
+  expect(p.a.sendableUpTo(channel, ru.id, 0, head)).toBe(cut);
+  expect(p.a.sendableUpTo(channel, ru.id, cut, head)).toBe(cut);
+  expect(p.a.sendableUpTo(channel, p.b.self.party, 0, head)).toBe(head);
 });
 
 it('shows a party whose addition was declined why it holds the channel, and refuses its writes with CHANNEL_LEFT', async () => {
@@ -106,4 +122,10 @@ it('shows a party whose addition was declined why it holds the channel, and refu
   expect((e as TerminalError).code).toBe('CHANNEL_LEFT');
   expect((e as TerminalError).message).toMatch(/This party \(RU\) is not in channel .*proposed by US \("Exercise in the strait"\) that would have added it was declined\..*Nothing was signed\./);
   expect((await store.listEntries(channel)).length).toBe(entries);
+
+  // CN's decline is the last of CN's entries RU is sent; US's entries after it are not for RU.
+  const cn = p.b.view(channel).parties.find((x) => x.code === 'CN')!.entries;
+  expect(p.b.sendableUpTo(channel, ru.id, 0, cn)).toBe(cn);
+  await p.b.send(channel, { text: 'CN to US only', lang: 'en', precedence: 'ROUTINE' });
+  expect(p.b.sendableUpTo(channel, ru.id, 0, cn + 1)).toBe(cn);
 });
