@@ -128,3 +128,32 @@ it('brings a long channel to the party added (its amendment far past the first b
   await waitFor('RU to hold all 2,500 messages', async () => (await ru.channel(id)).messages.total === 2500, 60_000);
   await waitFor('US to see RU a party', async () => (await us.api<Detail>('GET', `/api/v1/channels/${id}`)).parties.some((p) => p.code === 'RU'), 30_000);
 });
+
+it('tells a removed party it is out when it comes back after its removal was adopted, and nothing written since', async () => {
+  const { us, cn, ru } = await threeParties();
+  const id = await h.openChannel(us, cn, { title: { en: 'Strait line' }, tier: 'working', parties: ['CN'] });
+  await us.api('POST', `/api/v1/channels/${id}/amend`, { addParties: ['RU'], reason: 'Exercise' });
+  await waitFor('RU to hold the amendment', async () => (await ru.api<Detail>('GET', `/api/v1/channels/${id}`).catch(() => undefined))?.pendingAmendment, 30_000);
+  await cn.api('POST', `/api/v1/channels/${id}/accept`, {});
+  await ru.api('POST', `/api/v1/channels/${id}/accept`, {});
+  await waitFor('US to see RU a party', async () => ((await us.api<Detail>('GET', `/api/v1/channels/${id}`)).parties.some((p) => p.code === 'RU') ? true : undefined), 30_000);
+
+  // CN proposes RU's removal; CN and RU accept, RU goes down, then US's acceptance adopts it.
+  await cn.api('POST', `/api/v1/channels/${id}/amend`, { removeParties: ['RU'], reason: 'Exercise over', note: 'After the exercise' });
+  await waitFor('RU to hold the removal', async () => (await ru.api<Detail>('GET', `/api/v1/channels/${id}`)).pendingAmendment, 30_000);
+  await ru.api('POST', `/api/v1/channels/${id}/accept`, {});
+  await waitFor('US to hold RU\'s acceptance', async () => ((await us.api<Detail>('GET', `/api/v1/channels/${id}`)).pendingAmendment?.accepted.includes('RU') ? true : undefined), 30_000);
+  await ru.stop();
+  await us.api('POST', `/api/v1/channels/${id}/accept`, {});
+  await waitFor('CN to see RU removed', async () => ((await cn.api<Detail>('GET', `/api/v1/channels/${id}`)).parties.some((p) => p.code === 'RU') ? undefined : true), 30_000);
+  const late = await us.api<{ id: string }>('POST', `/api/v1/channels/${id}/messages`, { text: 'US to CN after the removal', precedence: 'ROUTINE' });
+
+  // Back, RU learns from US's acceptance that it is out (the last of US's entries it is sent).
+  await ru.start();
+  const left = await waitFor('RU to see that it left', async () => (await ru.api<Detail & { left?: { by: string; outcome: string } }>('GET', `/api/v1/channels/${id}`)).left, 30_000);
+  expect(left).toMatchObject({ by: 'CN', outcome: 'removed' });
+  const side = await h.openChannel(us, ru, { title: { en: 'US-RU line' }, tier: 'working', parties: ['RU'] });
+  const barrier = await us.api<{ id: string }>('POST', `/api/v1/channels/${side}/messages`, { text: 'US to RU on our own line', precedence: 'ROUTINE' });
+  await waitFor('RU to hold the message on the US-RU line', async () => ((await ru.messages(side)).some((m) => m.id === barrier.id) ? true : undefined), 30_000);
+  expect((await ru.messages(id)).some((m) => m.id === late.id)).toBe(false);
+});

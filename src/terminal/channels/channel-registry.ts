@@ -183,7 +183,12 @@ export class ChannelRegistry implements ChannelDirectory {
     const key = `${channelId} ${peer}`;
     let known = this.#formerPeers.get(key);
     if (!known || after < known.from || after > known.checked) known = { from: after, checked: after, last: after };
-    for (let seq = known.checked + 1; seq <= upTo; seq++) if (log.writtenWhileWriter(this.self.party, seq, peer)) known.last = seq;
+    // Only the greatest such entry counts: judge the entries not judged yet from the top down.
+    for (let seq = upTo; seq > known.checked; seq--)
+      if (log.writtenWhileWriter(this.self.party, seq, peer)) {
+        known.last = seq;
+        break;
+      }
     known.checked = Math.max(known.checked, upTo);
     this.#formerPeers.set(key, known);
     return Math.max(after, Math.min(upTo, known.last));

@@ -303,7 +303,7 @@ export class PeerLink {
       this.stats.connects++;
       this.#startHeartbeat(ws, socket);
       const directory = this.#opts.directory;
-      const channels = directory.channelIds().filter((id) => directory.shares(id, this.peer));
+      const channels = directory.channelIds().filter((id) => this.#mayPush(id));
       this.#send({ t: 'hello', v: 1, channels });
     });
     ws.on('message', (data) => void this.#onFrame(String(data)));
@@ -374,8 +374,9 @@ export class PeerLink {
         break;
       case 'holds':
         for (const [channel, seq] of Object.entries(frame.holds)) {
-          // Only a party of a channel is sent its entries, whatever another says it holds of it.
-          if (!this.#opts.directory.shares(channel, this.peer)) {
+          // Only a party of a channel is sent its entries, whatever another says it holds of it
+          // (a party no longer in it, what was written while it was: the pump stops there).
+          if (!this.#mayPush(channel)) {
             this.#warnOnce('FED_HOLDS_IGNORED', { channel: channel.slice(0, 12) });
             continue;
           }
@@ -425,6 +426,15 @@ export class PeerLink {
         this.#opts.log.warn({ peer: this.#opts.code, code: frame.code }, frame.message);
         break;
     }
+  }
+
+  /**
+   * Whether any own entry of `channel` is for the peer: it is a party of the channel, or was one
+   * while this terminal wrote there (docs/protocol.md §12, "Who is sent what").
+   */
+  #mayPush(channel: string): boolean {
+    const directory = this.#opts.directory;
+    return directory.shares(channel, this.peer) || directory.sendableUpTo(channel, this.peer, 0, this.#opts.entries.committedHead(channel)) > 0;
   }
 
   /** The peer's answer to an own batch of `channel`: refusing, or taking them again. */
