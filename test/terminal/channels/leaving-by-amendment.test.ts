@@ -17,21 +17,27 @@ afterEach(async () => {
   pair = third = undefined;
 });
 
-it('shows the removed party that it left, keeps its record, and refuses its writes with CHANNEL_LEFT', async () => {
+/** US and CN on an active channel, and RU's terminal beside them; `exchange` does the streams' work by hand. */
+async function threeOnALine() {
   const p = (pair = await backToBack());
   third = await thirdParty(p);
-  const { wing: leaver, store } = third;
+  const { wing, store } = third;
   const channel = await p.activeChannel();
   const all = (w: TestWing, party: string) => w.entriesFor(channel, party, 1, 100_000);
-  // Everyone's own log to everyone (the streams' work, by hand).
+  // Everyone's own log to everyone.
   const exchange = async () => {
     p.clock.advance(1000);
-    for (const side of [p.a, p.b]) await leaver.receive(await all(side, side.self.party), side.self.party);
-    for (const side of [p.a, p.b]) await side.receive(await all(leaver, ru.id), ru.id);
+    for (const side of [p.a, p.b]) await wing.receive(await all(side, side.self.party), side.self.party);
+    for (const side of [p.a, p.b]) await side.receive(await all(wing, ru.id), ru.id);
     await p.settle();
-    for (const side of [p.a, p.b]) await leaver.receive(await all(side, side.self.party), side.self.party);
-    await leaver.idle();
+    for (const side of [p.a, p.b]) await wing.receive(await all(side, side.self.party), side.self.party);
+    await wing.idle();
   };
+  return { p, wing, store, channel, all, exchange };
+}
+
+it('shows the removed party that it left, keeps its record, and refuses its writes with CHANNEL_LEFT', async () => {
+  const { p, wing: leaver, store, channel, all, exchange } = await threeOnALine();
   const c0 = p.a.view(channel).charter;
   await p.a.write(channel, 'charter.amend', { charter: { ...c0, parties: [...c0.parties, { party: ru.id, code: 'RU', roles: ['duty-officer'] }] }, reason: 'Exercise in the strait' });
   await exchange();
@@ -91,18 +97,7 @@ it('shows the removed party that it left, keeps its record, and refuses its writ
 });
 
 it('shows a party whose addition was declined why it holds the channel, and refuses its writes with CHANNEL_LEFT', async () => {
-  const p = (pair = await backToBack());
-  third = await thirdParty(p);
-  const { wing: offered, store } = third;
-  const channel = await p.activeChannel();
-  const all = (w: TestWing, party: string) => w.entriesFor(channel, party, 1, 100_000);
-  const exchange = async () => {
-    p.clock.advance(1000);
-    for (const side of [p.a, p.b]) await offered.receive(await all(side, side.self.party), side.self.party);
-    for (const side of [p.a, p.b]) await side.receive(await all(offered, ru.id), ru.id);
-    await p.settle();
-    await offered.idle();
-  };
+  const { p, wing: offered, store, channel, exchange } = await threeOnALine();
   const c0 = p.a.view(channel).charter;
   await p.a.write(channel, 'charter.amend', { charter: { ...c0, parties: [...c0.parties, { party: ru.id, code: 'RU', roles: ['duty-officer'] }] }, reason: 'Exercise in the strait' });
   await exchange();
