@@ -200,13 +200,24 @@ function checkParsed(value: unknown, raw: string | undefined): ParseResult {
   if (entry.kind === 'message' && ('format' in entry.body) !== ('fields' in entry.body))
     return { ok: false, error: protocolError('ENTRY_MALFORMED', { detail: 'a formatted message carries both format and fields, or neither (§13.3)' }) };
   // A text shown canonical by reading it is its own canonical form; otherwise serialise again.
-  const canonical = shownCanonical ? raw : canonicalize(entry);
+  const canonical = shownCanonical ? raw : canonicalOf(entry);
+  if (canonical === undefined)
+    return { ok: false, error: protocolError('ENTRY_MALFORMED', { detail: 'a number has no IEEE 754 double (its magnitude is beyond the largest one, as 1e400), so the entry has no canonical form (§2.4)', ...label(value) }) };
   if (raw !== undefined && canonical !== raw)
     return { ok: false, error: protocolError('ENTRY_NON_CANONICAL', { where: '' }) };
   const size = utf8SizeOver(canonical);
   if (size !== undefined) return { ok: false, error: protocolError('ENTRY_TOO_LARGE', { size, limit: LIMITS.entryBytes }) };
   deepFreeze(entry);
   return { ok: true, sealed: Object.freeze({ entry, hash: hashOfCanonical(canonical, entry), raw: canonical }) };
+}
+
+/** The canonical text of a parsed entry, or undefined when it has none (a number that overflowed to Infinity). */
+function canonicalOf(entry: Entry): string | undefined {
+  try {
+    return canonicalize(entry);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -112,7 +112,12 @@ describe('federation attacks: what a pinned peer may push', () => {
     const tampered = canonicalize(value);
     const nonCanonical = genuine.raw.replace('{', '{ ');
     const truncated = genuine.raw.slice(0, -5);
-    const r = await f.post(JSON.stringify({ entries: [unknownKey.raw, badSig.raw, tampered, nonCanonical, truncated, 'null', '{}'] }));
+    // A formatted message's fields are unbounded numbers (§2.4): 1e400 parses to Infinity, which has no canonical form.
+    const formatted = JSON.parse(genuine.raw) as { body: Record<string, unknown> };
+    formatted.body.format = { hash: '0'.repeat(64), id: 'position-report', version: 1 };
+    formatted.body.fields = { course: 7 };
+    const overflowing = canonicalize(formatted).replace('"course":7', '"course":1e400');
+    const r = await f.post(JSON.stringify({ entries: [unknownKey.raw, badSig.raw, tampered, nonCanonical, truncated, 'null', '{}', overflowing] }));
     const out = r.json as unknown as Outcome;
     expect(r.status).toBe(200);
     expect(out.accepted).toBe(0);
@@ -124,7 +129,9 @@ describe('federation attacks: what a pinned peer may push', () => {
       'ENTRY_MALFORMED',
       'ENTRY_MALFORMED',
       'ENTRY_MALFORMED',
+      'ENTRY_MALFORMED',
     ]);
+    expect(out.rejected.at(-1)!.message).toMatch(/no IEEE 754 double/);
     expect(await f.snapshot()).toEqual(before);
   });
 

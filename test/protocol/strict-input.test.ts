@@ -4,6 +4,7 @@
  * meaning, JSON with duplicate members, text with lone surrogates.
  */
 import { generateKeyPairSync, sign, verify, createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   DOMAIN,
@@ -15,6 +16,7 @@ import {
   issuePartyCard,
   issueTerminalCertificate,
   parseEntry,
+  precheckLines,
   publicKeyProblem,
   sealEntry,
   signDomain,
@@ -169,5 +171,25 @@ describe('JSON members and text (§2.1)', () => {
     const seal = () => sealEntry({ channel: s.log.id, author: us!.id, key: us!.terminal.publicKey, seq: next.seq, prev: next.prev, heads: next.heads, time: s.tick(), kind: 'message', body: { text: 'broken \ud83d', lang: 'en', precedence: 'ROUTINE' } }, us!.terminal);
     expect(seal).toThrow(HotlineProtocolError);
     expect(seal).toThrow(/lone UTF-16 surrogate/);
+  });
+});
+
+describe('a number beyond the doubles (docs/protocol.md §2.4)', () => {
+  // A formatted message's fields have no schema bound: 1e400 parses to Infinity, which has no
+  // canonical form. The check must say so, not throw (a peer could send it to any terminal).
+  const text = readFileSync(new URL('../vectors/bundles/formats-valid.jsonl', import.meta.url), 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('{"author"') && l.includes('"radius":20'))!;
+
+  it('is ENTRY_MALFORMED in an entry, and a bundle holding it is refused, not a crash', () => {
+    const overflowing = text.replace('"radius":20', '"radius":1e400');
+    expect(overflowing).not.toBe(text);
+    const r = parseEntry(overflowing);
+    expect(r.ok ? 'accepted' : r.error.code).toBe('ENTRY_MALFORMED');
+    expect(r.ok ? '' : r.error.message).toMatch(/no IEEE 754 double/);
+    expect(precheckLines([overflowing])[0]?.error?.code).toBe('ENTRY_MALFORMED');
+    // 1e300 is a double: only its spelling is wrong here (canonical JSON writes 1e+300).
+    const large = parseEntry(text.replace('"radius":20', '"radius":1e300'));
+    expect(large.ok ? 'accepted' : large.error.code).toBe('ENTRY_NON_CANONICAL');
   });
 });
