@@ -660,7 +660,11 @@ export class ChannelLog {
         return undefined;
       }
       case 'channel.suspend':
-        if (view.suspendedBy.has(e.author)) return notAllowed('this party has already suspended the channel', 'Resume it first.');
+      case 'channel.close':
+        // Only a party of the charter in force: not one that a pending amendment would add (§5.4).
+        if (!view.charter.parties.some((p) => p.party === e.author))
+          return notAllowed('only a party of the charter in force suspends or closes a channel, and this author is only named by an amendment pending', 'Accept the amendment; once it is adopted, this party may.');
+        if (e.kind === 'channel.suspend' && view.suspendedBy.has(e.author)) return notAllowed('this party has already suspended the channel', 'Resume it first.');
         return undefined;
       case 'channel.resume':
         if (!view.suspendedBy.has(e.author))

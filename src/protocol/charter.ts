@@ -218,8 +218,10 @@ export function deriveState(proposal: ControlEntry, controls: Iterable<ControlEn
     amendments.push(Object.freeze({ hash: h, charter: next, previous, reason: String((a.body as { reason?: unknown }).reason ?? ''), proposer: a.author, seq: a.seq, time: a.time, accepted: acc, needed, status }));
   }
 
+  // A suspension counts while its author is a party of the charter in force: one held by a party
+  // an adopted amendment removed lapses (that party may write nothing more, so could never lift it).
   const suspendedBy = new Map<string, ControlEntry>();
-  for (const [party, c] of lastSuspension) if (c.kind === 'channel.suspend') suspendedBy.set(party, c);
+  for (const [party, c] of lastSuspension) if (c.kind === 'channel.suspend' && charter.parties.some((p) => p.party === party)) suspendedBy.set(party, c);
 
   let state: ChannelState;
   if (closedBy) state = 'closed';

@@ -403,7 +403,7 @@ function keyValidityVectors(add: Add): void {
 
 /** Order of checks and errors, state rules, and the bounds of the schemas (§5–§8). */
 function orderAndSchemaVectors(add: Add): void {
-  const { us, cn } = parties();
+  const { us, cn, ru } = parties();
   const { s } = bilateral();
   const e = s.entries;
   const header = { channel: s.log.id, exportedAt: s.time };
@@ -477,6 +477,26 @@ function orderAndSchemaVectors(add: Add): void {
   add('amendment-clock-behind.jsonl', "US amends (link test every 30 s); CN, whose clock runs a minute behind, accepts it and then amends (every 120 s) with times before US's amendment; US accepts. CN's amendment has US's in its causal past, so it is walked after it and is in force: 120 s (§5.3).", skew.bundle(), null);
 
   add('concurrent-same-amendment.jsonl', "US and CN amend the charter concurrently to the same charter: one amendment (CN's entry, the earlier, is its own), which each proposer accepts by proposing it; adopted, the link test every 30 s (§5.3).", same.bundle(), null);
+
+  // §5.4: a suspension lapses with its author's removal, and a party being added may not suspend.
+  const lapse = new Scenario([us, cn, ru]);
+  const three = makeCharter([us, cn, ru]);
+  lapse.propose(three);
+  lapse.acceptAll();
+  const withoutRu: Charter = { ...three, parties: three.parties.filter((p) => p.party !== ru.id), note: 'US and CN only' };
+  lapse.write(cn, 'charter.amend', { charter: withoutRu, reason: 'The exercise is over.' });
+  lapse.write(ru, 'channel.suspend', { reason: 'Not before our navy has left the area.' });
+  lapse.write(us, 'charter.accept', { charter: charterHash(withoutRu) });
+  lapse.write(ru, 'charter.accept', { charter: charterHash(withoutRu) });
+  add('suspension-lapses-on-removal.jsonl', "CN proposes removing RU; RU suspends the channel, then consents to its removal with US. The removal is adopted (accepts are allowed while suspended) and RU's suspension lapses with it: RU can write nothing more, so could never lift it. The channel is active (§5.4).", lapse.bundle(), null);
+
+  const offered = new Scenario([us, cn]);
+  offered.propose(c0);
+  offered.acceptAll();
+  const withRu: Charter = { ...c0, parties: [...c0.parties, { party: ru.id, code: 'RU', roles: ['duty-officer'] }] };
+  offered.write(us, 'charter.amend', { charter: withRu, reason: 'RU joins for the exercise.' });
+  const early = composeEntry(offered.log, ru.terminal, ru.id, 'channel.suspend', { reason: 'Before anything else.' }, offered.tick());
+  add('suspend-by-party-being-added.jsonl', 'US proposes adding RU; RU, named only by the pending amendment, suspends the channel: only a party of the charter in force suspends or closes it (§5.4).', writeBundle({ channel: offered.log.id, exportedAt: offered.time }, [us.card, cn.card, ru.card], [...offered.entries, early]), 'ENTRY_KIND_NOT_ALLOWED');
 
   const link = new Scenario([us, cn]);
   link.propose();

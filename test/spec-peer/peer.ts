@@ -445,7 +445,7 @@ export function charterState(proposal: Held, held: readonly Held[], at: number):
     const l = last.get(h.entry.author);
     if (!l || h.entry.seq > l.entry.seq) last.set(h.entry.author, h);
   }
-  const suspendedBy = new Set([...last.values()].filter((h) => h.entry.kind === 'channel.suspend').map((h) => h.entry.author));
+  const suspending = [...last.values()].filter((h) => h.entry.kind === 'channel.suspend').map((h) => h.entry.author);
   // §5.3: one amendment per charter hash (never the proposal's), its entry the earliest of those
   // proposing it, each of their authors accepting; walked in causal order, then oldest first (time,
   // then charter hash); each judged against the charter then in force.
@@ -478,6 +478,8 @@ export function charterState(proposal: Held, held: readonly Held[], at: number):
     amendments.push({ hash: a.hash, by: a.h.entry.author, charter: a.c, status, accepted: acc });
     if (status === 'adopted') inForce = a.c;
   }
+  // §5.4: a suspension counts while its author is a party of the charter in force.
+  const suspendedBy = new Set(suspending.filter((p) => inForce.parties.some((x) => x.party === p)));
   const expires = C0.expires as number | undefined;
   const state: CharterView['state'] = closedBy
     ? 'closed'
@@ -580,7 +582,10 @@ export function judgeInContext(proposal: Held, past: readonly Held[], e: Entry, 
       return undefined;
     }
     case 'channel.suspend':
-      return v.suspendedBy.has(e.author) ? 'ENTRY_KIND_NOT_ALLOWED' : undefined;
+    case 'channel.close':
+      // §5.4: only a party of the charter in force (not one a pending amendment would add).
+      if (!v.charter.parties.some((p) => p.party === e.author)) return 'ENTRY_KIND_NOT_ALLOWED';
+      return e.kind === 'channel.suspend' && v.suspendedBy.has(e.author) ? 'ENTRY_KIND_NOT_ALLOWED' : undefined;
     case 'channel.resume':
       return v.suspendedBy.has(e.author) ? undefined : 'ENTRY_KIND_NOT_ALLOWED';
     case 'message': {
