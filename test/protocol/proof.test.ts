@@ -80,6 +80,8 @@ describe('proof of one message (§14)', () => {
     expect(alter((d) => (d.cards[0].code = 'XX'))).toBe('PROOF_BAD_CARD');
     expect(alter((d) => (d.cards = d.cards.filter((x: Doc) => x.code !== 'CN')))).toBe('PROOF_UNKNOWN_KEY');
     expect(alter((d) => delete d.body)).toBe('PROOF_MALFORMED');
+    // A body no terminal would take (§4.4 step 4), judged before its hash (§14.4 step 5).
+    expect(alter((d) => (d.body.text = 'Secret 1: \ud800'))).toBe('PROOF_MALFORMED');
   });
 
   it('a message the receipt does not cover yields no proof', async () => {

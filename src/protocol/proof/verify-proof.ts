@@ -6,7 +6,7 @@ import { bodyHash, hashOfHeader } from '../body-commitment.js';
 import { checkEntryValue, type Entry } from '../entry.js';
 import { protocolError, type ProtocolError } from '../errors.js';
 import { checkPartyCard, judgeKey } from '../identity.js';
-import { duplicateMember } from '../encoding.js';
+import { duplicateMember, hasLoneSurrogate } from '../encoding.js';
 import { printable } from '../printable.js';
 import { DOMAIN, verifyDomain } from '../keys.js';
 import { validateBody, type BodyOf, type Charter, type PartyCard } from '../schemas.js';
@@ -151,6 +151,8 @@ function judge(value: unknown): ProofFacts {
   if (doc.body !== undefined) {
     const bodyProblem = validateBody.message.firstError(doc.body);
     if (bodyProblem) stop('PROOF_MALFORMED', { detail: `the message body ${bodyProblem}` });
+    // As in any entry (§4.4 step 4): a terminal refuses a message whose text holds one.
+    if (hasLoneSurrogate(doc.body)) stop('PROOF_MALFORMED', { detail: 'the message body holds a lone surrogate (§2.1)' });
     if (bodyHash(doc.body) !== (m as { bodyHash: string }).bodyHash) stop('PROOF_BAD_BODY', { what: 'the message' });
   }
   // 6. The path: the sender's next entries, chained by prev.
