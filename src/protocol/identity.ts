@@ -164,6 +164,15 @@ const NO_CERTS: readonly TerminalCertificate[] = Object.freeze([]);
  * decide whether an entry's key may sign: only `key.revoke` entries in the channel do (§3.2),
  * which ChannelLog applies, with `key.rotate` certificates, on top of this.
  */
+/**
+ * Of two valid cards of a party, the one shown (§3.6): the greater `issued`, then the greater `sig`
+ * (UTF-16 code units), so that the choice never depends on the order the cards came in.
+ */
+export function shownCard(a: PartyCard, b: PartyCard): PartyCard {
+  if (a.issued !== b.issued) return b.issued > a.issued ? b : a;
+  return b.sig > a.sig ? b : a;
+}
+
 export class KeyRegistry {
   readonly #certs = new Map<string, TerminalCertificate[]>();
   readonly #revocations = new Map<string, KeyRevocation[]>();
@@ -174,7 +183,7 @@ export class KeyRegistry {
     const e = checkPartyCard(card);
     if (e) return e;
     const known = this.#cards.get(card.party);
-    if (!known || known.issued <= card.issued) this.#cards.set(card.party, card);
+    if (!known || shownCard(known, card) === card) this.#cards.set(card.party, card);
     for (const cert of card.terminals) this.#addCertUnchecked(cert);
     for (const rev of card.revocations) {
       const list = this.#revocations.get(card.party) ?? [];

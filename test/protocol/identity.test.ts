@@ -1,6 +1,6 @@
 /** Party cards, terminal certificates and fingerprints (docs/protocol.md §3). */
 import { describe, expect, it } from 'vitest';
-import { KeyRegistry, KeySigner, canonicalize, checkPartyCard, checkTerminalCertificate, fingerprint, issuePartyCard, issueRevocation, issueTerminalCertificate, normaliseFingerprint, sha256, toBase64Url } from '../../src/protocol/index.js';
+import { KeyRegistry, KeySigner, canonicalize, checkPartyCard, checkTerminalCertificate, fingerprint, issuePartyCard, issueRevocation, issueTerminalCertificate, normaliseFingerprint, shownCard, sha256, toBase64Url } from '../../src/protocol/index.js';
 import { T0, makeParty } from '../../src/testkit/scenario.js';
 
 const us = makeParty('US', { en: 'United States' });
@@ -102,5 +102,21 @@ describe('keys', () => {
   it('write keys as 43 characters of base64url without padding', () => {
     expect(us.id).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(canonicalize(us.card)).not.toContain('=');
+  });
+});
+
+describe('the card shown (§3.6)', () => {
+  it('is the greatest issued, then the greatest sig, whatever order the cards come in', () => {
+    const party = makeParty('US', { en: 'United States' });
+    const root = party.root;
+    const make = (code: string, issued: number) => issuePartyCard(root, { code, names: { en: code }, terminals: [...party.card.terminals], endpoints: [], issued });
+    const [a, b, older] = [make('AA', T0 + 5), make('BB', T0 + 5), make('OO', T0)];
+    const winner = a.sig > b.sig ? a : b;
+    for (const order of [[a, b, older], [b, a, older], [older, b, a]]) {
+      const registry = new KeyRegistry();
+      for (const c of order) expect(registry.addCard(c)).toBeUndefined();
+      expect(registry.card(root.publicKey)?.code).toBe(winner.code);
+      expect(order.reduce(shownCard).code).toBe(winner.code);
+    }
   });
 });

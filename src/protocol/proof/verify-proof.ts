@@ -5,7 +5,7 @@
 import { bodyHash, hashOfHeader } from '../body-commitment.js';
 import { checkEntryValue, type Entry } from '../entry.js';
 import { protocolError, type ProtocolError } from '../errors.js';
-import { checkPartyCard, judgeKey } from '../identity.js';
+import { checkPartyCard, judgeKey, shownCard } from '../identity.js';
 import { duplicateMember, hasLoneSurrogate } from '../encoding.js';
 import { printable } from '../printable.js';
 import { DOMAIN, verifyDomain } from '../keys.js';
@@ -75,7 +75,7 @@ function checkSigned(j: Judged, cards: ReadonlyMap<string, PartyCard[]>, channel
   if (!k.ok) stop('PROOF_UNKNOWN_KEY', { what, why: k.code === 'ENTRY_UNKNOWN_KEY' ? 'no certificate names the key' : 'outside every certificate period of the key' });
 }
 
-const newest = (cards: readonly PartyCard[]) => cards.reduce((a, b) => (b.issued > a.issued ? b : a));
+const newest = (cards: readonly PartyCard[]) => cards.reduce(shownCard);
 
 /**
  * True when a file's text is a proof (§14.3) rather than a bundle (§8.1): the whole text is one
