@@ -94,6 +94,8 @@ it('shows the removed party that it left, keeps its record, and refuses its writ
   expect(p.a.sendableUpTo(channel, ru.id, 0, head)).toBe(cut);
   expect(p.a.sendableUpTo(channel, ru.id, cut, head)).toBe(cut);
   expect(p.a.sendableUpTo(channel, p.b.self.party, 0, head)).toBe(head);
+  // A party no charter of the channel ever named is sent nothing of it.
+  expect(p.a.sendableUpTo(channel, 'X'.repeat(43), 0, head)).toBe(0);
 });
 
 it('shows a party whose addition was declined why it holds the channel, and refuses its writes with CHANNEL_LEFT', async () => {
