@@ -10,14 +10,20 @@ import { EventBus, type TerminalEvent } from '../../src/terminal/events/event-bu
 import { PeerLink } from '../../src/terminal/federation/peer-link.js';
 import { PeerLinks } from '../../src/terminal/federation/peer-links.js';
 import { combineLine } from '../../src/terminal/federation/link-state.js';
+import { issuePartyCard, issueRevocation } from '../../src/protocol/index.js';
 import { makeParty, T0 } from '../../src/testkit/scenario.js';
 
 const quiet = { info() {}, warn() {}, child: () => quiet };
 let links: PeerLinks | undefined;
 afterEach(() => links?.stop());
 
-function setup(start: number) {
-  const cn = makeParty('CN', { en: 'China' });
+function setup(start: number, revokeFrom?: number) {
+  const party = makeParty('CN', { en: 'China' });
+  // The card revoking its one terminal key (a stolen terminal), if asked.
+  const cn =
+    revokeFrom === undefined
+      ? party
+      : { ...party, card: issuePartyCard(party.root, { code: 'CN', names: { en: 'China' }, terminals: [...party.card.terminals], revocations: [issueRevocation(party.root, { key: party.terminal.publicKey, from: revokeFrom, reason: 'Terminal stolen' })], endpoints: party.card.endpoints, issued: party.card.issued + 1 }) };
   const clock = new ManualClock(start);
   const events = new EventBus();
   const alarms: string[] = [];
@@ -63,6 +69,17 @@ it('says when a certificate expired', async () => {
   const { links } = setup(T0 + 400 * 86_400_000);
   await links.refresh();
   expect(links.list(() => 'CN')[0]!.reason).toMatch(/expired at 2027-01-01T00:00:00Z.*new party card/);
+});
+
+it('never dials a peer whose only valid certificate names a revoked terminal key (§3.2)', async () => {
+  const { links, alarms } = setup(T0 + 86_400_000, T0 + 3_600_000);
+  await links.refresh();
+  links.start();
+  const [link] = links.list(() => 'CN');
+  expect(link).toMatchObject({ state: 'down' });
+  expect(link!.reason).toMatch(/revokes \(from 2026-01-01T01:00:00Z\).*new party card/);
+  expect(alarms.filter((a) => a.startsWith('LINK_CERT_INVALID'))).toHaveLength(1);
+  expect(links.pins.size).toBe(0);
 });
 
 it('combines the stream with the link tests: either one down is down', () => {

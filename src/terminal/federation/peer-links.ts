@@ -41,8 +41,11 @@ export function certificateProblem(card: PartyCard, now: number): { code: 'LINK_
   const iso = (t: number) => new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const future = card.terminals.filter((c) => c.notBefore > now).sort((a, b) => a.notBefore - b.notBefore)[0];
   const expired = card.terminals.filter((c) => c.notAfter <= now).sort((a, b) => b.notAfter - a.notAfter)[0];
+  const revokedFrom = new Map(card.revocations.map((r) => [r.key, r.from]));
+  const revoked = card.terminals.find((c) => c.notBefore <= now && now < c.notAfter && (revokedFrom.get(c.key) ?? Infinity) <= now);
   const message =
-    future ? `its certificate is not valid until ${iso(future.notBefore)}, and this terminal's clock says ${iso(now)}: check both clocks`
+    revoked ? `every certificate valid now names a terminal key its card revokes (from ${iso(revokedFrom.get(revoked.key)!)}): ask the peer for a new party card`
+    : future ? `its certificate is not valid until ${iso(future.notBefore)}, and this terminal's clock says ${iso(now)}: check both clocks`
     : expired ? `its newest certificate expired at ${iso(expired.notAfter)}: ask the peer for a new party card`
     : 'its card holds no terminal certificate';
   return { code: 'LINK_CERT_INVALID', message };
@@ -82,7 +85,8 @@ export class PeerLinks {
       // Every TLS key certified now: each instance of a highly available peer has its own.
       const valid = peerTlsPins(card, now);
       const pins = valid.filter((tls) => this.pins.get(tls) === card.party);
-      const expected = pins.length > 1 ? pins : (pins[0] ?? valid[0]);
+      // Never a revoked terminal's key, even when it is the only one valid now (§3.2).
+      const expected = pins.length > 1 ? pins : pins[0];
       const existing = this.#links.get(card.party);
       if (!expected) {
         // Shown as a down link with the reason, and tried again (a clock corrected, a new card).
