@@ -17,6 +17,7 @@ import { TERMINAL_ERRORS } from '../errors.js';
 import { CONNECT_DEADLINE_MS, nextConnectDeadline, slowDial } from './connect-deadline.js';
 import { WantQueue, wantedEntries, type WantRange } from './wants.js';
 import { receivedBytes } from '../tls/raw-bytes.js';
+import { federationUrl } from './endpoint-url.js';
 
 export const BACKOFF_START_MS = 100;
 export const BACKOFF_MAX_MS = 3000;
@@ -282,7 +283,7 @@ export class PeerLink {
     const firstDial = this.#reason === null || this.#reason.code === 'LINK_CERT_INVALID' || this.#reason.code === 'LINK_NOT_STARTED';
     if (firstDial) this.#reason = null;
     const base = endpoints[this.#endpointIndex % endpoints.length]!;
-    const url = `${base.replace(/^https:/, 'wss:').replace(/\/$/, '')}/fed/v1/stream`;
+    const url = federationUrl(base, '/fed/v1/stream', 'wss');
     // 'connecting' is the first dial only: a retry after a failed attempt or a lost stream stays
     // 'down' with the last failure as its reason (one outage, one state: an alert on
     // hotline_link_state{state="down"} must not flap with every attempt).

@@ -25,6 +25,7 @@ import type { ReceiveOutcome } from '../channels/channel-types.js';
 import type { ChannelDirectory, EntryReceiver, InboundStreamsView } from '../channels/ports.js';
 import type { Clock } from '../clock.js';
 import { createPinnedClient, type PinnedClient } from '../tls/pinned-client.js';
+import { federationUrl } from './endpoint-url.js';
 
 /** How long a peer's stream must have been missing before its entries are fetched, ms. */
 export const PULL_AFTER_MS = 5_000;
@@ -112,7 +113,7 @@ export class PullFallback {
       for (const id of this.#round(peer)) {
         if (this.#o.streams.missingSince(peer) === undefined) break;
         const from = (this.#o.directory.channel(id).head(peer)?.seq ?? 0) + 1;
-        const url = `${target.endpoint}/fed/v1/channels/${id}/entries?author=${encodeURIComponent(peer)}&from=${from}&limit=${PULL_PAGE}`;
+        const url = federationUrl(target.endpoint, `/fed/v1/channels/${id}/entries?author=${encodeURIComponent(peer)}&from=${from}&limit=${PULL_PAGE}`, 'https');
         const r = await client.request(url);
         if (r.status !== 200) {
           this.#o.log.warn({ peer, channel: id, status: r.status, body: r.body.toString('utf8').slice(0, 200) }, 'fetching the entries of a peer that cannot reach this terminal failed');
@@ -150,7 +151,7 @@ export class PullFallback {
       const m = wanting.ranges.shift()!;
       wanting.asked++;
       const limit = Math.max(1, Math.min(PULL_PAGE, m.toSeq - m.fromSeq + 1));
-      const r = await client.request(`${target.endpoint}/fed/v1/channels/${m.channel}/entries?author=${encodeURIComponent(m.author)}&from=${m.fromSeq}&limit=${limit}`);
+      const r = await client.request(federationUrl(target.endpoint, `/fed/v1/channels/${m.channel}/entries?author=${encodeURIComponent(m.author)}&from=${m.fromSeq}&limit=${limit}`, 'https'));
       if (r.status !== 200) {
         this.#o.log.warn({ peer, channel: m.channel, author: m.author, status: r.status }, 'fetching entries that fetched ones wait for, from a peer that cannot reach this terminal, failed');
         continue;
@@ -164,7 +165,7 @@ export class PullFallback {
   async #learn(peer: string, target: PullTarget, client: Pick<PinnedClient, 'request' | 'close'>, wanting: Wanting): Promise<void> {
     const held = this.#clients.get(peer);
     if (held?.listing === false) return;
-    const r = await client.request(`${target.endpoint}/fed/v1/channels`);
+    const r = await client.request(federationUrl(target.endpoint, '/fed/v1/channels', 'https'));
     if (r.status === 404) {
       if (held) held.listing = false;
       return this.#o.log.info({ peer }, 'the peer does not list its channels (an earlier release): its new channels arrive once it can connect');
@@ -178,7 +179,7 @@ export class PullFallback {
       const asks = [{ author: proposer, seq: 1 }, ...(joinedBy ? [joinedBy] : [])];
       const lines: string[] = [];
       for (const { author, seq } of asks) {
-        const p = await client.request(`${target.endpoint}/fed/v1/channels/${id}/entries?author=${encodeURIComponent(author)}&from=${seq}&limit=1`);
+        const p = await client.request(federationUrl(target.endpoint, `/fed/v1/channels/${id}/entries?author=${encodeURIComponent(author)}&from=${seq}&limit=1`, 'https'));
         if (p.status !== 200) this.#o.log.warn({ peer, channel: id, status: p.status }, 'fetching the proposal of a channel listed by a peer that cannot reach this terminal failed');
         else lines.push(...p.body.toString('utf8').split('\n').filter((l) => l.length > 0));
       }
