@@ -111,6 +111,10 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
     message: 'The fingerprint you confirmed ({given}) does not match the card ({actual}). Do not pair: ask the peer to read their fingerprint again over a trusted line.',
   },
   PEER_IS_SELF: { status: 400, message: 'That card is this terminal\'s own party card. Add the card the other party sent you.' },
+  PEER_CARD_OLDER: {
+    status: 409,
+    message: 'That card of {peer} was issued {given}, before the one this terminal holds ({held}), so it was not installed: an older card may lack the revocation of a stolen terminal key and name endpoints since moved. Ask {peer} for its newest card (`hotline card export` on its terminal).',
+  },
   PARTY_UNKNOWN: { status: 400, message: 'Party {party} is not a known peer. Add its card first with `hotline peer add`.' },
   BAD_REQUEST: { status: 400, message: '{detail}' },
   NOT_FOUND: { status: 404, message: 'Nothing at {what}. Check the address: the officer API is described at /openapi.json, the federation API in docs/protocol.md.' },

@@ -3,7 +3,7 @@
  * out of band, and resolving party ids or codes. A new or changed card is announced on the event
  * bus (`peers`), so that the composition root dials the peer.
  */
-import { checkPartyCard, fingerprint, HotlineProtocolError, normaliseFingerprint, type PartyCard } from '../../protocol/index.js';
+import { checkPartyCard, fingerprint, HotlineProtocolError, normaliseFingerprint, shownCard, type PartyCard } from '../../protocol/index.js';
 import type { Store } from '../../store/index.js';
 import type { Clock } from '../clock.js';
 import { TerminalError } from '../errors.js';
@@ -32,6 +32,12 @@ export class Peers implements PeerDirectory {
     if (c.party === this.#registry.self.party) throw new TerminalError('PEER_IS_SELF');
     const actual = fingerprint(c.party);
     if (normaliseFingerprint(confirmedFingerprint) !== normaliseFingerprint(actual)) throw new TerminalError('PEER_FINGERPRINT_MISMATCH', { given: confirmedFingerprint, actual });
+    // Never back to an older card: it may lack the revocation of a stolen terminal's key, whose TLS
+    // key would be pinned again, and its endpoints may be gone (§3.6: the greatest issued, then sig).
+    const held = (await this.#store.listPeers()).find((p) => p.party === c.party);
+    const heldCard = held && (JSON.parse(held.card) as PartyCard);
+    if (heldCard && heldCard.sig !== c.sig && shownCard(heldCard, c) !== c)
+      throw new TerminalError('PEER_CARD_OLDER', { peer: heldCard.code, given: new Date(c.issued).toISOString(), held: new Date(heldCard.issued).toISOString() });
     this.#registry.keys.addCard(c);
     const now = this.#clock.now();
     await this.#store.putPeer({ party: c.party, code: c.code, card: JSON.stringify(c), fingerprint: actual, addedAt: now, updatedAt: now });
