@@ -22,33 +22,33 @@ const TIMED = [
 ];
 
 /**
- * The longest files of the 'checks' group, longest first (seconds measured on the 2-core machine
- * under load, December 2026). On a clean clone vitest has no durations cached and starts the
+ * The longest files of the 'checks' group, longest first (seconds measured on the 2-core machine,
+ * quiet, 2026-12-06). On a clean clone vitest has no durations cached and starts the
  * largest files first, so a long e2e test could start last and run alone on one core while the
  * other idles: these start first instead (longest-first keeps the two workers' ends close).
  * Only the order changes; the rest follow vitest's own order.
  */
 const LONGEST_FIRST = [
-  'test/web/timeline.e2e.test.ts', // 275
-  'test/e2e/own-log-fork.e2e.test.ts', // 237
-  'test/e2e/formats.e2e.test.ts', // 156
-  'test/cli/verify.test.ts', // 135
-  'test/web/whospoke.e2e.test.ts', // 131
-  'test/web/ops.e2e.test.ts', // 127
-  'test/e2e/escalation.e2e.test.ts', // 110
-  'test/e2e/format-files.e2e.test.ts', // 108
-  'test/web/dialogue.e2e.test.ts', // 78
-  'test/e2e/dialogue.e2e.test.ts', // 60
-  'test/e2e/hostile-peer.e2e.test.ts', // 57
-  'test/e2e/drill.e2e.test.ts', // 50
-  'test/web/formats.e2e.test.ts', // 44
-  'test/web/languages.e2e.test.ts', // 43
-  'test/e2e/restore.e2e.test.ts', // 41
-  'test/e2e/demo.e2e.test.ts', // 40
-  'test/cli/safe-text.test.ts', // 38
-  'test/e2e/import.e2e.test.ts', // 37
-  'test/e2e/disk-full.e2e.test.ts', // 37
-  'test/e2e/happy-path.e2e.test.ts', // 36
+  'test/spec-peer/spec-peer.e2e.test.ts', // 129
+  'test/web/timeline.e2e.test.ts', // 74
+  'test/e2e/partial-cuts.e2e.test.ts', // 67
+  'test/e2e/amend-parties.e2e.test.ts', // 56
+  'test/cli/safe-text.test.ts', // 50
+  'test/e2e/restore.e2e.test.ts', // 35
+  'test/cli/verify.test.ts', // 33
+  'test/e2e/formats.e2e.test.ts', // 30
+  'test/e2e/own-log-fork.e2e.test.ts', // 29
+  'test/e2e/escalation.e2e.test.ts', // 29
+  'test/web/a11y.e2e.test.ts', // 29
+  'test/e2e/dialogue.e2e.test.ts', // 28
+  'test/web/charter.e2e.test.ts', // 26
+  'test/web/receipts.e2e.test.ts', // 25
+  'test/e2e/damaged-storage.e2e.test.ts', // 25
+  'test/web/amendment.e2e.test.ts', // 25
+  'test/web/verify.e2e.test.ts', // 24
+  'test/e2e/happy-path.e2e.test.ts', // 24
+  'test/e2e/disk-full.e2e.test.ts', // 24
+  'test/e2e/startup.e2e.test.ts', // 23
 ];
 
 class LongestFirst extends BaseSequencer {

@@ -2269,9 +2269,12 @@ describe('a clean-room peer written from docs/protocol.md', () => {
       await waitFor('US to show the FLASH received by all', async () => (await msgOnUs())?.receiptedAt != null, 5_000);
       // ---- US stops asking: XX's receipts cover its entries (XX's log grew on US, so an ask still
       // due would go out at once; none comes in 3 s) ----
+      // An ask US makes from now on would start past what it holds of XX; one starting at or below
+      // it was sent earlier and read late by CN (a loaded machine), which is not asking again.
+      const heldOfXX = (await usHoldsOfXX()).length;
       const quietFrom = cn.frames.length;
       await sleep(3_000);
-      expect(wantsOfXX(quietFrom)).toEqual([]);
+      expect(wantsOfXX(quietFrom).filter((w) => (w.fromSeq as number) > heldOfXX)).toEqual([]);
       expect(wantsOfXX(mark).length).toBeGreaterThanOrEqual(2);
       relay = { id, C0 };
       cn.quiet = false;
