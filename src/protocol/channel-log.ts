@@ -591,7 +591,7 @@ export class ChannelLog {
       });
     }
     for (const h of Object.keys(e.heads))
-      if (!isWriter(view, h) && !this.#everParty(h, view))
+      if (!isWriter(view, h) && !this.everParty(h, view))
         return protocolError('ENTRY_BAD_REFERENCE', { ...d, ref: `the log of ${short(h)}`, why: 'is not a party of the channel' });
     return this.#checkKind(sealed, view);
   }
@@ -602,7 +602,7 @@ export class ChannelLog {
    * amendment listed may have written while it was pending; rules 2 and 3 then make every later
    * entry name its log, so refusing those heads would stop the channel for good.
    */
-  #everParty(party: string, view: DerivedState): boolean {
+  everParty(party: string, view: DerivedState): boolean {
     const original = (this.proposal.entry.body as BodyOf<'charter.propose'>).charter;
     return original.parties.some((p) => p.party === party) || view.amendments.some((a) => a.charter.parties.some((p) => p.party === party));
   }

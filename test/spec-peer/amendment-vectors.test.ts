@@ -33,21 +33,17 @@ describe('§5.3 amendments: the clean-room peer and the vectors agree', () => {
     });
   }
 
-  it('suspend-by-party-being-added.jsonl: a party only a pending amendment names may not suspend (§5.4)', () => {
-    const held = entriesOf('suspend-by-party-being-added.jsonl');
-    const proposal = held.find((h) => h.entry.kind === 'charter.propose')!;
-    const suspend = held.at(-1)!;
-    expect(suspend.entry.kind).toBe('channel.suspend');
-    expect(judgeInContext(proposal, held.filter((h) => h !== proposal && h !== suspend), suspend.entry, new Map())).toBe('ENTRY_KIND_NOT_ALLOWED');
-    expect(manifest.bundles.find((b) => b.file === 'suspend-by-party-being-added.jsonl')).toMatchObject({ valid: false, firstError: 'ENTRY_KIND_NOT_ALLOWED' });
-  });
-
-  it('amendment-repeats-proposal.jsonl: the amendment to the proposal\'s charter is CHARTER_INVALID', () => {
-    const held = entriesOf('amendment-repeats-proposal.jsonl');
-    const proposal = held.find((h) => h.entry.kind === 'charter.propose')!;
-    const amend = held.at(-1)!;
-    expect(amend.entry.kind).toBe('charter.amend');
-    expect(judgeInContext(proposal, held.filter((h) => h !== proposal && h !== amend), amend.entry, new Map())).toBe('CHARTER_INVALID');
-    expect(manifest.bundles.find((b) => b.file === 'amendment-repeats-proposal.jsonl')).toMatchObject({ valid: false, firstError: 'CHARTER_INVALID' });
-  });
+  for (const [file, kind, code, what] of [
+    ['suspend-by-party-being-added.jsonl', 'channel.suspend', 'ENTRY_KIND_NOT_ALLOWED', 'a party only a pending amendment names may not suspend (§5.4)'],
+    ['amendment-repeats-proposal.jsonl', 'charter.amend', 'CHARTER_INVALID', "the amendment to the proposal's charter is CHARTER_INVALID"],
+  ] as const) {
+    it(`${file}: ${what}`, () => {
+      const held = entriesOf(file);
+      const proposal = held.find((h) => h.entry.kind === 'charter.propose')!;
+      const last = held.at(-1)!;
+      expect(last.entry.kind).toBe(kind);
+      expect(judgeInContext(proposal, held.filter((h) => h !== proposal && h !== last), last.entry, new Map())).toBe(code);
+      expect(manifest.bundles.find((b) => b.file === file)).toMatchObject({ valid: false, firstError: code });
+    });
+  }
 });

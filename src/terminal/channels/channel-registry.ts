@@ -178,8 +178,7 @@ export class ChannelRegistry implements ChannelDirectory {
     if (!log || peer === this.self.party) return after;
     // A party no charter of the channel ever named was never sent anything of it (the common case:
     // every link asks this of every channel it does not share, at each connection).
-    const names = (c: Charter) => c.parties.some((p) => p.party === peer);
-    if (!names((log.proposal.entry.body as BodyOf<'charter.propose'>).charter) && !log.state(this.#clock.now()).amendments.some((a) => names(a.charter))) return after;
+    if (!log.everParty(peer, log.state(this.#clock.now()))) return after;
     // Up to the last own entry written while the peer was in the channel (the history before it
     // joined included, as it was sent while a party). Own entries only ever follow, so each is
     // judged once while the link's cursor stays in the range judged (a removed peer's link asks

@@ -14,11 +14,11 @@ import type { PeerDirectory } from './ports.js';
 /** The peers of this terminal. */
 export class Peers implements PeerDirectory {
   readonly #registry: ChannelRegistry;
-  readonly #store: Pick<Store, 'putPeer' | 'listPeers'>;
+  readonly #store: Pick<Store, 'putPeer' | 'listPeers' | 'getPeer'>;
   readonly #clock: Clock;
   readonly #events: EventSink;
 
-  constructor(options: { registry: ChannelRegistry; store: Pick<Store, 'putPeer' | 'listPeers'>; clock: Clock; events: EventSink }) {
+  constructor(options: { registry: ChannelRegistry; store: Pick<Store, 'putPeer' | 'listPeers' | 'getPeer'>; clock: Clock; events: EventSink }) {
     this.#registry = options.registry;
     this.#store = options.store;
     this.#clock = options.clock;
@@ -34,7 +34,7 @@ export class Peers implements PeerDirectory {
     if (normaliseFingerprint(confirmedFingerprint) !== normaliseFingerprint(actual)) throw new TerminalError('PEER_FINGERPRINT_MISMATCH', { given: confirmedFingerprint, actual });
     // Never back to an older card: it may lack the revocation of a stolen terminal's key, whose TLS
     // key would be pinned again, and its endpoints may be gone (§3.6: the greatest issued, then sig).
-    const held = (await this.#store.listPeers()).find((p) => p.party === c.party);
+    const held = await this.#store.getPeer(c.party);
     const heldCard = held && (JSON.parse(held.card) as PartyCard);
     if (heldCard && heldCard.sig !== c.sig && shownCard(heldCard, c) !== c)
       throw new TerminalError('PEER_CARD_OLDER', { peer: heldCard.code, given: new Date(c.issued).toISOString(), held: new Date(heldCard.issued).toISOString() });
