@@ -97,7 +97,11 @@ describe('e2e: a forked own log after restoring a whole data directory', () => {
       const l = (await us.status()).links.find((x) => x.code === 'CN');
       return l?.transport === 'up' ? l : undefined;
     }, 30_000);
+    // With the transport up, a line not refusing carries traffic: 'up', or 'degraded' while the link
+    // tests missed while CN was down have not been answered again yet, or CN's stream back is not
+    // yet up (a project CI run read 'degraded' here once). Never 'down', never a refusal of another kind.
     if (line.state === 'refusing') expect(line.reason).toMatch(new RegExp(`refuses this terminal's entries on channel ${id.slice(0, 12)}: ENTRY_(EQUIVOCATION|WRONG_PREVIOUS_HASH)`));
+    else if (line.state === 'degraded') expect(line.reason).toMatch(/link tests late|no stream to this terminal/);
     else expect(line.state).toBe('up');
 
     // A hard stop: nothing more is signed there, and the officer is told why and what to do.
