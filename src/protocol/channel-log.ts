@@ -138,6 +138,17 @@ function short(party: string): string {
   return party.slice(0, 8);
 }
 
+/** The error of an entry whose key may not sign it (§3.2), with the details `authenticate` gives. */
+export function keyCheckError(e: Entry, k: KeyCheck & { ok: false }): ProtocolError {
+  return protocolError(k.code, {
+    author: short(e.author),
+    seq: e.seq,
+    key: short(e.key),
+    time: new Date(e.time).toISOString(),
+    revokedAt: k.revokedAt !== undefined ? new Date(k.revokedAt).toISOString() : undefined,
+  });
+}
+
 /** One channel, as held by one party: every author's log, validated entry by entry. */
 export class ChannelLog {
   /** Channel id: the hash of the proposal entry. */
@@ -211,11 +222,7 @@ export class ChannelLog {
     if (options.notAfter !== undefined && e.time > options.notAfter)
       return protocolError('ENTRY_MALFORMED', { detail: `author time ${d().time} lies in the future` });
     const k = this.#keyCheck(e);
-    if (!k.ok)
-      return protocolError(k.code, {
-        ...d(),
-        revokedAt: k.revokedAt !== undefined ? new Date(k.revokedAt).toISOString() : undefined,
-      });
+    if (!k.ok) return keyCheckError(e, k);
     if (!options.signatureChecked && !verifyEntrySignature(sealed)) return protocolError('ENTRY_BAD_SIGNATURE', d());
     return undefined;
   }

@@ -5,12 +5,12 @@
  * verification itself and calls these for a bundle whose header names an anchor. Pure, as all of
  * protocol/.
  */
-import { ChannelLog, coldEntryOf, isLastingKind, referentOf, type ColdNeed } from './channel-log.js';
+import { ChannelLog, coldEntryOf, isLastingKind, keyCheckError, referentOf, type ColdNeed } from './channel-log.js';
 import { AnchorPool, anchorBounds } from './checkpoint.js';
-import type { SealedEntry } from './entry.js';
+import type { Entry, SealedEntry } from './entry.js';
 import { protocolError, type ProtocolError } from './errors.js';
-import type { KeyRegistry } from './identity.js';
-import type { FormatDefinition } from './schemas.js';
+import { judgeKey, type KeyCheck, type KeyRegistry } from './identity.js';
+import type { BodyOf, FormatDefinition, KeyRevocation, TerminalCertificate } from './schemas.js';
 import type { ReportError, ReportPeriod } from './verify.js';
 
 /** An entry of the bundle and the line it was read on (verify.ts's items are these and more). */
@@ -23,6 +23,34 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const err = (e: ProtocolError, at: { line?: number; author?: string; seq?: number } = {}): ReportError => ({ code: e.code, message: e.message, ...at });
 const where = (x: PeriodItem) => ({ line: x.line, author: x.s.entry.author, seq: x.s.entry.seq });
 const badSignature = (x: PeriodItem) => protocolError('ENTRY_BAD_SIGNATURE', { author: x.s.entry.author.slice(0, 8), seq: x.s.entry.seq });
+
+/**
+ * One author's keys before the anchor, as §3.2 judges them: the cards' certificates, and the
+ * certificates and revocations of the author's `key.rotate` and `key.revoke` entries held so far
+ * (this walks the author's places in `seq` order, so those are the ones at a lower `seq`). The
+ * same judgement as ChannelLog's, made while the entries held are still being chosen.
+ */
+class AuthorKeys {
+  readonly #certs: TerminalCertificate[] = [];
+  readonly #revocations: KeyRevocation[] = [];
+  constructor(
+    readonly registry: KeyRegistry,
+    readonly author: string,
+  ) {}
+
+  judge(e: Entry): KeyCheck {
+    if (this.#certs.length === 0 && this.#revocations.length === 0) return this.registry.check(this.author, e.key, e.time);
+    const certs = [...this.registry.certificates(this.author, e.key), ...this.#certs.filter((c) => c.key === e.key)];
+    let from: number | undefined;
+    for (const r of this.#revocations) if (r.key === e.key && (from === undefined || r.from < from)) from = r.from;
+    return judgeKey(certs, from, e.time);
+  }
+
+  hold(e: Entry): void {
+    if (e.kind === 'key.rotate') this.#certs.push((e.body as BodyOf<'key.rotate'>).cert);
+    else if (e.kind === 'key.revoke') this.#revocations.push((e.body as BodyOf<'key.revoke'>).revocation);
+  }
+}
 
 /** A period bundle's log, set up at its anchor (§15.2). */
 export interface PeriodSetup<Item extends PeriodItem> {
@@ -59,10 +87,10 @@ export function anchorLog<Item extends PeriodItem>(
   /** Places (author, seq) before the anchor where entries with a failing signature were found. */
   const forged = new Set<string>();
   pool.add(proposalItem);
-  // By hash, not by line: of two entries for one place the smallest hash stays, as in §8.2 step 12,
-  // whatever the order of the lines (§15.3 step 2). An entry whose signature fails is reported and
-  // set aside first: it never takes a place, so a forged copy cannot stand in for the signed one.
-  for (const x of [...sealed].sort((a, b) => cmp(a.s.hash, b.s.hash))) {
+  // An entry whose signature fails is reported and set aside first: it never takes a place, so a
+  // forged copy cannot stand in for the signed one. The rest are grouped by place.
+  const places = new Map<string, Map<number, Item[]>>();
+  for (const x of sealed) {
     const e = x.s.entry;
     if (x === proposalItem || e.channel !== channel || e.seq > (bounds.get(e.author) ?? 0)) continue;
     if (!signatureOk(x)) {
@@ -71,11 +99,38 @@ export function anchorLog<Item extends PeriodItem>(
       aside.add(x);
       continue;
     }
-    pool.add(x);
-    // A second entry for a place (evidence, reported from pool.conflicts) is used for nothing:
-    // not in the state before the anchor, not ingested after it.
-    if (pool.at(e.author, e.seq) === x) before.add(x);
-    else aside.add(x);
+    const logOf = places.get(e.author) ?? new Map<number, Item[]>();
+    places.set(e.author, logOf);
+    logOf.set(e.seq, [...(logOf.get(e.seq) ?? []), x]);
+  }
+  // Each author's places in `seq` order, so that an entry's key is judged as §3.2 asks: by the cards
+  // and the author's key entries held at lower `seq` (held just before). At each place the entries
+  // whose key may sign them come first and the smallest hash of those is held (the proposal at the
+  // proposer's seq 1 whatever the hashes); every other entry whose key may sign it is a second
+  // entry for a held place (evidence of equivocation, used for nothing); one whose key may not is
+  // a forgery, reported with its key code and set aside, so that nobody can frame a party with a
+  // key of their own. Only when no entry for a place has a key that may sign it is the
+  // smallest hash held (its key code is reported below, with the other entries' checks).
+  for (const [author, logOf] of [...places].sort(([a], [b]) => cmp(a, b))) {
+    const keys = new AuthorKeys(registry, author);
+    for (const [, group] of [...logOf].sort(([a], [b]) => a - b)) {
+      const judged = group.map((x) => ({ x, key: keys.judge(x.s.entry) })).sort((a, b) => Number(b.key.ok) - Number(a.key.ok) || cmp(a.x.s.hash, b.x.s.hash));
+      const first = group[0]!.s.entry;
+      const proposal = author === proposalItem.s.entry.author && first.seq === 1;
+      for (const [i, { x, key }] of judged.entries()) {
+        if (!proposal && i === 0) {
+          pool.add(x);
+          before.add(x);
+          keys.hold(x.s.entry);
+        } else if (key.ok) {
+          pool.add(x); // a second entry for a held place: reported from pool.conflicts
+          aside.add(x);
+        } else {
+          entryErrors.push(err(keyCheckError(x.s.entry, key), where(x)));
+          aside.add(x);
+        }
+      }
+    }
   }
   const tails: Array<{ author: string; entries: SealedEntry[] }> = [];
   for (const [author, bound] of bounds) {

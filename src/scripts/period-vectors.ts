@@ -4,7 +4,7 @@
  * periods/manifest.json with the code a verifier must give first.
  */
 import { sealEntry, verifyBundle, type ProtocolErrorCode, type SealedEntry } from '../protocol/index.js';
-import { periodBundleOf, periodStory, type PeriodStory } from '../testkit/period-scenario.js';
+import { foreignCopy, periodBundleOf, periodStory, type PeriodStory } from '../testkit/period-scenario.js';
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
@@ -34,6 +34,7 @@ const CASES: readonly Case[] = [
   ['anchor-head-missing.jsonl', 'CN\'s entry at the head the checkpoint names is left out.', without((s, t) => s.entry.author === t.cn.id && s.entry.seq === t.checkpoint.entry.heads[t.cn.id]?.seq), 'BUNDLE_ANCHOR_MISSING'],
   ['anchor-not-checkpoint.jsonl', 'The header names a message as the anchor.', (t) => periodBundleOf(t, undefined, undefined, t.late.hash), 'BUNDLE_ANCHOR_MISSING'],
   ['forged-before-anchor.jsonl', 'A forged copy of CN\'s suspension before the anchor (another reason, the signed entry\'s signature, a smaller hash): reported and set aside; the signed suspension stays.', (t) => periodBundleOf(t, undefined, (es) => [...es, forgedSuspension(t)]), 'ENTRY_BAD_SIGNATURE'],
+  ['foreign-key-before-anchor.jsonl', 'A copy of CN\'s suspension before the anchor validly signed by a key no card of CN certifies, with a smaller hash: a forgery (ENTRY_UNKNOWN_KEY), set aside; not reported as equivocation, and the suspension CN signed stays.', (t) => periodBundleOf(t, undefined, (es) => [...es, foreignCopy(t.s.entries.find((x) => x.entry.kind === 'channel.suspend')!)]), 'ENTRY_UNKNOWN_KEY'],
   ['referent-missing.jsonl', 'The message before the anchor that CN acknowledges in the period is left out.', without((s, t) => s.hash === t.early.hash), 'ENTRY_BAD_REFERENCE'],
 ];
 

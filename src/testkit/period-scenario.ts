@@ -3,8 +3,8 @@
  * suspension and a resumption before it; a checkpoint by US that CN countersigns; traffic after
  * it, including an acknowledgement of a message from before. For tests and test vectors.
  */
-import { isLastingKind, periodEntries, periodSourceOf, writeBundle, type SealedEntry } from '../protocol/index.js';
-import { makeCharter, makeParty, Scenario, type TestParty } from './scenario.js';
+import { KeySigner, isLastingKind, periodEntries, periodSourceOf, sealEntry, writeBundle, type SealedEntry } from '../protocol/index.js';
+import { makeCharter, makeParty, Scenario, seedFor, type TestParty } from './scenario.js';
 
 const HOUR = 3_600_000;
 
@@ -48,4 +48,18 @@ export function periodStory(): PeriodStory {
 export async function periodBundleOf(t: PeriodStory, until?: number, edit: (entries: SealedEntry[]) => SealedEntry[] = (x) => x, anchor: string = t.checkpoint.hash): Promise<string> {
   const entries = await periodEntries(periodSourceOf(t.s.entries, isLastingKind), t.checkpoint, [t.us.id, t.cn.id], until);
   return writeBundle({ channel: t.s.log.id, anchor, since: t.since, ...(until !== undefined ? { until } : {}) }, t.s.parties.map((p) => p.card), [t.s.entries[0]!, ...edit(entries)]);
+}
+
+/**
+ * A copy of `orig` (its author time moved by a few milliseconds) validly signed by a key no card of
+ * its author certifies, its hash below the signed entry's: what anyone can make. Such a copy is a
+ * forgery, never evidence of equivocation (§4.2), before an anchor as after it (§15.3 step 2).
+ */
+export function foreignCopy(orig: SealedEntry, label = 'mallory'): SealedEntry {
+  const mallory = KeySigner.fromSeed(seedFor(`${label} terminal`));
+  const { sig: _sig, v, ...fields } = orig.entry;
+  for (let i = 1; ; i++) {
+    const f = sealEntry({ ...fields, key: mallory.publicKey, time: fields.time + i }, mallory, v) as SealedEntry;
+    if (f.hash < orig.hash) return f;
+  }
 }

@@ -34,7 +34,7 @@ export interface TestParty {
 /** Base time of all scenarios: 2026-01-01T00:00:00Z. */
 export const T0 = Date.UTC(2026, 0, 1);
 
-function seedFor(label: string): string {
+export function seedFor(label: string): string {
   return toBase64Url(sha256(`hotline test seed ${label}`));
 }
 

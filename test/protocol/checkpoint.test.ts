@@ -6,9 +6,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { composeEntry, formatReport, isLastingKind, periodEntries, periodSourceOf, verifyBundle, writeBundle, type SealedEntry } from '../../src/protocol/index.js';
+import { composeEntry, formatReport, isLastingKind, periodEntries, periodSourceOf, sealEntry, verifyBundle, writeBundle, type SealedEntry } from '../../src/protocol/index.js';
 import { openBilateral } from '../../src/testkit/scenario.js';
-import { periodBundleOf, periodStory } from '../../src/testkit/period-scenario.js';
+import { foreignCopy, periodBundleOf, periodStory } from '../../src/testkit/period-scenario.js';
 
 const channel = openBilateral;
 
@@ -85,6 +85,36 @@ describe('period bundles (§15.2)', () => {
     expect(verifyBundle(noCheckpoint).firstError?.code).toBe('BUNDLE_ANCHOR_MISSING');
     const otherAnchor = text.replace(t.checkpoint.hash, t.late.hash);
     expect(verifyBundle(otherAnchor).firstError?.code).toBe('BUNDLE_ANCHOR_MISSING');
+  });
+
+  it('never report a party as equivocating before the anchor over a copy signed with a key of someone else', async () => {
+    const t = story();
+    const suspension = t.s.entries.find((e) => e.entry.kind === 'channel.suspend')!;
+    // CN's head at the anchor: the entry the log continues from.
+    const head = t.s.entries.find((e) => e.entry.author === t.cn.id && e.entry.seq === t.checkpoint.entry.heads[t.cn.id]!.seq)!;
+    for (const orig of [suspension, head]) {
+      const forged = foreignCopy(orig);
+      expect(forged.hash < orig.hash).toBe(true);
+      const v = verifyBundle(await periodBundle(t, undefined, (es) => [forged, ...es]));
+      // Reported as what it is, at CN's place, and set aside: the entry CN signed stays, and the
+      // rest of the period verifies.
+      expect(v.errors.map((e) => e.code)).toEqual(['ENTRY_UNKNOWN_KEY']);
+      expect(v.errors[0]).toMatchObject({ author: t.cn.id, seq: orig.entry.seq });
+      expect(v.equivocations).toEqual([]);
+      expect(v.messages.map((m) => m.text)).toContain('A message in the period');
+      expect(v.period?.countersigned).toMatchObject([{ party: 'CN' }]);
+    }
+  });
+
+  it('report a second entry CN signed itself for a place before the anchor as equivocation, the smaller hash held', async () => {
+    const t = story();
+    const orig = t.s.entries.find((e) => e.entry.kind === 'channel.suspend')!;
+    const { sig: _sig, v: ver, ...fields } = orig.entry;
+    const second = sealEntry({ ...fields, body: { reason: 'another reason' } }, t.cn.terminal, ver) as SealedEntry;
+    const v = verifyBundle(await periodBundle(t, undefined, (es) => [...es, second]));
+    expect(v.errors.map((e) => e.code)).toContain('ENTRY_EQUIVOCATION');
+    const [kept, reported] = orig.hash < second.hash ? [orig, second] : [second, orig];
+    expect(v.equivocations).toEqual([{ author: t.cn.id, seq: orig.entry.seq, entries: [kept.raw, reported.raw] }]);
   });
 
   it('fail when the message an acknowledgement names before the anchor is left out', async () => {

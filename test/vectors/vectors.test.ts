@@ -115,7 +115,7 @@ describe('bundle vectors', () => {
 describe('period bundle vectors (docs/protocol.md §15)', () => {
   const manifest = load<{ v: number; periods: Array<{ file: string; valid: boolean; firstError: string | null; errors: string[] }> }>('periods/manifest.json');
   it('cover a valid period and each way of breaking its anchor', () => {
-    expect(new Set(manifest.periods.map((p) => p.firstError))).toEqual(new Set([null, 'CHECKPOINT_MISMATCH', 'BUNDLE_ANCHOR_NOT_COUNTERSIGNED', 'BUNDLE_ANCHOR_MISSING', 'ENTRY_BAD_REFERENCE', 'ENTRY_BAD_SIGNATURE']));
+    expect(new Set(manifest.periods.map((p) => p.firstError))).toEqual(new Set([null, 'CHECKPOINT_MISMATCH', 'BUNDLE_ANCHOR_NOT_COUNTERSIGNED', 'BUNDLE_ANCHOR_MISSING', 'ENTRY_BAD_REFERENCE', 'ENTRY_BAD_SIGNATURE', 'ENTRY_UNKNOWN_KEY']));
   });
   for (const p of manifest.periods)
     it(`${p.file}: ${p.valid ? 'valid' : p.firstError}`, () => {
@@ -125,7 +125,9 @@ describe('period bundle vectors (docs/protocol.md §15)', () => {
       expect(report.errors.map((e) => e.code)).toEqual(p.errors);
       if (p.valid) expect(report.period?.countersigned.map((c) => c.party)).toEqual(['CN']);
       // The forgery is set aside: the signed suspension is the one in the history.
-      if (p.file === 'forged-before-anchor.jsonl') expect(report.history.filter((h) => h.kind === 'channel.suspend').map((h) => h.reason)).toEqual(['consultations']);
+      if (p.file === 'forged-before-anchor.jsonl' || p.file === 'foreign-key-before-anchor.jsonl') expect(report.history.filter((h) => h.kind === 'channel.suspend').map((h) => h.reason)).toEqual(['consultations']);
+      // A copy signed with someone else's key frames nobody (§4.2, §15.3 step 2).
+      if (p.file === 'foreign-key-before-anchor.jsonl') expect(report.equivocations).toEqual([]);
     });
 });
 
