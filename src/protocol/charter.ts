@@ -9,7 +9,7 @@
  */
 import { canonicalBytes, sha256Hex } from './encoding.js';
 import { protocolError, type ProtocolError } from './errors.js';
-import { DOMAIN } from './keys.js';
+import { DOMAIN, publicKeyProblem } from './keys.js';
 import { DIALOGUE_KINDS, KINDS, validateCharter, type Charter, type EntryKind, type Role } from './schemas.js';
 
 export const CHANNEL_STATES = ['proposed', 'active', 'suspended', 'declined', 'withdrawn', 'expired', 'closed'] as const;
@@ -48,6 +48,12 @@ export function checkCharter(charter: unknown, proposer?: string): ProtocolError
   const problem = validateCharter.firstError(charter);
   if (problem) return protocolError('CHARTER_INVALID', { detail: problem });
   const c = charter as Charter;
+  // A party id is its root key (§3.1): one no signature can verify under (small-order) or a second
+  // spelling of a key could never accept, so a charter naming it would wait for it for ever.
+  for (const p of c.parties) {
+    const why = publicKeyProblem(p.party);
+    if (why) return protocolError('CHARTER_INVALID', { detail: `the party ${p.code} is not an acceptable Ed25519 public key (${why})` });
+  }
   const keys = new Set(c.parties.map((p) => p.party));
   if (keys.size !== c.parties.length) return protocolError('CHARTER_INVALID', { detail: 'a party is listed twice' });
   const codes = new Set(c.parties.map((p) => p.code));

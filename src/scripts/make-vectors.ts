@@ -372,7 +372,7 @@ function forgeryVectors(add: Add): void {
   const charter = makeCharter([us, { ...us, code: 'ZZ', id: IDENTITY_KEY }]);
   const proposal = proposeChannel(us.terminal, us.id, charter, T0 + 1000);
   const accept = sealEntry({ channel: proposal.hash, author: IDENTITY_KEY, key: IDENTITY_KEY, seq: 1, prev: null, heads: { [us.id]: { seq: 1, hash: proposal.hash } }, time: T0 + 2000, kind: 'charter.accept', body: { charter: charterHash(charter) } }, anyoneSigner);
-  add('small-order-key.jsonl', "A party whose root key (and terminal key) is the identity point, under which one signature verifies for every message: its card is refused.", writeBundle({ channel: proposal.hash }, [us.card, zzCard], [proposal, accept]), 'CARD_INVALID');
+  add('small-order-key.jsonl', "A party whose root key (and terminal key) is the identity point, under which one signature verifies for every message: the charter naming it is refused (§5.1), and so is its card.", writeBundle({ channel: proposal.hash }, [us.card, zzCard], [proposal, accept]), 'CHARTER_INVALID');
 }
 
 

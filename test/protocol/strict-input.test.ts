@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DOMAIN,
   HotlineProtocolError,
+  checkCharter,
   checkPartyCard,
   checkTerminalCertificate,
   duplicateMember,
@@ -25,7 +26,7 @@ import {
   weakPublicKey,
   type Signer,
 } from '../../src/protocol/index.js';
-import { T0, bilateralScenario, makeParty } from '../../src/testkit/scenario.js';
+import { T0, bilateralScenario, makeCharter, makeParty } from '../../src/testkit/scenario.js';
 
 const P = (1n << 255n) - 19n;
 const L = (1n << 252n) + 27742317777372353535851937790883648493n;
@@ -105,6 +106,18 @@ describe('Ed25519 public keys (§3.1)', () => {
     const anyone: Signer = { publicKey: raw(identity), sign: () => Buffer.from(zeroSig) };
     const card = issuePartyCard(anyone, { code: 'ZZ', names: { en: 'Anyone' }, terminals: [issueTerminalCertificate(anyone, { key: raw(identity), tls: 'a'.repeat(64), notBefore: T0, notAfter: T0 + 1 })], endpoints: [], issued: T0 });
     expect(checkPartyCard(card)).toMatchObject({ code: 'CARD_INVALID' });
+  });
+
+  it('refuses a charter naming a party whose id is a small-order or non-canonical key: it could never accept', () => {
+    const [us, cn] = [makeParty('US', { en: 'United States' }), makeParty('CN', { en: 'China' })];
+    const charter = makeCharter([us, cn]);
+    expect(checkCharter(charter, us.id)).toBeUndefined();
+    for (const bad of [raw(identity), raw(hex(`01${'00'.repeat(30)}80`))]) {
+      const parties = charter.parties.map((p) => (p.code === 'CN' ? { ...p, party: bad } : p));
+      const problem = checkCharter({ ...charter, parties }, us.id);
+      expect(problem).toMatchObject({ code: 'CHARTER_INVALID' });
+      expect(problem?.message).toMatch(/CN is not an acceptable Ed25519 public key/);
+    }
   });
 });
 

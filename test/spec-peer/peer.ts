@@ -576,6 +576,8 @@ export function judgeInContext(proposal: Held, past: readonly Held[], e: Entry, 
       const ds = c.ackDeadlineSec;
       const codes = c.parties.map((p) => p.code);
       const ids = (c.formats ?? []).map((f) => `${f.id}@${f.version}`);
+      // §5.1: every party id an acceptable key (§3.1), then the rest.
+      if (c.parties.some((p) => { const raw = fromB64u(p.party, 32); return !raw || !acceptableKey(raw); })) return 'CHARTER_INVALID';
       if (new Set(c.parties.map((p) => p.party)).size !== c.parties.length || new Set(codes).size !== codes.length || !c.parties.some((p) => p.party === e.author) || c.languages.some((l) => !(l in c.title)) || !(ds.FLASH! <= ds.IMMEDIATE! && ds.IMMEDIATE! <= ds.PRIORITY! && ds.PRIORITY! <= ds.ROUTINE!) || new Set(ids).size !== ids.length || (c.protocol ?? 1) < (v.charter.protocol ?? 1)) return 'CHARTER_INVALID';
       // §5.3: an amendment is named by its charter's hash: never the proposal's nor an earlier amendment's.
       if (charterHash(c) === H0 || v.amendments.some((a) => a.hash === charterHash(c))) return 'CHARTER_INVALID';
