@@ -37,7 +37,7 @@ async function fakePeer(judge: (frame: { id: number; entries: string[] }) => obj
     ws.on('message', (data) => {
       const frame = JSON.parse(String(data)) as { t: string; id: number; entries: string[] };
       if (frame.t === 'hello')
-        for (const f of greet?.() ?? [{ t: 'heads', heads: { [CH]: HASH } }, { t: 'holds', holds: { [CH]: 2, [CH2]: 0 } }]) ws.send(JSON.stringify(f));
+        for (const f of greet?.() ?? [{ t: 'heads', heads: { [CH]: HASH } }, { t: 'holds', holds: { [CH]: 2, [CH2]: 0 } }]) ws.send(Buffer.isBuffer(f) ? f : JSON.stringify(f), { binary: Buffer.isBuffer(f) });
       if (frame.t === 'entries') {
         batches.push(frame.entries);
         ws.send(JSON.stringify({ t: 'stored', id: frame.id, ...judge(frame) }));
@@ -108,6 +108,13 @@ describe('the answer to hello, across releases (docs/protocol.md §12)', () => {
     const b = await link(later);
     await until(() => b.l.state === 'up');
     expect(b.holds).toContainEqual([CH, 2, HASH]);
+  });
+
+  it('a binary message is not a frame: the client drops it, even one whose bytes spell a frame', async () => {
+    const odd = await fakePeer(() => taken(1), () => [Buffer.from(JSON.stringify({ t: 'holds', holds: { [CH]: 7, [CH2]: 0 } })), { t: 'heads', heads: { [CH]: HASH } }, { t: 'holds', holds: { [CH]: 2, [CH2]: 0 } }]);
+    const a = await link(odd);
+    await until(() => a.l.state === 'up' && a.holds.length >= 2);
+    expect(a.holds).toEqual([[CH, 2, HASH], [CH2, 0, undefined]]);
   });
 });
 

@@ -307,7 +307,8 @@ export class PeerLink {
       const channels = directory.channelIds().filter((id) => this.#mayPush(id));
       this.#send({ t: 'hello', v: 1, channels });
     });
-    ws.on('message', (data) => void this.#onFrame(String(data)));
+    // A binary message is not a frame (§12.2): dropped and logged, as a malformed frame is.
+    ws.on('message', (data, isBinary) => void this.#onFrame(isBinary ? undefined : String(data)));
     ws.on('error', (e) => {
       const code = (e as { code?: string }).code;
       if (!opened && slowDial(e)) slow = true;
@@ -362,8 +363,8 @@ export class PeerLink {
     this.#heartbeat?.queued(Buffer.byteLength(text));
   }
 
-  async #onFrame(text: string): Promise<void> {
-    const frame = parseServerFrame(text);
+  async #onFrame(text: string | undefined): Promise<void> {
+    const frame = text === undefined ? undefined : parseServerFrame(text);
     if (!frame) {
       this.#opts.log.warn({ peer: this.#opts.code }, 'peer sent a malformed federation frame');
       return;
