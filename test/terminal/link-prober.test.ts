@@ -5,7 +5,7 @@
  * echoes never make the line look up.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { BodyOf } from '../../src/protocol/index.js';
+import { parseEntry, signLinkFrame, type BodyOf } from '../../src/protocol/index.js';
 import type { EchoFrame } from '../../src/terminal/federation/wire.js';
 import { LinkProber, channelKeys } from '../../src/terminal/schedulers/link-prober.js';
 import { LinkTester } from '../../src/terminal/schedulers/link-tester.js';
@@ -138,4 +138,58 @@ describe('link health on version-2 channels', () => {
     expect(a.prober.accept(t.b.self.party, echo)).toBeDefined();
     expect(a.prober.accept(t.b.self.party, echo)).toBeUndefined();
   });
+
+  // Echoes that pass §12.3 (signed by CN's terminal, t2 <= t3) but whose times cannot be true, and
+  // an honest one read while US's clock stepped back: US's hourly link.summary (and any link.state)
+  // must still be well formed, CN must take it, and US's later entries must still get through.
+  for (const variant of ['negative round trip', 'offset beyond any date', 'US clock steps back once'] as const)
+    it(`never signs a malformed link record from echo times that cannot be true: ${variant}`, async () => {
+      const t = await backToBack();
+      cleanup = t.cleanup;
+      const view = await t.a.propose({ title: { en: 'Line' }, tier: 'technical', parties: ['CN'], linkTestIntervalSec: 60, protocol: 2 });
+      await t.settle();
+      await t.b.accept(view.id);
+      await t.settle();
+      const prober = new LinkProber({ directory: t.a.wing.registry, keys: channelKeys(t.a.wing.registry), actions: t.a.wing.writer, self: t.a.self, clock: { now: () => t.a.now() } });
+      const tester = new LinkTester({ ...portsOf(t.a), prober });
+      tester.start();
+      const cn = t.b.self;
+      let stepped = false;
+      prober.transport = (_peer, probe) => {
+        const [t2, t3] = variant === 'negative round trip' ? [probe.t1 - 500, probe.t1 + 500] : variant === 'offset beyond any date' ? [Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER] : [probe.t1, probe.t1];
+        const echo = { channel: probe.channel, from: cn.party, to: probe.from, key: cn.signer.publicKey, nonce: probe.nonce, t1: probe.t1, t2, t3 };
+        const step = variant === 'US clock steps back once' && !stepped;
+        if (step) t.clock.advance(-1500);
+        tester.onEcho(cn.party, { t: 'echo', ...echo, sig: signLinkFrame(cn.signer, echo) });
+        if (step) {
+          stepped = true;
+          t.clock.advance(1500);
+        }
+        return true;
+      };
+      for (let i = 0; i < 62; i++) {
+        await tester.tick();
+        await t.settle();
+        t.clock.advance(60_000);
+      }
+      await t.a.send(view.id, { text: 'after the summary', lang: 'en', precedence: 'ROUTINE' });
+      await t.settle();
+      const us = t.a.self.party;
+      const head = t.a.channel(view.id).head(us)!.seq;
+      const kinds: string[] = [];
+      for (let seq = 1; seq <= head; seq++) {
+        const row = (await t.a.store.getEntry(view.id, us, seq))!;
+        const parsed = parseEntry(row.raw);
+        expect(parsed.ok, `US#${seq}: ${parsed.ok ? '' : parsed.error.message}`).toBe(true);
+        if (parsed.ok) kinds.push(parsed.sealed.entry.kind);
+        await t.b.receive([row.raw], us);
+      }
+      expect(kinds).toContain('link.summary');
+      // CN holds every entry US signed, up to the message after the summary.
+      expect(t.b.channel(view.id).head(us)?.seq).toBe(head);
+      // The echoes came: the line is alive, whatever its figures.
+      expect(tester.health().find((h) => h.channel === view.id)?.state).not.toBe('down');
+      if (variant !== 'US clock steps back once') expect(prober.stats.unmeasurable).toBeGreaterThan(0);
+      else expect(prober.stats.unmeasurable).toBe(1);
+    });
 });

@@ -12,6 +12,7 @@ import {
   isWriter,
   proposeChannel,
   protocolError,
+  validateBody,
   type BodyOf,
   type Charter,
   type EntryKind,
@@ -180,6 +181,11 @@ export class OwnWriter implements ChannelActions {
       throw error;
     }
     this.#clockBehind = false;
+    // Whatever made the body (an officer's request, a scheduler's figures), this terminal never
+    // signs one its peers would refuse as malformed (§4.4 step 7): a signed malformed entry would
+    // stop its log on the channel for good, under its own signature.
+    const bodyProblem = validateBody[kind].firstError(body);
+    if (bodyProblem) throw new HotlineProtocolError(protocolError('ENTRY_MALFORMED', { detail: `this terminal did not sign a ${kind} entry whose body is invalid (${bodyProblem})` }));
     const sealed = composeEntry(log, this.#o.signer, this.#self, kind, body, now);
     const r = log.ingest(sealed, { signatureChecked: true });
     if (r.status !== 'accepted') throw new HotlineProtocolError('error' in r ? r.error : protocolError('ENTRY_MALFORMED', { detail: r.status }));

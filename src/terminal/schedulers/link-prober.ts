@@ -6,10 +6,31 @@
  * the frames and writes the records.
  */
 import { randomBytes } from 'node:crypto';
-import { linkMetrics, percentiles, signLinkFrame, verifyLinkFrame, type BodyOf, type Signer } from '../../protocol/index.js';
+import { LIMITS, linkMetrics, percentiles, signLinkFrame, verifyLinkFrame, type BodyOf, type Signer } from '../../protocol/index.js';
 import type { ChannelActions, ChannelDirectory } from '../channels/ports.js';
 import type { Clock } from '../clock.js';
 import type { EchoFrame, ProbeFrame } from '../federation/wire.js';
+
+/** The largest clock offset a link record can carry (§6.2: a signed ms count within ±maxTime). */
+const MAX_OFFSET_MS = LIMITS.maxTime;
+
+/** What an accepted echo tells: the line answered; with its figures when they can be true. */
+export interface EchoMeasure {
+  readonly channel: string;
+  readonly rttMs?: number;
+  readonly offsetMs?: number;
+}
+
+/**
+ * The figures of a link test's four times (linkMetrics), or undefined when they cannot be true: a
+ * negative round trip (this terminal's clock stepped back while the test was out, or the peer's
+ * t2/t3 lie) or an offset beyond any date (§6.2's bounds) measures nothing, and signing it in a
+ * link.summary or link.state would make a malformed entry of this terminal's.
+ */
+export function measurable(t1: number, t2: number, t3: number, t4: number): { rttMs: number; offsetMs: number } | undefined {
+  const m = linkMetrics(t1, t2, t3, t4);
+  return m.rttMs >= 0 && Math.abs(m.offsetMs) <= MAX_OFFSET_MS ? m : undefined;
+}
 
 /** One summary an hour (§6.2). */
 export const LINK_SUMMARY_WINDOW_MS = 3_600_000;
@@ -65,7 +86,7 @@ export class LinkProber {
   /** Where probes go (the peer links; set by the composition root). */
   transport: ProbeTransport = () => false;
   /** Counters for tests and metrics: echoes refused (bad signature, unknown nonce, stale). */
-  readonly stats = { sent: 0, answered: 0, refused: 0, summaries: 0, states: 0 };
+  readonly stats = { sent: 0, answered: 0, refused: 0, unmeasurable: 0, summaries: 0, states: 0 };
 
   constructor(ports: LinkProberPorts) {
     this.#p = ports;
@@ -119,7 +140,7 @@ export class LinkProber {
   }
 
   /** The client side: the measurement an echo from `peer` gives, if it answers an open probe and is signed by the peer's current key. */
-  accept(peer: string, echo: EchoFrame): { channel: string; rttMs: number; offsetMs: number } | undefined {
+  accept(peer: string, echo: EchoFrame): EchoMeasure | undefined {
     const t4 = this.#p.clock.now();
     const o = this.#outstanding.get(echo.nonce);
     const { t: _t, sig, ...fields } = echo;
@@ -129,15 +150,19 @@ export class LinkProber {
       return undefined;
     }
     this.#outstanding.delete(echo.nonce);
-    const m = linkMetrics(echo.t1, echo.t2, echo.t3, t4);
-    if (o.window === this.#windows.get(echo.channel)) {
+    // The echo answers the probe (the line works: the tester hears of it); the hour's summary
+    // counts it, with its figures, only if they can be true (§6.2: figures exactly when some test
+    // was answered).
+    const m = measurable(echo.t1, echo.t2, echo.t3, t4);
+    if (m && o.window === this.#windows.get(echo.channel)) {
       const w = this.#peerWindow(echo.channel, peer);
       w.answered++;
       w.rtts.push(m.rttMs);
       w.offsets.push(m.offsetMs);
     }
     this.stats.answered++;
-    return { channel: echo.channel, rttMs: m.rttMs, offsetMs: m.offsetMs };
+    if (!m) this.stats.unmeasurable++;
+    return { channel: echo.channel, ...m };
   }
 
   /** Writes the channel's link.summary once its window is an hour old, and opens the next window. */

@@ -7,14 +7,14 @@
  * Driven by an injected clock: the runtime calls tick() every second; tests call it by hand.
  */
 import { randomBytes } from 'node:crypto';
-import { linkMetrics, type BodyOf } from '../../protocol/index.js';
+import type { BodyOf } from '../../protocol/index.js';
 import type { Store } from '../../store/index.js';
 import type { ChannelActions, ChannelDirectory, SelfInfo } from '../channels/ports.js';
 import type { Clock } from '../clock.js';
 import type { EventOf, EventSink, EventSource, Unsubscribe } from '../events/event-bus.js';
 import { TERMINAL_ERRORS, type TerminalCode } from '../errors.js';
 import type { EchoFrame } from '../federation/wire.js';
-import { framesOn, type LinkProber } from './link-prober.js';
+import { framesOn, measurable, type LinkProber } from './link-prober.js';
 
 /** Link state of one peer on one channel. */
 export type LinkHealth = 'up' | 'degraded' | 'down';
@@ -151,14 +151,19 @@ export class LinkTester {
     if (m) void this.#answered(m.channel, peer, this.#p.clock.now(), m).catch(() => undefined);
   }
 
-  /** A link test to `peer` on `channel` was answered at `now` with these figures. */
-  async #answered(channel: string, peer: string, now: number, m: { rttMs: number; offsetMs: number }): Promise<void> {
-    await this.#p.samples.addLinkSample({ channel, peer, at: now, rttMs: m.rttMs, offsetMs: m.offsetMs });
+  /**
+   * A link test to `peer` on `channel` was answered at `now`, with these figures when they could be
+   * measured (link-prober.ts: not after a step back of this terminal's clock, nor from times no
+   * clock can show): an answer without them still shows the line alive.
+   */
+  async #answered(channel: string, peer: string, now: number, m: { rttMs?: number | undefined; offsetMs?: number | undefined }): Promise<void> {
+    const measured = m.rttMs !== undefined && m.offsetMs !== undefined ? { rttMs: m.rttMs, offsetMs: m.offsetMs } : undefined;
+    if (measured) await this.#p.samples.addLinkSample({ channel, peer, at: now, ...measured });
     const key = `${channel}/${peer}`;
     const h = this.#health.get(key) ?? { state: 'down' as LinkHealth, lastEchoAt: null, lastRttMs: null, lastOffsetMs: null, since: now };
-    Object.assign(h, { lastEchoAt: now, lastRttMs: m.rttMs, lastOffsetMs: m.offsetMs });
+    Object.assign(h, { lastEchoAt: now }, measured ? { lastRttMs: measured.rttMs, lastOffsetMs: measured.offsetMs } : {});
     this.#health.set(key, h);
-    this.#judgeClock(channel, peer, m.offsetMs, m.rttMs);
+    if (measured) this.#judgeClock(channel, peer, measured.offsetMs, measured.rttMs);
     const intervalMs = this.#p.directory.view(channel).charter.linkTestIntervalSec * 1000;
     this.#evaluate(channel, peer, intervalMs, now);
   }
@@ -221,7 +226,7 @@ export class LinkTester {
         const b = e.body as BodyOf<'link.echo'>;
         const ref = this.#p.directory.channel(e.channel).referent(b.test);
         if (!ref || ref.author !== this.#p.self.party) return;
-        await this.#answered(e.channel, e.author, now, linkMetrics(b.t1, b.t2, b.t3, now));
+        await this.#answered(e.channel, e.author, now, measurable(b.t1, b.t2, b.t3, now) ?? {});
       }
     } catch {
       // a link test on a channel that just closed: nothing to do
