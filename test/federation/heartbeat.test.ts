@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { CEILING_INTERVALS, CHECKS_PER_INTERVAL, Heartbeat, HEARTBEAT_INTERVAL_MS, type HeartbeatLoss } from '../../src/terminal/federation/heartbeat.js';
 import { DEFAULT_FEDERATION_LIMITS } from '../../src/terminal/federation/limits.js';
-import { SOCKET_OPEN, StreamSession, type StreamSocket } from '../../src/terminal/federation/stream-session.js';
+import { MAX_UNREAD_ANSWER_BYTES, SOCKET_OPEN, StreamSession, type StreamSocket } from '../../src/terminal/federation/stream-session.js';
 
 const I = HEARTBEAT_INTERVAL_MS;
 const CHECK = I / CHECKS_PER_INTERVAL;
@@ -303,5 +303,22 @@ describe('heartbeat in the inbound stream session', () => {
     expect(x.socket.terminated).toBe(true);
     expect(cutAt - from).toBeLessThanOrEqual(6 * I + CHECK);
     expect(x.logs[0]).toMatchObject({ stuck: true });
+  });
+
+  it('cuts a peer that keeps sending frames but reads none of the answers, once they pile up past the bound', async () => {
+    const x = session();
+    const hello = Buffer.from(JSON.stringify({ t: 'hello', v: 1, channels: [] }));
+    const settle = async () => {
+      for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    };
+    // Its frames keep the stream alive (heard), but every answer stays in the send buffer.
+    x.s.message(hello, false);
+    await settle();
+    expect(x.socket.terminated).toBe(false);
+    x.socket.bufferedAmount = MAX_UNREAD_ANSWER_BYTES + 1;
+    x.s.message(hello, false);
+    await settle();
+    expect(x.socket.terminated).toBe(true);
+    expect(x.logs).toEqual([expect.objectContaining({ code: 'FED_TIMEOUT', unreadBytes: MAX_UNREAD_ANSWER_BYTES + 1 })]);
   });
 });

@@ -29,6 +29,9 @@ import { Bucket, FED_CODES, type FederationLimits } from './limits.js';
 import { Heartbeat, socketIo, type HeartbeatIo } from './heartbeat.js';
 import { parseClientFrame, type ClientFrame, type EchoFrame, type ProbeFrame, type ServerFrame } from './wire.js';
 
+/** Answers handed to a stream's socket and not yet taken by the peer beyond which the stream is cut. */
+export const MAX_UNREAD_ANSWER_BYTES = 16 * 1024 * 1024;
+
 /** The WebSocket readyState of an open socket (WHATWG's value, which ws uses). */
 export const SOCKET_OPEN = 1;
 
@@ -358,5 +361,13 @@ export class StreamSession {
     const text = JSON.stringify(frame);
     this.#socket.send(text);
     this.#heartbeat.queued(Buffer.byteLength(text));
+    // A peer MUST go on reading (§12.2): one that keeps sending but takes none of the answers would
+    // have them pile up here without bound (each `hello` alone may be answered with ~1 MB). Past the
+    // bound the stream is cut, as an unresponsive one is; the peer reconnects and resumes.
+    if ((this.#socket.bufferedAmount ?? 0) > MAX_UNREAD_ANSWER_BYTES) {
+      this.#cut = true;
+      this.#log.warn({ code: FED_CODES.timeout, unreadBytes: this.#socket.bufferedAmount }, 'federation stream cut: the peer does not read its answers');
+      this.#socket.terminate();
+    }
   }
 }
