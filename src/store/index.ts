@@ -6,7 +6,7 @@ export { dropSchema, openStore, type StoreConfig } from './open-store.js';
 export type { SqliteStoreConfig, SqliteSynchronous } from './sqlite.js';
 export { SQLITE_SYNCHRONOUS } from './sqlite.js';
 export type { PostgresStoreConfig } from './postgres.js';
-export { earliestEscalation } from './store.js';
+export { MAX_EVIDENCE_PER_PLACE, earliestEscalation } from './store.js';
 export { BULK_KINDS, hashKey, type ReferentRow } from './bounded-logs.js';
 export type {
   AppendResult,

@@ -10,7 +10,7 @@ import { KyselyEscalationStore, type EscalationStore } from './escalation-store.
 import { KyselyOfficerStore, type OfficerStore } from './officer-store.js';
 import type { Database, EntriesTable, MessagesTable } from './schema.js';
 import type { PreparedWritePath, StoreAdapter } from './store-adapter.js';
-import { earliestEscalation } from './store.js';
+import { MAX_EVIDENCE_PER_PLACE, earliestEscalation } from './store.js';
 import { foldForSearch, messagesBefore, pageEntries, putAckEntry, searchMessages } from './message-pages.js';
 import { putReceiptMark, receiptTimes } from './receipt-marks.js';
 import type {
@@ -438,7 +438,20 @@ export class KyselyStore implements Store {
     return bounded.findReferentPositions(this.db, channel, hash);
   }
 
-  async putEvidence(evidence: EvidenceInput): Promise<number> {
+  async putEvidence(evidence: EvidenceInput): Promise<number | undefined> {
+    // One row per distinct second entry: a copy received again (replayed, relayed by several
+    // peers) is the same evidence, and a place holds at most MAX_EVIDENCE_PER_PLACE of them.
+    const kept = await this.db
+      .selectFrom('evidence')
+      .select(['id', 'second_raw'])
+      .where('channel', '=', evidence.channel)
+      .where('author', '=', evidence.author)
+      .where('seq', '=', evidence.seq)
+      .orderBy('id')
+      .execute();
+    const same = kept.find((r) => r.second_raw === evidence.secondRaw);
+    if (same) return Number(same.id);
+    if (kept.length >= MAX_EVIDENCE_PER_PLACE) return undefined;
     const row = await this.db
       .insertInto('evidence')
       .values({

@@ -179,6 +179,9 @@ export type MessageInput = Omit<MessageRow, 'ackedAt' | 'ackedBy' | 'receiptedAt
  * receipt). What a message is stored with unless the writer knows better, and what
  * {@link Store.replanEscalations} goes back to.
  */
+/** Distinct second entries kept as evidence for one place (channel, author, seq); more are refused as ever, not kept. */
+export const MAX_EVIDENCE_PER_PLACE = 8;
+
 export function earliestEscalation(m: Pick<MessageRow, 'time' | 'deadlineAt' | 'author'>, self: string | undefined): number | null {
   if (m.deadlineAt === null) return null;
   return m.author === self ? m.deadlineAt : Math.min(m.time, m.deadlineAt);
@@ -336,8 +339,12 @@ export interface Store {
   /** Indexed positions whose hash shares `hash`'s 48-bit prefix (compare the full hash after reading). */
   findReferentPositions(channel: string, hash: string): Promise<Array<{ author: string; seq: number }>>;
 
-  /** Records evidence of equivocation; returns its id. */
-  putEvidence(evidence: EvidenceInput): Promise<number>;
+  /**
+   * Records evidence of equivocation; returns its id. The same second entry again returns the id
+   * it was kept under (nothing added); a place that already holds MAX_EVIDENCE_PER_PLACE distinct
+   * second entries keeps no more (undefined).
+   */
+  putEvidence(evidence: EvidenceInput): Promise<number | undefined>;
   listEvidence(channel: string): Promise<EvidenceRow[]>;
 
   /**

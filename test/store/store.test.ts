@@ -3,7 +3,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { StoreError, type EntryRow, type MessageInput, type Store, type StoredEntry } from '../../src/store/index.js';
+import { MAX_EVIDENCE_PER_PLACE, StoreError, type EntryRow, type MessageInput, type Store, type StoredEntry } from '../../src/store/index.js';
 import { BACKENDS, useStore } from './backends.js';
 import { channelId, entry, hashOf, log, message, partyId } from './factories.js';
 
@@ -297,11 +297,27 @@ describe.each(BACKENDS)('store on $name', (backend) => {
       const id2 = await store.putEvidence({ channel, author, seq: 8, firstRaw: 'x', secondRaw: 'y', detectedAt: 6 });
       await store.putEvidence({ channel: channelId(), author, seq: 1, firstRaw: 'x', secondRaw: 'y', detectedAt: 6 });
 
-      expect(id2).toBeGreaterThan(id1);
+      expect(id2).toBeGreaterThan(id1!);
       expect(await store.listEvidence(channel)).toEqual([
         { id: id1, channel, author, seq: 7, firstRaw: first.raw, secondRaw: second.raw, detectedAt: 5 },
         { id: id2, channel, author, seq: 8, firstRaw: 'x', secondRaw: 'y', detectedAt: 6 },
       ]);
+    });
+
+    it('keeps a second entry received again once, and at most a bounded number of distinct ones per place', async () => {
+      const { store } = ctx;
+      const channel = channelId();
+      const author = partyId();
+      const first = entry({ channel, author, seq: 3, body: 'yes' });
+      const second = entry({ channel, author, seq: 3, body: 'no' });
+      const id = await store.putEvidence({ channel, author, seq: 3, firstRaw: first.raw, secondRaw: second.raw, detectedAt: 5 });
+      for (let i = 0; i < 20; i++) expect(await store.putEvidence({ channel, author, seq: 3, firstRaw: first.raw, secondRaw: second.raw, detectedAt: 6 + i })).toBe(id);
+      expect(await store.listEvidence(channel)).toHaveLength(1);
+      const others = Array.from({ length: MAX_EVIDENCE_PER_PLACE + 3 }, (_, i) => entry({ channel, author, seq: 3, body: `other ${i}` }));
+      const ids = [];
+      for (const o of others) ids.push(await store.putEvidence({ channel, author, seq: 3, firstRaw: first.raw, secondRaw: o.raw, detectedAt: 30 }));
+      expect(ids.filter((x) => x !== undefined)).toHaveLength(MAX_EVIDENCE_PER_PLACE - 1);
+      expect(await store.listEvidence(channel)).toHaveLength(MAX_EVIDENCE_PER_PLACE);
     });
   });
 
