@@ -11,7 +11,7 @@ const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString().
  * What the parties agree, to compare aloud before accepting: the charter hash, the protocol
  * version, the agreed formats (by id, version and hash) and each party's fingerprint.
  */
-export function charterTerms(c: Pick<Api.ChannelView, 'charterHash' | 'charter' | 'parties' | 'pendingAmendment'>, prints: ReadonlyMap<string, string>): string[] {
+export function charterTerms(c: Pick<Api.ChannelView, 'charterHash' | 'charter' | 'parties' | 'pendingAmendment'>, prints: ReadonlyMap<string, string> | null): string[] {
   const out = [`  charter ${c.charterHash}   protocol version ${c.charter.protocol ?? 1}   languages ${c.charter.languages.join(', ')}`];
   const a = c.pendingAmendment;
   if (a) {
@@ -22,6 +22,10 @@ export function charterTerms(c: Pick<Api.ChannelView, 'charterHash' | 'charter' 
   const formats = c.charter.formats ?? [];
   out.push(`  formats ${formats.length ? '' : 'none (free text only)'}`);
   for (const f of formats) out.push(`    ${`${f.id}@${f.version}`.padEnd(24)} ${f.hash}`);
+  if (prints === null) {
+    out.push('  fingerprints not shown: this officer may not read the terminal\'s peers (terminal.read); `hotline peer list` by an officer who may shows them');
+    return out;
+  }
   out.push('  fingerprints (compare them, and the charter hash, with each party over a line you trust)');
   const added = (a?.changes ?? []).flatMap((x) => (x.kind === 'party-added' ? [{ party: x.party, code: `${x.code}*` }] : []));
   for (const p of [...c.parties, ...added]) out.push(`    ${p.code.padEnd(6)} ${prints.get(p.party) ?? 'unknown here: not a paired peer'}`);
@@ -111,7 +115,7 @@ export function missingReceipts(m: Pick<Api.Message, 'receipts'>): string[] {
  * message on one line (a formatted message's text flattened first, so that its newlines read as
  * separators, not as a literal "\n"), a formatted message's rendering below it, one line per field.
  */
-export function channelLines(raw: Api.ChannelDetail, rawMessages: readonly Api.Message[], rawRendered: ReadonlyMap<string, string> = new Map(), prints: ReadonlyMap<string, string> = new Map()): string[] {
+export function channelLines(raw: Api.ChannelDetail, rawMessages: readonly Api.Message[], rawRendered: ReadonlyMap<string, string> = new Map(), prints: ReadonlyMap<string, string> | null = new Map()): string[] {
   const c = printableDeep(raw);
   // Only a formatted message's text is flattened (its rendering's lines are the format's): a free
   // text keeps its line breaks escaped, so that a peer's text cannot pass for a status line here.

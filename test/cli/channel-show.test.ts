@@ -69,4 +69,11 @@ describe('hotline channel show', () => {
     expect(line({ ...base, receiptedAt: 1000, receipts: [{ party: CN, code: 'CN', at: 1000 }] })).toMatch(/^receipted 1970-01-01T00:00:01Z;/);
     expect(line({ ...base, receiptedAt: null, receipts: [{ party: CN, code: 'CN', at: null }] })).toMatch(/^no receipt yet;/);
   });
+
+  it('shows the terms to an officer who may not read the terminal\'s peers, saying the fingerprints are not shown', () => {
+    const shown = channelLines(channel, [], new Map(), null).join('\n');
+    expect(shown).toContain(`charter ${'d'.repeat(64)}`);
+    expect(shown).toMatch(/fingerprints not shown: this officer may not read the terminal's peers/);
+    expect(shown).not.toMatch(/not a paired peer/);
+  });
 });

@@ -71,11 +71,14 @@ it('adds a third party to a running channel by amendment, and removes it again b
   expect(accepted.stderr).toMatch(/adds party RU/);
 
   for (const p of [us, cn, ru]) {
-    await waitFor(`${p.code} to see RU a party`, async () => {
+    const d = await waitFor(`${p.code} to see RU a party`, async () => {
       const d = await p.api<Detail>('GET', `/api/v1/channels/${id}`);
       return d.pendingAmendment === undefined && d.parties.some((x) => x.code === 'RU') ? d : undefined;
     }, 30_000);
+    // Every party of the charter now in force accepted it (the amendment's adoption), RU too.
+    expect(d.parties.map((x) => [x.code, x.accepted])).toEqual([['US', true], ['CN', true], ['RU', true]]);
   }
+  expect((await us.cli(['channel', 'show', id])).stdout).not.toMatch(/not yet accepted/);
   // RU holds the channel's past too (the message before it joined), and a FLASH reaches both.
   await waitFor('RU to hold the message sent before it joined', async () => (await ru.messages(id)).some((m) => m.id === before.id));
   const flash = await us.api<{ id: string }>('POST', `/api/v1/channels/${id}/messages`, { text: 'Unidentified submarine contact', precedence: 'FLASH' });

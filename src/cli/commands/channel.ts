@@ -26,9 +26,16 @@ import { parseDrafts, PRECEDENCE_NAMES, readTextFile } from './drafts.js';
 import { sendBatches } from './send-file.js';
 
 /** The fingerprint of each party (code → fingerprint): this terminal's own and its peers'. */
-async function fingerprints(client: OfficerClient): Promise<Map<string, string>> {
-  const [status, peers] = await Promise.all([client.call<Api.Status>('GET', '/api/v1/status'), client.call<Api.Peer[]>('GET', '/api/v1/peers')]);
-  return new Map([[status.party, status.fingerprint], ...peers.map((p) => [p.party, p.fingerprint] as [string, string])]);
+async function fingerprints(client: OfficerClient): Promise<Map<string, string> | null> {
+  try {
+    const [status, peers] = await Promise.all([client.call<Api.Status>('GET', '/api/v1/status'), client.call<Api.Peer[]>('GET', '/api/v1/peers')]);
+    return new Map([[status.party, status.fingerprint], ...peers.map((p) => [p.party, p.fingerprint] as [string, string])]);
+  } catch (e) {
+    // An officer whose roles are on this channel only may answer its charter without reading the
+    // terminal's peers: the terms are shown without the fingerprints, and say so.
+    if (e instanceof CliError && (e.cause as { code?: string } | undefined)?.code === 'FORBIDDEN') return null;
+    throw e;
+  }
 }
 
 /** The --officer option of the signed actions. */

@@ -220,6 +220,8 @@ export class ChannelRegistry implements ChannelDirectory {
     const d = log.state(this.#clock.now());
     const pending = d.amendments.find((a) => a.status === 'pending');
     const left = isWriter(d, this.self.party) ? undefined : departure(d, this.self.party);
+    // A charter in force by an adopted amendment was accepted by every party it names (§5.3).
+    const inForceByAmendment = d.amendments.some((a) => a.status === 'adopted' && a.hash === d.charterHash);
     return {
       id: log.id,
       state: d.state,
@@ -232,7 +234,7 @@ export class ChannelRegistry implements ChannelDirectory {
         party: p.party,
         code: p.code,
         roles: p.roles,
-        accepted: d.accepted.has(p.party),
+        accepted: inForceByAmendment || d.accepted.has(p.party),
         suspended: d.suspendedBy.has(p.party),
         entries: log.head(p.party)?.seq ?? 0,
       })),
