@@ -66,8 +66,11 @@ it('adds a third party to a running channel by amendment, and removes it again b
   const listed = (await ru.cli(['channel', 'list']).then(check('channel list'))).stdout;
   expect(listed).toMatch(/amendment by US awaiting (CN, RU|RU, CN): accept or decline/);
 
-  await cn.cli(['channel', 'accept', id, '--yes']).then(check('CN accepts'));
+  const byCn = await cn.cli(['channel', 'accept', id, '--yes']).then(check('CN accepts'));
+  expect(byCn.stdout).toMatch(new RegExp(`^Accepted amendment [0-9a-f]{12} of channel ${id.slice(0, 12)}: awaiting RU\\.`));
   const accepted = await ru.cli(['channel', 'accept', id, '--yes']).then(check('RU accepts'));
+  // In force at once if RU already holds CN's acceptance, else still awaiting CN there.
+  expect(accepted.stdout).toMatch(/: (in force; channel [0-9a-f]{12} is active|awaiting CN)\./);
   expect(accepted.stderr).toMatch(/adds party RU/);
 
   for (const p of [us, cn, ru]) {

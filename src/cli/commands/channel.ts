@@ -88,15 +88,22 @@ export function register(program: Command): void {
     if (action === 'accept') cmd.option('--yes', 'accept without asking (the terms are still printed); asked only in a terminal');
     cmd.action(async (id: string, opts: { data: string; reason?: string; officer?: string; yes?: boolean }) => {
       const client = await officerClient(opts.data, opts.officer ?? process.env.HOTLINE_OFFICER);
+      let amendment: string | undefined;
       if (action === 'accept') {
         // The terms first: what is accepted is the charter with this hash, between these keys.
         const c = printableDeep(await client.call<Api.ChannelDetail>('GET', `/api/v1/channels/${encodeURIComponent(id)}`));
+        amendment = c.state === 'proposed' ? undefined : c.pendingAmendment?.hash;
         const title = Object.entries(c.title).map(([l, t]) => `${t} [${l}]`).join(' / ');
         process.stderr.write([`Accepting channel ${c.id.slice(0, 12)} "${title}" (tier ${c.tier}, proposed by ${c.proposer}):`, ...charterTerms(c, await fingerprints(client)), ''].join('\n'));
         if (process.stdin.isTTY && !opts.yes && !(await confirm('Accept these terms? [y/N] '))) throw cliError('CLI_NOT_ACCEPTED', { channel: c.id.slice(0, 12), data: opts.data });
       }
       const r = await client.call<Api.CharterActionResult>('POST', `/api/v1/channels/${encodeURIComponent(id)}/${action}`, opts.reason ? { reason: opts.reason } : {});
-      process.stdout.write(`Channel ${r.channel.id.slice(0, 12)} is now ${r.channel.state}.\n`);
+      const ch = r.channel;
+      if (amendment === undefined) return void process.stdout.write(`Channel ${ch.id.slice(0, 12)} is now ${ch.state}.\n`);
+      // An amendment accepted: in force once every party it needs has accepted it (§5.3).
+      const still = ch.pendingAmendment?.hash === amendment ? ch.pendingAmendment : undefined;
+      const outcome = still ? `awaiting ${still.awaiting.join(', ')}` : ch.left ? 'in force; this party is no longer in the channel' : `in force; channel ${ch.id.slice(0, 12)} is ${ch.state}`;
+      process.stdout.write(`Accepted amendment ${amendment.slice(0, 12)} of channel ${ch.id.slice(0, 12)}: ${outcome}.\n`);
     });
   }
 
