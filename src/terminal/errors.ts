@@ -16,6 +16,10 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   CHANNEL_NOT_FOUND: { status: 404, message: 'No channel {channel} on this terminal. List channels with `hotline channel list`.' },
   CHANNEL_AMBIGUOUS: { status: 400, message: 'Channel prefix {channel} matches several channels; give more characters.' },
   CHANNEL_NOT_ACTIVE: { status: 409, message: 'Channel {channel} is {state}: messages flow only on an active channel. {hint}' },
+  CHARTER_PARTY_NOT_PAIRED: {
+    status: 409,
+    message: 'The charter this would accept in channel {channel} names {parties}, not a paired peer of this terminal: their entries could not be checked here, nor this terminal\'s there, so the channel would not work between you. Pair first (`hotline peer add` with each party\'s card, compared over a line you trust), then accept. Nothing was signed.',
+  },
   CHANNEL_LEFT: {
     status: 409,
     message: 'This party ({party}) is {standing} in channel {channel}: {how} Its record up to then stays here, read-only (export it with `hotline export CHANNEL`); nothing more is written to the channel from this terminal. Nothing was signed.',

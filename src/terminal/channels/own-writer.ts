@@ -218,6 +218,12 @@ export class OwnWriter implements ChannelActions {
   /** Accepts the pending proposal or amendment of a channel. */
   async accept(channel: string, options?: WriteOptions): Promise<SealedEntry> {
     const { log, target } = this.#awaitingAnswer(channel, 'charter.accept');
+    // Every party of the charter accepted must be a paired peer: a party whose card this terminal
+    // lacks could neither check its entries nor have its own checked (README, "Pairing").
+    const d = log.state(this.#o.clock.now());
+    const charter = d.state === 'proposed' ? d.charter : d.amendments.find((a) => a.hash === target)?.charter;
+    const unpaired = (charter?.parties ?? []).filter((p) => p.party !== this.#self && this.#o.registry.keys.card(p.party) === undefined);
+    if (unpaired.length > 0) throw new TerminalError('CHARTER_PARTY_NOT_PAIRED', { channel: log.id.slice(0, 12), parties: unpaired.map((p) => p.code).join(', ') });
     return this.write(log.id, 'charter.accept', { charter: target }, options);
   }
 

@@ -5,7 +5,7 @@
  * arrives (in the same batch or later, before or after the proposal); then the channel is its.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Charter } from '../../../src/protocol/index.js';
+import { fingerprint, type Charter } from '../../../src/protocol/index.js';
 import { MAX_OFFERED_PER_PARTY } from '../../../src/terminal/channels/offered-proposals.js';
 import { PULL_AFTER_MS, PULL_EVERY_MS, PullFallback } from '../../../src/terminal/federation/pull-fallback.js';
 import { backToBack, type BackToBack } from '../back-to-back.js';
@@ -37,6 +37,20 @@ function withRu(p: BackToBack, channel: string): Charter {
 const allOf = async (w: TestWing, channel: string, party: string) => w.entriesFor(channel, party, 1, 10_000);
 
 describe('joining a channel by amendment', () => {
+  it('is not accepted by a party that is not paired with the party added (CHARTER_PARTY_NOT_PAIRED), and is once it is', async () => {
+    const p = (pair = await backToBack());
+    const channel = await p.activeChannel();
+    // RU paired with US only.
+    await p.a.addPeer(ru.card, fingerprint(ru.id));
+    await p.a.write(channel, 'charter.amend', { charter: withRu(p, channel), reason: 'Third navy in the strait' });
+    await p.settle();
+    const signed = p.b.channel(channel).head(p.b.self.party)?.seq;
+    await expect(p.b.accept(channel)).rejects.toMatchObject({ code: 'CHARTER_PARTY_NOT_PAIRED', message: expect.stringMatching(/names RU, not a paired peer.*hotline peer add/) });
+    expect(p.b.channel(channel).head(p.b.self.party)?.seq).toBe(signed); // nothing signed
+    await p.b.addPeer(ru.card, fingerprint(ru.id));
+    await p.b.accept(channel);
+  });
+
   it('holds a proposal not naming this party without storing or refusing it, and takes the channel once the amendment naming it arrives', async () => {
     const { p, joiner, channel } = await setUp();
     for (let i = 0; i < 5; i++) await p.a.send(channel, { text: `before ${i}`, lang: 'en', precedence: 'ROUTINE' });
