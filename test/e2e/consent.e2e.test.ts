@@ -11,7 +11,9 @@ describe('e2e: mutual consent', () => {
     const [us, cn] = await Promise.all([h.party('US', 'United States'), h.party('CN', 'China')]);
     await h.pair(us, cn);
 
-    const id = (await us.cli(['channel', 'propose', '--with', 'CN', '--title', 'Border incidents line']).then(check('propose'))).stdout.trim();
+    const id = (await us.cli(['channel', 'propose', '--with', 'CN', '--title', 'Border incidents line', '--ack-deadline', 'FLASH=120']).then(check('propose'))).stdout.trim();
+    // A deadline given at propose time; the others keep their defaults.
+    expect((await us.api<{ charter: { ackDeadlineSec: Record<string, number> } }>('GET', `/api/v1/channels/${id}`)).charter.ackDeadlineSec).toEqual({ FLASH: 120, IMMEDIATE: 900, PRIORITY: 3600, ROUTINE: 86400 });
     h.step('waiting for CN to see the proposal');
     await waitFor('CN to receive the proposal', async () => (await cn.channel(id)).state === 'proposed');
 

@@ -19,7 +19,7 @@ import { loadTerminal, officerClient } from '../lazy.js';
 import { printable, printableDeep } from '../safe-text.js';
 import { channelLines, charterTerms } from '../channel-lines.js';
 import { DEFAULT_DATA_DIR } from './init.js';
-import { fieldsFrom, officerLang, parseFieldsFile, registerAmend, renderFormatted } from './format.js';
+import { ackDeadlines, fieldsFrom, officerLang, parseFieldsFile, registerAmend, renderFormatted } from './format.js';
 import { parseTime } from './dialogue.js';
 import { sendStreamed } from './send-stream.js';
 import { parseDrafts, PRECEDENCE_NAMES, readTextFile } from './drafts.js';
@@ -52,6 +52,7 @@ export function register(program: Command): void {
     .addOption(new Option('--title-zh <text>', 'title in Chinese (same as --title zh=TEXT)').hideHelp())
     .addOption(new Option('--tier <tier>', 'the level of the channel').choices(TIERS).default('working'))
     .option('--link-test <seconds>', 'link test interval in seconds', '60')
+    .option('--ack-deadline <precedence=seconds>', 'an acknowledgement deadline other than the default, e.g. FLASH=120 (repeat; defaults FLASH=180 IMMEDIATE=900 PRIORITY=3600 ROUTINE=86400)', repeated)
     .option('--position-roles <roles...>', 'dialogue: the roles that may state positions (default plenipotentiary principal)')
     .option('--endorse-roles <roles...>', 'dialogue: the roles that may endorse joint texts (default plenipotentiary)')
     .option('--commitment-roles <roles...>', 'dialogue: the roles that may record and update commitments (default plenipotentiary principal)')
@@ -60,7 +61,8 @@ export function register(program: Command): void {
     .addOption(new Option('--protocol <version>', 'protocol version of the channel: 2 lets one message be proven without the others (`hotline prove`, docs/protocol.md §14)').choices(['1', '2']).default('1'))
     .option('--officer <name>', OFFICER_HELP)
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
-    .action(async (opts: { with: string[]; title: string[]; titleZh?: string; tier: string; linkTest: string; format?: string[]; officer?: string; data: string; positionRoles?: string[]; endorseRoles?: string[]; commitmentRoles?: string[]; category?: string[]; protocol: string }) => {
+    .action(async (opts: { with: string[]; title: string[]; titleZh?: string; tier: string; linkTest: string; ackDeadline?: string[]; format?: string[]; officer?: string; data: string; positionRoles?: string[]; endorseRoles?: string[]; commitmentRoles?: string[]; category?: string[]; protocol: string }) => {
+      const deadlines = ackDeadlines(opts.ackDeadline);
       const interval = Number(opts.linkTest);
       if (!Number.isInteger(interval) || interval < 1) throw cliError('CLI_BAD_ARGUMENT', { option: '--link-test', expected: 'a whole number of seconds >= 1', value: opts.linkTest });
       const client = await officerClient(opts.data, opts.officer ?? process.env.HOTLINE_OFFICER);
@@ -71,7 +73,7 @@ export function register(program: Command): void {
         ...(opts.commitmentRoles ? { commitments: opts.commitmentRoles } : {}),
         ...(opts.category ? { categories: opts.category } : {}),
       };
-      const c = await client.call<Api.ChannelView>('POST', '/api/v1/channels', { title, tier: opts.tier, parties: opts.with, linkTestIntervalSec: interval, ...(Object.keys(dialogue).length ? { dialogue } : {}), ...(opts.format ? { formats: opts.format } : {}), ...(opts.protocol === '2' ? { protocol: 2 } : {}) });
+      const c = await client.call<Api.ChannelView>('POST', '/api/v1/channels', { title, tier: opts.tier, parties: opts.with, linkTestIntervalSec: interval, ...(Object.keys(deadlines).length ? { ackDeadlineSec: deadlines } : {}), ...(Object.keys(dialogue).length ? { dialogue } : {}), ...(opts.format ? { formats: opts.format } : {}), ...(opts.protocol === '2' ? { protocol: 2 } : {}) });
       process.stdout.write(`${c.id}\n`);
       process.stderr.write(`Proposed channel ${c.id.slice(0, 12)} (${c.state}); it opens when every party accepts.\n`);
     });

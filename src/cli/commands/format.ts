@@ -148,19 +148,26 @@ const PRECEDENCE_NAMES: readonly string[] = PRECEDENCES;
 const ROLE_NAMES: readonly string[] = ROLES.filter((r) => r !== 'admin');
 
 /** The body of POST /channels/:id/amend from the options; refuses (CLI_USAGE, CLI_BAD_ARGUMENT) what cannot be sent. */
-export function amendmentBody(o: AmendOptions): Record<string, unknown> {
-  const seconds = (option: string, v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw cliError('CLI_BAD_ARGUMENT', { option, expected: 'a whole number of seconds >= 1', value: v });
-    return n;
-  };
+const seconds = (option: string, v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw cliError('CLI_BAD_ARGUMENT', { option, expected: 'a whole number of seconds >= 1', value: v });
+  return n;
+};
+
+/** The acknowledgement deadlines of `--ack-deadline PRECEDENCE=SECONDS` (repeated), by precedence. */
+export function ackDeadlines(pairs: readonly string[] = []): Record<string, number> {
   const deadlines: Record<string, number> = {};
-  for (const pair of o.ackDeadline ?? []) {
+  for (const pair of pairs) {
     const m = /^([A-Za-z]+)=(.+)$/.exec(pair);
     const p = m?.[1]!.toUpperCase();
     if (!m || !p || !PRECEDENCE_NAMES.includes(p)) throw cliError('CLI_BAD_ARGUMENT', { option: '--ack-deadline', expected: `PRECEDENCE=SECONDS, PRECEDENCE one of ${PRECEDENCE_NAMES.join(', ')} (e.g. FLASH=120)`, value: pair });
     deadlines[p] = seconds('--ack-deadline', m[2]!);
   }
+  return deadlines;
+}
+
+export function amendmentBody(o: AmendOptions): Record<string, unknown> {
+  const deadlines = ackDeadlines(o.ackDeadline);
   for (const r of o.roles ?? []) if (!ROLE_NAMES.includes(r)) throw cliError('CLI_BAD_ARGUMENT', { option: '--roles', expected: ROLE_NAMES.join(', '), value: r });
   const partyRoles: Record<string, string[]> = {};
   for (const pair of o.partyRoles ?? []) {

@@ -38,7 +38,8 @@ const Proposal = Type.Object({
   roles: Type.Optional(Type.Array(Type.Enum(ROLES), { minItems: 1 })),
   languages: Type.Optional(Type.Array(Type.String(), { minItems: 1 })),
   linkTestIntervalSec: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
-  ackDeadlineSec: Type.Optional(Type.Object({ FLASH: Deadline, IMMEDIATE: Deadline, PRIORITY: Deadline, ROUTINE: Deadline })),
+  /** Deadlines other than the defaults (FLASH 180 s, IMMEDIATE 900 s, PRIORITY 1 h, ROUTINE 24 h); those not named keep theirs. */
+  ackDeadlineSec: Type.Optional(Type.Partial(Type.Object({ FLASH: Deadline, IMMEDIATE: Deadline, PRIORITY: Deadline, ROUTINE: Deadline }, { additionalProperties: false }), { minProperties: 1 })),
   expires: Type.Optional(Type.Integer({ minimum: 0 })),
   note: Type.Optional(Type.String({ maxLength: 4000 })),
   /** The charter's dialogue rules (docs/protocol.md §6.1): who states positions, endorses, records commitments; added categories. */
