@@ -341,7 +341,12 @@ export class Receiver implements EntryReceiver {
     let progress = true;
     while (progress) {
       progress = false;
-      const ordered = [...held.values()].sort((x, y) => x.entry.seq - y.entry.seq);
+      // Only an entry at or below the next seq of its author can be taken in (or found a duplicate or
+      // a fork) now; one past a gap would be pending again (ENTRY_SEQUENCE_GAP). Those are passed
+      // over without the ingest's checks, so that entries held far ahead (a peer may hold up to
+      // the pending bounds of §12.2 "Pending entries") cost every later batch of the channel a
+      // comparison each, not an ingest each. A channel just founded asks for what they all lack.
+      const ordered = [...held.values()].filter((x) => reportMissing || x.entry.seq <= log.heldCount(x.entry.author) + 1).sort((x, y) => x.entry.seq - y.entry.seq);
       for (const sealed of ordered) {
         const r = await this.#o.registry.memory.ingest(log, sealed, { notAfter: b.notAfter, signatureChecked: true });
         if (r.status === 'pending') {
