@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import type { Api } from '../../terminal/index.js';
 import { cliError } from '../errors.js';
-import { hotlineCommand } from '../hint.js';
+import { hotlineCommand, shellWord } from '../hint.js';
 import { repeated, textsByLanguage } from '../lang-text.js';
 import { officerClient } from '../lazy.js';
 import { printableDeep } from '../safe-text.js';
@@ -55,11 +55,18 @@ async function dialogueOf(opts: Common, channel: string): Promise<Api.DialogueVi
 }
 
 /** POSTs one dialogue act and prints the entry written and the next step (`cmd` spells a command to paste, src/cli/hint.ts). */
-async function act(opts: Common, channel: string, path: string, body: object, next: (w: Api.DialogueWritten, cmd: (args: string) => string) => string): Promise<void> {
-  const client = await officerClient(opts.data, opts.officer ?? process.env.HOTLINE_OFFICER);
+/**
+ * Signs a dialogue act and prints the next step: `cmd` words a command for this terminal (its
+ * --data and --officer), `theirs` one the other parties run on their own terminals.
+ */
+async function act(opts: Common, channel: string, path: string, body: object, next: (w: Api.DialogueWritten, cmd: (args: string) => string, theirs: (args: string) => string) => string): Promise<void> {
+  const officer = opts.officer ?? process.env.HOTLINE_OFFICER;
+  const client = await officerClient(opts.data, officer);
   const w = await client.call<Api.DialogueWritten>('POST', `/api/v1/channels/${encodeURIComponent(channel)}${path}`, body);
   process.stdout.write(`${w.object}\n`);
-  process.stderr.write(`Signed ${w.kind} ${short(w.entry)} (seq ${w.seq}). ${next(w, (args) => hotlineCommand(args, opts.data))}\n`);
+  const cmd = (args: string) => hotlineCommand(`${args}${officer ? ` --officer ${shellWord(officer)}` : ''}`, opts.data);
+  const theirs = (args: string) => `npx hotline ${args} --data DIR (on their terminals)`;
+  process.stderr.write(`Signed ${w.kind} ${short(w.entry)} (seq ${w.seq}). ${next(w, cmd, theirs)}\n`);
 }
 
 function find<T extends { hash: string }>(list: readonly T[], ref: string, what: string): T {
@@ -149,7 +156,7 @@ function meetingCommands(program: Command): void {
         return { party, name: name!.trim(), title: rest.join(',').trim() || 'Delegate' };
       });
       const body = { title: textsByLanguage('--title', o.title), kind: o.kind, level: o.level, start: parseTime('--start', o.start), end: parseTime('--end', o.end), place, zones: Object.fromEntries(pairs('--zone', o.zone)), participants, agenda: o.agenda ?? [] };
-      await act(o, channel, '/meetings', body, (w, cmd) => `The other parties answer with: ${cmd(`meeting accept ${short(channel)} ${short(w.object)}`)}`);
+      await act(o, channel, '/meetings', body, (w, _cmd, theirs) => `The other parties answer with: ${theirs(`meeting accept ${short(channel)} ${short(w.object)}`)}`);
     });
   withCommon(meeting.command('accept <channel> <meeting>').description("accept a meeting's schedule in force")).action(async (channel: string, ref: string, o: Common) => {
     await act(o, channel, `/meetings/${ref}/accept`, {}, (_w, cmd) => `After it, file your readout: ${cmd(`readout file ${short(channel)} ${short(ref)} "TEXT"`)}`);
@@ -257,7 +264,9 @@ function textCommands(program: Command): void {
       const t = find(d.texts, ref, 'joint text');
       const to = o.to ? t.versions.find((v) => v.n === Number(o.to)) : t.versions[t.versions.length - 1];
       const from = o.from ? t.versions.find((v) => v.n === Number(o.from)) : t.versions.find((v) => v.hash === to?.base);
-      if (!from || !to) throw cliError('CLI_BAD_ARGUMENT', { option: '--from/--to', expected: `version numbers 1..${t.versions.length}`, value: `${o.from ?? ''} ${o.to ?? ''}` });
+      // A text with one version has nothing to compare it with until it is amended.
+      if (!from && !o.from && !o.to && t.versions.length === 1) return void out([`Joint text ${short(t.hash)} has only version 1: nothing to compare until it is amended.`]);
+      if (!from || !to) throw cliError('CLI_BAD_ARGUMENT', { option: '--from/--to', expected: `version numbers 1..${t.versions.length}`, value: `${o.from ?? '(none)'} ${o.to ?? '(none)'}` });
       const { diffWords } = await import('diff'); // loaded by this command only
       out([`version ${from.n} -> ${to.n} ([-removed-] {+added+})`]);
       for (const l of new Set([...Object.keys(from.content), ...Object.keys(to.content)]))
@@ -274,14 +283,14 @@ function commitmentCommands(program: Command): void {
     .option('--lang <tag>', 'language of the text (default $HOTLINE_LANG or en)', process.env.HOTLINE_LANG ?? 'en')
     .option('--source <ref>', 'the meeting, joint text or issue it comes from')
     .action(async (channel: string, o: Common & { owner: string; what: string; due: string; lang: string; source?: string }) => {
-      await act(o, channel, '/commitments', { owner: o.owner, what: o.what, due: parseTime('--due', o.due), lang: o.lang, ...(o.source ? { source: o.source } : {}) }, (w, cmd) => `The owing party updates it: ${cmd(`commitment update ${short(channel)} ${short(w.object)} --status done --note EVIDENCE`)}`);
+      await act(o, channel, '/commitments', { owner: o.owner, what: o.what, due: parseTime('--due', o.due), lang: o.lang, ...(o.source ? { source: o.source } : {}) }, (w, _cmd, theirs) => `The owing party (${o.owner}) updates it: ${theirs(`commitment update ${short(channel)} ${short(w.object)} --status done --note EVIDENCE`).replace(' (on their terminals)', ' (on its terminal)')}`);
     });
   withCommon(c.command('update <channel> <commitment>').description('update a commitment this party owes'))
     .requiredOption('--status <s>', 'in-progress | done | delayed | withdrawn')
     .option('--note <text>', 'the evidence (done) or the reason (withdrawn)')
     .option('--due <time>', 'the new date (delayed)')
     .action(async (channel: string, ref: string, o: Common & { status: string; note?: string; due?: string }) => {
-      await act(o, channel, `/commitments/${ref}/update`, { status: o.status, ...(o.note ? { note: o.note } : {}), ...(o.due ? { due: parseTime('--due', o.due) } : {}) }, (_w, cmd) => (o.status === 'done' ? `The other parties confirm or dispute it: ${cmd(`commitment confirm ${short(channel)} ${short(ref)}`)}` : 'Recorded.'));
+      await act(o, channel, `/commitments/${ref}/update`, { status: o.status, ...(o.note ? { note: o.note } : {}), ...(o.due ? { due: parseTime('--due', o.due) } : {}) }, (_w, _cmd, theirs) => (o.status === 'done' ? `The other parties confirm or dispute it: ${theirs(`commitment confirm ${short(channel)} ${short(ref)}`)}` : 'Recorded.'));
     });
   withCommon(c.command('confirm <channel> <commitment>').description('confirm that a commitment marked done is done')).action(async (channel: string, ref: string, o: Common) => {
     await act(o, channel, `/commitments/${ref}/confirm`, {}, () => 'Confirmed on the record.');

@@ -148,6 +148,7 @@ export function register(program: Command): void {
         return void process.stdout.write(`Session ${opts.revoke} ended.\n`);
       }
       const list = await client.call<Array<{ id: string; officer: string; createdAt: number; lastSeenAt: number; ip: string; active: boolean }>>('GET', `/api/v1/auth/sessions${name ? `?officer=${encodeURIComponent(name)}` : '?all=true'}`);
+      if (list.length === 0) return void process.stdout.write(name ? `${name} has no console session.\n` : 'Nobody is signed in to the console.\n');
       for (const s of list) process.stdout.write(`${s.id}  ${s.officer.padEnd(24)} ${s.active ? 'active' : 'ended '}  signed in ${new Date(s.createdAt).toISOString()}  last seen ${new Date(s.lastSeenAt).toISOString()}  from ${s.ip}\n`);
     });
 }
