@@ -7,6 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
@@ -147,6 +148,17 @@ describe('e2e: one officer address in front of both instances (hotline ha proxy)
 });
 
 describe('e2e: npm run ha-demo', () => {
+  it('says which of its ports are taken, at once, instead of waiting for a terminal that cannot start', async () => {
+    const h = await Harness.create();
+    const squatter = createServer();
+    await new Promise<void>((r) => squatter.listen(7543, r));
+    h.defer(() => void squatter.close());
+    const run = await h.cli(['ha', 'demo', '--dir', join(h.root, 'demo'), '--postgres', inject('pgUrl'), '--failovers', '1'], { timeoutMs: 60_000 });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/ports 7181, 7182, 7183, 7541, 7542, 7543, and 7543 is in use: stop what listens there/);
+    expect(run.stderr).not.toMatch(/internal error/);
+  });
+
   it('runs two US instances and CN, and shows a failover', async () => {
     const h = await Harness.create();
     const url = inject('pgUrl');

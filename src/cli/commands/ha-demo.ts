@@ -6,11 +6,13 @@
  * standby. Without a terminal (or with --failovers N) it runs that many failovers and stops.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import type { Api } from '../../terminal/index.js';
+import { CliError, cliError } from '../errors.js';
 import type { OfficerClient } from '../officer-client.js';
 import { officerClient, loadTerminal } from '../lazy.js';
 
@@ -19,12 +21,42 @@ interface Node {
   readonly dir: string;
   readonly log: string;
   child?: ChildProcess;
+  /** How the process ended, once it has. */
+  exited?: string;
+}
+
+/** The ports the demo's terminals listen on: officer API, then federation. */
+const DEMO_PORTS = [7181, 7182, 7183, 7541, 7542, 7543] as const;
+
+/** Whether nothing listens on `port` yet (on any address). */
+const portFree = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, () => probe.close(() => resolve(true)));
+  });
+
+/** The last lines of a log, for an error message. */
+function tail(path: string, lines = 4): string {
+  try {
+    return readFileSync(path, 'utf8').trim().split('\n').slice(-lines).join(' | ').slice(-800);
+  } catch {
+    return '(no log)';
+  }
+}
+
+/** Throws (a CLI error, not a timeout) when `n` stopped while the demo waited on it. */
+function alive(n: Node): void {
+  if (n.exited !== undefined) throw cliError('CLI_USER_ERROR', { detail: `${n.name} stopped (${n.exited}) while the demo waited for it; the end of its log (${n.log}): ${tail(n.log)}` });
 }
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000, everyMs = 100): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const v = await probe().catch(() => undefined);
+    const v = await probe().catch((e: unknown) => {
+      if (e instanceof CliError) throw e;
+      return undefined;
+    });
     if (v !== undefined) return v;
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
@@ -53,9 +85,17 @@ export function registerDemo(ha: Command): void {
         await initTerminal({ dir: cn.dir, code: 'CN', names: { en: 'China' }, officerPort: 7183, federationPort: 7543, now: Date.now() });
         process.stdout.write(`Created US instances a and b (PostgreSQL ${url}, schema ${opts.schema}) and CN in ${root}\n`);
       }
+      const busy = [];
+      for (const port of DEMO_PORTS) if (!(await portFree(port))) busy.push(port);
+      if (busy.length > 0) throw cliError('CLI_USER_ERROR', { detail: `the demo's terminals listen on ports ${DEMO_PORTS.join(', ')}, and ${busy.join(', ')} ${busy.length === 1 ? 'is' : 'are'} in use: stop what listens there (an earlier demo still running?) and run it again` });
       const start = (n: Node) => {
         const log = openSync(n.log, 'a');
-        n.child = spawn(process.execPath, [distPath('cli', 'main.js'), 'serve', '--data', n.dir], { stdio: ['ignore', 'ignore', log], env: { ...process.env, HOTLINE_LOG_LEVEL: process.env.HOTLINE_LOG_LEVEL ?? 'warn' } });
+        n.exited = undefined;
+        const child = spawn(process.execPath, [distPath('cli', 'main.js'), 'serve', '--data', n.dir], { stdio: ['ignore', 'ignore', log], env: { ...process.env, HOTLINE_LOG_LEVEL: process.env.HOTLINE_LOG_LEVEL ?? 'warn' } });
+        child.once('exit', (code, signal) => {
+          if (n.child === child) n.exited = signal ? `signal ${signal}` : `exit code ${code}`;
+        });
+        n.child = child;
         closeSync(log);
       };
       const stop = (n: Node, signal: NodeJS.Signals) =>
@@ -68,9 +108,23 @@ export function registerDemo(ha: Command): void {
       try {
         for (const n of nodes) start(n);
         // The token files appear as the processes start.
-        const [clientA, clientB, clientCn] = await Promise.all(nodes.map((n) => waitFor(`${n.name} to start (its log: ${n.log})`, () => officerClient(n.dir))));
-        await waitFor('US instance a or b to be active', async () => (await ready(clientA!.url)) ?? (await ready(clientB!.url)));
-        await waitFor('CN to start', async () => ((await clientCn!.call('GET', '/api/v1/status')) ? true : undefined));
+        const [clientA, clientB, clientCn] = await Promise.all(
+          nodes.map((n) =>
+            waitFor(`${n.name} to start (its log: ${n.log})`, () => {
+              alive(n);
+              return officerClient(n.dir);
+            }),
+          ),
+        );
+        await waitFor('US instance a or b to be active', async () => {
+          alive(a);
+          alive(b);
+          return (await ready(clientA!.url)) ?? (await ready(clientB!.url));
+        });
+        await waitFor('CN to start', async () => {
+          alive(cn);
+          return (await clientCn!.call('GET', '/api/v1/status')) ? true : undefined;
+        });
         let active = (await ready(clientA!.url)) ? a : b;
         const client = (n: Node): OfficerClient => (n === a ? clientA! : n === b ? clientB! : clientCn!);
         const channel = await openLine(client(active), clientCn!, [a.dir, cn.dir]);
@@ -99,7 +153,7 @@ export function registerDemo(ha: Command): void {
           process.stdout.write(`${await statusLine(client(active))}\n`);
         }
         prompt?.close();
-        process.stdout.write(`\nLogs: ${nodes.map((n) => n.log).join(', ')}\nTry: npx hotline status --data ${(active === a ? a : b).dir}\n`);
+        process.stdout.write(`\nLogs: ${nodes.map((n) => n.log).join(', ')}\nThe demo stops its terminals now; to look around afterwards, start one again: npx hotline serve --data ${(active === a ? a : b).dir}\n`);
       } finally {
         await Promise.all(nodes.map((n) => stop(n, 'SIGTERM')));
       }
