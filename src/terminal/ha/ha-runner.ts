@@ -101,7 +101,10 @@ class HaRunner {
         if (lease) await this.#active(leadership, lease);
       } catch (e) {
         if (e instanceof FatalStart) throw e.cause;
-        this.#log.warn({ err: (e as Error).message }, 'high availability: the database failed; trying again in a second');
+        // A port it listens on taken (the standby's officer API) is not the database's doing.
+        const code = (e as NodeJS.ErrnoException).code;
+        const what = code === 'EADDRINUSE' || code === 'EACCES' ? `it cannot listen (${code}): free the port or change it in config.json` : 'the database failed';
+        this.#log.warn({ err: (e as Error).message, code }, `high availability: ${what}; trying again in a second`);
         await this.#sleep(1000);
       } finally {
         await leadership?.close();
