@@ -20,7 +20,7 @@ export function charterTerms(c: Pick<Api.ChannelView, 'charterHash' | 'charter' 
     for (const change of printableDeep(a.changes)) out.push(`    ${describeCharterChange(change)}`);
   }
   const formats = c.charter.formats ?? [];
-  out.push(`  formats ${formats.length ? '' : 'none (free text only)'}`);
+  out.push(`  formats ${formats.length ? 'agreed (id@version, hash):' : 'none (free text only)'}`);
   for (const f of formats) out.push(`    ${`${f.id}@${f.version}`.padEnd(24)} ${f.hash}`);
   if (prints === null) {
     out.push('  fingerprints not shown: this officer may not read the terminal\'s peers (terminal.read); `hotline peer list` by an officer who may shows them');

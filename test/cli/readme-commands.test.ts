@@ -55,7 +55,7 @@ describe('the README as a new user pastes it', () => {
     expect(list.err).toBe('');
     expect(list.code).toBe(0);
     expect(list.out).toMatch(/^launch-notification@1 +[0-9a-f]{12} /m);
-    expect(list.out).toMatch(/^standard-phrase@1 /m);
+    expect(list.out).toMatch(/^standard-phrase@1 .* shipped with Hotline$/m);
     const show = await run(['format', 'show', 'launch-notification', '--data', join(ROOT, 'no-such-dir')]);
     expect(show.code, show.err).toBe(0);
     expect(show.out).toMatch(/launch_type/);

@@ -50,7 +50,7 @@ export function register(program: Command): void {
       const lang = officerLang(opts.lang);
       for (const f of printableDeep(list)) {
         const langs = [...f.languages, ...f.packs.map((p) => `+${p.lang}`)].join(' ');
-        const from = f.origin === 'shipped' ? '' : `  from ${f.origin}`;
+        const from = f.origin === 'shipped' ? '  shipped with Hotline' : `  from ${f.origin}`;
         process.stdout.write(`${`${f.id}@${f.version}`.padEnd(24)} ${f.hash.slice(0, 12)}  ${f.precedence.padEnd(9)} ${inLanguage(f.title, lang)}  [${langs}]${from}\n`);
       }
     });
