@@ -35,7 +35,7 @@ it('refuses messages beyond the cap while the peer receipts nothing, and sends a
   expect((refused as TerminalError).message).toMatch(/not yet receipted by CN, and it accepts at most 5; nothing was sent/);
   await expect(a.sendMany(channel, [{ text: 'batch', lang: 'en', precedence: 'ROUTINE' }])).rejects.toThrow(/PEER_BACKLOG_FULL|not yet receipted/);
   // Other entries still go: a link test is written.
-  await a.write(channel, 'link.test', { nonce: '00', t1: pair.clock.now() });
+  await a.write(channel, 'link.test', { nonce: '00'.repeat(8), t1: pair.clock.now() });
 
   pair.restore();
   await pair.settle();
