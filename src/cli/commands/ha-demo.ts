@@ -45,16 +45,23 @@ function tail(path: string, lines = 4): string {
   }
 }
 
-/** Throws (a CLI error, not a timeout) when `n` stopped while the demo waited on it. */
+/** A terminal of the demo stopped while the demo waited on it: `error` says which, and why. */
+class Stopped {
+  constructor(readonly error: CliError) {}
+}
+
+/** Ends a wait (with a CLI error, not a timeout) when `n` stopped while the demo waited on it. */
 function alive(n: Node): void {
-  if (n.exited !== undefined) throw cliError('CLI_USER_ERROR', { detail: `${n.name} stopped (${n.exited}) while the demo waited for it; the end of its log (${n.log}): ${tail(n.log)}` });
+  if (n.exited !== undefined) throw new Stopped(cliError('CLI_USER_ERROR', { detail: `${n.name} stopped (${n.exited}) while the demo waited for it; the end of its log (${n.log}): ${tail(n.log)}` }));
 }
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000, everyMs = 100): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
+    // A probe's failure means "not yet" (a terminal still starting refuses connections), except a
+    // terminal found stopped: that ends the wait at once.
     const v = await probe().catch((e: unknown) => {
-      if (e instanceof CliError) throw e;
+      if (e instanceof Stopped) throw e.error;
       return undefined;
     });
     if (v !== undefined) return v;
