@@ -21,7 +21,7 @@ import { DialogueIndex } from './dialogue-check.js';
 import { isDialogueKind } from './dialogue.js';
 import { verifyEntrySignature, type Entry, type SealedEntry } from './entry.js';
 import { MISSING_ADVICE, protocolError, type ProtocolError } from './errors.js';
-import { checkRevocation, checkTerminalCertificate, judgeKey, type KeyCheck, type KeyRegistry } from './identity.js';
+import { checkRevocation, checkTerminalCertificate, judgeKeyWithHeld, type KeyCheck, type KeyRegistry } from './identity.js';
 import { checkLinkRecord } from './link-record.js';
 import { lastingCommitment, type LastingPlace } from './checkpoint.js';
 import { checkFormattedMessage, type FormatResolver } from './formats/message.js';
@@ -245,12 +245,9 @@ export class ChannelLog {
     const own = this.#keyEntries.get(author);
     // The common case: the author published no key entry in this channel.
     if (own === undefined) return this.#registry.check(author, key, time);
-    let certs = this.#registry.certificates(author, key);
-    const rotated = own.certs.filter((c) => c.seq < beforeSeq && c.cert.key === key).map((c) => c.cert);
-    if (rotated.length > 0) certs = [...certs, ...rotated];
-    let revokedFrom: number | undefined;
-    for (const r of own.revocations) if (r.seq < beforeSeq && r.rev.key === key && (revokedFrom === undefined || r.rev.from < revokedFrom)) revokedFrom = r.rev.from;
-    return judgeKey(certs, revokedFrom, time);
+    const rotated = own.certs.filter((c) => c.seq < beforeSeq).map((c) => c.cert);
+    const revoked = own.revocations.filter((r) => r.seq < beforeSeq).map((r) => r.rev);
+    return judgeKeyWithHeld(this.#registry, author, key, time, rotated, revoked);
   }
 
   /** Number of entries held, all authors. */

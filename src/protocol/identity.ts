@@ -158,6 +158,29 @@ export function judgeKey(certs: readonly TerminalCertificate[], revokedFrom: num
 const NO_CERTS: readonly TerminalCertificate[] = Object.freeze([]);
 
 /**
+ * Judges `key` of `party` at `time` with the key entries a channel holds of that party in view
+ * (docs/protocol.md §3.2): the certificates of the cards, plus the `key.rotate` certificates held,
+ * against the earliest `from` of the `key.revoke` revocations held for that key. The caller passes
+ * only the key entries that count for the entry judged (those before it in the author's log). One
+ * rule, used by the channel log and by a period bundle's entries before its anchor (§15.2).
+ */
+export function judgeKeyWithHeld(
+  registry: KeyRegistry,
+  party: string,
+  key: string,
+  time: number,
+  rotated: readonly TerminalCertificate[],
+  revoked: readonly KeyRevocation[],
+): KeyCheck {
+  let certs = registry.certificates(party, key);
+  const mine = rotated.filter((c) => c.key === key);
+  if (mine.length > 0) certs = [...certs, ...mine];
+  let revokedFrom: number | undefined;
+  for (const r of revoked) if (r.key === key && (revokedFrom === undefined || r.from < revokedFrom)) revokedFrom = r.from;
+  return judgeKey(certs, revokedFrom, time);
+}
+
+/**
  * The parties' cards, and which terminal keys they certify (docs/protocol.md §3.2, §3.6).
  * The answer does not depend on the order in which cards were added. Revocations carried by
  * cards are kept for display (and for the transport, which pins no revoked terminal) but do not

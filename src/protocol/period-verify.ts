@@ -9,7 +9,7 @@ import { ChannelLog, coldEntryOf, isLastingKind, keyCheckError, referentOf, type
 import { AnchorPool, anchorBounds } from './checkpoint.js';
 import type { Entry, SealedEntry } from './entry.js';
 import { protocolError, type ProtocolError } from './errors.js';
-import { judgeKey, type KeyCheck, type KeyRegistry } from './identity.js';
+import { judgeKeyWithHeld, type KeyCheck, type KeyRegistry } from './identity.js';
 import type { BodyOf, FormatDefinition, KeyRevocation, TerminalCertificate } from './schemas.js';
 import type { ReportError, ReportPeriod } from './verify.js';
 
@@ -40,10 +40,7 @@ class AuthorKeys {
 
   judge(e: Entry): KeyCheck {
     if (this.#certs.length === 0 && this.#revocations.length === 0) return this.registry.check(this.author, e.key, e.time);
-    const certs = [...this.registry.certificates(this.author, e.key), ...this.#certs.filter((c) => c.key === e.key)];
-    let from: number | undefined;
-    for (const r of this.#revocations) if (r.key === e.key && (from === undefined || r.from < from)) from = r.from;
-    return judgeKey(certs, from, e.time);
+    return judgeKeyWithHeld(this.registry, this.author, e.key, e.time, this.#certs, this.#revocations);
   }
 
   hold(e: Entry): void {
