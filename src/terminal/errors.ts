@@ -192,6 +192,10 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
     message:
       "Link to {peer} is connected, but the peer refuses this terminal's entries on channel {channel} ({code}: {reason}). Nothing of that channel reaches {peer} until this is fixed. ENTRY_EQUIVOCATION or ENTRY_WRONG_PREVIOUS_HASH there means this terminal's own log forked (a restore from an old backup: see the alarm CHANNEL_OWN_LOG_FORKED and docs/operations.md \"Backup and restore\"); ENTRY_MALFORMED with \"lies in the future\" means this terminal's clock is ahead of {peer}'s by more than 5 minutes: fix this terminal's clock (NTP), then follow the alarm CLOCK_BEHIND_LOG (docs/operations.md \"Clocks\"); otherwise look the code up in docs/errors.md and call the peer's operator.",
   },
+  LINK_NOT_STORING: {
+    message:
+      "Link to {peer} is connected and answers heartbeats, but {peer} has stored none of the entries sent to it for {seconds} s ({batches} batches unanswered): its storage is stalled (its database locked or unreachable, its disk full or failing). Nothing sent reaches {peer}'s record until it answers, so the line shows down. Call {peer}'s operator to check its terminal (hotline status, its logs); what waits is sent again by itself.",
+  },
   LINK_HEARTBEAT_LOST: { message: 'Link to {peer} was cut: the peer stopped answering heartbeats. Check that its terminal runs and is not frozen; the link retries by itself.' },
   LINK_TEST_UP: { message: 'Link tests with {peer} on channel {channel} are answered again ({from} -> up). No action needed.' },
   LINK_TEST_DEGRADED: { message: 'Link tests with {peer} on channel {channel} are late or show clock drift ({from} -> degraded). Check the link and both clocks.' },

@@ -18,6 +18,7 @@ import { TerminalError } from './errors.js';
 import { lazyValidators } from './lazy-validators.js';
 import { OfficerService } from './officers/officer-service.js';
 import { PeerLink, type LinkState } from './federation/peer-link.js';
+import { STORED_OVERDUE_MS } from './federation/stored-watch.js';
 import { PeerLinks } from './federation/peer-links.js';
 import { stderrLog } from './log-destination.js';
 import { Backlog, DEFAULT_MAX_UNRECEIPTED } from './channels/backlog.js';
@@ -167,7 +168,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   const backlog = await attachBacklog(identity, store, wing);
   timings.mark('backlog');
 
-  const peerLinks = new PeerLinks({ store, clock, log, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, connect: (o) => new PeerLink({ ...o, entries: wing.committer, directory, events, onHolds: (channel, seq, hash) => reconciler.peerHolds(o.peer, channel, seq, hash), withheld: (channel) => reconciler.isForked(channel), onRefusing: (r) => void (o.onRefusing?.(r), r && reconciler.refused(o.peer, r.channel, r.code, r.peerHolds)), onEcho: (peer, echo) => ops.linkTester.onEcho(peer, echo) }), events });
+  const peerLinks = new PeerLinks({ store, clock, log, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, connect: (o) => new PeerLink({ ...o, storedOverdueMs: storedOverdue(process.env.HOTLINE_PEER_STORE_OVERDUE_MS), entries: wing.committer, directory, events, onHolds: (channel, seq, hash) => reconciler.peerHolds(o.peer, channel, seq, hash), withheld: (channel) => reconciler.isForked(channel), onRefusing: (r) => void (o.onRefusing?.(r), r && reconciler.refused(o.peer, r.channel, r.code, r.peerHolds)), onEcho: (peer, echo) => ops.linkTester.onEcho(peer, echo) }), events });
   down.add(() => peerLinks.stop());
   reconciler.resync = (peer) => peerLinks.get(peer)?.resync();
   await peerLinks.refresh();
@@ -443,6 +444,11 @@ function lineStates(o: { peerLinks: PeerLinks; directory: ChannelWing['registry'
 /** HOTLINE_INBOUND_GRACE_MS: how long a peer's stream may be missing while the outbound one is up before the line is `degraded` (link-state.ts; at most PULL_AFTER_MS, when its entries start being fetched). */
 function inboundGrace(value: string | undefined): number {
   return wholeSetting(value, { name: 'HOTLINE_INBOUND_GRACE_MS', unit: 'ms', min: 0, fallback: DEFAULT_INBOUND_GRACE_MS });
+}
+
+/** HOTLINE_PEER_STORE_OVERDUE_MS: how long a batch sent to a peer may go unanswered before the line is `down`, the peer not storing (peer-link.ts). */
+function storedOverdue(value: string | undefined): number {
+  return wholeSetting(value, { name: 'HOTLINE_PEER_STORE_OVERDUE_MS', unit: 'ms', min: 100, max: 3_600_000, fallback: STORED_OVERDUE_MS });
 }
 
 /** HOTLINE_RECONCILE_WAIT_MS: how long, at most, a channel waits at start-up for its peers' holds (default 10 s). */

@@ -10,7 +10,9 @@ import net, { type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { EventBus } from '../../src/terminal/events/event-bus.js';
-import { PeerLink, type LinkRefusal } from '../../src/terminal/federation/peer-link.js';
+import { PeerLink } from '../../src/terminal/federation/peer-link.js';
+import type { LinkRefusal } from '../../src/terminal/federation/link-answers.js';
+import { STORED_OVERDUE_MS, type LinkStall } from '../../src/terminal/federation/stored-watch.js';
 import { carriesTraffic, combineLine } from '../../src/terminal/federation/link-state.js';
 import { generateTlsIdentity } from '../../src/terminal/tls/tls-identity.js';
 
@@ -26,12 +28,14 @@ afterEach(async () => {
 });
 
 /** A peer's federation server that answers every own batch as `judge` says; `hello` as `greet` says (default: heads, then holds). */
-async function fakePeer(judge: (frame: { id: number; entries: string[] }) => object, greet?: () => object[]) {
+async function fakePeer(judge: (frame: { id: number; entries: string[] }) => object | undefined, greet?: () => object[]) {
   const tls = await generateTlsIdentity('fake peer');
   const server = https.createServer({ key: tls.keyPem, cert: tls.certPem, requestCert: true, rejectUnauthorized: false });
   const wss = new WebSocketServer({ server });
   const batches: string[][] = [];
   const sockets: WebSocket[] = [];
+  /** Batches `judge` left unanswered (a peer whose storage stalls), answered by `release`. */
+  const held: Array<() => void> = [];
   wss.on('connection', (ws) => {
     sockets.push(ws);
     ws.on('message', (data) => {
@@ -40,7 +44,10 @@ async function fakePeer(judge: (frame: { id: number; entries: string[] }) => obj
         for (const f of greet?.() ?? [{ t: 'heads', heads: { [CH]: HASH } }, { t: 'holds', holds: { [CH]: 2, [CH2]: 0 } }]) ws.send(Buffer.isBuffer(f) ? f : JSON.stringify(f), { binary: Buffer.isBuffer(f) });
       if (frame.t === 'entries') {
         batches.push(frame.entries);
-        ws.send(JSON.stringify({ t: 'stored', id: frame.id, ...judge(frame) }));
+        const answer = judge(frame);
+        const send = () => ws.send(JSON.stringify({ t: 'stored', id: frame.id, ...(answer ?? taken(frame.entries.length)) }));
+        if (answer === undefined) held.push(send);
+        else send();
       }
     });
   });
@@ -54,7 +61,10 @@ async function fakePeer(judge: (frame: { id: number; entries: string[] }) => obj
         server.closeAllConnections();
       }),
   );
-  return { url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, pin: tls.spkiFingerprint, batches, sockets };
+  const release = () => {
+    for (const send of held.splice(0)) send();
+  };
+  return { url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, pin: tls.spkiFingerprint, batches, sockets, held, release };
 }
 
 async function until(what: () => boolean, ms = 5000): Promise<void> {
@@ -65,12 +75,13 @@ async function until(what: () => boolean, ms = 5000): Promise<void> {
   }
 }
 
-async function link(peer: Awaited<ReturnType<typeof fakePeer>>, opts: { withheld?: (c: string) => boolean } = {}) {
+async function link(peer: Awaited<ReturnType<typeof fakePeer>>, opts: { withheld?: (c: string) => boolean; clock?: () => number; ticks?: Array<() => void> } = {}) {
   const client = await generateTlsIdentity('us');
   const events = new EventBus();
   let head = 3;
   const holds: Array<[string, number, string | undefined]> = [];
   const refusals: Array<LinkRefusal | null> = [];
+  const stalls: Array<LinkStall | null> = [];
   const own = (channel: string, from: number, to: number) => Promise.resolve(channel === CH || channel === CH2 ? Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => `${channel.slice(0, 1)}#${from + i}`) : []);
   const l = new PeerLink({
     peer: PEER,
@@ -84,7 +95,10 @@ async function link(peer: Awaited<ReturnType<typeof fakePeer>>, opts: { withheld
     log: quiet,
     onHolds: (channel, seq, hash) => holds.push([channel, seq, hash]),
     onRefusing: (r) => refusals.push(r),
+    onNotStoring: (s) => stalls.push(s),
     ...(opts.withheld ? { withheld: opts.withheld } : {}),
+    ...(opts.clock ? { now: opts.clock } : {}),
+    ...(opts.ticks ? { repeat: (_ms: number, fn: () => void) => (opts.ticks!.push(fn), () => {}) } : {}),
   });
   cleanups.push(() => l.stop());
   l.start();
@@ -92,7 +106,7 @@ async function link(peer: Awaited<ReturnType<typeof fakePeer>>, opts: { withheld
     head = seq;
     events.emit({ type: 'entry', channel: CH, hash: 'h', author: 'S'.repeat(43), authorCode: 'US', seq, kind: 'message', time: 0, own: true, body: {} });
   };
-  return { l, holds, refusals, write };
+  return { l, holds, refusals, stalls, write };
 }
 
 const refused = { accepted: 0, duplicate: 0, pending: 0, rejected: [{ code: 'ENTRY_EQUIVOCATION', message: 'US signed two different entries at #3' }] };
@@ -192,5 +206,68 @@ describe('a peer that refuses our entries', () => {
     // The pump goes through the channels in order: CH's own entries would have gone before CH2's.
     await until(() => l.state === 'up' && peer.batches.length >= 1);
     expect(peer.batches.flat().every((e) => e.startsWith('d'))).toBe(true);
+  });
+});
+
+describe('a peer that answers heartbeats but stores nothing', () => {
+  it('shows the line down once a batch sent goes unanswered past the allowance, and up again when the peer answers', async () => {
+    // Its database locked, say: heartbeats and probes need no commit, so they are still answered.
+    let stall = false;
+    const peer = await fakePeer((f) => (stall ? undefined : taken(f.entries.length)));
+    let now = 1_000_000;
+    const ticks: Array<() => void> = [];
+    const { l, stalls, write } = await link(peer, { clock: () => now, ticks });
+    const tick = () => ticks.at(-1)!();
+    const line = () => combineLine({ state: l.state, since: l.since, reason: null, notStoring: l.notStoring }, []);
+    // The first pump: one batch of each channel, both answered.
+    await until(() => l.state === 'up' && peer.batches.length >= 2);
+    stall = true;
+    write(4); // one more own entry in each channel: two batches
+    await until(() => peer.held.length === 2);
+    tick(); // the check that sees it has left the send buffer (five a heartbeat interval)
+    // Just short of the allowance: still up, and no alarm.
+    now += STORED_OVERDUE_MS - 1;
+    tick();
+    expect(l.notStoring).toBeNull();
+    expect(line().state).toBe('up');
+    now += 1;
+    tick();
+    expect(l.notStoring).toEqual({ since: now - STORED_OVERDUE_MS, batches: 2 });
+    expect(stalls).toEqual([{ since: now - STORED_OVERDUE_MS, batches: 2 }]);
+    expect(l.state).toBe('up'); // the stream itself is fine
+    expect(line()).toMatchObject({ state: 'down', since: now - STORED_OVERDUE_MS });
+    expect(line().reason).toContain('has stored none of the entries sent to it since then (2 batches unanswered)');
+    expect(carriesTraffic(line().state)).toBe(false);
+    // More ticks: one alarm, not one per tick.
+    tick();
+    expect(stalls).toHaveLength(1);
+
+    // The peer answers (its database back): up again, with one "stores again".
+    stall = false;
+    peer.release();
+    await until(() => l.notStoring === null);
+    expect(stalls.at(-1)).toBeNull();
+    expect(line().state).toBe('up');
+  });
+
+  it('counts the oldest unanswered batch from when it was seen to leave the send buffer, and starts over on a new stream', async () => {
+    const peer = await fakePeer(() => undefined);
+    let now = 1_000_000;
+    const ticks: Array<() => void> = [];
+    const { l, write } = await link(peer, { clock: () => now, ticks });
+    await until(() => l.state === 'up' && peer.held.length >= 1);
+    ticks.at(-1)!();
+    write(4);
+    now += STORED_OVERDUE_MS / 2;
+    ticks.at(-1)!();
+    // Unanswered batches, but none for the allowance yet.
+    expect(l.notStoring).toBeNull();
+    now += STORED_OVERDUE_MS / 2;
+    ticks.at(-1)!();
+    expect(l.notStoring?.batches).toBeGreaterThanOrEqual(1);
+    // A reconnection starts over: the new stream's batches count from their own sending.
+    peer.sockets.at(-1)!.terminate();
+    await until(() => l.state !== 'up');
+    expect(l.notStoring).toBeNull();
   });
 });

@@ -12,6 +12,8 @@
  * The outbound stream and the link tests alone can look fine while the peer cannot reach this
  * terminal at all (a firewall blocking this terminal's federation port, a wrong address in its
  * card, a broken return route): version-2 link tests travel on the outbound stream both ways.
+ * And a peer whose storage stalls keeps answering heartbeats and probes while it stores nothing:
+ * a batch of entries unanswered past an allowance (peer-link.ts STORED_OVERDUE_MS) makes it `down`.
  */
 import type { LinkState } from './peer-link.js';
 
@@ -45,6 +47,8 @@ export interface TransportView {
   readonly inboundMissingSince?: number | undefined;
   /** The peer has a stream open to this terminal now (inbound-streams.ts). */
   readonly inboundOpen?: boolean;
+  /** The peer answers heartbeats but has answered no batch of entries past the allowance (PeerLink.notStoring). */
+  readonly notStoring?: { readonly since: number; readonly batches: number } | null;
 }
 
 /** One channel's link-test health with the peer (LinkTester.health). */
@@ -74,6 +78,15 @@ export function combineLine(transport: TransportView, tests: readonly LinkTestVi
       reason: `this terminal cannot reach the peer (${transport.reason ?? transport.state}); the peer's own stream to this terminal is up, and the peer fetches this terminal's entries over it. Check the peer's address in its card and the route to it`,
     };
   if (transport.state !== 'up') return { state: transport.state, since: transport.since, reason: transport.reason };
+  // A peer whose storage stalls still answers heartbeats and link-test probes (neither needs a
+  // commit): the stream and the tests look fine while nothing sent reaches its record.
+  const stall = transport.notStoring;
+  if (stall)
+    return {
+      state: 'down',
+      since: Math.max(transport.since, stall.since),
+      reason: `the peer has stored none of the entries sent to it since then (${stall.batches} ${stall.batches === 1 ? 'batch' : 'batches'} unanswered) although its stream answers heartbeats: its storage is stalled (database locked or unreachable, disk full or failing). Nothing sent reaches its record until it answers; call the peer's operator`,
+    };
   const down = tests.filter((t) => t.state === 'down');
   if (down.length > 0) {
     const since = Math.max(transport.since, ...down.map((t) => t.since));

@@ -18,6 +18,8 @@ import { CONNECT_DEADLINE_MS, nextConnectDeadline, slowDial } from './connect-de
 import { WantQueue, wantedEntries, type WantRange } from './wants.js';
 import { receivedBytes } from '../tls/raw-bytes.js';
 import { federationUrl } from './endpoint-url.js';
+import { StoredWatch, type LinkStall } from './stored-watch.js';
+import type { LinkReason, LinkRefusal } from './link-answers.js';
 
 export const BACKOFF_START_MS = 100;
 export const BACKOFF_MAX_MS = 3000;
@@ -64,30 +66,10 @@ export interface PeerLinkOptions {
   readonly repeat?: Repeat;
   /** Monotonic milliseconds for the heartbeat (default performance.now: a clock step is no silence). */
   readonly heartbeatNow?: () => number;
-}
-
-/**
- * The peer refuses this terminal's own entries on a channel: its last answer to an own batch of
- * the channel rejected entries, and no own batch of it was taken without rejection since. Own
- * entries form a chain: once one is refused, every later one is (link-state.ts: `refusing`).
- */
-export interface LinkRefusal {
-  readonly channel: string;
-  /** The peer's code for the first entry it rejected (ENTRY_EQUIVOCATION, ...). */
-  readonly code: string;
-  readonly message: string;
-  /** Since when (ms), kept across reconnections: the peer refuses the same entries again. */
-  readonly since: number;
-  /** Own entries the peer rejected since. */
-  readonly rejected: number;
-  /** How much of our log of the channel the peer said it holds (its last `holds`) when it began refusing. */
-  readonly peerHolds: number;
-}
-
-/** Why a link is not up, as a stable code and a sentence for status and alarms. */
-export interface LinkReason {
-  readonly code: string;
-  readonly message: string;
+  /** How long a batch may go unanswered before the peer counts as not storing (default STORED_OVERDUE_MS, stored-watch.ts). */
+  readonly storedOverdueMs?: number;
+  /** The peer began leaving this terminal's batches unanswered past the allowance, or answered again (null). */
+  readonly onNotStoring?: (stall: LinkStall | null) => void;
 }
 
 /** One peer's outbound link. */
@@ -136,11 +118,14 @@ export class PeerLink {
   readonly #refusals = new Map<string, LinkRefusal>();
   /** Batches sent and not yet answered: id -> the channel and last own seq it carries (null: relayed for a want). */
   readonly #batches = new Map<number, { channel: string; upto: number } | null>();
+  /** Whether the peer stores what it is sent (stored-watch.ts). */
+  readonly #storedWatch: StoredWatch;
 
   constructor(opts: PeerLinkOptions) {
     this.peer = opts.peer;
     this.#opts = opts;
     this.#since = this.#now();
+    this.#storedWatch = new StoredWatch(opts.storedOverdueMs, (stall) => this.#opts.onNotStoring?.(stall));
   }
 
   #now(): number {
@@ -168,6 +153,11 @@ export class PeerLink {
     this.#opts = { ...this.#opts, expectedFingerprint: '' };
     this.#ws?.terminate();
     this.#setState('down');
+  }
+
+  /** The peer answers heartbeats but has answered no batch for longer than the allowance (null otherwise). */
+  get notStoring(): LinkStall | null {
+    return this.#storedWatch.stall;
   }
 
   /** The oldest refusal of this terminal's own entries by the peer still standing (null when none). */
@@ -266,6 +256,7 @@ export class PeerLink {
     const io = socketIo(ws, socket);
     const stop = (this.#opts.repeat ?? repeatEvery)(h.checkMs, () => {
       if (this.#ws !== ws || ws.readyState !== 1) return;
+      this.#storedWatch.check(this.#now(), ws.bufferedAmount);
       const loss = h.tick(io);
       if (!loss) return;
       this.#reason = { code: 'LINK_HEARTBEAT_LOST', message: `the peer stopped answering heartbeats: ${loss.message}` };
@@ -329,6 +320,7 @@ export class PeerLink {
       this.#heads = undefined;
       this.#cursor.clear();
       this.#batches.clear();
+      this.#storedWatch.reset(); // no "stores again" alarm: the link is down, which says more
       this.#wants.clear();
       this.#warned.clear();
       clearTimeout(this.#recheck);
@@ -361,6 +353,12 @@ export class PeerLink {
     const text = JSON.stringify(frame);
     this.#ws.send(text);
     this.#heartbeat?.queued(Buffer.byteLength(text));
+  }
+
+  /** Sends a batch of entries, and notes when it left the send buffer (at once, mostly). */
+  #sendBatch(frame: Extract<ClientFrame, { t: 'entries' }>): void {
+    this.#send(frame);
+    this.#storedWatch.sent(frame.id, this.#now(), this.#ws?.bufferedAmount ?? 0);
   }
 
   async #onFrame(text: string | undefined): Promise<void> {
@@ -407,6 +405,7 @@ export class PeerLink {
           }
           const b = this.#batches.get(frame.id);
           this.#batches.delete(frame.id);
+          if (this.#storedWatch.answered(frame.id) && this.#ws) this.#storedWatch.check(this.#now(), this.#ws.bufferedAmount);
           if (b && frame.rejected.length === 0 && frame.pending === 0) this.#confirmed.set(b.channel, Math.max(this.#confirmed.get(b.channel) ?? 0, b.upto));
           if (b) this.#judged(b.channel, frame.rejected);
         }
@@ -495,7 +494,7 @@ export class PeerLink {
           const raws = await wantedEntries(entries, want);
           if (raws.length > 0 && this.#ready) {
             this.#batches.set(++this.#batchId, null);
-            this.#send({ t: 'entries', id: this.#batchId, entries: raws });
+            this.#sendBatch({ t: 'entries', id: this.#batchId, entries: raws });
           }
           continue;
         }
@@ -510,7 +509,7 @@ export class PeerLink {
           this.#cursor.set(channel, sent + raws.length);
           this.stats.sent += raws.length;
           this.#batches.set(++this.#batchId, { channel, upto: sent + raws.length });
-          this.#send({ t: 'entries', id: this.#batchId, entries: raws });
+          this.#sendBatch({ t: 'entries', id: this.#batchId, entries: raws });
           progress = true;
         }
       }

@@ -8,7 +8,9 @@ import type { Store } from '../../store/index.js';
 import type { Clock } from '../clock.js';
 import type { EventSink, EventSource, Unsubscribe } from '../events/event-bus.js';
 import { TERMINAL_ERRORS, type TerminalCode } from '../errors.js';
-import type { LinkRefusal, LinkState, PeerLink, PeerLinkOptions } from './peer-link.js';
+import type { LinkState, PeerLink, PeerLinkOptions } from './peer-link.js';
+import type { LinkRefusal } from './link-answers.js';
+import type { LinkStall } from './stored-watch.js';
 
 /** The console alarm raised when the link to a peer changes state. */
 const LINK_ALARMS = { connecting: 'LINK_CONNECTING', up: 'LINK_UP', down: 'LINK_DOWN' } as const satisfies Record<LinkState, TerminalCode>;
@@ -19,7 +21,7 @@ export function peerTlsPins(card: PartyCard, now: number): string[] {
 }
 
 /** What a new link needs from here; the composition root adds the rest. */
-export type LinkParams = Pick<PeerLinkOptions, 'peer' | 'code' | 'endpoints' | 'expectedFingerprint' | 'tls' | 'log' | 'onState' | 'onRefusing'>;
+export type LinkParams = Pick<PeerLinkOptions, 'peer' | 'code' | 'endpoints' | 'expectedFingerprint' | 'tls' | 'log' | 'onState' | 'onRefusing' | 'onNotStoring'>;
 
 export interface PeerLinksOptions {
   readonly store: Pick<Store, 'listPeers'>;
@@ -138,6 +140,17 @@ export class PeerLinks {
         log.warn({ peer: card.code, channel: r.channel, code: 'LINK_REFUSING', refused: r.code }, message);
         events.emit({ type: 'alarm', code: 'LINK_REFUSING', message, peer: card.party, channel: r.channel });
       },
+      // The stream answers, but the peer stores nothing it is sent: down, with an alarm of its own.
+      onNotStoring: (stall) => {
+        if (stall === null) {
+          log.info({ peer: card.code }, `${card.code} stores what it is sent again`);
+          events.emit({ type: 'alarm', code: 'LINK_UP', message: TERMINAL_ERRORS.format('LINK_UP', { peer: card.code, via: '' }), peer: card.party });
+          return;
+        }
+        const message = TERMINAL_ERRORS.format('LINK_NOT_STORING', { peer: card.code, seconds: String(Math.round((this.#o.clock.now() - stall.since) / 1000)), batches: String(stall.batches) });
+        log.warn({ peer: card.code, code: 'LINK_NOT_STORING', batches: stall.batches, since: new Date(stall.since).toISOString() }, message);
+        events.emit({ type: 'alarm', code: 'LINK_NOT_STORING', message, peer: card.party });
+      },
     });
     this.#links.set(card.party, link);
     if (this.#serving) link.start();
@@ -170,7 +183,7 @@ export class PeerLinks {
   }
 
   /** Each link's state, for status, readiness and metrics. */
-  list(label: (party: string) => string): Array<{ peer: string; code: string; state: LinkState; endpoint: string | null; since: number; reason: string | null; refusing: LinkRefusal | null }> {
-    return [...this.#links.values()].map((l) => ({ peer: l.peer, code: label(l.peer), state: l.state, endpoint: l.endpoint, since: l.since, reason: l.reason?.message ?? null, refusing: l.refusal }));
+  list(label: (party: string) => string): Array<{ peer: string; code: string; state: LinkState; endpoint: string | null; since: number; reason: string | null; refusing: LinkRefusal | null; notStoring: LinkStall | null }> {
+    return [...this.#links.values()].map((l) => ({ peer: l.peer, code: label(l.peer), state: l.state, endpoint: l.endpoint, since: l.since, reason: l.reason?.message ?? null, refusing: l.refusal, notStoring: l.notStoring }));
   }
 }

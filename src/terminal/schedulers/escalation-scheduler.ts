@@ -49,7 +49,7 @@ const NOTHING = (): Promise<void> => Promise.resolve();
 const PLANNED_WITH = 'escalation.plannedWith';
 
 /** Alarm codes delivered through the notifiers (others are for the consoles only). */
-const NOTIFIED_ALARM = /^(LINK_UP|LINK_DOWN|LINK_TEST_UP|LINK_TEST_DEGRADED|LINK_TEST_DOWN|ENTRY_EQUIVOCATION)$/;
+const NOTIFIED_ALARM = /^(LINK_UP|LINK_DOWN|LINK_NOT_STORING|LINK_TEST_UP|LINK_TEST_DEGRADED|LINK_TEST_DOWN|ENTRY_EQUIVOCATION)$/;
 
 export interface EscalationSchedulerOptions {
   readonly directory: Pick<ChannelDirectory, 'label' | 'peersOf' | 'member'>;
