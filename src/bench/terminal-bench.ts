@@ -483,7 +483,7 @@ async function run(ctx: BenchContext): Promise<unknown> {
   return {
     cores: availableParallelism(),
     cpu: cpus()[0]?.model ?? 'unknown',
-    store: `sqlite (WAL, ${{ normal: 'synchronous=NORMAL: not durable against a power cut', 'full-async': 'durable commits: NORMAL plus an fdatasync of the WAL on the thread pool after every commit', full: 'synchronous=FULL' }[process.env.HOTLINE_SQLITE_SYNCHRONOUS ?? 'full'] ?? process.env.HOTLINE_SQLITE_SYNCHRONOUS}), temporary directory`,
+    store: `sqlite (WAL, ${{ normal: 'synchronous=NORMAL: not durable against a power cut', 'full-async': 'durable commits: NORMAL plus an fdatasync of the WAL after every commit, on the event loop for a commit alone, on the thread pool under load', full: 'synchronous=FULL' }[process.env.HOTLINE_SQLITE_SYNCHRONOUS ?? 'full-async'] ?? process.env.HOTLINE_SQLITE_SYNCHRONOUS}), temporary directory`,
     checkWorkers: process.env.HOTLINE_CHECK_WORKERS ?? 'one per core',
     /** fdatasync of an 8 KiB write in the data folder, before and after the phases: the disk's share of each commit. */
     fsync: { before: fsyncBefore, after: fsyncAfter ?? null },

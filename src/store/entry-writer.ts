@@ -5,7 +5,7 @@
  * durable apart from when it committed (Store.pipelinedTransaction), the next batch is written
  * while the last one syncs.
  */
-import type { AppendResult, Committed, EntryRow, Store } from './store.js';
+import type { AppendResult, Committed, EntryRow, PipelineOptions, Store } from './store.js';
 import { applyProjection, isEmptyProjection, type EntryProjection } from './entry-projection.js';
 import { StoreError } from './errors.js';
 
@@ -15,7 +15,7 @@ export interface EntryAppender {
   /** When present, entries and their projections commit in one transaction (one fsync). */
   transaction?<T>(fn: (store: Store) => Promise<T>): Promise<T>;
   /** When present, used instead of transaction: the next batch commits while this one syncs. */
-  pipelinedTransaction?<T>(fn: (store: Store) => Promise<T>): Promise<Committed<T>>;
+  pipelinedTransaction?<T>(fn: (store: Store) => Promise<T>, options?: PipelineOptions): Promise<Committed<T>>;
 }
 
 /**
@@ -187,7 +187,10 @@ export class EntryWriter {
         return r;
       };
       if (this.#store.pipelinedTransaction) {
-        const committed = await this.#store.pipelinedTransaction(inTransaction);
+        // Alone: no write waits behind it and no earlier batch is still syncing, so nothing would
+        // be written while this one syncs (the store may then sync it before returning).
+        const alone = this.#pending.length === 0 && this.#syncing.size === 0;
+        const committed = await this.#store.pipelinedTransaction(inTransaction, { alone });
         results = committed.value;
         durable = committed.durable;
       } else if (projected && this.#store.transaction) {

@@ -12,6 +12,7 @@ export type {
   AppendResult,
   AppendStatus,
   Committed,
+  PipelineOptions,
   ChannelRow,
   EntryRow,
   EvidenceInput,

@@ -28,6 +28,7 @@ import type {
   ListUnackedOptions,
   LogPosition,
   Committed,
+  PipelineOptions,
   MessageInput,
   MessageRow,
   PeerRow,
@@ -62,7 +63,7 @@ export interface KyselyStoreOptions {
    * Where a COMMIT returns before it is on disk (SQLite, sqlite-durable.ts): what makes it so;
    * transactions settle only after it.
    */
-  readonly durability?: { sync(): Promise<void> };
+  readonly durability?: { sync(): Promise<void>; syncNow?(): Promise<void> | undefined };
   /** Runs at close(), before the connections close (e.g. stopping a checkpoint thread). */
   readonly beforeClose?: () => Promise<void>;
   /** The engine's consistency check (SQLite: PRAGMA quick_check), its problems; none if absent. */
@@ -781,10 +782,11 @@ export class KyselyStore implements Store {
     return this.inTransaction(fn);
   }
 
-  async pipelinedTransaction<T>(fn: (store: Store) => Promise<T>): Promise<Committed<T>> {
+  async pipelinedTransaction<T>(fn: (store: Store) => Promise<T>, options: PipelineOptions = {}): Promise<Committed<T>> {
     if (this.db.isTransaction) return { value: await fn(this) };
     const value = await this.db.transaction().execute((trx) => fn(this.#within(trx)));
-    const durable = this.options.durability?.sync();
+    const d = this.options.durability;
+    const durable = options.alone && d?.syncNow ? d.syncNow() : d?.sync();
     return durable ? { value, durable } : { value };
   }
 

@@ -262,6 +262,15 @@ export interface LinkSampleRow {
   readonly offsetMs: number;
 }
 
+/** How a {@link Store.pipelinedTransaction} is made durable. */
+export interface PipelineOptions {
+  /**
+   * Nothing else waits to be committed beside this transaction: the store may make it durable
+   * before returning (no `durable` then) rather than overlap its sync with the next transaction.
+   */
+  readonly alone?: boolean;
+}
+
 /** What {@link Store.pipelinedTransaction} resolves with. */
 export interface Committed<T> {
   readonly value: T;
@@ -457,7 +466,7 @@ export interface Store {
    * whose commit returns only once durable leaves `durable` out. Inside a transaction
    * it joins the outer one, whose own durability covers it.
    */
-  pipelinedTransaction<T>(fn: (store: Store) => Promise<T>): Promise<Committed<T>>;
+  pipelinedTransaction<T>(fn: (store: Store) => Promise<T>, options?: PipelineOptions): Promise<Committed<T>>;
   /**
    * Fences every later commit of entries with a leadership token (high availability, PostgreSQL
    * only, leadership.ts): each such transaction first reads the lease row under a key-share lock and

@@ -21,8 +21,8 @@ export interface TeardownSteps {
 
 /** The database (under the terminal lock), the check workers and the escalation settings. */
 export async function openData(identity: TerminalIdentity, log: Logger, down: TeardownSteps, ha: ActiveInstance | undefined, timings: StartupTimings) {
-  // HOTLINE_SQLITE_SYNCHRONOUS: full (default), full-async, or normal, which trades power-cut
-  // durability for latency (docs/operations.md "Durability").
+  // HOTLINE_SQLITE_SYNCHRONOUS: full-async (default), full (both durable), or normal, which trades
+  // power-cut durability for latency (docs/operations.md "Durability").
   const sync = sqliteSynchronous(process.env.HOTLINE_SQLITE_SYNCHRONOUS);
   const workers = checkWorkers(process.env.HOTLINE_CHECK_WORKERS);
   // HOTLINE_SQLITE_MAX_BYTES: a cap on the database file (docs/operations.md "Disk full").
@@ -59,9 +59,9 @@ export async function openData(identity: TerminalIdentity, log: Logger, down: Te
   return { store, checker, escalationFiles, lock, token };
 }
 
-/** HOTLINE_SQLITE_SYNCHRONOUS: one of SQLITE_SYNCHRONOUS, or unset for full. */
+/** HOTLINE_SQLITE_SYNCHRONOUS: one of SQLITE_SYNCHRONOUS, or unset for full-async (durable as FULL, sqlite-durable.ts). */
 function sqliteSynchronous(value: string | undefined): SqliteSynchronous {
-  if (value === undefined || value.trim() === '') return 'full';
+  if (value === undefined || value.trim() === '') return 'full-async';
   const mode = SQLITE_SYNCHRONOUS.find((m) => m === value.trim().toLowerCase());
   if (!mode) throw new TerminalError('BAD_REQUEST', { detail: `HOTLINE_SQLITE_SYNCHRONOUS must be one of ${SQLITE_SYNCHRONOUS.join(', ')}, not "${value}".` });
   return mode;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EntryWriter, type AppendResult, type Committed, type EntryAppender, type EntryRow, type Store } from '../../src/store/index.js';
+import { EntryWriter, type AppendResult, type Committed, type EntryAppender, type EntryRow, type PipelineOptions, type Store } from '../../src/store/index.js';
 import { KyselyStore } from '../../src/store/kysely-store.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
 import type { Database as Schema } from '../../src/store/schema.js';
@@ -95,6 +95,25 @@ describe('durable SQLite commits', () => {
     await db.destroy();
   });
 
+  it('syncs a commit that is alone on this thread before returning, and one made while a sync runs on the pool after it', async () => {
+    const { db, wal } = open();
+    await sql`create table t (v integer)`.execute(db);
+    const before = wal.syncs;
+    await db.transaction().execute((trx) => trx.insertInto('t').values({ v: 1 }).execute());
+    // Nothing runs on the pool: synced here, and done when it returns.
+    expect(wal.syncNow()).toBeUndefined();
+    expect(wal.syncs).toBe(before + 1);
+    // A sync on the pool is under way (it may have started before this commit's frames were
+    // written): the caller gets the next one, which starts once it ends.
+    const running = wal.sync();
+    await db.transaction().execute((trx) => trx.insertInto('t').values({ v: 2 }).execute());
+    const next = wal.syncNow();
+    expect(next).toBeInstanceOf(Promise);
+    await Promise.all([running, next]);
+    expect(wal.syncs).toBe(before + 3);
+    await db.destroy();
+  });
+
   it('finds the WAL again after SQLite replaced it (the last connection closed and another opened)', async () => {
     const a = open();
     await sql`create table t (v integer)`.execute(a.db);
@@ -141,20 +160,30 @@ describe('durable SQLite commits', () => {
     gate.release();
     await Promise.all([first.durable, second.durable]);
     expect(durable).toBe(true);
-    expect(await store.countEntries(channel)).toBe(3);
+    // Alone (nothing else to commit meanwhile): durable before it returns, through syncNow.
+    let inline = 0;
+    const alone = new KyselyStore(db, sqliteAdapter, { durability: { sync: gate.sync, syncNow: () => void inline++ } });
+    const third = await alone.pipelinedTransaction((tx) => tx.appendEntries([entry({ channel, author, seq: 4 })]), { alone: true });
+    expect(third.durable).toBeUndefined();
+    expect(inline).toBe(1);
+    expect(gate.waiting).toBe(0);
+    expect(await store.countEntries(channel)).toBe(4);
     await store.close();
   });
 });
 
 /** An appender whose commits become durable only when the test says so. */
-function pipelinedAppender(): EntryAppender & { readonly commits: EntryRow[][]; readonly gate: ReturnType<typeof gatedDurability> } {
+function pipelinedAppender(): EntryAppender & { readonly commits: EntryRow[][]; readonly alone: boolean[]; readonly gate: ReturnType<typeof gatedDurability> } {
   const gate = gatedDurability();
   const commits: EntryRow[][] = [];
+  const alone: boolean[] = [];
   const appender = {
     commits,
+    alone,
     gate,
     appendEntries: (rows: readonly EntryRow[]) => Promise.resolve(rows.map((): AppendResult => ({ status: 'inserted' }))),
-    async pipelinedTransaction<T>(fn: (store: Store) => Promise<T>): Promise<Committed<T>> {
+    async pipelinedTransaction<T>(fn: (store: Store) => Promise<T>, options?: PipelineOptions): Promise<Committed<T>> {
+      alone.push(options?.alone ?? false);
       const rows: EntryRow[] = [];
       const value = await fn({ appendEntries: (r: readonly EntryRow[]) => (rows.push(...r), appender.appendEntries(r)) } as unknown as Store);
       commits.push(rows);
@@ -185,6 +214,9 @@ describe('EntryWriter over a store that syncs after commit', () => {
     await Promise.all([first, second, flushing]);
     expect(resolved).toEqual([1, 2]);
     expect(writer.stats).toEqual({ transactions: 2, writes: 2, rows: 2 });
+    // The first batch was alone (the store may sync it before returning); the second was
+    // committed while the first synced, so it overlaps its own sync with whatever comes next.
+    expect(store.alone).toEqual([true, false]);
   });
 
   it('rejects the writes of a batch whose sync failed, and only those', async () => {
