@@ -205,7 +205,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
     linkHealth: () => ops.linkTester.health(),
     // The peer of a forked own log by its label, as everywhere officers read it.
     reconciling: notSignable(reconciler, directory, clock),
-    ...(options.ha ? { ha: options.ha.status } : {}),
+    ...(options.ha ? { ha: options.ha.status, haInstance: options.ha.instance } : {}),
     storeFull: () => wing.committer.fullSince,
     signingKey: identity.terminalSigner.publicKey,
     defaultOfficer: { name: `${code} duty officer`, title: 'Duty Officer', role: 'duty-officer' },

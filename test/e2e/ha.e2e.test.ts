@@ -21,6 +21,9 @@ describe('e2e: high availability on PostgreSQL', () => {
   it('a paused active instance is replaced, commits nothing afterwards, and steps down when it wakes', async () => {
     const s = await haSetup({ leaseMs: 2000 });
     const { h, a, b, peer, channel } = s;
+    // Each instance's /healthz names it and its role, the active one's as the standby's.
+    expect(await (await fetch(`${a.officerUrl}/healthz`)).json()).toMatchObject({ ok: true, party: 'US', role: 'active', instance: 'a' });
+    expect(await (await fetch(`${b.officerUrl}/healthz`)).json()).toMatchObject({ ok: true, party: 'US', role: 'standby', instance: 'b' });
     const toPeer = new Traffic({ targets: () => [a, b], channel, label: 'US→CN' });
     toPeer.start(40);
     await new Promise((r) => setTimeout(r, 1000));
@@ -29,6 +32,14 @@ describe('e2e: high availability on PostgreSQL', () => {
     await waitFor('b to take over from the paused a', async () => (await fetch(`${b.officerUrl}/readyz`)).status === 200, 20_000, 25);
     h.step(`b ready ${Date.now() - t0} ms after a was paused`);
     process.stderr.write(`HA failover after SIGSTOP of the active instance (lease 2000 ms): b ready after ${Date.now() - t0} ms\n`);
+    // The status lists the paused a, which announced itself active, as gone: one active instance.
+    const roles = async () => {
+      const ha = (await b.api<{ ha?: { active: string | null; instances: Array<{ instance: string; role: string }> } }>('GET', '/api/v1/status')).ha!;
+      return `${ha.active}: ${ha.instances.map((i) => `${i.instance} ${i.role}`).join(', ')}`;
+    };
+    await waitFor('b\'s status to list a as gone', async () => (await roles()) === 'b: a gone, b active', 10_000, 100).catch(async (e: unknown) => {
+      throw new Error(`${(e as Error).message}; the status says ${await roles()}`);
+    });
     await new Promise((r) => setTimeout(r, 1500));
     a.proc!.kill('SIGCONT');
     await waitFor('a to step down', async () => ((await (await fetch(`${a.officerUrl}/healthz`)).json()) as { role?: string }).role === 'standby', 15_000);

@@ -330,7 +330,7 @@ function writeHa(ha: Api.HaStatus): void {
   const lease = ha.active ? `active instance ${ha.active} since ${ha.since === null ? '?' : iso(ha.since)} (fencing token ${ha.token})` : 'no active instance';
   process.stdout.write(`  high availability: this is instance ${ha.instance} (${ha.role}); ${lease}; failovers ${ha.failovers}\n`);
   for (const i of ha.instances)
-    process.stdout.write(`  instance ${i.instance}: ${i.instance === ha.active ? 'active' : i.role === 'active' ? 'gone' : 'standby'}, officer API ${i.officerUrl}, ${i.host} pid ${i.pid}, seen ${(i.seenMsAgo / 1000).toFixed(1)} s ago\n`);
+    process.stdout.write(`  instance ${i.instance}: ${i.instance === ha.active ? 'active' : i.role === 'gone' || i.role === 'active' ? 'gone' : 'standby'}, officer API ${i.officerUrl}, ${i.host} pid ${i.pid}, seen ${(i.seenMsAgo / 1000).toFixed(1)} s ago\n`);
 }
 
 /** Bytes of entry lines per import request (the officer API takes up to 64 MiB a request). */

@@ -271,6 +271,8 @@ async function haStatus(leadership: Leadership, instance: string, role: 'active'
     since: live ? lease.since : null,
     failovers: lease?.failovers ?? 0,
     token: live ? lease.token : null,
-    instances: instances.map((i) => ({ instance: i.instance, role: i.role, officerUrl: i.officerUrl, federationUrl: i.federationUrl, host: i.host, pid: i.pid, seenMsAgo: Math.max(0, now - i.seenAt) })),
+    // An instance that announced itself active but holds no live lease died or lost it: `gone`
+    // (until it announces itself again), never a second `active` beside the lease holder.
+    instances: instances.map((i) => ({ instance: i.instance, role: i.role === 'active' && !(live && lease.instance === i.instance) ? 'gone' : i.role, officerUrl: i.officerUrl, federationUrl: i.federationUrl, host: i.host, pid: i.pid, seenMsAgo: Math.max(0, now - i.seenAt) })),
   };
 }

@@ -32,6 +32,7 @@ export const LinkStatus = Type.Object({ peer: Type.String(), code: Type.String()
  */
 export const Reconciling = Type.Object({ channel: Type.String(), have: Int, peerHolds: Int, why: Type.String(), forkedAt: Type.Optional(Int), peer: Type.Optional(Type.String()) });
 /** One process of a highly available party, as the lease table knows it. */
+/** An instance of a highly available party: `role` is `active` (the live lease holder), `standby`, or `gone` (it announced itself active and holds no live lease: it died or lost the lease). */
 export const HaInstance = Type.Object({ instance: Type.String(), role: Type.String(), officerUrl: Type.String(), federationUrl: Type.String(), host: Type.String(), pid: Int, seenMsAgo: Int });
 export type HaInstance = Static<typeof HaInstance>;
 

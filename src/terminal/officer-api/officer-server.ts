@@ -61,6 +61,8 @@ export interface OfficerServerOptions {
   readonly reconciling?: ReconcilingFn;
   /** This instance and its party's others, when highly available (status says so). */
   readonly ha?: () => Promise<HaStatus>;
+  /** This instance's name, when highly available. */
+  readonly haInstance?: string;
   /** The key this terminal signs with (it may not revoke it). */
   readonly signingKey?: string;
   /** Since when the database has had no room for a commit (readiness). */
@@ -130,7 +132,7 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
 
   const reads = new OfficerReadModel(store, ports.self.party);
   const area = { ...ports, reads };
-  await app.register(terminalRoutes, { ...area, links: opts.links, reconciling: opts.reconciling, storeFull: opts.storeFull, ha: opts.ha });
+  await app.register(terminalRoutes, { ...area, links: opts.links, reconciling: opts.reconciling, storeFull: opts.storeFull, ha: opts.ha, haInstance: opts.haInstance });
   await app.register(channelsRoutes, { ...area, links: opts.links, linkHealth: opts.linkHealth, reconciling: opts.reconciling, formats });
   await app.register(messagesRoutes, { ...area, defaultOfficer: opts.defaultOfficer, formats });
   await app.register(sendStreamRoute, { ...area, formats });

@@ -18,6 +18,8 @@ export interface TerminalRoutesOptions extends Pick<OfficerApiPorts, 'self' | 'd
   readonly storeFull?: () => number | undefined;
   /** This instance and its party's others, when highly available. */
   readonly ha?: () => Promise<Api.HaStatus>;
+  /** This instance's name, when highly available (its /healthz says it, as a standby's does). */
+  readonly haInstance?: string;
 }
 
 /** Registers the terminal routes. */
@@ -26,7 +28,7 @@ export async function terminalRoutes(app: FastifyInstance, opts: TerminalRoutesO
 
   // Which party's terminal this is (the console's sign-in page says it); a highly available
   // instance says it is the active one: proxies and load balancers route by it.
-  app.get('/healthz', { config: { permission: 'open' }, schema: { hide: true } }, async () => ({ ok: true, party: self.code, ...(opts.ha ? { role: 'active' } : {}) }));
+  app.get('/healthz', { config: { permission: 'open' }, schema: { hide: true } }, async () => ({ ok: true, party: self.code, ...(opts.ha ? { role: 'active', ...(opts.haInstance ? { instance: opts.haInstance } : {}) } : {}) }));
 
   app.get('/readyz', { config: { permission: 'open' }, schema: { hide: true, response: { 200: Api.Readiness, 503: Api.Readiness } } }, async (_req, reply) => {
     try {
