@@ -62,6 +62,11 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
     message:
       "Nothing was removed: peer {peer} holds this terminal's own entries of channel {channel} up to #{held} (its entry #{peerSeq} names #{held} with the hash this database holds there), and removing them from #{from} on would fork this terminal's own log (the peers would refuse every later entry, and keep two versions signed by this party as evidence). {hint}",
   },
+  STORE_STALLED: {
+    message:
+      "The database has not completed a commit for {seconds} s ({commits} waiting): it waits on a lock another session holds, a database server that stopped answering, or a disk that does not complete its writes. Nothing sent or received meanwhile is stored, receipted or sent on. Find what holds it: on PostgreSQL, pg_stat_activity and pg_locks (a long transaction, a migration, a backup tool); on SQLite, another process holding the database file, or the disk (dmesg). The terminal goes on by itself once the commit completes.",
+  },
+  STORE_RESUMED: { message: 'The database completes commits again: what waited is stored, receipted and sent on. Find what held it before it happens again.' },
   STORE_WRITABLE: { message: 'The database has room again: commits succeed. Find what filled it before it happens again.' },
   CLOCK_SKEW: { message: "Clock offset to {peer} measured at {offset} s on channel {channel} (beyond {limit} s): one of the two clocks is wrong. Deadlines here count on this terminal's clock from arrival; check both clocks (NTP)." },
   CHANNEL_RECONCILE_FAILED: { message: 'A peer claimed to hold own entries it did not send; this terminal continued its chain: {detail}' },

@@ -207,6 +207,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
     reconciling: notSignable(reconciler, directory, clock),
     ...(options.ha ? { ha: options.ha.status, haInstance: options.ha.instance } : {}),
     storeFull: () => wing.committer.fullSince,
+    storeStalled: () => wing.committer.stalledSince,
     signingKey: identity.terminalSigner.publicKey,
     defaultOfficer: { name: `${code} duty officer`, title: 'Duty Officer', role: 'duty-officer' },
     version: options.version ?? '0.1.0',
@@ -385,6 +386,8 @@ function composeOperations(o: {
   down.add(() => pulls.close());
   // While the database counts as full, one small write every 5 s sees room an operator freed (readiness).
   jobs.add({ name: 'store-writable', everyMs: 5000, run: () => wing.committer.probeWritable() });
+  // A commit waiting far longer than commits take: the database is stalled (readiness, an alarm).
+  jobs.add({ name: 'store-stall', everyMs: 1000, run: async () => wing.committer.checkStall() });
   // Daily checkpoints of version-2 channels, what period bundles are anchored at (docs/protocol.md §15).
   // HOTLINE_CHECKPOINTS=0 turns them off while a peer still runs a release that refuses the kind.
   const checkpoints = new CheckpointScheduler({ directory, actions: wing.writer, store, self, clock });

@@ -5,8 +5,10 @@
  * stream looks fine, and link tests notice only after three of their intervals (ten minutes
  * here, as on a quiet line). CN's FLASH is sent and left unanswered: CN's line to US turns `down`
  * with the reason within the allowance (2 s here, 30 s by default), and the alarm
- * LINK_NOT_STORING is raised. Without that rule the line stayed `up` for the minute this test waits. The lock released, US stores and receipts the message and
- * the line is up again, without a reconnection.
+ * LINK_NOT_STORING is raised; without that rule the line stayed `up` for the minute this test
+ * waited. US itself raises STORE_STALLED and answers /readyz 503 while its commit waits
+ * (HOTLINE_STORE_STALL_MS). The lock released, US stores and receipts the message, says
+ * STORE_RESUMED, and the line carries traffic again, without a reconnection.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -22,7 +24,7 @@ interface Alarm {
 }
 
 describe('e2e: a peer whose storage stalls', () => {
-  it('shows the line down with LINK_NOT_STORING while the peer answers heartbeats but stores nothing, and carrying traffic once it stores again', async () => {
+  it('shows the line down with LINK_NOT_STORING while the peer answers heartbeats but stores nothing (the peer itself says STORE_STALLED, not ready), and carrying traffic once it stores again', async () => {
     const url = inject('pgUrl');
     const schema = `e2e_stall_${randomBytes(4).toString('hex')}`;
     const h = await Harness.create();
@@ -34,15 +36,22 @@ describe('e2e: a peer whose storage stalls', () => {
       }
     });
     const [us, cn] = await Promise.all([
-      h.party('US', 'United States', { init: ['--postgres', url, '--postgres-schema', schema] }),
+      h.party('US', 'United States', { init: ['--postgres', url, '--postgres-schema', schema], start: false }),
       h.party('CN', 'China', { start: false }),
     ]);
     cn.env.HOTLINE_PEER_STORE_OVERDUE_MS = '2000';
-    await cn.start();
+    us.env.HOTLINE_STORE_STALL_MS = '2000';
+    await Promise.all([us.start(), cn.start()]);
     await h.pair(us, cn);
     const id = await h.openChannel(cn, us, { title: { en: 'Stall line' }, tier: 'military', parties: ['US'], linkTestIntervalSec: 600 });
     const alarms: Alarm[] = [];
+    const usAlarms: Alarm[] = [];
     await cn.events((e) => e.type === 'alarm' && alarms.push(e as Alarm));
+    await us.events((e) => e.type === 'alarm' && usAlarms.push(e as Alarm));
+    const usReady = async () => {
+      const r = await fetch(`${us.officerUrl}/readyz`, { signal: AbortSignal.timeout(5000) });
+      return { status: r.status, reason: ((await r.json()) as { reason?: string }).reason ?? '' };
+    };
     const lineToUs = async () => (await cn.status()).links.find((l) => l.code === 'US');
     expect((await lineToUs())?.state).toBe('up');
 
@@ -63,6 +72,12 @@ describe('e2e: a peer whose storage stalls', () => {
       const alarm = await waitFor('the LINK_NOT_STORING alarm', () => alarms.find((a) => a.code === 'LINK_NOT_STORING'));
       expect(alarm.message).toContain('Link to US is connected and answers heartbeats, but US has stored none of the entries sent to it');
       expect((await cn.messages(id)).find((m) => m.id === sent.id)?.receiptedAt).toBeNull();
+      // US itself says so: its commit has waited past its allowance (2 s here, 30 s by default).
+      const stalled = await waitFor('US to alarm STORE_STALLED', () => usAlarms.find((a) => a.code === 'STORE_STALLED'));
+      expect(stalled.message).toMatch(/The database has not completed a commit for \d+ s/);
+      const ready = await usReady();
+      expect(ready.status).toBe(503);
+      expect(ready.reason).toMatch(/database commits stalled since \S+ \(STORE_STALLED\)/);
 
       await lock.query('rollback');
       h.step('US entries table released');
@@ -76,6 +91,8 @@ describe('e2e: a peer whose storage stalls', () => {
       expect(back.reason ?? '').not.toContain('stored none');
       const after = alarms.slice(alarms.indexOf(alarm) + 1);
       expect(after.some((a) => a.code === 'LINK_UP')).toBe(true);
+      await waitFor('US to alarm STORE_RESUMED', () => usAlarms.find((a) => a.code === 'STORE_RESUMED'));
+      expect((await usReady()).reason).not.toContain('STORE_STALLED');
       // Not a reconnection: the stream stayed up throughout.
       expect(alarms.filter((a) => a.code === 'LINK_DOWN')).toEqual([]);
     } finally {

@@ -17,10 +17,19 @@ import type { EventSink } from '../events/event-bus.js';
 import type { AuditInput } from '../officers/audit-log.js';
 import { SILENT, type ChannelLogger, type ChannelRegistry } from './channel-registry.js';
 import type { EntrySource } from './ports.js';
+import { TERMINAL_ERRORS } from '../errors.js';
 import { projectEntries, type EscalationPlanner } from './projector.js';
 
 /** A full database counts as writable again after this long without a commit failing for lack of room. */
 const FULL_CLEARS_AFTER_MS = 30_000;
+
+/**
+ * How long a commit may wait before the database counts as stalled, ms (HOTLINE_STORE_STALL_MS).
+ * A commit takes milliseconds; one waiting this long waits on a lock another session holds, a
+ * database server that stopped answering, or a disk that does not complete its writes. Nothing
+ * sent meanwhile is stored, receipted or sent on: readiness says so and STORE_STALLED is raised.
+ */
+export const STORE_STALL_MS = 30_000;
 
 /** Own entries kept in memory per channel for the outbound links (the rest is read from the store). */
 const OWN_RING = 8192;
@@ -48,6 +57,8 @@ export interface ChannelCommitterOptions {
   /** When escalation first looks at a new message (default: the earliest any policy could act). */
   readonly planner?: EscalationPlanner;
   readonly log?: ChannelLogger;
+  /** How long a commit may wait before the database counts as stalled (default {@link STORE_STALL_MS}). */
+  readonly stallMs?: number;
 }
 
 /** Commits entries with their projections and tracks what is durable. */
@@ -60,6 +71,10 @@ export class ChannelCommitter implements EntrySource {
   readonly #own = new Map<string, { head: number; ring: string[]; ringStart: number }>();
   #fullSince: number | undefined;
   #lastFullAt = 0;
+  /** Commits under way: id -> when each started (the terminal's clock). */
+  readonly #inFlight = new Map<number, number>();
+  #commitId = 0;
+  #stalledSince: number | undefined;
   /** When escalation first looks at a new message: the terminal's escalation planner. */
   planner: EscalationPlanner;
   /** Called with every batch of received entries once committed (the backlog counts receipts). */
@@ -114,6 +129,8 @@ export class ChannelCommitter implements EntrySource {
       const theirs = entries.filter((s) => s.entry.author !== self);
       if (theirs.length > 0) this.#emitEntries(log, theirs, false);
     }
+    const id = ++this.#commitId;
+    this.#inFlight.set(id, receivedAt);
     try {
       await writing;
     } catch (e) {
@@ -127,6 +144,9 @@ export class ChannelCommitter implements EntrySource {
       );
       if (reloaded) this.noteLoaded(reloaded);
       throw e;
+    } finally {
+      this.#inFlight.delete(id);
+      if (this.#stalledSince !== undefined) this.checkStall();
     }
     this.#noteFull(undefined);
     this.#announce(log, entries, options.own, before, after.state);
@@ -137,6 +157,33 @@ export class ChannelCommitter implements EntrySource {
   /** Since when the database has had no room for a commit (undefined: it has). */
   get fullSince(): number | undefined {
     return this.#fullSince;
+  }
+
+  /** Since when the oldest commit under way has waited, once longer than the allowance (undefined: none has). */
+  get stalledSince(): number | undefined {
+    return this.#stalledSince;
+  }
+
+  /**
+   * Raises STORE_STALLED once when a commit has waited longer than the allowance, and
+   * STORE_RESUMED when none waits that long any more (the jobs run it every second, and every
+   * commit that ends while stalled).
+   */
+  checkStall(): void {
+    const now = this.#o.clock.now();
+    let oldest: number | undefined;
+    for (const at of this.#inFlight.values()) if (oldest === undefined || at < oldest) oldest = at;
+    const stalled = oldest !== undefined && now - oldest >= (this.#o.stallMs ?? STORE_STALL_MS);
+    if (stalled && this.#stalledSince === undefined) {
+      this.#stalledSince = oldest;
+      const message = TERMINAL_ERRORS.format('STORE_STALLED', { seconds: String(Math.round((now - oldest!) / 1000)), commits: String(this.#inFlight.size) });
+      this.#log.error({ code: 'STORE_STALLED', commits: this.#inFlight.size }, message);
+      this.#o.events.emit({ type: 'alarm', code: 'STORE_STALLED', message });
+    } else if (!stalled && this.#stalledSince !== undefined) {
+      this.#stalledSince = undefined;
+      this.#log.warn({ code: 'STORE_RESUMED' }, TERMINAL_ERRORS.format('STORE_RESUMED', {}));
+      this.#o.events.emit({ type: 'alarm', code: 'STORE_RESUMED', message: TERMINAL_ERRORS.format('STORE_RESUMED', {}) });
+    }
   }
 
   #probing = false;

@@ -9,7 +9,8 @@ import { EntryWriter, type Store } from '../../store/index.js';
 import type { Clock } from '../clock.js';
 import type { EventSink } from '../events/event-bus.js';
 import type { EntryChecker } from './check-pool.js';
-import { ChannelCommitter } from './channel-committer.js';
+import { ChannelCommitter, STORE_STALL_MS } from './channel-committer.js';
+import { wholeSetting } from '../env-settings.js';
 import { ChannelRegistry, type ChannelLogger } from './channel-registry.js';
 import type { TerminalSelf } from './channel-types.js';
 import { ChannelMessages } from './message-finder.js';
@@ -58,7 +59,7 @@ export interface ChannelWing {
 export function composeChannels(o: ChannelWingOptions): ChannelWing {
   const self = o.self;
   const registry = new ChannelRegistry({ self: { party: self.party, code: self.code, card: self.card }, store: o.store, clock: o.clock, log: o.log, formats: o.formats, logWindow: o.logWindow });
-  const committer = new ChannelCommitter({ registry, writer: o.writer ?? new EntryWriter(o.store, { maxDelayMs: 0 }), store: o.store, events: o.events, clock: o.clock, planner: o.planner, log: o.log });
+  const committer = new ChannelCommitter({ registry, writer: o.writer ?? new EntryWriter(o.store, { maxDelayMs: 0 }), store: o.store, events: o.events, clock: o.clock, planner: o.planner, log: o.log, stallMs: storeStallFrom(process.env.HOTLINE_STORE_STALL_MS) });
   const messages = new ChannelMessages({ registry, store: o.store });
   const peers = new Peers({ registry, store: o.store, clock: o.clock, events: o.events });
   const writer = new OwnWriter({
@@ -91,4 +92,9 @@ export function composeChannels(o: ChannelWingOptions): ChannelWing {
     },
     flush: () => receipts.flush(),
   };
+}
+
+/** HOTLINE_STORE_STALL_MS: how long a commit may wait before the database counts as stalled (channel-committer.ts). */
+function storeStallFrom(value: string | undefined): number {
+  return wholeSetting(value, { name: 'HOTLINE_STORE_STALL_MS', unit: 'ms', min: 100, max: 3_600_000, fallback: STORE_STALL_MS });
 }

@@ -67,6 +67,8 @@ export interface OfficerServerOptions {
   readonly signingKey?: string;
   /** Since when the database has had no room for a commit (readiness). */
   readonly storeFull?: () => number | undefined;
+  /** Since when a commit has waited far longer than commits take (undefined: none has). */
+  readonly storeStalled?: () => number | undefined;
   /** Default officer for acknowledgements by the host credential naming nobody. */
   readonly defaultOfficer: { name: string; title: string; role: Role };
   readonly version: string;
@@ -132,7 +134,7 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
 
   const reads = new OfficerReadModel(store, ports.self.party);
   const area = { ...ports, reads };
-  await app.register(terminalRoutes, { ...area, links: opts.links, reconciling: opts.reconciling, storeFull: opts.storeFull, ha: opts.ha, haInstance: opts.haInstance });
+  await app.register(terminalRoutes, { ...area, links: opts.links, reconciling: opts.reconciling, storeFull: opts.storeFull, storeStalled: opts.storeStalled, ha: opts.ha, haInstance: opts.haInstance });
   await app.register(channelsRoutes, { ...area, links: opts.links, linkHealth: opts.linkHealth, reconciling: opts.reconciling, formats });
   await app.register(messagesRoutes, { ...area, defaultOfficer: opts.defaultOfficer, formats });
   await app.register(sendStreamRoute, { ...area, formats });

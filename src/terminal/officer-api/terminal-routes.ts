@@ -16,6 +16,8 @@ export interface TerminalRoutesOptions extends Pick<OfficerApiPorts, 'self' | 'd
   readonly reconciling?: ReconcilingFn;
   /** Since when commits fail for lack of room in the database (undefined: they do not). */
   readonly storeFull?: () => number | undefined;
+  /** Since when a commit has waited far longer than commits take (undefined: none has). */
+  readonly storeStalled?: () => number | undefined;
   /** This instance and its party's others, when highly available. */
   readonly ha?: () => Promise<Api.HaStatus>;
   /** This instance's name, when highly available (its /healthz says it, as a standby's does). */
@@ -38,6 +40,8 @@ export async function terminalRoutes(app: FastifyInstance, opts: TerminalRoutesO
     }
     const full = opts.storeFull?.();
     if (full !== undefined) return reply.code(503).send({ ok: false, reason: `database full since ${new Date(full).toISOString().replace(/\.\d{3}Z$/, 'Z')}: nothing can be stored; free space on the database host` });
+    const stalled = opts.storeStalled?.();
+    if (stalled !== undefined) return reply.code(503).send({ ok: false, reason: `database commits stalled since ${new Date(stalled).toISOString().replace(/\.\d{3}Z$/, 'Z')} (STORE_STALLED): nothing sent or received is stored; find what holds the database (a lock, an unanswering server, a disk)` });
     const links = opts.links();
     const up = links.filter((l) => carriesTraffic(l.state as LineState)).length;
     const shown = links.map((l) => ({ peer: l.peer, code: l.code, state: l.state, endpoint: l.endpoint, since: l.since, reason: l.reason ?? null }));
