@@ -86,7 +86,13 @@ export class WalSync {
     const fd = this.#open();
     if (fd === undefined) return undefined;
     this.#syncs++;
-    fdatasyncSync(fd);
+    try {
+      fdatasyncSync(fd);
+    } catch (error) {
+      // As a failed sync on the pool: the commit is not durable, and its writers hear so (they
+      // must not retry it as if it had not been written).
+      return Promise.reject(error as Error);
+    }
     return undefined;
   }
 
