@@ -78,6 +78,8 @@ describe('e2e: a peer whose storage stalls', () => {
       const ready = await usReady();
       expect(ready.status).toBe(503);
       expect(ready.reason).toMatch(/database commits stalled since \S+ \(STORE_STALLED\)/);
+      const status = await us.cli(['status']);
+      expect(status.stdout).toMatch(/database: COMMITS STALLED since \S+ \(STORE_STALLED/);
 
       await lock.query('rollback');
       h.step('US entries table released');

@@ -282,6 +282,11 @@ export function register(program: Command): void {
       const s = printableDeep(answer);
       process.stdout.write(`${s.code}  fingerprint ${s.fingerprint}  channels ${s.channels}\n`);
       if (s.ha) writeHa(s.ha);
+      const at = (t: number) => new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      if (s.database?.stalledSince !== undefined)
+        process.stdout.write(`  database: COMMITS STALLED since ${at(s.database.stalledSince)} (STORE_STALLED: nothing sent or received is stored, receipted or sent on; find what holds the database: a lock, an unanswering server, the disk; see docs/operations.md "A stalled database")\n`);
+      if (s.database?.fullSince !== undefined)
+        process.stdout.write(`  database: FULL since ${at(s.database.fullSince)} (STORE_FULL: nothing can be stored; free space on the database host, see docs/operations.md "Disk full")\n`);
       for (const l of s.links) {
         const since = l.since !== undefined && l.state !== 'up' ? ` since ${new Date(l.since).toISOString().replace(/\.\d{3}Z$/, 'Z')}` : '';
         process.stdout.write(`  link ${l.code}: ${l.state}${since}${l.endpoint ? ` via ${l.endpoint}` : ''}${l.reason ? ` (${l.reason})` : ''}\n`);

@@ -70,6 +70,7 @@ export async function terminalRoutes(app: FastifyInstance, opts: TerminalRoutesO
     time: opts.now(),
     ...reconcilingOf(opts.reconciling),
     ...(opts.ha ? { ha: await opts.ha() } : {}),
+    ...databaseTrouble(opts.storeFull?.(), opts.storeStalled?.()),
   }));
 
   app.get('/api/v1/card', { config: { permission: 'terminal.read' }, schema: { summary: "This party's card, to give to peers", response: { 200: Api.PartyCard } } }, async () => self.card);
@@ -100,4 +101,10 @@ export async function terminalRoutes(app: FastifyInstance, opts: TerminalRoutesO
 function reconcilingOf(fn: ReconcilingFn | undefined): { reconciling?: Array<{ channel: string; have: number; peerHolds: number; why: string; forkedAt?: number; peer?: string }> } {
   const list = fn?.() ?? [];
   return list.length ? { reconciling: [...list] } : {};
+}
+
+/** The status's `database` member: present only while the database is full or its commits stall. */
+function databaseTrouble(fullSince: number | undefined, stalledSince: number | undefined): { database?: Api.DatabaseTrouble } {
+  if (fullSince === undefined && stalledSince === undefined) return {};
+  return { database: { ...(fullSince !== undefined ? { fullSince } : {}), ...(stalledSince !== undefined ? { stalledSince } : {}) } };
 }
