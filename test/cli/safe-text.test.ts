@@ -122,7 +122,8 @@ describe('text output of signed data', () => {
     expect(r.stderr).toBe('');
     // eslint-disable-next-line no-control-regex -- what must not reach the terminal
     expect(r.stdout).not.toMatch(/[\u001b\u202e\u2066]/);
-    expect(r.stdout).toContain('All clear.\\u001b[2K\\r\\u202e\\n');
+    // The one-line preview joins the text's lines with " / " (a formatted message has several).
+    expect(r.stdout).toContain('All clear.\\u001b[2K\\r\\u202e / ');
     for (const line of r.stdout.split('\n')) expect(line.trimStart()).not.toMatch(/^(received|acknowledged): CN/);
     const json = await hotline('pending', '--json', '--data', join(dir, 'data'));
     expect((JSON.parse(json.stdout) as Array<{ text: string }>)[0]!.text).toBe(HOSTILE);

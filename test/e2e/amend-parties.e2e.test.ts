@@ -53,6 +53,8 @@ it('adds a third party to a running channel by amendment, and removes it again b
 
   // CN sees what it changes, and who must still answer.
   const atCn = await waitFor('CN to hold the amendment', async () => (await cn.api<Detail>('GET', `/api/v1/channels/${id}`)).pendingAmendment);
+  // `channel amend` prints the amendment's name everywhere else: the hash of its charter.
+  expect(amend.stdout.trim()).toBe(atCn.hash);
   expect(atCn.changes.map((c) => c.kind)).toEqual(['party-added', 'ack-deadline']);
   expect(atCn.changes[0]!.code).toBe('RU');
   expect(atCn.reason).toBe('Third navy in the strait');

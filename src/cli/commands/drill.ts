@@ -12,6 +12,7 @@ import { printableDeep } from '../safe-text.js';
 import { DEFAULT_DATA_DIR } from './init.js';
 import { officerLang } from './format.js';
 import { inLanguage } from '../lang-text.js';
+import { hotlineCommand, shellWord } from '../hint.js';
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -35,7 +36,7 @@ export function register(program: Command): void {
       const body = { ...(opts.name ? { from: { name: opts.name, title: opts.title, role: 'duty-officer' } } : {}), ...(opts.text ? { text: opts.text } : {}) };
       const d = await client.call<Api.DrillSent>('POST', `/api/v1/channels/${encodeURIComponent(id)}/drills`, body);
       process.stdout.write(`${d.id}\n`);
-      process.stderr.write(`DRILL sent (FLASH); acknowledgement due by ${iso(d.deadlineAt)}. See \`hotline readiness ${id}\`.\n`);
+      process.stderr.write(`DRILL sent (FLASH); acknowledgement due by ${iso(d.deadlineAt)}. See \`${hotlineCommand(`readiness ${shellWord(id)}`, opts.data)}\`.\n`);
     });
 
   program

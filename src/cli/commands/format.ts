@@ -111,7 +111,8 @@ export function registerAmend(channel: Command): void {
       const body = amendmentBody(opts);
       const client = await officerClient(opts.data, opts.officer ?? process.env.HOTLINE_OFFICER);
       const r = await client.call<Api.CharterActionResult>('POST', `/api/v1/channels/${encodeURIComponent(id)}/amend`, body);
-      process.stdout.write(`${r.entry}\n`);
+      // The amendment's name everywhere else (channel show, accept): the hash of its charter.
+      process.stdout.write(`${r.channel.pendingAmendment?.hash ?? r.entry}\n`);
       const changes = printableDeep(r.channel.pendingAmendment?.changes ?? []).map((c) => `  ${describeCharterChange(c)}`);
       const awaiting = r.channel.pendingAmendment?.awaiting ?? [];
       process.stderr.write(

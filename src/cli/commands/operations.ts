@@ -52,7 +52,8 @@ export function register(program: Command): void {
       const list = await client.call<Api.Pending[]>('GET', `/api/v1/pending?limit=${opts.limit}`);
       if (opts.json) return void process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
       if (list.length === 0) return void process.stdout.write('Nothing awaits acknowledgement.\n');
-      for (const m of printableDeep(list)) {
+      // One line per text: a formatted message's lines joined, not shown as an escaped "\n".
+      for (const m of printableDeep(list.map((p) => ({ ...p, text: p.text.replace(/\s*\n\s*/g, ' / ') })))) {
         const esc = m.escalation;
         const level = esc && esc.level ? `escalated to level ${esc.level} (${esc.levelName})` : 'not escalated';
         const next = esc?.next ? `; next: level ${esc.next.level} (${esc.next.levelName}) at ${iso(esc.next.at)}` : '';
@@ -101,7 +102,8 @@ export function register(program: Command): void {
       const out = [`Escalation on channel ${e.channel}${e.configured ? '' : ' (no escalation.json: default policy)'}`];
       for (const { party, policy } of printableDeep(e.effective)) {
         out.push(`  messages from ${party}: starts ${policy.startAtReceipt?.length ? `at receipt for ${policy.startAtReceipt.join(', ')}, else ` : ''}when the deadline passes unacknowledged`);
-        policy.levels.forEach((l, i) => out.push(`    level ${i + 1} ${l.name}: ${l.contacts.join(', ')}; ${l.repeats ? `${l.repeats} repeat(s) every ${l.waitSec}s, then ` : ''}next after ${l.waitSec}s`));
+        const last = policy.levels.length - 1;
+        policy.levels.forEach((l, i) => out.push(`    level ${i + 1} ${l.name}: ${l.contacts.join(', ')}; ${l.repeats ? `${l.repeats} repeat(s) every ${l.waitSec}s${i < last ? ', then ' : ''}` : ''}${i < last ? `next level after ${l.waitSec}s` : l.repeats ? '; the last level' : 'the last level'}`));
         out.push(`    our messages not acknowledged in time: ${(policy.overdue ?? policy.levels[0]!.contacts).join(', ')}`);
         out.push(`    alarms: ${(policy.alarms ?? policy.levels[0]!.contacts).join(', ')}`);
         out.push(`    dialogue reminders: ${(policy.dialogue ?? policy.overdue ?? policy.levels[0]!.contacts).join(', ')}, ${policy.remindBeforeSec ?? 86_400}s ahead`);

@@ -51,7 +51,7 @@ async function serveHighlyAvailable(identity: TerminalIdentity, options: { offic
     `Hotline terminal ${code}, instance ${identity.config.ha!.instance}, is up as ${ha.role() === 'active' ? 'the active instance' : 'a standby'}.\n` +
       `  fingerprint  ${identity.fingerprint}\n` +
       `  officer API  http://${identity.config.officer.host}:${options.officerPort ?? identity.config.officer.port}  (token in ${identity.dir}/officer.token)\n` +
-      `  it takes over within about ${leaseMs / 1000} s if the active instance fails; \`hotline status\` shows which one is active.\n`,
+      `  ${ha.role() === 'active' ? `a standby takes over within about ${leaseMs / 1000} s if this instance fails` : `it takes over within about ${leaseMs / 1000} s if the active instance fails`}; \`hotline status\` shows which one is active.\n`,
   );
   const stopped = new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
