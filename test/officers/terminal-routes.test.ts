@@ -21,6 +21,9 @@ describe('terminal routes', () => {
     expect(peers).toEqual([{ party: f.t.b.self.party, code: 'CN', fingerprint: expect.any(String), endpoints: expect.any(Array), link: 'down' }]);
     expect((await f.app.inject({ method: 'GET', url: '/healthz' })).json()).toMatchObject({ ok: true, party: expect.any(String) });
     expect((await f.app.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ ok: true, peersUp: 0, peers: 0, links: [] });
+    // The API's address opened in a browser leads to the console.
+    const root = await f.app.inject({ method: 'GET', url: '/' });
+    expect([root.statusCode, root.headers.location]).toEqual([302, '/console/']);
     // Pairing needs terminal.manage: an observer may read the peers but not add one.
     const observer = await f.login('Ms Watcher', await f.add('Ms Watcher', ['observer']));
     expect((await observer.call('GET', '/api/v1/peers')).statusCode).toBe(200);

@@ -37,7 +37,7 @@ export function defaultConsoleDir(): string {
   return distPath('web');
 }
 
-/** Registers GET /console (redirect) and GET /console/* (files of `dir`). */
+/** Registers GET / and GET /console (redirects) and GET /console/* (files of `dir`). */
 export async function consoleRoutes(app: FastifyInstance, opts: { dir?: string } = {}): Promise<void> {
   const root = resolve(opts.dir ?? defaultConsoleDir());
 
@@ -50,6 +50,8 @@ export async function consoleRoutes(app: FastifyInstance, opts: { dir?: string }
   const isFile = async (p: string) => (await stat(p).catch(() => undefined))?.isFile() === true;
 
   app.get('/console', { config: { permission: 'open' }, schema: { hide: true } }, async (_request, reply) => reply.redirect('/console/'));
+  // The officer API's address opened in a browser: the console, not a JSON refusal.
+  app.get('/', { config: { permission: 'open' }, schema: { hide: true } }, async (_request, reply) => reply.redirect('/console/'));
 
   app.get('/console/*', { config: { permission: 'open' }, schema: { hide: true } }, async (request, reply) => {
     const rel = (request.params as { '*'?: string })['*'] ?? '';
