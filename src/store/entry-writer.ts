@@ -175,7 +175,8 @@ export class EntryWriter {
     return this.#pending.splice(0, n);
   }
 
-  async #commit(batch: readonly PendingWrite[]): Promise<void> {
+  /** Commits `batch`; false when it failed (its writers were told). */
+  async #commit(batch: readonly PendingWrite[]): Promise<boolean> {
     let results: AppendResult[];
     let durable: Promise<void> | undefined;
     try {
@@ -202,11 +203,22 @@ export class EntryWriter {
     } catch (error) {
       if (batch.length === 1) {
         batch[0]!.reject(error);
-        return;
+        this.#failDependents(batch[0]!, error);
+        return false;
       }
       // One bad write must not fail its neighbours: retry each alone, so only the culprit rejects.
-      for (const write of batch) await this.#commit([write]);
-      return;
+      // A write after a failed one on the same channel may depend on it (an echo of its entry, a
+      // receipt of it): it fails with it, never stored without what it names.
+      const failed = new Map<string, unknown>();
+      for (const write of batch) {
+        const cause = write.rows.find((r) => failed.has(r.channel));
+        if (cause !== undefined) {
+          write.reject(failed.get(cause.channel));
+          continue;
+        }
+        if (!(await this.#commit([write]))) for (const r of write.rows) failed.set(r.channel, error);
+      }
+      return false;
     }
     this.#transactions += 1;
     const settle = (): void => {
@@ -219,7 +231,10 @@ export class EntryWriter {
         write.resolve(mine);
       }
     };
-    if (durable === undefined) return settle();
+    if (durable === undefined) {
+      settle();
+      return true;
+    }
     // Committed, not yet on disk: the drain goes on with the next batch; these writers hear of
     // their commit once it is durable (syncs complete in commit order).
     const syncing: Promise<void> = durable.then(settle, (error: unknown) => {
@@ -227,6 +242,24 @@ export class EntryWriter {
     });
     this.#syncing.add(syncing);
     void syncing.finally(() => this.#syncing.delete(syncing));
+    return true;
+  }
+
+  /**
+   * A write failed: the writes queued behind it on its channels may depend on it (they were
+   * written on a log that held its entries), so they fail with it. Their writers reload the
+   * channel and write again; nothing is stored without what it names.
+   */
+  #failDependents(write: PendingWrite, error: unknown): void {
+    const channels = new Set(write.rows.map((r) => r.channel));
+    const kept: PendingWrite[] = [];
+    for (const w of this.#pending) {
+      if (w.rows.some((r) => channels.has(r.channel))) {
+        this.#pendingRows -= w.rows.length;
+        w.reject(error);
+      } else kept.push(w);
+    }
+    this.#pending = kept;
   }
 }
 

@@ -111,22 +111,29 @@ describe.each(BACKENDS)('EntryWriter on $name', (backend) => {
     expect((await store.getEntry(channel, author, 1))?.hash).toBe(e1.hash);
   });
 
-  it('fails only the bad write of a batch', async () => {
+  it('fails the bad write of a batch and what follows it on its channel, never the writes of other channels', async () => {
     const { store } = ctx;
     const channel = channelId();
+    const elsewhere = channelId();
     const clock = manualScheduler();
     const writer = new EntryWriter(store, { schedule: clock.schedule });
-    const [good1, good2, other] = firstEntries(channel, 3);
+    const [good1, after, other] = firstEntries(channel, 3);
+    const [good2] = firstEntries(elsewhere, 1);
 
     const a = writer.write([good1!]);
     const bad = writer.write([{ ...other!, seq: -1 }]);
+    // Queued behind the failed write on its channel: it may name it (an echo, a receipt), so it is
+    // never stored without it; its writer reloads the channel and writes again.
+    const dependent = writer.write([after!]);
     const b = writer.write([good2!]);
     clock.run();
 
     await expect(bad).rejects.toBeInstanceOf(StoreError);
+    await expect(dependent).rejects.toBeInstanceOf(StoreError);
     expect(await a).toEqual([{ status: 'inserted' }]);
     expect(await b).toEqual([{ status: 'inserted' }]);
-    expect(await store.countEntries(channel)).toBe(2);
+    expect(await store.countEntries(channel)).toBe(1);
+    expect(await store.countEntries(elsewhere)).toBe(1);
   });
 
   it('has committed a write when it resolves: another connection sees it', async () => {

@@ -210,8 +210,8 @@ describe('a peer that refuses our entries', () => {
 });
 
 describe('a peer that answers heartbeats but stores nothing', () => {
-  it('shows the line down once a batch sent goes unanswered past the allowance, and up again when the peer answers', async () => {
-    // Its database locked, say: heartbeats and probes need no commit, so they are still answered.
+  it('shows the line down once a batch the peer read goes unanswered past the allowance, and up again when the peer answers', async () => {
+    // Its database locked, say: heartbeats need no commit, so they are still answered.
     let stall = false;
     const peer = await fakePeer((f) => (stall ? undefined : taken(f.entries.length)));
     let now = 1_000_000;
@@ -224,8 +224,12 @@ describe('a peer that answers heartbeats but stores nothing', () => {
     stall = true;
     write(4); // one more own entry in each channel: two batches
     await until(() => peer.held.length === 2);
-    tick(); // the check that sees it has left the send buffer (five a heartbeat interval)
-    // Just short of the allowance: still up, and no alarm.
+    // Not read yet as far as this terminal knows: no clock runs, however long it waits.
+    now += 10 * STORED_OVERDUE_MS;
+    tick(); // the heartbeat's ping, queued after the two batches
+    expect(l.notStoring).toBeNull();
+    // Its pong proves the peer read them: the clock starts now.
+    await until(() => l.readUnanswered === 2);
     now += STORED_OVERDUE_MS - 1;
     tick();
     expect(l.notStoring).toBeNull();
@@ -238,9 +242,8 @@ describe('a peer that answers heartbeats but stores nothing', () => {
     expect(line()).toMatchObject({ state: 'down', since: now - STORED_OVERDUE_MS });
     expect(line().reason).toContain('has stored none of the entries sent to it since then (2 batches unanswered)');
     expect(carriesTraffic(line().state)).toBe(false);
-    // More ticks: one alarm, not one per tick.
     tick();
-    expect(stalls).toHaveLength(1);
+    expect(stalls).toHaveLength(1); // one alarm, not one per check
 
     // The peer answers (its database back): up again, with one "stores again".
     stall = false;
@@ -250,24 +253,30 @@ describe('a peer that answers heartbeats but stores nothing', () => {
     expect(line().state).toBe('up');
   });
 
-  it('counts the oldest unanswered batch from when it was seen to leave the send buffer, and starts over on a new stream', async () => {
-    const peer = await fakePeer(() => undefined);
+  it('keeps counting across a reconnection while the peer still stores nothing, and stops once it said it holds everything', async () => {
+    let stall = true;
+    const peer = await fakePeer((f) => (stall ? undefined : taken(f.entries.length)));
     let now = 1_000_000;
     const ticks: Array<() => void> = [];
-    const { l, write } = await link(peer, { clock: () => now, ticks });
+    const { l, stalls } = await link(peer, { clock: () => now, ticks });
     await until(() => l.state === 'up' && peer.held.length >= 1);
     ticks.at(-1)!();
-    write(4);
+    await until(() => l.readUnanswered >= 1);
+    const readAt = now;
     now += STORED_OVERDUE_MS / 2;
-    ticks.at(-1)!();
-    // Unanswered batches, but none for the allowance yet.
-    expect(l.notStoring).toBeNull();
-    now += STORED_OVERDUE_MS / 2;
-    ticks.at(-1)!();
-    expect(l.notStoring?.batches).toBeGreaterThanOrEqual(1);
-    // A reconnection starts over: the new stream's batches count from their own sending.
+    // The peer drops the stream (its frame handler failed, say): a new stream, the same entries again.
     peer.sockets.at(-1)!.terminate();
     await until(() => l.state !== 'up');
-    expect(l.notStoring).toBeNull();
+    await until(() => l.state === 'up' && peer.held.length >= 2);
+    ticks.at(-1)!();
+    await until(() => l.readUnanswered >= 1);
+    now += STORED_OVERDUE_MS / 2;
+    ticks.at(-1)!();
+    // Counted from the first stream's batch, not restarted by the reconnection.
+    expect(l.notStoring?.since).toBe(readAt);
+    expect(stalls).toHaveLength(1);
+    stall = false;
+    peer.release();
+    await until(() => l.notStoring === null);
   });
 });

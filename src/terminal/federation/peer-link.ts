@@ -160,6 +160,11 @@ export class PeerLink {
     return this.#storedWatch.stall;
   }
 
+  /** Batches the peer is known to have read (a pong came back after them) and has not answered. */
+  get readUnanswered(): number {
+    return this.#storedWatch.readUnanswered;
+  }
+
   /** The oldest refusal of this terminal's own entries by the peer still standing (null when none). */
   get refusal(): LinkRefusal | null {
     return this.#refusals.values().next().value ?? null;
@@ -250,13 +255,15 @@ export class PeerLink {
   #startHeartbeat(ws: WebSocket, socket: { readonly bytesRead: number } | undefined): void {
     const h = new Heartbeat(this.#opts.heartbeatMs ?? HEARTBEAT_INTERVAL_MS, this.#opts.heartbeatNow ?? (() => performance.now()));
     this.#heartbeat = h;
-    ws.on('pong', (data) => h.pong(data));
+    ws.on('pong', (data) => (h.pong(data), this.#storedWatch.ponged(data, this.#now())));
     ws.on('ping', () => h.heard());
     ws.on('message', () => h.heard());
-    const io = socketIo(ws, socket);
+    // Each ping's place in the stream tells which batches the peer has read once its pong is back.
+    const raw = socketIo(ws, socket);
+    const io = { ...raw, ping: (data: Buffer) => (this.#storedWatch.pinged(data), raw.ping(data)) };
     const stop = (this.#opts.repeat ?? repeatEvery)(h.checkMs, () => {
       if (this.#ws !== ws || ws.readyState !== 1) return;
-      this.#storedWatch.check(this.#now(), ws.bufferedAmount);
+      this.#storedWatch.check(this.#now());
       const loss = h.tick(io);
       if (!loss) return;
       this.#reason = { code: 'LINK_HEARTBEAT_LOST', message: `the peer stopped answering heartbeats: ${loss.message}` };
@@ -320,7 +327,7 @@ export class PeerLink {
       this.#heads = undefined;
       this.#cursor.clear();
       this.#batches.clear();
-      this.#storedWatch.reset(); // no "stores again" alarm: the link is down, which says more
+      this.#storedWatch.reset(); // what the peer read and left unanswered still counts on the next stream
       this.#wants.clear();
       this.#warned.clear();
       clearTimeout(this.#recheck);
@@ -353,12 +360,6 @@ export class PeerLink {
     const text = JSON.stringify(frame);
     this.#ws.send(text);
     this.#heartbeat?.queued(Buffer.byteLength(text));
-  }
-
-  /** Sends a batch of entries, and notes when it left the send buffer (at once, mostly). */
-  #sendBatch(frame: Extract<ClientFrame, { t: 'entries' }>): void {
-    this.#send(frame);
-    this.#storedWatch.sent(frame.id, this.#now(), this.#ws?.bufferedAmount ?? 0);
   }
 
   async #onFrame(text: string | undefined): Promise<void> {
@@ -395,6 +396,7 @@ export class PeerLink {
         this.#backoff = BACKOFF_START_MS;
         this.#setState('up');
         await this.#pump();
+        if (this.#batches.size === 0) this.#storedWatch.caughtUp(this.#now());
         break;
       case 'stored':
         {
@@ -405,7 +407,7 @@ export class PeerLink {
           }
           const b = this.#batches.get(frame.id);
           this.#batches.delete(frame.id);
-          if (this.#storedWatch.answered(frame.id) && this.#ws) this.#storedWatch.check(this.#now(), this.#ws.bufferedAmount);
+          if (this.#storedWatch.answered(frame.id)) this.#storedWatch.check(this.#now());
           if (b && frame.rejected.length === 0 && frame.pending === 0) this.#confirmed.set(b.channel, Math.max(this.#confirmed.get(b.channel) ?? 0, b.upto));
           if (b) this.#judged(b.channel, frame.rejected);
         }
@@ -494,7 +496,8 @@ export class PeerLink {
           const raws = await wantedEntries(entries, want);
           if (raws.length > 0 && this.#ready) {
             this.#batches.set(++this.#batchId, null);
-            this.#sendBatch({ t: 'entries', id: this.#batchId, entries: raws });
+            this.#send({ t: 'entries', id: this.#batchId, entries: raws });
+            this.#storedWatch.sent(this.#batchId);
           }
           continue;
         }
@@ -509,7 +512,8 @@ export class PeerLink {
           this.#cursor.set(channel, sent + raws.length);
           this.stats.sent += raws.length;
           this.#batches.set(++this.#batchId, { channel, upto: sent + raws.length });
-          this.#sendBatch({ t: 'entries', id: this.#batchId, entries: raws });
+          this.#send({ t: 'entries', id: this.#batchId, entries: raws });
+          this.#storedWatch.sent(this.#batchId);
           progress = true;
         }
       }

@@ -24,6 +24,9 @@ export interface TerminalRoutesOptions extends Pick<OfficerApiPorts, 'self' | 'd
   readonly haInstance?: string;
 }
 
+/** How long /readyz waits for the database to answer its probe, ms. */
+const READY_PROBE_MS = 2000;
+
 /** Registers the terminal routes. */
 export async function terminalRoutes(app: FastifyInstance, opts: TerminalRoutesOptions): Promise<void> {
   const { self, directory, reads } = opts;
@@ -33,10 +36,16 @@ export async function terminalRoutes(app: FastifyInstance, opts: TerminalRoutesO
   app.get('/healthz', { config: { permission: 'open' }, schema: { hide: true } }, async () => ({ ok: true, party: self.code, ...(opts.ha ? { role: 'active', ...(opts.haInstance ? { instance: opts.haInstance } : {}) } : {}) }));
 
   app.get('/readyz', { config: { permission: 'open' }, schema: { hide: true, response: { 200: Api.Readiness, 503: Api.Readiness } } }, async (_req, reply) => {
+    // Bounded: a database that does not answer (every connection waiting on a lock, a server gone
+    // silent) is a prompt 503 to a health checker, not a request that never ends.
+    let timer: NodeJS.Timeout | undefined;
+    const silent = new Promise<'silent'>((resolve) => (timer = setTimeout(() => resolve('silent'), READY_PROBE_MS)));
     try {
-      await reads.probe();
+      if ((await Promise.race([reads.probe(), silent])) === 'silent') return reply.code(503).send({ ok: false, reason: `database not answering within ${READY_PROBE_MS / 1000} s` });
     } catch {
       return reply.code(503).send({ ok: false, reason: 'database unreachable' });
+    } finally {
+      clearTimeout(timer);
     }
     const full = opts.storeFull?.();
     if (full !== undefined) return reply.code(503).send({ ok: false, reason: `database full since ${new Date(full).toISOString().replace(/\.\d{3}Z$/, 'Z')}: nothing can be stored; free space on the database host` });
