@@ -20,8 +20,11 @@ describe('e2e: who acknowledges', () => {
     const freeText = await us.cli(['ack', sent.id, '--name', 'The Minister']);
     expect(freeText.code).not.toBe(0);
     expect(freeText.stderr).toMatch(/OFFICER_REQUIRED/);
-    // The refusal says what to type instead.
-    expect(freeText.stderr).toContain(`hotline ack ${sent.id} --officer "The Minister"`);
+    // The refusal says what to type instead: list the accounts, then ack as one of them (the
+    // free-text name is not one, so it is not offered as if it were).
+    expect(freeText.stderr).toContain('`hotline officer list --data ');
+    expect(freeText.stderr).toContain(`hotline ack ${sent.id} --officer "NAME"`);
+    expect(freeText.stderr).not.toContain('--officer "The Minister"');
 
     // Roles change from the CLI (PATCH /api/v1/officers/:name), and the title.
     const roles = await us.cli(['officer', 'roles', 'Cdr Smith', 'principal', 'duty-officer']).then(check('officer roles'));
