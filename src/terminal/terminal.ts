@@ -388,6 +388,8 @@ function composeOperations(o: {
   jobs.add({ name: 'store-writable', everyMs: 5000, run: () => wing.committer.probeWritable() });
   // A commit waiting far longer than commits take: the database is stalled (readiness, an alarm).
   jobs.add({ name: 'store-stall', everyMs: 1000, run: async () => wing.committer.checkStall() });
+  // A channel whose commit failed and whose reload failed too takes no entry until it reloads.
+  jobs.add({ name: 'stale-channels', everyMs: 1000, run: () => wing.committer.reloadStale() });
   // Daily checkpoints of version-2 channels, what period bundles are anchored at (docs/protocol.md §15).
   // HOTLINE_CHECKPOINTS=0 turns them off while a peer still runs a release that refuses the kind.
   const checkpoints = new CheckpointScheduler({ directory, actions: wing.writer, store, self, clock });

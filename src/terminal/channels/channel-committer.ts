@@ -8,10 +8,12 @@
  * Invariants:
  *  - an entry is in memory (ChannelLog) before it is stored; an own entry is stored before anyone
  *    hears of it, a received one before its receipt is written or its author is told it is held;
- *  - if a commit fails, the channel is reloaded from the store, so memory never runs ahead of disk.
+ *  - if a commit fails, the channel is reloaded from the store, so memory never runs ahead of disk;
+ *    if the reload fails too (the database unreachable), the channel is stale: nothing is written
+ *    on it, received or own, until a reload succeeds (retried every second and before each write).
  */
 import type { ChannelLog, SealedEntry } from '../../protocol/index.js';
-import { earliestEscalation, storeErrorOf, type AuditRecordInput, type IdempotentAnswer, type EntryRow, type EntryWriter, type EntryWriterStats, type Store } from '../../store/index.js';
+import { earliestEscalation, storeErrorOf, StoreError, type AuditRecordInput, type IdempotentAnswer, type EntryRow, type EntryWriter, type EntryWriterStats, type Store } from '../../store/index.js';
 import type { Clock } from '../clock.js';
 import type { EventSink } from '../events/event-bus.js';
 import type { AuditInput } from '../officers/audit-log.js';
@@ -75,6 +77,12 @@ export class ChannelCommitter implements EntrySource {
   readonly #inFlight = new Map<number, number>();
   #commitId = 0;
   #stalledSince: number | undefined;
+  /**
+   * Channels whose commit failed and whose reload failed too: their log in memory may hold entries
+   * the database does not (a received entry shown before durable, an own entry never stored).
+   */
+  readonly #stale = new Set<string>();
+  readonly #reloading = new Map<string, Promise<void>>();
   /** When escalation first looks at a new message: the terminal's escalation planner. */
   planner: EscalationPlanner;
   /** Called with every batch of received entries once committed (the backlog counts receipts). */
@@ -101,6 +109,12 @@ export class ChannelCommitter implements EntrySource {
   /** Stores `entries` (all of `log`, already in it) durably with their projections, then announces them. */
   async commit(log: ChannelLog, entries: readonly SealedEntry[], options: CommitOptions): Promise<void> {
     const { registry, clock } = this.#o;
+    // Entries taken into a stale log may chain on, or refer to, entries the database does not hold:
+    // none is written (an own entry so written would wedge its chain at the next restart).
+    if (this.#stale.has(log.id)) {
+      await this.#reloadStale(log.id);
+      throw new StoreError('STORE_LOG_DIVERGED', { where: `channel ${log.id.slice(0, 12)}… (its log in memory was stale after a failed commit)` });
+    }
     const receivedAt = clock.now();
     const rows: EntryRow[] = entries.map((s) => ({ channel: log.id, author: s.entry.author, seq: s.entry.seq, hash: s.hash, kind: s.entry.kind, time: s.entry.time, raw: s.raw, receivedAt, prev: s.entry.prev }));
     const before = options.before;
@@ -138,11 +152,8 @@ export class ChannelCommitter implements EntrySource {
       this.#log.error({ channel: log.id, err: (e as Error).message }, 'commit failed; reloading channel from the store');
       // The log in memory may hold what the database does not: reload it. If the database cannot
       // be read either, the log stays, and the store refuses whatever no longer follows it.
-      const reloaded = await registry.reload(log.id).then(
-        () => registry.get(log.id),
-        (re: unknown) => void this.#log.warn({ channel: log.id, err: (re as Error).message }, 'reloading the channel failed; it is reloaded at the next failed commit'),
-      );
-      if (reloaded) this.noteLoaded(reloaded);
+      this.#stale.add(log.id);
+      await this.#reloadStale(log.id).catch((re: unknown) => void this.#log.warn({ channel: log.id, err: (re as Error).message }, 'reloading the channel failed; nothing is written on it until a reload succeeds (retried every second)'));
       throw e;
     } finally {
       this.#inFlight.delete(id);
@@ -152,6 +163,43 @@ export class ChannelCommitter implements EntrySource {
     this.#announce(log, entries, options.own, before, after.state);
     // Older entries leave memory once committed and indexed (#18); never delays this commit.
     void registry.memory.trim(log, (author) => this.committedSeq(log.id, author));
+  }
+
+  /**
+   * Resolves once the channel's log in memory follows the database: at once, unless a commit of it
+   * failed and reloading it failed too; then it is reloaded now, and if that fails again this
+   * rejects with the store's error. Writers and the receiver wait for it before taking entries in.
+   */
+  fresh(channel: string): Promise<void> | undefined {
+    return this.#stale.has(channel) ? this.#reloadStale(channel) : undefined;
+  }
+
+  /** Whether the channel waits for a reload (see {@link fresh}). */
+  isStale(channel: string): boolean {
+    return this.#stale.has(channel);
+  }
+
+  /** Tries again to reload the stale channels (the jobs run it every second). */
+  async reloadStale(): Promise<void> {
+    for (const id of [...this.#stale]) await this.#reloadStale(id).catch(() => {});
+  }
+
+  /** One reload of a stale channel at a time, shared by whoever asks meanwhile. */
+  #reloadStale(id: string): Promise<void> {
+    let running = this.#reloading.get(id);
+    if (running) return running;
+    const { registry } = this.#o;
+    running = registry
+      .reload(id)
+      .then(() => {
+        this.#stale.delete(id);
+        const log = registry.get(id);
+        if (log) this.noteLoaded(log);
+        this.#log.warn({ channel: id }, 'channel reloaded from the store');
+      })
+      .finally(() => this.#reloading.delete(id));
+    this.#reloading.set(id, running);
+    return running;
   }
 
   /** Since when the database has had no room for a commit (undefined: it has). */

@@ -32,7 +32,7 @@ import type { BatchWriteOptions, ChannelActions, MessageFinder, PeerDirectory, W
 
 export interface OwnWriterOptions {
   readonly registry: ChannelRegistry;
-  readonly committer: Pick<ChannelCommitter, 'commit'>;
+  readonly committer: Pick<ChannelCommitter, 'commit' | 'fresh'>;
   /** This terminal's key (certified by its party's root key). */
   readonly signer: Signer;
   readonly clock: Clock;
@@ -142,9 +142,7 @@ export class OwnWriter implements ChannelActions {
 
   /** Writes an own entry of `kind` to a channel (accept, decline, suspend, message, ack, ...). */
   async write<K extends EntryKind>(channelIdOrPrefix: string, kind: K, body: BodyOf<K>, options: WriteOptions = {}): Promise<SealedEntry<K>> {
-    const log = this.#o.registry.channel(channelIdOrPrefix);
-    const reconciling = this.gate.ready(log.id);
-    if (reconciling) await reconciling;
+    const log = await this.#ready(channelIdOrPrefix);
     const before = log.state(this.#o.clock.now()).state;
     if (kind === 'message' && before !== 'active') throw notActive(log, before);
     if (kind === 'message') this.backlog.check(log.id, 1);
@@ -159,13 +157,26 @@ export class OwnWriter implements ChannelActions {
    * over the very causal past it is sealed with, so nothing received meanwhile can make it wrong.
    */
   async checkpoint(channelIdOrPrefix: string, options: WriteOptions = {}): Promise<SealedEntry<'checkpoint'>> {
-    const log = this.#o.registry.channel(channelIdOrPrefix);
-    const reconciling = this.gate.ready(log.id);
-    if (reconciling) await reconciling;
+    const log = await this.#ready(channelIdOrPrefix);
     const before = log.state(this.#o.clock.now()).state;
     const sealed = this.#seal(log, 'checkpoint', log.checkpointBody(this.#self));
     await this.#o.committer.commit(log, [sealed], { own: true, before, audit: options.audit?.(sealed), idempotent: options.idempotent?.(sealed) });
     return sealed;
+  }
+
+  /**
+   * The log an own entry is written on, once it follows the database: after a reconciliation under
+   * way, and after the reload of a channel whose commit failed (an entry chained on a log that
+   * holds what the database does not would be refused, or worse, refer to an entry never stored).
+   * Taken afresh after both: a reload replaces the log.
+   */
+  async #ready(channelIdOrPrefix: string): Promise<ChannelLog> {
+    const id = this.#o.registry.channel(channelIdOrPrefix).id;
+    const reloading = this.#o.committer.fresh(id);
+    if (reloading) await reloading;
+    const reconciling = this.gate.ready(id);
+    if (reconciling) await reconciling;
+    return this.#o.registry.channel(id);
   }
 
   /** Composes an own entry and takes it into its log (it chains on what the log holds). */
@@ -252,10 +263,8 @@ export class OwnWriter implements ChannelActions {
    * does. Everything that could refuse one of them is checked before the first is signed.
    */
   async sendMany(channel: string, messages: ReadonlyArray<BodyOf<'message'>>, options: BatchWriteOptions = {}): Promise<Array<SealedEntry<'message'>>> {
-    const log = this.#o.registry.channel(channel);
     if (messages.length === 0) return [];
-    const reconciling = this.gate.ready(log.id);
-    if (reconciling) await reconciling;
+    const log = await this.#ready(channel);
     const before = log.state(this.#o.clock.now()).state;
     if (before !== 'active') throw notActive(log, before);
     this.#mayWrite(log);

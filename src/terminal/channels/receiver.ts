@@ -58,7 +58,7 @@ export const MAX_OPEN_PROPOSALS = 100;
 
 export interface ReceiverOptions {
   readonly registry: ChannelRegistry;
-  readonly committer: Pick<ChannelCommitter, 'commit'>;
+  readonly committer: Pick<ChannelCommitter, 'commit' | 'fresh'>;
   readonly store: Pick<Store, 'getEntry' | 'putEvidence'>;
   readonly events: EventSink;
   readonly clock: Clock;
@@ -233,6 +233,11 @@ export class Receiver implements EntryReceiver {
   /** Any other entry goes into its channel's log, or is held, or is refused. */
   async #ingest(sealed: SealedEntry, signatureChecked: boolean, b: Batch): Promise<void> {
     const e = sealed.entry;
+    // A channel whose commit failed and whose reload failed too is reloaded first (this rejects
+    // while the database cannot be read: the stream fails and the peer sends again later), so
+    // that nothing is answered `duplicate` for an entry its log holds and the database does not.
+    const reloading = e.channel ? this.#o.committer.fresh(e.channel) : undefined;
+    if (reloading) await reloading;
     let log = e.channel ? this.#o.registry.get(e.channel) : undefined;
     if (!log) {
       const problem = this.#checkBeforeHolding(sealed, b.notAfter, signatureChecked);
