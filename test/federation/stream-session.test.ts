@@ -312,6 +312,30 @@ describe('stream session: hello', () => {
     expect(events).toEqual([{ type: 'peer-seen', peer: PEER }]);
   });
 
+
+  it('answers a hello only once a stale channel reloaded: while the database cannot be read the stream fails and nothing is claimed', async () => {
+    // CH_A's commit and its reload failed: its log in memory may claim entries the database lacks.
+    let reload: Promise<void> | undefined = Promise.reject(new Error('connection terminated unexpectedly'));
+    const receiver = Object.assign(new FakeReceiver(), { fresh: (id: string) => (id === CH_A ? reload : undefined) });
+    const down = session({}, receiver);
+    down.send({ t: 'hello', v: 1, channels: [CH_B, CH_A] });
+    await settle();
+    expect(down.socket.framesOf('holds')).toEqual([]);
+    expect(down.socket.framesOf('heads')).toEqual([]);
+    expect(down.socket.closedWith?.code).toBe(1011);
+
+    // The database is back: the reload succeeds, and the hello is answered from the reloaded log.
+    let done!: () => void;
+    reload = new Promise<void>((r) => (done = r));
+    const up = session({}, receiver);
+    up.send({ t: 'hello', v: 1, channels: [CH_A] });
+    await settle();
+    expect(up.socket.framesOf('holds')).toEqual([]); // not before the reload
+    done();
+    reload = undefined;
+    await settle();
+    expect(up.socket.framesOf('holds')).toEqual([{ t: 'holds', holds: { [CH_A]: 5 } }]);
+  });
   it('registers with the inbound streams once the peer said hello, sends the wants asked there, and leaves when closed', async () => {
     const streams = new InboundStreams(new ManualClock(5_000));
     const { s, socket, send } = session({}, new FakeReceiver(), undefined, streams);

@@ -61,6 +61,12 @@ export interface EntryReceiver {
    * wait for the next ones to share it.
    */
   ingest?(raws: readonly string[], source: string, prechecks?: readonly LinePrecheck[], options?: { readonly waitMs?: number }): Promise<{ outcome: ReceiveOutcome; durable: Promise<void> }>;
+  /**
+   * Undefined when the channel's log follows the database; otherwise (a commit and its reload
+   * failed) the reload, which rejects while the database cannot be read. A `hello` is answered
+   * only from a log that follows the database: what it claims to hold, the peer does not send again.
+   */
+  fresh?(channel: string): Promise<void> | undefined;
 }
 
 /** Stored entries as wire text, for peers that ask and for the outbound links. */

@@ -120,6 +120,11 @@ export class Receiver implements EntryReceiver {
     return outcome;
   }
 
+  /** See EntryReceiver.fresh: the reload of a stale channel, if it is one. */
+  fresh(channel: string): Promise<void> | undefined {
+    return this.#o.committer.fresh(channel);
+  }
+
   /**
    * Takes `raws` in (checked, into their logs, shown to the officers) and starts their durable
    * commit without waiting for it: `durable` settles once they are stored, or rejects if the

@@ -289,6 +289,13 @@ export class StreamSession {
   async #handleNow(frame: ClientFrame, prechecked: Promise<LinePrecheck[]> | undefined): Promise<void> {
     if (this.#cut || this.#socket.readyState !== SOCKET_OPEN) return;
     if (frame.t === 'hello') {
+      // A channel whose log in memory may hold what the database does not is reloaded first
+      // (the stream fails while it cannot be): the peer sends again whatever the answer does not claim.
+      for (const id of frame.channels) {
+        const reloading = this.#receiver.fresh?.(id);
+        if (reloading) await reloading;
+      }
+      if (this.#cut || this.#socket.readyState !== SOCKET_OPEN) return;
       this.#hello(frame.channels);
       return;
     }
