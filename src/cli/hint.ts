@@ -4,6 +4,9 @@
  * data directory the command was given, so that it reaches the same terminal.
  */
 
+/** The data directory of every command that is given none. */
+export const DEFAULT_DATA_DIR = './hotline-data';
+
 /** A data directory as a shell word: as is when plain, else single-quoted. */
 export function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;

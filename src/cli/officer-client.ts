@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import WebSocket from 'ws';
 import { cliError } from './errors.js';
+import { DEFAULT_DATA_DIR, shellWord } from './hint.js';
 // The token file's name alone, not the terminal's barrel: every command that talks to a running
 // terminal loads this module (through lazy.ts), and the barrel is the whole terminal (Fastify, the
 // stores, federation), 4.6 MB of the bundle.
@@ -27,6 +28,17 @@ async function officerAddress(dir: string): Promise<{ host: string; port: number
   }
   const { loadTerminalIdentity } = await import('../terminal/identity/load-identity.js');
   return (await loadTerminalIdentity(dir)).config.officer;
+}
+
+/**
+ * The API's message as the CLI prints it. The API words its next steps as `hotline ...` commands
+ * (the console shows the same text); a command reaches the same terminal only with its data
+ * directory, so when that is not the default one, the message says so.
+ */
+export function apiDetail(message: string, dir: string): string {
+  const text = message.replace(/\.$/, '');
+  if (!/`hotline [a-z]/.test(text) || resolve(dir) === resolve(DEFAULT_DATA_DIR)) return text;
+  return `${text}. Add \`--data ${shellWord(dir)}\` to the hotline commands above: they reach this terminal through its data directory`;
 }
 
 /** How long a call waits for the terminal's answer to begin (HOTLINE_CLI_TIMEOUT_MS), ms. */
@@ -89,7 +101,7 @@ export async function officerClient(dir: string, actAs: string | undefined = pro
       const parsed: unknown = type.includes('application/json') && text ? JSON.parse(text) : text;
       if (!response.ok) {
         const e = parsed as { code?: string; message?: string };
-        throw cliError('CLI_API', { code: e.code ?? String(response.status), detail: (e.message ?? text).replace(/\.$/, '') }, parsed);
+        throw cliError('CLI_API', { code: e.code ?? String(response.status), detail: apiDetail(e.message ?? text, dir) }, parsed);
       }
       return parsed as T;
     },
@@ -108,7 +120,7 @@ export async function officerClient(dir: string, actAs: string | undefined = pro
             } catch {
               // not JSON: the status says it
             }
-            fail(cliError('CLI_API', { code: e.code ?? String(res.statusCode), detail: (e.message ?? text).replace(/\.$/, '') }, e));
+            fail(cliError('CLI_API', { code: e.code ?? String(res.statusCode), detail: apiDetail(e.message ?? text, dir) }, e));
           });
         });
         ws.once('error', () => fail(cliError('CLI_TERMINAL_NOT_RUNNING', { url, dir: resolve(dir) })));

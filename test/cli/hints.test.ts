@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { hotlineCommand, shellWord } from '../../src/cli/hint.js';
+import { apiDetail } from '../../src/cli/officer-client.js';
 
 const calls: Array<{ method: string; path: string }> = [];
 vi.mock('../../src/cli/officer-client.js', async (original) => ({
@@ -34,6 +35,15 @@ describe('the hint helper', () => {
     expect(hotlineCommand('ack MESSAGE', '/tmp/my data')).toBe("npx hotline ack MESSAGE --data '/tmp/my data'");
     expect(shellWord("it's")).toBe(`'it'\\''s'`);
     expect(hotlineCommand('verify bundle.jsonl')).toBe('npx hotline verify bundle.jsonl');
+  });
+});
+
+describe("the API's next steps", () => {
+  it('say to add the data directory when the command was given another one', () => {
+    const msg = 'No channel abc on this terminal. List channels with `hotline channel list`.';
+    expect(apiDetail(msg, './hotline-data')).toBe('No channel abc on this terminal. List channels with `hotline channel list`');
+    expect(apiDetail(msg, 'data/us')).toBe('No channel abc on this terminal. List channels with `hotline channel list`. Add `--data data/us` to the hotline commands above: they reach this terminal through its data directory');
+    expect(apiDetail('Missing field text.', 'data/us')).toBe('Missing field text');
   });
 });
 

@@ -2,7 +2,7 @@
  * `hotline init`: creates a terminal's identity (root key, terminal key, TLS key, party card and
  * config.json) in a data directory.
  */
-import { hotlineCommand } from '../hint.js';
+import { DEFAULT_DATA_DIR, hotlineCommand } from '../hint.js';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { repeated, textsByLanguage } from '../lang-text.js';
 import type { DatabaseConfig } from '../../terminal/index.js';
@@ -24,7 +24,7 @@ export const defaultIo: CommandIo = {
 };
 
 /** The default data directory of every command. */
-export const DEFAULT_DATA_DIR = './hotline-data';
+export { DEFAULT_DATA_DIR };
 
 /** commander parser of a TCP port. */
 export function parsePort(value: string): number {
