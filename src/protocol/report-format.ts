@@ -59,7 +59,7 @@ export function formatReport(r: VerificationReport, options: { maxMessages?: num
       const who = m.from ? ` ${m.from.name}, ${m.from.title}` : '';
       out.push(`  ${iso(m.time)}  ${m.author}#${m.seq} ${m.precedence}${m.drill ? ' DRILL' : ''} [${m.lang}]${who}: ${clip(m.text, 100)}`);
       out.push(`      received: ${m.receivedBy.length ? m.receivedBy.map((x) => `${x.party} ${iso(x.at)}`).join(', ') : 'no receipt'}`);
-      out.push(`      acknowledged: ${m.acks.length ? m.acks.map((a) => `${a.party} ${a.officer.name} (${a.officer.title}) ${iso(a.at)}`).join(', ') : 'none'}`);
+      out.push(`      acknowledged: ${m.acks.length ? m.acks.map((a) => `${a.officer.name === a.party || a.officer.name.startsWith(`${a.party} `) ? a.officer.name : `${a.party} ${a.officer.name}`} (${a.officer.title}) ${iso(a.at)}`).join(', ') : 'none'}`);
     }
     if (r.messages.length > shown.length) out.push(`  ... ${r.messages.length - shown.length} more (use --json for all)`);
   }
