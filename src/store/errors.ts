@@ -27,6 +27,10 @@ export const STORE_ERRORS = defineErrors('store', {
     message:
       'This terminal process is no longer the active instance of its party (fencing token {token}; the database holds {current}); nothing was written. Another instance took over: send to the active one.',
   },
+  STORE_LOCK_LOST: {
+    message:
+      'This terminal lost its lock on its database ({reason}): a second terminal could start on the same database and sign with the same numbers, so nothing is signed until the lock is taken again (tried every 2 s). Nothing was written; send again in a moment. If it lasts, look at the database server (restarted, failed over, or a session ended by an operator).',
+  },
   STORE_LOG_DIVERGED: {
     message:
       'The database and this process\'s log in memory disagree at {where}: another instance of the party wrote there, a commit whose answer was lost did land, or the entry follows one whose commit failed; nothing was written. The channel is reloaded from the database: send again.',

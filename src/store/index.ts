@@ -66,5 +66,5 @@ export type {
 export type { EntryProjection, AckProjection } from './entry-projection.js';
 export { auditHash, nextAuditRow, type AuditRecordInput } from './audit-chain.js';
 export { Leadership, type AcquiredLease, type InstanceRow, type LeaseState } from './leadership.js';
-export { acquireTerminalLock, thisProcess, type LockHolder, type TerminalLock } from './terminal-lock.js';
+export { acquireTerminalLock, thisProcess, LOCK_CHECK_MS, type LockChange, type LockHolder, type TerminalLock } from './terminal-lock.js';
 export { StoreError, STORE_ERRORS, storeErrorOf, type StoreErrorCode, type StoreErrorDetails } from './errors.js';

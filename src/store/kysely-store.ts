@@ -72,6 +72,8 @@ export interface KyselyStoreOptions {
   readonly databaseBytes?: () => number;
   /** Where writes can be fenced by a leadership token (PostgreSQL): the token in force, if any. */
   readonly fence?: { token: number | undefined };
+  /** Why appends are refused (STORE_LOCK_LOST) while set: shared by the store and its transactions. */
+  readonly held?: { reason: string | undefined };
 }
 
 /** A Store over any Kysely database with the schema of migrations.ts. */
@@ -84,11 +86,14 @@ export class KyselyStore implements Store {
    * @param adapter what differs about this backend
    * @param options what the backend adds (see {@link KyselyStoreOptions})
    */
+  private readonly options: KyselyStoreOptions & { readonly held: { reason: string | undefined } };
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly adapter: StoreAdapter,
-    private readonly options: KyselyStoreOptions = {},
+    options: KyselyStoreOptions = {},
   ) {
+    this.options = options.held ? { ...options, held: options.held } : { ...options, held: { reason: undefined } };
     this.escalations = new KyselyEscalationStore(db);
     this.officers = new KyselyOfficerStore(db, adapter, options.durability, options.writePath);
   }
@@ -185,8 +190,14 @@ export class KyselyStore implements Store {
     this.options.fence.token = token;
   }
 
+  holdWrites(reason: string | undefined): void {
+    this.options.held.reason = reason;
+  }
+
   /** Fails with STORE_FENCED unless the lease row still holds the fencing token (see fenceWrites). */
   private async checkFence(): Promise<void> {
+    const held = this.options.held.reason;
+    if (held !== undefined) throw new StoreError('STORE_LOCK_LOST', { reason: held });
     const token = this.options.fence?.token;
     if (token === undefined) return;
     // Token 0 (never a lease's): the process stepped down; refused here, the database not asked.

@@ -474,6 +474,11 @@ export interface Store {
    * for the commits in flight and every later one of the old holder fails. `undefined` lifts it; 0 refuses every write without asking the database (the process stepped down).
    */
   fenceWrites(token: number | undefined): void;
+  /**
+   * Refuses every append of entries with STORE_LOCK_LOST while `reason` is set (the terminal lock's
+   * connection was cut: a second terminal could start on this database); undefined lifts it.
+   */
+  holdWrites(reason: string | undefined): void;
   /** Closes the connections. The store is unusable afterwards. */
   close(): Promise<void>;
 }

@@ -66,6 +66,15 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
     message:
       "The database has not completed a commit for {seconds} s ({commits} waiting): it waits on a lock another session holds, a database server that stopped answering, or a disk that does not complete its writes. Nothing sent or received meanwhile is stored, receipted or sent on. Find what holds it: on PostgreSQL, pg_stat_activity and pg_locks (a long transaction, a migration, a backup tool); on SQLite, another process holding the database file, or the disk (dmesg). The terminal goes on by itself once the commit completes.",
   },
+  TERMINAL_LOCK_LOST: {
+    message:
+      "This terminal lost its lock on its database ({reason}): while nobody holds it a second terminal could start on the same database and sign with the same sequence numbers, which the peers would record as equivocation. Nothing is signed (messages, acknowledgements, receipts) until the lock is taken again, tried every 2 s. Look at the database server: restarted, failed over, or this terminal's session ended by an operator.",
+  },
+  TERMINAL_LOCK_REGAINED: { message: 'This terminal holds its database lock again: it signs and stores as before. What waited is sent on; what officers were refused meanwhile must be sent again.' },
+  TERMINAL_LOCK_TAKEN: {
+    message:
+      'While this terminal had lost its database lock, another process took it: {holder}. Two terminals on one database would both sign: this one signs nothing while the other holds the lock. Stop one of them (`hotline status` on each shows which serves what).',
+  },
   STORE_RESUMED: { message: 'The database completes commits again: what waited is stored, receipted and sent on. Find what held it before it happens again.' },
   STORE_WRITABLE: { message: 'The database has room again: commits succeed. Find what filled it before it happens again.' },
   CLOCK_SKEW: { message: "Clock offset to {peer} measured at {offset} s on channel {channel} (beyond {limit} s): one of the two clocks is wrong. Deadlines here count on this terminal's clock from arrival; check both clocks (NTP)." },

@@ -85,6 +85,7 @@ export const STORE_HTTP: { readonly [C in StoreErrorCode]: HttpAnswer } = Object
   STORE_NEWER_SCHEMA: { status: 500, fault: 'This terminal\'s database was upgraded by a newer Hotline; its operator must run that version.' },
   STORE_LOCKED: { status: 503, fault: 'Another terminal process holds this terminal\'s database; its operator must stop one of them.' },
   STORE_FENCED: { status: 503, fault: 'This terminal process has lost its party\'s leadership to another instance; nothing was written. Send to the active instance.' },
+  STORE_LOCK_LOST: { status: 503, fault: 'This terminal lost its lock on its database and signs nothing until it takes it again; nothing was written. Send again in a moment.' },
   STORE_LOG_DIVERGED: { status: 503, fault: 'This terminal\'s log in memory was behind its database; nothing was written and the channel was reloaded. Send again.' },
   STORE_BAD_INPUT: { status: 500, fault: 'A bug in this terminal: it asked its database to store an invalid value; nothing was written.' },
   STORE_BUSY: { status: 503, fault: 'This terminal\'s database is busy; nothing was written. Retry in a moment.' },

@@ -9,6 +9,7 @@ import { openData } from './open-data.js';
 import { StartupTimings } from './startup-timings.js';
 import { EventBus } from './events/event-bus.js';
 import { systemClock, type Clock } from './clock.js';
+import { LockGuard } from './lock-guard.js';
 import { buildFederationServer } from './federation/federation-server.js';
 import type { TerminalIdentity } from './identity/index.js';
 import { buildOfficerServer } from './officer-api/officer-server.js';
@@ -151,6 +152,8 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   const events = new EventBus({ onListenerError: (e, event) => log.error({ err: (e as Error)?.message, event: event.type }, 'an event listener failed') });
   const timings = new StartupTimings();
   const { store, checker, escalationFiles, lock, token } = await openData(identity, log, down, options.ha, timings);
+  // Nothing is signed while the terminal lock is lost (its PostgreSQL connection cut).
+  const lockGuard = lock ? new LockGuard({ lock, store, events, clock, log }) : undefined;
 
   // The channel wing, and the ports the rest of the terminal takes from it.
   const self = { party: identity.party, code: identity.config.party.code, signer: identity.terminalSigner, card: identity.card };
@@ -208,6 +211,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
     ...(options.ha ? { ha: options.ha.status, haInstance: options.ha.instance } : {}),
     storeFull: () => wing.committer.fullSince,
     storeStalled: () => wing.committer.stalledSince,
+    lockLost: () => lockGuard?.lostSince,
     signingKey: identity.terminalSigner.publicKey,
     defaultOfficer: { name: `${code} duty officer`, title: 'Duty Officer', role: 'duty-officer' },
     version: options.version ?? '0.1.0',

@@ -285,6 +285,8 @@ export function register(program: Command): void {
       const at = (t: number) => new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
       if (s.database?.stalledSince !== undefined)
         process.stdout.write(`  database: COMMITS STALLED since ${at(s.database.stalledSince)} (STORE_STALLED: nothing sent or received is stored, receipted or sent on; find what holds the database: a lock, an unanswering server, the disk; see docs/operations.md "A stalled database")\n`);
+      if (s.database?.lockLostSince !== undefined)
+        process.stdout.write(`  database: LOCK LOST since ${at(s.database.lockLostSince)} (TERMINAL_LOCK_LOST: nothing is signed until this terminal takes its database lock again, tried every 2 s; see docs/operations.md "A stalled database")\n`);
       if (s.database?.fullSince !== undefined)
         process.stdout.write(`  database: FULL since ${at(s.database.fullSince)} (STORE_FULL: nothing can be stored; free space on the database host, see docs/operations.md "Disk full")\n`);
       for (const l of s.links) {

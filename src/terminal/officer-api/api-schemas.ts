@@ -40,8 +40,8 @@ export type HaInstance = Static<typeof HaInstance>;
 export const HaStatus = Type.Object({ instance: Type.String(), role: Type.String(), active: Type.Union([Type.String(), Type.Null()]), since: Type.Union([Int, Type.Null()]), failovers: Int, token: Type.Union([Int, Type.Null()]), instances: Type.Array(HaInstance) });
 export type HaStatus = Static<typeof HaStatus>;
 
-/** What is wrong with this terminal's database, when something is: full since (STORE_FULL), commits stalled since (STORE_STALLED). */
-export const DatabaseTrouble = Type.Object({ fullSince: Type.Optional(Int), stalledSince: Type.Optional(Int) });
+/** What is wrong with this terminal's database, when something is: full since (STORE_FULL), commits stalled since (STORE_STALLED), the terminal lock lost since (TERMINAL_LOCK_LOST). */
+export const DatabaseTrouble = Type.Object({ fullSince: Type.Optional(Int), stalledSince: Type.Optional(Int), lockLostSince: Type.Optional(Int) });
 export type DatabaseTrouble = Static<typeof DatabaseTrouble>;
 
 export const Status = Type.Object({ party: Type.String(), code: Type.String(), fingerprint: Type.String(), channels: Int, links: Type.Array(LinkStatus), time: Int, reconciling: Type.Optional(Type.Array(Reconciling)), ha: Type.Optional(HaStatus), database: Type.Optional(DatabaseTrouble) });

@@ -69,6 +69,8 @@ export interface OfficerServerOptions {
   readonly storeFull?: () => number | undefined;
   /** Since when a commit has waited far longer than commits take (undefined: none has). */
   readonly storeStalled?: () => number | undefined;
+  /** Since when the terminal lock is lost (nothing is signed meanwhile), if it is. */
+  readonly lockLost?: () => number | undefined;
   /** Default officer for acknowledgements by the host credential naming nobody. */
   readonly defaultOfficer: { name: string; title: string; role: Role };
   readonly version: string;
@@ -134,7 +136,7 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
 
   const reads = new OfficerReadModel(store, ports.self.party);
   const area = { ...ports, reads };
-  await app.register(terminalRoutes, { ...area, links: opts.links, reconciling: opts.reconciling, storeFull: opts.storeFull, storeStalled: opts.storeStalled, ha: opts.ha, haInstance: opts.haInstance });
+  await app.register(terminalRoutes, { ...area, links: opts.links, reconciling: opts.reconciling, storeFull: opts.storeFull, storeStalled: opts.storeStalled, lockLost: opts.lockLost, ha: opts.ha, haInstance: opts.haInstance });
   await app.register(channelsRoutes, { ...area, links: opts.links, linkHealth: opts.linkHealth, reconciling: opts.reconciling, formats });
   await app.register(messagesRoutes, { ...area, defaultOfficer: opts.defaultOfficer, formats });
   await app.register(sendStreamRoute, { ...area, formats });

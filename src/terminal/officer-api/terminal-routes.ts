@@ -18,6 +18,7 @@ export interface TerminalRoutesOptions extends Pick<OfficerApiPorts, 'self' | 'd
   readonly storeFull?: () => number | undefined;
   /** Since when a commit has waited far longer than commits take (undefined: none has). */
   readonly storeStalled?: () => number | undefined;
+  readonly lockLost?: () => number | undefined;
   /** This instance and its party's others, when highly available. */
   readonly ha?: () => Promise<Api.HaStatus>;
   /** This instance's name, when highly available (its /healthz says it, as a standby's does). */
@@ -51,6 +52,8 @@ export async function terminalRoutes(app: FastifyInstance, opts: TerminalRoutesO
     if (full !== undefined) return reply.code(503).send({ ok: false, reason: `database full since ${new Date(full).toISOString().replace(/\.\d{3}Z$/, 'Z')}: nothing can be stored; free space on the database host` });
     const stalled = opts.storeStalled?.();
     if (stalled !== undefined) return reply.code(503).send({ ok: false, reason: `database commits stalled since ${new Date(stalled).toISOString().replace(/\.\d{3}Z$/, 'Z')} (STORE_STALLED): nothing sent or received is stored; find what holds the database (a lock, an unanswering server, a disk)` });
+    const lockLost = opts.lockLost?.();
+    if (lockLost !== undefined) return reply.code(503).send({ ok: false, reason: `database lock lost since ${new Date(lockLost).toISOString().replace(/\.\d{3}Z$/, 'Z')} (TERMINAL_LOCK_LOST): nothing is signed until it is taken again` });
     const links = opts.links();
     const up = links.filter((l) => carriesTraffic(l.state as LineState)).length;
     const shown = links.map((l) => ({ peer: l.peer, code: l.code, state: l.state, endpoint: l.endpoint, since: l.since, reason: l.reason ?? null }));
@@ -79,7 +82,7 @@ export async function terminalRoutes(app: FastifyInstance, opts: TerminalRoutesO
     time: opts.now(),
     ...reconcilingOf(opts.reconciling),
     ...(opts.ha ? { ha: await opts.ha() } : {}),
-    ...databaseTrouble(opts.storeFull?.(), opts.storeStalled?.()),
+    ...databaseTrouble(opts.storeFull?.(), opts.storeStalled?.(), opts.lockLost?.()),
   }));
 
   app.get('/api/v1/card', { config: { permission: 'terminal.read' }, schema: { summary: "This party's card, to give to peers", response: { 200: Api.PartyCard } } }, async () => self.card);
@@ -113,7 +116,7 @@ function reconcilingOf(fn: ReconcilingFn | undefined): { reconciling?: Array<{ c
 }
 
 /** The status's `database` member: present only while the database is full or its commits stall. */
-function databaseTrouble(fullSince: number | undefined, stalledSince: number | undefined): { database?: Api.DatabaseTrouble } {
-  if (fullSince === undefined && stalledSince === undefined) return {};
-  return { database: { ...(fullSince !== undefined ? { fullSince } : {}), ...(stalledSince !== undefined ? { stalledSince } : {}) } };
+function databaseTrouble(fullSince: number | undefined, stalledSince: number | undefined, lockLostSince: number | undefined): { database?: Api.DatabaseTrouble } {
+  if (fullSince === undefined && stalledSince === undefined && lockLostSince === undefined) return {};
+  return { database: { ...(fullSince !== undefined ? { fullSince } : {}), ...(stalledSince !== undefined ? { stalledSince } : {}), ...(lockLostSince !== undefined ? { lockLostSince } : {}) } };
 }
