@@ -82,6 +82,13 @@ const PG_CODES: ReadonlyArray<readonly [RegExp, StoreErrorCode]> = [
 ];
 
 /**
+ * node-postgres's and Kysely's messages for a connection that ended or could not be made: they
+ * carry no SQLSTATE, and their words are theirs alone (a socket error of another client, a peer
+ * link or a mail server, is never taken for the database's).
+ */
+const PG_CONNECTION_LOST = /^(Connection terminated( unexpectedly| due to connection timeout)?|Client has encountered a connection error and is not queryable|Client was closed and is not queryable|timeout exceeded when trying to connect|Postgres connection has been discarded)/;
+
+/**
  * The StoreError a thrown value stands for: itself if it is one, or the store code of a database
  * driver's error (busy, constraint, full, connection lost); undefined for anything else. The edge
  * calls it so that a database failure answers with its own code, not a generic internal error.
@@ -92,6 +99,11 @@ export function storeErrorOf(error: unknown): StoreError | undefined {
   if (error instanceof StoreError) return error;
   if (!(error instanceof Error)) return undefined;
   const { code, severity } = error as { code?: unknown; severity?: unknown };
+  // The PostgreSQL client's own errors when its connection ends or cannot be made (a server
+  // restart, a failover, pg_terminate_backend, the network): the database is unreachable for
+  // now, which is not a bug of the caller's.
+  if (PG_CONNECTION_LOST.test(error.message))
+    return new StoreError('STORE_UNREACHABLE', { backend: 'PostgreSQL', where: 'the configured server', detail: error.message.split('\n')[0]!.slice(0, 200) }, { cause: error });
   if (typeof code !== 'string') return undefined;
   const sqlite = error.name === 'SqliteError' && code.startsWith('SQLITE_');
   const pg = typeof severity === 'string' && /^[0-9A-Z]{5}$/.test(code);

@@ -6,7 +6,7 @@
  * What differs between backends comes from the {@link StoreAdapter}, never from a branch here.
  */
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
-import { StoreError } from './errors.js';
+import { StoreError, storeErrorOf } from './errors.js';
 import { BULK_KINDS } from './bounded-logs.js';
 import { foldForSearch } from './message-pages.js';
 import { fillReceiptMarks } from './receipt-marks.js';
@@ -557,6 +557,9 @@ export async function migrateToLatest(
   // refuses to run anything, and says so in words this matches.
   const unknown = error instanceof Error ? /previously executed migration (\S+) is missing/.exec(error.message)?.[1] : undefined;
   if (unknown !== undefined) throw new StoreError('STORE_NEWER_SCHEMA', { backend: adapter.name, migration: unknown }, { cause: error });
+  // The connection lost meanwhile (a server restarting, a failover): nothing to restore, start again.
+  const unreachable = storeErrorOf(error);
+  if (unreachable?.code === 'STORE_UNREACHABLE') throw unreachable;
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? '(before any migration ran)';
     throw new StoreError(

@@ -206,6 +206,35 @@ describe('database driver errors at the edge', () => {
     }
   });
 
+  it('answers a PostgreSQL connection ended under a query (pg_terminate_backend, a failover) 503 STORE_UNREACHABLE, not INTERNAL', async () => {
+    const client = new pg.Client({ connectionString: PG_URL });
+    client.on('error', () => {});
+    await client.connect();
+    const admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+    try {
+      const pid = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+      const running = client.query('select pg_sleep(5)').then(
+        () => new Error('the query was not cut'),
+        (e: unknown) => e,
+      );
+      await admin.query('select pg_terminate_backend($1)', [pid]);
+      const cut = await running;
+      // And the next query on the ended connection: the client's own words, no SQLSTATE.
+      const after = await client.query('select 1').then(
+        () => new Error('the ended connection answered'),
+        (e: unknown) => e,
+      );
+      for (const failure of [cut, after, new Error('Connection terminated unexpectedly'), new Error('Postgres connection has been discarded')]) {
+        const answer = toApiError(failure);
+        expect(answer, String(failure)).toMatchObject({ status: 503, code: 'STORE_UNREACHABLE' });
+      }
+    } finally {
+      await admin.end();
+      await client.end().catch(() => undefined);
+    }
+  });
+
   it('leaves other errors with a code alone: a refused socket of some other client is not a store error', async () => {
     const e = Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED' });
     expect(toApiError(e)).toMatchObject({ status: 500, code: 'INTERNAL' });
