@@ -5,7 +5,7 @@
  */
 import { sql, type Kysely, type Selectable } from 'kysely';
 import * as bounded from './bounded-logs.js';
-import { StoreError } from './errors.js';
+import { StoreError, storeErrorOf } from './errors.js';
 import { KyselyEscalationStore, type EscalationStore } from './escalation-store.js';
 import { KyselyOfficerStore, type OfficerStore } from './officer-store.js';
 import type { Database, EntriesTable, MessagesTable } from './schema.js';
@@ -795,7 +795,7 @@ export class KyselyStore implements Store {
 
   async pipelinedTransaction<T>(fn: (store: Store) => Promise<T>, options: PipelineOptions = {}): Promise<Committed<T>> {
     if (this.db.isTransaction) return { value: await fn(this) };
-    const value = await this.db.transaction().execute((trx) => fn(this.#within(trx)));
+    const value = await retryWhileBusy(() => this.db.transaction().execute((trx) => fn(this.#within(trx))));
     const d = this.options.durability;
     const durable = options.alone && d?.syncNow ? d.syncNow() : d?.sync();
     return durable ? { value, durable } : { value };
@@ -816,6 +816,29 @@ export class KyselyStore implements Store {
   async close(): Promise<void> {
     await this.options.beforeClose?.();
     await this.db.destroy();
+  }
+}
+
+/** The first wait before a transaction refused as busy is tried again, and the longest, ms. */
+const BUSY_RETRY_FIRST_MS = 10;
+const BUSY_RETRY_MAX_MS = 250;
+
+/**
+ * Runs `attempt` (a whole transaction, which did nothing when refused) again while the database is
+ * busy with another writer: another process holding SQLite's write lock, a PostgreSQL deadlock or
+ * serialization failure. SQLite waits for a lock synchronously (busy_timeout, sqlite.ts), which
+ * stops the event loop: it waits a few milliseconds there, and the rest here, between turns of the
+ * loop, so that the terminal answers meanwhile and its stall watch (channel-committer.ts) sees
+ * the commit wait. As a PostgreSQL commit waiting on a lock, it waits as long as the lock is held.
+ */
+async function retryWhileBusy<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let wait = BUSY_RETRY_FIRST_MS; ; wait = Math.min(wait * 2, BUSY_RETRY_MAX_MS)) {
+    try {
+      return await attempt();
+    } catch (e) {
+      if (storeErrorOf(e)?.code !== 'STORE_BUSY') throw e;
+    }
+    await new Promise((resolve) => setTimeout(resolve, wait));
   }
 }
 

@@ -82,6 +82,9 @@ export const sqliteAdapter: StoreAdapter = new SqliteStoreAdapter();
 /** Page size of a new SQLite database, in bytes. */
 export const SQLITE_PAGE_SIZE = 8192;
 
+/** How long a statement waits for another process's write lock on the event loop, ms. */
+export const SQLITE_BUSY_TIMEOUT_MS = 50;
+
 /** Opens (creating if needed) a SQLite store at `config.path` and migrates it to the latest schema. */
 export async function openSqliteStore(config: SqliteStoreConfig): Promise<Store> {
   if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true });
@@ -98,8 +101,11 @@ export async function openSqliteStore(config: SqliteStoreConfig): Promise<Store>
     database.pragma(`page_size = ${SQLITE_PAGE_SIZE}`);
     database.pragma('journal_mode = WAL');
     database.pragma(`synchronous = ${(config.synchronous ?? 'full') === 'full' ? 'FULL' : 'NORMAL'}`);
-    // Another process (e.g. a CLI command beside the terminal) may hold the write lock briefly.
-    database.pragma('busy_timeout = 5000');
+    // Another process (e.g. a CLI command beside the terminal) may hold the write lock. SQLite
+    // waits for it synchronously, the event loop stopped: briefly here, and the commits of entries
+    // wait the rest between turns of the loop (kysely-store.ts retryWhileBusy). With 5 s here, a
+    // process holding the lock for 20 s froze the terminal whole: no /healthz, no stall alarm.
+    database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
     // A 64 MiB page cache (default 2 MiB) and memory-mapped reads keep a large channel's indexes
     // in memory instead of re-reading pages through the file system at every insert or lookup.
     database.pragma(`cache_size = -${64 * 1024}`);
