@@ -204,7 +204,7 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   LINK_CLOSED: { message: 'The stream to {peer} closed. It reconnects by itself.' },
   LINK_REFUSING: {
     message:
-      "Link to {peer} is connected, but the peer refuses this terminal's entries on channel {channel} ({code}: {reason}). Nothing of that channel reaches {peer} until this is fixed. ENTRY_EQUIVOCATION or ENTRY_WRONG_PREVIOUS_HASH there means this terminal's own log forked (a restore from an old backup: see the alarm CHANNEL_OWN_LOG_FORKED and docs/operations.md \"Backup and restore\"); ENTRY_MALFORMED with \"lies in the future\" means this terminal's clock is ahead of {peer}'s by more than 5 minutes: fix this terminal's clock (NTP), then follow the alarm CLOCK_BEHIND_LOG (docs/operations.md \"Clocks\"); otherwise look the code up in docs/errors.md and call the peer's operator.",
+      "Link to {peer} is connected, but the peer refuses this terminal's entries on channel {channel} ({code}: {reason}). Nothing of that channel reaches {peer} until this is fixed. ENTRY_EQUIVOCATION or ENTRY_WRONG_PREVIOUS_HASH there means this terminal's own log forked (a restore from an old backup: see the alarm CHANNEL_OWN_LOG_FORKED and docs/operations.md \"Backup and restore\"); ENTRY_MALFORMED with \"lies in the future\" means this terminal's clock is ahead of {peer}'s by more than 5 minutes, or {peer}'s is behind by as much: check both clocks (NTP) and fix the wrong one; if it was this one, follow the alarm CLOCK_BEHIND_LOG (docs/operations.md \"Clocks\"); otherwise look the code up in docs/errors.md and call the peer's operator.",
   },
   LINK_NOT_STORING: {
     message:

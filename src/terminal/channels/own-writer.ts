@@ -62,12 +62,15 @@ export function clockBehindAdvice(log: ChannelLog, self: string, now: number, la
   const first = last - now > MAX_FUTURE_SKEW_MS ? log.firstDatedAfter(self, now + CLOCK_TOLERANCE_MS) : undefined;
   if (!first) return `signing resumes by itself once the clock passes ${passes}.`;
   const channel = log.id.slice(0, 12);
+  // Which clock was wrong cannot be told from here: a clock set back now (the peers took these
+  // entries: nothing to repair) looks the same as one that ran ahead before (they refused them).
   return (
-    `signing resumes by itself only once the clock passes ${passes}. The clock ran that far ahead: this terminal's entries dated after now ` +
+    `signing resumes by itself only once the clock passes ${passes}. Which clock was wrong decides what to do. If this clock is behind now (it was set back), ` +
+    `set it right (NTP): signing resumes at once and nothing is to be repaired. If it is right now and ran that far ahead before, this terminal's entries dated after now ` +
     `(#${first.seq}${first.exact ? '' : ' or earlier'} to #${log.heldCount(self)}) were refused by the peers as from the future (the link shows \`refusing\`, ` +
-    `ENTRY_MALFORMED "lies in the future"). To resume now: stop this terminal, run ` +
-    `\`hotline repair --data DIR --forked ${channel} --from ${first.seq}\` (it removes them, and refuses if a peer holds any), ` +
-    `and start it with its peers reachable; messages among them must be sent again (docs/operations.md "Clocks").`
+    `ENTRY_MALFORMED "lies in the future"); to resume now, stop this terminal, run ` +
+    `\`hotline repair --data DIR --forked ${channel} --from ${first.seq}\` (it removes them, and refuses if a peer holds any: then the peers took them and nothing is removed), ` +
+    `and start it with its peers reachable; the messages it removed must be sent again (docs/operations.md "Clocks").`
   );
 }
 
