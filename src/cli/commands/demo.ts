@@ -20,9 +20,12 @@ const PARTIES = [
   { code: 'CN', names: { en: 'China', zh: '中国' }, officerPort: 7082, federationPort: 7442 },
 ] as const;
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000, stopped?: () => Error | undefined): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
+    // A process that ended will never answer: say why now, not after the timeout.
+    const gone = stopped?.();
+    if (gone) throw gone;
     try {
       const v = await probe();
       if (v !== undefined) return v;
@@ -31,6 +34,25 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
     }
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The last line of a terminal's log, as its own words (its errors are JSON lines with a msg), or what it wrote last. */
+function lastLogLine(path: string): string {
+  let text = '';
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return '(nothing: the log could not be read).';
+  }
+  const lines = text.trim().split('\n').filter((l) => l.trim() !== '');
+  const last = (lines[lines.length - 1] ?? '').replace(/^hotline: /, '');
+  try {
+    const entry = JSON.parse(last) as { msg?: unknown; err?: unknown };
+    const words = typeof entry.msg === 'string' ? entry.msg : typeof entry.err === 'string' ? entry.err : last;
+    return /[.!?]$/.test(words) ? words : `${words}.`;
+  } catch {
+    return last === '' ? '(nothing).' : /[.!?]$/.test(last) ? last : `${last}.`;
   }
 }
 
@@ -151,11 +173,23 @@ export function register(program: Command): void {
           children.push(child);
         }
         const clients: OfficerClient[] = [];
-        for (const [i, dir] of dirs.entries()) clients.push(await waitFor(`terminal ${PARTIES[i]!.code} to start (its log: ${opts.verbose ? 'above' : logs[i]})`, async () => {
-          const c = await officerClient(dir);
-          await c.call('GET', '/api/v1/status');
-          return c;
-        }));
+        for (const [i, dir] of dirs.entries())
+          clients.push(
+            await waitFor(
+              `terminal ${PARTIES[i]!.code} to start (its log: ${opts.verbose ? 'above' : logs[i]})`,
+              async () => {
+                const c = await officerClient(dir);
+                await c.call('GET', '/api/v1/status');
+                return c;
+              },
+              20_000,
+              () => {
+                const child = children[i]!;
+                if (child.exitCode === null && child.signalCode === null) return undefined;
+                return cliError('CLI_DEMO_TERMINAL_STOPPED', { code: PARTIES[i]!.code, exit: String(child.exitCode ?? child.signalCode), log: opts.verbose ? '(above)' : logs[i]!, last: opts.verbose ? '(see above).' : lastLogLine(logs[i]!) });
+              },
+            ),
+          );
         const [us, cn] = clients as [OfficerClient, OfficerClient];
         const ids = await Promise.all(dirs.map((d) => loadTerminalIdentity(d)));
         // Pairing: each side imports the other's card and confirms its fingerprint (here: automatically).
