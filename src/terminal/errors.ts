@@ -120,7 +120,7 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   ACK_REPEATED: { status: 409, message: 'Message {message} was already acknowledged by {officer}; nothing was signed. To acknowledge it again on purpose, say so (`hotline ack --again`, or "again": true).' },
   OFFICER_REQUIRED: {
     status: 403,
-    message: 'This terminal has officer accounts, so every signed action ({action}) names a registered officer whose roles the charter allows: sign in, or act as one with the host credential (`--officer NAME`, header X-Hotline-Officer). Free-text names (`--name`) and the anonymous host credential are not accepted here.',
+    message: 'This terminal has officer accounts, so every signed action ({action}) names a registered officer whose roles the charter allows; a free-text name (`--name`) or the host credential alone is not accepted. From the command line, repeat the command with `--officer NAME` (`hotline officer list` lists the accounts and their roles); in the console, sign in; over the API, send the header X-Hotline-Officer beside the host credential.',
   },
   MESSAGE_OWN: { status: 409, message: 'Message {message} was sent by this party; only the other side acknowledges it.' },
   PEER_NOT_FOUND: { status: 404, message: 'No peer {peer}. Add it with `hotline peer add CARD`.' },

@@ -67,7 +67,9 @@ export function register(program: Command): void {
         const { total } = await client.call<Api.PendingSummary>('GET', '/api/v1/pending/summary');
         if (total > list.length) process.stdout.write(`... and ${total - list.length} more (--limit to list more).\n`);
       }
-      process.stdout.write(`Acknowledge with: ${hotlineCommand('ack MESSAGE', opts.data)}\n`);
+      // Once officers exist, an acknowledgement names one of them (OFFICER_REQUIRED otherwise).
+      const officers = await client.call<unknown[]>('GET', '/api/v1/officers').catch(() => []);
+      process.stdout.write(`Acknowledge with: ${hotlineCommand(officers.length ? 'ack MESSAGE --officer "NAME"' : 'ack MESSAGE', opts.data)}${officers.length ? ` (${hotlineCommand('officer list', opts.data)} lists the names)` : ''}\n`);
     });
 
   program
