@@ -60,7 +60,9 @@ export function register(program: Command): void {
       if (normaliseFingerprint(given) !== normaliseFingerprint(actual)) throw cliError('CLI_FINGERPRINT_MISMATCH', { code: shown.code });
       const client = await officerClient(opts.data);
       const added = await client.call<Api.PeerAdded>('POST', '/api/v1/peers', { card, fingerprint: given });
-      process.stdout.write(`Paired with ${printable(added.code)} (fingerprint ${added.fingerprint}).\n`);
+      const them = printable(added.code);
+      // Pairing is mutual: until the peer adds this party's card, its terminal refuses ours (401).
+      process.stdout.write(`Paired with ${them} (fingerprint ${added.fingerprint}). The link comes up once ${them} has added this party's card too: send it (${hotlineCommand('card export --out CARD.json', opts.data)}) and read your fingerprint to them over a line you trust.\n`);
     });
   peer
     .command('list')

@@ -27,3 +27,14 @@ export interface LinkReason {
   readonly code: string;
   readonly message: string;
 }
+
+/**
+ * Why a dial failed, in words for status and alarms. A 401 answer to the upgrade is the peer's
+ * FED_UNPINNED_CLIENT: it does not know this terminal's certificate, which is what a pairing done
+ * on one side only looks like (the peer has not added this party's card yet), not a network fault.
+ */
+export function dialFailure(error: Error, peer: string): string {
+  if (/Unexpected server response: 401\b/.test(error.message))
+    return `${peer} refuses this terminal (401, FED_UNPINNED_CLIENT): it has not paired with this party yet, or holds an older card of it. Pairing is mutual: ${peer}'s operator must add this party's current card (\`hotline card export\` here, \`hotline peer add CARD\` there) after comparing the fingerprint read to them over a line you trust`;
+  return error.message;
+}

@@ -19,7 +19,7 @@ import { WantQueue, wantedEntries, type WantRange } from './wants.js';
 import { receivedBytes } from '../tls/raw-bytes.js';
 import { federationUrl } from './endpoint-url.js';
 import { StoredWatch, type LinkStall } from './stored-watch.js';
-import type { LinkReason, LinkRefusal } from './link-answers.js';
+import { dialFailure, type LinkReason, type LinkRefusal } from './link-answers.js';
 
 export const BACKOFF_START_MS = 100;
 export const BACKOFF_MAX_MS = 3000;
@@ -310,7 +310,7 @@ export class PeerLink {
     ws.on('error', (e) => {
       const code = (e as { code?: string }).code;
       if (!opened && slowDial(e)) slow = true;
-      this.#reason = { code: code === 'FED_PIN_MISMATCH' ? 'FED_PIN_MISMATCH' : 'LINK_UNREACHABLE', message: `${base}: ${e.message}` };
+      this.#reason = { code: code === 'FED_PIN_MISMATCH' ? 'FED_PIN_MISMATCH' : 'LINK_UNREACHABLE', message: `${base}: ${dialFailure(e, this.#opts.code)}` };
       if (!opened) this.#opts.log.warn({ peer: this.#opts.code, endpoint: base, err: e.message, code: (e as { code?: string }).code }, 'federation link failed to connect');
     });
     ws.on('close', () => {
