@@ -25,6 +25,8 @@ export function formatReport(r: VerificationReport, options: { maxMessages?: num
   if (r.channel) out.push(`Channel: ${r.channel}`);
   if (r.title) out.push(`Title:   ${Object.entries(r.title).map(([l, t]) => `${t} [${l}]`).join(' / ')}`);
   if (r.tier) out.push(`Tier:    ${r.tier}`);
+  // The hash the parties read to each other when they accepted (§5.1): of the charter in force.
+  if (r.charterHash) out.push(`Charter: ${r.charterHash} (the charter in force)`);
   if (r.state) out.push(`State:   ${r.state}${r.asOf ? ` (as of ${iso(r.asOf)}, the latest signed entry)` : ''}`);
   if (r.parties.length) {
     out.push('', 'Parties');
