@@ -75,7 +75,11 @@ export function register(program: Command): void {
       };
       const c = await client.call<Api.ChannelView>('POST', '/api/v1/channels', { title, tier: opts.tier, parties: opts.with, linkTestIntervalSec: interval, ...(Object.keys(deadlines).length ? { ackDeadlineSec: deadlines } : {}), ...(Object.keys(dialogue).length ? { dialogue } : {}), ...(opts.format ? { formats: opts.format } : {}), ...(opts.protocol === '2' ? { protocol: 2 } : {}) });
       process.stdout.write(`${c.id}\n`);
-      process.stderr.write(`Proposed channel ${c.id.slice(0, 12)} (${c.state}); it opens when every party accepts.\n`);
+      // What the other parties compare aloud before they accept, and the command they run.
+      process.stderr.write(
+        `Proposed channel ${c.id.slice(0, 12)} (${c.state}); it opens when every party accepts.\n` +
+          `  charter ${c.charterHash}: read it to the other parties over a line you trust; each accepts with ${hotlineCommand(`channel accept ${c.id.slice(0, 12)}`)} on its own terminal.\n`,
+      );
     });
 
   for (const action of ['accept', 'decline', 'withdraw', 'suspend', 'resume', 'close'] as const) {
