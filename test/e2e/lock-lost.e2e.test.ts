@@ -71,7 +71,7 @@ describe('e2e: the terminal lock lost and taken again', () => {
     await waitFor('CN to receive the message sent after', async () => ((await cn.messages(id)).some((m) => m.text === 'after the lock came back') ? true : undefined));
     expect((await cn.messages(id)).some((m) => m.text === 'while the lock is lost')).toBe(false);
     // Held again: a second terminal on the same database is refused at its start.
-    const second = await us.cli(['serve', '--officer-port', '0', '--federation-port', '0'], { timeoutMs: 30_000 });
+    const second = await h.cli(['serve', '--officer-port', '0', '--federation-port', '0', '--data', us.dir], { timeoutMs: 30_000 });
     expect(second.code).not.toBe(0);
     expect(second.stderr).toMatch(/STORE_LOCKED|Another terminal already runs on PostgreSQL schema/);
   });
