@@ -80,6 +80,10 @@ describe('officer API: drills, readiness, metrics, health', () => {
 
     let report = (await app.inject({ method: 'GET', url: `/api/v1/channels/${channel}/readiness`, headers: auth })).json<{ overall: { sent: number; acknowledged: number; pending: number } }>();
     expect(report.overall).toMatchObject({ sent: 1, acknowledged: 0, pending: 1 });
+    // A party the charter does not name: refused as such, not reported as "no drills yet".
+    const stranger = await app.inject({ method: 'GET', url: `/api/v1/channels/${channel}/readiness?party=XX`, headers: auth });
+    expect(stranger.statusCode).toBe(400);
+    expect(stranger.json()).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/^XX is not a party of channel [0-9a-f]{12}; its parties are /) });
 
     // CN's duty officer acknowledges 42 s later.
     t.clock.advance(42_000);

@@ -102,6 +102,9 @@ export async function operationsRoutes(app: FastifyInstance, opts: OperationsRou
       }
       const view = directory.view(id);
       const codes = new Map(view.parties.map((p) => [p.party, p.code]));
+      // A party the charter does not name sent no drill here: say so, not "no drills yet".
+      if (q.party !== undefined && !view.parties.some((p) => p.party === q.party || p.code === q.party))
+        throw new TerminalError('BAD_REQUEST', { detail: `${q.party} is not a party of channel ${view.id.slice(0, 12)}; its parties are ${view.parties.map((p) => p.code).join(', ')}` });
       const messages = await reads.messages(view.id);
       const report = readinessReport({ channel: view.id, messages, codes, now: opts.now(), shifts, ...(q.party ? { sender: q.party } : {}) });
       return { ...report, title: view.title };
