@@ -377,6 +377,7 @@ describe('CLI: hotline init and hotline card export', () => {
     expect(printed).toContain(identity.dir);
     expect(identity.card.names).toEqual({ en: 'United States', zh: '美国' });
     expect(identity.card.endpoints).toEqual(['https://a.example', 'https://b.example']);
+    expect(init.err.join('')).not.toContain('no other machine can reach');
 
     const exp = cli();
     await exp.program.parseAsync(['card', 'export', '--data', dir], { from: 'user' });
@@ -387,6 +388,11 @@ describe('CLI: hotline init and hotline card export', () => {
     const out = join(base, 'us-card.json');
     await toFile.program.parseAsync(['card', 'export', '--data', dir, '--out', out], { from: 'user' });
     expect(JSON.parse(await readFile(out, 'utf8'))).toEqual(identity.card);
+
+    // Without --endpoint the card names the listening address: a wildcard reaches nobody, and init says so.
+    const wild = cli();
+    await wild.program.parseAsync(['init', '--party', 'ZZ', '--name', 'Zulu', '--data', join(base, 'wild'), '--host', '0.0.0.0'], { from: 'user' });
+    expect(wild.err.join('')).toContain('warning: the card tells peers to dial https://0.0.0.0:7443, which no other machine can reach');
 
     const again = cli();
     await expect(

@@ -154,6 +154,12 @@ export function register(program: Command, io: CommandIo = defaultIo): void {
         '',
       ];
       io.stdout(lines.join('\n'));
+      // The card tells peers where to dial: a wildcard or loopback address reaches nobody else.
+      const unreachable = identity.card.endpoints.filter((e) => /^(?:https|wss):\/\/(?:0\.0\.0\.0|\[::\]|127\.\d+\.\d+\.\d+|localhost|\[::1\])(?::|\/|$)/.test(e));
+      if (unreachable.length > 0)
+        io.stderr(
+          `warning: the card tells peers to dial ${unreachable.join(', ')}, which no other machine can reach (fine for two terminals on this machine). For peers elsewhere, give the address they dial: --endpoint https://HOST:PORT (or later: hotline card reissue --endpoint URL).\n`,
+        );
       if (!identity.rootKeyEncrypted)
         io.stderr(
           'warning: the root key is stored unencrypted; use --passphrase-file or --passphrase-env to seal it.\n',
