@@ -211,8 +211,10 @@ export function register(program: Command): void {
           const flash = await us.call<Api.SendResult>('POST', `/api/v1/channels/${proposed.id}/messages`, { text: 'Unplanned encounter: our destroyer and your frigate are 2 nm apart at 12N 114E. Request you maintain course and speed.', lang: 'en', precedence: 'FLASH' });
           await waitFor('CN to receive the FLASH message', async () => ((await cn.call<Api.Message[]>('GET', `/api/v1/channels/${proposed.id}/messages`)).some((m) => m.id === flash.id) ? true : undefined));
           await cn.call('POST', `/api/v1/messages/${flash.id}/ack`, { officer: { name: 'Lt Cdr Wang', title: 'Duty Officer', role: 'duty-officer' } });
-          await cn.call('POST', `/api/v1/channels/${proposed.id}/messages`, { text: '收到。我舰将保持航向航速。Received: we will maintain course and speed.', lang: 'zh', precedence: 'IMMEDIATE', replyTo: flash.id });
+          const reply = await cn.call<Api.SendResult>('POST', `/api/v1/channels/${proposed.id}/messages`, { text: '收到。我舰将保持航向航速。Received: we will maintain course and speed.', lang: 'zh', precedence: 'IMMEDIATE', replyTo: flash.id });
           process.stdout.write('Exchanged a FLASH message, its acknowledgement and a reply.\n');
+          // Left for the user to acknowledge: otherwise US escalates it when its deadline passes.
+          process.stdout.write(`CN's IMMEDIATE reply waits for US's acknowledgement (15 minutes, then US escalates): npx hotline ack ${reply.id.slice(0, 12)} --data ${dirs[0]}\n`);
           channels = await us.call('GET', '/api/v1/channels');
           channel = { id: proposed.id, state: 'active' };
         }
