@@ -123,3 +123,13 @@ describe('authorisation matrix (every role x every officer-API route)', () => {
     await app.close();
   });
 });
+
+describe('a refusal names the roles that would be allowed', () => {
+  it('lists every role of the table that has the permission, for the admin to grant', async () => {
+    const { forbidden } = await import('../../src/terminal/officers/permissions.js');
+    expect(forbidden('officer "Lt Cdr Wang"', 'dialogue.endorse').message).toContain('Ask an admin to grant a role that has it (plenipotentiary)');
+    expect(forbidden('officer "X"', 'message.send').message).toContain('(principal or duty-officer)');
+    expect(forbidden('officer "X"', 'message.send:FLASH', ': duty-officer up to IMMEDIATE').message).toContain('duty-officer up to IMMEDIATE. Ask an admin to grant a role that has it (`hotline officer list`');
+    expect(forbidden('officer "X"', 'audit.read').message).toContain('(admin)');
+  });
+});

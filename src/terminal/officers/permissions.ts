@@ -132,5 +132,9 @@ export function actingRole(who: string, roles: OfficerRoles, query: PermissionQu
 
 /** FORBIDDEN naming the missing permission. */
 export function forbidden(who: string, permission: string, why = ''): TerminalError {
-  return new TerminalError('FORBIDDEN', { detail: `Not allowed: ${who} lacks the permission "${permission}"${why}. Ask an admin to grant a role that has it (\`hotline officer list\` shows roles).` });
+  // The roles that have it, so that the admin knows what to grant (not for a precedence above a
+  // role's cap, "message.send:FLASH": the caps are the terminal's own, named in `why`).
+  const having = permission.includes(':') ? [] : (Object.keys(PERMISSIONS) as Role[]).filter((r) => roleAllows(r, permission as Action));
+  const grant = having.length ? `a role that has it (${having.join(' or ')})` : 'a role that has it';
+  return new TerminalError('FORBIDDEN', { detail: `Not allowed: ${who} lacks the permission "${permission}"${why}. Ask an admin to grant ${grant} (\`hotline officer list\` shows roles).` });
 }
