@@ -384,7 +384,7 @@ function checkContact(file: string, at: string, c: ContactSpec, smtp: boolean): 
     if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:'))
       throw invalid(file, `${at}.webhook.url: bad webhook URL "${c.webhook.url}": give an absolute http:// or https:// URL`);
   }
-  if (c.email && !smtp) throw invalid(file, `${at}.email: e-mail needs an SMTP server: add "smtp": {"host": ..., "port": ..., "from": ...} to config.json`);
+  if (c.email && !smtp) throw invalid(file, `${at}.email: e-mail needs an SMTP server, and this terminal has none: add "smtp": {"host": ..., "port": ..., "from": ...} to the config.json of its data directory and restart the terminal (or reach this contact by "console": true or a "webhook")`);
 }
 
 /** Parses JSON text of one of the two files, naming the file when it is not JSON. */
