@@ -81,8 +81,11 @@ export function register(program: Command): void {
       const list = await client.call<OfficerView[]>('GET', '/api/v1/officers');
       if (opts.json) return void process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
       if (list.length === 0) return void process.stdout.write('No officers yet. Add one with `hotline officer add NAME --title TITLE --role ROLE`.\n');
-      for (const o of list)
-        process.stdout.write(`${o.name.padEnd(24)} ${o.title.padEnd(28)} ${describeRoles(o).padEnd(30)} ${o.disabled ? 'DISABLED' : 'active'}   2FA ${[o.secondFactor.totp ? 'TOTP' : '', o.secondFactor.passkeys ? `${o.secondFactor.passkeys} passkey(s)` : ''].filter(Boolean).join(' + ') || 'none'}${o.secondFactor.required ? ' (required)' : ''}\n`);
+      // Columns as wide as their widest cell, under a header: a long role grant never runs into the state.
+      const rows = list.map((o) => [o.name, o.title, describeRoles(o), o.disabled ? 'DISABLED' : 'active', `${[o.secondFactor.totp ? 'TOTP' : '', o.secondFactor.passkeys ? `${o.secondFactor.passkeys} passkey(s)` : ''].filter(Boolean).join(' + ') || 'none'}${o.secondFactor.required ? ' (required)' : ''}`]);
+      const all = [['name', 'title', 'roles', 'state', 'second factor'], ...rows];
+      const widths = all[0]!.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
+      for (const r of all) process.stdout.write(`${r.map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i]!) : c)).join('  ')}\n`);
     });
 
   for (const [action, what] of [['disable', 'disable an officer and end their sessions'], ['enable', 're-enable a disabled officer']] as const)
