@@ -165,14 +165,16 @@ class PostgresTerminalLock implements TerminalLock {
 
   #hold(client: pg.Client): void {
     this.#client = client;
-    const gone = (reason: string) => {
-      if (this.#client !== client) return;
-      this.#client = undefined;
-      client.end().catch(() => undefined);
-      if (!this.#released) this.#emit({ type: 'lost', reason });
-    };
-    client.on('error', (e: Error) => gone(e.message));
-    client.on('end', () => gone('its connection ended'));
+    client.on('error', (e: Error) => this.#lose(client, e.message));
+    client.on('end', () => this.#lose(client, 'its connection ended'));
+  }
+
+  /** The holding connection `client` is gone (or no longer answers): so is the lock. */
+  #lose(client: pg.Client, reason: string): void {
+    if (this.#client !== client) return;
+    this.#client = undefined;
+    client.end().catch(() => undefined);
+    if (!this.#released) this.#emit({ type: 'lost', reason });
   }
 
   /** Asks the holding connection whether it answers; takes the lock again when it is lost. */
@@ -183,11 +185,7 @@ class PostgresTerminalLock implements TerminalLock {
       const client = this.#client;
       if (client) {
         const answered = await Promise.race([client.query('select 1').then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), LOCK_CHECK_MS).unref())]);
-        if (!answered && this.#client === client) {
-          this.#client = undefined;
-          client.end().catch(() => undefined);
-          this.#emit({ type: 'lost', reason: `its connection did not answer within ${LOCK_CHECK_MS / 1000} s` });
-        }
+        if (!answered) this.#lose(client, `its connection did not answer within ${LOCK_CHECK_MS / 1000} s`);
         return;
       }
       const got = await tryLock(this.#connectionString, this.#key).catch(() => undefined);
