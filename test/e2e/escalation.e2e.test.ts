@@ -66,7 +66,7 @@ describe('e2e: acknowledgement deadlines and escalation', () => {
         }),
       );
       const set = await cn.cli(['escalation', 'set', channel.id.slice(0, 12), policyFile]).then(check('escalation set'));
-      expect(set.stdout).toContain('1 escalation policy set');
+      expect(set.stdout).toContain('escalation set for messages from every party (1 policy, saved in escalation.json)');
       const shown = (await cn.cli(['escalation', 'show', channel.id]).then(check('escalation show'))).stdout;
       expect(shown).toContain('level 2 watch supervisor: supervisor; next level after 12s');
       expect(shown).toContain('level 3 principal: principal; the last level');

@@ -9,7 +9,7 @@ import { missingReceipts } from '../channel-lines.js';
 import { cliError } from '../errors.js';
 import { hotlineCommand } from '../hint.js';
 import { officerClient } from '../lazy.js';
-import { printableDeep } from '../safe-text.js';
+import { printable, printableDeep } from '../safe-text.js';
 import { DEFAULT_DATA_DIR, parseWhole } from './init.js';
 
 const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString().replace('.000Z', 'Z') : '-');
@@ -120,8 +120,13 @@ export function register(program: Command): void {
     .action(async (id: string, file: string, opts: { data: string }) => {
       const body = await readJson(file);
       const client = await officerClient(opts.data);
-      const r = await client.call<{ channel: string; policies: unknown[] }>('PUT', `/api/v1/channels/${encodeURIComponent(id)}/escalation`, body);
-      process.stdout.write(`Channel ${r.channel.slice(0, 12)}: ${r.policies.length} escalation polic${r.policies.length === 1 ? 'y' : 'ies'} set (saved in escalation.json).\n`);
+      const r = await client.call<{ channel: string; policies: Array<{ party?: string }> }>('PUT', `/api/v1/channels/${encodeURIComponent(id)}/escalation`, body);
+      // Who each policy covers: a policy without a party (or with "*") covers messages from every party.
+      const whom = [...new Set(r.policies.map((p) => (p.party === undefined || p.party === '*' ? 'every party' : printable(p.party))))];
+      process.stdout.write(
+        `Channel ${r.channel.slice(0, 12)}: escalation set for messages from ${whom.join(', ') || 'no party (the default policy applies)'} (${r.policies.length} polic${r.policies.length === 1 ? 'y' : 'ies'}, saved in escalation.json).\n` +
+          `${hotlineCommand(`escalation show ${r.channel.slice(0, 12)}`, opts.data)} prints the policy in effect for each party.\n`,
+      );
     });
 
   const roster = program.command('roster').description('the duty roster: who is on watch');
