@@ -4,6 +4,8 @@
  * `LANG=` is English. Any language a charter lists, never a fixed pair.
  */
 import { cliError } from './errors.js';
+import type { OfficerClient } from './officer-client.js';
+import { printable } from './safe-text.js';
 
 const LANG = /^([a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)=(.*)$/s;
 
@@ -37,4 +39,23 @@ export function textsByLanguage(option: string, values: readonly string[], extra
 export function inLanguage(texts: Readonly<Record<string, string>>, lang: string): string {
   const first = Object.keys(texts).sort()[0];
   return texts[lang] ?? texts[lang.split('-')[0]!] ?? texts.en ?? (first === undefined ? '' : texts[first]!);
+}
+
+/** Whether `lang` is one of `languages`, or shares its primary subtag with one (zh-Hans for zh). */
+export function amongLanguages(lang: string, languages: readonly string[]): boolean {
+  const primary = (l: string) => l.split('-')[0]!.toLowerCase();
+  return languages.some((l) => l.toLowerCase() === lang.toLowerCase() || primary(l) === primary(lang));
+}
+
+/**
+ * After a message was sent: a note on stderr when its language is not one the channel's charter
+ * names (a French text on an English and Chinese line): sent as written, since a party may mean
+ * to, but the officer should know the other side may not read it. Silent if the channel cannot be
+ * read (the message is sent either way).
+ */
+export async function warnForeignLanguage(client: OfficerClient, channel: string, lang: string): Promise<void> {
+  const detail = await client.call<{ charter: { languages: string[] } }>('GET', `/api/v1/channels/${encodeURIComponent(channel)}`).catch(() => undefined);
+  const languages = detail?.charter.languages;
+  if (!languages?.length || amongLanguages(lang, languages)) return;
+  process.stderr.write(`Note: sent in "${printable(lang)}", which is not a language of this channel's charter (${languages.map((l) => printable(l)).join(', ')}): the other side may not read it. --lang names the text's language.\n`);
 }

@@ -48,7 +48,9 @@ describe('e2e: happy path through the CLI', () => {
 
     // Messages both ways, with different precedences.
     const flash = (await us.cli(['send', id, 'Unplanned encounter at 12N 114E: request you maintain course and speed.', '--precedence', 'FLASH']).then(check('US send'))).stdout.trim();
-    const reply = (await cn.cli(['send', id.slice(0, 12), '收到。我舰将保持航向航速。', '--precedence', 'immediate', '--lang', 'zh']).then(check('CN send'))).stdout.trim();
+    const replied = await cn.cli(['send', id.slice(0, 12), '收到。我舰将保持航向航速。', '--precedence', 'immediate', '--lang', 'zh']).then(check('CN send'));
+    const reply = replied.stdout.trim();
+    expect(replied.stderr).not.toContain('not a language of this channel'); // zh is one of the charter's
     expect(flash).toMatch(/^[0-9a-f]{64}$/);
     expect(reply).toMatch(/^[0-9a-f]{64}$/);
 
@@ -57,7 +59,7 @@ describe('e2e: happy path through the CLI', () => {
 
     // Humans acknowledge (by prefix).
     const ackCn = await cn.cli(['ack', flash.slice(0, 16), '--name', 'Lt Cdr Wang', '--note', 'Understood']).then(check('CN ack'));
-    expect(ackCn.stdout).toContain(`Acknowledged ${flash.slice(0, 12)}`);
+    expect(ackCn.stdout).toContain(`Acknowledged ${flash.slice(0, 12)} as Lt Cdr Wang, Duty Officer (the default title: --title sets another)`);
     await us.cli(['ack', reply, '--name', 'Cdr Smith']).then(check('US ack'));
 
     // Receipts (machine) and acknowledgements (human) come back to the sender.
@@ -87,6 +89,11 @@ describe('e2e: happy path through the CLI', () => {
     expect(text).toContain(`US     ${us.fingerprint}`);
     expect(text).toContain(`CN     ${cn.fingerprint}`);
     expect(text).toMatch(/receipted \S+; acknowledged \S+ by CN Lt Cdr Wang/);
+
+    // A text in a language the charter does not name is sent, with a note that the other side may not read it.
+    const french = await us.cli(['send', id, 'Bien reçu.', '--lang', 'fr']).then(check('send fr'));
+    expect(french.stdout.trim()).toMatch(/^[0-9a-f]{64}$/);
+    expect(french.stderr).toContain('Note: sent in "fr", which is not a language of this channel\'s charter (en, zh, ru)');
 
     // A gateway's batch: `hotline send --file` with 1,200 messages (three batch requests).
     const lines = Array.from({ length: 1200 }, (_, i) => JSON.stringify({ text: `Track report ${i}`, ...(i === 7 ? { precedence: 'PRIORITY' } : {}) }));

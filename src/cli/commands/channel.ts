@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { Option, type Command } from 'commander';
-import { inLanguage, repeated, textsByLanguage } from '../lang-text.js';
+import { inLanguage, repeated, textsByLanguage, warnForeignLanguage } from '../lang-text.js';
 import type { Api } from '../../terminal/index.js';
 import { CliError, cliError } from '../errors.js';
 import { hotlineCommand } from '../hint.js';
@@ -181,6 +181,7 @@ export function register(program: Command): void {
       if (!/^[\x21-\x7e]{1,200}$/.test(key)) throw cliError('CLI_BAD_ARGUMENT', { option: '--idempotency-key', expected: '1 to 200 printable ASCII characters without spaces', value: key });
       const m = await client.call<Api.SendResult>('POST', `/api/v1/channels/${encodeURIComponent(id)}/messages`, { text, ...defaults }, 'application/json', { 'idempotency-key': key });
       process.stdout.write(`${m.id}\n`);
+      await warnForeignLanguage(client, id, opts.lang);
     });
 
   program
@@ -202,7 +203,9 @@ export function register(program: Command): void {
         if (opts.name && e instanceof CliError && (e.cause as { code?: string } | undefined)?.code === 'OFFICER_REQUIRED') throw cliError('CLI_OFFICER_NOT_NAME', { name: opts.name, message: id, data: opts.data });
         throw e;
       });
-      process.stdout.write(`Acknowledged ${a.message.slice(0, 12)} (entry ${a.id.slice(0, 12)}).\n`);
+      // A free-text name is signed with a title: say which, since peers see both.
+      const as = opts.name ? ` as ${printable(opts.name)}, ${printable(opts.title)}${opts.title === 'Duty Officer' ? ' (the default title: --title sets another)' : ''}` : '';
+      process.stdout.write(`Acknowledged ${a.message.slice(0, 12)}${as} (entry ${a.id.slice(0, 12)}).\n`);
     });
 
   program
