@@ -50,6 +50,10 @@ export const STORE_ERRORS = defineErrors('store', {
     message:
       'The {backend} database has no room left ({detail}); nothing was written. Free disk space on the database host, then retry.',
   },
+  STORE_DAMAGED: {
+    message:
+      'The {backend} database at {where} cannot be read ({detail}): it is damaged beyond what `hotline repair` mends, and nothing was written to it. Keep the damaged file for analysis, then restore the database from a backup (docs/operations.md "Backup and restore"): the peers give back what they hold of its channels.',
+  },
 });
 
 /** A stable store error code. */
@@ -71,6 +75,7 @@ const SQLITE_CODES: ReadonlyArray<readonly [RegExp, StoreErrorCode]> = [
   [/^SQLITE_(BUSY|LOCKED)/, 'STORE_BUSY'],
   [/^SQLITE_CONSTRAINT/, 'STORE_CONFLICT'],
   [/^SQLITE_FULL/, 'STORE_FULL'],
+  [/^SQLITE_(CORRUPT|NOTADB)/, 'STORE_DAMAGED'], // "database disk image is malformed", "file is not a database"
 ];
 
 /** PostgreSQL SQLSTATEs (https://www.postgresql.org/docs/current/errcodes-appendix.html) and the store code each stands for. */
@@ -79,6 +84,7 @@ const PG_CODES: ReadonlyArray<readonly [RegExp, StoreErrorCode]> = [
   [/^23/, 'STORE_CONFLICT'], // integrity constraint violation
   [/^(53100|53200)$/, 'STORE_FULL'], // disk full, out of memory
   [/^(08|57P0[1-3])/, 'STORE_UNREACHABLE'], // connection exception, server shutting down
+  [/^XX00[12]$/, 'STORE_DAMAGED'], // data corrupted, index corrupted
 ];
 
 /**

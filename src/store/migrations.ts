@@ -558,8 +558,9 @@ export async function migrateToLatest(
   const unknown = error instanceof Error ? /previously executed migration (\S+) is missing/.exec(error.message)?.[1] : undefined;
   if (unknown !== undefined) throw new StoreError('STORE_NEWER_SCHEMA', { backend: adapter.name, migration: unknown }, { cause: error });
   // The connection lost meanwhile (a server restarting, a failover): nothing to restore, start again.
+  // A file the database cannot read at all is damaged, not a failed upgrade: the caller says how to recover.
   const unreachable = storeErrorOf(error);
-  if (unreachable?.code === 'STORE_UNREACHABLE') throw unreachable;
+  if (unreachable?.code === 'STORE_UNREACHABLE' || unreachable?.code === 'STORE_DAMAGED') throw unreachable;
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? '(before any migration ran)';
     throw new StoreError(

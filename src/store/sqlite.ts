@@ -9,6 +9,7 @@ import { KyselyStore } from './kysely-store.js';
 import { Checkpointer } from './sqlite-checkpointer.js';
 import { DurableSqliteDialect, WalSync } from './sqlite-durable.js';
 import { migrateToLatest } from './migrations.js';
+import { StoreError, storeErrorOf } from './errors.js';
 import type { Database as Schema } from './schema.js';
 import { StandardStoreAdapter, type PreparedWritePath, type StoreAdapter } from './store-adapter.js';
 import type { Store } from './store.js';
@@ -86,6 +87,16 @@ export const SQLITE_PAGE_SIZE = 8192;
 export const SQLITE_BUSY_TIMEOUT_MS = 50;
 
 /** Opens (creating if needed) a SQLite store at `config.path` and migrates it to the latest schema. */
+/**
+ * A file SQLite cannot read as a database (SQLITE_CORRUPT, SQLITE_NOTADB: a truncated file, a
+ * zeroed header, another file in its place) refused at opening as STORE_DAMAGED, naming the file
+ * and the way back (a backup), instead of SQLite's own words; any other error as it was.
+ */
+function damagedOr(error: unknown, path: string): unknown {
+  const store = storeErrorOf(error);
+  return store?.code === 'STORE_DAMAGED' ? new StoreError('STORE_DAMAGED', { ...store.details, where: path }, { cause: error }) : error;
+}
+
 export async function openSqliteStore(config: SqliteStoreConfig): Promise<Store> {
   if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true });
   const database = new Database(config.path);
@@ -113,7 +124,7 @@ export async function openSqliteStore(config: SqliteStoreConfig): Promise<Store>
     if (config.maxBytes !== undefined) database.pragma(`max_page_count = ${Math.max(1, Math.floor(config.maxBytes / (database.pragma('page_size', { simple: true }) as number)))}`);
   } catch (error) {
     database.close();
-    throw error;
+    throw damagedOr(error, config.path);
   }
   const wal = config.synchronous === 'full-async' && config.path !== ':memory:' ? new WalSync(`${config.path}-wal`) : undefined;
   const dialectConfig = { database: withStatementCache(database) };
@@ -124,7 +135,7 @@ export async function openSqliteStore(config: SqliteStoreConfig): Promise<Store>
     await wal?.sync();
   } catch (error) {
     await db.destroy();
-    throw error;
+    throw damagedOr(error, config.path);
   }
   const checkpointer = config.path === ':memory:' ? undefined : new Checkpointer(config.path, database);
   return new KyselyStore(db, sqliteAdapter, {

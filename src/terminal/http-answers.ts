@@ -91,6 +91,7 @@ export const STORE_HTTP: { readonly [C in StoreErrorCode]: HttpAnswer } = Object
   STORE_BUSY: { status: 503, fault: 'This terminal\'s database is busy; nothing was written. Retry in a moment.' },
   STORE_CONFLICT: CONFLICT, // a concurrent write got there first: reloading and retrying is the caller's move
   STORE_FULL: { status: 503, fault: 'This terminal\'s database has no room left; nothing was written. Its operator must free space.' },
+  STORE_DAMAGED: { status: 500, fault: 'This terminal\'s database is damaged; nothing was written. Its operator must restore it from a backup.' },
 });
 
 /** The terminal's own files are broken or missing: the operator's to fix, not the caller's. */
