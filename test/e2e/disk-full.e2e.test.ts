@@ -35,6 +35,8 @@ describe('e2e: disk full and back-pressure', () => {
     }
     expect(refused?.status).toBe(503);
     expect(refused?.body).toMatchObject({ code: 'PEER_BACKLOG_FULL' });
+    // CN's allowance for a peer that stores nothing: 2 s instead of 30 (docs/operations.md "Link state").
+    cn.env = { HOTLINE_PEER_STORE_OVERDUE_MS: '2000' };
     await cn.start();
     await waitFor('US to send again once CN receipted', async () => (await us.apiRaw('POST', `/api/v1/channels/${id}/messages`, { text: 'CN is back' })).status === 201, 60_000);
 
@@ -59,5 +61,41 @@ describe('e2e: disk full and back-pressure', () => {
     // The terminal keeps answering its officers, and says what is wrong.
     expect((await us.status()).code).toBe('US');
     expect(us.proc!.exitCode).toBeNull();
-  }, 180_000); // four terminal starts and a few hundred writes: about 30 s, more on a busy machine
+
+    // CN's messages to the full US: CN's line to US is down because US cannot store (US says why
+    // before it closes a stream), not "closed" with a route to check; LINK_NOT_STORING once that
+    // lasts past the allowance, and from then no LINK_DOWN / LINK_UP at each of US's closings.
+    // Full up to the last room a long message would take (the batches above leave some).
+    for (let i = 0; i < 100; i++) if ((await us.apiRaw('POST', `/api/v1/channels/${id}/messages`, { text: `last filler ${i} ${'y'.repeat(15_000)}` })).status !== 201) break;
+    const alarms: string[] = [];
+    await cn.events((e) => {
+      const a = e as { type: string; code?: string; peer?: string };
+      if (a.type === 'alarm' && a.code?.startsWith('LINK_')) alarms.push(a.code);
+    });
+    const sent: string[] = [];
+    for (let i = 0; i < 3; i++) sent.push((await cn.api<{ id: string }>('POST', `/api/v1/channels/${id}/messages`, { text: `to a full US ${i} ${'z'.repeat(15_000)}` })).id);
+    const line = await waitFor('CN to show its line to US down for US\'s storage', async () => {
+      const l = (await cn.status()).links.find((x) => x.code === 'US');
+      return l?.state === 'down' && /cannot store what it is sent \(STORE_FULL|has stored none of the entries/.test(l.reason ?? '') ? l : undefined;
+    });
+    expect(line.reason).not.toMatch(/Check the peer's address|the stream to .* closed/);
+    await waitFor('CN to raise LINK_NOT_STORING', () => alarms.includes('LINK_NOT_STORING'));
+    const closings = () => (us.log.match(/failed to handle a federation frame/g) ?? []).length;
+    const before = closings();
+    const after = alarms.length;
+    await waitFor('US to refuse CN\'s stream twice more', () => closings() >= before + 2, 30_000);
+    expect(alarms.slice(after).filter((c) => c === 'LINK_DOWN' || c === 'LINK_UP')).toEqual([]);
+    expect(closings()).toBeLessThan(40); // held 5 s each: not hundreds of redials a minute
+
+    // Room again: everything CN sent arrives once, and CN's line is up.
+    await us.stop();
+    us.env = {};
+    await us.start();
+    const atUs = await waitFor('US to hold CN\'s messages', async () => {
+      const ms = (await us.messages(id)).filter((m) => m.text.startsWith('to a full US '));
+      return ms.length >= 3 ? ms : undefined;
+    }, 60_000);
+    expect(atUs.map((m) => m.id).sort()).toEqual([...sent].sort());
+    await waitFor('CN to show its line to US up', async () => (await cn.status()).links.find((x) => x.code === 'US')?.state === 'up');
+  }, 240_000); // five terminal starts, a few hundred writes and a full peer held: about 60 s, more on a busy machine
 });

@@ -5,14 +5,15 @@
  * end would see: frames handled in order, `stored` counts, `want` requests, `holds`, refusals,
  * and the stream cut when it floods or stops answering pings.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { StoreError } from '../../src/store/index.js';
 import type { LinePrecheck } from '../../src/protocol/index.js';
 import type { ReceiveOutcome } from '../../src/terminal/channels/channel-types.js';
 import type { TerminalEvent } from '../../src/terminal/events/event-bus.js';
 import { ManualClock } from '../../src/terminal/clock.js';
 import { InboundStreams } from '../../src/terminal/federation/inbound-streams.js';
 import { DEFAULT_FEDERATION_LIMITS, FED_CODES } from '../../src/terminal/federation/limits.js';
-import { DEFAULT_RECEIVED_COMMIT_WAIT_MS, MAX_WANTS_PER_BATCH, receivedCommitWaitFrom, SOCKET_OPEN, StreamSession, type StreamLimits, type StreamSocket } from '../../src/terminal/federation/stream-session.js';
+import { DEFAULT_RECEIVED_COMMIT_WAIT_MS, MAX_WANTS_PER_BATCH, receivedCommitWaitFrom, SOCKET_OPEN, STORAGE_FAILED_HOLD_MS, StreamSession, type StreamLimits, type StreamSocket } from '../../src/terminal/federation/stream-session.js';
 
 const PEER = 'U'.repeat(43);
 const OTHER = 'R'.repeat(43);
@@ -246,6 +247,35 @@ describe('stream session: entries taken in while earlier ones are stored', () =>
     receiver.stored();
     await settle();
     expect(socket.framesOf('stored')).toEqual([]);
+  });
+
+  it('holds the stream when a commit fails for want of storage: `refused` with the store code at once, nothing answered, closed (1011) only after the hold', async () => {
+    const receiver = new FakeIngestingReceiver();
+    const { socket, entries } = session({}, receiver);
+    entries(1, 'e1');
+    entries(2, 'e2');
+    await settle();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      receiver.commitFailed(new StoreError('STORE_FULL', { backend: 'SQLite', detail: 'SQLITE_FULL: database or disk is full' }));
+      await settle();
+      // The peer hears why, in the words meant for a peer (no file, no path), and the stream stays open.
+      const refused = socket.framesOf('refused');
+      expect(refused).toEqual([{ t: 'refused', code: 'STORE_FULL', message: expect.stringContaining('no room left') }]);
+      expect(JSON.stringify(refused)).not.toContain('SQLITE_FULL');
+      expect(socket.closedWith).toBeUndefined();
+      // What follows is ignored: the second batch's commit ends, a third batch arrives; nothing is claimed.
+      receiver.stored();
+      entries(3, 'e3');
+      await settle();
+      expect(socket.framesOf('stored')).toEqual([]);
+      vi.advanceTimersByTime(STORAGE_FAILED_HOLD_MS - 1);
+      expect(socket.closedWith).toBeUndefined();
+      vi.advanceTimersByTime(1);
+      expect(socket.closedWith).toEqual({ code: 1011, reason: 'storage unavailable' });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("survives a later batch's commit failing before an earlier one is durable: no unhandled rejection, the stream closed (1011)", async () => {

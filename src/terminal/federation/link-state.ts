@@ -41,6 +41,8 @@ export interface TransportView {
   readonly state: LinkState;
   readonly since: number;
   readonly reason: string | null;
+  /** The code of `reason` (PeerLink.reason): a STORE_ code is the peer's storage failing, not the line. */
+  readonly reasonCode?: string | null;
   /** The peer refuses this terminal's own entries on a channel (PeerLink.refusal), if it does. */
   readonly refusing?: { readonly channel: string; readonly code: string; readonly message: string; readonly since: number } | null;
   /** Since when the peer's own stream to this terminal has been missing, once longer than the grace ({@link inboundOverdue}); absent otherwise. */
@@ -69,6 +71,10 @@ const short = (channel: string) => channel.slice(0, 12);
 
 /** Combines the transport with the link tests (see the file comment). */
 export function combineLine(transport: TransportView, tests: readonly LinkTestView[]): LineView {
+  // The peer's storage failed (it said so with `refused` before closing the stream): down for that
+  // reason, whatever streams are open; the route is not in question.
+  if (transport.state !== 'up' && transport.reasonCode?.startsWith('STORE_'))
+    return { state: 'down', since: transport.since, reason: `${transport.reason ?? transport.reasonCode}. Nothing sent reaches its record until it stores again (it is sent again then, nothing lost); call the peer's operator` };
   // This terminal cannot reach the peer, but the peer's stream to it is up: the peer fetches this
   // terminal's entries over it (pull-fallback.ts), so the line works one way round.
   if (transport.state !== 'up' && transport.inboundOpen === true)

@@ -21,6 +21,11 @@ import { federationUrl } from './endpoint-url.js';
 import { StoredWatch, type LinkStall } from './stored-watch.js';
 import { dialFailure, type LinkReason, type LinkRefusal } from './link-answers.js';
 
+/** Whether `reason` is the peer's own storage failing (a `refused` with a store code), not the line. */
+export function peerStorageReason(reason: LinkReason | null): boolean {
+  return reason?.code.startsWith('STORE_') === true;
+}
+
 export const BACKOFF_START_MS = 100;
 export const BACKOFF_MAX_MS = 3000;
 /**
@@ -321,7 +326,7 @@ export class PeerLink {
       this.#stopHeartbeat?.();
       this.#stopHeartbeat = undefined;
       this.#heartbeat = undefined;
-      if (opened && this.#reason?.code !== 'LINK_HEARTBEAT_LOST' && this.#reason?.code !== 'LINK_CERT_INVALID') this.#reason = { code: 'LINK_CLOSED', message: `the stream to ${base} closed` };
+      if (opened && this.#reason?.code !== 'LINK_HEARTBEAT_LOST' && this.#reason?.code !== 'LINK_CERT_INVALID' && !peerStorageReason(this.#reason)) this.#reason = { code: 'LINK_CLOSED', message: `the stream to ${base} closed` };
       this.#ws = undefined;
       this.#ready = false;
       this.#heads = undefined;
@@ -394,6 +399,8 @@ export class PeerLink {
         this.#heads = undefined;
         this.#ready = true;
         this.#backoff = BACKOFF_START_MS;
+        // A stream the peer took again: its earlier storage failure is no longer the reason of anything.
+        if (peerStorageReason(this.#reason)) this.#reason = null;
         this.#setState('up');
         await this.#pump();
         if (this.#batches.size === 0) this.#storedWatch.caughtUp(this.#now());
@@ -427,6 +434,9 @@ export class PeerLink {
         break;
       case 'refused':
         this.#opts.log.warn({ peer: this.#opts.code, code: frame.code }, frame.message);
+        // The peer cannot store anything for now (its disk, its database): the reason its stream
+        // then closes, which the line shows instead of "closed" or a route to check.
+        if (frame.code.startsWith('STORE_')) this.#reason = { code: frame.code, message: `${this.#opts.code} cannot store what it is sent (${frame.code}: ${frame.message})` };
         break;
     }
   }

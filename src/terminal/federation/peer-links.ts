@@ -127,6 +127,9 @@ export class PeerLinks {
       log: log.child({ link: card.code }),
       onState: (state, endpoint) => {
         log.info({ peer: card.code, state, endpoint }, `link to ${card.code} ${state}`);
+        // While the peer stores nothing (LINK_NOT_STORING raised), its stream closing and opening
+        // again is that one outage: no LINK_DOWN / LINK_UP each time; LINK_UP comes when it stores again.
+        if (link.notStoring) return;
         const code = LINK_ALARMS[state];
         events.emit({ type: 'alarm', code, message: TERMINAL_ERRORS.format(code, { peer: card.code, via: endpoint ? ` via ${endpoint}` : '' }), peer: card.party });
       },
@@ -183,7 +186,7 @@ export class PeerLinks {
   }
 
   /** Each link's state, for status, readiness and metrics. */
-  list(label: (party: string) => string): Array<{ peer: string; code: string; state: LinkState; endpoint: string | null; since: number; reason: string | null; refusing: LinkRefusal | null; notStoring: LinkStall | null }> {
-    return [...this.#links.values()].map((l) => ({ peer: l.peer, code: label(l.peer), state: l.state, endpoint: l.endpoint, since: l.since, reason: l.reason?.message ?? null, refusing: l.refusal, notStoring: l.notStoring }));
+  list(label: (party: string) => string): Array<{ peer: string; code: string; state: LinkState; endpoint: string | null; since: number; reason: string | null; reasonCode: string | null; refusing: LinkRefusal | null; notStoring: LinkStall | null }> {
+    return [...this.#links.values()].map((l) => ({ peer: l.peer, code: label(l.peer), state: l.state, endpoint: l.endpoint, since: l.since, reason: l.reason?.message ?? null, reasonCode: l.reason?.code ?? null, refusing: l.refusal, notStoring: l.notStoring }));
   }
 }

@@ -126,7 +126,25 @@ export interface StreamSessionOptions {
    * (default 0: the next turn of the event loop). Their `stored` answer waits as long.
    */
   readonly commitWaitMs?: number;
+  /** How long a stream whose commit failed for want of storage is held open before it is closed, ms (default {@link STORAGE_FAILED_HOLD_MS}). */
+  readonly storageHoldMs?: number;
 }
+
+/**
+ * Store codes saying that this terminal cannot store anything for now (its disk full, its database
+ * unreachable, its lock lost, busy, or damaged), whatever the peer sent: a condition of this
+ * terminal's, not of the stream's.
+ */
+const STORAGE_UNAVAILABLE: ReadonlySet<string> = new Set(['STORE_FULL', 'STORE_UNREACHABLE', 'STORE_LOCK_LOST', 'STORE_BUSY', 'STORE_FENCED', 'STORE_DAMAGED']);
+
+/**
+ * How long a stream is held open, answering nothing, after a commit failed for want of storage,
+ * before it is closed (1011), ms. The peer learns why at once (`refused` with the store's code) and
+ * does not redial into the same failure many times a second; its heartbeats meanwhile show the
+ * batch read and unanswered, so a failure that lasts shows as the peer not storing
+ * (docs/protocol.md §12, "Closing"); a failure that passed costs the peer this much delay at most.
+ */
+export const STORAGE_FAILED_HOLD_MS = 5_000;
 
 /** One inbound stream: {@link message} for each frame, {@link pong}, and {@link closed} at the end. */
 export class StreamSession {
@@ -157,6 +175,9 @@ export class StreamSession {
   /** The `stored` answers of frames taken in, sent in order once their entries are durable. */
   #answers: Promise<void> = Promise.resolve();
   readonly #commitWaitMs: number;
+  readonly #storageHoldMs: number;
+  /** The close due after a storage failure (cleared when the socket closes first). */
+  #holding: ReturnType<typeof setTimeout> | undefined;
 
   constructor(opts: StreamSessionOptions) {
     this.peer = opts.peer;
@@ -171,6 +192,7 @@ export class StreamSession {
     this.#streams = opts.streams;
     this.#probes = opts.probes;
     this.#commitWaitMs = opts.commitWaitMs ?? 0;
+    this.#storageHoldMs = opts.storageHoldMs ?? STORAGE_FAILED_HOLD_MS;
     const now = opts.now ?? Date.now;
     this.#heartbeat = new Heartbeat(opts.limits.pingIntervalMs, opts.heartbeatNow ?? (() => performance.now()));
     this.#heartbeatIo = socketIo(opts.socket, opts.transport);
@@ -196,6 +218,8 @@ export class StreamSession {
 
   /** The socket closed: the ping stops. */
   closed(): void {
+    clearTimeout(this.#holding);
+    this.#holding = undefined;
     this.#stopPing?.();
     this.#stopPing = undefined;
     this.#detach?.();
@@ -352,6 +376,17 @@ export class StreamSession {
     const err = toApiError(e);
     this.#log.error({ code: err.code, err: (e as Error)?.message }, 'failed to handle a federation frame');
     this.#cut = true;
+    if (STORAGE_UNAVAILABLE.has(err.code)) {
+      // This terminal cannot store for now: the peer hears why (its line names this terminal's
+      // storage, not the route), and the stream stays open, answering nothing, before it closes.
+      this.#send({ t: 'refused', code: err.code, message: err.message });
+      this.#holding = setTimeout(() => {
+        this.#holding = undefined;
+        this.#socket.close(1011, 'storage unavailable');
+      }, this.#storageHoldMs);
+      this.#holding.unref?.();
+      return;
+    }
     this.#socket.close(1011, 'internal error');
   }
 
