@@ -28,6 +28,11 @@ export interface LinkReason {
   readonly message: string;
 }
 
+/** Whether `reason` is the peer's own storage failing (a `refused` with a store code), not the line. */
+export function peerStorageReason(reason: LinkReason | null): boolean {
+  return reason?.code.startsWith('STORE_') === true;
+}
+
 /**
  * Why a dial failed, in words for status and alarms. A 401 answer to the upgrade is the peer's
  * FED_UNPINNED_CLIENT: it does not know this terminal's certificate, which is what a pairing done

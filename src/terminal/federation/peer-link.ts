@@ -19,12 +19,7 @@ import { WantQueue, wantedEntries, type WantRange } from './wants.js';
 import { receivedBytes } from '../tls/raw-bytes.js';
 import { federationUrl } from './endpoint-url.js';
 import { StoredWatch, type LinkStall } from './stored-watch.js';
-import { dialFailure, type LinkReason, type LinkRefusal } from './link-answers.js';
-
-/** Whether `reason` is the peer's own storage failing (a `refused` with a store code), not the line. */
-export function peerStorageReason(reason: LinkReason | null): boolean {
-  return reason?.code.startsWith('STORE_') === true;
-}
+import { dialFailure, peerStorageReason, type LinkReason, type LinkRefusal } from './link-answers.js';
 
 export const BACKOFF_START_MS = 100;
 export const BACKOFF_MAX_MS = 3000;
@@ -399,7 +394,7 @@ export class PeerLink {
         this.#heads = undefined;
         this.#ready = true;
         this.#backoff = BACKOFF_START_MS;
-        // A stream the peer took again: its earlier storage failure is no longer the reason of anything.
+        // A stream the peer took again: its earlier storage failure is no longer a reason.
         if (peerStorageReason(this.#reason)) this.#reason = null;
         this.#setState('up');
         await this.#pump();
@@ -434,8 +429,7 @@ export class PeerLink {
         break;
       case 'refused':
         this.#opts.log.warn({ peer: this.#opts.code, code: frame.code }, frame.message);
-        // The peer cannot store anything for now (its disk, its database): the reason its stream
-        // then closes, which the line shows instead of "closed" or a route to check.
+        // The peer cannot store for now: the reason its stream then closes (not "closed", not the route).
         if (frame.code.startsWith('STORE_')) this.#reason = { code: frame.code, message: `${this.#opts.code} cannot store what it is sent (${frame.code}: ${frame.message})` };
         break;
     }
