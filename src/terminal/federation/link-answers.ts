@@ -43,3 +43,8 @@ export function dialFailure(error: Error, peer: string): string {
     return `${peer} refuses this terminal (401, FED_UNPINNED_CLIENT): it has not paired with this party yet, or holds an older card of it. Pairing is mutual: ${peer}'s operator must add this party's current card (\`hotline card export\` here, \`hotline peer add CARD\` there) after comparing the fingerprint read to them over a line you trust`;
   return error.message;
 }
+
+/** Pins as one comparable text ('' when none). */
+export function pinText(pins: string | readonly string[]): string {
+  return typeof pins === 'string' ? pins : pins.join(' ');
+}

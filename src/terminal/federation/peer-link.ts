@@ -19,7 +19,7 @@ import { WantQueue, wantedEntries, type WantRange } from './wants.js';
 import { receivedBytes } from '../tls/raw-bytes.js';
 import { federationUrl } from './endpoint-url.js';
 import { StoredWatch, type LinkStall } from './stored-watch.js';
-import { dialFailure, peerStorageReason, type LinkReason, type LinkRefusal } from './link-answers.js';
+import { dialFailure, peerStorageReason, pinText, type LinkReason, type LinkRefusal } from './link-answers.js';
 
 export const BACKOFF_START_MS = 100;
 export const BACKOFF_MAX_MS = 3000;
@@ -534,9 +534,4 @@ export class PeerLink {
     this.#warned.add(code);
     this.#opts.log.warn({ peer: this.#opts.code, code, ...details }, TERMINAL_ERRORS.format(code, details));
   }
-}
-
-/** Pins as one comparable text ('' when none). */
-function pinText(pins: string | readonly string[]): string {
-  return typeof pins === 'string' ? pins : pins.join(' ');
 }
