@@ -2,7 +2,8 @@
  * Acknowledgements by whom (#14 D11), with real processes and the CLI: once US has officer
  * accounts, `hotline ack --name` (a free-text name) and a bare `hotline ack` are refused; the
  * host acknowledges as a registered officer (`--officer`), whose published name CN sees; a second
- * acknowledgement by the same officer is refused unless `--again`.
+ * acknowledgement by the same officer is refused unless `--again`. A drill is sent as a registered
+ * officer too (`hotline drill --officer`).
  */
 import { describe, expect, it } from 'vitest';
 import { check, Harness, waitFor } from './harness.js';
@@ -48,5 +49,13 @@ describe('e2e: who acknowledges', () => {
 
     const acked = await waitFor('CN to see the acknowledgement', async () => (await cn.messages(id)).find((m) => m.id === sent.id && m.ackedBy));
     expect(acked.ackedBy?.officer).toMatchObject({ name: 'Cdr Smith', title: 'Watch Officer' });
+
+    // A drill likewise: a free-text sender is refused, a registered officer sends it (`drill --officer`).
+    const freeDrill = await us.cli(['drill', id, '--name', 'Cdr Smith']);
+    expect(freeDrill.code).not.toBe(0);
+    expect(freeDrill.stderr).toContain('OFFICER_REQUIRED');
+    const drill = (await us.cli(['drill', id, '--officer', 'Cdr Smith']).then(check('drill as officer'))).stdout.trim();
+    const atCn = await waitFor('CN to hold the drill', async () => (await cn.messages(id)).find((m) => m.id === drill));
+    expect(atCn).toMatchObject({ precedence: 'FLASH', drill: true });
   }, 120_000);
 });

@@ -30,9 +30,12 @@ export function register(program: Command): void {
     .option('--name <name>', 'your name, as the sender of the drill')
     .option('--title <title>', 'your title', 'Duty Officer')
     .option('--text <text>', 'the drill text (default: a standard drill notice)')
+    .option('--officer <name>', 'act as this registered officer (instead of --name/--title; default $HOTLINE_OFFICER); required on a terminal with officer accounts')
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
-    .action(async (id: string, opts: { name?: string; title: string; text?: string; data: string }) => {
-      const client = await officerClient(opts.data);
+    .action(async (id: string, opts: { name?: string; title: string; text?: string; officer?: string; data: string }) => {
+      const officer = opts.officer ?? process.env.HOTLINE_OFFICER;
+      if (opts.name && officer) throw cliError('CLI_USAGE', { detail: '--name and --officer exclude each other: a registered officer sends in their own published name', command: 'drill ' });
+      const client = await officerClient(opts.data, officer);
       const body = { ...(opts.name ? { from: { name: opts.name, title: opts.title, role: 'duty-officer' } } : {}), ...(opts.text ? { text: opts.text } : {}) };
       const d = await client.call<Api.DrillSent>('POST', `/api/v1/channels/${encodeURIComponent(id)}/drills`, body);
       process.stdout.write(`${d.id}\n`);
@@ -46,10 +49,11 @@ export function register(program: Command): void {
     .option('--off', 'stop scheduled drills on this channel')
     .option('--on', 'resume scheduled drills (with the window set before, or 09:00-17:00)')
     .option('--json', 'machine-readable output')
+    .option('--officer <name>', 'act as this registered officer (default $HOTLINE_OFFICER); required to change the schedule on a terminal with officer accounts')
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
-    .action(async (id: string, opts: { window?: string; off?: boolean; on?: boolean; json?: boolean; data: string }) => {
+    .action(async (id: string, opts: { window?: string; off?: boolean; on?: boolean; json?: boolean; officer?: string; data: string }) => {
       if (opts.off && (opts.on || opts.window)) throw cliError('CLI_BAD_ARGUMENT', { option: '--off', expected: 'alone (not with --on or --window)', value: 'together' });
-      const client = await officerClient(opts.data);
+      const client = await officerClient(opts.data, opts.officer ?? process.env.HOTLINE_OFFICER);
       const path = `/api/v1/channels/${encodeURIComponent(id)}/drill-schedule`;
       const s =
         opts.off || opts.on || opts.window
