@@ -47,4 +47,13 @@ describe('request bodies', () => {
     expect(r.statusCode).toBe(400);
     expect(r.json()).toMatchObject({ code: 'AUTH_BAD_OFFICER_HEADER', message: expect.stringContaining('percent-encoded') });
   });
+
+  it('takes an officer name in X-Hotline-Officer percent-encoded or as raw UTF-8 (curl -H with a Cyrillic name), the same officer both ways', async () => {
+    f = await officerFixture();
+    await f.add('Лейтенант Петров', ['duty-officer']);
+    const who = async (header: string) => (await f!.host('GET', '/api/v1/auth/session', undefined, { 'x-hotline-officer': header })).json() as { kind: string; name: string };
+    expect(await who(encodeURIComponent('Лейтенант Петров'))).toMatchObject({ kind: 'officer', name: 'Лейтенант Петров' });
+    // What Node hands on for the raw bytes: one Latin-1 character per byte.
+    expect(await who(Buffer.from('Лейтенант Петров', 'utf8').toString('latin1'))).toMatchObject({ kind: 'officer', name: 'Лейтенант Петров' });
+  });
 });

@@ -419,6 +419,12 @@ export { csrfTokenFor };
 
 /** The officer name of an X-Hotline-Officer header (percent-encoded UTF-8); a malformed one is the caller's error. */
 function officerHeaderName(value: string): string {
+  // Node reads header bytes as Latin-1: a name sent as raw UTF-8 (curl -H "X-Hotline-Officer:
+  // Лейтенант") arrives as its bytes one character each, and is read back as the UTF-8 it was.
+  if (/[\x80-\xff]/.test(value) && ![...value].some((c) => c.charCodeAt(0) > 0xff)) {
+    const utf8 = Buffer.from(value, 'latin1').toString('utf8');
+    if (!utf8.includes('\uFFFD')) value = utf8;
+  }
   try {
     return decodeURIComponent(value);
   } catch {
