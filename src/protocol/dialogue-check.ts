@@ -87,7 +87,7 @@ export class DialogueIndex {
     switch (e.kind) {
       case 'issue.open': {
         const b = e.body as BodyOf<'issue.open'>;
-        if (!rules.categories.includes(b.category)) return invalid(`category "${b.category}" is neither a standard one nor one the charter adds`);
+        if (!rules.categories.includes(b.category)) return invalid(`category "${b.category}" is neither a standard one nor one the charter adds (this channel's: ${rules.categories.join(', ')})`);
         return undefined;
       }
       case 'issue.position': {
