@@ -106,6 +106,14 @@ describe('e2e: high availability on PostgreSQL', () => {
     const keyB = (JSON.parse(await readFile(a.cardPath, 'utf8')) as { terminals: Array<{ key: string }> }).terminals[1]!.key;
     const written = await s.sql<{ n: string }>("select count(*) as n from entries where raw like '%to the standby%' or raw::json->>'key' = $1", [keyB]);
     expect(Number(written[0]!.n)).toBe(0);
+    // Doctor and repair work on a stopped terminal: beside a running active instance they are
+    // refused (its lease, not a terminal lock, says it runs), naming it.
+    for (const cmd of [['doctor'], ['repair']]) {
+      const r = await b.cli(cmd);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain('Another terminal already runs on the PostgreSQL schema');
+      expect(r.stderr).toContain('instance a (');
+    }
   }, 120_000);
 });
 

@@ -6,7 +6,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { acquireTerminalLock, openStore, thisProcess, type Store } from '../../store/index.js';
+import { acquireTerminalLock, Leadership, openStore, StoreError, thisProcess, type Store } from '../../store/index.js';
 import { TerminalError } from '../errors.js';
 import { exists } from '../identity/files.js';
 import { forgetOwnFork, rememberOwnHead } from '../channels/own-heads.js';
@@ -140,11 +140,31 @@ async function withStore<T>(identity: TerminalIdentity, what: string, fn: (store
     await lock.describe(thisProcess(what, Date.now()));
     const store = await openStore(identity.database);
     try {
+      await refuseActiveInstance(identity);
       return await fn(store);
     } finally {
       await store.close();
     }
   } finally {
     await lock.release();
+  }
+}
+
+/**
+ * The instances of a highly available party (docs/operations.md "High availability") share one
+ * PostgreSQL schema and hold no terminal lock: leadership is a lease. Doctor and repair work on a
+ * stopped terminal, so a lease held now by a connected instance refuses them (STORE_LOCKED, naming
+ * it), as the terminal lock refuses them beside a running single terminal.
+ */
+async function refuseActiveInstance(identity: TerminalIdentity): Promise<void> {
+  const db = identity.database;
+  if (db.kind !== 'postgres') return;
+  const leadership = await Leadership.connect(db);
+  try {
+    const lease = await leadership.lease().catch(() => undefined); // no lease table: never highly available
+    if (lease && lease.holderConnected && lease.expiresAt > lease.now)
+      throw new StoreError('STORE_LOCKED', { where: `the PostgreSQL schema ${db.schema ?? 'public'}`, holder: `instance ${lease.instance} (${lease.holder}), active since ${new Date(lease.since).toISOString()}` });
+  } finally {
+    await leadership.close();
   }
 }
