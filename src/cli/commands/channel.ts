@@ -99,6 +99,8 @@ export function register(program: Command): void {
         // The terms first: what is accepted is the charter with this hash, between these keys.
         const c = printableDeep(await client.call<Api.ChannelDetail>('GET', `/api/v1/channels/${encodeURIComponent(id)}`));
         amendment = c.state === 'proposed' ? undefined : c.pendingAmendment?.hash;
+        // Nothing awaits an acceptance: say so before printing terms and asking.
+        if (c.state !== 'proposed' && amendment === undefined) throw cliError('CLI_USAGE', { detail: `channel ${c.id.slice(0, 12)} is ${c.state} and no amendment of it is pending: there is nothing to accept (\`hotline channel show ${c.id.slice(0, 12)}\` shows it)`, command: 'channel accept ' });
         const title = Object.entries(c.title).map(([l, t]) => `${t} [${l}]`).join(' / ');
         process.stderr.write([`Accepting channel ${c.id.slice(0, 12)} "${title}" (tier ${c.tier}, proposed by ${c.proposer}):`, ...charterTerms(c, await fingerprints(client)), ''].join('\n'));
         if (process.stdin.isTTY && !opts.yes && !(await confirm('Accept these terms? [y/N] '))) throw cliError('CLI_NOT_ACCEPTED', { channel: c.id.slice(0, 12), data: opts.data });
