@@ -284,8 +284,11 @@ export function register(program: Command): void {
         // A standby instance of a highly available party answers HA_STANDBY with the lease.
         const standby = (e as Error).cause as { code?: string; message?: string; ha?: Api.HaStatus } | undefined;
         if (standby?.code !== 'HA_STANDBY' || !standby.ha) throw e;
-        process.stdout.write(`${printableDeep(standby.message ?? '')}\n`);
-        writeHa(printableDeep(standby.ha));
+        // Not a failure: a standby is healthy while it waits; the line's status is the active instance's.
+        const ha = printableDeep(standby.ha);
+        const active = ha.instances.find((i) => i.instance === ha.active);
+        process.stdout.write(`Standby instance ${ha.instance}: ready to take over; it signs nothing and serves no channel while it waits. The channels and links: \`hotline status\` on the active instance${active ? ` (officer API ${active.officerUrl})` : ''} or through the load balancer.\n`);
+        writeHa(ha);
         return;
       }
       const s = printableDeep(answer);
