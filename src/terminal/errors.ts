@@ -142,7 +142,7 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   FORBIDDEN: { status: 403, message: '{detail}' },
   AUTH_REQUIRED: { status: 401, message: 'Sign in first: POST /api/v1/auth/login with your name, password and authenticator code (on the terminal host the CLI uses DATA/officer.token).' },
   AUTH_FAILED: { status: 401, message: 'Wrong name, password or second-factor code. {left} attempt(s) left before sign-in for this name is locked for {minutes} minutes.' },
-  AUTH_LOCKED_OUT: { status: 429, message: 'Too many failed sign-ins for "{name}": locked until {until} ({minutes} min from now). Try again then, or ask an admin to run `hotline officer reset "{name}"`.' },
+  AUTH_LOCKED_OUT: { status: 429, message: 'Too many failed sign-ins for "{name}": locked until {until} ({minutes} min from now). Try again then, or ask an admin to run `hotline officer unlock "{name}"` (the same password and second factor then work; `hotline officer reset` if they may be known to someone else).' },
   AUTH_SESSION_EXPIRED: { status: 401, message: 'Your session expired ({why}); sign in again.' },
   AUTH_SESSION_ENDED: { status: 401, message: 'This session was signed out or revoked; sign in again.' },
   AUTH_CSRF: { status: 403, message: 'Missing or wrong CSRF token: send the X-CSRF-Token header returned at sign-in with every state-changing request.' },

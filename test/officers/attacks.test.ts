@@ -71,6 +71,27 @@ describe('sign-in', () => {
     expect(audit).toContain('"action":"auth.login.locked"');
   });
 
+  it('lets an admin lift a lockout at once (officer unlock): the same password and code work again, an observer may not, and it is audited', async () => {
+    f = await officerFixture();
+    const duty = await f.add('Cdr Smith', ['duty-officer']);
+    const obs = await f.add('Ms Watcher', ['observer']);
+    for (let i = 1; i <= 5; i++) await login(f, { name: 'Cdr Smith', password: `guess-${i}`, totp: '000000' });
+    const locked = await login(f, { name: 'Cdr Smith', password: duty.password, totp: await f.totp(duty.totpSecret) });
+    expect(locked.statusCode).toBe(429);
+    expect(locked.json().message).toContain('hotline officer unlock "Cdr Smith"');
+    // An observer's session may not unlock anyone.
+    const watcher = await f.login('Ms Watcher', obs);
+    expect((await watcher.call('POST', '/api/v1/officers/Cdr%20Smith/unlock')).statusCode).toBe(403);
+    // The host credential (an admin's CLI) may: nothing else changes.
+    const r = await f.host('POST', '/api/v1/officers/Cdr%20Smith/unlock');
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toMatchObject({ name: 'Cdr Smith', wasLockedUntil: expect.any(Number) });
+    f.t.clock.advance(30_000); // a fresh TOTP step: each code is good once
+    expect((await login(f, { name: 'Cdr Smith', password: duty.password, totp: await f.totp(duty.totpSecret) })).statusCode).toBe(200);
+    expect(await f.officers.audit.export()).toContain('"action":"officer.unlock"');
+    expect((await f.host('POST', '/api/v1/officers/Nobody/unlock')).json()).toMatchObject({ code: 'OFFICER_NOT_FOUND' });
+  });
+
   it('counts failures for unknown names too, so probing names reveals nothing', async () => {
     f = await officerFixture();
     const r = await login(f, { name: 'Nobody', password: 'x', totp: '123456' });

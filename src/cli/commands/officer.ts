@@ -140,6 +140,16 @@ export function register(program: Command): void {
     });
 
   officer
+    .command('unlock <name>')
+    .description('lift a lockout after failed sign-ins; the same password and second factor work again, sessions go on')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .action(async (name: string, opts: { data: string }) => {
+      const client = await officerClient(opts.data);
+      const r = await client.call<{ name: string; wasLockedUntil: number | null }>('POST', `/api/v1/officers/${encodeURIComponent(name)}/unlock`);
+      process.stdout.write(r.wasLockedUntil === null ? `${r.name} was not locked out; failed sign-ins cleared.\n` : `${r.name} may sign in again (was locked out until ${new Date(r.wasLockedUntil).toISOString()}).\n`);
+    });
+
+  officer
     .command('sessions [name]')
     .description('console sessions (all, or one officer\'s)')
     .option('--revoke <id>', 'end the session with this id')

@@ -65,6 +65,12 @@ export async function officersRoutes(app: FastifyInstance, opts: { officers: Off
     );
 
   app.post(
+    '/api/v1/officers/:name/unlock',
+    { config: manage, schema: { summary: 'Lift a lockout after failed sign-ins, changing nothing else (same password and second factor; sessions go on)', params: NameParams } },
+    async (request) => officers.unlock((request.params as { name: string }).name, actorOf(request.principal)),
+  );
+
+  app.post(
     '/api/v1/officers/:name/reset',
     { config: manage, schema: { summary: 'Issue a new password and/or second factor (returned once); ends sessions and clears a lockout', params: NameParams, body: Type.Object({ password: Type.Optional(Type.Boolean()), secondFactor: Type.Optional(Type.Boolean()) }) } },
     async (request) => {

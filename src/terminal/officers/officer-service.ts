@@ -216,6 +216,21 @@ export class OfficerService {
     return { ...(password ? { password } : {}), ...(totpSecret ? { totpSecret, totpUri: this.#totpUri(name, totpSecret) } : {}) };
   }
 
+  /**
+   * Lifts a lockout after failed sign-ins (and clears the count), changing nothing else: the
+   * officer signs in again with the same password and second factor, and their sessions go on.
+   * For an admin when someone (a mistyping officer, or anyone who can reach the sign-in page) has
+   * locked a name out during a watch. Says whether a lockout was in force.
+   */
+  async unlock(name: string, actor: string): Promise<{ name: string; wasLockedUntil: number | null }> {
+    const o = await this.get(name);
+    const failures = await this.store.getLoginFailures(o.name);
+    const until = failures?.lockedUntil != null && failures.lockedUntil > this.clock.now() ? failures.lockedUntil : null;
+    await this.store.clearLoginFailures(o.name);
+    await this.audit.append({ actor, action: 'officer.unlock', detail: { officer: o.name, ...(until !== null ? { lockedUntil: until } : {}), failures: failures?.failures ?? 0 } });
+    return { name: o.name, wasLockedUntil: until };
+  }
+
   /** The name, title and role an officer publishes inside signed entries. */
   static ref(officer: OfficerRow, role: Role): OfficerRef {
     return { name: officer.name, title: officer.title, role };
