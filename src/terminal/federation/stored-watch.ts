@@ -121,10 +121,11 @@ export class StoredWatch {
     if (this.#batches.size === 0 && this.#carried !== undefined) return;
     let oldest: number | undefined;
     for (const b of this.#batches.values()) if (b.readAt !== null && (oldest === undefined || b.readAt < oldest)) oldest = b.readAt;
-    // What a closed stream left unanswered counts while this one has batches waiting too, read or
-    // not yet: they carry it again, and the stall stands until one is answered (a peer that fails
-    // on every batch and closes each stream would otherwise clear it at each new stream).
-    if (this.#carried !== undefined && this.#batches.size > 0 && (oldest === undefined || this.#carried < oldest)) oldest = this.#carried;
+    // What a closed stream left unanswered counts while this one has batches waiting (none waiting
+    // returned above), read or not yet: they carry it again, and the stall stands until one is
+    // answered (a peer that fails on every batch and closes each stream would otherwise clear it at
+    // each new stream).
+    if (this.#carried !== undefined && (oldest === undefined || this.#carried < oldest)) oldest = this.#carried;
     const overdue = oldest !== undefined && now - oldest >= this.overdueMs;
     if (overdue && !this.#stalled) {
       this.#stalled = true;

@@ -421,7 +421,7 @@ export { csrfTokenFor };
 function officerHeaderName(value: string): string {
   // Node reads header bytes as Latin-1: a name sent as raw UTF-8 (curl -H "X-Hotline-Officer:
   // Лейтенант") arrives as its bytes one character each, and is read back as the UTF-8 it was.
-  if (/[\x80-\xff]/.test(value) && ![...value].some((c) => c.charCodeAt(0) > 0xff)) {
+  if (/[\x80-\xff]/.test(value) && /^[\x20-\xff]*$/.test(value)) {
     const utf8 = Buffer.from(value, 'latin1').toString('utf8');
     if (!utf8.includes('\uFFFD')) value = utf8;
   }
