@@ -137,6 +137,7 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   BAD_REQUEST: { status: 400, message: '{detail}' },
   NOT_FOUND: { status: 404, message: 'Nothing at {what}. Check the address: the officer API is described at /openapi.json, the federation API in docs/protocol.md.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'This endpoint does not take that content type. Send JSON (application/json), or the type the API reference names for it.' },
+  UNSUPPORTED_CONTENT_ENCODING: { status: 415, message: 'The body was sent compressed ({detail}); this API takes bodies uncompressed. Send it again without a Content-Encoding header.' },
   REQUEST_TIMEOUT: { status: 408, message: 'The request did not arrive in time; it was dropped. Retry it, over a faster link if this repeats.' },
   UNAUTHORISED: { status: 401, message: 'Missing or wrong officer token. Use the token printed by `hotline serve` (also in DATA/officer.token).' },
   FORBIDDEN: { status: 403, message: '{detail}' },

@@ -57,3 +57,36 @@ describe('request bodies', () => {
     expect(await who(Buffer.from('Лейтенант Петров', 'utf8').toString('latin1'))).toMatchObject({ kind: 'officer', name: 'Лейтенант Петров' });
   });
 });
+
+describe('bodies a client may send by mistake', () => {
+  it('refuses a compressed body with 415 saying to send it uncompressed, storing nothing', async () => {
+    f = await officerFixture();
+    const url = `/api/v1/channels/${f.channel}/messages`;
+    const before = (await f.t.a.store.listMessages(f.channel)).length;
+    const { gzipSync } = await import('node:zlib');
+    const r = await f.app.inject({ method: 'POST', url, payload: gzipSync(Buffer.from('{"text":"hello"}')), headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'content-encoding': 'gzip' } });
+    expect(r.statusCode).toBe(415);
+    expect(r.json()).toMatchObject({ code: 'UNSUPPORTED_CONTENT_ENCODING', message: expect.stringContaining('gzip') });
+    expect(await f.t.a.store.listMessages(f.channel)).toHaveLength(before);
+    // "identity" is no encoding at all.
+    expect((await raw(f, url, '{"text":"hello"}', { 'content-encoding': 'identity' })).statusCode).toBe(201);
+  });
+
+  it('refuses a member named __proto__ or constructor.prototype with a message naming it', async () => {
+    f = await officerFixture();
+    const url = `/api/v1/channels/${f.channel}/messages`;
+    const r = await raw(f, url, '{"text":"hello","__proto__":{"precedence":"FLASH"}}');
+    expect(r.statusCode).toBe(400);
+    expect(r.json().message).toMatch(/__proto__/);
+    expect(r.json().message).not.toMatch(/not valid JSON/i);
+  });
+});
+
+describe('sign-in bodies', () => {
+  it('refuses a sign-in body over 64 KiB with 413 before reading it as JSON', async () => {
+    f = await officerFixture();
+    const r = await f.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: JSON.stringify({ name: 'x', password: 'p'.repeat(70 * 1024) }), headers: { 'content-type': 'application/json' } });
+    expect(r.statusCode).toBe(413);
+    expect(r.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+  });
+});

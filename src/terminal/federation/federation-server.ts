@@ -31,6 +31,7 @@ import { DEFAULT_FEDERATION_LIMITS, FED_CODES, type FederationLimits } from './l
 import { StreamSession, type StreamSessionOptions } from './stream-session.js';
 import { BATCH_MAX } from './wire.js';
 import { cutConnectionsOnClose, goingAway } from '../close-connections.js';
+import { refuseContentEncoding } from '../content-encoding.js';
 import { receivedBytes, trackRawSockets } from '../tls/raw-bytes.js';
 import { guardHandshakes } from './handshake-guard.js';
 
@@ -110,6 +111,7 @@ export async function buildFederationServer(opts: FederationServerOptions): Prom
   // A stream's heartbeat counts the bytes under TLS, not only whole records (tls/raw-bytes.ts).
   trackRawSockets(app.server);
   cutConnectionsOnClose(app, limits.closeGraceMs);
+  refuseContentEncoding(app);
   await registerGuards(app, opts.pins, limits);
   registerRoutes(app, opts);
   registerStream(app, opts, limits, opts.commitWaitMs ?? 0);

@@ -29,6 +29,14 @@ function signInConfig(max = 20) {
   return { permission: 'open', rateLimit: { max, timeWindow: '1 minute' } } as const;
 }
 
+/**
+ * The largest sign-in body (64 KiB: a name, a password, a code or a passkey assertion fit many
+ * times over). These routes are open to anyone who reaches the port, before any credential is
+ * checked; the API's general limit (64 MiB, for batches and bundles) would let them make the
+ * terminal read and parse that much per request.
+ */
+const SIGN_IN_BODY_LIMIT = 64 * 1024;
+
 /** Registers the auth routes. */
 export async function authRoutes(app: FastifyInstance, opts: { officers: OfficerService; loginRateLimit?: number; precedenceCaps?: PrecedenceCaps }): Promise<void> {
   const { officers } = opts;
@@ -39,6 +47,7 @@ export async function authRoutes(app: FastifyInstance, opts: { officers: Officer
     '/api/v1/auth/login',
     {
       config: limited,
+      bodyLimit: SIGN_IN_BODY_LIMIT,
       schema: {
         summary: 'Sign in: name, password and a second factor (TOTP code or passkey assertion); sets the session cookie',
         security: [],
@@ -143,7 +152,7 @@ function passkeyRoutes(app: FastifyInstance, opts: { officers: OfficerService; l
 
   app.post(
     '/api/v1/auth/webauthn/login/options',
-    { config: limited, schema: { summary: 'Start signing in with a passkey (then POST /api/v1/auth/login with `webauthn`)', security: [], body: Type.Object({ name: Name }) } },
+    { config: limited, bodyLimit: SIGN_IN_BODY_LIMIT, schema: { summary: 'Start signing in with a passkey (then POST /api/v1/auth/login with `webauthn`)', security: [], body: Type.Object({ name: Name }) } },
     async (request) => officers.passkeyLoginOptions((request.body as { name: string }).name),
   );
 }

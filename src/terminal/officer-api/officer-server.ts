@@ -37,6 +37,7 @@ import type { LinkHealthFn, LinksFn, OfficerApiPorts, ReconcilingFn } from './ro
 import type { HaStatus } from './api-schemas.js';
 import { terminalRoutes } from './terminal-routes.js';
 import { cutConnectionsOnClose, goingAway } from '../close-connections.js';
+import { refuseContentEncoding } from '../content-encoding.js';
 
 /** When the API closes, how long open connections (the events socket's close handshake, a slow client) have before they are destroyed, ms. */
 const CLOSE_GRACE_MS = 1_000;
@@ -95,12 +96,25 @@ export interface OfficerServerOptions {
 const DESCRIPTION =
   'Officer API of a Hotline terminal. Officers sign in with POST /api/v1/auth/login (session cookie; send X-CSRF-Token on state-changing requests); on the terminal host, `Authorization: Bearer <DATA/officer.token>`, optionally acting as an officer named in X-Hotline-Officer.';
 
+const POISONED = 'Bad request: the body holds a member named "__proto__" (or "constructor" with "prototype"), which this API refuses. Rename or remove it.';
+
+/** Whether a body Fastify's JSON parser refused is valid JSON after all: refused for prototype poisoning. */
+function poisoned(body: string): boolean {
+  try {
+    JSON.parse(body);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Builds (does not start) the officer API server. */
 export async function buildOfficerServer(opts: OfficerServerOptions): Promise<FastifyInstance> {
   const { ports, store } = opts;
   // Request bodies are validated as sent, never coerced or stripped (lazy-validators.ts).
   const app = Fastify({ loggerInstance: opts.logger, bodyLimit: 64 * 1024 * 1024, schemaController: opts.schemaController ?? lazyValidators({ strictBodies: true }).schemaController });
   cutConnectionsOnClose(app, CLOSE_GRACE_MS);
+  refuseContentEncoding(app);
   app.setErrorHandler(apiErrorHandler('officer', 'officer API'));
   app.setNotFoundHandler(async (request) => {
     throw new TerminalError('NOT_FOUND', { what: `${request.method} ${request.url.slice(0, 200)}` });
@@ -112,7 +126,7 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     json(request, body as string, (err: Error | null, value?: unknown) => {
-      if (err) return done(err);
+      if (err) return done(poisoned(body as string) ? new TerminalError('BAD_REQUEST', { detail: POISONED }) : err);
       const name = typeof body === 'string' ? duplicateMember(body) : undefined;
       if (name !== undefined) return done(new HotlineProtocolError(protocolError('JSON_DUPLICATE_MEMBER', { what: 'request body', name })));
       done(null, value);
