@@ -131,7 +131,7 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   PEER_IS_SELF: { status: 400, message: 'That card is this terminal\'s own party card. Add the card the other party sent you.' },
   PEER_CARD_OLDER: {
     status: 409,
-    message: 'That card of {peer} was issued {given}, before the one this terminal holds ({held}), so it was not installed: an older card may lack the revocation of a stolen terminal key and name endpoints since moved. Ask {peer} for its newest card (`hotline card export` on its terminal).',
+    message: 'That card of {peer} was issued {given}, before the one this terminal holds ({held}), so it was not installed: an older card may lack the revocation of a stolen terminal key and name endpoints since moved. Ask {peer} for its newest card: `hotline card export` on its terminal (with `--data` naming the data folder of that terminal, if it is not the default).',
   },
   PARTY_UNKNOWN: { status: 400, message: 'Party {party} is not a known peer. Add its card first with `hotline peer add`.' },
   BAD_REQUEST: { status: 400, message: '{detail}' },

@@ -62,6 +62,9 @@ export function register(program: Command): void {
       const added = await client.call<Api.PeerAdded>('POST', '/api/v1/peers', { card, fingerprint: given });
       const them = printable(added.code);
       // Pairing is mutual: until the peer adds this party's card, its terminal refuses ours (401).
+      // If it already has, the link comes up within a second or two: say so rather than ask for
+      // a card the peer holds already.
+      if (await linkComesUp(client, added.code)) return void process.stdout.write(`Paired with ${them} (fingerprint ${added.fingerprint}). The link to ${them} is up.\n`);
       process.stdout.write(`Paired with ${them} (fingerprint ${added.fingerprint}). The link comes up once ${them} has added this party's card too: send it (${hotlineCommand('card export --out CARD.json', opts.data)}) and read your fingerprint to them over a line you trust.\n`);
     });
   peer
@@ -77,3 +80,17 @@ export function register(program: Command): void {
       for (const p of printableDeep(peers)) process.stdout.write(`${p.code.padEnd(6)} link ${p.link.padEnd(10)} ${p.fingerprint}  ${p.endpoints.join(', ')}\n`);
     });
 }
+
+/** Whether the link to `code` is up within PAIRED_WAIT_MS of pairing (it is at once when the peer had already added this party's card). */
+async function linkComesUp(client: { call<T>(method: string, path: string, body?: unknown): Promise<T> }, code: string): Promise<boolean> {
+  const until = Date.now() + PAIRED_WAIT_MS;
+  for (;;) {
+    const peers = await client.call<Api.Peer[]>('GET', '/api/v1/peers').catch(() => []);
+    if (peers.some((p) => p.code === code && p.link === 'up')) return true;
+    if (Date.now() >= until) return false;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** How long `peer add` watches for the link to come up before saying what the peer must do. */
+const PAIRED_WAIT_MS = 3000;
