@@ -50,6 +50,10 @@ export function formatReport(r: VerificationReport, options: { maxMessages?: num
   }
   out.push('', 'Integrity');
   out.push(`  entries ${r.integrity.entries}, accepted ${r.integrity.verified}; hash chains ${r.integrity.chains}; signatures ${r.integrity.signatures}`);
+  const formatted = r.messages.filter((m) => m.format !== undefined).length;
+  // §13.3: a formatted message is accepted only if its fields hold to the definition the
+  // charter agreed, carried in the bundle and checked against its hash: say that it was done.
+  if (formatted > 0) out.push(`  formatted messages ${formatted}: each checked against the definition the charter agreed (its hash, its fields)`);
   if (r.receipts.length) {
     out.push('', 'Receipt coverage');
     for (const c of r.receipts) out.push(`  ${c.holder} holds ${c.author} 1..${c.upTo} of ${c.of}${c.upTo >= c.of ? ' (complete)' : ''}   head ${c.head.slice(0, 16)}   at ${iso(c.at)}`);
@@ -60,6 +64,7 @@ export function formatReport(r: VerificationReport, options: { maxMessages?: num
     for (const m of shown) {
       const who = m.from ? ` ${m.from.name}, ${m.from.title}` : '';
       out.push(`  ${iso(m.time)}  ${m.author}#${m.seq} ${m.precedence}${m.drill ? ' DRILL' : ''} [${m.lang}]${who}: ${clip(m.text, 100)}`);
+      if (m.format) out.push(`      format: ${m.format.id} v${m.format.version} (definition ${m.format.hash.slice(0, 16)})`);
       out.push(`      received: ${m.receivedBy.length ? m.receivedBy.map((x) => `${x.party} ${iso(x.at)}`).join(', ') : 'no receipt'}`);
       out.push(`      acknowledged: ${m.acks.length ? m.acks.map((a) => `${a.officer.name === a.party || a.officer.name.startsWith(`${a.party} `) ? a.officer.name : `${a.party} ${a.officer.name}`} (${a.officer.title}) ${iso(a.at)}`).join(', ') : 'none'}`);
     }

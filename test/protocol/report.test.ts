@@ -1,4 +1,5 @@
 /** The verification report (docs/protocol.md §8.2): deterministic, complete, readable. */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { formatReport, reportJson, verifyBundle } from '../../src/protocol/index.js';
 import { bilateralScenario } from '../../src/testkit/scenario.js';
@@ -31,6 +32,13 @@ describe('verification report', () => {
     const broken = verifyBundle(text.slice(0, -20));
     expect(formatReport(broken)).toContain('Verdict: INVALID (first error: BUNDLE_TRUNCATED)');
     expect(formatReport(verifyBundle(text))).toMatch(/^Hotline verification report\nVerdict: VALID\n/);
+  });
+
+  it('says which agreed format each formatted message follows, and that its fields were checked', () => {
+    const formatted = formatReport(verifyBundle(readFileSync(new URL('../vectors/bundles/formats-valid.jsonl', import.meta.url), 'utf8')));
+    expect(formatted).toContain('formatted messages 2: each checked against the definition the charter agreed');
+    expect(formatted).toMatch(/US#2 IMMEDIATE \[en\]: Launch notification\n {6}format: launch-notification v1 \(definition [0-9a-f]{16}\)\n/);
+    expect(formatReport(verifyBundle(text))).not.toContain('format');
   });
 
   it('never throws on arbitrary input', () => {
