@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildProof, charterHash, composeEntry, formatProofReport, memorySource, sealEntry, selectProofParts, verifyBundle, verifyProof, type SealedEntry } from '../../src/protocol/index.js';
+import { buildProof, charterHash, composeEntry, formatProofReport, memorySource, sealEntry, selectProofParts, verifyBundle, verifyProof, verifyProofText, type SealedEntry } from '../../src/protocol/index.js';
 import { makeCharter, makeParty, Scenario } from '../../src/testkit/scenario.js';
 
 /** A channel of `version` with link tests around each message, receipts after, an acknowledgement. */
@@ -82,6 +82,15 @@ describe('proof of one message (§14)', () => {
     expect(alter((d) => delete d.body)).toBe('PROOF_MALFORMED');
     // A body no terminal would take (§4.4 step 4), judged before its hash (§14.4 step 5).
     expect(alter((d) => (d.body.text = 'Secret 1: \ud800'))).toBe('PROOF_MALFORMED');
+    // No "v" at all: the version step says so (§14.4 step 1), in words, not "undefined".
+    const noVersion = structuredClone(doc) as Doc;
+    delete noVersion.v;
+    expect(verifyProof(noVersion)).toMatchObject({ valid: false, error: { code: 'PROOF_UNSUPPORTED_VERSION', message: expect.stringContaining('no "v" member') } });
+    // A number beyond the largest double (1e400, read as Infinity) in the body: it has no
+    // canonical form, so no body hash; malformed (§14.4 step 5), not a crash of the verifier.
+    const huge = JSON.stringify(doc).replace('"lang":"en"', '"lang":"en","fields":{"x":1e400}');
+    expect(huge).toContain('1e400');
+    expect(verifyProofText(huge)).toMatchObject({ valid: false, error: { code: 'PROOF_MALFORMED', message: expect.stringContaining('largest double') } });
   });
 
   it('a message the receipt does not cover yields no proof', async () => {

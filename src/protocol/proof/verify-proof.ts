@@ -77,6 +77,15 @@ function checkSigned(j: Judged, cards: ReadonlyMap<string, PartyCard[]>, channel
 
 const newest = (cards: readonly PartyCard[]) => cards.reduce(shownCard);
 
+/** bodyHash of a body, or undefined when it has no canonical form (a number that overflowed to Infinity, §2.4). */
+function bodyHashOrNone(body: unknown): string | undefined {
+  try {
+    return bodyHash(body as Parameters<typeof bodyHash>[0]);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * True when a file's text is a proof (§14.3) rather than a bundle (§8.1): the whole text is one
  * JSON object of type "hotline.proof", in whatever spacing (a proof pretty-printed by a text
@@ -123,7 +132,7 @@ function judge(value: unknown): ProofFacts {
   // 1. Shape and version.
   if (!isProofLike(value)) stop('PROOF_MALFORMED', { detail: 'it is not a {"type":"hotline.proof"} document' });
   const v = (value as { v?: unknown }).v;
-  if (v !== 2) stop('PROOF_UNSUPPORTED_VERSION', { version: String(v) });
+  if (v !== 2) stop('PROOF_UNSUPPORTED_VERSION', { version: v === undefined ? 'none (no "v" member: altered, or not made by Hotline)' : JSON.stringify(v) });
   const problem = validateProof.firstError(value);
   if (problem) stop('PROOF_MALFORMED', { detail: problem });
   const doc = value as ProofDocument;
@@ -153,6 +162,7 @@ function judge(value: unknown): ProofFacts {
     if (bodyProblem) stop('PROOF_MALFORMED', { detail: `the message body ${bodyProblem}` });
     // As in any entry (§4.4 step 4): a terminal refuses a message whose text holds one.
     if (hasLoneSurrogate(doc.body)) stop('PROOF_MALFORMED', { detail: 'the message body holds a lone surrogate (§2.1)' });
+    if (bodyHashOrNone(doc.body) === undefined) stop('PROOF_MALFORMED', { detail: 'the message body holds a number beyond the largest double (as 1e400), so it has no canonical form (§2.4)' });
     if (bodyHash(doc.body) !== (m as { bodyHash: string }).bodyHash) stop('PROOF_BAD_BODY', { what: 'the message' });
   }
   // 6. The path: the sender's next entries, chained by prev.
