@@ -794,7 +794,10 @@ export class ChannelLog {
       this.#stateCache.clear();
       this.#fullState = undefined;
       this.#viewState = undefined;
-    } else if (isDialogueKind(e.kind)) this.dialogue.add({ author: e.author, seq: e.seq, time: e.time, hash: sealed.hash, kind: e.kind, body: e.body });
+    } else if (isDialogueKind(e.kind))
+      // With the parties of the charter in force in its causal past: a decision it completes
+      // stays taken when the charter later changes (docs/protocol.md §6.1).
+      this.dialogue.add({ author: e.author, seq: e.seq, time: e.time, hash: sealed.hash, kind: e.kind, body: e.body, parties: this.#stateFor(e).charter.parties.map((p) => p.party), heads: e.heads });
     else if (e.kind === 'key.rotate' || e.kind === 'key.revoke') {
       const own = this.#keyEntries.get(e.author) ?? { certs: [], revocations: [] };
       if (e.kind === 'key.rotate') own.certs.push({ seq: e.seq, cert: (e.body as BodyOf<'key.rotate'>).cert });

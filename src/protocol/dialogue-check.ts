@@ -3,7 +3,7 @@
  * as every other rule is (§7): a ChannelLog keeps one DialogueIndex of the dialogue entries it
  * holds and asks it about each new one. Pure and synchronous.
  */
-import { dialogueRules, type DialogueEntry } from './dialogue.js';
+import { decidedThen, dialogueRules, type DialogueEntry } from './dialogue.js';
 import { protocolError, type ProtocolError } from './errors.js';
 import type { BodyOf, Charter, DialogueKind, OfficerRef, Role } from './schemas.js';
 
@@ -136,7 +136,10 @@ export class DialogueIndex {
         const missing = parties.filter((p) => !accepted.has(p));
         const m = { ...d, meeting: hash12(meeting.hash) };
         if (answers.some((a) => a.kind === 'meeting.decline')) return protocolError('DIALOGUE_MEETING_NOT_HELD', { ...m, why: 'was declined' });
-        if (missing.length > 0) return protocolError('DIALOGUE_MEETING_NOT_HELD', { ...m, why: `was not accepted by ${missing.map(short).join(', ')}` });
+        // Accepted by every party of the charter in force, or by every party of the charter in
+        // force when it was accepted (a party added since need not accept it again, §6.1).
+        const acceptedThen = missing.length > 0 && decidedThen(answers.filter((a) => a.kind === 'meeting.accept'), new Set([current.author]));
+        if (missing.length > 0 && !acceptedThen) return protocolError('DIALOGUE_MEETING_NOT_HELD', { ...m, why: `was not accepted by ${missing.map(short).join(', ')}` });
         if (e.time < current.start) return protocolError('DIALOGUE_MEETING_NOT_HELD', { ...m, why: `starts at ${new Date(current.start).toISOString()}, after the readout` });
         return undefined;
       }

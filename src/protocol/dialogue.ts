@@ -25,6 +25,27 @@ export interface DialogueEntry {
   readonly hash: string;
   readonly kind: DialogueKind;
   readonly body: Readonly<Record<string, unknown>>;
+  /**
+   * The parties of the charter in force in the entry's causal past, and its heads: what a decision
+   * needed when it was taken (§6.1, "decided stays decided"). A ChannelLog sets both; an entry
+   * without them is judged by the parties given to deriveDialogue alone.
+   */
+  readonly parties?: readonly string[];
+  readonly heads?: Readonly<Record<string, { readonly seq: number }>>;
+}
+
+/** Is `x` in the causal past of `e` (§7; heads are transitively closed, so one look suffices)? */
+const inPastOf = (x: DialogueEntry, e: DialogueEntry): boolean => (x.author === e.author ? x.seq < e.seq : x.seq <= (e.heads?.[x.author]?.seq ?? 0));
+
+/**
+ * Whether one of `answers` decided the question when it was written: every party of the charter
+ * then in force (its `parties`), other than `exempt`, had answered in its causal past or by it
+ * (`counts` says whether an entry is such an answer by that party). So a joint text adopted, a
+ * meeting accepted or a commitment confirmed by the parties of its time stays so when a party is
+ * added later (docs/protocol.md §6.1).
+ */
+export function decidedThen(answers: readonly DialogueEntry[], exempt: ReadonlySet<string>): boolean {
+  return answers.some((d) => d.parties !== undefined && d.parties.every((p) => exempt.has(p) || answers.some((x) => x.author === p && (x === d || inPastOf(x, d)))));
 }
 
 /** Roles that may state positions, endorse texts and record commitments when the charter says nothing (§6.1). */
@@ -277,12 +298,13 @@ function deriveMeetings(of: Of, ref: Ref, parties: readonly string[]): MeetingVi
       }),
     ].sort(byTimeHash);
     const schedule = schedules[schedules.length - 1]!;
-    const acc = new Set([schedule.author, ...(accepts.get(schedule.hash) ?? []).filter((a) => a.body.meeting === e.hash).map((a) => a.author)]);
+    const answers = (accepts.get(schedule.hash) ?? []).filter((a) => a.body.meeting === e.hash);
+    const acc = new Set([schedule.author, ...answers.map((a) => a.author)]);
     const declined = (declines.get(schedule.hash) ?? [])
       .filter((d) => d.body.meeting === e.hash)
       .map((d) => ({ party: d.author, hash: d.hash, time: d.time, reason: String(d.body.reason) }))
       .sort(byTimeHash);
-    const status: MeetingStatus = declined.length > 0 ? 'declined' : parties.every((p) => acc.has(p)) ? 'accepted' : 'proposed';
+    const status: MeetingStatus = declined.length > 0 ? 'declined' : parties.every((p) => acc.has(p)) || decidedThen(answers, new Set([schedule.author])) ? 'accepted' : 'proposed';
     const list: ReadoutView[] = (readouts.get(e.hash) ?? [])
       .map((r) => {
         const rb = r.body as BodyOf<'readout.file'>;
@@ -311,6 +333,8 @@ function deriveMeetings(of: Of, ref: Ref, parties: readonly string[]): MeetingVi
   });
 }
 
+const NOBODY: ReadonlySet<string> = new Set();
+
 function deriveTexts(of: Of, ref: Ref, parties: readonly string[]): TextView[] {
   const amends = group(of('text.amend'), ref('draft'));
   const endorsements = group(of('text.endorse'), ref('version'));
@@ -334,7 +358,8 @@ function deriveTexts(of: Of, ref: Ref, parties: readonly string[]): TextView[] {
     };
     const versions: VersionView[] = [...raw.values()]
       .map((v) => {
-        const endorsedBy = new Set((endorsements.get(v.e.hash) ?? []).filter((x) => x.body.draft === e.hash).map((x) => x.author));
+        const answers = (endorsements.get(v.e.hash) ?? []).filter((x) => x.body.draft === e.hash);
+        const endorsedBy = new Set(answers.map((x) => x.author));
         return {
           hash: v.e.hash,
           n: number(v.e.hash),
@@ -345,7 +370,7 @@ function deriveTexts(of: Of, ref: Ref, parties: readonly string[]): TextView[] {
           ...(v.note !== undefined ? { note: v.note } : {}),
           by: v.by,
           endorsedBy: parties.filter((p) => endorsedBy.has(p)),
-          adopted: parties.every((p) => endorsedBy.has(p)),
+          adopted: parties.every((p) => endorsedBy.has(p)) || decidedThen(answers, NOBODY),
         };
       })
       .sort((x, y) => x.n - y.n || byTimeHash(x, y));
@@ -371,6 +396,7 @@ function deriveCommitments(of: Of, ref: Ref, parties: readonly string[], at: num
   const disputes = group(of('commitment.dispute'), ref('update'));
   return [...of('commitment.add')].sort(byTimeHash).map((e) => {
     const b = e.body as BodyOf<'commitment.add'>;
+    const confirmEntries = new Map<string, DialogueEntry[]>();
     // Only the owing party's updates count (the log refuses others'): ordered by its log.
     const list: UpdateView[] = (updates.get(e.hash) ?? [])
       .filter((u) => u.author === b.owner)
@@ -378,6 +404,7 @@ function deriveCommitments(of: Of, ref: Ref, parties: readonly string[], at: num
       .map((u) => {
         const ub = u.body as BodyOf<'commitment.update'>;
         const answers = (m: Map<string, DialogueEntry[]>) => (m.get(u.hash) ?? []).filter((x) => x.body.commitment === e.hash && x.author !== b.owner).sort(byTimeHash);
+        confirmEntries.set(u.hash, answers(confirms));
         return {
           hash: u.hash,
           seq: u.seq,
@@ -398,7 +425,7 @@ function deriveCommitments(of: Of, ref: Ref, parties: readonly string[], at: num
     if (last?.status === 'done') {
       const confirmed = new Set(last.confirmedBy.map((c) => c.party));
       if (last.disputedBy.length > 0) verdict = 'disputed';
-      else if (parties.filter((p) => p !== b.owner).every((p) => confirmed.has(p))) verdict = 'confirmed';
+      else if (parties.filter((p) => p !== b.owner).every((p) => confirmed.has(p)) || decidedThen(confirmEntries.get(last.hash) ?? [], new Set([b.owner]))) verdict = 'confirmed';
     }
     const overdue = at !== undefined && due < at && status !== 'done' && status !== 'withdrawn';
     return {

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { composeEntry, deriveDialogue, type BodyOf, type DialogueEntry, type EntryKind, type SealedEntry } from '../../src/protocol/index.js';
+import { charterHash, composeEntry, deriveDialogue, type BodyOf, type DialogueEntry, type EntryKind, type SealedEntry } from '../../src/protocol/index.js';
 import { CN_MINISTER, CN_PRINCIPAL, DAY, US_MINISTER, US_PRINCIPAL, dialogueScenario } from '../../src/testkit/dialogue-scenario.js';
 import { Scenario, makeCharter, makeParty, type TestParty } from '../../src/testkit/scenario.js';
 
@@ -205,5 +205,61 @@ describe('the verifier on a dialogue bundle', () => {
       }),
       { numRuns: 20 },
     );
+  });
+});
+
+describe('decided stays decided when a party joins (§6.1)', () => {
+  /** US and CN agree a text, a meeting and a confirmed commitment; then RU is added by amendment. */
+  function story() {
+    const us = makeParty('US', { en: 'United States' }, 'joins');
+    const cn = makeParty('CN', { en: 'China' }, 'joins');
+    const ru = makeParty('RU', { en: 'Russia' }, 'joins');
+    const s = new Scenario([us, cn, ru]);
+    s.propose(makeCharter([us, cn], { tier: 'ministerial' }));
+    s.write(cn, 'charter.accept', { charter: s.log.state(s.time).proposalHash });
+    const draft = s.write(us, 'text.draft', { title: { en: 'Joint statement' }, type: 'joint-statement', content: { en: 'The two sides held talks.' }, by: US_MINISTER });
+    s.write(us, 'text.endorse', { draft: draft.hash, version: draft.hash, by: US_MINISTER });
+    s.write(cn, 'text.endorse', { draft: draft.hash, version: draft.hash, by: CN_MINISTER });
+    const start = s.time + DAY;
+    const meeting = s.write(us, 'meeting.propose', { title: { en: 'Talks' }, kind: 'call', level: 'ministerial', start, end: start + 3_600_000, place: 'Geneva', participants: [], agenda: [], by: US_PRINCIPAL });
+    s.write(cn, 'meeting.accept', { meeting: meeting.hash, schedule: meeting.hash, by: CN_PRINCIPAL });
+    const commitment = s.write(us, 'commitment.add', { owner: cn.id, what: 'Name a point of contact.', lang: 'en', due: s.time + DAY, by: US_PRINCIPAL });
+    const done = s.write(cn, 'commitment.update', { commitment: commitment.hash, status: 'done', note: 'Named: Col. Zhang.', by: CN_PRINCIPAL });
+    s.write(us, 'commitment.confirm', { commitment: commitment.hash, update: done.hash, by: US_PRINCIPAL });
+    const withRu = makeCharter([us, cn, ru], { tier: 'ministerial' });
+    s.write(us, 'charter.amend', { charter: withRu, reason: 'add RU' });
+    s.write(cn, 'charter.accept', { charter: charterHash(withRu) });
+    s.write(ru, 'charter.accept', { charter: charterHash(withRu) });
+    return { s, us, cn, ru, draft, meeting, start };
+  }
+
+  it('keeps the text adopted, the meeting accepted and the commitment confirmed, and a readout may still be filed', () => {
+    const { s, us, cn, ru, draft, meeting, start } = story();
+    const parties = s.log.state(s.time).charter.parties.map((p) => p.party);
+    expect(parties).toEqual([us.id, cn.id, ru.id]);
+    const state = deriveDialogue(s.log.dialogue.entries(), parties, s.time);
+    expect(state.texts[0]!.adopted?.hash).toBe(draft.hash);
+    expect(state.texts[0]!.versions[0]!.endorsedBy).toEqual([us.id, cn.id]);
+    expect(state.meetings[0]!.status).toBe('accepted');
+    expect(state.commitments[0]!.verdict).toBe('confirmed');
+    // The meeting was held as the parties of its time agreed: RU need not accept it to file a readout.
+    s.time = start + 7_200_000;
+    expect(attempt(s, ru, 'readout.file', { meeting: meeting.hash, text: 'RU was informed.', lang: 'en', release: false, by: { name: 'Ivan', title: 'Minister', role: 'principal' } })).toBe('accepted');
+    // Order does not matter: the same state from the entries shuffled.
+    const entries = [...s.log.dialogue.entries()];
+    expect(JSON.stringify(deriveDialogue([...entries].reverse(), parties, s.time).texts)).toBe(JSON.stringify(deriveDialogue(entries, parties, s.time).texts));
+    // Entries without the parties of their time (built outside a log) are judged by today's charter.
+    expect(deriveDialogue(entries.map(({ parties: _p, heads: _h, ...e }) => e), parties, s.time).texts[0]!.adopted).toBeUndefined();
+  });
+
+  it('asks the added party too for what is decided after it joined', () => {
+    const { s, us, cn, ru } = story();
+    const parties = [us.id, cn.id, ru.id];
+    const later = s.write(us, 'text.draft', { title: { en: 'Second statement' }, type: 'joint-statement', content: { en: 'The three sides held talks.' }, by: US_MINISTER });
+    s.write(us, 'text.endorse', { draft: later.hash, version: later.hash, by: US_MINISTER });
+    s.write(cn, 'text.endorse', { draft: later.hash, version: later.hash, by: CN_MINISTER });
+    expect(deriveDialogue(s.log.dialogue.entries(), parties, s.time).texts[1]!.adopted).toBeUndefined();
+    s.write(ru, 'text.endorse', { draft: later.hash, version: later.hash, by: { name: 'Ivan', title: 'Minister', role: 'plenipotentiary' } });
+    expect(deriveDialogue(s.log.dialogue.entries(), parties, s.time).texts[1]!.adopted?.hash).toBe(later.hash);
   });
 });
