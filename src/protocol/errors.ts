@@ -24,7 +24,7 @@ export const PROTOCOL_ERRORS = defineErrors('protocol', {
       'Entry bytes are not in canonical form (RFC 8785){where}. Entries must be transmitted byte-for-byte as signed; the copy was altered or produced by a faulty implementation.',
   },
   ENTRY_TOO_LARGE: {
-    message: 'Entry is {size} bytes; the limit is {limit} bytes. Split the text into several messages.',
+    message: 'Entry is {size} bytes once encoded; the limit is {limit} bytes. Split the text into several messages (a control character takes 6 bytes once encoded, most other non-Latin characters 2 to 4).',
   },
   ENTRY_UNSUPPORTED_VERSION: {
     message:

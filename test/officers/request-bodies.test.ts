@@ -90,3 +90,18 @@ describe('sign-in bodies', () => {
     expect(r.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
   });
 });
+
+describe('a text within its character limit but over the entry limit once encoded', () => {
+  it('is refused 413 ENTRY_TOO_LARGE (not a 500), nothing is signed, and the next message goes out', async () => {
+    f = await officerFixture();
+    const url = `/api/v1/channels/${f.channel}/messages`;
+    const before = (await f.t.a.store.listMessages(f.channel)).length;
+    // 15,000 control characters: under the 16,000-character limit, 90 KB once each is written \u0001.
+    const r = await f.host('POST', url, { text: '\u0001'.repeat(15_000) });
+    expect(r.statusCode).toBe(413);
+    expect(r.json()).toMatchObject({ code: 'ENTRY_TOO_LARGE', message: expect.stringContaining('once encoded') });
+    expect(await f.t.a.store.listMessages(f.channel)).toHaveLength(before);
+    expect((await f.host('POST', url, { text: 'hello' })).statusCode).toBe(201);
+    expect(await f.t.a.store.listMessages(f.channel)).toHaveLength(before + 1);
+  });
+});
