@@ -75,6 +75,11 @@ describe('a bundle judged whole', () => {
     expect(calls.filter((c) => c.method === 'POST')).toEqual([]);
   });
 
+  it('hotline import DIR: says it is a directory (it was an internal error, EISDIR), sending nothing', async () => {
+    await expect(importBundle(dir, dir)).rejects.toThrow(/is a directory, not a file/);
+    expect(calls.filter((c) => c.method === 'POST')).toEqual([]);
+  });
+
   it('hotline import: a bundle of one request is left to the terminal to judge (no part)', async () => {
     const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {

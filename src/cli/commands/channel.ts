@@ -401,12 +401,16 @@ async function judgeWhole(path: string, client: OfficerClient): Promise<void> {
  */
 export async function importBundle(path: string, dataDir: string, batchBytes = IMPORT_BATCH_BYTES): Promise<void> {
   let size: number;
+  let directory: boolean;
   try {
     await access(path);
-    size = (await stat(path)).size;
+    const s = await stat(path);
+    size = s.size;
+    directory = s.isDirectory();
   } catch {
     throw cliError('CLI_FILE_NOT_FOUND', { path });
   }
+  if (directory) throw cliError('CLI_NOT_A_FILE', { path });
   // A file no larger than one batch is one request, which the terminal judges whole itself.
   const inParts = size > batchBytes;
   let header: string | undefined;
