@@ -134,6 +134,11 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
     message: 'That card of {peer} was issued {given}, before the one this terminal holds ({held}), so it was not installed: an older card may lack the revocation of a stolen terminal key and name endpoints since moved. Ask {peer} for its newest card: `hotline card export` on its terminal (with `--data` naming the data folder of that terminal, if it is not the default).',
   },
   PARTY_UNKNOWN: { status: 400, message: 'Party {party} is not a known peer. Add its card first with `hotline peer add`.' },
+  PARTY_AMBIGUOUS: { status: 409, message: 'Two peers use the code {code}: {candidates}. Name the party by its id (the long key before "fingerprint") instead of its code; check which is which by reading the fingerprints with {code} over a line you trust.' },
+  PEER_CODE_TAKEN: {
+    status: 409,
+    message: 'This terminal is already paired with a party {code} whose fingerprint is {held}; the card given has another party key (fingerprint {given}). Two peers with one code are told apart by fingerprint alone: check with {code} over a line you trust which key is theirs. If {code} did re-issue its party key, pair again with `hotline peer add CARD --same-code` (its channels under the old key stay as they are), and name the party by its id where a code would be ambiguous.',
+  },
   BAD_REQUEST: { status: 400, message: '{detail}' },
   NOT_FOUND: { status: 404, message: 'Nothing at {what}. Check the address: the officer API is described at /openapi.json, the federation API in docs/protocol.md.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'This endpoint does not take that content type. Send JSON (application/json), or the type the API reference names for it.' },

@@ -35,3 +35,19 @@ it('refuses an older card of a peer with PEER_CARD_OLDER and keeps the newer one
   const held = (await p.a.store.listPeers()).find((x) => x.party === ru.id)!;
   expect(JSON.parse(held.card)).toMatchObject({ issued: revoking.issued });
 });
+
+it('refuses a second party key under a code already paired (PEER_CODE_TAKEN) unless --same-code; the code alone is then ambiguous', async () => {
+  const p = (pair = await backToBack());
+  const impostor = makeParty('CN', { en: 'China' }, 'impostor');
+  const e = await p.a.addPeer(impostor.card, fingerprint(impostor.id)).then(() => undefined, (x: unknown) => x);
+  expect((e as TerminalError).code).toBe('PEER_CODE_TAKEN');
+  expect((e as TerminalError).message).toContain(fingerprint(impostor.id));
+  expect((await p.a.store.listPeers()).filter((x) => x.code === 'CN')).toHaveLength(1);
+  expect((await p.a.resolveParty('CN')).party).not.toBe(impostor.id);
+  // Meant (a re-issued party key): paired, and a code that names two peers is refused by name.
+  await p.a.addPeer(impostor.card, fingerprint(impostor.id), { sameCode: true });
+  const ambiguous = await p.a.resolveParty('CN').then(() => undefined, (x: unknown) => x);
+  expect((ambiguous as TerminalError).code).toBe('PARTY_AMBIGUOUS');
+  expect((ambiguous as TerminalError).message).toContain(impostor.id);
+  expect((await p.a.resolveParty(impostor.id)).party).toBe(impostor.id);
+});

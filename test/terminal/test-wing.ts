@@ -74,8 +74,8 @@ export class TestWing {
   now(): number {
     return this.#clock.now();
   }
-  addPeer(card: unknown, confirmedFingerprint: string) {
-    return this.wing.peers.addPeer(card, confirmedFingerprint);
+  addPeer(card: unknown, confirmedFingerprint: string, options?: { sameCode?: boolean }) {
+    return this.wing.peers.addPeer(card, confirmedFingerprint, options);
   }
   resolveParty(idOrCode: string) {
     return this.wing.peers.resolveParty(idOrCode);

@@ -39,7 +39,8 @@ export function register(program: Command): void {
     .description('pair with a peer from its party card file, after confirming its fingerprint')
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
     .option('--fingerprint <digits>', 'the fingerprint the peer read to you (for scripts)')
-    .action(async (path: string, opts: { data: string; fingerprint?: string }) => {
+    .option('--same-code', 'pair even though another peer uses the same party code (a party that re-issued its key)')
+    .action(async (path: string, opts: { data: string; fingerprint?: string; sameCode?: boolean }) => {
       const card = await readCard(path);
       const { fingerprint, normaliseFingerprint } = await loadProtocol();
       const actual = fingerprint(card.party);
@@ -59,7 +60,7 @@ export function register(program: Command): void {
       }
       if (normaliseFingerprint(given) !== normaliseFingerprint(actual)) throw cliError('CLI_FINGERPRINT_MISMATCH', { code: shown.code });
       const client = await officerClient(opts.data);
-      const added = await client.call<Api.PeerAdded>('POST', '/api/v1/peers', { card, fingerprint: given });
+      const added = await client.call<Api.PeerAdded>('POST', '/api/v1/peers', { card, fingerprint: given, ...(opts.sameCode ? { sameCode: true } : {}) });
       const them = printable(added.code);
       // Pairing is mutual: until the peer adds this party's card, its terminal refuses ours (401).
       // If it already has, the link comes up within a second or two: say so rather than ask for

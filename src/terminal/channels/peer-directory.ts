@@ -25,7 +25,7 @@ export class Peers implements PeerDirectory {
     this.#events = options.events;
   }
 
-  async addPeer(card: unknown, confirmedFingerprint: string): Promise<{ party: string; code: string; fingerprint: string }> {
+  async addPeer(card: unknown, confirmedFingerprint: string, options: { sameCode?: boolean } = {}): Promise<{ party: string; code: string; fingerprint: string }> {
     const problem = checkPartyCard(card);
     if (problem) throw new HotlineProtocolError(problem);
     const c = card as PartyCard;
@@ -38,6 +38,13 @@ export class Peers implements PeerDirectory {
     const heldCard = held && (JSON.parse(held.card) as PartyCard);
     if (heldCard && heldCard.sig !== c.sig && shownCard(heldCard, c) !== c)
       throw new TerminalError('PEER_CARD_OLDER', { peer: heldCard.code, given: new Date(c.issued).toISOString(), held: new Date(heldCard.issued).toISOString() });
+    // A second party key under a code already paired (an impostor, or a party that re-issued its
+    // key): the two would be told apart by fingerprint alone, and a charter naming the code would
+    // pick one of them silently. Refused unless the officer says they mean it.
+    if (!held && !options.sameCode) {
+      const other = (await this.#store.listPeers()).find((p) => p.code === c.code);
+      if (other) throw new TerminalError('PEER_CODE_TAKEN', { code: c.code, held: other.fingerprint, given: actual });
+    }
     this.#registry.keys.addCard(c);
     const now = this.#clock.now();
     await this.#store.putPeer({ party: c.party, code: c.code, card: JSON.stringify(c), fingerprint: actual, addedAt: now, updatedAt: now });
@@ -48,7 +55,12 @@ export class Peers implements PeerDirectory {
   async resolveParty(idOrCode: string): Promise<{ party: string; code: string }> {
     const self = this.#registry.self;
     if (idOrCode === self.party || idOrCode.toUpperCase() === self.code) return { party: self.party, code: self.code };
-    for (const p of await this.#store.listPeers()) if (p.party === idOrCode || p.code === idOrCode.toUpperCase()) return { party: p.party, code: p.code };
+    const peers = await this.#store.listPeers();
+    const byId = peers.find((p) => p.party === idOrCode);
+    if (byId) return { party: byId.party, code: byId.code };
+    const byCode = peers.filter((p) => p.code === idOrCode.toUpperCase());
+    if (byCode.length > 1) throw new TerminalError('PARTY_AMBIGUOUS', { code: idOrCode.toUpperCase(), candidates: byCode.map((p) => `${p.party} (fingerprint ${p.fingerprint})`).join('; ') });
+    if (byCode[0]) return { party: byCode[0].party, code: byCode[0].code };
     throw new TerminalError('PARTY_UNKNOWN', { party: idOrCode });
   }
 }

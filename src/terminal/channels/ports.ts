@@ -134,7 +134,7 @@ export interface MessageFinder {
 /** Known peers: pairing and lookup. */
 export interface PeerDirectory {
   /** Adds (or updates) a peer from its card, after the officer confirmed the fingerprint. */
-  addPeer(card: unknown, confirmedFingerprint: string): Promise<{ party: string; code: string; fingerprint: string }>;
+  addPeer(card: unknown, confirmedFingerprint: string, options?: { sameCode?: boolean }): Promise<{ party: string; code: string; fingerprint: string }>;
   /** A party id or code among known peers and self (PARTY_UNKNOWN). */
   resolveParty(idOrCode: string): Promise<{ party: string; code: string }>;
 }

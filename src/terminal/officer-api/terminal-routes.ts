@@ -98,13 +98,13 @@ export async function terminalRoutes(app: FastifyInstance, opts: TerminalRoutesO
       config: { permission: 'terminal.manage' },
       schema: {
         summary: 'Pair with a peer: its card and the fingerprint confirmed out of band',
-        body: Type.Object({ card: Type.Unknown(), fingerprint: Type.String({ minLength: 1, maxLength: 100 }) }),
+        body: Type.Object({ card: Type.Unknown(), fingerprint: Type.String({ minLength: 1, maxLength: 100 }), sameCode: Type.Optional(Type.Boolean({ description: 'pair even though another peer uses the same code (a party that re-issued its key)' })) }),
         response: { 201: Api.PeerAdded },
       },
     },
     async (request, reply) => {
-      const { card, fingerprint: fp } = request.body as { card: unknown; fingerprint: string };
-      return reply.code(201).send(await opts.peers.addPeer(card, fp));
+      const { card, fingerprint: fp, sameCode } = request.body as { card: unknown; fingerprint: string; sameCode?: boolean };
+      return reply.code(201).send(await opts.peers.addPeer(card, fp, { sameCode: sameCode === true }));
     },
   );
 }
