@@ -20,7 +20,10 @@ describe('terminal routes', () => {
     const peers = (await f.host('GET', '/api/v1/peers')).json() as Peer[];
     expect(peers).toEqual([{ party: f.t.b.self.party, code: 'CN', fingerprint: expect.any(String), endpoints: expect.any(Array), link: 'down' }]);
     expect((await f.app.inject({ method: 'GET', url: '/healthz' })).json()).toMatchObject({ ok: true, party: expect.any(String) });
-    expect((await f.app.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ ok: true, peersUp: 0, peers: 0, links: [] });
+    expect((await f.app.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ ok: true, peersUp: 0, peers: 0 });
+    // The links in detail for a caller with the officer token only; a wrong token is just not told them.
+    expect((await f.host('GET', '/readyz')).json()).toEqual({ ok: true, peersUp: 0, peers: 0, links: [] });
+    expect((await f.app.inject({ method: 'GET', url: '/readyz', headers: { authorization: 'Bearer wrong' } })).json()).toEqual({ ok: true, peersUp: 0, peers: 0 });
     // The API's address opened in a browser leads to the console.
     const root = await f.app.inject({ method: 'GET', url: '/' });
     expect([root.statusCode, root.headers.location]).toEqual([302, '/console/']);

@@ -197,6 +197,9 @@ describe('officer API: drills, readiness, metrics, health', () => {
     expect((await app.inject({ method: 'GET', url: '/healthz' })).json()).toMatchObject({ ok: true, party: expect.any(String) });
     let ready = await app.inject({ method: 'GET', url: '/readyz' });
     expect(ready.statusCode).toBe(200);
+    // Without a credential: ready or not, and how many peers; the links' keys and endpoints only with one.
+    expect(ready.json()).toEqual({ ok: true, peersUp: 1, peers: 1 });
+    ready = await app.inject({ method: 'GET', url: '/readyz', headers: auth });
     expect(ready.json()).toMatchObject({ ok: true, peersUp: 1, peers: 1, links: [{ code: 'CN', state: 'up', reason: null }] });
 
     Object.assign(links[0]!, { state: 'down', since: Date.UTC(2026, 11, 4, 0, 12, 3), reason: 'the peer stopped answering heartbeats' });

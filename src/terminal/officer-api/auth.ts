@@ -219,7 +219,12 @@ async function plugin(app: FastifyInstance, opts: OfficerAuthOptions): Promise<v
 
   app.addHook('onRequest', async (request) => {
     const permission = routePermission(request);
-    if (permission === 'open') return;
+    if (permission === 'open') {
+      // An open page may say more to a caller who shows a credential (/readyz: the links in
+      // detail); a wrong one is simply not identified there.
+      if (request.method === 'GET' && request.headers.authorization !== undefined) await identify(request, false).catch(() => undefined);
+      return;
+    }
     await identify(request, true);
   });
   // A stream (officer-api/send-stream.ts) asks again who is calling while it stays open: a

@@ -36,7 +36,11 @@ export async function terminalRoutes(app: FastifyInstance, opts: TerminalRoutesO
   // instance says it is the active one: proxies and load balancers route by it.
   app.get('/healthz', { config: { permission: 'open' }, schema: { hide: true } }, async () => ({ ok: true, party: self.code, ...(opts.ha ? { role: 'active', ...(opts.haInstance ? { instance: opts.haInstance } : {}) } : {}) }));
 
-  app.get('/readyz', { config: { permission: 'open' }, schema: { hide: true, response: { 200: Api.Readiness, 503: Api.Readiness } } }, async (_req, reply) => {
+  app.get('/readyz', { config: { permission: 'open' }, schema: { hide: true, response: { 200: Api.Readiness, 503: Api.Readiness } } }, async (request, reply) => {
+    // Anyone may ask whether the terminal is ready (a load balancer, a monitor); the links in
+    // detail (peers' party keys and endpoints, channels reconciling) only a caller with the
+    // officer token or a session, as /metrics.
+    const detailed = request.principal !== undefined;
     // Bounded: a database that does not answer (every connection waiting on a lock, a server gone
     // silent) is a prompt 503 to a health checker, not a request that never ends.
     let timer: NodeJS.Timeout | undefined;
@@ -59,16 +63,17 @@ export async function terminalRoutes(app: FastifyInstance, opts: TerminalRoutesO
     const shown = links.map((l) => ({ peer: l.peer, code: l.code, state: l.state, endpoint: l.endpoint, since: l.since, reason: l.reason ?? null }));
     const reconciling = opts.reconciling?.() ?? [];
     const forked = reconciling.filter((r) => r.why === 'own-log-forked');
-    if (forked.length) return reply.code(503).send({ ok: false, reason: `own log forked on ${forked.length} channel(s) (CHANNEL_OWN_LOG_FORKED): nothing is signed there until repaired (docs/operations.md "Backup and restore")`, peersUp: up, peers: links.length, reconciling: [...reconciling] });
+    const more = (extra: Record<string, unknown>) => (detailed ? extra : {});
+    if (forked.length) return reply.code(503).send({ ok: false, reason: `own log forked on ${forked.length} channel(s) (CHANNEL_OWN_LOG_FORKED): nothing is signed there until repaired (docs/operations.md "Backup and restore")`, peersUp: up, peers: links.length, ...more({ reconciling: [...reconciling] }) });
     const behind = reconciling.filter((r) => r.why === 'clock-behind-log');
-    if (behind.length === reconciling.length && behind.length) return reply.code(503).send({ ok: false, reason: `clock behind this terminal's own last entry on ${behind.length} channel(s) (CLOCK_BEHIND_LOG): nothing is signed there until the clock passes it, or until repaired (docs/operations.md "Clocks")`, peersUp: up, peers: links.length, reconciling: [...reconciling] });
-    if (reconciling.length) return reply.code(503).send({ ok: false, reason: `reconciling ${reconciling.length} channel(s) with the peers: fetching this terminal's own entries back before signing`, peersUp: up, peers: links.length, reconciling: [...reconciling] });
+    if (behind.length === reconciling.length && behind.length) return reply.code(503).send({ ok: false, reason: `clock behind this terminal's own last entry on ${behind.length} channel(s) (CLOCK_BEHIND_LOG): nothing is signed there until the clock passes it, or until repaired (docs/operations.md "Clocks")`, peersUp: up, peers: links.length, ...more({ reconciling: [...reconciling] }) });
+    if (reconciling.length) return reply.code(503).send({ ok: false, reason: `reconciling ${reconciling.length} channel(s) with the peers: fetching this terminal's own entries back before signing`, peersUp: up, peers: links.length, ...more({ reconciling: [...reconciling] }) });
     if (links.length > 0 && up === 0) {
       const iso = (t: number | undefined) => (t === undefined ? '' : ` since ${new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z')}`);
       const why = links.map((l) => `${l.code} ${l.state}${iso(l.since)}${l.reason ? ` (${l.reason})` : ''}`).join('; ');
-      return reply.code(503).send({ ok: false, reason: `no peer reachable: ${why}`, peersUp: 0, peers: links.length, links: shown });
+      return reply.code(503).send({ ok: false, reason: `no peer reachable: ${why}`, peersUp: 0, peers: links.length, ...more({ links: shown }) });
     }
-    return { ok: true, peersUp: up, peers: links.length, links: shown };
+    return { ok: true, peersUp: up, peers: links.length, ...more({ links: shown }) };
   });
 
   // Who this terminal is and its links: the console's header, for every signed-in officer (one
