@@ -11,14 +11,16 @@ const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString().
  * What the parties agree, to compare aloud before accepting: the charter hash, the protocol
  * version, the agreed formats (by id, version and hash) and each party's fingerprint.
  */
-export function charterTerms(c: Pick<Api.ChannelView, 'charterHash' | 'charter' | 'parties' | 'pendingAmendment'>, prints: ReadonlyMap<string, string> | null): string[] {
-  const out = [`  charter ${c.charterHash}   protocol version ${c.charter.protocol ?? 1}   languages ${c.charter.languages.join(', ')}`];
+export function charterTerms(c: Pick<Api.ChannelView, 'charterHash' | 'charter' | 'parties' | 'pendingAmendment' | 'alsoPending'>, prints: ReadonlyMap<string, string> | null): string[] {
   const a = c.pendingAmendment;
+  // With an amendment pending, the hash to compare aloud is the amendment's, not the charter in force.
+  const out = [`  charter${a ? ' in force' : ''} ${c.charterHash}   protocol version ${c.charter.protocol ?? 1}   languages ${c.charter.languages.join(', ')}`];
   if (a) {
-    out.push(`  amendment proposed by ${a.proposer}: ${a.hash} (accepted by ${a.accepted.join(', ') || 'nobody yet'}${a.awaiting.length ? `; awaiting ${a.awaiting.join(', ')}` : ''})`);
+    out.push(`  amendment proposed by ${a.proposer}: ${a.hash} (the hash its answers name; accepted by ${a.accepted.join(', ') || 'nobody yet'}${a.awaiting.length ? `; awaiting ${a.awaiting.join(', ')}` : ''})`);
     out.push(`    reason: ${printable(a.reason)}`);
     for (const change of printableDeep(a.changes)) out.push(`    ${describeCharterChange(change)}`);
   }
+  for (const o of c.alsoPending ?? []) out.push(`  also pending, proposed at the same time by ${o.proposer}: amendment ${o.hash}${o.awaiting.length ? ` (awaiting ${o.awaiting.join(', ')})` : ''}`);
   const formats = c.charter.formats ?? [];
   out.push(`  formats ${formats.length ? 'agreed (id@version, hash):' : 'none (free text only)'}`);
   for (const f of formats) out.push(`    ${`${f.id}@${f.version}`.padEnd(24)} ${f.hash}`);

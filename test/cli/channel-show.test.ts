@@ -70,6 +70,14 @@ describe('hotline channel show', () => {
     expect(line({ ...base, receiptedAt: null, receipts: [{ party: CN, code: 'CN', at: null }] })).toMatch(/^no receipt yet;/);
   });
 
+  it('with amendments pending, says which hash is the charter in force and which the amendment answered, and lists one proposed at the same time', () => {
+    const a = { hash: 'a'.repeat(64), proposer: 'CN', accepted: ['CN'], awaiting: ['US'], reason: 'CN change', changes: [] };
+    const shown = channelLines({ ...channel, pendingAmendment: a, alsoPending: [{ hash: 'b'.repeat(64), proposer: 'US', awaiting: ['CN'] }] }, [], new Map(), null).join('\n');
+    expect(shown).toContain(`charter in force ${'d'.repeat(64)}`);
+    expect(shown).toContain(`amendment proposed by CN: ${'a'.repeat(64)} (the hash its answers name;`);
+    expect(shown).toContain(`also pending, proposed at the same time by US: amendment ${'b'.repeat(64)} (awaiting CN)`);
+  });
+
   it('shows the terms to an officer who may not read the terminal\'s peers, saying the fingerprints are not shown', () => {
     const shown = channelLines(channel, [], new Map(), null).join('\n');
     expect(shown).toContain(`charter ${'d'.repeat(64)}`);

@@ -218,7 +218,11 @@ export class ChannelRegistry implements ChannelDirectory {
   view(idOrPrefix: string): ChannelView {
     const log = this.channel(idOrPrefix);
     const d = log.state(this.#clock.now());
-    const pending = d.amendments.find((a) => a.status === 'pending');
+    // Two parties may amend concurrently (§5.3): shown first is the amendment awaiting this
+    // party's answer (the one `channel accept` answers), the others listed after it.
+    const pendings = d.amendments.filter((a) => a.status === 'pending');
+    const pending = pendings.find((a) => a.needed.has(this.self.party) && !a.accepted.has(this.self.party)) ?? pendings[0];
+    const others = pendings.filter((a) => a !== pending);
     const left = isWriter(d, this.self.party) ? undefined : departure(d, this.self.party);
     // A charter in force by an adopted amendment was accepted by every party it names (§5.3).
     const inForceByAmendment = d.amendments.some((a) => a.status === 'adopted' && a.hash === d.charterHash);
@@ -248,6 +252,7 @@ export class ChannelRegistry implements ChannelDirectory {
             changes: charterChanges(pending.previous, pending.charter),
           }
         : undefined,
+      ...(others.length > 0 ? { alsoPending: others.map((a) => ({ hash: a.hash, proposer: this.label(a.proposer), awaiting: [...a.needed].filter((p) => !a.accepted.has(p)).map((p) => this.label(p)) })) } : {}),
       ...(left ? { left: { at: left.time, by: this.label(left.proposer), reason: left.reason, outcome: left.status === 'adopted' ? 'removed' : left.status } } : {}),
       entries: log.size,
     };

@@ -73,6 +73,8 @@ export interface ChannelView {
   parties: Array<{ party: string; code: string; roles: readonly string[]; accepted: boolean; suspended: boolean; entries: number }>;
   /** An amendment awaiting answers (docs/protocol.md §5.3): parties by label, and what it changes from the charter in force. */
   pendingAmendment?: { hash: string; proposer: string; accepted: string[]; awaiting: string[]; reason: string; changes: CharterChange[] };
+  /** Other amendments pending at once (proposed concurrently, §5.3), after the one shown above. */
+  alsoPending?: Array<{ hash: string; proposer: string; awaiting: string[] }>;
   /**
    * Present when this party holds the channel but may not write to it (docs/protocol.md §5.3): an adopted
    * amendment removed it (`outcome` removed), or the amendment that would have added it, offered to this

@@ -224,8 +224,14 @@ export class OwnWriter implements ChannelActions {
   #awaitingAnswer(channel: string, kind: 'charter.accept' | 'charter.decline'): { log: ChannelLog; target: string } {
     const log = this.#o.registry.channel(channel);
     const d = log.state(this.#o.clock.now());
-    const target = d.state === 'proposed' ? d.proposalHash : d.amendments.find((a) => a.status === 'pending')?.hash;
-    if (!target) throw new HotlineProtocolError(protocolError('ENTRY_KIND_NOT_ALLOWED', { kind, state: d.state, why: '', hint: 'There is no proposal or amendment awaiting an answer.' }));
+    // Of amendments pending at once (proposed concurrently, §5.3), the first this party has not answered.
+    const pendings = d.amendments.filter((a) => a.status === 'pending');
+    const target = d.state === 'proposed' ? d.proposalHash : pendings.find((a) => a.needed.has(this.#self) && !a.accepted.has(this.#self))?.hash;
+    if (!target) {
+      const answered = pendings.map((a) => `${a.hash.slice(0, 12)} proposed by ${this.#o.registry.label(a.proposer)}`).join(', ');
+      const hint = answered ? `This party has already answered every pending amendment (${answered}); the others' answers are awaited.` : 'There is no proposal or amendment awaiting an answer.';
+      throw new HotlineProtocolError(protocolError('ENTRY_KIND_NOT_ALLOWED', { kind, state: d.state, why: '', hint }));
+    }
     return { log, target };
   }
 

@@ -127,6 +127,11 @@ const viewFields = {
       changes: Type.Array(CharterChange, { description: 'what it changes from the charter in force' }),
     }),
   ),
+  alsoPending: Type.Optional(
+    Type.Array(Type.Object({ hash: Type.String(), proposer: Type.String(), awaiting: Type.Array(Type.String()) }), {
+      description: 'other amendments pending at once (two parties amended concurrently), after pendingAmendment, which is the one awaiting this party if any',
+    }),
+  ),
   left: Type.Optional(Left),
   entries: Int,
 };

@@ -45,6 +45,7 @@ export function presentChannelView(v: DomainChannelView): Api.ChannelView {
     charter: v.charter,
     parties: v.parties.map((p) => ({ party: p.party, code: p.code, roles: [...p.roles], accepted: p.accepted, suspended: p.suspended, entries: p.entries })),
     ...(v.pendingAmendment ? { pendingAmendment: v.pendingAmendment } : {}),
+    ...(v.alsoPending ? { alsoPending: v.alsoPending } : {}),
     ...(v.left ? { left: v.left } : {}),
     entries: v.entries,
   };
