@@ -345,6 +345,15 @@ export class ChannelLog {
     return isWriter(this.#stateFor(place), party) || isWriter(this.#stateFor({ ...place, seq: seq + 1 }), party);
   }
 
+  /**
+   * Whether `party` is a party of the charter in force in `entry`'s causal past: whether the entry
+   * (a message) was addressed to it. A party added by an amendment receives the messages written
+   * before it joined as the channel's history, not as messages awaiting its acknowledgement.
+   */
+  addressedTo(entry: CausalPlace, party: string): boolean {
+    return this.#stateFor(entry).charter.parties.some((p) => p.party === party);
+  }
+
   /** Heads of every author's log held, optionally leaving one author out. */
   heads(except?: string): Record<string, Head> {
     const out: Record<string, Head> = {};

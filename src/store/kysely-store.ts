@@ -661,7 +661,8 @@ export class KyselyStore implements Store {
       .selectFrom('messages')
       .select((eb) => [
         eb.fn.countAll<number | string>().as('total'),
-        eb.fn.count<number | string>(eb.case().when(eb.and([eb('acked_at', 'is', null), eb('author', '!=', self)])).then(1).end()).as('unacknowledged'),
+        // A message with no deadline awaits no acknowledgement here (written before this party joined).
+        eb.fn.count<number | string>(eb.case().when(eb.and([eb('acked_at', 'is', null), eb('author', '!=', self), eb('deadline_at', 'is not', null)])).then(1).end()).as('unacknowledged'),
       ])
       .where('channel', '=', channel)
       .executeTakeFirstOrThrow();

@@ -22,7 +22,7 @@ export interface ProjectedState {
 /** What the projector needs besides the entries. */
 export interface ProjectionContext {
   /** The channel's log, holding the entries already (for what an acknowledgement refers to). */
-  readonly log: Pick<ChannelLog, 'id' | 'proposal' | 'referent'>;
+  readonly log: Pick<ChannelLog, 'id' | 'proposal' | 'referent' | 'addressedTo'>;
   /** The channel's charter state after the batch. */
   readonly after: ProjectedState;
   /** Whether the channel's row must be written (its state changed, or it is new or proposed). */
@@ -78,7 +78,9 @@ export function projectEntries(entries: readonly SealedEntry[], ctx: ProjectionC
           drill: b.drill === true,
           formatted: b.format ? canonicalize({ fields: b.fields, format: b.format }) : null,
           officer: b.from?.name ?? null,
-          deadlineAt: (ctx.self !== undefined && e.author !== ctx.self ? ctx.now : e.time) + deadlineSec(after.charter.ackDeadlineSec[b.precedence], b, ctx.formats) * 1000,
+          // No acknowledgement is awaited here of a message written before this party was in
+          // the charter (a party added later receives the channel's history): no deadline.
+          deadlineAt: ctx.self !== undefined && e.author !== ctx.self && !log.addressedTo(e, ctx.self) ? null : (ctx.self !== undefined && e.author !== ctx.self ? ctx.now : e.time) + deadlineSec(after.charter.ackDeadlineSec[b.precedence], b, ctx.formats) * 1000,
           escalationDueAt: null,
         };
         m.escalationDueAt = ctx.planner.firstDueAt(m);

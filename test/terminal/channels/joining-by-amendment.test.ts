@@ -78,6 +78,35 @@ describe('joining a channel by amendment', () => {
     expect(joiner.channel(channel).head(p.a.self.party)?.seq).toBe(p.a.channel(channel).head(p.a.self.party)?.seq);
     // RU may answer it, and does.
     await joiner.accept(channel);
+    // The messages written before RU was in the charter are the channel's history at RU: no
+    // deadline, nothing awaiting its acknowledgement (they were addressed to US and CN).
+    const before = (await third!.store.listMessages(channel)).filter((m) => m.text.startsWith('before '));
+    expect(before).toHaveLength(5);
+    for (const m of before) expect(m.deadlineAt).toBeNull();
+    expect(await third!.store.listUnacked({ notFrom: ru.id })).toEqual([]);
+  });
+
+  it('asks a party added by amendment to acknowledge the messages written once it is in the charter', async () => {
+    const { p, joiner, channel } = await setUp();
+    await p.a.write(channel, 'charter.amend', { charter: withRu(p, channel), reason: 'Third navy in the strait' });
+    await p.settle();
+    await joiner.receive(await allOf(p.a, channel, p.a.self.party), p.a.self.party);
+    await joiner.receive(await allOf(p.b, channel, p.b.self.party), p.b.self.party);
+    await joiner.idle();
+    await joiner.accept(channel);
+    for (const side of [p.a, p.b]) await side.receive(await allOf(joiner, channel, ru.id), ru.id);
+    await p.b.accept(channel);
+    await p.settle();
+    expect(p.a.view(channel).charter.parties.map((x) => x.code)).toContain('RU');
+    const after = await p.a.send(channel, { text: 'after RU joined', lang: 'en', precedence: 'FLASH' });
+    await p.settle();
+    await joiner.receive(await allOf(p.b, channel, p.b.self.party), p.b.self.party);
+    await joiner.receive(await allOf(p.a, channel, p.a.self.party), p.a.self.party);
+    await joiner.idle();
+    const held = (await third!.store.listMessages(channel)).find((m) => m.hash === after.hash);
+    expect(held).toBeDefined();
+    expect(held!.deadlineAt).not.toBeNull();
+    expect((await third!.store.listUnacked({ notFrom: ru.id })).map((m) => m.hash)).toEqual([after.hash]);
   });
 
   it('takes the channel when the amendment came first and the proposal after (relayed by another party)', async () => {
