@@ -38,7 +38,8 @@ async function officerAddress(dir: string): Promise<{ host: string; port: number
 export function apiDetail(message: string, dir: string): string {
   const text = message.replace(/\.$/, '');
   if (!/`hotline [a-z]/.test(text) || resolve(dir) === resolve(DEFAULT_DATA_DIR)) return text;
-  return `${text}. Add \`--data ${shellWord(dir)}\` to the hotline commands above: they reach this terminal through its data directory`;
+  // Each command named gets the data directory, ready to paste.
+  return text.replace(/`hotline ([a-z][^`]*)`/g, (whole, rest: string) => (/(^|\s)--data\b/.test(rest) ? whole : `\`hotline ${rest} --data ${shellWord(dir)}\``));
 }
 
 /** How long a call waits for the terminal's answer to begin (HOTLINE_CLI_TIMEOUT_MS), ms. */

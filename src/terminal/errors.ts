@@ -117,7 +117,7 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   },
   KEY_IN_USE: { status: 409, message: 'Key {key} is the key this terminal signs with: revoking it would invalidate its own next entries. Renew the terminal with a new key first, then revoke the old one.' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, message: 'Idempotency key "{key}" was used before for another request; nothing was written. Use a new key for a new request, or send exactly the same request to get its answer again.' },
-  ACK_REPEATED: { status: 409, message: 'Message {message} was already acknowledged by {officer}; nothing was signed. To acknowledge it again on purpose, say so (`hotline ack --again`, or "again": true).' },
+  ACK_REPEATED: { status: 409, message: 'Message {message} was already acknowledged by {officer}; nothing was signed. To acknowledge it again on purpose, say so (`hotline ack {message} --again`, or "again": true in the API).' },
   OFFICER_REQUIRED: {
     status: 403,
     message: 'This terminal has officer accounts, so every signed action ({action}) names a registered officer whose roles the charter allows; a free-text name (`--name`) or the host credential alone is not accepted. From the command line, repeat the command with `--officer NAME` (`hotline officer list` lists the accounts and their roles); in the console, sign in; over the API, send the header X-Hotline-Officer beside the host credential.',

@@ -39,10 +39,11 @@ describe('the hint helper', () => {
 });
 
 describe("the API's next steps", () => {
-  it('say to add the data directory when the command was given another one', () => {
+  it('name the data directory in each command when the command was given another one', () => {
     const msg = 'No channel abc on this terminal. List channels with `hotline channel list`.';
     expect(apiDetail(msg, './hotline-data')).toBe('No channel abc on this terminal. List channels with `hotline channel list`');
-    expect(apiDetail(msg, 'data/us')).toBe('No channel abc on this terminal. List channels with `hotline channel list`. Add `--data data/us` to the hotline commands above: they reach this terminal through its data directory');
+    expect(apiDetail(msg, 'data/us')).toBe('No channel abc on this terminal. List channels with `hotline channel list --data data/us`');
+    expect(apiDetail('Run `hotline peer list` then `hotline status --data x`.', 'data/us')).toBe('Run `hotline peer list --data data/us` then `hotline status --data x`');
     expect(apiDetail('Missing field text.', 'data/us')).toBe('Missing field text');
   });
 });

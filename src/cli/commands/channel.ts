@@ -107,7 +107,12 @@ export function register(program: Command): void {
       }
       const r = await client.call<Api.CharterActionResult>('POST', `/api/v1/channels/${encodeURIComponent(id)}/${action}`, opts.reason ? { reason: opts.reason } : {});
       const ch = r.channel;
-      if (amendment === undefined) return void process.stdout.write(`Channel ${ch.id.slice(0, 12)} is now ${ch.state}.\n`);
+      if (amendment === undefined) {
+        // Each party holds its own suspension (§5.4): resuming ours leaves another party's in place.
+        const holders = ch.state === 'suspended' ? printableDeep(ch.parties.filter((p) => p.suspended).map((p) => p.code)) : [];
+        if (action === 'resume' && holders.length > 0) return void process.stdout.write(`This party's suspension is lifted, but channel ${ch.id.slice(0, 12)} is still suspended: ${holders.join(', ')} ${holders.length === 1 ? 'holds its own suspension; only it can' : 'hold their own suspensions; only they can'} resume it.\n`);
+        return void process.stdout.write(`Channel ${ch.id.slice(0, 12)} is now ${ch.state}.\n`);
+      }
       // An amendment accepted: in force once every party it needs has accepted it (§5.3).
       const still = ch.pendingAmendment?.hash === amendment ? ch.pendingAmendment : undefined;
       const outcome = still ? `awaiting ${still.awaiting.join(', ')}` : ch.left ? 'in force; this party is no longer in the channel' : `in force; channel ${ch.id.slice(0, 12)} is ${ch.state}`;
@@ -205,8 +210,9 @@ export function register(program: Command): void {
         if (opts.name && e instanceof CliError && (e.cause as { code?: string } | undefined)?.code === 'OFFICER_REQUIRED') throw cliError('CLI_OFFICER_NOT_NAME', { name: opts.name, message: id, data: opts.data });
         throw e;
       });
-      // A free-text name is signed with a title: say which, since peers see both.
-      const as = opts.name ? ` as ${printable(opts.name)}, ${printable(opts.title)}${opts.title === 'Duty Officer' ? ' (the default title: --title sets another)' : ''}` : '';
+      // Who signed, as peers see it (name and title); a free-text name with the default title says so.
+      const signer = a.officer ?? (opts.name ? { name: opts.name, title: opts.title } : undefined);
+      const as = signer ? ` as ${printable(signer.name)}, ${printable(signer.title)}${opts.name && opts.title === 'Duty Officer' ? ' (the default title: --title sets another)' : ''}` : '';
       process.stdout.write(`Acknowledged ${a.message.slice(0, 12)}${as} (entry ${a.id.slice(0, 12)}).\n`);
     });
 

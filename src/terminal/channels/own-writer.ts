@@ -10,6 +10,7 @@ import {
   checkCharter,
   composeEntry,
   isWriter,
+  printable,
   proposeChannel,
   protocolError,
   validateBody,
@@ -147,7 +148,7 @@ export class OwnWriter implements ChannelActions {
   async write<K extends EntryKind>(channelIdOrPrefix: string, kind: K, body: BodyOf<K>, options: WriteOptions = {}): Promise<SealedEntry<K>> {
     const log = await this.#ready(channelIdOrPrefix);
     const before = log.state(this.#o.clock.now()).state;
-    if (kind === 'message' && before !== 'active') throw notActive(log, before);
+    if (kind === 'message' && before !== 'active') throw notActive(log, before, this.#o.clock.now(), (p) => printable(this.#o.registry.label(p)));
     if (kind === 'message') this.backlog.check(log.id, 1);
     await this.#o.registry.memory.prepare(log, kind, body);
     const sealed = this.#seal(log, kind, body);
@@ -275,7 +276,7 @@ export class OwnWriter implements ChannelActions {
     if (messages.length === 0) return [];
     const log = await this.#ready(channel);
     const before = log.state(this.#o.clock.now()).state;
-    if (before !== 'active') throw notActive(log, before);
+    if (before !== 'active') throw notActive(log, before, this.#o.clock.now(), (p) => printable(this.#o.registry.label(p)));
     this.#mayWrite(log);
     this.backlog.check(log.id, messages.length);
     for (const m of messages) await this.#o.registry.memory.prepare(log, 'message', m);
@@ -304,22 +305,24 @@ export class OwnWriter implements ChannelActions {
     if (row.author === this.#self) throw new TerminalError('MESSAGE_OWN', { message: row.hash.slice(0, 12) });
     // A second acknowledgement by the same officer is a mistake unless said to be deliberate (#14 D11).
     if (!options?.again && (await this.#o.messages.acknowledgers(row.channel, row.hash, this.#self)).some((o) => o.name === officer.name))
-      throw new TerminalError('ACK_REPEATED', { message: row.hash.slice(0, 12), officer: officer.name });
+      throw new TerminalError('ACK_REPEATED', { message: row.hash.slice(0, 12), officer: printable(officer.name) });
     return this.write(row.channel, 'ack', { message: row.hash, officer, ...(note ? { note } : {}) }, options);
   }
 }
 
 /** CHANNEL_NOT_ACTIVE for a message on a channel in `state`. */
-function notActive(log: ChannelLog, state: string): TerminalError {
-  return new TerminalError('CHANNEL_NOT_ACTIVE', { channel: log.id.slice(0, 12), state, hint: notActiveHint(state) });
+function notActive(log: ChannelLog, state: string, now: number, label: (party: string) => string): TerminalError {
+  // Who holds a suspension: each party holds its own, and only it can lift it (§5.4).
+  const holders = state === 'suspended' ? [...log.state(now).suspendedBy.keys()].map(label) : [];
+  return new TerminalError('CHANNEL_NOT_ACTIVE', { channel: log.id.slice(0, 12), state, hint: notActiveHint(state, holders) });
 }
 
-function notActiveHint(state: string): string {
+function notActiveHint(state: string, holders: readonly string[]): string {
   switch (state) {
     case 'proposed':
       return 'Every party must accept the charter first (`hotline channel accept`).';
     case 'suspended':
-      return 'The suspending party must resume it (`hotline channel resume`).';
+      return holders.length > 0 ? `Suspended by ${holders.join(', ')}: only ${holders.length === 1 ? 'that party' : 'each of them'} can resume it (\`hotline channel resume\` on its own terminal).` : 'The suspending party must resume it (`hotline channel resume`).';
     default:
       return 'Propose a new channel to talk again.';
   }

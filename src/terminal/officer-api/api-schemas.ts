@@ -276,7 +276,7 @@ export const SendResult = Type.Object({ id: Type.String(), seq: Int, time: Int }
 export const BatchResult = Type.Object({ messages: Type.Array(SendResult) });
 
 /** POST /api/v1/messages/:id/ack: the acknowledgement entry and the message it acknowledges. */
-export const AckResult = Type.Object({ id: Type.String(), message: Type.String(), time: Int });
+export const AckResult = Type.Object({ id: Type.String(), message: Type.String(), time: Int, officer: Type.Optional(OfficerRef) });
 
 // ---- the send stream (GET /api/v1/channels/:id/messages/stream, send-stream.ts) --------------
 

@@ -162,7 +162,7 @@ export function presentSent(s: SealedEntry): Api.SendResult {
 
 /** An acknowledgement entry just written. */
 export function presentAck(s: SealedEntry<'ack'>): Api.AckResult {
-  return { id: s.hash, message: s.entry.body.message, time: s.entry.time };
+  return { id: s.hash, message: s.entry.body.message, time: s.entry.time, officer: s.entry.body.officer };
 }
 
 /** The fields of a message awaiting acknowledgement, with the time left at `now`. */
