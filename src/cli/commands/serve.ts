@@ -30,6 +30,8 @@ export function register(program: Command): void {
           `  console      ${terminal.officerUrl}/console/\n` +
           `  federation   ${terminal.federationUrl}\n`,
       );
+      const note = endpointNote(identity.card.endpoints, terminal.federationUrl, opts.data);
+      if (note) process.stderr.write(note);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);
@@ -61,4 +63,24 @@ async function serveHighlyAvailable(identity: TerminalIdentity, options: { offic
   await ha.close();
   await ha.done;
   process.stdout.write(`Instance ${identity.config.ha!.instance} of terminal ${code} stopped.\n`);
+}
+
+/**
+ * A note when no endpoint of this party's card names the port the federation listens on: peers
+ * dial the card's addresses, so unless something forwards one of them here (a proxy, a NAT), they
+ * cannot reach this terminal (found by fault injection: a port changed in config.json went
+ * unnoticed here while the peers saw the line degraded).
+ */
+export function endpointNote(endpoints: readonly string[], federationUrl: string, data: string): string | undefined {
+  const port = (url: string) => {
+    try {
+      const u = new URL(url);
+      return u.port || (u.protocol === 'https:' ? '443' : '80');
+    } catch {
+      return undefined;
+    }
+  };
+  const listening = port(federationUrl);
+  if (listening === undefined || endpoints.length === 0 || endpoints.some((e) => port(e) === listening)) return undefined;
+  return `Note: this party's card publishes ${endpoints.join(', ')}, and none of them is port ${listening}, where the federation listens. Peers dial the card's addresses: unless one of them is forwarded here, publish the right one (\`hotline card reissue --endpoint URL --data ${data}\`, then send the card to the peers again).\n`;
 }
