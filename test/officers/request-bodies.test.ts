@@ -105,3 +105,18 @@ describe('a text within its character limit but over the entry limit once encode
     expect(await f.t.a.store.listMessages(f.channel)).toHaveLength(before + 1);
   });
 });
+
+describe('an officer named in free text on the host credential', () => {
+  it('is refused with a control or bidirectional character in the name or title; a plain one is signed', async () => {
+    f = await officerFixture();
+    const url = `/api/v1/channels/${f.channel}/messages`;
+    const before = (await f.t.a.store.listMessages(f.channel)).length;
+    for (const from of [{ name: 'Same \u202eOfficer', title: 'Duty Officer' }, { name: 'Li', title: 'Duty\u0000Officer' }]) {
+      const r = await f.host('POST', url, { text: 'hello', from: { ...from, role: 'duty-officer' } });
+      expect(r.statusCode).toBe(400);
+      expect(r.json().message).toMatch(/holds a control character \(\\u(202e|0000)\)/);
+    }
+    expect(await f.t.a.store.listMessages(f.channel)).toHaveLength(before);
+    expect((await f.host('POST', url, { text: 'hello', from: { name: 'Лейтенант Петров', title: 'Duty Officer', role: 'duty-officer' } })).statusCode).toBe(201);
+  });
+});
