@@ -49,6 +49,8 @@ describe('routes spanning channels, for an officer granted some channels only', 
     expect((await get<Array<{ channel: string }>>('/api/v1/escalations')).map((s) => s.channel)).toEqual([f.channel]);
     expect(await get<unknown[]>(`/api/v1/escalations?channel=${other}`)).toEqual([]);
     expect((await get<Array<{ channel: string }>>('/api/v1/escalations', 'host')).map((s) => s.channel)).toEqual([f.channel, other]);
+    // A message named by a prefix of its id, as everywhere else.
+    expect((await get<Array<{ message: string }>>(`/api/v1/escalations?message=${hidden.hash.slice(0, 8)}`, 'host')).map((s) => s.message)).toEqual([hidden.hash]);
     // The host credential sees both channels.
     const all = await get<Array<{ id: string }>>('/api/v1/pending', 'host');
     expect(all.map((m) => m.id).sort()).toEqual([f.cnMessage, hidden.hash].sort());

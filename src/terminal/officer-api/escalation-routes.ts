@@ -18,7 +18,7 @@ import { presentAwaiting, presentReceipts } from './presenters.js';
 import { ChannelParams, type OfficerApiPorts, type ReadPorts } from './route-kit.js';
 
 /** Options of {@link escalationRoutes}. */
-export interface EscalationRoutesOptions extends Pick<OfficerApiPorts, 'self' | 'directory' | 'now'>, ReadPorts {
+export interface EscalationRoutesOptions extends Pick<OfficerApiPorts, 'self' | 'directory' | 'now' | 'messages'>, ReadPorts {
   readonly files: EscalationSettingsFiles;
 }
 
@@ -108,12 +108,14 @@ export async function escalationRoutes(app: FastifyInstance, opts: EscalationRou
 
   app.get(
     '/api/v1/escalations',
-    { config: { permission: 'channel.read' }, schema: { summary: 'Escalation steps taken: who was notified, how, when, and the outcome', querystring: Type.Object({ message: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })), channel: Type.Optional(Type.String({ pattern: '^[0-9a-f]{6,64}$' })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })) }) } },
+    { config: { permission: 'channel.read' }, schema: { summary: 'Escalation steps taken: who was notified, how, when, and the outcome', querystring: Type.Object({ message: Type.Optional(Type.String({ pattern: '^[0-9a-f]{6,64}$', description: 'a message id or a unique prefix of at least 6 characters' })), channel: Type.Optional(Type.String({ pattern: '^[0-9a-f]{6,64}$' })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })) }) } },
     async (request) => {
       const q = request.query as { message?: string; channel?: string; limit?: number };
       const channel = q.channel ? directory.channel(q.channel).id : undefined;
       const channels = readableChannels(request.principal, directory);
-      return reads.escalationSteps({ ...(q.message ? { message: q.message } : {}), ...(channel ? { channel } : {}), ...(channels ? { channels } : {}), limit: q.limit ?? 1000 });
+      // An id or a unique prefix, as everywhere else (MESSAGE_NOT_FOUND or an ambiguous prefix otherwise).
+      const message = q.message ? (await opts.messages.findMessage(q.message)).hash : undefined;
+      return reads.escalationSteps({ ...(message ? { message } : {}), ...(channel ? { channel } : {}), ...(channels ? { channels } : {}), limit: q.limit ?? 1000 });
     },
   );
 
