@@ -124,7 +124,8 @@ export function toCliError(e: unknown): CliError {
   // Coded errors of the other layers (identity, store, terminal, protocol) are the user's to act on.
   const coded = e as { code?: unknown; message?: unknown } | null;
   if (e instanceof Error && typeof coded?.code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(coded.code) && !/^E[A-Z]+$/.test(coded.code))
-    return cliError('CLI_USER_ERROR', { detail: e.message.replace(/\s*\n\s*/g, ' ').replace(/\.$/, '') }, e);
+    // With its code first, as the API's refusals print (`hotline: STORE_LOCKED: ...`): the code is what the docs and errors.md name.
+    return cliError('CLI_USER_ERROR', { detail: `${coded.code}: ${e.message.replace(/\s*\n\s*/g, ' ').replace(/\.$/, '')}` }, e);
   const message = e instanceof Error ? e.message : String(e);
   return cliError('CLI_INTERNAL', { detail: message.replace(/\s*\n\s*/g, ' ').replace(/\.$/, '') }, e);
 }
