@@ -311,7 +311,10 @@ export class PeerLink {
       const code = (e as { code?: string }).code;
       if (!opened && slowDial(e)) slow = true;
       this.#reason = { code: code === 'FED_PIN_MISMATCH' ? 'FED_PIN_MISMATCH' : 'LINK_UNREACHABLE', message: `${base}: ${dialFailure(e, this.#opts.code)}` };
-      if (!opened) this.#opts.log.warn({ peer: this.#opts.code, endpoint: base, err: e.message, code: (e as { code?: string }).code }, 'federation link failed to connect');
+      // A 401 is the peer not having paired with this party yet (pairing is mutual): logged as
+      // that, in words, not as a failure of the network (the walkthrough's log began with one).
+      const unpaired = /Unexpected server response: 401\b/.test(e.message);
+      if (!opened) this.#opts.log.warn({ peer: this.#opts.code, endpoint: base, err: e.message, code }, unpaired ? `${this.#opts.code} does not accept this terminal yet (401): it has not paired with this party, or holds an older card of it` : 'federation link failed to connect');
     });
     ws.on('close', () => {
       if (this.#ws !== ws) return;
