@@ -65,6 +65,8 @@ export function register(program: Command): void {
       if (opts.json) return void process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
       const what = r.kind === 'definition' ? `definition ${r.format}` : `language pack "${r.lang}" for ${r.format} (${r.formatHash})`;
       process.stdout.write(`valid: ${what}\n  hash ${r.hash}\n`);
+      // `format list` and `show` read the files now; a running terminal read them when it started.
+      process.stderr.write(`A running terminal loads the files of its formats folder when it starts: restart it to use this one (\`hotline format list --data ${opts.data}\` shows it already).\n`);
     });
 
   format
