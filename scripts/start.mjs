@@ -18,8 +18,12 @@ import { fileURLToPath } from 'node:url';
 
 /** The officer API ports of the demo's two terminals (src/cli/commands/demo.ts). */
 const DEMO_OFFICER_PORTS = [7081, 7082];
+/** The ports of `npm run ha-demo` (`--ha`): officer APIs, then federation (src/cli/commands/ha-demo.ts). */
+const HA_DEMO_PORTS = [7181, 7182, 7183, 7541, 7542, 7543];
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
+// `npm run ha-demo` is `start.mjs --ha`: the same build-only-when-stale, then `hotline ha demo`.
+const ha = process.argv[2] === '--ha';
+const args = process.argv.slice(ha ? 3 : 2);
 const dirArg = args.indexOf('--dir');
 const dataDir = resolve(dirArg >= 0 && args[dirArg + 1] ? args[dirArg + 1] : './data');
 
@@ -105,7 +109,14 @@ async function portsTaken() {
   return undefined;
 }
 
-const running = runningInstance(dataDir) ?? (await portsTaken());
+/** Something on the HA demo's ports (an HA demo still running?). */
+async function haPortsTaken() {
+  const busy = [];
+  for (const port of HA_DEMO_PORTS) if (await listening(port)) busy.push(port);
+  return busy.length > 0 ? `the HA demo's terminals listen on ports ${HA_DEMO_PORTS.join(', ')}, and ${busy.join(', ')} ${busy.length === 1 ? 'is' : 'are'} in use (an earlier \`npm run ha-demo\` still running?); nothing was built. Stop what listens there and run it again` : undefined;
+}
+
+const running = ha ? await haPortsTaken() : (runningInstance(dataDir) ?? (await portsTaken()));
 if (running) {
   process.stderr.write(`hotline: ${running}.\n`);
   process.exit(2);
@@ -129,6 +140,6 @@ if (why) {
 // Ctrl-C reaches the demo too (same process group): it stops the terminals, and this waits for it.
 // A SIGTERM sent to this process alone is passed on.
 process.on('SIGINT', () => {});
-process.exitCode = await run(process.execPath, [join(ROOT, 'dist', 'cli', 'main.js'), 'demo', ...args], { stdio: 'inherit' }, (child) =>
+process.exitCode = await run(process.execPath, [join(ROOT, 'dist', 'cli', 'main.js'), ...(ha ? ['ha', 'demo'] : ['demo']), ...args], { stdio: 'inherit' }, (child) =>
   process.on('SIGTERM', () => child.kill('SIGTERM')),
 );

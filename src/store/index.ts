@@ -2,7 +2,7 @@
  * The public surface of the store layer: open a store, and the types that cross its boundary.
  * Nothing here leaks Kysely or driver types.
  */
-export { dropSchema, openStore, type StoreConfig } from './open-store.js';
+export { dropSchema, ensureDatabase, openStore, type StoreConfig } from './open-store.js';
 export type { SqliteStoreConfig, SqliteSynchronous } from './sqlite.js';
 export { SQLITE_SYNCHRONOUS } from './sqlite.js';
 export type { PostgresStoreConfig } from './postgres.js';

@@ -23,3 +23,8 @@ export function openStore(config: StoreConfig): Promise<Store> {
 export async function dropSchema(connectionString: string, schema: string): Promise<void> {
   return (await import('./postgres.js')).dropSchema(connectionString, schema);
 }
+
+/** Creates the PostgreSQL database `connectionString` names if the server has none by that name. */
+export async function ensureDatabase(connectionString: string): Promise<void> {
+  return (await import('./postgres.js')).ensureDatabase(connectionString);
+}

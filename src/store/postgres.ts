@@ -105,6 +105,34 @@ export async function dropSchema(connectionString: string, schema: string): Prom
   }
 }
 
+/**
+ * Creates the database a connection string names when the server has none by that name (error
+ * 3D000), connecting to its `postgres` database to do so; a database that exists is left as it
+ * is. For the HA demo, which keeps its tables out of the database the tests use.
+ */
+export async function ensureDatabase(connectionString: string): Promise<void> {
+  const probe = new pg.Client({ connectionString, connectionTimeoutMillis: 10_000 });
+  try {
+    await probe.connect();
+    return;
+  } catch (e) {
+    if ((e as { code?: string }).code !== '3D000') throw e;
+  } finally {
+    await probe.end().catch(() => undefined);
+  }
+  const url = new URL(connectionString);
+  const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`"${name}" is not a database name this can create (lowercase letters, digits and _); create it yourself`);
+  url.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 10_000 });
+  try {
+    await admin.connect();
+    await admin.query(`create database "${name}"`);
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
+}
+
 function newPool(config: PostgresStoreConfig): pg.Pool {
   const pool = new pg.Pool({
     connectionString: config.connectionString,

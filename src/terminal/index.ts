@@ -14,6 +14,7 @@ export { startTerminal, TOKEN_FILE } from './terminal.js';
 export { runHighlyAvailable, DEFAULT_LEASE_MS } from './ha/ha-runner.js';
 export { startOfficerProxy } from './ha/officer-proxy.js';
 export { addInstance } from './identity/ha-instance.js';
+export { ensureDatabase } from '../store/index.js';
 
 /** `hotline doctor` and `hotline repair`: the stopped terminal's storage checked, and repaired from its entries. */
 export { describeProblem, doctor, repair, repairForked } from './integrity/doctor.js';

@@ -25,6 +25,9 @@ interface Node {
   exited?: string;
 }
 
+/** The demo's PostgreSQL database when none is given (created on first use). */
+const DEMO_DATABASE = 'postgres://postgres@127.0.0.1:5432/hotline_ha_demo';
+
 /** The ports the demo's terminals listen on: officer API, then federation. */
 const DEMO_PORTS = [7181, 7182, 7183, 7541, 7542, 7543] as const;
 
@@ -76,14 +79,20 @@ export function registerDemo(ha: Command): void {
   ha.command('demo')
     .description('run two instances of US on PostgreSQL and a CN peer; kill the active US instance with Enter and watch the standby take over')
     .option('--dir <dir>', 'where the terminals keep their files', './data-ha')
-    .option('--postgres <url>', 'PostgreSQL for US (default $HOTLINE_PG or postgres://postgres@127.0.0.1:5432/test)')
+    .option('--postgres <url>', `PostgreSQL for US (default $HOTLINE_PG or ${DEMO_DATABASE}, created if missing)`)
     .option('--schema <name>', 'PostgreSQL schema for US', 'hotline_ha_demo')
     .option('--failovers <n>', 'run this many failovers and stop (default: one per Enter, until Ctrl-C; 1 without a terminal)')
     .action(async (opts: { dir: string; postgres?: string; schema: string; failovers?: string }) => {
-      const { addInstance, distPath, exists, initTerminal, loadTerminalIdentity } = await loadTerminal();
+      const { addInstance, distPath, ensureDatabase, exists, initTerminal, loadTerminalIdentity } = await loadTerminal();
       const root = resolve(opts.dir);
       mkdirSync(root, { recursive: true });
-      const url = opts.postgres ?? process.env.HOTLINE_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+      // The ports first: nothing is created when the demo cannot run.
+      const busy = [];
+      for (const port of DEMO_PORTS) if (!(await portFree(port))) busy.push(port);
+      if (busy.length > 0) throw cliError('CLI_USER_ERROR', { detail: `the demo's terminals listen on ports ${DEMO_PORTS.join(', ')}, and ${busy.join(', ')} ${busy.length === 1 ? 'is' : 'are'} in use: stop what listens there (an earlier demo still running?) and run it again` });
+      // Its own database by default, never the one the tests use.
+      const url = opts.postgres ?? process.env.HOTLINE_PG ?? DEMO_DATABASE;
+      await ensureDatabase(url);
       const nodes: Node[] = ['us-a', 'us-b', 'cn'].map((name) => ({ name, dir: join(root, name), log: join(root, `${name}.log`) }));
       const [a, b, cn] = nodes as [Node, Node, Node];
       if (!(await exists(join(a.dir, 'config.json')))) {
@@ -92,9 +101,6 @@ export function registerDemo(ha: Command): void {
         await initTerminal({ dir: cn.dir, code: 'CN', names: { en: 'China' }, officerPort: 7183, federationPort: 7543, now: Date.now() });
         process.stdout.write(`Created US instances a and b (PostgreSQL ${url}, schema ${opts.schema}) and CN in ${root}\n`);
       }
-      const busy = [];
-      for (const port of DEMO_PORTS) if (!(await portFree(port))) busy.push(port);
-      if (busy.length > 0) throw cliError('CLI_USER_ERROR', { detail: `the demo's terminals listen on ports ${DEMO_PORTS.join(', ')}, and ${busy.join(', ')} ${busy.length === 1 ? 'is' : 'are'} in use: stop what listens there (an earlier demo still running?) and run it again` });
       const start = (n: Node) => {
         const log = openSync(n.log, 'a');
         n.exited = undefined;
