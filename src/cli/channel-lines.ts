@@ -131,7 +131,7 @@ export function channelLines(raw: Api.ChannelDetail, rawMessages: readonly Api.M
   out.push(...charterTerms(c, prints));
   out.push('  members');
   for (const p of c.parties)
-    out.push(`    ${p.code.padEnd(6)} ${p.accepted ? 'accepted' : 'not yet accepted'}${p.suspended ? ', SUSPENDED' : ''}   link ${p.link}   entries ${p.entries}   roles ${p.roles.join(', ')}`);
+    out.push(`    ${p.code.padEnd(6)} ${p.accepted ? 'accepted' : 'not yet accepted'}${p.suspended ? ', SUSPENDED' : ''}   ${p.link === 'self' ? 'this terminal' : `link ${p.link}`}   entries ${p.entries}   roles ${p.roles.join(', ')}`);
   if (c.left) {
     const { at, by, reason, outcome } = c.left;
     const removed = outcome === 'removed';
