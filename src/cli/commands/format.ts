@@ -122,6 +122,8 @@ export function registerAmend(channel: Command): void {
           `Proposed an amendment of channel ${r.channel.id.slice(0, 12)}:`,
           ...changes,
           `It is in force once ${awaiting.length ? awaiting.join(', ') : 'every party'} accept${awaiting.length === 1 ? 's' : ''} (on their terminals: \`npx hotline channel accept ${r.channel.id.slice(0, 12)} --data DIR\`).`,
+          // A party added keeps the charter's languages: say so, in case it needs its own.
+          ...(opts.addParty?.length && !opts.addLanguage?.length ? [`The charter's languages stay ${r.channel.charter.languages.join(', ')}: if a party added writes in another, amend with --add-language TAG (and its --title).`] : []),
           '',
         ].join('\n'),
       );
