@@ -240,7 +240,8 @@ function textCommands(program: Command): void {
       const code = (p: string) => d.parties.find((x) => x.party === p)?.code ?? p.slice(0, 8);
       for (const t of d.texts) {
         const latest = t.versions[t.versions.length - 1]!;
-        out([`${short(t.hash)}  ${t.type}: ${title(t.title)}`, `    ${t.adopted ? `ADOPTED: version ${t.adopted.n}` : `version ${latest.n} endorsed by ${latest.endorsedBy.map(code).join(', ') || 'nobody'}; every party must endorse the same version`}`]);
+        const missing = t.adopted ? d.languages.filter((l) => !(l in t.adopted!.content)) : [];
+        out([`${short(t.hash)}  ${t.type}: ${title(t.title)}`, `    ${t.adopted ? `ADOPTED: version ${t.adopted.n}${missing.length ? ` (no ${missing.join(', ')} text)` : ''}` : `version ${latest.n} endorsed by ${latest.endorsedBy.map(code).join(', ') || 'nobody'}; every party must endorse the same version`}`]);
       }
     });
   withCommon(text.command('show <channel> <text>').description('versions, endorsements, and the adopted version'), false)
@@ -251,6 +252,9 @@ function textCommands(program: Command): void {
       if (o.json) return out([JSON.stringify(t, null, 2)]);
       const code = (p: string) => d.parties.find((x) => x.party === p)?.code ?? p.slice(0, 8);
       out([`${short(t.hash)}  ${t.type}: ${title(t.title)}`, `    ${t.adopted ? `ADOPTED: version ${t.adopted.n} (${t.adopted.hash})` : 'not adopted: every party must endorse the same version'}`]);
+      // A text agreed in fewer languages than the charter's: each side's staff needs to know.
+      const missing = t.adopted ? d.languages.filter((l) => !(l in t.adopted!.content)) : [];
+      if (missing.length > 0) out([`    note: adopted without a ${missing.join(', ')} text, though the charter's languages are ${d.languages.join(', ')}`]);
       for (const v of t.versions) {
         out([`  version ${v.n} ${short(v.hash)} by ${code(v.author)} ${iso(v.time)}${v.note ? ` (${v.note})` : ''}; endorsed by ${v.endorsedBy.map(code).join(', ') || 'nobody'}`]);
         for (const [l, x] of Object.entries(v.content)) out([`    [${l}] ${x}`]);
