@@ -40,7 +40,8 @@ describe('message routes', () => {
     });
     const ack = await f.host('POST', `/api/v1/messages/${f.cnMessage.slice(0, 10)}/ack`, {});
     expect(ack.statusCode).toBe(201);
-    expect(ack.json() as AckResult).toEqual({ id: expect.stringMatching(/^[0-9a-f]{64}$/), message: f.cnMessage, time: expect.any(Number) });
+    // The answer names who signed, as the other side sees it (the CLI prints it).
+    expect(ack.json() as AckResult).toEqual({ id: expect.stringMatching(/^[0-9a-f]{64}$/), message: f.cnMessage, time: expect.any(Number), officer: { name: 'US duty officer', title: 'Duty Officer', role: 'duty-officer' } });
     const after = (await messages(f)).find((m) => m.id === f!.cnMessage)!;
     expect(after.ackedBy).toMatchObject({ code: 'US', officer: { name: 'US duty officer', title: 'Duty Officer', role: 'duty-officer' } });
     // Every acknowledgement, with its officer and time (#15 item 7).
