@@ -16,6 +16,11 @@ export interface AckProjection {
   readonly by: string;
   /** The acknowledgement entry's own place in its author's log (listed in message_acks). */
   readonly entry?: { readonly author: string; readonly seq: number };
+  /**
+   * False when the acknowledgement is only listed here, not this terminal's: a third party's
+   * acknowledgement of a message addressed to this party too leaves it awaiting this party's own.
+   */
+  readonly marks?: boolean;
 }
 
 /** The rows a batch of entries adds or changes. Applied in this order: messages before what refers to them. */
@@ -37,7 +42,7 @@ export async function applyProjection(tx: Store, p: EntryProjection): Promise<vo
   if (p.channel) await tx.putChannel(p.channel);
   if (p.messages?.length) await tx.putMessages(p.messages);
   for (const a of p.acks ?? []) {
-    await tx.markAcked(a.message, a.at, a.by);
+    if (a.marks !== false) await tx.markAcked(a.message, a.at, a.by);
     if (a.entry) await tx.putAckEntry(a.message, a.entry);
   }
   for (const r of p.receipts ?? []) {

@@ -91,7 +91,11 @@ export function projectEntries(entries: readonly SealedEntry[], ctx: ProjectionC
         const b = e.body as BodyOf<'ack'>;
         // Ingest checked that the message is held here (its referent).
         const ref = log.referent(b.message);
-        if (ref) acks.push({ message: { channel: log.id, author: ref.author, seq: ref.seq }, at: e.time, by: JSON.stringify({ party: e.author, code: ctx.label(e.author), officer: b.officer, entry: s.hash }), entry: { author: e.author, seq: e.seq } });
+        // It marks the message acknowledged at its sender and at the acknowledging party; at a
+        // third party it is listed only: that party's officers still owe their own (a FLASH to
+        // CN and RU is not acknowledged at RU because CN acknowledged it).
+        const marks = ctx.self === undefined || ref?.author === ctx.self || e.author === ctx.self;
+        if (ref) acks.push({ message: { channel: log.id, author: ref.author, seq: ref.seq }, at: e.time, by: JSON.stringify({ party: e.author, code: ctx.label(e.author), officer: b.officer, entry: s.hash }), entry: { author: e.author, seq: e.seq }, ...(marks ? {} : { marks: false }) });
         break;
       }
       case 'receipt':
