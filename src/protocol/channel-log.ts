@@ -354,6 +354,13 @@ export class ChannelLog {
     return this.#stateFor(entry).charter.parties.some((p) => p.party === party);
   }
 
+  /** {@link addressedTo} for `author`'s entry `seq` held in memory; undefined when it is not. */
+  addressedToAt(author: string, seq: number, party: string): boolean | undefined {
+    const log = this.#logs.get(author);
+    if (log === undefined || seq <= log.base || seq > count(log)) return undefined;
+    return this.addressedTo({ author, seq, heads: log.heads[seq - log.base - 1]!, time: log.times[seq - log.base - 1]! }, party);
+  }
+
   /** Heads of every author's log held, optionally leaving one author out. */
   heads(except?: string): Record<string, Head> {
     const out: Record<string, Head> = {};

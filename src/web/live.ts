@@ -45,7 +45,9 @@ export function applyToMessages(list: readonly Message[], e: EntryEvent, selfPar
   }
   const ack = bodyOf(e, 'ack');
   if (ack) {
-    // Every acknowledgement is listed; the first one counts as the message's (as the terminal records it).
+    // Every acknowledgement is listed; the first one counts as the message's (as the terminal
+    // records it) on our own messages, and on another party's only when it is our own party's: a
+    // third party's acknowledgement leaves the message awaiting ours.
     const target = list.find((m) => m.id === ack.message);
     if (!target || (target.acks ?? []).some((a) => a.entry === e.hash)) return list;
     const one = { party: e.author, code: e.authorCode, officer: ack.officer, time: e.time, ...(ack.note ? { note: ack.note } : {}), entry: e.hash };
@@ -55,7 +57,7 @@ export function applyToMessages(list: readonly Message[], e: EntryEvent, selfPar
         : {
             ...m,
             acks: [...(m.acks ?? []), one],
-            ...(m.ackedAt === null ? { ackedAt: e.time, ackedBy: { party: e.author, code: e.authorCode, entry: e.hash, officer: ack.officer } } : {}),
+            ...(m.ackedAt === null && (m.own || e.own) ? { ackedAt: e.time, ackedBy: { party: e.author, code: e.authorCode, entry: e.hash, officer: ack.officer } } : {}),
           },
     );
   }
@@ -80,7 +82,8 @@ export function applyToMessages(list: readonly Message[], e: EntryEvent, selfPar
 export function applyToPending(state: { pending: readonly Pending[]; summary: PendingSummary }, e: EntryEvent, limit: number, replay = false): { pending: readonly Pending[]; summary: PendingSummary } {
   const { pending, summary } = state;
   const message = bodyOf(e, 'message');
-  if (message && !e.own) {
+  // A message without a deadline awaits nothing here (written before this party joined the charter).
+  if (message && !e.own && e.deadlineAt !== undefined) {
     if (pending.some((p) => p.id === e.hash)) return state;
     const deadlineAt = e.deadlineAt ?? null;
     const p: Pending = {

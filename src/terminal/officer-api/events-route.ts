@@ -14,7 +14,7 @@ import { presentEvent } from './presenters.js';
 import type { OfficerApiPorts } from './route-kit.js';
 
 /** Options of {@link eventsRoute}. */
-export type EventsRouteOptions = Pick<OfficerApiPorts, 'directory' | 'events' | 'now'>;
+export type EventsRouteOptions = Pick<OfficerApiPorts, 'directory' | 'events' | 'now' | 'self'>;
 
 /** A frame: the channel it concerns (for the caller's scope) and its JSON text. */
 interface Frame {
@@ -27,9 +27,11 @@ export async function eventsRoute(app: FastifyInstance, opts: EventsRouteOptions
   const { directory } = opts;
   // A message's deadline as stored with it (channels/projector.ts): the charter in force's for its
   // precedence, or its format's when shorter, counted from its time (own) or from now (received).
-  const deadlineOf = (channel: string, body: BodyOf<'message'>, time: number, own: boolean): number | undefined => {
+  // None for a message written before this party was in the charter (history, awaiting nothing).
+  const deadlineOf = (channel: string, body: BodyOf<'message'>, time: number, own: boolean, at: { author: string; seq: number }): number | undefined => {
     try {
       const log = directory.channel(channel);
+      if (!own && log.addressedToAt(at.author, at.seq, opts.self.party) === false) return undefined;
       const charter = log.state(opts.now()).charter;
       return (own ? time : opts.now()) + deadlineSec(charter.ackDeadlineSec[body.precedence], body, (hash) => log.formatDefinition(hash)) * 1000;
     } catch {

@@ -200,12 +200,12 @@ function dialogueObject(hash: string, body: Record<string, unknown>): string {
   return hash;
 }
 
-export function presentEvent(e: TerminalEvent, deadlineOf: (channel: string, body: BodyOf<'message'>, time: number, own: boolean) => number | undefined): Api.ApiEvent | undefined {
+export function presentEvent(e: TerminalEvent, deadlineOf: (channel: string, body: BodyOf<'message'>, time: number, own: boolean, at: { author: string; seq: number }) => number | undefined): Api.ApiEvent | undefined {
   switch (e.type) {
     case 'entry': {
       const frame: Api.EntryEvent = { type: 'entry', channel: e.channel, hash: e.hash, author: e.author, authorCode: e.authorCode, seq: e.seq, kind: e.kind, time: e.time, own: e.own, body: e.body };
       if (e.kind === 'message') {
-        const deadlineAt = deadlineOf(e.channel, e.body as BodyOf<'message'>, e.time, e.own);
+        const deadlineAt = deadlineOf(e.channel, e.body as BodyOf<'message'>, e.time, e.own, { author: e.author, seq: e.seq });
         if (deadlineAt !== undefined) frame.deadlineAt = deadlineAt;
       } else if (isDialogueKind(e.kind)) frame.object = dialogueObject(e.hash, e.body as Record<string, unknown>);
       return frame;
