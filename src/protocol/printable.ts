@@ -14,6 +14,15 @@
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\\]|[\ud800-\udfff]/gu;
 
+/**
+ * The first control character of `text` (C0, DEL, C1, the bidirectional controls, the line and
+ * paragraph separators), or undefined: what a person's name or title never needs.
+ */
+export function controlCharacterIn(text: string): string | undefined {
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  return /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u.exec(text)?.[0];
+}
+
 const NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\\': '\\\\' };
 
 function escape(c: string): string {

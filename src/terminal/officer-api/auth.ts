@@ -23,7 +23,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
-import { PRECEDENCES, dialogueRules, printable, type OfficerRef, type Precedence, type Role, type SealedEntry } from '../../protocol/index.js';
+import { PRECEDENCES, controlCharacterIn, dialogueRules, printable, type OfficerRef, type Precedence, type Role, type SealedEntry } from '../../protocol/index.js';
 import type { OfficerRow } from '../../store/index.js';
 import type { AuditInput } from '../officers/audit-log.js';
 import type { ChannelDirectory, MessageFinder, SelfInfo } from '../channels/ports.js';
@@ -149,17 +149,16 @@ export function signingOfficer(request: FastifyRequest, claimed: OfficerRef | un
   return ref;
 }
 
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
-
 /**
  * A name and title typed on the host credential, signed as given: refused when they hold a control
  * character or a bidirectional control (a NUL, a newline, U+202E), which no person's name needs
  * and which every reader would then show escaped, or in another order than signed.
  */
 function checkedFreeText(ref: OfficerRef): OfficerRef {
-  for (const [what, text] of [['name', ref.name], ['title', ref.title]] as const)
-    if (CONTROLS.test(text)) throw new TerminalError('BAD_REQUEST', { detail: `The officer's ${what} holds a control character (${printable(text.match(CONTROLS)![0])}); peers would see it escaped. Type it without.` });
+  for (const [what, text] of [['name', ref.name], ['title', ref.title]] as const) {
+    const control = controlCharacterIn(text);
+    if (control !== undefined) throw new TerminalError('BAD_REQUEST', { detail: `The officer's ${what} holds a control character (${printable(control)}); peers would see it escaped. Type it without.` });
+  }
   return ref;
 }
 

@@ -20,7 +20,7 @@ import type {
   PublicKeyCredentialRequestOptionsJSON,
   RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import { sha256Hex, ROLES, type OfficerRef, type Role } from '../../protocol/index.js';
+import { controlCharacterIn, sha256Hex, ROLES, type OfficerRef, type Role } from '../../protocol/index.js';
 import type { OfficerRoles, OfficerRow, OfficerStore, SessionRow } from '../../store/index.js';
 import type { Clock } from '../clock.js';
 import { TerminalError } from '../errors.js';
@@ -148,8 +148,7 @@ export class OfficerService {
     const name = checkName(input.name);
     const title = input.title.trim();
     if (!title || title.length > 200) throw new TerminalError('BAD_REQUEST', { detail: 'A title of 1 to 200 characters is required; peers see it, e.g. "Duty Officer".' });
-    // eslint-disable-next-line no-control-regex -- finding control characters is the point
-    if (/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u.test(title)) throw new TerminalError('BAD_REQUEST', { detail: 'The title holds a control character (a newline, a tab, a bidirectional control); peers would see it escaped. Type it without.' });
+    if (controlCharacterIn(title) !== undefined) throw new TerminalError('BAD_REQUEST', { detail: 'The title holds a control character (a newline, a tab, a bidirectional control); peers would see it escaped. Type it without.' });
     const roles = checkRoles(input.roles, input.channelRoles ?? {});
     const now = this.clock.now();
     const password = newPassword();
