@@ -5,7 +5,8 @@
  * again. Pure functions of the state and one event; applying an event twice changes nothing, so
  * the events seen while a reload was under way are applied again to its answer.
  */
-import { bodyOf, type EntryEvent, type Message, type Pending, type PendingSummary } from './api.js';
+import type { EntryEvent, Message, Pending, PendingSummary } from '../terminal/officer-api/api-schemas.js';
+import { bodyOf } from './event-bodies.js';
 import { awaitsReceiptOf, receiptsOfOwn, withReceipt, type ChannelParty } from './receipts.js';
 
 export type { ChannelParty } from './receipts.js';

@@ -4,7 +4,7 @@
  * before this party joined the charter (its event carries no deadline) is not added to what awaits.
  */
 import { describe, expect, it } from 'vitest';
-import type { EntryEvent, Message, Pending, PendingSummary } from '../../src/web/api.js';
+import type { EntryEvent, Message, Pending, PendingSummary } from '../../src/terminal/officer-api/api-schemas.js';
 import { applyToMessages, applyToPending } from '../../src/web/live.js';
 
 const event = (over: Partial<EntryEvent>): EntryEvent => ({ type: 'entry', channel: 'c'.repeat(64), hash: 'h'.repeat(64), author: 'cn', authorCode: 'CN', seq: 5, kind: 'message', time: 1000, own: false, body: {}, ...over }) as EntryEvent;
