@@ -30,6 +30,7 @@ import type { EntryReceiver } from './ports.js';
 import { RepeatedAlarms, type Later } from '../events/repeated-alarms.js';
 import { TERMINAL_ERRORS } from '../errors.js';
 import { OfferedProposals } from './offered-proposals.js';
+import { withPartyCodes } from './author-labels.js';
 
 /** How far in the future an author time may lie (clock skew allowance), ms. */
 export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
@@ -424,6 +425,15 @@ export class Receiver implements EntryReceiver {
    */
   #reject(b: Batch, error: Pick<ProtocolError, 'message'> & { readonly code: string }, hash?: string, channel?: string): void {
     b.out.rejected.push({ ...(hash !== undefined ? { hash } : {}), code: error.code, message: error.message });
-    this.#alarms.raise(`${error.code} ${b.source}`, { type: 'alarm', code: error.code, message: error.message, ...(channel !== undefined ? { channel } : {}), peer: b.source }, { source: b.source, channel });
+    // For the officers, the authors by their party codes (the peer is answered in the protocol's words).
+    const registry = this.#o.registry;
+    let parties: string[] = [];
+    try {
+      if (channel !== undefined) parties = [registry.self.party, ...Object.keys(registry.channel(channel).heads())];
+    } catch {
+      // A channel not held here: the message stays in the protocol's words.
+    }
+    const message = withPartyCodes(error.message, parties, (p) => registry.label(p));
+    this.#alarms.raise(`${error.code} ${b.source}`, { type: 'alarm', code: error.code, message, ...(channel !== undefined ? { channel } : {}), peer: b.source }, { source: b.source, channel });
   }
 }
