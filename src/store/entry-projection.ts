@@ -21,6 +21,12 @@ export interface AckProjection {
    * acknowledgement of a message addressed to this party too leaves it awaiting this party's own.
    */
   readonly marks?: boolean;
+  /**
+   * At the sender of a message addressed to more than one other party: the parties besides this
+   * acknowledgement's whose acknowledgements are also needed. The message is marked acknowledged
+   * here once every one of them has acknowledged too (its escalation stops then, not at the first).
+   */
+  readonly awaits?: readonly string[];
 }
 
 /** The rows a batch of entries adds or changes. Applied in this order: messages before what refers to them. */
@@ -42,8 +48,14 @@ export async function applyProjection(tx: Store, p: EntryProjection): Promise<vo
   if (p.channel) await tx.putChannel(p.channel);
   if (p.messages?.length) await tx.putMessages(p.messages);
   for (const a of p.acks ?? []) {
-    if (a.marks !== false) await tx.markAcked(a.message, a.at, a.by);
+    // Listed first: whether the others have acknowledged is read from the list, this one included.
     if (a.entry) await tx.putAckEntry(a.message, a.entry);
+    if (a.marks === false) continue;
+    if (a.awaits?.length) {
+      const ackers = new Set(await tx.ackersOf(a.message));
+      if (!a.awaits.every((p) => ackers.has(p))) continue;
+    }
+    await tx.markAcked(a.message, a.at, a.by);
   }
   for (const r of p.receipts ?? []) {
     await tx.putReceipt(r);

@@ -656,6 +656,18 @@ export class KyselyStore implements Store {
     await putAckEntry(this.db, message, ack);
   }
 
+  async ackersOf(message: LogPosition): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('message_acks')
+      .select('ack_author')
+      .distinct()
+      .where('channel', '=', message.channel)
+      .where('message_author', '=', message.author)
+      .where('message_seq', '=', message.seq)
+      .execute();
+    return rows.map((r) => r.ack_author);
+  }
+
   async countMessages(channel: string, self: string): Promise<{ total: number; unacknowledged: number }> {
     const row = await this.db
       .selectFrom('messages')

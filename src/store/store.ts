@@ -399,6 +399,8 @@ export interface Store {
   listPageEntries(channel: string, positions: readonly LogPosition[]): Promise<StoredEntry[]>;
   /** Records that the entry at `ack` acknowledges `message` (every acknowledgement, not only the first). */
   putAckEntry(message: LogPosition, ack: { readonly author: string; readonly seq: number }): Promise<void>;
+  /** The parties whose acknowledgements of `message` are recorded ({@link putAckEntry}), each once. */
+  ackersOf(message: LogPosition): Promise<string[]>;
   /**
    * The database engine's own consistency check (SQLite `PRAGMA quick_check`): the problems it
    * reports, none when sound. PostgreSQL checks its pages itself: always none.

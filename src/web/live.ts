@@ -46,21 +46,18 @@ export function applyToMessages(list: readonly Message[], e: EntryEvent, selfPar
   }
   const ack = bodyOf(e, 'ack');
   if (ack) {
-    // Every acknowledgement is listed; the first one counts as the message's (as the terminal
-    // records it) on our own messages, and on another party's only when it is our own party's: a
-    // third party's acknowledgement leaves the message awaiting ours.
+    // Every acknowledgement is listed. On our own message it counts (as the terminal records it)
+    // once every party it is addressed to (its `receipts`) has acknowledged; on another party's
+    // only when it is our own party's: a third party's acknowledgement leaves it awaiting ours.
     const target = list.find((m) => m.id === ack.message);
     if (!target || (target.acks ?? []).some((a) => a.entry === e.hash)) return list;
     const one = { party: e.author, code: e.authorCode, officer: ack.officer, time: e.time, ...(ack.note ? { note: ack.note } : {}), entry: e.hash };
-    return list.map((m) =>
-      m.id !== ack.message
-        ? m
-        : {
-            ...m,
-            acks: [...(m.acks ?? []), one],
-            ...(m.ackedAt === null && (m.own || e.own) ? { ackedAt: e.time, ackedBy: { party: e.author, code: e.authorCode, entry: e.hash, officer: ack.officer } } : {}),
-          },
-    );
+    return list.map((m) => {
+      if (m.id !== ack.message) return m;
+      const acks = [...(m.acks ?? []), one];
+      const marks = m.ackedAt === null && (e.own || (m.own && (m.receipts ?? []).every((r) => acks.some((a) => a.party === r.party))));
+      return { ...m, acks, ...(marks ? { ackedAt: e.time, ackedBy: { party: e.author, code: e.authorCode, entry: e.hash, officer: ack.officer } } : {}) };
+    });
   }
   const receipt = bodyOf(e, 'receipt');
   if (receipt && !e.own) {

@@ -141,4 +141,31 @@ describe('receipts per party', () => {
     const doc = JSON.stringify(await t.get<unknown>('/openapi.json'));
     expect(doc).toContain('"description":"per party the message is addressed to');
   });
+
+  it('keeps our message unacknowledged until every party it is addressed to has acknowledged it, and says who has not', async () => {
+    const t = await threeParties();
+    const sent = await t.us.send(t.channel, { text: 'FLASH to CN and XX', lang: 'en', precedence: 'FLASH' });
+    await t.settle();
+    await t.cn.acknowledge(sent.hash, { name: 'Lt Cdr Wang', title: 'Duty Officer', role: 'duty-officer' });
+    await t.settle();
+    const shown = async () => (await t.get<Message[]>(`/api/v1/channels/${t.channel}/messages`)).find((m) => m.id === sent.hash)!;
+    const one = await shown();
+    expect(one.acks?.map((a) => a.code)).toEqual(['CN']);
+    expect(one.ackedAt).toBeNull();
+    // Its deadline passes: overdue, acknowledged by CN and not by XX.
+    t.clock.advance(3_600_000);
+    const overdue = (await t.get<Overdue[]>('/api/v1/overdue')).find((m) => m.id === sent.hash)!;
+    expect(overdue.acknowledgedBy).toEqual(['CN']);
+    expect(overdue.to).toEqual(['CN', 'XX']);
+    // A proof made meanwhile carries CN's acknowledgement.
+    const proof = await t.get<{ acks: unknown[] }>(`/api/v1/messages/${sent.hash}/proof`);
+    expect(proof.acks).toHaveLength(1);
+    await t.xx.acknowledge(sent.hash, { name: 'Capt Ivanov', title: 'Duty Officer', role: 'duty-officer' });
+    await t.settle();
+    const both = await shown();
+    expect(both.acks?.map((a) => a.code).sort()).toEqual(['CN', 'XX']);
+    expect(both.ackedAt).not.toBeNull();
+    expect(both.ackedBy?.code).toBe('XX');
+    expect((await t.get<Overdue[]>('/api/v1/overdue')).find((m) => m.id === sent.hash)).toBeUndefined();
+  });
 });

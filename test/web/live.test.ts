@@ -18,9 +18,17 @@ describe('the console, three parties', () => {
     expect(byCn[0]!.ackedAt).toBeNull();
     const byUs = applyToMessages(byCn, event({ kind: 'ack', own: true, author: 'ru', authorCode: 'RU', hash: 'b'.repeat(64), time: 2000, body: { message: 'm'.repeat(64), officer: { name: 'Orlov', title: 'Duty Officer', role: 'duty-officer' } } }), 'ru', 10);
     expect(byUs[0]!.ackedAt).toBe(2000);
-    // On our own message, the first acknowledgement of any party counts.
-    const own = applyToMessages([message({ own: true })], event({ kind: 'ack', own: false, hash: 'a'.repeat(64), body: { message: 'm'.repeat(64), officer: { name: 'Wang', title: 'Duty Officer', role: 'duty-officer' } } }), 'us', 10);
-    expect(own[0]!.ackedAt).toBe(1000);
+    // On our own message to CN and RU, once both have acknowledged (at the time of the last).
+    const receipts = [{ party: 'cn', code: 'CN', at: null }, { party: 'ru', code: 'RU', at: null }];
+    const own = applyToMessages([message({ own: true, receipts })], event({ kind: 'ack', own: false, hash: 'a'.repeat(64), body: { message: 'm'.repeat(64), officer: { name: 'Wang', title: 'Duty Officer', role: 'duty-officer' } } }), 'us', 10);
+    expect(own[0]!.acks).toHaveLength(1);
+    expect(own[0]!.ackedAt).toBeNull();
+    const both = applyToMessages(own, event({ kind: 'ack', own: false, author: 'ru', authorCode: 'RU', hash: 'c'.repeat(64), time: 3000, body: { message: 'm'.repeat(64), officer: { name: 'Orlov', title: 'Duty Officer', role: 'duty-officer' } } }), 'us', 10);
+    expect(both[0]!.ackedAt).toBe(3000);
+    expect(both[0]!.ackedBy?.code).toBe('RU');
+    // Two parties (one receipt listed, or none): the other's acknowledgement is the message's.
+    const two = applyToMessages([message({ own: true })], event({ kind: 'ack', own: false, hash: 'a'.repeat(64), body: { message: 'm'.repeat(64), officer: { name: 'Wang', title: 'Duty Officer', role: 'duty-officer' } } }), 'us', 10);
+    expect(two[0]!.ackedAt).toBe(1000);
   });
 
   it('adds a received message with a deadline to what awaits, and not one without (history from before this party joined)', () => {

@@ -74,7 +74,7 @@ export function register(program: Command): void {
 
   program
     .command('overdue')
-    .description('our messages the other side has not acknowledged by their deadline')
+    .description('our messages not acknowledged by every party they are addressed to by their deadline')
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
     .option('--json', 'machine-readable output')
     .action(async (opts: { data: string; json?: boolean }) => {
@@ -83,7 +83,9 @@ export function register(program: Command): void {
       if (opts.json) return void process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
       if (list.length === 0) return void process.stdout.write('Every message we sent was acknowledged in time, or is not yet due.\n');
       for (const m of printableDeep(list))
-        process.stdout.write(`${m.id.slice(0, 12)}  ${m.precedence.padEnd(9)} to ${m.to.join('+').padEnd(6)} ${countdown(m.remainingMs).padEnd(18)} ${m.receiptedAt ? `receipted ${iso(m.receiptedAt)}` : (m.receipts?.length ?? 0) >= 2 ? `NO RECEIPT from ${missingReceipts(m).join('+')}` : 'NO RECEIPT'}  channel ${m.channel.slice(0, 12)}\n`);
+        process.stdout.write(
+          `${m.id.slice(0, 12)}  ${m.precedence.padEnd(9)} to ${m.to.join('+').padEnd(6)} ${countdown(m.remainingMs).padEnd(18)} ${m.receiptedAt ? `receipted ${iso(m.receiptedAt)}` : (m.receipts?.length ?? 0) >= 2 ? `NO RECEIPT from ${missingReceipts(m).join('+')}` : 'NO RECEIPT'}${m.acknowledgedBy?.length ? `  acknowledged by ${m.acknowledgedBy.join('+')}, NOT by ${m.to.filter((c) => !m.acknowledgedBy!.includes(c)).join('+')}` : ''}  channel ${m.channel.slice(0, 12)}\n`,
+        );
     });
 
   const escalation = program.command('escalation').description('escalation policies of a channel');

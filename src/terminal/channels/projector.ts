@@ -22,7 +22,7 @@ export interface ProjectedState {
 /** What the projector needs besides the entries. */
 export interface ProjectionContext {
   /** The channel's log, holding the entries already (for what an acknowledgement refers to). */
-  readonly log: Pick<ChannelLog, 'id' | 'proposal' | 'referent' | 'addressedTo'>;
+  readonly log: Pick<ChannelLog, 'id' | 'proposal' | 'referent' | 'addressedTo' | 'addressedToAt'>;
   /** The channel's charter state after the batch. */
   readonly after: ProjectedState;
   /** Whether the channel's row must be written (its state changed, or it is new or proposed). */
@@ -48,6 +48,19 @@ export interface ProjectionContext {
 export function deadlineSec(charterSec: number, b: BodyOf<'message'>, formats: FormatResolver | undefined): number {
   const formatSec = b.format ? formats?.(b.format.hash)?.ackDeadlineSec : undefined;
   return formatSec !== undefined && formatSec < charterSec ? formatSec : charterSec;
+}
+
+/**
+ * The parties of `charter` besides the message's author and `acker` that `ref` was addressed to
+ * (in the charter of its causal past; a message older than memory holds counts as addressed to
+ * nobody more, as before). Empty in a channel of two parties: no lookup.
+ */
+function othersAddressed(log: Pick<ChannelLog, 'addressedToAt'>, charter: Charter, ref: { readonly author: string; readonly seq: number }, acker: string): string[] {
+  const out: string[] = [];
+  for (const p of charter.parties) {
+    if (p.party !== ref.author && p.party !== acker && log.addressedToAt(ref.author, ref.seq, p.party) === true) out.push(p.party);
+  }
+  return out;
 }
 
 /** The projection of `entries`, all of one channel, in log order. */
@@ -95,7 +108,11 @@ export function projectEntries(entries: readonly SealedEntry[], ctx: ProjectionC
         // third party it is listed only: that party's officers still owe their own (a FLASH to
         // CN and RU is not acknowledged at RU because CN acknowledged it).
         const marks = ctx.self === undefined || ref?.author === ctx.self || e.author === ctx.self;
-        if (ref) acks.push({ message: { channel: log.id, author: ref.author, seq: ref.seq }, at: e.time, by: JSON.stringify({ party: e.author, code: ctx.label(e.author), officer: b.officer, entry: s.hash }), entry: { author: e.author, seq: e.seq }, ...(marks ? {} : { marks: false }) });
+        if (!ref) break;
+        // At the sender, a message addressed to CN and RU is acknowledged once both have: the
+        // first acknowledgement does not stop the escalation of the other party's.
+        const awaits = ref.author === ctx.self && e.author !== ctx.self ? othersAddressed(log, after.charter, ref, e.author) : [];
+        acks.push({ message: { channel: log.id, author: ref.author, seq: ref.seq }, at: e.time, by: JSON.stringify({ party: e.author, code: ctx.label(e.author), officer: b.officer, entry: s.hash }), entry: { author: e.author, seq: e.seq }, ...(marks ? {} : { marks: false }), ...(awaits.length ? { awaits } : {}) });
         break;
       }
       case 'receipt':

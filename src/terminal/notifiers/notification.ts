@@ -31,6 +31,11 @@ export interface Notice {
   readonly levelName: string;
   readonly repeat: number;
   readonly alarm: { readonly code: string; readonly message: string } | null;
+  /**
+   * For an overdue message of ours: the codes of the parties it is addressed to that have not
+   * acknowledged it (in a channel of three, CN may have and RU not). Absent otherwise.
+   */
+  readonly owedBy?: readonly string[];
   /** When the step was taken. */
   readonly at: number;
   /** One line. */
@@ -64,8 +69,8 @@ export function describeNotice(n: Omit<Notice, 'subject' | 'text'>): { subject: 
   const body = m ? `\n\n"${m.text.length > 500 ? `${m.text.slice(0, 497)}...` : m.text}"\n\nSent ${iso(m.time)}; acknowledgement due ${m.deadlineAt ? iso(m.deadlineAt) : '-'}.` : '';
   if (n.kind === 'overdue')
     return {
-      subject: `[Hotline ${n.party}] NOT ACKNOWLEDGED by deadline: ${about}${ch}`,
-      text: `The other side has not acknowledged our ${about.replace(/ from \S+$/, '')}${ch} by its deadline.${body}`,
+      subject: `[Hotline ${n.party}] NOT ACKNOWLEDGED by deadline${n.owedBy?.length ? ` by ${n.owedBy.join(', ')}` : ''}: ${about}${ch}`,
+      text: `${n.owedBy?.length ? n.owedBy.join(', ') : 'The other side'} ${n.owedBy && n.owedBy.length > 1 ? 'have' : 'has'} not acknowledged our ${about.replace(/ from \S+$/, '')}${ch} by its deadline.${body}`,
     };
   return {
     subject: `[Hotline ${n.party}] ${drill}${m?.precedence ?? ''} awaiting acknowledgement: level ${n.level} (${n.levelName})${n.repeat ? `, reminder ${n.repeat}` : ''}${ch}`,

@@ -323,8 +323,11 @@ export const AuditRecord = Type.Object({ seq: Int, at: Int, actor: Type.String()
 /** GET /api/v1/audit/records: a page, newest first, and the seq to page on from (null: the last page). */
 export const AuditPage = Type.Object({ records: Type.Array(AuditRecord), next: Type.Union([Int, Type.Null()]) });
 
-/** GET /api/v1/overdue: our message the other side has not acknowledged by its deadline. */
-export const Overdue = Type.Object({ ...pendingFields, to: Type.Array(Type.String()) });
+/**
+ * GET /api/v1/overdue: our message not acknowledged by every party it is addressed to by its
+ * deadline; `acknowledgedBy`, in a channel of three or more, the codes of those that have.
+ */
+export const Overdue = Type.Object({ ...pendingFields, to: Type.Array(Type.String()), acknowledgedBy: Type.Optional(Type.Array(Type.String(), { description: 'In a channel of three or more parties: the codes of the parties that have acknowledged it (the others have not).' })) });
 
 // ---- drills (operations-routes.ts) -----------------------------------------------------------
 

@@ -36,6 +36,18 @@ async function receiptStates(opts: Pick<EscalationRoutesOptions, 'reads' | 'dire
   return (m) => presentReceipts(m, states.get(m.channel)!.parties, states.get(m.channel)!.times, label);
 }
 
+/**
+ * Whom our message `m` is addressed to, by code, and in a channel of three parties or more which
+ * of them have acknowledged it already (it awaits the others).
+ */
+async function addressees(opts: Pick<EscalationRoutesOptions, 'reads' | 'directory'>, m: MessageRow): Promise<Pick<Api.Overdue, 'to' | 'acknowledgedBy'>> {
+  const peers = opts.directory.peersOf(m.channel);
+  const to = peers.map((p) => opts.directory.label(p));
+  if (peers.length < 2) return { to };
+  const acked = new Set(await opts.reads.ackersOf(m));
+  return { to, acknowledgedBy: peers.filter((p) => acked.has(p)).map((p) => opts.directory.label(p)) };
+}
+
 /** Registers the routes on the officer server. */
 export async function escalationRoutes(app: FastifyInstance, opts: EscalationRoutesOptions): Promise<void> {
   const { self, directory, reads, files } = opts;
@@ -96,13 +108,15 @@ export async function escalationRoutes(app: FastifyInstance, opts: EscalationRou
 
   app.get(
     '/api/v1/overdue',
-    { config: { permission: 'channel.read' }, schema: { summary: `Our messages the other side has not acknowledged by their deadline, earliest first (${PENDING_LIMIT_MAX} at most)`, response: { 200: Type.Array(Api.Overdue) } } },
+    { config: { permission: 'channel.read' }, schema: { summary: `Our messages not acknowledged by every party they are addressed to by their deadline, earliest first (${PENDING_LIMIT_MAX} at most)`, response: { 200: Type.Array(Api.Overdue) } } },
     async (request) => {
       const now = opts.now();
       const channels = readableChannels(request.principal, directory);
       const rows = await reads.unacked({ deadlineBefore: now, from: self.party, limit: PENDING_LIMIT_MAX, ...(channels ? { channels } : {}) });
       const receipts = await receiptStates(opts, rows);
-      return rows.map((m) => ({ ...presentAwaiting(m, now, label, self.party), ...receipts(m), to: directory.peersOf(m.channel).map(label) }));
+      const out: Api.Overdue[] = [];
+      for (const m of rows) out.push({ ...presentAwaiting(m, now, label, self.party), ...receipts(m), ...(await addressees(opts, m)) });
+      return out;
     },
   );
 

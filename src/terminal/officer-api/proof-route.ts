@@ -28,14 +28,21 @@ export function storeProofSource(log: ChannelLog, reads: OfficerReadModel, cards
     },
     range: async (author, from, to) => sealed(await reads.rawRange(channel, author, from, to)),
     scan: async (author, from, kinds, limit) => sealed(await reads.rawOfKinds(channel, author, from, kinds, limit)),
-    // The message row keeps its first acknowledgement (who, when, which entry): found by time, not by a scan.
+    // The message row keeps the acknowledgement that marked it (who, when, which entry): found by
+    // time, not by a scan. Before every party it was addressed to has acknowledged it (a channel of
+    // three), the first listed of those that have (message_acks, read by position).
     ...(messages
       ? {
           firstAck: async (message) => {
             const row = await messages.getMessage(message.hash);
-            if (!row?.ackedBy || row.ackedAt === null) return undefined;
-            const by = JSON.parse(row.ackedBy) as { party?: string; entry?: string };
-            return by.party && by.entry ? { author: by.party, hash: by.entry, time: row.ackedAt } : undefined;
+            if (row?.ackedBy && row.ackedAt !== null) {
+              const by = JSON.parse(row.ackedBy) as { party?: string; entry?: string };
+              return by.party && by.entry ? { author: by.party, hash: by.entry, time: row.ackedAt } : undefined;
+            }
+            const { author, seq } = message.entry;
+            const listed = await reads.pageEntries(channel, [{ channel, author, seq }]);
+            const ack = listed.find((e) => e.kind === 'ack' && e.author !== author);
+            return ack ? { author: ack.author, hash: ack.hash, time: ack.time } : undefined;
           },
         }
       : {}),

@@ -63,6 +63,11 @@ export class OfficerReadModel {
     return this.#store.listPageEntries(channel, positions);
   }
 
+  /** The parties that have acknowledged the message at `at` (each once). */
+  ackersOf(at: LogPosition): Promise<string[]> {
+    return this.#store.ackersOf(at);
+  }
+
   /**
    * Per message at `positions` and per party whose receipts cover it, when the first of them did
    * (receipt_marks: a page costs its size at any depth).

@@ -11,8 +11,9 @@
  *    median is the middle value (mean of the two middle values for an even count), p90 the
  *    nearest-rank 90th percentile, worst the largest;
  *  - shift: the UTC hour band in which the drill was sent (who was on watch when it rang).
- * The messages table keeps the first acknowledgement of a message: in a channel of more than two
- * parties a drill counts as answered by the first party that acknowledged it.
+ * The messages table keeps the acknowledgement that completed a message: at the sender, in a
+ * channel of more than two parties, a drill counts as answered once every party it was addressed
+ * to acknowledged it, at the last one's time.
  */
 
 /** The fields of a message row the report reads (a subset of store MessageRow). */

@@ -5,8 +5,9 @@
  *    deadline passes (or at receipt, for the precedences in `startAtReceipt`), each level repeated
  *    `repeats` times `waitSec` apart, then the next level `waitSec` after the last notification;
  *    the walk stops the moment the message is acknowledged;
- *  - our own message not acknowledged by the other side by its deadline raises the alarm
- *    ACK_OVERDUE (an event for the consoles) and notifies the policy's `overdue` contacts, once;
+ *  - our own message not acknowledged by every party it is addressed to by its deadline raises
+ *    the alarm ACK_OVERDUE (an event for the consoles, naming who has not) and notifies the
+ *    policy's `overdue` contacts, once;
  *  - webhook and e-mail retries that are due are sent.
  *
  * Alarms (link down/up from the peer links and the link tester, equivocation) are delivered as
@@ -55,7 +56,7 @@ export interface EscalationSchedulerOptions {
   readonly directory: Pick<ChannelDirectory, 'label' | 'peersOf' | 'member'>;
   readonly messages: Pick<MessageFinder, 'getMessage'>;
   /** Escalation progress is kept with the messages; the plan's policies are a setting. */
-  readonly store: Pick<Store, 'listEscalationsDue' | 'transaction' | 'getMeta' | 'setMeta' | 'replanEscalations'>;
+  readonly store: Pick<Store, 'listEscalationsDue' | 'transaction' | 'getMeta' | 'setMeta' | 'replanEscalations' | 'ackersOf'>;
   readonly self: Pick<SelfInfo, 'party' | 'code'>;
   readonly clock: Clock;
   /** Alarms are heard here; ACK_OVERDUE is announced here. */
@@ -217,9 +218,13 @@ export class EscalationScheduler {
       message: m,
       progress: { level: 1, dueAt: null },
       notify: async () => {
-        const peers = this.#p.directory.peersOf(m.channel).map((p) => this.#p.directory.label(p));
+        const peerIds = this.#p.directory.peersOf(m.channel);
+        const peers = peerIds.map((p) => this.#p.directory.label(p));
         const policy = settings.policyFor(m.channel, peers[0]);
-        const notice = this.#notice('overdue', m, now, 0, 'not acknowledged by deadline', 0);
+        // Who has not acknowledged: named when the message went to more than one party.
+        const ackers = peerIds.length > 1 ? new Set(await this.#p.store.ackersOf(m)) : new Set<string>();
+        const owedBy = peerIds.length > 1 ? peerIds.filter((p) => !ackers.has(p)).map((p) => this.#p.directory.label(p)) : undefined;
+        const notice = this.#notice('overdue', m, now, 0, 'not acknowledged by deadline', 0, owedBy);
         this.#p.events.emit({ type: 'alarm', code: 'ACK_OVERDUE', message: notice.subject.replace(/^\[Hotline \S+\] /, ''), channel: m.channel });
         await this.#dispatcher.deliver(notice, settings.resolve(policy.overdue ?? policy.levels[0]!.contacts, now, m.channel));
       },
@@ -242,7 +247,7 @@ export class EscalationScheduler {
     await this.#dispatcher.deliver({ ...base, ...describeNotice(base) }, settings.resolve(policy.alarms ?? policy.levels[0]!.contacts, now, e.channel));
   }
 
-  #notice(kind: 'escalation' | 'overdue', m: MessageRow, now: number, level: number, levelName: string, repeat: number): Notice {
+  #notice(kind: 'escalation' | 'overdue', m: MessageRow, now: number, level: number, levelName: string, repeat: number, owedBy?: readonly string[]): Notice {
     const base = {
       kind,
       party: this.#p.self.code,
@@ -252,6 +257,7 @@ export class EscalationScheduler {
       levelName,
       repeat,
       alarm: null,
+      ...(owedBy?.length ? { owedBy } : {}),
       at: now,
     };
     return { ...base, ...describeNotice(base) };

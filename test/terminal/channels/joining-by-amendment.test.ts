@@ -107,17 +107,23 @@ describe('joining a channel by amendment', () => {
     expect(held).toBeDefined();
     expect(held!.deadlineAt).not.toBeNull();
     expect((await third!.store.listUnacked({ notFrom: ru.id })).map((m) => m.hash)).toEqual([after.hash]);
-    // CN acknowledges it: at US (its sender) it is acknowledged; at RU it still awaits RU's own
-    // officers, with CN's acknowledgement listed.
+    // CN acknowledges it: at RU it still awaits RU's own officers, with CN's acknowledgement
+    // listed; at US (its sender) too it still awaits RU's: its escalation goes on.
     await p.b.acknowledge(after.hash, { name: 'Lt Cdr Wang', title: 'Duty Officer', role: 'duty-officer' });
     await p.settle();
     await joiner.receive(await allOf(p.b, channel, p.b.self.party), p.b.self.party);
     await joiner.idle();
-    expect((await p.a.store.listMessages(channel)).find((m) => m.hash === after.hash)?.ackedAt).not.toBeNull();
+    const atUs = async () => (await p.a.store.listMessages(channel)).find((m) => m.hash === after.hash);
+    expect((await atUs())?.ackedAt).toBeNull();
+    expect(await p.a.store.ackersOf({ channel, author: p.a.self.party, seq: (await atUs())!.seq })).toEqual([p.b.self.party]);
     expect((await third!.store.listUnacked({ notFrom: ru.id })).map((m) => m.hash)).toEqual([after.hash]);
     expect((await joiner.acknowledgers(channel, after.hash, p.b.self.party)).map((o) => o.name)).toEqual(['Lt Cdr Wang']);
     await joiner.acknowledge(after.hash, { name: 'Kapitan Orlov', title: 'Duty Officer', role: 'duty-officer' });
     expect(await third!.store.listUnacked({ notFrom: ru.id })).toEqual([]);
+    // RU's acknowledgement reaches US: now every party it was addressed to has acknowledged it.
+    await p.a.receive(await allOf(joiner, channel, ru.id), ru.id);
+    await p.a.idle();
+    expect(JSON.parse((await atUs())!.ackedBy!)).toMatchObject({ code: 'RU' });
   });
 
   it('takes the channel when the amendment came first and the proposal after (relayed by another party)', async () => {
