@@ -73,6 +73,12 @@ export function describeCharterChange(c: Api.CharterChange): string {
   }
 }
 
+/** Our message to several parties that some have acknowledged: "acknowledged by CN; " (the others are awaited). */
+function partlyAcknowledged(m: Api.Message): string {
+  if (!m.own || !m.acks?.length) return '';
+  return `acknowledged by ${[...new Set(m.acks.map((a) => a.code))].join(', ')}; `;
+}
+
 /**
  * Who acknowledged, as `channel show` prints it: the party's code and the officer's name, the code
  * once. An acknowledgement without a registered officer is signed as "CODE duty officer"
@@ -148,7 +154,7 @@ export function channelLines(raw: Api.ChannelDetail, rawMessages: readonly Api.M
   out.push(`  messages ${c.messages.total}, awaiting our acknowledgement ${c.messages.unacknowledged}`);
   for (const m of messages) {
     const receipt = m.own ? receiptText(m) : 'received';
-    const ack = m.ackedAt ? `acknowledged ${iso(m.ackedAt)} by ${ackedByText(m.ackedBy)}` : `NOT acknowledged (deadline ${iso(m.deadlineAt)})`;
+    const ack = m.ackedAt ? `acknowledged ${iso(m.ackedAt)} by ${ackedByText(m.ackedBy)}` : `${partlyAcknowledged(m)}NOT acknowledged${m.own && m.acks?.length ? ` by ${(m.receipts ?? []).filter((r) => !m.acks!.some((a) => a.party === r.party)).map((r) => r.code).join(', ')}` : ''} (deadline ${iso(m.deadlineAt)})`;
     out.push(`    ${m.id.slice(0, 12)} ${iso(m.time)} ${m.from.padEnd(4)} ${m.precedence.padEnd(9)}${m.drill ? ' DRILL' : ''} [${m.lang}] ${m.text.length > 80 ? `${m.text.slice(0, 77)}...` : m.text}`);
     out.push(`                 ${receipt}; ${ack}`);
     // A formatted message in the officer's language, one line per field, below the original.

@@ -70,6 +70,15 @@ describe('hotline channel show', () => {
     expect(line({ ...base, receiptedAt: null, receipts: [{ party: CN, code: 'CN', at: null }] })).toMatch(/^no receipt yet;/);
   });
 
+  it('our message to two parties that one has acknowledged: by whom, and whose acknowledgement is awaited', () => {
+    const line = (m: Api.Message) => channelLines(channel, [m]).find((l) => l.includes('acknowledged'))!.trim();
+    const receipts = [{ party: CN, code: 'CN', at: 1000 }, { party: 'x', code: 'XX', at: 1000 }];
+    const officer = { name: 'Lt Cdr Wang', title: 'Duty Officer', role: 'duty-officer' };
+    const partly = { ...message('6', 'FLASH to both', null), ackedAt: null, receipts, acks: [{ party: CN, code: 'CN', officer, time: 2000, entry: 'e'.repeat(64) }] } as Api.Message;
+    expect(line(partly)).toMatch(/; acknowledged by CN; NOT acknowledged by XX \(deadline 1970-01-01T00:05:00Z\)$/);
+    expect(line({ ...partly, acks: [] })).toMatch(/; NOT acknowledged \(deadline 1970-01-01T00:05:00Z\)$/);
+  });
+
   it('with amendments pending, says which hash is the charter in force and which the amendment answered, and lists one proposed at the same time', () => {
     const a = { hash: 'a'.repeat(64), proposer: 'CN', accepted: ['CN'], awaiting: ['US'], reason: 'CN change', changes: [] };
     const shown = channelLines({ ...channel, pendingAmendment: a, alsoPending: [{ hash: 'b'.repeat(64), proposer: 'US', awaiting: ['CN'] }] }, [], new Map(), null).join('\n');
