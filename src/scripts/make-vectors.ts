@@ -30,6 +30,7 @@ import {
   sha256,
   signDomain,
   toBase64Url,
+  reportJson,
   verifyBundleBytes,
   writeBundle,
   type BodyOf,
@@ -43,7 +44,7 @@ import {
   type SealedEntry,
   type UnsignedEntry,
 } from '../protocol/index.js';
-import { CN_MINISTER, CN_PRINCIPAL, US_MINISTER, US_PRINCIPAL, dialogueScenario } from '../testkit/dialogue-scenario.js';
+import { CN_MINISTER, CN_PRINCIPAL, RU_MINISTER, US_MINISTER, US_PRINCIPAL, dialogueScenario, joiningScenario } from '../testkit/dialogue-scenario.js';
 import { Scenario, T0, makeCharter, makeParty, type TestParty } from '../testkit/scenario.js';
 
 /** One bundle vector as listed in test/vectors/bundles/manifest.json. */
@@ -59,6 +60,8 @@ export interface BundleVector {
   readonly charterHash: string | null;
   /** The codes of every error of the report, in its order (docs/protocol.md §8.2). */
   readonly errors: readonly ProtocolErrorCode[];
+  /** For a valid bundle with dialogue entries: the report's `dialogue` member (§8.3), as it must read. */
+  readonly dialogue?: unknown;
 }
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
@@ -253,6 +256,15 @@ function dialogueVectors(add: Add): void {
   // order of the §6.1 checks gives DIALOGUE_NOT_DONE.
   const inProgress = s.entries.find((x) => x.entry.kind === 'commitment.update' && (x.entry.body as BodyOf<'commitment.update'>).commitment === story.commitments[2]!.hash)!;
   add('dialogue-confirm-not-done.jsonl', 'US confirms the update by which CN marked a commitment only in progress (its latest update of it).', s.bundle([...s.entries, composeEntry(s.log, us.terminal, us.id, 'commitment.confirm', { commitment: story.commitments[2]!.hash, update: inProgress.hash, by: US_PRINCIPAL }, s.time + 1000)]), 'DIALOGUE_NOT_DONE');
+  // Decided stays decided: RU, added by amendment after US and CN had decided, need not answer
+  // what was decided before it joined; a text drafted after it joined needs its endorsement too.
+  const joined = joiningScenario();
+  joined.s.time = joined.start + 7_200_000;
+  joined.s.write(joined.ru, 'readout.file', { meeting: joined.meeting.hash, text: 'Russia was informed of the talks.', lang: 'en', release: true, by: { ...RU_MINISTER, role: 'principal' } });
+  const later = joined.s.write(joined.us, 'text.draft', { title: { en: 'Second statement' }, type: 'joint-statement', content: { en: 'The three sides held talks.' }, by: US_MINISTER });
+  joined.s.write(joined.us, 'text.endorse', { draft: later.hash, version: later.hash, by: US_MINISTER });
+  joined.s.write(joined.cn, 'text.endorse', { draft: later.hash, version: later.hash, by: CN_MINISTER });
+  add('dialogue-decided-before-joining.jsonl', "US and CN adopt a joint statement, accept a meeting and confirm a commitment; an amendment then adds RU: the statement stays adopted, the meeting accepted (RU files a readout of it) and the commitment confirmed; a second statement, drafted after RU joined and endorsed by US and CN only, is not adopted (§6.1 \"Decided stays decided\"; the expected `dialogue` is in the manifest).", joined.s.bundle(), null);
 }
 
 const shipped = (id: string): FormatDefinition => [...shippedFormats().values()].find((d) => d.id === id)!;
@@ -675,7 +687,7 @@ export async function generateVectors(): Promise<Map<string, string | Buffer>> {
     if (report.valid !== (b.expect === null) || got !== b.expect)
       throw new Error(`vector ${b.file}: expected ${b.expect ?? 'valid'}, the verifier says ${got ?? 'valid'}${report.firstError ? `: ${report.firstError.message}` : ''}`);
     files.set(`bundles/${b.file}`, b.text);
-    manifest.push({ file: b.file, description: b.description, valid: report.valid, firstError: got, state: report.state, charterHash: report.charterHash ?? null, errors: report.errors.map((x) => x.code) });
+    manifest.push({ file: b.file, description: b.description, valid: report.valid, firstError: got, state: report.state, charterHash: report.charterHash ?? null, errors: report.errors.map((x) => x.code), ...(report.valid && report.dialogue ? { dialogue: JSON.parse(reportJson(report)).dialogue as unknown } : {}) });
   }
   files.set('bundles/manifest.json', json({ v: 1, bundles: manifest }));
   for (const [path, text] of proofVectors()) files.set(path, text);

@@ -4,7 +4,7 @@
  * statement adopted at version 2, and three commitments (confirmed, disputed, overdue). For tests,
  * test vectors and the benchmark.
  */
-import type { BodyOf, OfficerRef, SealedEntry } from '../protocol/index.js';
+import { charterHash, type BodyOf, type OfficerRef, type SealedEntry } from '../protocol/index.js';
 import { Scenario, makeCharter, makeParty, type TestParty } from './scenario.js';
 
 export const US_MINISTER: OfficerRef = { name: 'Jane Doe', title: 'Secretary of State', role: 'plenipotentiary' };
@@ -102,3 +102,34 @@ export function dialogueScenario(salt = ''): DialogueStory {
 }
 
 export { DAY };
+
+/** RU's minister, in the channel {@link joiningScenario} adds it to. */
+export const RU_MINISTER: OfficerRef = { name: 'Ivan Petrov', title: 'Minister', role: 'plenipotentiary' };
+
+/**
+ * Decided stays decided (docs/protocol.md §6.1): US and CN adopt a joint statement, accept a
+ * meeting and confirm a commitment; then an amendment adds RU, which every party accepts. What the
+ * two had decided stays decided; what is asked after RU joined needs RU's answer too.
+ */
+export function joiningScenario(salt = 'joins') {
+  const us = makeParty('US', { en: 'United States' }, salt);
+  const cn = makeParty('CN', { en: 'China' }, salt);
+  const ru = makeParty('RU', { en: 'Russia' }, salt);
+  const s = new Scenario([us, cn, ru]);
+  s.propose(makeCharter([us, cn], { tier: 'ministerial' }));
+  s.write(cn, 'charter.accept', { charter: s.log.state(s.time).proposalHash });
+  const draft = s.write(us, 'text.draft', { title: { en: 'Joint statement' }, type: 'joint-statement', content: { en: 'The two sides held talks.' }, by: US_MINISTER });
+  s.write(us, 'text.endorse', { draft: draft.hash, version: draft.hash, by: US_MINISTER });
+  s.write(cn, 'text.endorse', { draft: draft.hash, version: draft.hash, by: CN_MINISTER });
+  const start = s.time + DAY;
+  const meeting = s.write(us, 'meeting.propose', { title: { en: 'Talks' }, kind: 'call', level: 'ministerial', start, end: start + 3_600_000, place: 'Geneva', participants: [], agenda: [], by: US_PRINCIPAL });
+  s.write(cn, 'meeting.accept', { meeting: meeting.hash, schedule: meeting.hash, by: CN_PRINCIPAL });
+  const commitment = s.write(us, 'commitment.add', { owner: cn.id, what: 'Name a point of contact.', lang: 'en', due: s.time + DAY, by: US_PRINCIPAL });
+  const done = s.write(cn, 'commitment.update', { commitment: commitment.hash, status: 'done', note: 'Named: Col. Zhang.', by: CN_PRINCIPAL });
+  s.write(us, 'commitment.confirm', { commitment: commitment.hash, update: done.hash, by: US_PRINCIPAL });
+  const withRu = makeCharter([us, cn, ru], { tier: 'ministerial' });
+  s.write(us, 'charter.amend', { charter: withRu, reason: 'add RU' });
+  s.write(cn, 'charter.accept', { charter: charterHash(withRu) });
+  s.write(ru, 'charter.accept', { charter: charterHash(withRu) });
+  return { s, us, cn, ru, draft, meeting, start };
+}

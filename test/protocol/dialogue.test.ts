@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { charterHash, composeEntry, deriveDialogue, type BodyOf, type DialogueEntry, type EntryKind, type SealedEntry } from '../../src/protocol/index.js';
-import { CN_MINISTER, CN_PRINCIPAL, DAY, US_MINISTER, US_PRINCIPAL, dialogueScenario } from '../../src/testkit/dialogue-scenario.js';
+import { CN_MINISTER, CN_PRINCIPAL, DAY, RU_MINISTER, US_MINISTER, US_PRINCIPAL, dialogueScenario, joiningScenario } from '../../src/testkit/dialogue-scenario.js';
 import { Scenario, makeCharter, makeParty, type TestParty } from '../../src/testkit/scenario.js';
 
 const toDialogue = (x: SealedEntry): DialogueEntry => ({ author: x.entry.author, seq: x.entry.seq, time: x.entry.time, hash: x.hash, kind: x.entry.kind as DialogueEntry['kind'], body: x.entry.body });
@@ -209,29 +209,7 @@ describe('the verifier on a dialogue bundle', () => {
 });
 
 describe('decided stays decided when a party joins (§6.1)', () => {
-  /** US and CN agree a text, a meeting and a confirmed commitment; then RU is added by amendment. */
-  function story() {
-    const us = makeParty('US', { en: 'United States' }, 'joins');
-    const cn = makeParty('CN', { en: 'China' }, 'joins');
-    const ru = makeParty('RU', { en: 'Russia' }, 'joins');
-    const s = new Scenario([us, cn, ru]);
-    s.propose(makeCharter([us, cn], { tier: 'ministerial' }));
-    s.write(cn, 'charter.accept', { charter: s.log.state(s.time).proposalHash });
-    const draft = s.write(us, 'text.draft', { title: { en: 'Joint statement' }, type: 'joint-statement', content: { en: 'The two sides held talks.' }, by: US_MINISTER });
-    s.write(us, 'text.endorse', { draft: draft.hash, version: draft.hash, by: US_MINISTER });
-    s.write(cn, 'text.endorse', { draft: draft.hash, version: draft.hash, by: CN_MINISTER });
-    const start = s.time + DAY;
-    const meeting = s.write(us, 'meeting.propose', { title: { en: 'Talks' }, kind: 'call', level: 'ministerial', start, end: start + 3_600_000, place: 'Geneva', participants: [], agenda: [], by: US_PRINCIPAL });
-    s.write(cn, 'meeting.accept', { meeting: meeting.hash, schedule: meeting.hash, by: CN_PRINCIPAL });
-    const commitment = s.write(us, 'commitment.add', { owner: cn.id, what: 'Name a point of contact.', lang: 'en', due: s.time + DAY, by: US_PRINCIPAL });
-    const done = s.write(cn, 'commitment.update', { commitment: commitment.hash, status: 'done', note: 'Named: Col. Zhang.', by: CN_PRINCIPAL });
-    s.write(us, 'commitment.confirm', { commitment: commitment.hash, update: done.hash, by: US_PRINCIPAL });
-    const withRu = makeCharter([us, cn, ru], { tier: 'ministerial' });
-    s.write(us, 'charter.amend', { charter: withRu, reason: 'add RU' });
-    s.write(cn, 'charter.accept', { charter: charterHash(withRu) });
-    s.write(ru, 'charter.accept', { charter: charterHash(withRu) });
-    return { s, us, cn, ru, draft, meeting, start };
-  }
+  const story = () => joiningScenario();
 
   it('keeps the text adopted, the meeting accepted and the commitment confirmed, and a readout may still be filed', () => {
     const { s, us, cn, ru, draft, meeting, start } = story();
@@ -259,7 +237,7 @@ describe('decided stays decided when a party joins (§6.1)', () => {
     s.write(us, 'text.endorse', { draft: later.hash, version: later.hash, by: US_MINISTER });
     s.write(cn, 'text.endorse', { draft: later.hash, version: later.hash, by: CN_MINISTER });
     expect(deriveDialogue(s.log.dialogue.entries(), parties, s.time).texts[1]!.adopted).toBeUndefined();
-    s.write(ru, 'text.endorse', { draft: later.hash, version: later.hash, by: { name: 'Ivan', title: 'Minister', role: 'plenipotentiary' } });
+    s.write(ru, 'text.endorse', { draft: later.hash, version: later.hash, by: RU_MINISTER });
     expect(deriveDialogue(s.log.dialogue.entries(), parties, s.time).texts[1]!.adopted?.hash).toBe(later.hash);
   });
 });

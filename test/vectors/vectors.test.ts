@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DOMAIN, KeySigner, canonicalize, fingerprint, linkMetrics, parseEntry, renderMessage, sha256, shippedFormats, verifyBundleBytes, verifyDomain, verifyEntrySignature, verifyProofText } from '../../src/protocol/index.js';
+import { DOMAIN, KeySigner, canonicalize, fingerprint, linkMetrics, parseEntry, renderMessage, reportJson, sha256, shippedFormats, verifyBundleBytes, verifyDomain, verifyEntrySignature, verifyProofText } from '../../src/protocol/index.js';
 import { generateVectors, type BundleVector } from '../../src/scripts/make-vectors.js';
 
 const dir = dirname(fileURLToPath(import.meta.url));
@@ -98,8 +98,11 @@ describe('bundle vectors', () => {
       'suspension-lapses-on-removal.jsonl',
       'valid-link-records-v2.jsonl',
       'dialogue-valid.jsonl',
+      'dialogue-decided-before-joining.jsonl',
       'formats-valid.jsonl',
     ]);
+    // Every valid dialogue bundle gives its expected dialogue state.
+    expect(manifest.bundles.filter((b) => b.dialogue !== undefined).map((b) => b.file)).toEqual(['dialogue-valid.jsonl', 'dialogue-decided-before-joining.jsonl']);
   });
   for (const b of manifest.bundles)
     it(`${b.file}: ${b.valid ? 'valid' : b.firstError}`, () => {
@@ -109,6 +112,8 @@ describe('bundle vectors', () => {
       expect(report.state).toBe(b.state);
       expect(report.charterHash ?? null).toBe(b.charterHash);
       expect(report.errors.map((e) => e.code)).toEqual(b.errors);
+      // The report's dialogue member, as canonical JSON prints it (§8.3).
+      if (b.dialogue !== undefined) expect(JSON.parse(reportJson(report)).dialogue).toEqual(b.dialogue);
     });
 });
 
