@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { charterHash, composeEntry, deriveDialogue, type BodyOf, type DialogueEntry, type EntryKind, type SealedEntry } from '../../src/protocol/index.js';
+import { composeEntry, deriveDialogue, type BodyOf, type DialogueEntry, type EntryKind, type SealedEntry } from '../../src/protocol/index.js';
 import { CN_MINISTER, CN_PRINCIPAL, DAY, RU_MINISTER, US_MINISTER, US_PRINCIPAL, dialogueScenario, joiningScenario } from '../../src/testkit/dialogue-scenario.js';
 import { Scenario, makeCharter, makeParty, type TestParty } from '../../src/testkit/scenario.js';
 
