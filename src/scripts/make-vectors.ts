@@ -490,6 +490,22 @@ function orderAndSchemaVectors(add: Add): void {
 
   add('concurrent-same-amendment.jsonl', "US and CN amend the charter concurrently to the same charter: one amendment (CN's entry, the earlier, is its own), which each proposer accepts by proposing it; adopted, the link test every 30 s (§5.3).", same.bundle(), null);
 
+  // A withdrawal concurrent with the last acceptance: adopted all the same (§5.3, adoption first).
+  const race = new Scenario([us, cn]);
+  race.propose(c0);
+  race.acceptAll();
+  const every30: Charter = { ...c0, linkTestIntervalSec: 30 };
+  race.write(us, 'charter.amend', { charter: every30, reason: 'Test the link every 30 seconds.' });
+  const lastAccept = composeEntry(race.log, cn.terminal, cn.id, 'charter.accept', { charter: charterHash(every30) }, race.tick());
+  const withdrawal = composeEntry(race.log, us.terminal, us.id, 'charter.withdraw', { charter: charterHash(every30), reason: 'On second thoughts, not now.' }, race.tick());
+  for (const x of [lastAccept, withdrawal]) {
+    const r = race.log.ingest(x);
+    if (r.status !== 'accepted') throw new Error(`concurrent withdrawal not accepted: ${r.status}`);
+    race.entries.push(x);
+  }
+  race.write(us, 'message', { text: 'Link tests every 30 seconds from now.', lang: 'en', precedence: 'ROUTINE' });
+  add('amendment-withdrawn-concurrently.jsonl', "US amends the charter (link test every 30 s); CN accepts it while US, not having seen the acceptance, withdraws it. Both entries are valid (the amendment pending in each one's causal past); every party accepted it, so it is adopted and in force, and US's later message sees it adopted (§5.3: adoption is checked before withdrawal).", race.bundle(), null);
+
   // §5.4: a suspension lapses with its author's removal, and a party being added may not suspend.
   const lapse = new Scenario([us, cn, ru]);
   const three = makeCharter([us, cn, ru]);

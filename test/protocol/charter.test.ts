@@ -105,6 +105,26 @@ describe('charter state machine', () => {
     expect(d.amendments[0]!.status).toBe('adopted');
   });
 
+  it('keeps an amendment adopted when its proposer withdrew it concurrently with the last acceptance (§5.3)', () => {
+    const s = proposed([us, cn, ru]);
+    s.acceptAll();
+    const amended = { ...makeCharter([us, cn, ru]), linkTestIntervalSec: 30 };
+    s.write(us, 'charter.amend', { charter: amended, reason: 'Faster tests.' });
+    const h = charterHash(amended);
+    s.write(cn, 'charter.accept', { charter: h });
+    // RU's acceptance and US's withdrawal, each written without seeing the other: both valid.
+    const last = composeEntry(s.log, ru.terminal, ru.id, 'charter.accept', { charter: h }, s.tick());
+    const withdrawal = composeEntry(s.log, us.terminal, us.id, 'charter.withdraw', { charter: h, reason: 'Not now.' }, s.tick());
+    expect(s.log.ingest(withdrawal).status).toBe('accepted');
+    expect(s.log.state(s.time).amendments[0]!.status).toBe('withdrawn');
+    expect(s.log.ingest(last).status).toBe('accepted');
+    // Every party accepted: adopted, and stays adopted in every later causal past.
+    expect(s.log.state(s.time).amendments[0]!.status).toBe('adopted');
+    expect(s.log.state(s.time).charterHash).toBe(h);
+    const after = s.write(cn, 'message', { text: 'Tests every 30 s now.', lang: 'en', precedence: 'ROUTINE' });
+    expect(after.entry.kind).toBe('message');
+  });
+
   it('drops an amendment that any party declines', () => {
     const s = proposed();
     s.acceptAll();

@@ -95,6 +95,7 @@ describe('bundle vectors', () => {
       'concurrent-amendments.jsonl',
       'amendment-clock-behind.jsonl',
       'concurrent-same-amendment.jsonl',
+      'amendment-withdrawn-concurrently.jsonl',
       'suspension-lapses-on-removal.jsonl',
       'valid-link-records-v2.jsonl',
       'dialogue-valid.jsonl',
