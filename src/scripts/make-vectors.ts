@@ -256,6 +256,40 @@ function dialogueVectors(add: Add): void {
   // order of the §6.1 checks gives DIALOGUE_NOT_DONE.
   const inProgress = s.entries.find((x) => x.entry.kind === 'commitment.update' && (x.entry.body as BodyOf<'commitment.update'>).commitment === story.commitments[2]!.hash)!;
   add('dialogue-confirm-not-done.jsonl', 'US confirms the update by which CN marked a commitment only in progress (its latest update of it).', s.bundle([...s.entries, composeEntry(s.log, us.terminal, us.id, 'commitment.confirm', { commitment: story.commitments[2]!.hash, update: inProgress.hash, by: US_PRINCIPAL }, s.time + 1000)]), 'DIALOGUE_NOT_DONE');
+  // The finer rules of the dialogue report (§6.1 "The dialogue state", §8.3).
+  const fine = new Scenario([us, cn]);
+  fine.propose(makeCharter([us, cn], { tier: 'ministerial' }));
+  fine.acceptAll();
+  const issue = fine.write(us, 'issue.open', { title: { en: 'Fisheries' }, category: 'maritime', by: US_PRINCIPAL });
+  fine.write(us, 'issue.position', { issue: issue.hash, party: us.id, text: 'First position.', lang: 'en', by: US_MINISTER });
+  fine.write(cn, 'issue.position', { issue: issue.hash, party: cn.id, text: '中方立场。', lang: 'zh', by: CN_MINISTER });
+  fine.write(us, 'issue.position', { issue: issue.hash, party: us.id, text: 'Revised position.', lang: 'en', by: US_MINISTER });
+  const at = fine.time + 86_400_000;
+  const talks = fine.write(us, 'meeting.propose', { title: { en: 'Fisheries talks' }, kind: 'working-group', level: 'working', start: at, end: at + 3_600_000, place: 'Geneva', participants: [], agenda: [issue.hash], by: US_PRINCIPAL });
+  fine.write(cn, 'meeting.reschedule', { meeting: talks.hash, start: at + 3_600_000, end: at + 7_200_000, place: 'Vienna', reason: 'Vienna is closer for both.', by: CN_PRINCIPAL });
+  const inForce = fine.write(us, 'meeting.reschedule', { meeting: talks.hash, start: at + 7_200_000, end: at + 10_800_000, reason: 'Later the same day; no place given.', by: US_PRINCIPAL });
+  fine.write(cn, 'meeting.accept', { meeting: talks.hash, schedule: inForce.hash, by: CN_PRINCIPAL });
+  fine.time = at + 11_000_000;
+  fine.write(us, 'readout.file', { meeting: talks.hash, text: 'First readout.', lang: 'en', release: false, by: US_PRINCIPAL });
+  fine.write(cn, 'readout.file', { meeting: talks.hash, text: '会谈纪要。', lang: 'zh', release: true, by: CN_PRINCIPAL });
+  fine.write(us, 'readout.file', { meeting: talks.hash, text: 'Revised readout, for release.', lang: 'en', release: true, by: US_PRINCIPAL });
+  const terms = fine.write(us, 'text.draft', { title: { en: 'Terms of reference' }, type: 'terms-of-reference', content: { en: 'Draft terms.' }, by: US_PRINCIPAL });
+  // Two amendments of the draft written concurrently: two versions numbered 2.
+  const byUs = composeEntry(fine.log, us.terminal, us.id, 'text.amend', { draft: terms.hash, base: terms.hash, content: { en: 'Terms, as the US would have them.' }, by: US_PRINCIPAL }, fine.tick());
+  const byCn = composeEntry(fine.log, cn.terminal, cn.id, 'text.amend', { draft: terms.hash, base: terms.hash, content: { en: 'Terms, as China would have them.' }, by: CN_PRINCIPAL }, fine.tick());
+  for (const x of [byUs, byCn]) {
+    const r = fine.log.ingest(x);
+    if (r.status !== 'accepted') throw new Error(`concurrent text amendment not accepted: ${r.status}`);
+    fine.entries.push(x);
+  }
+  for (const v of [byCn, byUs]) for (const [p, by] of [[us, US_MINISTER], [cn, CN_MINISTER]] as const) fine.write(p, 'text.endorse', { draft: terms.hash, version: v.hash, by });
+  const soon = fine.time + 3_600_000;
+  const survey = fine.write(us, 'commitment.add', { owner: cn.id, what: 'Share the survey data.', lang: 'en', due: soon, by: US_PRINCIPAL });
+  fine.write(cn, 'commitment.update', { commitment: survey.hash, status: 'delayed', due: soon + 86_400_000, note: 'The survey ship is late.', by: CN_PRINCIPAL });
+  fine.write(us, 'commitment.add', { owner: us.id, what: 'Name the delegation.', lang: 'en', due: fine.time + 60_000, by: US_PRINCIPAL });
+  fine.time += 7_200_000; // past the second commitment's due date, not the delayed one's
+  fine.write(cn, 'issue.position', { issue: issue.hash, party: cn.id, text: '中方最新立场。', lang: 'zh', by: CN_MINISTER });
+  add('dialogue-report-rules.jsonl', 'The finer rules of the dialogue report: a party with two positions (revisions 2, the latest current); a meeting rescheduled twice, the schedule in force without `place` keeping the proposal\'s (Geneva, not Vienna); two readouts of one party (the latest counts); two versions numbered 2 written concurrently, both adopted (the later by time is the text\'s); a commitment delayed (its new due date) and one overdue at `asOf`.', fine.bundle(), null);
   // Decided stays decided: RU, added by amendment after US and CN had decided, need not answer
   // what was decided before it joined; a text drafted after it joined needs its endorsement too.
   const joined = joiningScenario();

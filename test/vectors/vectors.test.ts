@@ -99,11 +99,12 @@ describe('bundle vectors', () => {
       'suspension-lapses-on-removal.jsonl',
       'valid-link-records-v2.jsonl',
       'dialogue-valid.jsonl',
+      'dialogue-report-rules.jsonl',
       'dialogue-decided-before-joining.jsonl',
       'formats-valid.jsonl',
     ]);
     // Every valid dialogue bundle gives its expected dialogue state.
-    expect(manifest.bundles.filter((b) => b.dialogue !== undefined).map((b) => b.file)).toEqual(['dialogue-valid.jsonl', 'dialogue-decided-before-joining.jsonl']);
+    expect(manifest.bundles.filter((b) => b.dialogue !== undefined).map((b) => b.file)).toEqual(['dialogue-valid.jsonl', 'dialogue-report-rules.jsonl', 'dialogue-decided-before-joining.jsonl']);
   });
   for (const b of manifest.bundles)
     it(`${b.file}: ${b.valid ? 'valid' : b.firstError}`, () => {
