@@ -65,7 +65,12 @@ describe.each(BACKENDS)('message pages on $name', (backend) => {
     await store.putAckEntry({ channel, author: us, seq: 1 }, { author: them, seq: 3 });
     await store.putAckEntry({ channel, author: us, seq: 1 }, { author: them, seq: 3 });
     const got = await store.listPageEntries(channel, [{ channel, author: us, seq: 1 }]);
-    expect(got.map((e) => `${e.kind}:${e.seq}`)).toEqual(['message:1', 'ack:3']);
+    expect(got.map((e) => `${e.kind}:${e.seq}`)).toEqual(['message:1', 'ack:3']);    // Who has acknowledged a message: each party once, however many of its entries acknowledge it.
+    const third = partyId();
+    await store.putAckEntry({ channel, author: us, seq: 1 }, { author: third, seq: 7 });
+    await store.putAckEntry({ channel, author: us, seq: 1 }, { author: third, seq: 8 });
+    expect((await store.ackersOf({ channel, author: us, seq: 1 })).sort()).toEqual([them, third].sort());
+    expect(await store.ackersOf({ channel, author: us, seq: 9 })).toEqual([]);
   });
 
   it('reads a page of 100,000 positions (the officer API\'s largest) within the engine\'s bound-parameter limit', async () => {
