@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { buildProof, charterHash, proofText, sealEntry, selectProofParts, verifyProof, type ChannelLog, type Head, type SealedEntry } from '../protocol/index.js';
-import { openStore, type EntryRow, type MessageRow, type Store } from '../store/index.js';
+import { openStore, type EntryRow, type Store } from '../store/index.js';
 import { OfficerReadModel } from '../terminal/officer-api/read-model.js';
 import { storeProofSource } from '../terminal/officer-api/proof-route.js';
 import { makeCharter, makeParty, T0 } from '../testkit/scenario.js';
@@ -28,8 +28,6 @@ interface Channel {
   readonly log: ChannelLog;
   readonly messages: SealedEntry[];
   readonly entries: number;
-  /** What the store's message rows keep of each message's first acknowledgement. */
-  readonly acks: Map<string, { ackedBy: string; ackedAt: number }>;
 }
 
 /** Writes a channel of about `n` entries into a fresh SQLite store. */
@@ -41,7 +39,8 @@ async function writeChannel(dir: string, n: number, log: (m: string) => void): P
   let time = T0;
   const rows: EntryRow[] = [];
   const messages: SealedEntry[] = [];
-  const acks = new Map<string, { ackedBy: string; ackedAt: number }>();
+  /** Each acknowledgement and the message it names, listed as the terminal lists them (message_acks). */
+  const acks: Array<[message: SealedEntry, ack: SealedEntry]> = [];
   const write = (by: typeof us, kind: 'message' | 'link.test' | 'link.echo' | 'receipt' | 'charter.accept' | 'ack', body: object): SealedEntry => {
     const other = by === us ? cn : us;
     const mine = heads[by.id];
@@ -60,7 +59,7 @@ async function writeChannel(dir: string, n: number, log: (m: string) => void): P
     write(cn, 'receipt', { holds: [{ author: us.id, ...heads[us.id]! }] });
     const m = messages[messages.length - 1]!;
     const ack = write(cn, 'ack', { message: m.hash, officer: { name: 'Duty Officer Li', title: 'Duty Officer', role: 'duty-officer' } });
-    acks.set(m.hash, { ackedBy: JSON.stringify({ party: cn.id, entry: ack.hash }), ackedAt: ack.entry.time });
+    acks.push([m, ack]);
     total += 5;
     if (rows.length >= 4000) {
       await store.appendEntries(rows.splice(0));
@@ -68,16 +67,19 @@ async function writeChannel(dir: string, n: number, log: (m: string) => void): P
     }
   }
   if (rows.length) await store.appendEntries(rows.splice(0));
+  await store.transaction(async (tx) => {
+    for (const [m, a] of acks) await tx.putAckEntry({ channel: id, author: m.entry.author, seq: m.entry.seq }, { author: a.entry.author, seq: a.entry.seq });
+  });
   // What storeProofSource reads of the in-memory log: its id, proposal, authors and heads.
   const fakeLog = { id, proposal, authors: () => [us.id, cn.id], head: (a: string) => heads[a] } as unknown as ChannelLog;
-  return { store, log: fakeLog, messages, entries: total, acks };
+  return { store, log: fakeLog, messages, entries: total };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function measure(c: Channel, at: number, repeats: number) {
   const reads = new OfficerReadModel(c.store, us.id);
-  const source = storeProofSource(c.log, reads, [us.card, cn.card], { getMessage: async (hash) => c.acks.get(hash) as MessageRow | undefined });
+  const source = storeProofSource(c.log, reads, [us.card, cn.card]);
   const message = c.messages[Math.min(c.messages.length - 1, Math.floor(at * c.messages.length))]!;
   const make: number[] = [];
   const check: number[] = [];

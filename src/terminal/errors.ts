@@ -103,6 +103,7 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
     message:
       'The format file {file} is invalid ({rule}): {detail}. Correct or remove the file; a terminal starts only when every file in its formats/ directory is a valid definition or language pack (docs/protocol.md §13.5, §13.7).',
   },
+  PROOF_NOT_POSSIBLE: { status: 409, message: 'Message {message} was written by {party}, a party an amendment added: a proof of one message carries the proposal, not the amendments, so it cannot show {party} is a party (docs/protocol.md §14.5). Export the transcript instead (`hotline export CHANNEL`), which anyone can verify whole.' },
   PROOF_NOT_READY: { status: 409, message: 'Message {message} has no receipt from another party yet, so there is nothing to prove beyond what this terminal signed. Try again once the other side has receipted it (`hotline channel show CHANNEL`).' },
   PROOF_FAILED: {
     status: 500,

@@ -167,5 +167,7 @@ describe('receipts per party', () => {
     expect(both.ackedAt).not.toBeNull();
     expect(both.ackedBy?.code).toBe('XX');
     expect((await t.get<Overdue[]>('/api/v1/overdue')).find((m) => m.id === sent.hash)).toBeUndefined();
+    // The proof now carries each party's acknowledgement.
+    expect((await t.get<{ acks: unknown[] }>(`/api/v1/messages/${sent.hash}/proof`)).acks).toHaveLength(2);
   });
 });

@@ -122,6 +122,31 @@ describe('proof of one message (§14)', () => {
     expect(s.log.ingest(back)).toMatchObject({ error: { code: 'CHARTER_INVALID' } });
   });
 
+  it('a proof in a channel a party joined by amendment carries only the receipts and acknowledgements of the proposal\'s parties', async () => {
+    const us = makeParty('US', { en: 'United States' }, 'proof-join');
+    const cn = makeParty('CN', { en: 'China' }, 'proof-join');
+    const ru = makeParty('RU', { en: 'Russia' }, 'proof-join');
+    const s = new Scenario([us, cn, ru]);
+    s.propose(makeCharter([us, cn], { protocol: 2 }));
+    s.write(cn, 'charter.accept', { charter: s.log.state(s.time).proposalHash });
+    const withRu = makeCharter([us, cn, ru], { protocol: 2 });
+    s.write(us, 'charter.amend', { charter: withRu, reason: 'add RU' });
+    s.write(cn, 'charter.accept', { charter: charterHash(withRu) });
+    s.write(ru, 'charter.accept', { charter: charterHash(withRu) });
+    const m = s.message(us, 'to CN and RU');
+    // RU receipts and acknowledges first: its entries are held, but a proof cannot show RU is a party.
+    s.receipt(ru);
+    s.write(ru, 'ack', { message: m.hash, officer: { name: 'Orlov', title: 'Duty Officer', role: 'duty-officer' } });
+    const src = memorySource(s.entries[0]!, [us.card, cn.card, ru.card], s.entries);
+    expect(await selectProofParts(src, m)).toBeUndefined();
+    s.receipt(cn);
+    s.write(cn, 'ack', { message: m.hash, officer: { name: 'Wang', title: 'Duty Officer', role: 'duty-officer' } });
+    const parts = await selectProofParts(memorySource(s.entries[0]!, [us.card, cn.card, ru.card], s.entries), m);
+    expect(parts!.receipts.map((r) => r.entry.author)).toEqual([cn.id]);
+    expect(parts!.acks.map((a) => a.entry.author)).toEqual([cn.id]);
+    expect(verifyProof(buildProof(parts!)).valid).toBe(true);
+  });
+
   it('a path never goes back from version 2 to version 1, even after a version-1 message (PROOF_BROKEN_CHAIN)', () => {
     const { s, us, cn } = channel(1);
     const m1 = s.message(us, 'before the move');

@@ -10,7 +10,7 @@
  * a handful of entries whatever the log's length.
  */
 import type { SealedEntry } from '../entry.js';
-import type { BodyOf, PartyCard } from '../schemas.js';
+import type { BodyOf, Charter, PartyCard } from '../schemas.js';
 import { receiptHolds, type ProofParts } from './document.js';
 
 /** Read access to one channel's entries. */
@@ -27,11 +27,11 @@ export interface ProofSource {
   /** `author`'s entries of one of `kinds` with seq ≥ from, in seq order, at most `limit`. */
   scan(author: string, from: number, kinds: readonly string[], limit: number): Promise<readonly SealedEntry[]>;
   /**
-   * The first acknowledgement of `message` as the holder recorded it (a terminal keeps it with the
-   * message), if any: then only it is looked up, by time, instead of scanning every later
-   * acknowledgement of every party.
+   * Every acknowledgement of `message` held, in arrival order (a terminal lists them with the
+   * message), if the source can tell: then they are read directly instead of scanning every later
+   * entry of every party.
    */
-  firstAck?(message: SealedEntry): Promise<{ readonly author: string; readonly hash: string; readonly time: number } | undefined>;
+  acksOf?(message: SealedEntry): Promise<readonly SealedEntry[]>;
 }
 
 const PAGE = 256;
@@ -52,24 +52,6 @@ async function firstSeen(src: ProofSource, author: string, sender: string, seq: 
   return found;
 }
 
-/** `author`'s entry with this hash and time (times never go back within a log), by binary search. */
-async function entryAt(src: ProofSource, author: string, hash: string, time: number): Promise<SealedEntry | undefined> {
-  let lo = 1;
-  let hi = src.length(author);
-  while (lo < hi) {
-    const mid = Math.floor((lo + hi) / 2);
-    const e = await src.entry(author, mid);
-    if (e && e.entry.time < time) lo = mid + 1;
-    else hi = mid;
-  }
-  for (let seq = lo; seq <= src.length(author); seq++) {
-    const e = await src.entry(author, seq);
-    if (!e || e.entry.time !== time) return undefined;
-    if (e.hash === hash) return e;
-  }
-  return undefined;
-}
-
 /** The acknowledgements of `message` by `party` from its seq `from` on, by a forward scan. */
 async function scanAcks(src: ProofSource, party: string, from: number, message: string): Promise<SealedEntry[]> {
   const acks: SealedEntry[] = [];
@@ -81,14 +63,24 @@ async function scanAcks(src: ProofSource, party: string, from: number, message: 
   }
 }
 
-/** The parts of the proof of `message`, or undefined when no other party has receipted it yet. */
+/**
+ * The parties a proof can show (docs/protocol.md §14.4 step 2, §14.5): those of the proposal's
+ * charter. A proof carries no amendment, so a receipt or acknowledgement of a party an amendment
+ * added would fail its verification: the maker leaves them out.
+ */
+export function proofParties(proposal: SealedEntry): ReadonlySet<string> {
+  return new Set(((proposal.entry.body as { charter: Charter }).charter.parties ?? []).map((p) => p.party));
+}
+
+/** The parts of the proof of `message`, or undefined when no party of the proposal has receipted it yet. */
 export async function selectProofParts(src: ProofSource, message: SealedEntry, madeAt?: number): Promise<ProofParts | undefined> {
   const m = message.entry;
+  const parties = proofParties(src.proposal);
   const receipts: SealedEntry[] = [];
   const acks: SealedEntry[] = [];
   let highest = 0;
   for (const party of src.authors()) {
-    if (party === m.author) continue;
+    if (party === m.author || !parties.has(party)) continue;
     const from = await firstSeen(src, party, m.author, m.seq);
     if (from === undefined) continue;
     let receipt: SealedEntry | undefined;
@@ -101,11 +93,10 @@ export async function selectProofParts(src: ProofSource, message: SealedEntry, m
     if (!receipt) continue;
     receipts.push(receipt);
     highest = Math.max(highest, receiptHolds(receipt.entry, m.author, m.seq)!.seq);
-    if (!src.firstAck) acks.push(...(await scanAcks(src, party, from, message.hash)));
+    if (!src.acksOf) acks.push(...(await scanAcks(src, party, from, message.hash)));
   }
-  const first = src.firstAck ? await src.firstAck(message) : undefined;
-  const ack = first && first.author !== m.author ? await entryAt(src, first.author, first.hash, first.time) : undefined;
-  if (ack) acks.push(ack);
+  // Each party's acknowledgements (a channel of three: CN's and RU's), those of the proposal's parties.
+  if (src.acksOf) for (const a of await src.acksOf(message)) if (a.entry.kind === 'ack' && a.entry.author !== m.author && parties.has(a.entry.author) && (a.entry.body as BodyOf<'ack'>).message === message.hash) acks.push(a);
   if (receipts.length === 0) return undefined;
   const path = highest > m.seq ? await src.range(m.author, m.seq + 1, highest) : [];
   return { proposal: src.proposal, cards: src.cards, message, path, receipts, acks: acks.slice(0, 256), ...(madeAt !== undefined ? { madeAt } : {}) };

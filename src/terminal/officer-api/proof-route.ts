@@ -4,8 +4,7 @@
  * same verifier a third party runs before it leaves (a proof that would not verify is a bug here).
  */
 import type { FastifyInstance } from 'fastify';
-import { buildProof, proofText, sealedFromStored, selectProofParts, verifyProof, type ChannelLog, type ProofSource } from '../../protocol/index.js';
-import type { MessageFinder } from '../channels/ports.js';
+import { buildProof, proofParties, proofText, sealedFromStored, selectProofParts, verifyProof, type ChannelLog, type ProofSource } from '../../protocol/index.js';
 import { TerminalError } from '../errors.js';
 import type { OfficerReadModel } from './read-model.js';
 import { MessageParams, type OfficerApiPorts, type ReadPorts } from './route-kit.js';
@@ -14,7 +13,7 @@ import { MessageParams, type OfficerApiPorts, type ReadPorts } from './route-kit
 export type ProofRoutesOptions = Pick<OfficerApiPorts, 'self' | 'directory' | 'messages' | 'now'> & ReadPorts;
 
 /** A proof source over the store, for one channel held in memory (its authors and lengths). */
-export function storeProofSource(log: ChannelLog, reads: OfficerReadModel, cards: ProofSource['cards'], messages?: Pick<MessageFinder, 'getMessage'>): ProofSource {
+export function storeProofSource(log: ChannelLog, reads: OfficerReadModel, cards: ProofSource['cards']): ProofSource {
   const channel = log.id;
   const sealed = (raws: readonly string[]) => raws.map(sealedFromStored);
   return {
@@ -28,24 +27,11 @@ export function storeProofSource(log: ChannelLog, reads: OfficerReadModel, cards
     },
     range: async (author, from, to) => sealed(await reads.rawRange(channel, author, from, to)),
     scan: async (author, from, kinds, limit) => sealed(await reads.rawOfKinds(channel, author, from, kinds, limit)),
-    // The message row keeps the acknowledgement that marked it (who, when, which entry): found by
-    // time, not by a scan. Before every party it was addressed to has acknowledged it (a channel of
-    // three), the first listed of those that have (message_acks, read by position).
-    ...(messages
-      ? {
-          firstAck: async (message) => {
-            const row = await messages.getMessage(message.hash);
-            if (row?.ackedBy && row.ackedAt !== null) {
-              const by = JSON.parse(row.ackedBy) as { party?: string; entry?: string };
-              return by.party && by.entry ? { author: by.party, hash: by.entry, time: row.ackedAt } : undefined;
-            }
-            const { author, seq } = message.entry;
-            const listed = await reads.pageEntries(channel, [{ channel, author, seq }]);
-            const ack = listed.find((e) => e.kind === 'ack' && e.author !== author);
-            return ack ? { author: ack.author, hash: ack.hash, time: ack.time } : undefined;
-          },
-        }
-      : {}),
+    // Every acknowledgement of the message, read by its position (message_acks), not by a scan.
+    acksOf: async (message) => {
+      const { author, seq } = message.entry;
+      return sealed((await reads.pageEntries(channel, [{ channel, author, seq }])).filter((e) => e.kind === 'ack').map((e) => e.raw));
+    },
   };
 }
 
@@ -64,7 +50,11 @@ export async function proofRoutes(app: FastifyInstance, opts: ProofRoutesOptions
       const raw = await reads.rawEntry(at.channel, at.author, at.seq);
       if (raw === undefined) throw new TerminalError('MESSAGE_NOT_FOUND', { message: at.hash });
       const cards = [self.card, ...(await reads.peerCards())];
-      const parts = await selectProofParts(storeProofSource(log, reads, cards, messages), sealedFromStored(raw), opts.now());
+      const message = sealedFromStored(raw);
+      // A proof carries the proposal, not the amendments (docs/protocol.md §14.5): a message by a
+      // party an amendment added cannot be proven this way; the transcript (`export`) proves it.
+      if (!proofParties(log.proposal).has(at.author)) throw new TerminalError('PROOF_NOT_POSSIBLE', { message: at.hash.slice(0, 12), party: directory.label(at.author) });
+      const parts = await selectProofParts(storeProofSource(log, reads, cards), message, opts.now());
       if (!parts) throw new TerminalError('PROOF_NOT_READY', { message: at.hash.slice(0, 12) });
       const doc = buildProof(parts);
       const verdict = verifyProof(JSON.parse(JSON.stringify(doc)));
