@@ -211,13 +211,13 @@ export function deriveState(proposal: ControlEntry, controls: Iterable<ControlEn
     const next = (a.body as { charter: Charter }).charter;
     const acc = amendAccepts.get(h)!;
     const needed = new Set([...charter.parties, ...next.parties].map((p) => p.party));
-    // Adopted once every party needed accepted, whatever was written concurrently with the last
-    // acceptance: a withdrawal (or a decline) that did not see it cannot undo it in a later causal
-    // past (decided stays decided, as for the proposal: opened wins over a concurrent withdrawal).
+    // The proposer's withdrawal wins over an acceptance written concurrently (docs/protocol.md
+    // §5.3): no party's late acceptance (one written offline, before the withdrawal reached it)
+    // binds the proposer to terms it withdrew, nor re-bases the amendments adopted since.
     let status: AmendmentView['status'];
-    if (opened && [...needed].every((p) => acc.has(p))) status = 'adopted';
-    else if (amendWithdrawn.has(h)) status = 'withdrawn';
+    if (amendWithdrawn.has(h)) status = 'withdrawn';
     else if (amendDeclined.has(h)) status = 'declined';
+    else if (opened && [...needed].every((p) => acc.has(p))) status = 'adopted';
     else status = 'pending';
     const previous = charter;
     if (status === 'adopted') {

@@ -524,7 +524,7 @@ function orderAndSchemaVectors(add: Add): void {
 
   add('concurrent-same-amendment.jsonl', "US and CN amend the charter concurrently to the same charter: one amendment (CN's entry, the earlier, is its own), which each proposer accepts by proposing it; adopted, the link test every 30 s (§5.3).", same.bundle(), null);
 
-  // A withdrawal concurrent with the last acceptance: adopted all the same (§5.3, adoption first).
+  // A withdrawal concurrent with the last acceptance: the withdrawal wins (§5.3, withdrawal first).
   const race = new Scenario([us, cn]);
   race.propose(c0);
   race.acceptAll();
@@ -537,8 +537,8 @@ function orderAndSchemaVectors(add: Add): void {
     if (r.status !== 'accepted') throw new Error(`concurrent withdrawal not accepted: ${r.status}`);
     race.entries.push(x);
   }
-  race.write(us, 'message', { text: 'Link tests every 30 seconds from now.', lang: 'en', precedence: 'ROUTINE' });
-  add('amendment-withdrawn-concurrently.jsonl', "US amends the charter (link test every 30 s); CN accepts it while US, not having seen the acceptance, withdraws it. Both entries are valid (the amendment pending in each one's causal past); every party accepted it, so it is adopted and in force, and US's later message sees it adopted (§5.3: adoption is checked before withdrawal).", race.bundle(), null);
+  race.write(cn, 'message', { text: 'Link tests stay at every 60 seconds, then.', lang: 'en', precedence: 'ROUTINE' });
+  add('amendment-withdrawn-concurrently.jsonl', "US amends the charter (link test every 30 s); CN accepts it while US, not having seen the acceptance, withdraws it. Both entries are valid (the amendment pending in each one's causal past); the withdrawal wins, so the amendment is withdrawn and the proposal's charter (60 s) stays in force, as CN's later message sees it (§5.3: withdrawal is checked before adoption).", race.bundle(), null);
 
   // §5.4: a suspension lapses with its author's removal, and a party being added may not suspend.
   const lapse = new Scenario([us, cn, ru]);

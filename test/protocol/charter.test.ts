@@ -105,7 +105,7 @@ describe('charter state machine', () => {
     expect(d.amendments[0]!.status).toBe('adopted');
   });
 
-  it('keeps an amendment adopted when its proposer withdrew it concurrently with the last acceptance (§5.3)', () => {
+  it('lets the proposer\'s withdrawal win over an acceptance written concurrently with it (§5.3)', () => {
     const s = proposed([us, cn, ru]);
     s.acceptAll();
     const amended = { ...makeCharter([us, cn, ru]), linkTestIntervalSec: 30 };
@@ -115,14 +115,18 @@ describe('charter state machine', () => {
     // RU's acceptance and US's withdrawal, each written without seeing the other: both valid.
     const last = composeEntry(s.log, ru.terminal, ru.id, 'charter.accept', { charter: h }, s.tick());
     const withdrawal = composeEntry(s.log, us.terminal, us.id, 'charter.withdraw', { charter: h, reason: 'Not now.' }, s.tick());
-    expect(s.log.ingest(withdrawal).status).toBe('accepted');
-    expect(s.log.state(s.time).amendments[0]!.status).toBe('withdrawn');
     expect(s.log.ingest(last).status).toBe('accepted');
-    // Every party accepted: adopted, and stays adopted in every later causal past.
     expect(s.log.state(s.time).amendments[0]!.status).toBe('adopted');
-    expect(s.log.state(s.time).charterHash).toBe(h);
-    const after = s.write(cn, 'message', { text: 'Tests every 30 s now.', lang: 'en', precedence: 'ROUTINE' });
-    expect(after.entry.kind).toBe('message');
+    expect(s.log.ingest(withdrawal).status).toBe('accepted');
+    // RU's acceptance, written before the withdrawal reached it, does not bind US to what it withdrew.
+    expect(s.log.state(s.time).amendments[0]!.status).toBe('withdrawn');
+    expect(s.log.state(s.time).charter.linkTestIntervalSec).toBe(60);
+    // Nor does a later amendment get judged against another charter when such an acceptance arrives late.
+    const next = { ...makeCharter([us, cn, ru]), linkTestIntervalSec: 120 };
+    s.write(cn, 'charter.amend', { charter: next, reason: 'Slower tests.' });
+    s.write(us, 'charter.accept', { charter: charterHash(next) });
+    s.write(ru, 'charter.accept', { charter: charterHash(next) });
+    expect(s.log.state(s.time).amendments.map((a) => a.status)).toEqual(['withdrawn', 'adopted']);
   });
 
   it('drops an amendment that any party declines', () => {
