@@ -73,6 +73,14 @@ export function describeCharterChange(c: Api.CharterChange): string {
   }
 }
 
+/** "acknowledged T by CN Wang": in a channel of three or more, each party's, "acknowledged by CN T1, RU Orlov T2". */
+function acknowledgedText(m: Api.Message): string {
+  const others = (m.acks ?? []).filter((a) => a.party !== m.ackedBy?.party);
+  if (!m.own || others.length === 0) return `acknowledged ${iso(m.ackedAt!)} by ${ackedByText(m.ackedBy)}`;
+  const each = [...others.map((a) => `${ackedByText({ party: a.party, code: a.code, officer: a.officer, entry: a.entry })} ${iso(a.time)}`), `${ackedByText(m.ackedBy)} ${iso(m.ackedAt!)}`];
+  return `acknowledged by ${each.join(', ')}`;
+}
+
 /** Our message to several parties that some have acknowledged: "acknowledged by CN; " (the others are awaited). */
 function partlyAcknowledged(m: Api.Message): string {
   if (!m.own || !m.acks?.length) return '';
@@ -154,7 +162,7 @@ export function channelLines(raw: Api.ChannelDetail, rawMessages: readonly Api.M
   out.push(`  messages ${c.messages.total}, awaiting our acknowledgement ${c.messages.unacknowledged}`);
   for (const m of messages) {
     const receipt = m.own ? receiptText(m) : 'received';
-    const ack = m.ackedAt ? `acknowledged ${iso(m.ackedAt)} by ${ackedByText(m.ackedBy)}` : `${partlyAcknowledged(m)}NOT acknowledged${m.own && m.acks?.length ? ` by ${(m.receipts ?? []).filter((r) => !m.acks!.some((a) => a.party === r.party)).map((r) => r.code).join(', ')}` : ''} (deadline ${iso(m.deadlineAt)})`;
+    const ack = m.ackedAt ? acknowledgedText(m) : !m.own && m.deadlineAt === null ? 'from before this party joined: no acknowledgement asked' : `${partlyAcknowledged(m)}NOT acknowledged${m.ackAwaited?.length ? ` by ${m.ackAwaited.join(', ')}` : ''} (deadline ${iso(m.deadlineAt)})`;
     out.push(`    ${m.id.slice(0, 12)} ${iso(m.time)} ${m.from.padEnd(4)} ${m.precedence.padEnd(9)}${m.drill ? ' DRILL' : ''} [${m.lang}] ${m.text.length > 80 ? `${m.text.slice(0, 77)}...` : m.text}`);
     out.push(`                 ${receipt}; ${ack}`);
     // A formatted message in the officer's language, one line per field, below the original.

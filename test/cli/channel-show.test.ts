@@ -74,9 +74,19 @@ describe('hotline channel show', () => {
     const line = (m: Api.Message) => channelLines(channel, [m]).find((l) => l.includes('acknowledged'))!.trim();
     const receipts = [{ party: CN, code: 'CN', at: 1000 }, { party: 'x', code: 'XX', at: 1000 }];
     const officer = { name: 'Lt Cdr Wang', title: 'Duty Officer', role: 'duty-officer' };
-    const partly = { ...message('6', 'FLASH to both', null), ackedAt: null, receipts, acks: [{ party: CN, code: 'CN', officer, time: 2000, entry: 'e'.repeat(64) }] } as Api.Message;
+    const partly = { ...message('6', 'FLASH to both', null), ackedAt: null, receipts, acks: [{ party: CN, code: 'CN', officer, time: 2000, entry: 'e'.repeat(64) }], ackAwaited: ['XX'] } as Api.Message;
     expect(line(partly)).toMatch(/; acknowledged by CN; NOT acknowledged by XX \(deadline 1970-01-01T00:05:00Z\)$/);
-    expect(line({ ...partly, acks: [] })).toMatch(/; NOT acknowledged \(deadline 1970-01-01T00:05:00Z\)$/);
+    expect(line({ ...partly, acks: [], ackAwaited: ['CN', 'XX'] })).toMatch(/; NOT acknowledged by CN, XX \(deadline 1970-01-01T00:05:00Z\)$/);
+    // Once both have: each one's acknowledgement, not only the last.
+    const xxOfficer = { name: 'Capt Ivanov', title: 'Duty Officer', role: 'duty-officer' };
+    const both = { ...partly, ackAwaited: undefined, ackedAt: 4000, ackedBy: { party: 'x', code: 'XX', officer: xxOfficer, entry: 'f'.repeat(64) }, acks: [...partly.acks!, { party: 'x', code: 'XX', officer: xxOfficer, time: 4000, entry: 'f'.repeat(64) }] } as Api.Message;
+    expect(line(both)).toMatch(/; acknowledged by CN Lt Cdr Wang 1970-01-01T00:00:02Z, XX Capt Ivanov 1970-01-01T00:00:04Z$/);
+  });
+
+  it('a message written before this party joined the channel: history, no acknowledgement asked', () => {
+    const line = (m: Api.Message) => channelLines(channel, [m]).find((l) => l.includes('received;'))!.trim();
+    const old = { ...message('7', 'Before you joined', null), own: false, from: 'CN', ackedAt: null, deadlineAt: null } as Api.Message;
+    expect(line(old)).toBe('received; from before this party joined: no acknowledgement asked');
   });
 
   it('with amendments pending, says which hash is the charter in force and which the amendment answered, and lists one proposed at the same time', () => {

@@ -152,6 +152,7 @@ describe('receipts per party', () => {
     const one = await shown();
     expect(one.acks?.map((a) => a.code)).toEqual(['CN']);
     expect(one.ackedAt).toBeNull();
+    expect(one.ackAwaited).toEqual(['XX']);
     // Its deadline passes: overdue, acknowledged by CN and not by XX.
     t.clock.advance(3_600_000);
     const overdue = (await t.get<Overdue[]>('/api/v1/overdue')).find((m) => m.id === sent.hash)!;

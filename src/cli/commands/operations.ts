@@ -81,7 +81,7 @@ export function register(program: Command): void {
       const client = await officerClient(opts.data);
       const list = await client.call<Api.Overdue[]>('GET', '/api/v1/overdue');
       if (opts.json) return void process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
-      if (list.length === 0) return void process.stdout.write('Every message we sent was acknowledged in time, or is not yet due.\n');
+      if (list.length === 0) return void process.stdout.write('No message of ours is past its deadline and still unacknowledged.\n');
       for (const m of printableDeep(list))
         process.stdout.write(
           `${m.id.slice(0, 12)}  ${m.precedence.padEnd(9)} to ${m.to.join('+').padEnd(6)} ${countdown(m.remainingMs).padEnd(18)} ${m.receiptedAt ? `receipted ${iso(m.receiptedAt)}` : (m.receipts?.length ?? 0) >= 2 ? `NO RECEIPT from ${missingReceipts(m).join('+')}` : 'NO RECEIPT'}${m.acknowledgedBy?.length ? `  acknowledged by ${m.acknowledgedBy.join('+')}, NOT by ${m.to.filter((c) => !m.acknowledgedBy!.includes(c)).join('+')}` : ''}  channel ${m.channel.slice(0, 12)}\n`,

@@ -228,6 +228,8 @@ export const Message = Type.Object({
   signedBy: Type.Optional(OfficerRef),
   /** Every acknowledgement of the message, in log order: who (party and officer), when, and the note. */
   acks: Type.Optional(Type.Array(Acknowledgement)),
+  /** Our message to several parties that not all have acknowledged: the codes of those whose acknowledgement it awaits (the parties of the charter in force it was addressed to). */
+  ackAwaited: Type.Optional(Type.Array(Type.String(), { description: 'our message to several parties not yet acknowledged by all: the codes of the parties whose acknowledgement it awaits' })),
   /** A formatted message (#17): its agreed format and its fields; render them with the definition (GET /api/v1/formats/:hash). */
   format: Type.Optional(FormatRefSchema),
   fields: Type.Optional(Type.Record(Type.String(), Type.Unknown())),

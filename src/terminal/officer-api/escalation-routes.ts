@@ -15,6 +15,7 @@ import { readableChannels } from './auth.js';
 import type { MessageRow } from '../../store/index.js';
 import { receiptsIn } from './messages-routes.js';
 import { presentAwaiting, presentReceipts } from './presenters.js';
+import { owedBy } from '../channels/addressees.js';
 import { ChannelParams, type OfficerApiPorts, type ReadPorts } from './route-kit.js';
 
 /** Options of {@link escalationRoutes}. */
@@ -37,11 +38,11 @@ async function receiptStates(opts: Pick<EscalationRoutesOptions, 'reads' | 'dire
 }
 
 /**
- * Whom our message `m` is addressed to, by code, and in a channel of three parties or more which
- * of them have acknowledged it already (it awaits the others).
+ * Whom our message `m` awaits, by code (the parties of the charter in force it was addressed to),
+ * and in a channel of three parties or more which of them have acknowledged it already.
  */
-async function addressees(opts: Pick<EscalationRoutesOptions, 'reads' | 'directory'>, m: MessageRow): Promise<Pick<Api.Overdue, 'to' | 'acknowledgedBy'>> {
-  const peers = opts.directory.peersOf(m.channel);
+async function addressees(opts: Pick<EscalationRoutesOptions, 'reads' | 'directory' | 'now'>, m: MessageRow): Promise<Pick<Api.Overdue, 'to' | 'acknowledgedBy'>> {
+  const peers = opts.directory.channelIds().includes(m.channel) ? owedBy(opts.directory.channel(m.channel), m, opts.now()) : opts.directory.peersOf(m.channel);
   const to = peers.map((p) => opts.directory.label(p));
   if (peers.length < 2) return { to };
   const acked = new Set(await opts.reads.ackersOf(m));

@@ -3,6 +3,7 @@
  * (a gateway), acknowledge one of the other side's. Who signs is the route's explicit choice
  * (auth.ts signingOfficer): the officer signed in, whatever the request claims.
  */
+import { owedBy } from '../channels/addressees.js';
 import { idempotently } from './idempotency.js';
 import type { FastifyInstance } from 'fastify';
 import Type, { type Static } from 'typebox';
@@ -107,9 +108,14 @@ export async function presentPage(opts: Pick<MessagesRoutesOptions, 'reads' | 'd
   const label = (party: string) => opts.directory.label(party);
   const who = await whoSpokeIn(opts.reads, channel, rows, label);
   const { parties, times } = await receiptsIn(opts, channel, rows);
+  const log = parties.length > 2 ? opts.directory.channel(channel) : undefined;
   return rows.map((row) => {
     const signedBy = who?.signedBy.get(row.hash);
-    const m = { ...presentMessage(row, label, opts.self.party), ...presentReceipts(row, parties, times, label), ...(signedBy ? { signedBy } : {}), acks: who?.acks.get(row.hash) ?? [] };
+    const acks = who?.acks.get(row.hash) ?? [];
+    // Our message to several parties, not yet acknowledged by all: whose acknowledgement it awaits.
+    const owing = log && row.author === opts.self.party && row.ackedAt === null && row.deadlineAt !== null ? owedBy(log, row, row.time) : [];
+    const awaited = owing.length > 1 ? owing.filter((p) => !acks.some((a) => a.party === p)).map(label) : undefined;
+    const m = { ...presentMessage(row, label, opts.self.party), ...presentReceipts(row, parties, times, label), ...(signedBy ? { signedBy } : {}), acks, ...(awaited ? { ackAwaited: awaited } : {}) };
     const rendered = lang && m.format ? renderedFor(opts.formats, m, lang) : undefined;
     return rendered ? { ...m, rendered } : m;
   });

@@ -26,6 +26,7 @@
 import type { MessageRow, Store } from '../../store/index.js';
 import type { ChannelDirectory, MessageFinder, SelfInfo } from '../channels/ports.js';
 import type { Clock } from '../clock.js';
+import { owedBy } from '../channels/addressees.js';
 import { escalationStart, escalationSteps } from '../escalation/escalation-planner.js';
 import type { EventOf, EventSink, EventSource, Unsubscribe } from '../events/event-bus.js';
 import type { EscalationSettings } from '../escalation/settings.js';
@@ -53,7 +54,7 @@ const PLANNED_WITH = 'escalation.plannedWith';
 const NOTIFIED_ALARM = /^(LINK_UP|LINK_DOWN|LINK_NOT_STORING|LINK_TEST_UP|LINK_TEST_DEGRADED|LINK_TEST_DOWN|ENTRY_EQUIVOCATION)$/;
 
 export interface EscalationSchedulerOptions {
-  readonly directory: Pick<ChannelDirectory, 'label' | 'peersOf' | 'member'>;
+  readonly directory: Pick<ChannelDirectory, 'label' | 'peersOf' | 'member' | 'channel'>;
   readonly messages: Pick<MessageFinder, 'getMessage'>;
   /** Escalation progress is kept with the messages; the plan's policies are a setting. */
   readonly store: Pick<Store, 'listEscalationsDue' | 'transaction' | 'getMeta' | 'setMeta' | 'replanEscalations' | 'ackersOf'>;
@@ -218,13 +219,13 @@ export class EscalationScheduler {
       message: m,
       progress: { level: 1, dueAt: null },
       notify: async () => {
-        const peerIds = this.#p.directory.peersOf(m.channel);
-        const peers = peerIds.map((p) => this.#p.directory.label(p));
+        const peers = this.#p.directory.peersOf(m.channel).map((p) => this.#p.directory.label(p));
         const policy = settings.policyFor(m.channel, peers[0]);
         // Who has not acknowledged: named when the message went to more than one party.
-        const ackers = peerIds.length > 1 ? new Set(await this.#p.store.ackersOf(m)) : new Set<string>();
-        const owedBy = peerIds.length > 1 ? peerIds.filter((p) => !ackers.has(p)).map((p) => this.#p.directory.label(p)) : undefined;
-        const notice = this.#notice('overdue', m, now, 0, 'not acknowledged by deadline', 0, owedBy);
+        const owing = owedBy(this.#p.directory.channel(m.channel), m, now);
+        const ackers = owing.length > 1 ? new Set(await this.#p.store.ackersOf(m)) : new Set<string>();
+        const notYet = owing.length > 1 ? owing.filter((p) => !ackers.has(p)).map((p) => this.#p.directory.label(p)) : undefined;
+        const notice = this.#notice('overdue', m, now, 0, 'not acknowledged by deadline', 0, notYet);
         this.#p.events.emit({ type: 'alarm', code: 'ACK_OVERDUE', message: notice.subject.replace(/^\[Hotline \S+\] /, ''), channel: m.channel });
         await this.#dispatcher.deliver(notice, settings.resolve(policy.overdue ?? policy.levels[0]!.contacts, now, m.channel));
       },
