@@ -41,6 +41,7 @@ import { OwnHeadsWriter, readOwnForks, readOwnHeads, type RememberedFork } from 
 import { Reconciler } from './channels/reconciler.js';
 import { clockBehindChannels } from './channels/own-writer.js';
 import { DrillScheduler } from './schedulers/drill-scheduler.js';
+import { AckSettler } from './channels/ack-settler.js';
 import { EscalationScheduler } from './schedulers/escalation-scheduler.js';
 import { DialogueReminders } from './dialogue/dialogue-reminders.js';
 import { EscalationSettingsFiles } from './escalation/settings-files.js';
@@ -370,6 +371,13 @@ function composeOperations(o: {
   down.add(async () => {
     escalation.stop();
     await escalation.idle();
+  });
+  // Our messages awaiting only a party an amendment removed: acknowledged once the others have.
+  const settler = new AckSettler({ events, store, directory, self, now: () => clock.now(), log: escalationLog });
+  settler.start();
+  down.add(async () => {
+    settler.stop();
+    await settler.idle();
   });
 
   // The periodic jobs, named (jobs/periodic-job.ts).

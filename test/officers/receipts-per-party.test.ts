@@ -20,6 +20,7 @@ import { DrillScheduler } from '../../src/terminal/schedulers/drill-scheduler.js
 import { AuditLog } from '../../src/terminal/officers/audit-log.js';
 import { OfficerService } from '../../src/terminal/officers/officer-service.js';
 import { makeParty, T0 } from '../../src/testkit/scenario.js';
+import { AckSettler } from '../../src/terminal/channels/ack-settler.js';
 import { TestWing } from '../terminal/test-wing.js';
 import { portsOf } from '../terminal/back-to-back.js';
 import { apiPorts, TOKEN } from './fixture.js';
@@ -170,5 +171,33 @@ describe('receipts per party', () => {
     expect((await t.get<Overdue[]>('/api/v1/overdue')).find((m) => m.id === sent.hash)).toBeUndefined();
     // The proof now carries each party's acknowledgement.
     expect((await t.get<{ acks: unknown[] }>(`/api/v1/messages/${sent.hash}/proof`)).acks).toHaveLength(2);
+  });
+
+  it('counts our message as acknowledged once the only party that had not acknowledged it is removed by amendment', async () => {
+    const t = await threeParties();
+    const settler = new AckSettler({ events: t.us.events, store: t.us.store, directory: t.us.wing.registry, self: t.us.self, now: () => t.clock.now() });
+    settler.start();
+    cleanups.push(async () => settler.stop());
+    const sent = await t.us.send(t.channel, { text: 'FLASH to CN and XX', lang: 'en', precedence: 'FLASH' });
+    await t.settle();
+    await t.cn.acknowledge(sent.hash, { name: 'Lt Cdr Wang', title: 'Duty Officer', role: 'duty-officer' });
+    await t.settle();
+    await settler.idle();
+    const row = async () => (await t.us.store.listMessages(t.channel)).find((m) => m.hash === sent.hash)!;
+    expect((await row()).ackedAt).toBeNull();
+    // XX leaves the channel before acknowledging: an amendment every party accepts removes it.
+    const charter = t.us.channel(t.channel).state(t.clock.now()).charter;
+    await t.us.write(t.channel, 'charter.amend', { charter: { ...charter, parties: charter.parties.filter((p) => p.party !== t.xx.self.party) }, reason: 'XX leaves the talks' });
+    await t.settle();
+    await t.cn.accept(t.channel);
+    await t.settle();
+    expect((await row()).ackedAt).toBeNull();
+    await t.xx.accept(t.channel);
+    await t.settle();
+    await settler.idle();
+    const after = await row();
+    expect(after.ackedAt).not.toBeNull();
+    expect(JSON.parse(after.ackedBy!)).toMatchObject({ code: 'CN', officer: { name: 'Lt Cdr Wang' } });
+    expect((await t.get<Overdue[]>('/api/v1/overdue')).find((m) => m.id === sent.hash)).toBeUndefined();
   });
 });
