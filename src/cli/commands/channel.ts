@@ -111,6 +111,10 @@ export function register(program: Command): void {
         // Each party holds its own suspension (§5.4): resuming ours leaves another party's in place.
         const holders = ch.state === 'suspended' ? printableDeep(ch.parties.filter((p) => p.suspended).map((p) => p.code)) : [];
         if (action === 'resume' && holders.length > 0) return void process.stdout.write(`This party's suspension is lifted, but channel ${ch.id.slice(0, 12)} is still suspended: ${holders.join(', ')} ${holders.length === 1 ? 'holds its own suspension; only it can' : 'hold their own suspensions; only they can'} resume it.\n`);
+        // Accepted by this party, still awaiting others (a channel of three): say whom.
+        const waiting = action === 'accept' && ch.state === 'proposed' ? printableDeep(ch.parties.filter((p) => !p.accepted).map((p) => p.code)) : [];
+        if (waiting.length > 0) return void process.stdout.write(`Accepted: channel ${ch.id.slice(0, 12)} opens once ${waiting.join(', ')} ${waiting.length === 1 ? 'accepts' : 'accept'} too (still proposed).\n`);
+        if (action === 'withdraw' && ch.state !== 'withdrawn') return void process.stdout.write(`Withdrawn: the amendment of channel ${ch.id.slice(0, 12)} will not be adopted; the channel stays ${ch.state} under the charter in force.\n`);
         return void process.stdout.write(`Channel ${ch.id.slice(0, 12)} is now ${ch.state}.\n`);
       }
       // An amendment accepted: in force once every party it needs has accepted it (§5.3).
