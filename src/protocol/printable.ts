@@ -16,11 +16,13 @@ const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-
 
 /**
  * The first control character of `text` (C0, DEL, C1, the bidirectional controls, the line and
- * paragraph separators), or undefined: what a person's name or title never needs.
+ * paragraph separators, and the invisible zero-width space, word joiner and byte-order mark, which
+ * make look-alike names), or undefined: what a person's name or title never needs. The zero-width
+ * joiner and non-joiner stay allowed: some scripts need them in names.
  */
 export function controlCharacterIn(text: string): string | undefined {
   // eslint-disable-next-line no-control-regex -- finding control characters is the point
-  return /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u.exec(text)?.[0];
+  return /[\u0000-\u001f\u007f-\u009f\u061c\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff]/u.exec(text)?.[0];
 }
 
 const NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\\': '\\\\' };

@@ -111,11 +111,14 @@ describe('an officer named in free text on the host credential', () => {
     f = await officerFixture();
     const url = `/api/v1/channels/${f.channel}/messages`;
     const before = (await f.t.a.store.listMessages(f.channel)).length;
-    for (const from of [{ name: 'Same \u202eOfficer', title: 'Duty Officer' }, { name: 'Li', title: 'Duty\u0000Officer' }]) {
+    for (const from of [{ name: 'Same \u202eOfficer', title: 'Duty Officer' }, { name: 'Li', title: 'Duty\u0000Officer' }, { name: 'Lt\u200bCdr Li', title: 'Duty Officer' }]) {
       const r = await f.host('POST', url, { text: 'hello', from: { ...from, role: 'duty-officer' } });
       expect(r.statusCode).toBe(400);
-      expect(r.json().message).toMatch(/holds a control character \(\\u(202e|0000)\)/);
+      expect(r.json().message).toMatch(/holds an invisible or control character \(U\+(202E|0000|200B)\)/);
     }
+    const blank = await f.host('POST', url, { text: 'hello', from: { name: '   ', title: 'Duty Officer', role: 'duty-officer' } });
+    expect(blank.statusCode).toBe(400);
+    expect(blank.json().message).toMatch(/name is blank/);
     expect(await f.t.a.store.listMessages(f.channel)).toHaveLength(before);
     expect((await f.host('POST', url, { text: 'hello', from: { name: 'Лейтенант Петров', title: 'Duty Officer', role: 'duty-officer' } })).statusCode).toBe(201);
   });

@@ -23,7 +23,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
-import { PRECEDENCES, controlCharacterIn, dialogueRules, printable, type OfficerRef, type Precedence, type Role, type SealedEntry } from '../../protocol/index.js';
+import { PRECEDENCES, controlCharacterIn, dialogueRules, type OfficerRef, type Precedence, type Role, type SealedEntry } from '../../protocol/index.js';
 import type { OfficerRow } from '../../store/index.js';
 import type { AuditInput } from '../officers/audit-log.js';
 import type { ChannelDirectory, MessageFinder, SelfInfo } from '../channels/ports.js';
@@ -156,8 +156,9 @@ export function signingOfficer(request: FastifyRequest, claimed: OfficerRef | un
  */
 function checkedFreeText(ref: OfficerRef): OfficerRef {
   for (const [what, text] of [['name', ref.name], ['title', ref.title]] as const) {
+    if (text.trim() === '') throw new TerminalError('BAD_REQUEST', { detail: `The officer's ${what} is blank; peers see who signed: give the name and title of a person.` });
     const control = controlCharacterIn(text);
-    if (control !== undefined) throw new TerminalError('BAD_REQUEST', { detail: `The officer's ${what} holds a control character (${printable(control)}); peers would see it escaped. Type it without.` });
+    if (control !== undefined) throw new TerminalError('BAD_REQUEST', { detail: `The officer's ${what} holds an invisible or control character (U+${control.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}); peers would see it escaped, or a look-alike. Type it without that character.` });
   }
   return ref;
 }

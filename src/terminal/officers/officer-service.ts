@@ -20,7 +20,7 @@ import type {
   PublicKeyCredentialRequestOptionsJSON,
   RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import { controlCharacterIn, sha256Hex, ROLES, type OfficerRef, type Role } from '../../protocol/index.js';
+import { controlCharacterIn, printable, sha256Hex, ROLES, type OfficerRef, type Role } from '../../protocol/index.js';
 import type { OfficerRoles, OfficerRow, OfficerStore, SessionRow } from '../../store/index.js';
 import type { Clock } from '../clock.js';
 import { TerminalError } from '../errors.js';
@@ -172,7 +172,8 @@ export class OfficerService {
   /** An officer by name, or OFFICER_NOT_FOUND. */
   async get(name: string): Promise<OfficerRow> {
     const o = await this.store.getOfficerByName(name);
-    if (!o) throw new TerminalError('OFFICER_NOT_FOUND', { name });
+    // Echoed escaped and short: the name may be anything a caller typed.
+    if (!o) throw new TerminalError('OFFICER_NOT_FOUND', { name: printable(name.length > 100 ? `${name.slice(0, 100)}…` : name) });
     return o;
   }
 
