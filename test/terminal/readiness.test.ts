@@ -90,6 +90,21 @@ describe('readiness report', () => {
     expect(cnOnly.overall).toMatchObject({ sent: 1, acknowledged: 1 });
   });
 
+  it('in a channel of three, counts each party\'s officer by its own acknowledgement, not only the one that completed the drill', () => {
+    const RU = 'R'.repeat(43);
+    const three = new Map([...codes, [RU, 'RU']]);
+    const d = drill(US, DAY + 9 * H, { after: 200 * S, officer: 'Orlov', by: RU });
+    const acks = new Map([[d.hash, [{ party: CN, officer: 'Wang', title: 'Duty Officer', at: d.time + 5 * S }, { party: RU, officer: 'Orlov', title: 'Duty Officer', at: d.time + 200 * S }]]]);
+    const r = readinessReport({ channel: 'c'.repeat(64), messages: [d], codes: three, now: DAY + 10 * H, acks });
+    expect(r.byParty[0]).toMatchObject({ party: 'US', answeredBy: ['CN', 'RU'], acknowledged: 1, late: 1 });
+    expect(r.byOfficer.map((o) => [o.party, o.officer, o.acknowledged, o.late, o.timeToAck.medianMs])).toEqual([
+      ['CN', 'Wang', 1, 0, 5 * S],
+      ['RU', 'Orlov', 1, 1, 200 * S],
+    ]);
+    // Without the list, the acknowledgement that completed it only (as before).
+    expect(readinessReport({ channel: 'c'.repeat(64), messages: [d], codes: three, now: DAY + 10 * H }).byOfficer.map((o) => o.officer)).toEqual(['Orlov']);
+  });
+
   it('prints a readable table', () => {
     const now = DAY + 12 * H;
     const r = readinessReport({ channel: 'ab'.repeat(32), messages: [drill(US, DAY + 9 * H, { after: 42 * S, officer: 'Lt Cdr Wang' }), drill(US, DAY + 10 * H)], codes, now });

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { OfficerRef, type OfficerRef as OfficerRefT } from '../../protocol/index.js';
+import { OfficerRef, sealedFromStored, type BodyOf, type OfficerRef as OfficerRefT } from '../../protocol/index.js';
 import { TerminalError } from '../errors.js';
 import type { TerminalMetrics } from '../metrics.js';
 import { DEFAULT_DRILL_WINDOW, formatWindow, parseWindow, sendDrill, type DrillPlan, type DrillSchedule } from '../operations/drills.js';
@@ -16,6 +16,7 @@ import * as Api from './api-schemas.js';
 import { signingOfficer } from './auth.js';
 import { ackDeadline } from './presenters.js';
 import { ChannelParams, LangTagParam, type OfficerApiPorts, type ReadPorts } from './route-kit.js';
+import type { MessageRow } from '../../store/index.js';
 
 /** Crisis operations of the terminal: its drill scheduler and metrics. */
 export interface OperationsOptions {
@@ -36,6 +37,19 @@ function presentSchedule(channel: string, schedule: DrillSchedule | null, plan: 
     schedule: schedule ? { enabled: schedule.enabled, window: formatWindow(schedule), timezone: 'UTC' } : null,
     plan: plan && schedule?.enabled ? { window: `${iso(plan.windowStart)}/${iso(plan.windowEnd)}`, at: plan.at, status: plan.status, message: plan.message ?? null } : null,
   };
+}
+
+/** Every acknowledgement of each drill (a channel of three or more: each party's), read by position. */
+async function drillAcks(reads: ReadPorts['reads'], channel: string, messages: readonly MessageRow[]): Promise<Map<string, Array<{ party: string; officer: string; title: string; at: number }>>> {
+  const drills = messages.filter((m) => m.drill);
+  const byHash = new Map<string, Array<{ party: string; officer: string; title: string; at: number }>>();
+  if (drills.length === 0) return byHash;
+  for (const e of await reads.pageEntries(channel, drills.map((m) => ({ channel, author: m.author, seq: m.seq })))) {
+    if (e.kind !== 'ack') continue;
+    const b = sealedFromStored(e.raw).entry.body as BodyOf<'ack'>;
+    byHash.set(b.message, [...(byHash.get(b.message) ?? []), { party: e.author, officer: b.officer.name, title: b.officer.title, at: e.time }]);
+  }
+  return byHash;
 }
 
 /** Registers the routes on the officer API. */
@@ -106,7 +120,8 @@ export async function operationsRoutes(app: FastifyInstance, opts: OperationsRou
       if (q.party !== undefined && !view.parties.some((p) => p.party === q.party || p.code === q.party))
         throw new TerminalError('BAD_REQUEST', { detail: `${q.party} is not a party of channel ${view.id.slice(0, 12)}; its parties are ${view.parties.map((p) => p.code).join(', ')}` });
       const messages = await reads.messages(view.id);
-      const report = readinessReport({ channel: view.id, messages, codes, now: opts.now(), shifts, ...(q.party ? { sender: q.party } : {}) });
+      const acks = view.parties.length > 2 ? await drillAcks(reads, view.id, messages) : undefined;
+      const report = readinessReport({ channel: view.id, messages, codes, now: opts.now(), shifts, ...(q.party ? { sender: q.party } : {}), ...(acks ? { acks } : {}) });
       return { ...report, title: view.title };
     },
   );

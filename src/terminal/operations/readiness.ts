@@ -131,6 +131,12 @@ export interface ReadinessInput {
   readonly shifts?: readonly Shift[];
   /** Only drills sent by this party (id or code). */
   readonly sender?: string;
+  /**
+   * Every acknowledgement of each drill, by message hash (party id, officer, time): in a channel of
+   * three or more each party's officer counts in `byOfficer` and `answeredBy`, not only the one
+   * whose acknowledgement completed the drill. Without it, the completing one only.
+   */
+  readonly acks?: ReadonlyMap<string, ReadonlyArray<{ readonly party: string; readonly officer: string; readonly title: string; readonly at: number }>>;
 }
 
 /** Median (midpoint for even counts), nearest-rank p90 and maximum of a list of durations. */
@@ -202,25 +208,33 @@ export function readinessReport(input: ReadinessInput): ReadinessReport {
       };
     });
 
+  // Each acknowledgement of each drill: every party's when given, else the one that completed it.
+  type OneAck = { readonly party: string; readonly officer: string; readonly title: string; readonly ms: number; readonly late: boolean };
+  const acksOf = (l: DrillLine): OneAck[] => {
+    const given = input.acks?.get(l.id);
+    if (given?.length) return given.filter((a) => a.party !== l.from).map((a) => ({ party: label(a.party), officer: a.officer, title: a.title, ms: Math.max(0, a.at - l.time), late: l.deadlineAt !== null && a.at > l.deadlineAt }));
+    return l.ackedBy ? [{ ...l.ackedBy, ms: l.timeToAckMs!, late: l.status === 'late' }] : [];
+  };
+
   const byParty = [...new Set(lines.map((l) => l.from))].sort().map((party) => {
     const mine = lines.filter((l) => l.from === party);
-    return { party, answeredBy: [...new Set(mine.flatMap((l) => (l.ackedBy ? [l.ackedBy.party] : [])))].sort(), ...stats(mine) };
+    return { party, answeredBy: [...new Set(mine.flatMap((l) => acksOf(l).map((a) => a.party)))].sort(), ...stats(mine) };
   });
 
-  const officers = new Map<string, DrillLine[]>();
-  for (const l of lines) {
-    if (!l.ackedBy) continue;
-    const key = `${l.ackedBy.party}\u0000${l.ackedBy.officer}`;
-    officers.set(key, [...(officers.get(key) ?? []), l]);
-  }
+  const officers = new Map<string, OneAck[]>();
+  for (const l of lines)
+    for (const a of acksOf(l)) {
+      const key = `${a.party}\u0000${a.officer}`;
+      officers.set(key, [...(officers.get(key) ?? []), a]);
+    }
   const byOfficer = [...officers.values()]
-    .map((ls) => ({
-      party: ls[0]!.ackedBy!.party,
-      officer: ls[0]!.ackedBy!.officer,
-      title: ls[ls.length - 1]!.ackedBy!.title,
-      acknowledged: ls.length,
-      late: ls.filter((l) => l.status === 'late').length,
-      timeToAck: ackTimes(ls.map((l) => l.timeToAckMs!)),
+    .map((as) => ({
+      party: as[0]!.party,
+      officer: as[0]!.officer,
+      title: as[as.length - 1]!.title,
+      acknowledged: as.length,
+      late: as.filter((a) => a.late).length,
+      timeToAck: ackTimes(as.map((a) => a.ms)),
     }))
     .sort((a, b) => a.party.localeCompare(b.party) || a.officer.localeCompare(b.officer));
 
