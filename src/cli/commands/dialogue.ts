@@ -251,7 +251,9 @@ function textCommands(program: Command): void {
       const t = find(d.texts, ref, 'joint text');
       if (o.json) return out([JSON.stringify(t, null, 2)]);
       const code = (p: string) => d.parties.find((x) => x.party === p)?.code ?? p.slice(0, 8);
-      out([`${short(t.hash)}  ${t.type}: ${title(t.title)}`, `    ${t.adopted ? `ADOPTED: version ${t.adopted.n} (${t.adopted.hash})` : 'not adopted: every party must endorse the same version'}`]);
+      const latest = t.versions[t.versions.length - 1]!;
+      const awaited = d.parties.filter((p) => !latest.endorsedBy.includes(p.party)).map((p) => p.code);
+      out([`${short(t.hash)}  ${t.type}: ${title(t.title)}`, `    ${t.adopted ? `ADOPTED: version ${t.adopted.n} (${t.adopted.hash})` : `not adopted: every party must endorse the same version; version ${latest.n} awaits ${awaited.join(', ') || 'nobody'}`}`]);
       // A text agreed in fewer languages than the charter's: each side's staff needs to know.
       const missing = t.adopted ? d.languages.filter((l) => !(l in t.adopted!.content)) : [];
       if (missing.length > 0) out([`    note: adopted without a ${missing.join(', ')} text, though the charter's languages are ${d.languages.join(', ')}`]);
