@@ -122,7 +122,7 @@ describe('e2e: acknowledgement deadlines and escalation', () => {
       expect(seen.ackedAt).toBeLessThanOrEqual(ackedAt + 1000);
       const usSteps = await us.api<Step[]>('GET', `/api/v1/escalations?message=${flash}`);
       expect(usSteps.map((s) => [s.kind, s.via, s.outcome])).toEqual([['overdue', 'console', 'delivered']]);
-      expect((await us.cli(['overdue']).then(check('overdue'))).stdout).toContain('acknowledged in time');
+      expect((await us.cli(['overdue']).then(check('overdue'))).stdout).toContain('past its deadline and still unacknowledged');
       const text = (await us.cli(['channel', 'show', channel.id]).then(check('show'))).stdout;
       expect(text).toMatch(/acknowledged \S+ by CN Lt Cdr Wang/);
     } finally {
