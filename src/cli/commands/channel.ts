@@ -138,10 +138,12 @@ export function register(program: Command): void {
       if (opts.json) return void process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
       if (list.length === 0) return void process.stdout.write(`No channels yet. Propose one with: ${hotlineCommand('channel propose --with CODE --title TEXT', opts.data)}\n`);
       const self = list.some((c) => c.amendment) ? (await client.call<{ code: string }>('GET', '/api/v1/status')).code : undefined;
+      // The parties column as wide as its widest entry (US+CN+RU+JP), at least 10.
+      const width = Math.max(10, ...list.map((c) => c.parties.join('+').length));
       for (const c of printableDeep(list)) {
         const a = c.amendment;
         const amendment = a ? `  amendment by ${a.proposer} awaiting ${a.awaiting.join(', ')}${self && a.awaiting.includes(self) ? `: accept or decline (${hotlineCommand(`channel show ${c.id.slice(0, 12)}`, opts.data)})` : ''}` : '';
-        process.stdout.write(`${c.id.slice(0, 12)}  ${c.state.padEnd(10)} ${c.parties.join('+').padEnd(10)} ${inLanguage(c.title, officerLang(opts.lang))}  (${c.entries} entries)${amendment}${c.left ? `  LEFT: ${c.left.outcome === 'removed' ? 'removed by' : `addition ${c.left.outcome}:`} ${c.left.by}'s amendment of ${new Date(c.left.at).toISOString()}; read-only here` : ''}\n`);
+        process.stdout.write(`${c.id.slice(0, 12)}  ${c.state.padEnd(10)} ${c.parties.join('+').padEnd(width)} ${inLanguage(c.title, officerLang(opts.lang))}  (${c.entries} entries)${amendment}${c.left ? `  LEFT: ${c.left.outcome === 'removed' ? 'removed by' : `addition ${c.left.outcome}:`} ${c.left.by}'s amendment of ${new Date(c.left.at).toISOString()}; read-only here` : ''}\n`);
       }
     });
 

@@ -101,7 +101,7 @@ function issueCommands(program: Command): void {
   withCommon(issue.command('position <channel> <issue> <text>').description("state (or revise) this party's position on an issue"))
     .option('--lang <tag>', 'language of the text (default $HOTLINE_LANG or en)', process.env.HOTLINE_LANG ?? 'en')
     .action(async (channel: string, ref: string, text: string, opts: Common & { lang: string }) => {
-      await act(opts, channel, `/issues/${ref}/positions`, { text, lang: opts.lang }, (_w, cmd) => `Both positions side by side: ${cmd(`issue list ${short(channel)}`)}`);
+      await act(opts, channel, `/issues/${ref}/positions`, { text, lang: opts.lang }, (_w, cmd) => `Every party's position side by side: ${cmd(`issue list ${short(channel)}`)}`);
     });
   withCommon(issue.command('list <channel>').description('issues with each party\'s current position'), false)
     .option('--json', 'machine-readable output')
@@ -159,7 +159,7 @@ function meetingCommands(program: Command): void {
       await act(o, channel, '/meetings', body, (w, _cmd, theirs) => `The other parties answer with: ${theirs(`meeting accept ${short(channel)} ${short(w.object)}`)}`);
     });
   withCommon(meeting.command('accept <channel> <meeting>').description("accept a meeting's schedule in force")).action(async (channel: string, ref: string, o: Common) => {
-    await act(o, channel, `/meetings/${ref}/accept`, {}, (_w, cmd) => `After it, file your readout: ${cmd(`readout file ${short(channel)} ${short(ref)} "TEXT"`)}`);
+    await act(o, channel, `/meetings/${ref}/accept`, {}, (_w, cmd) => `Once every party has accepted it and it has been held, file your readout: ${cmd(`readout file ${short(channel)} ${short(ref)} "TEXT"`)} (${cmd(`meeting list ${short(channel)}`)} shows who has accepted)`);
   });
   withCommon(meeting.command('decline <channel> <meeting>').description('decline a meeting, with a reason'))
     .requiredOption('--reason <text>', 'why')

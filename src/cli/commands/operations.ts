@@ -69,7 +69,8 @@ export function register(program: Command): void {
       }
       // Once officers exist, an acknowledgement names one of them (OFFICER_REQUIRED otherwise).
       const officers = await client.call<unknown[]>('GET', '/api/v1/officers').catch(() => []);
-      process.stdout.write(`Acknowledge with: ${hotlineCommand(officers.length ? 'ack MESSAGE --officer "NAME"' : 'ack MESSAGE', opts.data)}${officers.length ? ` (${hotlineCommand('officer list', opts.data)} lists the names)` : ''}\n`);
+      const one = list.length === 1 ? list[0]!.id.slice(0, 12) : 'MESSAGE';
+      process.stdout.write(`Acknowledge with: ${hotlineCommand(officers.length ? `ack ${one} --officer "NAME"` : `ack ${one}`, opts.data)}${officers.length ? ` (${hotlineCommand('officer list', opts.data)} lists the names)` : ''}\n`);
     });
 
   program
