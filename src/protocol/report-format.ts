@@ -40,6 +40,10 @@ export function formatReport(r: VerificationReport, options: { maxMessages?: num
     out.push('', 'State history');
     for (const h of r.history) out.push(`  ${iso(h.at)}  ${h.state.padEnd(10)} by ${h.by} (${h.kind})${h.reason ? `: ${h.reason}` : ''}`);
   }
+  if (r.amendments?.length) {
+    out.push('', 'Amendments (§5.3, in the order they are judged)');
+    for (const a of r.amendments) out.push(`  ${iso(a.at)}  ${a.status.toUpperCase().padEnd(9)} proposed by ${a.proposer}, accepted by ${a.accepted.join(', ')}: charter ${a.charterHash.slice(0, 16)}${a.reason ? ` ("${a.reason}")` : ''}`);
+  }
   if (r.period) {
     const p = r.period;
     const asked = p.since !== undefined || p.until !== undefined ? ` (asked for ${p.since !== undefined ? iso(p.since) : 'the start'} .. ${p.until !== undefined ? iso(p.until) : 'the end'})` : '';

@@ -11,7 +11,7 @@ import { linkSection, type ReportLinkHealth } from './link-report.js';
 import type { SealedEntry } from './entry.js';
 import type { KeyRegistry } from './identity.js';
 import type { BodyOf } from './schemas.js';
-import { reportParties, type ReportMessage, type ReportReceipt, type ReportTransition, type VerificationReport } from './verify.js';
+import { reportAmendments, reportParties, type ReportMessage, type ReportReceipt, type ReportTransition, type VerificationReport } from './verify.js';
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -199,6 +199,7 @@ export class StreamReport {
       ...(this.#notListed > 0 ? { messagesNotListed: this.#notListed } : {}),
       equivocations: [],
       ...this.#linkSection(label),
+      ...reportAmendments(derived, label),
       ...(log.dialogue.size > 0 ? { dialogue: summarizeDialogue(log.dialogue.entries(), derived.charter.parties.map((p) => p.party), judgeAt, label) } : {}),
       errors: [],
       firstError: null,

@@ -9,7 +9,7 @@ import { isUtf8 } from 'node:buffer';
 import { ChannelLog, isLastingKind } from './channel-log.js';
 import { anchorLog, answerCold, countersignatures, type PeriodSetup } from './period-verify.js';
 import { summarizeDialogue, type DialogueSummary } from './dialogue-summary.js';
-import { CONTROL_KINDS, deriveState, type ChannelState, type ControlEntry } from './charter.js';
+import { CONTROL_KINDS, deriveState, type ChannelState, type ControlEntry, type DerivedState } from './charter.js';
 import { canonicalize, duplicateMember, parsedHasLoneSurrogate } from './encoding.js';
 import { checkEntryValue, parseEntry, sealedFromPrechecked, verifyEntrySignature, type SealedEntry } from './entry.js';
 import { MISSING_ADVICE, protocolError, type ProtocolError } from './errors.js';
@@ -133,6 +133,11 @@ export interface VerificationReport {
    */
   readonly messagesNotListed?: number;
   readonly equivocations: readonly ReportEquivocation[];
+  /**
+   * The amendments (§5.3) in the order they are walked, each with its status as judged on every
+   * accepted entry: present only when the bundle holds one.
+   */
+  readonly amendments?: ReadonlyArray<{ readonly charterHash: string; readonly proposer: string; readonly at: number; readonly reason: string; readonly status: string; readonly accepted: readonly string[] }>;
   /** The dialogue state judged at asOf (§6.1), present only when the bundle holds dialogue entries. */
   readonly dialogue?: DialogueSummary;
   /** Version-2 link records (§6.2), present only when the bundle holds some. */
@@ -841,6 +846,7 @@ function buildReport(input: {
       acks: x.acks,
     })),
     equivocations,
+    ...reportAmendments(derived, label),
     ...(log.dialogue.size > 0 ? { dialogue: summarizeDialogue(log.dialogue.entries(), derived.charter.parties.map((p) => p.party), judgeAt, label) } : {}),
     ...linkSection(shown, label),
     ...(input.period ? { period: input.period.report } : {}),
@@ -850,6 +856,12 @@ function buildReport(input: {
 }
 
 /** The parties of the charter in force as a report shows them (§8.3): names, fingerprint, log held. */
+/** The report's `amendments` member (§8.3): present only when there is an amendment. */
+export function reportAmendments(derived: Pick<DerivedState, 'amendments'>, label: (party: string) => string): Pick<VerificationReport, 'amendments'> {
+  if (derived.amendments.length === 0) return {};
+  return { amendments: derived.amendments.map((a) => ({ charterHash: a.hash, proposer: label(a.proposer), at: a.time, reason: a.reason, status: a.status, accepted: [...a.accepted].map(label).sort(cmp) })) };
+}
+
 export function reportParties(charterParties: ReadonlyArray<{ readonly party: string; readonly code: string }>, registry: KeyRegistry, log: ChannelLog): ReportParty[] {
   return charterParties.map((p) => {
     const card = registry.card(p.party);

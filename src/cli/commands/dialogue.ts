@@ -159,7 +159,7 @@ function meetingCommands(program: Command): void {
       await act(o, channel, '/meetings', body, (w, _cmd, theirs) => `The other parties answer with: ${theirs(`meeting accept ${short(channel)} ${short(w.object)}`)}`);
     });
   withCommon(meeting.command('accept <channel> <meeting>').description("accept a meeting's schedule in force")).action(async (channel: string, ref: string, o: Common) => {
-    await act(o, channel, `/meetings/${ref}/accept`, {}, (_w, cmd) => `Once every party has accepted it and it has been held, file your readout: ${cmd(`readout file ${short(channel)} ${short(ref)} "TEXT"`)} (${cmd(`meeting list ${short(channel)}`)} shows who has accepted)`);
+    await act(o, channel, `/meetings/${ref}/accept`, {}, (_w, cmd) => `Once every party has accepted it and it has been held, file your readout: ${cmd(`readout file ${short(channel)} ${short(ref)} "TEXT"`)}`);
   });
   withCommon(meeting.command('decline <channel> <meeting>').description('decline a meeting, with a reason'))
     .requiredOption('--reason <text>', 'why')
