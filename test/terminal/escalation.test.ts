@@ -324,6 +324,21 @@ describe('escalation', () => {
     const steps = await t.cn.store.escalations.list({ channel: t.channel });
     expect(steps.every((s) => s.kind === 'alarm' && s.outcome === 'delivered')).toBe(true);
   });
+  it('delivers a link alarm, which names a peer and no channel, by the policy set for the channels shared with that peer', async () => {
+    const t = await pairWithChannel({ FLASH: 60 });
+    cleanups.push(t.cleanup);
+    const hook = await webhookReceiver();
+    cleanups.push(hook.close);
+    // The policy written for this channel only (as `hotline escalation set CHANNEL` writes it): no "*" policy.
+    const base = twoLevels(hook.url);
+    const settings = EscalationSettings.from({ ...base, policies: [{ ...base.policies[0]!, channel: t.channel }] }, undefined, { smtp: true });
+    expect(settings.policyFor(undefined, 'US').levels[0]!.contacts).toEqual(['console']);
+    const cn = escalation(t.cn, () => settings);
+    t.cn.events.emit({ type: 'alarm', code: 'LINK_DOWN', message: 'Link to US is down', peer: t.us.self.party } satisfies TerminalEvent);
+    await cn.scheduler.idle();
+    expect(hook.calls.map((c) => (JSON.parse(c.body) as { alarm: { code: string } }).alarm.code)).toEqual(['LINK_DOWN']);
+  });
+
   it('tells an outage once, however often the link retries meanwhile, and a change of level', async () => {
     const t = await setup(twoLevels);
     const alarm = (code: string, channel?: string) => t.cn.events.emit({ type: 'alarm', code, message: `Link to US: ${code}`, ...(channel ? { channel } : {}), peer: t.us.self.party } satisfies TerminalEvent);

@@ -54,7 +54,7 @@ const PLANNED_WITH = 'escalation.plannedWith';
 const NOTIFIED_ALARM = /^(LINK_UP|LINK_DOWN|LINK_NOT_STORING|LINK_TEST_UP|LINK_TEST_DEGRADED|LINK_TEST_DOWN|ENTRY_EQUIVOCATION)$/;
 
 export interface EscalationSchedulerOptions {
-  readonly directory: Pick<ChannelDirectory, 'label' | 'peersOf' | 'member' | 'channel'>;
+  readonly directory: Pick<ChannelDirectory, 'label' | 'peersOf' | 'member' | 'channel' | 'channelIds'>;
   readonly messages: Pick<MessageFinder, 'getMessage'>;
   /** Escalation progress is kept with the messages; the plan's policies are a setting. */
   readonly store: Pick<Store, 'listEscalationsDue' | 'transaction' | 'getMeta' | 'setMeta' | 'replanEscalations' | 'ackersOf'>;
@@ -243,9 +243,23 @@ export class EscalationScheduler {
     }
     const settings = this.#settings();
     const now = this.#p.clock.now();
-    const policy = settings.policyFor(e.channel, e.peer ? this.#p.directory.label(e.peer) : undefined);
+    const code = e.peer ? this.#p.directory.label(e.peer) : undefined;
+    const policy = settings.policyFor(e.channel, code);
+    let contacts = policy.alarms ?? policy.levels[0]!.contacts;
+    // A link alarm names a peer, not a channel: the policies of the channels shared with that peer
+    // decide who hears it (a policy set for one channel, `hotline escalation set CHANNEL`, covers
+    // its link too), with the policy for no channel when none is shared.
+    const shared = e.channel === undefined && e.peer !== undefined ? this.#p.directory.channelIds().filter((c) => this.#p.directory.peersOf(c).includes(e.peer!)) : [];
+    if (shared.length > 0) {
+      const all = new Set<string>();
+      for (const c of shared) {
+        const p = settings.policyFor(c, code);
+        for (const x of p.alarms ?? p.levels[0]!.contacts) all.add(x);
+      }
+      contacts = [...all];
+    }
     const base = { kind: 'alarm' as const, party: this.#p.self.code, channel: e.channel ?? null, message: null, level: 0, levelName: 'alarm', repeat: 0, alarm: { code: e.code, message: e.message }, at: now };
-    await this.#dispatcher.deliver({ ...base, ...describeNotice(base) }, settings.resolve(policy.alarms ?? policy.levels[0]!.contacts, now, e.channel));
+    await this.#dispatcher.deliver({ ...base, ...describeNotice(base) }, settings.resolve(contacts, now, e.channel ?? shared[0]));
   }
 
   #notice(kind: 'escalation' | 'overdue', m: MessageRow, now: number, level: number, levelName: string, repeat: number, owedBy?: readonly string[]): Notice {
