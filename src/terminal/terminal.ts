@@ -42,6 +42,7 @@ import { Reconciler } from './channels/reconciler.js';
 import { clockBehindChannels } from './channels/own-writer.js';
 import { DrillScheduler } from './schedulers/drill-scheduler.js';
 import { AckSettler } from './channels/ack-settler.js';
+import { LOGGED_ALARMS } from './events/repeated-alarms.js';
 import { EscalationScheduler } from './schedulers/escalation-scheduler.js';
 import { DialogueReminders } from './dialogue/dialogue-reminders.js';
 import { EscalationSettingsFiles } from './escalation/settings-files.js';
@@ -371,6 +372,12 @@ function composeOperations(o: {
   down.add(async () => {
     escalation.stop();
     await escalation.idle();
+  });
+  // Every alarm in the log too (an operator reading journald sees CLOCK_SKEW, LINK_DOWN, ...),
+  // but those their raiser logged already with their detail.
+  const alarmLog = log.child({ face: 'alarm' });
+  events.on('alarm', (e) => {
+    if (!LOGGED_ALARMS.has(e)) alarmLog.warn({ code: e.code, ...(e.channel ? { channel: e.channel } : {}), ...(e.peer ? { peer: e.peer } : {}) }, e.message);
   });
   // Our messages awaiting only a party an amendment removed: acknowledged once the others have.
   const settler = new AckSettler({ events, store, directory, self, now: () => clock.now(), log: escalationLog });

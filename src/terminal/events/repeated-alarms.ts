@@ -33,6 +33,12 @@ interface Window {
 }
 
 /** Raises alarms, at most one per key and window (plus the window's summary). */
+/**
+ * Alarm events their raiser wrote to the log already (with more detail than the event carries):
+ * the terminal's alarm logger (terminal.ts) does not write them twice.
+ */
+export const LOGGED_ALARMS = new WeakSet<object>();
+
 export class RepeatedAlarms {
   readonly #events: EventSink;
   readonly #log: AlarmLogger;
@@ -59,6 +65,7 @@ export class RepeatedAlarms {
       return;
     }
     this.#log[level]({ ...fields, code: alarm.code }, alarm.message);
+    LOGGED_ALARMS.add(alarm);
     this.#events.emit(alarm);
     this.#start(key, alarm, level);
   }
