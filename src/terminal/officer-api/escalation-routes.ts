@@ -49,6 +49,18 @@ async function addressees(opts: Pick<EscalationRoutesOptions, 'reads' | 'directo
   return { to, acknowledgedBy: peers.filter((p) => acked.has(p)).map((p) => opts.directory.label(p)) };
 }
 
+/**
+ * The channels whose messages may await an acknowledgement here (undefined: all): readable by the
+ * caller, and not left. A party an amendment removed can no longer acknowledge there (CHANNEL_LEFT),
+ * so what it had not acknowledged is neither pending nor overdue any more; the channel's record stays.
+ */
+function awaitingIn(principal: Parameters<typeof readableChannels>[0], directory: EscalationRoutesOptions['directory']): string[] | undefined {
+  const readable = readableChannels(principal, directory);
+  const all = readable ?? directory.channelIds();
+  const open = all.filter((id) => directory.member(id));
+  return readable === undefined && open.length === all.length ? undefined : open;
+}
+
 /** Registers the routes on the officer server. */
 export async function escalationRoutes(app: FastifyInstance, opts: EscalationRoutesOptions): Promise<void> {
   const { self, directory, reads, files } = opts;
@@ -68,7 +80,7 @@ export async function escalationRoutes(app: FastifyInstance, opts: EscalationRou
       const now = opts.now();
       const settings = files.current();
       const { limit = PENDING_LIMIT } = request.query as { limit?: number };
-      const channels = readableChannels(request.principal, directory);
+      const channels = awaitingIn(request.principal, directory);
       const rows = await reads.unacked({ notFrom: self.party, limit, ...(channels ? { channels } : {}) });
       const receipts = await receiptStates(opts, rows);
       return rows.map((m) => {
@@ -101,7 +113,7 @@ export async function escalationRoutes(app: FastifyInstance, opts: EscalationRou
       },
     },
     async (request) => {
-      const channels = readableChannels(request.principal, directory);
+      const channels = awaitingIn(request.principal, directory);
       const counts = (await reads.unackedByChannel()).filter((c) => !channels || channels.includes(c.channel));
       return { total: counts.reduce((n, c) => n + c.count, 0), channels: Object.fromEntries(counts.map((c) => [c.channel, c.count])) };
     },
@@ -112,7 +124,7 @@ export async function escalationRoutes(app: FastifyInstance, opts: EscalationRou
     { config: { permission: 'channel.read' }, schema: { summary: `Our messages not acknowledged by every party they are addressed to by their deadline, earliest first (${PENDING_LIMIT_MAX} at most)`, response: { 200: Type.Array(Api.Overdue) } } },
     async (request) => {
       const now = opts.now();
-      const channels = readableChannels(request.principal, directory);
+      const channels = awaitingIn(request.principal, directory);
       const rows = await reads.unacked({ deadlineBefore: now, from: self.party, limit: PENDING_LIMIT_MAX, ...(channels ? { channels } : {}) });
       const receipts = await receiptStates(opts, rows);
       const out: Api.Overdue[] = [];
