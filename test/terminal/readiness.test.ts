@@ -105,6 +105,22 @@ describe('readiness report', () => {
     expect(readinessReport({ channel: 'c'.repeat(64), messages: [d], codes: three, now: DAY + 10 * H }).byOfficer.map((o) => o.officer)).toEqual(['Orlov']);
   });
 
+  it('judges a drill to several parties by their own acknowledgements: missed by the one that did not answer, even once an amendment removed it', () => {
+    const RU = 'R'.repeat(43);
+    const three = new Map([...codes, [RU, 'RU']]);
+    // The row says acknowledged (CN's, marked once RU was removed); RU never answered.
+    const d = drill(US, DAY + 9 * H, { after: 5 * S, officer: 'Wang', by: CN });
+    const acks = new Map([[d.hash, [{ party: CN, officer: 'Wang', title: 'Duty Officer', at: d.time + 5 * S }]]]);
+    const addressed = new Map([[d.hash, [CN, RU]]]);
+    const r = readinessReport({ channel: 'c'.repeat(64), messages: [d], codes: three, now: DAY + 10 * H, acks, addressed });
+    expect(r.drills[0]).toMatchObject({ status: 'unanswered', ackedAt: null, notBy: ['RU'] });
+    expect(r.overall).toMatchObject({ acknowledged: 0, missed: 1, unanswered: 1 });
+    expect(formatReadiness(r)).toContain('MISSED, not acknowledged by RU');
+    // Both answered, RU after the deadline: late, at RU's time.
+    const both = new Map([[d.hash, [...acks.get(d.hash)!, { party: RU, officer: 'Orlov', title: 'Duty Officer', at: d.time + 200 * S }]]]);
+    expect(readinessReport({ channel: 'c'.repeat(64), messages: [d], codes: three, now: DAY + 10 * H, acks: both, addressed }).drills[0]).toMatchObject({ status: 'late', ackedAt: d.time + 200 * S });
+  });
+
   it('prints a readable table', () => {
     const now = DAY + 12 * H;
     const r = readinessReport({ channel: 'ab'.repeat(32), messages: [drill(US, DAY + 9 * H, { after: 42 * S, officer: 'Lt Cdr Wang' }), drill(US, DAY + 10 * H)], codes, now });

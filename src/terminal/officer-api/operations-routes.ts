@@ -120,8 +120,13 @@ export async function operationsRoutes(app: FastifyInstance, opts: OperationsRou
       if (q.party !== undefined && !view.parties.some((p) => p.party === q.party || p.code === q.party))
         throw new TerminalError('BAD_REQUEST', { detail: `${q.party} is not a party of channel ${view.id.slice(0, 12)}; its parties are ${view.parties.map((p) => p.code).join(', ')}` });
       const messages = await reads.messages(view.id);
-      const acks = view.parties.length > 2 ? await drillAcks(reads, view.id, messages) : undefined;
-      const report = readinessReport({ channel: view.id, messages, codes, now: opts.now(), shifts, ...(q.party ? { sender: q.party } : {}), ...(acks ? { acks } : {}) });
+      // A channel that ever had three parties or more: each drill judged by the parties it went to.
+      const log = directory.channel(view.id);
+      const ever = [...new Set([...log.authors(), ...view.parties.map((p) => p.party)])];
+      const acks = ever.length > 2 ? await drillAcks(reads, view.id, messages) : undefined;
+      const addressed = acks ? new Map(messages.filter((m) => m.drill).map((m) => [m.hash, ever.filter((p) => p !== m.author && log.addressedToAt(m.author, m.seq, p) === true)])) : undefined;
+      for (const p of ever) if (!codes.has(p)) codes.set(p, directory.label(p));
+      const report = readinessReport({ channel: view.id, messages, codes, now: opts.now(), shifts, ...(q.party ? { sender: q.party } : {}), ...(acks ? { acks } : {}), ...(addressed ? { addressed } : {}) });
       return { ...report, title: view.title };
     },
   );

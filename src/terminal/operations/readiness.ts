@@ -105,6 +105,8 @@ export interface DrillLine {
   readonly ackedAt: number | null;
   readonly timeToAckMs: number | null;
   readonly ackedBy: { readonly party: string; readonly officer: string; readonly title: string } | null;
+  /** In a channel of three or more: the parties it went to that have not acknowledged it (codes). */
+  readonly notBy?: readonly string[];
 }
 
 export interface ReadinessReport {
@@ -137,6 +139,13 @@ export interface ReadinessInput {
    * whose acknowledgement completed the drill. Without it, the completing one only.
    */
   readonly acks?: ReadonlyMap<string, ReadonlyArray<{ readonly party: string; readonly officer: string; readonly title: string; readonly at: number }>>;
+  /**
+   * The parties each drill went to (by message hash; the charter of its causal past, its author
+   * left out). With `acks`, a drill to two parties or more is judged by them alone: acknowledged
+   * once each has (at the last one's time), missed by those that had not by its deadline, whatever
+   * amendment later added or removed a party. Without it, by the message row.
+   */
+  readonly addressed?: ReadonlyMap<string, readonly string[]>;
 }
 
 /** Median (midpoint for even counts), nearest-rank p90 and maximum of a list of durations. */
@@ -181,6 +190,13 @@ function parseAckedBy(text: string | null, codes: ReadonlyMap<string, string>): 
   return { party: a.code ?? (a.party ? (codes.get(a.party) ?? a.party.slice(0, 8)) : '?'), officer: a.officer?.name ?? '?', title: a.officer?.title ?? '' };
 }
 
+/** Each party's first acknowledgement time, of the parties `to`. */
+function firstAcks(acks: ReadonlyArray<{ readonly party: string; readonly at: number }>, to: readonly string[]): Map<string, number> {
+  const first = new Map<string, number>();
+  for (const a of acks) if (to.includes(a.party) && (first.get(a.party) ?? Infinity) > a.at) first.set(a.party, a.at);
+  return first;
+}
+
 /** The readiness report of one channel from its messages. */
 export function readinessReport(input: ReadinessInput): ReadinessReport {
   const shifts = input.shifts ?? DEFAULT_SHIFTS;
@@ -192,8 +208,12 @@ export function readinessReport(input: ReadinessInput): ReadinessReport {
     .sort((a, b) => a.time - b.time || a.hash.localeCompare(b.hash))
     .map((m) => {
       const ackedBy = parseAckedBy(m.ackedBy, input.codes);
+      const to = input.addressed?.get(m.hash);
+      const answered = to && to.length > 1 ? firstAcks(input.acks?.get(m.hash) ?? [], to) : undefined;
+      const notBy = answered && to ? to.filter((p) => !answered.has(p)) : undefined;
+      const ackedAt = answered && notBy ? (notBy.length === 0 ? Math.max(...answered.values()) : null) : m.ackedAt;
       let status: DrillStatus;
-      if (m.ackedAt !== null) status = m.deadlineAt !== null && m.ackedAt > m.deadlineAt ? 'late' : 'acknowledged';
+      if (ackedAt !== null) status = m.deadlineAt !== null && ackedAt > m.deadlineAt ? 'late' : 'acknowledged';
       else status = m.deadlineAt !== null && input.now > m.deadlineAt ? 'unanswered' : 'pending';
       return {
         id: m.hash,
@@ -202,9 +222,10 @@ export function readinessReport(input: ReadinessInput): ReadinessReport {
         deadlineAt: m.deadlineAt,
         shift: shiftOf(m.time, shifts).name,
         status,
-        ackedAt: m.ackedAt,
-        timeToAckMs: m.ackedAt === null ? null : Math.max(0, m.ackedAt - m.time),
-        ackedBy,
+        ackedAt,
+        timeToAckMs: ackedAt === null ? null : Math.max(0, ackedAt - m.time),
+        ackedBy: ackedAt === null ? null : ackedBy,
+        ...(notBy?.length ? { notBy: notBy.map(label) } : {}),
       };
     });
 
@@ -288,7 +309,7 @@ export function formatReadiness(r: ReadinessReport, title?: string): string {
     const who = d.ackedBy ? ` by ${d.ackedBy.party} ${d.ackedBy.officer}${d.ackedBy.title ? ` (${d.ackedBy.title})` : ''}` : '';
     const what =
       d.status === 'pending' ? `PENDING, deadline ${d.deadlineAt === null ? '-' : iso(d.deadlineAt)}`
-      : d.status === 'unanswered' ? `MISSED, not acknowledged (deadline ${d.deadlineAt === null ? '-' : iso(d.deadlineAt)})`
+      : d.status === 'unanswered' ? `MISSED, not acknowledged${d.notBy ? ` by ${d.notBy.join(', ')}` : ''} (deadline ${d.deadlineAt === null ? '-' : iso(d.deadlineAt)})`
       : `${d.status === 'late' ? 'LATE, acknowledged' : 'acknowledged'} ${iso(d.ackedAt!)} after ${formatDuration(d.timeToAckMs)}${who}`;
     out.push(`  ${d.id.slice(0, 12)}  ${iso(d.time)}  DRILL from ${d.from}  shift ${d.shift}  ${what}`);
   }
