@@ -198,6 +198,13 @@ describe('receipts per party', () => {
     const after = await row();
     expect(after.ackedAt).not.toBeNull();
     expect(JSON.parse(after.ackedBy!)).toMatchObject({ code: 'CN', officer: { name: 'Lt Cdr Wang' } });
+    // The message went to CN and XX: both receipts stay listed, XX's too, once XX has left.
+    const listed = (await t.get<Message[]>(`/api/v1/channels/${t.channel}/messages`)).find((m) => m.id === sent.hash)!;
+    expect(listed.receipts?.map((r) => r.code)).toEqual(['CN', 'XX']);
+    // A message written after XX left goes to CN only.
+    const later = await t.us.send(t.channel, { text: 'to CN only now', lang: 'en', precedence: 'ROUTINE' });
+    await t.settle();
+    expect((await t.get<Message[]>(`/api/v1/channels/${t.channel}/messages`)).find((m) => m.id === later.hash)!.receipts?.map((r) => r.code)).toEqual(['CN']);
     expect((await t.get<Overdue[]>('/api/v1/overdue')).find((m) => m.id === sent.hash)).toBeUndefined();
   });
 });

@@ -34,7 +34,7 @@ async function receiptStates(opts: Pick<EscalationRoutesOptions, 'reads' | 'dire
   const states = new Map<string, Awaited<ReturnType<typeof receiptsIn>>>();
   for (const [channel, of] of byChannel) states.set(channel, await receiptsIn(opts, channel, of));
   const label = (party: string) => opts.directory.label(party);
-  return (m) => presentReceipts(m, states.get(m.channel)!.parties, states.get(m.channel)!.times, label);
+  return (m) => presentReceipts(m, states.get(m.channel)!.partiesOf(m), states.get(m.channel)!.times, label);
 }
 
 /**

@@ -97,17 +97,24 @@ export async function whoSpokeIn(reads: ReadPorts['reads'], channel: string, row
  * The receipt state of `rows` of one channel: the channel's parties (its charter's) and, per
  * message and party, when its receipts first covered it (presenters.ts presentReceipts).
  */
-export async function receiptsIn(opts: Pick<MessagesRoutesOptions, 'reads' | 'directory'>, channel: string, rows: readonly MessageRow[]): Promise<{ parties: string[]; times: ReceiptTimes }> {
+export async function receiptsIn(opts: Pick<MessagesRoutesOptions, 'reads' | 'directory'>, channel: string, rows: readonly MessageRow[]): Promise<{ parties: string[]; times: ReceiptTimes; partiesOf: (m: Pick<MessageRow, 'author' | 'seq'>) => string[] }> {
   // A channel not held here (rows of a list across channels) has no parties: its stored time stands.
-  const parties = opts.directory.channelIds().includes(channel) ? opts.directory.view(channel).parties.map((p) => p.party) : [];
-  return { parties, times: rows.length === 0 ? new Map() : indexReceiptTimes(await opts.reads.receiptTimes(channel, rows)) };
+  const held = opts.directory.channelIds().includes(channel);
+  const parties = held ? opts.directory.view(channel).parties.map((p) => p.party) : [];
+  // Per message, the parties it went to (the charter of its causal past): a party added since
+  // receives it as history, and its receipt does not make the message "receipted" later.
+  const log = held ? opts.directory.channel(channel) : undefined;
+  // A party removed since still counts for what went to it; beyond memory, the parties of today.
+  const everyone = log ? [...new Set([...parties, ...log.authors()])] : parties;
+  const partiesOf = (m: Pick<MessageRow, 'author' | 'seq'>) => (log ? everyone.filter((p) => log.addressedToAt(m.author, m.seq, p) ?? parties.includes(p)) : parties);
+  return { parties, partiesOf, times: rows.length === 0 ? new Map() : indexReceiptTimes(await opts.reads.receiptTimes(channel, rows)) };
 }
 
 /** Messages as the officer API presents them: with who signed, every acknowledgement, each party's receipt, and formatted ones rendered in `lang`. */
 export async function presentPage(opts: Pick<MessagesRoutesOptions, 'reads' | 'directory' | 'self' | 'formats'>, channel: string, rows: readonly MessageRow[], lang: string | undefined): Promise<Api.Message[]> {
   const label = (party: string) => opts.directory.label(party);
   const who = await whoSpokeIn(opts.reads, channel, rows, label);
-  const { parties, times } = await receiptsIn(opts, channel, rows);
+  const { parties, times, partiesOf } = await receiptsIn(opts, channel, rows);
   const log = parties.length > 2 ? opts.directory.channel(channel) : undefined;
   return rows.map((row) => {
     const signedBy = who?.signedBy.get(row.hash);
@@ -115,7 +122,7 @@ export async function presentPage(opts: Pick<MessagesRoutesOptions, 'reads' | 'd
     // Our message to several parties, not yet acknowledged by all: whose acknowledgement it awaits.
     const owing = log && row.author === opts.self.party && row.ackedAt === null && row.deadlineAt !== null ? owedBy(log, row, row.time) : [];
     const awaited = owing.length > 1 ? owing.filter((p) => !acks.some((a) => a.party === p)).map(label) : undefined;
-    const m = { ...presentMessage(row, label, opts.self.party), ...presentReceipts(row, parties, times, label), ...(signedBy ? { signedBy } : {}), acks, ...(awaited ? { ackAwaited: awaited } : {}) };
+    const m = { ...presentMessage(row, label, opts.self.party), ...presentReceipts(row, partiesOf(row), times, label), ...(signedBy ? { signedBy } : {}), acks, ...(awaited ? { ackAwaited: awaited } : {}) };
     const rendered = lang && m.format ? renderedFor(opts.formats, m, lang) : undefined;
     return rendered ? { ...m, rendered } : m;
   });
