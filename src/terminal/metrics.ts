@@ -59,7 +59,7 @@ export class TerminalMetrics {
   /** Incremented by notifiers for every notification delivered. */
   readonly notificationsSent = new Counter({ name: 'hotline_notifications_sent_total', help: 'Notifications delivered, by notifier (console, webhook, email).', labelNames: ['notifier'] as const, registers: [this.registry] });
   /** Incremented by notifiers for every delivery that failed (after retries). */
-  readonly notifierFailures = new Counter({ name: 'hotline_notifier_failures_total', help: 'Notifications that could not be delivered, by notifier (console, webhook, email).', labelNames: ['notifier'] as const, registers: [this.registry] });
+  readonly notifierFailures = new Counter({ name: 'hotline_notifier_failures_total', help: 'Notification attempts that failed (a retry to come, or given up), by notifier (console, webhook, email).', labelNames: ['notifier'] as const, registers: [this.registry] });
 
   readonly syncLag = new Gauge({
     name: 'hotline_sync_lag_entries',
@@ -161,6 +161,9 @@ export class TerminalMetrics {
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics) this.collectProcessMetrics();
+    // At zero from the start, so that increase(...) sees the first failure (a series that appears
+    // with its first value is not an increase to Prometheus).
+    for (const notifier of ['console', 'webhook', 'email']) this.notifierFailures.inc({ notifier }, 0);
   }
 
   /** Adds prom-client's process metrics (CPU, memory, event loop lag, handles) as hotline_process_*, hotline_nodejs_*. Idempotent. */

@@ -438,7 +438,8 @@ function dispatcherMetrics(metrics: TerminalMetrics): NonNullable<ConstructorPar
     },
     outcome: (via, outcome) => {
       if (outcome === 'delivered') metrics.notificationsSent.inc({ notifier: via });
-      else if (outcome === 'failed') metrics.notifierFailures.inc({ notifier: via });
+      // Every failed attempt, a retry to come or not: a webhook down for an hour shows at once.
+      else if (outcome === 'failed' || outcome === 'retrying') metrics.notifierFailures.inc({ notifier: via });
     },
   };
 }
