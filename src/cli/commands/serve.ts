@@ -26,7 +26,8 @@ export function register(program: Command): void {
       process.stdout.write(
         `Hotline terminal ${identity.config.party.code} is up.\n` +
           `  fingerprint  ${identity.fingerprint}\n` +
-          `  officer API  ${terminal.officerUrl}  (token ${terminal.token})\n` +
+          // The token on a terminal only: under a service manager stdout is the log, kept and shipped.
+          `  officer API  ${terminal.officerUrl}  (token ${process.stdout.isTTY ? terminal.token : `in ${identity.dir}/officer.token`})\n` +
           `  console      ${terminal.officerUrl}/console/\n` +
           `  federation   ${terminal.federationUrl}\n`,
       );
