@@ -98,7 +98,8 @@ async function postgresLock(connectionString: string, schema: string | undefined
 
 /** Connects and tries the lock once: the connection holding it, or who holds it. */
 async function tryLock(connectionString: string, key: string): Promise<{ ok: true; client: pg.Client } | { ok: false; holder: string | undefined }> {
-  const client = new pg.Client({ connectionString });
+  // Named as the terminal's other connections are (docs/operations.md "A stalled database": find them as hotline:PID).
+  const client = new pg.Client({ connectionString, application_name: `hotline:${process.pid}:lock` });
   // A lost connection releases the lock on the server; its error must not crash the process.
   client.on('error', () => {});
   await client.connect().catch((e: unknown) => {
