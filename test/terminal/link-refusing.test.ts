@@ -182,6 +182,10 @@ describe('a peer that refuses our entries', () => {
     expect(refusals).toHaveLength(1);
     const line = combineLine({ state: l.state, since: l.since, reason: null, refusing: l.refusal }, []);
     expect(line.state).toBe('refusing');
+    // Its link tests, entries too, go unanswered meanwhile: still refusing, the reason says both.
+    const withTests = combineLine({ state: l.state, since: l.since, reason: null, refusing: l.refusal }, [{ channel: 'c'.repeat(64), state: 'down', since: l.since }]);
+    expect(withTests.state).toBe('refusing');
+    expect(withTests.reason).toContain('link tests go unanswered meanwhile');
     expect(line.reason).toContain(`refuses this terminal's entries on channel ${CH.slice(0, 12)}: ENTRY_EQUIVOCATION`);
     expect(carriesTraffic(line.state)).toBe(false);
 

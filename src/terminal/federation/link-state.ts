@@ -93,13 +93,15 @@ export function combineLine(transport: TransportView, tests: readonly LinkTestVi
       since: Math.max(transport.since, stall.since),
       reason: `the peer has stored none of the entries sent to it since then (${stall.batches} ${stall.batches === 1 ? 'batch' : 'batches'} unanswered) although its stream answers heartbeats: its storage is stalled (database locked or unreachable, disk full or failing). Nothing sent reaches its record until it answers; call the peer's operator`,
     };
+  // The peer refusing this terminal's entries comes first: its link tests are entries too, so they
+  // go unanswered as a consequence (a clock far ahead: "refusing", not a route to look for).
   const down = tests.filter((t) => t.state === 'down');
+  const r = transport.refusing;
+  if (r) return { state: 'refusing', since: Math.max(transport.since, r.since), reason: `the peer refuses this terminal's entries on channel ${short(r.channel)}: ${r.code} (${r.message})${down.length > 0 ? '; link tests go unanswered meanwhile' : ''}` };
   if (down.length > 0) {
     const since = Math.max(transport.since, ...down.map((t) => t.since));
     return { state: 'down', since, reason: `link tests unanswered on channel ${down.map((t) => short(t.channel)).join(', ')} although the stream is connected` };
   }
-  const r = transport.refusing;
-  if (r) return { state: 'refusing', since: Math.max(transport.since, r.since), reason: `the peer refuses this terminal's entries on channel ${short(r.channel)}: ${r.code} (${r.message})` };
   if (transport.inboundMissingSince !== undefined)
     return {
       state: 'degraded',
