@@ -74,12 +74,15 @@ export interface KyselyStoreOptions {
   readonly fence?: { token: number | undefined };
   /** Why appends are refused (STORE_LOCK_LOST) while set: shared by the store and its transactions. */
   readonly held?: { reason: string | undefined };
+  /** The migrations the opening of this store ran (migrateToLatest). */
+  readonly migrationsRun?: readonly string[];
 }
 
 /** A Store over any Kysely database with the schema of migrations.ts. */
 export class KyselyStore implements Store {
   readonly escalations: EscalationStore;
   readonly officers: OfficerStore;
+  readonly migrationsRun: readonly string[];
 
   /**
    * @param db a Kysely instance or a transaction of one
@@ -96,6 +99,7 @@ export class KyselyStore implements Store {
     this.options = options.held ? { ...options, held: options.held } : { ...options, held: { reason: undefined } };
     this.escalations = new KyselyEscalationStore(db);
     this.officers = new KyselyOfficerStore(db, adapter, options.durability, options.writePath);
+    this.migrationsRun = options.migrationsRun ?? [];
   }
 
   async getMeta<T extends JsonValue = JsonValue>(key: string): Promise<T | undefined> {

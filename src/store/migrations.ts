@@ -538,7 +538,8 @@ export class InCodeMigrationProvider implements MigrationProvider {
 }
 
 /**
- * Brings the database up to the latest schema; a no-op when it already is.
+ * Brings the database up to the latest schema; a no-op when it already is. Returns the names of
+ * the migrations it ran, in order.
  * `migrationTableSchema` pins Kysely's bookkeeping tables to the store's own schema.
  */
 export async function migrateToLatest(
@@ -546,7 +547,7 @@ export async function migrateToLatest(
   db: Kysely<any>,
   adapter: StoreAdapter,
   migrationTableSchema?: string,
-): Promise<void> {
+): Promise<string[]> {
   const migrator = new Migrator({
     db,
     provider: new InCodeMigrationProvider(adapter),
@@ -569,4 +570,5 @@ export async function migrateToLatest(
       { cause: error },
     );
   }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

@@ -83,15 +83,16 @@ export async function openPostgresStore(config: PostgresStoreConfig): Promise<St
     dialect: new SchemaScopedDialect({ pool }, schema),
     ...(log ? { log } : {}),
   });
+  let migrationsRun: string[];
   try {
     // Pinning Kysely's bookkeeping tables to our schema: otherwise the Migrator would find another
     // schema's kysely_migration table and believe this one already migrated.
-    await migrateToLatest(db, postgresAdapter, schema);
+    migrationsRun = await migrateToLatest(db, postgresAdapter, schema);
   } catch (error) {
     await db.destroy();
     throw error;
   }
-  return new KyselyStore(db, postgresAdapter, { fence: { token: undefined } });
+  return new KyselyStore(db, postgresAdapter, { fence: { token: undefined }, migrationsRun });
 }
 
 /** Drops a schema and everything in it: for tests that gave each run its own schema. */

@@ -130,8 +130,9 @@ export async function openSqliteStore(config: SqliteStoreConfig): Promise<Store>
   const dialectConfig = { database: withStatementCache(database) };
   const log = slowQueryLog();
   const db = new Kysely<Schema>({ dialect: keepingTheCause(wal ? new DurableSqliteDialect(dialectConfig, database, wal) : new SqliteDialect(dialectConfig)), ...(log ? { log } : {}) });
+  let migrationsRun: string[];
   try {
-    await migrateToLatest(db, sqliteAdapter);
+    migrationsRun = await migrateToLatest(db, sqliteAdapter);
     await wal?.sync();
   } catch (error) {
     await db.destroy();
@@ -139,6 +140,7 @@ export async function openSqliteStore(config: SqliteStoreConfig): Promise<Store>
   }
   const checkpointer = config.path === ':memory:' ? undefined : new Checkpointer(config.path, database);
   return new KyselyStore(db, sqliteAdapter, {
+    migrationsRun,
     writePath: sqliteWritePath(database),
     ...(wal ? { durability: wal } : {}),
     ...(checkpointer ? { beforeClose: () => checkpointer.close() } : {}),

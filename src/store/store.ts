@@ -483,4 +483,6 @@ export interface Store {
   holdWrites(reason: string | undefined): void;
   /** Closes the connections. The store is unusable afterwards. */
   close(): Promise<void>;
+  /** The migrations this opening ran, in order (none when the schema was already the latest): an upgrade. */
+  readonly migrationsRun: readonly string[];
 }

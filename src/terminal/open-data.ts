@@ -47,6 +47,9 @@ export async function openData(identity: TerminalIdentity, log: Logger, down: Te
   const store = await openStore(config);
   timings.mark('store open and migrations');
   down.add(() => store.close());
+  // An upgrade: the operator sees what it did to the database (docs/operations.md "Upgrading").
+  const run = store.migrationsRun;
+  if (run.length > 0) log.info({ migrations: run }, run[0] === '0001_initial' ? `database created at schema ${run.at(-1)}` : `database migrated to ${run.at(-1)} (${run.length} migration(s) run: ${run.join(', ')})`);
   if (ha) store.fenceWrites(ha.token);
   // The whole check reads every entry: a highly available party runs it with `hotline doctor`, not
   // on each failover (docs/operations.md "High availability").

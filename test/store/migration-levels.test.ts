@@ -46,11 +46,16 @@ describe.each(BACKENDS)('upgrading a $name store from every earlier migration le
 
       const store = await openStore(pool ? config : { kind: 'sqlite', path });
       try {
+        // What the terminal logs at start ("database migrated to ..."): the levels after the old one.
+        expect(store.migrationsRun).toEqual(NAMES.slice(NAMES.indexOf(level) + 1));
         const held = await store.listEntries(channel);
         expect(held.map((e) => `${e.author === us ? 'us' : 'cn'}#${e.seq}:${e.hash}`).sort()).toEqual(rows.map((e) => `${e.author === us ? 'us' : 'cn'}#${e.seq}:${e.hash}`).sort());
       } finally {
         await store.close();
       }
+      const again = await openStore(pool ? config : { kind: 'sqlite', path });
+      expect(again.migrationsRun).toEqual([]);
+      await again.close();
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
       const check = new Kysely<any>({ dialect: pool ? new PostgresDialect({ pool }) : new SqliteDialect({ database: new Database(path, { readonly: true }) }) });
       try {
