@@ -48,8 +48,10 @@ export async function openData(identity: TerminalIdentity, log: Logger, down: Te
   timings.mark('store open and migrations');
   down.add(() => store.close());
   // An upgrade: the operator sees what it did to the database (docs/operations.md "Upgrading").
+  // A new database (its first start) is no news: at debug level, as the start-up timings.
   const run = store.migrationsRun;
-  if (run.length > 0) log.info({ migrations: run }, run[0] === '0001_initial' ? `database created at schema ${run.at(-1)}` : `database migrated to ${run.at(-1)} (${run.length} migration(s) run: ${run.join(', ')})`);
+  if (run[0] === '0001_initial') log.debug({ migrations: run }, `database created at schema ${run.at(-1)}`);
+  else if (run.length > 0) log.info({ migrations: run }, `database migrated to ${run.at(-1)} (${run.length} migration(s) run: ${run.join(', ')})`);
   if (ha) store.fenceWrites(ha.token);
   // The whole check reads every entry: a highly available party runs it with `hotline doctor`, not
   // on each failover (docs/operations.md "High availability").
