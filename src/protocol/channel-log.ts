@@ -231,6 +231,11 @@ export class ChannelLog {
     return this.#judgeKey(e.author, e.key, e.time, e.seq);
   }
 
+  /** The keys `author`'s key.rotate entries held here certify (a rotation is not published twice). */
+  rotatedKeys(author: string): string[] {
+    return (this.#keyEntries.get(author)?.certs ?? []).map((c) => c.cert.key);
+  }
+
   /**
    * May `key` sign for `author` in this channel at `time`, with every key entry of the author held
    * here in view (docs/protocol.md §3.2): the author's current key on this channel, as a link-test

@@ -116,7 +116,7 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
     fault: 'This terminal holds as many unreceipted messages for a peer as it accepts; nothing was sent.',
     message: 'Channel {channel}: {waiting} entries of this terminal are not yet receipted by {peer}, and it accepts at most {cap}; nothing was sent. The line to {peer} is probably down: restore it (`hotline status`), or call by another means. The cap is HOTLINE_MAX_UNRECEIPTED.',
   },
-  KEY_IN_USE: { status: 409, message: 'Key {key} is the key this terminal signs with: revoking it would invalidate its own next entries. Renew the terminal with a new key first, then revoke the old one.' },
+  KEY_IN_USE: { status: 409, message: 'Key {key} is the key this terminal signs with: revoking it would invalidate its own next entries. Rotate to a new key first (`hotline key rotate`), then revoke the old one.' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, message: 'Idempotency key "{key}" was used before for another request; nothing was written. Use a new key for a new request, or send exactly the same request to get its answer again.' },
   ACK_REPEATED: { status: 409, message: 'Message {message} was already acknowledged by {officer}; nothing was signed. To acknowledge it again on purpose, say so (`hotline ack {message} --again`, or "again": true in the API).' },
   OFFICER_REQUIRED: {

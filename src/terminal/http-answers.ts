@@ -116,4 +116,6 @@ export const IDENTITY_HTTP: { readonly [C in IdentityErrorCode]: HttpAnswer } = 
   IDENTITY_AWAITING_CERTIFICATE: { status: 503, fault: 'This terminal awaits its certificate from its offline root key.' },
   IDENTITY_BAD_SIGNING_FILE: INVALID,
   IDENTITY_CERT_MISMATCH: INVALID,
+  IDENTITY_ROTATE_OFFLINE_ROOT: CONFLICT,
+  IDENTITY_ROTATION_MISMATCH: CONFLICT,
 });

@@ -19,7 +19,7 @@ export { ensureDatabase } from '../store/index.js';
 /** `hotline doctor` and `hotline repair`: the stopped terminal's storage checked, and repaired from its entries. */
 export { describeProblem, doctor, repair, repairForked } from './integrity/doctor.js';
 
-/** The identity in a data directory: `hotline init`, `cert`, `card`, `root` (identity/index.ts). */
+/** The identity in a data directory: `hotline init`, `cert`, `card`, `root`, `key rotate` (identity/index.ts). */
 export {
   checkSigningRequest,
   IdentityError,
@@ -33,6 +33,7 @@ export {
   requestFingerprint,
   requestRenewal,
   signRequest,
+  stageKeyRotation,
   type DatabaseConfig,
 } from './identity/index.js';
 

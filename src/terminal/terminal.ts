@@ -11,7 +11,8 @@ import { EventBus } from './events/event-bus.js';
 import { systemClock, type Clock } from './clock.js';
 import { LockGuard } from './lock-guard.js';
 import { buildFederationServer } from './federation/federation-server.js';
-import type { TerminalIdentity } from './identity/index.js';
+import { SwitchableSigner, type TerminalIdentity } from './identity/index.js';
+import { keyRotationPort } from './key-rotation-port.js';
 import { buildOfficerServer } from './officer-api/officer-server.js';
 import { AuditLog } from './officers/audit-log.js';
 import { wholeSetting } from './env-settings.js';
@@ -158,7 +159,9 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   const lockGuard = lock ? new LockGuard({ lock, store, events, clock, log }) : undefined;
 
   // The channel wing, and the ports the rest of the terminal takes from it.
-  const self = { party: identity.party, code: identity.config.party.code, signer: identity.terminalSigner, card: identity.card };
+  // The key can change while the terminal runs (`hotline key rotate`): everything signs through this.
+  const signer = new SwitchableSigner(identity.terminalSigner);
+  const self = { party: identity.party, code: identity.config.party.code, signer, card: identity.card };
   const planner: EscalationPlanner = new EscalationPlanner({ settings: () => escalationFiles.current(), self: identity.party, label: (p: string): string => wing.registry.label(p) });
   const formats = loadFormats(identity.dir, log);
   timings.mark('formats');
@@ -180,7 +183,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   timings.mark('peer links');
   const linkList = lineStates({ peerLinks, directory, clock, streams, graceMs: inboundGrace(process.env.HOTLINE_INBOUND_GRACE_MS), health: () => ops.linkTester.health() });
   const metrics = options.metrics ?? defaultMetrics;
-  const ops = composeOperations({ identity, wing, store, clock, events, log, metrics, escalationFiles, peerLinks, linkList, down, reconciler, backlog, streams });
+  const ops = composeOperations({ identity, signer, wing, store, clock, events, log, metrics, escalationFiles, peerLinks, linkList, down, reconciler, backlog, streams });
   timings.mark('operations (link tests, escalation, jobs)');
 
   // Route validators compile at first use, and the rest once both faces listen (lazy-validators.ts).
@@ -214,7 +217,8 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
     storeFull: () => wing.committer.fullSince,
     storeStalled: () => wing.committer.stalledSince,
     lockLost: () => lockGuard?.lostSince,
-    signingKey: identity.terminalSigner.publicKey,
+    signingKey: () => signer.publicKey,
+    rotation: keyRotationPort({ dir: identity.dir, tls: identity.tls.spkiFingerprint, signer, registry: wing.registry, log }),
     defaultOfficer: { name: `${code} duty officer`, title: 'Duty Officer', role: 'duty-officer' },
     version: options.version ?? '0.1.0',
     operations: { drills: ops.drills, metrics },
@@ -324,6 +328,7 @@ async function attachBacklog(identity: TerminalIdentity, store: Store, wing: Cha
 /** Link tests, metrics, drills, escalation and the periodic jobs that drive them. */
 function composeOperations(o: {
   identity: TerminalIdentity;
+  signer: SwitchableSigner;
   wing: ChannelWing;
   store: Store;
   clock: Clock;
@@ -342,7 +347,7 @@ function composeOperations(o: {
   const directory = wing.registry;
   const self = directory.self;
   // Version-2 channels test the line with signed frames on the peer links (link-prober.ts).
-  const prober = new LinkProber({ directory, keys: channelKeys(directory), actions: wing.writer, self: { party: self.party, signer: o.identity.terminalSigner }, clock });
+  const prober = new LinkProber({ directory, keys: channelKeys(directory), actions: wing.writer, self: { party: self.party, signer: o.signer }, clock });
   prober.transport = (peer, probe) => o.peerLinks.get(peer)?.probe(probe) ?? false;
   const linkTester = new LinkTester({ directory, actions: wing.writer, samples: store, self, clock, events, prober });
   linkTester.start();

@@ -71,7 +71,7 @@ export async function officerFixture(policy: Partial<AuthPolicy> = {}, options: 
     logger: pino({ level: 'silent' }),
     links: () => [],
     defaultOfficer: { name: 'US duty officer', title: 'Duty Officer', role: 'duty-officer' },
-    signingKey: t.a.self.signer.publicKey,
+    signingKey: () => t.a.self.signer.publicKey,
     version: 'test',
     officers,
     operations: { drills: new DrillScheduler(portsOf(t.a)) },

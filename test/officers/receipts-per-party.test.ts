@@ -73,7 +73,7 @@ async function threeParties() {
     logger: pino({ level: 'silent' }),
     links: () => [],
     defaultOfficer: { name: 'US duty officer', title: 'Duty Officer', role: 'duty-officer' },
-    signingKey: us.self.signer.publicKey,
+    signingKey: () => us.self.signer.publicKey,
     version: 'test',
     officers: new OfficerService(us.store.officers, clock, new AuditLog(us.store.officers, clock), { issuer: 'Hotline US' }),
     operations: { drills: new DrillScheduler(portsOf(us)) },

@@ -27,8 +27,58 @@ function parseFrom(value: string | undefined): number {
   return t;
 }
 
+interface RotateOptions {
+  passphraseFile?: string;
+  passphraseEnv?: string;
+  data: string;
+}
+
+interface RotateResult {
+  key: string;
+  previous: string;
+  entries: Array<{ channel: string; entry: string }>;
+  held: string[];
+  skipped: Array<{ channel: string; code: string }>;
+}
+
+/**
+ * `hotline key rotate`: a new terminal key, certified by the root key in a reissued card, published
+ * by the running terminal in every channel (key.rotate, signed with the current key), then used
+ * (src/terminal/identity/key-rotation.ts says in which order, and why a crash is harmless).
+ */
+async function rotate(opts: RotateOptions): Promise<void> {
+  const { IdentityError, loadTerminalIdentity, readPassphrase, stageKeyRotation } = await loadTerminal();
+  const passphrase = await readPassphrase({ file: opts.passphraseFile, env: opts.passphraseEnv });
+  const identity = await loadTerminalIdentity(opts.data, { passphrase });
+  if (identity.offlineRoot) throw new IdentityError('IDENTITY_ROTATE_OFFLINE_ROOT', { dir: identity.dir });
+  // The running terminal writes the entries: it must answer before anything is staged.
+  const client = await officerClient(opts.data);
+  await client.call('GET', '/api/v1/card');
+  const staged = await stageKeyRotation(identity, { passphrase, now: Date.now() });
+  const r = await client.call<RotateResult>('POST', '/api/v1/keys/rotations', { cert: staged.certificate });
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  if (r.key === r.previous && r.entries.length === 0) {
+    out(`This terminal already signs with key ${r.key.slice(0, 16)}…: the rotation was complete.`);
+    return;
+  }
+  out(`${staged.resumed ? 'Resumed the interrupted rotation: t' : 'T'}his terminal now signs with key ${r.key.slice(0, 16)}… (was ${r.previous.slice(0, 16)}…).`);
+  out(`key.rotate written into ${r.entries.length} channel record${r.entries.length === 1 ? '' : 's'}${r.held.length > 0 ? ` (${r.held.length} already held it)` : ''}:`);
+  for (const e of r.entries) out(`  channel ${e.channel.slice(0, 12)}  entry ${e.entry}`);
+  for (const s of r.skipped) out(`  channel ${s.channel.slice(0, 12)}  skipped (${s.code}: this party no longer writes there)`);
+  out('');
+  out(`The party card was reissued with the new certificate. Send it to each peer (new channels need it): hotline card export --data ${opts.data}`);
+  out(`Then retire the old key: hotline key revoke ${r.previous} --reason "rotated" --data ${opts.data}`);
+}
+
 export function register(program: Command): void {
   const key = program.command('key').description("this party's terminal keys");
+  key
+    .command('rotate')
+    .description('switch this terminal to a new signing key, published in every channel (the root key must be on this machine)')
+    .option('--passphrase-file <file>', 'file holding the root key passphrase')
+    .option('--passphrase-env <var>', 'environment variable holding the root key passphrase')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .action(rotate);
   key
     .command('revoke')
     .description("revoke a terminal key of this party and write the revocation into every open channel's record")

@@ -62,6 +62,14 @@ export const IDENTITY_ERRORS = defineErrors('identity', {
     message:
       "The certificate in {file} does not fit this terminal: {detail}. Carry the answer to this terminal's own signing request; nothing was changed.",
   },
+  IDENTITY_ROTATE_OFFLINE_ROOT: {
+    message:
+      'The root key of {dir} is kept offline, and `hotline key rotate` needs it on this machine to certify the new terminal key; nothing was changed. Rotation through the offline root machine is not supported yet: to retire a compromised terminal key, set up a new terminal (`hotline init --offline-root`), pair it, and revoke the old key with a revocation signed on the root machine (`hotline key revoke --file`).',
+  },
+  IDENTITY_ROTATION_MISMATCH: {
+    message:
+      'The key rotation under way in {dir} does not fit: {detail}. Nothing was switched; the terminal still signs with its current key. Run `hotline key rotate` again.',
+  },
 });
 
 /** A stable identity error code. */

@@ -128,6 +128,11 @@ export interface ReissueCardOptions {
   passphrase?: string | undefined;
   /** Adds a fresh certificate for this terminal, valid one year from `now` (older ones are kept). */
   renewCertificate?: boolean | undefined;
+  /**
+   * Adds a certificate for this other terminal key (with this terminal's TLS key), valid one year
+   * from `now`: the next key of a rotation (key-rotation.ts). The terminal keeps its certificate.
+   */
+  certifyKey?: string | undefined;
   now: number;
 }
 
@@ -297,6 +302,8 @@ export async function reissueCard(
     });
     terminals.push(certificate);
   }
+  if (opts.certifyKey !== undefined)
+    terminals.push(issueTerminalCertificate(root, { key: opts.certifyKey, tls: identity.tls.spkiFingerprint, notBefore: opts.now, notAfter: opts.now + TERMINAL_CERT_VALIDITY_MS }));
   const { code, names } = identity.config.party;
   const card = issuePartyCard(root, {
     code,

@@ -11,3 +11,4 @@ export { initTerminal } from './init-terminal.js';
 export { loadTerminalIdentity } from './load-identity.js';
 export * from './offline-root.js';
 export { checkPrivateFile, jsonText, writeFileAtomic } from './files.js';
+export * from './key-rotation.js';

@@ -31,7 +31,7 @@ import { formatsRoutes } from './formats-routes.js';
 import { mostUrgentDefault, shippedCatalogue, type FormatCatalogue } from '../formats/catalogue.js';
 import { officersRoutes } from './officers-routes.js';
 import { operationsRoutes, type OperationsOptions } from './operations-routes.js';
-import { keysRoutes } from './keys-routes.js';
+import { keysRoutes, type KeyRotationPort } from './keys-routes.js';
 import { OfficerReadModel } from './read-model.js';
 import type { LinkHealthFn, LinksFn, OfficerApiPorts, ReconcilingFn } from './route-kit.js';
 import type { HaStatus } from './api-schemas.js';
@@ -65,7 +65,9 @@ export interface OfficerServerOptions {
   /** This instance's name, when highly available. */
   readonly haInstance?: string;
   /** The key this terminal signs with (it may not revoke it). */
-  readonly signingKey?: string;
+  readonly signingKey?: () => string;
+  /** Switching this terminal to a new key (`hotline key rotate`). */
+  readonly rotation?: KeyRotationPort;
   /** Since when the database has had no room for a commit (readiness). */
   readonly storeFull?: () => number | undefined;
   /** Since when a commit has waited far longer than commits take (undefined: none has). */
@@ -158,7 +160,7 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
   await app.register(proofRoutes, area);
   await app.register(formatsRoutes, { ...area, formats });
   await app.register(dialogueRoutes, area);
-  await app.register(keysRoutes, { ...area, signingKey: opts.signingKey });
+  await app.register(keysRoutes, { ...area, signingKey: opts.signingKey, rotation: opts.rotation });
   await app.register(eventsRoute, area);
   await app.register(operationsRoutes, { ...area, ...opts.operations });
   if (opts.escalation) await app.register(escalationRoutes, { ...area, files: opts.escalation });

@@ -1,0 +1,32 @@
+/**
+ * The running terminal's side of a key rotation (identity/key-rotation.ts): it takes in the card
+ * that certifies the staged key, and once every key.rotate entry is written, makes the staged key
+ * its terminal key on disk and then signs with it.
+ */
+import type { Logger } from 'pino';
+import { HotlineProtocolError, type KeySigner, type PartyCard } from '../protocol/index.js';
+import type { ChannelRegistry } from './channels/channel-registry.js';
+import { checkStagedRotation, commitStagedKey, IdentityError, type SwitchableSigner } from './identity/index.js';
+import type { KeyRotationPort } from './officer-api/keys-routes.js';
+
+export function keyRotationPort(o: { dir: string; tls: string; signer: SwitchableSigner; registry: ChannelRegistry; log: Logger }): KeyRotationPort {
+  let staged: KeySigner | undefined;
+  return {
+    async prepare(cert) {
+      const { next, card } = await checkStagedRotation(o.dir, cert, o.tls);
+      const problem = o.registry.keys.addCard(card);
+      if (problem) throw new HotlineProtocolError(problem);
+      // The card served to officers and peers (GET /api/v1/card, /fed/v1/card) lists the new key.
+      (o.registry.self as { card: PartyCard }).card = card;
+      staged = next;
+    },
+    rotated: (channel, key) => o.registry.channel(channel).rotatedKeys(o.registry.self.party).includes(key),
+    async commit(cert) {
+      if (staged?.publicKey !== cert.key) throw new IdentityError('IDENTITY_ROTATION_MISMATCH', { dir: o.dir, detail: 'the staged key changed during the rotation' });
+      const previous = o.signer.publicKey;
+      await commitStagedKey(o.dir, staged);
+      o.signer.switchTo(staged);
+      o.log.warn({ key: staged.publicKey.slice(0, 12), previous: previous.slice(0, 12) }, 'terminal key rotated: signing with the new key');
+    },
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * `hotline key rotate` between two terminal processes (docs/operations.md "Rotating a terminal
+ * key"): US switches to a new signing key without closing its channel. The key.rotate entry
+ * (signed with the old key) tells CN the new key, so CN accepts and receipts what US signs next;
+ * the export verifies offline; US restarts with the new key; the old key is then revoked and the
+ * link stays up; a peer that imports the reissued card accepts a new channel signed with it.
+ */
+import { copyFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { Harness, check, waitFor, type Party } from './harness.js';
+
+async function terminalKey(p: Party): Promise<string> {
+  return (JSON.parse(await readFile(join(p.dir, 'keys', 'terminal.json'), 'utf8')) as { publicKey: string }).publicKey;
+}
+
+/** Sends `text` from `from` and waits until `to` holds it and `from` sees it receipted. */
+async function sendReceipted(from: Party, to: Party, id: string, text: string): Promise<string> {
+  const hash = (await from.cli(['send', id, text]).then(check(`send ${text}`))).stdout.trim();
+  await waitFor(`${to.code} to hold "${text}"`, async () => (await to.messages(id)).some((m) => m.id === hash));
+  await waitFor(`${from.code} to see "${text}" receipted`, async () => (await from.messages(id)).find((m) => m.id === hash)?.receiptedAt);
+  return hash;
+}
+
+async function verifies(h: Harness, p: Party, id: string, name: string): Promise<string> {
+  const bundle = join(h.root, name);
+  await p.cli(['export', id], { stdoutFile: bundle }).then(check('export'));
+  const verified = await h.cli(['verify', bundle]);
+  expect(verified.stdout).toContain('Verdict: VALID');
+  expect(verified.code).toBe(0);
+  return verified.stdout;
+}
+
+it('rotates a terminal key without closing the channel: the peer accepts the new key, the record verifies, the old key is revoked', async () => {
+  const h = await Harness.create();
+  const [us, cn] = await Promise.all([h.party('US', 'United States'), h.party('CN', 'China')]);
+  await h.pair(us, cn);
+  const id = await h.openChannel(us, cn, { title: { en: 'Maritime line' }, tier: 'military', parties: ['CN'] });
+  await sendReceipted(us, cn, id, 'Before the rotation');
+  const oldKey = await terminalKey(us);
+
+  h.step('US rotates its key');
+  const rotated = await us.cli(['key', 'rotate']).then(check('key rotate'));
+  const newKey = await terminalKey(us);
+  expect(newKey).not.toBe(oldKey);
+  expect(rotated.stdout).toContain(`This terminal now signs with key ${newKey.slice(0, 16)}`);
+  expect(rotated.stdout).toContain('key.rotate written into 1 channel record:');
+  expect(rotated.stdout).toContain(`hotline key revoke ${oldKey}`);
+  const card = JSON.parse(await readFile(join(us.dir, 'card.json'), 'utf8')) as { terminals: Array<{ key: string }> };
+  expect(card.terminals.map((c) => c.key)).toEqual([oldKey, newKey]);
+
+  // What US signs now carries the new key, and CN takes and receipts it.
+  const after = await sendReceipted(us, cn, id, 'After the rotation');
+  const report = await verifies(h, us, id, 'rotated.jsonl');
+  expect(report).toContain('After the rotation');
+  // The bundle holds the key.rotate, and the message after it signed with the new key.
+  const lines = (await readFile(join(h.root, 'rotated.jsonl'), 'utf8')).split('\n').filter((l) => l.includes('"kind":"key.rotate"') || l.includes(after));
+  expect(lines.some((l) => l.includes('"kind":"key.rotate"') && l.includes(`"key":"${oldKey}"`))).toBe(true);
+  await verifies(h, cn, id, 'rotated-cn.jsonl');
+
+  // Running it again is harmless: the rotation is complete.
+  expect((await us.cli(['key', 'rotate']).then(check('key rotate again'))).stdout).toContain('now signs with key');
+  const third = await terminalKey(us);
+  await sendReceipted(us, cn, id, 'After a second rotation');
+
+  h.step('US restarts with the new key');
+  await us.stop();
+  await us.start();
+  await Promise.all([us.linkUp(cn), cn.linkUp(us)]);
+  await sendReceipted(us, cn, id, 'After the restart');
+
+  h.step('US revokes its first key');
+  const inUse = await us.cli(['key', 'revoke', third, '--reason', 'oops']);
+  expect(inUse.code).not.toBe(0);
+  expect(inUse.stderr).toContain('hotline key rotate');
+  await us.cli(['key', 'revoke', oldKey, '--reason', 'rotated']).then(check('key revoke'));
+  await sendReceipted(us, cn, id, 'After the revocation');
+  await Promise.all([us.linkUp(cn), cn.linkUp(us)]);
+  await sendReceipted(cn, us, id, 'CN still hears US');
+  const final = await verifies(h, cn, id, 'revoked.jsonl');
+  expect(final).toContain('After the revocation');
+
+  h.step('CN imports the reissued card; US opens a new channel signed with its new key');
+  const newCard = join(h.root, 'us-card-rotated.json');
+  copyFileSync(join(us.dir, 'card.json'), newCard);
+  await cn.cli(['peer', 'add', newCard, '--fingerprint', us.fingerprint]).then(check('peer add reissued card'));
+  await Promise.all([us.linkUp(cn), cn.linkUp(us)]);
+  const second = await h.openChannel(us, cn, { title: { en: 'Second line' }, tier: 'working', parties: ['CN'] });
+  await sendReceipted(us, cn, second, 'On the new line');
+}, 240_000);
