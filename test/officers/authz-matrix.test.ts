@@ -38,6 +38,7 @@ function bodyFor(method: string, url: string, caller: string): unknown {
   if (/\/(decline|withdraw|suspend|close|resume|accept|amend)$/.test(url) && !url.includes(':ref')) return { reason: 'for the record' };
   if (url === '/api/v1/peers') return { card: {}, fingerprint: 'x' };
   if (url === '/api/v1/keys/revocations') return { revocation: {} };
+  if (url === '/api/v1/keys/rotations') return { cert: {} };
   if (url === '/api/v1/officers') return { name: `New ${caller}`, title: 'Clerk', roles: ['observer'] };
   if (url === '/api/v1/officers/:name') return { title: 'Retitled' };
   if (url === '/api/v1/auth/login') return { name: 'Nobody', password: 'wrong' };
