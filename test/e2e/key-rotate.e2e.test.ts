@@ -55,13 +55,18 @@ it('rotates a terminal key without closing the channel: the peer accepts the new
   const report = await verifies(h, us, id, 'rotated.jsonl');
   expect(report).toContain('After the rotation');
   // The bundle holds the key.rotate, and the message after it signed with the new key.
-  const lines = (await readFile(join(h.root, 'rotated.jsonl'), 'utf8')).split('\n').filter((l) => l.includes('"kind":"key.rotate"') || l.includes(after));
-  expect(lines.some((l) => l.includes('"kind":"key.rotate"') && l.includes(`"key":"${oldKey}"`))).toBe(true);
+  const lines = (await readFile(join(h.root, 'rotated.jsonl'), 'utf8')).split('\n');
+  const rotateLine = lines.find((l) => l.includes('"kind":"key.rotate"'));
+  expect(rotateLine).toContain(`"key":"${oldKey}"`); // signed with the old key
+  expect(rotateLine).toContain(`"key":"${newKey}"`); // certifying the new one
+  expect(lines.find((l) => l.includes('After the rotation'))).toContain(`"key":"${newKey}"`);
+  expect(after).toMatch(/^[0-9a-f]{64}$/);
   await verifies(h, cn, id, 'rotated-cn.jsonl');
 
   // Running it again is harmless: the rotation is complete.
   expect((await us.cli(['key', 'rotate']).then(check('key rotate again'))).stdout).toContain('now signs with key');
   const third = await terminalKey(us);
+  expect(third).not.toBe(newKey);
   await sendReceipted(us, cn, id, 'After a second rotation');
 
   h.step('US restarts with the new key');
