@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { EscalationSettingsFiles } from '../../src/terminal/escalation/settings-files.js';
 import type { TestWing } from '../terminal/test-wing.js';
 import { buildOfficerServer, type OfficerApiPorts } from '../../src/terminal/officer-api/officer-server.js';
+import type { KeyRotationPort } from '../../src/terminal/officer-api/keys-routes.js';
 import { DrillScheduler } from '../../src/terminal/schedulers/drill-scheduler.js';
 import { AuditLog } from '../../src/terminal/officers/audit-log.js';
 import { OfficerService, type AuthPolicy } from '../../src/terminal/officers/officer-service.js';
@@ -57,7 +58,7 @@ export function cookieOf(res: LightMyRequestResponse): string | undefined {
   return res.cookies.find((c) => c.name === SESSION_COOKIE)?.value;
 }
 
-export async function officerFixture(policy: Partial<AuthPolicy> = {}, options: { loginRateLimit?: number } = {}): Promise<OfficerFixture> {
+export async function officerFixture(policy: Partial<AuthPolicy> = {}, options: { loginRateLimit?: number; rotation?: KeyRotationPort } = {}): Promise<OfficerFixture> {
   const t = await backToBack();
   const channel = await t.activeChannel();
   const sent = await t.b.send(channel, { text: 'CN to US: test', lang: 'en', precedence: 'PRIORITY' });
@@ -72,6 +73,7 @@ export async function officerFixture(policy: Partial<AuthPolicy> = {}, options: 
     links: () => [],
     defaultOfficer: { name: 'US duty officer', title: 'Duty Officer', role: 'duty-officer' },
     signingKey: () => t.a.self.signer.publicKey,
+    ...(options.rotation ? { rotation: options.rotation } : {}),
     version: 'test',
     officers,
     operations: { drills: new DrillScheduler(portsOf(t.a)) },

@@ -101,22 +101,40 @@ function rotationRoute(app: FastifyInstance, opts: KeysRoutesOptions): void {
       const result = { key: c.key, previous, entries: [] as Array<{ channel: string; entry: string }>, held: [] as string[], skipped: [] as Array<{ channel: string; code: string }> };
       if (c.key === previous) return reply.code(201).send(result); // switched already
       await rotation.prepare(c);
-      for (const id of opts.directory.channelIds()) {
-        if (rotation.rotated(id, c.key)) {
-          result.held.push(id);
-          continue;
-        }
-        try {
-          const sealed = await opts.actions.write(id, 'key.rotate', { cert: c });
-          result.entries.push({ channel: id, entry: sealed.hash });
-        } catch (e) {
-          // A channel this party left: it writes nothing there again, with either key.
-          if (!(e instanceof TerminalError && e.code === 'CHANNEL_LEFT')) throw e;
-          result.skipped.push({ channel: id, code: e.code });
+      // Again over the channels opened meanwhile (a proposal while this ran), until none is new.
+      const seen = new Set<string>();
+      for (let pass = 0; pass < 3; pass++) {
+        const todo = opts.directory.channelIds().filter((id) => !seen.has(id));
+        if (todo.length === 0) break;
+        for (const id of todo) {
+          seen.add(id);
+          await publishRotation(opts, rotation, id, c, result);
         }
       }
       await rotation.commit(c);
       return reply.code(201).send(result);
     },
   );
+}
+
+/** One channel's key.rotate: written, already held (a resumed rotation), or skipped (left). */
+async function publishRotation(
+  opts: KeysRoutesOptions,
+  rotation: KeyRotationPort,
+  id: string,
+  cert: TerminalCertificate,
+  result: { entries: Array<{ channel: string; entry: string }>; held: string[]; skipped: Array<{ channel: string; code: string }> },
+): Promise<void> {
+  if (rotation.rotated(id, cert.key)) {
+    result.held.push(id);
+    return;
+  }
+  try {
+    const sealed = await opts.actions.write(id, 'key.rotate', { cert });
+    result.entries.push({ channel: id, entry: sealed.hash });
+  } catch (e) {
+    // A channel this party left: it writes nothing there again, with either key.
+    if (!(e instanceof TerminalError && e.code === 'CHANNEL_LEFT')) throw e;
+    result.skipped.push({ channel: id, code: e.code });
+  }
 }
