@@ -65,6 +65,9 @@ it('writes the certificate of the next key as key.rotate into the channel (signe
   expect(r.statusCode).toBe(201);
   expect(r.json()).toMatchObject({ key: next.publicKey, previous: f.t.a.self.signer.publicKey, entries: [{ channel: f.channel }], held: [], skipped: [] });
   expect(calls).toEqual(['prepare', 'commit']);
+  // Audited as every change is: who, what, on which route.
+  const audit = (await f.host('GET', '/api/v1/audit/records?limit=10')).json() as { records: Array<{ action: string; detail: string }> };
+  expect(audit.records.some((x) => x.action === 'terminal.manage' && x.detail.includes('/api/v1/keys/rotations'))).toBe(true);
   await f.t.settle();
   const atCn = (await f.t.b.store.listEntries(f.channel, { author: us.id })).filter((e) => e.kind === 'key.rotate');
   expect(atCn).toHaveLength(1);
