@@ -62,6 +62,15 @@ it('rotates a terminal key without closing the channel: the peer accepts the new
   expect(lines.find((l) => l.includes('After the rotation'))).toContain(`"key":"${newKey}"`);
   expect(after).toMatch(/^[0-9a-f]{64}$/);
   await verifies(h, cn, id, 'rotated-cn.jsonl');
+  // A proof of one message is judged by the cards only (docs/protocol.md §16): US's card lists the new key.
+  const proof = join(h.root, 'proof.json');
+  await us.cli(['prove', after], { stdoutFile: proof }).then(check('prove'));
+  expect((await h.ok(['verify', proof])).stdout).toMatch(/Proof of one message: VALID/);
+  const cnProof = join(h.root, 'proof-cn.json');
+  // CN holds the card of before the rotation: it cannot prove that message until it imports the new one.
+  const early = await cn.cli(['prove', after], { stdoutFile: cnProof });
+  expect(early.code).not.toBe(0);
+  expect(early.stderr).toContain('PROOF_FAILED');
 
   // Running it again is harmless: the rotation is complete.
   expect((await us.cli(['key', 'rotate']).then(check('key rotate again'))).stdout).toContain('now signs with key');
@@ -93,4 +102,6 @@ it('rotates a terminal key without closing the channel: the peer accepts the new
   await Promise.all([us.linkUp(cn), cn.linkUp(us)]);
   const second = await h.openChannel(us, cn, { title: { en: 'Second line' }, tier: 'working', parties: ['CN'] });
   await sendReceipted(us, cn, second, 'On the new line');
+  await cn.cli(['prove', after], { stdoutFile: cnProof }).then(check('CN prove after the import'));
+  expect((await h.ok(['verify', cnProof])).stdout).toMatch(/Proof of one message: VALID/);
 }, 240_000);
