@@ -78,11 +78,15 @@ it('rotates a terminal key without closing the channel: the peer accepts the new
   expect(third).not.toBe(newKey);
   await sendReceipted(us, cn, id, 'After a second rotation');
 
-  h.step('US restarts with the new key');
+  h.step('US restarts with the new key; CN restarts too (its logs reloaded from the store still know the key.rotate)');
   await us.stop();
   await us.start();
   await Promise.all([us.linkUp(cn), cn.linkUp(us)]);
   await sendReceipted(us, cn, id, 'After the restart');
+  await cn.stop();
+  await cn.start();
+  await Promise.all([us.linkUp(cn), cn.linkUp(us)]);
+  await sendReceipted(us, cn, id, 'After the peer restarted');
 
   h.step('US revokes its first key');
   const inUse = await us.cli(['key', 'revoke', third, '--reason', 'oops']);
