@@ -32,6 +32,7 @@ export {
   reissueCard,
   requestFingerprint,
   requestRenewal,
+  revokeWithRoot,
   signRequest,
   stageKeyRotation,
   type DatabaseConfig,

@@ -2,11 +2,13 @@
  * The offline root machine (src/terminal/identity/offline-root.ts):
  *   `hotline root init`          creates a root directory holding only the party's root key;
  *   `hotline root sign-request`  answers a terminal's signing request with a terminal
- *                                certificate and the party card.
+ *                                certificate and the party card;
+ *   `hotline root revoke`        signs a revocation of a terminal key, for `hotline key revoke --file`.
  */
 import { hotlineCommand } from '../hint.js';
 import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
+import { cliError } from '../errors.js';
 import { repeated, textsByLanguage } from '../lang-text.js';
 import { loadTerminal } from '../lazy.js';
 import { defaultIo, type CommandIo } from './init.js';
@@ -27,6 +29,23 @@ interface SignOptions {
   days?: string;
   passphraseFile?: string;
   passphraseEnv?: string;
+}
+
+interface RevokeOptions {
+  data: string;
+  out: string;
+  reason: string;
+  from?: string;
+  passphraseFile?: string;
+  passphraseEnv?: string;
+}
+
+/** --from: ISO 8601 or milliseconds; default now (as `hotline key revoke`). */
+function revokedFrom(value: string | undefined, now: number): number {
+  if (value === undefined) return now;
+  const t = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isSafeInteger(t) || t < 0) throw cliError('CLI_USER_ERROR', { detail: `--from must be a time (ISO 8601 such as 2026-12-04T00:00:00Z, or milliseconds), not "${value}". Nothing was revoked.` });
+  return t;
 }
 
 async function readJson(file: string, what: string): Promise<unknown> {
@@ -112,5 +131,41 @@ export function register(program: Command, io: CommandIo = defaultIo): void {
       );
       if (opts.fingerprint === undefined)
         io.stderr(`Compare the request fingerprint ${requestFingerprint(request)} with the one the terminal printed; if they differ, do not install the answer.\n`);
+    });
+
+  registerRevoke(root, io);
+}
+
+function registerRevoke(root: Command, io: CommandIo): void {
+  root
+    .command('revoke')
+    .description("sign a revocation of one of the party's terminal keys, to carry to a terminal (`hotline key revoke --file`)")
+    .argument('<key>', 'the terminal key to revoke (base64url, as in the card or the certificate)')
+    .requiredOption('--reason <text>', 'why (published in every channel)')
+    .option('--from <time>', 'entries signed with the key from this time on are invalid (ISO 8601 or ms; default now)')
+    .requiredOption('--out <file>', 'where to write the signed revocation, to carry to the terminal')
+    .requiredOption('--data <dir>', 'root directory (made by `hotline root init`)')
+    .option('--passphrase-file <file>', 'file holding the root key passphrase')
+    .option('--passphrase-env <var>', 'environment variable holding the root key passphrase')
+    .action(async (key: string, opts: RevokeOptions) => {
+      const { jsonText, readPassphrase, revokeWithRoot, writeFileAtomic } = await loadTerminal();
+      const passphrase = await readPassphrase({ file: opts.passphraseFile, env: opts.passphraseEnv });
+      const now = io.now();
+      const r = await revokeWithRoot({ rootDir: opts.data, key, from: revokedFrom(opts.from, now), reason: opts.reason, passphrase, now });
+      await writeFileAtomic(opts.out, jsonText(r.revocation), 0o644);
+      io.stdout(
+        [
+          `Signed a revocation of terminal key ${key.slice(0, 16)}… from ${new Date(r.revocation.from).toISOString()}.`,
+          `  Written to:  ${opts.out}`,
+          r.card
+            ? `  Party card:  re-signed with the revocation (${r.cardPath}); every card this root issues from now on carries it`
+            : '  Party card:  none issued yet from this root directory',
+          '',
+          `Carry ${opts.out} to a terminal of the party and run: hotline key revoke --file ${opts.out} --data DIR`,
+          ...(r.card ? [`Send the re-signed card ${r.cardPath} to each peer (\`hotline peer add CARD\`), so they stop pinning that terminal.`] : []),
+          '',
+        ].join('\n'),
+      );
+      if (!r.certified) io.stderr(`warning: no certificate of the root's last card names the key ${key.slice(0, 16)}…: check that it is the key you meant to revoke.\n`);
     });
 }

@@ -22,6 +22,7 @@ import {
   issuePartyCard,
   issueTerminalCertificate,
   KeySigner,
+  type KeyRevocation,
   type PartyCard,
   type TerminalCertificate,
 } from '../../protocol/index.js';
@@ -42,6 +43,7 @@ import {
   writeFileAtomic,
 } from './files.js';
 import { openKeyFile, parseKeyFile, type KeyFile } from './key-file.js';
+import { mergeRevocations } from './revocations.js';
 
 /** File names inside the data directory. */
 export const IDENTITY_LAYOUT = Object.freeze({
@@ -133,6 +135,11 @@ export interface ReissueCardOptions {
    * from `now`: the next key of a rotation (key-rotation.ts). The terminal keeps its certificate.
    */
   certifyKey?: string | undefined;
+  /**
+   * Revocations the party issued to carry on the card besides those it holds (the `key.revoke`
+   * entries of this party's channels, a revocation just made): merged, none dropped.
+   */
+  revocations?: readonly KeyRevocation[] | undefined;
   now: number;
 }
 
@@ -309,7 +316,7 @@ export async function reissueCard(
     code,
     names,
     terminals,
-    revocations: [...identity.card.revocations],
+    revocations: mergeRevocations(identity.card.revocations, opts.revocations ?? []),
     endpoints,
     issued: Math.max(opts.now, identity.card.issued + 1),
   });

@@ -12,3 +12,5 @@ export { loadTerminalIdentity } from './load-identity.js';
 export * from './offline-root.js';
 export { checkPrivateFile, jsonText, writeFileAtomic } from './files.js';
 export * from './key-rotation.js';
+export { revokeWithRoot, type RootRevokeOptions, type RootRevokeResult } from './root-revoke.js';
+export { mergeRevocations } from './revocations.js';

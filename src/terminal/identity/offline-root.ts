@@ -94,7 +94,7 @@ export interface SignedCertificate {
   card: PartyCard;
 }
 
-interface RootParty {
+export interface RootParty {
   type: typeof ROOT_PARTY_TYPE;
   v: 1;
   party: string;
@@ -210,13 +210,33 @@ export async function initRootDir(opts: InitRootOptions): Promise<{ dir: string;
   return { dir, party: root.publicKey, fingerprint: fingerprint(root.publicKey), encrypted: keyFile.encryption !== 'none' };
 }
 
-async function readRootParty(dir: string): Promise<RootParty> {
+export async function readRootParty(dir: string): Promise<RootParty> {
   const file = join(dir, ROOT_DIR_LAYOUT.party);
   if (!(await exists(file))) throw new IdentityError('IDENTITY_NOT_FOUND', { dir, file });
   const v = (await readJsonFile(file)) as Partial<RootParty> | null;
   if (!v || v.type !== ROOT_PARTY_TYPE || typeof v.party !== 'string' || typeof v.code !== 'string' || typeof v.names !== 'object')
     throw new IdentityError('IDENTITY_CORRUPT', { file, detail: `it is not a ${ROOT_PARTY_TYPE} file` });
   return v as RootParty;
+}
+
+/** The root key of a root directory, opened (with the passphrase if sealed) and checked against party.json. */
+export async function openRootKey(dir: string, party: RootParty, passphrase: string | undefined): Promise<KeySigner> {
+  const keyPath = join(dir, ROOT_DIR_LAYOUT.key);
+  if (!(await exists(keyPath))) throw new IdentityError('IDENTITY_NOT_FOUND', { dir, file: keyPath });
+  await checkPrivateFile(keyPath);
+  const root = await openKeyFile(parseKeyFile(await readJsonFile(keyPath), keyPath, 'root'), keyPath, passphrase);
+  if (root.publicKey !== party.party) throw new IdentityError('IDENTITY_MISMATCH', { dir, detail: `${keyPath} holds another key than ${ROOT_DIR_LAYOUT.party}` });
+  return root;
+}
+
+/** The last card the root directory issued, if any (checked). */
+export async function readRootCard(dir: string, party: RootParty): Promise<PartyCard | undefined> {
+  const cardPath = join(dir, ROOT_DIR_LAYOUT.card);
+  if (!(await exists(cardPath))) return undefined;
+  const v = await readJsonFile(cardPath);
+  const problem = checkPartyCard(v);
+  if (problem || (v as PartyCard).party !== party.party) throw new IdentityError('IDENTITY_CORRUPT', { file: cardPath, detail: problem?.message ?? 'signed by another root key' });
+  return v as PartyCard;
 }
 
 /** Options of {@link signRequest}. */
@@ -248,20 +268,9 @@ export async function signRequest(opts: SignRequestOptions): Promise<SignedCerti
     throw bad(opts.requestFile, 'signing request', 'it names another root key than this one (a terminal of another party?)');
   if (opts.expectedFingerprint !== undefined && opts.expectedFingerprint.replace(/\D/g, '') !== requestFingerprint(request).replace(/\D/g, ''))
     throw bad(opts.requestFile, 'signing request', `its fingerprint is ${requestFingerprint(request)}, not the ${opts.expectedFingerprint} read on the terminal: do not sign it`);
-  const keyPath = join(dir, ROOT_DIR_LAYOUT.key);
-  if (!(await exists(keyPath))) throw new IdentityError('IDENTITY_NOT_FOUND', { dir, file: keyPath });
-  await checkPrivateFile(keyPath);
-  const root = await openKeyFile(parseKeyFile(await readJsonFile(keyPath), keyPath, 'root'), keyPath, opts.passphrase);
-  if (root.publicKey !== party.party) throw new IdentityError('IDENTITY_MISMATCH', { dir, detail: `${keyPath} holds another key than ${ROOT_DIR_LAYOUT.party}` });
-
+  const root = await openRootKey(dir, party, opts.passphrase);
   const cardPath = join(dir, ROOT_DIR_LAYOUT.card);
-  let previous: PartyCard | undefined;
-  if (await exists(cardPath)) {
-    const v = await readJsonFile(cardPath);
-    const problem = checkPartyCard(v);
-    if (problem || (v as PartyCard).party !== party.party) throw new IdentityError('IDENTITY_CORRUPT', { file: cardPath, detail: problem?.message ?? 'signed by another root key' });
-    previous = v as PartyCard;
-  }
+  const previous = await readRootCard(dir, party);
   const certificate = issueTerminalCertificate(root, {
     key: request.key,
     tls: request.tls,
