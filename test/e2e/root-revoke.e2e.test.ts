@@ -54,6 +54,7 @@ describe('e2e: hotline root revoke', () => {
     // Carried to the terminal: written into the channel's record, and the peer receives it.
     const written = await us.cli(['key', 'revoke', '--file', revFile]).then(check('key revoke --file'));
     expect(written.stdout).toMatch(/written into 1 channel record/);
+    expect(written.stdout).toMatch(/re-signed the card of the root machine/);
     await waitFor('CN to hold the key.revoke entry', async () => {
       const file = join(h.root, 'cn-export.jsonl');
       await cn.cli(['export', channel], { stdoutFile: file }).then(check('export at CN'));

@@ -1,11 +1,14 @@
 /**
  * `hotline card export`: writes this party's card (public) for peers, and prints the root-key
  * fingerprint to stderr for the operator to read to the peer over the phone.
- * `hotline card reissue`: re-signs the card with the root key (new endpoints, renewed certificate).
+ * `hotline card reissue`: re-signs the card with the root key (new endpoints, renewed certificate),
+ * carrying every revocation the party wrote into its channels' records (`key.revoke` entries, asked
+ * of the running terminal) besides those of the card it replaces.
  */
 import { hotlineCommand } from '../hint.js';
 import type { Command } from 'commander';
-import { loadTerminal } from '../lazy.js';
+import type { KeyRevocation } from '../../protocol/index.js';
+import { loadTerminal, officerClient } from '../lazy.js';
 import { collect, DEFAULT_DATA_DIR, defaultIo, type CommandIo } from './init.js';
 
 interface ExportOptions {
@@ -19,6 +22,19 @@ interface ReissueOptions {
   renewCertificate?: boolean;
   passphraseFile?: string;
   passphraseEnv?: string;
+}
+
+/**
+ * The revocations in this party's key.revoke entries, asked of the running terminal; with a note
+ * for the operator when it cannot answer (the card then keeps the revocations it held).
+ */
+async function recordedRevocations(dir: string): Promise<{ revocations: KeyRevocation[]; note?: string }> {
+  try {
+    const client = await officerClient(dir);
+    return await client.call<{ revocations: KeyRevocation[] }>('GET', '/api/v1/keys/revocations');
+  } catch (e) {
+    return { revocations: [], note: `warning: the terminal did not list the key.revoke entries of its channels (${(e as Error).message.split('\n')[0]}); the new card carries the revocations of the old one only. Reissue the card again once the terminal runs.\n` };
+  }
 }
 
 export function register(program: Command, io: CommandIo = defaultIo): void {
@@ -62,14 +78,18 @@ export function register(program: Command, io: CommandIo = defaultIo): void {
       const { loadTerminalIdentity, readPassphrase, reissueCard } = await loadTerminal();
       const passphrase = await readPassphrase({ file: opts.passphraseFile, env: opts.passphraseEnv });
       const identity = await loadTerminalIdentity(opts.data, { passphrase });
+      const recorded = await recordedRevocations(opts.data);
       const updated = await reissueCard(identity, {
         endpoints: opts.endpoint.length > 0 ? opts.endpoint : undefined,
         renewCertificate: opts.renewCertificate === true,
+        revocations: recorded.revocations.filter((r) => r.party === identity.party),
         passphrase,
         now: io.now(),
       });
+      if (recorded.note) io.stderr(recorded.note);
+      const revoked = updated.card.revocations.length;
       io.stdout(
-        `Reissued the party card of ${updated.config.party.code} (endpoints: ${updated.card.endpoints.join(', ')}).\n` +
+        `Reissued the party card of ${updated.config.party.code} (endpoints: ${updated.card.endpoints.join(', ')}; ${revoked} revoked key${revoked === 1 ? '' : 's'}).\n` +
           `Root-key fingerprint (unchanged): ${updated.fingerprint}\n` +
           `Send the new card to each peer: ${hotlineCommand('card export', opts.data)}\n`,
       );

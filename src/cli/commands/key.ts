@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import type { KeyRevocation } from '../../protocol/index.js';
 import { cliError } from '../errors.js';
 import { loadProtocol, loadTerminal, officerClient } from '../lazy.js';
+import { revocationFileNote, revocationOnCard } from './key-card.js';
 import { DEFAULT_DATA_DIR } from './init.js';
 
 interface RevokeOptions {
@@ -91,6 +92,7 @@ export function register(program: Command): void {
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)
     .action(async (target: string | undefined, opts: RevokeOptions) => {
       let revocation: KeyRevocation;
+      let passphrase: string | undefined;
       if (opts.file !== undefined) {
         try {
           revocation = JSON.parse(await readFile(opts.file, 'utf8')) as KeyRevocation;
@@ -100,7 +102,7 @@ export function register(program: Command): void {
       } else {
         if (!target || !opts.reason) throw cliError('CLI_USAGE', { detail: 'give the key to revoke and --reason (or --file with a signed revocation)', command: 'key revoke ' });
         const [{ loadTerminalIdentity, readPassphrase }, { issueRevocation }] = await Promise.all([loadTerminal(), loadProtocol()]);
-        const passphrase = await readPassphrase({ file: opts.passphraseFile, env: opts.passphraseEnv });
+        passphrase = await readPassphrase({ file: opts.passphraseFile, env: opts.passphraseEnv });
         const identity = await loadTerminalIdentity(opts.data, { passphrase });
         const root = await identity.loadRootSigner(passphrase);
         revocation = issueRevocation(root, { key: target, from: parseFrom(opts.from), reason: opts.reason });
@@ -109,5 +111,6 @@ export function register(program: Command): void {
       const r = await client.call<{ key: string; from: number; entries: Array<{ channel: string; entry: string }> }>('POST', '/api/v1/keys/revocations', { revocation });
       process.stdout.write(`Key ${r.key.slice(0, 16)}… revoked from ${new Date(r.from).toISOString()}, written into ${r.entries.length} channel record${r.entries.length === 1 ? '' : 's'}:\n`);
       for (const e of r.entries) process.stdout.write(`  channel ${e.channel.slice(0, 12)}  entry ${e.entry}\n`);
+      process.stdout.write(opts.file !== undefined ? await revocationFileNote(opts.data) : await revocationOnCard(opts.data, revocation, passphrase));
     });
 }

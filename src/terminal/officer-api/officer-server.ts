@@ -32,6 +32,7 @@ import { mostUrgentDefault, shippedCatalogue, type FormatCatalogue } from '../fo
 import { officersRoutes } from './officers-routes.js';
 import { operationsRoutes, type OperationsOptions } from './operations-routes.js';
 import { keysRoutes, type KeyRotationPort } from './keys-routes.js';
+import { revocationsRoute } from './revocations-route.js';
 import { OfficerReadModel } from './read-model.js';
 import type { LinkHealthFn, LinksFn, OfficerApiPorts, ReconcilingFn } from './route-kit.js';
 import type { HaStatus } from './api-schemas.js';
@@ -161,6 +162,7 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
   await app.register(formatsRoutes, { ...area, formats });
   await app.register(dialogueRoutes, area);
   await app.register(keysRoutes, { ...area, signingKey: opts.signingKey, rotation: opts.rotation });
+  await app.register(revocationsRoute, area);
   await app.register(eventsRoute, area);
   await app.register(operationsRoutes, { ...area, ...opts.operations });
   if (opts.escalation) await app.register(escalationRoutes, { ...area, files: opts.escalation });

@@ -3,7 +3,7 @@
  * Store. Routes ask it, and presenters.ts shapes the answer; writes go through the channel
  * ports (ChannelActions), never through here.
  */
-import type { PartyCard } from '../../protocol/index.js';
+import type { KeyRevocation, PartyCard } from '../../protocol/index.js';
 import type { EscalationStepRow, EvidenceRow, LinkSampleRow, ListEscalationsOptions, ListMessagesOptions, ListUnackedOptions, IdempotentAnswer, LogPosition, SearchMessagesOptions, MessageRow, PeerRow, ReceiptTime, Store, StoredEntry } from '../../store/index.js';
 
 /** The entry kinds that change a charter or a channel's state. */
@@ -126,6 +126,20 @@ export class OfficerReadModel {
   /** An author's entries of some kinds from `fromSeq` on, as wire text, in seq order, at most `limit`. */
   async rawOfKinds(channel: string, author: string, fromSeq: number, kinds: readonly string[], limit: number): Promise<string[]> {
     return (await this.#store.listEntries(channel, { author, fromSeq, kinds, limit })).map((e) => e.raw);
+  }
+
+  /**
+   * The revocations of this party's `key.revoke` entries, in every channel held (each once, by
+   * signature): every revocation the party wrote into a record, which its card must carry too.
+   */
+  async ownRevocations(): Promise<KeyRevocation[]> {
+    const found = new Map<string, KeyRevocation>();
+    for (const channel of await this.#store.listChannels())
+      for (const e of await this.#store.listEntries(channel.id, { author: this.#self, kinds: ['key.revoke'] })) {
+        const revocation = (JSON.parse(e.raw) as { body: { revocation: KeyRevocation } }).body.revocation;
+        if (!found.has(revocation.sig)) found.set(revocation.sig, revocation);
+      }
+    return [...found.values()];
   }
 
   /** Messages not acknowledged yet, earliest deadline first. */
