@@ -206,6 +206,17 @@ export class Leadership {
     return { now, instances: r.rows.map((x) => ({ instance: x.instance, officerUrl: x.officer_url, federationUrl: x.federation_url, host: x.host, pid: x.pid, role: x.role === 'active' ? 'active' : 'standby', seenAt: x.seen_at })) };
   }
 
+  /**
+   * The wire text of every `key.revoke` entry `author` signed, in every channel: a standby reads
+   * them before it takes the lease, so that an instance whose own key its party revoked does not.
+   */
+  async revocationEntries(author: string): Promise<string[]> {
+    const r = await this.#exclusive(() =>
+      this.#client.query<{ raw: string }>(`select e.raw from channels c join entries e on e.channel = c.id and e.kind = 'key.revoke' where e.author = $1`, [author]),
+    );
+    return r.rows.map((x) => x.raw);
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     await this.#client.end().catch(() => {});

@@ -24,6 +24,12 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
     status: 409,
     message: 'This party ({party}) is {standing} in channel {channel}: {how} Its record up to then stays here, read-only (export it with `hotline export CHANNEL`); nothing more is written to the channel from this terminal. Nothing was signed.',
   },
+  HA_KEY_REVOKED: {
+    status: 503,
+    fault: "This instance signs with a terminal key that its own party revoked: every entry it signed would be refused.",
+    message:
+      'Instance {instance} of the {party} terminal signs with terminal key {key}, which the party revoked from {from} ("{reason}"): every entry it signed would be refused (ENTRY_KEY_REVOKED), so it does not take the lease and stays a standby (/readyz 503). If its key directory was replaced by another instance\'s or an old backup, restore this instance\'s own keys/ and restart it; if this machine is the one that was revoked, retire it and add a new instance with a new key (`hotline ha add-instance`).',
+  },
   HA_STANDBY: {
     status: 503,
     fault: 'This process is a standby instance of its party: it signs nothing and keeps no live state.',

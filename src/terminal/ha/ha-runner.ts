@@ -19,12 +19,15 @@ import { metrics as defaultMetrics } from '../metrics.js';
 import type { HaStatus } from '../officer-api/api-schemas.js';
 import { stderrLog } from '../log-destination.js';
 import { officerToken, startTerminal, type RunningTerminal, type StartTerminalOptions } from '../terminal.js';
+import { ownKeyRevocation, revokedKeySentence } from './own-key.js';
 import { startStandbyServer, type StandbyServer } from './standby-server.js';
 
 /** Default lease: a paused or cut-off active instance is replaced within about this long. */
 export const DEFAULT_LEASE_MS = 3000;
 /** How often a standby reads the lease. */
 export const POLL_MS = 200;
+/** How often an instance looks whether its party revoked its own terminal key, ms. */
+const KEY_CHECK_MS = 2000;
 
 /** Options of {@link runHighlyAvailable}. */
 export interface HaRunOptions extends Omit<StartTerminalOptions, 'ha'> {
@@ -68,6 +71,9 @@ class HaRunner {
   readonly #token: string;
   readonly #leaseMs: number;
   #stopping = false;
+  /** HA_KEY_REVOKED's sentence while this instance's own key is revoked (it then takes no lease). */
+  #revoked: string | undefined;
+  #keyCheckedAt = Number.NEGATIVE_INFINITY;
   #wake: (() => void) | undefined;
   readonly done: Promise<void>;
   #started!: () => void;
@@ -124,7 +130,7 @@ class HaRunner {
     const federationUrl = `https://${config.federation.host}:${this.#o.federationPort ?? config.federation.port}`;
     let server: StandbyServer | undefined;
     try {
-      server = await startStandbyServer({ instance: this.#instance, party: config.party.code, token: this.#token, host: config.officer.host, port: this.#o.officerPort ?? config.officer.port, metrics, status: () => haStatus(leadership, this.#instance, 'standby') });
+      server = await startStandbyServer({ instance: this.#instance, party: config.party.code, token: this.#token, host: config.officer.host, port: this.#o.officerPort ?? config.officer.port, metrics, status: () => haStatus(leadership, this.#instance, 'standby'), blocked: () => this.#revoked });
       let announced = 0;
       while (!this.#stopping) {
         if (lost) throw lost;
@@ -135,7 +141,7 @@ class HaRunner {
         const lease = await leadership.lease();
         if (lease) metrics.haFailovers.set(lease.failovers);
         const free = !lease || lease.expiresAt <= lease.now || !lease.holderConnected || lease.holder === this.#holder;
-        if (free) {
+        if (free && !(await this.#keyRevoked(leadership, lease?.now))) {
           const got = await leadership.acquire({ instance: this.#instance, holder: this.#holder, ttlMs: this.#leaseMs });
           if (got) {
             this.#log.warn({ token: got.token, previous: got.previous ?? null, failovers: got.failovers }, `high availability: instance ${this.#instance} takes over${got.previous && got.previous !== this.#instance ? ` from ${got.previous}` : ''}`);
@@ -150,6 +156,21 @@ class HaRunner {
     } finally {
       await server?.close();
     }
+  }
+
+  /**
+   * Whether this instance's own terminal key is revoked by its party at `now` (the database clock
+   * when known), looked up at most every KEY_CHECK_MS; logs HA_KEY_REVOKED when it becomes so.
+   */
+  async #keyRevoked(leadership: Leadership, now: number | undefined): Promise<boolean> {
+    if (performance.now() - this.#keyCheckedAt < KEY_CHECK_MS) return this.#revoked !== undefined;
+    this.#keyCheckedAt = performance.now();
+    const r = await ownKeyRevocation(this.#identity, leadership, now ?? this.#o.clock?.now() ?? Date.now());
+    const sentence = r ? revokedKeySentence(this.#identity, this.#instance, r) : undefined;
+    if (sentence && sentence !== this.#revoked) this.#log.error({ code: 'HA_KEY_REVOKED', key: r!.key, from: r!.from }, sentence);
+    if (!sentence && this.#revoked) this.#log.warn(`high availability: instance ${this.#instance}'s terminal key is no longer revoked; it may take the lease again`);
+    this.#revoked = sentence;
+    return sentence !== undefined;
   }
 
   /** Runs the terminal while the lease holds; returns when it is lost or the process stops. */
@@ -235,6 +256,8 @@ class HaRunner {
       if (expiry === undefined) return lose('another instance holds the lease now');
       if (expiry !== null && performance.now() - renewed <= this.#leaseMs) {
         renewed = asked;
+        // A revocation dated ahead (`--from`) comes into force while this instance is active.
+        if (await this.#keyRevoked(leadership, undefined).catch(() => false)) return lose('its own terminal key is revoked (HA_KEY_REVOKED)');
         const t = terminal();
         if (t) await leadership.announce({ instance: this.#instance, officerUrl: t.officerUrl, federationUrl: t.federationUrl, host: hostname(), pid: process.pid, role: 'active' }).catch(() => {});
       }

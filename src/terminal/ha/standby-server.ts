@@ -22,6 +22,8 @@ export interface StandbyServerOptions {
   readonly metrics: TerminalMetrics;
   /** The lease and the instances, read from the database. */
   readonly status: () => Promise<HaStatus>;
+  /** Why this instance takes no lease at all (HA_KEY_REVOKED's sentence), if it does not. */
+  readonly blocked?: () => string | undefined;
 }
 
 /** A listening standby server. */
@@ -56,6 +58,8 @@ export async function startStandbyServer(o: StandbyServerOptions): Promise<Stand
   };
   app.get('/healthz', async () => ({ ok: true, party: o.party, role: 'standby', instance: o.instance }));
   app.get('/readyz', async (_request, reply) => {
+    const blocked = o.blocked?.();
+    if (blocked) return reply.code(503).send({ ok: false, code: 'HA_KEY_REVOKED', reason: blocked });
     const status = await o.status().catch(() => undefined);
     return reply.code(503).send({ ok: false, reason: `standby instance ${o.instance}: ${status ? activeSentence(status) : 'the database does not answer.'}` });
   });
