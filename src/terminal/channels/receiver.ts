@@ -350,8 +350,13 @@ export class Receiver implements EntryReceiver {
     const held = this.#pending.get(log.id);
     if (!held || held.size === 0) return;
     let progress = true;
+    /** Whether this drain took some held entry in: what the rest wait for now may be new (below). */
+    let moved = false;
+    /** What the entries still held wait for, as the last pass found it. */
+    let waiting: Array<{ author: string; fromSeq: number; toSeq: number }> = [];
     while (progress) {
       progress = false;
+      waiting = [];
       // Only an entry at or below the next seq of its author can be taken in (or found a duplicate or
       // a fork) now; one past a gap would be pending again (ENTRY_SEQUENCE_GAP). Those are passed
       // over without the ingest's checks, so that entries held far ahead (a peer may hold up to
@@ -361,7 +366,7 @@ export class Receiver implements EntryReceiver {
       for (const sealed of ordered) {
         const r = await this.#o.registry.memory.ingest(log, sealed, { notAfter: b.notAfter, signatureChecked: true });
         if (r.status === 'pending') {
-          if (reportMissing && !progress) for (const m of r.missing) if (b.out.missing.length < MAX_MISSING_REPORTED) b.out.missing.push({ channel: log.id, ...m });
+          waiting.push(...r.missing);
           continue;
         }
         this.#unhold(held, sealed);
@@ -376,9 +381,14 @@ export class Receiver implements EntryReceiver {
         // Counted accepted whichever batch brought it; `pending` counts only this batch's entries still held.
         b.out.accepted++;
         if (b.heldHere.delete(sealed.hash)) b.out.pending--;
-        progress = true;
+        progress = moved = true;
       }
     }
+    // Asked for at once (docs/protocol.md §12, "Pending entries"): the entries let in may have
+    // been all that the held ones waited for from the sender, and what they wait for now (another
+    // author's entries their heads name, which that author may never push here: a party removed
+    // before this one was added) would otherwise be asked for only when the next entry arrives.
+    if (reportMissing || moved) for (const m of waiting) if (b.out.missing.length < MAX_MISSING_REPORTED) b.out.missing.push({ channel: log.id, ...m });
   }
 
   async #drainUnknown(b: Batch): Promise<void> {
