@@ -24,6 +24,7 @@ import { STORED_OVERDUE_MS } from './federation/stored-watch.js';
 import { PeerLinks } from './federation/peer-links.js';
 import { stderrLog } from './log-destination.js';
 import { Backlog, DEFAULT_MAX_UNRECEIPTED } from './channels/backlog.js';
+import { PendingWants } from './federation/pending-wants.js';
 import { RelayWants } from './federation/relay-wants.js';
 import { InboundStreams } from './federation/inbound-streams.js';
 import { PULL_AFTER_MS, PullFallback } from './federation/pull-fallback.js';
@@ -189,7 +190,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   // Route validators compile at first use, and the rest once both faces listen (lazy-validators.ts).
   const validators = lazyValidators({ strictBodies: true });
   down.add(() => validators.stop());
-  const federation = await buildFederationServer({ receiver: wing.receiver, entries: wing.committer, directory, self: directory.self, events, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, pins: peerLinks.pins, streams, reconcile: reconciler, probes: ops.prober, logger: log.child({ face: 'federation' }, { level: 'warn' }), schemaController: validators.schemaController, commitWaitMs: receivedCommitWaitFrom(process.env.HOTLINE_RECEIVED_COMMIT_WAIT_MS) });
+  const federation = await buildFederationServer({ receiver: wing.receiver, entries: wing.committer, directory, self: directory.self, events, tls: { keyPem: identity.tls.keyPem, certPem: identity.tls.certPem }, pins: peerLinks.pins, streams, reconcile: reconciler, pendingWants: ops.pendingWants, probes: ops.prober, logger: log.child({ face: 'federation' }, { level: 'warn' }), schemaController: validators.schemaController, commitWaitMs: receivedCommitWaitFrom(process.env.HOTLINE_RECEIVED_COMMIT_WAIT_MS) });
   const closeFederation = once(() => (peerLinks.stop(), federation.close()));
   down.add(closeFederation);
   timings.mark('federation server');
@@ -401,9 +402,11 @@ function composeOperations(o: {
   jobs.add({ name: 'dialogue-reminders', everyMs: 1000, run: () => reminders.tick() });
   jobs.add({ name: 'drills', everyMs: 1000, run: () => drills.tick() });
   jobs.add({ name: 'reconcile', everyMs: 1000, run: async () => o.reconciler.tick() });
-  // Receipts of a party whose stream is down, asked of the others (federation/relay-wants.ts).
+  // Receipts of a party whose stream is down, and what held entries wait for that the peer asked
+  // does not send, asked of the others (federation/relay-wants.ts, federation/pending-wants.ts).
   const relays = new RelayWants({ self: self.party, directory, receiptedBy: (c, p) => o.backlog.receiptedBy(c, p), events, clock, streams: o.streams });
-  jobs.add({ name: 'relay-wants', everyMs: 1000, run: async () => relays.tick() });
+  const pendingWants = new PendingWants({ self: self.party, directory, clock, streams: o.streams });
+  jobs.add({ name: 'relay-wants', everyMs: 1000, run: async () => (relays.tick(), pendingWants.tick()) });
   // A peer that cannot reach this terminal: its entries fetched over our own connection (federation/pull-fallback.ts).
   const pulls = new PullFallback({ streams: o.streams, targets: () => o.peerLinks.pullTargets(), directory, receiver: wing.receiver, tls: o.identity.tls, clock, log: log.child({ face: 'pull' }) });
   jobs.add({ name: 'pull-fallback', everyMs: 1000, run: () => pulls.tick() });
@@ -420,7 +423,7 @@ function composeOperations(o: {
   if (process.env.HOTLINE_CHECKPOINTS !== '0') jobs.add({ name: 'checkpoints', everyMs: 60_000, run: () => checkpoints.tick() });
   jobs.start();
   down.add(() => jobs.stop());
-  return { linkTester, prober, drills, relays };
+  return { linkTester, prober, drills, relays, pendingWants };
 }
 
 /** Listens, saying which port is taken and which option changes it (#14 2c). */

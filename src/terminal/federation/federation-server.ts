@@ -51,6 +51,8 @@ export interface FederationPorts {
   readonly streams?: StreamSessionOptions['streams'];
   /** What received entries say of this terminal's own log (channels/reconciler.ts). */
   readonly reconcile?: StreamSessionOptions['reconcile'];
+  /** What is asked for with `want` after a `stored`, asked again of the others while it does not come (pending-wants.ts). */
+  readonly pendingWants?: StreamSessionOptions['pendingWants'];
   /** Answers link-test probes of version-2 channels (schedulers/link-prober.ts). */
   readonly probes?: StreamSessionOptions['probes'];
 }
@@ -235,7 +237,7 @@ function registerStream(app: FastifyInstance, ports: FederationPorts, limits: Fe
   app.get('/fed/v1/stream', { websocket: true }, (socket: WebSocket, request) => {
     const peer = peerIdOf(request);
     const log = request.log.child({ peer: ports.directory.label(peer) });
-    const session = new StreamSession({ peer, socket, receiver: ports.receiver, directory: ports.directory, events: ports.events, limits, log, streams: ports.streams, reconcile: ports.reconcile, probes: ports.probes, commitWaitMs, transport: receivedBytes(request.raw.socket) });
+    const session = new StreamSession({ peer, socket, receiver: ports.receiver, directory: ports.directory, events: ports.events, limits, log, streams: ports.streams, reconcile: ports.reconcile, pendingWants: ports.pendingWants, probes: ports.probes, commitWaitMs, transport: receivedBytes(request.raw.socket) });
     const open = (streams.get(peer) ?? 0) + 1;
     if (open > limits.maxStreamsPerPeer) {
       session.refuse(FED_CODES.tooManyStreams, `At most ${limits.maxStreamsPerPeer} streams per peer; close the others first.`, { code: 1008, reason: 'too many streams' });

@@ -27,6 +27,7 @@ import type { EventSink } from '../events/event-bus.js';
 import { wholeSetting } from '../env-settings.js';
 import { Bucket, FED_CODES, type FederationLimits } from './limits.js';
 import { Heartbeat, socketIo, type HeartbeatIo } from './heartbeat.js';
+import type { WantRange } from './wants.js';
 import { parseClientFrame, type ClientFrame, type EchoFrame, type ProbeFrame, type ServerFrame } from './wire.js';
 
 /** Answers handed to a stream's socket and not yet taken by the peer beyond which the stream is cut. */
@@ -119,6 +120,11 @@ export interface StreamSessionOptions {
     /** A received authentic entry contradicts the log held here (ReceiveOutcome.conflicts). */
     conflict?(peer: string, conflict: LogConflict): void;
   };
+  /**
+   * Told of every range asked for with `want` after a `stored` (pending-wants.ts), which asks the
+   * channel's other parties for it while it does not come.
+   */
+  readonly pendingWants?: { asked(peer: string, range: WantRange): void };
   /** Answers a signed link-test probe of a version-2 channel (docs/protocol.md §12.3); undefined drops it. */
   readonly probes?: { answer(peer: string, probe: ProbeFrame): EchoFrame | undefined };
   /**
@@ -170,6 +176,7 @@ export class StreamSession {
   readonly #reconcile: StreamSessionOptions['reconcile'];
   readonly #streams: StreamSessionOptions['streams'];
   readonly #probes: StreamSessionOptions['probes'];
+  readonly #pendingWants: StreamSessionOptions['pendingWants'];
   /** The frames accepted so far, handled one after the other. */
   #chain: Promise<void> = Promise.resolve();
   /** The `stored` answers of frames taken in, sent in order once their entries are durable. */
@@ -191,6 +198,7 @@ export class StreamSession {
     this.#reconcile = opts.reconcile;
     this.#streams = opts.streams;
     this.#probes = opts.probes;
+    this.#pendingWants = opts.pendingWants;
     this.#commitWaitMs = opts.commitWaitMs ?? 0;
     this.#storageHoldMs = opts.storageHoldMs ?? STORAGE_FAILED_HOLD_MS;
     const now = opts.now ?? Date.now;
@@ -342,6 +350,7 @@ export class StreamSession {
       if (asked.has(key) || asked.size >= MAX_WANTS_PER_BATCH) continue;
       asked.add(key);
       this.#send({ t: 'want', ...m });
+      this.#pendingWants?.asked(this.peer, m);
     }
   }
 
