@@ -29,8 +29,8 @@ function setup() {
     clock,
     streams,
   });
-  const asked: Record<string, Want[]> = { US: [], CN: [], RU: [] };
-  for (const p of ['US', 'CN', 'RU']) streams.attach(p, (w) => asked[p]!.push(w));
+  const asked: Record<'US' | 'CN' | 'RU', Want[]> = { US: [], CN: [], RU: [] };
+  for (const p of ['US', 'CN', 'RU'] as const) streams.attach(p, (w) => asked[p].push(w));
   return { clock, held, channels, pending, asked };
 }
 
