@@ -116,6 +116,7 @@ function session(limits: Partial<StreamLimits> = {}, receiver = new FakeReceiver
   const logs: Array<{ level: 'warn' | 'error'; o: Record<string, unknown>; m: string | undefined }> = [];
   const clock = new ManualClock(1_000_000);
   const pinger: { fn?: () => void; every?: number; stopped: boolean } = { stopped: false };
+  const remembered: Array<{ peer: string; range: unknown }> = [];
   const s = new StreamSession({
     peer: PEER,
     socket,
@@ -131,6 +132,7 @@ function session(limits: Partial<StreamLimits> = {}, receiver = new FakeReceiver
     heartbeatNow: () => clock.now(),
     ...(commitWaitMs !== undefined ? { commitWaitMs } : {}),
     ...(streams !== undefined ? { streams } : {}),
+    pendingWants: { asked: (peer, range) => remembered.push({ peer, range }) },
     repeat: (ms, fn) => {
       pinger.fn = fn;
       pinger.every = ms;
@@ -139,7 +141,7 @@ function session(limits: Partial<StreamLimits> = {}, receiver = new FakeReceiver
   });
   const send = (frame: unknown) => s.message(Buffer.from(JSON.stringify(frame)), false);
   const entries = (id: number, ...raws: string[]) => send({ t: 'entries', id, entries: raws });
-  return { s, socket, receiver, events, logs, clock, pinger, send, entries };
+  return { s, socket, receiver, events, logs, clock, pinger, send, entries, remembered };
 }
 
 describe('stream session: entries', () => {
@@ -176,7 +178,7 @@ describe('stream session: entries', () => {
   });
 
   it('asks with want frames for what it misses, each range once, at most 64 per batch', async () => {
-    const { socket, receiver, entries } = session();
+    const { socket, receiver, entries, remembered } = session();
     entries(1, 'e1');
     await settle();
     const missing = Array.from({ length: 100 }, (_, i) => ({ channel: CH_A, author: OTHER, fromSeq: i + 1, toSeq: i + 1 }));
@@ -186,6 +188,8 @@ describe('stream session: entries', () => {
     expect(wants).toHaveLength(MAX_WANTS_PER_BATCH);
     expect(wants[0]).toEqual({ t: 'want', channel: CH_A, author: OTHER, fromSeq: 1, toSeq: 1 });
     expect(new Set(wants.map((w) => w.fromSeq)).size).toBe(64);
+    // Each range asked is remembered, to be asked of the channel's other parties if it does not come (pending-wants.ts).
+    expect(remembered).toEqual(wants.map(({ t: _t, ...range }) => ({ peer: PEER, range })));
     // The stored answer comes first: the peer learns the batch is safe before it is asked for more.
     expect(socket.sent[0]!.t).toBe('stored');
   });
