@@ -605,6 +605,17 @@ export class KyselyStore implements Store {
     return Number(result.numUpdatedRows);
   }
 
+  async shiftDeadlines(deltaMs: number): Promise<number> {
+    const d = Math.round(deltaMs);
+    const result = await this.db
+      .updateTable('messages')
+      .set({ deadline_at: sql<number>`deadline_at + ${d}`, escalation_due_at: sql<number | null>`escalation_due_at + ${d}` })
+      .where('acked_at', 'is', null)
+      .where('deadline_at', 'is not', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   async databaseBytes(): Promise<number | undefined> {
     return this.options.databaseBytes?.();
   }

@@ -387,6 +387,12 @@ export interface Store {
    * terminal's party), after the policies changed; returns how many.
    */
   replanEscalations(self: string): Promise<number>;
+  /**
+   * Moves every unacknowledged message's deadline and next escalation look by `deltaMs`: this
+   * terminal's clock was stepped by that much, and they were counted on it (docs/operations.md
+   * "Clocks"); returns how many.
+   */
+  shiftDeadlines(deltaMs: number): Promise<number>;
   /** Messages of `channel`, oldest first. */
   listMessages(channel: string, options?: ListMessagesOptions): Promise<MessageRow[]>;
   /** Messages of `channel` matching `options`, newest first, at most its limit. */

@@ -99,5 +99,5 @@ export async function backToBack(start = T0 + 1000, options: { receiptSpacingMs?
  */
 export function portsOf(s: TestWing) {
   const w = s.wing;
-  return { directory: w.registry, actions: w.writer, messages: w.messages, entries: w.committer, store: s.store, samples: s.store, clock: { now: () => s.now() }, events: s.events, self: s.self };
+  return { directory: w.registry, actions: w.writer, messages: w.messages, entries: w.committer, store: s.store, samples: s.store, clock: { now: () => s.now(), elapsed: () => s.elapsed() }, events: s.events, self: s.self };
 }

@@ -7,7 +7,9 @@
 import { afterEach, expect, it } from 'vitest';
 import { LinkTester } from '../../src/terminal/schedulers/link-tester.js';
 import { TerminalError } from '../../src/terminal/errors.js';
+import { EscalationSettings } from '../../src/terminal/escalation/settings.js';
 import { backToBack, portsOf, type BackToBack } from './back-to-back.js';
+import { escalation } from './escalation-fixture.js';
 
 let pair: BackToBack | undefined;
 afterEach(async () => {
@@ -115,4 +117,52 @@ it('raises no CLOCK_SKEW from a link test delayed by an outage and answered late
   expect(h.state).toBe('degraded');
   tester.stop();
   echoer.stop();
+});
+
+it('keeps no deadline off after this clock ran 10 minutes ahead and was set right', async () => {
+  // US's clock (the shared one) steps 10 minutes ahead while CN's stays right; a FLASH arrives;
+  // NTP sets US's clock back. Its deadline, counted from the arrival on the wrong clock, must not
+  // stay 10 minutes late (nor one counted before the fault go 10 minutes early).
+  const AHEAD = 10 * 60_000;
+  let skew = 0;
+  pair = await backToBack(undefined, { skewOfB: () => skew });
+  const channel = await pair.activeChannel();
+  const settings = EscalationSettings.from({
+    contacts: { 'ops-room': { console: true } },
+    policies: [{ channel: '*', levels: [{ name: 'duty officer', contacts: ['ops-room'], waitSec: 120 }] }],
+  }, undefined, { smtp: false });
+  const us = escalation(pair.a, () => settings);
+  const window = pair.a.view(channel).charter.ackDeadlineSec.FLASH * 1000;
+  await us.scheduler.tick();
+
+  const before = await pair.b.send(channel, { text: 'Before the fault', lang: 'en', precedence: 'FLASH' });
+  await pair.settle();
+  const beforeArrival = pair.clock.now();
+
+  pair.clock.step(AHEAD);
+  skew = -AHEAD;
+  await us.scheduler.tick();
+  const during = await pair.b.send(channel, { text: 'Unidentified aircraft', lang: 'en', precedence: 'FLASH' });
+  const trueArrival = pair.clock.now() - AHEAD;
+  await pair.settle();
+  expect((await pair.a.getMessage(during.hash))!.deadlineAt).toBe(trueArrival + AHEAD + window); // counted on the wrong clock
+
+  pair.clock.step(-AHEAD); // NTP sets it right
+  skew = 0;
+  await us.scheduler.tick();
+  const row = (await pair.a.getMessage(during.hash))!;
+  expect(row.deadlineAt).toBe(trueArrival + window);
+  expect(row.escalationDueAt).toBe(trueArrival + window);
+  expect((await pair.a.getMessage(before.hash))!.deadlineAt).toBe(beforeArrival + window);
+
+  // Escalation starts when the window has passed on the right clock, not 10 minutes later.
+  const escalated = () => us.events.filter((e) => e.type === 'escalation').length;
+  pair.clock.set(trueArrival + window - 1000);
+  await us.scheduler.tick();
+  await us.scheduler.idle();
+  const early = escalated();
+  pair.clock.set(trueArrival + window);
+  await us.scheduler.tick();
+  await us.scheduler.idle();
+  expect(escalated()).toBeGreaterThan(early);
 });

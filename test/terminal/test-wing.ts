@@ -71,6 +71,11 @@ export class TestWing {
   proposalEntry(channel: string): Promise<string | undefined> {
     return this.wing.committer.proposalEntry(channel);
   }
+  /** Elapsed time on the clock that never steps (see Clock.elapsed); the reading when it has none. */
+  elapsed(): number {
+    return this.#clock.elapsed?.() ?? this.#clock.now();
+  }
+
   now(): number {
     return this.#clock.now();
   }

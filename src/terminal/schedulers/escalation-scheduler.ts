@@ -47,6 +47,12 @@ interface Plan {
 
 const NOTHING = (): Promise<void> => Promise.resolve();
 
+/**
+ * A change of the clock's reading against elapsed time beyond this is a step (NTP setting a wrong
+ * clock right, or a fault): pending deadlines move with it. Below, it is drift or a tick's jitter.
+ */
+export const CLOCK_STEP_MS = 2000;
+
 /** Meta key: the policies the stored due times were planned with (JSON). */
 const PLANNED_WITH = 'escalation.plannedWith';
 
@@ -57,7 +63,7 @@ export interface EscalationSchedulerOptions {
   readonly directory: Pick<ChannelDirectory, 'label' | 'peersOf' | 'member' | 'channel' | 'channelIds'>;
   readonly messages: Pick<MessageFinder, 'getMessage'>;
   /** Escalation progress is kept with the messages; the plan's policies are a setting. */
-  readonly store: Pick<Store, 'listEscalationsDue' | 'transaction' | 'getMeta' | 'setMeta' | 'replanEscalations' | 'ackersOf'>;
+  readonly store: Pick<Store, 'listEscalationsDue' | 'transaction' | 'getMeta' | 'setMeta' | 'replanEscalations' | 'ackersOf' | 'shiftDeadlines'>;
   readonly self: Pick<SelfInfo, 'party' | 'code'>;
   readonly clock: Clock;
   /** Alarms are heard here; ACK_OVERDUE is announced here. */
@@ -85,6 +91,8 @@ export class EscalationScheduler {
   /** The settings the stored due times are known to follow. */
   #plannedFor: EscalationSettings | undefined;
   #unsubscribe: Unsubscribe | undefined;
+  /** `now() - elapsed()` at the last tick: its change is a step of the clock. */
+  #offset: number | undefined;
   readonly #onAlarm = (e: EventOf<'alarm'>) => {
     if (!NOTIFIED_ALARM.test(e.code)) return;
     const p = this.#alarm(e).catch((err: Error) => this.#log.warn({ err: err.message, code: e.code }, 'alarm notification failed'));
@@ -123,11 +131,36 @@ export class EscalationScheduler {
 
   async #tick(): Promise<void> {
     const now = this.#p.clock.now();
+    await this.#followClockStep(now);
     const settings = this.#settings();
     await this.#plan(settings);
     const due = await this.#p.store.listEscalationsDue(now, DUE_PER_TICK);
     if (due.length > 0) await this.#step(due, now, settings);
     await this.#dispatcher.tick();
+  }
+
+  /**
+   * Deadlines are elapsed time on this terminal: one counted while the clock was 10 minutes ahead
+   * (from a message's arrival, or from an own message's time) is 10 minutes late once the clock is
+   * set right. When the clock's reading steps against elapsed time, every pending deadline and
+   * escalation look moves by the step, so a clock fault leaves no deadline off behind it.
+   */
+  async #followClockStep(now: number): Promise<void> {
+    const elapsed = this.#p.clock.elapsed?.();
+    if (elapsed === undefined) return;
+    const offset = now - elapsed;
+    const step = this.#offset === undefined ? 0 : offset - this.#offset;
+    if (Math.abs(step) <= CLOCK_STEP_MS) {
+      // Drift is followed without moving anything (NTP slews it).
+      this.#offset = offset;
+      return;
+    }
+    const moved = await this.#p.store.shiftDeadlines(step);
+    this.#offset = offset;
+    this.#log.warn(
+      { stepMs: step, moved },
+      `The clock was stepped by ${(step / 1000).toFixed(1)} s (${step > 0 ? 'forward' : 'back'}): the deadlines of ${moved} unacknowledged message(s) moved with it, so that each keeps the time it had left`,
+    );
   }
 
   /** After the policies changed (or at the first tick, if they differ from the stored plan): look at every message again. */
