@@ -45,6 +45,11 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
     fault: 'The active instance stopped answering in the middle of the request.',
     message: 'The active instance ({upstream}) stopped answering in the middle of the request ({detail}). It may or may not have been carried out: retry with the same Idempotency-Key (sending messages), or look before retrying anything else.',
   },
+  TERMINAL_CLOSING: {
+    status: 503,
+    fault: 'This terminal process is closing (a step-down from its party\'s lease, or a stop): it takes no new request.',
+    message: 'This terminal process ({instance}) is closing: {why} Nothing was done. {hint}',
+  },
   CHANNEL_PROPOSALS_LIMIT: {
     message: 'Party {party} has {count} channel proposals awaiting an answer here, the most this terminal holds from one party ({max}); its new proposal was refused. Accept or decline some (or let them expire): its terminal proposes again after its next reconnection.',
   },

@@ -30,7 +30,7 @@ import { toApiError } from '../errors.js';
 import { DEFAULT_FEDERATION_LIMITS, FED_CODES, type FederationLimits } from './limits.js';
 import { StreamSession, type StreamSessionOptions } from './stream-session.js';
 import { BATCH_MAX } from './wire.js';
-import { cutConnectionsOnClose, goingAway } from '../close-connections.js';
+import { closingRefusal, cutConnectionsOnClose, goingAway } from '../close-connections.js';
 import { refuseContentEncoding } from '../content-encoding.js';
 import { receivedBytes, trackRawSockets } from '../tls/raw-bytes.js';
 import { guardHandshakes } from './handshake-guard.js';
@@ -92,6 +92,7 @@ function federationError(e: unknown): { status: number; code: string; message: s
 export async function buildFederationServer(opts: FederationServerOptions): Promise<FastifyInstance> {
   const limits: FederationLimits = { ...DEFAULT_FEDERATION_LIMITS, ...(opts.bodyLimit !== undefined ? { bodyLimit: opts.bodyLimit } : {}), ...opts.limits };
   const app = Fastify({
+    return503OnClosing: false,
     https: {
       ...pinnedServerTlsOptions(opts.tls),
       handshakeTimeout: limits.handshakeMaxMs,
@@ -112,7 +113,7 @@ export async function buildFederationServer(opts: FederationServerOptions): Prom
   guardHandshakes(app.server, limits, opts.logger);
   // A stream's heartbeat counts the bytes under TLS, not only whole records (tls/raw-bytes.ts).
   trackRawSockets(app.server);
-  cutConnectionsOnClose(app, limits.closeGraceMs);
+  cutConnectionsOnClose(app, limits.closeGraceMs, closingRefusal());
   refuseContentEncoding(app);
   await registerGuards(app, opts.pins, limits);
   registerRoutes(app, opts);

@@ -37,7 +37,7 @@ import { OfficerReadModel } from './read-model.js';
 import type { LinkHealthFn, LinksFn, OfficerApiPorts, ReconcilingFn } from './route-kit.js';
 import type { HaStatus } from './api-schemas.js';
 import { terminalRoutes } from './terminal-routes.js';
-import { cutConnectionsOnClose, goingAway } from '../close-connections.js';
+import { closingRefusal, cutConnectionsOnClose, goingAway } from '../close-connections.js';
 import { refuseContentEncoding } from '../content-encoding.js';
 
 /** When the API closes, how long open connections (the events socket's close handshake, a slow client) have before they are destroyed, ms. */
@@ -115,8 +115,9 @@ function poisoned(body: string): boolean {
 export async function buildOfficerServer(opts: OfficerServerOptions): Promise<FastifyInstance> {
   const { ports, store } = opts;
   // Request bodies are validated as sent, never coerced or stripped (lazy-validators.ts).
-  const app = Fastify({ loggerInstance: opts.logger, bodyLimit: 64 * 1024 * 1024, schemaController: opts.schemaController ?? lazyValidators({ strictBodies: true }).schemaController });
-  cutConnectionsOnClose(app, CLOSE_GRACE_MS);
+  // return503OnClosing false: a request meeting the close gets TERMINAL_CLOSING (closingRefusal).
+  const app = Fastify({ loggerInstance: opts.logger, return503OnClosing: false, bodyLimit: 64 * 1024 * 1024, schemaController: opts.schemaController ?? lazyValidators({ strictBodies: true }).schemaController });
+  cutConnectionsOnClose(app, CLOSE_GRACE_MS, closingRefusal(opts.haInstance));
   refuseContentEncoding(app);
   app.setErrorHandler(apiErrorHandler('officer', 'officer API'));
   app.setNotFoundHandler(async (request) => {
