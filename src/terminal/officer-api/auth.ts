@@ -345,13 +345,32 @@ function authorisation(app: FastifyInstance, opts: OfficerAuthOptions): void {
 
 }
 
+/** The codes of an authenticated caller refused for want of a role, which the audit log records. */
+const REFUSAL_CODES: ReadonlySet<string> = new Set(['FORBIDDEN', 'OFFICER_REQUIRED']);
+
+/**
+ * The refusal an answer carries, when the caller was authenticated (a principal) and refused for
+ * want of a role: its code, and the route as the action when no permission was granted.
+ */
+function refusalOf(request: FastifyRequest, status: number, payload: unknown): { code: string; action: string } | undefined {
+  if (status !== 403 || !request.principal || typeof payload !== 'string' || !payload.startsWith('{')) return undefined;
+  let code: unknown;
+  try {
+    code = (JSON.parse(payload) as { code?: unknown }).code;
+  } catch {
+    return undefined;
+  }
+  if (typeof code !== 'string' || !REFUSAL_CODES.has(code)) return undefined;
+  return { code, action: `${request.method} ${request.routeOptions.url ?? request.url.slice(0, 200)}` };
+}
+
 /**
  * The audit log: actions that change something, and exports, with the session and address. A
  * route that writes entries records the request in the entries' own transaction instead.
  */
 function auditTrail(app: FastifyInstance, officers: OfficerService): void {
   /** The audit record of a request that ended with `status`, `result` naming what it made. */
-  const auditInput = (request: FastifyRequest, permission: RoutePermission, status: number, result: Record<string, unknown>, g = request.granted, p = request.principal) => {
+  const auditInput = (request: FastifyRequest, permission: string, status: number, result: Record<string, unknown>, g = request.granted, p = request.principal) => {
     return {
       actor: actorOf(p),
       action: permission,
@@ -387,6 +406,15 @@ function auditTrail(app: FastifyInstance, officers: OfficerService): void {
   // What was done, by whom, from where: after the answer, with its status.
   app.addHook('onSend', async (request, reply, payload) => {
     const g = request.granted;
+    const refusal = refusalOf(request, reply.statusCode, payload);
+    if (refusal) {
+      // An authenticated caller refused for want of a role: recorded whatever the method, under
+      // the action it tried (an anonymous caller's failures go to the metrics and log only).
+      await officers.audit.append(auditInput(request, g?.permission ?? refusal.action, reply.statusCode, { refused: true, code: refusal.code })).catch((error: unknown) => {
+        request.log.error({ err: error, status: reply.statusCode }, 'the audit record of a refused officer request could not be written');
+      });
+      return payload;
+    }
     const changes = !SAFE_METHODS.has(request.method);
     if (!g || g.permission === 'open' || (!changes && !AUDITED_READS.has(g.permission))) return payload;
     if (g.permission === 'authenticated' && request.routeOptions.url === '/api/v1/auth/logout') return payload; // recorded by the service
