@@ -65,6 +65,6 @@ export type {
 } from './officer-store.js';
 export type { EntryProjection, AckProjection } from './entry-projection.js';
 export { auditHash, nextAuditRow, type AuditRecordInput } from './audit-chain.js';
-export { Leadership, type AcquiredLease, type InstanceRow, type LeaseState } from './leadership.js';
+export { Leadership, type AcquiredLease, type InstanceRow, type LeaseBlocker, type LeaseState } from './leadership.js';
 export { acquireTerminalLock, thisProcess, LOCK_CHECK_MS, type LockChange, type LockHolder, type TerminalLock } from './terminal-lock.js';
 export { StoreError, STORE_ERRORS, storeErrorOf, type StoreErrorCode, type StoreErrorDetails } from './errors.js';

@@ -37,6 +37,17 @@ export interface LeaseState {
 }
 
 /** A lease just acquired. */
+/** A session holding a lock on the lease table while a standby waited for the row in vain. */
+export interface LeaseBlocker {
+  readonly pid: number;
+  /** hotline:PID:... for a terminal's connections (the process that opened it). */
+  readonly applicationName: string;
+  /** pg_stat_activity's state: `idle in transaction` for an orphaned or paused one. */
+  readonly state: string;
+  /** How long its transaction has been open, seconds. */
+  readonly inTransactionSec: number | undefined;
+}
+
 export interface AcquiredLease {
   readonly token: number;
   readonly since: number;
@@ -71,6 +82,7 @@ export class Leadership {
   #closed = false;
   /** One operation at a time on the connection (a transaction must not interleave with a status read). */
   #queue: Promise<unknown> = Promise.resolve();
+  #blocked: readonly LeaseBlocker[] = [];
 
   private constructor(client: pg.Client, backend: { pid: number; start: string }) {
     this.#client = client;
@@ -139,6 +151,7 @@ export class Leadership {
 
   async #acquire(o: { instance: string; holder: string; ttlMs: number }): Promise<AcquiredLease | undefined> {
     const c = this.#client;
+    this.#blocked = [];
     await c.query('begin');
     try {
       // The row lock waits for commits in flight under the old token; a process paused inside one
@@ -169,9 +182,32 @@ export class Leadership {
       return { token: row.token, since: row.since, expiresAt: row.expires_at, failovers: row.failovers, previous: old.instance === '' ? undefined : old.instance };
     } catch (error) {
       await c.query('rollback').catch(() => {});
-      if ((error as { code?: string }).code === '55P03') return undefined; // lock_not_available
+      if ((error as { code?: string }).code === '55P03') {
+        // lock_not_available: say who holds the row, for the standby's log.
+        this.#blocked = await this.#lockers().catch(() => []);
+        return undefined;
+      }
       throw error;
     }
+  }
+
+  /**
+   * The sessions that held a lock on the lease table when the last {@link acquire} gave up waiting
+   * for its row (lock_timeout): an orphaned backend of a dead instance, or one paused inside a
+   * commit. Empty when the last acquire did not wait in vain.
+   */
+  blockedBy(): readonly LeaseBlocker[] {
+    return this.#blocked;
+  }
+
+  async #lockers(): Promise<LeaseBlocker[]> {
+    const r = await this.#client.query<{ pid: number; application_name: string; state: string | null; xact_sec: number | null }>(
+      `select distinct a.pid, a.application_name, a.state, extract(epoch from (now() - a.xact_start))::float8 as xact_sec
+         from pg_locks l join pg_stat_activity a on a.pid = l.pid
+        where l.locktype = 'relation' and l.relation = 'ha_lease'::regclass and l.granted and l.pid <> pg_backend_pid()
+        order by a.pid`,
+    );
+    return r.rows.map((x) => ({ pid: x.pid, applicationName: x.application_name, state: x.state ?? 'unknown', inTransactionSec: x.xact_sec === null ? undefined : Math.round(x.xact_sec) }));
   }
 
   /** Extends the lease of `token`; the new expiry (database clock), or undefined if it is no longer held. */

@@ -4,6 +4,8 @@
  * the token, so a process that lost the lease can never commit an entry after the takeover, not
  * even one whose transaction was already running (the takeover waits for it).
  */
+import pg from 'pg';
+import { startupOptions } from '../../src/store/postgres.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Leadership, storeErrorOf, type Store, type StoreConfig } from '../../src/store/index.js';
 import { BACKENDS, open, type TestDatabase } from './backends.js';
@@ -49,6 +51,25 @@ describe('leadership on PostgreSQL', () => {
     const second = await b.acquire({ instance: 'a2', holder: 'a2/y', ttlMs: 60_000 });
     expect(second).toMatchObject({ token: 2, failovers: 1, previous: 'a1' });
     expect(await a.renew(1, 60_000).catch(() => undefined)).toBeUndefined();
+  });
+
+  it('names the backend that holds the lease row when a standby gives up waiting for it (an orphaned transaction)', async () => {
+    const a = await connect();
+    expect(await a.acquire({ instance: 'a1', holder: 'a1/x', ttlMs: 60_000 })).toBeDefined();
+    // A dead instance's backend left inside a transaction holding the row.
+    const orphan = new pg.Client({ connectionString: config.connectionString, application_name: 'hotline:4711:db', ...startupOptions({ schema: config.schema }) });
+    await orphan.connect();
+    opened.push({ close: () => orphan.end() });
+    await orphan.query('begin');
+    await orphan.query('select * from ha_lease where id = 1 for update');
+    const orphanPid = (await orphan.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+    await a.close();
+    const b = await connect();
+    expect(await b.acquire({ instance: 'a2', holder: 'a2/y', ttlMs: 300 })).toBeUndefined();
+    expect(b.blockedBy()).toEqual([expect.objectContaining({ pid: orphanPid, applicationName: 'hotline:4711:db', state: 'idle in transaction' })]);
+    await orphan.query('rollback');
+    expect(await b.acquire({ instance: 'a2', holder: 'a2/y', ttlMs: 60_000 })).toMatchObject({ previous: 'a1' });
+    expect(b.blockedBy()).toEqual([]);
   });
 
   it('gives a never-held lease to one of several processes starting at once, with one token', async () => {

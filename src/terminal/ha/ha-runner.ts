@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { pino, type Logger } from 'pino';
-import { Leadership, openStore, type AcquiredLease, type PostgresStoreConfig } from '../../store/index.js';
+import { Leadership, openStore, type AcquiredLease, type LeaseBlocker, type PostgresStoreConfig } from '../../store/index.js';
 import { TerminalError } from '../errors.js';
 import type { TerminalIdentity } from '../identity/index.js';
 import { metrics as defaultMetrics } from '../metrics.js';
@@ -28,6 +28,8 @@ export const DEFAULT_LEASE_MS = 3000;
 export const POLL_MS = 200;
 /** How often an instance looks whether its party revoked its own terminal key, ms. */
 const KEY_CHECK_MS = 2000;
+/** How often a standby waiting on a locked lease row says so again. */
+const BLOCKED_LOG_EVERY_MS = 30_000;
 
 /** Options of {@link runHighlyAvailable}. */
 export interface HaRunOptions extends Omit<StartTerminalOptions, 'ha'> {
@@ -132,6 +134,7 @@ class HaRunner {
     try {
       server = await startStandbyServer({ instance: this.#instance, party: config.party.code, token: this.#token, host: config.officer.host, port: this.#o.officerPort ?? config.officer.port, metrics, status: () => haStatus(leadership, this.#instance, 'standby'), blocked: () => this.#revoked });
       let announced = 0;
+      let waited: number | undefined;
       while (!this.#stopping) {
         if (lost) throw lost;
         if (performance.now() - announced >= 1000) {
@@ -147,6 +150,7 @@ class HaRunner {
             this.#log.warn({ token: got.token, previous: got.previous ?? null, failovers: got.failovers }, `high availability: instance ${this.#instance} takes over${got.previous && got.previous !== this.#instance ? ` from ${got.previous}` : ''}`);
             return got;
           }
+          waited = this.#tellBlocked(leadership.blockedBy(), waited);
         }
         // Up as a standby once it has looked at the lease and found it held.
         this.#started();
@@ -171,6 +175,22 @@ class HaRunner {
     if (!sentence && this.#revoked) this.#log.warn(`high availability: instance ${this.#instance}'s terminal key is no longer revoked; it may take the lease again`);
     this.#revoked = sentence;
     return sentence !== undefined;
+  }
+
+  /**
+   * The lease is free but its row stays locked (lock_timeout ran out): an orphaned backend of a
+   * dead instance, or one paused inside a commit. Said at once, then every 30 s while it lasts,
+   * naming the backends and what to do; `since` is when it was last said.
+   */
+  #tellBlocked(blockers: readonly LeaseBlocker[], since: number | undefined): number | undefined {
+    if (blockers.length === 0) return undefined;
+    if (since !== undefined && performance.now() - since < BLOCKED_LOG_EVERY_MS) return since;
+    const who = blockers.map((b) => `backend PID ${b.pid} (application_name ${b.applicationName || 'none'}, ${b.state}${b.inTransactionSec !== undefined ? `, in a transaction for ${b.inTransactionSec} s` : ''})`).join(', ');
+    this.#log.warn(
+      { blockers },
+      `high availability: instance ${this.#instance} waits for the lease: its holder is gone or expired, but the lease row is locked by ${who}. It is taken once that backend ends: PostgreSQL ends an idle one after idle_in_transaction_session_timeout; a backend of an instance that is dead can be ended now with \`select pg_terminate_backend(PID)\` (check application_name hotline:PID: that process must not be running).`,
+    );
+    return performance.now();
   }
 
   /** Runs the terminal while the lease holds; returns when it is lost or the process stops. */
