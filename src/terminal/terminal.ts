@@ -469,7 +469,7 @@ function lineStates(o: { peerLinks: PeerLinks; directory: ChannelWing['registry'
       // Degraded once the peer's entries are fetched for want of its stream (from PULL_AFTER_MS on),
       // whatever the grace: echoes fetched so would otherwise show a line that works one way up.
       const grace = Math.min(o.graceMs, PULL_AFTER_MS);
-      const line = combineLine({ ...l, inboundMissingSince: inboundOverdue(streams.missingSince(l.peer), now, grace), inboundOpen: streams.isOpen(l.peer) }, tests);
+      const line = combineLine({ ...l, inboundMissingSince: inboundOverdue(streams.missingSince(l.peer), now, grace), inboundOpen: streams.isOpen(l.peer) }, tests, now);
       return { ...l, transport: l.state, state: line.state, since: line.since, reason: line.reason };
     });
 }

@@ -85,6 +85,11 @@ it('never dials a peer whose only valid certificate names a revoked terminal key
 it('combines the stream with the link tests: either one down is down', () => {
   const up = { state: 'up' as const, since: 1000, reason: null };
   expect(combineLine(up, [])).toEqual({ state: 'up', since: 1000, reason: null });
+  // Refusing since a time recorded while this clock was 10 minutes ahead, read after it was set
+  // right: never "since" a time to come.
+  const ahead = { state: 'up' as const, since: 1000, reason: null, refusing: { channel: 'c'.repeat(64), code: 'ENTRY_MALFORMED', message: 'lies in the future', since: 600_000 + 5000 } };
+  expect(combineLine(ahead, [], 5000)).toMatchObject({ state: 'refusing', since: 5000 });
+  expect(combineLine(ahead, [], 700_000).since).toBe(605_000);
   expect(combineLine(up, [{ channel: 'a'.repeat(64), state: 'up', since: 5 }]).state).toBe('up');
   expect(combineLine(up, [{ channel: 'a'.repeat(64), state: 'degraded', since: 2000 }])).toMatchObject({ state: 'degraded', since: 2000 });
   const down = combineLine(up, [{ channel: 'b'.repeat(64), state: 'down', since: 3000 }, { channel: 'a'.repeat(64), state: 'degraded', since: 2000 }]);

@@ -69,8 +69,18 @@ export interface LineView {
 
 const short = (channel: string) => channel.slice(0, 12);
 
-/** Combines the transport with the link tests (see the file comment). */
-export function combineLine(transport: TransportView, tests: readonly LinkTestView[]): LineView {
+/**
+ * Combines the transport with the link tests (see the file comment). With `now`, the line's
+ * `since` is never later than now: a time recorded while this terminal's clock was ahead (a
+ * refusal of entries dated in the peer's future, typically) reads "since now" once the clock is
+ * set right, never "since" a time still to come (docs/operations.md "Clocks").
+ */
+export function combineLine(transport: TransportView, tests: readonly LinkTestView[], now?: number): LineView {
+  const line = combine(transport, tests);
+  return now !== undefined && line.since > now ? { ...line, since: now } : line;
+}
+
+function combine(transport: TransportView, tests: readonly LinkTestView[]): LineView {
   // The peer's storage failed (it said so with `refused` before closing the stream): down for that
   // reason, whatever streams are open; the route is not in question.
   if (transport.state !== 'up' && transport.reasonCode?.startsWith('STORE_'))
