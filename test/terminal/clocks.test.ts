@@ -122,7 +122,8 @@ it('raises no CLOCK_SKEW from a link test delayed by an outage and answered late
 it('keeps no deadline off after this clock ran 10 minutes ahead and was set right', async () => {
   // US's clock (the shared one) steps 10 minutes ahead while CN's stays right; a FLASH arrives;
   // NTP sets US's clock back. Its deadline, counted from the arrival on the wrong clock, must not
-  // stay 10 minutes late (nor one counted before the fault go 10 minutes early).
+  // stay 10 minutes late. (One counted before the fault moves back with it: early, the safe side,
+  // since a forward step, which may be a pause, moves nothing.)
   const AHEAD = 10 * 60_000;
   let skew = 0;
   pair = await backToBack(undefined, { skewOfB: () => skew });
@@ -153,7 +154,7 @@ it('keeps no deadline off after this clock ran 10 minutes ahead and was set righ
   const row = (await pair.a.getMessage(during.hash))!;
   expect(row.deadlineAt).toBe(trueArrival + window);
   expect(row.escalationDueAt).toBe(trueArrival + window);
-  expect((await pair.a.getMessage(before.hash))!.deadlineAt).toBe(beforeArrival + window);
+  expect((await pair.a.getMessage(before.hash))!.deadlineAt).toBe(beforeArrival + window - AHEAD);
 
   // Escalation starts when the window has passed on the right clock, not 10 minutes later.
   const escalated = () => us.events.filter((e) => e.type === 'escalation').length;
@@ -165,4 +166,28 @@ it('keeps no deadline off after this clock ran 10 minutes ahead and was set righ
   await us.scheduler.tick();
   await us.scheduler.idle();
   expect(escalated()).toBeGreaterThan(early);
+});
+
+it('moves no deadline when the clock steps forward (a host paused, or a clock behind set right): escalation is never made late', async () => {
+  const PAUSE = 10 * 60_000;
+  pair = await backToBack();
+  const channel = await pair.activeChannel();
+  const settings = EscalationSettings.from({
+    contacts: { 'ops-room': { console: true } },
+    policies: [{ channel: '*', levels: [{ name: 'duty officer', contacts: ['ops-room'], waitSec: 120 }] }],
+  }, undefined, { smtp: false });
+  const us = escalation(pair.a, () => settings);
+  const window = pair.a.view(channel).charter.ackDeadlineSec.FLASH * 1000;
+  await us.scheduler.tick();
+  const flash = await pair.b.send(channel, { text: 'Vessel adrift near the line', lang: 'en', precedence: 'FLASH' });
+  await pair.settle();
+  const arrival = pair.clock.now();
+  expect((await pair.a.getMessage(flash.hash))!.deadlineAt).toBe(arrival + window);
+
+  pair.clock.step(PAUSE); // the VM was paused 10 minutes; its clock is set right on resume
+  await us.scheduler.tick();
+  await us.scheduler.idle();
+  expect((await pair.a.getMessage(flash.hash))!.deadlineAt).toBe(arrival + window);
+  // The window has passed in real time: escalation has started, not been put off by the pause.
+  expect(us.events.filter((e) => e.type === 'escalation').length).toBeGreaterThan(0);
 });

@@ -142,24 +142,32 @@ export class EscalationScheduler {
   /**
    * Deadlines are elapsed time on this terminal: one counted while the clock was 10 minutes ahead
    * (from a message's arrival, or from an own message's time) is 10 minutes late once the clock is
-   * set right. When the clock's reading steps against elapsed time, every pending deadline and
-   * escalation look moves by the step, so a clock fault leaves no deadline off behind it.
+   * set right. When the clock's reading steps BACK against elapsed time, every pending deadline and
+   * escalation look moves back by the step, so a clock fault leaves no deadline late behind it.
+   * A step forward moves nothing: its cause may as well be a pause (a suspended host, a VM paused
+   * and its clock set right after) as a clock that was behind, and moving deadlines forward would
+   * make a FLASH escalate late; left alone, a deadline counted on a clock that was behind fires
+   * early, the safe side for a message that must not be missed.
    */
   async #followClockStep(now: number): Promise<void> {
     const elapsed = this.#p.clock.elapsed?.();
     if (elapsed === undefined) return;
     const offset = now - elapsed;
     const step = this.#offset === undefined ? 0 : offset - this.#offset;
-    if (Math.abs(step) <= CLOCK_STEP_MS) {
-      // Drift is followed without moving anything (NTP slews it).
-      this.#offset = offset;
+    this.#offset = offset;
+    // Drift is followed without moving anything (NTP slews it).
+    if (Math.abs(step) <= CLOCK_STEP_MS) return;
+    if (step > 0) {
+      this.#log.warn(
+        { stepMs: step, moved: 0 },
+        `The clock was stepped by +${(step / 1000).toFixed(1)} s (forward: a clock that was behind set right, or the host paused): deadlines are kept, so one counted while the clock was behind may escalate early, never late`,
+      );
       return;
     }
     const moved = await this.#p.store.shiftDeadlines(step);
-    this.#offset = offset;
     this.#log.warn(
       { stepMs: step, moved },
-      `The clock was stepped by ${(step / 1000).toFixed(1)} s (${step > 0 ? 'forward' : 'back'}): the deadlines of ${moved} unacknowledged message(s) moved with it, so that each keeps the time it had left`,
+      `The clock was stepped by ${(step / 1000).toFixed(1)} s (back): the deadlines of ${moved} unacknowledged message(s) moved back with it, so that none counted while the clock was ahead escalates late`,
     );
   }
 
