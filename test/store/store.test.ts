@@ -411,6 +411,21 @@ describe.each(BACKENDS)('store on $name', (backend) => {
       ]);
     });
 
+    it('moves the deadlines and escalation looks of unacknowledged messages by a clock step, and nothing else', async () => {
+      const { store } = ctx;
+      const channel = channelId();
+      const author = partyId();
+      const pending = await project(store, { channel, author, seq: 1, deadlineAt: 700_000, precedence: 'FLASH' });
+      const acked = await project(store, { channel, author, seq: 2, deadlineAt: 700_000 });
+      const none = await project(store, { channel, author, seq: 3 });
+      await store.markAcked(acked, 650_000, '{}');
+      await store.setEscalation(pending, { level: 1, dueAt: 760_000 });
+      expect(await store.shiftDeadlines(-600_000)).toBe(1);
+      expect(await store.getMessage(pending)).toMatchObject({ deadlineAt: 100_000, escalationDueAt: 160_000, escalationLevel: 1 });
+      expect(await store.getMessage(acked)).toMatchObject({ deadlineAt: 700_000 });
+      expect(await store.getMessage(none)).toMatchObject({ deadlineAt: null });
+    });
+
     it('lists what awaits acknowledgement, earliest deadline first, across channels', async () => {
       const { store } = ctx;
       const [c1, c2] = [channelId(), channelId()];
