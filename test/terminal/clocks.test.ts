@@ -119,6 +119,18 @@ it('raises no CLOCK_SKEW from a link test delayed by an outage and answered late
   echoer.stop();
 });
 
+/** US's escalation (one level, to the console) running on the pair, and the channel's FLASH window, ms. */
+async function escalatingAtUs(channel: string) {
+  const p = pair!;
+  const settings = EscalationSettings.from({
+    contacts: { 'ops-room': { console: true } },
+    policies: [{ channel: '*', levels: [{ name: 'duty officer', contacts: ['ops-room'], waitSec: 120 }] }],
+  }, undefined, { smtp: false });
+  const us = escalation(p.a, () => settings);
+  await us.scheduler.tick();
+  return { us, window: p.a.view(channel).charter.ackDeadlineSec.FLASH * 1000 };
+}
+
 it('keeps no deadline off after this clock ran 10 minutes ahead and was set right', async () => {
   // US's clock (the shared one) steps 10 minutes ahead while CN's stays right; a FLASH arrives;
   // NTP sets US's clock back. Its deadline, counted from the arrival on the wrong clock, must not
@@ -128,13 +140,7 @@ it('keeps no deadline off after this clock ran 10 minutes ahead and was set righ
   let skew = 0;
   pair = await backToBack(undefined, { skewOfB: () => skew });
   const channel = await pair.activeChannel();
-  const settings = EscalationSettings.from({
-    contacts: { 'ops-room': { console: true } },
-    policies: [{ channel: '*', levels: [{ name: 'duty officer', contacts: ['ops-room'], waitSec: 120 }] }],
-  }, undefined, { smtp: false });
-  const us = escalation(pair.a, () => settings);
-  const window = pair.a.view(channel).charter.ackDeadlineSec.FLASH * 1000;
-  await us.scheduler.tick();
+  const { us, window } = await escalatingAtUs(channel);
 
   const before = await pair.b.send(channel, { text: 'Before the fault', lang: 'en', precedence: 'FLASH' });
   await pair.settle();
@@ -172,13 +178,7 @@ it('moves no deadline when the clock steps forward (a host paused, or a clock be
   const PAUSE = 10 * 60_000;
   pair = await backToBack();
   const channel = await pair.activeChannel();
-  const settings = EscalationSettings.from({
-    contacts: { 'ops-room': { console: true } },
-    policies: [{ channel: '*', levels: [{ name: 'duty officer', contacts: ['ops-room'], waitSec: 120 }] }],
-  }, undefined, { smtp: false });
-  const us = escalation(pair.a, () => settings);
-  const window = pair.a.view(channel).charter.ackDeadlineSec.FLASH * 1000;
-  await us.scheduler.tick();
+  const { us, window } = await escalatingAtUs(channel);
   const flash = await pair.b.send(channel, { text: 'Vessel adrift near the line', lang: 'en', precedence: 'FLASH' });
   await pair.settle();
   const arrival = pair.clock.now();
