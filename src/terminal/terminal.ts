@@ -326,6 +326,17 @@ async function attachBacklog(identity: TerminalIdentity, store: Store, wing: Cha
   return backlog;
 }
 
+/**
+ * Every alarm in the log too (an operator reading journald sees CLOCK_SKEW, LINK_DOWN, ...), but
+ * those their raiser logged already with their detail.
+ */
+function logAlarms(events: EventBus, log: Logger): void {
+  const alarmLog = log.child({ face: 'alarm' });
+  events.on('alarm', (e) => {
+    if (!LOGGED_ALARMS.has(e)) alarmLog.warn({ code: e.code, ...(e.channel ? { channel: e.channel } : {}), ...(e.peer ? { peer: e.peer } : {}) }, e.message);
+  });
+}
+
 /** Link tests, metrics, drills, escalation and the periodic jobs that drive them. */
 function composeOperations(o: {
   identity: TerminalIdentity;
@@ -379,12 +390,7 @@ function composeOperations(o: {
     escalation.stop();
     await escalation.idle();
   });
-  // Every alarm in the log too (an operator reading journald sees CLOCK_SKEW, LINK_DOWN, ...),
-  // but those their raiser logged already with their detail.
-  const alarmLog = log.child({ face: 'alarm' });
-  events.on('alarm', (e) => {
-    if (!LOGGED_ALARMS.has(e)) alarmLog.warn({ code: e.code, ...(e.channel ? { channel: e.channel } : {}), ...(e.peer ? { peer: e.peer } : {}) }, e.message);
-  });
+  logAlarms(events, log);
   // Our messages awaiting only a party an amendment removed: acknowledged once the others have.
   const settler = new AckSettler({ events, store, directory, self, now: () => clock.now(), log: escalationLog });
   settler.start();
