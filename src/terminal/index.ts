@@ -21,16 +21,20 @@ export { describeProblem, doctor, repair, repairForked } from './integrity/docto
 
 /** The identity in a data directory: `hotline init`, `cert`, `card`, `root`, `key rotate` (identity/index.ts). */
 export {
+  answerCertificateKey,
   checkSigningRequest,
   IdentityError,
   initOfflineTerminal,
   initRootDir,
   initTerminal,
   installCertificate,
+  installRotationCard,
   loadTerminalIdentity,
   readPassphrase,
+  readStagedKey,
   reissueCard,
   requestFingerprint,
+  requestKeyRotation,
   requestRenewal,
   revokeWithRoot,
   signRequest,

@@ -88,7 +88,7 @@ it('refuses an offline root with IDENTITY_ROTATE_OFFLINE_ROOT before writing any
   const e = await stageKeyRotation(offline, { now: NOW + 1000 }).catch((x: unknown) => x);
   expect(e).toBeInstanceOf(IdentityError);
   expect((e as IdentityError).code).toBe('IDENTITY_ROTATE_OFFLINE_ROOT');
-  expect((e as IdentityError).message).toContain('hotline key revoke --file');
+  expect((e as IdentityError).message).toContain('hotline key rotate --request-out');
   expect(await readStagedKey(dir)).toBeUndefined();
 });
 

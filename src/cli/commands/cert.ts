@@ -1,6 +1,7 @@
 /**
  * Terminal certificates in offline-root mode (src/terminal/identity/offline-root.ts):
- *   `hotline cert install CERT`  installs the root's answer (completes or renews the terminal);
+ *   `hotline cert install CERT`  installs the root's answer (completes or renews the terminal; an
+ *                                answer certifying a staged key goes to `hotline key rotate --install`);
  *   `hotline cert request`       writes a new signing request for renewal.
  */
 import { readFile } from 'node:fs/promises';
@@ -8,6 +9,7 @@ import type { Command } from 'commander';
 import { loadTerminal } from '../lazy.js';
 import { hotlineCommand } from '../hint.js';
 import { DEFAULT_DATA_DIR, defaultIo, type CommandIo } from './init.js';
+import { certifiesStagedKey, installRotation } from './key-rotate-offline.js';
 
 export function register(program: Command, io: CommandIo = defaultIo): void {
   const cert = program.command('cert').description("this terminal's certificate when the root key is kept offline");
@@ -27,6 +29,8 @@ export function register(program: Command, io: CommandIo = defaultIo): void {
           ? new IdentityError('IDENTITY_IO', { action: 'read', file, detail: (error as Error).message }, { cause: error })
           : new IdentityError('IDENTITY_BAD_SIGNING_FILE', { file, what: 'signed certificate', detail: 'it is not JSON' });
       }
+      // The answer to `hotline key rotate --request-out`: install it as a rotation (publish, then switch).
+      if (await certifiesStagedKey(opts.data, value)) return installRotation(file, opts.data, io.now(), value);
       const identity = await installCertificate({ dir: opts.data, signed: value, file, now: io.now() });
       io.stdout(
         [

@@ -10,6 +10,7 @@ import type { KeyRevocation } from '../../protocol/index.js';
 import { cliError } from '../errors.js';
 import { loadProtocol, loadTerminal, officerClient } from '../lazy.js';
 import { revocationFileNote, revocationOnCard } from './key-card.js';
+import { installRotation, reportRotation, requestRotation, type RotateResult } from './key-rotate-offline.js';
 import { DEFAULT_DATA_DIR } from './init.js';
 
 interface RevokeOptions {
@@ -29,25 +30,24 @@ function parseFrom(value: string | undefined): number {
 }
 
 interface RotateOptions {
+  requestOut?: string;
+  install?: string;
   passphraseFile?: string;
   passphraseEnv?: string;
   data: string;
 }
 
-interface RotateResult {
-  key: string;
-  previous: string;
-  entries: Array<{ channel: string; entry: string }>;
-  held: string[];
-  skipped: Array<{ channel: string; code: string }>;
-}
-
 /**
  * `hotline key rotate`: a new terminal key, certified by the root key in a reissued card, published
  * by the running terminal in every channel (key.rotate, signed with the current key), then used
- * (src/terminal/identity/key-rotation.ts says in which order, and why a crash is harmless).
+ * (src/terminal/identity/key-rotation.ts says in which order, and why a crash is harmless). With the
+ * root key offline, the certificate comes from the root machine: --request-out, then --install.
  */
 async function rotate(opts: RotateOptions): Promise<void> {
+  if (opts.requestOut !== undefined && opts.install !== undefined)
+    throw cliError('CLI_USAGE', { detail: 'give --request-out (write the request) or --install (install the signed answer), one at a time', command: 'key rotate ' });
+  if (opts.requestOut !== undefined) return requestRotation(opts.requestOut, opts.data, Date.now());
+  if (opts.install !== undefined) return installRotation(opts.install, opts.data, Date.now());
   const { IdentityError, loadTerminalIdentity, readPassphrase, stageKeyRotation } = await loadTerminal();
   const passphrase = await readPassphrase({ file: opts.passphraseFile, env: opts.passphraseEnv });
   const identity = await loadTerminalIdentity(opts.data, { passphrase });
@@ -57,25 +57,16 @@ async function rotate(opts: RotateOptions): Promise<void> {
   await client.call('GET', '/api/v1/card');
   const staged = await stageKeyRotation(identity, { passphrase, now: Date.now() });
   const r = await client.call<RotateResult>('POST', '/api/v1/keys/rotations', { cert: staged.certificate });
-  const out = (line: string) => process.stdout.write(`${line}\n`);
-  if (r.key === r.previous && r.entries.length === 0) {
-    out(`This terminal already signs with key ${r.key.slice(0, 16)}…: the rotation was complete.`);
-    return;
-  }
-  out(`${staged.resumed ? 'Resumed the interrupted rotation: t' : 'T'}his terminal now signs with key ${r.key.slice(0, 16)}… (was ${r.previous.slice(0, 16)}…).`);
-  out(`key.rotate written into ${r.entries.length} channel record${r.entries.length === 1 ? '' : 's'}${r.held.length > 0 ? ` (${r.held.length} already held it)` : ''}:`);
-  for (const e of r.entries) out(`  channel ${e.channel.slice(0, 12)}  entry ${e.entry}`);
-  for (const s of r.skipped) out(`  channel ${s.channel.slice(0, 12)}  skipped (${s.code}: this party no longer writes there)`);
-  out('');
-  out(`The party card was reissued with the new certificate. Send it to each peer (new channels need it): hotline card export --data ${opts.data}`);
-  out(`Then retire the old key: hotline key revoke ${r.previous} --reason "rotated" --data ${opts.data}`);
+  reportRotation(r, staged.resumed, opts.data);
 }
 
 export function register(program: Command): void {
   const key = program.command('key').description("this party's terminal keys");
   key
     .command('rotate')
-    .description('switch this terminal to a new signing key, published in every channel (the root key must be on this machine)')
+    .description('switch this terminal to a new signing key, published in every channel (root key offline: --request-out, then --install)')
+    .option('--request-out <file>', 'root key offline: stage the new key and write its signing request to this file, for `hotline root sign-request`')
+    .option('--install <signed>', "root key offline: install the root machine's answer and switch (the terminal must be running)")
     .option('--passphrase-file <file>', 'file holding the root key passphrase')
     .option('--passphrase-env <var>', 'environment variable holding the root key passphrase')
     .option('--data <dir>', 'data directory', DEFAULT_DATA_DIR)

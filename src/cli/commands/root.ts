@@ -118,14 +118,20 @@ export function register(program: Command, io: CommandIo = defaultIo): void {
       }
       const signed = await signRequest({ rootDir: opts.data, request: value, requestFile, passphrase, expectedFingerprint: opts.fingerprint, now: io.now(), validityMs });
       await writeFileAtomic(opts.out, jsonText(signed), 0o644);
+      // Another key certified with the same TLS key: the terminal rotates its key (`hotline key rotate --request-out`).
+      const now = signed.certificate.notBefore;
+      const rotates = signed.card.terminals.filter((c) => c.tls === request.tls && c.key !== request.key && c.notBefore <= now && c.notAfter > now).at(-1);
       io.stdout(
         [
           `Signed the request of a ${request.code} terminal (request fingerprint ${requestFingerprint(request)}).`,
           `  Certificate valid:  ${new Date(signed.certificate.notBefore).toISOString()} to ${new Date(signed.certificate.notAfter).toISOString()}`,
           `  Card:               ${signed.card.terminals.length} terminal certificate(s), endpoints ${signed.card.endpoints.join(', ')}`,
           `  Written to:         ${opts.out}`,
+          ...(rotates ? [`  Key rotation:       a new signing key for the terminal that signs with ${rotates.key.slice(0, 16)}… (the card keeps both)`] : []),
           '',
-          `Carry it to the terminal and run: hotline cert install ${opts.out} --data DIR`,
+          rotates
+            ? `Carry it to the terminal and run, with the terminal running: hotline key rotate --install ${opts.out} --data DIR`
+            : `Carry it to the terminal and run: hotline cert install ${opts.out} --data DIR`,
           '',
         ].join('\n'),
       );

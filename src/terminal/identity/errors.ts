@@ -64,7 +64,15 @@ export const IDENTITY_ERRORS = defineErrors('identity', {
   },
   IDENTITY_ROTATE_OFFLINE_ROOT: {
     message:
-      'The root key of {dir} is kept offline, and `hotline key rotate` needs it on this machine to certify the new terminal key; nothing was changed. Rotation through the offline root machine is not supported yet: to retire a compromised terminal key, set up a new terminal (`hotline init --offline-root`), pair it, and revoke the old key with a revocation signed on the root machine (`hotline key revoke --file`).',
+      'The root key of {dir} is kept offline, so `hotline key rotate` cannot certify the new terminal key on this machine; nothing was changed. Rotate through the root machine: `hotline key rotate --request-out REQUEST --data {dir}` stages the new key and writes its signing request; on the root machine `hotline root sign-request REQUEST --data ROOTDIR --out SIGNED`; back here, with the terminal running, `hotline key rotate --install SIGNED --data {dir}`.',
+  },
+  IDENTITY_ROTATE_NOT_STAGED: {
+    message:
+      'No key rotation is staged in {dir} ({file} is missing), so there is no new key for the signed answer to certify; nothing was changed. Start with `hotline key rotate --request-out REQUEST --data {dir}`, have the root machine sign that request, then install its answer.',
+  },
+  IDENTITY_ROTATE_CERT_MISMATCH: {
+    message:
+      'The signed answer {file} does not fit the key rotation staged in {dir}: {detail}. Nothing was installed; the terminal still signs with its current key. Carry the answer to the request written by `hotline key rotate --request-out` on this terminal (write a new one if in doubt).',
   },
   IDENTITY_ROTATION_MISMATCH: {
     message:

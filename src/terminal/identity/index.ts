@@ -12,5 +12,6 @@ export { loadTerminalIdentity } from './load-identity.js';
 export * from './offline-root.js';
 export { checkPrivateFile, jsonText, writeFileAtomic } from './files.js';
 export * from './key-rotation.js';
+export { answerCertificateKey, installRotationCard, requestKeyRotation, type RotationInstall, type RotationRequest } from './key-rotation-offline.js';
 export { revokeWithRoot, type RootRevokeOptions, type RootRevokeResult } from './root-revoke.js';
 export { mergeRevocations } from './revocations.js';

@@ -59,6 +59,23 @@ export async function readStagedKey(dir: string): Promise<KeySigner | undefined>
   return openKeyFile(parseKeyFile(await readJsonFile(file), file, 'terminal'), file);
 }
 
+/**
+ * Step 1: the staged key of an interrupted rotation, or a new one written to
+ * keys/terminal-next.json (0600, atomically). A staged file naming the key in use is stale (a
+ * rotation switched but was cut before removing it) and replaced.
+ */
+export async function stageNextKey(identity: TerminalIdentity): Promise<{ next: KeySigner; resumed: boolean }> {
+  let next = await readStagedKey(identity.dir);
+  if (next?.publicKey === identity.terminalSigner.publicKey) {
+    await rm(join(identity.dir, NEXT_TERMINAL_KEY), { force: true });
+    next = undefined;
+  }
+  if (next) return { next, resumed: true };
+  next = KeySigner.generate();
+  await writeFileAtomic(join(identity.dir, NEXT_TERMINAL_KEY), jsonText(await makeKeyFile(next, 'terminal')), PRIVATE_FILE_MODE);
+  return { next, resumed: false };
+}
+
 /** What {@link stageKeyRotation} did. */
 export interface StagedRotation {
   /** The identity with the reissued card (its terminal key is still the current one). */
@@ -71,23 +88,14 @@ export interface StagedRotation {
 
 /**
  * Steps 1 and 2: stages a new key (or takes up the one an interrupted rotation staged) and has the
- * root key certify it in a reissued card. Refuses an offline root (IDENTITY_ROTATE_OFFLINE_ROOT).
+ * root key certify it in a reissued card. Refuses an offline root (IDENTITY_ROTATE_OFFLINE_ROOT):
+ * there, key-rotation-offline.ts certifies the staged key through the root machine.
  */
 export async function stageKeyRotation(identity: TerminalIdentity, opts: { passphrase?: string | undefined; now: number }): Promise<StagedRotation> {
   if (identity.offlineRoot) throw new IdentityError('IDENTITY_ROTATE_OFFLINE_ROOT', { dir: identity.dir });
   const root = await identity.loadRootSigner(opts.passphrase); // fails before anything is written
   if (root.publicKey !== identity.party) throw rotationMismatch(identity.dir, 'the root key does not match the party card');
-  let next = await readStagedKey(identity.dir);
-  if (next?.publicKey === identity.terminalSigner.publicKey) {
-    // A rotation that switched but was cut before removing its staged file.
-    await rm(join(identity.dir, NEXT_TERMINAL_KEY), { force: true });
-    next = undefined;
-  }
-  const resumed = next !== undefined;
-  if (!next) {
-    next = KeySigner.generate();
-    await writeFileAtomic(join(identity.dir, NEXT_TERMINAL_KEY), jsonText(await makeKeyFile(next, 'terminal')), PRIVATE_FILE_MODE);
-  }
+  const { next, resumed } = await stageNextKey(identity);
   const held = certificateOf(identity.card, next.publicKey, identity.tls.spkiFingerprint, opts.now);
   if (held) return { identity, certificate: held, resumed };
   const updated = await reissueCard(identity, { passphrase: opts.passphrase, certifyKey: next.publicKey, now: opts.now });
