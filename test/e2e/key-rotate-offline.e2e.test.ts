@@ -96,8 +96,12 @@ it('rotates the key of an offline-root terminal through the root machine: the pe
   expect(await terminalKey(us)).toBe(first.key);
   const card = JSON.parse(await readFile(join(us.dir, 'card.json'), 'utf8')) as { terminals: Array<{ key: string }> };
   expect(card.terminals.map((c) => c.key)).toEqual([oldKey, first.key]);
+  // An answer for another key with nothing staged (the first certificate): refused, nothing changed.
+  const none = await us.cli(['key', 'rotate', '--install', join(h.root, 'us-cert.json')]);
+  expect(none.code).not.toBe(0);
+  expect(none.stderr).toContain('IDENTITY_ROTATE_NOT_STAGED');
   // Again: the rotation was complete.
-  expect((await us.cli(['key', 'rotate', '--install', first.signed]).then(check('install again'))).stdout).toContain('the rotation was complete');
+  expect((await us.cli(['key', 'rotate', '--install', first.signed]).then(check('install again'))).stdout).toContain('the rotation was complete, nothing to do');
 
   await sendReceipted(us, cn, id, 'After the rotation');
   const bundle = join(h.root, 'rotated.jsonl');
@@ -117,6 +121,10 @@ it('rotates the key of an offline-root terminal through the root machine: the pe
 
   h.step('a second rotation, installed with cert install');
   const second = await signedRotation(h, us, rootDir, 'rotate2');
+  const stale = await us.cli(['key', 'rotate', '--install', join(h.root, 'us-cert.json')]);
+  expect(stale.code).not.toBe(0);
+  expect(stale.stderr).toContain('IDENTITY_ROTATE_CERT_MISMATCH');
+  expect(await terminalKey(us)).toBe(first.key);
   const viaCert = await us.cli(['cert', 'install', second.signed]).then(check('cert install of a rotation'));
   expect(viaCert.stdout).toContain(`This terminal now signs with key ${second.key.slice(0, 16)}`);
   expect(await terminalKey(us)).toBe(second.key);

@@ -70,21 +70,25 @@ export async function installRotation(file: string, data: string, now: number, s
   await client.call('GET', '/api/v1/card');
   const installed = await installRotationCard({ dir: data, signed: value, file, now });
   if (installed.state === 'complete') {
-    out(`This terminal already signs with key ${installed.certificate.key.slice(0, 16)}…: the rotation was complete.`);
+    out(`This terminal already signs with the key this answer certifies (${installed.certificate.key.slice(0, 16)}…): the rotation was complete, nothing to do.`);
     return;
   }
   const r = await client.call<RotateResult>('POST', '/api/v1/keys/rotations', { cert: installed.certificate });
   reportRotation(r, installed.state === 'already-installed', data);
 }
 
-/** For `hotline cert install`: true when `signed` certifies the key staged in `data` (a rotation). */
+/**
+ * For `hotline cert install`: true when `signed` certifies the key staged in `data` for a rotation
+ * (not the key in use: a staged file left by a switched rotation is stale, and that answer a renewal).
+ */
 export async function certifiesStagedKey(data: string, signed: unknown): Promise<boolean> {
-  const { answerCertificateKey, readStagedKey } = await loadTerminal();
+  const { answerCertificateKey, loadTerminalIdentity, readStagedKey } = await loadTerminal();
   const key = answerCertificateKey(signed);
   if (key === undefined) return false;
   try {
-    return (await readStagedKey(data))?.publicKey === key;
+    if ((await readStagedKey(data))?.publicKey !== key) return false;
+    return (await loadTerminalIdentity(data)).terminalSigner.publicKey !== key;
   } catch {
-    return false; // a damaged staged file: cert install reports what it finds
+    return false; // a damaged or incomplete data directory: cert install reports what it finds
   }
 }
