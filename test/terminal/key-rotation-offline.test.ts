@@ -110,6 +110,9 @@ it('refuses an answer that does not fit the staged key, and installs nothing', a
   const staged = (await readStagedKey(dir))!;
   const unbound = makeSigningRequest({ ...second.request, party: null, terminal: staged, now: NOW + 3000 });
   await fails(await sign(unbound, NOW + 3000, otherRoot), NOW + 4000, /another root key/);
+  // The staged key with another TLS key than this terminal's.
+  const otherTls = makeSigningRequest({ ...second.request, tls: 'a'.repeat(64), terminal: staged, now: NOW + 3000 });
+  await fails(await sign(otherTls, NOW + 3000), NOW + 4000, /another TLS key/);
   // Not valid at install time.
   await fails(await sign(second.request, NOW + 3000, rootDir, DAY), NOW + 2 * DAY, /not valid now/);
   // A root directory that lost the card it issued: the answer no longer certifies the key in use.
