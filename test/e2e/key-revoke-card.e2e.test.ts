@@ -5,7 +5,7 @@
  * restored from before the revocation). Peers import that card and stop pinning the key.
  */
 import { copyFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KeySigner } from '../../src/protocol/index.js';
@@ -27,6 +27,10 @@ describe('e2e: revocations on the party card', () => {
     expect(revoked.stdout).toMatch(/written into 1 channel record/);
     expect(revoked.stdout).toMatch(/The party card now carries the revocation/);
     expect(revoked.stdout).toMatch(/Send it to each peer/);
+    // The running terminal serves the re-signed card at once (to officers, and to peers over the
+    // federation), without a restart.
+    expect(revoked.stdout).toMatch(/The running terminal serves the new card/);
+    expect((await us.api<{ revocations: Array<{ key: string }> }>('GET', '/api/v1/card')).revocations.map((r) => r.key)).toEqual([lost]);
     // `hotline card export` prints the re-signed card, with the revocation.
     const exported = join(h.root, 'us-card-after.json');
     await us.cli(['card', 'export', '--out', exported]).then(check('card export'));
@@ -42,6 +46,16 @@ describe('e2e: revocations on the party card', () => {
     expect(reissued.stdout).toMatch(/1 revoked key\)/);
     expect(reissued.stderr).toBe('');
     expect(await revokedKeys(join(us.dir, 'card.json'))).toEqual([lost]);
+    expect(reissued.stdout).toMatch(/The running terminal serves the new card/);
+    expect((await us.api<{ revocations: Array<{ key: string }> }>('GET', '/api/v1/card')).revocations.map((r) => r.key)).toEqual([lost]);
+    // A card on disk that no longer certifies the key the terminal signs with is not taken up.
+    const card = JSON.parse(await readFile(join(us.dir, 'card.json'), 'utf8')) as { terminals: unknown[] };
+    const keep = await readFile(join(us.dir, 'card.json'), 'utf8');
+    await writeFile(join(us.dir, 'card.json'), JSON.stringify({ ...card, terminals: [] }));
+    const refused = await us.apiRaw('POST', '/api/v1/card/reload');
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    expect((await us.api<{ revocations: Array<{ key: string }> }>('GET', '/api/v1/card')).revocations.map((r) => r.key)).toEqual([lost]);
+    await writeFile(join(us.dir, 'card.json'), keep);
 
     // With the terminal stopped, the card keeps what it holds and the operator is told.
     await us.stop();

@@ -55,6 +55,7 @@ it('writes the certificate of the next key as key.rotate into the channel (signe
     },
     rotated: () => held,
     commit: async () => void calls.push('commit'),
+    reloadCard: () => Promise.reject(new Error('not used here')),
   };
   f = await officerFixture({}, { rotation });
   const us = makeParty('US', { en: 'United States' });

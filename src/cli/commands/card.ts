@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import type { KeyRevocation } from '../../protocol/index.js';
 import { loadTerminal, officerClient } from '../lazy.js';
 import { collect, DEFAULT_DATA_DIR, defaultIo, type CommandIo } from './init.js';
+import { cardTakenUp } from './key-card.js';
 
 interface ExportOptions {
   data: string;
@@ -87,10 +88,13 @@ export function register(program: Command, io: CommandIo = defaultIo): void {
         now: io.now(),
       });
       if (recorded.note) io.stderr(recorded.note);
+      // The running terminal serves the new card at once (when it answered above).
+      const servedNote = recorded.note ? '' : await cardTakenUp(opts.data);
       const revoked = updated.card.revocations.length;
       io.stdout(
         `Reissued the party card of ${updated.config.party.code} (endpoints: ${updated.card.endpoints.join(', ')}; ${revoked} revoked key${revoked === 1 ? '' : 's'}).\n` +
           `Root-key fingerprint (unchanged): ${updated.fingerprint}\n` +
+          servedNote +
           `Send the new card to each peer: ${hotlineCommand('card export', opts.data)}\n`,
       );
     });

@@ -7,7 +7,7 @@
  */
 import type { KeyRevocation } from '../../protocol/index.js';
 import { hotlineCommand } from '../hint.js';
-import { loadTerminal } from '../lazy.js';
+import { loadTerminal, officerClient } from '../lazy.js';
 
 /** Re-signs the card with the revocation (root key here); returns what to tell the operator. */
 export async function revocationOnCard(dir: string, revocation: KeyRevocation, passphrase: string | undefined): Promise<string> {
@@ -16,6 +16,7 @@ export async function revocationOnCard(dir: string, revocation: KeyRevocation, p
   const updated = await reissueCard(identity, { revocations: [revocation], passphrase, now: Date.now() });
   return (
     `The party card now carries the revocation (${updated.card.revocations.length} revoked key${updated.card.revocations.length === 1 ? '' : 's'}).\n` +
+    (await cardTakenUp(dir)) +
     `Send it to each peer (${hotlineCommand('card export', dir)} --out CARD; they run \`hotline peer add CARD\`), so that they stop pinning that terminal.\n`
   );
 }
@@ -28,4 +29,19 @@ export async function revocationFileNote(dir: string): Promise<string> {
     ? 'The party card does not carry it yet on this terminal: `hotline root revoke` re-signed the card of the root machine (ROOTDIR/card.json). ' +
         'Send that card to each peer (`hotline peer add CARD`), so that they stop pinning that terminal; this terminal gets it with its next certificate (`hotline cert request`).\n'
     : `Put it on the party card and send the card to each peer, so that they stop pinning that terminal: ${hotlineCommand('card reissue', dir)}, then ${hotlineCommand('card export', dir)}.\n`;
+}
+
+/**
+ * Has the running terminal take up the card just re-signed (POST /api/v1/card/reload), so that
+ * the card it serves to officers and peers and puts in exports is the new one; returns what to
+ * tell the operator.
+ */
+export async function cardTakenUp(dir: string): Promise<string> {
+  try {
+    const client = await officerClient(dir);
+    await client.call('POST', '/api/v1/card/reload');
+    return 'The running terminal serves the new card (to officers, and to peers that fetch it).\n';
+  } catch (e) {
+    return `The terminal did not take up the new card now (${(e as Error).message.split('\n')[0]}); it does when it next starts.\n`;
+  }
 }

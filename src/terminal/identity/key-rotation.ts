@@ -132,3 +132,21 @@ export async function commitStagedKey(dir: string, next: KeySigner): Promise<voi
   await writeFileAtomic(join(dir, IDENTITY_LAYOUT.terminalKey), jsonText(await makeKeyFile(next, 'terminal')), PRIVATE_FILE_MODE);
   await rm(join(dir, NEXT_TERMINAL_KEY), { force: true });
 }
+
+/**
+ * The party card on disk, re-signed since the terminal started (`hotline key revoke`, `hotline card
+ * reissue`), for the running terminal to serve and judge with: valid, of this party's root key,
+ * and still certifying the key this terminal signs with (a card that no longer did would make
+ * peers refuse its next entries).
+ */
+export async function readOwnCard(dir: string, party: string, signingKey: string): Promise<PartyCard> {
+  const cardPath = join(dir, IDENTITY_LAYOUT.card);
+  const value = await readJsonFile(cardPath);
+  const problem = checkPartyCard(value);
+  if (problem) throw new IdentityError('IDENTITY_CORRUPT', { file: cardPath, detail: problem.message });
+  const card = value as PartyCard;
+  if (card.party !== party) throw new IdentityError('IDENTITY_CORRUPT', { file: cardPath, detail: "it is signed by another root key than this party's" });
+  if (!card.terminals.some((c) => c.key === signingKey))
+    throw new IdentityError('IDENTITY_CORRUPT', { file: cardPath, detail: `it lists no certificate of the key this terminal signs with (${signingKey.slice(0, 12)}…)` });
+  return card;
+}

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { checkRevocation, checkTerminalCertificate, HotlineProtocolError, type KeyRevocation, type TerminalCertificate } from '../../protocol/index.js';
+import { checkRevocation, checkTerminalCertificate, HotlineProtocolError, type KeyRevocation, type PartyCard, type TerminalCertificate } from '../../protocol/index.js';
 import { TerminalError } from '../errors.js';
 import type { OfficerApiPorts } from './route-kit.js';
 
@@ -26,6 +26,8 @@ export interface KeyRotationPort {
   rotated(channel: string, key: string): boolean;
   /** Makes the staged key the terminal key, on disk then in memory. */
   commit(cert: TerminalCertificate): Promise<void>;
+  /** Takes up the party card on disk again (re-signed since the start); returns it. */
+  reloadCard(): Promise<PartyCard>;
 }
 
 const KeyRotateResult = Type.Object({
@@ -41,9 +43,10 @@ const KeyRevokeResult = Type.Object({ key: Type.String(), from: Type.Integer(), 
 /** States in which a channel's record takes a key.revoke entry (docs/protocol.md §5.5). */
 const OPEN_STATES = new Set(['proposed', 'active', 'suspended', 'declined']);
 
-/** Registers POST /api/v1/keys/revocations and POST /api/v1/keys/rotations. */
+/** Registers POST /api/v1/keys/revocations, POST /api/v1/keys/rotations and POST /api/v1/card/reload. */
 export async function keysRoutes(app: FastifyInstance, opts: KeysRoutesOptions): Promise<void> {
   rotationRoute(app, opts);
+  cardReloadRoute(app, opts);
   app.post(
     '/api/v1/keys/revocations',
     {
@@ -137,4 +140,27 @@ async function publishRotation(
     if (!(e instanceof TerminalError && e.code === 'CHANNEL_LEFT')) throw e;
     result.skipped.push({ channel: id, code: e.code });
   }
+}
+
+/**
+ * POST /api/v1/card/reload: the running terminal takes up the party card on disk again, after
+ * `hotline key revoke` or `hotline card reissue` re-signed it, so that what it serves to officers
+ * (GET /api/v1/card) and to peers (GET /fed/v1/card) and what it exports carry the revocations.
+ */
+function cardReloadRoute(app: FastifyInstance, opts: KeysRoutesOptions): void {
+  app.post(
+    '/api/v1/card/reload',
+    {
+      config: { permission: 'terminal.manage' },
+      schema: {
+        summary: 'Take up the party card on disk again (re-signed with a revocation or new endpoints since the terminal started)',
+        response: { 200: Type.Object({ terminals: Type.Integer(), revocations: Type.Integer() }) },
+      },
+    },
+    async () => {
+      if (!opts.rotation) throw new TerminalError('BAD_REQUEST', { detail: 'This terminal has no card on disk to take up (no data directory).' });
+      const card = await opts.rotation.reloadCard();
+      return { terminals: card.terminals.length, revocations: card.revocations.length };
+    },
+  );
 }
