@@ -29,7 +29,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Only building, ports and waiting come from the e2e harness: nothing of the protocol does.
 import { ensureBuilt, freePort, MAIN, REPO, waitFor } from '../e2e/harness.js';
-import { canonical, cardValid, formatHash, judgeInContext, type Charter, type FormatDef, fedRequest, openStream, tlsIdentity, charterHash, entryHash, entryPrefix, fingerprint, keysAt, lastingCommitment, linkFrameValid, newEd25519, parseEntry, SpecPeer, verifyProofDoc, verifySig, type Ed25519, type Entry, type Held, type PartyCard } from './peer.js';
+import { canonical, cardValid, formatHash, judgeInContext, type Charter, type FormatDef, fedRequest, openStream, tlsIdentity, charterHash, entryHash, entryPrefix, fingerprint, keysAt, lastingCommitment, linkFrameValid, newEd25519, parseEntry, SpecPeer, verifyProofDoc, verifySig, PREFIX, signWith, type Ed25519, type Entry, type Held, type PartyCard } from './peer.js';
 
 const env = (): NodeJS.ProcessEnv => ({ ...process.env, HOTLINE_LOG_LEVEL: 'warn', NO_COLOR: '1', HOTLINE_DEBUG: undefined });
 
@@ -822,6 +822,46 @@ describe('a clean-room peer written from docs/protocol.md', () => {
     const [byFresh, byOld] = [await probeWith(id2, keys!.fresh), await probeWith(id2, keys!.old)];
     expect({ rotatedKeyAnswered: byFresh !== undefined, revokedKeyAnswered: byOld !== undefined }).toEqual({ rotatedKeyAnswered: true, revokedKeyAnswered: false });
   }, 10_000);
+  // A forged key.rotate (§3.2): one carrying a certificate of ANOTHER party (US's own terminal
+  // certificate, or one CN's root never signed) is refused CERT_INVALID; nothing of it is kept, so
+  // the genuine entry CN writes next at the same seq is accepted (no wedge, no equivocation), and
+  // US's key and messages stand (no party framed).
+  it('§3.2 a forged key.rotate: a certificate of another party, or one signed by a root not the author\'s, is CERT_INVALID; the channel goes on at that seq, nobody is framed', async () => {
+    expect(keys, 'the key test ran').toBeDefined();
+    const { id2, usCard, call } = ctx!;
+    const p = peer!;
+    try {
+      const seqBefore = p.log(p.channel(id2), p.root.pub).length;
+      const usCert = usCard.terminals[0]!;
+      const foreign = p.sign(id2, 'key.rotate', { cert: usCert });
+      const rogue = newEd25519();
+      const now = Date.now();
+      const body = { type: 'hotline.terminal-cert' as const, v: 1 as const, party: p.root.pub, key: newEd25519().pub, tls: p.tlsPin, notBefore: now - 1_000, notAfter: now + 86_400_000 };
+      const wrongRoot = p.sign(id2, 'key.rotate', { cert: { ...body, sig: signWith(rogue, PREFIX.cert, Buffer.from(canonical(body), 'utf8')) } });
+      const rogueBody = { ...body, party: rogue.pub };
+      const otherParty = p.sign(id2, 'key.rotate', { cert: { ...rogueBody, sig: signWith(rogue, PREFIX.cert, Buffer.from(canonical(rogueBody), 'utf8')) } });
+      for (const forged of [foreign, wrongRoot, otherParty]) {
+        expect(forged.entry.seq).toBe(seqBefore + 1);
+        expect((await rawBatch([id2], [forged.text])).rejected.map((r) => r.code)).toEqual(['CERT_INVALID']);
+      }
+      // The genuine entry at that seq: accepted, no evidence against CN.
+      const genuine = p.send(id2, 'after the forged rotations', 'ROUTINE', officer);
+      expect(genuine.entry.seq).toBe(seqBefore + 1);
+      await waitFor('US to hold the genuine entry', async () => (await usHoldsOfPeer(id2, genuine.entry.seq)).length >= 1);
+      expect(await usHoldsOfPeer(id2, genuine.entry.seq)).toEqual([genuine.text]);
+      // US signs on with its own key and the transcript verifies without evidence against anyone.
+      await call('POST', `/api/v1/channels/${id2}/messages`, { text: 'US after the forged rotations', precedence: 'ROUTINE', lang: 'en' });
+      const bundle = await ok(['export', id2, '--data', ctx!.dir], root);
+      writeFileSync(join(root, 'bundle-forged-rotate.jsonl'), bundle);
+      const vr = await run(['verify', join(root, 'bundle-forged-rotate.jsonl')], root);
+      expect(vr.code, vr.stdout + vr.stderr).toBe(0);
+      expect(vr.stdout).not.toMatch(/equivocat/i);
+      expect(bundle).not.toContain(foreign.hash);
+      expect(p.problems).toEqual([]);
+    } catch (e) {
+      failed(e);
+    }
+  }, 40_000);
   // ---- §5 after opening, §6 acks, §6.1 dialogue, §13 agreed formats, text edge cases: one channel, closed at the end ----
   it('a charter lives on (§5): amendments both ways, formats agreed and sent (§13), acks (§6), the dialogue (§6.1), text edge cases, suspension by both, closure; the transcript verifies', async () => {
     expect(ctx, 'the first test ran').toBeDefined();
