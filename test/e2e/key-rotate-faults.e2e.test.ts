@@ -173,6 +173,48 @@ describe('key rotation under faults', () => {
     expect(us.log).not.toMatch(/CHANNEL_OWN_LOG_FORKED/);
   }, 240_000);
 
+  it('restores keys/ and the database from before a rotation whose old key was then revoked: rotate again gets it out once the peer takes the reissued card', async () => {
+    const h = await Harness.create();
+    const [us, cn] = await Promise.all([h.party('US', 'United States'), h.party('CN', 'China')]);
+    await h.pair(us, cn);
+    const id = await h.openChannel(us, cn, { title: { en: 'Line' }, tier: 'military', parties: ['CN'] });
+    const k1 = await terminalKey(us);
+    const backupDb = join(h.root, 'us-backup.db');
+    await sqliteBackup(join(us.dir, 'hotline.db'), backupDb);
+    cpSync(join(us.dir, 'keys'), join(h.root, 'us-keys-backup'), { recursive: true });
+    await us.cli(['key', 'rotate']).then(check('rotate'));
+    await sendReceipted(us, cn, id, 'signed with the second key');
+    await us.cli(['key', 'revoke', k1, '--reason', 'rotated']).then(check('revoke'));
+
+    h.step('restore the database and keys/ of before the rotation: the terminal signs with the revoked key');
+    await us.stop();
+    for (const f of ['hotline.db', 'hotline.db-wal', 'hotline.db-shm']) rmSync(join(us.dir, f), { force: true });
+    await sqliteBackup(backupDb, join(us.dir, 'hotline.db'));
+    rmSync(join(us.dir, 'keys'), { recursive: true, force: true });
+    cpSync(join(h.root, 'us-keys-backup'), join(us.dir, 'keys'), { recursive: true });
+    await us.start();
+    await Promise.all([us.linkUp(cn), cn.linkUp(us)]);
+    await waitFor('US to take its own entries back', async () => (await us.messages(id)).some((m) => m.text === 'signed with the second key'));
+    const refused = await us.apiRaw('POST', `/api/v1/channels/${id}/messages`, { text: 'with the revoked key', precedence: 'ROUTINE' });
+    expect(refused.body).toMatchObject({ code: 'ENTRY_KEY_REVOKED' });
+
+    h.step('rotate again: the key.rotate cannot be signed there, the new key reaches CN by the card');
+    const again = await us.cli(['key', 'rotate']).then(check('rotate after the restore'));
+    expect(again.stdout).toContain('ENTRY_KEY_REVOKED');
+    expect(again.stdout).toContain('hotline card export');
+    const k3 = await terminalKey(us);
+    expect(k3).not.toBe(k1);
+    const card = join(h.root, 'us-card-3.json');
+    copyFileSync(join(us.dir, 'card.json'), card);
+    await cn.cli(['peer', 'add', card, '--fingerprint', us.fingerprint]).then(check('peer add'));
+    await Promise.all([us.linkUp(cn), cn.linkUp(us)]);
+    await sendReceipted(us, cn, id, 'signed with the third key');
+    await sendReceipted(cn, us, id, 'CN is receipted again');
+    const lines = await verifies(h, cn, id, 'cn.jsonl');
+    expect(lines.find((l) => l.includes('signed with the third key'))).toContain(`"key":"${k3}"`);
+    expect(us.log).not.toMatch(/CHANNEL_OWN_LOG_FORKED/);
+  }, 240_000);
+
   it('revokes the old key from a time before entries it wrote: the peers keep those, the channel goes on', async () => {
     const h = await Harness.create();
     const [us, cn] = await Promise.all([h.party('US', 'United States'), h.party('CN', 'China')]);

@@ -137,8 +137,12 @@ async function publishRotation(
     result.entries.push({ channel: id, entry: sealed.hash });
   } catch (e) {
     // A channel this party left: it writes nothing there again, with either key.
-    if (!(e instanceof TerminalError && e.code === 'CHANNEL_LEFT')) throw e;
-    result.skipped.push({ channel: id, code: e.code });
+    if (e instanceof TerminalError && e.code === 'CHANNEL_LEFT') result.skipped.push({ channel: id, code: e.code });
+    // The current key is revoked in this channel (keys/ restored from before an earlier rotation,
+    // and that key revoked since): nothing it signs there counts, a key.rotate neither. Switching
+    // loses nothing there; the peers learn the new key from the reissued card (§3.2).
+    else if (e instanceof HotlineProtocolError && e.code === 'ENTRY_KEY_REVOKED') result.skipped.push({ channel: id, code: e.code });
+    else throw e;
   }
 }
 
