@@ -30,6 +30,11 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
     message:
       'Instance {instance} of the {party} terminal signs with terminal key {key}, which the party revoked from {from} ("{reason}"): every entry it signed would be refused (ENTRY_KEY_REVOKED), so it does not take the lease and stays a standby (/readyz 503). If its key directory was replaced by another instance\'s or an old backup, restore this instance\'s own keys/ and restart it; if this machine is the one that was revoked, retire it and add a new instance with a new key (`hotline ha add-instance`).',
   },
+  OWN_KEY_REVOKED: {
+    status: 409,
+    message:
+      'This terminal signs with key {key}, which its party revoked in channel {channel} from {from}: every entry it signed there (messages, receipts, link tests, a key.rotate) would be refused, so nothing was signed. Was keys/ restored from a backup taken before a key rotation? Restore the keys/ of after it and restart, or run `hotline key rotate` and send the reissued card to every peer (`hotline card export`; docs/operations.md "Rotating a terminal key").',
+  },
   HA_STANDBY: {
     status: 503,
     fault: 'This process is a standby instance of its party: it signs nothing and keeps no live state.',

@@ -203,8 +203,12 @@ export class OwnWriter implements ChannelActions {
     if (bodyProblem) throw new HotlineProtocolError(protocolError('ENTRY_MALFORMED', { detail: `this terminal did not sign a ${kind} entry whose body is invalid (${bodyProblem})` }));
     const sealed = composeEntry(log, this.#o.signer, this.#self, kind, body, now);
     const r = log.ingest(sealed, { signatureChecked: true });
-    if (r.status !== 'accepted') throw new HotlineProtocolError('error' in r ? r.error : protocolError('ENTRY_MALFORMED', { detail: r.status }));
-    return sealed;
+    if (r.status === 'accepted') return sealed;
+    const error = 'error' in r ? r.error : protocolError('ENTRY_MALFORMED', { detail: r.status });
+    // This terminal's own key is revoked in the channel: say what to do, not how to read the entry.
+    if (error.code === 'ENTRY_KEY_REVOKED')
+      throw new TerminalError('OWN_KEY_REVOKED', { key: `${this.#o.signer.publicKey.slice(0, 16)}…`, channel: log.id.slice(0, 12), from: String(error.details.revokedAt ?? '?') });
+    throw new HotlineProtocolError(error);
   }
 
   /** Refuses (CHANNEL_LEFT) to write to a channel this party is not a writer of (removed, or its addition declined or withdrawn). */

@@ -141,7 +141,7 @@ async function publishRotation(
     // The current key is revoked in this channel (keys/ restored from before an earlier rotation,
     // and that key revoked since): nothing it signs there counts, a key.rotate neither. Switching
     // loses nothing there; the peers learn the new key from the reissued card (§3.2).
-    else if (e instanceof HotlineProtocolError && e.code === 'ENTRY_KEY_REVOKED') result.skipped.push({ channel: id, code: e.code });
+    else if (e instanceof TerminalError && e.code === 'OWN_KEY_REVOKED') result.skipped.push({ channel: id, code: e.code });
     else throw e;
   }
 }
