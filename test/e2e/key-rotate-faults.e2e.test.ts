@@ -198,6 +198,9 @@ describe('key rotation under faults', () => {
     const refused = await us.apiRaw('POST', `/api/v1/channels/${id}/messages`, { text: 'with the revoked key', precedence: 'ROUTINE' });
     expect(refused.body).toMatchObject({ code: 'OWN_KEY_REVOKED' });
     expect(refused.text).toContain('hotline key rotate');
+    // Raised as an alarm too (receipts and link tests meet it first), once per channel.
+    await waitFor('the OWN_KEY_REVOKED alarm', () => us.log.includes('"code":"OWN_KEY_REVOKED"'));
+    expect(us.log.split('"code":"OWN_KEY_REVOKED"').length - 1).toBeLessThanOrEqual(2);
 
     h.step('rotate again: the key.rotate cannot be signed there, the new key reaches CN by the card');
     const again = await us.cli(['key', 'rotate']).then(check('rotate after the restore'));

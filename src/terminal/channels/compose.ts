@@ -73,6 +73,10 @@ export function composeChannels(o: ChannelWingOptions): ChannelWing {
       o.log?.error({ code: e.code, channel }, e.message);
       o.events.emit({ type: 'alarm', code: 'CLOCK_BEHIND_LOG', message: e.message, channel });
     },
+    onOwnKeyRevoked: (e, channel) => {
+      o.log?.error({ code: e.code, channel }, e.message);
+      o.events.emit({ type: 'alarm', code: 'OWN_KEY_REVOKED', message: e.message, channel });
+    },
   });
   const receipts = new ReceiptScheduler({ registry, committer, writer, spacingMs: o.receiptSpacingMs, log: o.log });
   committer.onReceived = (channel) => receipts.schedule(channel);

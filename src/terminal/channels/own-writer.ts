@@ -41,6 +41,8 @@ export interface OwnWriterOptions {
   readonly messages: Pick<MessageFinder, 'findMessage' | 'acknowledgers'>;
   /** Told once each time the clock is found behind the log (CLOCK_BEHIND_LOG), for the alarm. */
   readonly onClockBehind?: (error: TerminalError, channel: string) => void;
+  /** Told once per channel and key when this terminal's own key is found revoked there (OWN_KEY_REVOKED), for the alarm. */
+  readonly onOwnKeyRevoked?: (error: TerminalError, channel: string) => void;
 }
 
 /**
@@ -105,6 +107,8 @@ export class OwnWriter implements ChannelActions {
   /** Refuses messages beyond the cap of unreceipted ones for a peer (backlog.ts); none by default. */
   backlog: { check(channel: string, adding: number): void } = { check: () => undefined };
   #clockBehind = false;
+  /** Channel and key pairs whose OWN_KEY_REVOKED was alarmed (receipts and link tests retry often). */
+  readonly #revokedAlarmed = new Set<string>();
 
   constructor(options: OwnWriterOptions) {
     this.#o = options;
@@ -206,9 +210,12 @@ export class OwnWriter implements ChannelActions {
     if (r.status === 'accepted') return sealed;
     const error = 'error' in r ? r.error : protocolError('ENTRY_MALFORMED', { detail: r.status });
     // This terminal's own key is revoked in the channel: say what to do, not how to read the entry.
-    if (error.code === 'ENTRY_KEY_REVOKED')
-      throw new TerminalError('OWN_KEY_REVOKED', { key: `${this.#o.signer.publicKey.slice(0, 16)}…`, channel: log.id.slice(0, 12), from: String(error.details.revokedAt ?? '?') });
-    throw new HotlineProtocolError(error);
+    if (error.code !== 'ENTRY_KEY_REVOKED') throw new HotlineProtocolError(error);
+    const revoked = new TerminalError('OWN_KEY_REVOKED', { key: `${this.#o.signer.publicKey.slice(0, 16)}…`, channel: log.id.slice(0, 12), from: String(error.details.revokedAt ?? '?') });
+    const alarmKey = `${log.id}/${this.#o.signer.publicKey}`;
+    if (!this.#revokedAlarmed.has(alarmKey)) this.#o.onOwnKeyRevoked?.(revoked, log.id);
+    this.#revokedAlarmed.add(alarmKey);
+    throw revoked;
   }
 
   /** Refuses (CHANNEL_LEFT) to write to a channel this party is not a writer of (removed, or its addition declined or withdrawn). */
