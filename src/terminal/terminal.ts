@@ -4,7 +4,7 @@
  */
 import { pino, type Logger } from 'pino';
 import { thisProcess, type Store } from '../store/index.js';
-import { parseEntry } from '../protocol/index.js';
+import { fingerprint, parseEntry } from '../protocol/index.js';
 import { openData } from './open-data.js';
 import { StartupTimings } from './startup-timings.js';
 import { EventBus } from './events/event-bus.js';
@@ -28,6 +28,7 @@ import { PendingWants } from './federation/pending-wants.js';
 import { RelayWants } from './federation/relay-wants.js';
 import { InboundStreams } from './federation/inbound-streams.js';
 import { PULL_AFTER_MS, PullFallback } from './federation/pull-fallback.js';
+import { CardRefresh } from './federation/card-refresh.js';
 import { combineLine, DEFAULT_INBOUND_GRACE_MS, inboundOverdue, type LineState } from './federation/link-state.js';
 import { JobRunner } from './jobs/periodic-job.js';
 import { CheckpointScheduler } from './schedulers/checkpoint-scheduler.js';
@@ -408,8 +409,7 @@ function composeOperations(o: {
   jobs.add({ name: 'dialogue-reminders', everyMs: 1000, run: () => reminders.tick() });
   jobs.add({ name: 'drills', everyMs: 1000, run: () => drills.tick() });
   jobs.add({ name: 'reconcile', everyMs: 1000, run: async () => o.reconciler.tick() });
-  // Receipts of a party whose stream is down, and what held entries wait for that the peer asked
-  // does not send, asked of the others (federation/relay-wants.ts, federation/pending-wants.ts).
+  // Receipts of a party whose stream is down, and what held entries wait for, asked of the others (federation/relay-wants.ts, pending-wants.ts).
   const relays = new RelayWants({ self: self.party, directory, receiptedBy: (c, p) => o.backlog.receiptedBy(c, p), events, clock, streams: o.streams });
   const pendingWants = new PendingWants({ self: self.party, directory, clock, streams: o.streams });
   jobs.add({ name: 'relay-wants', everyMs: 1000, run: async () => (relays.tick(), pendingWants.tick()) });
@@ -417,6 +417,7 @@ function composeOperations(o: {
   const pulls = new PullFallback({ streams: o.streams, targets: () => o.peerLinks.pullTargets(), directory, receiver: wing.receiver, tls: o.identity.tls, clock, log: log.child({ face: 'pull' }) });
   jobs.add({ name: 'pull-fallback', everyMs: 1000, run: () => pulls.tick() });
   down.add(() => pulls.close());
+  startCardRefresh({ ...o, jobs });
   // While the database counts as full, one small write every 5 s sees room an operator freed (readiness).
   jobs.add({ name: 'store-writable', everyMs: 5000, run: () => wing.committer.probeWritable() });
   // A commit waiting far longer than commits take: the database is stalled (readiness, an alarm).
@@ -430,6 +431,15 @@ function composeOperations(o: {
   jobs.start();
   down.add(() => jobs.stop());
   return { linkTester, prober, drills, relays, pendingWants };
+}
+
+/** The peers' re-signed cards picked up by themselves: fetched over the pinned links, adopted by the rules, logged and audited (federation/card-refresh.ts). */
+function startCardRefresh(o: { identity: TerminalIdentity; wing: ChannelWing; store: Store; clock: Clock; events: EventBus; log: Logger; peerLinks: PeerLinks; down: Teardown; jobs: JobRunner }): void {
+  const audit = new AuditLog(o.store.officers, o.clock);
+  const directory = o.wing.registry;
+  const cards = new CardRefresh({ targets: () => o.peerLinks.pullTargets(), adopt: (peer, card) => o.wing.peers.adoptCard(peer, card), label: (p) => directory.label(p), fingerprint, audit: (r) => audit.append(r), events: o.events, tls: o.identity.tls, clock: o.clock, log: o.log.child({ face: 'cards' }) });
+  o.jobs.add({ name: 'card-refresh', everyMs: 1000, run: () => cards.tick() });
+  o.down.add(() => cards.stop());
 }
 
 /** Listens, saying which port is taken and which option changes it (#14 2c). */

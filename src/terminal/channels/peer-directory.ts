@@ -8,6 +8,7 @@ import type { Store } from '../../store/index.js';
 import type { Clock } from '../clock.js';
 import { TerminalError } from '../errors.js';
 import type { EventSink } from '../events/event-bus.js';
+import { judgeCardSuccession, type CardSuccession } from './card-succession.js';
 import type { ChannelRegistry } from './channel-registry.js';
 import type { PeerDirectory } from './ports.js';
 
@@ -50,6 +51,23 @@ export class Peers implements PeerDirectory {
     await this.#store.putPeer({ party: c.party, code: c.code, card: JSON.stringify(c), fingerprint: actual, addedAt: now, updatedAt: now });
     this.#events.emit({ type: 'peers' });
     return { party: c.party, code: c.code, fingerprint: actual };
+  }
+
+  /**
+   * A card the peer `party` served over the pinned federation link (card-refresh.ts): adopted, as
+   * `addPeer` stores a card, only by the rules of card-succession.ts (same root key, newer, no
+   * revocation dropped). No fingerprint is asked: it is the root key already compared.
+   */
+  async adoptCard(party: string, offered: unknown): Promise<CardSuccession | undefined> {
+    const held = await this.#store.getPeer(party);
+    if (!held) return undefined;
+    const verdict = judgeCardSuccession(JSON.parse(held.card) as PartyCard, offered);
+    if (!verdict.adopt) return verdict;
+    const c = verdict.card;
+    this.#registry.keys.addCard(c);
+    await this.#store.putPeer({ party: c.party, code: c.code, card: JSON.stringify(c), fingerprint: held.fingerprint, addedAt: held.addedAt, updatedAt: this.#clock.now() });
+    this.#events.emit({ type: 'peers' });
+    return verdict;
   }
 
   async resolveParty(idOrCode: string): Promise<{ party: string; code: string }> {
