@@ -434,10 +434,10 @@ function composeOperations(o: {
 }
 
 /** The peers' re-signed cards picked up by themselves: fetched over the pinned links, adopted by the rules, logged and audited (federation/card-refresh.ts). */
-function startCardRefresh(o: { identity: TerminalIdentity; wing: ChannelWing; store: Store; clock: Clock; events: EventBus; log: Logger; peerLinks: PeerLinks; down: Teardown; jobs: JobRunner }): void {
+function startCardRefresh(o: { identity: TerminalIdentity; wing: ChannelWing; store: Store; clock: Clock; events: EventBus; log: Logger; peerLinks: PeerLinks; streams: InboundStreams; down: Teardown; jobs: JobRunner }): void {
   const audit = new AuditLog(o.store.officers, o.clock);
   const directory = o.wing.registry;
-  const cards = new CardRefresh({ targets: () => o.peerLinks.pullTargets(), adopt: (peer, card) => o.wing.peers.adoptCard(peer, card), label: (p) => directory.label(p), fingerprint, audit: (r) => audit.append(r), events: o.events, tls: o.identity.tls, clock: o.clock, log: o.log.child({ face: 'cards' }) });
+  const cards = new CardRefresh({ targets: () => o.peerLinks.pullTargets(), adopt: (peer, card) => o.wing.peers.adoptCard(peer, card), label: (p) => directory.label(p), fingerprint, audit: (r) => audit.append(r), events: o.events, cutStreams: (peer) => void o.streams.cut(peer), tls: o.identity.tls, clock: o.clock, log: o.log.child({ face: 'cards' }) });
   o.jobs.add({ name: 'card-refresh', everyMs: 1000, run: () => cards.tick() });
   o.down.add(() => cards.stop());
 }

@@ -78,7 +78,11 @@ export function register(program: Command): void {
       const peers = await client.call<Api.Peer[]>('GET', '/api/v1/peers');
       if (opts.json) return void process.stdout.write(`${JSON.stringify(peers, null, 2)}\n`);
       if (peers.length === 0) return void process.stdout.write(`No peers yet. Add one with: ${hotlineCommand('peer add CARD', opts.data)}\n`);
-      for (const p of printableDeep(peers)) process.stdout.write(`${p.code.padEnd(6)} link ${p.link.padEnd(10)} ${p.fingerprint}  ${p.endpoints.join(', ')}\n`);
+      for (const p of printableDeep(peers)) {
+        // The card held: peers' re-signed cards are fetched and adopted by themselves (docs/operations.md "Rotating a terminal key").
+        const card = p.card ? `  card issued ${isoMinute(p.card.issued)}, stored ${isoMinute(p.card.updatedAt)}, ${p.card.keys.length} terminal key(s)${p.card.revoked.length ? `, ${p.card.revoked.length} revoked` : ''}` : '';
+        process.stdout.write(`${p.code.padEnd(6)} link ${p.link.padEnd(10)} ${p.fingerprint}  ${p.endpoints.join(', ')}${card}\n`);
+      }
     });
 }
 
@@ -91,6 +95,11 @@ async function linkComesUp(client: { call<T>(method: string, path: string, body?
     if (Date.now() >= until) return false;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/** A time as shown in `peer list`: UTC to the minute. */
+function isoMinute(t: number): string {
+  return new Date(t).toISOString().slice(0, 16).replace('T', ' ') + 'Z';
 }
 
 /** How long `peer add` watches for the link to come up before saying what the peer must do. */

@@ -6,7 +6,7 @@
  *
  * Fetched when the link to the peer comes up (or moves to another endpoint or pinned key), every
  * {@link CARD_REFRESH_EVERY_MS} while it stays up, and soon after a sign that the peer's card
- * changed: a `key.rotate` entry of the peer received, or an entry of the peer refused for a key no
+ * changed: a `key.rotate` or `key.revoke` entry of the peer received, or an entry of the peer refused for a key no
  * card here certifies (ENTRY_UNKNOWN_KEY, e.g. the proposal of a new channel signed with the new key).
  */
 import type { CardSuccession } from '../channels/card-succession.js';
@@ -34,6 +34,8 @@ export interface CardRefreshOptions {
   readonly fingerprint: (party: string) => string;
   readonly audit: (record: { actor: string; action: string; detail: Record<string, unknown> }) => Promise<unknown>;
   readonly events: EventSource & EventSink;
+  /** Closes the peer's streams open to this terminal (inbound-streams.ts `cut`): it offers again what was refused. */
+  readonly cutStreams?: (peer: string) => void;
   readonly tls: { readonly keyPem: string; readonly certPem: string };
   readonly clock: Clock;
   readonly log: { warn(o: object, m?: string): void; info(o: object, m?: string): void };
@@ -59,7 +61,7 @@ export class CardRefresh {
   constructor(options: CardRefreshOptions) {
     this.#o = options;
     this.#unsubscribe = [
-      options.events.on('entry', (e) => void (!e.own && e.kind === 'key.rotate' && this.want(e.author))),
+      options.events.on('entry', (e) => void (!e.own && (e.kind === 'key.rotate' || e.kind === 'key.revoke') && this.want(e.author))),
       options.events.on('alarm', (e) => void (e.code === 'ENTRY_UNKNOWN_KEY' && e.peer !== undefined && this.want(e.peer))),
     ];
   }
@@ -128,6 +130,9 @@ export class CardRefresh {
     const changes = [...newKeys.map((k) => `new terminal key ${k}`), ...newRevocations.map((r) => `revocation of ${r.key} from ${new Date(r.from).toISOString()}`)];
     const message = TERMINAL_ERRORS.format('PEER_CARD_UPDATED', { peer: code, issued: new Date(card.issued).toISOString(), changes: changes.length ? `: ${changes.join(', ')}` : '', fingerprint: this.#o.fingerprint(peer) });
     this.#o.log.info({ peer: code, code: 'PEER_CARD_UPDATED', newKeys, revoked: newRevocations.map((r) => r.key) }, message);
+    // What the peer sent under a key learnt only now (a new channel's proposal) was refused: its
+    // streams reconnect and offer it again.
+    this.#o.cutStreams?.(peer);
     await this.#o.audit({ actor: 'terminal', action: 'peer.card', detail: { peer, code, issued: card.issued, newKeys, revoked: newRevocations.map((r) => ({ key: r.key, from: r.from })) } });
   }
 

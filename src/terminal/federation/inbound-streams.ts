@@ -20,6 +20,8 @@ import type { Clock } from '../clock.js';
 /** One registered stream (its identity is what its close removes). */
 interface Open {
   readonly ask: StreamAsk;
+  /** Closes the stream (the peer reconnects and offers again what this terminal lacks). */
+  readonly close?: () => void;
 }
 
 export class InboundStreams implements InboundStreamsView {
@@ -35,8 +37,8 @@ export class InboundStreams implements InboundStreamsView {
   }
 
   /** A stream of `peer` said hello; `ask` sends a `want` on it. Returns what to call when it closes (once is enough; more calls change nothing). */
-  attach(peer: string, ask: StreamAsk): () => void {
-    const stream: Open = { ask };
+  attach(peer: string, ask: StreamAsk, close?: () => void): () => void {
+    const stream: Open = { ask, ...(close ? { close } : {}) };
     this.#open.set(peer, [...(this.#open.get(peer) ?? []), stream]);
     this.#missingSince.delete(peer);
     for (const listener of [...this.#listeners]) listener(peer);
@@ -48,6 +50,17 @@ export class InboundStreams implements InboundStreamsView {
       this.#open.delete(peer);
       this.#missingSince.set(peer, this.#clock.now());
     };
+  }
+
+  /**
+   * Closes every stream of `peer` (its card changed: card-refresh.ts). The peer reconnects at once
+   * and offers again, with its new hello, what it sent before and this terminal refused for a key
+   * no card here certified then; a connection under a TLS key the new card revokes is not let in again.
+   */
+  cut(peer: string): number {
+    const open = this.#open.get(peer) ?? [];
+    for (const s of open) s.close?.();
+    return open.length;
   }
 
   isOpen(peer: string): boolean {

@@ -112,7 +112,7 @@ export interface StreamSessionOptions {
    * stream is registered there until it closes, and may be asked to send `want` frames (the
    * reconciler's own entries the peer holds, the relay wants' receipts of a party whose stream is down).
    */
-  readonly streams?: { attach(peer: string, ask: StreamAsk): () => void };
+  readonly streams?: { attach(peer: string, ask: StreamAsk, close?: () => void): () => void };
   /** Reconciliation (channels/reconciler.ts): what received entries say of this terminal's own log. */
   readonly reconcile?: {
     /** A received entry waits for entries this terminal lacks (its own among them, maybe). */
@@ -372,7 +372,7 @@ export class StreamSession {
     this.#send({ t: 'heads', heads });
     this.#send({ t: 'holds', holds });
     this.#detach?.();
-    this.#detach = this.#streams?.attach(this.peer, (w) => this.#send({ t: 'want', ...w }));
+    this.#detach = this.#streams?.attach(this.peer, (w) => this.#send({ t: 'want', ...w }), () => this.#socket.close(1012, 'peer card updated'));
   }
 
   #cutFor(message: string): void {

@@ -47,7 +47,11 @@ export type DatabaseTrouble = Static<typeof DatabaseTrouble>;
 export const Status = Type.Object({ party: Type.String(), code: Type.String(), fingerprint: Type.String(), channels: Int, links: Type.Array(LinkStatus), time: Int, reconciling: Type.Optional(Type.Array(Reconciling)), ha: Type.Optional(HaStatus), database: Type.Optional(DatabaseTrouble) });
 
 /** GET /api/v1/peers: a known peer. */
-export const Peer = Type.Object({ party: Type.String(), code: Type.String(), fingerprint: Type.String(), endpoints: Type.Array(Type.String()), link: Type.String() });
+export const Peer = Type.Object({
+  party: Type.String(), code: Type.String(), fingerprint: Type.String(), endpoints: Type.Array(Type.String()), link: Type.String(),
+  /** The card held: when its party issued it, when this terminal last stored it (by `peer add`, or fetched from the peer), its terminal keys and the keys it revokes. */
+  card: Type.Optional(Type.Object({ issued: Int, updatedAt: Int, keys: Type.Array(Type.String()), revoked: Type.Array(Type.String()) })),
+});
 
 /** POST /api/v1/peers: the peer paired with. */
 export const PeerAdded = Type.Object({ party: Type.String(), code: Type.String(), fingerprint: Type.String() });

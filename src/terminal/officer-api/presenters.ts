@@ -64,7 +64,8 @@ export function presentChannelDetail(v: DomainChannelView, self: string, links: 
 
 /** A known peer and the state of our link to it. */
 export function presentPeer(p: PeerRow, link: string | undefined): Api.Peer {
-  return { party: p.party, code: p.code, fingerprint: p.fingerprint, endpoints: (JSON.parse(p.card) as PartyCard).endpoints, link: link ?? 'down' };
+  const card = JSON.parse(p.card) as PartyCard;
+  return { party: p.party, code: p.code, fingerprint: p.fingerprint, endpoints: card.endpoints, link: link ?? 'down', card: { issued: card.issued, updatedAt: p.updatedAt, keys: card.terminals.map((c) => c.key), revoked: card.revocations.map((r) => r.key) } };
 }
 
 /** A stored message with its receipt and acknowledgement. */
