@@ -234,7 +234,7 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
       "Link to {peer} is connected and answers heartbeats, but {peer} has stored none of the entries sent to it for {seconds} s ({batches} batches unanswered): its storage is stalled (its database locked or unreachable, its disk full or failing). Nothing sent reaches {peer}'s record until it answers, so the line shows down. Call {peer}'s operator to check its terminal (hotline status, its logs); what waits is sent again by itself.",
   },
   PEER_CARD_UPDATED: { message: 'The card of {peer} was updated from its terminal (issued {issued}){changes}. Same root key (fingerprint {fingerprint}): nothing to compare again.' },
-  PEER_CARD_REFUSED: { message: 'The card {peer} serves was not adopted: {reason}. The card held is kept. {advice}' },
+  PEER_CARD_REFUSED: { message: 'The card {peer} serves was not adopted: {reason}. The card held is kept. {hint}' },
   LINK_HEARTBEAT_LOST: { message: 'Link to {peer} was cut: the peer stopped answering heartbeats. Check that its terminal runs and is not frozen; the link retries by itself.' },
   LINK_TEST_UP: { message: 'Link tests with {peer} on channel {channel} are answered again ({from} -> up). No action needed.' },
   LINK_TEST_DEGRADED: { message: 'Link tests with {peer} on channel {channel} are late or show clock drift ({from} -> degraded). Check the link and both clocks.' },

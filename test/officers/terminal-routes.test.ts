@@ -18,7 +18,7 @@ describe('terminal routes', () => {
     expect(status).toEqual({ party: f.t.a.self.party, code: 'US', fingerprint: expect.any(String), channels: 1, links: [], time: f.t.clock.now() });
     expect((await f.host('GET', '/api/v1/card')).json()).toEqual(JSON.parse(JSON.stringify(f.t.a.self.card)));
     const peers = (await f.host('GET', '/api/v1/peers')).json() as Peer[];
-    expect(peers).toEqual([{ party: f.t.b.self.party, code: 'CN', fingerprint: expect.any(String), endpoints: expect.any(Array), link: 'down' }]);
+    expect(peers).toEqual([{ party: f.t.b.self.party, code: 'CN', fingerprint: expect.any(String), endpoints: expect.any(Array), link: 'down', card: { issued: f.t.b.self.card.issued, updatedAt: expect.any(Number), keys: f.t.b.self.card.terminals.map((c) => c.key), revoked: [] } }]);
     expect((await f.app.inject({ method: 'GET', url: '/healthz' })).json()).toMatchObject({ ok: true, party: expect.any(String) });
     expect((await f.app.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ ok: true, peersUp: 0, peers: 0 });
     // The links in detail for a caller with the officer token only; a wrong token is just not told them.

@@ -120,7 +120,7 @@ export class CardRefresh {
       verdict.why === 'other-root'
         ? `The root key is the party's identity, whose fingerprint ${this.#o.fingerprint(peer)} you compared by voice: another one at ${code}'s pinned address is an impostor, or ${code} re-issued its root key. Call ${code}'s operator on a line you trust; never adopt it without comparing its fingerprint (\`hotline peer add CARD --same-code\`).`
         : `Ask ${code}'s operator for its current card (\`hotline card export\`) and check it.`;
-    const message = TERMINAL_ERRORS.format('PEER_CARD_REFUSED', { peer: code, reason: verdict.detail, advice });
+    const message = TERMINAL_ERRORS.format('PEER_CARD_REFUSED', { peer: code, reason: verdict.detail, hint: advice });
     log.warn({ peer: code, code: 'PEER_CARD_REFUSED', why: verdict.why }, message);
     this.#o.events.emit({ type: 'alarm', code: 'PEER_CARD_REFUSED', message, peer });
   }
