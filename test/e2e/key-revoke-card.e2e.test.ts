@@ -26,7 +26,7 @@ describe('e2e: revocations on the party card', () => {
     const revoked = await us.cli(['key', 'revoke', lost, '--reason', 'laptop of the old terminal lost']).then(check('key revoke'));
     expect(revoked.stdout).toMatch(/written into 1 channel record/);
     expect(revoked.stdout).toMatch(/The party card now carries the revocation/);
-    expect(revoked.stdout).toMatch(/Send it to each peer/);
+    expect(revoked.stdout).toMatch(/Peers fetch it by themselves/);
     // The running terminal serves the re-signed card at once (to officers, and to peers over the
     // federation), without a restart.
     expect(revoked.stdout).toMatch(/The running terminal serves the new card/);

@@ -17,7 +17,8 @@ export async function revocationOnCard(dir: string, revocation: KeyRevocation, p
   return (
     `The party card now carries the revocation (${updated.card.revocations.length} revoked key${updated.card.revocations.length === 1 ? '' : 's'}).\n` +
     (await cardTakenUp(dir)) +
-    `Send it to each peer (${hotlineCommand('card export', dir)} --out CARD; they run \`hotline peer add CARD\`), so that they stop pinning that terminal.\n`
+    'Peers fetch it by themselves over their links and stop pinning that terminal ' +
+    `(or send it: ${hotlineCommand('card export', dir)} --out CARD; they run \`hotline peer add CARD\`).\n`
   );
 }
 
