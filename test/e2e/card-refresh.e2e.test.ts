@@ -6,14 +6,10 @@
  * newer), takes the proposal and accepts; CN's proof of a new-key message verifies. US then revokes
  * its old key: CN's card of US carries the revocation without any import.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { Harness, check, waitFor, type Party } from './harness.js';
-
-async function terminalKey(p: Party): Promise<string> {
-  return (JSON.parse(await readFile(join(p.dir, 'keys', 'terminal.json'), 'utf8')) as { publicKey: string }).publicKey;
-}
+import { terminalKey } from './key-kit.js';
 
 interface PeerView {
   code: string;

@@ -10,17 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Harness, check, waitFor, type Party } from './harness.js';
-
-async function terminalKey(p: Party): Promise<string> {
-  return (JSON.parse(await readFile(join(p.dir, 'keys', 'terminal.json'), 'utf8')) as { publicKey: string }).publicKey;
-}
-
-async function sendReceipted(from: Party, to: Party, id: string, text: string): Promise<string> {
-  const hash = (await from.cli(['send', id, text]).then(check(`send ${text}`))).stdout.trim();
-  await waitFor(`${to.code} to hold "${text}"`, async () => (await to.messages(id)).some((m) => m.id === hash));
-  await waitFor(`${from.code} to see "${text}" receipted`, async () => (await from.messages(id)).find((m) => m.id === hash)?.receiptedAt);
-  return hash;
-}
+import { terminalKey, sendReceipted } from './key-kit.js';
 
 /** Exports `id` from `p` and verifies it offline; returns the bundle's lines. */
 async function verifies(h: Harness, p: Party, id: string, name: string): Promise<string[]> {

@@ -11,18 +11,8 @@ import { copyFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { check, freePort, Harness, Party, waitFor } from './harness.js';
-
-async function terminalKey(p: Party): Promise<string> {
-  return (JSON.parse(await readFile(join(p.dir, 'keys', 'terminal.json'), 'utf8')) as { publicKey: string }).publicKey;
-}
-
-async function sendReceipted(from: Party, to: Party, id: string, text: string): Promise<string> {
-  const hash = (await from.cli(['send', id, text]).then(check(`send ${text}`))).stdout.trim();
-  await waitFor(`${to.code} to hold "${text}"`, async () => (await to.messages(id)).some((m) => m.id === hash));
-  await waitFor(`${from.code} to see "${text}" receipted`, async () => (await from.messages(id)).find((m) => m.id === hash)?.receiptedAt);
-  return hash;
-}
+import { check, freePort, Harness, Party } from './harness.js';
+import { terminalKey, sendReceipted } from './key-kit.js';
 
 /** An offline-root US terminal completed through the root machine, as in root-revoke.e2e.test.ts. */
 async function offlineRootParty(h: Harness, rootDir: string): Promise<Party> {

@@ -11,18 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { Harness, check, waitFor, type Party } from './harness.js';
-
-async function terminalKey(p: Party): Promise<string> {
-  return (JSON.parse(await readFile(join(p.dir, 'keys', 'terminal.json'), 'utf8')) as { publicKey: string }).publicKey;
-}
-
-/** Sends `text` from `from` and waits until `to` holds it and `from` sees it receipted. */
-async function sendReceipted(from: Party, to: Party, id: string, text: string): Promise<string> {
-  const hash = (await from.cli(['send', id, text]).then(check(`send ${text}`))).stdout.trim();
-  await waitFor(`${to.code} to hold "${text}"`, async () => (await to.messages(id)).some((m) => m.id === hash));
-  await waitFor(`${from.code} to see "${text}" receipted`, async () => (await from.messages(id)).find((m) => m.id === hash)?.receiptedAt);
-  return hash;
-}
+import { terminalKey, sendReceipted } from './key-kit.js';
 
 async function verifies(h: Harness, p: Party, id: string, name: string): Promise<string> {
   const bundle = join(h.root, name);
