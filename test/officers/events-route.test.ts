@@ -3,6 +3,7 @@
  * a message's frame with its acknowledgement deadline, only the channels the caller may read,
  * and nothing of the terminal's own plumbing.
  */
+import WebSocketClient from 'ws';
 import type WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ApiEvent, EntryEvent } from '../../src/terminal/officer-api/api-schemas.js';
@@ -71,5 +72,23 @@ describe('events socket', () => {
     f = await officerFixture();
     await f.app.ready();
     await expect(f.app.injectWS('/api/v1/events', {})).rejects.toThrow(/401/);
+  });
+});
+
+describe('events socket keepalive', () => {
+  it('pings an open socket, keeps it open while the client answers, and closes one whose client stopped answering', async () => {
+    f = await officerFixture({}, { eventsPingMs: 20 });
+    // Over a real socket: the in-memory injectWS pair does not carry control frames both ways.
+    const url = await f.app.listen({ host: '127.0.0.1', port: 0 });
+    const ws = new WebSocketClient(`${url.replace('http', 'ws')}/api/v1/events`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    // A console on a quiet line: pinged again and again (a proxy sees traffic), and still open.
+    let pings = 0;
+    await new Promise<void>((resolve) => ws.on('ping', () => ++pings === 3 && resolve()));
+    expect(ws.readyState).toBe(ws.OPEN);
+    // A client that stops answering (suspended, half-open) is closed at the next ping.
+    (ws as unknown as { pong: () => void }).pong = () => undefined;
+    await new Promise<void>((resolve) => ws.once('close', () => resolve()));
+    expect(ws.readyState).toBe(ws.CLOSED);
   });
 });

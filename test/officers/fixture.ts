@@ -58,7 +58,7 @@ export function cookieOf(res: LightMyRequestResponse): string | undefined {
   return res.cookies.find((c) => c.name === SESSION_COOKIE)?.value;
 }
 
-export async function officerFixture(policy: Partial<AuthPolicy> = {}, options: { loginRateLimit?: number; rotation?: KeyRotationPort } = {}): Promise<OfficerFixture> {
+export async function officerFixture(policy: Partial<AuthPolicy> = {}, options: { loginRateLimit?: number; rotation?: KeyRotationPort; eventsPingMs?: number } = {}): Promise<OfficerFixture> {
   const t = await backToBack();
   const channel = await t.activeChannel();
   const sent = await t.b.send(channel, { text: 'CN to US: test', lang: 'en', precedence: 'PRIORITY' });
@@ -74,6 +74,7 @@ export async function officerFixture(policy: Partial<AuthPolicy> = {}, options: 
     defaultOfficer: { name: 'US duty officer', title: 'Duty Officer', role: 'duty-officer' },
     signingKey: () => t.a.self.signer.publicKey,
     ...(options.rotation ? { rotation: options.rotation } : {}),
+    ...(options.eventsPingMs !== undefined ? { eventsPingMs: options.eventsPingMs } : {}),
     version: 'test',
     officers,
     operations: { drills: new DrillScheduler(portsOf(t.a)) },

@@ -13,8 +13,20 @@ import { mayRead } from './auth.js';
 import { presentEvent } from './presenters.js';
 import type { OfficerApiPorts } from './route-kit.js';
 
+/**
+ * How often the socket is pinged, ms. A console left open on a quiet line gets no frame for hours,
+ * and a reverse proxy closes a connection idle for its timeout (nginx: 60 s): the console would
+ * then reconnect over and over, and a FLASH arriving in a reconnection gap would wait for the
+ * page's resync. The ping keeps it open, and a socket whose client stopped answering (a laptop
+ * suspended, a half-open connection) is closed at the next ping instead of held for good.
+ */
+export const EVENTS_PING_MS = 25_000;
+
 /** Options of {@link eventsRoute}. */
-export type EventsRouteOptions = Pick<OfficerApiPorts, 'directory' | 'events' | 'now' | 'self'>;
+export type EventsRouteOptions = Pick<OfficerApiPorts, 'directory' | 'events' | 'now' | 'self'> & {
+  /** How often the socket is pinged, ms (default EVENTS_PING_MS). */
+  readonly pingMs?: number | undefined;
+};
 
 /** A frame: the channel it concerns (for the caller's scope) and its JSON text. */
 interface Frame {
@@ -77,7 +89,22 @@ export async function eventsRoute(app: FastifyInstance, opts: EventsRouteOptions
         cork();
         socket.send(frame.text);
       });
-      socket.on('close', unsubscribe);
+      // Pinged while open; no pong since the last ping: the client is gone, the socket closed.
+      let answered = true;
+      socket.on('pong', () => (answered = true));
+      const keepalive = setInterval(() => {
+        if (!answered) {
+          socket.terminate();
+          return;
+        }
+        answered = false;
+        socket.ping();
+      }, opts.pingMs ?? EVENTS_PING_MS);
+      keepalive.unref();
+      socket.on('close', () => {
+        clearInterval(keepalive);
+        unsubscribe();
+      });
     },
   );
 }

@@ -69,6 +69,8 @@ export interface OfficerServerOptions {
   readonly signingKey?: () => string;
   /** Switching this terminal to a new key (`hotline key rotate`). */
   readonly rotation?: KeyRotationPort;
+  /** How often the events socket is pinged, ms (events-route.ts EVENTS_PING_MS; tests shorten it). */
+  readonly eventsPingMs?: number;
   /** Since when the database has had no room for a commit (readiness). */
   readonly storeFull?: () => number | undefined;
   /** Since when a commit has waited far longer than commits take (undefined: none has). */
@@ -164,7 +166,7 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
   await app.register(dialogueRoutes, area);
   await app.register(keysRoutes, { ...area, signingKey: opts.signingKey, rotation: opts.rotation });
   await app.register(revocationsRoute, area);
-  await app.register(eventsRoute, area);
+  await app.register(eventsRoute, { ...area, pingMs: opts.eventsPingMs });
   await app.register(operationsRoutes, { ...area, ...opts.operations });
   if (opts.escalation) await app.register(escalationRoutes, { ...area, files: opts.escalation });
   await app.register(authRoutes, { officers, loginRateLimit: opts.loginRateLimit, precedenceCaps: opts.precedenceCaps });
