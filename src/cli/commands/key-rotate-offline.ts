@@ -29,11 +29,11 @@ export function reportRotation(r: RotateResult, resumed: boolean, data: string):
   out(`${resumed ? 'Resumed the interrupted rotation: t' : 'T'}his terminal now signs with key ${r.key.slice(0, 16)}… (was ${r.previous.slice(0, 16)}…).`);
   out(`key.rotate written into ${r.entries.length} channel record${r.entries.length === 1 ? '' : 's'}${r.held.length > 0 ? ` (${r.held.length} already held it)` : ''}:`);
   for (const e of r.entries) out(`  channel ${e.channel.slice(0, 12)}  entry ${e.entry}`);
-  const revokedThere = (code: string) => code === 'OWN_KEY_REVOKED' || code === 'ENTRY_KEY_REVOKED';
+  const revokedThere = (code: string) => code === 'OWN_KEY_REVOKED';
   for (const s of r.skipped) out(`  channel ${s.channel.slice(0, 12)}  skipped (${s.code}: ${revokedThere(s.code) ? 'the old key is revoked there, so it could not sign the key.rotate' : 'this party no longer writes there'})`);
   out('');
   if (r.skipped.some((s) => revokedThere(s.code))) {
-    out(`The peers of the channels marked ${r.skipped.find((s) => revokedThere(s.code))!.code} learn the new key only from the reissued card, and refuse what this terminal signs there until they hold it.`);
+    out(`The peers of the channels marked OWN_KEY_REVOKED learn the new key only from the reissued card, and refuse what this terminal signs there until they hold it.`);
     out(`Send it to each of them now (hotline card export --data ${data}; on their side: hotline peer add CARD --fingerprint ...).`);
   } else out(`The party card was reissued with the new certificate. Send it to each peer (new channels need it): hotline card export --data ${data}`);
   out(`Then retire the old key: hotline key revoke ${r.previous} --reason "rotated" --data ${data}`);

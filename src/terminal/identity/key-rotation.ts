@@ -118,11 +118,7 @@ export async function checkStagedRotation(dir: string, cert: TerminalCertificate
   if (!next) throw rotationMismatch(dir, `no key is staged in ${join(dir, NEXT_TERMINAL_KEY)}`);
   if (next.publicKey !== cert.key) throw rotationMismatch(dir, `the certificate is for key ${cert.key.slice(0, 12)}, the staged key is ${next.publicKey.slice(0, 12)}`);
   if (cert.tls !== tls) throw rotationMismatch(dir, "the certificate names another TLS key than this terminal's");
-  const cardPath = join(dir, IDENTITY_LAYOUT.card);
-  const value = await readJsonFile(cardPath);
-  const problem = checkPartyCard(value);
-  if (problem) throw new IdentityError('IDENTITY_CORRUPT', { file: cardPath, detail: problem.message });
-  const card = value as PartyCard;
+  const { card, cardPath } = await readCardFile(dir);
   if (!card.terminals.some((c) => c.sig === cert.sig)) throw rotationMismatch(dir, `${cardPath} does not list the certificate of the new key`);
   return { next, card };
 }
@@ -140,13 +136,18 @@ export async function commitStagedKey(dir: string, next: KeySigner): Promise<voi
  * peers refuse its next entries).
  */
 export async function readOwnCard(dir: string, party: string, signingKey: string): Promise<PartyCard> {
-  const cardPath = join(dir, IDENTITY_LAYOUT.card);
-  const value = await readJsonFile(cardPath);
-  const problem = checkPartyCard(value);
-  if (problem) throw new IdentityError('IDENTITY_CORRUPT', { file: cardPath, detail: problem.message });
-  const card = value as PartyCard;
+  const { card, cardPath } = await readCardFile(dir);
   if (card.party !== party) throw new IdentityError('IDENTITY_CORRUPT', { file: cardPath, detail: "it is signed by another root key than this party's" });
   if (!card.terminals.some((c) => c.key === signingKey))
     throw new IdentityError('IDENTITY_CORRUPT', { file: cardPath, detail: `it lists no certificate of the key this terminal signs with (${signingKey.slice(0, 12)}…)` });
   return card;
+}
+
+/** `card.json` of `dir`, a valid party card (else IDENTITY_CORRUPT naming the file). */
+async function readCardFile(dir: string): Promise<{ card: PartyCard; cardPath: string }> {
+  const cardPath = join(dir, IDENTITY_LAYOUT.card);
+  const value = await readJsonFile(cardPath);
+  const problem = checkPartyCard(value);
+  if (problem) throw new IdentityError('IDENTITY_CORRUPT', { file: cardPath, detail: problem.message });
+  return { card: value as PartyCard, cardPath };
 }
