@@ -127,3 +127,66 @@ it('CardRefresh fetches a card when the link comes up and on a key.rotate, audit
   expect(fetched).toHaveLength(5);
   refresh.stop();
 });
+
+it('CardRefresh tries a failed fetch again within seconds, doubling the wait, not at the next hourly refresh', async () => {
+  const p = (pair = await backToBack());
+  const ru = makeParty('RU', { en: 'Russia' });
+  await p.a.addPeer(ru.card, fingerprint(ru.id));
+  const newKey = KeySigner.fromSeed(seedFor('RU terminal 2')).publicKey;
+  let answer: 'down' | 'busy' | 'up' = 'down';
+  const fetched: number[] = [];
+  const warnings: string[] = [];
+  let now = 1_000_000;
+  const refresh = new CardRefresh({
+    targets: () => [{ peer: ru.id, target: { endpoint: 'https://ru.hotline.example:7443', expectedFingerprint: 'aa' } }],
+    adopt: (peer, card) => p.a.wing.peers.adoptCard(peer, card),
+    label: () => 'RU',
+    fingerprint,
+    audit: async () => {},
+    events: p.a.events,
+    tls: { keyPem: '', certPem: '' },
+    clock: { now: () => now, elapsed: () => now },
+    log: { warn: (_o, m) => void warnings.push(m ?? ''), info: () => {} },
+    connect: () => ({
+      request: async () => {
+        fetched.push(now);
+        if (answer === 'down') throw new Error('connect ECONNREFUSED');
+        if (answer === 'busy') return { status: 503, headers: {}, body: Buffer.from('{}') };
+        return { status: 200, headers: {}, body: Buffer.from(JSON.stringify(reissued(ru, 10, [], newKey))) };
+      },
+      close: () => {},
+    }),
+  });
+  await refresh.tick(); // the link came up: fetched, and the peer's HTTPS side is down
+  expect(fetched).toHaveLength(1);
+  expect(warnings.at(-1)).toContain('tried again in 10 s');
+  now += 9_000;
+  await refresh.tick();
+  expect(fetched).toHaveLength(1);
+  now += 1_000;
+  await refresh.tick(); // 10 s after: again, and it fails with a 503
+  answer = 'busy';
+  expect(fetched).toHaveLength(2);
+  now += 20_000;
+  answer = 'busy';
+  await refresh.tick();
+  expect(fetched).toHaveLength(3);
+  expect(warnings.at(-1)).toContain('status 503');
+  expect(warnings.at(-1)).toContain('tried again in 40 s');
+  // The waits stop doubling at five minutes.
+  for (let i = 0; i < 8; i++) {
+    now += 5 * 60_000;
+    await refresh.tick();
+  }
+  expect(warnings.at(-1)).toContain('tried again in 300 s');
+  answer = 'up';
+  now += 5 * 60_000;
+  await refresh.tick();
+  expect(p.a.registry.check(ru.id, newKey, ru.card.issued + 20).ok).toBe(true);
+  // Adopted: back to the hourly refresh.
+  const count = fetched.length;
+  now += 30 * 60_000;
+  await refresh.tick();
+  expect(fetched).toHaveLength(count);
+  refresh.stop();
+});

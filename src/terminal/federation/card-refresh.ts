@@ -21,6 +21,8 @@ import type { PullTarget } from './pull-fallback.js';
 export const CARD_REFRESH_EVERY_MS = 60 * 60_000;
 /** The least time between two fetches of one peer's card (a sign of change asks sooner), ms. */
 export const CARD_REFRESH_GAP_MS = 5_000;
+/** The longest wait before fetching again a card whose fetch failed (doubling from CARD_REFRESH_GAP_MS), ms. */
+export const CARD_RETRY_MAX_MS = 5 * 60_000;
 /** The largest card accepted (64 certificates and 256 revocations fit well within it). */
 const CARD_MAX_BYTES = 1024 * 1024;
 
@@ -43,10 +45,17 @@ export interface CardRefreshOptions {
   readonly connect?: (target: PullTarget) => Pick<PinnedClient, 'request' | 'close'>;
 }
 
+/** The least time between two fetches of a card wanted, after `failures` failed fetches in a row. */
+function wantedGap(failures: number): number {
+  return Math.min(CARD_REFRESH_GAP_MS * 2 ** Math.min(failures, 16), CARD_RETRY_MAX_MS);
+}
+
 interface PeerState {
   key: string;
   at: number;
   wanted: boolean;
+  /** Fetches failed in a row (the peer's HTTPS answer missing or not 200): each doubles the wait before the next. */
+  failures: number;
   /** The detail of the last refusal alarmed, not raised again for the same card. */
   refused?: string;
 }
@@ -70,7 +79,7 @@ export class CardRefresh {
   want(peer: string): void {
     const s = this.#state.get(peer);
     if (s) s.wanted = true;
-    else this.#state.set(peer, { key: '', at: -Infinity, wanted: true });
+    else this.#state.set(peer, { key: '', at: -Infinity, wanted: true, failures: 0 });
   }
 
   /** Periodic (every second). */
@@ -79,9 +88,9 @@ export class CardRefresh {
     await Promise.all(
       this.#o.targets().map(async ({ peer, target }) => {
         const key = `${target.endpoint} ${[target.expectedFingerprint].flat().join(',')}`;
-        const s = this.#state.get(peer) ?? { key: '', at: -Infinity, wanted: false };
+        const s = this.#state.get(peer) ?? { key: '', at: -Infinity, wanted: false, failures: 0 };
         this.#state.set(peer, s);
-        const due = s.key !== key || now - s.at >= CARD_REFRESH_EVERY_MS || (s.wanted && now - s.at >= CARD_REFRESH_GAP_MS);
+        const due = s.key !== key || now - s.at >= CARD_REFRESH_EVERY_MS || (s.wanted && now - s.at >= wantedGap(s.failures));
         if (!due || this.#busy.has(peer)) return;
         s.key = key;
         s.at = now;
@@ -101,15 +110,24 @@ export class CardRefresh {
     const code = this.#o.label(peer);
     const client = this.#o.connect?.(target) ?? createPinnedClient({ key: this.#o.tls.keyPem, cert: this.#o.tls.certPem, expectedFingerprint: target.expectedFingerprint, timeoutMs: 15_000, maxResponseBytes: CARD_MAX_BYTES });
     let card: unknown;
+    // A failed fetch is tried again soon (5 s, doubling to 5 min), not at the next hourly refresh:
+    // what it was for (a peer's entries refused for a key only its new card certifies) waits on it.
+    const failed = (detail: object, why: string) => {
+      s.failures++;
+      s.wanted = true;
+      const retryMs = wantedGap(s.failures);
+      log.warn({ peer: code, ...detail, retryMs }, `fetching the card of ${code} failed${why}; tried again in ${Math.round(retryMs / 1000)} s`);
+    };
     try {
       const r = await client.request(federationUrl(target.endpoint, '/fed/v1/card', 'https'));
-      if (r.status !== 200) return log.warn({ peer: code, status: r.status }, `fetching the card of ${code} failed (status ${r.status}); tried again later`);
+      if (r.status !== 200) return failed({ status: r.status }, ` (status ${r.status})`);
       card = JSON.parse(r.body.toString('utf8'));
     } catch (e) {
-      return log.warn({ peer: code, err: (e as Error).message }, `fetching the card of ${code} failed; tried again later`);
+      return failed({ err: (e as Error).message }, '');
     } finally {
       client.close();
     }
+    s.failures = 0;
     const verdict = await this.#o.adopt(peer, card);
     if (!verdict) return;
     if (verdict.adopt) return this.#adopted(peer, code, verdict);
