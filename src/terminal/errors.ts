@@ -91,6 +91,14 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
     message:
       'While this terminal had lost its database lock, another process took it: {holder}. Two terminals on one database would both sign: this one signs nothing while the other holds the lock. Stop one of them (`hotline status` on each shows which serves what).',
   },
+  TERMINAL_STALLED: {
+    message:
+      "This terminal's thread has not run for {seconds} s: it answers nothing meanwhile (health checks, its console and officer API, its peers, who see the link down). Most likely a write to its disk does not complete: a frozen filesystem, a failing disk or storage path (look at dmesg, the storage, the hypervisor). It goes on by itself when the write completes; nothing committed is lost.",
+  },
+  TERMINAL_RUNS_AGAIN: {
+    message:
+      'This terminal did not run for {seconds} s, from {from} to {to} (its thread was stopped: a disk write that did not complete, a process or machine paused): its console, officer API and links went unanswered meanwhile, and its peers saw the link down. What arrived is being stored, receipted and sent on now. If it was the disk, find why (dmesg) before it happens again.',
+  },
   STORE_RESUMED: { message: 'The database completes commits again: what waited is stored, receipted and sent on. Find what held it before it happens again.' },
   STORE_WRITABLE: { message: 'The database has room again: commits succeed. Find what filled it before it happens again.' },
   CLOCK_SKEW: { message: "Clock offset to {peer} measured at {offset} s on channel {channel} (beyond {limit} s): one of the two clocks is wrong. Deadlines here count on this terminal's clock from arrival; check both clocks (NTP)." },
