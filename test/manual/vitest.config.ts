@@ -9,6 +9,9 @@
  *   15 s bound (docs/operations.md "High availability").
  * - pg-restart.e2e.ts: the PostgreSQL server restarted under a highly available terminal with
  *   traffic both ways. Out of `npm test` because it restarts the server every other test uses.
+ * - disk-freeze.e2e.ts: a SQLite terminal's data disk frozen (fsfreeze) and thawed: TERMINAL_STALLED
+ *   while it lasts, TERMINAL_RUNS_AGAIN after, nothing lost. Out of `npm test` because it needs root
+ *   and a loop device (it mounts a filesystem of its own).
  * - chaos.e2e.ts: a seeded soak of random faults (kill -9, restarts, SIGSTOP, stalled, reset, cut,
  *   slow and throttled paths) under traffic both ways, then nothing lost, doubled or framed. Out of
  *   `npm test` because it runs for minutes by design (HOTLINE_CHAOS_SECONDS, default 180).
