@@ -5,6 +5,9 @@
  *   1   the input was read and judged, and it is invalid (e.g. a bundle that does not verify)
  *   2   usage or input error: bad arguments, a file that cannot be read or is not what was expected
  *   70  internal error (a bug in Hotline): run again with HOTLINE_DEBUG=1 and report it
+ *   78  `hotline serve` cannot start for a reason a person must fix (configuration, keys, a
+ *       database upgraded by a newer version, permissions): starting again changes nothing, so
+ *       a service manager should not restart it (EX_CONFIG; deploy/hotline.service)
  *
  * Commands throw `cliError(code, details)`; anything else thrown is reported as CLI_INTERNAL.
  * The codes are declared with the protocol's registry mechanism and documented in docs/errors.md.
@@ -12,7 +15,7 @@
 // The registry module alone, not the protocol's barrel: every CLI start loads this file (main.ts).
 import { defineErrors, RegisteredError, type CodeOf, type ErrorDetails } from '../protocol/error-registry.js';
 
-export const EXIT = Object.freeze({ ok: 0, invalid: 1, usage: 2, internal: 70 });
+export const EXIT = Object.freeze({ ok: 0, invalid: 1, usage: 2, internal: 70, config: 78 });
 
 /** Every CLI error code: its message template (`{name}` filled from details) and exit status. */
 export const CLI_ERRORS = defineErrors('cli', {
@@ -44,6 +47,7 @@ export const CLI_ERRORS = defineErrors('cli', {
   CLI_CHECKPOINT_UNANSWERED: { exit: EXIT.invalid, message: 'the checkpoint was written, but not every party has answered it within {seconds} s, so no period can start there yet. Check the links (`hotline channel show {channel} --data {data}`); once they are up the answers come by themselves: run `hotline export {channel} --since now --data {data}` then.' },
   CLI_NOT_ACCEPTED: { exit: EXIT.usage, message: 'channel {channel} was not accepted: nothing was signed. Compare the charter hash and the fingerprints with the other parties over a line you trust, then run `hotline channel accept {channel} --data {data}` again (or decline it with `hotline channel decline {channel} --reason TEXT --data {data}`).' },
   CLI_OFFICER_NOT_NAME: { exit: EXIT.invalid, message: 'OFFICER_REQUIRED: this terminal has officer accounts, so a free-text --name is not accepted: acknowledge as a registered officer: `hotline officer list --data {data}` lists them, then `hotline ack {message} --officer "NAME" --data {data}` with one of their names ("{name}" is a free-text name, not an account unless one has it; `hotline officer add` adds one).' },
+  CLI_START_REFUSED: { exit: EXIT.config, message: '{detail}' },
   CLI_INTERNAL: { exit: EXIT.internal, message: 'internal error: {detail}. This is a bug in Hotline; run again with HOTLINE_DEBUG=1 and report the output.' },
 });
 

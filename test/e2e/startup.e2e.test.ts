@@ -4,9 +4,10 @@
  * peers would keep that as evidence of equivocation against the party forever. It must refuse, name
  * the process that holds the data, and exit; so must a terminal whose port is taken.
  */
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { Harness } from './harness.js';
 
@@ -56,5 +57,40 @@ describe('e2e: starting a terminal', () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('runs, but its host credential');
     expect(r.stderr).not.toMatch(/no terminal answers/);
+  });
+
+  // Exit 78 (EX_CONFIG): deploy/hotline.service does not restart it (RestartPreventExitStatus=78),
+  // where a restart every 2 s would be refused the same way, forever, filling the journal.
+  it('exits 78, saying so, on a database a newer Hotline upgraded, and changes nothing', async () => {
+    const h = await Harness.create();
+    const us = await h.party('US', 'United States');
+    await us.stop();
+    const db = new Database(join(us.dir, 'hotline.db'));
+    db.prepare("insert into kysely_migration (name, timestamp) values ('9999_from_the_future', '2030-01-01T00:00:00.000Z')").run();
+    const migrations = db.prepare('select count(*) as n from kysely_migration').get();
+    db.close();
+    const r = await h.cli(['serve', '--data', us.dir], { timeoutMs: 20_000 });
+    expect(r.code).toBe(78);
+    expect(r.stderr).toContain('hotline: STORE_NEWER_SCHEMA: This SQLite database was upgraded by a newer version of Hotline: it has migration 9999_from_the_future');
+    expect(r.stderr).not.toMatch(/This is a bug/);
+    const check = new Database(join(us.dir, 'hotline.db'), { readonly: true });
+    expect(check.prepare('select count(*) as n from kysely_migration').get()).toEqual(migrations);
+    check.close();
+  });
+
+  it('exits 78 on a config.json it cannot read as one, and 2 on a port a restart may find free', async () => {
+    const h = await Harness.create();
+    const us = await h.party('US', 'United States', { start: false });
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(us.officerPort, '127.0.0.1', r));
+    try {
+      expect((await h.cli(['serve', '--data', us.dir], { timeoutMs: 20_000 })).code).toBe(2);
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
+    await writeFile(join(us.dir, 'config.json'), '{"type": "hotline.terminal-config"', { mode: 0o600 });
+    const bad = await h.cli(['serve', '--data', us.dir], { timeoutMs: 20_000 });
+    expect(bad.code).toBe(78);
+    expect(bad.stderr).toMatch(/^hotline: IDENTITY_CORRUPT: .*config\.json/m);
   });
 });

@@ -4,6 +4,16 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadTerminal, type TerminalIdentity } from '../lazy.js';
 import { DEFAULT_DATA_DIR } from './init.js';
+import { startRefusal } from '../start-refusal.js';
+
+/** `p`, a step of the start: a failure a person must fix exits 78, not restarted by systemd (start-refusal.ts). */
+async function starting<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    throw startRefusal(e);
+  }
+}
 
 export function register(program: Command): void {
   program
@@ -15,14 +25,14 @@ export function register(program: Command): void {
     .option('--insecure-cookies', 'console session cookie without Secure, for a console over plain http://127.0.0.1 (loopback only)')
     .action(async (opts: { data: string; officerPort?: string; federationPort?: string; insecureCookies?: boolean }) => {
       const { loadTerminalIdentity, startTerminal } = await loadTerminal();
-      const identity = await loadTerminalIdentity(opts.data);
+      const identity = await starting(loadTerminalIdentity(opts.data));
       const options = {
         ...(opts.officerPort !== undefined ? { officerPort: Number(opts.officerPort) } : {}),
         ...(opts.federationPort !== undefined ? { federationPort: Number(opts.federationPort) } : {}),
         ...(opts.insecureCookies ? { insecureCookies: true } : {}),
       };
       if (identity.config.ha) return serveHighlyAvailable(identity, options);
-      const terminal = await startTerminal(identity, options);
+      const terminal = await starting(startTerminal(identity, options));
       process.stdout.write(
         `Hotline terminal ${identity.config.party.code} is up.\n` +
           `  fingerprint  ${identity.fingerprint}\n` +
@@ -47,8 +57,8 @@ export function register(program: Command): void {
 async function serveHighlyAvailable(identity: TerminalIdentity, options: { officerPort?: number; federationPort?: number; insecureCookies?: boolean }): Promise<void> {
   const { DEFAULT_LEASE_MS, runHighlyAvailable } = await loadTerminal();
   const leaseMs = process.env.HOTLINE_HA_LEASE_MS ? Number(process.env.HOTLINE_HA_LEASE_MS) : DEFAULT_LEASE_MS;
-  if (!Number.isInteger(leaseMs) || leaseMs < 300 || leaseMs > 600_000) throw new InvalidArgumentError(`HOTLINE_HA_LEASE_MS must be a whole number of milliseconds from 300 to 600000, not "${process.env.HOTLINE_HA_LEASE_MS}".`);
-  const ha = await runHighlyAvailable(identity, { ...options, leaseMs });
+  if (!Number.isInteger(leaseMs) || leaseMs < 300 || leaseMs > 600_000) throw startRefusal(new InvalidArgumentError(`HOTLINE_HA_LEASE_MS must be a whole number of milliseconds from 300 to 600000, not "${process.env.HOTLINE_HA_LEASE_MS}".`));
+  const ha = await starting(runHighlyAvailable(identity, { ...options, leaseMs }));
   const code = identity.config.party.code;
   process.stdout.write(
     `Hotline terminal ${code}, instance ${identity.config.ha!.instance}, is up as ${ha.role() === 'active' ? 'the active instance' : 'a standby'}.\n` +
