@@ -171,6 +171,7 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   REQUEST_TIMEOUT: { status: 408, message: 'The request did not arrive in time; it was dropped. Retry it, over a faster link if this repeats.' },
   UNAUTHORISED: { status: 401, message: 'Missing or wrong officer token. Use the token printed by `hotline serve` (also in DATA/officer.token).' },
   FORBIDDEN: { status: 403, message: '{detail}' },
+  METRICS_TOKEN_ONLY: { status: 403, message: 'The metrics token (DATA/metrics.token) reads GET /metrics and nothing else, not {route}. Use the officer token (DATA/officer.token) on the terminal host, or sign in to the console.' },
   AUTH_REQUIRED: { status: 401, message: 'Sign in first: POST /api/v1/auth/login with your name, password and authenticator code (on the terminal host the CLI uses DATA/officer.token).' },
   AUTH_FAILED: { status: 401, message: 'Wrong name, password or second-factor code. {left} attempt(s) left before sign-in for this name is locked for {minutes} minutes.' },
   AUTH_LOCKED_OUT: { status: 429, message: 'Too many failed sign-ins for "{name}": locked until {until} ({minutes} min from now). Try again then, or ask an admin to run `hotline officer unlock "{name}"` (the same password and second factor then work; `hotline officer reset` if they may be known to someone else).' },

@@ -10,7 +10,7 @@ import { wholeSetting } from './env-settings.js';
 import { TerminalError } from './errors.js';
 import type { TerminalIdentity } from './identity/index.js';
 import { refuseDamagedStorage, refuseEmptyDatabase } from './integrity/doctor.js';
-import { officerToken } from './identity/officer-token.js';
+import { metricsToken, officerToken } from './identity/officer-token.js';
 import type { StartupTimings } from './startup-timings.js';
 import type { ActiveInstance } from './terminal.js';
 
@@ -60,8 +60,9 @@ export async function openData(identity: TerminalIdentity, log: Logger, down: Te
   // Escalation policies and roster: a bad file stops the start with an error naming the field.
   const escalationFiles = await EscalationSettingsFiles.load(identity.dir, { smtp: !!identity.config.smtp });
   const token = await officerToken(identity.dir);
+  const scrapeToken = await metricsToken(identity.dir);
   timings.mark('escalation settings, officer token');
-  return { store, checker, escalationFiles, lock, token };
+  return { store, checker, escalationFiles, lock, token, metricsToken: scrapeToken };
 }
 
 /** HOTLINE_SQLITE_SYNCHRONOUS: one of SQLITE_SYNCHRONOUS, or unset for full-async (durable as FULL, sqlite-durable.ts). */

@@ -101,7 +101,7 @@ export interface RunningTerminal {
   close(): Promise<void>;
 }
 
-export { officerToken, TOKEN_FILE } from './identity/officer-token.js';
+export { metricsToken, officerToken, METRICS_TOKEN_FILE, TOKEN_FILE } from './identity/officer-token.js';
 
 export { peerTlsPins } from './federation/peer-links.js';
 
@@ -157,7 +157,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   const clock = options.clock ?? systemClock;
   const events = new EventBus({ onListenerError: (e, event) => log.error({ err: (e as Error)?.message, event: event.type }, 'an event listener failed') });
   const timings = new StartupTimings();
-  const { store, checker, escalationFiles, lock, token } = await openData(identity, log, down, options.ha, timings);
+  const { store, checker, escalationFiles, lock, token, metricsToken } = await openData(identity, log, down, options.ha, timings);
   // Nothing is signed while the terminal lock is lost (its PostgreSQL connection cut).
   const lockGuard = lock ? new LockGuard({ lock, store, events, clock, log }) : undefined;
 
@@ -211,6 +211,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
     ports: { self: directory.self, directory, actions: wing.writer, messages: wing.messages, peers: wing.peers, receiver: wing.receiver, events, now: () => clock.now() },
     store,
     token,
+    metricsToken,
     logger: log.child({ face: 'officer' }, { level: 'warn' }),
     links: linkList,
     linkHealth: () => ops.linkTester.health(),

@@ -4,7 +4,7 @@
  * peers would keep that as evidence of equivocation against the party forever. It must refuse, name
  * the process that holds the data, and exit; so must a terminal whose port is taken.
  */
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -92,5 +92,19 @@ describe('e2e: starting a terminal', () => {
     const bad = await h.cli(['serve', '--data', us.dir], { timeoutMs: 20_000 });
     expect(bad.code).toBe(78);
     expect(bad.stderr).toMatch(/^hotline: IDENTITY_CORRUPT: .*config\.json/m);
+  });
+
+  it('writes a metrics token (0600) that reads /metrics and nothing else', async () => {
+    const h = await Harness.create();
+    const us = await h.party('US', 'United States');
+    const file = join(us.dir, 'metrics.token');
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    const auth = { authorization: `Bearer ${(await readFile(file, 'utf8')).trim()}` };
+    const metrics = await fetch(`${us.officerUrl}/metrics`, { headers: auth });
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('hotline_entries_in_total');
+    const status = await fetch(`${us.officerUrl}/api/v1/status`, { headers: auth });
+    expect(status.status).toBe(403);
+    expect(((await status.json()) as { code: string }).code).toBe('METRICS_TOKEN_ONLY');
   });
 });

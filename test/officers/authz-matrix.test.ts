@@ -1,10 +1,11 @@
 /**
  * The authorisation matrix, generated from the routes themselves: every officer-API route the
  * server registers, with the permission it declares beside its schema (auth.ts registeredRoutes),
- * against every kind of caller (anonymous, the host credential, and a signed-in officer of each
- * role), expecting allow or deny exactly as
+ * against every kind of caller (anonymous, the host credential, the metrics token, and a signed-in
+ * officer of each role), expecting allow or deny exactly as
  * permissions.ts PERMISSIONS says. A denial must be 401 for the anonymous caller and 403
- * FORBIDDEN naming the missing permission for an officer; an allowed call may still fail for
+ * FORBIDDEN naming the missing permission for an officer; the metrics token reads GET /metrics
+ * and every other route refuses it, 403 METRICS_TOKEN_ONLY (open pages excepted); an allowed call may still fail for
  * other reasons (a bad body, a channel state), but never with an authorisation error.
  */
 import Fastify from 'fastify';
@@ -12,15 +13,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLES, type Role } from '../../src/protocol/index.js';
 import { officerAuth, registeredRoutes, type RoutePermission } from '../../src/terminal/officer-api/auth.js';
 import { PERMISSIONS } from '../../src/terminal/officers/permissions.js';
-import { officerFixture, type Console, type OfficerFixture } from './fixture.js';
+import { METRICS_TOKEN, officerFixture, type Console, type OfficerFixture } from './fixture.js';
 
-const AUTH_CODES = new Set(['FORBIDDEN', 'AUTH_REQUIRED', 'UNAUTHORISED', 'AUTH_CSRF', 'AUTH_SESSION_ENDED', 'AUTH_SESSION_EXPIRED']);
+const AUTH_CODES = new Set(['METRICS_TOKEN_ONLY', 'FORBIDDEN', 'AUTH_REQUIRED', 'UNAUTHORISED', 'AUTH_CSRF', 'AUTH_SESSION_ENDED', 'AUTH_SESSION_EXPIRED']);
 
-type Caller = { kind: 'anonymous' } | { kind: 'terminal' } | { kind: 'officer'; role: Role };
+type Caller = { kind: 'anonymous' } | { kind: 'terminal' } | { kind: 'metrics' } | { kind: 'officer'; role: Role };
 
 /** Expected outcome from the table alone. */
-function expected(caller: Caller, permission: RoutePermission): 'allow' | 'deny' {
+function expected(caller: Caller, permission: RoutePermission, route: { method: string; url: string }): 'allow' | 'deny' {
   if (permission === 'open') return 'allow';
+  if (caller.kind === 'metrics') return route.method === 'GET' && route.url === '/metrics' ? 'allow' : 'deny';
   if (caller.kind === 'anonymous') return 'deny';
   if (caller.kind === 'terminal' || permission === 'authenticated') return 'allow';
   return PERMISSIONS[caller.role].includes(permission) ? 'allow' : 'deny';
@@ -74,7 +76,7 @@ describe('authorisation matrix (every role x every officer-API route)', () => {
   });
   afterAll(async () => f?.close());
 
-  const callers: Caller[] = [{ kind: 'anonymous' }, ...ROLES.map((role) => ({ kind: 'officer', role }) as Caller), { kind: 'terminal' }];
+  const callers: Caller[] = [{ kind: 'anonymous' }, { kind: 'metrics' }, ...ROLES.map((role) => ({ kind: 'officer', role }) as Caller), { kind: 'terminal' }];
 
   it.each(callers)('$kind $role', async (caller) => {
     const routes = [...registeredRoutes(f.app)].sort((a, b) => ORDER(a.url) - ORDER(b.url));
@@ -94,6 +96,8 @@ describe('authorisation matrix (every role x every officer-API route)', () => {
           ? await f.app.inject({ method: r.method as 'GET', url, ...(body !== undefined ? { payload: body as object } : {}) })
           : caller.kind === 'terminal'
             ? await f.host(r.method, url, body)
+            : caller.kind === 'metrics'
+              ? await f.app.inject({ method: r.method as 'GET', url, headers: { authorization: `Bearer ${METRICS_TOKEN}` }, ...(body !== undefined ? { payload: body as object } : {}) })
             : await consoles.get(caller.role)!.call(r.method, url, body);
       let code: string | undefined;
       let message = '';
@@ -102,16 +106,22 @@ describe('authorisation matrix (every role x every officer-API route)', () => {
       } catch {
         // not JSON (e.g. an export): not an authorisation error
       }
-      const want = expected(caller, r.permission);
+      const want = expected(caller, r.permission, r);
       const denied = code !== undefined && AUTH_CODES.has(code);
       const where = `${r.method} ${r.url} [${r.permission}] -> ${res.statusCode} ${code ?? ''}`;
       if (want === 'allow' && denied) mismatches.push(`expected allow: ${where} ${message}`);
       if (want === 'deny') {
         if (caller.kind === 'anonymous' && res.statusCode !== 401) mismatches.push(`expected 401: ${where}`);
+        if (caller.kind === 'metrics' && (res.statusCode !== 403 || code !== 'METRICS_TOKEN_ONLY')) mismatches.push(`expected 403 METRICS_TOKEN_ONLY: ${where}`);
         if (caller.kind === 'officer' && (res.statusCode !== 403 || code !== 'FORBIDDEN' || !message.includes(`"${r.permission}"`))) mismatches.push(`expected 403 naming the permission: ${where} ${message}`);
       }
     }
     expect(mismatches).toEqual([]);
+    if (caller.kind === 'metrics' || caller.kind === 'terminal') {
+      const metrics = caller.kind === 'metrics' ? await f.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${METRICS_TOKEN}` } }) : await f.host('GET', '/metrics');
+      expect(metrics.statusCode).toBe(200);
+      expect(metrics.body).toContain('# TYPE hotline_entries_in_total counter');
+    }
   });
 
   it('refuses to register a route that names no permission (fail closed)', async () => {

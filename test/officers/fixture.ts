@@ -15,12 +15,15 @@ import type { TestWing } from '../terminal/test-wing.js';
 import { buildOfficerServer, type OfficerApiPorts } from '../../src/terminal/officer-api/officer-server.js';
 import type { KeyRotationPort } from '../../src/terminal/officer-api/keys-routes.js';
 import { DrillScheduler } from '../../src/terminal/schedulers/drill-scheduler.js';
+import { TerminalMetrics } from '../../src/terminal/metrics.js';
 import { AuditLog } from '../../src/terminal/officers/audit-log.js';
 import { OfficerService, type AuthPolicy } from '../../src/terminal/officers/officer-service.js';
 import { SESSION_COOKIE } from '../../src/terminal/officer-api/auth.js';
 import { backToBack, portsOf, type BackToBack } from '../terminal/back-to-back.js';
 
 export const TOKEN = 'host-credential-for-tests';
+/** The metrics token (DATA/metrics.token): GET /metrics only. */
+export const METRICS_TOKEN = 'metrics-credential-for-tests';
 
 /** The officer API's ports over a channel service, wired as terminal.ts wires them. */
 export function apiPorts(service: TestWing): OfficerApiPorts {
@@ -69,6 +72,7 @@ export async function officerFixture(policy: Partial<AuthPolicy> = {}, options: 
     ports: apiPorts(t.a),
     store: t.a.store,
     token: TOKEN,
+    metricsToken: METRICS_TOKEN,
     logger: pino({ level: 'silent' }),
     links: () => [],
     defaultOfficer: { name: 'US duty officer', title: 'Duty Officer', role: 'duty-officer' },
@@ -77,7 +81,7 @@ export async function officerFixture(policy: Partial<AuthPolicy> = {}, options: 
     ...(options.eventsPingMs !== undefined ? { eventsPingMs: options.eventsPingMs } : {}),
     version: 'test',
     officers,
-    operations: { drills: new DrillScheduler(portsOf(t.a)) },
+    operations: { drills: new DrillScheduler(portsOf(t.a)), metrics: new TerminalMetrics() },
     loginRateLimit: options.loginRateLimit ?? 1000,
     // Every area of the terminal, as it registers them: drill schedules, and the routes spanning
     // channels (what awaits acknowledgement, escalation steps).

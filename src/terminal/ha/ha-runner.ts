@@ -18,7 +18,7 @@ import type { TerminalIdentity } from '../identity/index.js';
 import { metrics as defaultMetrics } from '../metrics.js';
 import type { HaStatus } from '../officer-api/api-schemas.js';
 import { stderrLog } from '../log-destination.js';
-import { officerToken, startTerminal, type RunningTerminal, type StartTerminalOptions } from '../terminal.js';
+import { metricsToken, officerToken, startTerminal, type RunningTerminal, type StartTerminalOptions } from '../terminal.js';
 import { ownKeyRevocation, revokedKeySentence } from './own-key.js';
 import { startStandbyServer, type StandbyServer } from './standby-server.js';
 
@@ -55,7 +55,7 @@ export async function runHighlyAvailable(identity: TerminalIdentity, o: HaRunOpt
   // The tables of the lease exist once the store has migrated.
   await (await openStore(db)).close();
   const logger = o.logger ?? pino({ level: process.env.HOTLINE_LOG_LEVEL ?? 'info' }, stderrLog);
-  const runner = new HaRunner(identity, { ...db, applicationName: `hotline:${process.pid}:${instance}` }, instance, { ...o, logger }, await officerToken(identity.dir));
+  const runner = new HaRunner(identity, { ...db, applicationName: `hotline:${process.pid}:${instance}` }, instance, { ...o, logger }, await officerToken(identity.dir), await metricsToken(identity.dir));
   await Promise.race([runner.firstPhase, runner.done]);
   return { role: () => runner.role, done: runner.done, close: () => runner.close() };
 }
@@ -71,6 +71,7 @@ class HaRunner {
   readonly #o: HaRunOptions & { logger: Logger };
   readonly #log: Logger;
   readonly #token: string;
+  readonly #metricsToken: string;
   readonly #leaseMs: number;
   #stopping = false;
   /** HA_KEY_REVOKED's sentence while this instance's own key is revoked (it then takes no lease). */
@@ -80,9 +81,10 @@ class HaRunner {
   readonly done: Promise<void>;
   #started!: () => void;
 
-  constructor(identity: TerminalIdentity, db: PostgresStoreConfig, instance: string, o: HaRunOptions & { logger: Logger }, token: string) {
+  constructor(identity: TerminalIdentity, db: PostgresStoreConfig, instance: string, o: HaRunOptions & { logger: Logger }, token: string, metricsToken: string) {
     this.#identity = identity;
     this.#token = token;
+    this.#metricsToken = metricsToken;
     this.#db = db;
     this.#instance = instance;
     this.#holder = `${instance}/${randomBytes(6).toString('hex')}`;
@@ -132,7 +134,7 @@ class HaRunner {
     const federationUrl = `https://${config.federation.host}:${this.#o.federationPort ?? config.federation.port}`;
     let server: StandbyServer | undefined;
     try {
-      server = await startStandbyServer({ instance: this.#instance, party: config.party.code, token: this.#token, host: config.officer.host, port: this.#o.officerPort ?? config.officer.port, metrics, status: () => haStatus(leadership, this.#instance, 'standby'), blocked: () => this.#revoked });
+      server = await startStandbyServer({ instance: this.#instance, party: config.party.code, token: this.#token, metricsToken: this.#metricsToken, host: config.officer.host, port: this.#o.officerPort ?? config.officer.port, metrics, status: () => haStatus(leadership, this.#instance, 'standby'), blocked: () => this.#revoked });
       let announced = 0;
       let waited: number | undefined;
       while (!this.#stopping) {

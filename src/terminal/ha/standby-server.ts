@@ -17,6 +17,8 @@ export interface StandbyServerOptions {
   readonly party: string;
   /** The host credential (DATA/officer.token): /metrics and the status need it. */
   readonly token: string;
+  /** The metrics token (DATA/metrics.token): /metrics takes it too. */
+  readonly metricsToken?: string;
   readonly host: string;
   readonly port: number;
   readonly metrics: TerminalMetrics;
@@ -64,7 +66,7 @@ export async function startStandbyServer(o: StandbyServerOptions): Promise<Stand
     return reply.code(503).send({ ok: false, reason: `standby instance ${o.instance}: ${status ? activeSentence(status) : 'the database does not answer.'}` });
   });
   app.get('/metrics', async (request, reply) => {
-    if (!bearerOk(request, o.token)) throw new TerminalError('UNAUTHORISED');
+    if (!bearerOk(request, o.token) && !(o.metricsToken !== undefined && bearerOk(request, o.metricsToken))) throw new TerminalError('UNAUTHORISED');
     const { contentType, text } = await o.metrics.scrape();
     return reply.header('content-type', contentType).send(text);
   });

@@ -63,6 +63,8 @@ export interface OfficerAuthOptions {
   readonly officers: OfficerService;
   /** The host credential (DATA/officer.token). */
   readonly token: string;
+  /** The metrics token (DATA/metrics.token): it reads GET /metrics, and every other route refuses it (METRICS_TOKEN_ONLY). */
+  readonly metricsToken?: string;
   /** Send the session cookie without `Secure` (only for plain HTTP on loopback, by explicit choice). */
   readonly insecureCookies?: boolean;
   /** Highest precedence per sending role. */
@@ -80,6 +82,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Who is calling (set by the auth plugin's onRequest hook). */
     principal?: Principal;
+    /** Set when the caller showed the metrics token (on GET /metrics, the one route that takes it). */
+    metricsScrape?: boolean;
     /** The action the route required, once granted. */
     granted?: { permission: RoutePermission; channel?: string; role?: Role };
     /**
@@ -200,6 +204,9 @@ const SCOPED_URL = /^\/api\/v1\/(channels|messages)\/:id(\/|$)/;
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** The one route the metrics token reads. */
+export const METRICS_ROUTE = '/metrics';
+
 const ROUTES = new WeakMap<FastifyInstance, Array<{ method: string; url: string; permission: RoutePermission }>>();
 
 /** Every route registered on a server with its permission (for the authorisation matrix test). */
@@ -254,6 +261,12 @@ async function plugin(app: FastifyInstance, opts: OfficerAuthOptions): Promise<v
     const query = request.query as { token?: string } | undefined;
     const bearer = request.headers.authorization ?? (query?.token ? `Bearer ${query.token}` : undefined);
     if (bearer !== undefined) {
+      if (opts.metricsToken !== undefined && tokenOk(bearer, opts.metricsToken)) {
+        // A scraper's credential: it reads the metrics, and nothing else (not even what an observer may).
+        if (request.method !== 'GET' || request.routeOptions.url !== METRICS_ROUTE) throw new TerminalError('METRICS_TOKEN_ONLY', { route: `${request.method} ${request.routeOptions.url ?? request.url.slice(0, 200)}` });
+        request.metricsScrape = true;
+        return;
+      }
       if (!tokenOk(bearer, opts.token)) throw new TerminalError('UNAUTHORISED');
       const actAs = request.headers[ACT_AS_HEADER];
       if (typeof actAs === 'string' && actAs.trim()) {
@@ -305,6 +318,11 @@ function authorisation(app: FastifyInstance, opts: OfficerAuthOptions): void {
     const permission = routePermission(request);
     if (permission === undefined) throw forbidden(describe(request.principal), `${request.method} ${request.routeOptions.url ?? request.url}`, ' (no permission is declared for this route)');
     if (permission === 'open' || permission === 'authenticated') {
+      request.granted = { permission };
+      return;
+    }
+    // The metrics token was let through by identify() on GET /metrics alone.
+    if (request.metricsScrape && request.routeOptions.url === METRICS_ROUTE) {
       request.granted = { permission };
       return;
     }

@@ -54,6 +54,8 @@ export interface OfficerServerOptions {
   /** Fastify's schemaController option (e.g. lazyValidators().schemaController). */
   readonly schemaController?: FastifyServerOptions['schemaController'];
   readonly token: string;
+  /** The metrics token (DATA/metrics.token): GET /metrics only, refused everywhere else. */
+  readonly metricsToken?: string;
   readonly logger: FastifyBaseLogger;
   /** Link state per peer party, for status and channel views. */
   readonly links: LinksFn;
@@ -151,7 +153,7 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
 
   const { officers } = opts;
   const formats = opts.formats ?? shippedCatalogue();
-  await app.register(officerAuth, { directory: ports.directory, messages: ports.messages, self: ports.self, officers, token: opts.token, insecureCookies: opts.insecureCookies, precedenceCaps: opts.precedenceCaps, loginRateLimit: opts.loginRateLimit, formatPrecedence: (id) => mostUrgentDefault(formats, id) });
+  await app.register(officerAuth, { directory: ports.directory, messages: ports.messages, self: ports.self, officers, token: opts.token, metricsToken: opts.metricsToken, insecureCookies: opts.insecureCookies, precedenceCaps: opts.precedenceCaps, loginRateLimit: opts.loginRateLimit, formatPrecedence: (id) => mostUrgentDefault(formats, id) });
   app.get('/openapi.json', { config: { permission: 'open' }, schema: { hide: true } }, async () => app.swagger());
 
   const reads = new OfficerReadModel(store, ports.self.party);
