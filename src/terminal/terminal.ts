@@ -212,6 +212,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
     store,
     token,
     metricsToken,
+    trustProxy: identity.config.officer.trustProxy,
     logger: log.child({ face: 'officer' }, { level: 'warn' }),
     links: linkList,
     linkHealth: () => ops.linkTester.health(),

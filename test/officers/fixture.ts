@@ -61,7 +61,7 @@ export function cookieOf(res: LightMyRequestResponse): string | undefined {
   return res.cookies.find((c) => c.name === SESSION_COOKIE)?.value;
 }
 
-export async function officerFixture(policy: Partial<AuthPolicy> = {}, options: { loginRateLimit?: number; rotation?: KeyRotationPort; eventsPingMs?: number } = {}): Promise<OfficerFixture> {
+export async function officerFixture(policy: Partial<AuthPolicy> = {}, options: { loginRateLimit?: number; rotation?: KeyRotationPort; eventsPingMs?: number; trustProxy?: string[] } = {}): Promise<OfficerFixture> {
   const t = await backToBack();
   const channel = await t.activeChannel();
   const sent = await t.b.send(channel, { text: 'CN to US: test', lang: 'en', precedence: 'PRIORITY' });
@@ -79,6 +79,7 @@ export async function officerFixture(policy: Partial<AuthPolicy> = {}, options: 
     signingKey: () => t.a.self.signer.publicKey,
     ...(options.rotation ? { rotation: options.rotation } : {}),
     ...(options.eventsPingMs !== undefined ? { eventsPingMs: options.eventsPingMs } : {}),
+    ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}),
     version: 'test',
     officers,
     operations: { drills: new DrillScheduler(portsOf(t.a)), metrics: new TerminalMetrics() },

@@ -2,6 +2,7 @@
  * config.json of a terminal's data directory: who the terminal speaks for, where its officer and
  * federation APIs listen, and where its database is. Validated on load with a TypeBox schema.
  */
+import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import Type, { type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
@@ -50,7 +51,19 @@ export const TerminalConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
-    officer: Type.Object({ host: Host, port: Port }, { additionalProperties: false }),
+    officer: Type.Object(
+      {
+        host: Host,
+        port: Port,
+        /**
+         * The reverse proxies in front of the officer API (addresses or CIDRs): from them alone
+         * X-Forwarded-For names the caller, for the sign-in rate limit, sessions and the audit
+         * log (Fastify's trustProxy). Absent: none, the connection's address is the caller's.
+         */
+        trustProxy: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 64 })),
+      },
+      { additionalProperties: false },
+    ),
     federation: Type.Object(
       {
         host: Host,
@@ -95,12 +108,25 @@ const compiled = Compile(TerminalConfigSchema);
 
 /** The first problem of a parsed config.json as "field: message", or undefined when valid. */
 export function configProblem(value: unknown): string | undefined {
-  if (compiled.Check(value)) return undefined;
+  if (compiled.Check(value)) {
+    const proxies = value.officer.trustProxy ?? [];
+    const i = proxies.findIndex((p) => !proxyAddress(p));
+    return i < 0 ? undefined : `officer.trustProxy.${i}: "${proxies[i]}" is not an IP address or a CIDR block (such as 127.0.0.1, ::1 or 10.0.0.0/8)`;
+  }
   const errors = [...compiled.Errors(value)].sort((a, b) => b.instancePath.length - a.instancePath.length);
   const e = errors.find((x) => x.keyword !== 'boolean') ?? errors[0];
   if (!e) return 'invalid value';
   const field = e.instancePath === '' ? '(top level)' : e.instancePath.slice(1).replace(/\//g, '.');
   return `${field}: ${e.message}`;
+}
+
+/** An IP address, or a CIDR block (address/prefix length), as Fastify's trustProxy takes them. */
+function proxyAddress(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
 /** The database configuration with a relative SQLite path resolved against the data directory. */

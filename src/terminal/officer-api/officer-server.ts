@@ -94,6 +94,11 @@ export interface OfficerServerOptions {
   readonly precedenceCaps?: PrecedenceCaps;
   /** Sign-in attempts per address per minute. */
   readonly loginRateLimit?: number;
+  /**
+   * The reverse proxies in front of the API (config.json officer.trustProxy): from these addresses
+   * alone, X-Forwarded-For names the caller's address (rate limits, sessions, audit log).
+   */
+  readonly trustProxy?: readonly string[];
   /** The built console served at /console/ (default dist/web of this checkout). */
   readonly consoleDir?: string;
   /** Message-format definitions held (default: the shipped library). */
@@ -120,7 +125,8 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
   const { ports, store } = opts;
   // Request bodies are validated as sent, never coerced or stripped (lazy-validators.ts).
   // return503OnClosing false: a request meeting the close gets TERMINAL_CLOSING (closingRefusal).
-  const app = Fastify({ loggerInstance: opts.logger, return503OnClosing: false, bodyLimit: 64 * 1024 * 1024, schemaController: opts.schemaController ?? lazyValidators({ strictBodies: true }).schemaController });
+  const trustProxy = opts.trustProxy?.length ? { trustProxy: [...opts.trustProxy] } : {};
+  const app = Fastify({ ...trustProxy, loggerInstance: opts.logger, return503OnClosing: false, bodyLimit: 64 * 1024 * 1024, schemaController: opts.schemaController ?? lazyValidators({ strictBodies: true }).schemaController });
   cutConnectionsOnClose(app, CLOSE_GRACE_MS, closingRefusal(opts.haInstance));
   refuseContentEncoding(app);
   app.setErrorHandler(apiErrorHandler('officer', 'officer API'));
