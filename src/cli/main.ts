@@ -31,6 +31,8 @@ import * as audit from './commands/audit.js';
 import * as drill from './commands/drill.js';
 import * as operations from './commands/operations.js';
 import * as doctorCommands from './commands/doctor.js';
+import * as backup from './commands/backup.js';
+import * as restore from './commands/restore.js';
 import * as ha from './commands/ha.js';
 import * as dialogue from './commands/dialogue.js';
 import * as format from './commands/format.js';
@@ -41,7 +43,7 @@ import { quietOnBrokenPipe, warnLine } from './output.js';
 import { PACKAGE_ROOT } from '../terminal/install-paths.js';
 
 /** Every command module, in the order `hotline --help` lists them. */
-const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [init, card, cert, root, serve, peer, channel, format, drill, operations, officer, audit, verify, doctorCommands, key, ha, demo, dialogue];
+const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [init, card, cert, root, serve, peer, channel, format, drill, operations, officer, audit, verify, doctorCommands, backup, restore, key, ha, demo, dialogue];
 
 function version(): string {
   try {

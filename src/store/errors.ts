@@ -21,7 +21,7 @@ export const STORE_ERRORS = defineErrors('store', {
   },
   STORE_LOCKED: {
     message:
-      'Another terminal already runs on {where}: {holder}. Two terminals on one database would both sign, and the peers would record that as equivocation against your party. Stop it first: `hotline doctor` and `hotline repair` run only on a stopped terminal, and a second terminal needs its own data directory.',
+      'Another terminal already runs on {where}: {holder}. Two terminals on one database would both sign, and the peers would record that as equivocation against your party. Stop it first: `hotline doctor`, `hotline repair` and `hotline restore` run only on a stopped terminal, and a second terminal needs its own data directory.',
   },
   STORE_FENCED: {
     message:

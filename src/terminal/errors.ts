@@ -247,6 +247,18 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   LINK_HEARTBEAT_LOST: { message: 'Link to {peer} was cut: the peer stopped answering heartbeats. Check that its terminal runs and is not frozen; the link retries by itself.' },
   LINK_TEST_UP: { message: 'Link tests with {peer} on channel {channel} are answered again ({from} -> up). No action needed.' },
   LINK_TEST_DEGRADED: { message: 'Link tests with {peer} on channel {channel} are late or show clock drift ({from} -> degraded). Check the link and both clocks.' },
+  BACKUP_FILE_EXISTS: { message: '{path} already exists: nothing was written. Give another file name (e.g. one with the date), or pass --force to replace it.' },
+  BACKUP_INTO_DATABASE: { message: '{path} is the terminal\'s own database (or one of its files): a backup must go to another file, ideally on another disk. Nothing was written.' },
+  BACKUP_NO_DATABASE: { message: 'There is no database at {path} to back up: the terminal in {dir} has not run yet, or --data names another directory. Nothing was written.' },
+  BACKUP_CHECK_FAILED: { message: 'The copy of the database failed its check ({detail}) and was removed: no backup was written. Run `hotline doctor --data {dir}` on the stopped terminal, and try again.' },
+  BACKUP_PG_DUMP_MISSING: { message: 'This terminal keeps its data in PostgreSQL, and `pg_dump` is not on the PATH: install the PostgreSQL client tools of the server\'s major version or newer (Debian/Ubuntu: `apt-get install postgresql-client`), then run the backup again. Nothing was written.' },
+  BACKUP_PG_DUMP_FAILED: { message: '`pg_dump` failed (exit {exit}): {detail}. No backup was written; check the database server and the connection in config.json.' },
+  RESTORE_NOT_A_DATABASE: { message: '{path} is not a SQLite database ({detail}): not a backup of a Hotline terminal, or damaged beyond reading. Nothing was changed; find another backup.' },
+  RESTORE_BACKUP_DAMAGED: { message: 'The backup {path} is damaged: SQLite\'s integrity check found {count} problem(s) (first: {first}). Nothing was changed; restore an older backup.' },
+  RESTORE_NOT_HOTLINE: { message: '{path} is a SQLite database, but not a Hotline terminal\'s (it lacks the tables {missing}). Nothing was changed; check the file name.' },
+  RESTORE_OTHER_PARTY: { message: '{path} is the database of another terminal ({why}), not of the party of {dir}: restored here, this terminal would hold another party\'s channels. Nothing was changed; find this terminal\'s own backup.' },
+  RESTORE_NEWER_SCHEMA: { message: 'The backup {path} was written by a newer version of Hotline (it has migration {migration}, which this version does not know): this version would refuse to start on it. Nothing was changed; restore it with that version or a later one.' },
+  RESTORE_POSTGRES: { message: 'This terminal keeps its data in PostgreSQL: `hotline restore` restores SQLite databases only. Stop the terminal, drop its schema and run `pg_restore -d DB {path}` (docs/operations.md "Backup and restore"), then start it with its peers reachable.' },
   LINK_TEST_DOWN: { message: 'Link tests with {peer} on channel {channel} go unanswered ({from} -> down). Check the link; call the peer\'s operator.' },
 });
 
@@ -255,6 +267,16 @@ type TerminalSpecs = typeof TERMINAL_ERRORS.specs;
 export type TerminalErrorCode = { [C in keyof TerminalSpecs]: TerminalSpecs[C] extends { readonly status: number } ? C : never }[keyof TerminalSpecs];
 /** Any terminal code, including those sent only in frames, logs and alarms. */
 export type TerminalCode = CodeOf<typeof TERMINAL_ERRORS>;
+/** A terminal code that never answers an HTTP request (alarms, and the errors of commands run beside the terminal). */
+type UnansweredCode = Exclude<TerminalCode, TerminalErrorCode>;
+
+/** An error of a command run on a data directory beside the terminal (`hotline backup`, `restore`): a stable code, no HTTP status. */
+export class DataDirError extends RegisteredError<UnansweredCode> {
+  constructor(code: UnansweredCode, details: ErrorDetails = {}) {
+    super(TERMINAL_ERRORS, code, details);
+    this.name = 'DataDirError';
+  }
+}
 
 /** An error with a stable code, a message for the person, and an HTTP status. */
 export class TerminalError extends RegisteredError<TerminalErrorCode> {

@@ -19,6 +19,10 @@ export { ensureDatabase } from '../store/index.js';
 /** `hotline doctor` and `hotline repair`: the stopped terminal's storage checked, and repaired from its entries. */
 export { describeProblem, doctor, repair, repairForked } from './integrity/doctor.js';
 
+/** `hotline backup` and `hotline restore`: the database copied while the terminal runs, and put back while it is stopped. */
+export { backupDatabase } from './integrity/backup.js';
+export { restoreDatabase } from './integrity/restore.js';
+
 /** The identity in a data directory: `hotline init`, `cert`, `card`, `root`, `key rotate` (identity/index.ts). */
 export {
   answerCertificateKey,

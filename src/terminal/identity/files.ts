@@ -52,7 +52,7 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
 }
 
 /** fsyncs a directory so a rename inside it survives a power cut (best effort where unsupported). */
-async function syncDir(dir: string): Promise<void> {
+export async function syncDir(dir: string): Promise<void> {
   if (!CHECK_MODES) return;
   const handle = await open(dir, constants.O_RDONLY);
   try {
