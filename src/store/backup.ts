@@ -24,12 +24,13 @@ export async function copySqliteOnline(from: string, to: string, onProgress?: (d
     source.exec('begin');
     // A first read starts the transaction: its snapshot is what the copy holds.
     source.prepare('select count(*) from sqlite_master').get();
-    await source.backup(to, {
+    const done = await source.backup(to, {
       progress: ({ totalPages, remainingPages }) => {
         onProgress?.(totalPages - remainingPages, totalPages);
         return BACKUP_PAGES_PER_STEP;
       },
     });
+    onProgress?.(done.totalPages, done.totalPages);
     source.exec('commit');
   } finally {
     source.close();
