@@ -1,12 +1,13 @@
 /**
- * Restore from a backup (#14 A1): US's database is backed up with SQLite's online backup while it
- * runs, US sends more, stops, and the old copy is put back. Its peer CN holds every entry of US's
+ * Restore from a backup (#14 A1): US's database is backed up while it runs (`hotline backup`, or
+ * SQLite's online backup directly, the sqlite3 tool's alternative), US sends more, stops, and the
+ * old copy is put back (`hotline restore`, or by hand). Its peer CN holds every entry of US's
  * that it receipted: US must fetch them back before it signs anything new, never sign a sequence
  * number twice, and traffic must then resume both ways with an export that verifies.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, inject, it } from 'vitest';
@@ -35,10 +36,20 @@ describe('e2e: restoring an old copy of the database', () => {
     for (let i = 0; i < 5; i++) await send(us, `before backup ${i}`);
     await waitFor('CN to hold the first 5', async () => (await cn.messages(id)).length === 5);
 
-    // The documented procedure (docs/operations.md "Backup and restore"): SQLite's online backup.
+    // The documented procedure (docs/operations.md "Backup and restore"): `hotline backup` while it runs.
     const db = join(us.dir, 'hotline.db');
     const backup = join(h.root, 'us-backup.db');
-    await sqliteBackup(db, backup);
+    const made = await us.cli(['backup', '--out', backup]).then(check('hotline backup'));
+    expect(made.stdout).toMatch(/: 1 channel\(s\), \d+ entries, [\d.]+ KiB; integrity ok, schema \d{4}_\w+\./);
+    expect(made.stdout).toMatch(/Mode 0600: it holds the officers' login secrets/);
+    expect(statSync(backup).mode & 0o777).toBe(0o600);
+    // Never over an existing file, and never while the terminal runs.
+    const again = await us.cli(['backup', '--out', backup]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/BACKUP_FILE_EXISTS/);
+    const early = await us.cli(['restore', '--from', backup]);
+    expect(early.code).toBe(2);
+    expect(early.stderr).toMatch(/STORE_LOCKED: Another terminal already runs on .*process \d+/);
     h.step('backed up');
 
     const later: Array<{ id: string; seq: number }> = [];
@@ -50,9 +61,14 @@ describe('e2e: restoring an old copy of the database', () => {
     const usHead = Math.max(...later.map((m) => m.seq));
     await us.stop();
 
-    // Restore: the old copy replaces the database (and its WAL and shared-memory files).
-    for (const f of ['hotline.db', 'hotline.db-wal', 'hotline.db-shm']) rmSync(join(us.dir, f), { force: true });
-    await sqliteBackup(backup, db);
+    // Restore: the old copy replaces the database, which is moved aside, not deleted.
+    const current = readFileSync(db);
+    const restored = await us.cli(['restore', '--from', backup]).then(check('hotline restore'));
+    const aside = /kept as (\S+hotline\.db\.before-restore-\d{8}T\d{6}Z) /.exec(restored.stdout)?.[1];
+    expect(aside && readFileSync(aside).equals(current)).toBe(true);
+    expect(existsSync(`${db}-shm`)).toBe(false);
+    expect(restored.stdout).toMatch(/start the terminal with its peers reachable/);
+    expect(restored.stdout).toMatch(/own-heads\.json \(kept\) tells it the database was restored/);
     h.step('restored');
     // Started while its peer is down, with no start-up wait at all for an ordinary restart: the
     // database is below what US remembers signing (own-heads.json beside it), so it recognises
@@ -131,7 +147,7 @@ describe('e2e: restoring an old copy of the database', () => {
     expect(us.log).not.toMatch(/EQUIVOCATION/);
   }, 180_000);
 
-  it('on PostgreSQL: pg_dump, more traffic, pg_restore of the old dump; own entries come back, nothing re-signed', async () => {
+  it('on PostgreSQL: hotline backup (pg_dump), more traffic, pg_restore of the old dump; own entries come back, nothing re-signed', async () => {
     const url = inject('pgUrl');
     const schema = `e2e_restore_${randomBytes(4).toString('hex')}`;
     const psql = (command: string) => execFileSync('psql', ['-q', '-d', url, '-c', command]);
@@ -142,9 +158,11 @@ describe('e2e: restoring an old copy of the database', () => {
     const id = await h.openChannel(us, cn, { title: { en: 'Restore line' }, tier: 'technical', parties: ['CN'], linkTestIntervalSec: 86_400 });
     const send = (text: string) => us.api<{ id: string; seq: number }>('POST', `/api/v1/channels/${id}/messages`, { text, precedence: 'ROUTINE' });
     await send('before the dump');
-    // The documented procedure (docs/operations.md "Backup and restore").
+    // The documented procedure (docs/operations.md "Backup and restore"): `hotline backup` runs pg_dump.
     const dump = join(h.root, 'us.dump');
-    execFileSync('pg_dump', ['-d', url, `--schema=${schema}`, '-Fc', '-f', dump]);
+    const made = await us.cli(['backup', '--out', dump]).then(check('hotline backup'));
+    expect(made.stdout).toContain(`pg_dump of schema ${schema} (custom format)`);
+    expect(statSync(dump).mode & 0o777).toBe(0o600);
     let last = 0;
     for (let i = 0; i < 10; i++) last = (await send(`after the dump ${i}`)).seq;
     await waitFor('CN to hold all 11', async () => (await cn.messages(id)).length === 11);
