@@ -31,6 +31,11 @@ function pageProgress(): { tick: (done: number, total: number) => void; end: () 
       if (!wanted) return;
       if (!bar) (bar = progressBar(true)).phase('copying pages', total);
       bar.update(done);
+      if (done === total) {
+        // The copy's full check reads it all again: a moment on a large database.
+        bar.stop();
+        process.stderr.write('Checking the copy (SQLite integrity_check)...\n');
+      }
     },
     end: () => bar?.stop(),
   };
