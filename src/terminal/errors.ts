@@ -249,6 +249,7 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   LINK_TEST_DEGRADED: { message: 'Link tests with {peer} on channel {channel} are late or show clock drift ({from} -> degraded). Check the link and both clocks.' },
   BACKUP_FILE_EXISTS: { message: '{path} already exists: nothing was written. Give another file name (e.g. one with the date), or pass --force to replace it.' },
   BACKUP_INTO_DATABASE: { message: '{path} is the terminal\'s own database (or one of its files): a backup must go to another file, ideally on another disk. Nothing was written.' },
+  BACKUP_OUT_UNWRITABLE: { message: 'Cannot write the backup {path}: {reason}. Check that its directory exists and that this user may write there. Nothing was written.' },
   BACKUP_NO_DATABASE: { message: 'There is no database at {path} to back up: the terminal in {dir} has not run yet, or --data names another directory. Nothing was written.' },
   BACKUP_CHECK_FAILED: { message: 'The copy of the database failed its check ({detail}) and was removed: no backup was written. Run `hotline doctor --data {dir}` on the stopped terminal, and try again.' },
   BACKUP_PG_DUMP_MISSING: { message: 'This terminal keeps its data in PostgreSQL, and `pg_dump` is not on the PATH: install the PostgreSQL client tools of the server\'s major version or newer (Debian/Ubuntu: `apt-get install postgresql-client`), then run the backup again. Nothing was written.' },

@@ -4,6 +4,8 @@
  * deleted. It says what the next start does: wait for the peers, which give back what the backup
  * lacks, before anything is signed.
  */
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { cliError } from '../errors.js';
 import { hotlineCommand } from '../hint.js';
@@ -20,6 +22,10 @@ export function register(program: Command): void {
       const { exists, loadTerminalIdentity, restoreDatabase } = await loadTerminal();
       const identity = await loadTerminalIdentity(opts.data);
       if (!(await exists(opts.from))) throw cliError('CLI_FILE_NOT_FOUND', { path: opts.from });
+      if ((await stat(opts.from)).isDirectory()) throw cliError('CLI_FILE_UNREADABLE', { path: opts.from, reason: 'it is a directory, not a backup file' });
+      await access(opts.from, constants.R_OK).catch((e: Error) => {
+        throw cliError('CLI_FILE_UNREADABLE', { path: opts.from, reason: e.message });
+      });
       const report = await restoreDatabase(identity, opts.from, new Date());
       const out = process.stdout;
       out.write(`Restored ${opts.from}: ${report.channels} channel(s), ${report.entries} entries; integrity ok, schema ${report.schema ?? 'none'}${report.ownChecked ? ', this party\'s' : ''}.\n`);

@@ -37,7 +37,9 @@ export async function backupDatabase(identity: TerminalIdentity, out: string, op
     throw new DataDirError('BACKUP_INTO_DATABASE', { path });
   if (!options.force && (await exists(path))) throw new DataDirError('BACKUP_FILE_EXISTS', { path });
   const tmp = join(dirname(path), `.${basename(path)}.partial-${process.pid}`);
-  await createPrivate(tmp);
+  await createPrivate(tmp).catch((e: NodeJS.ErrnoException) => {
+    throw new DataDirError('BACKUP_OUT_UNWRITABLE', { path, reason: e.code === 'ENOENT' ? 'no such directory' : e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : e.code === 'EROFS' ? 'a read-only file system' : e.message });
+  });
   try {
     const report = db.kind === 'sqlite' ? await sqliteBackup(identity, db.path, tmp, path, options) : await pgBackup(db.connectionString, db.schema, tmp, path);
     await chmod(tmp, PRIVATE_FILE_MODE);

@@ -72,6 +72,7 @@ describe('hotline backup', () => {
     expect(await codeOf(backupDatabase(us(), join(pair.dir, 'US.db'), { force: true }))).toBe('BACKUP_INTO_DATABASE');
     expect(await codeOf(backupDatabase(us(), join(pair.dir, 'US.db-wal'), { force: true }))).toBe('BACKUP_INTO_DATABASE');
     expect(await codeOf(backupDatabase(identity('US', pair.dir, join(pair.dir, 'none.db')), join(pair.dir, 'c.db')))).toBe('BACKUP_NO_DATABASE');
+    expect(await codeOf(backupDatabase(us(), join(pair.dir, 'no-such-dir', 'b.db')))).toBe('BACKUP_OUT_UNWRITABLE');
   });
 
   it('on PostgreSQL without pg_dump on the PATH, says what to install and writes nothing', async () => {
