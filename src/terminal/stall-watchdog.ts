@@ -24,6 +24,8 @@ import { Worker } from 'node:worker_threads';
 import { TERMINAL_ERRORS } from './errors.js';
 import type { EventSink } from './events/event-bus.js';
 import { LOGGED_ALARMS } from './events/repeated-alarms.js';
+import type { Clock } from './clock.js';
+import { wholeSetting } from './env-settings.js';
 
 /** How often the terminal's thread shows it runs, ms. */
 export const BEAT_MS = 500;
@@ -131,4 +133,12 @@ export class StallWatchdog {
     this.#worker = undefined;
     await worker?.terminate();
   }
+}
+
+/** Starts the watchdog of a terminal (threshold: HOTLINE_STALL_MS), stopped with the terminal's teardown. */
+export function watchStalls(o: { party: string; events: EventSink; log: StallWatchdogOptions['log']; clock: Clock; down: { add(step: () => unknown): void } }): void {
+  const thresholdMs = wholeSetting(process.env.HOTLINE_STALL_MS, { name: 'HOTLINE_STALL_MS', unit: 'ms', min: 100, max: 3_600_000, fallback: STALL_MS });
+  const watchdog = new StallWatchdog({ party: o.party, events: o.events, log: o.log, wallNow: () => o.clock.now(), thresholdMs });
+  watchdog.start();
+  o.down.add(() => watchdog.stop());
 }

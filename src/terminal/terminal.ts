@@ -46,7 +46,7 @@ import { clockBehindChannels } from './channels/own-writer.js';
 import { DrillScheduler } from './schedulers/drill-scheduler.js';
 import { AckSettler } from './channels/ack-settler.js';
 import { LOGGED_ALARMS } from './events/repeated-alarms.js';
-import { STALL_MS, StallWatchdog } from './stall-watchdog.js';
+import { watchStalls } from './stall-watchdog.js';
 import { EscalationScheduler } from './schedulers/escalation-scheduler.js';
 import { DialogueReminders } from './dialogue/dialogue-reminders.js';
 import { EscalationSettingsFiles } from './escalation/settings-files.js';
@@ -241,10 +241,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
   // Links dial out once this terminal's own servers listen: a peer that sees us connect dials back
   // at once (peer-seen), and would otherwise find nobody listening yet and back off.
   peerLinks.start();
-  // A thread stopped in a disk write that does not complete: said while it lasts, told after (stall-watchdog.ts).
-  const watchdog = new StallWatchdog({ party: identity.config.party.code, events, log, wallNow: () => clock.now(), thresholdMs: stallFrom(process.env.HOTLINE_STALL_MS) });
-  watchdog.start();
-  down.add(() => watchdog.stop());
+  watchStalls({ party: identity.config.party.code, events, log, clock, down });
   log.debug(timings.end('listen'), 'start-up timings');
   void validators.warm();
   return { officerUrl, federationUrl, token, store, metrics, links: linkList, close: () => down.run(log) };
@@ -447,11 +444,6 @@ function startCardRefresh(o: { identity: TerminalIdentity; wing: ChannelWing; st
   const cards = new CardRefresh({ targets: () => o.peerLinks.pullTargets(), adopt: (peer, card) => o.wing.peers.adoptCard(peer, card), label: (p) => directory.label(p), fingerprint, audit: (r) => audit.append(r), events: o.events, cutStreams: (peer) => void o.streams.cut(peer), tls: o.identity.tls, clock: o.clock, log: o.log.child({ face: 'cards' }) });
   o.jobs.add({ name: 'card-refresh', everyMs: 1000, run: () => cards.tick() });
   o.down.add(() => cards.stop());
-}
-
-/** HOTLINE_STALL_MS: how long the terminal's thread may not run before it counts as stalled (stall-watchdog.ts). */
-function stallFrom(value: string | undefined): number {
-  return wholeSetting(value, { name: 'HOTLINE_STALL_MS', unit: 'ms', min: 100, max: 3_600_000, fallback: STALL_MS });
 }
 
 /** Listens, saying which port is taken and which option changes it (#14 2c). */
