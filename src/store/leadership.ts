@@ -253,6 +253,22 @@ export class Leadership {
     return r.rows.map((x) => x.raw);
   }
 
+  /**
+   * Keeps `card` (its JSON text) as the party's newest card unless the one kept is as new or newer
+   * (`issued`): the instance that re-signed it publishes it, the others take it up (ha-runner.ts).
+   */
+  async publishCard(card: string, issued: number): Promise<void> {
+    await this.#exclusive(() =>
+      this.#client.query(`insert into ha_card (id, issued, card) values (1, $1, $2) on conflict (id) do update set issued = excluded.issued, card = excluded.card where ha_card.issued < excluded.issued`, [issued, card]),
+    );
+  }
+
+  /** The party's newest card published by an instance (JSON text), if any. */
+  async card(): Promise<string | undefined> {
+    const r = await this.#exclusive(() => this.#client.query<{ card: string }>('select card from ha_card where id = 1'));
+    return r.rows[0]?.card;
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     await this.#client.end().catch(() => {});

@@ -478,6 +478,20 @@ export function migrations(adapter: StoreAdapter): Record<string, Migration> {
         await fillReceiptMarks(db);
       },
     },
+    '0023_ha_card': {
+      // High availability: the party card as last re-signed by any instance (a key rotation, a
+      // revocation, a reissue), for every other instance to take up when it becomes active. Each
+      // instance keeps card.json in its own data directory; this row is how the newest one travels.
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      async up(db: Kysely<any>): Promise<void> {
+        await db.schema
+          .createTable('ha_card')
+          .addColumn('id', 'integer', (c) => c.primaryKey())
+          .addColumn('issued', 'bigint', (c) => c.notNull())
+          .addColumn('card', 'text', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

@@ -10,8 +10,13 @@ import type { ChannelRegistry } from './channels/channel-registry.js';
 import { checkStagedRotation, commitStagedKey, IdentityError, readOwnCard, type SwitchableSigner } from './identity/index.js';
 import type { KeyRotationPort } from './officer-api/keys-routes.js';
 
-export function keyRotationPort(o: { dir: string; tls: string; signer: SwitchableSigner; registry: ChannelRegistry; log: Logger }): KeyRotationPort {
+export function keyRotationPort(o: { dir: string; tls: string; signer: SwitchableSigner; registry: ChannelRegistry; log: Logger; publish?: ((card: PartyCard) => Promise<void>) | undefined }): KeyRotationPort {
   let staged: KeySigner | undefined;
+  // High availability: the other instances take the card up from the database when they become
+  // active. A failure here leaves card.json right on this instance, which publishes it again then.
+  const publish = async (card: PartyCard) => {
+    await o.publish?.(card).catch((e: unknown) => o.log.warn({ err: (e as Error).message }, 'high availability: the reissued card could not be stored for the other instances; this instance stores it again when it next becomes active'));
+  };
   return {
     async prepare(cert) {
       const { next, card } = await checkStagedRotation(o.dir, cert, o.tls);
@@ -20,6 +25,7 @@ export function keyRotationPort(o: { dir: string; tls: string; signer: Switchabl
       // The card served to officers and peers (GET /api/v1/card, /fed/v1/card) lists the new key.
       (o.registry.self as { card: PartyCard }).card = card;
       staged = next;
+      await publish(card);
     },
     rotated: (channel, key) => o.registry.channel(channel).rotatedKeys(o.registry.self.party).includes(key),
     async commit(cert) {
@@ -35,6 +41,7 @@ export function keyRotationPort(o: { dir: string; tls: string; signer: Switchabl
       if (problem) throw new HotlineProtocolError(problem);
       (o.registry.self as { card: PartyCard }).card = card;
       o.log.info({ terminals: card.terminals.length, revocations: card.revocations.length }, 'party card taken up again from card.json');
+      await publish(card);
       return card;
     },
   };

@@ -4,7 +4,7 @@
  */
 import { pino, type Logger } from 'pino';
 import { thisProcess, type Store } from '../store/index.js';
-import { fingerprint, parseEntry } from '../protocol/index.js';
+import { fingerprint, parseEntry, type PartyCard } from '../protocol/index.js';
 import { openData } from './open-data.js';
 import { StartupTimings } from './startup-timings.js';
 import { EventBus } from './events/event-bus.js';
@@ -88,6 +88,8 @@ export interface ActiveInstance {
   announce(where: { officerUrl: string; federationUrl: string }): Promise<void>;
   /** The instances and the lease, for the status. */
   status(): Promise<HaStatus>;
+  /** Hands a card this instance re-signed or took up (a rotation, `card/reload`) to the other instances. */
+  publishCard?(card: PartyCard): Promise<void>;
 }
 
 /** A started terminal. */
@@ -223,7 +225,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
     storeStalled: () => wing.committer.stalledSince,
     lockLost: () => lockGuard?.lostSince,
     signingKey: () => signer.publicKey,
-    rotation: keyRotationPort({ dir: identity.dir, tls: identity.tls.spkiFingerprint, signer, registry: wing.registry, log }),
+    rotation: keyRotationPort({ dir: identity.dir, tls: identity.tls.spkiFingerprint, signer, registry: wing.registry, log, publish: options.ha?.publishCard }),
     defaultOfficer: { name: `${code} duty officer`, title: 'Duty Officer', role: 'duty-officer' },
     version: options.version ?? '0.1.0',
     operations: { drills: ops.drills, metrics },

@@ -14,11 +14,12 @@ import { performance } from 'node:perf_hooks';
 import { pino, type Logger } from 'pino';
 import { Leadership, openStore, type AcquiredLease, type LeaseBlocker, type PostgresStoreConfig } from '../../store/index.js';
 import { TerminalError } from '../errors.js';
-import type { TerminalIdentity } from '../identity/index.js';
+import { IdentityError, type TerminalIdentity } from '../identity/index.js';
 import { metrics as defaultMetrics } from '../metrics.js';
 import type { HaStatus } from '../officer-api/api-schemas.js';
 import { stderrLog } from '../log-destination.js';
 import { metricsToken, officerToken, startTerminal, type RunningTerminal, type StartTerminalOptions } from '../terminal.js';
+import { currentIdentity } from './current-identity.js';
 import { ownKeyRevocation, revokedKeySentence } from './own-key.js';
 import { startStandbyServer, type StandbyServer } from './standby-server.js';
 
@@ -63,7 +64,8 @@ export async function runHighlyAvailable(identity: TerminalIdentity, o: HaRunOpt
 class HaRunner {
   role: 'standby' | 'active' = 'standby';
   readonly firstPhase: Promise<void>;
-  readonly #identity: TerminalIdentity;
+  /** This data directory's identity, read again before each phase (current-identity.ts). */
+  #identity: TerminalIdentity;
   readonly #db: PostgresStoreConfig;
   readonly #instance: string;
   /** This process among the holders: a restarted process is another holder. */
@@ -113,7 +115,11 @@ class HaRunner {
         if (e instanceof FatalStart) throw e.cause;
         // A port it listens on taken (the standby's officer API) is not the database's doing.
         const code = (e as NodeJS.ErrnoException).code;
-        const what = code === 'EADDRINUSE' || code === 'EACCES' ? `it cannot listen (${code}): free the port or change it in config.json` : 'the database failed';
+        // Its own files read again before each phase (current-identity.ts): a damaged one is named.
+        const what =
+          e instanceof IdentityError ? `its data directory cannot be read again (${e.message})`
+          : code === 'EADDRINUSE' || code === 'EACCES' ? `it cannot listen (${code}): free the port or change it in config.json`
+          : 'the database failed';
         this.#log.warn({ err: (e as Error).message, code }, `high availability: ${what}; trying again in a second`);
         await this.#sleep(1000);
       } finally {
@@ -131,6 +137,7 @@ class HaRunner {
     const config = this.#identity.config;
     let lost: Error | undefined;
     leadership.onLost((e) => (lost = e));
+    await this.#refresh(leadership);
     const federationUrl = `https://${config.federation.host}:${this.#o.federationPort ?? config.federation.port}`;
     let server: StandbyServer | undefined;
     try {
@@ -162,6 +169,12 @@ class HaRunner {
     } finally {
       await server?.close();
     }
+  }
+
+  /** Reads this data directory's identity again, taking up the party's newest card (current-identity.ts). */
+  async #refresh(leadership: Leadership): Promise<void> {
+    this.#identity = await currentIdentity(this.#identity, leadership, this.#log);
+    this.#keyCheckedAt = Number.NEGATIVE_INFINITY;
   }
 
   /**
@@ -216,6 +229,8 @@ class HaRunner {
     // take it while this one was still starting.
     const renewing = this.#renew(leadership, lease, lose, () => ended || lostReason !== undefined, () => terminal);
     try {
+      // The key and card as they are now (rotated or re-signed since this process last read them).
+      await this.#refresh(leadership);
       terminal = await startTerminal(this.#identity, {
         ...this.#o,
         ha: {
@@ -224,6 +239,7 @@ class HaRunner {
           leaseMs: this.#leaseMs,
           announce: (where) => leadership.announce({ instance: this.#instance, ...where, host: hostname(), pid: process.pid, role: 'active' }),
           status: () => haStatus(leadership, this.#instance, 'active'),
+          publishCard: (card) => leadership.publishCard(JSON.stringify(card), card.issued),
         },
       }).catch(async (e: unknown) => {
         // A terminal that cannot start (a port taken, a bad file) would fail again at once: the
