@@ -16,7 +16,7 @@ import { keyRotationPort } from './key-rotation-port.js';
 import { buildOfficerServer } from './officer-api/officer-server.js';
 import { AuditLog } from './officers/audit-log.js';
 import { wholeSetting } from './env-settings.js';
-import { TerminalError } from './errors.js';
+import { TERMINAL_ERRORS, TerminalError } from './errors.js';
 import { lazyValidators } from './lazy-validators.js';
 import { OfficerService } from './officers/officer-service.js';
 import { PeerLink, type LinkState } from './federation/peer-link.js';
@@ -42,7 +42,7 @@ import { LinkProber, channelKeys } from './schedulers/link-prober.js';
 import { LinkTester } from './schedulers/link-tester.js';
 import { OwnHeadsWriter, readOwnForks, readOwnHeads, type RememberedFork } from './channels/own-heads.js';
 import { Reconciler } from './channels/reconciler.js';
-import { clockBehindChannels } from './channels/own-writer.js';
+import { clockBehindChannels, ownKeyRevokedChannels } from './channels/own-writer.js';
 import { DrillScheduler } from './schedulers/drill-scheduler.js';
 import { AckSettler } from './channels/ack-settler.js';
 import { LOGGED_ALARMS } from './events/repeated-alarms.js';
@@ -56,7 +56,7 @@ import { Dispatcher } from './notifiers/dispatcher.js';
 import { EmailNotifier } from './notifiers/email-notifier.js';
 import { WebhookNotifier } from './notifiers/webhook-notifier.js';
 import { metrics as defaultMetrics, type TerminalMetrics } from './metrics.js';
-import type { HaStatus } from './officer-api/api-schemas.js';
+import type { HaStatus, OwnKeyRevoked } from './officer-api/api-schemas.js';
 
 /** Options of {@link startTerminal}. */
 export interface StartTerminalOptions {
@@ -224,6 +224,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
     storeFull: () => wing.committer.fullSince,
     storeStalled: () => wing.committer.stalledSince,
     lockLost: () => lockGuard?.lostSince,
+    ownKeyRevoked: () => ownKeyRevoked(wing.registry, identity.party, signer.publicKey, clock.now()),
     signingKey: () => signer.publicKey,
     rotation: keyRotationPort({ dir: identity.dir, tls: identity.tls.spkiFingerprint, signer, registry: wing.registry, log, publish: options.ha?.publishCard }),
     defaultOfficer: { name: `${code} duty officer`, title: 'Duty Officer', role: 'duty-officer' },
@@ -320,6 +321,15 @@ function notSignable(reconciler: Reconciler, directory: ChannelWing['registry'],
     const blocked = reconciler.reconciling().map((r) => (r.peer === undefined ? r : { ...r, peer: directory.label(r.peer) }));
     return [...blocked, ...clockBehindChannels(directory, directory.self.party, clock.now(), new Set(blocked.map((r) => r.channel)))];
   };
+}
+
+/** The status's OWN_KEY_REVOKED problem: the channels where this terminal's key is revoked, and what to do. */
+function ownKeyRevoked(registry: ChannelWing['registry'], self: string, key: string, now: number): OwnKeyRevoked | undefined {
+  const channels = ownKeyRevokedChannels(registry, self, key, now);
+  if (channels.length === 0) return undefined;
+  const from = new Date(Math.min(...channels.map((c) => c.from))).toISOString();
+  const message = TERMINAL_ERRORS.format('OWN_KEY_REVOKED', { key: `${key.slice(0, 16)}…`, channel: channels.map((c) => c.channel.slice(0, 12)).join(', '), from });
+  return { key, channels, message };
 }
 
 /** At most HOTLINE_MAX_UNRECEIPTED own entries per channel a peer has not receipted (backlog.ts). */

@@ -191,6 +191,15 @@ describe('key rotation under faults', () => {
     // Raised as an alarm too (receipts and link tests meet it first), once per channel.
     await waitFor('the OWN_KEY_REVOKED alarm', () => us.log.includes('"code":"OWN_KEY_REVOKED"'));
     expect(us.log.split('"code":"OWN_KEY_REVOKED"').length - 1).toBeLessThanOrEqual(2);
+    // The status names the problem, the channel and what to do; readiness stays as it was (other
+    // channels still work, and a load balancer has no better instance to send officers to).
+    const status = (await us.apiRaw('GET', '/api/v1/status')).body as { ownKeyRevoked?: { key: string; channels: Array<{ channel: string }>; message: string } };
+    expect(status.ownKeyRevoked?.key).toBe(k1);
+    expect(status.ownKeyRevoked?.channels.map((c) => c.channel)).toEqual([id]);
+    expect(status.ownKeyRevoked?.message).toContain('hotline key rotate');
+    const shown = await us.cli(['status']).then(check('status'));
+    expect(shown.stdout).toContain(`own key: REVOKED in 1 channel(s): ${id.slice(0, 12)} (OWN_KEY_REVOKED:`);
+    expect((await fetch(`${us.officerUrl}/readyz`)).status).toBe(200);
 
     h.step('rotate again: the key.rotate cannot be signed there, the new key reaches CN by the card');
     const again = await us.cli(['key', 'rotate']).then(check('rotate after the restore'));
@@ -198,6 +207,8 @@ describe('key rotation under faults', () => {
     expect(again.stdout).toContain('hotline card export');
     const k3 = await terminalKey(us);
     expect(k3).not.toBe(k1);
+    // The new key is not revoked anywhere: the problem is gone from the status at once.
+    expect(((await us.apiRaw('GET', '/api/v1/status')).body as { ownKeyRevoked?: unknown }).ownKeyRevoked).toBeUndefined();
     const card = join(h.root, 'us-card-3.json');
     copyFileSync(join(us.dir, 'card.json'), card);
     await cn.cli(['peer', 'add', card, '--fingerprint', us.fingerprint]).then(check('peer add'));

@@ -313,6 +313,7 @@ export function register(program: Command): void {
         process.stdout.write(`  database: LOCK LOST since ${at(s.database.lockLostSince)} (TERMINAL_LOCK_LOST: nothing is signed until this terminal takes its database lock again, tried every 2 s; see docs/operations.md "A stalled database")\n`);
       if (s.database?.fullSince !== undefined)
         process.stdout.write(`  database: FULL since ${at(s.database.fullSince)} (STORE_FULL: nothing can be stored; free space on the database host, see docs/operations.md "Disk full")\n`);
+      if (s.ownKeyRevoked) process.stdout.write(`  own key: REVOKED in ${s.ownKeyRevoked.channels.length} channel(s): ${s.ownKeyRevoked.channels.map((c) => c.channel.slice(0, 12)).join(', ')} (OWN_KEY_REVOKED: ${s.ownKeyRevoked.message})\n`);
       for (const l of s.links) {
         const since = l.since !== undefined && l.state !== 'up' ? ` since ${new Date(l.since).toISOString().replace(/\.\d{3}Z$/, 'Z')}` : '';
         process.stdout.write(`  link ${l.code}: ${l.state}${since}${l.endpoint ? ` via ${l.endpoint}` : ''}${l.reason ? ` (${l.reason})` : ''}\n`);

@@ -96,6 +96,19 @@ export function clockBehindChannels(registry: Pick<ChannelRegistry, 'channelIds'
   return out;
 }
 
+/**
+ * The channels where `key`, this terminal's signing key, is revoked at `now` (with the time from
+ * which): every entry it signed there would be refused (OWN_KEY_REVOKED). For the status.
+ */
+export function ownKeyRevokedChannels(registry: Pick<ChannelRegistry, 'channelIds' | 'channel'>, self: string, key: string, now: number): Array<{ channel: string; from: number }> {
+  const out: Array<{ channel: string; from: number }> = [];
+  for (const id of registry.channelIds()) {
+    const k = registry.channel(id).currentKey(self, key, now);
+    if (!k.ok && k.code === 'ENTRY_KEY_REVOKED') out.push({ channel: id, from: k.revokedAt ?? now });
+  }
+  return out;
+}
+
 /** Signs and commits this terminal's own entries. */
 export class OwnWriter implements ChannelActions {
   readonly #o: OwnWriterOptions;

@@ -44,7 +44,14 @@ export type HaStatus = Static<typeof HaStatus>;
 export const DatabaseTrouble = Type.Object({ fullSince: Type.Optional(Int), stalledSince: Type.Optional(Int), lockLostSince: Type.Optional(Int) });
 export type DatabaseTrouble = Static<typeof DatabaseTrouble>;
 
-export const Status = Type.Object({ party: Type.String(), code: Type.String(), fingerprint: Type.String(), channels: Int, links: Type.Array(LinkStatus), time: Int, reconciling: Type.Optional(Type.Array(Reconciling)), ha: Type.Optional(HaStatus), database: Type.Optional(DatabaseTrouble) });
+/**
+ * The channels where this terminal's own signing key is revoked (OWN_KEY_REVOKED: nothing it signs
+ * there counts), each with the time from which; `message` says what to do. Absent when none.
+ */
+export const OwnKeyRevoked = Type.Object({ key: Type.String(), channels: Type.Array(Type.Object({ channel: Type.String(), from: Int })), message: Type.String() });
+export type OwnKeyRevoked = Static<typeof OwnKeyRevoked>;
+
+export const Status = Type.Object({ party: Type.String(), code: Type.String(), fingerprint: Type.String(), channels: Int, links: Type.Array(LinkStatus), time: Int, reconciling: Type.Optional(Type.Array(Reconciling)), ha: Type.Optional(HaStatus), database: Type.Optional(DatabaseTrouble), ownKeyRevoked: Type.Optional(OwnKeyRevoked) });
 
 /** GET /api/v1/peers: a known peer. */
 export const Peer = Type.Object({

@@ -35,7 +35,7 @@ import { keysRoutes, type KeyRotationPort } from './keys-routes.js';
 import { revocationsRoute } from './revocations-route.js';
 import { OfficerReadModel } from './read-model.js';
 import type { LinkHealthFn, LinksFn, OfficerApiPorts, ReconcilingFn } from './route-kit.js';
-import type { HaStatus } from './api-schemas.js';
+import type { HaStatus, OwnKeyRevoked } from './api-schemas.js';
 import { terminalRoutes } from './terminal-routes.js';
 import { closingRefusal, cutConnectionsOnClose, goingAway } from '../close-connections.js';
 import { refuseContentEncoding } from '../content-encoding.js';
@@ -79,6 +79,8 @@ export interface OfficerServerOptions {
   readonly storeStalled?: () => number | undefined;
   /** Since when the terminal lock is lost (nothing is signed meanwhile), if it is. */
   readonly lockLost?: () => number | undefined;
+  /** The channels where this terminal's own key is revoked, for the status. */
+  readonly ownKeyRevoked?: () => OwnKeyRevoked | undefined;
   /** Default officer for acknowledgements by the host credential naming nobody. */
   readonly defaultOfficer: { name: string; title: string; role: Role };
   readonly version: string;
@@ -164,7 +166,7 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
 
   const reads = new OfficerReadModel(store, ports.self.party);
   const area = { ...ports, reads };
-  await app.register(terminalRoutes, { ...area, links: opts.links, reconciling: opts.reconciling, storeFull: opts.storeFull, storeStalled: opts.storeStalled, lockLost: opts.lockLost, ha: opts.ha, haInstance: opts.haInstance });
+  await app.register(terminalRoutes, { ...area, links: opts.links, reconciling: opts.reconciling, storeFull: opts.storeFull, storeStalled: opts.storeStalled, lockLost: opts.lockLost, ownKeyRevoked: opts.ownKeyRevoked, ha: opts.ha, haInstance: opts.haInstance });
   await app.register(channelsRoutes, { ...area, links: opts.links, linkHealth: opts.linkHealth, reconciling: opts.reconciling, formats });
   await app.register(messagesRoutes, { ...area, defaultOfficer: opts.defaultOfficer, formats });
   await app.register(sendStreamRoute, { ...area, formats });

@@ -19,6 +19,8 @@ export interface TerminalRoutesOptions extends Pick<OfficerApiPorts, 'self' | 'd
   /** Since when a commit has waited far longer than commits take (undefined: none has). */
   readonly storeStalled?: () => number | undefined;
   readonly lockLost?: () => number | undefined;
+  /** The channels where this terminal's own key is revoked (status only: /readyz stays as it is, docs/operations.md). */
+  readonly ownKeyRevoked?: () => Api.OwnKeyRevoked | undefined;
   /** This instance and its party's others, when highly available. */
   readonly ha?: () => Promise<Api.HaStatus>;
   /** This instance's name, when highly available (its /healthz says it, as a standby's does). */
@@ -88,6 +90,7 @@ export async function terminalRoutes(app: FastifyInstance, opts: TerminalRoutesO
     ...reconcilingOf(opts.reconciling),
     ...(opts.ha ? { ha: await opts.ha() } : {}),
     ...databaseTrouble(opts.storeFull?.(), opts.storeStalled?.(), opts.lockLost?.()),
+    ...ownKeyRevokedOf(opts.ownKeyRevoked),
   }));
 
   app.get('/api/v1/card', { config: { permission: 'terminal.read' }, schema: { summary: "This party's card, to give to peers", response: { 200: Api.PartyCard } } }, async () => self.card);
@@ -124,4 +127,10 @@ function reconcilingOf(fn: ReconcilingFn | undefined): { reconciling?: Array<{ c
 function databaseTrouble(fullSince: number | undefined, stalledSince: number | undefined, lockLostSince: number | undefined): { database?: Api.DatabaseTrouble } {
   if (fullSince === undefined && stalledSince === undefined && lockLostSince === undefined) return {};
   return { database: { ...(fullSince !== undefined ? { fullSince } : {}), ...(stalledSince !== undefined ? { stalledSince } : {}), ...(lockLostSince !== undefined ? { lockLostSince } : {}) } };
+}
+
+/** The channels where this terminal's own key is revoked, as a member of the status only when there are any. */
+function ownKeyRevokedOf(fn: (() => Api.OwnKeyRevoked | undefined) | undefined): { ownKeyRevoked?: Api.OwnKeyRevoked } {
+  const r = fn?.();
+  return r ? { ownKeyRevoked: r } : {};
 }
