@@ -12,7 +12,7 @@ import { sendReceipted, terminalKey } from './key-kit.js';
 
 describe('e2e: high availability and a rotated key', () => {
   it('rotated and revoked on the active instance: the standby serves the new card, and the old process, active again, signs with the new key', async () => {
-    const s = await haSetup({ leaseMs: 1000 });
+    const s = await haSetup({ leaseMs: 2000 });
     const { a, b, peer, channel } = s;
     const before = await terminalKey(a);
     await a.cli(['key', 'rotate']).then(check('key rotate on the active instance'));
