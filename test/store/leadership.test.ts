@@ -37,6 +37,16 @@ describe('leadership on PostgreSQL', () => {
     return s;
   };
 
+  it('keeps the newest party card an instance published, for the others to take up (ha_card)', async () => {
+    const [a, b] = [await connect(), await connect()];
+    expect(await b.card()).toBeUndefined();
+    await a.publishCard('{"issued":5}', 5);
+    await b.publishCard('{"issued":3}', 3); // an instance with an older card.json does not replace it
+    expect(await a.card()).toBe('{"issued":5}');
+    await b.publishCard('{"issued":7}', 7);
+    expect(await a.card()).toBe('{"issued":7}');
+  });
+
   it('gives the lease to one process at a time, and to another once the holder is gone', async () => {
     const a = await connect();
     const b = await connect();

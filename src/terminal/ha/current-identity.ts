@@ -53,6 +53,6 @@ export function newerCard(identity: TerminalIdentity, text: string | undefined):
   const kept = new Set(card.revocations.map((r) => r.sig));
   if (!identity.card.revocations.every((r) => kept.has(r.sig))) return { why: 'it lacks a revocation that card.json carries' };
   if (!card.terminals.some((c) => c.key === identity.terminalSigner.publicKey && c.tls === identity.tls.spkiFingerprint))
-    return { why: `it certifies no longer this instance's terminal key ${identity.terminalSigner.publicKey.slice(0, 12)}…` };
+    return { why: `it no longer certifies this instance's terminal key ${identity.terminalSigner.publicKey.slice(0, 12)}…` };
   return { card };
 }
