@@ -396,6 +396,7 @@ function composeOperations(o: {
     store: store.escalations,
     notifiers: [new ConsoleNotifier(events), new WebhookNotifier(), ...(email ? [email] : [])],
     now: () => clock.now(),
+    ...(clock.elapsed ? { elapsed: () => clock.elapsed!() } : {}),
     retry: () => settings().retry,
     stillWanted: (n): Promise<boolean> => escalation.stillWanted(n),
     log: escalationLog,

@@ -63,7 +63,7 @@ export async function smtpReceiver(): Promise<{ port: number; mails: Array<{ fro
 export function escalation(service: TestWing, settings: () => EscalationSettings, smtpPort?: number) {
   const notifiers = [new ConsoleNotifier(service.events), new WebhookNotifier({ timeoutMs: 5000 }), ...(smtpPort ? [new EmailNotifier({ host: '127.0.0.1', port: smtpPort, from: 'hotline@cn.example' })] : [])];
   let scheduler: EscalationScheduler | undefined = undefined;
-  const dispatcher = new Dispatcher({ store: service.store.escalations, notifiers, now: () => service.now(), retry: () => settings().retry, stillWanted: (n) => scheduler!.stillWanted(n) });
+  const dispatcher = new Dispatcher({ store: service.store.escalations, notifiers, now: () => service.now(), elapsed: () => service.elapsed(), retry: () => settings().retry, stillWanted: (n) => scheduler!.stillWanted(n) });
   scheduler = new EscalationScheduler({ ...portsOf(service), settings, dispatcher });
   service.wing.committer.planner = new EscalationPlanner({ settings, self: service.self.party, label: (p) => service.label(p) });
   scheduler.start();

@@ -248,6 +248,30 @@ describe('escalation', () => {
     expect(t.cnEsc.dispatcher.pending()).toEqual([]);
   });
 
+  it('retries a failed webhook on time when the clock is stepped back an hour while it waits (the wait is elapsed time)', async () => {
+    const closed = await webhookReceiver();
+    await closed.close();
+    const t = await setup(() => ({
+      contacts: { dead: { webhook: { url: closed.url, secret: SECRET } } },
+      policies: [{ levels: [{ name: 'duty officer', contacts: ['dead'], waitSec: 3600 }] }],
+      retry: { maxAttempts: 3, backoffSec: 10, maxBackoffSec: 15 },
+    }));
+    const flash = await t.us.send(t.channel, { text: 'hello?', lang: 'en', precedence: 'FLASH' });
+    await t.settle();
+    t.clock.advance(60_000);
+    await t.cnEsc.scheduler.tick();
+    expect((await t.cn.store.escalations.list({ message: flash.hash })).map((s) => s.outcome)).toEqual(['retrying']);
+    t.clock.step(-3_600_000); // NTP sets a clock that was an hour ahead right
+    expect(t.cnEsc.dispatcher.pending()[0]).toMatchObject({ attempt: 2, dueAt: t.clock.now() + 10_000 });
+    t.clock.advance(10_000);
+    await t.cnEsc.scheduler.tick();
+    // Attempted again 10 s later, not an hour and 10 s later.
+    expect((await t.cn.store.escalations.list({ message: flash.hash })).map((s) => [s.attempt, s.outcome])).toEqual([
+      [1, 'retrying'],
+      [2, 'retrying'],
+    ]);
+  });
+
   it('a webhook answering 500 is retried until it answers 2xx; retries stop when the message is acknowledged', async () => {
     const t = await setup((hook) => ({
       contacts: { hook: { webhook: { url: hook, secret: SECRET } } },

@@ -51,6 +51,32 @@ describe('link tests', () => {
     expect(alarms).toContain('LINK_TEST_UP');
   });
 
+  it('goes degraded then down on time when the clock is stepped back an hour as the peer falls silent (silence is elapsed time)', async () => {
+    const t = await backToBack();
+    cleanup = t.cleanup;
+    const channel = await t.a.propose({ title: { en: 'Line' }, tier: 'technical', parties: ['CN'], linkTestIntervalSec: 60 });
+    await t.settle();
+    await t.b.accept(channel.id);
+    await t.settle();
+    const tester = new LinkTester(portsOf(t.a));
+    const echoer = new LinkTester(portsOf(t.b));
+    tester.start();
+    echoer.start();
+    await tester.tick();
+    await t.settle();
+    expect(tester.health().find((x) => x.code === 'CN')!.state).toBe('up');
+
+    t.cut();
+    t.clock.step(-3_600_000); // NTP sets a clock that was an hour ahead right
+    t.clock.advance(120_000);
+    await tester.tick();
+    expect(tester.health().find((x) => x.code === 'CN')!.state).toBe('degraded');
+    t.clock.advance(120_000);
+    await tester.tick();
+    // Down four minutes after the last echo, as without the step; not up for another hour.
+    expect(tester.health().find((x) => x.code === 'CN')!.state).toBe('down');
+  });
+
   it('keeps testing a suspended channel so that a resumption finds a working line', async () => {
     const t = await backToBack();
     cleanup = t.cleanup;

@@ -5,6 +5,8 @@
  *
  * Webhook and e-mail failures are retried with capped exponential backoff, on the injected clock:
  * the scheduler's tick() calls {@link Dispatcher.tick}, which sends the retries that are due.
+ * A retry's wait counts on the monotonic clock (`elapsed`) where one is given: a clock stepped back
+ * an hour must not put off a failed webhook's next attempt by an hour (docs/operations.md "Clocks").
  */
 import type { EscalationStore, EscalationVia } from '../../store/index.js';
 import type { Resolution, RetrySettings, Target } from '../escalation/settings.js';
@@ -14,13 +16,16 @@ interface Retry {
   readonly notice: Notice;
   readonly target: Target;
   readonly attempt: number;
-  readonly dueAt: number;
+  /** When it is due, on the monotonic clock (`elapsed`, else `now`). */
+  readonly due: number;
 }
 
 export interface DispatcherOptions {
   readonly store: EscalationStore;
   readonly notifiers: readonly Notifier[];
   readonly now: () => number;
+  /** Monotonic milliseconds (any origin; never steps): retries wait on it. Default: `now`. */
+  readonly elapsed?: () => number;
   readonly retry: () => RetrySettings;
   /** Whether a retry is still wanted (false: the message was acknowledged meanwhile). */
   readonly stillWanted?: (notice: Notice) => Promise<boolean>;
@@ -59,10 +64,10 @@ export class Dispatcher {
 
   /** Sends the retries that are due. */
   async tick(): Promise<void> {
-    const now = this.#o.now();
-    const due = this.#retries.filter((r) => r.dueAt <= now);
+    const now = this.#mono();
+    const due = this.#retries.filter((r) => r.due <= now);
     if (due.length === 0) return;
-    this.#retries = this.#retries.filter((r) => r.dueAt > now);
+    this.#retries = this.#retries.filter((r) => r.due > now);
     await Promise.all(
       due.map(async (r) => {
         if (this.#o.stillWanted && !(await this.#o.stillWanted(r.notice))) {
@@ -76,7 +81,13 @@ export class Dispatcher {
 
   /** Retries waiting for their time. */
   pending(): Array<{ contact: string; via: EscalationVia; attempt: number; dueAt: number }> {
-    return this.#retries.map((r) => ({ contact: r.target.contact, via: r.target.via, attempt: r.attempt, dueAt: r.dueAt }));
+    const now = this.#o.now();
+    const mono = this.#mono();
+    return this.#retries.map((r) => ({ contact: r.target.contact, via: r.target.via, attempt: r.attempt, dueAt: now + (r.due - mono) }));
+  }
+
+  #mono(): number {
+    return (this.#o.elapsed ?? this.#o.now)();
   }
 
   async #attempt(notice: Notice, target: Target, attempt: number): Promise<void> {
@@ -93,7 +104,7 @@ export class Dispatcher {
       const again = target.via !== 'console' && attempt < retry.maxAttempts;
       this.#o.log?.warn({ contact: target.contact, via: target.via, attempt, err: error }, again ? 'notification failed; will retry' : 'notification failed for good');
       await this.#record(notice, target, attempt, again ? 'retrying' : 'failed', error);
-      if (again) this.#retries.push({ notice, target, attempt: attempt + 1, dueAt: this.#o.now() + backoffMs(attempt, retry) });
+      if (again) this.#retries.push({ notice, target, attempt: attempt + 1, due: this.#mono() + backoffMs(attempt, retry) });
       return;
     }
     await this.#record(notice, target, attempt, 'delivered', null);

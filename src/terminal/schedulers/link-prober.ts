@@ -60,6 +60,8 @@ interface Outstanding {
   readonly channel: string;
   readonly peer: string;
   readonly t1: number;
+  /** When it was sent, on the monotonic clock (Clock.elapsed; t1 where there is none). */
+  readonly sentAt: number;
   readonly window: number;
 }
 
@@ -102,15 +104,17 @@ export class LinkProber {
   /** Sends a probe to each peer of `channel`, counting those an interval old and unanswered as failures. */
   send(channel: string, intervalMs: number, now: number): void {
     const window = this.#window(channel, now);
+    // Aged on the monotonic clock: a clock stepped back does not keep a lost probe from counting.
+    const mono = this.#p.clock.elapsed?.() ?? now;
     for (const [nonce, o] of this.#outstanding)
-      if (o.channel === channel && now - o.t1 >= intervalMs) {
+      if (o.channel === channel && mono - o.sentAt >= intervalMs) {
         this.#outstanding.delete(nonce);
         if (o.window === window) this.#peerWindow(channel, o.peer).failures++;
       }
     const { party, signer } = this.#p.self;
     for (const peer of this.#p.directory.peersOf(channel)) {
       const fields = { channel, from: party, to: peer, key: signer.publicKey, nonce: randomBytes(12).toString('hex'), t1: now };
-      this.#outstanding.set(fields.nonce, { channel, peer, t1: now, window });
+      this.#outstanding.set(fields.nonce, { channel, peer, t1: now, sentAt: mono, window });
       this.#peerWindow(channel, peer).sent++;
       this.stats.sent++;
       this.transport(peer, { t: 'probe', ...fields, sig: signLinkFrame(signer, fields) });

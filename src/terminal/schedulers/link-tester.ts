@@ -71,7 +71,13 @@ export const EARLY_TEST_GAP_MS = 5000;
 export class LinkTester {
   readonly #p: LinkTesterPorts;
   readonly #thresholds: LinkThresholds;
+  /**
+   * When each channel's last test went, and each line's last echo came, on the monotonic clock
+   * (Clock.elapsed): a clock stepped back an hour must neither hold the next test back an hour nor
+   * keep a silent line `up` for an hour (docs/operations.md "Clocks"). The wall times are for show.
+   */
   readonly #lastSent = new Map<string, number>();
+  readonly #echoedAt = new Map<string, number>();
   readonly #health = new Map<string, PeerLinkHealth>();
   /** Channel/peer pairs whose last measured clock offset was beyond the threshold. */
   readonly #skewed = new Set<string>();
@@ -86,7 +92,7 @@ export class LinkTester {
    */
   readonly #onAlarm = (e: EventOf<'alarm'>) => {
     if (e.code !== 'LINK_UP' || e.peer === undefined) return;
-    const now = this.#p.clock.now();
+    const now = this.#mono();
     for (const id of this.#p.directory.channelIds()) {
       const last = this.#lastSent.get(id);
       if (last !== undefined && now - last >= EARLY_TEST_GAP_MS && this.#p.directory.shares(id, e.peer)) this.#lastSent.delete(id);
@@ -118,9 +124,15 @@ export class LinkTester {
     });
   }
 
+  /** Monotonic milliseconds: Clock.elapsed, or the clock's reading where it has none. */
+  #mono(): number {
+    return this.#p.clock.elapsed?.() ?? this.#p.clock.now();
+  }
+
   /** Sends due link tests and re-evaluates link states. Call about once a second. */
   async tick(): Promise<void> {
     const now = this.#p.clock.now();
+    const mono = this.#mono();
     for (const id of this.#p.directory.channelIds()) {
       const view = this.#p.directory.view(id);
       // A channel this party may not write to (an amendment removed it) has no line of its own to test.
@@ -130,11 +142,11 @@ export class LinkTester {
       const prober = this.#p.prober && framesOn(this.#p.directory, id) ? this.#p.prober : undefined;
       // The hour's summary first, so that a probe sent now belongs to the next window.
       await prober?.summarise(id, now, (peer) => this.#health.get(`${id}/${peer}`)?.state ?? 'down').catch(() => undefined);
-      if ((last === undefined || now - last >= intervalMs) && prober) {
-        this.#lastSent.set(id, now);
+      if ((last === undefined || mono - last >= intervalMs) && prober) {
+        this.#lastSent.set(id, mono);
         prober.send(id, intervalMs, now);
-      } else if (last === undefined || now - last >= intervalMs) {
-        this.#lastSent.set(id, now);
+      } else if (last === undefined || mono - last >= intervalMs) {
+        this.#lastSent.set(id, mono);
         try {
           await this.#p.actions.write(id, 'link.test', { nonce: randomBytes(8).toString('hex'), t1: now });
         } catch {
@@ -163,6 +175,7 @@ export class LinkTester {
     const h = this.#health.get(key) ?? { state: 'down' as LinkHealth, lastEchoAt: null, lastRttMs: null, lastOffsetMs: null, since: now };
     Object.assign(h, { lastEchoAt: now }, measured ? { lastRttMs: measured.rttMs, lastOffsetMs: measured.offsetMs } : {});
     this.#health.set(key, h);
+    this.#echoedAt.set(key, this.#mono());
     if (measured) this.#judgeClock(channel, peer, measured.offsetMs, measured.rttMs);
     const intervalMs = this.#p.directory.view(channel).charter.linkTestIntervalSec * 1000;
     this.#evaluate(channel, peer, intervalMs, now);
@@ -172,7 +185,8 @@ export class LinkTester {
     const key = `${channel}/${peer}`;
     const h = this.#health.get(key) ?? { state: 'down' as LinkHealth, lastEchoAt: null, lastRttMs: null, lastOffsetMs: null, since: now };
     const t = this.#thresholds;
-    const silentFor = h.lastEchoAt === null ? Infinity : now - h.lastEchoAt;
+    const echoed = this.#echoedAt.get(key);
+    const silentFor = h.lastEchoAt === null || echoed === undefined ? Infinity : this.#mono() - echoed;
     // An echo is expected within one interval (plus the round trip) of each test.
     const missed = Math.floor(silentFor / intervalMs) - 1;
     let state: LinkHealth;
