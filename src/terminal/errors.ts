@@ -101,6 +101,10 @@ export const TERMINAL_ERRORS = defineErrors('terminal', {
   },
   STORE_RESUMED: { message: 'The database completes commits again: what waited is stored, receipted and sent on. Find what held it before it happens again.' },
   STORE_WRITABLE: { message: 'The database has room again: commits succeed. Find what filled it before it happens again.' },
+  CLOCK_SET_BACK: {
+    message:
+      "This terminal's clock was set back by {seconds} s {when}: it reads {now}, and had read {last}. The acknowledgement deadlines and next escalation steps of {moved} unacknowledged message(s) moved back with it, so that none counted on the clock before escalates late (one may escalate early). On a channel where this terminal signed an entry dated after now, it signs nothing until the clock passes that entry's time (CLOCK_BEHIND_LOG), so no entry carries an earlier time than one before it. Check the clock against a trusted source (NTP, `date`): if it is behind now, set it right; if it is right now, it was ahead before and nothing more is to be done (docs/operations.md \"Clocks\").",
+  },
   CLOCK_SKEW: { message: "Clock offset to {peer} measured at {offset} s on channel {channel} (beyond {limit} s): one of the two clocks is wrong. Deadlines here count on this terminal's clock from arrival; check both clocks (NTP)." },
   CHANNEL_RECONCILE_FAILED: { message: 'A peer claimed to hold own entries it did not send; this terminal continued its chain: {detail}' },
   DIALOGUE_NOT_FOUND: { status: 404, message: 'No {what} {ref} on channel {channel}. List them with `hotline {command} list CHANNEL`.' },

@@ -407,6 +407,7 @@ function composeOperations(o: {
   down.add(async () => {
     escalation.stop();
     await escalation.idle();
+    await escalation.keepClock();
   });
   logAlarms(events, log);
   // Our messages awaiting only a party an amendment removed: acknowledged once the others have.

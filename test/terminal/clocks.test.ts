@@ -126,7 +126,7 @@ async function escalatingAtUs(channel: string) {
     contacts: { 'ops-room': { console: true } },
     policies: [{ channel: '*', levels: [{ name: 'duty officer', contacts: ['ops-room'], waitSec: 120 }] }],
   }, undefined, { smtp: false });
-  const us = escalation(p.a, () => settings);
+  const us = { ...escalation(p.a, () => settings), settings };
   await us.scheduler.tick();
   return { us, window: p.a.view(channel).charter.ackDeadlineSec.FLASH * 1000 };
 }
@@ -190,4 +190,36 @@ it('moves no deadline when the clock steps forward (a host paused, or a clock be
   expect((await pair.a.getMessage(flash.hash))!.deadlineAt).toBe(arrival + window);
   // The window has passed in real time: escalation has started, not been put off by the pause.
   expect(us.events.filter((e) => e.type === 'escalation').length).toBeGreaterThan(0);
+});
+
+it('sees at start a clock set back while the terminal was stopped: CLOCK_SET_BACK, and the deadlines move back as when running', async () => {
+  const BACK = 60 * 60_000;
+  pair = await backToBack();
+  const channel = await pair.activeChannel();
+  const { us, window } = await escalatingAtUs(channel);
+  const flash = await pair.b.send(channel, { text: 'Unidentified aircraft', lang: 'en', precedence: 'FLASH' });
+  await pair.settle();
+  const arrival = pair.clock.now();
+  pair.clock.advance(5_000);
+  await us.scheduler.tick();
+  // The operator stops the terminal (its last reading is kept) and the machine's clock is set back an hour.
+  us.scheduler.stop();
+  await us.scheduler.keepClock();
+  pair.clock.step(-BACK);
+  const restarted = escalation(pair.a, () => us.settings);
+  await restarted.scheduler.tick();
+  await restarted.scheduler.idle();
+  const alarm = restarted.events.find((e) => e.type === 'alarm' && e.code === 'CLOCK_SET_BACK') as { message: string } | undefined;
+  expect(alarm?.message).toMatch(/^This terminal's clock was set back by 3600\.0 s while this terminal was stopped: .* 1 unacknowledged message\(s\) moved back/);
+  expect((await pair.a.getMessage(flash.hash))!.deadlineAt).toBe(arrival + window - BACK);
+  // Told once: a tick later, or another start, moves nothing again.
+  await restarted.scheduler.tick();
+  restarted.scheduler.stop();
+  await restarted.scheduler.keepClock();
+  const again = escalation(pair.a, () => us.settings);
+  await again.scheduler.tick();
+  expect(again.events.filter((e) => e.type === 'alarm' && e.code === 'CLOCK_SET_BACK')).toEqual([]);
+  expect(restarted.events.filter((e) => e.type === 'alarm' && e.code === 'CLOCK_SET_BACK')).toHaveLength(1);
+  expect((await pair.a.getMessage(flash.hash))!.deadlineAt).toBe(arrival + window - BACK);
+  again.scheduler.stop();
 });

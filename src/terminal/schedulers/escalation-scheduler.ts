@@ -32,6 +32,8 @@ import type { EventOf, EventSink, EventSource, Unsubscribe } from '../events/eve
 import type { EscalationSettings } from '../escalation/settings.js';
 import type { Dispatcher } from '../notifiers/dispatcher.js';
 import { describeNotice, type Notice } from '../notifiers/notification.js';
+import { TERMINAL_ERRORS } from '../errors.js';
+import { LOGGED_ALARMS } from '../events/repeated-alarms.js';
 
 export { escalationSteps, escalationStart, type EscalationStep } from '../escalation/escalation-planner.js';
 
@@ -53,11 +55,17 @@ const NOTHING = (): Promise<void> => Promise.resolve();
  */
 export const CLOCK_STEP_MS = 2000;
 
+/** Meta key: the clock's last reading (ms), kept every {@link LAST_SEEN_EVERY_MS} and at stop, to see at start a step taken while stopped. */
+const LAST_SEEN = 'clock.lastSeen';
+
+/** How often the clock's reading is kept (elapsed time): a step back while stopped is seen to within this. */
+export const LAST_SEEN_EVERY_MS = 10_000;
+
 /** Meta key: the policies the stored due times were planned with (JSON). */
 const PLANNED_WITH = 'escalation.plannedWith';
 
 /** Alarm codes delivered through the notifiers (others are for the consoles only). */
-const NOTIFIED_ALARM = /^(LINK_UP|LINK_DOWN|LINK_NOT_STORING|LINK_TEST_UP|LINK_TEST_DEGRADED|LINK_TEST_DOWN|ENTRY_EQUIVOCATION)$/;
+const NOTIFIED_ALARM = /^(LINK_UP|LINK_DOWN|LINK_NOT_STORING|LINK_TEST_UP|LINK_TEST_DEGRADED|LINK_TEST_DOWN|ENTRY_EQUIVOCATION|CLOCK_SET_BACK)$/;
 
 export interface EscalationSchedulerOptions {
   readonly directory: Pick<ChannelDirectory, 'label' | 'peersOf' | 'member' | 'channel' | 'channelIds'>;
@@ -93,6 +101,8 @@ export class EscalationScheduler {
   #unsubscribe: Unsubscribe | undefined;
   /** `now() - elapsed()` at the last tick: its change is a step of the clock. */
   #offset: number | undefined;
+  /** Elapsed time when the clock's reading was last kept (LAST_SEEN). */
+  #keptAt: number | undefined;
   readonly #onAlarm = (e: EventOf<'alarm'>) => {
     if (!NOTIFIED_ALARM.test(e.code)) return;
     const p = this.#alarm(e).catch((err: Error) => this.#log.warn({ err: err.message, code: e.code }, 'alarm notification failed'));
@@ -153,10 +163,14 @@ export class EscalationScheduler {
     const elapsed = this.#p.clock.elapsed?.();
     if (elapsed === undefined) return;
     const offset = now - elapsed;
-    const step = this.#offset === undefined ? 0 : offset - this.#offset;
+    const first = this.#offset === undefined;
+    const step = first ? await this.#stepWhileStopped(now) : offset - this.#offset!;
     this.#offset = offset;
     // Drift is followed without moving anything (NTP slews it).
-    if (Math.abs(step) <= CLOCK_STEP_MS) return;
+    if (Math.abs(step) <= CLOCK_STEP_MS) {
+      if (first || elapsed - (this.#keptAt ?? -Infinity) >= LAST_SEEN_EVERY_MS) await this.keepClock();
+      return;
+    }
     if (step > 0) {
       this.#log.warn(
         { stepMs: step, moved: 0 },
@@ -165,10 +179,37 @@ export class EscalationScheduler {
       return;
     }
     const moved = await this.#p.store.shiftDeadlines(step);
+    // Kept at once: a restart must not see this step again and move the deadlines twice.
+    await this.keepClock();
     this.#log.warn(
-      { stepMs: step, moved },
-      `The clock was stepped by ${(step / 1000).toFixed(1)} s (back): the deadlines of ${moved} unacknowledged message(s) moved back with it, so that none counted while the clock was ahead escalates late`,
+      { stepMs: step, moved, whileStopped: first },
+      `The clock was stepped by ${(step / 1000).toFixed(1)} s (back${first ? ', while the terminal was stopped' : ''}): the deadlines of ${moved} unacknowledged message(s) moved back with it, so that none counted while the clock was ahead escalates late`,
     );
+    const values = { seconds: (-step / 1000).toFixed(1), when: first ? 'while this terminal was stopped' : 'while this terminal ran', now: new Date(now).toISOString(), last: new Date(now - step).toISOString(), moved };
+    const alarm = { type: 'alarm' as const, code: 'CLOCK_SET_BACK', message: TERMINAL_ERRORS.format('CLOCK_SET_BACK', values) };
+    LOGGED_ALARMS.add(alarm);
+    this.#p.events.emit(alarm);
+  }
+
+  /**
+   * At the first tick: how far the clock reads behind its last reading kept before the stop
+   * (LAST_SEEN), negative; 0 when it reads later. The time the terminal was stopped is unknown, so
+   * this is the least the clock was set back by: a deadline that fell due while it was stopped
+   * is not made due by it (docs/operations.md "Clocks").
+   */
+  async #stepWhileStopped(now: number): Promise<number> {
+    const last = await this.#p.store.getMeta<number>(LAST_SEEN).catch(() => undefined);
+    return typeof last === 'number' && now < last ? now - last : 0;
+  }
+
+  /** Keeps the clock's reading (LAST_SEEN): the next start compares its clock with it. */
+  async keepClock(): Promise<void> {
+    try {
+      await this.#p.store.setMeta(LAST_SEEN, this.#p.clock.now());
+      this.#keptAt = this.#p.clock.elapsed?.();
+    } catch (e) {
+      this.#log.warn({ err: (e as Error).message }, 'the clock reading was not kept; trying again at the next tick');
+    }
   }
 
   /** After the policies changed (or at the first tick, if they differ from the stored plan): look at every message again. */
