@@ -160,6 +160,8 @@ export interface ApiMessage {
   text: string;
   /** When the last party it is addressed to receipted it; null until all have. */
   receiptedAt: number | null;
+  /** When it must be acknowledged, on this terminal's clock (null: no deadline). */
+  deadlineAt?: number | null;
   /** Per party it is addressed to: when its receipts first covered it (null: not yet). */
   receipts?: Array<{ party: string; code: string; at: number | null }>;
   ackedAt: number | null;

@@ -182,7 +182,7 @@ export class EscalationScheduler {
     // Kept at once: a restart must not see this step again and move the deadlines twice.
     await this.keepClock();
     this.#log.warn(
-      { stepMs: step, moved, whileStopped: first },
+      { code: 'CLOCK_SET_BACK', stepMs: step, moved, whileStopped: first },
       `The clock was stepped by ${(step / 1000).toFixed(1)} s (back${first ? ', while the terminal was stopped' : ''}): the deadlines of ${moved} unacknowledged message(s) moved back with it, so that none counted while the clock was ahead escalates late`,
     );
     const values = { seconds: (-step / 1000).toFixed(1), when: first ? 'while this terminal was stopped' : 'while this terminal ran', now: new Date(now).toISOString(), last: new Date(now - step).toISOString(), moved };
