@@ -395,8 +395,8 @@ function composeOperations(o: {
   const dispatcher = new Dispatcher({
     store: store.escalations,
     notifiers: [new ConsoleNotifier(events), new WebhookNotifier(), ...(email ? [email] : [])],
-    now: () => clock.now(),
-    ...(clock.elapsed ? { elapsed: () => clock.elapsed!() } : {}),
+    // Retries wait on the monotonic clock: a clock stepped back does not put them off.
+    now: () => clock.now(), elapsed: () => clock.elapsed?.() ?? clock.now(),
     retry: () => settings().retry,
     stillWanted: (n): Promise<boolean> => escalation.stillWanted(n),
     log: escalationLog,
