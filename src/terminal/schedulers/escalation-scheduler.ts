@@ -204,11 +204,12 @@ export class EscalationScheduler {
 
   /** Keeps the clock's reading (LAST_SEEN): the next start compares its clock with it. */
   async keepClock(): Promise<void> {
+    // Tried again in LAST_SEEN_EVERY_MS when it fails (a stalled database is alarmed elsewhere).
+    this.#keptAt = this.#p.clock.elapsed?.();
     try {
       await this.#p.store.setMeta(LAST_SEEN, this.#p.clock.now());
-      this.#keptAt = this.#p.clock.elapsed?.();
     } catch (e) {
-      this.#log.warn({ err: (e as Error).message }, 'the clock reading was not kept; trying again at the next tick');
+      this.#log.warn({ err: (e as Error).message }, 'the clock reading was not kept; trying again in 10 s');
     }
   }
 
