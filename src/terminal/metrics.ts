@@ -20,6 +20,7 @@ import type { EntryWriterStats, Store } from '../store/index.js';
 import type { ChannelDirectory, EntrySource, SelfInfo } from './channels/ports.js';
 import type { Clock } from './clock.js';
 import type { EventSource, TerminalEvent } from './events/event-bus.js';
+import type { Dispatcher } from './notifiers/dispatcher.js';
 
 /** Where the scrape-time gauges read from. */
 export interface MetricsSources {
@@ -256,3 +257,17 @@ export class TerminalMetrics {
 export const metrics = new TerminalMetrics();
 /** The process default registry. */
 export const registry = metrics.registry;
+
+/** The dispatcher's observations counted into the metrics. */
+export function dispatcherMetrics(metrics: TerminalMetrics): NonNullable<ConstructorParameters<typeof Dispatcher>[0]['observe']> {
+  return {
+    notice: (n) => {
+      if (n.kind === 'escalation') metrics.escalationsFired.inc({ channel: n.channel ?? '-', level: String(n.level) });
+    },
+    outcome: (via, outcome) => {
+      if (outcome === 'delivered') metrics.notificationsSent.inc({ notifier: via });
+      // Every failed attempt, a retry to come or not: a webhook down for an hour shows at once.
+      else if (outcome === 'failed' || outcome === 'retrying') metrics.notifierFailures.inc({ notifier: via });
+    },
+  };
+}

@@ -55,7 +55,7 @@ import { ConsoleNotifier } from './notifiers/console-notifier.js';
 import { Dispatcher } from './notifiers/dispatcher.js';
 import { EmailNotifier } from './notifiers/email-notifier.js';
 import { WebhookNotifier } from './notifiers/webhook-notifier.js';
-import { metrics as defaultMetrics, type TerminalMetrics } from './metrics.js';
+import { dispatcherMetrics, metrics as defaultMetrics, type TerminalMetrics } from './metrics.js';
 import type { HaStatus, OwnKeyRevoked } from './officer-api/api-schemas.js';
 
 /** Options of {@link startTerminal}. */
@@ -221,8 +221,7 @@ async function compose(identity: TerminalIdentity, options: StartTerminalOptions
     // The peer of a forked own log by its label, as everywhere officers read it.
     reconciling: notSignable(reconciler, directory, clock),
     ...(options.ha ? { ha: options.ha.status, haInstance: options.ha.instance } : {}),
-    storeFull: () => wing.committer.fullSince,
-    storeStalled: () => wing.committer.stalledSince,
+    storeFull: () => wing.committer.fullSince, storeStalled: () => wing.committer.stalledSince,
     lockLost: () => lockGuard?.lostSince,
     ownKeyRevoked: () => ownKeyRevoked(wing.registry, identity.party, signer.publicKey, clock.now()),
     signingKey: () => signer.publicKey,
@@ -470,20 +469,6 @@ async function listen(app: { listen(o: { host: string; port: number }): Promise<
     if (code === 'EADDRNOTAVAIL' || code === 'EACCES') throw new TerminalError('PORT_UNAVAILABLE', { face, host, port, option, why: code === 'EACCES' ? 'this user may not listen on it' : 'no interface of this machine has that address' });
     throw e;
   }
-}
-
-/** The dispatcher's observations counted into the metrics. */
-function dispatcherMetrics(metrics: TerminalMetrics): NonNullable<ConstructorParameters<typeof Dispatcher>[0]['observe']> {
-  return {
-    notice: (n) => {
-      if (n.kind === 'escalation') metrics.escalationsFired.inc({ channel: n.channel ?? '-', level: String(n.level) });
-    },
-    outcome: (via, outcome) => {
-      if (outcome === 'delivered') metrics.notificationsSent.inc({ notifier: via });
-      // Every failed attempt, a retry to come or not: a webhook down for an hour shows at once.
-      else if (outcome === 'failed' || outcome === 'retrying') metrics.notifierFailures.inc({ notifier: via });
-    },
-  };
 }
 
 /**
