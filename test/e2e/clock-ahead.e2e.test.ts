@@ -11,9 +11,7 @@
  * The clock is stepped in the real `hotline serve` process by the preload test/e2e/clock-shift.mjs.
  */
 import { secretsOf, signedInConsole } from '../web/console-kit.js';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Harness, check, waitFor, type Party } from './harness.js';
 
@@ -30,11 +28,7 @@ interface Alarm {
 describe('e2e: a clock that ran far ahead', () => {
   it('wedges US\'s side of the channel until `hotline repair --forked` removes the future-dated own entries no peer took', async () => {
     const h = await Harness.create();
-    const clockFile = join(h.root, 'us-clock-offset');
-    writeFileSync(clockFile, '0');
-    const us = await h.party('US', 'United States', { start: false });
-    us.env.NODE_OPTIONS = `--import ${pathToFileURL(join(__dirname, 'clock-shift.mjs')).href}`;
-    us.env.HOTLINE_E2E_CLOCK_FILE = clockFile;
+    const { party: us, shift } = await h.partyWithShiftedClock('US', 'United States');
     const [cn] = await Promise.all([h.party('CN', 'China'), us.start()]);
     await h.pair(us, cn);
     const id = await h.openChannel(us, cn, { title: { en: 'Clock line' }, tier: 'technical', parties: ['CN'], linkTestIntervalSec: 86_400 });
@@ -58,7 +52,7 @@ describe('e2e: a clock that ran far ahead', () => {
     const lastBefore = Math.max(...(await us.messages(id)).filter((m) => m.own).map((m) => m.seq));
 
     // The bad NTP server: US's clock jumps 30 days ahead.
-    writeFileSync(clockFile, String(AHEAD_MS));
+    shift(AHEAD_MS);
     await waitFor('US\'s clock to jump', async () => (await usTime()) > Date.now() + AHEAD_MS / 2);
     h.step('US clock 30 days ahead');
     for (let i = 0; i < 3; i++) expect((await send(us, `US ahead ${i}`)).status).toBe(201);
@@ -85,7 +79,7 @@ describe('e2e: a clock that ran far ahead', () => {
     expect((await cn.messages(id)).filter((m) => m.text.startsWith('US ahead'))).toEqual([]);
 
     // NTP puts the clock right: US's next entry would be dated before its last one.
-    writeFileSync(clockFile, '0');
+    shift(0);
     await waitFor('US\'s clock to come back', async () => Math.abs((await usTime()) - Date.now()) < 60_000);
     h.step('US clock right again');
     // Before anyone tries to sign, status, readiness and the channel say so, with the command.

@@ -9,9 +9,6 @@
  *
  * The clock is stepped in the real `hotline serve` process by the preload test/e2e/clock-shift.mjs.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Harness, waitFor } from './harness.js';
 
@@ -26,11 +23,7 @@ interface Alarm {
 describe('e2e: a clock set back while the terminal was stopped', () => {
   it('is seen at start: CLOCK_SET_BACK, the deadlines move back with it, and no entry is dated before an earlier one', async () => {
     const h = await Harness.create();
-    const clockFile = join(h.root, 'us-clock-offset');
-    writeFileSync(clockFile, '0');
-    const us = await h.party('US', 'United States', { start: false });
-    us.env.NODE_OPTIONS = `--import ${pathToFileURL(join(__dirname, 'clock-shift.mjs')).href}`;
-    us.env.HOTLINE_E2E_CLOCK_FILE = clockFile;
+    const { party: us, shift } = await h.partyWithShiftedClock('US', 'United States');
     const [cn] = await Promise.all([h.party('CN', 'China'), us.start()]);
     await h.pair(us, cn);
     const id = await h.openChannel(us, cn, { title: { en: 'Clock line' }, tier: 'technical', parties: ['CN'], linkTestIntervalSec: 86_400, ackDeadlineSec: { FLASH: 600 } });
@@ -48,7 +41,7 @@ describe('e2e: a clock set back while the terminal was stopped', () => {
 
     // The operator stops US; the machine's clock is set back an hour; US starts again.
     await us.stop();
-    writeFileSync(clockFile, String(-BACK_MS));
+    shift(-BACK_MS);
     const stoppedFor = Date.now();
     await us.start();
     h.step('US started on a clock set back an hour');
@@ -71,7 +64,7 @@ describe('e2e: a clock set back while the terminal was stopped', () => {
     await waitFor('US to refuse to sign before its own last entry', () => /"code":"CLOCK_BEHIND_LOG"/.test(us.log));
 
     // The clock is set right: US signs at once, and CN takes it.
-    writeFileSync(clockFile, '0');
+    shift(0);
     const sent = await waitFor('US to sign again', async () => {
       const r = await send(us, 'US after the clock was set right');
       return r.status === 201 ? r : undefined;

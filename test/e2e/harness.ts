@@ -13,12 +13,12 @@
  * Waiting is always polling for an observable condition with a bounded deadline (waitFor).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, mkdirSync, readdirSync, rmSync, rmdirSync, statSync, openSync, closeSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, mkdirSync, readdirSync, rmSync, rmdirSync, statSync, openSync, closeSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { onTestFailed, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
@@ -465,6 +465,19 @@ export class Harness {
     this.parties.push(p);
     if (opts.start !== false) await p.start();
     return p;
+  }
+
+  /**
+   * A party (not started) whose `serve` processes read their clock through the preload
+   * test/e2e/clock-shift.mjs: `shift(ms)` sets the offset from the real clock (0 at first).
+   */
+  async partyWithShiftedClock(code: string, name: string): Promise<{ party: Party; shift: (ms: number) => void }> {
+    const clockFile = join(this.root, `${code.toLowerCase()}-clock-offset`);
+    writeFileSync(clockFile, '0');
+    const party = await this.party(code, name, { start: false });
+    party.env.NODE_OPTIONS = `--import ${pathToFileURL(join(REPO, 'test', 'e2e', 'clock-shift.mjs')).href}`;
+    party.env.HOTLINE_E2E_CLOCK_FILE = clockFile;
+    return { party, shift: (ms) => writeFileSync(clockFile, String(ms)) };
   }
 
   /** Pairs two running parties with `hotline peer add CARD --fingerprint F` both ways; waits for both links up. */

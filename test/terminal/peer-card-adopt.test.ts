@@ -23,6 +23,22 @@ function reissued(ru: TestParty, later: number, revocations: KeyRevocation[], ex
   return issuePartyCard(ru.root, { code: 'RU', names: { en: 'Russia' }, terminals: [...ru.card.terminals, ...extra], revocations, endpoints: ru.card.endpoints, issued: ru.card.issued + later });
 }
 
+/** A CardRefresh of US for RU's card at RU's one address, on the clock `now`; `o` replaces any option. */
+function refresher(p: BackToBack, ru: TestParty, now: () => number, o: Partial<ConstructorParameters<typeof CardRefresh>[0]>): CardRefresh {
+  return new CardRefresh({
+    targets: () => [{ peer: ru.id, target: { endpoint: 'https://ru.hotline.example:7443', expectedFingerprint: 'aa' } }],
+    adopt: (peer, card) => p.a.wing.peers.adoptCard(peer, card),
+    label: () => 'RU',
+    fingerprint,
+    audit: async () => {},
+    events: p.a.events,
+    tls: { keyPem: '', certPem: '' },
+    clock: { now, elapsed: now },
+    log: { warn: () => {}, info: () => {} },
+    ...o,
+  });
+}
+
 async function heldCard(p: BackToBack, party: string): Promise<PartyCard> {
   return JSON.parse((await p.a.store.getPeer(party))!.card) as PartyCard;
 }
@@ -82,16 +98,8 @@ it('CardRefresh fetches a card when the link comes up and on a key.rotate, audit
   const alarms: Array<{ code: string; message: string }> = [];
   p.a.events.on('alarm', (e) => alarms.push(e));
   let now = 1_000_000;
-  const refresh = new CardRefresh({
-    targets: () => [{ peer: ru.id, target: { endpoint: 'https://ru.hotline.example:7443', expectedFingerprint: 'aa' } }],
-    adopt: (peer, card) => p.a.wing.peers.adoptCard(peer, card),
-    label: () => 'RU',
-    fingerprint,
+  const refresh = refresher(p, ru, () => now, {
     audit: async (r) => void audits.push(r),
-    events: p.a.events,
-    tls: { keyPem: '', certPem: '' },
-    clock: { now: () => now, elapsed: () => now },
-    log: { warn: () => {}, info: () => {} },
     connect: () => ({ request: async (url) => (fetched.push(String(url)), { status: 200, headers: {}, body: Buffer.from(JSON.stringify(served)) }), close: () => {} }),
   });
   await refresh.tick();
@@ -137,15 +145,7 @@ it('CardRefresh tries a failed fetch again within seconds, doubling the wait, no
   const fetched: number[] = [];
   const warnings: string[] = [];
   let now = 1_000_000;
-  const refresh = new CardRefresh({
-    targets: () => [{ peer: ru.id, target: { endpoint: 'https://ru.hotline.example:7443', expectedFingerprint: 'aa' } }],
-    adopt: (peer, card) => p.a.wing.peers.adoptCard(peer, card),
-    label: () => 'RU',
-    fingerprint,
-    audit: async () => {},
-    events: p.a.events,
-    tls: { keyPem: '', certPem: '' },
-    clock: { now: () => now, elapsed: () => now },
+  const refresh = refresher(p, ru, () => now, {
     log: { warn: (_o, m) => void warnings.push(m ?? ''), info: () => {} },
     connect: () => ({
       request: async () => {
