@@ -123,6 +123,8 @@ export const api = {
     }
   },
   status: () => call<Api.Status>('GET', '/api/v1/status'),
+  /** The alarms raised lately, newest first (also those raised while this console was not connected). */
+  alarms: () => call<Api.RecentAlarms>('GET', '/api/v1/alarms'),
   channels: () => call<Api.ChannelSummary[]>('GET', '/api/v1/channels'),
   channel: (id: string) => call<Api.ChannelDetail>('GET', `/api/v1/channels/${id}`),
   /** The latest messages; formatted ones rendered in `lang` (with their shapes for the map). */

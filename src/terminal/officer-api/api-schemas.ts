@@ -51,6 +51,18 @@ export type DatabaseTrouble = Static<typeof DatabaseTrouble>;
 export const OwnKeyRevoked = Type.Object({ key: Type.String(), channels: Type.Array(Type.Object({ channel: Type.String(), from: Int })), message: Type.String() });
 export type OwnKeyRevoked = Static<typeof OwnKeyRevoked>;
 
+/** GET /api/v1/alarms: an alarm raised lately (alarms-route.ts). */
+export const RecentAlarm = Type.Object({
+  at: Type.Integer({ description: "when it was raised, ms since the epoch (this terminal's clock)" }),
+  code: Type.String(),
+  message: Type.String(),
+  channel: Type.Optional(Type.String()),
+  peer: Type.Optional(Type.String()),
+});
+export type RecentAlarm = Static<typeof RecentAlarm>;
+export const RecentAlarms = Type.Object({ alarms: Type.Array(RecentAlarm) });
+export type RecentAlarms = Static<typeof RecentAlarms>;
+
 export const Status = Type.Object({ party: Type.String(), code: Type.String(), fingerprint: Type.String(), channels: Int, links: Type.Array(LinkStatus), time: Int, reconciling: Type.Optional(Type.Array(Reconciling)), ha: Type.Optional(HaStatus), database: Type.Optional(DatabaseTrouble), ownKeyRevoked: Type.Optional(OwnKeyRevoked) });
 
 /** GET /api/v1/peers: a known peer. */

@@ -23,6 +23,7 @@ import { consoleRoutes } from './console-routes.js';
 import { dialogueRoutes } from './dialogue-routes.js';
 import { escalationRoutes } from './escalation-routes.js';
 import { eventsRoute } from './events-route.js';
+import { alarmsRoute } from './alarms-route.js';
 import { messagesRoutes } from './messages-routes.js';
 import { sendStreamRoute } from './send-stream.js';
 import { searchRoutes } from './search-routes.js';
@@ -177,6 +178,7 @@ export async function buildOfficerServer(opts: OfficerServerOptions): Promise<Fa
   await app.register(keysRoutes, { ...area, signingKey: opts.signingKey, rotation: opts.rotation });
   await app.register(revocationsRoute, area);
   await app.register(eventsRoute, { ...area, pingMs: opts.eventsPingMs });
+  await app.register(alarmsRoute, area);
   await app.register(operationsRoutes, { ...area, ...opts.operations });
   if (opts.escalation) await app.register(escalationRoutes, { ...area, files: opts.escalation });
   await app.register(authRoutes, { officers, loginRateLimit: opts.loginRateLimit, precedenceCaps: opts.precedenceCaps });
