@@ -141,11 +141,14 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
     seenWhileLoading.current.add(seen);
     let answers;
     try {
-      answers = await Promise.all([api.status(), api.channels(), api.pending(), api.pendingSummary()]);
+      // The alarms raised lately, those raised while this console was away too (a terminal older
+      // than the list answers 404: the live ones only, as before).
+      answers = await Promise.all([api.status(), api.channels(), api.pending(), api.pendingSummary(), api.alarms().catch(() => undefined)]);
     } finally {
       seenWhileLoading.current.delete(seen);
     }
-    const [s, c, p, n] = answers;
+    const [s, c, p, n, recent] = answers;
+    if (recent) setAlarms(recent.alarms.slice(0, 5).map((a) => ({ at: a.at, text: a.message })));
     const loaded = seen.reduce((state, e) => applyToPending(state, e, PENDING_SHOWN, true), { pending: p as readonly Pending[], summary: n });
     setStatus(s);
     setChannels(c);
@@ -385,6 +388,22 @@ function Watch({ session, onSignOut }: { session: Session; onSignOut: () => Prom
             <p key={r.channel}>
               <strong>{channelTitle(r.channel)}</strong>: <T k="clockBehindLog" from={r.peerHolds + 1} channel={r.channel.slice(0, 12)} />{' '}
               <button type="button" onClick={() => setSelected(r.channel)}>
+                <T k="open" />
+              </button>
+            </p>
+          ))}
+        </div>
+      )}
+
+      {/* This terminal signs with a key its own party revoked in some channels (keys/ restored from
+          before a rotation whose old key was revoked since): nothing it signs there is accepted
+          until it rotates (status.ownKeyRevoked, OWN_KEY_REVOKED). */}
+      {status?.ownKeyRevoked && status.ownKeyRevoked.channels.length > 0 && (
+        <div className="error stop-banner" role="alert" data-testid="own-key-revoked-banner">
+          {status.ownKeyRevoked.channels.map((c) => (
+            <p key={c.channel}>
+              <strong>{channelTitle(c.channel)}</strong>: <T k="ownKeyRevoked" from={when(c.from)} />{' '}
+              <button type="button" onClick={() => setSelected(c.channel)}>
                 <T k="open" />
               </button>
             </p>

@@ -9,8 +9,8 @@ export async function terminalKey(p: Party): Promise<string> {
 }
 
 /** Sends `text` from `from` and waits until `to` holds it and `from` sees it receipted. */
-export async function sendReceipted(from: Party, to: Party, id: string, text: string): Promise<string> {
-  const hash = (await from.cli(['send', id, text]).then(check(`send ${text}`))).stdout.trim();
+export async function sendReceipted(from: Party, to: Party, id: string, text: string, officer?: string): Promise<string> {
+  const hash = (await from.cli(['send', id, text, ...(officer ? ['--officer', officer] : [])]).then(check(`send ${text}`))).stdout.trim();
   await waitFor(`${to.code} to hold "${text}"`, async () => (await to.messages(id)).some((m) => m.id === hash));
   await waitFor(`${from.code} to see "${text}" receipted`, async () => (await from.messages(id)).find((m) => m.id === hash)?.receiptedAt);
   return hash;

@@ -9,6 +9,7 @@ import { copyFileSync, cpSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { secretsOf, signedInConsole } from '../web/console-kit.js';
 import { Harness, check, waitFor, type Party } from './harness.js';
 import { terminalKey, sendReceipted } from './key-kit.js';
 
@@ -200,9 +201,24 @@ describe('key rotation under faults', () => {
     const shown = await us.cli(['status']).then(check('status'));
     expect(shown.stdout).toContain(`own key: REVOKED in 1 channel(s): ${id.slice(0, 12)} (OWN_KEY_REVOKED:`);
     expect((await fetch(`${us.officerUrl}/readyz`)).status).toBe(200);
+    // And on the console, on every page: the channel, and what to do; gone once the key is rotated.
+    const watch = secretsOf((await us.cli(['officer', 'add', 'Cdr Vance', '--title', 'Watch Officer', '--role', 'duty-officer']).then(check('officer add'))).stdout);
+    const screen = await signedInConsole(h, us, 'Cdr Vance', watch);
 
     h.step('rotate again: the key.rotate cannot be signed there, the new key reaches CN by the card');
-    const again = await us.cli(['key', 'rotate']).then(check('rotate after the restore'));
+    let again: Awaited<ReturnType<typeof us.cli>>;
+    try {
+      const banner = screen.page.getByTestId('own-key-revoked-banner');
+      await banner.waitFor({ timeout: 15_000 });
+      const said = (await banner.textContent()) ?? '';
+      expect(said).toContain('Line');
+      expect(said).toContain('hotline key rotate');
+      again = await us.cli(['key', 'rotate']).then(check('rotate after the restore'));
+      await banner.waitFor({ state: 'detached', timeout: 20_000 });
+      expect(screen.problems).toEqual([]);
+    } finally {
+      await screen.close();
+    }
     expect(again.stdout).toContain('OWN_KEY_REVOKED');
     expect(again.stdout).toContain('hotline card export');
     const k3 = await terminalKey(us);
@@ -213,7 +229,7 @@ describe('key rotation under faults', () => {
     copyFileSync(join(us.dir, 'card.json'), card);
     await cn.cli(['peer', 'add', card, '--fingerprint', us.fingerprint]).then(check('peer add'));
     await Promise.all([us.linkUp(cn), cn.linkUp(us)]);
-    await sendReceipted(us, cn, id, 'signed with the third key');
+    await sendReceipted(us, cn, id, 'signed with the third key', 'Cdr Vance');
     await sendReceipted(cn, us, id, 'CN is receipted again');
     const lines = await verifies(h, cn, id, 'cn.jsonl');
     expect(lines.find((l) => l.includes('signed with the third key'))).toContain(`"key":"${k3}"`);
