@@ -11,6 +11,11 @@ export interface Clock {
   elapsed?(): number;
 }
 
+/** Monotonic milliseconds of `clock`: its `elapsed()`, or its reading where it has none (timers that must not move when the clock is stepped). */
+export function monotonicMs(clock: Clock): number {
+  return clock.elapsed?.() ?? clock.now();
+}
+
 /** The system clock. */
 export const systemClock: Clock = { now: () => Date.now(), elapsed: () => performance.now() };
 

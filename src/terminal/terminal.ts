@@ -8,7 +8,7 @@ import { fingerprint, parseEntry, type PartyCard } from '../protocol/index.js';
 import { openData } from './open-data.js';
 import { StartupTimings } from './startup-timings.js';
 import { EventBus } from './events/event-bus.js';
-import { systemClock, type Clock } from './clock.js';
+import { monotonicMs, systemClock, type Clock } from './clock.js';
 import { LockGuard } from './lock-guard.js';
 import { buildFederationServer } from './federation/federation-server.js';
 import { SwitchableSigner, type TerminalIdentity } from './identity/index.js';
@@ -395,7 +395,7 @@ function composeOperations(o: {
     store: store.escalations,
     notifiers: [new ConsoleNotifier(events), new WebhookNotifier(), ...(email ? [email] : [])],
     // Retries wait on the monotonic clock: a clock stepped back does not put them off.
-    now: () => clock.now(), elapsed: () => clock.elapsed?.() ?? clock.now(),
+    now: () => clock.now(), elapsed: () => monotonicMs(clock),
     retry: () => settings().retry,
     stillWanted: (n): Promise<boolean> => escalation.stillWanted(n),
     log: escalationLog,

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { BodyOf } from '../../protocol/index.js';
 import type { Store } from '../../store/index.js';
 import type { ChannelActions, ChannelDirectory, SelfInfo } from '../channels/ports.js';
-import type { Clock } from '../clock.js';
+import { monotonicMs, type Clock } from '../clock.js';
 import type { EventOf, EventSink, EventSource, Unsubscribe } from '../events/event-bus.js';
 import { TERMINAL_ERRORS, type TerminalCode } from '../errors.js';
 import type { EchoFrame } from '../federation/wire.js';
@@ -92,7 +92,7 @@ export class LinkTester {
    */
   readonly #onAlarm = (e: EventOf<'alarm'>) => {
     if (e.code !== 'LINK_UP' || e.peer === undefined) return;
-    const now = this.#mono();
+    const now = monotonicMs(this.#p.clock);
     for (const id of this.#p.directory.channelIds()) {
       const last = this.#lastSent.get(id);
       if (last !== undefined && now - last >= EARLY_TEST_GAP_MS && this.#p.directory.shares(id, e.peer)) this.#lastSent.delete(id);
@@ -124,15 +124,10 @@ export class LinkTester {
     });
   }
 
-  /** Monotonic milliseconds: Clock.elapsed, or the clock's reading where it has none. */
-  #mono(): number {
-    return this.#p.clock.elapsed?.() ?? this.#p.clock.now();
-  }
-
   /** Sends due link tests and re-evaluates link states. Call about once a second. */
   async tick(): Promise<void> {
     const now = this.#p.clock.now();
-    const mono = this.#mono();
+    const mono = monotonicMs(this.#p.clock);
     for (const id of this.#p.directory.channelIds()) {
       const view = this.#p.directory.view(id);
       // A channel this party may not write to (an amendment removed it) has no line of its own to test.
@@ -175,7 +170,7 @@ export class LinkTester {
     const h = this.#health.get(key) ?? { state: 'down' as LinkHealth, lastEchoAt: null, lastRttMs: null, lastOffsetMs: null, since: now };
     Object.assign(h, { lastEchoAt: now }, measured ? { lastRttMs: measured.rttMs, lastOffsetMs: measured.offsetMs } : {});
     this.#health.set(key, h);
-    this.#echoedAt.set(key, this.#mono());
+    this.#echoedAt.set(key, monotonicMs(this.#p.clock));
     if (measured) this.#judgeClock(channel, peer, measured.offsetMs, measured.rttMs);
     const intervalMs = this.#p.directory.view(channel).charter.linkTestIntervalSec * 1000;
     this.#evaluate(channel, peer, intervalMs, now);
@@ -186,7 +181,7 @@ export class LinkTester {
     const h = this.#health.get(key) ?? { state: 'down' as LinkHealth, lastEchoAt: null, lastRttMs: null, lastOffsetMs: null, since: now };
     const t = this.#thresholds;
     const echoed = this.#echoedAt.get(key);
-    const silentFor = h.lastEchoAt === null || echoed === undefined ? Infinity : this.#mono() - echoed;
+    const silentFor = h.lastEchoAt === null || echoed === undefined ? Infinity : monotonicMs(this.#p.clock) - echoed;
     // An echo is expected within one interval (plus the round trip) of each test.
     const missed = Math.floor(silentFor / intervalMs) - 1;
     let state: LinkHealth;
